@@ -1,0 +1,61 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.models import Client, Site
+
+
+class RecipientsField(forms.CharField):
+    """E-mail addresses, one per line or separated by commas."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        addresses = [a.strip() for a in text.replace(",", "\n").splitlines() if a.strip()]
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("%(address)s is not an e-mail address."), params={"address": address}
+                ) from error
+        return addresses
+
+
+class CompanyForm(forms.ModelForm):
+    """What a customer's administrator may change; legal identity stays with staff."""
+
+    invoice_recipients = RecipientsField(label=_("Invoice recipients"), required=False)
+
+    class Meta:
+        model = Client
+        fields = ["address_line1", "address_line2", "postal_code", "city", "vat_number",
+                  "invoice_recipients"]
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["name", "address_line1", "address_line2", "postal_code", "city", "insee_code",
+                  "cost_centre"]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.READ_ONLY)
+    language = forms.ChoiceField(label=_("Language"), choices=[("fr", "Français"),
+                                                                ("en", "English")])
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -1,0 +1,85 @@
+"""ACC-1: French company identifiers, validated with python-stdnum (check digits, not regexes)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
+from stdnum.fr import tva as stdnum_tva
+from stdnum.eu import vat as stdnum_eu_vat
+
+_MESSAGES = {
+    stdnum_errors.InvalidLength: _("wrong length"),
+    stdnum_errors.InvalidFormat: _("wrong format"),
+    stdnum_errors.InvalidChecksum: _("wrong check digit"),
+    stdnum_errors.InvalidComponent: _("a part of the number is not valid"),
+}
+
+
+def _reason(error: Exception) -> str:
+    for kind, message in _MESSAGES.items():
+        if isinstance(error, kind):
+            return str(message)
+    return str(_("not valid"))
+
+
+def normalize_siren(value: str) -> str:
+    """Return the 9-digit SIREN or raise ValidationError naming what is wrong."""
+    try:
+        return stdnum_siren.validate(value)
+    except stdnum_errors.ValidationError as error:
+        raise ValidationError(
+            _("Invalid SIREN: %(reason)s."), code="invalid_siren", params={"reason": _reason(error)}
+        ) from error
+
+
+def normalize_siret(value: str) -> str:
+    """Return the 14-digit SIRET or raise ValidationError naming what is wrong."""
+    try:
+        return stdnum_siret.validate(value)
+    except stdnum_errors.ValidationError as error:
+        raise ValidationError(
+            _("Invalid SIRET: %(reason)s."), code="invalid_siret", params={"reason": _reason(error)}
+        ) from error
+
+
+def normalize_vat_number(value: str) -> str:
+    """Return an intra-EU VAT number in compact form (``FR44732829320``).
+
+    French numbers are checked with their key against the SIREN; other EU numbers with their own
+    country's algorithm.
+    """
+    compact = stdnum_eu_vat.compact(value)
+    try:
+        if compact.startswith("FR"):
+            return "FR" + stdnum_tva.validate(compact)
+        return stdnum_eu_vat.validate(compact)
+    except stdnum_errors.ValidationError as error:
+        raise ValidationError(
+            _("Invalid VAT number: %(reason)s."), code="invalid_vat", params={"reason": _reason(error)}
+        ) from error
+
+
+def check_consistency(*, siren: str, siret: str, vat_number: str) -> dict[str, str]:
+    """Errors by field when identifiers that must agree do not (SIRET and FR VAT embed the SIREN)."""
+    errors = {}
+    if siren and siret and not siret.startswith(siren):
+        errors["siret"] = _("The SIRET does not belong to this SIREN.")
+    if siren and vat_number.startswith("FR") and vat_number[4:] != siren:
+        errors["vat_number"] = _("The VAT number does not belong to this SIREN.")
+    return errors
+
+
+_INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+
+
+def normalize_insee_code(value: str) -> str:
+    """INSEE commune code: 5 characters, Corsica as 2A/2B (not a postal code)."""
+    code = value.strip().upper()
+    if not _INSEE_RE.match(code) or code.startswith("00"):
+        raise ValidationError(
+            _("Invalid INSEE commune code: 5 characters, e.g. 13201 or 2A004."), code="invalid_insee"
+        )
+    return code

@@ -1,0 +1,231 @@
+"""Every write of the accounts domain. Views, the API, the back office and commands call these."""
+
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record, changed, snapshot
+from accounts.choices import Role
+from accounts.models import ApiKey, Client, Membership, Partner, Site, User
+
+CLIENT_FIELDS = [
+    "legal_name", "siren", "siret", "vat_number", "address_line1", "address_line2",
+    "postal_code", "city", "country", "vat_regime", "invoice_recipients", "payment_method",
+    "security_deposit", "is_telecom_professional", "status", "partner_id",
+]
+SITE_FIELDS = [
+    "name", "address_line1", "address_line2", "postal_code", "city", "insee_code", "cost_centre",
+]
+
+
+def _password_link(user: User) -> str:
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _send(user: User, template: str, context: dict) -> None:
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/{template}_message.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+# --- Customers --------------------------------------------------------------------------------
+
+
+def _apply(instance, data: dict, allowed: list[str]) -> None:
+    unknown = set(data) - set(allowed) - {"partner"}
+    if unknown:
+        raise ValueError(f"Unknown fields: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def client_create(*, data: dict, partner: Partner | None = None, actor=None, api_key=None) -> Client:
+    """ACC-1: create a customer; identifiers validated and normalised (python-stdnum)."""
+    client = Client(partner=partner)
+    _apply(client, data, CLIENT_FIELDS)
+    client.full_clean()
+    client.save()
+    audit_record(action="client.create", instance=client, actor=actor, api_key=api_key,
+                 after=snapshot(client, CLIENT_FIELDS))
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, data: dict, actor=None, api_key=None) -> Client:
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    before = snapshot(client, CLIENT_FIELDS)
+    _apply(client, data, CLIENT_FIELDS)
+    client.full_clean()
+    client.save()
+    old, new = changed(before, snapshot(client, CLIENT_FIELDS))
+    if new:
+        audit_record(action="client.update", instance=client, actor=actor, api_key=api_key,
+                     before=old, after=new)
+    return client
+
+
+# --- Sites ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def site_create(*, client: Client, data: dict, actor=None, api_key=None) -> Site:
+    site = Site(client=client)
+    _apply(site, data, SITE_FIELDS)
+    site.full_clean()
+    site.save()
+    audit_record(action="site.create", instance=site, actor=actor, api_key=api_key,
+                 after=snapshot(site, SITE_FIELDS))
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: Site, data: dict, actor=None, api_key=None) -> Site:
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    before = snapshot(site, SITE_FIELDS)
+    _apply(site, data, SITE_FIELDS)
+    site.full_clean()
+    site.save()
+    old, new = changed(before, snapshot(site, SITE_FIELDS))
+    if new:
+        audit_record(action="site.update", instance=site, actor=actor, api_key=api_key,
+                     before=old, after=new)
+    return site
+
+
+# --- Members (ACC-2) --------------------------------------------------------------------------
+
+
+def _other_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(client_id=membership.client_id, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def member_invite(
+    *, client: Client, email: str, role: str, first_name: str = "", last_name: str = "",
+    language: str = "fr", invited_by: User | None = None, api_key=None,
+) -> Membership:
+    """ACC-2: add a person to a customer company; they receive a link to choose a password."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if user.is_staff or Membership.objects.filter(user=user).exists():
+            raise ValidationError(
+                {"email": _("This address already has an account with another company.")}
+            )
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    else:
+        user = User.objects.create_user(
+            email=email, first_name=first_name, last_name=last_name, language=language
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership = Membership.objects.create(user=user, client=client, role=role,
+                                           invited_by=invited_by)
+    audit_record(action="member.invite", instance=membership, actor=invited_by, api_key=api_key,
+                 client=client, after={"email": email, "role": role})
+    link = _password_link(user)
+    transaction.on_commit(
+        lambda: _send(user, "invitation", {"client": client, "link": link, "user": user,
+                                           "invited_by": invited_by})
+    )
+    return membership
+
+
+@transaction.atomic
+def member_change_role(*, membership: Membership, role: str, actor=None, api_key=None) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(membership):
+        raise ValidationError({"role": _("The company must keep at least one administrator.")})
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    if before != role:
+        audit_record(action="member.change_role", instance=membership, actor=actor,
+                     api_key=api_key, before={"role": before}, after={"role": role})
+    return membership
+
+
+def _end_sessions(user: User) -> int:
+    sessions = list(UserSession.objects.filter(user=user))
+    for session in sessions:
+        session.end()
+    return len(sessions)
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, actor=None, api_key=None) -> None:
+    """Remove a person from the company: the account is deactivated and signed out everywhere."""
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if membership.role == Role.ADMIN and not _other_admins(membership):
+        raise ValidationError(_("The company must keep at least one administrator."))
+    user = membership.user
+    audit_record(action="member.remove", instance=membership, actor=actor, api_key=api_key,
+                 before={"email": user.email, "role": membership.role})
+    membership.delete()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _end_sessions(user)
+
+
+@transaction.atomic
+def user_declare_compromised(*, user: User, actor: User | None = None) -> User:
+    """ACC-5: the password is invalidated, every session of the user ends, a reset link is sent."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    ended = _end_sessions(user)
+    audit_record(action="user.declare_compromised", instance=user, actor=actor,
+                 client=getattr(user.membership, "client", None),
+                 after={"password": "invalidated", "sessions_ended": ended})
+    link = _password_link(user)
+    transaction.on_commit(lambda: _send(user, "compromised", {"user": user, "link": link}))
+    return user
+
+
+# --- Partners and API keys (ACC-3) ------------------------------------------------------------
+
+
+@transaction.atomic
+def api_key_create(*, partner: Partner, name: str, read_only: bool = False, actor=None
+                   ) -> tuple[ApiKey, str]:
+    """A new key: the raw value is returned once and never stored."""
+    prefix, raw = ApiKey.generate()
+    key = ApiKey.objects.create(partner=partner, name=name, prefix=prefix,
+                                hashed_key=ApiKey.hash(raw), read_only=read_only, created_by=actor)
+    audit_record(action="api_key.create", instance=key, actor=actor, partner=partner,
+                 after={"name": name, "prefix": prefix, "read_only": read_only})
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor=None) -> ApiKey:
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(action="api_key.revoke", instance=api_key, actor=actor,
+                     partner=api_key.partner, after={"revoked_at": api_key.revoked_at})
+    return api_key

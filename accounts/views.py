@@ -1,0 +1,165 @@
+"""Customer portal pages of the accounts domain: company profile, sites, users, security."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.decorators import member_required
+from accounts.forms import CompanyForm, InviteForm, RoleForm, SiteForm
+
+
+def attach_errors(form, error: ValidationError) -> None:
+    """Show a service's validation error on the form (field errors where the field exists)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@member_required()
+def company(request):
+    client = request.client
+    can_edit = request.membership.can("manage_company")
+    form = CompanyForm(instance=client) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = CompanyForm(request.POST, instance=client)
+        if form.is_valid():
+            try:
+                services.client_update(client=client, data=form.cleaned_data, actor=request.user)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, _("Company details saved."))
+                return redirect("accounts:company")
+    return render(request, "accounts/company.html", {"client": client, "form": form,
+                                                      "can_edit": can_edit})
+
+
+@member_required()
+def site_list(request):
+    page = Paginator(selectors.site_list(client=request.client), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/site_list.html", {
+        "page": page, "can_edit": request.membership.can("manage_company"),
+    })
+
+
+@member_required("manage_company")
+def site_edit(request, pk=None):
+    site = get_object_or_404(selectors.site_list(client=request.client), pk=pk) if pk else None
+    form = SiteForm(request.POST or None, instance=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if site is None:
+                services.site_create(client=request.client, data=form.cleaned_data,
+                                     actor=request.user)
+            else:
+                services.site_update(site=site, data=form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Site saved."))
+            return redirect("accounts:sites")
+    return render(request, "accounts/site_form.html", {"form": form, "site": site})
+
+
+@member_required()
+def user_list(request):
+    can_manage = request.membership.can("manage_users")
+    form = InviteForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.member_invite(client=request.client, invited_by=request.user,
+                                       **form.cleaned_data)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.")
+                                 % {"email": form.cleaned_data["email"]})
+                return redirect("accounts:users")
+    page = Paginator(selectors.member_list(client=request.client), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "accounts/user_list.html", {
+        "page": page, "form": form, "can_manage": can_manage, "role_form": RoleForm(),
+    })
+
+
+@require_POST
+@member_required("manage_users")
+def user_role(request, pk):
+    membership = get_object_or_404(selectors.member_list(client=request.client), pk=pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_change_role(membership=membership, role=form.cleaned_data["role"],
+                                        actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Role updated."))
+    return redirect("accounts:users")
+
+
+@member_required("manage_users")
+def user_remove(request, pk):
+    membership = get_object_or_404(selectors.member_list(client=request.client), pk=pk)
+    if request.method == "POST":
+        try:
+            services.member_remove(membership=membership, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(email)s no longer has access to the portal.")
+                             % {"email": membership.user.email})
+        return redirect("accounts:users")
+    return render(request, "accounts/confirm.html", {
+        "title": _("Remove a user"),
+        "question": _("Remove %(email)s from the company? The account is deactivated and signed "
+                      "out everywhere.") % {"email": membership.user.email},
+        "confirm_label": _("Remove"), "cancel_url": "accounts:users",
+    })
+
+
+@member_required("manage_users")
+def user_compromised(request, pk):
+    """ACC-5 by the customer's admin for one of the company's users."""
+    membership = get_object_or_404(selectors.member_list(client=request.client), pk=pk)
+    if request.method == "POST":
+        services.user_declare_compromised(user=membership.user, actor=request.user)
+        messages.success(request, _("The password of %(email)s is invalidated; a reset link "
+                                    "was sent.") % {"email": membership.user.email})
+        if membership.user == request.user:
+            logout(request)
+            return redirect("account_login")
+        return redirect("accounts:users")
+    return render(request, "accounts/confirm.html", {
+        "title": _("Declare a password compromised"),
+        "question": _("Invalidate the password of %(email)s? All their sessions end and a reset "
+                      "link is e-mailed to them.") % {"email": membership.user.email},
+        "confirm_label": _("Invalidate the password"), "cancel_url": "accounts:users",
+    })
+
+
+@member_required()
+def security(request):
+    """ACC-5 by the user for their own password; links to the second factor."""
+    if request.method == "POST":
+        services.user_declare_compromised(user=request.user, actor=request.user)
+        logout(request)
+        messages.success(request, _("Your password is invalidated and you are signed out "
+                                    "everywhere. Check your e-mail for a reset link."))
+        return redirect("account_login")
+    return render(request, "accounts/security.html")

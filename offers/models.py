@@ -1,0 +1,1 @@
+"""Catalogue and contracts (issue 3)."""

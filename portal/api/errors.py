@@ -1,0 +1,42 @@
+"""One error envelope for the whole API:
+
+    {"error": {"code": "validation_error", "message": "...", "fields": {"siren": ["..."]}}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _as_drf(exc):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _as_drf(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = {"code": "validation_error", "message": _("Some fields are not valid."),
+                "fields": detail}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        body = {"code": codes if isinstance(codes, str) else "error",
+                "message": str(getattr(exc, "detail", exc))}
+    response.data = {"error": body}
+    return response

@@ -1,0 +1,46 @@
+"""The base of every partner API viewset: scoping to the calling partner lives here, once."""
+
+from rest_framework import mixins, viewsets
+
+from accounts.models import Partner
+
+
+class PartnerScopedViewSetMixin:
+    """Filters ``queryset`` by ``partner_lookup`` = the partner of the API key.
+
+    Every viewset of the API inherits from this; none filters by owner on its own. An object of
+    another partner is therefore never listed and answers 404.
+    """
+
+    partner_lookup = "partner"
+
+    @property
+    def partner(self) -> Partner:
+        return self.request.auth.partner
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return queryset.none()
+        return queryset.filter(**{self.partner_lookup: self.partner})
+
+    @property
+    def api_key(self):
+        return self.request.auth
+
+
+class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class PartnerModelViewSet(
+    PartnerScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, create, update. Writes go through services from ``perform_*``."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
