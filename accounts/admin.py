@@ -25,12 +25,21 @@ class AuditedAdminMixin:
         after = snapshot(obj)
         old, new = changed(before, after) if change else ({}, after)
         if new:
-            audit_record(action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
-                         instance=obj, actor=request.user, before=old, after=new)
+            audit_record(
+                action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
+                instance=obj,
+                actor=request.user,
+                before=old,
+                after=new,
+            )
 
     def delete_model(self, request, obj):
-        audit_record(action=f"{obj._meta.model_name}.delete", instance=obj, actor=request.user,
-                     before=snapshot(obj))
+        audit_record(
+            action=f"{obj._meta.model_name}.delete",
+            instance=obj,
+            actor=request.user,
+            before=snapshot(obj),
+        )
         super().delete_model(request, obj)
 
 
@@ -51,16 +60,29 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "billing_mode", "wholesale_discount_percent", "host_name",
-                    "support_email", "is_active"]
+    list_display = [
+        "name",
+        "billing_mode",
+        "wholesale_discount_percent",
+        "host_name",
+        "support_email",
+        "is_active",
+    ]
     list_filter = ["billing_mode", "is_active"]
     search_fields = ["name", "host_name", "support_email"]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "partner", "prefix", "read_only", "created_at", "last_used_at",
-                    "revoked_at"]
+    list_display = [
+        "name",
+        "partner",
+        "prefix",
+        "read_only",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["partner", "read_only", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "partner__name"]
     readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
@@ -71,12 +93,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False if obj is not None else super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        key, raw = services.api_key_create(partner=obj.partner, name=obj.name,
-                                           read_only=obj.read_only, actor=request.user)
+        key, raw = services.api_key_create(
+            partner=obj.partner, name=obj.name, read_only=obj.read_only, actor=request.user
+        )
         obj.pk = key.pk
         obj.refresh_from_db()
-        messages.warning(request, _("Copy this key now, it will never be shown again: %(key)s")
-                         % {"key": raw})
+        messages.warning(
+            request, _("Copy this key now, it will never be shown again: %(key)s") % {"key": raw}
+        )
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request, queryset):
@@ -87,8 +111,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["legal_name", "siren", "partner", "vat_regime", "payment_method", "status",
-                    "created_at"]
+    list_display = [
+        "legal_name",
+        "siren",
+        "partner",
+        "vat_regime",
+        "payment_method",
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "partner", "vat_regime", "payment_method", "is_telecom_professional"]
     search_fields = ["legal_name", "siren", "siret", "vat_number", "city"]
     list_select_related = ["partner"]
@@ -115,11 +146,12 @@ class UserAdmin(DjangoUserAdmin):
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"],
-                             "fields": ["email", "password1", "password2", "is_staff"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "is_staff"]})
+    ]
     actions = ["declare_compromised"]
 
-    @admin.action(description=_("Declare the password compromised (ACC-5)"))
+    @admin.action(description=_("Declare the password compromised"))
     def declare_compromised(self, request, queryset):
         for user in queryset:
             services.user_declare_compromised(user=user, actor=request.user)
@@ -142,8 +174,9 @@ class MembershipAdmin(admin.ModelAdmin):
                 messages.error(request, " ".join(error.messages))
             return
         super().save_model(request, obj, form, change)
-        audit_record(action="member.create", instance=obj, actor=request.user,
-                     after={"role": obj.role})
+        audit_record(
+            action="member.create", instance=obj, actor=request.user, after={"role": obj.role}
+        )
 
 
 @admin.register(AuditLog)

@@ -19,14 +19,25 @@ def brand(request):
         partner = Partner.objects.filter(host_name=host, is_active=True).first()
     reseller = settings.RESELLER
     if partner is None:
-        return {"membership": membership, "brand": {
-            "name": reseller["name"], "logo_url": None,
-            "primary_color": reseller["primary_color"],
-            "secondary_color": reseller["secondary_color"],
-            "support_email": reseller["support_email"], "is_partner": False,
-        }}
-    return {"membership": membership, "brand": {
-        "name": partner.name, "logo_url": partner.logo.url if partner.logo else None,
-        "primary_color": partner.primary_color, "secondary_color": partner.secondary_color,
-        "support_email": partner.support_email, "is_partner": True,
-    }}
+        return {
+            "membership": membership,
+            "brand": {
+                "name": reseller["name"],
+                "logo_url": None,
+                "primary_color": reseller["primary_color"],
+                "secondary_color": reseller["secondary_color"],
+                "support_email": reseller["support_email"],
+                "is_partner": False,
+            },
+        }
+    return {
+        "membership": membership,
+        "brand": {
+            "name": partner.name,
+            "logo_url": partner.logo.url if partner.logo else None,
+            "primary_color": partner.primary_color,
+            "secondary_color": partner.secondary_color,
+            "support_email": partner.support_email,
+            "is_partner": True,
+        },
+    }

@@ -37,15 +37,28 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = ["address_line1", "address_line2", "postal_code", "city", "vat_number",
-                  "invoice_recipients"]
+        fields = [
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "vat_number",
+            "invoice_recipients",
+        ]
 
 
 class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
-        fields = ["name", "address_line1", "address_line2", "postal_code", "city", "insee_code",
-                  "cost_centre"]
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "insee_code",
+            "cost_centre",
+        ]
 
 
 class InviteForm(forms.Form):
@@ -53,8 +66,9 @@ class InviteForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.READ_ONLY)
-    language = forms.ChoiceField(label=_("Language"), choices=[("fr", "Français"),
-                                                                ("en", "English")])
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("fr", "Français"), ("en", "English")]
+    )
 
 
 class RoleForm(forms.Form):

@@ -5,10 +5,10 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
+from stdnum.eu import vat as stdnum_eu_vat
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
-from stdnum.eu import vat as stdnum_eu_vat
 
 _MESSAGES = {
     stdnum_errors.InvalidLength: _("wrong length"),
@@ -58,12 +58,14 @@ def normalize_vat_number(value: str) -> str:
         return stdnum_eu_vat.validate(compact)
     except stdnum_errors.ValidationError as error:
         raise ValidationError(
-            _("Invalid VAT number: %(reason)s."), code="invalid_vat", params={"reason": _reason(error)}
+            _("Invalid VAT number: %(reason)s."),
+            code="invalid_vat",
+            params={"reason": _reason(error)},
         ) from error
 
 
 def check_consistency(*, siren: str, siret: str, vat_number: str) -> dict[str, str]:
-    """Errors by field when identifiers that must agree do not (SIRET and FR VAT embed the SIREN)."""
+    """Errors by field when identifiers disagree (SIRET and a French VAT embed the SIREN)."""
     errors = {}
     if siren and siret and not siret.startswith(siren):
         errors["siret"] = _("The SIRET does not belong to this SIREN.")
@@ -80,6 +82,7 @@ def normalize_insee_code(value: str) -> str:
     code = value.strip().upper()
     if not _INSEE_RE.match(code) or code.startswith("00"):
         raise ValidationError(
-            _("Invalid INSEE commune code: 5 characters, e.g. 13201 or 2A004."), code="invalid_insee"
+            _("Invalid INSEE commune code: 5 characters, e.g. 13201 or 2A004."),
+            code="invalid_insee",
         )
     return code

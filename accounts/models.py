@@ -97,14 +97,21 @@ class Partner(TimeStampedModel):
     )
     support_email = models.EmailField(_("support e-mail"))
     host_name = models.CharField(
-        _("portal host name"), max_length=253, blank=True, null=True, unique=True,
+        _("portal host name"),
+        max_length=253,
+        blank=True,
+        null=True,
+        unique=True,
         help_text=_("Host name of the partner's branded portal, e.g. portail.example.fr"),
     )
     billing_mode = models.CharField(
         _("billing mode"), max_length=20, choices=BillingMode, default=BillingMode.PARTNER_BILLED
     )
     wholesale_discount_percent = models.DecimalField(
-        _("wholesale discount (%)"), max_digits=5, decimal_places=2, default=0,
+        _("wholesale discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
         help_text=_("Default discount on retail prices in partner-billed mode."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -129,7 +136,11 @@ class Client(TimeStampedModel):
     """ACC-1: a customer company (B2B only), directly or through a partner."""
 
     partner = models.ForeignKey(
-        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, null=True, blank=True,
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="clients",
     )
     legal_name = models.CharField(_("legal name"), max_length=200)
@@ -145,19 +156,24 @@ class Client(TimeStampedModel):
         _("VAT regime"), max_length=20, choices=VatRegime, default=VatRegime.STANDARD
     )
     invoice_recipients = models.JSONField(
-        _("invoice recipients"), default=list, blank=True,
+        _("invoice recipients"),
+        default=list,
+        blank=True,
         help_text=_("E-mail addresses that receive the invoices."),
     )
     payment_method = models.CharField(
-        _("payment method"), max_length=20, choices=PaymentMethod,
+        _("payment method"),
+        max_length=20,
+        choices=PaymentMethod,
         default=PaymentMethod.SEPA_DIRECT_DEBIT,
     )
     security_deposit = models.DecimalField(
         _("security deposit"), max_digits=12, decimal_places=2, default=0
     )
     is_telecom_professional = models.BooleanField(
-        _("telecom professional"), default=False,
-        help_text=_("Operator, call shop, call centre…: unlimited plans do not apply (USE-4)."),
+        _("telecom professional"),
+        default=False,
+        help_text=_("Operator, call shop, call centre…: unlimited plans do not apply."),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ClientStatus, default=ClientStatus.ACTIVE
@@ -179,7 +195,8 @@ class Client(TimeStampedModel):
     def __str__(self):
         return self.legal_name
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        """Identifiers are normalised (spaces removed, keys checked) before the length checks."""
         errors = {}
         for field, normalize in (
             ("siren", identifiers.normalize_siren),
@@ -191,17 +208,25 @@ class Client(TimeStampedModel):
                 try:
                     setattr(self, field, normalize(value))
                 except ValidationError as error:
-                    errors[field] = error
-        if not self.siren and self.siret and "siret" not in errors:
+                    errors[field] = error.error_list
+        try:
+            super().clean_fields(exclude=[*(exclude or []), *errors])
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        errors = {}
+        if not self.siren and self.siret:
             self.siren = self.siret[:9]
-        if not self.siren and not self.siret and "siren" not in errors:
+        if not self.siren and not self.siret:
             errors["siren"] = ValidationError(_("Give a SIREN or a SIRET."), code="required")
-        if not errors:
-            errors.update(
-                identifiers.check_consistency(
-                    siren=self.siren, siret=self.siret, vat_number=self.vat_number
-                )
+        errors.update(
+            identifiers.check_consistency(
+                siren=self.siren, siret=self.siret, vat_number=self.vat_number
             )
+        )
         recipients = []
         for address in self.invoice_recipients or []:
             try:
@@ -265,7 +290,11 @@ class Membership(TimeStampedModel):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.READ_ONLY)
     invited_by = models.ForeignKey(
-        User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, blank=True,
+        User,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -298,7 +327,11 @@ class ApiKey(models.Model):
     hashed_key = models.CharField(max_length=64, unique=True, editable=False)
     read_only = models.BooleanField(_("read-only"), default=False)
     created_by = models.ForeignKey(
-        User, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True,
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -334,13 +367,21 @@ class AuditLog(models.Model):
     Append-only: rows are never updated or deleted by the application.
     """
 
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name=_("who"), on_delete=models.SET_NULL, null=True, blank=True,
+        User,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_api_key = models.ForeignKey(
-        ApiKey, verbose_name=_("API key"), on_delete=models.SET_NULL, null=True, blank=True,
+        ApiKey,
+        verbose_name=_("API key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=80, db_index=True)
@@ -348,15 +389,23 @@ class AuditLog(models.Model):
     object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
     client = models.ForeignKey(
-        Client, verbose_name=_("customer"), on_delete=models.SET_NULL, null=True, blank=True,
+        Client,
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     partner = models.ForeignKey(
-        Partner, verbose_name=_("partner"), on_delete=models.SET_NULL, null=True, blank=True,
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
-    before = models.JSONField(_("before"), default=dict, blank=True)
-    after = models.JSONField(_("after"), default=dict, blank=True)
+    before = models.JSONField(_("values before"), default=dict, blank=True)
+    after = models.JSONField(_("values after"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

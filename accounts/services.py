@@ -17,19 +17,41 @@ from accounts.choices import Role
 from accounts.models import ApiKey, Client, Membership, Partner, Site, User
 
 CLIENT_FIELDS = [
-    "legal_name", "siren", "siret", "vat_number", "address_line1", "address_line2",
-    "postal_code", "city", "country", "vat_regime", "invoice_recipients", "payment_method",
-    "security_deposit", "is_telecom_professional", "status", "partner_id",
+    "legal_name",
+    "siren",
+    "siret",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "vat_regime",
+    "invoice_recipients",
+    "payment_method",
+    "security_deposit",
+    "is_telecom_professional",
+    "status",
+    "partner_id",
 ]
 SITE_FIELDS = [
-    "name", "address_line1", "address_line2", "postal_code", "city", "insee_code", "cost_centre",
+    "name",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "insee_code",
+    "cost_centre",
 ]
 
 
 def _password_link(user: User) -> str:
     path = reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
@@ -53,14 +75,21 @@ def _apply(instance, data: dict, allowed: list[str]) -> None:
 
 
 @transaction.atomic
-def client_create(*, data: dict, partner: Partner | None = None, actor=None, api_key=None) -> Client:
+def client_create(
+    *, data: dict, partner: Partner | None = None, actor=None, api_key=None
+) -> Client:
     """ACC-1: create a customer; identifiers validated and normalised (python-stdnum)."""
     client = Client(partner=partner)
     _apply(client, data, CLIENT_FIELDS)
     client.full_clean()
     client.save()
-    audit_record(action="client.create", instance=client, actor=actor, api_key=api_key,
-                 after=snapshot(client, CLIENT_FIELDS))
+    audit_record(
+        action="client.create",
+        instance=client,
+        actor=actor,
+        api_key=api_key,
+        after=snapshot(client, CLIENT_FIELDS),
+    )
     return client
 
 
@@ -73,8 +102,14 @@ def client_update(*, client: Client, data: dict, actor=None, api_key=None) -> Cl
     client.save()
     old, new = changed(before, snapshot(client, CLIENT_FIELDS))
     if new:
-        audit_record(action="client.update", instance=client, actor=actor, api_key=api_key,
-                     before=old, after=new)
+        audit_record(
+            action="client.update",
+            instance=client,
+            actor=actor,
+            api_key=api_key,
+            before=old,
+            after=new,
+        )
     return client
 
 
@@ -87,8 +122,13 @@ def site_create(*, client: Client, data: dict, actor=None, api_key=None) -> Site
     _apply(site, data, SITE_FIELDS)
     site.full_clean()
     site.save()
-    audit_record(action="site.create", instance=site, actor=actor, api_key=api_key,
-                 after=snapshot(site, SITE_FIELDS))
+    audit_record(
+        action="site.create",
+        instance=site,
+        actor=actor,
+        api_key=api_key,
+        after=snapshot(site, SITE_FIELDS),
+    )
     return site
 
 
@@ -101,8 +141,9 @@ def site_update(*, site: Site, data: dict, actor=None, api_key=None) -> Site:
     site.save()
     old, new = changed(before, snapshot(site, SITE_FIELDS))
     if new:
-        audit_record(action="site.update", instance=site, actor=actor, api_key=api_key,
-                     before=old, after=new)
+        audit_record(
+            action="site.update", instance=site, actor=actor, api_key=api_key, before=old, after=new
+        )
     return site
 
 
@@ -119,8 +160,15 @@ def _other_admins(membership: Membership) -> bool:
 
 @transaction.atomic
 def member_invite(
-    *, client: Client, email: str, role: str, first_name: str = "", last_name: str = "",
-    language: str = "fr", invited_by: User | None = None, api_key=None,
+    *,
+    client: Client,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "fr",
+    invited_by: User | None = None,
+    api_key=None,
 ) -> Membership:
     """ACC-2: add a person to a customer company; they receive a link to choose a password."""
     email = email.strip().lower()
@@ -140,20 +188,32 @@ def member_invite(
         )
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    membership = Membership.objects.create(user=user, client=client, role=role,
-                                           invited_by=invited_by)
-    audit_record(action="member.invite", instance=membership, actor=invited_by, api_key=api_key,
-                 client=client, after={"email": email, "role": role})
+    membership = Membership.objects.create(
+        user=user, client=client, role=role, invited_by=invited_by
+    )
+    audit_record(
+        action="member.invite",
+        instance=membership,
+        actor=invited_by,
+        api_key=api_key,
+        client=client,
+        after={"email": email, "role": role},
+    )
     link = _password_link(user)
     transaction.on_commit(
-        lambda: _send(user, "invitation", {"client": client, "link": link, "user": user,
-                                           "invited_by": invited_by})
+        lambda: _send(
+            user,
+            "invitation",
+            {"client": client, "link": link, "user": user, "invited_by": invited_by},
+        )
     )
     return membership
 
 
 @transaction.atomic
-def member_change_role(*, membership: Membership, role: str, actor=None, api_key=None) -> Membership:
+def member_change_role(
+    *, membership: Membership, role: str, actor=None, api_key=None
+) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -163,8 +223,14 @@ def member_change_role(*, membership: Membership, role: str, actor=None, api_key
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     if before != role:
-        audit_record(action="member.change_role", instance=membership, actor=actor,
-                     api_key=api_key, before={"role": before}, after={"role": role})
+        audit_record(
+            action="member.change_role",
+            instance=membership,
+            actor=actor,
+            api_key=api_key,
+            before={"role": before},
+            after={"role": role},
+        )
     return membership
 
 
@@ -182,8 +248,13 @@ def member_remove(*, membership: Membership, actor=None, api_key=None) -> None:
     if membership.role == Role.ADMIN and not _other_admins(membership):
         raise ValidationError(_("The company must keep at least one administrator."))
     user = membership.user
-    audit_record(action="member.remove", instance=membership, actor=actor, api_key=api_key,
-                 before={"email": user.email, "role": membership.role})
+    audit_record(
+        action="member.remove",
+        instance=membership,
+        actor=actor,
+        api_key=api_key,
+        before={"email": user.email, "role": membership.role},
+    )
     membership.delete()
     user.is_active = False
     user.save(update_fields=["is_active"])
@@ -197,9 +268,13 @@ def user_declare_compromised(*, user: User, actor: User | None = None) -> User:
     user.set_unusable_password()
     user.save(update_fields=["password"])
     ended = _end_sessions(user)
-    audit_record(action="user.declare_compromised", instance=user, actor=actor,
-                 client=getattr(user.membership, "client", None),
-                 after={"password": "invalidated", "sessions_ended": ended})
+    audit_record(
+        action="user.declare_compromised",
+        instance=user,
+        actor=actor,
+        client=getattr(user.membership, "client", None),
+        after={"password": "invalidated", "sessions_ended": ended},
+    )
     link = _password_link(user)
     transaction.on_commit(lambda: _send(user, "compromised", {"user": user, "link": link}))
     return user
@@ -209,14 +284,26 @@ def user_declare_compromised(*, user: User, actor: User | None = None) -> User:
 
 
 @transaction.atomic
-def api_key_create(*, partner: Partner, name: str, read_only: bool = False, actor=None
-                   ) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, partner: Partner, name: str, read_only: bool = False, actor=None
+) -> tuple[ApiKey, str]:
     """A new key: the raw value is returned once and never stored."""
     prefix, raw = ApiKey.generate()
-    key = ApiKey.objects.create(partner=partner, name=name, prefix=prefix,
-                                hashed_key=ApiKey.hash(raw), read_only=read_only, created_by=actor)
-    audit_record(action="api_key.create", instance=key, actor=actor, partner=partner,
-                 after={"name": name, "prefix": prefix, "read_only": read_only})
+    key = ApiKey.objects.create(
+        partner=partner,
+        name=name,
+        prefix=prefix,
+        hashed_key=ApiKey.hash(raw),
+        read_only=read_only,
+        created_by=actor,
+    )
+    audit_record(
+        action="api_key.create",
+        instance=key,
+        actor=actor,
+        partner=partner,
+        after={"name": name, "prefix": prefix, "read_only": read_only},
+    )
     return key, raw
 
 
@@ -226,6 +313,11 @@ def api_key_revoke(*, api_key: ApiKey, actor=None) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-        audit_record(action="api_key.revoke", instance=api_key, actor=actor,
-                     partner=api_key.partner, after={"revoked_at": api_key.revoked_at})
+        audit_record(
+            action="api_key.revoke",
+            instance=api_key,
+            actor=actor,
+            partner=api_key.partner,
+            after={"revoked_at": api_key.revoked_at},
+        )
     return api_key

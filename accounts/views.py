@@ -39,8 +39,9 @@ def company(request):
             else:
                 messages.success(request, _("Company details saved."))
                 return redirect("accounts:company")
-    return render(request, "accounts/company.html", {"client": client, "form": form,
-                                                      "can_edit": can_edit})
+    return render(
+        request, "accounts/company.html", {"client": client, "form": form, "can_edit": can_edit}
+    )
 
 
 @member_required()
@@ -48,9 +49,14 @@ def site_list(request):
     page = Paginator(selectors.site_list(client=request.client), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "accounts/site_list.html", {
-        "page": page, "can_edit": request.membership.can("manage_company"),
-    })
+    return render(
+        request,
+        "accounts/site_list.html",
+        {
+            "page": page,
+            "can_edit": request.membership.can("manage_company"),
+        },
+    )
 
 
 @member_required("manage_company")
@@ -60,8 +66,9 @@ def site_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         try:
             if site is None:
-                services.site_create(client=request.client, data=form.cleaned_data,
-                                     actor=request.user)
+                services.site_create(
+                    client=request.client, data=form.cleaned_data, actor=request.user
+                )
             else:
                 services.site_update(site=site, data=form.cleaned_data, actor=request.user)
         except ValidationError as error:
@@ -81,20 +88,30 @@ def user_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.member_invite(client=request.client, invited_by=request.user,
-                                       **form.cleaned_data)
+                services.member_invite(
+                    client=request.client, invited_by=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 attach_errors(form, error)
             else:
-                messages.success(request, _("Invitation sent to %(email)s.")
-                                 % {"email": form.cleaned_data["email"]})
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
                 return redirect("accounts:users")
     page = Paginator(selectors.member_list(client=request.client), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "accounts/user_list.html", {
-        "page": page, "form": form, "can_manage": can_manage, "role_form": RoleForm(),
-    })
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "page": page,
+            "form": form,
+            "can_manage": can_manage,
+            "role_form": RoleForm(),
+        },
+    )
 
 
 @require_POST
@@ -104,8 +121,9 @@ def user_role(request, pk):
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            services.member_change_role(membership=membership, role=form.cleaned_data["role"],
-                                        actor=request.user)
+            services.member_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -122,15 +140,26 @@ def user_remove(request, pk):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("%(email)s no longer has access to the portal.")
-                             % {"email": membership.user.email})
+            messages.success(
+                request,
+                _("%(email)s no longer has access to the portal.")
+                % {"email": membership.user.email},
+            )
         return redirect("accounts:users")
-    return render(request, "accounts/confirm.html", {
-        "title": _("Remove a user"),
-        "question": _("Remove %(email)s from the company? The account is deactivated and signed "
-                      "out everywhere.") % {"email": membership.user.email},
-        "confirm_label": _("Remove"), "cancel_url": "accounts:users",
-    })
+    return render(
+        request,
+        "accounts/confirm.html",
+        {
+            "title": _("Remove a user"),
+            "question": _(
+                "Remove %(email)s from the company? The account is deactivated and signed "
+                "out everywhere."
+            )
+            % {"email": membership.user.email},
+            "confirm_label": _("Remove"),
+            "cancel_url": "accounts:users",
+        },
+    )
 
 
 @member_required("manage_users")
@@ -139,18 +168,29 @@ def user_compromised(request, pk):
     membership = get_object_or_404(selectors.member_list(client=request.client), pk=pk)
     if request.method == "POST":
         services.user_declare_compromised(user=membership.user, actor=request.user)
-        messages.success(request, _("The password of %(email)s is invalidated; a reset link "
-                                    "was sent.") % {"email": membership.user.email})
+        messages.success(
+            request,
+            _("The password of %(email)s is invalidated; a reset link was sent.")
+            % {"email": membership.user.email},
+        )
         if membership.user == request.user:
             logout(request)
             return redirect("account_login")
         return redirect("accounts:users")
-    return render(request, "accounts/confirm.html", {
-        "title": _("Declare a password compromised"),
-        "question": _("Invalidate the password of %(email)s? All their sessions end and a reset "
-                      "link is e-mailed to them.") % {"email": membership.user.email},
-        "confirm_label": _("Invalidate the password"), "cancel_url": "accounts:users",
-    })
+    return render(
+        request,
+        "accounts/confirm.html",
+        {
+            "title": _("Declare a password compromised"),
+            "question": _(
+                "Invalidate the password of %(email)s? All their sessions end and a reset "
+                "link is e-mailed to them."
+            )
+            % {"email": membership.user.email},
+            "confirm_label": _("Invalidate the password"),
+            "cancel_url": "accounts:users",
+        },
+    )
 
 
 @member_required()
@@ -159,7 +199,12 @@ def security(request):
     if request.method == "POST":
         services.user_declare_compromised(user=request.user, actor=request.user)
         logout(request)
-        messages.success(request, _("Your password is invalidated and you are signed out "
-                                    "everywhere. Check your e-mail for a reset link."))
+        messages.success(
+            request,
+            _(
+                "Your password is invalidated and you are signed out "
+                "everywhere. Check your e-mail for a reset link."
+            ),
+        )
         return redirect("account_login")
     return render(request, "accounts/security.html")

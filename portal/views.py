@@ -9,8 +9,12 @@ from accounts.decorators import member_required
 @member_required()
 def dashboard(request):
     client = request.client
-    return render(request, "portal/dashboard.html", {
-        "client": client,
-        "site_count": selectors.site_list(client=client).count(),
-        "member_count": selectors.member_list(client=client).count(),
-    })
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "client": client,
+            "site_count": selectors.site_list(client=client).count(),
+            "member_count": selectors.member_list(client=client).count(),
+        },
+    )

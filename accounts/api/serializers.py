@@ -5,6 +5,10 @@ from accounts.models import Client, Membership, Site
 
 
 class ClientSerializer(serializers.ModelSerializer):
+    # Identifiers are accepted with spaces and normalised by the model (python-stdnum).
+    siren = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    siret = serializers.CharField(required=False, allow_blank=True, max_length=25)
+    vat_number = serializers.CharField(required=False, allow_blank=True, max_length=25)
     invoice_recipients = serializers.ListField(
         child=serializers.EmailField(), required=False, allow_empty=True
     )
@@ -12,9 +16,23 @@ class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
         fields = [
-            "id", "legal_name", "siren", "siret", "vat_number", "address_line1", "address_line2",
-            "postal_code", "city", "country", "vat_regime", "invoice_recipients",
-            "payment_method", "is_telecom_professional", "status", "created_at", "updated_at",
+            "id",
+            "legal_name",
+            "siren",
+            "siret",
+            "vat_number",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "vat_regime",
+            "invoice_recipients",
+            "payment_method",
+            "is_telecom_professional",
+            "status",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
 
@@ -35,8 +53,17 @@ class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = [
-            "id", "client", "name", "address_line1", "address_line2", "postal_code", "city",
-            "insee_code", "cost_centre", "created_at", "updated_at",
+            "id",
+            "client",
+            "name",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "insee_code",
+            "cost_centre",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -51,15 +78,23 @@ class CustomerUserSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email")
     first_name = serializers.CharField(source="user.first_name", required=False, allow_blank=True)
     last_name = serializers.CharField(source="user.last_name", required=False, allow_blank=True)
-    language = serializers.ChoiceField(source="user.language", choices=["fr", "en"],
-                                       required=False)
+    language = serializers.ChoiceField(source="user.language", choices=["fr", "en"], required=False)
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
     role = serializers.ChoiceField(choices=Role.choices)
 
     class Meta:
         model = Membership
-        fields = ["id", "client", "email", "first_name", "last_name", "language", "role",
-                  "is_active", "created_at"]
+        fields = [
+            "id",
+            "client",
+            "email",
+            "first_name",
+            "last_name",
+            "language",
+            "role",
+            "is_active",
+            "created_at",
+        ]
         read_only_fields = ["created_at"]
 
 

@@ -71,9 +71,13 @@ class CustomerUserViewSet(mixins.DestroyModelMixin, PartnerModelViewSet):
         data = serializer.validated_data
         user = data.get("user", {})
         serializer.instance = services.member_invite(
-            client=data["client"], email=user["email"], role=data["role"],
-            first_name=user.get("first_name", ""), last_name=user.get("last_name", ""),
-            language=user.get("language", "fr"), api_key=self.api_key,
+            client=data["client"],
+            email=user["email"],
+            role=data["role"],
+            first_name=user.get("first_name", ""),
+            last_name=user.get("last_name", ""),
+            language=user.get("language", "fr"),
+            api_key=self.api_key,
         )
 
     @extend_schema(request=CustomerUserRoleSerializer, responses=CustomerUserSerializer)

@@ -1,6 +1,6 @@
 """One error envelope for the whole API:
 
-    {"error": {"code": "validation_error", "message": "...", "fields": {"siren": ["..."]}}}
+{"error": {"code": "validation_error", "message": "...", "fields": {"siren": ["..."]}}}
 """
 
 from django.core.exceptions import PermissionDenied
@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -31,12 +30,17 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        body = {"code": "validation_error", "message": _("Some fields are not valid."),
-                "fields": detail}
+        body = {
+            "code": "validation_error",
+            "message": _("Some fields are not valid."),
+            "fields": detail,
+        }
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        body = {"code": codes if isinstance(codes, str) else "error",
-                "message": str(getattr(exc, "detail", exc))}
+        body = {
+            "code": codes if isinstance(codes, str) else "error",
+            "message": str(getattr(exc, "detail", exc)),
+        }
     response.data = {"error": body}
     return response

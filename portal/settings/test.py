@@ -22,3 +22,4 @@ STORAGES = {
 }
 ACCOUNT_RATE_LIMITS = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+WHITENOISE_AUTOREFRESH = True  # serve from the apps and static/ without collectstatic

@@ -13,45 +13,100 @@ DEMO_PASSWORD = "demo-portal-2026"
 STAFF_PASSWORD = "staff-portal-2026"
 
 PARTNERS = [
-    {"name": "Nova Connect", "primary_color": "#6a1b9a", "secondary_color": "#00bfa5",
-     "support_email": "support@nova-connect.example", "host_name": "nova.localhost",
-     "billing_mode": BillingMode.PARTNER_BILLED, "wholesale_discount_percent": "15.00",
-     "api_key": ("demonova", "demonova.nova-connect-demo-key-not-for-production")},
-    {"name": "Telcoweb Solutions", "primary_color": "#00695c", "secondary_color": "#ffb300",
-     "support_email": "support@telcoweb.example", "host_name": "telcoweb.localhost",
-     "billing_mode": BillingMode.RESELLER_BILLED, "wholesale_discount_percent": "0.00",
-     "api_key": ("demotelc", "demotelc.telcoweb-demo-key-not-for-production")},
+    {
+        "name": "Nova Connect",
+        "primary_color": "#6a1b9a",
+        "secondary_color": "#00bfa5",
+        "support_email": "support@nova-connect.example",
+        "host_name": "nova.localhost",
+        "billing_mode": BillingMode.PARTNER_BILLED,
+        "wholesale_discount_percent": "15.00",
+        "api_key": ("demonova", "demonova.nova-connect-demo-key-not-for-production"),
+    },
+    {
+        "name": "Telcoweb Solutions",
+        "primary_color": "#00695c",
+        "secondary_color": "#ffb300",
+        "support_email": "support@telcoweb.example",
+        "host_name": "telcoweb.localhost",
+        "billing_mode": BillingMode.RESELLER_BILLED,
+        "wholesale_discount_percent": "0.00",
+        "api_key": ("demotelc", "demotelc.telcoweb-demo-key-not-for-production"),
+    },
 ]
 
 CUSTOMERS = [
-    {"legal_name": "Cabinet Martin Avocats", "siren": "812345676", "siret": "81234567600017",
-     "vat_number": "FR19812345676", "address_line1": "4 place Bellecour", "postal_code": "69002",
-     "city": "Lyon", "partner": None, "domain": "martin-avocats.example",
-     "site": ("Siège Lyon", "4 place Bellecour", "69002", "Lyon", "69382")},
-    {"legal_name": "Boulangeries Durand SARL", "siren": "823456785", "siret": "82345678500018",
-     "vat_number": "FR72823456785", "address_line1": "17 rue Paradis", "postal_code": "13001",
-     "city": "Marseille", "partner": None, "domain": "durand.example",
-     "payment_method": PaymentMethod.PREPAID,
-     "site": ("Atelier Marseille", "17 rue Paradis", "13001", "Marseille", "13201")},
-    {"legal_name": "Clinique des Alpes SAS", "siren": "834567893", "siret": "83456789300013",
-     "vat_number": "FR25834567893", "address_line1": "2 avenue Alsace-Lorraine",
-     "postal_code": "38000", "city": "Grenoble", "partner": "Nova Connect",
-     "domain": "clinique-alpes.example",
-     "site": ("Clinique", "2 avenue Alsace-Lorraine", "38000", "Grenoble", "38185")},
-    {"legal_name": "Transports Rivière", "siren": "845678903", "siret": "84567890300012",
-     "vat_number": "FR72845678903", "address_line1": "1 quai de la Fosse", "postal_code": "44000",
-     "city": "Nantes", "partner": "Nova Connect", "domain": "riviere.example",
-     "site": ("Dépôt Nantes", "1 quai de la Fosse", "44000", "Nantes", "44109")},
-    {"legal_name": "Hôtel Bellevue Saint-Denis", "siren": "856789011", "siret": "85678901100017",
-     "vat_number": "FR32856789011", "address_line1": "20 rue de Paris", "postal_code": "97400",
-     "city": "Saint-Denis", "partner": "Telcoweb Solutions", "domain": "bellevue.example",
-     "vat_regime": VatRegime.OVERSEAS,
-     "site": ("Hôtel", "20 rue de Paris", "97400", "Saint-Denis", "97411")},
+    {
+        "legal_name": "Cabinet Martin Avocats",
+        "siren": "812345676",
+        "siret": "81234567600017",
+        "vat_number": "FR19812345676",
+        "address_line1": "4 place Bellecour",
+        "postal_code": "69002",
+        "city": "Lyon",
+        "partner": None,
+        "domain": "martin-avocats.example",
+        "site": ("Siège Lyon", "4 place Bellecour", "69002", "Lyon", "69382"),
+    },
+    {
+        "legal_name": "Boulangeries Durand SARL",
+        "siren": "823456785",
+        "siret": "82345678500018",
+        "vat_number": "FR72823456785",
+        "address_line1": "17 rue Paradis",
+        "postal_code": "13001",
+        "city": "Marseille",
+        "partner": None,
+        "domain": "durand.example",
+        "payment_method": PaymentMethod.PREPAID,
+        "site": ("Atelier Marseille", "17 rue Paradis", "13001", "Marseille", "13201"),
+    },
+    {
+        "legal_name": "Clinique des Alpes SAS",
+        "siren": "834567893",
+        "siret": "83456789300013",
+        "vat_number": "FR25834567893",
+        "address_line1": "2 avenue Alsace-Lorraine",
+        "postal_code": "38000",
+        "city": "Grenoble",
+        "partner": "Nova Connect",
+        "domain": "clinique-alpes.example",
+        "site": ("Clinique", "2 avenue Alsace-Lorraine", "38000", "Grenoble", "38185"),
+    },
+    {
+        "legal_name": "Transports Rivière",
+        "siren": "845678903",
+        "siret": "84567890300012",
+        "vat_number": "FR72845678903",
+        "address_line1": "1 quai de la Fosse",
+        "postal_code": "44000",
+        "city": "Nantes",
+        "partner": "Nova Connect",
+        "domain": "riviere.example",
+        "site": ("Dépôt Nantes", "1 quai de la Fosse", "44000", "Nantes", "44109"),
+    },
+    {
+        "legal_name": "Hôtel Bellevue Saint-Denis",
+        "siren": "856789011",
+        "siret": "85678901100017",
+        "vat_number": "FR32856789011",
+        "address_line1": "20 rue de Paris",
+        "postal_code": "97400",
+        "city": "Saint-Denis",
+        "partner": "Telcoweb Solutions",
+        "domain": "bellevue.example",
+        "vat_regime": VatRegime.OVERSEAS,
+        "site": ("Hôtel", "20 rue de Paris", "97400", "Saint-Denis", "97411"),
+    },
 ]
 
 # Users of the first customer, one per role; the other customers get an administrator.
-ROLE_LOCAL_PARTS = {Role.ADMIN: "admin", Role.BILLING: "compta", Role.TECHNICAL: "technique",
-                    Role.READ_ONLY: "lecture"}
+ROLE_LOCAL_PARTS = {
+    Role.ADMIN: "admin",
+    Role.BILLING: "compta",
+    Role.TECHNICAL: "technique",
+    Role.READ_ONLY: "lecture",
+}
 
 
 class Command(BaseCommand):
@@ -61,8 +116,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         staff, _ = User.objects.update_or_create(
             email="staff@azur-telecom.example",
-            defaults={"first_name": "Sophie", "last_name": "Support", "is_staff": True,
-                      "is_superuser": True, "is_active": True},
+            defaults={
+                "first_name": "Sophie",
+                "last_name": "Support",
+                "is_staff": True,
+                "is_superuser": True,
+                "is_active": True,
+            },
         )
         staff.set_password(STAFF_PASSWORD)
         staff.save()
@@ -75,8 +135,13 @@ class Command(BaseCommand):
             partners[partner.name] = partner
             ApiKey.objects.update_or_create(
                 prefix=prefix,
-                defaults={"partner": partner, "name": "Demo key", "hashed_key": ApiKey.hash(raw),
-                          "revoked_at": None, "read_only": False},
+                defaults={
+                    "partner": partner,
+                    "name": "Demo key",
+                    "hashed_key": ApiKey.hash(raw),
+                    "revoked_at": None,
+                    "read_only": False,
+                },
             )
 
         for index, spec in enumerate(CUSTOMERS):
@@ -88,27 +153,38 @@ class Command(BaseCommand):
             client, _ = Client.objects.update_or_create(siren=spec["siren"], defaults=spec)
             client.full_clean()
             Site.objects.update_or_create(
-                client=client, name=site_name,
-                defaults={"address_line1": line1, "postal_code": postal, "city": city,
-                          "insee_code": insee},
+                client=client,
+                name=site_name,
+                defaults={
+                    "address_line1": line1,
+                    "postal_code": postal,
+                    "city": city,
+                    "insee_code": insee,
+                },
             )
             roles = list(ROLE_LOCAL_PARTS) if index == 0 else [Role.ADMIN]
             for role in roles:
                 user, _ = User.objects.update_or_create(
                     email=f"{ROLE_LOCAL_PARTS[role]}@{domain}",
-                    defaults={"first_name": ROLE_LOCAL_PARTS[role].capitalize(),
-                              "last_name": client.legal_name.split()[-1], "is_active": True},
+                    defaults={
+                        "first_name": ROLE_LOCAL_PARTS[role].capitalize(),
+                        "last_name": client.legal_name.split()[-1],
+                        "is_active": True,
+                    },
                 )
                 user.set_password(DEMO_PASSWORD)
                 user.save()
                 self._verify_email(user)
-                Membership.objects.update_or_create(user=user,
-                                                    defaults={"client": client, "role": role})
+                Membership.objects.update_or_create(
+                    user=user, defaults={"client": client, "role": role}
+                )
         self._verify_email(staff)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {Partner.objects.count()} partners, {Client.objects.count()} "
-            f"customers, {User.objects.count()} users. Customer password: {DEMO_PASSWORD}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {Partner.objects.count()} partners, {Client.objects.count()} "
+                f"customers, {User.objects.count()} users. Customer password: {DEMO_PASSWORD}"
+            )
+        )
 
     @staticmethod
     def _verify_email(user):

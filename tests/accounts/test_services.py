@@ -1,0 +1,170 @@
+"""Accounts services: roles (ACC-2), audit (ACC-4), compromised codes (ACC-5), keys (ACC-3)."""
+
+import pytest
+from allauth.usersessions.models import UserSession
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client as BrowserClient
+from django.urls import reverse
+
+from accounts import services
+from accounts.choices import Role
+from accounts.models import ApiKey, AuditLog, Membership, User
+from tests.factories import PASSWORD, ClientFactory, MembershipFactory, PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# ACC-2 — an admin invites a user: account without password, membership with the role,
+# e-mail with a link to choose a password; the invitation is audited (ACC-4).
+def test_invite_creates_member_with_role(django_capture_on_commit_callbacks, tenant):
+    admin = tenant.members[Role.ADMIN].user
+    with django_capture_on_commit_callbacks(execute=True):
+        membership = services.member_invite(
+            client=tenant.client,
+            email="New.Person@Acme.example",
+            role=Role.BILLING,
+            invited_by=admin,
+        )
+    user = membership.user
+    assert (user.email, membership.role, user.has_usable_password()) == (
+        "new.person@acme.example",
+        "billing",
+        False,
+    )
+    assert len(mail.outbox) == 1 and "/accounts/password/reset/key/" in mail.outbox[0].body
+    entry = AuditLog.objects.get(action="member.invite")
+    assert (entry.actor, entry.client, entry.after["role"]) == (admin, tenant.client, "billing")
+
+
+# ACC-2 — a person belongs to one company: inviting someone of another company is refused.
+def test_invite_refuses_member_of_another_company(tenant, other_tenant):
+    taken = other_tenant.members[Role.ADMIN].user.email
+    with pytest.raises(ValidationError) as error:
+        services.member_invite(client=tenant.client, email=taken, role=Role.ADMIN)
+    assert "email" in error.value.message_dict
+    assert Membership.objects.filter(client=tenant.client).count() == 4
+
+
+# ACC-2 — role permissions: only admins manage users; billing has billing; technical, technical.
+def test_role_permissions(tenant):
+    m = tenant.members
+    assert m[Role.ADMIN].can("manage_users") and m[Role.ADMIN].can("terminate")
+    assert m[Role.BILLING].can("billing") and not m[Role.BILLING].can("manage_users")
+    assert m[Role.TECHNICAL].can("technical") and not m[Role.TECHNICAL].can("billing")
+    assert not any(m[Role.READ_ONLY].can(p) for p in ("billing", "technical", "order"))
+
+
+# ACC-2 — the company keeps at least one administrator.
+def test_last_admin_cannot_be_demoted_or_removed(tenant):
+    admin = tenant.members[Role.ADMIN]
+    with pytest.raises(ValidationError):
+        services.member_change_role(membership=admin, role=Role.READ_ONLY)
+    with pytest.raises(ValidationError):
+        services.member_remove(membership=admin)
+    admin.refresh_from_db()
+    assert admin.role == Role.ADMIN
+
+
+# ACC-2 — removing a member deactivates the account and ends its sessions; audited (ACC-4).
+def test_remove_member_ends_access(tenant):
+    member = tenant.members[Role.TECHNICAL]
+    browser = BrowserClient()
+    browser.post(reverse("account_login"), {"login": member.user.email, "password": PASSWORD})
+    assert UserSession.objects.filter(user=member.user).count() == 1
+    services.member_remove(membership=member, actor=tenant.members[Role.ADMIN].user)
+    member.user.refresh_from_db()
+    assert not member.user.is_active
+    assert not UserSession.objects.filter(user=member.user).exists()
+    assert browser.get(reverse("dashboard")).status_code == 302
+    assert AuditLog.objects.filter(action="member.remove", client=tenant.client).exists()
+
+
+# ACC-5 — a compromised password: invalidated, every session ends, a reset link is sent, audited.
+def test_declare_compromised(django_capture_on_commit_callbacks, tenant):
+    member = tenant.members[Role.BILLING]
+    browsers = [BrowserClient(), BrowserClient()]
+    for browser in browsers:
+        response = browser.post(
+            reverse("account_login"), {"login": member.user.email, "password": PASSWORD}
+        )
+        assert response.status_code == 302
+        assert browser.get(reverse("dashboard")).status_code == 200
+    admin = tenant.members[Role.ADMIN].user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_declare_compromised(user=member.user, actor=admin)
+    member.user.refresh_from_db()
+    assert not member.user.has_usable_password()
+    for browser in browsers:
+        assert browser.get(reverse("dashboard")).status_code == 302  # back to the login page
+    # the old password no longer opens a session
+    assert (
+        BrowserClient()
+        .post(reverse("account_login"), {"login": member.user.email, "password": PASSWORD})
+        .status_code
+        == 200
+    )
+    assert mail.outbox[0].to == [member.user.email]
+    reset_path = mail.outbox[0].body.split("http://127.0.0.1:8000")[1].split()[0]
+    assert BrowserClient().get(reset_path, follow=True).status_code == 200
+    entry = AuditLog.objects.get(action="user.declare_compromised")
+    assert (entry.actor, entry.after["sessions_ended"], entry.client) == (admin, 2, tenant.client)
+
+
+# ACC-3 — API keys: the raw key is returned once, only its SHA-256 is stored, revocation works.
+def test_api_key_hashed_and_revocable():
+    partner = PartnerFactory()
+    key, raw = services.api_key_create(partner=partner, name="shop")
+    stored = ApiKey.objects.get(pk=key.pk)
+    assert raw.startswith(stored.prefix + ".")
+    assert raw not in (stored.hashed_key, stored.prefix, stored.name)
+    assert stored.hashed_key == ApiKey.hash(raw) and len(stored.hashed_key) == 64
+    services.api_key_revoke(api_key=key)
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
+    assert (
+        AuditLog.objects.filter(
+            action__in=["api_key.create", "api_key.revoke"], partner=partner
+        ).count()
+        == 2
+    )
+
+
+# ACC-4 — updating a customer records before/after of the fields that changed, with the actor.
+def test_client_update_audited(tenant):
+    staff = User.objects.create_user(email="staff@reseller.example", is_staff=True)
+    services.client_update(
+        client=tenant.client, data={"city": "Lyon", "security_deposit": 500}, actor=staff
+    )
+    entry = AuditLog.objects.get(action="client.update")
+    assert entry.before == {"city": "Paris", "security_deposit": "0.00"}
+    assert entry.after == {"city": "Lyon", "security_deposit": "500"}
+    assert entry.actor == staff and entry.client == tenant.client
+
+
+# ACC-4 — the audit log is append-only.
+def test_audit_log_append_only(tenant):
+    services.client_update(client=tenant.client, data={"city": "Nice"})
+    entry = AuditLog.objects.get()
+    entry.action = "tampered"
+    with pytest.raises(ValueError):
+        entry.save()
+
+
+# ACC-1 — a failed creation writes nothing (no client, no audit row).
+def test_client_create_failure_writes_nothing():
+    with pytest.raises(ValidationError):
+        services.client_create(
+            data={
+                "legal_name": "Bad",
+                "siren": "123456789",
+                "address_line1": "x",
+                "postal_code": "75001",
+                "city": "Paris",
+            }
+        )
+    assert not AuditLog.objects.exists()
+    assert ClientFactory._meta.model.objects.count() == 0
+
+
+def test_membership_factory_smoke():
+    assert MembershipFactory().user.check_password(PASSWORD)

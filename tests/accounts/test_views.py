@@ -1,0 +1,212 @@
+"""Customer portal pages and back office of the accounts domain."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.choices import Role
+from accounts.models import ApiKey, AuditLog, Membership, Site, User
+from tests.factories import PASSWORD, ClientFactory, MembershipFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_shows_company(as_role, tenant):
+    page = as_role(Role.READ_ONLY).get(reverse("dashboard")).content.decode()
+    assert "Acme SAS" in page and 'data-testid="site-count">1<' in page
+
+
+# ACC-3 — the partner's brand (name, colours) is applied to its customers' pages.
+def test_partner_brand_applied(as_role, tenant, partner):
+    partner.primary_color = "#123456"
+    partner.save()
+    page = as_role(Role.ADMIN).get(reverse("dashboard")).content.decode()
+    assert "--brand: #123456" in page and "Nova" in page
+
+
+# ACC-2 — a member without partner signs in under the reseller's brand.
+def test_reseller_brand_for_direct_customer(client, settings):
+    member = MembershipFactory(client=ClientFactory(partner=None))
+    client.force_login(member.user)
+    assert settings.RESELLER["name"] in client.get(reverse("dashboard")).content.decode()
+
+
+# ACC-1 — the admin edits the billing address; a wrong VAT number is shown on the field.
+def test_company_edit(as_role, tenant):
+    browser = as_role(Role.ADMIN)
+    data = {
+        "address_line1": "5 avenue Foch",
+        "postal_code": "75116",
+        "city": "Paris",
+        "vat_number": "FR00" + tenant.client.siren,
+        "invoice_recipients": "a@acme.example",
+    }
+    with translation.override("en"):
+        response = browser.post(reverse("accounts:company"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "Invalid VAT number" in response.content.decode()
+    data["vat_number"] = tenant.client.vat_number
+    data["invoice_recipients"] = "a@acme.example, b@acme.example"
+    response = browser.post(reverse("accounts:company"), data)
+    assert response.status_code == 302
+    tenant.client.refresh_from_db()
+    assert tenant.client.address_line1 == "5 avenue Foch"
+    assert tenant.client.invoice_recipients == ["a@acme.example", "b@acme.example"]
+    assert AuditLog.objects.filter(
+        action="client.update", actor=browser.session and tenant.members[Role.ADMIN].user
+    ).exists()
+
+
+# ACC-1 — a site needs a real INSEE commune code.
+def test_site_create_validates_insee(as_role, tenant):
+    browser = as_role(Role.ADMIN)
+    data = {
+        "name": "Annexe",
+        "address_line1": "3 rue Y",
+        "postal_code": "13002",
+        "city": "Marseille",
+        "insee_code": "1320",
+    }
+    response = browser.post(reverse("accounts:site_create"), data)
+    assert response.status_code == 200 and 'class="field has-error"' in response.content.decode()
+    data["insee_code"] = "13202"
+    assert browser.post(reverse("accounts:site_create"), data).status_code == 302
+    assert Site.objects.filter(client=tenant.client, name="Annexe", insee_code="13202").exists()
+
+
+# ACC-2 — the admin invites, changes a role and removes a user from the portal.
+def test_users_page_admin_flow(as_role, tenant):
+    browser = as_role(Role.ADMIN)
+    response = browser.post(
+        reverse("accounts:users"),
+        {"email": "new@acme.example", "role": "technical", "language": "en"},
+    )
+    assert response.status_code == 302
+    new = Membership.objects.get(user__email="new@acme.example")
+    browser.post(reverse("accounts:user_role", args=[new.pk]), {"role": "billing"})
+    new.refresh_from_db()
+    assert new.role == "billing"
+    assert browser.post(reverse("accounts:user_remove", args=[new.pk])).status_code == 302
+    assert not User.objects.get(email="new@acme.example").is_active
+
+
+# ACC-2 — read-only and billing users see the users but no invitation form.
+@pytest.mark.parametrize("role", [Role.READ_ONLY, Role.BILLING, Role.TECHNICAL])
+def test_users_page_without_management(as_role, tenant, role):
+    page = as_role(role).get(reverse("accounts:users")).content.decode()
+    assert tenant.members[Role.ADMIN].user.email in page
+    assert 'name="email"' not in page and "user_remove" not in page
+
+
+# ACC-5 — a user declares their own password compromised: signed out, password unusable.
+def test_security_self_compromised(as_role, tenant):
+    browser = as_role(Role.TECHNICAL)
+    response = browser.post(reverse("accounts:security"))
+    assert response.status_code == 302 and response["Location"] == reverse("account_login")
+    user = tenant.members[Role.TECHNICAL].user
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+    assert browser.get(reverse("dashboard")).status_code == 302
+
+
+# List pages: the number of queries does not grow with the rows (no N+1).
+def test_list_pages_query_counts(as_role, tenant, django_assert_max_num_queries):
+    for _ in range(10):
+        SiteFactory(client=tenant.client)
+        MembershipFactory(client=tenant.client, role=Role.TECHNICAL)
+    browser = as_role(Role.ADMIN)
+    for route in ("accounts:sites", "accounts:users", "dashboard", "accounts:company"):
+        with django_assert_max_num_queries(12):
+            assert browser.get(reverse(route)).status_code == 200
+
+
+def test_sites_paginated(as_role, tenant):
+    for _ in range(30):
+        SiteFactory(client=tenant.client)
+    page = as_role(Role.ADMIN).get(reverse("accounts:sites")).content.decode()
+    assert 'class="pagination"' in page
+
+
+# ACC-4 — staff must use a second factor: the back office sends them to TOTP activation.
+def test_staff_needs_second_factor(client):
+    staff = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+# ACC-4 — the back office has no login form of its own: allauth's sign-in is used.
+def test_admin_login_goes_through_allauth(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+# ACC-4 — customers cannot enter the back office.
+def test_customer_cannot_enter_back_office(as_role, tenant):
+    assert as_role(Role.ADMIN).get(reverse("admin:login")).status_code == 403
+
+
+def _staff_with_mfa(client):
+    staff = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    return staff
+
+
+# ACC-3 — a key created in the back office is shown once and stored hashed.
+def test_admin_creates_api_key_shown_once(client, partner):
+    _staff_with_mfa(client)
+    response = client.post(
+        reverse("admin:accounts_apikey_add"),
+        {"partner": partner.pk, "name": "shop", "read_only": ""},
+        follow=True,
+    )
+    key = ApiKey.objects.get(name="shop")
+    page = response.content.decode()
+    raw = page.split(f"{key.prefix}.")[1].split("<")[0].split()[0]
+    assert ApiKey.hash(f"{key.prefix}.{raw}") == key.hashed_key
+    assert (
+        raw
+        not in client.get(reverse("admin:accounts_apikey_change", args=[key.pk])).content.decode()
+    )
+
+
+# ACC-4 — back office pages have search and filters and render for staff.
+@pytest.mark.parametrize(
+    "model", ["partner", "apikey", "client", "site", "user", "membership", "auditlog"]
+)
+def test_back_office_lists(client, tenant, model):
+    _staff_with_mfa(client)
+    response = client.get(reverse(f"admin:accounts_{model}_changelist"), {"q": "acme"})
+    assert response.status_code == 200
+
+
+# ACC-4 — a change made in the back office is audited with before/after.
+def test_back_office_change_audited(client, partner):
+    staff = _staff_with_mfa(client)
+    response = client.post(
+        reverse("admin:accounts_partner_change", args=[partner.pk]),
+        {
+            "name": partner.name,
+            "primary_color": "#000000",
+            "secondary_color": "#ffffff",
+            "support_email": partner.support_email,
+            "billing_mode": "reseller_billed",
+            "wholesale_discount_percent": "12.50",
+            "is_active": "on",
+            "host_name": "",
+        },
+    )
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="partner.update")
+    assert entry.actor == staff
+    assert entry.before["billing_mode"] == "partner_billed"
+    assert entry.after["wholesale_discount_percent"] == "12.50"

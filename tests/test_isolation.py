@@ -1,0 +1,202 @@
+"""Tenant isolation over every API endpoint and every portal page (ACC-2, ACC-3).
+
+The matrices below must name every route: `test_every_route_is_covered` fails when an endpoint or
+a page is added without its row, so later capabilities extend these lists.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+from rest_framework.test import APIClient
+
+from accounts.choices import Role
+from accounts.models import Client, Membership, Site
+from tests.factories import make_api_key
+
+pytestmark = pytest.mark.django_db
+
+# --- API ------------------------------------------------------------------------------------
+# (list route, detail route, how to find the other tenant's object id, its model)
+API_RESOURCES = [
+    ("api:customer-list", "api:customer-detail", lambda t: t.client.pk, Client),
+    ("api:site-list", "api:site-detail", lambda t: t.site.pk, Site),
+    (
+        "api:customer-user-list",
+        "api:customer-user-detail",
+        lambda t: t.members[Role.ADMIN].pk,
+        Membership,
+    ),
+]
+API_OTHER_ROUTES = {"api:schema", "api:docs"}  # public documents, no tenant data
+
+# --- Portal pages ---------------------------------------------------------------------------
+# (route, args builder or None, methods to try, permission needed to write)
+PORTAL_PAGES = [
+    ("dashboard", None),
+    ("accounts:company", None),
+    ("accounts:sites", None),
+    ("accounts:site_create", None),
+    ("accounts:users", None),
+    ("accounts:security", None),
+]
+PORTAL_OBJECT_PAGES = [
+    ("accounts:site_edit", lambda t: [t.site.pk]),
+    ("accounts:user_role", lambda t: [t.members[Role.TECHNICAL].pk]),
+    ("accounts:user_remove", lambda t: [t.members[Role.TECHNICAL].pk]),
+    ("accounts:user_compromised", lambda t: [t.members[Role.TECHNICAL].pk]),
+]
+# Pages that change something, with a valid POST body: a read-only user gets 403 and nothing
+# changes.
+PORTAL_WRITES = [
+    (
+        "accounts:company",
+        lambda t: [],
+        {
+            "address_line1": "9 rue X",
+            "postal_code": "75001",
+            "city": "Paris",
+            "vat_number": "",
+            "invoice_recipients": "a@b.example",
+        },
+    ),
+    (
+        "accounts:site_create",
+        lambda t: [],
+        {
+            "name": "New",
+            "address_line1": "x",
+            "postal_code": "75001",
+            "city": "Paris",
+            "insee_code": "75101",
+        },
+    ),
+    (
+        "accounts:site_edit",
+        lambda t: [t.site.pk],
+        {
+            "name": "Renamed",
+            "address_line1": "x",
+            "postal_code": "75001",
+            "city": "Paris",
+            "insee_code": "75101",
+        },
+    ),
+    (
+        "accounts:users",
+        lambda t: [],
+        {"email": "intruder@x.example", "role": "admin", "language": "fr"},
+    ),
+    ("accounts:user_role", lambda t: [t.members[Role.TECHNICAL].pk], {"role": "admin"}),
+    ("accounts:user_remove", lambda t: [t.members[Role.TECHNICAL].pk], {}),
+    ("accounts:user_compromised", lambda t: [t.members[Role.TECHNICAL].pk], {}),
+]
+# Routes outside the customer portal: allauth, i18n, the back office (tested elsewhere).
+NOT_TENANT_PAGES_PREFIXES = (
+    "account_",
+    "mfa_",
+    "usersessions_",
+    "admin:",
+    "set_language",
+    "javascript-catalog",
+    "api:",
+)
+
+
+def _route_names():
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif p.name:
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_route_is_covered():
+    names = _route_names()
+    api_covered = {r for row in API_RESOURCES for r in row[:2]} | API_OTHER_ROUTES
+    api_routes = {n for n in names if n.startswith("api:")}
+    assert api_routes - api_covered == set(), "add the new API routes to API_RESOURCES"
+    pages = {n for n in names if not n.startswith(NOT_TENANT_PAGES_PREFIXES)}
+    covered = {p for p, _ in PORTAL_PAGES} | {p for p, _ in PORTAL_OBJECT_PAGES}
+    assert pages - covered == set(), "add the new portal pages to PORTAL_PAGES"
+
+
+# ACC-3 — another partner's objects are never listed and answer 404 on every verb.
+@pytest.mark.parametrize("list_route, detail_route, other_id, model", API_RESOURCES)
+def test_api_other_partner_invisible(
+    api, tenant, other_tenant, list_route, detail_route, other_id, model
+):
+    body = api.get(reverse(list_route), {"page_size": 200}).json()
+    ids = {row["id"] for row in body["results"]}
+    theirs = other_id(other_tenant)
+    assert theirs not in ids and ids  # our own rows are there, theirs are not
+    url = reverse(detail_route, args=[theirs])
+    assert api.get(url).status_code == 404
+    assert (
+        api.patch(url, {"name": "x", "city": "x", "role": "admin"}, format="json").status_code
+        == 404
+    )
+    assert api.delete(url).status_code in (404, 405)
+    assert model.objects.filter(pk=theirs).exists()
+
+
+# ACC-3 — no API key works in a query string, on any endpoint.
+@pytest.mark.parametrize("list_route, detail_route, own_id, model", API_RESOURCES)
+def test_api_key_in_query_string_never_works(
+    partner, tenant, list_route, detail_route, own_id, model
+):
+    _key, raw = make_api_key(partner)
+    anonymous = APIClient()
+    assert anonymous.get(reverse(list_route), {"api_key": raw}).status_code == 401
+    assert (
+        anonymous.get(reverse(detail_route, args=[own_id(tenant)]), {"key": raw}).status_code == 401
+    )
+
+
+# ACC-2 — every page: anonymous → sign-in; another customer's member sees only their own data.
+@pytest.mark.parametrize("route, args", PORTAL_PAGES)
+def test_portal_pages_scoped(client, tenant, other_tenant, route, args):
+    url = reverse(route)
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(other_tenant.members[Role.ADMIN].user)
+    page = client.get(url).content.decode()
+    assert tenant.client.legal_name not in page
+    assert tenant.site.name not in page.replace(other_tenant.site.name, "")
+    assert tenant.members[Role.ADMIN].user.email not in page
+
+
+# ACC-2 — pages about one object of another customer answer 404 (GET and POST).
+@pytest.mark.parametrize("route, args", PORTAL_OBJECT_PAGES)
+def test_portal_object_pages_of_other_customer_404(client, tenant, other_tenant, route, args):
+    client.force_login(other_tenant.members[Role.ADMIN].user)
+    url = reverse(route, args=args(tenant))
+    assert client.post(url, {"role": "admin", "name": "x"}).status_code == 404
+    if route != "accounts:user_role":  # POST-only
+        assert client.get(url).status_code == 404
+
+
+# ACC-2 — a read-only user cannot change anything: 403 and the data stays as it was.
+@pytest.mark.parametrize("route, args, data", PORTAL_WRITES)
+def test_read_only_user_cannot_write(client, tenant, route, args, data):
+    client.force_login(tenant.members[Role.READ_ONLY].user)
+    before = (
+        list(Site.objects.values_list("name", "address_line1")),
+        list(Membership.objects.values_list("user__email", "role", "user__is_active")),
+        Client.objects.values_list("address_line1", flat=True).get(pk=tenant.client.pk),
+        tenant.members[Role.TECHNICAL].user.password,
+    )
+    assert client.post(reverse(route, args=args(tenant)), data).status_code == 403
+    tenant.members[Role.TECHNICAL].user.refresh_from_db()
+    after = (
+        list(Site.objects.values_list("name", "address_line1")),
+        list(Membership.objects.values_list("user__email", "role", "user__is_active")),
+        Client.objects.values_list("address_line1", flat=True).get(pk=tenant.client.pk),
+        tenant.members[Role.TECHNICAL].user.password,
+    )
+    assert before == after
