@@ -107,6 +107,16 @@ ROLE_LOCAL_PARTS = {
     Role.TECHNICAL: "technique",
     Role.READ_ONLY: "lecture",
 }
+PEOPLE = [
+    ("Claire", "Martin"),
+    ("Julien", "Moreau"),
+    ("Nadia", "Benali"),
+    ("Thomas", "Petit"),
+    ("Élodie", "Garnier"),
+    ("Marc", "Lefèbvre"),
+    ("Inès", "Roux"),
+    ("Paul", "Fontaine"),
+]
 
 
 class Command(BaseCommand):
@@ -144,6 +154,7 @@ class Command(BaseCommand):
                 },
             )
 
+        people = iter(PEOPLE)
         for index, spec in enumerate(CUSTOMERS):
             spec = dict(spec)
             domain = spec.pop("domain")
@@ -164,11 +175,12 @@ class Command(BaseCommand):
             )
             roles = list(ROLE_LOCAL_PARTS) if index == 0 else [Role.ADMIN]
             for role in roles:
+                first_name, last_name = next(people)
                 user, _ = User.objects.update_or_create(
                     email=f"{ROLE_LOCAL_PARTS[role]}@{domain}",
                     defaults={
-                        "first_name": ROLE_LOCAL_PARTS[role].capitalize(),
-                        "last_name": client.legal_name.split()[-1],
+                        "first_name": first_name,
+                        "last_name": last_name,
                         "is_active": True,
                     },
                 )
