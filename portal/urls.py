@@ -14,6 +14,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("offers.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -21,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
+    path("contracts/", include("offers.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -8,6 +8,7 @@ Celery broker under `var/`, so that nothing outside the checkout is needed.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "billing",
     "equipment",
     "support",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +231,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Terminations first, so that a contract ending today is not renewed (CON-3, CON-4).
+    "contracts-apply-terminations": {
+        "task": "offers.tasks.apply_terminations",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    "contracts-renew": {
+        "task": "offers.tasks.renew_contracts",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "contracts-flag-inactive": {
+        "task": "offers.tasks.flag_inactive_contracts",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "portal-heartbeat": {
         "task": "accounts.tasks.heartbeat",
         "schedule": env.int("HEARTBEAT_SECONDS", default=60),

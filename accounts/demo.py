@@ -1,9 +1,6 @@
-"""Demo data of `make run`: the reseller's staff, two partners, five customers and their users.
+"""Demo data of the accounts domain: the reseller's staff, two partners, five customers and
+their users. Idempotent: run it any number of times, it leaves one copy of everything."""
 
-Idempotent: run it any number of times, it leaves one copy of everything.
-"""
-
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.choices import BillingMode, PaymentMethod, Role, VatRegime
@@ -119,89 +116,85 @@ PEOPLE = [
 ]
 
 
-class Command(BaseCommand):
-    help = "Load (or refresh) the demo data: idempotent."
+@transaction.atomic
+def load() -> str:
+    """Create or refresh the accounts demo data; returns a one-line summary."""
+    staff, _ = User.objects.update_or_create(
+        email="staff@azur-telecom.example",
+        defaults={
+            "first_name": "Sophie",
+            "last_name": "Support",
+            "is_staff": True,
+            "is_superuser": True,
+            "is_active": True,
+        },
+    )
+    staff.set_password(STAFF_PASSWORD)
+    staff.save()
 
-    @transaction.atomic
-    def handle(self, *args, **options):
-        staff, _ = User.objects.update_or_create(
-            email="staff@azur-telecom.example",
+    partners = {}
+    for spec in PARTNERS:
+        spec = dict(spec)
+        prefix, raw = spec.pop("api_key")
+        partner, _ = Partner.objects.update_or_create(name=spec["name"], defaults=spec)
+        partners[partner.name] = partner
+        ApiKey.objects.update_or_create(
+            prefix=prefix,
             defaults={
-                "first_name": "Sophie",
-                "last_name": "Support",
-                "is_staff": True,
-                "is_superuser": True,
-                "is_active": True,
+                "partner": partner,
+                "name": "Demo key",
+                "hashed_key": ApiKey.hash(raw),
+                "revoked_at": None,
+                "read_only": False,
             },
         )
-        staff.set_password(STAFF_PASSWORD)
-        staff.save()
 
-        partners = {}
-        for spec in PARTNERS:
-            spec = dict(spec)
-            prefix, raw = spec.pop("api_key")
-            partner, _ = Partner.objects.update_or_create(name=spec["name"], defaults=spec)
-            partners[partner.name] = partner
-            ApiKey.objects.update_or_create(
-                prefix=prefix,
+    people = iter(PEOPLE)
+    for index, spec in enumerate(CUSTOMERS):
+        spec = dict(spec)
+        domain = spec.pop("domain")
+        site_name, line1, postal, city, insee = spec.pop("site")
+        spec["partner"] = partners.get(spec["partner"])
+        spec["invoice_recipients"] = [f"factures@{domain}"]
+        client, _ = Client.objects.update_or_create(siren=spec["siren"], defaults=spec)
+        client.full_clean()
+        Site.objects.update_or_create(
+            client=client,
+            name=site_name,
+            defaults={
+                "address_line1": line1,
+                "postal_code": postal,
+                "city": city,
+                "insee_code": insee,
+            },
+        )
+        roles = list(ROLE_LOCAL_PARTS) if index == 0 else [Role.ADMIN]
+        for role in roles:
+            first_name, last_name = next(people)
+            user, _ = User.objects.update_or_create(
+                email=f"{ROLE_LOCAL_PARTS[role]}@{domain}",
                 defaults={
-                    "partner": partner,
-                    "name": "Demo key",
-                    "hashed_key": ApiKey.hash(raw),
-                    "revoked_at": None,
-                    "read_only": False,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "is_active": True,
                 },
             )
-
-        people = iter(PEOPLE)
-        for index, spec in enumerate(CUSTOMERS):
-            spec = dict(spec)
-            domain = spec.pop("domain")
-            site_name, line1, postal, city, insee = spec.pop("site")
-            spec["partner"] = partners.get(spec["partner"])
-            spec["invoice_recipients"] = [f"factures@{domain}"]
-            client, _ = Client.objects.update_or_create(siren=spec["siren"], defaults=spec)
-            client.full_clean()
-            Site.objects.update_or_create(
-                client=client,
-                name=site_name,
-                defaults={
-                    "address_line1": line1,
-                    "postal_code": postal,
-                    "city": city,
-                    "insee_code": insee,
-                },
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            _verify_email(user)
+            Membership.objects.update_or_create(
+                user=user, defaults={"client": client, "role": role}
             )
-            roles = list(ROLE_LOCAL_PARTS) if index == 0 else [Role.ADMIN]
-            for role in roles:
-                first_name, last_name = next(people)
-                user, _ = User.objects.update_or_create(
-                    email=f"{ROLE_LOCAL_PARTS[role]}@{domain}",
-                    defaults={
-                        "first_name": first_name,
-                        "last_name": last_name,
-                        "is_active": True,
-                    },
-                )
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-                self._verify_email(user)
-                Membership.objects.update_or_create(
-                    user=user, defaults={"client": client, "role": role}
-                )
-        self._verify_email(staff)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo data ready: {Partner.objects.count()} partners, {Client.objects.count()} "
-                f"customers, {User.objects.count()} users. Customer password: {DEMO_PASSWORD}"
-            )
-        )
+    _verify_email(staff)
+    return (
+        f"{Partner.objects.count()} partners, {Client.objects.count()} customers, "
+        f"{User.objects.count()} users (customer password: {DEMO_PASSWORD})"
+    )
 
-    @staticmethod
-    def _verify_email(user):
-        from allauth.account.models import EmailAddress
 
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
+def _verify_email(user):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )

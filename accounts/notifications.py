@@ -1,0 +1,30 @@
+"""E-mails to a customer's people, each in their own language (sent after commit)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from accounts.choices import Role
+from accounts.models import Client, Membership
+
+
+def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMIN,)) -> None:
+    """Send ``<template>_subject.txt`` / ``<template>_message.txt`` to the company's members of
+    ``roles`` once the current transaction commits (nothing is sent if it rolls back)."""
+    members = list(
+        Membership.objects.filter(
+            client=client, role__in=roles, user__is_active=True
+        ).select_related("user")
+    )
+
+    def send():
+        for member in members:
+            with translation.override(member.user.language or settings.LANGUAGE_CODE):
+                ctx = {**context, "client": client, "user": member.user}
+                subject = render_to_string(f"{template}_subject.txt", ctx).strip()
+                body = render_to_string(f"{template}_message.txt", ctx)
+            send_mail(subject, body, None, [member.user.email])
+
+    transaction.on_commit(send)

@@ -1,0 +1,127 @@
+"""Closed lists and the contract status pipeline (CON-1, CON-2, CON-8)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from offers.termination_fees import FeeRule as _FeeRule
+
+
+class Preset(models.TextChoices):
+    """CON-1: the five term sets the engine is configured with."""
+
+    SIP_UNL = "SIP-UNL", _("SIP account, unlimited")
+    TRUNK = "TRUNK", _("SIP trunk (channel packs)")
+    HOSTED_W = "HOSTED-W", _("Hosted telephony (per user)")
+    PLATFORM = "PLATFORM", _("Voice/API platform")
+    HOSTED_A = "HOSTED-A", _("Hosted telephony (per site)")
+
+
+class Anchor(models.TextChoices):
+    """What commitment periods are counted from (SPEC, Time)."""
+
+    SIGNATURE = "signature", _("Signature date")
+    SERVICE_START = "service_start", _("Service start date")
+    ORDER = "order", _("Order date")
+    CALENDAR_MONTH = "calendar_month", _("Calendar months, renewed on the 1st")
+
+
+class NoticeRule(models.TextChoices):
+    """CON-4: how the effective date of a termination follows from its notice."""
+
+    MONTHS = "months", _("Notice period in months")
+    END_OF_MONTH = "end_of_month", _("Any time, effective at the end of the month")
+    PLATFORM = "platform", _("Non-renewal 3 months before the anniversary, else convenience")
+
+
+class BillingTiming(models.TextChoices):
+    ADVANCE = "advance", _("In advance")
+    ARREARS = "arrears", _("In arrears")
+
+
+class FirstMonth(models.TextChoices):
+    """How the month in which service starts is billed."""
+
+    PRO_RATA = "pro_rata", _("Pro rata by days")
+    FREE_ORDER_MONTH = "free_order_month", _("Free: billed from the month after the order")
+
+
+class FeeRule(models.TextChoices):
+    """CON-5 rules; values are those of ``termination_fees.FeeRule`` (a test keeps them equal)."""
+
+    NONE = _FeeRule.NONE.value, _("None beyond the current month")
+    REMAINING_MONTHS = _FeeRule.REMAINING_MONTHS.value, _("Remaining months of the period")
+    ALLSET_SLIDING = _FeeRule.ALLSET_SLIDING.value, _("Sliding: 100 % first year, 50 % after")
+    COMMITMENT_MAX = (
+        _FeeRule.COMMITMENT_MAX.value,
+        _("Higher of subscriptions and minimum commitment"),
+    )
+
+
+class SlaPolicy(models.TextChoices):
+    NONE = "none", _("No availability commitment")
+    HOSTED_W = "hosted_w", _("99.85 % availability (credits 5/10/20 %)")
+    HOSTED_A = "hosted_a", _("99 % availability (credits 5/10/20 %)")
+
+
+class FairUsePolicy(models.TextChoices):
+    NONE = "none", _("None")
+    SIP_UNL = "sip_unl", _("99 fixed numbers a month, 60 minutes a call")
+    HOSTED_W = "hosted_w", _("150 numbers, 2 h forwarded, 3 calls, 3 devices")
+    HOSTED_A = "hosted_a", _("150 numbers, forwarded calls excluded")
+
+
+class ProductKind(models.TextChoices):
+    MAIN = "main", _("Main product")
+    OPTION = "option", _("Option")
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ORDERED = "ordered", _("Ordered")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATING = "terminating", _("Terminating")
+    TERMINATED = "terminated", _("Terminated")
+
+
+# CON-2: the only moves a contract can make. Anything else raises InvalidTransition.
+CONTRACT_TRANSITIONS: dict[str, set[str]] = {
+    ContractStatus.DRAFT: {ContractStatus.ORDERED, ContractStatus.TERMINATED},
+    ContractStatus.ORDERED: {ContractStatus.ACTIVE, ContractStatus.TERMINATING},
+    ContractStatus.ACTIVE: {ContractStatus.SUSPENDED, ContractStatus.TERMINATING},
+    ContractStatus.SUSPENDED: {ContractStatus.ACTIVE, ContractStatus.TERMINATING},
+    ContractStatus.TERMINATING: {
+        ContractStatus.ACTIVE,  # termination cancelled
+        ContractStatus.SUSPENDED,  # cancelled while suspended, or suspended while terminating
+        ContractStatus.ORDERED,  # cancelled before service started
+        ContractStatus.TERMINATED,
+    },
+    ContractStatus.TERMINATED: set(),
+}
+# Statuses in which a contract is in service (renewed, billed for its subscriptions — CON-8).
+LIVE_STATUSES = {ContractStatus.ACTIVE, ContractStatus.SUSPENDED, ContractStatus.TERMINATING}
+
+
+class SuspensionReason(models.TextChoices):
+    """CON-8: the closed list of reasons to suspend a service."""
+
+    NON_PAYMENT = "non_payment", _("Non-payment")
+    FRAUD = "fraud", _("Fraud or suspected hacking")
+    ABNORMAL_TRAFFIC = "abnormal_traffic", _("Abnormal traffic")
+    BREACH = "breach", _("Breach of contract")
+    AUTHORITY_ORDER = "authority_order", _("Order of an authority")
+    PREPAID_EXHAUSTED = "prepaid_exhausted", _("Prepaid balance exhausted")
+
+
+class TerminationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+    EFFECTIVE = "effective", _("Effective")
+
+
+class TerminationReason(models.TextChoices):
+    CUSTOMER_REQUEST = "customer_request", _("Customer request")
+    NON_RENEWAL = "non_renewal", _("Non-renewal at the anniversary")
+    PRICE_INCREASE_REFUSED = "price_increase_refused", _("Price increase refused (no fees)")
+    INACTIVITY = "inactivity", _("Closed for inactivity")
+    RESELLER = "reseller", _("Terminated by the reseller")

@@ -1,0 +1,1 @@
+"""Customer portal pages of contracts (CON-2, CON-4)."""

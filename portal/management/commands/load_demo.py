@@ -1,0 +1,19 @@
+"""`make run`'s demo data: every app's `demo.load()`, in dependency order. Idempotent."""
+
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+# One entry per app that has demo data, lower layers first.
+DEMO_MODULES = ["accounts.demo", "offers.demo"]
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo data of every app. Idempotent."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for name in DEMO_MODULES:
+            summary = import_module(name).load()
+            self.stdout.write(self.style.SUCCESS(f"{name}: {summary}"))
