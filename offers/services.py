@@ -1,6 +1,7 @@
 """Every write of the offers domain: offers from presets, the contract pipeline, tacit renewals
 (CON-3), terminations (CON-4, CON-5), suspensions (CON-8), trials (CON-7), inactivity (ACC-6)."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -163,7 +164,7 @@ def contract_create(
         raise ValidationError(errors)
 
     contract = Contract.objects.create(
-        reference=f"tmp-{timezone.now().timestamp()}",
+        reference=f"tmp-{secrets.token_hex(8)}",
         client=client,
         site=site,
         offer=offer,

@@ -143,6 +143,21 @@ def live_worker(transactional_db):
             time.sleep(0.1)
         return False
 
+    def drain(timeout=30.0):
+        """Wait until the queue is empty and the worker has nothing running or reserved."""
+        inspector = app.control.inspect(destination=[hostname], timeout=1.0)
+
+        def idle():
+            with app.connection_for_write() as conn:
+                waiting = conn.default_channel.client.llen(queue)
+            busy = [
+                *(inspector.active() or {}).get(hostname, []),
+                *(inspector.reserved() or {}).get(hostname, []),
+            ]
+            return waiting == 0 and not busy
+
+        return wait_for(lambda: idle() and idle(), timeout)
+
     worker = type(
         "Worker",
         (),
@@ -150,6 +165,7 @@ def live_worker(transactional_db):
             "queue": queue,
             "proc": proc,
             "wait_for": staticmethod(wait_for),
+            "drain": staticmethod(drain),
             "log": log.name,
             "hostname": hostname,
         },
