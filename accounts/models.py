@@ -115,6 +115,14 @@ class Partner(TimeStampedModel):
         help_text=_("Default discount on retail prices in partner-billed mode."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Legal identity: the buyer of the monthly invoice in partner-billed mode (ACC-3).
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    vat_number = models.CharField(_("intra-EU VAT number"), max_length=20, blank=True)
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
 
     class Meta:
         ordering = ["name"]
@@ -130,6 +138,26 @@ class Partner(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        errors = {}
+        for field, normalize in (
+            ("siren", identifiers.normalize_siren),
+            ("vat_number", identifiers.normalize_vat_number),
+        ):
+            if getattr(self, field):
+                try:
+                    setattr(self, field, normalize(getattr(self, field)))
+                except ValidationError as error:
+                    errors[field] = error
+        if self.billing_mode == BillingMode.PARTNER_BILLED and not (
+            self.legal_name and self.siren and self.address_line1
+        ):
+            errors["legal_name"] = _(
+                "A partner-billed partner is invoiced: give its legal name, SIREN and address."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Client(TimeStampedModel):

@@ -1,1 +1,293 @@
-"""Models of this app arrive with its issue."""
+"""Pending charges, invoice runs, invoices and credit notes (BIL-1, BIL-2, BIL-3, BIL-5, BIL-9).
+
+Issued documents never change: the model refuses it and, on PostgreSQL, a trigger refuses it too.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client, Partner, User
+from billing.choices import ChargeKind, DocumentKind, DocumentStatus, RunStatus, VatCategory
+from offers.models import Contract, ContractLine
+
+PRICE = {"max_digits": 14, "decimal_places": 4}
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class PendingCharge(models.Model):
+    """A request to be paid, from any app (subscriptions, consumption, orders, penalties…).
+
+    Keyed by its **source** (what caused it) and period, not by its kind: the unique constraint
+    makes each charge invoiceable exactly once (BIL-1).
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="charges")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    contract_line = models.ForeignKey(
+        ContractLine, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChargeKind)
+    source_type = models.CharField(_("source type"), max_length=40)
+    source_id = models.CharField(_("source id"), max_length=64)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"), null=True, blank=True, help_text=_("Exclusive."))
+    description = models.CharField(_("description"), max_length=255)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4, default=1)
+    unit_price = models.DecimalField(_("unit price (€ HT)"), **PRICE)
+    vat_category = models.CharField(
+        _("VAT"),
+        max_length=2,
+        choices=VatCategory,
+        blank=True,
+        help_text=_("Empty: the customer's regime decides."),
+    )
+    is_paid = models.BooleanField(_("already paid"), default=False)
+    invoice_line = models.OneToOneField(
+        "InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="charge"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client", "period_start", "id"]
+        verbose_name = _("pending charge")
+        verbose_name_plural = _("pending charges")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id", "period_start"],
+                name="one_charge_per_source_and_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "invoice_line"])]
+
+    def __str__(self):
+        return self.description
+
+
+class Counter(models.Model):
+    """BIL-2: the last number given in a series and year. Incremented under a row lock inside
+    the issuing transaction, so numbers have no gap (a rollback gives the number back)."""
+
+    series = models.CharField(max_length=4)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["series", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="one_counter_per_series_year")
+        ]
+
+    def __str__(self):
+        return f"{self.series}{self.year}: {self.last_number}"
+
+
+class InvoiceRun(models.Model):
+    """BIL-1: the month-end run of month M (progress and errors, for staff to watch)."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("First day of month M."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus, default=RunStatus.PENDING
+    )
+    total = models.PositiveIntegerField(_("bill-to parties"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("invoice run")
+        verbose_name_plural = _("invoice runs")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class Invoice(models.Model):
+    """An invoice (type 380) or a credit note (type 381). Drafts have no number; an issued
+    document is immutable (BIL-2). The buyer is a customer, or a partner in partner-billed mode.
+    """
+
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=DocumentKind, default=DocumentKind.INVOICE
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=DocumentStatus, default=DocumentStatus.DRAFT
+    )
+    series = models.CharField(_("series"), max_length=4)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    number = models.CharField(_("number"), max_length=20, null=True, blank=True, unique=True)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    run = models.ForeignKey(
+        InvoiceRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    month = models.DateField(_("month"), null=True, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        verbose_name=_("corrected invoice"),
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    seller = models.JSONField(_("seller"), default=dict)
+    buyer = models.JSONField(_("buyer"), default=dict)
+    vat_breakdown = models.JSONField(_("VAT breakdown"), default=list)
+    total_net = models.DecimalField(_("total excl. VAT"), default=0, **MONEY)
+    total_vat = models.DecimalField(_("total VAT"), default=0, **MONEY)
+    total_gross = models.DecimalField(_("total incl. VAT"), default=0, **MONEY)
+    credit_applied = models.DecimalField(_("credit notes applied"), default=0, **MONEY)
+    paid_in_advance = models.DecimalField(_("already paid"), default=0, **MONEY)
+    amount_due = models.DecimalField(_("amount due"), default=0, **MONEY)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-sequence"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "sequence"], name="gapless_number_unique"
+            ),
+            # BIL-1: the last guard of the run — one invoice per buyer and month.
+            models.UniqueConstraint(
+                fields=["client", "month"],
+                condition=Q(kind="invoice", run__isnull=False),
+                name="one_run_invoice_per_client_month",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "month"],
+                condition=Q(kind="invoice", run__isnull=False),
+                name="one_run_invoice_per_partner_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(client__isnull=False) | Q(partner__isnull=False),
+                name="invoice_has_buyer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", number__isnull=True)
+                | Q(status="issued", number__isnull=False),
+                name="issued_documents_are_numbered",
+            ),
+            models.CheckConstraint(condition=Q(total_net__gte=0), name="totals_not_negative"),
+        ]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self):
+        return self.number or _("Draft %(pk)s") % {"pk": self.pk}
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            stored = Invoice.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == DocumentStatus.ISSUED:
+                raise ValueError("An issued invoice or credit note is never changed (BIL-2).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_issued:
+            raise ValueError("An issued invoice or credit note is never deleted (BIL-2).")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == DocumentStatus.ISSUED
+
+
+class InvoiceLine(models.Model):
+    """One line: what it bills (contract, site, period), quantity, unit price HT, VAT; its net
+    amount is rounded half-up to the cent once, when the line is made."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    end_client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("end customer"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChargeKind)
+    description = models.CharField(_("description"), max_length=255)
+    contract_reference = models.CharField(_("contract"), max_length=20, blank=True)
+    site_name = models.CharField(_("site"), max_length=120, blank=True)
+    purchase_order_ref = models.CharField(_("purchase order"), max_length=50, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(_("unit price (€ HT)"), **PRICE)
+    net_amount = models.DecimalField(_("amount excl. VAT"), **MONEY)
+    vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2)
+    is_paid = models.BooleanField(_("already paid"), default=False)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="line_position_unique"),
+            # BIL-9: never a negative invoice line — corrections are credit notes.
+            models.CheckConstraint(condition=Q(net_amount__gte=0), name="line_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class CreditAllocation(models.Model):
+    """BIL-9: part of a credit note set against an invoice ("credit notes applied")."""
+
+    credit_note = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_allocations"
+    )
+    amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.credit_note} → {self.invoice}: {self.amount}"
+
+
+class InvoiceDocument(models.Model):
+    """The PDF/A-3 with its Factur-X XML, rendered after issue and kept (the invoice row itself
+    never changes). Re-rendering the same invoice gives the same bytes."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="document")
+    pdf = models.FileField(upload_to="invoices/%Y/")
+    sha256 = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.pdf.name
+
+
+ZERO = Decimal("0")

@@ -33,6 +33,12 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Partner {n}")
     support_email = factory.Sequence(lambda n: f"support{n}@partner.example")
+    legal_name = factory.LazyAttribute(lambda o: f"{o.name} SAS")
+    siren = factory.Sequence(lambda n: siren_for(50000 + n))
+    vat_number = factory.LazyAttribute(lambda o: vat_for(o.siren))
+    address_line1 = "10 rue des Partenaires"
+    postal_code = "69003"
+    city = "Lyon"
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,63 @@
+"""Money arithmetic of invoices, as pure functions (SPEC, Money; EN 16931 BR-CO-17)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+PRICE_PLACES = Decimal("0.0001")
+ZERO = Decimal("0")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """The one rounding of the project: half-up to the cent."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_price(amount: Decimal) -> Decimal:
+    """Unit prices keep 4 decimals."""
+    return amount.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """A line's net amount, rounded once, when the line is made."""
+    return round_money(Decimal(quantity) * Decimal(unit_price))
+
+
+def prorata(monthly: Decimal, days: int, days_in_period: int) -> Decimal:
+    """TRK-3 / SPEC Time: a monthly price for ``days`` of a ``days_in_period`` period, kept to
+    4 decimals (the line rounds the total once)."""
+    return round_price(Decimal(monthly) * days / days_in_period)
+
+
+def wholesale(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    """ACC-3: the partner's price after its wholesale discount, 4 decimals."""
+    return round_price(Decimal(unit_price) * (100 - Decimal(discount_percent)) / 100)
+
+
+@dataclass(frozen=True)
+class VatGroup:
+    category: str
+    rate: Decimal
+    taxable: Decimal
+    vat: Decimal
+
+
+def vat_breakdown(lines: list[tuple[str, Decimal, Decimal]]) -> list[VatGroup]:
+    """VAT per (category, rate) on the sum of the lines' net amounts, rounded once per group
+    (BR-CO-17) — never line by line. ``lines`` are (category, rate, net amount)."""
+    groups: dict[tuple[str, Decimal], Decimal] = defaultdict(Decimal)
+    for category, rate, net in lines:
+        groups[(category, Decimal(rate))] += Decimal(net)
+    return [
+        VatGroup(category, rate, round_money(taxable), round_money(taxable * rate / 100))
+        for (category, rate), taxable in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], -kv[0][1])
+        )
+    ]
+
+
+def totals(groups: list[VatGroup]) -> tuple[Decimal, Decimal, Decimal]:
+    net = sum((g.taxable for g in groups), ZERO)
+    vat = sum((g.vat for g in groups), ZERO)
+    return net, vat, net + vat

@@ -1,0 +1,66 @@
+"""Closed lists of billing (BIL-1..3, BIL-9)."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChargeKind(models.TextChoices):
+    SUBSCRIPTION = "subscription", _("Subscription")
+    PRORATA = "prorata", _("Pro-rata subscription")
+    CONSUMPTION = "consumption", _("Consumption")
+    SETUP = "setup", _("Setup fee")
+    EQUIPMENT = "equipment", _("Equipment")
+    PENALTY = "penalty", _("Penalty")
+    PORTING = "porting", _("Porting fee")
+    TERMINATION_FEE = "termination_fee", _("Termination fee")
+    COMMITMENT_TOPUP = "commitment_topup", _("Minimum commitment top-up")
+    LATE_INTEREST = "late_interest", _("Late-payment interest")
+    RECOVERY_INDEMNITY = "recovery_indemnity", _("Recovery indemnity")
+    OTHER = "other", _("Other")
+
+
+# Kinds that count in the minimum-commitment total (BIL-5): subscriptions and consumption only.
+COMMITMENT_KINDS = {ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA, ChargeKind.CONSUMPTION}
+# Kinds that a partner buys at its wholesale price (ACC-3).
+WHOLESALE_KINDS = {ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA, ChargeKind.SETUP}
+
+
+class VatCategory(models.TextChoices):
+    """EN 16931 VAT category codes (UNCL5305)."""
+
+    STANDARD = "S", _("Standard rate")
+    REVERSE_CHARGE = "AE", _("Reverse charge")
+    EXEMPT = "E", _("Exempt")
+    OUTSIDE_SCOPE = "O", _("Outside the scope of VAT")
+
+
+# Rate by the customer's VAT regime (SPEC, Money).
+VAT_BY_REGIME = {
+    "standard": (VatCategory.STANDARD, Decimal("20.00")),
+    "overseas": (VatCategory.STANDARD, Decimal("8.50")),
+    "reverse_charge": (VatCategory.REVERSE_CHARGE, Decimal("0.00")),
+    "exempt": (VatCategory.EXEMPT, Decimal("0.00")),
+}
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+SERIES = {DocumentKind.INVOICE: "F", DocumentKind.CREDIT_NOTE: "A"}  # BIL-2
+UNTDID_TYPE = {DocumentKind.INVOICE: "380", DocumentKind.CREDIT_NOTE: "381"}  # BIL-3 Factur-X
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Done with errors")

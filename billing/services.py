@@ -1,0 +1,825 @@
+"""Every write of billing: pending charges, the month-end run (BIL-1, BIL-5), numbering
+(BIL-2), credit notes (BIL-9).
+
+The run of month M bills, per buyer (a customer, or a partner in partner-billed mode): M+1's
+subscriptions in advance as each contract will stand on M+1's first day, M's first months pro
+rata, consumption and one-off charges not yet invoiced, termination fees of terminations
+effective by then, and the minimum-commitment top-up of M. It works in batches of buyers, each
+batch in one transaction with a savepoint per buyer; the unique (buyer, month) of invoices and
+(source, period) of charges are the final guards, so a rerun completes what is missing and
+duplicates nothing.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.choices import BillingMode
+from accounts.models import Client, Partner
+from billing import amounts, plan
+from billing.choices import (
+    COMMITMENT_KINDS,
+    SERIES,
+    VAT_BY_REGIME,
+    WHOLESALE_KINDS,
+    ChargeKind,
+    DocumentKind,
+    DocumentStatus,
+    RunStatus,
+    VatCategory,
+)
+from billing.models import (
+    Counter,
+    CreditAllocation,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    PendingCharge,
+)
+from offers.choices import LIVE_STATUSES, FirstMonth, TerminationStatus
+from offers.models import Contract, Termination
+from offers.periods import add_months, month_start, next_month_start
+
+logger = logging.getLogger(__name__)
+PAYMENT_TERM_DAYS = 30  # BIL-4
+BATCH_SIZE = 200
+
+
+# --- Pending charges ------------------------------------------------------------------------
+
+
+def charge_post(
+    *,
+    client: Client,
+    kind: str,
+    source_type: str,
+    source_id,
+    period_start: date,
+    description: str,
+    unit_price,
+    quantity=1,
+    period_end: date | None = None,
+    contract=None,
+    contract_line=None,
+    vat_category: str = "",
+    is_paid: bool = False,
+    actor=None,
+) -> PendingCharge:
+    """The one way other apps ask to be paid. Idempotent on (source, period): posting the same
+    source twice returns the first charge."""
+    if kind not in ChargeKind.values:
+        raise ValidationError({"kind": _("Unknown charge kind.")})
+    if Decimal(unit_price) < 0:
+        raise ValidationError(
+            {"unit_price": _("A charge is never negative: issue a credit note instead.")}
+        )
+    charge, created = PendingCharge.objects.get_or_create(
+        source_type=source_type,
+        source_id=str(source_id),
+        period_start=period_start,
+        defaults={
+            "client": client,
+            "kind": kind,
+            "period_end": period_end,
+            "description": description[:255],
+            "unit_price": amounts.round_price(Decimal(unit_price)),
+            "quantity": Decimal(quantity),
+            "contract": contract,
+            "contract_line": contract_line,
+            "vat_category": vat_category,
+            "is_paid": is_paid,
+            "created_by": actor,
+        },
+    )
+    if created and actor is not None:
+        audit_record(
+            action="charge.create",
+            instance=charge,
+            actor=actor,
+            client=client,
+            after={"kind": kind, "unit_price": charge.unit_price, "quantity": charge.quantity},
+        )
+    return charge
+
+
+# --- Numbering (BIL-2) ----------------------------------------------------------------------
+
+
+def allocate_numbers(kind: str, year: int, count: int) -> list[tuple[int, str]]:
+    """Take ``count`` consecutive numbers of ``kind``'s series for ``year``, inside the caller's
+    transaction (the counter row stays locked until it commits; a rollback gives them back)."""
+    series = SERIES[kind]
+    Counter.objects.get_or_create(series=series, year=year)
+    counter = Counter.objects.select_for_update().get(series=series, year=year)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return [(n, f"{series}{year}-{n:06d}") for n in range(first, first + count)]
+
+
+# --- Parties --------------------------------------------------------------------------------
+
+
+def seller_identity() -> dict:
+    r = settings.RESELLER
+    return {
+        "name": r["legal_name"],
+        "trade_name": r["name"],
+        "siren": r["siren"],
+        "vat_number": r["vat_number"],
+        "address": r["address"],
+        "country": "FR",
+        "email": r["support_email"],
+    }
+
+
+def _client_identity(client: Client) -> dict:
+    return {
+        "name": client.legal_name,
+        "siren": client.siren,
+        "siret": client.siret,
+        "vat_number": client.vat_number,
+        "address_line1": client.address_line1,
+        "address_line2": client.address_line2,
+        "postal_code": client.postal_code,
+        "city": client.city,
+        "country": client.country,
+        "vat_regime": client.vat_regime,
+        "recipients": client.invoice_recipients,
+        "distributor": client.partner.name if client.partner_id else "",
+    }
+
+
+def _partner_identity(partner: Partner) -> dict:
+    return {
+        "name": partner.legal_name or partner.name,
+        "siren": partner.siren,
+        "siret": "",
+        "vat_number": partner.vat_number,
+        "address_line1": partner.address_line1,
+        "address_line2": "",
+        "postal_code": partner.postal_code,
+        "city": partner.city,
+        "country": partner.country,
+        "vat_regime": "standard",
+        "recipients": [partner.support_email],
+        "distributor": "",
+    }
+
+
+def party_key(client: Client) -> tuple[str, int]:
+    """Who is invoiced for a customer's charges (ACC-3)."""
+    if client.partner_id and client.partner.billing_mode == BillingMode.PARTNER_BILLED:
+        return ("partner", client.partner_id)
+    return ("client", client.pk)
+
+
+def parties_for_month(month: date) -> list[tuple[str, int]]:
+    """Every buyer with something to bill in the run of ``month``."""
+    target = add_months(month, 1)
+    with_contracts = Contract.objects.filter(
+        Q(status__in=LIVE_STATUSES) | Q(terminations__effective_date__gte=month)
+    ).values_list("client_id", flat=True)
+    with_charges = PendingCharge.objects.filter(
+        invoice_line__isnull=True, period_start__lte=target
+    ).values_list("client_id", flat=True)
+    ids = set(with_contracts) | set(with_charges)
+    clients = (
+        Client.objects.filter(pk__in=ids)
+        .select_related("partner")
+        .only("pk", "partner__billing_mode")
+    )
+    return sorted({party_key(c) for c in clients})
+
+
+# --- The run: compute ----------------------------------------------------------------------
+
+
+@dataclass
+class DraftLine:
+    charge: PendingCharge
+    end_client: Client
+    description: str
+    unit_price: Decimal
+    net: Decimal
+    vat_category: str
+    vat_rate: Decimal
+    contract_reference: str = ""
+    site_name: str = ""
+    purchase_order_ref: str = ""
+
+
+@dataclass
+class DraftInvoice:
+    """What a buyer will be invoiced (the run's preview shows these, unwritten)."""
+
+    party: tuple[str, int]
+    buyer_name: str
+    lines: list[DraftLine] = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    total_net: Decimal = Decimal("0")
+    total_vat: Decimal = Decimal("0")
+    total_gross: Decimal = Decimal("0")
+
+
+def _vat_for(client_regime: str, charge: PendingCharge) -> tuple[str, Decimal]:
+    if charge.vat_category == VatCategory.OUTSIDE_SCOPE:
+        return VatCategory.OUTSIDE_SCOPE, Decimal("0.00")
+    return VAT_BY_REGIME[client_regime]
+
+
+def _new_charges_for_batch(clients: list[Client], month: date) -> list[PendingCharge]:
+    """Subscriptions, termination fees and commitment top-ups that the run creates (unsaved)."""
+    target = add_months(month, 1)
+    client_ids = [c.pk for c in clients]
+    by_id = {c.pk: c for c in clients}
+    contracts = list(
+        Contract.objects.filter(client_id__in=client_ids)
+        .filter(
+            Q(status__in=LIVE_STATUSES)
+            | Q(
+                terminations__status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
+                terminations__effective_date__gt=month,
+            )
+        )
+        .distinct()
+        .select_related("offer", "site")
+        .prefetch_related("lines__product")
+    )
+    endings = dict(
+        Termination.objects.filter(
+            contract__in=contracts,
+            status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
+        ).values_list("contract_id", "effective_date")
+    )
+    existing = set(
+        PendingCharge.objects.filter(
+            client_id__in=client_ids, period_start__gte=month, source_type="contract_line"
+        ).values_list("source_id", "period_start")
+    )
+    new: list[PendingCharge] = []
+    for contract in contracts:
+        client = by_id[contract.client_id]
+        free = contract.term("first_month") == FirstMonth.FREE_ORDER_MONTH
+        for line in contract.lines.all():
+            facts = plan.LineFacts(
+                started_on=line.started_on,
+                ended_on=line.ended_on,
+                monthly_price=line.unit_monthly_price,
+                order_date=contract.order_date,
+                free_order_month=free,
+                ends_on=endings.get(contract.pk),
+            )
+            for due in plan.months_due(facts, month):
+                if (str(line.pk), due.period_start) in existing or (
+                    str(line.pk),
+                    due.month,
+                ) in existing:
+                    continue
+                kind = ChargeKind.PRORATA if due.is_prorata else ChargeKind.SUBSCRIPTION
+                new.append(
+                    PendingCharge(
+                        client=client,
+                        contract=contract,
+                        contract_line=line,
+                        kind=kind,
+                        source_type="contract_line",
+                        source_id=str(line.pk),
+                        period_start=due.period_start,
+                        period_end=due.period_end,
+                        description=f"{contract.offer.name} — {line.product.name}",
+                        quantity=Decimal(line.quantity),
+                        unit_price=due.unit_price,
+                    )
+                )
+    # Termination fees of terminations effective by the run (CON-5), taxable.
+    fees = (
+        Termination.objects.filter(
+            contract__client_id__in=client_ids,
+            effective_date__lte=target,
+            fee_amount__gt=0,
+            status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
+        )
+        .select_related("contract__offer")
+        .exclude(pk__in=PendingCharge.objects.filter(source_type="termination").values("source_id"))
+    )
+    for termination in fees:
+        contract = termination.contract
+        new.append(
+            PendingCharge(
+                client=by_id[contract.client_id],
+                contract=contract,
+                kind=ChargeKind.TERMINATION_FEE,
+                source_type="termination",
+                source_id=str(termination.pk),
+                period_start=termination.fee_start,
+                description=_("Termination fee — %(offer)s") % {"offer": contract.offer.name},
+                quantity=Decimal(1),
+                unit_price=termination.fee_amount,
+            )
+        )
+    new.extend(_commitment_topups(contracts, month, new, endings, by_id))
+    return new
+
+
+def _commitment_topups(contracts, month, new_charges, endings, by_id) -> list[PendingCharge]:
+    """BIL-5: subscriptions + consumption of M below the minimum commitment → a top-up line."""
+    committed = [
+        c
+        for c in contracts
+        if Decimal(c.term("minimum_monthly_commitment")) > 0
+        and c.service_start_date
+        and c.service_start_date < next_month_start(month)
+    ]
+    if not committed:
+        return []
+    end = next_month_start(month)
+    billed = defaultdict(Decimal)
+    rows = (
+        PendingCharge.objects.filter(
+            contract__in=committed,
+            kind__in=COMMITMENT_KINDS,
+            period_start__gte=month,
+            period_start__lt=end,
+        )
+        .values("contract_id")
+        .annotate(total=Sum(F("quantity") * F("unit_price")))
+    )
+    for row in rows:
+        billed[row["contract_id"]] += row["total"]
+    for charge in new_charges:
+        if (
+            charge.contract_id in {c.pk for c in committed}
+            and charge.kind in COMMITMENT_KINDS
+            and month <= charge.period_start < end
+        ):
+            billed[charge.contract_id] += charge.quantity * charge.unit_price
+    already = set(
+        PendingCharge.objects.filter(
+            source_type="commitment",
+            period_start=month,
+            source_id__in=[str(c.pk) for c in committed],
+        ).values_list("source_id", flat=True)
+    )
+    topups = []
+    for contract in committed:
+        if str(contract.pk) in already:
+            continue
+        minimum = plan.commitment_share(
+            Decimal(contract.term("minimum_monthly_commitment")),
+            month,
+            contract.service_start_date,
+            endings.get(contract.pk),
+        )
+        gap = amounts.round_money(minimum - billed[contract.pk])
+        if gap > 0:
+            topups.append(
+                PendingCharge(
+                    client=by_id[contract.client_id],
+                    contract=contract,
+                    kind=ChargeKind.COMMITMENT_TOPUP,
+                    source_type="commitment",
+                    source_id=str(contract.pk),
+                    period_start=month,
+                    period_end=end,
+                    description=_("Minimum monthly commitment top-up (%(month)s)")
+                    % {"month": f"{month:%m/%Y}"},
+                    quantity=Decimal(1),
+                    unit_price=gap,
+                )
+            )
+    return topups
+
+
+def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
+    draft = DraftInvoice(party=party, buyer_name=buyer_name)
+    for charge in sorted(
+        charges, key=lambda c: (c.client_id, c.contract_id or 0, c.period_start, c.kind, c.pk or 0)
+    ):
+        client = clients_by_id[charge.client_id]
+        unit_price = charge.unit_price
+        if discount and charge.kind in WHOLESALE_KINDS:
+            unit_price = amounts.wholesale(unit_price, discount)
+        category, rate = _vat_for(client.vat_regime if party[0] == "client" else "standard", charge)
+        contract = charge.contract
+        draft.lines.append(
+            DraftLine(
+                charge=charge,
+                end_client=client,
+                description=charge.description,
+                unit_price=unit_price,
+                net=amounts.line_net(charge.quantity, unit_price),
+                vat_category=category,
+                vat_rate=rate,
+                contract_reference=contract.reference if contract else "",
+                site_name=contract.site.name if contract and contract.site_id else "",
+                purchase_order_ref=contract.purchase_order_ref if contract else "",
+            )
+        )
+    draft.groups = amounts.vat_breakdown(
+        [(line.vat_category, line.vat_rate, line.net) for line in draft.lines]
+    )
+    draft.total_net, draft.total_vat, draft.total_gross = amounts.totals(draft.groups)
+    return draft
+
+
+def compute_batch(
+    parties: list[tuple[str, int]], month: date, *, save_charges: bool
+) -> list[DraftInvoice]:
+    """The invoices of ``parties`` for the run of ``month``. With ``save_charges`` the charges
+    the run creates are written (inside the caller's transaction); without, nothing is."""
+    target = add_months(month, 1)
+    partner_ids = [pid for kind, pid in parties if kind == "partner"]
+    clients = list(
+        Client.objects.filter(
+            Q(pk__in=[pid for kind, pid in parties if kind == "client"])
+            | Q(partner_id__in=partner_ids, partner__billing_mode=BillingMode.PARTNER_BILLED)
+        ).select_related("partner")
+    )
+    clients_by_id = {c.pk: c for c in clients}
+    new = _new_charges_for_batch(clients, month)
+    if save_charges and new:
+        PendingCharge.objects.bulk_create(new)
+    pending = list(
+        PendingCharge.objects.filter(
+            client_id__in=clients_by_id,
+            invoice_line__isnull=True,
+            period_start__lte=target,
+        ).select_related("contract__site")
+    )
+    if not save_charges:
+        pending.extend(new)
+    by_party = defaultdict(list)
+    for charge in pending:
+        by_party[party_key(clients_by_id[charge.client_id])].append(charge)
+    partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)}
+    drafts = []
+    for party in parties:
+        charges = by_party.get(party, [])
+        if not charges:
+            continue
+        if party[0] == "partner":
+            partner = partners[party[1]]
+            drafts.append(
+                _draft(
+                    party,
+                    partner.legal_name or partner.name,
+                    charges,
+                    clients_by_id,
+                    partner.wholesale_discount_percent,
+                )
+            )
+        else:
+            drafts.append(
+                _draft(party, clients_by_id[party[1]].legal_name, charges, clients_by_id, None)
+            )
+    return drafts
+
+
+def run_preview(*, month: date, parties=None) -> list[DraftInvoice]:
+    """What the run would invoice, without writing anything (BIL-1)."""
+    with transaction.atomic():
+        drafts = compute_batch(parties or parties_for_month(month), month, save_charges=False)
+        transaction.set_rollback(True)
+    return drafts
+
+
+# --- The run: write -------------------------------------------------------------------------
+
+
+def _available_credits(party) -> list[tuple[Invoice, Decimal]]:
+    field_name = "client_id" if party[0] == "client" else "partner_id"
+    notes = (
+        Invoice.objects.filter(
+            kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED, **{field_name: party[1]}
+        )
+        .annotate(used=Sum("allocations__amount"))
+        .order_by("issue_date", "sequence")
+    )
+    return [(n, n.total_gross - (n.used or 0)) for n in notes if n.total_gross - (n.used or 0) > 0]
+
+
+def _issue(
+    draft: DraftInvoice, run: InvoiceRun, month: date, issue_date: date, clients_by_id, partners
+) -> Invoice:
+    party_kind, party_id = draft.party
+    if party_kind == "client":
+        buyer = _client_identity(clients_by_id[party_id])
+    else:
+        buyer = _partner_identity(partners[party_id])
+    paid = sum(
+        (
+            amounts.round_money(line.net * (1 + line.vat_rate / 100))
+            for line in draft.lines
+            if line.charge.is_paid
+        ),
+        Decimal("0"),
+    )
+    credits = _available_credits(draft.party)
+    due_before_credit = max(draft.total_gross - paid, Decimal("0"))
+    applied, allocations = Decimal("0"), []
+    for note, remaining in credits:
+        take = min(remaining, due_before_credit - applied)
+        if take <= 0:
+            break
+        allocations.append((note, take))
+        applied += take
+    [(sequence, number)] = allocate_numbers(DocumentKind.INVOICE, issue_date.year, 1)
+    invoice = Invoice.objects.create(
+        kind=DocumentKind.INVOICE,
+        status=DocumentStatus.ISSUED,
+        series=SERIES["invoice"],
+        year=issue_date.year,
+        sequence=sequence,
+        number=number,
+        client_id=party_id if party_kind == "client" else None,
+        partner_id=party_id if party_kind == "partner" else None,
+        run=run,
+        month=month,
+        issue_date=issue_date,
+        due_date=issue_date + timedelta(days=PAYMENT_TERM_DAYS),
+        seller=seller_identity(),
+        buyer=buyer,
+        vat_breakdown=[
+            {
+                "category": g.category,
+                "rate": str(g.rate),
+                "taxable": str(g.taxable),
+                "vat": str(g.vat),
+            }
+            for g in draft.groups
+        ],
+        total_net=draft.total_net,
+        total_vat=draft.total_vat,
+        total_gross=draft.total_gross,
+        credit_applied=applied,
+        paid_in_advance=paid,
+        amount_due=draft.total_gross - paid - applied,
+    )
+    lines = InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=invoice,
+                position=i,
+                end_client=line.end_client,
+                kind=line.charge.kind,
+                description=line.description,
+                contract_reference=line.contract_reference,
+                site_name=line.site_name,
+                purchase_order_ref=line.purchase_order_ref,
+                period_start=line.charge.period_start,
+                period_end=line.charge.period_end,
+                quantity=line.charge.quantity,
+                unit_price=line.unit_price,
+                net_amount=line.net,
+                vat_category=line.vat_category,
+                vat_rate=line.vat_rate,
+                is_paid=line.charge.is_paid,
+            )
+            for i, line in enumerate(draft.lines, start=1)
+        ]
+    )
+    for line, row in zip(draft.lines, lines, strict=True):
+        line.charge.invoice_line = row
+    PendingCharge.objects.bulk_update([line.charge for line in draft.lines], ["invoice_line"])
+    CreditAllocation.objects.bulk_create(
+        [
+            CreditAllocation(credit_note=note, invoice=invoice, amount=amount)
+            for note, amount in allocations
+        ]
+    )
+    return invoice
+
+
+def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list[str]]:
+    """Issue the invoices of a batch of buyers. Each buyer in a savepoint: a failure is recorded
+    and the others go on. Buyers already invoiced for the month are skipped (idempotent)."""
+    run = InvoiceRun.objects.get(pk=run_id)
+    month = run.month
+    issue_date = next_month_start(month) - timedelta(days=1)  # BIL-1: last day of M
+    done, errors = 0, []
+    with transaction.atomic():
+        already = set(
+            (("client", c) if c else ("partner", p))
+            for c, p in Invoice.objects.filter(
+                kind=DocumentKind.INVOICE, month=month, run__isnull=False
+            )
+            .filter(
+                Q(client_id__in=[i for k, i in parties if k == "client"])
+                | Q(partner_id__in=[i for k, i in parties if k == "partner"])
+            )
+            .values_list("client_id", "partner_id")
+        )
+        todo = [p for p in parties if tuple(p) not in already]
+        done += len(parties) - len(todo)
+        for party in todo:
+            party = tuple(party)
+            try:
+                with transaction.atomic():
+                    drafts = compute_batch([party], month, save_charges=True)
+                    clients_by_id = {
+                        c.pk: c
+                        for c in Client.objects.filter(
+                            pk__in={line.end_client.pk for d in drafts for line in d.lines}
+                        )
+                    }
+                    partners = (
+                        {p.pk: p for p in Partner.objects.filter(pk=party[1])}
+                        if party[0] == "partner"
+                        else {}
+                    )
+                    for draft in drafts:
+                        invoice = _issue(draft, run, month, issue_date, clients_by_id, partners)
+                        transaction.on_commit(lambda pk=invoice.pk: _enqueue_pdf(pk))
+                done += 1
+            except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
+                logger.exception("invoice run %s: %s failed", month, party)
+                errors.append(f"{party[0]} {party[1]}: {error}")
+        InvoiceRun.objects.filter(pk=run_id).update(
+            done=F("done") + done, failed=F("failed") + len(errors)
+        )
+    if errors:
+        _append_errors(run_id, errors)
+    return done, errors
+
+
+def _append_errors(run_id, errors):
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        run.errors = [*run.errors, *errors][-200:]
+        run.save(update_fields=["errors"])
+
+
+def _enqueue_pdf(invoice_id: int) -> None:
+    if getattr(settings, "BILLING_RENDER_PDF", True):
+        from billing.tasks import render_invoice_pdf
+
+        render_invoice_pdf.delay(invoice_id)
+
+
+def run_start(*, month: date, actor=None) -> InvoiceRun:
+    """Start (or restart) the run of ``month``: counts the buyers and resets the progress; the
+    caller fans out ``run_batch`` over ``batches(...)``."""
+    month = month_start(month)
+    with transaction.atomic():
+        run, _created = InvoiceRun.objects.select_for_update().get_or_create(month=month)
+        parties = parties_for_month(month)
+        run.status = RunStatus.RUNNING
+        run.total, run.done, run.failed, run.errors = len(parties), 0, 0, []
+        run.started_at, run.finished_at = timezone.now(), None
+        run.started_by = actor
+        run.save()
+        if actor is not None:
+            audit_record(
+                action="invoice_run.start",
+                instance=run,
+                actor=actor,
+                after={"month": month, "parties": len(parties)},
+            )
+    return run, parties
+
+
+def run_finish(*, run_id: int) -> InvoiceRun:
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if run.done + run.failed >= run.total:
+            run.status = RunStatus.FAILED if run.failed else RunStatus.DONE
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "finished_at"])
+    return run
+
+
+def batches(parties, size=BATCH_SIZE):
+    for i in range(0, len(parties), size):
+        yield [list(p) for p in parties[i : i + size]]
+
+
+def run_month_sync(*, month: date, actor=None) -> InvoiceRun:
+    """The whole run in this process (tests, commands, the benchmark)."""
+    run, parties = run_start(month=month, actor=actor)
+    for batch in batches(parties):
+        run_batch(run_id=run.pk, parties=batch)
+    return run_finish(run_id=run.pk)
+
+
+# --- Credit notes (BIL-9) -------------------------------------------------------------------
+
+
+@dataclass
+class CreditLine:
+    description: str
+    amount: Decimal  # net, € HT, positive
+    vat_category: str = ""
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    lines: list[CreditLine],
+    reason: str,
+    client: Client | None = None,
+    corrects: Invoice | None = None,
+    issue_date: date | None = None,
+    actor=None,
+) -> Invoice:
+    """A credit note (type 381, its own series), referencing the invoice it corrects when there
+    is one; it is set against the buyer's next invoices, never as negative invoice lines."""
+    if not lines or any(Decimal(line.amount) <= 0 for line in lines):
+        raise ValidationError({"lines": _("A credit note has positive amounts.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason of the credit note.")})
+    if corrects is not None:
+        client = corrects.client
+        credited = corrects.credit_notes.aggregate(total=Sum("total_net"))["total"] or 0
+        if credited + sum(Decimal(line.amount) for line in lines) > corrects.total_net:
+            raise ValidationError(
+                {"lines": _("Credit notes cannot exceed the invoice they correct.")}
+            )
+    if client is None:
+        raise ValidationError({"client": _("A credit note needs a customer.")})
+    issue_date = issue_date or timezone.localdate()
+    regime = client.vat_regime
+    rows = []
+    for line in lines:
+        if line.vat_category == VatCategory.OUTSIDE_SCOPE:
+            category, rate = VatCategory.OUTSIDE_SCOPE, Decimal("0.00")
+        else:
+            category, rate = VAT_BY_REGIME[regime]
+        rows.append((line, category, rate, amounts.round_money(Decimal(line.amount))))
+    groups = amounts.vat_breakdown([(c, r, net) for _line, c, r, net in rows])
+    net, vat, gross = amounts.totals(groups)
+    [(sequence, number)] = allocate_numbers(DocumentKind.CREDIT_NOTE, issue_date.year, 1)
+    note = Invoice.objects.create(
+        kind=DocumentKind.CREDIT_NOTE,
+        status=DocumentStatus.ISSUED,
+        series=SERIES[DocumentKind.CREDIT_NOTE],
+        year=issue_date.year,
+        sequence=sequence,
+        number=number,
+        client=client,
+        issue_date=issue_date,
+        corrects=corrects,
+        reason=reason,
+        seller=seller_identity(),
+        buyer=_client_identity(client),
+        vat_breakdown=[
+            {
+                "category": g.category,
+                "rate": str(g.rate),
+                "taxable": str(g.taxable),
+                "vat": str(g.vat),
+            }
+            for g in groups
+        ],
+        total_net=net,
+        total_vat=vat,
+        total_gross=gross,
+        amount_due=Decimal("0"),
+        created_by=actor,
+    )
+    InvoiceLine.objects.bulk_create(
+        [
+            InvoiceLine(
+                invoice=note,
+                position=i,
+                end_client=client,
+                kind=ChargeKind.OTHER,
+                description=line.description,
+                quantity=Decimal(1),
+                unit_price=amount,
+                net_amount=amount,
+                vat_category=category,
+                vat_rate=rate,
+            )
+            for i, (line, category, rate, amount) in enumerate(rows, start=1)
+        ]
+    )
+    audit_record(
+        action="credit_note.issue",
+        instance=note,
+        actor=actor,
+        client=client,
+        after={
+            "number": number,
+            "total_gross": gross,
+            "reason": reason,
+            "corrects": corrects.number if corrects else None,
+        },
+    )
+    transaction.on_commit(lambda: _enqueue_pdf(note.pk))
+    return note
+
+
+def credit_remaining(note: Invoice) -> Decimal:
+    used = note.allocations.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return note.total_gross - used
