@@ -1,9 +1,9 @@
 """What a contract line owes for the months of a run (BIL-1), as pure functions.
 
 The run of month M (executed just after midnight at the end of M) bills month T = M+1 in
-advance, as the contract will stand on T's first day, and catches up month M for lines that
-started during it (the first month, pro rata by days) or that the previous run could not see.
-Months before M are never billed by a run: they belong to earlier runs.
+advance, as the contract will stand on T's first day, and month M for lines whose billing
+started during M (the first month, pro rata by days; the previous run could not see them).
+Earlier months are never billed by a run: they belong to earlier runs.
 """
 
 from dataclasses import dataclass
@@ -45,8 +45,9 @@ def first_billable_day(facts: LineFacts) -> date | None:
 
 
 def months_due(facts: LineFacts, run_month: date) -> list[MonthCharge]:
-    """Subscription months a line owes in the run of ``run_month`` (M): M (catch-up, or a first
-    partial month) and M+1 (in advance), each only while the line is in service.
+    """Subscription months a line owes in the run of ``run_month`` (M): M only when the line's
+    billing started during M (its first month, pro rata when partial — the previous run could
+    not see it), and M+1 in advance; each only while the line is in service.
 
     In service on a day = started, not ended, and before the termination's effective date.
     Every started month is due in full (CON-5), so only the *first* month can be partial.
@@ -60,6 +61,8 @@ def months_due(facts: LineFacts, run_month: date) -> list[MonthCharge]:
         end = next_month_start(month)
         if start >= end or stop <= month:
             continue
+        if month == run_month and start < run_month:
+            continue  # billed in advance by the previous run
         period_start = max(start, month)
         days = (end - period_start).days
         full = days == days_in_month(month)

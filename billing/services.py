@@ -303,17 +303,22 @@ def _new_charges_for_batch(clients: list[Client], month: date) -> list[PendingCh
                     )
                 )
     # Termination fees of terminations effective by the run (CON-5), taxable.
-    fees = (
+    fees = list(
         Termination.objects.filter(
             contract__client_id__in=client_ids,
             effective_date__lte=target,
             fee_amount__gt=0,
             status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
-        )
-        .select_related("contract__offer")
-        .exclude(pk__in=PendingCharge.objects.filter(source_type="termination").values("source_id"))
+        ).select_related("contract__offer")
+    )
+    charged = set(
+        PendingCharge.objects.filter(
+            source_type="termination", source_id__in=[str(t.pk) for t in fees]
+        ).values_list("source_id", flat=True)
     )
     for termination in fees:
+        if str(termination.pk) in charged:
+            continue
         contract = termination.contract
         new.append(
             PendingCharge(

@@ -92,7 +92,7 @@ CONTRACT_TRANSITIONS: dict[str, set[str]] = {
     ContractStatus.SUSPENDED: {ContractStatus.ACTIVE, ContractStatus.TERMINATING},
     ContractStatus.TERMINATING: {
         ContractStatus.ACTIVE,  # termination cancelled
-        ContractStatus.SUSPENDED,  # cancelled while suspended, or suspended while terminating
+        ContractStatus.SUSPENDED,  # termination cancelled while the contract was suspended
         ContractStatus.ORDERED,  # cancelled before service started
         ContractStatus.TERMINATED,
     },

@@ -404,6 +404,10 @@ def contract_request_termination(
         raise InvalidTransition(
             _("A draft contract is deleted, not terminated."), code="invalid_transition"
         )
+    if contract.terminations.filter(status=TerminationStatus.SCHEDULED).exists():
+        raise InvalidTransition(
+            _("A termination is already scheduled for this contract."), code="termination_scheduled"
+        )
     if not contract.can_request_termination():
         raise InvalidTransition(
             _("This contract is already terminating or terminated."), code="invalid_transition"
@@ -523,6 +527,12 @@ def contract_suspend(*, contract: Contract, reason: str, note: str = "", actor=N
     if reason not in SuspensionReason.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
     contract = _lock(contract)
+    if contract.status != ContractStatus.ACTIVE:
+        # A terminating contract keeps its course to termination: suspending it would hide the
+        # scheduled termination behind a status the nightly job cannot end.
+        raise InvalidTransition(
+            _("Only an active contract can be suspended."), code="invalid_transition"
+        )
     _transition(contract, ContractStatus.SUSPENDED, actor=actor, note=reason)
     suspension = Suspension.objects.create(
         contract=contract, reason=reason, note=note, started_at=timezone.now(), started_by=actor

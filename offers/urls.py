@@ -1,7 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from offers import views  # noqa: F401
+from offers import views
 
 app_name = "offers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.contract_list, name="list"),
+    path("<int:pk>/", views.contract_detail, name="detail"),
+    path("<int:pk>/terminate/", views.contract_terminate, name="terminate"),
+    path("<int:pk>/terminate/cancel/", views.termination_cancel, name="termination_cancel"),
+]

@@ -4,6 +4,9 @@ from django.shortcuts import render
 
 from accounts import selectors
 from accounts.decorators import member_required
+from offers import selectors as offer_selectors
+
+RECENT_CONTRACTS = 3
 
 
 @member_required()
@@ -16,5 +19,12 @@ def dashboard(request):
             "client": client,
             "site_count": selectors.site_list(client=client).count(),
             "member_count": selectors.member_list(client=client).count(),
+            "live_contract_count": offer_selectors.contract_live_count(client=client),
+            # The card links to contracts, it does not need their lines or terminations.
+            "recent_contracts": list(
+                offer_selectors.contract_list(client=client).prefetch_related(None)[
+                    :RECENT_CONTRACTS
+                ]
+            ),
         },
     )

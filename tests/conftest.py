@@ -25,7 +25,7 @@ def other_partner(db):
 def tenant(partner):
     """A customer of ``partner`` with a site and one member per role."""
     client = ClientFactory(partner=partner, legal_name="Acme SAS")
-    site = SiteFactory(client=client, name="HQ")
+    site = SiteFactory(client=client, name="Siège Acme")
     members = {role: MembershipFactory(client=client, role=role) for role in Role.values}
     return type("Tenant", (), {"client": client, "site": site, "members": members})
 
@@ -33,7 +33,7 @@ def tenant(partner):
 @pytest.fixture
 def other_tenant(other_partner):
     client = ClientFactory(partner=other_partner, legal_name="Rival Corp")
-    site = SiteFactory(client=client, name="Rival HQ")
+    site = SiteFactory(client=client, name="Dépôt Rival")
     members = {role: MembershipFactory(client=client, role=role) for role in Role.values}
     return type("Tenant", (), {"client": client, "site": site, "members": members})
 
@@ -177,3 +177,27 @@ def live_worker(transactional_db):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(autouse=True)
+def _catalogue(request):
+    """The offers catalogue comes from data migration 0002; a transactional test's flush wipes
+    it for the tests that follow, so every database test gets it back when it is missing."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server", "live_worker")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from offers.models import Offer
+
+    if not Offer.objects.exists():
+        import_module("offers.migrations.0002_presets_and_catalogue").load(apps, None)

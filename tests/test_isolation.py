@@ -10,9 +10,28 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import Client, Membership, Site
+from offers import services
+from offers.models import Contract, Offer
 from tests.factories import make_api_key
 
 pytestmark = pytest.mark.django_db
+
+
+def _contract(t):
+    """The tenant's contract (the tenant fixtures have none): created once, through the
+    services, and cached on the tenant object."""
+    if getattr(t, "contract", None) is None:
+        today = services.paris_today()
+        t.contract = services.contract_create(
+            client=t.client,
+            offer=Offer.objects.get(code="hosted-a"),
+            site=t.site,
+            signature_date=today,
+            order_date=today,
+        )
+        services.contract_order(contract=t.contract)
+    return t.contract
+
 
 # --- API ------------------------------------------------------------------------------------
 # (list route, detail route, how to find the other tenant's object id, its model)
@@ -25,8 +44,39 @@ API_RESOURCES = [
         lambda t: t.members[Role.ADMIN].pk,
         Membership,
     ),
+    ("api:contract-list", "api:contract-detail", lambda t: _contract(t).pk, Contract),
 ]
-API_OTHER_ROUTES = {"api:schema", "api:docs"}  # public documents, no tenant data
+API_OTHER_ROUTES = {
+    "api:schema",  # public documents, no tenant data
+    "api:docs",
+    "api:offer-list",  # the reseller's catalogue, not tenant data
+    "api:offer-detail",
+    # Contract commands: another partner's contract is a 404 on each, nothing written
+    # (tests/offers/test_api.py::test_commands_on_other_partner_contract_404).
+    "api:contract-termination-quote",
+    "api:contract-terminate",
+    "api:contract-cancel-termination",
+}
+
+
+@pytest.fixture(autouse=True)
+def _tenant_owns_api_rows(request):
+    """The API matrix checks that our own rows are listed: the tenant's contract must exist
+    before the list is read (the fixtures create none)."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("model") is Contract:
+        _contract(request.getfixturevalue("tenant"))
+
+
+def _terminating_contract(t):
+    """An active HOSTED-A contract of the tenant with a scheduled termination (CON-4), built by
+    the offers test factory and cached on the tenant object: the cancellation page needs one."""
+    if getattr(t, "terminating_contract", None) is None:
+        from tests.offers.factories import make_contract
+
+        t.terminating_contract = make_contract(t.client, status="terminating")
+    return t.terminating_contract
+
 
 # --- Portal pages ---------------------------------------------------------------------------
 # (route, args builder or None, methods to try, permission needed to write)
@@ -37,12 +87,16 @@ PORTAL_PAGES = [
     ("accounts:site_create", None),
     ("accounts:users", None),
     ("accounts:security", None),
+    ("offers:list", None),
 ]
 PORTAL_OBJECT_PAGES = [
     ("accounts:site_edit", lambda t: [t.site.pk]),
     ("accounts:user_role", lambda t: [t.members[Role.TECHNICAL].pk]),
     ("accounts:user_remove", lambda t: [t.members[Role.TECHNICAL].pk]),
     ("accounts:user_compromised", lambda t: [t.members[Role.TECHNICAL].pk]),
+    ("offers:detail", lambda t: [_contract(t).pk]),
+    ("offers:terminate", lambda t: [_contract(t).pk]),
+    ("offers:termination_cancel", lambda t: [_terminating_contract(t).pk]),
 ]
 # Pages that change something, with a valid POST body: a read-only user gets 403 and nothing
 # changes.
@@ -88,6 +142,13 @@ PORTAL_WRITES = [
     ("accounts:user_role", lambda t: [t.members[Role.TECHNICAL].pk], {"role": "admin"}),
     ("accounts:user_remove", lambda t: [t.members[Role.TECHNICAL].pk], {}),
     ("accounts:user_compromised", lambda t: [t.members[Role.TECHNICAL].pk], {}),
+    # CON-4: only the admin role terminates or cancels a termination.
+    (
+        "offers:terminate",
+        lambda t: [_contract(t).pk],
+        {"action": "confirm", "requested_date": "", "confirm": "on"},
+    ),
+    ("offers:termination_cancel", lambda t: [_terminating_contract(t).pk], {}),
 ]
 # Routes outside the customer portal: allauth, i18n, the back office (tested elsewhere).
 NOT_TENANT_PAGES_PREFIXES = (

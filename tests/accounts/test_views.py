@@ -203,6 +203,7 @@ def test_back_office_change_audited(client, partner):
             "wholesale_discount_percent": "12.50",
             "is_active": "on",
             "host_name": "",
+            "country": "FR",
         },
     )
     assert response.status_code == 302

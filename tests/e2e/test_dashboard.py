@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import translation
 from playwright.sync_api import expect
 
-from accounts.management.commands.load_demo import DEMO_PASSWORD
+from accounts.demo import DEMO_PASSWORD
 
 ADMIN_EMAIL = "admin@martin-avocats.example"
 READ_ONLY_EMAIL = "lecture@martin-avocats.example"

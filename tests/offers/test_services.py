@@ -32,9 +32,14 @@ def contract_for(client, code, *, signed, start=None, quantity=1, price=None, si
         product = offer.main_product
         product.monthly_price = Decimal(price)
         product.save()
-    contract = services.contract_create(client=client, offer=offer, site=site,
-                                        signature_date=signed, order_date=signed,
-                                        quantity=quantity)
+    contract = services.contract_create(
+        client=client,
+        offer=offer,
+        site=site,
+        signature_date=signed,
+        order_date=signed,
+        quantity=quantity,
+    )
     services.contract_order(contract=contract)
     if start is not None:
         services.contract_activate(contract=contract, service_start_date=start)
@@ -46,10 +51,16 @@ def contract_for(client, code, *, signed, start=None, quantity=1, price=None, si
 def test_presets_from_data_migration():
     presets = {t.preset: t for t in Terms.objects.filter(is_preset=True)}
     assert set(presets) == set(Preset.values)
-    assert (presets["HOSTED-A"].anchor, presets["HOSTED-A"].renewal_months,
-            presets["HOSTED-A"].fee_rule) == ("service_start", 12, "allset_sliding")
-    assert (presets["PLATFORM"].notice_months, presets["PLATFORM"].minimum_monthly_commitment,
-            str(presets["PLATFORM"].support_end)) == (3, Decimal("200.00"), "17:00:00")
+    assert (
+        presets["HOSTED-A"].anchor,
+        presets["HOSTED-A"].renewal_months,
+        presets["HOSTED-A"].fee_rule,
+    ) == ("service_start", 12, "allset_sliding")
+    assert (
+        presets["PLATFORM"].notice_months,
+        presets["PLATFORM"].minimum_monthly_commitment,
+        str(presets["PLATFORM"].support_end),
+    ) == (3, Decimal("200.00"), "17:00:00")
     assert presets["HOSTED-W"].first_month == "free_order_month"
     assert presets["TRUNK"].fee_rule == presets["SIP-UNL"].fee_rule == "none"
     assert {o.preset for o in Offer.objects.all()} == set(Preset.values)
@@ -67,8 +78,9 @@ def test_fee_rule_values_match_calculator():
 # CON-1 — staff create an offer from a preset: its terms are a copy they can change.
 def test_offer_from_preset():
     product = Product.objects.create(code="hosted-a-xl", name="XL site", monthly_price=400)
-    offer = services.offer_create_from_preset(preset="HOSTED-A", code="hosted-a-xl",
-                                              name="Site XL", main_product=product)
+    offer = services.offer_create_from_preset(
+        preset="HOSTED-A", code="hosted-a-xl", name="Site XL", main_product=product
+    )
     reference = Terms.objects.get(preset="HOSTED-A", is_preset=True)
     assert offer.terms.pk != reference.pk
     assert offer.terms.snapshot() == reference.snapshot()
@@ -83,9 +95,14 @@ def test_contract_create(tenant):
     offer = Offer.objects.get(code="hosted-w")
     ivr = offer.options.get(code="hosted-w-ivr")
     contract = services.contract_create(
-        client=tenant.client, offer=offer, site=tenant.site, signature_date=date(2026, 1, 5),
-        order_date=date(2026, 1, 6), quantity=10,
-        options=[services.LineRequest(ivr, 1)], purchase_order_ref="PO-77",
+        client=tenant.client,
+        offer=offer,
+        site=tenant.site,
+        signature_date=date(2026, 1, 5),
+        order_date=date(2026, 1, 6),
+        quantity=10,
+        options=[services.LineRequest(ivr, 1)],
+        purchase_order_ref="PO-77",
     )
     assert contract.status == "draft" and contract.reference == f"CT-2026-{contract.pk:06d}"
     assert contract.terms_snapshot["fee_rule"] == "remaining_months"
@@ -105,8 +122,14 @@ def test_contract_create_validation(tenant, other_tenant):
         ({"order_date": date(2025, 12, 1)}, "order_date"),
         ({"quantity": 0}, "quantity"),
     ]:
-        args = {"client": tenant.client, "offer": offer, "site": tenant.site,
-                "signature_date": date(2026, 1, 5), "order_date": date(2026, 1, 5), **kwargs}
+        args = {
+            "client": tenant.client,
+            "offer": offer,
+            "site": tenant.site,
+            "signature_date": date(2026, 1, 5),
+            "order_date": date(2026, 1, 5),
+            **kwargs,
+        }
         with pytest.raises(ValidationError) as error:
             services.contract_create(**args)
         assert field in error.value.message_dict
@@ -116,8 +139,12 @@ def test_contract_create_validation(tenant, other_tenant):
 # CON-2 — the pipeline is explicit: a draft cannot be suspended, a terminated contract is final.
 def test_transition_map(tenant):
     contract = services.contract_create(
-        client=tenant.client, offer=Offer.objects.get(code="trunk"), site=tenant.site,
-        signature_date=date(2026, 3, 1), order_date=date(2026, 3, 1))
+        client=tenant.client,
+        offer=Offer.objects.get(code="trunk"),
+        site=tenant.site,
+        signature_date=date(2026, 3, 1),
+        order_date=date(2026, 3, 1),
+    )
     with pytest.raises(services.InvalidTransition):
         services.contract_suspend(contract=contract, reason=SuspensionReason.FRAUD)
     with pytest.raises(services.InvalidTransition):
@@ -126,64 +153,84 @@ def test_transition_map(tenant):
     services.contract_activate(contract=contract, service_start_date=date(2026, 3, 10))
     contract.refresh_from_db()
     assert list(contract.events.values_list("to_status", flat=True)) == [
-        "draft", "ordered", "active"]
+        "draft",
+        "ordered",
+        "active",
+    ]
     # TRUNK: a first partial month, renewed on the 1st (calendar months).
     assert (contract.current_period_start, contract.current_period_end) == (
-        date(2026, 3, 10), date(2026, 4, 1))
+        date(2026, 3, 10),
+        date(2026, 4, 1),
+    )
 
 
 # CON-2 — periods from each preset's anchor: PLATFORM signature, HOSTED-A service start,
 # HOSTED-W order date; month ends and leap years handled by the calendar helper.
 def test_periods_follow_the_anchor(tenant):
-    platform = contract_for(tenant.client, "platform", signed=date(2024, 2, 29),
-                            start=date(2024, 3, 20))
+    platform = contract_for(
+        tenant.client, "platform", signed=date(2024, 2, 29), start=date(2024, 3, 20)
+    )
     assert (platform.current_period_start, platform.current_period_end) == (
-        date(2024, 2, 29), date(2025, 2, 28))
-    hosted_a = contract_for(tenant.client, "hosted-a", signed=date(2025, 1, 10),
-                            start=date(2025, 1, 31))
+        date(2024, 2, 29),
+        date(2025, 2, 28),
+    )
+    hosted_a = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 1, 10), start=date(2025, 1, 31)
+    )
     assert (hosted_a.current_period_start, hosted_a.current_period_end) == (
-        date(2025, 1, 31), date(2028, 1, 31))
-    hosted_w = contract_for(tenant.client, "hosted-w", signed=date(2025, 8, 31),
-                            start=date(2025, 9, 15))
+        date(2025, 1, 31),
+        date(2028, 1, 31),
+    )
+    hosted_w = contract_for(
+        tenant.client, "hosted-w", signed=date(2025, 8, 31), start=date(2025, 9, 15)
+    )
     assert hosted_w.current_period_end == date(2026, 8, 31)
 
 
 # CON-3 — the renewal starts the next period from the anchor; twice on the same day changes
 # nothing; a catch-up after downtime renews each missed period exactly once.
 def test_renewal_idempotent_and_catches_up(tenant):
-    contract = contract_for(tenant.client, "platform", signed=date(2024, 1, 31),
-                            start=date(2024, 2, 1))
+    contract = contract_for(
+        tenant.client, "platform", signed=date(2024, 1, 31), start=date(2024, 2, 1)
+    )
     assert contract.current_period_end == date(2025, 1, 31)
     assert services.contract_renew(contract_id=contract.pk, today=date(2025, 1, 30)) == 0
     assert services.contract_renew(contract_id=contract.pk, today=date(2026, 2, 2)) == 2
     assert services.contract_renew(contract_id=contract.pk, today=date(2026, 2, 2)) == 0
     contract.refresh_from_db()
     assert (contract.current_period_start, contract.current_period_end) == (
-        date(2026, 1, 31), date(2027, 1, 31))
+        date(2026, 1, 31),
+        date(2027, 1, 31),
+    )
     assert list(Renewal.objects.values_list("period_start", flat=True)) == [
-        date(2025, 1, 31), date(2026, 1, 31)]
+        date(2025, 1, 31),
+        date(2026, 1, 31),
+    ]
 
 
 # CON-3 — the database refuses a second renewal of the same period, whatever the code does.
 def test_renewal_unique_constraint(tenant):
-    contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1),
-                            start=date(2026, 1, 1))
-    Renewal.objects.create(contract=contract, period_start=date(2026, 2, 1),
-                           period_end=date(2026, 3, 1))
+    contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1), start=date(2026, 1, 1))
+    Renewal.objects.create(
+        contract=contract, period_start=date(2026, 2, 1), period_end=date(2026, 3, 1)
+    )
     with pytest.raises(IntegrityError):
-        Renewal.objects.create(contract=contract, period_start=date(2026, 2, 1),
-                               period_end=date(2026, 3, 1))
+        Renewal.objects.create(
+            contract=contract, period_start=date(2026, 2, 1), period_end=date(2026, 3, 1)
+        )
 
 
 # CON-3 — a contract whose termination is effective at the period end is not renewed.
 def test_no_renewal_when_termination_effective(tenant):
-    contract = contract_for(tenant.client, "sip-unl", signed=date(2026, 10, 1),
-                            start=date(2026, 10, 1))
+    contract = contract_for(
+        tenant.client, "sip-unl", signed=date(2026, 10, 1), start=date(2026, 10, 1)
+    )
     with time_machine.travel(date(2026, 10, 20)):
         services.contract_request_termination(contract=contract)
     assert services.contract_renew(contract_id=contract.pk, today=date(2026, 11, 1)) == 0
     assert services.termination_apply(
-        termination_id=contract.terminations.get().pk, today=date(2026, 11, 1))
+        termination_id=contract.terminations.get().pk, today=date(2026, 11, 1)
+    )
     contract.refresh_from_db()
     assert contract.status == "terminated"
     assert contract.lines.get().ended_on == date(2026, 11, 1)
@@ -193,22 +240,31 @@ def test_no_renewal_when_termination_effective(tenant):
 # effective 2026-11-15 with November invoiced in advance → fees from 2026-12-01: 15 months
 # beyond the first year at 50 % = 15 × 125.00 = 1 875.00.
 def test_hosted_a_quote_and_request(tenant, django_capture_on_commit_callbacks):
-    contract = contract_for(tenant.client, "hosted-a", signed=date(2025, 2, 20),
-                            start=date(2025, 3, 1), price="250.00")
+    contract = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 2, 20), start=date(2025, 3, 1), price="250.00"
+    )
     with time_machine.travel(date(2026, 10, 15)):
         quote = services.termination_quote(contract=contract, requested_date=date(2026, 11, 15))
         assert (quote.effective_date, quote.fee.fee_start, quote.fee_amount) == (
-            date(2026, 11, 15), date(2026, 12, 1), Decimal("1875.00"))
+            date(2026, 11, 15),
+            date(2026, 12, 1),
+            Decimal("1875.00"),
+        )
         assert [(line.months, line.rate_percent) for line in quote.fee.lines] == [
-            (15, Decimal("50"))]
+            (15, Decimal("50"))
+        ]
         with django_capture_on_commit_callbacks(execute=True):
             termination = services.contract_request_termination(
-                contract=contract, requested_date=date(2026, 11, 15),
-                actor=tenant.members["admin"].user)
+                contract=contract,
+                requested_date=date(2026, 11, 15),
+                actor=tenant.members["admin"].user,
+            )
     contract.refresh_from_db()
     assert contract.status == "terminating"
-    assert (termination.fee_amount, termination.notice_date) == (Decimal("1875.00"),
-                                                                 date(2026, 10, 15))
+    assert (termination.fee_amount, termination.notice_date) == (
+        Decimal("1875.00"),
+        date(2026, 10, 15),
+    )
     assert termination.fee_breakdown[0]["amount"] == "1875.00"
     assert "Acme SAS" not in mail.outbox[0].subject and contract.reference in mail.outbox[0].subject
 
@@ -218,8 +274,9 @@ def test_hosted_a_quote_and_request(tenant, django_capture_on_commit_callbacks):
 # HOSTED-A first year, 250/month from 2025-03-01: from 2026-03-01 (Feb invoiced) to 2028-03-01
 # = 24 months × 50 % = 3 000.00; nothing left at 100 %.
 def test_hosted_a_notice_month_end(tenant):
-    contract = contract_for(tenant.client, "hosted-a", signed=date(2025, 3, 1),
-                            start=date(2025, 3, 1), price="250.00")
+    contract = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 3, 1), start=date(2025, 3, 1), price="250.00"
+    )
     with time_machine.travel(date(2026, 1, 31)):
         quote = services.termination_quote(contract=contract, requested_date=date(2026, 2, 1))
     assert quote.effective_date == date(2026, 2, 28)
@@ -230,8 +287,9 @@ def test_hosted_a_notice_month_end(tenant):
 # → fees from 2025-08-01: 7 months to 2026-03-01 at 100 % (1 750.00) + 24 months at 50 %
 # (3 000.00) = 4 750.00.
 def test_hosted_a_first_year(tenant):
-    contract = contract_for(tenant.client, "hosted-a", signed=date(2025, 3, 1),
-                            start=date(2025, 3, 1), price="250.00")
+    contract = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 3, 1), start=date(2025, 3, 1), price="250.00"
+    )
     with time_machine.travel(date(2025, 6, 2)):
         quote = services.termination_quote(contract=contract, requested_date=date(2025, 7, 10))
     assert quote.fee.fee_start == date(2025, 8, 1)
@@ -242,8 +300,9 @@ def test_hosted_a_first_year(tenant):
 # (750.00) + the months beyond them to the period end at 50 %: effective 2028-06-20, fees from
 # 2028-07-01; 3 months → 2028-10-01; 5 months left → 5 × 125.00 = 625.00; total 1 375.00.
 def test_hosted_a_renewal_period(tenant):
-    contract = contract_for(tenant.client, "hosted-a", signed=date(2025, 3, 1),
-                            start=date(2025, 3, 1), price="250.00")
+    contract = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 3, 1), start=date(2025, 3, 1), price="250.00"
+    )
     services.contract_renew(contract_id=contract.pk, today=date(2028, 3, 1))
     with time_machine.travel(date(2028, 5, 2)):
         quote = services.termination_quote(contract=contract, requested_date=date(2028, 6, 20))
@@ -255,8 +314,9 @@ def test_hosted_a_renewal_period(tenant):
 # 14.90 + voicemail... here 3 × 14.90 = 44.70 a month; notice 2026-05-10 → effective 2026-06-10,
 # fees from 2026-07-01 to 2027-01-31: 6 whole months + a part = 7 × 44.70 = 312.90.
 def test_hosted_w_initial_period(tenant):
-    contract = contract_for(tenant.client, "hosted-w", signed=date(2026, 1, 31),
-                            start=date(2026, 2, 3), quantity=3)
+    contract = contract_for(
+        tenant.client, "hosted-w", signed=date(2026, 1, 31), start=date(2026, 2, 3), quantity=3
+    )
     with time_machine.travel(date(2026, 5, 10)):
         quote = services.termination_quote(contract=contract)
     assert quote.effective_date == date(2026, 6, 10)
@@ -269,8 +329,9 @@ def test_hosted_w_initial_period(tenant):
 # period 2026-04-30 → 2027-04-30; fees from 2026-07-01: 9 whole months to 2027-04-01 + a part
 # = 10 months × max(150.00, 200.00) = 2 000.00.
 def test_platform_late_notice(tenant):
-    contract = contract_for(tenant.client, "platform", signed=date(2025, 4, 30),
-                            start=date(2025, 5, 5))
+    contract = contract_for(
+        tenant.client, "platform", signed=date(2025, 4, 30), start=date(2025, 5, 5)
+    )
     services.contract_renew(contract_id=contract.pk, today=date(2026, 4, 30))
     with time_machine.travel(date(2026, 3, 15)):
         quote = services.termination_quote(contract=contract)
@@ -280,8 +341,9 @@ def test_platform_late_notice(tenant):
 
 # CON-4 — PLATFORM: notice ≥ 3 months before the anniversary ends the contract there, no fee.
 def test_platform_non_renewal_in_time(tenant):
-    contract = contract_for(tenant.client, "platform", signed=date(2025, 4, 30),
-                            start=date(2025, 5, 5))
+    contract = contract_for(
+        tenant.client, "platform", signed=date(2025, 4, 30), start=date(2025, 5, 5)
+    )
     with time_machine.travel(date(2026, 1, 30)):
         quote = services.termination_quote(contract=contract)
     assert (quote.effective_date, quote.fee_amount) == (date(2026, 4, 30), Decimal("0.00"))
@@ -289,8 +351,9 @@ def test_platform_non_renewal_in_time(tenant):
 
 # CON-4 — SIP-UNL: any time, effective at the end of the month, no fee (CON-5 `none`).
 def test_sip_unl_end_of_month(tenant):
-    contract = contract_for(tenant.client, "sip-unl", signed=date(2026, 2, 1),
-                            start=date(2026, 2, 1), quantity=4)
+    contract = contract_for(
+        tenant.client, "sip-unl", signed=date(2026, 2, 1), start=date(2026, 2, 1), quantity=4
+    )
     with time_machine.travel(date(2026, 2, 27)):
         quote = services.termination_quote(contract=contract)
     assert (quote.effective_date, quote.fee_amount) == (date(2026, 3, 1), Decimal("0.00"))
@@ -298,8 +361,9 @@ def test_sip_unl_end_of_month(tenant):
 
 # CON-4 — cancellation before the effective date restores the previous status; after, refused.
 def test_cancel_termination(tenant):
-    contract = contract_for(tenant.client, "hosted-a", signed=date(2025, 3, 1),
-                            start=date(2025, 3, 1))
+    contract = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 3, 1), start=date(2025, 3, 1)
+    )
     with time_machine.travel(date(2026, 10, 1)):
         termination = services.contract_request_termination(contract=contract)
         with pytest.raises(services.InvalidTransition):
@@ -316,8 +380,7 @@ def test_cancel_termination(tenant):
 
 # CON-4 — a requested date in the past is refused with a clear field error.
 def test_requested_date_in_past(tenant):
-    contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1),
-                            start=date(2026, 1, 1))
+    contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1), start=date(2026, 1, 1))
     with time_machine.travel(date(2026, 5, 5)), pytest.raises(ValidationError) as error:
         services.termination_quote(contract=contract, requested_date=date(2026, 5, 4))
     assert "requested_date" in error.value.message_dict
@@ -325,8 +388,9 @@ def test_requested_date_in_past(tenant):
 
 # CON-6 — the terms snapshot: changing the offer's terms later does not touch signed contracts.
 def test_terms_snapshot_survives_offer_change(tenant):
-    contract = contract_for(tenant.client, "hosted-a", signed=date(2025, 3, 1),
-                            start=date(2025, 3, 1), price="250.00")
+    contract = contract_for(
+        tenant.client, "hosted-a", signed=date(2025, 3, 1), start=date(2025, 3, 1), price="250.00"
+    )
     terms = contract.offer.terms
     terms.initial_months = 12
     terms.fee_rule = "none"
@@ -351,13 +415,13 @@ def test_trial(tenant):
 # CON-8 — suspension with a reason of the closed list, customer told, lifting in one action;
 # a suspended contract stays in service for billing and renewal.
 def test_suspension(tenant, django_capture_on_commit_callbacks):
-    contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1),
-                            start=date(2026, 1, 1))
+    contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1), start=date(2026, 1, 1))
     with pytest.raises(ValidationError):
         services.contract_suspend(contract=contract, reason="because")
     with django_capture_on_commit_callbacks(execute=True):
-        suspension = services.contract_suspend(contract=contract,
-                                               reason=SuspensionReason.ABNORMAL_TRAFFIC)
+        suspension = services.contract_suspend(
+            contract=contract, reason=SuspensionReason.ABNORMAL_TRAFFIC
+        )
     contract.refresh_from_db()
     assert contract.status == "suspended" and suspension.lifted_at is None
     assert mail.outbox and contract.reference in mail.outbox[0].subject
@@ -368,15 +432,17 @@ def test_suspension(tenant, django_capture_on_commit_callbacks):
     assert contract.status == "active" and len(mail.outbox) == 2
     with pytest.raises(services.InvalidTransition):
         services.contract_lift_suspension(contract=contract)
-    assert list(ContractEvent.objects.filter(contract=contract).values_list(
-        "to_status", flat=True))[-2:] == ["suspended", "active"]
+    assert list(
+        ContractEvent.objects.filter(contract=contract).values_list("to_status", flat=True)
+    )[-2:] == ["suspended", "active"]
 
 
 # ACC-6 — no traffic for 6 months since the last call: flagged once, customer told; traffic
 # clears the flag.
 def test_inactivity(tenant, django_capture_on_commit_callbacks):
-    contract = contract_for(tenant.client, "platform", signed=date(2025, 1, 1),
-                            start=date(2025, 1, 1))
+    contract = contract_for(
+        tenant.client, "platform", signed=date(2025, 1, 1), start=date(2025, 1, 1)
+    )
     services.contract_record_traffic(contract=contract, day=date(2026, 3, 31))
     assert services.contracts_flag_inactive(today=date(2026, 9, 30)) == 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -390,5 +456,11 @@ def test_inactivity(tenant, django_capture_on_commit_callbacks):
 
 
 def test_status_choices_complete():
-    assert ContractStatus.values == ["draft", "ordered", "active", "suspended", "terminating",
-                                     "terminated"]
+    assert ContractStatus.values == [
+        "draft",
+        "ordered",
+        "active",
+        "suspended",
+        "terminating",
+        "terminated",
+    ]

@@ -22,8 +22,7 @@ def test_renewal_job_on_real_worker(live_worker, tenant):
 
     for _ in range(2):  # twice, concurrently: two jobs and two direct per-contract tasks
         tasks.renew_contracts.apply_async(queue=live_worker.queue)
-        tasks.renew_contract.apply_async((contract.pk, today.isoformat()),
-                                         queue=live_worker.queue)
+        tasks.renew_contract.apply_async((contract.pk, today.isoformat()), queue=live_worker.queue)
     current = month_period(today)
 
     def renewed():
@@ -34,8 +33,9 @@ def test_renewal_job_on_real_worker(live_worker, tenant):
     # once every message (and the tasks they fanned out) is done, nothing was renewed twice
     tasks.renew_contracts.apply_async(queue=live_worker.queue)
     assert live_worker.drain()
-    assert list(Renewal.objects.filter(contract=contract).values_list("period_start", flat=True)
-                ) == [month_start(add_months(today, -1)), current.start]
+    assert list(
+        Renewal.objects.filter(contract=contract).values_list("period_start", flat=True)
+    ) == [month_start(add_months(today, -1)), current.start]
     assert not Renewal.objects.filter(contract=other).exists()
     contract.refresh_from_db()
     assert contract.current_period_start == current.start

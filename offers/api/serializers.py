@@ -1,0 +1,356 @@
+"""Partner API of the offers domain: the catalogue (CON-1) and contracts (CON-2, CON-4, CON-5).
+
+Money is always a string (``COERCE_DECIMAL_TO_STRING``); unit prices keep 4 decimals, amounts 2.
+Output and input serializers are separate: contracts are written only through ``offers.services``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import PartnerClientField
+from accounts.models import Site
+from offers import termination_fees
+from offers.choices import (
+    LIVE_STATUSES,
+    Anchor,
+    BillingTiming,
+    FairUsePolicy,
+    FeeRule,
+    FirstMonth,
+    NoticeRule,
+    Preset,
+    SlaPolicy,
+    TerminationStatus,
+)
+from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
+
+# --- Catalogue ------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["code", "name", "kind", "unit", "setup_price", "monthly_price", "price_on_quote"]
+
+
+class TermsSerializer(serializers.Serializer):
+    """Every number of an offer's conditions. Reads a ``Terms`` row as well as a contract's
+    ``terms_snapshot`` (the same keys, CON-6), so both are documented by one schema."""
+
+    preset = serializers.ChoiceField(choices=Preset.choices, read_only=True)
+    anchor = serializers.ChoiceField(choices=Anchor.choices, read_only=True)
+    initial_months = serializers.IntegerField(read_only=True)
+    renewal_months = serializers.IntegerField(read_only=True)
+    notice_rule = serializers.ChoiceField(choices=NoticeRule.choices, read_only=True)
+    notice_months = serializers.IntegerField(read_only=True)
+    subscription_timing = serializers.ChoiceField(choices=BillingTiming.choices, read_only=True)
+    # Plain labels here: one choice set under two field names is a schema warning, and distinct
+    # labels make the two timings two enums of the same values.
+    consumption_timing = serializers.ChoiceField(
+        choices=[(value, value) for value in BillingTiming.values], read_only=True
+    )
+    first_month = serializers.ChoiceField(choices=FirstMonth.choices, read_only=True)
+    fee_rule = serializers.ChoiceField(choices=FeeRule.choices, read_only=True)
+    minimum_monthly_commitment = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True
+    )
+    sla_policy = serializers.ChoiceField(choices=SlaPolicy.choices, read_only=True)
+    support_days = serializers.CharField(read_only=True)
+    support_start = serializers.TimeField(read_only=True, allow_null=True)
+    support_end = serializers.TimeField(read_only=True, allow_null=True)
+    fair_use_policy = serializers.ChoiceField(choices=FairUsePolicy.choices, read_only=True)
+    intervention_business_hours = serializers.IntegerField(read_only=True, allow_null=True)
+    restoration_target_hours = serializers.IntegerField(read_only=True, allow_null=True)
+    restoration_in_business_hours = serializers.BooleanField(read_only=True)
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    main_product = ProductSerializer(read_only=True)
+    options = ProductSerializer(many=True, read_only=True)
+    terms = TermsSerializer(read_only=True)
+
+    class Meta:
+        model = Offer
+        fields = ["code", "name", "preset", "description", "main_product", "options", "terms"]
+
+
+# --- Contracts: output ----------------------------------------------------------------------
+
+
+class ContractLineSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.code", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    kind = serializers.CharField(source="product.kind", read_only=True)
+    monthly_total = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
+
+    class Meta:
+        model = ContractLine
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "kind",
+            "quantity",
+            "unit_setup_price",
+            "unit_monthly_price",
+            "monthly_total",
+            "started_on",
+            "ended_on",
+        ]
+
+
+class PeriodSerializer(serializers.Serializer):
+    """A commitment period ``[start, end)``: ``end`` is the first day of the next one."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class FeeLineSerializer(serializers.Serializer):
+    """One line of a fee breakdown (CON-5): ``months × rate_percent % × monthly_base``."""
+
+    label = serializers.CharField()
+    months = serializers.IntegerField()
+    rate_percent = serializers.DecimalField(max_digits=6, decimal_places=2)
+    monthly_base = serializers.DecimalField(max_digits=14, decimal_places=4)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class TerminationSerializer(serializers.ModelSerializer):
+    contract = serializers.PrimaryKeyRelatedField(read_only=True)
+    fee_breakdown = FeeLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Termination
+        fields = [
+            "id",
+            "contract",
+            "status",
+            "reason",
+            "notice_at",
+            "notice_date",
+            "requested_date",
+            "effective_date",
+            "fee_rule",
+            "fee_start",
+            "fee_amount",
+            "fee_breakdown",
+            "cancelled_at",
+            "applied_at",
+            "created_at",
+        ]
+
+
+class SuspensionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Suspension
+        fields = ["id", "reason", "note", "started_at", "lifted_at"]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    """A contract with its lines, the terms it was signed with and what is scheduled.
+
+    ``scheduled_termination`` and ``active_suspension`` read the lists prefetched by the viewset
+    (``scheduled_terminations``, ``open_suspensions``): no query per contract.
+    """
+
+    client = serializers.PrimaryKeyRelatedField(read_only=True)
+    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    offer = serializers.CharField(source="offer.code", read_only=True)
+    preset = serializers.CharField(source="offer.preset", read_only=True)
+    lines = ContractLineSerializer(many=True, read_only=True)
+    monthly_fees = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
+    terms_snapshot = TermsSerializer(read_only=True)
+    current_period = serializers.SerializerMethodField()
+    next_renewal = serializers.SerializerMethodField()
+    scheduled_termination = serializers.SerializerMethodField()
+    active_suspension = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "reference",
+            "client",
+            "site",
+            "offer",
+            "preset",
+            "status",
+            "signature_date",
+            "order_date",
+            "service_start_date",
+            "purchase_order_ref",
+            "sla_applicable",
+            "is_trial",
+            "trial_ends_on",
+            "last_traffic_on",
+            "lines",
+            "monthly_fees",
+            "terms_snapshot",
+            "current_period",
+            "next_renewal",
+            "scheduled_termination",
+            "active_suspension",
+            "created_at",
+            "updated_at",
+        ]
+
+    @staticmethod
+    def _scheduled(contract):
+        terminations = getattr(contract, "scheduled_terminations", None)
+        if terminations is None:  # not prefetched (e.g. right after a create)
+            terminations = list(contract.terminations.filter(status=TerminationStatus.SCHEDULED))
+        return terminations[0] if terminations else None
+
+    @extend_schema_field(PeriodSerializer(allow_null=True))
+    def get_current_period(self, contract):
+        if contract.current_period_start is None or contract.current_period_end is None:
+            return None
+        return PeriodSerializer(
+            {"start": contract.current_period_start, "end": contract.current_period_end}
+        ).data
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_next_renewal(self, contract):
+        """CON-3: the day the contract renews tacitly, unless a termination takes effect by
+        then (null for a contract not in service yet, or one ending before)."""
+        end = contract.current_period_end
+        if end is None or contract.status not in LIVE_STATUSES:
+            return None
+        termination = self._scheduled(contract)
+        if termination is not None and termination.effective_date <= end:
+            return None
+        return end.isoformat()
+
+    @extend_schema_field(TerminationSerializer(allow_null=True))
+    def get_scheduled_termination(self, contract):
+        termination = self._scheduled(contract)
+        return TerminationSerializer(termination).data if termination else None
+
+    @extend_schema_field(SuspensionSerializer(allow_null=True))
+    def get_active_suspension(self, contract):
+        suspensions = getattr(contract, "open_suspensions", None)
+        if suspensions is None:
+            suspensions = list(contract.suspensions.filter(lifted_at__isnull=True))
+        return SuspensionSerializer(suspensions[0]).data if suspensions else None
+
+
+# --- Contracts: input -----------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class CustomerField(PartnerClientField):
+    """``PartnerClientField`` typed for the schema (an id) outside a model serializer."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PartnerSiteField(serializers.PrimaryKeyRelatedField):
+    """A site of one of the calling partner's customers; another partner's is 'not found'."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or request.auth is None:
+            return Site.objects.none()
+        return Site.objects.filter(client__partner=request.auth.partner)
+
+
+class OptionRequestSerializer(serializers.Serializer):
+    product = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Product.objects.filter(is_active=True),
+        help_text=_("Code of an option of the offer."),
+    )
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    unit_monthly_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("Only for options priced on quote, and required for them (€ HT)."),
+    )
+
+    def validate(self, attrs):
+        product = attrs["product"]
+        if attrs.get("unit_monthly_price") is not None and not product.price_on_quote:
+            # Catalogue prices are the reseller's: a partner sets a price only where the
+            # catalogue has none (on-quote options, SPEC §3.4).
+            raise serializers.ValidationError(
+                {"unit_monthly_price": _("This option has a catalogue price: leave it out.")}
+            )
+        return attrs
+
+
+class ContractCreateSerializer(serializers.Serializer):
+    """CON-2: what a partner orders. The service checks the rest (site of that customer, offer
+    on sale, options of the offer, on-quote prices given) and answers with field errors."""
+
+    client = CustomerField()
+    site = PartnerSiteField(required=False, allow_null=True)
+    offer = serializers.SlugRelatedField(slug_field="code", queryset=Offer.objects.all())
+    quantity = serializers.IntegerField(min_value=1, default=1)
+    options = OptionRequestSerializer(many=True, required=False, default=list)
+    signature_date = serializers.DateField()
+    order_date = serializers.DateField()
+    purchase_order_ref = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default=""
+    )
+
+
+# --- Commands -------------------------------------------------------------------------------
+
+
+class TerminationRequestSerializer(serializers.Serializer):
+    requested_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_("The first day without service wished for; the notice rule may push it back."),
+    )
+
+
+class TerminationQuoteSerializer(serializers.Serializer):
+    """CON-4/CON-5: what a termination requested now would cost. Nothing is written."""
+
+    notice_date = serializers.DateField()
+    requested_date = serializers.DateField(allow_null=True)
+    effective_date = serializers.DateField(help_text=_("The first day without service."))
+    fee_start = serializers.DateField(help_text=_("Fees are counted from this day."))
+    fee_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    fee_rule = serializers.ChoiceField(choices=FeeRule.choices)
+    lines = FeeLineSerializer(many=True)
+
+    @staticmethod
+    def from_quote(quote) -> dict:
+        """The plain values of a ``services.TerminationQuote``; line amounts are rounded to the
+        cent for display, only the total is authoritative (SPEC "Money")."""
+        return {
+            "notice_date": quote.notice_date,
+            "requested_date": quote.requested_date,
+            "effective_date": quote.effective_date,
+            "fee_start": quote.fee.fee_start,
+            "fee_amount": quote.fee_amount,
+            "fee_rule": quote.fee.rule,
+            "lines": [
+                {
+                    "label": line.label,
+                    "months": line.months,
+                    "rate_percent": line.rate_percent,
+                    "monthly_base": line.monthly_base,
+                    "amount": termination_fees.quantize_money(line.amount),
+                }
+                for line in ([] if quote.fee_waived else quote.fee.lines)
+            ],
+        }
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CommandErrorSerializer(serializers.Serializer):
+    """The API's error envelope (portal.api.errors) as a command answers it on a conflict."""
+
+    error = ErrorBodySerializer()

@@ -1,0 +1,218 @@
+"""Partner API of offers and contracts: the catalogue (CON-1), contracts (CON-2) and the
+termination commands (CON-4, CON-5). Every write calls ``offers.services``."""
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from offers import services
+from offers.api.filtersets import ContractFilterSet, OfferFilterSet
+from offers.api.serializers import (
+    CommandErrorSerializer,
+    ContractCreateSerializer,
+    ContractSerializer,
+    OfferSerializer,
+    TerminationQuoteSerializer,
+    TerminationRequestSerializer,
+    TerminationSerializer,
+)
+from offers.choices import TerminationStatus
+from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
+from portal.api.viewsets import PartnerModelViewSet
+
+
+class ContractConflict(exceptions.APIException):
+    """A command the contract cannot take in its current state (409, with a stable code)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This contract cannot do that in its current state.")
+    default_code = "invalid_transition"
+
+
+def _conflict(error: services.InvalidTransition) -> ContractConflict:
+    return ContractConflict(" ".join(error.messages), code=error.code or "invalid_transition")
+
+
+CONFLICT = OpenApiResponse(
+    CommandErrorSerializer,
+    description=_(
+        "The contract's state does not allow it. Codes: invalid_transition, "
+        "termination_scheduled, no_scheduled_termination, too_late."
+    ),
+)
+
+
+class OfferViewSet(viewsets.ReadOnlyModelViewSet):
+    """CON-1: the offers on sale, with their main product, options and terms.
+
+    Deliberately not partner-scoped (no ``PartnerScopedViewSetMixin``): offers are the reseller's
+    catalogue, the same for every partner, and hold no customer data. The default permission
+    still applies, so only a valid partner key reads it.
+    """
+
+    queryset = (
+        Offer.objects.filter(is_active=True)
+        .select_related("main_product", "terms")
+        .prefetch_related(Prefetch("options", queryset=Product.objects.filter(is_active=True)))
+    )
+    serializer_class = OfferSerializer
+    filterset_class = OfferFilterSet
+    lookup_field = "code"
+    ordering_fields = ["code", "name", "preset"]
+    ordering = ["preset", "name"]
+
+
+class ContractViewSet(PartnerModelViewSet):
+    """CON-2: the contracts of the partner's customers, and their termination commands.
+
+    A partner's ``POST`` is an order, not a draft: the contract is created and ordered in one
+    transaction (``contract_create`` then ``contract_order``), as a signed order form would be.
+    Contracts never change by ``PATCH``: state changes are commands (CON-4).
+    """
+
+    queryset = Contract.objects.select_related("offer").prefetch_related(
+        Prefetch("lines", queryset=ContractLine.objects.select_related("product")),
+        Prefetch(
+            "terminations",
+            queryset=Termination.objects.filter(status=TerminationStatus.SCHEDULED),
+            to_attr="scheduled_terminations",
+        ),
+        Prefetch(
+            "suspensions",
+            queryset=Suspension.objects.filter(lifted_at__isnull=True),
+            to_attr="open_suspensions",
+        ),
+    )
+    serializer_class = ContractSerializer
+    filterset_class = ContractFilterSet
+    partner_lookup = "client__partner"
+    ordering_fields = [
+        "reference",
+        "status",
+        "signature_date",
+        "order_date",
+        "service_start_date",
+        "current_period_end",
+        "created_at",
+    ]
+    ordering = ["-created_at", "-id"]
+
+    @extend_schema(request=ContractCreateSerializer, responses={201: ContractSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = ContractCreateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        options = [
+            services.LineRequest(
+                product=option["product"],
+                quantity=option["quantity"],
+                unit_monthly_price=option.get("unit_monthly_price"),
+            )
+            for option in data["options"]
+        ]
+        with transaction.atomic():
+            contract = services.contract_create(
+                client=data["client"],
+                offer=data["offer"],
+                site=data.get("site"),
+                signature_date=data["signature_date"],
+                order_date=data["order_date"],
+                options=options,
+                quantity=data["quantity"],
+                purchase_order_ref=data["purchase_order_ref"],
+                api_key=self.api_key,
+            )
+            services.contract_order(contract=contract, api_key=self.api_key)
+        contract = self.get_queryset().get(pk=contract.pk)
+        return Response(self.get_serializer(contract).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(exclude=True)
+    def partial_update(self, request, *args, **kwargs):
+        # Look the contract up first: another partner's contract is a 404 like on every verb.
+        self.get_object()
+        raise exceptions.MethodNotAllowed(request.method)
+
+    def _payload(self, request) -> dict:
+        payload = TerminationRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
+
+    @staticmethod
+    def _scheduled_termination(contract: Contract) -> Termination | None:
+        return next(iter(contract.scheduled_terminations), None)
+
+    def _check_can_terminate(self, contract: Contract) -> None:
+        # A contract suspended after its termination was requested is "suspended" again, yet
+        # its termination is still scheduled: answer 409, not the unique constraint's 500.
+        if self._scheduled_termination(contract) is not None:
+            raise ContractConflict(
+                _("A termination is already scheduled for this contract."),
+                code="termination_scheduled",
+            )
+        if not contract.can_request_termination():
+            raise ContractConflict(
+                _("This contract cannot be terminated in its current state."),
+                code="invalid_transition",
+            )
+
+    @extend_schema(
+        request=TerminationRequestSerializer,
+        responses={200: TerminationQuoteSerializer, 409: CONFLICT},
+        summary="Quote a termination (CON-4, CON-5)",
+        description="The effective date and fee a termination requested now would have. "
+        "Nothing is written.",
+    )
+    @action(detail=True, methods=["post"], url_path="termination-quote")
+    def termination_quote(self, request, pk=None):
+        contract = self.get_object()
+        requested_date = self._payload(request).get("requested_date")
+        self._check_can_terminate(contract)
+        quote = services.termination_quote(contract=contract, requested_date=requested_date)
+        return Response(
+            TerminationQuoteSerializer(TerminationQuoteSerializer.from_quote(quote)).data
+        )
+
+    @extend_schema(
+        request=TerminationRequestSerializer,
+        responses={201: TerminationSerializer, 409: CONFLICT},
+        summary="Request a termination (CON-4)",
+        description="The request is the written notice: the fee is computed at this moment "
+        "and stored with its breakdown.",
+    )
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        contract = self.get_object()
+        requested_date = self._payload(request).get("requested_date")
+        self._check_can_terminate(contract)
+        try:
+            termination = services.contract_request_termination(
+                contract=contract, requested_date=requested_date, api_key=self.api_key
+            )
+        except services.InvalidTransition as error:
+            raise _conflict(error) from error
+        return Response(TerminationSerializer(termination).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: TerminationSerializer, 409: CONFLICT},
+        summary="Cancel the scheduled termination (CON-4)",
+        description="Possible until the effective date; the contract returns to its status.",
+    )
+    @action(detail=True, methods=["post"], url_path="cancel-termination")
+    def cancel_termination(self, request, pk=None):
+        contract = self.get_object()
+        termination = self._scheduled_termination(contract)
+        if termination is None:
+            raise ContractConflict(
+                _("No termination is scheduled for this contract."),
+                code="no_scheduled_termination",
+            )
+        try:
+            termination = services.termination_cancel(termination=termination, api_key=self.api_key)
+        except services.InvalidTransition as error:
+            raise _conflict(error) from error
+        return Response(TerminationSerializer(termination).data)

@@ -1,0 +1,341 @@
+"""Back office of offers and contracts (CON-1, CON-6, CON-7, CON-8, ACC-4, ACC-6)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.forms.models import model_to_dict
+from django.urls import reverse
+
+from accounts.models import AuditLog, User
+from offers.admin import ContractAdmin
+from offers.choices import ContractStatus, SuspensionReason, TerminationStatus
+from offers.models import Contract, Offer, Product, Suspension, Termination, Terms
+from tests.factories import PASSWORD
+from tests.offers.factories import make_contract
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _staff_with_mfa(client):
+    staff = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    return staff
+
+
+def _action(client, model, action, objects, **data):
+    return client.post(
+        reverse(f"admin:offers_{model}_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data},
+    )
+
+
+@pytest.fixture
+def staff(client):
+    return _staff_with_mfa(client)
+
+
+@pytest.fixture
+def contract(tenant):
+    return make_contract(tenant.client, "hosted-a", monthly_price="250.00")
+
+
+# ACC-4 — every back-office list renders with a search, and the change pages render.
+@pytest.mark.parametrize(
+    "model", ["terms", "product", "offer", "contract", "termination", "suspension"]
+)
+def test_back_office_lists(client, staff, tenant, model):
+    suspended = make_contract(tenant.client, "trunk", status=ContractStatus.SUSPENDED)
+    with time_machine.travel(datetime(2026, 10, 15, 10, tzinfo=PARIS), tick=False):
+        make_contract(tenant.client, "hosted-a", status=ContractStatus.TERMINATING)
+    for query in ({"q": "acme"}, {"q": suspended.reference}, {}):
+        response = client.get(reverse(f"admin:offers_{model}_changelist"), query)
+        assert response.status_code == 200
+
+
+def test_back_office_change_pages(client, staff, tenant):
+    with time_machine.travel(datetime(2026, 10, 15, 10, tzinfo=PARIS), tick=False):
+        contract = make_contract(tenant.client, "hosted-a", status=ContractStatus.TERMINATING)
+    termination = Termination.objects.get(contract=contract)
+    offer = Offer.objects.get(code="hosted-a")
+    page = client.get(reverse("admin:offers_contract_change", args=[contract.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert contract.reference in html and 'name="status"' not in html
+    assert "terms-snapshot" in html  # the terms signed, as a table
+    for url in (
+        reverse("admin:offers_termination_change", args=[termination.pk]),
+        reverse("admin:offers_offer_change", args=[offer.pk]),
+        reverse("admin:offers_terms_change", args=[offer.terms_id]),
+        reverse("admin:offers_product_change", args=[offer.main_product_id]),
+        reverse("admin:offers_offer_from_preset"),
+    ):
+        assert client.get(url).status_code == 200, url
+    offer_page = client.get(reverse("admin:offers_offer_change", args=[offer.pk])).content
+    assert b"never changes signed contracts" in offer_page
+
+
+# CON-2 — a contract's status is never a plain field: it moves through services only.
+def test_status_read_only(client, staff, contract):
+    from django.contrib.admin import site
+
+    model_admin = ContractAdmin(Contract, site)
+    assert "status" in model_admin.get_readonly_fields(None, contract)
+    assert client.get(reverse("admin:offers_contract_add")).status_code == 403
+
+
+# CON-8 — suspend with a reason of the closed list: an intermediate page asks for it, then the
+# contract is suspended, a Suspension row holds the reason, the change is audited with the
+# staff member; lifting is one action.
+def test_suspend_and_lift(client, staff, contract):
+    page = _action(client, "contract", "suspend", [contract])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="reason"' in html and contract.reference in html
+    response = _action(
+        client,
+        "contract",
+        "suspend",
+        [contract],
+        apply="1",
+        reason=SuspensionReason.FRAUD,
+        note="Calls to premium numbers at night",
+    )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.SUSPENDED
+    suspension = Suspension.objects.get(contract=contract)
+    assert (suspension.reason, suspension.note, suspension.started_by) == (
+        SuspensionReason.FRAUD,
+        "Calls to premium numbers at night",
+        staff,
+    )
+    entry = AuditLog.objects.get(action="contract.suspended")
+    assert entry.actor == staff and entry.before == {"status": "active"}
+
+    response = _action(client, "contract", "lift_suspension", [contract])
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    suspension.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+    assert suspension.lifted_at is not None and suspension.lifted_by == staff
+
+
+# CON-8 — a reason outside the list is refused by the form: nothing changes.
+def test_suspend_needs_a_listed_reason(client, staff, contract):
+    response = _action(client, "contract", "suspend", [contract], apply="1", reason="boredom")
+    assert response.status_code == 200  # the page again, with the error
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE and not Suspension.objects.exists()
+
+
+# CON-8 — the suspension list lifts too.
+def test_lift_from_suspension_list(client, staff, tenant):
+    suspended = make_contract(tenant.client, "trunk", status=ContractStatus.SUSPENDED)
+    suspension = Suspension.objects.get(contract=suspended)
+    response = client.get(reverse("admin:offers_suspension_changelist"), {"open": "yes"})
+    assert suspended.reference in response.content.decode()
+    assert _action(client, "suspension", "lift", [suspension]).status_code == 302
+    suspended.refresh_from_db()
+    assert suspended.status == ContractStatus.ACTIVE
+
+
+# CON-2 — order and activate through actions (service start = today in Paris).
+def test_order_and_activate(client, staff, tenant):
+    draft = make_contract(tenant.client, "hosted-w", status=ContractStatus.DRAFT)
+    assert _action(client, "contract", "order", [draft]).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ContractStatus.ORDERED
+    # 23:30 UTC on 2026-06-30 is already 1 July in Paris.
+    with time_machine.travel(datetime(2026, 6, 30, 23, 30, tzinfo=ZoneInfo("UTC")), tick=False):
+        assert _action(client, "contract", "activate", [draft]).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ContractStatus.ACTIVE
+    assert draft.service_start_date == date(2026, 7, 1)
+    # An action the pipeline refuses is reported, not a crash.
+    response = _action(client, "contract", "order", [draft])
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ContractStatus.ACTIVE
+
+
+# CON-7 — staff grant a trial until a date (intermediate page), then end it.
+def test_trial(client, staff, tenant):
+    ordered = make_contract(tenant.client, "platform", status=ContractStatus.ORDERED)
+    assert _action(client, "contract", "grant_trial", [ordered]).status_code == 200
+    response = _action(
+        client, "contract", "grant_trial", [ordered], apply="1", ends_on="2026-07-15"
+    )
+    assert response.status_code == 302
+    ordered.refresh_from_db()
+    assert (ordered.is_trial, ordered.trial_ends_on) == (True, date(2026, 7, 15))
+    assert AuditLog.objects.get(action="contract.trial").actor == staff
+    assert _action(client, "contract", "end_trial", [ordered]).status_code == 302
+    ordered.refresh_from_db()
+    assert (ordered.is_trial, ordered.trial_ends_on) == (False, None)
+
+
+# ACC-6 — staff record the last traffic date (intermediate page); it clears the inactive flag.
+def test_record_last_traffic(client, staff, contract):
+    Contract.objects.filter(pk=contract.pk).update(inactive_flagged_on=date(2026, 9, 1))
+    listed = client.get(reverse("admin:offers_contract_changelist"), {"inactive": "yes"})
+    assert contract.reference in listed.content.decode()
+    assert _action(client, "contract", "record_traffic", [contract]).status_code == 200
+    response = _action(
+        client, "contract", "record_traffic", [contract], apply="1", day="2026-09-20"
+    )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert (contract.last_traffic_on, contract.inactive_flagged_on) == (date(2026, 9, 20), None)
+
+
+# CON-1 — "Create an offer from a preset" copies the preset's reference terms into the new
+# offer's own terms, audited.
+def test_create_offer_from_preset(client, staff):
+    product = Product.objects.create(code="hosted-a-xl", name="Site XL", monthly_price=400)
+    response = client.post(
+        reverse("admin:offers_offer_from_preset"),
+        {
+            "preset": "HOSTED-A",
+            "code": "hosted-a-xl",
+            "name": "Site XL",
+            "main_product": product.pk,
+        },
+    )
+    offer = Offer.objects.get(code="hosted-a-xl")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:offers_offer_change", args=[offer.pk])
+    reference = Terms.objects.get(preset="HOSTED-A", is_preset=True)
+    assert offer.terms.pk != reference.pk and not offer.terms.is_preset
+    assert offer.terms.snapshot() == reference.snapshot()
+    assert AuditLog.objects.get(action="offer.create").actor == staff
+    # The code is unique: a second one is refused by the form.
+    again = client.post(
+        reverse("admin:offers_offer_from_preset"),
+        {"preset": "TRUNK", "code": "hosted-a-xl", "name": "Other", "main_product": product.pk},
+    )
+    assert again.status_code == 200 and Offer.objects.filter(code="hosted-a-xl").count() == 1
+
+
+def _terms_form(terms, **changes):
+    data = model_to_dict(terms, exclude=["id", "is_preset"])
+    data.update(changes)
+    form = {}
+    for name, value in data.items():
+        if value is None:
+            form[name] = ""
+        elif isinstance(value, bool):
+            if value:
+                form[name] = "on"
+        else:
+            form[name] = str(value)
+    return form
+
+
+# CON-6 terms snapshot — editing an offer's terms in the back office is audited and leaves an
+# existing contract's terms_snapshot unchanged.
+def test_editing_terms_keeps_contract_snapshot(client, staff, contract):
+    signed = dict(contract.terms_snapshot)
+    terms = contract.offer.terms
+    response = client.post(
+        reverse("admin:offers_terms_change", args=[terms.pk]),
+        _terms_form(terms, initial_months=24, notice_months=2),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    terms.refresh_from_db()
+    assert (terms.initial_months, terms.notice_months) == (24, 2)
+    entry = AuditLog.objects.get(action="terms.update")
+    assert entry.actor == staff and entry.before["initial_months"] == 36
+    contract.refresh_from_db()
+    assert contract.terms_snapshot == signed and contract.term("initial_months") == 36
+    assert contract.current_period_end == date(2028, 3, 15)
+
+
+def _change_form(contract, **changes):
+    """The contract change form as the browser posts it: the order fields, and every inline's
+    management form (lines with their values while they are editable)."""
+    data = {"purchase_order_ref": contract.purchase_order_ref, "sla_applicable": "on"}
+    lines = list(contract.lines.all())
+    data.update({"lines-TOTAL_FORMS": len(lines), "lines-INITIAL_FORMS": len(lines)})
+    for i, line in enumerate(lines):
+        data.update(
+            {
+                f"lines-{i}-id": line.pk,
+                f"lines-{i}-contract": contract.pk,
+                f"lines-{i}-product": line.product_id,
+                f"lines-{i}-quantity": line.quantity,
+                f"lines-{i}-unit_setup_price": line.unit_setup_price,
+                f"lines-{i}-unit_monthly_price": line.unit_monthly_price,
+            }
+        )
+    for prefix, rows in (
+        ("renewals", contract.renewals.count()),
+        ("terminations", contract.terminations.count()),
+        ("suspensions", contract.suspensions.count()),
+        ("events", contract.events.count()),
+    ):
+        data.update({f"{prefix}-TOTAL_FORMS": rows, f"{prefix}-INITIAL_FORMS": rows})
+    data.update(changes)
+    return data
+
+
+# ACC-4 — lines of an ordered contract can be corrected, each change audited with before/after;
+# a posted status is ignored (transitions only through services).
+def test_line_correction_audited(client, staff, tenant):
+    ordered = make_contract(tenant.client, "hosted-w", status=ContractStatus.ORDERED)
+    line = ordered.lines.get()
+    response = client.post(
+        reverse("admin:offers_contract_change", args=[ordered.pk]),
+        _change_form(
+            ordered, **{"lines-0-quantity": 5, "status": "terminated", "purchase_order_ref": "PO-9"}
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    line.refresh_from_db()
+    ordered.refresh_from_db()
+    assert line.quantity == 5
+    assert (ordered.status, ordered.purchase_order_ref) == (ContractStatus.ORDERED, "PO-9")
+    entry = AuditLog.objects.get(action="contractline.update")
+    assert entry.actor == staff
+    assert (entry.before["quantity"], entry.after["quantity"]) == (1, 5)
+    assert AuditLog.objects.get(action="contract.update").after["purchase_order_ref"] == "PO-9"
+
+
+# CON-2 — once active, lines are read-only.
+def test_lines_read_only_once_active(client, staff, contract):
+    html = client.get(reverse("admin:offers_contract_change", args=[contract.pk])).content
+    assert b'name="lines-0-quantity"' not in html
+
+
+# CON-4 — staff cancel a scheduled termination from the termination list.
+def test_cancel_termination(client, staff, tenant):
+    with time_machine.travel(datetime(2026, 10, 15, 10, tzinfo=PARIS), tick=False):
+        terminating = make_contract(tenant.client, "hosted-a", status=ContractStatus.TERMINATING)
+        termination = Termination.objects.get(contract=terminating)
+        listed = client.get(
+            reverse("admin:offers_termination_changelist"), {"status__exact": "scheduled"}
+        )
+        assert terminating.reference in listed.content.decode()
+        assert _action(client, "termination", "cancel", [termination]).status_code == 302
+    termination.refresh_from_db()
+    terminating.refresh_from_db()
+    assert termination.status == TerminationStatus.CANCELLED
+    assert (termination.cancelled_by, terminating.status) == (staff, ContractStatus.ACTIVE)
+
+
+# ACC-4 — history rows are read-only in the back office.
+def test_service_rows_not_editable(client, staff, tenant):
+    suspended = make_contract(tenant.client, "trunk", status=ContractStatus.SUSPENDED)
+    suspension = Suspension.objects.get(contract=suspended)
+    url = reverse("admin:offers_suspension_change", args=[suspension.pk])
+    client.post(url, {"reason": "fraud", "note": "edited"})
+    suspension.refresh_from_db()
+    assert (suspension.reason, suspension.note) == (SuspensionReason.NON_PAYMENT, "")
