@@ -606,53 +606,71 @@ def _issue(
     return invoice
 
 
-def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list[str]]:
-    """Issue the invoices of a batch of buyers. Each buyer in a savepoint: a failure is recorded
-    and the others go on. Buyers already invoiced for the month are skipped (idempotent)."""
-    run = InvoiceRun.objects.get(pk=run_id)
+def _invoiced(parties, month) -> set[tuple[str, int]]:
+    rows = (
+        Invoice.objects.filter(kind=DocumentKind.INVOICE, month=month, run__isnull=False)
+        .filter(
+            Q(client_id__in=[i for k, i in parties if k == "client"])
+            | Q(partner_id__in=[i for k, i in parties if k == "partner"])
+        )
+        .values_list("client_id", "partner_id")
+    )
+    return {("client", c) if c else ("partner", p) for c, p in rows}
+
+
+def _lock_party(party) -> bool:
+    """Lock the buyer's row for this transaction: two workers never invoice one buyer at once
+    (the second waits, then sees the invoice). Lock order — buyer, then counter — is the same
+    everywhere, so concurrent runs cannot deadlock."""
+    model = Client if party[0] == "client" else Partner
+    return model.objects.select_for_update().filter(pk=party[1]).exists()
+
+
+def run_party(*, run: InvoiceRun, party: tuple[str, int]) -> Invoice | None:
+    """Invoice one buyer for the run's month, in one transaction. Idempotent: a buyer already
+    invoiced for the month is left alone; the unique (buyer, month) is the final guard."""
     month = run.month
     issue_date = next_month_start(month) - timedelta(days=1)  # BIL-1: last day of M
-    done, errors = 0, []
     with transaction.atomic():
-        already = set(
-            (("client", c) if c else ("partner", p))
-            for c, p in Invoice.objects.filter(
-                kind=DocumentKind.INVOICE, month=month, run__isnull=False
+        if not _lock_party(party) or _invoiced([party], month):
+            return None
+        drafts = compute_batch([party], month, save_charges=True)
+        clients_by_id = {
+            c.pk: c
+            for c in Client.objects.filter(
+                pk__in={line.end_client.pk for d in drafts for line in d.lines}
             )
-            .filter(
-                Q(client_id__in=[i for k, i in parties if k == "client"])
-                | Q(partner_id__in=[i for k, i in parties if k == "partner"])
-            )
-            .values_list("client_id", "partner_id")
+        }
+        partners = (
+            {p.pk: p for p in Partner.objects.filter(pk=party[1])} if party[0] == "partner" else {}
         )
-        todo = [p for p in parties if tuple(p) not in already]
-        done += len(parties) - len(todo)
-        for party in todo:
-            party = tuple(party)
-            try:
-                with transaction.atomic():
-                    drafts = compute_batch([party], month, save_charges=True)
-                    clients_by_id = {
-                        c.pk: c
-                        for c in Client.objects.filter(
-                            pk__in={line.end_client.pk for d in drafts for line in d.lines}
-                        )
-                    }
-                    partners = (
-                        {p.pk: p for p in Partner.objects.filter(pk=party[1])}
-                        if party[0] == "partner"
-                        else {}
-                    )
-                    for draft in drafts:
-                        invoice = _issue(draft, run, month, issue_date, clients_by_id, partners)
-                        transaction.on_commit(lambda pk=invoice.pk: _enqueue_pdf(pk))
-                done += 1
-            except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
-                logger.exception("invoice run %s: %s failed", month, party)
-                errors.append(f"{party[0]} {party[1]}: {error}")
-        InvoiceRun.objects.filter(pk=run_id).update(
-            done=F("done") + done, failed=F("failed") + len(errors)
-        )
+        invoice = None
+        for draft in drafts:
+            invoice = _issue(draft, run, month, issue_date, clients_by_id, partners)
+            transaction.on_commit(lambda pk=invoice.pk: _enqueue_pdf(pk))
+        return invoice
+
+
+def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list[str]]:
+    """Issue the invoices of a batch of buyers, each in its own transaction: a failure is
+    recorded and the others go on; a worker killed mid-batch loses only the buyer in progress,
+    and the rerun completes the batch (buyers already invoiced are skipped)."""
+    run = InvoiceRun.objects.get(pk=run_id)
+    parties = [tuple(p) for p in parties]
+    already = _invoiced(parties, run.month)
+    done, errors = len([p for p in parties if p in already]), []
+    for party in parties:
+        if party in already:
+            continue
+        try:
+            run_party(run=run, party=party)
+            done += 1
+        except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
+            logger.exception("invoice run %s: %s failed", run.month, party)
+            errors.append(f"{party[0]} {party[1]}: {error}")
+    InvoiceRun.objects.filter(pk=run_id).update(
+        done=F("done") + done, failed=F("failed") + len(errors)
+    )
     if errors:
         _append_errors(run_id, errors)
     return done, errors
@@ -704,7 +722,8 @@ def run_finish(*, run_id: int) -> InvoiceRun:
     return run
 
 
-def batches(parties, size=BATCH_SIZE):
+def batches(parties, size=None):
+    size = size or getattr(settings, "BILLING_BATCH_SIZE", BATCH_SIZE)
     for i in range(0, len(parties), size):
         yield [list(p) for p in parties[i : i + size]]
 

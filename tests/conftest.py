@@ -71,71 +71,85 @@ def as_role(client, tenant):
     return _as
 
 
-@pytest.fixture
-def live_worker(transactional_db):
-    """A real Celery worker process on the real broker (Redis), using the test database.
+class LiveWorkers:
+    """Real Celery worker processes on the real broker (Redis), using the test database.
 
-    Yields an object with ``queue`` (send tasks there with ``apply_async(queue=...)``),
-    ``wait_for(predicate)`` and ``proc``. The worker listens on a queue of its own so that it
-    never picks up another run's messages.
+    Each worker listens on a queue of this test only, so it never takes another run's messages.
+    ``start()`` launches one (``env`` adds settings, e.g. ``{"BILLING_BATCH_SIZE": "10"}``),
+    ``kill(worker)`` SIGKILLs its whole process group (main process and pool children).
     """
-    import os
-    import subprocess
-    import sys
-    import time
-    import uuid
 
-    from django.conf import settings
-    from django.db import connection
+    def __init__(self):
+        import uuid
 
-    from portal.celery import app
+        self.queue = f"test-{uuid.uuid4().hex[:10]}"
+        self.workers = []
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    hostname = f"{queue}@localhost"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-    }
-    log = open(f"/tmp/{queue}.log", "w")  # noqa: SIM115 - kept open for the worker's life
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "-Q",
-            queue,
-            "-n",
-            hostname,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=settings.BASE_DIR,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited: {open(log.name).read()[-2000:]}")
-        if app.control.ping(destination=[hostname], timeout=0.5):
-            break
-    else:
-        proc.kill()
-        raise RuntimeError("the Celery worker did not start within 30 s")
+    def start(self, *, concurrency=2, env=None):
+        import os
+        import subprocess
+        import sys
 
+        from django.conf import settings
+        from django.db import connection
+
+        db = connection.settings_dict
+        hostname = f"{self.queue}-{len(self.workers)}@localhost"
+        full_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            **(env or {}),
+        }
+        log = open(f"/tmp/{hostname.split('@')[0]}.log", "w")  # noqa: SIM115 - worker's life
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "-Q",
+                self.queue,
+                "-n",
+                hostname,
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+            ],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
+            start_new_session=True,
+        )
+        worker = type(
+            "Worker", (), {"proc": proc, "hostname": hostname, "log": log.name, "logfile": log}
+        )
+        self.workers.append(worker)
+        if not self.wait_for(lambda: self._ping(worker), timeout=30):
+            self.kill(worker)
+            raise RuntimeError(f"worker did not start: {open(log.name).read()[-2000:]}")
+        return worker
+
+    @staticmethod
+    def _ping(worker):
+        from portal.celery import app
+
+        if worker.proc.poll() is not None:
+            raise RuntimeError(f"worker exited: {open(worker.log).read()[-2000:]}")
+        return bool(app.control.ping(destination=[worker.hostname], timeout=0.5))
+
+    @staticmethod
     def wait_for(predicate, timeout=30.0):
+        import time
+
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if predicate():
@@ -143,40 +157,66 @@ def live_worker(transactional_db):
             time.sleep(0.1)
         return False
 
-    def drain(timeout=30.0):
-        """Wait until the queue is empty and the worker has nothing running or reserved."""
-        inspector = app.control.inspect(destination=[hostname], timeout=1.0)
+    def drain(self, timeout=60.0):
+        """Wait until the queue is empty and no live worker has anything running or reserved."""
+        from portal.celery import app
+
+        live = [w.hostname for w in self.workers if w.proc.poll() is None]
+        inspector = app.control.inspect(destination=live, timeout=1.0)
 
         def idle():
             with app.connection_for_write() as conn:
-                waiting = conn.default_channel.client.llen(queue)
-            busy = [
-                *(inspector.active() or {}).get(hostname, []),
-                *(inspector.reserved() or {}).get(hostname, []),
-            ]
+                waiting = conn.default_channel.client.llen(self.queue)
+            active = inspector.active() or {}
+            reserved = inspector.reserved() or {}
+            busy = [t for name in live for t in [*active.get(name, []), *reserved.get(name, [])]]
             return waiting == 0 and not busy
 
-        return wait_for(lambda: idle() and idle(), timeout)
+        return self.wait_for(lambda: idle() and idle(), timeout)
 
-    worker = type(
-        "Worker",
-        (),
-        {
-            "queue": queue,
-            "proc": proc,
-            "wait_for": staticmethod(wait_for),
-            "drain": staticmethod(drain),
-            "log": log.name,
-            "hostname": hostname,
-        },
-    )
-    yield worker
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    def kill(self, worker):
+        import os
+        import signal
+
+        try:
+            os.killpg(worker.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.proc.wait(timeout=15)
+
+    def log_tail(self):
+        return "\n".join(open(w.log).read()[-1500:] for w in self.workers)
+
+    def stop_all(self):
+        import os
+        import signal
+        import subprocess
+
+        for worker in self.workers:
+            if worker.proc.poll() is None:
+                os.killpg(worker.proc.pid, signal.SIGTERM)
+                try:
+                    worker.proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.proc.pid, signal.SIGKILL)
+            worker.logfile.close()
+
+
+@pytest.fixture
+def live_workers(transactional_db):
+    """Start real workers with ``live_workers.start()``; they are stopped after the test."""
+    workers = LiveWorkers()
+    yield workers
+    workers.stop_all()
+
+
+@pytest.fixture
+def live_worker(live_workers):
+    """One real worker (concurrency 2), started: send tasks to ``live_worker.queue``."""
+    worker = live_workers.start()
+    live_workers.proc = worker.proc
+    live_workers.log = worker.log
+    return live_workers
 
 
 @pytest.fixture(autouse=True)

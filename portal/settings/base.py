@@ -240,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.renew_contracts",
         "schedule": crontab(hour=0, minute=20),
     },
+    # BIL-1: just after midnight Paris at the end of month M (00:05 on the 1st of M+1).
+    "billing-month-end-run": {
+        "task": "billing.tasks.month_end_run",
+        "schedule": crontab(day_of_month=1, hour=0, minute=5),
+    },
     "contracts-flag-inactive": {
         "task": "offers.tasks.flag_inactive_contracts",
         "schedule": crontab(hour=6, minute=0),
@@ -259,6 +264,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Billing: buyers per Celery task of the month-end run, and PDF rendering after issue.
+BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
+BILLING_RENDER_PDF = env.bool("BILLING_RENDER_PDF", default=True)
 
 # Absolute address of the portal, for links in e-mails.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
