@@ -23,3 +23,5 @@ STORAGES = {
 ACCOUNT_RATE_LIMITS = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve from the apps and static/ without collectstatic
+# No PDF task per issued invoice unless a test asks (the worker tests set it in their env).
+BILLING_RENDER_PDF = env.bool("BILLING_RENDER_PDF", default=False)

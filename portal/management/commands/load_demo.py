@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # One entry per app that has demo data, lower layers first.
-DEMO_MODULES = ["accounts.demo", "offers.demo"]
+DEMO_MODULES = ["accounts.demo", "offers.demo", "billing.demo"]
 
 
 class Command(BaseCommand):
