@@ -79,7 +79,9 @@ def test_back_office_change_pages(client, staff, tenant):
         reverse("admin:offers_offer_from_preset"),
     ):
         assert client.get(url).status_code == 200, url
-    offer_page = client.get(reverse("admin:offers_offer_change", args=[offer.pk])).content
+    offer_page = client.get(
+        reverse("admin:offers_offer_change", args=[offer.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content
     assert b"never changes signed contracts" in offer_page
 
 
