@@ -43,6 +43,22 @@ class AuditedAdminMixin:
         super().delete_model(request, obj)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by services only (history, issued documents): shown, never edited."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SiteInline(admin.TabularInline):
     model = Site
     extra = 0

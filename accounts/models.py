@@ -337,6 +337,11 @@ class Membership(TimeStampedModel):
     def can(self, permission: str) -> bool:
         return permission in ROLE_PERMISSIONS[Role(self.role)]
 
+    @property
+    def permissions(self) -> set[str]:
+        """For templates: ``{% if "billing" in membership.permissions %}``."""
+        return ROLE_PERMISSIONS[Role(self.role)]
+
 
 class ApiKey(models.Model):
     """ACC-3: a partner's API key. Only a SHA-256 of the secret is stored; the key is shown once.

@@ -762,17 +762,23 @@ def credit_note_issue(
         raise ValidationError({"lines": _("A credit note has positive amounts.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason of the credit note.")})
+    partner = None
     if corrects is not None:
-        client = corrects.client
+        client, partner = corrects.client, corrects.partner
         credited = corrects.credit_notes.aggregate(total=Sum("total_net"))["total"] or 0
         if credited + sum(Decimal(line.amount) for line in lines) > corrects.total_net:
             raise ValidationError(
                 {"lines": _("Credit notes cannot exceed the invoice they correct.")}
             )
-    if client is None:
+    elif client is not None and party_key(client)[0] == "partner":
+        # ACC-3: a partner-billed customer's credit goes to the partner, who was invoiced.
+        partner = client.partner
+    if client is None and partner is None:
         raise ValidationError({"client": _("A credit note needs a customer.")})
+    end_client = client
+    buyer_client = None if partner is not None else client
     issue_date = issue_date or timezone.localdate()
-    regime = client.vat_regime
+    regime = buyer_client.vat_regime if buyer_client else "standard"
     rows = []
     for line in lines:
         if line.vat_category == VatCategory.OUTSIDE_SCOPE:
@@ -790,12 +796,13 @@ def credit_note_issue(
         year=issue_date.year,
         sequence=sequence,
         number=number,
-        client=client,
+        client=buyer_client,
+        partner=partner,
         issue_date=issue_date,
         corrects=corrects,
         reason=reason,
         seller=seller_identity(),
-        buyer=_client_identity(client),
+        buyer=_client_identity(buyer_client) if buyer_client else _partner_identity(partner),
         vat_breakdown=[
             {
                 "category": g.category,
@@ -816,7 +823,7 @@ def credit_note_issue(
             InvoiceLine(
                 invoice=note,
                 position=i,
-                end_client=client,
+                end_client=end_client,
                 kind=ChargeKind.OTHER,
                 description=line.description,
                 quantity=Decimal(1),
@@ -833,6 +840,7 @@ def credit_note_issue(
         instance=note,
         actor=actor,
         client=client,
+        partner=partner,
         after={
             "number": number,
             "total_gross": gross,

@@ -12,12 +12,16 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="billing.tasks.month_end_run")
-def month_end_run(month: str | None = None) -> int:
-    """Beat: just after midnight Paris at the end of month M, run M (the day that just ended)."""
+def month_end_run(month: str | None = None, actor_id: int | None = None) -> int:
+    """Beat: just after midnight Paris at the end of month M, run M (the day that just ended).
+    Staff launching it from the back office pass their id, for the audit log."""
     from datetime import date
 
+    from accounts.models import User
+
     day = date.fromisoformat(month) if month else services.timezone.localdate() - timedelta(days=1)
-    run, parties = services.run_start(month=month_start(day))
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    run, parties = services.run_start(month=month_start(day), actor=actor)
     for batch in services.batches(parties):
         run_invoice_batch.delay(run.pk, batch)
     if not parties:

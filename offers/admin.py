@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedAdminMixin
+from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
 from offers import services
 from offers.choices import (
@@ -37,7 +37,7 @@ from offers.models import (
     Terms,
 )
 
-ACTION_FORM_TEMPLATE = "admin/offers/action_form.html"
+ACTION_FORM_TEMPLATE = "admin/action_form.html"
 SNAPSHOT_NOTE = _(
     "Editing these terms never changes signed contracts: each contract keeps the terms it was "
     "signed with (its terms snapshot, CON-1/CON-6). New contracts take the terms as they are."
@@ -241,22 +241,6 @@ class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 # --- Contracts ------------------------------------------------------------------------------
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """History rows written by the services only."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContractLineInline(admin.TabularInline):

@@ -15,6 +15,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("offers.api.urls")),
+    path("", include("billing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("", include("accounts.urls")),
     path("contracts/", include("offers.urls")),
+    path("invoices/", include("billing.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from accounts import selectors
 from accounts.decorators import member_required
+from billing import selectors as billing_selectors
 from offers import selectors as offer_selectors
 
 RECENT_CONTRACTS = 3
@@ -26,5 +27,12 @@ def dashboard(request):
                     :RECENT_CONTRACTS
                 ]
             ),
+            # ACC-2: amounts due are shown to the roles that may see invoices only.
+            "invoices_due": (
+                billing_selectors.invoice_due_summary(client=client)
+                if request.membership.can("billing")
+                else None
+            ),
+            "billing_partner": billing_selectors.billing_partner(client=client),
         },
     )

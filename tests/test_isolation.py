@@ -10,8 +10,11 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.models import Client, Membership, Site
+from billing import services as billing
+from billing.models import Invoice, PendingCharge
 from offers import services
 from offers.models import Contract, Offer
+from offers.periods import month_start
 from tests.factories import make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +36,47 @@ def _contract(t):
     return t.contract
 
 
+def _charge(t):
+    """The tenant's pending charge (the fixtures have none): posted once through
+    ``billing.services`` and cached on the tenant object."""
+    if getattr(t, "charge", None) is None:
+        t.charge = billing.charge_post(
+            client=t.client,
+            kind="setup",
+            source_type="isolation",
+            source_id=t.client.pk,
+            period_start=month_start(services.paris_today()),
+            description="Setup fee",
+            unit_price="49.00",
+        )
+    return t.charge
+
+
+def _invoice(t):
+    """The invoice of the tenant's charge, issued by the month's run (``billing.services``) and
+    cached. The tenant's partner is partner-billed (the default), so it is the partner's monthly
+    invoice (ACC-3)."""
+    if getattr(t, "invoice", None) is None:
+        charge = _charge(t)
+        billing.run_month_sync(month=charge.period_start)
+        charge.refresh_from_db()
+        t.invoice = charge.invoice_line.invoice
+    return t.invoice
+
+
+def _customer_document(t):
+    """A document of the tenant's customer itself, for the portal pages: the run invoices its
+    partner-billed partner, not the customer, so this is a credit note issued to the customer
+    (``billing.services``), cached."""
+    if getattr(t, "customer_document", None) is None:
+        t.customer_document = billing.credit_note_issue(
+            client=t.client,
+            lines=[billing.CreditLine(description="Goodwill gesture", amount="10.00")],
+            reason="Isolation check",
+        )
+    return t.customer_document
+
+
 # --- API ------------------------------------------------------------------------------------
 # (list route, detail route, how to find the other tenant's object id, its model)
 API_RESOURCES = [
@@ -45,6 +89,8 @@ API_RESOURCES = [
         Membership,
     ),
     ("api:contract-list", "api:contract-detail", lambda t: _contract(t).pk, Contract),
+    ("api:invoice-list", "api:invoice-detail", lambda t: _invoice(t).pk, Invoice),
+    ("api:charge-list", "api:charge-detail", lambda t: _charge(t).pk, PendingCharge),
 ]
 API_OTHER_ROUTES = {
     "api:schema",  # public documents, no tenant data
@@ -56,16 +102,21 @@ API_OTHER_ROUTES = {
     "api:contract-termination-quote",
     "api:contract-terminate",
     "api:contract-cancel-termination",
+    # An invoice's documents: another partner's invoice is a 404 on each
+    # (tests/billing/test_api.py::test_other_partner_invoice_404).
+    "api:invoice-pdf",
+    "api:invoice-facturx",
 }
 
 
 @pytest.fixture(autouse=True)
 def _tenant_owns_api_rows(request):
-    """The API matrix checks that our own rows are listed: the tenant's contract must exist
-    before the list is read (the fixtures create none)."""
+    """The API matrix checks that our own rows are listed: the tenant's contract, charge or
+    invoice must exist before the list is read (the fixtures create none)."""
     callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and callspec.params.get("model") is Contract:
-        _contract(request.getfixturevalue("tenant"))
+    own_rows = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
+    if callspec is not None and callspec.params.get("model") in own_rows:
+        own_rows[callspec.params["model"]](request.getfixturevalue("tenant"))
 
 
 def _terminating_contract(t):
@@ -88,6 +139,7 @@ PORTAL_PAGES = [
     ("accounts:users", None),
     ("accounts:security", None),
     ("offers:list", None),
+    ("billing:list", None),
 ]
 PORTAL_OBJECT_PAGES = [
     ("accounts:site_edit", lambda t: [t.site.pk]),
@@ -97,6 +149,8 @@ PORTAL_OBJECT_PAGES = [
     ("offers:detail", lambda t: [_contract(t).pk]),
     ("offers:terminate", lambda t: [_contract(t).pk]),
     ("offers:termination_cancel", lambda t: [_terminating_contract(t).pk]),
+    ("billing:detail", lambda t: [_customer_document(t).pk]),
+    ("billing:pdf", lambda t: [_customer_document(t).pk]),
 ]
 # Pages that change something, with a valid POST body: a read-only user gets 403 and nothing
 # changes.

@@ -411,3 +411,31 @@ def test_hosted_w_order_month_free():
     services.run_month_sync(month=OCT)
     periods = list(InvoiceLine.objects.values_list("period_start", "net_amount"))
     assert periods == [(NOV, Decimal("29.80"))]
+
+
+# BIL-9 + ACC-3 — a partner-billed customer's credit goes to the partner (who was invoiced),
+# tagged with the end customer, and is applied under the partner's next invoice; the partner's
+# monthly invoice itself can be credited.
+def test_credit_note_partner_billed():
+    partner = PartnerFactory(billing_mode=BillingMode.PARTNER_BILLED)
+    end_customer = customer(partner=partner)
+    active_contract(end_customer, "sip-unl", start=date(2026, 9, 1))  # 19.90 retail
+    services.run_month_sync(month=date(2026, 9, 1))
+    september = Invoice.objects.get(partner=partner)
+    note = services.credit_note_issue(
+        client=end_customer,
+        lines=[services.CreditLine("SLA credit", Decimal("5.00"))],
+        reason="SLA",
+        issue_date=date(2026, 10, 2),
+    )
+    assert (note.partner, note.client, note.lines.get().end_client) == (partner, None, end_customer)
+    correction = services.credit_note_issue(
+        corrects=september,
+        lines=[services.CreditLine("Correction", Decimal("1.00"))],
+        reason="Typo",
+        issue_date=date(2026, 10, 3),
+    )
+    assert correction.partner == partner and correction.corrects == september
+    services.run_month_sync(month=OCT)
+    october = Invoice.objects.get(partner=partner, month=OCT)
+    assert october.credit_applied == Decimal("7.20")  # (5.00 + 1.00) × 1.20

@@ -1,0 +1,62 @@
+import django_filters
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from billing.choices import ChargeKind, DocumentKind, DocumentStatus
+from billing.models import Invoice, InvoiceLine, PendingCharge
+from offers.api.filtersets import partner_clients
+
+MONTH_FORMAT = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", _("Give a month as YYYY-MM."))
+
+
+class InvoiceFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=DocumentKind.choices)
+    status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
+    client = django_filters.ModelChoiceFilter(
+        queryset=partner_clients,
+        method="filter_client",
+        label=_("Customer: its own documents and the partner-invoice lines that bill it"),
+    )
+    month = django_filters.CharFilter(
+        method="filter_month",
+        validators=[MONTH_FORMAT],
+        label=_("Month of the issue date, YYYY-MM (the run of month M issues on M's last day)"),
+    )
+    due = django_filters.BooleanFilter(
+        method="filter_due", label=_("true: an amount is still due; false: nothing left to pay")
+    )
+
+    class Meta:
+        model = Invoice
+        fields = ["kind", "status", "client", "month", "due"]
+
+    def filter_client(self, queryset, name, client):
+        # ACC-3: on a partner's monthly invoice the customer is on the lines, not the buyer.
+        billed_on_lines = InvoiceLine.objects.filter(invoice=OuterRef("pk"), end_client=client)
+        return queryset.filter(Q(client=client) | Q(Exists(billed_on_lines)))
+
+    def filter_month(self, queryset, name, value):
+        year, month = (int(part) for part in value.split("-"))
+        return queryset.filter(issue_date__year=year, issue_date__month=month)
+
+    def filter_due(self, queryset, name, value):
+        return queryset.filter(amount_due__gt=0) if value else queryset.filter(amount_due=0)
+
+
+class PendingChargeFilterSet(django_filters.FilterSet):
+    client = django_filters.ModelChoiceFilter(queryset=partner_clients)
+    kind = django_filters.MultipleChoiceFilter(choices=ChargeKind.choices)
+    source_type = django_filters.CharFilter()
+    invoiced = django_filters.BooleanFilter(
+        method="filter_invoiced", label=_("true: already on an invoice; false: still pending")
+    )
+    period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
+    period_before = django_filters.DateFilter(field_name="period_start", lookup_expr="lt")
+
+    class Meta:
+        model = PendingCharge
+        fields = ["client", "kind", "source_type", "invoiced"]
+
+    def filter_invoiced(self, queryset, name, value):
+        return queryset.filter(invoice_line__isnull=not value)

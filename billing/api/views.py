@@ -1,0 +1,148 @@
+"""Partner API of billing (BIL-1..3, BIL-9, ACC-3): the invoices and credit notes a partner may
+read, with their lines, PDF and Factur-X XML, and the pending charges of its customers.
+
+Read-only: documents are issued by the month-end run and by staff (``billing.services``); an
+issued document never changes (BIL-2).
+"""
+
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, renderers
+from rest_framework.decorators import action
+
+from billing import documents
+from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
+from billing.api.serializers import InvoiceSerializer, PendingChargeSerializer
+from billing.choices import DocumentStatus
+from billing.facturx_xml import build_cii_xml
+from billing.models import Invoice, InvoiceLine, PendingCharge
+from portal.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
+
+
+class _DocumentRenderer(renderers.BaseRenderer):
+    """A document endpoint answers the file itself; its errors (401, 404…) are still the API's
+    JSON envelope, whatever the client asked for."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return renderers.JSONRenderer().render(data)
+
+
+class PdfRenderer(_DocumentRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+class XmlRenderer(_DocumentRenderer):
+    media_type = "application/xml"
+    format = "xml"
+
+
+class LookupBeforeRefusingMixin:
+    """Read-only resources refuse writes with 405, but only after looking the row up: another
+    partner's row answers 404 on every verb, like on a read (ACC-3)."""
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        self.get_object()
+        raise exceptions.MethodNotAllowed(request.method)
+
+    partial_update = update
+    destroy = update
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class InvoiceViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
+    """BIL-1..3, BIL-9: the issued invoices and credit notes the partner may read, with lines.
+
+    Drafts are never shown (a document exists once numbered, BIL-2).
+    """
+
+    queryset = (
+        Invoice.objects.filter(status=DocumentStatus.ISSUED)
+        .select_related("corrects")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=InvoiceLine.objects.select_related("end_client").order_by("position"),
+            )
+        )
+    )
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilterSet
+    ordering_fields = ["issue_date", "number", "total_gross", "amount_due", "due_date"]
+    ordering = ["-issue_date", "-id"]
+
+    def get_queryset(self):
+        """ACC-3: an invoice has one of two buyers, so the partner's scope is an OR that the
+        base's single ``partner_lookup`` cannot say: the documents of its customers
+        (reseller-billed: ``client__partner``) and its own monthly invoices (partner-billed:
+        ``partner``). This is the one override of the base's scoping; it keeps the base's
+        contract — same partner (the API key's), empty queryset for the schema generator —
+        and never widens it: another partner's document is not in it, so it answers 404."""
+        queryset = super(PartnerScopedViewSetMixin, self).get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return queryset.none()
+        partner = self.partner
+        return queryset.filter(Q(client__partner=partner) | Q(partner=partner))
+
+    @extend_schema(
+        summary="The invoice's PDF (BIL-3)",
+        description="The PDF/A-3 with the embedded Factur-X XML (EN 16931), as sent to the "
+        "buyer. Errors are JSON.",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=_("The PDF file.")
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[PdfRenderer])
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        return _attachment(
+            documents.invoice_pdf_bytes(invoice), "application/pdf", f"{invoice.number}.pdf"
+        )
+
+    @extend_schema(
+        summary="The invoice's Factur-X XML (BIL-3)",
+        description="The structured half of the e-invoice: a CII CrossIndustryInvoice of the "
+        "Factur-X EN 16931 profile (type 380, credit notes 381), the one embedded in the PDF.",
+        responses={
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=_("The XML document.")
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[XmlRenderer])
+    def facturx(self, request, pk=None):
+        invoice = self.get_object()
+        return _attachment(build_cii_xml(invoice), "application/xml", f"{invoice.number}.xml")
+
+
+class PendingChargeViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
+    """BIL-1: the charges posted for the partner's customers (subscriptions, consumption,
+    one-off fees…), pending or already invoiced."""
+
+    queryset = PendingCharge.objects.select_related("invoice_line__invoice")
+    serializer_class = PendingChargeSerializer
+    filterset_class = PendingChargeFilterSet
+    partner_lookup = "client__partner"
+    ordering_fields = ["period_start", "created_at", "unit_price"]
+    ordering = ["-period_start", "-id"]

@@ -1,0 +1,104 @@
+"""Reads of billing that depend on who asks: every one starts from the customer.
+
+Only issued documents are ever shown: a draft has no number yet and is not an invoice (BIL-2).
+A customer of a partner-billed partner is not invoiced by the reseller at all (its partner is,
+ACC-3): these reads simply find nothing for it, and the pages say why.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.http import Http404
+
+from accounts.choices import BillingMode
+from accounts.models import Client, Partner
+from billing.choices import DocumentKind, DocumentStatus
+from billing.models import CreditAllocation, Invoice, InvoiceLine
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    """What the invoice list can be narrowed to; ``None`` / ``False`` means "all"."""
+
+    kind: str | None = None
+    year: int | None = None
+    due_only: bool = False
+
+
+def _issued(*, client: Client) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(client=client, status=DocumentStatus.ISSUED)
+
+
+def invoice_list(*, client: Client, filters: InvoiceFilters | None = None) -> QuerySet[Invoice]:
+    """The customer's issued invoices and credit notes, newest first, with the invoice a credit
+    note corrects (one query for the rows, whatever their number)."""
+    filters = filters or InvoiceFilters()
+    queryset = _issued(client=client).select_related("corrects")
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.year:
+        queryset = queryset.filter(issue_date__year=filters.year)
+    if filters.due_only:
+        queryset = queryset.filter(amount_due__gt=0)
+    return queryset.order_by("-issue_date", "-year", "-sequence", "-pk")
+
+
+def invoice_years(*, client: Client) -> list[int]:
+    """The years the customer has documents in, newest first (the list's year filter)."""
+    return [day.year for day in _issued(client=client).dates("issue_date", "year", order="DESC")]
+
+
+def invoice_get(*, client: Client, pk: int) -> Invoice:
+    """One issued document of the customer with its lines (in order), the credit notes applied
+    to it (``credit_allocations``) and, for a credit note, where it was applied
+    (``allocations``). Another customer's document does not exist for this customer: Http404."""
+    queryset = (
+        _issued(client=client)
+        .select_related("corrects", "client__partner")
+        .prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+            Prefetch(
+                "credit_allocations",
+                queryset=CreditAllocation.objects.select_related("credit_note").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+            Prefetch(
+                "allocations",
+                queryset=CreditAllocation.objects.select_related("invoice").order_by(
+                    "created_at", "pk"
+                ),
+            ),
+        )
+    )
+    try:
+        return queryset.get(pk=pk)
+    except Invoice.DoesNotExist as error:
+        raise Http404("No such invoice.") from error
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    count: int
+    total: Decimal
+
+
+def invoice_due_summary(*, client: Client) -> DueSummary:
+    """How many of the customer's invoices still have something to pay, and how much in all
+    (the dashboard card)."""
+    row = (
+        _issued(client=client)
+        .filter(kind=DocumentKind.INVOICE, amount_due__gt=0)
+        .aggregate(count=Count("pk"), total=Sum("amount_due"))
+    )
+    return DueSummary(count=row["count"], total=row["total"] or Decimal("0.00"))
+
+
+def billing_partner(*, client: Client) -> Partner | None:
+    """ACC-3: the partner invoiced for this customer's services (partner-billed mode), or None
+    when the reseller invoices the customer itself."""
+    partner = client.partner if client.partner_id else None
+    if partner is not None and partner.billing_mode == BillingMode.PARTNER_BILLED:
+        return partner
+    return None

@@ -1,0 +1,362 @@
+"""Portal pages of invoices and credit notes: list (filters, pagination, empty states), detail
+(lines, periods, VAT breakdown, totals, credit notes applied), PDF download, roles (ACC-2),
+query counts and the dashboard card (BIL-1, BIL-2, BIL-3, BIL-9, ACC-3)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.choices import BillingMode, Role
+from billing import services
+from billing.choices import ChargeKind
+from billing.models import Invoice
+from tests.factories import ClientFactory, MembershipFactory, SiteFactory
+from tests.offers.factories import make_contract
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+SEP, OCT = date(2026, 9, 1), date(2026, 10, 1)
+NBSP = "\xa0"
+TODAY = datetime(2026, 11, 20, 10, tzinfo=PARIS)
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+@pytest.fixture
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def french(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    return client
+
+
+@pytest.fixture
+def customer(tenant):
+    """The tenant's customer, invoiced directly by the reseller: its partner is switched to
+    reseller-billed (ACC-3; the default partner-billed mode invoices the partner instead)."""
+    partner = tenant.client.partner
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    return tenant.client
+
+
+def charge(client, kind, price, *, source, start, end=None, quantity=1, contract=None):
+    return services.charge_post(
+        client=client,
+        contract=contract,
+        kind=kind,
+        source_type="test",
+        source_id=source,
+        period_start=start,
+        period_end=end,
+        description=f"{ChargeKind(kind).label} {source}",
+        unit_price=Decimal(price),
+        quantity=quantity,
+    )
+
+
+@pytest.fixture
+def october(customer):
+    """October's invoice (dated 2026-10-31): an 8-channel trunk started on 2026-10-17 — October
+    pro rata (15 days of 31: 5 × 15/31 = 2.4194 per channel) and November in advance (8 × 5) —
+    and a setup fee of 1 562.50.
+
+    Net 8 × 2.4194 = 19.36 + 40.00 + 1 562.50 = 1 621.86; VAT 20 % 324.37; total 1 946.23."""
+    trunk = make_contract(
+        customer,
+        "trunk",
+        quantity=8,
+        signature=date(2026, 10, 10),
+        service_start=date(2026, 10, 17),
+    )
+    charge(customer, "setup", "1562.5", source="setup-1", start=date(2026, 10, 17), contract=trunk)
+    services.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(client=customer, month=OCT)
+    invoice.contract = trunk
+    return invoice
+
+
+def page_of(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+# --- List -------------------------------------------------------------------------------------
+
+
+# BIL-1, BIL-2, BIL-9 — the customer's invoices and credit notes: number, kind, issue date, due
+# date, total incl. VAT, amount due; never another customer's.
+@time_machine.travel(TODAY, tick=False)
+def test_list_rows(as_role, english, customer, october, other_tenant):
+    note = services.credit_note_issue(
+        corrects=october,
+        lines=[services.CreditLine("Setup fee waived", Decimal("100.00"))],
+        reason="Commercial gesture",
+    )
+    theirs = services.credit_note_issue(
+        client=other_tenant.client,
+        lines=[services.CreditLine("x", Decimal("5"))],
+        reason="x",
+    )
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
+    assert october.number == "F2026-000001" and note.number == "A2026-000001"
+    assert theirs.number == "A2026-000002" and theirs.number not in page
+    rows = page.split('data-testid="invoice-row"')[1:]
+    assert len(rows) == 2
+    assert (
+        note.number in rows[0] and "Credit note" in rows[0] and "corrects F2026-000001" in rows[0]
+    )
+    assert "120.00 €" in rows[0] and "In your favour" in rows[0]  # 100 + 20 % VAT
+    assert october.number in rows[1] and "Invoice" in rows[1]
+    assert '<td class="nowrap">10/31/2026</td>' in rows[1]  # issued the last day of M
+    assert '<td class="nowrap">11/30/2026</td>' in rows[1]  # due 30 days later (BIL-4)
+    assert '<td class="num">1,946.23 €</td>' in rows[1]
+    assert rows[1].count("1,946.23 €") == 2 and "To pay" in rows[1]
+    assert reverse("billing:pdf", args=[october.pk]) in rows[1]
+
+
+# BIL-1 — filters: kind, year of the issue date, amount due only; an unknown value is ignored.
+def test_list_filters(as_role, english, customer, october):
+    make_contract(customer, "sip-unl", signature=date(2025, 11, 1), service_start=date(2025, 11, 1))
+    services.run_month_sync(month=date(2025, 12, 1))  # dated 2025-12-31
+    december = Invoice.objects.get(client=customer, month=date(2025, 12, 1))
+    note = services.credit_note_issue(
+        corrects=december,
+        lines=[services.CreditLine("Everything", december.total_net)],
+        reason="Cancelled",
+        issue_date=date(2026, 1, 5),
+    )
+    assert december.amount_due > 0
+    browser = as_role(Role.ADMIN)
+
+    def numbers(**query):
+        page = page_of(browser.get(reverse("billing:list"), query))
+        shown = [n for n in (october.number, december.number, note.number) if f">{n}</a>" in page]
+        return sorted(shown, key=lambda n: page.index(f">{n}</a>"))
+
+    assert numbers() == [october.number, note.number, december.number]
+    assert numbers(kind="credit_note") == [note.number]
+    assert numbers(kind="invoice") == [october.number, december.number]
+    assert numbers(year="2025") == [december.number]
+    assert numbers(year="2026", kind="invoice") == [october.number]
+    assert numbers(due="on") == [october.number, december.number]
+    assert numbers(year="1999", kind="nonsense") == [october.number, note.number, december.number]
+    page = page_of(browser.get(reverse("billing:list"), {"year": "2025", "kind": "credit_note"}))
+    assert "No document matches these filters." in page and "Show all" in page
+
+
+# Pagination keeps the filters (25 a page).
+def test_list_paginated_with_filters(as_role, english, customer):
+    for i in range(27):
+        services.credit_note_issue(
+            client=customer,
+            lines=[services.CreditLine(f"Gesture {i}", Decimal("1.00"))],
+            reason="Gesture",
+        )
+    browser = as_role(Role.BILLING)
+    first = page_of(browser.get(reverse("billing:list"), {"kind": "credit_note"}))
+    assert first.count('data-testid="invoice-row"') == 25 and "Page 1 of 2" in first
+    assert 'href="?kind=credit_note&amp;page=2"' in first
+    second = page_of(browser.get(reverse("billing:list"), {"kind": "credit_note", "page": 2}))
+    assert second.count('data-testid="invoice-row"') == 2
+
+
+# Empty states: nothing yet; ACC-3 — a customer of a partner-billed partner is not invoiced by
+# the reseller (its partner is): the page says so and names the partner.
+def test_empty_states(as_role, english, tenant, partner):
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
+    assert 'data-testid="partner-billed"' in page
+    assert "Your services are invoiced by Nova, your distributor" in page
+    assert "No invoice from us: Nova invoices your services." in page
+    assert partner.support_email in page and "<table" not in page
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
+    assert "No invoice yet." in page and "partner-billed" not in page
+
+
+# Query counts — 10 invoices cost the same queries as 1 (no N+1).
+def test_list_query_count(as_role, customer, django_assert_max_num_queries):
+    make_contract(customer, "sip-unl", signature=date(2025, 12, 1), service_start=date(2026, 1, 1))
+    services.run_month_sync(month=date(2026, 1, 1))
+    browser = as_role(Role.BILLING)
+    browser.get(reverse("billing:list"))  # warm the session
+    with CaptureQueriesContext(connection) as one:
+        assert browser.get(reverse("billing:list")).status_code == 200
+    for month in range(2, 11):
+        services.run_month_sync(month=date(2026, month, 1))
+    services.credit_note_issue(
+        corrects=Invoice.objects.filter(client=customer).first(),
+        lines=[services.CreditLine("x", Decimal("1"))],
+        reason="x",
+    )
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = page_of(browser.get(reverse("billing:list")))
+    assert page.count('data-testid="invoice-row"') == 11
+    # Session, user, user session (in a savepoint) and membership take 8; the page itself 3
+    # (years of the filter, count, rows with the corrected invoices).
+    assert len(one.captured_queries) <= 11
+
+
+# --- Detail -----------------------------------------------------------------------------------
+
+
+# BIL-3 — the detail: header, lines (description, contract, site, period first → last day,
+# quantity, unit price with 4 decimals, VAT rate, amount), VAT breakdown and totals.
+@time_machine.travel(TODAY, tick=False)
+def test_detail_content(as_role, english, customer, october):
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[october.pk])))
+    assert "<h1>Invoice F2026-000001</h1>" in page
+    assert "Issued on Oct. 31, 2026, due on Nov. 30, 2026." in page
+    assert 'data-testid="due-date">11/30/2026<' in page
+    assert "Acme SAS" in page and "Distributor: Nova" in page  # the buyer as issued
+    lines = page.split('data-testid="invoice-line"')[1:]
+    assert len(lines) == 3
+    prorata, setup, november = lines
+    # The stored end is exclusive: the page prints the last day of service.
+    assert "from 10/17/2026 to 10/31/2026" in prorata
+    assert october.contract.reference in prorata and "Siège Acme" in prorata
+    assert '<td class="num">8</td>' in prorata
+    assert 'data-testid="line-unit-price">2.4194 €<' in prorata
+    assert '<td class="num">20 %</td>' in prorata
+    assert 'data-testid="line-amount">19.36 €<' in prorata
+    assert "from 11/01/2026 to 11/30/2026" in november and "5.0000 €" in november
+    assert "on 10/17/2026" in setup and 'data-testid="line-unit-price">1,562.5000 €<' in setup
+    assert 'data-testid="total-net">1,621.86 €<' in page
+    assert 'data-testid="total-vat">324.37 €<' in page
+    assert 'data-testid="total-gross">1,946.23 €<' in page
+    assert 'data-testid="amount-due">1,946.23 €<' in page
+    assert 'data-testid="credit-applied-row"' not in page  # nothing applied: no row
+    breakdown = page.split('data-testid="vat-breakdown"')[1].split("</table>")[0]
+    assert "<td>20 %</td>" in breakdown and "1,621.86 €" in breakdown and "324.37 €" in breakdown
+    assert page.count(reverse("billing:pdf", args=[october.pk])) == 2
+
+
+# BIL-3 — amounts in French format (narrow no-break space, comma), in the pages' default
+# language.
+def test_detail_amounts_in_french(as_role, french, customer, october):
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[october.pk])))
+    assert f'data-testid="total-gross">1{NBSP}946,23 €<' in page
+    assert f'data-testid="total-net">1{NBSP}621,86 €<' in page
+    assert 'data-testid="line-unit-price">2,4194 €<' in page
+    assert f'data-testid="line-unit-price">1{NBSP}562,5000 €<' in page
+    assert "17/10/2026" in page and "31/10/2026" in page
+    listing = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
+    assert f'<td class="num">1{NBSP}946,23 €</td>' in listing
+
+
+# BIL-9 — a credit note corrects September's invoice; October's invoice shows "credit notes
+# applied" under its total incl. VAT (never a negative line), then the amount due. The credit
+# note's page names the invoice it corrects, its reason and where it was applied.
+def test_credit_notes_applied_shown(as_role, english, customer):
+    make_contract(customer, "sip-unl", signature=date(2026, 8, 20), service_start=SEP)
+    services.run_month_sync(month=SEP)  # 19.90 HT, 23.88 TTC
+    september = Invoice.objects.get(client=customer, month=SEP)
+    note = services.credit_note_issue(
+        corrects=september,
+        lines=[services.CreditLine("SLA credit", Decimal("10.00"))],
+        reason="SLA credit for the outage of 2026-09-12",
+        issue_date=date(2026, 10, 5),
+    )
+    services.run_month_sync(month=OCT)
+    october = Invoice.objects.get(client=customer, month=OCT)
+    browser = as_role(Role.BILLING)
+    page = page_of(browser.get(reverse("billing:detail", args=[october.pk])))
+    totals = page.split('data-testid="totals"')[1].split("</table>")[0]
+    assert totals.index("total-gross") < totals.index("credit-applied") < totals.index("amount-due")
+    assert 'data-testid="total-gross">23.88 €<' in totals
+    assert 'data-testid="credit-applied">− 12.00 €<' in totals
+    assert note.number in totals and reverse("billing:detail", args=[note.pk]) in totals
+    assert 'data-testid="amount-due">11.88 €<' in totals
+    assert "−" not in page.split('data-testid="invoice-lines"')[1].split("</table>")[0]
+
+    page = page_of(browser.get(reverse("billing:detail", args=[note.pk])))
+    assert "<h1>Credit note A2026-000001</h1>" in page
+    assert "This credit note corrects invoice" in page
+    assert f'<a href="{reverse("billing:detail", args=[september.pk])}">F2026-000001</a>' in page
+    assert "SLA credit for the outage of 2026-09-12" in page
+    assert 'data-testid="total-gross">12.00 €<' in page
+    assert "Applied to invoice F2026-000002" in page
+    assert 'data-testid="credit-remaining">0.00 €<' in page
+    assert 'data-testid="amount-due"' not in page
+
+
+# BIL-3 — the PDF is downloaded as an attachment named after the number, and it is a PDF.
+def test_pdf_download(as_role, customer, october, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    response = as_role(Role.BILLING).get(reverse("billing:pdf", args=[october.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="F2026-000001.pdf"'
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+# --- Access -----------------------------------------------------------------------------------
+
+
+# ACC-2 — invoices are for the admin and billing roles: technical and read-only get 403 on
+# every page, and do not see the menu entry.
+@pytest.mark.parametrize("role", [Role.TECHNICAL, Role.READ_ONLY])
+def test_roles_without_billing_refused(as_role, english, customer, october, role):
+    browser = as_role(role)
+    for url in (
+        reverse("billing:list"),
+        reverse("billing:detail", args=[october.pk]),
+        reverse("billing:pdf", args=[october.pk]),
+    ):
+        assert browser.get(url).status_code == 403, url
+    assert 'href="/invoices/"' not in page_of(browser.get(reverse("dashboard")))
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.BILLING])
+def test_billing_roles_see_the_menu(as_role, english, customer, role):
+    page = page_of(as_role(role).get(reverse("offers:list")))
+    menu = page.split('class="mainnav"')[1].split("</nav>")[0]
+    assert menu.index('href="/invoices/"') < menu.index("My company")
+
+
+# ACC-2 — another customer's invoice answers 404 on every page.
+def test_other_customer_invoice_404(client, english, customer, october):
+    other = ClientFactory()
+    SiteFactory(client=other)
+    client.force_login(MembershipFactory(client=other, role=Role.BILLING).user)
+    for route in ("billing:detail", "billing:pdf"):
+        assert client.get(reverse(route, args=[october.pk])).status_code == 404
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+# ACC-2, BIL-9 — the dashboard card: how many invoices have an amount due (after credit notes
+# applied) and how much, for the roles that see invoices; nothing about amounts for the others.
+def test_dashboard_invoices_card(as_role, english, customer, october):
+    services.run_month_sync(month=date(2026, 11, 1))  # December in advance: 8 × 5 = 48.00 TTC
+    page = page_of(as_role(Role.BILLING).get(reverse("dashboard")))
+    card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
+    assert 'data-testid="due-invoice-count">2<' in card
+    assert 'data-testid="due-invoice-total">1,994.23 €<' in card  # 1 946.23 + 48.00
+    assert "/invoices/?due=on" in card
+    page = page_of(as_role(Role.TECHNICAL).get(reverse("dashboard")))
+    card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
+    assert "€" not in card and "due-invoice-count" not in card
+    assert "Invoices are shown to the administrator and billing roles." in card
+
+
+def test_dashboard_nothing_due(as_role, english, tenant):
+    page = page_of(as_role(Role.ADMIN).get(reverse("dashboard")))
+    card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
+    assert "Nothing to pay to us: Nova invoices your services." in card
