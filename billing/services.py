@@ -140,6 +140,8 @@ def seller_identity() -> dict:
         "address": r["address"],
         "country": "FR",
         "email": r["support_email"],
+        "legal_form": r["legal_form"],
+        "rcs": r["rcs"],
     }
 
 

@@ -175,6 +175,9 @@ RESELLER = {
     "vat_number": env.str("RESELLER_VAT", default="FR44732829320"),
     "address": env.str("RESELLER_ADDRESS", default="12 rue de la République, 13001 Marseille"),
     "support_email": env.str("RESELLER_SUPPORT_EMAIL", default="support@azur-telecom.example"),
+    # Mentions a French company's invoices must carry (Code de commerce R123-237).
+    "legal_form": env.str("RESELLER_LEGAL_FORM", default="SAS au capital de 50 000 €"),
+    "rcs": env.str("RESELLER_RCS", default="RCS Marseille 732 829 320"),
     "primary_color": "#0b5cad",
     "secondary_color": "#f2a900",
 }
