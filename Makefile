@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint format messages check-services chromium bench clean
+.PHONY: install run test lint format messages check-services chromium bench bench-billing clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ chromium:
 
 test: install check-services chromium
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench-billing: install check-services
+	$(BIN)/python bench/billing_run.py
 
 lint: install
 	$(BIN)/ruff check .
