@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -364,9 +364,10 @@ def _commitment_topups(contracts, month, new_charges, endings, by_id) -> list[Pe
     )
     for row in rows:
         billed[row["contract_id"]] += row["total"]
+    committed_ids = {c.pk for c in committed}
     for charge in new_charges:
         if (
-            charge.contract_id in {c.pk for c in committed}
+            charge.contract_id in committed_ids
             and charge.kind in COMMITMENT_KINDS
             and month <= charge.period_start < end
         ):
@@ -455,16 +456,27 @@ def compute_batch(
     )
     clients_by_id = {c.pk: c for c in clients}
     new = _new_charges_for_batch(clients, month)
-    if save_charges and new:
-        PendingCharge.objects.bulk_create(new)
+    # The charges already pending, read before the new ones are written (those are in memory),
+    # with their contracts in one light query (no terms snapshot to decode per charge).
     pending = list(
         PendingCharge.objects.filter(
             client_id__in=clients_by_id,
             invoice_line__isnull=True,
             period_start__lte=target,
-        ).select_related("contract__site")
+        )
     )
-    if not save_charges:
+    contracts = Contract.objects.select_related("site").only(
+        "reference", "purchase_order_ref", "site__name"
+    )
+    contracts = contracts.in_bulk({c.contract_id for c in pending if c.contract_id})
+    for charge in pending:
+        if charge.contract_id:
+            charge.contract = contracts[charge.contract_id]
+    if save_charges:
+        if new:
+            PendingCharge.objects.bulk_create(new)
+        pending.extend(c for c in new if c.period_start <= target)
+    else:
         pending.extend(new)
     by_party = defaultdict(list)
     for charge in pending:
@@ -504,21 +516,45 @@ def run_preview(*, month: date, parties=None) -> list[DraftInvoice]:
 # --- The run: write -------------------------------------------------------------------------
 
 
-def _available_credits(party) -> list[tuple[Invoice, Decimal]]:
-    field_name = "client_id" if party[0] == "client" else "partner_id"
+def _available_credits(parties) -> dict[tuple[str, int], list[tuple[Invoice, Decimal]]]:
+    """Credit notes of ``parties`` with something left to set against an invoice (one query)."""
+    client_ids = [i for k, i in parties if k == "client"]
+    partner_ids = [i for k, i in parties if k == "partner"]
     notes = (
-        Invoice.objects.filter(
-            kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED, **{field_name: party[1]}
-        )
+        Invoice.objects.filter(kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED)
+        .filter(Q(client_id__in=client_ids) | Q(partner_id__in=partner_ids))
         .annotate(used=Sum("allocations__amount"))
         .order_by("issue_date", "sequence")
     )
-    return [(n, n.total_gross - (n.used or 0)) for n in notes if n.total_gross - (n.used or 0) > 0]
+    credits = defaultdict(list)
+    for note in notes:
+        remaining = note.total_gross - (note.used or 0)
+        if remaining > 0:
+            party = ("client", note.client_id) if note.client_id else ("partner", note.partner_id)
+            credits[party].append((note, remaining))
+    return credits
+
+
+@dataclass
+class _Issued:
+    """An invoice ready to be written: unsaved rows, numbered by ``_write``."""
+
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    charges: list[PendingCharge]
+    allocations: list[CreditAllocation]
 
 
 def _issue(
-    draft: DraftInvoice, run: InvoiceRun, month: date, issue_date: date, clients_by_id, partners
-) -> Invoice:
+    draft: DraftInvoice,
+    run: InvoiceRun,
+    month: date,
+    issue_date: date,
+    clients_by_id,
+    partners,
+    credits: list[tuple[Invoice, Decimal]],
+) -> _Issued:
+    """The rows of ``draft``'s invoice (nothing written, no number yet)."""
     party_kind, party_id = draft.party
     if party_kind == "client":
         buyer = _client_identity(clients_by_id[party_id])
@@ -532,7 +568,6 @@ def _issue(
         ),
         Decimal("0"),
     )
-    credits = _available_credits(draft.party)
     due_before_credit = max(draft.total_gross - paid, Decimal("0"))
     applied, allocations = Decimal("0"), []
     for note, remaining in credits:
@@ -541,14 +576,11 @@ def _issue(
             break
         allocations.append((note, take))
         applied += take
-    [(sequence, number)] = allocate_numbers(DocumentKind.INVOICE, issue_date.year, 1)
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         kind=DocumentKind.INVOICE,
         status=DocumentStatus.ISSUED,
         series=SERIES["invoice"],
         year=issue_date.year,
-        sequence=sequence,
-        number=number,
         client_id=party_id if party_kind == "client" else None,
         partner_id=party_id if party_kind == "partner" else None,
         run=run,
@@ -573,39 +605,71 @@ def _issue(
         paid_in_advance=paid,
         amount_due=draft.total_gross - paid - applied,
     )
-    lines = InvoiceLine.objects.bulk_create(
-        [
-            InvoiceLine(
-                invoice=invoice,
-                position=i,
-                end_client=line.end_client,
-                kind=line.charge.kind,
-                description=line.description,
-                contract_reference=line.contract_reference,
-                site_name=line.site_name,
-                purchase_order_ref=line.purchase_order_ref,
-                period_start=line.charge.period_start,
-                period_end=line.charge.period_end,
-                quantity=line.charge.quantity,
-                unit_price=line.unit_price,
-                net_amount=line.net,
-                vat_category=line.vat_category,
-                vat_rate=line.vat_rate,
-                is_paid=line.charge.is_paid,
-            )
-            for i, line in enumerate(draft.lines, start=1)
-        ]
-    )
-    for line, row in zip(draft.lines, lines, strict=True):
-        line.charge.invoice_line = row
-    PendingCharge.objects.bulk_update([line.charge for line in draft.lines], ["invoice_line"])
-    CreditAllocation.objects.bulk_create(
-        [
+    lines = [
+        InvoiceLine(
+            invoice=invoice,
+            position=i,
+            end_client=line.end_client,
+            kind=line.charge.kind,
+            description=line.description,
+            contract_reference=line.contract_reference,
+            site_name=line.site_name,
+            purchase_order_ref=line.purchase_order_ref,
+            period_start=line.charge.period_start,
+            period_end=line.charge.period_end,
+            quantity=line.charge.quantity,
+            unit_price=line.unit_price,
+            net_amount=line.net,
+            vat_category=line.vat_category,
+            vat_rate=line.vat_rate,
+            is_paid=line.charge.is_paid,
+        )
+        for i, line in enumerate(draft.lines, start=1)
+    ]
+    return _Issued(
+        invoice=invoice,
+        lines=lines,
+        charges=[line.charge for line in draft.lines],
+        allocations=[
             CreditAllocation(credit_note=note, invoice=invoice, amount=amount)
             for note, amount in allocations
-        ]
+        ],
     )
-    return invoice
+
+
+def _write(issued: list[_Issued], issue_date: date) -> list[Invoice]:
+    """Number and insert the invoices, their lines and allocations, and mark their charges
+    invoiced: one statement per table. Numbers are taken last, so the counter row stays locked
+    only for the inserts and the commit."""
+    if not issued:
+        return []
+    numbers = allocate_numbers(DocumentKind.INVOICE, issue_date.year, len(issued))
+    for item, (sequence, number) in zip(issued, numbers, strict=True):
+        item.invoice.sequence, item.invoice.number = sequence, number
+    invoices = Invoice.objects.bulk_create([item.invoice for item in issued])
+    lines = InvoiceLine.objects.bulk_create([line for item in issued for line in item.lines])
+    charges = [charge for item in issued for charge in item.charges]
+    for charge, line in zip(charges, lines, strict=True):
+        charge.invoice_line = line
+    _mark_invoiced(charges)
+    CreditAllocation.objects.bulk_create([a for item in issued for a in item.allocations])
+    return invoices
+
+
+def _mark_invoiced(charges: list[PendingCharge]) -> None:
+    """Point each charge at its invoice line: one UPDATE … FROM unnest() on PostgreSQL (Django's
+    bulk_update builds a CASE per row, which costs more than the rest of the write); SQLite,
+    used by the demo only, keeps bulk_update."""
+    if connection.vendor != "postgresql":
+        PendingCharge.objects.bulk_update(charges, ["invoice_line"], batch_size=500)
+        return
+    table = PendingCharge._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET invoice_line_id = v.line_id "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, line_id) WHERE c.id = v.id",
+            [[c.pk for c in charges], [c.invoice_line_id for c in charges]],
+        )
 
 
 def _invoiced(parties, month) -> set[tuple[str, int]]:
@@ -620,56 +684,75 @@ def _invoiced(parties, month) -> set[tuple[str, int]]:
     return {("client", c) if c else ("partner", p) for c, p in rows}
 
 
-def _lock_party(party) -> bool:
-    """Lock the buyer's row for this transaction: two workers never invoice one buyer at once
-    (the second waits, then sees the invoice). Lock order — buyer, then counter — is the same
-    everywhere, so concurrent runs cannot deadlock."""
-    model = Client if party[0] == "client" else Partner
-    return model.objects.select_for_update().filter(pk=party[1]).exists()
+def _lock_parties(parties) -> set[tuple[str, int]]:
+    """Lock the buyers' rows for this transaction: two workers never invoice one buyer at once
+    (the second waits, then sees the invoice). Lock order — buyers by kind then id, then the
+    counter — is the same everywhere, so concurrent runs cannot deadlock. Returns the buyers
+    that still exist."""
+    found = set()
+    for kind, model in (("client", Client), ("partner", Partner)):
+        ids = sorted(i for k, i in parties if k == kind)
+        if ids:
+            rows = model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            found |= {(kind, pk) for pk in rows.values_list("pk", flat=True)}
+    return found
+
+
+def _issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
+    """Invoice ``parties`` inside the caller's transaction: a read per table for all of them,
+    then one insert per table. Buyers already invoiced for the month are left alone."""
+    month = run.month
+    issue_date = next_month_start(month) - timedelta(days=1)  # BIL-1: last day of M
+    locked = _lock_parties(parties)
+    already = _invoiced(parties, month)
+    todo = [p for p in parties if p in locked and p not in already]
+    if not todo:
+        return []
+    drafts = compute_batch(todo, month, save_charges=True)
+    clients_by_id = {line.end_client.pk: line.end_client for d in drafts for line in d.lines}
+    partner_ids = [i for k, i in todo if k == "partner"]
+    partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)} if partner_ids else {}
+    credits = _available_credits(todo)
+    issued = [
+        _issue(d, run, month, issue_date, clients_by_id, partners, credits.get(d.party, []))
+        for d in drafts
+    ]
+    invoices = _write(issued, issue_date)
+    for invoice in invoices:
+        transaction.on_commit(lambda pk=invoice.pk: _enqueue_pdf(pk))
+    return invoices
 
 
 def run_party(*, run: InvoiceRun, party: tuple[str, int]) -> Invoice | None:
     """Invoice one buyer for the run's month, in one transaction. Idempotent: a buyer already
     invoiced for the month is left alone; the unique (buyer, month) is the final guard."""
-    month = run.month
-    issue_date = next_month_start(month) - timedelta(days=1)  # BIL-1: last day of M
     with transaction.atomic():
-        if not _lock_party(party) or _invoiced([party], month):
-            return None
-        drafts = compute_batch([party], month, save_charges=True)
-        clients_by_id = {
-            c.pk: c
-            for c in Client.objects.filter(
-                pk__in={line.end_client.pk for d in drafts for line in d.lines}
-            )
-        }
-        partners = (
-            {p.pk: p for p in Partner.objects.filter(pk=party[1])} if party[0] == "partner" else {}
-        )
-        invoice = None
-        for draft in drafts:
-            invoice = _issue(draft, run, month, issue_date, clients_by_id, partners)
-            transaction.on_commit(lambda pk=invoice.pk: _enqueue_pdf(pk))
-        return invoice
+        invoices = _issue_parties(run, [tuple(party)])
+    return invoices[-1] if invoices else None
 
 
 def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list[str]]:
-    """Issue the invoices of a batch of buyers, each in its own transaction: a failure is
-    recorded and the others go on; a worker killed mid-batch loses only the buyer in progress,
-    and the rerun completes the batch (buyers already invoiced are skipped)."""
+    """Issue the invoices of a batch of buyers: all of them in one transaction (a read per
+    table, a write per table). When anything fails, that transaction is rolled back and the
+    batch is redone buyer by buyer, each in its own transaction: the failure is recorded and
+    the others go on. A worker killed mid-batch loses the batch's uncommitted work; the rerun
+    completes it (buyers already invoiced are skipped)."""
     run = InvoiceRun.objects.get(pk=run_id)
     parties = [tuple(p) for p in parties]
-    already = _invoiced(parties, run.month)
-    done, errors = len([p for p in parties if p in already]), []
-    for party in parties:
-        if party in already:
-            continue
-        try:
-            run_party(run=run, party=party)
-            done += 1
-        except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
-            logger.exception("invoice run %s: %s failed", run.month, party)
-            errors.append(f"{party[0]} {party[1]}: {error}")
+    done, errors = len(parties), []
+    try:
+        with transaction.atomic():
+            _issue_parties(run, parties)
+    except Exception:  # noqa: BLE001 — redone buyer by buyer below, failures recorded there
+        logger.warning("invoice run %s: batch failed, retrying buyer by buyer", run.month)
+        done, errors = 0, []
+        for party in parties:
+            try:
+                run_party(run=run, party=party)
+                done += 1
+            except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
+                logger.exception("invoice run %s: %s failed", run.month, party)
+                errors.append(f"{party[0]} {party[1]}: {error}")
     InvoiceRun.objects.filter(pk=run_id).update(
         done=F("done") + done, failed=F("failed") + len(errors)
     )
