@@ -10,8 +10,8 @@ from accounts.api.serializers import (
     CustomerUserSerializer,
     SiteSerializer,
 )
+from accounts.api.viewsets import PartnerModelViewSet
 from accounts.models import Client, Membership, Site
-from portal.api.viewsets import PartnerModelViewSet
 
 
 class CustomerViewSet(PartnerModelViewSet):

@@ -13,13 +13,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, renderers
 from rest_framework.decorators import action
 
+from accounts.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
 from billing import documents
 from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
 from billing.api.serializers import InvoiceSerializer, PendingChargeSerializer
 from billing.choices import DocumentStatus
 from billing.facturx_xml import build_cii_xml
 from billing.models import Invoice, InvoiceLine, PendingCharge
-from portal.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
 
 
 class _DocumentRenderer(renderers.BaseRenderer):

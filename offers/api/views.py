@@ -9,6 +9,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.viewsets import PartnerModelViewSet
 from offers import services
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
 from offers.api.serializers import (
@@ -22,7 +23,6 @@ from offers.api.serializers import (
 )
 from offers.choices import TerminationStatus
 from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
-from portal.api.viewsets import PartnerModelViewSet
 
 
 class ContractConflict(exceptions.APIException):
