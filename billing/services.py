@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.choices import BillingMode
 from accounts.models import Client, Partner
-from billing import amounts, plan
+from billing import amounts, plan, signals
 from billing.choices import (
     COMMITMENT_KINDS,
     SERIES,
@@ -779,6 +779,9 @@ def run_start(*, month: date, actor=None) -> InvoiceRun:
     """Start (or restart) the run of ``month``: counts the buyers and resets the progress; the
     caller fans out ``run_batch`` over ``batches(...)``."""
     month = month_start(month)
+    signals.run_preparing.send(
+        sender=InvoiceRun, month=month, target=add_months(month, 1), today=timezone.localdate()
+    )
     with transaction.atomic():
         run, _created = InvoiceRun.objects.select_for_update().get_or_create(month=month)
         parties = parties_for_month(month)

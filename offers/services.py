@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import ApiKey, Client, Site, User
 from accounts.notifications import notify_client
-from offers import periods, termination_fees
+from offers import periods, signals, termination_fees
 from offers.choices import (
     CONTRACT_TRANSITIONS,
     LIVE_STATUSES,
@@ -286,6 +286,12 @@ def contract_renew(*, contract_id: int, today: date) -> int:
             contract.current_period_start, contract.current_period_end = period.start, period.end
             contract.save(
                 update_fields=["current_period_start", "current_period_end", "updated_at"]
+            )
+            signals.period_started.send(
+                sender=Contract,
+                contract=contract,
+                period_start=period.start,
+                period_end=period.end,
             )
             audit_record(
                 action="contract.renew",

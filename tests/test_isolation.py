@@ -4,6 +4,8 @@ The matrices below must name every route: `test_every_route_is_covered` fails wh
 a page is added without its row, so later capabilities extend these lists.
 """
 
+import importlib
+
 import pytest
 from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
@@ -114,9 +116,8 @@ def _tenant_owns_api_rows(request):
     """The API matrix checks that our own rows are listed: the tenant's contract, charge or
     invoice must exist before the list is read (the fixtures create none)."""
     callspec = getattr(request.node, "callspec", None)
-    own_rows = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
-    if callspec is not None and callspec.params.get("model") in own_rows:
-        own_rows[callspec.params["model"]](request.getfixturevalue("tenant"))
+    if callspec is not None and callspec.params.get("model") in OWN_ROWS:
+        OWN_ROWS[callspec.params["model"]](request.getfixturevalue("tenant"))
 
 
 def _terminating_contract(t):
@@ -204,6 +205,28 @@ PORTAL_WRITES = [
     ),
     ("offers:termination_cancel", lambda t: [_terminating_contract(t).pk], {}),
 ]
+# Later apps keep their rows in ``tests/<app>/isolation_rows.py`` (same shapes as above; an
+# optional ``OWN_ROWS`` maps a model to the builder that creates the tenant's own row).
+EXTRA_ROW_MODULES = [
+    "tests.payments.isolation_rows",
+    "tests.telephony.isolation_rows",
+    "tests.support.isolation_rows",
+]
+OWN_ROWS = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
+for _name in EXTRA_ROW_MODULES:
+    try:
+        _rows = importlib.import_module(_name)
+    except ModuleNotFoundError as exc:
+        if not _name.startswith(exc.name or "?"):
+            raise
+        continue
+    API_RESOURCES += getattr(_rows, "API_RESOURCES", [])
+    API_OTHER_ROUTES |= set(getattr(_rows, "API_OTHER_ROUTES", ()))
+    PORTAL_PAGES += getattr(_rows, "PORTAL_PAGES", [])
+    PORTAL_OBJECT_PAGES += getattr(_rows, "PORTAL_OBJECT_PAGES", [])
+    PORTAL_WRITES += getattr(_rows, "PORTAL_WRITES", [])
+    OWN_ROWS.update(getattr(_rows, "OWN_ROWS", {}))
+
 # Routes outside the customer portal: allauth, i18n, the back office (tested elsewhere).
 NOT_TENANT_PAGES_PREFIXES = (
     "account_",

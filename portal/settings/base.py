@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "accounts",
     "offers",
     "billing",
+    "payments",
+    "telephony",
     "equipment",
     "support",
     "portal",
@@ -247,6 +249,16 @@ CELERY_BEAT_SCHEDULE = {
     "billing-month-end-run": {
         "task": "billing.tasks.month_end_run",
         "schedule": crontab(day_of_month=1, hour=0, minute=5),
+    },
+    # BIL-6/BIL-7: reminders, late interest, suspension proposals (payments app).
+    "payments-daily-collection": {
+        "task": "payments.tasks.daily_collection",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # SLA-10: last month's availability reports and credits, on the 1st (support app).
+    "support-monthly-sla-reports": {
+        "task": "support.tasks.monthly_sla_reports",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
     },
     "contracts-flag-inactive": {
         "task": "offers.tasks.flag_inactive_contracts",

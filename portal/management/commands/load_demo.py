@@ -6,7 +6,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # One entry per app that has demo data, lower layers first.
-DEMO_MODULES = ["accounts.demo", "offers.demo", "billing.demo"]
+DEMO_MODULES = [
+    "accounts.demo",
+    "offers.demo",
+    "billing.demo",
+    "payments.demo",
+    "telephony.demo",
+    "support.demo",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,10 @@
+"""Signals other apps listen to, so that billing never imports them (one-way dependencies)."""
+
+from django.dispatch import Signal
+
+# BIL-1: sent by ``run_start`` before the buyers are counted; kwargs: ``month`` (first day of
+# M), ``target`` (first day of M+1, the month billed in advance) and ``today`` (Paris). The run
+# prices M+1 "as the contract will stand on its first day": receivers bring forward the work
+# of that day (e.g. renewing trunks, which applies their pending decreases and re-optimises
+# their packs) when ``today >= target``, idempotently.
+run_preparing = Signal()

@@ -1,0 +1,9 @@
+"""Signals other apps listen to, so that offers never imports them (one-way dependencies)."""
+
+from django.dispatch import Signal
+
+# CON-3: sent inside the renewal's transaction (the contract row is locked) once the new period
+# exists; kwargs: ``contract``, ``period_start``, ``period_end``. Receivers run their
+# period-start work there (TRK-4 pending decreases, TRK-5 re-optimisation), atomically with
+# the renewal and exactly once per period.
+period_started = Signal()

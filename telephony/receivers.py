@@ -1,0 +1,1 @@
+"""TRK-5: re-optimisation on the renewal signal (``offers.signals.period_started``)."""
