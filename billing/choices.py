@@ -18,6 +18,7 @@ class ChargeKind(models.TextChoices):
     COMMITMENT_TOPUP = "commitment_topup", _("Minimum commitment top-up")
     LATE_INTEREST = "late_interest", _("Late-payment interest")
     RECOVERY_INDEMNITY = "recovery_indemnity", _("Recovery indemnity")
+    REJECT_FEE = "reject_fee", _("Direct-debit reject fee")
     OTHER = "other", _("Other")
 
 

@@ -24,6 +24,16 @@ class LineFacts:
     order_date: date
     free_order_month: bool  # HOSTED-W 9: the order month is free
     ends_on: date | None  # effective date of a termination (first day without service)
+    # CON-6: scheduled prices (effective first day of a month, new monthly price), sorted.
+    price_changes: tuple[tuple[date, Decimal], ...] = ()
+
+    def price_for(self, month: date) -> Decimal:
+        """The monthly price in force on the first day of ``month`` (CON-6)."""
+        price = Decimal(self.monthly_price)
+        for effective, new_price in self.price_changes:
+            if effective <= month:
+                price = Decimal(new_price)
+        return price
 
 
 @dataclass(frozen=True)
@@ -66,11 +76,8 @@ def months_due(facts: LineFacts, run_month: date) -> list[MonthCharge]:
         period_start = max(start, month)
         days = (end - period_start).days
         full = days == days_in_month(month)
-        price = (
-            Decimal(facts.monthly_price)
-            if full
-            else prorata(facts.monthly_price, days, days_in_month(month))
-        )
+        monthly = facts.price_for(month)
+        price = monthly if full else prorata(monthly, days, days_in_month(month))
         charges.append(MonthCharge(month, period_start, end, price, not full))
     return charges
 

@@ -49,6 +49,7 @@ from billing.models import (
 from offers.choices import LIVE_STATUSES, FirstMonth, TerminationStatus
 from offers.models import Contract, Termination
 from offers.periods import add_months, month_start, next_month_start
+from offers.services import price_changes_by_line
 
 logger = logging.getLogger(__name__)
 PAYMENT_TERM_DAYS = 30  # BIL-4
@@ -269,6 +270,7 @@ def _new_charges_for_batch(clients: list[Client], month: date) -> list[PendingCh
             client_id__in=client_ids, period_start__gte=month, source_type="contract_line"
         ).values_list("source_id", "period_start")
     )
+    prices = price_changes_by_line(contracts)
     new: list[PendingCharge] = []
     for contract in contracts:
         client = by_id[contract.client_id]
@@ -281,6 +283,7 @@ def _new_charges_for_batch(clients: list[Client], month: date) -> list[PendingCh
                 order_date=contract.order_date,
                 free_order_month=free,
                 ends_on=endings.get(contract.pk),
+                price_changes=tuple(prices.get(line.pk, ())),
             )
             for due in plan.months_due(facts, month):
                 if (str(line.pk), due.period_start) in existing or (
@@ -943,3 +946,18 @@ def credit_note_issue(
 def credit_remaining(note: Invoice) -> Decimal:
     used = note.allocations.aggregate(total=Sum("amount"))["total"] or Decimal("0")
     return note.total_gross - used
+
+
+@transaction.atomic
+def credit_note_apply(*, credit_note: Invoice, invoice: Invoice, amount) -> CreditAllocation:
+    """BIL-9: set part of a credit note against an invoice already issued (an accepted dispute
+    of that invoice), so that the next run does not set it against another invoice too."""
+    credit_note = Invoice.objects.select_for_update().get(pk=credit_note.pk)
+    amount = Decimal(amount)
+    if credit_note.kind != DocumentKind.CREDIT_NOTE or invoice.kind != DocumentKind.INVOICE:
+        raise ValidationError(_("A credit note is set against an invoice."))
+    if (credit_note.client_id, credit_note.partner_id) != (invoice.client_id, invoice.partner_id):
+        raise ValidationError(_("The credit note and the invoice have different buyers."))
+    if amount <= 0 or amount > credit_remaining(credit_note):
+        raise ValidationError(_("This amount is not left on the credit note."))
+    return CreditAllocation.objects.create(credit_note=credit_note, invoice=invoice, amount=amount)

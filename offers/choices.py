@@ -125,3 +125,10 @@ class TerminationReason(models.TextChoices):
     PRICE_INCREASE_REFUSED = "price_increase_refused", _("Price increase refused (no fees)")
     INACTIVITY = "inactivity", _("Closed for inactivity")
     RESELLER = "reseller", _("Terminated by the reseller")
+
+
+class PriceChangeStatus(models.TextChoices):
+    """CON-6: a scheduled price change, until staff cancel it."""
+
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -19,6 +19,7 @@ from offers.choices import (
     FirstMonth,
     NoticeRule,
     Preset,
+    PriceChangeStatus,
     ProductKind,
     SlaPolicy,
     SuspensionReason,
@@ -510,3 +511,49 @@ class Suspension(TimeStampedModel):
 
     def __str__(self):
         return f"{self.contract.reference} ({self.get_reason_display()})"
+
+
+class PriceChange(TimeStampedModel):
+    """CON-6: a new monthly price of a product, for the contracts of an offer, from an effective
+    date (the first day of a month: periods are calendar months and billed in advance). The run
+    prices each month with the price in force on its first day; a contract whose customer
+    refused the increase keeps its price until its termination (HOSTED-A 6)."""
+
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="price_changes"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    new_monthly_price = models.DecimalField(_("new monthly price (€ HT)"), **PRICE)
+    effective_date = models.DateField(_("effective date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PriceChangeStatus, default=PriceChangeStatus.SCHEDULED
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    notified_at = models.DateTimeField(_("customers notified"), null=True, blank=True)
+    notified_contracts = models.PositiveIntegerField(default=0)
+    refused_by = models.ManyToManyField(
+        Contract, verbose_name=_("refused by"), blank=True, related_name="refused_price_changes"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-effective_date"]
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_monthly_price__gte=0), name="price_change_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["offer", "product", "effective_date"],
+                condition=Q(status="scheduled"),
+                name="one_price_change_per_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product} → {self.new_monthly_price} ({self.effective_date})"

@@ -41,3 +41,9 @@ def apply_terminations() -> int:
 def flag_inactive_contracts() -> int:
     """ACC-6: flag contracts without traffic for 6 months."""
     return services.contracts_flag_inactive(today=services.paris_today())
+
+
+@shared_task(name="offers.tasks.apply_price_changes")
+def apply_price_changes() -> int:
+    """CON-6: contract lines take their new price from its effective date."""
+    return services.price_changes_apply(today=services.paris_today())

@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.renew_contracts",
         "schedule": crontab(hour=0, minute=20),
     },
+    # CON-6: new prices in force today (the run already prices each month by itself).
+    "contracts-apply-price-changes": {
+        "task": "offers.tasks.apply_price_changes",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # BIL-1: just after midnight Paris at the end of month M (00:05 on the 1st of M+1).
     "billing-month-end-run": {
         "task": "billing.tasks.month_end_run",
@@ -259,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
     "support-monthly-sla-reports": {
         "task": "support.tasks.monthly_sla_reports",
         "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
+    # TRK-3: channel orders unpaid for 7 days expire.
+    "telephony-expire-channel-orders": {
+        "task": "telephony.tasks.expire_channel_orders",
+        "schedule": crontab(hour=0, minute=40),
     },
     "contracts-flag-inactive": {
         "task": "offers.tasks.flag_inactive_contracts",
@@ -283,6 +293,16 @@ LOGGING = {
 # Billing: buyers per Celery task of the month-end run, and PDF rendering after issue.
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
 BILLING_RENDER_PDF = env.bool("BILLING_RENDER_PDF", default=True)
+
+# BIL-7: suspend for non-payment automatically past due + 8 days (False: staff confirm).
+PAYMENTS_AUTO_SUSPEND = env.bool("PAYMENTS_AUTO_SUSPEND", default=False)
+# BIL-4: the reseller as SEPA creditor (pain.008); the demo values are the EPC's examples.
+SEPA_CREDITOR = {
+    "name": env.str("SEPA_CREDITOR_NAME", default="Azur Telecom SAS"),
+    "IBAN": env.str("SEPA_CREDITOR_IBAN", default="FR7630006000011234567890189"),
+    "BIC": env.str("SEPA_CREDITOR_BIC", default="AGRIFRPP"),
+    "creditor_id": env.str("SEPA_CREDITOR_ID", default="FR72ZZZ123456"),
+}
 
 # Absolute address of the portal, for links in e-mails.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,105 @@
+"""Reads of payments and collection that depend on who asks (always from the tenant)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from accounts.models import Client
+from billing.choices import DocumentKind, DocumentStatus
+from billing.models import Invoice
+from payments import services
+from payments.choices import DunningStage, MandateStatus
+from payments.models import CollectionCase, Dispute, Mandate, Payment, PrepaidEntry
+
+ZERO = Decimal("0.00")
+
+
+def prepaid_balance(client: Client) -> Decimal:
+    """BIL-10: the balance is the sum of the ledger (€ incl. VAT)."""
+    total = PrepaidEntry.objects.filter(account__client=client).aggregate(s=Sum("amount"))["s"]
+    return total or ZERO
+
+
+def prepaid_entries(client: Client):
+    return PrepaidEntry.objects.filter(account__client=client).order_by("-created_at", "-id")
+
+
+def active_mandate(client: Client) -> Mandate | None:
+    return Mandate.objects.filter(client=client, status=MandateStatus.ACTIVE).first()
+
+
+def in_dunning(client: Client) -> bool:
+    """A reminder was sent for an invoice still unpaid (BIL-7)."""
+    return (
+        CollectionCase.objects.filter(client=client, settled_on__isnull=True)
+        .exclude(stage__in=[DunningStage.NONE, DunningStage.SETTLED])
+        .exists()
+    )
+
+
+def direct_debit_available(client: Client) -> bool:
+    """TRK-3: an active SEPA mandate and no dunning in progress."""
+    return active_mandate(client) is not None and not in_dunning(client)
+
+
+def client_invoices(client: Client):
+    return Invoice.objects.filter(
+        client=client, kind=DocumentKind.INVOICE, status=DocumentStatus.ISSUED
+    ).order_by("-issue_date", "-sequence")
+
+
+@dataclass
+class AccountSummary:
+    """What the customer owes (BIL-4): open invoices with their state, totals."""
+
+    open_invoices: list  # [InvoiceState]
+    due: Decimal  # undisputed, left to pay
+    overdue: Decimal  # of which past its due date
+    disputed: Decimal
+    prepaid: Decimal
+
+
+def account_summary(client: Client, today) -> AccountSummary:
+    invoices = list(
+        client_invoices(client)
+        .filter(amount_due__gt=0)
+        .exclude(collection__settled_on__isnull=False)
+        .order_by("due_date", "pk")
+    )
+    states = [s for s in services.invoice_states(invoices).values() if s.open > 0]
+    return AccountSummary(
+        open_invoices=states,
+        due=sum((s.undisputed_open for s in states), ZERO),
+        overdue=sum((s.undisputed_open for s in states if s.days_late(today) > 0), ZERO),
+        disputed=sum((s.disputed for s in states), ZERO),
+        prepaid=prepaid_balance(client),
+    )
+
+
+def client_payments(client: Client):
+    return Payment.objects.filter(client=client).order_by("-received_on", "-id")
+
+
+def client_disputes(client: Client):
+    return (
+        Dispute.objects.filter(client=client)
+        .select_related("invoice", "credit_note")
+        .prefetch_related("documents")
+        .order_by("-opened_at")
+    )
+
+
+def client_dispute(client: Client, pk: int) -> Dispute:
+    return client_disputes(client).get(pk=pk)
+
+
+def dunning_queue():
+    """Back office: invoices whose suspension is proposed (BIL-7)."""
+    return (
+        CollectionCase.objects.filter(
+            settled_on__isnull=True, stage=DunningStage.SUSPENSION_PROPOSED
+        )
+        .select_related("invoice", "client")
+        .order_by("invoice__due_date")
+    )

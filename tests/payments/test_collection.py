@@ -1,0 +1,265 @@
+"""Payments (BIL-4), late charges (BIL-6), dunning and suspension (BIL-7), disputes (BIL-8)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from billing import services as billing
+from billing.models import Invoice
+from offers.models import Contract
+from payments import selectors, services
+from payments.models import CollectionCase, Payment
+from tests.offers.factories import make_contract
+from tests.payments.conftest import direct_customer, issue_invoice
+
+pytestmark = pytest.mark.django_db
+SEP, OCT, NOV = date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)
+
+
+def paris(day: date, hour=10):
+    return time_machine.travel(f"{day.isoformat()} {hour:02d}:00 +01:00", tick=False)
+
+
+# BIL-4 — due 30 days after issue; a partial payment leaves the balance due.
+def test_bil4_due_date_and_partial_payment():
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")
+    assert (invoice.issue_date, invoice.due_date, invoice.amount_due) == (
+        date(2026, 9, 30),
+        date(2026, 10, 30),
+        Decimal("1200.00"),
+    )
+    services.payment_record(
+        client=client, amount="450.00", method="transfer", received_on=date(2026, 10, 5)
+    )
+    state = services.invoice_state(invoice)
+    assert (state.settled, state.open) == (Decimal("450.00"), Decimal("750.00"))
+    summary = selectors.account_summary(client, date(2026, 10, 6))
+    assert (summary.due, summary.overdue) == (Decimal("750.00"), Decimal("0.00"))
+
+
+# BIL-4 — a payment settles the oldest invoice first; what is left stays on account.
+def test_bil4_payment_oldest_first_and_rest_on_account():
+    client = direct_customer()
+    september = issue_invoice(client, "100.00", month=SEP, source="a")  # 120.00
+    october = issue_invoice(client, "50.00", month=OCT, source="b")  # 60.00
+    with paris(date(2026, 11, 10)):
+        payment = services.payment_record(
+            client=client, amount="200.00", method="card", received_on=date(2026, 11, 10)
+        )
+    assert services.invoice_state(september).open == 0
+    assert services.invoice_state(october).open == 0
+    assert services.payment_unallocated(payment) == Decimal("20.00")
+
+
+def test_bil4_payment_validation_writes_nothing():
+    client = direct_customer()
+    with pytest.raises(ValidationError) as exc:
+        services.payment_record(
+            client=client, amount="-5", method="bitcoin", received_on=date(2030, 1, 1)
+        )
+    assert set(exc.value.message_dict) == {"amount", "method", "received_on"}
+    assert not Payment.objects.exists()
+
+
+# BIL-6 — the issue's case end to end: 1 200.00 € TTC due 2026-10-30, paid 2026-11-29, ECB
+# 2.15 % → interest 11.98 € and the 40.00 € indemnity on the next invoice, outside VAT.
+def test_bil6_interest_and_indemnity_on_next_invoice(ecb):
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")
+    assert invoice.amount_due == Decimal("1200.00")
+    with paris(date(2026, 11, 29)):
+        services.payment_record(
+            client=client, amount="1200.00", method="transfer", received_on=date(2026, 11, 29)
+        )
+    billing.run_month_sync(month=NOV)
+    nxt = Invoice.objects.get(client=client, month=NOV)
+    lines = {line.kind: line for line in nxt.lines.all()}
+    interest, indemnity = lines["late_interest"], lines["recovery_indemnity"]
+    assert (interest.net_amount, interest.vat_category, interest.vat_rate) == (
+        Decimal("11.98"),
+        "O",
+        Decimal("0"),
+    )
+    assert (indemnity.net_amount, indemnity.vat_category) == (Decimal("40.00"), "O")
+    assert "30 days late" in interest.description
+    assert (nxt.total_net, nxt.total_vat, nxt.total_gross) == (
+        Decimal("51.98"),
+        Decimal("0.00"),
+        Decimal("51.98"),
+    )
+    # Posting again (the daily job re-running) never bills them twice.
+    services.collection_run(today=date(2026, 12, 2))
+    assert nxt.lines.filter(kind="late_interest").count() == 1
+
+
+# BIL-6 — a payment on the due date bears nothing.
+def test_bil6_paid_on_time_no_late_charges(ecb):
+    client = direct_customer()
+    issue_invoice(client, "1000.00")
+    with paris(date(2026, 10, 30)):
+        services.payment_record(
+            client=client, amount="1200.00", method="transfer", received_on=date(2026, 10, 30)
+        )
+    billing.run_month_sync(month=OCT)
+    assert not Invoice.objects.filter(client=client, month=OCT).exists()
+
+
+def test_bil6_missing_ecb_rate_is_a_clear_error():
+    client = direct_customer()
+    invoice = issue_invoice(client, "100.00")
+    state = services.invoice_state(invoice)
+    with pytest.raises(ValidationError, match="ECB rate in force on 01/07/2026 is missing"):
+        services.late_interest_for(state, date(2026, 11, 5))
+
+
+# BIL-7 — reminders at due + 1 and due + 8 (e-mails to admin and billing), a suspension
+# proposed only once more than 8 days late, applied by staff, lifted on payment.
+def test_bil7_reminders_suspension_and_lift(ecb, django_capture_on_commit_callbacks):
+    client = direct_customer()
+    contract = make_contract(client, "hosted-a")
+    invoice = issue_invoice(client, "1000.00")  # due 2026-10-30
+    mail.outbox.clear()
+    assert services.collection_run(today=date(2026, 10, 30)) == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.collection_run(today=date(2026, 10, 31))
+    case = CollectionCase.objects.get(invoice=invoice)
+    assert (case.stage, case.first_reminder_on) == ("reminded", date(2026, 10, 31))
+    assert len(mail.outbox) == 2 and "past due" in mail.outbox[0].subject
+    services.collection_run(today=date(2026, 11, 7))  # day 8: second reminder, no proposal
+    case.refresh_from_db()
+    assert (case.stage, case.second_reminder_on) == ("final_reminder", date(2026, 11, 7))
+    with pytest.raises(ValidationError, match="more than 8 days late"):
+        services.client_suspend_for_non_payment(client=client, today=date(2026, 11, 7))
+    services.collection_run(today=date(2026, 11, 8))  # day 9: proposed to staff
+    case.refresh_from_db()
+    assert case.stage == "suspension_proposed"
+    assert list(selectors.dunning_queue()) == [case]
+    contract.refresh_from_db()
+    assert contract.status == "active"  # staff confirm (PAYMENTS_AUTO_SUSPEND off)
+    services.client_suspend_for_non_payment(client=client, today=date(2026, 11, 8))
+    contract.refresh_from_db()
+    assert contract.status == "suspended"
+    due = services.invoice_state(invoice).open  # the installation and the contract's month
+    with paris(date(2026, 11, 12)):
+        services.payment_record(
+            client=client, amount=due, method="transfer", received_on=date(2026, 11, 12)
+        )
+    contract.refresh_from_db()
+    case.refresh_from_db()
+    assert (contract.status, case.stage, case.settled_on) == (
+        "active",
+        "settled",
+        date(2026, 11, 12),
+    )
+
+
+# BIL-7 — with the automatic setting, the daily job suspends by itself past due + 8 days.
+def test_bil7_automatic_suspension(settings):
+    settings.PAYMENTS_AUTO_SUSPEND = True
+    client = direct_customer()
+    contract = make_contract(client, "hosted-a")
+    issue_invoice(client, "100.00")
+    services.collection_run(today=date(2026, 11, 7))
+    assert Contract.objects.get(pk=contract.pk).status == "active"
+    services.collection_run(today=date(2026, 11, 8))
+    assert Contract.objects.get(pk=contract.pk).status == "suspended"
+
+
+# BIL-8 — a dispute up to issue + 60 days; day 61 is refused with a clear message.
+def test_bil8_dispute_window():
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")  # issued 2026-09-30
+    with pytest.raises(ValidationError) as exc:
+        services.dispute_open(
+            invoice=invoice, amount="100.00", reason="Wrong", today=date(2026, 11, 30)
+        )
+    assert "60-day period ended on 29/11/2026" in str(exc.value)
+    dispute = services.dispute_open(
+        invoice=invoice, amount="100.00", reason="Wrong", today=date(2026, 11, 29)
+    )
+    assert dispute.status == "open"
+
+
+def test_bil8_dispute_validation():
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")
+    big = SimpleUploadedFile("x.exe", b"MZ", content_type="application/octet-stream")
+    with pytest.raises(ValidationError) as exc:
+        services.dispute_open(
+            invoice=invoice, amount="1200.01", reason=" ", today=date(2026, 10, 1)
+        )
+    assert set(exc.value.message_dict) == {"amount", "reason"}
+    with pytest.raises(ValidationError, match="PDF, PNG or JPEG"):
+        services.dispute_open(
+            invoice=invoice, amount="10", reason="x", documents=[big], today=date(2026, 10, 1)
+        )
+    services.dispute_open(invoice=invoice, amount="10", reason="x", today=date(2026, 10, 1))
+    with pytest.raises(ValidationError, match="already under review"):
+        services.dispute_open(invoice=invoice, amount="5", reason="y", today=date(2026, 10, 1))
+
+
+# BIL-8 — the undisputed part stays due and is dunned; the disputed part is left out; accepted
+# → a credit note set against the invoice; the customer then owes nothing.
+def test_bil8_undisputed_part_due_then_accept_gives_credit_note():
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")  # 1 200.00 TTC
+    pdf = SimpleUploadedFile("releve.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    dispute = services.dispute_open(
+        invoice=invoice,
+        amount="240.00",
+        reason="Lines billed twice",
+        documents=[pdf],
+        today=date(2026, 10, 5),
+    )
+    state = services.invoice_state(invoice)
+    assert (state.open, state.disputed, state.undisputed_open) == (
+        Decimal("1200.00"),
+        Decimal("240.00"),
+        Decimal("960.00"),
+    )
+    with paris(date(2026, 10, 20)):
+        services.payment_record(
+            client=client, amount="960.00", method="transfer", received_on=date(2026, 10, 20)
+        )
+    services.collection_run(today=date(2026, 11, 20))  # 21 days after due: nothing undisputed
+    assert CollectionCase.objects.get(invoice=invoice).stage == "none"
+    note = services.dispute_accept(dispute=dispute, note="Duplicate lines confirmed")
+    assert (note.kind, note.number[:5], note.corrects_id) == ("credit_note", "A2026", invoice.pk)
+    assert (note.total_net, note.total_gross) == (Decimal("200.00"), Decimal("240.00"))
+    state = services.invoice_state(invoice)
+    assert state.open == 0
+    assert billing.credit_remaining(note) == 0  # not applied a second time by the next run
+    assert dispute.documents.get().original_name == "releve.pdf"
+
+
+# BIL-8 — rejected: due again with a new due date; dunning resumes from it.
+def test_bil8_reject_due_again_with_new_date():
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")
+    dispute = services.dispute_open(
+        invoice=invoice, amount="200.00", reason="Too expensive", today=date(2026, 10, 5)
+    )
+    with paris(date(2026, 10, 30)):
+        services.payment_record(
+            client=client, amount="1000.00", method="transfer", received_on=date(2026, 10, 30)
+        )
+    with paris(date(2026, 11, 2)):
+        with pytest.raises(ValidationError):
+            services.dispute_reject(dispute=dispute, note="")
+        services.dispute_reject(dispute=dispute, note="Prices per the order form")
+    dispute.refresh_from_db()
+    assert dispute.new_due_date == date(2026, 12, 2)
+    state = services.invoice_state(invoice)
+    assert (state.undisputed_open, state.overdue_since(date(2026, 12, 2))) == (
+        Decimal("200.00"),
+        None,
+    )
+    assert state.overdue_since(date(2026, 12, 3)) == date(2026, 12, 2)
+    services.collection_run(today=date(2026, 12, 3))
+    assert CollectionCase.objects.get(invoice=invoice).stage == "reminded"
