@@ -209,6 +209,7 @@ PORTAL_WRITES = [
 # optional ``OWN_ROWS`` maps a model to the builder that creates the tenant's own row).
 EXTRA_ROW_MODULES = [
     "tests.payments.isolation_rows",
+    "tests.payments.isolation_rows_portal",
     "tests.telephony.isolation_rows",
     "tests.support.isolation_rows",
 ]
