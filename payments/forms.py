@@ -1,0 +1,52 @@
+"""Forms of the customer portal's payments pages (BIL-8). The business rules (the 60-day
+window, the amount ≤ the invoice total, the documents' type, size and number) are checked by
+``payments.services.dispute_open``; the forms only parse what was typed."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploaded files (possibly none) as a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": DOCUMENT_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        return [cleaned for item in files if item and (cleaned := single(item, initial))]
+
+
+class DisputeForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount disputed (incl. VAT, €)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Say which lines or charges you dispute and why."),
+    )
+    documents = MultipleFileField(
+        label=_("Supporting documents"),
+        required=False,
+        help_text=_("Optional: up to 5 files, PDF, PNG or JPEG, 5 MB each."),
+    )
+
+    def __init__(self, *args, invoice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if invoice is not None:
+            self.fields["amount"].widget.attrs["max"] = str(invoice.total_gross)

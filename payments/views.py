@@ -1,0 +1,166 @@
+"""Customer portal pages of payments and collection (BIL-4, BIL-8, BIL-10, ACC-2).
+
+Members with the ``billing`` permission only (the admin and billing roles), like the invoice
+pages. Every read goes through ``payments.selectors`` scoped to the signed-in member's customer
+and every write through ``payments.services``: another customer's invoice or dispute is a 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.choices import PaymentMethod as ClientPaymentMethod
+from accounts.decorators import member_required
+from accounts.views import attach_errors
+from payments import selectors, services
+from payments.choices import DisputeStatus
+from payments.forms import DisputeForm
+from payments.models import Dispute
+
+PAYMENTS_PER_PAGE = 20
+DISPUTES_PER_PAGE = 20
+ENTRIES_PER_PAGE = 25
+
+
+def invoice_row(state, today) -> dict:
+    """One open invoice of the overview with its badge: under dispute, late N days, or due."""
+    days_late = state.days_late(today)
+    if state.disputed > 0:
+        status, badge = "disputed", "badge off"
+    elif days_late > 0:
+        status, badge = "late", "badge alert"
+    else:
+        status, badge = "due", "badge"
+    return {
+        "invoice": state.invoice,
+        "open": state.open,
+        "disputed": state.disputed,
+        "undisputed": state.undisputed_open,
+        "days_late": days_late,
+        "status": status,
+        "badge": badge,
+    }
+
+
+def topup_reference(client) -> str:
+    """The reference a customer writes on a prepaid top-up transfer (BIL-10)."""
+    return f"PREPAID-{client.pk}"
+
+
+@member_required("billing")
+def overview(request):
+    client = request.client
+    today = services.paris_today()
+    summary = selectors.account_summary(client, today)
+    payments = Paginator(selectors.client_payments(client), PAYMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "payments/overview.html",
+        {
+            "summary": summary,
+            "rows": [invoice_row(state, today) for state in summary.open_invoices],
+            "page": payments,
+            "mandate": selectors.active_mandate(client),
+            "creditor": settings.SEPA_CREDITOR,
+            "is_prepaid": client.payment_method == ClientPaymentMethod.PREPAID,
+            "disputes_open": selectors.client_disputes(client)
+            .filter(status=DisputeStatus.OPEN)
+            .count(),
+        },
+    )
+
+
+@member_required("billing")
+def dispute_create(request, invoice_pk):
+    """BIL-8: dispute part of an invoice while today ≤ issue date + 60 days. Past the deadline
+    the page says so instead of showing the form; a POST then gets the service's refusal."""
+    invoice = get_object_or_404(selectors.client_invoices(request.client), pk=invoice_pk)
+    deadline = services.dispute_deadline(invoice)
+    too_late = services.paris_today() > deadline
+    open_dispute = invoice.disputes.filter(status=DisputeStatus.OPEN).first()
+    if request.method == "POST":
+        form = DisputeForm(request.POST, request.FILES, invoice=invoice)
+        if form.is_valid():
+            try:
+                dispute = services.dispute_open(
+                    invoice=invoice,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    documents=form.cleaned_data["documents"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your dispute of invoice %(number)s is registered. The disputed amount "
+                        "is put on hold until we reply; the rest stays due."
+                    )
+                    % {"number": invoice.number},
+                )
+                return redirect("payments:dispute_detail", pk=dispute.pk)
+    else:
+        form = DisputeForm(invoice=invoice)
+    return render(
+        request,
+        "payments/dispute_form.html",
+        {
+            "invoice": invoice,
+            "state": services.invoice_state(invoice),
+            "deadline": deadline,
+            "too_late": too_late,
+            "open_dispute": open_dispute,
+            "form": form,
+        },
+    )
+
+
+@member_required("billing")
+def dispute_list(request):
+    page = Paginator(selectors.client_disputes(request.client), DISPUTES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "payments/dispute_list.html", {"page": page})
+
+
+@member_required("billing")
+def dispute_detail(request, pk):
+    try:
+        dispute = selectors.client_dispute(request.client, pk)
+    except Dispute.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "payments/dispute_detail.html",
+        {
+            "dispute": dispute,
+            "documents": list(dispute.documents.all()),
+            "deadline": services.dispute_deadline(dispute.invoice),
+        },
+    )
+
+
+@member_required("billing")
+def prepaid(request):
+    client = request.client
+    page = Paginator(selectors.prepaid_entries(client), ENTRIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "payments/prepaid.html",
+        {
+            "balance": selectors.prepaid_balance(client),
+            "page": page,
+            "creditor": settings.SEPA_CREDITOR,
+            "reference": topup_reference(client),
+        },
+    )

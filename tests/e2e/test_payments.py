@@ -1,0 +1,114 @@
+"""BIL-8, BIL-4, BIL-9: the demo customer's billing user opens last month's invoice, disputes part
+of it with a PDF, sees the dispute under review and the undisputed balance due; staff accept the
+dispute and the user sees the credit note and the reduced balance.
+
+Driven in a real Chromium against live_server, with the `make run` demo data (load_demo runs last
+month's billing run, so the invoice is always within its 60-day dispute period).
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.formats import number_format
+from playwright.sync_api import expect
+
+from accounts.demo import DEMO_PASSWORD
+from billing.models import Invoice
+from payments import selectors, services
+from payments.models import Dispute
+
+BILLING_EMAIL = "compta@martin-avocats.example"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+DISPUTED = Decimal("50.00")
+
+
+def french_money(amount):
+    with translation.override("fr"):
+        return f"{number_format(amount, 2, force_grouping=True)} €"
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/")
+    form = page.locator("form:has(input[name='login'])")
+    form.locator("input[name='login']").fill(email)
+    form.locator("input[name='password']").fill(DEMO_PASSWORD)
+    form.locator("button[type='submit']").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+
+
+def screenshot(page, name):
+    path = SCREENSHOTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+
+
+def test_billing_user_disputes_then_sees_credit_note(
+    page, live_server, demo_data, settings, tmp_path
+):
+    settings.BILLING_RENDER_PDF = False
+    settings.MEDIA_ROOT = tmp_path
+    invoice = Invoice.objects.filter(client__siren="812345676", kind="invoice").latest(
+        "issue_date", "sequence"
+    )
+    client = invoice.client
+    today = services.paris_today()
+    before = selectors.account_summary(client, today)
+    assert services.invoice_state(invoice).open > DISPUTED
+
+    sign_in(page, live_server, BILLING_EMAIL)
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    page.locator("[data-testid='dispute-link']").click()
+    expect(page).to_have_url(f"{live_server.url}/payments/invoices/{invoice.pk}/dispute/")
+    expect(page.locator("[data-testid='dispute-deadline']")).to_be_visible()
+    page.locator("input[name='amount']").fill(str(DISPUTED))
+    page.locator("textarea[name='reason']").fill(
+        "Les frais de mise en service du trunk SIP sont facturés deux fois."
+    )
+    page.locator("input[name='documents']").set_input_files(
+        [{"name": "releve.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% test\n"}]
+    )
+    page.locator("[data-testid='dispute-form'] button[type='submit']").click()
+
+    dispute = Dispute.objects.get(invoice=invoice)
+    detail_url = f"{live_server.url}/payments/disputes/{dispute.pk}/"
+    expect(page).to_have_url(detail_url)
+    expect(page.locator(".msg-success")).to_be_visible()
+    expect(page.locator("[data-testid='dispute-status']")).to_have_text(
+        dispute.get_status_display()
+    )
+    assert dispute.status == "open"
+    expect(page.locator("[data-testid='dispute-amount']")).to_have_text(french_money(DISPUTED))
+    expect(page.locator("[data-testid='dispute-documents']")).to_contain_text("releve.pdf")
+
+    # The overview: the undisputed balance due, the disputed part on hold.
+    page.locator("nav.mainnav a[href='/payments/']").click()
+    expect(page).to_have_url(f"{live_server.url}/payments/")
+    expect(page.locator("[data-testid='amount-due']")).to_have_text(
+        french_money(before.due - DISPUTED)
+    )
+    expect(page.locator("[data-testid='amount-disputed']")).to_have_text(french_money(DISPUTED))
+    row = page.locator("[data-testid='open-invoice']", has_text=invoice.number)
+    expect(row.locator("[data-testid='open-invoice-state']")).to_have_class("badge off")
+    screenshot(page, "payments.png")
+
+    # Staff accept (the back office is another page): a credit note set against the invoice.
+    note = services.dispute_accept(dispute=dispute, note="Doublon confirmé, merci.")
+    assert note.number.startswith(f"A{today.year}-")  # A2026-…
+
+    page.goto(detail_url)
+    link = page.locator("[data-testid='credit-note-link']")
+    expect(link).to_have_text(note.number)
+    expect(page.locator("[data-testid='decision-note']")).to_contain_text("Doublon confirmé")
+    screenshot(page, "dispute.png")
+    link.click()
+    expect(page).to_have_url(f"{live_server.url}/invoices/{note.pk}/")
+    expect(page.locator("h1")).to_contain_text(note.number)
+
+    page.goto(f"{live_server.url}/payments/")
+    after = selectors.account_summary(client, today)
+    assert after.due == before.due - DISPUTED and after.disputed == 0
+    expect(page.locator("[data-testid='amount-due']")).to_have_text(french_money(after.due))
+    expect(page.locator("[data-testid='amount-disputed']")).to_have_text(french_money(0))
