@@ -794,3 +794,116 @@ class SuspensionAdmin(ServiceRowsAdmin):
             lambda s: services.contract_lift_suspension(contract=s.contract, actor=request.user),
             gettext("%(count)d suspension(s) lifted."),
         )
+
+
+# --- Price changes (CON-6) ------------------------------------------------------------------
+# Appended by the payments work (issue 5); its imports stay here to leave the rest untouched.
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+
+from accounts.views import attach_errors  # noqa: E402
+from offers.choices import PriceChangeStatus  # noqa: E402
+from offers.models import PriceChange  # noqa: E402
+
+
+class PriceChangeForm(forms.Form):
+    offer = forms.ModelChoiceField(label=_("offer"), queryset=Offer.objects.order_by("name"))
+    product = forms.ModelChoiceField(
+        label=_("product"),
+        queryset=Product.objects.order_by("name"),
+        help_text=_("The offer's main product or one of its options."),
+    )
+    new_monthly_price = forms.DecimalField(
+        label=_("new monthly price (€ HT)"), max_digits=12, decimal_places=4, min_value=0
+    )
+    effective_date = forms.DateField(
+        label=_("effective date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first day of a month, at least 7 days away."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(ServiceRowsAdmin):
+    """CON-6: scheduled price changes. "Add" schedules one through
+    ``services.price_change_schedule`` (the affected customers are e-mailed at once); a
+    scheduled change is cancelled by an action, before its effective date."""
+
+    list_display = [
+        "offer",
+        "product",
+        "new_monthly_price",
+        "effective_date",
+        "status",
+        "notified_at",
+        "notified_contracts",
+        "created_by",
+    ]
+    list_filter = ["status", "offer"]
+    search_fields = ["offer__name", "offer__code", "product__name", "product__code", "reason"]
+    list_select_related = ["offer", "product", "created_by"]
+    fields = [
+        "offer",
+        "product",
+        "new_monthly_price",
+        "effective_date",
+        "status",
+        "reason",
+        "notified_at",
+        "notified_contracts",
+        "refused_by",
+        "created_by",
+    ]
+    readonly_fields = fields
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PriceChangeForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = services.price_change_schedule(
+                    offer=data["offer"],
+                    product=data["product"],
+                    new_monthly_price=data["new_monthly_price"],
+                    effective_date=data["effective_date"],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Price change scheduled; %(count)d contract(s) notified.")
+                    % {"count": change.notified_contracts},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:offers_pricechange_change", change.pk)
+        return _action_form(
+            self,
+            request,
+            [],
+            form=form,
+            title=gettext("Schedule a price change"),
+            intro=gettext(
+                "Affected customers are e-mailed at once; HOSTED-A customers facing an increase "
+                "may refuse it and terminate without fees with 30 days' notice."
+            ),
+        )
+
+    @admin.action(description=_("Cancel the selected price changes"), permissions=["act"])
+    def cancel(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset.filter(status=PriceChangeStatus.SCHEDULED),
+            lambda change: services.price_change_cancel(price_change=change, actor=request.user),
+            gettext("%(count)d price change(s) cancelled."),
+        )

@@ -474,8 +474,8 @@ def collection_run(*, today: date | None = None) -> dict:
     ).filter(settled_on__gt=F("invoice__due_date"))
     for case_id in waiting.values_list("pk", flat=True):
         with transaction.atomic():
-            case = CollectionCase.objects.select_for_update().select_related("invoice").get(
-                pk=case_id
+            case = (
+                CollectionCase.objects.select_for_update().select_related("invoice").get(pk=case_id)
             )
             _post_late_charges(case, invoice_state(case.invoice))
     return stages

@@ -1,6 +1,6 @@
 """Payments (BIL-4), late charges (BIL-6), dunning and suspension (BIL-7), disputes (BIL-8)."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest

@@ -1,0 +1,47 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from offers.api.filtersets import partner_clients
+from payments.choices import DisputeStatus, PaymentMethod, PaymentStatus, PrepaidKind
+from payments.models import Dispute, Payment, PrepaidEntry
+
+
+class PaymentFilterSet(django_filters.FilterSet):
+    """Another partner's customer is an invalid choice, like an id that does not exist."""
+
+    client = django_filters.ModelChoiceFilter(queryset=partner_clients)
+    method = django_filters.MultipleChoiceFilter(choices=PaymentMethod.choices)
+    status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
+    received_after = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="gte", label=_("Received on or after (YYYY-MM-DD)")
+    )
+    received_before = django_filters.DateFilter(
+        field_name="received_on", lookup_expr="lte", label=_("Received on or before (YYYY-MM-DD)")
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["client", "method", "status", "received_after", "received_before"]
+
+
+class DisputeFilterSet(django_filters.FilterSet):
+    client = django_filters.ModelChoiceFilter(queryset=partner_clients)
+    status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)
+    invoice = django_filters.NumberFilter(field_name="invoice_id")
+
+    class Meta:
+        model = Dispute
+        fields = ["client", "status", "invoice"]
+
+
+class PrepaidEntryFilterSet(django_filters.FilterSet):
+    client = django_filters.ModelChoiceFilter(
+        queryset=partner_clients, field_name="account__client"
+    )
+    kind = django_filters.MultipleChoiceFilter(choices=PrepaidKind.choices)
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = PrepaidEntry
+        fields = ["client", "kind", "created_after", "created_before"]

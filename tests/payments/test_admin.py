@@ -1,0 +1,341 @@
+"""Back office of payments: every page renders; payments, mandates, direct-debit batches and
+rejects (BIL-4), ECB rates (BIL-6), the dunning queue (BIL-7), disputes (BIL-8), the prepaid
+ledger (BIL-10) and price changes (CON-6), all through the services."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.choices import BillingMode
+from accounts.models import AuditLog, User
+from billing.models import Invoice, PendingCharge
+from offers.models import Offer, PriceChange
+from payments import services
+from payments.models import (
+    CollectionCase,
+    DebitBatch,
+    DirectDebit,
+    Dispute,
+    EcbRate,
+    Mandate,
+    Payment,
+    PrepaidEntry,
+)
+from tests.factories import PASSWORD
+from tests.offers.factories import make_contract
+from tests.payments.conftest import issue_invoice
+
+pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+SEP = date(2026, 9, 1)
+IBAN, BIC = "FR7630006000011234567890189", "AGRIFRPPXXX"
+
+
+def at(day: date):
+    return time_machine.travel(datetime(day.year, day.month, day.day, 10, tzinfo=PARIS), tick=False)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def staff(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    user = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def customer(tenant):
+    """The tenant's customer, invoiced directly (its partner reseller-billed, ACC-3)."""
+    partner = tenant.client.partner
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    return tenant.client
+
+
+@pytest.fixture
+def invoice(customer) -> Invoice:
+    """100.00 HT, 120.00 TTC, issued 2026-09-30, due 2026-10-30."""
+    return issue_invoice(customer, "100.00", month=SEP)
+
+
+def _url(model, view="changelist", *args, app="payments"):
+    return reverse(f"admin:{app}_{model}_{view}", args=args)
+
+
+def _action(client, model, action, objects, app="payments", **data):
+    return client.post(
+        _url(model, app=app),
+        {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data},
+    )
+
+
+# ACC-4 — every list (with its filters and search) and every add page renders for staff.
+def test_back_office_pages(client, staff, customer, invoice):
+    with at(date(2026, 10, 10)):
+        payment = services.payment_record(
+            client=customer, amount="20.00", method="card", received_on=date(2026, 10, 10)
+        )
+        services.dispute_open(invoice=invoice, amount="5.00", reason="x")
+        services.prepaid_topup_record(
+            client=customer, amount_received="10", received_on=date(2026, 10, 9), reference="T"
+        )
+        services.mandate_create(
+            client=customer, account_holder="Acme", iban=IBAN, bic=BIC, signed_on=date(2026, 10, 1)
+        )
+    services.ecb_rate_set(effective_on=date(2026, 7, 1), rate="2.15")
+    pages = [
+        _url("payment"),
+        _url("payment") + "?method=card&q=Acme",
+        _url("payment", "add"),
+        _url("payment", "change", payment.pk),
+        _url("ecbrate"),
+        _url("ecbrate", "add"),
+        _url("mandate") + "?status=active",
+        _url("mandate", "add"),
+        _url("debitbatch"),
+        _url("debitbatch", "add"),
+        _url("directdebit") + "?status=rejected",
+        _url("dispute") + "?status=open",
+        _url("dispute", "change", Dispute.objects.get().pk),
+        _url("collectioncase") + "?stage=suspension_proposed",
+        _url("prepaidentry") + "?kind=topup",
+        _url("prepaidentry", "add"),
+        _url("prepaidentry", "refund"),
+        _url("pricechange", app="offers"),
+        _url("pricechange", "add", app="offers"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "20.00" in client.get(_url("payment", "change", payment.pk)).content.decode()
+
+
+# BIL-4 — "record a payment" calls payment_record: the invoice is settled, audited.
+def test_bil4_record_payment_settles_invoice(client, staff, customer, invoice):
+    with at(date(2026, 10, 20)):
+        response = client.post(
+            _url("payment", "add"),
+            {
+                "client": customer.pk,
+                "method": "transfer",
+                "amount": "120.00",
+                "received_on": "2026-10-20",
+                "reference": "VIR-42",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()
+    payment = Payment.objects.get()
+    assert (payment.recorded_by, payment.reference) == (staff, "VIR-42")
+    assert services.invoice_state(invoice).open == Decimal("0.00")
+    assert AuditLog.objects.filter(action="payment.record").exists()
+    # A payment received in the future, or by nobody, is refused on the form.
+    with at(date(2026, 10, 20)):
+        refused = client.post(
+            _url("payment", "add"),
+            {"method": "transfer", "amount": "5.00", "received_on": "2026-12-01"},
+        )
+    assert refused.status_code == 200 and Payment.objects.count() == 1
+    assert "Choose who paid" in refused.content.decode()
+
+
+# BIL-6 — the ECB rate table kept by staff through ecb_rate_set.
+def test_bil6_ecb_rates(client, staff):
+    response = client.post(_url("ecbrate", "add"), {"effective_on": "2026-07-01", "rate": "2.15"})
+    assert response.status_code == 302
+    row = EcbRate.objects.get()
+    assert row.rate == Decimal("2.150") and row.created_by == staff
+    client.post(_url("ecbrate", "change", row.pk), {"effective_on": "2026-07-01", "rate": "2.00"})
+    row.refresh_from_db()
+    assert row.rate == Decimal("2.000")
+    bad = client.post(_url("ecbrate", "add"), {"effective_on": "2026-03-01", "rate": "2"})
+    assert bad.status_code == 200 and "1 January or 1 July" in bad.content.decode()
+
+
+# BIL-4 — a mandate with a wrong IBAN is refused on the form; a good one is created, revoked.
+def test_bil4_mandate_form_and_revoke(client, staff, customer):
+    data = {
+        "client": customer.pk,
+        "account_holder": "Acme SAS",
+        "iban": "FR7630006000011234567890180",  # wrong check digits
+        "bic": BIC,
+        "signed_on": "2026-10-01",
+    }
+    response = client.post(_url("mandate", "add"), data)
+    assert response.status_code == 200
+    assert "This IBAN is not valid" in response.content.decode()
+    assert not Mandate.objects.exists()
+    assert client.post(_url("mandate", "add"), {**data, "iban": IBAN}).status_code == 302
+    mandate = Mandate.objects.get()
+    assert (mandate.iban, mandate.status, mandate.created_by) == (IBAN, "active", staff)
+    _action(client, "mandate", "revoke", [mandate])
+    mandate.refresh_from_db()
+    assert mandate.status == "revoked"
+
+
+# BIL-4 — a batch for a collection date (previewed, then confirmed) gives the pain.008 XML;
+# settling it pays the invoice; a reject reverses it and re-invoices the bank fee.
+def test_bil4_batch_xml_settle_and_reject(client, staff, customer, invoice):
+    with at(date(2026, 10, 25)):
+        services.mandate_create(
+            client=customer, account_holder="Acme", iban=IBAN, bic=BIC, signed_on=date(2026, 10, 1)
+        )
+        preview = client.post(_url("debitbatch", "add"), {"collection_date": "2026-10-30"})
+        assert preview.status_code == 200 and not DebitBatch.objects.exists()
+        assert "1 debit(s) for a total of 120.00" in preview.content.decode()
+        created = client.post(
+            _url("debitbatch", "add"), {"collection_date": "2026-10-30", "confirm": "True"}
+        )
+    assert created.status_code == 302
+    batch = DebitBatch.objects.get()
+    assert (batch.count, batch.total) == (1, Decimal("120.00"))
+    xml = client.get(_url("debitbatch", "xml", batch.pk))
+    assert xml.status_code == 200 and xml["Content-Type"] == "application/xml"
+    assert b"pain.008" in xml.content and b"<InstdAmt" in xml.content
+    assert client.get(_url("debitbatch", "change", batch.pk)).status_code == 200
+
+    with at(date(2026, 10, 30)):
+        _action(client, "debitbatch", "settle", [batch])
+    assert services.invoice_state(invoice).open == Decimal("0.00")
+
+    debit = DirectDebit.objects.get()
+    with at(date(2026, 11, 3)):
+        form = _action(client, "directdebit", "reject", [debit])
+        assert form.status_code == 200 and "reject reason" in form.content.decode()
+        _action(client, "directdebit", "reject", [debit], apply="1", reason="AM04", bank_fee="7.50")
+    debit.refresh_from_db()
+    assert (debit.status, debit.reject_fee, debit.rejected_on) == (
+        "rejected",
+        Decimal("7.50"),
+        date(2026, 11, 3),
+    )
+    assert services.invoice_state(invoice).open == Decimal("120.00")
+    charge = PendingCharge.objects.get(kind="reject_fee")
+    assert (charge.client, charge.unit_price, charge.invoice_line) == (
+        customer,
+        Decimal("7.50"),
+        None,
+    )
+
+
+def test_bil4_batch_with_nothing_due_says_so(client, staff):
+    with at(date(2026, 10, 25)):
+        response = client.post(_url("debitbatch", "add"), {"collection_date": "2026-10-30"})
+    assert "No invoice is due for direct debit" in response.content.decode()
+
+
+# BIL-8 — accepting a dispute issues a credit note; rejecting makes it due again.
+def test_bil8_accept_and_reject_disputes(client, staff, customer, invoice):
+    with at(date(2026, 10, 10)):
+        dispute = services.dispute_open(invoice=invoice, amount="24.00", reason="Wrong fee")
+        _action(client, "dispute", "accept", [dispute], apply="1", note="Fee waived")
+    dispute.refresh_from_db()
+    assert dispute.status == "accepted" and dispute.decided_by == staff
+    note = dispute.credit_note
+    assert (note.kind, note.corrects, note.total_gross) == (
+        "credit_note",
+        invoice,
+        Decimal("24.00"),
+    )
+    assert services.invoice_state(invoice).open == Decimal("96.00")
+
+    second = issue_invoice(customer, "10.00", month=date(2026, 10, 1))
+    with at(date(2026, 11, 5)):
+        other = services.dispute_open(invoice=second, amount="2.00", reason="x")
+        page = _action(client, "dispute", "reject", [other])
+        assert page.status_code == 200 and "new due date" in page.content.decode()
+        _action(
+            client,
+            "dispute",
+            "reject",
+            [other],
+            apply="1",
+            note="The fee is in the contract",
+            new_due_date="2026-12-05",
+        )
+    other.refresh_from_db()
+    assert (other.status, other.new_due_date) == ("rejected", date(2026, 12, 5))
+
+
+# BIL-7 — the dunning queue's action suspends the customer's services (via the service).
+def test_bil7_suspend_from_dunning_queue(client, staff, customer, ecb):
+    contract = make_contract(customer, "hosted-a")
+    invoice = issue_invoice(customer, "1000.00")  # due 2026-10-30
+    for day in (31, 7, 8):
+        services.collection_run(today=date(2026, 10 if day == 31 else 11, day))
+    case = CollectionCase.objects.get(invoice=invoice)
+    assert case.stage == "suspension_proposed"
+    assert client.get(_url("collectioncase") + "?stage=suspension_proposed").status_code == 200
+    with at(date(2026, 11, 9)):
+        _action(client, "collectioncase", "suspend_customer", [case])
+    contract.refresh_from_db()
+    case.refresh_from_db()
+    assert (contract.status, case.stage) == ("suspended", "suspended")
+
+
+# BIL-10 — top-ups net of the bank fee and refunds, through the services.
+def test_bil10_topup_and_refund(client, staff, customer):
+    with at(date(2026, 10, 10)):
+        response = client.post(
+            _url("prepaidentry", "add"),
+            {
+                "client": customer.pk,
+                "amount_received": "100.00",
+                "bank_fee": "2.00",
+                "received_on": "2026-10-09",
+                "reference": "VIR-9",
+            },
+        )
+        assert response.status_code == 302
+        too_much = client.post(
+            _url("prepaidentry", "refund"),
+            {"client": customer.pk, "amount": "500.00", "reference": "R"},
+        )
+        assert too_much.status_code == 200
+        client.post(
+            _url("prepaidentry", "refund"),
+            {"client": customer.pk, "amount": "8.00", "reference": "R"},
+        )
+    assert [(e.kind, e.amount, e.balance_after) for e in PrepaidEntry.objects.order_by("pk")] == [
+        ("topup", Decimal("98.00"), Decimal("98.00")),
+        ("refund", Decimal("-8.00"), Decimal("90.00")),
+    ]
+
+
+# CON-6 — staff schedule a price change (customers notified) and may cancel it.
+def test_con6_price_change_schedule_and_cancel(client, staff, customer):
+    offer = Offer.objects.get(code="hosted-a")
+    data = {
+        "offer": offer.pk,
+        "product": offer.main_product_id,
+        "new_monthly_price": "59.00",
+        "effective_date": "2026-12-01",
+        "reason": "Energy costs",
+    }
+    with at(date(2026, 11, 10)):  # less than 7 days before: refused on the form
+        early = client.post(
+            _url("pricechange", "add", app="offers"), {**data, "effective_date": "2026-11-01"}
+        )
+    assert early.status_code == 200 and "at least 7 days" in early.content.decode()
+    with at(date(2026, 11, 10)):
+        response = client.post(_url("pricechange", "add", app="offers"), data)
+        assert response.status_code == 302
+        change = PriceChange.objects.get()
+        assert (change.new_monthly_price, change.created_by) == (Decimal("59.00"), staff)
+        _action(client, "pricechange", "cancel", [change], app="offers")
+    change.refresh_from_db()
+    assert change.status == "cancelled"
