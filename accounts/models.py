@@ -467,3 +467,36 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.beats}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a partner's POST sent with an ``Idempotency-Key`` header: a retry
+    with the same key gets it back instead of doing the work twice (``accounts.api.idempotency``).
+
+    Unique per (partner, key): two requests racing with one key serialise on that index, and the
+    second replays the first's response once it commits. The method, path and a hash of the body
+    are kept so that a key reused for another request is refused (422).
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "key"], name="one_response_per_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id}:{self.key} {self.method} {self.path} → {self.status_code}"

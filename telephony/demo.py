@@ -1,5 +1,80 @@
-"""Demo data of this app (called by `manage.py load_demo`)."""
+"""Demo data of this app (called by ``manage.py load_demo``): the trunk of the demo customer's
+TRUNK contract (8 channels), one SIP account on its SIP-UNL contract, and destination settings.
+Idempotent: each step is skipped when its row exists. Everything goes through the services."""
+
+from importlib import import_module
+
+from django.apps import apps
+
+from accounts.models import Client
+from offers import services as offers
+from offers.choices import ContractStatus
+from offers.models import Contract, Offer
+from offers.periods import add_months
+from telephony import services
+from telephony.models import DestinationGroup, PackTable, SipAccount, Trunk
+
+DEMO_SIREN = "812345676"
+
+
+def _contract(client, code: str, quantity: int) -> Contract:
+    """The customer's live contract of offer ``code`` (offers/demo.py made it), else a new one."""
+    contract = (
+        Contract.objects.filter(client=client, offer__code=code)
+        .exclude(status=ContractStatus.TERMINATED)
+        .first()
+    )
+    if contract is not None:
+        return contract
+    today = offers.paris_today()
+    start = add_months(today.replace(day=1), -1)
+    contract = offers.contract_create(
+        client=client,
+        offer=Offer.objects.get(code=code),
+        site=client.sites.first(),
+        signature_date=start,
+        order_date=start,
+        quantity=quantity,
+    )
+    offers.contract_order(contract=contract)
+    offers.contract_activate(contract=contract, service_start_date=start)
+    offers.contract_renew(contract_id=contract.pk, today=today)
+    return contract
+
+
+def ensure_catalogue() -> None:
+    """The pack table and destination groups of data migration 0002, back when a test
+    database was flushed (transactional tests, the browser tests' demo data)."""
+    if not PackTable.objects.exists() or not DestinationGroup.objects.exists():
+        import_module("telephony.migrations.0002_packs_and_destinations").load(apps, None)
 
 
 def load() -> str:
-    return "nothing yet"
+    ensure_catalogue()
+    client = Client.objects.filter(siren=DEMO_SIREN).first()
+    if client is None:
+        return "no demo customer"
+    created = []
+    trunk_contract = _contract(client, "trunk", 8)
+    trunk = Trunk.objects.filter(contract=trunk_contract).first()
+    if trunk is None:
+        trunk, _secret = services.trunk_create(contract=trunk_contract)
+        world = DestinationGroup.objects.filter(code="international-world").first()
+        if world is not None:
+            services.destination_block(owner=trunk, group=world)
+        created.append("trunk")
+    sip_contract = _contract(client, "sip-unl", 3)
+    if not SipAccount.objects.filter(contract=sip_contract).exists():
+        account, _secret = services.sip_account_create(
+            contract=sip_contract, label="Accueil", mobility=True
+        )
+        services.sip_device_register(
+            account=account,
+            device_id="80:5e:c0:12:34:56",
+            user_agent="Yealink SIP-T54W 96.86.0.70",
+            supplied_by_reseller=True,
+        )
+        created.append("SIP account")
+    return f"{Trunk.objects.count()} trunks, {SipAccount.objects.count()} SIP accounts" + (
+        f" (new: {', '.join(created)})" if created else ""
+    )

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns = []
+from support.api import views
+
+router = SimpleRouter()
+router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("outages", views.OutageViewSet, basename="outage")
+router.register(
+    "availability-reports", views.AvailabilityReportViewSet, basename="availability-report"
+)
+
+urlpatterns = router.urls

@@ -1,0 +1,115 @@
+"""``Idempotency-Key`` for the partner API's POSTs: a retried request returns the first response.
+
+Decorate a viewset method with ``@idempotent``. With the header:
+
+- the first request runs in one transaction with the insertion of an ``IdempotencyRecord``
+  (partner, key, method, path, body hash) and stores its response there when it succeeds
+  (2xx); an error response is not stored, so a retry after fixing the cause runs again;
+- a retry with the same key and the same request gets the stored status and body back, with
+  ``Idempotent-Replayed: true``, and nothing runs a second time;
+- the same key with another method, path or body answers 422 ``idempotency_key_reused``;
+- two requests racing with one key: the second's insertion waits on the unique index until the
+  first commits, then replays it (if the first fails, the second runs).
+
+Without the header the request runs as usual.
+"""
+
+import functools
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from accounts.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A unique key (e.g. a UUID) per operation: a retry with the same key returns "
+    "the first response instead of doing it again. Reusing a key for another request is a "
+    "422 `idempotency_key_reused`.",
+)
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = _("This Idempotency-Key was already used for another request.")
+    default_code = "idempotency_key_reused"
+
+
+def request_fingerprint(request) -> str:
+    """A hash of what the request asks: its parsed body in canonical JSON."""
+    body = json.dumps(request.data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request) -> Response:
+    if (
+        record.method != request.method
+        or record.path != request.path
+        or record.request_hash != request_fingerprint(request)
+    ):
+        raise IdempotencyKeyReused()
+    response = Response(record.response_body, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent_response(request, handler) -> Response:
+    """Run ``handler()`` at most once per (partner, ``Idempotency-Key``)."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return handler()
+    if len(key) > MAX_KEY_LENGTH:
+        raise exceptions.ValidationError(
+            {HEADER: [_("At most %(n)s characters.") % {"n": MAX_KEY_LENGTH}]}
+        )
+    api_key = request.auth
+    partner = api_key.partner
+    existing = IdempotencyRecord.objects.filter(partner=partner, key=key).first()
+    if existing is not None:
+        return _replay(existing, request)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    partner=partner,
+                    api_key=api_key,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:255],
+                    request_hash=request_fingerprint(request),
+                    status_code=0,
+                )
+        except IntegrityError:
+            # Another request with this key committed meanwhile (we waited for it).
+            record = IdempotencyRecord.objects.get(partner=partner, key=key)
+            return _replay(record, request)
+        response = handler()
+        if not status.is_success(response.status_code):
+            transaction.set_rollback(True)  # not kept: a retry runs again
+            return response
+        record.status_code = response.status_code
+        record.response_body = json.loads(json.dumps(response.data, default=str))
+        record.save(update_fields=["status_code", "response_body"])
+        return response
+
+
+def idempotent(view_method):
+    """Decorator for a viewset method: honour the ``Idempotency-Key`` header."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        return idempotent_response(request, lambda: view_method(self, request, *args, **kwargs))
+
+    return wrapper

@@ -1,0 +1,260 @@
+"""Partner API of support: tickets and their messages (SLA-1, SLA-3, SLA-4), outages (SLA-5,
+read-only) and monthly availability reports with the credit request (SLA-6..10).
+
+Money is a string; times are ISO 8601 with their offset (Paris time). ``*_met`` is
+``true``/``false`` once known and ``null`` while the deadline is still ahead (or there is
+none). Staff internal notes never appear.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import PartnerClientField
+from offers.choices import SlaPolicy
+from offers.models import Contract
+from support.choices import (
+    ExcuseReason,
+    OutageScope,
+    ReportStatus,
+    TicketKind,
+    TicketSource,
+    TicketStatus,
+)
+from support.models import Attachment, AvailabilityReport, Outage, Ticket, TicketMessage
+
+
+def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose schema says its values without a shared enum component where the
+    field's name (``kind``, ``policy``) already names other choice sets in the schema, which
+    would collide: the values are then a pattern."""
+    values = [value for value, _label in choices]
+    schema = (
+        {"type": "string", "pattern": "^(" + "|".join(values) + ")$"}
+        if as_pattern
+        else {"type": "string", "enum": values}
+    )
+
+    @extend_schema_field(schema)
+    class InlineChoiceField(serializers.ChoiceField):
+        pass
+
+    return InlineChoiceField(choices=choices, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class CustomerField(PartnerClientField):
+    """One of the calling partner's customers (an id); another partner's is 'not found'."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PartnerContractField(serializers.PrimaryKeyRelatedField):
+    """A contract of one of the calling partner's customers; another partner's is 'not found'."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or request.auth is None:
+            return Contract.objects.none()
+        return Contract.objects.filter(client__partner=request.auth.partner).select_related("site")
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket. For a failure notification: ``intervention_deadline`` (SLA-3, 4 business
+    hours from the report) and ``restoration_target`` (SLA-4), with whether each was met."""
+
+    customer = serializers.IntegerField(source="client_id", read_only=True)
+    contract = serializers.IntegerField(source="contract_id", read_only=True, allow_null=True)
+    contract_reference = serializers.CharField(
+        source="contract.reference", read_only=True, allow_null=True, default=None
+    )
+    kind = inline_choice(TicketKind.choices, as_pattern=True, read_only=True)
+    status = inline_choice(TicketStatus.choices, read_only=True)
+    source = inline_choice(TicketSource.choices, read_only=True)
+    intervention_met = serializers.BooleanField(read_only=True, allow_null=True)
+    restoration_met = serializers.BooleanField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "contract",
+            "contract_reference",
+            "kind",
+            "subject",
+            "status",
+            "source",
+            "reported_at",
+            "detected_at",
+            "acknowledged_at",
+            "intervention_started_at",
+            "first_response_at",
+            "intervention_deadline",
+            "intervention_met",
+            "restoration_target",
+            "restoration_met",
+            "restored_at",
+            "resolved_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """SLA-1: a ticket opened by the partner for one of its customers. A failure notification
+    names the failing service (``contract``, a contract of that customer)."""
+
+    customer = CustomerField()
+    kind = inline_choice(TicketKind.choices, as_pattern=True)
+    contract = PartnerContractField(required=False, allow_null=True)
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(help_text=_("The first message."))
+    detected_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_("When the failure was detected, if before the report (HOSTED-W, SLA-4)."),
+    )
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "url"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment) -> str:
+        url = reverse("api:ticket-attachment", args=[attachment.message.ticket_id, attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class TicketMessageSerializer(serializers.ModelSerializer):
+    """A message: ``from_staff`` is support's answer; otherwise the customer's or the
+    partner's."""
+
+    author = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TicketMessage
+        fields = ["id", "from_staff", "author", "body", "attachments", "created_at"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_author(self, message) -> str:
+        if message.from_staff:
+            return str(_("Support"))
+        if message.api_key_id is not None:
+            return str(_("Partner API"))
+        return message.author.get_full_name() or message.author.email if message.author else ""
+
+
+class TicketMessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=_("Up to 10 MB each: PDF, PNG, JPEG, TXT, LOG, PCAP or ZIP (multipart)."),
+    )
+
+
+class OutageSerializer(serializers.ModelSerializer):
+    """SLA-5: an outage affecting the partner's customers. ``contracts`` lists the partner's
+    contracts named by the outage; an outage of a whole offer (``scope=offer``) affects every
+    contract of ``offer``. Excusable outages do not count in the availability (SLA-6)."""
+
+    offer = serializers.CharField(
+        source="offer.code", read_only=True, allow_null=True, default=None
+    )
+    ongoing = serializers.BooleanField(source="is_ongoing", read_only=True)
+    excuse_reason = inline_choice([("", "—"), *ExcuseReason.choices], read_only=True)
+    scope = inline_choice(OutageScope.choices, read_only=True)
+    contracts = serializers.SerializerMethodField()
+    announced_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Outage
+        fields = [
+            "id",
+            "title",
+            "description",
+            "started_at",
+            "ended_at",
+            "ongoing",
+            "excusable",
+            "excuse_reason",
+            "scope",
+            "offer",
+            "contracts",
+            "announced_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_contracts(self, outage) -> list[int]:
+        return [c.pk for c in getattr(outage, "partner_contracts", [])]
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_announced_at(self, outage):
+        """When the affected customers were told (SLA-5), null if they were not."""
+        announcements = list(outage.announcements.all())
+        if not announcements:
+            return None
+        return serializers.DateTimeField().to_representation(announcements[0].sent_at)
+
+
+class AvailabilityReportSerializer(serializers.ModelSerializer):
+    """SLA-6..10: one contract's availability in one calendar month (``month`` is its first
+    day) and the credit due. ``availability`` is the exact percentage truncated to 6 decimals
+    (the tier was chosen on the exact value); ``credit_amount`` is 0 when the SLA does not apply
+    (SLA-9, ``not_applicable_reason``). ``approved_amount`` is what was granted after the 20 %
+    cap over 30 days (SLA-8) and ``credit_note`` the credit note that carries it."""
+
+    contract = serializers.IntegerField(source="contract_id", read_only=True)
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    customer = serializers.IntegerField(source="contract.client_id", read_only=True)
+    policy = inline_choice(SlaPolicy.choices, read_only=True)
+    status = inline_choice(ReportStatus.choices, read_only=True)
+    can_request = serializers.BooleanField(read_only=True)
+    credit_note = serializers.IntegerField(source="credit_note_id", read_only=True, allow_null=True)
+    credit_note_number = serializers.CharField(
+        source="credit_note.number", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = AvailabilityReport
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "customer",
+            "month",
+            "policy",
+            "minutes_in_month",
+            "unavailable_minutes",
+            "availability",
+            "credit_percent",
+            "base",
+            "credit_amount",
+            "applicable",
+            "not_applicable_reason",
+            "status",
+            "can_request",
+            "requested_at",
+            "decided_at",
+            "refusal_reason",
+            "approved_amount",
+            "credit_note",
+            "credit_note_number",
+            "computed_at",
+        ]
+        read_only_fields = fields

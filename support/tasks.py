@@ -1,0 +1,38 @@
+"""SLA-10: the monthly availability job — thin tasks that fan out one task per contract."""
+
+import logging
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from offers.models import Contract
+from offers.periods import month_start
+from support import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="support.tasks.monthly_sla_reports")
+def monthly_sla_reports(month: str | None = None) -> int:
+    """Beat, on the 1st at 01:00 Paris: last month's report for every contract with an SLA
+    policy in service during it (``month``, ``YYYY-MM-DD``, to run another month). Each contract
+    is its own idempotent task; rerunning updates only the reports not yet requested."""
+    day = date.fromisoformat(month) if month else timezone.localdate() - timedelta(days=1)
+    first = month_start(day)
+    ids = list(services.contracts_for_sla_month(first).values_list("pk", flat=True).distinct())
+    for contract_id in ids:
+        compute_sla_report.delay(contract_id, first.isoformat())
+    logger.info("SLA reports: %s contracts for %s", len(ids), first)
+    return len(ids)
+
+
+@shared_task(name="support.tasks.compute_sla_report", acks_late=True)
+def compute_sla_report(contract_id: int, month: str) -> int | None:
+    contract = Contract.objects.select_related("site", "offer").filter(pk=contract_id).first()
+    if contract is None:
+        return None
+    report = services.availability_report_compute(
+        contract=contract, month=date.fromisoformat(month)
+    )
+    return report.pk if report else None

@@ -1,0 +1,412 @@
+"""Back office of trunks and SIP accounts: pack tables (TRK-1), trunks and their ledger, channel
+orders and their payment (TRK-3), decreases (TRK-4), SIP accounts (ACC-7, CON-8), destination
+groups (TRK-6). Every change goes through ``telephony.services`` (or the audited admin mixin
+for the catalogue rows: pack tables and destination groups)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import AuditedAdminMixin, ReadOnlyInline
+from offers.admin import _action_form, _error_text, _run
+from offers.choices import Preset, SuspensionReason
+from offers.models import Contract
+from offers.services import paris_today
+from telephony import selectors, services
+from telephony.choices import OPEN_ORDER_STATUSES
+from telephony.models import (
+    ChannelDecrease,
+    ChannelOrder,
+    DestinationGroup,
+    DestinationSetting,
+    Pack,
+    PackLedgerEntry,
+    PackTable,
+    SipAccount,
+    SipDevice,
+    Trunk,
+)
+
+# --- TRK-1 pack tables ------------------------------------------------------------------------
+
+
+class PackInline(admin.TabularInline):
+    model = Pack
+    extra = 0
+    fields = ["channels", "monthly_price", "product", "is_active"]
+
+
+@admin.register(PackTable)
+class PackTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["offer", "max_channels"]
+    inlines = [PackInline]
+    search_fields = ["offer__name", "offer__code"]
+
+
+# --- Trunks -----------------------------------------------------------------------------------
+
+
+class LedgerInline(ReadOnlyInline):
+    model = PackLedgerEntry
+    fields = ["effective_on", "pack", "count", "cause", "order", "decrease", "created_at"]
+    readonly_fields = fields
+
+
+class DecreaseInline(ReadOnlyInline):
+    model = ChannelDecrease
+    fields = ["status", "channels_before", "channels_to_remove", "effective_on", "created_at"]
+    readonly_fields = fields
+
+
+class TrunkDestinationInline(ReadOnlyInline):
+    model = DestinationSetting
+    fk_name = "trunk"
+    fields = ["group", "blocked", "updated_at"]
+    readonly_fields = fields
+
+
+class TrunkCreateForm(forms.ModelForm):
+    """A trunk is set up on a TRUNK contract that has none (``services.trunk_create``)."""
+
+    class Meta:
+        model = Trunk
+        fields = ["contract"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.filter(
+            terms_snapshot__preset=Preset.TRUNK, trunk__isnull=True
+        ).exclude(status="terminated")
+
+
+def _show_secret(modeladmin, request, account, secret):
+    modeladmin.message_user(
+        request,
+        gettext("%(user)s: new secret %(secret)s — shown this once, note it now.")
+        % {"user": account.username, "secret": secret},
+        messages.WARNING,
+    )
+
+
+class CredentialActionsMixin:
+    """ACC-7 actions shared by trunks and SIP accounts."""
+
+    @admin.action(description=_("Declare the credentials compromised (ACC-7)"))
+    def declare_compromised(self, request, queryset):
+        for account in queryset:
+            try:
+                account, secret = services.sip_credentials_declare_compromised(
+                    account=account, actor=request.user
+                )
+            except ValidationError as error:
+                self.message_user(request, f"{account}: {_error_text(error)}", messages.ERROR)
+            else:
+                _show_secret(self, request, account, secret)
+
+    @admin.action(description=_("Issue a new secret"))
+    def reset_credentials(self, request, queryset):
+        for account in queryset:
+            account, secret = services.sip_credentials_reset(account=account, actor=request.user)
+            _show_secret(self, request, account, secret)
+
+    @admin.action(description=_("Re-enable the credentials"))
+    def enable_credentials(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda a: services.sip_credentials_enable(account=a, actor=request.user),
+            gettext("%(count)d account(s) re-enabled."),
+        )
+
+
+@admin.register(Trunk)
+class TrunkAdmin(CredentialActionsMixin, admin.ModelAdmin):
+    list_display = ["username", "contract", "client_name", "status", "channels", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["username", "contract__reference", "contract__client__legal_name"]
+    list_select_related = ["contract__client"]
+    readonly_fields = ["username", "contract", "status", "secret_issued_at", "disabled_at"]
+    inlines = [LedgerInline, DecreaseInline, TrunkDestinationInline]
+    actions = ["declare_compromised", "reset_credentials", "enable_credentials"]
+
+    @admin.display(description=_("customer"))
+    def client_name(self, trunk):
+        return trunk.contract.client
+
+    @admin.display(description=_("channels"))
+    def channels(self, trunk):
+        return selectors.trunk_capacity(trunk, paris_today())
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TrunkCreateForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        trunk, secret = services.trunk_create(contract=obj.contract, actor=request.user)
+        obj.pk = trunk.pk
+        obj.refresh_from_db()
+        _show_secret(self, request, trunk, secret)
+
+
+# --- TRK-3 orders, TRK-4 decreases -------------------------------------------------------------
+
+
+class RecordPaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("method"), choices=[("transfer", _("Bank transfer")), ("card", _("Card"))]
+    )
+    received_on = forms.DateField(label=_("received on"), initial=paris_today)
+    reference = forms.CharField(label=_("reference"), max_length=80)
+    amount = forms.DecimalField(
+        label=_("amount received (€ incl. VAT)"),
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=_("Empty: the pro-rata due if activated today, VAT included."),
+    )
+
+
+@admin.register(ChannelOrder)
+class ChannelOrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "trunk",
+        "status",
+        "channels_requested",
+        "prorata_price",
+        "amount_gross",
+        "payment_method",
+        "expires_on",
+        "created_at",
+    ]
+    list_filter = ["status", "payment_method"]
+    search_fields = ["reference", "trunk__username", "trunk__contract__client__legal_name"]
+    list_select_related = ["trunk__contract"]
+    actions = ["record_payment", "cancel"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _pay_one(self, request, order, data):
+        services.channel_order_record_payment(
+            order=order,
+            method=data["method"],
+            received_on=data["received_on"],
+            reference=data["reference"],
+            amount=data["amount"],
+            actor=request.user,
+        )
+
+    @admin.action(description=_("Record a payment and activate (TRK-3)…"), permissions=["view"])
+    def record_payment(self, request, queryset):
+        form = RecordPaymentForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            _run(
+                self,
+                request,
+                queryset.filter(status__in=OPEN_ORDER_STATUSES),
+                lambda order: self._pay_one(request, order, form.cleaned_data),
+                gettext("%(count)d order(s) paid; their channels are active."),
+            )
+            return None
+        return _action_form(
+            self,
+            request,
+            queryset,
+            form=form,
+            title=gettext("Record the payment of channel orders"),
+            intro=gettext(
+                "A card or transfer payment received for each order: the order is paid and its "
+                "channels are active at once; the pro-rata appears as paid on the next invoice."
+            ),
+        )
+
+    @admin.action(description=_("Cancel"), permissions=["view"])
+    def cancel(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda order: services.channel_order_cancel(order=order, actor=request.user),
+            gettext("%(count)d order(s) cancelled."),
+        )
+
+
+@admin.register(ChannelDecrease)
+class ChannelDecreaseAdmin(admin.ModelAdmin):
+    list_display = ["trunk", "status", "channels_before", "channels_to_remove", "effective_on"]
+    list_filter = ["status"]
+    search_fields = ["trunk__username", "trunk__contract__reference"]
+    list_select_related = ["trunk__contract"]
+    actions = ["cancel"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Cancel"), permissions=["view"])
+    def cancel(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda d: services.channel_decrease_cancel(decrease=d, actor=request.user),
+            gettext("%(count)d decrease(s) cancelled."),
+        )
+
+
+# --- SIP accounts -----------------------------------------------------------------------------
+
+
+class DeviceInline(ReadOnlyInline):
+    model = SipDevice
+    fields = ["device_id", "user_agent", "supplied_by_reseller", "last_seen_at"]
+    readonly_fields = fields
+
+
+class SipDestinationInline(ReadOnlyInline):
+    model = DestinationSetting
+    fk_name = "sip_account"
+    fields = ["group", "blocked", "updated_at"]
+    readonly_fields = fields
+
+
+class SipAccountCreateForm(forms.ModelForm):
+    class Meta:
+        model = SipAccount
+        fields = ["contract", "label", "mobility"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = Contract.objects.filter(
+            terms_snapshot__preset__in=[p.value for p in services.SIP_PRESETS]
+        ).exclude(status="terminated")
+
+
+class SuspendForm(forms.Form):
+    reason = forms.ChoiceField(label=_("reason"), choices=SuspensionReason.choices)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+
+@admin.register(SipAccount)
+class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
+    list_display = ["username", "label", "contract", "status", "mobility", "created_at"]
+    list_filter = ["status", "mobility"]
+    search_fields = ["username", "label", "contract__reference", "contract__client__legal_name"]
+    list_select_related = ["contract"]
+    readonly_fields = ["username", "contract", "status", "secret_issued_at", "disabled_at"]
+    fields = ["username", "contract", "label", "mobility", "status", "secret_issued_at"]
+    inlines = [DeviceInline, SipDestinationInline]
+    actions = [
+        "declare_compromised",
+        "reset_credentials",
+        "enable_credentials",
+        "suspend",
+        "lift_suspension",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = SipAccountCreateForm
+            kwargs["fields"] = ["contract", "label", "mobility"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["contract", "label", "mobility"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else self.inlines
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.sip_account_update(
+                account=obj, label=obj.label, mobility=obj.mobility, actor=request.user
+            )
+            return
+        account, secret = services.sip_account_create(
+            contract=obj.contract, label=obj.label, mobility=obj.mobility, actor=request.user
+        )
+        obj.pk = account.pk
+        obj.refresh_from_db()
+        _show_secret(self, request, account, secret)
+
+    @admin.action(description=_("Suspend (CON-8)…"))
+    def suspend(self, request, queryset):
+        form = SuspendForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            _run(
+                self,
+                request,
+                queryset,
+                lambda a: services.sip_account_suspend(
+                    account=a,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                ),
+                gettext("%(count)d SIP account(s) suspended; the customers are notified."),
+            )
+            return None
+        return _action_form(
+            self,
+            request,
+            queryset,
+            form=form,
+            title=gettext("Suspend SIP accounts"),
+            intro=gettext(
+                "The customer is notified. A suspended account keeps being billed (CON-8)."
+            ),
+        )
+
+    @admin.action(description=_("Lift the suspension"))
+    def lift_suspension(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda a: services.sip_account_lift_suspension(account=a, actor=request.user),
+            gettext("%(count)d suspension(s) lifted."),
+        )
+
+
+# --- TRK-6 destination groups -------------------------------------------------------------------
+
+
+@admin.register(DestinationGroup)
+class DestinationGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "blocked_by_default", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "code"]

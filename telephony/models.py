@@ -1,0 +1,433 @@
+"""SIP trunks and their channel packs (TRK-1..5), SIP accounts and their devices (ACC-7, CON-8),
+destination groups and their blocking (TRK-6).
+
+A trunk's packs are an append-only ledger (``PackLedgerEntry``): capacity is derived from it,
+never stored. The packs billed are the TRUNK contract's ``ContractLine`` rows, kept in step with
+the ledger by ``telephony.services`` (billing only reads contract lines).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ApiKey, TimeStampedModel, User
+from offers.choices import SuspensionReason
+from offers.models import Contract, Offer, Product
+from telephony.choices import DecreaseStatus, LedgerCause, OrderStatus, PaymentChoice, SipStatus
+
+PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+# --- TRK-1 pack tables ------------------------------------------------------------------------
+
+
+class PackTable(TimeStampedModel):
+    """TRK-1: the channel packs an offer sells, and the most channels a trunk may hold."""
+
+    offer = models.OneToOneField(
+        Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="pack_table"
+    )
+    max_channels = models.PositiveSmallIntegerField(
+        _("maximum channels per trunk"), default=200, help_text=_("TRUNK 2: 200.")
+    )
+
+    class Meta:
+        ordering = ["offer__name"]
+        verbose_name = _("pack table")
+        verbose_name_plural = _("pack tables")
+        constraints = [
+            models.CheckConstraint(condition=Q(max_channels__gte=1), name="pack_table_cap_ge_1"),
+        ]
+
+    def __str__(self):
+        return str(self.offer)
+
+    def options(self):
+        """The packs on sale, as plain values for ``telephony.packs.best_packs``."""
+        from telephony.packs import PackOption
+
+        return [PackOption(p.channels, p.monthly_price) for p in self.packs.all() if p.is_active]
+
+
+class Pack(TimeStampedModel):
+    """TRK-1: one row of a pack table: ``channels`` at ``monthly_price`` (€ HT per month).
+
+    ``product`` names the pack on the contract lines and invoices. A pack withdrawn from sale
+    (``is_active`` off) stays on the trunks that hold it until the next re-optimisation.
+    """
+
+    table = models.ForeignKey(
+        PackTable, verbose_name=_("pack table"), on_delete=models.CASCADE, related_name="packs"
+    )
+    channels = models.PositiveSmallIntegerField(_("channels"))
+    monthly_price = models.DecimalField(_("monthly price (€ HT)"), **PRICE)
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="packs"
+    )
+    is_active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        ordering = ["table", "channels"]
+        verbose_name = _("channel pack")
+        verbose_name_plural = _("channel packs")
+        constraints = [
+            models.UniqueConstraint(fields=["table", "channels"], name="one_pack_per_size"),
+            models.UniqueConstraint(fields=["table", "product"], name="one_pack_per_product"),
+            models.CheckConstraint(condition=Q(channels__gte=1), name="pack_channels_ge_1"),
+            models.CheckConstraint(condition=Q(monthly_price__gte=0), name="pack_price_ge_0"),
+        ]
+
+    def __str__(self):
+        return _("%(n)s-channel pack") % {"n": self.channels}
+
+
+# --- SIP credentials (ACC-7) ------------------------------------------------------------------
+
+
+class SipCredentials(models.Model):
+    """ACC-7: a username and a secret encrypted at rest (``telephony.credentials``). The secret
+    is shown once, by the service that issues it; ``status`` is derived (``SipStatus``)."""
+
+    username = models.CharField(_("username"), max_length=40, unique=True, editable=False)
+    secret_encrypted = models.TextField(editable=False)
+    secret_issued_at = models.DateTimeField(_("secret issued at"), null=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SipStatus, default=SipStatus.ACTIVE, editable=False
+    )
+    disabled_at = models.DateTimeField(
+        _("disabled at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Credentials declared compromised and not re-enabled yet."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+# --- Trunks and their pack ledger -------------------------------------------------------------
+
+
+class Trunk(SipCredentials, TimeStampedModel):
+    """TRK-1: the SIP trunk of a TRUNK contract, with its registration credentials (ACC-7).
+
+    Its packs are the ledger's running sum; its row is locked for every capacity change."""
+
+    contract = models.OneToOneField(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="trunk"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SIP trunk")
+        verbose_name_plural = _("SIP trunks")
+
+    def __str__(self):
+        return _("Trunk %(ref)s") % {"ref": self.contract.reference}
+
+    @property
+    def client(self):
+        return self.contract.client
+
+
+class ChannelOrder(TimeStampedModel):
+    """TRK-3: more channels for a trunk. The packs added and the pro-rata are quoted when it is
+    created and fixed when it is paid (the activation day); channels are active only then."""
+
+    trunk = models.ForeignKey(
+        Trunk, verbose_name=_("trunk"), on_delete=models.PROTECT, related_name="orders"
+    )
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OrderStatus,
+        default=OrderStatus.QUOTED,
+        db_index=True,
+    )
+    channels_requested = models.PositiveSmallIntegerField(_("channels added"))
+    packs = models.JSONField(
+        _("packs added"),
+        default=list,
+        help_text=_("[{channels, count, monthly_price}] — quoted, then as activated."),
+    )
+    channels_added = models.PositiveSmallIntegerField(_("capacity added"))
+    monthly_price_added = models.DecimalField(_("monthly price of the packs added"), **PRICE)
+    activation_day = models.DateField(_("activation day"), null=True, blank=True)
+    period_end = models.DateField(
+        _("billing period end"), null=True, blank=True, help_text=_("Exclusive.")
+    )
+    prorata_days = models.PositiveSmallIntegerField(_("days charged"), default=0)
+    period_days = models.PositiveSmallIntegerField(_("days in the billing period"), default=0)
+    prorata_price = models.DecimalField(_("pro-rata (€ HT)"), default=0, **PRICE)
+    amount_gross = models.DecimalField(
+        _("amount paid (€ TTC)"), null=True, blank=True, editable=False, **MONEY
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=20, choices=PaymentChoice, blank=True
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    expires_on = models.DateField(_("expires on"), help_text=_("7 days unpaid."))
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("channel order")
+        verbose_name_plural = _("channel orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channels_requested__gte=1), name="order_adds_a_channel"
+            ),
+            models.CheckConstraint(
+                condition=Q(channels_added__gte=models.F("channels_requested")),
+                name="order_packs_cover_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["paid", "active"]) | Q(paid_at__isnull=False),
+                name="order_paid_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_on"])]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def client(self):
+        return self.trunk.contract.client
+
+
+class ChannelDecrease(TimeStampedModel):
+    """TRK-4: fewer channels from the next renewal date; pending and cancellable until then."""
+
+    trunk = models.ForeignKey(
+        Trunk, verbose_name=_("trunk"), on_delete=models.PROTECT, related_name="decreases"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DecreaseStatus, default=DecreaseStatus.PENDING
+    )
+    channels_to_remove = models.PositiveSmallIntegerField(_("channels to remove"))
+    channels_before = models.PositiveSmallIntegerField(_("channels when requested"))
+    effective_on = models.DateField(_("effective on"), help_text=_("The next renewal date."))
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_by_api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("channel decrease")
+        verbose_name_plural = _("channel decreases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trunk"], condition=Q(status="pending"), name="one_pending_decrease"
+            ),
+            models.CheckConstraint(
+                condition=Q(channels_to_remove__gte=1), name="decrease_removes_a_channel"
+            ),
+            models.CheckConstraint(
+                condition=Q(channels_before__gt=models.F("channels_to_remove")),
+                name="decrease_keeps_one_channel",
+            ),
+        ]
+
+    def __str__(self):
+        return f"−{self.channels_to_remove} @ {self.effective_on}"
+
+    @property
+    def channels_after(self) -> int:
+        return self.channels_before - self.channels_to_remove
+
+
+class PackLedgerEntry(models.Model):
+    """TRK-1: one change to the packs a trunk holds (append-only). The packs held on a day are
+    the sums of ``count`` per pack over the rows effective by then."""
+
+    trunk = models.ForeignKey(Trunk, on_delete=models.PROTECT, related_name="ledger")
+    pack = models.ForeignKey(Pack, on_delete=models.PROTECT, related_name="+")
+    count = models.SmallIntegerField(_("packs (+/−)"))
+    effective_on = models.DateField(_("effective on"))
+    cause = models.CharField(_("cause"), max_length=20, choices=LedgerCause)
+    order = models.ForeignKey(
+        ChannelOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
+    decrease = models.ForeignKey(
+        ChannelDecrease, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["trunk", "effective_on", "id"]
+        verbose_name = _("pack ledger entry")
+        verbose_name_plural = _("pack ledger")
+        constraints = [
+            models.CheckConstraint(condition=~Q(count=0), name="ledger_count_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(cause="order") | Q(order__isnull=False, count__gt=0),
+                name="ledger_order_adds",
+            ),
+            # One order adds each pack size once: a replayed activation cannot add it twice.
+            models.UniqueConstraint(fields=["order", "pack"], name="one_ledger_row_per_order_pack"),
+        ]
+
+    def __str__(self):
+        return f"{self.count:+d} × {self.pack} @ {self.effective_on}"
+
+
+# --- SIP accounts -------------------------------------------------------------------------------
+
+
+class SipAccount(SipCredentials, TimeStampedModel):
+    """ACC-7: a SIP account of a SIP-UNL or hosted contract: credentials, devices, mobility."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="sip_accounts"
+    )
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    mobility = models.BooleanField(
+        _("mobility"), default=False, help_text=_("May register from outside the customer's site.")
+    )
+
+    class Meta:
+        ordering = ["contract", "username"]
+        verbose_name = _("SIP account")
+        verbose_name_plural = _("SIP accounts")
+
+    def __str__(self):
+        return self.label or self.username
+
+    @property
+    def client(self):
+        return self.contract.client
+
+
+class SipDevice(TimeStampedModel):
+    """ACC-7: a device registered on a SIP account."""
+
+    account = models.ForeignKey(
+        SipAccount, verbose_name=_("SIP account"), on_delete=models.CASCADE, related_name="devices"
+    )
+    device_id = models.CharField(_("device id"), max_length=64, help_text=_("MAC or instance id."))
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    supplied_by_reseller = models.BooleanField(_("supplied by us"), default=False)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "device_id"]
+        verbose_name = _("SIP device")
+        verbose_name_plural = _("SIP devices")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "device_id"], name="one_device_per_id"),
+        ]
+
+    def __str__(self):
+        return self.device_id
+
+
+class SipSuspension(TimeStampedModel):
+    """CON-8: the suspension of one SIP account with its reason; lifting it is one action."""
+
+    account = models.ForeignKey(SipAccount, on_delete=models.PROTECT, related_name="suspensions")
+    reason = models.CharField(_("reason"), max_length=20, choices=SuspensionReason)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("suspended at"))
+    started_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("SIP account suspension")
+        verbose_name_plural = _("SIP account suspensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_open_sip_suspension",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} ({self.reason})"
+
+
+# --- TRK-6 destinations -----------------------------------------------------------------------
+
+
+class DestinationGroup(TimeStampedModel):
+    """TRK-6: a group of destinations that can be blocked as a whole (premium-rate and
+    high-risk international are blocked by default on a new trunk or SIP account)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    prefixes = models.JSONField(
+        _("prefixes"), default=list, blank=True, help_text=_("E.164 prefixes, for rating.")
+    )
+    blocked_by_default = models.BooleanField(_("blocked by default"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("destination group")
+        verbose_name_plural = _("destination groups")
+
+    def __str__(self):
+        return self.name
+
+
+class DestinationSetting(TimeStampedModel):
+    """TRK-6: whether one trunk or one SIP account (exactly one of the two) may call a group.
+    Created with the group's default when the trunk or account is created."""
+
+    trunk = models.ForeignKey(
+        Trunk, on_delete=models.CASCADE, null=True, blank=True, related_name="destinations"
+    )
+    sip_account = models.ForeignKey(
+        SipAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="destinations"
+    )
+    group = models.ForeignKey(DestinationGroup, on_delete=models.PROTECT, related_name="+")
+    blocked = models.BooleanField(_("blocked"))
+
+    class Meta:
+        ordering = ["group__position", "group__code"]
+        verbose_name = _("destination setting")
+        verbose_name_plural = _("destination settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trunk__isnull=False, sip_account__isnull=True)
+                | Q(trunk__isnull=True, sip_account__isnull=False),
+                name="destination_one_owner",
+            ),
+            models.UniqueConstraint(fields=["trunk", "group"], name="one_setting_per_trunk_group"),
+            models.UniqueConstraint(
+                fields=["sip_account", "group"], name="one_setting_per_account_group"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group}: {'blocked' if self.blocked else 'allowed'}"

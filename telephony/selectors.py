@@ -1,0 +1,199 @@
+"""Reads of trunks, channel orders, SIP accounts and destinations that depend on who asks: every
+one starts from the customer (``client``) and raises Http404 for another customer's object.
+
+Also the ledger reads the services use (packs held and capacity on a day, TRK-1).
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet, Sum
+from django.http import Http404
+
+from accounts.models import Client
+from telephony.choices import DecreaseStatus, OrderStatus
+from telephony.models import (
+    ChannelDecrease,
+    ChannelOrder,
+    DestinationGroup,
+    DestinationSetting,
+    Pack,
+    PackLedgerEntry,
+    PackTable,
+    SipAccount,
+    SipDevice,
+    Trunk,
+)
+
+# --- Ledger (TRK-1) -------------------------------------------------------------------------
+
+
+def packs_held(trunk: Trunk, day: date) -> dict[Pack, int]:
+    """The packs ``trunk`` holds on ``day``: the ledger's sums per pack (zero counts left out)."""
+    sums = (
+        PackLedgerEntry.objects.filter(trunk=trunk, effective_on__lte=day)
+        .values("pack")
+        .annotate(total=Sum("count"))
+    )
+    counts = {row["pack"]: row["total"] for row in sums if row["total"]}
+    packs = Pack.objects.in_bulk(list(counts))
+    return {packs[pk]: count for pk, count in counts.items()}
+
+
+def trunk_capacity(trunk: Trunk, day: date) -> int:
+    """TRK-1: the trunk's channels on ``day`` = the sum of its packs' channels."""
+    return sum(pack.channels * count for pack, count in packs_held(trunk, day).items())
+
+
+def capacities(trunks, day: date) -> dict[int, int]:
+    """Capacity on ``day`` of many trunks in one query (list pages, the API)."""
+    rows = (
+        PackLedgerEntry.objects.filter(trunk__in=trunks, effective_on__lte=day)
+        .values("trunk", "pack__channels")
+        .annotate(total=Sum("count"))
+    )
+    result: dict[int, int] = defaultdict(int)
+    for row in rows:
+        result[row["trunk"]] += row["pack__channels"] * row["total"]
+    return result
+
+
+def packs_held_many(trunks, day: date) -> dict[int, list[dict]]:
+    """The packs held on ``day`` by many trunks, in one query (lists): per trunk id, rows of
+    ``channels``, ``count`` and ``monthly_price`` (the table's price), largest packs first."""
+    rows = (
+        PackLedgerEntry.objects.filter(trunk__in=trunks, effective_on__lte=day)
+        .values("trunk", "pack__channels", "pack__monthly_price")
+        .annotate(total=Sum("count"))
+        .order_by("trunk", "-pack__channels")
+    )
+    result: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["total"]:
+            result[row["trunk"]].append(
+                {
+                    "channels": row["pack__channels"],
+                    "count": row["total"],
+                    "monthly_price": row["pack__monthly_price"],
+                }
+            )
+    return result
+
+
+def pack_table_for(trunk_or_offer) -> PackTable:
+    """The pack table of a trunk's offer (or of an offer), with its packs."""
+    offer = trunk_or_offer.contract.offer if isinstance(trunk_or_offer, Trunk) else trunk_or_offer
+    table = PackTable.objects.prefetch_related("packs__product").filter(offer=offer).first()
+    if table is None:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(_("This offer has no channel pack table."), code="no_pack_table")
+    return table
+
+
+# --- Trunks and orders, from the customer ----------------------------------------------------
+
+
+def trunk_list(*, client: Client) -> QuerySet[Trunk]:
+    """The customer's trunks with their contract and its offer, newest first. Capacity is read
+    with ``capacities(trunks, day)`` (one query for the page)."""
+    return (
+        Trunk.objects.filter(contract__client=client)
+        .select_related("contract__offer", "contract__site")
+        .prefetch_related(
+            Prefetch(
+                "decreases",
+                queryset=ChannelDecrease.objects.filter(status=DecreaseStatus.PENDING),
+                to_attr="pending_decreases",
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def trunk_get(*, client: Client, pk: int) -> Trunk:
+    """One of the customer's trunks as ``trunk_list`` gives it; another customer's is Http404."""
+    try:
+        return trunk_list(client=client).get(pk=pk)
+    except Trunk.DoesNotExist as error:
+        raise Http404("No such trunk.") from error
+
+
+def pending_decrease(trunk: Trunk) -> ChannelDecrease | None:
+    """TRK-4: the decrease waiting for the next renewal date, if any."""
+    return trunk.decreases.filter(status=DecreaseStatus.PENDING).first()
+
+
+def channel_order_list(*, client: Client, trunk: Trunk | None = None) -> QuerySet[ChannelOrder]:
+    """The customer's channel orders (of one trunk when given), newest first."""
+    queryset = ChannelOrder.objects.filter(trunk__contract__client=client).select_related(
+        "trunk__contract"
+    )
+    if trunk is not None:
+        queryset = queryset.filter(trunk=trunk)
+    return queryset.order_by("-created_at", "-pk")
+
+
+def channel_order_get(*, client: Client, pk: int) -> ChannelOrder:
+    try:
+        return channel_order_list(client=client).get(pk=pk)
+    except ChannelOrder.DoesNotExist as error:
+        raise Http404("No such order.") from error
+
+
+def channel_orders_open(*, client: Client) -> QuerySet[ChannelOrder]:
+    """Orders waiting for payment (shown on the trunk page with a "pay" button)."""
+    return channel_order_list(client=client).filter(
+        status__in=[OrderStatus.QUOTED, OrderStatus.AWAITING_PAYMENT]
+    )
+
+
+def ledger_list(*, client: Client, trunk: Trunk) -> QuerySet[PackLedgerEntry]:
+    return PackLedgerEntry.objects.filter(
+        trunk__contract__client=client, trunk=trunk
+    ).select_related("pack", "order", "decrease")
+
+
+# --- SIP accounts ------------------------------------------------------------------------------
+
+
+def sip_account_list(*, client: Client) -> QuerySet[SipAccount]:
+    """The customer's SIP accounts with their contract and devices."""
+    return (
+        SipAccount.objects.filter(contract__client=client)
+        .select_related("contract__offer")
+        .prefetch_related(Prefetch("devices", queryset=SipDevice.objects.order_by("device_id")))
+        .order_by("contract__reference", "username")
+    )
+
+
+def sip_account_get(*, client: Client, pk: int) -> SipAccount:
+    try:
+        return sip_account_list(client=client).get(pk=pk)
+    except SipAccount.DoesNotExist as error:
+        raise Http404("No such SIP account.") from error
+
+
+# --- TRK-6 destinations ----------------------------------------------------------------------
+
+
+def _owner_filter(owner) -> dict:
+    return {"trunk": owner} if isinstance(owner, Trunk) else {"sip_account": owner}
+
+
+def destination_settings(owner: Trunk | SipAccount) -> list[tuple[DestinationGroup, bool]]:
+    """TRK-6: every destination group with whether ``owner`` (a trunk or a SIP account) blocks
+    it. A group created after the owner has no row yet: its default applies."""
+    rows = dict(
+        DestinationSetting.objects.filter(**_owner_filter(owner)).values_list("group", "blocked")
+    )
+    return [
+        (group, rows.get(group.pk, group.blocked_by_default))
+        for group in DestinationGroup.objects.all()
+    ]
+
+
+def blocked_groups(owner: Trunk | SipAccount) -> list[DestinationGroup]:
+    """TRK-6: the destination groups ``owner`` may not call (what rating will refuse)."""
+    return [group for group, blocked in destination_settings(owner) if blocked]

@@ -1,0 +1,234 @@
+"""Back office of support: the ticket queue and its actions (SLA-1, SLA-3, SLA-11), outage
+entry with the 7-business-day rule (SLA-5), credit approval and refusal (SLA-8, SLA-10), the
+liability cap (SLA-12). Every action goes through the services."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.models import User
+from billing.models import PendingCharge
+from support import services
+from support.choices import ReportStatus, TicketKind, TicketStatus
+from support.models import AvailabilityReport, Outage, OutageAnnouncement, Ticket
+from tests.factories import PASSWORD
+from tests.offers.factories import make_contract
+from tests.support.factories import paris
+
+pytestmark = pytest.mark.django_db
+OCT = date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings, tmp_path):
+    settings.BILLING_RENDER_PDF = False
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def staff(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    user = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return user
+
+
+def _action(client, model, action, objects, **data):
+    return client.post(
+        reverse(f"admin:support_{model}_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data},
+    )
+
+
+@pytest.fixture
+def incident(tenant):
+    contract = make_contract(tenant.client, "hosted-a")
+    with time_machine.travel(paris(2026, 10, 6, 10), tick=False):
+        return services.ticket_open(
+            client=tenant.client,
+            kind=TicketKind.FAILURE,
+            subject="No dial tone",
+            body="Down",
+            contract=contract,
+        )
+
+
+@pytest.fixture
+def requested_report(tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        services.outage_record(
+            title="Down",
+            started_at=paris(2026, 10, 12, 9),
+            ended_at=paris(2026, 10, 12, 10, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+    report = services.availability_report_compute(contract=contract, month=OCT)
+    return services.credit_request(report=report)
+
+
+# ACC-4 — every support page answers for staff: lists with filters, change and add pages.
+def test_back_office_pages(client, staff, incident, requested_report):
+    outage = Outage.objects.get()
+    for model, queries in (
+        ("ticket", [{}, {"status": "new"}, {"overdue": "yes"}, {"open": "no"}, {"q": "dial"}]),
+        ("outage", [{}, {"ongoing": "yes"}, {"excusable__exact": "0"}]),
+        ("availabilityreport", [{}, {"status": "requested"}, {"q": "CT-"}]),
+        ("attachment", [{}]),
+    ):
+        for query in queries:
+            response = client.get(reverse(f"admin:support_{model}_changelist"), query)
+            assert response.status_code == 200, (model, query)
+    for url in (
+        reverse("admin:support_ticket_change", args=[incident.pk]),
+        reverse("admin:support_ticket_add"),
+        reverse("admin:support_outage_change", args=[outage.pk]),
+        reverse("admin:support_outage_add"),
+        reverse("admin:support_availabilityreport_change", args=[requested_report.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+    page = client.get(
+        reverse("admin:support_availabilityreport_change", args=[requested_report.pk])
+    )
+    assert "liability cap (sla-12)" in page.content.decode().lower()
+
+
+# SLA-3 — the queue lists the nearest intervention deadline first, questions last.
+def test_queue_order(client, staff, tenant, incident):
+    question = services.ticket_open(
+        client=tenant.client, kind=TicketKind.QUESTION, subject="Question", body="?"
+    )
+    platform = make_contract(tenant.client, "platform")
+    with time_machine.travel(paris(2026, 10, 5, 10), tick=False):
+        earlier = services.ticket_open(
+            client=tenant.client,
+            kind=TicketKind.FAILURE,
+            subject="Earlier",
+            body="x",
+            contract=platform,
+        )
+    page = client.get(reverse("admin:support_ticket_changelist")).content.decode()
+    positions = [page.index(t.number) for t in (earlier, incident, question)]
+    assert positions == sorted(positions)
+
+
+# SLA-1 — staff reply (intermediate form, then the service), change the status, record the
+# restoration; SLA-11 — charge the penalty once.
+def test_ticket_actions(client, staff, incident):
+    form = _action(client, "ticket", "reply", [incident])
+    assert form.status_code == 200 and b"apply" in form.content
+    _action(client, "ticket", "reply", [incident], apply="1", body="On it", internal="")
+    incident.refresh_from_db()
+    assert incident.status == TicketStatus.ACKNOWLEDGED
+    assert incident.messages.filter(from_staff=True, body="On it").exists()
+    _action(client, "ticket", "change_status", [incident], apply="1", status="in_progress", note="")
+    incident.refresh_from_db()
+    assert incident.status == TicketStatus.IN_PROGRESS
+    # A move outside the map is refused with a message, nothing changes.
+    response = _action(
+        client, "ticket", "change_status", [incident], apply="1", status="new", note=""
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == TicketStatus.IN_PROGRESS
+    _action(
+        client,
+        "ticket",
+        "record_restoration",
+        [incident],
+        apply="1",
+        restored_at="2026-10-06 15:00:00",
+    )
+    incident.refresh_from_db()
+    assert incident.restored_at == paris(2026, 10, 6, 15)
+    for _ in range(2):
+        _action(client, "ticket", "charge_penalty", [incident], apply="1", note="Own PBX")
+    charge = PendingCharge.objects.get(source_type="ticket")
+    assert charge.unit_price == Decimal("100.0000") and charge.created_by == staff
+
+
+# SLA-1 — staff open a ticket for a customer from the back office (through ticket_open).
+def test_open_ticket_from_back_office(client, staff, tenant, incident):
+    contract = incident.contract
+    response = client.post(
+        reverse("admin:support_ticket_add"),
+        {
+            "client": tenant.client.pk,
+            "contract": contract.pk,
+            "kind": "failure_notification",
+            "subject": "Phoned in",
+            "body": "Customer called",
+            "reported_at_0": "2026-10-07",
+            "reported_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket = Ticket.objects.get(subject="Phoned in")
+    assert ticket.source == "staff" and ticket.opened_by == staff
+    assert ticket.intervention_deadline == paris(2026, 10, 7, 14)
+
+
+# SLA-5 — outage entry: a planned maintenance too close is refused on the form; one far enough
+# is recorded and announced; ending it is an action.
+def test_outage_entry(client, staff, tenant):
+    contract = make_contract(tenant.client, "hosted-w")
+    data = {
+        "title": "Upgrade",
+        "description": "",
+        "internal_note": "",
+        "started_at_0": "2026-11-16",
+        "started_at_1": "02:00:00",
+        "ended_at_0": "2026-11-16",
+        "ended_at_1": "04:00:00",
+        "excusable": "on",
+        "excuse_reason": "planned_maintenance",
+        "scope": "contracts",
+        "contracts": [contract.pk],
+        "announcements-TOTAL_FORMS": "0",
+        "announcements-INITIAL_FORMS": "0",
+    }
+    with time_machine.travel(paris(2026, 11, 5, 9), tick=False):
+        refused = client.post(reverse("admin:support_outage_add"), data)
+    assert refused.status_code == 200 and "7 business days" in refused.content.decode()
+    assert not Outage.objects.exists()
+    with time_machine.travel(paris(2026, 11, 2, 9), tick=False):
+        created = client.post(reverse("admin:support_outage_add"), data)
+    assert created.status_code == 302, created.content.decode()[:2000]
+    outage = Outage.objects.get()
+    assert list(outage.contracts.all()) == [contract] and outage.created_by == staff
+    assert OutageAnnouncement.objects.filter(outage=outage).count() == 1
+    _action(
+        client,
+        "outage",
+        "end_outage",
+        [outage],
+        apply="1",
+        ended_at="2026-11-16 03:00:00",
+    )
+    outage.refresh_from_db()
+    assert outage.ended_at == paris(2026, 11, 16, 3)
+
+
+# SLA-10 — refuse asks a reason; approve issues the credit note (SLA-8 cap applied).
+def test_credit_actions(client, staff, requested_report, tenant):
+    form = _action(client, "availabilityreport", "refuse", [requested_report], apply="1", reason="")
+    assert form.status_code == 200  # the reason is required: the form again
+    requested_report.refresh_from_db()
+    assert requested_report.status == ReportStatus.REQUESTED
+    _action(client, "availabilityreport", "approve", [requested_report], apply="1")
+    requested_report.refresh_from_db()
+    assert requested_report.status == ReportStatus.APPROVED
+    assert requested_report.approved_amount == Decimal("7.45")
+    assert requested_report.credit_note.total_net == Decimal("7.45")
+    # Refusing an approved credit is refused with a message.
+    _action(client, "availabilityreport", "refuse", [requested_report], apply="1", reason="No")
+    assert AvailabilityReport.objects.get().status == ReportStatus.APPROVED

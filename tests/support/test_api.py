@@ -1,0 +1,243 @@
+"""Partner API of support: tickets and messages (SLA-1, SLA-3), outages (SLA-5), availability
+reports and the credit request (SLA-10); scoping (ACC-3), validation errors, query counts."""
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.choices import Role
+from offers.models import Offer
+from support import services
+from support.choices import OutageScope, ReportStatus, TicketKind, TicketStatus
+from support.models import Ticket
+from tests.factories import ClientFactory, SiteFactory
+from tests.offers.factories import make_contract
+from tests.support.factories import make_staff, paris
+
+pytestmark = pytest.mark.django_db
+OCT = date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def staff():
+    return make_staff()
+
+
+def open_question(client, subject="Question"):
+    return services.ticket_open(
+        client=client, kind=TicketKind.QUESTION, subject=subject, body="How?"
+    )
+
+
+# SLA-1 / SLA-3 — the partner opens a failure notification for its customer: 201 with the
+# number, the deadline and the restoration target; the ticket is marked as opened by the API.
+def test_create_failure_notification(api, tenant):
+    contract = make_contract(tenant.client, "platform")
+    with time_machine.travel(paris(2026, 12, 24, 16), tick=False):
+        response = api.post(
+            reverse("api:ticket-list"),
+            {
+                "customer": tenant.client.pk,
+                "kind": "failure_notification",
+                "contract": contract.pk,
+                "subject": "Trunk down",
+                "body": "No calls since 15:40.",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    ticket = Ticket.objects.get(pk=body["id"])
+    assert body["number"] == ticket.number and body["number"].startswith("T2026-")
+    assert body["status"] == "new" and body["source"] == "api"
+    assert body["intervention_deadline"] == "2026-12-28T12:00:00+01:00"
+    assert body["intervention_met"] is None and body["restoration_target"] is None
+    assert ticket.opened_by_api_key == api.key
+
+
+# Validation: another partner's customer, another customer's contract, a failure without a
+# service, missing fields → 400 with the fields named; a read-only key may not write.
+def test_create_bad_input(api, read_only_api, tenant, other_tenant, partner):
+    sibling = ClientFactory(partner=partner)
+    SiteFactory(client=sibling)
+    siblings_contract = make_contract(sibling, "platform")
+    url = reverse("api:ticket-list")
+    base = {"customer": tenant.client.pk, "kind": "question", "subject": "Hi", "body": "x"}
+    cases = [
+        ({**base, "customer": other_tenant.client.pk}, "customer"),
+        ({**base, "kind": "failure_notification", "contract": siblings_contract.pk}, "contract"),
+        ({**base, "kind": "failure_notification"}, "contract"),
+        ({**base, "kind": "complaint"}, "kind"),
+        ({k: v for k, v in base.items() if k != "subject"}, "subject"),
+    ]
+    for data, field in cases:
+        response = api.post(url, data, format="json")
+        assert response.status_code == 400, (data, response.content)
+        error = response.json()["error"]
+        assert error["code"] == "validation_error" and field in error["fields"], (field, error)
+    assert not Ticket.objects.exists()
+    assert read_only_api.post(url, base, format="json").status_code == 403
+
+
+# SLA-1 — messages: internal notes never listed; the partner answers (JSON or multipart with a
+# file, downloadable through the API); a closed ticket takes no message (409).
+def test_messages(api, tenant, staff):
+    ticket = open_question(tenant.client)
+    services.ticket_reply(ticket=ticket, body="Secret staff note", actor=staff, internal=True)
+    services.ticket_reply(ticket=ticket, body="Please send a capture.", actor=staff)
+    url = reverse("api:ticket-messages", args=[ticket.pk])
+    listed = api.get(url).json()
+    assert [m["body"] for m in listed] == ["How?", "Please send a capture."]
+    assert [m["from_staff"] for m in listed] == [False, True]
+
+    upload = SimpleUploadedFile("capture.pcap", b"\xd4\xc3\xb2\xa1" + b"\x00" * 60)
+    response = api.post(url, {"body": "Here it is", "attachments": [upload]}, format="multipart")
+    assert response.status_code == 201, response.content
+    attachment = response.json()["attachments"][0]
+    assert (attachment["name"], attachment["size"]) == ("capture.pcap", 64)
+    download = api.get(attachment["url"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"\xd4\xc3\xb2\xa1")
+
+    bad = SimpleUploadedFile("capture.pcap", b"MZ not a capture")
+    response = api.post(url, {"body": "again", "attachments": [bad]}, format="multipart")
+    assert response.status_code == 400 and "attachments" in response.json()["error"]["fields"]
+    assert api.post(url, {"body": ""}, format="json").status_code == 400
+
+    for status in (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        services.ticket_set_status(ticket=ticket, status=status, actor=staff)
+    response = api.post(url, {"body": "Still there?"}, format="json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "ticket_closed"
+    detail = api.get(reverse("api:ticket-detail", args=[ticket.pk])).json()
+    assert detail["status"] == "closed"
+    assert api.patch(reverse("api:ticket-detail", args=[ticket.pk]), {}).status_code == 405
+
+
+# ACC-3 — another partner's ticket, file and report answer 404 on every command.
+def test_other_partner_commands_404(api, tenant, other_tenant, staff):
+    theirs = open_question(other_tenant.client)
+    message = services.ticket_reply(
+        ticket=theirs,
+        body="file",
+        actor=other_tenant.members[Role.TECHNICAL].user,
+        attachments=[SimpleUploadedFile("a.txt", b"hello")],
+    )
+    attachment = message.attachments.get()
+    contract = make_contract(other_tenant.client, "hosted-w")
+    report = services.availability_report_compute(contract=contract, month=OCT)
+    assert api.get(reverse("api:ticket-messages", args=[theirs.pk])).status_code == 404
+    assert (
+        api.post(reverse("api:ticket-messages", args=[theirs.pk]), {"body": "x"}).status_code == 404
+    )
+    assert (
+        api.get(reverse("api:ticket-attachment", args=[theirs.pk, attachment.pk])).status_code
+        == 404
+    )
+    # Our own ticket with their file's id: still 404.
+    ours = open_question(tenant.client)
+    assert (
+        api.get(reverse("api:ticket-attachment", args=[ours.pk, attachment.pk])).status_code == 404
+    )
+    assert api.post(reverse("api:availability-report-request", args=[report.pk])).status_code == 404
+    assert theirs.messages.count() == 2
+
+
+# SLA-5 — outages: only those affecting the partner's customers' contracts (listed, or all
+# contracts of an offer the partner's customers have), never the internal note.
+def test_outages(api, tenant, other_tenant, staff):
+    mine = make_contract(tenant.client, "hosted-w")
+    theirs = make_contract(other_tenant.client, "trunk")
+    start = paris(2026, 11, 2, 10)
+    listed = services.outage_record(
+        title="Ours",
+        internal_note="root cause: config push",
+        started_at=start,
+        ended_at=start + timedelta(hours=1),
+        contracts=[mine, theirs],
+        actor=staff,
+    )
+    services.outage_record(title="Theirs", started_at=start, contracts=[theirs], actor=staff)
+    offer_wide = services.outage_record(
+        title="All hosted",
+        started_at=start,
+        scope=OutageScope.OFFER,
+        offer=Offer.objects.get(code="hosted-w"),
+        actor=staff,
+    )
+    body = api.get(reverse("api:outage-list")).json()
+    assert {row["title"] for row in body["results"]} == {"Ours", "All hosted"}
+    row = next(r for r in body["results"] if r["id"] == listed.pk)
+    assert row["contracts"] == [mine.pk]  # not the other partner's contract
+    assert "internal_note" not in row and "config push" not in str(body)
+    assert row["ongoing"] is False and row["excusable"] is False
+    wide = api.get(reverse("api:outage-detail", args=[offer_wide.pk])).json()
+    assert wide["scope"] == "offer" and wide["offer"] == "hosted-w" and wide["ongoing"]
+    assert api.get(reverse("api:outage-list"), {"ongoing": "true"}).json()["count"] == 1
+
+
+# SLA-10 — the partner reads its customers' reports and requests a credit in one call; a
+# second request, or one without credit, is a 409 with its code.
+def test_reports_and_request(api, tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    quiet = make_contract(tenant.client, "hosted-w", quantity=1)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        services.outage_record(
+            title="Down",
+            started_at=paris(2026, 10, 12, 9),
+            ended_at=paris(2026, 10, 12, 10, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+    report = services.availability_report_compute(contract=contract, month=OCT)
+    nothing = services.availability_report_compute(contract=quiet, month=OCT)
+    body = api.get(reverse("api:availability-report-list"), {"month": "2026-10"}).json()
+    assert body["count"] == 2
+    row = api.get(reverse("api:availability-report-detail", args=[report.pk])).json()
+    assert row["availability"] == "99.843189"  # truncated and row["credit_amount"] == "7.45"
+    assert row["credit_percent"] == "5.00" and row["base"] == "149.0000"
+    assert row["can_request"] is True and row["status"] == "computed"
+    url = reverse("api:availability-report-request", args=[report.pk])
+    response = api.post(url)
+    assert response.status_code == 200 and response.json()["status"] == "requested"
+    report.refresh_from_db()
+    assert report.status == ReportStatus.REQUESTED and report.requested_by_api_key == api.key
+    again = api.post(url)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
+    none = api.post(reverse("api:availability-report-request", args=[nothing.pk]))
+    assert none.status_code == 409 and none.json()["error"]["code"] == "no_credit"
+    assert api.get(reverse("api:availability-report-list"), {"month": "2026-13"}).status_code == (
+        400
+    )
+
+
+# Query counts: the list endpoints do not grow with the number of rows (no N+1).
+def test_list_query_counts(api, tenant, staff, django_assert_max_num_queries):
+    contracts = [make_contract(tenant.client, "hosted-w") for _ in range(3)]
+    for i in range(4):
+        ticket = open_question(tenant.client, subject=f"Q{i}")
+        services.ticket_reply(ticket=ticket, body="answer", actor=staff)
+    for contract in contracts:
+        services.outage_record(
+            title="x",
+            started_at=paris(2026, 10, 1, 10),
+            ended_at=paris(2026, 10, 1, 11),
+            contracts=contracts,
+            actor=staff,
+        )
+        services.availability_report_compute(contract=contract, month=OCT)
+    with django_assert_max_num_queries(5):
+        assert api.get(reverse("api:ticket-list")).json()["count"] == 4
+    with django_assert_max_num_queries(6):
+        assert api.get(reverse("api:outage-list")).json()["count"] == 3
+    with django_assert_max_num_queries(5):
+        assert api.get(reverse("api:availability-report-list")).json()["count"] == 3
+    with django_assert_max_num_queries(6):
+        api.get(reverse("api:ticket-messages", args=[ticket.pk]))

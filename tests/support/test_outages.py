@@ -1,0 +1,148 @@
+"""Outages (SLA-5): affected contracts, excuses, planned maintenance announced 7 business days
+ahead, through ``support.services``."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.choices import Role
+from offers.models import Offer
+from support import selectors, services
+from support.choices import ExcuseReason, OutageScope
+from support.models import OutageAnnouncement
+from tests.factories import ClientFactory, MembershipFactory, SiteFactory
+from tests.offers.factories import make_contract
+from tests.support.factories import make_staff, paris
+
+pytestmark = pytest.mark.django_db
+NOV = date(2026, 11, 1)
+
+
+@pytest.fixture
+def staff():
+    return make_staff()
+
+
+def maintenance(contracts, start, end, staff):
+    return services.outage_record(
+        title="Core router upgrade",
+        description="Calls may drop for a few minutes.",
+        internal_note="Ticket CHG-42 with the vendor",
+        started_at=start,
+        ended_at=end,
+        excusable=True,
+        excuse_reason=ExcuseReason.PLANNED_MAINTENANCE,
+        contracts=contracts,
+        actor=staff,
+    )
+
+
+# SLA-5 — a planned maintenance on Monday 16 November 2026 must be announced by Wednesday
+# 4 November (7 business days, Armistice Day on the 11th not counted). Recorded on Monday 2nd it
+# is announced at once, by e-mail to the admin and technical people of each affected customer.
+def test_planned_maintenance_announced_in_time(
+    tenant, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    contract = make_contract(tenant.client, "hosted-w", quantity=3)
+    with (
+        time_machine.travel(paris(2026, 11, 2, 10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        outage = maintenance([contract], paris(2026, 11, 16, 2), paris(2026, 11, 16, 4), staff)
+    announcement = OutageAnnouncement.objects.get(outage=outage)
+    assert announcement.recipients == 1 and announcement.sent_by == staff
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        tenant.members[r].user.email for r in (Role.ADMIN, Role.TECHNICAL)
+    )
+    assert "Core router upgrade" in mailoutbox[0].subject
+    assert contract.reference in mailoutbox[0].body
+    assert "CHG-42" not in mailoutbox[0].body  # the internal note stays inside
+
+
+# SLA-5 — recorded on Thursday 5 November, it is too late to call it planned maintenance.
+def test_planned_maintenance_too_late(tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w")
+    with (
+        time_machine.travel(paris(2026, 11, 5, 9), tick=False),
+        pytest.raises(ValidationError) as error,
+    ):
+        maintenance([contract], paris(2026, 11, 16, 2), paris(2026, 11, 16, 4), staff)
+    assert "7 business days" in error.value.message_dict["excuse_reason"][0]
+    assert not OutageAnnouncement.objects.exists()
+
+
+# SLA-5 — an unplanned outage cannot be turned into planned maintenance afterwards (no
+# announcement in time); other excuses need a reason from the list; only staff record outages.
+def test_outage_excuses(tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w")
+    with time_machine.travel(paris(2026, 11, 20, 9), tick=False):
+        outage = services.outage_record(
+            title="Carrier failure",
+            started_at=paris(2026, 11, 19, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+        assert outage.is_ongoing
+        with pytest.raises(ValidationError) as error:
+            services.outage_update(
+                outage=outage,
+                excusable=True,
+                excuse_reason=ExcuseReason.PLANNED_MAINTENANCE,
+                actor=staff,
+            )
+        assert "excuse_reason" in error.value.message_dict
+        services.outage_update(
+            outage=outage,
+            ended_at=paris(2026, 11, 19, 11),
+            excusable=True,
+            excuse_reason=ExcuseReason.OTHER_OPERATOR,
+            actor=staff,
+        )
+        outage.refresh_from_db()
+        assert outage.excusable and outage.ended_at == paris(2026, 11, 19, 11)
+        with pytest.raises(ValidationError) as error:
+            services.outage_record(
+                title="x",
+                started_at=paris(2026, 11, 19, 10),
+                ended_at=paris(2026, 11, 19, 9),
+                excusable=True,
+                contracts=[contract],
+                actor=staff,
+            )
+        assert {"ended_at", "excuse_reason"} <= set(error.value.message_dict)
+        with pytest.raises(ValidationError) as error:
+            services.outage_record(title="x", started_at=paris(2026, 11, 19), actor=staff)
+        assert "contracts" in error.value.message_dict
+        with pytest.raises(PermissionDenied):
+            services.outage_record(
+                title="x",
+                started_at=paris(2026, 11, 19),
+                contracts=[contract],
+                actor=tenant.members[Role.ADMIN].user,
+            )
+
+
+# SLA-5 — an outage of a whole offer affects every live contract of it, and each customer sees
+# it in its list (not the other offers' customers).
+def test_offer_wide_outage(tenant, other_tenant, staff):
+    mine = make_contract(tenant.client, "hosted-w")
+    theirs = make_contract(other_tenant.client, "hosted-w")
+    platform_client = ClientFactory()
+    SiteFactory(client=platform_client)
+    MembershipFactory(client=platform_client)
+    make_contract(platform_client, "platform")
+    with time_machine.travel(paris(2026, 11, 20, 9), tick=False):
+        outage = services.outage_record(
+            title="Platform down",
+            started_at=paris(2026, 11, 19, 10),
+            ended_at=paris(2026, 11, 19, 12),
+            scope=OutageScope.OFFER,
+            offer=Offer.objects.get(code="hosted-w"),
+            actor=staff,
+        )
+    assert set(services.outage_affected_contracts(outage)) == {mine, theirs}
+    assert list(selectors.outage_list(client=tenant.client)) == [outage]
+    assert list(selectors.outage_list(client=platform_client)) == []
+    assert len(services.outage_intervals(mine, NOV)) == 1

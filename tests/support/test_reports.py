@@ -1,0 +1,306 @@
+"""Monthly availability reports and SLA credits (SLA-6..10, SLA-12), with the database: the
+unavailability from outages (HOSTED-W) or failure notifications (HOSTED-A), the base from
+invoices, the credit requested, capped and turned into a credit note."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.choices import Role
+from billing import services as billing
+from billing.choices import ChargeKind
+from billing.models import Invoice
+from offers.choices import ContractStatus
+from support import selectors, services
+from support.choices import ExcuseReason, ReportStatus
+from tests.offers.factories import make_contract
+from tests.support.factories import incident, make_staff, paris, reseller_billed
+
+pytestmark = pytest.mark.django_db
+JUL, AUG, SEP, OCT, NOV, DEC = (date(2026, m, 1) for m in (7, 8, 9, 10, 11, 12))
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+@pytest.fixture
+def staff():
+    return make_staff()
+
+
+@pytest.fixture
+def customer(tenant):
+    return reseller_billed(tenant.client)
+
+
+def down(contract, start, minutes, staff, *, excusable=False):
+    return services.outage_record(
+        title="Outage",
+        started_at=start,
+        ended_at=start + timedelta(minutes=minutes),
+        excusable=excusable,
+        excuse_reason=ExcuseReason.FORCE_MAJEURE if excusable else "",
+        contracts=[contract],
+        actor=staff,
+    )
+
+
+def compute(contract, month, when):
+    with time_machine.travel(when, tick=False):
+        return services.availability_report_compute(contract=contract, month=month)
+
+
+def consumption(contract, month, amount):
+    billing.charge_post(
+        client=contract.client,
+        contract=contract,
+        kind=ChargeKind.CONSUMPTION,
+        source_type="usage",
+        source_id=f"{contract.pk}-{month:%Y%m}",
+        period_start=month + timedelta(days=14),
+        description="Calls",
+        unit_price=Decimal(amount),
+    )
+
+
+# SLA-6 / SLA-7 — HOSTED-W, November 2026 (43 200 minutes), 10 users at 14.90 invoiced for
+# November by October's run (149.00): 40 + 30 minutes overlapping by 20 + 15 → 65 minutes
+# → 5 % → 7.45; an excusable outage and another contract's outage never count. 152 minutes
+# more → 217 → 10 % → 14.90 on the rerun.
+def test_hosted_w_november(customer, other_tenant, staff):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    other = make_contract(other_tenant.client, "hosted-w", quantity=10)
+    billing.run_month_sync(month=OCT)
+    with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
+        down(contract, paris(2026, 11, 3, 10, 0), 40, staff)
+        down(contract, paris(2026, 11, 3, 10, 20), 30, staff)
+        down(contract, paris(2026, 11, 12, 15, 0), 15, staff)
+        down(contract, paris(2026, 11, 20, 8, 0), 300, staff, excusable=True)
+        down(other, paris(2026, 11, 21, 8, 0), 500, staff)
+    report = compute(contract, NOV, paris(2026, 12, 1, 1))
+    assert report.minutes_in_month == 43_200
+    assert report.unavailable_minutes == Decimal("65.00")
+    assert report.availability == Decimal("99.849537")
+    assert report.base == Decimal("149.00")
+    assert report.base_detail == {"source": "invoiced", "invoiced": "149.00"}
+    assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("7.45"))
+    assert report.applicable and report.status == ReportStatus.COMPUTED
+
+    with time_machine.travel(paris(2026, 12, 1, 2), tick=False):
+        down(contract, paris(2026, 11, 25, 9, 0), 152, staff)
+    again = compute(contract, NOV, paris(2026, 12, 1, 3))
+    assert again.pk == report.pk
+    assert again.unavailable_minutes == Decimal("217.00")
+    assert (again.credit_percent, again.credit_amount) == (Decimal("10"), Decimal("14.90"))
+
+
+# SLA-6 — 64 minutes: 99.8518…% ≥ 99.85 → no credit, and nothing to request.
+def test_hosted_w_within_target(customer, staff):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
+        down(contract, paris(2026, 11, 3, 10), 64, staff)
+    report = compute(contract, NOV, paris(2026, 12, 1, 1))
+    assert report.credit_amount == 0 and not report.can_request
+    # Nothing invoiced for November: the base falls back to the monthly fees.
+    assert report.base_detail["source"] == "monthly_fees" and report.base == Decimal("149.00")
+    with pytest.raises(services.InvalidTransition):
+        services.credit_request(report=report, actor=customer.memberships.get(role="admin").user)
+
+
+# SLA-6 / SLA-7 / SLA-10 — HOSTED-A October 2026: 600 minutes of failure notifications (opened
+# → restored) of 44 640; fixed fees 300.00; consumption invoiced for the contract in July,
+# August and September 90.00, 120.00, 150.00 → base 420.00; 98.655…% → 5 % → 21.00.
+def test_hosted_a_october(customer, staff):
+    contract = make_contract(customer, "hosted-a", monthly_price="300.00")
+    for month, amount in ((JUL, "90.00"), (AUG, "120.00"), (SEP, "150.00")):
+        consumption(contract, month, amount)
+        billing.run_month_sync(month=month)
+    with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
+        incident(contract, paris(2026, 10, 6, 9), paris(2026, 10, 6, 13), staff=staff)
+        incident(contract, paris(2026, 10, 20, 14), paris(2026, 10, 20, 20), staff=staff)
+        # A failure caused by the customer (SLA-11) does not count.
+        abusive = incident(contract, paris(2026, 10, 22, 9), paris(2026, 10, 22, 19), staff=staff)
+        services.ticket_charge_abusive_penalty(ticket=abusive, actor=staff)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    assert report.minutes_in_month == 44_640
+    assert report.unavailable_minutes == Decimal("600.00")
+    assert report.availability_display == Decimal("98.655")  # 98.6559…, truncated
+    assert report.base == Decimal("420.0000")
+    assert report.base_detail == {
+        "fixed_fees": "300.0000",
+        "usage_fees": {"2026-07": "90.00", "2026-08": "120.00", "2026-09": "150.00"},
+    }
+    assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("21.00"))
+
+
+# SLA-6 — HOSTED-A: a failure notification still open at the month's end counts to the end of
+# the month, and one across two months is split at midnight Paris time; a month without usage
+# invoices counts 0 in the average (SLA-10).
+def test_hosted_a_open_ticket_and_split(customer, staff):
+    contract = make_contract(customer, "hosted-a", monthly_price="300.00")
+    with time_machine.travel(paris(2026, 10, 31, 22), tick=False):
+        incident(contract, paris(2026, 10, 31, 20), None, staff=staff)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    assert report.unavailable_minutes == Decimal("240.00")  # 20:00 → midnight
+    assert report.base == Decimal("300.0000")  # + (0 + 0 + 0) / 3
+    assert report.credit_amount == 0  # 99.46 % ≥ 99 %
+
+
+# SLA-9 — equipment not ordered from the reseller: the report says why, no credit, no request.
+def test_sla_not_applicable(customer, staff):
+    contract = make_contract(customer, "hosted-w", quantity=10, sla_applicable=False)
+    with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
+        down(contract, paris(2026, 11, 3, 10), 2000, staff)
+    report = compute(contract, NOV, paris(2026, 12, 1, 1))
+    assert report.credit_percent == 20  # what it would have been
+    assert report.credit_amount == 0 and not report.applicable
+    assert "not ordered from us" in report.not_applicable_reason
+    with pytest.raises(services.InvalidTransition) as error:
+        services.credit_request(report=report, actor=customer.memberships.get(role="admin").user)
+    assert error.value.code == "not_applicable"
+
+
+def _credit_report(contract, month, minutes, staff):
+    """A report of ``month`` with ``minutes`` of non-excusable outage, requested by the
+    customer's billing member."""
+    start = paris(month.year, month.month, 10, 9)
+    with time_machine.travel(start + timedelta(days=10), tick=False):
+        down(contract, start, minutes, staff)
+    report = compute(contract, month, paris(month.year, month.month, 28, 23))
+    billing_member = contract.client.memberships.get(role=Role.BILLING).user
+    return services.credit_request(report=report, actor=billing_member)
+
+
+# SLA-8 — credits over 30 consecutive days are capped at 20 % of this report's base (149.00 →
+# 29.80). September (10 %: 14.90) approved on 25 October; October (20 %: 29.80) approved on 3
+# November, 9 days later: 29.80 − 14.90 = 14.90 approved, the excess dropped. November (20 %)
+# approved on 3 December: October's approval is 30 days old, still in the window (14.90
+# left); on 4 December it would not be.
+def test_cap_over_thirty_days(customer, staff):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    september = _credit_report(contract, SEP, 1000, staff)  # 97.68 % → 10 %
+    october = _credit_report(contract, OCT, 2000, staff)  # 95.5 % → 20 %
+    november = _credit_report(contract, NOV, 2000, staff)
+    assert [r.credit_amount for r in (september, october, november)] == [
+        Decimal("14.90"),
+        Decimal("29.80"),
+        Decimal("29.80"),
+    ]
+    with time_machine.travel(paris(2026, 10, 25, 10), tick=False):
+        september = services.credit_approve(report=september, actor=staff)
+    with time_machine.travel(paris(2026, 11, 3, 10), tick=False):
+        october = services.credit_approve(report=october, actor=staff)
+    with time_machine.travel(paris(2026, 12, 3, 9), tick=False):
+        november = services.credit_approve(report=november, actor=staff)
+    assert september.approved_amount == Decimal("14.90")
+    assert october.approved_amount == Decimal("14.90")
+    assert november.approved_amount == Decimal("14.90")
+    assert [r.credit_note.total_net for r in (september, october, november)] == [
+        Decimal("14.90"),
+        Decimal("14.90"),
+        Decimal("14.90"),
+    ]
+
+
+# SLA-8 — when the window's credits already reach the cap, the report is approved at 0.00 and
+# no credit note is issued.
+def test_cap_reached(customer, staff):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    october = _credit_report(contract, OCT, 2000, staff)
+    november = _credit_report(contract, NOV, 2000, staff)
+    with time_machine.travel(paris(2026, 11, 2, 10), tick=False):
+        services.credit_approve(report=october, actor=staff)
+    with time_machine.travel(paris(2026, 12, 1, 10), tick=False):
+        november = services.credit_approve(report=november, actor=staff)
+    assert november.approved_amount == 0 and november.credit_note is None
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+
+
+# SLA-10 — October has 44 640 minutes: 70 minutes → 99.843 % → 5 % of 149.00 = 7.45. Request
+# (billing role, one click) → approve → credit note whose reason names the
+# month and availability, set against the next invoice by the run; approving twice issues one
+# note; a requested report never changes on a rerun of the job.
+def test_request_approve_credit_note(customer, staff, tenant):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 10, 30, 12), tick=False):
+        down(contract, paris(2026, 10, 12, 9), 70, staff)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    with pytest.raises(PermissionDenied):
+        services.credit_request(report=report, actor=tenant.members[Role.READ_ONLY].user)
+    with pytest.raises(PermissionDenied):
+        services.credit_request(report=report, actor=tenant.members[Role.TECHNICAL].user)
+    report = services.credit_request(report=report, actor=tenant.members[Role.BILLING].user)
+    assert report.status == ReportStatus.REQUESTED and report.requested_at is not None
+    with pytest.raises(services.InvalidTransition):
+        services.credit_request(report=report, actor=tenant.members[Role.ADMIN].user)
+    with time_machine.travel(paris(2026, 11, 2, 1), tick=False):
+        down(contract, paris(2026, 10, 20, 9), 600, staff)
+    assert compute(contract, OCT, paris(2026, 11, 2, 2)).credit_amount == Decimal("7.45")
+    with pytest.raises(PermissionDenied):
+        services.credit_approve(report=report, actor=tenant.members[Role.ADMIN].user)
+    with time_machine.travel(paris(2026, 11, 5, 10), tick=False):
+        report = services.credit_approve(report=report, actor=staff)
+        services.credit_approve(report=report, actor=staff)
+    note = report.credit_note
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+    assert note.client == customer and note.total_net == Decimal("7.45")
+    assert note.total_gross == Decimal("8.94")
+    assert "2026" in note.reason and "99.843" in note.reason and contract.reference in note.reason
+    billing.run_month_sync(month=NOV)
+    invoice = Invoice.objects.get(kind="invoice", client=customer, month=NOV)
+    assert invoice.credit_applied == Decimal("8.94")
+    assert invoice.amount_due == invoice.total_gross - Decimal("8.94")
+
+
+# SLA-10 — staff refuse with a reason (required); a refused credit is final.
+def test_refuse(customer, staff, tenant):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    report = _credit_report(contract, OCT, 100, staff)
+    with pytest.raises(ValidationError):
+        services.credit_refuse(report=report, reason=" ", actor=staff)
+    report = services.credit_refuse(report=report, reason="Customer's own router", actor=staff)
+    assert report.status == ReportStatus.REFUSED and report.credit_note is None
+    with pytest.raises(services.InvalidTransition):
+        services.credit_approve(report=report, actor=staff)
+
+
+# SLA-10 — the job's contracts: every contract with an SLA policy in service during the month.
+def test_contracts_for_sla_month(customer):
+    hosted_w = make_contract(customer, "hosted-w")
+    hosted_a = make_contract(customer, "hosted-a")
+    make_contract(customer, "platform")  # no SLA policy
+    make_contract(customer, "hosted-w", status=ContractStatus.ORDERED)  # not in service
+    later = make_contract(customer, "hosted-a", signature=date(2026, 11, 2), service_start=DEC)
+    assert set(services.contracts_for_sla_month(NOV)) == {hosted_w, hosted_a}
+    assert later in set(services.contracts_for_sla_month(DEC))
+
+
+# SLA-12 — the liability cap: subscriptions invoiced for the contract for the 3 calendar months
+# before the event's month. Runs of July..October invoice August..November in advance
+# (149.00 each): an event on 20 November is capped at August + September + October = 447.00.
+def test_liability_cap(customer):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    for month in (JUL, AUG, SEP, OCT):
+        billing.run_month_sync(month=month)
+    assert selectors.liability_cap(contract=contract, day=date(2026, 11, 20)) == Decimal("447.00")
+    assert selectors.liability_cap(contract=contract, day=date(2026, 8, 31)) == Decimal("0.00")
+
+
+# SLA-10 — the customer's chart: the last 12 months, oldest first, empty months included.
+def test_availability_history(customer, staff, other_tenant):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    compute(contract, OCT, paris(2026, 11, 1, 1))
+    with time_machine.travel(paris(2026, 11, 20, 9), tick=False):
+        history = selectors.availability_history(client=customer, contract_pk=contract.pk)
+    assert [p.month for p in history][0] == date(2025, 11, 1)
+    assert history[-1].month == OCT and history[-1].availability == Decimal("100")
+    assert history[-2].report is None
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        selectors.availability_history(client=other_tenant.client, contract_pk=contract.pk)

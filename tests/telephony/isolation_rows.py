@@ -1,0 +1,89 @@
+"""Tenant isolation rows of trunks and SIP accounts, merged by ``tests/test_isolation.py``.
+
+Portal pages are added by the portal pages' author (none yet)."""
+
+from datetime import date
+
+from telephony import services
+from telephony.models import ChannelDecrease, ChannelOrder, SipAccount, Trunk
+
+
+def _trunk(t):
+    """The tenant's trunk: a TRUNK contract of 8 channels set up through the services, in
+    service from the 1st of the month, cached on the tenant object."""
+    if getattr(t, "trunk", None) is None:
+        from offers import services as offers
+        from tests.offers.factories import make_contract
+        from tests.telephony.factories import seed_catalogue
+
+        seed_catalogue()
+        start = offers.paris_today().replace(day=1)
+        contract = make_contract(t.client, "trunk", quantity=8, signature=start, status="ordered")
+        t.trunk, _secret = services.trunk_create(contract=contract, today=start)
+        offers.contract_activate(contract=contract, service_start_date=start)
+    return t.trunk
+
+
+def _order(t):
+    """An order of the tenant's trunk awaiting payment, cached."""
+    if getattr(t, "channel_order", None) is None:
+        t.channel_order = services.channel_order_create(trunk=_trunk(t), add=1)
+    return t.channel_order
+
+
+def _decrease(t):
+    if getattr(t, "channel_decrease", None) is None:
+        t.channel_decrease = services.channel_decrease_request(
+            trunk=_trunk(t), channels_to_remove=1
+        )
+    return t.channel_decrease
+
+
+def _sip_account(t):
+    if getattr(t, "sip_account", None) is None:
+        from tests.offers.factories import make_contract
+        from tests.telephony.factories import seed_catalogue
+
+        seed_catalogue()
+        start = date(2026, 10, 1)
+        contract = make_contract(t.client, "sip-unl", signature=start, service_start=start)
+        t.sip_account, _secret = services.sip_account_create(contract=contract, label="Accueil")
+    return t.sip_account
+
+
+API_RESOURCES = [
+    ("api:trunk-list", "api:trunk-detail", lambda t: _trunk(t).pk, Trunk),
+    ("api:channel-order-list", "api:channel-order-detail", lambda t: _order(t).pk, ChannelOrder),
+    (
+        "api:channel-decrease-list",
+        "api:channel-decrease-detail",
+        lambda t: _decrease(t).pk,
+        ChannelDecrease,
+    ),
+    ("api:sip-account-list", "api:sip-account-detail", lambda t: _sip_account(t).pk, SipAccount),
+]
+# Commands on one object: another partner's object is a 404 on each, nothing written
+# (tests/telephony/test_api.py::test_other_partner_404_on_every_route).
+API_OTHER_ROUTES = {
+    "api:trunk-channel-quote",
+    "api:trunk-reset-credentials",
+    "api:trunk-destinations",
+    "api:trunk-block-destination",
+    "api:trunk-unblock-destination",
+    "api:channel-order-pay",
+    "api:channel-order-cancel",
+    "api:channel-decrease-cancel",
+    "api:sip-account-reset-credentials",
+    "api:sip-account-destinations",
+    "api:sip-account-block-destination",
+    "api:sip-account-unblock-destination",
+}
+PORTAL_PAGES = []
+PORTAL_OBJECT_PAGES = []
+PORTAL_WRITES = []
+OWN_ROWS = {
+    Trunk: _trunk,
+    ChannelOrder: _order,
+    ChannelDecrease: _decrease,
+    SipAccount: _sip_account,
+}

@@ -1,0 +1,196 @@
+"""Back office of trunks and SIP accounts: pages answer, actions go through the services
+(TRK-1, TRK-3, ACC-7, CON-8, TRK-6)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.models import AuditLog
+from billing.models import PendingCharge
+from payments.models import Payment
+from telephony import selectors, services
+from telephony.choices import OrderStatus, SipStatus
+from telephony.models import (
+    ChannelDecrease,
+    ChannelOrder,
+    DestinationGroup,
+    Pack,
+    PackTable,
+    SipAccount,
+    Trunk,
+)
+from tests.offers.factories import make_contract
+from tests.offers.test_admin import _staff_with_mfa
+from tests.telephony.factories import customer, make_sip_account, make_trunk
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+NOV = date(2026, 11, 1)
+
+
+@pytest.fixture(autouse=True)
+def _on_21_november():
+    with time_machine.travel(datetime(2026, 11, 21, 10, tzinfo=PARIS), tick=False):
+        yield
+
+
+@pytest.fixture
+def staff(client):
+    return _staff_with_mfa(client)
+
+
+@pytest.fixture
+def trunk():
+    return make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=NOV)
+
+
+def _action(client, model, action, objects, **data):
+    return client.post(
+        reverse(f"admin:telephony_{model}_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data},
+    )
+
+
+def test_pages_answer(client, staff, trunk):
+    account, _secret = make_sip_account(trunk.contract.client)
+    order = services.channel_order_create(trunk=trunk, add=1)
+    decrease = services.channel_decrease_request(trunk=trunk, channels_to_remove=1)
+    table = PackTable.objects.get()
+    for model, obj in [
+        ("packtable", table),
+        ("trunk", trunk),
+        ("channelorder", order),
+        ("channeldecrease", decrease),
+        ("sipaccount", account),
+        ("destinationgroup", DestinationGroup.objects.first()),
+    ]:
+        assert client.get(reverse(f"admin:telephony_{model}_changelist")).status_code == 200
+        assert (
+            client.get(reverse(f"admin:telephony_{model}_changelist"), {"q": "x"}).status_code
+            == 200
+        )
+        page = client.get(reverse(f"admin:telephony_{model}_change", args=[obj.pk]))
+        assert page.status_code == 200, model
+    assert client.get(reverse("admin:telephony_trunk_add")).status_code == 200
+    assert client.get(reverse("admin:telephony_sipaccount_add")).status_code == 200
+
+
+# TRK-3 — staff record a transfer for an order through the intermediate form: the payment is
+# recorded, the order paid and active, the pro-rata charge shown paid.
+def test_record_payment_action(client, staff, trunk):
+    order = services.channel_order_create(trunk=trunk, add=4)
+    form = _action(client, "channelorder", "record_payment", [order])
+    assert form.status_code == 200 and order.reference in form.content.decode()
+    done = _action(
+        client,
+        "channelorder",
+        "record_payment",
+        [order],
+        apply="1",
+        method="transfer",
+        received_on="2026-11-21",
+        reference="VIR-2026-77",
+        amount="",
+    )
+    assert done.status_code == 302
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE
+    payment = Payment.objects.get(source_type="channel_order", source_id=str(order.pk))
+    assert (payment.amount, payment.reference) == (Decimal("6.80"), "VIR-2026-77")
+    assert PendingCharge.objects.get(source_type="channel_order").is_paid
+    assert selectors.trunk_capacity(trunk, date(2026, 11, 21)) == 12
+
+
+# TRK-1 — staff edit the pack table (a price), audited.
+def test_pack_table_editable(client, staff):
+    table = PackTable.objects.get()
+    packs = list(table.packs.order_by("channels"))
+    data = {"offer": table.offer_id, "max_channels": "200"}
+    data.update(
+        {
+            "packs-TOTAL_FORMS": str(len(packs)),
+            "packs-INITIAL_FORMS": str(len(packs)),
+            "packs-MIN_NUM_FORMS": "0",
+            "packs-MAX_NUM_FORMS": "1000",
+        }
+    )
+    for i, pack in enumerate(packs):
+        data.update(
+            {
+                f"packs-{i}-id": str(pack.pk),
+                f"packs-{i}-table": str(table.pk),
+                f"packs-{i}-channels": str(pack.channels),
+                f"packs-{i}-monthly_price": "16.5000"
+                if pack.channels == 4
+                else str(pack.monthly_price),
+                f"packs-{i}-product": str(pack.product_id),
+                f"packs-{i}-is_active": "on",
+            }
+        )
+    response = client.post(reverse("admin:telephony_packtable_change", args=[table.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Pack.objects.get(channels=4).monthly_price == Decimal("16.5000")
+
+
+# Trunk set-up from the back office, through ``trunk_create`` (secret shown once).
+def test_trunk_add(client, staff):
+    contract = make_contract(
+        customer(), "trunk", quantity=9, signature=date(2026, 10, 1), status="ordered"
+    )
+    response = client.post(
+        reverse("admin:telephony_trunk_add"), {"contract": contract.pk}, follow=True
+    )
+    assert response.status_code == 200
+    trunk = Trunk.objects.get(contract=contract)
+    assert "shown this once" in response.content.decode()
+    assert {p.channels: c for p, c in selectors.packs_held(trunk, date(2026, 11, 21)).items()} == {
+        10: 1
+    }
+
+
+# ACC-7 / CON-8 — declare compromised, suspend with a reason (intermediate form), lift.
+def test_sip_account_actions(client, staff):
+    account, _secret = make_sip_account(customer())
+    response = _action(client, "sipaccount", "declare_compromised", [account])
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.status == SipStatus.DISABLED
+    _action(client, "sipaccount", "enable_credentials", [account])
+    form = _action(client, "sipaccount", "suspend", [account])
+    assert form.status_code == 200
+    _action(client, "sipaccount", "suspend", [account], apply="1", reason="fraud", note="x")
+    account.refresh_from_db()
+    assert account.status == SipStatus.SUSPENDED
+    _action(client, "sipaccount", "lift_suspension", [account])
+    account.refresh_from_db()
+    assert account.status == SipStatus.ACTIVE
+    assert AuditLog.objects.filter(action="sip_account.suspend", actor=staff).exists()
+
+
+def test_sip_account_add(client, staff):
+    contract = make_contract(
+        customer(), "sip-unl", signature=date(2026, 10, 1), service_start=date(2026, 10, 1)
+    )
+    response = client.post(
+        reverse("admin:telephony_sipaccount_add"),
+        {"contract": contract.pk, "label": "Standard", "mobility": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    account = SipAccount.objects.get(contract=contract)
+    assert account.mobility and "shown this once" in response.content.decode()
+    assert {g.code for g in selectors.blocked_groups(account)} == {"premium-rate", "high-risk"}
+
+
+def test_decrease_and_order_cancel_actions(client, staff, trunk):
+    order = services.channel_order_create(trunk=trunk, add=1)
+    decrease = services.channel_decrease_request(trunk=trunk, channels_to_remove=1)
+    _action(client, "channelorder", "cancel", [order])
+    _action(client, "channeldecrease", "cancel", [decrease])
+    assert ChannelOrder.objects.get().status == "cancelled"
+    assert ChannelDecrease.objects.get().status == "cancelled"

@@ -1,0 +1,27 @@
+"""The demo data of trunks and SIP accounts load through the services, idempotently."""
+
+import pytest
+
+from telephony import demo, selectors
+from telephony.models import SipAccount, Trunk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_load_idempotent():
+    from accounts import demo as accounts_demo
+    from offers import demo as offers_demo
+
+    accounts_demo.load()
+    offers_demo.load()
+    demo.load()
+    trunk = Trunk.objects.get()
+    account = SipAccount.objects.get()
+    assert {g.code for g in selectors.blocked_groups(trunk)} == {
+        "premium-rate",
+        "high-risk",
+        "international-world",
+    }
+    assert account.devices.count() == 1
+    demo.load()
+    assert (Trunk.objects.count(), SipAccount.objects.count()) == (1, 1)
