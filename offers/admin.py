@@ -6,7 +6,6 @@ field: it moves only through the services, called here by admin actions.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -15,7 +14,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedAdminMixin, ReadOnlyInline
+from accounts.admin import (
+    AuditedAdminMixin,
+    ReadOnlyInline,
+    action_form,
+    form_action,
+    run_each,
+)
 from accounts.audit import audit_record, changed, snapshot
 from offers import services
 from offers.choices import (
@@ -37,49 +42,10 @@ from offers.models import (
     Terms,
 )
 
-ACTION_FORM_TEMPLATE = "admin/action_form.html"
 SNAPSHOT_NOTE = _(
     "Editing these terms never changes signed contracts: each contract keeps the terms it was "
     "signed with (its terms snapshot, CON-1/CON-6). New contracts take the terms as they are."
 )
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _run(modeladmin, request, queryset, call, done_message) -> None:
-    """Call a service for each selected object; one message per failure, one for the rest."""
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{obj}: {_error_text(error)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-
-
-def _action_form(modeladmin, request, queryset, *, form, title, intro):
-    """The intermediate page of an action that needs input (Django's delete-confirmation
-    pattern: the page posts the selection and the action back, with ``apply``)."""
-    return render(
-        request,
-        ACTION_FORM_TEMPLATE,
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "form": form,
-            "queryset": queryset,
-            "opts": modeladmin.model._meta,
-            "action": request.POST.get("action", ""),
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
-        },
-    )
 
 
 # --- Catalogue ------------------------------------------------------------------------------
@@ -482,7 +448,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Order the selected contracts"), permissions=["change"])
     def order(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -493,7 +459,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Activate (service starts today)"), permissions=["change"])
     def activate(self, request, queryset):
         today = services.paris_today()
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -505,36 +471,28 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Suspend (CON-8)…"), permissions=["change"])
     def suspend(self, request, queryset):
-        form = SuspendForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            _run(
-                self,
-                request,
-                queryset,
-                lambda c: services.contract_suspend(
-                    contract=c,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                    actor=request.user,
-                ),
-                gettext("%(count)d contract(s) suspended; the customers are notified."),
-            )
-            return None
-        return _action_form(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            SuspendForm,
             title=gettext("Suspend contracts"),
             intro=gettext(
                 "The customer is notified. A suspended contract keeps being billed for its "
                 "subscriptions."
             ),
+            call=lambda c, data: services.contract_suspend(
+                contract=c,
+                reason=data["reason"],
+                note=data["note"],
+                actor=request.user,
+            ),
+            done=gettext("%(count)d contract(s) suspended; the customers are notified."),
         )
 
     @admin.action(description=_("Lift the suspension"), permissions=["change"])
     def lift_suspension(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -544,30 +502,22 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Grant a trial (CON-7)…"), permissions=["change"])
     def grant_trial(self, request, queryset):
-        form = TrialForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            _run(
-                self,
-                request,
-                queryset,
-                lambda c: services.contract_set_trial(
-                    contract=c, ends_on=form.cleaned_data["ends_on"], actor=request.user
-                ),
-                gettext("Trial granted on %(count)d contract(s)."),
-            )
-            return None
-        return _action_form(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            TrialForm,
             title=gettext("Grant a free trial"),
             intro=gettext("Trial traffic is rated but never invoiced."),
+            call=lambda c, data: services.contract_set_trial(
+                contract=c, ends_on=data["ends_on"], actor=request.user
+            ),
+            done=gettext("Trial granted on %(count)d contract(s)."),
         )
 
     @admin.action(description=_("End the trial"), permissions=["change"])
     def end_trial(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -577,28 +527,20 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Record the last traffic date (ACC-6)…"), permissions=["change"])
     def record_traffic(self, request, queryset):
-        form = TrafficForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            _run(
-                self,
-                request,
-                queryset,
-                lambda c: services.contract_record_traffic(
-                    contract=c, day=form.cleaned_data["day"], actor=request.user
-                ),
-                gettext("Last traffic recorded on %(count)d contract(s)."),
-            )
-            return None
-        return _action_form(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            TrafficForm,
             title=gettext("Record the last traffic date"),
             intro=gettext(
                 "A contract without traffic for six months is flagged inactive; a later date "
                 "clears the flag."
             ),
+            call=lambda c, data: services.contract_record_traffic(
+                contract=c, day=data["day"], actor=request.user
+            ),
+            done=gettext("Last traffic recorded on %(count)d contract(s)."),
         )
 
     def save_formset(self, request, form, formset, change):
@@ -744,7 +686,7 @@ class TerminationAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Cancel the selected terminations"), permissions=["act"])
     def cancel(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -787,7 +729,7 @@ class SuspensionAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Lift the selected suspensions"), permissions=["act"])
     def lift(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset.filter(lifted_at__isnull=True).select_related("contract"),
@@ -886,7 +828,7 @@ class PriceChangeAdmin(ServiceRowsAdmin):
                     messages.SUCCESS,
                 )
                 return redirect("admin:offers_pricechange_change", change.pk)
-        return _action_form(
+        return action_form(
             self,
             request,
             [],
@@ -900,7 +842,7 @@ class PriceChangeAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Cancel the selected price changes"), permissions=["act"])
     def cancel(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset.filter(status=PriceChangeStatus.SCHEDULED),

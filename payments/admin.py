@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyInline
+from accounts.admin import ReadOnlyInline, run_each
 from accounts.models import Client, Partner
 from accounts.views import attach_errors
 from payments import services
@@ -101,26 +101,13 @@ class ServiceRowsAdmin(admin.ModelAdmin):
                 return redirect(self._url("change", obj.pk))
         return self._page(request, form, title=title, intro=intro)
 
-    def _run(self, request, objects, call, done_message) -> int:
-        """Call a service for each selected object; one message per failure, one for the
-        rest."""
-        done = 0
-        for obj in objects:
-            try:
-                call(obj)
-            except ValidationError as error:
-                self.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-        return done
-
     def _form_action(self, request, queryset, form_class, call, *, title, intro, done_message):
         """An action that asks for input first (``apply`` posts the form back)."""
         form = form_class(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            self._run(request, queryset, lambda obj: call(obj, form.cleaned_data), done_message)
+            run_each(
+                self, request, queryset, lambda obj: call(obj, form.cleaned_data), done_message
+            )
             return None
         return self._page(request, form, title=title, intro=intro, queryset=queryset)
 
@@ -384,7 +371,8 @@ class MandateAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Revoke the selected mandates"), permissions=["act"])
     def revoke(self, request, queryset):
-        self._run(
+        run_each(
+            self,
             request,
             queryset.filter(status=MandateStatus.ACTIVE),
             lambda m: services.mandate_revoke(mandate=m, actor=request.user),
@@ -515,7 +503,8 @@ class DebitBatchAdmin(ServiceRowsAdmin):
         description=_("Settle: the bank collected the selected batches"), permissions=["act"]
     )
     def settle(self, request, queryset):
-        self._run(
+        run_each(
+            self,
             request,
             queryset,
             lambda b: services.debit_batch_settle(batch=b, actor=request.user),
@@ -772,8 +761,12 @@ class CollectionCaseAdmin(ServiceRowsAdmin):
                 messages.INFO,
             )
 
-        self._run(
-            request, clients, suspend, gettext("%(count)d customer(s) suspended for non-payment.")
+        run_each(
+            self,
+            request,
+            clients,
+            suspend,
+            gettext("%(count)d customer(s) suspended for non-payment."),
         )
 
 

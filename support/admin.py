@@ -7,16 +7,20 @@ Statuses, times and amounts are never fields here: they change only through
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedAdminMixin, ReadOnlyInline
-from offers.admin import _action_form
+from accounts.admin import (
+    AuditedAdminMixin,
+    ReadOnlyInline,
+    form_action,
+    run_each,
+)
 from offers.periods import next_month_start
 from support import selectors, services
 from support.choices import OPEN_STATUSES, ExcuseReason, TicketKind, TicketSource, TicketStatus
@@ -29,30 +33,6 @@ from support.models import (
     TicketEvent,
     TicketMessage,
 )
-
-
-def _run(modeladmin, request, queryset, call, done_message) -> None:
-    """Call a service for each selected object; one message per failure, one for the rest."""
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-        except (ValidationError, PermissionDenied) as error:
-            text = " ".join(getattr(error, "messages", [str(error)]))
-            modeladmin.message_user(request, f"{obj}: {text}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-
-
-def _with_form(modeladmin, request, queryset, form_class, *, title, intro, call, done):
-    """An action with an intermediate page: the form, then the service for each object."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        _run(modeladmin, request, queryset, lambda obj: call(obj, form.cleaned_data), done)
-        return None
-    return _action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
 
 
 def _liability_cap(contract, day) -> str:
@@ -322,7 +302,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Reply…"), permissions=["change"])
     def reply(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -340,7 +320,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Change the status…"), permissions=["change"])
     def change_status(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -355,7 +335,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Record the restoration (SLA-4)…"), permissions=["change"])
     def record_restoration(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -374,7 +354,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
         description=_("Charge the abusive-ticket penalty (SLA-11)…"), permissions=["change"]
     )
     def charge_penalty(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -562,7 +542,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("End the outage…"), permissions=["change"])
     def end_outage(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -577,7 +557,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Change the excuse (SLA-5)…"), permissions=["change"])
     def set_excuse(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -598,7 +578,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Announce to the affected customers…"), permissions=["change"])
     def announce(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -738,7 +718,7 @@ class AvailabilityReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the credits (SLA-8 cap applied)…"), permissions=["change"])
     def approve(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -755,7 +735,7 @@ class AvailabilityReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Refuse the credits…"), permissions=["change"])
     def refuse(self, request, queryset):
-        return _with_form(
+        return form_action(
             self,
             request,
             queryset,
@@ -770,7 +750,7 @@ class AvailabilityReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Recompute (reports not yet requested)"), permissions=["change"])
     def recompute(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset.select_related("contract__site"),

@@ -9,8 +9,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AuditedAdminMixin, ReadOnlyInline
-from offers.admin import _action_form, _error_text, _run
+from accounts.admin import (
+    AuditedAdminMixin,
+    ReadOnlyInline,
+    action_form,
+    error_text,
+    form_action,
+    run_each,
+)
 from offers.choices import Preset, SuspensionReason
 from offers.models import Contract
 from offers.services import paris_today
@@ -101,7 +107,7 @@ class CredentialActionsMixin:
                     account=account, actor=request.user
                 )
             except ValidationError as error:
-                self.message_user(request, f"{account}: {_error_text(error)}", messages.ERROR)
+                self.message_user(request, f"{account}: {error_text(error)}", messages.ERROR)
             else:
                 _show_secret(self, request, account, secret)
 
@@ -113,7 +119,7 @@ class CredentialActionsMixin:
 
     @admin.action(description=_("Re-enable the credentials"))
     def enable_credentials(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -223,7 +229,7 @@ class ChannelOrderAdmin(admin.ModelAdmin):
     def record_payment(self, request, queryset):
         form = RecordPaymentForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            _run(
+            run_each(
                 self,
                 request,
                 queryset.filter(status__in=OPEN_ORDER_STATUSES),
@@ -231,7 +237,7 @@ class ChannelOrderAdmin(admin.ModelAdmin):
                 gettext("%(count)d order(s) paid; their channels are active."),
             )
             return None
-        return _action_form(
+        return action_form(
             self,
             request,
             queryset,
@@ -245,7 +251,7 @@ class ChannelOrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel"), permissions=["view"])
     def cancel(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -273,7 +279,7 @@ class ChannelDecreaseAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel"), permissions=["view"])
     def cancel(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
@@ -365,35 +371,27 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Suspend (CON-8)…"))
     def suspend(self, request, queryset):
-        form = SuspendForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            _run(
-                self,
-                request,
-                queryset,
-                lambda a: services.sip_account_suspend(
-                    account=a,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                    actor=request.user,
-                ),
-                gettext("%(count)d SIP account(s) suspended; the customers are notified."),
-            )
-            return None
-        return _action_form(
+        return form_action(
             self,
             request,
             queryset,
-            form=form,
+            SuspendForm,
             title=gettext("Suspend SIP accounts"),
             intro=gettext(
                 "The customer is notified. A suspended account keeps being billed (CON-8)."
             ),
+            call=lambda a, data: services.sip_account_suspend(
+                account=a,
+                reason=data["reason"],
+                note=data["note"],
+                actor=request.user,
+            ),
+            done=gettext("%(count)d SIP account(s) suspended; the customers are notified."),
         )
 
     @admin.action(description=_("Lift the suspension"))
     def lift_suspension(self, request, queryset):
-        _run(
+        run_each(
             self,
             request,
             queryset,
