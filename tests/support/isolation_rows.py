@@ -1,14 +1,17 @@
 """Support's rows of the tenant-isolation matrix (tests/test_isolation.py): every support API
 route is named here; the portal lists are filled with the portal pages."""
 
+import tempfile
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.utils import timezone
 
 from offers.periods import add_months, month_start
 from support import services
 from support.choices import TicketKind
-from support.models import AvailabilityReport, Outage, Ticket
+from support.models import Attachment, AvailabilityReport, Outage, Ticket
 from tests.support.factories import make_staff
 
 
@@ -30,6 +33,23 @@ def _ticket(t):
             body="Is this visible to others?",
         )
     return t.ticket
+
+
+def _attachment(t):
+    """A file on the tenant's failure notification, stored in a throw-away media folder (the
+    matrix never reads it: the other tenant gets a 404 before)."""
+    if getattr(t, "attachment", None) is None:
+        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+            ticket = services.ticket_open(
+                client=t.client,
+                kind=TicketKind.FAILURE,
+                subject="Isolation check",
+                body="See the log.",
+                contract=_contract(t),
+                attachments=[SimpleUploadedFile("trace.log", b"no dial tone\n")],
+            )
+        t.attachment = Attachment.objects.get(message__ticket=ticket)
+    return t.attachment
 
 
 def _outage(t):
@@ -70,7 +90,29 @@ API_OTHER_ROUTES = {
     "api:ticket-attachment",
     "api:availability-report-request",
 }
-PORTAL_PAGES = []
-PORTAL_OBJECT_PAGES = []
-PORTAL_WRITES = []
+PORTAL_PAGES = [
+    ("support:tickets", None),
+    ("support:ticket_create", None),
+    ("support:availability", None),
+]
+# The other tenant's admin asks for these objects of the tenant: 404 on GET and POST.
+PORTAL_OBJECT_PAGES = [
+    ("support:ticket_detail", lambda t: [_ticket(t).pk]),
+    ("support:ticket_status", lambda t: [_ticket(t).pk]),
+    ("support:attachment", lambda t: [_attachment(t).pk]),
+    ("support:availability_contract", lambda t: [_contract(t).pk]),
+    ("support:credit_request", lambda t: [_report(t).pk]),
+]
+# A read-only member: opening, answering or closing a ticket needs "technical", requesting a
+# credit "billing" (ACC-2) — 403 and nothing written.
+PORTAL_WRITES = [
+    (
+        "support:ticket_create",
+        lambda t: [],
+        {"kind": TicketKind.QUESTION, "subject": "Intrusion", "body": "Hello"},
+    ),
+    ("support:ticket_detail", lambda t: [_ticket(t).pk], {"body": "Intrusion"}),
+    ("support:ticket_status", lambda t: [_ticket(t).pk], {"status": "closed"}),
+    ("support:credit_request", lambda t: [_report(t).pk], {}),
+]
 OWN_ROWS = {Ticket: _ticket, Outage: _outage, AvailabilityReport: _report}

@@ -69,7 +69,7 @@ def test_planned_maintenance_too_late(tenant, staff):
         pytest.raises(ValidationError) as error,
     ):
         maintenance([contract], paris(2026, 11, 16, 2), paris(2026, 11, 16, 4), staff)
-    assert "7 business days" in error.value.message_dict["excuse_reason"][0]
+    assert "7 jours ouvrés" in error.value.message_dict["excuse_reason"][0]  # French first
     assert not OutageAnnouncement.objects.exists()
 
 

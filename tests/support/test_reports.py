@@ -159,7 +159,7 @@ def test_sla_not_applicable(customer, staff):
     report = compute(contract, NOV, paris(2026, 12, 1, 1))
     assert report.credit_percent == 20  # what it would have been
     assert report.credit_amount == 0 and not report.applicable
-    assert "not ordered from us" in report.not_applicable_reason
+    assert "ne s'applique pas" in report.not_applicable_reason  # written in French
     with pytest.raises(services.InvalidTransition) as error:
         services.credit_request(report=report, actor=customer.memberships.get(role="admin").user)
     assert error.value.code == "not_applicable"

@@ -143,7 +143,7 @@ def test_hosted_a_restoration_target(tenant, staff, mailoutbox, django_capture_o
         )
     ticket.refresh_from_db()
     assert ticket.restoration_met is True
-    assert "restored" in mailoutbox[-1].subject
+    assert "service rétabli" in mailoutbox[-1].subject  # the member reads French
 
 
 # SLA-4 — HOSTED-W: 4 elapsed hours from detection, nights and weekends included. Detected on

@@ -1,0 +1,126 @@
+"""Forms of the customer portal's support pages (SLA-1, SLA-10). The business rules (a failure
+notification names one of the customer's contracts, the attachments' size and type, who may
+write) are checked by ``support.services``; the forms only parse what was typed and say the
+limits."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from offers.choices import ContractStatus
+from offers.models import Contract
+from support.choices import TicketKind, TicketStatus
+from support.selectors import TicketFilters
+from support.services import ALLOWED_ATTACHMENTS, MAX_ATTACHMENT_BYTES
+
+ATTACHMENT_ACCEPT = ",".join(ALLOWED_ATTACHMENTS)
+
+
+def attachment_limits() -> str:
+    """The limits of ``services.attachment_check``, as the customer reads them."""
+    types = ", ".join(dict.fromkeys(ext[1:].upper() for ext in ALLOWED_ATTACHMENTS))
+    return _("Optional. %(size)d MB at most per file; %(types)s.") % {
+        "size": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        "types": types,
+    }
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several uploaded files (possibly none) as a list; their type and size are checked by
+    the service, which names each file refused."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT}))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Attachments"))
+        super().__init__(*args, **kwargs)
+        self.help_text = attachment_limits()
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        return [cleaned for item in files if item and (cleaned := single(item, initial))]
+
+
+class ContractChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, contract):
+        site = f" · {contract.site.name}" if contract.site_id else ""
+        return f"{contract.reference} — {contract.offer.name}{site}"
+
+
+class TicketForm(forms.Form):
+    """SLA-1: a question, or a failure notification naming the failing service."""
+
+    kind = forms.ChoiceField(
+        label=_("Type of request"),
+        choices=TicketKind.choices,
+        initial=TicketKind.QUESTION,
+        widget=forms.RadioSelect,
+    )
+    contract = ContractChoiceField(
+        label=_("Service concerned"),
+        queryset=Contract.objects.none(),
+        required=False,
+        empty_label=_("— None —"),
+        help_text=_("Required for a failure notification: the service that fails."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=pgettext_lazy("ticket", "Description"),
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_(
+            "For a failure: what no longer works, since when, and on which lines or phones."
+        ),
+    )
+    attachments = AttachmentsField()
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = (
+            Contract.objects.filter(client=client)
+            .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])
+            .select_related("offer", "site")
+            .order_by("reference")
+        )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = AttachmentsField()
+
+
+# The list's status filter: open (every open status), resolved or closed.
+STATUS_FILTERS = [
+    ("", _("All tickets")),
+    ("open", pgettext_lazy("tickets", "Open")),
+    (TicketStatus.RESOLVED.value, TicketStatus.RESOLVED.label),
+    (TicketStatus.CLOSED.value, TicketStatus.CLOSED.label),
+]
+
+
+class TicketFilterForm(forms.Form):
+    """The ticket list's filters, read from the query string; an unknown value is ignored."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_FILTERS)
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("Questions and failures")), *TicketKind.choices],
+    )
+
+    def filters(self) -> TicketFilters:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return TicketFilters(status=cleaned.get("status") or "", kind=cleaned.get("kind") or "")
+
+    @property
+    def is_filtered(self) -> bool:
+        filters = self.filters()
+        return bool(filters.status or filters.kind)

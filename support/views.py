@@ -1,0 +1,584 @@
+"""Customer portal pages of support (SLA-1, SLA-3..7, SLA-9, SLA-10).
+
+Every read goes through ``support.selectors`` (and ``offers.selectors``) scoped to the signed-in
+member's customer — another customer's ticket, file, contract or report is a 404, on GET and
+POST alike — and every write through ``support.services``. Viewing is open to every member;
+opening and answering tickets needs the ``technical`` permission (as ``services.ticket_open``
+and ``ticket_reply`` require), requesting a credit the ``billing`` one (``credit_request``).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.decorators import member_required
+from accounts.views import attach_errors
+from offers import selectors as offers_selectors
+from offers.choices import LIVE_STATUSES, ContractStatus, SlaPolicy
+from offers.models import Contract
+from offers.periods import add_months, month_start
+from support import availability as av
+from support import selectors, services
+from support.choices import OutageScope, ReportStatus, TicketKind, TicketSource, TicketStatus
+from support.forms import ReplyForm, TicketFilterForm, TicketForm
+from support.models import Outage, Ticket
+
+TICKETS_PER_PAGE = 20
+CHART_MONTHS = 12
+OUTAGES_SHOWN = 30
+
+TICKET_BADGES = {
+    TicketStatus.NEW: "badge",
+    TicketStatus.ACKNOWLEDGED: "badge",
+    TicketStatus.IN_PROGRESS: "badge",
+    TicketStatus.WAITING_CUSTOMER: "badge alert",
+    TicketStatus.RESOLVED: "badge ok",
+    TicketStatus.CLOSED: "badge off",
+}
+REPORT_BADGES = {
+    ReportStatus.COMPUTED: "badge off",
+    ReportStatus.REQUESTED: "badge",
+    ReportStatus.APPROVED: "badge ok",
+    ReportStatus.REFUSED: "badge alert",
+}
+# The customer's buttons for the moves ``services.CUSTOMER_MOVES`` allows (the answer that puts
+# a ticket waiting for the customer back in progress is the reply form itself).
+CUSTOMER_ACTIONS = {
+    (TicketStatus.NEW, TicketStatus.CLOSED): (
+        gettext_lazy("Withdraw this ticket"),
+        gettext_lazy("Opened by mistake, or the problem went away: close the ticket."),
+        "btn btn-ghost",
+    ),
+    (TicketStatus.RESOLVED, TicketStatus.IN_PROGRESS): (
+        gettext_lazy("Reopen"),
+        gettext_lazy("The problem is still there: support takes the ticket back."),
+        "btn btn-ghost",
+    ),
+    (TicketStatus.RESOLVED, TicketStatus.CLOSED): (
+        gettext_lazy("Confirm it is solved"),
+        gettext_lazy("Close the ticket: it then takes no more messages."),
+        "btn",
+    ),
+}
+
+
+# --- What the pages say -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Met:
+    """Whether a deadline was met: ``state`` is met, missed or pending."""
+
+    state: str
+    label: str
+    badge: str
+
+
+def met(value: bool | None) -> Met:
+    if value is True:
+        return Met("met", _("Met"), "badge ok")
+    if value is False:
+        return Met("missed", _("Missed"), "badge alert")
+    return Met("pending", _("Pending"), "badge")
+
+
+def _decorate_ticket(ticket: Ticket) -> Ticket:
+    ticket.badge = TICKET_BADGES.get(ticket.status, "badge")
+    if ticket.intervention_deadline is not None:
+        ticket.intervention = met(ticket.intervention_met)
+    if ticket.restoration_target is not None:
+        ticket.restoration = met(ticket.restoration_met)
+    return ticket
+
+
+def sla_target(policy: str) -> Decimal | None:
+    terms = av.SLA_TIERS.get(policy)
+    return terms.target if terms else None
+
+
+def truncated(value: Decimal) -> Decimal:
+    """SLA-6: 3 decimals, truncated (never shown above what it is)."""
+    return value.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+
+
+def _paris_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=av.PARIS)
+
+
+def _sla_contracts(client) -> list[Contract]:
+    """The customer's contracts with an SLA policy that have been in service."""
+    return list(
+        offers_selectors.contract_list(client=client)
+        .filter(
+            terms_snapshot__sla_policy__in=list(av.SLA_TIERS),
+            status__in=[*LIVE_STATUSES, ContractStatus.TERMINATED],
+            service_start_date__isnull=False,
+        )
+        .order_by("reference")
+    )
+
+
+def _affecting(outage: Outage, contract: Contract, listed: set[tuple[int, int]]) -> bool:
+    if outage.scope == OutageScope.OFFER:
+        return outage.offer_id == contract.offer_id
+    return (outage.pk, contract.pk) in listed
+
+
+def _listed_pairs(client, outages) -> set[tuple[int, int]]:
+    """(outage, contract) rows of the customer's own contracts only."""
+    return set(
+        Outage.contracts.through.objects.filter(
+            outage_id__in=[o.pk for o in outages], contract__client=client
+        ).values_list("outage_id", "contract_id")
+    )
+
+
+def month_so_far(client, contracts: list[Contract], month: date) -> dict[int, Decimal]:
+    """SLA-6 for the month in progress, per contract, as the monthly job will count it if
+    nothing else happens: the same intervals as ``services.outage_intervals`` (HOSTED-W) and
+    ``services.ticket_intervals`` (HOSTED-A), read for every contract at once (a fixed number
+    of queries), an ongoing outage or unrestored failure counting to now."""
+    low, high = av.month_bounds(month)
+    now = timezone.now()
+    outages = list(
+        selectors.outage_list(client=client)
+        .filter(excusable=False, started_at__lt=high)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
+    )
+    listed = _listed_pairs(client, outages)
+    failures = list(
+        Ticket.objects.filter(
+            client=client,
+            kind=TicketKind.FAILURE,
+            customer_caused=False,
+            reported_at__lt=high,
+        )
+        .filter(Q(restored_at__isnull=True) | Q(restored_at__gt=low))
+        .values_list("contract_id", "reported_at", "restored_at")
+    )
+    result = {}
+    for contract in contracts:
+        start = low
+        if contract.service_start_date is not None:
+            start = max(low, _paris_midnight(contract.service_start_date))
+        if contract.term("sla_policy") == SlaPolicy.HOSTED_A:
+            spans = [(r, e) for c, r, e in failures if c == contract.pk]
+        else:
+            spans = [(o.started_at, o.ended_at) for o in outages if _affecting(o, contract, listed)]
+        intervals = [(max(s, start), min(e or now, high)) for s, e in spans]
+        seconds = av.unavailable_seconds([(s, e) for s, e in intervals if e > s], month)
+        result[contract.pk] = truncated(av.as_decimal(av.availability(seconds, month)))
+    return result
+
+
+def outage_rows(client, outages: list[Outage], contracts: list[Contract]) -> list[dict]:
+    """SLA-5: what the customer sees of an outage — never staff's internal note — and which
+    of its own contracts it affected."""
+    listed = _listed_pairs(client, outages)
+    rows = []
+    for outage in outages:
+        rows.append(
+            {
+                "title": outage.title,
+                "description": outage.description,
+                "started_at": outage.started_at,
+                "ended_at": outage.ended_at,
+                "excusable": outage.excusable,
+                "excuse": outage.get_excuse_reason_display() if outage.excusable else "",
+                "contracts": [c for c in contracts if _affecting(outage, c, listed)],
+            }
+        )
+    return rows
+
+
+# --- The chart (SLA-10: the last 12 months) ----------------------------------------------------
+
+CHART_WIDTH, CHART_HEIGHT = 760, 270
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 58, 14, 24, 44
+SCALE_FLOORS = [Decimal(v) for v in ("99.5", "99", "98", "97", "95", "90", "80", "50", "0")]
+
+
+def scale_floor(lowest: Decimal) -> Decimal:
+    """The bottom of the scale: availability lives near 100 %, so the bars start from a round
+    value a little below the lowest month and the target (10 % of the scale as margin)."""
+    for floor in SCALE_FLOORS:
+        if floor <= lowest and lowest - floor >= (Decimal(100) - floor) / 10:
+            return floor
+    return Decimal(0)
+
+
+def _px(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def availability_chart(history: list, target: Decimal) -> dict:
+    """Geometry of the server-rendered SVG bar chart: one bar per month (availability %), the
+    target as a line; a month without report has no bar."""
+    values = [p.report.availability for p in history if p.report is not None]
+    floor = scale_floor(min([*values, target]))
+    plot_height = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
+    plot_width = CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT
+    slot = plot_width / max(len(history), 1)
+    bar_width = slot * 0.62
+    bottom = PLOT_TOP + plot_height
+
+    def y(value: Decimal) -> float:
+        share = float((Decimal(100) - max(value, floor)) / (Decimal(100) - floor))
+        return PLOT_TOP + share * plot_height
+
+    bars = []
+    for index, point in enumerate(history):
+        centre = PLOT_LEFT + slot * index + slot / 2
+        bar = {
+            "month": point.month,
+            "report": point.report,
+            "x": _px(centre - bar_width / 2),
+            "centre": _px(centre),
+            "width": _px(bar_width),
+            "label_y": _px(bottom + 17),
+            "year_y": _px(bottom + 32),
+            "show_year": index == 0 or point.month.month == 1,
+        }
+        if point.report is not None:
+            top = y(point.report.availability)
+            bar.update(
+                value=point.report.availability_display,
+                y=_px(top),
+                height=_px(max(bottom - top, 1.5)),
+                value_y=_px(max(top - 5, PLOT_TOP - 6)),
+                below=point.report.availability < target,
+            )
+        else:
+            bar.update(value=None, y=_px(bottom - 1.5), height="1.5")
+        bars.append(bar)
+    ticks = sorted({floor, target, Decimal(100)})
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": PLOT_LEFT,
+        "right": CHART_WIDTH - PLOT_RIGHT,
+        "bottom": _px(bottom),
+        "bars": bars,
+        "target": target,
+        "target_y": _px(y(target)),
+        "floor": floor,
+        "ticks": [
+            {"value": t, "y": _px(y(t)), "label_y": _px(y(t) + 4), "is_target": t == target}
+            for t in ticks
+        ],
+    }
+
+
+def table_rows(history: list) -> list[dict]:
+    """The chart's months for the table below it, newest first; consecutive months without a
+    report (before the service started, or not computed yet) make one row."""
+    rows: list[dict] = []
+    for point in reversed(history):
+        previous = rows[-1] if rows else None
+        if point.report is None and previous is not None and previous["report"] is None:
+            previous["first"] = point.month
+            previous["count"] += 1
+            continue
+        rows.append(
+            {"month": point.month, "first": point.month, "report": point.report, "count": 1}
+        )
+    return rows
+
+
+# --- Tickets (SLA-1, SLA-3, SLA-4) -------------------------------------------------------------
+
+
+@member_required()
+def ticket_list(request):
+    form = TicketFilterForm(request.GET)
+    tickets = selectors.ticket_list(client=request.client, filters=form.filters())
+    page = Paginator(tickets, TICKETS_PER_PAGE).get_page(request.GET.get("page"))
+    for ticket in page.object_list:
+        _decorate_ticket(ticket)
+    return render(
+        request,
+        "support/ticket_list.html",
+        {
+            "page": page,
+            "form": form,
+            "is_filtered": form.is_filtered,
+            "can_open": request.membership.can("technical"),
+        },
+    )
+
+
+@member_required("technical")
+def ticket_create(request):
+    if request.method == "POST":
+        form = TicketForm(request.POST, request.FILES, client=request.client)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.ticket_open(
+                    client=request.client,
+                    kind=data["kind"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    contract=data["contract"],
+                    source=TicketSource.PORTAL,
+                    attachments=data["attachments"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                if ticket.is_incident:
+                    text = _(
+                        "Your failure notification is registered as ticket %(number)s. Our "
+                        "support starts working on it by %(deadline)s."
+                    ) % {
+                        "number": ticket.number,
+                        "deadline": _when(ticket.intervention_deadline),
+                    }
+                else:
+                    text = _("Your request is registered as ticket %(number)s.") % {
+                        "number": ticket.number
+                    }
+                messages.success(request, text)
+                return redirect("support:ticket_detail", pk=ticket.pk)
+    else:
+        initial = {}
+        if request.GET.get("contract", "").isdigit():
+            initial = {"contract": int(request.GET["contract"]), "kind": TicketKind.FAILURE}
+        form = TicketForm(client=request.client, initial=initial)
+    return render(request, "support/ticket_form.html", {"form": form})
+
+
+def _when(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}"
+
+
+@member_required()
+def ticket_detail(request, pk):
+    ticket = _decorate_ticket(selectors.ticket_get(client=request.client, pk=pk))
+    can_write = request.membership.can("technical")
+    form = ReplyForm() if can_write else None
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.ticket_reply(
+                    ticket=ticket,
+                    body=form.cleaned_data["body"],
+                    attachments=form.cleaned_data["attachments"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, _("Your message is sent."))
+                return redirect(reverse("support:ticket_detail", args=[ticket.pk]) + "#messages")
+    actions = []
+    if can_write:
+        for (from_status, to_status), (label, help_text, css) in CUSTOMER_ACTIONS.items():
+            if from_status == ticket.status and (from_status, to_status) in (
+                services.CUSTOMER_MOVES
+            ):
+                actions.append({"status": to_status, "label": label, "help": help_text, "css": css})
+    return render(
+        request,
+        "support/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "messages_list": ticket.public_messages,
+            # A closed ticket takes no message: no form, unless to say why a reply failed.
+            "form": form if ticket.status != TicketStatus.CLOSED or form and form.errors else None,
+            "can_write": can_write,
+            "actions": actions,
+        },
+    )
+
+
+@member_required("technical")
+def ticket_status(request, pk):
+    """SLA-1: the customer withdraws a new ticket, reopens a resolved one or confirms it
+    (``services.CUSTOMER_MOVES``); a GET goes back to the ticket."""
+    ticket = selectors.ticket_get(client=request.client, pk=pk)
+    detail_url = reverse("support:ticket_detail", args=[ticket.pk])
+    if request.method == "POST":
+        status = request.POST.get("status", "")
+        try:
+            services.ticket_set_status(ticket=ticket, status=status, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Ticket %(number)s is now “%(status)s”.")
+                % {"number": ticket.number, "status": TicketStatus(status).label},
+            )
+    return redirect(detail_url)
+
+
+@member_required()
+def attachment_download(request, pk):
+    """A file of one of the customer's tickets, under its original name, never rendered by the
+    browser (``attachment`` + ``nosniff``)."""
+    attachment = selectors.attachment_get(client=request.client, pk=pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("File missing.") from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Availability and credits (SLA-5..10) ------------------------------------------------------
+
+
+@member_required()
+def availability(request):
+    client = request.client
+    contracts = _sla_contracts(client)
+    this_month = month_start(timezone.localdate())
+    last_month = add_months(this_month, -1)
+    reports = {
+        r.contract_id: r
+        for r in selectors.availability_report_list(client=client).filter(month=last_month)
+    }
+    so_far = month_so_far(client, contracts, this_month)
+    rows = [
+        {
+            "contract": c,
+            "target": sla_target(c.term("sla_policy")),
+            "so_far": so_far[c.pk],
+            "so_far_below": so_far[c.pk] < sla_target(c.term("sla_policy")),
+            "last": reports.get(c.pk),
+            "last_badge": REPORT_BADGES.get(reports[c.pk].status) if c.pk in reports else "",
+        }
+        for c in contracts
+    ]
+    since = timezone.now() - timedelta(days=366)
+    outages = list(
+        selectors.outage_list(client=client).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gte=since)
+        )[:OUTAGES_SHOWN]
+    )
+    all_contracts = list(Contract.objects.filter(client=client).order_by("reference"))
+    return render(
+        request,
+        "support/availability.html",
+        {
+            "rows": rows,
+            "this_month": this_month,
+            "last_month": last_month,
+            "outages": outage_rows(client, outages, all_contracts),
+        },
+    )
+
+
+@member_required()
+def availability_contract(request, pk):
+    client = request.client
+    contract = offers_selectors.contract_get(client=client, pk=pk)
+    target = sla_target(contract.term("sla_policy"))
+    if target is None:
+        raise Http404("This contract has no availability commitment.")
+    history = selectors.availability_history(
+        client=client, contract_pk=contract.pk, months=CHART_MONTHS
+    )
+    since = _paris_midnight(history[0].month)
+    outages = list(
+        selectors.outages_affecting(Contract.objects.filter(pk=contract.pk, client=client)).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gte=since)
+        )[:OUTAGES_SHOWN]
+    )
+    reports = {
+        r.month: r
+        for r in selectors.availability_report_list(client=client, contract=contract).filter(
+            month__gte=history[0].month, month__lte=history[-1].month
+        )
+    }
+    for report in reports.values():
+        report.badge = REPORT_BADGES.get(report.status, "badge")
+        # BIL-9: the credit note opens in the invoices when it is the customer's own document.
+        report.credit_note_visible = (
+            report.credit_note is not None and report.credit_note.client_id == client.pk
+        )
+    # The chart and the table below it show the same months (the table newest first).
+    history = [selectors.MonthPoint(p.month, reports.get(p.month)) for p in history]
+    return render(
+        request,
+        "support/availability_contract.html",
+        {
+            "contract": contract,
+            "policy_label": SlaPolicy(contract.term("sla_policy")).label,
+            "target": target,
+            "chart": availability_chart(history, target),
+            "months": table_rows(history),
+            "outages": outage_rows(client, outages, [contract]),
+            "can_request": request.membership.can("billing"),
+            "so_far": month_so_far(client, [contract], month_start(timezone.localdate()))[
+                contract.pk
+            ],
+        },
+    )
+
+
+@member_required("billing")
+def credit_request(request, pk):
+    """SLA-10: one click asks for the month's credit; asking again changes nothing."""
+    report = selectors.availability_report_get(client=request.client, pk=pk)
+    url = reverse("support:availability_contract", args=[report.contract_id])
+    if request.method == "POST":
+        if report.status != ReportStatus.COMPUTED:
+            messages.info(
+                request,
+                _("This credit was already requested: its status is “%(status)s”.")
+                % {"status": report.get_status_display()},
+            )
+        else:
+            try:
+                services.credit_request(report=report, actor=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your credit of %(amount)s € excl. VAT for %(month)s is requested. We "
+                        "will tell you our decision by e-mail."
+                    )
+                    % {
+                        "amount": _money(report.credit_amount),
+                        "month": _month(report.month),
+                    },
+                )
+    return redirect(f"{url}#report-{report.pk}")
+
+
+def _money(amount: Decimal) -> str:
+    return number_format(amount, 2, force_grouping=True)
+
+
+def _month(month: date) -> str:
+    return date_format(month, "F Y")
