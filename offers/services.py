@@ -235,7 +235,7 @@ def contract_activate(
     contract.current_period_start, contract.current_period_end = period.start, period.end
     contract.activated_at = timezone.now()
     contract.lines.filter(started_on__isnull=True).update(started_on=service_start_date)
-    return _transition(
+    contract = _transition(
         contract,
         ContractStatus.ACTIVE,
         actor=actor,
@@ -247,6 +247,8 @@ def contract_activate(
             "activated_at",
         ],
     )
+    signals.contract_activated.send(sender=Contract, contract=contract)
+    return contract
 
 
 # --- CON-3 tacit renewal --------------------------------------------------------------------

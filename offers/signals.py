@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # period-start work there (TRK-4 pending decreases, TRK-5 re-optimisation), atomically with
 # the renewal and exactly once per period.
 period_started = Signal()
+
+# CON-2: sent by ``contract_activate`` inside its transaction (the contract row is locked), once
+# the contract is active and its lines have started; kwargs: ``contract``. Receivers set up what
+# the service needs from its first day (TRK-1: the trunk of a TRUNK contract).
+contract_activated = Signal()

@@ -5,8 +5,9 @@ from django.dispatch import receiver
 
 from billing.signals import run_preparing
 from offers.choices import Preset
-from offers.signals import period_started
+from offers.signals import contract_activated, period_started
 from telephony import services
+from telephony.models import PackTable, Trunk
 
 
 @receiver(period_started, dispatch_uid="telephony.trunk_period_started")
@@ -23,3 +24,30 @@ def renew_trunks_before_run(sender, month, target, today, **kwargs):
     that day has come, renew them first (the nightly renewal job then finds them done)."""
     if today >= target:
         services.trunks_renew_for_run(target=target)
+
+
+@receiver(contract_activated, dispatch_uid="telephony.trunk_on_activation")
+def trunk_on_activation(sender, contract, **kwargs):
+    """TRK-1 / TRK-2: every TRUNK contract gets its trunk when its service starts, holding the
+    best tariff for the channels ordered (4 channels: one 4-pack at 17.00, not 4 × 5.00).
+
+    Inside ``contract_activate``'s transaction, right after it started the contract's lines on
+    the service start date. Those lines were never billed (billing reads started lines only, and
+    they started in this transaction), so the start is undone, ``trunk_create`` rewrites them as
+    the best tariff (its "service not started yet" case), and they start again on the same day:
+    the first partial month is billed once, by the run, from these lines. A contract whose trunk
+    was set up before service started keeps it. The registration secret is not shown here: the
+    customer issues one from the trunk page (ACC-7, "reset the password").
+    """
+    if contract.preset != Preset.TRUNK or contract.service_start_date is None:
+        return
+    if not PackTable.objects.filter(offer_id=contract.offer_id).exists():
+        return
+    if Trunk.objects.filter(contract=contract).exists():
+        return
+    start = contract.service_start_date
+    started_now = contract.lines.filter(ended_on__isnull=True, started_on=start)
+    line_ids = list(started_now.values_list("pk", flat=True))
+    contract.lines.filter(pk__in=line_ids).update(started_on=None)
+    services.trunk_create(contract=contract, actor=None, today=start)
+    contract.lines.filter(ended_on__isnull=True, started_on__isnull=True).update(started_on=start)

@@ -63,7 +63,8 @@ def customer(**kwargs):
 
 # BIL-1 — the run of October (dated 2026-10-31): November in advance, October's first month pro
 # rata by days (service from 2026-10-17: 15 days of 31), consumption of October in arrears.
-# TRUNK 4 channels at 5.00 → 20.00 a month; pro rata unit 5 × 15/31 = 2.4194 → 4 × 2.4194 = 9.68.
+# TRUNK 4 channels: the trunk set up at activation holds the best tariff (TRK-2), one 4-pack at
+# 17.00 a month (not 4 × 5.00 = 20.00); pro rata unit 17 × 15/31 = 8.2258 → 1 × 8.2258 = 8.23.
 def test_run_bills_advance_prorata_and_consumption():
     client = customer()
     contract = active_contract(client, "trunk", start=date(2026, 10, 17), quantity=4)
@@ -75,17 +76,17 @@ def test_run_bills_advance_prorata_and_consumption():
     lines = {(line.kind, line.period_start): line for line in invoice.lines.all()}
     prorata = lines[("prorata", date(2026, 10, 17))]
     assert (prorata.unit_price, prorata.quantity, prorata.net_amount) == (
-        Decimal("2.4194"),
-        Decimal("4"),
-        Decimal("9.68"),
+        Decimal("8.2258"),
+        Decimal("1"),
+        Decimal("8.23"),
     )
-    assert lines[("subscription", NOV)].net_amount == Decimal("20.00")
+    assert lines[("subscription", NOV)].net_amount == Decimal("17.00")
     assert lines[("consumption", date(2026, 10, 20))].net_amount == Decimal("12.35")
-    # 9.68 + 20.00 + 12.35 = 42.03; VAT 20 % on the total: 8.406 → 8.41; TTC 50.44
+    # 8.23 + 17.00 + 12.35 = 37.58; VAT 20 % on the total: 7.516 → 7.52; TTC 45.10
     assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
-        Decimal("42.03"),
-        Decimal("8.41"),
-        Decimal("50.44"),
+        Decimal("37.58"),
+        Decimal("7.52"),
+        Decimal("45.10"),
     )
     assert invoice.lines.get(kind="subscription").contract_reference == contract.reference
 
@@ -360,12 +361,13 @@ def test_partner_billed_invoice():
     assert not Invoice.objects.filter(client__in=[a, b]).exists()
 
 
-# BIL-1 — preview shows what would be invoiced and writes nothing.
+# BIL-1 — preview shows what would be invoiced and writes nothing. TRUNK 10 channels: one
+# 10-pack at 39.00 (TRK-2, the trunk set up at activation), not 10 × 5.00 = 50.00.
 def test_preview_writes_nothing():
     client = customer()
     active_contract(client, "trunk", start=date(2026, 9, 1), quantity=10)
     drafts = services.run_preview(month=OCT)
-    assert [(d.buyer_name, d.total_net) for d in drafts] == [(client.legal_name, Decimal("50.00"))]
+    assert [(d.buyer_name, d.total_net) for d in drafts] == [(client.legal_name, Decimal("39.00"))]
     assert not PendingCharge.objects.exists() and not Invoice.objects.exists()
 
 

@@ -71,11 +71,13 @@ def charge(client, kind, price, *, source, start, end=None, quantity=1, contract
 
 @pytest.fixture
 def october(customer):
-    """October's invoice (dated 2026-10-31): an 8-channel trunk started on 2026-10-17 — October
-    pro rata (15 days of 31: 5 × 15/31 = 2.4194 per channel) and November in advance (8 × 5) —
-    and a setup fee of 1 562.50.
+    """October's invoice (dated 2026-10-31): an 8-channel trunk started on 2026-10-17, set up at
+    activation with the best tariff (TRK-2: 2 × 4-pack at 17.00 = 34.00) — October pro rata
+    (15 days of 31: 17 × 15/31 = 8.2258 per pack) and November in advance (2 × 17.00) — and a
+    setup fee of 1 562.50.
 
-    Net 8 × 2.4194 = 19.36 + 40.00 + 1 562.50 = 1 621.86; VAT 20 % 324.37; total 1 946.23."""
+    Net 2 × 8.2258 = 16.4516 → 16.45 + 34.00 + 1 562.50 = 1 612.95; VAT 20 % 322.59; total
+    1 935.54."""
     trunk = make_contract(
         customer,
         "trunk",
@@ -124,8 +126,8 @@ def test_list_rows(as_role, english, customer, october, other_tenant):
     assert october.number in rows[1] and "Invoice" in rows[1]
     assert '<td class="nowrap">10/31/2026</td>' in rows[1]  # issued the last day of M
     assert '<td class="nowrap">11/30/2026</td>' in rows[1]  # due 30 days later (BIL-4)
-    assert '<td class="num">1,946.23 €</td>' in rows[1]
-    assert rows[1].count("1,946.23 €") == 2 and "To pay" in rows[1]
+    assert '<td class="num">1,935.54 €</td>' in rows[1]
+    assert rows[1].count("1,935.54 €") == 2 and "To pay" in rows[1]
     assert reverse("billing:pdf", args=[october.pk]) in rows[1]
 
 
@@ -230,19 +232,19 @@ def test_detail_content(as_role, english, customer, october):
     # The stored end is exclusive: the page prints the last day of service.
     assert "from 10/17/2026 to 10/31/2026" in prorata
     assert october.contract.reference in prorata and "Siège Acme" in prorata
-    assert '<td class="num">8</td>' in prorata
-    assert 'data-testid="line-unit-price">2.4194 €<' in prorata
+    assert '<td class="num">2</td>' in prorata  # 2 × 4-pack (TRK-2)
+    assert 'data-testid="line-unit-price">8.2258 €<' in prorata
     assert '<td class="num">20 %</td>' in prorata
-    assert 'data-testid="line-amount">19.36 €<' in prorata
-    assert "from 11/01/2026 to 11/30/2026" in november and "5.0000 €" in november
+    assert 'data-testid="line-amount">16.45 €<' in prorata
+    assert "from 11/01/2026 to 11/30/2026" in november and "17.0000 €" in november
     assert "on 10/17/2026" in setup and 'data-testid="line-unit-price">1,562.5000 €<' in setup
-    assert 'data-testid="total-net">1,621.86 €<' in page
-    assert 'data-testid="total-vat">324.37 €<' in page
-    assert 'data-testid="total-gross">1,946.23 €<' in page
-    assert 'data-testid="amount-due">1,946.23 €<' in page
+    assert 'data-testid="total-net">1,612.95 €<' in page
+    assert 'data-testid="total-vat">322.59 €<' in page
+    assert 'data-testid="total-gross">1,935.54 €<' in page
+    assert 'data-testid="amount-due">1,935.54 €<' in page
     assert 'data-testid="credit-applied-row"' not in page  # nothing applied: no row
     breakdown = page.split('data-testid="vat-breakdown"')[1].split("</table>")[0]
-    assert "<td>20 %</td>" in breakdown and "1,621.86 €" in breakdown and "324.37 €" in breakdown
+    assert "<td>20 %</td>" in breakdown and "1,612.95 €" in breakdown and "322.59 €" in breakdown
     assert page.count(reverse("billing:pdf", args=[october.pk])) == 2
 
 
@@ -250,13 +252,13 @@ def test_detail_content(as_role, english, customer, october):
 # language.
 def test_detail_amounts_in_french(as_role, french, customer, october):
     page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[october.pk])))
-    assert f'data-testid="total-gross">1{NBSP}946,23 €<' in page
-    assert f'data-testid="total-net">1{NBSP}621,86 €<' in page
-    assert 'data-testid="line-unit-price">2,4194 €<' in page
+    assert f'data-testid="total-gross">1{NBSP}935,54 €<' in page
+    assert f'data-testid="total-net">1{NBSP}612,95 €<' in page
+    assert 'data-testid="line-unit-price">8,2258 €<' in page
     assert f'data-testid="line-unit-price">1{NBSP}562,5000 €<' in page
     assert "17/10/2026" in page and "31/10/2026" in page
     listing = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
-    assert f'<td class="num">1{NBSP}946,23 €</td>' in listing
+    assert f'<td class="num">1{NBSP}935,54 €</td>' in listing
 
 
 # BIL-9 — a credit note corrects September's invoice; October's invoice shows "credit notes
@@ -344,11 +346,12 @@ def test_other_customer_invoice_404(client, english, customer, october):
 # ACC-2, BIL-9 — the dashboard card: how many invoices have an amount due (after credit notes
 # applied) and how much, for the roles that see invoices; nothing about amounts for the others.
 def test_dashboard_invoices_card(as_role, english, customer, october):
-    services.run_month_sync(month=date(2026, 11, 1))  # December in advance: 8 × 5 = 48.00 TTC
+    # December in advance: 2 × 4-pack = 34.00 HT = 40.80 TTC (TRK-2)
+    services.run_month_sync(month=date(2026, 11, 1))
     page = page_of(as_role(Role.BILLING).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
     assert 'data-testid="due-invoice-count">2<' in card
-    assert 'data-testid="due-invoice-total">1,994.23 €<' in card  # 1 946.23 + 48.00
+    assert 'data-testid="due-invoice-total">1,976.34 €<' in card  # 1 935.54 + 40.80
     assert "/invoices/?due=on" in card
     page = page_of(as_role(Role.TECHNICAL).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]

@@ -1,6 +1,5 @@
-"""Tenant isolation rows of trunks and SIP accounts, merged by ``tests/test_isolation.py``.
-
-Portal pages are added by the portal pages' author (none yet)."""
+"""Tenant isolation rows of trunks and SIP accounts, merged by ``tests/test_isolation.py``:
+the API resources and commands, and the portal pages (``telephony.urls``)."""
 
 from datetime import date
 
@@ -78,9 +77,53 @@ API_OTHER_ROUTES = {
     "api:sip-account-block-destination",
     "api:sip-account-unblock-destination",
 }
-PORTAL_PAGES = []
-PORTAL_OBJECT_PAGES = []
-PORTAL_WRITES = []
+
+
+def _group_pk():
+    """A destination group (the catalogue is global, not tenant data): premium-rate."""
+    from telephony.models import DestinationGroup
+    from tests.telephony.factories import seed_catalogue
+
+    seed_catalogue()
+    return DestinationGroup.objects.get(code="premium-rate").pk
+
+
+# --- Portal pages (``telephony.views``) -------------------------------------------------------
+PORTAL_PAGES = [("telephony:index", None)]
+PORTAL_OBJECT_PAGES = [
+    ("telephony:trunk", lambda t: [_trunk(t).pk]),
+    ("telephony:trunk_quote", lambda t: [_trunk(t).pk]),
+    ("telephony:trunk_change", lambda t: [_trunk(t).pk]),
+    ("telephony:trunk_credentials", lambda t: [_trunk(t).pk]),
+    ("telephony:trunk_destination", lambda t: [_trunk(t).pk, _group_pk()]),
+    ("telephony:order", lambda t: [_order(t).pk]),
+    ("telephony:order_pay", lambda t: [_order(t).pk]),
+    ("telephony:order_cancel", lambda t: [_order(t).pk]),
+    ("telephony:decrease_cancel", lambda t: [_decrease(t).pk]),
+    ("telephony:sip_account", lambda t: [_sip_account(t).pk]),
+    ("telephony:sip_credentials", lambda t: [_sip_account(t).pk]),
+    ("telephony:sip_destination", lambda t: [_sip_account(t).pk, _group_pk()]),
+]
+# TRK-3, TRK-4, TRK-6, ACC-7: only the admin and technical roles change channels, pay orders,
+# reset credentials or (un)block destinations; a read-only member gets 403.
+PORTAL_WRITES = [
+    ("telephony:trunk_change", lambda t: [_trunk(t).pk], {"total": "12", "action": "confirm"}),
+    ("telephony:trunk_credentials", lambda t: [_trunk(t).pk], {"action": "reset"}),
+    (
+        "telephony:trunk_destination",
+        lambda t: [_trunk(t).pk, _group_pk()],
+        {"action": "unblock", "confirm": "1"},
+    ),
+    ("telephony:order_pay", lambda t: [_order(t).pk], {"method": "prepaid"}),
+    ("telephony:order_cancel", lambda t: [_order(t).pk], {}),
+    ("telephony:decrease_cancel", lambda t: [_decrease(t).pk], {}),
+    ("telephony:sip_credentials", lambda t: [_sip_account(t).pk], {"action": "compromised"}),
+    (
+        "telephony:sip_destination",
+        lambda t: [_sip_account(t).pk, _group_pk()],
+        {"action": "unblock", "confirm": "1"},
+    ),
+]
 OWN_ROWS = {
     Trunk: _trunk,
     ChannelOrder: _order,

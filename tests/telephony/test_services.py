@@ -267,14 +267,29 @@ def test_trk5_reoptimisation(trunk):
 
 
 # TRK-1 — a trunk set up on a contract already in service keeps the lines it is billed for
-# (8 one-channel packs, 40.00) until its next period start, where TRK-5 makes them 2 × 4.
+# (8 one-channel packs, 40.00) until its next period start, where TRK-5 makes them 2 × 4. Such a
+# contract was put in service before trunks were set up at activation: the activation's
+# receiver is disconnected to build one.
 def test_trunk_on_contract_in_service_reoptimised_at_next_period():
+    from offers.signals import contract_activated
+    from telephony.models import Trunk
+    from telephony.receivers import trunk_on_activation
     from tests.offers.factories import make_contract
 
     client = customer()
-    contract = make_contract(
-        client, "trunk", quantity=8, signature=date(2026, 10, 1), service_start=date(2026, 10, 1)
-    )
+    uid = "telephony.trunk_on_activation"
+    contract_activated.disconnect(dispatch_uid=uid)
+    try:
+        contract = make_contract(
+            client,
+            "trunk",
+            quantity=8,
+            signature=date(2026, 10, 1),
+            service_start=date(2026, 10, 1),
+        )
+    finally:
+        contract_activated.connect(trunk_on_activation, dispatch_uid=uid)
+    assert not Trunk.objects.filter(contract=contract).exists()
     trunk, secret = services.trunk_create(contract=contract, today=date(2026, 10, 5))
     assert len(secret) == 24
     assert held(trunk, date(2026, 10, 5)) == {1: 8}

@@ -24,6 +24,7 @@ from offers.periods import add_months, month_start
 from portal.celery import app
 from telephony import selectors, services, tasks
 from telephony.choices import DecreaseStatus, OrderStatus
+from telephony.models import Trunk
 from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, make_trunk, top_up
 
@@ -101,17 +102,18 @@ def test_month_end_run_before_renewal_job(eager):
     assert held(trunk, DEC) == {10: 1, 1: 1}
 
 
-# TRK-4 / TRK-5 on a real worker (real dates): a trunk of 8 one-channel packs (40.00) with a
-# decrease to 5 pending; the renewal job renews it, applies the decrease and re-optimises
-# (4 + 1 = 22.00); the run of last month then bills this month at 22.00.
+# TRK-4 / TRK-5 on a real worker (real dates): a trunk of 8 channels (set up at activation with
+# the best tariff, 2 × 4-pack = 34.00) with a decrease to 5 pending; the renewal job renews it,
+# applies the decrease and re-optimises (4 + 1 = 22.00); the run of last month then bills this
+# month at 22.00.
 @pytest.mark.celery_worker
 def test_renewal_job_on_real_worker(live_worker):
     today = offers.paris_today()
     start = month_start(add_months(today, -2)) + timedelta(days=9)
     contract = make_contract(customer(), "trunk", quantity=8, signature=start, service_start=start)
-    trunk, _secret = services.trunk_create(contract=contract, today=start)
+    trunk = Trunk.objects.get(contract=contract)  # set up by the activation (TRK-1)
     decrease = services.channel_decrease_request(trunk=trunk, new_total=5, today=start)
-    assert held(trunk, start) == {1: 8}
+    assert held(trunk, start) == {4: 2}
     this_month = month_start(today)
 
     offer_tasks.renew_contracts.apply_async(queue=live_worker.queue)

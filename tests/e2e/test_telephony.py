@@ -1,0 +1,119 @@
+"""TRK-3 in a real browser: the demo customer's technical user opens the trunk page, changes
+the number of channels and sees the quote change without a reload (``channel_quote.js``),
+confirms, pays from the prepaid balance and sees the new capacity. Also the SIP account page
+(ACC-7, TRK-6). Screenshots: ``docs/screenshots/trunk.png`` and ``sip_account.png``.
+
+Driven in a real Chromium against live_server, with the `make run` demo data (load_demo: an
+8-channel trunk and a SIP account with a device for Cabinet Martin Avocats).
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import expect
+
+from accounts.demo import DEMO_PASSWORD
+from offers.services import paris_today
+from payments import selectors as payment_selectors
+from telephony import selectors
+from telephony.choices import OrderStatus
+from telephony.demo import DEMO_SIREN
+from telephony.models import ChannelOrder, SipAccount, Trunk
+from tests.telephony.factories import top_up
+
+TECHNICAL_EMAIL = "technique@martin-avocats.example"
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server.url}/accounts/login/")
+    form = page.locator("form:has(input[name='login'])")
+    form.locator("input[name='login']").fill(email)
+    form.locator("input[name='password']").fill(DEMO_PASSWORD)
+    form.locator("button[type='submit']").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+
+
+def screenshot(page, name):
+    path = SCREENSHOTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+
+
+def test_technical_user_adds_channels_with_live_quote(page, live_server, demo_data, settings):
+    settings.BILLING_RENDER_PDF = False
+    trunk = Trunk.objects.select_related("contract__client").get(contract__client__siren=DEMO_SIREN)
+    client = trunk.contract.client
+    today = paris_today()
+    current = selectors.trunk_capacity(trunk, today)
+    assert current == 8
+    top_up(client, "100.00")
+    balance = payment_selectors.prepaid_balance(client)
+
+    sign_in(page, live_server, TECHNICAL_EMAIL)
+    page.locator(".mainnav a[href='/telephony/']").click()
+    expect(page).to_have_url(f"{live_server.url}/telephony/")
+    page.locator(f"a[href='/telephony/trunks/{trunk.pk}/']").click()
+    trunk_url = f"{live_server.url}/telephony/trunks/{trunk.pk}/"
+    expect(page).to_have_url(trunk_url)
+    expect(page.locator("[data-testid='capacity']")).to_have_text("8")
+
+    # The live quote: no reload (a marker on the window survives), the text follows the number.
+    page.evaluate("window.__sameDocument = true")
+    total = page.locator("#channel-form input[name='total']")
+    quote = page.locator("#tel-quote")
+    total.fill("10")
+    expect(quote.locator("[data-testid='quote-increase'][data-total='10']")).to_be_visible()
+    first = quote.inner_text()
+    assert quote.locator("[data-testid='quote-packs']").inner_text().startswith("2 × 1")
+    total.fill("12")
+    expect(quote.locator("[data-testid='quote-increase'][data-total='12']")).to_be_visible()
+    second = quote.inner_text()
+    assert second != first  # the quote changed, in place
+    assert quote.locator("[data-testid='quote-packs']").inner_text().startswith("1 × 4")
+    total.fill("3")
+    expect(quote.locator("[data-testid='quote-decrease'][data-total='3']")).to_be_visible()
+    total.fill("250")
+    expect(quote.locator("[data-testid='quote-error']")).to_contain_text("200")
+    total.fill("12")
+    expect(quote.locator("[data-testid='quote-increase'][data-total='12']")).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
+    expect(page).to_have_url(trunk_url)
+    screenshot(page, "trunk.png")
+
+    # Confirm → the order, awaiting payment; pay from the prepaid balance.
+    quote.locator("[data-testid='confirm-button']").click()
+    order = ChannelOrder.objects.get(trunk=trunk)
+    expect(page).to_have_url(f"{live_server.url}/telephony/orders/{order.pk}/")
+    assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert selectors.trunk_capacity(trunk, today) == 8  # nothing active before payment
+    page.locator("[data-testid='pay-prepaid'] button").click()
+
+    expect(page).to_have_url(trunk_url)
+    expect(page.locator(".msg-success")).to_contain_text("12")
+    expect(page.locator("[data-testid='capacity']")).to_have_text("12")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE
+    assert selectors.trunk_capacity(trunk, today) == 12
+    assert payment_selectors.prepaid_balance(client) == balance - order.amount_gross
+    assert order.amount_gross > Decimal("0")
+
+
+def test_sip_account_page(page, live_server, demo_data):
+    account = SipAccount.objects.get(contract__client__siren=DEMO_SIREN)
+    sign_in(page, live_server, TECHNICAL_EMAIL)
+    page.goto(f"{live_server.url}/telephony/sip/{account.pk}/")
+    expect(page.locator("[data-testid='device-row']")).to_contain_text("Yealink")
+    expect(
+        page.locator("[data-testid='destination-premium-rate'] [data-testid='blocked']")
+    ).to_be_visible()
+    screenshot(page, "sip_account.png")
+    # ACC-7: the reset is confirmed first; the new secret is shown once.
+    page.locator("[data-testid='reset-credentials']").click()
+    page.locator("[data-testid='confirm-button']").click()
+    secret = page.locator("[data-testid='secret']").inner_text().strip()
+    assert len(secret) == 24
+    page.goto(f"{live_server.url}/telephony/sip/{account.pk}/")
+    assert secret not in page.content()
