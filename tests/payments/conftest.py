@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from billing import services as billing
 from billing.models import Invoice
@@ -12,6 +13,14 @@ from tests.factories import ClientFactory, MembershipFactory, SiteFactory
 @pytest.fixture(autouse=True)
 def _no_pdf(settings):
     settings.BILLING_RENDER_PDF = False
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English here (the pages, in French, are tested by the
+    view and browser tests; e-mails follow each member's language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ def test_bil8_dispute_on_day_61_refused(api, invoices):
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "validation_error"
-    assert "60-day period ended on 29/11/2026" in error["fields"]["invoice"][0]
+    assert "délai de 60 jours a expiré le 29/11/2026" in error["fields"]["invoice"][0]
     assert not Dispute.objects.exists()
 
 

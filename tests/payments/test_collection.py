@@ -130,7 +130,7 @@ def test_bil7_reminders_suspension_and_lift(ecb, django_capture_on_commit_callba
         services.collection_run(today=date(2026, 10, 31))
     case = CollectionCase.objects.get(invoice=invoice)
     assert (case.stage, case.first_reminder_on) == ("reminded", date(2026, 10, 31))
-    assert len(mail.outbox) == 2 and "past due" in mail.outbox[0].subject
+    assert len(mail.outbox) == 2 and "Relance" in mail.outbox[0].subject  # members read French
     services.collection_run(today=date(2026, 11, 7))  # day 8: second reminder, no proposal
     case.refresh_from_db()
     assert (case.stage, case.second_reminder_on) == ("final_reminder", date(2026, 11, 7))

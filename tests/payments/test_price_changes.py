@@ -65,7 +65,9 @@ def test_con6_customers_told_and_run_prices_month(django_capture_on_commit_callb
             today=date(2026, 10, 20),
         )
     assert change.notified_contracts == 1
-    assert {m.subject for m in mail.outbox} == {f"New price for your contract {contract.reference}"}
+    assert {m.subject for m in mail.outbox} == {
+        f"Nouveau prix pour votre contrat {contract.reference}"
+    }
     assert "330,00" in mail.outbox[0].body  # the member reads French (amounts with commas)
     billing.run_month_sync(month=date(2026, 10, 1))
     billing.run_month_sync(month=date(2026, 11, 1))

@@ -147,7 +147,7 @@ def test_trunk_add(client, staff):
     )
     assert response.status_code == 200
     trunk = Trunk.objects.get(contract=contract)
-    assert "shown this once" in response.content.decode()
+    assert "affiché une seule fois" in response.content.decode()
     assert {p.channels: c for p, c in selectors.packs_held(trunk, date(2026, 11, 21)).items()} == {
         10: 1
     }
@@ -183,7 +183,7 @@ def test_sip_account_add(client, staff):
     )
     assert response.status_code == 200
     account = SipAccount.objects.get(contract=contract)
-    assert account.mobility and "shown this once" in response.content.decode()
+    assert account.mobility and "affiché une seule fois" in response.content.decode()
     assert {g.code for g in selectors.blocked_groups(account)} == {"premium-rate", "high-risk"}
 
 
