@@ -11,7 +11,7 @@ from offers import services as offers
 from offers.choices import ContractStatus
 from offers.models import Contract, Offer
 from offers.periods import add_months
-from telephony import services
+from telephony import selectors, services
 from telephony.models import DestinationGroup, PackTable, SipAccount, Trunk
 
 DEMO_SIREN = "812345676"
@@ -57,12 +57,12 @@ def load() -> str:
     created = []
     trunk_contract = _contract(client, "trunk", 8)
     trunk = Trunk.objects.filter(contract=trunk_contract).first()
-    if trunk is None:
+    if trunk is None:  # the trunk is made at activation when the pack table exists
         trunk, _secret = services.trunk_create(contract=trunk_contract)
-        world = DestinationGroup.objects.filter(code="international-world").first()
-        if world is not None:
-            services.destination_block(owner=trunk, group=world)
         created.append("trunk")
+    world = DestinationGroup.objects.filter(code="international-world").first()
+    if world is not None and world not in selectors.blocked_groups(trunk):
+        services.destination_block(owner=trunk, group=world)
     sip_contract = _contract(client, "sip-unl", 3)
     if not SipAccount.objects.filter(contract=sip_contract).exists():
         account, _secret = services.sip_account_create(

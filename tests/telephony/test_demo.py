@@ -17,10 +17,12 @@ def test_demo_load_idempotent():
     demo.load()
     trunk = Trunk.objects.get()
     account = SipAccount.objects.get()
-    # TRK-6 defaults: the trunk is set up when the demo contract is activated (TRK-1), so the
-    # demo's extra block of "international-world" (done only when load() creates the trunk)
-    # no longer runs.
-    assert {g.code for g in selectors.blocked_groups(trunk)} == {"premium-rate", "high-risk"}
+    # TRK-6: the defaults (premium-rate, high-risk) plus the demo customer's own choice.
+    assert {g.code for g in selectors.blocked_groups(trunk)} == {
+        "premium-rate",
+        "high-risk",
+        "international-world",
+    }
     assert {
         p.channels: n
         for p, n in selectors.packs_held(trunk, trunk.contract.current_period_start).items()
