@@ -796,44 +796,64 @@ def _service_window(contract: Contract, month: date) -> tuple[datetime, datetime
     return low, high
 
 
-def outage_intervals(contract: Contract, month: date) -> list[av.Interval]:
-    """SLA-5 / SLA-6 (HOSTED-W): the non-excusable outages affecting the contract that touch
-    the month; an ongoing one runs to now."""
-    low, high = _service_window(contract, month)
+def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interval]]:
+    """SLA-6 for several contracts in a fixed number of queries (the monthly job asks for one,
+    the portal for all of a customer's): HOSTED-A from the customer's failure notifications,
+    from the report to the restoration recorded by staff, a ticket whose incident the customer
+    caused (SLA-11) not counting; otherwise the non-excusable outages affecting the contract
+    (SLA-5). Clipped to the month and the service; an ongoing one runs to now."""
+    contracts = list(contracts)
+    ids = [c.pk for c in contracts]
+    low, high = av.month_bounds(month)
     now = timezone.now()
-    outages = (
+    outages = list(
         Outage.objects.filter(
-            Q(contracts=contract) | Q(scope=OutageScope.OFFER, offer_id=contract.offer_id),
+            Q(contracts__in=ids)
+            | Q(scope=OutageScope.OFFER, offer_id__in={c.offer_id for c in contracts}),
             excusable=False,
             started_at__lt=high,
         )
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
         .distinct()
     )
-    return [
-        (max(o.started_at, low), min(o.ended_at or now, high))
-        for o in outages
-        if min(o.ended_at or now, high) > max(o.started_at, low)
-    ]
+    listed = set(
+        Outage.contracts.through.objects.filter(
+            outage_id__in=[o.pk for o in outages], contract_id__in=ids
+        ).values_list("outage_id", "contract_id")
+    )
+    failures = list(
+        Ticket.objects.filter(
+            contract_id__in=ids,
+            kind=TicketKind.FAILURE,
+            customer_caused=False,
+            reported_at__lt=high,
+        )
+        .filter(Q(restored_at__isnull=True) | Q(restored_at__gt=low))
+        .values_list("contract_id", "reported_at", "restored_at")
+    )
+    result = {}
+    for contract in contracts:
+        start, end = _service_window(contract, month)
+        if contract.term("sla_policy") == "hosted_a":
+            spans = [(r, e) for c, r, e in failures if c == contract.pk]
+        else:
+            spans = [
+                (o.started_at, o.ended_at)
+                for o in outages
+                if (o.scope == OutageScope.OFFER and o.offer_id == contract.offer_id)
+                or (o.pk, contract.pk) in listed
+            ]
+        clipped = [(max(s, start), min(e or now, end)) for s, e in spans]
+        result[contract.pk] = [(s, e) for s, e in clipped if e > s]
+    return result
 
 
-def ticket_intervals(contract: Contract, month: date) -> list[av.Interval]:
-    """SLA-6 (HOSTED-A): the customer's failure notifications of the contract, from the report
-    to the restoration recorded by staff (still unrestored: to now). A ticket whose incident the
-    customer caused (SLA-11) does not count."""
-    low, high = _service_window(contract, month)
-    now = timezone.now()
-    tickets = Ticket.objects.filter(
-        contract=contract,
-        kind=TicketKind.FAILURE,
-        customer_caused=False,
-        reported_at__lt=high,
-    ).filter(Q(restored_at__isnull=True) | Q(restored_at__gt=low))
-    return [
-        (max(t.reported_at, low), min(t.restored_at or now, high))
-        for t in tickets
-        if min(t.restored_at or now, high) > max(t.reported_at, low)
-    ]
+def outage_intervals(contract: Contract, month: date) -> list[av.Interval]:
+    """SLA-5 / SLA-6 (HOSTED-W): the intervals of one contract (see above)."""
+    return unavailability_intervals([contract], month)[contract.pk]
+
+
+ticket_intervals = outage_intervals  # HOSTED-A: the same reader picks failure notifications
 
 
 def _invoiced_lines(contract: Contract):
@@ -897,10 +917,7 @@ def sla_base(contract: Contract, month: date) -> tuple[Decimal, dict]:
 
 def _report_values(contract: Contract, month: date) -> dict:
     policy = contract.term("sla_policy")
-    if policy == "hosted_a":
-        intervals = ticket_intervals(contract, month)
-    else:
-        intervals = outage_intervals(contract, month)
+    intervals = unavailability_intervals([contract], month)[contract.pk]
     base, detail = sla_base(contract, month)
     result = av.monthly_result(policy=policy, month=month, intervals=intervals, base=base)
     applicable = contract.sla_applicable

@@ -145,42 +145,14 @@ def _listed_pairs(client, outages) -> set[tuple[int, int]]:
     )
 
 
-def month_so_far(client, contracts: list[Contract], month: date) -> dict[int, Decimal]:
+def month_so_far(contracts: list[Contract], month: date) -> dict[int, Decimal]:
     """SLA-6 for the month in progress, per contract, as the monthly job will count it if
-    nothing else happens: the same intervals as ``services.outage_intervals`` (HOSTED-W) and
-    ``services.ticket_intervals`` (HOSTED-A), read for every contract at once (a fixed number
-    of queries), an ongoing outage or unrestored failure counting to now."""
-    low, high = av.month_bounds(month)
-    now = timezone.now()
-    outages = list(
-        selectors.outage_list(client=client)
-        .filter(excusable=False, started_at__lt=high)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
-    )
-    listed = _listed_pairs(client, outages)
-    failures = list(
-        Ticket.objects.filter(
-            client=client,
-            kind=TicketKind.FAILURE,
-            customer_caused=False,
-            reported_at__lt=high,
-        )
-        .filter(Q(restored_at__isnull=True) | Q(restored_at__gt=low))
-        .values_list("contract_id", "reported_at", "restored_at")
-    )
-    result = {}
-    for contract in contracts:
-        start = low
-        if contract.service_start_date is not None:
-            start = max(low, _paris_midnight(contract.service_start_date))
-        if contract.term("sla_policy") == SlaPolicy.HOSTED_A:
-            spans = [(r, e) for c, r, e in failures if c == contract.pk]
-        else:
-            spans = [(o.started_at, o.ended_at) for o in outages if _affecting(o, contract, listed)]
-        intervals = [(max(s, start), min(e or now, high)) for s, e in spans]
-        seconds = av.unavailable_seconds([(s, e) for s, e in intervals if e > s], month)
-        result[contract.pk] = truncated(av.as_decimal(av.availability(seconds, month)))
-    return result
+    nothing else happens (the same intervals, read for every contract at once)."""
+    intervals = services.unavailability_intervals(contracts, month)
+    return {
+        pk: truncated(av.as_decimal(av.availability(av.unavailable_seconds(spans, month), month)))
+        for pk, spans in intervals.items()
+    }
 
 
 def outage_rows(client, outages: list[Outage], contracts: list[Contract]) -> list[dict]:
@@ -465,7 +437,7 @@ def availability(request):
         r.contract_id: r
         for r in selectors.availability_report_list(client=client).filter(month=last_month)
     }
-    so_far = month_so_far(client, contracts, this_month)
+    so_far = month_so_far(contracts, this_month)
     rows = [
         {
             "contract": c,
@@ -537,9 +509,7 @@ def availability_contract(request, pk):
             "months": table_rows(history),
             "outages": outage_rows(client, outages, [contract]),
             "can_request": request.membership.can("billing"),
-            "so_far": month_so_far(client, [contract], month_start(timezone.localdate()))[
-                contract.pk
-            ],
+            "so_far": month_so_far([contract], month_start(timezone.localdate()))[contract.pk],
         },
     )
 
