@@ -4,8 +4,9 @@ write) are checked by ``support.services``; the forms only parse what was typed 
 limits."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from offers.choices import ContractStatus
 from offers.models import Contract
@@ -19,7 +20,7 @@ ATTACHMENT_ACCEPT = ",".join(ALLOWED_ATTACHMENTS)
 def attachment_limits() -> str:
     """The limits of ``services.attachment_check``, as the customer reads them."""
     types = ", ".join(dict.fromkeys(ext[1:].upper() for ext in ALLOWED_ATTACHMENTS))
-    return _("Optional. %(size)d MB at most per file; %(types)s.") % {
+    return gettext("Optional. %(size)d MB at most per file; %(types)s.") % {
         "size": MAX_ATTACHMENT_BYTES // (1024 * 1024),
         "types": types,
     }
@@ -38,7 +39,8 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attachments"))
         super().__init__(*args, **kwargs)
-        self.help_text = attachment_limits()
+        # Lazy: the field is built when the module loads, the text in each page's language.
+        self.help_text = lazy(attachment_limits, str)()
 
     def clean(self, data, initial=None):
         single = super().clean
