@@ -9,6 +9,7 @@ the ledger by ``telephony.services`` (billing only reads contract lines).
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import ApiKey, TimeStampedModel, User
 from offers.choices import SuspensionReason
@@ -79,7 +80,9 @@ class Pack(TimeStampedModel):
         ]
 
     def __str__(self):
-        return _("%(n)s-channel pack") % {"n": self.channels}
+        return ngettext("%(n)s-channel pack", "%(n)s-channel pack", self.channels) % {
+            "n": self.channels
+        }
 
 
 # --- SIP credentials (ACC-7) ------------------------------------------------------------------

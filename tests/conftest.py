@@ -241,3 +241,7 @@ def _catalogue(request):
 
     if not Offer.objects.exists():
         import_module("offers.migrations.0002_presets_and_catalogue").load(apps, None)
+    from telephony.models import PackTable
+
+    if not PackTable.objects.exists():  # the trunk pack table and destination groups (TRK-1/6)
+        import_module("telephony.migrations.0002_packs_and_destinations").load(apps, None)

