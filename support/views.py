@@ -207,6 +207,7 @@ def availability_chart(history: list, target: Decimal) -> dict:
     bottom = PLOT_TOP + plot_height
 
     def y(value: Decimal) -> float:
+        # Pixels of the SVG, not money: the percentage stays a Decimal until drawn.
         share = float((Decimal(100) - max(value, floor)) / (Decimal(100) - floor))
         return PLOT_TOP + share * plot_height
 
