@@ -191,7 +191,7 @@ def scale_floor(lowest: Decimal) -> Decimal:
     return Decimal(0)
 
 
-def _px(value: float) -> str:
+def _px(value: Decimal) -> str:
     return f"{value:.1f}"
 
 
@@ -202,13 +202,13 @@ def availability_chart(history: list, target: Decimal) -> dict:
     floor = scale_floor(min([*values, target]))
     plot_height = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
     plot_width = CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT
-    slot = plot_width / max(len(history), 1)
-    bar_width = slot * 0.62
+    # SVG geometry in Decimal too, like the percentages it draws.
+    slot = Decimal(plot_width) / max(len(history), 1)
+    bar_width = slot * Decimal("0.62")
     bottom = PLOT_TOP + plot_height
 
-    def y(value: Decimal) -> float:
-        # Pixels of the SVG, not money: the percentage stays a Decimal until drawn.
-        share = float((Decimal(100) - max(value, floor)) / (Decimal(100) - floor))
+    def y(value: Decimal) -> Decimal:
+        share = (Decimal(100) - max(value, floor)) / (Decimal(100) - floor)
         return PLOT_TOP + share * plot_height
 
     bars = []
@@ -229,12 +229,12 @@ def availability_chart(history: list, target: Decimal) -> dict:
             bar.update(
                 value=point.report.availability_display,
                 y=_px(top),
-                height=_px(max(bottom - top, 1.5)),
+                height=_px(max(bottom - top, Decimal("1.5"))),
                 value_y=_px(max(top - 5, PLOT_TOP - 6)),
                 below=point.report.availability < target,
             )
         else:
-            bar.update(value=None, y=_px(bottom - 1.5), height="1.5")
+            bar.update(value=None, y=_px(bottom - Decimal("1.5")), height="1.5")
         bars.append(bar)
     ticks = sorted({floor, target, Decimal(100)})
     return {

@@ -17,7 +17,8 @@ from accounts.admin import (
     form_action,
     run_each,
 )
-from offers.choices import Preset, SuspensionReason
+from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
+from offers.choices import Preset
 from offers.models import Contract
 from offers.services import paris_today
 from telephony import selectors, services
@@ -314,11 +315,6 @@ class SipAccountCreateForm(forms.ModelForm):
         self.fields["contract"].queryset = Contract.objects.filter(
             terms_snapshot__preset__in=[p.value for p in services.SIP_PRESETS]
         ).exclude(status="terminated")
-
-
-class SuspendForm(forms.Form):
-    reason = forms.ChoiceField(label=_("reason"), choices=SuspensionReason.choices)
-    note = forms.CharField(label=_("note"), max_length=300, required=False)
 
 
 @admin.register(SipAccount)
