@@ -1,10 +1,8 @@
 """Back office for staff: partners, API keys, customers, sites, users and roles, audit log."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -14,60 +12,6 @@ from accounts.models import ApiKey, AuditLog, Client, Heartbeat, Membership, Par
 admin.site.site_header = _("Back office")
 admin.site.site_title = _("Back office")
 admin.site.index_title = _("Reseller administration")
-
-
-# --- Action helpers shared by every app's back office ----------------------------------------
-
-ACTION_FORM_TEMPLATE = "admin/action_form.html"
-
-
-def error_text(error) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error)])
-
-
-def run_each(modeladmin, request, objects, call, done_message) -> int:
-    """Call a service for each selected object; one message per failure, one for the rest."""
-    done = 0
-    for obj in objects:
-        try:
-            call(obj)
-        except (ValidationError, PermissionDenied) as error:
-            modeladmin.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-    return done
-
-
-def action_form(modeladmin, request, queryset, *, form, title, intro=""):
-    """The intermediate page of an action that needs input (Django's delete-confirmation
-    pattern: the page posts the selection and the action back, with ``apply``)."""
-    return render(
-        request,
-        ACTION_FORM_TEMPLATE,
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "form": form,
-            "queryset": queryset,
-            "opts": modeladmin.model._meta,
-            "action": request.POST.get("action", ""),
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
-        },
-    )
-
-
-def form_action(modeladmin, request, queryset, form_class, *, title, intro, call, done):
-    """An action with an intermediate page: the form, then ``call(obj, cleaned_data)`` for
-    each selected object."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        run_each(modeladmin, request, queryset, lambda obj: call(obj, form.cleaned_data), done)
-        return None
-    return action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
 
 
 class AuditedAdminMixin:

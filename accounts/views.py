@@ -11,15 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.decorators import member_required
 from accounts.forms import CompanyForm, InviteForm, RoleForm, SiteForm
-
-
-def attach_errors(form, error: ValidationError) -> None:
-    """Show a service's validation error on the form (field errors where the field exists)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+from kernel.forms import attach_errors
 
 
 @member_required()

@@ -27,10 +27,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.models import Partner
-from accounts.views import attach_errors
 from billing import documents, services, tasks
 from billing.choices import DocumentKind, DocumentStatus, VatCategory
 from billing.models import CreditAllocation, Invoice, InvoiceLine, InvoiceRun, PendingCharge
+from kernel.forms import attach_errors
 from offers.periods import month_start
 
 ACTION_FORM_TEMPLATE = "admin/action_form.html"

@@ -2,21 +2,9 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-PRICE_PLACES = Decimal("0.0001")
-ZERO = Decimal("0")
-
-
-def round_money(amount: Decimal) -> Decimal:
-    """The one rounding of the project: half-up to the cent."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def round_price(amount: Decimal) -> Decimal:
-    """Unit prices keep 4 decimals."""
-    return amount.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
+from kernel.money import CENT, ZERO, round_money, round_price  # noqa: F401 (billing's money)
 
 
 def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:

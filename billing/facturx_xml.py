@@ -28,11 +28,12 @@ Choices made here (BIL-3, "what a careful French operator would do"):
 
 import re
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from lxml import etree
 
 from billing.choices import UNTDID_TYPE, ChargeKind, DocumentKind, VatCategory
+from kernel.money import round_money, round_price
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -44,7 +45,6 @@ GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
 CURRENCY = "EUR"
 SCHEME_SIREN = "0002"  # ISO 6523 ICD of the French SIREN
 UNIT_ONE = "C62"
-CENT = Decimal("0.01")
 ZERO = Decimal("0")
 
 PAYMENT_TERMS = "Paiement à 30 jours date de facture"  # BIL-4
@@ -69,12 +69,12 @@ _ADDRESS = re.compile(r"^(?P<street>.+?),\s*(?P<postcode>\d{5})\s+(?P<city>.+)$"
 
 
 def money(amount) -> str:
-    return str(Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(round_money(amount))
 
 
 def price(amount) -> str:
     """Unit prices keep up to 4 decimals, at least 2."""
-    value = Decimal(amount).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    value = round_price(amount)
     text = f"{value:f}".rstrip("0")
     whole, _dot, decimals = text.partition(".")
     return f"{whole}.{decimals.ljust(2, '0')}"

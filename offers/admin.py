@@ -14,14 +14,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import (
-    AuditedAdminMixin,
-    ReadOnlyInline,
-    action_form,
-    form_action,
-    run_each,
-)
+from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
+from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
 from offers import services
 from offers.choices import (
     ContractStatus,
@@ -588,23 +583,6 @@ class OpenSuspensionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ServiceRowsAdmin(admin.ModelAdmin):
-    """Rows written by the services only: viewed here, changed by actions."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_act_permission(self, request):
-        """Actions change the row through a service: they need the model's change right."""
-        return super().has_change_permission(request)
-
-
 @admin.register(Termination)
 class TerminationAdmin(ServiceRowsAdmin):
     list_display = [
@@ -743,7 +721,7 @@ class SuspensionAdmin(ServiceRowsAdmin):
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
 
-from accounts.views import attach_errors  # noqa: E402
+from kernel.forms import attach_errors  # noqa: E402
 from offers.choices import PriceChangeStatus  # noqa: E402
 from offers.models import PriceChange  # noqa: E402
 
@@ -800,8 +778,7 @@ class PriceChangeAdmin(ServiceRowsAdmin):
     readonly_fields = fields
     actions = ["cancel"]
 
-    def has_add_permission(self, request):
-        return admin.ModelAdmin.has_add_permission(self, request)
+    adds_through_service = True
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):

@@ -479,13 +479,11 @@ class Termination(TimeStampedModel):
         return f"{self.contract.reference} → {self.effective_date}"
 
 
-class Suspension(TimeStampedModel):
-    """CON-8: a suspension of a contract, with its reason; lifting it is one action.
-    A suspended contract keeps being billed for its subscriptions."""
+class SuspensionRecord(TimeStampedModel):
+    """CON-8: what every suspension shares (a contract's, a SIP account's): its reason, who
+    suspended and when, who lifted it and when. At most one is open per suspended object (each
+    concrete model states that constraint on its own foreign key)."""
 
-    contract = models.ForeignKey(
-        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="suspensions"
-    )
     reason = models.CharField(_("reason"), max_length=20, choices=SuspensionReason)
     note = models.CharField(_("note"), max_length=300, blank=True)
     started_at = models.DateTimeField(_("suspended at"))
@@ -498,7 +496,29 @@ class Suspension(TimeStampedModel):
     )
 
     class Meta:
+        abstract = True
         ordering = ["-started_at"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.lifted_at is None
+
+    def lift(self, *, at, by=None) -> None:
+        """Close the suspension (the caller holds the row's lock and saves nothing else)."""
+        self.lifted_at = at
+        self.lifted_by = by
+        self.save(update_fields=["lifted_at", "lifted_by", "updated_at"])
+
+
+class Suspension(SuspensionRecord):
+    """CON-8: a suspension of a contract, with its reason; lifting it is one action.
+    A suspended contract keeps being billed for its subscriptions."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="suspensions"
+    )
+
+    class Meta(SuspensionRecord.Meta):
         verbose_name = _("suspension")
         verbose_name_plural = _("suspensions")
         constraints = [

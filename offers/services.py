@@ -15,6 +15,8 @@ from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.models import ApiKey, Client, Site, User
 from accounts.notifications import notify_client
+from kernel.errors import InvalidTransition  # noqa: F401 (raised by callers' tests)
+from kernel.money import round_money
 from offers import periods, signals, termination_fees
 from offers.choices import (
     CONTRACT_TRANSITIONS,
@@ -43,10 +45,6 @@ from offers.models import (
 )
 
 INACTIVITY_MONTHS = 6  # ACC-6, PLATFORM 17.3
-
-
-class InvalidTransition(ValidationError):
-    """A status change outside the contract's transition map (CON-2)."""
 
 
 def paris_today() -> date:
@@ -397,7 +395,7 @@ def _fee_breakdown(quote: TerminationQuote) -> list[dict]:
             "months": line.months,
             "rate_percent": str(line.rate_percent),
             "monthly_base": str(line.monthly_base),
-            "amount": str(termination_fees.quantize_money(line.amount)),
+            "amount": str(round_money(line.amount)),
         }
         for line in quote.fee.lines
     ]
@@ -567,9 +565,7 @@ def contract_lift_suspension(*, contract: Contract, actor=None) -> Suspension:
     suspension = contract.suspensions.select_for_update().filter(lifted_at__isnull=True).first()
     if suspension is None or contract.status != ContractStatus.SUSPENDED:
         raise InvalidTransition(_("This contract is not suspended."), code="invalid_transition")
-    suspension.lifted_at = timezone.now()
-    suspension.lifted_by = actor
-    suspension.save(update_fields=["lifted_at", "lifted_by", "updated_at"])
+    suspension.lift(at=timezone.now(), by=actor)
     _transition(contract, ContractStatus.ACTIVE, actor=actor, note="suspension lifted")
     notify_client(contract.client, "offers/email/suspension_lifted", {"contract": contract})
     return suspension

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
+from kernel.money import round_money
 from offers.periods import (
     CommitmentPeriod,
     add_months,
@@ -35,7 +36,6 @@ from offers.periods import (
     next_month_start,
 )
 
-CENT = Decimal("0.01")
 FULL_RATE = Decimal("100")
 HALF_RATE = Decimal("50")
 DEFAULT_MINIMUM_COMMITMENT = Decimal("200.00")  # PLATFORM 24.4.1, € HT per month
@@ -92,11 +92,6 @@ class FeeQuote:
     amount: Decimal
     lines: list[FeeLine] = field(default_factory=list)
     period: CommitmentPeriod | None = None
-
-
-def quantize_money(amount: Decimal) -> Decimal:
-    """Round half-up to the cent (SPEC "Money")."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def fee_start(effective_date: date, invoiced_through: date | None) -> date:
@@ -304,7 +299,7 @@ def quote_termination_fee(
             rule=fee_rule.value,
             effective_date=effective_date,
             fee_start=start,
-            amount=quantize_money(Decimal(0)),
+            amount=round_money(Decimal(0)),
         )
 
     period = _termination_period(effective_date, anchor, initial_months, renewal_months)
@@ -323,7 +318,7 @@ def quote_termination_fee(
         rule=fee_rule.value,
         effective_date=effective_date,
         fee_start=start,
-        amount=quantize_money(total),
+        amount=round_money(total),
         lines=lines,
         period=period,
     )

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.decorators import member_required
-from accounts.views import attach_errors
+from kernel.forms import attach_errors
+from kernel.money import round_money
 from offers import selectors, services
 from offers.choices import (
     LIVE_STATUSES,
@@ -37,7 +38,7 @@ from offers.choices import (
 from offers.forms import TerminationRequestForm
 from offers.models import Contract, Termination
 from offers.periods import add_months, day_before
-from offers.termination_fees import PLATFORM_NOTICE_MONTHS, FeeLineLabel, quantize_money
+from offers.termination_fees import PLATFORM_NOTICE_MONTHS, FeeLineLabel
 
 CONTRACTS_PER_PAGE = 25
 
@@ -73,7 +74,7 @@ def _day(value: date) -> str:
 
 
 def _money(amount: Decimal) -> str:
-    return number_format(quantize_money(amount), 2, force_grouping=True)
+    return number_format(round_money(amount), 2, force_grouping=True)
 
 
 def scheduled_termination(contract: Contract) -> Termination | None:
@@ -320,7 +321,7 @@ def fee_lines(lines) -> list[dict]:
                 "months": int(get("months")),
                 "rate_percent": Decimal(str(get("rate_percent"))),
                 "monthly_base": Decimal(str(get("monthly_base"))),
-                "amount": quantize_money(Decimal(str(get("amount")))),
+                "amount": round_money(Decimal(str(get("amount")))),
             }
         )
     return rows

@@ -10,20 +10,20 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyInline, run_each
+from accounts.admin import ReadOnlyInline
 from accounts.models import Client, Partner
-from accounts.views import attach_errors
+from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.forms import attach_errors
 from payments import services
 from payments.choices import RECORDED_METHODS, DebitStatus, MandateStatus, PaymentMethod
 from payments.models import (
@@ -39,7 +39,6 @@ from payments.models import (
     PrepaidEntry,
 )
 
-ACTION_FORM_TEMPLATE = "admin/action_form.html"
 LATE_RATE_POINTS = Decimal("10")  # BIL-6: the late-payment rate is the ECB rate + 10 points
 
 
@@ -49,67 +48,6 @@ def _euros(amount) -> str:
 
 def _customers():
     return Client.objects.order_by("legal_name")
-
-
-class ServiceRowsAdmin(admin.ModelAdmin):
-    """Rows written by the services only: viewed here, added by a form that calls a service,
-    changed by actions (which need the model's change right)."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_act_permission(self, request) -> bool:
-        return super().has_change_permission(request)
-
-    def _url(self, name: str, *args) -> str:
-        opts = self.model._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
-
-    def _page(self, request, form, *, title, intro="", queryset=()):
-        """The shared intermediate page (``admin/action_form.html``), for an add form or an
-        action's confirmation form."""
-        return render(
-            request,
-            ACTION_FORM_TEMPLATE,
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "intro": intro,
-                "form": form,
-                "queryset": queryset,
-                "opts": self.model._meta,
-                "action": request.POST.get("action", ""),
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "select_across": request.POST.get("select_across", "0"),
-            },
-        )
-
-    def _service_form(self, request, form_class, call, *, title, intro="", initial=None):
-        """A form whose valid submission calls a service: ``call(cleaned_data)`` returns
-        ``(message, object)``; a ``ValidationError`` is shown on the form."""
-        form = form_class(request.POST if request.method == "POST" else None, initial=initial)
-        if form.is_bound and form.is_valid():
-            try:
-                message, obj = call(form.cleaned_data)
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                self.message_user(request, message, messages.SUCCESS)
-                return redirect(self._url("change", obj.pk))
-        return self._page(request, form, title=title, intro=intro)
-
-    def _form_action(self, request, queryset, form_class, call, *, title, intro, done_message):
-        """An action that asks for input first (``apply`` posts the form back)."""
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            run_each(
-                self, request, queryset, lambda obj: call(obj, form.cleaned_data), done_message
-            )
-            return None
-        return self._page(request, form, title=title, intro=intro, queryset=queryset)
 
 
 # --- ECB rates (BIL-6) ------------------------------------------------------------------------
@@ -128,6 +66,8 @@ class EcbRateForm(forms.Form):
 class EcbRateAdmin(ServiceRowsAdmin):
     """BIL-6: the ECB main refinancing rates kept by staff (L441-10). Adding a rate for a date
     that already has one replaces it (``services.ecb_rate_set``, audited)."""
+
+    adds_through_service = True
 
     list_display = ["effective_on", "rate", "late_rate", "created_by", "created_at"]
     fields = ["effective_on", "rate", "late_rate", "created_by", "created_at"]
@@ -153,7 +93,7 @@ class EcbRateAdmin(ServiceRowsAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return self._service_form(
+        return self.service_form(
             request, EcbRateForm, self._set(request), title=gettext("Set an ECB rate")
         )
 
@@ -163,7 +103,7 @@ class EcbRateAdmin(ServiceRowsAdmin):
             raise Http404
         if not self.has_act_permission(request):
             return super().change_view(request, object_id, form_url, extra_context)
-        return self._service_form(
+        return self.service_form(
             request,
             EcbRateForm,
             self._set(request),
@@ -216,6 +156,8 @@ class PaymentForm(forms.Form):
 class PaymentAdmin(ServiceRowsAdmin):
     """BIL-4: money received. "Add" records a transfer, card payment or cheque
     (``services.payment_record``): it settles the payer's open invoices, oldest due first."""
+
+    adds_through_service = True
 
     list_display = [
         "received_on",
@@ -279,7 +221,7 @@ class PaymentAdmin(ServiceRowsAdmin):
                 "amount": _euros(payment.amount)
             }, payment
 
-        return self._service_form(
+        return self.service_form(
             request,
             PaymentForm,
             call,
@@ -314,6 +256,8 @@ class MandateForm(forms.Form):
 @admin.register(Mandate)
 class MandateAdmin(ServiceRowsAdmin):
     """BIL-4: SEPA CORE mandates. A new mandate replaces the customer's active one."""
+
+    adds_through_service = True
 
     list_display = [
         "reference",
@@ -365,9 +309,7 @@ class MandateAdmin(ServiceRowsAdmin):
                 "reference": mandate.reference
             }, mandate
 
-        return self._service_form(
-            request, MandateForm, call, title=gettext("Record a SEPA mandate")
-        )
+        return self.service_form(request, MandateForm, call, title=gettext("Record a SEPA mandate"))
 
     @admin.action(description=_("Revoke the selected mandates"), permissions=["act"])
     def revoke(self, request, queryset):
@@ -401,6 +343,8 @@ class DebitBatchAdmin(ServiceRowsAdmin):
     """BIL-4: pain.008 files of the invoices due. "Add" previews then creates a batch for a
     collection date; "settle" records the collected debits as payments."""
 
+    adds_through_service = True
+
     list_display = ["reference", "collection_date", "status", "count", "total", "xml_link"]
     list_filter = ["status"]
     search_fields = ["reference"]
@@ -423,7 +367,9 @@ class DebitBatchAdmin(ServiceRowsAdmin):
     def xml_link(self, batch):
         if batch.pk is None:
             return "—"
-        return format_html('<a href="{}">{}.xml</a>', self._url("xml", batch.pk), batch.reference)
+        return format_html(
+            '<a href="{}">{}.xml</a>', self.admin_url("xml", batch.pk), batch.reference
+        )
 
     def get_urls(self):
         return [
@@ -477,7 +423,7 @@ class DebitBatchAdmin(ServiceRowsAdmin):
                         },
                         messages.SUCCESS,
                     )
-                    return redirect(self._url("change", batch.pk))
+                    return redirect(self.admin_url("change", batch.pk))
             else:
                 rows = services.debit_candidates(collection_date)
                 if not rows:
@@ -497,7 +443,7 @@ class DebitBatchAdmin(ServiceRowsAdmin):
                         "total": _euros(sum((amount for _i, _m, amount in rows), Decimal("0"))),
                         "date": collection_date.strftime("%d/%m/%Y"),
                     }
-        return self._page(request, form, title=title, intro=intro)
+        return self.service_page(request, form, title=title, intro=intro)
 
     @admin.action(
         description=_("Settle: the bank collected the selected batches"), permissions=["act"]
@@ -563,8 +509,7 @@ class DirectDebitAdmin(ServiceRowsAdmin):
     readonly_fields = fields
     actions = ["reject"]
 
-    def has_add_permission(self, request):
-        return False  # debits come from batches
+    # no add form: debits come from batches
 
     @admin.display(description=_("customer"))
     def customer(self, debit):
@@ -572,7 +517,7 @@ class DirectDebitAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Record a reject by the bank…"), permissions=["act"])
     def reject(self, request, queryset):
-        return self._form_action(
+        return self.service_form_action(
             request,
             queryset.exclude(status=DebitStatus.REJECTED),
             DebitRejectForm,
@@ -658,12 +603,11 @@ class DisputeAdmin(ServiceRowsAdmin):
     inlines = [DisputeDocumentInline]
     actions = ["accept", "reject"]
 
-    def has_add_permission(self, request):
-        return False  # opened by the customer (portal) or its partner (API)
+    # no add form: opened by the customer (portal) or its partner (API)
 
     @admin.action(description=_("Accept: issue a credit note…"), permissions=["act"])
     def accept(self, request, queryset):
-        return self._form_action(
+        return self.service_form_action(
             request,
             queryset.select_related("invoice"),
             DisputeAcceptForm,
@@ -680,7 +624,7 @@ class DisputeAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Reject: due again…"), permissions=["act"])
     def reject(self, request, queryset):
-        return self._form_action(
+        return self.service_form_action(
             request,
             queryset.select_related("invoice"),
             DisputeRejectForm,
@@ -733,8 +677,7 @@ class CollectionCaseAdmin(ServiceRowsAdmin):
     readonly_fields = fields
     actions = ["suspend_customer"]
 
-    def has_add_permission(self, request):
-        return False  # written by the daily collection job
+    # no add form: written by the daily collection job
 
     @admin.display(description=_("due date"), ordering="invoice__due_date")
     def due_date(self, case):
@@ -805,6 +748,8 @@ class PrepaidEntryAdmin(ServiceRowsAdmin):
     """BIL-10: the append-only prepaid ledger. "Add" records a top-up received (net of the bank
     fee); "Refund a balance" pays part of a balance back."""
 
+    adds_through_service = True
+
     list_display = [
         "created_at",
         "client",
@@ -866,7 +811,7 @@ class PrepaidEntryAdmin(ServiceRowsAdmin):
                 "balance": _euros(entry.balance_after),
             }, entry
 
-        return self._service_form(
+        return self.service_form(
             request,
             TopUpForm,
             call,
@@ -890,7 +835,7 @@ class PrepaidEntryAdmin(ServiceRowsAdmin):
                 "balance": _euros(entry.balance_after),
             }, entry
 
-        return self._service_form(
+        return self.service_form(
             request,
             RefundForm,
             call,

@@ -25,9 +25,10 @@ from accounts.choices import Role
 from accounts.models import Client
 from accounts.notifications import notify_client
 from billing import services as billing
-from billing.amounts import round_money
 from billing.choices import VAT_BY_REGIME, ChargeKind, DocumentKind, DocumentStatus, VatCategory
 from billing.models import Invoice
+from kernel.errors import InvalidTransition
+from kernel.money import round_money
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract, Suspension
@@ -69,8 +70,10 @@ DOCUMENT_MAX_COUNT = 5
 BILLING_ROLES = (Role.ADMIN, Role.BILLING)
 
 
-class InsufficientBalance(ValidationError):
-    """BIL-10: the prepaid balance does not cover a debit."""
+class InsufficientBalance(InvalidTransition):
+    """BIL-10: the prepaid balance does not cover a debit (API: 409 ``insufficient_balance``)."""
+
+    default_code = "insufficient_balance"
 
 
 def paris_today() -> date:
@@ -630,7 +633,7 @@ def dispute_open(
 def _lock_dispute(dispute: Dispute) -> Dispute:
     dispute = Dispute.objects.select_for_update().select_related("invoice").get(pk=dispute.pk)
     if dispute.status != DisputeStatus.OPEN:
-        raise offers.InvalidTransition(_("This dispute is already decided."), code="decided")
+        raise InvalidTransition(_("This dispute is already decided."), code="decided")
     return dispute
 
 
@@ -787,7 +790,7 @@ def mandate_create(
 def mandate_revoke(*, mandate: Mandate, actor=None) -> Mandate:
     mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
     if mandate.status != MandateStatus.ACTIVE:
-        raise offers.InvalidTransition(_("This mandate is already revoked."), code="revoked")
+        raise InvalidTransition(_("This mandate is already revoked."), code="revoked")
     mandate.status, mandate.revoked_on = MandateStatus.REVOKED, paris_today()
     mandate.save(update_fields=["status", "revoked_on"])
     audit_record(action="mandate.revoke", instance=mandate, actor=actor, client=mandate.client)
@@ -1081,7 +1084,7 @@ def debit_batch_settle(*, batch, actor=None) -> int:
 
     batch = DebitBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.CREATED:
-        raise offers.InvalidTransition(_("This batch is already settled."), code="settled")
+        raise InvalidTransition(_("This batch is already settled."), code="settled")
     settled = 0
     for debit in batch.debits.filter(status=DebitStatus.PENDING).select_related("invoice"):
         payment = Payment.objects.create(
@@ -1110,7 +1113,7 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
 
     debit = DirectDebit.objects.select_for_update().select_related("invoice").get(pk=debit.pk)
     if debit.status == DebitStatus.REJECTED:
-        raise offers.InvalidTransition(_("This debit is already rejected."), code="rejected")
+        raise InvalidTransition(_("This debit is already rejected."), code="rejected")
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the bank's reject reason.")})
     bank_fee = Decimal(str(bank_fee or 0))

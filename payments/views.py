@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod as ClientPaymentMethod
 from accounts.decorators import member_required
-from accounts.views import attach_errors
+from kernel.forms import attach_errors
 from payments import selectors, services
 from payments.choices import DisputeStatus
 from payments.forms import DisputeForm

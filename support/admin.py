@@ -15,12 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import (
-    AuditedAdminMixin,
-    ReadOnlyInline,
-    form_action,
-    run_each,
-)
+from accounts.admin import AuditedAdminMixin, ReadOnlyInline
+from kernel.admin import form_action, run_each
 from offers.periods import next_month_start
 from support import selectors, services
 from support.choices import OPEN_STATUSES, ExcuseReason, TicketKind, TicketSource, TicketStatus

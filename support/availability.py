@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from billing.amounts import round_money
+from kernel.money import round_money
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")

@@ -26,6 +26,7 @@ from accounts.notifications import notify_client
 from billing import services as billing
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus
 from billing.models import InvoiceLine, PendingCharge
+from kernel.errors import InvalidTransition  # noqa: F401 (raised by callers' tests)
 from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
 from offers.models import Contract
 from offers.periods import add_months, month_start, next_month_start
@@ -66,10 +67,6 @@ ANNOUNCEMENT_BUSINESS_DAYS = 7  # SLA-5 (PLATFORM 13.1-5)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 NOTIFIED_ROLES = (Role.ADMIN, Role.TECHNICAL)
 CREDIT_ROLES = (Role.ADMIN, Role.BILLING)
-
-
-class InvalidTransition(ValidationError):
-    """A status change outside a ticket's or a report's transition map."""
 
 
 # --- Who may act ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.decorators import member_required
-from accounts.views import attach_errors
+from kernel.forms import attach_errors
 from offers import selectors as offers_selectors
 from offers.choices import LIVE_STATUSES, ContractStatus, SlaPolicy
 from offers.models import Contract

@@ -9,14 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import (
-    AuditedAdminMixin,
-    ReadOnlyInline,
-    action_form,
-    error_text,
-    form_action,
-    run_each,
-)
+from accounts.admin import AuditedAdminMixin, ReadOnlyInline
+from kernel.admin import action_form, error_text, form_action, run_each
 from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
 from offers.choices import Preset
 from offers.models import Contract

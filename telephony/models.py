@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiKey, TimeStampedModel, User
-from offers.choices import SuspensionReason
-from offers.models import Contract, Offer, Product
+from offers.models import Contract, Offer, Product, SuspensionRecord
 from telephony.choices import DecreaseStatus, LedgerCause, OrderStatus, PaymentChoice, SipStatus
 
 PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
@@ -348,23 +347,12 @@ class SipDevice(TimeStampedModel):
         return self.device_id
 
 
-class SipSuspension(TimeStampedModel):
+class SipSuspension(SuspensionRecord):
     """CON-8: the suspension of one SIP account with its reason; lifting it is one action."""
 
     account = models.ForeignKey(SipAccount, on_delete=models.PROTECT, related_name="suspensions")
-    reason = models.CharField(_("reason"), max_length=20, choices=SuspensionReason)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-    started_at = models.DateTimeField(_("suspended at"))
-    started_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
-    lifted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["-started_at"]
+    class Meta(SuspensionRecord.Meta):
         verbose_name = _("SIP account suspension")
         verbose_name_plural = _("SIP account suspensions")
         constraints = [
@@ -376,7 +364,7 @@ class SipSuspension(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.account} ({self.reason})"
+        return f"{self.account} ({self.get_reason_display()})"
 
 
 # --- TRK-6 destinations -----------------------------------------------------------------------

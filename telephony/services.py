@@ -29,6 +29,7 @@ from accounts.choices import Role
 from accounts.notifications import notify_client
 from billing import amounts
 from billing import services as billing
+from kernel.errors import InvalidTransition
 from offers import services as offers
 from offers.choices import LIVE_STATUSES, ContractStatus, Preset, SuspensionReason
 from offers.models import Contract, ContractLine
@@ -61,7 +62,6 @@ from telephony.packs import NoPackCombination, PackSelection, best_packs
 
 logger = logging.getLogger(__name__)
 
-InvalidTransition = offers.InvalidTransition  # one exception for every pipeline (API: 409)
 ORDER_VALIDITY_DAYS = 7  # TRK-3: an order unpaid for 7 days expires
 SOURCE_TYPE = "channel_order"  # pending charge, prepaid debit and recorded payment of an order
 MONEY_ROLES = (Role.ADMIN, Role.BILLING)
@@ -70,7 +70,8 @@ SIP_PRESETS = {Preset.SIP_UNL, Preset.HOSTED_W, Preset.HOSTED_A}
 
 
 class CapacityExceeded(ValidationError):
-    """TRK-1: more channels than the trunk may hold (200, TRUNK 2)."""
+    """TRK-1: more channels than the trunk may hold (200, TRUNK 2): a field error on a quote
+    (400); at payment, the state of the trunk refuses it (``InvalidTransition``, 409)."""
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -613,7 +614,7 @@ def channel_order_pay(
     try:
         quote = channel_quote(trunk=trunk, add=order.channels_requested, today=today)
     except CapacityExceeded as error:
-        raise CapacityExceeded(
+        raise InvalidTransition(
             _("Paying this order would take the trunk beyond its %(max)s channels.")
             % {"max": selectors.pack_table_for(trunk).max_channels},
             code="capacity_exceeded",
@@ -1170,9 +1171,7 @@ def sip_account_lift_suspension(*, account: SipAccount, actor=None) -> SipSuspen
     suspension = account.suspensions.select_for_update().filter(lifted_at__isnull=True).first()
     if suspension is None:
         raise InvalidTransition(_("This SIP account is not suspended."), code="invalid_transition")
-    suspension.lifted_at = timezone.now()
-    suspension.lifted_by = actor
-    suspension.save(update_fields=["lifted_at", "lifted_by", "updated_at"])
+    suspension.lift(at=timezone.now(), by=actor)
     before = account.status
     account.status = _status_of(account)
     account.save(update_fields=["status", "updated_at"])

@@ -29,7 +29,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
-from accounts.views import attach_errors
+from kernel.forms import attach_errors
 from offers import services as offers
 from offers.choices import ContractStatus
 from payments import selectors as payment_selectors

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
-from offers import termination_fees
+from kernel.money import round_money
 from offers.choices import (
     LIVE_STATUSES,
     Anchor,
@@ -338,7 +338,7 @@ class TerminationQuoteSerializer(serializers.Serializer):
                     "months": line.months,
                     "rate_percent": line.rate_percent,
                     "monthly_base": line.monthly_base,
-                    "amount": termination_fees.quantize_money(line.amount),
+                    "amount": round_money(line.amount),
                 }
                 for line in ([] if quote.fee_waived else quote.fee.lines)
             ],

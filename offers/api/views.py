@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerModelViewSet
+from kernel.errors import InvalidTransition
 from offers import services
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
 from offers.api.serializers import (
@@ -23,19 +24,6 @@ from offers.api.serializers import (
 )
 from offers.choices import TerminationStatus
 from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
-
-
-class ContractConflict(exceptions.APIException):
-    """A command the contract cannot take in its current state (409, with a stable code)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("This contract cannot do that in its current state.")
-    default_code = "invalid_transition"
-
-
-def _conflict(error: services.InvalidTransition) -> ContractConflict:
-    return ContractConflict(" ".join(error.messages), code=error.code or "invalid_transition")
-
 
 CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
@@ -149,12 +137,12 @@ class ContractViewSet(PartnerModelViewSet):
         # A contract suspended after its termination was requested is "suspended" again, yet
         # its termination is still scheduled: answer 409, not the unique constraint's 500.
         if self._scheduled_termination(contract) is not None:
-            raise ContractConflict(
+            raise InvalidTransition(
                 _("A termination is already scheduled for this contract."),
                 code="termination_scheduled",
             )
         if not contract.can_request_termination():
-            raise ContractConflict(
+            raise InvalidTransition(
                 _("This contract cannot be terminated in its current state."),
                 code="invalid_transition",
             )
@@ -188,12 +176,9 @@ class ContractViewSet(PartnerModelViewSet):
         contract = self.get_object()
         requested_date = self._payload(request).get("requested_date")
         self._check_can_terminate(contract)
-        try:
-            termination = services.contract_request_termination(
-                contract=contract, requested_date=requested_date, api_key=self.api_key
-            )
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        termination = services.contract_request_termination(
+            contract=contract, requested_date=requested_date, api_key=self.api_key
+        )
         return Response(TerminationSerializer(termination).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -207,12 +192,9 @@ class ContractViewSet(PartnerModelViewSet):
         contract = self.get_object()
         termination = self._scheduled_termination(contract)
         if termination is None:
-            raise ContractConflict(
+            raise InvalidTransition(
                 _("No termination is scheduled for this contract."),
                 code="no_scheduled_termination",
             )
-        try:
-            termination = services.termination_cancel(termination=termination, api_key=self.api_key)
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        termination = services.termination_cancel(termination=termination, api_key=self.api_key)
         return Response(TerminationSerializer(termination).data)

@@ -7,11 +7,24 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from kernel.errors import InvalidTransition
+
+
+class Conflict(exceptions.APIException):
+    """A command the object cannot take in its current state: 409, with a stable code."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("This cannot be done in the current state.")
+    default_code = "invalid_transition"
+
 
 def _as_drf(exc):
+    if isinstance(exc, InvalidTransition):  # the one mapping of a state refusal (before 400)
+        return Conflict(" ".join(exc.messages), code=exc.code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(exc.message_dict)

@@ -35,19 +35,6 @@ from support.api.serializers import (
 from support.choices import TicketSource
 from support.models import AvailabilityReport, Outage, OutageAnnouncement, Ticket
 
-
-class Conflict(exceptions.APIException):
-    """A command the object cannot take in its current state (409, with a stable code)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("This cannot be done in the current state.")
-    default_code = "invalid_transition"
-
-
-def _conflict(error: services.InvalidTransition) -> Conflict:
-    return Conflict(" ".join(error.messages), code=error.code or "invalid_transition")
-
-
 CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
     description=_(
@@ -130,15 +117,12 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
         if request.method == "POST":
             payload = TicketMessageCreateSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            try:
-                message = services.ticket_reply(
-                    ticket=ticket,
-                    body=payload.validated_data["body"],
-                    attachments=payload.validated_data["attachments"],
-                    api_key=self.api_key,
-                )
-            except services.InvalidTransition as error:
-                raise _conflict(error) from error
+            message = services.ticket_reply(
+                ticket=ticket,
+                body=payload.validated_data["body"],
+                attachments=payload.validated_data["attachments"],
+                api_key=self.api_key,
+            )
             message = selectors.public_messages().get(pk=message.pk)
             return Response(
                 TicketMessageSerializer(message, context=self.get_serializer_context()).data,
@@ -232,9 +216,6 @@ class AvailabilityReportViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSe
     def request_credit(self, request, pk=None):
         report = self.get_object()
         with transaction.atomic():
-            try:
-                report = services.credit_request(report=report, api_key=self.api_key)
-            except services.InvalidTransition as error:
-                raise _conflict(error) from error
+            report = services.credit_request(report=report, api_key=self.api_key)
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data)

@@ -21,7 +21,6 @@ from accounts.api.viewsets import PartnerReadOnlyViewSet
 from billing.api.views import LookupBeforeRefusingMixin
 from offers.api.serializers import CommandErrorSerializer
 from offers.services import paris_today
-from payments.services import InsufficientBalance
 from telephony import selectors, services
 from telephony.api.serializers import (
     ChannelDecreaseCreateSerializer,
@@ -47,19 +46,6 @@ from telephony.models import (
     SipDevice,
     Trunk,
 )
-
-
-class Conflict(exceptions.APIException):
-    """A command the object cannot take in its current state (409, with a stable code)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("This cannot be done in the current state.")
-    default_code = "invalid_transition"
-
-
-def _conflict(error) -> Conflict:
-    return Conflict(" ".join(error.messages), code=error.code or "invalid_transition")
-
 
 CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
@@ -205,10 +191,7 @@ class TrunkViewSet(
         source = request.query_params if request.method == "GET" else request.data
         payload = ChannelQuoteInputSerializer(data=source)
         payload.is_valid(raise_exception=True)
-        try:
-            quote = services.channel_quote(trunk=trunk, **payload.validated_data)
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        quote = services.channel_quote(trunk=trunk, **payload.validated_data)
         return Response(ChannelQuoteSerializer(quote).data)
 
 
@@ -237,10 +220,7 @@ class ChannelOrderViewSet(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         trunk = _partner_trunk(request, data.pop("trunk"))
-        try:
-            order = services.channel_order_create(trunk=trunk, api_key=self.api_key, **data)
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        order = services.channel_order_create(trunk=trunk, api_key=self.api_key, **data)
         return Response(ChannelOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -253,14 +233,9 @@ class ChannelOrderViewSet(
         order = self.get_object()
         payload = ChannelOrderPaySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            order = services.channel_order_pay(
-                order=order, method=payload.validated_data["method"], api_key=self.api_key
-            )
-        except (services.InvalidTransition, services.CapacityExceeded) as error:
-            raise _conflict(error) from error
-        except InsufficientBalance as error:
-            raise Conflict(" ".join(error.messages), code="insufficient_balance") from error
+        order = services.channel_order_pay(
+            order=order, method=payload.validated_data["method"], api_key=self.api_key
+        )
         return Response(ChannelOrderSerializer(order).data)
 
     @extend_schema(
@@ -271,10 +246,7 @@ class ChannelOrderViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = self.get_object()
-        try:
-            order = services.channel_order_cancel(order=order, api_key=self.api_key)
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        order = services.channel_order_cancel(order=order, api_key=self.api_key)
         return Response(ChannelOrderSerializer(order).data)
 
 
@@ -301,10 +273,7 @@ class ChannelDecreaseViewSet(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         trunk = _partner_trunk(request, data.pop("trunk"))
-        try:
-            decrease = services.channel_decrease_request(trunk=trunk, api_key=self.api_key, **data)
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        decrease = services.channel_decrease_request(trunk=trunk, api_key=self.api_key, **data)
         return Response(ChannelDecreaseSerializer(decrease).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -315,10 +284,7 @@ class ChannelDecreaseViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         decrease = self.get_object()
-        try:
-            decrease = services.channel_decrease_cancel(decrease=decrease, api_key=self.api_key)
-        except services.InvalidTransition as error:
-            raise _conflict(error) from error
+        decrease = services.channel_decrease_cancel(decrease=decrease, api_key=self.api_key)
         return Response(ChannelDecreaseSerializer(decrease).data)
 
 

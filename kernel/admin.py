@@ -1,0 +1,116 @@
+"""What every app's back office shares: the action helpers and the base of the admins whose rows
+only services write (a payment, a termination, a dispute…)."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from kernel.forms import attach_errors, error_text
+
+ACTION_FORM_TEMPLATE = "admin/action_form.html"
+
+
+def run_each(modeladmin, request, objects, call, done_message) -> int:
+    """Call a service for each selected object; one message per failure, one for the rest."""
+    done = 0
+    for obj in objects:
+        try:
+            call(obj)
+        except (ValidationError, PermissionDenied) as error:
+            modeladmin.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+    return done
+
+
+def action_form(modeladmin, request, queryset, *, form, title, intro=""):
+    """The intermediate page of an action that needs input, or of an add form that calls a
+    service (Django's delete-confirmation pattern: the page posts the selection and the action
+    back, with ``apply``)."""
+    return render(
+        request,
+        ACTION_FORM_TEMPLATE,
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "queryset": queryset,
+            "opts": modeladmin.model._meta,
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        },
+    )
+
+
+def form_action(modeladmin, request, queryset, form_class, *, title, intro, call, done):
+    """An action with an intermediate page: the form, then ``call(obj, cleaned_data)`` for
+    each selected object."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        run_each(modeladmin, request, queryset, lambda obj: call(obj, form.cleaned_data), done)
+        return None
+    return action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
+
+
+class ServiceRowsAdmin(admin.ModelAdmin):
+    """Rows written by the services only: viewed here, never edited or deleted; changed by
+    actions (which need the model's change right) and, where ``adds_through_service`` is set,
+    added by a form whose valid submission calls a service (``service_form``)."""
+
+    adds_through_service = False
+
+    def has_add_permission(self, request, obj=None):
+        return self.adds_through_service and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_act_permission(self, request) -> bool:
+        """Actions change the row through a service: they need the model's change right."""
+        return super().has_change_permission(request)
+
+    def admin_url(self, name: str, *args) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
+
+    def service_page(self, request, form, *, title, intro="", queryset=()):
+        """The shared intermediate page (``admin/action_form.html``)."""
+        return action_form(self, request, queryset, form=form, title=title, intro=intro)
+
+    def service_form(self, request, form_class, call, *, title, intro="", initial=None):
+        """A form whose valid submission calls a service: ``call(cleaned_data)`` returns
+        ``(message, object)``; a ``ValidationError`` is shown on the form."""
+        form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+        if form.is_bound and form.is_valid():
+            try:
+                message, obj = call(form.cleaned_data)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect(self.admin_url("change", obj.pk))
+        return action_form(self, request, (), form=form, title=title, intro=intro)
+
+    def service_form_action(
+        self, request, queryset, form_class, call, *, title, intro, done_message
+    ):
+        """An action that asks for input first, then calls ``call(obj, cleaned_data)``."""
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class,
+            title=title,
+            intro=intro,
+            call=call,
+            done=done_message,
+        )

@@ -1,0 +1,17 @@
+"""Money arithmetic shared by every app (SPEC, Money): Decimal only, half-up, to the cent."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+PRICE_PLACES = Decimal("0.0001")
+ZERO = Decimal("0")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """The one rounding of the project: half-up to the cent."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_price(amount: Decimal) -> Decimal:
+    """Unit prices keep 4 decimals, half-up."""
+    return Decimal(amount).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
