@@ -76,15 +76,20 @@ def attachment_get(*, client: Client, pk: int) -> Attachment:
         raise Http404("No such file.") from error
 
 
-def outages_affecting(contracts: QuerySet[Contract]) -> QuerySet[Outage]:
-    """Outages that affect any of ``contracts`` (listed, or every contract of its offer)."""
+def outages_affecting(
+    contracts: QuerySet[Contract], outages: QuerySet[Outage] | None = None
+) -> QuerySet[Outage]:
+    """Outages (of ``outages``, all by default) that affect any of ``contracts`` (listed, or
+    every contract of its offer)."""
     listed = Outage.contracts.through.objects.filter(
         outage_id=OuterRef("pk"), contract__in=contracts
     )
     by_offer = contracts.filter(offer_id=OuterRef("offer_id"))
-    return Outage.objects.filter(
-        Exists(listed) | (Q(scope=OutageScope.OFFER) & Exists(by_offer))
-    ).order_by("-started_at", "-pk")
+    return (
+        (Outage.objects.all() if outages is None else outages)
+        .filter(Exists(listed) | (Q(scope=OutageScope.OFFER) & Exists(by_offer)))
+        .order_by("-started_at", "-pk")
+    )
 
 
 def outage_list(*, client: Client) -> QuerySet[Outage]:

@@ -19,10 +19,16 @@ class PartnerScopedViewSetMixin:
         return self.request.auth.partner
 
     def get_queryset(self):
+        """The one scoping of the API: subclasses never override this, they may only narrow
+        ``scope`` (an object with two possible owners says so there)."""
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return queryset.none()
-        return queryset.filter(**{self.partner_lookup: self.partner})
+        return self.scope(queryset, self.partner)
+
+    def scope(self, queryset, partner: Partner):
+        """The rows of ``partner``: by default those whose ``partner_lookup`` is the partner."""
+        return queryset.filter(**{self.partner_lookup: partner})
 
     @property
     def api_key(self):

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, renderers
 from rest_framework.decorators import action
 
-from accounts.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
+from accounts.api.viewsets import PartnerReadOnlyViewSet
 from billing import documents
 from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
 from billing.api.serializers import InvoiceSerializer, PendingChargeSerializer
@@ -90,17 +90,11 @@ class InvoiceViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     ordering_fields = ["issue_date", "number", "total_gross", "amount_due", "due_date"]
     ordering = ["-issue_date", "-id"]
 
-    def get_queryset(self):
-        """ACC-3: an invoice has one of two buyers, so the partner's scope is an OR that the
-        base's single ``partner_lookup`` cannot say: the documents of its customers
-        (reseller-billed: ``client__partner``) and its own monthly invoices (partner-billed:
-        ``partner``). This is the one override of the base's scoping; it keeps the base's
-        contract — same partner (the API key's), empty queryset for the schema generator —
-        and never widens it: another partner's document is not in it, so it answers 404."""
-        queryset = super(PartnerScopedViewSetMixin, self).get_queryset()
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return queryset.none()
-        partner = self.partner
+    def scope(self, queryset, partner):
+        """ACC-3: an invoice has one of two buyers, so the partner's scope is an OR that a
+        single ``partner_lookup`` cannot say: the documents of its customers (reseller-billed:
+        ``client__partner``) and its own monthly invoices (partner-billed: ``partner``).
+        Another partner's document is not in it, so it answers 404."""
         return queryset.filter(Q(client__partner=partner) | Q(partner=partner))
 
     @extend_schema(

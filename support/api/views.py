@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from accounts.api.viewsets import (
     PartnerModelViewSet,
     PartnerReadOnlyViewSet,
-    PartnerScopedViewSetMixin,
 )
 from offers.api.serializers import CommandErrorSerializer
 from offers.models import Contract
@@ -174,17 +173,13 @@ class OutageViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     ordering_fields = ["started_at", "ended_at"]
     ordering = ["-started_at", "-id"]
 
-    def get_queryset(self):
+    def scope(self, queryset, partner):
         """An outage has no owner: it is the partner's when it affects one of its customers'
-        contracts — listed, or all contracts of the outage's offer. The one override of the
-        base's scoping, with the same contract (the API key's partner, nothing for the schema
-        generator); another partner's outage is not in it, so it answers 404."""
-        queryset = super(PartnerScopedViewSetMixin, self).get_queryset()
-        if getattr(self, "swagger_fake_view", False):
-            return queryset.none()
-        contracts = Contract.objects.filter(client__partner=self.partner)
+        contracts — listed, or all contracts of the outage's offer. Another partner's outage
+        is not in it, so it answers 404."""
+        contracts = Contract.objects.filter(client__partner=partner)
         return (
-            selectors.outages_affecting(contracts)
+            selectors.outages_affecting(contracts, queryset)
             .select_related("offer")
             .prefetch_related(
                 Prefetch("contracts", queryset=contracts.only("pk"), to_attr="partner_contracts"),
