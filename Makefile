@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint format messages check-services chromium bench bench-billing clean
+.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,23 @@ chromium:
 test: install check-services chromium
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The whole suite in a random order (pytest-random-order): `make test-random SEED=1234`.
+SEED ?= $(shell date +%s)
+test-random: install check-services chromium
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest --random-order-seed=$(SEED) $(PYTEST_ARGS)
+
+# Browser tests write their screenshots under var/screenshots; this refreshes the README's.
+screenshots: install check-services chromium
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots DJANGO_SETTINGS_MODULE=portal.settings.test \
+	  $(BIN)/python -m pytest tests/e2e -q
+
 bench-billing: install check-services
 	$(BIN)/python bench/billing_run.py
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

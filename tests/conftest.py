@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
@@ -217,6 +219,17 @@ def live_worker(live_workers):
     live_workers.proc = worker.proc
     live_workers.log = worker.log
     return live_workers
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_state():
+    """The language does not leak from one test to the next: the test client's requests
+    activate theirs in this thread (LocaleMiddleware never deactivates it), so a test that
+    read a page in English left the next one computing its expected texts in English. Each
+    test starts in the product's language, French, whatever ran before it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

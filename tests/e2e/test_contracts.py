@@ -4,53 +4,15 @@ confirmation); a read-only user of the same customer cannot.
 Driven in a real Chromium against live_server, with the `make run` demo data (load_demo).
 """
 
-from pathlib import Path
-
-from django.conf import settings
-from django.utils import translation
-from django.utils.formats import date_format, number_format
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from offers import services
 from offers.choices import ContractStatus, TerminationStatus
 from offers.models import Contract, Termination
+from tests.e2e.pages import french_date, french_money, screenshot, sign_in, translated
 
 ADMIN_EMAIL = "admin@martin-avocats.example"
 READ_ONLY_EMAIL = "lecture@martin-avocats.example"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-
-
-def translated(message, language="fr"):
-    """A lazy message as the server renders it in ``language`` (same process, same catalogue)."""
-    with translation.override(language):
-        return str(message)
-
-
-def french_date(day):
-    with translation.override("fr"):
-        return date_format(day, "DATE_FORMAT")
-
-
-def french_money(amount):
-    with translation.override("fr"):
-        return f"{number_format(amount, 2, force_grouping=True)} €"
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("form:has(input[name='login'])")
-    form.locator("input[name='login']").fill(email)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-
-
-def screenshot(page, name):
-    path = SCREENSHOTS / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
 
 
 # CON-4, CON-5: list → HOSTED-A contract → quote (effective date, fee) → confirmation →

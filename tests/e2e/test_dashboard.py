@@ -5,35 +5,16 @@ Driven in a real Chromium against live_server, with the `make run` demo data (lo
 """
 
 import re
-from pathlib import Path
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
-from django.utils import translation
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD
+from tests.e2e.pages import screenshot, sign_in, translated
 
 ADMIN_EMAIL = "admin@martin-avocats.example"
 READ_ONLY_EMAIL = "lecture@martin-avocats.example"
 COMPANY = "Cabinet Martin Avocats"
-SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "dashboard.png"
-
-
-def translated(message, language):
-    """A lazy message as the server renders it in ``language`` (the live server runs in this
-    process, so it reads the same catalogues)."""
-    with translation.override(language):
-        return str(message)
-
-
-def sign_in(page, live_server, email, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("form:has(input[name='login'])")
-    form.locator("input[name='login']").fill(email)
-    form.locator("input[name='password']").fill(password)
-    form.locator("button[type='submit']").click()
-    page.wait_for_load_state("load")
 
 
 def switch_language(page, code):
@@ -74,9 +55,7 @@ def test_admin_signs_in_sees_dashboard_and_switches_language(page, live_server, 
     expect(heading).to_contain_text(COMPANY)
     expect(page.locator(".lang-switch button.active")).to_have_text("FR")
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
+    screenshot(page, "dashboard.png")
 
 
 # ACC-2: a read-only member sees the users of the company but cannot invite anyone.
@@ -94,7 +73,7 @@ def test_read_only_user_has_no_invitation_form(page, live_server, demo_data):
 
 # ACC-2: a wrong password shows allauth's error and stays on the login page.
 def test_wrong_password_is_refused(page, live_server, demo_data):
-    sign_in(page, live_server, ADMIN_EMAIL, "not-the-password")
+    sign_in(page, live_server, ADMIN_EMAIL, "not-the-password", expect_home=False)
 
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     message = DefaultAccountAdapter.error_messages["email_password_mismatch"]

@@ -9,40 +9,15 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
-from django.utils import translation
-from django.utils.formats import number_format
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from billing import services
 from billing.models import Invoice
+from tests.e2e.pages import french_money, screenshot, sign_in
 
 ADMIN_EMAIL = "admin@martin-avocats.example"
 READ_ONLY_EMAIL = "lecture@martin-avocats.example"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 OCT = date(2026, 10, 1)
-
-
-def french_money(amount):
-    with translation.override("fr"):
-        return f"{number_format(amount, 2, force_grouping=True)} €"
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("form:has(input[name='login'])")
-    form.locator("input[name='login']").fill(email)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-
-
-def screenshot(page, name):
-    path = SCREENSHOTS / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
 
 
 # BIL-1, BIL-3, BIL-9: menu → list (invoice and credit note) → filter → detail (lines, VAT,

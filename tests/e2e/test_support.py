@@ -7,14 +7,11 @@ Driven in a real Chromium against live_server, with the `make run` demo data (lo
 """
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from offers.models import Contract
 from offers.periods import add_months, month_start
@@ -22,15 +19,9 @@ from support import services, tasks
 from support.availability import PARIS
 from support.choices import ReportStatus, TicketKind
 from support.models import AvailabilityReport, Ticket
+from tests.e2e.pages import screenshot, sign_in, translated
 
 ADMIN_EMAIL = "admin@clinique-alpes.example"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-
-
-def translated(message, language="fr"):
-    """A lazy message as the server renders it in ``language`` (same process, same catalogue)."""
-    with translation.override(language):
-        return str(message)
 
 
 def french_deadline(moment):
@@ -38,22 +29,6 @@ def french_deadline(moment):
     local = timezone.localtime(moment)
     with translation.override("fr"):
         return f"{date_format(local, 'D')} {date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}"
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("form:has(input[name='login'])")
-    form.locator("input[name='login']").fill(email)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-
-
-def screenshot(page, name):
-    path = SCREENSHOTS / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
 
 
 def test_failure_notification_then_credit_request(

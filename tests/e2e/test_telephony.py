@@ -1,45 +1,26 @@
 """TRK-3 in a real browser: the demo customer's technical user opens the trunk page, changes
 the number of channels and sees the quote change without a reload (``channel_quote.js``),
 confirms, pays from the prepaid balance and sees the new capacity. Also the SIP account page
-(ACC-7, TRK-6). Screenshots: ``docs/screenshots/trunk.png`` and ``sip_account.png``.
+(ACC-7, TRK-6). Screenshots: ``trunk.png`` and ``sip_account.png``.
 
 Driven in a real Chromium against live_server, with the `make run` demo data (load_demo: an
 8-channel trunk and a SIP account with a device for Cabinet Martin Avocats).
 """
 
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from playwright.sync_api import expect
 
-from accounts.demo import DEMO_PASSWORD
 from offers.services import paris_today
 from payments import selectors as payment_selectors
 from telephony import selectors
 from telephony.choices import OrderStatus
 from telephony.demo import DEMO_SIREN
 from telephony.models import ChannelOrder, SipAccount, Trunk
+from tests.e2e.pages import screenshot, sign_in
 from tests.telephony.factories import top_up
 
 TECHNICAL_EMAIL = "technique@martin-avocats.example"
-SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    form = page.locator("form:has(input[name='login'])")
-    form.locator("input[name='login']").fill(email)
-    form.locator("input[name='password']").fill(DEMO_PASSWORD)
-    form.locator("button[type='submit']").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-
-
-def screenshot(page, name):
-    path = SCREENSHOTS / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
 
 
 def test_technical_user_adds_channels_with_live_quote(page, live_server, demo_data, settings):
