@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import AuditLog, Client, Membership, Partner, Site, User
+from accounts.models import Client, Membership, Partner, Site, User
 
 
 def membership_for(user: User) -> Membership | None:
@@ -25,7 +25,3 @@ def member_list(*, client: Client) -> QuerySet[Membership]:
 
 def client_list_for_partner(*, partner: Partner) -> QuerySet[Client]:
     return Client.objects.filter(partner=partner)
-
-
-def audit_list(*, client: Client) -> QuerySet[AuditLog]:
-    return AuditLog.objects.filter(client=client).select_related("actor")
