@@ -10,9 +10,11 @@ from django.utils import timezone
 from accounts.models import Client, User
 from offers.models import Contract
 from offers.periods import add_months, month_start
-from support import services
 from support.choices import TicketKind, TicketSource
 from support.models import Outage, Ticket
+from support.services.outages import outage_record
+from support.services.reports import availability_report_compute, contracts_for_sla_month
+from support.services.tickets import ticket_open
 
 PARIS = ZoneInfo("Europe/Paris")
 QUESTION = "Renvoi d'appel vers un mobile"
@@ -38,7 +40,7 @@ def load() -> str:
     if hosted_a is not None:
         client: Client = hosted_a.client
         if not Ticket.objects.filter(client=client, subject=QUESTION).exists():
-            services.ticket_open(
+            ticket_open(
                 client=client,
                 kind=TicketKind.QUESTION,
                 subject=QUESTION,
@@ -46,7 +48,7 @@ def load() -> str:
             )
             created += 1
         if not Ticket.objects.filter(client=client, subject=FAILURE).exists():
-            services.ticket_open(
+            ticket_open(
                 client=client,
                 kind=TicketKind.FAILURE,
                 subject=FAILURE,
@@ -59,7 +61,7 @@ def load() -> str:
     if hosted_w is not None and staff is not None:
         if not Outage.objects.filter(title=OUTAGE).exists():
             start = datetime(last_month.year, last_month.month, 12, 9, 0, tzinfo=PARIS)
-            services.outage_record(
+            outage_record(
                 title=OUTAGE,
                 description="Appels entrants et sortants impossibles.",
                 internal_note="Incident opérateur de transit, RFO demandé.",
@@ -70,7 +72,7 @@ def load() -> str:
             )
             created += 1
     reports = 0
-    for contract in services.contracts_for_sla_month(last_month).select_related("site"):
-        if services.availability_report_compute(contract=contract, month=last_month):
+    for contract in contracts_for_sla_month(last_month).select_related("site"):
+        if availability_report_compute(contract=contract, month=last_month):
             reports += 1
     return f"{created} new tickets/outages, {reports} reports for {last_month:%Y-%m}"

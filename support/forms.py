@@ -12,7 +12,7 @@ from offers.choices import ContractStatus
 from offers.models import Contract
 from support.choices import TicketKind, TicketStatus
 from support.selectors import TicketFilters
-from support.services import ALLOWED_ATTACHMENTS, MAX_ATTACHMENT_BYTES
+from support.services.attachments import ALLOWED_ATTACHMENTS, MAX_ATTACHMENT_BYTES
 
 ATTACHMENT_ACCEPT = ",".join(ALLOWED_ATTACHMENTS)
 

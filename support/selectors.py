@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Client
 from offers.models import Contract
 from offers.periods import add_months, month_start
-from support import services
 from support.choices import OPEN_STATUSES, OutageScope, TicketStatus
 from support.models import Attachment, AvailabilityReport, Outage, Ticket, TicketMessage
+from support.services.invoiced import invoiced_subscriptions
 
 
 @dataclass(frozen=True)
@@ -155,15 +155,5 @@ def liability_cap(*, contract: Contract, day: date) -> Decimal:
     month (invoices are the record of what is due; payments are matched per invoice, not per
     contract)."""
     end = month_start(day)
-    total = services.invoiced_subscriptions(contract, add_months(end, -3), end)
+    total = invoiced_subscriptions(contract, add_months(end, -3), end)
     return total or Decimal("0.00")
-
-
-def ticket_queue() -> QuerySet[Ticket]:
-    """The staff queue: open tickets, the nearest intervention deadline first (questions,
-    without a deadline, after the incidents)."""
-    return (
-        Ticket.objects.filter(status__in=OPEN_STATUSES)
-        .select_related("client", "contract")
-        .order_by(F("intervention_deadline").asc(nulls_last=True), "reported_at")
-    )

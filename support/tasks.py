@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from offers.models import Contract
 from offers.periods import month_start
-from support import services
+from support.services.reports import availability_report_compute, contracts_for_sla_month
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def monthly_sla_reports(month: str | None = None) -> int:
     is its own idempotent task; rerunning updates only the reports not yet requested."""
     day = date.fromisoformat(month) if month else timezone.localdate() - timedelta(days=1)
     first = month_start(day)
-    ids = list(services.contracts_for_sla_month(first).values_list("pk", flat=True).distinct())
+    ids = list(contracts_for_sla_month(first).values_list("pk", flat=True).distinct())
     for contract_id in ids:
         compute_sla_report.delay(contract_id, first.isoformat())
     logger.info("SLA reports: %s contracts for %s", len(ids), first)
@@ -32,7 +32,5 @@ def compute_sla_report(contract_id: int, month: str) -> int | None:
     contract = Contract.objects.select_related("site", "offer").filter(pk=contract_id).first()
     if contract is None:
         return None
-    report = services.availability_report_compute(
-        contract=contract, month=date.fromisoformat(month)
-    )
+    report = availability_report_compute(contract=contract, month=date.fromisoformat(month))
     return report.pk if report else None

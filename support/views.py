@@ -3,7 +3,7 @@
 Every read goes through ``support.selectors`` (and ``offers.selectors``) scoped to the signed-in
 member's customer — another customer's ticket, file, contract or report is a 404, on GET and
 POST alike — and every write through ``support.services``. Viewing is open to every member;
-opening and answering tickets needs the ``technical`` permission (as ``services.ticket_open``
+opening and answering tickets needs the ``technical`` permission (as ``ticket_open``
 and ``ticket_reply`` require), requesting a credit the ``billing`` one (``credit_request``).
 """
 
@@ -30,10 +30,15 @@ from offers.choices import LIVE_STATUSES, ContractStatus, SlaPolicy
 from offers.models import Contract
 from offers.periods import add_months, month_start
 from support import availability as av
-from support import selectors, services
+from support import selectors
 from support.choices import OutageScope, ReportStatus, TicketKind, TicketSource, TicketStatus
 from support.forms import ReplyForm, TicketFilterForm, TicketForm
 from support.models import Outage, Ticket
+from support.services.credits import credit_request as credit_request_service
+from support.services.replies import ticket_reply
+from support.services.ticket_status import CUSTOMER_MOVES, ticket_set_status
+from support.services.tickets import ticket_open
+from support.services.unavailability import unavailability_intervals
 
 TICKETS_PER_PAGE = 20
 CHART_MONTHS = 12
@@ -53,7 +58,7 @@ REPORT_BADGES = {
     ReportStatus.APPROVED: "badge ok",
     ReportStatus.REFUSED: "badge alert",
 }
-# The customer's buttons for the moves ``services.CUSTOMER_MOVES`` allows (the answer that puts
+# The customer's buttons for the moves ``CUSTOMER_MOVES`` allows (the answer that puts
 # a ticket waiting for the customer back in progress is the reply form itself).
 CUSTOMER_ACTIONS = {
     (TicketStatus.NEW, TicketStatus.CLOSED): (
@@ -148,7 +153,7 @@ def _listed_pairs(client, outages) -> set[tuple[int, int]]:
 def month_so_far(contracts: list[Contract], month: date) -> dict[int, Decimal]:
     """SLA-6 for the month in progress, per contract, as the monthly job will count it if
     nothing else happens (the same intervals, read for every contract at once)."""
-    intervals = services.unavailability_intervals(contracts, month)
+    intervals = unavailability_intervals(contracts, month)
     return {
         pk: truncated(av.as_decimal(av.availability(av.unavailable_seconds(spans, month), month)))
         for pk, spans in intervals.items()
@@ -299,7 +304,7 @@ def ticket_create(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ticket = services.ticket_open(
+                ticket = ticket_open(
                     client=request.client,
                     kind=data["kind"],
                     subject=data["subject"],
@@ -350,7 +355,7 @@ def ticket_detail(request, pk):
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.ticket_reply(
+                ticket_reply(
                     ticket=ticket,
                     body=form.cleaned_data["body"],
                     attachments=form.cleaned_data["attachments"],
@@ -364,9 +369,7 @@ def ticket_detail(request, pk):
     actions = []
     if can_write:
         for (from_status, to_status), (label, help_text, css) in CUSTOMER_ACTIONS.items():
-            if from_status == ticket.status and (from_status, to_status) in (
-                services.CUSTOMER_MOVES
-            ):
+            if from_status == ticket.status and (from_status, to_status) in CUSTOMER_MOVES:
                 actions.append({"status": to_status, "label": label, "help": help_text, "css": css})
     return render(
         request,
@@ -385,13 +388,13 @@ def ticket_detail(request, pk):
 @member_required("technical")
 def ticket_status(request, pk):
     """SLA-1: the customer withdraws a new ticket, reopens a resolved one or confirms it
-    (``services.CUSTOMER_MOVES``); a GET goes back to the ticket."""
+    (``CUSTOMER_MOVES``); a GET goes back to the ticket."""
     ticket = selectors.ticket_get(client=request.client, pk=pk)
     detail_url = reverse("support:ticket_detail", args=[ticket.pk])
     if request.method == "POST":
         status = request.POST.get("status", "")
         try:
-            services.ticket_set_status(ticket=ticket, status=status, actor=request.user)
+            ticket_set_status(ticket=ticket, status=status, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -529,7 +532,7 @@ def credit_request(request, pk):
             )
         else:
             try:
-                services.credit_request(report=report, actor=request.user)
+                credit_request_service(report=report, actor=request.user)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

@@ -17,7 +17,7 @@ from accounts.api.viewsets import (
 )
 from offers.api.serializers import CommandErrorSerializer
 from offers.models import Contract
-from support import selectors, services
+from support import selectors
 from support.api.filtersets import (
     AvailabilityReportFilterSet,
     OutageFilterSet,
@@ -33,6 +33,9 @@ from support.api.serializers import (
 )
 from support.choices import TicketSource
 from support.models import AvailabilityReport, Outage, OutageAnnouncement, Ticket
+from support.services.credits import credit_request
+from support.services.replies import ticket_reply
+from support.services.tickets import ticket_open
 
 CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
@@ -74,7 +77,7 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
         payload = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        ticket = services.ticket_open(
+        ticket = ticket_open(
             client=data["customer"],
             kind=data["kind"],
             subject=data["subject"],
@@ -116,7 +119,7 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
         if request.method == "POST":
             payload = TicketMessageCreateSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            message = services.ticket_reply(
+            message = ticket_reply(
                 ticket=ticket,
                 body=payload.validated_data["body"],
                 attachments=payload.validated_data["attachments"],
@@ -211,6 +214,6 @@ class AvailabilityReportViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSe
     def request_credit(self, request, pk=None):
         report = self.get_object()
         with transaction.atomic():
-            report = services.credit_request(report=report, api_key=self.api_key)
+            report = credit_request(report=report, api_key=self.api_key)
         report = self.get_queryset().get(pk=report.pk)
         return Response(self.get_serializer(report).data)

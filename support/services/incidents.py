@@ -1,0 +1,104 @@
+"""What staff record on a failure notification: when the service came back (SLA-4, SLA-6) and
+the abusive-ticket penalty when the customer caused the incident (SLA-11)."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import User
+from accounts.notifications import notify_client
+from billing import services as billing
+from billing.choices import ChargeKind
+from billing.models import PendingCharge
+from kernel.errors import InvalidTransition
+from offers.periods import month_start
+from support.choices import TicketKind, TicketStatus
+from support.models import Ticket
+from support.services.permissions import NOTIFIED_ROLES, require_staff
+from support.services.ticket_status import lock_ticket
+
+PENALTY_AMOUNT = Decimal("100.00")  # SLA-11 (PLATFORM 27, USE-7)
+
+
+@transaction.atomic
+def ticket_record_restoration(
+    *, ticket: Ticket, restored_at: datetime | None = None, actor: User
+) -> Ticket:
+    """SLA-4 / SLA-6: staff record when the service came back. It tells whether the
+    restoration target was met and, for HOSTED-A, ends the unavailability counted from the
+    failure notification. It can be corrected while the ticket is open."""
+    require_staff(actor)
+    ticket = lock_ticket(ticket)
+    now = timezone.now()
+    restored_at = restored_at or now
+    if ticket.kind != TicketKind.FAILURE:
+        raise ValidationError(_("Only a failure notification has a restoration."))
+    start = min(filter(None, [ticket.reported_at, ticket.detected_at]))
+    if restored_at < start:
+        raise ValidationError(
+            {"restored_at": _("The service cannot come back before the failure began.")}
+        )
+    if restored_at > now + timedelta(minutes=1):
+        raise ValidationError({"restored_at": _("A restoration cannot be in the future.")})
+    if ticket.status == TicketStatus.CLOSED:
+        raise InvalidTransition(_("This ticket is closed."), code="ticket_closed")
+    before = ticket.restored_at
+    ticket.restored_at = restored_at
+    ticket.save(update_fields=["restored_at", "updated_at"])
+    audit_record(
+        action="ticket.restored",
+        instance=ticket,
+        actor=actor,
+        before={"restored_at": before},
+        after={"restored_at": restored_at, "target_met": ticket.restoration_met},
+    )
+    notify_client(
+        ticket.client, "support/email/ticket_restored", {"ticket": ticket}, roles=NOTIFIED_ROLES
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = "") -> PendingCharge:
+    """SLA-11 (PLATFORM 27, USE-7): staff concluded that the customer caused the incident: a
+    100.00 € HT penalty, taxable (the customer's VAT regime applies), posted as a pending charge
+    keyed by the ticket — charging twice returns the same charge. The ticket's unavailability
+    no longer counts in the availability (the customer's act, SLA-5)."""
+    require_staff(actor)
+    ticket = lock_ticket(ticket)
+    if ticket.kind != TicketKind.FAILURE:
+        raise ValidationError(_("The penalty applies to a failure notification only."))
+    reported_month = month_start(timezone.localtime(ticket.reported_at).date())
+    charge = billing.charge_post(
+        client=ticket.client,
+        kind=ChargeKind.PENALTY,
+        source_type="ticket",
+        source_id=ticket.pk,
+        period_start=reported_month,
+        description=_("Abusive incident report penalty — ticket %(number)s")
+        % {"number": ticket.number},
+        unit_price=PENALTY_AMOUNT,
+        contract=ticket.contract,
+        actor=actor,
+    )
+    if not ticket.customer_caused:
+        ticket.customer_caused = True
+        ticket.save(update_fields=["customer_caused", "updated_at"])
+        audit_record(
+            action="ticket.penalty",
+            instance=ticket,
+            actor=actor,
+            before={"customer_caused": False},
+            after={
+                "customer_caused": True,
+                "charge": charge.pk,
+                "amount": PENALTY_AMOUNT,
+                "note": note,
+            },
+        )
+    return charge

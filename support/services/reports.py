@@ -1,0 +1,125 @@
+"""Monthly availability reports (SLA-6, SLA-7, SLA-9, SLA-10): the credit's base, computing
+one contract's report for a month, and the contracts the monthly job covers."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kernel.money import round_price
+from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
+from offers.models import Contract
+from offers.periods import add_months, month_start, next_month_start
+from support import availability as av
+from support.choices import ReportStatus
+from support.models import AvailabilityReport
+from support.services.invoiced import invoiced_consumption, invoiced_subscriptions
+from support.services.unavailability import unavailability_intervals
+
+
+def sla_base(contract: Contract, month: date) -> tuple[Decimal, dict]:
+    """SLA-7: the base of the credit, with its detail (shown to staff and the customer).
+
+    HOSTED-W: "the month's amount invoiced for the failed service" — the contract's
+    subscription lines (full month or pro rata) invoiced for periods starting in the month. When
+    nothing was invoiced for the month (e.g. an order month, free), the contract's monthly fees
+    are used instead: the credit then stays proportional to what the service costs.
+    HOSTED-A: the month's fixed fees (the contract's monthly fees) + the average of the
+    consumption invoiced for the contract in each of the 3 previous months (0 for a month
+    without invoice, SLA-10).
+    """
+    policy = contract.term("sla_policy")
+    fixed = contract.monthly_fees
+    if policy == "hosted_a":
+        months = [add_months(month, -n) for n in (3, 2, 1)]
+        usage = [invoiced_consumption(contract, m) for m in months]
+        base = av.hosted_a_base(fixed, usage)
+        return base, {
+            "fixed_fees": str(fixed),
+            "usage_fees": {f"{m:%Y-%m}": str(u) for m, u in zip(months, usage, strict=True)},
+        }
+    invoiced = invoiced_subscriptions(contract, month, next_month_start(month))
+    if invoiced is None:
+        return fixed, {"source": "monthly_fees", "monthly_fees": str(fixed)}
+    return invoiced, {"source": "invoiced", "invoiced": str(invoiced)}
+
+
+def _report_values(contract: Contract, month: date) -> dict:
+    policy = contract.term("sla_policy")
+    intervals = unavailability_intervals([contract], month)[contract.pk]
+    base, detail = sla_base(contract, month)
+    result = av.monthly_result(policy=policy, month=month, intervals=intervals, base=base)
+    applicable = contract.sla_applicable
+    return {
+        "policy": policy,
+        "minutes_in_month": result.minutes_in_month,
+        "unavailable_seconds": result.unavailable_seconds,
+        "unavailable_minutes": result.unavailable_minutes,
+        "availability": av.as_decimal(result.availability),
+        "credit_percent": result.credit_percent,
+        "base": round_price(base),
+        "base_detail": detail,
+        "credit_amount": result.credit if applicable else Decimal("0.00"),
+        "applicable": applicable,
+        # SLA-9: the portal says why (HOSTED-W 7, HOSTED-A 8).
+        "not_applicable_reason": ""
+        if applicable
+        else _(
+            "The SLA does not apply: the access link, terminals or router of this service were "
+            "not ordered from us."
+        ),
+        "computed_at": timezone.now(),
+    }
+
+
+def availability_report_compute(*, contract: Contract, month: date) -> AvailabilityReport | None:
+    """SLA-6/7/9: compute (or recompute) one contract's report for one month. Idempotent: a
+    report already requested or decided never changes; the unique (contract, month) is the final
+    guard when two jobs race. None for a contract without an SLA policy."""
+    month = month_start(month)
+    if contract.term("sla_policy") not in av.SLA_TIERS:
+        return None
+    for _attempt in range(2):
+        with transaction.atomic():
+            report = (
+                AvailabilityReport.objects.select_for_update()
+                .filter(contract=contract, month=month)
+                .first()
+            )
+            if report is not None and report.status != ReportStatus.COMPUTED:
+                return report
+            values = _report_values(contract, month)
+            if report is not None:
+                for name, value in values.items():
+                    setattr(report, name, value)
+                report.save(update_fields=[*values, "updated_at"])
+                return report
+            try:
+                with transaction.atomic():
+                    return AvailabilityReport.objects.create(
+                        contract=contract, month=month, **values
+                    )
+            except IntegrityError:
+                continue  # another job created it meanwhile: update that one
+    return AvailabilityReport.objects.get(contract=contract, month=month)
+
+
+def contracts_for_sla_month(month: date):
+    """SLA-10: the contracts with an SLA policy in service at some point of the month."""
+    month = month_start(month)
+    following = next_month_start(month)
+    ended_before = Q(
+        terminations__status=TerminationStatus.EFFECTIVE, terminations__effective_date__lte=month
+    )
+    return (
+        Contract.objects.filter(
+            terms_snapshot__sla_policy__in=list(av.SLA_TIERS),
+            service_start_date__lt=following,
+            status__in=[*LIVE_STATUSES, ContractStatus.TERMINATED],
+        )
+        .exclude(ended_before)
+        .order_by("pk")
+    )

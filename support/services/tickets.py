@@ -1,0 +1,121 @@
+"""Opening a ticket (SLA-1): a question or a failure notification, with its first message,
+its number and, for a failure, its deadlines (SLA-3, SLA-4)."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import ApiKey, Client, User
+from accounts.notifications import notify_client
+from offers.models import Contract
+from support.choices import TicketKind, TicketSource, TicketStatus
+from support.models import Ticket, TicketEvent, TicketMessage
+from support.services.attachments import attachments_save, check_attachments
+from support.services.deadlines import incident_deadlines
+from support.services.permissions import NOTIFIED_ROLES, is_staff, require_customer_side
+
+
+def _ticket_number(ticket: Ticket) -> str:
+    """``T2026-000123``: the year of the report (Paris) and the ticket's id — unique and
+    readable, not gapless (a ticket is not an invoice)."""
+    return f"T{timezone.localtime(ticket.reported_at):%Y}-{ticket.pk:06d}"
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    client: Client,
+    kind: str,
+    subject: str,
+    body: str,
+    contract: Contract | None = None,
+    source: str = TicketSource.PORTAL,
+    reported_at: datetime | None = None,
+    detected_at: datetime | None = None,
+    attachments: Iterable = (),
+    actor: User | None = None,
+    api_key: ApiKey | None = None,
+) -> Ticket:
+    """SLA-1: a question or a failure notification, with its first message. A failure
+    notification names the failing service (a contract of the customer) and gets its
+    intervention deadline and restoration target (SLA-3, SLA-4). The customer's admin and
+    technical people are e-mailed its number."""
+    require_customer_side(client, actor=actor, api_key=api_key, permission="technical")
+    attachments = list(attachments)
+    now = timezone.now()
+    reported_at = reported_at or now
+    errors: dict[str, str | list[str]] = {}
+    if kind not in TicketKind.values:
+        errors["kind"] = _("Choose a question or a failure notification.")
+    if contract is not None and contract.client_id != client.pk:
+        errors["contract"] = _("This contract belongs to another customer.")
+    elif kind == TicketKind.FAILURE and contract is None:
+        errors["contract"] = _("Choose the service that fails.")
+    if not subject.strip():
+        errors["subject"] = _("Give the ticket a subject.")
+    if not body.strip():
+        errors["body"] = _("Describe your request.")
+    if reported_at > now + timedelta(minutes=1):
+        errors["reported_at"] = _("A ticket cannot be reported in the future.")
+    if detected_at is not None and detected_at > now + timedelta(minutes=1):
+        errors["detected_at"] = _("A failure cannot be detected in the future.")
+    attachment_errors = check_attachments(attachments)
+    if attachment_errors:
+        errors["attachments"] = attachment_errors
+    if errors:
+        raise ValidationError(errors)
+
+    ticket = Ticket.objects.create(
+        number=f"tmp-{secrets.token_hex(8)}",
+        client=client,
+        contract=contract,
+        kind=kind,
+        subject=subject.strip()[:200],
+        source=source,
+        opened_by=actor if actor is not None and actor.is_authenticated else None,
+        opened_by_api_key=api_key,
+        reported_at=reported_at,
+        detected_at=detected_at if kind == TicketKind.FAILURE else None,
+    )
+    ticket.number = _ticket_number(ticket)
+    fields = ["number"]
+    if kind == TicketKind.FAILURE:
+        ticket.intervention_deadline, ticket.restoration_target = incident_deadlines(
+            contract, reported_at, ticket.detected_at
+        )
+        fields += ["intervention_deadline", "restoration_target"]
+    ticket.save(update_fields=fields)
+    TicketEvent.objects.create(
+        ticket=ticket, to_status=TicketStatus.NEW, actor=ticket.opened_by, api_key=api_key
+    )
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author=ticket.opened_by,
+        api_key=api_key,
+        from_staff=is_staff(actor) and source == TicketSource.STAFF,
+        body=body.strip(),
+    )
+    attachments_save(message, attachments)
+    audit_record(
+        action="ticket.open",
+        instance=ticket,
+        actor=actor,
+        api_key=api_key,
+        after={
+            "number": ticket.number,
+            "kind": kind,
+            "contract": contract.reference if contract else None,
+            "source": source,
+            "reported_at": reported_at,
+            "intervention_deadline": ticket.intervention_deadline,
+            "restoration_target": ticket.restoration_target,
+        },
+    )
+    notify_client(client, "support/email/ticket_opened", {"ticket": ticket}, roles=NOTIFIED_ROLES)
+    return ticket
