@@ -4,8 +4,12 @@ prepaid balance for Boulangeries Durand. Idempotent."""
 from datetime import date
 
 from accounts.models import Client
-from payments import selectors, services
+from payments import selectors
 from payments.models import EcbRate
+from payments.services.clock import paris_today
+from payments.services.late_charges import ecb_rate_set
+from payments.services.mandates import mandate_create
+from payments.services.prepaid import prepaid_topup_record
 
 # ECB main refinancing rate in force on 1 January / 1 July (BIL-6).
 ECB_RATES = {
@@ -19,11 +23,11 @@ ECB_RATES = {
 def load() -> str:
     for day, rate in ECB_RATES.items():
         if not EcbRate.objects.filter(effective_on=day).exists():
-            services.ecb_rate_set(effective_on=day, rate=rate)
+            ecb_rate_set(effective_on=day, rate=rate)
     done = []
     martin = Client.objects.filter(legal_name="Cabinet Martin Avocats").first()
     if martin and selectors.active_mandate(martin) is None:
-        services.mandate_create(
+        mandate_create(
             client=martin,
             account_holder="Cabinet Martin Avocats",
             iban="FR1420041010050500013M02606",
@@ -34,11 +38,11 @@ def load() -> str:
         done.append("mandate")
     durand = Client.objects.filter(legal_name="Boulangeries Durand SARL").first()
     if durand and not selectors.prepaid_entries(durand).exists():
-        services.prepaid_topup_record(
+        prepaid_topup_record(
             client=durand,
             amount_received="250.00",
             bank_fee="1.20",
-            received_on=services.paris_today(),
+            received_on=paris_today(),
             reference="VIR DEMO DURAND",
         )
         done.append("prepaid top-up")

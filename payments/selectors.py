@@ -8,8 +8,8 @@ from django.db.models import Sum
 from accounts.models import Client
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
-from payments import services
 from payments.choices import DunningStage, MandateStatus
+from payments.invoice_states import invoice_states
 from payments.models import CollectionCase, Dispute, Mandate, Payment, PrepaidEntry
 
 ZERO = Decimal("0.00")
@@ -67,7 +67,7 @@ def account_summary(client: Client, today) -> AccountSummary:
         .exclude(collection__settled_on__isnull=False)
         .order_by("due_date", "pk")
     )
-    states = [s for s in services.invoice_states(invoices).values() if s.open > 0]
+    states = [s for s in invoice_states(invoices).values() if s.open > 0]
     return AccountSummary(
         open_invoices=states,
         due=sum((s.undisputed_open for s in states), ZERO),

@@ -16,10 +16,13 @@ from django.utils.translation import gettext as _
 from accounts.choices import PaymentMethod as ClientPaymentMethod
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
-from payments import selectors, services
+from payments import selectors
 from payments.choices import DisputeStatus
 from payments.forms import DisputeForm
+from payments.invoice_states import invoice_state
 from payments.models import Dispute
+from payments.services.clock import paris_today
+from payments.services.disputes import dispute_deadline, dispute_open
 
 PAYMENTS_PER_PAGE = 20
 DISPUTES_PER_PAGE = 20
@@ -54,7 +57,7 @@ def topup_reference(client) -> str:
 @member_required("billing")
 def overview(request):
     client = request.client
-    today = services.paris_today()
+    today = paris_today()
     summary = selectors.account_summary(client, today)
     payments = Paginator(selectors.client_payments(client), PAYMENTS_PER_PAGE).get_page(
         request.GET.get("page")
@@ -81,14 +84,14 @@ def dispute_create(request, invoice_pk):
     """BIL-8: dispute part of an invoice while today ≤ issue date + 60 days. Past the deadline
     the page says so instead of showing the form; a POST then gets the service's refusal."""
     invoice = get_object_or_404(selectors.client_invoices(request.client), pk=invoice_pk)
-    deadline = services.dispute_deadline(invoice)
-    too_late = services.paris_today() > deadline
+    deadline = dispute_deadline(invoice)
+    too_late = paris_today() > deadline
     open_dispute = invoice.disputes.filter(status=DisputeStatus.OPEN).first()
     if request.method == "POST":
         form = DisputeForm(request.POST, request.FILES, invoice=invoice)
         if form.is_valid():
             try:
-                dispute = services.dispute_open(
+                dispute = dispute_open(
                     invoice=invoice,
                     amount=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
@@ -114,7 +117,7 @@ def dispute_create(request, invoice_pk):
         "payments/dispute_form.html",
         {
             "invoice": invoice,
-            "state": services.invoice_state(invoice),
+            "state": invoice_state(invoice),
             "deadline": deadline,
             "too_late": too_late,
             "open_dispute": open_dispute,
@@ -143,7 +146,7 @@ def dispute_detail(request, pk):
         {
             "dispute": dispute,
             "documents": list(dispute.documents.all()),
-            "deadline": services.dispute_deadline(dispute.invoice),
+            "deadline": dispute_deadline(dispute.invoice),
         },
     )
 

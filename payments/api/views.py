@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
 from accounts.models import Client
 from billing.api.views import LookupBeforeRefusingMixin
-from payments import selectors, services
+from payments import selectors
 from payments.api.filtersets import DisputeFilterSet, PaymentFilterSet, PrepaidEntryFilterSet
 from payments.api.serializers import (
     BalanceSerializer,
@@ -21,6 +21,8 @@ from payments.api.serializers import (
     PrepaidEntrySerializer,
 )
 from payments.models import Allocation, Dispute, Payment, PrepaidEntry
+from payments.services.clock import paris_today
+from payments.services.disputes import dispute_open
 
 
 class PaymentViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
@@ -71,7 +73,7 @@ class DisputeViewSet(
         payload = DisputeCreateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        dispute = services.dispute_open(
+        dispute = dispute_open(
             invoice=data["invoice"],
             amount=data["amount"],
             reason=data["reason"],
@@ -98,7 +100,7 @@ class CustomerBalanceViewSet(PartnerScopedViewSetMixin, viewsets.GenericViewSet)
     )
     def retrieve(self, request, pk=None):
         client = self.get_object()
-        today = services.paris_today()
+        today = paris_today()
         summary = selectors.account_summary(client, today)
         data = {
             "client": client.pk,

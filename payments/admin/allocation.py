@@ -1,0 +1,136 @@
+"""Back office of the payments received (BIL-4): "Add" records a transfer, card payment or
+cheque, which settles the payer's open invoices."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ReadOnlyInline
+from accounts.models import Partner
+from kernel.admin import ServiceRowsAdmin
+from payments.admin.display import customers, euros
+from payments.choices import RECORDED_METHODS, PaymentMethod
+from payments.models import Allocation, Payment
+from payments.services.allocation import payment_record, payment_unallocated
+
+
+class AllocationInline(ReadOnlyInline):
+    model = Allocation
+    fk_name = "payment"
+    fields = ["invoice", "source", "amount", "on"]
+    readonly_fields = fields
+    verbose_name = _("settled invoice")
+    verbose_name_plural = _("settled invoices")
+
+
+class PaymentForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("customer"), queryset=customers(), required=False)
+    partner = forms.ModelChoiceField(
+        label=_("partner"),
+        queryset=Partner.objects.order_by("name"),
+        required=False,
+        help_text=_("A partner-billed partner paying its monthly invoice (ACC-3)."),
+    )
+    method = forms.ChoiceField(
+        label=_("method"),
+        choices=[(m.value, m.label) for m in PaymentMethod if m in RECORDED_METHODS],
+    )
+    amount = forms.DecimalField(
+        label=_("amount (€)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
+    )
+    received_on = forms.DateField(
+        label=_("received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(label=_("bank reference"), max_length=80, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("client")) == bool(cleaned.get("partner")):
+            raise ValidationError(_("Choose who paid: a customer or a partner."))
+        return cleaned
+
+
+@admin.register(Payment)
+class PaymentAdmin(ServiceRowsAdmin):
+    """BIL-4: money received. "Add" records a transfer, card payment or cheque
+    (``services.payment_record``): it settles the payer's open invoices, oldest due first."""
+
+    adds_through_service = True
+
+    list_display = [
+        "received_on",
+        "payer",
+        "method",
+        "amount",
+        "reference",
+        "status",
+        "recorded_by",
+    ]
+    list_filter = ["method", "status", ("received_on", admin.DateFieldListFilter)]
+    search_fields = [
+        "reference",
+        "client__legal_name",
+        "client__siren",
+        "partner__name",
+        "partner__legal_name",
+    ]
+    list_select_related = ["client", "partner", "recorded_by"]
+    date_hierarchy = "received_on"
+    fields = [
+        "client",
+        "partner",
+        "method",
+        "amount",
+        "received_on",
+        "reference",
+        "status",
+        "unallocated",
+        "source_type",
+        "source_id",
+        "recorded_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [AllocationInline]
+
+    @admin.display(description=_("payer"))
+    def payer(self, payment):
+        return payment.client or payment.partner
+
+    @admin.display(description=_("left on account"))
+    def unallocated(self, payment):
+        return euros(payment_unallocated(payment))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+
+        def call(data):
+            payment = payment_record(
+                client=data["client"],
+                partner=data["partner"],
+                method=data["method"],
+                amount=data["amount"],
+                received_on=data["received_on"],
+                reference=data["reference"],
+                actor=request.user,
+            )
+            return gettext("Payment of %(amount)s recorded.") % {
+                "amount": euros(payment.amount)
+            }, payment
+
+        return self.service_form(
+            request,
+            PaymentForm,
+            call,
+            title=gettext("Record a payment"),
+            intro=gettext(
+                "The payment settles the payer's open invoices, oldest due first; what is left "
+                "stays on account. Direct debits come from batches, prepaid top-ups from the "
+                "prepaid ledger."
+            ),
+        )

@@ -1,0 +1,137 @@
+"""The daily collection job (BIL-6, BIL-7): reminders, the recovery indemnity, suspension
+proposals, and the late charges that were waiting for an ECB rate.
+
+The job opens the missing collection cases, then works case by case in batches: the Celery
+task ``payments.tasks.daily_collection`` enqueues one task per batch, ``collection_run`` does
+the same batches inline (the back office, tests). Every step is idempotent per day, so a batch
+redelivered after a lost worker changes nothing more.
+"""
+
+import logging
+from collections.abc import Iterator
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+
+from billing.choices import DocumentKind, DocumentStatus
+from billing.models import Invoice
+from payments.choices import DunningStage
+from payments.invoice_states import invoice_state
+from payments.models import CollectionCase
+from payments.services.clock import paris_today
+from payments.services.late_charges import (
+    late_charges_batch_post,
+    late_charges_waiting,
+    post_indemnity,
+)
+from payments.services.notices import notify_billing
+from payments.services.settlement import after_settlement
+from payments.services.suspensions import SUSPENSION_AFTER_DAYS, client_suspend_for_non_payment
+
+logger = logging.getLogger(__name__)
+
+FIRST_REMINDER_DAYS = 1  # BIL-7
+SECOND_REMINDER_DAYS = 8
+COLLECTION_BATCH_SIZE = 200  # cases per task of the daily job
+
+
+def collection_cases_open() -> int:
+    """Create the collection case of every issued invoice with something due (idempotent)."""
+    missing = Invoice.objects.filter(
+        kind=DocumentKind.INVOICE, status=DocumentStatus.ISSUED, amount_due__gt=0
+    ).filter(collection__isnull=True)
+    rows = [CollectionCase(invoice=i, client_id=i.client_id) for i in missing.only("client_id")]
+    CollectionCase.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def collection_due(today: date) -> list[int]:
+    """The open cases of invoices past their due date: the ones the job steps today."""
+    due = CollectionCase.objects.filter(
+        settled_on__isnull=True, client__isnull=False, invoice__due_date__lt=today
+    )
+    return list(due.values_list("pk", flat=True))
+
+
+def case_batches(case_ids: list[int], size: int | None = None) -> Iterator[list[int]]:
+    """``case_ids`` in batches of ``size`` (``COLLECTION_BATCH_SIZE`` by default)."""
+    size = size or COLLECTION_BATCH_SIZE
+    for i in range(0, len(case_ids), size):
+        yield list(case_ids[i : i + size])
+
+
+def collection_step(*, case_id: int, today: date) -> str:
+    """BIL-7 for one invoice: reminders at due + 1 and due + 8 days, indemnity once late, and
+    past due + 8 days a suspension proposed to staff (or applied, per
+    ``PAYMENTS_AUTO_SUSPEND``). The disputed part is left out. Idempotent per day."""
+    with transaction.atomic():
+        case = CollectionCase.objects.select_for_update().select_related("invoice").get(pk=case_id)
+        invoice = case.invoice
+        if case.settled_on is not None or invoice.client_id is None:
+            return case.stage
+        state = invoice_state(invoice)
+        if state.open <= 0:
+            after_settlement(invoice, today)
+            return DunningStage.SETTLED
+        days = state.days_late(today)
+        if days <= 0 or state.undisputed_open <= 0:
+            return case.stage
+        client = invoice.client
+        context = {"invoice": invoice, "amount": state.undisputed_open, "days_late": days}
+        changed = []
+        if days >= FIRST_REMINDER_DAYS and case.first_reminder_on is None:
+            case.first_reminder_on = today
+            case.stage = DunningStage.REMINDED
+            changed += ["first_reminder_on", "stage"]
+            post_indemnity(invoice)
+            notify_billing(client, "payments/email/reminder_first", context)
+        if days >= SECOND_REMINDER_DAYS and case.second_reminder_on is None:
+            case.second_reminder_on = today
+            case.stage = DunningStage.FINAL_REMINDER
+            changed += ["second_reminder_on", "stage"]
+            notify_billing(client, "payments/email/reminder_second", context)
+        if days > SUSPENSION_AFTER_DAYS and case.stage not in {
+            DunningStage.SUSPENSION_PROPOSED,
+            DunningStage.SUSPENDED,
+        }:
+            case.stage = DunningStage.SUSPENSION_PROPOSED
+            case.suspension_proposed_on = today
+            changed += ["stage", "suspension_proposed_on"]
+        if changed:
+            case.save(update_fields=[*set(changed), "updated_at"])
+    if case.stage == DunningStage.SUSPENSION_PROPOSED and settings.PAYMENTS_AUTO_SUSPEND:
+        client_suspend_for_non_payment(client=invoice.client, today=today)
+        case.refresh_from_db()
+    return case.stage
+
+
+def collection_batch_run(*, case_ids: list[int], today: date) -> dict[str, int]:
+    """One step per case of a batch (BIL-7). A failing case is logged and the batch goes on
+    (it is stepped again the next day). Returns the count per stage reached, plus ``failed``
+    when a case failed."""
+    stages: dict[str, int] = {}
+    for case_id in case_ids:
+        try:
+            stage = collection_step(case_id=case_id, today=today)
+        except Exception:  # noqa: BLE001 — logged for staff, the batch goes on
+            logger.exception("collection of case %s on %s failed", case_id, today)
+            stage = "failed"
+        stages[stage] = stages.get(stage, 0) + 1
+    return stages
+
+
+def collection_run(*, today: date | None = None) -> dict:
+    """The daily collection job (BIL-6, BIL-7) in this process: one step per open case, then
+    the late charges that were waiting, in the same batches as the Celery job. Returns the
+    count per stage reached."""
+    today = today or paris_today()
+    collection_cases_open()
+    stages: dict[str, int] = {}
+    for batch in case_batches(collection_due(today)):
+        for stage, count in collection_batch_run(case_ids=batch, today=today).items():
+            stages[stage] = stages.get(stage, 0) + count
+    # Settled late while the ECB rate was missing: post the interest now.
+    for batch in case_batches(late_charges_waiting()):
+        late_charges_batch_post(case_ids=batch)
+    return stages

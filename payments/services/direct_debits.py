@@ -1,0 +1,207 @@
+"""SEPA direct-debit batches (BIL-4): the pain.008 file of the invoices due, its settlement
+once the bank collected it, and the debits the bank rejects."""
+
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from billing import services as billing
+from billing.choices import ChargeKind
+from billing.models import Invoice
+from kernel.errors import InvalidTransition
+from payments import sepa
+from payments.choices import (
+    AllocationSource,
+    BatchStatus,
+    DebitStatus,
+    DunningStage,
+    MandateStatus,
+    PaymentMethod,
+    PaymentStatus,
+)
+from payments.invoice_states import ZERO, invoice_states, open_invoices
+from payments.models import (
+    Allocation,
+    CollectionCase,
+    DebitBatch,
+    DirectDebit,
+    Mandate,
+    Payment,
+)
+from payments.services.allocation import allocate
+from payments.services.clock import paris_today
+from payments.services.notices import notify_billing
+
+
+def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Decimal]]:
+    """Invoices of customers with an active mandate whose undisputed part is due by
+    ``collection_date`` and not already in flight (BIL-4, BIL-8)."""
+    mandates = {m.client_id: m for m in Mandate.objects.filter(status=MandateStatus.ACTIVE)}
+    invoices = (
+        open_invoices()
+        .filter(client_id__in=mandates, due_date__lte=collection_date)
+        .exclude(direct_debits__status=DebitStatus.PENDING)
+        .select_related("client")
+        .order_by("client_id", "due_date", "pk")
+    )
+    states = invoice_states(invoices)
+    rows = []
+    for invoice in invoices:
+        amount = states[invoice.pk].due_by(collection_date)
+        if amount > 0:
+            rows.append((invoice, mandates[invoice.client_id], amount))
+    return rows
+
+
+def _sequence_type(mandate: Mandate, used: set[int]) -> str:
+    """FRST for a mandate's first collection, RCUR after (a rejected first one stays FRST)."""
+    if mandate.pk in used:
+        return "RCUR"
+    if mandate.debits.exclude(status=DebitStatus.REJECTED).exists():
+        return "RCUR"
+    return "FRST"
+
+
+@transaction.atomic
+def debit_batch_create(*, collection_date: date, actor=None):
+    """BIL-4: a pain.008 file of the invoices due, one collection per invoice."""
+    if collection_date < paris_today():
+        raise ValidationError({"collection_date": _("The collection date cannot be in the past.")})
+    rows = debit_candidates(collection_date)
+    if not rows:
+        raise ValidationError(_("No invoice is due for direct debit by this date."))
+    reference = f"PRLV-{collection_date:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    collections, debits, used = [], [], set()
+    for invoice, mandate, amount in rows:
+        seq = _sequence_type(mandate, used)
+        if seq == "FRST":
+            used.add(mandate.pk)
+        e2e = f"{invoice.number}-{secrets.token_hex(4).upper()}"[:35]
+        collections.append(
+            sepa.Collection(
+                end_to_end_id=e2e,
+                amount=amount,
+                debtor_name=mandate.account_holder,
+                iban=mandate.iban,
+                bic=mandate.bic,
+                mandate_reference=mandate.reference,
+                mandate_signed_on=mandate.signed_on,
+                sequence_type=seq,
+                description=_("Invoice %(number)s") % {"number": invoice.number},
+            )
+        )
+        debits.append(
+            DirectDebit(
+                invoice=invoice,
+                mandate=mandate,
+                end_to_end_id=e2e,
+                sequence_type=seq,
+                amount=amount,
+            )
+        )
+    xml = sepa.pain008(collections, collection_date).decode()
+    batch = DebitBatch.objects.create(
+        reference=reference,
+        collection_date=collection_date,
+        total=sum((d.amount for d in debits), ZERO),
+        count=len(debits),
+        xml=xml,
+        created_by=actor,
+    )
+    for debit in debits:
+        debit.batch = batch
+    DirectDebit.objects.bulk_create(debits)
+    audit_record(
+        action="debit_batch.create",
+        instance=batch,
+        actor=actor,
+        after={"count": batch.count, "total": batch.total, "date": collection_date},
+    )
+    return batch
+
+
+@transaction.atomic
+def debit_batch_settle(*, batch, actor=None) -> int:
+    """The bank collected the batch: each pending debit becomes a payment of its invoice."""
+    batch = DebitBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != BatchStatus.CREATED:
+        raise InvalidTransition(_("This batch is already settled."), code="settled")
+    settled = 0
+    for debit in batch.debits.filter(status=DebitStatus.PENDING).select_related("invoice"):
+        payment = Payment.objects.create(
+            client_id=debit.invoice.client_id,
+            method=PaymentMethod.DIRECT_DEBIT,
+            amount=debit.amount,
+            received_on=batch.collection_date,
+            reference=debit.end_to_end_id,
+            recorded_by=actor,
+        )
+        debit.status, debit.payment = DebitStatus.COLLECTED, payment
+        debit.save(update_fields=["status", "payment"])
+        allocate(payment, [debit.invoice])
+        settled += 1
+    batch.status = BatchStatus.SETTLED
+    batch.save(update_fields=["status"])
+    audit_record(action="debit_batch.settle", instance=batch, actor=actor, after={"n": settled})
+    return settled
+
+
+@transaction.atomic
+def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = None, actor=None):
+    """BIL-4 (PLATFORM 12.3.3): a rejected direct debit — the payment is reversed (the invoice
+    is due again) and the bank's reject fee is re-invoiced as a pending charge (taxable)."""
+    debit = DirectDebit.objects.select_for_update().select_related("invoice").get(pk=debit.pk)
+    if debit.status == DebitStatus.REJECTED:
+        raise InvalidTransition(_("This debit is already rejected."), code="rejected")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the bank's reject reason.")})
+    bank_fee = Decimal(str(bank_fee or 0))
+    if bank_fee < 0:
+        raise ValidationError({"bank_fee": _("The bank fee cannot be negative.")})
+    rejected_on = rejected_on or paris_today()
+    invoice = debit.invoice
+    if debit.payment_id:
+        payment = Payment.objects.select_for_update().get(pk=debit.payment_id)
+        payment.status = PaymentStatus.REJECTED
+        payment.save(update_fields=["status"])
+        for allocation in payment.allocations.filter(source=AllocationSource.PAYMENT):
+            Allocation.objects.create(
+                invoice=allocation.invoice,
+                source=AllocationSource.REVERSAL,
+                payment=payment,
+                amount=-allocation.amount,
+                on=rejected_on,
+            )
+        CollectionCase.objects.filter(invoice=invoice).update(
+            settled_on=None, stage=DunningStage.NONE, updated_at=timezone.now()
+        )
+    debit.status, debit.reject_reason = DebitStatus.REJECTED, reason.strip()
+    debit.reject_fee, debit.rejected_on = bank_fee, rejected_on
+    debit.save(update_fields=["status", "reject_reason", "reject_fee", "rejected_on"])
+    if bank_fee > 0:
+        billing.charge_post(
+            client=invoice.client,
+            kind=ChargeKind.REJECT_FEE,
+            source_type="debit_reject",
+            source_id=debit.pk,
+            period_start=rejected_on,
+            description=_("Direct-debit reject fee — invoice %(number)s")
+            % {"number": invoice.number},
+            unit_price=bank_fee,
+            actor=actor,
+        )
+    audit_record(
+        action="direct_debit.reject",
+        instance=debit,
+        actor=actor,
+        client=invoice.client,
+        after={"reason": reason, "fee": bank_fee},
+    )
+    notify_billing(invoice.client, "payments/email/debit_rejected", {"debit": debit})
+    return debit

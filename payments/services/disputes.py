@@ -1,0 +1,209 @@
+"""Disputes (BIL-8): a customer disputes part of an invoice within 60 days of issue; the
+disputed part leaves dunning and direct debits until staff decide. Accepted, it becomes a credit
+note set against the invoice (BIL-9); rejected, it is due again by a new due date."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from billing import services as billing
+from billing.choices import DocumentKind
+from billing.models import Invoice
+from kernel.errors import InvalidTransition
+from kernel.money import round_money
+from payments.choices import AllocationSource, DisputeStatus
+from payments.invoice_states import invoice_state
+from payments.models import Allocation, Dispute, DisputeDocument
+from payments.services.clock import paris_today
+from payments.services.notices import notify_billing
+from payments.services.settlement import after_settlement
+
+DISPUTE_DAYS = 60  # BIL-8
+REJECTED_DISPUTE_TERM_DAYS = 30  # a rejected dispute is due again 30 days after the decision
+DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+DOCUMENT_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg"}
+DOCUMENT_MAX_COUNT = 5
+
+
+def dispute_deadline(invoice: Invoice) -> date:
+    return invoice.issue_date + timedelta(days=DISPUTE_DAYS)
+
+
+def _check_documents(documents) -> None:
+    if len(documents) > DOCUMENT_MAX_COUNT:
+        raise ValidationError(
+            {"documents": _("Attach at most %(n)s documents.") % {"n": DOCUMENT_MAX_COUNT}}
+        )
+    for upload in documents:
+        name = upload.name.lower()
+        if not any(name.endswith(ext) for ext in DOCUMENT_EXTENSIONS):
+            raise ValidationError({"documents": _("Attach PDF, PNG or JPEG files only.")})
+        if upload.size > DOCUMENT_MAX_BYTES:
+            raise ValidationError({"documents": _("Each document must be under 5 MB.")})
+
+
+@transaction.atomic
+def dispute_open(
+    *,
+    invoice: Invoice,
+    amount,
+    reason: str,
+    documents=(),
+    actor=None,
+    api_key=None,
+    today: date | None = None,
+) -> Dispute:
+    """BIL-8: while today ≤ issue date + 60 days, with the amount (≤ the invoice total), the
+    reason and documents. The disputed part leaves dunning and direct debits; the rest stays
+    due."""
+    today = today or paris_today()
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != DocumentKind.INVOICE or not invoice.is_issued or invoice.client is None:
+        raise ValidationError({"invoice": _("Only an issued invoice of yours can be disputed.")})
+    if today > dispute_deadline(invoice):
+        raise ValidationError(
+            {
+                "invoice": _(
+                    "This invoice can no longer be disputed: the 60-day period ended on %(date)s."
+                )
+                % {"date": dispute_deadline(invoice).strftime("%d/%m/%Y")}
+            },
+            code="dispute_too_late",
+        )
+    try:
+        amount = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationError({"amount": _("Enter an amount in euros.")}) from None
+    errors = {}
+    if amount <= 0 or amount != round_money(amount):
+        errors["amount"] = _("Enter a positive amount in euros and cents.")
+    elif amount > invoice.total_gross:
+        errors["amount"] = _("You cannot dispute more than the invoice total (%(total)s €).") % {
+            "total": invoice.total_gross
+        }
+    if not (reason or "").strip():
+        errors["reason"] = _("Explain what you dispute.")
+    if errors:
+        raise ValidationError(errors)
+    _check_documents(documents)
+    if invoice.disputes.filter(status=DisputeStatus.OPEN).exists():
+        raise ValidationError(
+            {"invoice": _("A dispute of this invoice is already under review.")},
+            code="dispute_open",
+        )
+    dispute = Dispute.objects.create(
+        invoice=invoice,
+        client=invoice.client,
+        amount=amount,
+        reason=reason.strip(),
+        opened_by=actor,
+    )
+    for upload in documents:
+        DisputeDocument.objects.create(
+            dispute=dispute, file=upload, original_name=upload.name[:255], size=upload.size
+        )
+    audit_record(
+        action="dispute.open",
+        instance=dispute,
+        actor=actor,
+        api_key=api_key,
+        client=invoice.client,
+        after={"invoice": invoice.number, "amount": amount},
+    )
+    notify_billing(invoice.client, "payments/email/dispute_opened", {"dispute": dispute})
+    return dispute
+
+
+def _lock_dispute(dispute: Dispute) -> Dispute:
+    dispute = Dispute.objects.select_for_update().select_related("invoice").get(pk=dispute.pk)
+    if dispute.status != DisputeStatus.OPEN:
+        raise InvalidTransition(_("This dispute is already decided."), code="decided")
+    return dispute
+
+
+def _net_for_gross(invoice: Invoice, gross: Decimal) -> tuple[Decimal, Decimal]:
+    """The net amount whose VAT at the invoice's main rate gives ``gross`` (to the cent)."""
+    rates = [Decimal(g["rate"]) for g in invoice.vat_breakdown if Decimal(g["taxable"]) > 0]
+    rate = max(rates) if rates else Decimal("0")
+    net = round_money(gross / (1 + rate / 100))
+    for candidate in (net, net - Decimal("0.01"), net + Decimal("0.01")):
+        if round_money(candidate * (1 + rate / 100)) == gross:
+            return candidate, rate
+    return net, rate
+
+
+@transaction.atomic
+def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
+    """BIL-8 → BIL-9: an accepted dispute becomes a credit note referencing the invoice, set
+    against what is left to pay on it (any rest goes to the next invoices)."""
+    dispute = _lock_dispute(dispute)
+    invoice = dispute.invoice
+    net, _rate = _net_for_gross(invoice, dispute.amount)
+    credit_note = billing.credit_note_issue(
+        lines=[
+            billing.CreditLine(
+                description=_("Dispute accepted — invoice %(number)s") % {"number": invoice.number},
+                amount=net,
+            )
+        ],
+        reason=note or _("Dispute of invoice %(number)s accepted") % {"number": invoice.number},
+        corrects=invoice,
+        actor=actor,
+    )
+    today = paris_today()
+    take = min(credit_note.total_gross, invoice_state(invoice).open)
+    dispute.status = DisputeStatus.ACCEPTED
+    dispute.decided_by, dispute.decided_at = actor, timezone.now()
+    dispute.decision_note, dispute.credit_note = note, credit_note
+    dispute.save()
+    if take > 0:
+        billing.credit_note_apply(credit_note=credit_note, invoice=invoice, amount=take)
+        Allocation.objects.create(
+            invoice=invoice,
+            source=AllocationSource.CREDIT_NOTE,
+            credit_note=credit_note,
+            amount=take,
+            on=today,
+        )
+        after_settlement(invoice, today, actor=actor)
+    audit_record(
+        action="dispute.accept",
+        instance=dispute,
+        actor=actor,
+        client=invoice.client,
+        after={"credit_note": credit_note.number, "amount": credit_note.total_gross},
+    )
+    notify_billing(invoice.client, "payments/email/dispute_decided", {"dispute": dispute})
+    return credit_note
+
+
+@transaction.atomic
+def dispute_reject(
+    *, dispute: Dispute, note: str, new_due_date: date | None = None, actor=None
+) -> Dispute:
+    """BIL-8: a rejected dispute is due again, with a new due date (30 days by default)."""
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Tell the customer why the dispute is rejected.")})
+    today = paris_today()
+    new_due_date = new_due_date or today + timedelta(days=REJECTED_DISPUTE_TERM_DAYS)
+    if new_due_date < today:
+        raise ValidationError({"new_due_date": _("The new due date cannot be in the past.")})
+    dispute = _lock_dispute(dispute)
+    dispute.status = DisputeStatus.REJECTED
+    dispute.decided_by, dispute.decided_at = actor, timezone.now()
+    dispute.decision_note, dispute.new_due_date = note.strip(), new_due_date
+    dispute.save()
+    audit_record(
+        action="dispute.reject",
+        instance=dispute,
+        actor=actor,
+        client=dispute.client,
+        after={"new_due_date": new_due_date},
+    )
+    notify_billing(dispute.client, "payments/email/dispute_decided", {"dispute": dispute})
+    return dispute

@@ -1,0 +1,154 @@
+"""ECB rates and late charges (BIL-6): the interest and the 40 € indemnity of a late invoice,
+posted to billing for the customer's next invoice.
+
+A missing ECB rate never blocks a payment: the cases settled late while it was missing wait
+(``late_charges_waiting``) and the daily job posts their charges once staff enter it.
+"""
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from billing import services as billing
+from billing.choices import ChargeKind, VatCategory
+from billing.models import Invoice
+from kernel.money import round_money
+from payments import interest
+from payments.invoice_states import InvoiceState, invoice_state
+from payments.models import CollectionCase, EcbRate
+
+logger = logging.getLogger(__name__)
+
+
+def ecb_rate_set(*, effective_on: date, rate, actor=None) -> EcbRate:
+    if (effective_on.month, effective_on.day) not in {(1, 1), (7, 1)}:
+        raise ValidationError(
+            {"effective_on": _("The rate that counts is the one in force on 1 January or 1 July.")}
+        )
+    rate = Decimal(rate)
+    if rate < 0 or rate > 50:
+        raise ValidationError({"rate": _("Enter the ECB rate in percent, e.g. 2.15.")})
+    with transaction.atomic():
+        before = EcbRate.objects.filter(effective_on=effective_on).first()
+        row, _created = EcbRate.objects.update_or_create(
+            effective_on=effective_on, defaults={"rate": rate, "created_by": actor}
+        )
+        audit_record(
+            action="ecb_rate.set",
+            instance=row,
+            actor=actor,
+            before={"rate": before.rate} if before else None,
+            after={"effective_on": effective_on, "rate": rate},
+        )
+    return row
+
+
+def ecb_rate_for(half_year: date) -> Decimal:
+    rate = EcbRate.objects.filter(effective_on=half_year).values_list("rate", flat=True).first()
+    if rate is None:
+        raise ValidationError(
+            _("The ECB rate in force on %(date)s is missing: staff must enter it.")
+            % {"date": half_year.strftime("%d/%m/%Y")}
+        )
+    return rate
+
+
+def late_interest_for(state: InvoiceState, until: date) -> Decimal:
+    """BIL-6: interest on ``state``'s invoice up to ``until`` (unrounded)."""
+    tranches = [t for t, _left in state.tranches if t.due_date is not None]
+    return interest.late_interest(tranches, state.payments, until, ecb_rate_for)
+
+
+def post_indemnity(invoice: Invoice, actor=None):
+    """D441-5: 40 € per late invoice, on the next invoice, outside the scope of VAT."""
+    return billing.charge_post(
+        client=invoice.client,
+        kind=ChargeKind.RECOVERY_INDEMNITY,
+        source_type="late_invoice_indemnity",
+        source_id=invoice.pk,
+        period_start=invoice.due_date,
+        description=_("Recovery indemnity — invoice %(number)s") % {"number": invoice.number},
+        unit_price=interest.RECOVERY_INDEMNITY,
+        vat_category=VatCategory.OUTSIDE_SCOPE,
+        actor=actor,
+    )
+
+
+def _post_interest(state: InvoiceState, settled_on: date, actor=None):
+    invoice = state.invoice
+    amount = round_money(late_interest_for(state, settled_on))
+    if amount <= 0:
+        return None
+    days = interest.days_late(invoice.due_date, settled_on)
+    return billing.charge_post(
+        client=invoice.client,
+        kind=ChargeKind.LATE_INTEREST,
+        source_type="late_invoice_interest",
+        source_id=invoice.pk,
+        period_start=invoice.due_date,
+        description=_("Late-payment interest — invoice %(number)s, paid %(days)s days late")
+        % {"number": invoice.number, "days": days},
+        unit_price=amount,
+        vat_category=VatCategory.OUTSIDE_SCOPE,
+        actor=actor,
+    )
+
+
+def post_late_charges(case: CollectionCase, state: InvoiceState, actor=None) -> bool:
+    """BIL-6: once a late invoice is settled, its interest and indemnity go to billing. A
+    missing ECB rate never blocks a payment: the daily job posts them once staff enter it."""
+    invoice, on = case.invoice, case.settled_on
+    if case.late_charges_posted or invoice.client_id is None or on <= invoice.due_date:
+        return False
+    post_indemnity(invoice, actor=actor)
+    try:
+        with transaction.atomic():
+            _post_interest(state, on, actor=actor)
+    except ValidationError as exc:
+        logger.warning("late interest of %s not posted yet: %s", invoice.number, exc.messages[0])
+        return False
+    case.late_charges_posted = True
+    case.save(update_fields=["late_charges_posted", "updated_at"])
+    return True
+
+
+# --- The daily job's second pass ---------------------------------------------------------------
+
+
+def late_charges_waiting() -> list[int]:
+    """The cases settled late whose charges are not posted yet (the ECB rate was missing)."""
+    waiting = CollectionCase.objects.filter(
+        settled_on__isnull=False, late_charges_posted=False, client__isnull=False
+    ).filter(settled_on__gt=F("invoice__due_date"))
+    return list(waiting.values_list("pk", flat=True))
+
+
+def late_charges_case_post(*, case_id: int) -> bool:
+    """Post a waiting case's late charges, the case locked; ``False`` when there is nothing to
+    post (already posted, no longer settled, or the ECB rate still missing). Idempotent."""
+    with transaction.atomic():
+        case = CollectionCase.objects.select_for_update().select_related("invoice").get(pk=case_id)
+        if case.settled_on is None:  # due again since it was listed (a rejected debit)
+            return False
+        return post_late_charges(case, invoice_state(case.invoice))
+
+
+def late_charges_batch_post(*, case_ids: list[int]) -> dict[str, int]:
+    """Settled late while the ECB rate was missing: post the interest now, case by case. A
+    failing case is logged and the batch goes on. Returns the count per outcome."""
+    outcomes: dict[str, int] = {}
+    for case_id in case_ids:
+        try:
+            posted = late_charges_case_post(case_id=case_id)
+            outcome = "posted" if posted else "not_posted"
+        except Exception:  # noqa: BLE001 — logged for staff, the batch goes on
+            logger.exception("late charges of collection case %s failed", case_id)
+            outcome = "failed"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -1,0 +1,88 @@
+"""SEPA CORE mandates (BIL-4): recorded by staff, one active per customer, revoked at will."""
+
+import secrets
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+
+from accounts.audit import audit_record
+from accounts.models import Client
+from kernel.errors import InvalidTransition
+from payments.choices import MandateStatus
+from payments.models import Mandate
+from payments.services.clock import paris_today
+
+
+def _mandate_reference() -> str:
+    return f"RUM-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+@transaction.atomic
+def mandate_create(
+    *,
+    client: Client,
+    account_holder: str,
+    iban: str,
+    bic: str,
+    signed_on: date,
+    reference: str = "",
+    actor=None,
+) -> Mandate:
+    """BIL-4: a SEPA CORE mandate; a new one replaces the customer's active mandate."""
+    errors = {}
+    try:
+        iban = stdnum_iban.validate(iban)
+    except Exception:  # stdnum raises its own ValidationError subclasses
+        errors["iban"] = _("This IBAN is not valid (check the digits).")
+    try:
+        bic = stdnum_bic.validate(bic)
+    except Exception:
+        errors["bic"] = _("This BIC is not valid.")
+    if not (account_holder or "").strip():
+        errors["account_holder"] = _("Give the account holder's name.")
+    if signed_on > paris_today():
+        errors["signed_on"] = _("The signature date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    Client.objects.select_for_update().get(pk=client.pk)
+    previous = Mandate.objects.filter(client=client, status=MandateStatus.ACTIVE).first()
+    if previous:
+        previous.status, previous.revoked_on = MandateStatus.REVOKED, paris_today()
+        previous.save(update_fields=["status", "revoked_on"])
+    try:
+        with transaction.atomic():
+            mandate = Mandate.objects.create(
+                client=client,
+                reference=reference or _mandate_reference(),
+                account_holder=account_holder.strip(),
+                iban=iban,
+                bic=bic,
+                signed_on=signed_on,
+                created_by=actor,
+            )
+    except IntegrityError:
+        raise ValidationError({"reference": _("This mandate reference is already used.")}) from None
+    audit_record(
+        action="mandate.create",
+        instance=mandate,
+        actor=actor,
+        client=client,
+        after={"reference": mandate.reference, "iban": mandate.masked_iban},
+    )
+    return mandate
+
+
+@transaction.atomic
+def mandate_revoke(*, mandate: Mandate, actor=None) -> Mandate:
+    mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
+    if mandate.status != MandateStatus.ACTIVE:
+        raise InvalidTransition(_("This mandate is already revoked."), code="revoked")
+    mandate.status, mandate.revoked_on = MandateStatus.REVOKED, paris_today()
+    mandate.save(update_fields=["status", "revoked_on"])
+    audit_record(action="mandate.revoke", instance=mandate, actor=actor, client=mandate.client)
+    return mandate

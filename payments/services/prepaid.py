@@ -1,0 +1,220 @@
+"""The prepaid ledger (BIL-10): top-ups, debits, consumption, reservations, refunds. Append-only
+rows, one customer's written in turn; the balance is their sum."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import Client
+from billing.choices import VAT_BY_REGIME
+from kernel.errors import InvalidTransition
+from kernel.money import round_money
+from offers import services as offers
+from offers.choices import ContractStatus, SuspensionReason
+from offers.models import Contract
+from payments.choices import PrepaidKind
+from payments.models import PrepaidAccount, PrepaidEntry
+from payments.services.clock import paris_today
+from payments.services.notices import notify_billing
+
+ZERO = Decimal("0.00")
+
+
+class InsufficientBalance(InvalidTransition):
+    """BIL-10: the prepaid balance does not cover a debit (API: 409 ``insufficient_balance``)."""
+
+    default_code = "insufficient_balance"
+
+
+def gross_amount(*, client: Client, net) -> Decimal:
+    """A net amount (€ HT) with the VAT of the customer's regime, rounded to the cent."""
+    _category, rate = VAT_BY_REGIME[client.vat_regime]
+    return round_money(Decimal(net) * (1 + rate / 100))
+
+
+def _prepaid_account(client: Client) -> PrepaidAccount:
+    """The customer's ledger head, locked: every entry of one customer is written in turn."""
+    PrepaidAccount.objects.get_or_create(client=client)
+    return PrepaidAccount.objects.select_for_update().get(client=client)
+
+
+def _balance(account: PrepaidAccount) -> Decimal:
+    return account.entries.aggregate(s=Sum("amount"))["s"] or ZERO
+
+
+def _append(
+    *,
+    client: Client,
+    kind: str,
+    amount: Decimal,
+    description: str,
+    source_type: str = "",
+    source_id="",
+    reference: str = "",
+    bank_fee: Decimal = ZERO,
+    allow_overdraft: bool = False,
+    actor=None,
+) -> PrepaidEntry:
+    account = _prepaid_account(client)
+    if source_type:
+        first = account.entries.filter(
+            kind=kind, source_type=source_type, source_id=str(source_id)
+        ).first()
+        if first is not None:
+            return first  # the same source debited twice: the first entry stands
+    balance = _balance(account) + amount
+    if balance < 0 and not allow_overdraft:
+        raise InsufficientBalance(
+            _("Your prepaid balance (%(balance)s €) does not cover %(amount)s €. Top it up first.")
+            % {"balance": balance - amount, "amount": -amount},
+            code="insufficient_balance",
+        )
+    entry = PrepaidEntry.objects.create(
+        account=account,
+        kind=kind,
+        amount=amount,
+        balance_after=balance,
+        bank_fee=bank_fee,
+        description=description,
+        source_type=source_type,
+        source_id=str(source_id) if source_type else "",
+        reference=reference,
+        overdraft=balance < 0,
+        created_by=actor,
+    )
+    audit_record(
+        action=f"prepaid.{kind}",
+        instance=entry,
+        actor=actor,
+        client=client,
+        after={"amount": amount, "balance": balance, "source": f"{source_type}:{source_id}"},
+    )
+    return entry
+
+
+@transaction.atomic
+def prepaid_topup_record(
+    *, client: Client, amount_received, received_on: date, reference: str, bank_fee=ZERO, actor=None
+) -> PrepaidEntry:
+    """BIL-10: a top-up counts when the money is received, net of the bank's fee."""
+    amount_received, bank_fee = Decimal(str(amount_received)), Decimal(str(bank_fee or 0))
+    if bank_fee < 0:
+        raise ValidationError({"bank_fee": _("The bank fee cannot be negative.")})
+    if amount_received - bank_fee <= 0:
+        raise ValidationError({"amount_received": _("The amount must exceed the bank fee.")})
+    if received_on > paris_today():
+        raise ValidationError({"received_on": _("A top-up cannot be received in the future.")})
+    entry = _append(
+        client=client,
+        kind=PrepaidKind.TOPUP,
+        amount=amount_received - bank_fee,
+        bank_fee=bank_fee,
+        reference=reference,
+        description=_("Top-up received on %(date)s") % {"date": received_on.strftime("%d/%m/%Y")},
+        actor=actor,
+    )
+    notify_billing(client, "payments/email/topup_received", {"entry": entry})
+    return entry
+
+
+@transaction.atomic
+def prepaid_debit(
+    *, client: Client, amount, source_type: str, source_id, description: str, actor=None
+) -> PrepaidEntry:
+    """BIL-10: pay something (an order, TRK-3) from the balance; refused when it falls short.
+    Idempotent per source: the same order debited twice is debited once."""
+    amount = Decimal(str(amount))
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    return _append(
+        client=client,
+        kind=PrepaidKind.DEBIT,
+        amount=-amount,
+        source_type=source_type,
+        source_id=source_id,
+        description=description,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def prepaid_consume(
+    *, client: Client, amount_net, source_type: str, source_id, description: str, actor=None
+) -> PrepaidEntry:
+    """BIL-10: consumption already rated is debited with its VAT. Traffic is not refused after
+    the fact, so the balance may go below zero — only together with the suspension of the
+    customer's active contracts (CON-8, exhausted prepaid balance)."""
+    entry = _append(
+        client=client,
+        kind=PrepaidKind.DEBIT,
+        amount=-gross_amount(client=client, net=amount_net),
+        source_type=source_type,
+        source_id=source_id,
+        description=description,
+        allow_overdraft=True,
+        actor=actor,
+    )
+    if entry.balance_after < 0:
+        for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
+            offers.contract_suspend(
+                contract=contract,
+                reason=SuspensionReason.PREPAID_EXHAUSTED,
+                note=_("Prepaid balance exhausted"),
+                actor=actor,
+            )
+    return entry
+
+
+@transaction.atomic
+def prepaid_reserve(
+    *, client: Client, amount, source_type: str, source_id, description: str, actor=None
+) -> PrepaidEntry:
+    """BIL-10: hold part of the balance (e.g. for a call in progress)."""
+    amount = Decimal(str(amount))
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    return _append(
+        client=client,
+        kind=PrepaidKind.RESERVATION,
+        amount=-amount,
+        source_type=source_type,
+        source_id=source_id,
+        description=description,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def prepaid_release(*, reservation: PrepaidEntry, actor=None) -> PrepaidEntry:
+    if reservation.kind != PrepaidKind.RESERVATION:
+        raise ValidationError(_("Only a reservation can be released."))
+    return _append(
+        client=reservation.account.client,
+        kind=PrepaidKind.RELEASE,
+        amount=-reservation.amount,
+        source_type=reservation.source_type or "reservation",
+        source_id=reservation.source_id or reservation.pk,
+        description=_("Released: %(what)s") % {"what": reservation.description},
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def prepaid_refund(*, client: Client, amount, reference: str, actor=None) -> PrepaidEntry:
+    """BIL-10: pay back part of the balance to the customer (never more than it)."""
+    amount = Decimal(str(amount))
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    return _append(
+        client=client,
+        kind=PrepaidKind.REFUND,
+        amount=-amount,
+        reference=reference,
+        description=_("Refund of the prepaid balance"),
+        actor=actor,
+    )

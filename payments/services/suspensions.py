@@ -1,0 +1,72 @@
+"""Suspension for non-payment (BIL-7, CON-8): proposed by the daily job past due + 8 days,
+applied by staff (or by the job, per ``PAYMENTS_AUTO_SUSPEND``), lifted once paid."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Client
+from offers import services as offers
+from offers.choices import ContractStatus, SuspensionReason
+from offers.models import Contract, Suspension
+from payments.choices import DunningStage
+from payments.invoice_states import InvoiceState, invoice_states, open_invoices
+from payments.models import CollectionCase
+from payments.services.clock import paris_today
+
+SUSPENSION_AFTER_DAYS = 8  # suspension possible when today > due date + 8 days
+
+
+def overdue_for_suspension(client: Client, today: date) -> list[InvoiceState]:
+    invoices = open_invoices(client=client).filter(due_date__lt=today - timedelta(days=8))
+    return [
+        s
+        for s in invoice_states(invoices).values()
+        if s.undisputed_open > 0 and s.days_late(today) > SUSPENSION_AFTER_DAYS
+    ]
+
+
+@transaction.atomic
+def client_suspend_for_non_payment(*, client: Client, today: date | None = None, actor=None):
+    """BIL-7 / CON-8: suspend the customer's active contracts, only when an invoice is more
+    than 8 days late (its undisputed part). Returns the suspensions made."""
+    today = today or paris_today()
+    if not overdue_for_suspension(client, today):
+        raise ValidationError(
+            _("No invoice of this customer is more than 8 days late: no suspension.")
+        )
+    made = []
+    for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
+        made.append(
+            offers.contract_suspend(
+                contract=contract,
+                reason=SuspensionReason.NON_PAYMENT,
+                note=_("Unpaid invoices more than 8 days late"),
+                actor=actor,
+            )
+        )
+    CollectionCase.objects.filter(
+        client=client, settled_on__isnull=True, stage=DunningStage.SUSPENSION_PROPOSED
+    ).update(stage=DunningStage.SUSPENDED, updated_at=timezone.now())
+    return made
+
+
+def suspension_lift_if_paid(*, client: Client, today: date | None = None, actor=None) -> int:
+    """BIL-7: non-payment suspensions end by themselves once nothing is more than 8 days late."""
+    today = today or paris_today()
+    if overdue_for_suspension(client, today):
+        return 0
+    lifted = 0
+    suspended = Suspension.objects.filter(
+        contract__client=client,
+        reason=SuspensionReason.NON_PAYMENT,
+        lifted_at__isnull=True,
+        contract__status=ContractStatus.SUSPENDED,
+    ).select_related("contract")
+    for suspension in suspended:
+        offers.contract_lift_suspension(contract=suspension.contract, actor=actor)
+        lifted += 1
+    return lifted
