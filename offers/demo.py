@@ -4,10 +4,12 @@ the offer)."""
 from datetime import date
 
 from accounts.models import Client
-from offers import services
 from offers.choices import ContractStatus
 from offers.models import Contract, Offer
 from offers.periods import add_months
+from offers.services.clock import paris_today
+from offers.services.contracts import contract_activate, contract_create, contract_order
+from offers.services.renewals import contract_renew
 
 # (customer SIREN, offer code, quantity, signed months ago, status)
 DEMO_CONTRACTS = [
@@ -22,7 +24,7 @@ DEMO_CONTRACTS = [
 
 
 def load() -> str:
-    today = services.paris_today()
+    today = paris_today()
     created = 0
     for siren, offer_code, quantity, months_ago, status in DEMO_CONTRACTS:
         client = Client.objects.get(siren=siren)
@@ -30,7 +32,7 @@ def load() -> str:
         if Contract.objects.filter(client=client, offer=offer).exists():
             continue
         signed = add_months(today.replace(day=1), -months_ago)
-        contract = services.contract_create(
+        contract = contract_create(
             client=client,
             offer=offer,
             site=client.sites.first(),
@@ -39,11 +41,11 @@ def load() -> str:
             quantity=quantity,
             purchase_order_ref=f"BC-{signed:%Y%m}",
         )
-        services.contract_order(contract=contract)
+        contract_order(contract=contract)
         if status == ContractStatus.ACTIVE:
-            services.contract_activate(
+            contract_activate(
                 contract=contract, service_start_date=date(signed.year, signed.month, min(15, 28))
             )
-            services.contract_renew(contract_id=contract.pk, today=today)
+            contract_renew(contract_id=contract.pk, today=today)
         created += 1
     return f"{Contract.objects.count()} contracts ({created} new)"

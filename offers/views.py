@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
 from kernel.money import round_money
-from offers import selectors, services
+from offers import selectors
 from offers.choices import (
     LIVE_STATUSES,
     Anchor,
@@ -38,6 +38,10 @@ from offers.choices import (
 from offers.forms import TerminationRequestForm
 from offers.models import Contract, Termination
 from offers.periods import add_months, day_before
+from offers.services.clock import paris_today
+from offers.services.terminations import contract_request_termination, termination_quote
+from offers.services.terminations import termination_cancel as cancel_termination
+from offers.services.trials import is_in_trial
 from offers.termination_fees import PLATFORM_NOTICE_MONTHS, FeeLineLabel
 
 CONTRACTS_PER_PAGE = 25
@@ -354,7 +358,7 @@ def contract_list(request):
 @member_required()
 def contract_detail(request, pk):
     contract = _decorate(selectors.contract_get(client=request.client, pk=pk))
-    today = services.paris_today()
+    today = paris_today()
     termination = contract.termination
     suspension = next(iter(contract.open_suspensions), None)
     period = (
@@ -379,7 +383,7 @@ def contract_detail(request, pk):
             "notice_any_time": contract.term("notice_rule") == NoticeRule.END_OF_MONTH,
             "renewal_months": contract.term("renewal_months"),
             "sla_policy": contract.term("sla_policy"),
-            "in_trial": services.is_in_trial(contract, today),
+            "in_trial": is_in_trial(contract, today),
             "suspension": suspension,
             "suspension_reason": (
                 SuspensionReason(suspension.reason).label if suspension else None
@@ -424,12 +428,12 @@ def contract_terminate(request, pk):
         if "requested_date" in form.cleaned_data:
             requested = form.cleaned_data["requested_date"]
             try:
-                quote = services.termination_quote(contract=contract, requested_date=requested)
+                quote = termination_quote(contract=contract, requested_date=requested)
             except ValidationError as error:
                 attach_errors(form, error)
         if quote is not None and confirming and form.is_valid():
             try:
-                termination = services.contract_request_termination(
+                termination = contract_request_termination(
                     contract=contract, requested_date=requested, actor=request.user
                 )
             except ValidationError as error:
@@ -482,7 +486,7 @@ def termination_cancel(request, pk):
     detail_url = reverse("offers:detail", args=[pk])
     if request.method == "POST":
         try:
-            services.termination_cancel(termination=termination, actor=request.user)
+            cancel_termination(termination=termination, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

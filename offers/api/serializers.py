@@ -323,8 +323,9 @@ class TerminationQuoteSerializer(serializers.Serializer):
 
     @staticmethod
     def from_quote(quote) -> dict:
-        """The plain values of a ``services.TerminationQuote``; line amounts are rounded to the
-        cent for display, only the total is authoritative (SPEC "Money")."""
+        """The plain values of a ``TerminationQuote`` (``offers.services.terminations``); line
+        amounts are rounded to the cent for display, only the total is authoritative (SPEC
+        "Money")."""
         return {
             "notice_date": quote.notice_date,
             "requested_date": quote.requested_date,

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerModelViewSet
 from kernel.errors import InvalidTransition
-from offers import services
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
 from offers.api.serializers import (
     CommandErrorSerializer,
@@ -24,6 +23,12 @@ from offers.api.serializers import (
 )
 from offers.choices import TerminationStatus
 from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
+from offers.services.contracts import LineRequest, contract_create, contract_order
+from offers.services.terminations import (
+    contract_request_termination,
+    termination_cancel,
+    termination_quote,
+)
 
 CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
@@ -95,7 +100,7 @@ class ContractViewSet(PartnerModelViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         options = [
-            services.LineRequest(
+            LineRequest(
                 product=option["product"],
                 quantity=option["quantity"],
                 unit_monthly_price=option.get("unit_monthly_price"),
@@ -103,7 +108,7 @@ class ContractViewSet(PartnerModelViewSet):
             for option in data["options"]
         ]
         with transaction.atomic():
-            contract = services.contract_create(
+            contract = contract_create(
                 client=data["client"],
                 offer=data["offer"],
                 site=data.get("site"),
@@ -114,7 +119,7 @@ class ContractViewSet(PartnerModelViewSet):
                 purchase_order_ref=data["purchase_order_ref"],
                 api_key=self.api_key,
             )
-            services.contract_order(contract=contract, api_key=self.api_key)
+            contract_order(contract=contract, api_key=self.api_key)
         contract = self.get_queryset().get(pk=contract.pk)
         return Response(self.get_serializer(contract).data, status=status.HTTP_201_CREATED)
 
@@ -159,7 +164,7 @@ class ContractViewSet(PartnerModelViewSet):
         contract = self.get_object()
         requested_date = self._payload(request).get("requested_date")
         self._check_can_terminate(contract)
-        quote = services.termination_quote(contract=contract, requested_date=requested_date)
+        quote = termination_quote(contract=contract, requested_date=requested_date)
         return Response(
             TerminationQuoteSerializer(TerminationQuoteSerializer.from_quote(quote)).data
         )
@@ -176,7 +181,7 @@ class ContractViewSet(PartnerModelViewSet):
         contract = self.get_object()
         requested_date = self._payload(request).get("requested_date")
         self._check_can_terminate(contract)
-        termination = services.contract_request_termination(
+        termination = contract_request_termination(
             contract=contract, requested_date=requested_date, api_key=self.api_key
         )
         return Response(TerminationSerializer(termination).data, status=status.HTTP_201_CREATED)
@@ -196,5 +201,5 @@ class ContractViewSet(PartnerModelViewSet):
                 _("No termination is scheduled for this contract."),
                 code="no_scheduled_termination",
             )
-        termination = services.termination_cancel(termination=termination, api_key=self.api_key)
+        termination = termination_cancel(termination=termination, api_key=self.api_key)
         return Response(TerminationSerializer(termination).data)

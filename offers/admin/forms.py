@@ -1,0 +1,59 @@
+"""The back office's forms that feed a service: an offer from a preset (CON-1), the inputs of
+the contract actions (CON-7, CON-8, ACC-6), a price change (CON-6)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from offers.choices import Preset, ProductKind, SuspensionReason
+from offers.models import Offer, Product
+
+
+class OfferFromPresetForm(forms.Form):
+    preset = forms.ChoiceField(label=_("preset"), choices=Preset.choices)
+    code = forms.SlugField(label=_("code"), max_length=40)
+    name = forms.CharField(label=_("name"), max_length=120)
+    main_product = forms.ModelChoiceField(
+        label=_("main product"),
+        queryset=Product.objects.filter(kind=ProductKind.MAIN, is_active=True),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if Offer.objects.filter(code=code).exists():
+            raise ValidationError(_("An offer with this code already exists."))
+        return code
+
+
+class SuspendForm(forms.Form):
+    reason = forms.ChoiceField(label=_("reason"), choices=SuspensionReason.choices)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+
+class TrialForm(forms.Form):
+    ends_on = forms.DateField(
+        label=_("trial ends on"),
+        help_text=_("Traffic before this day is rated but never invoiced (CON-7)."),
+    )
+
+
+class TrafficForm(forms.Form):
+    day = forms.DateField(label=_("last day with traffic"))
+
+
+class PriceChangeForm(forms.Form):
+    offer = forms.ModelChoiceField(label=_("offer"), queryset=Offer.objects.order_by("name"))
+    product = forms.ModelChoiceField(
+        label=_("product"),
+        queryset=Product.objects.order_by("name"),
+        help_text=_("The offer's main product or one of its options."),
+    )
+    new_monthly_price = forms.DecimalField(
+        label=_("new monthly price (€ HT)"), max_digits=12, decimal_places=4, min_value=0
+    )
+    effective_date = forms.DateField(
+        label=_("effective date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first day of a month, at least 7 days away."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=255, required=False)

@@ -1,0 +1,88 @@
+"""Every write of the offers domain, one module per use-case family:
+
+- ``catalogue``: offers created from a preset's reference terms (CON-1).
+- ``contracts``: a draft contract with its terms copied and its lines priced, the order, the
+  activation (CON-2).
+- ``renewals``: tacit renewal of contracts whose period has ended (CON-3).
+- ``terminations``: the quote, the request, the cancellation and the daily application of a
+  termination (CON-4, CON-5).
+- ``suspensions``: suspending a contract and lifting the suspension (CON-8).
+- ``trials``: free test access (CON-7).
+- ``inactivity``: the last day with traffic, contracts flagged after six months without (ACC-6).
+- ``price_changes``: scheduled price changes, their refusal and their application (CON-6).
+
+Shared by those modules: ``transitions`` (lock a contract and move it along the pipeline, with
+its event and audit rows) and ``clock`` (today in Europe/Paris).
+
+Other apps use this package as ``from offers import services as offers``; the names below are
+re-exported for them. Modules of the offers app import from the submodules themselves.
+"""
+
+from kernel.errors import InvalidTransition
+from offers.services.catalogue import offer_create_from_preset
+from offers.services.clock import paris_today
+from offers.services.contracts import (
+    LineRequest,
+    contract_activate,
+    contract_create,
+    contract_order,
+)
+from offers.services.inactivity import (
+    INACTIVITY_MONTHS,
+    contract_record_traffic,
+    contracts_flag_inactive,
+)
+from offers.services.price_changes import (
+    PRICE_CHANGE_NOTICE_DAYS,
+    REFUSAL_NOTICE_DAYS,
+    price_change_cancel,
+    price_change_refuse,
+    price_change_schedule,
+    price_changes_apply,
+    price_changes_by_line,
+)
+from offers.services.renewals import contract_renew, contracts_due_for_renewal
+from offers.services.suspensions import contract_lift_suspension, contract_suspend
+from offers.services.terminations import (
+    TerminationQuote,
+    contract_request_termination,
+    invoiced_through,
+    termination_apply,
+    termination_cancel,
+    termination_quote,
+    terminations_due,
+)
+from offers.services.trials import contract_set_trial, is_in_trial
+
+__all__ = [
+    "INACTIVITY_MONTHS",
+    "PRICE_CHANGE_NOTICE_DAYS",
+    "REFUSAL_NOTICE_DAYS",
+    "InvalidTransition",
+    "LineRequest",
+    "TerminationQuote",
+    "contract_activate",
+    "contract_create",
+    "contract_lift_suspension",
+    "contract_order",
+    "contract_record_traffic",
+    "contract_renew",
+    "contract_request_termination",
+    "contract_set_trial",
+    "contract_suspend",
+    "contracts_due_for_renewal",
+    "contracts_flag_inactive",
+    "invoiced_through",
+    "is_in_trial",
+    "offer_create_from_preset",
+    "paris_today",
+    "price_change_cancel",
+    "price_change_refuse",
+    "price_change_schedule",
+    "price_changes_apply",
+    "price_changes_by_line",
+    "termination_apply",
+    "termination_cancel",
+    "termination_quote",
+    "terminations_due",
+]

@@ -1,0 +1,58 @@
+"""ACC-6 (PLATFORM 17.3): the last day with traffic, and contracts flagged after six months
+without any."""
+
+from datetime import date
+
+from django.db import transaction
+
+from accounts.audit import audit_record
+from accounts.notifications import notify_client
+from offers import periods
+from offers.choices import LIVE_STATUSES
+from offers.models import Contract
+from offers.services.transitions import lock_contract
+
+INACTIVITY_MONTHS = 6  # ACC-6, PLATFORM 17.3
+
+
+@transaction.atomic
+def contract_record_traffic(*, contract: Contract, day: date, actor=None) -> Contract:
+    """ACC-6: the last day with traffic (fed by usage, or set by staff until usage exists)."""
+    contract = lock_contract(contract)
+    if contract.last_traffic_on is None or day > contract.last_traffic_on:
+        contract.last_traffic_on = day
+        contract.inactive_flagged_on = None
+        contract.save(update_fields=["last_traffic_on", "inactive_flagged_on", "updated_at"])
+    return contract
+
+
+def contracts_flag_inactive(*, today: date) -> int:
+    """ACC-6 (PLATFORM 17.3): a live contract without any traffic for 6 months since its last
+    call (or since service start if it never had any) is flagged and the customer is told;
+    staff may then close it. Flagging is idempotent (flagged once until traffic resumes)."""
+    flagged = 0
+    limit = periods.add_months(today, -INACTIVITY_MONTHS)
+    candidates = Contract.objects.filter(
+        status__in=LIVE_STATUSES, inactive_flagged_on__isnull=True, service_start_date__isnull=False
+    )
+    for contract in candidates.select_related("client").iterator():
+        last = contract.last_traffic_on or contract.service_start_date
+        if last > limit:
+            continue
+        with transaction.atomic():
+            updated = Contract.objects.filter(
+                pk=contract.pk, inactive_flagged_on__isnull=True
+            ).update(inactive_flagged_on=today)
+            if updated:
+                audit_record(
+                    action="contract.flag_inactive",
+                    instance=contract,
+                    after={"last_traffic_on": last, "flagged_on": today},
+                )
+                notify_client(
+                    contract.client,
+                    "offers/email/inactive",
+                    {"contract": contract, "last_traffic": last},
+                )
+                flagged += 1
+    return flagged

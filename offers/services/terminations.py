@@ -1,0 +1,257 @@
+"""CON-4 / CON-5: terminations — the quote (effective date and fee), the request (the written
+notice), its cancellation, and the daily application on the effective date."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import ApiKey, User
+from accounts.notifications import notify_client
+from kernel.errors import InvalidTransition
+from kernel.money import round_money
+from offers import periods, termination_fees
+from offers.choices import (
+    BillingTiming,
+    ContractStatus,
+    FirstMonth,
+    NoticeRule,
+    TerminationReason,
+    TerminationStatus,
+)
+from offers.models import Contract, Termination
+from offers.services.clock import paris_today
+from offers.services.transitions import lock_contract, transition_contract
+
+
+@dataclass
+class TerminationQuote:
+    """What the customer sees before confirming a termination."""
+
+    notice_date: date
+    requested_date: date | None
+    effective_date: date
+    fee: termination_fees.FeeQuote
+    fee_waived: bool = False
+
+    @property
+    def fee_amount(self):
+        return Decimal("0.00") if self.fee_waived else self.fee.amount
+
+
+def invoiced_through(contract: Contract, effective: date) -> date | None:
+    """CON-5 until billing records it: for subscriptions billed in advance, the month holding
+    the last day of service has been invoiced in full (on the last day of the month before);
+    HOSTED-W's order month is free and therefore never invoiced."""
+    if contract.term("subscription_timing") != BillingTiming.ADVANCE:
+        return None
+    if contract.status in {ContractStatus.DRAFT, ContractStatus.ORDERED}:
+        return None
+    last_day = periods.day_before(effective)
+    if contract.term("first_month") == FirstMonth.FREE_ORDER_MONTH and periods.month_start(
+        last_day
+    ) == periods.month_start(contract.order_date):
+        return None
+    return periods.next_month_start(last_day)
+
+
+def termination_quote(
+    *,
+    contract: Contract,
+    notice_date: date | None = None,
+    requested_date: date | None = None,
+    waive_fees: bool = False,
+    notice_days: int | None = None,
+) -> TerminationQuote:
+    """CON-4: effective date from the notice rule; CON-5: the fee by the offer's rule.
+    ``notice_days`` replaces the rule (CON-6: 30 days' notice after refusing an increase)."""
+    notice_date = notice_date or paris_today()
+    if requested_date is not None and requested_date < notice_date:
+        raise ValidationError({"requested_date": _("The requested date is in the past.")})
+    rule = contract.term("notice_rule")
+    anchor = contract.anchor_date or contract.order_date
+    initial, renewal = contract.term("initial_months"), contract.term("renewal_months")
+    fee_applies = True
+    if notice_days is not None:
+        effective = max(requested_date or notice_date, notice_date + timedelta(days=notice_days))
+    elif rule == NoticeRule.END_OF_MONTH:
+        effective = termination_fees.effective_date_end_of_month(notice_date, requested_date)
+    elif rule == NoticeRule.PLATFORM:
+        effective, fee_applies = termination_fees.platform_effective_date(
+            notice_date, requested_date, anchor, initial, renewal
+        )
+    else:
+        effective = termination_fees.effective_date(
+            notice_date, requested_date, contract.term("notice_months")
+        )
+    fee = termination_fees.quote_termination_fee(
+        rule=contract.term("fee_rule") if fee_applies else termination_fees.FeeRule.NONE,
+        effective_date=effective,
+        invoiced_through=invoiced_through(contract, effective),
+        anchor=anchor,
+        initial_months=initial,
+        renewal_months=renewal,
+        monthly_fees=contract.monthly_fees,
+        minimum_commitment=Decimal(contract.term("minimum_monthly_commitment")),
+    )
+    return TerminationQuote(
+        notice_date=notice_date,
+        requested_date=requested_date,
+        effective_date=effective,
+        fee=fee,
+        fee_waived=waive_fees,
+    )
+
+
+def _fee_breakdown(quote: TerminationQuote) -> list[dict]:
+    return [
+        {
+            "label": line.label,
+            "months": line.months,
+            "rate_percent": str(line.rate_percent),
+            "monthly_base": str(line.monthly_base),
+            "amount": str(round_money(line.amount)),
+        }
+        for line in quote.fee.lines
+    ]
+
+
+@transaction.atomic
+def contract_request_termination(
+    *,
+    contract: Contract,
+    requested_date: date | None = None,
+    actor: User | None = None,
+    api_key: ApiKey | None = None,
+    reason: str = TerminationReason.CUSTOMER_REQUEST,
+    waive_fees: bool = False,
+    notice_days: int | None = None,
+) -> Termination:
+    """CON-4: the request made in the portal or the API is the written notice (its timestamp is
+    the notice date); the quote is recomputed at that moment and stored with its breakdown."""
+    contract = lock_contract(contract)
+    if contract.status == ContractStatus.DRAFT:
+        raise InvalidTransition(
+            _("A draft contract is deleted, not terminated."), code="invalid_transition"
+        )
+    if contract.terminations.filter(status=TerminationStatus.SCHEDULED).exists():
+        raise InvalidTransition(
+            _("A termination is already scheduled for this contract."), code="termination_scheduled"
+        )
+    if not contract.can_request_termination():
+        raise InvalidTransition(
+            _("This contract is already terminating or terminated."), code="invalid_transition"
+        )
+    notice_at = timezone.now()
+    quote = termination_quote(
+        contract=contract,
+        notice_date=timezone.localdate(notice_at),
+        requested_date=requested_date,
+        waive_fees=waive_fees,
+        notice_days=notice_days,
+    )
+    termination = Termination.objects.create(
+        contract=contract,
+        reason=reason,
+        notice_at=notice_at,
+        notice_date=quote.notice_date,
+        requested_date=requested_date,
+        effective_date=quote.effective_date,
+        fee_rule=quote.fee.rule,
+        fee_start=quote.fee.fee_start,
+        fee_amount=quote.fee_amount,
+        fee_breakdown=[] if waive_fees else _fee_breakdown(quote),
+        previous_status=contract.status,
+        requested_by=actor,
+        requested_by_api_key=api_key,
+    )
+    transition_contract(
+        contract,
+        ContractStatus.TERMINATING,
+        actor=actor,
+        api_key=api_key,
+        note=f"effective {quote.effective_date.isoformat()}",
+    )
+    audit_record(
+        action="termination.request",
+        instance=termination,
+        actor=actor,
+        api_key=api_key,
+        client=contract.client,
+        after={"effective_date": quote.effective_date, "fee": quote.fee_amount, "reason": reason},
+    )
+    notify_client(
+        contract.client,
+        "offers/email/termination_scheduled",
+        {"contract": contract, "termination": termination},
+    )
+    return termination
+
+
+@transaction.atomic
+def termination_cancel(
+    *, termination: Termination, actor=None, api_key=None, today: date | None = None
+) -> Termination:
+    """CON-4: a scheduled termination can be cancelled until its effective date."""
+    termination = Termination.objects.select_for_update().get(pk=termination.pk)
+    contract = lock_contract(termination.contract)
+    today = today or paris_today()
+    if termination.status != TerminationStatus.SCHEDULED:
+        raise InvalidTransition(
+            _("This termination is not scheduled any more."), code="invalid_transition"
+        )
+    if today >= termination.effective_date:
+        raise InvalidTransition(_("The termination has already taken effect."), code="too_late")
+    termination.status = TerminationStatus.CANCELLED
+    termination.cancelled_at = timezone.now()
+    termination.cancelled_by = actor
+    termination.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    transition_contract(
+        contract,
+        termination.previous_status,
+        actor=actor,
+        api_key=api_key,
+        note="termination cancelled",
+    )
+    return termination
+
+
+def termination_apply(*, termination_id: int, today: date) -> bool:
+    """The effective date has come: the contract ends (daily job). Idempotent: the termination
+    row is locked and re-read as scheduled, so one applied (by an earlier or a concurrent run)
+    or cancelled meanwhile is left alone and False returned."""
+    with transaction.atomic():
+        termination = (
+            Termination.objects.select_for_update()
+            .filter(
+                pk=termination_id, status=TerminationStatus.SCHEDULED, effective_date__lte=today
+            )
+            .first()
+        )
+        if termination is None:
+            return False
+        contract = lock_contract(termination.contract)
+        now = timezone.now()
+        termination.status = TerminationStatus.EFFECTIVE
+        termination.applied_at = now
+        termination.save(update_fields=["status", "applied_at", "updated_at"])
+        contract.terminated_at = now
+        contract.lines.filter(ended_on__isnull=True).update(ended_on=termination.effective_date)
+        contract.suspensions.filter(lifted_at__isnull=True).update(lifted_at=now)
+        transition_contract(
+            contract,
+            ContractStatus.TERMINATED,
+            note="effective date reached",
+            extra_fields=["terminated_at"],
+        )
+        return True
+
+
+def terminations_due(today: date):
+    """The scheduled terminations whose effective date is ``today`` or earlier (CON-4)."""
+    return Termination.objects.filter(status=TerminationStatus.SCHEDULED, effective_date__lte=today)

@@ -1,0 +1,33 @@
+"""CON-7: free test access — traffic rated but never invoiced."""
+
+from datetime import date
+
+from django.db import transaction
+
+from accounts.audit import audit_record
+from offers.models import Contract
+from offers.services.transitions import lock_contract
+
+
+@transaction.atomic
+def contract_set_trial(*, contract: Contract, ends_on: date | None, actor=None) -> Contract:
+    """CON-7: free test access until ``ends_on`` (None ends it). Trial traffic is rated but
+    never invoiced: billing reads ``is_trial``/``trial_ends_on``."""
+    contract = lock_contract(contract)
+    before = {"is_trial": contract.is_trial, "trial_ends_on": contract.trial_ends_on}
+    contract.is_trial = ends_on is not None
+    contract.trial_ends_on = ends_on
+    contract.save(update_fields=["is_trial", "trial_ends_on", "updated_at"])
+    audit_record(
+        action="contract.trial",
+        instance=contract,
+        actor=actor,
+        before=before,
+        after={"is_trial": contract.is_trial, "trial_ends_on": ends_on},
+    )
+    return contract
+
+
+def is_in_trial(contract: Contract, day: date) -> bool:
+    """CON-7: is traffic of ``day`` trial traffic (rated, never invoiced)?"""
+    return contract.is_trial and contract.trial_ends_on is not None and day < contract.trial_ends_on
