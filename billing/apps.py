@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self):
+        # Imported here, once the app registry is ready (the tasks module imports the models).
+        from billing import signals, tasks
+
+        signals.document_issued.connect(
+            tasks.enqueue_invoice_pdf, dispatch_uid="billing.tasks.enqueue_invoice_pdf"
+        )

@@ -100,6 +100,9 @@ class InvoiceRun(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # BIL-1: the batches whose outcome is in done/failed (each known by its first buyer), so
+    # that a batch delivered twice is counted once.
+    batches_counted = models.JSONField(default=list, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     started_by = models.ForeignKey(

@@ -8,3 +8,9 @@ from django.dispatch import Signal
 # of that day (e.g. renewing trunks, which applies their pending decreases and re-optimises
 # their packs) when ``today >= target``, idempotently.
 run_preparing = Signal()
+
+# BIL-3: sent when an invoice or a credit note is issued, inside the issuing transaction;
+# kwargs: ``invoice_id``. The PDF task listens to it (``billing.tasks.enqueue_invoice_pdf``,
+# connected in ``BillingConfig.ready``) and renders the document once that transaction commits:
+# the services never import the tasks.
+document_issued = Signal()

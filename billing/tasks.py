@@ -1,11 +1,16 @@
 """Billing jobs: the month-end run (BIL-1) fanned out in batches, and PDF rendering (BIL-3)."""
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
-from billing import services
+from accounts.models import User
+from billing.documents import render_and_store
+from billing.services.runs import batches, run_batch, run_finish, run_start
 from offers.periods import month_start
 
 logger = logging.getLogger(__name__)
@@ -15,29 +20,31 @@ logger = logging.getLogger(__name__)
 def month_end_run(month: str | None = None, actor_id: int | None = None) -> int:
     """Beat: just after midnight Paris at the end of month M, run M (the day that just ended).
     Staff launching it from the back office pass their id, for the audit log."""
-    from datetime import date
-
-    from accounts.models import User
-
-    day = date.fromisoformat(month) if month else services.timezone.localdate() - timedelta(days=1)
+    day = date.fromisoformat(month) if month else timezone.localdate() - timedelta(days=1)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    run, parties = services.run_start(month=month_start(day), actor=actor)
-    for batch in services.batches(parties):
+    run, parties = run_start(month=month_start(day), actor=actor)
+    for batch in batches(parties):
         run_invoice_batch.delay(run.pk, batch)
     if not parties:
-        services.run_finish(run_id=run.pk)
+        run_finish(run_id=run.pk)
     return len(parties)
 
 
 @shared_task(name="billing.tasks.run_invoice_batch", acks_late=True)
 def run_invoice_batch(run_id: int, parties: list) -> int:
-    done, _errors = services.run_batch(run_id=run_id, parties=[tuple(p) for p in parties])
-    services.run_finish(run_id=run_id)
+    done, _errors = run_batch(run_id=run_id, parties=[tuple(p) for p in parties])
+    run_finish(run_id=run_id)
     return done
 
 
 @shared_task(name="billing.tasks.render_invoice_pdf")
 def render_invoice_pdf(invoice_id: int) -> None:
-    from billing.documents import render_and_store
-
     render_and_store(invoice_id)
+
+
+def enqueue_invoice_pdf(sender, invoice_id: int, **kwargs) -> None:
+    """Receiver of ``billing.signals.document_issued`` (connected in ``BillingConfig.ready``):
+    BIL-3, the issued document's PDF is rendered on a worker once the issuing transaction
+    commits — unless ``BILLING_RENDER_PDF`` is off (tests, the benchmark)."""
+    if getattr(settings, "BILLING_RENDER_PDF", True):
+        transaction.on_commit(lambda: render_invoice_pdf.delay(invoice_id))

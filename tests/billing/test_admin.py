@@ -15,6 +15,7 @@ from accounts.choices import BillingMode
 from accounts.models import AuditLog, User
 from billing import services, tasks
 from billing.models import Invoice, InvoiceRun, PendingCharge
+from billing.services import issuing
 from tests.factories import PASSWORD, ClientFactory, SiteFactory
 from tests.offers.factories import make_contract
 
@@ -180,14 +181,14 @@ def test_run_progress_and_errors(client, staff, customer, monkeypatch):
     SiteFactory(client=good)
     for c in (customer, good):
         make_contract(c, "sip-unl", signature=SEP, service_start=SEP)
-    real = services._issue
+    real = issuing._issue
 
     def failing(draft, *args, **kwargs):
         if draft.party == ("client", customer.pk):
             raise RuntimeError("VAT number rejected")
         return real(draft, *args, **kwargs)
 
-    monkeypatch.setattr(services, "_issue", failing)
+    monkeypatch.setattr(issuing, "_issue", failing)
     run = services.run_month_sync(month=OCT)
     listing = client.get(reverse("admin:billing_invoicerun_changelist")).content.decode()
     assert "1 / 2" in listing and "Done with errors" in listing

@@ -7,11 +7,12 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from accounts.choices import BillingMode
-from billing import services
+from billing import services, tasks
 from billing.choices import ChargeKind, VatCategory
 from billing.models import Invoice, InvoiceLine, PendingCharge
+from billing.services import issuing
 from offers import services as offers
-from offers.models import Offer
+from offers.models import Offer, Termination
 from tests.factories import ClientFactory, PartnerFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -376,23 +377,102 @@ def test_run_records_failures(monkeypatch):
     good, bad = customer(), customer()
     for client in (good, bad):
         active_contract(client, "sip-unl", start=date(2026, 9, 1))
-    real = services._issue
+    real = issuing._issue
 
     def failing(draft, *args, **kwargs):
         if draft.party == ("client", bad.pk):
             raise RuntimeError("boom")
         return real(draft, *args, **kwargs)
 
-    monkeypatch.setattr(services, "_issue", failing)
+    monkeypatch.setattr(issuing, "_issue", failing)
     run = services.run_month_sync(month=OCT)
     assert (run.status, run.done, run.failed) == ("failed", 1, 1)
     assert "boom" in run.errors[0]
     assert Invoice.objects.filter(client=good).exists()
     assert not PendingCharge.objects.filter(client=bad).exists()  # rolled back with its savepoint
-    monkeypatch.setattr(services, "_issue", real)
+    monkeypatch.setattr(issuing, "_issue", real)
     run = services.run_month_sync(month=OCT)
     assert (run.status, run.done, run.failed) == ("done", 2, 0)
     assert Invoice.objects.count() == 2
+
+
+# BIL-1 — a batch delivered again (acks_late, its acknowledgement lost) changes nothing: its
+# buyers are already invoiced and its outcome already counted, so the run is not finished while
+# its other batch has not run. 3 buyers in 2 batches; batch 1 runs twice, then batch 2.
+def test_redelivered_batch_counted_once():
+    for _ in range(3):
+        active_contract(customer(), "sip-unl", start=date(2026, 9, 1))
+    run, parties = services.run_start(month=OCT)
+    first, second = services.batches(parties, size=2)
+    for _delivery in range(2):
+        services.run_batch(run_id=run.pk, parties=first)
+        run = services.run_finish(run_id=run.pk)
+    written = Invoice.objects.filter(run=run).count()
+    assert written == 2
+    assert (run.status, run.total, run.done, run.failed) == ("running", 3, written, 0)
+    services.run_batch(run_id=run.pk, parties=second)
+    run = services.run_finish(run_id=run.pk)
+    assert (run.status, run.total, run.done, run.failed) == ("done", 3, 3, 0)
+    assert Invoice.objects.filter(run=run).count() == 3
+
+
+# BIL-1 — a worker killed after its batch committed but before counting it: the batch delivered
+# again writes nothing more and counts the invoices already written, so the run finishes.
+def test_batch_committed_but_not_counted_is_counted_on_redelivery():
+    for _ in range(3):
+        active_contract(customer(), "sip-unl", start=date(2026, 9, 1))
+    run, parties = services.run_start(month=OCT)
+    [batch] = services.batches(parties)
+    with transaction.atomic():
+        issuing.issue_parties(run, [tuple(p) for p in batch])  # then the worker dies
+    services.run_batch(run_id=run.pk, parties=batch)
+    run = services.run_finish(run_id=run.pk)
+    assert (run.status, run.total, run.done) == ("done", 3, 3)
+    assert Invoice.objects.count() == 3
+
+
+# BIL-1 — a buyer with nothing left to bill (its October billed in advance by September's run,
+# no November: terminated effective 11-01) is counted all the same: the run finishes.
+def test_buyer_with_nothing_to_bill_lets_the_run_finish():
+    contract = active_contract(customer(), "sip-unl", start=date(2026, 9, 1))
+    services.run_month_sync(month=date(2026, 9, 1))
+    Termination.objects.create(
+        contract=contract,
+        notice_at="2026-10-10T10:00Z",
+        notice_date=date(2026, 10, 10),
+        effective_date=NOV,
+        fee_rule="none",
+        fee_start=NOV,
+        fee_amount=0,
+        previous_status="active",
+    )
+    run = services.run_month_sync(month=OCT)
+    assert (run.status, run.total, run.done) == ("done", 1, 1)
+    assert not Invoice.objects.filter(month=OCT).exists()
+
+
+# BIL-3 — issuing a document sends ``document_issued``; the task side enqueues its PDF once the
+# issuing transaction commits, and only when BILLING_RENDER_PDF is on.
+def test_issued_documents_pdf_enqueued_on_commit(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    enqueued = []
+    monkeypatch.setattr(tasks.render_invoice_pdf, "delay", enqueued.append)
+    active_contract(customer(), "sip-unl", start=date(2026, 9, 1))
+    settings.BILLING_RENDER_PDF = True
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_month_sync(month=OCT)
+        assert enqueued == []  # not before the commit
+    invoice = Invoice.objects.get()
+    assert enqueued == [invoice.pk]
+    goodwill = [services.CreditLine(description="Goodwill", amount=Decimal("1.00"))]
+    with django_capture_on_commit_callbacks(execute=True):
+        note = services.credit_note_issue(corrects=invoice, lines=goodwill, reason="Goodwill")
+    assert enqueued == [invoice.pk, note.pk]
+    settings.BILLING_RENDER_PDF = False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.credit_note_issue(corrects=invoice, lines=goodwill, reason="Goodwill")
+    assert enqueued == [invoice.pk, note.pk]
 
 
 # BIL-1 — charges are keyed by source and period: posting twice gives one charge.

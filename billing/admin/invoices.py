@@ -1,0 +1,325 @@
+"""Back office of issued invoices and credit notes (BIL-2, BIL-3, BIL-9): read-only documents,
+their PDF, and the action that corrects an invoice with a credit note."""
+
+import io
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, Sum
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ReadOnlyInline
+from accounts.models import Partner
+from billing import documents
+from billing.choices import DocumentKind, DocumentStatus, VatCategory
+from billing.models import CreditAllocation, Invoice, InvoiceLine
+from billing.services.credit_notes import CreditLine, credit_note_issue
+from kernel.admin import ServiceRowsAdmin
+from kernel.forms import attach_errors
+
+
+def _euros(amount) -> str:
+    return f"{number_format(amount, 2, force_grouping=True)} €" if amount is not None else "—"
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = [
+        "position",
+        "description",
+        "end_client",
+        "contract_reference",
+        "period_start",
+        "period_end",
+        "quantity",
+        "unit_price",
+        "vat_rate",
+        "net_amount",
+    ]
+    readonly_fields = fields
+
+
+class CreditAppliedInline(ReadOnlyInline):
+    """BIL-9: the credit notes set against this invoice ("credit notes applied")."""
+
+    model = CreditAllocation
+    fk_name = "invoice"
+    fields = ["credit_note", "amount", "created_at"]
+    readonly_fields = fields
+    verbose_name = _("credit note applied")
+    verbose_name_plural = _("credit notes applied")
+
+
+class CreditUsedInline(ReadOnlyInline):
+    """BIL-9: the invoices this credit note was set against."""
+
+    model = CreditAllocation
+    fk_name = "credit_note"
+    fields = ["invoice", "amount", "created_at"]
+    readonly_fields = fields
+    verbose_name = _("applied to invoice")
+    verbose_name_plural = _("applied to invoices")
+
+
+class IssueMonthFilter(admin.SimpleListFilter):
+    title = _("month")
+    parameter_name = "issued"
+
+    def lookups(self, request, model_admin):
+        months = Invoice.objects.dates("issue_date", "month", order="DESC")
+        return [(f"{m:%Y-%m}", date_format(m, "YEAR_MONTH_FORMAT")) for m in months]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            year, month = (int(part) for part in self.value().split("-"))
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(issue_date__year=year, issue_date__month=month)
+
+
+class PartnerFilter(admin.SimpleListFilter):
+    """ACC-3: a partner's documents — its own monthly invoices and its customers' ones."""
+
+    title = _("partner")
+    parameter_name = "partner"
+
+    def lookups(self, request, model_admin):
+        return [(str(p.pk), p.name) for p in Partner.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(Q(partner_id=self.value()) | Q(client__partner_id=self.value()))
+
+
+class CreditNoteForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("amount excl. VAT (€)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    description = forms.CharField(
+        label=_("description"), max_length=255, widget=forms.TextInput(attrs={"size": 80})
+    )
+    vat_category = forms.ChoiceField(
+        label=_("VAT"),
+        required=False,
+        choices=[
+            ("", _("The customer's VAT regime")),
+            (VatCategory.OUTSIDE_SCOPE, VatCategory.OUTSIDE_SCOPE.label),
+        ],
+        help_text=_("Outside the scope of VAT only to credit late-payment interest or indemnity."),
+    )
+    reason = forms.CharField(
+        label=_("reason"),
+        max_length=255,
+        help_text=_("Printed on the credit note: why the invoice is corrected (BIL-9)."),
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ServiceRowsAdmin):
+    """Issued invoices and credit notes: read-only (BIL-2). "Issue a credit note" corrects an
+    invoice through ``credit_note_issue``. Never added (issued by the run or by a credit note,
+    never typed in), changed (BIL-2: an issued document never changes) nor deleted."""
+
+    list_display = [
+        "number",
+        "kind",
+        "buyer_name",
+        "issue_date",
+        "due_date",
+        "total_gross",
+        "credit_applied",
+        "amount_due",
+        "pdf_link",
+    ]
+    list_filter = ["kind", "status", IssueMonthFilter, PartnerFilter]
+    search_fields = [
+        "number",
+        "client__legal_name",
+        "client__siren",
+        "partner__name",
+        "partner__legal_name",
+        "partner__siren",
+    ]
+    list_select_related = ["client", "partner"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "kind",
+                    "status",
+                    "buyer_name",
+                    "client",
+                    "partner",
+                    "run",
+                    "month",
+                    "issue_date",
+                    "due_date",
+                    "pdf_link",
+                ]
+            },
+        ),
+        (_("Correction"), {"fields": ["corrects", "reason", "created_by"]}),
+        (
+            _("Totals"),
+            {
+                "fields": [
+                    "vat_table",
+                    "total_net",
+                    "total_vat",
+                    "total_gross",
+                    "credit_applied",
+                    "paid_in_advance",
+                    "amount_due",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [name for _title, block in fieldsets for name in block["fields"]]
+    actions = ["issue_credit_note"]
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.kind == DocumentKind.CREDIT_NOTE:
+            return [InvoiceLineInline, CreditUsedInline]
+        return [InvoiceLineInline, CreditAppliedInline]
+
+    def has_credit_permission(self, request) -> bool:
+        """A credit note is a new document: issuing one needs the model's add right
+        (ModelAdmin's check: the bare add form stays hidden)."""
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    # --- display ---
+
+    @admin.display(description=_("buyer"))
+    def buyer_name(self, invoice):
+        return (invoice.buyer or {}).get("name") or invoice.client or invoice.partner
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, invoice):
+        if invoice.pk is None or not invoice.is_issued:
+            return "—"
+        url = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
+        return format_html('<a href="{}">{}</a>', url, f"{invoice.number}.pdf")
+
+    @admin.display(description=_("VAT breakdown"))
+    def vat_table(self, invoice):
+        if not invoice.vat_breakdown:
+            return "—"
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            gettext("category"),
+            gettext("rate (%)"),
+            gettext("taxable (€)"),
+            gettext("VAT (€)"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((g["category"], g["rate"], g["taxable"], g["vat"]) for g in invoice.vat_breakdown),
+            ),
+        )
+
+    # --- views ---
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="billing_invoice_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(
+            Invoice.objects.select_related("client__partner", "corrects").filter(
+                status=DocumentStatus.ISSUED
+            ),
+            pk=pk,
+        )
+        return FileResponse(
+            io.BytesIO(documents.invoice_pdf_bytes(invoice)),
+            as_attachment=True,
+            filename=f"{invoice.number}.pdf",
+            content_type="application/pdf",
+        )
+
+    # --- actions ---
+
+    @admin.action(description=_("Issue a credit note (BIL-9)…"), permissions=["credit"])
+    def issue_credit_note(self, request, queryset):
+        invoices = list(queryset.select_related("client")[:2])
+        if len(invoices) != 1:
+            self.message_user(
+                request, gettext("Select one invoice to issue a credit note."), messages.ERROR
+            )
+            return None
+        invoice = invoices[0]
+        if invoice.kind != DocumentKind.INVOICE:
+            self.message_user(
+                request,
+                gettext("A credit note corrects an invoice, not another credit note."),
+                messages.ERROR,
+            )
+            return None
+        credited = invoice.credit_notes.aggregate(total=Sum("total_net"))["total"] or 0
+        creditable = invoice.total_net - credited
+        form = CreditNoteForm(
+            request.POST if "apply" in request.POST else None,
+            initial={
+                "description": gettext("Correction of invoice %(number)s")
+                % {"number": invoice.number}
+            },
+        )
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                note = credit_note_issue(
+                    corrects=invoice,
+                    lines=[
+                        CreditLine(
+                            description=data["description"],
+                            amount=data["amount"],
+                            vat_category=data["vat_category"],
+                        )
+                    ],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Credit note %(note)s issued, correcting %(invoice)s.")
+                    % {"note": note.number, "invoice": invoice.number},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:billing_invoice_change", note.pk)
+        return self.service_page(
+            request,
+            form,
+            title=gettext("Issue a credit note for %(number)s") % {"number": invoice.number},
+            intro=gettext(
+                "The credit note (series A, its own numbering) references invoice "
+                "%(number)s and is set against the buyer's next invoices. At most "
+                "%(creditable)s excl. VAT can still be credited on this invoice."
+            )
+            % {"number": invoice.number, "creditable": _euros(creditable)},
+            queryset=[invoice],
+        )

@@ -1,0 +1,70 @@
+"""Pending charges: the one way other apps ask to be paid (BIL-1).
+
+A charge waits, keyed by its source and period, until a month-end run puts it on an invoice.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.models import Client
+from billing.choices import ChargeKind
+from billing.models import PendingCharge
+from kernel.money import round_price
+
+
+def charge_post(
+    *,
+    client: Client,
+    kind: str,
+    source_type: str,
+    source_id,
+    period_start: date,
+    description: str,
+    unit_price,
+    quantity=1,
+    period_end: date | None = None,
+    contract=None,
+    contract_line=None,
+    vat_category: str = "",
+    is_paid: bool = False,
+    actor=None,
+) -> PendingCharge:
+    """The one way other apps ask to be paid. Idempotent on (source, period): posting the same
+    source twice returns the first charge."""
+    if kind not in ChargeKind.values:
+        raise ValidationError({"kind": _("Unknown charge kind.")})
+    if Decimal(unit_price) < 0:
+        raise ValidationError(
+            {"unit_price": _("A charge is never negative: issue a credit note instead.")}
+        )
+    charge, created = PendingCharge.objects.get_or_create(
+        source_type=source_type,
+        source_id=str(source_id),
+        period_start=period_start,
+        defaults={
+            "client": client,
+            "kind": kind,
+            "period_end": period_end,
+            "description": description[:255],
+            "unit_price": round_price(Decimal(unit_price)),
+            "quantity": Decimal(quantity),
+            "contract": contract,
+            "contract_line": contract_line,
+            "vat_category": vat_category,
+            "is_paid": is_paid,
+            "created_by": actor,
+        },
+    )
+    if created and actor is not None:
+        audit_record(
+            action="charge.create",
+            instance=charge,
+            actor=actor,
+            client=client,
+            after={"kind": kind, "unit_price": charge.unit_price, "quantity": charge.quantity},
+        )
+    return charge

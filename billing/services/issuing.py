@@ -1,0 +1,239 @@
+"""Issuing the run's invoices (BIL-1, BIL-2, BIL-4, BIL-9): lock the buyers, compute their
+drafts, set their credit notes against them, then number and insert every invoice of a batch
+with one statement per table. The unique (buyer, month) of invoices is the final guard: a buyer
+already invoiced for the month is left alone."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+
+from accounts.models import Client, Partner
+from billing import signals
+from billing.choices import SERIES, DocumentKind, DocumentStatus
+from billing.models import CreditAllocation, Invoice, InvoiceLine, InvoiceRun, PendingCharge
+from billing.services.numbering import allocate_numbers
+from billing.services.parties import client_identity, partner_identity, seller_identity
+from billing.services.run_planning import DraftInvoice, compute_batch
+from kernel.money import round_money
+from offers.periods import next_month_start
+
+PAYMENT_TERM_DAYS = 30  # BIL-4
+
+
+def _available_credits(parties) -> dict[tuple[str, int], list[tuple[Invoice, Decimal]]]:
+    """Credit notes of ``parties`` with something left to set against an invoice (one query)."""
+    client_ids = [i for k, i in parties if k == "client"]
+    partner_ids = [i for k, i in parties if k == "partner"]
+    notes = (
+        Invoice.objects.filter(kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED)
+        .filter(Q(client_id__in=client_ids) | Q(partner_id__in=partner_ids))
+        .annotate(used=Sum("allocations__amount"))
+        .order_by("issue_date", "sequence")
+    )
+    credits = defaultdict(list)
+    for note in notes:
+        remaining = note.total_gross - (note.used or 0)
+        if remaining > 0:
+            party = ("client", note.client_id) if note.client_id else ("partner", note.partner_id)
+            credits[party].append((note, remaining))
+    return credits
+
+
+@dataclass
+class _Issued:
+    """An invoice ready to be written: unsaved rows, numbered by ``_write``."""
+
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    charges: list[PendingCharge]
+    allocations: list[CreditAllocation]
+
+
+def _issue(
+    draft: DraftInvoice,
+    run: InvoiceRun,
+    month: date,
+    issue_date: date,
+    clients_by_id,
+    partners,
+    credits: list[tuple[Invoice, Decimal]],
+) -> _Issued:
+    """The rows of ``draft``'s invoice (nothing written, no number yet)."""
+    party_kind, party_id = draft.party
+    if party_kind == "client":
+        buyer = client_identity(clients_by_id[party_id])
+    else:
+        buyer = partner_identity(partners[party_id])
+    paid = sum(
+        (
+            round_money(line.net * (1 + line.vat_rate / 100))
+            for line in draft.lines
+            if line.charge.is_paid
+        ),
+        Decimal("0"),
+    )
+    due_before_credit = max(draft.total_gross - paid, Decimal("0"))
+    applied, allocations = Decimal("0"), []
+    for note, remaining in credits:
+        take = min(remaining, due_before_credit - applied)
+        if take <= 0:
+            break
+        allocations.append((note, take))
+        applied += take
+    invoice = Invoice(
+        kind=DocumentKind.INVOICE,
+        status=DocumentStatus.ISSUED,
+        series=SERIES["invoice"],
+        year=issue_date.year,
+        client_id=party_id if party_kind == "client" else None,
+        partner_id=party_id if party_kind == "partner" else None,
+        run=run,
+        month=month,
+        issue_date=issue_date,
+        due_date=issue_date + timedelta(days=PAYMENT_TERM_DAYS),
+        seller=seller_identity(),
+        buyer=buyer,
+        vat_breakdown=[
+            {
+                "category": g.category,
+                "rate": str(g.rate),
+                "taxable": str(g.taxable),
+                "vat": str(g.vat),
+            }
+            for g in draft.groups
+        ],
+        total_net=draft.total_net,
+        total_vat=draft.total_vat,
+        total_gross=draft.total_gross,
+        credit_applied=applied,
+        paid_in_advance=paid,
+        amount_due=draft.total_gross - paid - applied,
+    )
+    lines = [
+        InvoiceLine(
+            invoice=invoice,
+            position=i,
+            end_client=line.end_client,
+            kind=line.charge.kind,
+            description=line.description,
+            contract_reference=line.contract_reference,
+            site_name=line.site_name,
+            purchase_order_ref=line.purchase_order_ref,
+            period_start=line.charge.period_start,
+            period_end=line.charge.period_end,
+            quantity=line.charge.quantity,
+            unit_price=line.unit_price,
+            net_amount=line.net,
+            vat_category=line.vat_category,
+            vat_rate=line.vat_rate,
+            is_paid=line.charge.is_paid,
+        )
+        for i, line in enumerate(draft.lines, start=1)
+    ]
+    return _Issued(
+        invoice=invoice,
+        lines=lines,
+        charges=[line.charge for line in draft.lines],
+        allocations=[
+            CreditAllocation(credit_note=note, invoice=invoice, amount=amount)
+            for note, amount in allocations
+        ],
+    )
+
+
+def _write(issued: list[_Issued], issue_date: date) -> list[Invoice]:
+    """Number and insert the invoices, their lines and allocations, and mark their charges
+    invoiced: one statement per table. Numbers are taken last, so the counter row stays locked
+    only for the inserts and the commit."""
+    if not issued:
+        return []
+    numbers = allocate_numbers(DocumentKind.INVOICE, issue_date.year, len(issued))
+    for item, (sequence, number) in zip(issued, numbers, strict=True):
+        item.invoice.sequence, item.invoice.number = sequence, number
+    invoices = Invoice.objects.bulk_create([item.invoice for item in issued])
+    lines = InvoiceLine.objects.bulk_create([line for item in issued for line in item.lines])
+    charges = [charge for item in issued for charge in item.charges]
+    for charge, line in zip(charges, lines, strict=True):
+        charge.invoice_line = line
+    _mark_invoiced(charges)
+    CreditAllocation.objects.bulk_create([a for item in issued for a in item.allocations])
+    return invoices
+
+
+def _mark_invoiced(charges: list[PendingCharge]) -> None:
+    """Point each charge at its invoice line: one UPDATE … FROM unnest() on PostgreSQL (Django's
+    bulk_update builds a CASE per row, which costs more than the rest of the write); SQLite,
+    used by the demo only, keeps bulk_update."""
+    if connection.vendor != "postgresql":
+        PendingCharge.objects.bulk_update(charges, ["invoice_line"], batch_size=500)
+        return
+    table = PendingCharge._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET invoice_line_id = v.line_id "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, line_id) WHERE c.id = v.id",
+            [[c.pk for c in charges], [c.invoice_line_id for c in charges]],
+        )
+
+
+def _invoiced(parties, month) -> set[tuple[str, int]]:
+    rows = (
+        Invoice.objects.filter(kind=DocumentKind.INVOICE, month=month, run__isnull=False)
+        .filter(
+            Q(client_id__in=[i for k, i in parties if k == "client"])
+            | Q(partner_id__in=[i for k, i in parties if k == "partner"])
+        )
+        .values_list("client_id", "partner_id")
+    )
+    return {("client", c) if c else ("partner", p) for c, p in rows}
+
+
+def _lock_parties(parties) -> set[tuple[str, int]]:
+    """Lock the buyers' rows for this transaction: two workers never invoice one buyer at once
+    (the second waits, then sees the invoice). Lock order — buyers by kind then id, then the
+    counter — is the same everywhere, so concurrent runs cannot deadlock. Returns the buyers
+    that still exist."""
+    found = set()
+    for kind, model in (("client", Client), ("partner", Partner)):
+        ids = sorted(i for k, i in parties if k == kind)
+        if ids:
+            rows = model.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            found |= {(kind, pk) for pk in rows.values_list("pk", flat=True)}
+    return found
+
+
+def issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
+    """Invoice ``parties`` inside the caller's transaction: a read per table for all of them,
+    then one insert per table. Buyers already invoiced for the month are left alone."""
+    month = run.month
+    issue_date = next_month_start(month) - timedelta(days=1)  # BIL-1: last day of M
+    locked = _lock_parties(parties)
+    already = _invoiced(parties, month)
+    todo = [p for p in parties if p in locked and p not in already]
+    if not todo:
+        return []
+    drafts = compute_batch(todo, month, save_charges=True)
+    clients_by_id = {line.end_client.pk: line.end_client for d in drafts for line in d.lines}
+    partner_ids = [i for k, i in todo if k == "partner"]
+    partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)} if partner_ids else {}
+    credits = _available_credits(todo)
+    issued = [
+        _issue(d, run, month, issue_date, clients_by_id, partners, credits.get(d.party, []))
+        for d in drafts
+    ]
+    invoices = _write(issued, issue_date)
+    for invoice in invoices:
+        signals.document_issued.send(sender=Invoice, invoice_id=invoice.pk)
+    return invoices
+
+
+def run_party(*, run: InvoiceRun, party: tuple[str, int]) -> Invoice | None:
+    """Invoice one buyer for the run's month, in one transaction. Idempotent: a buyer already
+    invoiced for the month is left alone; the unique (buyer, month) is the final guard."""
+    with transaction.atomic():
+        invoices = issue_parties(run, [tuple(party)])
+    return invoices[-1] if invoices else None

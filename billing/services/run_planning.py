@@ -1,0 +1,158 @@
+"""What each buyer will be invoiced by the run of a month (BIL-1, ACC-3): the drafts, computed
+the same way for the preview (nothing written) and for the run (which writes the charges it
+creates, then issues the drafts through ``issuing``)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.choices import BillingMode
+from accounts.models import Client, Partner
+from billing import amounts
+from billing.choices import VAT_BY_REGIME, WHOLESALE_KINDS, VatCategory
+from billing.models import PendingCharge
+from billing.services.parties import parties_for_month, party_key
+from billing.services.run_charges import new_charges_for_batch
+from offers.models import Contract
+from offers.periods import add_months
+
+
+@dataclass
+class DraftLine:
+    charge: PendingCharge
+    end_client: Client
+    description: str
+    unit_price: Decimal
+    net: Decimal
+    vat_category: str
+    vat_rate: Decimal
+    contract_reference: str = ""
+    site_name: str = ""
+    purchase_order_ref: str = ""
+
+
+@dataclass
+class DraftInvoice:
+    """What a buyer will be invoiced (the run's preview shows these, unwritten)."""
+
+    party: tuple[str, int]
+    buyer_name: str
+    lines: list[DraftLine] = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    total_net: Decimal = Decimal("0")
+    total_vat: Decimal = Decimal("0")
+    total_gross: Decimal = Decimal("0")
+
+
+def _vat_for(client_regime: str, charge: PendingCharge) -> tuple[str, Decimal]:
+    if charge.vat_category == VatCategory.OUTSIDE_SCOPE:
+        return VatCategory.OUTSIDE_SCOPE, Decimal("0.00")
+    return VAT_BY_REGIME[client_regime]
+
+
+def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
+    draft = DraftInvoice(party=party, buyer_name=buyer_name)
+    for charge in sorted(
+        charges, key=lambda c: (c.client_id, c.contract_id or 0, c.period_start, c.kind, c.pk or 0)
+    ):
+        client = clients_by_id[charge.client_id]
+        unit_price = charge.unit_price
+        if discount and charge.kind in WHOLESALE_KINDS:
+            unit_price = amounts.wholesale(unit_price, discount)
+        category, rate = _vat_for(client.vat_regime if party[0] == "client" else "standard", charge)
+        contract = charge.contract
+        draft.lines.append(
+            DraftLine(
+                charge=charge,
+                end_client=client,
+                description=charge.description,
+                unit_price=unit_price,
+                net=amounts.line_net(charge.quantity, unit_price),
+                vat_category=category,
+                vat_rate=rate,
+                contract_reference=contract.reference if contract else "",
+                site_name=contract.site.name if contract and contract.site_id else "",
+                purchase_order_ref=contract.purchase_order_ref if contract else "",
+            )
+        )
+    draft.groups = amounts.vat_breakdown(
+        [(line.vat_category, line.vat_rate, line.net) for line in draft.lines]
+    )
+    draft.total_net, draft.total_vat, draft.total_gross = amounts.totals(draft.groups)
+    return draft
+
+
+def compute_batch(
+    parties: list[tuple[str, int]], month: date, *, save_charges: bool
+) -> list[DraftInvoice]:
+    """The invoices of ``parties`` for the run of ``month``. With ``save_charges`` the charges
+    the run creates are written (inside the caller's transaction); without, nothing is."""
+    target = add_months(month, 1)
+    partner_ids = [pid for kind, pid in parties if kind == "partner"]
+    clients = list(
+        Client.objects.filter(
+            Q(pk__in=[pid for kind, pid in parties if kind == "client"])
+            | Q(partner_id__in=partner_ids, partner__billing_mode=BillingMode.PARTNER_BILLED)
+        ).select_related("partner")
+    )
+    clients_by_id = {c.pk: c for c in clients}
+    new = new_charges_for_batch(clients, month)
+    # The charges already pending, read before the new ones are written (those are in memory),
+    # with their contracts in one light query (no terms snapshot to decode per charge).
+    pending = list(
+        PendingCharge.objects.filter(
+            client_id__in=clients_by_id,
+            invoice_line__isnull=True,
+            period_start__lte=target,
+        )
+    )
+    contracts = Contract.objects.select_related("site").only(
+        "reference", "purchase_order_ref", "site__name"
+    )
+    contracts = contracts.in_bulk({c.contract_id for c in pending if c.contract_id})
+    for charge in pending:
+        if charge.contract_id:
+            charge.contract = contracts[charge.contract_id]
+    if save_charges:
+        if new:
+            PendingCharge.objects.bulk_create(new)
+        pending.extend(c for c in new if c.period_start <= target)
+    else:
+        pending.extend(new)
+    by_party = defaultdict(list)
+    for charge in pending:
+        by_party[party_key(clients_by_id[charge.client_id])].append(charge)
+    partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)}
+    drafts = []
+    for party in parties:
+        charges = by_party.get(party, [])
+        if not charges:
+            continue
+        if party[0] == "partner":
+            partner = partners[party[1]]
+            drafts.append(
+                _draft(
+                    party,
+                    partner.legal_name or partner.name,
+                    charges,
+                    clients_by_id,
+                    partner.wholesale_discount_percent,
+                )
+            )
+        else:
+            drafts.append(
+                _draft(party, clients_by_id[party[1]].legal_name, charges, clients_by_id, None)
+            )
+    return drafts
+
+
+def run_preview(*, month: date, parties=None) -> list[DraftInvoice]:
+    """What the run would invoice, without writing anything (BIL-1)."""
+    with transaction.atomic():
+        drafts = compute_batch(parties or parties_for_month(month), month, save_charges=False)
+        transaction.set_rollback(True)
+    return drafts
