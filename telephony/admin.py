@@ -5,17 +5,19 @@ for the catalogue rows: pack tables and destination groups)."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
-from kernel.admin import action_form, error_text, form_action, run_each
+from kernel.admin import ServiceRowsAdmin, form_action, run_each
+from kernel.forms import attach_errors, error_text
 from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
 from offers.choices import Preset
 from offers.models import Contract
 from offers.services import paris_today
-from telephony import selectors, services
+from telephony import selectors
 from telephony.choices import OPEN_ORDER_STATUSES
 from telephony.models import (
     ChannelDecrease,
@@ -29,6 +31,21 @@ from telephony.models import (
     SipDevice,
     Trunk,
 )
+from telephony.services.channel_decreases import channel_decrease_cancel
+from telephony.services.channel_orders import channel_order_cancel, channel_order_record_payment
+from telephony.services.sip_accounts import (
+    SIP_PRESETS,
+    sip_account_create,
+    sip_account_lift_suspension,
+    sip_account_suspend,
+    sip_account_update,
+)
+from telephony.services.sip_credentials import (
+    sip_credentials_declare_compromised,
+    sip_credentials_enable,
+    sip_credentials_reset,
+)
+from telephony.services.trunks import trunk_create
 
 # --- TRK-1 pack tables ------------------------------------------------------------------------
 
@@ -68,12 +85,10 @@ class TrunkDestinationInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class TrunkCreateForm(forms.ModelForm):
-    """A trunk is set up on a TRUNK contract that has none (``services.trunk_create``)."""
+class TrunkCreateForm(forms.Form):
+    """A trunk is set up on a TRUNK contract that has none (``trunk_create``)."""
 
-    class Meta:
-        model = Trunk
-        fields = ["contract"]
+    contract = forms.ModelChoiceField(label=_("contract"), queryset=Contract.objects.none())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +113,7 @@ class CredentialActionsMixin:
     def declare_compromised(self, request, queryset):
         for account in queryset:
             try:
-                account, secret = services.sip_credentials_declare_compromised(
+                account, secret = sip_credentials_declare_compromised(
                     account=account, actor=request.user
                 )
             except ValidationError as error:
@@ -109,7 +124,7 @@ class CredentialActionsMixin:
     @admin.action(description=_("Issue a new secret"))
     def reset_credentials(self, request, queryset):
         for account in queryset:
-            account, secret = services.sip_credentials_reset(account=account, actor=request.user)
+            account, secret = sip_credentials_reset(account=account, actor=request.user)
             _show_secret(self, request, account, secret)
 
     @admin.action(description=_("Re-enable the credentials"))
@@ -118,13 +133,18 @@ class CredentialActionsMixin:
             self,
             request,
             queryset,
-            lambda a: services.sip_credentials_enable(account=a, actor=request.user),
+            lambda a: sip_credentials_enable(account=a, actor=request.user),
             gettext("%(count)d account(s) re-enabled."),
         )
 
 
 @admin.register(Trunk)
-class TrunkAdmin(CredentialActionsMixin, admin.ModelAdmin):
+class TrunkAdmin(CredentialActionsMixin, ServiceRowsAdmin):
+    """TRK-1: trunks with their ledger, decreases and destinations. "Add" sets a trunk up on a
+    TRUNK contract (``trunk_create``); its secret is shown once."""
+
+    adds_through_service = True
+
     list_display = ["username", "contract", "client_name", "status", "channels", "created_at"]
     list_filter = ["status"]
     search_fields = ["username", "contract__reference", "contract__client__legal_name"]
@@ -141,28 +161,21 @@ class TrunkAdmin(CredentialActionsMixin, admin.ModelAdmin):
     def channels(self, trunk):
         return selectors.trunk_capacity(trunk, paris_today())
 
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = TrunkCreateForm
-        return super().get_form(request, obj, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def get_inlines(self, request, obj):
-        return [] if obj is None else self.inlines
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        trunk, secret = services.trunk_create(contract=obj.contract, actor=request.user)
-        obj.pk = trunk.pk
-        obj.refresh_from_db()
-        _show_secret(self, request, trunk, secret)
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TrunkCreateForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                trunk, secret = trunk_create(
+                    contract=form.cleaned_data["contract"], actor=request.user
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                _show_secret(self, request, trunk, secret)
+                return redirect(self.admin_url("change", trunk.pk))
+        return self.service_page(request, form, title=gettext("Add %s") % self.opts.verbose_name)
 
 
 # --- TRK-3 orders, TRK-4 decreases -------------------------------------------------------------
@@ -184,7 +197,7 @@ class RecordPaymentForm(forms.Form):
 
 
 @admin.register(ChannelOrder)
-class ChannelOrderAdmin(admin.ModelAdmin):
+class ChannelOrderAdmin(ServiceRowsAdmin):
     list_display = [
         "reference",
         "trunk",
@@ -204,59 +217,41 @@ class ChannelOrderAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def _pay_one(self, request, order, data):
-        services.channel_order_record_payment(
-            order=order,
-            method=data["method"],
-            received_on=data["received_on"],
-            reference=data["reference"],
-            amount=data["amount"],
-            actor=request.user,
-        )
-
-    @admin.action(description=_("Record a payment and activate (TRK-3)…"), permissions=["view"])
+    @admin.action(description=_("Record a payment and activate (TRK-3)…"), permissions=["act"])
     def record_payment(self, request, queryset):
-        form = RecordPaymentForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            run_each(
-                self,
-                request,
-                queryset.filter(status__in=OPEN_ORDER_STATUSES),
-                lambda order: self._pay_one(request, order, form.cleaned_data),
-                gettext("%(count)d order(s) paid; their channels are active."),
-            )
-            return None
-        return action_form(
-            self,
+        return self.service_form_action(
             request,
-            queryset,
-            form=form,
+            queryset.filter(status__in=OPEN_ORDER_STATUSES),
+            RecordPaymentForm,
+            lambda order, data: channel_order_record_payment(
+                order=order,
+                method=data["method"],
+                received_on=data["received_on"],
+                reference=data["reference"],
+                amount=data["amount"],
+                actor=request.user,
+            ),
             title=gettext("Record the payment of channel orders"),
             intro=gettext(
                 "A card or transfer payment received for each order: the order is paid and its "
                 "channels are active at once; the pro-rata appears as paid on the next invoice."
             ),
+            done_message=gettext("%(count)d order(s) paid; their channels are active."),
         )
 
-    @admin.action(description=_("Cancel"), permissions=["view"])
+    @admin.action(description=_("Cancel"), permissions=["act"])
     def cancel(self, request, queryset):
         run_each(
             self,
             request,
             queryset,
-            lambda order: services.channel_order_cancel(order=order, actor=request.user),
+            lambda order: channel_order_cancel(order=order, actor=request.user),
             gettext("%(count)d order(s) cancelled."),
         )
 
 
 @admin.register(ChannelDecrease)
-class ChannelDecreaseAdmin(admin.ModelAdmin):
+class ChannelDecreaseAdmin(ServiceRowsAdmin):
     list_display = ["trunk", "status", "channels_before", "channels_to_remove", "effective_on"]
     list_filter = ["status"]
     search_fields = ["trunk__username", "trunk__contract__reference"]
@@ -266,19 +261,13 @@ class ChannelDecreaseAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Cancel"), permissions=["view"])
+    @admin.action(description=_("Cancel"), permissions=["act"])
     def cancel(self, request, queryset):
         run_each(
             self,
             request,
             queryset,
-            lambda d: services.channel_decrease_cancel(decrease=d, actor=request.user),
+            lambda d: channel_decrease_cancel(decrease=d, actor=request.user),
             gettext("%(count)d decrease(s) cancelled."),
         )
 
@@ -307,7 +296,7 @@ class SipAccountCreateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = Contract.objects.filter(
-            terms_snapshot__preset__in=[p.value for p in services.SIP_PRESETS]
+            terms_snapshot__preset__in=[p.value for p in SIP_PRESETS]
         ).exclude(status="terminated")
 
 
@@ -348,11 +337,11 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.sip_account_update(
+            sip_account_update(
                 account=obj, label=obj.label, mobility=obj.mobility, actor=request.user
             )
             return
-        account, secret = services.sip_account_create(
+        account, secret = sip_account_create(
             contract=obj.contract, label=obj.label, mobility=obj.mobility, actor=request.user
         )
         obj.pk = account.pk
@@ -370,7 +359,7 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
             intro=gettext(
                 "The customer is notified. A suspended account keeps being billed (CON-8)."
             ),
-            call=lambda a, data: services.sip_account_suspend(
+            call=lambda a, data: sip_account_suspend(
                 account=a,
                 reason=data["reason"],
                 note=data["note"],
@@ -385,7 +374,7 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda a: services.sip_account_lift_suspension(account=a, actor=request.user),
+            lambda a: sip_account_lift_suspension(account=a, actor=request.user),
             gettext("%(count)d suspension(s) lifted."),
         )
 

@@ -11,8 +11,11 @@ from offers import services as offers
 from offers.choices import ContractStatus
 from offers.models import Contract, Offer
 from offers.periods import add_months
-from telephony import selectors, services
+from telephony import selectors
 from telephony.models import DestinationGroup, PackTable, SipAccount, Trunk
+from telephony.services.destinations import destination_block
+from telephony.services.sip_accounts import sip_account_create, sip_device_register
+from telephony.services.trunks import trunk_create
 
 DEMO_SIREN = "812345676"
 
@@ -58,17 +61,15 @@ def load() -> str:
     trunk_contract = _contract(client, "trunk", 8)
     trunk = Trunk.objects.filter(contract=trunk_contract).first()
     if trunk is None:  # the trunk is made at activation when the pack table exists
-        trunk, _secret = services.trunk_create(contract=trunk_contract)
+        trunk, _secret = trunk_create(contract=trunk_contract)
         created.append("trunk")
     world = DestinationGroup.objects.filter(code="international-world").first()
     if world is not None and world not in selectors.blocked_groups(trunk):
-        services.destination_block(owner=trunk, group=world)
+        destination_block(owner=trunk, group=world)
     sip_contract = _contract(client, "sip-unl", 3)
     if not SipAccount.objects.filter(contract=sip_contract).exists():
-        account, _secret = services.sip_account_create(
-            contract=sip_contract, label="Accueil", mobility=True
-        )
-        services.sip_device_register(
+        account, _secret = sip_account_create(contract=sip_contract, label="Accueil", mobility=True)
+        sip_device_register(
             account=account,
             device_id="80:5e:c0:12:34:56",
             user_agent="Yealink SIP-T54W 96.86.0.70",

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import ApiKey, TimeStampedModel, User
 from offers.models import Contract, Offer, Product, SuspensionRecord
 from telephony.choices import DecreaseStatus, LedgerCause, OrderStatus, PaymentChoice, SipStatus
+from telephony.packs import PackOption
 
 PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -45,8 +46,6 @@ class PackTable(TimeStampedModel):
 
     def options(self):
         """The packs on sale, as plain values for ``telephony.packs.best_packs``."""
-        from telephony.packs import PackOption
-
         return [PackOption(p.channels, p.monthly_price) for p in self.packs.all() if p.is_active]
 
 

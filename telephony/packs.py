@@ -128,9 +128,3 @@ def best_packs(n: int, table: Iterable, cap: int = DEFAULT_CAP) -> PackSelection
     if chosen is None:
         raise NoPackCombination(f"no combination of packs covers {n} channels within {cap}")
     return PackSelection(counts=dict(chosen[1]), monthly_price=chosen[0][0])
-
-
-def selection_price(counts: dict[int, int], table: Iterable) -> Decimal:
-    """The monthly price of holding ``counts`` (size → count) at ``table``'s prices."""
-    prices = _normalise(table)
-    return sum((prices[size] * count for size, count in counts.items()), Decimal("0"))

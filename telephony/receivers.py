@@ -6,8 +6,9 @@ from django.dispatch import receiver
 from billing.signals import run_preparing
 from offers.choices import Preset
 from offers.signals import contract_activated, period_started
-from telephony import services
 from telephony.models import PackTable, Trunk
+from telephony.services.renewal import trunk_period_start, trunks_renew_for_run
+from telephony.services.trunks import trunk_create
 
 
 @receiver(period_started, dispatch_uid="telephony.trunk_period_started")
@@ -15,7 +16,7 @@ def trunk_period_started(sender, contract, period_start, period_end, **kwargs):
     """TRK-4 / TRK-5: pending decreases, then re-optimisation, inside the renewal's
     transaction (the contract row is locked), exactly once per period."""
     if contract.preset == Preset.TRUNK:
-        services.trunk_period_start(contract=contract, period_start=period_start)
+        trunk_period_start(contract=contract, period_start=period_start)
 
 
 @receiver(run_preparing, dispatch_uid="telephony.renew_trunks_before_run")
@@ -23,7 +24,7 @@ def renew_trunks_before_run(sender, month, target, today, **kwargs):
     """BIL-1: the run bills ``target`` (M+1) as the trunks will stand on its first day; once
     that day has come, renew them first (the nightly renewal job then finds them done)."""
     if today >= target:
-        services.trunks_renew_for_run(target=target)
+        trunks_renew_for_run(target=target)
 
 
 @receiver(contract_activated, dispatch_uid="telephony.trunk_on_activation")
@@ -49,5 +50,5 @@ def trunk_on_activation(sender, contract, **kwargs):
     started_now = contract.lines.filter(ended_on__isnull=True, started_on=start)
     line_ids = list(started_now.values_list("pk", flat=True))
     contract.lines.filter(pk__in=line_ids).update(started_on=None)
-    services.trunk_create(contract=contract, actor=None, today=start)
+    trunk_create(contract=contract, actor=None, today=start)
     contract.lines.filter(ended_on__isnull=True, started_on__isnull=True).update(started_on=start)

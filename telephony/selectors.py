@@ -7,8 +7,10 @@ Also the ledger reads the services use (packs held and capacity on a day, TRK-1)
 from collections import defaultdict
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Client
 from telephony.choices import DecreaseStatus, OrderStatus
@@ -85,9 +87,6 @@ def pack_table_for(trunk_or_offer) -> PackTable:
     offer = trunk_or_offer.contract.offer if isinstance(trunk_or_offer, Trunk) else trunk_or_offer
     table = PackTable.objects.prefetch_related("packs__product").filter(offer=offer).first()
     if table is None:
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
         raise ValidationError(_("This offer has no channel pack table."), code="no_pack_table")
     return table
 
@@ -122,7 +121,21 @@ def trunk_get(*, client: Client, pk: int) -> Trunk:
 
 def pending_decrease(trunk: Trunk) -> ChannelDecrease | None:
     """TRK-4: the decrease waiting for the next renewal date, if any."""
+    if hasattr(trunk, "pending_decreases"):  # prefetched by ``trunk_list``
+        return next(iter(trunk.pending_decreases), None)
     return trunk.decreases.filter(status=DecreaseStatus.PENDING).first()
+
+
+def channel_decrease_get(*, client: Client, pk: int) -> ChannelDecrease:
+    """One of the customer's decreases; another customer's is Http404."""
+    decrease = (
+        ChannelDecrease.objects.filter(trunk__contract__client=client, pk=pk)
+        .select_related("trunk__contract")
+        .first()
+    )
+    if decrease is None:
+        raise Http404("No such decrease.")
+    return decrease
 
 
 def channel_order_list(*, client: Client, trunk: Trunk | None = None) -> QuerySet[ChannelOrder]:
@@ -147,12 +160,6 @@ def channel_orders_open(*, client: Client) -> QuerySet[ChannelOrder]:
     return channel_order_list(client=client).filter(
         status__in=[OrderStatus.QUOTED, OrderStatus.AWAITING_PAYMENT]
     )
-
-
-def ledger_list(*, client: Client, trunk: Trunk) -> QuerySet[PackLedgerEntry]:
-    return PackLedgerEntry.objects.filter(
-        trunk__contract__client=client, trunk=trunk
-    ).select_related("pack", "order", "decrease")
 
 
 # --- SIP accounts ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from accounts.api.viewsets import PartnerReadOnlyViewSet
 from billing.api.views import LookupBeforeRefusingMixin
 from offers.api.serializers import CommandErrorSerializer
 from offers.services import paris_today
-from telephony import selectors, services
+from telephony import selectors
 from telephony.api.serializers import (
     ChannelDecreaseCreateSerializer,
     ChannelDecreaseSerializer,
@@ -45,6 +45,18 @@ from telephony.models import (
     SipAccount,
     SipDevice,
     Trunk,
+)
+from telephony.services.channel_decreases import channel_decrease_cancel, channel_decrease_request
+from telephony.services.channel_orders import (
+    channel_order_cancel,
+    channel_order_create,
+    channel_order_pay,
+)
+from telephony.services.channel_quotes import channel_quote
+from telephony.services.destinations import destination_block, destination_unblock
+from telephony.services.sip_credentials import (
+    sip_credentials_declare_compromised,
+    sip_credentials_reset,
 )
 
 CONFLICT = OpenApiResponse(
@@ -94,7 +106,7 @@ class DestinationsMixin:
         group = DestinationGroup.objects.filter(code=payload.validated_data["group"]).first()
         if group is None:
             raise exceptions.ValidationError({"group": [_("No such destination group.")]})
-        change = services.destination_block if blocked else services.destination_unblock
+        change = destination_block if blocked else destination_unblock
         change(owner=owner, group=group, api_key=self.api_key)
         return self.destinations(request, pk=owner.pk)
 
@@ -131,11 +143,11 @@ class CredentialsMixin:
         payload = CredentialsResetSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if payload.validated_data["compromised"]:
-            account, secret = services.sip_credentials_declare_compromised(
+            account, secret = sip_credentials_declare_compromised(
                 account=account, api_key=self.api_key
             )
         else:
-            account, secret = services.sip_credentials_reset(account=account, api_key=self.api_key)
+            account, secret = sip_credentials_reset(account=account, api_key=self.api_key)
         body = {"username": account.username, "secret": secret, "status": account.status}
         response = Response(IssuedCredentialsSerializer(body).data)
         response["Cache-Control"] = "no-store"
@@ -191,7 +203,7 @@ class TrunkViewSet(
         source = request.query_params if request.method == "GET" else request.data
         payload = ChannelQuoteInputSerializer(data=source)
         payload.is_valid(raise_exception=True)
-        quote = services.channel_quote(trunk=trunk, **payload.validated_data)
+        quote = channel_quote(trunk=trunk, **payload.validated_data)
         return Response(ChannelQuoteSerializer(quote).data)
 
 
@@ -220,7 +232,7 @@ class ChannelOrderViewSet(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         trunk = _partner_trunk(request, data.pop("trunk"))
-        order = services.channel_order_create(trunk=trunk, api_key=self.api_key, **data)
+        order = channel_order_create(trunk=trunk, api_key=self.api_key, **data)
         return Response(ChannelOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -233,7 +245,7 @@ class ChannelOrderViewSet(
         order = self.get_object()
         payload = ChannelOrderPaySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        order = services.channel_order_pay(
+        order = channel_order_pay(
             order=order, method=payload.validated_data["method"], api_key=self.api_key
         )
         return Response(ChannelOrderSerializer(order).data)
@@ -246,7 +258,7 @@ class ChannelOrderViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = self.get_object()
-        order = services.channel_order_cancel(order=order, api_key=self.api_key)
+        order = channel_order_cancel(order=order, api_key=self.api_key)
         return Response(ChannelOrderSerializer(order).data)
 
 
@@ -273,7 +285,7 @@ class ChannelDecreaseViewSet(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         trunk = _partner_trunk(request, data.pop("trunk"))
-        decrease = services.channel_decrease_request(trunk=trunk, api_key=self.api_key, **data)
+        decrease = channel_decrease_request(trunk=trunk, api_key=self.api_key, **data)
         return Response(ChannelDecreaseSerializer(decrease).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -284,7 +296,7 @@ class ChannelDecreaseViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         decrease = self.get_object()
-        decrease = services.channel_decrease_cancel(decrease=decrease, api_key=self.api_key)
+        decrease = channel_decrease_cancel(decrease=decrease, api_key=self.api_key)
         return Response(ChannelDecreaseSerializer(decrease).data)
 
 

@@ -50,6 +50,15 @@ def _sip_account(t):
     return t.sip_account
 
 
+def _sip_device(t):
+    """A device registered on the tenant's SIP account, cached."""
+    if getattr(t, "sip_device", None) is None:
+        t.sip_device = services.sip_device_register(
+            account=_sip_account(t), device_id="80:5e:c0:00:00:01", user_agent="Yealink"
+        )
+    return t.sip_device
+
+
 API_RESOURCES = [
     ("api:trunk-list", "api:trunk-detail", lambda t: _trunk(t).pk, Trunk),
     ("api:channel-order-list", "api:channel-order-detail", lambda t: _order(t).pk, ChannelOrder),
@@ -101,11 +110,12 @@ PORTAL_OBJECT_PAGES = [
     ("telephony:order_cancel", lambda t: [_order(t).pk]),
     ("telephony:decrease_cancel", lambda t: [_decrease(t).pk]),
     ("telephony:sip_account", lambda t: [_sip_account(t).pk]),
+    ("telephony:sip_device_remove", lambda t: [_sip_account(t).pk, _sip_device(t).pk]),
     ("telephony:sip_credentials", lambda t: [_sip_account(t).pk]),
     ("telephony:sip_destination", lambda t: [_sip_account(t).pk, _group_pk()]),
 ]
 # TRK-3, TRK-4, TRK-6, ACC-7: only the admin and technical roles change channels, pay orders,
-# reset credentials or (un)block destinations; a read-only member gets 403.
+# reset credentials, (un)block destinations or remove devices; a read-only member gets 403.
 PORTAL_WRITES = [
     ("telephony:trunk_change", lambda t: [_trunk(t).pk], {"total": "12", "action": "confirm"}),
     ("telephony:trunk_credentials", lambda t: [_trunk(t).pk], {"action": "reset"}),
@@ -118,6 +128,7 @@ PORTAL_WRITES = [
     ("telephony:order_cancel", lambda t: [_order(t).pk], {}),
     ("telephony:decrease_cancel", lambda t: [_decrease(t).pk], {}),
     ("telephony:sip_credentials", lambda t: [_sip_account(t).pk], {"action": "compromised"}),
+    ("telephony:sip_device_remove", lambda t: [_sip_account(t).pk, _sip_device(t).pk], {}),
     (
         "telephony:sip_destination",
         lambda t: [_sip_account(t).pk, _group_pk()],

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from accounts.models import AuditLog
+from accounts.models import AuditLog, User
 from billing.models import PendingCharge
 from payments.models import Payment
 from telephony import selectors, services
@@ -24,6 +26,7 @@ from telephony.models import (
     SipAccount,
     Trunk,
 )
+from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
 from tests.offers.test_admin import _staff_with_mfa
 from tests.telephony.factories import customer, make_sip_account, make_trunk
@@ -194,3 +197,29 @@ def test_decrease_and_order_cancel_actions(client, staff, trunk):
     _action(client, "channeldecrease", "cancel", [decrease])
     assert ChannelOrder.objects.get().status == "cancelled"
     assert ChannelDecrease.objects.get().status == "cancelled"
+
+
+# TRK-3 / TRK-4 — orders and decreases are written by the services only (``ServiceRowsAdmin``):
+# their actions need the model's change right; a member of staff who may only view them sees
+# the rows read-only and is offered no action.
+def test_order_and_decrease_actions_need_the_change_right(client, trunk):
+    order = services.channel_order_create(trunk=trunk, add=1)
+    decrease = services.channel_decrease_request(trunk=trunk, channels_to_remove=1)
+    viewer = User.objects.create_user(
+        email="viewer@reseller.example", password=PASSWORD, is_staff=True
+    )
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_channelorder", "view_channeldecrease"])
+    )
+    Authenticator.objects.create(user=viewer, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(viewer)
+    for model, obj in [("channelorder", order), ("channeldecrease", decrease)]:
+        page = client.get(reverse(f"admin:telephony_{model}_changelist"))
+        assert page.status_code == 200 and 'value="cancel"' not in page.content.decode()
+        assert (
+            client.get(reverse(f"admin:telephony_{model}_change", args=[obj.pk])).status_code == 200
+        )
+    _action(client, "channelorder", "cancel", [order])
+    _action(client, "channeldecrease", "cancel", [decrease])
+    assert ChannelOrder.objects.get().status == OrderStatus.AWAITING_PAYMENT
+    assert ChannelDecrease.objects.get().status == "pending"

@@ -344,6 +344,35 @@ def test_sip_account_page(web, acme):
     assert reverse("telephony:sip_credentials", args=[account.pk]) in page
 
 
+# ACC-7 — a technical member removes a device from the list after confirming; the page then
+# shows the device gone, and the removal is audit-logged with who. A read-only member is not
+# offered the action.
+def test_sip_device_remove(web, acme):
+    account, _secret = make_sip_account(acme)
+    kept = services.sip_device_register(account=account, device_id="aa:aa", user_agent="Kept")
+    gone = services.sip_device_register(account=account, device_id="bb:bb", user_agent="Gone")
+    page_url = reverse("telephony:sip_account", args=[account.pk])
+    url = reverse("telephony:sip_device_remove", args=[account.pk, gone.pk])
+    assert url in page_of(web.get(page_url))
+    confirm = text_of(page_of(web.get(url)))
+    assert "Remove device bb:bb from SIP account" in confirm
+    assert account.devices.count() == 2  # a GET only asks
+    response = web.post(url)
+    assert response.status_code == 302 and response["Location"] == page_url
+    page = page_of(web.get(page_url))
+    devices = page.split('data-testid="devices"')[1].split("</section>")[0]
+    rows = devices.split('data-testid="device-row"')[1:]
+    assert len(rows) == 1 and "aa:aa" in rows[0] and "bb:bb" not in devices
+    assert "Device bb:bb removed." in page
+    entry = AuditLog.objects.get(action="sip_device.remove")
+    assert entry.actor == web.member.user
+    assert entry.before == {"device": "bb:bb", "user_agent": "Gone"}
+    assert list(account.devices.all()) == [kept]
+    web.force_login(MembershipFactory(client=acme, role=Role.READ_ONLY).user)
+    page = page_of(web.get(page_url))
+    assert "aa:aa" in page and 'data-testid="device-remove"' not in page
+
+
 # TRK-6 — unblocking premium-rate first warns; confirmed, it is allowed and audit-logged with
 # who, before and after. Blocking back needs no warning.
 def test_trk6_unblock_warns_and_is_audited(web, acme):

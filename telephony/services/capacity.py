@@ -1,0 +1,61 @@
+"""What every change of a trunk's channels shares (TRK-1): the cap error, the active-contract
+guard, the trunk's lock and the ledger rows.
+
+Locks, always in this order: the contract row, then the trunk row, then the order or decrease.
+The renewal (``offers.services.contract_renew``) locks the contract and its receiver the trunk;
+paying an order does the same, so the two never deadlock. Every capacity change happens with the
+trunk row locked; the cap is checked under that lock.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from kernel.errors import InvalidTransition
+from offers.choices import ContractStatus
+from offers.models import Contract
+from telephony.models import Pack, PackLedgerEntry, Trunk
+
+
+class CapacityExceeded(ValidationError):
+    """TRK-1: more channels than the trunk may hold (200, TRUNK 2): a field error on a quote
+    (400); at payment, the state of the trunk refuses it (``InvalidTransition``, 409)."""
+
+
+def lock_trunk(trunk: Trunk) -> Trunk:
+    # of=("self",): a FOR UPDATE over a join would lock the contract and the customer rows too,
+    # and deadlock against inserts that only take a key-share lock on them (audit rows).
+    return (
+        Trunk.objects.select_for_update(of=("self",))
+        .select_related("contract__client")
+        .get(pk=trunk.pk)
+    )
+
+
+def require_active(contract: Contract) -> None:
+    if contract.status != ContractStatus.ACTIVE:
+        raise InvalidTransition(
+            _("Channels can only change on an active trunk contract."), code="contract_not_active"
+        )
+
+
+def write_ledger(
+    trunk, diff: dict[Pack, int], *, day: date, cause, order=None, decrease=None, actor=None
+):
+    """Append one ledger row per pack whose count changes by ``diff`` (pack → ±count) on
+    ``day``: capacity is derived from these rows, never stored."""
+    PackLedgerEntry.objects.bulk_create(
+        PackLedgerEntry(
+            trunk=trunk,
+            pack=pack,
+            count=count,
+            effective_on=day,
+            cause=cause,
+            order=order,
+            decrease=decrease,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        for pack, count in sorted(diff.items(), key=lambda kv: -kv[0].channels)
+        if count
+    )

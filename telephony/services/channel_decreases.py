@@ -1,0 +1,100 @@
+"""TRK-4: channel decreases: fewer channels from the next renewal date (the capacity is
+unchanged until then), one pending per trunk, cancellable until they apply. They apply at the
+period start (``renewal``)."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from kernel.errors import InvalidTransition
+from offers import services as offers
+from telephony import selectors
+from telephony.choices import DecreaseStatus
+from telephony.models import ChannelDecrease, Trunk
+from telephony.services.capacity import lock_trunk, require_active
+
+
+@transaction.atomic
+def channel_decrease_request(
+    *,
+    trunk: Trunk,
+    channels_to_remove: int | None = None,
+    new_total: int | None = None,
+    actor=None,
+    api_key=None,
+    today: date | None = None,
+) -> ChannelDecrease:
+    """TRK-4: fewer channels from the next renewal date (the capacity is unchanged until then).
+    Never below 1 channel; one pending decrease per trunk (cancel it to ask another). The
+    number removed is kept: an increase paid meanwhile stays on top of it."""
+    today = today or offers.paris_today()
+    trunk = lock_trunk(trunk)
+    contract = trunk.contract
+    require_active(contract)
+    current = selectors.trunk_capacity(trunk, today)
+    field_name = "channels_to_remove" if new_total is None else "new_total"
+    if channels_to_remove is None and new_total is None:
+        raise ValidationError({"new_total": _("Give the new total or the channels to remove.")})
+    if channels_to_remove is None:
+        channels_to_remove = current - new_total
+    if channels_to_remove < 1:
+        raise ValidationError({field_name: _("A decrease removes at least one channel.")})
+    if current - channels_to_remove < 1:
+        raise ValidationError({field_name: _("A trunk keeps at least one channel.")})
+    if trunk.decreases.filter(status=DecreaseStatus.PENDING).exists():
+        raise InvalidTransition(
+            _("A decrease is already pending: cancel it first."), code="decrease_pending"
+        )
+    decrease = ChannelDecrease.objects.create(
+        trunk=trunk,
+        channels_to_remove=channels_to_remove,
+        channels_before=current,
+        effective_on=contract.current_period_end,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+        requested_by_api_key=api_key,
+    )
+    audit_record(
+        action="channel_decrease.request",
+        instance=decrease,
+        actor=actor,
+        api_key=api_key,
+        client=contract.client,
+        after={
+            "channels_before": current,
+            "channels_after": decrease.channels_after,
+            "effective_on": decrease.effective_on,
+        },
+    )
+    return decrease
+
+
+@transaction.atomic
+def channel_decrease_cancel(
+    *, decrease: ChannelDecrease, actor=None, api_key=None, today: date | None = None
+) -> ChannelDecrease:
+    """TRK-4: a pending decrease can be cancelled until it applies."""
+    today = today or offers.paris_today()
+    trunk = lock_trunk(decrease.trunk)
+    decrease = ChannelDecrease.objects.select_for_update().get(pk=decrease.pk)
+    if decrease.status != DecreaseStatus.PENDING or today >= decrease.effective_on:
+        raise InvalidTransition(
+            _("This decrease is not pending any more."), code="invalid_transition"
+        )
+    decrease.status = DecreaseStatus.CANCELLED
+    decrease.cancelled_at = timezone.now()
+    decrease.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+    decrease.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    audit_record(
+        action="channel_decrease.cancel",
+        instance=decrease,
+        actor=actor,
+        api_key=api_key,
+        client=trunk.contract.client,
+        before={"status": DecreaseStatus.PENDING},
+        after={"status": DecreaseStatus.CANCELLED},
+    )
+    return decrease

@@ -1,0 +1,68 @@
+"""TRK-6: the destination groups a trunk or a SIP account may call. Every group starts at its
+default (premium-rate and high-risk blocked); blocking and unblocking are audited with who,
+before and after."""
+
+from django.db import IntegrityError, transaction
+
+from accounts.audit import audit_record
+from telephony.models import DestinationGroup, DestinationSetting, SipAccount, Trunk
+
+
+def _owner_kwargs(owner) -> dict:
+    if isinstance(owner, Trunk):
+        return {"trunk": owner}
+    if isinstance(owner, SipAccount):
+        return {"sip_account": owner}
+    raise TypeError("destinations belong to a trunk or a SIP account")
+
+
+def destinations_init(owner) -> None:
+    """TRK-6: a new trunk or SIP account starts with every group at its default (premium-rate
+    and high-risk blocked)."""
+    DestinationSetting.objects.bulk_create(
+        DestinationSetting(group=group, blocked=group.blocked_by_default, **_owner_kwargs(owner))
+        for group in DestinationGroup.objects.all()
+    )
+
+
+def _destination_set(*, owner, group, blocked: bool, actor, api_key) -> DestinationSetting:
+    kwargs = _owner_kwargs(owner)
+    type(owner).objects.select_for_update().get(pk=owner.pk)
+    setting = DestinationSetting.objects.filter(group=group, **kwargs).first()
+    before = setting.blocked if setting is not None else group.blocked_by_default
+    if setting is None:
+        try:
+            with transaction.atomic():
+                setting = DestinationSetting.objects.create(group=group, blocked=blocked, **kwargs)
+        except IntegrityError:  # pragma: no cover - created meanwhile; the lock above prevents it
+            setting = DestinationSetting.objects.get(group=group, **kwargs)
+    if setting.blocked != blocked:
+        setting.blocked = blocked
+        setting.save(update_fields=["blocked", "updated_at"])
+    if before != blocked:
+        audit_record(
+            action=f"destination.{'block' if blocked else 'unblock'}",
+            instance=owner,
+            actor=actor,
+            api_key=api_key,
+            client=owner.contract.client,
+            before={"group": group.code, "blocked": before},
+            after={"group": group.code, "blocked": blocked},
+        )
+    return setting
+
+
+@transaction.atomic
+def destination_block(
+    *, owner: Trunk | SipAccount, group: DestinationGroup, actor=None, api_key=None
+) -> DestinationSetting:
+    """TRK-6: ``owner`` may no longer call ``group``; audited with who, before and after."""
+    return _destination_set(owner=owner, group=group, blocked=True, actor=actor, api_key=api_key)
+
+
+@transaction.atomic
+def destination_unblock(
+    *, owner: Trunk | SipAccount, group: DestinationGroup, actor=None, api_key=None
+) -> DestinationSetting:
+    """TRK-6: ``owner`` may call ``group`` again; audited with who, before and after."""
+    return _destination_set(owner=owner, group=group, blocked=False, actor=actor, api_key=api_key)

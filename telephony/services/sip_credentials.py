@@ -1,0 +1,126 @@
+"""ACC-7: the registration credentials of SIP accounts and trunks: usernames, secrets shown
+once and stored only encrypted (``telephony.credentials``), reset, declared compromised,
+re-enabled. Also the status both derive from their credentials and suspensions."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.notifications import notify_client
+from kernel.errors import InvalidTransition
+from telephony import credentials
+from telephony.choices import SipStatus
+from telephony.models import SipAccount, Trunk
+from telephony.services.notices import TECHNICAL_ROLES
+
+
+def lock_credentials(account):
+    return type(account).objects.select_for_update().get(pk=account.pk)
+
+
+def new_username(model, prefix: str) -> str:
+    for _attempt in range(10):
+        username = credentials.new_username(prefix)
+        if not model.objects.filter(username=username).exists():
+            return username
+    raise RuntimeError("could not draw a free SIP username")  # pragma: no cover
+
+
+def status_of(obj) -> str:
+    """ACC-7 / CON-8: disabled (compromised) first, then suspended, else active."""
+    if obj.disabled_at is not None:
+        return SipStatus.DISABLED
+    if isinstance(obj, SipAccount) and obj.suspensions.filter(lifted_at__isnull=True).exists():
+        return SipStatus.SUSPENDED
+    return SipStatus.ACTIVE
+
+
+def _issue_secret(account) -> str:
+    secret = credentials.new_secret()
+    account.secret_encrypted = credentials.encrypt(secret)
+    account.secret_issued_at = timezone.now()
+    return secret
+
+
+@transaction.atomic
+def sip_credentials_reset(*, account: SipAccount | Trunk, actor=None, api_key=None) -> tuple:
+    """ACC-7: a new secret for a SIP account or a trunk (the old one stops working). Returns
+    ``(account, secret)``: the secret is shown once."""
+    account = lock_credentials(account)
+    secret = _issue_secret(account)
+    account.save(update_fields=["secret_encrypted", "secret_issued_at", "updated_at"])
+    audit_record(
+        action=f"{account._meta.model_name}.credentials_reset",
+        instance=account,
+        actor=actor,
+        api_key=api_key,
+        client=account.contract.client,
+        after={"secret": "reissued"},
+    )
+    return account, secret
+
+
+@transaction.atomic
+def sip_credentials_declare_compromised(
+    *, account: SipAccount | Trunk, actor=None, api_key=None
+) -> tuple:
+    """ACC-7: credentials declared compromised by the customer or staff: the account (or the
+    trunk's registration) is disabled at once, a new secret is issued (shown once: returned as
+    ``(account, secret)``), its registered devices are dropped (they used the old secret), the
+    audit log records it and the customer's admin and technical contacts are told by e-mail.
+    Re-enabled by ``sip_credentials_enable`` once the new secret is on the devices."""
+    account = lock_credentials(account)
+    before = account.status
+    secret = _issue_secret(account)
+    account.disabled_at = timezone.now()
+    account.status = SipStatus.DISABLED
+    account.save(
+        update_fields=[
+            "secret_encrypted",
+            "secret_issued_at",
+            "disabled_at",
+            "status",
+            "updated_at",
+        ]
+    )
+    dropped = 0
+    if isinstance(account, SipAccount):
+        dropped, _rows = account.devices.all().delete()
+    audit_record(
+        action=f"{account._meta.model_name}.declare_compromised",
+        instance=account,
+        actor=actor,
+        api_key=api_key,
+        client=account.contract.client,
+        before={"status": before},
+        after={"status": account.status, "secret": "reissued", "devices_dropped": dropped},
+    )
+    notify_client(
+        account.contract.client,
+        "telephony/email/credentials_compromised",
+        {"account": account, "declared_by": actor},
+        roles=TECHNICAL_ROLES,
+    )
+    return account, secret
+
+
+@transaction.atomic
+def sip_credentials_enable(*, account: SipAccount | Trunk, actor=None, api_key=None):
+    """ACC-7: credentials disabled after a compromise work again (with their new secret)."""
+    account = lock_credentials(account)
+    if account.disabled_at is None:
+        raise InvalidTransition(_("These credentials are not disabled."), code="invalid_transition")
+    account.disabled_at = None
+    account.status = status_of(account)
+    account.save(update_fields=["disabled_at", "status", "updated_at"])
+    audit_record(
+        action=f"{account._meta.model_name}.enable",
+        instance=account,
+        actor=actor,
+        api_key=api_key,
+        client=account.contract.client,
+        before={"status": SipStatus.DISABLED},
+        after={"status": account.status},
+    )
+    return account

@@ -1,0 +1,50 @@
+"""TRK-4: the cancellation of a pending decrease, until it applies."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.decorators import member_required
+from telephony import selectors
+from telephony.choices import DecreaseStatus
+from telephony.services.channel_decreases import channel_decrease_cancel
+from telephony.views.permissions import WRITE
+
+
+@member_required(WRITE)
+def decrease_cancel(request, pk):
+    """TRK-4: a pending decrease can be cancelled until it applies."""
+    decrease = selectors.channel_decrease_get(client=request.client, pk=pk)
+    trunk_url = reverse("telephony:trunk", args=[decrease.trunk_id])
+    if request.method == "POST":
+        try:
+            channel_decrease_cancel(decrease=decrease, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The decrease is cancelled: your trunk keeps its %(n)s channels.")
+                % {"n": decrease.channels_before},
+            )
+        return redirect(trunk_url)
+    if decrease.status != DecreaseStatus.PENDING:
+        messages.info(request, _("This decrease is not pending any more."))
+        return redirect(trunk_url)
+    return render(
+        request,
+        "telephony/confirm.html",
+        {
+            "title": _("Cancel the decrease"),
+            "question": _(
+                "Cancel the decrease to %(n)s channels planned for %(date)s? The trunk keeps "
+                "its channels and its packs."
+            )
+            % {"n": decrease.channels_after, "date": date_format(decrease.effective_on)},
+            "confirm_label": _("Cancel the decrease"),
+            "back_url": trunk_url,
+        },
+    )

@@ -1,0 +1,44 @@
+"""The customer's trunks and SIP accounts (TRK-1, ACC-7)."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.shortcuts import render
+
+from accounts.decorators import member_required
+from offers.services import paris_today
+from telephony import selectors
+from telephony.views.badges import SIP_BADGES
+
+
+@member_required()
+def index(request):
+    """The customer's trunks (capacity, packs, monthly price, pending decrease, open orders)
+    and SIP accounts (username, status, mobility, devices). A fixed number of queries."""
+    client = request.client
+    today = paris_today()
+    trunks = list(selectors.trunk_list(client=client))
+    packs = selectors.packs_held_many(trunks, today) if trunks else {}
+    open_orders = defaultdict(list)
+    if trunks:
+        for order in selectors.channel_orders_open(client=client):
+            open_orders[order.trunk_id].append(order)
+    for trunk in trunks:
+        rows = packs.get(trunk.pk, [])
+        trunk.pack_rows = rows
+        trunk.capacity = sum(row["channels"] * row["count"] for row in rows)
+        trunk.monthly_price = sum(
+            (row["monthly_price"] * row["count"] for row in rows), Decimal("0")
+        )
+        trunk.pending_decrease = selectors.pending_decrease(trunk)
+        trunk.open_orders = open_orders.get(trunk.pk, [])
+        trunk.badge = SIP_BADGES.get(trunk.status, "badge")
+    accounts = list(selectors.sip_account_list(client=client))
+    for account in accounts:
+        account.device_count = len(account.devices.all())
+        account.badge = SIP_BADGES.get(account.status, "badge")
+    return render(
+        request,
+        "telephony/index.html",
+        {"trunks": trunks, "accounts": accounts, "today": today},
+    )

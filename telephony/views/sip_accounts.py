@@ -1,0 +1,60 @@
+"""ACC-7 / CON-8 / TRK-6: a SIP account's page (devices, credentials, destinations) and the
+removal of one of its devices."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.decorators import member_required
+from telephony import selectors
+from telephony.services.sip_accounts import sip_device_remove
+from telephony.views.badges import SIP_BADGES
+from telephony.views.permissions import WRITE
+
+
+@member_required()
+def sip_account_detail(request, pk):
+    """ACC-7 / CON-8 / TRK-6: one SIP account, its devices, its credentials and destinations."""
+    account = selectors.sip_account_get(client=request.client, pk=pk)
+    suspension = account.suspensions.filter(lifted_at__isnull=True).first()
+    return render(
+        request,
+        "telephony/sip_account_detail.html",
+        {
+            "account": account,
+            "devices": list(account.devices.all()),
+            "status_badge": SIP_BADGES.get(account.status, "badge"),
+            "suspension": suspension,
+            "destinations": selectors.destination_settings(account),
+            "can_write": request.membership.can(WRITE),
+        },
+    )
+
+
+@member_required(WRITE)
+def device_remove(request, pk, device_pk):
+    """ACC-7: a device no longer used leaves the account's list (audited by the service). GET
+    asks for confirmation; POST removes it. A device that registers again is listed again."""
+    account = selectors.sip_account_get(client=request.client, pk=pk)
+    device = get_object_or_404(account.devices.all(), pk=device_pk)
+    account_url = reverse("telephony:sip_account", args=[account.pk])
+    if request.method == "POST":
+        sip_device_remove(device=device, actor=request.user)
+        messages.success(request, _("Device %(device)s removed.") % {"device": device.device_id})
+        return redirect(account_url)
+    return render(
+        request,
+        "telephony/confirm.html",
+        {
+            "title": _("Remove device %(device)s") % {"device": device.device_id},
+            "question": _(
+                "Remove device %(device)s from SIP account %(name)s? It is listed again if it "
+                "registers again."
+            )
+            % {"device": device.device_id, "name": account.username},
+            "confirm_label": _("Remove"),
+            "danger": True,
+            "back_url": account_url,
+        },
+    )
