@@ -499,6 +499,13 @@ class SuspensionRecord(TimeStampedModel):
         abstract = True
         ordering = ["-started_at"]
 
+    @staticmethod
+    def one_open_per(field: str, name: str) -> models.UniqueConstraint:
+        """The database refuses a second open suspension of the same object."""
+        return models.UniqueConstraint(
+            fields=[field], condition=Q(lifted_at__isnull=True), name=name
+        )
+
     @property
     def is_open(self) -> bool:
         return self.lifted_at is None
@@ -522,11 +529,7 @@ class Suspension(SuspensionRecord):
         verbose_name = _("suspension")
         verbose_name_plural = _("suspensions")
         constraints = [
-            models.UniqueConstraint(
-                fields=["contract"],
-                condition=Q(lifted_at__isnull=True),
-                name="one_open_suspension_per_contract",
-            ),
+            SuspensionRecord.one_open_per("contract", "one_open_suspension_per_contract")
         ]
 
     def __str__(self):

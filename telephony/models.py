@@ -354,13 +354,7 @@ class SipSuspension(SuspensionRecord):
     class Meta(SuspensionRecord.Meta):
         verbose_name = _("SIP account suspension")
         verbose_name_plural = _("SIP account suspensions")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account"],
-                condition=Q(lifted_at__isnull=True),
-                name="one_open_sip_suspension",
-            ),
-        ]
+        constraints = [SuspensionRecord.one_open_per("account", "one_open_sip_suspension")]
 
     def __str__(self):
         return f"{self.account} ({self.get_reason_display()})"
