@@ -41,8 +41,31 @@ def late_interest(
     """Interest (unrounded) on ``tranches`` up to ``until`` inclusive, given the ``payments``
     (date, amount) settling them oldest due first; ``ecb_rate(half_year_start)`` gives the ECB
     rate in percent."""
+    total = Decimal("0")
+    rates: dict[date, Decimal] = {}
+    for tranche, settled in _settle(tranches, payments):
+        for day, unpaid in _unpaid_days(tranche, settled, until):
+            half = half_year_start(day)
+            if half not in rates:
+                rates[half] = Decimal(ecb_rate(half)) + PENALTY_POINTS
+            total += unpaid * rates[half] / 100 / DAYS_IN_YEAR
+    return total
+
+
+def late_days(tranches: list[Tranche], payments: list[tuple[date, Decimal]], until: date) -> int:
+    """BIL-6: the most days any tranche stayed (partly) unpaid after its due date, up to
+    ``until`` inclusive: 0 when everything was paid by its due date (no interest, no 40 €
+    indemnity). Paid in full N days late, it is N (payment date − due date)."""
+    return max(
+        (len(list(_unpaid_days(t, settled, until))) for t, settled in _settle(tranches, payments)),
+        default=0,
+    )
+
+
+def _settle(tranches, payments):
+    """The tranches in due order, each with the (date, amount) paid on it (payments settle the
+    oldest due first)."""
     ordered = sorted(tranches, key=lambda t: t.due_date)
-    # Settle the tranches in due order: for each, the (date, amount) paid on it.
     paid_on: list[list[tuple[date, Decimal]]] = [[] for _ in ordered]
     index, left = 0, [t.amount for t in ordered]
     for day, amount in sorted(payments):
@@ -55,20 +78,19 @@ def late_interest(
                 amount -= take
             if left[index] <= 0:
                 index += 1
-    total = Decimal("0")
-    rates: dict[date, Decimal] = {}
-    for tranche, settled in zip(ordered, paid_on, strict=True):
-        day = tranche.due_date + timedelta(days=1)
-        while day <= until:
-            unpaid = tranche.amount - sum((a for d, a in settled if d < day), Decimal("0"))
-            if unpaid <= 0:
-                break
-            half = half_year_start(day)
-            if half not in rates:
-                rates[half] = Decimal(ecb_rate(half)) + PENALTY_POINTS
-            total += unpaid * rates[half] / 100 / DAYS_IN_YEAR
-            day += timedelta(days=1)
-    return total
+    return list(zip(ordered, paid_on, strict=True))
+
+
+def _unpaid_days(tranche: Tranche, settled, until: date):
+    """Each day after ``tranche``'s due date up to ``until`` with something unpaid on it, and
+    that amount (a payment of day D still leaves D unpaid)."""
+    day = tranche.due_date + timedelta(days=1)
+    while day <= until:
+        unpaid = tranche.amount - sum((a for d, a in settled if d < day), Decimal("0"))
+        if unpaid <= 0:
+            return
+        yield day, unpaid
+        day += timedelta(days=1)
 
 
 def days_late(due_date: date, payment_date: date) -> int:

@@ -1,18 +1,29 @@
-"""What an invoice owes and since when it is late (BIL-4, BIL-6, BIL-8): reads shared by the
-services (allocation, collection, direct debits) and the selectors (the account summary).
+"""What an invoice owes and since when it is late (BIL-4, BIL-6, BIL-7, BIL-8): reads shared by
+the services (allocation, collection, direct debits) and the selectors (the account summary).
 
 They sit below both so that neither imports the other to know what is left to pay.
+
+Direct debits (BIL-6: "an invoice with a pending direct debit is not late"): the collection date
+is ours, not the customer's. While a debit of the invoice is in a batch neither settled nor
+rejected, the invoice is not late (no reminder, no suspension, no interest). A debit the bank
+collected counts, for interest, as paid on the day it was put in a batch, or on the due date when
+that was earlier: collected after the due date it bears nothing, unless the invoice was already
+late when it was put in a batch (a debit presented again after a reject, an invoice put in a
+batch after its due date) — then the days from the due date to that batch bear interest. A
+rejected debit counts for nothing: the invoice is late from its original due date.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from payments import interest
-from payments.choices import AllocationSource, DisputeStatus, PaymentStatus
-from payments.models import Allocation, Dispute
+from payments.choices import AllocationSource, DebitStatus, DisputeStatus, PaymentStatus
+from payments.models import Allocation, DirectDebit, Dispute, Payment
 
 ZERO = Decimal("0.00")
 
@@ -26,7 +37,16 @@ class InvoiceState:
     disputed: Decimal  # under review: out of dunning and of direct debits
     open: Decimal  # left to pay, disputed part included
     tranches: list  # [(Tranche, left)] in due order; a disputed part has due_date None
-    payments: list  # [(date, amount)] received on it (rejected payments excluded)
+    # [(date, amount)] received on it, rejected payments excluded; a collected direct debit
+    # dated when it was put in a batch, at the latest (BIL-6, see the module docstring).
+    payments: list
+    # The collection date of its debit sent to the bank, neither settled nor rejected (BIL-4).
+    debit_pending_on: date | None = None
+
+    @property
+    def awaiting_debit(self) -> bool:
+        """BIL-6/BIL-7: a direct debit is in flight: the invoice is not late."""
+        return self.debit_pending_on is not None
 
     @property
     def undisputed_open(self) -> Decimal:
@@ -40,7 +60,11 @@ class InvoiceState:
         return min(left, self.undisputed_open)
 
     def overdue_since(self, today: date) -> date | None:
-        """The oldest due date with something unpaid, when before ``today``."""
+        """The oldest due date with something unpaid, when before ``today``; ``None`` while a
+        direct debit is pending (BIL-6). A rejected debit counts for nothing: the invoice is
+        then late since its original due date."""
+        if self.awaiting_debit:
+            return None
         for tranche, left in self.tranches:
             if left > 0 and tranche.due_date is not None and tranche.due_date < today:
                 return tranche.due_date
@@ -49,6 +73,12 @@ class InvoiceState:
     def days_late(self, today: date) -> int:
         since = self.overdue_since(today)
         return (today - since).days if since else 0
+
+    def late_days(self, until: date) -> int:
+        """BIL-6: the days it bears interest for when settled on ``until`` (0: it was never
+        late, so no interest and no recovery indemnity)."""
+        tranches = [t for t, _left in self.tranches if t.due_date is not None]
+        return interest.late_days(tranches, self.payments, until)
 
 
 def _remaining(tranches: list[interest.Tranche], payments: list[tuple[date, Decimal]]):
@@ -64,26 +94,55 @@ def _remaining(tranches: list[interest.Tranche], payments: list[tuple[date, Deci
 
 
 def invoice_states(invoices) -> dict[int, InvoiceState]:
-    """The state of several invoices in two queries (lists and the daily job)."""
+    """The state of several invoices in three queries (lists and the daily job)."""
     invoices = list(invoices)
     ids = [i.pk for i in invoices]
     allocations: dict[int, list[Allocation]] = {pk: [] for pk in ids}
-    for row in Allocation.objects.filter(invoice_id__in=ids).select_related("payment"):
+    rows = (
+        Allocation.objects.filter(invoice_id__in=ids)
+        .select_related("payment__direct_debit__batch")
+        .defer("payment__direct_debit__batch__xml")  # the pain.008 file: never needed here
+    )
+    for row in rows:
         allocations[row.invoice_id].append(row)
     disputes: dict[int, list[Dispute]] = {pk: [] for pk in ids}
     for row in Dispute.objects.filter(invoice_id__in=ids):
         disputes[row.invoice_id].append(row)
-    return {i.pk: _state(i, allocations[i.pk], disputes[i.pk]) for i in invoices}
+    pending = dict(
+        DirectDebit.objects.filter(invoice_id__in=ids, status=DebitStatus.PENDING).values_list(
+            "invoice_id", "batch__collection_date"
+        )
+    )
+    return {i.pk: _state(i, allocations[i.pk], disputes[i.pk], pending.get(i.pk)) for i in invoices}
 
 
 def invoice_state(invoice: Invoice) -> InvoiceState:
     return invoice_states([invoice])[invoice.pk]
 
 
-def _state(invoice: Invoice, allocations, disputes) -> InvoiceState:
+def _debit_sent_on(payment: Payment) -> date | None:
+    """The Paris day the direct debit behind ``payment`` was put in a batch (None: not a debit)."""
+    try:
+        debit = payment.direct_debit
+    except DirectDebit.DoesNotExist:
+        return None
+    return timezone.localdate(debit.batch.created_at)
+
+
+def _counted_on(allocation: Allocation, due_date: date) -> date:
+    """BIL-6: the day a payment counts as received for interest. A collected direct debit counts
+    as paid on the day it was put in a batch, or on the due date if that was earlier (the
+    collection date is ours); any other payment, on the day it was received."""
+    sent_on = _debit_sent_on(allocation.payment)
+    if sent_on is None or due_date is None:
+        return allocation.on
+    return min(allocation.on, max(due_date, sent_on))
+
+
+def _state(invoice: Invoice, allocations, disputes, debit_pending_on=None) -> InvoiceState:
     settled = sum((a.amount for a in allocations), ZERO)
     payments = [
-        (a.on, a.amount)
+        (_counted_on(a, invoice.due_date), a.amount)
         for a in allocations
         if a.source == AllocationSource.PAYMENT and a.payment.status == PaymentStatus.RECEIVED
     ]
@@ -103,6 +162,7 @@ def _state(invoice: Invoice, allocations, disputes) -> InvoiceState:
         open=open_amount,
         tranches=_remaining(tranches, payments),
         payments=payments,
+        debit_pending_on=debit_pending_on,
     )
 
 

@@ -292,6 +292,13 @@ class CollectionCase(models.Model):
     def __str__(self):
         return f"{self.invoice}: {self.get_stage_display()}"
 
+    def reminder_stage(self) -> str:
+        """The stage its reminders reached: where it stands when it is due again (a rejected
+        direct debit) or when a suspension proposal is withdrawn (a debit sent, BIL-7)."""
+        if self.second_reminder_on:
+            return DunningStage.FINAL_REMINDER
+        return DunningStage.REMINDED if self.first_reminder_on else DunningStage.NONE
+
 
 class PrepaidAccount(models.Model):
     """BIL-10: the row locked by every ledger write of a customer (the balance is the sum of the

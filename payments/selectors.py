@@ -8,7 +8,7 @@ from django.db.models import Sum
 from accounts.models import Client
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
-from payments.choices import DunningStage, MandateStatus
+from payments.choices import DebitStatus, DunningStage, MandateStatus
 from payments.invoice_states import invoice_states
 from payments.models import CollectionCase, Dispute, Mandate, Payment, PrepaidEntry
 
@@ -55,7 +55,7 @@ class AccountSummary:
 
     open_invoices: list  # [InvoiceState]
     due: Decimal  # undisputed, left to pay
-    overdue: Decimal  # of which past its due date
+    overdue: Decimal  # of which past its due date (not an invoice awaiting its direct debit)
     disputed: Decimal
     prepaid: Decimal
 
@@ -95,11 +95,13 @@ def client_dispute(client: Client, pk: int) -> Dispute:
 
 
 def dunning_queue():
-    """Back office: invoices whose suspension is proposed (BIL-7)."""
+    """Back office: invoices whose suspension is proposed (BIL-7), but not one whose direct
+    debit is pending (not late, BIL-6; the daily job withdraws its proposal)."""
     return (
         CollectionCase.objects.filter(
             settled_on__isnull=True, stage=DunningStage.SUSPENSION_PROPOSED
         )
+        .exclude(invoice__direct_debits__status=DebitStatus.PENDING)
         .select_related("invoice", "client")
         .order_by("invoice__due_date")
     )

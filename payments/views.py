@@ -30,10 +30,13 @@ ENTRIES_PER_PAGE = 25
 
 
 def invoice_row(state, today) -> dict:
-    """One open invoice of the overview with its badge: under dispute, late N days, or due."""
+    """One open invoice of the overview with its badge: under dispute, awaiting its direct
+    debit (never late meanwhile, BIL-6), late N days, or due."""
     days_late = state.days_late(today)
     if state.disputed > 0:
         status, badge = "disputed", "badge off"
+    elif state.awaiting_debit:
+        status, badge = "debit", "badge"
     elif days_late > 0:
         status, badge = "late", "badge alert"
     else:
@@ -44,6 +47,7 @@ def invoice_row(state, today) -> dict:
         "disputed": state.disputed,
         "undisputed": state.undisputed_open,
         "days_late": days_late,
+        "debit_on": state.debit_pending_on,
         "status": status,
         "badge": badge,
     }

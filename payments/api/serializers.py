@@ -138,7 +138,17 @@ class OpenInvoiceSerializer(serializers.Serializer):
     )
     disputed = serializers.DecimalField(help_text=_("Under review (BIL-8)."), **MONEY)
     undisputed_open = serializers.DecimalField(**MONEY)
-    days_late = serializers.SerializerMethodField()
+    days_late = serializers.SerializerMethodField(
+        help_text=_("Days since the due date; 0 while a direct debit is pending (BIL-6).")
+    )
+    direct_debit_on = serializers.DateField(
+        source="debit_pending_on",
+        allow_null=True,
+        help_text=_(
+            "Collection date of the direct debit sent to the bank for it, neither collected nor "
+            "rejected yet: the invoice is not late meanwhile (BIL-6). Null without one."
+        ),
+    )
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_days_late(self, state) -> int:
@@ -147,7 +157,8 @@ class OpenInvoiceSerializer(serializers.Serializer):
 
 class BalanceSerializer(serializers.Serializer):
     """What a customer owes today (its own invoices: reseller-billed) and its prepaid balance.
-    ``due`` is undisputed and left to pay, ``overdue`` the part of it past its due date."""
+    ``due`` is undisputed and left to pay, ``overdue`` the part of it past its due date (an
+    invoice whose direct debit is pending is not overdue, BIL-6)."""
 
     client = serializers.IntegerField()
     today = serializers.DateField()

@@ -1,6 +1,10 @@
 """The daily collection job (BIL-6, BIL-7): reminders, the recovery indemnity, suspension
 proposals, and the late charges that were waiting for an ECB rate.
 
+An invoice whose direct debit is pending (in a batch neither settled nor rejected) is not late:
+the job leaves it alone, and withdraws a suspension proposal made before the debit was sent
+(BIL-6, BIL-7). Once the debit is rejected, the invoice is late since its original due date.
+
 The job opens the missing collection cases, then works case by case in batches: the Celery
 task ``payments.tasks.daily_collection`` enqueues one task per batch, ``collection_run`` does
 the same batches inline (the back office, tests). Every step is idempotent per day, so a batch
@@ -14,6 +18,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 
+from accounts.audit import audit_record
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from payments.choices import DunningStage
@@ -61,10 +66,24 @@ def case_batches(case_ids: list[int], size: int | None = None) -> Iterator[list[
         yield list(case_ids[i : i + size])
 
 
+def _withdraw_suspension_proposal(case: CollectionCase, debit_on: date) -> None:
+    """BIL-7: a direct debit was sent for an invoice whose suspension was proposed: it is not
+    late while the debit is pending, so the proposal leaves the dunning queue."""
+    case.stage, case.suspension_proposed_on = case.reminder_stage(), None
+    case.save(update_fields=["stage", "suspension_proposed_on", "updated_at"])
+    audit_record(
+        action="collection_case.withdraw_suspension_proposal",
+        instance=case,
+        before={"stage": DunningStage.SUSPENSION_PROPOSED},
+        after={"stage": case.stage, "direct_debit_on": debit_on},
+    )
+
+
 def collection_step(*, case_id: int, today: date) -> str:
     """BIL-7 for one invoice: reminders at due + 1 and due + 8 days, indemnity once late, and
     past due + 8 days a suspension proposed to staff (or applied, per
-    ``PAYMENTS_AUTO_SUSPEND``). The disputed part is left out. Idempotent per day."""
+    ``PAYMENTS_AUTO_SUSPEND``). The disputed part is left out, and so is an invoice whose
+    direct debit is pending (BIL-6: not late). Idempotent per day."""
     with transaction.atomic():
         case = CollectionCase.objects.select_for_update().select_related("invoice").get(pk=case_id)
         invoice = case.invoice
@@ -74,6 +93,10 @@ def collection_step(*, case_id: int, today: date) -> str:
         if state.open <= 0:
             after_settlement(invoice, today)
             return DunningStage.SETTLED
+        if state.awaiting_debit:
+            if case.stage == DunningStage.SUSPENSION_PROPOSED:
+                _withdraw_suspension_proposal(case, state.debit_pending_on)
+            return case.stage
         days = state.days_late(today)
         if days <= 0 or state.undisputed_open <= 0:
             return case.stage

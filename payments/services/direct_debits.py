@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -20,7 +19,6 @@ from payments.choices import (
     AllocationSource,
     BatchStatus,
     DebitStatus,
-    DunningStage,
     MandateStatus,
     PaymentMethod,
     PaymentStatus,
@@ -155,7 +153,11 @@ def debit_batch_settle(*, batch, actor=None) -> int:
 @transaction.atomic
 def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = None, actor=None):
     """BIL-4 (PLATFORM 12.3.3): a rejected direct debit — the payment is reversed (the invoice
-    is due again) and the bank's reject fee is re-invoiced as a pending charge (taxable)."""
+    is due again) and the bank's reject fee is re-invoiced as a pending charge (taxable).
+
+    BIL-6/BIL-7: only a rejected debit starts the late clock, from the invoice's original due
+    date: the next daily job sends the reminders due by then, posts the recovery indemnity and,
+    past due + 8 days, proposes the suspension; interest runs from the due date."""
     debit = DirectDebit.objects.select_for_update().select_related("invoice").get(pk=debit.pk)
     if debit.status == DebitStatus.REJECTED:
         raise InvalidTransition(_("This debit is already rejected."), code="rejected")
@@ -178,9 +180,12 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
                 amount=-allocation.amount,
                 on=rejected_on,
             )
-        CollectionCase.objects.filter(invoice=invoice).update(
-            settled_on=None, stage=DunningStage.NONE, updated_at=timezone.now()
-        )
+        # Due again (BIL-6): late since its original due date, the late charges still to post
+        # (nothing was owed while the debit was pending or once it was collected).
+        for case in CollectionCase.objects.select_for_update().filter(invoice=invoice):
+            case.settled_on, case.late_charges_posted = None, False
+            case.stage = case.reminder_stage()
+            case.save(update_fields=["settled_on", "late_charges_posted", "stage", "updated_at"])
     debit.status, debit.reject_reason = DebitStatus.REJECTED, reason.strip()
     debit.reject_fee, debit.rejected_on = bank_fee, rejected_on
     debit.save(update_fields=["status", "reject_reason", "reject_fee", "rejected_on"])

@@ -3,6 +3,9 @@ posted to billing for the customer's next invoice.
 
 A missing ECB rate never blocks a payment: the cases settled late while it was missing wait
 (``late_charges_waiting``) and the daily job posts their charges once staff enter it.
+
+An invoice settled after its due date by a direct debit that was pending on that date was never
+late (BIL-6: the collection date is ours): it bears neither interest nor indemnity.
 """
 
 import logging
@@ -85,7 +88,7 @@ def _post_interest(state: InvoiceState, settled_on: date, actor=None):
     amount = round_money(late_interest_for(state, settled_on))
     if amount <= 0:
         return None
-    days = interest.days_late(invoice.due_date, settled_on)
+    days = state.late_days(settled_on)
     return billing.charge_post(
         client=invoice.client,
         kind=ChargeKind.LATE_INTEREST,
@@ -102,9 +105,17 @@ def _post_interest(state: InvoiceState, settled_on: date, actor=None):
 
 def post_late_charges(case: CollectionCase, state: InvoiceState, actor=None) -> bool:
     """BIL-6: once a late invoice is settled, its interest and indemnity go to billing. A
-    missing ECB rate never blocks a payment: the daily job posts them once staff enter it."""
+    missing ECB rate never blocks a payment: the daily job posts them once staff enter it.
+
+    Settled after its due date but never late (a direct debit pending on the due date and
+    collected later), it owes nothing: the case is marked done so that the daily job does not
+    wait for it (a later reject of that debit reopens it)."""
     invoice, on = case.invoice, case.settled_on
     if case.late_charges_posted or invoice.client_id is None or on <= invoice.due_date:
+        return False
+    if state.late_days(on) <= 0:
+        case.late_charges_posted = True
+        case.save(update_fields=["late_charges_posted", "updated_at"])
         return False
     post_indemnity(invoice, actor=actor)
     try:

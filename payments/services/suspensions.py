@@ -12,7 +12,7 @@ from accounts.models import Client
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract, Suspension
-from payments.choices import DunningStage
+from payments.choices import DebitStatus, DunningStage
 from payments.invoice_states import InvoiceState, invoice_states, open_invoices
 from payments.models import CollectionCase
 from payments.services.clock import paris_today
@@ -21,6 +21,8 @@ SUSPENSION_AFTER_DAYS = 8  # suspension possible when today > due date + 8 days
 
 
 def overdue_for_suspension(client: Client, today: date) -> list[InvoiceState]:
+    """BIL-7: the customer's invoices more than 8 days late (undisputed part). An invoice whose
+    direct debit is pending is not late (BIL-6); once rejected, it counts from its due date."""
     invoices = open_invoices(client=client).filter(due_date__lt=today - timedelta(days=8))
     return [
         s
@@ -50,7 +52,9 @@ def client_suspend_for_non_payment(*, client: Client, today: date | None = None,
         )
     CollectionCase.objects.filter(
         client=client, settled_on__isnull=True, stage=DunningStage.SUSPENSION_PROPOSED
-    ).update(stage=DunningStage.SUSPENDED, updated_at=timezone.now())
+    ).exclude(invoice__direct_debits__status=DebitStatus.PENDING).update(
+        stage=DunningStage.SUSPENDED, updated_at=timezone.now()
+    )
     return made
 
 
