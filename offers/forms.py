@@ -1,5 +1,7 @@
 """Portal forms of the offers domain."""
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
@@ -13,7 +15,12 @@ ISO_DATE = "%Y-%m-%d"  # what <input type="date"> sends and expects, whatever th
 class TerminationRequestForm(forms.Form):
     """CON-4: the date the customer wants the service to end (optional: as soon as the notice
     allows). The same form asks for the quote and, with ``confirming=True``, carries the date
-    as a hidden field with a required "I confirm" checkbox."""
+    as a hidden field with a required "I confirm" checkbox, and what the quote showed
+    (``shown_effective_date``, ``shown_fee``: the confirmation is refused if the quote has
+    changed meanwhile).
+
+    ``choices`` (PLATFORM with no requested date, CON-4): the effective dates offered side by
+    side; confirming then requires one of them (``chosen_date``)."""
 
     requested_date = forms.DateField(
         label=_("Requested termination date"),
@@ -24,12 +31,29 @@ class TerminationRequestForm(forms.Form):
             "period allows."
         ),
     )
+    chosen_date = forms.TypedChoiceField(
+        label=_("Termination date"),
+        coerce=date.fromisoformat,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one of the termination dates."),
+            "invalid_choice": _(
+                "The dates on offer have changed since the quote was shown: choose again."
+            ),
+        },
+    )
+    shown_effective_date = forms.DateField(
+        required=False, widget=forms.DateInput(format=ISO_DATE, attrs={"type": "hidden"})
+    )
+    shown_fee = forms.DecimalField(
+        required=False, max_digits=12, decimal_places=2, widget=forms.HiddenInput
+    )
     confirm = forms.BooleanField(
         label=_("I confirm the termination of this contract and accept the fee shown above."),
         required=False,
     )
 
-    def __init__(self, *args, confirming: bool = False, **kwargs):
+    def __init__(self, *args, confirming: bool = False, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.confirming = confirming
         if confirming:
@@ -41,7 +65,21 @@ class TerminationRequestForm(forms.Form):
                 "Tick the box to confirm the termination."
             )
         else:
-            del self.fields["confirm"]
+            for name in ("confirm", "shown_effective_date", "shown_fee"):
+                del self.fields[name]
+        if confirming and len(choices) > 1:
+            self.fields["chosen_date"].choices = [(d.isoformat(), d.isoformat()) for d in choices]
+        else:
+            del self.fields["chosen_date"]
+
+    def shows_another_quote(self, quote) -> bool:
+        """True if the confirmation carries an effective date or a fee that ``quote`` (the
+        quote recomputed now) no longer has: it must be shown again, not recorded."""
+        data = getattr(self, "cleaned_data", {})
+        shown_date, shown_fee = data.get("shown_effective_date"), data.get("shown_fee")
+        return (shown_date is not None and shown_date != quote.effective_date) or (
+            shown_fee is not None and shown_fee != quote.fee_amount
+        )
 
     def clean_requested_date(self):
         requested = self.cleaned_data["requested_date"]

@@ -133,11 +133,29 @@ def effective_date_end_of_month(notice_date: date, requested_date: date | None) 
     return candidate
 
 
-def _is_anniversary(d: date, anchor: date, initial_months: int, renewal_months: int) -> bool:
-    """True if ``d`` is the first day of a renewal period (the end of the previous period)."""
+class PlatformEnding(StrEnum):
+    """How a PLATFORM contract ends (CON-4): at an anniversary after a notice of non-renewal
+    (8.2, no fee), or on any other date by a termination for convenience (17.1, CON-5 fee)."""
+
+    NON_RENEWAL = "non_renewal"
+    CONVENIENCE = "convenience"
+
+
+def is_anniversary(d: date, anchor: date, initial_months: int, renewal_months: int) -> bool:
+    """True if ``d`` is an anniversary: the end of a commitment period counted from the anchor
+    (the first day of the next period). The anchor itself is not one."""
     if d <= anchor:
         return False
     return commitment_period_at(anchor, initial_months, renewal_months, d).start == d
+
+
+def first_anniversary_from(d: date, anchor: date, initial_months: int, renewal_months: int) -> date:
+    """The first anniversary on or after ``d`` (the end of the initial period if ``d`` is on
+    or before the anchor)."""
+    if d <= anchor:
+        return add_months(anchor, initial_months)
+    period = commitment_period_at(anchor, initial_months, renewal_months, d)
+    return d if period.start == d else period.end
 
 
 def platform_effective_date(
@@ -149,28 +167,44 @@ def platform_effective_date(
 ) -> tuple[date, bool]:
     """CON-4 for PLATFORM: ``(effective_date, fee_applies)``.
 
-    - PLATFORM 8.2: a notice given at least 3 months before the next anniversary (notice date +
-      3 months, clamped, on or before the anniversary) with no requested date after that
-      anniversary ends the contract at the anniversary, without fee. A requested date before
-      the anniversary is moved to it: SPEC CON-4 says such a notice ends the contract *at the
-      anniversary*, and the subscriptions until then are due either way.
-    - A requested (or earliest possible) date that is itself a later anniversary is also a
-      non-renewal at that anniversary (the notice was then given ≥ 3 months before it): no fee.
-    - Otherwise, termination for convenience (17.1): effective at the later of the requested
-      date and notice + 3 months; CON-5 applies to the period in which that date falls
-      (``fee_applies`` True).
+    The effective date is the later of the requested date and notice date + 3 months (17.1,
+    calendar months clamped to the month end, as every notice here): a requested date is never
+    moved to an anniversary, only pushed back to the end of the notice.
 
-    The next anniversary is the end of the commitment period containing the notice date.
+    - If that date is an anniversary, the notice came at least 3 months before it (the date is
+      never earlier than notice + 3 months): a non-renewal (8.2), no fee (``fee_applies``
+      False).
+    - Any other date is a termination for convenience "outside the anniversary dates" (17.1):
+      CON-5 applies to the period in which it falls (``fee_applies`` True).
+
+    With no requested date, this is the earliest date (notice + 3 months); the choice offered
+    next to it is ``platform_options``.
     """
-    notice_from = max(notice_date, anchor)
-    anniversary = commitment_period_at(anchor, initial_months, renewal_months, notice_from).end
-    earliest = add_months(notice_date, PLATFORM_NOTICE_MONTHS)
-    if earliest <= anniversary and (requested_date is None or requested_date <= anniversary):
-        return anniversary, False
     effective = effective_date(notice_date, requested_date, PLATFORM_NOTICE_MONTHS)
-    if _is_anniversary(effective, anchor, initial_months, renewal_months):
-        return effective, False
-    return effective, True
+    return effective, not is_anniversary(effective, anchor, initial_months, renewal_months)
+
+
+def platform_options(
+    notice_date: date, anchor: date, initial_months: int, renewal_months: int
+) -> list[tuple[date, bool]]:
+    """CON-4 for PLATFORM, no requested date: the dates the customer chooses between, as
+    ``(effective_date, fee_applies)``, earliest first.
+
+    - the earliest date, notice + 3 months: a termination for convenience with its fee, unless
+      it is itself an anniversary;
+    - the first anniversary at least 3 months after the notice (on or after notice + 3
+      months): a non-renewal without fee (8.2).
+
+    When the earliest date is an anniversary (notice given exactly 3 months before it) both are
+    the same day: one option, without fee.
+    """
+    earliest, fee_applies = platform_effective_date(
+        notice_date, None, anchor, initial_months, renewal_months
+    )
+    if not fee_applies:
+        return [(earliest, False)]
+    anniversary = first_anniversary_from(earliest, anchor, initial_months, renewal_months)
+    return [(earliest, True), (anniversary, False)]
 
 
 def _termination_period(

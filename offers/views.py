@@ -42,7 +42,7 @@ from offers.services.clock import paris_today
 from offers.services.terminations import contract_request_termination, termination_quote
 from offers.services.terminations import termination_cancel as cancel_termination
 from offers.services.trials import is_in_trial
-from offers.termination_fees import PLATFORM_NOTICE_MONTHS, FeeLineLabel
+from offers.termination_fees import PLATFORM_NOTICE_MONTHS, FeeLineLabel, PlatformEnding
 
 CONTRACTS_PER_PAGE = 25
 
@@ -59,6 +59,11 @@ FEE_LINE_LABELS = {
     FeeLineLabel.MINIMUM_COMMITMENT: gettext_lazy(
         "Minimum monthly commitment, for each month left"
     ),
+}
+# CON-4 (PLATFORM): the two ways the contract ends, as the quote page names them.
+PLATFORM_ENDING_TITLES = {
+    PlatformEnding.NON_RENEWAL: gettext_lazy("Non-renewal at the anniversary, without fee"),
+    PlatformEnding.CONVENIENCE: gettext_lazy("Termination for convenience, with the fee"),
 }
 STATUS_BADGES = {
     ContractStatus.DRAFT: "badge off",
@@ -198,9 +203,10 @@ def terms_text(contract: Contract) -> list[tuple[str, str]]:
         )
     elif rule == NoticeRule.PLATFORM:
         notice_text = _(
-            "A notice of non-renewal given at least 3 months before the anniversary ends the "
-            "contract at the anniversary, without fee. Otherwise the termination takes effect "
-            "3 months after your request and termination fees apply."
+            "A notice of non-renewal given at least 3 months before an anniversary ends the "
+            "contract at that anniversary, without fee. You may also terminate on any other "
+            "date at least 3 months after your request (termination for convenience): "
+            "termination fees then apply."
         )
     else:
         months = term("notice_months")
@@ -404,7 +410,12 @@ def contract_detail(request, pk):
 @member_required("terminate")
 def contract_terminate(request, pk):
     """CON-4: the admin asks for a quote (``action=quote``), sees the effective date and the
-    CON-5 fee, then confirms (``action=confirm``): the request is the written notice."""
+    CON-5 fee, then confirms (``action=confirm``): the request is the written notice.
+
+    PLATFORM with no requested date: the quote offers two dates side by side (the earliest,
+    with its fee, and the first anniversary at least 3 months away, without fee) and the
+    confirmation requires choosing one. A confirmation is recorded only if the quote recomputed
+    now is the one shown (a notice given after midnight may have moved the dates)."""
     contract = _decorate(selectors.contract_get(client=request.client, pk=pk))
     detail_url = reverse("offers:detail", args=[contract.pk])
     if not terminable(contract):
@@ -421,6 +432,7 @@ def contract_terminate(request, pk):
     request_form = TerminationRequestForm()
     confirm_form = None
     quote = None
+    quote_changed = False
     if request.method == "POST":
         confirming = request.POST.get("action") == "confirm"
         form = TerminationRequestForm(request.POST, confirming=confirming)
@@ -431,25 +443,24 @@ def contract_terminate(request, pk):
                 quote = termination_quote(contract=contract, requested_date=requested)
             except ValidationError as error:
                 attach_errors(form, error)
-        if quote is not None and confirming and form.is_valid():
-            try:
-                termination = contract_request_termination(
-                    contract=contract, requested_date=requested, actor=request.user
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                messages.success(
+        if quote is not None and confirming:
+            form = TerminationRequestForm(request.POST, confirming=True, choices=quote.choice_dates)
+            valid = form.is_valid()
+            # The single quote carries what it showed; the options page carries a choice
+            # (a date no longer on offer is a field error).
+            quote_changed = form.shows_another_quote(quote)
+            chosen = quote.option(form.cleaned_data.get("chosen_date"))
+            if (
+                valid
+                and not quote_changed
+                and _confirm_termination(
                     request,
-                    _(
-                        "Termination recorded. The last day of service is %(last_day)s; the "
-                        "termination fee is %(fee)s € excl. VAT."
-                    )
-                    % {
-                        "last_day": _day(day_before(termination.effective_date)),
-                        "fee": _money(termination.fee_amount),
-                    },
+                    contract,
+                    form,
+                    chosen or quote,
+                    requested=chosen.effective_date if chosen else requested,
                 )
+            ):
                 return redirect(detail_url)
         if quote is None:
             # Show the date again, visible, with its error (the confirmation hides it).
@@ -462,8 +473,12 @@ def contract_terminate(request, pk):
             request_form = TerminationRequestForm(initial={"requested_date": requested})
             confirm_form = (
                 form
-                if confirming
-                else TerminationRequestForm(initial={"requested_date": requested}, confirming=True)
+                if confirming and not quote_changed
+                else TerminationRequestForm(
+                    initial={"requested_date": requested},
+                    confirming=True,
+                    choices=quote.choice_dates,
+                )
             )
     return render(
         request,
@@ -473,10 +488,63 @@ def contract_terminate(request, pk):
             "request_form": request_form,
             "confirm_form": confirm_form,
             "quote": quote,
+            "quote_changed": quote_changed,
             "quote_last_day": day_before(quote.effective_date) if quote else None,
             "quote_lines": fee_lines(quote.fee.lines) if quote and not quote.fee_waived else [],
+            "quote_options": _quote_options(quote, confirm_form),
+            "quote_ending": PLATFORM_ENDING_TITLES.get(quote.ending) if quote else None,
         },
     )
+
+
+def _confirm_termination(request, contract, form, quote, *, requested) -> Termination | None:
+    """CON-4: record the termination the customer confirmed (``quote``: the single quote or
+    the chosen option, whose date is then ``requested``), or attach the service's refusal to
+    ``form`` and return None."""
+    try:
+        termination = contract_request_termination(
+            contract=contract,
+            requested_date=requested,
+            actor=request.user,
+            expected_effective_date=quote.effective_date,
+            expected_fee=quote.fee_amount,
+        )
+    except ValidationError as error:
+        attach_errors(form, error)
+        return None
+    messages.success(
+        request,
+        _(
+            "Termination recorded. The last day of service is %(last_day)s; the "
+            "termination fee is %(fee)s € excl. VAT."
+        )
+        % {
+            "last_day": _day(day_before(termination.effective_date)),
+            "fee": _money(termination.fee_amount),
+        },
+    )
+    return termination
+
+
+def _quote_options(quote, confirm_form) -> list[dict]:
+    """CON-4 (PLATFORM): the two choices as the quote page shows them, side by side."""
+    if quote is None or len(quote.options) < 2:
+        return []
+    chosen = confirm_form["chosen_date"].value() if confirm_form is not None else None
+    return [
+        {
+            "value": option.effective_date.isoformat(),
+            "checked": chosen == option.effective_date.isoformat(),
+            "ending": option.ending,
+            "title": PLATFORM_ENDING_TITLES.get(option.ending, ""),
+            "effective_date": option.effective_date,
+            "last_day": day_before(option.effective_date),
+            "fee_start": option.fee.fee_start,
+            "fee_amount": option.fee_amount,
+            "lines": fee_lines(option.fee.lines) if not option.fee_waived else [],
+        }
+        for option in quote.options
+    ]
 
 
 @member_required("terminate")

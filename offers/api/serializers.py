@@ -25,6 +25,7 @@ from offers.choices import (
     TerminationStatus,
 )
 from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
+from offers.termination_fees import PlatformEnding
 
 # --- Catalogue ------------------------------------------------------------------------------
 
@@ -306,12 +307,73 @@ class TerminationRequestSerializer(serializers.Serializer):
     requested_date = serializers.DateField(
         required=False,
         allow_null=True,
-        help_text=_("The first day without service wished for; the notice rule may push it back."),
+        help_text=_(
+            "The first day without service wished for; the notice rule may push it back. "
+            "Without it, the earliest date the notice allows. PLATFORM: to choose an option "
+            "of the quote, send its effective_date."
+        ),
+    )
+    expected_effective_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Optional, on a request: the effective date of the quote the customer accepted. "
+            "If the termination would now take effect on another day, nothing is recorded "
+            "(400)."
+        ),
+    )
+    expected_fee_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Optional, on a request: the fee of the quote the customer accepted. If the fee "
+            "would now differ, nothing is recorded (400)."
+        ),
     )
 
 
+class TerminationOptionSerializer(serializers.Serializer):
+    """CON-4 (PLATFORM): one date a customer who asked for no date may choose."""
+
+    ending = serializers.ChoiceField(
+        choices=[e.value for e in PlatformEnding],
+        help_text=_(
+            "non_renewal: at an anniversary, without fee (PLATFORM 8.2); convenience: any "
+            "other date, with the termination fee (PLATFORM 17.1)."
+        ),
+    )
+    effective_date = serializers.DateField(help_text=_("The first day without service."))
+    fee_start = serializers.DateField(help_text=_("Fees are counted from this day."))
+    fee_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    fee_rule = serializers.ChoiceField(choices=FeeRule.choices)
+    lines = FeeLineSerializer(many=True)
+
+
+def _fee_lines(quote) -> list[dict]:
+    """Line amounts rounded to the cent for display; only the total is authoritative (SPEC
+    "Money")."""
+    return [
+        {
+            "label": line.label,
+            "months": line.months,
+            "rate_percent": line.rate_percent,
+            "monthly_base": line.monthly_base,
+            "amount": round_money(line.amount),
+        }
+        for line in ([] if quote.fee_waived else quote.fee.lines)
+    ]
+
+
 class TerminationQuoteSerializer(serializers.Serializer):
-    """CON-4/CON-5: what a termination requested now would cost. Nothing is written."""
+    """CON-4/CON-5: what a termination requested now would cost. Nothing is written.
+
+    PLATFORM only: ``ending`` (non_renewal or convenience) and, when no date was requested,
+    ``options``: the dates to choose between, earliest first (the earliest date with its fee,
+    and the first anniversary at least 3 months after the notice without fee; one option when
+    they are the same day). The top-level fields are the earliest option's, which a request
+    without date gets; to choose another, request its ``effective_date``."""
 
     notice_date = serializers.DateField()
     requested_date = serializers.DateField(allow_null=True)
@@ -320,30 +382,42 @@ class TerminationQuoteSerializer(serializers.Serializer):
     fee_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     fee_rule = serializers.ChoiceField(choices=FeeRule.choices)
     lines = FeeLineSerializer(many=True)
+    ending = serializers.ChoiceField(
+        choices=[e.value for e in PlatformEnding],
+        required=False,
+        help_text=_("PLATFORM only."),
+    )
+    options = TerminationOptionSerializer(
+        many=True, required=False, help_text=_("PLATFORM only, when no date was requested.")
+    )
 
     @staticmethod
     def from_quote(quote) -> dict:
-        """The plain values of a ``TerminationQuote`` (``offers.services.terminations``); line
-        amounts are rounded to the cent for display, only the total is authoritative (SPEC
-        "Money")."""
-        return {
+        """The plain values of a ``TerminationQuote`` (``offers.services.terminations``)."""
+        data = {
             "notice_date": quote.notice_date,
             "requested_date": quote.requested_date,
             "effective_date": quote.effective_date,
             "fee_start": quote.fee.fee_start,
             "fee_amount": quote.fee_amount,
             "fee_rule": quote.fee.rule,
-            "lines": [
-                {
-                    "label": line.label,
-                    "months": line.months,
-                    "rate_percent": line.rate_percent,
-                    "monthly_base": line.monthly_base,
-                    "amount": round_money(line.amount),
-                }
-                for line in ([] if quote.fee_waived else quote.fee.lines)
-            ],
+            "lines": _fee_lines(quote),
         }
+        if quote.ending:
+            data["ending"] = quote.ending
+        if quote.options:
+            data["options"] = [
+                {
+                    "ending": option.ending,
+                    "effective_date": option.effective_date,
+                    "fee_start": option.fee.fee_start,
+                    "fee_amount": option.fee_amount,
+                    "fee_rule": option.fee.rule,
+                    "lines": _fee_lines(option),
+                }
+                for option in quote.options
+            ]
+        return data
 
 
 class ErrorBodySerializer(serializers.Serializer):

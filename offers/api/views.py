@@ -157,7 +157,9 @@ class ContractViewSet(PartnerModelViewSet):
         responses={200: TerminationQuoteSerializer, 409: CONFLICT},
         summary="Quote a termination (CON-4, CON-5)",
         description="The effective date and fee a termination requested now would have. "
-        "Nothing is written.",
+        "Nothing is written. PLATFORM without requested_date: `options` lists the dates to "
+        "choose between (the earliest, with its fee; the first anniversary at least 3 months "
+        "away, without fee).",
     )
     @action(detail=True, methods=["post"], url_path="termination-quote")
     def termination_quote(self, request, pk=None):
@@ -174,15 +176,21 @@ class ContractViewSet(PartnerModelViewSet):
         responses={201: TerminationSerializer, 409: CONFLICT},
         summary="Request a termination (CON-4)",
         description="The request is the written notice: the fee is computed at this moment "
-        "and stored with its breakdown.",
+        "and stored with its breakdown. PLATFORM: send the chosen option's effective_date as "
+        "requested_date; expected_effective_date / expected_fee_amount refuse the request "
+        "(400) if the quote has changed meanwhile.",
     )
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         contract = self.get_object()
-        requested_date = self._payload(request).get("requested_date")
+        payload = self._payload(request)
         self._check_can_terminate(contract)
         termination = contract_request_termination(
-            contract=contract, requested_date=requested_date, api_key=self.api_key
+            contract=contract,
+            requested_date=payload.get("requested_date"),
+            api_key=self.api_key,
+            expected_effective_date=payload.get("expected_effective_date"),
+            expected_fee=payload.get("expected_fee_amount"),
         )
         return Response(TerminationSerializer(termination).data, status=status.HTTP_201_CREATED)
 

@@ -1,7 +1,7 @@
 """CON-4 / CON-5: terminations — the quote (effective date and fee), the request (the written
 notice), its cancellation, and the daily application on the effective date."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -31,17 +31,34 @@ from offers.services.transitions import lock_contract, transition_contract
 
 @dataclass
 class TerminationQuote:
-    """What the customer sees before confirming a termination."""
+    """What the customer sees before confirming a termination.
+
+    ``ending`` says how a PLATFORM contract ends (``PlatformEnding``: non-renewal or
+    convenience; None under the other terms). ``options`` lists the dates a PLATFORM customer
+    who asked for no date chooses between (CON-4), each a quote of its own, earliest first: the
+    first has this quote's date and fee. Empty when there is nothing to choose.
+    """
 
     notice_date: date
     requested_date: date | None
     effective_date: date
     fee: termination_fees.FeeQuote
     fee_waived: bool = False
+    ending: str | None = None
+    options: list["TerminationQuote"] = field(default_factory=list)
 
     @property
     def fee_amount(self):
         return Decimal("0.00") if self.fee_waived else self.fee.amount
+
+    @property
+    def choice_dates(self) -> list[date]:
+        """The effective dates to choose between; empty when there is no choice."""
+        return [o.effective_date for o in self.options] if len(self.options) > 1 else []
+
+    def option(self, effective_date: date) -> "TerminationQuote | None":
+        """The option ending on ``effective_date``, if the quote offers it."""
+        return next((o for o in self.options if o.effective_date == effective_date), None)
 
 
 def invoiced_through(contract: Contract, effective: date) -> date | None:
@@ -69,42 +86,85 @@ def termination_quote(
     notice_days: int | None = None,
 ) -> TerminationQuote:
     """CON-4: effective date from the notice rule; CON-5: the fee by the offer's rule.
-    ``notice_days`` replaces the rule (CON-6: 30 days' notice after refusing an increase)."""
+    ``notice_days`` replaces the rule (CON-6: 30 days' notice after refusing an increase).
+
+    PLATFORM (CON-4, 8.2 / 17.1): the later of the requested date and notice + 3 months; no fee
+    at an anniversary, the CON-5 fee on any other date. With no requested date the quote is the
+    earliest date and carries the choice (``options``): that date with its fee, and the first
+    anniversary at least 3 months after the notice without fee."""
     notice_date = notice_date or paris_today()
     if requested_date is not None and requested_date < notice_date:
         raise ValidationError({"requested_date": _("The requested date is in the past.")})
     rule = contract.term("notice_rule")
-    anchor = contract.anchor_date or contract.order_date
-    initial, renewal = contract.term("initial_months"), contract.term("renewal_months")
-    fee_applies = True
+    if notice_days is None and rule == NoticeRule.PLATFORM:
+        return _platform_quote(contract, notice_date, requested_date, waive_fees)
     if notice_days is not None:
         effective = max(requested_date or notice_date, notice_date + timedelta(days=notice_days))
     elif rule == NoticeRule.END_OF_MONTH:
         effective = termination_fees.effective_date_end_of_month(notice_date, requested_date)
-    elif rule == NoticeRule.PLATFORM:
-        effective, fee_applies = termination_fees.platform_effective_date(
-            notice_date, requested_date, anchor, initial, renewal
-        )
     else:
         effective = termination_fees.effective_date(
             notice_date, requested_date, contract.term("notice_months")
         )
+    return _priced_quote(contract, notice_date, requested_date, effective, True, waive_fees)
+
+
+def _platform_quote(
+    contract: Contract, notice_date: date, requested_date: date | None, waive_fees: bool
+) -> TerminationQuote:
+    """CON-4 for PLATFORM: see ``termination_fees.platform_effective_date`` and
+    ``platform_options``."""
+    anchor = contract.anchor_date or contract.order_date
+    periods_of = (anchor, contract.term("initial_months"), contract.term("renewal_months"))
+    if requested_date is not None:
+        effective, fee_applies = termination_fees.platform_effective_date(
+            notice_date, requested_date, *periods_of
+        )
+        return _priced_quote(
+            contract, notice_date, requested_date, effective, fee_applies, waive_fees
+        )
+    options = [
+        _priced_quote(contract, notice_date, None, effective, fee_applies, waive_fees)
+        for effective, fee_applies in termination_fees.platform_options(notice_date, *periods_of)
+    ]
+    return replace(options[0], options=options)
+
+
+def _priced_quote(
+    contract: Contract,
+    notice_date: date,
+    requested_date: date | None,
+    effective: date,
+    fee_applies: bool,
+    waive_fees: bool,
+) -> TerminationQuote:
+    """The quote of a termination effective on ``effective``: CON-5 by the offer's fee rule
+    (``none`` when no fee applies: a PLATFORM non-renewal)."""
+    anchor = contract.anchor_date or contract.order_date
     fee = termination_fees.quote_termination_fee(
         rule=contract.term("fee_rule") if fee_applies else termination_fees.FeeRule.NONE,
         effective_date=effective,
         invoiced_through=invoiced_through(contract, effective),
         anchor=anchor,
-        initial_months=initial,
-        renewal_months=renewal,
+        initial_months=contract.term("initial_months"),
+        renewal_months=contract.term("renewal_months"),
         monthly_fees=contract.monthly_fees,
         minimum_commitment=Decimal(contract.term("minimum_monthly_commitment")),
     )
+    ending = None
+    if contract.term("notice_rule") == NoticeRule.PLATFORM:
+        ending = (
+            termination_fees.PlatformEnding.CONVENIENCE
+            if fee_applies
+            else termination_fees.PlatformEnding.NON_RENEWAL
+        ).value
     return TerminationQuote(
         notice_date=notice_date,
         requested_date=requested_date,
         effective_date=effective,
         fee=fee,
         fee_waived=waive_fees,
+        ending=ending,
     )
 
 
@@ -131,9 +191,18 @@ def contract_request_termination(
     reason: str = TerminationReason.CUSTOMER_REQUEST,
     waive_fees: bool = False,
     notice_days: int | None = None,
+    expected_effective_date: date | None = None,
+    expected_fee: Decimal | None = None,
 ) -> Termination:
     """CON-4: the request made in the portal or the API is the written notice (its timestamp is
-    the notice date); the quote is recomputed at that moment and stored with its breakdown."""
+    the notice date); the quote is recomputed at that moment and stored with its breakdown.
+
+    With no requested date the termination takes effect at the earliest date the notice allows
+    (PLATFORM: notice + 3 months, with its fee unless it is an anniversary; the anniversary
+    option is chosen by requesting its date). ``expected_effective_date`` / ``expected_fee``
+    are what the customer confirmed: if the quote recomputed now differs (the notice date moved
+    past midnight, a PLATFORM anniversary is now less than 3 months away), nothing is recorded
+    and a ``ValidationError`` (code ``quote_changed``) is raised."""
     contract = lock_contract(contract)
     if contract.status == ContractStatus.DRAFT:
         raise InvalidTransition(
@@ -155,6 +224,16 @@ def contract_request_termination(
         waive_fees=waive_fees,
         notice_days=notice_days,
     )
+    if (
+        expected_effective_date is not None and quote.effective_date != expected_effective_date
+    ) or (expected_fee is not None and quote.fee_amount != expected_fee):
+        raise ValidationError(
+            _(
+                "The quote has changed since it was shown (the notice date is today's): check "
+                "the new quote and confirm again."
+            ),
+            code="quote_changed",
+        )
     termination = Termination.objects.create(
         contract=contract,
         reason=reason,

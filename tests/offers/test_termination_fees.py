@@ -342,12 +342,19 @@ class TestPlatformEffectiveDate:
     @pytest.mark.parametrize(
         ("notice", "requested", "expected"),
         [
-            # 2025-11-20 + 3 months = 2026-02-20 ≤ anniversary 2026-03-15: ends there, no fee.
-            (date(2025, 11, 20), None, (date(2026, 3, 15), False)),
+            # no requested date: the earliest date, 2025-11-20 + 3 months = 2026-02-20, is not an
+            # anniversary → convenience, fee (the anniversary is offered next to it, see
+            # TestPlatformOptions).
+            (date(2025, 11, 20), None, (date(2026, 2, 20), True)),
+            # the anniversary 2026-03-15 requested, notice ≥ 3 months before it: no fee.
+            (date(2025, 11, 20), date(2026, 3, 15), (date(2026, 3, 15), False)),
             # exactly 3 months: 2025-12-15 + 3 = 2026-03-15 = anniversary → still in time.
             (date(2025, 12, 15), None, (date(2026, 3, 15), False)),
-            # an earlier requested date is moved to the anniversary.
-            (date(2025, 11, 20), date(2026, 1, 1), (date(2026, 3, 15), False)),
+            # an earlier requested date is pushed to notice + 3 months (2026-02-20), never to
+            # the anniversary: convenience, fee.
+            (date(2025, 11, 20), date(2026, 1, 1), (date(2026, 2, 20), True)),
+            # a requested date before the anniversary but after the notice: kept, fee.
+            (date(2025, 11, 20), date(2026, 3, 1), (date(2026, 3, 1), True)),
             # a requested date that is a later anniversary: non-renewal there, no fee.
             (date(2025, 11, 20), date(2027, 3, 15), (date(2027, 3, 15), False)),
             # one day late: 2025-12-16 + 3 = 2026-03-16 > 2026-03-15 → convenience, fee.
@@ -365,8 +372,9 @@ class TestPlatformEffectiveDate:
     @pytest.mark.parametrize(
         ("notice", "expected"),
         [
-            # 2026-02-28 + 3 months = 2026-05-28 ≤ anniversary 2026-05-31 → no fee.
-            (date(2026, 2, 28), (date(2026, 5, 31), False)),
+            # 2026-02-28 + 3 months = 2026-05-28, three days before the anniversary 2026-05-31:
+            # not an anniversary → convenience, fee.
+            (date(2026, 2, 28), (date(2026, 5, 28), True)),
             # 2026-03-01 + 3 months = 2026-06-01 > 2026-05-31 → effective 2026-06-01, fee.
             (date(2026, 3, 1), (date(2026, 6, 1), True)),
         ],
@@ -391,9 +399,11 @@ class TestPlatformEffectiveDate:
 
 class TestCommitmentMax:
     def test_notice_in_time_ends_at_anniversary_without_fee(self):
-        # CON-4 + CON-5: notice 2025-11-20 ≥ 3 months before 2026-03-15 → effective
-        # 2026-03-15, no fee; quoting it anyway gives 0.00 (a period end).
-        effective, fee_applies = platform_effective_date(date(2025, 11, 20), None, **PLATFORM_TERMS)
+        # CON-4 + CON-5: notice 2025-11-20 ≥ 3 months before 2026-03-15, the anniversary
+        # requested → effective 2026-03-15, no fee; quoting it anyway gives 0.00 (a period end).
+        effective, fee_applies = platform_effective_date(
+            date(2025, 11, 20), date(2026, 3, 15), **PLATFORM_TERMS
+        )
         assert (effective, fee_applies) == (date(2026, 3, 15), False)
         quote = quote_termination_fee(
             **PLATFORM,
