@@ -419,3 +419,72 @@ class AvailabilityReport(TimeStampedModel):
     def can_request(self) -> bool:
         """SLA-10: a credit is requested once, when there is one and the SLA applies."""
         return self.status == ReportStatus.COMPUTED and self.applicable and self.credit_amount > 0
+
+
+class GoodwillCredit(models.Model):
+    """SLA-12 (PLATFORM 15.3): compensation that staff grant beyond SLA credits, for one event
+    (a ticket or an outage) and one service (a contract), issued as a credit note (BIL-9).
+    Append-only. The credits of one event and service are capped, in total, at the
+    subscriptions paid for that service in the 3 months before the event (``cap`` keeps the cap
+    in force when it was granted)."""
+
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        related_name="goodwill_credits",
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goodwill_credits",
+    )
+    outage = models.ForeignKey(
+        Outage,
+        verbose_name=_("outage"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goodwill_credits",
+    )
+    event_date = models.DateField(_("event date"), help_text=_("Paris time."))
+    amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=255, help_text=_("Shown on the credit note."))
+    cap = models.DecimalField(_("liability cap (€ HT)"), **MONEY)
+    credit_note = models.ForeignKey(
+        Invoice,
+        verbose_name=_("credit note"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("goodwill credit")
+        verbose_name_plural = _("goodwill credits")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="goodwill_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False, outage__isnull=True)
+                | Q(ticket__isnull=True, outage__isnull=False),
+                name="goodwill_one_event",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=models.F("cap")), name="goodwill_within_cap"
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "ticket", "outage"])]
+
+    def __str__(self):
+        return f"{self.contract.reference}: {self.amount} €"
+
+    @property
+    def event(self) -> "Ticket | Outage":
+        return self.ticket if self.ticket_id else self.outage

@@ -15,7 +15,7 @@ from offers.models import Contract
 from offers.periods import add_months, month_start
 from support.choices import OPEN_STATUSES, OutageScope, TicketStatus
 from support.models import Attachment, AvailabilityReport, Outage, Ticket, TicketMessage
-from support.services.invoiced import invoiced_subscriptions
+from support.services.goodwill import liability_cap as _liability_cap
 
 
 @dataclass(frozen=True)
@@ -149,11 +149,8 @@ def availability_history(
 
 
 def liability_cap(*, contract: Contract, day: date) -> Decimal:
-    """SLA-12 (PLATFORM 15.3): compensation beyond SLA credits is capped at the subscriptions
-    paid for the service in the 3 months before the event — read as the subscriptions (full
-    months and pro rata) invoiced for the contract for the 3 calendar months before the event's
-    month (invoices are the record of what is due; payments are matched per invoice, not per
-    contract)."""
-    end = month_start(day)
-    total = invoiced_subscriptions(contract, add_months(end, -3), end)
-    return total or Decimal("0.00")
+    """SLA-12 (PLATFORM 15.3): compensation beyond SLA credits for an event on ``day`` is
+    capped at the subscriptions **paid** for the service in the 3 months before it — the
+    subscription lines of the contract on the paid invoices dated in that window
+    (``services.goodwill.liability_cap``)."""
+    return _liability_cap(contract, day)

@@ -317,13 +317,26 @@ def ticket_create(request):
             except ValidationError as error:
                 attach_errors(form, error)
             else:
-                if ticket.is_incident:
+                if ticket.is_incident and ticket.intervention_deadline is not None:
                     text = _(
                         "Your failure notification is registered as ticket %(number)s. Our "
                         "support starts working on it by %(deadline)s."
                     ) % {
                         "number": ticket.number,
                         "deadline": _when(ticket.intervention_deadline),
+                    }
+                elif ticket.is_incident and ticket.restoration_target is not None:
+                    # SLA-4: no intervention clause, but a restoration target (HOSTED-W/A).
+                    text = _(
+                        "Your failure notification is registered as ticket %(number)s. Our "
+                        "target is to restore the service by %(target)s."
+                    ) % {
+                        "number": ticket.number,
+                        "target": _when(ticket.restoration_target),
+                    }
+                elif ticket.is_incident:
+                    text = _("Your failure notification is registered as ticket %(number)s.") % {
+                        "number": ticket.number
                     }
                 else:
                     text = _("Your request is registered as ticket %(number)s.") % {

@@ -1,5 +1,6 @@
 """Back office of outages (SLA-5): recording one (with the 7-business-day rule for a planned
-maintenance), ending it, changing its excuse and announcing it — each through its service."""
+maintenance), ending it, changing its excuse and announcing it, granting a goodwill credit to
+an affected service within the liability cap (SLA-12) — each through its service."""
 
 from django import forms
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from kernel.admin import form_action
 from kernel.forms import attach_errors
+from support.admin.liability import GoodwillInline, goodwill_action
 from support.choices import ExcuseReason
 from support.models import Outage, OutageAnnouncement
 from support.services.outages import outage_announce, outage_check, outage_record, outage_update
@@ -108,8 +110,8 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["offer"]
     autocomplete_fields = ["contracts"]
     form = OutageForm
-    inlines = [AnnouncementInline]
-    actions = ["end_outage", "set_excuse", "announce"]
+    inlines = [AnnouncementInline, GoodwillInline]
+    actions = ["end_outage", "set_excuse", "announce", "goodwill"]
     date_hierarchy = "started_at"
     change_readonly = [
         "started_at",
@@ -214,3 +216,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
             ),
             done=gettext("%(count)d outage(s) announced."),
         )
+
+    @admin.action(description=_("Grant a goodwill credit (SLA-12)…"), permissions=["change"])
+    def goodwill(self, request, queryset):
+        return goodwill_action(self, request, queryset, kind="outage")

@@ -1,19 +1,21 @@
 """Back office of tickets: the queue (SLA-1, SLA-3), opening a ticket for a customer, and the
 actions — reply, change the status, record the restoration (SLA-4), charge the abusive-ticket
-penalty (SLA-11) — each through its service."""
+penalty (SLA-11), grant a goodwill credit within the liability cap (SLA-12) — each through its
+service."""
 
 from django import forms
 from django.contrib import admin
-from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from kernel.admin import form_action
-from support.admin.liability import liability_cap_text
+from support.admin.liability import GoodwillInline, goodwill_action, liability_room_text
 from support.choices import OPEN_STATUSES, TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
+from support.services.goodwill import liability_room
 from support.services.incidents import ticket_charge_abusive_penalty, ticket_record_restoration
 from support.services.replies import ticket_reply
 from support.services.ticket_status import ticket_set_status
@@ -132,7 +134,9 @@ class PenaltyForm(forms.Form):
 
 @admin.register(Ticket)
 class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """SLA-1 / SLA-3: the queue, nearest intervention deadline first."""
+    """SLA-1 / SLA-3 / SLA-4: the queue, nearest SLA deadline first — the intervention deadline,
+    else the restoration target; tickets without either (questions, failures of offers whose
+    terms state no such clause) last, oldest report first."""
 
     list_display = [
         "number",
@@ -150,9 +154,12 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "subject", "client__legal_name", "contract__reference"]
     list_select_related = ["client", "contract"]
     autocomplete_fields = ["client", "contract"]
-    inlines = [TicketMessageInline, TicketEventInline]
-    ordering = [F("intervention_deadline").asc(nulls_last=True), "reported_at"]
-    actions = ["reply", "change_status", "record_restoration", "charge_penalty"]
+    inlines = [TicketMessageInline, TicketEventInline, GoodwillInline]
+    ordering = [
+        Coalesce("intervention_deadline", "restoration_target").asc(nulls_last=True),
+        "reported_at",
+    ]
+    actions = ["reply", "change_status", "record_restoration", "charge_penalty", "goodwill"]
     readonly_fields = [
         "number",
         "client",
@@ -265,9 +272,9 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("liability cap (SLA-12)"))
     def liability_cap(self, ticket):
-        if ticket.pk is None:
+        if ticket.pk is None or ticket.contract_id is None:
             return "—"
-        return liability_cap_text(ticket.contract, timezone.localtime(ticket.reported_at).date())
+        return liability_room_text(liability_room(ticket.contract, ticket=ticket))
 
     # --- actions: every one calls a service ---
 
@@ -340,3 +347,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             ),
             done=gettext("Penalty charged on %(count)d ticket(s)."),
         )
+
+    @admin.action(description=_("Grant a goodwill credit (SLA-12)…"), permissions=["change"])
+    def goodwill(self, request, queryset):
+        return goodwill_action(self, request, queryset, kind="ticket")

@@ -61,8 +61,9 @@ class PartnerContractField(serializers.PrimaryKeyRelatedField):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    """A ticket. For a failure notification: ``intervention_deadline`` (SLA-3, 4 business
-    hours from the report) and ``restoration_target`` (SLA-4), with whether each was met."""
+    """A ticket. For a failure notification: ``intervention_deadline`` (SLA-3, PLATFORM: 4
+    business hours from the report) and ``restoration_target`` (SLA-4), with whether each was
+    met — each null when the contract's terms state no such clause (TRUNK, SIP-UNL)."""
 
     customer = serializers.IntegerField(source="client_id", read_only=True)
     contract = serializers.IntegerField(source="contract_id", read_only=True, allow_null=True)

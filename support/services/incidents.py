@@ -1,5 +1,6 @@
 """What staff record on a failure notification: when the service came back (SLA-4, SLA-6) and
-the abusive-ticket penalty when the customer caused the incident (SLA-11)."""
+the abusive-ticket penalty when the customer caused the incident (SLA-11). Either may show that
+the report was no incident after all (SLA-3, PLATFORM 14.2): the intervention deadline goes."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,10 +20,29 @@ from kernel.errors import InvalidTransition
 from offers.periods import month_start
 from support.choices import TicketKind, TicketStatus
 from support.models import Ticket
+from support.services.deadlines import intervention_deadline, is_incident
 from support.services.permissions import NOTIFIED_ROLES, require_staff
 from support.services.ticket_status import lock_ticket
 
 PENALTY_AMOUNT = Decimal("100.00")  # SLA-11 (PLATFORM 27, USE-7)
+
+
+def _refresh_intervention_deadline(ticket: Ticket) -> list[str]:
+    """SLA-3 (PLATFORM 14.2): the intervention deadline holds only for an incident — an
+    interruption longer than 30 minutes, not caused by the customer. Recomputed from the terms
+    when the restoration or the customer's fault is recorded (a corrected restoration can bring
+    it back); the fields changed are returned."""
+    applies = is_incident(
+        reported_at=ticket.reported_at,
+        detected_at=ticket.detected_at,
+        restored_at=ticket.restored_at,
+        customer_caused=ticket.customer_caused,
+    )
+    new = intervention_deadline(ticket.contract, ticket.reported_at) if applies else None
+    if new == ticket.intervention_deadline:
+        return []
+    ticket.intervention_deadline = new
+    return ["intervention_deadline"]
 
 
 @transaction.atomic
@@ -47,15 +67,20 @@ def ticket_record_restoration(
         raise ValidationError({"restored_at": _("A restoration cannot be in the future.")})
     if ticket.status == TicketStatus.CLOSED:
         raise InvalidTransition(_("This ticket is closed."), code="ticket_closed")
-    before = ticket.restored_at
+    before = {"restored_at": ticket.restored_at, "deadline": ticket.intervention_deadline}
     ticket.restored_at = restored_at
-    ticket.save(update_fields=["restored_at", "updated_at"])
+    fields = _refresh_intervention_deadline(ticket)
+    ticket.save(update_fields=["restored_at", *fields, "updated_at"])
     audit_record(
         action="ticket.restored",
         instance=ticket,
         actor=actor,
-        before={"restored_at": before},
-        after={"restored_at": restored_at, "target_met": ticket.restoration_met},
+        before=before,
+        after={
+            "restored_at": restored_at,
+            "target_met": ticket.restoration_met,
+            "deadline": ticket.intervention_deadline,
+        },
     )
     notify_client(
         ticket.client, "support/email/ticket_restored", {"ticket": ticket}, roles=NOTIFIED_ROLES
@@ -68,7 +93,8 @@ def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = ""
     """SLA-11 (PLATFORM 27, USE-7): staff concluded that the customer caused the incident: a
     100.00 € HT penalty, taxable (the customer's VAT regime applies), posted as a pending charge
     keyed by the ticket — charging twice returns the same charge. The ticket's unavailability
-    no longer counts in the availability (the customer's act, SLA-5)."""
+    no longer counts in the availability (the customer's act, SLA-5), and the report was no
+    incident: its intervention deadline goes (SLA-3, PLATFORM 14.2)."""
     require_staff(actor)
     ticket = lock_ticket(ticket)
     if ticket.kind != TicketKind.FAILURE:
@@ -87,15 +113,18 @@ def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = ""
         actor=actor,
     )
     if not ticket.customer_caused:
+        deadline_before = ticket.intervention_deadline
         ticket.customer_caused = True
-        ticket.save(update_fields=["customer_caused", "updated_at"])
+        fields = _refresh_intervention_deadline(ticket)
+        ticket.save(update_fields=["customer_caused", *fields, "updated_at"])
         audit_record(
             action="ticket.penalty",
             instance=ticket,
             actor=actor,
-            before={"customer_caused": False},
+            before={"customer_caused": False, "deadline": deadline_before},
             after={
                 "customer_caused": True,
+                "deadline": ticket.intervention_deadline,
                 "charge": charge.pk,
                 "amount": PENALTY_AMOUNT,
                 "note": note,

@@ -1,14 +1,19 @@
-"""What was invoiced for a contract (issued invoices only): the base of an SLA credit (SLA-7,
-SLA-10) and of the liability cap (SLA-12)."""
+"""What was invoiced for a contract, read from issued invoices only — never from the contract's
+live lines, which a termination or a change empties: the base of an SLA credit (SLA-7, SLA-10)
+and the subscriptions paid that cap compensation (SLA-12)."""
 
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus
-from billing.models import InvoiceLine
+from billing.models import Invoice, InvoiceLine
 from offers.models import Contract
+from payments import services as payments
+
+SUBSCRIPTION_KINDS = [ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA]
+ZERO = Decimal("0.00")
 
 
 def _invoiced_lines(contract: Contract):
@@ -19,18 +24,18 @@ def _invoiced_lines(contract: Contract):
     )
 
 
-def invoiced_subscriptions(contract: Contract, start: date, end: date) -> Decimal | None:
-    """Subscriptions (full months and pro rata) invoiced for the contract for periods starting
-    in [start, end); None when nothing was invoiced."""
-    return (
+def invoiced_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
+    """The fixed fees invoiced for the contract for the service of [start, end): its
+    subscription lines (full months and pro rata, as invoiced) on issued invoices whose service
+    period overlaps it — whichever invoice carried them (October's are on September's run, in
+    advance; a first month started on the 16th is its pro rata). 0.00 when none."""
+    total = (
         _invoiced_lines(contract)
-        .filter(
-            kind__in=[ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA],
-            period_start__gte=start,
-            period_start__lt=end,
-        )
+        .filter(kind__in=SUBSCRIPTION_KINDS, period_start__lt=end)
+        .filter(Q(period_end__gt=start) | Q(period_end__isnull=True, period_start__gte=start))
         .aggregate(total=Sum("net_amount"))["total"]
     )
+    return total if total is not None else ZERO
 
 
 def invoiced_consumption(contract: Contract, month: date) -> Decimal:
@@ -40,4 +45,29 @@ def invoiced_consumption(contract: Contract, month: date) -> Decimal:
         .filter(kind=ChargeKind.CONSUMPTION, invoice__month=month)
         .aggregate(total=Sum("net_amount"))["total"]
     )
-    return total or Decimal("0")
+    return total if total is not None else ZERO
+
+
+def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
+    """SLA-12 (PLATFORM 15.3, "abonnements payés"): the subscription lines (full months and pro
+    rata) of the contract on the issued invoices dated in [start, end) that are paid — nothing
+    left to pay on them once payments, credit notes set against them and rejected payments are
+    counted (``payments.invoice_states``). A partly paid invoice does not count: what was paid
+    on it cannot be told apart per line."""
+    invoices = Invoice.objects.filter(
+        kind=DocumentKind.INVOICE,
+        status=DocumentStatus.ISSUED,
+        issue_date__gte=start,
+        issue_date__lt=end,
+        lines__contract_reference=contract.reference,
+        lines__kind__in=SUBSCRIPTION_KINDS,
+    ).distinct()
+    paid = [pk for pk, state in payments.invoice_states(invoices).items() if state.open <= ZERO]
+    if not paid:
+        return ZERO
+    total = (
+        _invoiced_lines(contract)
+        .filter(kind__in=SUBSCRIPTION_KINDS, invoice_id__in=paid)
+        .aggregate(total=Sum("net_amount"))["total"]
+    )
+    return total if total is not None else ZERO

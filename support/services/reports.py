@@ -21,18 +21,21 @@ from support.services.unavailability import unavailability_intervals
 
 
 def sla_base(contract: Contract, month: date) -> tuple[Decimal, dict]:
-    """SLA-7: the base of the credit, with its detail (shown to staff and the customer).
+    """SLA-7: the base of the credit, with its detail (shown to staff and the customer), read
+    from issued invoices only — never from the contract's live lines, so that a contract
+    terminated on the 1st of the next month (no live line left when the report runs) or
+    changed since keeps the base of what was invoiced for the month.
 
     HOSTED-W: "the month's amount invoiced for the failed service" — the contract's
-    subscription lines (full month or pro rata) invoiced for periods starting in the month. When
-    nothing was invoiced for the month (e.g. an order month, free), the contract's monthly fees
-    are used instead: the credit then stays proportional to what the service costs.
-    HOSTED-A: the month's fixed fees (the contract's monthly fees) + the average of the
-    consumption invoiced for the contract in each of the 3 previous months (0 for a month
-    without invoice, SLA-10).
+    subscriptions (full month or pro rata) invoiced for the month. Nothing invoiced (the free
+    order month, HOSTED-W 9) gives a base of 0.00: the credit is a share of what was invoiced.
+    HOSTED-A: the fixed fees invoiced for the month (pro rata when the month was billed pro
+    rata) + the average of the consumption invoiced for the contract in each of the 3 previous
+    months (0 for a month without invoice, SLA-10), unrounded.
     """
     policy = contract.term("sla_policy")
-    fixed = contract.monthly_fees
+    following = next_month_start(month)
+    fixed = invoiced_subscriptions(contract, month, following)
     if policy == "hosted_a":
         months = [add_months(month, -n) for n in (3, 2, 1)]
         usage = [invoiced_consumption(contract, m) for m in months]
@@ -41,10 +44,7 @@ def sla_base(contract: Contract, month: date) -> tuple[Decimal, dict]:
             "fixed_fees": str(fixed),
             "usage_fees": {f"{m:%Y-%m}": str(u) for m, u in zip(months, usage, strict=True)},
         }
-    invoiced = invoiced_subscriptions(contract, month, next_month_start(month))
-    if invoiced is None:
-        return fixed, {"source": "monthly_fees", "monthly_fees": str(fixed)}
-    return invoiced, {"source": "invoiced", "invoiced": str(invoiced)}
+    return fixed, {"source": "invoiced", "invoiced": str(fixed)}
 
 
 def _report_values(contract: Contract, month: date) -> dict:

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from accounts.choices import BillingMode, Role
 from accounts.models import User
+from billing import services as billing
+from offers.periods import add_months
 from support import services
 from support.choices import TicketKind, TicketSource
 
@@ -61,3 +63,9 @@ def incident(contract, start, end, *, staff=None):
     if end is not None:
         services.ticket_record_restoration(ticket=ticket, restored_at=end, actor=staff)
     return ticket
+
+
+def invoice_in_advance(month):
+    """BIL-1: the run of the month before ``month`` invoices ``month``'s subscriptions in
+    advance — what the base of an SLA credit reads (SLA-7: issued invoices, never live lines)."""
+    billing.run_month_sync(month=add_months(month, -1))

@@ -18,7 +18,7 @@ from support.choices import ReportStatus, TicketKind, TicketStatus
 from support.models import AvailabilityReport, Outage, OutageAnnouncement, Ticket
 from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
-from tests.support.factories import paris
+from tests.support.factories import invoice_in_advance, paris
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)
@@ -72,6 +72,7 @@ def requested_report(tenant, staff):
             contracts=[contract],
             actor=staff,
         )
+    invoice_in_advance(OCT)  # SLA-7: the base is October's invoiced subscriptions
     report = services.availability_report_compute(contract=contract, month=OCT)
     return services.credit_request(report=report)
 
@@ -102,22 +103,33 @@ def test_back_office_pages(client, staff, incident, requested_report):
     assert "liability cap (sla-12)" in page.content.decode().lower()
 
 
-# SLA-3 — the queue lists the nearest intervention deadline first, questions last.
+# SLA-3 / SLA-4 — the queue lists the nearest SLA deadline first (the intervention deadline,
+# else the restoration target); tickets without one — a TRUNK failure (no clause), a question —
+# last, oldest report first. HOSTED-W reported Monday 5 October 2026 09:00 → restore by 13:00;
+# PLATFORM reported 10:00 → work starts by 14:00; HOSTED-A (the fixture) reported Tuesday 6
+# October 10:00 → restore by 18:00; TRUNK reported Wednesday 7 October: no deadline.
 def test_queue_order(client, staff, tenant, incident):
     question = services.ticket_open(
         client=tenant.client, kind=TicketKind.QUESTION, subject="Question", body="?"
     )
-    platform = make_contract(tenant.client, "platform")
-    with time_machine.travel(paris(2026, 10, 5, 10), tick=False):
-        earlier = services.ticket_open(
-            client=tenant.client,
-            kind=TicketKind.FAILURE,
-            subject="Earlier",
-            body="x",
-            contract=platform,
-        )
+
+    def failure(offer_code, when):
+        contract = make_contract(tenant.client, offer_code)
+        with time_machine.travel(when, tick=False):
+            return services.ticket_open(
+                client=tenant.client,
+                kind=TicketKind.FAILURE,
+                subject=offer_code,
+                body="x",
+                contract=contract,
+            )
+
+    trunk = failure("trunk", paris(2026, 10, 7, 10))
+    platform = failure("platform", paris(2026, 10, 5, 10))
+    hosted_w = failure("hosted-w", paris(2026, 10, 5, 9))
+    assert trunk.intervention_deadline is None and trunk.restoration_target is None
     page = client.get(reverse("admin:support_ticket_changelist")).content.decode()
-    positions = [page.index(t.number) for t in (earlier, incident, question)]
+    positions = [page.index(t.number) for t in (hosted_w, platform, incident, trunk, question)]
     assert positions == sorted(positions)
 
 
@@ -174,7 +186,10 @@ def test_open_ticket_from_back_office(client, staff, tenant, incident):
     assert response.status_code == 302, response.content.decode()[:3000]
     ticket = Ticket.objects.get(subject="Phoned in")
     assert ticket.source == "staff" and ticket.opened_by == staff
-    assert ticket.intervention_deadline == paris(2026, 10, 7, 14)
+    # SLA-3 / SLA-4: HOSTED-A states no intervention deadline, a restoration target of 8
+    # business hours (9:00–18:00): 10:00 + 8 h = 18:00 the same day.
+    assert ticket.intervention_deadline is None
+    assert ticket.restoration_target == paris(2026, 10, 7, 18)
 
 
 # SLA-5 — outage entry: a planned maintenance too close is refused on the form; one far enough

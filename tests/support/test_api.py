@@ -15,7 +15,7 @@ from support.choices import OutageScope, ReportStatus, TicketKind, TicketStatus
 from support.models import Ticket
 from tests.factories import ClientFactory, SiteFactory
 from tests.offers.factories import make_contract
-from tests.support.factories import make_staff, paris
+from tests.support.factories import invoice_in_advance, make_staff, paris
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)
@@ -196,6 +196,7 @@ def test_reports_and_request(api, tenant, staff):
             contracts=[contract],
             actor=staff,
         )
+    invoice_in_advance(OCT)  # SLA-7: the base is what was invoiced for October (149.00)
     report = services.availability_report_compute(contract=contract, month=OCT)
     nothing = services.availability_report_compute(contract=quiet, month=OCT)
     body = api.get(reverse("api:availability-report-list"), {"month": "2026-10"}).json()

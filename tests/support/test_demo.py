@@ -25,4 +25,6 @@ def test_demo_is_idempotent(settings):
     )
     assert counts[0] == 2 and counts[1] == 1 and counts[2] >= 2
     failure = Ticket.objects.get(kind="failure_notification")
-    assert failure.intervention_deadline is not None and failure.restoration_target is not None
+    # SLA-3 / SLA-4: the demo failure is on HOSTED-A — a restoration target, no intervention
+    # deadline (HOSTED-A's terms state none).
+    assert failure.intervention_deadline is None and failure.restoration_target is not None

@@ -1,4 +1,4 @@
-"""Monthly availability reports and SLA credits (SLA-6..10, SLA-12), with the database: the
+"""Monthly availability reports and SLA credits (SLA-6..10), with the database: the
 unavailability from outages (HOSTED-W) or failure notifications (HOSTED-A), the base from
 invoices, the credit requested, capped and turned into a credit note."""
 
@@ -17,7 +17,13 @@ from offers.choices import ContractStatus
 from support import selectors, services
 from support.choices import ExcuseReason, ReportStatus
 from tests.offers.factories import make_contract
-from tests.support.factories import incident, make_staff, paris, reseller_billed
+from tests.support.factories import (
+    incident,
+    invoice_in_advance,
+    make_staff,
+    paris,
+    reseller_billed,
+)
 
 pytestmark = pytest.mark.django_db
 JUL, AUG, SEP, OCT, NOV, DEC = (date(2026, m, 1) for m in (7, 8, 9, 10, 11, 12))
@@ -104,16 +110,17 @@ def test_hosted_w_within_target(customer, staff):
     contract = make_contract(customer, "hosted-w", quantity=10)
     with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
         down(contract, paris(2026, 11, 3, 10), 64, staff)
+    invoice_in_advance(NOV)
     report = compute(contract, NOV, paris(2026, 12, 1, 1))
     assert report.credit_amount == 0 and not report.can_request
-    # Nothing invoiced for November: the base falls back to the monthly fees.
-    assert report.base_detail["source"] == "monthly_fees" and report.base == Decimal("149.00")
+    assert report.base_detail == {"source": "invoiced", "invoiced": "149.00"}
     with pytest.raises(services.InvalidTransition):
         services.credit_request(report=report, actor=customer.memberships.get(role="admin").user)
 
 
 # SLA-6 / SLA-7 / SLA-10 — HOSTED-A October 2026: 600 minutes of failure notifications (opened
-# → restored) of 44 640; fixed fees 300.00; consumption invoiced for the contract in July,
+# → restored) of 44 640; fixed fees 300.00 invoiced for October (September's run, in advance);
+# consumption invoiced for the contract in July,
 # August and September 90.00, 120.00, 150.00 → base 420.00; 98.655…% → 5 % → 21.00.
 def test_hosted_a_october(customer, staff):
     contract = make_contract(customer, "hosted-a", monthly_price="300.00")
@@ -132,7 +139,7 @@ def test_hosted_a_october(customer, staff):
     assert report.availability_display == Decimal("98.655")  # 98.6559…, truncated
     assert report.base == Decimal("420.0000")
     assert report.base_detail == {
-        "fixed_fees": "300.0000",
+        "fixed_fees": "300.00",
         "usage_fees": {"2026-07": "90.00", "2026-08": "120.00", "2026-09": "150.00"},
     }
     assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("21.00"))
@@ -143,6 +150,7 @@ def test_hosted_a_october(customer, staff):
 # invoices counts 0 in the average (SLA-10).
 def test_hosted_a_open_ticket_and_split(customer, staff):
     contract = make_contract(customer, "hosted-a", monthly_price="300.00")
+    invoice_in_advance(OCT)  # 300.00 for October, no consumption on it
     with time_machine.travel(paris(2026, 10, 31, 22), tick=False):
         incident(contract, paris(2026, 10, 31, 20), None, staff=staff)
     report = compute(contract, OCT, paris(2026, 11, 1, 1))
@@ -167,7 +175,8 @@ def test_sla_not_applicable(customer, staff):
 
 def _credit_report(contract, month, minutes, staff):
     """A report of ``month`` with ``minutes`` of non-excusable outage, requested by the
-    customer's billing member."""
+    customer's billing member. The month's subscriptions are invoiced first (the base, SLA-7)."""
+    invoice_in_advance(month)
     start = paris(month.year, month.month, 10, 9)
     with time_machine.travel(start + timedelta(days=10), tick=False):
         down(contract, start, minutes, staff)
@@ -227,6 +236,7 @@ def test_cap_reached(customer, staff):
 # note; a requested report never changes on a rerun of the job.
 def test_request_approve_credit_note(customer, staff, tenant):
     contract = make_contract(customer, "hosted-w", quantity=10)
+    invoice_in_advance(OCT)
     with time_machine.travel(paris(2026, 10, 30, 12), tick=False):
         down(contract, paris(2026, 10, 12, 9), 70, staff)
     report = compute(contract, OCT, paris(2026, 11, 1, 1))
@@ -278,17 +288,6 @@ def test_contracts_for_sla_month(customer):
     later = make_contract(customer, "hosted-a", signature=date(2026, 11, 2), service_start=DEC)
     assert set(services.contracts_for_sla_month(NOV)) == {hosted_w, hosted_a}
     assert later in set(services.contracts_for_sla_month(DEC))
-
-
-# SLA-12 — the liability cap: subscriptions invoiced for the contract for the 3 calendar months
-# before the event's month. Runs of July..October invoice August..November in advance
-# (149.00 each): an event on 20 November is capped at August + September + October = 447.00.
-def test_liability_cap(customer):
-    contract = make_contract(customer, "hosted-w", quantity=10)
-    for month in (JUL, AUG, SEP, OCT):
-        billing.run_month_sync(month=month)
-    assert selectors.liability_cap(contract=contract, day=date(2026, 11, 20)) == Decimal("447.00")
-    assert selectors.liability_cap(contract=contract, day=date(2026, 8, 31)) == Decimal("0.00")
 
 
 # SLA-10 — the customer's chart: the last 12 months, oldest first, empty months included.

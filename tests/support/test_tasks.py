@@ -16,7 +16,7 @@ from support.choices import ReportStatus
 from support.models import AvailabilityReport
 from tests.factories import ClientFactory, MembershipFactory, PartnerFactory, SiteFactory
 from tests.offers.factories import make_contract
-from tests.support.factories import make_staff, paris
+from tests.support.factories import invoice_in_advance, make_staff, paris
 
 pytestmark = pytest.mark.celery_worker
 OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
@@ -43,6 +43,7 @@ def test_monthly_job_to_credit_note_on_next_invoice(live_worker, settings):
         contracts=[hosted_w, platform],
         actor=staff,
     )
+    invoice_in_advance(OCT)  # SLA-7: the base is October's invoiced subscriptions (149.00)
 
     tasks.monthly_sla_reports.apply_async((OCT.isoformat(),), queue=live_worker.queue)
     tasks.monthly_sla_reports.apply_async((OCT.isoformat(),), queue=live_worker.queue)

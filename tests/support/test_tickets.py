@@ -132,8 +132,8 @@ def test_hosted_a_restoration_target(tenant, staff, mailoutbox, django_capture_o
     contract = make_contract(tenant.client, "hosted-a")
     with time_machine.travel(paris(2026, 11, 17, 16), tick=False):
         ticket = open_failure(tenant, contract)
-    assert ticket.intervention_deadline == paris(2026, 11, 18, 11)  # 2 h + 2 h
-    assert ticket.restoration_target == paris(2026, 11, 18, 15)
+    assert ticket.intervention_deadline is None  # SLA-3: HOSTED-A states no intervention clause
+    assert ticket.restoration_target == paris(2026, 11, 18, 15)  # 2 h Tuesday + 6 h Wednesday
     with (
         time_machine.travel(paris(2026, 11, 18, 16), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -154,8 +154,8 @@ def test_hosted_w_restoration_target_from_detection(tenant, staff):
     with time_machine.travel(paris(2026, 11, 21, 23, 30), tick=False):
         ticket = open_failure(tenant, contract, detected_at=paris(2026, 11, 21, 22))
     assert ticket.restoration_target == paris(2026, 11, 22, 2)
-    # No business hours: the 4-hour intervention is elapsed too, from the report.
-    assert ticket.intervention_deadline == paris(2026, 11, 22, 3, 30)
+    # SLA-3: HOSTED-W states no intervention clause: no deadline is made up for it.
+    assert ticket.intervention_deadline is None
     with time_machine.travel(paris(2026, 11, 22, 9), tick=False):
         services.ticket_record_restoration(
             ticket=ticket, restored_at=paris(2026, 11, 22, 3), actor=staff

@@ -18,7 +18,13 @@ from support import services
 from support.choices import ReportStatus, TicketKind, TicketStatus
 from support.models import AvailabilityReport, Ticket, TicketMessage
 from tests.offers.factories import make_contract
-from tests.support.factories import make_staff, open_failure, paris, reseller_billed
+from tests.support.factories import (
+    invoice_in_advance,
+    make_staff,
+    open_failure,
+    paris,
+    reseller_billed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +111,9 @@ def test_ticket_list(as_role, english, tenant, other_tenant, hosted_a):
     assert "No dial tone" in page and hosted_a.reference in page
     assert "Failure notification" in page and "Question" in page
     assert '<span class="badge" data-testid="ticket-status">New</span>' in page
-    assert "11/18/2026 11:00" in page  # HOSTED-A: 2 business hours + 2, Paris time
-    assert 'data-testid="intervention-pending"' in page
+    # SLA-3: HOSTED-A states no intervention deadline: the column shows none.
+    assert "11/18/2026 11:00" not in page
+    assert 'data-testid="intervention-pending"' not in page
 
 
 # SLA-1 — filters (open / resolved / closed, kind) and pagination keep each other.
@@ -136,9 +143,10 @@ def test_ticket_list_filters_and_pages(as_role, english, tenant, staff, hosted_a
     assert "kind=question" in first  # the next page keeps the filter
 
 
-# SLA-3 / SLA-4 — a failure notification shows its number, and the intervention deadline and
-# restoration target in Paris time: HOSTED-A reported Tuesday 17 November 2026 at 16:00 →
-# work starts by Wednesday 11:00, service restored by Wednesday 15:00.
+# SLA-3 / SLA-4 — a failure notification shows its number and the deadlines its contract's
+# terms state, in Paris time: HOSTED-A reported Tuesday 17 November 2026 at 16:00 → service
+# restored by Wednesday 15:00 (8 business hours, 9:00–18:00: 2 h + 6 h); HOSTED-A states no
+# intervention deadline, so none is shown.
 def test_failure_notification_detail(as_role, english, tenant, hosted_a, staff):
     with time_machine.travel(paris(2026, 11, 17, 16), tick=False):
         ticket = open_failure(tenant, hosted_a)
@@ -146,14 +154,15 @@ def test_failure_notification_detail(as_role, english, tenant, hosted_a, staff):
             as_role(Role.TECHNICAL).get(reverse("support:ticket_detail", args=[ticket.pk]))
         )
     assert f'data-testid="ticket-number">{ticket.number}<' in page
-    assert 'data-testid="intervention-deadline">Wed 11/18/2026 11:00<' in page
+    assert 'data-testid="intervention-deadline"' not in page
+    assert "Work starts by" not in page
     assert 'data-testid="restoration-target">Wed 11/18/2026 15:00<' in page
-    assert 'data-testid="intervention-pending"' in page
+    assert 'data-testid="restoration-pending"' in page
     assert "All phones are down since this morning." in page
     assert 'data-testid="set-closed"' in page  # a new ticket can be withdrawn
     assert 'data-testid="reply-form"' in page
 
-    # Work started late, service restored in time: missed, then met.
+    # Service restored in time: met.
     with time_machine.travel(paris(2026, 11, 18, 12), tick=False):
         services.ticket_reply(ticket=ticket, body="We are on it.", actor=staff)
         services.ticket_record_restoration(ticket=ticket, actor=staff)
@@ -161,7 +170,7 @@ def test_failure_notification_detail(as_role, english, tenant, hosted_a, staff):
         page = page_of(
             as_role(Role.READ_ONLY).get(reverse("support:ticket_detail", args=[ticket.pk]))
         )
-    assert 'data-testid="intervention-missed"' in page
+    assert 'data-testid="intervention-' not in page
     assert 'data-testid="restoration-met"' in page
     assert "We are on it." in page and "Staff only" not in page
     assert 'data-testid="reply-form"' not in page and 'data-testid="set-closed"' not in page
@@ -334,6 +343,7 @@ def test_attachment_download(as_role, tenant, other_tenant, staff):
 # credit: no button, and 403 on every POST with nothing written.
 def test_read_only_member(as_role, english, tenant, hosted_w, staff):
     ticket = question(tenant)
+    invoice_in_advance(OCT)  # SLA-7: the credit's base is October's invoiced subscriptions
     with time_machine.travel(TODAY, tick=False):
         down(hosted_w, paris(2026, 10, 14, 9), 70, staff)
         report = services.availability_report_compute(contract=hosted_w, month=OCT)
@@ -388,6 +398,7 @@ def test_ticket_list_query_count(as_role, tenant, hosted_a, django_assert_max_nu
 def test_availability_chart_twelve_months(as_role, english, tenant, hosted_w, staff):
     customer = reseller_billed(tenant.client)
     assert customer.pk == hosted_w.client_id
+    invoice_in_advance(OCT)  # SLA-7: the credit's base is October's invoiced subscriptions
     with time_machine.travel(TODAY, tick=False):
         down(hosted_w, paris(2026, 10, 14, 9), 70, staff)
         down(hosted_w, paris(2026, 9, 2, 9), 10, staff)
@@ -415,6 +426,7 @@ def test_availability_chart_twelve_months(as_role, english, tenant, hosted_w, st
 
 # SLA-10 — one click: the report is requested; a second POST changes nothing and says so.
 def test_credit_request_one_click(as_role, english, tenant, hosted_w, staff):
+    invoice_in_advance(OCT)  # SLA-7: the credit's base is October's invoiced subscriptions
     with time_machine.travel(TODAY, tick=False):
         down(hosted_w, paris(2026, 10, 14, 9), 70, staff)
         report = services.availability_report_compute(contract=hosted_w, month=OCT)
@@ -444,6 +456,8 @@ def test_credit_request_one_click(as_role, english, tenant, hosted_w, staff):
 # document, linked to the invoices), refused with the reason.
 def test_credit_decisions_shown(as_role, english, tenant, hosted_w, staff):
     reseller_billed(tenant.client)
+    for month in (SEP, OCT):  # SLA-7: the bases are the months' invoiced subscriptions
+        invoice_in_advance(month)
     with time_machine.travel(TODAY, tick=False):
         down(hosted_w, paris(2026, 10, 14, 9), 70, staff)
         down(hosted_w, paris(2026, 9, 14, 9), 70, staff)
@@ -485,6 +499,7 @@ def test_not_applicable(as_role, english, tenant, staff):
 def test_availability_overview(as_role, english, tenant, other_tenant, hosted_w, hosted_a, staff):
     platform = make_contract(tenant.client, "platform")
     theirs = make_contract(other_tenant.client, "hosted-w")
+    invoice_in_advance(OCT)  # SLA-7: the credit's base is October's invoiced subscriptions
     with time_machine.travel(TODAY, tick=False):
         down(
             hosted_w,
