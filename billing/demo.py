@@ -1,5 +1,6 @@
-"""Demo invoices: the run of last month, so the portal has invoices to show. Idempotent (the
-run skips buyers already invoiced)."""
+"""Demo invoices: the runs of the two months before this one, so the portal has invoices to
+show and last month's subscriptions are invoiced (its SLA credit base reads them, SLA-7).
+Idempotent (a run skips buyers already invoiced)."""
 
 from datetime import timedelta
 
@@ -11,5 +12,8 @@ from offers.periods import month_start
 
 def load() -> str:
     last_month = month_start(month_start(timezone.localdate()) - timedelta(days=1))
-    run = run_month_sync(month=last_month)
-    return f"run {run} — {run.done}/{run.total} buyers invoiced, {run.failed} failed"
+    month_before = month_start(last_month - timedelta(days=1))
+    runs = [run_month_sync(month=month) for month in (month_before, last_month)]
+    return "; ".join(
+        f"run {run} — {run.done}/{run.total} buyers invoiced, {run.failed} failed" for run in runs
+    )

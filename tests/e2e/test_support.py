@@ -62,11 +62,14 @@ def test_failure_notification_then_credit_request(
     expect(page.locator(".msg-success")).to_contain_text(ticket.number)
     expect(page.locator("[data-testid='ticket-number']")).to_have_text(ticket.number)
     assert ticket.kind == TicketKind.FAILURE and ticket.contract == contract
-    assert ticket.intervention_deadline is not None
-    expect(page.locator("[data-testid='intervention-deadline']")).to_have_text(
-        french_deadline(ticket.intervention_deadline)
+    # SLA-3/SLA-4: HOSTED-W states no intervention deadline, a restoration target of 4 elapsed
+    # hours from the notification.
+    assert ticket.intervention_deadline is None and ticket.restoration_target is not None
+    expect(page.locator("[data-testid='intervention-deadline']")).to_have_count(0)
+    expect(page.locator("[data-testid='restoration-target']")).to_have_text(
+        french_deadline(ticket.restoration_target)
     )
-    expect(page.locator("[data-testid='intervention-pending']")).to_be_visible()
+    expect(page.locator("[data-testid='restoration-pending']")).to_be_visible()
     expect(page.locator("[data-testid='attachments']")).to_contain_text("trace.log")
     screenshot(page, "ticket.png")
 
