@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
+
+from kernel.http import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -7,3 +10,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_client_ip(self, request):
+        """The client behind the ``TRUSTED_PROXY_COUNT`` reverse proxies (``kernel.http``):
+        sign-in rate limits count per client, not per proxy (ACC-4)."""
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip

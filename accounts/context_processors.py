@@ -1,20 +1,27 @@
 from django.conf import settings
 
-from accounts.models import Partner
+from accounts.models import Partner, User
 from accounts.selectors import membership_for
 
 
 def brand(request):
-    """The brand the page shows: the signed-in customer's partner, else the partner whose portal
-    host name was used, else the reseller (ACC-3)."""
+    """The brand the page shows: the signed-in customer's partner, else the partner of the API
+    key the request came with, else the partner whose portal host name was used, else the
+    reseller (ACC-3).
+
+    Only a person has a customer membership: a request authenticated by a partner's API key
+    (``accounts.api.authentication.PartnerPrincipal``) has none."""
     partner = None
     membership = getattr(request, "membership", None)
-    if membership is None and getattr(request, "user", None) is not None:
-        membership = membership_for(request.user)
+    user = getattr(request, "user", None)
+    if membership is None and isinstance(user, User):
+        membership = membership_for(user)
         request.membership = membership
     if membership is not None:
         partner = membership.client.partner
-    else:
+    elif isinstance(getattr(user, "partner", None), Partner):
+        partner = user.partner if user.partner.is_active else None
+    if partner is None:
         host = request.get_host().split(":")[0].lower()
         partner = Partner.objects.filter(host_name=host, is_active=True).first()
     reseller = settings.RESELLER

@@ -49,3 +49,22 @@ def totals(groups: list[VatGroup]) -> tuple[Decimal, Decimal, Decimal]:
     net = sum((g.taxable for g in groups), ZERO)
     vat = sum((g.vat for g in groups), ZERO)
     return net, vat, net + vat
+
+
+def paid_in_advance(lines: list[tuple[str, Decimal, Decimal, bool]]) -> Decimal:
+    """BIL-10 + BR-CO-17: the part of an invoice's total incl. VAT already paid (prepaid
+    balance, an order paid at once). ``lines`` are (category, rate, net amount, is paid).
+
+    The paid lines' VAT is computed the way the invoice computes its own: per (category, rate)
+    on the paid lines' net total, rounded once per group — never line by line. So a fully
+    prepaid invoice owes exactly 0.00 (two paid lines of 5.03: 10.06 + VAT 2.01 = 12.07 paid,
+    not 2 × 6.04 = 12.08), and a partly prepaid one never shows more paid than its total."""
+    paid = [(category, rate, net) for category, rate, net, is_paid in lines if is_paid]
+    return totals(vat_breakdown(paid))[2]
+
+
+def commitment_gap(minimum: Decimal, billed: Decimal) -> Decimal:
+    """BIL-5: what a month of service owes up to the full monthly commitment (never pro rata,
+    PLATFORM 24.4.4), given what its subscriptions and consumption billed (their line amounts);
+    zero when the month is covered."""
+    return max(round_money(Decimal(minimum) - Decimal(billed)), ZERO)

@@ -22,10 +22,21 @@ class ChargeKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# Kinds that count in the minimum-commitment total (BIL-5): subscriptions and consumption only.
-COMMITMENT_KINDS = {ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA, ChargeKind.CONSUMPTION}
-# Kinds that a partner buys at its wholesale price (ACC-3).
-WHOLESALE_KINDS = {ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA, ChargeKind.SETUP}
+# ACC-3: charges that are not sales, so never at a partner's wholesale price: late-payment
+# interest and the recovery indemnity (compensation, outside the scope of VAT, BIL-6) and the
+# bank's direct-debit reject fee (a cost passed on as it is, BIL-4).
+NOT_SALES_KINDS = frozenset(
+    {ChargeKind.LATE_INTEREST, ChargeKind.RECOVERY_INDEMNITY, ChargeKind.REJECT_FEE}
+)
+# ACC-3: a partner-billed partner buys everything else at its wholesale price: subscriptions,
+# setup fees, consumption, equipment, porting, penalties, termination fees, commitment top-ups…
+WHOLESALE_KINDS = frozenset(ChargeKind) - NOT_SALES_KINDS
+# BIL-5 (PLATFORM 24.4.4: "le total facturé au Client" — the contract wins over the rule book's
+# "subscriptions + consumption"): every sale invoiced for the contract's month counts — setup,
+# options, consumption, equipment, porting, penalties. Not the top-up itself, not a termination
+# fee (it pays the months after the effective date, 24.4.5), not what is not a sale (late
+# charges, reject fees), and never credit notes (they are not invoiced amounts).
+COMMITMENT_KINDS = WHOLESALE_KINDS - {ChargeKind.COMMITMENT_TOPUP, ChargeKind.TERMINATION_FEE}
 
 
 class VatCategory(models.TextChoices):

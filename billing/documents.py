@@ -17,8 +17,10 @@ is never written here (BIL-2).
 
 import hashlib
 import logging
+import textwrap
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -29,6 +31,7 @@ import pydyf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
@@ -42,6 +45,7 @@ from billing.facturx_xml import (
     line_details,
     line_period,
     operation_nature,
+    preceding_invoices,
     seller_address,
 )
 from billing.models import Invoice, InvoiceDocument
@@ -133,6 +137,104 @@ def french_date(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
+# --- The lines: one block of text each, for speed (BIL-3) ------------------------------------
+#
+# A partner's monthly invoice can have a thousand lines. WeasyPrint spends about a millisecond
+# per table cell, so a six-column table of 1 000 lines took 10 s and more. Each line is instead
+# ONE block of pre-wrapped text: "n · description", a tab to the numeric columns (``tab-size``
+# is the column's position), then the details on the next line. The numeric columns are
+# right-aligned without measuring text: each value is padded on the left with invisible
+# characters as wide as those it lacks against the column's widest value — a figure space
+# (U+2007, the width of a digit) per digit, a punctuation space (U+2008, the width of the
+# comma) per comma, the same no-break spaces for the spaces. Exact with any font whose digits
+# are tabular (DejaVu Sans, the PDF's font). The table header has the same column widths, in em.
+
+FIGURE_SPACE = "\u2007"
+PUNCTUATION_SPACE = "\u2008"
+COLUMN_GAP = FIGURE_SPACE * 2
+QUANTITY_FIELD = f"99{NARROW_NBSP}999,99"
+PRICE_FIELD = f"99{NARROW_NBSP}999,9999{NBSP}€"
+AMOUNT_FIELD = f"9{NARROW_NBSP}999{NARROW_NBSP}999,99{NBSP}€"
+TAB_STOP_EM = Decimal("35.5")  # where the numeric columns start (7.5 pt text: 94 mm)
+LINE_PADDING_EM = Decimal("0.6")  # left and right of each line's text
+DESCRIPTION_WRAP = 52  # characters of description per line, to stay left of the tab stop
+# Advance widths of DejaVu Sans in em (units per em 2048), for the header's column widths.
+_ADVANCE_EM = {
+    char: Decimal(units) / 2048
+    for char, units in (("digit", 1303), (",", 651), (NARROW_NBSP, 409), (NBSP, 651), ("€", 1303))
+}
+
+
+def _char_counts(text: str) -> tuple[int, int, int, int]:
+    return (
+        sum(char.isdigit() for char in text),
+        text.count(","),
+        text.count(NARROW_NBSP),
+        text.count(NBSP),
+    )
+
+
+def right_aligned(value: str, field: str) -> str:
+    """``value`` padded on the left to the width of ``field`` (see above)."""
+    wanted, present = _char_counts(field), _char_counts(value)
+    fillers = (FIGURE_SPACE, PUNCTUATION_SPACE, NARROW_NBSP, NBSP)
+    padding = "".join(
+        filler * max(count - have, 0)
+        for filler, count, have in zip(fillers, wanted, present, strict=True)
+    )
+    return padding + value
+
+
+def _field_em(field: str) -> Decimal:
+    return sum((_ADVANCE_EM["digit" if char.isdigit() else char] for char in field), Decimal(0))
+
+
+def line_columns() -> dict:
+    """The header's column widths (CSS), matching ``line_text``'s tab stop and fields."""
+    gap = _field_em(COLUMN_GAP.replace(FIGURE_SPACE, "0"))
+
+    def em(value: Decimal) -> str:
+        return f"{value.quantize(Decimal('0.001'))}em"
+
+    return {
+        "padding": em(LINE_PADDING_EM),
+        "first": em(LINE_PADDING_EM + TAB_STOP_EM),
+        "tab_stop": em(TAB_STOP_EM),
+        "quantity": em(_field_em(QUANTITY_FIELD)),
+        "price": em(gap + _field_em(PRICE_FIELD)),
+        "amount": em(gap + _field_em(AMOUNT_FIELD)),
+        "gap": em(gap),
+    }
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # no tab or line break of its own in pre-wrapped text
+
+
+def line_text(position: int, description: str, numbers: tuple, details: list[str]) -> str:
+    """One invoice line as printed: description (wrapped), tab, quantity, unit price, amount,
+    VAT; then the details (contract, site, end customer, period) on the next line."""
+    quantity, price, amount, vat = numbers
+    head = f"{position}{NBSP}·{NBSP}{_one_line(description)}"
+    wrapped = textwrap.wrap(
+        head, DESCRIPTION_WRAP, break_long_words=False, break_on_hyphens=False
+    ) or [head]
+    text = (
+        "\n".join(wrapped)
+        + "\t"
+        + COLUMN_GAP.join(
+            (
+                right_aligned(quantity, QUANTITY_FIELD),
+                right_aligned(price, PRICE_FIELD),
+                right_aligned(amount, AMOUNT_FIELD),
+                vat,
+            )
+        )
+    )
+    detail = _one_line(" · ".join(item for item in details if item))
+    return f"{text}\n{detail}" if detail else text
+
+
 # --- What the template shows -------------------------------------------------------------------
 
 
@@ -169,13 +271,13 @@ def _brand(invoice: Invoice) -> dict:
     }
 
 
-def _party(identity: dict, address: dict) -> dict:
+def _party(identity: dict, address: dict, *, vat_id: bool = True) -> dict:
     country = address["country"]
     return {
         "name": identity.get("name", ""),
         "trade_name": identity.get("trade_name", ""),
         "siren": identity.get("siren", ""),
-        "vat_number": identity.get("vat_number", ""),
+        "vat_number": identity.get("vat_number", "") if vat_id else "",
         "email": identity.get("email", ""),
         "lines": [
             text
@@ -187,6 +289,64 @@ def _party(identity: dict, address: dict) -> dict:
             )
             if text
         ],
+    }
+
+
+def _seller(invoice: Invoice, *, vat_id: bool) -> dict:
+    """The seller block, and the footer of every page, with the mentions the Code de commerce
+    asks of a company's invoices (R123-237, R123-238): legal form and share capital, SIREN
+    followed by "RCS" and the city of its registry, head office address. They are frozen on
+    the document when it is issued (``seller_identity``); a document issued before they were
+    frozen takes them from the settings (``RESELLER``)."""
+    identity, reseller = invoice.seller, settings.RESELLER
+    seller = _party(identity, seller_address(identity), vat_id=vat_id)
+    seller["legal_form"] = identity.get("legal_form") or reseller.get("legal_form", "")
+    seller["rcs"] = identity.get("rcs") or reseller.get("rcs", "")
+    seller["head_office"] = identity.get("address") or reseller.get("address", "")
+    return seller
+
+
+# --- How the invoice is paid (BIL-4): asked of the app that knows ----------------------------
+
+payment_instructions = Signal()
+"""Sent with ``invoice=`` when an invoice is rendered. Billing never imports payments (layers):
+the payments app connects a receiver when it is ready, which returns a ``DirectDebitNotice``
+when the invoice will be collected by SEPA direct debit, and ``None`` otherwise."""
+
+
+@dataclass(frozen=True)
+class DirectDebitNotice:
+    """The SEPA pre-notification that the invoice itself is (SEPA Core rulebook: the debtor is
+    told the amount and date of a collection at least 14 days before it; the invoice is issued
+    30 days before it is due, BIL-4)."""
+
+    debit_date: date  # the due date, or the collection date of the batch the debit is in
+    mandate_reference: str  # RUM, "référence unique de mandat"
+    creditor_id: str  # ICS, "identifiant créancier SEPA"
+    amount: Decimal
+
+
+def direct_debit_notice(invoice: Invoice) -> DirectDebitNotice | None:
+    """The first receiver's notice for an invoice with something to pay; none for a credit
+    note. A receiver that fails fails the render (retried by the task), rather than a PDF
+    silently without its pre-notification."""
+    if invoice.kind != DocumentKind.INVOICE or invoice.amount_due <= 0:
+        return None
+    for _receiver, answer in payment_instructions.send(sender=Invoice, invoice=invoice):
+        if isinstance(answer, DirectDebitNotice):
+            return answer
+    return None
+
+
+def _direct_debit(invoice: Invoice) -> dict | None:
+    notice = direct_debit_notice(invoice)
+    if notice is None:
+        return None
+    return {
+        "date": french_date(notice.debit_date),
+        "amount": euros(notice.amount),
+        "mandate_reference": notice.mandate_reference,
+        "creditor_id": notice.creditor_id,
     }
 
 
@@ -207,24 +367,23 @@ def invoice_context(invoice: Invoice) -> dict:
     purchase_order = common_purchase_order(lines)
     categories = {line.vat_category for line in lines}
     kinds = {line.kind for line in lines}
+    # BR-O-02..04, as in the XML: a document outside the scope of VAT names the parties by
+    # their SIREN, without VAT identifiers.
+    vat_ids = categories != {VatCategory.OUTSIDE_SCOPE}
 
     rows = []
     for line in lines:
         details = line_details(line, is_partner_billed=is_partner_billed)
         if line.purchase_order_ref and not purchase_order:
             details.append(f"Bon de commande {line.purchase_order_ref}")
-        rows.append(
-            {
-                "position": line.position,
-                "description": line.description,
-                "details": details,
-                "period": _period(line),
-                "quantity": french_quantity(line.quantity),
-                "unit_price": unit_price(line.unit_price),
-                "vat": french_rate(line.vat_category, line.vat_rate),
-                "amount": euros(line.net_amount),
-            }
+        numbers = (
+            french_quantity(line.quantity),
+            unit_price(line.unit_price),
+            euros(line.net_amount),
+            french_rate(line.vat_category, line.vat_rate),
         )
+        text = line_text(line.position, line.description, numbers, [*details, _period(line)])
+        rows.append({"position": line.position, "text": text})
 
     vat_groups = []
     for group in invoice.vat_breakdown:
@@ -261,13 +420,23 @@ def invoice_context(invoice: Invoice) -> dict:
             if corrects
             else None
         ),
+        # BIL-6: the late invoices whose interest and indemnity a late-charges invoice bills.
+        "late_invoices": (
+            []
+            if is_credit_note
+            else [
+                {"number": late.number, "issue_date": french_date(late.issue_date)}
+                for late in preceding_invoices(invoice)
+            ]
+        ),
         "reason": invoice.reason,
         "nature": NATURE_LABELS[operation_nature(kinds)],
         "purchase_order": purchase_order,
         "brand": _brand(invoice),
-        "seller": _party(invoice.seller, seller_address(invoice.seller)),
-        "buyer": _party(invoice.buyer, buyer_address(invoice.buyer)),
+        "seller": _seller(invoice, vat_id=vat_ids),
+        "buyer": _party(invoice.buyer, buyer_address(invoice.buyer), vat_id=vat_ids),
         "lines": rows,
+        "columns": line_columns(),
         "vat_groups": vat_groups,
         "total_net": euros(invoice.total_net),
         "total_vat": euros(invoice.total_vat),
@@ -276,6 +445,7 @@ def invoice_context(invoice: Invoice) -> dict:
         "paid_in_advance": euros(invoice.paid_in_advance) if invoice.paid_in_advance > 0 else "",
         "amount_due": euros(invoice.amount_due),
         "payment_terms": PAYMENT_TERMS,
+        "direct_debit": _direct_debit(invoice),
         "late_payment_clause": LATE_PAYMENT_CLAUSE,
         "no_discount": NO_DISCOUNT,
         "mentions": mentions,

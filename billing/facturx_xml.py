@@ -24,6 +24,14 @@ Choices made here (BIL-3, "what a careful French operator would do"):
   indemnity), PMD (late-payment interest), AAB (no discount for early payment).
 - BT-23 carries the French "cadre de facturation" (B1 goods, S1 services, M1 both), the
   structured form of the 2026 reform's "nature of the operation".
+- BT-25 (BG-3, preceding invoice reference, with its issue date BT-26): a credit note names the
+  invoice it corrects (BIL-9); a late-charges invoice names every late invoice whose interest or
+  indemnity it bills (BIL-6), oldest first. BG-3 is repeatable (0..n in EN 16931,
+  ``InvoiceReferencedDocument`` unbounded in the Factur-X 1.07 EN16931 XSD).
+- A document outside the scope of VAT (category O only — late-charges invoices and the credit
+  notes that credit them, BR-O-11 keeping "O" alone on its document) carries no VAT identifier
+  of the seller or the buyer (BR-O-02..04): both are identified by their SIREN as legal
+  registration identifier (BT-30 / BT-47, scheme 0002).
 """
 
 import re
@@ -212,7 +220,7 @@ class _Builder:
         if subject:
             self.sub(element, "ram:SubjectCode", subject)
 
-    def party(self, parent, tag: str, identity: dict, address: dict):
+    def party(self, parent, tag: str, identity: dict, address: dict, *, vat_id: bool = True):
         party = self.sub(parent, tag)
         self.sub(party, "ram:Name", identity.get("name", ""))
         if identity.get("siren"):
@@ -230,7 +238,7 @@ class _Builder:
         if address["city"]:
             self.sub(postal, "ram:CityName", address["city"])
         self.sub(postal, "ram:CountryID", address["country"])
-        if identity.get("vat_number"):
+        if vat_id and identity.get("vat_number"):
             registration = self.sub(party, "ram:SpecifiedTaxRegistration")
             self.sub(registration, "ram:ID", identity["vat_number"], schemeID="VA")
         return party
@@ -262,6 +270,10 @@ def build_cii_xml(invoice) -> bytes:
         raise ValueError(f"{invoice.number}: an invoice has at least one line (BR-16).")
     groups = checked_vat_groups(invoice, lines)
     is_credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
+    # BR-O-02..04: no VAT identifier on a document outside the scope of VAT. (An invoice issued
+    # before late charges had their own invoice, O beside S, keeps its identifiers: BR-S-02
+    # wants them, and a re-render gives the same bytes as before.)
+    vat_ids = any(g["category"] != VatCategory.OUTSIDE_SCOPE for g in groups)
     b = _Builder()
     root = b.root
 
@@ -286,8 +298,20 @@ def build_cii_xml(invoice) -> bytes:
         _line_item(b, transaction, line, is_partner_billed=invoice.partner_id is not None)
 
     agreement = b.sub(transaction, "ram:ApplicableHeaderTradeAgreement")
-    b.party(agreement, "ram:SellerTradeParty", invoice.seller, seller_address(invoice.seller))
-    b.party(agreement, "ram:BuyerTradeParty", invoice.buyer, buyer_address(invoice.buyer))
+    b.party(
+        agreement,
+        "ram:SellerTradeParty",
+        invoice.seller,
+        seller_address(invoice.seller),
+        vat_id=vat_ids,
+    )
+    b.party(
+        agreement,
+        "ram:BuyerTradeParty",
+        invoice.buyer,
+        buyer_address(invoice.buyer),
+        vat_id=vat_ids,
+    )
     purchase_order = common_purchase_order(lines)
     if purchase_order:
         order = b.sub(agreement, "ram:BuyerOrderReferencedDocument")
@@ -320,20 +344,27 @@ def build_cii_xml(invoice) -> bytes:
         b.sub(summation, "ram:TotalPrepaidAmount", money(prepaid))
     b.sub(summation, "ram:DuePayableAmount", money(due))
 
-    if is_credit_note and invoice.corrects_id:
-        corrected = invoice.corrects
+    for preceding in preceding_invoices(invoice):
         reference = b.sub(settlement, "ram:InvoiceReferencedDocument")
-        b.sub(reference, "ram:IssuerAssignedID", corrected.number)
-        if corrected.issue_date:
+        b.sub(reference, "ram:IssuerAssignedID", preceding.number)
+        if preceding.issue_date:
             issued = b.sub(reference, "ram:FormattedIssueDateTime")
             b.sub(
                 issued,
                 "qdt:DateTimeString",
-                corrected.issue_date.strftime("%Y%m%d"),
+                preceding.issue_date.strftime("%Y%m%d"),
                 format="102",
             )
 
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def preceding_invoices(invoice) -> list:
+    """BT-25: the invoices this document refers to — the invoice a credit note corrects, or the
+    late invoices a late-charges invoice bills the interest and indemnity of (oldest first)."""
+    if invoice.kind == DocumentKind.CREDIT_NOTE:
+        return [invoice.corrects] if invoice.corrects_id else []
+    return list(invoice.preceding_invoices.order_by("issue_date", "sequence"))
 
 
 def line_details(line, *, is_partner_billed: bool) -> list[str]:

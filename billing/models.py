@@ -118,6 +118,16 @@ class InvoiceRun(models.Model):
         return f"{self.month:%Y-%m}"
 
 
+class InvoicePurpose(models.TextChoices):
+    """BIL-1 / BIL-6: what a run invoice carries. A buyer gets at most one of each per month:
+    the regular invoice (everything taxable), and the late-charges invoice (late interest and
+    recovery indemnities, outside the scope of VAT: EN 16931 BR-O-11 forbids an "O" VAT group
+    beside any other on one invoice)."""
+
+    REGULAR = "regular", _("Services and charges")
+    LATE_CHARGES = "late_charges", _("Late-payment charges")
+
+
 class Invoice(models.Model):
     """An invoice (type 380) or a credit note (type 381). Drafts have no number; an issued
     document is immutable (BIL-2). The buyer is a customer, or a partner in partner-billed mode.
@@ -143,6 +153,9 @@ class Invoice(models.Model):
         InvoiceRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
     )
     month = models.DateField(_("month"), null=True, blank=True)
+    purpose = models.CharField(
+        _("purpose"), max_length=12, choices=InvoicePurpose, default=InvoicePurpose.REGULAR
+    )
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     corrects = models.ForeignKey(
@@ -154,6 +167,15 @@ class Invoice(models.Model):
         verbose_name=_("corrected invoice"),
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # BIL-6: a late-charges invoice refers to the late invoices whose interest and indemnity it
+    # bills (EN 16931 BT-25, "preceding invoice reference"); written when it is issued.
+    preceding_invoices = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="late_charges_invoices",
+        verbose_name=_("late invoices"),
+    )
     seller = models.JSONField(_("seller"), default=dict)
     buyer = models.JSONField(_("buyer"), default=dict)
     vat_breakdown = models.JSONField(_("VAT breakdown"), default=list)
@@ -176,16 +198,17 @@ class Invoice(models.Model):
             models.UniqueConstraint(
                 fields=["series", "year", "sequence"], name="gapless_number_unique"
             ),
-            # BIL-1: the last guard of the run — one invoice per buyer and month.
+            # BIL-1: the last guard of the run — one invoice per buyer, month and purpose (the
+            # regular invoice, and the late-charges invoice of BIL-6).
             models.UniqueConstraint(
-                fields=["client", "month"],
+                fields=["client", "month", "purpose"],
                 condition=Q(kind="invoice", run__isnull=False),
-                name="one_run_invoice_per_client_month",
+                name="one_run_invoice_per_client_month_purpose",
             ),
             models.UniqueConstraint(
-                fields=["partner", "month"],
+                fields=["partner", "month", "purpose"],
                 condition=Q(kind="invoice", run__isnull=False),
-                name="one_run_invoice_per_partner_month",
+                name="one_run_invoice_per_partner_month_purpose",
             ),
             models.CheckConstraint(
                 condition=Q(client__isnull=False) | Q(partner__isnull=False),

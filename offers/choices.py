@@ -1,4 +1,4 @@
-"""Closed lists and the contract status pipeline (CON-1, CON-2, CON-8)."""
+"""Closed lists and the contract and price change pipelines (CON-1, CON-2, CON-6, CON-8)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +102,22 @@ CONTRACT_TRANSITIONS: dict[str, set[str]] = {
 LIVE_STATUSES = {ContractStatus.ACTIVE, ContractStatus.SUSPENDED, ContractStatus.TERMINATING}
 
 
+class QuantityChangeKind(models.TextChoices):
+    """CON-2: a contract line's quantity goes up (at once, pro rata) or down (next period)."""
+
+    INCREASE = "increase", _("Increase")
+    DECREASE = "decrease", _("Decrease")
+
+
+class QuantityChangeStatus(models.TextChoices):
+    """CON-2: an increase is applied when it is made; a decrease is pending until the next
+    period starts (TRK-4), cancellable until then."""
+
+    PENDING = "pending", _("Pending")
+    APPLIED = "applied", _("Applied")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class SuspensionReason(models.TextChoices):
     """CON-8: the closed list of reasons to suspend a service."""
 
@@ -128,7 +144,58 @@ class TerminationReason(models.TextChoices):
 
 
 class PriceChangeStatus(models.TextChoices):
-    """CON-6: a scheduled price change, until staff cancel it."""
+    """CON-6: the pipeline of a price change (``PRICE_CHANGE_TRANSITIONS``)."""
 
     SCHEDULED = "scheduled", _("Scheduled")
+    NOTIFIED = "notified", _("Customers notified")
+    APPLIED = "applied", _("Applied")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# CON-6: the only moves a price change can make (``transition_price_change``); anything else
+# raises InvalidTransition. Applied and cancelled are final: a change is applied once.
+PRICE_CHANGE_TRANSITIONS: dict[str, set[str]] = {
+    PriceChangeStatus.SCHEDULED: {PriceChangeStatus.NOTIFIED, PriceChangeStatus.CANCELLED},
+    PriceChangeStatus.NOTIFIED: {PriceChangeStatus.APPLIED, PriceChangeStatus.CANCELLED},
+    PriceChangeStatus.APPLIED: set(),
+    PriceChangeStatus.CANCELLED: set(),
+}
+# Changes not yet in force: the ones the portal, the API and the run look ahead to.
+PENDING_PRICE_CHANGE_STATUSES = {PriceChangeStatus.SCHEDULED, PriceChangeStatus.NOTIFIED}
+
+
+class PriceChangeRefusal(models.TextChoices):
+    """CON-6: what a customer facing a price increase may do, by the terms signed."""
+
+    NONE = "none", _("No refusal right (TRUNK, SIP-UNL, HOSTED-W)")
+    TERMINATE = (
+        "terminate",
+        _("Refuse an increase and terminate without fee, 30 days' notice (HOSTED-A 6)"),
+    )
+    OBJECT = (
+        "object",
+        _(
+            "Object before the effective date and stop using the service; use after it accepts "
+            "the new price (PLATFORM 12.2)"
+        ),
+    )
+
+
+# CON-6, per preset, unless an offer's terms say otherwise: (notice in days, refusal right).
+# HOSTED-A 6: at least 7 days, and an increase may be refused. PLATFORM 12.2: notice by e-mail
+# before the effective date, no minimum stated: 30 days (our choice), and an objection. TRUNK,
+# SIP-UNL, HOSTED-W say nothing of price changes: 30 days (our choice, as a careful operator
+# gives), no refusal right.
+PRICE_CHANGE_PRESET_RULES: dict[str, tuple[int, str]] = {
+    Preset.HOSTED_A: (7, PriceChangeRefusal.TERMINATE),
+    Preset.PLATFORM: (30, PriceChangeRefusal.OBJECT),
+}
+PRICE_CHANGE_DEFAULT_RULES: tuple[int, str] = (30, PriceChangeRefusal.NONE)
+
+
+class PriceChangeResponse(models.TextChoices):
+    """CON-6: a notified customer's answer to a price increase."""
+
+    NONE = "none", _("None")
+    REFUSED = "refused", _("Refused (termination without fee)")
+    OBJECTED = "objected", _("Objected (termination without fee)")

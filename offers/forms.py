@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
 from offers.services.clock import paris_today
 
 ISO_DATE = "%Y-%m-%d"  # what <input type="date"> sends and expects, whatever the language
@@ -25,6 +26,7 @@ class TerminationRequestForm(forms.Form):
     requested_date = forms.DateField(
         label=_("Requested termination date"),
         required=False,
+        validators=[AtMostYearsAhead(10)],
         widget=forms.DateInput(format=ISO_DATE, attrs={"type": "date"}),
         help_text=_(
             "The first day without service. Leave empty to terminate as soon as the notice "
@@ -94,3 +96,52 @@ class TerminationRequestForm(forms.Form):
                 params={"today": date_format(today, "SHORT_DATE_FORMAT")},
             )
         return requested
+
+
+class PriceChangeRefusalForm(forms.Form):
+    """CON-6: refusing a price increase (HOSTED-A 6) or objecting to it (PLATFORM 12.2). The
+    page shows the consequences for the date asked (``shown_effective_date``: the end date
+    shown); the refusal is recorded only with the box ticked and if that date still holds."""
+
+    requested_date = forms.DateField(
+        label=_("Requested end date"),
+        required=False,
+        widget=forms.DateInput(format=ISO_DATE, attrs={"type": "date"}),
+        help_text=_("Optional: a later date for the contract to end."),
+    )
+    shown_effective_date = forms.DateField(
+        required=False, widget=forms.DateInput(format=ISO_DATE, attrs={"type": "hidden"})
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm: my contract ends on the date shown above, without termination fee."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class LineQuantityForm(forms.Form):
+    """CON-2: the new quantity of a contract line. The same form asks for the quote and, on
+    confirmation, carries what the quote showed (``shown_prorata``, ``shown_effective_on``): the
+    change is refused if the quote has changed meanwhile (a confirmation after midnight)."""
+
+    quantity = forms.IntegerField(
+        label=_("New quantity"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        error_messages={"min_value": _("A line keeps at least 1 unit.")},
+    )
+    shown_prorata = forms.DecimalField(
+        required=False, max_digits=12, decimal_places=2, widget=forms.HiddenInput
+    )
+    shown_effective_on = forms.DateField(
+        required=False, widget=forms.DateInput(format=ISO_DATE, attrs={"type": "hidden"})
+    )
+
+    def shows_another_quote(self, quote) -> bool:
+        """True if the confirmation carries an amount or a date that ``quote`` (recomputed now)
+        no longer has."""
+        data = getattr(self, "cleaned_data", {})
+        shown_amount, shown_day = data.get("shown_prorata"), data.get("shown_effective_on")
+        return (shown_amount is not None and shown_amount != quote.prorata_amount) or (
+            shown_day is not None and shown_day != quote.effective_on
+        )

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ApiKey, Client, Site, TimeStampedModel, User
 from offers import periods
 from offers.choices import (
+    PRICE_CHANGE_DEFAULT_RULES,
+    PRICE_CHANGE_PRESET_RULES,
     Anchor,
     BillingTiming,
     ContractStatus,
@@ -19,13 +21,22 @@ from offers.choices import (
     FirstMonth,
     NoticeRule,
     Preset,
-    PriceChangeStatus,
+    PriceChangeRefusal,
     ProductKind,
     SlaPolicy,
     SuspensionReason,
     TerminationReason,
     TerminationStatus,
 )
+
+# CON-6: the price change models live in their own module, re-exported here.
+from offers.price_change_models import PriceChange as PriceChange
+from offers.price_change_models import PriceChangeEvent as PriceChangeEvent
+from offers.price_change_models import PriceChangeLine as PriceChangeLine
+from offers.price_change_models import PriceChangeNotice as PriceChangeNotice
+
+# CON-2: the quantity changes of contract lines, in their own module, re-exported here.
+from offers.quantity_change_models import LineQuantityChange as LineQuantityChange
 
 PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -55,6 +66,8 @@ class Terms(TimeStampedModel):
         "intervention_business_hours",
         "restoration_target_hours",
         "restoration_in_business_hours",
+        "price_change_notice_days",
+        "price_change_refusal",
     ]
 
     name = models.CharField(_("name"), max_length=120)
@@ -109,6 +122,24 @@ class Terms(TimeStampedModel):
     restoration_in_business_hours = models.BooleanField(
         _("restoration counted in business hours"), default=False
     )
+    # CON-6: the notice of a price change and what a customer facing an increase may do; empty,
+    # the preset's (``price_change_rules``).
+    price_change_notice_days = models.PositiveSmallIntegerField(
+        _("price change notice (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the preset's (HOSTED-A 6: 7 days; the others: 30 days)."),
+    )
+    price_change_refusal = models.CharField(
+        _("refusal of a price increase"),
+        max_length=10,
+        choices=PriceChangeRefusal,
+        blank=True,
+        help_text=_(
+            "Empty: the preset's (HOSTED-A 6: refusal and termination without fee; PLATFORM "
+            "12.2: objection; the others: none)."
+        ),
+    )
 
     class Meta:
         ordering = ["-is_preset", "preset", "name"]
@@ -147,7 +178,17 @@ class Terms(TimeStampedModel):
             elif hasattr(value, "isoformat"):
                 value = value.isoformat()
             values[name] = value
+        values["price_change_notice_days"], values["price_change_refusal"] = (
+            self.price_change_rules()
+        )
         return values
+
+    def price_change_rules(self) -> tuple[int, str]:
+        """CON-6: (notice in days, refusal right) — these terms', else their preset's."""
+        days, refusal = PRICE_CHANGE_PRESET_RULES.get(self.preset, PRICE_CHANGE_DEFAULT_RULES)
+        if self.price_change_notice_days is not None:
+            days = self.price_change_notice_days
+        return days, self.price_change_refusal or refusal
 
 
 class Product(TimeStampedModel):
@@ -534,49 +575,3 @@ class Suspension(SuspensionRecord):
 
     def __str__(self):
         return f"{self.contract.reference} ({self.get_reason_display()})"
-
-
-class PriceChange(TimeStampedModel):
-    """CON-6: a new monthly price of a product, for the contracts of an offer, from an effective
-    date (the first day of a month: periods are calendar months and billed in advance). The run
-    prices each month with the price in force on its first day; a contract whose customer
-    refused the increase keeps its price until its termination (HOSTED-A 6)."""
-
-    offer = models.ForeignKey(
-        Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="price_changes"
-    )
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
-    )
-    new_monthly_price = models.DecimalField(_("new monthly price (€ HT)"), **PRICE)
-    effective_date = models.DateField(_("effective date"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=PriceChangeStatus, default=PriceChangeStatus.SCHEDULED
-    )
-    reason = models.CharField(_("reason"), max_length=255, blank=True)
-    notified_at = models.DateTimeField(_("customers notified"), null=True, blank=True)
-    notified_contracts = models.PositiveIntegerField(default=0)
-    refused_by = models.ManyToManyField(
-        Contract, verbose_name=_("refused by"), blank=True, related_name="refused_price_changes"
-    )
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-effective_date"]
-        verbose_name = _("price change")
-        verbose_name_plural = _("price changes")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(new_monthly_price__gte=0), name="price_change_not_negative"
-            ),
-            models.UniqueConstraint(
-                fields=["offer", "product", "effective_date"],
-                condition=Q(status="scheduled"),
-                name="one_price_change_per_day",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.product} → {self.new_monthly_price} ({self.effective_date})"

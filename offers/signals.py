@@ -12,3 +12,8 @@ period_started = Signal()
 # the contract is active and its lines have started; kwargs: ``contract``. Receivers set up what
 # the service needs from its first day (TRK-1: the trunk of a TRUNK contract).
 contract_activated = Signal()
+
+# CON-6: sent inside ``price_change_apply``'s transaction once the lines and the catalogue took
+# the new price; kwargs: ``price_change``. Receivers keep their own catalogues in step
+# (telephony: the channel pack sold as this product).
+price_change_applied = Signal()

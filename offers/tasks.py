@@ -8,7 +8,7 @@ from celery import shared_task
 
 from offers.services.clock import paris_today
 from offers.services.inactivity import contracts_flag_inactive
-from offers.services.price_changes import price_changes_apply
+from offers.services.price_changes import price_changes_daily
 from offers.services.renewals import contract_renew, contracts_due_for_renewal
 from offers.services.terminations import termination_apply, terminations_due
 
@@ -71,7 +71,9 @@ def flag_inactive_contracts() -> int:
     return contracts_flag_inactive(today=paris_today())
 
 
-@shared_task(name="offers.tasks.apply_price_changes")
+@shared_task(name="offers.tasks.apply_price_changes", acks_late=True)
 def apply_price_changes() -> int:
-    """CON-6: contract lines take their new price from its effective date."""
-    return price_changes_apply(today=paris_today())
+    """CON-6, nightly: changes whose notice deadline is today are notified, due changes are
+    applied once to the eligible lines (idempotent: a redelivery changes nothing); returns how
+    many lines were repriced."""
+    return price_changes_daily(today=paris_today())

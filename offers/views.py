@@ -38,6 +38,8 @@ from offers.choices import (
 from offers.forms import TerminationRequestForm
 from offers.models import Contract, Termination
 from offers.periods import add_months, day_before
+from offers.price_change_views import price_change_rows
+from offers.quantity_views import quantity_lines
 from offers.services.clock import paris_today
 from offers.services.terminations import contract_request_termination, termination_quote
 from offers.services.terminations import termination_cancel as cancel_termination
@@ -381,7 +383,7 @@ def contract_detail(request, pk):
         "offers/contract_detail.html",
         {
             "contract": contract,
-            "lines": list(contract.lines.all()),
+            "lines": quantity_lines(contract, can_order=request.membership.can("order")),  # CON-2
             "terms": terms_text(contract),
             "period": period,
             "notice_deadline": deadline,
@@ -403,6 +405,7 @@ def contract_detail(request, pk):
             "can_cancel_termination": (
                 can_terminate and termination is not None and today < termination.effective_date
             ),
+            "price_changes": price_change_rows(request, contract),  # CON-6
         },
     )
 

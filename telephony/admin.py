@@ -33,6 +33,7 @@ from telephony.models import (
 )
 from telephony.services.channel_decreases import channel_decrease_cancel
 from telephony.services.channel_orders import channel_order_cancel, channel_order_record_payment
+from telephony.services.pack_prices import pack_price_change_schedule
 from telephony.services.sip_accounts import (
     SIP_PRESETS,
     sip_account_create,
@@ -50,8 +51,27 @@ from telephony.services.trunks import trunk_create
 # --- TRK-1 pack tables ------------------------------------------------------------------------
 
 
+class PackForm(forms.ModelForm):
+    """CON-6: an existing pack's price is never edited in place (the trunks holding it would be
+    repriced without notice when their packs change): it changes through "Schedule a price
+    change" on the channel packs list. A new pack's first price is set here."""
+
+    class Meta:
+        model = Pack
+        fields = ["channels", "monthly_price", "product", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["monthly_price"].disabled = True
+            self.fields["monthly_price"].help_text = _(
+                "Changed only by a scheduled price change (CON-6)."
+            )
+
+
 class PackInline(admin.TabularInline):
     model = Pack
+    form = PackForm
     extra = 0
     fields = ["channels", "monthly_price", "product", "is_active"]
 
@@ -61,6 +81,57 @@ class PackTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["offer", "max_channels"]
     inlines = [PackInline]
     search_fields = ["offer__name", "offer__code"]
+
+
+class PackPriceChangeForm(forms.Form):
+    new_monthly_price = forms.DecimalField(
+        label=_("new monthly price (€ HT)"), max_digits=12, decimal_places=4, min_value=0
+    )
+    effective_date = forms.DateField(
+        label=_("effective date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first day of a month, at least the notice of the offer's terms away."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=255, required=False)
+    notify_now = forms.BooleanField(
+        label=_("notify the customers now"), required=False, initial=True
+    )
+
+
+@admin.register(Pack)
+class PackAdmin(ServiceRowsAdmin):
+    """TRK-1 + CON-6: the channel packs and their prices. A price changes only through the
+    price change pipeline: scheduled with the notice of the offer's terms, notified, applied on
+    its effective date to the trunks holding the pack at the old price (and to the table)."""
+
+    list_display = ["table", "channels", "monthly_price", "product", "is_active"]
+    list_filter = ["table", "is_active"]
+    list_select_related = ["table__offer", "product"]
+    fields = ["table", "channels", "monthly_price", "product", "is_active"]
+    readonly_fields = fields
+    actions = ["schedule_price_change"]
+
+    @admin.action(description=_("Schedule a price change (CON-6)"), permissions=["act"])
+    def schedule_price_change(self, request, queryset):
+        return self.service_form_action(
+            request,
+            queryset,
+            PackPriceChangeForm,
+            lambda pack, data: pack_price_change_schedule(
+                pack=pack,
+                new_monthly_price=data["new_monthly_price"],
+                effective_date=data["effective_date"],
+                reason=data["reason"],
+                notify_now=data["notify_now"],
+                actor=request.user,
+            ),
+            title=gettext("Schedule a pack price change"),
+            intro=gettext(
+                "The trunks holding the pack at its current price are told and repriced on the "
+                "effective date; the pack table takes the new price that day."
+            ),
+            done_message=gettext("%(count)d pack price change(s) scheduled."),
+        )
 
 
 # --- Trunks -----------------------------------------------------------------------------------

@@ -3,10 +3,12 @@ neither app imports telephony)."""
 
 from django.dispatch import receiver
 
+from accounts.audit import audit_record
 from billing.signals import run_preparing
 from offers.choices import Preset
-from offers.signals import contract_activated, period_started
-from telephony.models import PackTable, Trunk
+from offers.models import PriceChange
+from offers.signals import contract_activated, period_started, price_change_applied
+from telephony.models import Pack, PackTable, Trunk
 from telephony.services.renewal import trunk_period_start, trunks_renew_for_run
 from telephony.services.trunks import trunk_create
 
@@ -52,3 +54,27 @@ def trunk_on_activation(sender, contract, **kwargs):
     contract.lines.filter(pk__in=line_ids).update(started_on=None)
     trunk_create(contract=contract, actor=None, today=start)
     contract.lines.filter(ended_on__isnull=True, started_on__isnull=True).update(started_on=start)
+
+
+@receiver(price_change_applied, dispatch_uid="telephony.pack_price_follows_change")
+def pack_price_follows_change(sender, price_change: PriceChange, **kwargs) -> int:
+    """On the effective date, inside the application's transaction: the packs of the offer's
+    table sold as this product, still at the old price, take the new one (audited)."""
+    packs = Pack.objects.select_for_update().filter(
+        table__offer_id=price_change.offer_id,
+        product_id=price_change.product_id,
+        monthly_price=price_change.old_monthly_price,
+    )
+    changed = 0
+    for pack in packs.order_by("pk"):
+        before = pack.monthly_price
+        pack.monthly_price = price_change.new_monthly_price
+        pack.save(update_fields=["monthly_price", "updated_at"])
+        audit_record(
+            action="pack.price_change",
+            instance=pack,
+            before={"monthly_price": before},
+            after={"monthly_price": pack.monthly_price, "change": price_change.pk},
+        )
+        changed += 1
+    return changed

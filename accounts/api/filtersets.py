@@ -1,11 +1,32 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Membership, Site
+from kernel.filters import DateTimeFilter
+
+
+def partner_clients(request):
+    """Only the calling partner's customers can be filtered on: another partner's id is an
+    invalid choice, exactly like an id that does not exist (ACC-3)."""
+    if request is None or request.auth is None:
+        return Client.objects.none()
+    return Client.objects.filter(partner=request.auth.partner)
+
+
+class PartnerCustomerFilter(django_filters.ModelChoiceFilter):
+    """``?client=<id>``: one of the calling partner's customers. Another partner's customer and
+    an id that does not exist get the same 400 "unknown customer": the filter tells nothing
+    about other partners' ids (ACC-3)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", partner_clients)
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown customer.")})
+        super().__init__(*args, **kwargs)
 
 
 class ClientFilterSet(django_filters.FilterSet):
     legal_name = django_filters.CharFilter(lookup_expr="icontains")
-    created_after = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Client
@@ -13,6 +34,7 @@ class ClientFilterSet(django_filters.FilterSet):
 
 
 class SiteFilterSet(django_filters.FilterSet):
+    client = PartnerCustomerFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -21,6 +43,7 @@ class SiteFilterSet(django_filters.FilterSet):
 
 
 class CustomerUserFilterSet(django_filters.FilterSet):
+    client = PartnerCustomerFilter()
     email = django_filters.CharFilter(field_name="user__email", lookup_expr="icontains")
 
     class Meta:

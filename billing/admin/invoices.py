@@ -24,6 +24,7 @@ from billing.models import CreditAllocation, Invoice, InvoiceLine
 from billing.services.credit_notes import CreditLine, credit_note_issue
 from kernel.admin import ServiceRowsAdmin
 from kernel.forms import attach_errors
+from kernel.inputs import parse_month
 
 
 def _euros(amount) -> str:
@@ -81,10 +82,10 @@ class IssueMonthFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         try:
-            year, month = (int(part) for part in self.value().split("-"))
-        except ValueError:
+            month = parse_month(self.value())  # YYYY-MM in 2000–2100 (year 0 was a 500)
+        except ValidationError:
             return queryset.none()
-        return queryset.filter(issue_date__year=year, issue_date__month=month)
+        return queryset.filter(issue_date__year=month.year, issue_date__month=month.month)
 
 
 class PartnerFilter(admin.SimpleListFilter):

@@ -20,6 +20,7 @@ from billing.services.parties import parties_for_month
 from billing.services.run_planning import run_preview
 from billing.tasks import month_end_run
 from kernel.admin import ServiceRowsAdmin
+from kernel.inputs import validate_year
 from offers.periods import month_start
 
 ISO_MONTH = "%Y-%m"  # what <input type="month"> sends and expects
@@ -29,6 +30,7 @@ class MonthForm(forms.Form):
     month = forms.DateField(
         label=_("month"),
         input_formats=[ISO_MONTH],
+        validators=[validate_year],  # 2000–2100: 9999-12 overflowed the next month
         widget=forms.DateInput(format=ISO_MONTH, attrs={"type": "month"}),
         help_text=_("Month M: its invoices are dated M's last day and bill M+1 in advance."),
     )

@@ -1,13 +1,11 @@
 import django_filters
-from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoiceLine, PendingCharge
+from kernel.filters import MonthFilter
 from offers.api.filtersets import partner_clients
-
-MONTH_FORMAT = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", _("Give a month as YYYY-MM."))
 
 
 class InvoiceFilterSet(django_filters.FilterSet):
@@ -18,9 +16,8 @@ class InvoiceFilterSet(django_filters.FilterSet):
         method="filter_client",
         label=_("Customer: its own documents and the partner-invoice lines that bill it"),
     )
-    month = django_filters.CharFilter(
+    month = MonthFilter(
         method="filter_month",
-        validators=[MONTH_FORMAT],
         label=_("Month of the issue date, YYYY-MM (the run of month M issues on M's last day)"),
     )
     due = django_filters.BooleanFilter(
@@ -37,8 +34,7 @@ class InvoiceFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(client=client) | Q(Exists(billed_on_lines)))
 
     def filter_month(self, queryset, name, value):
-        year, month = (int(part) for part in value.split("-"))
-        return queryset.filter(issue_date__year=year, issue_date__month=month)
+        return queryset.filter(issue_date__year=value.year, issue_date__month=value.month)
 
     def filter_due(self, queryset, name, value):
         return queryset.filter(amount_due__gt=0) if value else queryset.filter(amount_due=0)

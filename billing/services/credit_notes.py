@@ -1,19 +1,25 @@
 """Credit notes (BIL-9): issued in their own series, referencing the invoice they correct, and
 set against the buyer's invoices — by the next run, or by staff against an invoice already
-issued."""
+issued.
 
+A credit note mirrors what it credits: each of its lines has the VAT category and rate of the
+line it credits, never a rate that was not charged (``CreditLine``). Correcting an invoice, it
+never credits more than the invoice charged, in total and in each VAT group.
+"""
+
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Client
+from accounts.models import Client, Partner
 from billing import amounts, signals
 from billing.choices import (
     SERIES,
@@ -26,14 +32,248 @@ from billing.choices import (
 from billing.models import CreditAllocation, Invoice, InvoiceLine
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
-from kernel.money import round_money
+from kernel.money import CENT, ZERO, round_money
+from offers.models import Contract
+
+VatKey = tuple[str, Decimal]  # (category, rate)
 
 
 @dataclass
 class CreditLine:
+    """A line to credit (BIL-9). ``amount`` is positive, € excl. VAT — or incl. VAT with
+    ``includes_vat``, which needs the corrected invoice: the amount is then spread over that
+    invoice's VAT groups (``split_incl_vat``), one credit line per group.
+
+    Its VAT is the category and rate of the line it credits:
+
+    - correcting an invoice: the invoice's VAT group of ``vat_category`` (and ``vat_rate``, when
+      given); with neither, the invoice's one group subject to VAT — or its only group, "O" on
+      a late-charges invoice (BIL-6);
+    - without an invoice (SLA credits, goodwill credits): the rate last charged for the credited
+      service — the customer's most recent issued invoice line of ``contract`` covering
+      ``service_date`` (when given), else of ``contract``, else of the customer; a customer
+      never invoiced yet gets its VAT regime's rate. "O" is taken as asked (late charges).
+    """
+
     description: str
-    amount: Decimal  # net, € HT, positive
+    amount: Decimal
     vat_category: str = ""
+    vat_rate: Decimal | None = None
+    contract: Contract | None = None
+    service_date: date | None = None
+    includes_vat: bool = False
+
+
+def _key(category: str, rate) -> VatKey:
+    return category, Decimal(rate).quantize(CENT)
+
+
+def _gross(net: Decimal, rate: Decimal) -> Decimal:
+    """What a credit group of ``net`` at ``rate`` totals incl. VAT (VAT rounded once)."""
+    return net + round_money(net * rate / 100)
+
+
+def _net_at_most(gross: Decimal, rate: Decimal) -> Decimal:
+    """The largest net amount whose total incl. VAT at ``rate`` is at most ``gross``."""
+    net = max(round_money(gross / (1 + rate / 100)), ZERO)
+    while net > 0 and _gross(net, rate) > gross:
+        net -= CENT
+    while _gross(net + CENT, rate) <= gross:
+        net += CENT
+    return net
+
+
+def split_incl_vat(amount: Decimal, groups: list[tuple[str, Decimal, Decimal]]) -> list[tuple]:
+    """BIL-8 / BIL-9: spread ``amount`` incl. VAT over an invoice's VAT groups — ``groups`` are
+    (category, rate, net left to credit) in the invoice's breakdown order — so that the credit
+    note totals exactly ``amount`` incl. VAT. Returns (category, rate, net) per group credited.
+
+    Each group takes its share of ``amount`` in proportion to what is left to credit in it,
+    incl. VAT (rounded half-up to the cent); the largest group (the first on a tie) takes what
+    the others leave, so the shares add up to ``amount``. Each share is turned into the net
+    amount whose VAT, rounded once per group as on any document, gives it back. A rate can make
+    a total unreachable (at 20 %, one cent in six: 0.02 → 0.02, 0.03 → 0.04): the cent missing
+    goes to the largest group, or another, that reaches it exactly; failing that, the credit is
+    the smallest total above ``amount`` (one cent in the customer's favour), never above what is
+    left to credit."""
+    amount = Decimal(amount)
+    lefts = [(category, Decimal(rate), Decimal(left)) for category, rate, left in groups]
+    lefts = [g for g in lefts if g[2] > 0]
+    gross_left = [_gross(left, rate) for _category, rate, left in lefts]
+    total = sum(gross_left, ZERO)
+    if amount <= 0 or amount > total:
+        raise ValidationError(
+            {
+                "lines": _("Only %(left)s € incl. VAT is left to credit on this invoice.")
+                % {"left": total}
+            }
+        )
+    largest = max(range(len(lefts)), key=lambda i: (gross_left[i], -i))
+    shares = [round_money(amount * g / total) for g in gross_left]
+    shares[largest] = amount - sum(s for i, s in enumerate(shares) if i != largest)
+    nets = [
+        min(_net_at_most(share, rate), left)
+        for share, (_category, rate, left) in zip(shares, lefts, strict=True)
+    ]
+    order = [largest, *(i for i in range(len(lefts)) if i != largest)]
+    for exact in (True, False):
+        short = amount - sum(_gross(n, g[1]) for n, g in zip(nets, lefts, strict=True))
+        if short <= 0:
+            break
+        for i in order:
+            _category, rate, left = lefts[i]
+            wanted = _gross(nets[i], rate) + short
+            net = _net_at_most(wanted, rate)
+            if not exact and _gross(net, rate) < wanted:
+                net += CENT
+            if net <= left and (_gross(net, rate) == wanted or not exact):
+                nets[i] = net
+                break
+    return [
+        (category, rate, net)
+        for (category, rate, _left), net in zip(lefts, nets, strict=True)
+        if net > 0
+    ]
+
+
+def _credited(invoice: Invoice) -> dict[VatKey, Decimal]:
+    """Net already credited on ``invoice`` per VAT group, by its issued credit notes."""
+    credited: dict[VatKey, Decimal] = defaultdict(Decimal)
+    breakdowns = invoice.credit_notes.filter(status=DocumentStatus.ISSUED).values_list(
+        "vat_breakdown", flat=True
+    )
+    for breakdown in breakdowns:
+        for group in breakdown:
+            credited[_key(group["category"], group["rate"])] += Decimal(group["taxable"])
+    return credited
+
+
+def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
+    """The VAT group of ``invoice`` that ``line`` credits."""
+    groups = [_key(g["category"], g["rate"]) for g in invoice.vat_breakdown]
+    if line.vat_category:
+        found = [g for g in groups if g[0] == line.vat_category]
+    else:
+        found = [g for g in groups if g[0] != VatCategory.OUTSIDE_SCOPE] or groups
+    if line.vat_rate is not None:
+        found = [g for g in found if g[1] == _key("", line.vat_rate)[1]]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        message = _(
+            "Invoice %(number)s charged no VAT at this category and rate: a credit note credits "
+            "only what was charged."
+        )
+    else:
+        message = _("Invoice %(number)s has several VAT rates: name the rate of the line credited.")
+    raise ValidationError({"lines": message % {"number": invoice.number}})
+
+
+def _service_vat(
+    line: CreditLine, client: Client, buyer_client: Client | None, partner: Partner | None
+) -> VatKey:
+    """The VAT of the service ``line`` credits when no invoice is corrected (SLA and goodwill
+    credits): the rate last charged for it (see ``CreditLine``)."""
+    if line.vat_category == VatCategory.OUTSIDE_SCOPE:
+        return _key(VatCategory.OUTSIDE_SCOPE, 0)
+    charged = InvoiceLine.objects.filter(
+        invoice__kind=DocumentKind.INVOICE,
+        invoice__status=DocumentStatus.ISSUED,
+        end_client=client,
+    ).exclude(vat_category=VatCategory.OUTSIDE_SCOPE)
+    if partner is not None:
+        charged = charged.filter(invoice__partner=partner)
+    else:
+        charged = charged.filter(invoice__client=buyer_client)
+    if line.vat_category:
+        charged = charged.filter(vat_category=line.vat_category)
+    if line.vat_rate is not None:
+        charged = charged.filter(vat_rate=line.vat_rate)
+    searches = []
+    if line.contract is not None:
+        of_contract = charged.filter(contract_reference=line.contract.reference)
+        if line.service_date is not None:
+            day = line.service_date
+            searches.append(
+                of_contract.filter(period_start__lte=day).filter(
+                    Q(period_end__gt=day) | Q(period_end__isnull=True, period_start=day)
+                )
+            )
+        searches.append(of_contract)
+    searches.append(charged)
+    for lines in searches:
+        found = (
+            lines.order_by("-invoice__issue_date", "-invoice__sequence", "-position")
+            .values_list("vat_category", "vat_rate")
+            .first()
+        )
+        if found:
+            return _key(*found)
+    if line.vat_category or line.vat_rate is not None:
+        raise ValidationError(
+            {"lines": _("This customer was never invoiced at this VAT category and rate.")}
+        )
+    return _key(*VAT_BY_REGIME[buyer_client.vat_regime if buyer_client else "standard"])
+
+
+def _check_within_invoice(invoice: Invoice, rows) -> None:
+    """BIL-9: the credit notes of an invoice never exceed it, in total nor in a VAT group."""
+    credited = _credited(invoice)
+    new_total = sum((net for _line, _category, _rate, net in rows), ZERO)
+    if sum(credited.values(), ZERO) + new_total > invoice.total_net:
+        raise ValidationError({"lines": _("Credit notes cannot exceed the invoice they correct.")})
+    charged = {_key(g["category"], g["rate"]): Decimal(g["taxable"]) for g in invoice.vat_breakdown}
+    new: dict[VatKey, Decimal] = defaultdict(Decimal)
+    for _line, category, rate, net in rows:
+        new[(category, rate)] += net
+    for key, net in new.items():
+        left = charged.get(key, ZERO) - credited[key]
+        if net > left:
+            raise ValidationError(
+                {
+                    "lines": _(
+                        "Credit notes cannot exceed what invoice %(number)s charged at this VAT "
+                        "rate (%(rate)s %%): %(left)s € excl. VAT left."
+                    )
+                    % {"number": invoice.number, "rate": key[1], "left": max(left, ZERO)}
+                }
+            )
+
+
+def _rows(lines, *, corrects, client, buyer_client, partner) -> list[tuple]:
+    """(line, category, rate, net) of each credit line, its VAT mirroring what it credits."""
+    rows = []
+    for line in lines:
+        if line.includes_vat:
+            if corrects is None:
+                raise ValidationError(
+                    {
+                        "lines": _(
+                            "An amount including VAT is spread over the invoice it corrects: "
+                            "name the invoice."
+                        )
+                    }
+                )
+            credited = _credited(corrects)
+            for _row_line, category, rate, net in rows:
+                credited[(category, rate)] += net
+            groups = [
+                (
+                    g["category"],
+                    Decimal(g["rate"]),
+                    Decimal(g["taxable"]) - credited[_key(g["category"], g["rate"])],
+                )
+                for g in corrects.vat_breakdown
+            ]
+            for category, rate, net in split_incl_vat(round_money(line.amount), groups):
+                rows.append((line, category, _key(category, rate)[1], net))
+            continue
+        if corrects is not None:
+            category, rate = _invoice_vat(line, corrects)
+        else:
+            category, rate = _service_vat(line, client, buyer_client, partner)
+        rows.append((line, category, rate, round_money(Decimal(line.amount))))
+    return rows
 
 
 @transaction.atomic
@@ -47,19 +287,20 @@ def credit_note_issue(
     actor=None,
 ) -> Invoice:
     """A credit note (type 381, its own series), referencing the invoice it corrects when there
-    is one; it is set against the buyer's next invoices, never as negative invoice lines."""
+    is one; it is set against the buyer's next invoices, never as negative invoice lines. Each
+    line carries the VAT category and rate of what it credits (``CreditLine``); the credit notes
+    of an invoice are issued one at a time (its row locked) and never exceed it, in total nor
+    per VAT group. Nothing is written when a check fails."""
     if not lines or any(Decimal(line.amount) <= 0 for line in lines):
         raise ValidationError({"lines": _("A credit note has positive amounts.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason of the credit note.")})
     partner = None
     if corrects is not None:
+        corrects = Invoice.objects.select_for_update().get(pk=corrects.pk)
+        if corrects.kind != DocumentKind.INVOICE or not corrects.is_issued:
+            raise ValidationError({"corrects": _("A credit note corrects an issued invoice.")})
         client, partner = corrects.client, corrects.partner
-        credited = corrects.credit_notes.aggregate(total=Sum("total_net"))["total"] or 0
-        if credited + sum(Decimal(line.amount) for line in lines) > corrects.total_net:
-            raise ValidationError(
-                {"lines": _("Credit notes cannot exceed the invoice they correct.")}
-            )
     elif client is not None and party_key(client)[0] == "partner":
         # ACC-3: a partner-billed customer's credit goes to the partner, who was invoiced.
         partner = client.partner
@@ -68,14 +309,11 @@ def credit_note_issue(
     end_client = client
     buyer_client = None if partner is not None else client
     issue_date = issue_date or timezone.localdate()
-    regime = buyer_client.vat_regime if buyer_client else "standard"
-    rows = []
-    for line in lines:
-        if line.vat_category == VatCategory.OUTSIDE_SCOPE:
-            category, rate = VatCategory.OUTSIDE_SCOPE, Decimal("0.00")
-        else:
-            category, rate = VAT_BY_REGIME[regime]
-        rows.append((line, category, rate, round_money(Decimal(line.amount))))
+    rows = _rows(
+        lines, corrects=corrects, client=client, buyer_client=buyer_client, partner=partner
+    )
+    if corrects is not None:
+        _check_within_invoice(corrects, rows)
     groups = amounts.vat_breakdown([(c, r, net) for _line, c, r, net in rows])
     net, vat, gross = amounts.totals(groups)
     [(sequence, number)] = allocate_numbers(DocumentKind.CREDIT_NOTE, issue_date.year, 1)

@@ -1,6 +1,8 @@
 """Issuing the run's invoices (BIL-1, BIL-2, BIL-4, BIL-9): lock the buyers, compute their
 drafts, set their credit notes against them, then number and insert every invoice of a batch
-with one statement per table. The unique (buyer, month) of invoices is the final guard: a buyer
+with one statement per table. A buyer's invoices of a month — the regular one and, when it has
+late charges, the late-charges invoice of BIL-6 right after it (consecutive numbers) — are
+written together; the unique (buyer, month, purpose) of run invoices is the final guard: a buyer
 already invoiced for the month is left alone."""
 
 from collections import defaultdict
@@ -14,18 +16,28 @@ from django.db.models import Q, Sum
 from accounts.models import Client, Partner
 from billing import signals
 from billing.choices import SERIES, DocumentKind, DocumentStatus
-from billing.models import CreditAllocation, Invoice, InvoiceLine, InvoiceRun, PendingCharge
+from billing.models import (
+    CreditAllocation,
+    Invoice,
+    InvoiceLine,
+    InvoicePurpose,
+    InvoiceRun,
+    PendingCharge,
+)
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, seller_identity
 from billing.services.run_planning import DraftInvoice, compute_batch
-from kernel.money import round_money
 from offers.periods import next_month_start
 
 PAYMENT_TERM_DAYS = 30  # BIL-4
+# BIL-6: the sources under which payments posts a late invoice's interest and indemnity; their
+# source id is the late invoice's id, referenced by the late-charges invoice (EN 16931 BT-25).
+LATE_INVOICE_SOURCES = {"late_invoice_interest", "late_invoice_indemnity"}
 
 
-def _available_credits(parties) -> dict[tuple[str, int], list[tuple[Invoice, Decimal]]]:
-    """Credit notes of ``parties`` with something left to set against an invoice (one query)."""
+def _available_credits(parties) -> dict[tuple[str, int], list[list]]:
+    """Credit notes of ``parties`` with something left to set against an invoice (one query),
+    as ``[note, remaining]`` pairs that the buyer's invoices use up in turn."""
     client_ids = [i for k, i in parties if k == "client"]
     partner_ids = [i for k, i in parties if k == "partner"]
     notes = (
@@ -39,8 +51,35 @@ def _available_credits(parties) -> dict[tuple[str, int], list[tuple[Invoice, Dec
         remaining = note.total_gross - (note.used or 0)
         if remaining > 0:
             party = ("client", note.client_id) if note.client_id else ("partner", note.partner_id)
-            credits[party].append((note, remaining))
+            credits[party].append([note, remaining])
     return credits
+
+
+def _late_invoices(drafts) -> dict[int, int]:
+    """BIL-6: the late invoices named by the late charges of ``drafts`` → their buyer (client
+    id), issued invoices only (one query)."""
+    ids = {
+        int(line.charge.source_id)
+        for draft in drafts
+        if draft.purpose == InvoicePurpose.LATE_CHARGES
+        for line in draft.lines
+        if line.charge.source_type in LATE_INVOICE_SOURCES and line.charge.source_id.isdigit()
+    }
+    if not ids:
+        return {}
+    return dict(
+        Invoice.objects.filter(
+            pk__in=ids, kind=DocumentKind.INVOICE, status=DocumentStatus.ISSUED
+        ).values_list("pk", "client_id")
+    )
+
+
+def _preceding_invoice_id(charge: PendingCharge, late_invoices: dict[int, int]) -> int | None:
+    """The late invoice whose interest or indemnity ``charge`` is (same customer), if any."""
+    if charge.source_type not in LATE_INVOICE_SOURCES or not charge.source_id.isdigit():
+        return None
+    pk = int(charge.source_id)
+    return pk if late_invoices.get(pk) == charge.client_id else None
 
 
 @dataclass
@@ -51,6 +90,7 @@ class _Issued:
     lines: list[InvoiceLine]
     charges: list[PendingCharge]
     allocations: list[CreditAllocation]
+    preceding: list[int]  # BIL-6: the late invoices it refers to (BT-25)
 
 
 def _issue(
@@ -60,7 +100,8 @@ def _issue(
     issue_date: date,
     clients_by_id,
     partners,
-    credits: list[tuple[Invoice, Decimal]],
+    credits: list[list],
+    late_invoices: dict[int, int],
 ) -> _Issued:
     """The rows of ``draft``'s invoice (nothing written, no number yet)."""
     party_kind, party_id = draft.party
@@ -68,22 +109,17 @@ def _issue(
         buyer = client_identity(clients_by_id[party_id])
     else:
         buyer = partner_identity(partners[party_id])
-    paid = sum(
-        (
-            round_money(line.net * (1 + line.vat_rate / 100))
-            for line in draft.lines
-            if line.charge.is_paid
-        ),
-        Decimal("0"),
-    )
+    paid = draft.paid_in_advance  # BIL-10: VAT of the paid lines per rate on their totals
     due_before_credit = max(draft.total_gross - paid, Decimal("0"))
     applied, allocations = Decimal("0"), []
-    for note, remaining in credits:
+    for entry in credits:  # the buyer's credit notes, oldest first, used up across its invoices
+        note, remaining = entry
         take = min(remaining, due_before_credit - applied)
         if take <= 0:
-            break
+            continue
         allocations.append((note, take))
         applied += take
+        entry[1] = remaining - take
     invoice = Invoice(
         kind=DocumentKind.INVOICE,
         status=DocumentStatus.ISSUED,
@@ -93,6 +129,7 @@ def _issue(
         partner_id=party_id if party_kind == "partner" else None,
         run=run,
         month=month,
+        purpose=draft.purpose,
         issue_date=issue_date,
         due_date=issue_date + timedelta(days=PAYMENT_TERM_DAYS),
         seller=seller_identity(),
@@ -134,9 +171,11 @@ def _issue(
         )
         for i, line in enumerate(draft.lines, start=1)
     ]
+    preceding = [_preceding_invoice_id(line.charge, late_invoices) for line in draft.lines]
     return _Issued(
         invoice=invoice,
         lines=lines,
+        preceding=sorted({pk for pk in preceding if pk is not None}),
         charges=[line.charge for line in draft.lines],
         allocations=[
             CreditAllocation(credit_note=note, invoice=invoice, amount=amount)
@@ -161,6 +200,14 @@ def _write(issued: list[_Issued], issue_date: date) -> list[Invoice]:
         charge.invoice_line = line
     _mark_invoiced(charges)
     CreditAllocation.objects.bulk_create([a for item in issued for a in item.allocations])
+    references = Invoice.preceding_invoices.through
+    references.objects.bulk_create(
+        [
+            references(from_invoice_id=item.invoice.pk, to_invoice_id=pk)
+            for item in issued
+            for pk in item.preceding
+        ]
+    )
     return invoices
 
 
@@ -221,8 +268,18 @@ def issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
     partner_ids = [i for k, i in todo if k == "partner"]
     partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)} if partner_ids else {}
     credits = _available_credits(todo)
+    late_invoices = _late_invoices(drafts)
     issued = [
-        _issue(d, run, month, issue_date, clients_by_id, partners, credits.get(d.party, []))
+        _issue(
+            d,
+            run,
+            month,
+            issue_date,
+            clients_by_id,
+            partners,
+            credits.get(d.party, []),
+            late_invoices,
+        )
         for d in drafts
     ]
     invoices = _write(issued, issue_date)
@@ -232,8 +289,10 @@ def issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
 
 
 def run_party(*, run: InvoiceRun, party: tuple[str, int]) -> Invoice | None:
-    """Invoice one buyer for the run's month, in one transaction. Idempotent: a buyer already
-    invoiced for the month is left alone; the unique (buyer, month) is the final guard."""
+    """Invoice one buyer for the run's month, in one transaction; returns its regular invoice
+    (or its late-charges invoice when that is all it gets). Idempotent: a buyer already
+    invoiced for the month is left alone; the unique (buyer, month, purpose) is the final
+    guard."""
     with transaction.atomic():
         invoices = issue_parties(run, [tuple(party)])
-    return invoices[-1] if invoices else None
+    return invoices[0] if invoices else None

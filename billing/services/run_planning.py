@@ -13,8 +13,8 @@ from django.db.models import Q
 from accounts.choices import BillingMode
 from accounts.models import Client, Partner
 from billing import amounts
-from billing.choices import VAT_BY_REGIME, WHOLESALE_KINDS, VatCategory
-from billing.models import PendingCharge
+from billing.choices import VAT_BY_REGIME, WHOLESALE_KINDS, ChargeKind, VatCategory
+from billing.models import InvoicePurpose, PendingCharge
 from billing.services.parties import parties_for_month, party_key
 from billing.services.run_charges import new_charges_for_batch
 from offers.models import Contract
@@ -42,19 +42,58 @@ class DraftInvoice:
     party: tuple[str, int]
     buyer_name: str
     lines: list[DraftLine] = field(default_factory=list)
+    purpose: str = InvoicePurpose.REGULAR
     groups: list = field(default_factory=list)
     total_net: Decimal = Decimal("0")
     total_vat: Decimal = Decimal("0")
     total_gross: Decimal = Decimal("0")
+    # BIL-10: the part of total_gross already paid (its VAT per rate, as the invoice's own).
+    paid_in_advance: Decimal = Decimal("0")
+
+
+# BIL-6: late interest and the recovery indemnity are outside the scope of VAT, whatever the
+# poster said.
+LATE_CHARGE_KINDS = {ChargeKind.LATE_INTEREST, ChargeKind.RECOVERY_INDEMNITY}
+
+
+def is_outside_scope(charge: PendingCharge) -> bool:
+    return charge.vat_category == VatCategory.OUTSIDE_SCOPE or charge.kind in LATE_CHARGE_KINDS
 
 
 def _vat_for(client_regime: str, charge: PendingCharge) -> tuple[str, Decimal]:
-    if charge.vat_category == VatCategory.OUTSIDE_SCOPE:
+    if is_outside_scope(charge):
         return VatCategory.OUTSIDE_SCOPE, Decimal("0.00")
     return VAT_BY_REGIME[client_regime]
 
 
+def split_by_purpose(draft: DraftInvoice) -> list[DraftInvoice]:
+    """BIL-6: a buyer's charges outside the scope of VAT (late interest, recovery indemnities)
+    go on a late-charges invoice of their own, after the regular invoice — EN 16931 BR-O-11
+    forbids an "O" VAT group beside any other group on one invoice."""
+    outside = [line for line in draft.lines if line.vat_category == VatCategory.OUTSIDE_SCOPE]
+    taxed = [line for line in draft.lines if line.vat_category != VatCategory.OUTSIDE_SCOPE]
+    if not outside or not taxed:
+        draft.purpose = InvoicePurpose.LATE_CHARGES if outside else InvoicePurpose.REGULAR
+        return [draft]
+    parts = []
+    for purpose, lines in ((InvoicePurpose.REGULAR, taxed), (InvoicePurpose.LATE_CHARGES, outside)):
+        part = DraftInvoice(draft.party, draft.buyer_name, lines, purpose=purpose)
+        part.groups = amounts.vat_breakdown(
+            [(line.vat_category, line.vat_rate, line.net) for line in lines]
+        )
+        part.total_net, part.total_vat, part.total_gross = amounts.totals(part.groups)
+        part.paid_in_advance = amounts.paid_in_advance(
+            [(line.vat_category, line.vat_rate, line.net, line.charge.is_paid) for line in lines]
+        )
+        parts.append(part)
+    return parts
+
+
 def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
+    """The invoice of one buyer. A partner-billed partner (``discount``) buys every sale at its
+    wholesale price (ACC-3, ``WHOLESALE_KINDS``): subscriptions, setup, consumption, equipment,
+    porting, penalties, termination fees, top-ups; late interest, the recovery indemnity and
+    the bank's reject fee are not sales and stay as they are."""
     draft = DraftInvoice(party=party, buyer_name=buyer_name)
     for charge in sorted(
         charges, key=lambda c: (c.client_id, c.contract_id or 0, c.period_start, c.kind, c.pk or 0)
@@ -83,6 +122,9 @@ def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
         [(line.vat_category, line.vat_rate, line.net) for line in draft.lines]
     )
     draft.total_net, draft.total_vat, draft.total_gross = amounts.totals(draft.groups)
+    draft.paid_in_advance = amounts.paid_in_advance(
+        [(line.vat_category, line.vat_rate, line.net, line.charge.is_paid) for line in draft.lines]
+    )
     return draft
 
 
@@ -117,12 +159,11 @@ def compute_batch(
     for charge in pending:
         if charge.contract_id:
             charge.contract = contracts[charge.contract_id]
-    if save_charges:
-        if new:
-            PendingCharge.objects.bulk_create(new)
-        pending.extend(c for c in new if c.period_start <= target)
-    else:
-        pending.extend(new)
+    if save_charges and new:
+        PendingCharge.objects.bulk_create(new)
+    # A charge created for a later period (a service starting after M+1's first day) waits for
+    # its run, in the preview as in the run.
+    pending.extend(c for c in new if c.period_start <= target)
     by_party = defaultdict(list)
     for charge in pending:
         by_party[party_key(clients_by_id[charge.client_id])].append(charge)
@@ -134,18 +175,22 @@ def compute_batch(
             continue
         if party[0] == "partner":
             partner = partners[party[1]]
-            drafts.append(
-                _draft(
-                    party,
-                    partner.legal_name or partner.name,
-                    charges,
-                    clients_by_id,
-                    partner.wholesale_discount_percent,
+            drafts.extend(
+                split_by_purpose(
+                    _draft(
+                        party,
+                        partner.legal_name or partner.name,
+                        charges,
+                        clients_by_id,
+                        partner.wholesale_discount_percent,
+                    )
                 )
             )
         else:
-            drafts.append(
-                _draft(party, clients_by_id[party[1]].legal_name, charges, clients_by_id, None)
+            drafts.extend(
+                split_by_purpose(
+                    _draft(party, clients_by_id[party[1]].legal_name, charges, clients_by_id, None)
+                )
             )
     return drafts
 

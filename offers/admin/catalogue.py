@@ -48,6 +48,10 @@ class TermsAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ),
         (_("Billing"), {"fields": ["subscription_timing", "consumption_timing", "first_month"]}),
         (
+            _("Price changes (CON-6)"),
+            {"fields": ["price_change_notice_days", "price_change_refusal"]},
+        ),
+        (
             _("Service level and support"),
             {
                 "fields": [

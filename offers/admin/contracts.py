@@ -2,7 +2,10 @@
 only through the services, called here by admin actions; staff may correct the order details
 and, before service starts, the lines (audited, ACC-4)."""
 
-from django.contrib import admin
+from functools import partial
+
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -12,13 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
 from kernel.admin import form_action, run_each
+from kernel.inputs import MAX_QUANTITY
 from offers.admin.catalogue import SNAPSHOT_NOTE
 from offers.admin.forms import SuspendForm, TrafficForm, TrialForm
-from offers.choices import ContractStatus, TerminationStatus
+from offers.choices import ContractStatus, QuantityChangeStatus, TerminationStatus
 from offers.models import (
     Contract,
     ContractEvent,
     ContractLine,
+    LineQuantityChange,
     Renewal,
     Suspension,
     Termination,
@@ -27,6 +32,7 @@ from offers.models import (
 from offers.services.clock import paris_today
 from offers.services.contracts import contract_activate, contract_order
 from offers.services.inactivity import contract_record_traffic
+from offers.services.quantities import line_quantity_change, line_quantity_decrease_cancel
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
 from offers.services.trials import contract_set_trial
 
@@ -60,6 +66,19 @@ class ContractLineInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class LineQuantityAdminForm(forms.Form):
+    """CON-2: a line of the contract and its new quantity (the action's intermediate page)."""
+
+    line = forms.ModelChoiceField(label=_("Line"), queryset=ContractLine.objects.none())
+    quantity = forms.IntegerField(label=_("New quantity"), min_value=1, max_value=MAX_QUANTITY)
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = contract.lines.filter(ended_on__isnull=True).select_related(
+            "product"
+        )
 
 
 class RenewalInline(ReadOnlyInline):
@@ -151,6 +170,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("Order"), {"fields": ["purchase_order_ref", "sla_applicable"]}),
+        (_("Quantity changes (CON-2)"), {"fields": ["quantity_changes_table"]}),
         (
             _("Trial and activity"),
             {"fields": ["is_trial", "trial_ends_on", "last_traffic_on", "inactive_flagged_on"]},
@@ -178,6 +198,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "ordered_at",
         "activated_at",
         "terminated_at",
+        "quantity_changes_table",
     ]
     inlines = [
         ContractLineInline,
@@ -194,6 +215,8 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "grant_trial",
         "end_trial",
         "record_traffic",
+        "change_line_quantity",
+        "cancel_quantity_decreases",
     ]
 
     def has_add_permission(self, request):
@@ -227,6 +250,48 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("inactive"), boolean=True)
     def inactive(self, contract):
         return contract.inactive_flagged_on is not None
+
+    @admin.display(description=_("quantity changes"))
+    def quantity_changes_table(self, contract):
+        """CON-2: the changes of the lines' quantities, newest first (changed by an action)."""
+        changes = list(
+            LineQuantityChange.objects.filter(contract=contract).select_related(
+                "line__product", "requested_by"
+            )
+        )
+        if not changes:
+            return "—"
+        rows = [
+            (
+                change.line.product.name,
+                change.get_kind_display(),
+                change.get_status_display(),
+                f"{change.quantity_before} → {change.quantity_after}",
+                date_format(change.effective_on),
+                change.prorata_amount,
+                change.setup_amount,
+                change.requested_by or "—",
+            )
+            for change in changes
+        ]
+        return format_html(
+            '<table class="quantity-changes"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            gettext("Line"),
+            gettext("Kind"),
+            gettext("Status"),
+            gettext("Quantity"),
+            gettext("Effective on"),
+            gettext("Pro rata (€ HT)"),
+            gettext("Setup (€ HT)"),
+            gettext("Requested by"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                "<td>{}</td><td>{}</td></tr>",
+                rows,
+            ),
+        )
 
     @admin.display(description=_("terms signed"))
     def terms_table(self, contract):
@@ -345,6 +410,52 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 contract=c, day=data["day"], actor=request.user
             ),
             done=gettext("Last traffic recorded on %(count)d contract(s)."),
+        )
+
+    @admin.action(description=_("Change a line's quantity (CON-2)…"), permissions=["change"])
+    def change_line_quantity(self, request, queryset):
+        contracts = list(queryset[:2])
+        if len(contracts) != 1:
+            self.message_user(
+                request, gettext("Select one contract to change a line's quantity."), messages.ERROR
+            )
+            return None
+        return form_action(
+            self,
+            request,
+            queryset,
+            partial(LineQuantityAdminForm, contract=contracts[0]),
+            title=gettext("Change a line's quantity"),
+            intro=gettext(
+                "More units take effect today: the added units are charged pro rata by days for "
+                "the rest of the month (with their setup fee) on the next invoice. Fewer units "
+                "take effect at the contract's next period start, until then cancellable. Trunk "
+                "channels change through channel orders."
+            ),
+            call=lambda contract, data: line_quantity_change(
+                line=data["line"], quantity=data["quantity"], actor=request.user
+            ),
+            done=gettext("Quantity changed on %(count)d contract(s)."),
+        )
+
+    @admin.action(description=_("Cancel the pending quantity decreases"), permissions=["change"])
+    def cancel_quantity_decreases(self, request, queryset):
+        pending = LineQuantityChange.objects.filter(
+            contract__in=queryset, status=QuantityChangeStatus.PENDING
+        ).select_related("line__product")
+        if not pending.exists():
+            self.message_user(
+                request,
+                gettext("No quantity decrease is pending on these contracts."),
+                messages.INFO,
+            )
+            return
+        run_each(
+            self,
+            request,
+            pending,
+            lambda change: line_quantity_decrease_cancel(change=change, actor=request.user),
+            gettext("%(count)d quantity decrease(s) cancelled."),
         )
 
     def save_formset(self, request, form, formset, change):

@@ -1,31 +1,100 @@
-"""Back office of price changes (CON-6)."""
+"""Back office of price changes (CON-6): scheduling, notifying and cancelling them, their
+history, the contracts told and their answers, the lines repriced; recording a customer's
+refusal (HOSTED-A 6) or objection (PLATFORM 12.2) received in writing."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin, run_each
 from offers.admin.forms import PriceChangeForm
-from offers.choices import PriceChangeStatus
-from offers.models import PriceChange
-from offers.services.price_changes import price_change_cancel, price_change_schedule
+from offers.models import PriceChange, PriceChangeEvent, PriceChangeLine, PriceChangeNotice
+from offers.services.price_change_answers import price_change_refuse
+from offers.services.price_changes import (
+    price_change_cancel,
+    price_change_notify,
+    price_change_schedule,
+)
+
+
+class ScheduleForm(PriceChangeForm):
+    """A price change to schedule; by default the customers are told at once."""
+
+    refusal_excluded = forms.BooleanField(
+        label=_("imposed by an authority"),
+        required=False,
+        help_text=_(
+            "The increase results from a decision of an authority or an event beyond our "
+            "control: HOSTED-A customers may not refuse it (HOSTED-A 6)."
+        ),
+    )
+    notify_now = forms.BooleanField(
+        label=_("notify the customers now"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Otherwise they are told by the nightly job on the last day the notice allows."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].help_text = _(
+            "The first day of a month, at least the notice of the offer's terms away (HOSTED-A: "
+            "7 days; offers whose contract is silent: 30 days)."
+        )
+
+
+class RefusalForm(forms.Form):
+    requested_date = forms.DateField(
+        label=_("requested termination date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Optional. HOSTED-A: the contract ends at the later of this date and 30 days after "
+            "today, without fee. PLATFORM: one month after today at the earliest, and not "
+            "before the effective date."
+        ),
+    )
+
+
+class EventInline(ReadOnlyInline):
+    model = PriceChangeEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "api_key", "note"]
+    readonly_fields = fields
+
+
+class NoticeInline(ReadOnlyInline):
+    model = PriceChangeNotice
+    fields = ["contract", "notified_at", "response", "responded_at", "termination", "withdrawn_at"]
+    readonly_fields = fields
+
+
+class LineInline(ReadOnlyInline):
+    model = PriceChangeLine
+    fields = ["line", "old_price", "new_price", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(PriceChange)
 class PriceChangeAdmin(ServiceRowsAdmin):
-    """CON-6: scheduled price changes. "Add" schedules one through
-    ``price_change_schedule`` (the affected customers are e-mailed at once); a
-    scheduled change is cancelled by an action, before its effective date."""
+    """CON-6: price changes and their pipeline (``scheduled → notified → applied |
+    cancelled``). "Add" schedules one through ``price_change_schedule`` (and notifies the
+    customers at once unless unticked); actions notify or cancel; the nightly job applies a
+    notified change on its effective date, once, to the lines at the old catalogue price."""
 
     list_display = [
         "offer",
         "product",
+        "old_monthly_price",
         "new_monthly_price",
         "effective_date",
         "status",
-        "notified_at",
         "notified_contracts",
+        "applied_at",
         "created_by",
     ]
     list_filter = ["status", "offer"]
@@ -34,17 +103,22 @@ class PriceChangeAdmin(ServiceRowsAdmin):
     fields = [
         "offer",
         "product",
+        "old_monthly_price",
         "new_monthly_price",
         "effective_date",
+        "notice_days",
+        "refusal_excluded",
         "status",
         "reason",
         "notified_at",
         "notified_contracts",
-        "refused_by",
+        "applied_at",
+        "cancelled_at",
         "created_by",
     ]
     readonly_fields = fields
-    actions = ["cancel"]
+    inlines = [EventInline, NoticeInline, LineInline]
+    actions = ["notify", "cancel"]
 
     adds_through_service = True
 
@@ -59,8 +133,12 @@ class PriceChangeAdmin(ServiceRowsAdmin):
                 new_monthly_price=data["new_monthly_price"],
                 effective_date=data["effective_date"],
                 reason=data["reason"],
+                refusal_excluded=data["refusal_excluded"],
                 actor=request.user,
             )
+            if not data["notify_now"]:
+                return gettext("Price change scheduled; the customers are not told yet."), change
+            change = price_change_notify(price_change=change, actor=request.user)
             message = gettext("Price change scheduled; %(count)d contract(s) notified.") % {
                 "count": change.notified_contracts
             }
@@ -68,13 +146,27 @@ class PriceChangeAdmin(ServiceRowsAdmin):
 
         return self.service_form(
             request,
-            PriceChangeForm,
+            ScheduleForm,
             schedule,
             title=gettext("Schedule a price change"),
             intro=gettext(
-                "Affected customers are e-mailed at once; HOSTED-A customers facing an increase "
-                "may refuse it and terminate without fees with 30 days' notice."
+                "Only contracts at the old catalogue price signed before today are concerned; a "
+                "negotiated price is never changed. HOSTED-A customers facing an increase may "
+                "refuse it and terminate without fee with 30 days' notice; PLATFORM customers "
+                "may object before the effective date."
             ),
+        )
+
+    @admin.action(
+        description=_("Notify the customers of the selected changes"), permissions=["act"]
+    )
+    def notify(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda change: price_change_notify(price_change=change, actor=request.user),
+            gettext("%(count)d price change(s) notified."),
         )
 
     @admin.action(description=_("Cancel the selected price changes"), permissions=["act"])
@@ -82,7 +174,65 @@ class PriceChangeAdmin(ServiceRowsAdmin):
         run_each(
             self,
             request,
-            queryset.filter(status=PriceChangeStatus.SCHEDULED),
+            queryset.order_by("pk"),
             lambda change: price_change_cancel(price_change=change, actor=request.user),
             gettext("%(count)d price change(s) cancelled."),
+        )
+
+
+@admin.register(PriceChangeNotice)
+class PriceChangeNoticeAdmin(ServiceRowsAdmin):
+    """CON-6: the contracts told about a price change and their answers. A refusal (HOSTED-A
+    6) or an objection (PLATFORM 12.2) received in writing is recorded by an action: the
+    contract's termination without fee is scheduled (CON-4)."""
+
+    list_display = [
+        "price_change",
+        "contract",
+        "notified_at",
+        "response",
+        "termination",
+        "withdrawn_at",
+    ]
+    list_filter = ["response", "price_change__status", "price_change__offer"]
+    search_fields = ["contract__reference", "contract__client__legal_name"]
+    list_select_related = ["price_change__product", "contract", "termination"]
+    fields = [
+        "price_change",
+        "contract",
+        "notified_at",
+        "response",
+        "responded_at",
+        "responded_by",
+        "responded_by_api_key",
+        "termination",
+        "withdrawn_at",
+        "withdrawn_note",
+    ]
+    readonly_fields = fields
+    actions = ["record_refusal"]
+
+    @admin.action(
+        description=_("Record the customer's refusal or objection (termination without fee)"),
+        permissions=["act"],
+    )
+    def record_refusal(self, request, queryset):
+        return self.service_form_action(
+            request,
+            queryset.select_related("price_change", "contract"),
+            RefusalForm,
+            lambda notice, data: price_change_refuse(
+                price_change=notice.price_change,
+                contract=notice.contract,
+                requested_date=data["requested_date"],
+                actor=request.user,
+            ),
+            title=gettext("Record a refusal of a price increase"),
+            intro=gettext(
+                "The customer's written refusal (HOSTED-A 6) or objection (PLATFORM 12.2) ends "
+                "the contract without termination fee; it keeps its old price until then. "
+                "Contracts without that right, decreases and changes already in force are "
+                "refused."
+            ),
+            done_message=gettext("%(count)d refusal(s) recorded."),
         )

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
+from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
 from kernel.money import round_money
 from offers.choices import (
     LIVE_STATUSES,
@@ -21,6 +22,7 @@ from offers.choices import (
     FirstMonth,
     NoticeRule,
     Preset,
+    PriceChangeRefusal,
     SlaPolicy,
     TerminationStatus,
 )
@@ -65,12 +67,18 @@ class TermsSerializer(serializers.Serializer):
     intervention_business_hours = serializers.IntegerField(read_only=True, allow_null=True)
     restoration_target_hours = serializers.IntegerField(read_only=True, allow_null=True)
     restoration_in_business_hours = serializers.BooleanField(read_only=True)
+    # CON-6: the notice of a price change, and what a customer facing an increase may do.
+    price_change_notice_days = serializers.IntegerField(read_only=True)
+    price_change_refusal = serializers.ChoiceField(
+        choices=PriceChangeRefusal.choices, read_only=True
+    )
 
 
 class OfferSerializer(serializers.ModelSerializer):
     main_product = ProductSerializer(read_only=True)
     options = ProductSerializer(many=True, read_only=True)
-    terms = TermsSerializer(read_only=True)
+    # The terms as a contract signed today would copy them (CON-6 rules resolved by preset).
+    terms = TermsSerializer(source="terms.snapshot", read_only=True)
 
     class Meta:
         model = Offer
@@ -263,7 +271,7 @@ class OptionRequestSerializer(serializers.Serializer):
         queryset=Product.objects.filter(is_active=True),
         help_text=_("Code of an option of the offer."),
     )
-    quantity = serializers.IntegerField(min_value=1, default=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     unit_monthly_price = serializers.DecimalField(
         max_digits=12,
         decimal_places=4,
@@ -291,7 +299,7 @@ class ContractCreateSerializer(serializers.Serializer):
     client = CustomerField()
     site = PartnerSiteField(required=False, allow_null=True)
     offer = serializers.SlugRelatedField(slug_field="code", queryset=Offer.objects.all())
-    quantity = serializers.IntegerField(min_value=1, default=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
     options = OptionRequestSerializer(many=True, required=False, default=list)
     signature_date = serializers.DateField()
     order_date = serializers.DateField()
@@ -307,6 +315,7 @@ class TerminationRequestSerializer(serializers.Serializer):
     requested_date = serializers.DateField(
         required=False,
         allow_null=True,
+        validators=[AtMostYearsAhead(10)],  # from 2000, at most 10 years ahead
         help_text=_(
             "The first day without service wished for; the notice rule may push it back. "
             "Without it, the earliest date the notice allows. PLATFORM: to choose an option "
@@ -316,6 +325,7 @@ class TerminationRequestSerializer(serializers.Serializer):
     expected_effective_date = serializers.DateField(
         required=False,
         allow_null=True,
+        validators=[AtMostYearsAhead(10)],
         help_text=_(
             "Optional, on a request: the effective date of the quote the customer accepted. "
             "If the termination would now take effect on another day, nothing is recorded "

@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from accounts.api.viewsets import PartnerModelViewSet
 from kernel.errors import InvalidTransition
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
+from offers.api.price_change_views import PriceChangeCommandsMixin
+from offers.api.quantity_views import LineQuantityCommandsMixin
 from offers.api.serializers import (
     CommandErrorSerializer,
     ContractCreateSerializer,
@@ -59,7 +61,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["preset", "name"]
 
 
-class ContractViewSet(PartnerModelViewSet):
+class ContractViewSet(LineQuantityCommandsMixin, PriceChangeCommandsMixin, PartnerModelViewSet):
     """CON-2: the contracts of the partner's customers, and their termination commands.
 
     A partner's ``POST`` is an order, not a draft: the contract is created and ordered in one

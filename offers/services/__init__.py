@@ -9,7 +9,10 @@
 - ``suspensions``: suspending a contract and lifting the suspension (CON-8).
 - ``trials``: free test access (CON-7).
 - ``inactivity``: the last day with traffic, contracts flagged after six months without (ACC-6).
-- ``price_changes``: scheduled price changes, their refusal and their application (CON-6).
+- ``price_changes``: the price change pipeline — schedule, notify, apply, cancel (CON-6).
+- ``price_change_answers``: a customer's refusal or objection, and its withdrawal (CON-6).
+- ``quantities``: a contract line's quantity changed — increases at once, pro rata; decreases
+  at the next period (CON-2).
 
 Shared by those modules: ``transitions`` (lock a contract and move it along the pipeline, with
 its event and audit rows) and ``clock`` (today in Europe/Paris).
@@ -32,14 +35,31 @@ from offers.services.inactivity import (
     contract_record_traffic,
     contracts_flag_inactive,
 )
-from offers.services.price_changes import (
-    PRICE_CHANGE_NOTICE_DAYS,
+from offers.services.price_change_answers import (
     REFUSAL_NOTICE_DAYS,
-    price_change_cancel,
+    pending_price_changes,
+    price_change_objections_withdraw,
     price_change_refuse,
+    refusal_quote,
+)
+from offers.services.price_changes import (
+    price_change_apply,
+    price_change_cancel,
+    price_change_notify,
     price_change_schedule,
-    price_changes_apply,
-    price_changes_by_line,
+    price_changes_daily,
+    price_steps_by_line,
+)
+from offers.services.quantities import (
+    QuantityQuote,
+    line_quantity_change,
+    line_quantity_decrease_cancel,
+    line_quantity_quote,
+    line_quantity_refusal,
+    pending_decreases,
+    quantity_billed,
+    quantity_changed_by_line,
+    quantity_changes_by_line,
 )
 from offers.services.renewals import contract_renew, contracts_due_for_renewal
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
@@ -56,10 +76,10 @@ from offers.services.trials import contract_set_trial, is_in_trial
 
 __all__ = [
     "INACTIVITY_MONTHS",
-    "PRICE_CHANGE_NOTICE_DAYS",
     "REFUSAL_NOTICE_DAYS",
     "InvalidTransition",
     "LineRequest",
+    "QuantityQuote",
     "TerminationQuote",
     "contract_activate",
     "contract_create",
@@ -74,13 +94,26 @@ __all__ = [
     "contracts_flag_inactive",
     "invoiced_through",
     "is_in_trial",
+    "line_quantity_change",
+    "line_quantity_decrease_cancel",
+    "line_quantity_quote",
+    "line_quantity_refusal",
     "offer_create_from_preset",
     "paris_today",
+    "pending_decreases",
+    "pending_price_changes",
+    "price_change_apply",
     "price_change_cancel",
+    "price_change_notify",
+    "price_change_objections_withdraw",
     "price_change_refuse",
     "price_change_schedule",
-    "price_changes_apply",
-    "price_changes_by_line",
+    "price_changes_daily",
+    "price_steps_by_line",
+    "quantity_billed",
+    "quantity_changed_by_line",
+    "quantity_changes_by_line",
+    "refusal_quote",
     "termination_apply",
     "termination_cancel",
     "termination_quote",

@@ -10,6 +10,7 @@ from accounts.notifications import notify_client
 from offers import periods
 from offers.choices import LIVE_STATUSES
 from offers.models import Contract
+from offers.services.price_change_answers import price_change_objections_withdraw
 from offers.services.transitions import lock_contract
 
 INACTIVITY_MONTHS = 6  # ACC-6, PLATFORM 17.3
@@ -17,12 +18,15 @@ INACTIVITY_MONTHS = 6  # ACC-6, PLATFORM 17.3
 
 @transaction.atomic
 def contract_record_traffic(*, contract: Contract, day: date, actor=None) -> Contract:
-    """ACC-6: the last day with traffic (fed by usage, or set by staff until usage exists)."""
+    """ACC-6: the last day with traffic (fed by usage, or set by staff until usage exists).
+    CON-6 (PLATFORM 12.2): traffic on or after the effective date of a price change the
+    customer objected to withdraws the objection (the new price applies)."""
     contract = lock_contract(contract)
     if contract.last_traffic_on is None or day > contract.last_traffic_on:
         contract.last_traffic_on = day
         contract.inactive_flagged_on = None
         contract.save(update_fields=["last_traffic_on", "inactive_flagged_on", "updated_at"])
+    price_change_objections_withdraw(contract=contract, day=day, actor=actor)
     return contract
 
 

@@ -126,29 +126,23 @@ def _lock_dispute(dispute: Dispute) -> Dispute:
     return dispute
 
 
-def _net_for_gross(invoice: Invoice, gross: Decimal) -> tuple[Decimal, Decimal]:
-    """The net amount whose VAT at the invoice's main rate gives ``gross`` (to the cent)."""
-    rates = [Decimal(g["rate"]) for g in invoice.vat_breakdown if Decimal(g["taxable"]) > 0]
-    rate = max(rates) if rates else Decimal("0")
-    net = round_money(gross / (1 + rate / 100))
-    for candidate in (net, net - Decimal("0.01"), net + Decimal("0.01")):
-        if round_money(candidate * (1 + rate / 100)) == gross:
-            return candidate, rate
-    return net, rate
-
-
 @transaction.atomic
 def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
     """BIL-8 → BIL-9: an accepted dispute becomes a credit note referencing the invoice, set
-    against what is left to pay on it (any rest goes to the next invoices)."""
+    against what is left to pay on it (any rest goes to the next invoices).
+
+    The dispute names an amount incl. VAT, not lines: billing spreads it over the invoice's VAT
+    groups in proportion to what is left to credit in each (the rounding cent on the largest
+    group), each credit line at the category and rate the invoice charged — never the
+    customer's regime of today — so that the credit note totals the disputed amount."""
     dispute = _lock_dispute(dispute)
     invoice = dispute.invoice
-    net, _rate = _net_for_gross(invoice, dispute.amount)
     credit_note = billing.credit_note_issue(
         lines=[
             billing.CreditLine(
                 description=_("Dispute accepted — invoice %(number)s") % {"number": invoice.number},
-                amount=net,
+                amount=dispute.amount,
+                includes_vat=True,
             )
         ],
         reason=note or _("Dispute of invoice %(number)s accepted") % {"number": invoice.number},

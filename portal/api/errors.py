@@ -3,8 +3,11 @@
 {"error": {"code": "validation_error", "message": "...", "fields": {"siren": ["..."]}}}
 """
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +15,9 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kernel.errors import InvalidTransition
+from kernel.parsers import RequestTooLarge
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
@@ -33,6 +39,16 @@ def _as_drf(exc):
         return exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):  # a form or multipart body over the limit
+        return RequestTooLarge()
+    if isinstance(exc, DataError):
+        # The last net: a value the database refuses (out of range, NUL…) is the caller's
+        # input, every known case of which a serializer or a filter refuses first with a field
+        # error. Logged as an error: a new case is a missing bound to add there.
+        logger.error("The database refused a value of an API request", exc_info=exc)
+        return exceptions.ValidationError(
+            {"non_field_errors": [_("A value is out of range or contains a forbidden character.")]}
+        )
     return exc
 
 

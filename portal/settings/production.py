@@ -13,6 +13,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Exactly the proxies in front of the portal (one TLS-terminating proxy by default): sign-in rate
+# limits and the API throttle count per client behind them, never per proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -15,6 +15,7 @@ from accounts.api.viewsets import (
     PartnerModelViewSet,
     PartnerReadOnlyViewSet,
 )
+from kernel.parsers import BoundedJSONParser
 from offers.api.serializers import CommandErrorSerializer
 from offers.models import Contract
 from support import selectors
@@ -110,7 +111,7 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser],
+        parser_classes=[BoundedJSONParser, parsers.MultiPartParser, parsers.FormParser],
         pagination_class=None,
         filterset_class=None,
     )

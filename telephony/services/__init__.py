@@ -12,6 +12,9 @@
 - ``sip_credentials``: the credentials of SIP accounts and trunks: reset, declared compromised,
   re-enabled (ACC-7);
 - ``destinations``: destination blocking of a trunk or a SIP account (TRK-6).
+- ``pack_prices``: a pack's new price, scheduled through the price change pipeline (TRK-1,
+  CON-6); the pack table follows on the effective date (it is imported here, so its receiver
+  is connected whenever the services are).
 
 Shared by those modules: ``capacity`` (the cap error, the lock order, the ledger rows),
 ``pack_lines`` (packs as priced lines), ``notices`` (who is told).
@@ -36,6 +39,7 @@ from telephony.services.channel_orders import (
 from telephony.services.channel_quotes import ChannelQuote, channel_quote
 from telephony.services.destinations import destination_block, destination_unblock
 from telephony.services.pack_lines import PackLine
+from telephony.services.pack_prices import pack_price_change_schedule
 from telephony.services.renewal import PeriodStartResult, trunk_period_start, trunks_renew_for_run
 from telephony.services.sip_accounts import (
     sip_account_create,
@@ -70,6 +74,7 @@ __all__ = [
     "channel_quote",
     "destination_block",
     "destination_unblock",
+    "pack_price_change_schedule",
     "sip_account_create",
     "sip_account_lift_suspension",
     "sip_account_suspend",

@@ -49,7 +49,7 @@ def post(client, kind, price, *, source, quantity=1, vat="", start=date(2026, 11
 
 def october_invoice(client) -> Invoice:
     services.run_month_sync(month=OCT)
-    return Invoice.objects.get(client=client, kind="invoice", month=OCT)
+    return Invoice.objects.get(client=client, kind="invoice", month=OCT, purpose="regular")
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -66,7 +66,9 @@ def xpath(xml: bytes, path: str) -> list[str]:
 
 @pytest.fixture
 def mixed_invoice():
-    """A 20 % subscription for November and October's late-payment interest, outside VAT."""
+    """A 20 % subscription for November, with October's late-payment interest (outside VAT)
+    pending: the regular invoice of the run (BIL-6: the interest goes on a late-charges invoice
+    of its own, EN 16931 BR-O-11)."""
     client = ClientFactory(legal_name="Boulangerie Martin SAS")
     post(client, "subscription", "1562.5", source="sub-1", end=date(2026, 12, 1))
     post(
@@ -80,8 +82,8 @@ def mixed_invoice():
     return october_invoice(client)
 
 
-# BIL-3 — the e-invoice XML of an invoice mixing 20 % and "outside the scope of VAT" is valid
-# Factur-X EN 16931 (XSD) and carries the amounts of the issued invoice.
+# BIL-3 — the e-invoice XML of the regular invoice is valid Factur-X EN 16931 (XSD) and carries
+# the amounts of the issued invoice; the interest outside the scope of VAT is not on it (BIL-6).
 def test_invoice_xml_is_valid_en16931(mixed_invoice):
     xml = build_cii_xml(mixed_invoice)
 
@@ -91,15 +93,15 @@ def test_invoice_xml_is_valid_en16931(mixed_invoice):
     assert xpath(xml, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == [
         "urn:cen.eu:en16931:2017"
     ]
-    # 1 562,50 at 20 % → 312,50; 12,34 outside VAT; TTC 1 887,34.
+    # 1 562,50 at 20 % → 312,50; TTC 1 875,00 (the 12,34 of interest is on its own invoice).
     summation = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:"
-    assert xpath(xml, summation + "LineTotalAmount") == ["1574.84"]
+    assert xpath(xml, summation + "LineTotalAmount") == ["1562.50"]
     assert xpath(xml, summation + "TaxTotalAmount") == ["312.50"]
-    assert xpath(xml, summation + "GrandTotalAmount") == ["1887.34"]
-    assert xpath(xml, summation + "DuePayableAmount") == ["1887.34"]
+    assert xpath(xml, summation + "GrandTotalAmount") == ["1875.00"]
+    assert xpath(xml, summation + "DuePayableAmount") == ["1875.00"]
     groups = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:"
-    assert xpath(xml, groups + "CategoryCode") == ["O", "S"]
-    assert xpath(xml, groups + "ExemptionReason") == ["Hors champ d'application de la TVA"]
+    assert xpath(xml, groups + "CategoryCode") == ["S"]
+    assert xpath(xml, groups + "ExemptionReason") == []
     assert xpath(xml, "//ram:DueDateDateTime/udt:DateTimeString") == ["20261130"]
     # The stored period [2026-11-01, 2026-12-01) ends on 30 November.
     assert xpath(xml, "//ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString") == [
@@ -120,12 +122,12 @@ def test_pdf_embeds_the_xml_and_prints_the_mentions(mixed_invoice):
     assert mixed_invoice.number in text
     assert f"SIREN {mixed_invoice.seller['siren']}" in text
     assert f"SIREN {mixed_invoice.client.siren}" in text
-    assert "Net à payer 1 887,34 €" in text
-    assert "Total HT 1 574,84 €" in text
+    assert "Net à payer 1 875,00 €" in text
+    assert "Total HT 1 562,50 €" in text
     assert LATE_PAYMENT_CLAUSE in text
     assert "Paiement à 30 jours date de facture" in text
     assert "du 01/11/2026 au 30/11/2026" in text
-    assert "Hors champ d'application de la TVA" in text
+    assert "Hors champ d'application de la TVA" not in text  # BIL-6: on its own invoice
     assert "Prestations de services" in text
     assert "TVA sur les débits" not in text
     assert "Autoliquidation" not in text

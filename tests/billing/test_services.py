@@ -167,8 +167,9 @@ def test_minimum_commitment_topup():
 
 
 # BIL-5 — a case no issue shows: consumption above the gap → no top-up; a month started on the
-# 11th (21 of 30 days) has a pro-rated commitment: 200 × 21/30 = 140.00; pro-rated subscription
-# 150 × 21/30 = 105.00 → top-up 35.00. Penalties do not count towards the commitment.
+# 10th (21 of 30 days) owes the full commitment, never pro rata (PLATFORM 24.4.4): pro-rated
+# subscription 150 × 21/30 = 105.00 → top-up 200.00 − 105.00 = 95.00 (it was 35.00 when the
+# commitment itself was pro-rated, 140.00). Penalties do not count towards the commitment.
 def test_minimum_commitment_cases():
     rich, partial = customer(), customer()
     a = active_contract(rich, "platform", start=date(2026, 9, 1))  # 150.00 a month
@@ -186,7 +187,7 @@ def test_minimum_commitment_cases():
     services.run_month_sync(month=date(2026, 9, 1))
     assert not InvoiceLine.objects.filter(kind="commitment_topup", end_client=rich).exists()
     topup = InvoiceLine.objects.get(kind="commitment_topup", end_client=partial)
-    assert topup.net_amount == Decimal("35.00")
+    assert topup.net_amount == Decimal("95.00")
 
 
 # BIL-2 — numbers are gapless per series and year, allocated at issue in issue order.
@@ -278,9 +279,10 @@ def test_credit_note_limits():
     assert not Invoice.objects.filter(kind="credit_note").exists()
 
 
-# Money — VAT per rate on the taxable totals of a mixed invoice: taxable lines at 20 % and late
-# interest + the 40 € indemnity outside the scope of VAT (BIL-6): three lines of 0.3333 € HT
-# each round to 0.33 → taxable 0.99 → VAT 0.198 → 0.20 (per total, not 3 × 0.07 = 0.21).
+# Money — VAT per rate on the taxable total: three lines of 0.3333 € HT each round to 0.33 →
+# taxable 0.99 → VAT 0.198 → 0.20 (per total, not 3 × 0.07 = 0.21). BIL-6: the late interest
+# and the 40 € indemnity posted the same month (outside the scope of VAT) go on a late-charges
+# invoice of their own (EN 16931 BR-O-11), 11.98 + 40.00 = 51.98, 0.00 VAT.
 def test_vat_per_rate_mixed_invoice():
     client = customer()
     for i in range(3):
@@ -314,15 +316,23 @@ def test_vat_per_rate_mixed_invoice():
         vat_category=VatCategory.OUTSIDE_SCOPE,
     )
     services.run_month_sync(month=OCT)
-    invoice = Invoice.objects.get()
+    invoice = Invoice.objects.get(purpose="regular")
     assert invoice.vat_breakdown == [
-        {"category": "O", "rate": "0.00", "taxable": "51.98", "vat": "0.00"},
         {"category": "S", "rate": "20.00", "taxable": "0.99", "vat": "0.20"},
     ]
     assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
-        Decimal("52.97"),
+        Decimal("0.99"),
         Decimal("0.20"),
-        Decimal("53.17"),
+        Decimal("1.19"),
+    )
+    late_charges = Invoice.objects.get(purpose="late_charges")
+    assert late_charges.vat_breakdown == [
+        {"category": "O", "rate": "0.00", "taxable": "51.98", "vat": "0.00"},
+    ]
+    assert (late_charges.total_net, late_charges.total_vat, late_charges.total_gross) == (
+        Decimal("51.98"),
+        Decimal("0.00"),
+        Decimal("51.98"),
     )
 
 
@@ -486,13 +496,17 @@ def test_charge_idempotent_by_source():
 
 
 # HOSTED-W: the order month is free (HOSTED-W 9) — ordered and started 2026-10-05: the October
-# run bills November only.
+# run bills November only (2 × 14.90 = 29.80), and the setup fee, due at service start whatever
+# the first month (CON-2): 2 × 29.00 = 58.00, dated 2026-10-05.
 def test_hosted_w_order_month_free():
     client = customer()
     active_contract(client, "hosted-w", start=date(2026, 10, 5), quantity=2)
     services.run_month_sync(month=OCT)
-    periods = list(InvoiceLine.objects.values_list("period_start", "net_amount"))
-    assert periods == [(NOV, Decimal("29.80"))]
+    periods = list(InvoiceLine.objects.values_list("kind", "period_start", "net_amount"))
+    assert sorted(periods) == [
+        ("setup", date(2026, 10, 5), Decimal("58.00")),
+        ("subscription", NOV, Decimal("29.80")),
+    ]
 
 
 # BIL-9 + ACC-3 — a partner-billed customer's credit goes to the partner (who was invoiced),

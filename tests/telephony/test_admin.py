@@ -109,8 +109,10 @@ def test_record_payment_action(client, staff, trunk):
     assert selectors.trunk_capacity(trunk, date(2026, 11, 21)) == 12
 
 
-# TRK-1 — staff edit the pack table (a price), audited.
-def test_pack_table_editable(client, staff):
+# TRK-1 + CON-6 — staff edit the pack table, but not an existing pack's price: a posted price
+# is ignored (it changes only through a scheduled price change, with its notice); the rest of
+# the row is saved (the 30-channel pack withdrawn from sale).
+def test_pack_table_editable_but_not_prices(client, staff):
     table = PackTable.objects.get()
     packs = list(table.packs.order_by("channels"))
     data = {"offer": table.offer_id, "max_channels": "200"}
@@ -132,12 +134,14 @@ def test_pack_table_editable(client, staff):
                 if pack.channels == 4
                 else str(pack.monthly_price),
                 f"packs-{i}-product": str(pack.product_id),
-                f"packs-{i}-is_active": "on",
             }
         )
+        if pack.channels != 30:
+            data[f"packs-{i}-is_active"] = "on"
     response = client.post(reverse("admin:telephony_packtable_change", args=[table.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Pack.objects.get(channels=4).monthly_price == Decimal("16.5000")
+    assert Pack.objects.get(channels=4).monthly_price == Decimal("17.0000")  # unchanged
+    assert not Pack.objects.get(channels=30).is_active
 
 
 # Trunk set-up from the back office, through ``trunk_create`` (secret shown once).

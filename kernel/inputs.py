@@ -1,0 +1,113 @@
+"""Bounds on what a request may say, checked before a value reaches the database or the date
+arithmetic: a value outside them is a field error (400), never a server error.
+
+- UTC offsets: PostgreSQL keeps offsets within ±15:59, Python parses up to ±23:59;
+- years: business dates of the portal lie in 2000–2100 (``MIN_YEAR``–``MAX_YEAR``); a month is
+  ``YYYY-MM`` within them (``parse_month``, ``MonthField``);
+- dates ahead: a date a customer asks for (a termination…) at most ``years`` ahead of today;
+- quantities: at most ``MAX_QUANTITY`` of a product on a contract line.
+"""
+
+import re
+from datetime import date, datetime, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from kernel.clock import paris_today
+
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+MAX_QUANTITY = 10_000
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+
+
+def validate_utc_offset(value: datetime | None) -> None:
+    """A datetime whose UTC offset PostgreSQL can store (within ±15:59)."""
+    if value is None or value.tzinfo is None:
+        return
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValidationError(
+            _("The UTC offset must be between -15:59 and +15:59."), code="utc_offset"
+        )
+
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(
+            _("Give a date between the years %(min)s and %(max)s."),
+            code="year_out_of_range",
+            params={"min": MIN_YEAR, "max": MAX_YEAR},
+        )
+
+
+def validate_year(value: date | None) -> None:
+    """A date in ``MIN_YEAR``–``MAX_YEAR``."""
+    if value is not None:
+        _check_year(value.year)
+
+
+def years_ahead(years: int, today: date | None = None) -> date:
+    """The same day ``years`` later (29 February gives 28 February)."""
+    today = today or paris_today()
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:
+        return today.replace(year=today.year + years, day=28)
+
+
+@deconstructible
+class AtMostYearsAhead:
+    """A date from ``MIN_YEAR`` to ``years`` years after today (Europe/Paris), bounds included."""
+
+    def __init__(self, years: int):
+        self.years = years
+
+    def __call__(self, value: date | None) -> None:
+        if value is None:
+            return
+        if value.year < MIN_YEAR:
+            _check_year(value.year)
+        limit = years_ahead(self.years)
+        if value > limit:
+            raise ValidationError(
+                _("Give a date at most %(years)s years ahead (%(limit)s at the latest)."),
+                code="too_far_ahead",
+                params={"years": self.years, "limit": date_format(limit, "SHORT_DATE_FORMAT")},
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, AtMostYearsAhead) and other.years == self.years
+
+
+def parse_month(value: str) -> date:
+    """``YYYY-MM`` (ASCII digits, a year in ``MIN_YEAR``–``MAX_YEAR``) → the month's first day.
+
+    Raises ``ValidationError`` otherwise."""
+    match = _MONTH.match(value.strip()) if isinstance(value, str) else None
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise ValidationError(_("Give a month as YYYY-MM."), code="invalid_month")
+    _check_year(int(match[1]))
+    return date(int(match[1]), int(match[2]), 1)
+
+
+class MonthField(forms.CharField):
+    """A form field for ``YYYY-MM``: cleans to the month's first day (a ``date``), or None."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return parse_month(value)
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """``forms.DateTimeField`` that also refuses a UTC offset PostgreSQL cannot store."""
+
+    default_validators = [validate_utc_offset]

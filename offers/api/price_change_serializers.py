@@ -1,0 +1,78 @@
+"""Partner API of price changes (CON-6): a contract's pending price changes, as its detail
+shows them, and the input of the refusal command. Money is a string with 4 decimals."""
+
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from offers.choices import PriceChangeRefusal, PriceChangeResponse
+from offers.services.clock import paris_today
+
+
+class PendingPriceChangeSerializer(serializers.Serializer):
+    """A notified price change that will change this contract's price on its effective date
+    (``offers.services.price_change_answers.PendingPriceChange``)."""
+
+    id = serializers.IntegerField(source="change.pk", help_text=_("The price change's id."))
+    product = serializers.CharField(source="change.product.code")
+    product_name = serializers.CharField(source="change.product.name")
+    effective_date = serializers.DateField(source="change.effective_date")
+    old_monthly_price = serializers.DecimalField(
+        source="change.old_monthly_price", max_digits=12, decimal_places=4
+    )
+    new_monthly_price = serializers.DecimalField(
+        source="change.new_monthly_price", max_digits=12, decimal_places=4
+    )
+    is_increase = serializers.BooleanField(source="change.is_increase")
+    # Plain labels: the terms' ``price_change_refusal`` documents the same values.
+    refusal_right = serializers.ChoiceField(
+        source="right",
+        choices=[(value, value) for value in PriceChangeRefusal.values],
+        help_text=_(
+            "What the contract allows against this change: none (no right, or a decrease), "
+            "terminate (HOSTED-A 6: refuse, the contract ends 30 days later without fee), "
+            "object (PLATFORM 12.2: object before the effective date; traffic after it "
+            "withdraws the objection)."
+        ),
+    )
+    answer_by = serializers.DateField(help_text=_("The last day to refuse or object."))
+    can_refuse = serializers.SerializerMethodField()
+    response = serializers.SerializerMethodField()
+    termination_effective_date = serializers.SerializerMethodField()
+
+    def get_can_refuse(self, pending) -> bool:
+        return pending.can_answer(paris_today())
+
+    @extend_schema_field(serializers.ChoiceField(choices=PriceChangeResponse.choices))
+    def get_response(self, pending) -> str:
+        return pending.notice.response if pending.answered else PriceChangeResponse.NONE
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_termination_effective_date(self, pending) -> date | None:
+        return pending.notice.termination.effective_date if pending.answered else None
+
+
+class PriceChangeRefusalSerializer(serializers.Serializer):
+    price_change = serializers.IntegerField(
+        help_text=_("The id of a pending price change of this contract.")
+    )
+    requested_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Optional: a later end date. HOSTED-A: the later of this date and the refusal + 30 "
+            "days; PLATFORM: one month after the objection at the earliest, and not before the "
+            "effective date."
+        ),
+    )
+    expected_effective_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Optional: the end date the customer accepted; if the contract would end on another "
+            "day, nothing is recorded (400)."
+        ),
+    )

@@ -1,0 +1,119 @@
+"""The contract command of CON-6 in the partner API: refusing a price increase (HOSTED-A 6)
+or objecting to it (PLATFORM 12.2). A mixin of ``ContractViewSet``."""
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from offers.api.price_change_serializers import (
+    PendingPriceChangeSerializer,
+    PriceChangeRefusalSerializer,
+)
+from offers.api.serializers import (
+    CommandErrorSerializer,
+    ContractSerializer,
+    TerminationSerializer,
+)
+from offers.choices import ContractStatus, PriceChangeResponse, PriceChangeStatus
+from offers.models import PriceChange, PriceChangeNotice
+from offers.services.price_change_answers import pending_price_changes, price_change_refuse
+
+REFUSAL_CONFLICT = OpenApiResponse(
+    CommandErrorSerializer,
+    description=_(
+        "The contract may not refuse this change now. Codes: price_change_not_pending (not a "
+        "notified change of this contract, or already applied or cancelled), no_refusal_right "
+        "(TRUNK, SIP-UNL, HOSTED-W, or an increase imposed by an authority), not_an_increase, "
+        "too_late (on or after the effective date), already_refused, termination_scheduled, "
+        "invalid_transition."
+    ),
+)
+
+
+class ContractDetailSerializer(ContractSerializer):
+    """A contract as its detail shows it: ``ContractSerializer`` plus its pending price changes
+    (CON-6), read with one query (the list does without them)."""
+
+    # The same values as the list's; plain labels keep the schema's enum names unambiguous
+    # (one choice set in two components cannot be named after either).
+    status = serializers.ChoiceField(
+        choices=[(value, value) for value in ContractStatus.values], read_only=True
+    )
+    pending_price_changes = serializers.SerializerMethodField()
+
+    class Meta(ContractSerializer.Meta):
+        fields = [*ContractSerializer.Meta.fields, "pending_price_changes"]
+
+    @extend_schema_field(PendingPriceChangeSerializer(many=True))
+    def get_pending_price_changes(self, contract):
+        """CON-6: notified price changes that will change this contract's price, with what
+        the contract allows against each."""
+        if getattr(contract, "has_pending_price_change", True) is False:
+            return []
+        return PendingPriceChangeSerializer(pending_price_changes(contract), many=True).data
+
+
+class PriceChangeAnswerSerializer(serializers.Serializer):
+    price_change = serializers.IntegerField(source="price_change_id")
+    response = serializers.ChoiceField(choices=PriceChangeResponse.choices)
+    responded_at = serializers.DateTimeField()
+    termination = TerminationSerializer()
+
+
+class PriceChangeCommandsMixin:
+    """The contract detail with its pending price changes, and
+    ``POST /contracts/{id}/refuse-price-change/``."""
+
+    def get_serializer_class(self):
+        if getattr(self, "action", None) == "retrieve":
+            return ContractDetailSerializer
+        return super().get_serializer_class()
+
+    def filter_queryset(self, queryset):
+        """The detail knows in its own row whether the contract was told of a pending change
+        (no query for the pending changes of a contract that has none)."""
+        queryset = super().filter_queryset(queryset)
+        if getattr(self, "action", None) == "retrieve":
+            told = PriceChangeNotice.objects.filter(
+                contract=OuterRef("pk"), price_change__status=PriceChangeStatus.NOTIFIED
+            )
+            queryset = queryset.annotate(has_pending_price_change=Exists(told))
+        return queryset
+
+    @extend_schema(
+        request=PriceChangeRefusalSerializer,
+        responses={
+            201: PriceChangeAnswerSerializer,
+            400: OpenApiTypes.OBJECT,
+            409: REFUSAL_CONFLICT,
+        },
+        summary="Refuse a price increase (CON-6)",
+        description="HOSTED-A 6: the contract ends without termination fee at the later of the "
+        "requested date and the refusal + 30 days, at its current price until then. PLATFORM "
+        "12.2: the objection ends the contract without fee one month later at the earliest, "
+        "not before the effective date; the customer must stop using the service before it "
+        "(traffic after it withdraws the objection). Recorded as a termination without fee "
+        "(reason price_increase_refused). The contract's pending_price_changes say what it "
+        "may do.",
+    )
+    @action(detail=True, methods=["post"], url_path="refuse-price-change")
+    def refuse_price_change(self, request, pk=None):
+        contract = self.get_object()
+        payload = PriceChangeRefusalSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        change = PriceChange.objects.filter(pk=data["price_change"]).first()
+        if change is None:
+            raise exceptions.ValidationError({"price_change": [_("No such price change.")]})
+        notice = price_change_refuse(
+            price_change=change,
+            contract=contract,
+            requested_date=data.get("requested_date"),
+            api_key=self.api_key,
+            expected_effective_date=data.get("expected_effective_date"),
+        )
+        return Response(PriceChangeAnswerSerializer(notice).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,282 @@
+"""CON-6: what a customer told about a price increase may answer, as its contract allows.
+
+- HOSTED-A 6 (``terminate``): refuse the increase; the contract ends without termination fee at
+  the later of the requested date and the refusal + 30 days, at the old price meanwhile.
+- PLATFORM 12.2 (``object``): object before the effective date and stop using the service
+  before it. The objection is a termination without fee (PLATFORM 17.2: one month's notice, and
+  not before the effective date); traffic on or after the effective date is acceptance of the
+  new price and withdraws it (``price_change_objections_withdraw``, called when traffic is
+  recorded).
+- TRUNK, SIP-UNL, HOSTED-W (``none``): no right to refuse. A decrease is never refused.
+
+Both answers are recorded as a CON-4 termination (``contract_request_termination``, reason
+``price_increase_refused``, fees waived) on the contract's ``PriceChangeNotice``.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from kernel.errors import InvalidTransition
+from offers import periods
+from offers.choices import (
+    PriceChangeRefusal,
+    PriceChangeResponse,
+    PriceChangeStatus,
+    TerminationReason,
+    TerminationStatus,
+)
+from offers.models import Contract, PriceChange, PriceChangeNotice
+from offers.services.clock import paris_today
+from offers.services.price_changes import answer_lapse, refusal_right
+from offers.services.terminations import (
+    TerminationQuote,
+    contract_request_termination,
+    termination_cancel,
+    termination_quote,
+)
+from offers.services.transitions import lock_contract
+
+REFUSAL_NOTICE_DAYS = 30  # HOSTED-A 6: a refused increase ends the contract 30 days later
+OBJECTION_NOTICE_MONTHS = 1  # PLATFORM 12.2 → 17.2: one month's notice
+
+
+@dataclass(frozen=True)
+class PendingPriceChange:
+    """A notified price change as one contract sees it (portal page, API)."""
+
+    change: PriceChange
+    notice: PriceChangeNotice
+    right: str  # PriceChangeRefusal: what this contract may do against it
+
+    @property
+    def answer_by(self) -> date:
+        """The last day to refuse or object (the day before the effective date)."""
+        return self.change.effective_date - timedelta(days=1)
+
+    @property
+    def answered(self) -> bool:
+        return self.notice.answer_counts
+
+    def can_answer(self, today: date) -> bool:
+        return (
+            self.right != PriceChangeRefusal.NONE
+            and today < self.change.effective_date
+            and not self.answered
+        )
+
+
+def _concerns(change: PriceChange, lines) -> bool:
+    """The contract still has a line the change applies to (at the old catalogue price)."""
+    return any(
+        line.product_id == change.product_id
+        and line.unit_monthly_price == change.old_monthly_price
+        and (line.ended_on is None or line.ended_on > change.effective_date)
+        for line in lines
+    )
+
+
+def pending_price_changes(contract: Contract) -> list[PendingPriceChange]:
+    """CON-6: the notified changes that will change this contract's price, earliest first.
+    Reads ``pending_price_change_notices`` when prefetched (the API's list)."""
+    notices = getattr(contract, "pending_price_change_notices", None)
+    if notices is None:
+        notices = list(
+            contract.price_change_notices.filter(
+                price_change__status=PriceChangeStatus.NOTIFIED
+            ).select_related("price_change__product", "termination")
+        )
+    lines = list(contract.lines.all())
+    pending = [
+        PendingPriceChange(
+            notice.price_change, notice, refusal_right(notice.price_change, contract)
+        )
+        for notice in notices
+        if notice.price_change.status == PriceChangeStatus.NOTIFIED
+        and _concerns(notice.price_change, lines)
+    ]
+    return sorted(pending, key=lambda p: (p.change.effective_date, p.change.pk))
+
+
+def pending_price_change_get(contract: Contract, price_change_id) -> PendingPriceChange | None:
+    return next(
+        (p for p in pending_price_changes(contract) if p.change.pk == price_change_id), None
+    )
+
+
+def _check_can_answer(pending: PendingPriceChange | None, contract: Contract, today: date):
+    """InvalidTransition (HTTP 409) with a stable code unless the contract may refuse now."""
+    if pending is None:
+        raise InvalidTransition(
+            _("This price change is not pending for this contract."),
+            code="price_change_not_pending",
+        )
+    change = pending.change
+    if pending.right == PriceChangeRefusal.NONE:
+        if not change.is_increase:
+            raise InvalidTransition(
+                _("Only a price increase can be refused."), code="not_an_increase"
+            )
+        if change.refusal_excluded:
+            raise InvalidTransition(
+                _(
+                    "This increase results from a decision of an authority or an event beyond "
+                    "our control: it cannot be refused."
+                ),
+                code="no_refusal_right",
+            )
+        raise InvalidTransition(
+            _("The terms of this contract give no right to refuse a price change."),
+            code="no_refusal_right",
+        )
+    if today >= change.effective_date:
+        raise InvalidTransition(
+            _("The new price is in force since %(date)s: it can no longer be refused.")
+            % {"date": change.effective_date.isoformat()},
+            code="too_late",
+        )
+    if pending.answered:
+        raise InvalidTransition(
+            _("This price change has already been refused for this contract."),
+            code="already_refused",
+        )
+
+
+def _termination_request(
+    pending: PendingPriceChange, requested_date: date | None, today: date
+) -> tuple[date | None, int]:
+    """``(requested_date, notice_days)`` for ``contract_request_termination``."""
+    if pending.right == PriceChangeRefusal.TERMINATE:
+        return requested_date, REFUSAL_NOTICE_DAYS
+    earliest = max(
+        pending.change.effective_date, periods.add_months(today, OBJECTION_NOTICE_MONTHS)
+    )
+    return max(requested_date or today, earliest), 0
+
+
+def pending_refusal_quote(
+    pending: PendingPriceChange | None,
+    contract: Contract,
+    *,
+    requested_date: date | None = None,
+    today: date | None = None,
+) -> TerminationQuote:
+    """What refusing (or objecting to) ``pending`` would do, before it is confirmed: the end
+    date, fee waived. InvalidTransition when the contract may not refuse it."""
+    today = today or paris_today()
+    _check_can_answer(pending, contract, today)
+    requested, days = _termination_request(pending, requested_date, today)
+    return termination_quote(
+        contract=contract,
+        notice_date=today,
+        requested_date=requested,
+        waive_fees=True,
+        notice_days=days,
+    )
+
+
+def refusal_quote(
+    *,
+    price_change: PriceChange,
+    contract: Contract,
+    requested_date: date | None = None,
+    today: date | None = None,
+) -> tuple[PendingPriceChange, TerminationQuote]:
+    """``pending_refusal_quote`` for ``price_change`` as ``contract`` sees it."""
+    pending = pending_price_change_get(contract, price_change.pk)
+    quote = pending_refusal_quote(pending, contract, requested_date=requested_date, today=today)
+    return pending, quote
+
+
+@transaction.atomic
+def price_change_refuse(
+    *,
+    price_change: PriceChange,
+    contract: Contract,
+    requested_date: date | None = None,
+    actor=None,
+    api_key=None,
+    expected_effective_date: date | None = None,
+) -> PriceChangeNotice:
+    """CON-6: the customer (admin role), its partner or staff records the refusal of an
+    increase (HOSTED-A 6) or the objection to it (PLATFORM 12.2) before its effective date.
+    The contract's termination is recorded as a CON-4 termination without fee, reason
+    ``price_increase_refused``; the contract keeps its old price (the change skips it) while
+    the answer counts. ``expected_effective_date``: the end date the customer confirmed (the
+    request is refused, nothing written, if it has moved)."""
+    today = paris_today()
+    change = PriceChange.objects.select_for_update().get(pk=price_change.pk)
+    contract = lock_contract(contract)
+    notice = (
+        PriceChangeNotice.objects.select_for_update(of=("self",))
+        .filter(price_change=change, contract=contract)
+        .select_related("termination")
+        .first()
+    )
+    pending = None
+    if notice is not None and change.status == PriceChangeStatus.NOTIFIED:
+        if _concerns(change, contract.lines.all()):
+            pending = PendingPriceChange(change, notice, refusal_right(change, contract))
+    _check_can_answer(pending, contract, today)
+    requested, days = _termination_request(pending, requested_date, today)
+    termination = contract_request_termination(
+        contract=contract,
+        requested_date=requested,
+        actor=actor,
+        api_key=api_key,
+        reason=TerminationReason.PRICE_INCREASE_REFUSED,
+        waive_fees=True,
+        notice_days=days,
+        expected_effective_date=expected_effective_date,
+    )
+    objection = pending.right == PriceChangeRefusal.OBJECT
+    notice.response = PriceChangeResponse.OBJECTED if objection else PriceChangeResponse.REFUSED
+    notice.responded_at = termination.notice_at
+    notice.responded_by = actor if actor is not None and actor.is_authenticated else None
+    notice.responded_by_api_key = api_key
+    notice.termination = termination
+    notice.withdrawn_at, notice.withdrawn_note = None, ""
+    notice.save()
+    audit_record(
+        action="price_change.object" if objection else "price_change.refuse",
+        instance=change,
+        actor=actor,
+        api_key=api_key,
+        client=contract.client,
+        after={
+            "contract": contract.reference,
+            "termination": termination.pk,
+            "effective_date": termination.effective_date,
+        },
+    )
+    return notice
+
+
+def price_change_objections_withdraw(*, contract: Contract, day: date, actor=None) -> int:
+    """PLATFORM 12.2: traffic on ``day``, on or after the effective date of a change the
+    customer objected to, is acceptance of the new price and withdraws the objection: its
+    termination is cancelled (while it has not taken effect) and the contract's lines take
+    the new price if the change is applied already (else the change applies to them on its
+    date). Audited; returns how many lines changed. Called by ``contract_record_traffic``."""
+    today = paris_today()
+    notices = PriceChangeNotice.objects.filter(
+        contract=contract,
+        response=PriceChangeResponse.OBJECTED,
+        withdrawn_at__isnull=True,
+        price_change__effective_date__lte=day,
+        price_change__status__in=[PriceChangeStatus.NOTIFIED, PriceChangeStatus.APPLIED],
+        termination__status=TerminationStatus.SCHEDULED,
+        termination__effective_date__gt=today,
+    ).select_related("termination", "price_change")
+    changed = 0
+    for notice in list(notices):
+        termination_cancel(termination=notice.termination, actor=actor, today=today)
+        changed += answer_lapse(
+            notice_id=notice.pk,
+            actor=actor,
+            note=f"traffic on {day.isoformat()}: objection withdrawn, new price accepted",
+        )
+    return changed

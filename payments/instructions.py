@@ -1,0 +1,34 @@
+"""What an invoice tells its payer about a SEPA direct debit (BIL-3, BIL-4): billing asks through
+its ``payment_instructions`` signal when it renders a PDF (billing never imports payments);
+this receiver answers with the pre-notification, connected in ``PaymentsConfig.ready``."""
+
+from django.conf import settings
+
+from billing.documents import DirectDebitNotice
+from payments.choices import DebitStatus, MandateStatus
+from payments.models import Mandate
+
+
+def sepa_notice(sender, invoice, **kwargs) -> DirectDebitNotice | None:
+    """The debit of the invoice already in a batch (its collection date), else the customer's
+    active mandate signed by the issue date (the due date: a batch collects the invoices due by
+    its date); ``None`` for a customer without a mandate."""
+    creditor_id = settings.SEPA_CREDITOR["creditor_id"]
+    debit = (
+        invoice.direct_debits.exclude(status=DebitStatus.REJECTED)
+        .select_related("batch", "mandate")
+        .order_by("-pk")
+        .first()
+    )
+    if debit is not None:
+        return DirectDebitNotice(
+            debit.batch.collection_date, debit.mandate.reference, creditor_id, debit.amount
+        )
+    mandate = Mandate.objects.filter(
+        client_id=invoice.client_id,
+        status=MandateStatus.ACTIVE,
+        signed_on__lte=invoice.issue_date,
+    ).first()
+    if mandate is None:
+        return None
+    return DirectDebitNotice(invoice.due_date, mandate.reference, creditor_id, invoice.amount_due)

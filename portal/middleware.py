@@ -1,0 +1,86 @@
+"""Request and response guards of the whole site (issue 13).
+
+- ``RejectNulMiddleware``: a NUL character is never part of an address; it used to reach
+  PostgreSQL (which refuses it in text) and answer 500. Refused with 400 before any view.
+- ``ApiNoStoreMiddleware``: every partner API answer is ``Cache-Control: no-store`` (customer
+  data must not stay in a proxy's or a browser's cache).
+- ``ContentSecurityPolicyMiddleware``: django-csp's middleware with the back office's policy on
+  the back office (Django's admin writes inline styles).
+"""
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.core.exceptions import SuspiciousOperation
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.defaults import bad_request
+
+API_PREFIX = "/api/"
+NUL = "\x00"
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+class RejectNulMiddleware:
+    """400 for a NUL character in the path (code ``invalid_path``) or in a query parameter
+    (a field error naming the parameter, as a filter would)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if NUL in request.path_info:
+            message = _("The address contains a forbidden character.")
+            return self._refuse(request, {"code": "invalid_path", "message": message})
+        fields = {
+            name.replace(NUL, ""): [str(ProhibitNullCharactersValidator.message)]
+            for name, values in request.GET.lists()
+            if NUL in name or any(NUL in value for value in values)
+        }
+        if fields:
+            return self._refuse(
+                request,
+                {
+                    "code": "validation_error",
+                    "message": _("Some fields are not valid."),
+                    "fields": fields,
+                },
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, error: dict):
+        if is_api(request):
+            response = JsonResponse({"error": error}, status=400)
+            response["Cache-Control"] = "no-store"
+            return response
+        return bad_request(request, SuspiciousOperation(error["message"]))
+
+
+class ApiNoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer under /api/ (data, errors, schema)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if is_api(request):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """``CONTENT_SECURITY_POLICY`` (settings) everywhere; on the back office, inline styles are
+    allowed as well (Django's admin pages have ``<style>`` blocks and ``style`` attributes).
+    Scripts stay 'self' only everywhere."""
+
+    def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and request.path_info.startswith(reverse("admin:index")):
+            parts.replace = {**(parts.replace or {}), "style-src": [SELF, UNSAFE_INLINE]}
+        return parts
