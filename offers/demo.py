@@ -4,10 +4,10 @@ the offer)."""
 from datetime import date
 
 from accounts.models import Client
+from kernel.clock import paris_today
 from offers.choices import ContractStatus
 from offers.models import Contract, Offer
 from offers.periods import add_months
-from offers.services.clock import paris_today
 from offers.services.contracts import contract_activate, contract_create, contract_order
 from offers.services.renewals import contract_renew
 

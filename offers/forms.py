@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
-from offers.services.clock import paris_today
 
 ISO_DATE = "%Y-%m-%d"  # what <input type="date"> sends and expects, whatever the language
 

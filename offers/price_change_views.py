@@ -14,13 +14,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
+from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
 from offers import selectors
 from offers.choices import PriceChangeRefusal, PriceChangeResponse
 from offers.forms import PriceChangeRefusalForm
 from offers.models import Contract
 from offers.periods import day_before
-from offers.services.clock import paris_today
 from offers.services.price_change_answers import (
     PendingPriceChange,
     pending_price_change_get,

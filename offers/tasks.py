@@ -6,7 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
-from offers.services.clock import paris_today
+from kernel.clock import paris_today
 from offers.services.inactivity import contracts_flag_inactive
 from offers.services.price_changes import price_changes_daily
 from offers.services.renewals import contract_renew, contracts_due_for_renewal

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.decorators import member_required
+from kernel.clock import paris_today
 from kernel.forms import attach_errors
 from kernel.money import round_money
 from offers import selectors
@@ -40,7 +41,6 @@ from offers.models import Contract, Termination
 from offers.periods import add_months, day_before
 from offers.price_change_views import price_change_rows
 from offers.quantity_views import quantity_lines
-from offers.services.clock import paris_today
 from offers.services.terminations import contract_request_termination, termination_quote
 from offers.services.terminations import termination_cancel as cancel_termination
 from offers.services.trials import is_in_trial

@@ -4,9 +4,9 @@ prepaid balance for Boulangeries Durand. Idempotent."""
 from datetime import date
 
 from accounts.models import Client
+from kernel.clock import paris_today
 from payments import selectors
 from payments.models import EcbRate
-from payments.services.clock import paris_today
 from payments.services.late_charges import ecb_rate_set
 from payments.services.mandates import mandate_create
 from payments.services.prepaid import prepaid_topup_record

@@ -11,7 +11,7 @@ from datetime import date
 
 from celery import shared_task
 
-from payments.services.clock import paris_today
+from kernel.clock import paris_today
 from payments.services.collection import (
     case_batches,
     collection_batch_run,

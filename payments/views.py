@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod as ClientPaymentMethod
 from accounts.decorators import member_required
+from kernel.clock import paris_today
 from kernel.forms import attach_errors
 from payments import selectors
 from payments.choices import DisputeStatus
 from payments.forms import DisputeForm
 from payments.invoice_states import invoice_state
 from payments.models import Dispute
-from payments.services.clock import paris_today
 from payments.services.disputes import dispute_deadline, dispute_open
 
 PAYMENTS_PER_PAGE = 20

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
 from kernel.admin import form_action, run_each
+from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY
 from offers.admin.catalogue import SNAPSHOT_NOTE
 from offers.admin.forms import SuspendForm, TrafficForm, TrialForm
@@ -29,7 +30,6 @@ from offers.models import (
     Termination,
     Terms,
 )
-from offers.services.clock import paris_today
 from offers.services.contracts import contract_activate, contract_order
 from offers.services.inactivity import contract_record_traffic
 from offers.services.quantities import line_quantity_change, line_quantity_decrease_cancel

@@ -8,8 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kernel.clock import paris_today
 from offers.choices import PriceChangeRefusal, PriceChangeResponse
-from offers.services.clock import paris_today
 
 
 class PendingPriceChangeSerializer(serializers.Serializer):

@@ -15,15 +15,15 @@
   at the next period (CON-2).
 
 Shared by those modules: ``transitions`` (lock a contract and move it along the pipeline, with
-its event and audit rows) and ``clock`` (today in Europe/Paris).
+its event and audit rows); ``paris_today`` comes from ``kernel.clock``.
 
 Other apps use this package as ``from offers import services as offers``; the names below are
 re-exported for them. Modules of the offers app import from the submodules themselves.
 """
 
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers.services.catalogue import offer_create_from_preset
-from offers.services.clock import paris_today
 from offers.services.contracts import (
     LineRequest,
     contract_activate,

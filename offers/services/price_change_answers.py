@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers import periods
 from offers.choices import (
@@ -30,7 +31,6 @@ from offers.choices import (
     TerminationStatus,
 )
 from offers.models import Contract, PriceChange, PriceChangeNotice
-from offers.services.clock import paris_today
 from offers.services.price_changes import answer_lapse, refusal_right
 from offers.services.terminations import (
     TerminationQuote,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.notifications import notify_client
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers.choices import (
     LIVE_STATUSES,
@@ -47,7 +48,6 @@ from offers.models import (
     PriceChangeNotice,
     Product,
 )
-from offers.services.clock import paris_today
 from offers.signals import price_change_applied
 
 logger = logging.getLogger(__name__)

@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.inputs import MAX_QUANTITY
 from kernel.money import round_money
@@ -54,7 +55,6 @@ from offers import periods, signals
 from offers.choices import ContractStatus, FirstMonth, Preset, QuantityChangeKind
 from offers.choices import QuantityChangeStatus as Status
 from offers.models import Contract, ContractLine, LineQuantityChange
-from offers.services.clock import paris_today
 from offers.services.renewals import contract_renew
 
 # --- Pure calculations -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import ApiKey, User
 from accounts.notifications import notify_client
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import round_money
 from offers import periods, termination_fees
@@ -25,7 +26,6 @@ from offers.choices import (
     TerminationStatus,
 )
 from offers.models import Contract, Termination
-from offers.services.clock import paris_today
 from offers.services.transitions import lock_contract, transition_contract
 
 

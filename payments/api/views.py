@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from accounts.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
 from accounts.models import Client
 from billing.api.views import LookupBeforeRefusingMixin
+from kernel.clock import paris_today
 from kernel.parsers import BoundedJSONParser
 from payments import selectors
 from payments.api.filtersets import DisputeFilterSet, PaymentFilterSet, PrepaidEntryFilterSet
@@ -22,7 +23,6 @@ from payments.api.serializers import (
     PrepaidEntrySerializer,
 )
 from payments.models import Allocation, Dispute, Payment, PrepaidEntry
-from payments.services.clock import paris_today
 from payments.services.disputes import dispute_open
 
 

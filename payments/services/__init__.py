@@ -14,7 +14,7 @@ use-case family:
 - ``mandates``: SEPA CORE mandates (BIL-4);
 - ``direct_debits``: pain.008 batches, their settlement, rejected debits (BIL-4);
 - ``prepaid``: the prepaid ledger — top-ups, debits, reservations, refunds (BIL-10);
-- ``clock`` and ``notices``: the Paris business day, and who is e-mailed about payments.
+- ``notices``: who is e-mailed about payments (the Paris business day is ``kernel.clock``).
 
 What an invoice owes (``InvoiceState``) is a read shared with the selectors: it lives below
 both, in ``payments.invoice_states``, and is re-exported here.
@@ -23,9 +23,9 @@ Other apps call ``from payments import services as payments`` then ``payments.<n
 this app, import from the submodule.
 """
 
+from kernel.clock import paris_today
 from payments.invoice_states import InvoiceState, invoice_state, invoice_states
 from payments.services.allocation import payment_record, payment_unallocated
-from payments.services.clock import paris_today
 from payments.services.collection import (
     collection_batch_run,
     collection_cases_open,

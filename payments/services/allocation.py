@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Client
 from billing.models import Invoice
+from kernel.clock import paris_today
 from payments.choices import RECORDED_METHODS, AllocationSource, PaymentStatus
 from payments.invoice_states import ZERO, invoice_states, open_invoices
 from payments.models import Allocation, Payment
-from payments.services.clock import paris_today
 from payments.services.settlement import after_settlement
 
 

@@ -21,10 +21,10 @@ from django.db import transaction
 from accounts.audit import audit_record
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
+from kernel.clock import paris_today
 from payments.choices import DunningStage
 from payments.invoice_states import invoice_state
 from payments.models import CollectionCase
-from payments.services.clock import paris_today
 from payments.services.late_charges import (
     late_charges_batch_post,
     late_charges_waiting,

@@ -13,6 +13,7 @@ from accounts.audit import audit_record
 from billing import services as billing
 from billing.choices import ChargeKind
 from billing.models import Invoice
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from payments import sepa
 from payments.choices import (
@@ -33,7 +34,6 @@ from payments.models import (
     Payment,
 )
 from payments.services.allocation import allocate
-from payments.services.clock import paris_today
 from payments.services.notices import notify_billing
 
 

@@ -14,12 +14,12 @@ from accounts.audit import audit_record
 from billing import services as billing
 from billing.choices import DocumentKind
 from billing.models import Invoice
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import round_money
 from payments.choices import AllocationSource, DisputeStatus
 from payments.invoice_states import invoice_state
 from payments.models import Allocation, Dispute, DisputeDocument
-from payments.services.clock import paris_today
 from payments.services.notices import notify_billing
 from payments.services.settlement import after_settlement
 

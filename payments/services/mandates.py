@@ -12,10 +12,10 @@ from stdnum import iban as stdnum_iban
 
 from accounts.audit import audit_record
 from accounts.models import Client
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from payments.choices import MandateStatus
 from payments.models import Mandate
-from payments.services.clock import paris_today
 
 
 def _mandate_reference() -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Client
 from billing.choices import VAT_BY_REGIME
+from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import round_money
 from offers import services as offers
@@ -19,7 +20,6 @@ from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract
 from payments.choices import PrepaidKind
 from payments.models import PrepaidAccount, PrepaidEntry
-from payments.services.clock import paris_today
 from payments.services.notices import notify_billing
 
 ZERO = Decimal("0.00")
@@ -128,12 +128,18 @@ def prepaid_debit(
 ) -> PrepaidEntry:
     """BIL-10: pay something (an order, TRK-3) from the balance; refused when it falls short.
     Idempotent per source: the same order debited twice is debited once."""
+    return _withdraw(PrepaidKind.DEBIT, client, amount, source_type, source_id, description, actor)
+
+
+def _withdraw(kind, client, amount, source_type, source_id, description, actor) -> PrepaidEntry:
+    """A positive ``amount`` taken from the balance (a debit or a reservation), never below
+    zero."""
     amount = Decimal(str(amount))
     if amount <= 0:
         raise ValidationError({"amount": _("The amount must be positive.")})
     return _append(
         client=client,
-        kind=PrepaidKind.DEBIT,
+        kind=kind,
         amount=-amount,
         source_type=source_type,
         source_id=source_id,
@@ -175,17 +181,8 @@ def prepaid_reserve(
     *, client: Client, amount, source_type: str, source_id, description: str, actor=None
 ) -> PrepaidEntry:
     """BIL-10: hold part of the balance (e.g. for a call in progress)."""
-    amount = Decimal(str(amount))
-    if amount <= 0:
-        raise ValidationError({"amount": _("The amount must be positive.")})
-    return _append(
-        client=client,
-        kind=PrepaidKind.RESERVATION,
-        amount=-amount,
-        source_type=source_type,
-        source_id=source_id,
-        description=description,
-        actor=actor,
+    return _withdraw(
+        PrepaidKind.RESERVATION, client, amount, source_type, source_id, description, actor
     )
 
 

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
+from kernel.clock import paris_today
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract, Suspension
 from payments.choices import DebitStatus, DunningStage
 from payments.invoice_states import InvoiceState, invoice_states, open_invoices
 from payments.models import CollectionCase
-from payments.services.clock import paris_today
 
 SUSPENSION_AFTER_DAYS = 8  # suspension possible when today > due date + 8 days
 
