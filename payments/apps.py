@@ -8,6 +8,11 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from billing.documents import payment_instructions
+        from billing.signals import document_issued
         from payments.instructions import sepa_notice
+        from payments.receivers import square_prepaid_with_invoice
 
         payment_instructions.connect(sepa_notice, dispatch_uid="payments.sepa_notice")
+        document_issued.connect(
+            square_prepaid_with_invoice, dispatch_uid="payments.square_prepaid_with_invoice"
+        )

@@ -54,6 +54,7 @@ class PrepaidKind(models.TextChoices):
     RESERVATION = "reservation", _("Reservation")
     RELEASE = "release", _("Reservation released")
     REFUND = "refund", _("Refund")
+    ROUNDING = "rounding", _("Rounding to the invoice")
 
 
 class DisputeStatus(models.TextChoices):

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import Client
-from billing.choices import VAT_BY_REGIME
+from billing.choices import VAT_BY_REGIME, DocumentKind
+from billing.models import Invoice, PendingCharge
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import round_money
@@ -214,4 +215,52 @@ def prepaid_refund(*, client: Client, amount, reference: str, actor=None) -> Pre
         reference=reference,
         description=_("Refund of the prepaid balance"),
         actor=actor,
+    )
+
+
+def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
+    """BIL-10: an invoice states what its prepaid lines cost with VAT per rate on their totals
+    (BR-CO-17), while the ledger debited each order or consumption with its own rounded VAT;
+    the two may differ by a few cents. The invoice is the legal figure: when the ledger took
+    more than the invoice's ``paid_in_advance``, the difference goes back to the balance, once
+    per invoice (keyed by it). A ledger that took less is left alone (in the customer's
+    favour). Runs inside the issuing transaction (``billing.signals.document_issued``)."""
+    invoice = (
+        Invoice.objects.filter(pk=invoice_id, kind=DocumentKind.INVOICE, client__isnull=False)
+        .only("pk", "client_id", "number", "paid_in_advance")
+        .first()
+    )
+    if invoice is None or invoice.paid_in_advance <= 0:
+        return None
+    sources = set(
+        PendingCharge.objects.filter(invoice_line__invoice=invoice, is_paid=True).values_list(
+            "source_type", "source_id"
+        )
+    )
+    if not sources:
+        return None
+    debits = PrepaidEntry.objects.filter(
+        account__client_id=invoice.client_id,
+        kind=PrepaidKind.DEBIT,
+        source_type__in={source_type for source_type, _id in sources},
+    ).values_list("source_type", "source_id", "amount")
+    debited = -sum(
+        (
+            amount
+            for source_type, source_id, amount in debits
+            if (source_type, source_id) in sources
+        ),
+        ZERO,
+    )
+    excess = debited - invoice.paid_in_advance
+    if debited <= 0 or excess <= 0:
+        return None
+    return _append(
+        client=invoice.client,
+        kind=PrepaidKind.ROUNDING,
+        amount=excess,
+        source_type="invoice_rounding",
+        source_id=invoice.pk,
+        description=_("Rounding to invoice %(number)s (VAT per rate on the totals)")
+        % {"number": invoice.number},
     )

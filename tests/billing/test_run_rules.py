@@ -592,9 +592,9 @@ def test_bil10_partly_prepaid_amounts():
     assert amounts.paid_in_advance([(s, twenty, Decimal("5.03"), False)]) == Decimal("0")
 
 
-# BIL-10 — the issued invoice: paid in advance 12.07, amount due 0.00. Needs
-# ``billing/services/issuing.py::_issue`` to take ``draft.paid_in_advance`` (it still sums a
-# VAT rounded line by line): remove this marker once it does.
+# BIL-10 — the issued invoice: two prepaid lines of 5.03 HT at 20 %: VAT on the total 10.06
+# × 20 % = 2.012 → 2.01, TTC 12.07, paid in advance 12.07, amount due 0.00 (it was −0.01 when
+# the paid VAT was rounded line by line: 6.04 + 6.04 = 12.08).
 def test_bil10_issued_prepaid_invoice_due_zero():
     client = customer()
     post(client, ChargeKind.CONSUMPTION, "5.03", source="cdr-1", paid=True)

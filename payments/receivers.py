@@ -1,0 +1,8 @@
+"""Payments' answers to billing's signals (billing never imports payments)."""
+
+from payments.services.prepaid import prepaid_square_with_invoice
+
+
+def square_prepaid_with_invoice(sender, invoice_id, **kwargs):
+    """BIL-10: once an invoice is issued, the prepaid ledger agrees with what it says was paid."""
+    prepaid_square_with_invoice(invoice_id=invoice_id)
