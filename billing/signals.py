@@ -10,7 +10,8 @@ from django.dispatch import Signal
 run_preparing = Signal()
 
 # BIL-3: sent when an invoice or a credit note is issued, inside the issuing transaction;
-# kwargs: ``invoice_id``. The PDF task listens to it (``billing.tasks.enqueue_invoice_pdf``,
-# connected in ``BillingConfig.ready``) and renders the document once that transaction commits:
-# the services never import the tasks.
+# kwargs: ``invoice_id`` and ``invoice`` (the row just written). The PDF task listens to it
+# (``billing.tasks.enqueue_invoice_pdf``, connected in ``BillingConfig.ready``) and renders the
+# document once that transaction commits: the services never import the tasks. Payments
+# squares the prepaid ledger with it (BIL-10).
 document_issued = Signal()

@@ -376,7 +376,7 @@ def credit_note_issue(
             "corrects": corrects.number if corrects else None,
         },
     )
-    signals.document_issued.send(sender=Invoice, invoice_id=note.pk)
+    signals.document_issued.send(sender=Invoice, invoice_id=note.pk, invoice=note)
     return note
 
 

@@ -284,7 +284,7 @@ def issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
     ]
     invoices = _write(issued, issue_date)
     for invoice in invoices:
-        signals.document_issued.send(sender=Invoice, invoice_id=invoice.pk)
+        signals.document_issued.send(sender=Invoice, invoice_id=invoice.pk, invoice=invoice)
     return invoices
 
 
