@@ -88,6 +88,7 @@ class DestinationsMixin:
     @extend_schema(
         request=None,
         responses={200: DestinationSerializer(many=True)},
+        filters=False,  # a plain list of every group: neither filtered, ordered nor paginated
         summary="Destination groups and whether each is blocked (TRK-6)",
     )
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -113,18 +114,20 @@ class DestinationsMixin:
     @extend_schema(
         request=DestinationChangeSerializer,
         responses={200: DestinationSerializer(many=True), 404: NOT_FOUND},
+        filters=False,  # answers the plain list of ``destinations``
         summary="Block a destination group (TRK-6, audited)",
     )
-    @action(detail=True, methods=["post"], url_path="block-destination")
+    @action(detail=True, methods=["post"], url_path="block-destination", pagination_class=None)
     def block_destination(self, request, pk=None):
         return self._change(request, blocked=True)
 
     @extend_schema(
         request=DestinationChangeSerializer,
         responses={200: DestinationSerializer(many=True), 404: NOT_FOUND},
+        filters=False,  # answers the plain list of ``destinations``
         summary="Unblock a destination group (TRK-6, audited)",
     )
-    @action(detail=True, methods=["post"], url_path="unblock-destination")
+    @action(detail=True, methods=["post"], url_path="unblock-destination", pagination_class=None)
     def unblock_destination(self, request, pk=None):
         return self._change(request, blocked=False)
 

@@ -11,12 +11,12 @@ from accounts.decorators import member_required
 from telephony import selectors
 from telephony.choices import DecreaseStatus
 from telephony.services.channel_decreases import channel_decrease_cancel
-from telephony.views.permissions import WRITE
+from telephony.views.permissions import ORDER
 
 
-@member_required(WRITE)
+@member_required(ORDER)
 def decrease_cancel(request, pk):
-    """TRK-4: a pending decrease can be cancelled until it applies."""
+    """TRK-4: a pending decrease can be cancelled until it applies (ACC-2: by the admin role)."""
     decrease = selectors.channel_decrease_get(client=request.client, pk=pk)
     trunk_url = reverse("telephony:trunk", args=[decrease.trunk_id])
     if request.method == "POST":

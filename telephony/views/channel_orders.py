@@ -21,7 +21,7 @@ from telephony.forms import OrderPayForm
 from telephony.services.channel_orders import channel_order_cancel, channel_order_pay
 from telephony.services.channel_quotes import channel_quote
 from telephony.views.badges import ORDER_BADGES
-from telephony.views.permissions import WRITE
+from telephony.views.permissions import ORDER, PAY
 
 
 def _money(amount: Decimal) -> str:
@@ -53,17 +53,19 @@ def order_detail(request, pk):
             "balance_enough": quote is not None and balance >= quote.prorata_gross,
             "direct_debit": payment_selectors.direct_debit_available(client),
             "creditor": settings.SEPA_CREDITOR,
-            "can_write": request.membership.can(WRITE),
+            "can_pay": request.membership.can(PAY),  # ACC-2: admin and billing
+            "can_order": request.membership.can(ORDER),  # ACC-2: admin (cancel the order)
             "can_topup": request.membership.can("billing"),
             "is_open": order.status in OPEN_ORDER_STATUSES,
         },
     )
 
 
-@member_required(WRITE)
+@member_required(PAY)
 def order_pay(request, pk):
     """TRK-3: pay from the prepaid balance or by direct debit; the channels are active at once.
-    A refusal (balance short, cap, expired) writes nothing: the order stays awaiting payment."""
+    A refusal (balance short, cap, expired) writes nothing: the order stays awaiting payment.
+    ACC-2: the admin or billing role pays; any other role gets 403."""
     order = selectors.channel_order_get(client=request.client, pk=pk)
     order_url = reverse("telephony:order", args=[order.pk])
     if request.method != "POST":
@@ -101,9 +103,9 @@ def order_pay(request, pk):
     return redirect("telephony:trunk", pk=order.trunk_id)
 
 
-@member_required(WRITE)
+@member_required(ORDER)
 def order_cancel(request, pk):
-    """TRK-3: an unpaid order can be cancelled."""
+    """TRK-3: an unpaid order can be cancelled (ACC-2: by the admin role, who orders)."""
     order = selectors.channel_order_get(client=request.client, pk=pk)
     order_url = reverse("telephony:order", args=[order.pk])
     if request.method == "POST":

@@ -4,7 +4,7 @@ more (TRK-3) or a decrease from the next renewal date (TRK-4)."""
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -24,7 +24,7 @@ from telephony.services.channel_orders import channel_order_create
 from telephony.services.pack_lines import held_lines, monthly
 from telephony.views.badges import ORDER_BADGES, SIP_BADGES
 from telephony.views.change_preview import change_preview
-from telephony.views.permissions import WRITE
+from telephony.views.permissions import ORDER, PAY, WRITE, can_quote
 
 
 def _trunk_context(request, trunk: Trunk, today: date) -> dict:
@@ -46,7 +46,10 @@ def _trunk_context(request, trunk: Trunk, today: date) -> dict:
         "pending_decrease": selectors.pending_decrease(trunk),
         "orders": orders,
         "destinations": selectors.destination_settings(trunk),
-        "can_write": request.membership.can(WRITE),
+        "can_write": request.membership.can(WRITE),  # credentials, destinations
+        "can_quote": can_quote(request.membership),  # ACC-2: admin and technical
+        "can_order": request.membership.can(ORDER),  # ACC-2: admin only
+        "can_pay": request.membership.can(PAY),  # ACC-2: admin and billing
         "is_active": trunk.contract.status == ContractStatus.ACTIVE,
         "status_badge": SIP_BADGES.get(trunk.status, "badge"),
         "today": today,
@@ -85,18 +88,25 @@ def trunk_quote(request, pk):
             "preview": preview,
             "errors": errors,
             "trunk": trunk,
-            "show_confirm": request.membership.can(WRITE),
+            "show_confirm": request.membership.can(ORDER),  # ACC-2: quotes for all, orders admin
         },
     )
     add_never_cache_headers(response)
     return response
 
 
-@member_required(WRITE)
+@member_required()
 def trunk_change(request, pk):
     """TRK-3 / TRK-4 without JavaScript: POST ``total`` shows the quote and a confirm button;
     POST ``total`` + ``action=confirm`` creates the order (→ its page, to pay it) or the
-    pending decrease (→ the trunk page)."""
+    pending decrease (→ the trunk page).
+
+    ACC-2: the admin and technical roles see the quote; only the admin confirms (orders cost
+    money), anyone else gets 403 before anything is read or written."""
+    if not can_quote(request.membership):
+        raise PermissionDenied
+    if request.POST.get("action") == "confirm" and not request.membership.can(ORDER):
+        raise PermissionDenied
     trunk = selectors.trunk_get(client=request.client, pk=pk)
     trunk_url = reverse("telephony:trunk", args=[trunk.pk])
     if request.method != "POST":
@@ -155,5 +165,10 @@ def trunk_change(request, pk):
     return render(
         request,
         "telephony/change_confirm.html",
-        {"trunk": trunk, "preview": preview, "total": total},
+        {
+            "trunk": trunk,
+            "preview": preview,
+            "total": total,
+            "show_confirm": request.membership.can(ORDER),
+        },
     )

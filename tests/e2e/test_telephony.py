@@ -1,6 +1,7 @@
-"""TRK-3 in a real browser: the demo customer's technical user opens the trunk page, changes
-the number of channels and sees the quote change without a reload (``channel_quote.js``),
-confirms, pays from the prepaid balance and sees the new capacity. Also the SIP account page
+"""TRK-3 in a real browser: the demo customer's administrator (ACC-2: the admin orders and pays;
+the technical role gets quotes only) opens the trunk page, changes the number of channels and
+sees the quote change without a reload (``channel_quote.js``), confirms, pays from the prepaid
+balance and sees the new capacity. Also the SIP account page
 (ACC-7, TRK-6). Screenshots: ``trunk.png`` and ``sip_account.png``.
 
 Driven in a real Chromium against live_server, with the `make run` demo data (load_demo: an
@@ -21,9 +22,10 @@ from tests.e2e.pages import screenshot, sign_in
 from tests.telephony.factories import top_up
 
 TECHNICAL_EMAIL = "technique@martin-avocats.example"
+ADMIN_EMAIL = "admin@martin-avocats.example"
 
 
-def test_technical_user_adds_channels_with_live_quote(page, live_server, demo_data, settings):
+def test_admin_adds_channels_with_live_quote(page, live_server, demo_data, settings):
     settings.BILLING_RENDER_PDF = False
     trunk = Trunk.objects.select_related("contract__client").get(contract__client__siren=DEMO_SIREN)
     client = trunk.contract.client
@@ -33,7 +35,7 @@ def test_technical_user_adds_channels_with_live_quote(page, live_server, demo_da
     top_up(client, "100.00")
     balance = payment_selectors.prepaid_balance(client)
 
-    sign_in(page, live_server, TECHNICAL_EMAIL)
+    sign_in(page, live_server, ADMIN_EMAIL)
     page.locator(".mainnav a[href='/telephony/']").click()
     expect(page).to_have_url(f"{live_server.url}/telephony/")
     page.locator(f"a[href='/telephony/trunks/{trunk.pk}/']").click()

@@ -114,8 +114,9 @@ PORTAL_OBJECT_PAGES = [
     ("telephony:sip_credentials", lambda t: [_sip_account(t).pk]),
     ("telephony:sip_destination", lambda t: [_sip_account(t).pk, _group_pk()]),
 ]
-# TRK-3, TRK-4, TRK-6, ACC-7: only the admin and technical roles change channels, pay orders,
-# reset credentials, (un)block destinations or remove devices; a read-only member gets 403.
+# ACC-2, TRK-3, TRK-4, TRK-6, ACC-7: the admin orders and decreases channels, the admin or
+# billing pays orders, the admin or technical resets credentials, (un)blocks destinations or
+# removes devices; a read-only member gets 403 on every one.
 PORTAL_WRITES = [
     ("telephony:trunk_change", lambda t: [_trunk(t).pk], {"total": "12", "action": "confirm"}),
     ("telephony:trunk_credentials", lambda t: [_trunk(t).pk], {"action": "reset"}),

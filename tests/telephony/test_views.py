@@ -48,14 +48,26 @@ def trunk(acme):
     return make_trunk(acme, channels=8, start=date(2026, 10, 1), renew_to=NOV)
 
 
-@pytest.fixture
-def web(client, acme):
-    """The Django test client in English, signed in as the customer's technical member."""
+def _signed_in(client, acme, role):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    member = MembershipFactory(client=acme, role=Role.TECHNICAL)
+    member = MembershipFactory(client=acme, role=role)
     client.force_login(member.user)
     client.member = member
     return client
+
+
+@pytest.fixture
+def web(client, acme):
+    """The Django test client in English, signed in as the customer's technical member (SIP
+    accounts, credentials, destinations, quotes: ACC-2)."""
+    return _signed_in(client, acme, Role.TECHNICAL)
+
+
+@pytest.fixture
+def admin_web(client, acme):
+    """The Django test client in English, signed in as the customer's admin member (ACC-2: the
+    admin orders channels and decreases, and may pay)."""
+    return _signed_in(client, acme, Role.ADMIN)
 
 
 def page_of(response) -> str:
@@ -129,7 +141,8 @@ def test_trunk_page(web, trunk):
 # TRK-3 — the quote fragment for +4 on an 8-channel trunk on 2026-11-21 (period November):
 # one 4-pack, 17.00 × 10/30 = 5.6667 → 5.67 HT, 6.80 TTC; from December 12 channels at the best
 # tariff (10 + 2 × 1 = 49.00).
-def test_trk3_quote_fragment_increase(web, trunk):
+def test_trk3_quote_fragment_increase(admin_web, trunk):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     with paris(PAY_DAY):
         response = web.get(reverse("telephony:trunk_quote", args=[trunk.pk]), {"total": 12})
     html = page_of(response)
@@ -173,7 +186,8 @@ def test_quote_fragment_errors(web, trunk, total, message):
 
 
 # TRK-3 without JavaScript: POST shows the quote page, confirming creates the order.
-def test_trk3_no_js_quote_then_confirm(web, trunk):
+def test_trk3_no_js_quote_then_confirm(admin_web, trunk):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     url = reverse("telephony:trunk_change", args=[trunk.pk])
     with paris(PAY_DAY):
         page = page_of(web.post(url, {"total": "12", "action": "quote"}))
@@ -198,7 +212,8 @@ def test_change_errors_on_trunk_page(web, trunk):
 
 
 # TRK-3 — order → pay from the prepaid balance → 12 channels at once, success message.
-def test_trk3_order_paid_from_prepaid(web, acme, trunk):
+def test_trk3_order_paid_from_prepaid(admin_web, acme, trunk):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     with paris(PAY_DAY):
         top_up(acme, "100.00")
         web.post(
@@ -225,7 +240,8 @@ def test_trk3_order_paid_from_prepaid(web, acme, trunk):
 
 # TRK-3 — a balance too short: the button is disabled with a top-up link; a POST anyway is
 # refused with the service's message and the order stays awaiting payment.
-def test_trk3_insufficient_balance(web, acme, trunk):
+def test_trk3_insufficient_balance(admin_web, acme, trunk):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     with paris(PAY_DAY):
         top_up(acme, "5.00")
         order = services.channel_order_create(trunk=trunk, add=4)
@@ -245,7 +261,8 @@ def test_trk3_insufficient_balance(web, acme, trunk):
     assert payment_selectors.prepaid_balance(acme) == Decimal("5.00")
 
 
-def test_order_cancel(web, trunk):
+def test_order_cancel(admin_web, trunk):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     with paris(PAY_DAY):
         order = services.channel_order_create(trunk=trunk, add=4)
         url = reverse("telephony:order_cancel", args=[order.pk])
@@ -260,7 +277,8 @@ def test_order_cancel(web, trunk):
 
 
 # TRK-4 — a decrease confirmed is pending (capacity unchanged), shown, then cancelled.
-def test_trk4_decrease_pending_then_cancelled(web, trunk):
+def test_trk4_decrease_pending_then_cancelled(admin_web, trunk):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     with paris(PAY_DAY):
         response = web.post(
             reverse("telephony:trunk_change", args=[trunk.pk]),
@@ -434,7 +452,8 @@ def test_read_only_member_403_on_post(client, acme, trunk):
 
 
 # ACC-2 — another customer's trunk, order and SIP account: 404 on GET and POST.
-def test_other_customer_404(web, acme):
+def test_other_customer_404(admin_web, acme):
+    web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     other = customer(legal_name="Rival Corp")
     trunk = make_trunk(other, channels=8, start=date(2026, 10, 1), renew_to=NOV)
     account, _secret = make_sip_account(other)
