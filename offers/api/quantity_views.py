@@ -66,6 +66,7 @@ class LineQuantityCommandsMixin:
         methods=["GET"],
         parameters=[LINE_ID],
         request=None,
+        filters=False,  # the line's own changes: neither filtered, ordered nor paginated
         responses={200: LineQuantityChangeSerializer(many=True)},
         summary="The quantity changes of a contract line (CON-2)",
         description="Newest first: increases (applied at once) and decreases (pending until "

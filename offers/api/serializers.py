@@ -166,7 +166,7 @@ class ContractSerializer(serializers.ModelSerializer):
     """
 
     client = serializers.PrimaryKeyRelatedField(read_only=True)
-    site = serializers.PrimaryKeyRelatedField(read_only=True)
+    site = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     offer = serializers.CharField(source="offer.code", read_only=True)
     preset = serializers.CharField(source="offer.preset", read_only=True)
     lines = ContractLineSerializer(many=True, read_only=True)
@@ -221,7 +221,13 @@ class ContractSerializer(serializers.ModelSerializer):
             {"start": contract.current_period_start, "end": contract.current_period_end}
         ).data
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(
+        serializers.DateField(
+            allow_null=True,
+            help_text="CON-3: the day the contract renews tacitly, unless a termination takes "
+            "effect by then (null for a contract not in service yet, or one ending before).",
+        )
+    )
     def get_next_renewal(self, contract):
         """CON-3: the day the contract renews tacitly, unless a termination takes effect by
         then (null for a contract not in service yet, or one ending before)."""

@@ -204,7 +204,12 @@ class OutageSerializer(serializers.ModelSerializer):
     def get_contracts(self, outage) -> list[int]:
         return [c.pk for c in getattr(outage, "partner_contracts", [])]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(
+        serializers.DateTimeField(
+            allow_null=True,
+            help_text="When the affected customers were told (SLA-5), null if they were not.",
+        )
+    )
     def get_announced_at(self, outage):
         """When the affected customers were told (SLA-5), null if they were not."""
         announcements = list(outage.announcements.all())

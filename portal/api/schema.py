@@ -1,0 +1,101 @@
+"""The partner API's OpenAPI schema: the error answers of every operation, documented once.
+
+Every answer that is not a success carries the envelope of ``portal.api.errors``::
+
+    {"error": {"code": "validation_error", "message": "...", "fields": {"siren": ["..."]}}}
+
+``PartnerAutoSchema`` (``DEFAULT_SCHEMA_CLASS``) adds to each operation the errors it can
+answer, unless the view already documents that status (its own description wins):
+
+- 400 ``validation_error``: operations with a request body or query filters;
+- 401 (no or a bad ``Api-Key``), 403 (a key without the right) and 429 (rate limit): all;
+- 404: operations on one object (a path parameter: another partner's id is "not found");
+- 409 (the object's state refuses it, ``invalid_transition``…): POST commands (not creates);
+- 422 ``idempotency_key_reused``: operations that honour ``Idempotency-Key``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+# Query parameters that cannot make a request invalid: DRF ignores an unknown ordering or page
+# size, and an out-of-range page is a 404.
+_LENIENT_QUERY_PARAMETERS = frozenset({"page", "page_size", "ordering"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ERROR_MEDIA = ["application/json"]
+
+
+class ApiErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable code, e.g. `validation_error`, `not_found`.")
+    message = serializers.CharField(help_text="A message for a person, in the user's language.")
+    fields = serializers.DictField(
+        required=False,
+        help_text="400 only: the field name (or `non_field_errors`) → its list of messages.",
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The API's error envelope (portal.api.errors)."""
+
+    error = ApiErrorBodySerializer()
+
+
+def _error(description) -> OpenApiResponse:
+    return OpenApiResponse(ApiErrorSerializer, description=description)
+
+
+ERRORS = {
+    "400": _error(_("Invalid input: fields lists the messages of each field.")),
+    "401": _error(_("No API key, or an unknown, revoked or expired one.")),
+    "403": _error(_("The API key does not allow this.")),
+    "404": _error(_("Not yours, or no such id.")),
+    "409": _error(_("The object's current state does not allow it (code invalid_transition…).")),
+    "422": _error(_("This Idempotency-Key was already used for another request.")),
+    "429": _error(_("Too many requests: retry after the Retry-After header's delay.")),
+}
+
+
+def _is_idempotent(view_method) -> bool:
+    """A view method decorated with ``accounts.api.idempotency.idempotent``."""
+    from accounts.api.idempotency import idempotent
+
+    wrapper_code = idempotent(lambda *args, **kwargs: None).__code__
+    func = getattr(view_method, "__func__", view_method)
+    while func is not None:
+        if getattr(func, "__code__", None) is wrapper_code:
+            return True
+        func = getattr(func, "__wrapped__", None)
+    return False
+
+
+class PartnerAutoSchema(AutoSchema):
+    def _error_codes(self, operation) -> list[str]:
+        parameters = operation.get("parameters", [])
+        query = {p["name"] for p in parameters if p["in"] == "query"}
+        codes = ["401", "403", "429"]
+        if "requestBody" in operation or query - _LENIENT_QUERY_PARAMETERS:
+            codes.append("400")
+        if any(p["in"] == "path" for p in parameters):
+            codes.append("404")
+        action = getattr(self.view, "action", None)
+        if self.method == "POST" and action != "create" and not self._is_create_operation():
+            codes.append("409")
+        view_method = getattr(self.view, action or self.method.lower(), None)
+        if any(p["in"] == "header" and p["name"] == IDEMPOTENCY_HEADER for p in parameters) or (
+            view_method is not None and _is_idempotent(view_method)
+        ):
+            codes.append("422")
+        return codes
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        for code in self._error_codes(operation):
+            if code not in responses:  # what the view documents itself stays
+                # JSON whatever the operation renders (a PDF, an XML): see billing.api.views
+                responses[code] = self._get_response_for_code(ERRORS[code], code, ERROR_MEDIA)
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
