@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kernel.money import CENT, ZERO, round_money, round_price  # noqa: F401 (billing's money)
+from kernel.money import ZERO, round_money, round_price
 
 
 def line_net(quantity: Decimal, unit_price: Decimal) -> Decimal:

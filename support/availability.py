@@ -8,7 +8,7 @@ plain values (no database).
 - Minutes in a month = days × 1 440, whatever DST does (SLA-6). The unavailable time is counted
   to the second; the percentage is an exact ``Fraction`` compared with the tiers unrounded, and
   shown as a ``Decimal`` (3 decimals on screen).
-- Credit = base × tier %, rounded half-up to the cent once (``billing.amounts.round_money``).
+- Credit = base × tier %, rounded half-up to the cent once (``kernel.money.round_money``).
 """
 
 import calendar as _calendar

@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from billing.amounts import round_money
+from kernel.money import round_money
 from payments.interest import Tranche, days_late, half_year_start, late_interest
 
 RATES = {date(2026, 1, 1): Decimal("2.40"), date(2026, 7, 1): Decimal("2.15")}
