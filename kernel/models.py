@@ -1,0 +1,47 @@
+"""The transactional outbox (API-9): one row per business event, written in the transaction of the
+change it announces, so an event exists if and only if its change was committed."""
+
+import secrets
+import time
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_event_id() -> str:
+    """``evt_`` + 12 hex digits of milliseconds + 16 random hex digits: unique, sortable by time,
+    the ``webhook-id`` a partner de-duplicates on."""
+    return f"evt_{int(time.time() * 1000):012x}{secrets.token_hex(8)}"
+
+
+class OutboxEvent(models.Model):
+    id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)
+    type = models.CharField(_("event type"), max_length=80, db_index=True)
+    # The partner the event belongs to: an id, since the kernel knows no party (accounts is above).
+    partner_id = models.PositiveBigIntegerField(_("partner"), db_index=True)
+    data = models.JSONField(_("data"), encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now, db_index=True)
+    # Set once the event's deliveries exist (one per subscribed endpoint).
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            models.Index(
+                fields=["occurred_at"],
+                condition=Q(dispatched_at__isnull=True),
+                name="outbox_undispatched",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"
+
+    def payload(self) -> dict:
+        """The body sent to partners (Standard Webhooks' recommended shape)."""
+        return {"type": self.type, "timestamp": self.occurred_at.isoformat(), "data": self.data}

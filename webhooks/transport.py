@@ -1,0 +1,126 @@
+"""API-9: the one way a webhook leaves the portal — to a public HTTPS address, checked when the
+endpoint is saved and again at each delivery, on the very address that was checked (no DNS
+rebinding between the check and the connection), with no redirect followed.
+
+``WEBHOOKS_ALLOW_LOOPBACK`` (tests, the demo) also admits plain HTTP to 127.0.0.1/::1.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+TIMEOUT_SECONDS = 10
+EXCERPT_LENGTH = 500
+
+
+def _loopback_allowed() -> bool:
+    return bool(getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False))
+
+
+def _allowed(address) -> bool:
+    if address.is_loopback:
+        return _loopback_allowed()
+    return address.is_global and not address.is_multicast
+
+
+def resolve(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, checked IP address) of ``url``, or ValidationError saying why not."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise ValidationError(_("The port of this URL is not valid.")) from error
+    if parts.username or parts.password:
+        raise ValidationError(_("A webhook URL cannot carry a user name or a password."))
+    if not host:
+        raise ValidationError(_("Enter a full URL, e.g. https://hooks.example.fr/portal."))
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise ValidationError(
+            _("The host name %(host)s does not resolve.") % {"host": host}
+        ) from error
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses or not all(_allowed(address) for address in addresses):
+        raise ValidationError(
+            _(
+                "%(host)s resolves to a private, loopback or link-local address: webhooks go to "
+                "public addresses only."
+            )
+            % {"host": host}
+        )
+    loopback = all(address.is_loopback for address in addresses)
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValidationError(_("A webhook URL must start with https://."))
+    return parts.scheme, host, port, str(addresses[0])
+
+
+def validate_url(url: str) -> None:
+    resolve(url)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to the checked address while verifying the certificate of the host name."""
+
+    def __init__(self, host, port, address, **kwargs):
+        super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+@dataclass
+class Response:
+    status_code: int | None
+    latency_ms: int
+    excerpt: str = ""
+    error: str = ""
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
+    """POST ``body`` to ``url``; never raises for what the endpoint or the network does."""
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        scheme, host, port, address = resolve(url)
+    except ValidationError as error:
+        return Response(None, elapsed(), error=" ".join(error.messages)[:300])
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if scheme == "https":
+        connection = _PinnedHTTPSConnection(host, port, address, timeout=TIMEOUT_SECONDS)
+    else:
+        connection = http.client.HTTPConnection(address, port, timeout=TIMEOUT_SECONDS)
+    try:
+        connection.request(
+            "POST",
+            target,
+            body=body,
+            headers={
+                **headers,
+                "Host": parts.netloc.rsplit("@", 1)[-1],
+                "Content-Type": "application/json",
+                "User-Agent": "Portal-Webhooks/1",
+            },
+        )
+        reply = connection.getresponse()
+        excerpt = reply.read(EXCERPT_LENGTH * 4).decode("utf-8", "replace")[:EXCERPT_LENGTH]
+        return Response(reply.status, elapsed(), excerpt=excerpt)
+    except (OSError, http.client.HTTPException) as error:
+        return Response(None, elapsed(), error=f"{type(error).__name__}: {error}"[:300])
+    finally:
+        connection.close()
