@@ -1,5 +1,6 @@
-"""The transactional outbox (API-9): one row per business event, written in the transaction of the
-change it announces, so an event exists if and only if its change was committed."""
+"""The transactional outbox (SPEC §9, webhooks): one row per business event, written in the
+transaction of the change it announces, so an event exists if and only if its change was
+committed."""
 
 import secrets
 import time

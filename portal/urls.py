@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("payments.api.urls")),
     path("", include("telephony.api.urls")),
     path("", include("support.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The only page with an inline script (the Swagger UI's set-up): allowed by its nonce.
     path(

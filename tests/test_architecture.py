@@ -129,6 +129,7 @@ NOT_PARTNER_DATA = {
     "SpectacularAPIView": "the OpenAPI schema",
     "SpectacularSwaggerView": "the API documentation page",
     "APIRootView": "the router's index of links",
+    "EventTypeViewSet": "the catalogue of webhook event types, the same for every partner",
 }
 
 

@@ -213,6 +213,7 @@ EXTRA_ROW_MODULES = [
     "tests.telephony.isolation_rows",
     "tests.support.isolation_rows",
     "tests.offers.isolation_rows",
+    "tests.webhooks.isolation_rows",
 ]
 OWN_ROWS = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
 for _name in EXTRA_ROW_MODULES:

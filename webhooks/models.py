@@ -1,5 +1,5 @@
-"""API-9: partners' webhook endpoints, their signing secrets, and one delivery per event and
-endpoint with a log of every attempt."""
+"""SPEC §9, webhooks: partners' webhook endpoints, their signing secrets, and one delivery per
+event and endpoint with a log of every attempt."""
 
 import base64
 import secrets
@@ -25,7 +25,8 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
-    # Start of the current run of failed attempts (cleared by a success): API-9's "sustained".
+    # Start of the current run of failed attempts (cleared by a success): the "sustained
+    # failure" of SPEC §9.
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,6 +1,6 @@
-"""API-9: the one way a webhook leaves the portal — to a public HTTPS address, checked when the
-endpoint is saved and again at each delivery, on the very address that was checked (no DNS
-rebinding between the check and the connection), with no redirect followed.
+"""SPEC §9, webhooks: the one way a webhook leaves the portal — to a public HTTPS address,
+checked when the endpoint is saved and again at each delivery, on the very address that was
+checked (no DNS rebinding between the check and the connection), with no redirect followed.
 
 ``WEBHOOKS_ALLOW_LOOPBACK`` (tests, the demo) also admits plain HTTP to 127.0.0.1/::1.
 """

@@ -29,6 +29,7 @@ from billing.choices import (
     DocumentStatus,
     VatCategory,
 )
+from billing.events import announce_issued
 from billing.models import CreditAllocation, Invoice, InvoiceLine
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
@@ -376,6 +377,7 @@ def credit_note_issue(
             "corrects": corrects.number if corrects else None,
         },
     )
+    announce_issued([note])
     signals.document_issued.send(sender=Invoice, invoice_id=note.pk, invoice=note)
     return note
 

@@ -16,6 +16,7 @@ from django.db.models import Q, Sum
 from accounts.models import Client, Partner
 from billing import signals
 from billing.choices import SERIES, DocumentKind, DocumentStatus
+from billing.events import announce_issued
 from billing.models import (
     CreditAllocation,
     Invoice,
@@ -283,6 +284,7 @@ def issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
         for d in drafts
     ]
     invoices = _write(issued, issue_date)
+    announce_issued(invoices, {pk: client.partner_id for pk, client in clients_by_id.items()})
     for invoice in invoices:
         signals.document_issued.send(sender=Invoice, invoice_id=invoice.pk, invoice=invoice)
     return invoices

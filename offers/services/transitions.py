@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from kernel.errors import InvalidTransition
 from offers.choices import CONTRACT_TRANSITIONS, ContractStatus
+from offers.events import announce_transition
 from offers.models import Contract, ContractEvent
 
 
@@ -44,4 +45,5 @@ def transition_contract(
         before={"status": from_status},
         after={"status": to_status, "note": note},
     )
+    announce_transition(contract, from_status, to_status)
     return contract

@@ -14,6 +14,7 @@ from accounts.models import Client
 from billing.models import Invoice
 from kernel.clock import paris_today
 from payments.choices import RECORDED_METHODS, AllocationSource, PaymentStatus
+from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
 from payments.models import Allocation, Payment
 from payments.services.settlement import after_settlement
@@ -107,6 +108,7 @@ def payment_record(
         partner=partner,
         after={"amount": amount, "method": method, "received_on": received_on, "ref": reference},
     )
+    announce_payments([payment])
     return payment
 
 

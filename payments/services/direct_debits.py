@@ -24,6 +24,7 @@ from payments.choices import (
     PaymentMethod,
     PaymentStatus,
 )
+from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
 from payments.models import (
     Allocation,
@@ -131,7 +132,8 @@ def debit_batch_settle(*, batch, actor=None) -> int:
     if batch.status != BatchStatus.CREATED:
         raise InvalidTransition(_("This batch is already settled."), code="settled")
     settled = 0
-    for debit in batch.debits.filter(status=DebitStatus.PENDING).select_related("invoice"):
+    payments = []
+    for debit in batch.debits.filter(status=DebitStatus.PENDING).select_related("invoice__client"):
         payment = Payment.objects.create(
             client_id=debit.invoice.client_id,
             method=PaymentMethod.DIRECT_DEBIT,
@@ -143,7 +145,10 @@ def debit_batch_settle(*, batch, actor=None) -> int:
         debit.status, debit.payment = DebitStatus.COLLECTED, payment
         debit.save(update_fields=["status", "payment"])
         allocate(payment, [debit.invoice])
+        payment.client = debit.invoice.client
+        payments.append(payment)
         settled += 1
+    announce_payments(payments)
     batch.status = BatchStatus.SETTLED
     batch.save(update_fields=["status"])
     audit_record(action="debit_batch.settle", instance=batch, actor=actor, after={"n": settled})

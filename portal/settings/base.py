@@ -312,11 +312,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.flag_inactive_contracts",
         "schedule": crontab(hour=6, minute=0),
     },
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.sweep",
+        "schedule": 60,
+    },
     "portal-heartbeat": {
         "task": "accounts.tasks.heartbeat",
         "schedule": env.int("HEARTBEAT_SECONDS", default=60),
     },
 }
+
+# --- Webhooks (SPEC §9) -----------------------------------------------------------------------
+# Plain HTTP to 127.0.0.1/::1 is for the tests and the demo only: production delivers to public
+# HTTPS addresses.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# Seconds to wait after each failed attempt (Standard Webhooks' schedule: 8 tries over 27 h 35).
+WEBHOOKS_RETRY_SCHEDULE = tuple(
+    env.list("WEBHOOKS_RETRY_SCHEDULE", cast=int, default=[5, 300, 1800, 7200, 18000, 36000, 36000])
+)
+WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=30)
+WEBHOOKS_DISABLE_AFTER_HOURS = env.int("WEBHOOKS_DISABLE_AFTER_HOURS", default=5 * 24)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

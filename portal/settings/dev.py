@@ -10,3 +10,5 @@ SECRET_KEY = env.str(
 # Demo e-mails land in the terminal; verification would block the demo accounts otherwise.
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 WHITENOISE_AUTOREFRESH = True  # serve from the apps and static/ without collectstatic
+# The demo may point webhooks at a listener on this machine.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)

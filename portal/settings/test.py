@@ -25,3 +25,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve from the apps and static/ without collectstatic
 # No PDF task per issued invoice unless a test asks (the worker tests set it in their env).
 BILLING_RENDER_PDF = env.bool("BILLING_RENDER_PDF", default=False)
+
+# Webhooks may call loopback HTTP servers started by the tests (never in production).
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)

@@ -12,6 +12,7 @@ from accounts.models import ApiKey, User
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
 from support.choices import TicketStatus
+from support.events import announce_ticket
 from support.models import Ticket, TicketMessage
 from support.services.attachments import attachments_save, check_attachments
 from support.services.permissions import NOTIFIED_ROLES, is_staff, require_customer_side
@@ -86,6 +87,8 @@ def ticket_reply(
         api_key=api_key,
         after={"message": message.pk, "from_staff": from_staff, "internal": internal},
     )
+    if not internal:
+        announce_ticket(ticket, change="message", message=message)
     if from_staff and not internal:
         notify_client(
             ticket.client,

@@ -15,6 +15,7 @@ from offers.models import Contract
 from offers.periods import add_months, month_start, next_month_start
 from support import availability as av
 from support.choices import ReportStatus
+from support.events import announce_report
 from support.models import AvailabilityReport
 from support.services.invoiced import invoiced_consumption, invoiced_subscriptions
 from support.services.unavailability import unavailability_intervals
@@ -99,9 +100,11 @@ def availability_report_compute(*, contract: Contract, month: date) -> Availabil
                 return report
             try:
                 with transaction.atomic():
-                    return AvailabilityReport.objects.create(
+                    report = AvailabilityReport.objects.create(
                         contract=contract, month=month, **values
                     )
+                    announce_report(report, contract)
+                    return report
             except IntegrityError:
                 continue  # another job created it meanwhile: update that one
     return AvailabilityReport.objects.get(contract=contract, month=month)

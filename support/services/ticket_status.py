@@ -11,6 +11,7 @@ from accounts.models import ApiKey, User
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
 from support.choices import TICKET_TRANSITIONS, WORKING_STATUSES, TicketStatus
+from support.events import announce_ticket
 from support.models import Ticket, TicketEvent
 from support.services.permissions import NOTIFIED_ROLES, is_staff, require_customer_side
 
@@ -105,6 +106,7 @@ def ticket_set_status(
             raise PermissionDenied(_("Only support staff can make this change."))
     fields = move_ticket(ticket, status, actor=actor, api_key=api_key, note=note)
     ticket.save(update_fields=[*fields, "updated_at"])
+    announce_ticket(ticket, change="status")
     notify_client(
         ticket.client,
         "support/email/ticket_status",

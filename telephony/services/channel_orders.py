@@ -27,6 +27,7 @@ from payments import selectors as payment_selectors
 from payments import services as payments
 from telephony import selectors
 from telephony.choices import ORDER_TRANSITIONS, LedgerCause, OrderStatus, PaymentChoice
+from telephony.events import announce_order
 from telephony.models import ChannelOrder, Trunk
 from telephony.services.capacity import CapacityExceeded, lock_trunk, write_ledger
 from telephony.services.channel_quotes import ChannelQuote, channel_quote
@@ -59,6 +60,7 @@ def _order_transition(order: ChannelOrder, to_status: str, *, actor=None, api_ke
         before={"status": from_status},
         after={"status": to_status},
     )
+    announce_order(order, order.trunk.contract.client)
     return order
 
 

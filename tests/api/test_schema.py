@@ -19,6 +19,7 @@ IDEMPOTENT = {
     ("post", "/api/v1/channel-orders/"),
     ("post", "/api/v1/channel-decreases/"),
     ("post", "/api/v1/contracts/{id}/lines/{line_id}/quantity/"),
+    ("post", "/api/v1/webhook-endpoints/"),
 }
 
 
