@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -17,8 +18,6 @@ from webhooks.services import delivery as deliveries
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 500
-# An event still undispatched this long after it was recorded lost its signal (a crash).
-DISPATCH_GRACE = timedelta(seconds=10)
 # Waits longer than this are left to the sweep rather than held as countdown messages.
 SHORT_WAIT_SECONDS = 120
 
@@ -48,8 +47,10 @@ def deliver(delivery_id: int) -> str:
 def sweep() -> int:
     """Dispatch events whose signal was lost; enqueue deliveries that are due and not held."""
     now = timezone.now()
+    # An event still undispatched this long after it was recorded lost its signal (a crash).
+    grace = timedelta(seconds=settings.WEBHOOKS_DISPATCH_GRACE_SECONDS)
     events = OutboxEvent.objects.filter(
-        dispatched_at__isnull=True, occurred_at__lte=now - DISPATCH_GRACE
+        dispatched_at__isnull=True, occurred_at__lte=now - grace
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     for event_id in events:
         fan_out.delay(event_id)

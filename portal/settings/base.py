@@ -331,6 +331,7 @@ WEBHOOKS_RETRY_SCHEDULE = tuple(
     env.list("WEBHOOKS_RETRY_SCHEDULE", cast=int, default=[5, 300, 1800, 7200, 18000, 36000, 36000])
 )
 WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=30)
+WEBHOOKS_DISPATCH_GRACE_SECONDS = env.int("WEBHOOKS_DISPATCH_GRACE_SECONDS", default=10)
 WEBHOOKS_DISABLE_AFTER_HOURS = env.int("WEBHOOKS_DISABLE_AFTER_HOURS", default=5 * 24)
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ given, in order (then 200)."""
 
 import http.server
 import threading
+import time
 from collections import deque
 
 import pytest
@@ -12,12 +13,16 @@ class Receiver:
     def __init__(self):
         self.requests = []
         self.statuses = deque()
+        self.first_delay = 0.0
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
+                if receiver.first_delay:
+                    delay, receiver.first_delay = receiver.first_delay, 0.0
+                    time.sleep(delay)
                 status = receiver.statuses.popleft() if receiver.statuses else 200
                 reply = b'{"ok": true}' if status < 300 else b"upstream exploded"
                 self.send_response(status)
@@ -35,6 +40,10 @@ class Receiver:
 
     def answer(self, *statuses):
         self.statuses.extend(statuses)
+
+    def delay_first(self, seconds):
+        """Hold the answer to the next request for ``seconds``."""
+        self.first_delay = seconds
 
     def close(self):
         self.server.shutdown()
