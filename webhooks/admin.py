@@ -1,0 +1,151 @@
+"""Back office of webhooks (SPEC §9): partners' endpoints (ping, secret rotation, enable,
+disable), every delivery with its attempt log (redeliver), and the outbox itself. Rows are
+written by the services only."""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.models import OutboxEvent
+from webhooks import services
+from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+
+
+class AttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ["attempted_at", "status_code", "latency_ms", "error", "response_excerpt", "manual"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ServiceRowsAdmin):
+    list_display = ["url", "partner", "is_active", "failing_since", "disabled_at", "created_at"]
+    list_filter = ["is_active", "partner"]
+    search_fields = ["url", "partner__name", "description"]
+    list_select_related = ["partner"]
+    actions = ["ping", "rotate_secret", "enable", "disable"]
+    readonly_fields = [
+        "partner",
+        "url",
+        "description",
+        "event_types",
+        "is_active",
+        "disabled_at",
+        "disabled_reason",
+        "failing_since",
+        "created_at",
+        "secrets_display",
+    ]
+
+    @admin.display(description=_("signing secrets"))
+    def secrets_display(self, endpoint):
+        rows = [
+            (secret.secret[:10], secret.created_at, secret.expires_at or "—")
+            for secret in endpoint.secrets.all()
+        ]
+        return format_html_join("", "<div>{}… {} → {}</div>", rows) or "—"
+
+    @admin.action(description=_("Send a test message (ping)"), permissions=["act"])
+    def ping(self, request, queryset):
+        for endpoint in queryset:
+            logged = services.ping(endpoint)
+            if logged is not None and logged.succeeded:
+                self.message_user(
+                    request,
+                    gettext("%(url)s answered %(status)s in %(ms)d ms.")
+                    % {"url": endpoint.url, "status": logged.status_code, "ms": logged.latency_ms},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(url)s did not accept the message: %(error)s")
+                    % {
+                        "url": endpoint.url,
+                        "error": (logged.error or logged.status_code) if logged else "—",
+                    },
+                    messages.ERROR,
+                )
+
+    @admin.action(description=_("Rotate the signing secret (24 h overlap)"), permissions=["act"])
+    def rotate_secret(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda e: services.rotate_secret(e, overlap=timedelta(hours=24), actor=request.user),
+            gettext("%(count)d secret(s) rotated: the partner reads the new one through the API."),
+        )
+
+    @admin.action(description=_("Enable"), permissions=["act"])
+    def enable(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda e: services.enable_endpoint(e, actor=request.user),
+            gettext("%(count)d endpoint(s) enabled."),
+        )
+
+    @admin.action(description=_("Disable"), permissions=["act"])
+    def disable(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda e: services.disable_endpoint(
+                e, reason=gettext("Disabled by the reseller's staff."), actor=request.user
+            ),
+            gettext("%(count)d endpoint(s) disabled."),
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ServiceRowsAdmin):
+    list_display = ["event", "event_type", "endpoint", "status", "attempts", "next_attempt_at"]
+    list_filter = ["status", "event__type", "endpoint__partner"]
+    search_fields = ["event__id", "endpoint__url", "endpoint__partner__name"]
+    list_select_related = ["event", "endpoint"]
+    readonly_fields = ["event", "event_type", "payload", "endpoint", "status", "attempts"]
+    readonly_fields += ["next_attempt_at", "created_at"]
+    inlines = [AttemptInline]
+    actions = ["redeliver"]
+
+    @admin.display(description=_("event type"), ordering="event__type")
+    def event_type(self, delivery):
+        return delivery.event.type
+
+    @admin.display(description=_("data"))
+    def payload(self, delivery):
+        return delivery.event.data
+
+    @admin.action(description=_("Redeliver now"), permissions=["act"])
+    def redeliver(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset.select_related("event", "endpoint"),
+            services.redeliver,
+            gettext("%(count)d delivery(ies) sent again: see each one's log."),
+        )
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ServiceRowsAdmin):
+    list_display = ["id", "type", "partner_id", "occurred_at", "dispatched_at"]
+    list_filter = ["type"]
+    search_fields = ["id", "type"]
+    readonly_fields = ["id", "type", "partner_id", "data", "occurred_at", "dispatched_at"]
+    date_hierarchy = "occurred_at"
