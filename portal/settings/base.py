@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "telephony",
     "equipment",
     "support",
+    "numbering",
     "webhooks",
     "portal",
 ]

@@ -1,0 +1,237 @@
+"""NUM-2: a customer searches available numbers and assigns them to a contract, a SIP account or
+a trunk; a released number spends ``NUMBERS_QUARANTINE_DAYS`` in quarantine before it returns to
+the pool. Two customers picking one number at the same moment: the first gets it, the second is
+told it was just taken (rows locked, states checked under the lock)."""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.audit import audit_record
+from accounts.models import Client, Site
+from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
+from numbering import phone
+from numbering.choices import NUMBER_TRANSITIONS, NumberState
+from numbering.events import NUMBER_ASSIGNED, NUMBER_RELEASED, announce_numbers
+from numbering.models import NumberEvent, PhoneNumber
+from numbering.zne import zne_of_site
+from offers.choices import LIVE_STATUSES
+
+MAX_PER_ASSIGNMENT = 100
+PATTERN = re.compile(r"^[0-9]{1,8}$")
+
+
+def quarantine_days() -> int:
+    return int(getattr(settings, "NUMBERS_QUARANTINE_DAYS", 90))
+
+
+def move_number(
+    number: PhoneNumber, to_state: str, *, client=None, note="", actor=None, api_key=None
+):
+    """The one move of a number (locked by the caller), with its event row."""
+    if to_state not in NUMBER_TRANSITIONS[number.state]:
+        raise InvalidTransition(
+            _("The number %(number)s is %(state)s: it cannot become %(to)s.")
+            % {
+                "number": number.display,
+                "state": NumberState(number.state).label.lower(),
+                "to": NumberState(to_state).label.lower(),
+            },
+            code="invalid_transition",
+        )
+    NumberEvent.objects.create(
+        number=number,
+        from_state=number.state,
+        to_state=to_state,
+        client=client or number.client,
+        note=note[:200],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        api_key=api_key,
+    )
+    number.state = to_state
+
+
+def search_available(
+    *,
+    number_type: str | None = None,
+    zne: str | None = None,
+    site: Site | None = None,
+    ends_with: str | None = None,
+    starts_with: str | None = None,
+) -> QuerySet:
+    """Available numbers, filtered. A site keeps the numbers allowed there: those of its ZNE and
+    those whose range is not restricted to its ZNE."""
+    numbers = PhoneNumber.objects.filter(state=NumberState.AVAILABLE)
+    if number_type:
+        numbers = numbers.filter(number_type=number_type)
+    if zne:
+        numbers = numbers.filter(zne=zne.upper())
+    if site is not None:
+        numbers = numbers.filter(Q(zne_restricted=False) | Q(zne=zne_of_site(site) or "-"))
+    if ends_with:
+        if not PATTERN.match(ends_with):
+            raise ValidationError({"ends_with": _("Up to 8 digits.")})
+        numbers = numbers.filter(e164__endswith=ends_with)
+    if starts_with:
+        digits = re.sub(r"\s", "", starts_with)
+        if not PATTERN.match(digits) or not digits.startswith("0"):
+            raise ValidationError({"starts_with": _("Up to 8 digits, starting with 0.")})
+        numbers = numbers.filter(e164__in=_prefix_candidates(digits, numbers))
+    return numbers.order_by("e164")
+
+
+def _prefix_candidates(digits: str, numbers: QuerySet):
+    """National prefix → E.164 prefix: ``0172`` → ``+33172`` (overseas: their own code)."""
+    region = phone.region_of(digits.ljust(4, "0")) if len(digits) >= 4 else "FR"
+    code = {"FR": "33", "RE": "262", "YT": "262", "GP": "590", "GF": "594", "MQ": "596"}[region]
+    return numbers.filter(e164__startswith=f"+{code}{digits[1:]}").values("e164")
+
+
+def _check_target(client: Client, *, contract, sip_account, trunk, site) -> None:
+    targets = [t for t in (contract, sip_account, trunk) if t is not None]
+    if len(targets) != 1:
+        raise ValidationError(_("Choose one contract, SIP account or trunk for these numbers."))
+    owner = (
+        contract.client_id if contract is not None else (sip_account or trunk).contract.client_id
+    )
+    if owner != client.pk or (site is not None and site.client_id != client.pk):
+        raise PermissionDenied(_("This service is not this customer's."))
+    service_contract = contract or (sip_account or trunk).contract
+    if service_contract.status not in LIVE_STATUSES:
+        raise ValidationError(_("Numbers are assigned to a contract in service only."))
+
+
+@transaction.atomic
+def assign_numbers(
+    *,
+    client: Client,
+    numbers: list[str],
+    contract=None,
+    sip_account=None,
+    trunk=None,
+    site: Site | None = None,
+    actor=None,
+    api_key=None,
+) -> list[PhoneNumber]:
+    """NUM-2: assign available numbers (E.164 or national) to one of the customer's services.
+    All or nothing: one number taken meanwhile refuses the whole assignment, naming it."""
+    _check_target(client, contract=contract, sip_account=sip_account, trunk=trunk, site=site)
+    if not numbers:
+        raise ValidationError({"numbers": _("Choose at least one number.")})
+    if len(numbers) > MAX_PER_ASSIGNMENT:
+        raise ValidationError(
+            {"numbers": _("At most %(n)d numbers at a time.") % {"n": MAX_PER_ASSIGNMENT}}
+        )
+    try:
+        wanted = sorted({phone.to_e164(raw) for raw in numbers})
+    except ValidationError as error:
+        raise ValidationError({"numbers": error.messages}) from error
+    site = site or (contract or (sip_account or trunk).contract).site
+    rows = list(PhoneNumber.objects.select_for_update().filter(e164__in=wanted).order_by("e164"))
+    found = {row.e164: row for row in rows}
+    taken = [
+        phone.display(e164)
+        for e164 in wanted
+        if e164 not in found or found[e164].state != NumberState.AVAILABLE
+    ]
+    if taken:
+        raise ValidationError(
+            {
+                "numbers": ngettext(
+                    "%(numbers)s is no longer available (just taken, or not ours): "
+                    "choose another number.",
+                    "%(numbers)s are no longer available (just taken, or not ours): "
+                    "choose other numbers.",
+                    len(taken),
+                )
+                % {"numbers": ", ".join(taken)}
+            }
+        )
+    site_zne = zne_of_site(site)
+    outside = [row.display for row in rows if row.zne_restricted and row.zne != site_zne]
+    if outside:
+        raise ValidationError(
+            {
+                "numbers": _("%(numbers)s may only be used at a site of their zone (ZNE %(zne)s).")
+                % {"numbers": ", ".join(outside), "zne": rows[0].zne}
+            }
+        )
+    now = timezone.now()
+    service_contract = contract or (sip_account or trunk).contract
+    for row in rows:
+        move_number(row, NumberState.ASSIGNED, client=client, actor=actor, api_key=api_key)
+        row.client, row.site, row.contract = client, site, service_contract
+        row.sip_account, row.trunk, row.assigned_at = sip_account, trunk, now
+        row.quarantine_until, row.updated_at = None, now
+    PhoneNumber.objects.bulk_update(
+        rows,
+        ["state", "client", "site", "contract", "sip_account", "trunk", "assigned_at"]
+        + ["quarantine_until", "updated_at"],
+    )
+    audit_record(
+        action="numbers.assign",
+        instance=service_contract,
+        actor=actor,
+        api_key=api_key,
+        client=client,
+        after={"numbers": wanted, "sip_account": sip_account, "trunk": trunk},
+    )
+    announce_numbers(NUMBER_ASSIGNED, client, rows, contract=service_contract.pk)
+    return rows
+
+
+@transaction.atomic
+def release_numbers(*, client: Client, numbers: list[PhoneNumber], actor=None, api_key=None):
+    """NUM-2: the customer gives numbers back: they spend the quarantine, then return to the
+    pool. Numbers are never the customer's to keep or transfer (HOSTED-W 5.4.3)."""
+    rows = list(
+        PhoneNumber.objects.select_for_update()
+        .filter(pk__in=[n.pk for n in numbers])
+        .order_by("e164")
+    )
+    if any(row.client_id != client.pk for row in rows) or len(rows) != len(numbers):
+        raise PermissionDenied(_("These numbers are not this customer's."))
+    until = paris_today() + timedelta(days=quarantine_days())
+    for row in rows:
+        move_number(row, NumberState.QUARANTINE, actor=actor, api_key=api_key)
+        row.quarantine_until = until
+        row.client = row.site = row.contract = row.sip_account = row.trunk = None
+        row.assigned_at, row.updated_at = None, timezone.now()
+    PhoneNumber.objects.bulk_update(
+        rows,
+        ["state", "quarantine_until", "client", "site", "contract", "sip_account", "trunk"]
+        + ["assigned_at", "updated_at"],
+    )
+    audit_record(
+        action="numbers.release",
+        instance=client,
+        actor=actor,
+        api_key=api_key,
+        after={"numbers": [row.e164 for row in rows], "quarantine_until": until},
+    )
+    announce_numbers(NUMBER_RELEASED, client, rows, quarantine_until=until)
+    return rows
+
+
+def quarantine_ended(today=None) -> int:
+    """Daily: numbers whose quarantine is over return to the pool."""
+    today = today or paris_today()
+    with transaction.atomic():
+        rows = list(
+            PhoneNumber.objects.select_for_update(skip_locked=True).filter(
+                state=NumberState.QUARANTINE, quarantine_until__lte=today
+            )
+        )
+        for row in rows:
+            move_number(row, NumberState.AVAILABLE, note="quarantine over")
+            row.quarantine_until, row.updated_at = None, timezone.now()
+        PhoneNumber.objects.bulk_update(rows, ["state", "quarantine_until", "updated_at"])
+    return len(rows)

@@ -1,0 +1,186 @@
+"""NUM-1: ranges imported from the numbering plan's layout, numbers stored in E.164 with their
+own country code overseas, shown the French way; NUM-2: assignment, quarantine round trip and
+one winner when two customers pick one number at once."""
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import translation
+
+from kernel.clock import paris_today
+from numbering import phone, services
+from numbering.choices import NumberState
+from numbering.models import NumberRange, PhoneNumber
+from tests.factories import ClientFactory, SiteFactory
+from tests.offers.factories import make_contract
+
+pytestmark = pytest.mark.django_db
+HEADER = "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
+
+
+def _import(rows: str):
+    return services.import_ranges(content=(HEADER + rows).encode(), source="test.csv")
+
+
+def test_overseas_range_has_its_own_country_code():
+    # NUM-1: Réunion is +262, Martinique +596, never +33; their ZNE restriction is on.
+    _import(
+        "26250;0262500000;0262500009;RSLR;La Réunion;01/07/2021;SAINT-DENIS-REUNION\n"
+        "59682;0596820000;0596820004;RSLR;Martinique;01/07/2021;FORT-DE-FRANCE\n"
+        "1727;01 72 70 00 00;01 72 70 00 09;RSLR;Métropole;12/03/2019;PARIS\n"
+    )
+    reunion = PhoneNumber.objects.get(e164="+262262500003")
+    assert reunion.region == "RE" and reunion.zne_restricted and reunion.number_type == "geographic"
+    assert reunion.display == "02 62 50 00 03"
+    assert PhoneNumber.objects.filter(e164__startswith="+596596").count() == 5
+    paris = PhoneNumber.objects.get(e164="+33172700009")
+    assert not paris.zne_restricted and paris.display == "01 72 70 00 09"
+    assert not PhoneNumber.objects.filter(e164__startswith="+33262").exists()
+    assert NumberRange.objects.count() == 3
+
+
+def test_demo_extract_imports():
+    content = (Path(services.inventory.__file__).parents[1] / "data/demo_ranges.csv").read_bytes()
+    ranges, numbers = services.import_ranges(content=content)
+    assert (ranges, numbers) == (5, 50 + 30 + 20 + 20 + 10)
+    assert PhoneNumber.objects.get(e164="+33974400000").number_type == "polyvalent"
+
+
+@pytest.mark.parametrize(
+    "rows, fragment",
+    [
+        ("1;0172700000;0172700099;X;Métropole;;\n", "ZNE"),  # geographic without ZNE
+        ("1;0172700099;0172700000;X;Métropole;;PARIS\n", "before"),
+        ("1;0172700000;0172800000;X;Métropole;;PARIS\n", "10000"),
+        ("1;0172700000;0612345678;X;Métropole;;PARIS\n", "same block"),
+        ("1;01727000;0172700010;X;Métropole;;PARIS\n", "01727000"),
+    ],
+)
+def test_refused_lines_named_and_nothing_imported(rows, fragment):
+    good = "1;0426500000;0426500009;X;Métropole;;LYON\n"
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        _import(good + rows)
+    text = " ".join(error.value.messages)
+    assert "3" in text and fragment.replace("10000", "10") in text.replace("\u202f", "")
+    assert not PhoneNumber.objects.exists()
+
+
+def test_overlap_with_held_range_refused():
+    _import("1;0172700000;0172700009;X;Métropole;;PARIS\n")
+    with pytest.raises(ValidationError):
+        _import("1;0172700005;0172700019;X;Métropole;;PARIS\n")
+    assert PhoneNumber.objects.count() == 10
+
+
+@pytest.fixture
+def numbers():
+    _import(
+        "1;0172700000;0172700009;X;Métropole;;PARIS\n"
+        "2;0262500000;0262500009;X;La Réunion;;SAINT-DENIS-REUNION\n"
+    )
+
+
+@pytest.fixture
+def customer():
+    client = ClientFactory()
+    SiteFactory(client=client, insee_code="75056")  # Paris
+    return client, make_contract(client, "hosted-w")
+
+
+def test_search_filters(numbers, customer):
+    client, contract = customer
+    site = contract.site
+    allowed = services.search_available(site=site)
+    # Overseas numbers stay in their ZNE: none at a Paris site; mainland ones go anywhere.
+    assert allowed.count() == 10 and all(n.e164.startswith("+33") for n in allowed)
+    assert [n.e164 for n in services.search_available(ends_with="09")] == [
+        "+262262500009",
+        "+33172700009",
+    ]
+    assert services.search_available(starts_with="0262").count() == 10
+    with pytest.raises(ValidationError):
+        services.search_available(ends_with="abc")
+
+
+def test_assign_release_quarantine_round_trip(numbers, customer, settings):
+    # NUM-2
+    settings.NUMBERS_QUARANTINE_DAYS = 90
+    client, contract = customer
+    (number,) = services.assign_numbers(
+        client=client, numbers=["01 72 70 00 00"], contract=contract
+    )
+    assert number.state == NumberState.ASSIGNED and number.contract == contract
+    with pytest.raises(ValidationError) as taken:
+        services.assign_numbers(client=client, numbers=["0172700000"], contract=contract)
+    assert "01 72 70 00 00" in str(taken.value)
+    services.release_numbers(client=client, numbers=[number])
+    number.refresh_from_db()
+    assert number.state == NumberState.QUARANTINE and number.client is None
+    assert number.quarantine_until == paris_today() + timedelta(days=90)
+    assert services.quarantine_ended(today=paris_today() + timedelta(days=89)) == 0
+    assert services.quarantine_ended(today=paris_today() + timedelta(days=90)) == 1
+    number.refresh_from_db()
+    assert number.state == NumberState.AVAILABLE
+    assert [e.to_state for e in number.events.all()] == ["assigned", "quarantine", "available"]
+
+
+def test_overseas_number_refused_outside_its_zone(numbers, customer):
+    client, contract = customer
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        services.assign_numbers(client=client, numbers=["0262500001"], contract=contract)
+    assert "SAINT-DENIS-REUNION" in str(error.value)
+    assert PhoneNumber.objects.get(e164="+262262500001").state == NumberState.AVAILABLE
+
+
+def test_another_customers_contract_refused(numbers, customer):
+    _client, contract = customer
+    stranger = ClientFactory()
+    with pytest.raises(PermissionDenied):
+        services.assign_numbers(client=stranger, numbers=["0172700001"], contract=contract)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_customers_pick_one_number_at_once():
+    # NUM-2 on PostgreSQL: the row lock makes one winner; the other is told, nothing half-done.
+    _import("1;0172700000;0172700009;X;Métropole;;PARIS\n")
+    contracts = []
+    for _ in range(2):
+        client = ClientFactory()
+        SiteFactory(client=client, insee_code="75056")
+        contracts.append(make_contract(client, "hosted-w"))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def pick(contract):
+        try:
+            barrier.wait()
+            with translation.override("en"):
+                services.assign_numbers(
+                    client=contract.client, numbers=["0172700005"], contract=contract
+                )
+            outcomes.append("won")
+        except ValidationError as error:
+            outcomes.append(" ".join(error.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pick, args=(c,)) for c in contracts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes)[1] == "won" and "no longer available" in sorted(outcomes)[0]
+    number = PhoneNumber.objects.get(e164="+33172700005")
+    assert number.client_id in {c.client_id for c in contracts}
+    assert number.events.count() == 1
+
+
+def test_phone_display_and_parse():
+    assert phone.to_e164("+33 1 72 70 00 00") == "+33172700000"
+    assert phone.to_e164("0596 82 00 00") == "+596596820000"
+    with pytest.raises(ValidationError):
+        phone.to_e164("０１７２７０００００")  # full-width digits
