@@ -1,0 +1,395 @@
+"""NUM-3: port-in requests. A customer (admin or technical role, or its partner's key) lists the
+numbers to bring with each line's RIO — every RIO checked against its own line before anything is
+written, a wrong one named by its line — the holder, the current operator, the desired date and
+the signed mandate. ``draft → submitted → accepted (date) → completed``, or ``rejected (reason)``
+→ fixed and relaunched, or ``cancelled``; each step dated. Staff move the request (back office
+or the upstream's status file); every change e-mails the customer and emits
+``port_request.updated``. On completion the numbers are assigned to the target service and the
+porting fee of each line becomes a pending charge keyed by the line (NUM-3, HOSTED-A 2)."""
+
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.choices import Role
+from accounts.identifiers import normalize_siret
+from accounts.models import Client, Membership
+from accounts.notifications import notify_client
+from billing.services import charge_post
+from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
+from numbering import phone, rio
+from numbering.choices import (
+    PORT_TRANSITIONS,
+    NumberState,
+    NumberType,
+    PortStatus,
+    RejectionReason,
+)
+from numbering.events import announce_port_request
+from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
+from offers.choices import LIVE_STATUSES
+from offers.models import Product
+from support.services.attachments import attachment_check
+
+MAX_LINES = 100
+PORTING_FEE_PRODUCT = "number-porting"
+NOTIFIED_ROLES = (Role.ADMIN, Role.TECHNICAL)
+
+
+def expected_delay_days() -> int:
+    """What the portal states (configurable): no date is guaranteed."""
+    return int(getattr(settings, "PORT_IN_EXPECTED_DAYS", 10))
+
+
+def _check_actor(client: Client, actor, api_key) -> None:
+    if getattr(actor, "is_staff", False):
+        return
+    if api_key is not None:
+        if client.partner_id is None or api_key.partner_id != client.partner_id:
+            raise PermissionDenied(_("This customer is not yours."))
+        return
+    if actor is None:
+        return
+    membership = Membership.objects.filter(user=actor, client=client).first()
+    if membership is None or membership.role not in (Role.ADMIN, Role.TECHNICAL):
+        raise PermissionDenied(_("Only the admin or technical role brings numbers."))
+
+
+def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
+    """``[{"number", "rio"}]`` → ``[(e164, RIO)]``; errors keyed ``lines`` with the line named."""
+    if not lines:
+        raise ValidationError({"lines": [_("Give at least one number with its RIO.")]})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": [_("At most %(n)d numbers.") % {"n": MAX_LINES}]})
+    cleaned, errors, seen = [], [], set()
+    for position, line in enumerate(lines, start=1):
+        raw_number, raw_rio = str(line.get("number", "")), str(line.get("rio", ""))
+        try:
+            e164 = phone.to_e164(raw_number)
+        except ValidationError as error:
+            errors.append(_("Line %(n)d: %(error)s") % {"n": position, "error": error.messages[0]})
+            continue
+        if e164 in seen:
+            errors.append(_("Line %(n)d: this number is already listed.") % {"n": position})
+            continue
+        seen.add(e164)
+        problem = rio.rio_error(
+            raw_rio, phone.national(e164), mobile=phone.number_type(e164) == NumberType.MOBILE
+        )
+        if problem is not None:
+            errors.append(
+                _("Line %(n)d (%(number)s): %(error)s")
+                % {"n": position, "number": phone.display(e164), "error": problem.message}
+            )
+            continue
+        cleaned.append((e164, rio.normalise(raw_rio)))
+    if errors:
+        raise ValidationError({"lines": errors})
+    return cleaned
+
+
+def _clean_request(*, holder_name, holder_siret, current_operator, desired_date) -> dict:
+    errors = {}
+    if not (holder_name or "").strip():
+        errors["holder_name"] = _("Give the holder's name as the current operator knows it.")
+    try:
+        siret = normalize_siret(holder_siret or "")
+    except ValidationError as error:
+        errors["holder_siret"] = error.messages
+        siret = ""
+    if not (current_operator or "").strip():
+        errors["current_operator"] = _("Name the current operator.")
+    today = paris_today()
+    if desired_date is None or desired_date < today:
+        errors["desired_date"] = _("Choose a date from today on.")
+    elif (desired_date - today).days > 365:
+        errors["desired_date"] = _("Choose a date within a year.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "holder_name": holder_name.strip()[:200],
+        "holder_siret": siret,
+        "current_operator": current_operator.strip()[:100],
+        "desired_date": desired_date,
+    }
+
+
+def _check_target(client, contract, sip_account, trunk):
+    if contract is None:
+        raise ValidationError({"contract": _("Choose the contract the numbers will serve.")})
+    if contract.client_id != client.pk:
+        raise PermissionDenied(_("This contract is not this customer's."))
+    if contract.status not in LIVE_STATUSES:
+        raise ValidationError({"contract": _("Numbers come to a contract in service only.")})
+    for service in (sip_account, trunk):
+        if service is not None and service.contract_id != contract.pk:
+            raise ValidationError(_("The SIP account or trunk is not of this contract."))
+
+
+def _step(request, status, *, note="", reason="", actor=None, api_key=None):
+    PortRequestStep.objects.create(
+        request=request,
+        status=status,
+        note=note[:500],
+        reason=reason,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        api_key=api_key,
+    )
+
+
+def _move(request: PortRequest, to_status: str, *, actor=None, api_key=None, note="", reason=""):
+    if to_status not in PORT_TRANSITIONS[request.status]:
+        raise InvalidTransition(
+            _("This request is %(from)s: it cannot become %(to)s.")
+            % {
+                "from": PortStatus(request.status).label.lower(),
+                "to": PortStatus(to_status).label.lower(),
+            },
+            code="invalid_transition",
+        )
+    before = request.status
+    request.status = to_status
+    request.save()
+    _step(request, to_status, note=note, reason=reason, actor=actor, api_key=api_key)
+    audit_record(
+        action=f"port_request.{to_status}",
+        instance=request,
+        actor=actor,
+        api_key=api_key,
+        client=request.client,
+        before={"status": before},
+        after={"status": to_status, "note": note, "reason": reason},
+    )
+    announce_port_request(request)
+    if to_status != PortStatus.DRAFT:
+        notify_client(
+            request.client,
+            "numbering/email/port_request",
+            {"request": request, "note": note},
+            roles=NOTIFIED_ROLES,
+        )
+
+
+def _write_lines(request: PortRequest, lines: list[tuple[str, str]]) -> None:
+    held = PhoneNumber.objects.filter(e164__in=[e164 for e164, _rio in lines]).exclude(
+        state__in=[NumberState.PORTED_OUT]
+    )
+    if held.exists():
+        raise ValidationError(
+            {
+                "lines": [
+                    _("%(number)s is already served by us: nothing to port.")
+                    % {"number": n.display}
+                    for n in held
+                ]
+            }
+        )
+    request.lines.all().delete()
+    PortRequestLine.objects.bulk_create(
+        [PortRequestLine(request=request, e164=e164, rio=code) for e164, code in lines]
+    )
+
+
+@transaction.atomic
+def port_request_create(
+    *,
+    client: Client,
+    lines: list[dict],
+    holder_name: str,
+    holder_siret: str,
+    current_operator: str,
+    desired_date: date,
+    contract,
+    sip_account=None,
+    trunk=None,
+    mandate=None,
+    submit: bool = False,
+    actor=None,
+    api_key=None,
+) -> PortRequest:
+    """A draft (or, with ``submit``, a submitted request). Nothing is written on any error."""
+    _check_actor(client, actor, api_key)
+    errors = {}
+    try:
+        fields = _clean_request(
+            holder_name=holder_name,
+            holder_siret=holder_siret,
+            current_operator=current_operator,
+            desired_date=desired_date,
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        cleaned = clean_lines(lines)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    _check_target(client, contract, sip_account, trunk)
+    request = PortRequest.objects.create(
+        client=client,
+        reference=f"tmp{secrets.token_hex(8)}",
+        contract=contract,
+        sip_account=sip_account,
+        trunk=trunk,
+        site=contract.site,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        api_key=api_key,
+        **fields,
+    )
+    request.reference = f"PORT-{paris_today().year}-{request.pk:06d}"
+    if mandate is not None:
+        _store_mandate(request, mandate)
+    request.save()
+    _write_lines(request, cleaned)
+    _step(request, PortStatus.DRAFT, actor=actor, api_key=api_key)
+    if submit:
+        request = port_request_submit(request=request, actor=actor, api_key=api_key)
+    return request
+
+
+def _store_mandate(request: PortRequest, mandate) -> None:
+    try:
+        content_type = attachment_check(mandate)
+    except ValidationError as error:
+        raise ValidationError({"mandate": error.messages}) from error
+    if content_type != "application/pdf":
+        raise ValidationError({"mandate": _("The signed mandate is a PDF file.")})
+    request.mandate.save(f"{request.reference}.pdf", mandate, save=False)
+
+
+@transaction.atomic
+def port_request_update(
+    *, request: PortRequest, actor=None, api_key=None, lines=None, mandate=None, **changes
+) -> PortRequest:
+    """Fix a draft or a rejected request (what the rejection named) before (re)submitting."""
+    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    _check_actor(request.client, actor, api_key)
+    if request.status not in (PortStatus.DRAFT, PortStatus.REJECTED):
+        raise InvalidTransition(
+            _("Only a draft or a rejected request can be changed."), code="not_editable"
+        )
+    current = {
+        "holder_name": request.holder_name,
+        "holder_siret": request.holder_siret,
+        "current_operator": request.current_operator,
+        "desired_date": request.desired_date,
+    }
+    current.update({k: v for k, v in changes.items() if k in current and v is not None})
+    fields = _clean_request(**current)
+    for name, value in fields.items():
+        setattr(request, name, value)
+    if lines is not None:
+        _write_lines(request, clean_lines(lines))
+    if mandate is not None:
+        _store_mandate(request, mandate)
+    request.save()
+    return request
+
+
+@transaction.atomic
+def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> PortRequest:
+    """Submit a draft, or relaunch a rejected request once fixed."""
+    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    _check_actor(request.client, actor, api_key)
+    if not request.mandate:
+        raise ValidationError({"mandate": _("Attach the mandate signed by the holder (PDF).")})
+    relaunch = request.status == PortStatus.REJECTED
+    if relaunch:
+        request.rejection_reason, request.rejection_note = "", ""
+    _move(
+        request,
+        PortStatus.SUBMITTED,
+        actor=actor,
+        api_key=api_key,
+        note=_("Relaunched after the fix.") if relaunch else "",
+    )
+    return request
+
+
+def _staff(actor) -> None:
+    if not getattr(actor, "is_staff", False) and actor is not None:
+        raise PermissionDenied(_("Only the reseller's staff move port requests."))
+
+
+@transaction.atomic
+def port_request_accept(*, request: PortRequest, scheduled_date: date, actor=None) -> PortRequest:
+    _staff(actor)
+    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    if scheduled_date is None or scheduled_date < paris_today():
+        raise ValidationError({"scheduled_date": _("Choose a porting date from today on.")})
+    request.scheduled_date = scheduled_date
+    _move(request, PortStatus.ACCEPTED, actor=actor, note=str(scheduled_date))
+    return request
+
+
+@transaction.atomic
+def port_request_reject(
+    *, request: PortRequest, reason: str, note: str = "", actor=None
+) -> PortRequest:
+    _staff(actor)
+    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    if reason not in RejectionReason.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    request.rejection_reason, request.rejection_note = reason, note[:500]
+    _move(request, PortStatus.REJECTED, actor=actor, note=note, reason=reason)
+    return request
+
+
+@transaction.atomic
+def port_request_cancel(*, request: PortRequest, actor=None, api_key=None) -> PortRequest:
+    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    _check_actor(request.client, actor, api_key)
+    _move(request, PortStatus.CANCELLED, actor=actor, api_key=api_key)
+    return request
+
+
+@transaction.atomic
+def port_request_complete(*, request: PortRequest, actor=None, on: date | None = None):
+    """The numbers arrived: each is assigned to the request's service, and each line's porting
+    fee (catalogue product ``number-porting``) becomes a pending charge keyed by the line."""
+    _staff(actor)
+    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    on = on or paris_today()
+    _move(request, PortStatus.COMPLETED, actor=actor)
+    now = timezone.now()
+    fee = Product.objects.filter(code=PORTING_FEE_PRODUCT).first()
+    for line in request.lines.all():
+        number, _created = PhoneNumber.objects.update_or_create(
+            e164=line.e164,
+            defaults={
+                "number_type": phone.number_type(line.e164),
+                "region": phone.region(line.e164),
+                "state": NumberState.ASSIGNED,
+                "client": request.client,
+                "site": request.site,
+                "contract": request.contract,
+                "sip_account": request.sip_account,
+                "trunk": request.trunk,
+                "assigned_at": now,
+                "ported_out_on": None,
+            },
+        )
+        line.number = number
+        line.save(update_fields=["number"])
+        if fee is not None and fee.setup_price > 0:
+            charge_post(
+                client=request.client,
+                kind="porting",
+                source_type="port_request_line",
+                source_id=line.pk,
+                period_start=on,
+                description=_("Porting of %(number)s (%(reference)s)")
+                % {"number": line.display, "reference": request.reference},
+                unit_price=fee.setup_price,
+                contract=request.contract,
+                actor=actor,
+            )
+    return request

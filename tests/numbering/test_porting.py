@@ -1,0 +1,154 @@
+"""NUM-3: port-in requests — every line's RIO checked against its own number, the wrong line
+named; submit, reject with a reason, fix and relaunch, accept with a date, complete: the numbers
+are assigned and each line's porting fee waits for the next invoice. Every step is dated and
+announced to the partner."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from accounts.choices import Role
+from billing.models import PendingCharge
+from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
+from kernel.models import OutboxEvent
+from numbering.choices import NumberState, PortStatus, RejectionReason
+from numbering.models import PhoneNumber
+from numbering.rio import check_key
+from numbering.services import porting
+from offers.models import Product
+from tests.factories import siret_for
+from tests.offers.factories import make_contract
+from tests.support.factories import make_staff
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _rio(body, national):
+    return body + check_key(body, national)
+
+
+def _mandate():
+    return SimpleUploadedFile("mandat.pdf", PDF, content_type="application/pdf")
+
+
+@pytest.fixture
+def contract(tenant, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return make_contract(tenant.client, "hosted-w")
+
+
+def _create(tenant, contract, lines, **extra):
+    fields = {
+        "client": tenant.client,
+        "lines": lines,
+        "holder_name": "Acme SAS",
+        "holder_siret": siret_for(tenant.client.siren),
+        "current_operator": "Opérateur historique",
+        "desired_date": paris_today() + timedelta(days=14),
+        "contract": contract,
+        "mandate": _mandate(),
+        "actor": tenant.members[Role.TECHNICAL].user,
+    }
+    fields.update(extra)
+    return porting.port_request_create(**fields)
+
+
+def test_multi_line_request_names_the_wrong_line(tenant, contract):
+    # NUM-3: line 2's key is wrong; lines 1 and 3 are right (fixed and mobile); nothing written.
+    lines = [
+        {"number": "01 72 70 00 12", "rio": _rio("02F" + "AB1234", "0172700012")},
+        {"number": "0172700013", "rio": _rio("02F" + "AB1234", "0172700012")},  # line 1's key
+        {"number": "06 12 34 56 78", "rio": "01 p 123456 36q"},  # normalised
+    ]
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        _create(tenant, contract, lines)
+    (message,) = error.value.message_dict["lines"]
+    assert message.startswith("Line 2 (01 72 70 00 13)") and "check key" in message
+    from numbering.models import PortRequest
+
+    assert not PortRequest.objects.exists()
+    lines[1]["rio"] = _rio("02F" + "AB1234", "0172700013")
+    request = _create(tenant, contract, lines, submit=True)
+    assert request.status == PortStatus.SUBMITTED
+    assert [line.rio for line in request.lines.all()][2] == "01P12345636Q"
+    assert request.reference.startswith(f"PORT-{paris_today().year}-")
+
+
+def test_reject_fix_relaunch_accept_complete(tenant, contract):
+    Product.objects.update_or_create(
+        code="number-porting",
+        defaults={"name": "Portabilité d'un numéro", "setup_price": Decimal("12.50")},
+    )
+    staff = make_staff()
+    lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+    request = _create(tenant, contract, lines, submit=True)
+    porting.port_request_reject(
+        request=request, reason=RejectionReason.HOLDER_MISMATCH, note="SIRET", actor=staff
+    )
+    request.refresh_from_db()
+    assert request.status == PortStatus.REJECTED and request.rejection_reason == "holder_mismatch"
+    with pytest.raises(InvalidTransition):
+        porting.port_request_accept(request=request, scheduled_date=paris_today(), actor=staff)
+    porting.port_request_update(
+        request=request, holder_name="ACME S.A.S.", actor=tenant.members[Role.ADMIN].user
+    )
+    porting.port_request_submit(request=request, actor=tenant.members[Role.ADMIN].user)
+    porting.port_request_accept(
+        request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
+    )
+    porting.port_request_complete(request=request, actor=staff)
+    request.refresh_from_db()
+    assert [s.status for s in request.steps.all()] == [
+        "draft", "submitted", "rejected", "submitted", "accepted", "completed",
+    ]  # fmt: skip
+    number = PhoneNumber.objects.get(e164="+33172700012")
+    assert number.state == NumberState.ASSIGNED and number.contract == contract
+    (charge,) = PendingCharge.objects.filter(source_type="port_request_line")
+    assert charge.kind == "porting" and charge.unit_price == Decimal("12.50")
+    assert charge.client == tenant.client
+    events = OutboxEvent.objects.filter(type="port_request.updated").order_by("occurred_at")
+    statuses = [e.data["status"] for e in events]
+    assert statuses[-1] == "completed" and "rejected" in statuses
+
+
+def test_read_only_role_cannot_bring_numbers(tenant, contract):
+    lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+    with pytest.raises(PermissionDenied):
+        _create(tenant, contract, lines, actor=tenant.members[Role.READ_ONLY].user)
+
+
+def test_submit_needs_the_mandate(tenant, contract):
+    lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+    request = _create(tenant, contract, lines, mandate=None)
+    with pytest.raises(ValidationError) as error:
+        porting.port_request_submit(request=request)
+    assert "mandate" in error.value.message_dict
+
+
+def test_mandate_must_be_a_pdf(tenant, contract):
+    lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+    fake = SimpleUploadedFile("mandat.pdf", b"not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationError) as error:
+        _create(tenant, contract, lines, mandate=fake)
+    assert "mandate" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("holder_siret", "12345678901234"),
+        ("desired_date", paris_today() - timedelta(days=1)),
+        ("holder_name", "  "),
+    ],
+)
+def test_request_fields_checked(tenant, contract, field, value):
+    lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+    with pytest.raises(ValidationError) as error:
+        _create(tenant, contract, lines, **{field: value})
+    assert field in error.value.message_dict
