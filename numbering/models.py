@@ -262,3 +262,24 @@ class PortRequestStep(models.Model):
 
     def __str__(self):
         return f"{self.request_id}: {self.status}"
+
+
+class NumberReservation(models.Model):
+    """NUM-2, PLATFORM 24.1.3: a number assigned to a prepaid PLATFORM contract is paid for the
+    rest of the contract's period at once, from the prepaid ledger; the months it covers are
+    invoiced as already paid."""
+
+    number = models.ForeignKey(PhoneNumber, on_delete=models.PROTECT, related_name="reservations")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    first_month = models.DateField(_("first month covered"))
+    end = models.DateField(_("covered until (excluded)"))
+    amount_gross = models.DecimalField(_("amount debited (€ TTC)"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number", "first_month"]
+        verbose_name = _("prepaid number reservation")
+        verbose_name_plural = _("prepaid number reservations")
+
+    def __str__(self):
+        return f"{self.number} {self.first_month} → {self.end}"

@@ -141,6 +141,7 @@ class TerminationReason(models.TextChoices):
     PRICE_INCREASE_REFUSED = "price_increase_refused", _("Price increase refused (no fees)")
     INACTIVITY = "inactivity", _("Closed for inactivity")
     RESELLER = "reseller", _("Terminated by the reseller")
+    PORT_OUT = "port_out", _("Numbers ported out to another operator")
 
 
 class PriceChangeStatus(models.TextChoices):

@@ -22,6 +22,7 @@ from numbering import phone
 from numbering.choices import NUMBER_TRANSITIONS, NumberState
 from numbering.events import NUMBER_ASSIGNED, NUMBER_RELEASED, announce_numbers
 from numbering.models import NumberEvent, PhoneNumber
+from numbering.services.pricing import post_setup_fees, reserve_prepaid
 from numbering.zne import zne_of_site
 from offers.choices import LIVE_STATUSES
 
@@ -184,6 +185,8 @@ def assign_numbers(
         client=client,
         after={"numbers": wanted, "sip_account": sip_account, "trunk": trunk},
     )
+    reserve_prepaid(rows, service_contract, actor=actor)
+    post_setup_fees(rows, actor=actor)
     announce_numbers(NUMBER_ASSIGNED, client, rows, contract=service_contract.pk)
     return rows
 

@@ -1,0 +1,92 @@
+"""Filters of the numbers API. A customer, a site or a contract is one of the calling partner's:
+another partner's id is the same 400 as an id that does not exist (ACC-3)."""
+
+import django_filters
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from accounts.api.filtersets import PartnerCustomerFilter
+from kernel import filters
+from numbering.choices import NumberState, NumberType, PortStatus
+from numbering.models import PhoneNumber, PortRequest
+from numbering.services.assignment import search_available
+from offers.api.filtersets import partner_sites
+from support.api.filtersets import partner_contracts
+
+DIGITS = RegexValidator(r"^[0-9]{1,8}$", _("Up to 8 digits."))
+NATIONAL_PREFIX = RegexValidator(r"^0[0-9]{0,7}$", _("Up to 8 digits, starting with 0."))
+
+
+class PartnerContractFilter(filters.ModelChoiceFilter):
+    """``?contract=<id>``: a contract of one of the calling partner's customers; another
+    partner's and an id that does not exist are the same 400 (ACC-3)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", partner_contracts)
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown contract.")})
+        super().__init__(*args, **kwargs)
+
+
+class PartnerSiteFilter(filters.ModelChoiceFilter):
+    """``?site=<id>``: a site of one of the calling partner's customers (ACC-3)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", partner_sites)
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown site.")})
+        super().__init__(*args, **kwargs)
+
+
+class PhoneNumberFilterSet(filters.FilterSet):
+    customer = PartnerCustomerFilter(field_name="client")
+    contract = PartnerContractFilter()
+    site = PartnerSiteFilter()
+    state = django_filters.MultipleChoiceFilter(choices=NumberState.choices)
+    number_type = django_filters.ChoiceFilter(choices=NumberType.choices)
+
+    class Meta:
+        model = PhoneNumber
+        fields = ["customer", "contract", "site", "state", "number_type"]
+
+
+class AvailableNumberFilterSet(filters.FilterSet):
+    """NUM-2: the pool searched as the portal searches it (``search_available``): a site keeps
+    the numbers allowed there (its ZNE's, and those of ranges not restricted to their ZNE)."""
+
+    number_type = django_filters.ChoiceFilter(choices=NumberType.choices, method="search")
+    zne = filters.CharFilter(
+        max_length=PhoneNumber._meta.get_field("zne").max_length, method="search"
+    )
+    site = PartnerSiteFilter(method="search", help_text=_("A site of one of your customers."))
+    ends_with = filters.CharFilter(
+        max_length=8, validators=[DIGITS], method="search", help_text=_("e.g. 00")
+    )
+    starts_with = filters.CharFilter(
+        max_length=8,
+        validators=[NATIONAL_PREFIX],
+        method="search",
+        help_text=_("A national prefix, e.g. 0172"),
+    )
+
+    class Meta:
+        model = PhoneNumber
+        fields = ["number_type", "zne", "site", "ends_with", "starts_with"]
+
+    def search(self, queryset, name, value):
+        return queryset  # all at once in filter_queryset
+
+    def filter_queryset(self, queryset):
+        found = search_available(
+            **{name: value for name, value in self.form.cleaned_data.items() if value}
+        )
+        return queryset & found
+
+
+class PortRequestFilterSet(filters.FilterSet):
+    customer = PartnerCustomerFilter(field_name="client")
+    contract = PartnerContractFilter()
+    status = django_filters.MultipleChoiceFilter(choices=PortStatus.choices)
+    reference = filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = PortRequest
+        fields = ["customer", "contract", "status", "reference"]

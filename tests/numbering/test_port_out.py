@@ -1,0 +1,77 @@
+"""NUM-4: a number leaving for another operator ends its part of the contract at the porting date:
+the last number of a HOSTED-W contract ported out terminates the contract on that date under
+CON-5 (remaining months of the initial period at the monthly fees), billed on the next invoice."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from billing import services as billing
+from billing.models import InvoiceLine
+from numbering import services
+from numbering.choices import NumberState
+from numbering.models import PhoneNumber
+from numbering.services.port_out import port_out_apply, port_out_notice
+from offers.choices import TerminationReason
+from tests.factories import ClientFactory, SiteFactory
+from tests.offers.factories import make_contract
+from tests.support.factories import reseller_billed
+
+pytestmark = pytest.mark.django_db
+HEADER = "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
+
+
+@pytest.fixture
+def hosted_w(partner):
+    services.import_ranges(content=(HEADER + "1;0172700000;0172700009;X;;;PARIS\n").encode())
+    client = reseller_billed(ClientFactory(partner=partner))
+    SiteFactory(client=client, insee_code="75056")
+    with time_machine.travel(date(2026, 6, 10)):
+        contract = make_contract(
+            client,
+            "hosted-w",
+            quantity=2,
+            signature=date(2026, 6, 10),
+            service_start=date(2026, 6, 15),
+        )
+        services.assign_numbers(
+            client=client, numbers=["0172700001", "0172700002"], contract=contract
+        )
+    return contract
+
+
+def test_last_number_ported_out_terminates_with_con5_fee(hosted_w):
+    # NUM-4 / CON-5: the first number leaves, the contract stays; the last one ends it.
+    with time_machine.travel(date(2026, 10, 5)):
+        first, termination = port_out_notice(number="0172700001", porting_date=date(2026, 10, 20))
+        assert termination is None
+        last, termination = port_out_notice(number="0172700002", porting_date=date(2026, 10, 20))
+    assert termination.reason == TerminationReason.PORT_OUT
+    assert termination.effective_date == date(2026, 10, 20)
+    # HOSTED-W 8.1: every remaining month of the 12-month initial period from the order
+    # (10 June 2026 → 9 June 2027), a part of a month counting whole, at 2 × 14.90 € HT.
+    # Fee start 20 October 2026: 20 Oct → 19 Nov … 20 May → 9 June 2027 = 8 months.
+    assert termination.fee_amount == Decimal("29.80") * 8
+    assert PhoneNumber.objects.get(e164="+33172700002").state == NumberState.ASSIGNED
+    assert port_out_apply(number_id=last.pk, today=date(2026, 10, 19)) is False
+    assert port_out_apply(number_id=last.pk, today=date(2026, 10, 20)) is True
+    assert port_out_apply(number_id=last.pk, today=date(2026, 10, 21)) is False  # once
+    assert PhoneNumber.objects.get(e164="+33172700002").state == NumberState.PORTED_OUT
+    # The next invoice (the October run) carries the fee once.
+    with time_machine.travel(date(2026, 11, 1)):
+        billing.run_month_sync(month=date(2026, 10, 1))
+    fee_lines = InvoiceLine.objects.filter(
+        invoice__client=hosted_w.client, kind="termination_fee"
+    )
+    assert [line.net_amount for line in fee_lines] == [Decimal("238.40")]
+
+
+def test_port_out_of_an_unknown_or_free_number_refused(hosted_w):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        port_out_notice(number="0172700009", porting_date=date(2026, 10, 20))  # in the pool
+    with pytest.raises(ValidationError):
+        port_out_notice(number="0612345678", porting_date=date(2026, 10, 20))  # not ours
