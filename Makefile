@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing clean
+.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing bench-api clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ screenshots: install check-services chromium
 
 bench-billing: install check-services
 	$(BIN)/python bench/billing_run.py
+
+# The partner API under gunicorn (issue 13): `make bench-api BENCH_API_ARGS="--quick"`.
+bench-api: install check-services
+	$(BIN)/python bench/api_load.py $(BENCH_API_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,13 +1,26 @@
 """Back office for staff: partners, API keys, customers, sites, users and roles, audit log."""
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import scopes as key_scopes
 from accounts import services
+from accounts.api_keys import (
+    DEFAULT_OVERLAP,
+    MAX_OVERLAP,
+    api_key_create,
+    api_key_revoke,
+    api_key_rotate,
+)
 from accounts.audit import audit_record, changed, snapshot
 from accounts.models import ApiKey, AuditLog, Client, Heartbeat, Membership, Partner, Site, User
+from kernel.admin import ServiceRowsAdmin, run_each
 
 admin.site.site_header = _("Back office")
 admin.site.site_title = _("Back office")
@@ -88,41 +101,155 @@ class PartnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "host_name", "support_email"]
 
 
+class ApiKeyCreateForm(forms.Form):
+    """A new key of a partner (``api_key_create``): its raw value is shown once."""
+
+    partner = forms.ModelChoiceField(label=_("partner"), queryset=Partner.objects.all())
+    name = forms.CharField(label=_("name"), max_length=100)
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=key_scopes.SCOPE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: full access (*:write and keys:write)."),
+    )
+    expires_at = forms.DateTimeField(label=_("expires at"), required=False)
+    allowed_ips = forms.CharField(
+        label=_("allowed addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One IP address or CIDR network per line; empty: any address."),
+    )
+
+    def clean_allowed_ips(self):
+        lines = [line.strip() for line in self.cleaned_data["allowed_ips"].splitlines()]
+        return key_scopes.clean_allowlist([line for line in lines if line])
+
+
+class ApiKeyRotateForm(forms.Form):
+    overlap_hours = forms.IntegerField(
+        label=_("overlap (hours)"),
+        min_value=0,
+        max_value=int(MAX_OVERLAP.total_seconds() // 3600),
+        initial=int(DEFAULT_OVERLAP.total_seconds() // 3600),
+        help_text=_("How long the old key keeps working (7 days at most)."),
+    )
+
+
+def _show_key(modeladmin, request, raw: str) -> None:
+    modeladmin.message_user(
+        request,
+        gettext("Copy this key now, it will never be shown again: %(key)s") % {"key": raw},
+        messages.WARNING,
+    )
+
+
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ServiceRowsAdmin):
+    """ACC-3: partners' keys with their scopes, expiry, allowlist and last use. Added, rotated
+    and revoked through ``accounts.api_keys`` (audited); never edited, never deleted."""
+
+    adds_through_service = True
+
     list_display = [
         "name",
         "partner",
         "prefix",
-        "read_only",
+        "scope_list",
+        "expires_at",
+        "allowlist",
         "created_at",
         "last_used_at",
+        "last_used_ip",
         "revoked_at",
     ]
-    list_filter = ["partner", "read_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "partner",
+        ("revoked_at", admin.EmptyFieldListFilter),
+        ("expires_at", admin.EmptyFieldListFilter),
+    ]
+    list_select_related = ["partner"]
     search_fields = ["name", "prefix", "partner__name"]
-    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
-    fields = ["partner", "name", "read_only", *readonly_fields]
-    actions = ["revoke"]
+    fields = [
+        "partner",
+        "name",
+        "prefix",
+        "scope_list",
+        "expires_at",
+        "allowlist",
+        "rotated_from",
+        "successor",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    actions = ["rotate", "revoke"]
 
-    def has_change_permission(self, request, obj=None):
-        return False if obj is not None else super().has_change_permission(request, obj)
+    @admin.display(description=_("scopes"))
+    def scope_list(self, key):
+        return ", ".join(key.scopes)
 
-    def save_model(self, request, obj, form, change):
-        key, raw = services.api_key_create(
-            partner=obj.partner, name=obj.name, read_only=obj.read_only, actor=request.user
+    @admin.display(description=_("allowed addresses"))
+    def allowlist(self, key):
+        return ", ".join(key.allowed_ips) or "—"
+
+    @admin.display(description=_("replaced by"))
+    def successor(self, key):
+        return getattr(key, "rotated_to", None) or "—"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+
+        def create(data):
+            key, raw = api_key_create(
+                partner=data["partner"],
+                name=data["name"],
+                scopes=data["scopes"] or None,
+                expires_at=data["expires_at"],
+                allowed_ips=data["allowed_ips"],
+                actor=request.user,
+            )
+            _show_key(self, request, raw)
+            return gettext("API key created."), key
+
+        return self.service_form(
+            request, ApiKeyCreateForm, create, title=gettext("Add %s") % self.opts.verbose_name
         )
-        obj.pk = key.pk
-        obj.refresh_from_db()
-        messages.warning(
-            request, _("Copy this key now, it will never be shown again: %(key)s") % {"key": raw}
+
+    @admin.action(description=_("Rotate the selected keys…"), permissions=["act"])
+    def rotate(self, request, queryset):
+        def rotate_one(key, data):
+            _successor, raw = api_key_rotate(
+                api_key=key, overlap=timedelta(hours=data["overlap_hours"]), actor=request.user
+            )
+            _show_key(self, request, raw)
+
+        return self.service_form_action(
+            request,
+            queryset,
+            ApiKeyRotateForm,
+            rotate_one,
+            title=gettext("Rotate API keys"),
+            intro=gettext(
+                "Each key gets a successor with the same name, scopes and addresses, shown once; "
+                "the old key keeps working during the overlap."
+            ),
+            done_message=gettext("%(count)d key(s) rotated."),
         )
 
-    @admin.action(description=_("Revoke the selected keys"))
+    @admin.action(description=_("Revoke the selected keys"), permissions=["act"])
     def revoke(self, request, queryset):
-        for key in queryset:
-            services.api_key_revoke(api_key=key, actor=request.user)
-        messages.success(request, _("Keys revoked."))
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda key: api_key_revoke(api_key=key, actor=request.user),
+            gettext("%(count)d key(s) revoked."),
+        )
 
 
 @admin.register(Client)

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.choices import BillingMode, PaymentMethod, Role, VatRegime
 from accounts.models import ApiKey, Client, Membership, Partner, Site, User
+from accounts.scopes import FULL_ACCESS
 
 DEMO_PASSWORD = "demo-portal-2026"
 STAFF_PASSWORD = "staff-portal-2026"
@@ -151,7 +152,10 @@ def load() -> str:
                 "name": "Demo key",
                 "hashed_key": ApiKey.hash(raw),
                 "revoked_at": None,
-                "read_only": False,
+                "expires_at": None,
+                # The demo key does everything, managing the partner's keys included (ACC-3).
+                "scopes": FULL_ACCESS,
+                "allowed_ips": [],
             },
         )
 

@@ -5,12 +5,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import Client, Site
+from kernel.inputs import MAX_EMAIL, MAX_RECIPIENTS
 
 
 class RecipientsField(forms.CharField):
-    """E-mail addresses, one per line or separated by commas."""
+    """E-mail addresses, one per line or separated by commas: at most ``MAX_RECIPIENTS`` of
+    at most ``MAX_EMAIL`` characters (the API's bounds)."""
 
     widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", MAX_RECIPIENTS * (MAX_EMAIL + 1))
+        super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -20,6 +26,12 @@ class RecipientsField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value) or ""
         addresses = [a.strip() for a in text.replace(",", "\n").splitlines() if a.strip()]
+        if len(text) > self.max_length or len(addresses) > MAX_RECIPIENTS:
+            raise ValidationError(
+                _("At most %(max)s addresses."),
+                code="too_many_recipients",
+                params={"max": MAX_RECIPIENTS},
+            )
         for address in addresses:
             try:
                 validate_email(address)
@@ -27,6 +39,10 @@ class RecipientsField(forms.CharField):
                 raise ValidationError(
                     _("%(address)s is not an e-mail address."), params={"address": address}
                 ) from error
+            if len(address) > MAX_EMAIL:
+                raise ValidationError(
+                    _("%(address)s is not an e-mail address."), params={"address": address}
+                )
         return addresses
 
 
@@ -62,7 +78,7 @@ class SiteForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(label=_("E-mail address"), max_length=MAX_EMAIL)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.READ_ONLY)

@@ -51,8 +51,9 @@ def normalize_vat_number(value: str) -> str:
     French numbers are checked with their key against the SIREN; other EU numbers with their own
     country's algorithm.
     """
-    compact = stdnum_eu_vat.compact(value)
     try:
+        # compact() itself refuses some values (an unknown country prefix…): inside the try.
+        compact = stdnum_eu_vat.compact(value)
         if compact.startswith("FR"):
             return "FR" + stdnum_tva.validate(compact)
         return stdnum_eu_vat.validate(compact)

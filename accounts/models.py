@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import identifiers
+from accounts import scopes as key_scopes
 from accounts.choices import (
     ROLE_PERMISSIONS,
     BillingMode,
@@ -347,7 +348,10 @@ class ApiKey(models.Model):
     """ACC-3: a partner's API key. Only a SHA-256 of the secret is stored; the key is shown once.
 
     The secret carries 256 bits of randomness, so a fast hash is enough (no password stretching
-    needed) and lets every request be checked in one indexed lookup.
+    needed) and lets every request be checked in one indexed lookup. What the key may do
+    (``scopes``, ``accounts.scopes``) and where from (``allowed_ips``) are stored on the row, so
+    that lookup is all a request costs. A rotation links the new key to the one it replaces
+    (``rotated_from``): one successor per key, at most two live keys per chain.
     """
 
     PREFIX_LENGTH = 8
@@ -358,7 +362,27 @@ class ApiKey(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
     hashed_key = models.CharField(max_length=64, unique=True, editable=False)
-    read_only = models.BooleanField(_("read-only"), default=False)
+    scopes = models.JSONField(
+        _("scopes"),
+        default=list,
+        help_text=_("family:read or family:write; * is every family except keys."),
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    allowed_ips = models.JSONField(
+        _("allowed addresses"),
+        default=list,
+        blank=True,
+        help_text=_("IP addresses or CIDR networks the key may call from; empty: any."),
+    )
+    rotated_from = models.OneToOneField(
+        "self",
+        verbose_name=_("rotated from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="rotated_to",
+    )
     created_by = models.ForeignKey(
         User,
         verbose_name=_("created by"),
@@ -369,6 +393,7 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
@@ -379,9 +404,35 @@ class ApiKey(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def is_live(self, now=None) -> bool:
+        """Neither revoked nor expired: the key authenticates."""
+        return self.revoked_at is None and not self.is_expired(now)
+
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.is_live()
+
+    def allows(self, family: str, access: str) -> bool:
+        return key_scopes.allows(self.scopes, family, access)
+
+    def allows_ip(self, ip: str | None) -> bool:
+        return key_scopes.ip_allowed(self.allowed_ips, ip)
+
+    def clean(self):
+        errors = {}
+        for name, clean in (
+            ("scopes", key_scopes.clean_scopes),
+            ("allowed_ips", key_scopes.clean_allowlist),
+        ):
+            try:
+                setattr(self, name, clean(getattr(self, name)))
+            except ValidationError as error:
+                errors[name] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @staticmethod
     def hash(raw_key: str) -> str:

@@ -9,12 +9,14 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+# API keys have their own module; they are re-exported here with the other accounts writes.
+from accounts.api_keys import api_key_create, api_key_revoke, api_key_rotate  # noqa: F401
 from accounts.audit import audit_record, changed, snapshot
 from accounts.choices import Role
-from accounts.models import ApiKey, Client, Membership, Partner, Site, User
+from accounts.models import Client, Membership, Partner, Site, User
 
 CLIENT_FIELDS = [
     "legal_name",
@@ -278,46 +280,3 @@ def user_declare_compromised(*, user: User, actor: User | None = None) -> User:
     link = _password_link(user)
     transaction.on_commit(lambda: _send(user, "compromised", {"user": user, "link": link}))
     return user
-
-
-# --- Partners and API keys (ACC-3) ------------------------------------------------------------
-
-
-@transaction.atomic
-def api_key_create(
-    *, partner: Partner, name: str, read_only: bool = False, actor=None
-) -> tuple[ApiKey, str]:
-    """A new key: the raw value is returned once and never stored."""
-    prefix, raw = ApiKey.generate()
-    key = ApiKey.objects.create(
-        partner=partner,
-        name=name,
-        prefix=prefix,
-        hashed_key=ApiKey.hash(raw),
-        read_only=read_only,
-        created_by=actor,
-    )
-    audit_record(
-        action="api_key.create",
-        instance=key,
-        actor=actor,
-        partner=partner,
-        after={"name": name, "prefix": prefix, "read_only": read_only},
-    )
-    return key, raw
-
-
-@transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, actor=None) -> ApiKey:
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
-        audit_record(
-            action="api_key.revoke",
-            instance=api_key,
-            actor=actor,
-            partner=api_key.partner,
-            after={"revoked_at": api_key.revoked_at},
-        )
-    return api_key

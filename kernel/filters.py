@@ -1,26 +1,59 @@
 """Filters of the partner API whose values are bounded before they reach the database
-(``kernel.inputs``): a value out of bounds is a 400 naming the parameter."""
+(``kernel.inputs``): a value out of bounds is a 400 naming the parameter.
+
+- a date or a datetime: ASCII digits, a year in 2000–2100 (a datetime: a UTC offset within
+  ±15:59); a month: ``YYYY-MM``;
+- an id: ASCII digits, 1 to ``MAX_ID``;
+- a text: at most its column's length (``MAX_SEARCH`` for a declared ``CharFilter``).
+
+``FilterSet`` applies the same bounds to the filters it generates from ``Meta.fields``.
+"""
 
 import django_filters
+from django.core.exceptions import ValidationError
+from django.db import models
 from django_filters.fields import IsoDateTimeField
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
-from kernel.inputs import BoundedDateTimeField, MonthField, validate_utc_offset
+from kernel.inputs import (
+    MAX_ID,
+    AsciiIntegerField,
+    BoundedDateField,
+    BoundedDateTimeField,
+    MonthField,
+    is_ascii,
+    validate_utc_offset,
+    validate_year,
+)
+
+MAX_SEARCH = 255  # a text searched for, when no column says its length
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
-    default_validators = [validate_utc_offset]
+    default_validators = [validate_utc_offset, validate_year]
+
+    def to_python(self, value):
+        if not is_ascii(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 datetime whose UTC offset is within ±15:59."""
+    """An ISO 8601 datetime: ASCII digits, a year in 2000–2100, a UTC offset within ±15:59."""
 
     field_class = BoundedIsoDateTimeField
 
 
 class DateTimeFilter(django_filters.DateTimeFilter):
-    """A datetime whose UTC offset is within ±15:59."""
+    """A datetime: ASCII digits, a year in 2000–2100, a UTC offset within ±15:59."""
 
     field_class = BoundedDateTimeField
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date: ASCII digits, a year in 2000–2100."""
+
+    field_class = BoundedDateField
 
 
 class MonthFilter(django_filters.CharFilter):
@@ -28,3 +61,62 @@ class MonthFilter(django_filters.CharFilter):
     (A ``CharFilter`` for the schema: a string, not the model's date.)"""
 
     field_class = MonthField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id: ASCII digits, 1 to ``MAX_ID``."""
+
+    field_class = AsciiIntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class AsciiModelChoiceField(FilterModelChoiceField):
+    def to_python(self, value):
+        if not is_ascii(value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """A row by its id, in ASCII digits (``"１２"`` is not a choice)."""
+
+    field_class = AsciiModelChoiceField
+
+
+class CharFilter(django_filters.CharFilter):
+    """A text of at most ``max_length`` characters (``MAX_SEARCH`` unless told)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", MAX_SEARCH)
+        super().__init__(*args, **kwargs)
+
+
+def _column_length(field) -> dict:
+    return {"max_length": field.max_length or MAX_SEARCH}
+
+
+class FilterSet(django_filters.FilterSet):
+    """``django_filters.FilterSet`` whose filters generated from ``Meta.fields`` are bounded as
+    above (a text: its column's length)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.CharField: {"filter_class": CharFilter, "extra": _column_length},
+        models.SlugField: {"filter_class": CharFilter, "extra": _column_length},
+        models.EmailField: {"filter_class": CharFilter, "extra": _column_length},
+        models.TextField: {"filter_class": CharFilter},
+        models.DateField: {"filter_class": DateFilter},
+        models.DateTimeField: {"filter_class": DateTimeFilter},
+        models.ForeignKey: {
+            **django_filters.FilterSet.FILTER_DEFAULTS[models.ForeignKey],
+            "filter_class": ModelChoiceFilter,
+        },
+    }

@@ -5,7 +5,16 @@ arithmetic: a value outside them is a field error (400), never a server error.
 - years: business dates of the portal lie in 2000–2100 (``MIN_YEAR``–``MAX_YEAR``); a month is
   ``YYYY-MM`` within them (``parse_month``, ``MonthField``);
 - dates ahead: a date a customer asks for (a termination…) at most ``years`` ahead of today;
-- quantities: at most ``MAX_QUANTITY`` of a product on a contract line.
+- quantities: at most ``MAX_QUANTITY`` of a product on a contract line;
+- ids: 1 to ``MAX_ID`` (a ``BigAutoField``); texts a person writes (a ticket's or a message's
+  body, a dispute's reason): at most ``MAX_TEXT`` characters; at most ``MAX_FILES`` files sent
+  with one message, ``MAX_RECIPIENTS`` invoice recipients of ``MAX_EMAIL`` characters each;
+- digits: ASCII only. ``int()``, ``Decimal()`` and ``strptime`` read full-width or other Unicode
+  digits (``"１２"`` is 12): the fields below refuse any non-ASCII text where a number or a date
+  is expected.
+
+The form fields are here; the partner API's (DRF) fields, with the same bounds, are in
+``kernel.api_fields``.
 """
 
 import re
@@ -23,6 +32,11 @@ MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 MIN_YEAR = 2000
 MAX_YEAR = 2100
 MAX_QUANTITY = 10_000
+MAX_ID = 2**63 - 1  # the largest BigAutoField id
+MAX_TEXT = 10_000
+MAX_FILES = 10
+MAX_RECIPIENTS = 20
+MAX_EMAIL = 254  # RFC 5321 path length (Django's User.email)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 
@@ -97,6 +111,50 @@ def parse_month(value: str) -> date:
     return date(int(match[1]), int(match[2]), 1)
 
 
+def is_ascii(value) -> bool:
+    """False for a text with a character outside ASCII (full-width digits…)."""
+    return not isinstance(value, str) or value.isascii()
+
+
+def _refuse_non_ascii(field: forms.Field, value, code: str = "invalid") -> None:
+    if not is_ascii(value):
+        raise ValidationError(field.error_messages[code], code=code, params={"value": value})
+
+
+class AsciiIntegerField(forms.IntegerField):
+    """``forms.IntegerField`` in ASCII digits only."""
+
+    def to_python(self, value):
+        _refuse_non_ascii(self, value)
+        return super().to_python(value)
+
+
+class AsciiDecimalField(forms.DecimalField):
+    """``forms.DecimalField`` in ASCII digits only."""
+
+    def to_python(self, value):
+        _refuse_non_ascii(self, value)
+        return super().to_python(value)
+
+
+class AsciiModelChoiceField(forms.ModelChoiceField):
+    """``forms.ModelChoiceField`` whose id is in ASCII digits (another is not a choice)."""
+
+    def to_python(self, value):
+        _refuse_non_ascii(self, value, "invalid_choice")
+        return super().to_python(value)
+
+
+class BoundedDateField(forms.DateField):
+    """``forms.DateField`` in ASCII digits, a year in ``MIN_YEAR``–``MAX_YEAR``."""
+
+    default_validators = [validate_year]
+
+    def to_python(self, value):
+        _refuse_non_ascii(self, value)
+        return super().to_python(value)
+
+
 class MonthField(forms.CharField):
     """A form field for ``YYYY-MM``: cleans to the month's first day (a ``date``), or None."""
 
@@ -108,6 +166,11 @@ class MonthField(forms.CharField):
 
 
 class BoundedDateTimeField(forms.DateTimeField):
-    """``forms.DateTimeField`` that also refuses a UTC offset PostgreSQL cannot store."""
+    """``forms.DateTimeField`` in ASCII digits, a year in ``MIN_YEAR``–``MAX_YEAR`` and a UTC
+    offset PostgreSQL can store."""
 
-    default_validators = [validate_utc_offset]
+    default_validators = [validate_utc_offset, validate_year]
+
+    def to_python(self, value):
+        _refuse_non_ascii(self, value)
+        return super().to_python(value)

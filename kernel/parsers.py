@@ -1,14 +1,22 @@
-"""The partner API's JSON parser, with bounds: a body larger than Django's
-``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413, refused from its ``Content-Length`` before it is read) and
-a document nested deeper than ``MAX_DEPTH`` containers (400 ``parse_error``; 10 000 levels used
-to exhaust the interpreter's stack) are refused."""
+"""The partner API's JSON and form parsers, with bounds: a body larger than Django's
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` (413, refused from its ``Content-Length`` before it is read, and
+never read past the limit when the header lies or is absent) and a JSON document nested deeper
+than ``MAX_DEPTH`` containers (400 ``parse_error``; 10 000 levels used to exhaust the
+interpreter's stack) are refused.
+
+DRF's own ``FormParser`` read a form-encoded body whole, whatever its size. A multipart body is
+bounded by Django's parser (its fields: ``DATA_UPLOAD_MAX_MEMORY_SIZE``, ``RequestDataTooBig`` →
+413 in ``portal.api.errors``); its files by each service's limits.
+"""
 
 import codecs
+from json import JSONDecodeError
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.utils import json
 
 MAX_DEPTH = 64
@@ -37,6 +45,36 @@ def json_depth(document) -> int:
     return depth
 
 
+def read_bounded(stream, parser_context) -> bytes:
+    """The body, refused (``RequestTooLarge``) over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: from its
+    ``Content-Length`` before anything is read, else after reading one byte past the limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
+    request = (parser_context or {}).get("request")
+    meta = getattr(request, "META", {})
+    try:
+        declared = int(meta.get("CONTENT_LENGTH") or 0)
+    except (TypeError, ValueError):
+        declared = 0
+    if limit is not None and declared > limit:
+        raise RequestTooLarge()
+    # Never more than the limit, whatever the header said (a chunked body has none).
+    raw = stream.read(limit + 1) if limit is not None else stream.read()
+    if limit is not None and len(raw) > limit:
+        raise RequestTooLarge()
+    return raw
+
+
+def _parse_error(exc: ValueError) -> str:
+    """A body that is not JSON, said in the request's language (Python's own message is
+    English only): where the JSON breaks, when it is known."""
+    if isinstance(exc, JSONDecodeError):
+        return _("JSON parse error at line %(line)s, column %(column)s.") % {
+            "line": exc.lineno,
+            "column": exc.colno,
+        }
+    return _("JSON parse error: the body is not valid JSON.")
+
+
 class BoundedJSONParser(JSONParser):
     """``rest_framework.parsers.JSONParser`` within the bounds above."""
 
@@ -44,20 +82,8 @@ class BoundedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
-        request = parser_context.get("request")
-        meta = getattr(request, "META", {})
-        try:
-            declared = int(meta.get("CONTENT_LENGTH") or 0)
-        except (TypeError, ValueError):
-            declared = 0
-        if limit is not None and declared > limit:
-            raise RequestTooLarge()
+        raw = read_bounded(stream, parser_context)
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        # Never more than the limit, whatever the header said (a chunked body has none).
-        raw = stream.read(limit + 1) if limit is not None else stream.read()
-        if limit is not None and len(raw) > limit:
-            raise RequestTooLarge()
         try:
             text = codecs.decode(raw, encoding)
             parse_constant = json.strict_constant if self.strict else None
@@ -66,9 +92,23 @@ class BoundedJSONParser(JSONParser):
         except RecursionError:  # deeper than the interpreter's stack
             too_deep = True
         except ValueError as exc:
-            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
+            raise exceptions.ParseError(_parse_error(exc)) from exc
         if too_deep:
             raise exceptions.ParseError(
                 _("JSON nested too deeply: at most %(depth)s levels.") % {"depth": self.max_depth}
             )
         return data
+
+
+class BoundedFormParser(FormParser):
+    """``rest_framework.parsers.FormParser`` within ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        return QueryDict(read_bounded(stream, parser_context), encoding=encoding)
+
+
+# The parsers of every API view that takes a body (settings' DEFAULT_PARSER_CLASSES says the
+# same): JSON and form-encoded bodies bounded here, multipart by Django.
+PARSERS = [BoundedJSONParser, MultiPartParser, BoundedFormParser]

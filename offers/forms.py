@@ -8,7 +8,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kernel.clock import paris_today
-from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
+from kernel.inputs import (
+    MAX_QUANTITY,
+    AsciiDecimalField,
+    AsciiIntegerField,
+    AtMostYearsAhead,
+    BoundedDateField,
+)
 
 ISO_DATE = "%Y-%m-%d"  # what <input type="date"> sends and expects, whatever the language
 
@@ -23,7 +29,7 @@ class TerminationRequestForm(forms.Form):
     ``choices`` (PLATFORM with no requested date, CON-4): the effective dates offered side by
     side; confirming then requires one of them (``chosen_date``)."""
 
-    requested_date = forms.DateField(
+    requested_date = BoundedDateField(
         label=_("Requested termination date"),
         required=False,
         validators=[AtMostYearsAhead(10)],
@@ -44,10 +50,10 @@ class TerminationRequestForm(forms.Form):
             ),
         },
     )
-    shown_effective_date = forms.DateField(
+    shown_effective_date = BoundedDateField(
         required=False, widget=forms.DateInput(format=ISO_DATE, attrs={"type": "hidden"})
     )
-    shown_fee = forms.DecimalField(
+    shown_fee = AsciiDecimalField(
         required=False, max_digits=12, decimal_places=2, widget=forms.HiddenInput
     )
     confirm = forms.BooleanField(
@@ -103,13 +109,14 @@ class PriceChangeRefusalForm(forms.Form):
     page shows the consequences for the date asked (``shown_effective_date``: the end date
     shown); the refusal is recorded only with the box ticked and if that date still holds."""
 
-    requested_date = forms.DateField(
+    requested_date = BoundedDateField(
         label=_("Requested end date"),
         required=False,
+        validators=[AtMostYearsAhead(10)],  # a termination's bounds, as the API's (CON-4)
         widget=forms.DateInput(format=ISO_DATE, attrs={"type": "date"}),
         help_text=_("Optional: a later date for the contract to end."),
     )
-    shown_effective_date = forms.DateField(
+    shown_effective_date = BoundedDateField(
         required=False, widget=forms.DateInput(format=ISO_DATE, attrs={"type": "hidden"})
     )
     confirm = forms.BooleanField(
@@ -124,16 +131,16 @@ class LineQuantityForm(forms.Form):
     confirmation, carries what the quote showed (``shown_prorata``, ``shown_effective_on``): the
     change is refused if the quote has changed meanwhile (a confirmation after midnight)."""
 
-    quantity = forms.IntegerField(
+    quantity = AsciiIntegerField(
         label=_("New quantity"),
         min_value=1,
         max_value=MAX_QUANTITY,
         error_messages={"min_value": _("A line keeps at least 1 unit.")},
     )
-    shown_prorata = forms.DecimalField(
+    shown_prorata = AsciiDecimalField(
         required=False, max_digits=12, decimal_places=2, widget=forms.HiddenInput
     )
-    shown_effective_on = forms.DateField(
+    shown_effective_on = BoundedDateField(
         required=False, widget=forms.DateInput(format=ISO_DATE, attrs={"type": "hidden"})
     )
 

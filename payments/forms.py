@@ -7,6 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.inputs import MAX_TEXT, AsciiDecimalField
+
 DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
 
@@ -28,7 +30,7 @@ class MultipleFileField(forms.FileField):
 
 
 class DisputeForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AsciiDecimalField(
         label=_("Amount disputed (incl. VAT, €)"),
         max_digits=12,
         decimal_places=2,
@@ -37,6 +39,7 @@ class DisputeForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason"),
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Say which lines or charges you dispute and why."),
     )

@@ -6,15 +6,21 @@
   data must not stay in a proxy's or a browser's cache).
 - ``ContentSecurityPolicyMiddleware``: django-csp's middleware with the back office's policy on
   the back office (Django's admin writes inline styles).
+- ``LocaleMiddleware``: Django's, except that on /api/ the partner's ``Accept-Language`` alone
+  picks the language of every message (French without it).
 """
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import JsonResponse
+from django.middleware import locale
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.defaults import bad_request
 
 API_PREFIX = "/api/"
@@ -84,3 +90,31 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and request.path_info.startswith(reverse("admin:index")):
             parts.replace = {**(parts.replace or {}), "style-src": [SELF, UNSAFE_INLINE]}
         return parts
+
+
+def api_language(request) -> str:
+    """The first language of ``Accept-Language`` the portal speaks (``en-GB`` is English), else
+    ``LANGUAGE_CODE`` (French)."""
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class LocaleMiddleware(locale.LocaleMiddleware):
+    """On /api/, the language of every message — DRF's, django-filter's, ours — is the one the
+    partner's ``Accept-Language`` asks for (French or English; French without it). A language
+    cookie, set by the portal's language switch in the same browser, is a person's choice for
+    the pages: it never changes what the API answers. Elsewhere, Django's rules (cookie, then
+    ``Accept-Language``)."""
+
+    def process_request(self, request):
+        if not is_api(request):
+            return super().process_request(request)
+        translation.activate(api_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None

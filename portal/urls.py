@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("payments.api.urls")),
     path("", include("telephony.api.urls")),
     path("", include("support.api.urls")),
+    path("", include("numbering.api.urls")),
     path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The only page with an inline script (the Swagger UI's set-up): allowed by its nonce.
@@ -49,5 +50,7 @@ urlpatterns = [
     path("backoffice/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]
+# An address under /api/ that matches no route answers the API's JSON envelope.
+handler404 = "portal.api.errors.page_not_found"
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -8,6 +8,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kernel.inputs import MAX_FILES, MAX_TEXT, AsciiModelChoiceField
 from offers.choices import ContractStatus
 from offers.models import Contract
 from support.choices import TicketKind, TicketStatus
@@ -31,8 +32,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Several uploaded files (possibly none) as a list; their type and size are checked by
-    the service, which names each file refused."""
+    """Several uploaded files (possibly none, at most ``MAX_FILES``) as a list; their type and
+    size are checked by the service, which names each file refused."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ATTACHMENT_ACCEPT}))
@@ -45,10 +46,17 @@ class AttachmentsField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         files = data if isinstance(data, list | tuple) else [data]
-        return [cleaned for item in files if item and (cleaned := single(item, initial))]
+        cleaned = [cleaned for item in files if item and (cleaned := single(item, initial))]
+        if len(cleaned) > MAX_FILES:
+            raise forms.ValidationError(
+                _("At most %(max)s files per message."),
+                code="too_many_files",
+                params={"max": MAX_FILES},
+            )
+        return cleaned
 
 
-class ContractChoiceField(forms.ModelChoiceField):
+class ContractChoiceField(AsciiModelChoiceField):
     def label_from_instance(self, contract):
         site = f" · {contract.site.name}" if contract.site_id else ""
         return f"{contract.reference} — {contract.offer.name}{site}"
@@ -73,6 +81,7 @@ class TicketForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(
         label=pgettext_lazy("ticket", "Description"),
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 7}),
         help_text=_(
             "For a failure: what no longer works, since when, and on which lines or phones."
@@ -93,6 +102,7 @@ class TicketForm(forms.Form):
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     attachments = AttachmentsField()

@@ -3,22 +3,25 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kernel.inputs import AsciiIntegerField
 from telephony.choices import PaymentChoice
+from telephony.packs import DEFAULT_CAP
 
 
 class ChannelChangeForm(forms.Form):
     """TRK-3 / TRK-4: the total number of channels wanted on the trunk. Above the current
     capacity it is an increase (an order, paid now), below it a decrease (next renewal date).
-    The bounds come from the trunk's pack table (1..200 channels, TRUNK 2)."""
+    The bounds come from the trunk's pack table (1..its cap, at most 200 channels, TRUNK 2)."""
 
-    total = forms.IntegerField(
+    total = AsciiIntegerField(
         label=_("Channels wanted"),
         min_value=1,
         error_messages={"min_value": _("A trunk keeps at least one channel.")},
     )
 
-    def __init__(self, *args, max_channels: int = 200, **kwargs):
+    def __init__(self, *args, max_channels: int = DEFAULT_CAP, **kwargs):
         super().__init__(*args, **kwargs)
+        max_channels = min(max_channels, DEFAULT_CAP)
         field = self.fields["total"]
         field.validators.append(_MaxChannels(max_channels))
         field.widget.attrs.update(

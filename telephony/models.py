@@ -6,6 +6,7 @@ never stored. The packs billed are the TRUNK contract's ``ContractLine`` rows, k
 the ledger by ``telephony.services`` (billing only reads contract lines).
 """
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from django.utils.translation import ngettext
 from accounts.models import ApiKey, TimeStampedModel, User
 from offers.models import Contract, Offer, Product, SuspensionRecord
 from telephony.choices import DecreaseStatus, LedgerCause, OrderStatus, PaymentChoice, SipStatus
-from telephony.packs import PackOption
+from telephony.packs import DEFAULT_CAP, PackOption
 
 PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -29,8 +30,12 @@ class PackTable(TimeStampedModel):
     offer = models.OneToOneField(
         Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="pack_table"
     )
+    # At most TRUNK 2's cap, the bound the API documents and the portal's form applies.
     max_channels = models.PositiveSmallIntegerField(
-        _("maximum channels per trunk"), default=200, help_text=_("TRUNK 2: 200.")
+        _("maximum channels per trunk"),
+        default=DEFAULT_CAP,
+        validators=[MaxValueValidator(DEFAULT_CAP)],
+        help_text=_("TRUNK 2: 200."),
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
-from accounts.models import Client, Membership, Site
+from accounts.models import ApiKey, Client, Membership, Site
 from billing import services as billing
 from billing.models import Invoice, PendingCharge
 from offers import services
@@ -93,6 +93,13 @@ API_RESOURCES = [
     ("api:contract-list", "api:contract-detail", lambda t: _contract(t).pk, Contract),
     ("api:invoice-list", "api:invoice-detail", lambda t: _invoice(t).pk, Invoice),
     ("api:charge-list", "api:charge-detail", lambda t: _charge(t).pk, PendingCharge),
+    # The partner's own API keys (its `api` key is listed; keys:read/keys:write).
+    (
+        "api:api-key-list",
+        "api:api-key-detail",
+        lambda t: make_api_key(t.client.partner)[0].pk,
+        ApiKey,
+    ),
 ]
 API_OTHER_ROUTES = {
     "api:schema",  # public documents, no tenant data
@@ -108,6 +115,10 @@ API_OTHER_ROUTES = {
     # (tests/billing/test_api.py::test_other_partner_invoice_404).
     "api:invoice-pdf",
     "api:invoice-facturx",
+    # Key commands: another partner's key is a 404 on each, nothing written
+    # (tests/api/test_api_keys.py::test_other_partner_key_commands_404).
+    "api:api-key-rotate",
+    "api:api-key-revoke",
 }
 
 
@@ -214,6 +225,7 @@ EXTRA_ROW_MODULES = [
     "tests.support.isolation_rows",
     "tests.offers.isolation_rows",
     "tests.webhooks.isolation_rows",
+    "tests.numbering.isolation_rows",
 ]
 OWN_ROWS = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
 for _name in EXTRA_ROW_MODULES:

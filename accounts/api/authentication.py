@@ -8,6 +8,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiKey
+from accounts.scopes import FAMILIES
+from kernel.http import client_ip
 
 KEYWORD = "Api-Key"
 # A key in a URL ends up in logs and browser histories: such requests are refused outright.
@@ -30,7 +32,23 @@ class PartnerPrincipal:
         return f"partner:{self.partner.name}"
 
 
+class ExpiredKey(exceptions.AuthenticationFailed):
+    default_detail = _("This API key has expired.")
+    default_code = "expired_key"
+
+
+class IpNotAllowed(exceptions.PermissionDenied):
+    default_detail = _("This API key may not be used from this address.")
+    default_code = "ip_not_allowed"
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """One indexed query per request (the key by its unique prefix, with its partner): the
+    scopes and the allowlist are on the row. A wrong secret, a revoked key and an inactive
+    partner answer alike (401 ``bad_key``); only the holder of the right secret learns that the
+    key expired (401 ``expired_key``) or that the address is not allowed (403 ``ip_not_allowed``).
+    """
+
     def authenticate(self, request):
         if QUERY_KEY_NAMES & {name.lower() for name in request.query_params}:
             raise exceptions.AuthenticationFailed(
@@ -54,13 +72,37 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         ):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."), code="bad_key")
         now = timezone.now()
+        if key.is_expired(now):
+            raise ExpiredKey()
+        ip = client_ip(request)
+        if not key.allows_ip(ip):
+            raise IpNotAllowed()
         # One write a minute at most per key, not one per request.
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
         return PartnerPrincipal(key), key
 
     def authenticate_header(self, request):
         return KEYWORD
+
+
+SECURITY_DESCRIPTION = f"""`Api-Key <key>` — never in the URL (401 `api_key_in_url`).
+
+**Scopes.** Each key has a list of scopes `<family>:<access>`. The families are
+{", ".join(f"`{family}`" for family in FAMILIES)}; `*` stands for all of them (`*:read` reads
+everything, `*:write` writes everything). `read` allows GET, HEAD and OPTIONS; `write` allows
+every method (it includes `read`), commands included. The family `keys` (`/api-keys/`: list,
+create, rotate, revoke the partner's keys) is outside `*`: only `keys:read` and `keys:write` grant
+it, and a key creates or rotates only keys whose scopes it has itself. A request outside the
+key's scopes answers 403 `insufficient_scope`, naming the scope needed.
+
+**Expiry and addresses.** A key may have an expiry (past it: 401 `expired_key`) and a list of
+allowed IP addresses or CIDR networks (a call from elsewhere: 403 `ip_not_allowed`). A wrong,
+revoked or unknown key: 401 `bad_key`.
+
+**Rotation.** `POST /api-keys/{{id}}/rotate/` returns a new key (shown once) with the same name,
+scopes and addresses; the old key keeps working for the overlap (24 h by default, 7 days at
+most). A chain of rotations has at most two live keys."""
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -72,5 +114,5 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Api-Key <key>` — never in the URL.",
+            "description": SECURITY_DESCRIPTION,
         }

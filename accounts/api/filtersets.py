@@ -1,8 +1,7 @@
-import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Membership, Site
-from kernel.filters import DateTimeFilter
+from kernel import filters
 
 
 def partner_clients(request):
@@ -13,7 +12,7 @@ def partner_clients(request):
     return Client.objects.filter(partner=request.auth.partner)
 
 
-class PartnerCustomerFilter(django_filters.ModelChoiceFilter):
+class PartnerCustomerFilter(filters.ModelChoiceFilter):
     """``?client=<id>``: one of the calling partner's customers. Another partner's customer and
     an id that does not exist get the same 400 "unknown customer": the filter tells nothing
     about other partners' ids (ACC-3)."""
@@ -24,27 +23,27 @@ class PartnerCustomerFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class ClientFilterSet(django_filters.FilterSet):
-    legal_name = django_filters.CharFilter(lookup_expr="icontains")
-    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+class ClientFilterSet(filters.FilterSet):
+    legal_name = filters.CharFilter(lookup_expr="icontains")
+    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Client
         fields = ["legal_name", "siren", "siret", "status", "vat_regime", "payment_method"]
 
 
-class SiteFilterSet(django_filters.FilterSet):
+class SiteFilterSet(filters.FilterSet):
     client = PartnerCustomerFilter()
-    name = django_filters.CharFilter(lookup_expr="icontains")
+    name = filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
         model = Site
         fields = ["client", "name", "insee_code", "postal_code", "cost_centre"]
 
 
-class CustomerUserFilterSet(django_filters.FilterSet):
+class CustomerUserFilterSet(filters.FilterSet):
     client = PartnerCustomerFilter()
-    email = django_filters.CharFilter(field_name="user__email", lookup_expr="icontains")
+    email = filters.CharFilter(field_name="user__email", lookup_expr="icontains")
 
     class Meta:
         model = Membership

@@ -1,7 +1,11 @@
 from rest_framework import serializers
 
 from accounts.choices import Role
-from accounts.models import Client, Membership, Site
+from accounts.models import Client, Membership, Site, User
+from kernel import api_fields
+from kernel.inputs import MAX_EMAIL, MAX_RECIPIENTS
+
+NAME_LENGTH = User._meta.get_field("first_name").max_length
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -10,7 +14,10 @@ class ClientSerializer(serializers.ModelSerializer):
     siret = serializers.CharField(required=False, allow_blank=True, max_length=25)
     vat_number = serializers.CharField(required=False, allow_blank=True, max_length=25)
     invoice_recipients = serializers.ListField(
-        child=serializers.EmailField(), required=False, allow_empty=True
+        child=serializers.EmailField(max_length=MAX_EMAIL),
+        required=False,
+        allow_empty=True,
+        max_length=MAX_RECIPIENTS,
     )
 
     class Meta:
@@ -37,7 +44,7 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "created_at", "updated_at"]
 
 
-class PartnerClientField(serializers.PrimaryKeyRelatedField):
+class PartnerClientField(api_fields.IdField):
     """A customer of the calling partner only: another partner's id is 'does not exist'."""
 
     def get_queryset(self):
@@ -75,9 +82,13 @@ class SiteSerializer(serializers.ModelSerializer):
 
 class CustomerUserSerializer(serializers.ModelSerializer):
     client = PartnerClientField()
-    email = serializers.EmailField(source="user.email")
-    first_name = serializers.CharField(source="user.first_name", required=False, allow_blank=True)
-    last_name = serializers.CharField(source="user.last_name", required=False, allow_blank=True)
+    email = serializers.EmailField(source="user.email", max_length=MAX_EMAIL)
+    first_name = serializers.CharField(
+        source="user.first_name", required=False, allow_blank=True, max_length=NAME_LENGTH
+    )
+    last_name = serializers.CharField(
+        source="user.last_name", required=False, allow_blank=True, max_length=NAME_LENGTH
+    )
     language = serializers.ChoiceField(source="user.language", choices=["fr", "en"], required=False)
     is_active = serializers.BooleanField(source="user.is_active", read_only=True)
     role = serializers.ChoiceField(choices=Role.choices)

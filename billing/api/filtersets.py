@@ -4,19 +4,19 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoiceLine, PendingCharge
-from kernel.filters import MonthFilter
+from kernel import filters
 from offers.api.filtersets import partner_clients
 
 
-class InvoiceFilterSet(django_filters.FilterSet):
+class InvoiceFilterSet(filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=DocumentKind.choices)
     status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
-    client = django_filters.ModelChoiceFilter(
+    client = filters.ModelChoiceFilter(
         queryset=partner_clients,
         method="filter_client",
         label=_("Customer: its own documents and the partner-invoice lines that bill it"),
     )
-    month = MonthFilter(
+    month = filters.MonthFilter(
         method="filter_month",
         label=_("Month of the issue date, YYYY-MM (the run of month M issues on M's last day)"),
     )
@@ -40,15 +40,15 @@ class InvoiceFilterSet(django_filters.FilterSet):
         return queryset.filter(amount_due__gt=0) if value else queryset.filter(amount_due=0)
 
 
-class PendingChargeFilterSet(django_filters.FilterSet):
-    client = django_filters.ModelChoiceFilter(queryset=partner_clients)
+class PendingChargeFilterSet(filters.FilterSet):
+    client = filters.ModelChoiceFilter(queryset=partner_clients)
     kind = django_filters.MultipleChoiceFilter(choices=ChargeKind.choices)
-    source_type = django_filters.CharFilter()
+    source_type = filters.CharFilter()
     invoiced = django_filters.BooleanFilter(
         method="filter_invoiced", label=_("true: already on an invoice; false: still pending")
     )
-    period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
-    period_before = django_filters.DateFilter(field_name="period_start", lookup_expr="lt")
+    period_after = filters.DateFilter(field_name="period_start", lookup_expr="gte")
+    period_before = filters.DateFilter(field_name="period_start", lookup_expr="lt")
 
     class Meta:
         model = PendingCharge

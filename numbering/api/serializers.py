@@ -5,8 +5,9 @@ through ``numbering.services``."""
 
 import json
 
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
@@ -255,16 +256,35 @@ class LinesField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "maxLength": MAX_LINES_JSON,
-        "description": "The lines as a JSON array: "
-        '[{"number": "0172700012", "rio": "02FAB12341XY"}], at most 100.',
-    }
-)
 class JsonLinesField(LinesField):
-    """``LinesField`` as a multipart body documents it: a JSON text."""
+    """``LinesField`` as a multipart body documents it: a JSON text. Its count of lines is
+    checked here rather than by a length validator, which the schema would read as the
+    text's length."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+
+    def to_internal_value(self, data):
+        lines = super().to_internal_value(data)
+        if len(lines) > MAX_LINES:
+            self.fail("max_length", max_length=MAX_LINES)
+        return lines
+
+
+class JsonLinesFieldExtension(OpenApiSerializerFieldExtension):
+    """drf-spectacular: in a multipart body, ``lines`` is a JSON text of at most
+    ``MAX_LINES_JSON`` characters (its ``max_length`` counts lines, not characters)."""
+
+    target_class = JsonLinesField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "maxLength": MAX_LINES_JSON,
+            "description": 'The lines as a JSON array: [{"number": "0172700012", "rio": '
+            '"02FAB12341XY"}], at most 100.',
+        }
 
 
 class PortRequestFieldsSerializer(serializers.Serializer):

@@ -57,7 +57,7 @@ class PhoneNumberViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         "taken by someone else) refuses the whole assignment with a 400 on `numbers` naming "
         "it. Answers the numbers assigned.",
     )
-    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     @idempotent
     def assign(self, request):
         payload = AssignSerializer(data=request.data, context=self.get_serializer_context())

@@ -8,7 +8,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kernel import api_fields
 from kernel.clock import paris_today
+from kernel.inputs import MAX_ID, AtMostYearsAhead
 from offers.choices import PriceChangeRefusal, PriceChangeResponse
 
 
@@ -56,21 +58,26 @@ class PendingPriceChangeSerializer(serializers.Serializer):
 
 
 class PriceChangeRefusalSerializer(serializers.Serializer):
-    price_change = serializers.IntegerField(
-        help_text=_("The id of a pending price change of this contract.")
+    price_change = api_fields.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("The id of a pending price change of this contract."),
     )
-    requested_date = serializers.DateField(
+    # The refusal records a termination: its dates have a termination's bounds (CON-4).
+    requested_date = api_fields.DateField(
         required=False,
         allow_null=True,
+        validators=[AtMostYearsAhead(10)],
         help_text=_(
             "Optional: a later end date. HOSTED-A: the later of this date and the refusal + 30 "
             "days; PLATFORM: one month after the objection at the earliest, and not before the "
             "effective date."
         ),
     )
-    expected_effective_date = serializers.DateField(
+    expected_effective_date = api_fields.DateField(
         required=False,
         allow_null=True,
+        validators=[AtMostYearsAhead(10)],
         help_text=_(
             "Optional: the end date the customer accepted; if the contract would end on another "
             "day, nothing is recorded (400)."

@@ -3,7 +3,6 @@ or objecting to it (PLATFORM 12.2). A mixin of ``ContractViewSet``."""
 
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -88,7 +87,6 @@ class PriceChangeCommandsMixin:
         request=PriceChangeRefusalSerializer,
         responses={
             201: PriceChangeAnswerSerializer,
-            400: OpenApiTypes.OBJECT,
             409: REFUSAL_CONFLICT,
         },
         summary="Refuse a price increase (CON-6)",

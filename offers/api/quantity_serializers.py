@@ -6,6 +6,7 @@ Money is a string; unit prices keep 4 decimals, amounts 2.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kernel import api_fields
 from kernel.inputs import MAX_QUANTITY
 from offers.choices import QuantityChangeKind, QuantityChangeStatus
 from offers.models import LineQuantityChange
@@ -14,7 +15,7 @@ from offers.models import LineQuantityChange
 class LineQuantityRequestSerializer(serializers.Serializer):
     """CON-2: the new quantity of a contract line (at least 1)."""
 
-    quantity = serializers.IntegerField(
+    quantity = api_fields.IntegerField(
         min_value=1,
         max_value=MAX_QUANTITY,
         help_text=_(

@@ -84,7 +84,12 @@ class LineQuantityCommandsMixin:
         "decrease, effective at the contract's next period start, cancellable until then. "
         "Not for trunk lines (channel orders).",
     )
-    @action(detail=True, methods=["get", "post"], url_path=r"lines/(?P<line_id>\d+)/quantity")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path=r"lines/(?P<line_id>\d+)/quantity",
+        pagination_class=None,  # the GET answers a plain list, as documented
+    )
     def line_quantity(self, request, pk=None, line_id=None):
         if request.method == "GET":
             line = self._line(line_id)

@@ -5,12 +5,12 @@ Output and input serializers are separate: contracts are written only through ``
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
+from kernel import api_fields
 from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
 from kernel.money import round_money
 from offers.choices import (
@@ -38,6 +38,18 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "unit", "setup_price", "monthly_price", "price_on_quote"]
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?$",
+        "example": "09:00:00",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day in Paris, ``HH:MM:SS``. Without a UTC offset, so not JSON Schema's ``time``
+    format (RFC 3339's ``full-time`` has one): the schema gives its pattern instead."""
+
+
 class TermsSerializer(serializers.Serializer):
     """Every number of an offer's conditions. Reads a ``Terms`` row as well as a contract's
     ``terms_snapshot`` (the same keys, CON-6), so both are documented by one schema."""
@@ -61,8 +73,8 @@ class TermsSerializer(serializers.Serializer):
     )
     sla_policy = serializers.ChoiceField(choices=SlaPolicy.choices, read_only=True)
     support_days = serializers.CharField(read_only=True)
-    support_start = serializers.TimeField(read_only=True, allow_null=True)
-    support_end = serializers.TimeField(read_only=True, allow_null=True)
+    support_start = LocalTimeField(read_only=True, allow_null=True)
+    support_end = LocalTimeField(read_only=True, allow_null=True)
     fair_use_policy = serializers.ChoiceField(choices=FairUsePolicy.choices, read_only=True)
     intervention_business_hours = serializers.IntegerField(read_only=True, allow_null=True)
     restoration_target_hours = serializers.IntegerField(read_only=True, allow_null=True)
@@ -254,14 +266,14 @@ class ContractSerializer(serializers.ModelSerializer):
 
 # --- Contracts: input -----------------------------------------------------------------------
 
+MAX_OPTIONS = 50  # option lines of one order (the catalogue has a dozen options per offer)
 
-@extend_schema_field(OpenApiTypes.INT)
+
 class CustomerField(PartnerClientField):
-    """``PartnerClientField`` typed for the schema (an id) outside a model serializer."""
+    """One of the calling partner's customers (an id); another partner's is 'not found'."""
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class PartnerSiteField(serializers.PrimaryKeyRelatedField):
+class PartnerSiteField(api_fields.IdField):
     """A site of one of the calling partner's customers; another partner's is 'not found'."""
 
     def get_queryset(self):
@@ -272,13 +284,12 @@ class PartnerSiteField(serializers.PrimaryKeyRelatedField):
 
 
 class OptionRequestSerializer(serializers.Serializer):
-    product = serializers.SlugRelatedField(
-        slug_field="code",
+    product = api_fields.CodeField(
         queryset=Product.objects.filter(is_active=True),
         help_text=_("Code of an option of the offer."),
     )
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    unit_monthly_price = serializers.DecimalField(
+    quantity = api_fields.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    unit_monthly_price = api_fields.DecimalField(
         max_digits=12,
         decimal_places=4,
         min_value=0,
@@ -297,6 +308,9 @@ class OptionRequestSerializer(serializers.Serializer):
             )
         return attrs
 
+    class Meta:
+        list_serializer_class = api_fields.BoundedListSerializer
+
 
 class ContractCreateSerializer(serializers.Serializer):
     """CON-2: what a partner orders. The service checks the rest (site of that customer, offer
@@ -304,11 +318,13 @@ class ContractCreateSerializer(serializers.Serializer):
 
     client = CustomerField()
     site = PartnerSiteField(required=False, allow_null=True)
-    offer = serializers.SlugRelatedField(slug_field="code", queryset=Offer.objects.all())
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
-    options = OptionRequestSerializer(many=True, required=False, default=list)
-    signature_date = serializers.DateField()
-    order_date = serializers.DateField()
+    offer = api_fields.CodeField(queryset=Offer.objects.all())
+    quantity = api_fields.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    options = OptionRequestSerializer(
+        many=True, required=False, default=list, max_length=MAX_OPTIONS
+    )
+    signature_date = api_fields.DateField()  # 2000–2100 (year 1 and 9999 were accepted)
+    order_date = api_fields.DateField()
     purchase_order_ref = serializers.CharField(
         max_length=50, required=False, allow_blank=True, default=""
     )
@@ -318,7 +334,7 @@ class ContractCreateSerializer(serializers.Serializer):
 
 
 class TerminationRequestSerializer(serializers.Serializer):
-    requested_date = serializers.DateField(
+    requested_date = api_fields.DateField(
         required=False,
         allow_null=True,
         validators=[AtMostYearsAhead(10)],  # from 2000, at most 10 years ahead
@@ -328,7 +344,7 @@ class TerminationRequestSerializer(serializers.Serializer):
             "of the quote, send its effective_date."
         ),
     )
-    expected_effective_date = serializers.DateField(
+    expected_effective_date = api_fields.DateField(
         required=False,
         allow_null=True,
         validators=[AtMostYearsAhead(10)],
@@ -338,7 +354,7 @@ class TerminationRequestSerializer(serializers.Serializer):
             "(400)."
         ),
     )
-    expected_fee_amount = serializers.DecimalField(
+    expected_fee_amount = api_fields.DecimalField(
         max_digits=12,
         decimal_places=2,
         required=False,

@@ -1,21 +1,22 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from kernel import filters
 from offers.api.filtersets import partner_clients
 from payments.choices import DisputeStatus, PaymentMethod, PaymentStatus, PrepaidKind
 from payments.models import Dispute, Payment, PrepaidEntry
 
 
-class PaymentFilterSet(django_filters.FilterSet):
+class PaymentFilterSet(filters.FilterSet):
     """Another partner's customer is an invalid choice, like an id that does not exist."""
 
-    client = django_filters.ModelChoiceFilter(queryset=partner_clients)
+    client = filters.ModelChoiceFilter(queryset=partner_clients)
     method = django_filters.MultipleChoiceFilter(choices=PaymentMethod.choices)
     status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
-    received_after = django_filters.DateFilter(
+    received_after = filters.DateFilter(
         field_name="received_on", lookup_expr="gte", label=_("Received on or after (YYYY-MM-DD)")
     )
-    received_before = django_filters.DateFilter(
+    received_before = filters.DateFilter(
         field_name="received_on", lookup_expr="lte", label=_("Received on or before (YYYY-MM-DD)")
     )
 
@@ -24,23 +25,21 @@ class PaymentFilterSet(django_filters.FilterSet):
         fields = ["client", "method", "status", "received_after", "received_before"]
 
 
-class DisputeFilterSet(django_filters.FilterSet):
-    client = django_filters.ModelChoiceFilter(queryset=partner_clients)
+class DisputeFilterSet(filters.FilterSet):
+    client = filters.ModelChoiceFilter(queryset=partner_clients)
     status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)
-    invoice = django_filters.NumberFilter(field_name="invoice_id")
+    invoice = filters.IdFilter(field_name="invoice_id")
 
     class Meta:
         model = Dispute
         fields = ["client", "status", "invoice"]
 
 
-class PrepaidEntryFilterSet(django_filters.FilterSet):
-    client = django_filters.ModelChoiceFilter(
-        queryset=partner_clients, field_name="account__client"
-    )
+class PrepaidEntryFilterSet(filters.FilterSet):
+    client = filters.ModelChoiceFilter(queryset=partner_clients, field_name="account__client")
     kind = django_filters.MultipleChoiceFilter(choices=PrepaidKind.choices)
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = PrepaidEntry

@@ -10,7 +10,10 @@ from rest_framework import serializers
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
+from kernel import api_fields
+from kernel.inputs import MAX_TEXT
 from payments.models import Allocation, Dispute, DisputeDocument, Payment, PrepaidEntry
+from payments.services.disputes import DOCUMENT_MAX_COUNT
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -94,16 +97,20 @@ class DisputeCreateSerializer(serializers.Serializer):
     """Open a dispute: JSON, or multipart with up to 5 ``documents`` (PDF, PNG, JPEG, 5 MB
     each). Possible while today ≤ the invoice's issue date + 60 days (BIL-8)."""
 
-    invoice = serializers.PrimaryKeyRelatedField(
+    invoice = api_fields.IdField(
         queryset=Invoice.objects.none(),
         help_text=_("An issued invoice of one of your customers."),
     )
-    amount = serializers.DecimalField(
+    amount = api_fields.DecimalField(
         help_text=_("The amount disputed, incl. VAT (≤ the invoice total)."), **MONEY
     )
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=MAX_TEXT)
     documents = serializers.ListField(
-        child=serializers.FileField(), required=False, allow_empty=True, default=list
+        child=serializers.FileField(),
+        required=False,
+        allow_empty=True,
+        default=list,
+        max_length=DOCUMENT_MAX_COUNT,
     )
 
     def __init__(self, *args, **kwargs):

@@ -5,14 +5,13 @@ balance and its prepaid ledger (BIL-10). Scoped to the partner's customers; ever
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
 from accounts.models import Client
 from billing.api.views import LookupBeforeRefusingMixin
 from kernel.clock import paris_today
-from kernel.parsers import BoundedJSONParser
+from kernel.parsers import PARSERS
 from payments import selectors
 from payments.api.filtersets import DisputeFilterSet, PaymentFilterSet, PrepaidEntryFilterSet
 from payments.api.serializers import (
@@ -58,7 +57,7 @@ class DisputeViewSet(
     serializer_class = DisputeSerializer
     filterset_class = DisputeFilterSet
     partner_lookup = "client__partner"
-    parser_classes = [BoundedJSONParser, MultiPartParser, FormParser]
+    parser_classes = PARSERS
     ordering_fields = ["opened_at", "amount"]
     ordering = ["-opened_at", "-id"]
 

@@ -4,18 +4,21 @@
 """
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kernel.errors import InvalidTransition
 from kernel.parsers import RequestTooLarge
+from portal.middleware import is_api
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,20 @@ def _as_drf(exc):
     return exc
 
 
+def _message(exc) -> str:
+    """The error's message, in the request's language. DRF's 429 formats its "expected available
+    in N seconds" before looking it up in the catalogue, so that half stays in English: said
+    again here with the catalogue's msgids."""
+    throttled = isinstance(exc, exceptions.Throttled) and exc.wait is not None
+    if throttled and str(exc.detail).startswith(str(exc.default_detail)):
+        wait = math.ceil(exc.wait)
+        later = ngettext(
+            "Expected available in {wait} second.", "Expected available in {wait} seconds.", wait
+        )
+        return f"{_('Request was throttled.')} {later.format(wait=wait)}"
+    return str(getattr(exc, "detail", exc))
+
+
 def exception_handler(exc, context):
     exc = _as_drf(exc)
     response = drf_exception_handler(exc, context)
@@ -69,7 +86,18 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         body = {
             "code": codes if isinstance(codes, str) else "error",
-            "message": str(getattr(exc, "detail", exc)),
+            "message": _message(exc),
         }
     response.data = {"error": body}
     return response
+
+
+def page_not_found(request, exception):
+    """``handler404``: an address under /api/ that matches no route (``/invoices/1.5/``, an
+    unknown resource) is "not found" in the API's envelope, like an unknown id; elsewhere the
+    portal's page."""
+    if is_api(request):
+        error = exceptions.NotFound()
+        body = {"code": error.default_code, "message": str(error.detail)}
+        return JsonResponse({"error": body}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

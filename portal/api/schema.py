@@ -7,10 +7,14 @@ Every answer that is not a success carries the envelope of ``portal.api.errors``
 ``PartnerAutoSchema`` (``DEFAULT_SCHEMA_CLASS``) adds to each operation the errors it can
 answer, unless the view already documents that status (its own description wins):
 
-- 400 ``validation_error``: operations with a request body or query filters;
+- 400 ``validation_error``: operations with a request body or query filters; and on every
+  operation, a NUL character in the address or a query parameter (``portal.middleware``);
 - 401 (no or a bad ``Api-Key``), 403 (a key without the right) and 429 (rate limit): all;
-- 404: operations on one object (a path parameter: another partner's id is "not found");
+- 404: operations on one object (a path parameter: another partner's id is "not found"), and
+  paginated lists (a page beyond the last one, or not a page number, is "not found");
 - 409 (the object's state refuses it, ``invalid_transition``…): POST commands (not creates);
+- 413 (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``) and 415 (a body of a media type the
+  operation does not take, or of none): operations with a request body;
 - 422 ``idempotency_key_reused``: operations that honour ``Idempotency-Key``.
 """
 
@@ -20,7 +24,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 # Query parameters that cannot make a request invalid: DRF ignores an unknown ordering or page
-# size, and an out-of-range page is a 404.
+# size, and an out-of-range page is a 404 (documented as such).
 _LENIENT_QUERY_PARAMETERS = frozenset({"page", "page_size", "ordering"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_MEDIA = ["application/json"]
@@ -47,10 +51,21 @@ def _error(description) -> OpenApiResponse:
 
 ERRORS = {
     "400": _error(_("Invalid input: fields lists the messages of each field.")),
+    "400-address": _error(
+        _(
+            "A NUL character in the address (code invalid_path) or in a query parameter "
+            "(validation_error naming it)."
+        )
+    ),
     "401": _error(_("No API key, or an unknown, revoked or expired one.")),
     "403": _error(_("The API key does not allow this.")),
     "404": _error(_("Not yours, or no such id.")),
+    "404-page": _error(_("No such page: beyond the last one, or not a page number.")),
     "409": _error(_("The object's current state does not allow it (code invalid_transition…).")),
+    "413": _error(_("The request body is too large (code request_too_large).")),
+    "415": _error(
+        _("The request body's media type is not one this operation takes (unsupported_media_type).")
+    ),
     "422": _error(_("This Idempotency-Key was already used for another request.")),
     "429": _error(_("Too many requests: retry after the Retry-After header's delay.")),
 }
@@ -73,11 +88,12 @@ class PartnerAutoSchema(AutoSchema):
     def _error_codes(self, operation) -> list[str]:
         parameters = operation.get("parameters", [])
         query = {p["name"] for p in parameters if p["in"] == "query"}
-        codes = ["401", "403", "429"]
-        if "requestBody" in operation or query - _LENIENT_QUERY_PARAMETERS:
-            codes.append("400")
-        if any(p["in"] == "path" for p in parameters):
+        codes = ["400", "401", "403", "429"]
+        by_id = any(p["in"] == "path" for p in parameters)
+        if by_id or "page" in query:
             codes.append("404")
+        if "requestBody" in operation:
+            codes += ["413", "415"]
         action = getattr(self.view, "action", None)
         if self.method == "POST" and action != "create" and not self._is_create_operation():
             codes.append("409")
@@ -88,6 +104,18 @@ class PartnerAutoSchema(AutoSchema):
             codes.append("422")
         return codes
 
+    @staticmethod
+    def _error_key(operation, code: str) -> str:
+        """Which description of ``code`` fits the operation."""
+        parameters = operation.get("parameters", [])
+        if code == "400":
+            query = {p["name"] for p in parameters if p["in"] == "query"}
+            validates = "requestBody" in operation or query - _LENIENT_QUERY_PARAMETERS
+            return code if validates else "400-address"
+        if code == "404" and not any(p["in"] == "path" for p in parameters):
+            return "404-page"  # a list: its only 404 is a page that does not exist
+        return code
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
@@ -96,6 +124,7 @@ class PartnerAutoSchema(AutoSchema):
         for code in self._error_codes(operation):
             if code not in responses:  # what the view documents itself stays
                 # JSON whatever the operation renders (a PDF, an XML): see billing.api.views
-                responses[code] = self._get_response_for_code(ERRORS[code], code, ERROR_MEDIA)
+                error = ERRORS[self._error_key(operation, code)]
+                responses[code] = self._get_response_for_code(error, code, ERROR_MEDIA)
         operation["responses"] = dict(sorted(responses.items()))
         return operation

@@ -63,7 +63,8 @@ MIDDLEWARE = [
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "portal.middleware.ApiNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, except on /api/: Accept-Language alone picks the language (ACC-3).
+    "portal.middleware.LocaleMiddleware",
     "portal.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -222,7 +223,7 @@ REST_FRAMEWORK = {
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; JSON deeper than 64 levels a 400.
     "DEFAULT_PARSER_CLASSES": [
         "kernel.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
+        "kernel.parsers.BoundedFormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api.authentication.ApiKeyAuthentication"],
@@ -313,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.flag_inactive_contracts",
         "schedule": crontab(hour=6, minute=0),
     },
+    "numbering-daily": {
+        "task": "numbering.tasks.daily",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "webhooks-sweep": {
         "task": "webhooks.tasks.sweep",
         "schedule": 60,
@@ -334,6 +339,11 @@ WEBHOOKS_RETRY_SCHEDULE = tuple(
 WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=30)
 WEBHOOKS_DISPATCH_GRACE_SECONDS = env.int("WEBHOOKS_DISPATCH_GRACE_SECONDS", default=10)
 WEBHOOKS_DISABLE_AFTER_HOURS = env.int("WEBHOOKS_DISABLE_AFTER_HOURS", default=5 * 24)
+
+# --- Numbers (NUM-2, NUM-3) -------------------------------------------------------------------
+NUMBERS_QUARANTINE_DAYS = env.int("NUMBERS_QUARANTINE_DAYS", default=90)
+# What the portal states as the usual delay of a port-in (no date is guaranteed).
+PORT_IN_EXPECTED_DAYS = env.int("PORT_IN_EXPECTED_DAYS", default=10)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

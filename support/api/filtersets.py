@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from kernel.filters import IsoDateTimeFilter, MonthFilter
+from kernel import filters
 from offers.api.filtersets import partner_clients
 from offers.models import Contract
 from support.choices import ReportStatus, TicketKind, TicketStatus
@@ -14,39 +14,37 @@ def partner_contracts(request):
     return Contract.objects.filter(client__partner=request.auth.partner)
 
 
-class TicketFilterSet(django_filters.FilterSet):
-    customer = django_filters.ModelChoiceFilter(field_name="client", queryset=partner_clients)
-    contract = django_filters.ModelChoiceFilter(queryset=partner_contracts)
+class TicketFilterSet(filters.FilterSet):
+    customer = filters.ModelChoiceFilter(field_name="client", queryset=partner_clients)
+    contract = filters.ModelChoiceFilter(queryset=partner_contracts)
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
     kind = django_filters.ChoiceFilter(choices=TicketKind.choices)
-    number = django_filters.CharFilter(lookup_expr="iexact")
-    reported_after = IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    number = filters.CharFilter(lookup_expr="iexact")
+    reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
 
     class Meta:
         model = Ticket
         fields = ["customer", "contract", "status", "kind", "number"]
 
 
-class OutageFilterSet(django_filters.FilterSet):
+class OutageFilterSet(filters.FilterSet):
     ongoing = django_filters.BooleanFilter(
         field_name="ended_at", lookup_expr="isnull", label=_("true: not ended yet")
     )
-    started_after = IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = Outage
         fields = ["ongoing", "excusable"]
 
 
-class AvailabilityReportFilterSet(django_filters.FilterSet):
-    customer = django_filters.ModelChoiceFilter(
-        field_name="contract__client", queryset=partner_clients
-    )
-    contract = django_filters.ModelChoiceFilter(queryset=partner_contracts)
+class AvailabilityReportFilterSet(filters.FilterSet):
+    customer = filters.ModelChoiceFilter(field_name="contract__client", queryset=partner_clients)
+    contract = filters.ModelChoiceFilter(queryset=partner_contracts)
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
-    month = MonthFilter(method="filter_month", label=_("Month, YYYY-MM"))
+    month = filters.MonthFilter(method="filter_month", label=_("Month, YYYY-MM"))
 
     class Meta:
         model = AvailabilityReport

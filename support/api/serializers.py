@@ -7,12 +7,16 @@ none). Staff internal notes never appear.
 """
 
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
+from kernel import api_fields
+from kernel.inputs import MAX_FILES, MAX_TEXT
 from offers.choices import SlaPolicy
 from offers.models import Contract
 from support.choices import (
@@ -29,10 +33,14 @@ from support.models import Attachment, AvailabilityReport, Outage, Ticket, Ticke
 def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers.ChoiceField:
     """A choice field whose schema says its values without a shared enum component where the
     field's name (``kind``, ``policy``) already names other choice sets in the schema, which
-    would collide: the values are then a pattern."""
+    would collide: the values are then a pattern (with the longest value's length)."""
     values = [value for value, _label in choices]
     schema = (
-        {"type": "string", "pattern": "^(" + "|".join(values) + ")$"}
+        {
+            "type": "string",
+            "pattern": "^(" + "|".join(values) + ")$",
+            "maxLength": max(len(value) for value in values),
+        }
         if as_pattern
         else {"type": "string", "enum": values}
     )
@@ -44,13 +52,11 @@ def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers
     return InlineChoiceField(choices=choices, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
 class CustomerField(PartnerClientField):
     """One of the calling partner's customers (an id); another partner's is 'not found'."""
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class PartnerContractField(serializers.PrimaryKeyRelatedField):
+class PartnerContractField(api_fields.IdField):
     """A contract of one of the calling partner's customers; another partner's is 'not found'."""
 
     def get_queryset(self):
@@ -113,9 +119,9 @@ class TicketCreateSerializer(serializers.Serializer):
     customer = CustomerField()
     kind = inline_choice(TicketKind.choices, as_pattern=True)
     contract = PartnerContractField(required=False, allow_null=True)
-    subject = serializers.CharField(max_length=200)
-    body = serializers.CharField(help_text=_("The first message."))
-    detected_at = serializers.DateTimeField(
+    subject = serializers.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    body = serializers.CharField(max_length=MAX_TEXT, help_text=_("The first message."))
+    detected_at = api_fields.DateTimeField(
         required=False,
         allow_null=True,
         help_text=_("When the failure was detected, if before the report (HOSTED-W, SLA-4)."),
@@ -157,13 +163,20 @@ class TicketMessageSerializer(serializers.ModelSerializer):
         return message.author.get_full_name() or message.author.email if message.author else ""
 
 
+def _attachments_help() -> str:
+    return gettext(
+        "Up to %(files)s files of 10 MB each: PDF, PNG, JPEG, TXT, LOG, PCAP or ZIP (multipart)."
+    ) % {"files": MAX_FILES}
+
+
 class TicketMessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=MAX_TEXT)
     attachments = serializers.ListField(
         child=serializers.FileField(),
         required=False,
         default=list,
-        help_text=_("Up to 10 MB each: PDF, PNG, JPEG, TXT, LOG, PCAP or ZIP (multipart)."),
+        max_length=MAX_FILES,
+        help_text=lazy(_attachments_help, str)(),
     )
 
 

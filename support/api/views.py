@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -15,7 +15,7 @@ from accounts.api.viewsets import (
     PartnerModelViewSet,
     PartnerReadOnlyViewSet,
 )
-from kernel.parsers import BoundedJSONParser
+from kernel.parsers import PARSERS
 from offers.api.serializers import CommandErrorSerializer
 from offers.models import Contract
 from support import selectors
@@ -34,6 +34,7 @@ from support.api.serializers import (
 )
 from support.choices import TicketSource
 from support.models import AvailabilityReport, Outage, OutageAnnouncement, Ticket
+from support.services.attachments import ALLOWED_ATTACHMENTS
 from support.services.credits import credit_request
 from support.services.replies import ticket_reply
 from support.services.tickets import ticket_open
@@ -45,6 +46,7 @@ CONFLICT = OpenApiResponse(
         "not_applicable."
     ),
 )
+ATTACHMENT_TYPES = sorted({content_type for content_type, _check in ALLOWED_ATTACHMENTS.values()})
 
 
 class LookupBeforeRefusingMixin:
@@ -111,7 +113,7 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
     @action(
         detail=True,
         methods=["get", "post"],
-        parser_classes=[BoundedJSONParser, parsers.MultiPartParser, parsers.FormParser],
+        parser_classes=PARSERS,
         pagination_class=None,
         filterset_class=None,
     )
@@ -138,10 +140,12 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
 
     @extend_schema(
         summary="A file attached to the ticket",
+        # The file with the type it was accepted as (support.services.attachments).
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, content_type): OpenApiResponse(
                 OpenApiTypes.BINARY, description=_("The file, as it was sent.")
             )
+            for content_type in ATTACHMENT_TYPES
         },
     )
     @action(

@@ -8,8 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kernel import api_fields
 from telephony.choices import PaymentChoice
-from telephony.models import ChannelDecrease, ChannelOrder, SipAccount, SipDevice, Trunk
+from telephony.models import (
+    ChannelDecrease,
+    ChannelOrder,
+    DestinationGroup,
+    SipAccount,
+    SipDevice,
+    Trunk,
+)
+from telephony.packs import DEFAULT_CAP
+
+# TRK-1: the most channels a trunk holds (TRUNK 2), the bound of every channel count asked.
+CHANNELS = {"max_value": DEFAULT_CAP}
 
 
 class PackLineSerializer(serializers.Serializer):
@@ -79,8 +91,8 @@ class TrunkSerializer(serializers.ModelSerializer):
 class ChannelQuoteInputSerializer(serializers.Serializer):
     """TRK-3: either ``add`` (channels to add) or ``total`` (channels wanted in all)."""
 
-    add = serializers.IntegerField(min_value=1, max_value=1000, required=False)
-    total = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+    add = api_fields.IntegerField(min_value=1, required=False, **CHANNELS)
+    total = api_fields.IntegerField(min_value=1, required=False, **CHANNELS)
 
     def validate(self, attrs):
         if ("add" in attrs) == ("total" in attrs):
@@ -149,8 +161,27 @@ class ChannelOrderSerializer(serializers.ModelSerializer):
         ]
 
 
+class PartnerTrunkField(api_fields.IdField):
+    """One of the calling partner's trunks. Another partner's and an id that does not exist
+    are the same field error (ACC-3)."""
+
+    default_error_messages = {"does_not_exist": _("This trunk does not exist.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("The trunk's id."))
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None or request.auth is None:
+            return Trunk.objects.none()
+        return Trunk.objects.select_related("contract__client", "contract__offer").filter(
+            contract__client__partner=request.auth.partner
+        )
+
+
 class ChannelOrderCreateSerializer(ChannelQuoteInputSerializer):
-    trunk = serializers.IntegerField(help_text=_("The trunk's id."))
+    trunk = PartnerTrunkField()
 
 
 class ChannelOrderPaySerializer(serializers.Serializer):
@@ -188,9 +219,9 @@ class ChannelDecreaseSerializer(serializers.ModelSerializer):
 class ChannelDecreaseCreateSerializer(serializers.Serializer):
     """TRK-4: either ``new_total`` or ``channels_to_remove``."""
 
-    trunk = serializers.IntegerField(help_text=_("The trunk's id."))
-    new_total = serializers.IntegerField(min_value=0, required=False)
-    channels_to_remove = serializers.IntegerField(min_value=1, required=False)
+    trunk = PartnerTrunkField()
+    new_total = api_fields.IntegerField(min_value=0, required=False, **CHANNELS)
+    channels_to_remove = api_fields.IntegerField(min_value=1, required=False, **CHANNELS)
 
     def validate(self, attrs):
         if ("new_total" in attrs) == ("channels_to_remove" in attrs):
@@ -257,4 +288,7 @@ class DestinationSerializer(serializers.Serializer):
 
 
 class DestinationChangeSerializer(serializers.Serializer):
-    group = serializers.SlugField(help_text=_("The destination group's code."))
+    group = serializers.SlugField(
+        max_length=DestinationGroup._meta.get_field("code").max_length,
+        help_text=_("The destination group's code."),
+    )

@@ -62,9 +62,7 @@ def test_last_number_ported_out_terminates_with_con5_fee(hosted_w):
     # The next invoice (the October run) carries the fee once.
     with time_machine.travel(date(2026, 11, 1)):
         billing.run_month_sync(month=date(2026, 10, 1))
-    fee_lines = InvoiceLine.objects.filter(
-        invoice__client=hosted_w.client, kind="termination_fee"
-    )
+    fee_lines = InvoiceLine.objects.filter(invoice__client=hosted_w.client, kind="termination_fee")
     assert [line.net_amount for line in fee_lines] == [Decimal("238.40")]
 
 

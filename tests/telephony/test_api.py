@@ -195,7 +195,7 @@ def test_channel_order_list_query_count(api, trunk, django_assert_max_num_querie
 
 
 # ACC-3 / TRK-6 — another partner's trunk, order, decrease or SIP account is a 404 on every
-# route, and nothing is written.
+# route (a 400 on ``trunk`` when named in a body), and nothing is written.
 def test_other_partner_404_on_every_route(api, other_tenant):
     theirs = make_trunk(other_tenant.client, channels=8, start=date(2026, 10, 1), renew_to=NOV)
     from telephony import services
@@ -227,11 +227,14 @@ def test_other_partner_404_on_every_route(api, other_tenant):
     for method, route, pk, data in calls:
         response = getattr(api, method)(reverse(route, args=[pk]), data, format="json")
         assert response.status_code == 404, (route, response.status_code)
+    # Their trunk named in a body is a field error, like an id that does not exist
+    # (tests/api/test_bounds.py).
     for route, data in [
         ("api:channel-order-list", {"trunk": theirs.pk, "add": 1}),
         ("api:channel-decrease-list", {"trunk": theirs.pk, "new_total": 2}),
     ]:
-        assert api.post(reverse(route), data, format="json").status_code == 404
+        response = api.post(reverse(route), data, format="json")
+        assert response.status_code == 400 and "trunk" in response.json()["error"]["fields"]
     assert ChannelOrder.objects.get().status == "awaiting_payment"
     assert ChannelDecrease.objects.get().status == "pending"
     assert list(DestinationSetting.objects.values_list("pk", "blocked")) == settings_before

@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "payments.demo",
     "telephony.demo",
     "support.demo",
+    "numbering.demo",
 ]
 
 

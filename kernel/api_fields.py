@@ -1,0 +1,122 @@
+"""The partner API's input fields, bounded as ``kernel.inputs`` bounds the forms: numbers and
+dates in ASCII digits only (``"１２"`` is not 12), dates within 2000–2100, ids from 1 to
+``MAX_ID``, codes within their column's length. Each bound shows in the OpenAPI document
+(``minimum``/``maximum``/``maxLength``), which drf-spectacular reads from the fields.
+
+Use them for every writable field of an input serializer; integers always with ``min_value``
+and ``max_value``, texts with ``max_length`` (``tests/api/test_bounds.py`` walks the schema).
+"""
+
+from django.core.validators import MaxLengthValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+from rest_framework.utils import humanize_datetime
+
+from kernel.inputs import MAX_ID, is_ascii, validate_utc_offset, validate_year
+
+
+class IntegerField(serializers.IntegerField):
+    """``serializers.IntegerField`` in ASCII digits only."""
+
+    def to_internal_value(self, data):
+        if not is_ascii(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class DecimalField(serializers.DecimalField):
+    """``serializers.DecimalField`` in ASCII digits only."""
+
+    def to_internal_value(self, data):
+        if not is_ascii(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class _YearBounded:
+    """Adds ``validate_year`` to the validators, even to validators given explicitly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = [validate_year, *(v for v in self.validators if v is not validate_year)]
+
+
+class DateField(_YearBounded, serializers.DateField):
+    """``serializers.DateField`` in ASCII digits, a year in 2000–2100."""
+
+    def to_internal_value(self, value):
+        if not is_ascii(value):
+            formats = getattr(self, "input_formats", api_settings.DATE_INPUT_FORMATS)
+            self.fail("invalid", format=humanize_datetime.date_formats(formats))
+        return super().to_internal_value(value)
+
+
+class DateTimeField(_YearBounded, serializers.DateTimeField):
+    """``serializers.DateTimeField`` in ASCII digits, a year in 2000–2100, a UTC offset
+    PostgreSQL can store (±15:59)."""
+
+    default_validators = [validate_utc_offset]
+
+    def to_internal_value(self, value):
+        if not is_ascii(value):
+            formats = getattr(self, "input_formats", api_settings.DATETIME_INPUT_FORMATS)
+            self.fail("invalid", format=humanize_datetime.datetime_formats(formats))
+        return super().to_internal_value(value)
+
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A row named by its id, among those ``get_queryset()`` lets the caller name. An id out of
+    1..``MAX_ID`` is ``does_not_exist`` like an id not found, so a subclass that scopes its
+    queryset to the caller answers the same for "not yours" and "no such id" (ACC-3)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.isascii() and data.strip().isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A row named by its code (``slug_field``): a string of at most the column's length
+    (documented as ``maxLength``); a longer one is ``does_not_exist`` without a query."""
+
+    def __init__(self, *, slug_field="code", **kwargs):
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    @property
+    def max_length(self) -> int:
+        return self.get_queryset().model._meta.get_field(self.slug_field).max_length
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) > self.max_length:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data[:50])
+        return super().to_internal_value(data)
+
+
+class CodeFieldExtension(OpenApiSerializerFieldExtension):
+    """drf-spectacular: a ``CodeField`` is a string of at most its column's length."""
+
+    target_class = CodeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "minLength": 1, "maxLength": self.target.max_length}
+
+
+class BoundedListSerializer(serializers.ListSerializer):
+    """The list of a ``many=True`` serializer (``Meta.list_serializer_class``) whose
+    ``max_length`` the schema documents as ``maxItems`` (drf-spectacular reads a list's bound
+    from its validators only)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            self.validators = [*self.validators, MaxLengthValidator(self.max_length)]

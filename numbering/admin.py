@@ -1,0 +1,281 @@
+"""Back office of numbers (NUM-1..4): ranges imported from the numbering plan's CSV, the pool and
+every number with its history, port-out notices, and the port-in queue (due dates, accept with a
+date, reject with a reason, complete, or the upstream's status file)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
+from kernel.forms import attach_errors
+from kernel.inputs import BoundedDateField
+from numbering import services
+from numbering.choices import RejectionReason
+from numbering.models import (
+    NumberEvent,
+    NumberRange,
+    PhoneNumber,
+    PortRequest,
+    PortRequestLine,
+    PortRequestStep,
+)
+from numbering.services import porting
+from numbering.services.port_out import port_out_notice
+from numbering.services.status_file import import_status_file
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+@admin.register(NumberRange)
+class NumberRangeAdmin(ServiceRowsAdmin):
+    adds_through_service = True
+    list_display = ["__str__", "number_type", "region", "zne", "zne_restricted", "territory"]
+    list_filter = ["number_type", "region", "zne_restricted"]
+    search_fields = ["first", "last", "zne", "territory"]
+    readonly_fields = ["first", "last", "number_type", "region", "zne", "zne_restricted"]
+    readonly_fields += ["operator_code", "territory", "source", "created_at"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if form.is_bound and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                ranges, numbers = services.import_ranges(
+                    content=upload.read(), source=upload.name, actor=request.user
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(ranges)d range(s) and %(numbers)d number(s) imported.")
+                    % {"ranges": ranges, "numbers": numbers},
+                    messages.SUCCESS,
+                )
+                return redirect(self.admin_url("changelist"))
+        return action_form(
+            self,
+            request,
+            (),
+            form=form,
+            title=gettext("Import number ranges"),
+            intro=gettext(
+                "A CSV file in the layout of ARCEP's numbering plan (MAJNUM): columns "
+                "Tranche_Debut and Tranche_Fin (10 digits), Mnémo, Territoire, and ours: ZNE "
+                "(required for geographic numbers) and Restriction_ZNE (oui/non; by default "
+                "non in mainland France, oui overseas). The whole file is checked first: "
+                "nothing is imported if a line is refused."
+            ),
+        )
+
+
+class EventInline(admin.TabularInline):
+    model = NumberEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_state", "to_state", "client", "note", "actor", "api_key"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PortOutForm(forms.Form):
+    porting_date = BoundedDateField(label=_("porting date"))
+    operator = forms.CharField(label=_("new operator"), max_length=100, required=False)
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(ServiceRowsAdmin):
+    list_display = [
+        "display",
+        "number_type",
+        "zne",
+        "state",
+        "client",
+        "contract",
+        "quarantine_until",
+    ]
+    list_filter = ["state", "number_type", "region", "zne_restricted"]
+    search_fields = ["e164", "client__legal_name", "contract__reference", "zne"]
+    list_select_related = ["client", "contract"]
+    readonly_fields = ["e164", "display", "number_type", "region", "zne", "zne_restricted"]
+    readonly_fields += ["state", "client", "site", "contract", "sip_account", "trunk"]
+    readonly_fields += ["assigned_at", "quarantine_until", "ported_out_on", "number_range"]
+    inlines = [EventInline]
+    actions = ["port_out"]
+
+    @admin.display(description=_("number"), ordering="e164")
+    def display(self, number):
+        return number.display
+
+    @admin.action(description=_("Record a port-out notice…"), permissions=["act"])
+    def port_out(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            PortOutForm,
+            title=gettext("Port-out notice"),
+            intro=gettext(
+                "The number leaves on the porting date. When it is the last number of its "
+                "contract, the contract ends that day, with its termination fees (CON-5)."
+            ),
+            call=lambda n, data: port_out_notice(
+                number=n.e164,
+                porting_date=data["porting_date"],
+                operator=data["operator"],
+                actor=request.user,
+            ),
+            done=gettext("%(count)d port-out notice(s) recorded."),
+        )
+
+
+class LineInline(admin.TabularInline):
+    model = PortRequestLine
+    extra = 0
+    can_delete = False
+    fields = ["e164", "rio", "number"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class StepInline(admin.TabularInline):
+    model = PortRequestStep
+    extra = 0
+    can_delete = False
+    fields = ["at", "status", "reason", "note", "actor", "api_key"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AcceptForm(forms.Form):
+    scheduled_date = BoundedDateField(label=_("scheduled porting date"))
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label=_("reason"), choices=RejectionReason.choices)
+    note = forms.CharField(label=_("note for the customer"), max_length=500, required=False)
+
+
+@admin.register(PortRequest)
+class PortRequestAdmin(ServiceRowsAdmin):
+    list_display = ["reference", "client", "status", "desired_date", "scheduled_date"]
+    list_display += ["rejection_reason", "created_at"]
+    list_filter = ["status", "rejection_reason"]
+    search_fields = ["reference", "client__legal_name", "lines__e164", "holder_name"]
+    list_select_related = ["client"]
+    date_hierarchy = "desired_date"
+    ordering = ["desired_date", "pk"]
+    readonly_fields = ["reference", "client", "status", "holder_name", "holder_siret"]
+    readonly_fields += ["current_operator", "desired_date", "scheduled_date", "mandate"]
+    readonly_fields += ["contract", "sip_account", "trunk", "site", "rejection_reason"]
+    readonly_fields += ["rejection_note", "created_by", "api_key", "created_at"]
+    inlines = [LineInline, StepInline]
+    actions = ["accept", "reject", "complete"]
+    change_list_template = "admin/numbering/portrequest/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "status-file/",
+                self.admin_site.admin_view(self.status_file_view),
+                name="numbering_portrequest_status_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def status_file_view(self, request):
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if form.is_bound and form.is_valid():
+            try:
+                done = import_status_file(
+                    content=form.cleaned_data["file"].read(), actor=request.user
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(count)d request(s) moved.") % {"count": done},
+                    messages.SUCCESS,
+                )
+                return redirect(self.admin_url("changelist"))
+        return action_form(
+            self,
+            request,
+            (),
+            form=form,
+            title=gettext("Import the upstream's status file"),
+            intro=gettext(
+                "A CSV file (;): reference;status;date;reason;note — status accepted (date = "
+                "the porting date), rejected (reason from the list: rio_mismatch, "
+                "holder_mismatch, line_inactive, not_portable, date_unavailable, "
+                "mandate_invalid) or completed. The whole file is checked first."
+            ),
+        )
+
+    @admin.action(description=_("Accept with a porting date…"), permissions=["act"])
+    def accept(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            AcceptForm,
+            title=gettext("Accept port-in requests"),
+            intro=gettext("The customer is told the scheduled date."),
+            call=lambda r, data: porting.port_request_accept(
+                request=r, scheduled_date=data["scheduled_date"], actor=request.user
+            ),
+            done=gettext("%(count)d request(s) accepted."),
+        )
+
+    @admin.action(description=_("Reject with a reason…"), permissions=["act"])
+    def reject(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            RejectForm,
+            title=gettext("Reject port-in requests"),
+            intro=gettext("The customer fixes what the reason names and relaunches."),
+            call=lambda r, data: porting.port_request_reject(
+                request=r, reason=data["reason"], note=data["note"], actor=request.user
+            ),
+            done=gettext("%(count)d request(s) rejected."),
+        )
+
+    @admin.action(description=_("Complete (numbers arrived)"), permissions=["act"])
+    def complete(self, request, queryset):
+        run_each(
+            self,
+            request,
+            queryset,
+            lambda r: porting.port_request_complete(request=r, actor=request.user),
+            gettext("%(count)d request(s) completed: the numbers are assigned."),
+        )
