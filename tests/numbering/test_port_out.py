@@ -73,3 +73,20 @@ def test_port_out_of_an_unknown_or_free_number_refused(hosted_w):
         port_out_notice(number="0172700009", porting_date=date(2026, 10, 20))  # in the pool
     with pytest.raises(ValidationError):
         port_out_notice(number="0612345678", porting_date=date(2026, 10, 20))  # not ours
+
+
+def test_daily_job_applies_port_outs_and_ends_quarantines(hosted_w):
+    # NUM-2 / NUM-4: the daily job, run twice, does each thing once.
+    from numbering.tasks import daily
+
+    with time_machine.travel(date(2026, 10, 5)):
+        port_out_notice(number="0172700001", porting_date=date(2026, 10, 20))
+        (released,) = services.assign_numbers(
+            client=hosted_w.client, numbers=["0172700005"], contract=hosted_w
+        )
+        services.release_numbers(client=hosted_w.client, numbers=[released])
+    with time_machine.travel(date(2027, 1, 10)):
+        assert daily() == {"back_to_pool": 1, "ported_out": 1}
+        assert daily() == {"back_to_pool": 0, "ported_out": 0}
+    assert PhoneNumber.objects.get(e164="+33172700001").state == NumberState.PORTED_OUT
+    assert PhoneNumber.objects.get(e164="+33172700005").state == NumberState.AVAILABLE
