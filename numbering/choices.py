@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NumberType(models.TextChoices):
@@ -36,7 +37,7 @@ class PortStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     ACCEPTED = "accepted", _("Accepted")
     COMPLETED = "completed", _("Completed")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("port request", "Rejected")
     CANCELLED = "cancelled", _("Cancelled")
 
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("telephony/", include("telephony.urls")),
     path("support/", include("support.urls")),
+    path("numbers/", include("numbering.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

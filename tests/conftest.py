@@ -258,3 +258,7 @@ def _catalogue(request):
 
     if not PackTable.objects.exists():  # the trunk pack table and destination groups (TRK-1/6)
         import_module("telephony.migrations.0002_packs_and_destinations").load(apps, None)
+    from offers.models import Product
+
+    if not Product.objects.filter(code__startswith="number-").exists():  # NUM-2 prices
+        import_module("numbering.migrations.0003_number_products").create(apps, None)

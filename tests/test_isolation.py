@@ -226,6 +226,7 @@ EXTRA_ROW_MODULES = [
     "tests.offers.isolation_rows",
     "tests.webhooks.isolation_rows",
     "tests.numbering.isolation_rows",
+    "tests.numbering.isolation_rows_portal",
 ]
 OWN_ROWS = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
 for _name in EXTRA_ROW_MODULES:

@@ -63,7 +63,9 @@ def _check_actor(client: Client, actor, api_key) -> None:
 
 
 def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
-    """``[{"number", "rio"}]`` → ``[(e164, RIO)]``; errors keyed ``lines`` with the line named."""
+    """``[{"number", "rio"}]`` → ``[(e164, RIO)]``; errors keyed ``lines`` with the line named.
+    Each line's error carries its position (``params["n"]``, from 1) and what is wrong with it
+    (``code`` "number" or "rio", ``params["error"]``): the portal shows it on that very line."""
     if not lines:
         raise ValidationError({"lines": [_("Give at least one number with its RIO.")]})
     if len(lines) > MAX_LINES:
@@ -74,10 +76,22 @@ def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
         try:
             e164 = phone.to_e164(raw_number)
         except ValidationError as error:
-            errors.append(_("Line %(n)d: %(error)s") % {"n": position, "error": error.messages[0]})
+            errors.append(
+                ValidationError(
+                    _("Line %(n)d: %(error)s"),
+                    code="number",
+                    params={"n": position, "error": error.messages[0]},
+                )
+            )
             continue
         if e164 in seen:
-            errors.append(_("Line %(n)d: this number is already listed.") % {"n": position})
+            errors.append(
+                ValidationError(
+                    _("Line %(n)d: this number is already listed."),
+                    code="number",
+                    params={"n": position, "error": _("This number is already listed.")},
+                )
+            )
             continue
         seen.add(e164)
         problem = rio.rio_error(
@@ -85,8 +99,11 @@ def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
         )
         if problem is not None:
             errors.append(
-                _("Line %(n)d (%(number)s): %(error)s")
-                % {"n": position, "number": phone.display(e164), "error": problem.message}
+                ValidationError(
+                    _("Line %(n)d (%(number)s): %(error)s"),
+                    code="rio",
+                    params={"n": position, "number": phone.display(e164), "error": problem.message},
+                )
             )
             continue
         cleaned.append((e164, rio.normalise(raw_rio)))
@@ -182,11 +199,15 @@ def _write_lines(request: PortRequest, lines: list[tuple[str, str]]) -> None:
         state__in=[NumberState.PORTED_OUT]
     )
     if held.exists():
+        positions = {e164: position for position, (e164, _rio) in enumerate(lines, start=1)}
         raise ValidationError(
             {
                 "lines": [
-                    _("%(number)s is already served by us: nothing to port.")
-                    % {"number": n.display}
+                    ValidationError(
+                        _("%(number)s is already served by us: nothing to port."),
+                        code="number",
+                        params={"number": n.display, "n": positions[n.e164]},
+                    )
                     for n in held
                 ]
             }
@@ -225,11 +246,11 @@ def port_request_create(
             desired_date=desired_date,
         )
     except ValidationError as error:
-        errors.update(error.message_dict)
+        errors.update(error.error_dict)
     try:
         cleaned = clean_lines(lines)
     except ValidationError as error:
-        errors.update(error.message_dict)
+        errors.update(error.error_dict)  # each line's error keeps its position
     if errors:
         raise ValidationError(errors)
     _check_target(client, contract, sip_account, trunk)
@@ -283,11 +304,22 @@ def port_request_update(
         "desired_date": request.desired_date,
     }
     current.update({k: v for k, v in changes.items() if k in current and v is not None})
-    fields = _clean_request(**current)
+    errors, cleaned = {}, None
+    try:
+        fields = _clean_request(**current)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if lines is not None:
+        try:
+            cleaned = clean_lines(lines)
+        except ValidationError as error:
+            errors.update(error.error_dict)  # each line's error keeps its position
+    if errors:
+        raise ValidationError(errors)
     for name, value in fields.items():
         setattr(request, name, value)
-    if lines is not None:
-        _write_lines(request, clean_lines(lines))
+    if cleaned is not None:
+        _write_lines(request, cleaned)
     if mandate is not None:
         _store_mandate(request, mandate)
     request.save()
