@@ -114,3 +114,20 @@ class ServiceRowsAdmin(admin.ModelAdmin):
             call=call,
             done=done_message,
         )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, written by the services only: never added, changed or
+    deleted here. Subclasses set ``model`` and ``fields`` (all read-only)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -10,7 +10,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
+from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, action_form, form_action, run_each
 from kernel.forms import attach_errors
 from kernel.inputs import BoundedDateField
 from numbering import services
@@ -85,18 +85,9 @@ class NumberRangeAdmin(ServiceRowsAdmin):
         )
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = NumberEvent
-    extra = 0
-    can_delete = False
     fields = ["at", "from_state", "to_state", "client", "note", "actor", "api_key"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class PortOutForm(forms.Form):
@@ -150,26 +141,14 @@ class PhoneNumberAdmin(ServiceRowsAdmin):
         )
 
 
-class LineInline(admin.TabularInline):
+class LineInline(ReadOnlyInline):
     model = PortRequestLine
-    extra = 0
-    can_delete = False
     fields = ["e164", "rio", "number"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyInline):
     model = PortRequestStep
-    extra = 0
-    can_delete = False
     fields = ["at", "status", "reason", "note", "actor", "api_key"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class AcceptForm(forms.Form):

@@ -9,24 +9,15 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, run_each
 from kernel.models import OutboxEvent
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    extra = 0
-    can_delete = False
     fields = ["attempted_at", "status_code", "latency_ms", "error", "response_excerpt", "manual"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookEndpoint)
