@@ -12,8 +12,13 @@ second partner with 10 customers of the same shape. Then:
    partner of 1 000 customers and for the one of 10 (they must be equal: constant in the data);
 2. starts gunicorn (``portal.wsgi``, ``portal.settings.production``, DEBUG off, the real Redis
    cache and throttle) and drives each list endpoint (page of 50) and two detail endpoints with
-   ``--clients`` threads on keep-alive ``http.client`` connections for ``--seconds`` each;
-3. prints one row per endpoint: requests, req/s, p50/p95/p99 latency, errors, queries.
+   ``--clients`` threads on keep-alive ``http.client`` connections (reopened when a sync
+   worker closes them) for ``--seconds`` each;
+3. prints one row per endpoint: requests, req/s, p50/p95/p99 latency, errors, the CPU one
+   request cost gunicorn and PostgreSQL (from /proc: comparable between runs whatever the
+   machine's load), and the queries.
+
+``--profile`` prints a cProfile of in-process requests instead of the load test.
 
 The load generator is Python threads in this process: it shares the machine's cores with
 gunicorn, PostgreSQL and Redis, so the figures are a floor of what the server does alone.
@@ -801,6 +806,9 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        # Persistent connections as in production (60 s there), kept for the whole bench so that
+        # the CPU of every PostgreSQL backend is counted (an exited backend's is lost).
+        "DATABASE_CONN_MAX_AGE": "3600",
     }
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),

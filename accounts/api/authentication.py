@@ -63,7 +63,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         raw = raw.strip()
         prefix = raw.split(".", 1)[0]
-        key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
+        key = ApiKey.objects.select_related("partner").filter(prefix=prefix).order_by().first()
         if (
             key is None
             or not hmac.compare_digest(key.hashed_key, ApiKey.hash(raw))
