@@ -19,6 +19,42 @@ from telephony.models import SipAccount, Trunk
 E164_LENGTH = 16
 
 
+class ServedBy(models.Model):
+    """Where numbers serve: a site and one of the customer's services (a contract, and possibly
+    one of its SIP accounts or trunks) — of a number, or of a port-in request's numbers."""
+
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sip_account = models.ForeignKey(
+        SipAccount,
+        verbose_name=_("SIP account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    trunk = models.ForeignKey(
+        Trunk,
+        verbose_name=_("trunk"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class NumberRange(TimeStampedModel):
     """A block of consecutive numbers allotted to the reseller (ARCEP plan), imported by staff."""
 
@@ -47,7 +83,7 @@ class NumberRange(TimeStampedModel):
         return int(self.last[1:]) - int(self.first[1:]) + 1
 
 
-class PhoneNumber(TimeStampedModel):
+class PhoneNumber(ServedBy, TimeStampedModel):
     e164 = models.CharField(_("number"), max_length=E164_LENGTH, unique=True)
     number_range = models.ForeignKey(
         NumberRange,
@@ -68,33 +104,6 @@ class PhoneNumber(TimeStampedModel):
         Client,
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    site = models.ForeignKey(
-        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True
-    )
-    contract = models.ForeignKey(
-        Contract,
-        verbose_name=_("contract"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    sip_account = models.ForeignKey(
-        SipAccount,
-        verbose_name=_("SIP account"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    trunk = models.ForeignKey(
-        Trunk,
-        verbose_name=_("trunk"),
-        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -157,7 +166,7 @@ def mandate_path(instance, filename: str) -> str:
     return f"port-mandates/{instance.client_id}/{secrets.token_hex(8)}.pdf"
 
 
-class PortRequest(TimeStampedModel):
+class PortRequest(ServedBy, TimeStampedModel):
     """NUM-3: a customer's request to bring its numbers from another operator."""
 
     client = models.ForeignKey(
@@ -173,33 +182,6 @@ class PortRequest(TimeStampedModel):
     desired_date = models.DateField(_("desired date"))
     scheduled_date = models.DateField(_("scheduled date"), null=True, blank=True)
     mandate = models.FileField(_("signed mandate"), upload_to=mandate_path, blank=True)
-    contract = models.ForeignKey(
-        Contract,
-        verbose_name=_("contract"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    sip_account = models.ForeignKey(
-        SipAccount,
-        verbose_name=_("SIP account"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    trunk = models.ForeignKey(
-        Trunk,
-        verbose_name=_("trunk"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    site = models.ForeignKey(
-        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True
-    )
     rejection_reason = models.CharField(
         _("rejection reason"), max_length=20, choices=RejectionReason, blank=True
     )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.identifiers import normalize_siret
-from accounts.models import Client, Membership
+from accounts.models import Client
 from accounts.notifications import notify_client
 from billing.services import charge_post
 from kernel.clock import paris_today
@@ -37,6 +37,7 @@ from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequ
 from offers.choices import LIVE_STATUSES
 from offers.models import Product
 from support.services.attachments import attachment_check
+from support.services.permissions import require_customer_side
 
 MAX_LINES = 100
 PORTING_FEE_PRODUCT = "number-porting"
@@ -49,17 +50,8 @@ def expected_delay_days() -> int:
 
 
 def _check_actor(client: Client, actor, api_key) -> None:
-    if getattr(actor, "is_staff", False):
-        return
-    if api_key is not None:
-        if client.partner_id is None or api_key.partner_id != client.partner_id:
-            raise PermissionDenied(_("This customer is not yours."))
-        return
-    if actor is None:
-        return
-    membership = Membership.objects.filter(user=actor, client=client).first()
-    if membership is None or membership.role not in (Role.ADMIN, Role.TECHNICAL):
-        raise PermissionDenied(_("Only the admin or technical role brings numbers."))
+    """Staff, the partner's key of this customer, or its admin or technical role (ACC-2)."""
+    require_customer_side(client, actor=actor, api_key=api_key, permission="technical")
 
 
 def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
