@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing bench-api clean
+.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing bench-api bench-rating clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench-billing: install check-services
 # The partner API under gunicorn (issue 13): `make bench-api BENCH_API_ARGS="--quick"`.
 bench-api: install check-services
 	$(BIN)/python bench/api_load.py $(BENCH_API_ARGS)
+
+# Import and rating of a million call records on PostgreSQL (issue 15).
+bench-rating: install check-services
+	$(BIN)/python bench/rating.py $(BENCH_RATING_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

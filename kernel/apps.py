@@ -9,3 +9,5 @@ class KernelConfig(AppConfig):
     def ready(self):
         # Every app's ``events`` module registers its event types in the catalogue.
         autodiscover_modules("events")
+        # Every app's ``queues`` module registers its staff work queues (kernel.queues).
+        autodiscover_modules("queues")

@@ -22,6 +22,8 @@ api_v1 = [
     path("", include("telephony.api.urls")),
     path("", include("support.api.urls")),
     path("", include("numbering.api.urls")),
+    path("", include("usage.api.urls")),
+    path("", include("equipment.api.urls")),
     path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The only page with an inline script (the Swagger UI's set-up): allowed by its nonce.
@@ -45,6 +47,9 @@ urlpatterns = [
     path("telephony/", include("telephony.urls")),
     path("support/", include("support.urls")),
     path("numbers/", include("numbering.urls")),
+    path("usage/", include("usage.urls")),
+    path("equipment/", include("equipment.urls")),
+    path("console/", include("console.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -226,6 +226,8 @@ EXTRA_ROW_MODULES = [
     "tests.offers.isolation_rows",
     "tests.webhooks.isolation_rows",
     "tests.numbering.isolation_rows",
+    "tests.usage.isolation_rows",
+    "tests.equipment.isolation_rows",
     "tests.numbering.isolation_rows_portal",
 ]
 OWN_ROWS = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}

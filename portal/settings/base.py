@@ -53,7 +53,9 @@ INSTALLED_APPS = [
     "equipment",
     "support",
     "numbering",
+    "usage",
     "webhooks",
+    "console",
     "portal",
 ]
 

@@ -14,6 +14,8 @@ DEMO_MODULES = [
     "telephony.demo",
     "support.demo",
     "numbering.demo",
+    "equipment.demo",
+    "usage.demo",
 ]
 
 

@@ -1,0 +1,1 @@
+"""The staff console keeps no models yet."""

@@ -1,0 +1,81 @@
+"""Staff work queues (issue 17): each app registers the queues of items that wait for a staff
+decision in its own ``queues`` module (imported at start-up by ``KernelConfig.ready``); the staff
+console (``console`` app) lists them, counts them in its navigation and sorts them by urgency.
+
+    from kernel.queues import QueueItem, Team, register
+
+    def _overdue_tickets(*, partner_id=None):
+        qs = Ticket.objects.filter(...)        # unscoped: staff see every customer
+        if partner_id is not None:
+            qs = qs.filter(client__partner_id=partner_id)
+        return [QueueItem(pk=t.pk, title=t.reference, client_id=t.client_id,
+                          client_name=t.client.name, deadline=t.sla_deadline,
+                          created_at=t.created_at, url=reverse("console:ticket", args=[t.pk]))
+                for t in qs.select_related("client")]
+
+    register("support.tickets", label=_("Tickets"), team=Team.SUPPORT, fetch=_overdue_tickets)
+
+``fetch`` returns the queue's open items (a few hundred at most: these are tasks, not archives);
+the console sorts them (deadline first, then age), filters by assignee (its own assignment rows
+keyed by ``(queue key, pk)``) and paginates.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.TextChoices):
+    SUPPORT = "support", _("Support")
+    BILLING = "billing", _("Billing")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    pk: int | str
+    title: str
+    client_id: int | None
+    client_name: str
+    created_at: datetime
+    url: str
+    deadline: datetime | None = None
+    partner_id: int | None = None
+    detail: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sort_key(self):
+        """Overdue and nearest deadlines first, then items without a deadline, oldest first."""
+        return (self.deadline is None, self.deadline or self.created_at, self.created_at)
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    key: str
+    label: str
+    team: str
+    fetch: Callable[..., Iterable[QueueItem]]
+    order: int = 100
+
+    def items(self, *, partner_id: int | None = None) -> list[QueueItem]:
+        return sorted(self.fetch(partner_id=partner_id), key=lambda item: item.sort_key)
+
+
+REGISTRY: dict[str, WorkQueue] = {}
+
+
+def register(key: str, *, label, team: str, fetch, order: int = 100) -> WorkQueue:
+    """Add (or replace: idempotent) a work queue. ``key`` is ``"<app>.<queue>"``."""
+    if "." not in key:
+        raise ValueError(f"A queue key is '<app>.<queue>', not {key!r}")
+    queue = WorkQueue(key=key, label=label, team=team, fetch=fetch, order=order)
+    REGISTRY[key] = queue
+    return queue
+
+
+def queues(*, team: str | None = None) -> list[WorkQueue]:
+    found = [q for q in REGISTRY.values() if team is None or q.team == team]
+    return sorted(found, key=lambda q: (q.order, q.key))

@@ -1,0 +1,5 @@
+"""Demo data of this app (make run)."""
+
+
+def load():
+    return "no demo data yet"
