@@ -15,7 +15,9 @@ from accounts.api.viewsets import PartnerScopedViewSetMixin
 ROOT = Path(settings.BASE_DIR)
 APPS = ["kernel", "accounts", "offers", "billing", "payments", "telephony", "support"]
 APPS += [
-    a for a in ("equipment", "numbering", "usage", "webhooks", "portal") if (ROOT / a).is_dir()
+    a
+    for a in ("equipment", "numbering", "usage", "webhooks", "console", "portal")
+    if (ROOT / a).is_dir()
 ]
 MAX_MODULE_LINES = 600
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
