@@ -1,0 +1,381 @@
+"""Back office of equipment (EQP-1..6): the catalogue and its price history, the stock and every
+item's moves, the order form (sales and rentals), customers' requests, the RMA queue (by
+deadline), returns and the non-return decisions. Every change calls ``equipment.services``."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client, Site
+from equipment.choices import ModelKind, RmaRefusal, Tenure
+from equipment.models import (
+    EquipmentModel,
+    EquipmentOrder,
+    EquipmentRequest,
+    EquipmentReturn,
+    Item,
+    ItemEvent,
+    ModelPrice,
+    ReturnItem,
+    Rma,
+)
+from equipment.services import catalogue, items, orders, returns, rma
+from kernel.admin import ReadOnlyInline, ServiceRowsAdmin
+from kernel.inputs import AsciiDecimalField, AsciiIntegerField, BoundedDateField
+
+
+def _price(label):
+    return AsciiDecimalField(label=label, min_value=0, max_digits=12, decimal_places=4)
+
+
+# --- Catalogue -------------------------------------------------------------------------------
+
+
+class ModelCreateForm(forms.Form):
+    code = forms.SlugField(label=_("code"), max_length=40)
+    name = forms.CharField(label=_("name"), max_length=120)
+    kind = forms.ChoiceField(label=_("kind"), choices=ModelKind.choices)
+    sale_price = _price(_("sale price (€ HT)"))
+    rental_price = _price(_("monthly rental price (€ HT)"))
+    warranty_months = AsciiIntegerField(label=_("warranty (months)"), min_value=1, initial=12)
+
+
+class PriceForm(forms.Form):
+    sale_price = _price(_("sale price (€ HT)"))
+    rental_price = _price(_("monthly rental price (€ HT)"))
+    effective_from = BoundedDateField(label=_("in force from"))
+
+
+class PriceInline(ReadOnlyInline):
+    model = ModelPrice
+    fields = ["effective_from", "sale_price", "rental_price", "created_by", "created_at"]
+
+
+@admin.register(EquipmentModel)
+class EquipmentModelAdmin(ServiceRowsAdmin):
+    adds_through_service = True
+    list_display = ["name", "code", "kind", "sale_price", "rental_price", "warranty_months"]
+    list_display += ["is_sold"]
+    list_filter = ["kind", "is_sold"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["code", "name", "kind", "sale_price", "rental_price", "warranty_months"]
+    readonly_fields += ["is_sold"]
+    inlines = [PriceInline]
+    actions = ["set_price", "stop_selling", "sell_again"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        def call(data):
+            model = catalogue.model_create(**data, actor=request.user)
+            return gettext("Model %(name)s created.") % {"name": model.name}, model
+
+        return self.service_form(request, ModelCreateForm, call, title=gettext("New model"))
+
+    @admin.action(description=_("Set a new tariff (history kept)"), permissions=["act"])
+    def set_price(self, request, queryset):
+        return self.service_form_action(
+            request,
+            queryset,
+            PriceForm,
+            lambda model, data: catalogue.model_set_price(model=model, **data, actor=request.user),
+            title=gettext("New tariff"),
+            intro=gettext("The tariff in force on a date stays a query: nothing is overwritten."),
+            done_message=gettext("%(count)d tariff(s) recorded."),
+        )
+
+    @admin.action(description=_("No longer sold"), permissions=["act"])
+    def stop_selling(self, request, queryset):
+        for model in queryset:
+            catalogue.model_set_sold(model=model, is_sold=False, actor=request.user)
+
+    @admin.action(description=_("Sold again"), permissions=["act"])
+    def sell_again(self, request, queryset):
+        for model in queryset:
+            catalogue.model_set_sold(model=model, is_sold=True, actor=request.user)
+
+
+# --- Stock -----------------------------------------------------------------------------------
+
+
+class ReceiveForm(forms.Form):
+    model = forms.ModelChoiceField(label=_("model"), queryset=EquipmentModel.objects.all())
+    serial_number = forms.CharField(label=_("serial number"), max_length=40)
+    mac_address = forms.CharField(label=_("MAC address"), max_length=17, required=False)
+
+
+class EventInline(ReadOnlyInline):
+    model = ItemEvent
+    fields = ["at", "from_state", "to_state", "client", "site", "note", "actor", "api_key"]
+
+
+@admin.register(Item)
+class ItemAdmin(ServiceRowsAdmin):
+    adds_through_service = True
+    list_display = ["serial_number", "model", "mac_address", "state", "client", "site"]
+    list_display += ["delivered_on", "state_changed_at"]
+    list_filter = ["state", "model"]
+    search_fields = ["serial_number", "mac_address", "client__legal_name"]
+    list_select_related = ["model", "client", "site"]
+    readonly_fields = ["model", "serial_number", "mac_address", "state", "client", "site"]
+    readonly_fields += ["order", "delivered_on", "state_changed_at"]
+    inlines = [EventInline]
+    actions = ["deliver", "refurbish", "scrap"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        def call(data):
+            item = items.item_receive(**data, actor=request.user)
+            return gettext("%(item)s received into stock.") % {"item": item}, item
+
+        return self.service_form(request, ReceiveForm, call, title=gettext("Receive an item"))
+
+    @admin.action(
+        description=_("Delivered at the customer's (warranty starts)"), permissions=["act"]
+    )
+    def deliver(self, request, queryset):
+        self._each(request, queryset, lambda i: items.item_deliver(item=i, actor=request.user),
+                   gettext("%(count)d item(s) delivered."))  # fmt: skip
+
+    @admin.action(description=_("Refurbished (back in stock)"), permissions=["act"])
+    def refurbish(self, request, queryset):
+        self._each(request, queryset, lambda i: items.item_refurbish(item=i, actor=request.user),
+                   gettext("%(count)d item(s) refurbished."))  # fmt: skip
+
+    @admin.action(description=_("Scrapped"), permissions=["act"])
+    def scrap(self, request, queryset):
+        self._each(request, queryset, lambda i: items.item_scrap(item=i, actor=request.user),
+                   gettext("%(count)d item(s) scrapped."))  # fmt: skip
+
+    def _each(self, request, queryset, call, done):
+        from kernel.admin import run_each
+
+        run_each(self, request, queryset, call, done)
+
+
+# --- Orders and requests ---------------------------------------------------------------------
+
+
+class OrderForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("customer"), queryset=Client.objects.all())
+    site = forms.ModelChoiceField(label=_("site"), queryset=Site.objects.select_related("client"))
+    tenure = forms.ChoiceField(label=_("sale or rental"), choices=Tenure.choices)
+    model = forms.ModelChoiceField(
+        label=_("model"), queryset=EquipmentModel.objects.filter(is_sold=True)
+    )
+    quantity = AsciiIntegerField(label=_("quantity"), min_value=1, max_value=50, initial=1)
+    commitment_months = AsciiIntegerField(
+        label=_("commitment (months)"), required=False, help_text=_("Rentals: 12, 24 or 36.")
+    )
+    unit_price = AsciiDecimalField(
+        label=_("order form price (€ HT)"), required=False, min_value=0, max_digits=12,
+        decimal_places=4, help_text=_("Empty: the model's sale price or monthly rental."),
+    )  # fmt: skip
+    replacement_price = AsciiDecimalField(
+        label=_("price if not returned (€ HT)"), required=False, min_value=0, max_digits=12,
+        decimal_places=4, help_text=_("Rentals (EQP-6). Empty: the model's sale price."),
+    )  # fmt: skip
+    ordered_on = BoundedDateField(label=_("order date"), required=False)
+    purchase_order_ref = forms.CharField(
+        label=_("purchase order reference"), max_length=50, required=False
+    )
+    serial_numbers = forms.CharField(
+        label=_("serial numbers"), required=False, max_length=2000,
+        help_text=_("Separated by commas. Empty: the oldest items in stock."),
+    )  # fmt: skip
+
+
+@admin.register(EquipmentOrder)
+class EquipmentOrderAdmin(ServiceRowsAdmin):
+    adds_through_service = True
+    list_display = ["reference", "client", "tenure", "model", "quantity", "unit_price"]
+    list_display += ["commitment_months", "ordered_on", "contract"]
+    list_filter = ["tenure", "model"]
+    search_fields = ["reference", "client__legal_name", "contract__reference"]
+    list_select_related = ["client", "model", "contract"]
+    readonly_fields = [f.name for f in EquipmentOrder._meta.fields]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        def call(data):
+            serials = [s for s in (data.pop("serial_numbers") or "").split(",") if s.strip()]
+            order = orders.order_create(
+                form=orders.OrderForm(**data, serial_numbers=serials or None),
+                actor=request.user,
+            )
+            return gettext("Order %(ref)s recorded, items shipped.") % {
+                "ref": order.reference
+            }, order
+
+        return self.service_form(
+            request, OrderForm, call, title=gettext("Order form: sale or rental")
+        )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("answer"), max_length=300)
+
+
+@admin.register(EquipmentRequest)
+class EquipmentRequestAdmin(ServiceRowsAdmin):
+    list_display = ["created_at", "client", "site", "model", "tenure", "quantity", "status"]
+    list_filter = ["status", "tenure"]
+    list_select_related = ["client", "site", "model"]
+    readonly_fields = [f.name for f in EquipmentRequest._meta.fields]
+    actions = ["confirm", "refuse"]
+
+    @admin.action(description=_("Confirm (order at catalogue prices)"), permissions=["act"])
+    def confirm(self, request, queryset):
+        from kernel.admin import run_each
+
+        run_each(self, request, queryset,
+                 lambda r: orders.request_confirm(request=r, actor=request.user),
+                 gettext("%(count)d request(s) confirmed."))  # fmt: skip
+
+    @admin.action(description=_("Refuse"), permissions=["act"])
+    def refuse(self, request, queryset):
+        return self.service_form_action(
+            request, queryset, AnswerForm,
+            lambda r, data: orders.request_refuse(request=r, answer=data["answer"],
+                                                  actor=request.user),
+            title=gettext("Refuse"), intro="", done_message=gettext("%(count)d refused."),
+        )  # fmt: skip
+
+
+# --- RMA queue -------------------------------------------------------------------------------
+
+
+class RefuseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("reason"), choices=RmaRefusal.choices)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+
+class ShipForm(forms.Form):
+    tracking_number = forms.CharField(label=_("tracking number"), max_length=60, required=False)
+    serial_number = forms.CharField(
+        label=_("replacement's serial number"), max_length=40, required=False,
+        help_text=_("Empty: the oldest item of the same model in stock."),
+    )  # fmt: skip
+
+
+@admin.register(Rma)
+class RmaAdmin(ServiceRowsAdmin):
+    """EQP-4: the queue, the nearest deadline first (awaiting a decision: oldest report)."""
+
+    list_display = ["__str__", "client", "item", "status", "reported_at", "ship_by"]
+    list_display += ["under_warranty", "replacement"]
+    list_filter = ["status", "under_warranty"]
+    search_fields = ["number", "client__legal_name", "item__serial_number"]
+    list_select_related = ["client", "item__model", "replacement__model"]
+    readonly_fields = [f.name for f in Rma._meta.fields]
+    actions = ["approve", "refuse", "ship_replacement"]
+
+    def get_ordering(self, request):
+        return [F("ship_by").asc(nulls_last=True), "reported_at"]
+
+    @admin.action(description=_("Approve (RMA number)"), permissions=["act"])
+    def approve(self, request, queryset):
+        from kernel.admin import run_each
+
+        run_each(self, request, queryset, lambda r: rma.rma_approve(rma=r, actor=request.user),
+                 gettext("%(count)d RMA(s) approved."))  # fmt: skip
+
+    @admin.action(description=_("Refuse, with a reason"), permissions=["act"])
+    def refuse(self, request, queryset):
+        return self.service_form_action(
+            request, queryset, RefuseForm,
+            lambda r, data: rma.rma_refuse(rma=r, actor=request.user, **data),
+            title=gettext("Refuse the RMA"), intro="",
+            done_message=gettext("%(count)d RMA(s) refused."),
+        )  # fmt: skip
+
+    @admin.action(description=_("Ship the replacement"), permissions=["act"])
+    def ship_replacement(self, request, queryset):
+        def call(r, data):
+            serial = (data.get("serial_number") or "").strip().upper()
+            replacement = Item.objects.filter(serial_number=serial).first() if serial else None
+            return rma.rma_ship_replacement(
+                rma=r, actor=request.user, replacement=replacement,
+                tracking_number=data.get("tracking_number", ""),
+            )  # fmt: skip
+
+        return self.service_form_action(
+            request, queryset, ShipForm, call,
+            title=gettext("Ship the replacement"),
+            intro=gettext("The defective item is then expected back: its return is opened."),
+            done_message=gettext("%(count)d replacement(s) shipped."),
+        )  # fmt: skip
+
+
+# --- Returns and non-return decisions ----------------------------------------------------------
+
+
+class ReturnItemInline(ReadOnlyInline):
+    model = ReturnItem
+    fields = ["item", "outcome", "received_at", "amount", "price_basis", "decide_by", "charge"]
+
+
+@admin.register(EquipmentReturn)
+class EquipmentReturnAdmin(ServiceRowsAdmin):
+    list_display = ["reference", "client", "reason", "contract", "rma", "due_date", "status"]
+    list_filter = ["status", "reason"]
+    search_fields = ["reference", "client__legal_name", "contract__reference", "rma__number"]
+    list_select_related = ["client", "contract", "rma"]
+    readonly_fields = [f.name for f in EquipmentReturn._meta.fields]
+    ordering = ["status", "due_date"]
+    inlines = [ReturnItemInline]
+
+
+class CostForm(forms.Form):
+    cost = AsciiDecimalField(
+        label=_("cost of the repossession (€ HT)"), min_value=0, max_digits=12,
+        decimal_places=2, initial=0,
+    )  # fmt: skip
+
+
+@admin.register(ReturnItem)
+class ReturnItemAdmin(ServiceRowsAdmin):
+    """EQP-5 / EQP-6: items expected back — received, or not returned: bill or repossess."""
+
+    list_display = ["equipment_return", "item", "outcome", "received_at", "amount", "decide_by"]
+    list_filter = ["outcome"]
+    search_fields = ["item__serial_number", "equipment_return__reference"]
+    list_select_related = ["equipment_return__client", "item__model"]
+    readonly_fields = [f.name for f in ReturnItem._meta.fields]
+    actions = ["received_working", "received_not_working", "bill", "repossess"]
+
+    def get_ordering(self, request):
+        return [F("decide_by").asc(nulls_last=True), "equipment_return__due_date"]
+
+    def _each(self, request, queryset, call, done):
+        from kernel.admin import run_each
+
+        run_each(self, request, queryset, call, done)
+
+    @admin.action(description=_("Received in working order"), permissions=["act"])
+    def received_working(self, request, queryset):
+        self._each(request, queryset,
+                   lambda line: returns.return_receive(line=line, working=True, actor=request.user),
+                   gettext("%(count)d item(s) received."))  # fmt: skip
+
+    @admin.action(description=_("Received, not working"), permissions=["act"])
+    def received_not_working(self, request, queryset):
+        self._each(request, queryset,
+                   lambda line: returns.return_receive(line=line, working=False,
+                                                       actor=request.user),
+                   gettext("%(count)d item(s) received."))  # fmt: skip
+
+    @admin.action(description=_("Not returned: bill it"), permissions=["act"])
+    def bill(self, request, queryset):
+        self._each(request, queryset,
+                   lambda line: returns.non_return_bill(line=line, actor=request.user),
+                   gettext("%(count)d item(s) billed."))  # fmt: skip
+
+    @admin.action(description=_("Not returned: repossession at the customer's cost"),
+                  permissions=["act"])  # fmt: skip
+    def repossess(self, request, queryset):
+        return self.service_form_action(
+            request, queryset, CostForm,
+            lambda line, data: returns.non_return_repossess(line=line, cost=data["cost"],
+                                                            actor=request.user),
+            title=gettext("Repossession"), intro="",
+            done_message=gettext("%(count)d repossession(s) decided."),
+        )  # fmt: skip

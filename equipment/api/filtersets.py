@@ -1,0 +1,58 @@
+"""Filters of the equipment API. A customer or a site is one of the calling partner's: another
+partner's id is the same 400 as an id that does not exist (ACC-3)."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from accounts.api.filtersets import PartnerCustomerFilter
+from equipment.choices import ItemState, ReturnReason, ReturnStatus, RmaStatus, Tenure
+from equipment.models import EquipmentOrder, EquipmentReturn, Item, Rma
+from kernel import filters
+from offers.api.filtersets import partner_sites
+
+
+class PartnerSiteFilter(filters.ModelChoiceFilter):
+    """``?site=<id>``: a site of one of the calling partner's customers (ACC-3)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", partner_sites)
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown site.")})
+        super().__init__(*args, **kwargs)
+
+
+class ItemFilterSet(filters.FilterSet):
+    customer = PartnerCustomerFilter(field_name="client")
+    site = PartnerSiteFilter()
+    state = django_filters.MultipleChoiceFilter(choices=ItemState.choices)
+
+    class Meta:
+        model = Item
+        fields = ["customer", "site", "state"]
+
+
+class OrderFilterSet(filters.FilterSet):
+    customer = PartnerCustomerFilter(field_name="client")
+    tenure = django_filters.ChoiceFilter(choices=Tenure.choices)
+
+    class Meta:
+        model = EquipmentOrder
+        fields = ["customer", "tenure"]
+
+
+class RmaFilterSet(filters.FilterSet):
+    customer = PartnerCustomerFilter(field_name="client")
+    status = django_filters.MultipleChoiceFilter(choices=RmaStatus.choices)
+
+    class Meta:
+        model = Rma
+        fields = ["customer", "status"]
+
+
+class ReturnFilterSet(filters.FilterSet):
+    customer = PartnerCustomerFilter(field_name="client")
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
+    reason = django_filters.ChoiceFilter(choices=ReturnReason.choices)
+
+    class Meta:
+        model = EquipmentReturn
+        fields = ["customer", "status", "reason"]

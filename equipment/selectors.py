@@ -1,0 +1,93 @@
+"""Reads that depend on who asks: every one starts from the customer (portal) — another
+customer's item, RMA or return does not exist (404)."""
+
+from django.db.models import F, Prefetch
+from django.http import Http404
+
+from billing.models import Invoice, PendingCharge
+from equipment.choices import WITH_CUSTOMER, Tenure
+from equipment.models import EquipmentRequest, EquipmentReturn, Item, ReturnItem, Rma
+from payments.invoice_states import invoice_states
+
+
+def items_for_client(client):
+    """The customer's items at its sites (shipped or delivered), by site then model."""
+    return (
+        Item.objects.filter(client=client, state__in=WITH_CUSTOMER)
+        .select_related("model", "site", "order__contract", "order__charge__invoice_line")
+        .order_by(F("site__name").asc(nulls_last=True), "model__name", "serial_number")
+    )
+
+
+def item_get(*, client, pk: int) -> Item:
+    try:
+        return items_for_client(client).get(pk=pk)
+    except Item.DoesNotExist as error:
+        raise Http404("No such item.") from error
+
+
+def title_retained(items) -> dict[int, bool]:
+    """EQP-2: for each sold item, whether the reseller still owns it — its sale not yet
+    invoiced, or its invoice not fully paid (``payments.invoice_states``). Rented items: never
+    the customer's (not listed)."""
+    charges: dict[int, PendingCharge] = {}
+    for item in items:
+        if item.order_id and item.order.tenure == Tenure.SALE and item.order.charge_id:
+            charges[item.pk] = item.order.charge
+    invoices = {
+        charge.invoice_line.invoice_id
+        for charge in charges.values()
+        if charge.invoice_line_id is not None
+    }
+    states = {}
+    if invoices:
+        states = invoice_states(list(Invoice.objects.filter(pk__in=invoices)))
+    retained = {}
+    for item_id, charge in charges.items():
+        if charge.invoice_line_id is None:
+            retained[item_id] = True
+        else:
+            state = states.get(charge.invoice_line.invoice_id)
+            retained[item_id] = state is None or state.open > 0
+    return retained
+
+
+def rmas_for_client(client):
+    return (
+        Rma.objects.filter(client=client)
+        .select_related("item__model", "item__site", "replacement", "equipment_return")
+        .order_by("-reported_at", "-pk")
+    )
+
+
+def rma_get(*, client, pk: int) -> Rma:
+    try:
+        return rmas_for_client(client).prefetch_related("photos").get(pk=pk)
+    except Rma.DoesNotExist as error:
+        raise Http404("No such RMA.") from error
+
+
+def returns_for_client(client):
+    return (
+        EquipmentReturn.objects.filter(client=client)
+        .select_related("contract", "rma")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnItem.objects.select_related("item__model"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def return_get(*, client, pk: int) -> EquipmentReturn:
+    try:
+        return returns_for_client(client).get(pk=pk)
+    except EquipmentReturn.DoesNotExist as error:
+        raise Http404("No such return.") from error
+
+
+def requests_for_client(client):
+    return (
+        EquipmentRequest.objects.filter(client=client)
+        .select_related("model", "site", "order")
+        .order_by("-created_at", "-pk")
+    )

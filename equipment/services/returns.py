@@ -1,0 +1,289 @@
+"""EQP-5 / EQP-6: returns and non-returns.
+
+A return is opened at the end of a rental (this app's daily job reacts to the terminations of
+rental contracts, CON-4), or when an RMA replacement is shipped (the defective item). Its due
+date is the first French business day after the last day of the rental (the day before the
+termination's effective date) — after an RMA, after the day the replacement was shipped.
+
+EQP-6: an item not back by its due date, or back not working (except the defective item of an
+RMA, expected not to work), awaits staff's decision for ``DECISION_DAYS`` days: bill it, or
+repossess it at the customer's cost (HOSTED-A 3 a/b, both audited). Without a decision by then
+the daily job bills it — at the order form's price, or, when the model is no longer sold, at
+the tariff in force when the rental started (HOSTED-W 5.5.4).
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from billing.services import charge_post
+from equipment import events
+from equipment.choices import (
+    UNSETTLED_OUTCOMES,
+    WITH_CUSTOMER,
+    ItemState,
+    ReturnOutcome,
+    ReturnReason,
+    ReturnStatus,
+    Tenure,
+)
+from equipment.models import EquipmentOrder, EquipmentReturn, Item, ReturnItem
+from equipment.services.catalogue import tariff_on
+from equipment.services.items import item_move, lock_items
+from equipment.services.return_open import open_return
+from equipment.services.rma import rma_close
+from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
+from kernel.money import round_price
+from offers.choices import ContractStatus, TerminationStatus
+from offers.models import Termination
+from offers.periods import day_before
+
+DECISION_DAYS = 7
+NON_RETURN_SOURCE = "equipment_non_return"
+REPOSSESSION_SOURCE = "equipment_repossession"
+
+
+def rental_endings_without_return(today: date) -> list[int]:
+    """Terminations of rental contracts effective by ``today`` whose return is not opened."""
+    contract_ids = EquipmentOrder.objects.filter(
+        tenure=Tenure.RENTAL,
+        contract__status=ContractStatus.TERMINATED,
+    ).exclude(
+        contract__in=EquipmentReturn.objects.filter(reason=ReturnReason.RENTAL_END).values(
+            "contract"
+        )
+    )
+    return list(
+        Termination.objects.filter(
+            contract__in=contract_ids.values("contract"),
+            status=TerminationStatus.EFFECTIVE,
+            effective_date__lte=today,
+        ).values_list("pk", flat=True)
+    )
+
+
+def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | None:
+    """EQP-5: the rental's contract has ended: its items still at the customer's are expected
+    back. Idempotent (one return per contract end: a unique constraint)."""
+    termination = Termination.objects.select_related("contract__client").get(pk=termination_id)
+    contract = termination.contract
+    items = list(
+        Item.objects.filter(
+            order__contract=contract, client=contract.client, state__in=WITH_CUSTOMER
+        ).order_by("serial_number")
+    )
+    try:
+        with transaction.atomic():
+            return open_return(
+                client=contract.client,
+                reason=ReturnReason.RENTAL_END,
+                items=items,
+                last_day=day_before(termination.effective_date),
+                contract=contract,
+            )
+    except IntegrityError:
+        return None  # opened by another run
+
+
+def non_return_price(item: Item) -> tuple[Decimal, str]:
+    """EQP-6: the order form's price; for a model no longer sold, the sale tariff in force
+    when the rental started (the rental's order date), or the order form's if it has none."""
+    order = item.order
+    if order is None:
+        raise ValidationError(_("This item was never ordered."))
+    if item.model.is_sold:
+        return order.replacement_price, _("order form %(ref)s") % {"ref": order.reference}
+    started = order.contract.order_date if order.contract_id else order.ordered_on
+    tariff = tariff_on(item.model, started)
+    if tariff is None:
+        return order.replacement_price, _("order form %(ref)s") % {"ref": order.reference}
+    return tariff.sale_price, _("tariff in force on %(date)s (model no longer sold)") % {
+        "date": started.strftime("%d/%m/%Y")
+    }
+
+
+def _await_decision(line: ReturnItem, today: date) -> None:
+    amount, basis = non_return_price(line.item)
+    line.outcome = ReturnOutcome.AWAITING_DECISION
+    line.amount, line.price_basis = round_price(amount), basis[:200]
+    line.decide_by = today + timedelta(days=DECISION_DAYS)
+    line.save(update_fields=["outcome", "amount", "price_basis", "decide_by"])
+
+
+def _maybe_close(equipment_return: EquipmentReturn) -> None:
+    if not equipment_return.lines.filter(outcome__in=UNSETTLED_OUTCOMES).exists():
+        equipment_return.status = ReturnStatus.CLOSED
+        equipment_return.closed_at = timezone.now()
+        equipment_return.save(update_fields=["status", "closed_at", "updated_at"])
+        if equipment_return.rma_id:
+            rma_close(rma=equipment_return.rma)
+        events.announce_return(events.RETURN_UPDATED, equipment_return)
+
+
+def _lock_line(line: ReturnItem) -> ReturnItem:
+    return (
+        ReturnItem.objects.select_for_update(of=("self",))
+        .select_related("equipment_return__client", "item__order__contract", "item__model")
+        .get(pk=line.pk)
+    )
+
+
+@transaction.atomic
+def return_receive(*, line: ReturnItem, working: bool = True, actor=None) -> ReturnItem:
+    """EQP-5: staff received an item of a return. Not working (EQP-6) it counts as not
+    returned — except the defective item of an RMA, expected so."""
+    line = _lock_line(line)
+    if line.outcome not in UNSETTLED_OUTCOMES:
+        raise InvalidTransition(_("This item was already settled."))
+    (item,) = lock_items([line.item])
+    item_move(item, ItemState.RETURNED, actor=actor, note=line.equipment_return.reference)
+    line.received_at = timezone.now()
+    line.save(update_fields=["received_at"])
+    is_rma = line.equipment_return.reason == ReturnReason.RMA
+    if working or is_rma:
+        line.outcome = ReturnOutcome.RETURNED
+        line.save(update_fields=["outcome"])
+    else:
+        _await_decision(line, paris_today())
+    audit_record(
+        action="equipment_return.receive",
+        instance=line.equipment_return,
+        actor=actor,
+        after={"item": item.serial_number, "working": working, "outcome": line.outcome},
+    )
+    _maybe_close(line.equipment_return)
+    return line
+
+
+def non_returns_due(today: date) -> list[int]:
+    """EQP-6: lines of open returns due before ``today`` still expected."""
+    return list(
+        ReturnItem.objects.filter(
+            outcome=ReturnOutcome.EXPECTED,
+            equipment_return__status=ReturnStatus.OPEN,
+            equipment_return__due_date__lt=today,
+        ).values_list("pk", flat=True)
+    )
+
+
+def non_return_record(*, line_id: int, today: date) -> bool:
+    """EQP-6: the item is late — it now awaits staff's decision (idempotent)."""
+    with transaction.atomic():
+        line = (
+            ReturnItem.objects.select_for_update()
+            .filter(pk=line_id, outcome=ReturnOutcome.EXPECTED)
+            .first()
+        )
+        if line is None:
+            return False
+        _await_decision(line, today)
+        audit_record(
+            action="equipment_return.late",
+            instance=line.equipment_return,
+            after={"item": line.item.serial_number, "amount": line.amount},
+        )
+        return True
+
+
+def decisions_due(today: date) -> list[int]:
+    return list(
+        ReturnItem.objects.filter(
+            outcome=ReturnOutcome.AWAITING_DECISION, decide_by__lte=today
+        ).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def non_return_bill(*, line: ReturnItem, actor=None) -> ReturnItem:
+    """EQP-6: the item is invoiced at its non-return price (a charge of kind equipment: a sale,
+    with the title retention clause on the invoice)."""
+    line = _lock_line(line)
+    if line.outcome != ReturnOutcome.AWAITING_DECISION:
+        raise InvalidTransition(_("This item does not await a decision."))
+    item = line.item
+    line.charge = charge_post(
+        client=line.equipment_return.client,
+        kind="equipment",
+        source_type=NON_RETURN_SOURCE,
+        source_id=line.pk,
+        period_start=paris_today(),
+        description=_("Equipment not returned: %(model)s, serial number %(serial)s (%(basis)s)")
+        % {"model": item.model.name, "serial": item.serial_number, "basis": line.price_basis},
+        unit_price=line.amount,
+        contract=item.order.contract if item.order_id else None,
+        actor=actor,
+    )
+    line.outcome = ReturnOutcome.BILLED
+    line.decided_at, line.decided_by = timezone.now(), actor
+    line.save(update_fields=["charge", "outcome", "decided_at", "decided_by"])
+    audit_record(
+        action="equipment_return.bill",
+        instance=line.equipment_return,
+        actor=actor,
+        after={"item": item.serial_number, "amount": line.amount, "basis": line.price_basis},
+    )
+    _maybe_close(line.equipment_return)
+    return line
+
+
+@transaction.atomic
+def non_return_repossess(*, line: ReturnItem, cost=Decimal("0"), actor) -> ReturnItem:
+    """EQP-6 (HOSTED-A 3 b): staff choose repossession instead; its cost (€ HT, if known) is
+    the customer's."""
+    if actor is None or not actor.is_staff:
+        raise ValidationError(_("Only staff decide a repossession."))
+    line = _lock_line(line)
+    if line.outcome not in UNSETTLED_OUTCOMES:
+        raise InvalidTransition(_("This item does not await a decision."))
+    cost = Decimal(cost or 0)
+    if cost < 0:
+        raise ValidationError({"cost": _("A cost is never negative.")})
+    item = line.item
+    if cost > 0:
+        line.charge = charge_post(
+            client=line.equipment_return.client,
+            kind="other",
+            source_type=REPOSSESSION_SOURCE,
+            source_id=line.pk,
+            period_start=paris_today(),
+            description=_("Repossession of %(model)s, serial number %(serial)s")
+            % {"model": item.model.name, "serial": item.serial_number},
+            unit_price=cost,
+            actor=actor,
+        )
+    line.outcome = ReturnOutcome.REPOSSESSION
+    line.decided_at, line.decided_by = timezone.now(), actor
+    line.save(update_fields=["charge", "outcome", "decided_at", "decided_by"])
+    audit_record(
+        action="equipment_return.repossess",
+        instance=line.equipment_return,
+        actor=actor,
+        after={"item": item.serial_number, "cost": cost},
+    )
+    _maybe_close(line.equipment_return)
+    return line
+
+
+def daily(today: date) -> dict:
+    """The app's daily job (idempotent): returns of ended rentals, late items, and the
+    decisions not taken in time billed."""
+    opened = sum(
+        1
+        for termination_id in rental_endings_without_return(today)
+        if return_open_for_termination(termination_id=termination_id)
+    )
+    late = sum(non_return_record(line_id=pk, today=today) for pk in non_returns_due(today))
+    billed = 0
+    for pk in decisions_due(today):
+        try:
+            non_return_bill(line=ReturnItem(pk=pk))
+            billed += 1
+        except InvalidTransition:
+            continue  # decided meanwhile
+    return {"returns_opened": opened, "late": late, "billed": billed}

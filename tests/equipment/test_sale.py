@@ -1,0 +1,76 @@
+"""EQP-2: a sale is one charge of kind equipment (invoiced once); the title stays with the
+reseller until the invoice is fully paid — stated on the invoice and on the item's page, which
+no longer states it once the invoice is paid; the 12-month warranty runs from delivery."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import Role
+from billing.documents import TITLE_RETENTION, invoice_context
+from billing.services import run_month_sync
+from equipment.services import items
+from payments.services.allocation import payment_record
+from tests.equipment.factories import make_model, sell
+from tests.factories import ClientFactory, MembershipFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def direct_customer():
+    """A customer of the reseller itself (invoiced directly), with its administrator."""
+    client = ClientFactory(legal_name="Durand SARL")
+    site = SiteFactory(client=client, name="Boutique Durand")
+    member = MembershipFactory(client=client, role=Role.ADMIN)
+    return client, site, member
+
+
+def test_sale_is_one_equipment_charge(tenant):
+    # EQP-2: 2 × 149.00 = 298.00 HT, one charge dated the order day.
+    order = sell(tenant.client, tenant.site, make_model(sale="149.00"), quantity=2,
+                 ordered_on=date(2026, 3, 10))  # fmt: skip
+    charge = order.charge
+    assert (charge.kind, charge.period_start) == ("equipment", date(2026, 3, 10))
+    assert charge.quantity * charge.unit_price == Decimal("298.00000000")
+    assert order.items.count() == 2
+
+
+def test_title_retention_on_invoice_and_page_until_paid(client, direct_customer):
+    # EQP-2: a DECT base sold 189.00 HT on 2026-03-10, delivered 2026-03-12 (warranty to
+    # 2027-03-11). The March run invoices it: 189.00 + 20 % VAT = 226.80 due; the invoice
+    # states the title retention. Paid in full, the item's page no longer does.
+    customer, site, member = direct_customer
+    order = sell(customer, site, make_model(sale="189.00"), ordered_on=date(2026, 3, 10))
+    (item,) = order.items.all()
+    items.item_deliver(item=item, delivered_on=date(2026, 3, 12))
+    client.force_login(member.user)
+    url = reverse("equipment:item", args=[item.pk])
+
+    page = client.get(url).content.decode()
+    assert 'data-testid="title-retention"' in page  # not invoiced yet: ours
+    assert "Réserve de propriété" in page
+    assert "11/03/2027" in page  # warranty end
+
+    run_month_sync(month=date(2026, 3, 1))
+    order.charge.refresh_from_db()
+    invoice = order.charge.invoice_line.invoice
+    assert invoice.amount_due == Decimal("226.80")
+    assert TITLE_RETENTION in invoice_context(invoice)["mentions"]
+    assert 'data-testid="title-retention"' in client.get(url).content.decode()  # unpaid
+
+    payment_record(
+        amount=Decimal("100.00"), method="transfer", received_on=date(2026, 4, 2),
+        client=customer, invoices=[invoice],
+    )  # fmt: skip
+    assert 'data-testid="title-retention"' in client.get(url).content.decode()  # partly paid
+
+    payment_record(
+        amount=Decimal("126.80"), method="transfer", received_on=date(2026, 4, 5),
+        client=customer, invoices=[invoice],
+    )  # fmt: skip
+    page = client.get(url).content.decode()
+    assert 'data-testid="title-retention"' not in page
+    assert "Réserve de propriété" not in page
