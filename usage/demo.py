@@ -1,5 +1,85 @@
-"""Demo data of this app (make run)."""
+"""Demo calls (make run): the previous and the current month of calls of the demo law firm
+(SIP-UNL accounts and its trunk), imported as a CDR file through ``usage.services.imports``
+(so they are classified and rated as any import, on SQLite as on PostgreSQL), and a consumption
+alert threshold. Idempotent: the file is generated from a fixed seed and imported once per day
+(a re-sent call changes nothing)."""
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from accounts.models import Client
+from kernel.clock import paris_today
+from offers.periods import add_months
+from telephony.models import SipAccount, Trunk
+from usage.choices import ImportSource
+from usage.models import ConsumptionThreshold, ImportBatch
+from usage.services import alerts, imports
+
+DEMO_SIREN = "812345676"  # accounts.demo: Cabinet Martin Avocats (SIP-UNL accounts + a trunk)
+HEADER = "call_id,account,start_time,answered,duration,caller,called,call_type,device_id\n"
+# 37 distinct French fixed numbers for the first SIP account ("numéros distincts : 37 / 99").
+FIXED = [f"+3314{n:07d}" for n in range(1_200_000, 1_200_000 + 37 * 1_117, 1_117)]
+MOBILES = [f"+336{n:08d}" for n in range(12_000_000, 12_000_000 + 25 * 3_331, 3_331)]
+ABROAD = ["+442079460123", "+14155550123", "+4930901820", "+34911234567", "+8613800138000"]
 
 
-def load():
-    return "no demo data yet"
+def _rows(accounts: list[str], trunk: str | None, first, last, rng: random.Random):
+    """One CSV line per call, 08:00–19:00 Paris on working days (UTC stored)."""
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            for index, account in enumerate(accounts):
+                for n in range(rng.randint(6, 12) if index == 0 else rng.randint(2, 5)):
+                    called = rng.choice(
+                        FIXED if index == 0 or rng.random() < 0.6 else MOBILES + ABROAD
+                    )
+                    yield _line(account, day, rng, called, n, "demo-ft")
+            if trunk:
+                for n in range(rng.randint(8, 16)):
+                    called = rng.choice(MOBILES + ABROAD + FIXED[:5])
+                    yield _line(trunk, day, rng, called, n, "demo-pbx")
+        day += timedelta(days=1)
+
+
+def _line(account, day, rng, called, n, device):
+    start = datetime(day.year, day.month, day.day, 7, tzinfo=UTC) + timedelta(
+        seconds=rng.randint(0, 10 * 3600)
+    )
+    answered = rng.random() < 0.82
+    duration = int(rng.expovariate(1 / 150)) + 5 if answered else 0
+    call_id = f"demo-{account}-{start:%Y%m%d%H%M%S}-{n}"
+    return (
+        f"{call_id},{account},{start:%Y-%m-%dT%H:%M:%SZ},{'yes' if answered else 'no'},"
+        f"{duration},+33145000000,{called},outbound,{device}\n"
+    )
+
+
+def load() -> str:
+    client = Client.objects.filter(siren=DEMO_SIREN).first()
+    if client is None:
+        return "no demo customer"
+    today = paris_today()
+    filename = f"demo-{today:%Y%m%d}.csv"
+    if ImportBatch.objects.filter(filename=filename).exists():
+        return "up to date"
+    accounts = list(
+        SipAccount.objects.filter(contract__client=client)
+        .order_by("pk")
+        .values_list("username", flat=True)
+    )
+    trunk = Trunk.objects.filter(contract__client=client).values_list("username", flat=True).first()
+    if not accounts and not trunk:
+        return "no SIP account nor trunk"
+    first = add_months(today.replace(day=1), -1)
+    yesterday = today - timedelta(days=1)
+    content = HEADER + "".join(
+        _rows(accounts, trunk, first, max(yesterday, today.replace(day=1)), random.Random(15))
+    )
+    batch = imports.import_create(
+        source=ImportSource.COMMAND, filename=filename, content=content.encode(), run=False
+    )
+    batch = imports.import_run(batch.pk)
+    if not ConsumptionThreshold.objects.filter(client=client).exists():
+        alerts.threshold_set(client=client, amount=Decimal("80.00"), block_outgoing=False)
+    return f"{batch.imported} calls imported ({batch.rejected} rejected)"

@@ -1,3 +1,11 @@
 """API routes of this app (mounted under /api/v1/)."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from usage.api import upload, views
+
+router = SimpleRouter()
+router.register("calls", views.CallViewSet, basename="call")
+router.register("cdr-imports", upload.CdrImportViewSet, basename="cdr-import")  # ucore
+
+urlpatterns = router.urls

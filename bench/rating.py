@@ -1,0 +1,462 @@
+#!/usr/bin/env python
+"""Benchmark of the CDR import and rating engine (issue 15) on PostgreSQL.
+
+    python bench/rating.py [--rows 1000000] [--accounts 2000] [--keep]
+
+In a dedicated database (``portal_bench_rating``, dropped and recreated at each start, dropped
+at the end unless ``--keep``): 2 000 customers, each with one account on a fixed mix of offers
+(SIP-UNL 30 %, HOSTED-W 25 %, HOSTED-A 20 %, PLATFORM postpaid 15 %, PLATFORM prepaid 10 %),
+some numbers assigned to them (on-net). A CSV file of ``--rows`` CDRs of October 2026 is
+written (fixed seed; French fixed, mobiles, 09, 08, international, premium-rate (blocked by
+default), emergency and on-net numbers; inbound, forwarded and unanswered calls; a few accounts
+going past 99 / 150 distinct numbers), then:
+
+1. the floor: the same file ``COPY``-ed into a bare table with the CDR's typed columns;
+2. the import (``usage.services.imports.import_run``: COPY into staging per chunk, checks,
+   classification, ``INSERT … ON CONFLICT``) and the rating of every month it touched
+   (``usage.services.rating``), timed separately; CDRs/s and the ratio to the floor;
+3. the read side for usurf's page and API: one account with 100 000 calls in the month — the
+   first page of its rated calls (50, newest first), a page deep in the month by cursor
+   (keyset on started_at, id), and the month's totals by line type (median of 20 runs each).
+
+Results go to stdout and ``bench/results/rating.txt``. See bench/README.md.
+"""
+
+import argparse
+import csv
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+# Never the project's own database: the benchmark drops and recreates its database.
+BENCH_DATABASE_URL = os.environ.get(
+    "BENCH_RATING_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_rating"
+)
+os.environ["DATABASE_URL"] = BENCH_DATABASE_URL
+MEDIA = Path(tempfile.mkdtemp(prefix="bench-rating-media-"))
+os.environ["MEDIA_ROOT"] = str(MEDIA)
+
+SEED = 20261031
+MONTH = date(2026, 10, 1)
+MIX = [  # (offer code, weight, prepaid)
+    ("sip-unl", 30, False),
+    ("hosted-w", 25, False),
+    ("hosted-a", 20, False),
+    ("platform", 15, False),
+    ("platform", 10, True),
+]
+HEADER = ["call_id", "account", "start_time", "answered", "duration", "caller", "called",
+          "call_type", "device_id"]  # fmt: skip
+BIG_CALLS = 100_000
+
+
+def recreate_database(url: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"refusing to drop {name!r}: the benchmark database name must contain 'bench'")
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(parts.path.lstrip("/"))
+            )
+        )
+
+
+# --- the data set ------------------------------------------------------------------------------
+
+
+def build(accounts: int, rng: random.Random) -> list[dict]:
+    """Customers, contracts and SIP accounts (bulk_create), some assigned numbers (on-net)."""
+    from accounts.choices import PaymentMethod
+    from accounts.models import Client, Site
+    from numbering.models import PhoneNumber
+    from offers.choices import ContractStatus
+    from offers.models import Contract, Offer
+    from telephony.models import SipAccount
+    from tests.factories import siren_for, siret_for
+
+    offers = {o.code: o for o in Offer.objects.select_related("terms")}
+    snapshots = {code: offer.terms.snapshot() for code, offer in offers.items()}
+    weights = [w for _c, w, _p in MIX]
+    picks = [MIX[i] for i in rng.choices(range(len(MIX)), weights, k=accounts)]
+    clients = Client.objects.bulk_create(
+        [
+            Client(
+                legal_name=f"Bench Rating {i} SAS",
+                siren=(siren := siren_for(500000 + i)),
+                siret=siret_for(siren),
+                address_line1="1 rue du Bench",
+                postal_code="75002",
+                city="Paris",
+                payment_method=PaymentMethod.PREPAID if prepaid else PaymentMethod.TRANSFER,
+            )
+            for i, (_code, _w, prepaid) in enumerate(picks)
+        ],
+        batch_size=2000,
+    )
+    sites = Site.objects.bulk_create(
+        [
+            Site(client=c, name="Siège", address_line1="1 rue", postal_code="75002", city="Paris")
+            for c in clients
+        ],
+        batch_size=2000,
+    )
+    contracts = Contract.objects.bulk_create(
+        [
+            Contract(
+                reference=f"BR-{i + 1:07d}",
+                client=client,
+                site=site,
+                offer=offers[code],
+                status=ContractStatus.ACTIVE,
+                terms_snapshot=snapshots[code],
+                signature_date=date(2026, 1, 1),
+                order_date=date(2026, 1, 1),
+                service_start_date=date(2026, 1, 1),
+            )
+            for i, (client, site, (code, _w, _p)) in enumerate(
+                zip(clients, sites, picks, strict=True)
+            )
+        ],
+        batch_size=2000,
+    )
+    sips = SipAccount.objects.bulk_create(
+        [
+            SipAccount(contract=c, username=f"br{i:06d}", secret_encrypted="x")
+            for i, (c, (code, _w, _p)) in enumerate(zip(contracts, picks, strict=True))
+            if code != "platform"
+        ],
+        batch_size=2000,
+    )
+    by_contract = {s.contract_id: s for s in sips}
+    PhoneNumber.objects.bulk_create(
+        [
+            PhoneNumber(
+                e164=f"+3318800{i:05d}", number_type="geographic", state="assigned", client=c
+            )
+            for i, c in enumerate(clients)
+        ],
+        batch_size=2000,
+    )
+    return [
+        {
+            "ref": by_contract[c.pk].username if c.pk in by_contract else c.reference,
+            "code": code,
+            "client_id": c.client_id,
+        }
+        for c, (code, _w, _p) in zip(contracts, picks, strict=True)
+    ]
+
+
+def called_for(rng: random.Random, account_index: int, pool: int) -> str:
+    r = rng.random()
+    if r < 0.55:  # French fixed from the account's pool of regular correspondents
+        return f"+331{account_index % 90 + 10:02d}{rng.randrange(pool):06d}"
+    if r < 0.75:
+        return f"+336{account_index % 10000:04d}{rng.randrange(pool // 2):04d}"
+    if r < 0.80:
+        return f"+339{account_index % 10000:04d}{rng.randrange(pool // 4):04d}"
+    if r < 0.84:
+        return rng.choice(["+44207946", "+1202555", "+4930123", "+2125221", "+8613812"]) + (
+            f"{rng.randrange(10**4):04d}"
+        )
+    if r < 0.86:
+        return f"+3318800{rng.randrange(2000):05d}"  # on-net
+    if r < 0.87:
+        return f"+33899{rng.randrange(10**6):06d}"  # premium: blocked by default
+    if r < 0.88:
+        return f"+33840{rng.randrange(10**6):06d}"
+    if r < 0.882:
+        return rng.choice(["15", "17", "18", "112"])
+    return f"+332{account_index % 10000:04d}{rng.randrange(pool):04d}"
+
+
+def write_cdrs(path: Path, accounts: list[dict], rows: int, rng: random.Random, prefix="c"):
+    start = datetime(2026, 10, 1, tzinfo=UTC) - timedelta(hours=2)  # 1 Oct 00:00 Paris
+    span = 31 * 86400 - 3600
+    per = max(1, rows // len(accounts))
+    with path.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADER)
+        n = 0
+        for index, account in enumerate(accounts):
+            count = per if index < len(accounts) - 1 else rows - n
+            # most accounts call a few dozen regular numbers; one in ten goes past 99 / 150
+            pool = 400 if index % 10 == 0 else 40
+            for _ in range(count):
+                n += 1
+                answered = rng.random() > 0.03
+                kind = rng.random()
+                call_type = "inbound" if kind < 0.10 else "forwarded" if kind < 0.12 else "outbound"
+                out.writerow(
+                    [
+                        f"{prefix}{n:09d}",
+                        account["ref"],
+                        (start + timedelta(seconds=rng.randrange(span))).strftime(
+                            "%Y-%m-%dT%H:%M:%SZ"
+                        ),
+                        "yes" if answered else "no",
+                        int(rng.expovariate(1 / 150)) if answered else 0,
+                        "+33100000000",
+                        called_for(rng, index, pool),
+                        call_type,
+                        "",
+                    ]
+                )
+    return n
+
+
+# --- measures ----------------------------------------------------------------------------------
+
+
+def floor_copy(path: Path) -> float:
+    """The same file COPY-ed into a bare table with the CDR's typed columns."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_floor (call_id text, account text, start_time timestamptz, "
+            "answered boolean, duration integer, caller text, called text, call_type text, "
+            "device_id text)"
+        )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.copy("COPY bench_floor FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            with path.open("rb") as fh:
+                while data := fh.read(1 << 20):
+                    copy.write(data)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_floor")
+    return seconds
+
+
+def import_and_rate(path: Path) -> dict:
+    from usage import signals
+    from usage.choices import ImportSource
+    from usage.models import ImportBatch
+    from usage.services import imports, rating
+
+    timings = {"receivers": 0.0}
+    original = rating.rate_batch
+    original_send = signals.calls_rated.send
+
+    def timed_send(*args, **kwargs):  # the money side's receivers (usurf), timed apart
+        started = time.perf_counter()
+        try:
+            return original_send(*args, **kwargs)
+        finally:
+            timings["receivers"] += time.perf_counter() - started
+
+    signals.calls_rated.send = timed_send
+
+    def timed_rate_batch(batch_id):
+        started = time.perf_counter()
+        keys = original(batch_id)
+        timings["rate"] = time.perf_counter() - started
+        return keys
+
+    imports.rating.rate_batch = timed_rate_batch
+    try:
+        batch = imports.import_create(
+            source=ImportSource.COMMAND, filename=path.name, content=path.read_bytes(), run=False
+        )
+        started = time.perf_counter()
+        batch = imports.import_run(batch.pk)
+        timings["total"] = time.perf_counter() - started
+    finally:
+        imports.rating.rate_batch = original
+        signals.calls_rated.send = original_send
+    timings["load"] = timings["total"] - timings.get("rate", 0)
+    timings["batch"] = ImportBatch.objects.get(pk=batch.pk)
+    return timings
+
+
+def read_side(client_id: int) -> dict:
+    """The queries of the consumption page and the rated-calls API for one account."""
+    from django.db.models import Count, Sum
+
+    from usage.models import CallRecord
+    from usage.partitioning import month_bounds
+
+    lo, hi = month_bounds(MONTH)
+    month = CallRecord.objects.filter(client_id=client_id, started_at__gte=lo, started_at__lt=hi)
+
+    def first_page():
+        return list(month.order_by("-started_at", "-id")[:50])
+
+    middle = month.order_by("-started_at", "-id")[BIG_CALLS // 2]
+
+    def cursor_page():
+        return list(
+            month.filter(started_at__lte=middle.started_at)
+            .exclude(started_at=middle.started_at, id__gte=middle.id)
+            .order_by("-started_at", "-id")[:50]
+        )
+
+    def totals():
+        return list(
+            month.filter(rated=True, trial=False, blocked=False)
+            .values("line_type")
+            .annotate(n=Count("id"), cost=Sum("cost"))
+        )
+
+    result = {}
+    for name, fn in (("first page", first_page), ("cursor page", cursor_page), ("totals", totals)):
+        fn()
+        runs = []
+        for _ in range(20):
+            started = time.perf_counter()
+            fn()
+            runs.append((time.perf_counter() - started) * 1000)
+        result[name] = statistics.median(runs)
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="default 1000000")
+    parser.add_argument("--accounts", type=int, default=2000, help="default 2000")
+    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument("--no-read", action="store_true", help="skip the 100 000-call account")
+    args = parser.parse_args(argv)
+
+    lines = []
+
+    def say(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    name = recreate_database(BENCH_DATABASE_URL)
+    say(f"database {name}: recreated; load average {os.getloadavg()[0]:.2f} "
+        f"({os.cpu_count()} CPUs)")  # fmt: skip
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    say(f"migrate: {time.perf_counter() - started:.1f} s")
+    rng = random.Random(SEED)
+    try:
+        started = time.perf_counter()
+        accounts = build(args.accounts, rng)
+        from usage.services.partitions import partitions_ensure
+
+        partitions_ensure([MONTH, date(2026, 11, 1)])
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        workdir = Path(tempfile.mkdtemp(prefix="bench-rating-"))
+        path = workdir / "cdr.csv"
+        rows = write_cdrs(path, accounts, args.rows, rng)
+        mix = {}
+        for a in accounts:
+            mix[a["code"]] = mix.get(a["code"], 0) + 1
+        say(
+            f"set-up: {len(accounts)} accounts {mix}, {rows} CDRs written "
+            f"({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
+        )
+
+        floor = floor_copy(path)
+        say(f"floor: COPY of the file into a bare typed table: {floor:.2f} s "
+            f"({rows / floor:,.0f} rows/s)")  # fmt: skip
+        t = import_and_rate(path)
+        batch = t["batch"]
+        say(
+            f"import: {t['load']:.2f} s (read {batch.rows_read}, imported {batch.imported}, "
+            f"duplicates {batch.duplicates}, rejected {batch.rejected})"
+        )
+        say(
+            f"rating: {t['rate']:.2f} s, of which {t['receivers']:.2f} s in the calls_rated "
+            f"receivers (prepaid debits, alerts, limits, quality: the money side)"
+        )
+        say(
+            f"import + rating: {t['total']:.2f} s = {rows / t['total']:,.0f} CDRs/s; "
+            f"ratio to the floor {t['total'] / floor:.1f}× (target ≤ 5×)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT plan, count(*), sum(cost), count(*) FILTER (WHERE included), "
+                "count(*) FILTER (WHERE blocked), count(*) FILTER (WHERE on_net), "
+                "count(*) FILTER (WHERE breach) FROM usage_callrecord GROUP BY plan ORDER BY 1"
+            )
+            for plan, n, cost, incl, blocked, net, breach in cursor.fetchall():
+                say(
+                    f"  {plan or '-':9} {n:>8} calls, cost {cost:>12} €, included {incl}, "
+                    f"blocked {blocked}, on-net {net}, breach {breach}"
+                )
+            cursor.execute("SELECT count(*) FROM usage_fairusebreach")
+            say(f"  fair-use breaches recorded: {cursor.fetchone()[0]}")
+        started = time.perf_counter()
+        again = import_and_rate(path)
+        say(
+            f"re-import of the same file: {again['total']:.2f} s, imported "
+            f"{again['batch'].imported}, duplicates {again['batch'].duplicates}"
+        )
+
+        if not args.no_read:
+            big = [a for a in accounts if a["code"] == "platform"][:1]
+            big_path = workdir / "big.csv"
+            write_cdrs(big_path, big, BIG_CALLS, rng, prefix="big")
+            t_big = import_and_rate(big_path)
+            say(f"one account with {BIG_CALLS} calls in the month: imported and rated in "
+                f"{t_big['total']:.2f} s")  # fmt: skip
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE usage_callrecord")
+            for name_, ms in read_side(big[0]["client_id"]).items():
+                say(f"  {name_}: {ms:.1f} ms (median of 20)")
+        say(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    finally:
+        connection.close()
+        if not args.keep:
+            drop_database(BENCH_DATABASE_URL)
+    out = ROOT / "bench" / "results" / "rating.txt"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

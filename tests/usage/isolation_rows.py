@@ -1,0 +1,95 @@
+"""Usage's rows of the tenant-isolation matrix (tests/test_isolation.py): every usage page and
+API route is named here. The tenant's own call (and invoice, for the annex) are built here and
+cached on the tenant."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from billing import services as billing
+from billing.models import Invoice
+from kernel.clock import paris_today
+from usage.models import CallRecord, ImportBatch
+from usage.services.rollup import rollup_refresh
+
+
+def _call(t):
+    """A rated call of the tenant, this month."""
+    if getattr(t, "usage_call", None) is None:
+        now = timezone.now() - timedelta(minutes=5)
+        t.usage_call = CallRecord.objects.create(
+            call_id=f"iso-{t.client.pk}",
+            started_at=now,
+            account_ref=f"iso{t.client.pk}",
+            answered=True,
+            duration=65,
+            called="+33140000000",
+            call_type="outbound",
+            client=t.client,
+            billing_month=paris_today().replace(day=1),
+            country="FR",
+            line_type="mobile",
+            price_class="standard",
+            billed_seconds=65,
+            list_cost=Decimal("0.1300"),
+            cost=Decimal("0.1300"),
+            rated=True,
+        )
+        rollup_refresh([(t.client.pk, t.usage_call.billing_month)])
+    return t.usage_call
+
+
+def _invoice(t):
+    """An issued invoice of the tenant (a run of last month), for the call-detail annex."""
+    if getattr(t, "usage_invoice", None) is None:
+        month = (paris_today().replace(day=1) - timedelta(days=1)).replace(day=1)
+        billing.charge_post(
+            client=t.client,
+            kind="setup",
+            source_type="usage-isolation",
+            source_id=t.client.pk,
+            period_start=month,
+            description="Frais",
+            unit_price=Decimal("10"),
+        )
+        billing.run_month_sync(month=month)
+        # the buyer is the customer, or its partner when partner-billed (ACC-3)
+        t.usage_invoice = Invoice.objects.filter(lines__end_client=t.client, month=month).first()
+    return t.usage_invoice
+
+
+def _cdr_import(t):
+    """A CDR batch the tenant's partner sent through the API (ucore)."""
+    if getattr(t, "usage_import", None) is None:
+        t.usage_import = ImportBatch.objects.create(
+            source="api", partner=t.client.partner, filename="iso.csv"
+        )
+    return t.usage_import
+
+
+API_RESOURCES = [
+    ("api:call-list", "api:call-detail", lambda t: _call(t).pk, CallRecord),
+    (
+        "api:cdr-import-list",
+        "api:cdr-import-detail",
+        lambda t: _cdr_import(t).pk,
+        ImportBatch,
+    ),  # ucore
+]
+# The consumption summary names a customer: another partner's is a 400 "unknown customer"
+# (tests/usage/test_surfaces.py::test_api_summary_other_partner_customer_refused).
+API_OTHER_ROUTES = {"api:call-summary"}
+OWN_ROWS = {CallRecord: _call, ImportBatch: _cdr_import}
+PORTAL_PAGES = [
+    ("usage:consumption", None),
+    ("usage:calls_csv", None),
+    ("usage:tariffs", None),
+    ("usage:threshold", None),
+]
+PORTAL_OBJECT_PAGES = [
+    ("usage:invoice_annex", lambda t: [_invoice(t).pk]),
+]
+PORTAL_WRITES = [
+    ("usage:threshold", lambda t: [], {"amount": "100", "block_outgoing": "on"}),
+]

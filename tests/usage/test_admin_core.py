@@ -1,0 +1,65 @@
+"""Back office of CDR imports: a staff member uploads a file, the import is queued after the
+commit, its page shows the progress and the report of rejected rows with their line numbers;
+tariffs and rated calls are listed."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import User
+from tests.usage.core_helpers import account, csv_of, row
+from usage.models import ImportBatch
+from usage.services import imports
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return client
+
+
+def test_upload_then_progress_and_report(staff, django_capture_on_commit_callbacks):
+    sip = account("sip-unl")
+    url = reverse("admin:usage_importbatch_add")
+    assert "Importer des appels" in staff.get(url).content.decode()
+    upload = SimpleUploadedFile("octobre.csv", csv_of([row(sip, "0123456789"), "x,y"]))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = staff.post(url, {"file": upload})
+    assert response.status_code == 302 and len(callbacks) == 1  # the task, after the commit
+    batch = ImportBatch.objects.get()
+    assert (batch.source, batch.status, batch.created_by.email) == (
+        "upload",
+        "pending",
+        "ops@reseller.example",
+    )
+    imports.import_run(batch.pk)
+    page = staff.get(response["Location"]).content.decode()
+    assert "— ligne 3 sur 3" in page  # progress: 100 %, line 3 of 3
+    assert "9 colonnes attendues" in page
+    listing = staff.get(reverse("admin:usage_importbatch_changelist")).content.decode()
+    assert "octobre.csv" in listing
+
+
+def test_upload_refuses_other_files(staff):
+    upload = SimpleUploadedFile("photo.png", b"\x89PNG")
+    response = staff.post(reverse("admin:usage_importbatch_add"), {"file": upload})
+    assert response.status_code == 200 and "Envoyez un fichier CSV" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_tariffs_and_calls_listed(staff):
+    sip = account("sip-unl")
+    from tests.usage.core_helpers import run_import
+
+    run_import([row(sip, "0612345678", duration=60)])
+    assert "France mobile" in staff.get(reverse("admin:usage_tariff_changelist")).content.decode()
+    calls = staff.get(reverse("admin:usage_callrecord_changelist")).content.decode()
+    assert "+33612345678" in calls

@@ -1,0 +1,92 @@
+"""Back office of the money side: penalties (USE-7) added with evidence through the service,
+breaches waived by an action with confirmation (USE-4), quality and limits listed; the staff
+work queue of open breaches."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from kernel.queues import REGISTRY
+from tests.telephony.factories import customer, make_sip_account
+from tests.usage.money_helpers import OCT
+from usage.choices import BreachStatus
+from usage.models import FairUseBreach, Penalty
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return client
+
+
+# USE-7 — the form computes nothing itself: 2 consumer complaints = 2 × 200 = 400.00 €.
+def test_penalty_added_with_evidence(staff):
+    target = customer()
+    url = reverse("admin:usage_penalty_add")
+    assert staff.get(url).status_code == 200
+    response = staff.post(
+        url,
+        {
+            "client": target.pk,
+            "kind": "consumer_complaint",
+            "occurred_on": "2026-10-12",
+            "quantity": "2",
+            "evidence_note": "Plaintes DGCCRF n° 77 et 78",
+            "evidence": SimpleUploadedFile("plainte.pdf", b"%PDF-1.4 test"),
+            "confirm": "on",
+        },
+    )
+    assert response.status_code == 302
+    penalty = Penalty.objects.get()
+    assert (penalty.amount, penalty.created_by.is_superuser) == (Decimal("400.00"), True)
+    assert penalty.evidence.name.endswith(".pdf")
+    for name in ("penalty", "qualityhour", "limitbreach", "fairusebreach", "consumptionalert"):
+        assert staff.get(reverse(f"admin:usage_{name}_changelist")).status_code == 200
+
+
+# USE-4 — the open breach is in the billing team's queue; the waive action asks for a reason
+# and a confirmation, then waives (nothing invoiced yet: no credit note).
+def test_breach_queue_and_waive_action(staff, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    target = customer()
+    account, _secret = make_sip_account(target, offer_code="hosted-w")
+    breach = FairUseBreach.objects.create(
+        client=target,
+        sip_account=account,
+        month=OCT,
+        plan="hosted_w",
+        reasons=[{"code": "devices", "value": 4, "limit": 3}],
+        detected_at=timezone.now(),
+    )
+    items = REGISTRY["usage.breaches"].items()
+    assert [item.pk for item in items] == [breach.pk]
+    assert items[0].deadline.date() == date(2026, 11, 1)  # end of 31/10, Paris
+    url = reverse("admin:usage_fairusebreach_changelist")
+    page = staff.post(url, {"action": "waive", "_selected_action": [breach.pk]})
+    assert page.status_code == 200 and breach.status == BreachStatus.OPEN
+    staff.post(
+        url,
+        {
+            "action": "waive",
+            "_selected_action": [breach.pk],
+            "apply": "1",
+            "note": "Terminal fourni par nos soins",
+            "confirm": "on",
+        },
+    )
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.WAIVED
+    assert REGISTRY["usage.breaches"].items() == []

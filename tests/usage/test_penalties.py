@@ -1,0 +1,184 @@
+"""USE-6 traffic-quality penalties and USE-7 staff penalties: damages outside the scope of VAT
+(category "O"), on an invoice of their own that passes the EN 16931 rules."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from billing import services as billing
+from billing.en16931 import fatal
+from billing.facturx_xml import build_cii_xml
+from billing.models import Invoice, InvoicePurpose, PendingCharge
+from tests.offers.factories import make_contract
+from tests.telephony.factories import customer
+from tests.usage.money_helpers import OCT, at, call
+from usage.models import Penalty, QualityHour
+from usage.money_choices import PenaltyKind, PenaltyStatus
+from usage.services import penalties, quality
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings, tmp_path):
+    settings.BILLING_RENDER_PDF = False
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def platform(client):
+    return make_contract(
+        client, "platform", signature=date(2026, 9, 1), service_start=date(2026, 9, 1)
+    )
+
+
+def hour_of_calls(client, contract, hour: int, attempts: int, durations: list[int]):
+    """``attempts`` outbound calls in the UTC hour ``hour`` of 05/10/2026, the first
+    ``len(durations)`` answered with those durations."""
+    for i in range(attempts):
+        answered = i < len(durations)
+        call(
+            client,
+            contract=contract,
+            started_at=at(5, hour, i),
+            answered=answered,
+            duration=durations[i] if answered else 0,
+        )
+
+
+# USE-6 — hours of 05/10/2026 (UTC; Paris = UTC+2 in October):
+#   10h: 10 attempts, 5 answered (5, 5, 5, 30, 20 s): ASR 50 % ≤ 60 → 10 × 0.02 = 0.20;
+#        ACD 65/5 = 13 s ≤ 15 → 5 × 0.02 = 0.10; short 3/5 = 60 % ≥ 10 → 5 × 0.02 = 0.10;
+#   11h: 10 attempts, 10 answered 60 s each: no penalty;
+#   12h: 10 attempts, 6 answered 16 s: ASR exactly 60 % (must stay above) → 0.20; ACD 16 s ok;
+#   13h: 10 attempts, 7 answered 15 s: ASR 70 % ok; ACD exactly 15 s → 7 × 0.02 = 0.14;
+#   14h: 10 attempts, 10 answered (one 7 s, nine 60 s): short exactly 10 % → 10 × 0.02 = 0.20.
+# Total 0.20 + 0.10 + 0.10 + 0.20 + 0.14 + 0.20 = 0.94 € on October's penalty invoice (VAT "O").
+def test_use6_an_hour_breaching_each_metric():
+    client = customer()
+    contract = platform(client)
+    hour_of_calls(client, contract, 10, 10, [5, 5, 5, 30, 20])
+    hour_of_calls(client, contract, 11, 10, [60] * 10)
+    hour_of_calls(client, contract, 12, 10, [16] * 6)
+    hour_of_calls(client, contract, 13, 10, [15] * 7)
+    hour_of_calls(client, contract, 14, 10, [7] + [60] * 9)
+
+    quality.quality_compute(month=OCT)
+    rows = {r.hour.hour: r for r in QualityHour.objects.filter(client=client)}
+    assert (rows[10].asr, rows[10].acd, rows[10].short_rate) == (
+        Decimal(50),
+        Decimal(13),
+        Decimal(60),
+    )
+    assert {h: r.penalty for h, r in rows.items()} == {
+        10: Decimal("0.40"),
+        11: Decimal("0"),
+        12: Decimal("0.20"),
+        13: Decimal("0.14"),
+        14: Decimal("0.20"),
+    }
+
+    billing.run_month_sync(month=OCT)
+
+    extra = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.LATE_CHARGES)
+    lines = list(extra.lines.order_by("position"))
+    assert {line.vat_category for line in lines} == {"O"}
+    assert extra.total_net == Decimal("0.94") and extra.total_vat == Decimal("0.00")
+    assert sorted((line.quantity, line.net_amount) for line in lines) == [
+        (Decimal(5), Decimal("0.10")),
+        (Decimal(5), Decimal("0.10")),
+        (Decimal(7), Decimal("0.14")),
+        (Decimal(10), Decimal("0.20")),
+        (Decimal(10), Decimal("0.20")),
+        (Decimal(10), Decimal("0.20")),
+    ]
+    # The hour shown in Paris time (10h UTC = 12h–13h in October) and the metric.
+    asr_10 = next(line for line in lines if "ASR 50.0" in line.description)
+    assert "05/10/2026 12h–13h" in asr_10.description
+    # The regular invoice carries no penalty (BR-O-11: "O" never beside "S").
+    regular = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.REGULAR)
+    assert not regular.lines.filter(kind="penalty").exists()
+    assert fatal(build_cii_xml(extra)) == []
+    # The run is idempotent: running again posts no second penalty.
+    assert quality.post_penalties(month=OCT) == 6
+    assert PendingCharge.objects.filter(source_type="usage_quality").count() == 6
+
+
+def test_use6_penalties_for_pure():
+    # USE-6 — an hour without any answered call: only the ASR counts (10 attempts → 0.20).
+    assert quality.penalties_for(10, 0, 0, 0) == {"asr": Decimal("0.20")}
+    # 61 % of 100 attempts, 61 answered of 16 s, 6 short (9.8 %): nothing.
+    assert quality.penalties_for(100, 61, 61 * 16, 6) == {}
+
+
+# USE-6 — only PLATFORM traffic is measured (a HOSTED-A customer's bad hour costs nothing).
+def test_use6_other_offers_not_measured():
+    client = customer()
+    contract = make_contract(client, "hosted-a")
+    hour_of_calls(client, contract, 10, 10, [])
+    assert quality.quality_compute(month=OCT) == 0
+
+
+# USE-7 — a regulator breach (10 000 €) and three 33700 reports (3 × 200 = 600 €), with their
+# evidence: October's penalty invoice, category "O", 10 600.00 € HT, 0 VAT; it passes EN 16931.
+def test_use7_staff_penalties_with_evidence(admin_user):
+    client = customer()
+    platform(client)
+    regulator = penalties.penalty_record(
+        client=client,
+        kind=PenaltyKind.REGULATOR,
+        occurred_on=date(2026, 10, 12),
+        evidence_note="Décision ARCEP n° 2026-1234",
+        actor=admin_user,
+    )
+    reports = penalties.penalty_record(
+        client=client,
+        kind=PenaltyKind.REPORT_33700,
+        quantity=3,
+        occurred_on=date(2026, 10, 20),
+        evidence_note="Tickets 33700 n° 1, 2, 3",
+        actor=admin_user,
+    )
+    assert (regulator.amount, reports.amount) == (Decimal("10000.00"), Decimal("600.00"))
+
+    billing.run_month_sync(month=OCT)
+
+    extra = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.LATE_CHARGES)
+    assert (extra.total_net, extra.total_vat, extra.total_gross) == (
+        Decimal("10600.00"),
+        Decimal("0.00"),
+        Decimal("10600.00"),
+    )
+    assert fatal(build_cii_xml(extra)) == []
+
+    # Cancelled after invoicing: a credit note "O" of 600.00 correcting that invoice.
+    note = penalties.penalty_cancel(penalty=reports, reason="Tickets contestés", actor=admin_user)
+    assert note.corrects == extra and note.total_net == Decimal("600.00")
+    assert {line.vat_category for line in note.lines.all()} == {"O"}
+    reports.refresh_from_db()
+    assert reports.status == PenaltyStatus.CANCELLED
+
+
+# USE-7 — a penalty cancelled before invoicing withdraws its charge; the evidence is required;
+# amounts come from the contract, not from the form.
+def test_use7_cancel_before_invoicing_and_validation(admin_user):
+    client = customer()
+    penalty = penalties.penalty_record(
+        client=client,
+        kind=PenaltyKind.ABUSIVE_TICKET,
+        occurred_on=date(2026, 10, 12),
+        evidence_note="Ticket T-42: incident causé par le client",
+        actor=admin_user,
+    )
+    assert PendingCharge.objects.get(source_type="usage_penalty").unit_price == Decimal("100")
+    assert penalties.penalty_cancel(penalty=penalty, reason="Erreur", actor=admin_user) is None
+    assert not PendingCharge.objects.filter(source_type="usage_penalty").exists()
+    with pytest.raises(ValidationError):
+        penalties.penalty_record(
+            client=client,
+            kind=PenaltyKind.UNAUTHORISED_CLI,
+            occurred_on=date(2026, 10, 12) + timedelta(days=1),
+            evidence_note="  ",
+        )
+    assert Penalty.objects.count() == 1

@@ -1,0 +1,241 @@
+"""USE-4: the hosted unlimited plans, one test per row and column of the issue's table, through
+the real import and the SQL engine, each checked against the Python reference too.
+
+Seeded grid: France fixed 0.0120 €/min 1/1; France mobile 0.0450 1/1; shared cost (084) 0.0900
+60/60 min 60; Morocco mobile 0.4500 60/60. On a breach every billable call of the user's month
+is billed per minute (60/60) at its tariff."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from telephony.models import SipDevice
+from tests.usage.core_helpers import (
+    account,
+    assert_matches_reference,
+    at,
+    calls,
+    row,
+    run_import,
+    seconds,
+)
+from usage.models import CallRecord, FairUseBreach, Tariff
+from usage.services.rating import rerate_month
+
+pytestmark = pytest.mark.django_db
+OCT = date(2026, 10, 1)
+
+
+def fixed(n: int) -> str:
+    return f"+3314{n:07d}"
+
+
+def distinct_calls(sip, n, *, duration=30, start=None):
+    start = start or at(2, 8)
+    return [row(sip, fixed(i), start=start + seconds(60 * i), duration=duration) for i in range(n)]
+
+
+def breach_codes(sip):
+    breach = FairUseBreach.objects.filter(sip_account=sip, month=OCT).first()
+    return [r["code"] for r in breach.reasons] if breach else []
+
+
+def month_cost(sip):
+    return sum(c.cost for c in CallRecord.objects.filter(sip_account_id=sip.pk))
+
+
+# USE-4 HOSTED-W, "included": French fixed, 09 (our choice: included, HOSTED-W 6.1 lists "01 …
+# 05 et 09"), mobiles, forwarded calls and the listed destinations (UK fixed) cost nothing; a
+# Moroccan mobile (not listed) 61 s → 120 s × 0.45 / 60 = 0.9000; a shared-cost 084 number
+# 61 s → 120 s × 0.09 / 60 = 0.1800. Total 1.0800, no breach.
+def test_use4_hosted_w_included_and_not_included():
+    sip = account("hosted-w")
+    run_import(
+        [
+            row(sip, "0123456789", duration=600),
+            row(sip, "0912345678", start=at(1, 10), duration=600),
+            row(sip, "0612345678", start=at(1, 11), duration=600),
+            row(sip, "+442079460958", start=at(1, 12), duration=600),
+            row(sip, "0612345679", start=at(1, 13), duration=600, call_type="forwarded"),
+            row(sip, "+212612345678", start=at(1, 14), duration=61),
+            row(sip, "0840123456", start=at(1, 15), duration=61),
+        ]
+    )
+    assert [c.included for c in calls()] == [True] * 5 + [False] * 2
+    assert month_cost(sip) == Decimal("1.0800")
+    assert breach_codes(sip) == []
+    assert_matches_reference()
+
+
+# USE-4 "> 150 distinct numbers" (both plans): 150 numbers is fair use; the 151st breaks it and
+# the whole month is re-rated per minute: 151 calls of 30 s → 60 s × 0.012 / 60 = 0.012 each,
+# 151 × 0.012 = 1.8120. An unanswered call to a 152nd number takes no slot.
+@pytest.mark.parametrize("offer", ["hosted-w", "hosted-a"])
+def test_use4_more_than_150_distinct_numbers(offer):
+    sip = account(offer)
+    run_import(
+        distinct_calls(sip, 150) + [row(sip, fixed(999), start=at(3), answered=False, duration=0)]
+    )
+    assert breach_codes(sip) == [] and month_cost(sip) == 0
+    assert max(c.slot or 0 for c in calls()) == 150
+    run_import([row(sip, fixed(150), start=at(4), duration=30)])
+    assert breach_codes(sip) == ["distinct_numbers"]
+    assert FairUseBreach.objects.get(sip_account=sip).reasons[0]["value"] == 151
+    assert month_cost(sip) == Decimal("1.8120")
+    assert all(c.breach and not c.included for c in calls(answered=True))
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-W "forwarding > 2 h": 2 × 3600 s forwarded = 7200 s is within the fair use; one
+# more forwarded second breaks it: per minute, 3600 s × 0.012 / 60 = 0.72 twice, 1 s → 60 s =
+# 0.012: 1.4520. HOSTED-A: forwarded calls are simply billed at the tariff (1/1): 3600 s ×
+# 0.012 / 60 = 0.72 each, 1 s → 0.0002 — 1.4402, and no breach.
+@pytest.mark.parametrize(
+    "offer,codes,total",
+    [("hosted-w", ["forwarding"], "1.4520"), ("hosted-a", [], "1.4402")],
+)
+def test_use4_forwarding(offer, codes, total):
+    sip = account(offer)
+    forwarded = [
+        row(sip, "0123456789", start=at(2), duration=3600, call_type="forwarded"),
+        row(sip, "0123456788", start=at(3), duration=3600, call_type="forwarded"),
+    ]
+    run_import(forwarded)
+    assert breach_codes(sip) == []
+    run_import([row(sip, "0123456787", start=at(4), duration=1, call_type="forwarded")])
+    assert breach_codes(sip) == codes
+    assert month_cost(sip) == Decimal(total)
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-W "> 3 simultaneous calls": three 600 s calls from 09:00 and a fourth starting
+# at 09:10:00 sharp, when they end, never make 4 at once; a call at 09:05 does. Per minute:
+# four 600 s calls = 4 × 0.12 = 0.48, the 09:05 one (60 s) = 0.012: 0.4920.
+def test_use4_hosted_w_simultaneous_calls():
+    sip = account("hosted-w")
+    run_import(
+        [row(sip, fixed(i), start=at(2, 9), duration=600) for i in range(3)]
+        + [row(sip, fixed(3), start=at(2, 9, 10), duration=600)]
+    )
+    assert breach_codes(sip) == []
+    run_import([row(sip, fixed(4), start=at(2, 9, 5), duration=60)])
+    assert breach_codes(sip) == ["simultaneous"]
+    assert month_cost(sip) == Decimal("0.4920")
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-W "> 3 devices registered at once": three devices are fine, a fourth registered
+# in the month breaks it (no registration log: devices registered before the month's end and
+# seen since its start).
+def test_use4_hosted_w_devices():
+    sip = account("hosted-w")
+    for i in range(3):
+        SipDevice.objects.create(account=sip, device_id=f"mac-{i}", supplied_by_reseller=True)
+    SipDevice.objects.update(created_at=at(1))  # registered in October
+    run_import([row(sip, "0123456789", duration=61, device="mac-0")])
+    assert breach_codes(sip) == [] and month_cost(sip) == 0
+    SipDevice.objects.create(
+        account=sip, device_id="mac-3", supplied_by_reseller=True, last_seen_at=timezone.now()
+    )
+    SipDevice.objects.update(created_at=at(1))  # all registered in October
+    run_import([row(sip, "0123456780", start=at(5), duration=61, device="mac-3")])
+    assert breach_codes(sip) == ["devices"]
+    # 2 calls of 61 s → 120 s × 0.012 / 60 = 0.024 each
+    assert month_cost(sip) == Decimal("0.0480")
+    assert_matches_reference()
+
+
+# USE-4 "a device not supplied by the reseller" (both plans): a call placed by a registered
+# softphone the customer brought breaks the month; calls from our phones do not.
+@pytest.mark.parametrize("offer", ["hosted-w", "hosted-a"])
+def test_use4_third_party_device(offer):
+    sip = account(offer)
+    SipDevice.objects.create(account=sip, device_id="mac-1", supplied_by_reseller=True)
+    SipDevice.objects.create(account=sip, device_id="soft-1", supplied_by_reseller=False)
+    run_import([row(sip, "0123456789", duration=61, device="mac-1")])
+    assert breach_codes(sip) == []
+    run_import([row(sip, "0123456780", start=at(3), duration=61, device="soft-1")])
+    assert breach_codes(sip) == ["third_party_device"]
+    assert month_cost(sip) == Decimal("0.0480")  # 2 × 120 s × 0.012 / 60
+    assert_matches_reference()
+
+
+# USE-4 "telecom professional" (both plans): unlimited never applies; 61 s → 0.0240.
+@pytest.mark.parametrize("offer", ["hosted-w", "hosted-a"])
+def test_use4_telecom_professional(offer):
+    sip = account(offer, is_telecom_professional=True)
+    run_import([row(sip, "0123456789", duration=61)])
+    assert breach_codes(sip) == ["telecom_professional"]
+    assert month_cost(sip) == Decimal("0.0240")
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-A "mobility credentials": a user with mobility loses the unlimited (HOSTED-W
+# does not have this rule). Included destinations of HOSTED-A: China mobile is in the 40.
+@pytest.mark.parametrize("offer,codes", [("hosted-a", ["mobility"]), ("hosted-w", [])])
+def test_use4_mobility(offer, codes):
+    sip = account(offer)
+    sip.mobility = True
+    sip.save(update_fields=["mobility"])
+    run_import([row(sip, "+8613812345678", duration=60)])
+    assert breach_codes(sip) == codes
+    call = calls()[0]
+    assert call.included is (not codes)
+    assert_matches_reference()
+
+
+# HOSTED-A 6: the tariff "en vigueur au jour de la facturation" — the invoice of October is
+# dated 31 October (BIL-1): a HOSTED-A call of 5 October billed (breach) uses the price in
+# force on the 31st (0.0240: 120 s → 0.0480), a SIP-UNL call of the same day the price of the
+# 5th (0.0120 per second, 100th+ number... here a mobile: 0.0450 → 61 s = 0.0458 unchanged).
+def test_use4_hosted_a_tariff_of_the_invoicing_day():
+    old = Tariff.objects.get(country="FR", line_type="fixed", valid_to=None)
+    old.valid_to = date(2026, 10, 31)
+    old.save()
+    Tariff.objects.create(
+        name="France fixe 2026-10-31",
+        country="FR",
+        line_type="fixed",
+        rate_per_minute=Decimal("0.0240"),
+        valid_from=date(2026, 10, 31),
+    )
+    hosted = account("hosted-a", is_telecom_professional=True)
+    platform_like = account("hosted-w", is_telecom_professional=True)
+    run_import(
+        [
+            row(hosted, "0123456789", start=at(5), duration=61),
+            row(platform_like, "0123456788", start=at(5), duration=61),
+        ]
+    )
+    assert month_cost(hosted) == Decimal("0.0480")  # 120 s × 0.0240 / 60
+    assert month_cost(platform_like) == Decimal("0.0240")  # 120 s × 0.0120 / 60
+    assert_matches_reference()
+
+
+# USE-4 waiver: staff waive the breach (usurf's service sets it waived, then re-rates): the
+# month is rated as included again, the breach stays recorded (waived), never re-opened.
+def test_use4_waived_breach_rerated_as_included():
+    sip = account("hosted-w")
+    run_import(distinct_calls(sip, 151))
+    assert month_cost(sip) == Decimal("1.8120")
+    breach = FairUseBreach.objects.get(sip_account=sip)
+    breach.status, breach.waived_at = "waived", timezone.now()
+    breach.save()
+    rerate_month(OCT, sip_account_ids=[sip.pk])
+    assert month_cost(sip) == 0
+    assert all(c.included and not c.breach for c in calls())
+    run_import([row(sip, fixed(200), start=at(20), duration=30)])  # a 152nd number
+    assert FairUseBreach.objects.filter(sip_account=sip).count() == 1
+    assert FairUseBreach.objects.get(sip_account=sip).status == "waived"
+    assert month_cost(sip) == 0
+    assert_matches_reference()
+
+
+# USE-4 counting per calendar month in Europe/Paris: 31 October 23:30 UTC is 1 November 00:30
+# in Paris: that call counts in November.
+def test_use4_month_is_the_paris_month():
+    sip = account("hosted-w")
+    run_import([row(sip, "0123456789", start=at(31, 23, 30), duration=60)])
+    assert calls()[0].billing_month == date(2026, 11, 1)

@@ -1,0 +1,141 @@
+"""USE-8 prepaid debits per import batch and suspension at zero; consumption alerts (e-mail,
+dashboard, webhook, optional block); ACC-6 inactivity from the call records."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.choices import PaymentMethod
+from kernel.models import OutboxEvent
+from offers import services as offers
+from offers.choices import ContractStatus, SuspensionReason
+from offers.models import Contract
+from payments.models import PrepaidEntry
+from tests.factories import PartnerFactory
+from tests.offers.factories import make_contract
+from tests.telephony.factories import customer, top_up
+from tests.usage.money_helpers import NOV, OCT, at, call
+from usage.models import ConsumptionAlert, PrepaidUsageDebit
+from usage.services import alerts, inactivity
+from usage.services.post_rating import after_rating
+
+pytestmark = pytest.mark.django_db
+
+
+def platform(client):
+    return make_contract(
+        client, "platform", signature=date(2026, 9, 1), service_start=date(2026, 9, 1)
+    )
+
+
+def balance(client) -> Decimal:
+    return sum((e.amount for e in PrepaidEntry.objects.filter(account__client=client)), Decimal(0))
+
+
+def rated(client, batch_id, month=OCT):
+    """What ucore's rating sends after a batch's calls are rated."""
+    after_rating(batch_id=batch_id, keys=[(client.pk, month)])
+
+
+# USE-8 / BIL-10 / CON-8 — a prepaid customer (VAT 20 %) tops up 12.00 €. Batch 1 rates calls
+# for 5.0000 € HT → debit 5.00 × 1.20 = 6.00 → balance 6.00, service on. Batch 2 adds 5.0000 →
+# the month is 10.0000, 5.0000 debited already → debit 6.00 → balance 0.00: at zero the
+# contract is suspended ("prepaid balance exhausted"). The same batch sent again debits
+# nothing. A top-up of 10.00 € brings the balance to 10.00 and lifts the suspension.
+def test_use8_debit_per_batch_suspend_at_zero_lift_on_topup(django_capture_on_commit_callbacks):
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    contract = platform(client)
+    top_up(client, "12.00")
+    call(client, contract=contract, cost="2.0000")
+    call(client, contract=contract, cost="3.0000", line_type="mobile")
+    call(client, contract=contract, cost="4.0000", trial=True)  # CON-7: never debited
+    rated(client, 1)
+    assert balance(client) == Decimal("6.00")
+    assert Contract.objects.get(pk=contract.pk).status == ContractStatus.ACTIVE
+
+    call(client, contract=contract, cost="5.0000")
+    rated(client, 2)
+    rated(client, 2)
+    assert balance(client) == Decimal("0.00")
+    assert [d.net for d in PrepaidUsageDebit.objects.order_by("pk")] == [
+        Decimal("5.0000"),
+        Decimal("5.0000"),
+    ]
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.SUSPENDED
+    assert contract.suspensions.get().reason == SuspensionReason.PREPAID_EXHAUSTED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        top_up(client, "10.00")
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+    assert balance(client) == Decimal("10.00")
+
+
+# USE-8 — a postpaid customer is never debited.
+def test_use8_postpaid_not_debited():
+    client = customer()
+    contract = platform(client)
+    call(client, contract=contract, cost="5.0000")
+    rated(client, 1)
+    assert not PrepaidUsageDebit.objects.exists()
+
+
+# Consumption alerts — threshold 10.00 €, blocking at 100 %. Calls for 5.0000 € → 50 % (one
+# e-mail, one webhook event, a dashboard badge); a second batch to 8.0000 → 80 %; a third to
+# 10.0000 → 100 %, outgoing calls blocked; nothing is sent twice.
+def test_alerts_at_50_80_100_percent(mailoutbox, django_capture_on_commit_callbacks):
+    client = customer(partner=PartnerFactory())
+    contract = platform(client)
+    alerts.threshold_set(client=client, amount=Decimal("10.00"), block_outgoing=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        call(client, contract=contract, cost="5.0000")
+        rated(client, 1)
+        rated(client, 1)
+    assert list(ConsumptionAlert.objects.values_list("level", flat=True)) == [50]
+    assert len(mailoutbox) == 1 and "50" in mailoutbox[0].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        call(client, contract=contract, cost="3.0000")
+        rated(client, 2)
+        call(client, contract=contract, cost="2.0000")
+        rated(client, 3)
+    assert sorted(ConsumptionAlert.objects.values_list("level", flat=True)) == [50, 80, 100]
+    assert len(mailoutbox) == 3
+    events = OutboxEvent.objects.filter(type="usage.threshold_reached")
+    assert sorted(e.data["level"] for e in events) == [50, 80, 100]
+    assert ConsumptionAlert.objects.get(level=100).blocked
+    assert alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
+    # Raising the threshold lifts the block until its own 100 %.
+    alerts.threshold_set(client=client, amount=Decimal("50.00"), block_outgoing=True)
+    assert not alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
+    assert not alerts.outgoing_blocked(client.pk, date(2026, 11, 2))
+
+
+# ACC-6 — the last call (inbound included) sets the contract's last traffic day (Paris); six
+# months without any call flag it; closing it for inactivity forfeits the prepaid balance
+# (PLATFORM 12.7.4) when it was the customer's last live contract.
+def test_acc6_inactivity_from_the_records_and_forfeit(mailoutbox):
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    contract = platform(client)
+    never = make_contract(client, "hosted-a", service_start=date(2026, 9, 1))
+    top_up(client, "30.00")
+    # 22:30 UTC on 31/10 is 23:30 in Paris (CET from 25/10): still 31/10.
+    call(client, contract=contract, call_type="inbound", started_at=at(31, 22, 30), cost="0")
+    call(client, contract=contract, started_at=at(3, month=NOV), cost="0")
+    inactivity.last_traffic_record(client_ids=[client.pk])
+    contract.refresh_from_db()
+    assert contract.last_traffic_on == date(2026, 11, 3)
+
+    # 03/05/2027: six months after 03/11/2026 → flagged; the never-used contract counts from
+    # its service start (01/09/2026) → flagged too.
+    assert offers.contracts_flag_inactive(today=date(2027, 5, 3)) == 2
+    contract.refresh_from_db()
+    assert contract.inactive_flagged_on == date(2027, 5, 3)
+
+    _t, forfeited = inactivity.inactive_close(contract=never, today=date(2027, 5, 4))
+    assert forfeited == Decimal("0")  # another live contract remains
+    contract.refresh_from_db()
+    _t, forfeited = inactivity.inactive_close(contract=contract, today=date(2027, 5, 4))
+    assert forfeited == Decimal("30.00")
+    assert balance(client) == Decimal("0.00")

@@ -1,0 +1,148 @@
+"""The customer's consumption page, CSV export, alert threshold, tariffs, invoice annex, the
+dashboard card, and the read API (rated calls with cursor pagination, monthly summary)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import BillingMode, Role
+from kernel.clock import paris_today
+from tests.telephony.factories import make_sip_account
+from tests.usage.isolation_rows import _invoice
+from tests.usage.money_helpers import call
+from usage.models import ConsumptionThreshold
+from usage.services.rollup import rollup_refresh
+
+pytestmark = pytest.mark.django_db
+
+
+def this_month_calls(client, n=3, **kwargs):
+    """``n`` calls of the tenant today (a minute apart, newest last)."""
+    start = timezone.now() - timedelta(minutes=n + 5)
+    month = paris_today().replace(day=1)
+    made = [
+        call(client, started_at=start + timedelta(minutes=i), month=month, **kwargs)
+        for i in range(n)
+    ]
+    rollup_refresh([(client.pk, month)])  # what the rating pass does after it
+    return made
+
+
+def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_assert_max_num_queries):
+    # USE-3 fair-use counter: a SIP-UNL account that called 2 distinct numbers taking a slot
+    # (3 calls: 2 to the first number) → "numéros distincts : 2 / 99"; mobiles 3 × 0.1250 =
+    # 0.3750 → 0.38 € month to date.
+    account, _secret = make_sip_account(tenant.client, offer_code="sip-unl")
+    for i, number in enumerate(["+33140000001", "+33140000001", "+33140000002"]):
+        this_month_calls(
+            tenant.client, 1, sip_account=account, called=number, slot=i // 2 + 1, plan="sip_unl"
+        )
+    this_month_calls(tenant.client, 3, sip_account=account, cost="0.1250", line_type="mobile")
+    web = as_role(Role.READ_ONLY)
+    with django_assert_max_num_queries(16):  # session, member, roll-up, labels, alerts, limits…
+        page = web.get(reverse("usage:consumption")).content.decode()
+    assert "numéros distincts\u00a0: 2 / 99" in page
+    assert 'data-testid="chart"' in page and 'data-testid="chart-bar"' in page
+    assert 'data-testid="month-total">0,38 €' in page
+    assert "threshold-form" not in page  # a read-only member cannot set the threshold
+
+
+def test_consumption_page_empty_month(as_role):
+    page = as_role(Role.ADMIN).get(reverse("usage:consumption")).content.decode()
+    assert "Aucun appel ce mois-ci." in page
+
+
+def test_calls_csv_downloads_the_month(as_role, tenant, other_tenant):
+    this_month_calls(tenant.client, 3, cost="0.5000")
+    this_month_calls(other_tenant.client, 2)
+    response = as_role(Role.READ_ONLY).get(reverse("usage:calls_csv"))
+    assert response["Content-Disposition"].startswith("attachment;")
+    rows = response.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("call_id;start_paris;account")
+    assert len(rows) == 4 and all(";0.5000;" in row for row in rows[1:])
+
+
+def test_threshold_set_by_billing_role(as_role, tenant):
+    web = as_role(Role.BILLING)
+    web.post(reverse("usage:threshold"), {"amount": "120.50", "block_outgoing": "on"})
+    threshold = ConsumptionThreshold.objects.get(client=tenant.client)
+    assert (threshold.amount, threshold.block_outgoing) == (Decimal("120.50"), True)
+    page = web.get(reverse("usage:consumption")).content.decode()
+    assert "120,50" in page
+    web.post(reverse("usage:threshold"), {"amount": "-3"})
+    assert ConsumptionThreshold.objects.get(client=tenant.client).amount == Decimal("120.50")
+    web.post(reverse("usage:threshold"), {"amount": ""})
+    assert not ConsumptionThreshold.objects.filter(client=tenant.client).exists()
+
+
+def test_tariffs_visible(as_role):
+    page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
+    assert "Nos tarifs" in page
+
+
+def test_invoice_annex_lists_the_billed_calls(as_role, tenant):
+    # BIL-3: the customer's own invoice (its partner bills through us: reseller-billed).
+    tenant.client.partner.billing_mode = BillingMode.RESELLER_BILLED
+    tenant.client.partner.save(update_fields=["billing_mode"])
+    invoice = _invoice(tenant)
+    assert invoice.client == tenant.client
+    call(
+        tenant.client,
+        started_at=timezone.make_aware(
+            timezone.datetime(invoice.month.year, invoice.month.month, 3, 10)
+        ),
+        month=invoice.month,
+        cost="1.2345",
+        line_type="mobile",
+    )
+    detail = as_role(Role.BILLING).get(reverse("billing:detail", args=[invoice.pk]))
+    assert reverse("usage:invoice_annex", args=[invoice.pk]) in detail.content.decode()
+    response = as_role(Role.BILLING).get(reverse("usage:invoice_annex", args=[invoice.pk]))
+    rows = response.content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and ";1.2345;" in rows[1]
+    assert (
+        as_role(Role.TECHNICAL).get(reverse("usage:invoice_annex", args=[invoice.pk])).status_code
+        == 403
+    )
+
+
+def test_dashboard_card(as_role, tenant):
+    this_month_calls(tenant.client, 2, cost="1.0050")
+    page = as_role(Role.ADMIN).get(reverse("dashboard")).content.decode()
+    assert 'data-testid="consumption-total"><strong>2,01 €' in page
+    assert "2 appels ce mois-ci" in page
+
+
+def test_api_calls_cursor_pagination_and_filters(api, tenant, django_assert_max_num_queries):
+    made = this_month_calls(tenant.client, 5, cost="0.0100")
+    url = reverse("api:call-list")
+    with django_assert_max_num_queries(6):
+        body = api.get(url, {"page_size": 2}).json()
+    assert [row["id"] for row in body["results"]] == [made[4].pk, made[3].pk]
+    second = api.get(body["next"]).json()
+    assert [row["id"] for row in second["results"]] == [made[2].pk, made[1].pk]
+    after = made[3].started_at.isoformat()
+    body = api.get(url, {"started_after": after, "customer": tenant.client.pk}).json()
+    assert {row["id"] for row in body["results"]} == {made[3].pk, made[4].pk}
+    assert body["results"][0]["cost"] == "0.0100"
+    assert api.get(url, {"started_after": "nope"}).status_code == 400
+
+
+def test_api_summary(api, tenant, django_assert_max_num_queries):
+    this_month_calls(tenant.client, 3, cost="0.5000", line_type="mobile")
+    url = reverse("api:call-summary")
+    month = paris_today().strftime("%Y-%m")
+    with django_assert_max_num_queries(6):
+        body = api.get(url, {"customer": tenant.client.pk, "month": month}).json()
+    assert body["total"]["calls"] == 3 and body["total"]["amount"] == "1.50"
+    assert body["by_destination"][0]["amount"] == "1.50"
+    assert api.get(url, {"customer": tenant.client.pk, "month": "2026-13"}).status_code == 400
+
+
+def test_api_summary_other_partner_customer_refused(api, other_tenant):
+    this_month_calls(other_tenant.client, 1)
+    response = api.get(reverse("api:call-summary"), {"customer": other_tenant.client.pk})
+    assert response.status_code == 400 and "customer" in response.json()["error"]["fields"]

@@ -1,0 +1,112 @@
+"""USE-4 waivers (audited): before invoicing the re-rated amounts simply disappear from the
+run; after invoicing a credit note corrects the invoice (BIL-9). Breach notices (e-mail +
+webhook) are sent once."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import AuditLog
+from billing import services as billing
+from billing.models import Invoice, InvoicePurpose
+from kernel.errors import InvalidTransition
+from tests.telephony.factories import customer, make_sip_account
+from tests.usage.money_helpers import OCT, at, call
+from usage.choices import BreachStatus
+from usage.models import CallRecord, FairUseBreach
+from usage.receivers import on_breach_recorded
+from usage.services.billing import breach_waive
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings, tmp_path):
+    settings.BILLING_RENDER_PDF = False
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def breached_month(client):
+    """A HOSTED-W user whose October is in breach: 10 calls to French fixed numbers, each
+    billed 1.5000 € because of the breach (10 × 1.5000 = 15.0000 €)."""
+    account, _secret = make_sip_account(client, offer_code="hosted-w")
+    for i in range(10):
+        call(
+            client,
+            sip_account=account,
+            started_at=at(5 + i, 10),
+            called=f"+3314000000{i}",
+            cost="1.5000",
+            list_cost="1.5000",
+            breach=True,
+        )
+    breach = FairUseBreach.objects.create(
+        client=client,
+        sip_account=account,
+        month=OCT,
+        plan="hosted_w",
+        reasons=[{"code": "distinct_numbers", "value": 151, "limit": 150}],
+        detected_at=timezone.now(),
+    )
+    return account, breach
+
+
+def consumption(client):
+    invoice = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.REGULAR)
+    return invoice, sum(
+        (line.net_amount for line in invoice.lines.filter(kind="consumption")), Decimal(0)
+    )
+
+
+# USE-4 — waived before October is invoiced: the month is re-rated as included, the run bills
+# no consumption (15.00 € never invoiced), no credit note.
+def test_use4_waiver_before_invoicing(admin_user):
+    client = customer()
+    account, breach = breached_month(client)
+    assert breach_waive(breach=breach, note="Client de bonne foi", actor=admin_user) is None
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.WAIVED and breach.waived_by == admin_user
+    assert AuditLog.objects.filter(action="usage.breach_waive").exists()
+    assert sum(c.cost for c in CallRecord.objects.filter(sip_account=account)) == 0
+    billing.run_month_sync(month=OCT)
+    _invoice, billed = consumption(client)
+    assert billed == Decimal("0")
+
+
+# USE-4 / BIL-9 — waived after October's invoice carried the 15.00 € of the breach: a credit
+# note of 15.00 € HT (+ 20 % VAT = 18.00 TTC) corrects that invoice; waiving twice is refused.
+def test_use4_waiver_after_invoicing_becomes_a_credit_note(admin_user):
+    client = customer()
+    _account, breach = breached_month(client)
+    billing.run_month_sync(month=OCT)
+    invoice, billed = consumption(client)
+    assert billed == Decimal("15.00")
+
+    credit = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+
+    note = credit.credit_note
+    assert credit.amount == Decimal("15.00")
+    assert note.corrects == invoice
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("15.00"),
+        Decimal("3.00"),
+        Decimal("18.00"),
+    )
+    with pytest.raises(InvalidTransition):
+        breach_waive(breach=breach, note="encore", actor=admin_user)
+    with pytest.raises(ValidationError):
+        breach_waive(breach=breach, note=" ", actor=admin_user)
+
+
+# USE-4 — the customer is told of a breach once (e-mail to its administrators).
+def test_use4_breach_notified_once(mailoutbox, django_capture_on_commit_callbacks):
+    client = customer()
+    _account, breach = breached_month(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        on_breach_recorded(sender=FairUseBreach, breach_id=breach.pk)
+        on_breach_recorded(sender=FairUseBreach, breach_id=breach.pk)
+    assert len(mailoutbox) == 1
+    breach.refresh_from_db()
+    assert breach.notified_at is not None

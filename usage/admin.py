@@ -1,0 +1,133 @@
+"""Back office of call records (ucore): CDR imports (upload a file, watch its progress, read its
+report of rejected rows), the tariff grid (USE-2), the destinations each plan includes (USE-3,
+USE-4) and the rated calls (read-only). Breaches and the money side: ``usage/admin_money.py``."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from kernel.admin import ServiceRowsAdmin, action_form
+from usage.choices import ImportSource
+from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
+from usage.services import imports
+
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+class CdrUploadForm(forms.Form):
+    file = forms.FileField(label=_("CDR file (CSV)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise ValidationError(_("The file is larger than 200 MB."))
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise ValidationError(_("Send a CSV file (.csv)."))
+        return upload
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ServiceRowsAdmin):
+    adds_through_service = True
+    list_display = ["__str__", "source", "status", "progress_display", "rows_read", "imported"]
+    list_display += ["duplicates", "rejected", "created_at", "finished_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["filename", "sha256"]
+    readonly_fields = ["filename", "source", "status", "progress_display", "total_lines"]
+    readonly_fields += ["rows_read", "imported", "duplicates", "rejected", "rated", "error"]
+    readonly_fields += ["sha256", "size", "created_at", "started_at", "finished_at"]
+    readonly_fields += ["created_by", "api_key", "partner", "report"]
+    fields = readonly_fields
+    REPORT_ROWS = 1000
+
+    @admin.display(description=_("progress"))
+    def progress_display(self, batch):
+        return gettext("%(percent)s %% — line %(line)s of %(total)s") % {
+            "percent": batch.progress,
+            "line": max(batch.next_line - 1, 0),
+            "total": batch.total_lines,
+        }
+
+    @admin.display(description=_("rejected rows"))
+    def report(self, batch):
+        """The first rejected rows with their line numbers (the API gives the same report)."""
+        rows = batch.rejections.order_by("line")[: self.REPORT_ROWS]
+        if not rows:
+            return "—"
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            gettext("Line"),
+            gettext("Reason"),
+            gettext("Row"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                ((r.line, r.reason, r.raw[:200]) for r in rows),
+            ),
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CdrUploadForm(request.POST or None, request.FILES or None)
+        if form.is_bound and form.is_valid():
+            upload = form.cleaned_data["file"]
+            with transaction.atomic():
+                batch = imports.import_create(
+                    source=ImportSource.UPLOAD,
+                    filename=upload.name,
+                    content=upload.read(),
+                    created_by=request.user,
+                )
+            self.message_user(
+                request,
+                gettext("Import of %(name)s queued: its progress and report are below.")
+                % {"name": upload.name},
+                messages.SUCCESS,
+            )
+            return redirect(self.admin_url("change", batch.pk))
+        return action_form(
+            self,
+            request,
+            (),
+            form=form,
+            title=gettext("Import call records"),
+            intro=gettext(
+                "A CSV file from the carrier (docs/cdr-format.md): call_id, account, "
+                "start_time (UTC, ISO 8601), answered (yes/no), duration (seconds), caller, "
+                "called, call_type (outbound, inbound, forwarded), device_id. A call already "
+                "imported (same call id and start time) is skipped; a bad row is reported "
+                "with its line number and never stops the others."
+            ),
+        )
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
+    list_display += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
+    list_filter = ["line_type", "price_class", "country"]
+    search_fields = ["name", "prefix", "country"]
+
+
+@admin.register(IncludedDestination)
+class IncludedDestinationAdmin(admin.ModelAdmin):
+    list_display = ["name", "terms", "country", "line_type"]
+    list_filter = ["terms", "line_type"]
+    search_fields = ["name", "country"]
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ServiceRowsAdmin):
+    list_display = ["started_at", "account_ref", "called", "call_type", "answered", "duration"]
+    list_display += ["line_type", "plan", "slot", "included", "cost", "blocked", "trial", "late"]
+    list_filter = ["billing_month", "plan", "line_type", "blocked", "trial", "late", "breach"]
+    search_fields = ["=call_id", "=account_ref", "=called"]
+    show_full_result_count = False
+    list_per_page = 50
+    readonly_fields = [f.name for f in CallRecord._meta.fields]

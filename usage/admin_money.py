@@ -1,0 +1,278 @@
+"""Back office of the money side of usage (usurf): fair-use breaches and their waivers (USE-4),
+platform limit breaches (USE-5), traffic quality per customer and hour (USE-6), penalties
+(USE-7), consumption thresholds and alerts. Imports and tariffs are in ``usage.admin``.
+
+Imported by ``UsageConfig.ready``."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Client
+from kernel.admin import ServiceRowsAdmin, action_form
+from kernel.forms import attach_errors
+from kernel.money import round_money
+from offers.models import Contract
+from usage.choices import BreachStatus
+from usage.models import (
+    ConsumptionAlert,
+    ConsumptionThreshold,
+    FairUseBreach,
+    LimitBreach,
+    Penalty,
+    QualityHour,
+)
+from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus
+from usage.services import billing as usage_billing
+from usage.services import penalties
+
+
+class WaiveForm(forms.Form):
+    note = forms.CharField(label=_("Reason of the waiver"), max_length=300)
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm: the month is re-rated as included, and what was already invoiced "
+            "is credited by a credit note."
+        ),
+    )
+
+
+@admin.register(FairUseBreach)
+class FairUseBreachAdmin(ServiceRowsAdmin):
+    """USE-4: breaches awaiting a decision, and the waiver (audited; a credit note after
+    invoicing)."""
+
+    list_display = ["sip_account", "client", "month", "plan", "reason_list", "status", "credit"]
+    list_filter = ["status", "plan", "month"]
+    search_fields = ["client__name", "client__legal_name", "sip_account__username"]
+    list_select_related = ["client", "sip_account", "credit__credit_note"]
+    readonly_fields = [
+        "client",
+        "sip_account",
+        "month",
+        "plan",
+        "reasons",
+        "status",
+        "detected_at",
+        "notified_at",
+        "waived_at",
+        "waived_by",
+        "waiver_note",
+    ]
+    actions = ["waive"]
+
+    @admin.display(description=_("reasons"))
+    def reason_list(self, breach):
+        return ", ".join(str(r.get("code")) for r in breach.reasons)
+
+    @admin.display(description=_("credit note"))
+    def credit(self, breach):
+        credit = getattr(breach, "credit", None)
+        return credit.credit_note.number if credit else "—"
+
+    @admin.action(description=_("Waive the breach"), permissions=["act"])
+    def waive(self, request, queryset):
+        queryset = queryset.filter(status=BreachStatus.OPEN)
+
+        def call(breach, data):
+            usage_billing.breach_waive(breach=breach, note=data["note"], actor=request.user)
+
+        return self.service_form_action(
+            request,
+            queryset,
+            WaiveForm,
+            call,
+            title=gettext("Waive fair-use breaches"),
+            intro=gettext(
+                "The users' months are re-rated as included. A month already invoiced gets a "
+                "credit note for what was billed because of the breach."
+            ),
+            done_message=gettext("%(count)d breaches waived."),
+        )
+
+
+@admin.register(LimitBreach)
+class LimitBreachAdmin(ServiceRowsAdmin):
+    """USE-5: hours over the simultaneous-call or CAPS limit."""
+
+    list_display = ["client", "kind", "hour", "peak", "limit", "peak_at"]
+    list_filter = ["kind", "month"]
+    search_fields = ["client__name", "client__legal_name"]
+    list_select_related = ["client"]
+    readonly_fields = ["client", "kind", "hour", "month", "peak", "limit", "peak_at"]
+
+
+@admin.register(QualityHour)
+class QualityHourAdmin(ServiceRowsAdmin):
+    """USE-6: ASR, ACD and short calls per customer and hour, with their penalties."""
+
+    list_display = [
+        "client",
+        "hour",
+        "attempts",
+        "answered",
+        "asr_display",
+        "acd_display",
+        "short_display",
+        "penalty_display",
+    ]
+    list_filter = ["month"]
+    search_fields = ["client__name", "client__legal_name"]
+    list_select_related = ["client"]
+    readonly_fields = [
+        "client",
+        "hour",
+        "month",
+        "attempts",
+        "answered",
+        "answered_seconds",
+        "short_calls",
+        "asr_penalty",
+        "acd_penalty",
+        "short_penalty",
+    ]
+
+    @admin.display(description="ASR")
+    def asr_display(self, row):
+        return "—" if row.asr is None else f"{row.asr:.1f} %"
+
+    @admin.display(description="ACD")
+    def acd_display(self, row):
+        return "—" if row.acd is None else f"{row.acd:.1f} s"
+
+    @admin.display(description=_("short calls"))
+    def short_display(self, row):
+        return "—" if row.short_rate is None else f"{row.short_rate:.1f} %"
+
+    @admin.display(description=_("penalty"))
+    def penalty_display(self, row):
+        return f"{round_money(row.penalty)} €"
+
+
+class PenaltyForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Customer"), queryset=Client.objects.all())
+    contract = forms.ModelChoiceField(
+        label=_("Contract"), queryset=Contract.objects.all(), required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Penalty"),
+        choices=[(k.value, f"{k.label} — {PENALTY_AMOUNTS[k]} €") for k in PenaltyKind],
+    )
+    occurred_on = forms.DateField(label=_("Noted on"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)
+    evidence_note = forms.CharField(
+        label=_("Evidence"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    evidence = forms.FileField(label=_("Evidence file"), required=False)
+    confirm = forms.BooleanField(
+        label=_("I confirm: the penalty is posted to the customer's next invoice.")
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(ServiceRowsAdmin):
+    """USE-7: penalties entered with evidence; cancelling withdraws or credits them."""
+
+    adds_through_service = True
+    list_display = ["client", "kind", "occurred_on", "quantity", "amount", "status", "created_by"]
+    list_filter = ["kind", "status"]
+    search_fields = ["client__name", "client__legal_name"]
+    list_select_related = ["client", "created_by"]
+    readonly_fields = [
+        "client",
+        "contract",
+        "kind",
+        "occurred_on",
+        "quantity",
+        "unit_amount",
+        "amount",
+        "evidence",
+        "evidence_note",
+        "status",
+        "created_by",
+        "created_at",
+    ]
+    actions = ["cancel"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        bound = request.method == "POST"
+        form = PenaltyForm(request.POST if bound else None, request.FILES if bound else None)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                penalty = penalties.penalty_record(
+                    client=data["client"],
+                    contract=data["contract"],
+                    kind=data["kind"],
+                    occurred_on=data["occurred_on"],
+                    quantity=data["quantity"],
+                    evidence_note=data["evidence_note"],
+                    evidence=data["evidence"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Penalty of %(amount)s € recorded.") % {"amount": penalty.amount},
+                    messages.SUCCESS,
+                )
+                return redirect(self.admin_url("change", penalty.pk))
+        return action_form(
+            self,
+            request,
+            (),
+            form=form,
+            title=gettext("Record a penalty"),
+            intro=gettext(
+                "PLATFORM 27: the amount is the unit amount of the penalty × the quantity. "
+                "Penalties are outside the scope of VAT and invoiced on their own."
+            ),
+        )
+
+    @admin.action(description=_("Cancel the penalty"), permissions=["act"])
+    def cancel(self, request, queryset):
+        queryset = queryset.filter(status=PenaltyStatus.POSTED)
+
+        def call(penalty, data):
+            penalties.penalty_cancel(penalty=penalty, reason=data["reason"], actor=request.user)
+
+        return self.service_form_action(
+            request,
+            queryset,
+            CancelForm,
+            call,
+            title=gettext("Cancel penalties"),
+            intro=gettext(
+                "A penalty not invoiced yet is withdrawn; an invoiced one is credited by a "
+                "credit note."
+            ),
+            done_message=gettext("%(count)d penalties cancelled."),
+        )
+
+
+@admin.register(ConsumptionThreshold)
+class ConsumptionThresholdAdmin(ServiceRowsAdmin):
+    list_display = ["client", "amount", "block_outgoing", "updated_at"]
+    search_fields = ["client__name", "client__legal_name"]
+    list_select_related = ["client"]
+    readonly_fields = ["client", "amount", "block_outgoing", "updated_by", "updated_at"]
+
+
+@admin.register(ConsumptionAlert)
+class ConsumptionAlertAdmin(ServiceRowsAdmin):
+    list_display = ["client", "month", "level", "consumption", "threshold", "blocked", "created_at"]
+    list_filter = ["level", "month"]
+    search_fields = ["client__name", "client__legal_name"]
+    list_select_related = ["client"]
+    readonly_fields = ["client", "month", "level", "consumption", "threshold", "blocked"]

@@ -1,0 +1,154 @@
+"""Partner API: CDR batches (SPEC §4) — ``POST /cdr-imports/`` with a CSV file (multipart,
+``file``; the columns of docs/cdr-format.md) or a JSON body ``{"calls": [{call_id, account,
+start_time, answered, duration, caller, called, call_type, device_id}, …]}``. The batch is
+imported by a worker (202 Accepted); ``GET /cdr-imports/{id}/`` is its report: status, counts
+and the rejected rows with their line (JSON: call n of ``calls`` is line n + 1, the header
+being line 1). Only the partner's own customers' accounts are accepted; a re-sent call (same
+call id and start time) is counted as a duplicate and changes nothing."""
+
+import csv
+import io
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from accounts.api.viewsets import PartnerScopedViewSetMixin
+from billing.api.views import LookupBeforeRefusingMixin
+from kernel import api_fields
+from kernel.parsers import PARSERS
+from usage.choices import CallType, ImportSource
+from usage.models import ImportBatch, ImportRejection
+from usage.services import imports
+
+MAX_FILE = 20 * 1024 * 1024
+MAX_CALLS = 10_000
+
+
+class CallInput(serializers.Serializer):
+    call_id = serializers.CharField(max_length=64)
+    account = serializers.CharField(max_length=64)
+    start_time = serializers.CharField(max_length=40)
+    answered = serializers.BooleanField()
+    duration = serializers.IntegerField(min_value=0, max_value=9_999_999)
+    caller = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
+    called = serializers.CharField(max_length=32)
+    call_type = serializers.ChoiceField(choices=CallType.choices)
+    device_id = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")
+
+    class Meta:
+        list_serializer_class = api_fields.BoundedListSerializer  # maxItems in the schema
+
+
+class BatchInput(serializers.Serializer):
+    calls = CallInput(many=True, required=False, max_length=MAX_CALLS)
+    file = serializers.FileField(required=False)
+
+    def validate_calls(self, calls):
+        if len(calls) > MAX_CALLS:
+            raise serializers.ValidationError(
+                _("At most %(n)s calls per batch.") % {"n": MAX_CALLS}
+            )
+        return calls
+
+    def validate_file(self, file):
+        if file.size > MAX_FILE:
+            raise serializers.ValidationError(_("The file is larger than 20 MB."))
+        return file
+
+    def validate(self, data):
+        if bool(data.get("calls")) == bool(data.get("file")):
+            raise serializers.ValidationError(_("Send either a CSV file or a list of calls."))
+        return data
+
+
+class RejectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRejection
+        fields = ["line", "reason", "raw"]
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "status", "filename", "progress", "rows_read", "imported"]
+        fields += ["duplicates", "rejected", "error", "created_at", "finished_at"]
+
+
+class ImportReportSerializer(ImportBatchSerializer):
+    rejections = serializers.SerializerMethodField()
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = [*ImportBatchSerializer.Meta.fields, "rejections"]
+
+    def get_rejections(self, batch) -> list[dict]:
+        rows = batch.rejections.order_by("line")[:1000]
+        return RejectionSerializer(rows, many=True).data
+
+
+def to_csv(calls) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(imports.COLUMNS)
+    for c in calls:
+        writer.writerow(
+            [
+                c["call_id"],
+                c["account"],
+                c["start_time"],
+                "yes" if c["answered"] else "no",
+                c["duration"],
+                c.get("caller", ""),
+                c["called"],
+                c["call_type"],
+                c.get("device_id", ""),
+            ]
+        )
+    return out.getvalue().encode()
+
+
+class CdrImportViewSet(
+    LookupBeforeRefusingMixin,
+    PartnerScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """CDR batches of the partner (SPEC §4): upload, then read the import's report."""
+
+    queryset = ImportBatch.objects.all()
+    serializer_class = ImportBatchSerializer
+    parser_classes = PARSERS
+    partner_lookup = "partner"
+    ordering = ["-created_at", "-id"]
+
+    def get_serializer_class(self):
+        return ImportReportSerializer if self.action == "retrieve" else ImportBatchSerializer
+
+    @extend_schema(
+        request={"application/json": BatchInput, "multipart/form-data": BatchInput},
+        responses={202: ImportBatchSerializer},
+        summary="Upload a batch of call records (CSV or JSON)",
+    )
+    def create(self, request, *args, **kwargs):
+        payload = BatchInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if payload.validated_data.get("file"):
+            upload = payload.validated_data["file"]
+            name, content = upload.name, upload.read()
+        else:
+            name, content = "api.csv", to_csv(payload.validated_data["calls"])
+        with transaction.atomic():
+            batch = imports.import_create(
+                source=ImportSource.API,
+                filename=name,
+                content=content,
+                api_key=self.api_key,
+                partner=self.partner,
+            )
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,42 @@
+"""Usage's event types (SPEC §9 webhooks): consumption alerts, fair-use and platform limits."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kernel.events import emit, register
+
+THRESHOLD_REACHED = register(
+    "usage.threshold_reached",
+    _("A customer's consumption reached 50, 80 or 100 % of its monthly threshold."),
+)
+BREACH_RECORDED = register(
+    "usage.breach_recorded",
+    _("A user lost the unlimited for the month (fair-use breach, USE-4)."),
+)
+
+
+def announce_threshold(alert) -> None:
+    emit(
+        THRESHOLD_REACHED,
+        partner_id=alert.client.partner_id,
+        data={
+            "customer": alert.client_id,
+            "month": alert.month.strftime("%Y-%m"),
+            "level": alert.level,
+            "consumption": str(alert.consumption),
+            "threshold": str(alert.threshold),
+            "outgoing_blocked": alert.blocked,
+        },
+    )
+
+
+def announce_breach(breach) -> None:
+    emit(
+        BREACH_RECORDED,
+        partner_id=breach.client.partner_id,
+        data={
+            "customer": breach.client_id,
+            "sip_account": breach.sip_account_id,
+            "month": breach.month.strftime("%Y-%m"),
+            "reasons": [r.get("code") for r in breach.reasons],
+        },
+    )

@@ -1,0 +1,30 @@
+"""Forms of the consumption pages: the month shown, the alert threshold."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kernel.inputs import AsciiDecimalField, MonthField
+
+
+class MonthForm(forms.Form):
+    month = MonthField(required=False)
+
+
+class ThresholdForm(forms.Form):
+    amount = AsciiDecimalField(
+        label=_("Monthly threshold (€ excl. VAT)"),
+        required=False,
+        min_value=Decimal("1"),
+        max_value=Decimal("1000000"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Leave empty to remove the alerts."),
+    )
+    block_outgoing = forms.BooleanField(
+        label=_(
+            "Block outgoing calls once the threshold is reached (emergency numbers stay reachable)"
+        ),
+        required=False,
+    )

@@ -1,0 +1,26 @@
+"""Models of the usage app. ``records``, ``tariffs``, ``imports`` and ``breaches`` are the call
+records and their rating (ucore); further modules hold the money side (usurf)."""
+
+from usage.models.breaches import FairUseBreach
+from usage.models.imports import ImportBatch, ImportRejection
+from usage.models.money import (  # noqa: F401 (usurf: the money side)
+    BreachCredit,
+    ConsumptionAlert,
+    ConsumptionThreshold,
+    LimitBreach,
+    Penalty,
+    PrepaidUsageDebit,
+    QualityHour,
+    UsageDay,
+)
+from usage.models.records import CallRecord
+from usage.models.tariffs import IncludedDestination, Tariff
+
+__all__ = [
+    "CallRecord",
+    "FairUseBreach",
+    "ImportBatch",
+    "ImportRejection",
+    "IncludedDestination",
+    "Tariff",
+]

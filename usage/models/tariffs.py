@@ -1,0 +1,83 @@
+"""USE-2 tariffs and the destinations a plan includes (USE-3, USE-4)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TimeStampedModel
+from offers.models import Terms
+from usage.choices import LineType, PriceClass
+
+RATE = {"max_digits": 12, "decimal_places": 4}
+
+
+class Tariff(TimeStampedModel):
+    """USE-2: the price per minute of a destination — a (country, line type, price class) or a
+    prefix (the longest matching prefix wins over the (country, type) rows) — with its first and
+    next increments and minimum billed duration, valid from ``valid_from`` (included) to
+    ``valid_to`` (excluded, empty = open)."""
+
+    name = models.CharField(_("destination"), max_length=120)
+    prefix = models.CharField(
+        _("prefix"), max_length=16, blank=True, help_text=_("E.164 prefix, e.g. +3389.")
+    )
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    line_type = models.CharField(_("line type"), max_length=12, choices=LineType, blank=True)
+    price_class = models.CharField(
+        _("price class"), max_length=12, choices=PriceClass, default=PriceClass.STANDARD
+    )
+    rate_per_minute = models.DecimalField(_("rate per minute (€ HT)"), **RATE)
+    first_increment = models.PositiveSmallIntegerField(_("first increment (s)"), default=1)
+    next_increment = models.PositiveSmallIntegerField(_("next increment (s)"), default=1)
+    min_duration = models.PositiveSmallIntegerField(_("minimum billed duration (s)"), default=0)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Exclusive."))
+
+    class Meta:
+        ordering = ["country", "line_type", "price_class", "prefix", "-valid_from"]
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(prefix="") | ~Q(country=""), name="tariff_prefix_or_country"
+            ),
+            models.CheckConstraint(condition=Q(rate_per_minute__gte=0), name="tariff_rate_ge_0"),
+            models.CheckConstraint(
+                condition=Q(first_increment__gte=1, next_increment__gte=1),
+                name="tariff_increments_ge_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="tariff_validity_not_empty",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class IncludedDestination(models.Model):
+    """USE-3/USE-4: a destination an unlimited plan includes — data on the offer's terms
+    (41 for SIP-UNL, 40 for HOSTED-A, the order form's list for HOSTED-W). A call is included
+    when its (country, line type) is listed; French fixed/09/mobile are decided by the plan."""
+
+    terms = models.ForeignKey(
+        Terms,
+        verbose_name=_("terms"),
+        on_delete=models.CASCADE,
+        related_name="included_destinations",
+    )
+    name = models.CharField(_("destination"), max_length=120)
+    country = models.CharField(_("country"), max_length=2)
+    line_type = models.CharField(_("line type"), max_length=12, choices=LineType)
+
+    class Meta:
+        ordering = ["terms", "country", "line_type"]
+        verbose_name = _("included destination")
+        verbose_name_plural = _("included destinations")
+        constraints = [
+            models.UniqueConstraint(fields=["terms", "name"], name="one_included_destination"),
+        ]
+
+    def __str__(self):
+        return self.name

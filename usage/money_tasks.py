@@ -1,0 +1,16 @@
+"""Tasks of the money side of usage (thin: ids and dates in, services do the work). Imported by
+``usage.receivers`` (so workers register it through ``UsageConfig.ready``)."""
+
+from datetime import date
+
+from celery import shared_task
+
+from usage.services import post_rating
+
+
+@shared_task(name="usage.money_tasks.after_rating", acks_late=True)
+def after_rating(batch_id, keys) -> int:
+    """Prepaid debits, alerts, limits and last traffic after a rating pass (idempotent)."""
+    parsed = [(int(c), date.fromisoformat(m)) for c, m in keys]
+    post_rating.after_rating(batch_id=batch_id, keys=parsed)
+    return len(parsed)

@@ -1,0 +1,69 @@
+"""Receivers of the money side of usage (connected in ``UsageConfig.ready``).
+
+- ``billing.signals.run_preparing``: the run posts the consumption and quality penalties;
+- ``usage.signals.calls_rated`` (ucore's rating, after each pass commits): the daily roll-up
+  of the consumption page, prepaid debits (USE-8), consumption alerts, platform limits (USE-5),
+  last traffic (ACC-6);
+- ``usage.signals.breach_recorded``: the customer is told and partners get a webhook (USE-4);
+- ``post_save`` of the prepaid ledger: a top-up lifts a suspension for an exhausted balance.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.notifications import notify_client
+from usage.events import announce_breach
+from usage.models import FairUseBreach
+from usage.services import post_rating, prepaid, rollup
+
+log = logging.getLogger(__name__)
+
+
+def on_calls_rated(sender, batch_id=None, keys=(), **kwargs) -> None:
+    """After a rating pass: the page's roll-up at once (set-based), the rest in a task (it
+    would double the import's time inline: bench/rating.py)."""
+    keys = sorted({(c, m) for c, m in keys if c is not None})
+    if not keys:
+        return
+    rollup.rollup_refresh(keys)
+    from usage import money_tasks
+
+    payload = [(c, m.isoformat()) for c, m in keys]
+    try:
+        money_tasks.after_rating.delay(batch_id, payload)
+    except Exception:  # the broker is down: do it here rather than never
+        log.exception("after_rating not queued; running it inline")
+        post_rating.after_rating(batch_id=batch_id, keys=keys)
+
+
+def on_breach_recorded(sender, breach_id: int, **kwargs) -> None:
+    """USE-4: the customer is notified of the breach (once) and partners get the event."""
+    with transaction.atomic():
+        breach = (
+            FairUseBreach.objects.select_for_update()
+            .select_related("client", "sip_account")
+            .filter(pk=breach_id, notified_at__isnull=True)
+            .first()
+        )
+        if breach is None:
+            return
+        breach.notified_at = timezone.now()
+        breach.save(update_fields=["notified_at", "updated_at"])
+        notify_client(breach.client, "usage/email/breach", {"breach": breach})
+        announce_breach(breach)
+
+
+def connect() -> None:
+    from django.db.models.signals import post_save
+
+    from billing.signals import run_preparing
+    from payments.models import PrepaidEntry
+    from usage import signals
+    from usage.services.billing import on_run_preparing
+
+    run_preparing.connect(on_run_preparing, dispatch_uid="usage.run_preparing")
+    post_save.connect(prepaid.on_prepaid_entry, sender=PrepaidEntry, dispatch_uid="usage.topup")
+    signals.calls_rated.connect(on_calls_rated, dispatch_uid="usage.calls_rated")
+    signals.breach_recorded.connect(on_breach_recorded, dispatch_uid="usage.breach_recorded")

@@ -1,0 +1,214 @@
+"""Reads of usage for the portal, the dashboard and the API — always scoped to one customer.
+
+The consumption page of a month reads the daily roll-up (``UsageDay``: per Paris day, account,
+plan and destination class, written after each rating pass), not the calls: a month of 100 000
+calls is a few hundred rows. The CSV export, the invoice annex and the API's call list read the
+calls themselves (index (client, started_at, id), one partition on PostgreSQL).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, Sum
+
+from kernel.clock import paris_today
+from kernel.money import ZERO, round_money
+from offers.periods import next_month_start
+from telephony.models import SipAccount, Trunk
+from usage.choices import LineType, RatingPlan
+from usage.models import (
+    CallRecord,
+    ConsumptionAlert,
+    ConsumptionThreshold,
+    LimitBreach,
+    QualityHour,
+    Tariff,
+    UsageDay,
+)
+from usage.services.billing import class_label
+
+PARIS = ZoneInfo("Europe/Paris")
+# USE-3 / USE-4: the distinct numbers a user may call in a month within the plan.
+FAIR_USE_LIMITS = {RatingPlan.SIP_UNL: 99, RatingPlan.HOSTED_W: 150, RatingPlan.HOSTED_A: 150}
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The UTC instants of a Paris calendar month [start, end)."""
+    start = datetime(month.year, month.month, 1, tzinfo=PARIS).astimezone(UTC)
+    nxt = next_month_start(month)
+    end = datetime(nxt.year, nxt.month, 1, tzinfo=PARIS).astimezone(UTC)
+    return start, end
+
+
+def calls_of(*, client, month: date | None = None):
+    """The customer's call records (of a Paris month, when given)."""
+    qs = CallRecord.objects.filter(client=client)
+    if month is not None:
+        start, end = month_bounds(month)
+        qs = qs.filter(started_at__gte=start, started_at__lt=end)
+    return qs
+
+
+@dataclass
+class Line:
+    label: str
+    calls: int = 0
+    answered: int = 0
+    seconds: int = 0
+    cost: Decimal = ZERO
+    list_cost: Decimal = ZERO
+    trial_cost: Decimal = ZERO
+
+    @property
+    def minutes(self) -> int:
+        return (self.seconds + 59) // 60
+
+    @property
+    def amount(self) -> Decimal:
+        return round_money(self.cost)
+
+
+@dataclass
+class Account:
+    key: str
+    label: str
+    plan: str = ""
+    line: Line = None
+    distinct: int = 0
+
+    @property
+    def fair_use_limit(self) -> int | None:
+        return FAIR_USE_LIMITS.get(self.plan)
+
+
+@dataclass
+class Summary:
+    month: date
+    total: Line
+    by_class: list[Line] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+    days: list[tuple[date, Decimal, int]] = field(default_factory=list)
+
+    @property
+    def max_day_calls(self) -> int:
+        return max((calls for _d, _c, calls in self.days), default=0)
+
+
+def _labels(ids, model) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
+def consumption_summary(*, client, month: date) -> Summary:
+    """The month to date: totals by destination class, per account, per day; the fair-use
+    counters of each SIP account (distinct numbers that took a slot / the plan's limit). Read
+    from the daily roll-up (``UsageDay``, written after each rating pass): three queries."""
+    rows = list(UsageDay.objects.filter(client=client, month=month).order_by())
+    sip_labels = _labels({r.sip_account_id for r in rows if r.sip_account_id}, SipAccount)
+    trunk_labels = _labels({r.trunk_id for r in rows if r.trunk_id and not r.sip_account_id}, Trunk)
+    total = Line(label="")
+    classes: dict[str, Line] = {}
+    accounts: dict[str, Account] = {}
+    days: dict[date, list] = defaultdict(lambda: [ZERO, 0])
+    for row in rows:
+        where = "fr" if row.country in ("FR", "") else "intl"
+        klass = f"{where}.{row.line_type or LineType.OTHER}.{row.price_class or 'standard'}"
+        if row.sip_account_id:
+            key, label = f"s{row.sip_account_id}", sip_labels.get(row.sip_account_id, "")
+        elif row.trunk_id:
+            key, label = f"t{row.trunk_id}", trunk_labels.get(row.trunk_id, "")
+        else:
+            key, label = "?", ""
+        account = accounts.get(key)
+        if account is None:
+            account = accounts[key] = Account(key=key, label=label, line=Line(label=label))
+        if row.plan and row.plan != RatingPlan.NONE:
+            account.plan = row.plan
+        if row.max_slot and row.sip_account_id:
+            account.distinct = max(account.distinct, row.max_slot)
+        line = classes.get(klass)
+        if line is None:
+            line = classes[klass] = Line(label=class_label(klass))
+        for target in (total, line, account.line):
+            target.calls += row.calls
+            target.answered += row.answered
+            target.seconds += row.seconds
+            target.cost += row.cost
+            target.list_cost += row.list_cost
+            if row.trial:
+                target.trial_cost += row.list_cost
+        days[row.day][0] += row.cost
+        days[row.day][1] += row.calls
+    return Summary(
+        month=month,
+        total=total,
+        by_class=sorted(classes.values(), key=lambda x: -x.cost),
+        accounts=sorted(accounts.values(), key=lambda a: a.label),
+        days=[(d, round_money(v[0]), v[1]) for d, v in sorted(days.items())],
+    )
+
+
+def month_total(*, client, month: date) -> tuple[Decimal, int]:
+    """The month's billable consumption (€ HT, rounded) and its calls (dashboard card)."""
+    agg = UsageDay.objects.filter(client=client, month=month).aggregate(
+        n_cost=Sum("cost"), n_calls=Sum("calls")
+    )
+    return round_money(agg["n_cost"] or ZERO), agg["n_calls"] or 0
+
+
+def current_month() -> date:
+    return paris_today().replace(day=1)
+
+
+def threshold_of(*, client):
+    return ConsumptionThreshold.objects.filter(client=client).first()
+
+
+def alerts_of(*, client, month: date):
+    return ConsumptionAlert.objects.filter(client=client, month=month).order_by("level")
+
+
+def limit_breaches_of(*, client, month: date):
+    return LimitBreach.objects.filter(client=client, month=month).order_by("hour")
+
+
+def quality_breaches_of(*, client, month: date):
+    return (
+        QualityHour.objects.filter(client=client, month=month)
+        .filter(Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0))
+        .order_by("hour")
+    )
+
+
+def tariffs_in_force(day: date | None = None):
+    """PLATFORM 24: the tariff grid customers may see (the rates in force today)."""
+    day = day or paris_today()
+    return (
+        Tariff.objects.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .order_by("country", "line_type", "price_class", "prefix")
+    )
+
+
+def day_window(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=PARIS)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+@dataclass
+class Card:
+    amount: Decimal
+    calls: int
+    alert: ConsumptionAlert | None
+
+
+def dashboard_card(*, client) -> Card:
+    """The dashboard's "This month's consumption": two queries."""
+    month = current_month()
+    amount, calls = month_total(client=client, month=month)
+    alert = alerts_of(client=client, month=month).order_by("-level").first()
+    return Card(amount=amount, calls=calls, alert=alert)

@@ -1,0 +1,119 @@
+"""Consumption alerts: a customer sets a monthly threshold in euros (€ HT, its billable
+consumption of the Paris calendar month); at 50, 80 and 100 % it is alerted once per level and
+month — by e-mail (its administrators and billing contacts), on its dashboard and as a webhook
+event (``usage.threshold_reached``). With ``block_outgoing`` the 100 % alert also blocks its
+outgoing calls until the month ends or the threshold is raised (read by provisioning through
+``outgoing_blocked``; emergency numbers are never blocked, USE-1).
+
+Choices: the levels are checked each time calls are rated (each import batch); a threshold
+changed in the middle of a month applies to the levels not yet reached; trial, blocked and
+included calls (cost 0) count for nothing.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.choices import Role
+from accounts.models import Client
+from accounts.notifications import notify_client
+from kernel.clock import paris_today
+from kernel.money import ZERO, round_money
+from usage.events import announce_threshold
+from usage.models import ConsumptionAlert, ConsumptionThreshold
+from usage.services.billing import billable_calls
+
+LEVELS = (50, 80, 100)
+
+
+def month_consumption(client_id: int, month: date):
+    total = (
+        billable_calls()
+        .filter(client_id=client_id, billing_month=month)
+        .aggregate(s=Sum("cost"))["s"]
+    )
+    return round_money(total or ZERO)
+
+
+@transaction.atomic
+def threshold_set(*, client: Client, amount, block_outgoing: bool, actor=None):
+    """Set (or clear, with ``amount`` None) the customer's monthly threshold (audited)."""
+    current = ConsumptionThreshold.objects.filter(client=client).first()
+    before = {"amount": current.amount, "block": current.block_outgoing} if current else None
+    if amount is None:
+        if current:
+            current.delete()
+        threshold = None
+    else:
+        if amount <= 0:
+            raise ValidationError({"amount": _("The threshold must be positive.")})
+        threshold, _created = ConsumptionThreshold.objects.update_or_create(
+            client=client,
+            defaults={"amount": amount, "block_outgoing": block_outgoing, "updated_by": actor},
+        )
+    audit_record(
+        action="usage.threshold_set",
+        instance=threshold or client,
+        actor=actor,
+        client=client,
+        before=before,
+        after={"amount": amount, "block": block_outgoing} if amount is not None else None,
+    )
+    return threshold
+
+
+def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
+    """Send the levels of ``month`` reached and not yet sent (idempotent)."""
+    threshold = (
+        ConsumptionThreshold.objects.filter(client_id=client_id).select_related("client").first()
+    )
+    if threshold is None:
+        return []
+    consumption = month_consumption(client_id, month)
+    sent = set(
+        ConsumptionAlert.objects.filter(client_id=client_id, month=month).values_list(
+            "level", flat=True
+        )
+    )
+    new = []
+    for level in LEVELS:
+        if level in sent or consumption * 100 < threshold.amount * level:
+            continue
+        try:
+            with transaction.atomic():
+                alert = ConsumptionAlert.objects.create(
+                    client=threshold.client,
+                    month=month,
+                    level=level,
+                    consumption=consumption,
+                    threshold=threshold.amount,
+                    blocked=level == 100 and threshold.block_outgoing,
+                )
+                announce_threshold(alert)
+                notify_client(
+                    threshold.client,
+                    "usage/email/threshold",
+                    {"alert": alert},
+                    roles=(Role.ADMIN, Role.BILLING),
+                )
+        except IntegrityError:  # sent meanwhile by another batch
+            continue
+        new.append(alert)
+    return new
+
+
+def outgoing_blocked(client_id: int, today: date | None = None) -> bool:
+    """Whether the customer's outgoing calls are blocked by its threshold this month."""
+    month = (today or paris_today()).replace(day=1)
+    threshold = ConsumptionThreshold.objects.filter(client_id=client_id).first()
+    if threshold is None or not threshold.block_outgoing:
+        return False
+    alert = ConsumptionAlert.objects.filter(
+        client_id=client_id, month=month, level=100, blocked=True
+    ).first()
+    # a threshold raised after the alert lifts the block until the new 100 % is reached
+    return alert is not None and alert.threshold >= threshold.amount

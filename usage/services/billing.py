@@ -1,0 +1,284 @@
+"""Rated calls become money (USE-2..4, CON-7, BIL-1, BIL-9).
+
+- **Consumption lines.** At each month-end run (``billing.signals.run_preparing``) the billable
+  calls of month M (``rated``, not ``trial`` — CON-7 —, not ``blocked``) are summed per
+  (contract — or the SIP account / trunk when the call has no contract —, month, destination
+  class) and posted through ``billing.services.charge_post`` as one charge of quantity 1 whose
+  unit price is the sum of the calls' costs (4 decimals): the invoice line rounds it once,
+  half-up. The destination class is national/international × line type × price class.
+- **Late records and breaches found after invoicing** (USE-4, "records arriving later go on the
+  next run", BIL-1): the same sums are taken again for the twelve months before M; where the
+  billable total of a (contract, month, class) exceeds what was already charged for it, the
+  difference is posted as a new charge (same key, a revision number), so the next run bills it
+  on its own line naming the month — never by editing an issued invoice.
+- **Prepaid customers** (USE-8): their consumption was debited from the ledger as it was
+  imported (``usage.services.prepaid``); the lines are marked already paid (BIL-10).
+- **Waivers** (USE-4): staff waive a breach (audited); the month is re-rated as included. Before
+  the month's consumption is invoiced nothing else is needed (the run sums the re-rated calls);
+  afterwards, what was invoiced beyond the new total becomes a credit note correcting the
+  latest invoice that carried it.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from accounts.choices import PaymentMethod
+from accounts.models import Client
+from billing import services as billing
+from billing.choices import ChargeKind
+from billing.models import Invoice, PendingCharge
+from kernel.errors import InvalidTransition
+from kernel.money import ZERO, round_money
+from offers.models import Contract
+from offers.periods import add_months, next_month_start
+from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
+from usage.models import BreachCredit, CallRecord, FairUseBreach
+
+SOURCE = "usage"
+LOOKBACK_MONTHS = 12  # PLATFORM 6.7: nothing older is kept
+
+
+def billable_calls():
+    """USE-2..4, CON-7, TRK-6: the calls an invoice may carry."""
+    return CallRecord.objects.filter(rated=True, trial=False, blocked=False)
+
+
+@dataclass(frozen=True)
+class LineKey:
+    """What one consumption line bills: a client's contract (or account) month and class."""
+
+    client_id: int
+    month: date
+    scope: str  # "c<contract>", "s<sip account>" or "t<trunk>"
+    klass: str  # "<fr|intl>.<line type>.<price class>"
+
+    @property
+    def source_id(self) -> str:
+        return f"{self.client_id}:{self.scope}:{self.klass}"
+
+
+def _scope(row) -> str:
+    if row["contract_id"]:
+        return f"c{row['contract_id']}"
+    if row["sip_account_id"]:
+        return f"s{row['sip_account_id']}"
+    return f"t{row['trunk_id']}"
+
+
+def _klass(row) -> str:
+    where = "fr" if row["country"] in ("FR", "") else "intl"
+    return f"{where}.{row['line_type'] or LineType.OTHER}.{row['price_class'] or 'standard'}"
+
+
+def class_label(klass: str) -> str:
+    """The destination class in words, e.g. "Mobile, international"."""
+    where, line_type, price_class = klass.split(".")
+    label = LineType(line_type).label if line_type in LineType.values else line_type
+    if price_class not in ("", PriceClass.STANDARD) and price_class in PriceClass.values:
+        label = f"{label} — {PriceClass(price_class).label}"
+    return (
+        _("%(type)s, France") % {"type": label}
+        if where == "fr"
+        else _("%(type)s, international") % {"type": label}
+    )
+
+
+def billable_totals(
+    *, months: list[date], client_ids=None
+) -> dict[LineKey, tuple[Decimal, int, int]]:
+    """Per line key: (sum of costs, calls, billed seconds) of the billable calls."""
+    if not months:
+        return {}
+    start = min(months)
+    qs = billable_calls().filter(
+        billing_month__in=months,
+        client__isnull=False,
+        # partition pruning: the Paris month starts at most 2 h before its UTC first day
+        started_at__gte=datetime(start.year, start.month, 1, tzinfo=UTC) - timedelta(hours=3),
+    )
+    if client_ids is not None:
+        qs = qs.filter(client_id__in=client_ids)
+    rows = qs.values(
+        "client_id",
+        "billing_month",
+        "contract_id",
+        "sip_account_id",
+        "trunk_id",
+        "country",
+        "line_type",
+        "price_class",
+    ).annotate(n_total=Sum("cost"), n_calls=Count("id"), n_seconds=Sum("billed_seconds"))
+    totals: dict[LineKey, list] = defaultdict(lambda: [ZERO, 0, 0])
+    for row in rows.order_by():
+        key = LineKey(row["client_id"], row["billing_month"], _scope(row), _klass(row))
+        acc = totals[key]
+        acc[0] += row["n_total"] or ZERO
+        acc[1] += row["n_calls"]
+        acc[2] += row["n_seconds"] or 0
+    return {k: (v[0], v[1], v[2]) for k, v in totals.items()}
+
+
+def _charged(months: list[date], client_ids=None) -> dict[str, list[PendingCharge]]:
+    """The consumption charges already posted for those months, by line key (source id
+    without its revision)."""
+    qs = PendingCharge.objects.filter(source_type=SOURCE, period_start__in=months)
+    if client_ids is not None:
+        qs = qs.filter(client_id__in=client_ids)
+    found = defaultdict(list)
+    for charge in qs.select_related("invoice_line"):
+        base = charge.source_id.split("#", 1)[0]
+        found[(charge.period_start, base)].append(charge)
+    return found
+
+
+def _description(key: LineKey, calls: int, seconds: int, revision: int) -> str:
+    minutes = Decimal(seconds) / 60
+    text = _("Calls of %(month)s — %(klass)s (%(calls)d calls, %(minutes)s min)") % {
+        "month": key.month.strftime("%m/%Y"),
+        "klass": class_label(key.klass),
+        "calls": calls,
+        "minutes": f"{minutes:.0f}",
+    }
+    if revision > 1:
+        text = _("%(text)s, recorded after invoicing") % {"text": text}
+    return text
+
+
+def post_consumption(
+    *, month: date, client_ids=None, lookback: int = LOOKBACK_MONTHS
+) -> list[PendingCharge]:
+    """Post month ``month``'s consumption lines, and the differences of the ``lookback``
+    months before (late records, breaches re-rated after invoicing). Idempotent: a key whose
+    billable total is already charged gets nothing new."""
+    months = [add_months(month, -i) for i in range(lookback, -1, -1)]
+    totals = billable_totals(months=months, client_ids=client_ids)
+    charged = _charged(months, client_ids)
+    clients = Client.objects.in_bulk({k.client_id for k in totals})
+    contracts = Contract.objects.in_bulk(
+        {int(k.scope[1:]) for k in totals if k.scope.startswith("c")}
+    )
+    posted = []
+    for key in sorted(totals, key=lambda k: (k.client_id, k.month, k.scope, k.klass)):
+        total, calls, seconds = totals[key]
+        already = charged.get((key.month, key.source_id), [])
+        delta = total - sum((c.unit_price * c.quantity for c in already), ZERO)
+        if round_money(delta) <= 0:
+            continue
+        revision = len(already) + 1
+        client = clients[key.client_id]
+        posted.append(
+            billing.charge_post(
+                client=client,
+                kind=ChargeKind.CONSUMPTION,
+                source_type=SOURCE,
+                source_id=key.source_id if revision == 1 else f"{key.source_id}#{revision}",
+                period_start=key.month,
+                period_end=next_month_start(key.month),
+                description=_description(key, calls, seconds, revision),
+                unit_price=delta,
+                contract=contracts.get(int(key.scope[1:])) if key.scope[0] == "c" else None,
+                # USE-8 / BIL-10: a prepaid customer's calls were debited as imported.
+                is_paid=client.payment_method == PaymentMethod.PREPAID,
+            )
+        )
+    return posted
+
+
+def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -> None:
+    """Receiver of ``billing.signals.run_preparing`` (connected in ``UsageConfig.ready``): the
+    run of month M carries M's consumption and what arrived late for earlier months, and the
+    traffic-quality penalties of M (USE-6)."""
+    from usage.services import quality
+
+    post_consumption(month=month)
+    quality.post_penalties(month=month)
+
+
+# --- waivers (USE-4) -------------------------------------------------------------------------
+
+
+def _lock_breach(breach: FairUseBreach) -> FairUseBreach:
+    return FairUseBreach.objects.select_for_update().get(pk=breach.pk)
+
+
+@transaction.atomic
+def breach_waive(*, breach: FairUseBreach, note: str, actor) -> BreachCredit | None:
+    """USE-4: staff waive a user's breach for its month (audited). The month is re-rated as
+    included; what had been invoiced beyond the new billable total becomes a credit note
+    correcting the latest invoice that carried it. Returns the credit (None when nothing had
+    been invoiced yet: the next run simply bills the re-rated calls)."""
+    from usage.services.rating import rerate_month
+
+    if not note.strip():
+        raise ValidationError({"note": _("Give the reason of the waiver.")})
+    breach = _lock_breach(breach)
+    if BreachStatus.WAIVED not in BREACH_TRANSITIONS[breach.status]:
+        raise InvalidTransition(_("This breach is already waived."), code="invalid_transition")
+    breach.status = BreachStatus.WAIVED
+    breach.waived_at = timezone.now()
+    breach.waived_by = actor
+    breach.waiver_note = note.strip()[:300]
+    breach.save(update_fields=["status", "waived_at", "waived_by", "waiver_note", "updated_at"])
+    audit_record(
+        action="usage.breach_waive",
+        instance=breach,
+        actor=actor,
+        client=breach.client,
+        after={"month": breach.month, "note": breach.waiver_note},
+    )
+    rerate_month(breach.month, sip_account_ids=[breach.sip_account_id])
+    return _credit_after_waiver(breach, actor)
+
+
+def _credit_after_waiver(breach: FairUseBreach, actor) -> BreachCredit | None:
+    month = breach.month
+    totals = billable_totals(months=[month], client_ids=[breach.client_id])
+    charged = _charged([month], [breach.client_id])
+    excess = ZERO
+    invoices: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for (_month, base), charges in charged.items():
+        invoiced = [c for c in charges if c.invoice_line_id]
+        if not invoiced:
+            continue
+        key = next((k for k in totals if k.source_id == base), None)
+        now = totals[key][0] if key else ZERO
+        billed = sum((c.invoice_line.net_amount for c in invoiced), ZERO)
+        over = billed - round_money(now)
+        if over > 0:
+            excess += over
+            for c in invoiced:
+                invoices[c.invoice_line.invoice_id] += c.invoice_line.net_amount
+    if excess <= 0:
+        return None
+    invoice = Invoice.objects.filter(pk__in=invoices).order_by("-issue_date", "-pk").first()
+    amount = min(excess, invoices[invoice.pk])
+    note = billing.credit_note_issue(
+        lines=[
+            billing.CreditLine(
+                description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
+                % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
+                amount=amount,
+            )
+        ],
+        reason=_("Fair-use breach waived: %(note)s") % {"note": breach.waiver_note},
+        corrects=invoice,
+        actor=actor,
+    )
+    return BreachCredit.objects.create(breach=breach, credit_note=note, amount=amount)
+
+
+def month_invoiced(client_id: int, month: date) -> bool:
+    """Whether the month's consumption of a customer was already invoiced (a late record)."""
+    return PendingCharge.objects.filter(
+        Q(source_type=SOURCE) & Q(client_id=client_id, period_start=month),
+        invoice_line__isnull=False,
+    ).exists()

@@ -1,0 +1,90 @@
+"""USE-1: what a called number is — country, line type and price class — with phonenumbers.
+
+Numbers are classified by block: every number sharing all digits but the last four (a block of
+10 000, the smallest range a numbering plan allocates in France, ARCEP's ZABPQ) gets the class
+of the block's representative, computed once per process. On-net (a number we assigned) is
+decided by the rating engine against the number inventory, since it changes over time."""
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import PhoneNumberType as T
+
+from usage.choices import LineType, PriceClass
+
+# USE-1: emergency numbers, never blocked and free.
+EMERGENCY_NUMBERS = frozenset({"15", "17", "18", "112", "114", "115", "119", "191", "196", "197"})
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+SHORT = re.compile(r"^\d{2,6}$")
+
+_SPECIAL_CLASS = {
+    T.TOLL_FREE: PriceClass.TOLL_FREE,
+    T.SHARED_COST: PriceClass.SHARED_COST,
+    T.UAN: PriceClass.UAN,
+    T.PREMIUM_RATE: PriceClass.PREMIUM,
+}
+
+
+@dataclass(frozen=True)
+class Classification:
+    country: str
+    line_type: str
+    price_class: str
+
+
+def normalize(raw: str) -> str:
+    """A dialled number as stored: E.164 ("+33…"; "00…" and French national "0…" converted)
+    or the short number as dialled. The import does the same in SQL (``NORMALIZE_SQL``)."""
+    number = re.sub(r"[\s.()\-]", "", raw or "")
+    if number.startswith("00"):
+        return "+" + number[2:]
+    if len(number) == 10 and number.startswith("0") and number[1] != "0":
+        return "+33" + number[1:]
+    return number
+
+
+def block_key(number: str) -> str:
+    return number[:-4] if number.startswith("+") and len(number) > 8 else number
+
+
+def classify(number: str) -> Classification:
+    """USE-1 for one normalised number (``normalize``)."""
+    if not number.startswith("+"):
+        if number in EMERGENCY_NUMBERS:
+            return Classification("FR", LineType.EMERGENCY, PriceClass.SHORT)
+        return Classification("FR", LineType.SPECIAL, PriceClass.SHORT)
+    block = block_key(number)
+    found = _BLOCKS.get(block)
+    if found is None:
+        if len(_BLOCKS) > 200_000:
+            _BLOCKS.clear()
+        found = _BLOCKS[block] = _classify_e164(number)
+    return found
+
+
+_BLOCKS: dict[str, Classification] = {}  # block → class of the first number seen in it
+
+
+def _classify_e164(number: str) -> Classification:
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return Classification("", LineType.OTHER, PriceClass.STANDARD)
+    country = phonenumbers.region_code_for_number(parsed) or ""
+    if country == "001":  # non-geographic entities (+800, +882, …)
+        country = ""
+    kind = phonenumbers.number_type(parsed)
+    if kind == T.FIXED_LINE or kind == T.FIXED_LINE_OR_MOBILE:
+        return Classification(country, LineType.FIXED, PriceClass.STANDARD)
+    if kind == T.MOBILE:
+        return Classification(country, LineType.MOBILE, PriceClass.STANDARD)
+    if kind == T.VOIP:
+        # French 09 "polyvalent" (counted as fixed by the plans); VoIP elsewhere: other.
+        line_type = LineType.POLYVALENT if country == "FR" else LineType.OTHER
+        return Classification(country, line_type, PriceClass.STANDARD)
+    if kind in _SPECIAL_CLASS:
+        return Classification(country, LineType.SPECIAL, _SPECIAL_CLASS[kind])
+    if kind in (T.PERSONAL_NUMBER, T.PAGER, T.VOICEMAIL):
+        return Classification(country, LineType.SPECIAL, PriceClass.STANDARD)
+    return Classification(country, LineType.OTHER, PriceClass.STANDARD)

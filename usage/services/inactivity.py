@@ -1,0 +1,89 @@
+"""ACC-6 (PLATFORM 17.3, 12.7.4): inactivity measured from the call records.
+
+Each rating pass tells ``offers`` the last day (Paris) with a call of each contract it saw —
+outbound, inbound or forwarded, answered or not: any traffic counts — so that the nightly
+``contracts_flag_inactive`` flags a live contract without any call for six months since its last
+one (or since its service start when it never had one) and tells the customer. Staff may then
+close it (``inactive_close``): a termination for inactivity, without fees; when it leaves the
+customer without a contract in service (none left active or suspended), the prepaid balance is
+forfeited (it stays with the reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kernel.money import ZERO
+from offers import services as offers
+from offers.choices import LIVE_STATUSES, ContractStatus, TerminationReason
+from offers.models import Contract
+from payments.models import PrepaidEntry
+from payments.services import prepaid_debit
+from usage.models import CallRecord
+
+
+def last_traffic_record(*, batch_id: int | None = None, client_ids=None) -> int:
+    """Feed ``offers`` the last day with traffic of each contract in the batch (or of the
+    customers given). Returns the contracts updated."""
+    qs = CallRecord.objects.filter(contract__isnull=False)
+    if batch_id is not None:
+        qs = qs.filter(batch_id=batch_id)
+    elif client_ids is not None:
+        qs = qs.filter(client_id__in=client_ids)
+    else:
+        return 0
+    last = dict(
+        qs.values("contract_id")
+        .annotate(last=Max("started_at"))
+        .values_list("contract_id", "last")
+        .order_by()
+    )
+    updated = 0
+    for contract in Contract.objects.filter(pk__in=last):
+        day = timezone.localtime(last[contract.pk]).date()
+        if contract.last_traffic_on is None or day > contract.last_traffic_on:
+            offers.contract_record_traffic(contract=contract, day=day)
+            updated += 1
+    return updated
+
+
+@transaction.atomic
+def inactive_close(*, contract: Contract, today: date, actor=None):
+    """ACC-6: staff close a contract flagged inactive; returns (termination, forfeited €)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.inactive_flagged_on is None:
+        raise ValidationError(_("Only a contract flagged inactive can be closed for inactivity."))
+    termination = offers.contract_request_termination(
+        contract=contract,
+        actor=actor,
+        reason=TerminationReason.INACTIVITY,
+        waive_fees=True,
+    )
+    # the customer's other contracts still in service (not on their way out)
+    others = Contract.objects.filter(
+        client=contract.client, status__in=LIVE_STATUSES - {ContractStatus.TERMINATING}
+    ).exclude(pk=contract.pk)
+    forfeited = ZERO
+    if not others.exists():
+        balance = (
+            PrepaidEntry.objects.filter(account__client=contract.client).aggregate(s=Sum("amount"))[
+                "s"
+            ]
+            or ZERO
+        )
+        if balance > 0:
+            prepaid_debit(
+                client=contract.client,
+                amount=balance,
+                source_type="inactivity_forfeit",
+                source_id=contract.pk,
+                description=_("Balance forfeited: account closed for inactivity (%(ref)s)")
+                % {"ref": contract.reference},
+                actor=actor,
+            )
+            forfeited = balance
+    return termination, forfeited

@@ -1,0 +1,130 @@
+"""USE-5 platform limits (PLATFORM 25, OPT): a PLATFORM customer may have at most 10
+simultaneous calls and 1 call attempt per second (CAPS). Each CAPS lot (option ``opt-caps``,
+"lot de 10 CAPS") raises the attempts per second by 10; each voice capacity reservation
+(``opt-capacity-reservation``, "lot de 30 canaux") raises the simultaneous calls by 30.
+Breaches are computed from the call records and recorded per customer, limit and UTC hour
+(with the hour's peak), shown to staff (back office) and to the customer (consumption page).
+
+Choices: the rule book says "raised by the CAPS option (+10 per lot)"; the contract's option
+is a lot of 10 *CAPS* (attempts per second), so a lot raises the CAPS limit; the simultaneous
+calls are raised by the capacity reservation, the option that sells channels. Options count
+while their contract line runs (started, not ended) on the day computed. Simultaneous calls
+count every answered call (inbound too) over [start, start + duration); attempts count outbound
+calls, answered or not, per second of their start.
+"""
+
+import heapq
+from datetime import UTC, date, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncSecond
+
+from kernel.clock import paris_today
+from offers.choices import LIVE_STATUSES
+from offers.models import Contract, ContractLine
+from usage.choices import CallType
+from usage.models import CallRecord, LimitBreach
+from usage.money_choices import LimitKind
+
+BASE_SIMULTANEOUS = 10
+BASE_CAPS = 1
+CAPS_PER_LOT = 10
+CHANNELS_PER_RESERVATION = 30
+PLATFORM = "PLATFORM"
+
+
+def limits_for(client_id: int, day: date | None = None) -> dict[str, int]:
+    """USE-5: the customer's limits on ``day`` with its options."""
+    day = day or paris_today()
+    lines = ContractLine.objects.filter(
+        contract__client_id=client_id,
+        contract__status__in=LIVE_STATUSES,
+        product__code__in=["opt-caps", "opt-capacity-reservation"],
+    ).filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
+    lines = lines.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+    lots = dict(
+        lines.values("product__code").annotate(n=Sum("quantity")).values_list("product__code", "n")
+    )
+    return {
+        LimitKind.SIMULTANEOUS: BASE_SIMULTANEOUS
+        + CHANNELS_PER_RESERVATION * (lots.get("opt-capacity-reservation") or 0),
+        LimitKind.CAPS: BASE_CAPS + CAPS_PER_LOT * (lots.get("opt-caps") or 0),
+    }
+
+
+def _calls(client_id: int, month: date):
+    return CallRecord.objects.filter(client_id=client_id, billing_month=month)
+
+
+def peak_simultaneous(intervals) -> list[tuple]:
+    """Sweep over (start, end) intervals sorted by start: for each call, the number of calls in
+    progress when it starts (itself included), as (start, count)."""
+    ends: list = []
+    out = []
+    for start, end in intervals:
+        while ends and ends[0] <= start:
+            heapq.heappop(ends)
+        heapq.heappush(ends, end)
+        out.append((start, len(ends)))
+    return out
+
+
+def _hour(moment):
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@transaction.atomic
+def limits_compute(*, client_id: int, month: date) -> list[LimitBreach]:
+    """Record the hours of ``month`` in which the customer went over a limit (idempotent: an
+    hour's row is rewritten with its peak)."""
+    limits = limits_for(client_id)
+    peaks: dict[tuple[str, object], tuple[int, object]] = {}
+    answered = (
+        _calls(client_id, month)
+        .filter(answered=True, duration__gt=0)
+        .order_by("started_at")
+        .values_list("started_at", "duration")
+    )
+    intervals = ((s, s + timedelta(seconds=d)) for s, d in answered.iterator(chunk_size=5000))
+    for start, count in peak_simultaneous(intervals):
+        if count > limits[LimitKind.SIMULTANEOUS]:
+            key = (LimitKind.SIMULTANEOUS, _hour(start))
+            if count > peaks.get(key, (0, None))[0]:
+                peaks[key] = (count, start)
+    per_second = (
+        _calls(client_id, month)
+        .filter(call_type=CallType.OUTBOUND)
+        .annotate(second=TruncSecond("started_at", tzinfo=UTC))
+        .values("second")
+        .annotate(n=Count("id"))
+        .filter(n__gt=limits[LimitKind.CAPS])
+        .order_by()
+    )
+    for row in per_second:
+        key = (LimitKind.CAPS, _hour(row["second"]))
+        if row["n"] > peaks.get(key, (0, None))[0]:
+            peaks[key] = (row["n"], row["second"])
+    written = []
+    for (kind, hour), (peak, at) in sorted(peaks.items()):
+        breach, _created = LimitBreach.objects.update_or_create(
+            client_id=client_id,
+            kind=kind,
+            hour=hour,
+            defaults={"month": month, "peak": peak, "limit": limits[kind], "peak_at": at},
+        )
+        written.append(breach)
+    return written
+
+
+def platform_client_months(keys) -> list[tuple[int, date]]:
+    """The (customer, month) pairs among ``keys`` that have PLATFORM traffic."""
+    keys = list(keys)
+    if not keys:
+        return []
+    clients = set(
+        Contract.objects.filter(
+            client_id__in={c for c, _m in keys}, terms_snapshot__preset=PLATFORM
+        ).values_list("client_id", flat=True)
+    )
+    return [(c, m) for c, m in keys if c in clients]

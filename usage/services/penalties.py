@@ -1,0 +1,136 @@
+"""USE-7 (PLATFORM 27): penalties entered by staff with their evidence — regulator breach
+10 000 €, 33700 report 200 € per ticket, unauthorised CLI 2 000 €, consumer complaint 200 €,
+judicial requisition 200 €, abusive support ticket 100 €. The amount is the unit amount of the
+kind × the quantity (tickets, complaints…); the contract's "auxquels s'ajoutent" surcharges of
+other operators are entered as a further penalty of the same kind with its own evidence.
+
+A penalty is damages, not a supply: outside the scope of VAT (EN 16931 category "O", CGI
+art. 256), posted to billing as a charge of kind ``penalty`` with that category, which billing
+invoices on an invoice of its own (BR-O-11). Cancelling it withdraws the charge when it is not
+invoiced yet, or issues a credit note (category "O") correcting the invoice that carried it.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from billing import services as billing
+from billing.choices import ChargeKind, VatCategory
+from billing.models import PendingCharge
+from kernel.errors import InvalidTransition
+from usage.models import Penalty
+from usage.money_choices import PENALTY_AMOUNTS, PENALTY_TRANSITIONS, PenaltyKind, PenaltyStatus
+
+SOURCE = "usage_penalty"
+
+
+@transaction.atomic
+def penalty_record(
+    *,
+    client,
+    kind: str,
+    occurred_on: date,
+    evidence_note: str,
+    quantity: int = 1,
+    evidence=None,
+    contract=None,
+    actor=None,
+) -> Penalty:
+    """USE-7: record a penalty with its evidence and post it to billing."""
+    if kind not in PenaltyKind.values:
+        raise ValidationError({"kind": _("Choose a penalty from the list.")})
+    if quantity < 1:
+        raise ValidationError({"quantity": _("The quantity is at least 1.")})
+    if not evidence_note.strip():
+        raise ValidationError({"evidence_note": _("Describe the evidence of the penalty.")})
+    if contract is not None and contract.client_id != client.pk:
+        raise ValidationError({"contract": _("This contract is not the customer's.")})
+    unit = PENALTY_AMOUNTS[kind]
+    penalty = Penalty.objects.create(
+        client=client,
+        contract=contract,
+        kind=kind,
+        occurred_on=occurred_on,
+        quantity=quantity,
+        unit_amount=unit,
+        amount=unit * quantity,
+        evidence_note=evidence_note.strip(),
+        created_by=actor,
+        **({"evidence": evidence} if evidence else {}),
+    )
+    billing.charge_post(
+        client=client,
+        kind=ChargeKind.PENALTY,
+        source_type=SOURCE,
+        source_id=penalty.pk,
+        period_start=occurred_on,
+        description=_("Penalty: %(kind)s (%(day)s)")
+        % {"kind": penalty.get_kind_display(), "day": occurred_on.strftime("%d/%m/%Y")},
+        unit_price=unit,
+        quantity=quantity,
+        contract=contract,
+        vat_category=VatCategory.OUTSIDE_SCOPE,
+        actor=actor,
+    )
+    audit_record(
+        action="usage.penalty_record",
+        instance=penalty,
+        actor=actor,
+        client=client,
+        after={"kind": kind, "quantity": quantity, "amount": penalty.amount},
+    )
+    return penalty
+
+
+@transaction.atomic
+def penalty_cancel(*, penalty: Penalty, reason: str, actor=None):
+    """Cancel a penalty: its charge is withdrawn, or credited when already invoiced."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason of the cancellation.")})
+    penalty = Penalty.objects.select_for_update().get(pk=penalty.pk)
+    if PenaltyStatus.CANCELLED not in PENALTY_TRANSITIONS[penalty.status]:
+        raise InvalidTransition(_("This penalty is already cancelled."), code="invalid_transition")
+    charge = PendingCharge.objects.filter(
+        source_type=SOURCE, source_id=str(penalty.pk), period_start=penalty.occurred_on
+    ).first()
+    note = None
+    if charge is not None and charge.invoice_line_id:
+        line = charge.invoice_line
+        note = billing.credit_note_issue(
+            lines=[
+                billing.CreditLine(
+                    description=_("Cancelled: %(what)s") % {"what": charge.description},
+                    amount=Decimal(line.net_amount),
+                    vat_category=VatCategory.OUTSIDE_SCOPE,
+                )
+            ],
+            reason=reason.strip(),
+            corrects=line.invoice,
+            actor=actor,
+        )
+    elif charge is not None:
+        billing.charge_withdraw(
+            source_type=SOURCE,
+            source_id=penalty.pk,
+            period_start=penalty.occurred_on,
+            actor=actor,
+        )
+    penalty.status = PenaltyStatus.CANCELLED
+    penalty.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="usage.penalty_cancel",
+        instance=penalty,
+        actor=actor,
+        client=penalty.client,
+        before={"status": PenaltyStatus.POSTED},
+        after={
+            "status": PenaltyStatus.CANCELLED,
+            "reason": reason,
+            "credit_note": note and note.pk,
+        },
+    )
+    return note

@@ -1,0 +1,211 @@
+"""USE-3 / USE-4: the plan policies' month-level rules — when a hosted user's unlimited is lost
+for a month (a fair-use breach) — and the hook through which other apps say which devices the
+reseller supplied.
+
+The per-call rules (included, slots, per-second / per-minute billing) are in the rating engine
+(``usage.services.rating`` in SQL, ``usage.services.rating_py`` in Python); this module turns a
+user-month's metrics into breach reasons and records the ``FairUseBreach`` rows. A breach is
+never removed by a later re-rating: it ends only by a staff waiver (usurf's ``breach_waive``).
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from usage.choices import BreachReason, BreachStatus, RatingPlan
+from usage.models import FairUseBreach
+from usage.partitioning import month_bounds
+
+MAX_DISTINCT_NUMBERS = 150  # USE-4 (HOSTED-W 6.1, HOSTED-A 7)
+MAX_FORWARDED_SECONDS = 2 * 3600  # USE-4 (HOSTED-W 6.1): 2 h fair use of forwarding
+MAX_SIMULTANEOUS = 3  # USE-4 (HOSTED-W 6.1)
+MAX_DEVICES = 3  # USE-4 (HOSTED-W 6.1)
+
+# "Supplied by the reseller": besides ``SipDevice.supplied_by_reseller``, other apps (equipment,
+# once it exists) register a callable returning the device ids they supplied for a set of SIP
+# account ids: ``{sip_account_id: {device_id, ...}}``. Usage never imports them.
+SUPPLIED_DEVICE_PROVIDERS: list[Callable[[Iterable[int]], dict[int, set[str]]]] = []
+
+
+def register_supplied_devices(provider) -> None:
+    if provider not in SUPPLIED_DEVICE_PROVIDERS:
+        SUPPLIED_DEVICE_PROVIDERS.append(provider)
+
+
+def supplied_devices(account_ids) -> set[tuple[int, str]]:
+    """(sip_account_id, device_id) pairs the reseller supplied."""
+    from telephony.models import SipDevice
+
+    account_ids = list(account_ids)
+    pairs = set(
+        SipDevice.objects.filter(account_id__in=account_ids, supplied_by_reseller=True).values_list(
+            "account_id", "device_id"
+        )
+    )
+    for provider in SUPPLIED_DEVICE_PROVIDERS:
+        for account_id, devices in provider(account_ids).items():
+            pairs.update((account_id, d) for d in devices)
+    return pairs
+
+
+def breach_reasons(plan: str, m: dict) -> list[dict]:
+    """USE-4: the reasons a hosted user's month loses the unlimited, from its metrics
+    (``distinct``, ``forwarded_seconds``, ``simultaneous``, ``devices``, ``third_party``,
+    ``mobility``, ``telecom_professional``)."""
+    reasons = []
+
+    def add(code, value, limit=None):
+        reasons.append({"code": code, "value": value, "limit": limit})
+
+    if m["distinct"] > MAX_DISTINCT_NUMBERS:
+        add(BreachReason.DISTINCT_NUMBERS.value, m["distinct"], MAX_DISTINCT_NUMBERS)
+    if plan == RatingPlan.HOSTED_W:
+        if m["forwarded_seconds"] > MAX_FORWARDED_SECONDS:
+            add(BreachReason.FORWARDING.value, m["forwarded_seconds"], MAX_FORWARDED_SECONDS)
+        if m["simultaneous"] > MAX_SIMULTANEOUS:
+            add(BreachReason.SIMULTANEOUS.value, m["simultaneous"], MAX_SIMULTANEOUS)
+        if m["devices"] > MAX_DEVICES:
+            add(BreachReason.DEVICES.value, m["devices"], MAX_DEVICES)
+    if m["third_party"]:
+        add(BreachReason.THIRD_PARTY_DEVICE.value, m["third_party"])
+    if plan == RatingPlan.HOSTED_A and m["mobility"]:
+        add(BreachReason.MOBILITY.value, True)
+    if m["telecom_professional"]:
+        add(BreachReason.TELECOM_PROFESSIONAL.value, True)
+    return reasons
+
+
+def registered_devices(account_ids, month: date) -> dict[int, int]:
+    """USE-4 (HOSTED-W): devices registered on each account during ``month`` — the SIP
+    devices created before the month's end and seen since its start (or never seen yet): the
+    telephony app keeps no registration log, so "at once" is read as "in the same month"."""
+    from django.db.models import Count, Q
+
+    from telephony.models import SipDevice
+
+    start, end = month_bounds(month)
+    rows = (
+        SipDevice.objects.filter(account_id__in=list(account_ids), created_at__lt=end)
+        .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__gte=start))
+        .values("account_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["account_id"]: row["n"] for row in rows}
+
+
+def breaches_record(metrics: list[dict]) -> list[tuple[int, date]]:
+    """Record the breaches the metrics show (one row per user-month, never twice) and return
+    the (sip_account_id, month) of every OPEN breach among those user-months (new or older).
+    ``metrics``: dicts with sip_account_id, month, client_id, plan and the metric values."""
+    from usage import signals
+
+    if not metrics:
+        return []
+    accounts = {m["sip_account_id"] for m in metrics}
+    months = {m["month"] for m in metrics}
+    by_month: dict[date, dict[int, int]] = {}
+    for month in months:
+        by_month[month] = registered_devices(
+            [m["sip_account_id"] for m in metrics if m["month"] == month], month
+        )
+    existing = {
+        (b.sip_account_id, b.month): b
+        for b in FairUseBreach.objects.filter(sip_account_id__in=accounts, month__in=months)
+    }
+    now = timezone.now()
+    created = []
+    for m in metrics:
+        key = (m["sip_account_id"], m["month"])
+        if key in existing:
+            continue
+        m.setdefault("devices", by_month[m["month"]].get(m["sip_account_id"], 0))
+        reasons = breach_reasons(m["plan"], m)
+        if reasons:
+            breach = FairUseBreach.objects.create(
+                client_id=m["client_id"],
+                sip_account_id=m["sip_account_id"],
+                month=m["month"],
+                plan=m["plan"],
+                reasons=reasons,
+                detected_at=now,
+            )
+            existing[key] = breach
+            created.append(breach.pk)
+    for pk in created:
+        transaction.on_commit(
+            lambda pk=pk: signals.breach_recorded.send(sender=FairUseBreach, breach_id=pk)
+        )
+    return [
+        key
+        for key, b in existing.items()
+        if b.status == BreachStatus.OPEN and (key[0] in accounts and key[1] in months)
+    ]
+
+
+METRICS_SQL = """
+SELECT rc.sip_account_id, rc.month, rc.client_id, rc.plan,
+    count(DISTINCT rc.called) FILTER (WHERE rc.counts) AS distinct_numbers,
+    COALESCE(sum(rc.duration) FILTER (
+        WHERE rc.answered AND rc.call_type = 'forwarded'), 0) AS forwarded_seconds,
+    count(DISTINCT rc.device_id) FILTER (WHERE rc.device_id <> '' AND sup.device_id IS NULL)
+        AS third_party,
+    bool_or(sa.mobility) AS mobility, bool_or(cl.is_telecom_professional) AS telecom_pro
+FROM _rc rc
+JOIN telephony_sipaccount sa ON sa.id = rc.sip_account_id
+JOIN accounts_client cl ON cl.id = rc.client_id
+LEFT JOIN _sup sup ON sup.sip_account_id = rc.sip_account_id AND sup.device_id = rc.device_id
+WHERE rc.plan IN ('hosted_w', 'hosted_a')
+GROUP BY 1, 2, 3, 4
+"""
+
+SIMULTANEOUS_SQL = """
+SELECT sip_account_id, month, max(level) FROM (
+    SELECT sip_account_id, month, sum(delta) OVER (
+        PARTITION BY sip_account_id, month ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level
+    FROM (
+        SELECT sip_account_id, month, started_at AS t, 1 AS delta FROM _rc
+        WHERE plan = 'hosted_w' AND answered AND duration > 0
+        UNION ALL
+        SELECT sip_account_id, month, started_at + duration * interval '1 second', -1 FROM _rc
+        WHERE plan = 'hosted_w' AND answered AND duration > 0
+    ) e
+) x GROUP BY 1, 2
+"""
+
+
+def breaches_record_sql(cursor) -> list[tuple[int, date]]:
+    """The USE-4 metrics of the hosted user-months in the rating pass's ``_rc`` table."""
+    cursor.execute("SELECT DISTINCT sip_account_id FROM _rc WHERE plan IN ('hosted_w', 'hosted_a')")
+    accounts = [row[0] for row in cursor.fetchall()]
+    if not accounts:
+        return []
+    cursor.execute(
+        "CREATE TEMP TABLE _sup (sip_account_id integer, device_id varchar(64)) ON COMMIT DROP"
+    )
+    pairs = supplied_devices(accounts)
+    if pairs:
+        with cursor.copy("COPY _sup (sip_account_id, device_id) FROM STDIN") as copy:
+            for pair in pairs:
+                copy.write_row(pair)
+    cursor.execute(SIMULTANEOUS_SQL)
+    simultaneous = {(a, m): n for a, m, n in cursor.fetchall()}
+    cursor.execute(METRICS_SQL)
+    metrics = [
+        {
+            "sip_account_id": a,
+            "month": m,
+            "client_id": c,
+            "plan": plan,
+            "distinct": distinct,
+            "forwarded_seconds": int(fwd),
+            "third_party": third,
+            "mobility": bool(mobility),
+            "telecom_professional": bool(pro),
+            "simultaneous": simultaneous.get((a, m), 0),
+        }
+        for a, m, c, plan, distinct, fwd, third, mobility, pro in cursor.fetchall()
+    ]
+    cursor.execute("DROP TABLE _sup")
+    return breaches_record(metrics)

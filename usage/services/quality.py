@@ -1,0 +1,156 @@
+"""USE-6 traffic quality (PLATFORM 26, 27): per customer and UTC hour of outbound traffic, the
+ASR (answered / attempts) must stay above 60 %, the ACD (average answered duration) above 15 s,
+and short calls (answered, under 8 s) under 10 % of the answered calls. Each breached metric
+costs 0.02 € per call of that hour — the hour's attempts for ASR, its answered calls for ACD and
+short calls — posted as a penalty line naming the hour (shown in Paris time) and the metric.
+
+Choices: the limits are strict ("> 60 %": exactly 60 % is a breach, likewise 15 s and 10 %);
+an hour without an answered call has no ACD nor short-call rate (only its ASR counts); the
+contract's "heure glissante" for short calls is read as the same clock hour as the other two
+metrics (the rule book's "per hour"). Only PLATFORM contracts are measured (the terms that carry
+these clauses); trial traffic is measured but never penalised (CON-7). Penalties are damages,
+outside the scope of VAT (EN 16931 category "O", CGI art. 256): billing puts them on an invoice
+of their own.
+"""
+
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncHour
+from django.utils.translation import gettext as _
+
+from accounts.models import Client
+from billing import services as billing
+from billing.choices import ChargeKind, VatCategory
+from usage.choices import CallType
+from usage.models import CallRecord, QualityHour
+from usage.money_choices import QualityMetric
+
+PARIS = ZoneInfo("Europe/Paris")
+UTC = ZoneInfo("UTC")
+PENALTY_PER_CALL = Decimal("0.02")  # PLATFORM 27
+ASR_MIN = Decimal("60")  # %, must stay above
+ACD_MIN = Decimal("15")  # seconds, must stay above
+SHORT_CALL_SECONDS = 8  # an answered call shorter than this is short
+SHORT_MAX = Decimal("10")  # %, must stay below
+PLATFORM = "PLATFORM"
+
+
+def measured_calls():
+    """The outbound, non-trial calls of PLATFORM contracts."""
+    return CallRecord.objects.filter(
+        call_type=CallType.OUTBOUND,
+        trial=False,
+        client__isnull=False,
+        contract__terms_snapshot__preset=PLATFORM,
+    )
+
+
+def penalties_for(attempts: int, answered: int, seconds: int, short: int) -> dict[str, Decimal]:
+    """USE-6 for one hour: the penalty of each breached metric (pure, for the tests)."""
+    out = {}
+    if attempts and Decimal(answered * 100) / attempts <= ASR_MIN:
+        out[QualityMetric.ASR] = PENALTY_PER_CALL * attempts
+    if answered:
+        if Decimal(seconds) / answered <= ACD_MIN:
+            out[QualityMetric.ACD] = PENALTY_PER_CALL * answered
+        if Decimal(short * 100) / answered >= SHORT_MAX:
+            out[QualityMetric.SHORT] = PENALTY_PER_CALL * answered
+    return out
+
+
+@transaction.atomic
+def quality_compute(*, month: date, client_ids=None) -> int:
+    """(Re)compute the quality rows of a Paris month; returns the rows written."""
+    qs = measured_calls().filter(billing_month=month)
+    if client_ids is not None:
+        qs = qs.filter(client_id__in=client_ids)
+    rows = (
+        qs.annotate(hour=TruncHour("started_at", tzinfo=UTC))
+        .values("client_id", "hour")
+        .annotate(
+            n_attempts=Count("id"),
+            n_answered=Count("id", filter=Q(answered=True)),
+            n_seconds=Sum("duration", filter=Q(answered=True)),
+            n_short=Count("id", filter=Q(answered=True, duration__lt=SHORT_CALL_SECONDS)),
+        )
+        .order_by()
+    )
+    written = 0
+    for row in rows:
+        pen = penalties_for(
+            row["n_attempts"], row["n_answered"], row["n_seconds"] or 0, row["n_short"]
+        )
+        QualityHour.objects.update_or_create(
+            client_id=row["client_id"],
+            hour=row["hour"],
+            defaults={
+                "month": month,
+                "attempts": row["n_attempts"],
+                "answered": row["n_answered"],
+                "answered_seconds": row["n_seconds"] or 0,
+                "short_calls": row["n_short"],
+                "asr_penalty": pen.get(QualityMetric.ASR, 0),
+                "acd_penalty": pen.get(QualityMetric.ACD, 0),
+                "short_penalty": pen.get(QualityMetric.SHORT, 0),
+            },
+        )
+        written += 1
+    return written
+
+
+def _describe(hour_row: QualityHour, metric: str) -> str:
+    start = hour_row.hour.astimezone(PARIS)
+    value = {
+        QualityMetric.ASR: f"{hour_row.asr:.1f} %",
+        QualityMetric.ACD: f"{hour_row.acd:.1f} s" if hour_row.acd is not None else "",
+        QualityMetric.SHORT: f"{hour_row.short_rate:.1f} %"
+        if hour_row.short_rate is not None
+        else "",
+    }[metric]
+    return _(
+        "Traffic quality penalty: %(metric)s %(value)s, %(day)s %(start)sh–%(end)sh (Paris time)"
+    ) % {
+        "metric": metric.upper(),
+        "value": value,
+        "day": start.strftime("%d/%m/%Y"),
+        "start": f"{start.hour:02d}",
+        "end": f"{(start.hour + 1) % 24:02d}",
+    }
+
+
+def post_penalties(*, month: date, client_ids=None) -> int:
+    """USE-6: compute the month and post one penalty charge per (hour, breached metric):
+    quantity = the calls concerned, unit price 0.02 €, outside the scope of VAT."""
+    quality_compute(month=month, client_ids=client_ids)
+    rows = QualityHour.objects.filter(month=month).filter(
+        Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0)
+    )
+    if client_ids is not None:
+        rows = rows.filter(client_id__in=client_ids)
+    clients = Client.objects.in_bulk({r.client_id for r in rows})
+    posted = 0
+    for row in rows:
+        for metric, amount, calls in (
+            (QualityMetric.ASR, row.asr_penalty, row.attempts),
+            (QualityMetric.ACD, row.acd_penalty, row.answered),
+            (QualityMetric.SHORT, row.short_penalty, row.answered),
+        ):
+            if amount <= 0:
+                continue
+            billing.charge_post(
+                client=clients[row.client_id],
+                kind=ChargeKind.PENALTY,
+                source_type="usage_quality",
+                source_id=f"{row.client_id}:{row.hour:%Y%m%d%H}:{metric}",
+                period_start=month,
+                description=_describe(row, metric),
+                unit_price=PENALTY_PER_CALL,
+                quantity=calls,
+                vat_category=VatCategory.OUTSIDE_SCOPE,
+            )
+            posted += 1
+    return posted

@@ -1,0 +1,328 @@
+"""The rating rules in Python: the engine on SQLite (``make run``) and the reference the tests
+hold the SQL engine (``usage.services.rating``) to. Same steps, same results, row by row."""
+
+from collections import defaultdict
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from usage import increments
+from usage.models import CallRecord, IncludedDestination, Tariff
+from usage.services import plans
+from usage.services.classify import block_key
+
+PARIS = ZoneInfo("Europe/Paris")
+SIP_UNL_SLOTS = 99
+SIP_UNL_SECONDS = 3600
+FIELDS = [
+    "rated",
+    "plan",
+    "tariff_id",
+    "rate",
+    "on_net",
+    "blocked",
+    "trial",
+    "late",
+    "slot",
+    "billed_seconds",
+    "included_seconds",
+    "included",
+    "breach",
+    "list_cost",
+    "cost",
+]
+
+
+def _last_day(month):
+    nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
+def _spec(t: Tariff) -> int:
+    if not t.prefix:
+        return 50
+    return 100 + len(t.prefix) if len(t.prefix) >= 5 else len(t.prefix)
+
+
+def _tariff_for(tariffs, block, country, line_type, price_class, day):
+    best = None
+    for t in tariffs:
+        if t.prefix:
+            if not block.startswith(t.prefix):
+                continue
+        elif (t.country, t.line_type, t.price_class) != (country, line_type, price_class):
+            continue
+        if t.valid_from > day or (t.valid_to is not None and t.valid_to <= day):
+            continue
+        key = (_spec(t), t.valid_from)
+        if best is None or key > best[0]:
+            best = (key, t)
+    return best[1] if best else None
+
+
+def _included_by_terms(terms_ids):
+    from offers.models import Terms
+
+    rows = defaultdict(set)
+    for d in IncludedDestination.objects.all():
+        rows[d.terms_id].add((d.country, d.line_type))
+    preset_ref = {t.preset: t.pk for t in Terms.objects.filter(is_preset=True)}
+    result = {}
+    for terms in Terms.objects.filter(pk__in=terms_ids):
+        own = rows.get(terms.pk)
+        result[terms.pk] = own if own else rows.get(preset_ref.get(terms.preset), set())
+    return result
+
+
+def context(keys):
+    """Every call of the keys with its rating context (the ``_rc`` rows of the SQL engine)."""
+    from billing.models import Invoice
+    from numbering.models import PhoneNumber
+    from offers.models import Contract
+    from telephony.models import DestinationGroup, DestinationSetting
+
+    cond = Q(pk__in=[])
+    for client_id, month in keys:
+        cond |= Q(client_id=client_id, billing_month=month)
+    calls = list(CallRecord.objects.filter(cond).order_by("started_at", "id"))
+    contracts = {
+        c.pk: c
+        for c in Contract.objects.filter(pk__in={c.contract_id for c in calls}).select_related(
+            "offer"
+        )
+    }
+    included = _included_by_terms({c.offer.terms_id for c in contracts.values()})
+    on_net = set(
+        PhoneNumber.objects.filter(
+            e164__in={c.called for c in calls}, state="assigned"
+        ).values_list("e164", flat=True)
+    )
+    groups = [
+        (prefix, g.position, g) for g in DestinationGroup.objects.all() for prefix in g.prefixes
+    ]
+    settings = {}
+    for s in DestinationSetting.objects.filter(
+        Q(sip_account_id__in={c.sip_account_id for c in calls if c.sip_account_id})
+        | Q(trunk_id__in={c.trunk_id for c in calls if c.trunk_id})
+    ):
+        owner = ("s", s.sip_account_id) if s.sip_account_id else ("t", s.trunk_id)
+        settings[(owner, s.group_id)] = s.blocked
+    tariffs = list(Tariff.objects.all())
+    invoiced = set()
+    for client_id, month in keys:
+        from accounts.models import Client
+
+        client = Client.objects.filter(pk=client_id).first()
+        buyers = Q(client_id=client_id)
+        if client is not None and client.partner_id:
+            buyers |= Q(partner_id=client.partner_id)
+        if Invoice.objects.filter(
+            buyers, month=month, status="issued", kind="invoice", purpose="regular"
+        ).exists():
+            invoiced.add((client_id, month))
+    rows = []
+    for call in calls:
+        contract = contracts.get(call.contract_id)
+        snapshot = contract.terms_snapshot if contract else {}
+        policy = snapshot.get("fair_use_policy", "none")
+        plan = (
+            policy
+            if call.sip_account_id and policy in ("sip_unl", "hosted_w", "hosted_a")
+            else "none"
+        )
+        local_day = call.started_at.astimezone(PARIS).date()
+        trial = bool(
+            contract
+            and contract.is_trial
+            and (contract.trial_ends_on is None or local_day <= contract.trial_ends_on)
+        )
+        block = block_key(call.called)
+        matches = [(len(p), -pos, g) for p, pos, g in groups if block.startswith(p)]
+        group = max(matches, key=lambda m: (m[0], m[1]))[2] if matches else None
+        blocked = False
+        if group is not None and call.line_type != "emergency":
+            owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)
+            blocked = settings.get((owner, group.pk), group.blocked_by_default)
+        day = _last_day(call.billing_month) if policy == "hosted_a" else local_day
+        tariff = _tariff_for(tariffs, block, call.country, call.line_type, call.price_class, day)
+        mapped = "fixed" if call.line_type == "polyvalent" else call.line_type
+        listed = bool(contract) and (call.country, mapped) in included.get(
+            contract.offer.terms_id, set()
+        )
+        net = call.called in on_net
+        counts = (
+            call.answered
+            and call.duration > 0
+            and call.call_type != "inbound"
+            and not net
+            and call.line_type != "emergency"
+            and not blocked
+        )
+        rows.append(
+            {
+                "call": call,
+                "plan": plan,
+                "trial": trial,
+                "on_net": net,
+                "blocked": blocked,
+                "tariff": tariff,
+                "listed": listed,
+                "counts": counts,
+                "invoiced": (call.client_id, call.billing_month) in invoiced,
+            }
+        )
+    return rows
+
+
+def metrics(rows):
+    """USE-4 metrics per hosted user-month (the SQL engine's METRICS_SQL/SIMULTANEOUS_SQL)."""
+    from accounts.models import Client
+    from telephony.models import SipAccount
+
+    hosted = [r for r in rows if r["plan"] in ("hosted_w", "hosted_a")]
+    if not hosted:
+        return []
+    accounts = {
+        a.pk: a
+        for a in SipAccount.objects.filter(pk__in={r["call"].sip_account_id for r in hosted})
+    }
+    pros = set(
+        Client.objects.filter(
+            pk__in={r["call"].client_id for r in hosted}, is_telecom_professional=True
+        ).values_list("pk", flat=True)
+    )
+    supplied = plans.supplied_devices(accounts)
+    groups = defaultdict(list)
+    for r in hosted:
+        groups[(r["call"].sip_account_id, r["call"].billing_month)].append(r)
+    out = []
+    for (account_id, month), items in groups.items():
+        events = []
+        for r in items:
+            c = r["call"]
+            if r["plan"] == "hosted_w" and c.answered and c.duration > 0:
+                events.append((c.started_at, 1))
+                events.append((c.started_at + timedelta(seconds=c.duration), -1))
+        level = peak = 0
+        for _t, delta in sorted(events):
+            level += delta
+            peak = max(peak, level)
+        first = items[0]["call"]
+        out.append(
+            {
+                "sip_account_id": account_id,
+                "month": month,
+                "client_id": first.client_id,
+                "plan": items[0]["plan"],
+                "distinct": len({r["call"].called for r in items if r["counts"]}),
+                "forwarded_seconds": sum(
+                    r["call"].duration
+                    for r in items
+                    if r["call"].answered and r["call"].call_type == "forwarded"
+                ),
+                "third_party": len(
+                    {
+                        r["call"].device_id
+                        for r in items
+                        if r["call"].device_id and (account_id, r["call"].device_id) not in supplied
+                    }
+                ),
+                "mobility": accounts[account_id].mobility,
+                "telecom_professional": first.client_id in pros,
+                "simultaneous": peak,
+            }
+        )
+    return out
+
+
+def outcome(rows, breached) -> dict[int, dict]:
+    """The rated fields of each call (by id), from its context and the open breaches."""
+    breached = set(breached)
+    # slots: the distinct numbers of each user-month in order of their first call
+    firsts = defaultdict(dict)
+    for r in rows:
+        c = r["call"]
+        hosted_incl = (c.country == "FR" and c.line_type in ("fixed", "polyvalent", "mobile")) or r[
+            "listed"
+        ]
+        r["hosted_incl"] = hosted_incl
+        if r["plan"] == "sip_unl":
+            r["cand"] = r["counts"] and c.line_type in ("fixed", "polyvalent") and r["listed"]
+        else:
+            r["cand"] = r["counts"] and r["plan"] in ("hosted_w", "hosted_a")
+        if r["cand"]:
+            key = (c.sip_account_id, c.billing_month)
+            seen = firsts[key].get(c.called)
+            if seen is None or c.started_at < seen:
+                firsts[key][c.called] = c.started_at
+    ranks = {}
+    for key, numbers in firsts.items():
+        ordered = sorted(numbers.items(), key=lambda item: (item[1], item[0]))
+        for rank, (number, _first) in enumerate(ordered, start=1):
+            ranks[(key, number)] = rank
+    result = {}
+    for r in rows:
+        c, t = r["call"], r["tariff"]
+        key = (c.sip_account_id, c.billing_month)
+        slot = ranks.get((key, c.called)) if r["cand"] else None
+        plan, d = r["plan"], c.duration
+        if not r["counts"]:
+            mode = "zero"
+        elif plan == "sip_unl" and r["cand"] and slot <= SIP_UNL_SLOTS:
+            mode = "incl60"
+        elif plan == "sip_unl" and (r["cand"] or c.line_type in ("fixed", "polyvalent", "mobile")):
+            mode = "sec"
+        elif plan in ("hosted_w", "hosted_a") and key in breached:
+            mode = "min"
+        elif plan == "hosted_w" and r["hosted_incl"]:
+            mode = "incl"
+        elif plan == "hosted_a" and r["hosted_incl"] and c.call_type == "outbound":
+            mode = "incl"
+        else:
+            mode = "tariff"
+        list_billed = (
+            increments.billed_seconds(d, t.first_increment, t.next_increment, t.min_duration)
+            if r["counts"] and t is not None
+            else 0
+        )
+        billed = {
+            "zero": 0,
+            "incl": 0,
+            "incl60": max(d - SIP_UNL_SECONDS, 0),
+            "sec": d,
+            "min": -(-d // 60) * 60,
+        }.get(mode, list_billed)
+        rate = t.rate_per_minute if t is not None else None
+        result[c.pk] = {
+            "rated": True,
+            "plan": plan,
+            "tariff_id": t.pk if t is not None else None,
+            "rate": rate,
+            "on_net": r["on_net"],
+            "blocked": r["blocked"],
+            "trial": r["trial"],
+            "late": c.late or (not c.rated and r["invoiced"]),
+            "slot": slot,
+            "billed_seconds": billed,
+            "included_seconds": {"incl60": min(d, SIP_UNL_SECONDS), "incl": d}.get(mode, 0),
+            "included": mode in ("incl", "incl60"),
+            "breach": mode == "min",
+            "list_cost": increments.cost(list_billed, rate or 0),
+            "cost": increments.cost(billed, rate) if rate is not None else increments.cost(0, 0),
+        }
+    return result
+
+
+def rate(keys) -> None:
+    rows = context(keys)
+    breached = plans.breaches_record(metrics(rows))
+    by_id = {r["call"].pk: r["call"] for r in rows}
+    dirty = []
+    for pk, values in outcome(rows, breached).items():
+        call = by_id[pk]
+        if any(getattr(call, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(call, f, v)
+            dirty.append(call)
+    CallRecord.objects.bulk_update(dirty, FIELDS, batch_size=1000)

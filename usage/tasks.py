@@ -1,0 +1,36 @@
+"""Usage jobs (ucore): CDR imports, the inbox folder, partitions and retention. Thin: each takes
+ids and calls a service; all are idempotent (a batch resumes at its first uncommitted chunk)."""
+
+import os
+
+from celery import shared_task
+
+from usage.services import imports, inbox, partitions
+
+
+@shared_task(name="usage.tasks.import_run", acks_late=True, reject_on_worker_lost=True)
+def import_run(batch_id: int) -> dict:
+    chunk = int(os.environ.get("USAGE_IMPORT_CHUNK_LINES", imports.CHUNK_LINES))
+    batch = imports.import_run(batch_id, chunk_lines=chunk)
+    return {"status": batch.status, "imported": batch.imported, "rejected": batch.rejected}
+
+
+@shared_task(name="usage.tasks.inbox_scan", acks_late=True)
+def inbox_scan() -> dict:
+    """New files of the inbox folder, and the imports a dead worker left behind."""
+    return {
+        "queued": [batch.pk for batch in inbox.inbox_scan()],
+        "resumed": imports.imports_resume(),
+    }
+
+
+@shared_task(name="usage.tasks.imports_resume", acks_late=True)
+def imports_resume() -> list[int]:
+    return imports.imports_resume()
+
+
+@shared_task(name="usage.tasks.partitions_daily", acks_late=True)
+def partitions_daily() -> dict:
+    created = partitions.partitions_maintain()
+    dropped = partitions.partitions_purge()
+    return {"created": [str(m) for m in created], "dropped": [str(m) for m in dropped]}

@@ -1,0 +1,251 @@
+"""Customer portal pages of usage: the consumption of a month (totals by destination and per
+account, a chart by day, the fair-use counters, the platform limits and quality penalties), the
+month's calls as CSV, the alert threshold, the tariff grid (PLATFORM 24) and the call-detail
+annex of an invoice (BIL-3).
+
+Every read starts from the signed-in member's customer; an invoice of another customer is a
+404. Viewing is open to every member; the threshold and the annex of an invoice need the
+``billing`` permission (admin and billing roles, as invoices, ACC-2).
+"""
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from accounts.decorators import member_required
+from billing.choices import DocumentKind
+from billing.models import Invoice
+from kernel.forms import attach_errors
+from kernel.money import round_money
+from offers.periods import add_months
+from usage import selectors
+from usage.forms import MonthForm, ThresholdForm
+from usage.services import alerts
+
+BILLING = "billing"
+MONTHS_SHOWN = 12  # PLATFORM 6.7: traffic data are kept 12 months
+CHART_HEIGHT = 120
+BAR_STEP = 20
+
+
+def _month(request) -> date:
+    form = MonthForm(request.GET)
+    current = selectors.current_month()
+    if not form.is_valid() or form.cleaned_data["month"] is None:
+        return current
+    month = form.cleaned_data["month"]
+    oldest = add_months(current, -MONTHS_SHOWN)
+    return month if oldest <= month <= current else current
+
+
+def _chart(summary) -> list[dict]:
+    """Bars of the chart by day (server-rendered SVG: no script, no inline style): the day's
+    billable amount, or its calls when the month has no billable amount."""
+    use_cost = any(cost for _d, cost, _n in summary.days)
+    values = {d: (cost if use_cost else calls, cost, calls) for d, cost, calls in summary.days}
+    top = max((v[0] for v in values.values()), default=0) or 1
+    bars = []
+    day = summary.month
+    while day.month == summary.month.month:
+        value, cost, calls = values.get(day, (0, 0, 0))
+        height = int(CHART_HEIGHT * value / top)
+        height = max(height, 2) if value else 0
+        bars.append(
+            {
+                "x": (day.day - 1) * BAR_STEP + 2,
+                "y": CHART_HEIGHT - height,
+                "height": height,
+                "day": day,
+                "cost": cost,
+                "calls": calls,
+                "label": day.day in (1, 5, 10, 15, 20, 25, 30),
+            }
+        )
+        day = date.fromordinal(day.toordinal() + 1)
+    return bars
+
+
+@member_required()
+def consumption(request):
+    client = request.client
+    month = _month(request)
+    summary = selectors.consumption_summary(client=client, month=month)
+    threshold = selectors.threshold_of(client=client)
+    current = selectors.current_month()
+    months = [add_months(current, -i) for i in range(MONTHS_SHOWN + 1)]
+    return render(
+        request,
+        "usage/consumption.html",
+        {
+            "month": month,
+            "months": months,
+            "summary": summary,
+            "bars": _chart(summary),
+            "chart_width": 31 * BAR_STEP + 4,
+            "chart_height": CHART_HEIGHT,
+            "threshold": threshold,
+            "threshold_form": ThresholdForm(
+                initial={
+                    "amount": threshold.amount if threshold else None,
+                    "block_outgoing": threshold.block_outgoing if threshold else False,
+                }
+            ),
+            "threshold_percent": (
+                int(summary.total.amount * 100 / threshold.amount)
+                if threshold and month == current
+                else None
+            ),
+            "alerts": list(selectors.alerts_of(client=client, month=month)),
+            "limit_breaches": list(selectors.limit_breaches_of(client=client, month=month)[:50]),
+            "quality_breaches": list(
+                selectors.quality_breaches_of(client=client, month=month)[:50]
+            ),
+            "can_bill": request.membership.can(BILLING),
+        },
+    )
+
+
+CSV_HEADER = [
+    "call_id",
+    "start_paris",
+    "account",
+    "call_type",
+    "caller",
+    "called",
+    "country",
+    "line_type",
+    "price_class",
+    "answered",
+    "duration_s",
+    "billed_s",
+    "rate_per_min",
+    "cost_eur_ht",
+    "included",
+    "blocked",
+    "trial",
+    "late",
+]
+CSV_FIELDS = [
+    "call_id",
+    "started_at",
+    "account_ref",
+    "call_type",
+    "caller",
+    "called",
+    "country",
+    "line_type",
+    "price_class",
+    "answered",
+    "duration",
+    "billed_seconds",
+    "rate",
+    "cost",
+    "included",
+    "blocked",
+    "trial",
+    "late",
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_response(rows, filename: str) -> HttpResponse:
+    writer = csv.writer(_Echo(), delimiter=";")
+
+    def lines():
+        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        for row in rows:
+            values = list(row)
+            values[1] = timezone.localtime(values[1]).strftime("%Y-%m-%d %H:%M:%S")
+            yield writer.writerow(
+                [
+                    "1" if v is True else "0" if v is False else "" if v is None else v
+                    for v in values
+                ]
+            )
+
+    # One body (a month is at most ~100 000 calls, ~15 MB): simpler for caches and tests than
+    # a stream, and the rows are still read in chunks.
+    response = HttpResponse("".join(lines()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@member_required()
+def calls_csv(request):
+    """The month's calls, as rated (CSV, ``;``-separated, UTF-8 with BOM for spreadsheets)."""
+    month = _month(request)
+    rows = (
+        selectors.calls_of(client=request.client, month=month)
+        .order_by("started_at", "id")
+        .values_list(*CSV_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    return _csv_response(rows, f"appels-{month:%Y-%m}.csv")
+
+
+@member_required(BILLING)
+def invoice_annex(request, invoice_id: int):
+    """BIL-3: the call-detail annex of an invoice — the billable calls of the month it bills
+    (its consumption in arrears), without touching the issued invoice."""
+    invoice = Invoice.objects.filter(
+        pk=invoice_id, client=request.client, kind=DocumentKind.INVOICE, month__isnull=False
+    ).first()
+    if invoice is None:
+        raise Http404
+    rows = (
+        selectors.calls_of(client=request.client, month=invoice.month)
+        .filter(trial=False, blocked=False, cost__gt=0)
+        .order_by("started_at", "id")
+        .values_list(*CSV_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    return _csv_response(rows, f"annexe-appels-{invoice.number}.csv")
+
+
+@member_required(BILLING)
+def threshold(request):
+    """POST: set the alert threshold; GET: back to the consumption page."""
+    if request.method != "POST":
+        return redirect("usage:consumption")
+    form = ThresholdForm(request.POST)
+    if form.is_valid():
+        try:
+            alerts.threshold_set(
+                client=request.client,
+                amount=form.cleaned_data["amount"],
+                block_outgoing=form.cleaned_data["block_outgoing"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            amount = form.cleaned_data["amount"]
+            messages.success(
+                request,
+                _("Alert threshold set to %(amount)s € a month.")
+                % {"amount": number_format(round_money(amount), 2, force_grouping=True)}
+                if amount
+                else _("Consumption alerts removed."),
+            )
+            alerts.alerts_check(client_id=request.client.pk, month=selectors.current_month())
+            return redirect("usage:consumption")
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("usage:consumption")
+
+
+@member_required()
+def tariffs(request):
+    """PLATFORM 24: the tariffs in force, visible to the customer."""
+    return render(request, "usage/tariffs.html", {"tariffs": selectors.tariffs_in_force()})
