@@ -22,15 +22,44 @@ keyed by ``(queue key, pk)``) and paginates.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def end_of_paris_day(day: date | None) -> datetime | None:
+    """A deadline given as a day (an order's expiry, a desired porting date) ends at midnight,
+    Paris time, after that day: the console compares it with ``now`` like any other deadline."""
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=PARIS)
+
+
+def money(amount) -> str:
+    """An amount as the console shows it, in the page's language (« 1 234,50 € »)."""
+    return f"{number_format(amount, 2, force_grouping=True)}\u00a0€"
+
+
+def start_of_paris_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=PARIS)
 
 
 class Team(models.TextChoices):
     SUPPORT = "support", _("Support")
     BILLING = "billing", _("Billing")
+
+
+# The Django group of each team (created by console's migration ``0002_staff_groups``): the back
+# office's user page gives a member of staff a team like any other group.
+TEAM_GROUPS = {
+    Team.SUPPORT: "Équipe support",
+    Team.BILLING: "Équipe facturation",
+}
 
 
 @dataclass(frozen=True)

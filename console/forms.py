@@ -1,0 +1,168 @@
+"""Forms of the staff console. They parse what was typed; the rules (a dispute decided once,
+the SLA cap, a ticket's moves) are the services'. A form that moves money is shown twice: the
+first submission previews the amounts, the second (``confirm``) calls the service."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Partner, User
+from kernel.inputs import (
+    MAX_TEXT,
+    AsciiDecimalField,
+    AsciiModelChoiceField,
+    BoundedDateField,
+    BoundedDateTimeField,
+)
+from offers.choices import ContractStatus, SuspensionReason
+from payments.choices import RECORDED_METHODS, PaymentMethod
+from support.choices import TICKET_TRANSITIONS, TicketStatus
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class QueueFilterForm(forms.Form):
+    partner = AsciiModelChoiceField(
+        Partner.objects.order_by("name"), required=False, label=_("Partner"), empty_label=_("All")
+    )
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_staff=True, is_active=True).order_by("email")
+        self.fields["assignee"].choices = [
+            ("", _("Everyone")),
+            ("me", _("Me")),
+            ("none", _("Nobody")),
+            *((str(user.pk), user.get_full_name() or user.email) for user in staff),
+        ]
+
+
+class TicketAnswerForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    internal = forms.BooleanField(
+        label=_("Internal note (staff only)"),
+        required=False,
+        help_text=_("Not sent to the customer."),
+    )
+    status = forms.ChoiceField(label=_("Then set the status to"), required=False)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = TICKET_TRANSITIONS.get(ticket.status, set())
+        self.fields["status"].choices = [("", _("(unchanged)"))] + [
+            (value, label) for value, label in TicketStatus.choices if value in moves
+        ]
+
+
+class DisputeDecisionForm(forms.Form):
+    ACCEPT, REJECT = "accept", "reject"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(ACCEPT, _("Accept: issue the credit note")), (REJECT, _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason (told to the customer)"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    new_due_date = BoundedDateField(
+        label=_("New due date (if rejected)"),
+        required=False,
+        widget=DATE,
+        help_text=_("30 days from today when empty."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REJECT and not (data.get("note") or "").strip():
+            self.add_error("note", _("Tell the customer why the dispute is rejected."))
+        return data
+
+
+class CreditDecisionForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve the credit")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason of a refusal (told to the customer)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REFUSE and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason of the refusal."))
+        return data
+
+
+class OutageEndForm(forms.Form):
+    ended_at = BoundedDateTimeField(
+        label=_("Ended at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Paris time."),
+    )
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Customer"),
+        max_length=200,
+        required=False,
+        help_text=_("Name, SIREN, e-mail or invoice number."),
+    )
+
+
+class PaymentRecordForm(forms.Form):
+    amount = AsciiDecimalField(
+        label=_("Amount (incl. VAT)"), max_digits=12, decimal_places=2, min_value=0.01
+    )
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=[(v, label) for v, label in PaymentMethod.choices if v in RECORDED_METHODS],
+    )
+    received_on = BoundedDateField(label=_("Received on"), widget=DATE)
+    reference = forms.CharField(label=_("Bank reference"), max_length=80, required=False)
+
+
+class ContractActionForm(forms.Form):
+    contract = AsciiModelChoiceField(queryset=None, label=_("Contract"))
+
+    def __init__(self, *args, client, statuses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = client.contracts.filter(
+            status__in=statuses
+        ).select_related("offer")
+
+
+class SuspendForm(ContractActionForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=SuspensionReason.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, client=client, statuses=[ContractStatus.ACTIVE], **kwargs)
+
+
+class TerminateForm(ContractActionForm):
+    requested_date = BoundedDateField(
+        label=_("Requested date"),
+        required=False,
+        widget=DATE,
+        help_text=_("Empty: the earliest date the notice allows."),
+    )
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(
+            *args,
+            client=client,
+            statuses=[ContractStatus.ACTIVE, ContractStatus.SUSPENDED],
+            **kwargs,
+        )

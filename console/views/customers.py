@@ -1,0 +1,173 @@
+"""The customer 360 (issue 17): a search by name, SIREN, e-mail or invoice number, then one
+page with everything about the customer and the actions staff take from there — suspend a
+contract, record a payment, reset SIP credentials, terminate with a quote — each through the
+owning app's service, each confirmed first (the second submission carries ``confirm``)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Client
+from console import selectors
+from console.access import staff_required
+from console.forms import CustomerSearchForm, PaymentRecordForm, SuspendForm, TerminateForm
+from console.views.common import render_console
+from kernel.clock import paris_today
+from kernel.forms import attach_errors
+from kernel.queues import Team
+from offers.choices import TerminationReason
+from offers.services.suspensions import contract_suspend
+from offers.services.terminations import contract_request_termination, termination_quote
+from payments.services.allocation import payment_record
+from telephony.models import SipAccount, Trunk
+from telephony.services.sip_credentials import sip_credentials_reset
+
+
+@staff_required()
+def search(request):
+    form = CustomerSearchForm(request.GET or None)
+    results = []
+    if form.is_bound and form.is_valid():
+        results = list(selectors.customer_search(form.cleaned_data["q"]))
+        if len(results) == 1:
+            return redirect("console:customer", pk=results[0].pk)
+    return render_console(
+        request, "console/customer_search.html", {"form": form, "results": results}
+    )
+
+
+def _client(pk):
+    return get_object_or_404(Client.objects.select_related("partner"), pk=pk)
+
+
+def _page(request, client, *, action=None, form=None, preview=None, status=200, secret=None):
+    forms_by_action = {
+        "payment": PaymentRecordForm(initial={"received_on": paris_today()}),
+        "suspend": SuspendForm(client=client),
+        "terminate": TerminateForm(client=client),
+    }
+    if action and form is not None:
+        forms_by_action[action] = form
+    return render_console(
+        request,
+        "console/customer.html",
+        {
+            "client": client,
+            **selectors.customer_360(client, today=paris_today()),
+            "forms": forms_by_action,
+            "action": action,
+            "preview": preview,
+            "secret": secret,
+            "can_bill": Team.BILLING in request.teams,
+            "can_support": Team.SUPPORT in request.teams,
+        },
+        status=status,
+    )
+
+
+@staff_required()
+def customer(request, pk):
+    return _page(request, _client(pk))
+
+
+def _confirmed(request) -> bool:
+    return "confirm" in request.POST
+
+
+@staff_required(Team.BILLING)
+@require_POST
+def record_payment(request, pk):
+    """BIL-4: a transfer, card or cheque received; it settles the oldest invoices due first."""
+    client = _client(pk)
+    form = PaymentRecordForm(request.POST)
+    if not form.is_valid():
+        return _page(request, client, action="payment", form=form, status=400)
+    data = form.cleaned_data
+    if not _confirmed(request):
+        return _page(request, client, action="payment", form=form, preview=data)
+    try:
+        payment_record(client=client, actor=request.user, **data)
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _page(request, client, action="payment", form=form, status=400)
+    messages.success(request, _("Payment of %(amount)s € recorded.") % {"amount": data["amount"]})
+    return redirect("console:customer", pk=pk)
+
+
+@staff_required()
+@require_POST
+def suspend(request, pk):
+    """CON-8: suspend one of the customer's active contracts, with a reason of the list."""
+    client = _client(pk)
+    form = SuspendForm(request.POST, client=client)
+    if not form.is_valid():
+        return _page(request, client, action="suspend", form=form, status=400)
+    data = form.cleaned_data
+    if not _confirmed(request):
+        return _page(request, client, action="suspend", form=form, preview=data)
+    try:
+        contract_suspend(
+            contract=data["contract"], reason=data["reason"], note=data["note"], actor=request.user
+        )
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _page(request, client, action="suspend", form=form, status=400)
+    messages.success(
+        request, _("Contract %(ref)s suspended.") % {"ref": data["contract"].reference}
+    )
+    return redirect("console:customer", pk=pk)
+
+
+@staff_required()
+@require_POST
+def terminate(request, pk):
+    """CON-4 / CON-5: the quote (effective date and fee) first, then the termination, recorded
+    with the quote the staff member saw (the service refuses if it changed meanwhile)."""
+    client = _client(pk)
+    form = TerminateForm(request.POST, client=client)
+    if not form.is_valid():
+        return _page(request, client, action="terminate", form=form, status=400)
+    data = form.cleaned_data
+    try:
+        quote = termination_quote(contract=data["contract"], requested_date=data["requested_date"])
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _page(request, client, action="terminate", form=form, status=400)
+    if not _confirmed(request):
+        return _page(request, client, action="terminate", form=form, preview=quote)
+    try:
+        contract_request_termination(
+            contract=data["contract"],
+            requested_date=data["requested_date"],
+            actor=request.user,
+            reason=TerminationReason.CUSTOMER_REQUEST,
+            expected_effective_date=quote.effective_date,
+            expected_fee=quote.fee_amount,
+        )
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _page(request, client, action="terminate", form=form, status=400)
+    messages.success(
+        request,
+        _("Termination of %(ref)s recorded, effective %(date)s.")
+        % {"ref": data["contract"].reference, "date": quote.effective_date.strftime("%d/%m/%Y")},
+    )
+    return redirect("console:customer", pk=pk)
+
+
+@staff_required(Team.SUPPORT)
+@require_POST
+def reset_credentials(request, pk, kind, account_pk):
+    """ACC-7: a new SIP secret (the old one stops working), shown once on this page."""
+    client = _client(pk)
+    model = {"trunk": Trunk, "sip": SipAccount}.get(kind)
+    if model is None:
+        raise PermissionDenied
+    account = get_object_or_404(model, pk=account_pk, contract__client=client)
+    if not _confirmed(request):
+        return _page(request, client, action="reset", preview={"account": account, "kind": kind})
+    account, secret = sip_credentials_reset(account=account, actor=request.user)
+    messages.success(request, _("New credentials issued: copy the secret now, it is shown once."))
+    return _page(request, client, secret={"account": account, "value": secret})

@@ -1,0 +1,43 @@
+"""Offers' staff work queue (issue 17, ``kernel.queues``): price-change refusals and objections
+(CON-6) still counting, the nearest effective date first: each one is a termination without fee
+and a contract that keeps its old price."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kernel.queues import QueueItem, Team, end_of_paris_day, register
+from offers.choices import PriceChangeResponse, TerminationStatus
+from offers.price_change_models import PriceChangeNotice
+
+
+def price_change_refusals(*, partner_id=None):
+    notices = (
+        PriceChangeNotice.objects.exclude(response=PriceChangeResponse.NONE)
+        .filter(withdrawn_at__isnull=True, termination__status=TerminationStatus.SCHEDULED)
+        .select_related("contract__client", "contract__offer", "price_change")
+    )
+    if partner_id is not None:
+        notices = notices.filter(contract__client__partner_id=partner_id)
+    return [
+        QueueItem(
+            pk=notice.pk,
+            title=f"{notice.contract} — {notice.get_response_display()}",
+            client_id=notice.contract.client_id,
+            client_name=notice.contract.client.legal_name,
+            partner_id=notice.contract.client.partner_id,
+            created_at=notice.responded_at or notice.notified_at,
+            deadline=end_of_paris_day(notice.price_change.effective_date),
+            detail=str(notice.price_change),
+            url=reverse("admin:offers_pricechangenotice_change", args=[notice.pk]),
+        )
+        for notice in notices
+    ]
+
+
+register(
+    "offers.price_change_refusals",
+    label=_("Price-change refusals"),
+    team=Team.BILLING,
+    fetch=price_change_refusals,
+    order=80,
+)

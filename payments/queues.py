@@ -1,0 +1,109 @@
+"""Payments' staff work queues (issue 17, ``kernel.queues``): disputes awaiting a decision
+(oldest first, BIL-8), dunning cases (BIL-6/BIL-7) and rejected direct debits whose invoice is
+still unpaid."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kernel.queues import (
+    QueueItem,
+    Team,
+    end_of_paris_day,
+    money,
+    register,
+    start_of_paris_day,
+)
+from payments.choices import DebitStatus, DisputeStatus, DunningStage
+from payments.models import CollectionCase, DirectDebit, Dispute
+
+# Stages in which a case waits on staff or on the customer, the invoice still unpaid.
+DUNNING_STAGES = [
+    DunningStage.REMINDED,
+    DunningStage.FINAL_REMINDER,
+    DunningStage.SUSPENSION_PROPOSED,
+]
+
+
+def open_disputes(*, partner_id=None):
+    disputes = Dispute.objects.filter(status=DisputeStatus.OPEN).select_related("client", "invoice")
+    if partner_id is not None:
+        disputes = disputes.filter(client__partner_id=partner_id)
+    return [
+        QueueItem(
+            pk=dispute.pk,
+            title=f"{dispute.invoice.number} — {money(dispute.amount)}",
+            client_id=dispute.client_id,
+            client_name=dispute.client.legal_name,
+            partner_id=dispute.client.partner_id,
+            created_at=dispute.opened_at,
+            detail=dispute.reason[:120],
+            extra={"amount": dispute.amount},
+            url=reverse("console:dispute", args=[dispute.pk]),
+        )
+        for dispute in disputes
+    ]
+
+
+def dunning_cases(*, partner_id=None):
+    cases = CollectionCase.objects.filter(
+        stage__in=DUNNING_STAGES, settled_on__isnull=True
+    ).select_related("invoice__client")
+    if partner_id is not None:
+        cases = cases.filter(invoice__client__partner_id=partner_id)
+    return [
+        QueueItem(
+            pk=case.pk,
+            title=f"{case.invoice.number} — {money(case.invoice.amount_due)}",
+            client_id=case.invoice.client_id,
+            client_name=case.invoice.client.legal_name,
+            partner_id=case.invoice.client.partner_id,
+            created_at=start_of_paris_day(case.invoice.due_date or case.invoice.issue_date),
+            # The proposal waits on staff: suspending is their decision (BIL-7).
+            deadline=end_of_paris_day(case.suspension_proposed_on),
+            detail=case.get_stage_display(),
+            url=reverse("admin:payments_collectioncase_change", args=[case.pk]),
+        )
+        for case in cases
+    ]
+
+
+def rejected_debits(*, partner_id=None):
+    debits = (
+        DirectDebit.objects.filter(status=DebitStatus.REJECTED)
+        .exclude(invoice__collection__settled_on__isnull=False)
+        .select_related("invoice__client")
+    )
+    if partner_id is not None:
+        debits = debits.filter(invoice__client__partner_id=partner_id)
+    return [
+        QueueItem(
+            pk=debit.pk,
+            title=f"{debit.invoice.number} — {money(debit.amount)}",
+            client_id=debit.invoice.client_id,
+            client_name=debit.invoice.client.legal_name,
+            partner_id=debit.invoice.client.partner_id,
+            created_at=start_of_paris_day(debit.rejected_on or debit.invoice.issue_date),
+            detail=debit.reject_reason,
+            url=reverse("admin:payments_directdebit_change", args=[debit.pk]),
+        )
+        for debit in debits
+    ]
+
+
+register(
+    "payments.disputes",
+    label=_("Disputes to decide"),
+    team=Team.BILLING,
+    fetch=open_disputes,
+    order=30,
+)
+register(
+    "payments.dunning", label=_("Dunning cases"), team=Team.BILLING, fetch=dunning_cases, order=40
+)
+register(
+    "payments.rejected_debits",
+    label=_("Failed direct debits"),
+    team=Team.BILLING,
+    fetch=rejected_debits,
+    order=60,
+)

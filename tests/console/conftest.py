@@ -1,0 +1,87 @@
+"""Staff of each console team (issue 17), signed in with their second factor, and a customer
+with the items the queues hold."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Group
+from django.utils import translation
+
+from accounts.choices import BillingMode
+from console.teams import TEAM_GROUPS
+from kernel.queues import Team
+from tests.factories import UserFactory
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(day: date, hour: int = 10):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings, tmp_path):
+    settings.BILLING_RENDER_PDF = False
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    with translation.override("fr"):
+        yield
+
+
+def make_staff_member(email: str, team: str | None = None, *, superuser=False):
+    user = UserFactory(email=email, is_staff=True, is_superuser=superuser)
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    if team is not None:
+        user.groups.add(Group.objects.get(name=TEAM_GROUPS[team]))
+    return user
+
+
+@pytest.fixture
+def support_agent(db):
+    return make_staff_member("support@reseller.example", Team.SUPPORT)
+
+
+@pytest.fixture
+def billing_agent(db):
+    return make_staff_member("compta@reseller.example", Team.BILLING)
+
+
+@pytest.fixture
+def superuser(db):
+    return make_staff_member("root@reseller.example", superuser=True)
+
+
+@pytest.fixture
+def as_staff(client):
+    def _as(user):
+        client.force_login(user)
+        return client
+
+    return _as
+
+
+@pytest.fixture
+def customer(tenant):
+    """The tenant's customer, invoiced directly (its partner reseller-billed, ACC-3)."""
+    partner = tenant.client.partner
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    return tenant.client
+
+
+def current_totp(secret: str) -> str:
+    """The code an authenticator app shows now for ``secret`` (RFC 6238, allauth's settings)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))

@@ -1,0 +1,165 @@
+"""Issue 17 — the customer 360: a search by name, SIREN, e-mail or invoice number; one page
+with identity, contacts, contracts, invoices and balance, payments and mandate, prepaid ledger,
+trunks and SIP accounts, tickets, availability and the audit trail, in a bounded number of
+queries; and the actions staff take from there, each through its service, confirmed first."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import AuditLog
+from offers.choices import ContractStatus
+from offers.models import Termination
+from payments import services as payments
+from payments.models import Payment
+from support import services as support
+from support.choices import TicketKind
+from tests.console.conftest import at
+from tests.factories import ClientFactory
+from tests.offers.factories import make_contract
+from tests.payments.conftest import issue_invoice
+from tests.telephony.factories import make_sip_account, make_trunk
+
+pytestmark = pytest.mark.django_db
+
+
+def french_money(amount) -> str:
+    return f"{amount:.2f}".replace(".", ",")
+
+
+def test_search_by_name_siren_email_and_invoice(customer, other_tenant, as_staff, support_agent):
+    invoice = issue_invoice(customer, "100.00")
+    browser = as_staff(support_agent)
+    url = reverse("console:customers")
+    member_email = customer.memberships.get(role=Role.ADMIN).user.email
+    for query in ("acme", customer.siren, member_email, invoice.number):
+        response = browser.get(url, {"q": query})
+        assert response.status_code == 302, query  # one match: straight to its 360
+        assert response["Location"] == reverse("console:customer", args=[customer.pk])
+    ClientFactory(legal_name="Acme Industrie", partner=customer.partner)
+    page = browser.get(url, {"q": "Acme"}).content.decode()
+    assert "Acme SAS" in page and "Acme Industrie" in page and "Rival" not in page
+    assert "Aucun client ne correspond." in browser.get(url, {"q": "zzzz"}).content.decode()
+
+
+@pytest.fixture
+def full_customer(customer, tenant):
+    """A customer with a bit of everything the 360 shows."""
+    make_trunk(customer)
+    make_sip_account(customer)
+    invoice = issue_invoice(customer, "100.00")  # 120.00 incl. VAT, due 30 October
+    support.ticket_open(
+        client=customer,
+        kind=TicketKind.QUESTION,
+        subject="Question sur la facture",
+        body="Bonjour",
+        actor=tenant.members[Role.ADMIN].user,
+    )
+    return customer, invoice
+
+
+def test_customer_360_content(full_customer, as_staff, billing_agent):
+    customer, invoice = full_customer
+    page = as_staff(billing_agent).get(reverse("console:customer", args=[customer.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    for text in (
+        "Acme SAS",
+        customer.siren,
+        customer.memberships.get(role=Role.ADMIN).user.email,
+        invoice.number,
+        french_money(invoice.total_gross),  # the invoice's total
+        "Question sur la facture",
+        "Trunks SIP et comptes SIP",
+        "Journal d'audit",
+    ):
+        assert text in html, text
+    # Billing staff record payments; resetting SIP credentials is support's.
+    assert "Enregistrer un paiement" in html and "Réinitialiser les identifiants" not in html
+
+
+# Issue 17 — the 360 reads a fixed number of queries, whatever the customer's history.
+def test_customer_360_query_count(
+    full_customer, as_staff, superuser, django_assert_max_num_queries
+):
+    customer, _invoice = full_customer
+    browser = as_staff(superuser)
+    url = reverse("console:customer", args=[customer.pk])
+    with django_assert_max_num_queries(60) as first:
+        browser.get(url)
+    for month in (date(2026, 10, 1), date(2026, 11, 1)):
+        issue_invoice(customer, "50.00", month=month, source=f"m{month.month}")
+    make_sip_account(customer)
+    make_contract(customer, "hosted-w", quantity=2)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        browser.get(url)
+
+
+# BIL-4 — a transfer of 120.00 € recorded from the 360: previewed, then confirmed; it settles
+# the invoice of 120.00 € (nothing left due) and is audited.
+def test_record_payment_confirmed(customer, as_staff, billing_agent):
+    invoice = issue_invoice(customer, "100.00")
+    browser = as_staff(billing_agent)
+    url = reverse("console:record_payment", args=[customer.pk])
+    data = {"amount": "120.00", "method": "transfer", "received_on": "2026-10-05"}
+    with at(date(2026, 10, 5)):
+        preview = browser.post(url, data)
+        assert 'data-testid="action-preview"' in preview.content.decode()
+        assert not Payment.objects.exists()
+        done = browser.post(url, {**data, "confirm": "1"})
+    assert done.status_code == 302
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.recorded_by) == (Decimal("120.00"), billing_agent)
+    assert payments.invoice_state(invoice).open == Decimal("0.00")
+    bad = browser.post(url, {"amount": "-5", "method": "transfer", "received_on": "2026-10-05"})
+    assert bad.status_code == 400
+
+
+# CON-8 — suspending a contract from the 360, with a reason of the list, confirmed first.
+def test_suspend_contract(customer, as_staff, support_agent):
+    contract = make_contract(customer, "hosted-w", quantity=2)
+    browser = as_staff(support_agent)
+    url = reverse("console:suspend", args=[customer.pk])
+    data = {"contract": contract.pk, "reason": "fraud", "note": "Trafic suspect"}
+    browser.post(url, data)
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+    browser.post(url, {**data, "confirm": "1"})
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.SUSPENDED
+
+
+# CON-4 / CON-5 — terminating shows the quote (effective date, fee) first; confirming records
+# the termination with that quote.
+def test_terminate_with_quote(customer, as_staff, support_agent):
+    contract = make_contract(customer, "hosted-w", quantity=2)
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    preview = browser.post(url, {"contract": contract.pk}).content.decode()
+    assert 'data-testid="quote-date"' in preview and 'data-testid="quote-fee"' in preview
+    assert not Termination.objects.exists()
+    browser.post(url, {"contract": contract.pk, "confirm": "1"})
+    termination = Termination.objects.get(contract=contract)
+    assert termination.status == "scheduled"
+
+
+# ACC-7 — a new SIP secret, confirmed first, shown once, audited.
+def test_reset_credentials(customer, other_tenant, as_staff, support_agent):
+    account, _secret = make_sip_account(customer)
+    browser = as_staff(support_agent)
+    url = reverse("console:reset_credentials", args=[customer.pk, "sip", account.pk])
+    before = account.secret_encrypted
+    browser.post(url)
+    account.refresh_from_db()
+    assert account.secret_encrypted == before
+    page = browser.post(url, {"confirm": "1"}).content.decode()
+    account.refresh_from_db()
+    assert account.secret_encrypted != before and 'data-testid="new-secret"' in page
+    assert AuditLog.objects.filter(action="sipaccount.credentials_reset").exists()
+    # Another customer's account is not reachable through this customer's page.
+    other, _secret = make_sip_account(other_tenant.client)
+    url = reverse("console:reset_credentials", args=[customer.pk, "sip", other.pk])
+    assert browser.post(url, {"confirm": "1"}).status_code == 404

@@ -1,0 +1,213 @@
+"""Issue 17 — decision pages: each decision is the service the API and the back office call,
+audited, and a decision that moves money is previewed with its amounts before it is made."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import AuditLog
+from billing.models import Invoice
+from payments import services as payments
+from payments.models import Dispute
+from support import services as support
+from support.choices import ReportStatus, TicketStatus
+from support.models import Outage, Ticket, TicketMessage
+from tests.console.conftest import at
+from tests.offers.factories import make_contract
+from tests.payments.conftest import issue_invoice
+from tests.support.factories import invoice_in_advance, make_staff, open_failure, paris
+
+pytestmark = pytest.mark.django_db
+OCT = date(2026, 10, 1)
+
+
+@pytest.fixture
+def failure(tenant):
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with at(date(2026, 11, 2), 9):
+        return open_failure(tenant, contract)
+
+
+# SLA-1 / SLA-3 — a public answer to a new ticket acknowledges it (work started), is kept as a
+# staff message and audited; then the status moves in the same submission.
+def test_answer_ticket_and_move_status(failure, as_staff, support_agent):
+    browser = as_staff(support_agent)
+    url = reverse("console:ticket", args=[failure.pk])
+    page = browser.get(url)
+    assert page.status_code == 200 and "No dial tone" in page.content.decode()
+    with at(date(2026, 11, 2), 10):
+        response = browser.post(
+            url, {"body": "Un technicien est en route.", "status": TicketStatus.IN_PROGRESS}
+        )
+    assert response.status_code == 302
+    failure.refresh_from_db()
+    assert failure.status == TicketStatus.IN_PROGRESS
+    assert failure.first_response_at is not None and failure.intervention_started_at is not None
+    message = TicketMessage.objects.filter(ticket=failure).latest("id")
+    assert (message.from_staff, message.internal, message.author) == (True, False, support_agent)
+    assert AuditLog.objects.filter(action="ticket.reply", actor=support_agent).exists()
+    page = browser.get(url).content.decode()
+    assert "Réponse envoyée au client." in page and "Un technicien est en route." in page
+
+
+def test_internal_note_and_refused_move(failure, as_staff, support_agent):
+    browser = as_staff(support_agent)
+    url = reverse("console:ticket", args=[failure.pk])
+    browser.post(url, {"body": "Voir avec l'opérateur.", "internal": "on"})
+    failure.refresh_from_db()
+    assert failure.status == TicketStatus.NEW  # an internal note is not an answer
+    assert TicketMessage.objects.get(ticket=failure, internal=True).body == "Voir avec l'opérateur."
+    # "resolved" is not a move from "new": the form refuses it, nothing is written.
+    page = browser.post(url, {"body": "x", "status": TicketStatus.RESOLVED})
+    assert page.status_code == 200 and 'data-testid="error-status"' in page.content.decode()
+    assert TicketMessage.objects.filter(ticket=failure).count() == 2
+    # An empty message is refused in French.
+    page = browser.post(url, {"body": "  "})
+    assert "Ce champ est obligatoire." in page.content.decode()
+
+
+@pytest.fixture
+def dispute(customer):
+    invoice = issue_invoice(customer, "100.00")  # 120.00 incl. VAT
+    with at(date(2026, 10, 10)):
+        return payments.dispute_open(invoice=invoice, amount="24.00", reason="Frais non prévus")
+
+
+# BIL-8 → BIL-9 — accepting a dispute of 24.00 € incl. VAT on an invoice of 120.00 € issues a
+# credit note of 24.00 € (20.00 HT + 4.00 VAT), previewed first: nothing is issued by the
+# preview; the confirmation issues it and leaves 96.00 € to pay.
+def test_accept_dispute_previewed_then_confirmed(dispute, as_staff, billing_agent):
+    browser = as_staff(billing_agent)
+    url = reverse("console:dispute", args=[dispute.pk])
+    with at(date(2026, 10, 12)):
+        preview = browser.post(url, {"decision": "accept", "note": "Frais offerts"})
+        html = preview.content.decode()
+        assert 'data-testid="confirm-box"' in html and "24,00" in html and "120,00" in html
+        assert not Invoice.objects.filter(kind="credit_note").exists()
+        done = browser.post(url, {"decision": "accept", "note": "Frais offerts", "confirm": "1"})
+    assert done.status_code == 302
+    dispute.refresh_from_db()
+    note = dispute.credit_note
+    assert (dispute.status, dispute.decided_by) == ("accepted", billing_agent)
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("20.00"),
+        Decimal("4.00"),
+        Decimal("24.00"),
+    )
+    assert payments.invoice_state(dispute.invoice).open == Decimal("96.00")
+    assert AuditLog.objects.filter(action="dispute.accept", actor=billing_agent).exists()
+    page = browser.get(url).content.decode()
+    assert f"Avoir {note.number} émis" in page
+    # Decided once: a second confirmation changes nothing.
+    browser.post(url, {"decision": "accept", "confirm": "1"})
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+
+
+# BIL-8 — rejecting needs a reason; the amount is due again on the new due date.
+def test_reject_dispute_needs_reason(dispute, as_staff, billing_agent):
+    browser = as_staff(billing_agent)
+    url = reverse("console:dispute", args=[dispute.pk])
+    with at(date(2026, 10, 12)):
+        page = browser.post(url, {"decision": "reject", "confirm": "1"})
+        assert 'data-testid="error-note"' in page.content.decode()
+        browser.post(
+            url,
+            {
+                "decision": "reject",
+                "note": "Frais prévus au contrat",
+                "new_due_date": "2026-11-30",
+                "confirm": "1",
+            },
+        )
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.new_due_date) == ("rejected", date(2026, 11, 30))
+    assert not Dispute.objects.filter(credit_note__isnull=False).exists()
+
+
+@pytest.fixture
+def requested_report(tenant):
+    """HOSTED-W, 10 channels (base 149.00 invoiced for October): 70 minutes down on 12 October
+    → 99.843 % < 99.85 % → 5 % → 7.45 € HT, requested by the customer."""
+    staff = make_staff()
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        support.outage_record(
+            title="Panne",
+            started_at=paris(2026, 10, 12, 9),
+            ended_at=paris(2026, 10, 12, 10, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+    invoice_in_advance(OCT)
+    report = support.availability_report_compute(contract=contract, month=OCT)
+    return support.credit_request(report=report, actor=tenant.members[Role.BILLING].user)
+
+
+# SLA-8 / SLA-10 — approving previews 7.45 € (cap 20 % × 149.00 = 29.80, nothing approved in
+# the last 30 days), then issues the credit note of 7.45 € HT.
+def test_approve_credit(requested_report, as_staff, billing_agent):
+    browser = as_staff(billing_agent)
+    url = reverse("console:credit", args=[requested_report.pk])
+    page = browser.get(url).content.decode()
+    assert "7,45" in page and "29,80" in page
+    browser.post(url, {"decision": "approve"})
+    requested_report.refresh_from_db()
+    assert requested_report.status == ReportStatus.REQUESTED  # previewed only
+    browser.post(url, {"decision": "approve", "confirm": "1"})
+    requested_report.refresh_from_db()
+    assert requested_report.status == ReportStatus.APPROVED
+    assert requested_report.approved_amount == Decimal("7.45")
+    assert requested_report.credit_note.total_net == Decimal("7.45")
+    assert AuditLog.objects.filter(action="sla_credit.approve", actor=billing_agent).exists()
+
+
+def test_refuse_credit_with_reason(requested_report, as_staff, billing_agent):
+    browser = as_staff(billing_agent)
+    url = reverse("console:credit", args=[requested_report.pk])
+    page = browser.post(url, {"decision": "refuse", "confirm": "1"})
+    assert 'data-testid="error-reason"' in page.content.decode()
+    browser.post(url, {"decision": "refuse", "reason": "Panne chez le client", "confirm": "1"})
+    requested_report.refresh_from_db()
+    assert (requested_report.status, requested_report.refusal_reason) == (
+        ReportStatus.REFUSED,
+        "Panne chez le client",
+    )
+
+
+# SLA-5 — recording an ongoing outage's end takes it out of the queue.
+def test_record_outage_end(tenant, as_staff, support_agent):
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 11, 19, 12), tick=False):
+        outage = support.outage_record(
+            title="Panne opérateur",
+            started_at=paris(2026, 11, 19, 10),
+            contracts=[contract],
+            actor=make_staff(),
+        )
+        browser = as_staff(support_agent)
+        url = reverse("console:outage", args=[outage.pk])
+        page = browser.post(url, {"ended_at": "2026-11-19T09:00"})  # before its start
+        assert page.status_code == 200 and Outage.objects.get(pk=outage.pk).ended_at is None
+        browser.post(url, {"ended_at": "2026-11-19T11:30"})
+    outage.refresh_from_db()
+    assert outage.ended_at == paris(2026, 11, 19, 11, 30)
+    assert AuditLog.objects.filter(action="outage.update", actor=support_agent).exists()
+    page = browser.get(reverse("console:queue", args=["support.outages"])).content.decode()
+    assert "Panne opérateur" not in page
+
+
+def test_decision_pages_404_for_unknown_items(as_staff, superuser):
+    browser = as_staff(superuser)
+    for name in ("ticket", "dispute", "credit", "outage"):
+        assert browser.get(reverse(f"console:{name}", args=[999999])).status_code == 404
+
+
+def test_closed_ticket_has_no_answer_form(failure, as_staff, support_agent):
+    support.ticket_set_status(ticket=failure, status=TicketStatus.CLOSED, actor=support_agent)
+    page = as_staff(support_agent).get(reverse("console:ticket", args=[failure.pk]))
+    assert 'data-testid="answer-form"' not in page.content.decode()
+    assert Ticket.objects.get(pk=failure.pk).status == TicketStatus.CLOSED
