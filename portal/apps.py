@@ -7,3 +7,8 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Portal"
+
+    def ready(self):
+        from portal import french_dates
+
+        french_dates.install()  # "1er avril" (issue 17, item 10)

@@ -1,0 +1,199 @@
+"""Issue 17, "Things a customer trips on", items 5, 10 and 11 (the page-level fixes; the browser
+checks are in tests/e2e/test_accessibility.py and tests/e2e/test_mobile.py).
+
+- Item 5: /company/users/ keeps the role drop-down readable (its own classes, sized in CSS).
+- Item 10: French typography — "1er avril" for the first day of a month, "Trunks SIP"
+  capitalised, non-breaking spaces before ":" ";" "?" "!" "%" in the French catalogue.
+- Item 11: every ``aria-describedby`` points at an element that exists (the help texts carry
+  the ``id_…_helptext`` ids Django's widgets refer to); table headers are never empty (action
+  columns get a visually hidden "Actions"); the skip link and the menu button are in the frame.
+"""
+
+import re
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+
+from accounts.choices import Role
+from portal.french_dates import first_of_month_ordinal
+from tests.payments.isolation_rows_portal import _dispute_invoice
+
+NBSP = "\u00a0"
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+
+
+class _Page(HTMLParser):
+    """The ids, the aria-describedby references and the table headers of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.described_by, self.headers = set(), [], []
+        self._th = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if attrs.get("aria-describedby"):
+            self.described_by += attrs["aria-describedby"].split()
+        if tag == "th":
+            self._th = ""
+
+    def handle_data(self, data):
+        if self._th is not None:
+            self._th += data
+
+    def handle_endtag(self, tag):
+        if tag == "th" and self._th is not None:
+            self.headers.append(self._th.strip())
+            self._th = None
+
+
+class _HelpedForm(forms.Form):
+    code = forms.CharField(label="Code", help_text="Five digits.")
+
+
+def parse(response):
+    assert response.status_code == 200
+    page = _Page()
+    page.feed(response.content.decode())
+    return page
+
+
+# --- Item 11: help texts and headers ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "url_name"),
+    [
+        (Role.ADMIN, "support:ticket_create"),
+        (Role.TECHNICAL, "support:ticket_create"),
+        (Role.BILLING, "support:ticket_create"),
+    ],
+)
+def test_described_by_points_at_a_help_text(as_role, role, url_name):
+    page = parse(as_role(role).get(reverse(url_name)))
+    assert page.described_by, "the form has help texts"
+    assert [ref for ref in page.described_by if ref not in page.ids] == []
+    assert all(ref.endswith("_helptext") for ref in page.described_by)
+
+
+def test_dispute_form_help_texts_have_their_ids(as_role, tenant):
+    invoice = _dispute_invoice(tenant)
+    page = parse(as_role(Role.BILLING).get(reverse("payments:dispute_create", args=[invoice.pk])))
+    # "Say which lines or charges you dispute and why."
+    assert "id_reason_helptext" in page.described_by
+    assert [ref for ref in page.described_by if ref not in page.ids] == []
+
+
+def test_sign_in_page_help_text_has_its_id(db, client):
+    page = parse(client.get(reverse("account_login")))
+    assert [ref for ref in page.described_by if ref not in page.ids] == []
+
+
+@pytest.mark.parametrize("template", ["accounts/_form.html", "support/_field.html"])
+def test_form_partials_give_help_texts_their_ids(template):
+    form = _HelpedForm()
+    context = {"form": form} if template == "accounts/_form.html" else {"field": form["code"]}
+    page = _Page()
+    page.feed(render_to_string(template, context))
+    assert page.described_by == ["id_code_helptext"]
+    assert "id_code_helptext" in page.ids
+
+
+# Every page's headers: tests/e2e/test_accessibility.py (the demo data fills every table).
+@pytest.mark.parametrize("url_name", ["accounts:users", "accounts:sites"])
+def test_no_empty_table_header(as_role, url_name):
+    page = parse(as_role(Role.ADMIN).get(reverse(url_name)))
+    assert page.headers, url_name
+    assert "" not in page.headers
+
+
+def test_users_page_headers_and_role_drop_down(as_role, tenant):
+    # Item 5: the drop-down has its classes (static/css/portal.css sizes them to the longest
+    # role; the browser measure is in tests/e2e/test_accessibility.py).
+    # Item 11: the "Status" and "Actions" columns are named.
+    html = as_role(Role.ADMIN).get(reverse("accounts:users")).content.decode()
+    assert html.count('class="inline role-form"') == len(tenant.members)
+    assert html.count('class="role-select"') == len(tenant.members)
+    page = parse(as_role(Role.ADMIN).get(reverse("accounts:users")))
+    assert page.headers[:4] == ["Utilisateur", "Rôle", "Statut", "Actions"]
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "portal.css").read_text()
+    assert re.search(r"select\.role-select \{[^}]*min-width: max-content", css)
+
+
+def test_frame_has_skip_link_main_target_and_menu_button(as_role):
+    html = as_role(Role.ADMIN).get(reverse("dashboard")).content.decode()
+    assert '<a class="skip-link" href="#main">Aller au contenu</a>' in html
+    assert '<main class="container" id="main" tabindex="-1">' in html
+    assert '<details class="navmenu">' in html and 'class="navmenu-button"' in html
+
+
+# --- Item 10: French typography ---------------------------------------------------------------
+
+
+def test_first_day_of_a_month_is_an_ordinal_in_french():
+    first, second = date(2026, 4, 1), date(2026, 4, 2)
+    with translation.override("fr"):
+        assert date_format(first, "DATE_FORMAT") == "1er avril 2026"
+        assert date_format(second, "DATE_FORMAT") == "2 avril 2026"
+        moment = datetime(2026, 4, 1, 9, 30, tzinfo=ZoneInfo("Europe/Paris"))
+        assert date_format(moment, "DATETIME_FORMAT").startswith("1er avril 2026")
+        assert date_format(first, "SHORT_DATE_FORMAT") == "01/04/2026"
+        rendered = Template(
+            '{{ d|date:"DATE_FORMAT" }}|{{ d|date:"j F Y" }}|{{ d|date:"j" }}|{{ d|date:"F Y" }}'
+        ).render(Context({"d": first}))
+        assert rendered == "1er avril 2026|1er avril 2026|1|avril 2026"
+    with translation.override("en"):
+        assert date_format(first, "DATE_FORMAT") == "April 1, 2026"
+    # An escaped "j" stays a letter; a day without a month name stays a number.
+    assert first_of_month_ordinal(r"\j j F", 1, "fr") == r"\j j\e\r F"
+    assert first_of_month_ordinal("j/m/Y", 1, "fr") == "j/m/Y"
+
+
+def test_sip_trunks_are_capitalised(as_role):
+    with translation.override("fr"):
+        assert str(translation.gettext("SIP trunks")) == "Trunks SIP"
+        assert str(translation.gettext("SIP trunk")) == "Trunk SIP"
+    html = as_role(Role.ADMIN).get(reverse("telephony:index")).content.decode()
+    assert "<h2>Trunks SIP</h2>" in html
+
+
+def _msgstrs():
+    """The French catalogue's translations (after its header), one string per entry line."""
+    text = CATALOGUE.read_text(encoding="utf-8")
+    body = text[text.index("\n\n") :]
+    strings, current = [], None
+    for line in body.splitlines():
+        if line.startswith("msgstr"):
+            current = line.split('"', 1)[1][:-1]
+            strings.append(current)
+        elif line.startswith('"') and current is not None:
+            strings[-1] += line[1:-1]
+        else:
+            current = None
+    return strings
+
+
+def test_french_catalogue_puts_non_breaking_spaces_before_double_punctuation():
+    strings = _msgstrs()
+    assert len(strings) > 1000
+    plain_space = [s for s in strings if re.search(r" [:;?!](\s|$|\\|<|\)|,|\.)", s)]
+    glued = [s for s in strings if re.search(r"[\w»)éèàùêâîôûç][:;?!](\s|$|\\n|<)", s)]
+    percent = [s for s in strings if re.search(r"(\d|%\(\w+\)[sdf]) ?(%%|%(?![(\w%]))", s)]
+    guillemets = [s for s in strings if "« " in s or " »" in s]
+    assert plain_space == []
+    assert glued == []
+    assert percent == []
+    assert guillemets == []
+    assert any(NBSP + ":" in s for s in strings) and any(NBSP + "%" in s for s in strings)
