@@ -31,6 +31,7 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || { echo "ERROR: could not install chromium (apt-get install -y chromium needs root)"; exit 1; }; }
 
+PYTEST_ARGS ?= -n 2
 test: install check-services chromium
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -6,9 +6,18 @@ from django.db import transaction
 from accounts.choices import BillingMode, PaymentMethod, Role, VatRegime
 from accounts.models import ApiKey, Client, Membership, Partner, Site, User
 from accounts.scopes import FULL_ACCESS
+from kernel.queues import TEAM_GROUPS, Team
 
 DEMO_PASSWORD = "demo-portal-2026"
 STAFF_PASSWORD = "staff-portal-2026"
+# The demo staff's second factor (ACC-4): add this key to an authenticator app, or print the
+# current code with `oathtool --totp -b <key>`. Demo data only: real staff activate their own.
+DEMO_STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# One member of staff per console team (issue 17), besides the superuser.
+DEMO_TEAM_STAFF = [
+    ("support@azur-telecom.example", "Samir", "Support", Team.SUPPORT),
+    ("facturation@azur-telecom.example", "Béatrice", "Facturation", Team.BILLING),
+]
 
 PARTNERS = [
     {
@@ -195,7 +204,9 @@ def load() -> str:
             Membership.objects.update_or_create(
                 user=user, defaults={"client": client, "role": role}
             )
-    _verify_email(staff)
+    for member in [staff, *_team_staff()]:
+        _verify_email(member)
+        _demo_second_factor(member)
     return (
         f"{Partner.objects.count()} partners, {Client.objects.count()} customers, "
         f"{User.objects.count()} users (customer password: {DEMO_PASSWORD})"
@@ -208,3 +219,37 @@ def _verify_email(user):
     EmailAddress.objects.update_or_create(
         user=user, email=user.email, defaults={"verified": True, "primary": True}
     )
+
+
+def _team_staff() -> list[User]:
+    """A member of staff per console team, in the team's group (created by the console's
+    migration), so that `make run` shows each team its own queues."""
+    from django.contrib.auth.models import Group
+
+    members = []
+    for email, first_name, last_name, team in DEMO_TEAM_STAFF:
+        user, _ = User.objects.update_or_create(
+            email=email,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "is_staff": True,
+                "is_superuser": False,
+                "is_active": True,
+            },
+        )
+        user.set_password(STAFF_PASSWORD)
+        user.save()
+        group, _ = Group.objects.get_or_create(name=TEAM_GROUPS[team])
+        user.groups.set([group])
+        members.append(user)
+    return members
+
+
+def _demo_second_factor(user: User) -> None:
+    """ACC-4: staff sign in with a second factor; the demo's is a known key (see above)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_STAFF_TOTP_SECRET)

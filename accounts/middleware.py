@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 
 
 class StaffSecondFactorMiddleware:
-    """Staff must use a second factor: the back office is closed to a staff account until it has
-    activated TOTP (ACC-4; allauth.mfa)."""
+    """Staff must use a second factor: the back office and the staff console are closed to a staff
+    account until it has activated TOTP (ACC-4; allauth.mfa)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,7 +18,7 @@ class StaffSecondFactorMiddleware:
             user is not None
             and user.is_authenticated
             and user.is_staff
-            and request.path.startswith(reverse("admin:index"))
+            and request.path.startswith((reverse("admin:index"), reverse("console:home")))
             and not is_mfa_enabled(user)
         ):
             messages.warning(

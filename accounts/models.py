@@ -361,7 +361,7 @@ class ApiKey(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, unique=True, editable=False)
-    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    hashed_key = models.CharField(_("hashed key"), max_length=64, unique=True, editable=False)
     scopes = models.JSONField(
         _("scopes"),
         default=list,
@@ -509,11 +509,13 @@ class AuditLog(models.Model):
 class Heartbeat(models.Model):
     """Last run of the periodic demo task: proves the worker and beat are alive."""
 
-    name = models.CharField(max_length=50, unique=True)
-    beats = models.PositiveIntegerField(default=0)
-    last_beat_at = models.DateTimeField(null=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    beats = models.PositiveIntegerField(_("beats"), default=0)
+    last_beat_at = models.DateTimeField(_("last beat at"), null=True)
 
     class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
         ordering = ["name"]
 
     def __str__(self):
@@ -529,17 +531,24 @@ class IdempotencyRecord(models.Model):
     are kept so that a key reused for another request is refused (422).
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
-    api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="+"
     )
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    api_key = models.ForeignKey(
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=255)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    response_body = models.JSONField(_("response body"), default=dict)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

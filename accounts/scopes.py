@@ -24,6 +24,7 @@ KEYS = "keys"
 # The resource families of the API, as documented (ApiKeyAuthenticationScheme).
 FAMILIES = (
     "customers", "contracts", "billing", "payments", "telephony", "support", "numbers", "webhooks",
+    "usage", "equipment",
 )  # fmt: skip
 SCOPES = tuple(f"{family}:{access}" for family in (ALL, *FAMILIES, KEYS) for access in ACCESSES)
 SCOPE_CHOICES = [(scope, scope) for scope in SCOPES]

@@ -212,6 +212,70 @@ def member_invite(
     return membership
 
 
+# What ``member_invite_request`` did; the page says the same thing for all three (ACC-2).
+INVITED, ALREADY_MEMBER, ELSEWHERE = "invited", "already_member", "elsewhere"
+
+
+@transaction.atomic
+def member_invite_request(
+    *,
+    client: Client,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "fr",
+    invited_by: User | None = None,
+) -> str:
+    """ACC-2: the portal's invitation of a colleague (issue 17 item 4). A person belongs to
+    exactly one company, and the page must not reveal which addresses have an account: the
+    caller shows one neutral answer whatever this returns.
+
+    - a new address (or the account of someone removed from every company): invited as by
+      ``member_invite`` (``INVITED``);
+    - an address already a member of this company: no second membership; its owner is reminded
+      how to sign in, or gets its invitation again if it never chose a password
+      (``ALREADY_MEMBER``);
+    - an address used by another company (or by staff): joins nothing; its owner is told by
+      e-mail that this company tried to add it (``ELSEWHERE``).
+    """
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    user = User.objects.filter(email__iexact=email).first()
+    membership = (
+        Membership.objects.filter(user=user).select_related("client").first() if user else None
+    )
+    if user is None or (membership is None and not user.is_staff):
+        member_invite(
+            client=client,
+            email=email,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            invited_by=invited_by,
+        )
+        return INVITED
+    context = {"client": client, "user": user, "invited_by": invited_by}
+    if membership is not None and membership.client_id == client.pk:
+        outcome, template = ALREADY_MEMBER, "invitation_existing"
+        context["link"] = settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_login")
+        if not user.has_usable_password():  # invited, never signed in: the invitation again
+            template, context["link"] = "invitation", _password_link(user)
+    else:
+        outcome, template = ELSEWHERE, "invitation_elsewhere"
+    audit_record(
+        action=f"member.invite_{outcome}",
+        instance=client,
+        actor=invited_by,
+        client=client,
+        after={"email": email, "role": role},
+    )
+    transaction.on_commit(lambda: _send(user, template, context))
+    return outcome
+
+
 @transaction.atomic
 def member_change_role(
     *, membership: Membership, role: str, actor=None, api_key=None

@@ -80,15 +80,21 @@ def user_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.member_invite(
+                services.member_invite_request(
                     client=request.client, invited_by=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
                 attach_errors(form, error)
             else:
+                # ACC-2: the same answer whoever owns the address (no account enumeration).
                 messages.success(
                     request,
-                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                    _(
+                        "Request sent for %(email)s. If this address can join your company, "
+                        "its owner receives an invitation by e-mail; if it already has access "
+                        "or is used elsewhere, its owner is told by e-mail."
+                    )
+                    % {"email": form.cleaned_data["email"]},
                 )
                 return redirect("accounts:users")
     page = Paginator(selectors.member_list(client=request.client), 25).get_page(

@@ -24,12 +24,24 @@ class PendingCharge(models.Model):
     makes each charge invoiceable exactly once (BIL-1).
     """
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="charges")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="charges"
+    )
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
     )
     contract_line = models.ForeignKey(
-        ContractLine, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+        ContractLine,
+        verbose_name=_("contract line"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ChargeKind)
     source_type = models.CharField(_("source type"), max_length=40)
@@ -48,12 +60,22 @@ class PendingCharge(models.Model):
     )
     is_paid = models.BooleanField(_("already paid"), default=False)
     invoice_line = models.OneToOneField(
-        "InvoiceLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="charge"
+        "InvoiceLine",
+        verbose_name=_("invoice line"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="charge",
     )
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["client", "period_start", "id"]
@@ -75,11 +97,13 @@ class Counter(models.Model):
     """BIL-2: the last number given in a series and year. Incremented under a row lock inside
     the issuing transaction, so numbers have no gap (a rollback gives the number back)."""
 
-    series = models.CharField(max_length=4)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    series = models.CharField(_("series"), max_length=4)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
         ordering = ["series", "year"]
         constraints = [
             models.UniqueConstraint(fields=["series", "year"], name="one_counter_per_series_year")
@@ -102,11 +126,18 @@ class InvoiceRun(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     # BIL-1: the batches whose outcome is in done/failed (each known by its first buyer), so
     # that a batch delivered twice is counted once.
-    batches_counted = models.JSONField(default=list, blank=True, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    batches_counted = models.JSONField(
+        _("batches counted"), default=list, blank=True, editable=False
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     started_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -141,16 +172,31 @@ class Invoice(models.Model):
     )
     series = models.CharField(_("series"), max_length=4)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True)
     number = models.CharField(_("number"), max_length=20, null=True, blank=True, unique=True)
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
     )
     partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
     )
     run = models.ForeignKey(
-        InvoiceRun, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+        InvoiceRun,
+        verbose_name=_("run"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
     )
     month = models.DateField(_("month"), null=True, blank=True)
     purpose = models.CharField(
@@ -186,9 +232,14 @@ class Invoice(models.Model):
     paid_in_advance = models.DecimalField(_("already paid"), default=0, **MONEY)
     amount_due = models.DecimalField(_("amount due"), default=0, **MONEY)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-issue_date", "-sequence"]
@@ -247,8 +298,10 @@ class InvoiceLine(models.Model):
     """One line: what it bills (contract, site, period), quantity, unit price HT, VAT; its net
     amount is rounded half-up to the cent once, when the line is made."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField()
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveIntegerField(_("position"))
     end_client = models.ForeignKey(
         Client,
         on_delete=models.PROTECT,
@@ -262,8 +315,8 @@ class InvoiceLine(models.Model):
     contract_reference = models.CharField(_("contract"), max_length=20, blank=True)
     site_name = models.CharField(_("site"), max_length=120, blank=True)
     purchase_order_ref = models.CharField(_("purchase order"), max_length=50, blank=True)
-    period_start = models.DateField(null=True, blank=True)
-    period_end = models.DateField(null=True, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
     unit_price = models.DecimalField(_("unit price (€ HT)"), **PRICE)
     net_amount = models.DecimalField(_("amount excl. VAT"), **MONEY)
@@ -272,6 +325,8 @@ class InvoiceLine(models.Model):
     is_paid = models.BooleanField(_("already paid"), default=False)
 
     class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         ordering = ["invoice", "position"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="line_position_unique"),
@@ -286,14 +341,21 @@ class InvoiceLine(models.Model):
 class CreditAllocation(models.Model):
     """BIL-9: part of a credit note set against an invoice ("credit notes applied")."""
 
-    credit_note = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, related_name="credit_allocations"
+    credit_note = models.ForeignKey(
+        Invoice, verbose_name=_("credit note"), on_delete=models.PROTECT, related_name="allocations"
     )
-    amount = models.DecimalField(**MONEY)
-    created_at = models.DateTimeField(auto_now_add=True)
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        related_name="credit_allocations",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("credit allocation")
+        verbose_name_plural = _("credit allocations")
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")
@@ -307,10 +369,16 @@ class InvoiceDocument(models.Model):
     """The PDF/A-3 with its Factur-X XML, rendered after issue and kept (the invoice row itself
     never changes). Re-rendering the same invoice gives the same bytes."""
 
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="document")
-    pdf = models.FileField(upload_to="invoices/%Y/")
-    sha256 = models.CharField(max_length=64)
-    rendered_at = models.DateTimeField(auto_now=True)
+    invoice = models.OneToOneField(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="document"
+    )
+    pdf = models.FileField(_("pdf"), upload_to="invoices/%Y/")
+    sha256 = models.CharField(_("sha256"), max_length=64)
+    rendered_at = models.DateTimeField(_("rendered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice document")
+        verbose_name_plural = _("invoice documents")
 
     def __str__(self):
         return self.pdf.name

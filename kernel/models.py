@@ -19,7 +19,9 @@ def new_event_id() -> str:
 
 
 class OutboxEvent(models.Model):
-    id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)
+    id = models.CharField(
+        _("id"), primary_key=True, max_length=40, default=new_event_id, editable=False
+    )
     type = models.CharField(_("event type"), max_length=80, db_index=True)
     # The partner the event belongs to: an id, since the kernel knows no party (accounts is above).
     partner_id = models.PositiveBigIntegerField(_("partner"), db_index=True)

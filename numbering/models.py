@@ -140,22 +140,41 @@ class PhoneNumber(ServedBy, TimeStampedModel):
 class NumberEvent(models.Model):
     """Every state change of a number, with who made it."""
 
-    number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField(max_length=12, choices=NumberState, blank=True)
-    to_state = models.CharField(max_length=12, choices=NumberState)
-    client = models.ForeignKey(
-        Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    number = models.ForeignKey(
+        PhoneNumber, verbose_name=_("number"), on_delete=models.CASCADE, related_name="events"
     )
-    at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=200, blank=True)
+    from_state = models.CharField(_("from state"), max_length=12, choices=NumberState, blank=True)
+    to_state = models.CharField(_("to state"), max_length=12, choices=NumberState)
+    client = models.ForeignKey(
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("number event")
+        verbose_name_plural = _("number events")
         ordering = ["number", "at", "pk"]
 
     def __str__(self):
@@ -187,10 +206,20 @@ class PortRequest(ServedBy, TimeStampedModel):
     )
     rejection_note = models.CharField(_("rejection note"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -203,14 +232,23 @@ class PortRequest(ServedBy, TimeStampedModel):
 
 
 class PortRequestLine(models.Model):
-    request = models.ForeignKey(PortRequest, on_delete=models.CASCADE, related_name="lines")
+    request = models.ForeignKey(
+        PortRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="lines"
+    )
     e164 = models.CharField(_("number"), max_length=E164_LENGTH)
     rio = models.CharField(_("RIO"), max_length=12)
     number = models.ForeignKey(
-        PhoneNumber, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PhoneNumber,
+        verbose_name=_("number"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("port request line")
+        verbose_name_plural = _("port request lines")
         ordering = ["request", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["request", "e164"], name="one_line_per_number")
@@ -227,19 +265,35 @@ class PortRequestLine(models.Model):
 class PortRequestStep(models.Model):
     """The timeline of a request: one row per status it entered, with its date."""
 
-    request = models.ForeignKey(PortRequest, on_delete=models.CASCADE, related_name="steps")
-    status = models.CharField(max_length=12, choices=PortStatus)
-    at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=500, blank=True, validators=[MaxLengthValidator(500)])
-    reason = models.CharField(max_length=20, choices=RejectionReason, blank=True)
+    request = models.ForeignKey(
+        PortRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="steps"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=PortStatus)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.CharField(
+        _("note"), max_length=500, blank=True, validators=[MaxLengthValidator(500)]
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=RejectionReason, blank=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("port request step")
+        verbose_name_plural = _("port request steps")
         ordering = ["request", "at", "pk"]
 
     def __str__(self):
@@ -251,12 +305,16 @@ class NumberReservation(models.Model):
     rest of the contract's period at once, from the prepaid ledger; the months it covers are
     invoiced as already paid."""
 
-    number = models.ForeignKey(PhoneNumber, on_delete=models.PROTECT, related_name="reservations")
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    number = models.ForeignKey(
+        PhoneNumber, verbose_name=_("number"), on_delete=models.PROTECT, related_name="reservations"
+    )
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="+"
+    )
     first_month = models.DateField(_("first month covered"))
     end = models.DateField(_("covered until (excluded)"))
     amount_gross = models.DecimalField(_("amount debited (€ TTC)"), max_digits=12, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["number", "first_month"]

@@ -42,6 +42,18 @@ PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+def _who(model, label):
+    """Who did it (a user or an API key): kept as an empty link when they are deleted."""
+    return models.ForeignKey(
+        model,
+        verbose_name=label,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class Terms(TimeStampedModel):
     """Every number of an offer's conditions (CON-1). A contract copies them when it is signed
     (``Contract.terms_snapshot``): changing an offer's terms never changes signed contracts."""
@@ -301,9 +313,9 @@ class Contract(TimeStampedModel):
     trial_ends_on = models.DateField(_("trial ends on"), null=True, blank=True)
     last_traffic_on = models.DateField(_("last traffic"), null=True, blank=True)
     inactive_flagged_on = models.DateField(_("flagged inactive on"), null=True, blank=True)
-    ordered_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    terminated_at = models.DateTimeField(null=True, blank=True)
+    ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -417,19 +429,21 @@ class ContractLine(TimeStampedModel):
 class ContractEvent(models.Model):
     """One row per status change of a contract (the pipeline's history)."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=12, choices=ContractStatus, blank=True)
-    to_status = models.CharField(max_length=12, choices=ContractStatus)
-    note = models.CharField(max_length=200, blank=True)
-    actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="events"
     )
-    api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    from_status = models.CharField(
+        _("from status"), max_length=12, choices=ContractStatus, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    to_status = models.CharField(_("to status"), max_length=12, choices=ContractStatus)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    actor = _who(User, _("actor"))
+    api_key = _who(ApiKey, _("api key"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("contract event")
+        verbose_name_plural = _("contract events")
         ordering = ["contract", "created_at", "id"]
 
     def __str__(self):
@@ -440,12 +454,16 @@ class Renewal(models.Model):
     """CON-3: one row per tacit renewal. The unique (contract, period start) is the final guard
     that a period is never renewed twice, whatever the job does."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="renewals")
-    period_start = models.DateField()
-    period_end = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="renewals"
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewals")
         ordering = ["contract", "period_start"]
         constraints = [
             models.UniqueConstraint(
@@ -485,22 +503,11 @@ class Termination(TimeStampedModel):
     fee_start = models.DateField(_("fees counted from"))
     fee_amount = models.DecimalField(_("termination fee (€ HT)"), **MONEY)
     fee_breakdown = models.JSONField(_("fee breakdown"), default=list)
-    previous_status = models.CharField(max_length=12, choices=ContractStatus)
-    requested_by = models.ForeignKey(
-        User,
-        verbose_name=_("requested by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    requested_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    previous_status = models.CharField(_("previous status"), max_length=12, choices=ContractStatus)
+    requested_by = _who(User, _("requested by"))
+    requested_by_api_key = _who(ApiKey, _("requested by api key"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    cancelled_by = _who(User, _("cancelled by"))
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
     class Meta:
@@ -528,13 +535,9 @@ class SuspensionRecord(TimeStampedModel):
     reason = models.CharField(_("reason"), max_length=20, choices=SuspensionReason)
     note = models.CharField(_("note"), max_length=300, blank=True)
     started_at = models.DateTimeField(_("suspended at"))
-    started_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    started_by = _who(User, _("started by"))
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
-    lifted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    lifted_by = _who(User, _("lifted by"))
 
     class Meta:
         abstract = True

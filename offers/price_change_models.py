@@ -68,7 +68,12 @@ class PriceChange(TimeStampedModel):
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -98,17 +103,31 @@ class PriceChange(TimeStampedModel):
 class PriceChangeEvent(models.Model):
     """One row per move of a price change along its pipeline: who, when, from, to."""
 
-    price_change = models.ForeignKey(PriceChange, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, choices=PriceChangeStatus, blank=True)
-    to_status = models.CharField(max_length=10, choices=PriceChangeStatus)
-    note = models.CharField(max_length=200, blank=True)
+    price_change = models.ForeignKey(
+        PriceChange, verbose_name=_("price change"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(
+        _("from status"), max_length=10, choices=PriceChangeStatus, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=10, choices=PriceChangeStatus)
+    note = models.CharField(_("note"), max_length=200, blank=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["price_change", "created_at", "id"]
@@ -125,7 +144,12 @@ class PriceChangeNotice(TimeStampedModel):
     (reason: price increase refused). An answer stops counting when it is withdrawn (PLATFORM
     12.2: traffic after the effective date) or its termination is cancelled."""
 
-    price_change = models.ForeignKey(PriceChange, on_delete=models.CASCADE, related_name="notices")
+    price_change = models.ForeignKey(
+        PriceChange,
+        verbose_name=_("price change"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
     contract = models.ForeignKey(
         "offers.Contract",
         verbose_name=_("contract"),
@@ -138,10 +162,20 @@ class PriceChangeNotice(TimeStampedModel):
     )
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     responded_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("responded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     responded_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("responded by api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     termination = models.ForeignKey(
         "offers.Termination",
@@ -185,14 +219,20 @@ class PriceChangeLine(models.Model):
     unique pair is the final guard that a change is applied to a line once."""
 
     price_change = models.ForeignKey(
-        PriceChange, on_delete=models.PROTECT, related_name="line_changes"
+        PriceChange,
+        verbose_name=_("price change"),
+        on_delete=models.PROTECT,
+        related_name="line_changes",
     )
     line = models.ForeignKey(
-        "offers.ContractLine", on_delete=models.PROTECT, related_name="price_changes_applied"
+        "offers.ContractLine",
+        verbose_name=_("line"),
+        on_delete=models.PROTECT,
+        related_name="price_changes_applied",
     )
     old_price = models.DecimalField(_("price before (€ HT)"), **PRICE)
     new_price = models.DecimalField(_("price after (€ HT)"), **PRICE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["price_change", "line"]

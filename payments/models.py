@@ -39,9 +39,14 @@ class EcbRate(models.Model):
     )
     rate = models.DecimalField(_("ECB rate (%)"), max_digits=6, decimal_places=3)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-effective_on"]
@@ -55,7 +60,9 @@ class EcbRate(models.Model):
 class Mandate(models.Model):
     """BIL-4: a customer's SEPA direct-debit mandate (CORE)."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="mandates")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="mandates"
+    )
     reference = models.CharField(_("mandate reference (UMR)"), max_length=35, unique=True)
     account_holder = models.CharField(_("account holder"), max_length=70)
     iban = models.CharField(_("IBAN"), max_length=34)
@@ -66,9 +73,14 @@ class Mandate(models.Model):
     )
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["client", "-signed_on"]
@@ -100,9 +112,14 @@ class DebitBatch(models.Model):
     count = models.PositiveIntegerField(_("debits"), default=0)
     xml = models.TextField(_("pain.008 file"))
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -118,10 +135,20 @@ class Payment(models.Model):
     and its allocations reversed by negative rows, never deleted."""
 
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
     )
     partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
     )
     method = models.CharField(_("method"), max_length=15, choices=PaymentMethod)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -132,11 +159,16 @@ class Payment(models.Model):
     )
     # An advance payment for something not invoiced yet (a channel order, TRK-3).
     source_type = models.CharField(_("paid for"), max_length=40, blank=True)
-    source_id = models.CharField(max_length=64, blank=True)
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
     recorded_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-received_on", "-id"]
@@ -158,19 +190,33 @@ class Allocation(models.Model):
     """What settles an invoice (append-only): part of a payment, a credit note set against it
     after issue (an accepted dispute), or the reversal of a rejected payment (negative)."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="settlements")
-    source = models.CharField(max_length=12, choices=AllocationSource)
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="settlements"
+    )
+    source = models.CharField(_("source"), max_length=12, choices=AllocationSource)
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
     )
     credit_note = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Invoice,
+        verbose_name=_("credit note"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)
     on = models.DateField(_("date"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
         ordering = ["on", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="allocation_not_zero"),
@@ -184,21 +230,32 @@ class Allocation(models.Model):
 class DirectDebit(models.Model):
     """One collection of a batch: an invoice's undisputed balance, under a mandate."""
 
-    batch = models.ForeignKey(DebitBatch, on_delete=models.PROTECT, related_name="debits")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="direct_debits")
-    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="debits")
-    end_to_end_id = models.CharField(max_length=35, unique=True)
-    sequence_type = models.CharField(max_length=4, choices=SequenceType)
-    amount = models.DecimalField(**MONEY)
+    batch = models.ForeignKey(
+        DebitBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="debits"
+    )
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="direct_debits"
+    )
+    mandate = models.ForeignKey(
+        Mandate, verbose_name=_("mandate"), on_delete=models.PROTECT, related_name="debits"
+    )
+    end_to_end_id = models.CharField(_("end to end id"), max_length=35, unique=True)
+    sequence_type = models.CharField(_("sequence type"), max_length=4, choices=SequenceType)
+    amount = models.DecimalField(_("amount"), **MONEY)
     status = models.CharField(
         _("status"), max_length=10, choices=DebitStatus, default=DebitStatus.PENDING
     )
     payment = models.OneToOneField(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="direct_debit"
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="direct_debit",
     )
     reject_reason = models.CharField(_("reject reason"), max_length=120, blank=True)
     reject_fee = models.DecimalField(_("bank fee"), null=True, blank=True, **MONEY)
-    rejected_on = models.DateField(null=True, blank=True)
+    rejected_on = models.DateField(_("rejected on"), null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "id"]
@@ -219,24 +276,43 @@ class DirectDebit(models.Model):
 class Dispute(models.Model):
     """BIL-8: part of an invoice contested by the customer, within 60 days of issue."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="disputes")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="disputes")
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="disputes"
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="disputes"
+    )
     amount = models.DecimalField(_("amount disputed (incl. VAT)"), **MONEY)
     reason = models.TextField(_("reason"))
     status = models.CharField(
         _("status"), max_length=10, choices=DisputeStatus, default=DisputeStatus.OPEN
     )
     opened_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("opened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision"), blank=True)
     credit_note = models.OneToOneField(
-        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="dispute"
+        Invoice,
+        verbose_name=_("credit note"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispute",
     )
     new_due_date = models.DateField(_("new due date"), null=True, blank=True)
 
@@ -256,11 +332,17 @@ class Dispute(models.Model):
 
 
 class DisputeDocument(models.Model):
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to="disputes/%Y/")
-    original_name = models.CharField(max_length=255)
-    size = models.PositiveIntegerField()
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(_("file"), upload_to="disputes/%Y/")
+    original_name = models.CharField(_("original name"), max_length=255)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dispute document")
+        verbose_name_plural = _("dispute documents")
 
     def __str__(self):
         return self.original_name
@@ -270,19 +352,26 @@ class CollectionCase(models.Model):
     """BIL-6/BIL-7: the collection state of one issued invoice (the only mutable row about an
     invoice): reminders sent, stage, and whether its late charges were posted."""
 
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="collection")
+    invoice = models.OneToOneField(
+        Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="collection"
+    )
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="collections"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="collections",
     )
     stage = models.CharField(
         _("stage"), max_length=20, choices=DunningStage, default=DunningStage.NONE
     )
     first_reminder_on = models.DateField(_("first reminder"), null=True, blank=True)
     second_reminder_on = models.DateField(_("second reminder"), null=True, blank=True)
-    suspension_proposed_on = models.DateField(null=True, blank=True)
+    suspension_proposed_on = models.DateField(_("suspension proposed on"), null=True, blank=True)
     settled_on = models.DateField(_("paid on"), null=True, blank=True)
-    late_charges_posted = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    late_charges_posted = models.BooleanField(_("late charges posted"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["invoice"]
@@ -304,8 +393,14 @@ class PrepaidAccount(models.Model):
     """BIL-10: the row locked by every ledger write of a customer (the balance is the sum of the
     entries; ``PrepaidEntry.balance_after`` records it, checked ≥ 0 unless overdraft)."""
 
-    client = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="prepaid")
-    created_at = models.DateTimeField(auto_now_add=True)
+    client = models.OneToOneField(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="prepaid"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("prepaid account")
+        verbose_name_plural = _("prepaid accounts")
 
     def __str__(self):
         return str(self.client)
@@ -314,19 +409,26 @@ class PrepaidAccount(models.Model):
 class PrepaidEntry(models.Model):
     """BIL-10: an append-only entry of the prepaid ledger, in euros including VAT."""
 
-    account = models.ForeignKey(PrepaidAccount, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        PrepaidAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=PrepaidKind)
     amount = models.DecimalField(_("amount (incl. VAT)"), **MONEY)
     balance_after = models.DecimalField(_("balance"), **MONEY)
     bank_fee = models.DecimalField(_("bank fee"), default=Decimal("0"), **MONEY)
     description = models.CharField(_("description"), max_length=255)
-    source_type = models.CharField(max_length=40, blank=True)
-    source_id = models.CharField(max_length=64, blank=True)
+    source_type = models.CharField(_("source type"), max_length=40, blank=True)
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
     reference = models.CharField(_("reference"), max_length=80, blank=True)
     # An overdraft is only ever written together with the suspension of CON-8.
-    overdraft = models.BooleanField(default=False)
+    overdraft = models.BooleanField(_("overdraft"), default=False)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod as ClientPaymentMethod
 from accounts.decorators import member_required
+from billing.selectors import billing_partner
 from kernel.clock import paris_today
 from kernel.forms import attach_errors
 from payments import selectors
@@ -58,9 +59,18 @@ def topup_reference(client) -> str:
     return f"PREPAID-{client.pk}"
 
 
+def partner_billed_page(request, partner):
+    """ACC-3 (white label): a partner-billed customer is invoiced and paid by its partner, never
+    by us. Its payment pages speak of the partner only: no reseller name, IBAN or balance."""
+    return render(request, "payments/partner_billed.html", {"partner": partner})
+
+
 @member_required("billing")
 def overview(request):
     client = request.client
+    partner = billing_partner(client=client)
+    if partner is not None:
+        return partner_billed_page(request, partner)
     today = paris_today()
     summary = selectors.account_summary(client, today)
     payments = Paginator(selectors.client_payments(client), PAYMENTS_PER_PAGE).get_page(
@@ -132,6 +142,9 @@ def dispute_create(request, invoice_pk):
 
 @member_required("billing")
 def dispute_list(request):
+    partner = billing_partner(client=request.client)
+    if partner is not None:
+        return partner_billed_page(request, partner)
     page = Paginator(selectors.client_disputes(request.client), DISPUTES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -157,7 +170,13 @@ def dispute_detail(request, pk):
 
 @member_required("billing")
 def prepaid(request):
+    """BIL-10: the prepaid ledger and how to top it up. A postpaid customer is told that its
+    consumption is invoiced, not debited from a balance, and gets no top-up instructions; the
+    ledger shows only if it has movements (issue 17 item 6)."""
     client = request.client
+    partner = billing_partner(client=client)
+    if partner is not None:
+        return partner_billed_page(request, partner)
     page = Paginator(selectors.prepaid_entries(client), ENTRIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -167,6 +186,7 @@ def prepaid(request):
         {
             "balance": selectors.prepaid_balance(client),
             "page": page,
+            "is_prepaid": client.payment_method == ClientPaymentMethod.PREPAID,
             "creditor": settings.SEPA_CREDITOR,
             "reference": topup_reference(client),
         },

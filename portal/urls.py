@@ -40,6 +40,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon),
     path("", include("accounts.urls")),
     path("contracts/", include("offers.urls")),
     path("invoices/", include("billing.urls")),

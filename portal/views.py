@@ -1,17 +1,29 @@
 """Pages that gather several apps: the dashboard. Each capability adds its card here."""
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from accounts import selectors
 from accounts.decorators import member_required
 from billing import selectors as billing_selectors
 from offers import selectors as offer_selectors
+from support import selectors as support_selectors
+from usage import selectors as usage_selectors
 
 RECENT_CONTRACTS = 3
 
 
-@member_required()
 def dashboard(request):
+    # Staff belong to no customer: their home is the console (issue 17), not "Accès refusé".
+    if request.user.is_authenticated and request.user.is_staff:
+        if selectors.membership_for(request.user) is None:
+            return redirect("console:home")
+    return _customer_dashboard(request)
+
+
+@member_required()
+def _customer_dashboard(request):
     client = request.client
     return render(
         request,
@@ -34,5 +46,15 @@ def dashboard(request):
                 else None
             ),
             "billing_partner": billing_selectors.billing_partner(client=client),
+            # Every open status counts, "new" included (issue 17 item 2).
+            "open_tickets": support_selectors.open_tickets(client=client),
+            # The card "This month's consumption" (usage): total, calls, alert reached.
+            "consumption": usage_selectors.dashboard_card(client=client),
         },
     )
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)

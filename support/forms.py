@@ -89,8 +89,22 @@ class TicketForm(forms.Form):
     )
     attachments = AttachmentsField()
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, kinds=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # ACC-2: the kinds the member may open (``permissions.ticket_kinds_for``): the billing
+        # role asks questions about its invoices and payments, nothing else.
+        if kinds is not None and set(kinds) != set(TicketKind.values):
+            self.fields["kind"].choices = [
+                (TicketKind.QUESTION, _("Question about an invoice or a payment"))
+                if kind == TicketKind.QUESTION
+                else (kind, TicketKind(kind).label)
+                for kind in kinds
+            ]
+            self.fields["kind"].initial = kinds[0]
+            self.fields["body"].help_text = _(
+                "The invoice number and what you want to know about it or about a payment."
+            )
+            self.fields["contract"].help_text = _("Optional: the service your question is about.")
         self.fields["contract"].queryset = (
             Contract.objects.filter(client=client)
             .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])

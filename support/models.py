@@ -66,7 +66,12 @@ class Ticket(TimeStampedModel):
         related_name="+",
     )
     opened_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("opened by api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reported_at = models.DateTimeField(_("reported at"))
     detected_at = models.DateTimeField(
@@ -145,19 +150,35 @@ class Ticket(TimeStampedModel):
 class TicketEvent(models.Model):
     """One row per status change of a ticket (its history)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, choices=TicketStatus, blank=True)
-    to_status = models.CharField(max_length=20, choices=TicketStatus)
-    note = models.CharField(max_length=300, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=TicketStatus, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=20, choices=TicketStatus)
+    note = models.CharField(_("note"), max_length=300, blank=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
         ordering = ["ticket", "created_at", "id"]
 
     def __str__(self):
@@ -168,7 +189,9 @@ class TicketMessage(models.Model):
     """A message of a ticket, from the customer (a user or the partner's API key) or from staff.
     Staff internal notes are never shown to the customer or the partner."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
+    )
     author = models.ForeignKey(
         User,
         verbose_name=_("author"),
@@ -178,7 +201,12 @@ class TicketMessage(models.Model):
         related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     from_staff = models.BooleanField(_("from support staff"), default=False)
     internal = models.BooleanField(
@@ -186,7 +214,7 @@ class TicketMessage(models.Model):
     )
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["ticket", "created_at", "id"]
@@ -214,13 +242,18 @@ class Attachment(models.Model):
     """A file of a message (size and type checked by ``services.attachment_check``), served
     only through a scoped view or endpoint (``selectors.attachment_get``)."""
 
-    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        TicketMessage,
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["message", "id"]
@@ -262,7 +295,12 @@ class Outage(TimeStampedModel):
         Contract, verbose_name=_("contracts"), blank=True, related_name="outages"
     )
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -301,14 +339,21 @@ class OutageAnnouncement(models.Model):
     """SLA-5: the e-mail announcing an outage (a planned maintenance) to the affected customers.
     Append-only: a new announcement is a new row."""
 
-    outage = models.ForeignKey(Outage, on_delete=models.CASCADE, related_name="announcements")
+    outage = models.ForeignKey(
+        Outage, verbose_name=_("outage"), on_delete=models.CASCADE, related_name="announcements"
+    )
     sent_at = models.DateTimeField(_("sent at"))
     message = models.TextField(_("message"), blank=True)
     recipients = models.PositiveIntegerField(_("customers told"), default=0)
     sent_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["outage", "sent_at"]
@@ -363,14 +408,29 @@ class AvailabilityReport(TimeStampedModel):
     computed_at = models.DateTimeField(_("computed at"))
     requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
     requested_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     requested_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("requested by api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     refusal_reason = models.CharField(_("refusal reason"), max_length=500, blank=True)
     approved_amount = models.DecimalField(
@@ -461,7 +521,12 @@ class GoodwillCredit(models.Model):
         related_name="+",
     )
     granted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("granted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 

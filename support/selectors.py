@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Client
 from offers.models import Contract
 from offers.periods import add_months, month_start
-from support.choices import OPEN_STATUSES, OutageScope, TicketStatus
+from support.choices import OPEN_STATUSES, OutageScope, TicketKind, TicketStatus
 from support.models import Attachment, AvailabilityReport, Outage, Ticket, TicketMessage
 from support.services.goodwill import liability_cap as _liability_cap
 
@@ -154,3 +154,46 @@ def liability_cap(*, contract: Contract, day: date) -> Decimal:
     subscription lines of the contract on the paid invoices dated in that window
     (``services.goodwill.liability_cap``)."""
     return _liability_cap(contract, day)
+
+
+@dataclass(frozen=True)
+class OpenTickets:
+    """The dashboard's card: how many tickets are open (every status before resolved: new,
+    acknowledged, in progress, waiting for the customer — SLA-1), how many wait for the
+    customer, and the most recent ones."""
+
+    count: int
+    waiting_customer: int
+    recent: list[Ticket]
+
+
+def open_tickets(*, client: Client, recent: int = 3) -> OpenTickets:
+    """One query: the newest open tickets, each carrying the counts of all of them (window
+    aggregates are computed before the LIMIT)."""
+    rows = list(
+        ticket_list(client=client, filters=TicketFilters(status="open")).annotate(
+            open_count=Window(Count("pk")),
+            waiting_count=Window(Count("pk", filter=Q(status=TicketStatus.WAITING_CUSTOMER))),
+        )[:recent]
+    )
+    if not rows:
+        return OpenTickets(0, 0, [])
+    return OpenTickets(rows[0].open_count, rows[0].waiting_count, rows)
+
+
+def failure_notifications_counted(*, client: Client, since, contract: Contract | None = None):
+    """SLA-6 (HOSTED-A): the customer's failure notifications whose time counts as
+    unavailability — on a HOSTED-A contract (``contract`` only, when given), not caused by the
+    customer (SLA-11) — still open or restored after ``since``, newest first
+    (``support.services.unavailability`` reads the same ones). One query."""
+    queryset = Ticket.objects.filter(
+        client=client,
+        contract__terms_snapshot__sla_policy="hosted_a",
+        kind=TicketKind.FAILURE,
+        customer_caused=False,
+    )
+    if contract is not None:
+        queryset = queryset.filter(contract=contract)
+    return queryset.filter(Q(restored_at__isnull=True) | Q(restored_at__gte=since)).order_by(
+        "-reported_at", "-pk"
+    )

@@ -3,13 +3,14 @@
 Every read goes through ``support.selectors`` (and ``offers.selectors``) scoped to the signed-in
 member's customer — another customer's ticket, file, contract or report is a 404, on GET and
 POST alike — and every write through ``support.services``. Viewing is open to every member;
-opening and answering tickets needs the ``technical`` permission (as ``ticket_open``
-and ``ticket_reply`` require), requesting a credit the ``billing`` one (``credit_request``).
+opening and answering tickets needs the ``technical`` permission, or the ``billing`` one for a
+question (``permissions.ticket_permissions``, as ``ticket_open`` and ``ticket_reply``
+require), requesting a credit the ``billing`` one (``credit_request``).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,23 +27,33 @@ from django.utils.translation import gettext_lazy
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
 from offers import selectors as offers_selectors
-from offers.choices import LIVE_STATUSES, ContractStatus, SlaPolicy
+from offers.choices import SlaPolicy
 from offers.models import Contract
 from offers.periods import add_months, month_start
-from support import availability as av
 from support import selectors
-from support.choices import OutageScope, ReportStatus, TicketKind, TicketSource, TicketStatus
+from support.availability_display import (
+    OUTAGES_SHOWN,
+    availability_chart,
+    contract_month_so_far,
+    failure_rows,
+    month_so_far,
+    outage_rows,
+    paris_midnight,
+    sla_contracts,
+    sla_target,
+    table_rows,
+)
+from support.choices import ReportStatus, TicketKind, TicketSource, TicketStatus
 from support.forms import ReplyForm, TicketFilterForm, TicketForm
-from support.models import Outage, Ticket
+from support.models import Ticket
 from support.services.credits import credit_request as credit_request_service
+from support.services.permissions import ticket_kinds_for, ticket_permissions
 from support.services.replies import ticket_reply
 from support.services.ticket_status import CUSTOMER_MOVES, ticket_set_status
 from support.services.tickets import ticket_open
-from support.services.unavailability import unavailability_intervals
 
 TICKETS_PER_PAGE = 20
 CHART_MONTHS = 12
-OUTAGES_SHOWN = 30
 
 TICKET_BADGES = {
     TicketStatus.NEW: "badge",
@@ -108,173 +119,6 @@ def _decorate_ticket(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def sla_target(policy: str) -> Decimal | None:
-    terms = av.SLA_TIERS.get(policy)
-    return terms.target if terms else None
-
-
-def truncated(value: Decimal) -> Decimal:
-    """SLA-6: 3 decimals, truncated (never shown above what it is)."""
-    return value.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
-
-
-def _paris_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=av.PARIS)
-
-
-def _sla_contracts(client) -> list[Contract]:
-    """The customer's contracts with an SLA policy that have been in service."""
-    return list(
-        offers_selectors.contract_list(client=client)
-        .filter(
-            terms_snapshot__sla_policy__in=list(av.SLA_TIERS),
-            status__in=[*LIVE_STATUSES, ContractStatus.TERMINATED],
-            service_start_date__isnull=False,
-        )
-        .order_by("reference")
-    )
-
-
-def _affecting(outage: Outage, contract: Contract, listed: set[tuple[int, int]]) -> bool:
-    if outage.scope == OutageScope.OFFER:
-        return outage.offer_id == contract.offer_id
-    return (outage.pk, contract.pk) in listed
-
-
-def _listed_pairs(client, outages) -> set[tuple[int, int]]:
-    """(outage, contract) rows of the customer's own contracts only."""
-    return set(
-        Outage.contracts.through.objects.filter(
-            outage_id__in=[o.pk for o in outages], contract__client=client
-        ).values_list("outage_id", "contract_id")
-    )
-
-
-def month_so_far(contracts: list[Contract], month: date) -> dict[int, Decimal]:
-    """SLA-6 for the month in progress, per contract, as the monthly job will count it if
-    nothing else happens (the same intervals, read for every contract at once)."""
-    intervals = unavailability_intervals(contracts, month)
-    return {
-        pk: truncated(av.as_decimal(av.availability(av.unavailable_seconds(spans, month), month)))
-        for pk, spans in intervals.items()
-    }
-
-
-def outage_rows(client, outages: list[Outage], contracts: list[Contract]) -> list[dict]:
-    """SLA-5: what the customer sees of an outage — never staff's internal note — and which
-    of its own contracts it affected."""
-    listed = _listed_pairs(client, outages)
-    rows = []
-    for outage in outages:
-        rows.append(
-            {
-                "title": outage.title,
-                "description": outage.description,
-                "started_at": outage.started_at,
-                "ended_at": outage.ended_at,
-                "excusable": outage.excusable,
-                "excuse": outage.get_excuse_reason_display() if outage.excusable else "",
-                "contracts": [c for c in contracts if _affecting(outage, c, listed)],
-            }
-        )
-    return rows
-
-
-# --- The chart (SLA-10: the last 12 months) ----------------------------------------------------
-
-CHART_WIDTH, CHART_HEIGHT = 760, 270
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 58, 14, 24, 44
-SCALE_FLOORS = [Decimal(v) for v in ("99.5", "99", "98", "97", "95", "90", "80", "50", "0")]
-
-
-def scale_floor(lowest: Decimal) -> Decimal:
-    """The bottom of the scale: availability lives near 100 %, so the bars start from a round
-    value a little below the lowest month and the target (10 % of the scale as margin)."""
-    for floor in SCALE_FLOORS:
-        if floor <= lowest and lowest - floor >= (Decimal(100) - floor) / 10:
-            return floor
-    return Decimal(0)
-
-
-def _px(value: Decimal) -> str:
-    return f"{value:.1f}"
-
-
-def availability_chart(history: list, target: Decimal) -> dict:
-    """Geometry of the server-rendered SVG bar chart: one bar per month (availability %), the
-    target as a line; a month without report has no bar."""
-    values = [p.report.availability for p in history if p.report is not None]
-    floor = scale_floor(min([*values, target]))
-    plot_height = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
-    plot_width = CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT
-    # SVG geometry in Decimal too, like the percentages it draws.
-    slot = Decimal(plot_width) / max(len(history), 1)
-    bar_width = slot * Decimal("0.62")
-    bottom = PLOT_TOP + plot_height
-
-    def y(value: Decimal) -> Decimal:
-        share = (Decimal(100) - max(value, floor)) / (Decimal(100) - floor)
-        return PLOT_TOP + share * plot_height
-
-    bars = []
-    for index, point in enumerate(history):
-        centre = PLOT_LEFT + slot * index + slot / 2
-        bar = {
-            "month": point.month,
-            "report": point.report,
-            "x": _px(centre - bar_width / 2),
-            "centre": _px(centre),
-            "width": _px(bar_width),
-            "label_y": _px(bottom + 17),
-            "year_y": _px(bottom + 32),
-            "show_year": index == 0 or point.month.month == 1,
-        }
-        if point.report is not None:
-            top = y(point.report.availability)
-            bar.update(
-                value=point.report.availability_display,
-                y=_px(top),
-                height=_px(max(bottom - top, Decimal("1.5"))),
-                value_y=_px(max(top - 5, PLOT_TOP - 6)),
-                below=point.report.availability < target,
-            )
-        else:
-            bar.update(value=None, y=_px(bottom - Decimal("1.5")), height="1.5")
-        bars.append(bar)
-    ticks = sorted({floor, target, Decimal(100)})
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "left": PLOT_LEFT,
-        "right": CHART_WIDTH - PLOT_RIGHT,
-        "bottom": _px(bottom),
-        "bars": bars,
-        "target": target,
-        "target_y": _px(y(target)),
-        "floor": floor,
-        "ticks": [
-            {"value": t, "y": _px(y(t)), "label_y": _px(y(t) + 4), "is_target": t == target}
-            for t in ticks
-        ],
-    }
-
-
-def table_rows(history: list) -> list[dict]:
-    """The chart's months for the table below it, newest first; consecutive months without a
-    report (before the service started, or not computed yet) make one row."""
-    rows: list[dict] = []
-    for point in reversed(history):
-        previous = rows[-1] if rows else None
-        if point.report is None and previous is not None and previous["report"] is None:
-            previous["first"] = point.month
-            previous["count"] += 1
-            continue
-        rows.append(
-            {"month": point.month, "first": point.month, "report": point.report, "count": 1}
-        )
-    return rows
-
-
 # --- Tickets (SLA-1, SLA-3, SLA-4) -------------------------------------------------------------
 
 
@@ -292,15 +136,20 @@ def ticket_list(request):
             "page": page,
             "form": form,
             "is_filtered": form.is_filtered,
-            "can_open": request.membership.can("technical"),
+            "can_open": bool(ticket_kinds_for(request.membership)),
         },
     )
 
 
-@member_required("technical")
+@member_required()
 def ticket_create(request):
+    """SLA-1 / ACC-2: the admin and technical roles open any ticket; the billing role opens
+    questions (about invoices and payments) only; the read-only role none (403)."""
+    kinds = ticket_kinds_for(request.membership)
+    if not kinds:
+        raise PermissionDenied
     if request.method == "POST":
-        form = TicketForm(request.POST, request.FILES, client=request.client)
+        form = TicketForm(request.POST, request.FILES, client=request.client, kinds=kinds)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -346,10 +195,14 @@ def ticket_create(request):
                 return redirect("support:ticket_detail", pk=ticket.pk)
     else:
         initial = {}
-        if request.GET.get("contract", "").isdigit():
+        if request.GET.get("contract", "").isdigit() and TicketKind.FAILURE in kinds:
             initial = {"contract": int(request.GET["contract"]), "kind": TicketKind.FAILURE}
-        form = TicketForm(client=request.client, initial=initial)
-    return render(request, "support/ticket_form.html", {"form": form})
+        form = TicketForm(client=request.client, initial=initial, kinds=kinds)
+    return render(
+        request,
+        "support/ticket_form.html",
+        {"form": form, "can_report_failure": TicketKind.FAILURE in kinds},
+    )
 
 
 def _when(moment: datetime) -> str:
@@ -360,7 +213,7 @@ def _when(moment: datetime) -> str:
 @member_required()
 def ticket_detail(request, pk):
     ticket = _decorate_ticket(selectors.ticket_get(client=request.client, pk=pk))
-    can_write = request.membership.can("technical")
+    can_write = any(request.membership.can(p) for p in ticket_permissions(ticket.kind))
     form = ReplyForm() if can_write else None
     if request.method == "POST":
         if not can_write:
@@ -398,11 +251,14 @@ def ticket_detail(request, pk):
     )
 
 
-@member_required("technical")
+@member_required()
 def ticket_status(request, pk):
     """SLA-1: the customer withdraws a new ticket, reopens a resolved one or confirms it
-    (``CUSTOMER_MOVES``); a GET goes back to the ticket."""
+    (``CUSTOMER_MOVES``); a GET goes back to the ticket. ACC-2: the roles that may write on
+    the ticket's kind (``ticket_permissions``), else 403."""
     ticket = selectors.ticket_get(client=request.client, pk=pk)
+    if not any(request.membership.can(p) for p in ticket_permissions(ticket.kind)):
+        raise PermissionDenied
     detail_url = reverse("support:ticket_detail", args=[ticket.pk])
     if request.method == "POST":
         status = request.POST.get("status", "")
@@ -447,7 +303,7 @@ def attachment_download(request, pk):
 @member_required()
 def availability(request):
     client = request.client
-    contracts = _sla_contracts(client)
+    contracts = sla_contracts(client)
     this_month = month_start(timezone.localdate())
     last_month = add_months(this_month, -1)
     reports = {
@@ -480,7 +336,13 @@ def availability(request):
             "rows": rows,
             "this_month": this_month,
             "last_month": last_month,
-            "outages": outage_rows(client, outages, all_contracts),
+            # SLA-6: the outages and, for HOSTED-A, the failure notifications that count.
+            "outages": sorted(
+                outage_rows(client, outages, all_contracts)
+                + failure_rows(client, all_contracts, since),
+                key=lambda row: row["started_at"],
+                reverse=True,
+            ),
         },
     )
 
@@ -492,10 +354,15 @@ def availability_contract(request, pk):
     target = sla_target(contract.term("sla_policy"))
     if target is None:
         raise Http404("This contract has no availability commitment.")
+    # The chart ends with the month in progress (issue 17 item 3): the last 11 reports and
+    # this month so far, the same figure as the "this month so far" line above it.
+    this_month = month_start(timezone.localdate())
     history = selectors.availability_history(
-        client=client, contract_pk=contract.pk, months=CHART_MONTHS
+        client=client, contract_pk=contract.pk, months=CHART_MONTHS, until=this_month
     )
-    since = _paris_midnight(history[0].month)
+    current = contract_month_so_far(contract, this_month)
+    counts_failures = contract.term("sla_policy") == SlaPolicy.HOSTED_A
+    since = paris_midnight(history[0].month)
     outages = list(
         selectors.outages_affecting(Contract.objects.filter(pk=contract.pk, client=client)).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gte=since)
@@ -522,11 +389,19 @@ def availability_contract(request, pk):
             "contract": contract,
             "policy_label": SlaPolicy(contract.term("sla_policy")).label,
             "target": target,
-            "chart": availability_chart(history, target),
-            "months": table_rows(history),
-            "outages": outage_rows(client, outages, [contract]),
+            "chart": availability_chart(history, target, current),
+            "months": table_rows(history, current),
+            # SLA-6: what the availability counts — the outages, and for HOSTED-A the failure
+            # notifications — so "this month so far" and the list below always agree.
+            "outages": sorted(
+                outage_rows(client, outages, [contract])
+                + (failure_rows(client, [contract], since) if counts_failures else []),
+                key=lambda row: row["started_at"],
+                reverse=True,
+            ),
+            "counts_failures": counts_failures,
             "can_request": request.membership.can("billing"),
-            "so_far": month_so_far([contract], month_start(timezone.localdate()))[contract.pk],
+            "so_far": current.availability,
         },
     )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin, form_action, run_each
 from kernel.forms import attach_errors, error_text
+from kernel.widgets import IsoDateInput
 from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
 from offers.choices import Preset
 from offers.models import Contract
@@ -89,7 +90,7 @@ class PackPriceChangeForm(forms.Form):
     )
     effective_date = forms.DateField(
         label=_("effective date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("The first day of a month, at least the notice of the offer's terms away."),
     )
     reason = forms.CharField(label=_("reason"), max_length=255, required=False)

@@ -1,6 +1,7 @@
 """Demo data of this app (called by ``manage.py load_demo``): the trunk of the demo customer's
-TRUNK contract (8 channels), one SIP account on its SIP-UNL contract, and destination settings.
-Idempotent: each step is skipped when its row exists. Everything goes through the services."""
+TRUNK contract (8 channels), the SIP accounts its SIP-UNL contract bills (3), and destination
+settings. Idempotent: each step is skipped when its row exists. Everything goes through the
+services."""
 
 from importlib import import_module
 
@@ -18,6 +19,7 @@ from telephony.services.sip_accounts import sip_account_create, sip_device_regis
 from telephony.services.trunks import trunk_create
 
 DEMO_SIREN = "812345676"
+SIP_LABELS = ["Accueil", "Direction", "Comptabilité", "Atelier", "Salle de réunion"]
 
 
 def _contract(client, code: str, quantity: int) -> Contract:
@@ -76,6 +78,13 @@ def load() -> str:
             supplied_by_reseller=True,
         )
         created.append("SIP account")
+    # CON-1: the contract bills 3 SIP accounts: the demo creates them all (issue 17 item 8).
+    ordered = selectors.sip_account_count(
+        client=client, contract_pk=sip_contract.pk, today=offers.paris_today()
+    )
+    for label in SIP_LABELS[ordered.created : ordered.created + ordered.missing]:
+        sip_account_create(contract=sip_contract, label=label)
+        created.append(f"SIP account {label}")
     return f"{Trunk.objects.count()} trunks, {SipAccount.objects.count()} SIP accounts" + (
         f" (new: {', '.join(created)})" if created else ""
     )

@@ -96,7 +96,7 @@ class SipCredentials(models.Model):
     is shown once, by the service that issues it; ``status`` is derived (``SipStatus``)."""
 
     username = models.CharField(_("username"), max_length=40, unique=True, editable=False)
-    secret_encrypted = models.TextField(editable=False)
+    secret_encrypted = models.TextField(_("secret encrypted"), editable=False)
     secret_issued_at = models.DateTimeField(_("secret issued at"), null=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=SipStatus, default=SipStatus.ACTIVE, editable=False
@@ -177,10 +177,20 @@ class ChannelOrder(TimeStampedModel):
     payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
     expires_on = models.DateField(_("expires on"), help_text=_("7 days unpaid."))
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("created by api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
@@ -227,14 +237,29 @@ class ChannelDecrease(TimeStampedModel):
     channels_before = models.PositiveSmallIntegerField(_("channels when requested"))
     effective_on = models.DateField(_("effective on"), help_text=_("The next renewal date."))
     requested_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     requested_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("requested by api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("cancelled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
@@ -267,21 +292,40 @@ class PackLedgerEntry(models.Model):
     """TRK-1: one change to the packs a trunk holds (append-only). The packs held on a day are
     the sums of ``count`` per pack over the rows effective by then."""
 
-    trunk = models.ForeignKey(Trunk, on_delete=models.PROTECT, related_name="ledger")
-    pack = models.ForeignKey(Pack, on_delete=models.PROTECT, related_name="+")
+    trunk = models.ForeignKey(
+        Trunk, verbose_name=_("trunk"), on_delete=models.PROTECT, related_name="ledger"
+    )
+    pack = models.ForeignKey(
+        Pack, verbose_name=_("pack"), on_delete=models.PROTECT, related_name="+"
+    )
     count = models.SmallIntegerField(_("packs (+/−)"))
     effective_on = models.DateField(_("effective on"))
     cause = models.CharField(_("cause"), max_length=20, choices=LedgerCause)
     order = models.ForeignKey(
-        ChannelOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+        ChannelOrder,
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger",
     )
     decrease = models.ForeignKey(
-        ChannelDecrease, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+        ChannelDecrease,
+        verbose_name=_("decrease"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger",
     )
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["trunk", "effective_on", "id"]
@@ -354,7 +398,9 @@ class SipDevice(TimeStampedModel):
 class SipSuspension(SuspensionRecord):
     """CON-8: the suspension of one SIP account with its reason; lifting it is one action."""
 
-    account = models.ForeignKey(SipAccount, on_delete=models.PROTECT, related_name="suspensions")
+    account = models.ForeignKey(
+        SipAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="suspensions"
+    )
 
     class Meta(SuspensionRecord.Meta):
         verbose_name = _("SIP account suspension")
@@ -394,12 +440,24 @@ class DestinationSetting(TimeStampedModel):
     Created with the group's default when the trunk or account is created."""
 
     trunk = models.ForeignKey(
-        Trunk, on_delete=models.CASCADE, null=True, blank=True, related_name="destinations"
+        Trunk,
+        verbose_name=_("trunk"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="destinations",
     )
     sip_account = models.ForeignKey(
-        SipAccount, on_delete=models.CASCADE, null=True, blank=True, related_name="destinations"
+        SipAccount,
+        verbose_name=_("sip account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="destinations",
     )
-    group = models.ForeignKey(DestinationGroup, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(
+        DestinationGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+"
+    )
     blocked = models.BooleanField(_("blocked"))
 
     class Meta:

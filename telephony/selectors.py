@@ -5,14 +5,18 @@ Also the ledger reads the services use (packs held and capacity on a day, TRK-1)
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
+from offers.choices import LIVE_STATUSES, Preset, ProductKind
+from offers.models import Contract, ContractLine
 from telephony.choices import DecreaseStatus, OrderStatus
 from telephony.models import (
     ChannelDecrease,
@@ -204,3 +208,65 @@ def destination_settings(owner: Trunk | SipAccount) -> list[tuple[DestinationGro
 def blocked_groups(owner: Trunk | SipAccount) -> list[DestinationGroup]:
     """TRK-6: the destination groups ``owner`` may not call (what rating will refuse)."""
     return [group for group, blocked in destination_settings(owner) if blocked]
+
+
+# --- SIP accounts ordered and created (issue 17 item 8) -------------------------------------
+
+
+@dataclass(frozen=True)
+class SipAccountCount:
+    """CON-1: a SIP-UNL contract is sold per SIP account: the accounts its main line bills
+    today (``ordered``) and the accounts created on it (``created``)."""
+
+    contract: Contract
+    ordered: int
+    created: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.ordered - self.created, 0)
+
+    @property
+    def extra(self) -> int:
+        return max(self.created - self.ordered, 0)
+
+
+def sip_account_counts(*, client: Client, today: date) -> list[SipAccountCount]:
+    """The customer's live SIP-UNL contracts with the accounts ordered (the main lines billing
+    today) and created, in one query whatever their number."""
+    ordered = (
+        ContractLine.objects.filter(contract=OuterRef("pk"), product__kind=ProductKind.MAIN)
+        .filter(Q(started_on__isnull=True) | Q(started_on__lte=today))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        .values("contract")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    created = (
+        SipAccount.objects.filter(contract=OuterRef("pk"))
+        .values("contract")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    contracts = (
+        Contract.objects.filter(
+            client=client,
+            status__in=LIVE_STATUSES,
+            terms_snapshot__preset=Preset.SIP_UNL,
+        )
+        .select_related("offer")
+        .annotate(
+            ordered=Coalesce(Subquery(ordered), 0, output_field=IntegerField()),
+            created=Coalesce(Subquery(created), 0, output_field=IntegerField()),
+        )
+        .order_by("reference")
+    )
+    return [SipAccountCount(c, c.ordered, c.created) for c in contracts]
+
+
+def sip_account_count(*, client: Client, contract_pk: int, today: date) -> SipAccountCount:
+    """One of the customer's live SIP-UNL contracts; Http404 otherwise."""
+    for count in sip_account_counts(client=client, today=today):
+        if count.contract.pk == contract_pk:
+            return count
+    raise Http404("No such SIP contract.")

@@ -29,6 +29,11 @@ urlpatterns = [
     path("orders/<int:pk>/pay/", channel_orders.order_pay, name="order_pay"),
     path("orders/<int:pk>/cancel/", channel_orders.order_cancel, name="order_cancel"),
     path("decreases/<int:pk>/cancel/", channel_decreases.decrease_cancel, name="decrease_cancel"),
+    path(
+        "contracts/<int:pk>/sip/new/",
+        sip_accounts.sip_account_create,
+        name="sip_account_create",
+    ),
     path("sip/<int:pk>/", sip_accounts.sip_account_detail, name="sip_account"),
     path(
         "sip/<int:pk>/devices/<int:device_pk>/remove/",

@@ -262,3 +262,9 @@ def _catalogue(request):
 
     if not Product.objects.filter(code__startswith="number-").exists():  # NUM-2 prices
         import_module("numbering.migrations.0003_number_products").create(apps, None)
+    if not Offer.objects.filter(code__startswith="equipment-rental-").exists():  # EQP-3 rentals
+        import_module("equipment.migrations.0002_rental_offers").create(apps, None)
+    from usage.models import Tariff
+
+    if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations
+        import_module("usage.migrations.0004_seed_tariffs").load(apps, None)

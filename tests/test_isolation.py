@@ -229,6 +229,7 @@ EXTRA_ROW_MODULES = [
     "tests.usage.isolation_rows",
     "tests.equipment.isolation_rows",
     "tests.numbering.isolation_rows_portal",
+    "tests.console.isolation_rows",
 ]
 OWN_ROWS = {Contract: _contract, Invoice: _invoice, PendingCharge: _charge}
 for _name in EXTRA_ROW_MODULES:

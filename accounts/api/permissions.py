@@ -23,6 +23,8 @@ APP_FAMILIES = {
     "support": "support",
     "numbering": "numbers",
     "webhooks": "webhooks",
+    "usage": "usage",
+    "equipment": "equipment",
 }
 
 

@@ -20,7 +20,7 @@ Code of other apps uses ``from billing import services as billing`` and the name
 billing itself imports from the modules.
 """
 
-from .charges import charge_post
+from .charges import charge_post, charge_withdraw
 from .credit_notes import CreditLine, credit_note_apply, credit_note_issue, credit_remaining
 from .parties import parties_for_month
 from .run_planning import run_preview
@@ -30,6 +30,7 @@ __all__ = [
     "CreditLine",
     "batches",
     "charge_post",
+    "charge_withdraw",
     "credit_note_apply",
     "credit_note_issue",
     "credit_remaining",

@@ -68,3 +68,27 @@ def charge_post(
             after={"kind": kind, "unit_price": charge.unit_price, "quantity": charge.quantity},
         )
     return charge
+
+
+def charge_withdraw(*, source_type: str, source_id, period_start: date, actor=None) -> bool:
+    """Withdraw a charge not invoiced yet (its source was cancelled); returns whether one was
+    withdrawn. A charge already invoiced stays: correct it with a credit note (BIL-9)."""
+    charge = (
+        PendingCharge.objects.select_for_update()
+        .filter(source_type=source_type, source_id=str(source_id), period_start=period_start)
+        .first()
+    )
+    if charge is None:
+        return False
+    if charge.invoice_line_id is not None:
+        raise ValidationError(_("This charge is already invoiced: issue a credit note instead."))
+    if actor is not None:
+        audit_record(
+            action="charge.withdraw",
+            instance=charge,
+            actor=actor,
+            client=charge.client,
+            before={"kind": charge.kind, "unit_price": charge.unit_price},
+        )
+    charge.delete()
+    return True

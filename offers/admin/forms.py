@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kernel.widgets import IsoDateInput
 from offers.choices import Preset, ProductKind, SuspensionReason
 from offers.models import Offer, Product
 
@@ -53,7 +54,7 @@ class PriceChangeForm(forms.Form):
     )
     effective_date = forms.DateField(
         label=_("effective date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("The first day of a month, at least 7 days away."),
     )
     reason = forms.CharField(label=_("reason"), max_length=255, required=False)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.widgets import IsoDateInput
 from offers.admin.forms import PriceChangeForm
 from offers.models import PriceChange, PriceChangeEvent, PriceChangeLine, PriceChangeNotice
 from offers.services.price_change_answers import price_change_refuse
@@ -52,7 +53,7 @@ class RefusalForm(forms.Form):
     requested_date = forms.DateField(
         label=_("requested termination date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_(
             "Optional. HOSTED-A: the contract ends at the later of this date and 30 days after "
             "today, without fee. PLATFORM: one month after today at the earliest, and not "

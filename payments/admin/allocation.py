@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from accounts.models import Partner
 from kernel.admin import ServiceRowsAdmin
+from kernel.widgets import IsoDateInput
 from payments.admin.display import customers, euros
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from payments.models import Allocation, Payment
@@ -42,9 +43,7 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(
         label=_("amount (€)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
-    received_on = forms.DateField(
-        label=_("received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("received on"), widget=IsoDateInput())
     reference = forms.CharField(label=_("bank reference"), max_length=80, required=False)
 
     def clean(self):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin, run_each
 from kernel.forms import attach_errors
+from kernel.widgets import IsoDateInput
 from payments.admin.display import euros
 from payments.choices import DebitStatus
 from payments.models import DebitBatch, DirectDebit
@@ -34,9 +35,7 @@ class DirectDebitInline(ReadOnlyInline):
 
 
 class BatchForm(forms.Form):
-    collection_date = forms.DateField(
-        label=_("collection date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    collection_date = forms.DateField(label=_("collection date"), widget=IsoDateInput())
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
@@ -171,7 +170,7 @@ class DebitRejectForm(forms.Form):
     rejected_on = forms.DateField(
         label=_("rejected on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("Today if empty."),
     )
 

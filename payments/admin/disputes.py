@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin
+from kernel.widgets import IsoDateInput
 from payments.models import Dispute, DisputeDocument
 from payments.services.disputes import dispute_accept, dispute_reject
 
@@ -33,7 +34,7 @@ class DisputeRejectForm(forms.Form):
     new_due_date = forms.DateField(
         label=_("new due date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("30 days from today if empty."),
     )
 

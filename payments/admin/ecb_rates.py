@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin
+from kernel.widgets import IsoDateInput
 from payments.models import EcbRate
 from payments.services.late_charges import ecb_rate_set
 
@@ -20,7 +21,7 @@ LATE_RATE_POINTS = Decimal("10")  # BIL-6: the late-payment rate is the ECB rate
 class EcbRateForm(forms.Form):
     effective_on = forms.DateField(
         label=_("in force on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("1 January or 1 July: the rate in force that day counts for the half-year."),
     )
     rate = forms.DecimalField(label=_("ECB rate (%)"), max_digits=6, decimal_places=3)

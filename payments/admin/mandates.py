@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
 from payments.choices import MandateStatus
 from payments.models import Mandate
@@ -18,9 +19,7 @@ class MandateForm(forms.Form):
     account_holder = forms.CharField(label=_("account holder"), max_length=70)
     iban = forms.CharField(label=_("IBAN"), max_length=42)
     bic = forms.CharField(label=_("BIC"), max_length=11)
-    signed_on = forms.DateField(
-        label=_("signature date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    signed_on = forms.DateField(label=_("signature date"), widget=IsoDateInput())
     reference = forms.CharField(
         label=_("mandate reference (UMR)"),
         max_length=35,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin
+from kernel.widgets import IsoDateInput
 from payments.admin.display import customers, euros
 from payments.models import PrepaidEntry
 from payments.services.prepaid import prepaid_refund, prepaid_topup_record
@@ -28,9 +29,7 @@ class TopUpForm(forms.Form):
         initial=Decimal("0.00"),
         required=False,
     )
-    received_on = forms.DateField(
-        label=_("received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("received on"), widget=IsoDateInput())
     reference = forms.CharField(label=_("bank reference"), max_length=80)
 
 

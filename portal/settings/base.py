@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": the CDR imports' gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {"CdrImportStatusEnum": "usage.choices.ImportStatus"},
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -320,6 +322,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "numbering.tasks.daily",
         "schedule": crontab(hour=0, minute=20),
     },
+    # EQP-5/EQP-6: returns opened for ended rentals and contracts, non-returns billed (after the
+    # terminations of 00:10).
+    "equipment-daily": {
+        "task": "equipment.tasks.daily",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # USE: CDR partitions created ahead and the 12-month retention (PLATFORM 6.7).
+    "usage-partitions-daily": {
+        "task": "usage.tasks.partitions_daily",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # USE: CDR files dropped in the inbox folder.
+    "usage-inbox-scan": {
+        "task": "usage.tasks.inbox_scan",
+        "schedule": env.int("USAGE_INBOX_SCAN_SECONDS", default=60),
+    },
     "webhooks-sweep": {
         "task": "webhooks.tasks.sweep",
         "schedule": 60,
@@ -346,6 +364,10 @@ WEBHOOKS_DISABLE_AFTER_HOURS = env.int("WEBHOOKS_DISABLE_AFTER_HOURS", default=5
 NUMBERS_QUARANTINE_DAYS = env.int("NUMBERS_QUARANTINE_DAYS", default=90)
 # What the portal states as the usual delay of a port-in (no date is guaranteed).
 PORT_IN_EXPECTED_DAYS = env.int("PORT_IN_EXPECTED_DAYS", default=10)
+
+# --- Usage (SPEC §4) ---------------------------------------------------------------------------
+# The folder the carrier's CDR files are dropped into (imported, then moved to done/).
+USAGE_INBOX_DIR = env.path("USAGE_INBOX_DIR", default=str(VAR_DIR / "cdr-inbox"))
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -1,7 +1,8 @@
 """Who may act on support, and who of the customer is told.
 
 Staff (``user.is_staff``) do everything; a customer's member opens and answers its own company's
-tickets (technical permission, ACC-2) and requests its credits (billing permission); a partner's
+tickets (technical permission; billing too for a question, ``ticket_permissions``, ACC-2) and
+requests its credits (billing permission); a partner's
 API key acts for its own customers. A refusal is ``PermissionDenied``.
 """
 
@@ -10,9 +11,42 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.models import ApiKey, Client, Membership, User
+from support.choices import TicketKind
 
 NOTIFIED_ROLES = (Role.ADMIN, Role.TECHNICAL)
 CREDIT_ROLES = (Role.ADMIN, Role.BILLING)
+
+# ACC-2 "every role may open a ticket (billing: about invoices)": a question (an invoice, a
+# payment) is open to the technical and billing permissions; a failure notification, which
+# starts the SLA clocks (SLA-3, SLA-4, SLA-6), stays with the technical one (admin, technical).
+TICKET_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    TicketKind.QUESTION: ("technical", "billing"),
+    TicketKind.FAILURE: ("technical",),
+}
+
+
+def ticket_permissions(kind: str) -> tuple[str, ...]:
+    """The membership permissions that may open, answer and close a ticket of ``kind``."""
+    return TICKET_PERMISSIONS.get(kind, ("technical",))
+
+
+def ticket_kinds_for(membership: Membership) -> list[str]:
+    """ACC-2: the kinds of ticket a member may open (empty: none)."""
+    return [
+        kind
+        for kind in TicketKind.values
+        if any(membership.can(p) for p in ticket_permissions(kind))
+    ]
+
+
+def notified_roles(ticket) -> tuple[str, ...]:
+    """Who of the customer is e-mailed about a ticket: the admin and technical people, and the
+    billing people too for a question a billing member opened (theirs to follow, ACC-2)."""
+    if ticket.kind == TicketKind.QUESTION and ticket.opened_by_id is not None:
+        opener = Membership.objects.filter(user_id=ticket.opened_by_id, client_id=ticket.client_id)
+        if opener.filter(role=Role.BILLING).exists():
+            return (*NOTIFIED_ROLES, Role.BILLING)
+    return NOTIFIED_ROLES
 
 
 def is_staff(actor: User | None) -> bool:
@@ -25,10 +59,15 @@ def require_staff(actor: User | None) -> None:
 
 
 def require_customer_side(
-    client: Client, *, actor: User | None, api_key: ApiKey | None, permission: str
+    client: Client,
+    *,
+    actor: User | None,
+    api_key: ApiKey | None,
+    permission: str | tuple[str, ...],
 ) -> None:
     """Staff, the partner's key of this customer, or a member of the customer with
-    ``permission`` (ACC-2). Nobody else."""
+    ``permission`` (or any of them, ACC-2). Nobody else."""
+    permissions = (permission,) if isinstance(permission, str) else permission
     if is_staff(actor):
         return
     if api_key is not None:
@@ -38,5 +77,5 @@ def require_customer_side(
     if actor is None:
         return  # the system itself (jobs, demo data)
     membership = Membership.objects.filter(user=actor, client=client).first()
-    if membership is None or not membership.can(permission):
+    if membership is None or not any(membership.can(p) for p in permissions):
         raise PermissionDenied(_("Your role does not allow this."))

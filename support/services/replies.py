@@ -15,7 +15,12 @@ from support.choices import TicketStatus
 from support.events import announce_ticket
 from support.models import Ticket, TicketMessage
 from support.services.attachments import attachments_save, check_attachments
-from support.services.permissions import NOTIFIED_ROLES, is_staff, require_customer_side
+from support.services.permissions import (
+    is_staff,
+    notified_roles,
+    require_customer_side,
+    ticket_permissions,
+)
 from support.services.ticket_status import lock_ticket, move_ticket
 
 
@@ -36,7 +41,12 @@ def ticket_reply(
     ticket = lock_ticket(ticket)
     from_staff = is_staff(actor)
     if not from_staff:
-        require_customer_side(ticket.client, actor=actor, api_key=api_key, permission="technical")
+        require_customer_side(
+            ticket.client,
+            actor=actor,
+            api_key=api_key,
+            permission=ticket_permissions(ticket.kind),
+        )
     attachments = list(attachments)
     errors: dict[str, str | list[str]] = {}
     if not body.strip():
@@ -94,6 +104,6 @@ def ticket_reply(
             ticket.client,
             "support/email/ticket_reply",
             {"ticket": ticket, "message": message},
-            roles=NOTIFIED_ROLES,
+            roles=notified_roles(ticket),
         )
     return message

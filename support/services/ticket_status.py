@@ -13,7 +13,12 @@ from kernel.errors import InvalidTransition
 from support.choices import TICKET_TRANSITIONS, WORKING_STATUSES, TicketStatus
 from support.events import announce_ticket
 from support.models import Ticket, TicketEvent
-from support.services.permissions import NOTIFIED_ROLES, is_staff, require_customer_side
+from support.services.permissions import (
+    is_staff,
+    notified_roles,
+    require_customer_side,
+    ticket_permissions,
+)
 
 
 def lock_ticket(ticket: Ticket) -> Ticket:
@@ -101,7 +106,12 @@ def ticket_set_status(
     if status not in TicketStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     if not is_staff(actor):
-        require_customer_side(ticket.client, actor=actor, api_key=api_key, permission="technical")
+        require_customer_side(
+            ticket.client,
+            actor=actor,
+            api_key=api_key,
+            permission=ticket_permissions(ticket.kind),
+        )
         if (ticket.status, status) not in CUSTOMER_MOVES:
             raise PermissionDenied(_("Only support staff can make this change."))
     fields = move_ticket(ticket, status, actor=actor, api_key=api_key, note=note)
@@ -111,6 +121,6 @@ def ticket_set_status(
         ticket.client,
         "support/email/ticket_status",
         {"ticket": ticket, "note": note},
-        roles=NOTIFIED_ROLES,
+        roles=notified_roles(ticket),
     )
     return ticket

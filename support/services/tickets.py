@@ -18,7 +18,12 @@ from support.choices import TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
 from support.services.attachments import attachments_save, check_attachments
 from support.services.deadlines import incident_deadlines
-from support.services.permissions import NOTIFIED_ROLES, is_staff, require_customer_side
+from support.services.permissions import (
+    is_staff,
+    notified_roles,
+    require_customer_side,
+    ticket_permissions,
+)
 
 
 def _ticket_number(ticket: Ticket) -> str:
@@ -46,7 +51,7 @@ def ticket_open(
     notification names the failing service (a contract of the customer) and gets its
     intervention deadline and restoration target (SLA-3, SLA-4). The customer's admin and
     technical people are e-mailed its number."""
-    require_customer_side(client, actor=actor, api_key=api_key, permission="technical")
+    require_customer_side(client, actor=actor, api_key=api_key, permission=ticket_permissions(kind))
     attachments = list(attachments)
     now = timezone.now()
     reported_at = reported_at or now
@@ -117,5 +122,7 @@ def ticket_open(
             "restoration_target": ticket.restoration_target,
         },
     )
-    notify_client(client, "support/email/ticket_opened", {"ticket": ticket}, roles=NOTIFIED_ROLES)
+    notify_client(
+        client, "support/email/ticket_opened", {"ticket": ticket}, roles=notified_roles(ticket)
+    )
     return ticket

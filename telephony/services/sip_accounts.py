@@ -14,6 +14,7 @@ from offers.choices import ContractStatus, Preset, SuspensionReason
 from offers.models import Contract
 from telephony import credentials
 from telephony.models import SipAccount, SipDevice, SipSuspension
+from telephony.selectors import sip_account_count
 from telephony.services.destinations import destinations_init
 from telephony.services.notices import TECHNICAL_ROLES
 from telephony.services.sip_credentials import lock_credentials, new_username, status_of
@@ -181,3 +182,29 @@ def sip_device_remove(*, device: SipDevice, actor=None) -> None:
         before={"device": device.device_id, "user_agent": device.user_agent},
     )
     device.delete()
+
+
+@transaction.atomic
+def sip_account_create_ordered(*, contract: Contract, label: str = "", actor=None, today=None):
+    """ACC-7 / CON-1 (issue 17 item 8): the customer creates a SIP account its SIP-UNL contract
+    already bills — never beyond the accounts ordered (more accounts are a quantity change of
+    the contract, CON-2). Under the contract's lock, so two clicks cannot pass the quantity.
+    Returns ``(account, secret)``, the secret shown once."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.preset != Preset.SIP_UNL:
+        raise ValidationError(
+            {"contract": _("SIP accounts are created by the customer on SIP-UNL contracts.")}
+        )
+    count = sip_account_count(
+        client=contract.client, contract_pk=contract.pk, today=today or timezone.localdate()
+    )
+    if count.missing == 0:
+        raise ValidationError(
+            _(
+                "The %(ordered)s SIP accounts ordered on %(reference)s are all created: change "
+                "the contract's quantity to have more."
+            )
+            % {"ordered": count.ordered, "reference": contract.reference},
+            code="quantity_reached",
+        )
+    return sip_account_create(contract=contract, label=label.strip()[:120], actor=actor)

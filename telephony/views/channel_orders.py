@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts.choices import PaymentMethod as ClientPaymentMethod
 from accounts.decorators import member_required
+from billing.selectors import billing_partner
 from offers.services import paris_today
 from payments import selectors as payment_selectors
 from payments.services import InsufficientBalance
@@ -53,6 +55,9 @@ def order_detail(request, pk):
             "balance_enough": quote is not None and balance >= quote.prorata_gross,
             "direct_debit": payment_selectors.direct_debit_available(client),
             "creditor": settings.SEPA_CREDITOR,
+            # ACC-3: a partner-billed customer pays its partner, never our IBAN.
+            "billing_partner": billing_partner(client=client),
+            "is_prepaid": client.payment_method == ClientPaymentMethod.PREPAID,
             "can_pay": request.membership.can(PAY),  # ACC-2: admin and billing
             "can_order": request.membership.can(ORDER),  # ACC-2: admin (cancel the order)
             "can_topup": request.membership.can("billing"),

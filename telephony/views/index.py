@@ -9,6 +9,7 @@ from accounts.decorators import member_required
 from offers.services import paris_today
 from telephony import selectors
 from telephony.views.badges import SIP_BADGES
+from telephony.views.permissions import WRITE
 
 
 @member_required()
@@ -37,8 +38,21 @@ def index(request):
     for account in accounts:
         account.device_count = len(account.devices.all())
         account.badge = SIP_BADGES.get(account.status, "badge")
+    # CON-1 (issue 17 item 8): a SIP-UNL contract bills N accounts; say when fewer (or more)
+    # exist, with the button that creates the missing ones for the roles that may.
+    gaps = [
+        count
+        for count in selectors.sip_account_counts(client=client, today=today)
+        if count.missing or count.extra
+    ]
     return render(
         request,
         "telephony/index.html",
-        {"trunks": trunks, "accounts": accounts, "today": today},
+        {
+            "trunks": trunks,
+            "accounts": accounts,
+            "today": today,
+            "sip_gaps": gaps,
+            "can_create_sip": request.membership.can(WRITE),
+        },
     )

@@ -2,13 +2,17 @@
 removal of one of its devices."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
+from kernel.forms import error_text
+from offers.services import paris_today
 from telephony import selectors
-from telephony.services.sip_accounts import sip_device_remove
+from telephony.services.sip_accounts import sip_account_create_ordered, sip_device_remove
 from telephony.views.badges import SIP_BADGES
 from telephony.views.permissions import WRITE
 
@@ -58,3 +62,34 @@ def device_remove(request, pk, device_pk):
             "back_url": account_url,
         },
     )
+
+
+@member_required(WRITE)
+def sip_account_create(request, pk):
+    """ACC-7 / CON-1 (issue 17 item 8): create one of the SIP accounts a SIP-UNL contract bills
+    but that do not exist yet (admin and technical roles); the password is shown once, in this
+    response. A GET, or a refusal, goes back to the telephony page."""
+    count = selectors.sip_account_count(client=request.client, contract_pk=pk, today=paris_today())
+    index_url = reverse("telephony:index")
+    if request.method != "POST":
+        return redirect(index_url)
+    try:
+        account, secret = sip_account_create_ordered(
+            contract=count.contract, label=request.POST.get("label", ""), actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect(index_url)
+    response = render(
+        request,
+        "telephony/credentials_result.html",
+        {
+            "owner": account,
+            "owner_label": _("your telephony"),
+            "secret": secret,
+            "action": "created",
+            "back_url": index_url,
+        },
+    )
+    add_never_cache_headers(response)
+    return response

@@ -22,6 +22,8 @@ IDEMPOTENT = {
     ("post", "/api/v1/webhook-endpoints/"),
     ("post", "/api/v1/numbers/assign/"),
     ("post", "/api/v1/port-requests/"),
+    ("post", "/api/v1/equipment-orders/"),
+    ("post", "/api/v1/rmas/"),
 }
 
 

@@ -56,7 +56,14 @@ def _order(tenant, **overrides):
 def test_offers_catalogue(api):
     Offer.objects.filter(code="trunk").update(is_active=False)
     body = api.get(reverse("api:offer-list")).json()
-    assert {o["code"] for o in body["results"]} == {"sip-unl", "hosted-w", "platform", "hosted-a"}
+    # The equipment rentals' offers (EQP-3, one per commitment) are on sale too.
+    rentals = {f"equipment-rental-{months}" for months in (12, 24, 36)}
+    assert {o["code"] for o in body["results"]} == {
+        "sip-unl",
+        "hosted-w",
+        "platform",
+        "hosted-a",
+    } | rentals
     platform = api.get(reverse("api:offer-detail", args=["platform"])).json()
     assert platform["main_product"]["monthly_price"] == "150.0000"
     caps = next(o for o in platform["options"] if o["code"] == "opt-caps")

@@ -102,7 +102,7 @@ def test_overview_balances_and_badges(web, invoices):
     # The payment received, and transfer instructions (no mandate).
     assert "VIR-DURAND-0001" in page and "50.00 €" in page
     assert 'data-testid="transfer-instructions"' in page
-    assert "FR7630006000011234567890189" in page
+    assert "FR76 3000 6000 0112 3456 7890 189" in page  # issue 17 item 6: grouped by four
 
 
 def test_overview_mandate_and_empty_states(web, customer):
@@ -395,11 +395,15 @@ def test_prepaid_page(web, customer):
     assert "Order of 4 numbers" in rows[0] and "-12.34 €" in rows[0] and "86.16 €" in rows[0]
     assert "Top-up" in rows[1] and "98.50 €" in rows[1] and "after 1.50 € of bank fees" in rows[1]
     assert f'data-testid="topup-reference">PREPAID-{customer.pk}<' in page
-    assert "FR7630006000011234567890189" in page and "net of any bank fees" in page
+    # issue 17 item 6: the IBAN grouped by four
+    assert "FR76 3000 6000 0112 3456 7890 189" in page and "net of any bank fees" in page
     assert 'data-testid="prepaid-tile"' in overview and "86.16 €" in overview
 
 
 def test_prepaid_empty_and_query_count(web, customer, django_assert_max_num_queries):
+    # A prepaid customer (issue 17 item 6: a postpaid one is told prepaid does not apply).
+    customer.payment_method = ClientPaymentMethod.PREPAID
+    customer.save(update_fields=["payment_method"])
     page = web.get(reverse("payments:prepaid")).content.decode()
     assert 'data-testid="prepaid-balance">0.00 €<' in page and "No movement yet." in page
     with paris(date(2026, 10, 5)):

@@ -408,13 +408,16 @@ def test_availability_chart_twelve_months(as_role, english, tenant, hosted_w, st
             as_role(Role.ADMIN).get(reverse("support:availability_contract", args=[hosted_w.pk]))
         )
     assert page.count('data-testid="chart-month"') == 12
-    # The table: October, September, then the 10 months before as one row.
+    # issue 17 item 3: the chart and the table end with the month in progress (November so
+    # far, no outage: 100 %), then October, September, and the 9 months before as one row.
+    assert page.count('data-current="true"') == 1 and 'data-value="100.000"' in page
+    assert page.count('data-testid="report-current"') == 1
     assert page.count('data-testid="report-row"') == 2
     assert page.count('data-testid="report-gap"') == 1
-    assert "November 2025 – August 2026</th>" in page and "Not measured (10 months)" in page
+    assert "December 2025 – August 2026</th>" in page and "Not measured (9 months)" in page
     assert "<svg" in page and 'role="img"' in page and "<desc" in page
     assert 'data-value="99.843"' in page and 'data-value="99.976"' in page
-    assert ">Nov.<" in page and ">2025<" in page and ">Oct.<" in page and ">2026<" in page
+    assert ">Dec.<" in page and ">2025<" in page and ">Oct.<" in page and ">2026<" in page
     table = page[page.index('data-testid="report-table"') :]
     assert table.index("October 2026") < table.index("September 2026")  # newest first
     assert "99.85 %" in page  # the target line's label

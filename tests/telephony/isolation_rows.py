@@ -113,6 +113,8 @@ PORTAL_OBJECT_PAGES = [
     ("telephony:sip_device_remove", lambda t: [_sip_account(t).pk, _sip_device(t).pk]),
     ("telephony:sip_credentials", lambda t: [_sip_account(t).pk]),
     ("telephony:sip_destination", lambda t: [_sip_account(t).pk, _group_pk()]),
+    # issue 17 item 8: create a SIP account the tenant's SIP-UNL contract bills
+    ("telephony:sip_account_create", lambda t: [_sip_account(t).contract_id]),
 ]
 # ACC-2, TRK-3, TRK-4, TRK-6, ACC-7: the admin orders and decreases channels, the admin or
 # billing pays orders, the admin or technical resets credentials, (un)blocks destinations or
@@ -130,6 +132,7 @@ PORTAL_WRITES = [
     ("telephony:decrease_cancel", lambda t: [_decrease(t).pk], {}),
     ("telephony:sip_credentials", lambda t: [_sip_account(t).pk], {"action": "compromised"}),
     ("telephony:sip_device_remove", lambda t: [_sip_account(t).pk, _sip_device(t).pk], {}),
+    ("telephony:sip_account_create", lambda t: [_sip_account(t).contract_id], {"label": "x"}),
     (
         "telephony:sip_destination",
         lambda t: [_sip_account(t).pk, _group_pk()],

@@ -16,7 +16,15 @@ def test_demo_load_idempotent():
     offers_demo.load()
     demo.load()
     trunk = Trunk.objects.get()
-    account = SipAccount.objects.get()
+    account = SipAccount.objects.get(label="Accueil")
+    # CON-1 (issue 17 item 8): the SIP-UNL contract bills 3 accounts: the demo creates all 3.
+    assert SipAccount.objects.filter(contract=account.contract).count() == 3
+    assert [
+        c.missing
+        for c in selectors.sip_account_counts(
+            client=account.contract.client, today=trunk.contract.current_period_start
+        )
+    ] == [0]
     # TRK-6: the defaults (premium-rate, high-risk) plus the demo customer's own choice.
     assert {g.code for g in selectors.blocked_groups(trunk)} == {
         "premium-rate",
@@ -29,4 +37,4 @@ def test_demo_load_idempotent():
     } == {4: 2}
     assert account.devices.count() == 1
     demo.load()
-    assert (Trunk.objects.count(), SipAccount.objects.count()) == (1, 1)
+    assert (Trunk.objects.count(), SipAccount.objects.count()) == (1, 3)

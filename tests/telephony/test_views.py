@@ -121,7 +121,8 @@ def test_index_query_count(web, acme):
         services.sip_device_register(account=account, device_id=f"dev-{channels}")
     with CaptureQueriesContext(connection) as many:
         assert web.get(reverse("telephony:index")).status_code == 200
-    assert len(many) == len(one) <= 15, [q["sql"] for q in many.captured_queries]
+    # 16: the SIP-UNL accounts ordered vs created (one query, issue 17 item 8)
+    assert len(many) == len(one) <= 16, [q["sql"] for q in many.captured_queries]
 
 
 # --- Trunk page and the live quote ------------------------------------------------------------

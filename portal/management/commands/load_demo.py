@@ -16,6 +16,7 @@ DEMO_MODULES = [
     "numbering.demo",
     "equipment.demo",
     "usage.demo",
+    "console.demo",
 ]
 
 
