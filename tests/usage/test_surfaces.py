@@ -129,6 +129,10 @@ def test_api_calls_cursor_pagination_and_filters(api, tenant, django_assert_max_
     assert {row["id"] for row in body["results"]} == {made[3].pk, made[4].pk}
     assert body["results"][0]["cost"] == "0.0100"
     assert api.get(url, {"started_after": "nope"}).status_code == 400
+    # A cursor that does not decode is bad input on its field (schemathesis found a 404).
+    bad = api.get(url, {"cursor": "\t¬"})
+    assert bad.status_code == 400
+    assert "cursor" in bad.json()["error"]["fields"]
 
 
 def test_api_summary(api, tenant, django_assert_max_num_queries):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -24,6 +25,17 @@ class CallCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+    invalid_cursor_message = _("Invalid cursor: use the next or previous link of a page.")
+
+    def decode_cursor(self, request):
+        """A cursor that does not decode is bad input (400 on the ``cursor`` field), not a
+        missing page (DRF answers 404)."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise serializers.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
 
 
 class SummaryQuery(serializers.Serializer):

@@ -113,6 +113,14 @@ SIP_UNL_41 = [d for d in HOSTED_A_40 if d[2] == "fixed"] + [
 INCLUDED = {"SIP-UNL": SIP_UNL_41, "HOSTED-A": HOSTED_A_40, "HOSTED-W": HOSTED_A_40}
 
 
+def unload(apps, schema_editor):
+    """Reversed, the seed goes: migration 0003 reversed restores a narrower unique constraint
+    (terms, country, line_type) that the seeded destinations would break (Portugal Fixe and
+    Portugal Fixe OLO)."""
+    apps.get_model("usage", "IncludedDestination").objects.all().delete()
+    apps.get_model("usage", "Tariff").objects.all().delete()
+
+
 def load(apps, schema_editor):
     Tariff = apps.get_model("usage", "Tariff")
     Terms = apps.get_model("offers", "Terms")
@@ -152,4 +160,4 @@ class Migration(migrations.Migration):
         ("offers", "0002_presets_and_catalogue"),
     ]
 
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(load, unload)]
