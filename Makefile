@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing bench-api bench-rating clean
+.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing bench-api bench-rating bench-usage-pages clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-api: install check-services
 # Import and rating of a million call records on PostgreSQL (issue 15).
 bench-rating: install check-services
 	$(BIN)/python bench/rating.py $(BENCH_RATING_ARGS)
+
+# The consumption page and the rated-calls API for an account with 100 000 calls (issue 15).
+bench-usage-pages: install check-services
+	$(BIN)/python bench/usage_pages.py $(BENCH_USAGE_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
