@@ -2,20 +2,13 @@
 (EQP-4, by their target), returns overdue (EQP-5) and non-return decisions (EQP-6, by the day
 the daily job bills them without one). Links go to the back office."""
 
-from datetime import datetime, time
-
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from equipment.choices import ReturnOutcome, ReturnStatus, RmaStatus
 from equipment.models import EquipmentReturn, ReturnItem, Rma
 from kernel.clock import paris_today
-from kernel.queues import QueueItem, Team, register
-
-
-def _end_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+from kernel.queues import QueueItem, Team, end_of_paris_day, register
 
 
 def rmas_waiting(*, partner_id=None):
@@ -25,12 +18,10 @@ def rmas_waiting(*, partner_id=None):
     if partner_id is not None:
         rmas = rmas.filter(client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=rma.pk,
             title=f"{rma} — {rma.item.model.name} {rma.item.serial_number}",
-            client_id=rma.client_id,
-            client_name=rma.client.legal_name,
-            partner_id=rma.client.partner_id,
+            client=rma.client,
             created_at=rma.reported_at,
             deadline=rma.ship_by,
             detail=rma.get_status_display(),
@@ -47,14 +38,12 @@ def returns_overdue(*, partner_id=None):
     if partner_id is not None:
         late = late.filter(client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=ret.pk,
             title=ret.reference,
-            client_id=ret.client_id,
-            client_name=ret.client.legal_name,
-            partner_id=ret.client.partner_id,
+            client=ret.client,
             created_at=ret.created_at,
-            deadline=_end_of(ret.due_date),
+            deadline=end_of_paris_day(ret.due_date),
             detail=ret.get_reason_display(),
             url=reverse("admin:equipment_equipmentreturn_change", args=[ret.pk]),
         )
@@ -69,14 +58,12 @@ def non_return_decisions(*, partner_id=None):
     if partner_id is not None:
         lines = lines.filter(equipment_return__client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=line.pk,
             title=f"{line.equipment_return.reference} — {line.item.serial_number}",
-            client_id=line.equipment_return.client_id,
-            client_name=line.equipment_return.client.legal_name,
-            partner_id=line.equipment_return.client.partner_id,
+            client=line.equipment_return.client,
             created_at=line.equipment_return.created_at,
-            deadline=_end_of(line.decide_by) if line.decide_by else None,
+            deadline=end_of_paris_day(line.decide_by),
             detail=f"{line.item.model.name} · {line.amount} €",
             url=reverse("admin:equipment_returnitem_change", args=[line.pk]),
         )

@@ -8,9 +8,9 @@ console (``console`` app) lists them, counts them in its navigation and sorts th
         qs = Ticket.objects.filter(...)        # unscoped: staff see every customer
         if partner_id is not None:
             qs = qs.filter(client__partner_id=partner_id)
-        return [QueueItem(pk=t.pk, title=t.reference, client_id=t.client_id,
-                          client_name=t.client.name, deadline=t.sla_deadline,
-                          created_at=t.created_at, url=reverse("console:ticket", args=[t.pk]))
+        return [QueueItem.of(client=t.client, pk=t.pk, title=t.reference,
+                             deadline=t.sla_deadline, created_at=t.created_at,
+                             url=reverse("console:ticket", args=[t.pk]))
                 for t in qs.select_related("client")]
 
     register("support.tickets", label=_("Tickets"), team=Team.SUPPORT, fetch=_overdue_tickets)
@@ -74,6 +74,17 @@ class QueueItem:
     partner_id: int | None = None
     detail: str = ""
     extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *, client, **fields) -> "QueueItem":
+        """An item about one customer: its id, name and partner taken from ``client`` (a
+        ``select_related`` one, so a queue stays one query)."""
+        return cls(
+            client_id=client.pk,
+            client_name=client.legal_name,
+            partner_id=client.partner_id,
+            **fields,
+        )
 
     @property
     def sort_key(self):

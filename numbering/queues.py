@@ -16,12 +16,10 @@ def port_requests_for_staff(*, partner_id=None):
     if partner_id is not None:
         requests = requests.filter(client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=port.pk,
             title=f"{port.reference} — {port.current_operator}",
-            client_id=port.client_id,
-            client_name=port.client.legal_name,
-            partner_id=port.client.partner_id,
+            client=port.client,
             created_at=port.created_at,
             deadline=end_of_paris_day(port.scheduled_date or port.desired_date),
             detail=port.get_status_display(),

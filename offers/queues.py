@@ -19,12 +19,10 @@ def price_change_refusals(*, partner_id=None):
     if partner_id is not None:
         notices = notices.filter(contract__client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=notice.pk,
             title=f"{notice.contract} — {notice.get_response_display()}",
-            client_id=notice.contract.client_id,
-            client_name=notice.contract.client.legal_name,
-            partner_id=notice.contract.client.partner_id,
+            client=notice.contract.client,
             created_at=notice.responded_at or notice.notified_at,
             deadline=end_of_paris_day(notice.price_change.effective_date),
             detail=str(notice.price_change),

@@ -29,12 +29,10 @@ def open_disputes(*, partner_id=None):
     if partner_id is not None:
         disputes = disputes.filter(client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=dispute.pk,
             title=f"{dispute.invoice.number} — {money(dispute.amount)}",
-            client_id=dispute.client_id,
-            client_name=dispute.client.legal_name,
-            partner_id=dispute.client.partner_id,
+            client=dispute.client,
             created_at=dispute.opened_at,
             detail=dispute.reason[:120],
             extra={"amount": dispute.amount},
@@ -51,12 +49,10 @@ def dunning_cases(*, partner_id=None):
     if partner_id is not None:
         cases = cases.filter(invoice__client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=case.pk,
             title=f"{case.invoice.number} — {money(case.invoice.amount_due)}",
-            client_id=case.invoice.client_id,
-            client_name=case.invoice.client.legal_name,
-            partner_id=case.invoice.client.partner_id,
+            client=case.invoice.client,
             created_at=start_of_paris_day(case.invoice.due_date or case.invoice.issue_date),
             # The proposal waits on staff: suspending is their decision (BIL-7).
             deadline=end_of_paris_day(case.suspension_proposed_on),
@@ -76,12 +72,10 @@ def rejected_debits(*, partner_id=None):
     if partner_id is not None:
         debits = debits.filter(invoice__client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=debit.pk,
             title=f"{debit.invoice.number} — {money(debit.amount)}",
-            client_id=debit.invoice.client_id,
-            client_name=debit.invoice.client.legal_name,
-            partner_id=debit.invoice.client.partner_id,
+            client=debit.invoice.client,
             created_at=start_of_paris_day(debit.rejected_on or debit.invoice.issue_date),
             detail=debit.reject_reason,
             url=reverse("admin:payments_directdebit_change", args=[debit.pk]),

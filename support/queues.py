@@ -24,12 +24,10 @@ def open_tickets(*, partner_id=None):
     if partner_id is not None:
         tickets = tickets.filter(client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=ticket.pk,
             title=f"{ticket.number} — {ticket.subject}",
-            client_id=ticket.client_id,
-            client_name=ticket.client.legal_name,
-            partner_id=ticket.client.partner_id,
+            client=ticket.client,
             created_at=ticket.reported_at,
             deadline=ticket_deadline(ticket),
             detail=f"{ticket.get_kind_display()} · {ticket.get_status_display()}",
@@ -64,12 +62,10 @@ def requested_credits(*, partner_id=None):
     if partner_id is not None:
         reports = reports.filter(contract__client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=report.pk,
             title=f"{report.contract} — {report.month:%m/%Y}",
-            client_id=report.contract.client_id,
-            client_name=report.contract.client.legal_name,
-            partner_id=report.contract.client.partner_id,
+            client=report.contract.client,
             created_at=report.requested_at or report.computed_at,
             detail=f"{money(report.credit_amount)} HT",
             extra={"amount": report.credit_amount},

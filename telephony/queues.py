@@ -16,12 +16,10 @@ def orders_awaiting_payment(*, partner_id=None):
     if partner_id is not None:
         orders = orders.filter(trunk__contract__client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=order.pk,
             title=f"{order.reference} — {money(order.amount_gross)}",
-            client_id=order.trunk.contract.client_id,
-            client_name=order.trunk.contract.client.legal_name,
-            partner_id=order.trunk.contract.client.partner_id,
+            client=order.trunk.contract.client,
             created_at=order.created_at,
             deadline=end_of_paris_day(order.expires_on),
             detail=order.get_payment_method_display(),

@@ -21,12 +21,10 @@ def breaches_for_staff(*, partner_id=None):
     if partner_id is not None:
         breaches = breaches.filter(client__partner_id=partner_id)
     return [
-        QueueItem(
+        QueueItem.of(
             pk=breach.pk,
             title=f"{breach.sip_account} — {breach.month:%m/%Y}",
-            client_id=breach.client_id,
-            client_name=breach.client.legal_name,
-            partner_id=breach.client.partner_id,
+            client=breach.client,
             created_at=breach.detected_at,
             deadline=end_of_paris_day(next_month_start(breach.month) - timedelta(days=1)),
             detail=", ".join(str(r.get("code")) for r in breach.reasons),
