@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing bench-api bench-rating bench-usage-pages clean
+.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing wrk bench-api bench-rating bench-usage-pages clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || { echo "ERROR: could not install chromium (apt-get install -y chromium needs root)"; exit 1; }; }
 
+# The load generator of bench-api.
+wrk:
+	@test -x /usr/bin/wrk || { echo "Installing Debian's wrk for the API benchmark..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
+	  || { echo "ERROR: could not install wrk (apt-get install -y wrk needs root)"; exit 1; }; }
+
 PYTEST_ARGS ?= -n 2
 test: install check-services chromium
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -49,7 +55,7 @@ bench-billing: install check-services
 	$(BIN)/python bench/billing_run.py
 
 # The partner API under gunicorn (issue 13): `make bench-api BENCH_API_ARGS="--quick"`.
-bench-api: install check-services
+bench-api: install check-services wrk
 	$(BIN)/python bench/api_load.py $(BENCH_API_ARGS)
 
 # Import and rating of a million call records on PostgreSQL (issue 15).

@@ -20,8 +20,10 @@ second partner with 10 customers of the same shape. Then:
 
 ``--profile`` prints a cProfile of in-process requests instead of the load test.
 
-The load generator is Python threads in this process: it shares the machine's cores with
-gunicorn, PostgreSQL and Redis, so the figures are a floor of what the server does alone.
+The load generator is wrk (``--loader wrk``, the default when /usr/bin/wrk exists; ``make
+bench-api`` installs Debian's package) or Python threads in this process (``--loader python``,
+which take most of a core themselves). Either shares the machine's two cores with gunicorn,
+PostgreSQL and Redis, so the figures are a floor of what the server does alone.
 See bench/README.md.
 """
 
@@ -1008,6 +1010,39 @@ def load(port: int, raw_key: str, urls: list[str], clients: int, seconds: float)
     }
 
 
+WRK = "/usr/bin/wrk"
+WRK_SCRIPT = Path(__file__).with_name("wrk_paths.lua")
+
+
+def load_wrk(port: int, raw_key: str, urls: list[str], clients: int, seconds: float) -> dict:
+    """The same load from wrk (a C load generator: a few % of a core where 50 Python threads
+    take most of one): 2 threads, ``clients`` connections, ``urls`` in turn."""
+    headers = {**HEADERS, "Authorization": f"Api-Key {raw_key}"}
+    command = [WRK, "-t2", f"-c{clients}", f"-d{seconds:g}s", "--timeout=30s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += ["-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}", "--", *urls]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next((x for x in out.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    f = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    errors = int(f["non2xx"] + f["connect"] + f["timeout"])
+    samples = {}
+    if f["non2xx"]:
+        status, body = get(port, urls[0], raw_key)
+        samples[status] = body[:200]
+    return {
+        "requests": int(f["requests"]),
+        "rate": f["requests"] / f["seconds"] if f["seconds"] else 0.0,
+        "p50": f["p50"],
+        "p95": f["p95"],
+        "p99": f["p99"],
+        "errors": errors,
+        "samples": samples,
+    }
+
+
 def _percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -1036,6 +1071,12 @@ def main(argv=None) -> int:
         "--quick", action="store_true", help="3 s per endpoint (also BENCH_QUICK=1)"
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
+    parser.add_argument(
+        "--loader",
+        choices=["wrk", "python"],
+        default="wrk" if Path(WRK).exists() else "python",
+        help="load generator: wrk (default when installed) or Python threads",
+    )
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per worker (1: sync worker; more: gthread)"
     )
@@ -1115,7 +1156,8 @@ def main(argv=None) -> int:
         for endpoint, urls in paths:
             before = loadavg()
             start = meter.sample()
-            result = load(port, keys["big"], urls, args.clients, args.seconds)
+            driver = load_wrk if args.loader == "wrk" else load
+            result = driver(port, keys["big"], urls, args.clients, args.seconds)
             spent = meter.spent(start, meter.sample())
             result.update(
                 {
@@ -1147,13 +1189,19 @@ def main(argv=None) -> int:
     return 0 if all(r["errors"] == 0 for _e, r, _q, _l in rows) else 1
 
 
+LOADERS = {
+    "wrk": "wrk, 2 threads, {n} connections",
+    "python": "{n} Python threads in the bench process",
+}
+
+
 def report(rows, args, sizes, wall: float) -> str:
     worker = f"gthread, {args.threads} threads" if args.threads > 1 else "sync"
     head = (
         f"== partner API load, PostgreSQL, gunicorn {args.workers} workers ({worker}), "
         f"{args.clients} clients × {args.seconds:g} s per endpoint ==\n"
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores shared with other "
-        f"sessions; load generator: {args.clients} Python threads in the bench process, on "
+        f"sessions; load generator: {LOADERS[args.loader].format(n=args.clients)}, on "
         f"the same cores as gunicorn, PostgreSQL and Redis\n"
         f"data: " + ", ".join(f"{v} {k}" for k, v in sizes.items()) + "\n"
         f"cpu ms: CPU per request of gunicorn (app) and of its PostgreSQL backends (db), "

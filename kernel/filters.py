@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_filters.fields import IsoDateTimeField
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
+from django_filters.filterset import BaseFilterSet
+from django_filters.rest_framework import DjangoFilterBackend
 
 from kernel.inputs import (
     MAX_ID,
@@ -120,3 +122,23 @@ class FilterSet(django_filters.FilterSet):
             "filter_class": ModelChoiceFilter,
         },
     }
+
+
+class FilterBackend(DjangoFilterBackend):
+    """``DjangoFilterBackend``, which leaves the rows as they are when the request names no
+    filter at all (only ``page``, ``page_size``, ``ordering`` or ``cursor``): building and
+    validating an empty filter form changes nothing and costs ~0.5 ms a request (issue 13,
+    ``bench/api_load.py``). A filterset that decides something without parameters (its own
+    ``filter_queryset`` or ``qs``) still runs."""
+
+    PASSIVE = frozenset({"page", "page_size", "ordering", "cursor"})
+
+    def filter_queryset(self, request, queryset, view):
+        if self.PASSIVE.issuperset(request.query_params.keys()):
+            filterset_class = self.get_filterset_class(view, queryset)
+            if filterset_class is None or (
+                filterset_class.filter_queryset is BaseFilterSet.filter_queryset
+                and filterset_class.qs is BaseFilterSet.qs
+            ):
+                return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -7,12 +7,12 @@ from rest_framework import serializers
 from accounts import scopes as key_scopes
 from accounts.api_keys import DEFAULT_OVERLAP, MAX_OVERLAP
 from accounts.models import ApiKey
-from kernel import api_fields
+from kernel import api_fields, representation
 
 HOUR = 3600
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
+class ApiKeySerializer(representation.ModelSerializer):
     scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
     allowed_ips = serializers.ListField(child=serializers.CharField(), read_only=True)
     is_live = serializers.SerializerMethodField()

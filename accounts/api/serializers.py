@@ -2,13 +2,13 @@ from rest_framework import serializers
 
 from accounts.choices import Role
 from accounts.models import Client, Membership, Site, User
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.inputs import MAX_EMAIL, MAX_RECIPIENTS
 
 NAME_LENGTH = User._meta.get_field("first_name").max_length
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(representation.ModelSerializer):
     # Identifiers are accepted with spaces and normalised by the model (python-stdnum).
     siren = serializers.CharField(required=False, allow_blank=True, max_length=20)
     siret = serializers.CharField(required=False, allow_blank=True, max_length=25)
@@ -54,7 +54,7 @@ class PartnerClientField(api_fields.IdField):
         return Client.objects.filter(partner=request.auth.partner)
 
 
-class SiteSerializer(serializers.ModelSerializer):
+class SiteSerializer(representation.ModelSerializer):
     client = PartnerClientField()
 
     class Meta:
@@ -80,7 +80,7 @@ class SiteSerializer(serializers.ModelSerializer):
         return value
 
 
-class CustomerUserSerializer(serializers.ModelSerializer):
+class CustomerUserSerializer(representation.ModelSerializer):
     client = PartnerClientField()
     email = serializers.EmailField(source="user.email", max_length=MAX_EMAIL)
     first_name = serializers.CharField(

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from billing.choices import ChargeKind, VatCategory
 from billing.models import Invoice, InvoiceLine, PendingCharge
+from kernel import representation
 
 
 class EndClientSerializer(serializers.Serializer):
@@ -52,7 +53,7 @@ class VatGroupSerializer(serializers.Serializer):
     vat = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(representation.ModelSerializer):
     end_client = EndClientSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -76,7 +77,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(representation.ModelSerializer):
     """An issued invoice (``kind=invoice``, UNTDID 380) or credit note (``credit_note``, 381).
 
     The buyer is ``client`` (a customer of the partner, reseller-billed) or ``partner`` (the
@@ -142,7 +143,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return self._absolute("api:invoice-facturx", invoice)
 
 
-class PendingChargeSerializer(serializers.ModelSerializer):
+class PendingChargeSerializer(representation.ModelSerializer):
     """A charge posted for one of the partner's customers, invoiced by the next month-end run
     (or already: ``invoiced``, with the document). ``unit_price`` is the retail price; a
     partner-billed partner's invoice applies its wholesale price to subscriptions and setup

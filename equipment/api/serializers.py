@@ -17,12 +17,12 @@ from equipment.models import (
 )
 from equipment.services.orders import MAX_QUANTITY
 from equipment.services.rma import MAX_PHOTOS
-from kernel import api_fields
+from kernel import api_fields, representation
 from offers.api.serializers import PartnerSiteField
 from support.api.serializers import inline_choice
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(representation.ModelSerializer):
     """EQP-1 / EQP-2: an item at one of the partner's customers' sites."""
 
     model = serializers.CharField(source="model.code", read_only=True)
@@ -44,7 +44,7 @@ class ItemSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(representation.ModelSerializer):
     customer = serializers.IntegerField(source="client_id", read_only=True)
     site = serializers.IntegerField(source="site_id", read_only=True)
     model = serializers.CharField(source="model.code", read_only=True)
@@ -82,7 +82,7 @@ class OrderCreateSerializer(serializers.Serializer):
     purchase_order_ref = serializers.CharField(max_length=50, required=False, default="")
 
 
-class RmaSerializer(serializers.ModelSerializer):
+class RmaSerializer(representation.ModelSerializer):
     """EQP-4: the follow-up — number, target, replacement shipment and the return."""
 
     status = inline_choice(RmaStatus.choices, read_only=True)
@@ -131,7 +131,7 @@ class RmaCreateSerializer(serializers.Serializer):
     )
 
 
-class ReturnLineSerializer(serializers.ModelSerializer):
+class ReturnLineSerializer(representation.ModelSerializer):
     serial_number = serializers.CharField(source="item.serial_number", read_only=True)
     model = serializers.CharField(source="item.model.code", read_only=True)
 
@@ -140,7 +140,7 @@ class ReturnLineSerializer(serializers.ModelSerializer):
         fields = ["serial_number", "model", "outcome", "received_at", "amount", "decide_by"]
 
 
-class ReturnSerializer(serializers.ModelSerializer):
+class ReturnSerializer(representation.ModelSerializer):
     """EQP-5: items expected back by ``due_date``; the label is a PDF in the portal."""
 
     customer = serializers.IntegerField(source="client_id", read_only=True)

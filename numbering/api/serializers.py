@@ -11,7 +11,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
-from kernel import api_fields
+from kernel import api_fields, representation
 from numbering.choices import NumberState, NumberType, PortStatus, RejectionReason
 from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
 from numbering.services.assignment import MAX_PER_ASSIGNMENT
@@ -42,7 +42,7 @@ class PartnerSipAccountField(api_fields.IdField):
         )
 
 
-class PhoneNumberSerializer(serializers.ModelSerializer):
+class PhoneNumberSerializer(representation.ModelSerializer):
     """A number of one of the partner's customers (NUM-2): where it is assigned (a contract,
     and a SIP account or a trunk of it), since when; a number released is in quarantine until
     ``quarantine_until`` and then no longer the customer's."""
@@ -83,7 +83,7 @@ class PhoneNumberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AvailableNumberSerializer(serializers.ModelSerializer):
+class AvailableNumberSerializer(representation.ModelSerializer):
     """A number of the pool, free to assign (NUM-2). ``zne_restricted``: it may only be used at
     a site of its ZNE (overseas ranges)."""
 
@@ -134,7 +134,7 @@ class AssignSerializer(serializers.Serializer):
         return attrs
 
 
-class PortLineSerializer(serializers.ModelSerializer):
+class PortLineSerializer(representation.ModelSerializer):
     """One number to bring, with its RIO."""
 
     display = serializers.CharField(read_only=True)
@@ -145,7 +145,7 @@ class PortLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PortStepSerializer(serializers.ModelSerializer):
+class PortStepSerializer(representation.ModelSerializer):
     """One step of the timeline: the status the request entered and when; a rejection says
     why (``reason``, from a closed list)."""
 
@@ -164,7 +164,7 @@ NO_DATE_GUARANTEED = _(
 )
 
 
-class PortRequestSerializer(serializers.ModelSerializer):
+class PortRequestSerializer(representation.ModelSerializer):
     """NUM-3: a port-in request, its lines and its timeline (``steps``, oldest first).
     ``expected_delay_days`` is the usual delay from submission; no date is guaranteed
     (``no_date_guaranteed``). A rejected request names its reason; fix what it names

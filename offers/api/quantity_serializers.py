@@ -6,7 +6,7 @@ Money is a string; unit prices keep 4 decimals, amounts 2.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.inputs import MAX_QUANTITY
 from offers.choices import QuantityChangeKind, QuantityChangeStatus
 from offers.models import LineQuantityChange
@@ -49,7 +49,7 @@ class LineQuantityQuoteSerializer(serializers.Serializer):
     from_monthly = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class LineQuantityChangeSerializer(serializers.ModelSerializer):
+class LineQuantityChangeSerializer(representation.ModelSerializer):
     """CON-2: a quantity change: an increase is ``applied`` at once; a decrease is ``pending``
     until ``effective_on``, then ``applied`` (or ``cancelled``)."""
 

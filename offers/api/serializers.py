@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
 from kernel.money import round_money
 from offers.choices import (
@@ -32,7 +32,7 @@ from offers.termination_fees import PlatformEnding
 # --- Catalogue ------------------------------------------------------------------------------
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(representation.ModelSerializer):
     class Meta:
         model = Product
         fields = ["code", "name", "kind", "unit", "setup_price", "monthly_price", "price_on_quote"]
@@ -86,7 +86,7 @@ class TermsSerializer(serializers.Serializer):
     )
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(representation.ModelSerializer):
     main_product = ProductSerializer(read_only=True)
     options = ProductSerializer(many=True, read_only=True)
     # The terms as a contract signed today would copy them (CON-6 rules resolved by preset).
@@ -100,7 +100,7 @@ class OfferSerializer(serializers.ModelSerializer):
 # --- Contracts: output ----------------------------------------------------------------------
 
 
-class ContractLineSerializer(serializers.ModelSerializer):
+class ContractLineSerializer(representation.ModelSerializer):
     product = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
     kind = serializers.CharField(source="product.kind", read_only=True)
@@ -139,7 +139,7 @@ class FeeLineSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class TerminationSerializer(serializers.ModelSerializer):
+class TerminationSerializer(representation.ModelSerializer):
     contract = serializers.PrimaryKeyRelatedField(read_only=True)
     fee_breakdown = FeeLineSerializer(many=True, read_only=True)
 
@@ -164,13 +164,13 @@ class TerminationSerializer(serializers.ModelSerializer):
         ]
 
 
-class SuspensionSerializer(serializers.ModelSerializer):
+class SuspensionSerializer(representation.ModelSerializer):
     class Meta:
         model = Suspension
         fields = ["id", "reason", "note", "started_at", "lifted_at"]
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(representation.ModelSerializer):
     """A contract with its lines, the terms it was signed with and what is scheduled.
 
     ``scheduled_termination`` and ``active_suspension`` read the lists prefetched by the viewset
@@ -229,9 +229,9 @@ class ContractSerializer(serializers.ModelSerializer):
     def get_current_period(self, contract):
         if contract.current_period_start is None or contract.current_period_end is None:
             return None
-        return PeriodSerializer(
+        return representation.nested(self, PeriodSerializer)(
             {"start": contract.current_period_start, "end": contract.current_period_end}
-        ).data
+        )
 
     @extend_schema_field(
         serializers.DateField(
@@ -254,14 +254,20 @@ class ContractSerializer(serializers.ModelSerializer):
     @extend_schema_field(TerminationSerializer(allow_null=True))
     def get_scheduled_termination(self, contract):
         termination = self._scheduled(contract)
-        return TerminationSerializer(termination).data if termination else None
+        return (
+            representation.nested(self, TerminationSerializer)(termination) if termination else None
+        )
 
     @extend_schema_field(SuspensionSerializer(allow_null=True))
     def get_active_suspension(self, contract):
         suspensions = getattr(contract, "open_suspensions", None)
         if suspensions is None:
             suspensions = list(contract.suspensions.filter(lifted_at__isnull=True))
-        return SuspensionSerializer(suspensions[0]).data if suspensions else None
+        return (
+            representation.nested(self, SuspensionSerializer)(suspensions[0])
+            if suspensions
+            else None
+        )
 
 
 # --- Contracts: input -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.inputs import MAX_TEXT
 from payments.models import Allocation, Dispute, DisputeDocument, Payment, PrepaidEntry
 from payments.services.disputes import DOCUMENT_MAX_COUNT
@@ -18,7 +18,7 @@ from payments.services.disputes import DOCUMENT_MAX_COUNT
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(representation.ModelSerializer):
     """What a payment settled: an invoice and the amount set against it (negative: the
     reversal of a rejected direct debit)."""
 
@@ -29,7 +29,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         fields = ["invoice", "invoice_number", "source", "amount", "on"]
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(representation.ModelSerializer):
     """BIL-4: money received from one of the partner's customers (transfer, card, cheque,
     SEPA direct debit, prepaid). A rejected direct debit keeps its row, ``status=rejected``."""
 
@@ -51,7 +51,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         ]
 
 
-class DisputeDocumentSerializer(serializers.ModelSerializer):
+class DisputeDocumentSerializer(representation.ModelSerializer):
     name = serializers.CharField(source="original_name")
 
     class Meta:
@@ -59,7 +59,7 @@ class DisputeDocumentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "size", "uploaded_at"]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
+class DisputeSerializer(representation.ModelSerializer):
     """BIL-8: part of an invoice contested by the customer. ``open``: under review, out of
     dunning and of direct debits; ``accepted``: a credit note was issued (``credit_note``);
     ``rejected``: due again by ``new_due_date``."""
@@ -176,7 +176,7 @@ class BalanceSerializer(serializers.Serializer):
     open_invoices = OpenInvoiceSerializer(many=True)
 
 
-class PrepaidEntrySerializer(serializers.ModelSerializer):
+class PrepaidEntrySerializer(representation.ModelSerializer):
     """BIL-10: an append-only entry of a customer's prepaid ledger, in euros incl. VAT (credits
     positive, debits negative); ``balance_after`` is the balance once written."""
 

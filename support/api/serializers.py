@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.inputs import MAX_FILES, MAX_TEXT
 from offers.choices import SlaPolicy
 from offers.models import Contract
@@ -66,7 +66,7 @@ class PartnerContractField(api_fields.IdField):
         return Contract.objects.filter(client__partner=request.auth.partner).select_related("site")
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(representation.ModelSerializer):
     """A ticket. For a failure notification: ``intervention_deadline`` (SLA-3, PLATFORM: 4
     business hours from the report) and ``restoration_target`` (SLA-4), with whether each was
     met — each null when the contract's terms state no such clause (TRUNK, SIP-UNL)."""
@@ -128,7 +128,7 @@ class TicketCreateSerializer(serializers.Serializer):
     )
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(representation.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     url = serializers.SerializerMethodField()
 
@@ -143,7 +143,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class TicketMessageSerializer(serializers.ModelSerializer):
+class TicketMessageSerializer(representation.ModelSerializer):
     """A message: ``from_staff`` is support's answer; otherwise the customer's or the
     partner's."""
 
@@ -180,7 +180,7 @@ class TicketMessageCreateSerializer(serializers.Serializer):
     )
 
 
-class OutageSerializer(serializers.ModelSerializer):
+class OutageSerializer(representation.ModelSerializer):
     """SLA-5: an outage affecting the partner's customers. ``contracts`` lists the partner's
     contracts named by the outage; an outage of a whole offer (``scope=offer``) affects every
     contract of ``offer``. Excusable outages do not count in the availability (SLA-6)."""
@@ -231,7 +231,7 @@ class OutageSerializer(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(announcements[0].sent_at)
 
 
-class AvailabilityReportSerializer(serializers.ModelSerializer):
+class AvailabilityReportSerializer(representation.ModelSerializer):
     """SLA-6..10: one contract's availability in one calendar month (``month`` is its first
     day) and the credit due. ``availability`` is the exact percentage truncated to 6 decimals
     (the tier was chosen on the exact value); ``credit_amount`` is 0 when the SLA does not apply

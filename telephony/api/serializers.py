@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kernel import api_fields
+from kernel import api_fields, representation
 from telephony.choices import PaymentChoice
 from telephony.models import (
     ChannelDecrease,
@@ -32,7 +32,7 @@ class PackLineSerializer(serializers.Serializer):
     monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
 
 
-class PendingDecreaseSerializer(serializers.ModelSerializer):
+class PendingDecreaseSerializer(representation.ModelSerializer):
     channels_after = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -40,7 +40,7 @@ class PendingDecreaseSerializer(serializers.ModelSerializer):
         fields = ["id", "channels_to_remove", "channels_before", "channels_after", "effective_on"]
 
 
-class TrunkSerializer(serializers.ModelSerializer):
+class TrunkSerializer(representation.ModelSerializer):
     """TRK-1: a trunk with its capacity and packs today (from the ledger), and its pending
     decrease (TRK-4). The registration secret is never shown here (ACC-7)."""
 
@@ -75,7 +75,8 @@ class TrunkSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PackLineSerializer(many=True))
     def get_packs(self, trunk):
-        return PackLineSerializer(self._held(trunk), many=True).data
+        write = representation.nested(self, PackLineSerializer)
+        return [write(row) for row in self._held(trunk)]
 
     @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=4))
     def get_monthly_price(self, trunk):
@@ -85,7 +86,7 @@ class TrunkSerializer(serializers.ModelSerializer):
     @extend_schema_field(PendingDecreaseSerializer(allow_null=True))
     def get_pending_decrease(self, trunk):
         pending = next(iter(getattr(trunk, "pending_decreases", [])), None)
-        return PendingDecreaseSerializer(pending).data if pending else None
+        return representation.nested(self, PendingDecreaseSerializer)(pending) if pending else None
 
 
 class ChannelQuoteInputSerializer(serializers.Serializer):
@@ -128,7 +129,7 @@ class ChannelQuoteSerializer(serializers.Serializer):
     next_monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
 
 
-class ChannelOrderSerializer(serializers.ModelSerializer):
+class ChannelOrderSerializer(representation.ModelSerializer):
     """TRK-3: an order and where it stands."""
 
     trunk = serializers.IntegerField(source="trunk_id", read_only=True)
@@ -196,7 +197,7 @@ class ChannelOrderPaySerializer(serializers.Serializer):
     )
 
 
-class ChannelDecreaseSerializer(serializers.ModelSerializer):
+class ChannelDecreaseSerializer(representation.ModelSerializer):
     trunk = serializers.IntegerField(source="trunk_id", read_only=True)
     channels_after = serializers.IntegerField(read_only=True)
 
@@ -231,13 +232,13 @@ class ChannelDecreaseCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class SipDeviceSerializer(serializers.ModelSerializer):
+class SipDeviceSerializer(representation.ModelSerializer):
     class Meta:
         model = SipDevice
         fields = ["device_id", "user_agent", "supplied_by_reseller", "last_seen_at"]
 
 
-class SipAccountSerializer(serializers.ModelSerializer):
+class SipAccountSerializer(representation.ModelSerializer):
     """ACC-7: a SIP account; its secret is never shown here (only once, when issued)."""
 
     contract = serializers.CharField(source="contract.reference", read_only=True)

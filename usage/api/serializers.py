@@ -2,10 +2,11 @@
 
 from rest_framework import serializers
 
+from kernel import representation
 from usage.models import CallRecord
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(representation.ModelSerializer):
     """A call as received and as rated (USE-1..4): ``cost`` is what is billable (€ HT, 4
     decimals), ``list_cost`` the call at the tariff without the plan; trial calls (CON-7) are
     shown, never invoiced."""

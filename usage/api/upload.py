@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerScopedViewSetMixin
 from billing.api.views import LookupBeforeRefusingMixin
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.parsers import PARSERS
 from usage.choices import CallType, ImportSource
 from usage.models import ImportBatch, ImportRejection
@@ -64,13 +64,13 @@ class BatchInput(serializers.Serializer):
         return data
 
 
-class RejectionSerializer(serializers.ModelSerializer):
+class RejectionSerializer(representation.ModelSerializer):
     class Meta:
         model = ImportRejection
         fields = ["line", "reason", "raw"]
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(representation.ModelSerializer):
     progress = serializers.IntegerField(read_only=True)
 
     class Meta:

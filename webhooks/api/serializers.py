@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from kernel import representation
 from kernel.models import OutboxEvent
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.services.endpoints import MAX_OVERLAP
@@ -10,7 +11,7 @@ from webhooks.services.endpoints import MAX_OVERLAP
 EVENT_TYPE = serializers.CharField(max_length=80)
 
 
-class EndpointSerializer(serializers.ModelSerializer):
+class EndpointSerializer(representation.ModelSerializer):
     event_types = serializers.ListField(
         child=serializers.CharField(max_length=80),
         max_length=50,
@@ -64,7 +65,7 @@ class RotatedSecretSerializer(serializers.Serializer):
     secret = serializers.CharField(help_text=_("The new signing secret, shown once."))
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(representation.ModelSerializer):
     class Meta:
         model = DeliveryAttempt
         fields = [
@@ -77,7 +78,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         ]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(representation.ModelSerializer):
     data = serializers.JSONField()
 
     class Meta:
@@ -85,7 +86,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "type", "occurred_at", "data"]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(representation.ModelSerializer):
     event = EventSerializer()
     log = AttemptSerializer(many=True)
 
