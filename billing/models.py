@@ -6,7 +6,7 @@ Issued documents never change: the model refuses it and, on PostgreSQL, a trigge
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Partner, User
@@ -272,7 +272,17 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(condition=Q(total_net__gte=0), name="totals_not_negative"),
         ]
-        indexes = [models.Index(fields=["client", "status"])]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            # The partner API's newest issued documents first (issue 13): a page walks this
+            # index and stops after its rows instead of sorting every document of the partner.
+            models.Index(
+                F("issue_date").desc(),
+                F("id").desc(),
+                condition=Q(status="issued"),
+                name="invoice_issued_newest",
+            ),
+        ]
 
     def __str__(self):
         return self.number or _("Draft %(pk)s") % {"pk": self.pk}

@@ -32,6 +32,7 @@ import copy
 import datetime
 
 from django.db import models
+from django.urls import reverse
 from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.fields import SkipField, is_simple_callable
@@ -147,6 +148,30 @@ def nested(parent, serializer_class):
     if writer is None:
         writer = writers[serializer_class] = compiled(serializer_class(context=parent.context))
     return writer
+
+
+_MARK = 987654321987  # an id no table reaches, replaced in the URL reversed once
+
+
+def object_url(serializer, route: str, *ids) -> str:
+    """``reverse(route, args=ids)``, absolute when the serializer has a request: reversed once
+    per serializer and route with marker ids, then filled in (``reverse`` costs ~25 µs, twice a
+    row for a page of invoices)."""
+    patterns = serializer.__dict__.setdefault("_url_patterns", {})
+    parts = patterns.get(route)
+    if parts is None:
+        url = reverse(route, args=[_MARK + i for i in range(len(ids))])
+        request = serializer.context.get("request")
+        url = request.build_absolute_uri(url) if request is not None else url
+        parts = [url]
+        for i in range(len(ids)):
+            head, _mark, tail = parts.pop().partition(f"/{_MARK + i}/")
+            parts += [head + "/", "/" + tail]
+        patterns[route] = parts
+    url = parts[0]
+    for i, value in enumerate(ids):
+        url += str(int(value)) + parts[i + 1]
+    return url
 
 
 class CompiledListSerializer(serializers.ListSerializer):

@@ -6,7 +6,6 @@ with 4. Periods are ``[period_start, period_end)``: ``period_end`` is the first 
 the period (the PDF prints the day before).
 """
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -129,18 +128,13 @@ class InvoiceSerializer(representation.ModelSerializer):
             "created_at",
         ]
 
-    def _absolute(self, route: str, invoice: Invoice) -> str:
-        url = reverse(route, args=[invoice.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
-
     @extend_schema_field(OpenApiTypes.URI)
     def get_pdf_url(self, invoice) -> str:
-        return self._absolute("api:invoice-pdf", invoice)
+        return representation.object_url(self, "api:invoice-pdf", invoice.pk)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_facturx_url(self, invoice) -> str:
-        return self._absolute("api:invoice-facturx", invoice)
+        return representation.object_url(self, "api:invoice-facturx", invoice.pk)
 
 
 class PendingChargeSerializer(representation.ModelSerializer):

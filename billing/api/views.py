@@ -14,6 +14,7 @@ from rest_framework import exceptions, renderers
 from rest_framework.decorators import action
 
 from accounts.api.viewsets import PartnerReadOnlyViewSet
+from accounts.models import Client
 from billing import documents
 from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
 from billing.api.serializers import InvoiceSerializer, PendingChargeSerializer
@@ -95,7 +96,10 @@ class InvoiceViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         single ``partner_lookup`` cannot say: the documents of its customers (reseller-billed:
         ``client__partner``) and its own monthly invoices (partner-billed: ``partner``).
         Another partner's document is not in it, so it answers 404."""
-        return queryset.filter(Q(client__partner=partner) | Q(partner=partner))
+        # ``client__in`` a subquery, not ``client__partner``: the OR of a joined column made
+        # every document of the table an outer join before the count and the sort.
+        clients = Client.objects.filter(partner=partner).values("pk")
+        return queryset.filter(Q(client__in=clients) | Q(partner=partner))
 
     @extend_schema(
         summary="The invoice's PDF (BIL-3)",

@@ -6,7 +6,6 @@ Money is a string; times are ISO 8601 with their offset (Paris time). ``*_met`` 
 none). Staff internal notes never appear.
 """
 
-from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -138,9 +137,9 @@ class AttachmentSerializer(representation.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, attachment) -> str:
-        url = reverse("api:ticket-attachment", args=[attachment.message.ticket_id, attachment.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+        return representation.object_url(
+            self, "api:ticket-attachment", attachment.message.ticket_id, attachment.pk
+        )
 
 
 class TicketMessageSerializer(representation.ModelSerializer):
@@ -215,7 +214,7 @@ class OutageSerializer(representation.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_contracts(self, outage) -> list[int]:
-        return [c.pk for c in getattr(outage, "partner_contracts", [])]
+        return list(getattr(outage, "partner_contract_ids", []))
 
     @extend_schema_field(
         serializers.DateTimeField(

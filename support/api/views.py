@@ -190,10 +190,36 @@ class OutageViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
             selectors.outages_affecting(contracts, queryset)
             .select_related("offer")
             .prefetch_related(
-                Prefetch("contracts", queryset=contracts.only("pk"), to_attr="partner_contracts"),
                 Prefetch("announcements", queryset=OutageAnnouncement.objects.order_by("sent_at")),
             )
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            self._with_contract_ids(page)
+        return page
+
+    def get_object(self):
+        outage = super().get_object()
+        self._with_contract_ids([outage])
+        return outage
+
+    def _with_contract_ids(self, outages) -> None:
+        """The ids of the partner's contracts each outage names, newest first, read from the
+        link table in one query (a prefetch made a contract object per id: 400 a page)."""
+        ids = {outage.pk: [] for outage in outages}
+        links = (
+            Outage.contracts.through.objects.filter(
+                outage_id__in=ids, contract__client__partner=self.partner
+            )
+            .order_by("-contract__created_at", "-contract_id")
+            .values_list("outage_id", "contract_id")
+        )
+        for outage_id, contract_id in links:
+            ids[outage_id].append(contract_id)
+        for outage in outages:
+            outage.partner_contract_ids = ids[outage.pk]
 
 
 class AvailabilityReportViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
