@@ -221,6 +221,22 @@ def live_worker(live_workers):
     return live_workers
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_per_process(tmp_path_factory):
+    """Each test process (each xdist worker) stores files in its own directory, and so do the
+    Celery workers it starts (they inherit ``MEDIA_ROOT``): invoice numbers restart in every test
+    database, so two processes sharing one directory wrote, and removed, each other's
+    ``invoices/<number>.pdf``."""
+    import os
+
+    from django.test.utils import override_settings
+
+    media = str(tmp_path_factory.mktemp("media"))
+    os.environ["MEDIA_ROOT"] = media
+    with override_settings(MEDIA_ROOT=media):
+        yield media
+
+
 @pytest.fixture(autouse=True)
 def _fresh_request_state():
     """The language does not leak from one test to the next: the test client's requests
