@@ -1,45 +1,37 @@
 """CDR import (SPEC §4, docs/cdr-format.md): a file or an API batch becomes an ``ImportBatch``
-imported by a Celery task in chunks of lines. On PostgreSQL each chunk is ``COPY``-ed into a
-temporary staging table, checked and normalised in SQL, its bad rows written to the report with
-their line numbers, its good rows inserted with ``ON CONFLICT (call_id, started_at) DO
-NOTHING`` (a re-sent record changes nothing), and the batch's counters and ``next_line`` moved,
-all in one transaction: a worker killed mid-file resumes at the first chunk not committed.
-SQLite (``make run``) runs the same checks in Python with ``bulk_create(ignore_conflicts)``.
-Then the months the batch touched are rated (``usage.services.rating``)."""
+imported by a Celery task in chunks of lines, each in one transaction with the batch's counters
+and ``next_line``: a worker killed mid-file resumes at the first chunk not committed.
+
+On PostgreSQL a chunk is checked, classified, rated and inserted by set-based SQL
+(``usage.services.import_sql``): its lines are ``COPY``-ed as they are, its bad rows reported
+with their line numbers, its new calls rated with the calls already stored for their
+(customer, month) and inserted already rated (a re-sent record, same (call_id, started_at),
+changes nothing). SQLite (``make run``) checks each row in Python (``parse_row``, also the
+reference the SQL follows, and the check of the rows the SQL leaves to it), inserts with
+``bulk_create(ignore_conflicts)``, then rates the months the batch touched
+(``usage.services.rating``)."""
 
 import csv
 import hashlib
 import io
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kernel.errors import InvalidTransition
-from usage.choices import IMPORT_TRANSITIONS, CallType, ImportStatus
+from usage.choices import IMPORT_TRANSITIONS, ImportStatus
 from usage.models import CallRecord, ImportBatch, ImportRejection
 from usage.partitioning import is_postgres
-from usage.services import classify as cls
-from usage.services import partitions, rating
+from usage.services import import_sql, rating
+from usage.services.cdr_rows import COLUMNS, STAGE_COLUMNS, accounts_for, parse_row
 
-COLUMNS = [
-    "call_id",
-    "account",
-    "start_time",
-    "answered",
-    "duration",
-    "caller",
-    "called",
-    "call_type",
-    "device_id",
-]
-CHUNK_LINES = 50_000
-YES = {"yes", "y", "true", "1", "oui", "o"}
-NO = {"no", "n", "false", "0", "non"}
+CHUNK_LINES = 200_000  # a committed transaction each (bench/rating.py: fewer is faster)
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -159,32 +151,29 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
         _transition(batch, ImportStatus.RUNNING)
         batch.started_at = batch.started_at or timezone.now()
         batch.save(update_fields=["status", "started_at"])
+    postgres = is_postgres(connection)
+    resumed = batch.next_line > 2
     try:
         with batch.file.open("rb") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text)
-            header = next(reader, None)
-            if header is None or [h.strip().lower() for h in header] != COLUMNS:
+            if _header(raw) != COLUMNS:
                 return _fail(
                     batch,
                     _("The first line must be the header: %(cols)s") % {"cols": ",".join(COLUMNS)},
                 )
-            chunk: list[tuple[int, list[str]]] = []
-            for row in reader:
-                line = reader.line_num
-                if line < batch.next_line:
-                    continue
-                if not row:  # blank line
-                    continue
-                chunk.append((line, row))
-                if len(chunk) >= chunk_lines:
-                    _import_chunk(batch, chunk, reader.line_num + 1)
-                    chunk = []
-            if chunk or batch.next_line <= reader.line_num:
-                _import_chunk(batch, chunk, reader.line_num + 1)
+            if postgres:
+                import_sql.session_prepare()
+            if postgres and import_sql.plain(raw):
+                chunks = _line_chunks(raw, batch.next_line, chunk_lines)
+            else:
+                chunks = _row_chunks(raw, batch.next_line, chunk_lines)
+            for chunk, next_line in chunks:
+                _import_chunk(batch, chunk, next_line)
     except (UnicodeDecodeError, csv.Error) as exc:
         return _fail(batch, str(exc))
-    rating.rate_batch(batch.pk)
+    if not postgres or resumed:
+        # PostgreSQL rates each chunk as it inserts it; a resumed batch may have been started
+        # by a version that did not (its re-rating writes only what changes).
+        rating.rate_batch(batch.pk)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         _transition(batch, ImportStatus.DONE)
@@ -192,6 +181,43 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
         batch.finished_at = timezone.now()
         batch.save(update_fields=["status", "rated", "finished_at"])
     return batch
+
+
+def _header(raw) -> list[str]:
+    raw.seek(0)
+    row = next(csv.reader([raw.readline().decode("utf-8-sig")]), None) or []
+    return [h.strip().lower() for h in row]
+
+
+def _line_chunks(raw, first_line: int, chunk_lines: int):
+    """(first line number, the lines' bytes), next line: a plain file's chunks (PostgreSQL),
+    from ``first_line`` (a resumed batch: its ``next_line``); line 1 is the header."""
+    raw.seek(0)
+    lines_of = iter(raw.readline, b"")  # (a Django File's own iterator starts from 0 each time)
+    line = 1 + len(list(islice(lines_of, max(first_line - 1, 1))))
+    while lines := list(islice(lines_of, chunk_lines)):
+        yield (line, b"".join(lines)), line + len(lines)
+        line += len(lines)
+
+
+def _row_chunks(raw, first_line: int, chunk_lines: int):
+    """[(line, row)], next line: the csv reader's rows (quoted fields may span lines)."""
+    raw.seek(0)
+    reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+    next(reader, None)
+    chunk: list[tuple[int, list[str]]] = []
+    next_line = first_line
+    for row in reader:
+        line = reader.line_num
+        if line < first_line or not row:  # done already, or a blank line
+            continue
+        chunk.append((line, row))
+        if len(chunk) >= chunk_lines:
+            next_line = reader.line_num + 1
+            yield chunk, next_line
+            chunk = []
+    if chunk or next_line <= reader.line_num:
+        yield chunk, reader.line_num + 1
 
 
 def _fail(batch: ImportBatch, error: str) -> ImportBatch:
@@ -205,140 +231,59 @@ def _fail(batch: ImportBatch, error: str) -> ImportBatch:
 
 
 def _import_chunk(batch: ImportBatch, chunk, next_line: int) -> None:
-    """One chunk, one transaction: rows, report, counters and ``next_line`` move together."""
+    """One chunk, one transaction: rows, report, counters and ``next_line`` move together. On
+    PostgreSQL the rows are inserted without ``ON CONFLICT`` (the duplicates are left out
+    before): a call inserted meanwhile by another import fails the chunk, which is redone."""
     reasons = _reasons()
-    with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.next_line >= next_line:
-            batch.refresh_from_db()
-            return  # another worker committed this chunk already
-        rejected = []
-        good = []
-        for line, row in chunk:
-            if len(row) != len(COLUMNS):
-                rejected.append((line, reasons["columns"], ",".join(row)))
-            else:
-                good.append((line, row))
-        if not good:
-            imported, bad = 0, []
-        elif is_postgres(connection):
-            imported, bad = _load_sql(locked, good, reasons)
-        else:
-            imported, bad = _load_python(locked, good, reasons)
-        rejected += bad
-        ImportRejection.objects.bulk_create(
-            [
-                ImportRejection(batch=locked, line=ln, reason=r, raw=raw[:2000])
-                for ln, r, raw in rejected
-            ],
-            ignore_conflicts=True,
-        )
-        locked.rows_read += len(chunk)
-        locked.rejected += len(rejected)
-        locked.imported += imported
-        locked.duplicates += len(chunk) - len(rejected) - imported
-        locked.next_line = next_line
-        locked.save(update_fields=["rows_read", "rejected", "imported", "duplicates", "next_line"])
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                if locked.next_line >= next_line:
+                    batch.refresh_from_db()
+                    return  # another worker committed this chunk already
+                if is_postgres(connection):
+                    read, imported, rejected = import_sql.load_chunk(
+                        locked, chunk, reasons, thorough=attempt == 2
+                    )
+                else:
+                    read, imported, rejected = _load_rows(locked, chunk, reasons)
+                ImportRejection.objects.bulk_create(
+                    [
+                        ImportRejection(batch=locked, line=ln, reason=r, raw=raw[:2000])
+                        for ln, r, raw in rejected
+                    ],
+                    ignore_conflicts=True,
+                )
+                locked.rows_read += read
+                locked.rejected += len(rejected)
+                locked.imported += imported
+                locked.duplicates += read - len(rejected) - imported
+                locked.next_line = next_line
+                locked.save(
+                    update_fields=["rows_read", "rejected", "imported", "duplicates", "next_line"]
+                )
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     for field in ("rows_read", "rejected", "imported", "duplicates", "next_line"):
         setattr(batch, field, getattr(locked, field))
 
 
-# --- checking a row (both databases) -----------------------------------------------------------
-
-DIGITS = frozenset("0123456789")
-
-
-def parse_row(row: list[str], accounts: dict, reasons: dict):
-    """(values, None) or (None, reason) for one CSV row. ``values``: the row as stored
-    (``STAGE_COLUMNS`` order), the start time still as its ISO text (validated here)."""
-    call_id, account, start, answered, duration, caller, called, call_type, device = (
-        v.strip() for v in row
-    )
-    if not call_id or len(call_id) > 64:
-        return None, reasons["call_id"]
-    try:
-        started = datetime.fromisoformat(start)
-    except ValueError:
-        return None, reasons["start_time"]
-    if len(start) < 19:  # a date alone, or no seconds
-        return None, reasons["start_time"]
-    answered = answered.lower()
-    if answered not in YES and answered not in NO:
-        return None, reasons["answered"]
-    if not duration.isdigit() or len(duration) > 7:
-        return None, reasons["duration"]
-    call_type = call_type.lower()
-    if call_type not in CALL_TYPES:
-        return None, reasons["call_type"]
-    if called.startswith("+") and DIGITS.issuperset(called[1:]):
-        number = called
-    else:
-        number = cls.normalize(called)
-    if not (cls.E164.match(number) or cls.SHORT.match(number)):
-        return None, reasons["called"]
-    if len(caller) > 32 or len(device) > 64 or len(account) > 64:
-        return None, reasons["field"]
-    owner = accounts.get(account)
-    if owner is None:
-        return None, reasons["account"]
-    c = cls.classify(number)
-    if started.tzinfo is None:
-        start += "+00:00"  # SPEC §4: start times are UTC
-    return (
-        call_id,
-        start,
-        account,
-        answered in YES,
-        int(duration),
-        caller,
-        number,
-        call_type,
-        device,
-        *owner,
-        c.country,
-        c.line_type.value,
-        c.price_class.value,
-    ), None
+def _load_rows(batch: ImportBatch, chunk, reasons) -> tuple[int, int, list]:
+    """SQLite: the csv reader's rows checked in Python (``parse_row``), inserted by the ORM."""
+    rejected, good = [], []
+    for line, row in chunk:
+        if len(row) != len(COLUMNS):
+            rejected.append((line, reasons["columns"], ",".join(row)))
+        else:
+            good.append((line, row))
+    imported, bad = _load_python(batch, good, reasons) if good else (0, [])
+    return len(chunk), imported, rejected + bad
 
 
-CALL_TYPES = frozenset(CallType.values)
-STAGE_COLUMNS = [
-    "call_id",
-    "started_at",
-    "account_ref",
-    "answered",
-    "duration",
-    "caller",
-    "called",
-    "call_type",
-    "device_id",
-    "client_id",
-    "contract_id",
-    "sip_account_id",
-    "trunk_id",
-    "country",
-    "line_type",
-    "price_class",
-]
-
-
-def accounts_for(refs, partner_id=None) -> dict:
-    """{account ref: (client_id, contract_id, sip_account_id, trunk_id)}: SIP account usernames,
-    trunk usernames and (PLATFORM, which has neither) contract references."""
-    from offers.models import Contract
-    from telephony.models import SipAccount, Trunk
-
-    scope = {"contract__client__partner_id": partner_id} if partner_id else {}
-    found = {}
-    for c in Contract.objects.filter(reference__in=refs).filter(
-        **({"client__partner_id": partner_id} if partner_id else {})
-    ):
-        found[c.reference] = (c.client_id, c.pk, None, None)
-    for t in Trunk.objects.filter(username__in=refs, **scope).select_related("contract"):
-        found[t.username] = (t.contract.client_id, t.contract_id, None, t.pk)
-    for a in SipAccount.objects.filter(username__in=refs, **scope).select_related("contract"):
-        found[a.username] = (a.contract.client_id, a.contract_id, a.pk, None)
-    return found
+# --- checking rows in Python (SQLite) -----------------------------------------------------------
 
 
 def _check(batch: ImportBatch, rows, reasons) -> tuple[list, list]:
@@ -351,48 +296,6 @@ def _check(batch: ImportBatch, rows, reasons) -> tuple[list, list]:
         else:
             good.append(values)
     return good, bad
-
-
-# --- PostgreSQL: COPY into a staging table + one set-based INSERT -----------------------------
-
-INSERT_SQL = """
-INSERT INTO usage_callrecord (
-    call_id, started_at, account_ref, answered, duration, caller, called, call_type, device_id,
-    client_id, contract_id, sip_account_id, trunk_id, country, line_type, price_class,
-    batch_id, billing_month, plan, billed_seconds, included_seconds, list_cost, cost, included,
-    on_net, blocked, trial, late, breach, rated, imported_at)
-SELECT s.*, %(batch)s, date_trunc('month', s.started_at AT TIME ZONE 'Europe/Paris')::date,
-    '', 0, 0, 0, 0, false, false, false, false, false, false, false, now()
-FROM _stg s
-ON CONFLICT (call_id, started_at) DO NOTHING
-"""
-
-
-def _load_sql(batch: ImportBatch, rows, reasons) -> tuple[int, list]:
-    good, bad = _check(batch, rows, reasons)
-    if not good:
-        return 0, bad
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS _stg")
-        cursor.execute(
-            "CREATE TEMP TABLE _stg (call_id varchar(64), started_at timestamptz, "
-            "account_ref varchar(64), answered boolean, duration integer, caller varchar(32), "
-            "called varchar(32), call_type varchar(10), device_id varchar(64), "
-            "client_id integer, contract_id integer, sip_account_id integer, trunk_id integer, "
-            "country varchar(2), line_type varchar(12), price_class varchar(12)) ON COMMIT DROP"
-        )
-        with cursor.copy(f"COPY _stg ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-            for values in good:
-                copy.write_row(values)
-        cursor.execute(
-            "SELECT DISTINCT date_trunc('month', started_at AT TIME ZONE 'Europe/Paris')::date "
-            "FROM _stg"
-        )
-        partitions.partitions_ensure([row[0] for row in cursor.fetchall()])
-        cursor.execute(INSERT_SQL, {"batch": batch.pk})
-        imported = cursor.rowcount
-        cursor.execute("DROP TABLE IF EXISTS _stg")
-    return imported, bad
 
 
 # --- SQLite (make run): the same rows through the ORM -----------------------------------------

@@ -15,8 +15,14 @@ written. Steps (all in one transaction):
    tariff in force (HOSTED-A 6: on the invoicing day, the last day of the month), whether the
    destination is in the plan's included list.
 3. USE-4 metrics per hosted user-month → ``FairUseBreach`` rows (``plans.breaches_record``).
-4. One UPDATE: slots by window functions (first call of each distinct number, ``dense_rank``
-   in call-start order), then the mode of each call and its cost.
+4. Slots (the distinct eligible numbers ranked by their first call), then the mode of each
+   call and its cost (``RATED_SQL``, integer arithmetic for the increments); the stored calls whose
+   outcome changed go to ``_upd``, then one UPDATE of those alone.
+
+The import (``usage.services.import_sql``) runs the same pass on its chunk's new calls
+(``rate_staged``): they are rated together with the calls already stored for the same keys and
+INSERTed already rated, in the statement that fills ``_upd`` — no UPDATE of every new row (each
+one would be a second copy of the row and of its index entries).
 """
 
 from datetime import date
@@ -46,12 +52,23 @@ def rate_keys(keys, *, batch_id=None) -> list[tuple[int, date]]:
                 from usage.services import rating_py
 
                 rating_py.rate(chunk)
-            transaction.on_commit(
-                lambda chunk=chunk: signals.calls_rated.send(
-                    sender=CallRecord, batch_id=batch_id, keys=chunk
-                )
-            )
+            _announce(chunk, batch_id)
     return keys
+
+
+def rate_staged(keys, *, batch_id: int) -> None:
+    """Rate an import chunk's new calls (the temporary table ``_new`` of
+    ``usage.services.import_sql``) together with the calls already stored for their
+    (client_id, month) ``keys``, insert them rated and re-rate the stored ones that change.
+    PostgreSQL, inside the chunk's transaction; ``calls_rated`` follows its commit."""
+    _rate_sql(keys, batch_id=batch_id)
+    _announce(keys, batch_id)
+
+
+def _announce(keys, batch_id) -> None:
+    transaction.on_commit(
+        lambda: signals.calls_rated.send(sender=CallRecord, batch_id=batch_id, keys=keys)
+    )
 
 
 def rate_batch(batch_id: int) -> list[tuple[int, date]]:
@@ -84,13 +101,40 @@ def rerate_month(month: date, *, client_ids=None, sip_account_ids=None) -> int:
 BLOCK_SQL = """CASE WHEN r.called LIKE '+%%' AND length(r.called) > 8
     THEN left(r.called, length(r.called) - 4) ELSE r.called END"""
 
+# The calls of a pass: those stored for the keys (``client_id = ANY`` lets the index on
+# (client, started_at) find them without a join the planner could misjudge), with their current
+# outcome (``was_*``) to write only what changes; an import adds its chunk's new calls (``_new``,
+# ``line`` instead of ``id``).
+STORED_CALLS = """
+    SELECT r.id, NULL::integer AS line, r.started_at, r.billing_month AS month, r.client_id,
+        r.sip_account_id, r.trunk_id, r.contract_id, r.answered, r.duration, r.call_type,
+        r.called, r.country, r.line_type, r.price_class, r.device_id, r.rated AS was_rated,
+        r.late AS was_late,
+        r.plan AS was_plan, r.tariff_id AS was_tariff_id, r.rate AS was_rate,
+        r.on_net AS was_on_net, r.blocked AS was_blocked, r.trial AS was_trial,
+        r.slot AS was_slot, r.billed_seconds AS was_billed, r.included_seconds AS was_incl,
+        r.included AS was_included, r.breach AS was_breach, r.list_cost AS was_list_cost,
+        r.cost AS was_cost
+    FROM usage_callrecord r
+    JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month
+    WHERE r.client_id = ANY(%(clients)s) AND r.started_at >= %(lo)s AND r.started_at < %(hi)s"""
+STAGED_CALLS = (
+    STORED_CALLS
+    + """
+    UNION ALL
+    SELECT NULL, n.line, n.started_at, n.month, n.client_id, n.sip_account_id, n.trunk_id,
+        n.contract_id, n.answered, n.duration, n.call_type, n.called, n.country, n.line_type,
+        n.price_class, n.device_id, false, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL
+    FROM _new n"""
+)
+
 STEPS = [
     """CREATE TEMP TABLE _rk (client_id integer, month date) ON COMMIT DROP""",
     # 1. blocks, their destination group and tariff candidates
     f"""CREATE TEMP TABLE _bk ON COMMIT DROP AS
     SELECT DISTINCT {BLOCK_SQL} AS block, r.country, r.line_type, r.price_class
-    FROM usage_callrecord r JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month
-    WHERE r.started_at >= %(lo)s AND r.started_at < %(hi)s""",
+    FROM ({{calls}}) r""",
     """CREATE TEMP TABLE _grp ON COMMIT DROP AS
     SELECT g.id AS group_id, g.blocked_by_default, p.prefix, g.position
     FROM telephony_destinationgroup g, jsonb_array_elements_text(g.prefixes) AS p(prefix)""",
@@ -138,13 +182,25 @@ STEPS = [
     SELECT DISTINCT e164 AS called FROM numbering_phonenumber WHERE state = 'assigned'""",
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
+    SELECT c.*,
+        ((c.country = 'FR' AND c.line_type IN ('fixed', 'polyvalent', 'mobile'))
+         OR c.listed) AS hosted_incl,
+        -- a candidate for a slot: the calls that take one of the month's distinct numbers
+        CASE c.plan
+            WHEN 'sip_unl' THEN c.counts AND c.line_type IN ('fixed', 'polyvalent') AND c.listed
+            WHEN 'hosted_w' THEN c.counts
+            WHEN 'hosted_a' THEN c.counts
+            ELSE false END AS cand
+    FROM (
     SELECT q.*,
         (q.answered AND q.duration > 0 AND q.call_type <> 'inbound' AND NOT q.on_net
          AND q.line_type <> 'emergency' AND NOT q.blocked) AS counts
     FROM (
-    SELECT r.id, r.started_at, r.month, r.client_id, r.sip_account_id,
+    SELECT r.id, r.line, r.started_at, r.month, r.client_id, r.sip_account_id,
         r.answered, r.duration, r.call_type, r.called, r.country, r.line_type, r.device_id,
-        r.was_rated, r.was_late, r.trunk_id,
+        r.was_rated, r.was_late, r.trunk_id, r.was_plan, r.was_tariff_id, r.was_rate,
+        r.was_on_net, r.was_blocked, r.was_trial, r.was_slot, r.was_billed, r.was_incl,
+        r.was_included, r.was_breach, r.was_list_cost, r.was_cost,
         CASE WHEN r.sip_account_id IS NOT NULL AND c.policy IN ('sip_unl', 'hosted_w', 'hosted_a')
              THEN c.policy ELSE 'none' END AS plan,
         COALESCE(c.is_trial AND (c.trial_ends_on IS NULL OR r.local_day <= c.trial_ends_on),
@@ -157,14 +213,9 @@ STEPS = [
         COALESCE(tsm.tariff_id, t.tariff_id) AS tariff_id, COALESCE(tsm.rate, t.rate) AS rate,
         COALESCE(tsm.f, t.f) AS f, COALESCE(tsm.n, t.n) AS n, COALESCE(tsm.m, t.m) AS m
     FROM (
-        SELECT r.id, r.started_at, r.billing_month AS month, r.client_id, r.sip_account_id,
-            r.trunk_id, r.contract_id, r.answered, r.duration, r.call_type, r.called,
-            r.country, r.line_type, r.device_id, r.rated AS was_rated, r.late AS was_late,
-            (r.started_at AT TIME ZONE 'Europe/Paris')::date AS local_day,
+        SELECT r.*, (r.started_at AT TIME ZONE 'Europe/Paris')::date AS local_day,
             {BLOCK_SQL} AS block
-        FROM usage_callrecord r
-        JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month
-        WHERE r.started_at >= %(lo)s AND r.started_at < %(hi)s
+        FROM ({{calls}}) r
     ) r
     LEFT JOIN _ctr c ON c.contract_id = r.contract_id
     LEFT JOIN _onnet o ON o.called = r.called
@@ -187,31 +238,28 @@ STEPS = [
                 ELSE r.local_day END))
         ORDER BY tc.spec DESC, tc.valid_from DESC LIMIT 1
     ) t ON true
-    ) q""",
+    ) q
+    ) c""",
     """CREATE TEMP TABLE _br (sip_account_id integer, month date) ON COMMIT DROP""",
+    """CREATE TEMP TABLE _upd ON COMMIT DROP AS
+    SELECT id, started_at, plan, tariff_id, rate, on_net, blocked, trial, late, slot,
+        billed_seconds, included_seconds, included, breach, list_cost, cost
+    FROM usage_callrecord WITH NO DATA""",
 ]
 
-UPDATE_SQL = f"""
-WITH base AS (
-    SELECT rc.*, (br.sip_account_id IS NOT NULL) AS in_breach,
-        ((rc.country = 'FR' AND rc.line_type IN ('fixed', 'polyvalent', 'mobile'))
-         OR rc.listed) AS hosted_incl,
-        CASE rc.plan
-            WHEN 'sip_unl' THEN rc.counts AND rc.line_type IN ('fixed', 'polyvalent')
-                                AND rc.listed
-            WHEN 'hosted_w' THEN rc.counts
-            WHEN 'hosted_a' THEN rc.counts
-            ELSE false END AS cand
-    FROM _rc rc LEFT JOIN _br br
-        ON br.sip_account_id = rc.sip_account_id AND br.month = rc.month
-), firsts AS (
-    SELECT base.*, min(started_at) FILTER (WHERE cand)
-        OVER (PARTITION BY sip_account_id, month, called) AS first_start
-    FROM base
+# Slots, modes and costs of every call of ``_rc`` (the CTE ``out``), for the statements below.
+RATED_SQL = f"""
+WITH nums AS (
+    -- the month's distinct eligible numbers of each account, ranked by their first call
+    SELECT sip_account_id, month, called, row_number() OVER (
+        PARTITION BY sip_account_id, month ORDER BY min(started_at), called) AS slot
+    FROM _rc WHERE cand GROUP BY 1, 2, 3
 ), slots AS (
-    SELECT firsts.*, CASE WHEN cand THEN dense_rank()
-        OVER (PARTITION BY sip_account_id, month, cand ORDER BY first_start, called) END AS slot
-    FROM firsts
+    SELECT rc.*, (br.sip_account_id IS NOT NULL) AS in_breach, nums.slot
+    FROM _rc rc
+    LEFT JOIN _br br ON br.sip_account_id = rc.sip_account_id AND br.month = rc.month
+    LEFT JOIN nums ON rc.cand AND nums.sip_account_id = rc.sip_account_id
+        AND nums.month = rc.month AND nums.called = rc.called
 ), modes AS (
     SELECT slots.*,
         CASE
@@ -225,7 +273,7 @@ WITH base AS (
             ELSE 'tariff' END AS mode,
         CASE WHEN counts AND tariff_id IS NOT NULL THEN
             CASE WHEN duration <= f THEN greatest(f, m)
-                 ELSE greatest(f + ceil((duration - f)::numeric / n)::int * n, m) END
+                 ELSE greatest(f + (duration - f + n - 1) / n * n, m) END
             ELSE 0 END AS list_billed
     FROM slots
 ), f AS (
@@ -233,18 +281,22 @@ WITH base AS (
         CASE mode WHEN 'zero' THEN 0 WHEN 'incl' THEN 0
             WHEN 'incl60' THEN greatest(duration - {SIP_UNL_SECONDS}, 0)
             WHEN 'sec' THEN duration
-            WHEN 'min' THEN ceil(duration::numeric / 60)::int * 60
+            WHEN 'min' THEN (duration + 59) / 60 * 60
             ELSE list_billed END AS billed,
         CASE mode WHEN 'incl60' THEN least(duration, {SIP_UNL_SECONDS})
             WHEN 'incl' THEN duration ELSE 0 END AS incl_seconds
     FROM modes
 ), out AS (
-    SELECT f.id, f.started_at, f.plan, f.tariff_id, f.rate, f.on_net, f.blocked, f.trial,
-        f.slot, f.billed, f.incl_seconds, f.mode,
+    SELECT f.id, f.line, f.started_at, f.plan, f.tariff_id, f.rate, f.on_net, f.blocked, f.trial,
+        f.slot, f.billed, f.incl_seconds, f.mode IN ('incl', 'incl60') AS included,
+        f.mode = 'min' AS breach,
         round(f.list_billed * COALESCE(f.rate, 0) / 60, 4) AS list_cost,
         CASE WHEN f.tariff_id IS NULL THEN 0
              ELSE round(f.billed * f.rate / 60, 4) END AS cost,
-        (f.was_late OR (NOT f.was_rated AND inv.client_id IS NOT NULL)) AS late
+        (f.was_late OR (NOT f.was_rated AND inv.client_id IS NOT NULL)) AS late,
+        f.was_rated, f.was_plan, f.was_tariff_id, f.was_rate, f.was_on_net, f.was_blocked,
+        f.was_trial, f.was_late, f.was_slot, f.was_billed, f.was_incl, f.was_included,
+        f.was_breach, f.was_list_cost, f.was_cost
     FROM f LEFT JOIN (
         SELECT DISTINCT k.client_id, k.month FROM _rk k
         JOIN accounts_client cl ON cl.id = k.client_id
@@ -252,47 +304,97 @@ WITH base AS (
             AND i.kind = 'invoice' AND i.purpose = 'regular'
             AND (i.client_id = k.client_id OR i.partner_id = cl.partner_id)
     ) inv ON inv.client_id = f.client_id AND inv.month = f.month
-)
-UPDATE usage_callrecord r SET
-    rated = true, plan = o.plan, tariff_id = o.tariff_id, rate = o.rate, on_net = o.on_net,
-    blocked = o.blocked, trial = o.trial, late = o.late, slot = o.slot,
-    billed_seconds = o.billed, included_seconds = o.incl_seconds,
-    included = o.mode IN ('incl', 'incl60'), breach = o.mode = 'min',
-    list_cost = o.list_cost, cost = o.cost
+)"""
+
+# An import's new calls (``_new``), inserted already rated: a data-modifying CTE of the
+# statement that fills ``_upd`` (sorted as the index on (client, started_at) reads them).
+INSERT_SQL = """, ins AS (
+    INSERT INTO usage_callrecord (
+        call_id, started_at, account_ref, answered, duration, caller, called, call_type,
+        device_id, client_id, contract_id, sip_account_id, trunk_id, country, line_type,
+        price_class, batch_id, billing_month, plan, tariff_id, rate, slot, billed_seconds,
+        included_seconds, list_cost, cost, included, on_net, blocked, trial, late, breach, rated,
+        imported_at)
+    SELECT n.call_id, n.started_at, n.account_ref, n.answered, n.duration, n.caller, n.called,
+        n.call_type, n.device_id, n.client_id, n.contract_id, n.sip_account_id, n.trunk_id,
+        n.country, n.line_type, n.price_class, %(batch)s, n.month, o.plan, o.tariff_id, o.rate,
+        o.slot, o.billed, o.incl_seconds, o.list_cost, o.cost, o.included, o.on_net, o.blocked,
+        o.trial, o.late, o.breach, true, now()
+    FROM out o JOIN _new n ON n.line = o.line
+)"""
+
+# The stored calls whose outcome changed.
+CHANGED_SQL = """
+INSERT INTO _upd (id, started_at, plan, tariff_id, rate, on_net, blocked, trial, late, slot,
+    billed_seconds, included_seconds, included, breach, list_cost, cost)
+SELECT o.id, o.started_at, o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
+    o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost
 FROM out o
-WHERE r.id = o.id AND r.started_at = o.started_at
-  AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
-  AND (NOT r.rated OR ROW(r.plan, r.tariff_id, r.rate, r.on_net, r.blocked, r.trial, r.late,
-        r.slot, r.billed_seconds, r.included_seconds, r.included, r.breach, r.list_cost, r.cost)
-      IS DISTINCT FROM ROW(o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
-        o.slot, o.billed, o.incl_seconds, o.mode IN ('incl', 'incl60'), o.mode = 'min',
-        o.list_cost, o.cost))
+WHERE o.id IS NOT NULL AND (NOT o.was_rated OR ROW(o.was_plan, o.was_tariff_id, o.was_rate,
+        o.was_on_net, o.was_blocked, o.was_trial, o.was_late, o.was_slot, o.was_billed,
+        o.was_incl, o.was_included, o.was_breach, o.was_list_cost, o.was_cost)
+    IS DISTINCT FROM ROW(o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
+        o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost))
 """
 
+UPDATE_SQL = """
+UPDATE usage_callrecord r SET
+    rated = true, plan = u.plan, tariff_id = u.tariff_id, rate = u.rate, on_net = u.on_net,
+    blocked = u.blocked, trial = u.trial, late = u.late, slot = u.slot,
+    billed_seconds = u.billed_seconds, included_seconds = u.included_seconds,
+    included = u.included, breach = u.breach, list_cost = u.list_cost, cost = u.cost
+FROM _upd u
+WHERE r.id = u.id AND r.started_at = u.started_at
+  AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
+"""
 
-def _rate_sql(keys) -> None:
+TEMP_TABLES = "_rk, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br, _upd"
+# For the pass's transaction (SET LOCAL): its sorts and hashes in memory; no JIT, whose
+# compilation costs more than it saves on these statements.
+PASS_SETTINGS = ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"]
+
+
+def _rate_sql(keys, *, batch_id=None) -> None:
+    """One pass over ``keys``; with ``batch_id``, an import chunk's new calls (``_new``) are
+    rated with them and inserted."""
     months = sorted({m for _, m in keys})
     lo, hi = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     # the days whose tariffs the pass may use (HOSTED-A: the month's last day is inside)
-    bounds = {"lo": lo, "hi": hi, "lo_day": lo.date(), "hi_day": hi.date()}
+    params = {
+        "lo": lo,
+        "hi": hi,
+        "lo_day": lo.date(),
+        "hi_day": hi.date(),
+        "clients": sorted({c for c, _ in keys}),
+        "batch": batch_id,
+    }
+    calls = STORED_CALLS if batch_id is None else STAGED_CALLS
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DROP TABLE IF EXISTS _rk, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br"
-        )
+        for setting in PASS_SETTINGS:
+            cursor.execute(setting)
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
         for step in STEPS:
             if step.startswith("CREATE TEMP TABLE _bk"):
                 with cursor.copy("COPY _rk (client_id, month) FROM STDIN") as copy:
                     for client_id, month in keys:
                         copy.write_row((client_id, month))
                 cursor.execute("ANALYZE _rk")
-            cursor.execute(step, bounds)
-        cursor.execute("ANALYZE _rc")
+            if step.startswith("CREATE TEMP TABLE _rc"):
+                # hash joins throughout, whatever the estimates (a month imported since the
+                # last ANALYZE looks empty to the planner; the temporary tables have none)
+                cursor.execute("SET LOCAL enable_nestloop = off")
+                cursor.execute("SET LOCAL enable_mergejoin = off")
+                cursor.execute(step.replace("{calls}", calls), params)
+                cursor.execute("RESET enable_nestloop")
+            else:
+                cursor.execute(step.replace("{calls}", calls), params)
         breached = plans.breaches_record_sql(cursor)
         if breached:
             with cursor.copy("COPY _br (sip_account_id, month) FROM STDIN") as copy:
                 for row in breached:
                     copy.write_row(row)
-        cursor.execute(UPDATE_SQL, bounds)
-        cursor.execute(
-            "DROP TABLE IF EXISTS _rk, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br"
-        )
+        cursor.execute(RATED_SQL + (INSERT_SQL if batch_id else "") + CHANGED_SQL, params)
+        cursor.execute("RESET enable_mergejoin")
+        if cursor.rowcount:
+            cursor.execute(UPDATE_SQL, params)
+        cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")

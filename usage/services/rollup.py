@@ -38,6 +38,9 @@ def rollup_refresh(keys) -> None:
     for client_id, month in keys:
         if client_id is not None:
             by_month[month].add(int(client_id))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the GROUP BY in memory, not sorted on disk
+            cursor.execute("SET LOCAL work_mem = '256MB'")
     for month, clients in by_month.items():
         UsageDay.objects.filter(month=month, client_id__in=clients).delete()
         if connection.vendor == "postgresql":

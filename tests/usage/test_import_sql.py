@@ -1,0 +1,119 @@
+"""Issue 15: the PostgreSQL import checks, classifies and rates each chunk in SQL. Its checks must
+give what ``cdr_rows.parse_row`` (the Python reference, SQLite's path) gives, row by row; a chunk's
+calls are rated with the calls already stored for their months (a late record moves the slots
+of the calls after it); a duplicate is found wherever it is stored."""
+
+import csv
+import io
+from datetime import datetime
+
+import pytest
+
+from tests.usage.core_helpers import (
+    HEADER,
+    account,
+    assert_matches_reference,
+    at,
+    row,
+    run_import,
+    seconds,
+)
+from usage.models import CallRecord
+from usage.services import cdr_rows, imports
+
+pytestmark = pytest.mark.django_db
+
+STARTS = [
+    "2026-10-02T09:15:00Z", "2026-10-02 09:15:01", "2026-10-02T09:15:02.123Z",
+    "2026-10-02T09:15:03.123456+02:00", "2026-10-02T09:15:04-05:30", "2026-10-02T09:15:05+16:00",
+    "2026-02-30T10:00:00", "2026-10-31T23:30:00Z", "2026-10-02t09:15:06", "2026-10-02T24:00:00",
+    "2026-10-02T09:15:60", "20261002T091507", "2026-10-02T09:15", " 2026-10-02T09:15:10Z",
+    "2026-10-02T09:15:11.5Z", "2026-13-02T09:15:12", "2027-02-29T09:15:14Z",
+]  # fmt: skip
+NUMBERS = [
+    "+33123456789", "0123456789", "0033123456789", "01 23 45 67 89", "01.23.45.67.89", "15",
+    "+0123456", "+", "", "123456789", "12", "0612345678", "abc", "3949", "+3312345678901234",
+]  # fmt: skip
+
+
+def _reference(content: bytes, partner=None):
+    """The rejections and the stored values as the csv reader and ``parse_row`` make them."""
+    reasons = imports._reasons()
+    reader = csv.reader(io.StringIO(content.decode(), newline=""))
+    next(reader)
+    rows = [(reader.line_num, r) for r in reader if r]
+    accounts = cdr_rows.accounts_for({r[1].strip() for _l, r in rows if len(r) == 9}, partner)
+    bad, good = {}, {}
+    for line, fields in rows:
+        if len(fields) != 9:
+            bad[line] = reasons["columns"]
+            continue
+        values, reason = cdr_rows.parse_row(fields, accounts, reasons)
+        if reason:
+            bad[line] = reason
+            continue
+        key = (values[0], datetime.fromisoformat(values[1]))
+        good.setdefault(key, (values[2], values[3], values[4], values[6], values[7], values[13]))
+    return bad, good
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_sql_checks_give_what_parse_row_gives(newline):
+    sip = account("sip-unl")
+    usual = at().strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = [
+        row(sip, "+33123456789", call_id=f"s{i}").replace(usual, s) for i, s in enumerate(STARTS)
+    ]
+    lines += [row(sip, n, call_id=f"n{i}", start=at(3) + seconds(i)) for i, n in enumerate(NUMBERS)]
+    lines += [
+        row(sip, "+33123456789", start=at(4), call_id="a1").replace(",yes,", ",YES,"),
+        row(sip, "+33123456789", start=at(4, 1), call_id="a2").replace(",yes,", ",maybe,"),
+        row(sip, "+33123456789", start=at(4, 2), call_id="d1").replace(",60,", ",1234567,"),
+        row(sip, "+33123456789", start=at(4, 3), call_id="d2").replace(",60,", ",12345678,"),
+        row(sip, "+33123456789", start=at(4, 4), call_id="t1", call_type="INBOUND"),
+        row(sip, "+33123456789", start=at(4, 5), call_id=" sp ", device="dévice"),
+        row(sip, "+33123456789", start=at(4, 6), call_id="x" * 65),
+        row("nobody", "+33123456789", start=at(4, 7)),
+        row(sip, "+33123456789", start=at(4, 8), call_id="c1") + ",extra",
+        "",
+        row(sip, "+33123456789", start=at(4, 9), call_id="tab", device="a\tb"),
+        row(sip, "+33123456789", start=at(2, 9, 15), call_id="s0", duration=61),  # sent twice
+    ]
+    content = (newline.join([HEADER, *lines]) + newline).encode()
+    expected_bad, expected_good = _reference(content)
+    assert len(expected_bad) > 15 and len(expected_good) > 15  # both sides of each check
+    batch = run_import(content)
+    assert dict(batch.rejections.values_list("line", "reason")) == expected_bad
+    stored = {
+        (c.call_id, c.started_at): (
+            c.account_ref, c.answered, c.duration, c.called, c.call_type, c.country
+        )
+        for c in CallRecord.objects.all()
+    }  # fmt: skip
+    assert stored == expected_good
+    assert (batch.imported, batch.duplicates) == (len(expected_good), 1)
+
+
+def test_chunks_are_rated_with_the_calls_already_stored():
+    # A SIP-UNL account past its 99 numbers over two chunks; the second chunk holds calls of
+    # the 1st of the month, before all the stored ones: every slot after them moves.
+    sip = account("sip-unl")
+    later = [row(sip, f"+3314{n:07d}", start=at(2, 9) + seconds(60 * n)) for n in range(100)]
+    early = [row(sip, f"+3315{n:07d}", start=at(1, 9) + seconds(60 * n)) for n in range(3)]
+    run_import(later + early, chunk_lines=100)
+    assert_matches_reference()
+    assert CallRecord.objects.filter(included=True).count() == 99
+    assert not CallRecord.objects.get(called="+33140000096").included  # now the 100th
+
+
+def test_a_call_stored_under_another_account_is_a_duplicate():
+    first, second = account("sip-unl"), account("sip-unl")
+    run_import([row(first, "+33123456789", call_id="k1")])
+    batch = run_import(
+        [row(second, "+33123456789", call_id="k1"), row(second, "+33123456789", call_id="k2")]
+    )
+    assert (batch.imported, batch.duplicates) == (1, 1)
+    assert sorted(CallRecord.objects.values_list("call_id", "sip_account_id")) == [
+        ("k1", first.pk),
+        ("k2", second.pk),
+    ]

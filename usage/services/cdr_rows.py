@@ -1,0 +1,119 @@
+"""A CDR row (docs/cdr-format.md): its columns and the checks of one row. The reference of both
+paths of the import: Python's (``usage.services.imports`` on SQLite, and the rows the SQL leaves
+to it) and the SQL of ``usage.services.import_sql``, which gives the same result row by row
+(tests/usage/test_import_sql.py)."""
+
+from datetime import datetime
+
+from usage.choices import CallType
+from usage.services import classify as cls
+
+COLUMNS = [
+    "call_id",
+    "account",
+    "start_time",
+    "answered",
+    "duration",
+    "caller",
+    "called",
+    "call_type",
+    "device_id",
+]
+YES = {"yes", "y", "true", "1", "oui", "o"}
+NO = {"no", "n", "false", "0", "non"}
+
+
+DIGITS = frozenset("0123456789")
+
+
+def parse_row(row: list[str], accounts: dict, reasons: dict):
+    """(values, None) or (None, reason) for one CSV row. ``values``: the row as stored
+    (``STAGE_COLUMNS`` order), the start time still as its ISO text (validated here)."""
+    call_id, account, start, answered, duration, caller, called, call_type, device = (
+        v.strip() for v in row
+    )
+    if not call_id or len(call_id) > 64:
+        return None, reasons["call_id"]
+    try:
+        started = datetime.fromisoformat(start)
+    except ValueError:
+        return None, reasons["start_time"]
+    if len(start) < 19:  # a date alone, or no seconds
+        return None, reasons["start_time"]
+    answered = answered.lower()
+    if answered not in YES and answered not in NO:
+        return None, reasons["answered"]
+    if not duration.isdigit() or len(duration) > 7:
+        return None, reasons["duration"]
+    call_type = call_type.lower()
+    if call_type not in CALL_TYPES:
+        return None, reasons["call_type"]
+    if called.startswith("+") and DIGITS.issuperset(called[1:]):
+        number = called
+    else:
+        number = cls.normalize(called)
+    if not (cls.E164.match(number) or cls.SHORT.match(number)):
+        return None, reasons["called"]
+    if len(caller) > 32 or len(device) > 64 or len(account) > 64:
+        return None, reasons["field"]
+    owner = accounts.get(account)
+    if owner is None:
+        return None, reasons["account"]
+    c = cls.classify(number)
+    if started.tzinfo is None:
+        start += "+00:00"  # SPEC §4: start times are UTC
+    return (
+        call_id,
+        start,
+        account,
+        answered in YES,
+        int(duration),
+        caller,
+        number,
+        call_type,
+        device,
+        *owner,
+        c.country,
+        c.line_type.value,
+        c.price_class.value,
+    ), None
+
+
+CALL_TYPES = frozenset(CallType.values)
+STAGE_COLUMNS = [
+    "call_id",
+    "started_at",
+    "account_ref",
+    "answered",
+    "duration",
+    "caller",
+    "called",
+    "call_type",
+    "device_id",
+    "client_id",
+    "contract_id",
+    "sip_account_id",
+    "trunk_id",
+    "country",
+    "line_type",
+    "price_class",
+]
+
+
+def accounts_for(refs, partner_id=None) -> dict:
+    """{account ref: (client_id, contract_id, sip_account_id, trunk_id)}: SIP account usernames,
+    trunk usernames and (PLATFORM, which has neither) contract references."""
+    from offers.models import Contract
+    from telephony.models import SipAccount, Trunk
+
+    scope = {"contract__client__partner_id": partner_id} if partner_id else {}
+    found = {}
+    for c in Contract.objects.filter(reference__in=refs).filter(
+        **({"client__partner_id": partner_id} if partner_id else {})
+    ):
+        found[c.reference] = (c.client_id, c.pk, None, None)
+    for t in Trunk.objects.filter(username__in=refs, **scope).select_related("contract"):
+        found[t.username] = (t.contract.client_id, t.contract_id, None, t.pk)
+    for a in SipAccount.objects.filter(username__in=refs, **scope).select_related("contract"):
+        found[a.username] = (a.contract.client_id, a.contract_id, a.pk, None)
+    return found
