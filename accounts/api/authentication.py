@@ -45,27 +45,27 @@ class IpNotAllowed(exceptions.PermissionDenied):
 
 
 def _columns(model, alias: str) -> tuple[str, list]:
-    """``alias.column`` of each concrete field, and each field's converters (JSON, …)."""
+    """``alias.column`` of each concrete field, and for each its column expression and the
+    converters the ORM would apply (the backend's, e.g. SQLite's decimals, then the field's,
+    e.g. JSON), called as the ORM calls them: ``(value, expression, connection)``."""
     fields = model._meta.concrete_fields
     quote = connection.ops.quote_name
-    converters = [
-        (
-            field,
-            connection.ops.get_db_converters(field.get_col(alias))
-            + field.get_db_converters(connection),
-        )
-        for field in fields
-    ]
+    converters = []
+    for field in fields:
+        column = field.get_col(alias)
+        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        converters.append((field, column, functions))
     return ", ".join(f"{alias}.{quote(f.column)}" for f in fields), converters
 
 
 def _row(model, values, converters):
     converted = []
-    for value, (field, functions) in zip(values, converters, strict=True):
+    for value, (_field, column, functions) in zip(values, converters, strict=True):
         for function in functions:
-            value = function(value, field, connection)
+            value = function(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field, _f in converters], converted)
+    names = [field.attname for field, _column, _functions in converters]
+    return model.from_db(connection.alias, names, converted)
 
 
 @functools.cache
