@@ -2,12 +2,9 @@
 ``accounts.api.authentication``) converts its columns as the ORM does there too — SQLite's
 decimal converter once made every API call of the demo answer 500 (issue 13)."""
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
+
+from tests.sqlite import sqlite_manage
 
 SCRIPT = """
 from decimal import Decimal
@@ -28,23 +25,7 @@ print("RESULT", response.status_code, names, discount)
 
 @pytest.mark.django_db(transaction=False)
 def test_api_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'api.sqlite3'}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-        }
-    )
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-        return result.stdout
-
+    manage = sqlite_manage(tmp_path)
     manage("migrate", "--noinput")
     out = manage("shell", "-c", SCRIPT)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))

@@ -2,15 +2,12 @@
 demand by the import, rows moved out of the DEFAULT partition), the 12-month retention as a
 partition drop (PLATFORM 6.7), and the plain SQLite table of ``make run`` (smoke test)."""
 
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
+from tests.sqlite import sqlite_manage
 from tests.usage.core_helpers import account, at, row, run_import
 from usage.models import CallRecord
 from usage.services import partitions
@@ -88,23 +85,7 @@ print("PURGED", CallRecord.objects.count())
 # engine): a SIP-UNL fixed call included (slot 1), a mobile 61 s → 61 × 0.045 / 60 = 0.0458.
 @pytest.mark.django_db(transaction=False)
 def test_sqlite_demo_path(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-        }
-    )
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-        return result.stdout
-
+    manage = sqlite_manage(tmp_path)
     manage("migrate", "--noinput")
     out = manage("shell", "-c", SQLITE_SCRIPT.replace('call_id="c1"', "call_id=None"))
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
