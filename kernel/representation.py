@@ -105,6 +105,11 @@ def _entry(serializer, field):
 def _representer(field):
     if isinstance(field, serializers.Serializer):
         return compiled(field)
+    if (
+        isinstance(field, serializers.ListSerializer)
+        and type(field).to_representation is serializers.ListSerializer.to_representation
+    ):  # a nested ``many=True`` of a plain ``Serializer``: its rows through its child's plan
+        return _list_writer(compiled(field.child))
     kind = type(field)
     if kind is drf_fields.DateTimeField and _iso(field, api_settings.DATETIME_FORMAT):
         zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
@@ -174,13 +179,19 @@ def object_url(serializer, route: str, *ids) -> str:
     return url
 
 
+def _list_writer(write):
+    def write_all(data):
+        iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
+        return [write(item) for item in iterable]
+
+    return write_all
+
+
 class CompiledListSerializer(serializers.ListSerializer):
     """``many=True``: every row through the child's compiled writer."""
 
     def to_representation(self, data):
-        iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
-        write = compiled(self.child)
-        return [write(item) for item in iterable]
+        return _list_writer(compiled(self.child))(data)
 
 
 class ModelSerializer(serializers.ModelSerializer):
