@@ -11,6 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
+
+# Assertions wait up to 15 s (Playwright's default: 5 s). ``make test`` runs two test processes
+# on two cores: a page's fetch to the live server, behind the other process's work, once took
+# over 5 s (the live channel quote). A passing assertion returns as soon as it holds.
+expect.set_options(timeout=15_000)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
