@@ -117,3 +117,17 @@ def accounts_for(refs, partner_id=None) -> dict:
     for a in SipAccount.objects.filter(username__in=refs, **scope).select_related("contract"):
         found[a.username] = (a.contract.client_id, a.contract_id, a.pk, None)
     return found
+
+
+def check_rows(rows, partner_id, reasons) -> tuple[list, list]:
+    """``parse_row`` over ``[(line, row)]`` with their accounts looked up at once: the good rows
+    as (line, values), the bad ones as (line, reason, raw)."""
+    accounts = accounts_for({row[1].strip() for _line, row in rows}, partner_id)
+    good, bad = [], []
+    for line, row in rows:
+        values, reason = parse_row(row, accounts, reasons)
+        if reason:
+            bad.append((line, reason, ",".join(row)))
+        else:
+            good.append((line, values))
+    return good, bad

@@ -384,14 +384,9 @@ def _python_rows(cursor, batch, reasons, fields) -> list:
     rows = cursor.fetchall()
     if not rows:
         return []
-    accounts = cdr_rows.accounts_for({row[1].strip() for _line, row in rows}, batch.partner_id)
-    bad = []
+    good, bad = cdr_rows.check_rows(rows, batch.partner_id, reasons)
     with cursor.copy("COPY _py FROM STDIN") as copy:
-        for line, row in rows:
-            values, reason = cdr_rows.parse_row(row, accounts, reasons)
-            if reason:
-                bad.append((line, reason, ",".join(row)))
-                continue
+        for line, values in good:
             # checked ("+00:00" added when it had none); in UTC, as PostgreSQL takes no offset
             # past ±15:59 that Python accepts
             started = datetime.fromisoformat(values[1]).astimezone(UTC)

@@ -28,8 +28,8 @@ from kernel.errors import InvalidTransition
 from usage.choices import IMPORT_TRANSITIONS, ImportStatus
 from usage.models import CallRecord, ImportBatch, ImportRejection
 from usage.partitioning import is_postgres
-from usage.services import import_sql, rating
-from usage.services.cdr_rows import COLUMNS, STAGE_COLUMNS, accounts_for, parse_row
+from usage.services import cdr_rows, import_sql, rating
+from usage.services.cdr_rows import COLUMNS, STAGE_COLUMNS
 
 CHUNK_LINES = 200_000  # a committed transaction each (bench/rating.py: fewer is faster)
 PARIS = ZoneInfo("Europe/Paris")
@@ -283,28 +283,13 @@ def _load_rows(batch: ImportBatch, chunk, reasons) -> tuple[int, int, list]:
     return len(chunk), imported, rejected + bad
 
 
-# --- checking rows in Python (SQLite) -----------------------------------------------------------
-
-
-def _check(batch: ImportBatch, rows, reasons) -> tuple[list, list]:
-    accounts = accounts_for({row[1].strip() for _, row in rows}, batch.partner_id)
-    good, bad = [], []
-    for line, row in rows:
-        values, reason = parse_row(row, accounts, reasons)
-        if reason:
-            bad.append((line, reason, ",".join(row)))
-        else:
-            good.append(values)
-    return good, bad
-
-
 # --- SQLite (make run): the same rows through the ORM -----------------------------------------
 
 
 def _load_python(batch: ImportBatch, rows, reasons) -> tuple[int, list]:
-    good, bad = _check(batch, rows, reasons)
+    good, bad = cdr_rows.check_rows(rows, batch.partner_id, reasons)
     records = []
-    for values in good:
+    for _line, values in good:
         data = dict(zip(STAGE_COLUMNS, values, strict=True))
         started = datetime.fromisoformat(data["started_at"])
         data["started_at"] = started
