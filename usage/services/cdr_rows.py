@@ -80,16 +80,13 @@ def parse_row(row: list[str], accounts: dict, reasons: dict):
 
 
 CALL_TYPES = frozenset(CallType.values)
+# The row as stored: the file's columns (start time and account under their stored names),
+# then the account it resolved to and the number's USE-1 class.
 STAGE_COLUMNS = [
     "call_id",
     "started_at",
     "account_ref",
-    "answered",
-    "duration",
-    "caller",
-    "called",
-    "call_type",
-    "device_id",
+    *COLUMNS[3:],
     "client_id",
     "contract_id",
     "sip_account_id",
