@@ -220,6 +220,8 @@ class Client(TimeStampedModel):
                 condition=Q(security_deposit__gte=0), name="client_deposit_not_negative"
             ),
         ]
+        # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+        indexes = [models.Index(fields=["legal_name", "id"], name="client_by_name")]
 
     def __str__(self):
         return self.legal_name

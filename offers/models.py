@@ -332,7 +332,11 @@ class Contract(TimeStampedModel):
                 name="contract_trial_has_end",
             ),
         ]
-        indexes = [models.Index(fields=["status", "current_period_end"])]
+        indexes = [
+            models.Index(fields=["status", "current_period_end"]),
+            # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+            models.Index(fields=["-created_at", "-id"], name="contract_newest"),
+        ]
 
     def __str__(self):
         return f"{self.reference} — {self.offer}"

@@ -106,7 +106,11 @@ class Ticket(TimeStampedModel):
                 name="failure_notification_has_contract",
             ),
         ]
-        indexes = [models.Index(fields=["client", "status"])]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+            models.Index(fields=["-reported_at", "-id"], name="ticket_newest"),
+        ]
 
     def __str__(self):
         return f"{self.number} — {self.subject}"
@@ -322,6 +326,8 @@ class Outage(TimeStampedModel):
                 name="offer_outage_has_offer",
             ),
         ]
+        # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+        indexes = [models.Index(fields=["-started_at", "-id"], name="outage_newest")]
 
     def __str__(self):
         return f"{self.title} ({timezone.localtime(self.started_at):%Y-%m-%d %H:%M})"
@@ -465,6 +471,8 @@ class AvailabilityReport(TimeStampedModel):
                 name="report_approved_not_negative",
             ),
         ]
+        # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+        indexes = [models.Index(fields=["-month", "-id"], name="availability_report_newest")]
 
     def __str__(self):
         return f"{self.contract.reference} {self.month:%Y-%m}"

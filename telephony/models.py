@@ -129,6 +129,8 @@ class Trunk(SipCredentials, TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("SIP trunk")
         verbose_name_plural = _("SIP trunks")
+        # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+        indexes = [models.Index(fields=["-created_at", "-id"], name="trunk_newest")]
 
     def __str__(self):
         return _("Trunk %(ref)s") % {"ref": self.contract.reference}
@@ -214,7 +216,11 @@ class ChannelOrder(TimeStampedModel):
                 name="order_paid_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["status", "expires_on"])]
+        indexes = [
+            models.Index(fields=["status", "expires_on"]),
+            # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+            models.Index(fields=["-created_at", "-id"], name="channel_order_newest"),
+        ]
 
     def __str__(self):
         return self.reference
