@@ -3,6 +3,7 @@
 from rest_framework import mixins, viewsets
 
 from accounts.models import Partner
+from kernel import sql_lists
 
 
 class PartnerScopedViewSetMixin:
@@ -33,6 +34,26 @@ class PartnerScopedViewSetMixin:
     @property
     def api_key(self):
         return self.request.auth
+
+    def sql_list_params(self) -> dict:
+        """The request's values a list's SQL may name (``kernel.sql_lists``)."""
+        return {"partner": self.partner.pk}
+
+    def list(self, request, *args, **kwargs):
+        response = self.sql_list(request)
+        return response if response is not None else super().list(request, *args, **kwargs)
+
+    def sql_list(self, request):
+        """The page with its rows written by PostgreSQL as JSON (``kernel.sql_lists``) when it
+        can write every field of the serializer, else None (DRF's list)."""
+        paginate_keys = getattr(self.paginator, "paginate_keys", None)
+        write = sql_lists.writer(self) if paginate_keys is not None else None
+        if write is None:
+            return None
+        keys = paginate_keys(self.filter_queryset(self.get_queryset()), self.request, view=self)
+        if keys is None:
+            return None
+        return self.get_paginated_response(sql_lists.RawJSON(write(keys)))
 
 
 class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -42,7 +42,7 @@ class InvoiceFilterSet(filters.FilterSet):
 
 class PendingChargeFilterSet(filters.FilterSet):
     client = filters.ModelChoiceFilter(queryset=partner_clients)
-    kind = django_filters.MultipleChoiceFilter(choices=ChargeKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=ChargeKind.choices, distinct=False)
     source_type = filters.CharFilter()
     invoiced = django_filters.BooleanFilter(
         method="filter_invoiced", label=_("true: already on an invoice; false: still pending")

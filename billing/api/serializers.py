@@ -6,6 +6,7 @@ with 4. Periods are ``[period_start, period_end)``: ``period_end`` is the first 
 the period (the PDF prints the day before).
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -13,7 +14,7 @@ from rest_framework import serializers
 
 from billing.choices import ChargeKind, VatCategory
 from billing.models import Invoice, InvoiceLine, PendingCharge
-from kernel import representation
+from kernel import representation, sql_lists
 
 
 class EndClientSerializer(serializers.Serializer):
@@ -99,6 +100,11 @@ class InvoiceSerializer(representation.ModelSerializer):
     pdf_url = serializers.SerializerMethodField()
     facturx_url = serializers.SerializerMethodField()
 
+    sql_fields = {  # kernel.sql_lists: the methods below, in SQL
+        "pdf_url": lambda ctx, p: ctx.url("api:invoice-pdf", f"{p}pk"),
+        "facturx_url": lambda ctx, p: ctx.url("api:invoice-facturx", f"{p}pk"),
+    }
+
     class Meta:
         model = Invoice
         fields = [
@@ -157,6 +163,10 @@ class PendingChargeSerializer(representation.ModelSerializer):
     invoice_number = serializers.CharField(
         source="invoice_line.invoice.number", read_only=True, allow_null=True, default=None
     )
+
+    sql_fields = {  # kernel.sql_lists: ``get_invoiced`` in SQL
+        "invoiced": lambda ctx, p: sql_lists.boolean(Q(**{f"{p}invoice_line__isnull": False})),
+    }
 
     class Meta:
         model = PendingCharge

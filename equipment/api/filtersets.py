@@ -23,7 +23,7 @@ class PartnerSiteFilter(filters.ModelChoiceFilter):
 class ItemFilterSet(filters.FilterSet):
     customer = PartnerCustomerFilter(field_name="client")
     site = PartnerSiteFilter()
-    state = django_filters.MultipleChoiceFilter(choices=ItemState.choices)
+    state = django_filters.MultipleChoiceFilter(choices=ItemState.choices, distinct=False)
 
     class Meta:
         model = Item
@@ -41,7 +41,7 @@ class OrderFilterSet(filters.FilterSet):
 
 class RmaFilterSet(filters.FilterSet):
     customer = PartnerCustomerFilter(field_name="client")
-    status = django_filters.MultipleChoiceFilter(choices=RmaStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=RmaStatus.choices, distinct=False)
 
     class Meta:
         model = Rma

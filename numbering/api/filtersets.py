@@ -40,7 +40,7 @@ class PhoneNumberFilterSet(filters.FilterSet):
     customer = PartnerCustomerFilter(field_name="client")
     contract = PartnerContractFilter()
     site = PartnerSiteFilter()
-    state = django_filters.MultipleChoiceFilter(choices=NumberState.choices)
+    state = django_filters.MultipleChoiceFilter(choices=NumberState.choices, distinct=False)
     number_type = django_filters.ChoiceFilter(choices=NumberType.choices)
 
     class Meta:
@@ -84,7 +84,7 @@ class AvailableNumberFilterSet(filters.FilterSet):
 class PortRequestFilterSet(filters.FilterSet):
     customer = PartnerCustomerFilter(field_name="client")
     contract = PartnerContractFilter()
-    status = django_filters.MultipleChoiceFilter(choices=PortStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=PortStatus.choices, distinct=False)
     reference = filters.CharFilter(lookup_expr="iexact")
 
     class Meta:

@@ -26,7 +26,7 @@ class OfferFilterSet(filters.FilterSet):
 class ContractFilterSet(filters.FilterSet):
     client = filters.ModelChoiceFilter(queryset=partner_clients)
     site = filters.ModelChoiceFilter(queryset=partner_sites)
-    status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=ContractStatus.choices, distinct=False)
     offer = filters.CharFilter(field_name="offer__code", label=_("Offer code"))
     preset = django_filters.ChoiceFilter(field_name="offer__preset", choices=Preset.choices)
     reference = filters.CharFilter(lookup_expr="icontains")

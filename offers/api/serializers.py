@@ -4,13 +4,31 @@ Money is always a string (``COERCE_DECIMAL_TO_STRING``); unit prices keep 4 deci
 Output and input serializers are separate: contracts are written only through ``offers.services``.
 """
 
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
-from kernel import api_fields, representation
+from kernel import api_fields, representation, sql_lists
 from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
 from kernel.money import round_money
 from offers.choices import (
@@ -100,11 +118,67 @@ class OfferSerializer(representation.ModelSerializer):
 # --- Contracts: output ----------------------------------------------------------------------
 
 
+def _line_total(p: str):
+    """``ContractLine.monthly_total`` in SQL (4 decimals: a price of 4 times an integer)."""
+    return ExpressionWrapper(
+        F(f"{p}unit_monthly_price") * F(f"{p}quantity"), output_field=DecimalField()
+    )
+
+
+def _monthly_fees_sql(p: str):
+    """``Contract.monthly_fees``: the current lines' monthly totals, 0.0000 without any."""
+    totals = (
+        ContractLine.objects.filter(contract=OuterRef(f"{p}pk"), ended_on__isnull=True)
+        .order_by()
+        .values("contract")
+        .annotate(total=Sum(_line_total("")))
+        .values("total")
+    )
+    zero = Value(Decimal("0"), output_field=DecimalField())
+    total = Coalesce(Subquery(totals, output_field=DecimalField()), zero)
+    return Cast(Func(total, Value(4), function="ROUND", output_field=DecimalField()), TextField())
+
+
+def _current_period_sql(p: str):
+    """``get_current_period``: ``{start, end}``, null unless both are known."""
+    start, end = f"{p}current_period_start", f"{p}current_period_end"
+    return Case(
+        When(Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}), then=Value(None)),
+        default=sql_lists.JsonObject(
+            [("start", sql_lists.IsoDate(start)), ("end", sql_lists.IsoDate(end))]
+        ),
+        output_field=TextField(),
+    )
+
+
+def _scheduled_sql(p: str):
+    """The contract's scheduled terminations, as the viewset prefetches them."""
+    return Termination.objects.filter(
+        contract=OuterRef(f"{p}pk"), status=TerminationStatus.SCHEDULED
+    )
+
+
+def _next_renewal_sql(p: str):
+    """``get_next_renewal`` in SQL."""
+    end = f"{p}current_period_end"
+    effective = sql_lists.first(_scheduled_sql(p), "effective_date", DateField())
+    return Case(
+        When(Q(**{f"{end}__isnull": True}) | ~Q(**{f"{p}status__in": LIVE_STATUSES}), then=None),
+        When(Q(**{f"{end}__gte": effective}), then=None),
+        default=sql_lists.IsoDate(end),
+        output_field=TextField(),
+    )
+
+
 class ContractLineSerializer(representation.ModelSerializer):
     product = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
     kind = serializers.CharField(source="product.kind", read_only=True)
     monthly_total = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
+
+    sql_fields = {  # kernel.sql_lists: ``ContractLine.monthly_total`` in SQL
+        "monthly_total": lambda ctx, p: Cast(_line_total(p), TextField()),
+    }
 
     class Meta:
         model = ContractLine
@@ -188,6 +262,20 @@ class ContractSerializer(representation.ModelSerializer):
     next_renewal = serializers.SerializerMethodField()
     scheduled_termination = serializers.SerializerMethodField()
     active_suspension = serializers.SerializerMethodField()
+
+    sql_fields = {  # kernel.sql_lists: the property and the methods below, in SQL
+        "monthly_fees": lambda ctx, p: _monthly_fees_sql(p),
+        "current_period": lambda ctx, p: _current_period_sql(p),
+        "next_renewal": lambda ctx, p: _next_renewal_sql(p),
+        "scheduled_termination": lambda ctx, p: sql_lists.first_row(
+            _scheduled_sql(p), TerminationSerializer, ctx
+        ),
+        "active_suspension": lambda ctx, p: sql_lists.first_row(
+            Suspension.objects.filter(contract=OuterRef(f"{p}pk"), lifted_at__isnull=True),
+            SuspensionSerializer,
+            ctx,
+        ),
+    }
 
     class Meta:
         model = Contract

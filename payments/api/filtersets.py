@@ -11,7 +11,7 @@ class PaymentFilterSet(filters.FilterSet):
     """Another partner's customer is an invalid choice, like an id that does not exist."""
 
     client = filters.ModelChoiceFilter(queryset=partner_clients)
-    method = django_filters.MultipleChoiceFilter(choices=PaymentMethod.choices)
+    method = django_filters.MultipleChoiceFilter(choices=PaymentMethod.choices, distinct=False)
     status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     received_after = filters.DateFilter(
         field_name="received_on", lookup_expr="gte", label=_("Received on or after (YYYY-MM-DD)")
@@ -37,7 +37,7 @@ class DisputeFilterSet(filters.FilterSet):
 
 class PrepaidEntryFilterSet(filters.FilterSet):
     client = filters.ModelChoiceFilter(queryset=partner_clients, field_name="account__client")
-    kind = django_filters.MultipleChoiceFilter(choices=PrepaidKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=PrepaidKind.choices, distinct=False)
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
 

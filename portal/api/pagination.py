@@ -34,22 +34,25 @@ class NarrowPagePaginator(Paginator):
         queryset = self.object_list
         if self.orphans or not narrowable(queryset):
             return super().page(number)
-        if "count" in self.__dict__:  # already counted (``?page=last``)
-            number = self.validate_number(number)
-            keys = self._keys(queryset, number, with_total=False)
-        else:
-            number = self._page_number(number)
-            rows = self._keys(queryset, number, with_total=True)
-            if rows:
-                self.count = rows[0][1]
-            elif number == 1:
-                self.count = 0  # nothing at all: an empty first page, without a query
-            number = self.validate_number(number)  # past the last page: counts, EmptyPage
-            keys = [key for key, _total in rows]
+        number, keys = self._page_keys(queryset, number)
         if not keys:
             return self._get_page([], number, self)
         found = {row.pk: row for row in queryset.filter(pk__in=set(keys)).order_by()}
         return self._get_page([found[key] for key in keys if key in found], number, self)
+
+    def _page_keys(self, queryset, number) -> tuple[int, list]:
+        """(page number, the page's primary keys in order), the total counted beside them."""
+        if "count" in self.__dict__:  # already counted (``?page=last``)
+            number = self.validate_number(number)
+            return number, self._keys(queryset, number, with_total=False)
+        number = self._page_number(number)
+        rows = self._keys(queryset, number, with_total=True)
+        if rows:
+            self.count = rows[0][1]
+        elif number == 1:
+            self.count = 0  # nothing at all: an empty first page, without a query
+        number = self.validate_number(number)  # past the last page: counts, EmptyPage
+        return number, [key for key, _total in rows]
 
     def _page_number(self, number) -> int:
         """The first half of ``validate_number``, which needs no count: the same errors for a
@@ -78,22 +81,36 @@ class NarrowPagePaginator(Paginator):
         return list(keys[bottom : bottom + self.per_page])
 
 
-def narrowable(queryset) -> bool:
-    """A queryset of model rows that ``select_related`` joins to a nullable relation (a LEFT
-    OUTER JOIN of every row of the partner before the sort and the cut: what the narrow step
-    saves) and whose count is ``COUNT(*)`` of its rows."""
+class KeysPaginator(NarrowPagePaginator):
+    """Pages of primary keys (in the list's order): the rows are written elsewhere
+    (``kernel.sql_lists``). Only for querysets whose count is ``COUNT(*)`` of their rows."""
+
+    def page(self, number):
+        number, keys = self._page_keys(self.object_list, number)
+        return self._get_page(keys, number, self)
+
+
+def countable(queryset) -> bool:
+    """A queryset of model rows whose count is ``COUNT(*)`` of its rows."""
     if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
         return False
     query = queryset.query
-    if (
+    return not (
         query.distinct
         or query.combinator
         or query.group_by is not None
         or query.is_sliced
         or query.is_empty()
-    ):
+    )
+
+
+def narrowable(queryset) -> bool:
+    """A countable queryset that ``select_related`` joins to a nullable relation (a LEFT OUTER
+    JOIN of every row of the partner before the sort and the cut: what the narrow step
+    saves)."""
+    if not countable(queryset):
         return False
-    related = query.select_related
+    related = queryset.query.select_related
     return isinstance(related, dict) and _outer_join(queryset.model, related)
 
 
@@ -119,3 +136,14 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     django_paginator_class = NarrowPagePaginator
+
+    def paginate_keys(self, queryset, request, view=None) -> list | None:
+        """``paginate_queryset`` giving the page's primary keys instead of its rows (the same
+        page, count and links), or None for a queryset that ``KeysPaginator`` cannot page."""
+        if not countable(queryset):
+            return None
+        self.django_paginator_class = KeysPaginator  # this paginator serves one request
+        try:
+            return self.paginate_queryset(queryset, request, view)
+        finally:
+            del self.django_paginator_class

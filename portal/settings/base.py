@@ -220,7 +220,7 @@ RESELLER = {
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # JSON only (portal.api.negotiation): HTML or an unknown ?format= is a 406.
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["portal.api.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "portal.api.negotiation.JsonOnlyNegotiation",
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; JSON deeper than 64 levels a 400.
     "DEFAULT_PARSER_CLASSES": [

@@ -17,7 +17,7 @@ def partner_contracts(request):
 class TicketFilterSet(filters.FilterSet):
     customer = filters.ModelChoiceFilter(field_name="client", queryset=partner_clients)
     contract = filters.ModelChoiceFilter(queryset=partner_contracts)
-    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=TicketKind.choices)
     number = filters.CharFilter(lookup_expr="iexact")
     reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")

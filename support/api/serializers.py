@@ -6,6 +6,7 @@ Money is a string; times are ISO 8601 with their offset (Paris time). ``*_met`` 
 none). Staff internal notes never appear.
 """
 
+from django.db.models import Case, F, OuterRef, Q, Value, When
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
-from kernel import api_fields, representation
+from kernel import api_fields, representation, sql_lists
 from kernel.inputs import MAX_FILES, MAX_TEXT
 from offers.choices import SlaPolicy
 from offers.models import Contract
@@ -26,7 +27,14 @@ from support.choices import (
     TicketSource,
     TicketStatus,
 )
-from support.models import Attachment, AvailabilityReport, Outage, Ticket, TicketMessage
+from support.models import (
+    Attachment,
+    AvailabilityReport,
+    Outage,
+    OutageAnnouncement,
+    Ticket,
+    TicketMessage,
+)
 
 
 def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers.ChoiceField:
@@ -49,6 +57,20 @@ def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers
         pass
 
     return InlineChoiceField(choices=choices, **kwargs)
+
+
+def _met_sql(deadline: str, done: str, now):
+    """SQL twin of ``Ticket._met``: true/false once known, null while the deadline is ahead
+    (or there is none)."""
+    return Case(
+        When(**{f"{deadline}__isnull": True}, then=Value(None)),
+        When(
+            **{f"{done}__isnull": False},
+            then=sql_lists.boolean(Q(**{f"{done}__lte": F(deadline)})),
+        ),
+        When(**{f"{deadline}__lt": now}, then=Value(False)),
+        default=Value(None),
+    )
 
 
 class CustomerField(PartnerClientField):
@@ -80,6 +102,15 @@ class TicketSerializer(representation.ModelSerializer):
     source = inline_choice(TicketSource.choices, read_only=True)
     intervention_met = serializers.BooleanField(read_only=True, allow_null=True)
     restoration_met = serializers.BooleanField(read_only=True, allow_null=True)
+
+    sql_fields = {  # kernel.sql_lists: the properties above, in SQL
+        "intervention_met": lambda ctx, p: _met_sql(
+            p + "intervention_deadline", p + "intervention_started_at", ctx.now
+        ),
+        "restoration_met": lambda ctx, p: _met_sql(
+            p + "restoration_target", p + "restored_at", ctx.now
+        ),
+    }
 
     class Meta:
         model = Ticket
@@ -193,6 +224,22 @@ class OutageSerializer(representation.ModelSerializer):
     contracts = serializers.SerializerMethodField()
     announced_at = serializers.SerializerMethodField()
 
+    sql_fields = {  # kernel.sql_lists: the property and the methods below, in SQL
+        "ongoing": lambda ctx, p: sql_lists.boolean(Q(**{f"{p}ended_at__isnull": True})),
+        "contracts": lambda ctx, p: sql_lists.json_array(
+            Outage.contracts.through.objects.filter(
+                outage_id=OuterRef(f"{p}pk"), contract__client__partner_id=ctx.param("partner")
+            ),
+            "outage_id",
+            F("contract_id"),
+            [F("contract__created_at").desc(), F("contract_id").desc()],
+        ),
+        "announced_at": lambda ctx, p: sql_lists.first(
+            OutageAnnouncement.objects.filter(outage_id=OuterRef(f"{p}pk")).order_by("sent_at"),
+            sql_lists.IsoDateTime("sent_at"),
+        ),
+    }
+
     class Meta:
         model = Outage
         fields = [
@@ -247,6 +294,18 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
     credit_note_number = serializers.CharField(
         source="credit_note.number", read_only=True, allow_null=True, default=None
     )
+
+    sql_fields = {  # kernel.sql_lists: ``AvailabilityReport.can_request`` in SQL
+        "can_request": lambda ctx, p: sql_lists.boolean(
+            Q(
+                **{
+                    f"{p}status": ReportStatus.COMPUTED,
+                    f"{p}applicable": True,
+                    f"{p}credit_amount__gt": 0,
+                }
+            )
+        ),
+    }
 
     class Meta:
         model = AvailabilityReport

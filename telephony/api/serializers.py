@@ -4,16 +4,20 @@ through ``telephony.services``."""
 
 from decimal import Decimal
 
+from django.db.models import F, OuterRef, TextField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from kernel import api_fields, representation
-from telephony.choices import PaymentChoice
+from kernel import api_fields, representation, sql_lists
+from telephony.choices import DecreaseStatus, PaymentChoice
 from telephony.models import (
     ChannelDecrease,
     ChannelOrder,
     DestinationGroup,
+    Pack,
+    PackLedgerEntry,
     SipAccount,
     SipDevice,
     Trunk,
@@ -35,9 +39,29 @@ class PackLineSerializer(serializers.Serializer):
 class PendingDecreaseSerializer(representation.ModelSerializer):
     channels_after = serializers.IntegerField(read_only=True)
 
+    sql_fields = {  # kernel.sql_lists: ``ChannelDecrease.channels_after`` in SQL
+        "channels_after": lambda ctx, p: F(f"{p}channels_before") - F(f"{p}channels_to_remove"),
+    }
+
     class Meta:
         model = ChannelDecrease
         fields = ["id", "channels_to_remove", "channels_before", "channels_after", "effective_on"]
+
+
+def _held_sql(ctx, p: str, value: str):
+    """``value`` over the packs the trunk holds today (``selectors.packs_held_many``: the
+    ledger's counts summed per pack size and price, zero sums left out), as ``g``."""
+    if p:
+        raise sql_lists.Unsupported("held packs of a nested trunk")
+    return RawSQL(
+        f"SELECT {value} FROM (SELECT p.channels, p.monthly_price, SUM(l.count) AS total "
+        f"FROM {PackLedgerEntry._meta.db_table} l JOIN {Pack._meta.db_table} p "
+        f"ON p.id = l.pack_id WHERE l.trunk_id = {Trunk._meta.db_table}.id "
+        "AND l.effective_on <= %s GROUP BY p.channels, p.monthly_price "
+        "HAVING SUM(l.count) <> 0) g",
+        (ctx.raw_param("today"),),
+        output_field=TextField(),
+    )
 
 
 class TrunkSerializer(representation.ModelSerializer):
@@ -66,6 +90,26 @@ class TrunkSerializer(representation.ModelSerializer):
             "secret_issued_at",
             "created_at",
         ]
+
+    sql_fields = {  # kernel.sql_lists: the methods below, in SQL
+        "channels": lambda ctx, p: _held_sql(ctx, p, "COALESCE(SUM(g.channels * g.total), 0)"),
+        "packs": lambda ctx, p: _held_sql(
+            ctx,
+            p,
+            "COALESCE(JSON_AGG(JSON_BUILD_OBJECT('channels', g.channels, 'count', g.total, "
+            "'monthly_price', g.monthly_price::text) ORDER BY g.channels DESC), '[]'::json)",
+        ),
+        "monthly_price": lambda ctx, p: _held_sql(
+            ctx, p, "ROUND(COALESCE(SUM(g.monthly_price * g.total), 0), 4)::text"
+        ),
+        "pending_decrease": lambda ctx, p: sql_lists.first_row(
+            ChannelDecrease.objects.filter(
+                trunk=OuterRef(f"{p}pk"), status=DecreaseStatus.PENDING
+            ).order_by("-created_at", "-id"),
+            PendingDecreaseSerializer,
+            ctx,
+        ),
+    }
 
     def _held(self, trunk) -> list[dict]:
         return self.context.get("held", {}).get(trunk.pk, [])

@@ -171,7 +171,13 @@ class TrunkViewSet(
         context["held"] = selectors.packs_held_many([t.pk for t in trunks], paris_today())
         return context
 
+    def sql_list_params(self) -> dict:
+        return {**super().sql_list_params(), "today": paris_today()}
+
     def list(self, request, *args, **kwargs):
+        response = self.sql_list(request)
+        if response is not None:  # the packs held written by PostgreSQL too
+            return response
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         serializer = self.get_serializer_class()(page, many=True, context=self._with_held(page))
         return self.get_paginated_response(serializer.data)

@@ -1,7 +1,8 @@
-"""Issue 13: the partner API's lists are written by plans compiled once per list
-(``kernel.representation``). They must say exactly what DRF's own ``to_representation`` says:
-every list endpoint, filled by the benchmark's data builder, in French and in English, answers
-the same JSON both ways; and the writer falls back to DRF wherever a row is unusual."""
+"""Issue 13: the partner API's lists are written by PostgreSQL (``kernel.sql_lists``) or by plans
+compiled once per list (``kernel.representation``). They must say exactly what DRF's own
+``to_representation`` says: every list endpoint, filled by the benchmark's data builder, in
+French and in English, answers the same JSON all ways; and the writer falls back to DRF wherever
+a row is unusual."""
 
 import datetime
 import random
@@ -10,7 +11,7 @@ import pytest
 from rest_framework import serializers
 
 from bench.api_load import Builder
-from kernel import representation
+from kernel import representation, sql_lists
 from telephony.demo import ensure_catalogue
 from tests.api.test_query_counts import FILLED, LIST_URLS, _client
 
@@ -23,25 +24,61 @@ def partner_key():
     return Builder(random.Random(7)).partner("Representation Partner", 6, tag="rep")["key"]
 
 
+# The lists PostgreSQL writes (the others keep the compiled Python writer).
+SQL_LISTS = {
+    "availability-report",
+    "channel-order",
+    "charge",
+    "contract",
+    "customer",
+    "customer-user",
+    "dispute",
+    "invoice",
+    "outage",
+    "payment",
+    "prepaid-entry",
+    "sip-account",
+    "site",
+    "ticket",
+    "trunk",
+}
+
+
 def _drf_only(monkeypatch):
-    """DRF's own writer for every serializer (what the compiled plans replace)."""
+    """DRF's own writer for every serializer (what the SQL and the compiled plans replace)."""
+    monkeypatch.setattr(sql_lists, "writer", lambda view: None)
     monkeypatch.setattr(representation, "compiled", lambda serializer: serializer.to_representation)
+
+
+def _python_only(monkeypatch):
+    """The compiled Python writer, not PostgreSQL's."""
+    monkeypatch.setattr(sql_lists, "writer", lambda view: None)
+
+
+def _written_by_sql(response) -> bool:
+    data = response.data
+    return isinstance(data, dict) and isinstance(data.get("results"), sql_lists.RawJSON)
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_list_says_what_drf_says(partner_key, monkeypatch, language):
     client = _client(partner_key)
-    compiled = {}
+    written, by_sql = {}, set()
     for name, url in LIST_URLS.items():
         response = client.get(f"{url}?page_size=200", HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, (name, response.content[:300])
-        compiled[name] = response.json()
-    _drf_only(monkeypatch)
-    for name, url in LIST_URLS.items():
-        response = client.get(f"{url}?page_size=200", HTTP_ACCEPT_LANGUAGE=language)
-        assert response.json() == compiled[name], name
+        written[name] = response.json()
+        if _written_by_sql(response):
+            by_sql.add(name)
+    assert by_sql >= SQL_LISTS
+    for only in (_python_only, _drf_only):
+        only(monkeypatch)
+        for name, url in LIST_URLS.items():
+            response = client.get(f"{url}?page_size=200", HTTP_ACCEPT_LANGUAGE=language)
+            assert not _written_by_sql(response)
+            assert response.json() == written[name], (only.__name__, name)
     for name in FILLED:  # the comparison saw real rows
-        body = compiled[name]
+        body = written[name]
         rows = body["results"] if isinstance(body, dict) else body
         assert rows, name
 

@@ -1,0 +1,140 @@
+"""Issue 13: list pages written by PostgreSQL (``kernel.sql_lists``) say what DRF says, on the
+values where SQL and Python write differently if nothing takes care: microseconds (Python writes
+six digits, or none when they are zero), summer and winter offsets, ``Z`` for UTC, nulls, the
+SLA-3 "met" flags that depend on the moment of the request. The statement changes the session's
+time zone for itself only, in autocommit as inside a transaction."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from kernel import sql_lists
+from support.choices import TicketKind, TicketSource, TicketStatus
+from support.models import Ticket
+from tests.factories import ClientFactory
+
+URL = "/api/v1/tickets/"
+
+
+def _ticket(client, number: int, reported_at: datetime, **times) -> Ticket:
+    return Ticket.objects.create(
+        number=f"T-SQL-{number:04d}",
+        client=client,
+        kind=TicketKind.QUESTION,
+        subject=f"Ticket {number}",
+        status=TicketStatus.NEW,
+        source=TicketSource.API,
+        reported_at=reported_at,
+        **times,
+    )
+
+
+@pytest.fixture
+def tickets(partner):
+    customer = ClientFactory(partner=partner)
+    now = timezone.now()
+    return [
+        # winter, microseconds whose last digits are zeros: Python writes all six
+        _ticket(customer, 1, datetime(2026, 1, 15, 9, 30, 0, 500000, tzinfo=UTC)),
+        # summer, one microsecond; work started in time (met: true)
+        _ticket(
+            customer,
+            2,
+            datetime(2026, 7, 1, 10, 0, 0, 1, tzinfo=UTC),
+            intervention_deadline=datetime(2026, 7, 1, 14, 0, tzinfo=UTC),
+            intervention_started_at=datetime(2026, 7, 1, 11, 0, tzinfo=UTC),
+        ),
+        # deadline passed, nothing started (met: false); restoration target ahead (null)
+        _ticket(
+            customer,
+            3,
+            now - timedelta(hours=6),
+            intervention_deadline=now - timedelta(hours=2),
+            restoration_target=now + timedelta(hours=2),
+        ),
+        # the night of the change to summer time, whole seconds
+        _ticket(customer, 4, datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC)),
+    ]
+
+
+def _both(api, monkeypatch, url=URL) -> tuple[dict, dict]:
+    """The page as PostgreSQL writes it, then as DRF does."""
+    by_sql = api.get(url)
+    assert by_sql.status_code == 200, by_sql.content[:300]
+    assert isinstance(by_sql.data["results"], sql_lists.RawJSON)
+    with monkeypatch.context() as patch:
+        patch.setattr(sql_lists, "writer", lambda view: None)
+        by_drf = api.get(url)
+    assert not isinstance(by_drf.data["results"], sql_lists.RawJSON)
+    return by_sql.json(), by_drf.json()
+
+
+def _zone() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TIME ZONE")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_datetimes_and_flags_as_drf_writes_them(api, tickets, monkeypatch):
+    sql, drf = _both(api, monkeypatch)
+    assert sql == drf
+    rows = {row["number"]: row for row in sql["results"]}
+    assert rows["T-SQL-0001"]["reported_at"] == "2026-01-15T10:30:00.500000+01:00"
+    assert rows["T-SQL-0002"]["reported_at"] == "2026-07-01T12:00:00.000001+02:00"
+    assert rows["T-SQL-0004"]["reported_at"] == "2026-03-29T01:59:59+01:00"
+    assert rows["T-SQL-0001"]["detected_at"] is None
+    assert rows["T-SQL-0002"]["intervention_met"] is True
+    assert rows["T-SQL-0003"]["intervention_met"] is False
+    assert rows["T-SQL-0003"]["restoration_met"] is None
+    assert rows["T-SQL-0001"]["intervention_met"] is None
+    # The statement's SET LOCAL ended with it: the transaction's zone is the connection's.
+    assert _zone() == "UTC"
+
+
+@pytest.mark.django_db
+def test_utc_is_written_z_as_drf_does(api, tickets, monkeypatch):
+    with timezone.override("UTC"):
+        sql, drf = _both(api, monkeypatch)
+    assert sql == drf
+    rows = {row["number"]: row for row in sql["results"]}
+    assert rows["T-SQL-0001"]["reported_at"] == "2026-01-15T09:30:00.500000Z"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_the_zone_is_the_statements_only(api, tickets, monkeypatch):
+    assert connection.get_autocommit()
+    sql, drf = _both(api, monkeypatch)
+    assert sql == drf
+    assert _zone() == "UTC"
+    # The ORM still reads UTC timestamps as before.
+    ticket = Ticket.objects.get(number="T-SQL-0001")
+    assert ticket.reported_at == datetime(2026, 1, 15, 9, 30, 0, 500000, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_pages_and_filters_keep_their_rows(api, tickets, monkeypatch):
+    sql, drf = _both(api, monkeypatch, f"{URL}?page_size=2&page=2")
+    assert sql == drf
+    assert sql["count"] == 4 and len(sql["results"]) == 2
+    assert sql["previous"] is not None and sql["next"] is None
+    sql, drf = _both(api, monkeypatch, f"{URL}?status=closed")
+    assert sql == drf == {"count": 0, "next": None, "previous": None, "results": []}
+    assert api.get(f"{URL}?page=9").status_code == 404
+
+
+@pytest.mark.django_db
+def test_another_partners_rows_are_never_written(api, tickets, other_tenant):
+    _ticket(other_tenant.client, 99, timezone.now())
+    body = api.get(URL).json()
+    assert {row["number"] for row in body["results"]} == {t.number for t in tickets}
+
+
+@pytest.mark.django_db
+def test_a_field_without_sql_keeps_the_python_writer(api):
+    """Phone numbers write ``display`` with python-phonenumbers: no SQL twin, DRF's list."""
+    response = api.get("/api/v1/numbers/")
+    assert response.status_code == 200
+    assert not isinstance(response.data["results"], sql_lists.RawJSON)
