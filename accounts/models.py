@@ -220,8 +220,12 @@ class Client(TimeStampedModel):
                 condition=Q(security_deposit__gte=0), name="client_deposit_not_negative"
             ),
         ]
-        # The partner API's list order (kernel.sql_lists pages on it: issue 13).
-        indexes = [models.Index(fields=["legal_name", "id"], name="client_by_name")]
+        indexes = [
+            # The partner API's list order (kernel.sql_lists pages on it: issue 13).
+            models.Index(fields=["legal_name", "id"], name="client_by_name"),
+            # A partner's customers read from the index alone (the API's scoping joins).
+            models.Index(fields=["partner", "id"], name="client_owner"),
+        ]
 
     def __str__(self):
         return self.legal_name

@@ -336,6 +336,8 @@ class Contract(TimeStampedModel):
             models.Index(fields=["status", "current_period_end"]),
             # The partner API's list order (kernel.sql_lists pages on it: issue 13).
             models.Index(fields=["-created_at", "-id"], name="contract_newest"),
+            # A customer's contracts read from the index alone (the API's scoping joins).
+            models.Index(fields=["client", "id"], name="contract_owner"),
         ]
 
     def __str__(self):

@@ -39,6 +39,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the partner API's requests resolve without trying every portal route (issue 13).
+    path("api/v1/", include((api_v1, "api"))),
     path("", views.dashboard, name="dashboard"),
     path("favicon.ico", views.favicon),
     path("", include("accounts.urls")),
@@ -55,7 +57,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("backoffice/", admin.site.urls),
-    path("api/v1/", include((api_v1, "api"))),
 ]
 # An address under /api/ that matches no route answers the API's JSON envelope.
 handler404 = "portal.api.errors.page_not_found"

@@ -14,4 +14,8 @@ class Migration(migrations.Migration):
             model_name='client',
             index=models.Index(fields=['legal_name', 'id'], name='client_by_name'),
         ),
+        migrations.AddIndex(
+            model_name='client',
+            index=models.Index(fields=['partner', 'id'], name='client_owner'),
+        ),
     ]

@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             model_name='contract',
             index=models.Index(fields=['-created_at', '-id'], name='contract_newest'),
         ),
+        migrations.AddIndex(
+            model_name='contract',
+            index=models.Index(fields=['client', 'id'], name='contract_owner'),
+        ),
     ]

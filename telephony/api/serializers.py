@@ -36,12 +36,16 @@ class PackLineSerializer(serializers.Serializer):
     monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
 
 
+# kernel.sql_lists: ``ChannelDecrease.channels_after`` in SQL
+CHANNELS_AFTER_SQL = {
+    "channels_after": lambda ctx, p: F(f"{p}channels_before") - F(f"{p}channels_to_remove"),
+}
+
+
 class PendingDecreaseSerializer(representation.ModelSerializer):
     channels_after = serializers.IntegerField(read_only=True)
 
-    sql_fields = {  # kernel.sql_lists: ``ChannelDecrease.channels_after`` in SQL
-        "channels_after": lambda ctx, p: F(f"{p}channels_before") - F(f"{p}channels_to_remove"),
-    }
+    sql_fields = CHANNELS_AFTER_SQL
 
     class Meta:
         model = ChannelDecrease
@@ -244,6 +248,8 @@ class ChannelOrderPaySerializer(serializers.Serializer):
 class ChannelDecreaseSerializer(representation.ModelSerializer):
     trunk = serializers.IntegerField(source="trunk_id", read_only=True)
     channels_after = serializers.IntegerField(read_only=True)
+
+    sql_fields = CHANNELS_AFTER_SQL
 
     class Meta:
         model = ChannelDecrease

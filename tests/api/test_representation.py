@@ -27,6 +27,7 @@ def partner_key():
 # The lists PostgreSQL writes (the others keep the compiled Python writer).
 SQL_LISTS = {
     "availability-report",
+    "channel-decrease",
     "channel-order",
     "charge",
     "contract",
