@@ -197,26 +197,73 @@ class _Marker:
         return f"<{self.name}>"
 
 
-KEYS, NOW = _Marker("keys"), _Marker("now")
+NOW = _Marker("now")
 
 
 @dataclass(frozen=True)
 class _Plan:
     alias: str
-    sql: str
+    sql: str  # the rows of the keys in ``_page._key``: (key, JSON text)
     params: tuple
 
 
 _PLANS: dict = {}  # (view class, serializer class, site root) -> _Plan, or None: Python
 
 
-def writer(view):
-    """A function writing the rows of primary keys ``keys`` (the page the paginator chose, in
-    its order) as the JSON array ``view``'s list serializer would write, or None when a field
-    of that serializer has no SQL here (or the database is not PostgreSQL).
+class Writer:
+    """Writes one page of a view's list: ``fetch`` reads the page's keys (and the count) and
+    writes their rows in one statement; ``join`` makes the JSON array of the page."""
+
+    def __init__(self, plan: _Plan, values: dict):
+        self.plan = plan
+        self.values = values
+
+    def fetch(self, keys, with_total: bool) -> tuple[list, dict]:
+        """``keys``: the paginator's sliced ``values_list`` of the page's keys (with the total
+        beside each key when ``with_total``). Returns its rows, and the JSON text by key."""
+        plan = self.plan
+        keys_sql, keys_params = keys.query.sql_with_params()
+        columns = "_key, _total" if with_total else "_key"
+        values = {**self.values, NOW.name: timezone.now()}
+        params = [values[p.name] if isinstance(p, _Marker) else p for p in plan.params]
+        connection = connections[plan.alias]
+        with connection.cursor() as cursor:
+            # SET LOCAL: this statement's transaction only (in autocommit the statements run
+            # as one implicit transaction; inside an atomic block the second SET restores the
+            # connection's zone). The keys keep their order in ``_n``.
+            cursor.execute(
+                "SET LOCAL TIME ZONE %s; "
+                "WITH _page AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS _n, _s.* "
+                f"FROM ({keys_sql}) AS _s({columns})) "
+                f"SELECT _page.*, _j._json FROM _page LEFT JOIN ({plan.sql}) AS _j(_key, _json) "
+                "ON _j._key = _page._key; "
+                "SET LOCAL TIME ZONE %s",
+                (
+                    timezone.get_current_timezone_name(),
+                    *keys_params,
+                    *params,
+                    connection.timezone_name,
+                ),
+            )
+            cursor.nextset()
+            found = sorted(cursor.fetchall())
+        rows = {row[1]: row[-1] for row in found if row[-1] is not None}
+        if with_total:
+            return [(key, total) for _n, key, total, _json in found], rows
+        return [key for _n, key, _json in found], rows
+
+    @staticmethod
+    def join(keys: list, rows: dict) -> str:
+        return "[" + ",".join(rows[key] for key in keys if key in rows) + "]"
+
+
+def writer(view) -> Writer | None:
+    """The ``Writer`` of ``view``'s list pages, or None when a field of its serializer has no
+    SQL here (or the database is not PostgreSQL).
 
     The statement is compiled once per view, serializer and site root (the URLs it writes),
-    the page's keys and the moment of the request being its only parameters."""
+    the page's keys query, the moment of the request and the view's ``sql_list_params()``
+    being its only parameters."""
     key = (type(view), view.get_serializer_class(), view.request.build_absolute_uri("/"))
     try:
         plan = _PLANS[key]
@@ -225,7 +272,7 @@ def writer(view):
     if plan is None:
         return None
     values = view.sql_list_params() if hasattr(view, "sql_list_params") else {}
-    return lambda keys: _write(plan, keys, values)
+    return Writer(plan, values)
 
 
 def _plan(view) -> _Plan | None:
@@ -238,35 +285,22 @@ def _plan(view) -> _Plan | None:
         row = _object(serializer, queryset.model, "", ctx, _prefetches(queryset))
     except Unsupported:
         return None
-    connection = connections[queryset.db]
-    key_type = queryset.model._meta.pk.rel_db_type(connection)  # bigserial -> bigint
+    meta = queryset.model._meta
+    # ``= ANY(ARRAY(…))``, not ``IN (SELECT …)``: the page's keys read by the primary key's
+    # index, where a semi join may build the JSON of every row before keeping the page's.
+    page = RawSQL(
+        f'"{meta.db_table}"."{meta.pk.column}" = ANY(ARRAY(SELECT _key FROM _page))',
+        (),
+        output_field=models.BooleanField(),
+    )
     rows = (
         queryset.model._base_manager.using(queryset.db)
-        .filter(pk__in=RawSQL(f"SELECT UNNEST(%s::{key_type}[])", (KEYS,)))
+        .filter(page)
         .order_by()
         .values_list("pk", Cast(row, TextField()))
     )
     sql, params = rows.query.sql_with_params()
     return _Plan(alias=queryset.db, sql=sql, params=tuple(params))
-
-
-def _write(plan: _Plan, keys: list, values: dict) -> str:
-    if not keys:
-        return "[]"
-    values = {**values, KEYS.name: keys, NOW.name: timezone.now()}
-    params = [values[p.name] if isinstance(p, _Marker) else p for p in plan.params]
-    connection = connections[plan.alias]
-    with connection.cursor() as cursor:
-        # SET LOCAL: this statement's transaction only (in autocommit the three statements
-        # run as one implicit transaction; inside an atomic block the second SET restores
-        # the connection's zone).
-        cursor.execute(
-            f"SET LOCAL TIME ZONE %s; {plan.sql}; SET LOCAL TIME ZONE %s",
-            (timezone.get_current_timezone_name(), *params, connection.timezone_name),
-        )
-        cursor.nextset()
-        found = dict(cursor.fetchall())
-    return "[" + ",".join(found[key] for key in keys if key in found) + "]"
 
 
 def _prefetches(queryset) -> dict:

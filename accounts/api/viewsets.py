@@ -47,13 +47,14 @@ class PartnerScopedViewSetMixin:
         """The page with its rows written by PostgreSQL as JSON (``kernel.sql_lists``) when it
         can write every field of the serializer, else None (DRF's list)."""
         paginate_keys = getattr(self.paginator, "paginate_keys", None)
-        write = sql_lists.writer(self) if paginate_keys is not None else None
-        if write is None:
+        writer = sql_lists.writer(self) if paginate_keys is not None else None
+        if writer is None:
             return None
-        keys = paginate_keys(self.filter_queryset(self.get_queryset()), self.request, view=self)
-        if keys is None:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = paginate_keys(queryset, self.request, view=self, fetch=writer.fetch)
+        if page is None:
             return None
-        return self.get_paginated_response(sql_lists.RawJSON(write(keys)))
+        return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))
 
 
 class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -18,6 +18,8 @@ as do querysets whose count is not a plain ``COUNT(*)`` of their rows: ``distinc
 5.2 ms, charges 12.7 → 3.4 ms, invoices 13.3 → 7.8 ms, tickets 5.9 → 2.9 ms.
 """
 
+import functools
+
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Func, IntegerField, QuerySet, Subquery
@@ -78,12 +80,27 @@ class NarrowPagePaginator(Paginator):
             keys = queryset.annotate(**{TOTAL: total}).values_list("pk", TOTAL)
         else:
             keys = queryset.values_list("pk", flat=True)
-        return list(keys[bottom : bottom + self.per_page])
+        return self._fetch_keys(keys[bottom : bottom + self.per_page], with_total)
+
+    def _fetch_keys(self, keys, with_total: bool) -> list:
+        return list(keys)
 
 
 class KeysPaginator(NarrowPagePaginator):
-    """Pages of primary keys (in the list's order): the rows are written elsewhere
-    (``kernel.sql_lists``). Only for querysets whose count is ``COUNT(*)`` of their rows."""
+    """Pages of primary keys (in the list's order) whose rows are written elsewhere
+    (``kernel.sql_lists``), by ``fetch(keys, with_total)`` in the statement that reads the keys
+    (``rows``: by key). Only for querysets whose count is ``COUNT(*)`` of their rows."""
+
+    def __init__(self, *args, fetch=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fetch = fetch
+        self.rows: dict = {}
+
+    def _fetch_keys(self, keys, with_total: bool) -> list:
+        if self.fetch is None:
+            return list(keys)
+        found, self.rows = self.fetch(keys, with_total)
+        return found
 
     def page(self, number):
         number, keys = self._page_keys(self.object_list, number)
@@ -137,13 +154,16 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
     django_paginator_class = NarrowPagePaginator
 
-    def paginate_keys(self, queryset, request, view=None) -> list | None:
+    def paginate_keys(self, queryset, request, view=None, fetch=None) -> tuple | None:
         """``paginate_queryset`` giving the page's primary keys instead of its rows (the same
-        page, count and links), or None for a queryset that ``KeysPaginator`` cannot page."""
+        page, count and links) and the rows ``fetch`` wrote with them (by key), or None for a
+        queryset that ``KeysPaginator`` cannot page."""
         if not countable(queryset):
             return None
-        self.django_paginator_class = KeysPaginator  # this paginator serves one request
+        # This paginator serves one request.
+        self.django_paginator_class = functools.partial(KeysPaginator, fetch=fetch)
         try:
-            return self.paginate_queryset(queryset, request, view)
+            keys = self.paginate_queryset(queryset, request, view)
         finally:
             del self.django_paginator_class
+        return keys, self.page.paginator.rows

@@ -122,6 +122,10 @@ def test_pages_and_filters_keep_their_rows(api, tickets, monkeypatch):
     assert sql["previous"] is not None and sql["next"] is None
     sql, drf = _both(api, monkeypatch, f"{URL}?status=closed")
     assert sql == drf == {"count": 0, "next": None, "previous": None, "results": []}
+    # ``page=last`` counts first, then reads the keys without the total beside them.
+    sql, drf = _both(api, monkeypatch, f"{URL}?page_size=3&page=last")
+    assert sql == drf
+    assert sql["count"] == 4 and [row["number"] for row in sql["results"]] == ["T-SQL-0001"]
     assert api.get(f"{URL}?page=9").status_code == 404
 
 
