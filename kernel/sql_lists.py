@@ -32,11 +32,16 @@ both writers on every list endpoint, in French and English; the plan of each (vi
 class is built once per process.
 """
 
+import datetime
+import hashlib
+import re
+import weakref
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connections, models
+from django.db import DatabaseError, connections, models, transaction
 from django.db.models import (
     Aggregate,
     DateTimeField,
@@ -226,27 +231,14 @@ class Writer:
         columns = "_key, _total" if with_total else "_key"
         values = {**self.values, NOW.name: timezone.now()}
         params = [values[p.name] if isinstance(p, _Marker) else p for p in plan.params]
-        connection = connections[plan.alias]
-        with connection.cursor() as cursor:
-            # SET LOCAL: this statement's transaction only (in autocommit the statements run
-            # as one implicit transaction; inside an atomic block the second SET restores the
-            # connection's zone). The keys keep their order in ``_n``.
-            cursor.execute(
-                "SET LOCAL TIME ZONE %s; "
-                "WITH _page AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS _n, _s.* "
-                f"FROM ({keys_sql}) AS _s({columns})) "
-                f"SELECT _page.*, _j._json FROM _page LEFT JOIN ({plan.sql}) AS _j(_key, _json) "
-                "ON _j._key = _page._key; "
-                "SET LOCAL TIME ZONE %s",
-                (
-                    timezone.get_current_timezone_name(),
-                    *keys_params,
-                    *params,
-                    connection.timezone_name,
-                ),
-            )
-            cursor.nextset()
-            found = sorted(cursor.fetchall())
+        # The keys keep their order in ``_n``.
+        statement = (
+            "WITH _page AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS _n, _s.* "
+            f"FROM ({keys_sql}) AS _s({columns})) "
+            f"SELECT _page.*, _j._json FROM _page LEFT JOIN ({plan.sql}) AS _j(_key, _json) "
+            "ON _j._key = _page._key"
+        )
+        found = sorted(_run(connections[plan.alias], statement, (*keys_params, *params)))
         rows = {row[1]: row[-1] for row in found if row[-1] is not None}
         if with_total:
             return [(key, total) for _n, key, total, _json in found], rows
@@ -255,6 +247,84 @@ class Writer:
     @staticmethod
     def join(keys: list, rows: dict) -> str:
         return "[" + ",".join(rows[key] for key in keys if key in rows) + "]"
+
+
+# --- running the statement ------------------------------------------------------------------
+
+# Statements prepared on each database session (a session keeps them until it closes, whatever
+# its transactions do): a list page's statement is planned once per session, not per request
+# (planning a contract page costs PostgreSQL more than running it).
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_UNPREPARABLE: set = set()
+_TYPES = (
+    (bool, "boolean"),
+    (int, "bigint"),
+    (Decimal, "numeric"),
+    (datetime.datetime, "timestamptz"),
+    (datetime.date, "date"),
+    (str, "text"),
+)
+
+
+def _run(connection, statement: str, params: tuple) -> list:
+    """The rows of ``statement`` (Django's ``%s`` parameters), run in the request's time zone:
+    ``SET LOCAL`` lasts for this statement's transaction only (in autocommit the statements of
+    one call run as one implicit transaction; inside an atomic block the second ``SET``
+    restores the connection's zone)."""
+    zone = timezone.get_current_timezone_name()
+    name = _prepared(connection, statement, params)
+    if name is not None:
+        arguments = ", ".join(["%s"] * len(params))
+        statement = f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SET LOCAL TIME ZONE %s; {statement}; SET LOCAL TIME ZONE %s",
+            (zone, *params, connection.timezone_name),
+        )
+        cursor.nextset()
+        return cursor.fetchall()
+
+
+def _type(value) -> str | None:
+    if isinstance(value, list):
+        inner = {_type(item) for item in value}
+        return f"{inner.pop()}[]" if len(inner) == 1 and None not in inner else None
+    if isinstance(value, datetime.datetime) and value.tzinfo is None:
+        return None
+    for kind, name in _TYPES:
+        if isinstance(value, kind):
+            return name
+    return None
+
+
+def _prepared(connection, statement: str, params: tuple) -> str | None:
+    """The name of ``statement`` prepared on the connection's session (prepared now if it
+    was not), or None when its parameters' types cannot be named or PostgreSQL refuses it."""
+    types = [_type(value) for value in params]
+    if None in types:
+        return None
+    name = "sql_list_" + hashlib.sha1(  # noqa: S324 (a name, not a secret)
+        "\0".join([statement, *types]).encode()
+    ).hexdigest()[:20]
+    if name in _UNPREPARABLE:
+        return None
+    connection.ensure_connection()
+    session = connection.connection
+    prepared = _PREPARED.setdefault(session, set())
+    if name in prepared:
+        return name
+    numbered = iter(range(1, len(params) + 1))
+    body = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}", statement)
+    signature = f" ({', '.join(types)})" if types else ""
+    try:
+        with transaction.atomic(using=connection.alias):  # a savepoint inside a transaction
+            with connection.cursor() as cursor:
+                cursor.execute(f"PREPARE {name}{signature} AS {body}")
+    except DatabaseError:
+        _UNPREPARABLE.add(name)
+        return None
+    prepared.add(name)
+    return name
 
 
 def writer(view) -> Writer | None:

@@ -136,7 +136,8 @@ def _monthly_fees_sql(p: str):
     )
     zero = Value(Decimal("0"), output_field=DecimalField())
     total = Coalesce(Subquery(totals, output_field=DecimalField()), zero)
-    return Cast(Func(total, Value(4), function="ROUND", output_field=DecimalField()), TextField())
+    rounded = Func(total, template="ROUND(%(expressions)s, 4)", output_field=DecimalField())
+    return Cast(rounded, TextField())
 
 
 def _current_period_sql(p: str):

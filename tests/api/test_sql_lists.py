@@ -142,3 +142,24 @@ def test_a_field_without_sql_keeps_the_python_writer(api):
     response = api.get("/api/v1/numbers/")
     assert response.status_code == 200
     assert not isinstance(response.data["results"], sql_lists.RawJSON)
+
+
+@pytest.mark.django_db
+def test_a_page_is_planned_once_per_session(api, tickets, monkeypatch):
+    """The page's statement is prepared on the database session at its first use and then
+    executed by name: the same rows, without planning them again."""
+    first = api.get(URL).json()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'sql_list_%%'")
+        assert cursor.fetchone()[0] >= 1
+    assert api.get(URL).json() == first
+
+
+@pytest.mark.django_db
+def test_a_statement_postgresql_refuses_to_prepare_runs_unprepared(tickets):
+    refused = sql_lists._prepared(connection, "SELECT no_such_column FROM support_ticket", ())
+    assert refused is None
+    # The refusal rolled back to its savepoint: the test's transaction goes on.
+    assert Ticket.objects.count() == 4
+    rows = sql_lists._run(connection, "SELECT number FROM support_ticket WHERE id = %s", (0,))
+    assert rows == []
