@@ -303,9 +303,12 @@ def _prepared(connection, statement: str, params: tuple) -> str | None:
     types = [_type(value) for value in params]
     if None in types:
         return None
-    name = "sql_list_" + hashlib.sha1(  # noqa: S324 (a name, not a secret)
-        "\0".join([statement, *types]).encode()
-    ).hexdigest()[:20]
+    name = (
+        "sql_list_"
+        + hashlib.sha1(  # noqa: S324 (a name, not a secret)
+            "\0".join([statement, *types]).encode()
+        ).hexdigest()[:20]
+    )
     if name in _UNPREPARABLE:
         return None
     connection.ensure_connection()
