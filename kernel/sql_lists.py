@@ -1,13 +1,14 @@
-"""Pages of the partner API's lists written as JSON by PostgreSQL, in one query (issue 13).
+"""Pages of the partner API's lists written as JSON by PostgreSQL, in one statement (issue 13).
 
 A page of 50 contracts through the ORM and the serializer costs ~14 ms of Python: the page query
 and one query per prefetched relation, each compiled by the ORM (~0.5 ms) and turned into model
 instances (~200 a page), then ~2 500 values written by the serializer. The same SQL run bare
 costs 0.7 ms of Python: the time is the ORM's and the serializer's, not the database's.
 
-``writer(view)(keys)`` writes the rows whose primary keys are ``keys`` (the page the paginator
-chose, in its order) as one JSON array built by PostgreSQL: ``json_build_object`` per row, with
-the serializer's fields in its order, read from the view's serializer:
+``writer(view)`` gives the ``Writer`` of a view's pages: once the paginator has read the page's
+keys and the count (one statement, ``portal.api.pagination``), one statement writes the rows of
+those keys as JSON text built by PostgreSQL, ``json_build_object`` per row with the serializer's
+fields in its order, read from the view's serializer:
 
 - a model column along its ``source`` (foreign keys followed by joins): integers, booleans, text
   and choices as they are; ``DecimalField`` as text when the column has the field's decimal
@@ -28,8 +29,10 @@ the serializer's fields in its order, read from the view's serializer:
 
 A serializer with any field this module cannot write keeps the Python writer (``None``), as do
 other databases (SQLite, the ``make run`` default). ``tests/api/test_representation.py`` compares
-both writers on every list endpoint, in French and English; the plan of each (view, serializer)
-class is built once per process.
+both writers on every list endpoint, in French and English. The statement of each (view,
+serializer) class is compiled once per process, and prepared once per database session with a
+generic plan (its inputs are the page's keys, the moment and the partner, never a filter): a
+contract page costs PostgreSQL more to plan than to run.
 """
 
 import datetime
@@ -202,13 +205,13 @@ class _Marker:
         return f"<{self.name}>"
 
 
-NOW = _Marker("now")
+KEYS, NOW = _Marker("keys"), _Marker("now")
 
 
 @dataclass(frozen=True)
 class _Plan:
     alias: str
-    sql: str  # the rows of the keys in ``_page._key``: (key, JSON text)
+    sql: str  # the rows of the keys: (key, JSON text)
     params: tuple
 
 
@@ -216,8 +219,8 @@ _PLANS: dict = {}  # (view class, serializer class, site root) -> _Plan, or None
 
 
 class Writer:
-    """Writes one page of a view's list: ``fetch`` reads the page's keys (and the count) and
-    writes their rows in one statement; ``join`` makes the JSON array of the page."""
+    """Writes one page of a view's list: ``fetch`` reads the page's keys (and the count), then
+    writes their rows in one prepared statement; ``join`` makes the JSON array of the page."""
 
     def __init__(self, plan: _Plan, values: dict):
         self.plan = plan
@@ -226,23 +229,15 @@ class Writer:
     def fetch(self, keys, with_total: bool) -> tuple[list, dict]:
         """``keys``: the paginator's sliced ``values_list`` of the page's keys (with the total
         beside each key when ``with_total``). Returns its rows, and the JSON text by key."""
-        plan = self.plan
-        keys_sql, keys_params = keys.query.sql_with_params()
-        columns = "_key, _total" if with_total else "_key"
-        values = {**self.values, NOW.name: timezone.now()}
-        params = [values[p.name] if isinstance(p, _Marker) else p for p in plan.params]
-        # The keys keep their order in ``_n``.
-        statement = (
-            "WITH _page AS MATERIALIZED (SELECT ROW_NUMBER() OVER () AS _n, _s.* "
-            f"FROM ({keys_sql}) AS _s({columns})) "
-            f"SELECT _page.*, _j._json FROM _page LEFT JOIN ({plan.sql}) AS _j(_key, _json) "
-            "ON _j._key = _page._key"
-        )
-        found = sorted(_run(connections[plan.alias], statement, (*keys_params, *params)))
-        rows = {row[1]: row[-1] for row in found if row[-1] is not None}
-        if with_total:
-            return [(key, total) for _n, key, total, _json in found], rows
-        return [key for _n, key, _json in found], rows
+        found = list(keys)
+        page = [row[0] for row in found] if with_total else found
+        if not page:
+            return found, {}
+        values = {**self.values, KEYS.name: page, NOW.name: timezone.now()}
+        params = [values[p.name] if isinstance(p, _Marker) else p for p in self.plan.params]
+        # One plan for every page: the statement's only inputs are keys, not a partner's rows.
+        rows = _run(connections[self.plan.alias], self.plan.sql, params, generic=True)
+        return found, dict(rows)
 
     @staticmethod
     def join(keys: list, rows: dict) -> str:
@@ -266,7 +261,7 @@ _TYPES = (
 )
 
 
-def _run(connection, statement: str, params: tuple) -> list:
+def _run(connection, statement: str, params: tuple, generic: bool = False) -> list:
     """The rows of ``statement`` (Django's ``%s`` parameters), run in the request's time zone:
     ``SET LOCAL`` lasts for this statement's transaction only (in autocommit the statements of
     one call run as one implicit transaction; inside an atomic block the second ``SET``
@@ -276,12 +271,17 @@ def _run(connection, statement: str, params: tuple) -> list:
     if name is not None:
         arguments = ", ".join(["%s"] * len(params))
         statement = f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}"
+    head = "SET LOCAL TIME ZONE %s; "
+    if generic and name is not None:
+        head += "SET LOCAL plan_cache_mode = force_generic_plan; "
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SET LOCAL TIME ZONE %s; {statement}; SET LOCAL TIME ZONE %s",
+            f"{head}{statement}; RESET plan_cache_mode; SET LOCAL TIME ZONE %s",
             (zone, *params, connection.timezone_name),
         )
         cursor.nextset()
+        if generic and name is not None:
+            cursor.nextset()
         return cursor.fetchall()
 
 
@@ -359,11 +359,12 @@ def _plan(view) -> _Plan | None:
     except Unsupported:
         return None
     meta = queryset.model._meta
-    # ``= ANY(ARRAY(…))``, not ``IN (SELECT …)``: the page's keys read by the primary key's
-    # index, where a semi join may build the JSON of every row before keeping the page's.
+    key_type = meta.pk.rel_db_type(connections[queryset.db])  # bigserial -> bigint
+    # ``= ANY(array)``: the page's rows read by the primary key's index (a semi join may build
+    # the JSON of every row before keeping the page's).
     page = RawSQL(
-        f'"{meta.db_table}"."{meta.pk.column}" = ANY(ARRAY(SELECT _key FROM _page))',
-        (),
+        f'"{meta.db_table}"."{meta.pk.column}" = ANY(%s::{key_type}[])',
+        (KEYS,),
         output_field=models.BooleanField(),
     )
     rows = (
