@@ -35,16 +35,11 @@ generic plan (its inputs are the page's keys, the moment and the partner, never 
 contract page costs PostgreSQL more to plan than to run.
 """
 
-import datetime
-import hashlib
-import re
-import weakref
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.core.exceptions import FieldDoesNotExist
-from django.db import DatabaseError, connections, models, transaction
+from django.db import connections, models
 from django.db.models import (
     Aggregate,
     DateTimeField,
@@ -63,7 +58,7 @@ from rest_framework import fields as drf
 from rest_framework import relations, serializers
 from rest_framework.settings import ISO_8601, api_settings
 
-from kernel import representation
+from kernel import prepared, representation
 
 SQL_FIELDS = "sql_fields"
 
@@ -236,98 +231,12 @@ class Writer:
         values = {**self.values, KEYS.name: page, NOW.name: timezone.now()}
         params = [values[p.name] if isinstance(p, _Marker) else p for p in self.plan.params]
         # One plan for every page: the statement's only inputs are keys, not a partner's rows.
-        rows = _run(connections[self.plan.alias], self.plan.sql, params, generic=True)
+        rows = prepared.run(connections[self.plan.alias], self.plan.sql, params, generic=True)
         return found, dict(rows)
 
     @staticmethod
     def join(keys: list, rows: dict) -> str:
         return "[" + ",".join(rows[key] for key in keys if key in rows) + "]"
-
-
-# --- running the statement ------------------------------------------------------------------
-
-# Statements prepared on each database session (a session keeps them until it closes, whatever
-# its transactions do): a list page's statement is planned once per session, not per request
-# (planning a contract page costs PostgreSQL more than running it).
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_UNPREPARABLE: set = set()
-_TYPES = (
-    (bool, "boolean"),
-    (int, "bigint"),
-    (Decimal, "numeric"),
-    (datetime.datetime, "timestamptz"),
-    (datetime.date, "date"),
-    (str, "text"),
-)
-
-
-def _run(connection, statement: str, params: tuple, generic: bool = False) -> list:
-    """The rows of ``statement`` (Django's ``%s`` parameters), run in the request's time zone:
-    ``SET LOCAL`` lasts for this statement's transaction only (in autocommit the statements of
-    one call run as one implicit transaction; inside an atomic block the second ``SET``
-    restores the connection's zone)."""
-    zone = timezone.get_current_timezone_name()
-    name = _prepared(connection, statement, params)
-    if name is not None:
-        arguments = ", ".join(["%s"] * len(params))
-        statement = f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}"
-    head = "SET LOCAL TIME ZONE %s; "
-    if generic and name is not None:
-        head += "SET LOCAL plan_cache_mode = force_generic_plan; "
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{head}{statement}; RESET plan_cache_mode; SET LOCAL TIME ZONE %s",
-            (zone, *params, connection.timezone_name),
-        )
-        cursor.nextset()
-        if generic and name is not None:
-            cursor.nextset()
-        return cursor.fetchall()
-
-
-def _type(value) -> str | None:
-    if isinstance(value, list):
-        inner = {_type(item) for item in value}
-        return f"{inner.pop()}[]" if len(inner) == 1 and None not in inner else None
-    if isinstance(value, datetime.datetime) and value.tzinfo is None:
-        return None
-    for kind, name in _TYPES:
-        if isinstance(value, kind):
-            return name
-    return None
-
-
-def _prepared(connection, statement: str, params: tuple) -> str | None:
-    """The name of ``statement`` prepared on the connection's session (prepared now if it
-    was not), or None when its parameters' types cannot be named or PostgreSQL refuses it."""
-    types = [_type(value) for value in params]
-    if None in types:
-        return None
-    name = (
-        "sql_list_"
-        + hashlib.sha1(  # noqa: S324 (a name, not a secret)
-            "\0".join([statement, *types]).encode()
-        ).hexdigest()[:20]
-    )
-    if name in _UNPREPARABLE:
-        return None
-    connection.ensure_connection()
-    session = connection.connection
-    prepared = _PREPARED.setdefault(session, set())
-    if name in prepared:
-        return name
-    numbered = iter(range(1, len(params) + 1))
-    body = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}", statement)
-    signature = f" ({', '.join(types)})" if types else ""
-    try:
-        with transaction.atomic(using=connection.alias):  # a savepoint inside a transaction
-            with connection.cursor() as cursor:
-                cursor.execute(f"PREPARE {name}{signature} AS {body}")
-    except DatabaseError:
-        _UNPREPARABLE.add(name)
-        return None
-    prepared.add(name)
-    return name
 
 
 def writer(view) -> Writer | None:

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kernel import sql_lists
+from kernel import prepared, sql_lists
 from support.choices import TicketKind, TicketSource, TicketStatus
 from support.models import Ticket
 from tests.factories import ClientFactory
@@ -157,9 +157,20 @@ def test_a_page_is_planned_once_per_session(api, tickets, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_statement_postgresql_refuses_to_prepare_runs_unprepared(tickets):
-    refused = sql_lists._prepared(connection, "SELECT no_such_column FROM support_ticket", ())
+    refused = prepared._prepared(connection, "SELECT no_such_column FROM support_ticket", ())
     assert refused is None
     # The refusal rolled back to its savepoint: the test's transaction goes on.
     assert Ticket.objects.count() == 4
-    rows = sql_lists._run(connection, "SELECT number FROM support_ticket WHERE id = %s", (0,))
+    rows = prepared.run(connection, "SELECT number FROM support_ticket WHERE id = %s", (0,))
     assert rows == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_statement_leaves_a_new_transaction_usable(tickets):
+    """In an atomic block whose first statement is the refused ``PREPARE``."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        refused = prepared._prepared(connection, "SELECT no_such_one FROM support_ticket", ())
+        assert refused is None
+        assert Ticket.objects.count() == 4
