@@ -221,10 +221,14 @@ class Writer:
         self.plan = plan
         self.values = values
 
-    def fetch(self, keys, with_total: bool) -> tuple[list, dict]:
-        """``keys``: the paginator's sliced ``values_list`` of the page's keys (with the total
-        beside each key when ``with_total``). Returns its rows, and the JSON text by key."""
-        found = list(keys)
+    def fetch(self, sql: str, params, with_total: bool) -> tuple[list, dict]:
+        """Runs the paginator's statement of the page's keys (with the total beside each key
+        when ``with_total``). Returns its rows, and the JSON text of each key's row."""
+        with connections[self.plan.alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if not with_total:
+            found = [key for (key,) in found]
         page = [row[0] for row in found] if with_total else found
         if not page:
             return found, {}

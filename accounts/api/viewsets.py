@@ -4,6 +4,7 @@ from rest_framework import mixins, viewsets
 
 from accounts.models import Partner
 from kernel import sql_lists
+from kernel.filters import FilterBackend
 
 
 class PartnerScopedViewSetMixin:
@@ -51,7 +52,13 @@ class PartnerScopedViewSetMixin:
         if writer is None:
             return None
         queryset = self.filter_queryset(self.get_queryset())
-        page = paginate_keys(queryset, self.request, view=self, fetch=writer.fetch)
+        params = request.query_params
+        cache = (  # the statement is the same for the same page without filters
+            (type(self), self.partner.pk, tuple((k, tuple(v)) for k, v in sorted(params.lists())))
+            if FilterBackend.PASSIVE.issuperset(params.keys())
+            else None
+        )
+        page = paginate_keys(queryset, request, self, writer.fetch, cache)
         if page is None:
             return None
         return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))

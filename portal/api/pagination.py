@@ -19,6 +19,7 @@ as do querysets whose count is not a plain ``COUNT(*)`` of their rows: ``distinc
 """
 
 import functools
+from collections import OrderedDict
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -71,35 +72,53 @@ class NarrowPagePaginator(Paginator):
 
     def _keys(self, queryset, number: int, *, with_total: bool) -> list:
         bottom = (number - 1) * self.per_page
-        if with_total:
-            # COUNT of the same rows, unordered, as ``queryset.count()`` says it: an uncorrelated
-            # scalar subquery (a ``Func``, not ``Count``, so that no GROUP BY is added), run once
-            # while the page itself may still stop after its rows on an ordered index.
-            count = Func("pk", function="COUNT", output_field=IntegerField())
-            total = Subquery(queryset.order_by().annotate(**{TOTAL: count}).values(TOTAL))
-            keys = queryset.annotate(**{TOTAL: total}).values_list("pk", TOTAL)
-        else:
-            keys = queryset.values_list("pk", flat=True)
-        return self._fetch_keys(keys[bottom : bottom + self.per_page], with_total)
+        return list(_keys_query(queryset, with_total)[bottom : bottom + self.per_page])
 
-    def _fetch_keys(self, keys, with_total: bool) -> list:
-        return list(keys)
+
+def _keys_query(queryset, with_total: bool):
+    """The primary keys of ``queryset`` in its order, with the total beside each."""
+    if not with_total:
+        return queryset.values_list("pk", flat=True)
+    # COUNT of the same rows, unordered, as ``queryset.count()`` says it: an uncorrelated scalar
+    # subquery (a ``Func``, not ``Count``, so that no GROUP BY is added), run once while the page
+    # itself may still stop after its rows on an ordered index.
+    count = Func("pk", function="COUNT", output_field=IntegerField())
+    total = Subquery(queryset.order_by().annotate(**{TOTAL: count}).values(TOTAL))
+    return queryset.annotate(**{TOTAL: total}).values_list("pk", TOTAL)
+
+
+_COMPILED: OrderedDict = OrderedDict()  # the keys statements of recent pages (see KeysPaginator)
+_COMPILED_MOST = 512
 
 
 class KeysPaginator(NarrowPagePaginator):
     """Pages of primary keys (in the list's order) whose rows are written elsewhere
-    (``kernel.sql_lists``), by ``fetch(keys, with_total)`` in the statement that reads the keys
-    (``rows``: by key). Only for querysets whose count is ``COUNT(*)`` of their rows."""
+    (``kernel.sql_lists``): ``fetch(sql, params, with_total)`` runs the keys' statement and
+    writes their rows (``rows``: by key). Only for querysets whose count is ``COUNT(*)`` of
+    their rows.
 
-    def __init__(self, *args, fetch=None, **kwargs):
+    With ``cache`` (what makes the statement: the view, the partner, the request's parameters
+    when none is a filter), the compiled statement of a page is kept for the next request of
+    the same page: the ORM compiles a scoped, ordered, counted query in 0.5–1.5 ms."""
+
+    def __init__(self, *args, fetch=None, cache=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fetch = fetch
+        self.cache = cache
         self.rows: dict = {}
 
-    def _fetch_keys(self, keys, with_total: bool) -> list:
-        if self.fetch is None:
-            return list(keys)
-        found, self.rows = self.fetch(keys, with_total)
+    def _keys(self, queryset, number: int, *, with_total: bool) -> list:
+        bottom = (number - 1) * self.per_page
+        key = None if self.cache is None else (self.cache, with_total, bottom, self.per_page)
+        compiled = _COMPILED.get(key) if key is not None else None
+        if compiled is None:
+            keys = _keys_query(queryset, with_total)[bottom : bottom + self.per_page]
+            compiled = keys.query.sql_with_params()
+            if key is not None:
+                _COMPILED[key] = compiled
+                while len(_COMPILED) > _COMPILED_MOST:
+                    _COMPILED.popitem(last=False)
+        found, self.rows = self.fetch(*compiled, with_total)
         return found
 
     def page(self, number):
@@ -154,14 +173,14 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
     django_paginator_class = NarrowPagePaginator
 
-    def paginate_keys(self, queryset, request, view=None, fetch=None) -> tuple | None:
+    def paginate_keys(self, queryset, request, view, fetch, cache=None) -> tuple | None:
         """``paginate_queryset`` giving the page's primary keys instead of its rows (the same
         page, count and links) and the rows ``fetch`` wrote with them (by key), or None for a
         queryset that ``KeysPaginator`` cannot page."""
         if not countable(queryset):
             return None
         # This paginator serves one request.
-        self.django_paginator_class = functools.partial(KeysPaginator, fetch=fetch)
+        self.django_paginator_class = functools.partial(KeysPaginator, fetch=fetch, cache=cache)
         try:
             keys = self.paginate_queryset(queryset, request, view)
         finally:

@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from kernel import prepared, sql_lists
 from support.choices import TicketKind, TicketSource, TicketStatus
 from support.models import Ticket
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, make_api_key
 
 URL = "/api/v1/tickets/"
 
@@ -174,3 +175,22 @@ def test_a_refused_statement_leaves_a_new_transaction_usable(tickets):
         refused = prepared._prepared(connection, "SELECT no_such_one FROM support_ticket", ())
         assert refused is None
         assert Ticket.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_kept_statement_reads_fresh_rows_and_only_its_partners(api, tickets, other_tenant):
+    """The keys' statement of a page is compiled once and kept (same view, partner and
+    parameters): the next request still reads the rows as they are now, and another partner's
+    request never gets it."""
+    first = api.get(URL).json()
+    _ticket(tickets[0].client, 5, timezone.now())
+    second = api.get(URL).json()
+    assert second["count"] == first["count"] + 1
+    assert second["results"][0]["number"] == "T-SQL-0005"
+
+    _ticket(other_tenant.client, 98, timezone.now())
+    _key, raw = make_api_key(other_tenant.client.partner)
+    rival = APIClient()
+    rival.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    body = rival.get(URL).json()
+    assert [row["number"] for row in body["results"]] == ["T-SQL-0098"]
