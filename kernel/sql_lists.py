@@ -429,13 +429,18 @@ def _iso(field, kind: str) -> bool:
     return isinstance(output, str) and output.lower() == ISO_8601
 
 
-def _many(field, model, source: str, prefix: str, ctx: Context, prefetches: dict):
-    """A ``many=True`` nested serializer: a reverse relation's rows, or a JSON array."""
+def _plain_list(field) -> None:
+    """A ``many=True`` serializer writing its rows one by one, as its child does."""
     if type(field).to_representation not in (
         serializers.ListSerializer.to_representation,
         representation.CompiledListSerializer.to_representation,
     ):
         raise Unsupported(field.field_name)
+
+
+def _many(field, model, source: str, prefix: str, ctx: Context, prefetches: dict):
+    """A ``many=True`` nested serializer: a reverse relation's rows, or a JSON array."""
+    _plain_list(field)
     prefetch = prefetches.get(source)
     relation_name = prefetch.prefetch_through if prefetch is not None else source
     try:
@@ -475,11 +480,7 @@ def _json_value(field, column):
 def _json_sql(field, value: str) -> str:
     """SQL writing ``field`` from the JSONB expression ``value`` (its source already applied)."""
     if isinstance(field, serializers.ListSerializer):
-        if type(field).to_representation not in (
-            serializers.ListSerializer.to_representation,
-            representation.CompiledListSerializer.to_representation,
-        ):
-            raise Unsupported(field.field_name)
+        _plain_list(field)
         element = _json_sql(field.child, "_e.value")
         return (
             f"(CASE WHEN JSONB_TYPEOF({value}) = 'array' THEN COALESCE((SELECT JSON_AGG("

@@ -101,7 +101,7 @@ class KeysPaginator(NarrowPagePaginator):
     when none is a filter), the compiled statement of a page is kept for the next request of
     the same page: the ORM compiles a scoped, ordered, counted query in 0.5–1.5 ms."""
 
-    def __init__(self, *args, fetch=None, cache=None, **kwargs):
+    def __init__(self, *args, fetch, cache=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fetch = fetch
         self.cache = cache
