@@ -28,6 +28,9 @@ from psycopg import pq
 
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _UNPREPARABLE: set = set()
+# A session's prepared statements stay in its memory until it closes: past this many (a page's
+# keys are one statement per page number and filter combination) the others run unprepared.
+MOST_PER_SESSION = 500
 _TYPES = (
     (bool, "boolean"),
     (int, "bigint"),
@@ -38,26 +41,29 @@ _TYPES = (
 )
 
 
-def run(connection, statement: str, params, generic: bool = False) -> list:
-    """The rows of ``statement`` (Django's ``%s`` parameters), run in the request's time zone:
-    ``SET LOCAL`` lasts for this statement's transaction only (in autocommit the statements of
-    one call run as one implicit transaction; inside an atomic block the second ``SET``
-    restores the connection's zone)."""
-    zone = timezone.get_current_timezone_name()
-    name = _prepared(connection, statement, params)
+def run(
+    connection, statement: str, params, generic: bool = False, zone: bool = True, label="sql_list"
+) -> list:
+    """The rows of ``statement`` (Django's ``%s`` parameters), run in the request's time zone
+    unless not ``zone`` (a statement that writes no local time: a page's keys): ``SET LOCAL``
+    lasts for this statement's transaction only (in autocommit the statements of one call run
+    as one implicit transaction; inside an atomic block the second ``SET`` restores the
+    connection's zone). ``label`` begins the prepared statement's name (what a log shows)."""
+    name = _prepared(connection, statement, params, label)
     if name is not None:
         arguments = ", ".join(["%s"] * len(params))
         statement = f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}"
-    head = "SET LOCAL TIME ZONE %s; "
-    if generic and name is not None:
+    head, tail, values = "", "", list(params)
+    if zone:
+        head, tail = "SET LOCAL TIME ZONE %s; ", "; SET LOCAL TIME ZONE %s"
+        values = [timezone.get_current_timezone_name(), *values, connection.timezone_name]
+    generic = generic and name is not None
+    if generic:
         head += "SET LOCAL plan_cache_mode = force_generic_plan; "
+        tail = "; RESET plan_cache_mode" + tail
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"{head}{statement}; RESET plan_cache_mode; SET LOCAL TIME ZONE %s",
-            (zone, *params, connection.timezone_name),
-        )
-        cursor.nextset()
-        if generic and name is not None:
+        cursor.execute(f"{head}{statement}{tail}", values)
+        for _set in range(head.count("; ")):
             cursor.nextset()
         return cursor.fetchall()
 
@@ -74,14 +80,14 @@ def _type(value) -> str | None:
     return None
 
 
-def _prepared(connection, statement: str, params: tuple) -> str | None:
+def _prepared(connection, statement: str, params: tuple, label: str = "sql_list") -> str | None:
     """The name of ``statement`` prepared on the connection's session (prepared now if it
     was not), or None when its parameters' types cannot be named or PostgreSQL refuses it."""
     types = [_type(value) for value in params]
     if None in types:
         return None
     name = (
-        "sql_list_"
+        f"{label}_"
         + hashlib.sha1(  # noqa: S324 (a name, not a secret)
             "\0".join([statement, *types]).encode()
         ).hexdigest()[:20]
@@ -93,6 +99,8 @@ def _prepared(connection, statement: str, params: tuple) -> str | None:
     prepared = _PREPARED.setdefault(session, set())
     if name in prepared:
         return name
+    if len(prepared) >= MOST_PER_SESSION:
+        return None
     numbered = iter(range(1, len(params) + 1))
     body = re.sub(r"%%|%s", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}", statement)
     signature = f" ({', '.join(types)})" if types else ""

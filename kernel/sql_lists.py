@@ -224,9 +224,8 @@ class Writer:
     def fetch(self, sql: str, params, with_total: bool) -> tuple[list, dict]:
         """Runs the paginator's statement of the page's keys (with the total beside each key
         when ``with_total``). Returns its rows, and the JSON text of each key's row."""
-        with connections[self.plan.alias].cursor() as cursor:
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
+        # Prepared too: planning the scoped, ordered, counted keys cost PostgreSQL ~0.3 ms a page.
+        found = prepared.run(connections[self.plan.alias], sql, params, zone=False)
         if not with_total:
             found = [key for (key,) in found]
         page = [row[0] for row in found] if with_total else found

@@ -8,11 +8,17 @@
   the back office (Django's admin writes inline styles).
 - ``LocaleMiddleware``: Django's, except that on /api/ the partner's ``Accept-Language`` alone
   picks the language of every message (French without it).
+- ``PagesOnly``: a middleware of the portal's pages (sessions, the signed-in user,
+  messages, allauth's user sessions, the staff second factor) that the partner API skips.
 """
 
+from allauth.usersessions import middleware as usersessions
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.core.exceptions import SuspiciousOperation
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import JsonResponse
@@ -22,6 +28,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.defaults import bad_request
+
+from accounts import middleware as second_factor
 
 API_PREFIX = "/api/"
 NUL = "\x00"
@@ -118,3 +126,45 @@ class LocaleMiddleware(locale.LocaleMiddleware):
         translation.activate(api_language(request))
         request.LANGUAGE_CODE = translation.get_language()
         return None
+
+
+def _partner_api(request) -> bool:
+    """The partner API's operations: a key in the ``Authorization`` header on every request,
+    never a session or a cookie. The API's documentation page stays a page."""
+    return is_api(request) and not request.path_info.startswith(API_DOCS)
+
+
+API_DOCS = API_PREFIX + "v1/docs/"
+
+
+class PagesOnly:
+    """A middleware of the portal's pages, skipped by the partner API (mixed in first): a
+    partner authenticates with its key alone (DRF's ``ApiKeyAuthentication``), so the session,
+    signed-in user, messages and second-factor check are work without effect there
+    (~10 % of a list's Python, ``bench/api_load.py``). Subclasses keep Django's classes, as its
+    system checks look for them."""
+
+    def __call__(self, request):
+        if _partner_api(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(PagesOnly, sessions.SessionMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(PagesOnly, auth.AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddleware(PagesOnly, messages.MessageMiddleware):
+    pass
+
+
+class UserSessionsMiddleware(PagesOnly, usersessions.UserSessionsMiddleware):
+    pass
+
+
+class StaffSecondFactorMiddleware(PagesOnly, second_factor.StaffSecondFactorMiddleware):
+    pass

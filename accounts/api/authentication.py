@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiKey, Partner
 from accounts.scopes import FAMILIES
+from kernel import prepared
 from kernel.http import client_ip
 
 KEYWORD = "Api-Key"
@@ -68,6 +69,9 @@ def _row(model, values, converters):
     return model.from_db(connection.alias, names, converted)
 
 
+LOOKUP_LABEL = "api_key_by_prefix"  # the name of its prepared statement begins so
+
+
 @functools.cache
 def _lookup():
     keys, key_converters = _columns(ApiKey, "k")
@@ -85,11 +89,15 @@ def key_by_prefix(prefix: str) -> ApiKey | None:
     once per process: the ORM would build and compile the same statement on every request
     (0.7 ms of the 2–6 ms a page costs, ``bench/api_load.py``). ``prefix`` is unique."""
     sql, key_converters, partner_converters = _lookup()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
-        row = cursor.fetchone()
-    if row is None:
+    if connection.vendor == "postgresql":  # planned once per session, not per request
+        rows = prepared.run(connection, sql, [prefix], zone=False, label=LOOKUP_LABEL)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [prefix])
+            rows = cursor.fetchall()
+    if not rows:
         return None
+    (row,) = rows
     split = len(key_converters)
     key = _row(ApiKey, row[:split], key_converters)
     key.partner = _row(Partner, row[split:], partner_converters)

@@ -52,16 +52,26 @@ class PartnerScopedViewSetMixin:
         if writer is None:
             return None
         queryset = self.filter_queryset(self.get_queryset())
-        params = request.query_params
-        cache = (  # the statement is the same for the same page without filters
-            (type(self), self.partner.pk, tuple((k, tuple(v)) for k, v in sorted(params.lists())))
-            if FilterBackend.PASSIVE.issuperset(params.keys())
-            else None
-        )
-        page = paginate_keys(queryset, request, self, writer.fetch, cache)
+        page = paginate_keys(queryset, request, self, writer.fetch)
         if page is None:
             return None
         return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))
+
+    def page_statement_key(self):
+        """What makes the statement of a list page's keys (``portal.api.pagination``): the
+        view and its action, the partner, the URL's arguments and the request's parameters,
+        when none of them is a filter (then the statement is the same for the same page); None
+        otherwise. A view whose rows depend on anything else says None."""
+        params = self.request.query_params
+        if not FilterBackend.PASSIVE.issuperset(params.keys()):
+            return None
+        return (
+            type(self),
+            self.action,
+            self.partner.pk,
+            tuple(sorted(self.kwargs.items())),
+            tuple((k, tuple(v)) for k, v in sorted(params.lists())),
+        )
 
 
 class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

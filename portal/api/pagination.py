@@ -23,9 +23,12 @@ from collections import OrderedDict
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Func, IntegerField, QuerySet, Subquery
 from django.db.models.query import ModelIterable
 from rest_framework.pagination import PageNumberPagination
+
+from kernel import prepared
 
 TOTAL = "_page_total"
 
@@ -70,9 +73,37 @@ class NarrowPagePaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
+    def __init__(self, *args, cache=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cache = cache
+
     def _keys(self, queryset, number: int, *, with_total: bool) -> list:
+        """The page's keys (with the total beside each when ``with_total``). With ``cache``
+        (what makes the statement: the view, the partner, the request's parameters when none
+        is a filter), the compiled statement of a page is kept for the next request of the
+        same page: the ORM compiles a scoped, ordered, counted query in 0.5–1.5 ms."""
         bottom = (number - 1) * self.per_page
-        return list(_keys_query(queryset, with_total)[bottom : bottom + self.per_page])
+        key = None if self.cache is None else (self.cache, with_total, bottom, self.per_page)
+        compiled = _COMPILED.get(key) if key is not None else None
+        if compiled is None:
+            keys = _keys_query(queryset, with_total)[bottom : bottom + self.per_page]
+            compiled = keys.query.sql_with_params()
+            if key is not None:
+                _COMPILED[key] = compiled
+                while len(_COMPILED) > _COMPILED_MOST:
+                    _COMPILED.popitem(last=False)
+        return self._run(connections[queryset.db], *compiled, with_total)
+
+    def _run(self, connection, sql: str, params, with_total: bool) -> list:
+        """The rows of the keys' statement: ``(key, total)``, or keys without the total.
+        Prepared on PostgreSQL: planning it cost ~0.3 ms a page."""
+        if connection.vendor == "postgresql":
+            rows = prepared.run(connection, sql, params, zone=False)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+        return rows if with_total else [key for (key,) in rows]
 
 
 def _keys_query(queryset, with_total: bool):
@@ -97,28 +128,15 @@ class KeysPaginator(NarrowPagePaginator):
     writes their rows (``rows``: by key). Only for querysets whose count is ``COUNT(*)`` of
     their rows.
 
-    With ``cache`` (what makes the statement: the view, the partner, the request's parameters
-    when none is a filter), the compiled statement of a page is kept for the next request of
-    the same page: the ORM compiles a scoped, ordered, counted query in 0.5–1.5 ms."""
+    Its keys' statement is compiled and kept as ``NarrowPagePaginator``'s."""
 
-    def __init__(self, *args, fetch, cache=None, **kwargs):
+    def __init__(self, *args, fetch, **kwargs):
         super().__init__(*args, **kwargs)
         self.fetch = fetch
-        self.cache = cache
         self.rows: dict = {}
 
-    def _keys(self, queryset, number: int, *, with_total: bool) -> list:
-        bottom = (number - 1) * self.per_page
-        key = None if self.cache is None else (self.cache, with_total, bottom, self.per_page)
-        compiled = _COMPILED.get(key) if key is not None else None
-        if compiled is None:
-            keys = _keys_query(queryset, with_total)[bottom : bottom + self.per_page]
-            compiled = keys.query.sql_with_params()
-            if key is not None:
-                _COMPILED[key] = compiled
-                while len(_COMPILED) > _COMPILED_MOST:
-                    _COMPILED.popitem(last=False)
-        found, self.rows = self.fetch(*compiled, with_total)
+    def _run(self, connection, sql: str, params, with_total: bool) -> list:
+        found, self.rows = self.fetch(sql, params, with_total)
         return found
 
     def page(self, number):
@@ -173,16 +191,26 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 200
     django_paginator_class = NarrowPagePaginator
 
-    def paginate_keys(self, queryset, request, view, fetch, cache=None) -> tuple | None:
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's, the keys' statement of the page kept per ``view.page_statement_key()``."""
+        return self._paginate(NarrowPagePaginator, queryset, request, view)
+
+    def paginate_keys(self, queryset, request, view, fetch) -> tuple | None:
         """``paginate_queryset`` giving the page's primary keys instead of its rows (the same
         page, count and links) and the rows ``fetch`` wrote with them (by key), or None for a
         queryset that ``KeysPaginator`` cannot page."""
         if not countable(queryset):
             return None
+        keys = self._paginate(
+            functools.partial(KeysPaginator, fetch=fetch), queryset, request, view
+        )
+        return keys, self.page.paginator.rows
+
+    def _paginate(self, paginator, queryset, request, view):
+        key = view.page_statement_key() if hasattr(view, "page_statement_key") else None
         # This paginator serves one request.
-        self.django_paginator_class = functools.partial(KeysPaginator, fetch=fetch, cache=cache)
+        self.django_paginator_class = functools.partial(paginator, cache=key)
         try:
-            keys = self.paginate_queryset(queryset, request, view)
+            return super().paginate_queryset(queryset, request, view)
         finally:
             del self.django_paginator_class
-        return keys, self.page.paginator.rows

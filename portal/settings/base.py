@@ -64,18 +64,21 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "portal.middleware.ApiNoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # portal.middleware.PagesOnly: the pages' middleware (sessions, the signed-in user, messages,
+    # allauth's user sessions, the staff second factor), skipped by the partner API.
+    "portal.middleware.SessionMiddleware",
     # Django's, except on /api/: Accept-Language alone picks the language (ACC-3).
     "portal.middleware.LocaleMiddleware",
     "portal.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Django's own (its deploy check names it); the API's views are exempt from it.
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.AuthenticationMiddleware",
+    "portal.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "accounts.middleware.StaffSecondFactorMiddleware",
+    "portal.middleware.UserSessionsMiddleware",
+    "portal.middleware.StaffSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

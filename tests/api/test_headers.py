@@ -59,6 +59,23 @@ def test_api_without_key_not_stored(client):
     assert response["Cache-Control"] == "no-store"
 
 
+# ACC-3 — a partner authenticates with its key on every request: the API neither reads nor
+# writes a session, a cookie or messages (portal.middleware.PagesOnly), even when the
+# caller's browser sends a signed-in person's cookies; the portal's pages still do.
+def test_api_skips_the_pages_session_and_cookies(api, as_role):
+    signed_in = as_role(Role.ADMIN)
+    api.cookies = signed_in.cookies  # a person's session cookie, sent with the partner's key
+    response = api.get("/api/v1/customers/")
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+    assert not hasattr(response.wsgi_request, "session")
+    assert not hasattr(response.wsgi_request, "_messages")
+    page = signed_in.get(reverse("dashboard"))
+    assert page.status_code == 200
+    assert page.wsgi_request.user.is_authenticated and page.wsgi_request.session.session_key
+
+
 def test_portal_pages_not_api_no_store(as_role):
     response = as_role(Role.ADMIN).get(reverse("dashboard"))
     assert response.status_code == 200
