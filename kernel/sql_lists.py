@@ -12,13 +12,14 @@ fields in its order, read from the view's serializer:
 
 - a model column along its ``source`` (foreign keys followed by joins): integers, booleans, text
   and choices as they are; ``DecimalField`` as text when the column has the field's decimal
-  places (``COERCE_DECIMAL_TO_STRING``); ``DateField`` ``YYYY-MM-DD``; ``DateTimeField`` ISO 8601
+  places (``COERCE_DECIMAL_TO_STRING``); ``DateField`` ``YYYY-MM-DD``; ``TimeField``
+  ``HH:MM:SS[.ffffff]``; ``DateTimeField`` ISO 8601
   in the request's time zone, as Python's ``isoformat`` writes it (microseconds only when not
   zero, ``Z`` for UTC) — the statement runs under ``SET LOCAL TIME ZONE``;
 - a primary-key related field: the foreign key's column;
 - a nested model serializer over a foreign key (``null`` when the key is), or ``many=True`` over a
-  reverse relation: a correlated ``json_agg`` of the related rows, filtered and ordered as the
-  view's ``Prefetch`` of that relation (else the related model's ordering);
+  reverse relation or a many-to-many: a correlated ``json_agg`` of the related rows, filtered and
+  ordered as the view's ``Prefetch`` of that relation (else the related model's ordering);
 - a nested plain serializer over a ``JSONField`` (a snapshot, a list of packs): read with
   ``->>`` and cast as the field would write it;
 - anything else — a ``SerializerMethodField``, a property, a field overriding
@@ -139,6 +140,13 @@ class IsoDate(Func):
     output_field = TextField()
 
 
+class IsoTime(Func):
+    """Python's ``time.isoformat``: ``HH:MM:SS``, with six digits of microseconds if any."""
+
+    template = "REPLACE(TO_CHAR(%(expressions)s::interval, 'HH24:MI:SS.US'), '.000000', '')"
+    output_field = TextField()
+
+
 EMPTY_ARRAY = RawSQL("'[]'::json", (), output_field=TextField())
 
 
@@ -162,6 +170,12 @@ def json_array(rows, group: str, value, order_by) -> models.Expression:
 def first(rows, value, output_field=None) -> models.Expression:
     """``value`` of the first of ``rows`` (ordered), or null."""
     return Subquery(rows.values_list(value)[:1], output_field=output_field or TextField())
+
+
+def related_row(serializer, model, prefix: str, ctx) -> models.Expression:
+    """``serializer`` (a class) writing the row of ``model`` reached by the ORM path ``prefix``
+    (``"terms__"``): what a method or property returning that row would give it."""
+    return _object(serializer(context=ctx.serializer.context), model, prefix, ctx, {})
 
 
 def first_row(rows, serializer, ctx) -> models.Expression:
@@ -389,6 +403,10 @@ def _scalar(field, target, column):
         if type(target) is not models.DateField or not _iso(field, "date"):
             raise Unsupported(field.field_name)
         return IsoDate(column)
+    if _same(field, drf.TimeField):
+        if type(target) is not models.TimeField or not _iso(field, "time"):
+            raise Unsupported(field.field_name)
+        return IsoTime(column)
     if _same(field, drf.DecimalField):
         if (
             not isinstance(target, models.DecimalField)
@@ -423,7 +441,11 @@ def _decimal_text(field) -> bool:
 
 
 def _iso(field, kind: str) -> bool:
-    default = api_settings.DATETIME_FORMAT if kind == "datetime" else api_settings.DATE_FORMAT
+    default = {
+        "datetime": api_settings.DATETIME_FORMAT,
+        "date": api_settings.DATE_FORMAT,
+        "time": api_settings.TIME_FORMAT,
+    }[kind]
     output = getattr(field, "format", default)
     return isinstance(output, str) and output.lower() == ISO_8601
 
@@ -448,7 +470,7 @@ def _many(field, model, source: str, prefix: str, ctx: Context, prefetches: dict
         raise Unsupported(field.field_name) from None
     if isinstance(relation, models.JSONField):
         return _json_value(field, F(prefix + relation_name))
-    if not relation.one_to_many or prefix:
+    if not (relation.one_to_many or relation.many_to_many) or prefix:
         raise Unsupported(field.field_name)
     child_model = relation.related_model
     rows = (
@@ -463,8 +485,10 @@ def _many(field, model, source: str, prefix: str, ctx: Context, prefetches: dict
             raise Unsupported(field.field_name)
         order_by.append(F(name[1:]).desc() if name.startswith("-") else F(name).asc())
     child = _object(field.child, child_model, "", ctx, {})
-    fk = relation.field.name
-    return json_array(rows.filter(**{fk: OuterRef("pk")}), fk, child, order_by)
+    # The related rows by their link to the outer row: a reverse foreign key's name, or a
+    # many-to-many's query name from the other side (its join table's column).
+    link = relation.related_query_name() if relation.many_to_many else relation.field.name
+    return json_array(rows.filter(**{link: OuterRef("pk")}), link, child, order_by)
 
 
 # --- JSON columns -----------------------------------------------------------------------------

@@ -7,7 +7,53 @@ from kernel import sql_lists
 from kernel.filters import FilterBackend
 
 
-class PartnerScopedViewSetMixin:
+class SqlListMixin:
+    """Lists whose page PostgreSQL writes as JSON when it can (``kernel.sql_lists``), the keys'
+    statement of a page kept per ``page_statement_key`` (``portal.api.pagination``)."""
+
+    def sql_list_params(self) -> dict:
+        """The request's values a list's SQL may name (``kernel.sql_lists``): none here."""
+        return {}
+
+    def statement_owner(self):
+        """Whose rows the view lists (a partner's key), None for rows that are everyone's."""
+        return None
+
+    def list(self, request, *args, **kwargs):
+        response = self.sql_list(request)
+        return response if response is not None else super().list(request, *args, **kwargs)
+
+    def sql_list(self, request):
+        """The page with its rows written by PostgreSQL as JSON (``kernel.sql_lists``) when it
+        can write every field of the serializer, else None (DRF's list)."""
+        paginate_keys = getattr(self.paginator, "paginate_keys", None)
+        writer = sql_lists.writer(self) if paginate_keys is not None else None
+        if writer is None:
+            return None
+        queryset = self.filter_queryset(self.get_queryset())
+        page = paginate_keys(queryset, request, self, writer.fetch)
+        if page is None:
+            return None
+        return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))
+
+    def page_statement_key(self):
+        """What makes the statement of a list page's keys (``portal.api.pagination``): the
+        view and its action, the rows' owner, the URL's arguments and the request's
+        parameters, when none of them is a filter (then the statement is the same for the same
+        page); None otherwise. A view whose rows depend on anything else says None."""
+        params = self.request.query_params
+        if not FilterBackend.PASSIVE.issuperset(params.keys()):
+            return None
+        return (
+            type(self),
+            self.action,
+            self.statement_owner(),
+            tuple(sorted(self.kwargs.items())),
+            tuple((k, tuple(v)) for k, v in sorted(params.lists())),
+        )
+
+
+class PartnerScopedViewSetMixin(SqlListMixin):
     """Filters ``queryset`` by ``partner_lookup`` = the partner of the API key.
 
     Every viewset of the API inherits from this; none filters by owner on its own. An object of
@@ -40,38 +86,8 @@ class PartnerScopedViewSetMixin:
         """The request's values a list's SQL may name (``kernel.sql_lists``)."""
         return {"partner": self.partner.pk}
 
-    def list(self, request, *args, **kwargs):
-        response = self.sql_list(request)
-        return response if response is not None else super().list(request, *args, **kwargs)
-
-    def sql_list(self, request):
-        """The page with its rows written by PostgreSQL as JSON (``kernel.sql_lists``) when it
-        can write every field of the serializer, else None (DRF's list)."""
-        paginate_keys = getattr(self.paginator, "paginate_keys", None)
-        writer = sql_lists.writer(self) if paginate_keys is not None else None
-        if writer is None:
-            return None
-        queryset = self.filter_queryset(self.get_queryset())
-        page = paginate_keys(queryset, request, self, writer.fetch)
-        if page is None:
-            return None
-        return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))
-
-    def page_statement_key(self):
-        """What makes the statement of a list page's keys (``portal.api.pagination``): the
-        view and its action, the partner, the URL's arguments and the request's parameters,
-        when none of them is a filter (then the statement is the same for the same page); None
-        otherwise. A view whose rows depend on anything else says None."""
-        params = self.request.query_params
-        if not FilterBackend.PASSIVE.issuperset(params.keys()):
-            return None
-        return (
-            type(self),
-            self.action,
-            self.partner.pk,
-            tuple(sorted(self.kwargs.items())),
-            tuple((k, tuple(v)) for k, v in sorted(params.lists())),
-        )
+    def statement_owner(self):
+        return self.partner.pk
 
 
 class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -13,6 +13,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -21,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -33,6 +34,8 @@ from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
 from kernel.money import round_money
 from offers.choices import (
     LIVE_STATUSES,
+    PRICE_CHANGE_DEFAULT_RULES,
+    PRICE_CHANGE_PRESET_RULES,
     Anchor,
     BillingTiming,
     FairUsePolicy,
@@ -44,7 +47,15 @@ from offers.choices import (
     SlaPolicy,
     TerminationStatus,
 )
-from offers.models import Contract, ContractLine, Offer, Product, Suspension, Termination
+from offers.models import (
+    Contract,
+    ContractLine,
+    Offer,
+    Product,
+    Suspension,
+    Termination,
+    Terms,
+)
 from offers.termination_fees import PlatformEnding
 
 # --- Catalogue ------------------------------------------------------------------------------
@@ -103,12 +114,39 @@ class TermsSerializer(serializers.Serializer):
         choices=PriceChangeRefusal.choices, read_only=True
     )
 
+    # kernel.sql_lists, over a ``Terms`` row (a contract's snapshot already holds the values):
+    # ``Terms.price_change_rules``, the row's own values else its preset's (CON-6).
+    sql_fields = {
+        "price_change_notice_days": lambda ctx, p: Coalesce(
+            F(f"{p}price_change_notice_days"), _by_preset(p, 0, IntegerField())
+        ),
+        "price_change_refusal": lambda ctx, p: Coalesce(
+            NullIf(F(f"{p}price_change_refusal"), Value("")), _by_preset(p, 1, TextField())
+        ),
+    }
+
+
+def _by_preset(p: str, index: int, output_field):
+    """``PRICE_CHANGE_PRESET_RULES[preset][index]``, the default rules' for another preset."""
+    return Case(
+        *(
+            When(**{f"{p}preset": preset}, then=Value(rules[index]))
+            for preset, rules in PRICE_CHANGE_PRESET_RULES.items()
+        ),
+        default=Value(PRICE_CHANGE_DEFAULT_RULES[index]),
+        output_field=output_field,
+    )
+
 
 class OfferSerializer(representation.ModelSerializer):
     main_product = ProductSerializer(read_only=True)
     options = ProductSerializer(many=True, read_only=True)
     # The terms as a contract signed today would copy them (CON-6 rules resolved by preset).
     terms = TermsSerializer(source="terms.snapshot", read_only=True)
+
+    sql_fields = {  # kernel.sql_lists: ``Terms.snapshot`` from the offer's terms row
+        "terms": lambda ctx, p: sql_lists.related_row(TermsSerializer, Terms, f"{p}terms__", ctx),
+    }
 
     class Meta:
         model = Offer

@@ -9,7 +9,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.viewsets import PartnerModelViewSet
+from accounts.api.viewsets import PartnerModelViewSet, SqlListMixin
 from kernel.errors import InvalidTransition
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
 from offers.api.price_change_views import PriceChangeCommandsMixin
@@ -41,7 +41,7 @@ CONFLICT = OpenApiResponse(
 )
 
 
-class OfferViewSet(viewsets.ReadOnlyModelViewSet):
+class OfferViewSet(SqlListMixin, viewsets.ReadOnlyModelViewSet):
     """CON-1: the offers on sale, with their main product, options and terms.
 
     Deliberately not partner-scoped (no ``PartnerScopedViewSetMixin``): offers are the reseller's

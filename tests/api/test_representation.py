@@ -26,6 +26,7 @@ def partner_key():
 
 # The lists PostgreSQL writes (the others keep the compiled Python writer).
 SQL_LISTS = {
+    "offer",
     "availability-report",
     "channel-decrease",
     "channel-order",

@@ -194,3 +194,46 @@ def test_a_kept_statement_reads_fresh_rows_and_only_its_partners(api, tickets, o
     rival.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
     body = rival.get(URL).json()
     assert [row["number"] for row in body["results"]] == ["T-SQL-0098"]
+
+
+# CON-1, CON-6 — the offer catalogue written by PostgreSQL: each offer's terms as a contract
+# signed today would copy them (``Terms.snapshot``: the row's price-change rules, else its
+# preset's), its active options only, support hours as Python writes a time.
+@pytest.mark.django_db
+def test_offer_terms_and_options_as_the_snapshot_writes_them(api, monkeypatch):
+    from datetime import time
+
+    from offers.choices import Preset, PriceChangeRefusal
+    from offers.models import Offer, Product
+
+    offers = {offer.code: offer for offer in Offer.objects.select_related("terms")}
+    hosted_a = offers["hosted-a"].terms
+    hosted_a.support_start, hosted_a.support_end = time(8, 30, 0, 250000), None
+    hosted_a.price_change_notice_days, hosted_a.price_change_refusal = None, ""
+    hosted_a.save()
+    sip = offers["sip-unl"].terms
+    sip.support_start, sip.support_end = time(9, 0), time(18, 0, 5)
+    sip.price_change_notice_days, sip.price_change_refusal = 45, PriceChangeRefusal.TERMINATE
+    sip.save()
+    options = list(Product.objects.filter(option_of=offers["platform"]).order_by("code"))
+    assert len(options) > 1
+    option = options[0]
+    option.is_active = False
+    option.save()
+    sql, drf = _both(api, monkeypatch, "/api/v1/offers/?page_size=200")
+    assert sql == drf
+    rows = {row["code"]: row for row in sql["results"]}
+    assert rows["hosted-a"]["terms"]["preset"] == Preset.HOSTED_A
+    assert rows["hosted-a"]["terms"]["support_start"] == "08:30:00.250000"
+    assert rows["hosted-a"]["terms"]["support_end"] is None
+    # HOSTED-A 6: 7 days' notice, and a customer may terminate (the preset's rules)
+    assert rows["hosted-a"]["terms"]["price_change_notice_days"] == 7
+    assert rows["hosted-a"]["terms"]["price_change_refusal"] == PriceChangeRefusal.TERMINATE
+    shown = [o["code"] for o in rows["platform"]["options"]]
+    assert option.code not in shown and len(shown) == len(options) - 1
+    assert rows["sip-unl"]["terms"]["support_start"] == "09:00:00"
+    assert rows["sip-unl"]["terms"]["support_end"] == "18:00:05"
+    assert rows["sip-unl"]["terms"]["price_change_notice_days"] == 45
+    assert rows["sip-unl"]["terms"]["price_change_refusal"] == PriceChangeRefusal.TERMINATE
+    for row in rows.values():  # every other offer keeps its preset's rules (30 days by default)
+        assert isinstance(row["terms"]["price_change_notice_days"], int)
