@@ -68,6 +68,17 @@ def run(
         return cursor.fetchall()
 
 
+def rows(connection, statement: str, params, label: str = "sql_list") -> list:
+    """The rows of ``statement``, a read that writes no local time: prepared once per session
+    on PostgreSQL (planning a scoped, ordered, counted statement costs ~0.3 ms), run as it is
+    on other databases (SQLite, ``make run``)."""
+    if connection.vendor == "postgresql":
+        return run(connection, statement, params, zone=False, label=label)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
 def _type(value) -> str | None:
     if isinstance(value, list):
         inner = {_type(item) for item in value}

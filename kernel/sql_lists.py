@@ -228,28 +228,23 @@ _PLANS: dict = {}  # (view class, serializer class, site root) -> _Plan, or None
 
 
 class Writer:
-    """Writes one page of a view's list: ``fetch`` reads the page's keys (and the count), then
-    writes their rows in one prepared statement; ``join`` makes the JSON array of the page."""
+    """Writes one page of a view's list: ``write`` gives the JSON text of the rows of the page's
+    keys (read by the paginator, ``portal.api.pagination``) from one prepared statement;
+    ``join`` makes the JSON array of the page."""
 
     def __init__(self, plan: _Plan, values: dict):
         self.plan = plan
         self.values = values
 
-    def fetch(self, sql: str, params, with_total: bool) -> tuple[list, dict]:
-        """Runs the paginator's statement of the page's keys (with the total beside each key
-        when ``with_total``). Returns its rows, and the JSON text of each key's row."""
-        # Prepared too: planning the scoped, ordered, counted keys cost PostgreSQL ~0.3 ms a page.
-        found = prepared.run(connections[self.plan.alias], sql, params, zone=False)
-        if not with_total:
-            found = [key for (key,) in found]
-        page = [row[0] for row in found] if with_total else found
-        if not page:
-            return found, {}
-        values = {**self.values, KEYS.name: page, NOW.name: timezone.now()}
+    def write(self, keys: list) -> dict:
+        """The JSON text of each key's row."""
+        if not keys:
+            return {}
+        values = {**self.values, KEYS.name: keys, NOW.name: timezone.now()}
         params = [values[p.name] if isinstance(p, _Marker) else p for p in self.plan.params]
         # One plan for every page: the statement's only inputs are keys, not a partner's rows.
         rows = prepared.run(connections[self.plan.alias], self.plan.sql, params, generic=True)
-        return found, dict(rows)
+        return dict(rows)
 
     @staticmethod
     def join(keys: list, rows: dict) -> str:

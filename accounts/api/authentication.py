@@ -89,15 +89,10 @@ def key_by_prefix(prefix: str) -> ApiKey | None:
     once per process: the ORM would build and compile the same statement on every request
     (0.7 ms of the 2–6 ms a page costs, ``bench/api_load.py``). ``prefix`` is unique."""
     sql, key_converters, partner_converters = _lookup()
-    if connection.vendor == "postgresql":  # planned once per session, not per request
-        rows = prepared.run(connection, sql, [prefix], zone=False, label=LOOKUP_LABEL)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [prefix])
-            rows = cursor.fetchall()
-    if not rows:
+    found = prepared.rows(connection, sql, [prefix], label=LOOKUP_LABEL)  # planned once
+    if not found:
         return None
-    (row,) = rows
+    (row,) = found
     split = len(key_converters)
     key = _row(ApiKey, row[:split], key_converters)
     key.partner = _row(Partner, row[split:], partner_converters)

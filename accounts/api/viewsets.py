@@ -31,7 +31,7 @@ class SqlListMixin:
         if writer is None:
             return None
         queryset = self.filter_queryset(self.get_queryset())
-        page = paginate_keys(queryset, request, self, writer.fetch)
+        page = paginate_keys(queryset, request, self, writer.write)
         if page is None:
             return None
         return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))

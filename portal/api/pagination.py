@@ -36,6 +36,10 @@ TOTAL = "_page_total"
 class NarrowPagePaginator(Paginator):
     """``Paginator`` reading a page's keys and the total in one query, then the page's rows."""
 
+    def __init__(self, *args, cache=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cache = cache
+
     def page(self, number):
         queryset = self.object_list
         if self.orphans or not narrowable(queryset):
@@ -73,15 +77,11 @@ class NarrowPagePaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
-    def __init__(self, *args, cache=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cache = cache
-
     def _keys(self, queryset, number: int, *, with_total: bool) -> list:
         """The page's keys (with the total beside each when ``with_total``). With ``cache``
-        (what makes the statement: the view, the partner, the request's parameters when none
-        is a filter), the compiled statement of a page is kept for the next request of the
-        same page: the ORM compiles a scoped, ordered, counted query in 0.5–1.5 ms."""
+        (what makes the statement, ``page_statement_key`` of the view), the compiled statement
+        of a page is kept for the next request of the same page: the ORM compiles a scoped,
+        ordered, counted query in 0.5–1.5 ms. The statement is prepared (``kernel.prepared``)."""
         bottom = (number - 1) * self.per_page
         key = None if self.cache is None else (self.cache, with_total, bottom, self.per_page)
         compiled = _COMPILED.get(key) if key is not None else None
@@ -92,18 +92,8 @@ class NarrowPagePaginator(Paginator):
                 _COMPILED[key] = compiled
                 while len(_COMPILED) > _COMPILED_MOST:
                     _COMPILED.popitem(last=False)
-        return self._run(connections[queryset.db], *compiled, with_total)
-
-    def _run(self, connection, sql: str, params, with_total: bool) -> list:
-        """The rows of the keys' statement: ``(key, total)``, or keys without the total.
-        Prepared on PostgreSQL: planning it cost ~0.3 ms a page."""
-        if connection.vendor == "postgresql":
-            rows = prepared.run(connection, sql, params, zone=False)
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-        return rows if with_total else [key for (key,) in rows]
+        found = prepared.rows(connections[queryset.db], *compiled)
+        return found if with_total else [key for (key,) in found]
 
 
 def _keys_query(queryset, with_total: bool):
@@ -124,19 +114,19 @@ _COMPILED_MOST = 512
 
 class KeysPaginator(NarrowPagePaginator):
     """Pages of primary keys (in the list's order) whose rows are written elsewhere
-    (``kernel.sql_lists``): ``fetch(sql, params, with_total)`` runs the keys' statement and
-    writes their rows (``rows``: by key). Only for querysets whose count is ``COUNT(*)`` of
-    their rows.
+    (``kernel.sql_lists``): ``write(keys)`` writes their rows (``rows``: by key). Only for
+    querysets whose count is ``COUNT(*)`` of their rows.
 
     Its keys' statement is compiled and kept as ``NarrowPagePaginator``'s."""
 
-    def __init__(self, *args, fetch, **kwargs):
+    def __init__(self, *args, write, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fetch = fetch
+        self.write = write
         self.rows: dict = {}
 
-    def _run(self, connection, sql: str, params, with_total: bool) -> list:
-        found, self.rows = self.fetch(sql, params, with_total)
+    def _keys(self, queryset, number: int, *, with_total: bool) -> list:
+        found = super()._keys(queryset, number, with_total=with_total)
+        self.rows = self.write([row[0] for row in found] if with_total else found)
         return found
 
     def page(self, number):
@@ -195,14 +185,14 @@ class StandardPagination(PageNumberPagination):
         """DRF's, the keys' statement of the page kept per ``view.page_statement_key()``."""
         return self._paginate(NarrowPagePaginator, queryset, request, view)
 
-    def paginate_keys(self, queryset, request, view, fetch) -> tuple | None:
+    def paginate_keys(self, queryset, request, view, write) -> tuple | None:
         """``paginate_queryset`` giving the page's primary keys instead of its rows (the same
-        page, count and links) and the rows ``fetch`` wrote with them (by key), or None for a
+        page, count and links) and the rows ``write`` wrote for them (by key), or None for a
         queryset that ``KeysPaginator`` cannot page."""
         if not countable(queryset):
             return None
         keys = self._paginate(
-            functools.partial(KeysPaginator, fetch=fetch), queryset, request, view
+            functools.partial(KeysPaginator, write=write), queryset, request, view
         )
         return keys, self.page.paginator.rows
 
