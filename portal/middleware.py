@@ -32,6 +32,7 @@ from django.views.defaults import bad_request
 from accounts import middleware as second_factor
 
 API_PREFIX = "/api/"
+API_DOCS = API_PREFIX + "v1/docs/"  # a page (the Swagger UI), not an operation
 NUL = "\x00"
 
 
@@ -132,9 +133,6 @@ def _partner_api(request) -> bool:
     """The partner API's operations: a key in the ``Authorization`` header on every request,
     never a session or a cookie. The API's documentation page stays a page."""
     return is_api(request) and not request.path_info.startswith(API_DOCS)
-
-
-API_DOCS = API_PREFIX + "v1/docs/"
 
 
 class PagesOnly:
