@@ -30,8 +30,9 @@ class SqlListMixin:
         writer = sql_lists.writer(self) if paginate_keys is not None else None
         if writer is None:
             return None
-        queryset = self.filter_queryset(self.get_queryset())
-        page = paginate_keys(queryset, request, self, writer.write)
+        page = paginate_keys(
+            lambda: self.filter_queryset(self.get_queryset()), request, self, writer.write
+        )
         if page is None:
             return None
         return self.get_paginated_response(sql_lists.RawJSON(writer.join(*page)))

@@ -237,3 +237,53 @@ def test_offer_terms_and_options_as_the_snapshot_writes_them(api, monkeypatch):
     assert rows["sip-unl"]["terms"]["price_change_refusal"] == PriceChangeRefusal.TERMINATE
     for row in rows.values():  # every other offer keeps its preset's rules (30 days by default)
         assert isinstance(row["terms"]["price_change_notice_days"], int)
+
+
+@pytest.mark.django_db
+def test_a_kept_keys_statement_is_planned_with_its_values(api, tickets):
+    """The keys' statement of a kept page (same view, partner and parameters) is prepared
+    with its values written in: PostgreSQL plans ``status = 'issued'`` against the partial
+    index of issued invoices, which a parameter hides from a generic plan."""
+    assert api.get("/api/v1/invoices/").status_code == 200
+    assert api.get("/api/v1/invoices/").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, parameter_types::text FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%billing_invoice%_page_total%"],
+        )
+        kept = cursor.fetchall()
+    assert kept, "the invoices' keys statement is prepared"
+    for statement, types in kept:
+        assert types == "{}"
+        assert "'issued'" in statement
+
+
+@pytest.mark.django_db
+def test_a_kept_page_builds_no_queryset_and_still_counts_and_pages(api, tickets, monkeypatch):
+    """A page whose keys' statement is kept does not build the view's scoped queryset; the
+    pages that need it (``?page=last`` counts first) still build it, with the same rows."""
+    from support.api.views import TicketViewSet
+
+    first = api.get(URL, {"page_size": 3}).json()
+    built = []
+    original = TicketViewSet.get_queryset
+
+    def counting(view):
+        built.append(view)
+        return original(view)
+
+    monkeypatch.setattr(TicketViewSet, "get_queryset", counting)
+    _ticket(tickets[0].client, 6, timezone.now())
+    again = api.get(URL, {"page_size": 3}).json()
+    assert built == []
+    assert again["count"] == first["count"] + 1
+    assert again["results"][0]["number"] == "T-SQL-0006"
+    last = api.get(URL, {"page": "last", "page_size": 3}).json()
+    assert len(built) == 1
+    assert last["count"] == 5 and [row["number"] for row in last["results"]] == [
+        "T-SQL-0004",
+        "T-SQL-0001",
+    ]
+    filtered = api.get(URL, {"status": "closed"}).json()
+    assert filtered["count"] == 0 and len(built) == 2
