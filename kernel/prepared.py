@@ -5,7 +5,11 @@ PostgreSQL more than running it (a page of contracts: ~1.4 ms of planning, ~1 ms
 ``run`` prepares a statement on the session at its first use (``PREPARE name (types) AS …``,
 the parameters' types named from their Python values) and executes it by name afterwards; with
 ``generic`` the session plans it once for every page (``plan_cache_mode``), which is right for a
-statement whose inputs are keys, not filters whose selectivity changes the plan. A session keeps
+statement whose inputs are keys, not filters whose selectivity changes the plan, and plans it
+by index (``enable_seqscan`` off while it plans: a page's rows and their related rows are read
+by key, and a sequential scan of a small related table, which the planner prefers, runs once per
+row: a page of contracts 2.9 → 2.0 ms of PostgreSQL, trunks 2.3 → 1.6 ms). The setting goes with
+every execution: a plan made again after an ``ANALYZE`` is made the same way. A session keeps
 its prepared statements whatever its transactions do, until it closes: they are remembered per
 psycopg connection. ``PREPARE`` runs on the raw psycopg cursor (once per session: it is not a
 query of any request) inside a savepoint when a transaction is open; a statement PostgreSQL
@@ -59,8 +63,8 @@ def run(
         values = [timezone.get_current_timezone_name(), *values, connection.timezone_name]
     generic = generic and name is not None
     if generic:
-        head += "SET LOCAL plan_cache_mode = force_generic_plan; "
-        tail = "; RESET plan_cache_mode" + tail
+        head += "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off; "
+        tail = "; RESET enable_seqscan; RESET plan_cache_mode" + tail
     with connection.cursor() as cursor:
         cursor.execute(f"{head}{statement}{tail}", values)
         for _set in range(head.count("; ")):
