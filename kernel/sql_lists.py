@@ -64,8 +64,8 @@ from kernel import prepared, representation
 SQL_FIELDS = "sql_fields"
 
 
-class RawJSON(str):
-    """JSON text already written (by PostgreSQL), spliced into the response as it is
+class RawJSON(bytes):
+    """JSON already written (by PostgreSQL, UTF-8), spliced into the response as it is
     (``portal.api.renderers.JSONRenderer``)."""
 
 
@@ -243,12 +243,14 @@ class Writer:
         values = {**self.values, KEYS.name: keys, NOW.name: timezone.now()}
         params = [values[p.name] if isinstance(p, _Marker) else p for p in self.plan.params]
         # One plan for every page: the statement's only inputs are keys, not a partner's rows.
-        rows = prepared.run(connections[self.plan.alias], self.plan.sql, params, generic=True)
+        rows = prepared.run(
+            connections[self.plan.alias], self.plan.sql, params, generic=True, utf8=True
+        )
         return dict(rows)
 
     @staticmethod
-    def join(keys: list, rows: dict) -> str:
-        return "[" + ",".join(rows[key] for key in keys if key in rows) + "]"
+    def join(keys: list, rows: dict) -> bytes:
+        return b"[" + b",".join(rows[key] for key in keys if key in rows) + b"]"
 
 
 def writer(view) -> Writer | None:

@@ -1,6 +1,6 @@
 """The API's JSON renderer: DRF's, plus list pages whose rows PostgreSQL already wrote.
 
-``kernel.sql_lists`` returns a page's rows as JSON text (``RawJSON``); the paginated body keeps
+``kernel.sql_lists`` returns a page's rows as JSON (``RawJSON``, UTF-8 bytes); the paginated body keeps
 DRF's shape (``count``, ``next``, ``previous``, then ``results``), the rows spliced in as they
 are instead of being parsed and written again."""
 
@@ -23,5 +23,5 @@ class JSONRenderer(renderers.JSONRenderer):
         return super().render(data, accepted_media_type, renderer_context)
 
     @staticmethod
-    def ensure_bytes(text: str) -> bytes:
-        return text.encode("utf-8")
+    def ensure_bytes(text: bytes | str) -> bytes:
+        return text if isinstance(text, bytes) else text.encode("utf-8")
