@@ -1,8 +1,8 @@
 """The API's JSON renderer: DRF's, plus list pages whose rows PostgreSQL already wrote.
 
-``kernel.sql_lists`` returns a page's rows as JSON (``RawJSON``, UTF-8 bytes); the paginated body keeps
-DRF's shape (``count``, ``next``, ``previous``, then ``results``), the rows spliced in as they
-are instead of being parsed and written again."""
+``kernel.sql_lists`` returns a page's rows as JSON (``RawJSON``, UTF-8 bytes); the paginated
+body keeps DRF's shape (``count``, ``next``, ``previous``, then ``results``), the rows spliced
+in as they are instead of being parsed and written again."""
 
 from rest_framework import renderers
 
