@@ -420,6 +420,11 @@ def _scalar(field, target, column):
         if not isinstance(target, _INTEGER_COLUMNS):
             raise Unsupported(field.field_name)
         return column
+    if _same(field, drf.IPAddressField):
+        if not isinstance(target, models.GenericIPAddressField):
+            raise Unsupported(field.field_name)
+        # ``inet``'s text without the mask of one host, as PostgreSQL prints it to Django
+        return Func(column, function="HOST", output_field=TextField())
     if _same(field, drf.ChoiceField) or _same(field, drf.CharField):
         if not isinstance(target, _TEXT_COLUMNS):
             raise Unsupported(field.field_name)

@@ -4,6 +4,8 @@ country codes (+262 Réunion and Mayotte, +590 Guadeloupe, +594 Guyane, +596 Mar
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, F, Func, Value
+from django.db.models.functions import Concat, Right
 from django.utils.translation import gettext as _
 
 from numbering.choices import NumberType
@@ -58,6 +60,22 @@ def display(e164: str) -> str:
     """The French way, in pairs: ``01 23 45 67 89``, ``02 62 12 34 56``."""
     digits = national(e164)
     return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def display_sql(path: str) -> Func:
+    """``display`` of the E.164 column at the ORM path ``path``, in SQL (the partner API's
+    lists, ``kernel.sql_lists``). A stored number is French (``parse``): +33 or an overseas
+    code, then the 9 digits of its significant number, so its national form is 0 and its last 9
+    digits, written in pairs."""
+    national = Concat(Value("0"), Right(F(path), 9), output_field=CharField())
+    return Func(
+        national,
+        Value(r"(\d\d)(?=\d)"),
+        Value(r"\1 "),
+        Value("g"),
+        function="REGEXP_REPLACE",
+        output_field=CharField(),
+    )
 
 
 def number_type(e164: str) -> str:

@@ -1,13 +1,14 @@
 """ACC-3: the partner's own API keys, as the API shows them (never the hash; the key itself
 once, when created or rotated) and the input of their commands."""
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import scopes as key_scopes
 from accounts.api_keys import DEFAULT_OVERLAP, MAX_OVERLAP
 from accounts.models import ApiKey
-from kernel import api_fields, representation
+from kernel import api_fields, representation, sql_lists
 
 HOUR = 3600
 
@@ -34,6 +35,13 @@ class ApiKeySerializer(representation.ModelSerializer):
             "revoked_at",
         ]
         read_only_fields = fields
+
+    sql_fields = {  # kernel.sql_lists: ``ApiKey.is_live`` in SQL, at the request's moment
+        "is_live": lambda ctx, p: sql_lists.boolean(
+            Q(**{f"{p}revoked_at__isnull": True})
+            & (Q(**{f"{p}expires_at__isnull": True}) | Q(**{f"{p}expires_at__gt": ctx.now}))
+        ),
+    }
 
     @extend_schema_field(serializers.BooleanField(help_text="Neither revoked nor expired."))
     def get_is_live(self, key) -> bool:

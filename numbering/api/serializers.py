@@ -14,6 +14,7 @@ from accounts.api.serializers import PartnerClientField
 from kernel import api_fields, representation
 from numbering.choices import NumberState, NumberType, PortStatus, RejectionReason
 from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
+from numbering.phone import display_sql
 from numbering.services.assignment import MAX_PER_ASSIGNMENT
 from numbering.services.porting import MAX_LINES, expected_delay_days
 from offers.api.serializers import PartnerSiteField
@@ -82,6 +83,8 @@ class PhoneNumberSerializer(representation.ModelSerializer):
         ]
         read_only_fields = fields
 
+    sql_fields = {"display": lambda ctx, p: display_sql(f"{p}e164")}  # kernel.sql_lists
+
 
 class AvailableNumberSerializer(representation.ModelSerializer):
     """A number of the pool, free to assign (NUM-2). ``zne_restricted``: it may only be used at
@@ -94,6 +97,8 @@ class AvailableNumberSerializer(representation.ModelSerializer):
         model = PhoneNumber
         fields = ["id", "e164", "display", "number_type", "region", "zne", "zne_restricted"]
         read_only_fields = fields
+
+    sql_fields = {"display": lambda ctx, p: display_sql(f"{p}e164")}  # kernel.sql_lists
 
 
 class AssignSerializer(serializers.Serializer):
@@ -143,6 +148,8 @@ class PortLineSerializer(representation.ModelSerializer):
         model = PortRequestLine
         fields = ["id", "e164", "display", "rio"]
         read_only_fields = fields
+
+    sql_fields = {"display": lambda ctx, p: display_sql(f"{p}e164")}  # kernel.sql_lists
 
 
 class PortStepSerializer(representation.ModelSerializer):

@@ -27,6 +27,9 @@ def partner_key():
 # The lists PostgreSQL writes (the others keep the compiled Python writer).
 SQL_LISTS = {
     "offer",
+    "api-key",
+    "available-number",
+    "number",
     "availability-report",
     "channel-decrease",
     "channel-order",

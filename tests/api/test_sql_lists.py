@@ -139,8 +139,8 @@ def test_another_partners_rows_are_never_written(api, tickets, other_tenant):
 
 @pytest.mark.django_db
 def test_a_field_without_sql_keeps_the_python_writer(api):
-    """Phone numbers write ``display`` with python-phonenumbers: no SQL twin, DRF's list."""
-    response = api.get("/api/v1/numbers/")
+    """A CDR import writes ``progress`` in Python: no SQL twin, DRF's list."""
+    response = api.get("/api/v1/cdr-imports/")
     assert response.status_code == 200
     assert not isinstance(response.data["results"], sql_lists.RawJSON)
 
@@ -287,3 +287,51 @@ def test_a_kept_page_builds_no_queryset_and_still_counts_and_pages(api, tickets,
     ]
     filtered = api.get(URL, {"status": "closed"}).json()
     assert filtered["count"] == 0 and len(built) == 2
+
+
+# NUM-1 — a number's French display written by PostgreSQL as python-phonenumbers writes it:
+# mainland, mobile, special, and each overseas code (whose national prefix is not its code).
+@pytest.mark.django_db
+def test_numbers_display_as_phonenumbers_writes_it(api, tenant, monkeypatch):
+    from numbering import phone
+    from numbering.choices import NumberState
+    from numbering.models import PhoneNumber
+
+    typed = ["0172700012", "0612345678", "0899123456", "0262161234", "0639401234",
+             "0590201234", "0594101234", "0596301234", "0269601234", "0692123456"]  # fmt: skip
+    for index, national in enumerate(typed):
+        e164 = phone.to_e164(national)
+        PhoneNumber.objects.create(
+            e164=e164,
+            number_type=phone.number_type(e164),
+            region=phone.region(e164),
+            state=NumberState.AVAILABLE if index % 2 else NumberState.ASSIGNED,
+            client=None if index % 2 else tenant.client,
+        )
+    for url in ("/api/v1/numbers/", "/api/v1/available-numbers/"):
+        sql, drf = _both(api, monkeypatch, url)
+        assert sql == drf and sql["results"]
+    displays = {row["e164"]: row["display"] for row in sql["results"]}
+    assert displays[phone.to_e164("0262161234")] == "02 62 16 12 34"
+
+
+# ACC-3 — the partner's keys written by PostgreSQL: live, revoked, expired, expiring later,
+# last used from IPv4 and IPv6 addresses.
+@pytest.mark.django_db
+def test_api_keys_as_drf_writes_them(api, partner, monkeypatch):
+    from accounts.models import ApiKey
+
+    now = timezone.now()
+    changes = [
+        {"revoked_at": now - timedelta(days=1), "last_used_ip": "192.0.2.7"},
+        {"expires_at": now - timedelta(minutes=1), "last_used_ip": "2001:db8::1"},
+        {"expires_at": now + timedelta(days=30), "last_used_at": now},
+    ]
+    for change in changes:
+        key, _raw = make_api_key(partner)
+        ApiKey.objects.filter(pk=key.pk).update(**change)
+    sql, drf = _both(api, monkeypatch, "/api/v1/api-keys/")
+    assert sql == drf
+    live = [row["is_live"] for row in sql["results"]]
+    assert live.count(False) == 2 and live.count(True) == 2
+    assert {"192.0.2.7", "2001:db8::1"} <= {row["last_used_ip"] for row in sql["results"]}
