@@ -94,6 +94,18 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     allowed as well (Django's admin pages have ``<style>`` blocks and ``style`` attributes).
     Scripts stay 'self' only everywhere."""
 
+    # The API's JSON answers are no document: nothing to load, nothing to frame (OWASP's REST
+    # headers). One constant, not the pages' policy built per answer (~0.1 ms a request).
+    API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+    def process_response(self, request, response):
+        if _partner_api(request) and response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            response.headers.setdefault("Content-Security-Policy", self.API_POLICY)
+            return response
+        return super().process_response(request, response)
+
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)
         if not report_only and request.path_info.startswith(reverse("admin:index")):

@@ -53,6 +53,17 @@ def test_api_answers_not_stored(api, path, status):
     assert response["Cache-Control"] == "no-store"
 
 
+# ACC-3 — a JSON answer of the API is no document: it may load and frame nothing. The pages
+# (the API's documentation included) keep the portal's policy.
+def test_api_json_answers_allow_nothing(api):
+    for path in ("/api/v1/customers/", "/api/v1/customers/999999/", "/api/v1/invoices/?month=0"):
+        response = api.get(path)
+        assert response["Content-Type"].startswith("application/json"), path
+        assert _policy(response) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+    docs = _policy(api.get("/api/v1/docs/"))
+    assert docs["default-src"] == ["'self'"] and docs["object-src"] == ["'none'"]
+
+
 def test_api_without_key_not_stored(client):
     response = client.get("/api/v1/customers/")
     assert response.status_code == 401
