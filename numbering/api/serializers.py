@@ -30,6 +30,10 @@ MAX_RIO_INPUT = 20
 MAX_LINES_JSON = MAX_LINES * (MAX_NUMBER_INPUT + MAX_RIO_INPUT + 30)
 
 
+# kernel.sql_lists: a number's ``display`` (NUM-1), written by PostgreSQL.
+DISPLAY_SQL = {"display": lambda ctx, p: display_sql(f"{p}e164")}
+
+
 class PartnerSipAccountField(api_fields.IdField):
     """One of the calling partner's SIP accounts; another partner's and an id that does not
     exist are the same field error (ACC-3)."""
@@ -83,7 +87,7 @@ class PhoneNumberSerializer(representation.ModelSerializer):
         ]
         read_only_fields = fields
 
-    sql_fields = {"display": lambda ctx, p: display_sql(f"{p}e164")}  # kernel.sql_lists
+    sql_fields = DISPLAY_SQL
 
 
 class AvailableNumberSerializer(representation.ModelSerializer):
@@ -98,7 +102,7 @@ class AvailableNumberSerializer(representation.ModelSerializer):
         fields = ["id", "e164", "display", "number_type", "region", "zne", "zne_restricted"]
         read_only_fields = fields
 
-    sql_fields = {"display": lambda ctx, p: display_sql(f"{p}e164")}  # kernel.sql_lists
+    sql_fields = DISPLAY_SQL
 
 
 class AssignSerializer(serializers.Serializer):
@@ -149,7 +153,7 @@ class PortLineSerializer(representation.ModelSerializer):
         fields = ["id", "e164", "display", "rio"]
         read_only_fields = fields
 
-    sql_fields = {"display": lambda ctx, p: display_sql(f"{p}e164")}  # kernel.sql_lists
+    sql_fields = DISPLAY_SQL
 
 
 class PortStepSerializer(representation.ModelSerializer):
