@@ -17,3 +17,13 @@ class KernelConfig(AppConfig):
         from kernel.db import install_fast_timestamps
 
         connection_created.connect(install_fast_timestamps, dispatch_uid="kernel-fast-timestamps")
+        # Every table's change trigger (kernel.changes), tables created by any app included.
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_watch_tables, sender=self, dispatch_uid="kernel-watch-tables")
+
+
+def _watch_tables(sender, using="default", **kwargs):
+    from kernel import changes
+
+    changes.install(using)

@@ -36,6 +36,7 @@ generic plan (its inputs are the page's keys, the moment and the partner, never 
 contract page costs PostgreSQL more to plan than to run.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
@@ -62,6 +63,7 @@ from rest_framework.settings import ISO_8601, api_settings
 from kernel import prepared, representation
 
 SQL_FIELDS = "sql_fields"
+SQL_HORIZONS = "sql_horizons"
 
 
 class RawJSON(bytes):
@@ -79,7 +81,13 @@ class Context:
     an expression) and its URLs."""
 
     serializer: serializers.BaseSerializer
-    now: models.Expression
+    moment: models.Expression
+    uses: list = dataclasses.field(default_factory=list)  # one item each time a field read ``now``
+
+    @property
+    def now(self) -> models.Expression:
+        self.uses.append(NOW)
+        return self.moment
 
     def param(self, name: str, output_field=None) -> models.Expression:
         """A value of the request, from the view's ``sql_list_params()`` (the partner…)."""
@@ -220,8 +228,10 @@ KEYS, NOW = _Marker("keys"), _Marker("now")
 @dataclass(frozen=True)
 class _Plan:
     alias: str
-    sql: str  # the rows of the keys: (key, JSON text)
+    sql: str  # the rows of the keys: (key, JSON text[, horizon])
     params: tuple
+    kept: bool = True  # whether its pages may be kept (``Writer.memo``)
+    horizon: bool = False  # whether its rows say until when they read the same (a third column)
 
 
 _PLANS: dict = {}  # (view class, serializer class, site root) -> _Plan, or None: Python
@@ -235,6 +245,7 @@ class Writer:
     def __init__(self, plan: _Plan, values: dict):
         self.plan = plan
         self.values = values
+        self.until = None  # the moment the rows written last may start to read differently
 
     def write(self, keys: list) -> dict:
         """The JSON text of each key's row."""
@@ -246,7 +257,18 @@ class Writer:
         rows = prepared.run(
             connections[self.plan.alias], self.plan.sql, params, generic=True, utf8=True
         )
-        return dict(rows)
+        if not self.plan.horizon:
+            return dict(rows)
+        self.until = min((until for _key, _json, until in rows if until is not None), default=None)
+        return {key: json for key, json, _until in rows}
+
+    def memo(self):
+        """What this writer's rows depend on besides the data (``KeysPaginator`` keeps pages
+        by it), or None when they depend on the moment of the request (``now``) in a way
+        their serializer's ``sql_horizons`` do not bound."""
+        if not self.plan.kept:
+            return None
+        return (self.plan, tuple(sorted(self.values.items())))
 
     @staticmethod
     def join(keys: list, rows: dict) -> bytes:
@@ -276,9 +298,10 @@ def _plan(view) -> _Plan | None:
     if connections[queryset.db].vendor != "postgresql":
         return None
     serializer = view.get_serializer(many=True).child
-    ctx = Context(serializer=serializer, now=RawSQL("%s", (NOW,), output_field=DateTimeField()))
+    ctx = Context(serializer, RawSQL("%s", (NOW,), output_field=DateTimeField()))
+    horizons: list = []
     try:
-        row = _object(serializer, queryset.model, "", ctx, _prefetches(queryset))
+        row = _object(serializer, queryset.model, "", ctx, _prefetches(queryset), horizons)
     except Unsupported:
         return None
     meta = queryset.model._meta
@@ -290,14 +313,27 @@ def _plan(view) -> _Plan | None:
         (KEYS,),
         output_field=models.BooleanField(),
     )
+    columns = ["pk", Cast(row, TextField())]
+    if horizons:
+        columns.append(
+            Func(*horizons, function="LEAST", output_field=DateTimeField())
+            if len(horizons) > 1
+            else horizons[0]
+        )
     rows = (
         queryset.model._base_manager.using(queryset.db)
         .filter(page)
         .order_by()
-        .values_list("pk", Cast(row, TextField()))
+        .values_list(*columns)
     )
     sql, params = rows.query.sql_with_params()
-    return _Plan(alias=queryset.db, sql=sql, params=tuple(params))
+    return _Plan(
+        alias=queryset.db,
+        sql=sql,
+        params=tuple(params),
+        kept=not ctx.uses,
+        horizon=bool(horizons),
+    )
 
 
 def _prefetches(queryset) -> dict:
@@ -309,16 +345,26 @@ def _prefetches(queryset) -> dict:
     return found
 
 
-def _object(serializer, model, prefix: str, ctx: Context, prefetches: dict):
-    """``json_build_object`` of one row of ``model`` reached by the ORM path ``prefix``."""
+def _object(serializer, model, prefix: str, ctx: Context, prefetches: dict, horizons=None):
+    """``json_build_object`` of one row of ``model`` reached by the ORM path ``prefix``.
+
+    With ``horizons`` (the top serializer), a field of ``sql_fields`` that reads ``now`` and
+    has its ``sql_horizons`` entry (``{name: function(ctx, prefix) -> the moment from which
+    the field may read differently, or null}``) adds that moment to ``horizons`` and no longer
+    counts as reading ``now`` (``ctx.uses``): its page may be kept until then."""
     if type(serializer).to_representation is not serializers.Serializer.to_representation:
         raise Unsupported(type(serializer).__name__)
     overrides = getattr(type(serializer), SQL_FIELDS, {})
+    bounds = getattr(type(serializer), SQL_HORIZONS, {}) if horizons is not None else {}
     pairs = []
     for field in serializer._readable_fields:
         name = field.field_name
         if name in overrides:
+            uses = len(ctx.uses)
             pairs.append((name, overrides[name](ctx, prefix)))
+            if name in bounds and len(ctx.uses) > uses:
+                horizons.append(bounds[name](ctx, prefix))
+                del ctx.uses[uses:]  # bounded by the horizon, which reads ``now`` too
         else:
             pairs.append((name, _model_field(field, model, prefix, ctx, prefetches)))
     return JsonObject(pairs)

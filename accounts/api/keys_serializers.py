@@ -1,7 +1,7 @@
 """ACC-3: the partner's own API keys, as the API shows them (never the hash; the key itself
 once, when created or rotated) and the input of their commands."""
 
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Q, When
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,6 +40,16 @@ class ApiKeySerializer(representation.ModelSerializer):
         "is_live": lambda ctx, p: sql_lists.boolean(
             Q(**{f"{p}revoked_at__isnull": True})
             & (Q(**{f"{p}expires_at__isnull": True}) | Q(**{f"{p}expires_at__gt": ctx.now}))
+        ),
+    }
+    sql_horizons = {  # kernel.sql_lists: a live key with an end reads "not live" from its end
+        "is_live": lambda ctx, p: Case(
+            When(
+                Q(**{f"{p}revoked_at__isnull": True, f"{p}expires_at__gt": ctx.now}),
+                then=F(f"{p}expires_at"),
+            ),
+            default=None,
+            output_field=DateTimeField(),
         ),
     }
 

@@ -31,7 +31,7 @@ class SqlListMixin:
         if writer is None:
             return None
         page = paginate_keys(
-            lambda: self.filter_queryset(self.get_queryset()), request, self, writer.write
+            lambda: self.filter_queryset(self.get_queryset()), request, self, writer
         )
         if page is None:
             return None

@@ -18,27 +18,37 @@ as do querysets whose count is not a plain ``COUNT(*)`` of their rows: ``distinc
 5.2 ms, charges 12.7 → 3.4 ms, invoices 13.3 → 7.8 ms, tickets 5.9 → 2.9 ms.
 """
 
+import datetime
 import functools
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.db.models import Func, IntegerField, QuerySet, Subquery, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
+from django.utils import timezone
 from rest_framework.pagination import PageNumberPagination
 
-from kernel import prepared
+from kernel import changes, prepared
 
 TOTAL = "_page_total"
+SNAPSHOT = "_page_snapshot"
 
 
 class NarrowPagePaginator(Paginator):
     """``Paginator`` reading a page's keys and the total in one query, then the page's rows."""
 
+    snapshot = False  # whether the keys' statement also says its snapshot (``KeysPaginator``)
+
     def __init__(self, *args, cache=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cache = cache
+        self.compiled = None  # the keys' statement that ran: (SQL, parameters)
 
     def page(self, number):
         queryset = self.object_list
@@ -62,7 +72,7 @@ class NarrowPagePaginator(Paginator):
         elif number == 1:
             self.count = 0  # nothing at all: an empty first page, without a query
         number = self.validate_number(number)  # past the last page: counts, EmptyPage
-        return number, [key for key, _total in rows]
+        return number, [row[0] for row in rows]
 
     def _page_number(self, number) -> int:
         """The first half of ``validate_number``, which needs no count: the same errors for a
@@ -83,21 +93,28 @@ class NarrowPagePaginator(Paginator):
         of a page is kept for the next request of the same page: the ORM compiles a scoped,
         ordered, counted query in 0.5–1.5 ms. The statement is prepared (``kernel.prepared``)."""
         bottom = (number - 1) * self.per_page
-        key = None if self.cache is None else (self.cache, with_total, bottom, self.per_page)
+        key = (
+            None
+            if self.cache is None
+            else (self.cache, with_total, self.snapshot, bottom, self.per_page)
+        )
         compiled = _COMPILED.get(key) if key is not None else None
         if compiled is None:
-            keys = _keys_query(queryset, with_total)[bottom : bottom + self.per_page]
+            snapshot = self.snapshot and with_total
+            keys = _keys_query(queryset, with_total, snapshot)[bottom : bottom + self.per_page]
             compiled = keys.query.sql_with_params()
             if key is not None:
                 compiled = _literal(connections[queryset.db], *compiled)
                 _COMPILED[key] = compiled
                 _bound(_COMPILED)
+        self.compiled = compiled
         found = prepared.rows(connections[queryset.db], *compiled)
         return found if with_total else [key for (key,) in found]
 
 
-def _keys_query(queryset, with_total: bool):
-    """The primary keys of ``queryset`` in its order, with the total beside each."""
+def _keys_query(queryset, with_total: bool, snapshot: bool = False):
+    """The primary keys of ``queryset`` in its order, with the total beside each (and the
+    statement's snapshot, ``kernel.changes``, with ``snapshot``)."""
     if not with_total:
         return queryset.values_list("pk", flat=True)
     # COUNT of the same rows, unordered, as ``queryset.count()`` says it: an uncorrelated scalar
@@ -105,7 +122,10 @@ def _keys_query(queryset, with_total: bool):
     # itself may still stop after its rows on an ordered index.
     count = Func("pk", function="COUNT", output_field=IntegerField())
     total = Subquery(queryset.order_by().annotate(**{TOTAL: count}).values(TOTAL))
-    return queryset.annotate(**{TOTAL: total}).values_list("pk", TOTAL)
+    if not snapshot:
+        return queryset.annotate(**{TOTAL: total}).values_list("pk", TOTAL)
+    taken = RawSQL(changes.SNAPSHOT_SQL, (), output_field=TextField())
+    return queryset.annotate(**{TOTAL: total, SNAPSHOT: taken}).values_list("pk", TOTAL, SNAPSHOT)
 
 
 def _literal(connection, sql: str, params) -> tuple[str, tuple]:
@@ -125,24 +145,104 @@ _COMPILED_MOST = 512
 
 class KeysPaginator(NarrowPagePaginator):
     """Pages of primary keys (in the list's order) whose rows are written elsewhere
-    (``kernel.sql_lists``): ``write(keys)`` writes their rows (``rows``: by key). Only for
-    querysets whose count is ``COUNT(*)`` of their rows.
+    (``kernel.sql_lists``): ``writer.write(keys)`` writes their rows (``rows``: by key). Only
+    for querysets whose count is ``COUNT(*)`` of their rows.
 
-    Its keys' statement is compiled and kept as ``NarrowPagePaginator``'s."""
+    Its keys' statement is compiled and kept as ``NarrowPagePaginator``'s. A page whose
+    statement is kept is itself kept (``_PAGES``: its count, keys and rows, by the statement's
+    key and what the writer's statement depends on) with the snapshot its keys were read under,
+    and served again while no transaction has since committed a change to a table its two
+    statements read (``kernel.changes``): the same answer the two statements would give, from
+    one short query. Not a page whose rows depend on the moment of the request (``now``), nor
+    one read in a transaction that has written, nor a page past ``changes.MAX_AGE`` seconds."""
 
-    def __init__(self, *args, write, **kwargs):
+    def __init__(self, *args, writer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.write = write
+        self.writer = writer
         self.rows: dict = {}
+        self.snapshot = connections[self.object_list.db].vendor == "postgresql"
+        self.taken = None  # the snapshot of the keys' statement (None: it had written)
 
     def _keys(self, queryset, number: int, *, with_total: bool) -> list:
         found = super()._keys(queryset, number, with_total=with_total)
-        self.rows = self.write([row[0] for row in found] if with_total else found)
+        if with_total:
+            self.taken = found[0][2] if found and self.snapshot else None
+            keys = [row[0] for row in found]
+        else:
+            self.taken, keys = None, found
+        self.rows = self.writer.write(keys)
         return found
 
     def page(self, number):
+        memo = self._memo()
+        kept = _kept(self.object_list.db, memo)
+        if kept is not None:
+            self.count, self.rows = kept.count, kept.rows
+            return self._get_page(kept.keys, kept.number, self)
         number, keys = self._page_keys(self.object_list, number)
+        if memo is not None and self.taken is not None:
+            self._keep(memo, number, keys)
         return self._get_page(keys, number, self)
+
+    def _memo(self):
+        """What the page's answer depends on besides the data: the keys' statement (the view,
+        the owner, the request's parameters), the rows' statement and its values, the zone
+        its times are written in. None for a page that is not kept."""
+        memo = self.writer.memo()
+        if self.cache is None or memo is None or not getattr(settings, "API_PAGE_CACHE", True):
+            return None
+        return (self.cache, self.per_page, memo, timezone.get_current_timezone_name())
+
+    def _keep(self, memo, number: int, keys: list) -> None:
+        connection = connections[self.object_list.db]
+        tables = changes.watched(connection, self.compiled[0], self.writer.plan.sql)
+        if tables is None:
+            return
+        _PAGES[memo] = _Kept(
+            at=time.monotonic(),
+            snapshot=self.taken,
+            tables=tables,
+            count=self.count,
+            number=number,
+            keys=keys,
+            rows=self.rows,
+            until=self.writer.until,
+        )
+        _bound(_PAGES, _PAGES_MOST)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    at: float  # time.monotonic() when its keys were read
+    snapshot: str
+    tables: tuple
+    count: int
+    number: int
+    keys: list
+    rows: dict
+    until: datetime.datetime | None  # when a row may read differently by the moment alone
+
+
+_PAGES: OrderedDict = OrderedDict()  # kept pages (``KeysPaginator``), the least recent first
+_PAGES_MOST = 128  # ~80 kB a page of contracts or invoices
+
+
+def _kept(alias: str, memo) -> _Kept | None:
+    """The kept page of ``memo`` if it is still what its statements would answer."""
+    if memo is None:
+        return None
+    kept = _PAGES.get(memo)
+    if kept is None:
+        return None
+    if (
+        time.monotonic() - kept.at > changes.MAX_AGE
+        or (kept.until is not None and timezone.now() >= kept.until)
+        or not changes.unchanged(connections[alias], kept.tables, kept.snapshot)
+    ):
+        _PAGES.pop(memo, None)
+        return None
+    _PAGES.move_to_end(memo)
+    return kept
 
 
 def countable(queryset) -> bool:
@@ -196,9 +296,9 @@ class StandardPagination(PageNumberPagination):
         """DRF's, the keys' statement of the page kept per ``view.page_statement_key()``."""
         return self._paginate(NarrowPagePaginator, queryset, request, view)
 
-    def paginate_keys(self, build, request, view, write) -> tuple | None:
+    def paginate_keys(self, build, request, view, writer) -> tuple | None:
         """``paginate_queryset`` giving the page's primary keys instead of its rows (the same
-        page, count and links) and the rows ``write`` wrote for them (by key), or None for a
+        page, count and links) and the rows ``writer`` wrote for them (by key), or None for a
         queryset that ``KeysPaginator`` cannot page. ``build()`` makes the view's filtered
         queryset, only when needed: not for a page whose keys' statement is kept."""
         key = view.page_statement_key()
@@ -206,7 +306,7 @@ class StandardPagination(PageNumberPagination):
         if (key is None or key not in _KEYED) and not countable(queryset.built):
             return None
         keys = self._paginate(
-            functools.partial(KeysPaginator, write=write), queryset, request, view, key
+            functools.partial(KeysPaginator, writer=writer), queryset, request, view, key
         )
         if key is not None:
             _KEYED[key] = True
@@ -249,6 +349,6 @@ class Deferred:
 _KEYED: OrderedDict = OrderedDict()  # the ``page_statement_key`` of pages KeysPaginator served
 
 
-def _bound(kept: OrderedDict) -> None:
-    while len(kept) > _COMPILED_MOST:
+def _bound(kept: OrderedDict, most: int = _COMPILED_MOST) -> None:
+    while len(kept) > most:
         kept.popitem(last=False)

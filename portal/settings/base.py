@@ -345,11 +345,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.sweep",
         "schedule": 60,
     },
+    # Issue 13: the change log of kept API pages (kernel.changes) loses what no page can need.
+    "kernel-prune-changes": {
+        "task": "kernel.tasks.prune_changes",
+        "schedule": 300,
+    },
     "portal-heartbeat": {
         "task": "accounts.tasks.heartbeat",
         "schedule": env.int("HEARTBEAT_SECONDS", default=60),
     },
 }
+
+# Issue 13: a list page asked again is answered from memory while no committed change touches
+# the tables it reads (portal.api.pagination, kernel.changes); API_PAGE_CACHE=0 turns it off.
+API_PAGE_CACHE = env.bool("API_PAGE_CACHE", default=True)
 
 # --- Webhooks (SPEC §9) -----------------------------------------------------------------------
 # Plain HTTP to 127.0.0.1/::1 is for the tests and the demo only: production delivers to public

@@ -6,7 +6,7 @@ Money is a string; times are ISO 8601 with their offset (Paris time). ``*_met`` 
 none). Staff internal notes never appear.
 """
 
-from django.db.models import Case, F, OuterRef, Q, Value, When
+from django.db.models import Case, DateTimeField, F, OuterRef, Q, Value, When
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +73,16 @@ def _met_sql(deadline: str, done: str, now):
     )
 
 
+def _met_horizon(deadline: str, done: str, now):
+    """The moment ``_met_sql`` may read differently without a change to the row: the deadline
+    still ahead of an unfinished step (from null to false), else null (never)."""
+    return Case(
+        When(**{f"{done}__isnull": True, f"{deadline}__gte": now}, then=F(deadline)),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
 class CustomerField(PartnerClientField):
     """One of the calling partner's customers (an id); another partner's is 'not found'."""
 
@@ -108,6 +118,14 @@ class TicketSerializer(representation.ModelSerializer):
             p + "intervention_deadline", p + "intervention_started_at", ctx.now
         ),
         "restoration_met": lambda ctx, p: _met_sql(
+            p + "restoration_target", p + "restored_at", ctx.now
+        ),
+    }
+    sql_horizons = {  # kernel.sql_lists: when each flag may turn from null to false
+        "intervention_met": lambda ctx, p: _met_horizon(
+            p + "intervention_deadline", p + "intervention_started_at", ctx.now
+        ),
+        "restoration_met": lambda ctx, p: _met_horizon(
             p + "restoration_target", p + "restored_at", ctx.now
         ),
     }
