@@ -479,6 +479,10 @@ def _scalar(field, target, column):
         if not isinstance(target, models.JSONField):
             raise Unsupported(field.field_name)
         return column
+    if _same(field, drf.JSONField) and not field.binary:
+        if not isinstance(target, models.JSONField):
+            raise Unsupported(field.field_name)
+        return column  # the document as it is stored (an event's data)
     raise Unsupported(field.field_name)
 
 

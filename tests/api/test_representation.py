@@ -46,6 +46,7 @@ SQL_LISTS = {
     "site",
     "ticket",
     "trunk",
+    "webhook-delivery",
 }
 
 

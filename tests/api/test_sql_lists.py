@@ -335,3 +335,50 @@ def test_api_keys_as_drf_writes_them(api, partner, monkeypatch):
     live = [row["is_live"] for row in sql["results"]]
     assert live.count(False) == 2 and live.count(True) == 2
     assert {"192.0.2.7", "2001:db8::1"} <= {row["last_used_ip"] for row in sql["results"]}
+
+
+def test_webhook_deliveries_as_drf_writes_them(api, partner, settings, monkeypatch):
+    """An event's data is written as stored (nested objects, lists, accents, numbers, null), its
+    attempts in order, a delivery not yet attempted with an empty log."""
+    from django.test.utils import override_settings
+
+    from kernel.events import emit
+    from webhooks import services
+    from webhooks.models import Delivery, DeliveryAttempt
+
+    with override_settings(WEBHOOKS_ALLOW_LOOPBACK=True):
+        services.create_endpoint(partner=partner, url="http://127.0.0.1:9/sql-lists")
+    data = {
+        "id": 42,
+        "number": "F-2026-000042",
+        "amount_due": "1234.50",
+        "ratio": 0.125,
+        "lines": [{"label": "Abonnement « Trunk » été", "quantity": 3}, None],
+        "paid": False,
+        "note": None,
+    }
+    events = [emit("invoice.issued", partner_id=partner.pk, data=data) for _ in range(2)]
+    delivered = Delivery.objects.get(pk=services.fan_out(events[0].pk)[0])
+    services.fan_out(events[1].pk)
+    base = timezone.now().replace(microsecond=0)
+    DeliveryAttempt.objects.create(
+        delivery=delivered, attempted_at=base, status_code=500, latency_ms=12, error="HTTP 500"
+    )
+    DeliveryAttempt.objects.create(
+        delivery=delivered,
+        attempted_at=base + timedelta(seconds=5, microseconds=120),
+        status_code=200,
+        latency_ms=8,
+        response_excerpt="ok",
+        manual=True,
+    )
+    url = "/api/v1/webhook-deliveries/"
+    by_sql = api.get(url)
+    assert isinstance(by_sql.data["results"], sql_lists.RawJSON)
+    monkeypatch.setattr(sql_lists, "writer", lambda view: None)
+    by_python = api.get(url)
+    assert by_sql.json() == by_python.json()
+    rows = {row["id"]: row for row in by_sql.json()["results"]}
+    assert rows[delivered.pk]["event"]["data"] == data
+    assert [attempt["status_code"] for attempt in rows[delivered.pk]["log"]] == [500, 200]
+    assert [row["log"] for row in rows.values() if row["id"] != delivered.pk] == [[]]
