@@ -20,6 +20,10 @@ second partner with 10 customers of the same shape. Then:
 
 ``--profile`` prints a cProfile of in-process requests instead of the load test.
 
+Kept pages (``portal.api.pagination``: a page asked again is served from memory while no
+committed change touches its tables) are on, as in production; ``--no-page-cache`` runs
+gunicorn with ``API_PAGE_CACHE=0``, every request reading its page from PostgreSQL.
+
 The load generator is wrk (``--loader wrk``, the default when /usr/bin/wrk exists; ``make
 bench-api`` installs Debian's package) or Python threads in this process (``--loader python``,
 which take most of a core themselves). Either shares the machine's two cores with gunicorn,
@@ -1085,6 +1089,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="gunicorn with API_PAGE_CACHE=0: every page read from PostgreSQL",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="reuse the database kept by an earlier --keep (no rebuild)",
@@ -1145,6 +1154,8 @@ def main(argv=None) -> int:
         port = free_port()
         log = ROOT / "var" / "bench_api_gunicorn.log"
         log.parent.mkdir(exist_ok=True)
+        if args.no_page_cache:
+            os.environ["API_PAGE_CACHE"] = "0"
         process = start_gunicorn(port, args.workers, args.threads, log)
         wait_ready(port, keys["big"], process, log)
         for _name, urls in paths:  # warm every worker: imports, URL and schema caches
@@ -1199,7 +1210,8 @@ def report(rows, args, sizes, wall: float) -> str:
     worker = f"gthread, {args.threads} threads" if args.threads > 1 else "sync"
     head = (
         f"== partner API load, PostgreSQL, gunicorn {args.workers} workers ({worker}), "
-        f"{args.clients} clients × {args.seconds:g} s per endpoint ==\n"
+        f"{args.clients} clients × {args.seconds:g} s per endpoint, kept pages "
+        f"{'off' if args.no_page_cache else 'on'} ==\n"
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores shared with other "
         f"sessions; load generator: {LOADERS[args.loader].format(n=args.clients)}, on "
         f"the same cores as gunicorn, PostgreSQL and Redis\n"

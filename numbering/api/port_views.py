@@ -25,6 +25,7 @@ from kernel.errors import InvalidTransition
 from kernel.parsers import PARSERS
 from numbering.api.filtersets import PortRequestFilterSet
 from numbering.api.serializers import (
+    NO_DATE_GUARANTEED,
     PortRequestCreateFormSerializer,
     PortRequestCreateSerializer,
     PortRequestFieldsFormSerializer,
@@ -34,6 +35,7 @@ from numbering.api.serializers import (
 from numbering.choices import PortStatus
 from numbering.models import PortRequest, PortRequestLine, PortRequestStep
 from numbering.services.porting import (
+    expected_delay_days,
     port_request_cancel,
     port_request_create,
     port_request_submit,
@@ -69,6 +71,14 @@ class PortRequestViewSet(PartnerModelViewSet):
     parser_classes = PARSERS
     ordering_fields = ["created_at", "desired_date", "status"]
     ordering = ["-created_at", "-id"]
+
+    def sql_list_params(self) -> dict:
+        """The delay and the warning each request states (the setting, the active language)."""
+        return {
+            **super().sql_list_params(),
+            "expected_delay_days": expected_delay_days(),
+            "no_date_guaranteed": str(NO_DATE_GUARANTEED),
+        }
 
     def _answer(self, port_request, code=status.HTTP_200_OK) -> Response:
         port_request = self.get_queryset().get(pk=port_request.pk)

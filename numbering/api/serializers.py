@@ -6,12 +6,13 @@ through ``numbering.services``."""
 import json
 
 from django.core.validators import MaxLengthValidator
+from django.db.models import Q, TextField
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
-from kernel import api_fields, representation
+from kernel import api_fields, representation, sql_lists
 from numbering.choices import NumberState, NumberType, PortStatus, RejectionReason
 from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
 from numbering.phone import display_sql
@@ -223,6 +224,14 @@ class PortRequestSerializer(representation.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    sql_fields = {  # kernel.sql_lists: the methods below, in SQL
+        "mandate_attached": lambda ctx, p: sql_lists.boolean(
+            ~Q(**{f"{p}mandate": ""}) & Q(**{f"{p}mandate__isnull": False})
+        ),
+        "expected_delay_days": lambda ctx, p: ctx.param("expected_delay_days"),
+        "no_date_guaranteed": lambda ctx, p: ctx.param("no_date_guaranteed", TextField()),
+    }
 
     def get_mandate_attached(self, request) -> bool:
         return bool(request.mandate)

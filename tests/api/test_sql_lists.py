@@ -139,8 +139,10 @@ def test_another_partners_rows_are_never_written(api, tickets, other_tenant):
 
 @pytest.mark.django_db
 def test_a_field_without_sql_keeps_the_python_writer(api):
-    """A CDR import writes ``progress`` in Python: no SQL twin, DRF's list."""
-    response = api.get("/api/v1/cdr-imports/")
+    """An equipment order writes ``serial_numbers`` in Python: no SQL twin, DRF's list."""
+    from django.urls import reverse
+
+    response = api.get(reverse("api:equipment-order-list"))
     assert response.status_code == 200
     assert not isinstance(response.data["results"], sql_lists.RawJSON)
 
@@ -382,3 +384,64 @@ def test_webhook_deliveries_as_drf_writes_them(api, partner, settings, monkeypat
     assert rows[delivered.pk]["event"]["data"] == data
     assert [attempt["status_code"] for attempt in rows[delivered.pk]["log"]] == [500, 200]
     assert [row["log"] for row in rows.values() if row["id"] != delivered.pk] == [[]]
+
+
+def _same_by_sql_and_python(api, url, monkeypatch, language="fr") -> list[dict]:
+    by_sql = api.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert isinstance(by_sql.data["results"], sql_lists.RawJSON), url
+    with monkeypatch.context() as patched:
+        patched.setattr(sql_lists, "writer", lambda view: None)
+        by_python = api.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert by_sql.json() == by_python.json()
+    return by_sql.json()["results"]
+
+
+def test_cdr_imports_progress_as_the_property_says(api, partner, monkeypatch):
+    """``progress``: 100 once done, 0 without lines, else the lines done out of the file's,
+    truncated, never past 100 — also at the edges (nothing done yet, a count behind)."""
+    from usage.choices import ImportStatus
+    from usage.models import ImportBatch
+
+    cases = [  # (status, total_lines, next_line) -> progress, by hand
+        (ImportStatus.DONE, 0, 2, 100),
+        (ImportStatus.PENDING, 0, 2, 0),
+        (ImportStatus.RUNNING, 1001, 2, 0),  # header only: 100 × 0 / 1000
+        (ImportStatus.RUNNING, 1001, 335, 33),  # 100 × 333 / 1000 = 33.3
+        (ImportStatus.RUNNING, 4, 9, 100),  # more lines than counted: capped
+        (ImportStatus.RUNNING, 3, 1, -50),  # 100 × -1 / 2: truncated toward zero as int()
+        (ImportStatus.FAILED, 2, 3, 100),  # 100 × 1 / max(1, 1)
+    ]
+    for index, (status, total, next_line, _expected) in enumerate(cases):
+        ImportBatch.objects.create(
+            source="api",
+            partner=partner,
+            filename=f"p{index}.csv",
+            status=status,
+            total_lines=total,
+            next_line=next_line,
+        )
+    rows = _same_by_sql_and_python(api, "/api/v1/cdr-imports/?page_size=50", monkeypatch)
+    by_name = {row["filename"]: row["progress"] for row in rows}
+    assert by_name == {f"p{i}.csv": expected for i, (*_case, expected) in enumerate(cases)}
+
+
+def test_port_requests_as_drf_writes_them(api, tenant, monkeypatch, settings):
+    """NUM-3: ``mandate_attached``, the delay the setting states and the warning in the
+    request's language, written by PostgreSQL as the serializer writes them."""
+    from django.core.files.base import ContentFile
+
+    from tests.numbering.isolation_rows import _port_request
+
+    with_mandate = _port_request(tenant)
+    with_mandate.mandate.save("mandat.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    other = type("T", (), {"client": ClientFactory(partner=tenant.client.partner)})
+    without = _port_request(other)
+    settings.PORT_IN_EXPECTED_DAYS = 12
+    url = "/api/v1/port-requests/"
+    french = {row["id"]: row for row in _same_by_sql_and_python(api, url, monkeypatch)}
+    assert french[with_mandate.pk]["mandate_attached"] is True
+    assert french[without.pk]["mandate_attached"] is False
+    assert french[without.pk]["expected_delay_days"] == 12
+    assert french[without.pk]["no_date_guaranteed"].startswith("Aucune date")
+    english = _same_by_sql_and_python(api, url, monkeypatch, language="en")
+    assert english[0]["no_date_guaranteed"].startswith("No porting date")
