@@ -90,7 +90,7 @@ SELECT NOT EXISTS (
 )
 """
 
-_WATCHED: dict = {}  # (alias, statements) -> the oids of their tables, or None: not watched
+_WATCHED: dict = {}  # (alias, names) -> the oids of their tables, or None: not watched
 
 
 def install(using: str = "default") -> int:
@@ -115,25 +115,24 @@ def install(using: str = "default") -> int:
 def watched(connection, *statements: str) -> tuple | None:
     """The oids of the relations ``statements`` name, when each is a table with the trigger;
     None when one is not (a view, a partitioned table, a table created since ``migrate``) or
-    the database is not PostgreSQL. Kept per process."""
-    key = (connection.alias, statements)
+    the database is not PostgreSQL. Kept per process and set of names."""
+    if connection.vendor != "postgresql":
+        return None
+    names = frozenset(word for sql in statements for word in _IDENTIFIER.findall(sql))
+    key = (connection.alias, names)
     if key in _WATCHED:
         return _WATCHED[key]
-    found = None
-    if connection.vendor == "postgresql":
-        names = sorted({word for sql in statements for word in _IDENTIFIER.findall(sql)})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.oid, c.relkind = 'r' AND NOT c.relispartition AND EXISTS ("
-                f"  SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '{TRIGGER}'"
-                ") FROM pg_class c WHERE c.relname = ANY(%s) "
-                "AND c.relnamespace = current_schema()::regnamespace "
-                "AND c.relkind NOT IN ('i', 'I', 'S', 'c', 't')",
-                [names],
-            )
-            rows = cursor.fetchall()
-        if rows and all(ok for _oid, ok in rows):
-            found = tuple(sorted(oid for oid, _ok in rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.oid, c.relkind = 'r' AND NOT c.relispartition AND EXISTS ("
+            f"  SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '{TRIGGER}'"
+            ") FROM pg_class c WHERE c.relname = ANY(%s) "
+            "AND c.relnamespace = current_schema()::regnamespace "
+            "AND c.relkind NOT IN ('i', 'I', 'S', 'c', 't')",
+            [sorted(names)],
+        )
+        rows = cursor.fetchall()
+    found = tuple(sorted(oid for oid, _ok in rows)) if rows and all(ok for _o, ok in rows) else None
     _WATCHED[key] = found
     return found
 
