@@ -241,7 +241,10 @@ def _kept(alias: str, memo) -> _Kept | None:
     ):
         _PAGES.pop(memo, None)
         return None
-    _PAGES.move_to_end(memo)
+    try:
+        _PAGES.move_to_end(memo)
+    except KeyError:  # another thread (gthread workers) dropped it meanwhile: still exact
+        pass
     return kept
 
 
