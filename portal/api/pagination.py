@@ -104,9 +104,9 @@ class NarrowPagePaginator(Paginator):
             keys = _keys_query(queryset, with_total, snapshot)[bottom : bottom + self.per_page]
             compiled = keys.query.sql_with_params()
             if key is not None:
-                compiled = _literal(connections[queryset.db], *compiled)
+                compiled = prepared.literal(connections[queryset.db], *compiled)
                 _COMPILED[key] = compiled
-                _bound(_COMPILED)
+                prepared.bound(_COMPILED, _COMPILED_MOST)
         self.compiled = compiled
         found = prepared.rows(connections[queryset.db], *compiled)
         return found if with_total else [key for (key,) in found]
@@ -126,17 +126,6 @@ def _keys_query(queryset, with_total: bool, snapshot: bool = False):
         return queryset.annotate(**{TOTAL: total}).values_list("pk", TOTAL)
     taken = RawSQL(changes.SNAPSHOT_SQL, (), output_field=TextField())
     return queryset.annotate(**{TOTAL: total, SNAPSHOT: taken}).values_list("pk", TOTAL, SNAPSHOT)
-
-
-def _literal(connection, sql: str, params) -> tuple[str, tuple]:
-    """A kept keys statement with its values written in (PostgreSQL): the same key always has
-    the same values, and PostgreSQL plans a statement's literals as a generic plan cannot plan
-    its parameters: the partial index of issued invoices (``status = 'issued'``) serves the
-    count and the page of invoices only when it sees the value (4.5 → 1.9 ms a page). Quoted by
-    psycopg, as every client-side bound query; ``%`` doubled back for Django's cursor."""
-    if connection.vendor != "postgresql" or not params:
-        return sql, params
-    return connection.ops.compose_sql(sql, params).replace("%", "%%"), ()
 
 
 _COMPILED: OrderedDict = OrderedDict()  # the keys statements of recent pages (see KeysPaginator)
@@ -208,7 +197,7 @@ class KeysPaginator(NarrowPagePaginator):
             rows=self.rows,
             until=self.writer.until,
         )
-        _bound(_PAGES, _PAGES_MOST)
+        prepared.bound(_PAGES, _PAGES_MOST)
 
 
 @dataclass(frozen=True)
@@ -313,7 +302,7 @@ class StandardPagination(PageNumberPagination):
         )
         if key is not None:
             _KEYED[key] = True
-            _bound(_KEYED)
+            prepared.bound(_KEYED, _COMPILED_MOST)
         return keys, self.page.paginator.rows
 
     def _paginate(self, paginator, queryset, request, view, key=None):
@@ -350,8 +339,3 @@ class Deferred:
 
 
 _KEYED: OrderedDict = OrderedDict()  # the ``page_statement_key`` of pages KeysPaginator served
-
-
-def _bound(kept: OrderedDict, most: int = _COMPILED_MOST) -> None:
-    while len(kept) > most:
-        kept.popitem(last=False)

@@ -150,3 +150,30 @@ def test_api_summary_other_partner_customer_refused(api, other_tenant):
     this_month_calls(other_tenant.client, 1)
     response = api.get(reverse("api:call-summary"), {"customer": other_tenant.client.pk})
     assert response.status_code == 400 and "customer" in response.json()["error"]["fields"]
+
+
+def test_api_calls_first_page_statement_is_kept_and_reads_fresh_rows(api, tenant, monkeypatch):
+    """The first page (no cursor, no filter) is read by a statement compiled once per partner
+    and page size, whose rows are the ORM's: the same JSON, a call added since shows, and the
+    next page (a cursor) still follows from it."""
+    from usage.api import views
+
+    made = this_month_calls(tenant.client, 3, cost="0.0200")
+    url = reverse("api:call-list")
+    kept = api.get(url, {"page_size": 2}).json()
+    assert any(key[0][0] is views.CallViewSet for key in views._FIRST_PAGES)
+    with monkeypatch.context() as patched:  # DRF's own reading of the page
+        patched.setattr(views.CallCursorPagination, "paginate_queryset", _drf_cursor_page)
+        assert api.get(url, {"page_size": 2}).json() == kept
+    assert [row["id"] for row in kept["results"]] == [made[2].pk, made[1].pk]
+    newest = call(tenant.client, started_at=timezone.now(), month=made[0].billing_month)
+    again = api.get(url, {"page_size": 2}).json()
+    assert [row["id"] for row in again["results"]] == [newest.pk, made[2].pk]
+    following = api.get(again["next"]).json()
+    assert [row["id"] for row in following["results"]] == [made[1].pk, made[0].pk]
+
+
+def _drf_cursor_page(self, queryset, request, view=None):
+    from rest_framework.pagination import CursorPagination
+
+    return CursorPagination.paginate_queryset(self, queryset, request, view)

@@ -3,6 +3,9 @@ cursor pagination (stable under inserts, cheap at any depth: the index (client, 
 id)), filtered by customer, dates, month, call type or account; and the consumption summary of
 one customer for a month. CDR upload is ``usage.api.upload`` (ucore)."""
 
+from collections import OrderedDict
+
+from django.db import connections
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -13,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerReadOnlyViewSet
 from billing.api.views import LookupBeforeRefusingMixin
+from kernel import prepared
 from kernel.inputs import parse_month
 from usage import selectors
 from usage.api.filtersets import CallFilterSet
@@ -36,6 +40,70 @@ class CallCursorPagination(CursorPagination):
             raise serializers.ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's; the first page (no cursor) without a filter reads its rows with a statement
+        kept per view, partner and parameters (``FirstPage``), as the page-number lists do."""
+        key = getattr(view, "page_statement_key", lambda: None)()
+        if key is not None and self.cursor_query_param not in request.query_params:
+            queryset = FirstPage(queryset, key)
+        return super().paginate_queryset(queryset, request, view)
+
+
+class FirstPage:
+    """What ``CursorPagination`` asks of a queryset for a first page — ``order_by`` then a
+    slice — answered by the statement of that page compiled once and kept per ``key``
+    (as the page-number lists' keys: prepared, its values written in; the ORM compiles a scoped,
+    ordered call query in ~0.5 ms). A position filter (a cursor) goes to the queryset."""
+
+    def __init__(self, queryset, key, ordering=()):
+        self.queryset, self.key, self.ordering = queryset, key, ordering
+
+    def order_by(self, *ordering):
+        return FirstPage(self.queryset, self.key, ordering)
+
+    def filter(self, *args, **kwargs):
+        return self.queryset.order_by(*self.ordering).filter(*args, **kwargs)
+
+    def __getitem__(self, page: slice) -> list:
+        queryset = self.queryset.order_by(*self.ordering)
+        connection = connections[queryset.db]
+        if not _plain(queryset, connection):
+            return list(queryset[page])
+        key = (self.key, self.ordering, page.start, page.stop)
+        compiled = _FIRST_PAGES.get(key)
+        if compiled is None:
+            compiled = prepared.literal(connection, *queryset[page].query.sql_with_params())
+            _FIRST_PAGES[key] = compiled
+            prepared.bound(_FIRST_PAGES, 512)
+        model, db = queryset.model, queryset.db
+        names = [field.attname for field in model._meta.concrete_fields]
+        return [model.from_db(db, names, row) for row in prepared.rows(connection, *compiled)]
+
+
+def _plain(queryset, connection) -> bool:
+    """Rows of every concrete column in the model's order, none converted after reading (as a
+    ``JSONField`` is): what ``from_db`` makes instances of as the ORM would."""
+    query, model = queryset.query, queryset.model
+    if (model, connection.alias) not in _CONVERTED:
+        _CONVERTED[model, connection.alias] = any(
+            field.get_db_converters(connection)
+            or connection.ops.get_db_converters(field.get_col(model._meta.db_table))
+            for field in model._meta.concrete_fields
+        )
+    return (
+        not _CONVERTED[model, connection.alias]
+        and query.default_cols
+        and not query.select
+        and not query.annotation_select
+        and not query.select_related
+        and not query.deferred_loading[0]
+        and not query.extra_select
+    )
+
+
+_FIRST_PAGES: OrderedDict = OrderedDict()  # (page key, order, slice) -> kept statement
+_CONVERTED: dict = {}  # (model, database) -> whether a column is converted after reading
 
 
 class SummaryQuery(serializers.Serializer):
