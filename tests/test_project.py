@@ -47,3 +47,16 @@ def test_production_refuses_to_start_without_secret():
 @pytest.mark.django_db
 def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_every_periodic_task_is_a_registered_task():
+    """Beat names tasks by string: a typo or a module autodiscovery misses would only show as
+    an error in the worker's log, at the task's hour."""
+    from django.conf import settings
+
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "kernel.tasks.prune_changes" in scheduled
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
