@@ -1109,6 +1109,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = 3
+    if args.no_page_cache:  # before Django reads its settings: the queries column too
+        os.environ["API_PAGE_CACHE"] = "0"
     only = {name.strip() for name in args.only.split(",") if name.strip()}
 
     # billing_run sets its own DATABASE_URL on import: configure() comes after, and wins.
@@ -1154,8 +1156,6 @@ def main(argv=None) -> int:
         port = free_port()
         log = ROOT / "var" / "bench_api_gunicorn.log"
         log.parent.mkdir(exist_ok=True)
-        if args.no_page_cache:
-            os.environ["API_PAGE_CACHE"] = "0"
         process = start_gunicorn(port, args.workers, args.threads, log)
         wait_ready(port, keys["big"], process, log)
         for _name, urls in paths:  # warm every worker: imports, URL and schema caches
