@@ -191,6 +191,28 @@ def test_a_ticket_flag_that_turns_with_time_turns_on_a_kept_page(api, partner):
     assert body["results"][0]["intervention_met"] is False
 
 
+def test_an_api_key_that_expires_turns_not_live_on_a_kept_page(api, partner):
+    """``is_live`` turns false at the key's expiry, with no change to its row: the kept page
+    of keys lasts until the earliest expiry ahead only."""
+    from accounts.api_keys import api_key_create
+
+    soon, _raw = api_key_create(
+        partner=partner, name="short", expires_at=timezone.now() + timedelta(seconds=1.5)
+    )
+    url = "/api/v1/api-keys/"
+    _get(api, url)  # the calling key's first use is written down (a change to the keys)
+
+    def live() -> bool:
+        body, _ = _get(api, url)
+        return next(row["is_live"] for row in body["results"] if row["id"] == soon.pk)
+
+    assert live() is True
+    assert live() is True
+    assert len(pagination._PAGES) == 1
+    time.sleep(1.6)
+    assert live() is False
+
+
 def test_every_table_carries_the_change_trigger():
     with connection.cursor() as cursor:
         cursor.execute(changes._UNWATCHED)
