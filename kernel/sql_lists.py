@@ -26,7 +26,13 @@ fields in its order, read from the view's serializer:
   ``to_representation`` — only through the serializer's ``sql_fields``: ``{name: function(ctx,
   prefix) -> expression}``, the SQL twin of the Python it replaces (``prefix`` is the ORM path
   from the queried rows to the serializer's, ``""`` at the top; ``ctx`` gives ``now``, the
-  request's parameters and object URLs).
+  request's parameters and object URLs); a ``DRF JSONField`` over a ``JSONField``: the document
+  as stored.
+
+A page whose rows read only the data and the request's parameters may be kept and served again
+(``portal.api.pagination``, ``Writer.memo``); one whose rows read ``now`` only when each such
+field of the top serializer says, in ``sql_horizons`` (``{name: function(ctx, prefix) -> the
+moment from which the field may read differently, or null}``), until when it holds.
 
 A serializer with any field this module cannot write keeps the Python writer (``None``), as do
 other databases (SQLite, the ``make run`` default). ``tests/api/test_representation.py`` compares

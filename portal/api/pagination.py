@@ -16,6 +16,10 @@ as do querysets whose count is not a plain ``COUNT(*)`` of their rows: ``distinc
 ``GROUP BY``, unions, ``values()``, sliced querysets, ``orphans``, lists. Measured with
 ``make bench-api`` (bench/results/): PostgreSQL CPU per page of availability reports 13.9 →
 5.2 ms, charges 12.7 → 3.4 ms, invoices 13.3 → 7.8 ms, tickets 5.9 → 2.9 ms.
+
+A page written by PostgreSQL (``KeysPaginator``) is kept and served again while no committed
+change touches the tables it reads (``kernel.changes``): one short query instead of two
+statements (``make bench-api``: every list at 380–730 req/s, 210–440 without).
 """
 
 import datetime
