@@ -181,3 +181,19 @@ def bound(kept, most: int) -> None:
     """Drops the least recent entries of the ``OrderedDict`` ``kept`` past ``most``."""
     while len(kept) > most:
         kept.popitem(last=False)
+
+
+def kept(store, key, connection, compile_query) -> tuple:
+    """The statement ``compile_query()`` makes (a queryset's ``(sql, params)``), compiled once
+    per ``key`` and kept in the ``OrderedDict`` ``store`` (at most ``KEPT_MOST``) with its
+    values written in (``literal``); compiled every time when ``key`` is None."""
+    if key is None:
+        return compile_query()
+    compiled = store.get(key)
+    if compiled is None:
+        compiled = store[key] = literal(connection, *compile_query())
+        bound(store, KEPT_MOST)
+    return compiled
+
+
+KEPT_MOST = 512

@@ -102,15 +102,15 @@ class NarrowPagePaginator(Paginator):
             if self.cache is None
             else (self.cache, with_total, self.snapshot, bottom, self.per_page)
         )
-        compiled = _COMPILED.get(key) if key is not None else None
-        if compiled is None:
-            snapshot = self.snapshot and with_total
-            keys = _keys_query(queryset, with_total, snapshot)[bottom : bottom + self.per_page]
-            compiled = keys.query.sql_with_params()
-            if key is not None:
-                compiled = prepared.literal(connections[queryset.db], *compiled)
-                _COMPILED[key] = compiled
-                prepared.bound(_COMPILED, _COMPILED_MOST)
+        snapshot = self.snapshot and with_total
+        compiled = prepared.kept(
+            _COMPILED,
+            key,
+            connections[queryset.db],
+            lambda: _keys_query(queryset, with_total, snapshot)[
+                bottom : bottom + self.per_page
+            ].query.sql_with_params(),
+        )
         self.compiled = compiled
         found = prepared.rows(connections[queryset.db], *compiled)
         return found if with_total else [key for (key,) in found]
@@ -133,7 +133,6 @@ def _keys_query(queryset, with_total: bool, snapshot: bool = False):
 
 
 _COMPILED: OrderedDict = OrderedDict()  # the keys statements of recent pages (see KeysPaginator)
-_COMPILED_MOST = 512
 
 
 class KeysPaginator(NarrowPagePaginator):
@@ -306,7 +305,7 @@ class StandardPagination(PageNumberPagination):
         )
         if key is not None:
             _KEYED[key] = True
-            prepared.bound(_KEYED, _COMPILED_MOST)
+            prepared.bound(_KEYED, prepared.KEPT_MOST)
         return keys, self.page.paginator.rows
 
     def _paginate(self, paginator, queryset, request, view, key=None):

@@ -70,12 +70,12 @@ class FirstPage:
         connection = connections[queryset.db]
         if not _plain(queryset, connection):
             return list(queryset[page])
-        key = (self.key, self.ordering, page.start, page.stop)
-        compiled = _FIRST_PAGES.get(key)
-        if compiled is None:
-            compiled = prepared.literal(connection, *queryset[page].query.sql_with_params())
-            _FIRST_PAGES[key] = compiled
-            prepared.bound(_FIRST_PAGES, 512)
+        compiled = prepared.kept(
+            _FIRST_PAGES,
+            (self.key, self.ordering, page.start, page.stop),
+            connection,
+            lambda: queryset[page].query.sql_with_params(),
+        )
         model, db = queryset.model, queryset.db
         names = [field.attname for field in model._meta.concrete_fields]
         return [model.from_db(db, names, row) for row in prepared.rows(connection, *compiled)]
