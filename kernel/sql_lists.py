@@ -26,13 +26,10 @@ fields in its order, read from the view's serializer:
   ``to_representation`` — only through the serializer's ``sql_fields``: ``{name: function(ctx,
   prefix) -> expression}``, the SQL twin of the Python it replaces (``prefix`` is the ORM path
   from the queried rows to the serializer's, ``""`` at the top; ``ctx`` gives ``now``, the
-  request's parameters and object URLs); a ``DRF JSONField`` over a ``JSONField``: the document
-  as stored.
+  request's parameters and object URLs); DRF's ``JSONField``: the document as stored.
 
-A page whose rows read only the data and the request's parameters may be kept and served again
-(``portal.api.pagination``, ``Writer.memo``); one whose rows read ``now`` only when each such
-field of the top serializer says, in ``sql_horizons`` (``{name: function(ctx, prefix) -> the
-moment from which the field may read differently, or null}``), until when it holds.
+A page may be kept (``portal.api.pagination``, ``Writer.memo``) unless its rows read ``now``
+beyond what the top serializer's ``sql_horizons`` bound (``_object``).
 
 A serializer with any field this module cannot write keeps the Python writer (``None``), as do
 other databases (SQLite, the ``make run`` default). ``tests/api/test_representation.py`` compares
@@ -320,12 +317,8 @@ def _plan(view) -> _Plan | None:
         output_field=models.BooleanField(),
     )
     columns = ["pk", Cast(row, TextField())]
-    if horizons:
-        columns.append(
-            Func(*horizons, function="LEAST", output_field=DateTimeField())
-            if len(horizons) > 1
-            else horizons[0]
-        )
+    if horizons:  # the earliest moment a row may read differently (LEAST skips nulls)
+        columns.append(Func(*horizons, function="LEAST", output_field=DateTimeField()))
     rows = (
         queryset.model._base_manager.using(queryset.db)
         .filter(page)
