@@ -47,6 +47,23 @@ def test_partitions_created_ahead():
     assert date(2032, 9, 1) not in partitions.existing_partitions()
 
 
+def test_the_import_key_compares_call_ids_byte_by_byte():
+    """The unique (call_id, started_at) uses collation "C" (migration 0009, bench/rating.py):
+    in every partition, and it still refuses a call sent twice."""
+    sip = account("sip-unl")
+    run_import([row(sip, "0123456789", start=at(2), call_id="Élan-1")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT co.collname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "JOIN pg_collation co ON co.oid = a.attcollation "
+            "WHERE c.relname LIKE 'usage_callrecord%%' AND a.attname = 'call_id'"
+        )
+        assert cursor.fetchall() == [("C",)]
+    batch = run_import([row(sip, "0123456789", start=at(2), call_id="Élan-1")])
+    assert (batch.imported, batch.duplicates) == (0, 1)
+    assert CallRecord.objects.get().call_id == "Élan-1"
+
+
 # PLATFORM 6.7: 12 months kept. On 15 November 2027 the current month and the 12 before it
 # (November 2026 …) stay; October 2026 and older partitions are dropped whole.
 def test_retention_drops_months_older_than_twelve():

@@ -57,8 +57,8 @@ ISO_FORMS = sorted(
 # not) go to Python.
 CHECK_SQL = """
 CREATE TEMP TABLE _chk ON COMMIT DROP AS
-SELECT z.line, z.call_id, z.account_ref, z.started_at, z.answered, z.duration, z.caller,
-    z.called, z.call_type, z.device_id,
+SELECT z.line, z.call_id COLLATE "C" AS call_id, z.account_ref, z.started_at, z.answered,
+    z.duration, z.caller, z.called, z.call_type, z.device_id,
     CASE
         WHEN NOT z.cols THEN 'columns'
         WHEN NOT z.canonical THEN 'python'
@@ -199,8 +199,8 @@ CREATE TEMP TABLE _acct (ref text, client_id integer, contract_id integer,
     sip_account_id integer, trunk_id integer) ON COMMIT DROP;
 CREATE TEMP TABLE _cls (block text, country text, line_type text, price_class text)
     ON COMMIT DROP;
-CREATE TEMP TABLE _py (line integer, call_id text, started_at timestamptz, account_ref text,
-    answered boolean, duration integer, caller text, called text, call_type text,
+CREATE TEMP TABLE _py (line integer, call_id text COLLATE "C", started_at timestamptz,
+    account_ref text, answered boolean, duration integer, caller text, called text, call_type text,
     device_id text, client_id integer, contract_id integer, sip_account_id integer,
     trunk_id integer, country text, line_type text, price_class text) ON COMMIT DROP
 """

@@ -152,7 +152,6 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
         batch.started_at = batch.started_at or timezone.now()
         batch.save(update_fields=["status", "started_at"])
     postgres = is_postgres(connection)
-    resumed = batch.next_line > 2
     try:
         with batch.file.open("rb") as raw:
             if _header(raw) != COLUMNS:
@@ -170,9 +169,7 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
                 _import_chunk(batch, chunk, next_line)
     except (UnicodeDecodeError, csv.Error) as exc:
         return _fail(batch, str(exc))
-    if not postgres or resumed:
-        # PostgreSQL rates each chunk as it inserts it; a resumed batch may have been started
-        # by a version that did not (its re-rating writes only what changes).
+    if not postgres:  # PostgreSQL rated each chunk as it inserted it
         rating.rate_batch(batch.pk)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)

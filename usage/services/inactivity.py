@@ -13,7 +13,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,14 +24,23 @@ from offers.models import Contract
 from payments.models import PrepaidEntry
 from payments.services import prepaid_debit
 from usage.models import CallRecord
+from usage.partitioning import month_bounds
 
 
-def last_traffic_record(*, batch_id: int | None = None, client_ids=None) -> int:
-    """Feed ``offers`` the last day with traffic of each contract in the batch (or of the
-    customers given). Returns the contracts updated."""
+def last_traffic_record(*, client_ids=None, keys=None) -> int:
+    """Feed ``offers`` the last day with traffic of each contract of the (client_id, month)
+    ``keys`` a rating pass rated (their months' calls), or of the customers given (all their
+    calls). Returns the contracts updated."""
     qs = CallRecord.objects.filter(contract__isnull=False)
-    if batch_id is not None:
-        qs = qs.filter(batch_id=batch_id)
+    if keys:
+        by_month = {}
+        for client_id, month in keys:
+            by_month.setdefault(month, set()).add(client_id)
+        scope = Q()
+        for month, clients in by_month.items():
+            lo, hi = month_bounds(month)
+            scope |= Q(client_id__in=clients, started_at__gte=lo, started_at__lt=hi)
+        qs = qs.filter(scope)
     elif client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
     else:

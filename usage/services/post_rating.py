@@ -31,6 +31,4 @@ def after_rating(*, batch_id=None, keys=()) -> None:
             alerts.alerts_check(client_id=client_id, month=month)
     for client_id, month in limits.platform_client_months(keys):
         limits.limits_compute(client_id=client_id, month=month)
-    inactivity.last_traffic_record(
-        batch_id=batch_id, client_ids=None if batch_id else list(clients)
-    )
+    inactivity.last_traffic_record(keys=keys)
