@@ -1,9 +1,9 @@
 """Receivers of the money side of usage (connected in ``UsageConfig.ready``).
 
 - ``billing.signals.run_preparing``: the run posts the consumption and quality penalties;
-- ``usage.signals.calls_rated`` (ucore's rating, after each pass commits): the daily roll-up
-  of the consumption page, prepaid debits (USE-8), consumption alerts, platform limits (USE-5),
-  last traffic (ACC-6);
+- ``usage.signals.calls_rated`` (ucore's rating, after each pass commits, the pass having
+  rewritten the consumption page's roll-up): prepaid debits (USE-8), consumption alerts,
+  platform limits (USE-5), last traffic (ACC-6);
 - ``usage.signals.breach_recorded``: the customer is told and partners get a webhook (USE-4);
 - ``post_save`` of the prepaid ledger: a top-up lifts a suspension for an exhausted balance.
 """
@@ -16,18 +16,17 @@ from django.utils import timezone
 from accounts.notifications import notify_client
 from usage.events import announce_breach
 from usage.models import FairUseBreach
-from usage.services import post_rating, prepaid, rollup
+from usage.services import post_rating, prepaid
 
 log = logging.getLogger(__name__)
 
 
 def on_calls_rated(sender, batch_id=None, keys=(), **kwargs) -> None:
-    """After a rating pass: the page's roll-up at once (set-based), the rest in a task (it
-    would double the import's time inline: bench/rating.py)."""
+    """After a rating pass (which rewrote the page's roll-up): the rest in a task (it would
+    double the import's time inline: bench/rating.py)."""
     keys = sorted({(c, m) for c, m in keys if c is not None})
     if not keys:
         return
-    rollup.rollup_refresh(keys)
     from usage import money_tasks
 
     payload = [(c, m.isoformat()) for c, m in keys]

@@ -360,6 +360,11 @@ CELERY_BEAT_SCHEDULE = {
 # the tables it reads (portal.api.pagination, kernel.changes); API_PAGE_CACHE=0 turns it off.
 API_PAGE_CACHE = env.bool("API_PAGE_CACHE", default=True)
 
+# Issue 15: the chunks of a CDR import run on this many database connections at once (threads
+# of the import task; PostgreSQL only, SQLite imports one chunk at a time). Each chunk's work is
+# one PostgreSQL backend's CPU: two cores, two chunks (bench/rating.py).
+USAGE_IMPORT_WORKERS = env.int("USAGE_IMPORT_WORKERS", default=2)
+
 # --- Webhooks (SPEC §9) -----------------------------------------------------------------------
 # Plain HTTP to 127.0.0.1/::1 is for the tests and the demo only: production delivers to public
 # HTTPS addresses.

@@ -25,6 +25,9 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # serve from the apps and static/ without collectstatic
 # No PDF task per issued invoice unless a test asks (the worker tests set it in their env).
 BILLING_RENDER_PDF = env.bool("BILLING_RENDER_PDF", default=False)
+# One chunk at a time: a test's data is uncommitted, and other connections do not see it (the
+# tests of the parallel import commit theirs; the worker tests set it in their env).
+USAGE_IMPORT_WORKERS = env.int("USAGE_IMPORT_WORKERS", default=1)
 
 # Webhooks may call loopback HTTP servers started by the tests (never in production).
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)

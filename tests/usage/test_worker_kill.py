@@ -1,6 +1,7 @@
 """SPEC §4 / issue 15: an import whose worker is SIGKILLed mid-file and restarted ends with
-each call exactly once — chunks commit with the batch's ``next_line`` (resumable), the lease is
-an advisory lock freed with the dead worker's connection, and ``imports_resume`` re-queues it."""
+each call exactly once — chunks (two at a time) commit with the lines they did (``next_line``
+and ``done_ranges``: resumable), the lease is an advisory lock freed with the dead worker's
+connection, and ``imports_resume`` re-queues it."""
 
 import pytest
 from django.db import transaction
@@ -13,7 +14,7 @@ from usage.services import imports
 
 pytestmark = pytest.mark.celery_worker
 ROWS = 6000
-WORKER_ENV = {"USAGE_IMPORT_CHUNK_LINES": "200"}
+WORKER_ENV = {"USAGE_IMPORT_CHUNK_LINES": "200", "USAGE_IMPORT_WORKERS": "2"}
 
 
 @pytest.fixture

@@ -14,9 +14,11 @@ def import_path(instance, filename):
 class ImportBatch(models.Model):
     """A CDR file (or API batch) and its report: read, imported, duplicates, rejected.
 
-    Imported in chunks of ``chunk_size`` lines, each in its own transaction which also moves
-    ``next_line``: a worker killed mid-file resumes at the first line not committed, and the
-    (call id, start time) key makes a replayed chunk change nothing."""
+    Imported in chunks of lines, each in its own transaction which also records it: ``next_line``
+    (every line before it is done) and ``done_ranges`` (the [first, next) lines of the chunks
+    committed beyond it, when several run at once): a worker killed mid-file resumes with the
+    lines not committed, and the (call id, start time) key makes a replayed chunk change
+    nothing."""
 
     source = models.CharField(_("source"), max_length=10, choices=ImportSource)
     status = models.CharField(
@@ -29,6 +31,12 @@ class ImportBatch(models.Model):
     total_lines = models.PositiveIntegerField(_("lines"), default=0)
     next_line = models.PositiveIntegerField(
         _("next line"), default=2, help_text=_("First line not imported yet (1 = the header).")
+    )
+    done_ranges = models.JSONField(
+        _("chunks done beyond the next line"),
+        default=list,
+        blank=True,
+        help_text=_("[first, next) line ranges committed out of order (parallel chunks)."),
     )
     rows_read = models.PositiveIntegerField(_("read"), default=0)
     imported = models.PositiveIntegerField(_("imported"), default=0)

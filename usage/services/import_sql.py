@@ -292,6 +292,10 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
                 "lo": month_bounds(months[0])[0],
                 "hi": month_bounds(months[-1])[1],
             }
+            # before the customers' locks: creating a partition waits for the imports writing
+            # (a chunk beside this one may be waiting for one of our customers)
+            partitions.partitions_ensure(months)
+            rating.keys_lock(cursor, bounds["clients"])
             before = imported
             if thorough:
                 cursor.execute(ANY_STORED_SQL)
@@ -306,7 +310,6 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
             if imported != before:
                 keys = _keys(cursor) if imported else []
         if keys:
-            partitions.partitions_ensure(months)
             rating.rate_staged(keys, batch_id=batch.pk)
         cursor.execute(DROP)
     return read, imported, rejected

@@ -14,11 +14,13 @@ reference the SQL follows, and the check of the rows the SQL leaves to it), inse
 import csv
 import hashlib
 import io
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -31,7 +33,7 @@ from usage.partitioning import is_postgres
 from usage.services import cdr_rows, import_sql, rating
 from usage.services.cdr_rows import COLUMNS, STAGE_COLUMNS
 
-CHUNK_LINES = 200_000  # a committed transaction each (bench/rating.py: fewer is faster)
+CHUNK_LINES = 100_000  # a committed transaction each (bench/rating.py: 10 chunks, 2 at a time)
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -162,11 +164,11 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
             if postgres:
                 import_sql.session_prepare()
             if postgres and import_sql.plain(raw):
-                chunks = _line_chunks(raw, batch.next_line, chunk_lines)
+                chunks = _line_chunks(raw, batch.next_line, chunk_lines, batch.done_ranges)
             else:
-                chunks = _row_chunks(raw, batch.next_line, chunk_lines)
-            for chunk, next_line in chunks:
-                _import_chunk(batch, chunk, next_line)
+                chunks = _row_chunks(raw, batch.next_line, chunk_lines, batch.done_ranges)
+            workers = settings.USAGE_IMPORT_WORKERS if postgres else 1
+            _run_chunks(batch.pk, chunks, workers)
     except (UnicodeDecodeError, csv.Error) as exc:
         return _fail(batch, str(exc))
     if not postgres:  # PostgreSQL rated each chunk as it inserted it
@@ -186,35 +188,88 @@ def _header(raw) -> list[str]:
     return [h.strip().lower() for h in row]
 
 
-def _line_chunks(raw, first_line: int, chunk_lines: int):
-    """(first line number, the lines' bytes), next line: a plain file's chunks (PostgreSQL),
-    from ``first_line`` (a resumed batch: its ``next_line``); line 1 is the header."""
+def _todo(first_line: int, done):
+    """The [start, end) line intervals still to import from ``first_line``, around the ``done``
+    ranges (end None: to the end of the file)."""
+    start = first_line
+    for lo, hi in sorted(tuple(r) for r in done):
+        if hi <= start:
+            continue
+        if lo > start:
+            yield start, lo
+        start = max(start, hi)
+    yield start, None
+
+
+def _line_chunks(raw, first_line: int, chunk_lines: int, done=()):
+    """((first line number, the lines' bytes), first line, next line): a plain file's chunks
+    (PostgreSQL), from ``first_line`` (a resumed batch: its ``next_line``) and around the
+    ``done`` ranges; line 1 is the header."""
     raw.seek(0)
     lines_of = iter(raw.readline, b"")  # (a Django File's own iterator starts from 0 each time)
     line = 1 + len(list(islice(lines_of, max(first_line - 1, 1))))
-    while lines := list(islice(lines_of, chunk_lines)):
-        yield (line, b"".join(lines)), line + len(lines)
-        line += len(lines)
+    for start, end in _todo(line, done):
+        if start > line:  # a range done already
+            line += sum(1 for _ in islice(lines_of, start - line))
+        while end is None or line < end:
+            count = chunk_lines if end is None else min(chunk_lines, end - line)
+            if not (lines := list(islice(lines_of, count))):
+                return
+            yield (line, b"".join(lines)), line, line + len(lines)
+            line += len(lines)
 
 
-def _row_chunks(raw, first_line: int, chunk_lines: int):
-    """[(line, row)], next line: the csv reader's rows (quoted fields may span lines)."""
+def _row_chunks(raw, first_line: int, chunk_lines: int, done=()):
+    """([(line, row)], first line, next line): the csv reader's rows (quoted fields may span
+    lines), from ``first_line`` and around the ``done`` ranges."""
     raw.seek(0)
     reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
     next(reader, None)
+    todo = list(_todo(first_line, done))
+    k, start = 0, todo[0][0]
     chunk: list[tuple[int, list[str]]] = []
-    next_line = first_line
     for row in reader:
         line = reader.line_num
-        if line < first_line or not row:  # done already, or a blank line
+        while todo[k][1] is not None and line >= todo[k][1]:  # the interval ends before it
+            if chunk or start < todo[k][1]:
+                yield chunk, start, todo[k][1]
+            chunk, k = [], k + 1
+            start = todo[k][0]
+        if line < start or not row:  # done already, or a blank line
             continue
         chunk.append((line, row))
         if len(chunk) >= chunk_lines:
-            next_line = reader.line_num + 1
-            yield chunk, next_line
-            chunk = []
-    if chunk or next_line <= reader.line_num:
-        yield chunk, reader.line_num + 1
+            yield chunk, start, line + 1
+            chunk, start = [], line + 1
+    end = todo[k][1] or reader.line_num + 1
+    if chunk or start < end:
+        yield chunk, start, end
+
+
+def _run_chunks(batch_id: int, chunks, workers: int) -> None:
+    """Import the chunks, ``workers`` at a time (each on its own database connection)."""
+    if workers <= 1:
+        for chunk, first, next_line in chunks:
+            _import_chunk(batch_id, chunk, first, next_line)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix=f"import-{batch_id}") as pool:
+        running = set()
+        for chunk, first, next_line in chunks:
+            if len(running) >= workers:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # a failed chunk stops the import (resumed later)
+            running.add(pool.submit(_chunk_thread, batch_id, chunk, first, next_line))
+        for future in wait(running).done:
+            future.result()
+
+
+def _chunk_thread(batch_id: int, chunk, first: int, next_line: int) -> None:
+    try:
+        import_sql.session_prepare()
+        _import_chunk(batch_id, chunk, first, next_line)
+    finally:
+        connection.close()  # the thread's own connection
 
 
 def _fail(batch: ImportBatch, error: str) -> ImportBatch:
@@ -227,45 +282,67 @@ def _fail(batch: ImportBatch, error: str) -> ImportBatch:
     return batch
 
 
-def _import_chunk(batch: ImportBatch, chunk, next_line: int) -> None:
-    """One chunk, one transaction: rows, report, counters and ``next_line`` move together. On
-    PostgreSQL the rows are inserted without ``ON CONFLICT`` (the duplicates are left out
-    before): a call inserted meanwhile by another import fails the chunk, which is redone."""
+def _is_done(batch: ImportBatch, first: int, next_line: int) -> bool:
+    return next_line <= batch.next_line or [first, next_line] in batch.done_ranges
+
+
+def _record_done(batch: ImportBatch, first: int, next_line: int) -> None:
+    """Add [first, next_line) to what is done: ``next_line`` moves over every range that
+    joins it, the others wait in ``done_ranges``."""
+    rest = []
+    for lo, hi in sorted([tuple(r) for r in batch.done_ranges] + [(first, next_line)]):
+        if lo <= batch.next_line:
+            batch.next_line = max(batch.next_line, hi)
+        else:
+            rest.append([lo, hi])
+    batch.done_ranges = rest
+
+
+def _import_chunk(batch_id: int, chunk, first: int, next_line: int) -> None:
+    """One chunk, one transaction: rows, report, counters and the lines done move together.
+    The batch's row is locked at the end only (chunks run side by side). On PostgreSQL the
+    rows are inserted without ``ON CONFLICT`` (the duplicates are left out before): a call
+    inserted meanwhile by another import fails the chunk, which is redone."""
     reasons = _reasons()
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-                if locked.next_line >= next_line:
-                    batch.refresh_from_db()
-                    return  # another worker committed this chunk already
+                batch = ImportBatch.objects.get(pk=batch_id)
+                if _is_done(batch, first, next_line):
+                    return  # committed by an earlier run of this import
                 if is_postgres(connection):
                     read, imported, rejected = import_sql.load_chunk(
-                        locked, chunk, reasons, thorough=attempt == 2
+                        batch, chunk, reasons, thorough=attempt == 2
                     )
                 else:
-                    read, imported, rejected = _load_rows(locked, chunk, reasons)
+                    read, imported, rejected = _load_rows(batch, chunk, reasons)
                 ImportRejection.objects.bulk_create(
                     [
-                        ImportRejection(batch=locked, line=ln, reason=r, raw=raw[:2000])
+                        ImportRejection(batch=batch, line=ln, reason=r, raw=raw[:2000])
                         for ln, r, raw in rejected
                     ],
                     ignore_conflicts=True,
                 )
+                locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
                 locked.rows_read += read
                 locked.rejected += len(rejected)
                 locked.imported += imported
                 locked.duplicates += read - len(rejected) - imported
-                locked.next_line = next_line
+                _record_done(locked, first, next_line)
                 locked.save(
-                    update_fields=["rows_read", "rejected", "imported", "duplicates", "next_line"]
+                    update_fields=[
+                        "rows_read",
+                        "rejected",
+                        "imported",
+                        "duplicates",
+                        "next_line",
+                        "done_ranges",
+                    ]  # fmt: skip
                 )
             break
         except IntegrityError:
             if attempt == 2:
                 raise
-    for field in ("rows_read", "rejected", "imported", "duplicates", "next_line"):
-        setattr(batch, field, getattr(locked, field))
 
 
 def _load_rows(batch: ImportBatch, chunk, reasons) -> tuple[int, int, list]:

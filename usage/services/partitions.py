@@ -60,6 +60,8 @@ def partitions_ensure(months) -> list[date]:
             start, end = month_bounds(month)
             name = partition_name(month)
             cursor.execute(f'LOCK TABLE "{TABLE}" IN SHARE ROW EXCLUSIVE MODE')
+            if month in existing_partitions():  # created by another import while we waited
+                continue
             cursor.execute(
                 f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
                 f" WITH (fillfactor = {FILLFACTOR})"

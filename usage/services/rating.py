@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from usage import signals
 from usage.models import CallRecord
 from usage.partitioning import is_postgres, month_bounds
-from usage.services import plans
+from usage.services import plans, rollup
 
 SIP_UNL_SLOTS = 99  # USE-3
 SIP_UNL_SECONDS = 3600  # USE-3: 60 minutes included per call
@@ -52,6 +52,7 @@ def rate_keys(keys, *, batch_id=None) -> list[tuple[int, date]]:
                 from usage.services import rating_py
 
                 rating_py.rate(chunk)
+                rollup.rollup_refresh(chunk)
             _announce(chunk, batch_id)
     return keys
 
@@ -63,6 +64,19 @@ def rate_staged(keys, *, batch_id: int) -> None:
     PostgreSQL, inside the chunk's transaction; ``calls_rated`` follows its commit."""
     _rate_sql(keys, batch_id=batch_id)
     _announce(keys, batch_id)
+
+
+KEYS_LOCK = 15_0002  # pg_advisory_xact_lock(namespace, client id): whose months are being rated
+
+
+def keys_lock(cursor, client_ids) -> None:
+    """Hold the customers' rating lock until the transaction ends: two passes (an import's
+    chunks side by side, a re-rating) never rate the same customer's month at once — each
+    needs the other's calls. Taken in id order, so two passes never wait for each other."""
+    cursor.execute(
+        "SELECT count(pg_advisory_xact_lock(%s, c)) FROM unnest(%s::integer[]) AS c",
+        [KEYS_LOCK, sorted({int(c) for c in client_ids})],
+    )
 
 
 def _announce(keys, batch_id) -> None:
@@ -106,7 +120,8 @@ BLOCK_SQL = """CASE WHEN r.called LIKE '+%%' AND length(r.called) > 8
 # outcome (``was_*``) to write only what changes; an import adds its chunk's new calls (``_new``,
 # ``line`` instead of ``id``).
 STORED_CALLS = """
-    SELECT r.id, NULL::integer AS line, r.started_at, r.billing_month AS month, r.client_id,
+    SELECT r.id, NULL::integer AS line, NULL::text AS call_id, NULL::text AS account_ref,
+        NULL::text AS caller, r.started_at, r.billing_month AS month, r.client_id,
         r.sip_account_id, r.trunk_id, r.contract_id, r.answered, r.duration, r.call_type,
         r.called, r.country, r.line_type, r.price_class, r.device_id, r.rated AS was_rated,
         r.late AS was_late,
@@ -122,10 +137,10 @@ STAGED_CALLS = (
     STORED_CALLS
     + """
     UNION ALL
-    SELECT NULL, n.line, n.started_at, n.month, n.client_id, n.sip_account_id, n.trunk_id,
-        n.contract_id, n.answered, n.duration, n.call_type, n.called, n.country, n.line_type,
-        n.price_class, n.device_id, false, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-        NULL, NULL, NULL, NULL, NULL, NULL
+    SELECT NULL, n.line, n.call_id, n.account_ref, n.caller, n.started_at, n.month, n.client_id,
+        n.sip_account_id, n.trunk_id, n.contract_id, n.answered, n.duration, n.call_type,
+        n.called, n.country, n.line_type, n.price_class, n.device_id, false, false,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM _new n"""
 )
 
@@ -196,8 +211,9 @@ STEPS = [
         (q.answered AND q.duration > 0 AND q.call_type <> 'inbound' AND NOT q.on_net
          AND q.line_type <> 'emergency' AND NOT q.blocked) AS counts
     FROM (
-    SELECT r.id, r.line, r.started_at, r.month, r.client_id, r.sip_account_id,
-        r.answered, r.duration, r.call_type, r.called, r.country, r.line_type, r.device_id,
+    SELECT r.id, r.line, r.call_id, r.account_ref, r.caller, r.started_at, r.month,
+        r.client_id, r.contract_id, r.sip_account_id, r.answered, r.duration, r.call_type,
+        r.called, r.country, r.line_type, r.price_class, r.device_id,
         r.was_rated, r.was_late, r.trunk_id, r.was_plan, r.was_tariff_id, r.was_rate,
         r.was_on_net, r.was_blocked, r.was_trial, r.was_slot, r.was_billed, r.was_incl,
         r.was_included, r.was_breach, r.was_list_cost, r.was_cost,
@@ -287,8 +303,11 @@ WITH nums AS (
             WHEN 'incl' THEN duration ELSE 0 END AS incl_seconds
     FROM modes
 ), out AS (
-    SELECT f.id, f.line, f.started_at, f.plan, f.tariff_id, f.rate, f.on_net, f.blocked, f.trial,
-        f.slot, f.billed, f.incl_seconds, f.mode IN ('incl', 'incl60') AS included,
+    SELECT f.id, f.line, f.call_id, f.account_ref, f.caller, f.started_at, f.month, f.client_id,
+        f.contract_id, f.sip_account_id, f.trunk_id, f.answered, f.duration, f.call_type,
+        f.called, f.country, f.line_type, f.price_class, f.device_id, f.plan, f.tariff_id,
+        f.rate, f.on_net, f.blocked, f.trial, f.slot, f.billed, f.incl_seconds,
+        f.mode IN ('incl', 'incl60') AS included,
         f.mode = 'min' AS breach,
         round(f.list_billed * COALESCE(f.rate, 0) / 60, 4) AS list_cost,
         CASE WHEN f.tariff_id IS NULL THEN 0
@@ -306,8 +325,8 @@ WITH nums AS (
     ) inv ON inv.client_id = f.client_id AND inv.month = f.month
 )"""
 
-# An import's new calls (``_new``), inserted already rated: a data-modifying CTE of the
-# statement that fills ``_upd`` (sorted as the index on (client, started_at) reads them).
+# An import's new calls (from ``_new``), inserted already rated: a data-modifying CTE of the
+# statement that fills ``_upd``.
 INSERT_SQL = """, ins AS (
     INSERT INTO usage_callrecord (
         call_id, started_at, account_ref, answered, duration, caller, called, call_type,
@@ -315,13 +334,20 @@ INSERT_SQL = """, ins AS (
         price_class, batch_id, billing_month, plan, tariff_id, rate, slot, billed_seconds,
         included_seconds, list_cost, cost, included, on_net, blocked, trial, late, breach, rated,
         imported_at)
-    SELECT n.call_id, n.started_at, n.account_ref, n.answered, n.duration, n.caller, n.called,
-        n.call_type, n.device_id, n.client_id, n.contract_id, n.sip_account_id, n.trunk_id,
-        n.country, n.line_type, n.price_class, %(batch)s, n.month, o.plan, o.tariff_id, o.rate,
+    SELECT o.call_id, o.started_at, o.account_ref, o.answered, o.duration, o.caller, o.called,
+        o.call_type, o.device_id, o.client_id, o.contract_id, o.sip_account_id, o.trunk_id,
+        o.country, o.line_type, o.price_class, %(batch)s, o.month, o.plan, o.tariff_id, o.rate,
         o.slot, o.billed, o.incl_seconds, o.list_cost, o.cost, o.included, o.on_net, o.blocked,
         o.trial, o.late, o.breach, true, now()
-    FROM out o JOIN _new n ON n.line = o.line
+    FROM out o WHERE o.line IS NOT NULL
 )"""
+
+# The consumption page's daily roll-up (``usage.services.rollup``) of the pass's keys, from the
+# same rated calls: a data-modifying CTE too (the keys' old rows are deleted before).
+ROLLUP_DELETE = """
+DELETE FROM usage_usageday d USING _rk k WHERE d.client_id = k.client_id AND d.month = k.month
+"""
+ROLLUP_SQL = f", days AS ({rollup.insert_sql('out', 'month')})"
 
 # The stored calls whose outcome changed.
 CHANGED_SQL = """
@@ -370,6 +396,7 @@ def _rate_sql(keys, *, batch_id=None) -> None:
     }
     calls = STORED_CALLS if batch_id is None else STAGED_CALLS
     with connection.cursor() as cursor:
+        keys_lock(cursor, params["clients"])
         for setting in PASS_SETTINGS:
             cursor.execute(setting)
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")
@@ -393,7 +420,10 @@ def _rate_sql(keys, *, batch_id=None) -> None:
             with cursor.copy("COPY _br (sip_account_id, month) FROM STDIN") as copy:
                 for row in breached:
                     copy.write_row(row)
-        cursor.execute(RATED_SQL + (INSERT_SQL if batch_id else "") + CHANGED_SQL, params)
+        cursor.execute(ROLLUP_DELETE)
+        cursor.execute(
+            RATED_SQL + (INSERT_SQL if batch_id else "") + ROLLUP_SQL + CHANGED_SQL, params
+        )
         cursor.execute("RESET enable_mergejoin")
         if cursor.rowcount:
             cursor.execute(UPDATE_SQL, params)

@@ -1,6 +1,7 @@
 """The consumption page's daily roll-up (``UsageDay``): rewritten for the (customer, month)
-keys of each rating pass — on PostgreSQL by one ``INSERT … SELECT … GROUP BY`` per month over
-the pass's customers (no row goes through Python), elsewhere through the ORM. The page and the
+keys of each rating pass — on PostgreSQL by the pass's own statement, from the calls it has
+just rated (``usage.services.rating``: no second read of the month), elsewhere through the ORM
+after the pass; ``rollup_refresh`` also rewrites it from the stored calls. The page and the
 API summary then read a few hundred rows instead of a month of calls (100 000 calls: see
 ``bench/usage_pages.py``)."""
 
@@ -16,19 +17,24 @@ from usage.models import CallRecord, UsageDay
 
 PARIS = ZoneInfo("Europe/Paris")
 
-INSERT_SQL = """
-INSERT INTO {table} (client_id, month, day, sip_account_id, trunk_id, plan, country, line_type,
-    price_class, trial, calls, answered, seconds, cost, list_cost, max_slot)
-SELECT client_id, billing_month, (started_at AT TIME ZONE 'Europe/Paris')::date, sip_account_id,
+
+def insert_sql(calls: str, month: str, where: str = "") -> str:
+    """The roll-up of rated ``calls`` (a table or a CTE, whose month column is ``month``)."""
+    return f"""
+INSERT INTO usage_usageday (client_id, month, day, sip_account_id, trunk_id, plan, country,
+    line_type, price_class, trial, calls, answered, seconds, cost, list_cost, max_slot)
+SELECT client_id, {month}, (started_at AT TIME ZONE 'Europe/Paris')::date, sip_account_id,
     trunk_id, coalesce(plan, ''), coalesce(country, ''), coalesce(line_type, ''),
     coalesce(price_class, ''), trial, count(*), count(*) FILTER (WHERE answered),
     coalesce(sum(duration), 0), coalesce(sum(cost) FILTER (WHERE NOT trial AND NOT blocked), 0),
     coalesce(sum(list_cost), 0), max(slot)
-FROM {calls}
+FROM {calls} {where}
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"""
+
+
+KEYS_WHERE = """
 WHERE billing_month = %(month)s AND client_id = ANY(%(clients)s)
-    AND started_at >= %(lo)s AND started_at < %(hi)s
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-"""
+    AND started_at >= %(lo)s AND started_at < %(hi)s"""
 
 
 @transaction.atomic
@@ -47,9 +53,7 @@ def rollup_refresh(keys) -> None:
             lo = datetime(month.year, month.month, 1, tzinfo=UTC) - timedelta(hours=3)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    INSERT_SQL.format(
-                        table=UsageDay._meta.db_table, calls=CallRecord._meta.db_table
-                    ),
+                    insert_sql(CallRecord._meta.db_table, "billing_month", KEYS_WHERE),
                     {
                         "month": month,
                         "clients": sorted(clients),
