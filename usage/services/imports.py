@@ -1,6 +1,8 @@
 """CDR import (SPEC §4, docs/cdr-format.md): a file or an API batch becomes an ``ImportBatch``
 imported by a Celery task in chunks of lines, each in one transaction with the batch's counters
-and ``next_line``: a worker killed mid-file resumes at the first chunk not committed.
+and the lines it did (``next_line``, ``done_ranges``): a worker killed mid-file resumes with the
+chunks not committed. On PostgreSQL ``USAGE_IMPORT_WORKERS`` chunks run at once, each on its
+own connection (a thread): a customer's months are rated by one chunk at a time.
 
 On PostgreSQL a chunk is checked, classified, rated and inserted by set-based SQL
 (``usage.services.import_sql``): its lines are ``COPY``-ed as they are, its bad rows reported
@@ -298,6 +300,9 @@ def _record_done(batch: ImportBatch, first: int, next_line: int) -> None:
     batch.done_ranges = rest
 
 
+COUNTERS = ["rows_read", "rejected", "imported", "duplicates"]
+
+
 def _import_chunk(batch_id: int, chunk, first: int, next_line: int) -> None:
     """One chunk, one transaction: rows, report, counters and the lines done move together.
     The batch's row is locked at the end only (chunks run side by side). On PostgreSQL the
@@ -329,16 +334,7 @@ def _import_chunk(batch_id: int, chunk, first: int, next_line: int) -> None:
                 locked.imported += imported
                 locked.duplicates += read - len(rejected) - imported
                 _record_done(locked, first, next_line)
-                locked.save(
-                    update_fields=[
-                        "rows_read",
-                        "rejected",
-                        "imported",
-                        "duplicates",
-                        "next_line",
-                        "done_ranges",
-                    ]  # fmt: skip
-                )
+                locked.save(update_fields=[*COUNTERS, "next_line", "done_ranges"])
             break
         except IntegrityError:
             if attempt == 2:

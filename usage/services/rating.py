@@ -22,7 +22,9 @@ written. Steps (all in one transaction):
 The import (``usage.services.import_sql``) runs the same pass on its chunk's new calls
 (``rate_staged``): they are rated together with the calls already stored for the same keys and
 INSERTed already rated, in the statement that fills ``_upd`` — no UPDATE of every new row (each
-one would be a second copy of the row and of its index entries).
+one would be a second copy of the row and of its index entries). The same statement rewrites the
+keys' daily roll-up (``usage.services.rollup``) from the calls it has rated. A pass holds its
+customers' advisory locks (``keys_lock``) until its transaction ends.
 """
 
 from datetime import date
@@ -72,7 +74,8 @@ KEYS_LOCK = 15_0002  # pg_advisory_xact_lock(namespace, client id): whose months
 def keys_lock(cursor, client_ids) -> None:
     """Hold the customers' rating lock until the transaction ends: two passes (an import's
     chunks side by side, a re-rating) never rate the same customer's month at once — each
-    needs the other's calls. Taken in id order, so two passes never wait for each other."""
+    needs the other's calls. Taken in id order: two passes never wait for each other in a
+    circle."""
     cursor.execute(
         "SELECT count(pg_advisory_xact_lock(%s, c)) FROM unnest(%s::integer[]) AS c",
         [KEYS_LOCK, sorted({int(c) for c in client_ids})],
