@@ -98,3 +98,23 @@ def test_done_ranges_join_the_next_line():
     assert (batch.next_line, batch.done_ranges) == (2, [[12, 22], [22, 30]])
     imports._record_done(batch, 2, 12)
     assert (batch.next_line, batch.done_ranges) == (30, [])
+
+
+def test_two_chunks_needing_a_new_months_partition(two_workers):
+    # March 2031 has no partition yet: both chunks running at once need it; one creates it,
+    # the other waits for its commit and finds it there.
+    from datetime import date
+
+    from usage.services import partitions
+
+    march = date(2031, 3, 1)
+    assert march not in partitions.existing_partitions()
+    sip, plat = account("sip-unl"), platform()
+    lines = []
+    for i in range(10):
+        lines.append(row(sip, f"+3314000{i:04d}", start=at(4, 9, i, month=march), duration=60))
+        lines.append(row(plat, "+33612345678", start=at(4, 10, i, month=march), duration=60))
+    batch = run_import(lines, chunk_lines=5)
+    assert (batch.status, batch.imported, batch.next_line) == ("done", 20, 22)
+    assert march in partitions.existing_partitions()
+    assert CallRecord.objects.filter(billing_month=march).count() == 20
