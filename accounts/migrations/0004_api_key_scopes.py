@@ -7,15 +7,15 @@ from django.db import migrations, models
 def read_only_to_scopes(apps, schema_editor):
     """ACC-3: a read-only key reads everything (``*:read``), any other key writes everything
     (``*:write``); neither manages keys (``keys:*`` is given explicitly)."""
-    ApiKey = apps.get_model("accounts", "ApiKey")
-    ApiKey.objects.filter(read_only=True).update(scopes=["*:read"])
-    ApiKey.objects.filter(read_only=False).update(scopes=["*:write"])
+    keys = apps.get_model("accounts", "ApiKey").objects.using(schema_editor.connection.alias)
+    keys.filter(read_only=True).update(scopes=["*:read"])
+    keys.filter(read_only=False).update(scopes=["*:write"])
 
 
 def scopes_to_read_only(apps, schema_editor):
     """Back: a key that cannot write anything becomes read-only."""
-    ApiKey = apps.get_model("accounts", "ApiKey")
-    for key in ApiKey.objects.all():
+    keys = apps.get_model("accounts", "ApiKey").objects.using(schema_editor.connection.alias)
+    for key in keys.all():
         key.read_only = not any(scope.endswith(":write") for scope in key.scopes)
         key.save(update_fields=["read_only"])
 
