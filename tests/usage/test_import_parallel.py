@@ -6,13 +6,15 @@ is rated by one chunk at a time (an advisory lock per customer), each chunk seei
 the other committed; the lines done are recorded out of order (``done_ranges``) and a resumed
 import does only the others."""
 
+from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 
 from tests.usage.core_helpers import account, at, calls, csv_of, platform, row, run_import, seconds
 from usage.models import CallRecord, ImportBatch, UsageDay
-from usage.services import imports
+from usage.services import imports, partitions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,8 +82,6 @@ def test_the_chunks_around_the_ranges_done():
     def spans(chunks):
         return [(first, nxt) for _chunk, first, nxt in chunks]
 
-    from io import BytesIO
-
     lines = list(imports._line_chunks(BytesIO(content), 2, 3, done))
     assert spans(lines) == [(2, 4), (6, 8), (9, 11)]
     assert [chunk[1].count(b"\n") for chunk, _f, _n in lines] == [2, 2, 2]
@@ -103,10 +103,6 @@ def test_done_ranges_join_the_next_line():
 def test_two_chunks_needing_a_new_months_partition(two_workers):
     # March 2031 has no partition yet: both chunks running at once need it; one creates it,
     # the other waits for its commit and finds it there.
-    from datetime import date
-
-    from usage.services import partitions
-
     march = date(2031, 3, 1)
     assert march not in partitions.existing_partitions()
     sip, plat = account("sip-unl"), platform()
