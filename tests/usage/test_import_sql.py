@@ -19,7 +19,7 @@ from tests.usage.core_helpers import (
     seconds,
 )
 from usage.models import CallRecord
-from usage.services import cdr_rows, imports
+from usage.services import cdr_rows, import_sql, imports
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +92,106 @@ def test_sql_checks_give_what_parse_row_gives(newline):
     }  # fmt: skip
     assert stored == expected_good
     assert (batch.imported, batch.duplicates) == (len(expected_good), 1)
+
+
+# The common forms that a canonical chunk (typed COPY, no check in SQL) takes as they come.
+CANONICAL_STARTS = [
+    "2026-10-02T09:15:00Z", "2026-10-02 09:15:01", "2026-10-02T09:15:02.123Z",
+    "2026-10-02T09:15:03.123456+02:00", "2026-10-02T09:15:04-05:30", "2026-10-02T09:15:05+15:59",
+    "2026-10-31T23:30:00Z", "2026-10-02 09:15:06.000000", "2026-09-30T22:00:00-00:00",
+]  # fmt: skip
+CANONICAL_NUMBERS = [
+    "+33123456789", "0123456789", "0033123456789", "15", "112", "3949", "0612345678", "0800",
+    "+447700900123", "001202555012", "0912345678",
+]  # fmt: skip
+
+
+def _canonical_lines(sip):
+    usual = at().strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = [
+        row(sip, "+33123456789", call_id=f"s{i}").replace(usual, s)
+        for i, s in enumerate(CANONICAL_STARTS)
+    ]
+    lines += [
+        row(sip, n, call_id=f"n{i}", start=at(3) + seconds(i))
+        for i, n in enumerate(CANONICAL_NUMBERS)
+    ]
+    for i, word in enumerate(["YES", "No", "oui", "N", "1", "0", "true", "FALSE", "o", "non"]):
+        lines.append(
+            row(sip, "+33123456789", start=at(4, 1, i), call_id=f"a{i}").replace(
+                ",yes,", f",{word},"
+            )
+        )
+    lines += [
+        row(sip, "+33123456789", start=at(4, 2), call_id="d1", duration=1234567),
+        row(sip, "+33123456789", start=at(4, 3), call_id="t1", call_type="INBOUND"),
+        row(sip, "+33123456789", start=at(4, 4), call_id="t2", call_type="Forwarded"),
+        row(sip, "+33123456789", start=at(4, 5), call_id="x" * 64, device="d" * 64),
+        row(sip, "+33123456789", start=at(4, 6), call_id="dev", device="00:0b:82:aa:bb:cc"),
+        row(sip, "+33123456789", start=at(4, 7), call_id="s0", duration=61),  # not the same start
+        row(sip, "+33123456789", start=at(2, 9, 15), call_id="s0", duration=61),  # sent twice
+        row("nobody", "+33123456789", start=at(4, 8), call_id="who"),
+    ]
+    return lines
+
+
+@pytest.fixture
+def staged(monkeypatch):
+    """The ways the chunks were staged (``import_sql._stage``: TYPED, CLEAN or LINES)."""
+    modes = []
+    stage = import_sql._stage
+    monkeypatch.setattr(import_sql, "_stage", lambda *a: modes.append(stage(*a)) or modes[-1])
+    return modes
+
+
+def test_a_canonical_chunk_is_typed_by_copy_and_gives_what_parse_row_gives(staged):
+    # Issue 15: a chunk in the common forms is read by COPY into typed columns with no check in
+    # SQL; each row ends as parse_row makes it, the unknown account is rejected with its line.
+    sip = account("sip-unl")
+    lines = _canonical_lines(sip)
+    content = ("\n".join([HEADER, *lines]) + "\n").encode()
+    assert import_sql._canonical(content.split(b"\n", 1)[1])
+    expected_bad, expected_good = _reference(content)
+    assert len(expected_bad) == 1  # the unknown account
+    batch = run_import(content)
+    rejections = list(batch.rejections.values_list("line", "reason", "raw"))
+    assert [(line, reason) for line, reason, _raw in rejections] == list(expected_bad.items())
+    assert rejections[0][2] == lines[-1]  # the row as in the file
+    stored = {
+        (c.call_id, c.started_at): (
+            c.account_ref, c.answered, c.duration, c.called, c.call_type, c.country
+        )
+        for c in CallRecord.objects.all()
+    }  # fmt: skip
+    assert stored == expected_good
+    assert (batch.rows_read, batch.imported, batch.duplicates) == (len(lines), len(lines) - 2, 1)
+    assert set(staged) == {import_sql.TYPED}  # (twice: the call sent twice redoes the chunk)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "2026-02-30T10:00:00Z",  # in the common forms, but PostgreSQL refuses the typed COPY
+        "2026-10-02T09:15:00Z,,",  # another column count
+        "2026-10-02T09:15:00+16:00",  # an offset past ±15:59
+        "2026-10-02T09:15:00.5Z",  # a fraction of another length
+        "2026-10-02t09:15:00",  # a lower-case separator
+    ],
+)
+def test_a_chunk_outside_the_common_forms_is_checked_in_sql(start, staged):
+    # One odd line makes the whole chunk go through the checks in SQL, with the same outcome.
+    sip = account("sip-unl")
+    usual = at(5).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = [*_canonical_lines(sip), row(sip, "+33123456789", start=at(5), call_id="odd")]
+    lines[-1] = lines[-1].replace(usual, start)
+    content = ("\n".join([HEADER, *lines]) + "\n").encode()
+    expected_bad, expected_good = _reference(content)
+    batch = run_import(content)
+    assert dict(batch.rejections.values_list("line", "reason")) == expected_bad
+    stored = {(c.call_id, c.started_at): (c.called, c.answered) for c in CallRecord.objects.all()}
+    assert stored == {key: (v[3], v[1]) for key, v in expected_good.items()}
+    assert batch.imported == len(expected_good)
+    assert set(staged) == {import_sql.CLEAN if "," not in start else import_sql.LINES}
 
 
 def test_chunks_are_rated_with_the_calls_already_stored():

@@ -5,12 +5,14 @@ Why: parsing and checking each row in Python, inserting the rows unrated and the
 by an UPDATE of every row (a second copy of each row and of its index entries) made the import
 50 times a bare ``COPY`` of the file (bench/rating.py). Here no good row goes through Python:
 
-1. ``_raw``: the chunk's rows with their line numbers (an identity column). A clean chunk
-   (printable ASCII, no space around a field: ``_clean``) is read by COPY's own csv parser into
-   its nine columns; otherwise — a line of another column count, for one — its lines are kept
-   whole (the file's bytes, escaped for COPY's text format) and split in SQL; a file with
-   double quotes (a quoted field may hold a comma or a line break) comes as the rows of
-   Python's csv reader (``imports._row_chunks``).
+1. ``_raw``: the chunk's rows with their line numbers (an identity column). A canonical chunk
+   (every line in the common forms of each column, ``CANONICAL_LINE``: what carriers send) is
+   read by COPY into typed columns and needs no check in SQL (step 2 is skipped: its rows are
+   good but for their account). A clean chunk (printable ASCII, no space around a field:
+   ``_clean``) is read by COPY's own csv parser into its nine text columns; otherwise — a line
+   of another column count, for one — its lines are kept whole (the file's bytes, escaped for
+   COPY's text format) and split in SQL; a file with double quotes (a quoted field may hold a
+   comma or a line break) comes as the rows of Python's csv reader (``imports._row_chunks``).
 2. ``_chk``: each check of ``cdr_rows.parse_row`` as an SQL expression, in the same order, giving
    the same first reason. A row outside the common forms (text needing strip() or non-ASCII, a
    start time other than ``YYYY-MM-DD[T ]HH:MM:SS[.fff|.ffffff][Z|±HH:MM]``, a number with
@@ -28,6 +30,7 @@ its plans to hash joins where the sizes matter.
 """
 
 import codecs
+import re
 from datetime import UTC, datetime
 
 import psycopg
@@ -157,10 +160,9 @@ FROM (
     SELECT r.line, r.call_id, r.started_at, r.account_ref, r.answered, r.duration, r.caller,
         r.called, r.call_type, r.device_id, a.client_id, a.contract_id, a.sip_account_id,
         a.trunk_id, k.country, k.line_type, k.price_class
-    FROM _chk r
+    FROM {{good}} r
     JOIN _acct a ON a.ref = r.account_ref
     JOIN _cls k ON k.block = {rating.BLOCK_SQL}
-    WHERE r.reason IS NULL
     UNION ALL
     SELECT * FROM _py
 ) x
@@ -188,6 +190,19 @@ DELETE FROM _new n USING (
 WHERE n.call_id = d.call_id AND n.started_at = d.started_at AND n.line <> d.first
 """
 
+# A canonical chunk (``CANONICAL_LINE``): its typed rows as ``_chk``'s good ones, the called
+# number normalised as ``classify.normalize`` does (E.164 as it is, "00…", French "0…").
+TYPED_FIELDS = """
+SELECT line, call_id, start_time AS started_at, account AS account_ref,
+    lower(answered) = ANY(%(yes)s) AS answered, duration, caller,
+    CASE WHEN left(called, 1) = '+' THEN called
+         WHEN left(called, 2) = '00' THEN '+' || substr(called, 3)
+         WHEN length(called) = 10 AND left(called, 1) = '0' THEN '+33' || substr(called, 2)
+         ELSE called END AS called,
+    lower(call_type) AS call_type, device_id
+FROM _raw
+OFFSET 0"""
+
 REJECTED_SQL = """
 SELECT line, COALESCE(reason, 'account') FROM _chk c
 WHERE reason <> 'python'
@@ -205,6 +220,33 @@ CREATE TEMP TABLE _py (line integer, call_id text COLLATE "C", started_at timest
     trunk_id integer, country text, line_type text, price_class text) ON COMMIT DROP
 """
 DROP = "DROP TABLE IF EXISTS _raw, _chk, _acct, _cls, _py, _new"
+GOOD = "(SELECT * FROM _chk WHERE reason IS NULL)"
+
+# The common forms of a CDR line (docs/cdr-format.md), in which ``parse_row`` and PostgreSQL's
+# input of each typed column agree: printable ASCII with no space, comma or double quote in a
+# field (nothing to strip or unquote), a start time ``YYYY-MM-DD[T ]HH:MM:SS[.fff|.ffffff]``
+# with no offset (UTC), Z or ±HH:MM up to ±15:59, ``answered`` and ``call_type`` among their
+# words in any case, a duration of 1–7 digits, a number in E.164, "00…", French national
+# "0…" (10 digits) or short (2–6 digits, not "00…"). A day that the month lacks (2026-02-30)
+# makes PostgreSQL refuse the COPY: the chunk is then checked in SQL.
+_FIELD = rb"[!#-+\--~]"
+_WORDS = {
+    name: b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True))
+    for name, words in (
+        ("answered", cdr_rows.YES | cdr_rows.NO),
+        ("call_type", cdr_rows.CALL_TYPES),
+    )
+}
+CANONICAL_LINE = re.compile(
+    _FIELD + rb"{1,64}," + _FIELD + rb"{1,64},"
+    rb"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
+    rb"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{3}|\.[0-9]{6})?"
+    rb"(?:Z|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])?,"
+    rb"(?i:" + _WORDS["answered"] + rb"),[0-9]{1,7}," + _FIELD + rb"{0,32},"
+    rb"(?:\+[1-9][0-9]{6,14}|00[1-9][0-9]{6,14}|0[1-9][0-9]{8}|(?!00)[0-9]{2,6}),"
+    rb"(?i:" + _WORDS["call_type"] + rb")," + _FIELD + rb"{0,64}\n"
+)
+TYPED, CLEAN, LINES = "typed", "clean", "lines"
 
 
 def plain(fh) -> bool:
@@ -244,46 +286,57 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
     with connection.cursor() as cursor:
         for setting in rating.PASS_SETTINGS:
             cursor.execute(setting)
+        cursor.execute("SET LOCAL TimeZone = 'UTC'")  # a start time without offset is UTC
         cursor.execute(DROP)
-        clean = _stage(cursor, chunk)
-        cursor.execute(
-            CHECK_SQL.replace("{fields}", CLEAN_FIELDS if clean else LINE_FIELDS),
-            {
-                "call_types": sorted(cdr_rows.CALL_TYPES),
-                "yes": sorted(cdr_rows.YES),
-                "no": sorted(cdr_rows.NO),
-                "digits": DIGITS,
-                "iso_forms": ISO_FORMS,
-            },
-        )
-        read = cursor.rowcount
+        mode = _stage(cursor, chunk)
+        params = {"yes": sorted(cdr_rows.YES)}
+        if mode == TYPED:  # every row good, but for its account
+            read, good = _line_count(chunk[1]), f"({TYPED_FIELDS})"
+        else:
+            cursor.execute(
+                CHECK_SQL.replace("{fields}", CLEAN_FIELDS if mode == CLEAN else LINE_FIELDS),
+                {
+                    "call_types": sorted(cdr_rows.CALL_TYPES),
+                    "yes": sorted(cdr_rows.YES),
+                    "no": sorted(cdr_rows.NO),
+                    "digits": DIGITS,
+                    "iso_forms": ISO_FORMS,
+                },
+            )
+            read, good, params = cursor.rowcount, GOOD, {}
         cursor.execute(TABLES)
-        cursor.execute("SELECT DISTINCT account_ref FROM _chk WHERE reason IS NULL")
+        cursor.execute(
+            "SELECT DISTINCT account FROM _raw"
+            if mode == TYPED
+            else "SELECT DISTINCT account_ref FROM _chk WHERE reason IS NULL"
+        )
         accounts = cdr_rows.accounts_for({ref for (ref,) in cursor.fetchall()}, batch.partner_id)
         with cursor.copy("COPY _acct FROM STDIN") as copy:
             for ref, owner in accounts.items():
                 copy.write_row((ref, *owner))
-        cursor.execute(
-            f"SELECT {rating.BLOCK_SQL}, min(r.called) FROM _chk r WHERE r.reason IS NULL "
-            "GROUP BY 1",
-            {},
-        )
+        cursor.execute(f"SELECT {rating.BLOCK_SQL}, min(r.called) FROM {good} r GROUP BY 1", params)
         blocks = cursor.fetchall()
         with cursor.copy("COPY _cls FROM STDIN") as copy:
             for block, number in blocks:
                 c = cls.classify(number)
                 copy.write_row((block, c.country, str(c.line_type), str(c.price_class)))
-        rejected = _python_rows(cursor, batch, reasons, CLEAN_LIST if clean else LINE_LIST)
-        cursor.execute(REJECTED_SQL)
-        if bad := dict(cursor.fetchall()):
-            cursor.execute(
-                f"SELECT r.line, {CLEAN_ROW if clean else LINE_ROW} FROM _raw r "
-                "WHERE r.line = ANY(%s)",
-                [list(bad)],
-            )
-            rejected += [(line, reasons[bad[line]], raw) for line, raw in cursor.fetchall()]
-        cursor.execute(NEW_SQL, {})
+        if mode == TYPED:
+            rejected = []
+        else:
+            fields = CLEAN_LIST if mode == CLEAN else LINE_LIST
+            rejected = _python_rows(cursor, batch, reasons, fields)
+            cursor.execute(REJECTED_SQL)
+            if bad := dict(cursor.fetchall()):
+                cursor.execute(
+                    f"SELECT r.line, {CLEAN_ROW if mode == CLEAN else LINE_ROW} FROM _raw r "
+                    "WHERE r.line = ANY(%s)",
+                    [list(bad)],
+                )
+                rejected += [(line, reasons[bad[line]], raw) for line, raw in cursor.fetchall()]
+        cursor.execute(NEW_SQL.replace("{good}", good), params)
         imported = cursor.rowcount
+        if mode == TYPED and imported < read:  # accounts not found
+            rejected = _unknown_accounts(cursor, chunk, reasons)
         keys = _keys(cursor) if imported else []
         if keys:
             months = sorted({m for _c, m in keys})
@@ -315,21 +368,26 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
     return read, imported, rejected
 
 
-def _stage(cursor, chunk) -> bool:
-    """``_raw``: the chunk's rows with their line numbers. A clean chunk (``_clean``) is read by
-    COPY's own csv parser into the nine columns; other lines are kept whole (a plain file's
-    bytes, escaped for COPY's text format) or as the csv reader's rows. Returns whether clean."""
+def _stage(cursor, chunk) -> str:
+    """``_raw``: the chunk's rows with their line numbers. A canonical chunk (``_canonical``)
+    is read by COPY into typed columns, a clean one (``_clean``) into the nine text columns;
+    other lines are kept whole (a plain file's bytes, escaped for COPY's text format) or as the
+    csv reader's rows. Returns TYPED, CLEAN or LINES."""
     if isinstance(chunk, tuple):
         first, data = chunk
         data = data.replace(b"\r\n", b"\n")
         identity = f"line integer GENERATED BY DEFAULT AS IDENTITY (START WITH {int(first)})"
-        if _clean(data):
-            columns = ", ".join(cdr_rows.COLUMNS)
+        columns = ", ".join(cdr_rows.COLUMNS)
+        for mode, types in ((TYPED, TYPED_COLUMNS), (CLEAN, None)):
+            if not (_canonical(data) if mode == TYPED else _clean(data)):
+                continue
+            types = types or {c: "text" for c in cdr_rows.COLUMNS}
             try:
-                with transaction.atomic():  # COPY refuses a line of another column count
+                # COPY refuses a line of another column count, a typed one a day the month lacks
+                with transaction.atomic():
                     cursor.execute(
                         f"CREATE TEMP TABLE _raw ({identity}, "
-                        + ", ".join(f"{c} text" for c in cdr_rows.COLUMNS)
+                        + ", ".join(f"{c} {types[c]}" for c in cdr_rows.COLUMNS)
                         + ") ON COMMIT DROP"
                     )
                     with cursor.copy(
@@ -337,7 +395,7 @@ def _stage(cursor, chunk) -> bool:
                     ) as copy:
                         for start in range(0, len(data), BLOCK):
                             copy.write(data[start : start + BLOCK])
-                return True
+                return mode
             except psycopg.DataError:
                 pass
         cursor.execute(f"CREATE TEMP TABLE _raw ({identity}, raw text, f text[]) ON COMMIT DROP")
@@ -350,7 +408,42 @@ def _stage(cursor, chunk) -> bool:
         with cursor.copy("COPY _raw (line, raw, f) FROM STDIN") as copy:
             for line, row in chunk:
                 copy.write_row((line, ",".join(row), row))
-    return False
+    return LINES
+
+
+# A canonical chunk's columns in ``_raw``: those PostgreSQL reads as parse_row does (a start
+# time without offset in the session's time zone: the chunk's transaction sets UTC).
+TYPED_COLUMNS = {
+    **{c: "text" for c in cdr_rows.COLUMNS},
+    "call_id": 'text COLLATE "C"',
+    "start_time": "timestamptz",
+    "duration": "integer",
+}
+
+
+def _canonical(data: bytes) -> bool:
+    """Every line of the chunk in the common forms (``CANONICAL_LINE``)."""
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    return not CANONICAL_LINE.sub(b"", data)
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+def _unknown_accounts(cursor, chunk, reasons) -> list:
+    """A canonical chunk's rows whose account is not found, as (line, reason, raw)."""
+    first, data = chunk
+    cursor.execute(
+        "SELECT r.line FROM _raw r WHERE NOT EXISTS (SELECT 1 FROM _acct a WHERE a.ref = r.account)"
+        " ORDER BY r.line"
+    )
+    lines = [line for (line,) in cursor.fetchall()]
+    if not lines:
+        return []
+    text = data.replace(b"\r\n", b"\n").split(b"\n")
+    return [(line, reasons["account"], text[line - first].decode()) for line in lines]
 
 
 PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n"
