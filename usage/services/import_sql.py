@@ -333,8 +333,12 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
                     [list(bad)],
                 )
                 rejected += [(line, reasons[bad[line]], raw) for line, raw in cursor.fetchall()]
+        # hash joins: the temporary tables have no statistics (the planner took merge joins,
+        # sorting the chunk's rows twice on text keys)
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(NEW_SQL.replace("{good}", good), params)
         imported = cursor.rowcount
+        cursor.execute("RESET enable_mergejoin")
         if mode == TYPED and imported < read:  # accounts not found
             rejected = _unknown_accounts(cursor, chunk, reasons)
         keys = _keys(cursor) if imported else []
