@@ -364,6 +364,9 @@ API_PAGE_CACHE = env.bool("API_PAGE_CACHE", default=True)
 # of the import task; PostgreSQL only, SQLite imports one chunk at a time). Each chunk's work is
 # one PostgreSQL backend's CPU: two cores, two chunks (bench/rating.py).
 USAGE_IMPORT_WORKERS = env.int("USAGE_IMPORT_WORKERS", default=2)
+# CDR import: the file is read this many chunks at a time, each window split by customer
+# (usage.services.imports._line_chunks); 1 = chunks of consecutive lines.
+USAGE_IMPORT_WINDOW = env.int("USAGE_IMPORT_WINDOW", default=10)
 
 # --- Webhooks (SPEC §9) -----------------------------------------------------------------------
 # Plain HTTP to 127.0.0.1/::1 is for the tests and the demo only: production delivers to public

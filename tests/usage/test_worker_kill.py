@@ -1,7 +1,7 @@
 """SPEC §4 / issue 15: an import whose worker is SIGKILLed mid-file and restarted ends with
-each call exactly once — chunks (two at a time) commit with the lines they did (``next_line``
-and ``done_ranges``: resumable), the lease is an advisory lock freed with the dead worker's
-connection, and ``imports_resume`` re-queues it."""
+each call exactly once — chunks (two at a time, a window of the file split by customer) commit
+with the lines they did (``next_line`` and ``done_ranges``: resumable), the lease is an
+advisory lock freed with the dead worker's connection, and ``imports_resume`` re-queues it."""
 
 import pytest
 from django.db import transaction
@@ -24,10 +24,18 @@ def to_workers(live_workers, monkeypatch):
 
 
 def test_sigkilled_import_resumes_and_imports_each_call_once(to_workers):
-    sip = account("sip-unl")
+    # Three customers in turn (a carrier's file in call order): windows of 10 chunks of 200
+    # lines, each split by customer (parts of a window commit on their own).
+    sips = [account("sip-unl") for _ in range(3)]
     content = csv_of(
         [
-            row(sip, f"+3314{i:07d}", start=at(2) + seconds(7 * i), duration=30, call_id=f"k{i}")
+            row(
+                sips[i % 3],
+                f"+3314{i:07d}",
+                start=at(2) + seconds(7 * i),
+                duration=30,
+                call_id=f"k{i}",
+            )
             for i in range(ROWS)
         ]
     )

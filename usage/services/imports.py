@@ -16,6 +16,7 @@ reference the SQL follows, and the check of the rows the SQL leaves to it), inse
 import csv
 import hashlib
 import io
+import zlib
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
@@ -166,7 +167,14 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
             if postgres:
                 import_sql.session_prepare()
             if postgres and import_sql.plain(raw):
-                chunks = _line_chunks(raw, batch.next_line, chunk_lines, batch.done_ranges)
+                chunks = _line_chunks(
+                    raw,
+                    batch.next_line,
+                    chunk_lines,
+                    batch.done_ranges,
+                    window=settings.USAGE_IMPORT_WINDOW,
+                    bucket=customer_buckets(batch.partner_id),
+                )
             else:
                 chunks = _row_chunks(raw, batch.next_line, chunk_lines, batch.done_ranges)
             workers = settings.USAGE_IMPORT_WORKERS if postgres else 1
@@ -203,73 +211,110 @@ def _todo(first_line: int, done):
     yield start, None
 
 
-def _line_chunks(raw, first_line: int, chunk_lines: int, done=()):
-    """((first line number, the lines' bytes), first line, next line): a plain file's chunks
-    (PostgreSQL), from ``first_line`` (a resumed batch: its ``next_line``) and around the
-    ``done`` ranges; line 1 is the header."""
+def _line_chunks(raw, first_line: int, chunk_lines: int, done=(), *, window=1, bucket=None):
+    """((the lines' numbers, their bytes), key): a plain file's chunks (PostgreSQL), from
+    ``first_line`` (a resumed batch: its ``next_line``) and around the ``done`` ranges; line 1
+    is the header. The file is read ``window`` chunks at a time: a window of several chunks is
+    split by customer (``bucket(lines, n)``: n lists of the lines' indexes), so that each
+    customer's calls of the window are rated once, by one chunk (a carrier's file is in call
+    order: in chunks of consecutive lines every chunk would hold every customer, and re-rate
+    their months so far). Key: [first, next) of consecutive lines, or [first, next, i, n] for
+    part i of n of the window [first, next)."""
     raw.seek(0)
     lines_of = iter(raw.readline, b"")  # (a Django File's own iterator starts from 0 each time)
     line = 1 + len(list(islice(lines_of, max(first_line - 1, 1))))
-    for start, end in _todo(line, done):
+    parts_done = {tuple(r) for r in done if len(r) == 4}
+    size = chunk_lines * (window if bucket else 1)
+    for start, end in _todo(line, [r for r in done if len(r) == 2]):
         if start > line:  # a range done already
             line += sum(1 for _ in islice(lines_of, start - line))
         while end is None or line < end:
-            count = chunk_lines if end is None else min(chunk_lines, end - line)
+            count = size if end is None else min(size, end - line)
             if not (lines := list(islice(lines_of, count))):
                 return
-            yield (line, b"".join(lines)), line, line + len(lines)
-            line += len(lines)
+            lo, hi = line, line + len(lines)
+            line = hi
+            n = -(-len(lines) // chunk_lines)
+            if n == 1:
+                yield (range(lo, hi), b"".join(lines)), [lo, hi]
+                continue
+            if not lines[-1].endswith(b"\n"):
+                lines[-1] += b"\n"
+            for i, indexes in enumerate(bucket(lines, n)):
+                if (lo, hi, i, n) not in parts_done:
+                    chunk = ([lo + k for k in indexes], b"".join([lines[k] for k in indexes]))
+                    yield chunk, [lo, hi, i, n]
+
+
+def customer_buckets(partner_id=None):
+    """``bucket`` of ``_line_chunks``: the lines of a customer (its accounts looked up once per
+    window; an unknown account by its name) in the same part."""
+
+    def bucket(lines, n):
+        refs = [line.split(b",", 2)[1].strip() if b"," in line else b"" for line in lines]
+        names = {ref: ref.decode("utf-8", "replace") for ref in set(refs)}
+        owners = cdr_rows.accounts_for(set(names.values()), partner_id)
+        part_of = {
+            ref: (owners[name][0] if name in owners else zlib.crc32(ref)) % n
+            for ref, name in names.items()
+        }
+        parts = [[] for _ in range(n)]
+        for k, ref in enumerate(refs):
+            parts[part_of[ref]].append(k)
+        return parts
+
+    return bucket
 
 
 def _row_chunks(raw, first_line: int, chunk_lines: int, done=()):
-    """([(line, row)], first line, next line): the csv reader's rows (quoted fields may span
+    """([(line, row)], [first line, next line]): the csv reader's rows (quoted fields may span
     lines), from ``first_line`` and around the ``done`` ranges."""
     raw.seek(0)
     reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
     next(reader, None)
-    todo = list(_todo(first_line, done))
+    todo = list(_todo(first_line, [r for r in done if len(r) == 2]))
     k, start = 0, todo[0][0]
     chunk: list[tuple[int, list[str]]] = []
     for row in reader:
         line = reader.line_num
         while todo[k][1] is not None and line >= todo[k][1]:  # the interval ends before it
             if chunk or start < todo[k][1]:
-                yield chunk, start, todo[k][1]
+                yield chunk, [start, todo[k][1]]
             chunk, k = [], k + 1
             start = todo[k][0]
         if line < start or not row:  # done already, or a blank line
             continue
         chunk.append((line, row))
         if len(chunk) >= chunk_lines:
-            yield chunk, start, line + 1
+            yield chunk, [start, line + 1]
             chunk, start = [], line + 1
     end = todo[k][1] or reader.line_num + 1
     if chunk or start < end:
-        yield chunk, start, end
+        yield chunk, [start, end]
 
 
 def _run_chunks(batch_id: int, chunks, workers: int) -> None:
     """Import the chunks, ``workers`` at a time (each on its own database connection)."""
     if workers <= 1:
-        for chunk, first, next_line in chunks:
-            _import_chunk(batch_id, chunk, first, next_line)
+        for chunk, key in chunks:
+            _import_chunk(batch_id, chunk, key)
         return
     with ThreadPoolExecutor(workers, thread_name_prefix=f"import-{batch_id}") as pool:
         running = set()
-        for chunk, first, next_line in chunks:
+        for chunk, key in chunks:
             if len(running) >= workers:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     future.result()  # a failed chunk stops the import (resumed later)
-            running.add(pool.submit(_chunk_thread, batch_id, chunk, first, next_line))
+            running.add(pool.submit(_chunk_thread, batch_id, chunk, key))
         for future in wait(running).done:
             future.result()
 
 
-def _chunk_thread(batch_id: int, chunk, first: int, next_line: int) -> None:
+def _chunk_thread(batch_id: int, chunk, key: list) -> None:
     try:
         import_sql.session_prepare()
-        _import_chunk(batch_id, chunk, first, next_line)
+        _import_chunk(batch_id, chunk, key)
     finally:
         connection.close()  # the thread's own connection
 
@@ -284,26 +329,34 @@ def _fail(batch: ImportBatch, error: str) -> ImportBatch:
     return batch
 
 
-def _is_done(batch: ImportBatch, first: int, next_line: int) -> bool:
-    return next_line <= batch.next_line or [first, next_line] in batch.done_ranges
+def _is_done(batch: ImportBatch, key: list) -> bool:
+    lo, hi = key[:2]
+    return hi <= batch.next_line or [lo, hi] in batch.done_ranges or list(key) in batch.done_ranges
 
 
-def _record_done(batch: ImportBatch, first: int, next_line: int) -> None:
-    """Add [first, next_line) to what is done: ``next_line`` moves over every range that
-    joins it, the others wait in ``done_ranges``."""
+def _record_done(batch: ImportBatch, key: list) -> None:
+    """Add a chunk's ``key`` to what is done: a window whose n parts are all done becomes its
+    [first, next) range; ``next_line`` moves over every range that joins it, the others (and
+    the parts of unfinished windows) wait in ``done_ranges``."""
+    done = [list(r) for r in batch.done_ranges] + [list(key)]
+    if len(key) == 4:
+        lo, hi, _i, n = key
+        window = [r for r in done if len(r) == 4 and r[:2] == [lo, hi]]
+        if len({r[2] for r in window}) == n:
+            done = [r for r in done if r not in window] + [[lo, hi]]
     rest = []
-    for lo, hi in sorted([tuple(r) for r in batch.done_ranges] + [(first, next_line)]):
-        if lo <= batch.next_line:
-            batch.next_line = max(batch.next_line, hi)
+    for r in sorted(done):
+        if len(r) == 2 and r[0] <= batch.next_line:
+            batch.next_line = max(batch.next_line, r[1])
         else:
-            rest.append([lo, hi])
+            rest.append(r)
     batch.done_ranges = rest
 
 
 COUNTERS = ["rows_read", "rejected", "imported", "duplicates"]
 
 
-def _import_chunk(batch_id: int, chunk, first: int, next_line: int) -> None:
+def _import_chunk(batch_id: int, chunk, key: list) -> None:
     """One chunk, one transaction: rows, report, counters and the lines done move together.
     The batch's row is locked at the end only (chunks run side by side). On PostgreSQL the
     rows are inserted without ``ON CONFLICT`` (the duplicates are left out before): a call
@@ -313,7 +366,7 @@ def _import_chunk(batch_id: int, chunk, first: int, next_line: int) -> None:
         try:
             with transaction.atomic():
                 batch = ImportBatch.objects.get(pk=batch_id)
-                if _is_done(batch, first, next_line):
+                if _is_done(batch, key):
                     return  # committed by an earlier run of this import
                 if is_postgres(connection):
                     read, imported, rejected = import_sql.load_chunk(
@@ -333,7 +386,7 @@ def _import_chunk(batch_id: int, chunk, first: int, next_line: int) -> None:
                 locked.rejected += len(rejected)
                 locked.imported += imported
                 locked.duplicates += read - len(rejected) - imported
-                _record_done(locked, first, next_line)
+                _record_done(locked, key)
                 locked.save(update_fields=[*COUNTERS, "next_line", "done_ranges"])
             break
         except IntegrityError:
