@@ -49,7 +49,7 @@ class ImportBatchAdmin(ServiceRowsAdmin):
     def progress_display(self, batch):
         return gettext("%(percent)s %% — line %(line)s of %(total)s") % {
             "percent": batch.progress,
-            "line": max(batch.next_line - 1, 0),
+            "line": batch.lines_done,
             "total": batch.total_lines,
         }
 

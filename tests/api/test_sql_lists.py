@@ -392,28 +392,27 @@ def _same_by_sql_and_python(api, url, monkeypatch, language="fr") -> list[dict]:
 
 
 def test_cdr_imports_progress_as_the_property_says(api, partner, monkeypatch):
-    """``progress``: 100 once done, 0 without lines, else the lines done out of the file's,
-    truncated, never past 100 — also at the edges (nothing done yet, a count behind)."""
+    """``progress``: 100 once done, 0 without lines, else the rows read out of the file's
+    lines, truncated, never past 100 — also at the edges (nothing read yet, a count behind)."""
     from usage.choices import ImportStatus
     from usage.models import ImportBatch
 
-    cases = [  # (status, total_lines, next_line) -> progress, by hand
-        (ImportStatus.DONE, 0, 2, 100),
-        (ImportStatus.PENDING, 0, 2, 0),
-        (ImportStatus.RUNNING, 1001, 2, 0),  # header only: 100 × 0 / 1000
-        (ImportStatus.RUNNING, 1001, 335, 33),  # 100 × 333 / 1000 = 33.3
-        (ImportStatus.RUNNING, 4, 9, 100),  # more lines than counted: capped
-        (ImportStatus.RUNNING, 3, 1, -50),  # 100 × -1 / 2: truncated toward zero as int()
-        (ImportStatus.FAILED, 2, 3, 100),  # 100 × 1 / max(1, 1)
+    cases = [  # (status, total_lines, rows_read) -> progress, by hand
+        (ImportStatus.DONE, 0, 0, 100),
+        (ImportStatus.PENDING, 0, 0, 0),
+        (ImportStatus.RUNNING, 1001, 0, 0),  # header only: 100 × 0 / 1000
+        (ImportStatus.RUNNING, 1001, 333, 33),  # 100 × 333 / 1000 = 33.3
+        (ImportStatus.RUNNING, 4, 8, 100),  # more rows than lines counted: capped
+        (ImportStatus.FAILED, 2, 1, 100),  # 100 × 1 / max(1, 1)
     ]
-    for index, (status, total, next_line, _expected) in enumerate(cases):
+    for index, (status, total, rows_read, _expected) in enumerate(cases):
         ImportBatch.objects.create(
             source="api",
             partner=partner,
             filename=f"p{index}.csv",
             status=status,
             total_lines=total,
-            next_line=next_line,
+            rows_read=rows_read,
         )
     rows = _same_by_sql_and_python(api, "/api/v1/cdr-imports/?page_size=50", monkeypatch)
     by_name = {row["filename"]: row["progress"] for row in rows}

@@ -83,8 +83,8 @@ class RejectionSerializer(representation.ModelSerializer):
 
 def _progress_sql(ctx, p: str):
     """``ImportBatch.progress`` in SQL (integer division truncates toward zero, as ``int``)."""
-    done_lines = ExpressionWrapper(  # bigint: 100 × a line number may pass 2**31
-        Value(100) * (Cast(F(f"{p}next_line"), BigIntegerField()) - Value(2)),
+    done_lines = ExpressionWrapper(  # bigint: 100 × a row count may pass 2**31
+        Value(100) * Cast(F(f"{p}rows_read"), BigIntegerField()),
         output_field=BigIntegerField(),
     )
     lines = Greatest(Value(1), F(f"{p}total_lines") - Value(1), output_field=IntegerField())

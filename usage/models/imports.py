@@ -73,12 +73,19 @@ class ImportBatch(models.Model):
 
     @property
     def progress(self) -> int:
-        """Per cent of the file's lines done."""
+        """Per cent of the file's rows read (the chunks committed, in whatever order)."""
         if self.status == ImportStatus.DONE:
             return 100
         if not self.total_lines:
             return 0
-        return min(100, int(100 * (self.next_line - 2) / max(1, self.total_lines - 1)))
+        return min(100, int(100 * self.rows_read / max(1, self.total_lines - 1)))
+
+    @property
+    def lines_done(self) -> int:
+        """The last line of the file done, as if the rows read were the first ones."""
+        if self.status == ImportStatus.DONE:
+            return self.total_lines
+        return min(self.total_lines, self.rows_read + 1) if self.rows_read else 0
 
 
 class ImportRejection(models.Model):
