@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark of the CDR import and rating engine (issue 15) on PostgreSQL.
 
-    python bench/rating.py [--rows 1000000] [--accounts 2000] [--keep]
+    python bench/rating.py [--rows 1000000] [--accounts 2000] [--keep] [--order account|time]
 
 In a dedicated database (``portal_bench_rating``, dropped and recreated at each start, dropped
 at the end unless ``--keep``): 2 000 customers, each with one account on a fixed mix of offers
@@ -9,12 +9,13 @@ at the end unless ``--keep``): 2 000 customers, each with one account on a fixed
 some numbers assigned to them (on-net). A CSV file of ``--rows`` CDRs of October 2026 is
 written (fixed seed; French fixed, mobiles, 09, 08, international, premium-rate (blocked by
 default), emergency and on-net numbers; inbound, forwarded and unanswered calls; a few accounts
-going past 99 / 150 distinct numbers), then:
+going past 99 / 150 distinct numbers), account by account or in call order (``--order time``:
+a carrier's file, the customers mixed), then:
 
 1. the floor: the same file ``COPY``-ed into a bare table with the CDR's typed columns;
-2. the import (``usage.services.imports.import_run``: per chunk, ``--workers`` chunks at once
-   on their own connections, the file's lines COPY-ed into a temporary table, checked and
-   classified in SQL, then rated with their months' stored calls and inserted rated, with the
+2. the import (``usage.services.imports.import_run``: windows of 10 chunks split by customer,
+   ``--workers`` chunks at once on their own connections, the file's lines COPY-ed into a
+   temporary table (typed when in the common forms), checked and classified in SQL, then rated with their months' stored calls and inserted rated, with the
    daily roll-up, by ``usage.services.rating``), the rating passes timed apart; CDRs/s and the
    ratio to the floor;
 3. the read side for usurf's page and API: one account with 100 000 calls in the month — the
@@ -174,7 +175,7 @@ def called_for(rng: random.Random, account_index: int, pool: int) -> str:
     return f"+332{account_index % 10000:04d}{rng.randrange(pool):04d}"
 
 
-def write_cdrs(path: Path, accounts: list[dict], rows: int, rng: random.Random, prefix="c"):
+def write_cdrs(path: Path, accounts, rows, rng, prefix="c", order="account"):
     start = datetime(2026, 10, 1, tzinfo=UTC) - timedelta(hours=2)  # 1 Oct 00:00 Paris
     span = 31 * 86400 - 3600
     per = max(1, rows // len(accounts))
@@ -206,6 +207,11 @@ def write_cdrs(path: Path, accounts: list[dict], rows: int, rng: random.Random, 
                         "",
                     ]
                 )
+    if order == "time":  # a carrier's file: the calls in call order, the customers mixed
+        header, *lines = path.read_bytes().split(b"\r\n")
+        lines = [line for line in lines if line]
+        lines.sort(key=lambda line: line.split(b",", 3)[2])
+        path.write_bytes(b"\r\n".join([header, *lines, b""]))
     return n
 
 
@@ -330,6 +336,12 @@ def main(argv=None) -> int:
         default=2,
         help="chunks imported at once (USAGE_IMPORT_WORKERS, production's default: 2)",
     )
+    parser.add_argument(
+        "--order",
+        choices=["account", "time"],
+        default="account",
+        help="the file's lines by account (default) or in call order (a carrier's file)",
+    )
     args = parser.parse_args(argv)
     os.environ["USAGE_IMPORT_WORKERS"] = str(args.workers)  # read by the settings, below
 
@@ -362,12 +374,12 @@ def main(argv=None) -> int:
             cursor.execute("ANALYZE")
         workdir = Path(tempfile.mkdtemp(prefix="bench-rating-"))
         path = workdir / "cdr.csv"
-        rows = write_cdrs(path, accounts, args.rows, rng)
+        rows = write_cdrs(path, accounts, args.rows, rng, order=args.order)
         mix = {}
         for a in accounts:
             mix[a["code"]] = mix.get(a["code"], 0) + 1
         say(
-            f"set-up: {len(accounts)} accounts {mix}, {rows} CDRs written "
+            f"set-up: {len(accounts)} accounts {mix}, {rows} CDRs written by {args.order} "
             f"({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s"
         )
 
