@@ -244,8 +244,9 @@ class UsageDay(models.Model):
     that a month of 100 000 calls is read as a few hundred rows. ``max_slot`` is the highest
     distinct-number rank of the group (USE-3/USE-4 counters)."""
 
+    # no index of its own: (client, month) below serves it, and each import writes many rows
     client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Client, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     month = models.DateField()
     day = models.DateField()
