@@ -152,8 +152,8 @@ def test_the_chunks_around_the_ranges_done():
 
     lines = list(imports._line_chunks(BytesIO(content), 2, 3, done))
     assert [key for _chunk, key in lines] == [[2, 4], [6, 8], [9, 11]]
-    assert [list(numbers) for (numbers, _data), _key in lines] == [[2, 3], [6, 7], [9, 10]]
-    assert [data.count(b"\n") for (_numbers, data), _key in lines] == [2, 2, 2]
+    assert [list(numbers) for (numbers, _data, _g), _key in lines] == [[2, 3], [6, 7], [9, 10]]
+    assert [data.count(b"\n") for (_numbers, data, _g), _key in lines] == [2, 2, 2]
     rows = list(imports._row_chunks(BytesIO(content), 2, 3, done))
     assert [key for _chunk, key in rows] == [[2, 4], [6, 8], [9, 11]]
     assert [[line for line, _row in chunk] for chunk, _key in rows] == [[2, 3], [6, 7], [9, 10]]
@@ -177,7 +177,7 @@ def test_a_window_is_split_by_customer_around_the_parts_done():
 
     chunks = list(imports._line_chunks(BytesIO(content), 2, 3, [], window=5, bucket=by_account))
     assert [key for _chunk, key in chunks] == [[2, 11, 0, 3], [2, 11, 1, 3], [2, 11, 2, 3]]
-    assert [numbers for (numbers, _data), _key in chunks] == [[2, 5, 8], [3, 6, 9], [4, 7, 10]]
+    assert [numbers for (numbers, _data, _g), _key in chunks] == [[2, 5, 8], [3, 6, 9], [4, 7, 10]]
     assert [line.split(b",")[:2] for line in chunks[1][0][1].splitlines()] == [
         [b"c1", b"acct1"], [b"c4", b"acct1"], [b"c7", b"acct1"],
     ]  # fmt: skip
@@ -188,6 +188,30 @@ def test_a_window_is_split_by_customer_around_the_parts_done():
     # two chunks a window: lines 2–7 split in two parts, then lines 8–10 (one chunk) as they are
     pairs = imports._line_chunks(BytesIO(content), 2, 3, [], window=2, bucket=by_account)
     assert [key for _chunk, key in pairs] == [[2, 8, 0, 2], [2, 8, 1, 2], [8, 11]]
+
+
+def test_a_window_customer_by_customer_keeps_its_consecutive_lines():
+    """Pure: the import's own ``customer_buckets`` leaves a window whose accounts come one
+    after the other in chunks of consecutive lines (``grouped``: stored as they come); mixed
+    accounts are split, each account in one part."""
+    grouped = csv_of(
+        [f"c{i},acct{i // 3},2026-10-02T09:00:{i:02d}Z,yes,1,,15,outbound," for i in range(9)]
+    )
+    mixed = csv_of(
+        [f"c{i},acct{i % 3},2026-10-02T09:00:{i:02d}Z,yes,1,,15,outbound," for i in range(9)]
+    )
+    bucket = imports.customer_buckets()
+    chunks = list(imports._line_chunks(BytesIO(grouped), 2, 3, [], window=5, bucket=bucket))
+    assert [(key, g) for (_n, _d, g), key in chunks] == [
+        ([2, 5], True), ([5, 8], True), ([8, 11], True),
+    ]  # fmt: skip
+    chunks = list(imports._line_chunks(BytesIO(mixed), 2, 3, [], window=5, bucket=bucket))
+    assert all(len(key) == 4 and not g for (_n, _d, g), key in chunks)
+    accounts = [
+        {line.split(b",")[1] for line in data.splitlines()} for (_n, data, _g), _k in chunks
+    ]
+    # each account in one part only
+    assert sum(map(len, accounts)) == 3 and set().union(*accounts) == {b"acct0", b"acct1", b"acct2"}
 
 
 def test_done_ranges_join_the_next_line():

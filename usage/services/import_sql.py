@@ -280,9 +280,10 @@ def session_prepare() -> None:
 
 
 def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list]:
-    """Import one chunk: ``(line numbers, bytes)`` of a plain file, or the ``(line, row)`` list
-    of the csv reader. Returns (rows read, imported, rejected rows as (line, reason, raw)).
-    ``thorough``: look for duplicates everywhere (a first try failed on one)."""
+    """Import one chunk: ``(line numbers, bytes, grouped)`` of a plain file (``grouped``: its
+    lines come customer by customer), or the ``(line, row)`` list of the csv reader. Returns
+    (rows read, imported, rejected rows as (line, reason, raw)). ``thorough``: look for
+    duplicates everywhere (a first try failed on one)."""
     if isinstance(chunk, tuple) and not chunk[0]:
         return 0, 0, []  # a part of a window with no line
     with connection.cursor() as cursor:
@@ -369,7 +370,10 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
             if imported != before:
                 keys = _keys(cursor) if imported else []
         if keys:
-            rating.rate_staged(keys, batch_id=batch.pk)
+            # the rows of a chunk of consecutive lines coming customer by customer are stored
+            # as they come; others in the order of the customer/time index
+            grouped = isinstance(chunk, tuple) and chunk[2]
+            rating.rate_staged(keys, batch_id=batch.pk, ordered=not grouped)
         cursor.execute(DROP)
     if isinstance(chunk, tuple):  # the lines were numbered 1, 2… in the chunk
         rejected = [(chunk[0][line - 1], reason, raw) for line, reason, raw in rejected]

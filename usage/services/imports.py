@@ -212,47 +212,60 @@ def _todo(first_line: int, done):
 
 
 def _line_chunks(raw, first_line: int, chunk_lines: int, done=(), *, window=1, bucket=None):
-    """((the lines' numbers, their bytes), key): a plain file's chunks (PostgreSQL), from
-    ``first_line`` (a resumed batch: its ``next_line``) and around the ``done`` ranges; line 1
-    is the header. The file is read ``window`` chunks at a time: a window of several chunks is
-    split by customer (``bucket(lines, n)``: n lists of the lines' indexes), so that each
-    customer's calls of the window are rated once, by one chunk (a carrier's file is in call
-    order: in chunks of consecutive lines every chunk would hold every customer, and re-rate
-    their months so far). Key: [first, next) of consecutive lines, or [first, next, i, n] for
-    part i of n of the window [first, next)."""
+    """((the lines' numbers, their bytes, grouped), key): a plain file's chunks (PostgreSQL),
+    from ``first_line`` (a resumed batch: its ``next_line``) and around the ``done`` ranges;
+    line 1 is the header.
+
+    The file is read by windows of ``window`` chunks from line 2 (their bounds never depend on
+    what is done). A window whose lines come customer by customer (``bucket`` returns None:
+    ``grouped``) gives chunks of consecutive lines; otherwise ``bucket(lines, n)`` splits it in
+    n parts (lists of the lines' indexes) by customer, so that each customer's calls of the
+    window are rated once, by one chunk — a carrier's file is in call order: in chunks of
+    consecutive lines every chunk would hold every customer and re-rate their months so far.
+    Key: [first, next) of consecutive lines, or [first, next, i, n] for part i of n of the
+    window [first, next)."""
     raw.seek(0)
     lines_of = iter(raw.readline, b"")  # (a Django File's own iterator starts from 0 each time)
-    line = 1 + len(list(islice(lines_of, max(first_line - 1, 1))))
+    next(lines_of, None)  # the header
+    todo = list(_todo(first_line, [r for r in done if len(r) == 2]))
     parts_done = {tuple(r) for r in done if len(r) == 4}
     size = chunk_lines * (window if bucket else 1)
-    for start, end in _todo(line, [r for r in done if len(r) == 2]):
-        if start > line:  # a range done already
-            line += sum(1 for _ in islice(lines_of, start - line))
-        while end is None or line < end:
-            count = size if end is None else min(size, end - line)
-            if not (lines := list(islice(lines_of, count))):
-                return
-            lo, hi = line, line + len(lines)
-            line = hi
-            n = -(-len(lines) // chunk_lines)
-            if n == 1:
-                yield (range(lo, hi), b"".join(lines)), [lo, hi]
-                continue
+    lo = 2
+    while lines := list(islice(lines_of, size)):
+        hi = lo + len(lines)
+        spans = [(max(a, lo), min(b or hi, hi)) for a, b in todo if max(a, lo) < min(b or hi, hi)]
+        n = -(-len(lines) // chunk_lines)
+        parts = None
+        if bucket is not None and n > 1 and spans == [(lo, hi)]:
             if not lines[-1].endswith(b"\n"):
                 lines[-1] += b"\n"
-            for i, indexes in enumerate(bucket(lines, n)):
+            parts = bucket(lines, n)
+        if parts is None:
+            grouped = bucket is not None and n > 1 and spans == [(lo, hi)]
+            for a, b in spans:
+                for first in range(a, b, chunk_lines):
+                    last = min(first + chunk_lines, b)
+                    data = b"".join(lines[first - lo : last - lo])
+                    yield (range(first, last), data, grouped), [first, last]
+        else:
+            for i, indexes in enumerate(parts):
                 if (lo, hi, i, n) not in parts_done:
-                    chunk = ([lo + k for k in indexes], b"".join([lines[k] for k in indexes]))
-                    yield chunk, [lo, hi, i, n]
+                    data = b"".join([lines[k] for k in indexes])
+                    yield ([lo + k for k in indexes], data, False), [lo, hi, i, n]
+        lo = hi
 
 
 def customer_buckets(partner_id=None):
-    """``bucket`` of ``_line_chunks``: the lines of a customer (its accounts looked up once per
-    window; an unknown account by its name) in the same part."""
+    """``bucket`` of ``_line_chunks``: None when each account's lines follow each other (the
+    chunks of consecutive lines then share few customers); otherwise the lines of a customer
+    (its accounts looked up once per window; an unknown account by its name) in one part."""
 
     def bucket(lines, n):
         refs = [line.split(b",", 2)[1].strip() if b"," in line else b"" for line in lines]
-        names = {ref: ref.decode("utf-8", "replace") for ref in set(refs)}
+        distinct = set(refs)
+        if 1 + sum(a != b for a, b in zip(refs, refs[1:], strict=False)) == len(distinct):
+            return None
+        names = {ref: ref.decode("utf-8", "replace") for ref in distinct}
         owners = cdr_rows.accounts_for(set(names.values()), partner_id)
         part_of = {
             ref: (owners[name][0] if name in owners else zlib.crc32(ref)) % n

@@ -59,12 +59,14 @@ def rate_keys(keys, *, batch_id=None) -> list[tuple[int, date]]:
     return keys
 
 
-def rate_staged(keys, *, batch_id: int) -> None:
+def rate_staged(keys, *, batch_id: int, ordered: bool = True) -> None:
     """Rate an import chunk's new calls (the temporary table ``_new`` of
     ``usage.services.import_sql``) together with the calls already stored for their
     (client_id, month) ``keys``, insert them rated and re-rate the stored ones that change.
-    PostgreSQL, inside the chunk's transaction; ``calls_rated`` follows its commit."""
-    _rate_sql(keys, batch_id=batch_id)
+    PostgreSQL, inside the chunk's transaction; ``calls_rated`` follows its commit.
+    ``ordered``: insert them in the order of the customer/time index (a chunk whose calls do
+    not come customer by customer)."""
+    _rate_sql(keys, batch_id=batch_id, ordered=ordered)
     _announce(keys, batch_id)
 
 
@@ -343,10 +345,12 @@ INSERT_SQL = """, ins AS (
         o.slot, o.billed, o.incl_seconds, o.list_cost, o.cost, o.included, o.on_net, o.blocked,
         o.trial, o.late, o.breach, true, now()
     FROM out o WHERE o.line IS NOT NULL
-    -- in the order of the customer/time index: a file in call order otherwise inserts each
-    -- call at another place of it (twice the cost of the INSERT, bench/rating.py)
-    ORDER BY o.client_id, o.started_at
+    {order}
 )"""
+# In the order of the customer/time index: calls in call order (the customers mixed) are
+# otherwise each inserted at another place of it, twice the cost of the INSERT (bench/rating.py
+# --order time); calls coming customer by customer need no sort.
+ORDER_SQL = "ORDER BY o.client_id, o.started_at"
 
 # The consumption page's daily roll-up (``usage.services.rollup``) of the pass's keys, from the
 # same rated calls: a data-modifying CTE too (the keys' old rows are deleted before).
@@ -399,9 +403,9 @@ TEMP_TABLES = "_rk, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br,
 PASS_SETTINGS = ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"]
 
 
-def _rate_sql(keys, *, batch_id=None) -> None:
+def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
     """One pass over ``keys``; with ``batch_id``, an import chunk's new calls (``_new``) are
-    rated with them and inserted."""
+    rated with them and inserted (``ordered``: in the order of the customer/time index)."""
     months = sorted({m for _, m in keys})
     lo, hi = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     # the days whose tariffs the pass may use (HOSTED-A: the month's last day is inside)
@@ -444,12 +448,12 @@ def _rate_sql(keys, *, batch_id=None) -> None:
         if batch_id is not None:
             cursor.execute("SELECT NOT EXISTS (SELECT FROM _rc WHERE id IS NOT NULL)")
             new_only = cursor.fetchone()[0]
+        order = ORDER_SQL if ordered else ""
         if new_only:
-            cursor.execute(NEW_ONLY_SQL, params)
+            cursor.execute(NEW_ONLY_SQL.replace("{order}", order), params)
         else:
-            cursor.execute(
-                RATED_SQL + (INSERT_SQL if batch_id else "") + ROLLUP_SQL + CHANGED_SQL, params
-            )
+            insert = INSERT_SQL.replace("{order}", order) if batch_id else ""
+            cursor.execute(RATED_SQL + insert + ROLLUP_SQL + CHANGED_SQL, params)
             if cursor.rowcount:
                 cursor.execute(UPDATE_SQL, params)
         cursor.execute("RESET enable_mergejoin")
