@@ -13,11 +13,12 @@ going past 99 / 150 distinct numbers), account by account or in call order (``--
 a carrier's file, the customers mixed), then:
 
 1. the floor: the same file ``COPY``-ed into a bare table with the CDR's typed columns;
-2. the import (``usage.services.imports.import_run``: windows of 10 chunks split by customer,
-   ``--workers`` chunks at once on their own connections, the file's lines COPY-ed into a
-   temporary table (typed when in the common forms), checked and classified in SQL, then rated with their months' stored calls and inserted rated, with the
-   daily roll-up, by ``usage.services.rating``), the rating passes timed apart; CDRs/s and the
-   ratio to the floor;
+2. the import (``usage.services.imports.import_run``: windows of 10 chunks, a mixed window
+   split by customer, ``--workers`` chunks at once on their own connections, the file's lines
+   COPY-ed into a temporary table (typed when in the common forms), checked and classified in
+   SQL, then rated with their months' stored calls and inserted rated, with the daily
+   roll-up, by ``usage.services.rating``), the rating passes timed apart; CDRs/s and the ratio
+   to the floor;
 3. the read side for usurf's page and API: one account with 100 000 calls in the month — the
    first page of its rated calls (50, newest first), a page deep in the month by cursor
    (keyset on started_at, id), and the month's totals by line type (median of 20 runs each).

@@ -57,6 +57,16 @@ def _reference(content: bytes, partner=None):
     return bad, good
 
 
+def _stored():
+    """The stored calls as ``_reference`` gives the good rows."""
+    return {
+        (c.call_id, c.started_at): (
+            c.account_ref, c.answered, c.duration, c.called, c.call_type, c.country
+        )
+        for c in CallRecord.objects.all()
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_sql_checks_give_what_parse_row_gives(newline):
     sip = account("sip-unl")
@@ -84,13 +94,7 @@ def test_sql_checks_give_what_parse_row_gives(newline):
     assert len(expected_bad) > 15 and len(expected_good) > 15  # both sides of each check
     batch = run_import(content)
     assert dict(batch.rejections.values_list("line", "reason")) == expected_bad
-    stored = {
-        (c.call_id, c.started_at): (
-            c.account_ref, c.answered, c.duration, c.called, c.call_type, c.country
-        )
-        for c in CallRecord.objects.all()
-    }  # fmt: skip
-    assert stored == expected_good
+    assert _stored() == expected_good
     assert (batch.imported, batch.duplicates) == (len(expected_good), 1)
 
 
@@ -157,13 +161,7 @@ def test_a_canonical_chunk_is_typed_by_copy_and_gives_what_parse_row_gives(stage
     rejections = list(batch.rejections.values_list("line", "reason", "raw"))
     assert [(line, reason) for line, reason, _raw in rejections] == list(expected_bad.items())
     assert rejections[0][2] == lines[-1]  # the row as in the file
-    stored = {
-        (c.call_id, c.started_at): (
-            c.account_ref, c.answered, c.duration, c.called, c.call_type, c.country
-        )
-        for c in CallRecord.objects.all()
-    }  # fmt: skip
-    assert stored == expected_good
+    assert _stored() == expected_good
     assert (batch.rows_read, batch.imported, batch.duplicates) == (len(lines), len(lines) - 2, 1)
     assert set(staged) == {import_sql.TYPED}  # (twice: the call sent twice redoes the chunk)
 
