@@ -5,7 +5,8 @@ of the calls after it); a duplicate is found wherever it is stored."""
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -14,11 +15,12 @@ from tests.usage.core_helpers import (
     account,
     assert_matches_reference,
     at,
+    platform,
     row,
     run_import,
     seconds,
 )
-from usage.models import CallRecord
+from usage.models import CallRecord, Tariff
 from usage.services import cdr_rows, import_sql, imports
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +217,29 @@ def test_a_call_stored_under_another_account_is_a_duplicate():
         ("k1", first.pk),
         ("k2", second.pk),
     ]
+
+
+# USE-2 in the SQL engine: cost = seconds × rate / 60 rounded half-up to
+# 4 decimals. At 0.0006 €/min, per second (1/1), a second costs 0.00001 €: 4 s → 0.00004 →
+# 0.0000; 5 s → 0.00005 → 0.0001 (a half: up); 14 s → 0.00014 → 0.0001; 15 s → 0.00015 →
+# 0.0002; 25 s → 0.00025 → 0.0003; 61 s at 0.0450 €/min (mobile, its own tariff) → 0.04575 →
+# 0.0458.
+def test_use2_sql_cost_rounds_half_up_at_four_decimals():
+    Tariff.objects.create(
+        name="Test 0.0006", prefix="+331499", rate_per_minute=Decimal("0.0006"),
+        valid_from=date(2026, 1, 1),
+    )  # fmt: skip
+    plat = platform()
+    durations = [4, 5, 14, 15, 25]
+    run_import(
+        [row(plat, f"+3314990000{i:02d}", start=at(2, 9, i), duration=d)
+         for i, d in enumerate(durations)]
+        + [row(plat, "+33612345678", start=at(2, 10), duration=61)]
+    )  # fmt: skip
+    costs = {c.duration: c.cost for c in CallRecord.objects.all()}
+    assert costs == {
+        4: Decimal("0.0000"), 5: Decimal("0.0001"), 14: Decimal("0.0001"),
+        15: Decimal("0.0002"), 25: Decimal("0.0003"), 61: Decimal("0.0458"),
+    }  # fmt: skip
+    assert {c.list_cost for c in CallRecord.objects.filter(duration=15)} == {Decimal("0.0002")}
+    assert_matches_reference()
