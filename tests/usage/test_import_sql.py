@@ -243,3 +243,31 @@ def test_use2_sql_cost_rounds_half_up_at_four_decimals():
     }  # fmt: skip
     assert {c.list_cost for c in CallRecord.objects.filter(duration=15)} == {Decimal("0.0002")}
     assert_matches_reference()
+
+
+# USE-2: the tariff in force on the call's day (Paris). A price for +331498… of 0.0600 €/min
+# until 14 October and 0.1200 €/min from the 15th (per second): 60 s on the 14th at 12:00 UTC
+# → 0.0600; 60 s on the 14th at 23:30 UTC (the 15th, 01:30 in Paris) → 0.1200; 30 s on the
+# 15th → 0.0600. The pass holds both prices: each call finds its day's.
+def test_use2_the_tariff_of_the_calls_paris_day():
+    for rate, valid_from, valid_to in (
+        ("0.0600", date(2026, 1, 1), date(2026, 10, 15)),
+        ("0.1200", date(2026, 10, 15), None),
+    ):
+        Tariff.objects.create(
+            name=f"Test {rate}", prefix="+331498", rate_per_minute=Decimal(rate),
+            valid_from=valid_from, valid_to=valid_to,
+        )  # fmt: skip
+    plat = platform()
+    run_import(
+        [
+            row(plat, "+33149800001", start=at(14, 12), duration=60),
+            row(plat, "+33149800002", start=at(14, 23, 30), duration=60),
+            row(plat, "+33149800003", start=at(15, 10), duration=30),
+        ]
+    )
+    costs = sorted((c.started_at, c.cost) for c in CallRecord.objects.all())
+    assert [cost for _start, cost in costs] == [
+        Decimal("0.0600"), Decimal("0.1200"), Decimal("0.0600"),
+    ]  # fmt: skip
+    assert_matches_reference()
