@@ -294,7 +294,7 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
         mode = _stage(cursor, chunk)
         params = {"yes": sorted(cdr_rows.YES)}
         if mode == TYPED:  # every row good, but for its account
-            read, good = _line_count(chunk[1]), f"({TYPED_FIELDS})"
+            read, good = line_count(chunk[1]), f"({TYPED_FIELDS})"
         else:
             cursor.execute(
                 CHECK_SQL.replace("{fields}", CLEAN_FIELDS if mode == CLEAN else LINE_FIELDS),
@@ -439,8 +439,9 @@ def _canonical(data: bytes) -> bool:
     return not CANONICAL_LINE.sub(b"", data)
 
 
-def _line_count(data: bytes) -> int:
-    return data.count(b"\n") + (not data.endswith(b"\n"))
+def line_count(data: bytes) -> int:
+    """The lines of a file or a chunk (the last may lack its line feed)."""
+    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
 def _unknown_accounts(cursor, chunk, reasons) -> list:

@@ -75,7 +75,7 @@ def import_create(
         filename=filename[:255],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
-        total_lines=content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1),
+        total_lines=import_sql.line_count(content),
         created_by=created_by,
         api_key=api_key,
         partner=partner,
@@ -235,13 +235,13 @@ def _line_chunks(raw, first_line: int, chunk_lines: int, done=(), *, window=1, b
         hi = lo + len(lines)
         spans = [(max(a, lo), min(b or hi, hi)) for a, b in todo if max(a, lo) < min(b or hi, hi)]
         n = -(-len(lines) // chunk_lines)
-        parts = None
-        if bucket is not None and n > 1 and spans == [(lo, hi)]:
+        parts, whole = None, bucket is not None and n > 1 and spans == [(lo, hi)]
+        if whole:  # a window of several chunks, none done yet
             if not lines[-1].endswith(b"\n"):
                 lines[-1] += b"\n"
             parts = bucket(lines, n)
         if parts is None:
-            grouped = bucket is not None and n > 1 and spans == [(lo, hi)]
+            grouped = whole  # (bucket found its accounts one after the other)
             for a, b in spans:
                 for first in range(a, b, chunk_lines):
                     last = min(first + chunk_lines, b)
