@@ -1,3 +1,6 @@
+import fcntl
+import shutil
+
 import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
@@ -11,6 +14,7 @@ from tests.factories import (
     SiteFactory,
     make_api_key,
 )
+from tests.sqlite import sqlite_manage
 
 
 @pytest.fixture
@@ -284,3 +288,27 @@ def _catalogue(request):
 
     if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations
         import_module("usage.migrations.0004_seed_tariffs").load(apps, None)
+
+
+@pytest.fixture
+def sqlite_migrated(tmp_path, tmp_path_factory, worker_id):
+    """``sqlite_manage`` on a copy of a SQLite database that ``manage.py migrate`` made once
+    for the whole run (the first test to need it migrates it, under a lock the xdist workers
+    share): each ``migrate`` from nothing costs a minute or more."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # the run's directory, above the workers' own
+        shared = shared.parent
+    migrated = shared / "sqlite-migrated" / "demo.sqlite3"
+    with open(shared / "sqlite-migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not migrated.exists():  # made aside, then renamed: a failed migrate leaves none
+                work = shared / "sqlite-migrating"
+                shutil.rmtree(work, ignore_errors=True)
+                work.mkdir()
+                sqlite_manage(work)("migrate", "--noinput")
+                work.rename(migrated.parent)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    shutil.copyfile(migrated, tmp_path / "demo.sqlite3")
+    return sqlite_manage(tmp_path)

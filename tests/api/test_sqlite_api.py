@@ -4,8 +4,6 @@ decimal converter once made every API call of the demo answer 500 (issue 13)."""
 
 import pytest
 
-from tests.sqlite import sqlite_manage
-
 SCRIPT = """
 from decimal import Decimal
 from rest_framework.test import APIClient
@@ -24,9 +22,8 @@ print("RESULT", response.status_code, names, discount)
 
 
 @pytest.mark.django_db(transaction=False)
-def test_api_on_sqlite(tmp_path):
-    manage = sqlite_manage(tmp_path)
-    manage("migrate", "--noinput")
+def test_api_on_sqlite(sqlite_migrated):
+    manage = sqlite_migrated
     out = manage("shell", "-c", SCRIPT)
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     assert line == "RESULT 200 ['Cabinet SQLite'] 12.50"

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import connection
 
-from tests.sqlite import sqlite_manage
 from tests.usage.core_helpers import account, at, row, run_import
 from usage.models import CallRecord
 from usage.services import partitions
@@ -101,9 +100,8 @@ print("PURGED", CallRecord.objects.count())
 # make run: SQLite keeps one plain table; migrate, import and rate work there (the Python
 # engine): a SIP-UNL fixed call included (slot 1), a mobile 61 s → 61 × 0.045 / 60 = 0.0458.
 @pytest.mark.django_db(transaction=False)
-def test_sqlite_demo_path(tmp_path):
-    manage = sqlite_manage(tmp_path)
-    manage("migrate", "--noinput")
+def test_sqlite_demo_path(sqlite_migrated):
+    manage = sqlite_migrated
     out = manage("shell", "-c", SQLITE_SCRIPT.replace('call_id="c1"', "call_id=None"))
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     assert line.startswith("RESULT done 2 1")
