@@ -49,6 +49,35 @@ def test_no_missing_migrations():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
+def test_state_only_migrations_change_no_column():
+    # The verbose-name migrations are state operations (``migrate`` skips rendering the models
+    # for each): none may hide a change the database needs — only AlterModelOptions, and
+    # AlterField whose old and new field differ in attributes the database ignores.
+    from django.db.migrations import operations as ops
+    from django.db.migrations.loader import MigrationLoader
+
+    def schema(field):  # what the schema editor compares (base ``_field_should_be_altered``)
+        _name, path, args, kwargs = field.deconstruct()
+        kwargs = {k: v for k, v in kwargs.items() if k not in field.non_db_attrs}
+        return path, args, kwargs
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    checked = 0
+    for key, migration in sorted(loader.disk_migrations.items()):
+        for op in migration.operations:
+            if not isinstance(op, ops.SeparateDatabaseAndState) or op.database_operations:
+                continue
+            state = loader.project_state(key, at_end=False)
+            for sub in op.state_operations:
+                assert isinstance(sub, ops.AlterField | ops.AlterModelOptions), (key, sub)
+                if isinstance(sub, ops.AlterField):
+                    old = state.models[key[0], sub.model_name_lower].fields[sub.name]
+                    assert schema(old) == schema(sub.field), (key, sub.model_name, sub.name)
+                    checked += 1
+                sub.state_forwards(key[0], state)
+    assert checked >= 194  # the AlterFields of the nine console_verbose_names migrations
+
+
 def test_every_periodic_task_is_a_registered_task():
     """Beat names tasks by string: a typo or a module autodiscovery misses would only show as
     an error in the worker's log, at the task's hour."""
