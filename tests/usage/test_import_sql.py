@@ -12,6 +12,7 @@ import pytest
 
 from tests.usage.core_helpers import (
     HEADER,
+    OCT,
     account,
     assert_matches_reference,
     at,
@@ -271,3 +272,48 @@ def test_use2_the_tariff_of_the_calls_paris_day():
         Decimal("0.0600"), Decimal("0.1200"), Decimal("0.0600"),
     ]  # fmt: skip
     assert_matches_reference()
+
+
+# Daily files. A call of no plan (PLATFORM, trunks) depends on no other call: a later file
+# rates its own calls and leaves the stored ones as they are, with their rows of the roll-up
+# (its new calls' rows are added beside them); a call of a plan (SIP-UNL) is re-rated with its
+# month. French mobile: 0.0450 €/min per second (the seeded grid); from file 2 on, a tariff of
+# the number's block (+3361234…, 6 digits: it beats the grid) at 0.6000 €/min.
+#   PLATFORM, file 1: 2 Oct 120 s × 0.045 / 60 = 0.0900 (kept: rated once)
+#             file 2: 2 Oct 60 s × 0.6 / 60 = 0.6000; 3 Oct 60 s = 0.6000 → month 1.2900,
+#             2 Oct: 2 calls 0.69 €, 3 Oct: 1 call 0.60 €
+#   SIP-UNL (mobile per second), file 1: 2 Oct 60 s = 0.0450, re-rated with file 2: 0.6000
+def test_daily_files_rate_the_calls_of_no_plan_once():
+    from usage.selectors import consumption_summary
+    from usage.services.rollup import rollup_refresh
+
+    contract, sip = platform(), account("sip-unl")
+    mobile = "+33612345678"
+    run_import([row(contract, mobile, start=at(2, 9), duration=120), row(sip, mobile, start=at(2))])
+    Tariff.objects.create(
+        name="Bloc +3361234", prefix="+3361234", rate_per_minute=Decimal("0.6000"),
+        valid_from=date(2026, 1, 1), first_increment=1, next_increment=1, min_duration=0,
+    )  # fmt: skip
+    run_import(
+        [
+            row(contract, mobile, start=at(2, 15), duration=60),
+            row(contract, mobile, start=at(3, 9), duration=60),
+            row(sip, "+33123456789", start=at(3)),
+        ]
+    )
+    costs = dict(
+        CallRecord.objects.filter(duration__gt=0, called=mobile).values_list("started_at", "cost")
+    )
+    assert [costs[at(2, 9)], costs[at(2, 15)], costs[at(3, 9)]] == [
+        Decimal("0.0900"), Decimal("0.6000"), Decimal("0.6000")
+    ]  # fmt: skip
+    assert CallRecord.objects.get(sip_account=sip, called=mobile).cost == Decimal("0.6000")
+    client = contract.client
+    page = consumption_summary(client=client, month=OCT)
+    assert (page.total.calls, page.total.cost) == (3, Decimal("1.2900"))
+    assert page.days == [
+        (date(2026, 10, 2), Decimal("0.69"), 2),
+        (date(2026, 10, 3), Decimal("0.60"), 1),
+    ]
+    rollup_refresh([(client.pk, OCT)])  # the roll-up rewritten from the stored calls: the same page
+    assert consumption_summary(client=client, month=OCT) == page

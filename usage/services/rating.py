@@ -138,8 +138,14 @@ STORED_CALLS = """
     FROM usage_callrecord r
     JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month
     WHERE r.client_id = ANY(%(clients)s) AND r.started_at >= %(lo)s AND r.started_at < %(hi)s"""
+# A rated call of no plan (PLATFORM, trunks) depends on no other call — no slot, no fair use:
+# an import's pass leaves such stored calls as they are, with their rows of the roll-up, and
+# rates its new calls alone (a month of daily files would otherwise re-rate each customer's
+# month so far at each file). ``rate_keys`` (a breach waived) still re-rates every call.
+SETTLED = "r.rated AND r.plan = 'none'"
 STAGED_CALLS = (
     STORED_CALLS
+    + f" AND NOT ({SETTLED})"
     + """
     UNION ALL
     SELECT NULL, n.line, n.call_id, n.account_ref, n.caller, n.started_at, n.month, n.client_id,
@@ -357,6 +363,9 @@ ORDER_SQL = "ORDER BY o.client_id, o.started_at"
 ROLLUP_DELETE = """
 DELETE FROM usage_usageday d USING _rk k WHERE d.client_id = k.client_id AND d.month = k.month
 """
+# An import's pass keeps the rows of the calls it leaves as they are (``SETTLED``); the rows of
+# its new calls of no plan are added beside them (the roll-up's readers add its rows up).
+ROLLUP_DELETE_STAGED = ROLLUP_DELETE.rstrip() + " AND d.plan <> 'none'\n"
 ROLLUP_SQL = f", days AS ({rollup.insert_sql('out', 'month')})"
 # An import pass whose keys have no stored call (their first records: a month's file, each
 # customer in one chunk): its calls are all new, so ``out`` is read once, by the INSERT, which
@@ -443,7 +452,7 @@ def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
             with cursor.copy("COPY _br (sip_account_id, month) FROM STDIN") as copy:
                 for row in breached:
                     copy.write_row(row)
-        cursor.execute(ROLLUP_DELETE)
+        cursor.execute(ROLLUP_DELETE if batch_id is None else ROLLUP_DELETE_STAGED)
         new_only = False
         if batch_id is not None:
             cursor.execute("SELECT NOT EXISTS (SELECT FROM _rc WHERE id IS NOT NULL)")
