@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing wrk bench-api bench-rating bench-usage-pages clean
+.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing wrk bench-api bench-rating bench-rating-daily bench-usage-pages clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-api: install check-services wrk
 # Import and rating of a million call records on PostgreSQL (issue 15).
 bench-rating: install check-services
 	$(BIN)/python bench/rating.py $(BENCH_RATING_ARGS)
+
+# A month of daily CDR files imported one after the other (issue 15).
+bench-rating-daily: install check-services
+	$(BIN)/python bench/rating_daily.py $(BENCH_RATING_DAILY_ARGS)
 
 # The consumption page and the rated-calls API for an account with 100 000 calls (issue 15).
 bench-usage-pages: install check-services
