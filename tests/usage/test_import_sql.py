@@ -317,3 +317,33 @@ def test_daily_files_rate_the_calls_of_no_plan_once():
     ]
     rollup_refresh([(client.pk, OCT)])  # the roll-up rewritten from the stored calls: the same page
     assert consumption_summary(client=client, month=OCT) == page
+
+
+# USE-3 with a late record, and the roll-up of the days it changes. SIP-UNL, 100 distinct
+# French fixed numbers, one 60 s call each, ten a day from 2 to 11 October: the 100th (11 Oct)
+# is billed per second, 60 s × 0.0120 / 60 = 0.0120. A second file brings a call of 5 October
+# 08:00 to a new number: it takes slot 31, the calls after it move one slot, so the 99th of the
+# first file becomes the 100th: 2 × 0.0120 = 0.0240 for the month, both on 11 October. The
+# import rewrites the roll-up of 5–11 October alone; the page equals one read from the
+# roll-up rewritten whole from the stored calls.
+def test_a_late_record_rewrites_the_roll_up_of_the_days_it_changes():
+    from usage.selectors import consumption_summary
+    from usage.services.rollup import rollup_refresh
+
+    sip = account("sip-unl")
+    run_import([row(sip, f"+3314{n:07d}", start=at(2 + n // 10, 9, n % 10)) for n in range(100)])
+    late = run_import([row(sip, "+33150000000", start=at(5, 8))])
+    assert late.imported == 1
+    billed = dict(CallRecord.objects.filter(cost__gt=0).values_list("called", "cost"))
+    assert billed == {"+33140000098": Decimal("0.0120"), "+33140000099": Decimal("0.0120")}
+    assert CallRecord.objects.get(called="+33150000000").slot == 31
+    client = sip.contract.client
+    page = consumption_summary(client=client, month=OCT)
+    assert (page.total.calls, page.total.cost) == (101, Decimal("0.0240"))
+    by_day = {day.day: (calls, cost) for day, cost, calls in page.days}
+    assert by_day[2] == by_day[4] == (10, Decimal("0.00"))
+    assert by_day[5] == (11, Decimal("0.00"))
+    assert by_day[11] == (10, Decimal("0.02"))
+    rollup_refresh([(client.pk, OCT)])
+    assert consumption_summary(client=client, month=OCT) == page
+    assert_matches_reference()

@@ -381,19 +381,38 @@ NEW_ONLY_SQL = (
     + rollup.insert_sql("ins", "billing_month")
 )
 
-# The stored calls whose outcome changed.
-CHANGED_SQL = """
+# A stored call whose outcome changed.
+CHANGED = """(NOT o.was_rated OR ROW(o.was_plan, o.was_tariff_id, o.was_rate,
+        o.was_on_net, o.was_blocked, o.was_trial, o.was_late, o.was_slot, o.was_billed,
+        o.was_incl, o.was_included, o.was_breach, o.was_list_cost, o.was_cost)
+    IS DISTINCT FROM ROW(o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
+        o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost))"""
+CHANGED_SQL = f"""
 INSERT INTO _upd (id, started_at, plan, tariff_id, rate, on_net, blocked, trial, late, slot,
     billed_seconds, included_seconds, included, breach, list_cost, cost)
 SELECT o.id, o.started_at, o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
     o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost
 FROM out o
-WHERE o.id IS NOT NULL AND (NOT o.was_rated OR ROW(o.was_plan, o.was_tariff_id, o.was_rate,
-        o.was_on_net, o.was_blocked, o.was_trial, o.was_late, o.was_slot, o.was_billed,
-        o.was_incl, o.was_included, o.was_breach, o.was_list_cost, o.was_cost)
-    IS DISTINCT FROM ROW(o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
-        o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost))
+WHERE o.id IS NOT NULL AND {CHANGED}
 """
+# An import's pass with stored calls rewrites the roll-up of the days it changes alone: the
+# days of its new calls and of the stored calls whose outcome changed (a daily file: its own
+# days, not the month so far). The rows of the calls of no plan it leaves are kept
+# (``SETTLED``); the DELETE does not see the rows the INSERT adds (one snapshot).
+ROLLUP_TOUCHED_SQL = f""", touched AS (
+    SELECT DISTINCT o.client_id, o.month, (o.started_at AT TIME ZONE 'Europe/Paris')::date AS day
+    FROM out o WHERE o.id IS NULL OR {CHANGED}
+), gone AS (
+    DELETE FROM usage_usageday d USING touched t
+    WHERE d.client_id = t.client_id AND d.month = t.month AND d.day = t.day AND d.plan <> 'none'
+), days AS ({
+    rollup.insert_sql(
+        "out",
+        "month",
+        "WHERE (client_id, month, (started_at AT TIME ZONE 'Europe/Paris')::date) IN "
+        "(SELECT client_id, month, day FROM touched)",
+    )
+})"""
 
 UPDATE_SQL = """
 UPDATE usage_callrecord r SET
@@ -452,17 +471,21 @@ def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
             with cursor.copy("COPY _br (sip_account_id, month) FROM STDIN") as copy:
                 for row in breached:
                     copy.write_row(row)
-        cursor.execute(ROLLUP_DELETE if batch_id is None else ROLLUP_DELETE_STAGED)
         new_only = False
         if batch_id is not None:
             cursor.execute("SELECT NOT EXISTS (SELECT FROM _rc WHERE id IS NOT NULL)")
             new_only = cursor.fetchone()[0]
         order = ORDER_SQL if ordered else ""
         if new_only:
+            cursor.execute(ROLLUP_DELETE_STAGED)
             cursor.execute(NEW_ONLY_SQL.replace("{order}", order), params)
         else:
-            insert = INSERT_SQL.replace("{order}", order) if batch_id else ""
-            cursor.execute(RATED_SQL + insert + ROLLUP_SQL + CHANGED_SQL, params)
+            if batch_id is None:
+                cursor.execute(ROLLUP_DELETE)
+                cursor.execute(RATED_SQL + ROLLUP_SQL + CHANGED_SQL, params)
+            else:
+                insert = INSERT_SQL.replace("{order}", order)
+                cursor.execute(RATED_SQL + insert + ROLLUP_TOUCHED_SQL + CHANGED_SQL, params)
             if cursor.rowcount:
                 cursor.execute(UPDATE_SQL, params)
         cursor.execute("RESET enable_mergejoin")

@@ -1,7 +1,9 @@
 """The consumption page's daily roll-up (``UsageDay``): rewritten for the (customer, month)
 keys of each rating pass — on PostgreSQL by the pass's own statement, from the calls it has
-just rated (``usage.services.rating``: no second read of the month), elsewhere through the ORM
-after the pass; ``rollup_refresh`` also rewrites it from the stored calls. The page and the
+just rated (``usage.services.rating``: no second read of the month; an import's pass rewrites
+only the days whose calls it adds or changes, and adds the rows of its calls of no plan beside
+those kept), elsewhere through the ORM after the pass; ``rollup_refresh`` also rewrites it from
+the stored calls. Its readers add its rows up. The page and the
 API summary then read a few hundred rows instead of a month of calls (100 000 calls: see
 ``bench/usage_pages.py``)."""
 
