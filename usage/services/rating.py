@@ -20,11 +20,13 @@ written. Steps (all in one transaction):
    outcome changed go to ``_upd``, then one UPDATE of those alone.
 
 The import (``usage.services.import_sql``) runs the same pass on its chunk's new calls
-(``rate_staged``): they are rated together with the calls already stored for the same keys and
-INSERTed already rated, in the statement that fills ``_upd`` — no UPDATE of every new row (each
-one would be a second copy of the row and of its index entries). The same statement rewrites the
-keys' daily roll-up (``usage.services.rollup``) from the calls it has rated. A pass holds its
-customers' advisory locks (``keys_lock``) until its transaction ends.
+(``rate_staged``): they are rated together with the calls of a plan already stored for the same
+keys (a stored call of no plan depends on no other: ``SETTLED``, left as rated) and INSERTed
+already rated, in the statement that fills ``_upd`` — no UPDATE of every new row (each one
+would be a second copy of the row and of its index entries). The same statement rewrites the
+daily roll-up (``usage.services.rollup``) of the days it adds calls to or changes, from the
+calls it has rated. A pass holds its customers' advisory locks (``keys_lock``) until its
+transaction ends.
 """
 
 from datetime import date
