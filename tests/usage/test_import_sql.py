@@ -274,11 +274,12 @@ def test_use2_the_tariff_of_the_calls_paris_day():
     assert_matches_reference()
 
 
-# Daily files. A call of no plan (PLATFORM, trunks) depends on no other call: a later file
+# USE-2/USE-3, daily files. A call of no plan (PLATFORM, trunks) depends on no other call (no
+# slot, no fair use): it is rated once, at the tariff of its day, and a later file
 # rates its own calls and leaves the stored ones as they are, with their rows of the roll-up
 # (its new calls' rows are added beside them); a call of a plan (SIP-UNL) is re-rated with its
 # month. French mobile: 0.0450 €/min per second (the seeded grid); from file 2 on, a tariff of
-# the number's block (+3361234…, 6 digits: it beats the grid) at 0.6000 €/min.
+# the number's prefix (+3361234…, 7 digits: it beats the grid's country and type) at 0.6000 €/min.
 #   PLATFORM, file 1: 2 Oct 120 s × 0.045 / 60 = 0.0900 (kept: rated once)
 #             file 2: 2 Oct 60 s × 0.6 / 60 = 0.6000; 3 Oct 60 s = 0.6000 → month 1.2900,
 #             2 Oct: 2 calls 0.69 €, 3 Oct: 1 call 0.60 €
