@@ -367,12 +367,7 @@ def main(argv=None) -> int:
     rng = random.Random(SEED)
     try:
         started = time.perf_counter()
-        accounts = build(args.accounts, rng)
-        from usage.services.partitions import partitions_ensure
-
-        partitions_ensure([MONTH, date(2026, 11, 1)])
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        accounts = accounts_ready(args.accounts, rng)
         workdir = Path(tempfile.mkdtemp(prefix="bench-rating-"))
         path = workdir / "cdr.csv"
         rows = write_cdrs(path, accounts, args.rows, rng, order=args.order)
@@ -440,10 +435,28 @@ def main(argv=None) -> int:
         connection.close()
         if not args.keep:
             drop_database(BENCH_DATABASE_URL)
-    out = ROOT / "bench" / "results" / "rating.txt"
+    results_write(lines, "rating.txt")
+    return 0
+
+
+def accounts_ready(count: int, rng: random.Random) -> list[dict]:
+    """The customers and their accounts (``build``), October and November's partitions, fresh
+    statistics."""
+    from django.db import connection
+
+    from usage.services.partitions import partitions_ensure
+
+    accounts = build(count, rng)
+    partitions_ensure([MONTH, date(2026, 11, 1)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return accounts
+
+
+def results_write(lines: list[str], filename: str) -> None:
+    out = ROOT / "bench" / "results" / filename
     out.write_text("\n".join(lines) + "\n")
     print(f"written to {out.relative_to(ROOT)}")
-    return 0
 
 
 if __name__ == "__main__":

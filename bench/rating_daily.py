@@ -79,12 +79,7 @@ def main(argv=None) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     try:
-        accounts = bench.build(args.accounts, random.Random(bench.SEED))
-        from usage.services.partitions import partitions_ensure
-
-        partitions_ensure([bench.MONTH, bench.date(2026, 11, 1)])
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        accounts = bench.accounts_ready(args.accounts, random.Random(bench.SEED))
         path = Path(tempfile.mkdtemp(prefix="bench-rating-daily-")) / "cdr.csv"
         rng = random.Random(bench.SEED + 1)
         rows = bench.write_cdrs(path, accounts, args.rows, rng, order="time")
@@ -124,9 +119,7 @@ def main(argv=None) -> int:
         connection.close()
         if not args.keep:
             drop_database(bench.BENCH_DATABASE_URL)
-    out = ROOT / "bench" / "results" / "rating_daily.txt"
-    out.write_text("\n".join(lines) + "\n")
-    print(f"written to {out.relative_to(ROOT)}")
+    bench.results_write(lines, "rating_daily.txt")
     return 0
 
 
