@@ -25,11 +25,14 @@ INVOICES_PER_PAGE = 25
 
 
 def payment_state(invoice: Invoice, today) -> tuple[str, str]:
-    """The badge of a document: (state, css class). ``due``/``overdue``/``settled`` for an
-    invoice, ``credit`` for a credit note (nothing to pay, BIL-9)."""
+    """The badge of a document: (state, css class). ``due``/``debit``/``overdue``/``settled``
+    for an invoice, ``credit`` for a credit note (nothing to pay, BIL-9). ``debit``: its direct
+    debit is at the bank, so it is not late whatever the day (BIL-6)."""
     if invoice.kind == DocumentKind.CREDIT_NOTE:
         return "credit", "badge off"
     if invoice.amount_due > 0:
+        if getattr(invoice, "debit_pending_on", None) is not None:
+            return "debit", "badge"
         if invoice.due_date is not None and invoice.due_date < today:
             return "overdue", "badge alert"
         return "due", "badge"

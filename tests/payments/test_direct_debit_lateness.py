@@ -326,3 +326,29 @@ def test_bil6_api_balance_awaiting_direct_debit(api, partner, tenant):
         body = api.get(url).json()
     [row] = body["open_invoices"]
     assert (body["overdue"], row["days_late"], row["direct_debit_on"]) == ("1200.00", 6, None)
+
+
+# BIL-6 — the invoice pages (billing): on 2 November, past its due date (30 October), the
+# invoice awaiting its debit reads "Direct debit on 11/05/2026" ("Prélèvement prévu le
+# 05/11/2026") on the list and on its page, not "Overdue"; once the debit is rejected
+# (5 November) it reads "Overdue" on both.
+def test_bil6_invoice_pages_show_awaiting_direct_debit(client, customer, invoice):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(customer.memberships.get(role=Role.BILLING).user)
+    send_batch(date(2026, 10, 28), date(2026, 11, 5))
+    pages = [reverse("billing:list"), reverse("billing:detail", args=[invoice.pk])]
+
+    def badges():
+        return [
+            client.get(url).content.decode().split('data-testid="invoice-state">')[1].split("<")[0]
+            for url in pages
+        ]
+
+    with paris(date(2026, 11, 2)):
+        assert badges() == ["Direct debit on 11/05/2026"] * 2
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+        assert badges() == ["Prélèvement prévu le 05/11/2026"] * 2
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with paris(date(2026, 11, 5)):
+        services.debit_reject(debit=DirectDebit.objects.get(), reason="AM04", bank_fee="0")
+        assert badges() == ["Overdue"] * 2
