@@ -8,7 +8,7 @@ ACC-3): these reads simply find nothing for it, and the pages say why.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.http import Http404
 
 from accounts.choices import BillingMode
@@ -26,34 +26,23 @@ class InvoiceFilters:
     due_only: bool = False
 
 
-# BIL-6: an invoice whose direct debit is at the bank is not late. The debits belong to the
-# payments app, above billing: read through their reverse relation, by name, not imported.
-DEBIT_PENDING_ON = Max(
-    "direct_debits__batch__collection_date", filter=Q(direct_debits__status="pending")
-)
-
-
 def _issued(*, client: Client) -> QuerySet[Invoice]:
     return Invoice.objects.filter(client=client, status=DocumentStatus.ISSUED)
-
-
-def _shown(*, client: Client) -> QuerySet[Invoice]:
-    """The issued documents as the pages show them, each with ``debit_pending_on``: the
-    collection date of its direct debit sent to the bank and neither collected nor rejected."""
-    return _issued(client=client).annotate(debit_pending_on=DEBIT_PENDING_ON)
 
 
 def invoice_list(*, client: Client, filters: InvoiceFilters | None = None) -> QuerySet[Invoice]:
     """The customer's issued invoices and credit notes, newest first, with the invoice a credit
     note corrects (one query for the rows, whatever their number)."""
     filters = filters or InvoiceFilters()
-    queryset = _shown(client=client).select_related("corrects")
+    queryset = _issued(client=client).select_related("corrects")
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.year:
         queryset = queryset.filter(issue_date__year=filters.year)
     if filters.due_only:
-        queryset = queryset.filter(amount_due__gt=0)
+        # an invoice paid since it was issued is settled in its collection case (payments,
+        # above billing: read by the reverse relation's name, BIL-4)
+        queryset = queryset.filter(amount_due__gt=0).exclude(collection__settled_on__isnull=False)
     return queryset.order_by("-issue_date", "-year", "-sequence", "-pk")
 
 
@@ -67,7 +56,7 @@ def invoice_get(*, client: Client, pk: int) -> Invoice:
     to it (``credit_allocations``) and, for a credit note, where it was applied
     (``allocations``). Another customer's document does not exist for this customer: Http404."""
     queryset = (
-        _shown(client=client)
+        _issued(client=client)
         .select_related("corrects", "client__partner")
         .prefetch_related(
             Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),

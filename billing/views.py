@@ -20,29 +20,46 @@ from billing.choices import DocumentKind, VatCategory
 from billing.facturx_xml import line_period, seller_address
 from billing.forms import InvoiceFilterForm
 from billing.models import Invoice
+from billing.signals import PaymentState, payment_states_of
 
 INVOICES_PER_PAGE = 25
 
 
-def payment_state(invoice: Invoice, today) -> tuple[str, str]:
-    """The badge of a document: (state, css class). ``due``/``debit``/``overdue``/``settled``
-    for an invoice, ``credit`` for a credit note (nothing to pay, BIL-9). ``debit``: its direct
-    debit is at the bank, so it is not late whatever the day (BIL-6)."""
+BADGES = {
+    "credit": "badge off",
+    "settled": "badge ok",
+    "disputed": "badge off",
+    "debit": "badge",
+    "overdue": "badge alert",
+    "due": "badge",
+}
+
+
+def payment_state(invoice: Invoice, today, known: PaymentState | None = None) -> str:
+    """What the badge of a document says: ``credit`` for a credit note (nothing to pay,
+    BIL-9), ``settled`` when nothing is due, else what the payments app knows of it (``known``:
+    paid since, under dispute, awaiting its direct debit — never late meanwhile, BIL-6) or,
+    without it, ``overdue``/``due`` by its due date."""
     if invoice.kind == DocumentKind.CREDIT_NOTE:
-        return "credit", "badge off"
-    if invoice.amount_due > 0:
-        if getattr(invoice, "debit_pending_on", None) is not None:
-            return "debit", "badge"
-        if invoice.due_date is not None and invoice.due_date < today:
-            return "overdue", "badge alert"
-        return "due", "badge"
-    return "settled", "badge ok"
+        return "credit"
+    if invoice.amount_due <= 0:
+        return "settled"
+    if known is not None:
+        return known.status
+    if invoice.due_date is not None and invoice.due_date < today:
+        return "overdue"
+    return "due"
 
 
-def _decorate(invoice: Invoice, today) -> Invoice:
-    invoice.is_credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
-    invoice.state, invoice.badge = payment_state(invoice, today)
-    return invoice
+def _decorate(invoices, today) -> None:
+    """Each document's badge (``state``, ``badge``) and, awaiting a debit, its ``debit_on``."""
+    known = payment_states_of(invoices, today)
+    for invoice in invoices:
+        invoice.is_credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
+        state = known.get(invoice.pk)
+        invoice.state = payment_state(invoice, today, state)
+        invoice.badge = BADGES[invoice.state]
+        invoice.debit_on = state.debit_on if state else None
 
 
 def vat_label(category: str) -> str:
@@ -94,9 +111,7 @@ def invoice_list(request):
     form = InvoiceFilterForm(request.GET, years=selectors.invoice_years(client=client))
     invoices = selectors.invoice_list(client=client, filters=form.filters())
     page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for invoice in page.object_list:
-        _decorate(invoice, today)
+    _decorate(page.object_list, timezone.localdate())
     return render(
         request,
         "billing/invoice_list.html",
@@ -111,7 +126,8 @@ def invoice_list(request):
 
 @member_required("billing")
 def invoice_detail(request, pk):
-    invoice = _decorate(selectors.invoice_get(client=request.client, pk=pk), timezone.localdate())
+    invoice = selectors.invoice_get(client=request.client, pk=pk)
+    _decorate([invoice], timezone.localdate())
     credit_notes_applied = list(invoice.credit_allocations.all())
     applied_to = list(invoice.allocations.all())
     credit_used = sum((a.amount for a in applied_to), Decimal("0.00"))

@@ -1,11 +1,14 @@
-"""What an invoice tells its payer about a SEPA direct debit (BIL-3, BIL-4): billing asks through
-its ``payment_instructions`` signal when it renders a PDF (billing never imports payments);
-this receiver answers with the pre-notification, connected in ``PaymentsConfig.ready``."""
+"""What billing asks of payments (billing never imports payments; receivers connected in
+``PaymentsConfig.ready``): what an invoice tells its payer about a SEPA direct debit (BIL-3,
+BIL-4), through ``payment_instructions`` when it renders a PDF; what the invoice pages say of
+each invoice's payment (BIL-4, BIL-6, BIL-8), through ``payment_states``."""
 
 from django.conf import settings
 
 from billing.documents import DirectDebitNotice
+from billing.signals import PaymentState
 from payments.choices import DebitStatus, MandateStatus
+from payments.invoice_states import invoice_states, payment_status
 from payments.models import Mandate
 
 
@@ -32,3 +35,11 @@ def sepa_notice(sender, invoice, **kwargs) -> DirectDebitNotice | None:
     if mandate is None:
         return None
     return DirectDebitNotice(invoice.due_date, mandate.reference, creditor_id, invoice.amount_due)
+
+
+def payment_states(sender, invoices, today, **kwargs) -> dict[int, PaymentState]:
+    """The status of each invoice as the payments page shows it (three queries for a page)."""
+    return {
+        pk: PaymentState(payment_status(state, today), state.debit_pending_on)
+        for pk, state in invoice_states(invoices).items()
+    }

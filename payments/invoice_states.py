@@ -81,6 +81,21 @@ class InvoiceState:
         return interest.late_days(tranches, self.payments, until)
 
 
+def payment_status(state: InvoiceState, today: date) -> str:
+    """What the customer reads of an invoice (the payments page, the invoice pages):
+    ``settled`` (nothing left to pay), ``disputed`` (part of it under review, BIL-8), ``debit``
+    (its direct debit at the bank: never late meanwhile, BIL-6), ``overdue`` or ``due``."""
+    if state.open <= 0:
+        return "settled"
+    if state.disputed > 0:
+        return "disputed"
+    if state.awaiting_debit:
+        return "debit"
+    if state.overdue_since(today) is not None:
+        return "overdue"
+    return "due"
+
+
 def _remaining(tranches: list[interest.Tranche], payments: list[tuple[date, Decimal]]):
     """Payments settle tranches oldest due first (disputed parts, not due, last)."""
     order = sorted(tranches, key=lambda t: (t.due_date is None, t.due_date or date.max))

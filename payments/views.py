@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from accounts.choices import PaymentMethod as ClientPaymentMethod
 from accounts.decorators import member_required
 from billing.selectors import billing_partner
+from billing.views import BADGES
 from kernel.clock import paris_today
 from kernel.forms import attach_errors
 from payments import selectors
 from payments.choices import DisputeStatus
 from payments.forms import DisputeForm
-from payments.invoice_states import invoice_state
+from payments.invoice_states import invoice_state, payment_status
 from payments.models import Dispute
 from payments.services.disputes import dispute_deadline, dispute_open
 
@@ -33,24 +34,16 @@ ENTRIES_PER_PAGE = 25
 def invoice_row(state, today) -> dict:
     """One open invoice of the overview with its badge: under dispute, awaiting its direct
     debit (never late meanwhile, BIL-6), late N days, or due."""
-    days_late = state.days_late(today)
-    if state.disputed > 0:
-        status, badge = "disputed", "badge off"
-    elif state.awaiting_debit:
-        status, badge = "debit", "badge"
-    elif days_late > 0:
-        status, badge = "late", "badge alert"
-    else:
-        status, badge = "due", "badge"
+    status = payment_status(state, today)
     return {
         "invoice": state.invoice,
         "open": state.open,
         "disputed": state.disputed,
         "undisputed": state.undisputed_open,
-        "days_late": days_late,
+        "days_late": state.days_late(today),
         "debit_on": state.debit_pending_on,
         "status": status,
-        "badge": badge,
+        "badge": BADGES[status],
     }
 
 

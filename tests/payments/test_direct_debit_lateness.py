@@ -331,24 +331,60 @@ def test_bil6_api_balance_awaiting_direct_debit(api, partner, tenant):
 # BIL-6 — the invoice pages (billing): on 2 November, past its due date (30 October), the
 # invoice awaiting its debit reads "Direct debit on 11/05/2026" ("Prélèvement prévu le
 # 05/11/2026") on the list and on its page, not "Overdue"; once the debit is rejected
-# (5 November) it reads "Overdue" on both.
+# (5 November) it reads "Overdue" on both. Listed as due throughout.
 def test_bil6_invoice_pages_show_awaiting_direct_debit(client, customer, invoice):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(customer.memberships.get(role=Role.BILLING).user)
     send_batch(date(2026, 10, 28), date(2026, 11, 5))
-    pages = [reverse("billing:list"), reverse("billing:detail", args=[invoice.pk])]
-
-    def badges():
-        return [
-            client.get(url).content.decode().split('data-testid="invoice-state">')[1].split("<")[0]
-            for url in pages
-        ]
-
     with paris(date(2026, 11, 2)):
-        assert badges() == ["Direct debit on 11/05/2026"] * 2
+        assert invoice_pages(client, invoice) == (["Direct debit on 11/05/2026"] * 2, 1)
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
-        assert badges() == ["Prélèvement prévu le 05/11/2026"] * 2
+        assert invoice_pages(client, invoice)[0] == ["Prélèvement prévu le 05/11/2026"] * 2
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with paris(date(2026, 11, 5)):
         services.debit_reject(debit=DirectDebit.objects.get(), reason="AM04", bank_fee="0")
-        assert badges() == ["Overdue"] * 2
+        assert invoice_pages(client, invoice) == (["Overdue"] * 2, 1)
+
+
+def invoice_pages(client, invoice) -> tuple[list[str], int]:
+    """The invoice's badge on the list and on its page, and how many rows the list shows when
+    filtered to the documents with something left to pay."""
+    badges = [
+        client.get(url).content.decode().split('data-testid="invoice-state">')[1].split("<")[0]
+        for url in (reverse("billing:list"), reverse("billing:detail", args=[invoice.pk]))
+    ]
+    due_only = client.get(reverse("billing:list"), {"due": "on"}).content.decode()
+    return badges, due_only.count('data-testid="invoice-row"')
+
+
+# BIL-4, BIL-6 — the invoice pages count the payments received since the invoice was issued:
+# 1 200.00 € due on 30 October, 600.00 € paid by transfer on 20 October: on 2 November it is
+# still "Overdue" and listed as due; the other 600.00 € paid on 2 November: "Settled", and the
+# list filtered to the documents with something left to pay is empty.
+def test_bil4_invoice_pages_count_the_payments(client, customer, invoice):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(customer.memberships.get(role=Role.BILLING).user)
+    with paris(date(2026, 11, 2)):
+        services.payment_record(
+            amount="600.00", method="transfer", received_on=date(2026, 10, 20), client=customer
+        )
+        assert invoice_pages(client, invoice) == (["Overdue"] * 2, 1)
+        services.payment_record(
+            amount="600.00", method="transfer", received_on=date(2026, 11, 2), client=customer
+        )
+        assert invoice_pages(client, invoice) == (["Settled"] * 2, 0)
+
+
+# BIL-8 — 1 200.00 € due on 30 October, 200.00 € of it disputed on 25 October and the
+# undisputed 1 000.00 € paid on 28 October: on 2 November the invoice reads "Under dispute",
+# not "Overdue", and is still listed as due (the 200.00 € are not settled).
+def test_bil8_invoice_pages_show_the_dispute(client, customer, invoice):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(customer.memberships.get(role=Role.BILLING).user)
+    with paris(date(2026, 10, 25)):
+        services.dispute_open(invoice=invoice, amount="200.00", reason="Double facturation.")
+    with paris(date(2026, 11, 2)):
+        services.payment_record(
+            amount="1000.00", method="transfer", received_on=date(2026, 10, 28), client=customer
+        )
+        assert invoice_pages(client, invoice) == (["Under dispute"] * 2, 1)
