@@ -37,7 +37,11 @@ class InvoiceFilterSet(filters.FilterSet):
         return queryset.filter(issue_date__year=value.year, issue_date__month=value.month)
 
     def filter_due(self, queryset, name, value):
-        return queryset.filter(amount_due__gt=0) if value else queryset.filter(amount_due=0)
+        # BIL-4: what the invoice asked for (``amount_due``), less the payments received since:
+        # an invoice they cover is settled in its collection case (payments, above billing: read
+        # by the reverse relation's name, as the portal's invoice list does).
+        owing = Q(amount_due__gt=0) & ~Q(collection__settled_on__isnull=False)
+        return queryset.filter(owing) if value else queryset.exclude(owing)
 
 
 class PendingChargeFilterSet(filters.FilterSet):

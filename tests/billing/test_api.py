@@ -16,6 +16,7 @@ from accounts.choices import BillingMode
 from billing import services
 from billing.facturx_xml import NS
 from billing.models import Invoice, PendingCharge
+from payments.services import payment_record
 from tests.factories import ClientFactory, SiteFactory
 from tests.offers.factories import make_contract
 
@@ -166,9 +167,10 @@ def test_partner_billed_lines_carry_end_client(api, partner, tenant):
 # --- Filters --------------------------------------------------------------------------------
 
 
-# BIL-1, BIL-9 — filters: kind, customer, month of issue, status, due; a bad month is a field
-# error; another partner's customer is not a valid choice.
-def test_filters(api, docs, tenant, other_tenant):
+# BIL-1, BIL-4, BIL-9 — filters: kind, customer, month of issue, status, due (an invoice paid in
+# full since its issue is no longer due); a bad month is a field error; another partner's
+# customer is not a valid choice.
+def test_filters(api, docs, partner, tenant, other_tenant):
     assert ids(api, kind="credit_note") == [docs.note.pk]
     assert set(ids(api, kind="invoice")) == {docs.acme_october.pk, docs.nova_november.pk}
     assert set(ids(api, client=tenant.client.pk)) == {
@@ -181,6 +183,16 @@ def test_filters(api, docs, tenant, other_tenant):
     assert ids(api, status="draft") == []
     assert set(ids(api, due="true")) == {docs.acme_october.pk, docs.nova_november.pk}
     assert ids(api, due="false") == [docs.note.pk]
+    # BIL-4 — Nova pays its November invoice in full by transfer: nothing is left to pay on it.
+    payment_record(
+        amount=docs.nova_november.amount_due,
+        method="transfer",
+        received_on=date(2026, 12, 1),
+        partner=partner,
+        invoices=[docs.nova_november],
+    )
+    assert ids(api, due="true") == [docs.acme_october.pk]
+    assert set(ids(api, due="false")) == {docs.note.pk, docs.nova_november.pk}
     assert ids(api, ordering="issue_date")[0] == docs.acme_october.pk
     response = api.get(reverse("api:invoice-list"), {"month": "2026-13"})
     assert response.status_code == 400 and "month" in response.json()["error"]["fields"]
