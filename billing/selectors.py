@@ -8,7 +8,7 @@ ACC-3): these reads simply find nothing for it, and the pages say why.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.choices import BillingMode
@@ -26,6 +26,12 @@ class InvoiceFilters:
     due_only: bool = False
 
 
+# BIL-4: an invoice with something left to pay — what it asked for (``amount_due``), unless the
+# payments received since settled it (its collection case, in the payments app above billing:
+# read by the reverse relation's name, never imported). The portal's list and the API filter.
+OWING = Q(amount_due__gt=0) & ~Q(collection__settled_on__isnull=False)
+
+
 def _issued(*, client: Client) -> QuerySet[Invoice]:
     return Invoice.objects.filter(client=client, status=DocumentStatus.ISSUED)
 
@@ -40,9 +46,7 @@ def invoice_list(*, client: Client, filters: InvoiceFilters | None = None) -> Qu
     if filters.year:
         queryset = queryset.filter(issue_date__year=filters.year)
     if filters.due_only:
-        # an invoice paid since it was issued is settled in its collection case (payments,
-        # above billing: read by the reverse relation's name, BIL-4)
-        queryset = queryset.filter(amount_due__gt=0).exclude(collection__settled_on__isnull=False)
+        queryset = queryset.filter(OWING)
     return queryset.order_by("-issue_date", "-year", "-sequence", "-pk")
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoiceLine, PendingCharge
+from billing.selectors import OWING
 from kernel import filters
 from offers.api.filtersets import partner_clients
 
@@ -37,11 +38,7 @@ class InvoiceFilterSet(filters.FilterSet):
         return queryset.filter(issue_date__year=value.year, issue_date__month=value.month)
 
     def filter_due(self, queryset, name, value):
-        # BIL-4: what the invoice asked for (``amount_due``), less the payments received since:
-        # an invoice they cover is settled in its collection case (payments, above billing: read
-        # by the reverse relation's name, as the portal's invoice list does).
-        owing = Q(amount_due__gt=0) & ~Q(collection__settled_on__isnull=False)
-        return queryset.filter(owing) if value else queryset.exclude(owing)
+        return queryset.filter(OWING) if value else queryset.exclude(OWING)  # BIL-4
 
 
 class PendingChargeFilterSet(filters.FilterSet):
