@@ -326,7 +326,7 @@ def store_alone(workers: int) -> dict:
 
         errors = []
 
-        def insert(k):
+        def insert(k, errors=errors):
             try:
                 with psycopg.connect(BENCH_DATABASE_URL) as conn:
                     conn.execute(
