@@ -4,10 +4,10 @@ file in call order, cut into ``--files`` successive files imported one after the
 
     python bench/rating_daily.py [--rows 200000] [--accounts 400] [--files 10] [--keep]
 
-Each file's calls come after the stored ones. The calls of a plan (SIP-UNL, HOSTED-W,
-HOSTED-A) are re-rated with their month at each file (docs/rules.md: slots and fair use count
-over the month in call-start order), so a file costs more the later it comes; the calls of no
-plan (PLATFORM) are rated once. Prints each file's time, the total, the same calls as one file
+Each file's calls come after the stored ones, which it leaves as rated
+(docs/rules.md: a call is rated once; the stored calls of a plan lend their numbers' slots and
+their USE-4 counts to the new ones), unless it opens a fair-use breach (the month is then rated
+whole). Prints each file's time, the total, the same calls as one file
 (the floor of this bench: what a carrier's monthly file costs), the totals per plan and the
 roll-up's totals against the calls'. In its own database (``portal_bench_rating``, as
 ``bench/rating.py``: dropped and recreated, dropped at the end unless ``--keep``). Results go

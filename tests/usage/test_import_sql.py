@@ -16,6 +16,7 @@ from tests.usage.core_helpers import (
     account,
     assert_matches_reference,
     at,
+    calls,
     platform,
     row,
     run_import,
@@ -274,17 +275,20 @@ def test_use2_the_tariff_of_the_calls_paris_day():
     assert_matches_reference()
 
 
-# USE-2/USE-3, daily files. A call of no plan (PLATFORM, trunks) depends on no other call (no
-# slot, no fair use): it is rated once, at the tariff of its day, and a later file
-# rates its own calls and leaves the stored ones as they are, with their rows of the roll-up
-# (its new calls' rows are added beside them); a call of a plan (SIP-UNL) is re-rated with its
-# month. French mobile: 0.0450 €/min per second (the seeded grid); from file 2 on, a tariff of
-# the number's prefix (+3361234…, 7 digits: it beats the grid's country and type) at 0.6000 €/min.
+# USE-2/USE-3, daily files. A call is rated once, at the tariff of its day: a later file whose
+# calls all come after the stored ones rates its own calls and leaves the stored ones as they
+# are, with their rows of the roll-up (its new calls' rows are added beside them) — a call of no
+# plan (PLATFORM, trunks) because it depends on no other call, a call of a plan (SIP-UNL)
+# because calls after it move no slot. French mobile: 0.0450 €/min per second (the seeded grid);
+# from file 2 on, a tariff of the number's prefix (+3361234…, 7 digits: it beats the grid's
+# country and type) at 0.6000 €/min.
 #   PLATFORM, file 1: 2 Oct 120 s × 0.045 / 60 = 0.0900 (kept: rated once)
 #             file 2: 2 Oct 60 s × 0.6 / 60 = 0.6000; 3 Oct 60 s = 0.6000 → month 1.2900,
 #             2 Oct: 2 calls 0.69 €, 3 Oct: 1 call 0.60 €
-#   SIP-UNL (mobile per second), file 1: 2 Oct 60 s = 0.0450, re-rated with file 2: 0.6000
-def test_daily_files_rate_the_calls_of_no_plan_once():
+#   SIP-UNL (mobile per second), file 1: 2 Oct 09:00 60 s = 0.0450, kept with file 2 (its calls
+#             after 09:00); file 3 brings a late record (1 Oct, before it): the account's month
+#             is rated again in full (slots move), at the tariffs of now: 0.6000
+def test_daily_files_rate_each_call_once():
     from usage.selectors import consumption_summary
     from usage.services.rollup import rollup_refresh
 
@@ -308,7 +312,7 @@ def test_daily_files_rate_the_calls_of_no_plan_once():
     assert [costs[at(2, 9)], costs[at(2, 15)], costs[at(3, 9)]] == [
         Decimal("0.0900"), Decimal("0.6000"), Decimal("0.6000")
     ]  # fmt: skip
-    assert CallRecord.objects.get(sip_account=sip, called=mobile).cost == Decimal("0.6000")
+    assert CallRecord.objects.get(sip_account=sip, called=mobile).cost == Decimal("0.0450")
     client = contract.client
     page = consumption_summary(client=client, month=OCT)
     assert (page.total.calls, page.total.cost) == (3, Decimal("1.2900"))
@@ -318,6 +322,56 @@ def test_daily_files_rate_the_calls_of_no_plan_once():
     ]
     rollup_refresh([(client.pk, OCT)])  # the roll-up rewritten from the stored calls: the same page
     assert consumption_summary(client=client, month=OCT) == page
+    run_import([row(sip, "+33123456780", start=at(1))])
+    assert CallRecord.objects.get(sip_account=sip, called=mobile).cost == Decimal("0.6000")
+
+
+# USE-3 over daily files in order: each file's calls come after the stored ones, which it leaves
+# as rated; their numbers keep their slots and the new numbers come after them. SIP-UNL, French
+# fixed 0.0120 €/min, mobile 0.0450 €/min, both per second:
+#   file 1 (2–11 Oct): 99 distinct fixed numbers, 60 s each, ten a day → slots 1–99, all free
+#   file 2 (12 Oct): the 6th number again, 61 s → slot 6, included, 0; a new number → slot 100,
+#             60 s × 0.0120 / 60 = 0.0120; a mobile, 61 s × 0.0450 / 60 = 0.04575 → 0.0458
+#   file 3 (13 Oct): another new number → slot 101, 30 s × 0.0120 / 60 = 0.0060
+#   month: 0.0120 + 0.0458 + 0.0060 = 0.0638 for 99 + 3 + 1 = 103 calls; "numéros distincts" 101
+# The same calls as one file give the same outcome (the Python reference rates the month whole);
+# a 151st number in a later file of a hosted plan re-rates the stored calls per minute
+# (tests/usage/test_plans.py, USE-4).
+def test_use3_daily_files_in_order_keep_the_stored_calls_and_their_slots():
+    from usage.selectors import consumption_summary
+    from usage.services.rollup import rollup_refresh
+
+    sip = account("sip-unl")
+    run_import([row(sip, f"+3314{n:07d}", start=at(2 + n // 10, 9, n % 10)) for n in range(99)])
+    first = {
+        c.pk: (c.slot, c.included, c.cost, c.rated) for c in CallRecord.objects.all()
+    }  # fmt: skip
+    assert {slot for slot, _i, _c, _r in first.values()} == set(range(1, 100))
+    run_import(
+        [
+            row(sip, "+33140000005", start=at(12, 9), duration=61),
+            row(sip, "+33140000200", start=at(12, 10), duration=60),
+            row(sip, "0612345678", start=at(12, 11), duration=61),
+        ]
+    )
+    run_import([row(sip, "+33140000201", start=at(13, 9), duration=30)])
+    assert {
+        c.pk: (c.slot, c.included, c.cost, c.rated) for c in calls(started_at__lt=at(12, 0))
+    } == first
+    later = {c.called: (c.slot, c.included, c.cost) for c in CallRecord.objects.filter(
+        started_at__gte=at(12, 0))}  # fmt: skip
+    assert later == {
+        "+33140000005": (6, True, Decimal("0")),
+        "+33140000200": (100, False, Decimal("0.0120")),
+        "+33612345678": (None, False, Decimal("0.0458")),
+        "+33140000201": (101, False, Decimal("0.0060")),
+    }
+    page = consumption_summary(client=sip.contract.client, month=OCT)
+    assert (page.total.calls, page.total.cost) == (103, Decimal("0.0638"))
+    assert [a.distinct for a in page.accounts] == [101]
+    rollup_refresh([(sip.contract.client.pk, OCT)])
+    assert consumption_summary(client=sip.contract.client, month=OCT) == page
+    assert_matches_reference()
 
 
 # USE-3 with a late record, and the roll-up of the days it changes. SIP-UNL, 100 distinct

@@ -214,6 +214,45 @@ def test_use4_hosted_a_tariff_of_the_invoicing_day():
     assert_matches_reference()
 
 
+# HOSTED-A 6 when the price changes after the calls were imported: a call is rated once, when
+# imported (docs/rules.md), so the invoicing run re-rates the month's HOSTED-A calls at the
+# tariff in force on its day. Telecom-professional customer (USE-4 breach: per minute at the
+# tariff): 5 Oct, 61 s → 120 s × 0.0120 / 60 = 0.0240 when imported; the price of 31 October
+# (0.0240) is entered afterwards; a file of 10 October (after the stored call: it is left as it
+# was) brings 30 s → 60 s × 0.0240 / 60 = 0.0240. October's run: 0.0480 + 0.0240 = 0.0720,
+# one consumption charge of 0.0720. A HOSTED-W call of the same day keeps the price of its day.
+def test_use4_hosted_a_tariff_changed_after_import_applies_at_invoicing(settings, tmp_path):
+    from billing import services as billing
+    from billing.models import PendingCharge
+
+    settings.BILLING_RENDER_PDF = False
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    hosted = account("hosted-a", is_telecom_professional=True)
+    other = account("hosted-w", is_telecom_professional=True)
+    run_import(
+        [
+            row(hosted, "0123456789", start=at(5), duration=61),
+            row(other, "0123456788", start=at(5), duration=61),
+        ]
+    )
+    assert month_cost(hosted) == Decimal("0.0240")
+    old = Tariff.objects.get(country="FR", line_type="fixed", valid_to=None)
+    old.valid_to = date(2026, 10, 31)
+    old.save()
+    Tariff.objects.create(
+        name="France fixe 2026-10-31", country="FR", line_type="fixed",
+        rate_per_minute=Decimal("0.0240"), valid_from=date(2026, 10, 31),
+    )  # fmt: skip
+    run_import([row(hosted, "0123456787", start=at(10), duration=30)])
+    assert month_cost(hosted) == Decimal("0.0480")  # 0.0240 kept + 0.0240
+    billing.run_month_sync(month=OCT)
+    assert month_cost(hosted) == Decimal("0.0720")
+    assert month_cost(other) == Decimal("0.0240")
+    charges = PendingCharge.objects.filter(source_type="usage", client=hosted.contract.client)
+    assert [c.unit_price for c in charges] == [Decimal("0.0720")]
+    assert_matches_reference()
+
+
 # USE-4 waiver: staff waive the breach (usurf's service sets it waived, then re-rates): the
 # month is rated as included again, the breach stays recorded (waived), never re-opened.
 def test_use4_waived_breach_rerated_as_included():

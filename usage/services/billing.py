@@ -1,5 +1,7 @@
 """Rated calls become money (USE-2..4, CON-7, BIL-1, BIL-9).
 
+- **HOSTED-A 6.** The run first re-rates the month's HOSTED-A calls at the tariffs in force on
+  its day ("au jour de la facturation"): a call is otherwise rated once, when imported.
 - **Consumption lines.** At each month-end run (``billing.signals.run_preparing``) the billable
   calls of month M (``rated``, not ``trial`` — CON-7 —, not ``blocked``) are summed per
   (contract — or the SIP account / trunk when the call has no contract —, month, destination
@@ -199,8 +201,29 @@ def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -
     traffic-quality penalties of M (USE-6)."""
     from usage.services import quality
 
+    rerate_hosted_a(month)
     post_consumption(month=month)
     quality.post_penalties(month=month)
+
+
+def rerate_hosted_a(month: date) -> int:
+    """HOSTED-A 6: the month's HOSTED-A calls take the tariff "en vigueur au jour de la
+    facturation" — re-rated when the month is invoiced, with the tariffs known then (a call is
+    otherwise rated once, when imported). Returns the (customer, month) keys re-rated."""
+    from usage.choices import RatingPlan
+    from usage.partitioning import month_bounds
+    from usage.services.rating import rerate_month
+
+    start, end = month_bounds(month)
+    clients = (
+        CallRecord.objects.filter(
+            billing_month=month, started_at__gte=start, started_at__lt=end, plan=RatingPlan.HOSTED_A
+        )
+        .values_list("client_id", flat=True)
+        .distinct()
+    )
+    clients = [c for c in clients if c is not None]
+    return rerate_month(month, client_ids=clients) if clients else 0
 
 
 # --- waivers (USE-4) -------------------------------------------------------------------------

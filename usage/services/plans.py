@@ -144,6 +144,15 @@ def breaches_record(metrics: list[dict]) -> list[tuple[int, date]]:
     ]
 
 
+# The calls of the rating pass (``_rc``) and the calls it keeps as rated (``_old``: an appending
+# pass, ``usage.services.rating``): the month's metrics count both.
+CALLS = """(
+    SELECT sip_account_id, month, client_id, plan, called, counts, duration, answered,
+        call_type, device_id, started_at FROM _rc
+    UNION ALL
+    SELECT sip_account_id, month, client_id, plan, called, counts, duration, answered,
+        call_type, device_id, started_at FROM _old)"""
+
 METRICS_SQL = """
 SELECT rc.sip_account_id, rc.month, rc.client_id, rc.plan,
     count(DISTINCT rc.called) FILTER (WHERE rc.counts) AS distinct_numbers,
@@ -152,7 +161,7 @@ SELECT rc.sip_account_id, rc.month, rc.client_id, rc.plan,
     count(DISTINCT rc.device_id) FILTER (WHERE rc.device_id <> '' AND sup.device_id IS NULL)
         AS third_party,
     bool_or(sa.mobility) AS mobility, bool_or(cl.is_telecom_professional) AS telecom_pro
-FROM _rc rc
+FROM {calls} rc
 JOIN telephony_sipaccount sa ON sa.id = rc.sip_account_id
 JOIN accounts_client cl ON cl.id = rc.client_id
 LEFT JOIN _sup sup ON sup.sip_account_id = rc.sip_account_id AND sup.device_id = rc.device_id
@@ -165,19 +174,23 @@ SELECT sip_account_id, month, max(level) FROM (
     SELECT sip_account_id, month, sum(delta) OVER (
         PARTITION BY sip_account_id, month ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level
     FROM (
-        SELECT sip_account_id, month, started_at AS t, 1 AS delta FROM _rc
+        SELECT sip_account_id, month, started_at AS t, 1 AS delta FROM {calls} c
         WHERE plan = 'hosted_w' AND answered AND duration > 0
         UNION ALL
-        SELECT sip_account_id, month, started_at + duration * interval '1 second', -1 FROM _rc
-        WHERE plan = 'hosted_w' AND answered AND duration > 0
+        SELECT sip_account_id, month, started_at + duration * interval '1 second', -1
+        FROM {calls} c WHERE plan = 'hosted_w' AND answered AND duration > 0
     ) e
 ) x GROUP BY 1, 2
 """
 
 
-def breaches_record_sql(cursor) -> list[tuple[int, date]]:
-    """The USE-4 metrics of the hosted user-months in the rating pass's ``_rc`` table."""
-    cursor.execute("SELECT DISTINCT sip_account_id FROM _rc WHERE plan IN ('hosted_w', 'hosted_a')")
+def breaches_record_sql(cursor, *, kept: bool = False) -> list[tuple[int, date]]:
+    """The USE-4 metrics of the hosted user-months in the rating pass's ``_rc`` table (and
+    ``_old``, the calls it keeps as rated, when ``kept``)."""
+    calls = CALLS if kept else "_rc"
+    cursor.execute(
+        f"SELECT DISTINCT sip_account_id FROM {calls} c WHERE plan IN ('hosted_w', 'hosted_a')"
+    )
     accounts = [row[0] for row in cursor.fetchall()]
     if not accounts:
         return []
@@ -189,9 +202,9 @@ def breaches_record_sql(cursor) -> list[tuple[int, date]]:
         with cursor.copy("COPY _sup (sip_account_id, device_id) FROM STDIN") as copy:
             for pair in pairs:
                 copy.write_row(pair)
-    cursor.execute(SIMULTANEOUS_SQL)
+    cursor.execute(SIMULTANEOUS_SQL.replace("{calls}", calls))
     simultaneous = {(a, m): n for a, m, n in cursor.fetchall()}
-    cursor.execute(METRICS_SQL)
+    cursor.execute(METRICS_SQL.replace("{calls}", calls))
     metrics = [
         {
             "sip_account_id": a,

@@ -20,13 +20,15 @@ written. Steps (all in one transaction):
    outcome changed go to ``_upd``, then one UPDATE of those alone.
 
 The import (``usage.services.import_sql``) runs the same pass on its chunk's new calls
-(``rate_staged``): they are rated together with the calls of a plan already stored for the same
-keys (a stored call of no plan depends on no other: ``SETTLED``, left as rated) and INSERTed
-already rated, in the statement that fills ``_upd`` — no UPDATE of every new row (each one
-would be a second copy of the row and of its index entries). The same statement rewrites the
-daily roll-up (``usage.services.rollup``) of the days it adds calls to or changes, from the
-calls it has rated. A pass holds its customers' advisory locks (``keys_lock``) until its
-transaction ends.
+(``rate_staged``). A key whose new calls all start after its stored calls (daily files in
+order: ``APPENDING_SQL``) leaves those as rated: they only lend their numbers' slots and their
+USE-4 counts (``_old``). Otherwise its new calls are rated together with the calls of a plan
+already stored for the same keys (a stored call of no plan depends on no other: ``SETTLED``,
+left as rated) and INSERTed already rated, in the statement that fills ``_upd`` — no UPDATE
+of every new row (each one would be a second copy of the row and of its index entries). The
+same statement rewrites the daily roll-up (``usage.services.rollup``) of the days it adds
+calls to or changes, from the calls it has rated. A pass holds its customers' advisory locks
+(``keys_lock``) until its transaction ends.
 """
 
 from datetime import date
@@ -138,7 +140,7 @@ STORED_CALLS = """
         r.included AS was_included, r.breach AS was_breach, r.list_cost AS was_list_cost,
         r.cost AS was_cost
     FROM usage_callrecord r
-    JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month
+    JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month AND NOT k.appending
     WHERE r.client_id = ANY(%(clients)s) AND r.started_at >= %(lo)s AND r.started_at < %(hi)s"""
 # A rated call of no plan (PLATFORM, trunks) depends on no other call — no slot, no fair use:
 # an import's pass leaves such stored calls as they are, with their rows of the roll-up, and
@@ -158,7 +160,8 @@ STAGED_CALLS = (
 )
 
 STEPS = [
-    """CREATE TEMP TABLE _rk (client_id integer, month date) ON COMMIT DROP""",
+    """CREATE TEMP TABLE _rk (client_id integer, month date,
+        appending boolean NOT NULL DEFAULT false) ON COMMIT DROP""",
     # 1. blocks, their destination group and tariff candidates
     f"""CREATE TEMP TABLE _bk ON COMMIT DROP AS
     SELECT DISTINCT {BLOCK_SQL} AS block, r.country, r.line_type, r.price_class
@@ -276,13 +279,20 @@ STEPS = [
     FROM usage_callrecord WITH NO DATA""",
 ]
 
+# The numbers of the calls an appending pass keeps as rated (left out of a pass that keeps none).
+KEPT_NUMBERS = """
+        UNION ALL
+        SELECT sip_account_id, month, called, started_at FROM _old WHERE slot IS NOT NULL"""
 # Slots, modes and costs of every call of ``_rc`` (the CTE ``out``), for the statements below.
 RATED_SQL = f"""
 WITH nums AS (
-    -- the month's distinct eligible numbers of each account, ranked by their first call
+    -- the month's distinct eligible numbers of each account, ranked by their first call (an
+    -- appending key's kept calls hold a slot: their numbers come first)
     SELECT sip_account_id, month, called, row_number() OVER (
         PARTITION BY sip_account_id, month ORDER BY min(started_at), called) AS slot
-    FROM _rc WHERE cand GROUP BY 1, 2, 3
+    FROM (
+        SELECT sip_account_id, month, called, started_at FROM _rc WHERE cand{KEPT_NUMBERS}
+    ) c GROUP BY 1, 2, 3
 ), slots AS (
     SELECT rc.*, (br.sip_account_id IS NOT NULL) AS in_breach, nums.slot
     FROM _rc rc
@@ -367,7 +377,7 @@ DELETE FROM usage_usageday d USING _rk k WHERE d.client_id = k.client_id AND d.m
 """
 # An import's pass keeps the rows of the calls it leaves as they are (``SETTLED``); the rows of
 # its new calls of no plan are added beside them (the roll-up's readers add its rows up).
-ROLLUP_DELETE_STAGED = ROLLUP_DELETE.rstrip() + " AND d.plan <> 'none'\n"
+ROLLUP_DELETE_STAGED = ROLLUP_DELETE.rstrip() + " AND d.plan <> 'none' AND NOT k.appending\n"
 ROLLUP_SQL = f", days AS ({rollup.insert_sql('out', 'month')})"
 # An import pass whose keys have no stored call (their first records: a month's file, each
 # customer in one chunk): its calls are all new, so ``out`` is read once, by the INSERT, which
@@ -403,7 +413,8 @@ WHERE o.id IS NOT NULL AND {CHANGED}
 # (``SETTLED``); the DELETE does not see the rows the INSERT adds (one snapshot).
 ROLLUP_TOUCHED_SQL = f""", touched AS (
     SELECT DISTINCT o.client_id, o.month, (o.started_at AT TIME ZONE 'Europe/Paris')::date AS day
-    FROM out o WHERE o.id IS NULL OR {CHANGED}
+    FROM out o JOIN _rk k ON k.client_id = o.client_id AND k.month = o.month
+    WHERE CASE WHEN o.id IS NULL THEN NOT k.appending ELSE {CHANGED} END
 ), gone AS (
     DELETE FROM usage_usageday d USING touched t
     WHERE d.client_id = t.client_id AND d.month = t.month AND d.day = t.day AND d.plan <> 'none'
@@ -412,7 +423,8 @@ ROLLUP_TOUCHED_SQL = f""", touched AS (
         "out",
         "month",
         "WHERE (client_id, month, (started_at AT TIME ZONE 'Europe/Paris')::date) IN "
-        "(SELECT client_id, month, day FROM touched)",
+        "(SELECT client_id, month, day FROM touched) OR (id IS NULL AND (client_id, month) IN "
+        "(SELECT client_id, month FROM _rk WHERE appending))",
     )
 })"""
 
@@ -427,15 +439,54 @@ WHERE r.id = u.id AND r.started_at = u.started_at
   AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
 """
 
-TEMP_TABLES = "_rk, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br, _upd"
+TEMP_TABLES = "_rk, _old, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br, _upd"
+# An import's pass: a key whose new calls all start after its stored calls of a plan (daily or
+# hourly files, in order) leaves those as rated — the slots and fair use count in call-start
+# order, so new calls after them cannot move them — unless this pass opens a fair-use breach on
+# them (``STALE_SQL``: the pass is then redone with that key in full). Their calls come as
+# ``_old`` (no context, no rating): their numbers keep their slots ahead of the new ones
+# (``nums``), they count in the USE-4 metrics, and the new calls' roll-up rows are added beside
+# theirs. Otherwise (a late record, an unrated call) the key's month is rated in full.
+OLD_SQL = f"""
+CREATE TEMP TABLE _old ON COMMIT DROP AS
+SELECT r.client_id, r.billing_month AS month, r.sip_account_id, r.plan, r.called, r.started_at,
+    r.duration, r.answered, r.call_type, r.device_id, r.slot, r.breach, r.rated,
+    (r.answered AND r.duration > 0 AND r.call_type <> 'inbound' AND NOT r.on_net
+     AND r.line_type <> 'emergency' AND NOT r.blocked) AS counts
+FROM usage_callrecord r
+JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month AND k.appending
+WHERE r.client_id = ANY(%(clients)s) AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
+    AND NOT ({SETTLED})"""
+APPENDING_SQL = [
+    "UPDATE _rk SET appending = true WHERE NOT (client_id = ANY(%(full)s))",
+    OLD_SQL,
+    """UPDATE _rk k SET appending = false FROM (
+        SELECT o.client_id, o.month FROM _old o
+        JOIN (SELECT client_id, month, min(started_at) AS first FROM _new GROUP BY 1, 2) f
+            ON f.client_id = o.client_id AND f.month = o.month
+        WHERE o.started_at >= f.first OR NOT o.rated
+        GROUP BY 1, 2
+    ) d WHERE k.client_id = d.client_id AND k.month = d.month""",
+    """DELETE FROM _old o USING _rk k
+    WHERE k.client_id = o.client_id AND k.month = o.month AND NOT k.appending""",
+]
+EMPTY_OLD_SQL = OLD_SQL + " LIMIT 0"
+# kept calls that an open breach of this pass bills per minute: their keys are rated in full
+STALE_SQL = """
+SELECT DISTINCT o.client_id FROM _old o
+JOIN _br b ON b.sip_account_id = o.sip_account_id AND b.month = o.month
+WHERE o.plan IN ('hosted_w', 'hosted_a') AND o.counts AND NOT o.breach
+"""
+
 # For the pass's transaction (SET LOCAL): its sorts and hashes in memory; no JIT, whose
 # compilation costs more than it saves on these statements.
 PASS_SETTINGS = ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"]
 
 
-def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
+def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset()) -> None:
     """One pass over ``keys``; with ``batch_id``, an import chunk's new calls (``_new``) are
-    rated with them and inserted (``ordered``: in the order of the customer/time index)."""
+    rated with them and inserted (``ordered``: in the order of the customer/time index), the
+    stored calls of an appending key left as rated unless its customer is in ``full``."""
     months = sorted({m for _, m in keys})
     lo, hi = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     # the days whose tariffs the pass may use (HOSTED-A: the month's last day is inside)
@@ -446,6 +497,7 @@ def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
         "hi_day": hi.date(),
         "clients": sorted({c for c, _ in keys}),
         "batch": batch_id,
+        "full": sorted(full),
     }
     calls = STORED_CALLS if batch_id is None else STAGED_CALLS
     with connection.cursor() as cursor:
@@ -458,6 +510,8 @@ def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
                 with cursor.copy("COPY _rk (client_id, month) FROM STDIN") as copy:
                     for client_id, month in keys:
                         copy.write_row((client_id, month))
+                for statement in APPENDING_SQL if batch_id is not None else [EMPTY_OLD_SQL]:
+                    cursor.execute(statement, params)
                 cursor.execute("ANALYZE _rk")
             if step.startswith("CREATE TEMP TABLE _rc"):
                 # hash joins throughout, whatever the estimates (a month imported since the
@@ -468,26 +522,34 @@ def _rate_sql(keys, *, batch_id=None, ordered=True) -> None:
                 cursor.execute("RESET enable_nestloop")
             else:
                 cursor.execute(step.replace("{calls}", calls), params)
-        breached = plans.breaches_record_sql(cursor)
+        cursor.execute("SELECT EXISTS (SELECT FROM _old)")
+        kept = cursor.fetchone()[0]
+        breached = plans.breaches_record_sql(cursor, kept=kept)
         if breached:
             with cursor.copy("COPY _br (sip_account_id, month) FROM STDIN") as copy:
                 for row in breached:
                     copy.write_row(row)
+            cursor.execute(STALE_SQL)
+            if stale := {client_id for (client_id,) in cursor.fetchall()}:
+                cursor.execute("RESET enable_mergejoin")
+                return _rate_sql(keys, batch_id=batch_id, ordered=ordered, full=full | stale)
         new_only = False
         if batch_id is not None:
             cursor.execute("SELECT NOT EXISTS (SELECT FROM _rc WHERE id IS NOT NULL)")
             new_only = cursor.fetchone()[0]
         order = ORDER_SQL if ordered else ""
+        rated = RATED_SQL if kept else RATED_SQL.replace(KEPT_NUMBERS, "")
         if new_only:
             cursor.execute(ROLLUP_DELETE_STAGED)
-            cursor.execute(NEW_ONLY_SQL.replace("{order}", order), params)
+            sql = NEW_ONLY_SQL.replace(RATED_SQL, rated, 1)
+            cursor.execute(sql.replace("{order}", order), params)
         else:
             if batch_id is None:
                 cursor.execute(ROLLUP_DELETE)
-                cursor.execute(RATED_SQL + ROLLUP_SQL + CHANGED_SQL, params)
+                cursor.execute(rated + ROLLUP_SQL + CHANGED_SQL, params)
             else:
                 insert = INSERT_SQL.replace("{order}", order)
-                cursor.execute(RATED_SQL + insert + ROLLUP_TOUCHED_SQL + CHANGED_SQL, params)
+                cursor.execute(rated + insert + ROLLUP_TOUCHED_SQL + CHANGED_SQL, params)
             if cursor.rowcount:
                 cursor.execute(UPDATE_SQL, params)
         cursor.execute("RESET enable_mergejoin")
