@@ -172,6 +172,28 @@ def alerts_of(*, client, month: date):
     return ConsumptionAlert.objects.filter(client=client, month=month).order_by("level")
 
 
+def blocking_alert(alerts, threshold) -> ConsumptionAlert | None:
+    """Among a month's ``alerts``, the 100 % alert that blocks the customer's outgoing calls: its
+    threshold still asks for the block, and was not raised since (a raised threshold lifts it
+    until its own 100 %)."""
+    if threshold is None or not threshold.block_outgoing:
+        return None
+    for alert in alerts:
+        if alert.level == 100 and alert.blocked and alert.threshold >= threshold.amount:
+            return alert
+    return None
+
+
+def outgoing_block(*, client_id: int, today: date | None = None) -> ConsumptionAlert | None:
+    """The alert blocking the customer's outgoing calls this month (``blocking_alert``)."""
+    month = (today or paris_today()).replace(day=1)
+    threshold = ConsumptionThreshold.objects.filter(client_id=client_id).first()
+    if threshold is None or not threshold.block_outgoing:
+        return None
+    alerts = ConsumptionAlert.objects.filter(client_id=client_id, month=month, level=100)
+    return blocking_alert(alerts, threshold)
+
+
 def limit_breaches_of(*, client, month: date):
     return LimitBreach.objects.filter(client=client, month=month).order_by("hour")
 
@@ -204,11 +226,16 @@ class Card:
     amount: Decimal
     calls: int
     alert: ConsumptionAlert | None
+    blocked: ConsumptionAlert | None = None  # the alert blocking outgoing calls
 
 
 def dashboard_card(*, client) -> Card:
-    """The dashboard's "This month's consumption": two queries."""
+    """The dashboard's "This month's consumption": two queries (three when the 100 % alert
+    blocked the outgoing calls: is the block still on?)."""
     month = current_month()
     amount, calls = month_total(client=client, month=month)
     alert = alerts_of(client=client, month=month).order_by("-level").first()
-    return Card(amount=amount, calls=calls, alert=alert)
+    blocked = None
+    if alert is not None and alert.level == 100 and alert.blocked:
+        blocked = blocking_alert([alert], threshold_of(client=client))
+    return Card(amount=amount, calls=calls, alert=alert, blocked=blocked)

@@ -80,6 +80,7 @@ def consumption(request):
     threshold = selectors.threshold_of(client=client)
     current = selectors.current_month()
     months = [add_months(current, -i) for i in range(MONTHS_SHOWN + 1)]
+    alerts = list(selectors.alerts_of(client=client, month=month))
     return render(
         request,
         "usage/consumption.html",
@@ -102,7 +103,9 @@ def consumption(request):
                 if threshold and month == current
                 else None
             ),
-            "alerts": list(selectors.alerts_of(client=client, month=month)),
+            "alerts": alerts,
+            # the 100 % alert blocking the outgoing calls now (this month only)
+            "blocked": selectors.blocking_alert(alerts, threshold) if month == current else None,
             "limit_breaches": list(selectors.limit_breaches_of(client=client, month=month)[:50]),
             "quality_breaches": list(
                 selectors.quality_breaches_of(client=client, month=month)[:50]

@@ -116,6 +116,41 @@ def test_dashboard_card(as_role, tenant):
     assert "2 appels ce mois-ci" in page
 
 
+# Consumption alerts, "optionally blocking outgoing calls at 100 %": threshold 2.00 € with the
+# block; two calls of 1.0050 € this month = 2.01 € (100.5 %) → the 100 % alert blocks. The
+# consumption page says so, with the threshold, the day and how to lift it; the dashboard card
+# too. Raising the threshold to 5.00 € lifts the block: both notices go. Without the block (the
+# box unticked) the 100 % alert blocks nothing.
+def test_outgoing_calls_blocked_notice(as_role, tenant):
+    from usage.services import alerts
+
+    client = tenant.client
+    alerts.threshold_set(client=client, amount=Decimal("2.00"), block_outgoing=True)
+    this_month_calls(client, 2, cost="1.0050")
+    month = paris_today().replace(day=1)
+    assert [a.level for a in alerts.alerts_check(client_id=client.pk, month=month)] == [50, 80, 100]
+    admin = as_role(Role.ADMIN)
+    page = admin.get(reverse("usage:consumption")).content.decode().replace("&#x27;", "'")
+    assert 'data-testid="outgoing-blocked"' in page
+    reached = paris_today().strftime("%d/%m/%Y")
+    assert f"votre seuil d'alerte de 2,00 € a été atteint le {reached}" in page
+    assert "Les numéros d'urgence restent joignables" in page
+    dashboard = admin.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="outgoing-blocked">Appels sortants bloqués' in dashboard
+    alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=True)
+    assert (
+        'data-testid="outgoing-blocked"'
+        not in admin.get(reverse("usage:consumption")).content.decode()
+    )
+    assert 'data-testid="outgoing-blocked"' not in admin.get(reverse("dashboard")).content.decode()
+    alerts.threshold_set(client=client, amount=Decimal("2.00"), block_outgoing=False)
+    assert not alerts.outgoing_blocked(client.pk)
+    assert (
+        'data-testid="outgoing-blocked"'
+        not in admin.get(reverse("usage:consumption")).content.decode()
+    )
+
+
 def test_api_calls_cursor_pagination_and_filters(api, tenant, django_assert_max_num_queries):
     made = this_month_calls(tenant.client, 5, cost="0.0100")
     url = reverse("api:call-list")

@@ -21,8 +21,8 @@ from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.models import Client
 from accounts.notifications import notify_client
-from kernel.clock import paris_today
 from kernel.money import ZERO, round_money
+from usage import selectors
 from usage.events import announce_threshold
 from usage.models import ConsumptionAlert, ConsumptionThreshold
 from usage.services.billing import billable_calls
@@ -108,12 +108,4 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
 
 def outgoing_blocked(client_id: int, today: date | None = None) -> bool:
     """Whether the customer's outgoing calls are blocked by its threshold this month."""
-    month = (today or paris_today()).replace(day=1)
-    threshold = ConsumptionThreshold.objects.filter(client_id=client_id).first()
-    if threshold is None or not threshold.block_outgoing:
-        return False
-    alert = ConsumptionAlert.objects.filter(
-        client_id=client_id, month=month, level=100, blocked=True
-    ).first()
-    # a threshold raised after the alert lifts the block until the new 100 % is reached
-    return alert is not None and alert.threshold >= threshold.amount
+    return selectors.outgoing_block(client_id=client_id, today=today) is not None
