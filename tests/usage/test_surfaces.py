@@ -13,7 +13,7 @@ from kernel.clock import paris_today
 from tests.telephony.factories import make_sip_account
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
-from usage.models import ConsumptionThreshold
+from usage.models import ConsumptionAlert, ConsumptionThreshold
 from usage.services.rollup import rollup_refresh
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,38 @@ def test_api_summary(api, tenant, django_assert_max_num_queries):
         body = api.get(url, {"customer": tenant.client.pk, "month": month}).json()
     assert body["total"]["calls"] == 3 and body["total"]["amount"] == "1.50"
     assert body["by_destination"][0]["amount"] == "1.50"
+    assert (body["alert_threshold"], body["outgoing_blocked_since"]) == (None, None)
     assert api.get(url, {"customer": tenant.client.pk, "month": "2026-13"}).status_code == 400
+
+
+# The summary tells a partner the customer's alert threshold and, while the 100 % alert blocks
+# the outgoing calls, since when (1.00 € with the block; 1.50 € consumed → 150 %). A raised
+# threshold (5.00 €) lifts it: null again; last month's summary never shows a block.
+def test_api_summary_outgoing_block(api, tenant, django_assert_max_num_queries):
+    from usage.services import alerts
+
+    client = tenant.client
+    alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=True)
+    this_month_calls(client, 3, cost="0.5000")
+    month = paris_today().replace(day=1)
+    alerts.alerts_check(client_id=client.pk, month=month)
+    url = reverse("api:call-summary")
+    with django_assert_max_num_queries(8):
+        body = api.get(url, {"customer": client.pk}).json()
+    reached = ConsumptionAlert.objects.get(client=client, level=100).created_at
+    assert body["alert_threshold"] == "1.00"
+    assert (
+        body["outgoing_blocked_since"]
+        == reached.astimezone(timezone.get_current_timezone()).isoformat()
+    )
+    previous = (month - timedelta(days=1)).strftime("%Y-%m")
+    assert (
+        api.get(url, {"customer": client.pk, "month": previous}).json()["outgoing_blocked_since"]
+        is None
+    )
+    alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=True)
+    body = api.get(url, {"customer": client.pk}).json()
+    assert (body["alert_threshold"], body["outgoing_blocked_since"]) == ("5.00", None)
 
 
 def test_api_summary_other_partner_customer_refused(api, other_tenant):

@@ -148,6 +148,16 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
             raise serializers.ValidationError({"customer": [_("Unknown customer.")]})
         month = query.validated_data.get("month") or selectors.current_month()
         summary = selectors.consumption_summary(client=client, month=month)
+        threshold = selectors.threshold_of(client=client)
+        blocked = None
+        if (
+            threshold is not None
+            and threshold.block_outgoing
+            and month == selectors.current_month()
+        ):
+            blocked = selectors.blocking_alert(
+                selectors.alerts_of(client=client, month=month).filter(level=100), threshold
+            )
         data = {
             "customer": client.pk,
             "month": month.strftime("%Y-%m"),
@@ -155,5 +165,7 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
             "by_destination": summary.by_class,
             "by_account": summary.accounts,
             "by_day": [{"day": d, "amount": a, "calls": n} for d, a, n in summary.days],
+            "alert_threshold": threshold.amount if threshold else None,
+            "outgoing_blocked_since": blocked.created_at if blocked else None,
         }
         return Response(SummarySerializer(data).data)
