@@ -326,6 +326,41 @@ def test_daily_files_rate_each_call_once():
     assert CallRecord.objects.get(sip_account=sip, called=mobile).cost == Decimal("0.6000")
 
 
+# The same rule in the engine of `make run` (SQLite: ``rating_py`` rates an import's calls after
+# inserting them unrated). SIP-UNL, a French mobile per second: file 1's call of 2 October, 60 s
+# at 0.0450 €/min = 0.0450; a tariff of its prefix at 0.6000 €/min comes after. A later call
+# (3 October) rated as an import: 0.6000 for it, the stored one kept at 0.0450. A late one
+# (1 October) moves the month's order: the month is rated whole, the stored call at 0.6000.
+def test_make_run_engine_rates_each_call_once():
+    from usage.services import rating_py
+
+    sip = account("sip-unl")
+    mobile = "+33612345678"
+    run_import([row(sip, mobile, start=at(2))])
+    Tariff.objects.create(
+        name="Bloc +3361234", prefix="+3361234", rate_per_minute=Decimal("0.6000"),
+        valid_from=date(2026, 1, 1), first_increment=1, next_increment=1, min_duration=0,
+    )  # fmt: skip
+    stored = CallRecord.objects.get()
+    keys = [(stored.client_id, OCT)]
+
+    def unrated(call_id, start):
+        call = CallRecord.objects.get(pk=stored.pk)
+        call.pk, call.call_id, call.started_at = None, call_id, start
+        call.rated, call.cost = False, Decimal("0")
+        call.save()
+        return call
+
+    later = unrated("later", at(3))
+    rating_py.rate(keys, appending=True)
+    costs = dict(CallRecord.objects.values_list("call_id", "cost"))
+    assert (costs[stored.call_id], costs["later"]) == (Decimal("0.0450"), Decimal("0.6000"))
+    assert CallRecord.objects.get(pk=later.pk).rated
+    unrated("early", at(1))
+    rating_py.rate(keys, appending=True)
+    assert set(CallRecord.objects.values_list("cost", flat=True)) == {Decimal("0.6000")}
+
+
 # USE-3 over daily files in order: each file's calls come after the stored ones, which it leaves
 # as rated; their numbers keep their slots and the new numbers come after them. SIP-UNL, French
 # fixed 0.0120 €/min, mobile 0.0450 €/min, both per second:

@@ -57,7 +57,7 @@ def rate_keys(keys, *, batch_id=None) -> list[tuple[int, date]]:
             else:
                 from usage.services import rating_py
 
-                rating_py.rate(chunk)
+                rating_py.rate(chunk, appending=batch_id is not None)
                 rollup.rollup_refresh(chunk)
             _announce(chunk, batch_id)
     return keys

@@ -314,12 +314,51 @@ def outcome(rows, breached) -> dict[int, dict]:
     return result
 
 
-def rate(keys) -> None:
+def kept_calls(rows, breached) -> set[int]:
+    """An import's pass (docs/rules.md: a call is rated once; ``usage.services.rating`` in SQL):
+    the ids of the stored calls it leaves as rated — those of no plan, and those of a
+    customer-month whose new (unrated) calls all start after them, unless an open breach now
+    bills them per minute."""
+    breached = set(breached)
+    by_key = defaultdict(list)
+    for r in rows:
+        by_key[(r["call"].client_id, r["call"].billing_month)].append(r["call"])
+    kept = set()
+    for calls in by_key.values():
+        new = [c for c in calls if not c.rated]
+        stored = [c for c in calls if c.rated and c.plan != "none"]
+        kept.update(c.pk for c in calls if c.rated and c.plan == "none")
+        if not new or not stored:
+            continue
+        first = min(c.started_at for c in new)
+        stale = any(
+            c.plan in ("hosted_w", "hosted_a")
+            and (c.sip_account_id, c.billing_month) in breached
+            and not c.breach
+            and c.answered
+            and c.duration > 0
+            and c.call_type != "inbound"
+            and not c.on_net
+            and c.line_type != "emergency"
+            and not c.blocked
+            for c in stored
+        )
+        if not stale and all(c.started_at < first for c in stored):
+            kept.update(c.pk for c in stored)
+    return kept
+
+
+def rate(keys, *, appending: bool = False) -> None:
+    """Rate every call of the (client_id, month) ``keys``; ``appending`` (an import): leave the
+    stored calls of ``kept_calls`` as they were rated."""
     rows = context(keys)
     breached = plans.breaches_record(metrics(rows))
+    kept = kept_calls(rows, breached) if appending else set()
     by_id = {r["call"].pk: r["call"] for r in rows}
     dirty = []
     for pk, values in outcome(rows, breached).items():
+        if pk in kept:
+            continue
         call = by_id[pk]
         if any(getattr(call, f) != v for f, v in values.items()):
             for f, v in values.items():
