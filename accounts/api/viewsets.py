@@ -1,6 +1,7 @@
 """The base of every partner API viewset: scoping to the calling partner lives here, once."""
 
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, viewsets
 
 from accounts.models import Partner
 from kernel import sql_lists
@@ -93,6 +94,19 @@ class PartnerScopedViewSetMixin(SqlListMixin):
 
 class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+class LookupBeforeRefusingMixin:
+    """Writes a resource does not take answer 405 — after the lookup, so that another partner's
+    object answers 404 on every verb, as on a read (ACC-3)."""
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        self.get_object()
+        raise exceptions.MethodNotAllowed(request.method)
+
+    partial_update = update
+    destroy = update
 
 
 class PartnerModelViewSet(

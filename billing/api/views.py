@@ -10,10 +10,10 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, renderers
+from rest_framework import renderers
 from rest_framework.decorators import action
 
-from accounts.api.viewsets import PartnerReadOnlyViewSet
+from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerReadOnlyViewSet
 from accounts.models import Client
 from billing import documents
 from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
@@ -47,19 +47,6 @@ class PdfRenderer(_DocumentRenderer):
 class XmlRenderer(_DocumentRenderer):
     media_type = "application/xml"
     format = "xml"
-
-
-class LookupBeforeRefusingMixin:
-    """Read-only resources refuse writes with 405, but only after looking the row up: another
-    partner's row answers 404 on every verb, like on a read (ACC-3)."""
-
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        self.get_object()
-        raise exceptions.MethodNotAllowed(request.method)
-
-    partial_update = update
-    destroy = update
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:

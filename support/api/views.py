@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.viewsets import (
+    LookupBeforeRefusingMixin,
     PartnerModelViewSet,
     PartnerReadOnlyViewSet,
 )
@@ -47,19 +48,6 @@ CONFLICT = OpenApiResponse(
     ),
 )
 ATTACHMENT_TYPES = sorted({content_type for content_type, _check in ALLOWED_ATTACHMENTS.values()})
-
-
-class LookupBeforeRefusingMixin:
-    """Writes this resource does not take answer 405 — after the lookup, so that another
-    partner's object answers 404 on every verb, as on a read (ACC-3)."""
-
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        self.get_object()
-        raise exceptions.MethodNotAllowed(request.method)
-
-    partial_update = update
-    destroy = update
 
 
 class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
