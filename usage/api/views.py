@@ -149,15 +149,8 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         month = query.validated_data.get("month") or selectors.current_month()
         summary = selectors.consumption_summary(client=client, month=month)
         threshold = selectors.threshold_of(client=client)
-        blocked = None
-        if (
-            threshold is not None
-            and threshold.block_outgoing
-            and month == selectors.current_month()
-        ):
-            blocked = selectors.blocking_alert(
-                selectors.alerts_of(client=client, month=month).filter(level=100), threshold
-            )
+        current = month == selectors.current_month()
+        blocked = selectors.outgoing_block(client_id=client.pk) if current else None
         data = {
             "customer": client.pk,
             "month": month.strftime("%Y-%m"),

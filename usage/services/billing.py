@@ -211,19 +211,9 @@ def rerate_hosted_a(month: date) -> int:
     facturation" — re-rated when the month is invoiced, with the tariffs known then (a call is
     otherwise rated once, when imported). Returns the (customer, month) keys re-rated."""
     from usage.choices import RatingPlan
-    from usage.partitioning import month_bounds
     from usage.services.rating import rerate_month
 
-    start, end = month_bounds(month)
-    clients = (
-        CallRecord.objects.filter(
-            billing_month=month, started_at__gte=start, started_at__lt=end, plan=RatingPlan.HOSTED_A
-        )
-        .values_list("client_id", flat=True)
-        .distinct()
-    )
-    clients = [c for c in clients if c is not None]
-    return rerate_month(month, client_ids=clients) if clients else 0
+    return rerate_month(month, plan=RatingPlan.HOSTED_A)
 
 
 # --- waivers (USE-4) -------------------------------------------------------------------------

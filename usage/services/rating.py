@@ -104,9 +104,9 @@ def rate_batch(batch_id: int) -> list[tuple[int, date]]:
     return rate_keys(list(keys), batch_id=batch_id)
 
 
-def rerate_month(month: date, *, client_ids=None, sip_account_ids=None) -> int:
-    """Re-rate whole months (before invoicing a month, after a tariff change, after a breach
-    is waived). Returns the number of (customer, month) keys re-rated."""
+def rerate_month(month: date, *, client_ids=None, sip_account_ids=None, plan=None) -> int:
+    """Re-rate whole months (after a breach is waived; HOSTED-A's at invoicing: the customers
+    with calls of ``plan``). Returns the number of (customer, month) keys re-rated."""
     start, end = month_bounds(month)
     calls = CallRecord.objects.filter(
         billing_month=month, started_at__gte=start, started_at__lt=end
@@ -115,6 +115,8 @@ def rerate_month(month: date, *, client_ids=None, sip_account_ids=None) -> int:
         calls = calls.filter(client_id__in=client_ids)
     if sip_account_ids is not None:
         calls = calls.filter(sip_account_id__in=sip_account_ids)
+    if plan is not None:
+        calls = calls.filter(plan=plan)
     keys = calls.values_list("client_id", "billing_month").distinct()
     return len(rate_keys(list(keys)))
 
