@@ -344,9 +344,9 @@ def store_alone(workers: int) -> dict:
             )
             cursor.execute("CHECKPOINT")
 
-        errors = []
+        errors, copied = [], name.endswith("copied in")
 
-        def insert(k, errors=errors, copied=name.endswith("copied in")):
+        def insert(k, errors=errors, copied=copied):
             try:
                 with psycopg.connect(BENCH_DATABASE_URL) as conn:
                     if copied:
