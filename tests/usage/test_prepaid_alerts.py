@@ -73,6 +73,33 @@ def test_use8_debit_per_batch_suspend_at_zero_lift_on_topup(django_capture_on_co
     assert balance(client) == Decimal("10.00")
 
 
+# USE-8 — one batch rated in two passes (on PostgreSQL each chunk of a file is a pass of its
+# own, announced with the batch's id; a carrier's file in call order puts a customer in every
+# chunk). Top-up 20.00 €, VAT 20 %. Chunk 1 rates 2.0000 + 3.0000 € HT → debit 6.00 → 14.00.
+# Chunk 2 rates 4.5000 more → the month is 9.5000, 5.0000 debited → debit 4.50 × 1.20 = 5.40 →
+# 8.60. The task of chunk 2 delivered twice debits nothing more. The month's debits sum to its
+# billable total.
+def test_use8_every_chunk_of_a_batch_is_debited():
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    contract = platform(client)
+    top_up(client, "20.00")
+    call(client, contract=contract, cost="2.0000")
+    call(client, contract=contract, cost="3.0000")
+    rated(client, 7)
+    assert balance(client) == Decimal("14.00")
+
+    call(client, contract=contract, cost="4.5000", line_type="mobile")
+    rated(client, 7)
+    rated(client, 7)
+    assert balance(client) == Decimal("8.60")
+    debits = PrepaidUsageDebit.objects.order_by("pk")
+    assert [(d.source, d.net) for d in debits] == [
+        ("batch:7", Decimal("5.0000")),
+        ("batch:7#2", Decimal("4.5000")),
+    ]
+    assert sum(d.net for d in debits) == Decimal("9.5000")
+
+
 # USE-8 — a postpaid customer is never debited.
 def test_use8_postpaid_not_debited():
     client = customer()

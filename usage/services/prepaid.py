@@ -1,7 +1,8 @@
 """USE-8 prepaid (PLATFORM 12.7, BIL-10, CON-8): a prepaid customer's rated consumption is
-debited from its ledger, VAT included, as it is imported — one debit per import batch and
-month, for what the month's billable total gained since the last debit (so a re-rating after a
-breach is debited too, and a re-sent file nothing). When the balance reaches zero (or less:
+debited from its ledger, VAT included, as it is imported — a debit per rating pass of an
+import batch (one pass per chunk on PostgreSQL) and month, for what the month's billable total
+gained since the last debit (so a re-rating after a breach is debited too, and a re-sent file
+nothing). When the balance reaches zero (or less:
 traffic is not refused after the fact) the customer's active contracts are suspended (reason
 "prepaid balance exhausted"); a top-up that brings the balance above zero lifts those
 suspensions (and only those).
@@ -15,7 +16,7 @@ refunded to the ledger here: it is credited by the waiver's credit note (BIL-9).
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
@@ -34,15 +35,17 @@ SOURCE = "usage_consumption"
 
 
 def prepaid_debit_month(*, client: Client, month: date, source: str):
-    """Debit what the month's billable consumption gained since the last debit (idempotent per
-    ``source``). Returns the ledger entry, or None when there is nothing to debit."""
+    """Debit what the month's billable consumption gained since the last debit. Idempotent by
+    that difference: run again (a task delivered twice, a file sent again) it finds nothing to
+    debit. On PostgreSQL each chunk of a batch is a rating pass of its own, announced with the
+    batch's id: a chunk after the first that rated more calls of the month is debited as
+    ``batch:<id>#2``, ``#3``… Returns the ledger entry, or None when there is nothing to
+    debit."""
     if client.payment_method != PaymentMethod.PREPAID:
         return None
     with transaction.atomic():
         # the client's row is the lock: two batches of one customer are debited in turn
         Client.objects.select_for_update().filter(pk=client.pk).first()
-        if PrepaidUsageDebit.objects.filter(client=client, month=month, source=source).exists():
-            return None
         total = (
             billable_calls()
             .filter(client=client, billing_month=month)
@@ -58,6 +61,11 @@ def prepaid_debit_month(*, client: Client, month: date, source: str):
         delta = total - debited
         if round_money(delta) <= 0:
             return None
+        earlier = PrepaidUsageDebit.objects.filter(
+            Q(source=source) | Q(source__startswith=f"{source}#"), client=client, month=month
+        ).count()
+        if earlier:
+            source = f"{source}#{earlier + 1}"
         PrepaidUsageDebit.objects.create(client=client, month=month, source=source, net=delta)
         entry = prepaid_consume(
             client=client,
