@@ -206,14 +206,20 @@ def quality_breaches_of(*, client, month: date):
     )
 
 
-def tariffs_in_force(day: date | None = None):
-    """PLATFORM 24: the tariff grid customers may see (the rates in force today)."""
+def tariffs_in_force(day: date | None = None) -> list[Tariff]:
+    """PLATFORM 24: the tariff grid customers may see — per destination (a prefix, or a country,
+    line type and price class), the rate in force today: of two valid today, the one that
+    started last, as the rating chooses (``rating_py._tariff_for``)."""
     day = day or paris_today()
-    return (
+    grid = {}
+    for tariff in (
         Tariff.objects.filter(valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
-        .order_by("country", "line_type", "price_class", "prefix")
-    )
+        .order_by("country", "line_type", "price_class", "prefix", "valid_from")
+    ):
+        key = tariff.prefix or (tariff.country, tariff.line_type, tariff.price_class)
+        grid[key] = tariff  # the later valid_from wins
+    return list(grid.values())
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

@@ -1,7 +1,8 @@
 """The customer's consumption page, CSV export, alert threshold, tariffs, invoice annex, the
 dashboard card, and the read API (rated calls with cursor pagination, monthly summary)."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from kernel.clock import paris_today
 from tests.telephony.factories import make_sip_account
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
-from usage.models import ConsumptionAlert, ConsumptionThreshold
+from usage.models import ConsumptionAlert, ConsumptionThreshold, Tariff
 from usage.services.rollup import rollup_refresh
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +79,32 @@ def test_threshold_set_by_billing_role(as_role, tenant):
     assert not ConsumptionThreshold.objects.filter(client=tenant.client).exists()
 
 
-def test_tariffs_visible(as_role):
-    page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
+# PLATFORM 24 / USE-2 — the grid shows, per destination, the tariff the rating applies today:
+# London fixed (+4420) at 0.2000 €/min since 2025, 0.1200 €/min (30/6 s, 30 s minimum) since
+# yesterday: only 0.1200 shows; a price from tomorrow does not show yet. Prefixes are E.164.
+def test_tariffs_visible(as_role, django_assert_max_num_queries):
+    today = paris_today()
+    day = timedelta(days=1)
+    common = {"name": "Londres Fixe", "prefix": "+4420"}
+    Tariff.objects.create(**common, rate_per_minute=Decimal("0.2"), valid_from=date(2025, 1, 1))
+    Tariff.objects.create(
+        **common,
+        rate_per_minute=Decimal("0.12"),
+        first_increment=30,
+        next_increment=6,
+        min_duration=30,
+        valid_from=today - day,
+    )
+    Tariff.objects.create(**common, rate_per_minute=Decimal("0.09"), valid_from=today + day)
+    client = as_role(Role.READ_ONLY)
+    # session and user bookkeeping (usersessions), membership, then the grid in one query
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("usage:tariffs")).content.decode()
     assert "Nos tarifs" in page
+    row = re.search(r"<tr><td>Londres Fixe</td>.*?</tr>", page).group(0)
+    assert ">+4420<" in row and "0,1200 €" in row and "30/6 s" in row and ">30 s<" in row
+    assert page.count("Londres Fixe") == 1  # neither 0.2000 nor 0.0900
+    assert "++" not in page
 
 
 def test_invoice_annex_lists_the_billed_calls(as_role, tenant):

@@ -192,8 +192,9 @@ class Penalty(TimeStampedModel):
 
 class PrepaidUsageDebit(models.Model):
     """USE-8: consumption of a prepaid customer debited from its ledger, one row per rating pass
-    (a chunk of an import batch, a re-rating) and month that rated more: ``net`` € HT is what this debit covers; the ledger entry holds it
-    with VAT. The month's debits sum to the month's billable consumption."""
+    (a chunk of an import batch, a re-rating) and month that rated more: ``net`` € HT is what
+    this debit covers; the ledger entry holds it with VAT. The month's debits sum to the
+    month's billable consumption."""
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
