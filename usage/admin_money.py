@@ -159,7 +159,12 @@ class PenaltyForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label=_("Penalty"),
-        choices=[(k.value, f"{k.label} — {PENALTY_AMOUNTS[k]} €") for k in PenaltyKind],
+        choices=[
+            (k.value, f"{k.label} — {PENALTY_AMOUNTS[k]} €")
+            for k in PenaltyKind
+            if k != PenaltyKind.ABUSIVE_TICKET  # charged from its ticket (SLA-11)
+        ],
+        help_text=_("The abusive ticket penalty is charged from the support ticket."),
     )
     occurred_on = forms.DateField(label=_("Noted on"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)

@@ -14,7 +14,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.notifications import notify_client
 from billing import services as billing
-from billing.choices import ChargeKind
+from billing.choices import ChargeKind, VatCategory
 from billing.models import PendingCharge
 from kernel.errors import InvalidTransition
 from offers.periods import month_start
@@ -91,7 +91,8 @@ def ticket_record_restoration(
 @transaction.atomic
 def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = "") -> PendingCharge:
     """SLA-11 (PLATFORM 27, USE-7): staff concluded that the customer caused the incident: a
-    100.00 € HT penalty, taxable (the customer's VAT regime applies), posted as a pending charge
+    100.00 € penalty, outside the scope of VAT like every contractual penalty (docs/rules.md,
+    USE-7: billing puts it on the customer's invoice of "O" charges), posted as a pending charge
     keyed by the ticket — charging twice returns the same charge. The ticket's unavailability
     no longer counts in the availability (the customer's act, SLA-5), and the report was no
     incident: its intervention deadline goes (SLA-3, PLATFORM 14.2)."""
@@ -110,6 +111,7 @@ def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = ""
         % {"number": ticket.number},
         unit_price=PENALTY_AMOUNT,
         contract=ticket.contract,
+        vat_category=VatCategory.OUTSIDE_SCOPE,
         actor=actor,
     )
     if not ticket.customer_caused:

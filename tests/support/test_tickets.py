@@ -258,9 +258,11 @@ def test_attachments(tenant, settings):
         assert "attachments" in error.value.message_dict, bad.name
 
 
-# SLA-11 — staff charge the 100.00 € penalty from the ticket: a taxable pending charge keyed by
+# SLA-11 / USE-7 — staff charge the 100.00 € penalty from the ticket: a pending charge keyed by
 # the ticket (charging twice gives the same charge), only staff may, the ticket no longer
-# counts as unavailability; invoiced at the customer's 20 % VAT.
+# counts as unavailability; outside the scope of VAT like every penalty (category "O", 0.00 €
+# of VAT), so the run puts it on the customer's invoice of "O" charges, not beside the
+# subscription's taxable lines.
 def test_abusive_ticket_penalty(tenant, staff):
     reseller_billed(tenant.client)
     contract = make_contract(tenant.client, "platform")
@@ -272,7 +274,7 @@ def test_abusive_ticket_penalty(tenant, staff):
     again = services.ticket_charge_abusive_penalty(ticket=ticket, actor=staff)
     assert again.pk == charge.pk and PendingCharge.objects.filter(kind="penalty").count() == 1
     assert charge.unit_price == Decimal("100.0000") and charge.quantity == 1
-    assert charge.kind == "penalty" and charge.vat_category == ""  # the regime decides: taxable
+    assert charge.kind == "penalty" and charge.vat_category == "O"
     assert (charge.source_type, charge.source_id) == ("ticket", str(ticket.pk))
     assert AuditLog.objects.filter(action="ticket.penalty").count() == 1
     ticket.refresh_from_db()
@@ -280,7 +282,13 @@ def test_abusive_ticket_penalty(tenant, staff):
     assert services.ticket_intervals(contract, charge.period_start) == []
     billing.run_month_sync(month=charge.period_start)
     line = InvoiceLine.objects.get(kind="penalty")
-    assert (line.net_amount, line.vat_rate) == (Decimal("100.00"), Decimal("20.00"))
+    assert (line.net_amount, line.vat_rate, line.vat_category) == (
+        Decimal("100.00"),
+        Decimal("0.00"),
+        "O",
+    )
+    assert {other.vat_category for other in line.invoice.lines.all()} == {"O"}
+    assert line.invoice.total_vat == Decimal("0.00")
     question_ticket = question(tenant)
     with pytest.raises(ValidationError):
         services.ticket_charge_abusive_penalty(ticket=question_ticket, actor=staff)

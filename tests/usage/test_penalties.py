@@ -161,17 +161,18 @@ def test_use7_staff_penalties_with_evidence(admin_user):
 
 
 # USE-7 — a penalty cancelled before invoicing withdraws its charge; the evidence is required;
-# amounts come from the contract, not from the form.
+# amounts come from the contract, not from the form (consumer complaint: 200 €). The abusive
+# ticket penalty is charged from its ticket (SLA-11), not here: no second charge for one ticket.
 def test_use7_cancel_before_invoicing_and_validation(admin_user):
     client = customer()
     penalty = penalties.penalty_record(
         client=client,
-        kind=PenaltyKind.ABUSIVE_TICKET,
+        kind=PenaltyKind.CONSUMER_COMPLAINT,
         occurred_on=date(2026, 10, 12),
-        evidence_note="Ticket T-42: incident causé par le client",
+        evidence_note="Plainte DGCCRF n° 42",
         actor=admin_user,
     )
-    assert PendingCharge.objects.get(source_type="usage_penalty").unit_price == Decimal("100")
+    assert PendingCharge.objects.get(source_type="usage_penalty").unit_price == Decimal("200")
     assert penalties.penalty_cancel(penalty=penalty, reason="Erreur", actor=admin_user) is None
     assert not PendingCharge.objects.filter(source_type="usage_penalty").exists()
     with pytest.raises(ValidationError):
@@ -181,4 +182,12 @@ def test_use7_cancel_before_invoicing_and_validation(admin_user):
             occurred_on=date(2026, 10, 12) + timedelta(days=1),
             evidence_note="  ",
         )
+    with pytest.raises(ValidationError) as error:
+        penalties.penalty_record(
+            client=client,
+            kind=PenaltyKind.ABUSIVE_TICKET,
+            occurred_on=date(2026, 10, 12),
+            evidence_note="Ticket T-42: incident causé par le client",
+        )
+    assert "SLA-11" in error.value.message_dict["kind"][0]
     assert Penalty.objects.count() == 1

@@ -1,6 +1,7 @@
 """USE-7 (PLATFORM 27): penalties entered by staff with their evidence — regulator breach
 10 000 €, 33700 report 200 € per ticket, unauthorised CLI 2 000 €, consumer complaint 200 €,
-judicial requisition 200 €, abusive support ticket 100 €. The amount is the unit amount of the
+judicial requisition 200 €, abusive support ticket 100 € (charged from its ticket, SLA-11:
+``support.services.ticket_charge_abusive_penalty``). The amount is the unit amount of the
 kind × the quantity (tickets, complaints…); the contract's "auxquels s'ajoutent" surcharges of
 other operators are entered as a further penalty of the same kind with its own evidence.
 
@@ -43,6 +44,15 @@ def penalty_record(
     """USE-7: record a penalty with its evidence and post it to billing."""
     if kind not in PenaltyKind.values:
         raise ValidationError({"kind": _("Choose a penalty from the list.")})
+    if kind == PenaltyKind.ABUSIVE_TICKET:  # one penalty per ticket, and the ticket stops counting
+        raise ValidationError(
+            {
+                "kind": _(
+                    "Charge the abusive ticket penalty from the support ticket (SLA-11): the "
+                    "ticket then no longer counts as unavailability."
+                )
+            }
+        )
     if quantity < 1:
         raise ValidationError({"quantity": _("The quantity is at least 1.")})
     if not evidence_note.strip():
