@@ -173,13 +173,13 @@ def alerts_of(*, client, month: date):
 
 
 def blocking_alert(alerts, threshold) -> ConsumptionAlert | None:
-    """Among a month's ``alerts``, the 100 % alert that blocks the customer's outgoing calls: its
-    threshold still asks for the block, and was not raised since (a raised threshold lifts it
-    until its own 100 %)."""
+    """Among a month's ``alerts``, the 100 % alert that blocks the customer's outgoing calls now:
+    not lifted (raising the threshold or switching the block off lifts it; the raised threshold
+    blocks again at its own 100 %)."""
     if threshold is None or not threshold.block_outgoing:
         return None
     for alert in alerts:
-        if alert.level == 100 and alert.blocked and alert.threshold >= threshold.amount:
+        if alert.level == 100 and alert.blocked and alert.lifted_at is None:
             return alert
     return None
 

@@ -437,3 +437,70 @@ def test_a_late_record_rewrites_the_roll_up_of_the_days_it_changes():
     rollup_refresh([(client.pk, OCT)])
     assert consumption_summary(client=client, month=OCT) == page
     assert_matches_reference()
+
+
+# Consumption alerts, "block outgoing calls at 100 %": the calls the carrier still carries while
+# the block is on are rated blocked and never billed (as TRK-6). PLATFORM, French mobile at
+# 0.0450 €/min per second; threshold 0.05 € with the block.
+#   file 1: 2 Oct 09:00, 120 s → 0.0900: 180 % → the 100 % alert, reached at 12:00 UTC
+#   file 2: 11:00 outbound 60 s (before the block) → 0.0450; 13:00 outbound 60 s → blocked, 0;
+#           13:05 inbound → not blocked; 13:10 forwarded 60 s → blocked, 0; 13:15 to 112 → not
+#           blocked (free anyway)
+#   the threshold raised to 1.00 € at 15:00 UTC lifts the block:
+#   file 3: 14:00 outbound 60 s (before the lifting) → blocked, 0; 16:00 → 0.0450
+#   month: 0.0900 + 0.0450 + 0.0450 = 0.1800 €, 7 calls billed or not; a late record (1 Oct)
+#   rates the month again in full: the same outcome; the make-run engine gives the same.
+def test_outgoing_calls_blocked_by_the_threshold_are_not_billed():
+    import time_machine
+
+    from usage.models import ConsumptionAlert
+    from usage.selectors import consumption_summary
+    from usage.services import alerts
+
+    contract = platform()
+    client = contract.client
+    mobile = "+33612345678"
+    alerts.threshold_set(client=client, amount=Decimal("0.05"), block_outgoing=True)
+    run_import([row(contract, mobile, start=at(2, 9), duration=120)])
+    alerts.alerts_check(client_id=client.pk, month=OCT)
+    ConsumptionAlert.objects.filter(level=100).update(created_at=at(2, 12))
+    assert ConsumptionAlert.objects.get(level=100).blocked
+    run_import(
+        [
+            row(contract, mobile, start=at(2, 11), call_id="before"),
+            row(contract, mobile, start=at(2, 13), call_id="out"),
+            row(contract, mobile, start=at(2, 13, 5), call_type="inbound", call_id="in"),
+            row(contract, mobile, start=at(2, 13, 10), call_type="forwarded", call_id="fwd"),
+            row(contract, "112", start=at(2, 13, 15), call_id="sos"),
+        ]
+    )
+    with time_machine.travel(at(2, 15), tick=False):
+        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=True)
+    assert ConsumptionAlert.objects.get(level=100).lifted_at == at(2, 15)
+    run_import(
+        [
+            row(contract, mobile, start=at(2, 14), call_id="lifting"),
+            row(contract, mobile, start=at(2, 16), call_id="lifted"),
+        ]
+    )
+    expected = {
+        "before": (False, Decimal("0.0450")),
+        "out": (True, Decimal("0")),
+        "in": (False, Decimal("0")),
+        "fwd": (True, Decimal("0")),
+        "sos": (False, Decimal("0")),
+        "lifting": (True, Decimal("0")),
+        "lifted": (False, Decimal("0.0450")),
+    }
+
+    def outcome():
+        return {
+            c.call_id: (c.blocked, c.cost) for c in CallRecord.objects.filter(call_id__in=expected)
+        }
+
+    assert outcome() == expected
+    assert consumption_summary(client=client, month=OCT).total.cost == Decimal("0.1800")
+    assert_matches_reference()
+    run_import([row(contract, mobile, start=at(1, 9), duration=0, answered=False)])
+    assert outcome() == expected
+    assert_matches_reference()

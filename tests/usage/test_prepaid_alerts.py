@@ -133,8 +133,27 @@ def test_alerts_at_50_80_100_percent(mailoutbox, django_capture_on_commit_callba
     assert sorted(e.data["level"] for e in events) == [50, 80, 100]
     assert ConsumptionAlert.objects.get(level=100).blocked
     assert alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
-    # Raising the threshold lifts the block until its own 100 %.
-    alerts.threshold_set(client=client, amount=Decimal("50.00"), block_outgoing=True)
+    # Raising the threshold to 12.00 € lifts the block until its own 100 %: 10.0000 is 83 % of
+    # it (its 50 and 80 % recorded, one e-mail, one event: 80 %); 2.0000 more → 12.0000 = 100 %
+    # of 12.00: blocked again.
+    alerts.threshold_set(client=client, amount=Decimal("12.00"), block_outgoing=True)
+    assert ConsumptionAlert.objects.get(level=100, threshold=10).lifted_at is not None
+    assert not alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
+    with django_capture_on_commit_callbacks(execute=True):
+        rated(client, 4)
+    assert sorted(
+        ConsumptionAlert.objects.filter(threshold=12).values_list("level", flat=True)
+    ) == [50, 80]
+    assert len(mailoutbox) == 4 and "80" in mailoutbox[3].subject
+    assert events.all().count() == 4
+    assert not alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
+    with django_capture_on_commit_callbacks(execute=True):
+        call(client, contract=contract, cost="2.0000")
+        rated(client, 5)
+    assert alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
+    assert len(mailoutbox) == 5 and "100" in mailoutbox[4].subject
+    # Switching the block off lifts it; the next month starts free of it.
+    alerts.threshold_set(client=client, amount=Decimal("12.00"), block_outgoing=False)
     assert not alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
     assert not alerts.outgoing_blocked(client.pk, date(2026, 11, 2))
 

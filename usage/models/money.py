@@ -54,14 +54,23 @@ class ConsumptionAlert(models.Model):
     threshold = models.DecimalField(_("threshold (€ HT)"), **MONEY)
     blocked = models.BooleanField(_("outgoing calls blocked"), default=False)
     created_at = models.DateTimeField(_("reached at"), auto_now_add=True)
+    lifted_at = models.DateTimeField(
+        _("block lifted at"),
+        null=True,
+        blank=True,
+        help_text=_("When the threshold was raised or the block switched off."),
+    )
 
     class Meta:
         ordering = ["-month", "-level"]
         verbose_name = _("consumption alert")
         verbose_name_plural = _("consumption alerts")
         constraints = [
+            # once per level, month and threshold: a threshold raised (or lowered) in the
+            # month has its own 50, 80 and 100 %
             models.UniqueConstraint(
-                fields=["client", "month", "level"], name="one_alert_per_level_and_month"
+                fields=["client", "month", "level", "threshold"],
+                name="one_alert_per_level_month_threshold",
             )
         ]
 

@@ -87,7 +87,14 @@ class CallRecord(models.Model):
     on_net = models.BooleanField(
         _("on-net"), default=False, help_text=_("USE-1: a number we assigned to a customer.")
     )
-    blocked = models.BooleanField(_("blocked destination"), default=False)
+    blocked = models.BooleanField(
+        _("blocked"),
+        default=False,
+        help_text=_(
+            "TRK-6: a blocked destination, or an outgoing call placed while the consumption "
+            "threshold blocked them. Never billed."
+        ),
+    )
     trial = models.BooleanField(_("trial traffic"), default=False)
     late = models.BooleanField(
         _("late record"), default=False, help_text=_("Its month was already invoiced.")

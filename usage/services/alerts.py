@@ -2,12 +2,16 @@
 consumption of the Paris calendar month); at 50, 80 and 100 % it is alerted once per level and
 month — by e-mail (its administrators and billing contacts), on its dashboard and as a webhook
 event (``usage.threshold_reached``). With ``block_outgoing`` the 100 % alert also blocks its
-outgoing calls until the month ends or the threshold is raised (read by provisioning through
-``outgoing_blocked``; emergency numbers are never blocked, USE-1).
+outgoing calls from the moment it is reached until the month ends or the threshold is raised or
+the block switched off (``lifted_at``). The platform that carries the calls learns it from the
+webhook event and the API's monthly summary; what it still carries meanwhile (outbound and
+forwarded calls, not emergency numbers, USE-1) is rated as blocked and never billed, as a
+blocked destination is (TRK-6, ``usage.services.rating``).
 
-Choices: the levels are checked each time calls are rated (each import batch); a threshold
-changed in the middle of a month applies to the levels not yet reached; trial, blocked and
-included calls (cost 0) count for nothing.
+Choices: the levels are checked each time calls are rated (each rating pass); levels passed at
+once (a large file, a lowered threshold) are all recorded but only the highest is sent; each
+threshold amount has its own 50, 80 and 100 % in a month (raised after a block, it blocks
+again at its own 100 %); trial, blocked and included calls (cost 0) count for nothing.
 """
 
 from datetime import date
@@ -15,6 +19,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -55,6 +60,14 @@ def threshold_set(*, client: Client, amount, block_outgoing: bool, actor=None):
             client=client,
             defaults={"amount": amount, "block_outgoing": block_outgoing, "updated_by": actor},
         )
+    # a block the new threshold no longer asks for is lifted now (the calls placed from now on
+    # are billed again)
+    for alert in ConsumptionAlert.objects.select_for_update().filter(
+        client=client, level=100, blocked=True, lifted_at__isnull=True
+    ):
+        if threshold is None or not threshold.block_outgoing or threshold.amount > alert.threshold:
+            alert.lifted_at = timezone.now()
+            alert.save(update_fields=["lifted_at"])
     audit_record(
         action="usage.threshold_set",
         instance=threshold or client,
@@ -75,14 +88,17 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
         return []
     consumption = month_consumption(client_id, month)
     sent = set(
-        ConsumptionAlert.objects.filter(client_id=client_id, month=month).values_list(
-            "level", flat=True
-        )
+        ConsumptionAlert.objects.filter(
+            client_id=client_id, month=month, threshold=threshold.amount
+        ).values_list("level", flat=True)
     )
+    reached = [
+        level
+        for level in LEVELS
+        if level not in sent and consumption * 100 >= threshold.amount * level
+    ]
     new = []
-    for level in LEVELS:
-        if level in sent or consumption * 100 < threshold.amount * level:
-            continue
+    for level in reached:
         try:
             with transaction.atomic():
                 alert = ConsumptionAlert.objects.create(
@@ -93,13 +109,14 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
                     threshold=threshold.amount,
                     blocked=level == 100 and threshold.block_outgoing,
                 )
-                announce_threshold(alert)
-                notify_client(
-                    threshold.client,
-                    "usage/email/threshold",
-                    {"alert": alert},
-                    roles=(Role.ADMIN, Role.BILLING),
-                )
+                if level == reached[-1]:  # levels passed at once: one e-mail, one event
+                    announce_threshold(alert)
+                    notify_client(
+                        threshold.client,
+                        "usage/email/threshold",
+                        {"alert": alert},
+                        roles=(Role.ADMIN, Role.BILLING),
+                    )
         except IntegrityError:  # sent meanwhile by another batch
             continue
         new.append(alert)

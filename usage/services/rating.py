@@ -161,6 +161,15 @@ STAGED_CALLS = (
     FROM _new n"""
 )
 
+# Consumption alerts (docs/rules.md): an outgoing call placed while the customer's 100 % alert
+# blocked its outgoing calls (from the alert to its lifting) is blocked, as a blocked
+# destination is (TRK-6).
+THRESHOLD_BLOCK_SQL = """(r.call_type <> 'inbound' AND EXISTS (
+            SELECT 1 FROM usage_consumptionalert a
+            WHERE a.client_id = r.client_id AND a.month = r.month AND a.level = 100
+                AND a.blocked AND r.started_at >= a.created_at
+                AND (a.lifted_at IS NULL OR r.started_at < a.lifted_at)))"""
+
 STEPS = [
     """CREATE TEMP TABLE _rk (client_id integer, month date,
         appending boolean NOT NULL DEFAULT false) ON COMMIT DROP""",
@@ -240,9 +249,9 @@ STEPS = [
         COALESCE(c.is_trial AND (c.trial_ends_on IS NULL OR r.local_day <= c.trial_ends_on),
                  false) AS trial,
         (o.called IS NOT NULL) AS on_net,
-        (r.line_type <> 'emergency' AND COALESCE(
+        (r.line_type <> 'emergency' AND (COALESCE(
             CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
-            bg.blocked_by_default, false)) AS blocked,
+            bg.blocked_by_default, false) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
         (inc.terms_id IS NOT NULL) AS listed,
         COALESCE(tsm.tariff_id, t.tariff_id) AS tariff_id, COALESCE(tsm.rate, t.rate) AS rate,
         COALESCE(tsm.f, t.f) AS f, COALESCE(tsm.n, t.n) AS n, COALESCE(tsm.m, t.m) AS m

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 
 from usage import increments
-from usage.models import CallRecord, IncludedDestination, Tariff
+from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
 from usage.services import plans
 from usage.services.classify import block_key
 
@@ -109,6 +109,15 @@ def context(keys):
         owner = ("s", s.sip_account_id) if s.sip_account_id else ("t", s.trunk_id)
         settings[(owner, s.group_id)] = s.blocked
     tariffs = list(Tariff.objects.all())
+    # consumption alerts: the spans in which a customer's outgoing calls were blocked
+    spans = defaultdict(list)
+    for alert in ConsumptionAlert.objects.filter(
+        client_id__in={c for c, _m in keys},
+        month__in={m for _c, m in keys},
+        level=100,
+        blocked=True,
+    ):
+        spans[(alert.client_id, alert.month)].append((alert.created_at, alert.lifted_at))
     invoiced = set()
     for client_id, month in keys:
         from accounts.models import Client
@@ -144,6 +153,11 @@ def context(keys):
         if group is not None and call.line_type != "emergency":
             owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)
             blocked = settings.get((owner, group.pk), group.blocked_by_default)
+        if not blocked and call.line_type != "emergency" and call.call_type != "inbound":
+            blocked = any(
+                lo <= call.started_at and (hi is None or call.started_at < hi)
+                for lo, hi in spans.get((call.client_id, call.billing_month), ())
+            )
         day = _last_day(call.billing_month) if policy == "hosted_a" else local_day
         tariff = _tariff_for(tariffs, block, call.country, call.line_type, call.price_class, day)
         mapped = "fixed" if call.line_type == "polyvalent" else call.line_type
