@@ -151,6 +151,21 @@ class SuspendForm(ContractActionForm):
         super().__init__(*args, client=client, statuses=[ContractStatus.ACTIVE], **kwargs)
 
 
+class InactiveCloseForm(ContractActionForm):
+    """ACC-6: a contract flagged inactive (six months without a call), closed without fees."""
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(
+            *args,
+            client=client,
+            statuses=[ContractStatus.ACTIVE, ContractStatus.SUSPENDED],
+            **kwargs,
+        )
+        self.fields["contract"].queryset = self.fields["contract"].queryset.filter(
+            inactive_flagged_on__isnull=False
+        )
+
+
 class TerminateForm(ContractActionForm):
     requested_date = BoundedDateField(
         label=_("Requested date"),

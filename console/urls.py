@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/<int:pk>/payment/", customers.record_payment, name="record_payment"),
     path("customers/<int:pk>/suspend/", customers.suspend, name="suspend"),
     path("customers/<int:pk>/terminate/", customers.terminate, name="terminate"),
+    path("customers/<int:pk>/close-inactive/", customers.close_inactive, name="close_inactive"),
     path(
         "customers/<int:pk>/credentials/<str:kind>/<int:account_pk>/",
         customers.reset_credentials,

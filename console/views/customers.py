@@ -1,7 +1,10 @@
 """The customer 360 (issue 17): a search by name, SIREN, e-mail or invoice number, then one
 page with everything about the customer and the actions staff take from there — suspend a
-contract, record a payment, reset SIP credentials, terminate with a quote — each through the
+contract, record a payment, reset SIP credentials, terminate with a quote, close a contract
+flagged inactive (ACC-6) — each through the
 owning app's service, each confirmed first (the second submission carries ``confirm``)."""
+
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +15,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import Client
 from console import selectors
 from console.access import staff_required
-from console.forms import CustomerSearchForm, PaymentRecordForm, SuspendForm, TerminateForm
+from console.forms import (
+    CustomerSearchForm,
+    InactiveCloseForm,
+    PaymentRecordForm,
+    SuspendForm,
+    TerminateForm,
+)
 from console.views.common import render_console
 from kernel.clock import paris_today
 from kernel.forms import attach_errors
@@ -23,6 +32,7 @@ from offers.services.terminations import contract_request_termination, terminati
 from payments.services.allocation import payment_record
 from telephony.models import SipAccount, Trunk
 from telephony.services.sip_credentials import sip_credentials_reset
+from usage.services.inactivity import inactive_close, inactive_close_forfeit
 
 
 @staff_required()
@@ -47,6 +57,7 @@ def _page(request, client, *, action=None, form=None, preview=None, status=200, 
         "payment": PaymentRecordForm(initial={"received_on": paris_today()}),
         "suspend": SuspendForm(client=client),
         "terminate": TerminateForm(client=client),
+        "inactive": InactiveCloseForm(client=client),
     }
     if action and form is not None:
         forms_by_action[action] = form
@@ -74,6 +85,14 @@ def customer(request, pk):
 
 def _confirmed(request) -> bool:
     return "confirm" in request.POST
+
+
+def _amount(value) -> Decimal:
+    """An amount the confirmation carried; an unreadable one matches no amount."""
+    try:
+        return Decimal(value or "")
+    except InvalidOperation:
+        return Decimal(-1)
 
 
 @staff_required(Team.BILLING)
@@ -153,6 +172,44 @@ def terminate(request, pk):
         request,
         _("Termination of %(ref)s recorded, effective %(date)s.")
         % {"ref": data["contract"].reference, "date": quote.effective_date.strftime("%d/%m/%Y")},
+    )
+    return redirect("console:customer", pk=pk)
+
+
+@staff_required(Team.BILLING)
+@require_POST
+def close_inactive(request, pk):
+    """ACC-6: close a contract flagged inactive, without fees; when it is the customer's last
+    contract in service its prepaid balance is forfeited — the confirmation shows how much, and
+    the closing is refused if the balance changed meanwhile."""
+    client = _client(pk)
+    form = InactiveCloseForm(request.POST, client=client)
+    if not form.is_valid():
+        return _page(request, client, action="inactive", form=form, status=400)
+    contract = form.cleaned_data["contract"]
+    forfeit = inactive_close_forfeit(contract)
+    if not _confirmed(request):
+        return _page(
+            request,
+            client,
+            action="inactive",
+            form=form,
+            preview={"contract": contract, "forfeit": forfeit},
+        )
+    try:
+        inactive_close(
+            contract=contract,
+            today=paris_today(),
+            actor=request.user,
+            expected_forfeit=_amount(request.POST.get("forfeit")),
+        )
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _page(request, client, action="inactive", form=form, status=400)
+    messages.success(
+        request,
+        _("Contract %(ref)s closed for inactivity; %(amount)s € of prepaid balance forfeited.")
+        % {"ref": contract.reference, "amount": forfeit},
     )
     return redirect("console:customer", pk=pk)
 

@@ -17,5 +17,6 @@ PORTAL_OBJECT_PAGES = [
     ("console:record_payment", lambda t: [t.client.pk]),
     ("console:suspend", lambda t: [t.client.pk]),
     ("console:terminate", lambda t: [t.client.pk]),
+    ("console:close_inactive", lambda t: [t.client.pk]),
     ("console:reset_credentials", lambda t: [t.client.pk, "sip", 1]),
 ]

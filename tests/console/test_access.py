@@ -65,6 +65,7 @@ def test_customers_get_404(client, tenant):
         reverse("console:record_payment", args=[tenant.client.pk]),
         reverse("console:suspend", args=[tenant.client.pk]),
         reverse("console:terminate", args=[tenant.client.pk]),
+        reverse("console:close_inactive", args=[tenant.client.pk]),
     ]
     for url in actions:
         assert client.post(url, {"confirm": "1"}).status_code == 404, url

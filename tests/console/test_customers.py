@@ -163,3 +163,53 @@ def test_reset_credentials(customer, other_tenant, as_staff, support_agent):
     other, _secret = make_sip_account(other_tenant.client)
     url = reverse("console:reset_credentials", args=[customer.pk, "sip", other.pk])
     assert browser.post(url, {"confirm": "1"}).status_code == 404
+
+
+# ACC-6 (PLATFORM 12.7.4) — a billing agent closes a contract flagged inactive from the
+# customer's page. The customer (prepaid) tops up 30.00 € and has two contracts, both flagged:
+# closing the first forfeits nothing (the other stays in service); closing the second, its
+# last, shows "30,00 €" forfeited before confirming, then debits the whole balance → 0.00.
+# A support agent cannot; a contract not flagged is not offered; a confirmation whose amount no
+# longer matches the balance (a top-up meanwhile) is refused and nothing moves.
+def test_acc6_close_inactive_contract_forfeits_the_last_balance(
+    customer, as_staff, billing_agent, support_agent
+):
+    from accounts.choices import PaymentMethod
+    from payments.models import PrepaidEntry
+    from tests.telephony.factories import top_up
+
+    customer.payment_method = PaymentMethod.PREPAID
+    customer.save(update_fields=["payment_method"])
+    first, last = (make_contract(customer, "platform") for _ in range(2))
+    top_up(customer, "30.00")
+    url = reverse("console:close_inactive", args=[customer.pk])
+
+    def balance():
+        return sum(e.amount for e in PrepaidEntry.objects.filter(account__client=customer))
+
+    browser = as_staff(billing_agent)
+    assert browser.post(url, {"contract": first.pk}).status_code == 400  # not flagged
+    for contract in (first, last):
+        contract.inactive_flagged_on = date(2027, 5, 3)
+        contract.save(update_fields=["inactive_flagged_on"])
+    assert as_staff(support_agent).post(url, {"contract": first.pk}).status_code == 403
+    browser = as_staff(billing_agent)
+    page = browser.get(reverse("console:customer", args=[customer.pk])).content.decode()
+    assert "Clôturer un contrat signalé inactif" in page
+
+    preview = browser.post(url, {"contract": first.pk}).content.decode()
+    assert "Aucun solde prépayé n'est perdu." in preview
+    browser.post(url, {"contract": first.pk, "forfeit": "0", "confirm": "1"})
+    assert Termination.objects.get(contract=first).reason == "inactivity"
+    assert balance() == Decimal("30.00")
+
+    preview = browser.post(url, {"contract": last.pk}).content.decode()
+    assert "solde prépayé de 30,00\xa0€ est perdu" in preview
+    top_up(customer, "5.00")  # meanwhile
+    refused = browser.post(url, {"contract": last.pk, "forfeit": "30.00", "confirm": "1"})
+    assert refused.status_code == 400 and not Termination.objects.filter(contract=last).exists()
+    assert balance() == Decimal("35.00")
+    response = browser.post(url, {"contract": last.pk, "forfeit": "35.00", "confirm": "1"})
+    assert response.status_code == 302
+    assert Termination.objects.get(contract=last).fee_amount == Decimal("0")
+    assert balance() == Decimal("0.00")

@@ -60,39 +60,48 @@ def last_traffic_record(*, client_ids=None, keys=None) -> int:
     return updated
 
 
-@transaction.atomic
-def inactive_close(*, contract: Contract, today: date, actor=None):
-    """ACC-6: staff close a contract flagged inactive; returns (termination, forfeited €)."""
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+def inactive_close_forfeit(contract: Contract):
+    """ACC-6: the prepaid balance that closing ``contract`` for inactivity would forfeit — the
+    whole balance when no other contract of the customer stays in service (active or
+    suspended, not on its way out), else nothing."""
     if contract.inactive_flagged_on is None:
         raise ValidationError(_("Only a contract flagged inactive can be closed for inactivity."))
+    others = Contract.objects.filter(
+        client=contract.client, status__in=LIVE_STATUSES - {ContractStatus.TERMINATING}
+    ).exclude(pk=contract.pk)
+    if others.exists():
+        return ZERO
+    balance = (
+        PrepaidEntry.objects.filter(account__client=contract.client).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    return max(balance, ZERO)
+
+
+@transaction.atomic
+def inactive_close(*, contract: Contract, today: date, actor=None, expected_forfeit=None):
+    """ACC-6: staff close a contract flagged inactive; returns (termination, forfeited €).
+    ``expected_forfeit``: what the confirmation showed — refused if the balance changed since."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    forfeit = inactive_close_forfeit(contract)
+    if expected_forfeit is not None and forfeit != expected_forfeit:
+        raise ValidationError(
+            _("The prepaid balance changed since the confirmation: check the amount again.")
+        )
     termination = offers.contract_request_termination(
         contract=contract,
         actor=actor,
         reason=TerminationReason.INACTIVITY,
         waive_fees=True,
     )
-    # the customer's other contracts still in service (not on their way out)
-    others = Contract.objects.filter(
-        client=contract.client, status__in=LIVE_STATUSES - {ContractStatus.TERMINATING}
-    ).exclude(pk=contract.pk)
-    forfeited = ZERO
-    if not others.exists():
-        balance = (
-            PrepaidEntry.objects.filter(account__client=contract.client).aggregate(s=Sum("amount"))[
-                "s"
-            ]
-            or ZERO
+    if forfeit > 0:
+        prepaid_debit(
+            client=contract.client,
+            amount=forfeit,
+            source_type="inactivity_forfeit",
+            source_id=contract.pk,
+            description=_("Balance forfeited: account closed for inactivity (%(ref)s)")
+            % {"ref": contract.reference},
+            actor=actor,
         )
-        if balance > 0:
-            prepaid_debit(
-                client=contract.client,
-                amount=balance,
-                source_type="inactivity_forfeit",
-                source_id=contract.pk,
-                description=_("Balance forfeited: account closed for inactivity (%(ref)s)")
-                % {"ref": contract.reference},
-                actor=actor,
-            )
-            forfeited = balance
-    return termination, forfeited
+    return termination, forfeit
