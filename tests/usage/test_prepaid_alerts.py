@@ -168,6 +168,9 @@ def test_acc6_inactivity_from_the_records_and_forfeit(mailoutbox):
     top_up(client, "30.00")
     # 22:30 UTC on 31/10 is 23:30 in Paris (CET from 25/10): still 31/10.
     call(client, contract=contract, call_type="inbound", started_at=at(31, 22, 30), cost="0")
+    inactivity.last_traffic_record(client_ids=[client.pk])  # an inbound call is traffic
+    contract.refresh_from_db()
+    assert contract.last_traffic_on == date(2026, 10, 31)
     call(client, contract=contract, started_at=at(3, month=NOV), cost="0")
     inactivity.last_traffic_record(client_ids=[client.pk])
     contract.refresh_from_db()
