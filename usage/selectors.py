@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
 
+from billing.choices import DocumentKind, DocumentStatus
+from billing.models import Invoice, InvoicePurpose
 from kernel.clock import paris_today
 from kernel.money import ZERO, round_money
-from offers.periods import next_month_start
+from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
 from usage.choices import LineType, RatingPlan
 from usage.models import (
@@ -28,7 +30,7 @@ from usage.models import (
     Tariff,
     UsageDay,
 )
-from usage.services.billing import class_label
+from usage.services.billing import LOOKBACK_MONTHS, billable_calls, class_label
 
 PARIS = ZoneInfo("Europe/Paris")
 # USE-3 / USE-4: the distinct numbers a user may call in a month within the plan.
@@ -50,6 +52,38 @@ def calls_of(*, client, month: date | None = None):
         start, end = month_bounds(month)
         qs = qs.filter(started_at__gte=start, started_at__lt=end)
     return qs
+
+
+def annex_calls(*, invoice):
+    """BIL-3: the calls an invoice of consumption in arrears billed — those of its month rated
+    before it (not ``late``), and the late records of the twelve months before, rated between
+    the customer's previous regular invoice and this one (the run that billed them, never the
+    issued invoice of their own month: USE, late records)."""
+    client = invoice.client
+    start, end = month_bounds(invoice.month)
+    oldest = add_months(invoice.month, -LOOKBACK_MONTHS)
+    previous = (
+        Invoice.objects.filter(
+            client=client,
+            kind=DocumentKind.INVOICE,
+            purpose=InvoicePurpose.REGULAR,
+            status=DocumentStatus.ISSUED,
+            month__lt=invoice.month,
+        )
+        .order_by("-month", "-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    late = Q(
+        late=True,
+        started_at__gte=month_bounds(oldest)[0],
+        started_at__lt=start,
+        imported_at__lt=invoice.created_at,
+    )
+    if previous is not None:
+        late &= Q(imported_at__gte=previous)
+    own = Q(late=False, started_at__gte=start, started_at__lt=end)
+    return billable_calls().filter(Q(client=client) & (own | late)).filter(cost__gt=0)
 
 
 @dataclass

@@ -199,16 +199,20 @@ def calls_csv(request):
 
 @member_required(BILLING)
 def invoice_annex(request, invoice_id: int):
-    """BIL-3: the call-detail annex of an invoice — the billable calls of the month it bills
-    (its consumption in arrears), without touching the issued invoice."""
-    invoice = Invoice.objects.filter(
-        pk=invoice_id, client=request.client, kind=DocumentKind.INVOICE, month__isnull=False
-    ).first()
+    """BIL-3: the call-detail annex of an invoice — the calls it billed (``selectors.
+    annex_calls``: its month's, and the late records it carried), without touching the issued
+    invoice."""
+    invoice = (
+        Invoice.objects.filter(
+            pk=invoice_id, client=request.client, kind=DocumentKind.INVOICE, month__isnull=False
+        )
+        .select_related("client")
+        .first()
+    )
     if invoice is None:
         raise Http404
     rows = (
-        selectors.calls_of(client=request.client, month=invoice.month)
-        .filter(trial=False, blocked=False, cost__gt=0)
+        selectors.annex_calls(invoice=invoice)
         .order_by("started_at", "id")
         .values_list(*CSV_FIELDS)
         .iterator(chunk_size=5000)

@@ -72,7 +72,8 @@ def test_use2_one_line_per_contract_month_and_class_rounded_once():
 # BIL-1 (records arriving later go on the next run) — a call of October recorded after
 # October's invoice (mobile, 2.5000) is billed by November's run on its own line naming
 # October, 2.50; October's issued invoice is not touched; November's own call (0.4000) has its
-# line 0.40.
+# line 0.40. BIL-3: each invoice's call-detail annex lists the calls it billed — October's the
+# 1.0000 call only, November's its own call and the late one.
 def test_late_record_billed_by_the_next_run_never_editing_the_issued_invoice():
     client = customer()
     contract = platform(client)
@@ -92,6 +93,13 @@ def test_late_record_billed_by_the_next_run_never_editing_the_issued_invoice():
     assert amounts == [Decimal("0.40"), Decimal("2.50")]
     late = PendingCharge.objects.get(source_type="usage", unit_price=Decimal("2.5000"))
     assert late.period_start == OCT and late.source_id.endswith("#2")
+    november = _nov
+
+    def annex(invoice):
+        return sorted(c.cost for c in selectors.annex_calls(invoice=invoice))
+
+    assert annex(october) == [Decimal("1.0000")]
+    assert annex(november) == [Decimal("0.4000"), Decimal("2.5000")]
     # December's run finds nothing left to bill for October.
     assert post_consumption(month=date(2026, 12, 1)) == []
 
