@@ -5,7 +5,7 @@ import os
 
 from celery import shared_task
 
-from usage.services import imports, inbox, partitions
+from usage.services import imports, inbox, partitions, retention
 
 
 @shared_task(name="usage.tasks.import_run", acks_late=True, reject_on_worker_lost=True)
@@ -31,6 +31,6 @@ def imports_resume() -> list[int]:
 
 @shared_task(name="usage.tasks.partitions_daily", acks_late=True)
 def partitions_daily() -> dict:
+    """The months ahead created; the traffic data older than 12 months purged (PLATFORM 6.7)."""
     created = partitions.partitions_maintain()
-    dropped = partitions.partitions_purge()
-    return {"created": [str(m) for m in created], "dropped": [str(m) for m in dropped]}
+    return {"created": [str(m) for m in created], **retention.retention_purge()}

@@ -388,6 +388,8 @@ PORT_IN_EXPECTED_DAYS = env.int("PORT_IN_EXPECTED_DAYS", default=10)
 # --- Usage (SPEC §4) ---------------------------------------------------------------------------
 # The folder the carrier's CDR files are dropped into (imported, then moved to done/).
 USAGE_INBOX_DIR = env.path("USAGE_INBOX_DIR", default=str(VAR_DIR / "cdr-inbox"))
+# A file of the inbox modified more recently than this is left for the next scan (being written).
+USAGE_INBOX_SETTLE_SECONDS = env.int("USAGE_INBOX_SETTLE_SECONDS", default=60)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -2,6 +2,8 @@
 number and reason without stopping the good ones, chunks committed with the batch's progress,
 the inbox folder, the management command, a partner's batch limited to its customers."""
 
+import os
+import time
 from io import StringIO
 
 import pytest
@@ -114,16 +116,27 @@ def test_platform_calls_name_the_contract_reference():
     assert (batch.imported, call.contract_id, call.sip_account_id) == (1, contract.pk, None)
 
 
+def _settled(path, seconds=120):
+    """A file last written ``seconds`` ago."""
+    when = time.time() - seconds
+    os.utime(path, (when, when))
+
+
+# The inbox folder: a file written in the last minute waits (the carrier may still be writing
+# it); settled, it is imported once and moved to done/.
 def test_inbox_folder_imports_each_file_once(tmp_path, django_capture_on_commit_callbacks):
     sip = account("sip-unl")
     content = csv_of([row(sip, "0123456789")])
     (tmp_path / "day1.csv").write_bytes(content)
+    assert inbox.inbox_scan(tmp_path) == []  # just written
+    _settled(tmp_path / "day1.csv")
     with django_capture_on_commit_callbacks(execute=False):
         batches = inbox.inbox_scan(tmp_path)
     assert [b.filename for b in batches] == ["day1.csv"]
     assert (tmp_path / "done" / "day1.csv").exists() and not (tmp_path / "day1.csv").exists()
     # dropped again (same name, same content): not imported twice
     (tmp_path / "day1.csv").write_bytes(content)
+    _settled(tmp_path / "day1.csv")
     assert inbox.inbox_scan(tmp_path) == []
 
 

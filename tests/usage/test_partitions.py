@@ -2,7 +2,9 @@
 demand by the import, rows moved out of the DEFAULT partition), the 12-month retention as a
 partition drop (PLATFORM 6.7), and the plain SQLite table of ``make run`` (smoke test)."""
 
+import os
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -11,6 +13,7 @@ from tests.usage.core_helpers import account, at, row, run_import
 from usage.models import CallRecord
 from usage.services import partitions
 
+PARIS = ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.django_db
 
 
@@ -63,22 +66,67 @@ def test_the_import_key_compares_call_ids_byte_by_byte():
     assert CallRecord.objects.get().call_id == "Élan-1"
 
 
-# PLATFORM 6.7: 12 months kept. On 15 November 2027 the current month and the 12 before it
-# (November 2026 …) stay; October 2026 and older partitions are dropped whole.
-def test_retention_drops_months_older_than_twelve():
+# PLATFORM 6.7: traffic data kept "une durée maximum de douze (12) mois à compter du jour de
+# leur enregistrement". The purge of 20 November 2027 keeps the calls from 21 November 2026
+# (Paris): October 2026 is dropped whole, the calls of 19 and 20 November 2026 are deleted,
+# 21 November's stays — with them go the roll-up of those days, the hourly quality and limit
+# rows, the stored CDR file and raw rejected lines of an import of that time (its report's
+# counters stay), and the inbox's done/ files of that time. Run again: nothing more.
+def test_retention_keeps_twelve_months_to_the_day(tmp_path):
+    from usage.models import ImportBatch, LimitBreach, QualityHour, UsageDay
+    from usage.services import retention
+
+    def paris(month, day, hour=10, year=2026):
+        return datetime(year, month, day, hour, tzinfo=PARIS).astimezone(UTC)
+
+    assert partitions.retention_start(date(2027, 11, 20)) == paris(11, 21, 0)
+    # 28 February 2027 is the anniversary of 29 February 2028
+    assert partitions.retention_start(date(2028, 2, 29)) == paris(3, 1, 0, year=2027)
     sip = account("sip-unl")
-    run_import(
-        [
-            row(sip, "0123456789", start=at(20, month=date(2026, 10, 1))),
-            row(sip, "0123456789", start=at(20, month=date(2026, 11, 1))),
-        ]
+    old = run_import(
+        [row(sip, "0123456789", start=paris(10, 20)), row(sip, "0123456789", start=paris(11, 19))]
+        + [row(sip, "0123456789", start=paris(11, day)) for day in (20, 21)]
+        + ["bad,row"]
     )
-    dropped = partitions.partitions_purge(date(2027, 11, 15))
-    assert date(2026, 10, 1) in dropped and date(2026, 11, 1) not in dropped
-    assert list(CallRecord.objects.values_list("billing_month", flat=True)) == [date(2026, 11, 1)]
+    ImportBatch.objects.filter(pk=old.pk).update(created_at=paris(11, 20, 23))
+    kept = run_import([row(sip, "0123456780", start=paris(11, 22))])
+    old.refresh_from_db()
+    assert old.file and old.rejections.count() == 1
+    for day in (20, 21):
+        QualityHour.objects.create(
+            client=sip.contract.client, hour=paris(11, day), month=date(2026, 11, 1),
+            attempts=1, answered=1, answered_seconds=60, short_calls=0,
+        )  # fmt: skip
+        LimitBreach.objects.create(
+            client=sip.contract.client, kind="simultaneous", hour=paris(11, day),
+            month=date(2026, 11, 1), peak=11, limit=10, peak_at=paris(11, day),
+        )  # fmt: skip
+    done = tmp_path / "done"
+    done.mkdir()
+    for name, day in (("old.csv", 20), ("new.csv", 21)):
+        (done / name).write_text("x")
+        os.utime(done / name, (paris(11, day).timestamp(),) * 2)
+
+    report = retention.retention_purge(date(2027, 11, 20), inbox=tmp_path)
+    assert report["months_dropped"] == ["2026-10-01"]
+    assert sorted(CallRecord.objects.values_list("started_at", flat=True)) == [
+        paris(11, 21), paris(11, 22)
+    ]  # fmt: skip
     assert "usage_callrecord_p202610" not in {
         partitions.partition_name(m) for m in partitions.existing_partitions()
     }
+    assert sorted(UsageDay.objects.values_list("day", flat=True).distinct()) == [
+        date(2026, 11, 21), date(2026, 11, 22)
+    ]  # fmt: skip
+    assert [q.hour for q in QualityHour.objects.all()] == [paris(11, 21)]
+    assert [b.hour for b in LimitBreach.objects.all()] == [paris(11, 21)]
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert not old.file and old.rejections.count() == 0 and old.imported == 4
+    assert kept.file
+    assert sorted(p.name for p in done.iterdir()) == ["new.csv"]
+    again = retention.retention_purge(date(2027, 11, 20), inbox=tmp_path)
+    assert (again["files"], again["rejections"], again["quality_hours"]) == (0, 0, 0)
 
 
 SQLITE_SCRIPT = """

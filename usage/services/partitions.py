@@ -1,8 +1,11 @@
 """Monthly partitions of the call records (PostgreSQL) and the 12-month retention (PLATFORM
 6.7): months are created ahead by a periodic task (and on demand by the import); the daily
-purge drops whole partitions older than 12 months. SQLite: the purge deletes the rows."""
+purge drops whole the partitions older than 12 months and deletes the calls of the month in
+between older than 12 months to the day (``retention_start``). SQLite: the purge deletes the
+rows. The rest of the traffic data goes with them (``usage.services.retention``)."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
@@ -18,6 +21,7 @@ from usage.partitioning import (
 )
 
 RETENTION_MONTHS = 12  # PLATFORM 6.7
+PARIS = ZoneInfo("Europe/Paris")
 MONTHS_AHEAD = 3
 # The import inserts its calls already rated (usage.services.import_sql): only the calls whose
 # outcome a later record, a breach or a re-rating changes are updated, so a little room on each
@@ -84,24 +88,35 @@ def partitions_maintain(today: date | None = None) -> list[date]:
     return partitions_ensure(add_months(month, n) for n in range(MONTHS_AHEAD + 1))
 
 
-def retention_cutoff(today: date | None = None) -> date:
-    """The first month kept: the current month and the 12 before it."""
-    return add_months((today or paris_today()).replace(day=1), -RETENTION_MONTHS)
+def retention_start(today: date | None = None) -> datetime:
+    """PLATFORM 6.7, "une durée maximum de douze (12) mois à compter du jour de leur
+    enregistrement": on day D (Paris) the calls kept are those of the days after D minus 12
+    months — a call of 20 November 2026 goes with the purge of 20 November 2027."""
+    today = today or paris_today()
+    first = add_months(today.replace(day=1), -RETENTION_MONTHS)
+    anniversary = first.replace(day=min(today.day, _days_in(first)))
+    day = anniversary + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, tzinfo=PARIS)
+
+
+def _days_in(month: date) -> int:
+    return (add_months(month, 1) - timedelta(days=1)).day
 
 
 @transaction.atomic
 def partitions_purge(today: date | None = None) -> list[date]:
-    """PLATFORM 6.7: drop the months older than the retention (daily purge)."""
-    cutoff = retention_cutoff(today)
-    start, _ = month_bounds(cutoff)
+    """PLATFORM 6.7 (daily purge): the months wholly before the retention start are dropped
+    whole; the calls of the month it falls in that started before it are deleted. Returns the
+    months dropped."""
+    start = retention_start(today)
     if not is_postgres(connection):
         CallRecord.objects.filter(started_at__lt=start).delete()
         return []
-    dropped = sorted(m for m in existing_partitions() if m < cutoff)
+    dropped = sorted(m for m in existing_partitions() if month_bounds(m)[1] <= start)
     with connection.cursor() as cursor:
         for month in dropped:
             cursor.execute(f'DROP TABLE "{partition_name(month)}"')
-        cursor.execute(f'DELETE FROM "{TABLE}_default" WHERE started_at < %s', [start])
+        cursor.execute(f'DELETE FROM "{TABLE}" WHERE started_at < %s', [start])
     return dropped
 
 
