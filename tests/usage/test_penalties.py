@@ -17,6 +17,7 @@ from tests.usage.money_helpers import OCT, at, call
 from usage.models import Penalty, QualityHour
 from usage.money_choices import PenaltyKind, PenaltyStatus
 from usage.services import penalties, quality
+from usage.services.post_rating import after_rating
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_use6_an_hour_breaching_each_metric():
     hour_of_calls(client, contract, 13, 10, [15] * 7)
     hour_of_calls(client, contract, 14, 10, [7] + [60] * 9)
 
-    quality.quality_compute(month=OCT)
+    after_rating(keys=[(client.pk, OCT)])  # what each rating pass triggers: seen as it goes
     rows = {r.hour.hour: r for r in QualityHour.objects.filter(client=client)}
     assert (rows[10].asr, rows[10].acd, rows[10].short_rate) == (
         Decimal(50),

@@ -267,3 +267,32 @@ def _drf_cursor_page(self, queryset, request, view=None):
     from rest_framework.pagination import CursorPagination
 
     return CursorPagination.paginate_queryset(self, queryset, request, view)
+
+
+# USE-6 as the month goes: after a rating pass the customer's consumption page lists the hours
+# of this month whose quality costs a penalty — an hour of 10 attempts, 5 answered of 5 s each:
+# ASR 50 % → 10 × 0.02 = 0.20, ACD 5 s → 5 × 0.02 = 0.10, short calls 100 % → 0.10: 0,40 €,
+# the hour shown in Paris time.
+def test_quality_penalties_shown_during_the_month(as_role, tenant):
+    from tests.offers.factories import make_contract
+    from usage.services.post_rating import after_rating
+
+    contract = make_contract(tenant.client, "platform")
+    month = paris_today().replace(day=1)
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    if timezone.localtime(hour).date().replace(day=1) != month:
+        hour += timedelta(hours=2)  # first hour of the month: the next one instead
+    for i in range(10):
+        call(
+            tenant.client,
+            contract=contract,
+            started_at=hour + timedelta(minutes=i),
+            month=month,
+            answered=i < 5,
+            duration=5,
+        )
+    after_rating(keys=[(tenant.client.pk, month)])
+    page = as_role(Role.READ_ONLY).get(reverse("usage:consumption")).content.decode()
+    section = page[page.index('data-testid="quality-breaches"') :]
+    shown = timezone.localtime(hour).strftime("%d/%m/%Y %H:%M")
+    assert shown in section and "0,40 €" in section

@@ -79,27 +79,42 @@ def quality_compute(*, month: date, client_ids=None) -> int:
         )
         .order_by()
     )
-    written = 0
+    hours = []
     for row in rows:
         pen = penalties_for(
             row["n_attempts"], row["n_answered"], row["n_seconds"] or 0, row["n_short"]
         )
-        QualityHour.objects.update_or_create(
-            client_id=row["client_id"],
-            hour=row["hour"],
-            defaults={
-                "month": month,
-                "attempts": row["n_attempts"],
-                "answered": row["n_answered"],
-                "answered_seconds": row["n_seconds"] or 0,
-                "short_calls": row["n_short"],
-                "asr_penalty": pen.get(QualityMetric.ASR, 0),
-                "acd_penalty": pen.get(QualityMetric.ACD, 0),
-                "short_penalty": pen.get(QualityMetric.SHORT, 0),
-            },
+        hours.append(
+            QualityHour(
+                client_id=row["client_id"],
+                hour=row["hour"],
+                month=month,
+                attempts=row["n_attempts"],
+                answered=row["n_answered"],
+                answered_seconds=row["n_seconds"] or 0,
+                short_calls=row["n_short"],
+                asr_penalty=pen.get(QualityMetric.ASR, 0),
+                acd_penalty=pen.get(QualityMetric.ACD, 0),
+                short_penalty=pen.get(QualityMetric.SHORT, 0),
+            )
         )
-        written += 1
-    return written
+    QualityHour.objects.bulk_create(
+        hours,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["client", "hour"],
+        update_fields=[
+            "month",
+            "attempts",
+            "answered",
+            "answered_seconds",
+            "short_calls",
+            "asr_penalty",
+            "acd_penalty",
+            "short_penalty",
+        ],
+    )
+    return len(hours)
 
 
 def _describe(hour_row: QualityHour, metric: str) -> str:
