@@ -40,9 +40,13 @@ def test_upload_then_progress_and_report(staff, django_capture_on_commit_callbac
         "pending",
         "ops@reseller.example",
     )
+    # pending (then running): the page refreshes itself every 5 seconds to show the progress
+    waiting = staff.get(response["Location"]).content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in waiting
     imports.import_run(batch.pk)
     page = staff.get(response["Location"]).content.decode()
     assert "— ligne 3 sur 3" in page  # progress: 100 %, line 3 of 3
+    assert 'http-equiv="refresh"' not in page  # done: it stops
     assert "9 colonnes attendues" in page
     listing = staff.get(reverse("admin:usage_importbatch_changelist")).content.decode()
     assert "octobre.csv" in listing
