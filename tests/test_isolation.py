@@ -217,7 +217,10 @@ PORTAL_WRITES = [
     ("offers:termination_cancel", lambda t: [_terminating_contract(t).pk], {}),
 ]
 # Later apps keep their rows in ``tests/<app>/isolation_rows.py`` (same shapes as above; an
-# optional ``OWN_ROWS`` maps a model to the builder that creates the tenant's own row).
+# optional ``OWN_ROWS`` maps a model to the builder that creates the tenant's own row; an
+# optional ``TENANT_MARKS`` lists builders giving texts of the tenant's own data — its calls,
+# say — that its pages show and another customer's pages must never show).
+TENANT_MARKS = []
 EXTRA_ROW_MODULES = [
     "tests.payments.isolation_rows",
     "tests.payments.isolation_rows_portal",
@@ -245,6 +248,7 @@ for _name in EXTRA_ROW_MODULES:
     PORTAL_OBJECT_PAGES += getattr(_rows, "PORTAL_OBJECT_PAGES", [])
     PORTAL_WRITES += getattr(_rows, "PORTAL_WRITES", [])
     OWN_ROWS.update(getattr(_rows, "OWN_ROWS", {}))
+    TENANT_MARKS += getattr(_rows, "TENANT_MARKS", [])
 
 # Routes outside the customer portal: allauth, i18n, the back office (tested elsewhere).
 NOT_TENANT_PAGES_PREFIXES = (
@@ -318,6 +322,7 @@ def test_api_key_in_query_string_never_works(
 # ACC-2 — every page: anonymous → sign-in; another customer's member sees only their own data.
 @pytest.mark.parametrize("route, args", PORTAL_PAGES)
 def test_portal_pages_scoped(client, tenant, other_tenant, route, args):
+    marks = [mark for build in TENANT_MARKS for mark in build(tenant)]
     url = reverse(route)
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -326,6 +331,15 @@ def test_portal_pages_scoped(client, tenant, other_tenant, route, args):
     assert tenant.client.legal_name not in page
     assert tenant.site.name not in page.replace(other_tenant.site.name, "")
     assert tenant.members[Role.ADMIN].user.email not in page
+    assert [mark for mark in marks if mark in page] == []
+
+
+# The marks above are data the tenant's own pages show (else their absence proves nothing).
+def test_tenant_marks_show_on_its_own_pages(client, tenant):
+    marks = {mark for build in TENANT_MARKS for mark in build(tenant)}
+    client.force_login(tenant.members[Role.ADMIN].user)
+    pages = "".join(client.get(reverse(route)).content.decode() for route, _a in PORTAL_PAGES)
+    assert marks and {mark for mark in marks if mark not in pages} == set()
 
 
 # ACC-2 — pages about one object of another customer answer 404 (GET and POST).

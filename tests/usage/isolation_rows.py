@@ -32,8 +32,8 @@ def _call(t):
             line_type="mobile",
             price_class="standard",
             billed_seconds=65,
-            list_cost=Decimal("0.1300"),
-            cost=Decimal("0.1300"),
+            list_cost=Decimal("987.6543"),  # a total no other customer's page shows
+            cost=Decimal("987.6543"),
             rated=True,
         )
         rollup_refresh([(t.client.pk, t.usage_call.billing_month)])
@@ -93,3 +93,6 @@ PORTAL_OBJECT_PAGES = [
 PORTAL_WRITES = [
     ("usage:threshold", lambda t: [], {"amount": "100", "block_outgoing": "on"}),
 ]
+# The tenant's call, as its CSV export shows it (its id, its account) and its consumption page
+# and dashboard (its month's total).
+TENANT_MARKS = [lambda t: [_call(t).call_id, _call(t).account_ref, "987,65"]]
