@@ -296,3 +296,43 @@ def test_quality_penalties_shown_during_the_month(as_role, tenant):
     section = page[page.index('data-testid="quality-breaches"') :]
     shown = timezone.localtime(hour).strftime("%d/%m/%Y %H:%M")
     assert shown in section and "0,40 €" in section
+
+
+# No N+1: the CSV export and the invoice's call-detail annex cost the same queries for 3 calls
+# as for 30 (they stream the rows); saving the alert threshold costs a bounded few.
+def test_exports_and_threshold_query_counts(as_role, tenant, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tenant.client.partner.billing_mode = BillingMode.RESELLER_BILLED
+    tenant.client.partner.save(update_fields=["billing_mode"])
+    invoice = _invoice(tenant)
+    billing_member = as_role(Role.BILLING)
+    urls = [reverse("usage:calls_csv"), reverse("usage:invoice_annex", args=[invoice.pk])]
+    billing_member.get(urls[0])
+
+    def counts(n):
+        this_month_calls(tenant.client, n, cost="0.1000")
+        for i in range(n):
+            call(
+                tenant.client,
+                started_at=timezone.make_aware(
+                    timezone.datetime(invoice.month.year, invoice.month.month, 3, 10, i)
+                ),
+                month=invoice.month,
+                cost="0.2000",
+            )
+        measured = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                response = billing_member.get(url)
+                body = b"".join(getattr(response, "streaming_content", [response.content]))
+            measured.append((len(queries), body.count(b"\n")))
+        return measured
+
+    small, large = counts(3), counts(27)
+    assert [rows for _q, rows in small] == [4, 4] and [rows for _q, rows in large] == [31, 31]
+    assert [q for q, _r in small] == [q for q, _r in large]
+    # session bookkeeping 8, the threshold with its audit row 11, the levels checked at once 3
+    with django_assert_max_num_queries(22):
+        billing_member.post(reverse("usage:threshold"), {"amount": "50", "block_outgoing": "on"})

@@ -64,3 +64,37 @@ def test_nothing_or_both_refused(api):
     response = api.post(reverse("api:cdr-import-list"), {"calls": []}, format="json")
     assert response.status_code == 400
     assert ImportBatch.objects.count() == 0
+
+
+# No N+1: the list of batches and a batch's report cost the same queries for 1 batch (1
+# rejected row) as for 4 (with 10 rejected rows in the report).
+def test_import_list_and_report_query_counts(api, partner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sip = account("sip-unl", partner=partner)
+
+    def batch(bad_rows):
+        rows = [row(sip, "0123456789")] + ["x,y"] * bad_rows
+        made = imports.import_create(
+            source="api", filename="q.csv", content=csv_of(rows), partner=partner, run=False
+        )
+        return _run(made.pk)
+
+    first = batch(1)
+    url = reverse("api:cdr-import-list")
+    api.get(url)  # the key's last use is written once, on the first request
+
+    def counts(pk):
+        with CaptureQueriesContext(connection) as listing:
+            api.get(url)
+        with CaptureQueriesContext(connection) as report:
+            body = api.get(reverse("api:cdr-import-detail", args=[pk])).json()
+        return len(listing), len(report), len(body["rejections"])
+
+    small = counts(first.pk)
+    for _ in range(3):
+        last = batch(10)
+    large = counts(last.pk)
+    assert (small[2], large[2]) == (1, 10)
+    assert large[:2] == small[:2] and max(small[:2]) <= 6
