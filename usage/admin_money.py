@@ -48,7 +48,7 @@ class FairUseBreachAdmin(ServiceRowsAdmin):
     list_display = ["sip_account", "client", "month", "plan", "reason_list", "status", "credit"]
     list_filter = ["status", "plan", "month"]
     search_fields = ["client__name", "client__legal_name", "sip_account__username"]
-    list_select_related = ["client", "sip_account", "credit__credit_note"]
+    list_select_related = ["client", "sip_account"]
     readonly_fields = [
         "client",
         "sip_account",
@@ -68,10 +68,12 @@ class FairUseBreachAdmin(ServiceRowsAdmin):
     def reason_list(self, breach):
         return ", ".join(str(r.get("code")) for r in breach.reasons)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("credits__credit_note")
+
     @admin.display(description=_("credit note"))
     def credit(self, breach):
-        credit = getattr(breach, "credit", None)
-        return credit.credit_note.number if credit else "—"
+        return ", ".join(c.credit_note.number for c in breach.credits.all()) or "—"
 
     @admin.action(description=_("Waive the breach"), permissions=["act"])
     def waive(self, request, queryset):

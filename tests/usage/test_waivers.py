@@ -65,7 +65,7 @@ def consumption(client):
 def test_use4_waiver_before_invoicing(admin_user):
     client = customer()
     account, breach = breached_month(client)
-    assert breach_waive(breach=breach, note="Client de bonne foi", actor=admin_user) is None
+    assert breach_waive(breach=breach, note="Client de bonne foi", actor=admin_user) == []
     breach.refresh_from_db()
     assert breach.status == BreachStatus.WAIVED and breach.waived_by == admin_user
     assert AuditLog.objects.filter(action="usage.breach_waive").exists()
@@ -84,7 +84,7 @@ def test_use4_waiver_after_invoicing_becomes_a_credit_note(admin_user):
     invoice, billed = consumption(client)
     assert billed == Decimal("15.00")
 
-    credit = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+    [credit] = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
 
     note = credit.credit_note
     assert credit.amount == Decimal("15.00")
@@ -96,6 +96,7 @@ def test_use4_waiver_after_invoicing_becomes_a_credit_note(admin_user):
     )
     with pytest.raises(InvalidTransition):
         breach_waive(breach=breach, note="encore", actor=admin_user)
+    assert list(breach.credits.all()) == [credit]
     with pytest.raises(ValidationError):
         breach_waive(breach=breach, note=" ", actor=admin_user)
 
@@ -110,3 +111,33 @@ def test_use4_breach_notified_once(mailoutbox, django_capture_on_commit_callback
     assert len(mailoutbox) == 1
     breach.refresh_from_db()
     assert breach.notified_at is not None
+
+
+# USE-4 / BIL-9 — a breach billed by two invoices: October's run billed its 10 calls (15.00 €);
+# two more breach calls of October arrived late (2 × 1.5000 = 3.0000) and November's run
+# billed them on its own line. Waived: 18.00 € to give back, as two credit notes — 3.00 €
+# correcting November's invoice (never more than it carried), 15.00 € correcting October's.
+def test_use4_waiver_credits_each_invoice_that_carried_the_breach(admin_user):
+    from tests.usage.money_helpers import NOV
+
+    client = customer()
+    account, breach = breached_month(client)
+    billing.run_month_sync(month=OCT)
+    october, billed = consumption(client)
+    for i in range(2):
+        call(
+            client, sip_account=account, started_at=at(20 + i, 10), called=f"+3314000001{i}",
+            cost="1.5000", list_cost="1.5000", breach=True, late=True,
+        )  # fmt: skip
+    billing.run_month_sync(month=NOV)
+    november = Invoice.objects.get(client=client, month=NOV, purpose=InvoicePurpose.REGULAR)
+    assert billed == Decimal("15.00")
+    assert november.lines.get(kind="consumption").net_amount == Decimal("3.00")
+
+    credits = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+
+    assert [(c.credit_note.corrects, c.amount) for c in credits] == [
+        (november, Decimal("3.00")),
+        (october, Decimal("15.00")),
+    ]
+    assert sum(c.credit_note.total_net for c in credits) == Decimal("18.00")

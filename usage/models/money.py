@@ -229,10 +229,11 @@ class PrepaidUsageDebit(models.Model):
 
 class BreachCredit(models.Model):
     """USE-4 / BIL-9: a fair-use breach waived after its amounts were invoiced becomes a credit
-    note; this row ties the two."""
+    note per invoice that carried them (a late record's part billed by a later run has its
+    own); this row ties the breach to one of them."""
 
-    breach = models.OneToOneField(
-        "usage.FairUseBreach", on_delete=models.PROTECT, related_name="credit"
+    breach = models.ForeignKey(
+        "usage.FairUseBreach", on_delete=models.PROTECT, related_name="credits"
     )
     credit_note = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit note")

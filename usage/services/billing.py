@@ -17,8 +17,8 @@
   imported (``usage.services.prepaid``); the lines are marked already paid (BIL-10).
 - **Waivers** (USE-4): staff waive a breach (audited); the month is re-rated as included. Before
   the month's consumption is invoiced nothing else is needed (the run sums the re-rated calls);
-  afterwards, what was invoiced beyond the new total becomes a credit note correcting the
-  latest invoice that carried it.
+  afterwards, what was invoiced beyond the new total becomes credit notes, one per invoice
+  that carried it (latest first, none beyond what that invoice carried).
 """
 
 from collections import defaultdict
@@ -224,11 +224,12 @@ def _lock_breach(breach: FairUseBreach) -> FairUseBreach:
 
 
 @transaction.atomic
-def breach_waive(*, breach: FairUseBreach, note: str, actor) -> BreachCredit | None:
+def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredit]:
     """USE-4: staff waive a user's breach for its month (audited). The month is re-rated as
-    included; what had been invoiced beyond the new billable total becomes a credit note
-    correcting the latest invoice that carried it. Returns the credit (None when nothing had
-    been invoiced yet: the next run simply bills the re-rated calls)."""
+    included; what had been invoiced beyond the new billable total becomes credit notes, each
+    correcting an invoice that carried it, the latest first, none beyond what that invoice
+    carried. Returns the credits (none when nothing had been invoiced yet: the next run simply
+    bills the re-rated calls)."""
     from usage.services.rating import rerate_month
 
     if not note.strip():
@@ -252,7 +253,7 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> BreachCredit | N
     return _credit_after_waiver(breach, actor)
 
 
-def _credit_after_waiver(breach: FairUseBreach, actor) -> BreachCredit | None:
+def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
     month = breach.month
     totals = billable_totals(months=[month], client_ids=[breach.client_id])
     charged = _charged([month], [breach.client_id])
@@ -270,23 +271,26 @@ def _credit_after_waiver(breach: FairUseBreach, actor) -> BreachCredit | None:
             excess += over
             for c in invoiced:
                 invoices[c.invoice_line.invoice_id] += c.invoice_line.net_amount
-    if excess <= 0:
-        return None
-    invoice = Invoice.objects.filter(pk__in=invoices).order_by("-issue_date", "-pk").first()
-    amount = min(excess, invoices[invoice.pk])
-    note = billing.credit_note_issue(
-        lines=[
-            billing.CreditLine(
-                description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
-                % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
-                amount=amount,
-            )
-        ],
-        reason=_("Fair-use breach waived: %(note)s") % {"note": breach.waiver_note},
-        corrects=invoice,
-        actor=actor,
-    )
-    return BreachCredit.objects.create(breach=breach, credit_note=note, amount=amount)
+    credits = []
+    for invoice in Invoice.objects.filter(pk__in=invoices).order_by("-issue_date", "-pk"):
+        if excess <= 0:
+            break
+        amount = min(excess, invoices[invoice.pk])
+        note = billing.credit_note_issue(
+            lines=[
+                billing.CreditLine(
+                    description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
+                    % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
+                    amount=amount,
+                )
+            ],
+            reason=_("Fair-use breach waived: %(note)s") % {"note": breach.waiver_note},
+            corrects=invoice,
+            actor=actor,
+        )
+        credits.append(BreachCredit.objects.create(breach=breach, credit_note=note, amount=amount))
+        excess -= amount
+    return credits
 
 
 def month_invoiced(client_id: int, month: date) -> bool:
