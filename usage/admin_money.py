@@ -66,7 +66,7 @@ class FairUseBreachAdmin(ServiceRowsAdmin):
 
     @admin.display(description=_("reasons"))
     def reason_list(self, breach):
-        return ", ".join(str(r.get("code")) for r in breach.reasons)
+        return ", ".join(breach.reason_lines)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("credits__credit_note")

@@ -278,3 +278,36 @@ def test_use4_month_is_the_paris_month():
     sip = account("hosted-w")
     run_import([row(sip, "0123456789", start=at(31, 23, 30), duration=60)])
     assert calls()[0].billing_month == date(2026, 11, 1)
+
+
+# USE-4 end to end: the import that opens a breach tells the customer once (an e-mail to its
+# administrators) and the partner gets the webhook event ``usage.breach_recorded`` naming the
+# customer, the SIP account, the month and the reason; a later file of the same month (the
+# breach already recorded) sends nothing more.
+def test_use4_breach_notice_from_the_import(mailoutbox, django_capture_on_commit_callbacks):
+    from kernel.models import OutboxEvent
+    from tests.factories import PartnerFactory
+
+    sip = account("hosted-w", partner=PartnerFactory())
+    client = sip.contract.client
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import(distinct_calls(sip, 151))
+    breach = FairUseBreach.objects.get(sip_account=sip)
+    assert breach.notified_at is not None
+    [mail] = mailoutbox
+    assert "Usage raisonnable dépassé par Poste en octobre 2026" in mail.subject
+    assert "- Plus de 150 numéros différents (151 / 150)" in mail.body
+    [event] = OutboxEvent.objects.filter(type="usage.breach_recorded")
+    assert (event.partner_id, event.data) == (
+        client.partner_id,
+        {
+            "customer": client.pk,
+            "sip_account": sip.pk,
+            "month": "2026-10",
+            "reasons": ["distinct_numbers"],
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import([row(sip, fixed(151), start=at(20), duration=30)])
+    assert len(mailoutbox) == 1
+    assert OutboxEvent.objects.filter(type="usage.breach_recorded").count() == 1

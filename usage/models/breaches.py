@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, TimeStampedModel, User
 from telephony.models import SipAccount
-from usage.choices import BreachStatus
+from usage.choices import BreachReason, BreachStatus
 
 
 class FairUseBreach(TimeStampedModel):
@@ -52,3 +52,16 @@ class FairUseBreach(TimeStampedModel):
 
     def __str__(self):
         return f"{self.sip_account} {self.month:%Y-%m}"
+
+    @property
+    def reason_lines(self) -> list[str]:
+        """The reasons in words, with the measure against its limit: "More than 150 distinct
+        numbers (151 / 150)"."""
+        lines = []
+        for reason in self.reasons:
+            code = reason.get("code")
+            label = str(BreachReason(code).label) if code in BreachReason.values else str(code)
+            if reason.get("limit") is not None:
+                label += f" ({reason.get('value')} / {reason['limit']})"
+            lines.append(label)
+        return lines
