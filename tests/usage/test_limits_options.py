@@ -117,3 +117,18 @@ def test_use5_sweep_boundaries():
     t0 = at(5, 10)
     intervals = [(t0, t0 + timedelta(seconds=60)), (t0 + timedelta(seconds=60), t0 + timedelta(1))]
     assert [n for _s, n in limits.peak_simultaneous(intervals)] == [1, 1]
+
+
+# USE-5 — a month is measured against the options of its days, whenever it is computed: a CAPS
+# lot from 15 October (1 + 10 = 11 attempts/s). 5 attempts in one second on 10 October > 1: a
+# breach (limit 1); 5 in one second on 20 October ≤ 11: none — computed today, in December.
+def test_use5_limits_of_the_calls_day():
+    client = customer()
+    caps = Product.objects.get(code="opt-caps")
+    contract = platform(client, [LineRequest(product=caps, quantity=1)])
+    contract.lines.filter(product=caps).update(started_on=date(2026, 10, 15))
+    for day in (10, 20):
+        for _ in range(5):
+            call(client, contract=contract, started_at=at(day, 11), answered=False)
+    breaches = limits.limits_compute(client_id=client.pk, month=OCT)
+    assert [(b.kind, b.hour.day, b.peak, b.limit) for b in breaches] == [(LimitKind.CAPS, 10, 5, 1)]

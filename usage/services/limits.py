@@ -10,14 +10,16 @@ is a lot of 10 *CAPS* (attempts per second), so a lot raises the CAPS limit; the
 calls are raised by the capacity reservation, the option that sells channels. Options count
 while their contract line runs (started, not ended) on the day computed. Simultaneous calls
 count every answered call (inbound too) over [start, start + duration); attempts count outbound
-calls, answered or not, per second of their start.
+calls, answered or not, per second of their start. A month is measured against the options in
+force on each call's day, whenever it is computed (a late record months after).
 """
 
 import heapq
 from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.db.models.functions import TruncSecond
 
 from kernel.clock import paris_today
@@ -32,25 +34,35 @@ BASE_CAPS = 1
 CAPS_PER_LOT = 10
 CHANNELS_PER_RESERVATION = 30
 PLATFORM = "PLATFORM"
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _option_lines(client_id: int) -> list[tuple]:
+    """The customer's CAPS and capacity lines: (product code, quantity, started, ended)."""
+    return list(
+        ContractLine.objects.filter(
+            contract__client_id=client_id,
+            contract__status__in=LIVE_STATUSES,
+            product__code__in=["opt-caps", "opt-capacity-reservation"],
+        ).values_list("product__code", "quantity", "started_on", "ended_on")
+    )
+
+
+def _limits_on(lines, day: date) -> dict[str, int]:
+    lots: dict[str, int] = {}
+    for code, quantity, started, ended in lines:
+        if (started is None or started <= day) and (ended is None or ended > day):
+            lots[code] = lots.get(code, 0) + quantity
+    return {
+        LimitKind.SIMULTANEOUS: BASE_SIMULTANEOUS
+        + CHANNELS_PER_RESERVATION * lots.get("opt-capacity-reservation", 0),
+        LimitKind.CAPS: BASE_CAPS + CAPS_PER_LOT * lots.get("opt-caps", 0),
+    }
 
 
 def limits_for(client_id: int, day: date | None = None) -> dict[str, int]:
     """USE-5: the customer's limits on ``day`` with its options."""
-    day = day or paris_today()
-    lines = ContractLine.objects.filter(
-        contract__client_id=client_id,
-        contract__status__in=LIVE_STATUSES,
-        product__code__in=["opt-caps", "opt-capacity-reservation"],
-    ).filter(Q(started_on__isnull=True) | Q(started_on__lte=day))
-    lines = lines.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
-    lots = dict(
-        lines.values("product__code").annotate(n=Sum("quantity")).values_list("product__code", "n")
-    )
-    return {
-        LimitKind.SIMULTANEOUS: BASE_SIMULTANEOUS
-        + CHANNELS_PER_RESERVATION * (lots.get("opt-capacity-reservation") or 0),
-        LimitKind.CAPS: BASE_CAPS + CAPS_PER_LOT * (lots.get("opt-caps") or 0),
-    }
+    return _limits_on(_option_lines(client_id), day or paris_today())
 
 
 def _calls(client_id: int, month: date):
@@ -77,9 +89,22 @@ def _hour(moment):
 @transaction.atomic
 def limits_compute(*, client_id: int, month: date) -> list[LimitBreach]:
     """Record the hours of ``month`` in which the customer went over a limit (idempotent: an
-    hour's row is rewritten with its peak)."""
-    limits = limits_for(client_id)
-    peaks: dict[tuple[str, object], tuple[int, object]] = {}
+    hour's row is rewritten with its peak). The limits are those of the options in force on the
+    Paris day of each call (a month recomputed later keeps its own options)."""
+    lines = _option_lines(client_id)
+    by_day: dict[date, dict[str, int]] = {}
+
+    def limit(kind, moment):
+        day = moment.astimezone(PARIS).date()
+        if day not in by_day:
+            by_day[day] = _limits_on(lines, day)
+        return by_day[day][kind]
+
+    lowest = {
+        kind: min(_limits_on(lines, d)[kind] for d in _days(month))
+        for kind in (LimitKind.SIMULTANEOUS, LimitKind.CAPS)
+    }
+    peaks: dict[tuple[str, object], tuple[int, object, int]] = {}
     answered = (
         _calls(client_id, month)
         .filter(answered=True, duration__gt=0)
@@ -88,33 +113,42 @@ def limits_compute(*, client_id: int, month: date) -> list[LimitBreach]:
     )
     intervals = ((s, s + timedelta(seconds=d)) for s, d in answered.iterator(chunk_size=5000))
     for start, count in peak_simultaneous(intervals):
-        if count > limits[LimitKind.SIMULTANEOUS]:
+        if count > lowest[LimitKind.SIMULTANEOUS]:
+            allowed = limit(LimitKind.SIMULTANEOUS, start)
             key = (LimitKind.SIMULTANEOUS, _hour(start))
-            if count > peaks.get(key, (0, None))[0]:
-                peaks[key] = (count, start)
+            if count > allowed and count > peaks.get(key, (0,))[0]:
+                peaks[key] = (count, start, allowed)
     per_second = (
         _calls(client_id, month)
         .filter(call_type=CallType.OUTBOUND)
         .annotate(second=TruncSecond("started_at", tzinfo=UTC))
         .values("second")
         .annotate(n=Count("id"))
-        .filter(n__gt=limits[LimitKind.CAPS])
+        .filter(n__gt=lowest[LimitKind.CAPS])
         .order_by()
     )
     for row in per_second:
+        allowed = limit(LimitKind.CAPS, row["second"])
         key = (LimitKind.CAPS, _hour(row["second"]))
-        if row["n"] > peaks.get(key, (0, None))[0]:
-            peaks[key] = (row["n"], row["second"])
+        if row["n"] > allowed and row["n"] > peaks.get(key, (0,))[0]:
+            peaks[key] = (row["n"], row["second"], allowed)
     written = []
-    for (kind, hour), (peak, at) in sorted(peaks.items()):
+    for (kind, hour), (peak, at, allowed) in sorted(peaks.items()):
         breach, _created = LimitBreach.objects.update_or_create(
             client_id=client_id,
             kind=kind,
             hour=hour,
-            defaults={"month": month, "peak": peak, "limit": limits[kind], "peak_at": at},
+            defaults={"month": month, "peak": peak, "limit": allowed, "peak_at": at},
         )
         written.append(breach)
     return written
+
+
+def _days(month: date):
+    day = month
+    while day.month == month.month:
+        yield day
+        day += timedelta(days=1)
 
 
 def platform_client_months(keys) -> list[tuple[int, date]]:
