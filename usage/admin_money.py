@@ -25,6 +25,7 @@ from usage.models import (
     Penalty,
     QualityHour,
 )
+from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus
 from usage.services import billing as usage_billing
 from usage.services import penalties
@@ -124,18 +125,7 @@ class QualityHourAdmin(ServiceRowsAdmin):
     list_filter = ["month"]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
-    readonly_fields = [
-        "client",
-        "hour",
-        "month",
-        "attempts",
-        "answered",
-        "answered_seconds",
-        "short_calls",
-        "asr_penalty",
-        "acd_penalty",
-        "short_penalty",
-    ]
+    readonly_fields = ["client", "hour", *QUALITY_MEASURES]
 
     @admin.display(description="ASR")
     def asr_display(self, row):

@@ -106,6 +106,19 @@ class LimitBreach(models.Model):
         return f"{self.client} {self.kind} {self.hour:%Y-%m-%d %H:00}"
 
 
+# USE-6: what an hour of traffic quality measures and costs (rewritten at each computation).
+QUALITY_MEASURES = [
+    "month",
+    "attempts",
+    "answered",
+    "answered_seconds",
+    "short_calls",
+    "asr_penalty",
+    "acd_penalty",
+    "short_penalty",
+]
+
+
 class QualityHour(models.Model):
     """USE-6: one customer's outbound traffic in one UTC hour, its ASR, ACD and short-call
     rate, and the penalty of each breached metric (0.02 € per call concerned)."""

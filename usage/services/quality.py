@@ -27,6 +27,7 @@ from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from usage.choices import CallType
 from usage.models import CallRecord, QualityHour
+from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import QualityMetric
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -103,16 +104,7 @@ def quality_compute(*, month: date, client_ids=None) -> int:
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["client", "hour"],
-        update_fields=[
-            "month",
-            "attempts",
-            "answered",
-            "answered_seconds",
-            "short_calls",
-            "asr_penalty",
-            "acd_penalty",
-            "short_penalty",
-        ],
+        update_fields=QUALITY_MEASURES,
     )
     return len(hours)
 
