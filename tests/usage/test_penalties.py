@@ -102,8 +102,39 @@ def test_use6_an_hour_breaching_each_metric():
     assert not regular.lines.filter(kind="penalty").exists()
     assert fatal(build_cii_xml(extra)) == []
     # The run is idempotent: running again posts no second penalty.
-    assert quality.post_penalties(month=OCT) == 6
+    assert quality.post_penalties(month=OCT) == 0
     assert PendingCharge.objects.filter(source_type="usage_quality").count() == 6
+
+
+# USE-6 and late records (BIL-1): after October's run billed the 10h hour of 05/10 (10 attempts,
+# 5 answered: ASR 50 % → 10 × 0.02 = 0.20), two unanswered attempts of that hour arrive late:
+# 12 attempts, ASR 5/12 = 41.7 % → 12 × 0.02 = 0.24, 0.20 billed already. November's run
+# bills the difference, 2 × 0.02 = 0.04, on its own "O" invoice naming the October hour; the
+# ACD and short-call penalties (5 answered calls, unchanged) are not billed again; October's
+# issued invoice is unchanged.
+def test_use6_late_records_add_to_a_billed_hour():
+    from tests.usage.money_helpers import NOV
+
+    client = customer()
+    contract = platform(client)
+    hour_of_calls(client, contract, 10, 10, [5, 5, 5, 30, 20])
+    billing.run_month_sync(month=OCT)
+    october = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.LATE_CHARGES)
+    assert october.total_net == Decimal("0.40")
+    for second in (50, 51):
+        call(
+            client, contract=contract, started_at=at(5, 10, 30, second), answered=False,
+            duration=0, late=True,
+        )  # fmt: skip
+    after_rating(keys=[(client.pk, OCT)])
+    billing.run_month_sync(month=NOV)
+
+    november = Invoice.objects.get(client=client, month=NOV, purpose=InvoicePurpose.LATE_CHARGES)
+    [line] = november.lines.all()
+    assert (line.quantity, line.net_amount, line.vat_category) == (Decimal(2), Decimal("0.04"), "O")
+    assert "ASR 41.7 %, 05/10/2026 12h–13h" in line.description
+    october.refresh_from_db()
+    assert october.total_net == Decimal("0.40") and october.lines.count() == 3
 
 
 def test_use6_penalties_for_pure():

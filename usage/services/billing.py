@@ -198,12 +198,14 @@ def post_consumption(
 def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -> None:
     """Receiver of ``billing.signals.run_preparing`` (connected in ``UsageConfig.ready``): the
     run of month M carries M's consumption and what arrived late for earlier months, and the
-    traffic-quality penalties of M (USE-6)."""
+    traffic-quality penalties of M and what late records added to earlier months' (USE-6)."""
     from usage.services import quality
 
     rerate_hosted_a(month)
     post_consumption(month=month)
     quality.post_penalties(month=month)
+    for back in range(1, LOOKBACK_MONTHS + 1):
+        quality.post_penalties(month=add_months(month, -back), recompute=False)
 
 
 def rerate_hosted_a(month: date) -> int:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
+from billing.models import PendingCharge
 from usage.choices import CallType
 from usage.models import CallRecord, QualityHour
 from usage.models.money import QUALITY_MEASURES
@@ -38,6 +39,7 @@ ACD_MIN = Decimal("15")  # seconds, must stay above
 SHORT_CALL_SECONDS = 8  # an answered call shorter than this is short
 SHORT_MAX = Decimal("10")  # %, must stay below
 PLATFORM = "PLATFORM"
+SOURCE = "usage_quality"
 
 
 def measured_calls():
@@ -129,15 +131,28 @@ def _describe(hour_row: QualityHour, metric: str) -> str:
     }
 
 
-def post_penalties(*, month: date, client_ids=None) -> int:
-    """USE-6: compute the month and post one penalty charge per (hour, breached metric):
-    quantity = the calls concerned, unit price 0.02 €, outside the scope of VAT."""
-    quality_compute(month=month, client_ids=client_ids)
+def post_penalties(*, month: date, client_ids=None, recompute: bool = True) -> int:
+    """USE-6: post one penalty charge per (hour, breached metric) of ``month``: quantity = the
+    calls concerned, unit price 0.02 €, outside the scope of VAT. What was charged already is
+    not charged again; an hour that late records made worse since (more attempts in a breached
+    hour, a metric newly breached) gets the difference as a charge of its own (the same key and
+    a revision number), billed by the next run — the issued invoice never changes. Returns the
+    charges posted. ``recompute``: measure the month first (the rating passes keep the earlier
+    months measured)."""
+    if recompute:
+        quality_compute(month=month, client_ids=client_ids)
     rows = QualityHour.objects.filter(month=month).filter(
         Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0)
     )
+    charges = PendingCharge.objects.filter(source_type=SOURCE, period_start=month)
     if client_ids is not None:
         rows = rows.filter(client_id__in=client_ids)
+        charges = charges.filter(client_id__in=client_ids)
+    charged: dict[str, tuple[Decimal, int]] = {}
+    for source_id, quantity in charges.values_list("source_id", "quantity"):
+        base = source_id.split("#")[0]
+        done, count = charged.get(base, (Decimal(0), 0))
+        charged[base] = (done + quantity, count + 1)
     clients = Client.objects.in_bulk({r.client_id for r in rows})
     posted = 0
     for row in rows:
@@ -148,15 +163,22 @@ def post_penalties(*, month: date, client_ids=None) -> int:
         ):
             if amount <= 0:
                 continue
+            base = f"{row.client_id}:{row.hour:%Y%m%d%H}:{metric}"
+            done, count = charged.get(base, (Decimal(0), 0))
+            if calls <= done:
+                continue
+            description = _describe(row, metric)
+            if count:
+                description += " — " + _("late records")
             billing.charge_post(
                 client=clients[row.client_id],
                 kind=ChargeKind.PENALTY,
-                source_type="usage_quality",
-                source_id=f"{row.client_id}:{row.hour:%Y%m%d%H}:{metric}",
+                source_type=SOURCE,
+                source_id=base if not count else f"{base}#{count + 1}",
                 period_start=month,
-                description=_describe(row, metric),
+                description=description,
                 unit_price=PENALTY_PER_CALL,
-                quantity=calls,
+                quantity=calls - done,
                 vat_category=VatCategory.OUTSIDE_SCOPE,
             )
             posted += 1
