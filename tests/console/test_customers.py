@@ -198,12 +198,16 @@ def test_acc6_close_inactive_contract_forfeits_the_last_balance(
     assert "Clôturer un contrat signalé inactif" in page
 
     preview = browser.post(url, {"contract": first.pk}).content.decode()
+    assert "aucun appel depuis sa mise en service, signalé le 03/05/2027" in preview
     assert "Aucun solde prépayé n'est perdu." in preview
     browser.post(url, {"contract": first.pk, "forfeit": "0", "confirm": "1"})
     assert Termination.objects.get(contract=first).reason == "inactivity"
     assert balance() == Decimal("30.00")
 
+    last.last_traffic_on = date(2026, 11, 2)
+    last.save(update_fields=["last_traffic_on"])
     preview = browser.post(url, {"contract": last.pk}).content.decode()
+    assert "dernier appel\xa0: 02/11/2026, signalé le 03/05/2027" in preview
     assert "solde prépayé de 30,00\xa0€ est perdu" in preview
     top_up(customer, "5.00")  # meanwhile
     refused = browser.post(url, {"contract": last.pk, "forfeit": "30.00", "confirm": "1"})
