@@ -26,7 +26,10 @@ a carrier's file, the customers mixed), then:
    a dataframe library say, would pay to store its rows);
 4. the read side for usurf's page and API: one account with 100 000 calls in the month — the
    first page of its rated calls (50, newest first), a page deep in the month by cursor
-   (keyset on started_at, id), and the month's totals by line type (median of 20 runs each).
+   (keyset on started_at, id), and the month's totals by line type; then whole HTTP requests
+   through Django's handler, in process: the consumption page as a signed-in member, the
+   rated-calls API's first page of 100 and the next one by its cursor, with a partner's API
+   key (median of 20 runs each).
 
 Results go to stdout and ``bench/results/rating.txt``. See bench/README.md.
 """
@@ -407,8 +410,16 @@ def read_side(client_id: int) -> dict:
             .annotate(n=Count("id"), cost=Sum("cost"))
         )
 
+    page, api_first, api_next = _http_side(client_id)
     result = {}
-    for name, fn in (("first page", first_page), ("cursor page", cursor_page), ("totals", totals)):
+    for name, fn in (
+        ("first page", first_page),
+        ("cursor page", cursor_page),
+        ("totals", totals),
+        ("HTTP: the consumption page, /usage/?month=2026-10", page),
+        ("HTTP: the rated-calls API, first page of 100", api_first),
+        ("HTTP: the rated-calls API, the page after it (cursor)", api_next),
+    ):
         fn()
         runs = []
         for _ in range(20):
@@ -417,6 +428,43 @@ def read_side(client_id: int) -> dict:
             runs.append((time.perf_counter() - started) * 1000)
         result[name] = statistics.median(runs)
     return result
+
+
+def _http_side(client_id: int):
+    """The page and the API as a member and a partner ask for them: full requests through
+    Django's handler (middleware, session, API key, rendering, JSON), in process."""
+    from django.test import Client as Browser
+    from rest_framework.test import APIClient
+
+    from accounts.choices import Role
+    from accounts.models import Client, Membership
+    from tests.factories import PartnerFactory, UserFactory, make_api_key
+
+    partner = PartnerFactory(name="Bench Partner")
+    Client.objects.filter(pk=client_id).update(partner=partner)
+    user = UserFactory(email="bench-member@example.com")
+    Membership.objects.create(user=user, client_id=client_id, role=Role.ADMIN)
+    browser = Browser()
+    browser.force_login(user)
+    _key, raw = make_api_key(partner)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    url = f"/api/v1/calls/?customer={client_id}&month=2026-10"
+    following = api.get(url).json()["next"]
+
+    def page():
+        response = browser.get("/usage/?month=2026-10")
+        assert response.status_code == 200, response.status_code
+
+    def api_first():
+        response = api.get(url)
+        assert response.status_code == 200 and len(response.json()["results"]) == 100
+
+    def api_next():
+        response = api.get(following)
+        assert response.status_code == 200 and len(response.json()["results"]) == 100
+
+    return page, api_first, api_next
 
 
 def main(argv=None) -> int:
