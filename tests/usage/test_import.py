@@ -148,3 +148,27 @@ def test_management_command(tmp_path):
     call_command("import_cdr", str(path), stdout=out)
     assert "imported 1" in out.getvalue() and "line 3" in out.getvalue()
     assert HEADER.startswith("call_id")
+
+
+# Bad input never stops an import: a NUL character in a field (PostgreSQL's text cannot hold
+# one), a start time of 9999 (past what a date holds once in UTC) or of 1900 (a placeholder):
+# each of those lines is refused with its line number and reason; the good line is imported and
+# the import ends done.
+def test_nul_characters_and_impossible_years_are_refused_lines():
+    sip = account("sip-unl")
+    content = csv_of(
+        [
+            row(sip, "0123456789", start=at(2)),
+            row(sip, "0123456789", start=at(3), device="d\x00v"),
+            row(sip, "0123456789").replace("2026-10-01T09:00:00Z", "9999-12-31T23:00:00-10:00"),
+            row(sip, "0123456789").replace("2026-10-01T09:00:00Z", "1900-01-01T00:00:00Z"),
+        ]
+    )
+    batch = run_import(content)
+    assert (batch.status, batch.imported, batch.rejected) == ("done", 1, 3)
+    reasons = dict(batch.rejections.values_list("line", "reason"))
+    assert reasons == {
+        3: "un champ contient un caractère NUL ou illisible",
+        4: "la date et l'heure de début ne sont pas au format ISO 8601",
+        5: "la date et l'heure de début ne sont pas au format ISO 8601",
+    }

@@ -24,11 +24,19 @@ NO = {"no", "n", "false", "0", "non"}
 
 
 DIGITS = frozenset("0123456789")
+# A start time is of these years (those the API's date filters take): 1900 or 9999 is a
+# carrier's placeholder, and 9999-12-31 with a negative offset is past what a date can hold.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# PostgreSQL's text holds no NUL: the csv reader's rows are sent with each NUL replaced
+# (``import_sql``), and a row holding either is refused, whatever its path.
+NUL, REPLACED = "\x00", "\ufffd"
 
 
 def parse_row(row: list[str], accounts: dict, reasons: dict):
     """(values, None) or (None, reason) for one CSV row. ``values``: the row as stored
     (``STAGE_COLUMNS`` order), the start time still as its ISO text (validated here)."""
+    if any(NUL in v or REPLACED in v for v in row):
+        return None, reasons["character"]
     call_id, account, start, answered, duration, caller, called, call_type, device = (
         v.strip() for v in row
     )
@@ -38,7 +46,7 @@ def parse_row(row: list[str], accounts: dict, reasons: dict):
         started = datetime.fromisoformat(start)
     except ValueError:
         return None, reasons["start_time"]
-    if len(start) < 19:  # a date alone, or no seconds
+    if len(start) < 19 or not FIRST_YEAR <= started.year <= LAST_YEAR:  # no seconds, 1999…
         return None, reasons["start_time"]
     answered = answered.lower()
     if answered not in YES and answered not in NO:

@@ -87,7 +87,8 @@ FROM (
         SELECT x.line, x.cols, x.canonical, x.call_id, x.account_ref, x.caller, x.device_id,
             lower(x.call_type) AS call_type,
             CASE WHEN translate(x.start, '123456789', '000000000') = ANY(%(iso_forms)s) THEN
-                left(x.start, 1) <> '0' AND substr(x.start, 6, 2)::integer BETWEEN 1 AND 12
+                left(x.start, 4)::integer BETWEEN %(first_year)s AND %(last_year)s
+                AND substr(x.start, 6, 2)::integer BETWEEN 1 AND 12
                 AND substr(x.start, 9, 2)::integer BETWEEN 1 AND 31
                 AND substr(x.start, 12, 2)::integer < 24
                 AND substr(x.start, 15, 2)::integer < 60
@@ -225,6 +226,7 @@ GOOD = "(SELECT * FROM _chk WHERE reason IS NULL)"
 # The common forms of a CDR line (docs/cdr-format.md), in which ``parse_row`` and PostgreSQL's
 # input of each typed column agree: printable ASCII with no space, comma or double quote in a
 # field (nothing to strip or unquote), a start time ``YYYY-MM-DD[T ]HH:MM:SS[.fff|.ffffff]``
+# of a year 2000–2100
 # with no offset (UTC), Z or ±HH:MM up to ±15:59, ``answered`` and ``call_type`` among their
 # words in any case, a duration of 1–7 digits, a number in E.164, "00…", French national
 # "0…" (10 digits) or short (2–6 digits, not "00…"). A day that the month lacks (2026-02-30)
@@ -239,7 +241,7 @@ _WORDS = {
 }
 CANONICAL_LINE = re.compile(
     _FIELD + rb"{1,64}," + _FIELD + rb"{1,64},"
-    rb"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
+    rb"(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
     rb"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{3}|\.[0-9]{6})?"
     rb"(?:Z|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])?,"
     rb"(?i:" + _WORDS["answered"] + rb"),[0-9]{1,7}," + _FIELD + rb"{0,32},"
@@ -304,6 +306,8 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
                     "no": sorted(cdr_rows.NO),
                     "digits": DIGITS,
                     "iso_forms": ISO_FORMS,
+                    "first_year": cdr_rows.FIRST_YEAR,
+                    "last_year": cdr_rows.LAST_YEAR,
                 },
             )
             read, good, params = cursor.rowcount, GOOD, {}
@@ -418,6 +422,8 @@ def _stage(cursor, chunk) -> str:
         cursor.execute("CREATE TEMP TABLE _raw (line integer, raw text, f text[]) ON COMMIT DROP")
         with cursor.copy("COPY _raw (line, raw, f) FROM STDIN") as copy:
             for line, row in chunk:
+                if any(cdr_rows.NUL in v for v in row):  # refused by parse_row
+                    row = [v.replace(cdr_rows.NUL, cdr_rows.REPLACED) for v in row]
                 copy.write_row((line, ",".join(row), row))
     return LINES
 

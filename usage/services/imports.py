@@ -53,6 +53,7 @@ def _reasons() -> dict[str, str]:
             "called": _("called number is not a valid number"),
             "account": _("unknown account"),
             "field": _("a field is longer than allowed"),
+            "character": _("a field holds a NUL or unreadable character"),
         }
 
 
