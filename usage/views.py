@@ -20,7 +20,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
-from billing.choices import DocumentKind
+from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from kernel.forms import attach_errors
 from kernel.money import round_money
@@ -35,14 +35,28 @@ CHART_HEIGHT = 120
 BAR_STEP = 20
 
 
-def _month(request) -> date:
+def _month(request) -> date | None:
+    """The month asked (``?month=YYYY-MM``, the current one without it); None when the one
+    asked is not a month of the last 12."""
     form = MonthForm(request.GET)
     current = selectors.current_month()
-    if not form.is_valid() or form.cleaned_data["month"] is None:
+    if "month" not in request.GET:
         return current
+    if not form.is_valid() or form.cleaned_data["month"] is None:
+        return None
     month = form.cleaned_data["month"]
     oldest = add_months(current, -MONTHS_SHOWN)
-    return month if oldest <= month <= current else current
+    return month if oldest <= month <= current else None
+
+
+def _unavailable_month(request) -> None:
+    messages.warning(
+        request,
+        _(
+            "This month is not available: the consumption of the current month and of the "
+            "12 before it only. Here is the current month."
+        ),
+    )
 
 
 def _chart(summary) -> list[dict]:
@@ -76,6 +90,9 @@ def _chart(summary) -> list[dict]:
 def consumption(request):
     client = request.client
     month = _month(request)
+    if month is None:
+        _unavailable_month(request)
+        return redirect("usage:consumption")
     summary = selectors.consumption_summary(client=client, month=month)
     threshold = selectors.threshold_of(client=client)
     current = selectors.current_month()
@@ -186,8 +203,13 @@ def _csv_response(rows, filename: str) -> HttpResponse:
 
 @member_required()
 def calls_csv(request):
-    """The month's calls, as rated (CSV, ``;``-separated, UTF-8 with BOM for spreadsheets)."""
+    """The month's calls, as rated (CSV, ``;``-separated, UTF-8 with BOM for spreadsheets). A
+    month that is not one of the last 12 is not answered with another month's calls: back to
+    the page, which says so."""
     month = _month(request)
+    if month is None:
+        _unavailable_month(request)
+        return redirect("usage:consumption")
     rows = (
         selectors.calls_of(client=request.client, month=month)
         .order_by("started_at", "id")
@@ -204,7 +226,11 @@ def invoice_annex(request, invoice_id: int):
     invoice."""
     invoice = (
         Invoice.objects.filter(
-            pk=invoice_id, client=request.client, kind=DocumentKind.INVOICE, month__isnull=False
+            pk=invoice_id,
+            client=request.client,
+            kind=DocumentKind.INVOICE,
+            status=DocumentStatus.ISSUED,
+            month__isnull=False,
         )
         .select_related("client")
         .first()

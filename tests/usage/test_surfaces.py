@@ -1,6 +1,7 @@
 """The customer's consumption page, CSV export, alert threshold, tariffs, invoice annex, the
 dashboard card, and the read API (rated calls with cursor pagination, monthly summary)."""
 
+import html
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import BillingMode, Role
+from billing.models import Invoice
 from kernel.clock import paris_today
 from tests.telephony.factories import make_sip_account
 from tests.usage.isolation_rows import _invoice
@@ -336,3 +338,20 @@ def test_exports_and_threshold_query_counts(as_role, tenant, django_assert_max_n
     # session bookkeeping 8, the threshold with its audit row 11, the levels checked at once 3
     with django_assert_max_num_queries(22):
         billing_member.post(reverse("usage:threshold"), {"amount": "50", "block_outgoing": "on"})
+
+
+# Bad input on the consumption pages: a month that is not one of the last 12 (or not a month)
+# is never answered with another month's data — the page and the CSV export come back to the
+# current month's page, which says why; a draft invoice has no annex (404, as its page).
+def test_month_outside_the_twelve_and_draft_annex(as_role, tenant):
+    member = as_role(Role.BILLING)
+    for bad in ("2020-01", "2999-01", "2026-13", "abc"):
+        for route in ("usage:consumption", "usage:calls_csv"):
+            response = member.get(reverse(route), {"month": bad}, follow=True)
+            assert response.redirect_chain == [(reverse("usage:consumption"), 302)], (route, bad)
+            assert "Ce mois n'est pas disponible" in html.unescape(response.content.decode())
+    current = paris_today().replace(day=1)
+    ok = member.get(reverse("usage:calls_csv"), {"month": current.strftime("%Y-%m")})
+    assert ok.status_code == 200
+    draft = Invoice.objects.create(client=tenant.client, month=current, kind="invoice")
+    assert member.get(reverse("usage:invoice_annex", args=[draft.pk])).status_code == 404
