@@ -172,3 +172,21 @@ def test_nul_characters_and_impossible_years_are_refused_lines():
         4: "la date et l'heure de début ne sont pas au format ISO 8601",
         5: "la date et l'heure de début ne sont pas au format ISO 8601",
     }
+
+
+# A file exported in Windows-1252 (an "é" as the byte 0xe9 on line 3) fails as a whole with a
+# reason in French naming the line; a quoted field of 200 000 characters (past the csv reader's
+# default limit) is a refused line, not a failed file.
+def test_not_utf8_names_the_line_and_a_huge_field_is_a_refused_line():
+    sip = account("sip-unl")
+    good = row(sip, "0123456789", start=at(2))
+    latin = csv_of([good, row(sip, "0123456789", start=at(3), device="poste-é")])
+    latin = latin.replace("é".encode(), b"\xe9")
+    failed = run_import(latin)
+    assert failed.status == "failed"
+    assert failed.error.startswith("Le fichier n'est pas en UTF-8\xa0: la ligne 3 contient")
+    assert "0xe9" in failed.error
+    huge = row(sip, "0123456789", start=at(4)).replace("+33100000000", '"' + "x" * 200_000 + '"')
+    batch = run_import(csv_of([good.replace("c", "d", 1), huge]))
+    assert (batch.status, batch.imported, batch.rejected) == ("done", 1, 1)
+    assert batch.rejections.get().line == 3

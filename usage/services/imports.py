@@ -37,6 +37,9 @@ from usage.services import cdr_rows, import_sql, rating
 from usage.services.cdr_rows import COLUMNS, STAGE_COLUMNS
 
 CHUNK_LINES = 100_000  # a committed transaction each (bench/rating.py: 10 chunks, 2 at a time)
+# A field longer than the csv reader's default limit (128 KiB) would stop the whole file: read
+# it, and let ``parse_row`` refuse its line ("a field is longer than allowed").
+csv.field_size_limit(16 << 20)
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -180,8 +183,10 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
                 chunks = _row_chunks(raw, batch.next_line, chunk_lines, batch.done_ranges)
             workers = settings.USAGE_IMPORT_WORKERS if postgres else 1
             _run_chunks(batch.pk, chunks, workers)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        return _fail(batch, str(exc))
+    except UnicodeDecodeError as exc:
+        return _fail(batch, _not_utf8(batch, exc))
+    except csv.Error as exc:
+        return _fail(batch, _("The file is not readable CSV: %(error)s") % {"error": exc})
     if not postgres:  # PostgreSQL rated each chunk as it inserted it
         rating.rate_batch(batch.pk)
     with transaction.atomic():
@@ -331,6 +336,22 @@ def _chunk_thread(batch_id: int, chunk, key: list) -> None:
         _import_chunk(batch_id, chunk, key)
     finally:
         connection.close()  # the thread's own connection
+
+
+def _not_utf8(batch: ImportBatch, exc: UnicodeDecodeError) -> str:
+    """The report's reason, in French, with the line of the first byte that is not UTF-8."""
+    with batch.file.open("rb") as fh:
+        content = fh.read()
+    try:
+        content.decode("utf-8")
+        line = None
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+    with translation.override("fr"):
+        return _(
+            "The file is not in UTF-8: line %(line)s holds a byte that is not (0x%(byte)02x, "
+            "an export in Windows-1252 or UTF-16?). Save it as CSV UTF-8 and send it again."
+        ) % {"line": line or "?", "byte": exc.object[exc.start]}
 
 
 def _fail(batch: ImportBatch, error: str) -> ImportBatch:
