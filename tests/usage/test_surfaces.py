@@ -4,6 +4,7 @@ dashboard card, and the read API (rated calls with cursor pagination, monthly su
 import html
 import re
 from datetime import date, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
@@ -190,10 +191,24 @@ def test_api_calls_cursor_pagination_and_filters(api, tenant, django_assert_max_
     assert {row["id"] for row in body["results"]} == {made[3].pk, made[4].pk}
     assert body["results"][0]["cost"] == "0.0100"
     assert api.get(url, {"started_after": "nope"}).status_code == 400
-    # A cursor that does not decode is bad input on its field (schemathesis found a 404).
-    bad = api.get(url, {"cursor": "\t¬"})
-    assert bad.status_code == 400
-    assert "cursor" in bad.json()["error"]["fields"]
+    # A cursor that does not decode is bad input on its field (schemathesis found a 404), and
+    # so is one that is not base64 (it was read as no cursor: the first page) or whose position
+    # is not a start time (a database error); a position at another offset is the same instant.
+    from base64 import b64encode
+    from urllib.parse import parse_qs, urlencode, urlparse
+
+    def cursor(query: str) -> str:
+        return b64encode(query.encode()).decode()
+
+    for tampered in ("\t¬", "!!!!", cursor("p=abc"), cursor("o=-1"), cursor("p=2026-12-01")):
+        bad = api.get(url, {"cursor": tampered})
+        assert bad.status_code == 400, tampered
+        assert list(bad.json()["error"]["fields"]) == ["cursor"], tampered
+    position = made[3].started_at.astimezone(dt_timezone(timedelta(hours=23)))  # PostgreSQL: ±15:59
+    moved = api.get(url, {"page_size": 2, "cursor": cursor(urlencode({"p": position.isoformat()}))})
+    assert moved.status_code == 200, moved.json()
+    assert [row["id"] for row in moved.json()["results"]] == [made[2].pk, made[1].pk]
+    assert "cursor" in parse_qs(urlparse(second["previous"]).query)
 
 
 def test_api_summary(api, tenant, django_assert_max_num_queries):

@@ -3,15 +3,19 @@ cursor pagination (stable under inserts, cheap at any depth: the index (client, 
 id)), filtered by customer, dates, month, call type or account; and the consumption summary of
 one customer for a month. CDR upload is ``usage.api.upload`` (ucore)."""
 
+import binascii
+from base64 import b64decode
 from collections import OrderedDict
+from datetime import UTC
 
 from django.db import connections
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerReadOnlyViewSet
@@ -33,10 +37,21 @@ class CallCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         """A cursor that does not decode is bad input (400 on the ``cursor`` field), not a
-        missing page (DRF answers 404)."""
+        missing page (DRF answers 404) — nor the first page (DRF's base64 decoding skips what
+        is not base64: "!!!!" was an empty cursor), nor a database error (a position that is
+        not a start time, or one of an offset PostgreSQL refuses: it is read in UTC)."""
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
-            return super().decode_cursor(request)
-        except NotFound:
+            if encoded is not None and not b64decode(encoded, validate=True):
+                raise NotFound
+            cursor = super().decode_cursor(request)
+            if cursor is None or cursor.position is None:
+                return cursor
+            moment = parse_datetime(cursor.position)
+            if moment is None or moment.tzinfo is None:
+                raise NotFound
+            return Cursor(cursor.offset, cursor.reverse, moment.astimezone(UTC).isoformat())
+        except (NotFound, ValueError, binascii.Error):
             raise serializers.ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from None
