@@ -15,6 +15,7 @@ class MonthForm(forms.Form):
 class ThresholdForm(forms.Form):
     amount = AsciiDecimalField(
         label=_("Monthly threshold (€ excl. VAT)"),
+        localize=True,  # "12,50" as a French user types it
         required=False,
         min_value=Decimal("1"),
         max_value=Decimal("1000000"),

@@ -78,6 +78,9 @@ def test_threshold_set_by_billing_role(as_role, tenant):
     assert "120,50" in page
     web.post(reverse("usage:threshold"), {"amount": "-3"})
     assert ConsumptionThreshold.objects.get(client=tenant.client).amount == Decimal("120.50")
+    # typed the French way, with a decimal comma
+    web.post(reverse("usage:threshold"), {"amount": "80,25", "block_outgoing": "on"})
+    assert ConsumptionThreshold.objects.get(client=tenant.client).amount == Decimal("80.25")
     web.post(reverse("usage:threshold"), {"amount": ""})
     assert not ConsumptionThreshold.objects.filter(client=tenant.client).exists()
 

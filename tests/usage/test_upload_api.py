@@ -98,3 +98,34 @@ def test_import_list_and_report_query_counts(api, partner):
     large = counts(last.pk)
     assert (small[2], large[2]) == (1, 10)
     assert large[:2] == small[:2] and max(small[:2]) <= 6
+
+
+# Bad input on the API is a 400 naming the field, nothing queued: a line break in a call's
+# text (it would split its CSV line and shift the report's line numbers), a duration in
+# full-width digits, a file and a list of calls at once; on the rated calls, an unknown call
+# type (it answered an empty list); on the summary, a customer in full-width digits.
+def test_upload_and_filters_refuse_bad_input(api, partner, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    sip = account("sip-unl", partner=partner)
+    call = {
+        "call_id": "api-1", "account": sip.username, "start_time": "2026-10-02T09:00:00Z",
+        "answered": True, "duration": 61, "called": "0612345678", "call_type": "outbound",
+    }  # fmt: skip
+    url = reverse("api:cdr-import-list")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        broken = api.post(url, {"calls": [{**call, "caller": "+3310\n0000000"}]}, format="json")
+        wide = api.post(url, {"calls": [{**call, "duration": "１２"}]}, format="json")
+        both = api.post(
+            url,
+            {"file": SimpleUploadedFile("c.csv", csv_of([row(sip, "0123456789")])), "calls": "[]x"},
+            format="multipart",
+        )
+    assert broken.status_code == 400 and "calls" in broken.json()["error"]["fields"]
+    assert "saut de ligne" in str(broken.json()["error"]["fields"]["calls"])
+    assert wide.status_code == 400 and "calls" in wide.json()["error"]["fields"]
+    assert both.status_code == 400 and queued == [] and not ImportBatch.objects.exists()
+    calls = api.get(reverse("api:call-list"), {"call_type": "foo"})
+    assert calls.status_code == 400 and "call_type" in calls.json()["error"]["fields"]
+    summary = api.get(reverse("api:call-summary"), {"customer": "１", "month": "2026-10"})
+    assert summary.status_code == 400 and "customer" in summary.json()["error"]["fields"]

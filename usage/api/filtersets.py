@@ -1,8 +1,11 @@
 """Filters of the rated-calls API. A customer is one of the calling partner's: another
 partner's id is the same 400 as an id that does not exist (ACC-3)."""
 
+import django_filters
+
 from accounts.api.filtersets import PartnerCustomerFilter
 from kernel import filters
+from usage.choices import CallType
 from usage.models import CallRecord
 
 
@@ -11,7 +14,7 @@ class CallFilterSet(filters.FilterSet):
     started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
     month = filters.MonthFilter(method="filter_month")
-    call_type = filters.CharFilter(field_name="call_type")
+    call_type = django_filters.ChoiceFilter(field_name="call_type", choices=CallType.choices)
     account = filters.CharFilter(field_name="account_ref")
 
     class Meta:

@@ -9,6 +9,7 @@ call id and start time) is counted as a duplicate and changes nothing."""
 import csv
 import io
 
+from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import (
     BigIntegerField,
@@ -38,16 +39,27 @@ MAX_FILE = 20 * 1024 * 1024
 MAX_CALLS = 10_000
 
 
+# A call's texts become one CSV line each: a line break (or another control character) would
+# split it and shift the report's line numbers.
+ONE_LINE = RegexValidator(
+    r"^[^\x00-\x1f\x7f]*\Z", _("No line break or other control character allowed.")
+)
+
+
+def _text(max_length: int, **kwargs):
+    return serializers.CharField(max_length=max_length, validators=[ONE_LINE], **kwargs)
+
+
 class CallInput(serializers.Serializer):
-    call_id = serializers.CharField(max_length=64)
-    account = serializers.CharField(max_length=64)
-    start_time = serializers.CharField(max_length=40)
+    call_id = _text(64)
+    account = _text(64)
+    start_time = _text(40)
     answered = serializers.BooleanField()
-    duration = serializers.IntegerField(min_value=0, max_value=9_999_999)
-    caller = serializers.CharField(max_length=32, allow_blank=True, required=False, default="")
-    called = serializers.CharField(max_length=32)
+    duration = api_fields.IntegerField(min_value=0, max_value=9_999_999)
+    caller = _text(32, allow_blank=True, required=False, default="")
+    called = _text(32)
     call_type = serializers.ChoiceField(choices=CallType.choices)
-    device_id = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")
+    device_id = _text(64, allow_blank=True, required=False, default="")
 
     class Meta:
         list_serializer_class = api_fields.BoundedListSerializer  # maxItems in the schema
@@ -70,7 +82,11 @@ class BatchInput(serializers.Serializer):
         return file
 
     def validate(self, data):
-        if bool(data.get("calls")) == bool(data.get("file")):
+        if data.get("file"):  # a list beside it (a multipart field, say) is not ignored
+            extra = data.get("calls") or self.initial_data.get("calls") not in (None, "", [])
+        else:
+            extra = not data.get("calls")
+        if extra:
             raise serializers.ValidationError(_("Send either a CSV file or a list of calls."))
         return data
 

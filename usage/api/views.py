@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerReadOnlyViewSet
 from billing.api.views import LookupBeforeRefusingMixin
-from kernel import prepared
+from kernel import api_fields, prepared
 from kernel.inputs import parse_month
 from usage import selectors
 from usage.api.filtersets import CallFilterSet
@@ -122,8 +122,8 @@ _CONVERTED: dict = {}  # (model, database) -> whether a column is converted afte
 
 
 class SummaryQuery(serializers.Serializer):
-    customer = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    month = serializers.CharField(required=False, max_length=7)
+    customer = api_fields.IntegerField(min_value=1, max_value=2**63 - 1)
+    month = serializers.CharField(required=False, max_length=10)
 
     def validate_month(self, value):
         from django.core.exceptions import ValidationError
