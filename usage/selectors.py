@@ -54,6 +54,13 @@ def calls_of(*, client, month: date | None = None):
     return qs
 
 
+def issued_invoices(*, client):
+    """The customer's issued invoices (not drafts, not credit notes)."""
+    return Invoice.objects.filter(
+        client=client, kind=DocumentKind.INVOICE, status=DocumentStatus.ISSUED
+    )
+
+
 def annex_calls(*, invoice):
     """BIL-3: the calls an invoice of consumption in arrears billed — those of its month rated
     before it (not ``late``), and the late records of the twelve months before, rated between
@@ -63,13 +70,8 @@ def annex_calls(*, invoice):
     start, end = month_bounds(invoice.month)
     oldest = add_months(invoice.month, -LOOKBACK_MONTHS)
     previous = (
-        Invoice.objects.filter(
-            client=client,
-            kind=DocumentKind.INVOICE,
-            purpose=InvoicePurpose.REGULAR,
-            status=DocumentStatus.ISSUED,
-            month__lt=invoice.month,
-        )
+        issued_invoices(client=client)
+        .filter(purpose=InvoicePurpose.REGULAR, month__lt=invoice.month)
         .order_by("-month", "-created_at")
         .values_list("created_at", flat=True)
         .first()

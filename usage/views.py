@@ -20,8 +20,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
-from billing.choices import DocumentKind, DocumentStatus
-from billing.models import Invoice
 from kernel.forms import attach_errors
 from kernel.money import round_money
 from offers.periods import add_months
@@ -225,13 +223,8 @@ def invoice_annex(request, invoice_id: int):
     annex_calls``: its month's, and the late records it carried), without touching the issued
     invoice."""
     invoice = (
-        Invoice.objects.filter(
-            pk=invoice_id,
-            client=request.client,
-            kind=DocumentKind.INVOICE,
-            status=DocumentStatus.ISSUED,
-            month__isnull=False,
-        )
+        selectors.issued_invoices(client=request.client)
+        .filter(pk=invoice_id, month__isnull=False)
         .select_related("client")
         .first()
     )
