@@ -197,3 +197,16 @@ def test_french_catalogue_puts_non_breaking_spaces_before_double_punctuation():
     assert percent == []
     assert guillemets == []
     assert any(NBSP + ":" in s for s in strings) and any(NBSP + "%" in s for s in strings)
+
+
+# Bad input a view never sees (a NUL in a query string, refused by Django itself) and a server
+# error get a French page of the portal, not Django's bare English "Bad Request (400)".
+def test_400_and_500_pages_in_french(db, client):
+    from django.template.loader import render_to_string
+
+    response = client.get("/usage/?month=%00")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Requête incorrecte (400)" in page and 'href="/"' in page
+    with translation.override("fr"):
+        assert "Erreur du serveur (500)" in render_to_string("500.html")
