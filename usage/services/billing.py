@@ -129,10 +129,12 @@ def billable_totals(
     return {k: (v[0], v[1], v[2]) for k, v in totals.items()}
 
 
-def _charged(months: list[date], client_ids=None) -> dict[str, list[PendingCharge]]:
-    """The consumption charges already posted for those months, by line key (source id
-    without its revision)."""
-    qs = PendingCharge.objects.filter(source_type=SOURCE, period_start__in=months)
+def charged(
+    months: list[date], client_ids=None, *, source_type: str = SOURCE
+) -> dict[tuple, list[PendingCharge]]:
+    """The charges of ``source_type`` (consumption unless told) already posted for those
+    months, by (month, line key: the source id without its revision)."""
+    qs = PendingCharge.objects.filter(source_type=source_type, period_start__in=months)
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
     found = defaultdict(list)
@@ -150,9 +152,17 @@ def _description(key: LineKey, calls: int, seconds: int, revision: int) -> str:
         "calls": calls,
         "minutes": f"{minutes:.0f}",
     }
-    if revision > 1:
-        text = _("%(text)s, recorded after invoicing") % {"text": text}
-    return text
+    return after_invoicing(text) if revision > 1 else text
+
+
+def after_invoicing(description: str) -> str:
+    """The description of a revision: what arrived after the first charge was invoiced."""
+    return _("%(text)s, recorded after invoicing") % {"text": description}
+
+
+def revision_id(base: str, revision: int) -> str:
+    """A line key's source id: the key itself, then ``key#2``, ``key#3``… for its revisions."""
+    return base if revision == 1 else f"{base}#{revision}"
 
 
 def post_consumption(
@@ -163,7 +173,7 @@ def post_consumption(
     billable total is already charged gets nothing new."""
     months = [add_months(month, -i) for i in range(lookback, -1, -1)]
     totals = billable_totals(months=months, client_ids=client_ids)
-    charged = _charged(months, client_ids)
+    already_charged = charged(months, client_ids)
     clients = Client.objects.in_bulk({k.client_id for k in totals})
     contracts = Contract.objects.in_bulk(
         {int(k.scope[1:]) for k in totals if k.scope.startswith("c")}
@@ -171,7 +181,7 @@ def post_consumption(
     posted = []
     for key in sorted(totals, key=lambda k: (k.client_id, k.month, k.scope, k.klass)):
         total, calls, seconds = totals[key]
-        already = charged.get((key.month, key.source_id), [])
+        already = already_charged.get((key.month, key.source_id), [])
         delta = total - sum((c.unit_price * c.quantity for c in already), ZERO)
         if round_money(delta) <= 0:
             continue
@@ -182,7 +192,7 @@ def post_consumption(
                 client=client,
                 kind=ChargeKind.CONSUMPTION,
                 source_type=SOURCE,
-                source_id=key.source_id if revision == 1 else f"{key.source_id}#{revision}",
+                source_id=revision_id(key.source_id, revision),
                 period_start=key.month,
                 period_end=next_month_start(key.month),
                 description=_description(key, calls, seconds, revision),
@@ -258,10 +268,10 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
 def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
     month = breach.month
     totals = billable_totals(months=[month], client_ids=[breach.client_id])
-    charged = _charged([month], [breach.client_id])
+    already_charged = charged([month], [breach.client_id])
     excess = ZERO
     invoices: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for (_month, base), charges in charged.items():
+    for (_month, base), charges in already_charged.items():
         invoiced = [c for c in charges if c.invoice_line_id]
         if not invoiced:
             continue

@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
-from billing.models import PendingCharge
 from usage.choices import CallType
 from usage.models import CallRecord, QualityHour
 from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import QualityMetric
+from usage.services import billing as usage_billing
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
@@ -144,15 +144,9 @@ def post_penalties(*, month: date, client_ids=None, recompute: bool = True) -> i
     rows = QualityHour.objects.filter(month=month).filter(
         Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0)
     )
-    charges = PendingCharge.objects.filter(source_type=SOURCE, period_start=month)
     if client_ids is not None:
         rows = rows.filter(client_id__in=client_ids)
-        charges = charges.filter(client_id__in=client_ids)
-    charged: dict[str, tuple[Decimal, int]] = {}
-    for source_id, quantity in charges.values_list("source_id", "quantity"):
-        base = source_id.split("#")[0]
-        done, count = charged.get(base, (Decimal(0), 0))
-        charged[base] = (done + quantity, count + 1)
+    already = usage_billing.charged([month], client_ids, source_type=SOURCE)
     clients = Client.objects.in_bulk({r.client_id for r in rows})
     posted = 0
     for row in rows:
@@ -164,19 +158,18 @@ def post_penalties(*, month: date, client_ids=None, recompute: bool = True) -> i
             if amount <= 0:
                 continue
             base = f"{row.client_id}:{row.hour:%Y%m%d%H}:{metric}"
-            done, count = charged.get(base, (Decimal(0), 0))
+            before = already.get((month, base), [])
+            done = sum((c.quantity for c in before), Decimal(0))
             if calls <= done:
                 continue
             description = _describe(row, metric)
-            if count:
-                description += " — " + _("late records")
             billing.charge_post(
                 client=clients[row.client_id],
                 kind=ChargeKind.PENALTY,
                 source_type=SOURCE,
-                source_id=base if not count else f"{base}#{count + 1}",
+                source_id=usage_billing.revision_id(base, len(before) + 1),
                 period_start=month,
-                description=description,
+                description=usage_billing.after_invoicing(description) if before else description,
                 unit_price=PENALTY_PER_CALL,
                 quantity=calls - done,
                 vat_category=VatCategory.OUTSIDE_SCOPE,
