@@ -44,6 +44,7 @@ from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
 from usage.models import BreachCredit, CallRecord, FairUseBreach
+from usage.services.revisions import after_invoicing, charged, revision_id
 
 SOURCE = "usage"
 LOOKBACK_MONTHS = 12  # PLATFORM 6.7: nothing older is kept
@@ -129,21 +130,6 @@ def billable_totals(
     return {k: (v[0], v[1], v[2]) for k, v in totals.items()}
 
 
-def charged(
-    months: list[date], client_ids=None, *, source_type: str = SOURCE
-) -> dict[tuple, list[PendingCharge]]:
-    """The charges of ``source_type`` (consumption unless told) already posted for those
-    months, by (month, line key: the source id without its revision)."""
-    qs = PendingCharge.objects.filter(source_type=source_type, period_start__in=months)
-    if client_ids is not None:
-        qs = qs.filter(client_id__in=client_ids)
-    found = defaultdict(list)
-    for charge in qs.select_related("invoice_line"):
-        base = charge.source_id.split("#", 1)[0]
-        found[(charge.period_start, base)].append(charge)
-    return found
-
-
 def _description(key: LineKey, calls: int, seconds: int, revision: int) -> str:
     minutes = Decimal(seconds) / 60
     text = _("Calls of %(month)s — %(klass)s (%(calls)d calls, %(minutes)s min)") % {
@@ -155,16 +141,6 @@ def _description(key: LineKey, calls: int, seconds: int, revision: int) -> str:
     return after_invoicing(text) if revision > 1 else text
 
 
-def after_invoicing(description: str) -> str:
-    """The description of a revision: what arrived after the first charge was invoiced."""
-    return _("%(text)s, recorded after invoicing") % {"text": description}
-
-
-def revision_id(base: str, revision: int) -> str:
-    """A line key's source id: the key itself, then ``key#2``, ``key#3``… for its revisions."""
-    return base if revision == 1 else f"{base}#{revision}"
-
-
 def post_consumption(
     *, month: date, client_ids=None, lookback: int = LOOKBACK_MONTHS
 ) -> list[PendingCharge]:
@@ -173,7 +149,7 @@ def post_consumption(
     billable total is already charged gets nothing new."""
     months = [add_months(month, -i) for i in range(lookback, -1, -1)]
     totals = billable_totals(months=months, client_ids=client_ids)
-    already_charged = charged(months, client_ids)
+    already_charged = charged(months, client_ids, source_type=SOURCE)
     clients = Client.objects.in_bulk({k.client_id for k in totals})
     contracts = Contract.objects.in_bulk(
         {int(k.scope[1:]) for k in totals if k.scope.startswith("c")}
@@ -268,7 +244,7 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
 def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
     month = breach.month
     totals = billable_totals(months=[month], client_ids=[breach.client_id])
-    already_charged = charged([month], [breach.client_id])
+    already_charged = charged([month], [breach.client_id], source_type=SOURCE)
     excess = ZERO
     invoices: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for (_month, base), charges in already_charged.items():

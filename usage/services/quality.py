@@ -29,7 +29,7 @@ from usage.choices import CallType
 from usage.models import CallRecord, QualityHour
 from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import QualityMetric
-from usage.services import billing as usage_billing
+from usage.services import revisions
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
@@ -146,7 +146,7 @@ def post_penalties(*, month: date, client_ids=None, recompute: bool = True) -> i
     )
     if client_ids is not None:
         rows = rows.filter(client_id__in=client_ids)
-    already = usage_billing.charged([month], client_ids, source_type=SOURCE)
+    already = revisions.charged([month], client_ids, source_type=SOURCE)
     clients = Client.objects.in_bulk({r.client_id for r in rows})
     posted = 0
     for row in rows:
@@ -167,9 +167,9 @@ def post_penalties(*, month: date, client_ids=None, recompute: bool = True) -> i
                 client=clients[row.client_id],
                 kind=ChargeKind.PENALTY,
                 source_type=SOURCE,
-                source_id=usage_billing.revision_id(base, len(before) + 1),
+                source_id=revisions.revision_id(base, len(before) + 1),
                 period_start=month,
-                description=usage_billing.after_invoicing(description) if before else description,
+                description=revisions.after_invoicing(description) if before else description,
                 unit_price=PENALTY_PER_CALL,
                 quantity=calls - done,
                 vat_category=VatCategory.OUTSIDE_SCOPE,

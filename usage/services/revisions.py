@@ -1,0 +1,34 @@
+"""Charges revised after invoicing (BIL-1: what arrives later goes on the next run): a line
+key is charged once, then ``key#2``, ``key#3``… for what was added to it after its charge was
+invoiced — the consumption lines (``usage.services.billing``) and the traffic-quality
+penalties (``usage.services.quality``)."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from billing.models import PendingCharge
+
+
+def charged(months: list[date], client_ids=None, *, source_type: str) -> dict[tuple, list]:
+    """The charges of ``source_type`` already posted for those months, by (month, line key:
+    the source id without its revision)."""
+    qs = PendingCharge.objects.filter(source_type=source_type, period_start__in=months)
+    if client_ids is not None:
+        qs = qs.filter(client_id__in=client_ids)
+    found = defaultdict(list)
+    for charge in qs.select_related("invoice_line"):
+        base = charge.source_id.split("#", 1)[0]
+        found[(charge.period_start, base)].append(charge)
+    return found
+
+
+def after_invoicing(description: str) -> str:
+    """The description of a revision: what arrived after the first charge was invoiced."""
+    return _("%(text)s, recorded after invoicing") % {"text": description}
+
+
+def revision_id(base: str, revision: int) -> str:
+    """A line key's source id: the key itself, then ``key#2``, ``key#3``… for its revisions."""
+    return base if revision == 1 else f"{base}#{revision}"
