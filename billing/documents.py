@@ -27,6 +27,7 @@ from pathlib import Path
 
 import facturx
 import facturx.facturx as facturx_module
+import fontTools.ttLib.tables._h_e_a_d as font_head_module
 import pydyf
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -89,7 +90,8 @@ COUNTRY_NAMES = {
     "CH": "Suisse",
 }
 
-_FACTURX_CLOCK = threading.Lock()
+_CLOCKS = threading.Lock()
+FONT_EPOCH = int(datetime(1904, 1, 1, tzinfo=UTC).timestamp())  # TrueType dates count from 1904
 
 
 # --- French formatting (the PDF is a French legal document) ---------------------------------
@@ -490,16 +492,20 @@ def _producer_as_in_xmp(_document, pdf) -> None:
 
 
 @contextmanager
-def _facturx_clock(moment: datetime):
-    """factur-x reads ``datetime.now()`` for every date it writes; fix it for one call."""
+def _fixed_clocks(moment: datetime):
+    """Fix, for one render, the two clocks a PDF would otherwise read: factur-x's
+    ``datetime.now()`` for every date it writes, and fontTools' ``timestampNow()`` for the
+    ``head.modified`` of each font subset WeasyPrint embeds (seconds since 1904)."""
     fixed = type("FixedDatetime", (datetime,), {"now": classmethod(lambda cls, tz=None: moment)})
-    with _FACTURX_CLOCK:
-        original = facturx_module.datetime
+    font_seconds = int(moment.timestamp()) - FONT_EPOCH
+    with _CLOCKS:
+        original = facturx_module.datetime, font_head_module.timestampNow
         facturx_module.datetime = fixed
+        font_head_module.timestampNow = lambda: font_seconds
         try:
             yield
         finally:
-            facturx_module.datetime = original
+            facturx_module.datetime, font_head_module.timestampNow = original
 
 
 def render_pdf(invoice: Invoice) -> bytes:
@@ -507,13 +513,13 @@ def render_pdf(invoice: Invoice) -> bytes:
     xml = build_cii_xml(invoice)
     with translation.override("fr"):
         html = render_to_string(TEMPLATE, invoice_context(invoice))
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/a-3b",
-        pdf_identifier=_identifier(invoice),
-        uncompressed_pdf=False,
-        finisher=_producer_as_in_xmp,
-    )
-    with _facturx_clock(_moment(invoice)):
+    with _fixed_clocks(_moment(invoice)):
+        pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+            pdf_variant="pdf/a-3b",
+            pdf_identifier=_identifier(invoice),
+            uncompressed_pdf=False,
+            finisher=_producer_as_in_xmp,
+        )
         return facturx.generate_from_binary(
             pdf,
             xml,
