@@ -2,6 +2,7 @@
 """Benchmark of the CDR import and rating engine (issue 15) on PostgreSQL.
 
     python bench/rating.py [--rows 1000000] [--accounts 2000] [--keep] [--order account|time]
+                           [--statements]
 
 In a dedicated database (``portal_bench_rating``, dropped and recreated at each start, dropped
 at the end unless ``--keep``): 2 000 customers, each with one account on a fixed mix of offers
@@ -31,6 +32,9 @@ a carrier's file, the customers mixed), then:
    rated-calls API's first page of 100 and the next one by its cursor, with a partner's API
    key (median of 20 runs each).
 
+``--statements`` adds where the first import spent its time: the statements that took the
+most, summed over the connections (their first words; COPY excluded).
+
 Results go to stdout and ``bench/results/rating.txt``. See bench/README.md.
 """
 
@@ -42,6 +46,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -249,9 +254,39 @@ def floor_copy(path: Path) -> float:
     return seconds
 
 
-def import_and_rate(path: Path) -> dict:
+STATEMENT_WORDS = 14  # how a statement is named in ``--statements``
+
+
+@contextmanager
+def statements_timed(found: dict):
+    """Sum the time of each statement (named by its first words) over every connection."""
+    import threading
+
+    from django.db.backends import utils
+
+    lock, execute = threading.Lock(), utils.CursorWrapper.execute
+
+    def timed(self, sql, params=None):
+        started = time.perf_counter()
+        try:
+            return execute(self, sql, params)
+        finally:
+            name = " ".join(str(sql).replace("--", " ").split()[:STATEMENT_WORDS])
+            with lock:
+                count, seconds = found.get(name, (0, 0.0))
+                found[name] = (count + 1, seconds + time.perf_counter() - started)
+
+    utils.CursorWrapper.execute = timed
+    try:
+        yield found
+    finally:
+        utils.CursorWrapper.execute = execute
+
+
+def import_and_rate(path: Path, *, statements: dict | None = None) -> dict:
     """Import and rate the file; the wall time, and the time spent in the chunks, in their
-    rating passes and in the receivers, each summed over the connections working at once."""
+    rating passes and in the receivers, each summed over the connections working at once
+    (with ``statements``: filled with each statement's count and time)."""
     import threading
 
     from usage import signals
@@ -282,9 +317,10 @@ def import_and_rate(path: Path) -> dict:
         batch = imports.import_create(
             source=ImportSource.COMMAND, filename=path.name, content=path.read_bytes(), run=False
         )
-        started = time.perf_counter()
-        batch = imports.import_run(batch.pk)
-        timings["total"] = time.perf_counter() - started
+        with statements_timed(statements if statements is not None else {}):
+            started = time.perf_counter()
+            batch = imports.import_run(batch.pk)
+            timings["total"] = time.perf_counter() - started
     finally:
         for owner, name, fn in originals:
             setattr(owner, name, fn)
@@ -485,6 +521,11 @@ def main(argv=None) -> int:
         default="account",
         help="the file's lines by account (default) or in call order (a carrier's file)",
     )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="where the import spent its time: its costliest statements",
+    )
     args = parser.parse_args(argv)
     os.environ["USAGE_IMPORT_WORKERS"] = str(args.workers)  # read by the settings, below
 
@@ -524,7 +565,8 @@ def main(argv=None) -> int:
         floor = floor_copy(path)
         say(f"floor: COPY of the file into a bare typed table: {floor:.2f} s "
             f"({rows / floor:,.0f} rows/s)")  # fmt: skip
-        t = import_and_rate(path)
+        statements = {}
+        t = import_and_rate(path, statements=statements)
         batch = t["batch"]
         say(
             f"import + rating: {t['total']:.2f} s = {rows / t['total']:,.0f} CDRs/s; "
@@ -541,6 +583,11 @@ def main(argv=None) -> int:
             f"months, inserted rated, daily roll-up); calls_rated receivers (prepaid debits, "
             f"alerts, limits: queued) {t['receivers']:.2f} s"
         )
+        if args.statements:
+            say("  the costliest statements, summed over the connections (COPY excluded):")
+            costliest = sorted(statements.items(), key=lambda kv: -kv[1][1])[:12]
+            for name_, (count, seconds) in costliest:
+                say(f"    {seconds:6.2f} s {count:4}×  {name_[:100]}")
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT plan, count(*), sum(cost), count(*) FILTER (WHERE included), "
