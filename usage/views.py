@@ -101,6 +101,7 @@ def consumption(request):
         "usage/consumption.html",
         {
             "month": month,
+            "current_month": current,
             "months": months,
             "summary": summary,
             "bars": _chart(summary),

@@ -14,10 +14,12 @@ from django.utils import timezone
 from accounts.choices import BillingMode, Role
 from billing.models import Invoice
 from kernel.clock import paris_today
+from offers.periods import add_months
 from tests.telephony.factories import make_sip_account
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
 from usage.models import ConsumptionAlert, ConsumptionThreshold, Tariff
+from usage.partitioning import month_bounds
 from usage.services.rollup import rollup_refresh
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +54,22 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
     assert 'data-testid="chart"' in page and 'data-testid="chart-bar"' in page
     assert 'data-testid="month-total">0,38 €' in page
     assert "threshold-form" not in page  # a read-only member cannot set the threshold
+
+
+def test_a_past_month_shows_its_whole_total_not_month_to_date(as_role, tenant):
+    # last month's 2 calls of 0.4000 € → 0.80 €, "Total du mois"; this month's are "depuis le
+    # début du mois"
+    last = add_months(paris_today().replace(day=1), -1)
+    for minute in range(2):
+        call(tenant.client, started_at=month_bounds(last)[0] + timedelta(days=3, minutes=minute),
+             month=last, cost="0.4000")  # fmt: skip
+    rollup_refresh([(tenant.client.pk, last)])
+    web = as_role(Role.READ_ONLY)
+    page = web.get(reverse("usage:consumption"), {"month": f"{last:%Y-%m}"}).content.decode()
+    assert "<h2>Total du mois</h2>" in page and 'data-testid="month-total">0,80 €' in page
+    assert "Depuis le début du mois" not in page
+    this_month = web.get(reverse("usage:consumption")).content.decode()
+    assert "<h2>Depuis le début du mois</h2>" in this_month
 
 
 def test_consumption_page_empty_month(as_role):
