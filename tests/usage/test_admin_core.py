@@ -48,6 +48,9 @@ def test_upload_then_progress_and_report(staff, django_capture_on_commit_callbac
     assert "— ligne 3 sur 3" in page  # progress: 100 %, line 3 of 3
     assert 'http-equiv="refresh"' not in page  # done: it stops
     assert "9 colonnes attendues" in page
+    # every label in French: who uploaded it, through which API key
+    assert "Déposé par" in page and "Clé d&#x27;API" in page
+    assert "Created by" not in page and "Api key" not in page
     listing = staff.get(reverse("admin:usage_importbatch_changelist")).content.decode()
     assert "octobre.csv" in listing
 

@@ -34,7 +34,12 @@ class FairUseBreach(TimeStampedModel):
     notified_at = models.DateTimeField(_("customer notified at"), null=True, blank=True)
     waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
     waived_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("waived by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     waiver_note = models.CharField(_("waiver reason"), max_length=300, blank=True)
 

@@ -48,10 +48,20 @@ class ImportBatch(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("API key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     partner = models.ForeignKey(
         Partner,
@@ -91,7 +101,12 @@ class ImportBatch(models.Model):
 class ImportRejection(models.Model):
     """A rejected row of an import: its line number in the file, the reason, the raw text."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejections")
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("CDR import"),
+        on_delete=models.CASCADE,
+        related_name="rejections",
+    )
     line = models.PositiveIntegerField(_("line"))
     reason = models.CharField(_("reason"), max_length=200)
     raw = models.TextField(_("row"), blank=True)

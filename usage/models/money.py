@@ -30,7 +30,12 @@ class ConsumptionThreshold(TimeStampedModel):
     )
     block_outgoing = models.BooleanField(_("block outgoing calls at 100 %"), default=False)
     updated_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -91,7 +96,7 @@ class LimitBreach(models.Model):
     peak = models.PositiveIntegerField(_("peak"))
     limit = models.PositiveIntegerField(_("limit"))
     peak_at = models.DateTimeField(_("peak at"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-hour", "kind"]
@@ -197,7 +202,12 @@ class Penalty(TimeStampedModel):
         _("status"), max_length=10, choices=PenaltyStatus, default=PenaltyStatus.POSTED
     )
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -224,7 +234,7 @@ class PrepaidUsageDebit(models.Model):
     month = models.DateField(_("month"))
     source = models.CharField(_("source"), max_length=40)
     net = models.DecimalField(_("net (€ HT)"), **COST)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -246,13 +256,16 @@ class BreachCredit(models.Model):
     own); this row ties the breach to one of them."""
 
     breach = models.ForeignKey(
-        "usage.FairUseBreach", on_delete=models.PROTECT, related_name="credits"
+        "usage.FairUseBreach",
+        verbose_name=_("fair-use breach"),
+        on_delete=models.PROTECT,
+        related_name="credits",
     )
     credit_note = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit note")
     )
     amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("breach credit note")

@@ -61,7 +61,7 @@ class CallRecord(models.Model):
     client = _fk("accounts.Client", "+", _("customer"))
     contract = _fk("offers.Contract", "+", _("contract"))
     sip_account = _fk("telephony.SipAccount", "+", _("SIP account"))
-    trunk = _fk("telephony.Trunk", "+", _("trunk"))
+    trunk = _fk("telephony.Trunk", "+", _("SIP trunk"))
     # --- USE-1 classification ---
     billing_month = models.DateField(
         _("month"), help_text=_("First day of the call's calendar month in Europe/Paris.")
