@@ -61,14 +61,24 @@ class EquipmentModel(TimeStampedModel):
 class ModelPrice(models.Model):
     """EQP-1: the tariff of a model from ``effective_from`` until the next row's date."""
 
-    model = models.ForeignKey(EquipmentModel, on_delete=models.CASCADE, related_name="prices")
+    model = models.ForeignKey(
+        EquipmentModel,
+        verbose_name=_("equipment model"),
+        on_delete=models.CASCADE,
+        related_name="prices",
+    )
     effective_from = models.DateField(_("in force from"))
     sale_price = models.DecimalField(_("sale price (€ HT)"), **PRICE)
     rental_price = models.DecimalField(_("monthly rental price (€ HT)"), **PRICE)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("price entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["model", "-effective_from"]
@@ -119,10 +129,20 @@ class EquipmentOrder(TimeStampedModel):
         PendingCharge, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("API key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -200,21 +220,33 @@ class Item(TimeStampedModel):
 class ItemEvent(models.Model):
     """EQP-1: one row per move of an item — dated, with who moved it and where it went."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField(max_length=12, choices=ItemState, blank=True)
-    to_state = models.CharField(max_length=12, choices=ItemState)
+    item = models.ForeignKey(
+        Item, verbose_name=_("equipment item"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_state = models.CharField(_("from state"), max_length=12, choices=ItemState, blank=True)
+    to_state = models.CharField(_("new state"), max_length=12, choices=ItemState)
     client = models.ForeignKey(
         Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("API key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    at = models.DateTimeField()
+    at = models.DateTimeField(_("date"))
 
     class Meta:
         ordering = ["item", "at", "id"]
@@ -246,15 +278,30 @@ class EquipmentRequest(TimeStampedModel):
         _("status"), max_length=10, choices=RequestStatus, default=RequestStatus.PENDING
     )
     requested_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("decision by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     answer = models.CharField(_("answer"), max_length=300, blank=True)
     order = models.ForeignKey(
-        EquipmentOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        EquipmentOrder,
+        verbose_name=_("equipment order"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -284,15 +331,30 @@ class Rma(TimeStampedModel):
     description = models.TextField(_("description of the defect"), max_length=4000)
     reported_at = models.DateTimeField(_("reported at"))
     reported_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("reported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reported_by_api_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        verbose_name=_("reported with the API key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     under_warranty = models.BooleanField(_("under warranty"), default=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("decision by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     refusal_reason = models.CharField(
         _("reason of the refusal"), max_length=20, choices=RmaRefusal, blank=True
@@ -326,11 +388,11 @@ class RmaPhoto(models.Model):
     """EQP-4: a photo of the defect, checked as support checks attachments."""
 
     rma = models.ForeignKey(Rma, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField(upload_to="equipment/rma/%Y/")
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="equipment/rma/%Y/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["rma", "id"]
@@ -388,9 +450,17 @@ class ReturnItem(models.Model):
     have not chosen by then, the daily job bills the item (EQP-6)."""
 
     equipment_return = models.ForeignKey(
-        EquipmentReturn, on_delete=models.CASCADE, related_name="lines"
+        EquipmentReturn,
+        verbose_name=_("equipment return"),
+        on_delete=models.CASCADE,
+        related_name="lines",
     )
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="return_lines")
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("equipment item"),
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+    )
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=ReturnOutcome, default=ReturnOutcome.EXPECTED
     )
@@ -400,7 +470,12 @@ class ReturnItem(models.Model):
     decide_by = models.DateField(_("decision due by"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        verbose_name=_("decision by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     charge = models.ForeignKey(
         PendingCharge, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -89,3 +89,36 @@ def test_every_periodic_task_is_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "kernel.tasks.prune_changes" in scheduled
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+
+
+# Words the back office shows as they are in French too.
+SAME_IN_FRENCH = {"client", "site", "source", "note", "charge", "rma", "trunk", "pack", "cause"}
+SAME_IN_FRENCH |= {"code", "position", "description", "options", "logo", "action", "ticket"}
+SAME_IN_FRENCH |= {"message", "user agent", "id", "total"}
+
+
+def test_back_office_labels_every_field_in_french():
+    """Every field of a model of ours the back office shows has a French label: a field
+    without a verbose name showed its English attribute name ('Created by', 'Api key') on the
+    French pages."""
+    from pathlib import Path
+
+    from django.contrib import admin
+    from django.utils import translation
+
+    ours = [
+        model
+        for model in admin.site._registry
+        if Path(model._meta.app_config.path).parent == Path(settings.BASE_DIR)
+    ]
+    assert len(ours) > 40
+    untranslated = []
+    with translation.override("fr"):
+        for model in ours:
+            for field in model._meta.get_fields():
+                if field.auto_created or not hasattr(field, "verbose_name"):
+                    continue
+                label = str(field.verbose_name)
+                if label == field.name.replace("_", " ") and label not in SAME_IN_FRENCH:
+                    untranslated.append(f"{model._meta.label}.{field.name}")
+    assert untranslated == []
