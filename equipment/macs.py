@@ -16,6 +16,16 @@ _SPELLINGS = (
 )
 
 
+def mac_spellings(mac: str) -> set[str]:
+    """The ways a device may write its normalised MAC address ``AA:BB:CC:DD:EE:FF`` in a call
+    record: separated by ``:`` or ``-``, in groups of four, or bare; upper or lower case."""
+    digits = mac.replace(":", "")
+    pairs = [digits[i : i + 2] for i in range(0, 12, 2)]
+    written = {":".join(pairs), "-".join(pairs), ".".join(digits[i : i + 4] for i in (0, 4, 8))}
+    written.add(digits)
+    return written | {w.lower() for w in written}
+
+
 def normalise_mac(value: str) -> str:
     """``00-1a-2b-3c-4d-5e`` → ``00:1A:2B:3C:4D:5E``; ``ValidationError`` for anything that is
     not a MAC address, and for the broadcast and all-zero addresses (never a device's)."""

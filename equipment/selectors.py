@@ -19,6 +19,18 @@ def items_for_client(client):
     )
 
 
+def supplied_macs(client_ids) -> dict[int, set[str]]:
+    """The MAC addresses of the items the reseller supplied that are with each customer (shipped
+    or delivered, sold or rented), by customer id."""
+    found: dict[int, set[str]] = {}
+    items = Item.objects.filter(
+        client_id__in=list(client_ids), state__in=WITH_CUSTOMER, mac_address__isnull=False
+    )
+    for client_id, mac in items.values_list("client_id", "mac_address"):
+        found.setdefault(client_id, set()).add(mac)
+    return found
+
+
 def item_get(*, client, pk: int) -> Item:
     try:
         return items_for_client(client).get(pk=pk)

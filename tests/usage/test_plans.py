@@ -11,7 +11,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from equipment.models import Item
 from telephony.models import SipDevice
+from tests.equipment.factories import make_model, sell
+from tests.telephony.factories import customer
 from tests.usage.core_helpers import (
     account,
     assert_matches_reference,
@@ -159,6 +162,27 @@ def test_use4_third_party_device(offer):
     run_import([row(sip, "0123456780", start=at(3), duration=61, device="soft-1")])
     assert breach_codes(sip) == ["third_party_device"]
     assert month_cost(sip) == Decimal("0.0480")  # 2 × 120 s × 0.012 / 60
+    assert_matches_reference()
+
+
+# USE-4 "a device not supplied by the reseller" reads the equipment items too: a phone sold to
+# the customer (however the call record writes its MAC) keeps the unlimited — 61 s to a French
+# fixed number costs nothing; a phone of ours sold to another customer, calling from this
+# account, is not ours for it: the month is billed per minute, 2 × 120 s × 0.012 / 60 = 0.0480.
+@pytest.mark.parametrize("offer", ["hosted-w", "hosted-a"])
+def test_use4_equipment_items_with_the_customer_are_supplied(offer):
+    sip = account(offer)
+    client, elsewhere = sip.contract.client, customer()
+    model = make_model()
+    sell(client, client.sites.get(), model)
+    sell(elsewhere, elsewhere.sites.get(), model)
+    ours = Item.objects.get(client=client).mac_address  # "02:00:00:…", one way to write it
+    theirs = Item.objects.get(client=elsewhere).mac_address
+    run_import([row(sip, "0123456789", duration=61, device=ours.replace(":", "").lower())])
+    assert breach_codes(sip) == [] and month_cost(sip) == 0
+    run_import([row(sip, "0123456780", start=at(3), duration=61, device=theirs)])
+    assert breach_codes(sip) == ["third_party_device"]
+    assert month_cost(sip) == Decimal("0.0480")
     assert_matches_reference()
 
 

@@ -1,6 +1,6 @@
 """USE-3 / USE-4: the plan policies' month-level rules — when a hosted user's unlimited is lost
-for a month (a fair-use breach) — and the hook through which other apps say which devices the
-reseller supplied.
+for a month (a fair-use breach) — and which devices the reseller supplied (the SIP accounts'
+device records and the equipment items with the customer).
 
 The per-call rules (included, slots, per-second / per-minute billing) are in the rating engine
 (``usage.services.rating`` in SQL, ``usage.services.rating_py`` in Python); this module turns a
@@ -8,12 +8,13 @@ user-month's metrics into breach reasons and records the ``FairUseBreach`` rows.
 never removed by a later re-rating: it ends only by a staff waiver (usurf's ``breach_waive``).
 """
 
-from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
+from equipment import selectors as equipment_selectors
+from equipment.macs import mac_spellings
 from usage.choices import BreachReason, BreachStatus, RatingPlan
 from usage.models import FairUseBreach
 from usage.partitioning import month_bounds
@@ -23,20 +24,12 @@ MAX_FORWARDED_SECONDS = 2 * 3600  # USE-4 (HOSTED-W 6.1): 2 h fair use of forwar
 MAX_SIMULTANEOUS = 3  # USE-4 (HOSTED-W 6.1)
 MAX_DEVICES = 3  # USE-4 (HOSTED-W 6.1)
 
-# "Supplied by the reseller": besides ``SipDevice.supplied_by_reseller``, other apps (equipment,
-# once it exists) register a callable returning the device ids they supplied for a set of SIP
-# account ids: ``{sip_account_id: {device_id, ...}}``. Usage never imports them.
-SUPPLIED_DEVICE_PROVIDERS: list[Callable[[Iterable[int]], dict[int, set[str]]]] = []
-
-
-def register_supplied_devices(provider) -> None:
-    if provider not in SUPPLIED_DEVICE_PROVIDERS:
-        SUPPLIED_DEVICE_PROVIDERS.append(provider)
-
 
 def supplied_devices(account_ids) -> set[tuple[int, str]]:
-    """(sip_account_id, device_id) pairs the reseller supplied."""
-    from telephony.models import SipDevice
+    """(sip_account_id, device_id) pairs the reseller supplied: the account's devices marked
+    so, and the equipment items with its customer (shipped or delivered), by their MAC address
+    in any of the ways a call record may write it."""
+    from telephony.models import SipAccount, SipDevice
 
     account_ids = list(account_ids)
     pairs = set(
@@ -44,9 +37,13 @@ def supplied_devices(account_ids) -> set[tuple[int, str]]:
             "account_id", "device_id"
         )
     )
-    for provider in SUPPLIED_DEVICE_PROVIDERS:
-        for account_id, devices in provider(account_ids).items():
-            pairs.update((account_id, d) for d in devices)
+    clients = dict(
+        SipAccount.objects.filter(pk__in=account_ids).values_list("pk", "contract__client_id")
+    )
+    macs = equipment_selectors.supplied_macs(set(clients.values()))
+    for account_id, client_id in clients.items():
+        for mac in macs.get(client_id, ()):
+            pairs.update((account_id, written) for written in mac_spellings(mac))
     return pairs
 
 
