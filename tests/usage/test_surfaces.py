@@ -53,6 +53,9 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
     assert "numéros distincts\u00a0: 2 / 99" in page
     assert 'data-testid="chart"' in page and 'data-testid="chart-bar"' in page
     assert 'data-testid="month-total">0,38 €' in page
+    # the day's bar tells its amount to the cent and its calls: 0.3750 → 0,38 €, 6 calls
+    day = paris_today().strftime("%d/%m/%Y")
+    assert f"<title>{day}\u00a0: 0,38\u00a0€ · 6 appels</title>" in page
     assert "threshold-form" not in page  # a read-only member cannot set the threshold
 
 
