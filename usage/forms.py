@@ -22,6 +22,10 @@ class ThresholdForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         help_text=_("Leave empty to remove the alerts."),
+        error_messages={
+            "min_value": _("The threshold is at least 1 € a month."),
+            "max_value": _("The threshold is at most 1,000,000 € a month."),
+        },
     )
     block_outgoing = forms.BooleanField(
         label=_(

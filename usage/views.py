@@ -86,49 +86,50 @@ def _chart(summary) -> list[dict]:
 
 @member_required()
 def consumption(request):
-    client = request.client
     month = _month(request)
     if month is None:
         _unavailable_month(request)
         return redirect("usage:consumption")
+    return render(request, "usage/consumption.html", _consumption_context(request, month))
+
+
+def _consumption_context(request, month, threshold_form=None) -> dict:
+    """The consumption page of ``month``; ``threshold_form``: a threshold typed and refused,
+    shown again with its errors."""
+    client = request.client
     summary = selectors.consumption_summary(client=client, month=month)
     threshold = selectors.threshold_of(client=client)
     current = selectors.current_month()
     months = [add_months(current, -i) for i in range(MONTHS_SHOWN + 1)]
     alerts = list(selectors.alerts_of(client=client, month=month))
-    return render(
-        request,
-        "usage/consumption.html",
-        {
-            "month": month,
-            "current_month": current,
-            "months": months,
-            "summary": summary,
-            "bars": _chart(summary),
-            "chart_width": 31 * BAR_STEP + 4,
-            "chart_height": CHART_HEIGHT,
-            "threshold": threshold,
-            "threshold_form": ThresholdForm(
-                initial={
-                    "amount": threshold.amount if threshold else None,
-                    "block_outgoing": threshold.block_outgoing if threshold else False,
-                }
-            ),
-            "threshold_percent": (
-                int(summary.total.amount * 100 / threshold.amount)
-                if threshold and month == current
-                else None
-            ),
-            "alerts": alerts,
-            # the 100 % alert blocking the outgoing calls now (this month only)
-            "blocked": selectors.blocking_alert(alerts, threshold) if month == current else None,
-            "limit_breaches": list(selectors.limit_breaches_of(client=client, month=month)[:50]),
-            "quality_breaches": list(
-                selectors.quality_breaches_of(client=client, month=month)[:50]
-            ),
-            "can_bill": request.membership.can(BILLING),
-        },
-    )
+    return {
+        "month": month,
+        "current_month": current,
+        "months": months,
+        "summary": summary,
+        "bars": _chart(summary),
+        "chart_width": 31 * BAR_STEP + 4,
+        "chart_height": CHART_HEIGHT,
+        "threshold": threshold,
+        "threshold_form": threshold_form
+        or ThresholdForm(
+            initial={
+                "amount": threshold.amount if threshold else None,
+                "block_outgoing": threshold.block_outgoing if threshold else False,
+            }
+        ),
+        "threshold_percent": (
+            int(summary.total.amount * 100 / threshold.amount)
+            if threshold and month == current
+            else None
+        ),
+        "alerts": alerts,
+        # the 100 % alert blocking the outgoing calls now (this month only)
+        "blocked": selectors.blocking_alert(alerts, threshold) if month == current else None,
+        "limit_breaches": list(selectors.limit_breaches_of(client=client, month=month)[:50]),
+        "quality_breaches": list(selectors.quality_breaches_of(client=client, month=month)[:50]),
+        "can_bill": request.membership.can(BILLING),
+    }
 
 
 CSV_HEADER = [
@@ -267,9 +268,9 @@ def threshold(request):
             )
             alerts.alerts_check(client_id=request.client.pk, month=selectors.current_month())
             return redirect("usage:consumption")
-    for error in form.errors.values():
-        messages.error(request, " ".join(error))
-    return redirect("usage:consumption")
+    # refused: the page again, the typed amount kept, the error under the field
+    context = _consumption_context(request, selectors.current_month(), threshold_form=form)
+    return render(request, "usage/consumption.html", context, status=400)
 
 
 @member_required()

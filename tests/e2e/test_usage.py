@@ -59,6 +59,14 @@ def test_consumption_page_chart_fair_use_and_csv(page, live_server, demo_data):
 
     # The alert threshold (administrator): 50 € with the block at 100 %.
     form = page.get_by_test_id("threshold-form")
+    # 0,50 € is refused: the reason under the field, what was typed still there
+    form.locator("input[name='amount']").fill("0,50")
+    form.get_by_role("button").click()
+    expect(page.get_by_test_id("threshold-error")).to_have_text(
+        "Le seuil est d'au moins 1\u00a0€ par mois."
+    )
+    expect(form.locator("input[name='amount']")).to_have_value("0,50")
+    screenshot(page, "usage/threshold-refused.png")
     form.locator("input[name='amount']").fill("50")
     form.locator("input[name='block_outgoing']").check()
     form.get_by_role("button").click()

@@ -97,8 +97,20 @@ def test_threshold_set_by_billing_role(as_role, tenant):
     assert (threshold.amount, threshold.block_outgoing) == (Decimal("120.50"), True)
     page = web.get(reverse("usage:consumption")).content.decode()
     assert "120,50" in page
-    web.post(reverse("usage:threshold"), {"amount": "-3"})
+    refused = web.post(reverse("usage:threshold"), {"amount": "-3", "block_outgoing": "on"})
     assert ConsumptionThreshold.objects.get(client=tenant.client).amount == Decimal("120.50")
+    # the page again, what was typed kept, the reason under the field
+    assert refused.status_code == 400
+    form = html.unescape(refused.content.decode())
+    assert 'value="-3"' in form
+    assert re.search(r'<input type="checkbox" name="block_outgoing"[^>]* checked', form)
+    error = re.search(r'data-testid="threshold-error">([^<]*)<', form).group(1)
+    assert error == "Le seuil est d'au moins 1\u00a0€ par mois."
+    too_high = web.post(reverse("usage:threshold"), {"amount": "2000000"})
+    assert too_high.status_code == 400
+    assert "Le seuil est d'au plus 1\u00a0000\u00a0000\u00a0€ par mois." in html.unescape(
+        too_high.content.decode()
+    )
     # typed the French way, with a decimal comma
     web.post(reverse("usage:threshold"), {"amount": "80,25", "block_outgoing": "on"})
     assert ConsumptionThreshold.objects.get(client=tenant.client).amount == Decimal("80.25")
