@@ -122,3 +122,42 @@ def test_back_office_labels_every_field_in_french():
                 if label == field.name.replace("_", " ") and label not in SAME_IN_FRENCH:
                     untranslated.append(f"{model._meta.label}.{field.name}")
     assert untranslated == []
+
+
+@pytest.mark.django_db
+def test_back_office_titles_elide_de_before_a_vowel(client):
+    """Django's admin titles read "Modification de utilisateur" and "Affichage de import de CDR"
+    in French; the back office writes "Modification d'utilisateur", "Affichage d'import de
+    CDR", in the page's title and its heading. English is left as it is."""
+    import re
+
+    from allauth.mfa.models import Authenticator
+    from django.urls import reverse
+
+    from accounts.models import User
+    from tests.factories import PASSWORD, ClientFactory
+    from tests.offers.factories import make_contract
+    from usage.models import ImportBatch
+
+    staff = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+
+    def shown(url, language):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        title = re.search(r"<title>(.*?)</title>", page).group(1).split(" | ")[-2]
+        heading = re.search(r"<h1>(.*?)</h1>", page).group(1)
+        return title, heading
+
+    user_page = reverse("admin:accounts_user_change", args=[staff.pk])
+    assert shown(user_page, "fr") == ("Modification d&#x27;utilisateur",) * 2
+    assert shown(user_page, "en") == ("Change user",) * 2
+    batch = ImportBatch.objects.create(filename="cdr-2026-10.csv", source="upload")
+    batch_page = reverse("admin:usage_importbatch_change", args=[batch.pk])
+    assert shown(batch_page, "fr") == ("Affichage d&#x27;import de CDR",) * 2
+    # a name starting with a consonant keeps "de"
+    contract = make_contract(ClientFactory(), "hosted-a")
+    contract_page = reverse("admin:offers_contract_change", args=[contract.pk])
+    assert shown(contract_page, "fr") == ("Modification de contrat",) * 2
