@@ -124,26 +124,36 @@ def test_back_office_labels_every_field_in_french():
     assert untranslated == []
 
 
-@pytest.mark.django_db
-def test_back_office_titles_elide_de_before_a_vowel(client):
-    """Django's admin titles read "Modification de utilisateur" and "Affichage de import de CDR"
-    in French; the back office writes "Modification d'utilisateur", "Affichage d'import de
-    CDR", in the page's title and its heading. English is left as it is."""
-    import re
-
+@pytest.fixture
+def back_office(client, db):
+    """A member of staff signed in to the back office (with the second factor it asks for)."""
     from allauth.mfa.models import Authenticator
-    from django.urls import reverse
 
     from accounts.models import User
-    from tests.factories import PASSWORD, ClientFactory
-    from tests.offers.factories import make_contract
-    from usage.models import ImportBatch
+    from tests.factories import PASSWORD
 
     staff = User.objects.create_user(
         email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
     )
     Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def test_back_office_titles_elide_de_before_a_vowel(back_office):
+    """Django's admin titles read "Modification de utilisateur" and "Affichage de import de CDR"
+    in French; the back office writes "Modification d'utilisateur", "Affichage d'import de
+    CDR", in the page's title and its heading. English is left as it is."""
+    import re
+
+    from django.urls import reverse
+
+    from tests.factories import ClientFactory
+    from tests.offers.factories import make_contract
+    from usage.models import ImportBatch
+
+    client, staff = back_office, back_office.staff
 
     def shown(url, language):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
@@ -161,3 +171,17 @@ def test_back_office_titles_elide_de_before_a_vowel(client):
     contract = make_contract(ClientFactory(), "hosted-a")
     contract_page = reverse("admin:offers_contract_change", args=[contract.pk])
     assert shown(contract_page, "fr") == ("Modification de contrat",) * 2
+
+
+def test_back_office_sections_have_distinct_names(back_office):
+    """The back office's index named two sections "Comptes" (allauth's e-mail addresses and
+    our customers, partners, users and API keys): each section now has its own name."""
+    from django.urls import reverse
+
+    def sections(language):
+        index = back_office.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language)
+        return [str(app["name"]) for app in index.context["app_list"]]
+
+    for language in ("fr", "en"):
+        assert len(sections(language)) == len(set(sections(language))), sections(language)
+    assert {"Comptes", "Clients et partenaires"} <= set(sections("fr"))
