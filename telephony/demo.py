@@ -1,6 +1,7 @@
 """Demo data of this app (called by ``manage.py load_demo``): the trunk of the demo customer's
 TRUNK contract (8 channels), the SIP accounts its SIP-UNL contract bills (3), and destination
-settings. Idempotent: each step is skipped when its row exists. Everything goes through the
+settings; the clinic's reception on its HOSTED-W contract (usage.demo gives it a month past
+150 distinct numbers: a USE-4 breach). Idempotent: each step is skipped when its row exists. Everything goes through the
 services."""
 
 from importlib import import_module
@@ -19,6 +20,8 @@ from telephony.services.sip_accounts import sip_account_create, sip_device_regis
 from telephony.services.trunks import trunk_create
 
 DEMO_SIREN = "812345676"
+CLINIC_SIREN = "834567893"  # offers.demo: HOSTED-W, a partner's customer
+CLINIC_ACCOUNT = "Accueil clinique"
 SIP_LABELS = ["Accueil", "Direction", "Comptabilité", "Atelier", "Salle de réunion"]
 
 
@@ -85,6 +88,16 @@ def load() -> str:
     for label in SIP_LABELS[ordered.created : ordered.created + ordered.missing]:
         sip_account_create(contract=sip_contract, label=label)
         created.append(f"SIP account {label}")
+    hosted = (
+        Contract.objects.filter(
+            client__siren=CLINIC_SIREN, offer__code="hosted-w", status=ContractStatus.ACTIVE
+        )
+        .order_by("pk")
+        .first()
+    )
+    if hosted is not None and not SipAccount.objects.filter(contract=hosted).exists():
+        sip_account_create(contract=hosted, label=CLINIC_ACCOUNT)
+        created.append(f"SIP account {CLINIC_ACCOUNT}")
     return f"{Trunk.objects.count()} trunks, {SipAccount.objects.count()} SIP accounts" + (
         f" (new: {', '.join(created)})" if created else ""
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,14 @@ from usage.services import billing as usage_billing
 from usage.services import penalties
 
 
+class MonthColumn:
+    """A month shown as one ("novembre 2026"), not as its first day ("1er novembre 2026")."""
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_display(self, row):
+        return date_format(row.month, "F Y")
+
+
 class WaiveForm(forms.Form):
     note = forms.CharField(label=_("Reason of the waiver"), max_length=300)
     confirm = forms.BooleanField(
@@ -42,11 +51,19 @@ class WaiveForm(forms.Form):
 
 
 @admin.register(FairUseBreach)
-class FairUseBreachAdmin(ServiceRowsAdmin):
+class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
     """USE-4: breaches awaiting a decision, and the waiver (audited; a credit note after
     invoicing)."""
 
-    list_display = ["sip_account", "client", "month", "plan", "reason_list", "status", "credit"]
+    list_display = [
+        "sip_account",
+        "client",
+        "month_display",
+        "plan",
+        "reason_list",
+        "status",
+        "credit",
+    ]
     list_filter = ["status", "plan", "month"]
     search_fields = ["client__name", "client__legal_name", "sip_account__username"]
     list_select_related = ["client", "sip_account"]
@@ -267,8 +284,16 @@ class ConsumptionThresholdAdmin(ServiceRowsAdmin):
 
 
 @admin.register(ConsumptionAlert)
-class ConsumptionAlertAdmin(ServiceRowsAdmin):
-    list_display = ["client", "month", "level", "consumption", "threshold", "blocked", "created_at"]
+class ConsumptionAlertAdmin(MonthColumn, ServiceRowsAdmin):
+    list_display = [
+        "client",
+        "month_display",
+        "level",
+        "consumption",
+        "threshold",
+        "blocked",
+        "created_at",
+    ]
     list_filter = ["level", "month"]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]

@@ -1,7 +1,8 @@
 """Demo calls (make run): the previous and the current month of calls of the demo law firm
-(SIP-UNL accounts and its trunk), imported as a CDR file through ``usage.services.imports``
-(so they are classified and rated as any import, on SQLite as on PostgreSQL), and a consumption
-alert threshold. Idempotent: the file is generated from a fixed seed and imported once per day
+(SIP-UNL accounts and its trunk) and of the clinic's reception (HOSTED-W: last month it called
+more than 150 distinct numbers, a USE-4 breach the back office lists), imported as a CDR file
+through ``usage.services.imports`` (so they are classified and rated as any import, on SQLite
+as on PostgreSQL), and a consumption alert threshold. Idempotent: the file is generated from a fixed seed and imported once per day
 (a re-sent call changes nothing)."""
 
 import random
@@ -9,8 +10,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from accounts.models import Client
+from equipment.choices import ItemState
+from equipment.models import Item
 from kernel.clock import paris_today
 from offers.periods import add_months
+from telephony.demo import CLINIC_ACCOUNT, CLINIC_SIREN
 from telephony.models import SipAccount, Trunk
 from usage.choices import ImportSource
 from usage.models import ConsumptionThreshold, ImportBatch
@@ -39,6 +43,24 @@ def _rows(accounts: list[str], trunk: str | None, first, last, rng: random.Rando
                 for n in range(rng.randint(8, 16)):
                     called = rng.choice(MOBILES + ABROAD + FIXED[:5])
                     yield _line(trunk, day, rng, called, n, "demo-pbx")
+        day += timedelta(days=1)
+
+
+def _clinic_rows(account: str, device: str, first, last, rng: random.Random):
+    """USE-4 (HOSTED-W): last month (from ``first``) the clinic's reception called 12 new French
+    numbers each working day — some 200 distinct numbers answered, past the 150 allowed — and
+    this month a few regular ones, from the phone the clinic rents (supplied by the reseller)."""
+    this_month = add_months(first, 1)
+    day, fresh = first, 0
+    while day <= last:
+        if day.weekday() < 5:
+            for n in range(12 if day < this_month else 3):
+                if day < this_month:
+                    fresh += 1
+                    called = f"+3314{2_000_000 + fresh * 37:07d}"
+                else:
+                    called = FIXED[rng.randrange(10)]
+                yield _line(account, day, rng, called, n, device)
         day += timedelta(days=1)
 
 
@@ -73,9 +95,23 @@ def load() -> str:
         return "no SIP account nor trunk"
     first = add_months(today.replace(day=1), -1)
     yesterday = today - timedelta(days=1)
-    content = HEADER + "".join(
-        _rows(accounts, trunk, first, max(yesterday, today.replace(day=1)), random.Random(15))
+    last = max(yesterday, today.replace(day=1))
+    content = HEADER + "".join(_rows(accounts, trunk, first, last, random.Random(15)))
+    clinic = (
+        SipAccount.objects.filter(contract__client__siren=CLINIC_SIREN, label=CLINIC_ACCOUNT)
+        .values_list("contract__client_id", "username")
+        .first()
     )
+    if clinic is not None:
+        phone = (
+            Item.objects.filter(client_id=clinic[0], state=ItemState.AT_CUSTOMER)
+            .order_by("serial_number")
+            .values_list("mac_address", flat=True)
+            .first()
+        )
+        content += "".join(
+            _clinic_rows(clinic[1], phone or "", first, last, random.Random(16))
+        )
     batch = imports.import_create(
         source=ImportSource.COMMAND, filename=filename, content=content.encode(), run=False
     )

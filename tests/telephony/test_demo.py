@@ -36,5 +36,8 @@ def test_demo_load_idempotent():
         for p, n in selectors.packs_held(trunk, trunk.contract.current_period_start).items()
     } == {4: 2}
     assert account.devices.count() == 1
+    # the clinic's reception on its HOSTED-W contract (usage.demo: a USE-4 breach)
+    clinic = SipAccount.objects.get(label=demo.CLINIC_ACCOUNT)
+    assert (clinic.contract.client.siren, clinic.contract.offer.code) == ("834567893", "hosted-w")
     demo.load()
-    assert (Trunk.objects.count(), SipAccount.objects.count()) == (1, 3)
+    assert (Trunk.objects.count(), SipAccount.objects.count()) == (1, 4)

@@ -75,6 +75,10 @@ def test_breach_queue_and_waive_action(staff, settings, tmp_path):
     assert [item.pk for item in items] == [breach.pk]
     assert items[0].deadline.date() == date(2026, 11, 1)  # end of 31/10, Paris
     url = reverse("admin:usage_fairusebreach_changelist")
+    # the list names the month and the plan as people read them
+    row = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "octobre 2026" in row and "1er octobre 2026" not in row
+    assert "Illimité hébergé (par utilisateur)" in row and ">hosted_w<" not in row
     page = staff.post(url, {"action": "waive", "_selected_action": [breach.pk]})
     assert page.status_code == 200 and breach.status == BreachStatus.OPEN
     staff.post(

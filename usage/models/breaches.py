@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, TimeStampedModel, User
 from telephony.models import SipAccount
-from usage.choices import BreachReason, BreachStatus
+from usage.choices import BreachReason, BreachStatus, RatingPlan
 
 
 class FairUseBreach(TimeStampedModel):
@@ -25,7 +25,7 @@ class FairUseBreach(TimeStampedModel):
         related_name="fair_use_breaches",
     )
     month = models.DateField(_("month"), help_text=_("First day of the Paris calendar month."))
-    plan = models.CharField(_("plan"), max_length=10)
+    plan = models.CharField(_("plan"), max_length=10, choices=RatingPlan)
     reasons = models.JSONField(_("reasons"), default=list)
     status = models.CharField(
         _("status"), max_length=10, choices=BreachStatus, default=BreachStatus.OPEN
