@@ -1,8 +1,8 @@
 """Demo data of this app (called by ``manage.py load_demo``): the trunk of the demo customer's
 TRUNK contract (8 channels), the SIP accounts its SIP-UNL contract bills (3), and destination
 settings; the clinic's reception on its HOSTED-W contract (usage.demo gives it a month past
-150 distinct numbers: a USE-4 breach). Idempotent: each step is skipped when its row exists. Everything goes through the
-services."""
+150 distinct numbers: a USE-4 breach). Idempotent: each step is skipped when its row exists.
+Everything goes through the services."""
 
 from importlib import import_module
 

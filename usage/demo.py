@@ -2,8 +2,8 @@
 (SIP-UNL accounts and its trunk) and of the clinic's reception (HOSTED-W: last month it called
 more than 150 distinct numbers, a USE-4 breach the back office lists), imported as a CDR file
 through ``usage.services.imports`` (so they are classified and rated as any import, on SQLite
-as on PostgreSQL), and a consumption alert threshold. Idempotent: the file is generated from a fixed seed and imported once per day
-(a re-sent call changes nothing)."""
+as on PostgreSQL), and a consumption alert threshold. Idempotent: the file is generated from a
+fixed seed and imported once per day (a re-sent call changes nothing)."""
 
 import random
 from datetime import UTC, datetime, timedelta
