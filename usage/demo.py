@@ -109,9 +109,7 @@ def load() -> str:
             .values_list("mac_address", flat=True)
             .first()
         )
-        content += "".join(
-            _clinic_rows(clinic[1], phone or "", first, last, random.Random(16))
-        )
+        content += "".join(_clinic_rows(clinic[1], phone or "", first, last, random.Random(16)))
     batch = imports.import_create(
         source=ImportSource.COMMAND, filename=filename, content=content.encode(), run=False
     )
