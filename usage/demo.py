@@ -1,9 +1,10 @@
 """Demo calls (make run): the previous and the current month of calls of the demo law firm
-(SIP-UNL accounts and its trunk) and of the clinic's reception (HOSTED-W: last month it called
-more than 150 distinct numbers, a USE-4 breach the back office lists), imported as a CDR file
-through ``usage.services.imports`` (so they are classified and rated as any import, on SQLite
-as on PostgreSQL), and a consumption alert threshold. Idempotent: the file is generated from a
-fixed seed and imported once per day (a re-sent call changes nothing)."""
+(SIP-UNL accounts and its trunk), of the clinic's reception (HOSTED-W: last month it called
+more than 150 distinct numbers, a USE-4 breach the back office lists) and of the bakery's
+PLATFORM trunk (one bad hour last month: USE-6 penalties), imported as a CDR file through
+``usage.services.imports`` (so they are classified and rated as any import, on SQLite as on
+PostgreSQL), and a consumption alert threshold. Idempotent: the file is generated from a fixed
+seed and imported once per day (a re-sent call changes nothing)."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -13,14 +14,17 @@ from accounts.models import Client
 from equipment.choices import ItemState
 from equipment.models import Item
 from kernel.clock import paris_today
+from offers.choices import ContractStatus
+from offers.models import Contract
 from offers.periods import add_months
 from telephony.demo import CLINIC_ACCOUNT, CLINIC_SIREN
 from telephony.models import SipAccount, Trunk
 from usage.choices import ImportSource
 from usage.models import ConsumptionThreshold, ImportBatch
-from usage.services import alerts, imports
+from usage.services import alerts, imports, quality
 
 DEMO_SIREN = "812345676"  # accounts.demo: Cabinet Martin Avocats (SIP-UNL accounts + a trunk)
+PLATFORM_SIREN = "823456785"  # offers.demo: Boulangeries Durand, PLATFORM, prepaid
 HEADER = "call_id,account,start_time,answered,duration,caller,called,call_type,device_id\n"
 # 37 distinct French fixed numbers for the first SIP account ("numéros distincts : 37 / 99").
 FIXED = [f"+3314{n:07d}" for n in range(1_200_000, 1_200_000 + 37 * 1_117, 1_117)]
@@ -64,15 +68,49 @@ def _clinic_rows(account: str, device: str, first, last, rng: random.Random):
         day += timedelta(days=1)
 
 
+def _platform_rows(account: str, first, last, rng: random.Random):
+    """USE-6 (PLATFORM): the bakery's outbound traffic, every call answered and long enough
+    (no hour breaches anything), but for one bad hour last month (``BAD_HOUR``): 30 attempts,
+    12 answered, of 5 seconds each — ASR 40 %, ACD 5 s, short calls 100 %: 1.08 € of penalties."""
+    bad = bad_hour(first)
+    day = first
+    while day <= last:
+        if day.weekday() < 5 and day != bad.date():
+            for n in range(6):
+                start = datetime(day.year, day.month, day.day, 8, tzinfo=UTC) + timedelta(
+                    seconds=rng.randint(0, 9 * 3600 - 1)
+                )
+                called = rng.choice(MOBILES + FIXED)
+                yield _cdr(account, start, rng.randint(20, 600), called, n, "")
+        day += timedelta(days=1)
+    for n in range(30):
+        start = bad + timedelta(seconds=n * 119)
+        yield _cdr(account, start, 5 if n < 12 else 0, FIXED[n % len(FIXED)], n, "")
+
+
+def bad_hour(first) -> datetime:
+    """The bakery's bad hour: 13:00 UTC on the first working day after the 2nd of the
+    month ``first``."""
+    day = first + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 13, tzinfo=UTC)
+
+
 def _line(account, day, rng, called, n, device):
     start = datetime(day.year, day.month, day.day, 7, tzinfo=UTC) + timedelta(
         seconds=rng.randint(0, 10 * 3600)
     )
     answered = rng.random() < 0.82
     duration = int(rng.expovariate(1 / 150)) + 5 if answered else 0
+    return _cdr(account, start, duration, called, n, device)
+
+
+def _cdr(account, start, duration, called, n, device):
+    """One CSV line; a call of 0 seconds was not answered."""
     call_id = f"demo-{account}-{start:%Y%m%d%H%M%S}-{n}"
     return (
-        f"{call_id},{account},{start:%Y-%m-%dT%H:%M:%SZ},{'yes' if answered else 'no'},"
+        f"{call_id},{account},{start:%Y-%m-%dT%H:%M:%SZ},{'yes' if duration else 'no'},"
         f"{duration},+33145000000,{called},outbound,{device}\n"
     )
 
@@ -110,10 +148,23 @@ def load() -> str:
             .first()
         )
         content += "".join(_clinic_rows(clinic[1], phone or "", first, last, random.Random(16)))
+    platform = (
+        Contract.objects.filter(
+            client__siren=PLATFORM_SIREN, offer__code="platform", status=ContractStatus.ACTIVE
+        )
+        .order_by("pk")
+        .values_list("client_id", "reference")
+        .first()
+    )
+    if platform is not None:
+        content += "".join(_platform_rows(platform[1], first, last, random.Random(17)))
     batch = imports.import_create(
         source=ImportSource.COMMAND, filename=filename, content=content.encode(), run=False
     )
     batch = imports.import_run(batch.pk)
+    if platform is not None:  # USE-6: the hours now (a task does it after each import)
+        for month in (first, today.replace(day=1)):
+            quality.quality_compute(month=month, client_ids=[platform[0]])
     if not ConsumptionThreshold.objects.filter(client=client).exists():
         alerts.threshold_set(client=client, amount=Decimal("80.00"), block_outgoing=False)
     return f"{batch.imported} calls imported ({batch.rejected} rejected)"

@@ -1,15 +1,18 @@
-"""The demo's calls (make run): the law firm's SIP-UNL month and the clinic's HOSTED-W month
-past 150 distinct numbers — a USE-4 breach the back office lists — loaded twice without
-duplicating anything."""
+"""The demo's calls (make run): the law firm's SIP-UNL month, the clinic's HOSTED-W month past
+150 distinct numbers — a USE-4 breach the back office lists — and the bakery's PLATFORM traffic
+with one bad hour (USE-6), loaded twice without duplicating anything."""
+
+from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
 from kernel.clock import paris_today
 from offers.periods import add_months
 from telephony.demo import CLINIC_ACCOUNT
 from usage import demo
 from usage.choices import BreachReason
-from usage.models import CallRecord, FairUseBreach
+from usage.models import CallRecord, FairUseBreach, QualityHour
 
 pytestmark = pytest.mark.django_db
 
@@ -50,5 +53,25 @@ def test_demo_calls_and_the_clinics_breach(settings, django_capture_on_commit_ca
     # the law firm's SIP-UNL accounts have no such thing (USE-3 has no breach)
     assert not FairUseBreach.objects.exclude(pk=breach.pk).exists()
 
+    # USE-6: the bakery's hours are measured; one of them breaches the three metrics: 30
+    # attempts, 12 answered of 5 s each — ASR 12/30 = 40 % (≤ 60 %): 30 × 0.02 = 0.60 €;
+    # ACD 5 s (≤ 15 s): 12 × 0.02 = 0.24 €; short calls 12/12 = 100 % (≥ 10 %): 0.24 €.
+    hours = QualityHour.objects.filter(client__siren=demo.PLATFORM_SIREN)
+    assert hours.count() > 20
+    bad = hours.get(hour=demo.bad_hour(last_month))
+    assert (bad.attempts, bad.answered, bad.answered_seconds, bad.short_calls) == (30, 12, 60, 12)
+    assert (bad.asr_penalty, bad.acd_penalty, bad.short_penalty) == (
+        Decimal("0.60"),
+        Decimal("0.24"),
+        Decimal("0.24"),
+    )
+    assert bad.penalty == Decimal("1.08")
+    assert (
+        not hours.exclude(pk=bad.pk)
+        .filter(Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0))
+        .exists()
+    )
+
     demo.load()  # the day's file is imported once
     assert (CallRecord.objects.count(), FairUseBreach.objects.count()) == (calls, 1)
+    assert QualityHour.objects.filter(client__siren=demo.PLATFORM_SIREN).count() == hours.count()
