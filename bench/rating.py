@@ -332,6 +332,32 @@ def import_and_rate(path: Path, *, statements: dict | None = None) -> dict:
     return timings
 
 
+def in_parallel(workers: int, work) -> float:
+    """``work(k)`` for k in range(workers), each in its own thread (each opens its own
+    connection); the wall time. The first database error raised by one of them is raised."""
+    import threading
+
+    import psycopg
+
+    errors = []
+
+    def run(k):
+        try:
+            work(k)
+        except psycopg.Error as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(workers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return time.perf_counter() - started
+
+
 def store_alone(workers: int) -> dict:
     """What storing the rated calls costs by itself: the import's rated rows, copied aside in
     the order the import stored them, INSERTed again into a table of the same columns,
@@ -340,7 +366,6 @@ def store_alone(workers: int) -> dict:
     issue asks for (the import key, the customer/time index of the pages and the API), no
     primary key. Whatever the design, a run stores these rows: their time is a floor of the
     import's."""
-    import threading
 
     import psycopg
     from django.db import connection
@@ -387,35 +412,22 @@ def store_alone(workers: int) -> dict:
             )
             cursor.execute("CHECKPOINT")
 
-        errors, copied = [], name.endswith("copied in")
+        copied = name.endswith("copied in")
 
-        def insert(k, errors=errors, copied=copied):
-            try:
-                with psycopg.connect(BENCH_DATABASE_URL) as conn:
-                    if copied:
-                        with conn.cursor().copy(
-                            "COPY bench_store FROM STDIN (FORMAT binary)"
-                        ) as copy:
-                            for start in range(0, len(outside[k]), 1 << 20):
-                                copy.write(outside[k][start : start + (1 << 20)])
-                    else:
-                        conn.execute(
-                            "INSERT INTO bench_store SELECT * FROM bench_snap "
-                            "WHERE client_id %% %s = %s",
-                            [workers, k],
-                        )
-            except psycopg.Error as error:
-                errors.append(error)
+        def insert(k, copied=copied):
+            with psycopg.connect(BENCH_DATABASE_URL) as conn:
+                if copied:
+                    with conn.cursor().copy("COPY bench_store FROM STDIN (FORMAT binary)") as copy:
+                        for start in range(0, len(outside[k]), 1 << 20):
+                            copy.write(outside[k][start : start + (1 << 20)])
+                else:
+                    conn.execute(
+                        "INSERT INTO bench_store SELECT * FROM bench_snap "
+                        "WHERE client_id %% %s = %s",
+                        [workers, k],
+                    )
 
-        threads = [threading.Thread(target=insert, args=(k,)) for k in range(workers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        result[name] = time.perf_counter() - started
-        if errors:
-            raise errors[0]
+        result[name] = in_parallel(workers, insert)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_store, bench_snap")
     return result
@@ -476,7 +488,6 @@ def least_import(path: Path, workers: int) -> dict:
     accounts (split beforehand, not timed). Then the same with one rule added: USE-3's rank of
     the called number. A lower bound of the engine: it classifies nothing, finds no tariff,
     applies no plan, and leaves duplicates inside the file alone."""
-    import threading
 
     import psycopg
     from django.db import connection
@@ -509,34 +520,22 @@ def least_import(path: Path, workers: int) -> dict:
                 [lo, hi],
             )
             cursor.execute("CHECKPOINT")
-        errors = []
 
-        def run(k, sql=sql, errors=errors):
-            try:
-                with psycopg.connect(BENCH_DATABASE_URL) as conn:
-                    conn.execute("SET LOCAL work_mem = '256MB'")
-                    conn.execute("SET LOCAL jit = off")
-                    conn.execute(
-                        'CREATE TEMP TABLE _least (call_id text COLLATE "C", account text, '
-                        "start_time timestamptz, answered boolean, duration integer, caller text, "
-                        "called text, call_type text, device_id text) ON COMMIT DROP"
-                    )
-                    with conn.cursor().copy("COPY _least FROM STDIN (FORMAT csv)") as copy:
-                        for start in range(0, len(shares[k]), 1 << 20):
-                            copy.write(shares[k][start : start + (1 << 20)])
-                    conn.execute(sql)
-            except psycopg.Error as error:
-                errors.append(error)
+        def run(k, sql=sql):
+            with psycopg.connect(BENCH_DATABASE_URL) as conn:
+                conn.execute("SET LOCAL work_mem = '256MB'")
+                conn.execute("SET LOCAL jit = off")
+                conn.execute(
+                    'CREATE TEMP TABLE _least (call_id text COLLATE "C", account text, '
+                    "start_time timestamptz, answered boolean, duration integer, caller text, "
+                    "called text, call_type text, device_id text) ON COMMIT DROP"
+                )
+                with conn.cursor().copy("COPY _least FROM STDIN (FORMAT csv)") as copy:
+                    for start in range(0, len(shares[k]), 1 << 20):
+                        copy.write(shares[k][start : start + (1 << 20)])
+                conn.execute(sql)
 
-        threads = [threading.Thread(target=run, args=(k,)) for k in range(workers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        result[name] = time.perf_counter() - started
-        if errors:
-            raise errors[0]
+        result[name] = in_parallel(workers, run)
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*), count(*) FILTER (WHERE included) FROM bench_least")
             result[f"{name} rows"] = cursor.fetchone()

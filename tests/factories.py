@@ -97,3 +97,16 @@ def make_api_key(partner: Partner, *, read_only: bool = False) -> tuple[ApiKey, 
     from accounts.services import api_key_create
 
     return api_key_create(partner=partner, name="test key", read_only=read_only)
+
+
+def sign_in_staff(client):
+    """A superuser of the back office, with the second factor staff pages ask for, signed in on
+    the test ``client``; returns the user."""
+    from allauth.mfa.models import Authenticator
+
+    staff = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    return staff

@@ -127,17 +127,9 @@ def test_back_office_labels_every_field_in_french():
 @pytest.fixture
 def back_office(client, db):
     """A member of staff signed in to the back office (with the second factor it asks for)."""
-    from allauth.mfa.models import Authenticator
+    from tests.factories import sign_in_staff
 
-    from accounts.models import User
-    from tests.factories import PASSWORD
-
-    staff = User.objects.create_user(
-        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
-    )
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(staff)
-    client.staff = staff
+    client.staff = sign_in_staff(client)
     return client
 
 

@@ -253,16 +253,9 @@ def test_years_ahead_from_29_february():
 
 @pytest.fixture
 def staff_client(client):
-    from allauth.mfa.models import Authenticator
+    from tests.factories import sign_in_staff
 
-    from accounts.models import User
-    from tests.factories import PASSWORD
-
-    staff = User.objects.create_user(
-        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
-    )
-    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(staff)
+    sign_in_staff(client)
     client.raise_request_exception = False
     return client
 
