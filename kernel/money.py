@@ -2,6 +2,8 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+
 CENT = Decimal("0.01")
 PRICE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
@@ -15,3 +17,8 @@ def round_money(amount: Decimal) -> Decimal:
 def round_price(amount: Decimal) -> Decimal:
     """Unit prices keep 4 decimals, half-up."""
     return Decimal(amount).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def money(amount) -> str:
+    """An amount as pages show it, in the page's language (« 1 234,50 € »)."""
+    return f"{number_format(amount, 2, force_grouping=True)}\u00a0€"

@@ -26,7 +26,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,11 +37,6 @@ def end_of_paris_day(day: date | None) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=PARIS)
-
-
-def money(amount) -> str:
-    """An amount as the console shows it, in the page's language (« 1 234,50 € »)."""
-    return f"{number_format(amount, 2, force_grouping=True)}\u00a0€"
 
 
 def start_of_paris_day(day: date) -> datetime:

@@ -5,11 +5,11 @@ still unpaid."""
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kernel.money import money
 from kernel.queues import (
     QueueItem,
     Team,
     end_of_paris_day,
-    money,
     register,
     start_of_paris_day,
 )

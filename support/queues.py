@@ -4,7 +4,8 @@ SLA deadline), ongoing outages, and availability credits the customers requested
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kernel.queues import QueueItem, Team, money, register
+from kernel.money import money
+from kernel.queues import QueueItem, Team, register
 from support.choices import OPEN_STATUSES, ReportStatus
 from support.models import AvailabilityReport, Outage, Ticket
 

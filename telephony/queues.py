@@ -4,7 +4,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kernel.queues import QueueItem, Team, end_of_paris_day, money, register
+from kernel.money import money
+from kernel.queues import QueueItem, Team, end_of_paris_day, register
 from telephony.choices import OrderStatus
 from telephony.models import ChannelOrder
 

@@ -7,6 +7,7 @@ Imported by ``UsageConfig.ready``."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Client
 from kernel.admin import ServiceRowsAdmin, action_form
 from kernel.forms import attach_errors
-from kernel.money import round_money
+from kernel.money import money, round_money
 from offers.models import Contract
 from usage.choices import BreachStatus
 from usage.models import (
@@ -27,9 +28,10 @@ from usage.models import (
     QualityHour,
 )
 from usage.models.money import QUALITY_MEASURES
-from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus
+from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus, QualityMetric
 from usage.services import billing as usage_billing
 from usage.services import penalties
+from usage.services.quality import measure_display
 
 
 class MonthColumn:
@@ -125,6 +127,24 @@ class LimitBreachAdmin(ServiceRowsAdmin):
     readonly_fields = ["client", "kind", "hour", "month", "peak", "limit", "peak_at"]
 
 
+class PenalisedFilter(admin.SimpleListFilter):
+    """USE-6: the hours that cost a penalty (any of the three metrics), or those that did not."""
+
+    title = _("penalty")
+    parameter_name = "penalised"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext("Yes")), ("no", gettext("No"))]
+
+    def queryset(self, request, queryset):
+        some = Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0)
+        if self.value() == "yes":
+            return queryset.filter(some)
+        if self.value() == "no":
+            return queryset.exclude(some)
+        return queryset
+
+
 @admin.register(QualityHour)
 class QualityHourAdmin(ServiceRowsAdmin):
     """USE-6: ASR, ACD and short calls per customer and hour, with their penalties."""
@@ -139,26 +159,26 @@ class QualityHourAdmin(ServiceRowsAdmin):
         "short_display",
         "penalty_display",
     ]
-    list_filter = ["month"]
+    list_filter = [PenalisedFilter, "month"]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
     readonly_fields = ["client", "hour", *QUALITY_MEASURES]
 
     @admin.display(description="ASR")
     def asr_display(self, row):
-        return "—" if row.asr is None else f"{row.asr:.1f} %"
+        return measure_display(row, QualityMetric.ASR)
 
     @admin.display(description="ACD")
     def acd_display(self, row):
-        return "—" if row.acd is None else f"{row.acd:.1f} s"
+        return measure_display(row, QualityMetric.ACD)
 
     @admin.display(description=_("short calls"))
     def short_display(self, row):
-        return "—" if row.short_rate is None else f"{row.short_rate:.1f} %"
+        return measure_display(row, QualityMetric.SHORT)
 
     @admin.display(description=_("penalty"))
     def penalty_display(self, row):
-        return f"{round_money(row.penalty)} €"
+        return money(round_money(row.penalty))
 
 
 class PenaltyForm(forms.Form):

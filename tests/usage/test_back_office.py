@@ -94,3 +94,33 @@ def test_breach_queue_and_waive_action(staff, settings, tmp_path):
     breach.refresh_from_db()
     assert breach.status == BreachStatus.WAIVED
     assert REGISTRY["usage.breaches"].items() == []
+
+
+# USE-6 — the quality hours read as French numbers (ASR 40,0 %, ACD 5,0 s, 1,08 €), and staff
+# can keep the hours that cost a penalty: 30 attempts, 12 answered of 5 s = ASR 12/30 = 40 %
+# → 30 × 0.02 = 0.60; ACD 5 s → 12 × 0.02 = 0.24; short calls 100 % → 0.24; 1.08 € in all.
+def test_quality_hours_in_french_and_the_penalised_ones(staff):
+    from datetime import UTC, datetime
+
+    from usage.models import QualityHour
+    from usage.services.quality import penalties_for
+
+    target = customer()
+    penalty = penalties_for(30, 12, 60, 12)
+    bad = QualityHour.objects.create(
+        client=target, hour=datetime(2026, 10, 6, 11, tzinfo=UTC), month=OCT, attempts=30,
+        answered=12, answered_seconds=60, short_calls=12, asr_penalty=penalty["asr"],
+        acd_penalty=penalty["acd"], short_penalty=penalty["short"],
+    )  # fmt: skip
+    QualityHour.objects.create(
+        client=target, hour=datetime(2026, 10, 6, 12, tzinfo=UTC), month=OCT, attempts=4,
+        answered=4, answered_seconds=480, short_calls=0,
+    )  # fmt: skip
+    url = reverse("admin:usage_qualityhour_changelist")
+    page = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "40,0\u00a0%" in page and "5,0\u00a0s" in page and "1,08\u00a0€" in page
+    assert "120,0\u00a0s" in page and "40.0" not in page
+    penalised = staff.get(url, {"penalised": "yes"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert [row.pk for row in penalised.context["cl"].result_list] == [bad.pk]
+    clean = staff.get(url, {"penalised": "no"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert [row.attempts for row in clean.context["cl"].result_list] == [4]

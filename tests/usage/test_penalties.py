@@ -95,7 +95,7 @@ def test_use6_an_hour_breaching_each_metric():
         (Decimal(10), Decimal("0.20")),
     ]
     # The hour shown in Paris time (10h UTC = 12h–13h in October) and the metric.
-    asr_10 = next(line for line in lines if "ASR 50.0" in line.description)
+    asr_10 = next(line for line in lines if "ASR 50,0\u00a0%" in line.description)
     assert "05/10/2026 12h–13h" in asr_10.description
     # The regular invoice carries no penalty (BR-O-11: "O" never beside "S").
     regular = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.REGULAR)
@@ -132,7 +132,7 @@ def test_use6_late_records_add_to_a_billed_hour():
     november = Invoice.objects.get(client=client, month=NOV, purpose=InvoicePurpose.LATE_CHARGES)
     [line] = november.lines.all()
     assert (line.quantity, line.net_amount, line.vat_category) == (Decimal(2), Decimal("0.04"), "O")
-    assert "ASR 41.7 %, 05/10/2026 12h–13h" in line.description
+    assert "ASR 41,7\u00a0%, 05/10/2026 12h–13h" in line.description
     october.refresh_from_db()
     assert october.total_net == Decimal("0.40") and october.lines.count() == 3
 

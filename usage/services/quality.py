@@ -14,12 +14,13 @@ of their own.
 """
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncHour
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
@@ -33,6 +34,7 @@ from usage.services import revisions
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
+TENTH = Decimal("0.1")
 PENALTY_PER_CALL = Decimal("0.02")  # PLATFORM 27
 ASR_MIN = Decimal("60")  # %, must stay above
 ACD_MIN = Decimal("15")  # seconds, must stay above
@@ -111,15 +113,23 @@ def quality_compute(*, month: date, client_ids=None) -> int:
     return len(hours)
 
 
+def measure_display(hour_row: QualityHour, metric: str) -> str:
+    """A measure of the hour as people read it in the active language ("41,7 %", "5,0 s" in
+    French), "—" for an hour without an answered call (no ACD nor short-call rate)."""
+    value, unit = {
+        QualityMetric.ASR: (hour_row.asr, "%"),
+        QualityMetric.ACD: (hour_row.acd, "s"),
+        QualityMetric.SHORT: (hour_row.short_rate, "%"),
+    }[metric]
+    if value is None:
+        return "—"
+    # rounded here, half-up: number_format cuts the decimals it does not show (41.67 → "41,6")
+    return f"{number_format(value.quantize(TENTH, rounding=ROUND_HALF_UP), 1)}\u00a0{unit}"
+
+
 def _describe(hour_row: QualityHour, metric: str) -> str:
     start = hour_row.hour.astimezone(PARIS)
-    value = {
-        QualityMetric.ASR: f"{hour_row.asr:.1f} %",
-        QualityMetric.ACD: f"{hour_row.acd:.1f} s" if hour_row.acd is not None else "",
-        QualityMetric.SHORT: f"{hour_row.short_rate:.1f} %"
-        if hour_row.short_rate is not None
-        else "",
-    }[metric]
+    value = measure_display(hour_row, metric)
     return _(
         "Traffic quality penalty: %(metric)s %(value)s, %(day)s %(start)sh–%(end)sh (Paris time)"
     ) % {
