@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +32,18 @@ from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus, QualityMetric
 from usage.services import billing as usage_billing
 from usage.services import penalties
-from usage.services.quality import measure_display
+from usage.services.quality import PARIS, measure_display
+
+
+class HourColumn:
+    """A UTC hour of traffic shown in Paris time, as the customer reads it ("3 novembre 2026,
+    14h–15h"): the field stores the UTC hour, and Django shows datetimes in Paris time anyway,
+    under a label that said "(UTC)"."""
+
+    @admin.display(description=_("hour (Paris time)"), ordering="hour")
+    def hour_display(self, row):
+        start = timezone.localtime(row.hour, PARIS)
+        return f"{date_format(start, 'j F Y')}, {start.hour:02d}h–{(start.hour + 1) % 24:02d}h"
 
 
 class MonthColumn:
@@ -117,14 +129,14 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
 
 
 @admin.register(LimitBreach)
-class LimitBreachAdmin(ServiceRowsAdmin):
+class LimitBreachAdmin(HourColumn, ServiceRowsAdmin):
     """USE-5: hours over the simultaneous-call or CAPS limit."""
 
-    list_display = ["client", "kind", "hour", "peak", "limit", "peak_at"]
+    list_display = ["client", "kind", "hour_display", "peak", "limit", "peak_at"]
     list_filter = ["kind", "month"]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
-    readonly_fields = ["client", "kind", "hour", "month", "peak", "limit", "peak_at"]
+    readonly_fields = ["client", "kind", "hour_display", "month", "peak", "limit", "peak_at"]
 
 
 class PenalisedFilter(admin.SimpleListFilter):
@@ -146,12 +158,12 @@ class PenalisedFilter(admin.SimpleListFilter):
 
 
 @admin.register(QualityHour)
-class QualityHourAdmin(ServiceRowsAdmin):
+class QualityHourAdmin(HourColumn, ServiceRowsAdmin):
     """USE-6: ASR, ACD and short calls per customer and hour, with their penalties."""
 
     list_display = [
         "client",
-        "hour",
+        "hour_display",
         "attempts",
         "answered",
         "asr_display",
@@ -162,7 +174,7 @@ class QualityHourAdmin(ServiceRowsAdmin):
     list_filter = [PenalisedFilter, "month"]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
-    readonly_fields = ["client", "hour", *QUALITY_MEASURES]
+    readonly_fields = ["client", "hour_display", *QUALITY_MEASURES]
 
     @admin.display(description="ASR")
     def asr_display(self, row):

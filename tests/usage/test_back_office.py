@@ -96,7 +96,8 @@ def test_breach_queue_and_waive_action(staff, settings, tmp_path):
     assert REGISTRY["usage.breaches"].items() == []
 
 
-# USE-6 — the quality hours read as French numbers (ASR 40,0 %, ACD 5,0 s, 1,08 €), and staff
+# USE-6 — the quality hours read as French numbers (ASR 40,0 %, ACD 5,0 s, 1,08 €) in Paris
+# time ("hours as UTC hours, shown in Paris time"), and staff
 # can keep the hours that cost a penalty: 30 attempts, 12 answered of 5 s = ASR 12/30 = 40 %
 # → 30 × 0.02 = 0.60; ACD 5 s → 12 × 0.02 = 0.24; short calls 100 % → 0.24; 1.08 € in all.
 def test_quality_hours_in_french_and_the_penalised_ones(staff):
@@ -120,6 +121,9 @@ def test_quality_hours_in_french_and_the_penalised_ones(staff):
     page = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "40,0\u00a0%" in page and "5,0\u00a0s" in page and "1,08\u00a0€" in page
     assert "120,0\u00a0s" in page and "40.0" not in page
+    # the UTC hour 11:00 of 6 October is 13h–14h in Paris (summer time), under a Paris label
+    assert "6 octobre 2026, 13h–14h" in page and "heure (heure de paris)" in page.lower()
+    assert "(UTC)" not in page
     penalised = staff.get(url, {"penalised": "yes"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert [row.pk for row in penalised.context["cl"].result_list] == [bad.pk]
     clean = staff.get(url, {"penalised": "no"}, HTTP_ACCEPT_LANGUAGE="fr")
