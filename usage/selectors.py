@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoicePurpose
@@ -157,8 +158,8 @@ def consumption_summary(*, client, month: date) -> Summary:
             key, label = f"s{row.sip_account_id}", sip_labels.get(row.sip_account_id, "")
         elif row.trunk_id:
             key, label = f"t{row.trunk_id}", trunk_labels.get(row.trunk_id, "")
-        else:
-            key, label = "?", ""
+        else:  # a PLATFORM contract's calls, named by the contract (no SIP account, no trunk)
+            key, label = "?", gettext("Contract traffic (no SIP account)")
         account = accounts.get(key)
         if account is None:
             account = accounts[key] = Account(key=key, label=label, line=Line(label=label))

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.choices import PaymentMethod
 from billing import services as billing
@@ -115,6 +116,10 @@ def test_con7_trial_traffic_rated_shown_never_invoiced():
     assert summary.total.calls == 1
     assert summary.total.trial_cost == Decimal("5.0000")
     assert summary.total.amount == Decimal("0.00")
+    # the PLATFORM contract's calls (no SIP account, no trunk) have a name on the page
+    with translation.override("fr"):
+        summary = selectors.consumption_summary(client=client, month=OCT)
+    assert [a.label for a in summary.accounts] == ["Trafic du contrat (sans compte SIP)"]
 
 
 # USE-8 / BIL-10 — a prepaid customer's consumption lines are invoiced as already paid.
