@@ -135,9 +135,16 @@ class Summary:
 
 
 def _labels(ids, model) -> dict[int, str]:
+    """Each account as the customer knows it: its label and username ("Accueil
+    (sip4038059535)"), the username alone when it has no label (trunks have none)."""
     if not ids:
         return {}
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", "username"))
+    fields = ["pk", "username"] + (["label"] if model is SipAccount else [])
+    return {
+        pk: f"{label} ({username})" if label else username
+        for pk, username, *rest in model.objects.filter(pk__in=ids).values_list(*fields)
+        for label in [rest[0] if rest else ""]
+    }
 
 
 def consumption_summary(*, client, month: date) -> Summary:

@@ -11,8 +11,9 @@ from django.utils import translation
 from accounts.choices import PaymentMethod
 from billing import services as billing
 from billing.models import Invoice, InvoicePurpose, PendingCharge
+from telephony.models import SipAccount
 from tests.offers.factories import make_contract
-from tests.telephony.factories import customer
+from tests.telephony.factories import customer, make_sip_account
 from tests.usage.money_helpers import NOV, OCT, at, call
 from usage import selectors
 from usage.services.billing import post_consumption
@@ -120,6 +121,13 @@ def test_con7_trial_traffic_rated_shown_never_invoiced():
     with translation.override("fr"):
         summary = selectors.consumption_summary(client=client, month=OCT)
     assert [a.label for a in summary.accounts] == ["Trafic du contrat (sans compte SIP)"]
+    # a SIP account is named by its label and username
+    account, _secret = make_sip_account(client, offer_code="hosted-w")
+    SipAccount.objects.filter(pk=account.pk).update(label="Accueil")
+    call(client, contract=account.contract, sip_account=account, cost="1.0000")
+    rollup_refresh([(client.pk, OCT)])
+    labels = [a.label for a in selectors.consumption_summary(client=client, month=OCT).accounts]
+    assert f"Accueil ({account.username})" in labels
 
 
 # USE-8 / BIL-10 — a prepaid customer's consumption lines are invoiced as already paid.
