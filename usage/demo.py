@@ -70,7 +70,7 @@ def _clinic_rows(account: str, device: str, first, last, rng: random.Random):
 
 def _platform_rows(account: str, first, last, rng: random.Random):
     """USE-6 (PLATFORM): the bakery's outbound traffic, every call answered and long enough
-    (no hour breaches anything), but for one bad hour last month (``BAD_HOUR``): 30 attempts,
+    (no hour breaches anything), but for one bad hour last month (``bad_hour``): 30 attempts,
     12 answered, of 5 seconds each — ASR 40 %, ACD 5 s, short calls 100 %: 1.08 € of penalties."""
     bad = bad_hour(first)
     day = first
@@ -89,8 +89,8 @@ def _platform_rows(account: str, first, last, rng: random.Random):
 
 
 def bad_hour(first) -> datetime:
-    """The bakery's bad hour: 13:00 UTC on the first working day after the 2nd of the
-    month ``first``."""
+    """The bakery's bad hour: 13:00 UTC on the first weekday from the 3rd of the month
+    ``first`` on."""
     day = first + timedelta(days=2)
     while day.weekday() >= 5:
         day += timedelta(days=1)
