@@ -177,3 +177,23 @@ def test_back_office_sections_have_distinct_names(back_office):
     for language in ("fr", "en"):
         assert len(sections(language)) == len(set(sections(language))), sections(language)
     assert {"Comptes", "Clients et partenaires"} <= set(sections("fr"))
+
+
+def test_elision_touches_only_the_titles_de():
+    """The filter elides the "de" Django's title puts before the model's name, nothing else:
+    an object's name in a title (the history page) is the user's text."""
+    from django.utils import translation
+
+    from kernel.templatetags.wording import elide
+
+    with translation.override("fr"):
+        assert elide("Modification de utilisateur") == "Modification d'utilisateur"
+        assert elide("Affichage de heure de qualité de trafic") == (
+            "Affichage d'heure de qualité de trafic"
+        )
+        assert elide("Modification de contrat") == "Modification de contrat"
+        assert elide("Modification de yaourt") == "Modification de yaourt"
+        history = "Historique des changements : Panne de ascenseur"
+        assert elide(history) == history
+    with translation.override("en"):
+        assert elide("Change de utilisateur") == "Change de utilisateur"
