@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +17,7 @@ from accounts.models import Client
 from kernel.admin import ServiceRowsAdmin, action_form
 from kernel.forms import attach_errors
 from kernel.money import money, round_money
+from kernel.templatetags.hours import hour_slot
 from offers.models import Contract
 from usage.choices import BreachStatus
 from usage.models import (
@@ -32,7 +32,7 @@ from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus, QualityMetric
 from usage.services import billing as usage_billing
 from usage.services import penalties
-from usage.services.quality import PARIS, measure_display
+from usage.services.quality import measure_display
 
 
 class HourColumn:
@@ -42,8 +42,7 @@ class HourColumn:
 
     @admin.display(description=_("hour (Paris time)"), ordering="hour")
     def hour_display(self, row):
-        start = timezone.localtime(row.hour, PARIS)
-        return f"{date_format(start, 'j F Y')}, {start.hour:02d}h–{(start.hour + 1) % 24:02d}h"
+        return hour_slot(row.hour)
 
 
 class MonthColumn:

@@ -325,7 +325,7 @@ def _drf_cursor_page(self, queryset, request, view=None):
 # USE-6 as the month goes: after a rating pass the customer's consumption page lists the hours
 # of this month whose quality costs a penalty — an hour of 10 attempts, 5 answered of 5 s each:
 # ASR 50 % → 10 × 0.02 = 0.20, ACD 5 s → 5 × 0.02 = 0.10, short calls 100 % → 0.10: 0,40 €,
-# the hour shown in Paris time.
+# the hour shown in Paris time ("3 novembre 2026, 14h–15h", as the penalty's invoice line).
 def test_quality_penalties_shown_during_the_month(as_role, tenant):
     from tests.offers.factories import make_contract
     from usage.services.post_rating import after_rating
@@ -347,8 +347,9 @@ def test_quality_penalties_shown_during_the_month(as_role, tenant):
     after_rating(keys=[(tenant.client.pk, month)])
     page = as_role(Role.READ_ONLY).get(reverse("usage:consumption")).content.decode()
     section = page[page.index('data-testid="quality-breaches"') :]
-    shown = timezone.localtime(hour).strftime("%d/%m/%Y %H:%M")
-    assert shown in section and "0,40 €" in section
+    paris = timezone.localtime(hour)
+    slot = f"{paris.year}, {paris.hour:02d}h–{(paris.hour + 1) % 24:02d}h"
+    assert slot in section and "0,40 €" in section
 
 
 # No N+1: the CSV export and the invoice's call-detail annex cost the same queries for 3 calls
