@@ -20,5 +20,7 @@ def round_price(amount: Decimal) -> Decimal:
 
 
 def money(amount) -> str:
-    """An amount as pages show it, in the page's language (« 1 234,50 € »)."""
+    """An amount as pages show it, in the page's language (« 1 234,50 € »); "—" for none."""
+    if amount is None:
+        return "—"
     return f"{number_format(amount, 2, force_grouping=True)}\u00a0€"

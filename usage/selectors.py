@@ -139,11 +139,12 @@ def _labels(ids, model) -> dict[int, str]:
     (sip4038059535)"), the username alone when it has no label (trunks have none)."""
     if not ids:
         return {}
-    fields = ["pk", "username"] + (["label"] if model is SipAccount else [])
+    rows = model.objects.filter(pk__in=ids)
+    if model is not SipAccount:
+        return dict(rows.values_list("pk", "username"))
     return {
         pk: f"{label} ({username})" if label else username
-        for pk, username, *rest in model.objects.filter(pk__in=ids).values_list(*fields)
-        for label in [rest[0] if rest else ""]
+        for pk, username, label in rows.values_list("pk", "username", "label")
     }
 
 

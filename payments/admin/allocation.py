@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from accounts.models import Partner
 from kernel.admin import ServiceRowsAdmin
+from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
-from payments.admin.display import customers, euros
+from payments.admin.display import customers
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from payments.models import Allocation, Payment
 from payments.services.allocation import payment_record, payment_unallocated

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from kernel.admin import ServiceRowsAdmin, run_each
-from payments.admin.display import euros
+from kernel.money import money as euros
 from payments.models import CollectionCase
 from payments.services.suspensions import client_suspend_for_non_payment
 

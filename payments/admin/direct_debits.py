@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin, run_each
 from kernel.forms import attach_errors
+from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
-from payments.admin.display import euros
 from payments.choices import DebitStatus
 from payments.models import DebitBatch, DirectDebit
 from payments.services.direct_debits import (

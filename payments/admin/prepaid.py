@@ -10,8 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin
+from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
-from payments.admin.display import customers, euros
+from payments.admin.display import customers
 from payments.models import PrepaidEntry
 from payments.services.prepaid import prepaid_refund, prepaid_topup_record
 
