@@ -1,13 +1,21 @@
-"""What every app's back office shares: the action helpers and the base of the admins whose rows
-only services write (a payment, a termination, a dispute…)."""
+"""What every app's back office shares: the action helpers, the base of the admins whose rows
+only services write (a payment, a termination, a dispute…) and the month filter."""
+
+from datetime import date
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import get_last_value_from_parameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
+from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
+from kernel.inputs import parse_month
 
 ACTION_FORM_TEMPLATE = "admin/action_form.html"
 
@@ -131,3 +139,70 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class MonthListFilter(admin.FieldListFilter):
+    """A month column (the first day of a Paris month) filtered by the months' names, newest
+    first: the current month and the ``recent`` before it — what call records keep (PLATFORM
+    6.7) —, with no query to list them; a month given in the address outside them is listed
+    too. Use as ``list_filter = [("month", MonthListFilter)]``. A value that is not a month
+    (``YYYY-MM``, a year in 2000–2100) shows no row."""
+
+    recent = 12
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.parameter_name = field_path
+        self.value = get_last_value_from_parameters(params, field_path)
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def expected_parameters(self):
+        return [self.parameter_name]
+
+    def month(self) -> date | None:
+        try:
+            return parse_month(self.value) if self.value else None
+        except ValidationError:
+            return date.min
+
+    def months(self) -> list[date]:
+        today = paris_today()
+        year, month = today.year, today.month
+        listed = []
+        for back in range(self.recent + 1):
+            index = year * 12 + month - 1 - back
+            listed.append(date(index // 12, index % 12 + 1, 1))
+        chosen = self.month()
+        if chosen and chosen != date.min and chosen not in listed:
+            listed = sorted([*listed, chosen], reverse=True)
+        return listed
+
+    def queryset(self, request, queryset):
+        month = self.month()
+        if month is None:
+            return queryset
+        if month == date.min:
+            return queryset.none()
+        return queryset.filter(**{self.field_path: month})
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{m:%Y_%m}__c": Count(pk_attname, filter=Q(**{self.field_path: m}))
+            for m in self.months()
+        }
+
+    def choices(self, changelist):
+        counts = self.get_facet_queryset(changelist) if changelist.add_facets else None
+        yield {
+            "selected": self.value is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for m in self.months():
+            display = date_format(m, "YEAR_MONTH_FORMAT")
+            if counts is not None:
+                display = f"{display} ({counts[f'{m:%Y_%m}__c']})"
+            yield {
+                "selected": self.value == f"{m:%Y-%m}",
+                "query_string": changelist.get_query_string({self.parameter_name: f"{m:%Y-%m}"}),
+                "display": display,
+            }

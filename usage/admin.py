@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ServiceRowsAdmin, action_form
+from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
 from usage.services import imports
@@ -126,7 +126,8 @@ class IncludedDestinationAdmin(admin.ModelAdmin):
 class CallRecordAdmin(ServiceRowsAdmin):
     list_display = ["started_at", "account_ref", "called", "call_type", "answered", "duration"]
     list_display += ["line_type", "plan", "slot", "included", "cost", "blocked", "trial", "late"]
-    list_filter = ["billing_month", "plan", "line_type", "blocked", "trial", "late", "breach"]
+    list_filter = [("billing_month", MonthListFilter), "plan", "line_type", "blocked", "trial"]
+    list_filter += ["late", "breach"]
     search_fields = ["=call_id", "=account_ref", "=called"]
     show_full_result_count = False
     list_per_page = 50

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from kernel.admin import ServiceRowsAdmin, action_form
+from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
 from kernel.forms import attach_errors
 from kernel.money import money, round_money
 from kernel.templatetags.hours import hour_slot
@@ -77,7 +77,7 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
         "status",
         "credit",
     ]
-    list_filter = ["status", "plan", "month"]
+    list_filter = ["status", "plan", ("month", MonthListFilter)]
     search_fields = ["client__name", "client__legal_name", "sip_account__username"]
     list_select_related = ["client", "sip_account"]
     readonly_fields = [
@@ -132,7 +132,7 @@ class LimitBreachAdmin(HourColumn, ServiceRowsAdmin):
     """USE-5: hours over the simultaneous-call or CAPS limit."""
 
     list_display = ["client", "kind", "hour_display", "peak", "limit", "peak_at"]
-    list_filter = ["kind", "month"]
+    list_filter = ["kind", ("month", MonthListFilter)]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
     readonly_fields = ["client", "kind", "hour_display", "month", "peak", "limit", "peak_at"]
@@ -170,7 +170,7 @@ class QualityHourAdmin(HourColumn, ServiceRowsAdmin):
         "short_display",
         "penalty_display",
     ]
-    list_filter = [PenalisedFilter, "month"]
+    list_filter = [PenalisedFilter, ("month", MonthListFilter)]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
     readonly_fields = ["client", "hour_display", *QUALITY_MEASURES]
@@ -325,7 +325,7 @@ class ConsumptionAlertAdmin(MonthColumn, ServiceRowsAdmin):
         "blocked",
         "created_at",
     ]
-    list_filter = ["level", "month"]
+    list_filter = ["level", ("month", MonthListFilter)]
     search_fields = ["client__name", "client__legal_name"]
     list_select_related = ["client"]
     readonly_fields = ["client", "month", "level", "consumption", "threshold", "blocked"]

@@ -128,3 +128,36 @@ def test_quality_hours_in_french_and_the_penalised_ones(staff):
     assert [row.pk for row in penalised.context["cl"].result_list] == [bad.pk]
     clean = staff.get(url, {"penalised": "no"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert [row.attempts for row in clean.context["cl"].result_list] == [4]
+
+
+# The month filters of the back office's usage lists name the months ("novembre 2026"), the
+# current one first and twelve before it (calls are kept 12 months, PLATFORM 6.7), instead of
+# Django's date choices ("Aujourd'hui", "Les 7 derniers jours") that mean nothing for a month.
+def test_month_filter_lists_months_by_name(staff):
+    import time_machine
+
+    target = customer()
+    account, _secret = make_sip_account(target, offer_code="hosted-w")
+    FairUseBreach.objects.create(
+        client=target, sip_account=account, month=OCT, plan="hosted_w",
+        reasons=[{"code": "devices", "value": 4, "limit": 3}], detected_at=timezone.now(),
+    )  # fmt: skip
+    url = reverse("admin:usage_fairusebreach_changelist")
+    with time_machine.travel(date(2026, 12, 4), tick=False):
+        page = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert "décembre 2026" in page and "décembre 2025" in page
+        assert "novembre 2025" not in page and "Aujourd’hui" not in page
+        assert "Aujourd'hui" not in page
+        october = staff.get(url, {"month": "2026-10"}, HTTP_ACCEPT_LANGUAGE="fr")
+        november = staff.get(url, {"month": "2026-11"}, HTTP_ACCEPT_LANGUAGE="fr")
+        assert october.context["cl"].result_count == 1
+        assert november.context["cl"].result_count == 0
+        # a month older than the list, given in the address, is listed and chosen
+        old = staff.get(url, {"month": "2024-03"}, HTTP_ACCEPT_LANGUAGE="fr")
+        assert "mars 2024" in old.content.decode() and old.context["cl"].result_count == 0
+        # not a month: no row, no error page
+        wrong = staff.get(url, {"month": "2026-13"}, HTTP_ACCEPT_LANGUAGE="fr")
+        assert wrong.status_code == 200 and wrong.context["cl"].result_count == 0
+        # with the counts Django's facets show
+        faceted = staff.get(url, {"_facets": "True"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert "octobre 2026 (1)" in faceted and "novembre 2026 (0)" in faceted
