@@ -6,12 +6,14 @@ calls is a few hundred rows. The CSV export, the invoice annex and the API's cal
 calls themselves (index (client, started_at, id), one partition on PostgreSQL).
 """
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from django.db.models import Q, Sum
 from django.utils.translation import gettext
 
@@ -265,6 +267,56 @@ def tariffs_in_force(day: date | None = None) -> list[Tariff]:
         key = tariff.prefix or (tariff.country, tariff.line_type, tariff.price_class)
         grid[key] = tariff  # the later valid_from wins
     return list(grid.values())
+
+
+# France's overseas departments and communities, with their own country calling codes.
+OVERSEAS = frozenset({"BL", "GF", "GP", "MF", "MQ", "NC", "PF", "PM", "RE", "TF", "WF", "YT"})
+
+
+@dataclass
+class TariffRow:
+    tariff: Tariff
+    prefix: str  # the tariff's own prefix, or its country's calling code ("+33")
+
+
+@dataclass
+class TariffSection:
+    title: str
+    rows: list[TariffRow]
+
+
+def tariff_sections(day: date | None = None) -> list[TariffSection]:
+    """The grid as a customer reads it: metropolitan France first (in the grid's order: fixed,
+    mobiles, 09, special numbers), then France's overseas, the other countries by name, and the
+    destinations priced by prefix (world zones, a city) by prefix; each country with its calling
+    code. Empty sections are left out."""
+    france, overseas, world, prefixes = [], [], [], []
+    for tariff in tariffs_in_force(day):
+        if tariff.prefix:
+            prefixes.append(TariffRow(tariff, tariff.prefix))
+            continue
+        code = phonenumbers.country_code_for_region(tariff.country)
+        row = TariffRow(tariff, f"+{code}" if code else tariff.country)
+        if tariff.country == "FR":
+            france.append(row)
+        elif tariff.country in OVERSEAS:
+            overseas.append(row)
+        else:
+            world.append(row)
+    sections = [
+        (gettext("Metropolitan France"), france),
+        (gettext("French overseas"), sorted(overseas, key=_by_name)),
+        (gettext("International"), sorted(world, key=_by_name)),
+        (gettext("Other destinations, by prefix"), sorted(prefixes, key=lambda r: r.prefix)),
+    ]
+    return [TariffSection(title, rows) for title, rows in sections if rows]
+
+
+def _by_name(row: TariffRow) -> str:
+    """A destination's name as a French reader sorts it: accents and case aside ("États-Unis"
+    among the E)."""
+    decomposed = unicodedata.normalize("NFD", row.tariff.name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

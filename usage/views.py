@@ -276,4 +276,4 @@ def threshold(request):
 @member_required()
 def tariffs(request):
     """PLATFORM 24: the tariffs in force, visible to the customer."""
-    return render(request, "usage/tariffs.html", {"tariffs": selectors.tariffs_in_force()})
+    return render(request, "usage/tariffs.html", {"sections": selectors.tariff_sections()})

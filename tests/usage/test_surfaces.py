@@ -18,6 +18,7 @@ from offers.periods import add_months
 from tests.telephony.factories import make_sip_account
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
+from usage.choices import LineType
 from usage.models import ConsumptionAlert, ConsumptionThreshold, Tariff
 from usage.partitioning import month_bounds
 from usage.services.rollup import rollup_refresh
@@ -144,6 +145,45 @@ def test_tariffs_visible(as_role, django_assert_max_num_queries):
     assert ">+4420<" in row and "0,1200 €" in row and "30/6 s" in row and ">30 s<" in row
     assert page.count("Londres Fixe") == 1  # neither 0.2000 nor 0.0900
     assert "++" not in page
+
+
+# PLATFORM 24 — the grid reads as a French customer looks for a price: metropolitan France
+# first, then the overseas, the other countries by their French name (accents aside: États-Unis
+# among the E, after Espagne), each with its calling code, and the prefixes last.
+def test_tariffs_grouped_france_first_countries_by_name(as_role):
+    Tariff.objects.all().delete()  # the grid the migrations load, for a grid of our own
+    since = date(2025, 1, 1)
+    for name, country, line_type in [
+        ("États-Unis fixe", "US", LineType.FIXED),
+        ("Allemagne fixe", "DE", LineType.FIXED),
+        ("Réunion mobile", "RE", LineType.MOBILE),
+        ("France mobile", "FR", LineType.MOBILE),
+        ("Espagne fixe", "ES", LineType.FIXED),
+        ("France fixe", "FR", LineType.FIXED),
+    ]:
+        Tariff.objects.create(
+            name=name, country=country, line_type=line_type, rate_per_minute=Decimal("0.02"),
+            valid_from=since,
+        )  # fmt: skip
+    Tariff.objects.create(name="Reste du monde (zone 1)", prefix="+1", valid_from=since,
+                          rate_per_minute=Decimal("0.3"))  # fmt: skip
+    page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
+    sections = re.findall(r"<h2>(.*?)</h2>", page)
+    assert sections == [
+        "France métropolitaine", "Outre-mer", "International", "Autres destinations, par préfixe",
+    ]  # fmt: skip
+    names = re.findall(r"<tr><td>(.*?)</td><td class=\"num-mono\">(.*?)</td>", page)
+    assert names == [
+        ("France fixe", "+33"), ("France mobile", "+33"), ("Réunion mobile", "+262"),
+        ("Allemagne fixe", "+49"), ("Espagne fixe", "+34"), ("États-Unis fixe", "+1"),
+        ("Reste du monde (zone 1)", "+1"),
+    ]  # fmt: skip
+
+
+def test_tariffs_empty_grid(as_role):
+    Tariff.objects.all().delete()
+    page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
+    assert "Aucun tarif publié" in page and "<h2>" not in page
 
 
 def test_invoice_annex_lists_the_billed_calls(as_role, tenant):
