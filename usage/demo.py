@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from accounts.models import Client
+from equipment.business_days import is_business_day
 from equipment.choices import ItemState
 from equipment.models import Item
 from kernel.clock import paris_today
@@ -33,10 +34,11 @@ ABROAD = ["+442079460123", "+14155550123", "+4930901820", "+34911234567", "+8613
 
 
 def _rows(accounts: list[str], trunk: str | None, first, last, rng: random.Random):
-    """One CSV line per call, 08:00–19:00 Paris on working days (UTC stored)."""
+    """One CSV line per call, 08:00–19:00 Paris on working days (no weekend, no French public
+    holiday; UTC stored)."""
     day = first
     while day <= last:
-        if day.weekday() < 5:
+        if is_business_day(day):
             for index, account in enumerate(accounts):
                 for n in range(rng.randint(6, 12) if index == 0 else rng.randint(2, 5)):
                     called = rng.choice(
@@ -57,7 +59,7 @@ def _clinic_rows(account: str, device: str, first, last, rng: random.Random):
     this_month = add_months(first, 1)
     day, fresh = first, 0
     while day <= last:
-        if day.weekday() < 5:
+        if is_business_day(day):
             for n in range(12 if day < this_month else 3):
                 if day < this_month:
                     fresh += 1
@@ -75,7 +77,7 @@ def _platform_rows(account: str, first, last, rng: random.Random):
     bad = bad_hour(first)
     day = first
     while day <= last:
-        if day.weekday() < 5 and day != bad.date():
+        if is_business_day(day) and day != bad.date():
             for n in range(6):
                 start = datetime(day.year, day.month, day.day, 8, tzinfo=UTC) + timedelta(
                     seconds=rng.randint(0, 9 * 3600 - 1)
@@ -89,10 +91,10 @@ def _platform_rows(account: str, first, last, rng: random.Random):
 
 
 def bad_hour(first) -> datetime:
-    """The bakery's bad hour: 13:00 UTC on the first weekday from the 3rd of the month
+    """The bakery's bad hour: 13:00 UTC on the first working day from the 3rd of the month
     ``first`` on."""
     day = first + timedelta(days=2)
-    while day.weekday() >= 5:
+    while not is_business_day(day):
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 13, tzinfo=UTC)
 

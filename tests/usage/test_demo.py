@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 
+from equipment.business_days import is_business_day
 from kernel.clock import paris_today
 from offers.periods import add_months
 from telephony.demo import CLINIC_ACCOUNT
@@ -32,6 +34,11 @@ def test_demo_calls_and_the_clinics_breach(settings, django_capture_on_commit_ca
         demo.load()
     calls = CallRecord.objects.count()
     assert calls > 300
+    # business customers' calls: working days only — no weekend, no public holiday (the
+    # 11th of November 2026 was a Wednesday)
+    days = {timezone.localdate(start) for start in CallRecord.objects.values_list(
+        "started_at", flat=True)}  # fmt: skip
+    assert days and all(is_business_day(day) for day in days)
 
     # USE-4: the clinic's reception answered more than 150 distinct numbers last month (12
     # new ones each working day, about 82 % answered: some 200), from the phone it rents.
