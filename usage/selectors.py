@@ -23,7 +23,7 @@ from kernel.clock import paris_today
 from kernel.money import ZERO, round_money
 from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
-from usage.choices import LineType, RatingPlan
+from usage.choices import LineType, PriceClass, RatingPlan
 from usage.models import (
     CallRecord,
     ConsumptionAlert,
@@ -296,7 +296,10 @@ def tariff_sections(day: date | None = None) -> list[TariffSection]:
             prefixes.append(TariffRow(tariff, tariff.prefix))
             continue
         code = phonenumbers.country_code_for_region(tariff.country)
-        row = TariffRow(tariff, f"+{code}" if code else tariff.country)
+        if tariff.price_class == PriceClass.SHORT:  # 3BPQ, 10YT: dialled as they are
+            row = TariffRow(tariff, "—")
+        else:
+            row = TariffRow(tariff, f"+{code}" if code else tariff.country)
         if tariff.country == "FR":
             france.append(row)
         elif tariff.country in OVERSEAS:

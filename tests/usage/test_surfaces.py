@@ -18,7 +18,7 @@ from offers.periods import add_months
 from tests.telephony.factories import make_sip_account
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
-from usage.choices import LineType
+from usage.choices import LineType, PriceClass
 from usage.models import ConsumptionAlert, ConsumptionThreshold, Tariff
 from usage.partitioning import month_bounds
 from usage.services.rollup import rollup_refresh
@@ -149,7 +149,8 @@ def test_tariffs_visible(as_role, django_assert_max_num_queries):
 
 # PLATFORM 24 — the grid reads as a French customer looks for a price: metropolitan France
 # first, then the overseas, the other countries by their French name (accents aside: États-Unis
-# among the E, after Espagne), each with its calling code, and the prefixes last.
+# among the E, after Espagne), each with its calling code (not short numbers, dialled as they
+# are), and the prefixes last.
 def test_tariffs_grouped_france_first_countries_by_name(as_role):
     Tariff.objects.all().delete()  # the grid the migrations load, for a grid of our own
     since = date(2025, 1, 1)
@@ -167,6 +168,9 @@ def test_tariffs_grouped_france_first_countries_by_name(as_role):
         )  # fmt: skip
     Tariff.objects.create(name="Reste du monde (zone 1)", prefix="+1", valid_from=since,
                           rate_per_minute=Decimal("0.3"))  # fmt: skip
+    Tariff.objects.create(name="France numéro court", country="FR", line_type=LineType.SPECIAL,
+                          price_class=PriceClass.SHORT, rate_per_minute=Decimal("0.15"),
+                          valid_from=since)  # fmt: skip
     page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
     sections = re.findall(r"<h2>(.*?)</h2>", page)
     assert sections == [
@@ -174,7 +178,9 @@ def test_tariffs_grouped_france_first_countries_by_name(as_role):
     ]  # fmt: skip
     names = re.findall(r"<tr><td>(.*?)</td><td class=\"num-mono\">(.*?)</td>", page)
     assert names == [
-        ("France fixe", "+33"), ("France mobile", "+33"), ("Réunion mobile", "+262"),
+        ("France fixe", "+33"), ("France mobile", "+33"),
+        ("France numéro court", "—"),  # 3BPQ, 10YT: no +33
+        ("Réunion mobile", "+262"),
         ("Allemagne fixe", "+49"), ("Espagne fixe", "+34"), ("États-Unis fixe", "+1"),
         ("Reste du monde (zone 1)", "+1"),
     ]  # fmt: skip
