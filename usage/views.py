@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts.choices import PaymentMethod
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
 from kernel.money import round_money
 from offers.periods import add_months
+from payments.selectors import prepaid_balance
 from usage import selectors
 from usage.forms import MonthForm, ThresholdForm
 from usage.services import alerts
@@ -102,7 +104,11 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
     current = selectors.current_month()
     months = [add_months(current, -i) for i in range(MONTHS_SHOWN + 1)]
     alerts = list(selectors.alerts_of(client=client, month=month))
+    prepaid = client.payment_method == PaymentMethod.PREPAID
     return {
+        # USE-8: a prepaid customer's calls are debited from its balance, not invoiced
+        "prepaid": prepaid,
+        "prepaid_balance": prepaid_balance(client) if prepaid else None,
         "month": month,
         "current_month": current,
         "months": months,

@@ -11,11 +11,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import BillingMode, Role
+from accounts.choices import BillingMode, PaymentMethod, Role
 from billing.models import Invoice
 from kernel.clock import paris_today
 from offers.periods import add_months
-from tests.telephony.factories import make_sip_account
+from tests.telephony.factories import make_sip_account, top_up
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
 from usage.choices import LineType, PriceClass
@@ -58,6 +58,33 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
     day = paris_today().strftime("%d/%m/%Y")
     assert f"<title>{day}\u00a0: 0,38\u00a0€ · 6 appels</title>" in page
     assert "threshold-form" not in page  # a read-only member cannot set the threshold
+
+
+# USE-8 — a prepaid customer's page does not say its calls are invoiced at the end of the
+# month: they are debited from its balance, VAT included; the balance shows (100.00 € topped
+# up → "100,00 € TTC"), with the way to top it up for a member who may (billing role). A
+# postpaid customer reads that its amounts are invoiced, and sees no balance.
+def test_prepaid_customer_reads_debits_and_balance(as_role, tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = as_role(Role.READ_ONLY)
+    web.get(reverse("usage:consumption"))  # the session's first request records it
+    with CaptureQueriesContext(connection) as postpaid:
+        page = web.get(reverse("usage:consumption")).content.decode()
+    assert "facturés en fin de mois" in page and "prepaid-balance" not in page
+    tenant.client.payment_method = PaymentMethod.PREPAID
+    tenant.client.save(update_fields=["payment_method"])
+    top_up(tenant.client, "100.00")
+    with CaptureQueriesContext(connection) as prepaid:
+        page = web.get(reverse("usage:consumption")).content.decode()
+    assert len(prepaid) == len(postpaid) + 1  # the balance, in one query
+    assert "débités de votre solde prépayé, TVA comprise" in page
+    assert "facturés en fin de mois" not in page
+    assert 'data-testid="prepaid-balance">100,00 € TTC' in page
+    assert "prepaid-link" not in page  # a read-only member cannot top up
+    page = as_role(Role.BILLING).get(reverse("usage:consumption")).content.decode()
+    assert f'href="{reverse("payments:prepaid")}" data-testid="prepaid-link"' in page
 
 
 def test_a_past_month_shows_its_whole_total_not_month_to_date(as_role, tenant):
