@@ -300,6 +300,10 @@ def test_api_calls_cursor_pagination_and_filters(api, tenant, django_assert_max_
     assert {row["id"] for row in body["results"]} == {made[3].pk, made[4].pk}
     assert body["results"][0]["cost"] == "0.0100"
     assert api.get(url, {"started_after": "nope"}).status_code == 400
+    # without a UTC offset, a time is Paris time, as the schema says
+    paris = made[3].started_at.astimezone(timezone.get_current_timezone()).replace(tzinfo=None)
+    naive = api.get(url, {"started_after": paris.isoformat(), "customer": tenant.client.pk})
+    assert {row["id"] for row in naive.json()["results"]} == {made[3].pk, made[4].pk}
     # A cursor that does not decode is bad input on its field (schemathesis found a 404), and
     # so is one that is not base64 (it was read as no cursor: the first page) or whose position
     # is not a start time (a database error); a position at another offset is the same instant.
