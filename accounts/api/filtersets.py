@@ -20,12 +20,41 @@ class PartnerCustomerFilter(filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", partner_clients)
         kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown customer.")})
+        if "label" not in kwargs:  # the schema shows help_text before a label
+            kwargs.setdefault("help_text", _("The id of one of your customers."))
+        super().__init__(*args, **kwargs)
+
+
+def partner_sites(request):
+    if request is None or request.auth is None:
+        return Site.objects.none()
+    return Site.objects.filter(client__partner=request.auth.partner)
+
+
+class PartnerSiteFilter(filters.ModelChoiceFilter):
+    """``?site=<id>``: a site of one of the calling partner's customers; another partner's and
+    an id that does not exist are the same 400 (ACC-3)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", partner_sites)
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown site.")})
+        kwargs.setdefault("help_text", _("The id of a site of one of your customers."))
         super().__init__(*args, **kwargs)
 
 
 class ClientFilterSet(filters.FilterSet):
-    legal_name = filters.CharFilter(lookup_expr="icontains")
-    created_after = filters.DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    legal_name = filters.CharFilter(
+        lookup_expr="icontains", help_text=_("Part of the legal name, any case.")
+    )
+    created_after = filters.DateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text=_("Created at or after this time (ISO 8601; without a UTC offset, Paris time)."),
+    )
+    siren = filters.CharFilter(max_length=9, help_text=_("The SIREN, 9 digits."))
+    siret = filters.CharFilter(
+        max_length=14, help_text=_("The SIRET of the head office, 14 digits.")
+    )
 
     class Meta:
         model = Client
@@ -34,7 +63,18 @@ class ClientFilterSet(filters.FilterSet):
 
 class SiteFilterSet(filters.FilterSet):
     client = PartnerCustomerFilter()
-    name = filters.CharFilter(lookup_expr="icontains")
+    name = filters.CharFilter(lookup_expr="icontains", help_text=_("Part of the name, any case."))
+    insee_code = filters.CharFilter(
+        max_length=5, help_text=_("The commune's INSEE code, 5 characters (2A004).")
+    )
+    postal_code = filters.CharFilter(
+        max_length=Site._meta.get_field("postal_code").max_length,
+        help_text=_("The postal code, exactly as recorded."),
+    )
+    cost_centre = filters.CharFilter(
+        max_length=Site._meta.get_field("cost_centre").max_length,
+        help_text=_("The customer's cost centre, exactly as recorded."),
+    )
 
     class Meta:
         model = Site
@@ -43,7 +83,11 @@ class SiteFilterSet(filters.FilterSet):
 
 class CustomerUserFilterSet(filters.FilterSet):
     client = PartnerCustomerFilter()
-    email = filters.CharFilter(field_name="user__email", lookup_expr="icontains")
+    email = filters.CharFilter(
+        field_name="user__email",
+        lookup_expr="icontains",
+        help_text=_("Part of the user's e-mail address, any case."),
+    )
 
     class Meta:
         model = Membership

@@ -2,18 +2,17 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.api.filtersets import PartnerCustomerFilter
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoiceLine, PendingCharge
 from billing.selectors import OWING
 from kernel import filters
-from offers.api.filtersets import partner_clients
 
 
 class InvoiceFilterSet(filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=DocumentKind.choices)
     status = django_filters.ChoiceFilter(choices=DocumentStatus.choices)
-    client = filters.ModelChoiceFilter(
-        queryset=partner_clients,
+    client = PartnerCustomerFilter(
         method="filter_client",
         label=_("Customer: its own documents and the partner-invoice lines that bill it"),
     )
@@ -42,14 +41,27 @@ class InvoiceFilterSet(filters.FilterSet):
 
 
 class PendingChargeFilterSet(filters.FilterSet):
-    client = filters.ModelChoiceFilter(queryset=partner_clients)
+    client = PartnerCustomerFilter()
     kind = django_filters.MultipleChoiceFilter(choices=ChargeKind.choices, distinct=False)
-    source_type = filters.CharFilter()
+    source_type = filters.CharFilter(
+        help_text=_(
+            "What the charge comes from, e.g. contract_line (a subscription), contract_setup, "
+            "termination, usage (calls), number, equipment_sale."
+        )
+    )
     invoiced = django_filters.BooleanFilter(
         method="filter_invoiced", label=_("true: already on an invoice; false: still pending")
     )
-    period_after = filters.DateFilter(field_name="period_start", lookup_expr="gte")
-    period_before = filters.DateFilter(field_name="period_start", lookup_expr="lt")
+    period_after = filters.DateFilter(
+        field_name="period_start",
+        lookup_expr="gte",
+        help_text=_("Periods starting on or after this day (YYYY-MM-DD)."),
+    )
+    period_before = filters.DateFilter(
+        field_name="period_start",
+        lookup_expr="lt",
+        help_text=_("Periods starting before this day (YYYY-MM-DD)."),
+    )
 
     class Meta:
         model = PendingCharge

@@ -2,22 +2,11 @@
 partner's id is the same 400 as an id that does not exist (ACC-3)."""
 
 import django_filters
-from django.utils.translation import gettext_lazy as _
 
-from accounts.api.filtersets import PartnerCustomerFilter
+from accounts.api.filtersets import PartnerCustomerFilter, PartnerSiteFilter
 from equipment.choices import ItemState, ReturnReason, ReturnStatus, RmaStatus, Tenure
 from equipment.models import EquipmentOrder, EquipmentReturn, Item, Rma
 from kernel import filters
-from offers.api.filtersets import partner_sites
-
-
-class PartnerSiteFilter(filters.ModelChoiceFilter):
-    """``?site=<id>``: a site of one of the calling partner's customers (ACC-3)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", partner_sites)
-        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown site.")})
-        super().__init__(*args, **kwargs)
 
 
 class ItemFilterSet(filters.FilterSet):

@@ -5,35 +5,15 @@ import django_filters
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.api.filtersets import PartnerCustomerFilter
+from accounts.api.filtersets import PartnerCustomerFilter, PartnerSiteFilter
 from kernel import filters
 from numbering.choices import NumberState, NumberType, PortStatus
 from numbering.models import PhoneNumber, PortRequest
 from numbering.services.assignment import search_available
-from offers.api.filtersets import partner_sites
-from support.api.filtersets import partner_contracts
+from offers.api.filtersets import PartnerContractFilter
 
 DIGITS = RegexValidator(r"^[0-9]{1,8}$", _("Up to 8 digits."))
 NATIONAL_PREFIX = RegexValidator(r"^0[0-9]{0,7}$", _("Up to 8 digits, starting with 0."))
-
-
-class PartnerContractFilter(filters.ModelChoiceFilter):
-    """``?contract=<id>``: a contract of one of the calling partner's customers; another
-    partner's and an id that does not exist are the same 400 (ACC-3)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", partner_contracts)
-        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown contract.")})
-        super().__init__(*args, **kwargs)
-
-
-class PartnerSiteFilter(filters.ModelChoiceFilter):
-    """``?site=<id>``: a site of one of the calling partner's customers (ACC-3)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", partner_sites)
-        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown site.")})
-        super().__init__(*args, **kwargs)
 
 
 class PhoneNumberFilterSet(filters.FilterSet):
@@ -54,7 +34,9 @@ class AvailableNumberFilterSet(filters.FilterSet):
 
     number_type = django_filters.ChoiceFilter(choices=NumberType.choices, method="search")
     zne = filters.CharFilter(
-        max_length=PhoneNumber._meta.get_field("zne").max_length, method="search"
+        max_length=PhoneNumber._meta.get_field("zne").max_length,
+        method="search",
+        help_text=_("A local numbering zone (ZNE) as ARCEP names it, e.g. PARIS (any case)."),
     )
     site = PartnerSiteFilter(method="search", help_text=_("A site of one of your customers."))
     ends_with = filters.CharFilter(
@@ -85,7 +67,10 @@ class PortRequestFilterSet(filters.FilterSet):
     customer = PartnerCustomerFilter(field_name="client")
     contract = PartnerContractFilter()
     status = django_filters.MultipleChoiceFilter(choices=PortStatus.choices, distinct=False)
-    reference = filters.CharFilter(lookup_expr="iexact")
+    reference = filters.CharFilter(
+        lookup_expr="iexact",
+        help_text=_("The request's reference, e.g. PORT-2026-000042 (any case)."),
+    )
 
     class Meta:
         model = PortRequest

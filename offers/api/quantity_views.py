@@ -35,7 +35,9 @@ from offers.services.quantities import (
     line_quantity_quote,
 )
 
-LINE_ID = OpenApiParameter("line_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+LINE_ID = OpenApiParameter(
+    "line_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The id of one of its lines."
+)
 QUANTITY_CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
     description=_(

@@ -4,7 +4,12 @@ termination commands (CON-4, CON-5). Every write calls ``offers.services``."""
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -41,6 +46,15 @@ CONFLICT = OpenApiResponse(
 )
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "code", str, OpenApiParameter.PATH, description="The offer's code, e.g. sip-unl."
+            )
+        ]
+    )
+)
 class OfferViewSet(SqlListMixin, viewsets.ReadOnlyModelViewSet):
     """CON-1: the offers on sale, with their main product, options and terms.
 

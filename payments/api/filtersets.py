@@ -1,8 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from accounts.api.filtersets import PartnerCustomerFilter
 from kernel import filters
-from offers.api.filtersets import partner_clients
 from payments.choices import DisputeStatus, PaymentMethod, PaymentStatus, PrepaidKind
 from payments.models import Dispute, Payment, PrepaidEntry
 
@@ -10,7 +10,7 @@ from payments.models import Dispute, Payment, PrepaidEntry
 class PaymentFilterSet(filters.FilterSet):
     """Another partner's customer is an invalid choice, like an id that does not exist."""
 
-    client = filters.ModelChoiceFilter(queryset=partner_clients)
+    client = PartnerCustomerFilter()
     method = django_filters.MultipleChoiceFilter(choices=PaymentMethod.choices, distinct=False)
     status = django_filters.ChoiceFilter(choices=PaymentStatus.choices)
     received_after = filters.DateFilter(
@@ -26,9 +26,11 @@ class PaymentFilterSet(filters.FilterSet):
 
 
 class DisputeFilterSet(filters.FilterSet):
-    client = filters.ModelChoiceFilter(queryset=partner_clients)
+    client = PartnerCustomerFilter()
     status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)
-    invoice = filters.IdFilter(field_name="invoice_id")
+    invoice = filters.IdFilter(
+        field_name="invoice_id", help_text=_("The id of the disputed invoice.")
+    )
 
     class Meta:
         model = Dispute
@@ -36,10 +38,18 @@ class DisputeFilterSet(filters.FilterSet):
 
 
 class PrepaidEntryFilterSet(filters.FilterSet):
-    client = filters.ModelChoiceFilter(queryset=partner_clients, field_name="account__client")
+    client = PartnerCustomerFilter(field_name="account__client")
     kind = django_filters.MultipleChoiceFilter(choices=PrepaidKind.choices, distinct=False)
-    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_after = filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        help_text=_("Entries of this day (YYYY-MM-DD) or later."),
+    )
+    created_before = filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        help_text=_("Entries of this day (YYYY-MM-DD) or earlier."),
+    )
 
     class Meta:
         model = PrepaidEntry

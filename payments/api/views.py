@@ -3,7 +3,7 @@ balance and its prepaid ledger (BIL-10). Scoped to the partner's customers; ever
 ``payments.services``."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -92,6 +92,11 @@ class CustomerBalanceViewSet(PartnerScopedViewSetMixin, viewsets.GenericViewSet)
     partner_lookup = "partner"
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id", int, OpenApiParameter.PATH, description="The id of one of your customers."
+            )
+        ],
         responses={200: BalanceSerializer},
         summary="A customer's balance (BIL-4, BIL-10)",
         description="Due (undisputed, left to pay), overdue, disputed, the prepaid balance and "

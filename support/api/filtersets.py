@@ -1,27 +1,31 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from accounts.api.filtersets import PartnerCustomerFilter
 from kernel import filters
-from offers.api.filtersets import partner_clients
-from offers.models import Contract
+from offers.api.filtersets import PartnerContractFilter
 from support.choices import ReportStatus, TicketKind, TicketStatus
 from support.models import AvailabilityReport, Outage, Ticket
 
 
-def partner_contracts(request):
-    if request is None or request.auth is None:
-        return Contract.objects.none()
-    return Contract.objects.filter(client__partner=request.auth.partner)
-
-
 class TicketFilterSet(filters.FilterSet):
-    customer = filters.ModelChoiceFilter(field_name="client", queryset=partner_clients)
-    contract = filters.ModelChoiceFilter(queryset=partner_contracts)
+    customer = PartnerCustomerFilter(field_name="client")
+    contract = PartnerContractFilter()
     status = django_filters.MultipleChoiceFilter(choices=TicketStatus.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=TicketKind.choices)
-    number = filters.CharFilter(lookup_expr="iexact")
-    reported_after = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    number = filters.CharFilter(
+        lookup_expr="iexact", help_text=_("The ticket's number, e.g. T2026-000123 (any case).")
+    )
+    reported_after = filters.IsoDateTimeFilter(
+        field_name="reported_at",
+        lookup_expr="gte",
+        help_text=_("Reported at or after this time (ISO 8601; without a UTC offset, Paris time)."),
+    )
+    reported_before = filters.IsoDateTimeFilter(
+        field_name="reported_at",
+        lookup_expr="lt",
+        help_text=_("Reported before this time (ISO 8601; without a UTC offset, Paris time)."),
+    )
 
     class Meta:
         model = Ticket
@@ -32,8 +36,19 @@ class OutageFilterSet(filters.FilterSet):
     ongoing = django_filters.BooleanFilter(
         field_name="ended_at", lookup_expr="isnull", label=_("true: not ended yet")
     )
-    started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = filters.IsoDateTimeFilter(
+        field_name="started_at",
+        lookup_expr="gte",
+        help_text=_("Started at or after this time (ISO 8601; without a UTC offset, Paris time)."),
+    )
+    started_before = filters.IsoDateTimeFilter(
+        field_name="started_at",
+        lookup_expr="lt",
+        help_text=_("Started before this time (ISO 8601; without a UTC offset, Paris time)."),
+    )
+    excusable = django_filters.BooleanFilter(
+        help_text=_("true: excused outages, which cost the reseller no SLA credit (SLA-5).")
+    )
 
     class Meta:
         model = Outage
@@ -41,10 +56,13 @@ class OutageFilterSet(filters.FilterSet):
 
 
 class AvailabilityReportFilterSet(filters.FilterSet):
-    customer = filters.ModelChoiceFilter(field_name="contract__client", queryset=partner_clients)
-    contract = filters.ModelChoiceFilter(queryset=partner_contracts)
+    customer = PartnerCustomerFilter(field_name="contract__client")
+    contract = PartnerContractFilter()
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
     month = filters.MonthFilter(method="filter_month", label=_("Month, YYYY-MM"))
+    applicable = django_filters.BooleanFilter(
+        help_text=_("true: reports of months the SLA applies to; false: the others, with why.")
+    )
 
     class Meta:
         model = AvailabilityReport

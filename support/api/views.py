@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -128,6 +128,14 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
 
     @extend_schema(
         summary="A file attached to the ticket",
+        parameters=[
+            OpenApiParameter(
+                "attachment_pk",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description="The id of a file attached to one of the ticket's messages.",
+            )
+        ],
         # The file with the type it was accepted as (support.services.attachments).
         responses={
             (200, content_type): OpenApiResponse(

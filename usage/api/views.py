@@ -148,7 +148,9 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("customer", int, required=True),
+            OpenApiParameter(
+                "customer", int, required=True, description="The id of one of your customers."
+            ),
             OpenApiParameter("month", str, description="YYYY-MM (default: the current month)"),
         ],
         responses={200: SummarySerializer},

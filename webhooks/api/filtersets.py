@@ -14,11 +14,21 @@ def partner_endpoints(request):
 
 class DeliveryFilterSet(django_filters.FilterSet):
     endpoint = django_filters.ModelChoiceFilter(
-        queryset=partner_endpoints, error_messages={"invalid_choice": _("Unknown endpoint.")}
+        queryset=partner_endpoints,
+        error_messages={"invalid_choice": _("Unknown endpoint.")},
+        help_text=_("The id of one of your webhook endpoints."),
     )
     status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
-    event_type = django_filters.CharFilter(field_name="event__type", max_length=80)
-    event = django_filters.CharFilter(field_name="event_id", max_length=40)
+    event_type = django_filters.CharFilter(
+        field_name="event__type",
+        max_length=80,
+        help_text=_("The event's type, e.g. invoice.issued."),
+    )
+    event = django_filters.CharFilter(
+        field_name="event_id",
+        max_length=40,
+        help_text=_("The event's id, as its deliveries carry it (the same for every retry)."),
+    )
 
     class Meta:
         model = Delivery

@@ -1,0 +1,43 @@
+"""The partner API's reference documents every parameter a partner can send: each query filter
+and path parameter of the OpenAPI schema says what it takes (a partner reads the schema, not
+the code), in the language of the request — French first, English available."""
+
+import pytest
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
+
+
+def _schema(language):
+    with translation.override(language):
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _parameters(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                yield (method, path, parameter["name"]), parameter
+
+
+@pytest.fixture(scope="module")
+def schemas(django_db_blocker):
+    with django_db_blocker.unblock():
+        return {language: _schema(language) for language in ("fr", "en")}
+
+
+def test_every_parameter_is_described(schemas):
+    found = dict(_parameters(schemas["en"]))
+    assert len(found) > 250  # every list's filters, cursors, pages and path ids
+    bare = [where for where, parameter in found.items() if not parameter.get("description")]
+    assert bare == []
+
+
+def test_descriptions_read_in_the_request_language(schemas):
+    # ACC-3: the customer filter of every list is one of the calling partner's customers.
+    fr, en = (dict(_parameters(schemas[lang])) for lang in ("fr", "en"))
+    calls = ("get", "/api/v1/calls/", "customer")
+    assert en[calls]["description"] == "The id of one of your customers."
+    assert fr[calls]["description"] == "L'identifiant de l'un de vos clients."
+    after = ("get", "/api/v1/tickets/", "reported_after")
+    assert "sans décalage UTC, heure de Paris" in fr[after]["description"]
+    assert "without a UTC offset, Paris time" in en[after]["description"]
