@@ -41,3 +41,27 @@ def test_descriptions_read_in_the_request_language(schemas):
     after = ("get", "/api/v1/tickets/", "reported_after")
     assert "sans décalage UTC, heure de Paris" in fr[after]["description"]
     assert "without a UTC offset, Paris time" in en[after]["description"]
+
+
+# USE-1..4: a rated call, a CDR batch and its report, and the month's summary say what each of
+# their fields holds (cost against list_cost, billed and included seconds, the month a call
+# counts in...).
+USAGE_COMPONENTS = [
+    "Call", "CallInputRequest", "BatchInputRequest", "ImportBatch", "ImportReport", "Rejection",
+    "Summary", "SummaryLine", "SummaryAccount", "SummaryDay",
+]  # fmt: skip
+
+
+def test_usage_fields_are_described(schemas):
+    components = schemas["en"]["components"]["schemas"]
+    bare = [
+        (name, field)
+        for name in USAGE_COMPONENTS
+        for field, prop in components[name]["properties"].items()
+        if not prop.get("description")
+    ]
+    assert bare == []
+    cost = components["Call"]["properties"]["cost"]["description"]
+    assert cost.startswith("What is billable after the plan")
+    french = schemas["fr"]["components"]["schemas"]["Call"]["properties"]
+    assert french["cost"]["description"].startswith("Ce qui est facturable après le forfait")

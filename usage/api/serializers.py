@@ -1,5 +1,6 @@
 """Serializers of the usage read API: rated calls and the consumption summary of a month."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kernel import representation
@@ -11,11 +12,29 @@ class CallSerializer(representation.ModelSerializer):
     decimals), ``list_cost`` the call at the tariff without the plan; trial calls (CON-7) are
     shown, never invoiced."""
 
-    customer = serializers.IntegerField(source="client_id", read_only=True)
-    contract = serializers.IntegerField(source="contract_id", read_only=True)
-    sip_account = serializers.IntegerField(source="sip_account_id", read_only=True)
-    trunk = serializers.IntegerField(source="trunk_id", read_only=True)
-    month = serializers.DateField(source="billing_month", read_only=True)
+    customer = serializers.IntegerField(
+        source="client_id", read_only=True, help_text=_("The id of the customer whose call it is.")
+    )
+    contract = serializers.IntegerField(
+        source="contract_id", read_only=True, help_text=_("The id of the contract that rated it.")
+    )
+    sip_account = serializers.IntegerField(
+        source="sip_account_id",
+        read_only=True,
+        help_text=_(
+            "The id of the SIP account that placed it; null for a trunk's or a PLATFORM call."
+        ),
+    )
+    trunk = serializers.IntegerField(
+        source="trunk_id",
+        read_only=True,
+        help_text=_("The id of the SIP trunk that placed it; null otherwise."),
+    )
+    month = serializers.DateField(
+        source="billing_month",
+        read_only=True,
+        help_text=_("The first day of the call's month in Paris time: the month it counts in."),
+    )
 
     class Meta:
         model = CallRecord
@@ -50,40 +69,114 @@ class CallSerializer(representation.ModelSerializer):
             "breach",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": _("The rated call's id (pages go by start time, then id).")},
+            "call_id": {"help_text": _("The carrier's id of the call, as sent.")},
+            "started_at": {"help_text": _("When the call started, with its UTC offset.")},
+            "account_ref": {
+                "help_text": _(
+                    "The account as the call record names it: a SIP username, a trunk's, or a "
+                    "PLATFORM contract's reference."
+                )
+            },
+            "call_type": {"help_text": _("The direction of the call.")},
+            "answered": {"help_text": _("false: not answered; such a call costs nothing.")},
+            "duration": {"help_text": _("Seconds of conversation, as sent.")},
+            "caller": {"help_text": _("The calling number, as presented.")},
+            "called": {"help_text": _("The number dialled, as sent.")},
+            "country": {"help_text": _("The country of the number dialled, ISO 3166 (USE-1).")},
+            "line_type": {"help_text": _("The kind of number dialled (USE-1).")},
+            "price_class": {"help_text": _("The price class of a special number (USE-1).")},
+            "plan": {"help_text": _("The plan that rated the call (USE-3, USE-4).")},
+            "rate": {
+                "help_text": _(
+                    "The tariff's price per minute (€ excl. VAT) the call was rated at; null "
+                    "when no tariff applied."
+                )
+            },
+            "billed_seconds": {
+                "help_text": _(
+                    "The seconds priced at the tariff, after its increments and minimum "
+                    "duration (USE-2)."
+                )
+            },
+            "included_seconds": {
+                "help_text": _("The seconds the plan covered (60 minutes a call at most, USE-3).")
+            },
+            "list_cost": {
+                "help_text": _("The call at the tariff without any plan (€ excl. VAT, 4 decimals).")
+            },
+            "cost": {
+                "help_text": _(
+                    "What is billable after the plan (€ excl. VAT, 4 decimals; an invoice line "
+                    "is rounded once, half up)."
+                )
+            },
+            "included": {
+                "help_text": _(
+                    "true: the plan covered the call, fully or up to its 60 minutes (cost is "
+                    "then the part beyond)."
+                )
+            },
+            "trial": {
+                "help_text": _("true: trial traffic (CON-7), rated and shown, never invoiced.")
+            },
+        }
 
 
 class SummaryLineSerializer(serializers.Serializer):
-    label = serializers.CharField()
-    calls = serializers.IntegerField()
-    answered = serializers.IntegerField()
-    minutes = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    label = serializers.CharField(help_text=_("The destination, e.g. Mobile, France."))
+    calls = serializers.IntegerField(help_text=_("Calls, answered or not."))
+    answered = serializers.IntegerField(help_text=_("Answered calls."))
+    minutes = serializers.IntegerField(help_text=_("Minutes of conversation, rounded up."))
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("Billable amount (€ excl. VAT).")
+    )
 
 
 class SummaryAccountSerializer(serializers.Serializer):
-    account = serializers.CharField(source="label")
-    plan = serializers.CharField()
-    distinct_numbers = serializers.IntegerField(source="distinct")
-    fair_use_limit = serializers.IntegerField(allow_null=True)
-    calls = serializers.IntegerField(source="line.calls")
-    amount = serializers.DecimalField(source="line.amount", max_digits=12, decimal_places=2)
+    account = serializers.CharField(
+        source="label", help_text=_("The account: a SIP account's label and username, a trunk.")
+    )
+    plan = serializers.CharField(
+        help_text=_(
+            "Its plan: sip_unl, hosted_w, hosted_a; empty when its calls are at the tariff."
+        )
+    )
+    distinct_numbers = serializers.IntegerField(
+        source="distinct",
+        help_text=_("Distinct numbers of the month that took a fair-use slot (USE-3, USE-4)."),
+    )
+    fair_use_limit = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("The plan's limit of distinct numbers (99, 150); null for no limit."),
+    )
+    calls = serializers.IntegerField(source="line.calls", help_text=_("Calls, answered or not."))
+    amount = serializers.DecimalField(
+        source="line.amount",
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Billable amount (€ excl. VAT)."),
+    )
 
 
 class SummaryDaySerializer(serializers.Serializer):
-    day = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    calls = serializers.IntegerField()
+    day = serializers.DateField(help_text=_("A day of the month, in Paris time."))
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("Billable amount (€ excl. VAT).")
+    )
+    calls = serializers.IntegerField(help_text=_("Calls, answered or not."))
 
 
 class SummarySerializer(serializers.Serializer):
     """The month to date of one customer (€ HT, rounded per line)."""
 
-    customer = serializers.IntegerField()
-    month = serializers.CharField()
-    total = SummaryLineSerializer()
-    by_destination = SummaryLineSerializer(many=True)
-    by_account = SummaryAccountSerializer(many=True)
-    by_day = SummaryDaySerializer(many=True)
+    customer = serializers.IntegerField(help_text=_("The customer's id."))
+    month = serializers.CharField(help_text=_("The month, YYYY-MM."))
+    total = SummaryLineSerializer(help_text=_("The month (to date, for the current one)."))
+    by_destination = SummaryLineSerializer(many=True, help_text=_("By kind of destination."))
+    by_account = SummaryAccountSerializer(many=True, help_text=_("By account, with fair use."))
+    by_day = SummaryDaySerializer(many=True, help_text=_("By day (days with calls only)."))
     alert_threshold = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Greatest, Least
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -51,23 +51,73 @@ def _text(max_length: int, **kwargs):
 
 
 class CallInput(serializers.Serializer):
-    call_id = _text(64)
-    account = _text(64)
-    start_time = _text(40)
-    answered = serializers.BooleanField()
-    duration = api_fields.IntegerField(min_value=0, max_value=9_999_999)
-    caller = _text(32, allow_blank=True, required=False, default="")
-    called = _text(32)
-    call_type = serializers.ChoiceField(choices=CallType.choices)
-    device_id = _text(64, allow_blank=True, required=False, default="")
+    """One call, with the columns of a CDR file (docs/cdr-format.md)."""
+
+    call_id = _text(
+        64, help_text=_("The carrier's id of the call; with start_time, what makes it unique.")
+    )
+    account = _text(
+        64,
+        help_text=_(
+            "A SIP account's or a trunk's username, or a PLATFORM contract's reference, of one "
+            "of your customers."
+        ),
+    )
+    start_time = _text(
+        40,
+        help_text=_(
+            "When the call started, ISO 8601 with seconds, e.g. 2026-10-02T09:15:00Z; UTC when "
+            "no offset is given."
+        ),
+    )
+    answered = serializers.BooleanField(help_text=_("Whether the call was answered."))
+    duration = api_fields.IntegerField(
+        min_value=0,
+        max_value=9_999_999,
+        help_text=_("Seconds of conversation (0 for an unanswered call)."),
+    )
+    caller = _text(
+        32,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("The calling number, as presented."),
+    )
+    called = _text(
+        32,
+        help_text=_(
+            "The number dialled: E.164 (+33123456789), 00…, a French national 0… number, or a "
+            "short number (15, 112, 3949)."
+        ),
+    )
+    call_type = serializers.ChoiceField(
+        choices=CallType.choices, help_text=_("The direction of the call.")
+    )
+    device_id = _text(
+        64,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text=_("The registered device that placed the call (MAC or instance id), if known."),
+    )
 
     class Meta:
         list_serializer_class = api_fields.BoundedListSerializer  # maxItems in the schema
 
 
 class BatchInput(serializers.Serializer):
-    calls = CallInput(many=True, required=False, max_length=MAX_CALLS)
-    file = serializers.FileField(required=False)
+    calls = CallInput(
+        many=True,
+        required=False,
+        max_length=MAX_CALLS,
+        help_text=_("The calls (JSON body), at most 10 000; or send a file instead."),
+    )
+    file = serializers.FileField(
+        required=False,
+        help_text=_(
+            "A CSV file of CDRs (multipart body), at most 20 MB, its first line the header."
+        ),
+    )
 
     def validate_calls(self, calls):
         if len(calls) > MAX_CALLS:
@@ -95,6 +145,15 @@ class RejectionSerializer(representation.ModelSerializer):
     class Meta:
         model = ImportRejection
         fields = ["line", "reason", "raw"]
+        extra_kwargs = {
+            "line": {
+                "help_text": _(
+                    "Its line in the file (1 = the header); call n of a JSON batch is line n + 1."
+                )
+            },
+            "reason": {"help_text": _("Why it was not imported.")},
+            "raw": {"help_text": _("The line as it was sent.")},
+        }
 
 
 def _progress_sql(ctx, p: str):
@@ -113,7 +172,9 @@ def _progress_sql(ctx, p: str):
 
 
 class ImportBatchSerializer(representation.ModelSerializer):
-    progress = serializers.IntegerField(read_only=True)
+    progress = serializers.IntegerField(
+        read_only=True, help_text=_("Per cent of the file's lines done (0–100).")
+    )
 
     sql_fields = {"progress": _progress_sql}  # kernel.sql_lists: the property, in SQL
 
@@ -121,14 +182,31 @@ class ImportBatchSerializer(representation.ModelSerializer):
         model = ImportBatch
         fields = ["id", "status", "filename", "progress", "rows_read", "imported"]
         fields += ["duplicates", "rejected", "error", "created_at", "finished_at"]
+        extra_kwargs = {
+            "id": {"help_text": _("The import's id: GET /cdr-imports/{id}/ is its report.")},
+            "status": {"help_text": _("Where the import stands.")},
+            "filename": {"help_text": _("The file's name; api.csv for a JSON batch.")},
+            "rows_read": {"help_text": _("Calls read so far.")},
+            "imported": {"help_text": _("Calls imported and rated.")},
+            "duplicates": {
+                "help_text": _("Calls already imported (same call_id and start_time): unchanged.")
+            },
+            "rejected": {"help_text": _("Calls refused, each with its line and reason.")},
+            "error": {"help_text": _("Why the whole import failed, if it did.")},
+            "created_at": {"help_text": _("When it was received.")},
+            "finished_at": {"help_text": _("When it ended; null while it runs.")},
+        }
 
 
 class ImportReportSerializer(ImportBatchSerializer):
-    rejections = serializers.SerializerMethodField()
+    rejections = serializers.SerializerMethodField(
+        help_text=_("The refused calls, by line (the first 1 000).")
+    )
 
     class Meta(ImportBatchSerializer.Meta):
         fields = [*ImportBatchSerializer.Meta.fields, "rejections"]
 
+    @extend_schema_field(RejectionSerializer(many=True))
     def get_rejections(self, batch) -> list[dict]:
         rows = batch.rejections.order_by("line")[:1000]
         return RejectionSerializer(rows, many=True).data
