@@ -3,8 +3,9 @@
 more than 150 distinct numbers, a USE-4 breach the back office lists) and of the bakery's
 PLATFORM trunk (one bad hour last month: USE-6 penalties), imported as a CDR file through
 ``usage.services.imports`` (so they are classified and rated as any import, on SQLite as on
-PostgreSQL), and a consumption alert threshold. Idempotent: the file is generated from a fixed
-seed and imported once per day (a re-sent call changes nothing)."""
+PostgreSQL), with what follows a rating (the bakery's prepaid debits), and a consumption
+alert threshold. Idempotent: the file is generated from a fixed seed and imported once per day
+(a re-sent call changes nothing)."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from telephony.demo import CLINIC_ACCOUNT, CLINIC_SIREN
 from telephony.models import SipAccount, Trunk
 from usage.choices import ImportSource
 from usage.models import ConsumptionThreshold, ImportBatch
-from usage.services import alerts, imports, quality
+from usage.services import alerts, imports, post_rating
 
 DEMO_SIREN = "812345676"  # accounts.demo: Cabinet Martin Avocats (SIP-UNL accounts + a trunk)
 PLATFORM_SIREN = "823456785"  # offers.demo: Boulangeries Durand, PLATFORM, prepaid
@@ -164,9 +165,12 @@ def load() -> str:
         source=ImportSource.COMMAND, filename=filename, content=content.encode(), run=False
     )
     batch = imports.import_run(batch.pk)
-    if platform is not None:  # USE-6: the hours now (a task does it after each import)
-        for month in (first, today.replace(day=1)):
-            quality.quality_compute(month=month, client_ids=[platform[0]])
+    # What a task does after each import (it runs again when the worker starts: idempotent),
+    # done now so that the demo is whole at once: the bakery's prepaid debits (USE-8) and its
+    # quality hours (USE-6), alerts, limits, last traffic.
+    customers = [client.pk] + [row[0] for row in (clinic, platform) if row is not None]
+    months = (first, today.replace(day=1))
+    post_rating.after_rating(batch_id=batch.pk, keys=[(c, m) for c in customers for m in months])
     if not ConsumptionThreshold.objects.filter(client=client).exists():
         alerts.threshold_set(client=client, amount=Decimal("80.00"), block_outgoing=False)
     return f"{batch.imported} calls imported ({batch.rejected} rejected)"

@@ -5,11 +5,12 @@ with one bad hour (USE-6), loaded twice without duplicating anything."""
 from decimal import Decimal
 
 import pytest
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from equipment.business_days import is_business_day
 from kernel.clock import paris_today
+from kernel.money import round_money
 from offers.periods import add_months
 from telephony.demo import CLINIC_ACCOUNT
 from usage import demo
@@ -78,6 +79,20 @@ def test_demo_calls_and_the_clinics_breach(settings, django_capture_on_commit_ca
         .filter(Q(asr_penalty__gt=0) | Q(acd_penalty__gt=0) | Q(short_penalty__gt=0))
         .exists()
     )
+
+    # USE-8: the bakery is prepaid: each month's billable calls are debited from its balance,
+    # VAT included (20 %), at once — the demo does not wait for the worker.
+    from payments.models import PrepaidEntry
+    from usage.services.billing import billable_calls
+
+    bakery = hours.first().client
+    debits = PrepaidEntry.objects.filter(account__client=bakery, source_type="usage_consumption")
+    for month in (last_month, paris_today().replace(day=1)):
+        net = billable_calls().filter(client=bakery, billing_month=month).aggregate(
+            s=Sum("cost"))["s"]  # fmt: skip
+        debited = debits.filter(source_id__startswith=f"{month:%Y%m}:").aggregate(
+            s=Sum("amount"))["s"]  # fmt: skip
+        assert net > 0 and debited == -round_money(net * Decimal("1.2"))
 
     demo.load()  # the day's file is imported once
     assert (CallRecord.objects.count(), FairUseBreach.objects.count()) == (calls, 1)
