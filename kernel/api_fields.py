@@ -120,3 +120,9 @@ class BoundedListSerializer(serializers.ListSerializer):
         super().__init__(*args, **kwargs)
         if self.max_length is not None:
             self.validators = [*self.validators, MaxLengthValidator(self.max_length)]
+
+
+def described(**help_texts) -> dict:
+    """A ``ModelSerializer``'s ``Meta.extra_kwargs`` that only describe fields, for the OpenAPI
+    document: ``extra_kwargs = described(cost=_("What is billable…"), …)``."""
+    return {name: {"help_text": text} for name, text in help_texts.items()}

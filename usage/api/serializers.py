@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kernel import representation
+from kernel import api_fields, representation
 from usage.models import CallRecord
 
 
@@ -69,59 +69,43 @@ class CallSerializer(representation.ModelSerializer):
             "breach",
         ]
         read_only_fields = fields
-        extra_kwargs = {
-            "id": {"help_text": _("The rated call's id (pages go by start time, then id).")},
-            "call_id": {"help_text": _("The carrier's id of the call, as sent.")},
-            "started_at": {"help_text": _("When the call started, with its UTC offset.")},
-            "account_ref": {
-                "help_text": _(
-                    "The account as the call record names it: a SIP username, a trunk's, or a "
-                    "PLATFORM contract's reference."
-                )
-            },
-            "call_type": {"help_text": _("The direction of the call.")},
-            "answered": {"help_text": _("false: not answered; such a call costs nothing.")},
-            "duration": {"help_text": _("Seconds of conversation, as sent.")},
-            "caller": {"help_text": _("The calling number, as presented.")},
-            "called": {"help_text": _("The number dialled, as sent.")},
-            "country": {"help_text": _("The country of the number dialled, ISO 3166 (USE-1).")},
-            "line_type": {"help_text": _("The kind of number dialled (USE-1).")},
-            "price_class": {"help_text": _("The price class of a special number (USE-1).")},
-            "plan": {"help_text": _("The plan that rated the call (USE-3, USE-4).")},
-            "rate": {
-                "help_text": _(
-                    "The tariff's price per minute (€ excl. VAT) the call was rated at; null "
-                    "when no tariff applied."
-                )
-            },
-            "billed_seconds": {
-                "help_text": _(
-                    "The seconds priced at the tariff, after its increments and minimum "
-                    "duration (USE-2)."
-                )
-            },
-            "included_seconds": {
-                "help_text": _("The seconds the plan covered (60 minutes a call at most, USE-3).")
-            },
-            "list_cost": {
-                "help_text": _("The call at the tariff without any plan (€ excl. VAT, 4 decimals).")
-            },
-            "cost": {
-                "help_text": _(
-                    "What is billable after the plan (€ excl. VAT, 4 decimals; an invoice line "
-                    "is rounded once, half up)."
-                )
-            },
-            "included": {
-                "help_text": _(
-                    "true: the plan covered the call, fully or up to its 60 minutes (cost is "
-                    "then the part beyond)."
-                )
-            },
-            "trial": {
-                "help_text": _("true: trial traffic (CON-7), rated and shown, never invoiced.")
-            },
-        }
+        extra_kwargs = api_fields.described(
+            id=_("The rated call's id (pages go by start time, then id)."),
+            call_id=_("The carrier's id of the call, as sent."),
+            started_at=_("When the call started, with its UTC offset."),
+            account_ref=_(
+                "The account as the call record names it: a SIP username, a trunk's, or a PLATFORM "
+                "contract's reference."
+            ),
+            call_type=_("The direction of the call."),
+            answered=_("false: not answered; such a call costs nothing."),
+            duration=_("Seconds of conversation, as sent."),
+            caller=_("The calling number, as presented."),
+            called=_("The number dialled, as sent."),
+            country=_("The country of the number dialled, ISO 3166 (USE-1)."),
+            line_type=_("The kind of number dialled (USE-1)."),
+            price_class=_("The price class of a special number (USE-1)."),
+            plan=_("The plan that rated the call (USE-3, USE-4)."),
+            rate=_(
+                "The tariff's price per minute (€ excl. VAT) the call was rated at; null when no "
+                "tariff applied."
+            ),
+            billed_seconds=_(
+                "The seconds priced at the tariff, after its increments and minimum duration "
+                "(USE-2)."
+            ),
+            included_seconds=_("The seconds the plan covered (60 minutes a call at most, USE-3)."),
+            list_cost=_("The call at the tariff without any plan (€ excl. VAT, 4 decimals)."),
+            cost=_(
+                "What is billable after the plan (€ excl. VAT, 4 decimals; an invoice line is "
+                "rounded once, half up)."
+            ),
+            included=_(
+                "true: the plan covered the call, fully or up to its 60 minutes (cost is then the "
+                "part beyond)."
+            ),
+            trial=_("true: trial traffic (CON-7), rated and shown, never invoiced."),
+        )
 
 
 class SummaryLineSerializer(serializers.Serializer):

@@ -145,15 +145,11 @@ class RejectionSerializer(representation.ModelSerializer):
     class Meta:
         model = ImportRejection
         fields = ["line", "reason", "raw"]
-        extra_kwargs = {
-            "line": {
-                "help_text": _(
-                    "Its line in the file (1 = the header); call n of a JSON batch is line n + 1."
-                )
-            },
-            "reason": {"help_text": _("Why it was not imported.")},
-            "raw": {"help_text": _("The line as it was sent.")},
-        }
+        extra_kwargs = api_fields.described(
+            line=_("Its line in the file (1 = the header); call n of a JSON batch is line n + 1."),
+            reason=_("Why it was not imported."),
+            raw=_("The line as it was sent."),
+        )
 
 
 def _progress_sql(ctx, p: str):
@@ -182,20 +178,18 @@ class ImportBatchSerializer(representation.ModelSerializer):
         model = ImportBatch
         fields = ["id", "status", "filename", "progress", "rows_read", "imported"]
         fields += ["duplicates", "rejected", "error", "created_at", "finished_at"]
-        extra_kwargs = {
-            "id": {"help_text": _("The import's id: GET /cdr-imports/{id}/ is its report.")},
-            "status": {"help_text": _("Where the import stands.")},
-            "filename": {"help_text": _("The file's name; api.csv for a JSON batch.")},
-            "rows_read": {"help_text": _("Calls read so far.")},
-            "imported": {"help_text": _("Calls imported and rated.")},
-            "duplicates": {
-                "help_text": _("Calls already imported (same call_id and start_time): unchanged.")
-            },
-            "rejected": {"help_text": _("Calls refused, each with its line and reason.")},
-            "error": {"help_text": _("Why the whole import failed, if it did.")},
-            "created_at": {"help_text": _("When it was received.")},
-            "finished_at": {"help_text": _("When it ended; null while it runs.")},
-        }
+        extra_kwargs = api_fields.described(
+            id=_("The import's id: GET /cdr-imports/{id}/ is its report."),
+            status=_("Where the import stands."),
+            filename=_("The file's name; api.csv for a JSON batch."),
+            rows_read=_("Calls read so far."),
+            imported=_("Calls imported and rated."),
+            duplicates=_("Calls already imported (same call_id and start_time): unchanged."),
+            rejected=_("Calls refused, each with its line and reason."),
+            error=_("Why the whole import failed, if it did."),
+            created_at=_("When it was received."),
+            finished_at=_("When it ended; null while it runs."),
+        )
 
 
 class ImportReportSerializer(ImportBatchSerializer):
