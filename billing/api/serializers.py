@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from billing.choices import ChargeKind, VatCategory
 from billing.models import Invoice, InvoiceLine, PendingCharge
-from kernel import representation, sql_lists
+from kernel import api_fields, representation, sql_lists
 
 
 class EndClientSerializer(serializers.Serializer):
@@ -54,7 +54,11 @@ class VatGroupSerializer(serializers.Serializer):
 
 
 class InvoiceLineSerializer(representation.ModelSerializer):
-    end_client = EndClientSerializer(read_only=True, allow_null=True)
+    end_client = EndClientSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("On your own monthly invoice: the customer the line bills; null otherwise."),
+    )
 
     class Meta:
         model = InvoiceLine
@@ -75,6 +79,28 @@ class InvoiceLineSerializer(representation.ModelSerializer):
             "vat_rate",
             "is_paid",
         ]
+        extra_kwargs = api_fields.described(
+            position=_("Its rank on the document, from 1."),
+            kind=_("What the line bills."),
+            description=_("The line's text, as printed."),
+            contract_reference=_("The reference of the contract it bills; empty if none."),
+            site_name=_("The site it bills; empty if none."),
+            purchase_order_ref=_("The customer's purchase order reference; empty if none."),
+            period_start=_("The first day of the period billed; null for a one-off charge."),
+            period_end=_(
+                "The day after the period billed (a month billed from the 1st ends on the 1st of "
+                "the next month); null for a one-off charge."
+            ),
+            quantity=_("The quantity billed."),
+            unit_price=_("The unit price (€ excl. VAT)."),
+            net_amount=_("Quantity × unit price, rounded once to the cent, half up (€ excl. VAT)."),
+            vat_category=_("The VAT category (UNTDID 5305: S standard, AE reverse charge, …)."),
+            vat_rate=_("The VAT rate, per cent."),
+            is_paid=_(
+                "true: already paid (prepaid balance, an order paid at once): counted in the "
+                "invoice's paid_in_advance."
+            ),
+        )
 
 
 class InvoiceSerializer(representation.ModelSerializer):
@@ -86,19 +112,38 @@ class InvoiceSerializer(representation.ModelSerializer):
     a credit note's is always 0.
     """
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    partner = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    buyer = BuyerSerializer(read_only=True)
+    client = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The buyer's id when it is one of your customers; null on your own invoice."),
+    )
+    partner = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Your id when you are the buyer (partner-billed: your monthly invoice, each line "
+            "naming its end customer); null otherwise."
+        ),
+    )
+    buyer = BuyerSerializer(read_only=True, help_text=_("The buyer as printed, fixed at issue."))
     corrects = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("The invoice a credit note corrects.")
     )
     corrects_number = serializers.CharField(
-        source="corrects.number", read_only=True, allow_null=True, default=None
+        source="corrects.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("The number of the invoice a credit note corrects."),
     )
-    vat_breakdown = VatGroupSerializer(many=True, read_only=True)
-    lines = InvoiceLineSerializer(many=True, read_only=True)
-    pdf_url = serializers.SerializerMethodField()
-    facturx_url = serializers.SerializerMethodField()
+    vat_breakdown = VatGroupSerializer(
+        many=True, read_only=True, help_text=_("Per VAT category and rate: base and VAT.")
+    )
+    lines = InvoiceLineSerializer(many=True, read_only=True, help_text=_("Its lines, in order."))
+    pdf_url = serializers.SerializerMethodField(
+        help_text=_("The PDF/A-3 with its Factur-X XML embedded (BIL-3).")
+    )
+    facturx_url = serializers.SerializerMethodField(help_text=_("The Factur-X XML alone."))
 
     sql_fields = {  # kernel.sql_lists: the methods below, in SQL
         "pdf_url": lambda ctx, p: ctx.url("api:invoice-pdf", f"{p}pk"),
@@ -133,6 +178,29 @@ class InvoiceSerializer(representation.ModelSerializer):
             "facturx_url",
             "created_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The document's id."),
+            number=_(
+                "Its number, in one unbroken sequence per series and year: F2026-000123 "
+                "for an invoice, A2026-000045 for a credit note."
+            ),
+            kind=_("invoice (UNTDID 380) or credit_note (381)."),
+            status=_("issued: the API lists issued documents only; they never change."),
+            month=_("The month billed by the run that issued it (its first day); null otherwise."),
+            issue_date=_("The day it was issued."),
+            due_date=_("The day payment is due: 30 days after issue (BIL-4)."),
+            reason=_("Why the credit note was issued; empty on an invoice."),
+            total_net=_("Total excl. VAT (€)."),
+            total_vat=_("Total VAT (€), per VAT category and rate on their totals."),
+            total_gross=_("Total incl. VAT (€)."),
+            credit_applied=_("The buyer's credit notes set against it at issue, oldest first (€)."),
+            paid_in_advance=_(
+                "The part already paid, VAT included (€): lines paid from the prepaid balance or "
+                "with an order (BIL-10)."
+            ),
+            amount_due=_("total_gross − credit_applied − paid_in_advance (€); 0 on a credit note."),
+            created_at=_("When it was written."),
+        )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_pdf_url(self, invoice) -> str:

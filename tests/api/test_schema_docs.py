@@ -45,18 +45,19 @@ def test_descriptions_read_in_the_request_language(schemas):
 
 # USE-1..4: a rated call, a CDR batch and its report, and the month's summary say what each of
 # their fields holds (cost against list_cost, billed and included seconds, the month a call
-# counts in...).
-USAGE_COMPONENTS = [
+# counts in...); BIL-3, BIL-4, BIL-10: so do an invoice and its lines (amount_due against
+# credit_applied and paid_in_advance, a period's exclusive end).
+DESCRIBED_COMPONENTS = [
     "Call", "CallInputRequest", "BatchInputRequest", "ImportBatch", "ImportReport", "Rejection",
-    "Summary", "SummaryLine", "SummaryAccount", "SummaryDay",
+    "Summary", "SummaryLine", "SummaryAccount", "SummaryDay", "Invoice", "InvoiceLine",
 ]  # fmt: skip
 
 
-def test_usage_fields_are_described(schemas):
+def test_usage_and_invoice_fields_are_described(schemas):
     components = schemas["en"]["components"]["schemas"]
     bare = [
         (name, field)
-        for name in USAGE_COMPONENTS
+        for name in DESCRIBED_COMPONENTS
         for field, prop in components[name]["properties"].items()
         if not prop.get("description")
     ]
@@ -65,3 +66,5 @@ def test_usage_fields_are_described(schemas):
     assert cost.startswith("What is billable after the plan")
     french = schemas["fr"]["components"]["schemas"]["Call"]["properties"]
     assert french["cost"]["description"].startswith("Ce qui est facturable après le forfait")
+    due = components["Invoice"]["properties"]["amount_due"]["description"]
+    assert due == "total_gross − credit_applied − paid_in_advance (€); 0 on a credit note."
