@@ -40,9 +40,19 @@ class ContractDetailSerializer(ContractSerializer):
     # The same values as the list's; plain labels keep the schema's enum names unambiguous
     # (one choice set in two components cannot be named after either).
     status = serializers.ChoiceField(
-        choices=[(value, value) for value in ContractStatus.values], read_only=True
+        choices=[(value, value) for value in ContractStatus.values],
+        read_only=True,
+        help_text=_(
+            "Where it stands: draft → ordered → active → suspended → terminating → terminated "
+            "(CON-2)."
+        ),
     )
-    pending_price_changes = serializers.SerializerMethodField()
+    pending_price_changes = serializers.SerializerMethodField(
+        help_text=_(
+            "Notified price changes that will change its price (CON-6), with what the contract "
+            "allows against each."
+        )
+    )
 
     class Meta(ContractSerializer.Meta):
         fields = [*ContractSerializer.Meta.fields, "pending_price_changes"]

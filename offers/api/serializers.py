@@ -210,10 +210,21 @@ def _next_renewal_sql(p: str):
 
 
 class ContractLineSerializer(representation.ModelSerializer):
-    product = serializers.CharField(source="product.code", read_only=True)
-    product_name = serializers.CharField(source="product.name", read_only=True)
-    kind = serializers.CharField(source="product.kind", read_only=True)
-    monthly_total = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
+    product = serializers.CharField(
+        source="product.code", read_only=True, help_text=_("The product's code.")
+    )
+    product_name = serializers.CharField(
+        source="product.name", read_only=True, help_text=_("The product's name.")
+    )
+    kind = serializers.CharField(
+        source="product.kind", read_only=True, help_text=_("The product's kind: main or option.")
+    )
+    monthly_total = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        read_only=True,
+        help_text=_("Quantity × unit monthly price (€ excl. VAT, not rounded)."),
+    )
 
     sql_fields = {  # kernel.sql_lists: ``ContractLine.monthly_total`` in SQL
         "monthly_total": lambda ctx, p: Cast(_line_total(p), TextField()),
@@ -233,13 +244,21 @@ class ContractLineSerializer(representation.ModelSerializer):
             "started_on",
             "ended_on",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The line's id."),
+            quantity=_("Users, lines, channels… as the product counts them (CON-2)."),
+            unit_setup_price=_("The one-off setup price per unit (€ excl. VAT)."),
+            unit_monthly_price=_("The monthly price per unit (€ excl. VAT)."),
+            started_on=_("The day the line started."),
+            ended_on=_("The day the line ended (an option ends with its contract); null if live."),
+        )
 
 
 class PeriodSerializer(serializers.Serializer):
     """A commitment period ``[start, end)``: ``end`` is the first day of the next one."""
 
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(help_text=_("The period's first day."))
+    end = serializers.DateField(help_text=_("The first day of the next period."))
 
 
 class FeeLineSerializer(serializers.Serializer):
@@ -290,17 +309,41 @@ class ContractSerializer(representation.ModelSerializer):
     (``scheduled_terminations``, ``open_suspensions``): no query per contract.
     """
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
-    site = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    offer = serializers.CharField(source="offer.code", read_only=True)
-    preset = serializers.CharField(source="offer.preset", read_only=True)
-    lines = ContractLineSerializer(many=True, read_only=True)
-    monthly_fees = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
-    terms_snapshot = TermsSerializer(read_only=True)
-    current_period = serializers.SerializerMethodField()
+    client = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text=_("The id of the customer.")
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("The id of the site served; null if none.")
+    )
+    offer = serializers.CharField(
+        source="offer.code", read_only=True, help_text=_("The offer's code, e.g. sip-unl.")
+    )
+    preset = serializers.CharField(
+        source="offer.preset", read_only=True, help_text=_("The offer's family (CON-1).")
+    )
+    lines = ContractLineSerializer(
+        many=True, read_only=True, help_text=_("The main product and its options (CON-2).")
+    )
+    monthly_fees = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        read_only=True,
+        help_text=_("The monthly subscriptions of its live lines (€ excl. VAT, not rounded)."),
+    )
+    terms_snapshot = TermsSerializer(
+        read_only=True,
+        help_text=_("The offer's terms as signed: a later change of the offer leaves them."),
+    )
+    current_period = serializers.SerializerMethodField(
+        help_text=_("The commitment period running today; null before the service starts.")
+    )
     next_renewal = serializers.SerializerMethodField()
-    scheduled_termination = serializers.SerializerMethodField()
-    active_suspension = serializers.SerializerMethodField()
+    scheduled_termination = serializers.SerializerMethodField(
+        help_text=_("The termination scheduled (CON-4), with its fee; null if none.")
+    )
+    active_suspension = serializers.SerializerMethodField(
+        help_text=_("The suspension in force (CON-8); null if none.")
+    )
 
     sql_fields = {  # kernel.sql_lists: the property and the methods below, in SQL
         "monthly_fees": lambda ctx, p: _monthly_fees_sql(p),
@@ -344,6 +387,23 @@ class ContractSerializer(representation.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The contract's id."),
+            reference=_("Its reference, e.g. CT-2026-000042."),
+            status=_(
+                "Where it stands: draft → ordered → active → suspended → terminating → "
+                "terminated (CON-2)."
+            ),
+            signature_date=_("The day it was signed."),
+            order_date=_("The day it was ordered."),
+            service_start_date=_("The day the service started; null until then."),
+            purchase_order_ref=_("The customer's purchase order reference, printed on invoices."),
+            is_trial=_("true: a trial (CON-7): its calls until trial_ends_on are never invoiced."),
+            trial_ends_on=_("The last day of the trial; null for a contract that is no trial."),
+            last_traffic_on=_("The day of its last call, inbound included (ACC-6); null if none."),
+            created_at=_("When it was created."),
+            updated_at=_("When it last changed."),
+        )
 
     @staticmethod
     def _scheduled(contract):
