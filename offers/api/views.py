@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.api.viewsets import PartnerModelViewSet, SqlListMixin
 from kernel.errors import InvalidTransition
+from offers.api.catalogue_serializers import OfferSerializer
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
 from offers.api.price_change_views import PriceChangeCommandsMixin
 from offers.api.quantity_views import LineQuantityCommandsMixin
@@ -23,7 +24,6 @@ from offers.api.serializers import (
     CommandErrorSerializer,
     ContractCreateSerializer,
     ContractSerializer,
-    OfferSerializer,
     TerminationQuoteSerializer,
     TerminationRequestSerializer,
     TerminationSerializer,
