@@ -102,16 +102,54 @@ class TicketSerializer(representation.ModelSerializer):
     business hours from the report) and ``restoration_target`` (SLA-4), with whether each was
     met — each null when the contract's terms state no such clause (TRUNK, SIP-UNL)."""
 
-    customer = serializers.IntegerField(source="client_id", read_only=True)
-    contract = serializers.IntegerField(source="contract_id", read_only=True, allow_null=True)
-    contract_reference = serializers.CharField(
-        source="contract.reference", read_only=True, allow_null=True, default=None
+    customer = serializers.IntegerField(
+        source="client_id", read_only=True, help_text=_("The id of the customer.")
     )
-    kind = inline_choice(TicketKind.choices, as_pattern=True, read_only=True)
-    status = inline_choice(TicketStatus.choices, read_only=True)
-    source = inline_choice(TicketSource.choices, read_only=True)
-    intervention_met = serializers.BooleanField(read_only=True, allow_null=True)
-    restoration_met = serializers.BooleanField(read_only=True, allow_null=True)
+    contract = serializers.IntegerField(
+        source="contract_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The id of the failing service's contract; null for a question."),
+    )
+    contract_reference = serializers.CharField(
+        source="contract.reference",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("That contract's reference."),
+    )
+    kind = inline_choice(
+        TicketKind.choices,
+        as_pattern=True,
+        read_only=True,
+        help_text=_("question, or failure_notification: a service is failing (SLA-1)."),
+    )
+    status = inline_choice(
+        TicketStatus.choices,
+        read_only=True,
+        help_text=_(
+            "new → acknowledged → in_progress → waiting_customer → resolved → closed (SLA-1)."
+        ),
+    )
+    source = inline_choice(
+        TicketSource.choices, read_only=True, help_text=_("Where it was opened from.")
+    )
+    intervention_met = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Whether work started by the intervention deadline; null while it is ahead, or "
+            "when there is none."
+        ),
+    )
+    restoration_met = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Whether the service was restored by the restoration target; null while it is "
+            "ahead, or when there is none."
+        ),
+    )
 
     sql_fields = {  # kernel.sql_lists: the properties above, in SQL
         "intervention_met": lambda ctx, p: _met_sql(
@@ -158,6 +196,28 @@ class TicketSerializer(representation.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = api_fields.described(
+            id=_("The ticket's id."),
+            number=_("The number shown to the customer, e.g. T2026-000123 (SLA-1)."),
+            subject=_("Its subject."),
+            reported_at=_("When it was reported: deadlines count from here (SLA-3)."),
+            acknowledged_at=_("When support acknowledged it; null until then."),
+            intervention_started_at=_("When work on the failure started; null until then."),
+            first_response_at=_("When support first answered; null until then."),
+            intervention_deadline=_(
+                "SLA-3 (PLATFORM): work must start by then — 4 business hours from the report; "
+                "null for offers without that clause."
+            ),
+            restoration_target=_(
+                "SLA-4: the service should be restored by then (HOSTED-W: 4 hours from "
+                "detection; HOSTED-A: 8 business hours from the report); null without it."
+            ),
+            restored_at=_("When the service was restored; null until then."),
+            resolved_at=_("When it was resolved; null until then."),
+            closed_at=_("When it was closed; null until then."),
+            created_at=_("When it was created."),
+            updated_at=_("When it last changed."),
+        )
 
 
 class TicketCreateSerializer(serializers.Serializer):

@@ -46,11 +46,12 @@ def test_descriptions_read_in_the_request_language(schemas):
 # USE-1..4: a rated call, a CDR batch and its report, and the month's summary say what each of
 # their fields holds (cost against list_cost, billed and included seconds, the month a call
 # counts in...); BIL-3, BIL-4, BIL-10: so do an invoice and its lines (amount_due against
-# credit_applied and paid_in_advance, a period's exclusive end); CON-2..8: and a contract.
+# credit_applied and paid_in_advance, a period's exclusive end); CON-2..8: a contract; SLA-1,
+# SLA-3, SLA-4: a ticket (its deadlines and whether they were met).
 DESCRIBED_COMPONENTS = [
     "Call", "CallInputRequest", "BatchInputRequest", "ImportBatch", "ImportReport", "Rejection",
     "Summary", "SummaryLine", "SummaryAccount", "SummaryDay", "Invoice", "InvoiceLine",
-    "Contract", "ContractDetail", "ContractLine", "Period",
+    "Contract", "ContractDetail", "ContractLine", "Period", "Ticket",
 ]  # fmt: skip
 
 
