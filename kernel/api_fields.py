@@ -8,6 +8,7 @@ and ``max_value``, texts with ``max_length`` (``tests/api/test_bounds.py`` walks
 """
 
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -126,3 +127,23 @@ def described(**help_texts) -> dict:
     """A ``ModelSerializer``'s ``Meta.extra_kwargs`` that only describe fields, for the OpenAPI
     document: ``extra_kwargs = described(cost=_("What is billable…"), …)``."""
     return {name: {"help_text": text} for name, text in help_texts.items()}
+
+
+def page_schema(schema: dict, *, counted: bool = True) -> dict:
+    """A paginator's ``get_paginated_response_schema`` with each property of the page
+    described, in the language of the schema's request (``counted``: a page number's page,
+    which says the count; a cursor's page does not)."""
+    texts = {
+        "next": gettext(
+            "The address of the next page, with the same filters; null on the last page."
+        ),
+        "previous": gettext(
+            "The address of the previous page, with the same filters; null on the first page."
+        ),
+        "results": gettext("The rows of this page, in the list's order."),
+    }
+    if counted:
+        texts["count"] = gettext("How many rows the filters select, on all pages together.")
+    for name, text in texts.items():
+        schema["properties"][name]["description"] = text
+    return schema

@@ -38,7 +38,7 @@ from django.db.models.query import ModelIterable
 from django.utils import timezone
 from rest_framework.pagination import PageNumberPagination
 
-from kernel import changes, prepared
+from kernel import api_fields, changes, prepared
 
 TOTAL = "_page_total"
 SNAPSHOT = "_page_snapshot"
@@ -286,6 +286,9 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     django_paginator_class = NarrowPagePaginator
+
+    def get_paginated_response_schema(self, schema):
+        return api_fields.page_schema(super().get_paginated_response_schema(schema))
 
     def paginate_queryset(self, queryset, request, view=None):
         """DRF's, the keys' statement of the page kept per ``view.page_statement_key()``."""

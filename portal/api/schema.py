@@ -31,18 +31,22 @@ ERROR_MEDIA = ["application/json"]
 
 
 class ApiErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable code, e.g. `validation_error`, `not_found`.")
-    message = serializers.CharField(help_text="A message for a person, in the user's language.")
+    code = serializers.CharField(
+        help_text=_("A stable code for programs, e.g. validation_error, not_found.")
+    )
+    message = serializers.CharField(help_text=_("A message for a person, in the user's language."))
     fields = serializers.DictField(
         required=False,
-        help_text="400 only: the field name (or `non_field_errors`) → its list of messages.",
+        help_text=_(
+            "400 only: each field's name (or non_field_errors) → the list of its messages."
+        ),
     )
 
 
 class ApiErrorSerializer(serializers.Serializer):
     """The API's error envelope (portal.api.errors)."""
 
-    error = ApiErrorBodySerializer()
+    error = ApiErrorBodySerializer(help_text=_("What went wrong."))
 
 
 def _error(description) -> OpenApiResponse:

@@ -103,9 +103,9 @@ def test_destinations_answer_is_an_array(api, tenant):
 
 def test_error_envelope_component(schema):
     components = schema["components"]["schemas"]
-    assert components["ApiError"]["properties"]["error"] == {
-        "$ref": "#/components/schemas/ApiErrorBody"
-    }
+    error = components["ApiError"]["properties"]["error"]
+    assert error["allOf"] == [{"$ref": "#/components/schemas/ApiErrorBody"}]
+    assert error["description"] == "La cause de l'erreur."  # the schema's default language
     body = components["ApiErrorBody"]
     assert set(body["properties"]) == {"code", "message", "fields"}
     assert body["required"] == ["code", "message"]

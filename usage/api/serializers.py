@@ -165,10 +165,12 @@ class SummarySerializer(serializers.Serializer):
         max_digits=12,
         decimal_places=2,
         allow_null=True,
-        help_text="The customer's monthly alert threshold (€ excl. VAT), null when none is set.",
+        help_text=_("The customer's monthly alert threshold (€ excl. VAT), null when none is set."),
     )
     outgoing_blocked_since = serializers.DateTimeField(
         allow_null=True,
-        help_text="When the 100 % alert blocked the customer's outgoing calls, if they are "
-        "blocked now (current month only; a raised threshold lifts the block); else null.",
+        help_text=_(
+            "When the 100 % alert blocked the customer's outgoing calls, if they are blocked "
+            "now (current month only; a raised threshold lifts the block); else null."
+        ),
     )

@@ -35,6 +35,10 @@ class CallCursorPagination(CursorPagination):
     max_page_size = 500
     invalid_cursor_message = _("Invalid cursor: use the next or previous link of a page.")
 
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        return api_fields.page_schema(schema, counted=False)
+
     def decode_cursor(self, request):
         """A cursor that does not decode is bad input (400 on the ``cursor`` field), not a
         missing page (DRF answers 404) — nor the first page (DRF's base64 decoding skips what
