@@ -3,12 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kernel import representation
+from kernel import api_fields, representation
 from kernel.models import OutboxEvent
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.services.endpoints import MAX_OVERLAP
 
 EVENT_TYPE = serializers.CharField(max_length=80)
+
+# The same field reads the same in every component of the app.
+CREATED_AT = _("When it was created, with its UTC offset.")
 
 
 class EndpointSerializer(representation.ModelSerializer):
@@ -39,7 +42,26 @@ class EndpointSerializer(representation.ModelSerializer):
             "failing_since",
             "created_at",
         ]
-        extra_kwargs = {"url": {"help_text": _("HTTPS, on a public address.")}}
+        extra_kwargs = {
+            **api_fields.described(
+                id=_("The endpoint's id."),
+                description=_("A free note of the partner about the endpoint; empty if none."),
+                is_active=_(
+                    "false: disabled (by the partner, by the reseller's staff, or automatically "
+                    "once its attempts have all failed for 5 days); nothing is delivered to it "
+                    "until it is enabled again."
+                ),
+                disabled_at=_("When it was disabled, with its UTC offset; null while active."),
+                disabled_reason=_("Why it was disabled; empty while active."),
+                failing_since=_(
+                    "When its current run of failed automatic attempts began, with its UTC "
+                    "offset; null when the last attempt succeeded or none failed. After 5 days "
+                    "of failures the endpoint is disabled and the partner e-mailed."
+                ),
+                created_at=CREATED_AT,
+            ),
+            "url": {"help_text": _("HTTPS, on a public address.")},
+        }
 
 
 class EndpointCreatedSerializer(EndpointSerializer):
@@ -76,19 +98,57 @@ class AttemptSerializer(representation.ModelSerializer):
             "error",
             "manual",
         ]
+        extra_kwargs = api_fields.described(
+            attempted_at=_("When the request was sent, with its UTC offset."),
+            status_code=_(
+                "The HTTP status the endpoint answered (2xx within 10 seconds is a success); "
+                "null when it did not answer (see error)."
+            ),
+            latency_ms=_("Milliseconds from the start of the attempt to the answer or the error."),
+            response_excerpt=_(
+                "The first 500 characters of the endpoint's answer; empty if it did not answer."
+            ),
+            error=_(
+                "Why no answer came (network error, timeout, an address that is no longer "
+                "public), at most 300 characters; empty when the endpoint answered."
+            ),
+            manual=_(
+                "true: a redelivery or a ping asked for, which changes neither the retry schedule "
+                "nor the count of attempts; false: an automatic attempt."
+            ),
+        )
 
 
 class EventSerializer(representation.ModelSerializer):
-    data = serializers.JSONField()
+    data = serializers.JSONField(
+        help_text=_(
+            "The event's facts, sent as the message's `data`: identifiers and key values "
+            "(number, customer, status, amount); read the rest through the API."
+        )
+    )
 
     class Meta:
         model = OutboxEvent
         fields = ["id", "type", "occurred_at", "data"]
+        extra_kwargs = api_fields.described(
+            id=_(
+                "The event's id (evt_…), sent as the `webhook-id` header and the same on every "
+                "retry: de-duplicate on it."
+            ),
+            type=_("The event's type, e.g. invoice.issued."),
+            occurred_at=_(
+                "When the change it announces happened, with its UTC offset; the message's "
+                "`timestamp`."
+            ),
+        )
 
 
 class DeliverySerializer(representation.ModelSerializer):
-    event = EventSerializer()
-    log = AttemptSerializer(many=True)
+    event = EventSerializer(help_text=_("The event delivered."))
+    log = AttemptSerializer(
+        many=True,
+        help_text=_("Every attempt of this delivery, oldest first, manual ones included."),
+    )
 
     class Meta:
         model = Delivery
@@ -102,8 +162,34 @@ class DeliverySerializer(representation.ModelSerializer):
             "created_at",
             "log",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The delivery's id."),
+            endpoint=_("The id of the endpoint it goes to."),
+            status=_(
+                "pending: waiting for its next automatic attempt; succeeded: the endpoint "
+                "answered 2xx; failed: no attempt is left (8 failed over 27 h 35 min), its "
+                "endpoint was disabled, or it is a ping that failed. A redelivery that succeeds "
+                "makes it succeeded."
+            ),
+            attempts=_(
+                "The automatic attempts made so far (8 at most, retried 5 s, 5 min, 30 min, 2 h, "
+                "5 h, 10 h and 10 h apart); redeliveries and pings do not count."
+            ),
+            next_attempt_at=_(
+                "When the next automatic attempt is due, with its UTC offset; null once the "
+                "delivery succeeded or failed."
+            ),
+            created_at=CREATED_AT,
+        )
 
 
 class EventTypeSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    description = serializers.CharField()
+    name = serializers.CharField(
+        help_text=_(
+            "The event type, as a message's `type` and an endpoint's `event_types` name it, e.g. "
+            "invoice.issued."
+        )
+    )
+    description = serializers.CharField(
+        help_text=_("What an event of this type announces, in the language of the request.")
+    )
