@@ -21,22 +21,32 @@ class EndClientSerializer(serializers.Serializer):
     """ACC-3: the end customer a line bills (on a partner's monthly invoice, the partner
     re-invoices this customer)."""
 
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="legal_name")
+    id = serializers.IntegerField(help_text=_("The customer's id."))
+    name = serializers.CharField(source="legal_name", help_text=_("The customer's legal name."))
 
 
 class BuyerSerializer(serializers.Serializer):
     """The buyer's identity as printed on the document when it was issued (BIL-3)."""
 
-    name = serializers.CharField()
-    siren = serializers.CharField(allow_blank=True)
-    siret = serializers.CharField(allow_blank=True)
-    vat_number = serializers.CharField(allow_blank=True)
-    address_line1 = serializers.CharField(allow_blank=True)
-    address_line2 = serializers.CharField(allow_blank=True)
-    postal_code = serializers.CharField(allow_blank=True)
-    city = serializers.CharField(allow_blank=True)
-    country = serializers.CharField()
+    name = serializers.CharField(help_text=_("The buyer's legal name."))
+    siren = serializers.CharField(
+        allow_blank=True, help_text=_("Its SIREN (9 digits); empty if none.")
+    )
+    siret = serializers.CharField(
+        allow_blank=True, help_text=_("Its SIRET (14 digits); empty if none.")
+    )
+    vat_number = serializers.CharField(
+        allow_blank=True, help_text=_("Its intra-EU VAT number, e.g. FR…; empty if none.")
+    )
+    address_line1 = serializers.CharField(
+        allow_blank=True, help_text=_("The first line of its billing address.")
+    )
+    address_line2 = serializers.CharField(
+        allow_blank=True, help_text=_("The second line of its address; empty if none.")
+    )
+    postal_code = serializers.CharField(allow_blank=True, help_text=_("Its postal code."))
+    city = serializers.CharField(allow_blank=True, help_text=_("Its city."))
+    country = serializers.CharField(help_text=_("Its country, ISO 3166-1 alpha-2 code, e.g. FR."))
 
 
 class VatGroupSerializer(serializers.Serializer):
@@ -48,9 +58,25 @@ class VatGroupSerializer(serializers.Serializer):
         choices=VatCategory.choices,
         help_text=_("EN 16931 VAT category code."),
     )
-    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
-    taxable = serializers.DecimalField(max_digits=14, decimal_places=2)
-    vat = serializers.DecimalField(max_digits=14, decimal_places=2)
+    rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text=_("The VAT rate, per cent.")
+    )
+    taxable = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=_(
+            "The taxable total of that category and rate: the sum of its lines' net amounts "
+            "(€ excl. VAT)."
+        ),
+    )
+    vat = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=_(
+            "The VAT of that category and rate, on its taxable total, rounded half up to the "
+            "cent (€)."
+        ),
+    )
 
 
 class InvoiceLineSerializer(representation.ModelSerializer):
@@ -217,19 +243,38 @@ class PendingChargeSerializer(representation.ModelSerializer):
     partner-billed partner's invoice applies its wholesale price to subscriptions and setup
     fees (ACC-3)."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
-    contract = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    client = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The customer's id."))
+    contract = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The id of the contract it bills; null if none."),
+    )
     # The same values as an invoice line's kind, with plain labels: one choice set in two
     # components under one name is a schema warning; distinct labels make two enums.
     kind = serializers.ChoiceField(
-        choices=[(value, value) for value in ChargeKind.values], read_only=True
+        choices=[(value, value) for value in ChargeKind.values],
+        read_only=True,
+        help_text=_("What it bills: the kinds of an invoice line."),
     )
-    invoiced = serializers.SerializerMethodField()
+    invoiced = serializers.SerializerMethodField(
+        help_text=_(
+            "true: already on an invoice (invoice, invoice_number); false: waiting for the next "
+            "month-end run (BIL-1)."
+        )
+    )
     invoice = serializers.IntegerField(
-        source="invoice_line.invoice_id", read_only=True, allow_null=True, default=None
+        source="invoice_line.invoice_id",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("The id of the invoice that carries it; null while it is pending."),
     )
     invoice_number = serializers.CharField(
-        source="invoice_line.invoice.number", read_only=True, allow_null=True, default=None
+        source="invoice_line.invoice.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("That invoice's number; null while it is pending."),
     )
 
     sql_fields = {  # kernel.sql_lists: ``get_invoiced`` in SQL
@@ -257,6 +302,27 @@ class PendingChargeSerializer(representation.ModelSerializer):
             "invoice_number",
             "created_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The charge's id."),
+            source_type=_(
+                "What it comes from, e.g. contract_line (a subscription), contract_setup, "
+                "termination, usage (calls), channel_order, equipment_sale, manual; with "
+                "source_id and period_start, it is never charged twice (BIL-1)."
+            ),
+            source_id=_("The id of that source, as text (for contract_line, the line's id)."),
+            description=_("The text its invoice line will print."),
+            period_start=_("The first day of the period it bills, or the day of a one-off charge."),
+            quantity=_("The quantity (4 decimals)."),
+            unit_price=_(
+                "The retail unit price (€ excl. VAT, 4 decimals); a partner-billed partner's "
+                "invoice applies its wholesale price to sales (ACC-3)."
+            ),
+            is_paid=_(
+                "true: already paid (prepaid balance, an order paid at once): counted in the "
+                "invoice's paid_in_advance."
+            ),
+            created_at=_("When it was written."),
+        )
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_invoiced(self, charge) -> bool:

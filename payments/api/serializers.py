@@ -22,19 +22,41 @@ class AllocationSerializer(representation.ModelSerializer):
     """What a payment settled: an invoice and the amount set against it (negative: the
     reversal of a rejected direct debit)."""
 
-    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    invoice_number = serializers.CharField(
+        source="invoice.number", read_only=True, help_text=_("The invoice's number.")
+    )
 
     class Meta:
         model = Allocation
         fields = ["invoice", "invoice_number", "source", "amount", "on"]
+        extra_kwargs = api_fields.described(
+            invoice=_("The invoice's id."),
+            source=_(
+                "payment: part of the payment set against the invoice; reversal: that part taken "
+                "back (negative) when the bank rejected the direct debit (BIL-4); credit_note: a "
+                "credit note set against the invoice after its issue (an accepted dispute, BIL-8)."
+            ),
+            amount=_("The amount set against the invoice (€ incl. VAT); negative for a reversal."),
+            on=_(
+                "The day it took effect (Paris date): the day the payment was received, or the "
+                "day of the reject for a reversal."
+            ),
+        )
 
 
 class PaymentSerializer(representation.ModelSerializer):
     """BIL-4: money received from one of the partner's customers (transfer, card, cheque,
     SEPA direct debit, prepaid). A rejected direct debit keeps its row, ``status=rejected``."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
-    allocations = AllocationSerializer(many=True, read_only=True)
+    client = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The customer's id."))
+    allocations = AllocationSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "The invoices it settled and, once rejected, the reversal of each, in date order; "
+            "empty for a channel order paid in advance (TRK-3)."
+        ),
+    )
 
     class Meta:
         model = Payment
@@ -49,14 +71,42 @@ class PaymentSerializer(representation.ModelSerializer):
             "allocations",
             "created_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The payment's id."),
+            method=_(
+                "How it was paid (BIL-4): transfer, card or cheque, recorded by staff; "
+                "direct_debit, collected by a SEPA batch."
+            ),
+            amount=_("The amount received (€ incl. VAT), always positive."),
+            received_on=_(
+                "The day the money was received (Paris date); for a direct debit, the batch's "
+                "collection date."
+            ),
+            reference=_(
+                "The bank reference: a direct debit's SEPA end-to-end id, or what staff recorded; "
+                "may be empty."
+            ),
+            status=_(
+                "received; rejected: a direct debit the bank rejected — its allocations are "
+                "reversed and the invoices are due again, late from their due date (BIL-4, BIL-6)."
+            ),
+            created_at=_("When it was recorded, with its UTC offset."),
+        )
 
 
 class DisputeDocumentSerializer(representation.ModelSerializer):
-    name = serializers.CharField(source="original_name")
+    name = serializers.CharField(
+        source="original_name", help_text=_("The file's name, as it was sent.")
+    )
 
     class Meta:
         model = DisputeDocument
         fields = ["id", "name", "size", "uploaded_at"]
+        extra_kwargs = api_fields.described(
+            id=_("The document's id."),
+            size=_("Its size in bytes."),
+            uploaded_at=_("When it was sent, with its UTC offset."),
+        )
 
 
 class DisputeSerializer(representation.ModelSerializer):
@@ -64,14 +114,26 @@ class DisputeSerializer(representation.ModelSerializer):
     dunning and of direct debits; ``accepted``: a credit note was issued (``credit_note``);
     ``rejected``: due again by ``new_due_date``."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True)
-    invoice = serializers.PrimaryKeyRelatedField(read_only=True)
-    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
-    credit_note = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    credit_note_number = serializers.CharField(
-        source="credit_note.number", read_only=True, allow_null=True, default=None
+    client = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The customer's id."))
+    invoice = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The invoice's id."))
+    invoice_number = serializers.CharField(
+        source="invoice.number", read_only=True, help_text=_("The invoice's number.")
     )
-    documents = DisputeDocumentSerializer(many=True, read_only=True)
+    credit_note = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The id of the credit note issued for it (BIL-9); null if none."),
+    )
+    credit_note_number = serializers.CharField(
+        source="credit_note.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("That credit note's number; null if none."),
+    )
+    documents = DisputeDocumentSerializer(
+        many=True, read_only=True, help_text=_("The supporting documents sent with it.")
+    )
 
     class Meta:
         model = Dispute
@@ -91,6 +153,26 @@ class DisputeSerializer(representation.ModelSerializer):
             "new_due_date",
             "documents",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The dispute's id."),
+            amount=_("The amount disputed, incl. VAT (≤ the invoice total)."),
+            reason=_("What the customer disputes, and why."),
+            status=_(
+                "open → accepted or rejected (BIL-8). open: under review, out of dunning and of "
+                "direct debits; accepted: a credit note was issued; rejected: due again by "
+                "new_due_date."
+            ),
+            opened_at=_("When it was opened, with its UTC offset."),
+            decided_at=_("When staff decided, with its UTC offset; null while it is open."),
+            decision_note=_(
+                "Staff's explanation of the decision (always given on a rejection); empty while "
+                "it is open."
+            ),
+            new_due_date=_(
+                "Once rejected: the day the disputed amount is due again (by default 30 days "
+                "after the decision); null otherwise."
+            ),
+        )
 
 
 class DisputeCreateSerializer(serializers.Serializer):
@@ -104,13 +186,19 @@ class DisputeCreateSerializer(serializers.Serializer):
     amount = api_fields.DecimalField(
         help_text=_("The amount disputed, incl. VAT (≤ the invoice total)."), **MONEY
     )
-    reason = serializers.CharField(max_length=MAX_TEXT)
+    reason = serializers.CharField(
+        max_length=MAX_TEXT, help_text=_("What the customer disputes, and why.")
+    )
     documents = serializers.ListField(
         child=serializers.FileField(),
         required=False,
         allow_empty=True,
         default=list,
         max_length=DOCUMENT_MAX_COUNT,
+        help_text=_(
+            "Supporting documents (multipart only): up to 5 PDF, PNG or JPEG files of 5 MB at "
+            "most each."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -129,22 +217,37 @@ class DisputeCreateSerializer(serializers.Serializer):
 class OpenInvoiceSerializer(serializers.Serializer):
     """An invoice with something left to pay (BIL-4)."""
 
-    id = serializers.IntegerField(source="invoice.pk")
-    number = serializers.CharField(source="invoice.number")
-    issue_date = serializers.DateField(source="invoice.issue_date")
-    due_date = serializers.DateField(source="invoice.due_date")
-    total_gross = serializers.DecimalField(source="invoice.total_gross", **MONEY)
+    id = serializers.IntegerField(source="invoice.pk", help_text=_("The invoice's id."))
+    number = serializers.CharField(source="invoice.number", help_text=_("The invoice's number."))
+    issue_date = serializers.DateField(
+        source="invoice.issue_date", help_text=_("The day it was issued.")
+    )
+    due_date = serializers.DateField(
+        source="invoice.due_date",
+        help_text=_("The day payment is due: 30 days after issue (BIL-4)."),
+    )
+    total_gross = serializers.DecimalField(
+        source="invoice.total_gross", help_text=_("Total incl. VAT (€)."), **MONEY
+    )
     amount_due = serializers.DecimalField(
         source="invoice.amount_due",
         help_text=_("The invoice's amount due at issue (after credit and advance payments)."),
         **MONEY,
     )
-    settled = serializers.DecimalField(**MONEY)
+    settled = serializers.DecimalField(
+        help_text=_(
+            "What settled it so far (€ incl. VAT): payments net of rejected ones, and credit "
+            "notes set against it after issue."
+        ),
+        **MONEY,
+    )
     open = serializers.DecimalField(
         help_text=_("Left to pay, the disputed part included."), **MONEY
     )
     disputed = serializers.DecimalField(help_text=_("Under review (BIL-8)."), **MONEY)
-    undisputed_open = serializers.DecimalField(**MONEY)
+    undisputed_open = serializers.DecimalField(
+        help_text=_("open − disputed: left to pay and not under review (€ incl. VAT)."), **MONEY
+    )
     days_late = serializers.SerializerMethodField(
         help_text=_("Days since the due date; 0 while a direct debit is pending (BIL-6).")
     )
@@ -167,20 +270,39 @@ class BalanceSerializer(serializers.Serializer):
     ``due`` is undisputed and left to pay, ``overdue`` the part of it past its due date (an
     invoice whose direct debit is pending is not overdue, BIL-6)."""
 
-    client = serializers.IntegerField()
-    today = serializers.DateField()
-    due = serializers.DecimalField(**MONEY)
-    overdue = serializers.DecimalField(**MONEY)
-    disputed = serializers.DecimalField(**MONEY)
-    prepaid = serializers.DecimalField(**MONEY)
-    open_invoices = OpenInvoiceSerializer(many=True)
+    client = serializers.IntegerField(help_text=_("The customer's id."))
+    today = serializers.DateField(help_text=_("The day the amounts stand on (Paris date)."))
+    due = serializers.DecimalField(
+        help_text=_(
+            "Left to pay on its invoices, disputed parts excluded (€ incl. VAT): the sum of their "
+            "undisputed_open."
+        ),
+        **MONEY,
+    )
+    overdue = serializers.DecimalField(
+        help_text=_(
+            "The part of due past its due date (€ incl. VAT); an invoice whose direct debit is "
+            "pending is not overdue (BIL-6)."
+        ),
+        **MONEY,
+    )
+    disputed = serializers.DecimalField(help_text=_("Under review (BIL-8)."), **MONEY)
+    prepaid = serializers.DecimalField(
+        help_text=_("Its prepaid balance (€ incl. VAT): the sum of its ledger's entries (BIL-10)."),
+        **MONEY,
+    )
+    open_invoices = OpenInvoiceSerializer(
+        many=True, help_text=_("Its invoices with something left to pay, oldest due first.")
+    )
 
 
 class PrepaidEntrySerializer(representation.ModelSerializer):
     """BIL-10: an append-only entry of a customer's prepaid ledger, in euros incl. VAT (credits
     positive, debits negative); ``balance_after`` is the balance once written."""
 
-    client = serializers.IntegerField(source="account.client_id", read_only=True)
+    client = serializers.IntegerField(
+        source="account.client_id", read_only=True, help_text=_("The customer's id.")
+    )
 
     class Meta:
         model = PrepaidEntry
@@ -195,3 +317,25 @@ class PrepaidEntrySerializer(representation.ModelSerializer):
             "reference",
             "created_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The entry's id."),
+            kind=_(
+                "topup: money received; debit: an order or rated consumption paid, VAT "
+                "included; reservation, then release: part of the balance held, then given back; "
+                "refund: paid back to the customer; rounding: the cents the ledger took beyond "
+                "an invoice's VAT per rate, given back (BIL-10)."
+            ),
+            amount=_(
+                "The amount (€ incl. VAT): positive adds to the balance, negative takes from it."
+            ),
+            balance_after=_(
+                "The balance once it was written (€ incl. VAT); below 0 only together with the "
+                "suspension of the customer's services (CON-8)."
+            ),
+            bank_fee=_(
+                "On a top-up, the bank's fee, already deducted from amount (€); 0 otherwise."
+            ),
+            description=_("What it is for, as the customer reads it."),
+            reference=_("The bank reference of a top-up or a refund; empty otherwise."),
+            created_at=_("When it was recorded, with its UTC offset."),
+        )

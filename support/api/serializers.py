@@ -224,10 +224,23 @@ class TicketCreateSerializer(serializers.Serializer):
     """SLA-1: a ticket opened by the partner for one of its customers. A failure notification
     names the failing service (``contract``, a contract of that customer)."""
 
-    customer = CustomerField()
-    kind = inline_choice(TicketKind.choices, as_pattern=True)
-    contract = PartnerContractField(required=False, allow_null=True)
-    subject = serializers.CharField(max_length=Ticket._meta.get_field("subject").max_length)
+    customer = CustomerField(help_text=_("The id of one of your customers."))
+    kind = inline_choice(
+        TicketKind.choices,
+        as_pattern=True,
+        help_text=_("question, or failure_notification: a service is failing (SLA-1)."),
+    )
+    contract = PartnerContractField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The id of the failing service's contract, one of that customer's: required for a "
+            "failure_notification, optional for a question."
+        ),
+    )
+    subject = serializers.CharField(
+        max_length=Ticket._meta.get_field("subject").max_length, help_text=_("Its subject.")
+    )
     body = serializers.CharField(max_length=MAX_TEXT, help_text=_("The first message."))
     detected_at = api_fields.DateTimeField(
         required=False,
@@ -237,12 +250,23 @@ class TicketCreateSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(representation.ModelSerializer):
-    name = serializers.CharField(source="original_name", read_only=True)
-    url = serializers.SerializerMethodField()
+    name = serializers.CharField(
+        source="original_name", read_only=True, help_text=_("The file's name, as it was sent.")
+    )
+    url = serializers.SerializerMethodField(help_text=_("Where to download it, with your API key."))
 
     class Meta:
         model = Attachment
         fields = ["id", "name", "content_type", "size", "url"]
+        extra_kwargs = api_fields.described(
+            id=_("The file's id."),
+            content_type=_(
+                "Its media type, from its extension and checked against its first bytes: "
+                "application/pdf, image/png, image/jpeg, text/plain, "
+                "application/vnd.tcpdump.pcap or application/zip."
+            ),
+            size=_("Its size in bytes."),
+        )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, attachment) -> str:
@@ -255,12 +279,25 @@ class TicketMessageSerializer(representation.ModelSerializer):
     """A message: ``from_staff`` is support's answer; otherwise the customer's or the
     partner's."""
 
-    author = serializers.SerializerMethodField()
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    author = serializers.SerializerMethodField(
+        help_text=_(
+            "Who wrote it: Support, Partner API (sent with one of your API keys), or the name "
+            "(else the e-mail) of the customer's user; empty if that user was deleted."
+        )
+    )
+    attachments = AttachmentSerializer(
+        many=True, read_only=True, help_text=_("The files attached to it.")
+    )
 
     class Meta:
         model = TicketMessage
         fields = ["id", "from_staff", "author", "body", "attachments", "created_at"]
+        extra_kwargs = api_fields.described(
+            id=_("The message's id."),
+            from_staff=_("true: support's answer; false: the customer's or yours."),
+            body=_("The message's text."),
+            created_at=_("When it was created."),
+        )
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_author(self, message) -> str:
@@ -278,7 +315,7 @@ def _attachments_help() -> str:
 
 
 class TicketMessageCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=MAX_TEXT)
+    body = serializers.CharField(max_length=MAX_TEXT, help_text=_("The message's text."))
     attachments = serializers.ListField(
         child=serializers.FileField(),
         required=False,
@@ -294,12 +331,39 @@ class OutageSerializer(representation.ModelSerializer):
     contract of ``offer``. Excusable outages do not count in the availability (SLA-6)."""
 
     offer = serializers.CharField(
-        source="offer.code", read_only=True, allow_null=True, default=None
+        source="offer.code",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "With scope offer: the code of the offer whose contracts are all affected; null "
+            "otherwise."
+        ),
     )
-    ongoing = serializers.BooleanField(source="is_ongoing", read_only=True)
-    excuse_reason = inline_choice([("", "—"), *ExcuseReason.choices], read_only=True)
-    scope = inline_choice(OutageScope.choices, read_only=True)
-    contracts = serializers.SerializerMethodField()
+    ongoing = serializers.BooleanField(
+        source="is_ongoing",
+        read_only=True,
+        help_text=_("true while it has no end (ended_at null)."),
+    )
+    excuse_reason = inline_choice(
+        [("", "—"), *ExcuseReason.choices],
+        read_only=True,
+        help_text=_("Why it is excusable (SLA-5); empty when it is not."),
+    )
+    scope = inline_choice(
+        OutageScope.choices,
+        read_only=True,
+        help_text=_(
+            "contracts: it affects the contracts listed in contracts; offer: every contract of "
+            "offer (SLA-5)."
+        ),
+    )
+    contracts = serializers.SerializerMethodField(
+        help_text=_(
+            "With scope contracts: the ids of your customers' contracts it affects, newest "
+            "first; empty with scope offer."
+        )
+    )
     announced_at = serializers.SerializerMethodField()
 
     sql_fields = {  # kernel.sql_lists: the property and the methods below, in SQL
@@ -336,6 +400,17 @@ class OutageSerializer(representation.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The outage's id."),
+            title=_("Its title, as the affected customers read it."),
+            started_at=_("When it started, with its UTC offset."),
+            excusable=_(
+                "true: excusable (excuse_reason says why): it does not count against the "
+                "availability (SLA-5, SLA-6)."
+            ),
+            created_at=_("When it was created."),
+            updated_at=_("When it last changed."),
+        )
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_contracts(self, outage) -> list[int]:
@@ -344,7 +419,7 @@ class OutageSerializer(representation.ModelSerializer):
     @extend_schema_field(
         serializers.DateTimeField(
             allow_null=True,
-            help_text="When the affected customers were told (SLA-5), null if they were not.",
+            help_text=_("When the affected customers were told (SLA-5), null if they were not."),
         )
     )
     def get_announced_at(self, outage):
@@ -362,15 +437,47 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
     (SLA-9, ``not_applicable_reason``). ``approved_amount`` is what was granted after the 20 %
     cap over 30 days (SLA-8) and ``credit_note`` the credit note that carries it."""
 
-    contract = serializers.IntegerField(source="contract_id", read_only=True)
-    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
-    customer = serializers.IntegerField(source="contract.client_id", read_only=True)
-    policy = inline_choice(SlaPolicy.choices, read_only=True)
-    status = inline_choice(ReportStatus.choices, read_only=True)
-    can_request = serializers.BooleanField(read_only=True)
-    credit_note = serializers.IntegerField(source="credit_note_id", read_only=True, allow_null=True)
+    contract = serializers.IntegerField(
+        source="contract_id", read_only=True, help_text=_("The contract's id.")
+    )
+    contract_reference = serializers.CharField(
+        source="contract.reference", read_only=True, help_text=_("That contract's reference.")
+    )
+    customer = serializers.IntegerField(
+        source="contract.client_id", read_only=True, help_text=_("The id of the customer.")
+    )
+    policy = inline_choice(
+        SlaPolicy.choices,
+        read_only=True,
+        help_text=_("The contract's SLA policy (SLA-7): hosted_w, target 99.85 %; hosted_a, 99 %."),
+    )
+    status = inline_choice(
+        ReportStatus.choices,
+        read_only=True,
+        help_text=_(
+            "computed → requested → approved or refused (SLA-10): computed on the 1st of the "
+            "next month, requested by the customer or you, decided by staff."
+        ),
+    )
+    can_request = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            "true: the credit can be requested now (POST /availability-reports/{id}/request/): "
+            "computed, the SLA applies and credit_amount > 0."
+        ),
+    )
+    credit_note = serializers.IntegerField(
+        source="credit_note_id",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The id of the credit note issued for it (BIL-9); null if none."),
+    )
     credit_note_number = serializers.CharField(
-        source="credit_note.number", read_only=True, allow_null=True, default=None
+        source="credit_note.number",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=_("That credit note's number; null if none."),
     )
 
     sql_fields = {  # kernel.sql_lists: ``AvailabilityReport.can_request`` in SQL
@@ -413,3 +520,38 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
             "computed_at",
         ]
         read_only_fields = fields
+        extra_kwargs = api_fields.described(
+            id=_("The report's id."),
+            minutes_in_month=_(
+                "Days in the month × 1 440; a DST change does not change it (SLA-6)."
+            ),
+            unavailable_minutes=_(
+                "The unavailable minutes counted, elapsed time within the month and the service, "
+                "to 2 decimals (SLA-6): HOSTED-W, the non-excusable outages of the contract, "
+                "merged; HOSTED-A, its failure notifications, from the report to the restoration."
+            ),
+            credit_percent=_(
+                "The credit tier reached, per cent of the base: 5, 10 or 20; 0 when the target "
+                "was met (SLA-7)."
+            ),
+            base=_(
+                "The credit's base (€ excl. VAT, 4 decimals, SLA-7): HOSTED-W, the contract's "
+                "subscriptions invoiced for the month; HOSTED-A, its fixed fees invoiced for the "
+                "month + the average consumption invoiced in each of the 3 months before."
+            ),
+            credit_amount=_(
+                "base × credit_percent, rounded half up to the cent (€ excl. VAT); 0 when the "
+                "SLA does not apply (SLA-9)."
+            ),
+            applicable=_("false: the SLA does not apply to the contract (SLA-9)."),
+            not_applicable_reason=_("Why the SLA does not apply (SLA-9); empty when it does."),
+            requested_at=_("When the credit was requested, with its UTC offset; null until then."),
+            decided_at=_(
+                "When staff approved or refused the credit, with its UTC offset; null until then."
+            ),
+            refusal_reason=_("Why staff refused the credit; empty otherwise."),
+            computed_at=_(
+                "When it was last computed, with its UTC offset (a report still computed may be "
+                "computed again)."
+            ),
+        )
