@@ -24,7 +24,7 @@ from accounts.api.viewsets import PartnerModelViewSet
 from kernel.errors import InvalidTransition
 from kernel.parsers import PARSERS
 from numbering.api.filtersets import PortRequestFilterSet
-from numbering.api.serializers import (
+from numbering.api.port_serializers import (
     NO_DATE_GUARANTEED,
     PortRequestCreateFormSerializer,
     PortRequestCreateSerializer,
