@@ -13,22 +13,48 @@ from kernel.clock import paris_today
 from kernel.inputs import MAX_ID, AtMostYearsAhead
 from offers.choices import PriceChangeRefusal, PriceChangeResponse
 
+# The answer's text, the same on a pending change and on the answer to the refusal command.
+PRICE_CHANGE_RESPONSE = _(
+    "The customer's answer (CON-6): none, refused (HOSTED-A 6) or objected (PLATFORM 12.2), "
+    "either recorded as a termination without fee; none again once an objection is withdrawn "
+    "or its termination cancelled."
+)
+
 
 class PendingPriceChangeSerializer(serializers.Serializer):
     """A notified price change that will change this contract's price on its effective date
     (``offers.services.price_change_answers.PendingPriceChange``)."""
 
     id = serializers.IntegerField(source="change.pk", help_text=_("The price change's id."))
-    product = serializers.CharField(source="change.product.code")
-    product_name = serializers.CharField(source="change.product.name")
-    effective_date = serializers.DateField(source="change.effective_date")
+    product = serializers.CharField(
+        source="change.product.code", help_text=_("The product's code.")
+    )
+    product_name = serializers.CharField(
+        source="change.product.name", help_text=_("The product's name.")
+    )
+    effective_date = serializers.DateField(
+        source="change.effective_date",
+        help_text=_("The day the new price takes effect: the first day of a month (CON-6)."),
+    )
     old_monthly_price = serializers.DecimalField(
-        source="change.old_monthly_price", max_digits=12, decimal_places=4
+        source="change.old_monthly_price",
+        max_digits=12,
+        decimal_places=4,
+        help_text=_(
+            "The catalogue's monthly price per unit before the change (€ excl. VAT): only "
+            "lines at this price change."
+        ),
     )
     new_monthly_price = serializers.DecimalField(
-        source="change.new_monthly_price", max_digits=12, decimal_places=4
+        source="change.new_monthly_price",
+        max_digits=12,
+        decimal_places=4,
+        help_text=_("The monthly price per unit from effective_date (€ excl. VAT)."),
     )
-    is_increase = serializers.BooleanField(source="change.is_increase")
+    is_increase = serializers.BooleanField(
+        source="change.is_increase",
+        help_text=_("true: the new price is higher than the old one."),
+    )
     # Plain labels: the terms' ``price_change_refusal`` documents the same values.
     refusal_right = serializers.ChoiceField(
         source="right",
@@ -41,9 +67,19 @@ class PendingPriceChangeSerializer(serializers.Serializer):
         ),
     )
     answer_by = serializers.DateField(help_text=_("The last day to refuse or object."))
-    can_refuse = serializers.SerializerMethodField()
-    response = serializers.SerializerMethodField()
-    termination_effective_date = serializers.SerializerMethodField()
+    can_refuse = serializers.SerializerMethodField(
+        help_text=_(
+            "true: the contract may refuse it now (refuse-price-change): it has the right, the "
+            "effective date is ahead and it has not answered yet."
+        )
+    )
+    response = serializers.SerializerMethodField(help_text=PRICE_CHANGE_RESPONSE)
+    termination_effective_date = serializers.SerializerMethodField(
+        help_text=_(
+            "The first day without service of the termination the answer recorded; null "
+            "without an answer."
+        )
+    )
 
     def get_can_refuse(self, pending) -> bool:
         return pending.can_answer(paris_today())

@@ -9,14 +9,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from offers.api.price_change_serializers import (
+    PRICE_CHANGE_RESPONSE,
     PendingPriceChangeSerializer,
     PriceChangeRefusalSerializer,
 )
 from offers.api.serializers import (
     CommandErrorSerializer,
     ContractSerializer,
-    TerminationSerializer,
 )
+from offers.api.termination_serializers import TerminationSerializer
 from offers.choices import ContractStatus, PriceChangeResponse, PriceChangeStatus
 from offers.models import PriceChange, PriceChangeNotice
 from offers.services.price_change_answers import pending_price_changes, price_change_refuse
@@ -67,10 +68,22 @@ class ContractDetailSerializer(ContractSerializer):
 
 
 class PriceChangeAnswerSerializer(serializers.Serializer):
-    price_change = serializers.IntegerField(source="price_change_id")
-    response = serializers.ChoiceField(choices=PriceChangeResponse.choices)
-    responded_at = serializers.DateTimeField()
-    termination = TerminationSerializer()
+    """CON-6: the refusal (or objection) recorded on the contract's notice of the change."""
+
+    price_change = serializers.IntegerField(
+        source="price_change_id", help_text=_("The price change's id.")
+    )
+    response = serializers.ChoiceField(
+        choices=PriceChangeResponse.choices, help_text=PRICE_CHANGE_RESPONSE
+    )
+    responded_at = serializers.DateTimeField(
+        help_text=_("When the answer was recorded (its termination's notice), with its UTC offset.")
+    )
+    termination = TerminationSerializer(
+        help_text=_(
+            "The termination without fee the answer recorded (reason price_increase_refused)."
+        )
+    )
 
 
 class PriceChangeCommandsMixin:

@@ -11,6 +11,35 @@ from kernel.inputs import MAX_QUANTITY
 from offers.choices import QuantityChangeKind, QuantityChangeStatus
 from offers.models import LineQuantityChange
 
+# One text per field name, the same on the quote and on the change it quotes.
+LINE = _("The line's id.")
+KIND = _(
+    "increase (effective at once, the added units charged pro rata) or decrease (effective at "
+    "the contract's next period start) (CON-2)."
+)
+UNITS = _(
+    "The units added or removed: the difference between the two quantities (kind says which)."
+)
+EFFECTIVE_ON = _(
+    "The day it takes effect (Paris date): the day it is made for an increase, the contract's "
+    "next period start for a decrease (TRK-4)."
+)
+UNIT_MONTHLY_PRICE = _("The monthly price per unit (€ excl. VAT).")
+PRORATA_DAYS = _(
+    "Increase: the days charged, from effective_on (included) to the end of its calendar month; "
+    "0 for a decrease, or when the order month is free (HOSTED-W 9)."
+)
+PERIOD_DAYS = _("Increase: the number of days of that calendar month; 0 for a decrease.")
+PRORATA_AMOUNT = _(
+    "Increase: units × unit_monthly_price × prorata_days / period_days, rounded once to the "
+    "cent, billed on the next invoice (€ excl. VAT, TRK-3); 0.00 for a decrease."
+)
+SETUP_AMOUNT = _(
+    "Increase: the line's unit setup price × the units added, rounded to the cent, billed on "
+    "the next invoice (€ excl. VAT); 0.00 for a decrease."
+)
+REQUESTED = _("The quantity asked for: the line's new total.")
+
 
 class LineQuantityRequestSerializer(serializers.Serializer):
     """CON-2: the new quantity of a contract line (at least 1)."""
@@ -31,22 +60,45 @@ class LineQuantityQuoteSerializer(serializers.Serializer):
     units' ``setup_amount``, on the next invoice. Either way, from ``from_date`` each month is
     billed ``from_quantity`` × ``unit_monthly_price`` = ``from_monthly``."""
 
-    line = serializers.IntegerField(source="line.pk")
+    line = serializers.IntegerField(source="line.pk", help_text=LINE)
     # The values of the change's kind with plain labels: one choice set in two components
     # under one name is a schema warning; distinct labels make two enums.
-    kind = serializers.ChoiceField(choices=[(value, value) for value in QuantityChangeKind.values])
-    current = serializers.IntegerField()
-    requested = serializers.IntegerField()
-    units = serializers.IntegerField()
-    effective_on = serializers.DateField()
-    unit_monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
-    prorata_days = serializers.IntegerField()
-    period_days = serializers.IntegerField()
-    prorata_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    setup_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    from_date = serializers.DateField()
-    from_quantity = serializers.IntegerField()
-    from_monthly = serializers.DecimalField(max_digits=14, decimal_places=2)
+    kind = serializers.ChoiceField(
+        choices=[(value, value) for value in QuantityChangeKind.values], help_text=KIND
+    )
+    current = serializers.IntegerField(help_text=_("The line's quantity now."))
+    requested = serializers.IntegerField(help_text=REQUESTED)
+    units = serializers.IntegerField(help_text=UNITS)
+    effective_on = serializers.DateField(help_text=EFFECTIVE_ON)
+    unit_monthly_price = serializers.DecimalField(
+        max_digits=12, decimal_places=4, help_text=UNIT_MONTHLY_PRICE
+    )
+    prorata_days = serializers.IntegerField(help_text=PRORATA_DAYS)
+    period_days = serializers.IntegerField(help_text=PERIOD_DAYS)
+    prorata_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text=PRORATA_AMOUNT
+    )
+    setup_amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text=SETUP_AMOUNT)
+    from_date = serializers.DateField(
+        help_text=_(
+            "The first day of the first month billed in full at the new quantity: the 1st of "
+            "next month for an increase, effective_on for a decrease."
+        )
+    )
+    from_quantity = serializers.IntegerField(
+        help_text=_(
+            "The quantity billed from from_date: the new total, less a decrease already "
+            "pending by then."
+        )
+    )
+    from_monthly = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text=_(
+            "from_quantity × unit_monthly_price, rounded to the cent: the line's monthly "
+            "subscription from from_date (€ excl. VAT)."
+        ),
+    )
 
 
 class LineQuantityChangeSerializer(representation.ModelSerializer):
@@ -56,7 +108,12 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
     # Plain labels: a channel decrease's status has the same values and labels, and one choice
     # set in two components under one name is a schema warning.
     status = serializers.ChoiceField(
-        choices=[(value, value) for value in QuantityChangeStatus.values], read_only=True
+        choices=[(value, value) for value in QuantityChangeStatus.values],
+        read_only=True,
+        help_text=_(
+            "An increase is applied when made; a decrease is pending until effective_on, then "
+            "applied, or cancelled before (CON-2)."
+        ),
     )
 
     class Meta:
@@ -81,3 +138,21 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
             "cancelled_at",
         ]
         read_only_fields = fields
+        extra_kwargs = api_fields.described(
+            id=_("The quantity change's id."),
+            contract=_("The contract's id."),
+            line=LINE,
+            kind=KIND,
+            quantity_before=_("The line's quantity when the change was made."),
+            quantity_after=REQUESTED,
+            units=UNITS,
+            effective_on=EFFECTIVE_ON,
+            unit_monthly_price=UNIT_MONTHLY_PRICE,
+            prorata_days=PRORATA_DAYS,
+            period_days=PERIOD_DAYS,
+            prorata_amount=PRORATA_AMOUNT,
+            setup_amount=SETUP_AMOUNT,
+            created_at=_("When it was created."),
+            applied_at=_("When it was applied, with its UTC offset; null until then."),
+            cancelled_at=_("When it was cancelled, with its UTC offset; null unless cancelled."),
+        )

@@ -1,5 +1,5 @@
 """Partner API of the offers domain: contracts (CON-2, CON-4, CON-5); the catalogue (CON-1) is
-in ``catalogue_serializers``.
+in ``catalogue_serializers``, terminations and their quotes in ``termination_serializers``.
 
 Money is always a string (``COERCE_DECIMAL_TO_STRING``); unit prices keep 4 decimals, amounts 2.
 Output and input serializers are separate: contracts are written only through ``offers.services``.
@@ -30,12 +30,11 @@ from rest_framework import serializers
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
 from kernel import api_fields, representation, sql_lists
-from kernel.inputs import MAX_QUANTITY, AtMostYearsAhead
-from kernel.money import round_money
+from kernel.inputs import MAX_QUANTITY
 from offers.api.catalogue_serializers import TermsSerializer
+from offers.api.termination_serializers import TerminationSerializer
 from offers.choices import (
     LIVE_STATUSES,
-    FeeRule,
     TerminationStatus,
 )
 from offers.models import (
@@ -46,7 +45,6 @@ from offers.models import (
     Suspension,
     Termination,
 )
-from offers.termination_fees import PlatformEnding
 
 # --- Contracts: output ----------------------------------------------------------------------
 
@@ -156,45 +154,25 @@ class PeriodSerializer(serializers.Serializer):
     end = serializers.DateField(help_text=_("The first day of the next period."))
 
 
-class FeeLineSerializer(serializers.Serializer):
-    """One line of a fee breakdown (CON-5): ``months × rate_percent % × monthly_base``."""
-
-    label = serializers.CharField()
-    months = serializers.IntegerField()
-    rate_percent = serializers.DecimalField(max_digits=6, decimal_places=2)
-    monthly_base = serializers.DecimalField(max_digits=14, decimal_places=4)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-
-
-class TerminationSerializer(representation.ModelSerializer):
-    contract = serializers.PrimaryKeyRelatedField(read_only=True)
-    fee_breakdown = FeeLineSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Termination
-        fields = [
-            "id",
-            "contract",
-            "status",
-            "reason",
-            "notice_at",
-            "notice_date",
-            "requested_date",
-            "effective_date",
-            "fee_rule",
-            "fee_start",
-            "fee_amount",
-            "fee_breakdown",
-            "cancelled_at",
-            "applied_at",
-            "created_at",
-        ]
-
-
 class SuspensionSerializer(representation.ModelSerializer):
     class Meta:
         model = Suspension
         fields = ["id", "reason", "note", "started_at", "lifted_at"]
+        extra_kwargs = api_fields.described(
+            id=_("The suspension's id."),
+            reason=_(
+                "Why (CON-8): non_payment, fraud (or suspected hacking), abnormal_traffic, "
+                "breach, authority_order or prepaid_exhausted (USE-8)."
+            ),
+            note=_(
+                "A free-text note on the suspension, by staff or the system (e.g. an exhausted "
+                "prepaid balance); may be empty."
+            ),
+            started_at=_("When the service was suspended, with its UTC offset."),
+            lifted_at=_(
+                "When the suspension was lifted, with its UTC offset; null while in force."
+            ),
+        )
 
 
 class ContractSerializer(representation.ModelSerializer):
@@ -318,8 +296,10 @@ class ContractSerializer(representation.ModelSerializer):
     @extend_schema_field(
         serializers.DateField(
             allow_null=True,
-            help_text="CON-3: the day the contract renews tacitly, unless a termination takes "
-            "effect by then (null for a contract not in service yet, or one ending before).",
+            help_text=_(
+                "CON-3: the day the contract renews tacitly, unless a termination takes "
+                "effect by then (null for a contract not in service yet, or one ending before)."
+            ),
         )
     )
     def get_next_renewal(self, contract):
@@ -376,7 +356,12 @@ class OptionRequestSerializer(serializers.Serializer):
         queryset=Product.objects.filter(is_active=True),
         help_text=_("Code of an option of the offer."),
     )
-    quantity = api_fields.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    quantity = api_fields.IntegerField(
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        default=1,
+        help_text=_("Users, lines, channels… as the product counts them (CON-2)."),
+    )
     unit_monthly_price = api_fields.DecimalField(
         max_digits=12,
         decimal_places=4,
@@ -404,148 +389,56 @@ class ContractCreateSerializer(serializers.Serializer):
     """CON-2: what a partner orders. The service checks the rest (site of that customer, offer
     on sale, options of the offer, on-quote prices given) and answers with field errors."""
 
-    client = CustomerField()
-    site = PartnerSiteField(required=False, allow_null=True)
-    offer = api_fields.CodeField(queryset=Offer.objects.all())
-    quantity = api_fields.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+    client = CustomerField(help_text=_("The id of one of your customers."))
+    site = PartnerSiteField(
+        required=False,
+        allow_null=True,
+        help_text=_("The id of the site it serves, a site of that customer; null or absent: none."),
+    )
+    offer = api_fields.CodeField(
+        queryset=Offer.objects.all(), help_text=_("The code of an offer on sale, e.g. sip-unl.")
+    )
+    quantity = api_fields.IntegerField(
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        default=1,
+        help_text=_("The main product's quantity: users, lines, channels… as it counts them."),
+    )
     options = OptionRequestSerializer(
-        many=True, required=False, default=list, max_length=MAX_OPTIONS
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_OPTIONS,
+        help_text=_("The options ordered with it, each an option of the offer; none if absent."),
     )
-    signature_date = api_fields.DateField()  # 2000–2100 (year 1 and 9999 were accepted)
-    order_date = api_fields.DateField()
+    # 2000–2100 (year 1 and 9999 were accepted)
+    signature_date = api_fields.DateField(help_text=_("The day it was signed."))
+    order_date = api_fields.DateField(
+        help_text=_("The day it was ordered, not before the signature.")
+    )
     purchase_order_ref = serializers.CharField(
-        max_length=50, required=False, allow_blank=True, default=""
-    )
-
-
-# --- Commands -------------------------------------------------------------------------------
-
-
-class TerminationRequestSerializer(serializers.Serializer):
-    requested_date = api_fields.DateField(
+        max_length=50,
         required=False,
-        allow_null=True,
-        validators=[AtMostYearsAhead(10)],  # from 2000, at most 10 years ahead
-        help_text=_(
-            "The first day without service wished for; the notice rule may push it back. "
-            "Without it, the earliest date the notice allows. PLATFORM: to choose an option "
-            "of the quote, send its effective_date."
-        ),
-    )
-    expected_effective_date = api_fields.DateField(
-        required=False,
-        allow_null=True,
-        validators=[AtMostYearsAhead(10)],
-        help_text=_(
-            "Optional, on a request: the effective date of the quote the customer accepted. "
-            "If the termination would now take effect on another day, nothing is recorded "
-            "(400)."
-        ),
-    )
-    expected_fee_amount = api_fields.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text=_(
-            "Optional, on a request: the fee of the quote the customer accepted. If the fee "
-            "would now differ, nothing is recorded (400)."
-        ),
+        allow_blank=True,
+        default="",
+        help_text=_("The customer's purchase order reference, printed on invoices."),
     )
 
 
-class TerminationOptionSerializer(serializers.Serializer):
-    """CON-4 (PLATFORM): one date a customer who asked for no date may choose."""
-
-    ending = serializers.ChoiceField(
-        choices=[e.value for e in PlatformEnding],
-        help_text=_(
-            "non_renewal: at an anniversary, without fee (PLATFORM 8.2); convenience: any "
-            "other date, with the termination fee (PLATFORM 17.1)."
-        ),
-    )
-    effective_date = serializers.DateField(help_text=_("The first day without service."))
-    fee_start = serializers.DateField(help_text=_("Fees are counted from this day."))
-    fee_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    fee_rule = serializers.ChoiceField(choices=FeeRule.choices)
-    lines = FeeLineSerializer(many=True)
-
-
-def _fee_lines(quote) -> list[dict]:
-    """Line amounts rounded to the cent for display; only the total is authoritative (SPEC
-    "Money")."""
-    return [
-        {
-            "label": line.label,
-            "months": line.months,
-            "rate_percent": line.rate_percent,
-            "monthly_base": line.monthly_base,
-            "amount": round_money(line.amount),
-        }
-        for line in ([] if quote.fee_waived else quote.fee.lines)
-    ]
-
-
-class TerminationQuoteSerializer(serializers.Serializer):
-    """CON-4/CON-5: what a termination requested now would cost. Nothing is written.
-
-    PLATFORM only: ``ending`` (non_renewal or convenience) and, when no date was requested,
-    ``options``: the dates to choose between, earliest first (the earliest date with its fee,
-    and the first anniversary at least 3 months after the notice without fee; one option when
-    they are the same day). The top-level fields are the earliest option's, which a request
-    without date gets; to choose another, request its ``effective_date``."""
-
-    notice_date = serializers.DateField()
-    requested_date = serializers.DateField(allow_null=True)
-    effective_date = serializers.DateField(help_text=_("The first day without service."))
-    fee_start = serializers.DateField(help_text=_("Fees are counted from this day."))
-    fee_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    fee_rule = serializers.ChoiceField(choices=FeeRule.choices)
-    lines = FeeLineSerializer(many=True)
-    ending = serializers.ChoiceField(
-        choices=[e.value for e in PlatformEnding],
-        required=False,
-        help_text=_("PLATFORM only."),
-    )
-    options = TerminationOptionSerializer(
-        many=True, required=False, help_text=_("PLATFORM only, when no date was requested.")
-    )
-
-    @staticmethod
-    def from_quote(quote) -> dict:
-        """The plain values of a ``TerminationQuote`` (``offers.services.terminations``)."""
-        data = {
-            "notice_date": quote.notice_date,
-            "requested_date": quote.requested_date,
-            "effective_date": quote.effective_date,
-            "fee_start": quote.fee.fee_start,
-            "fee_amount": quote.fee_amount,
-            "fee_rule": quote.fee.rule,
-            "lines": _fee_lines(quote),
-        }
-        if quote.ending:
-            data["ending"] = quote.ending
-        if quote.options:
-            data["options"] = [
-                {
-                    "ending": option.ending,
-                    "effective_date": option.effective_date,
-                    "fee_start": option.fee.fee_start,
-                    "fee_amount": option.fee_amount,
-                    "fee_rule": option.fee.rule,
-                    "lines": _fee_lines(option),
-                }
-                for option in quote.options
-            ]
-        return data
+# --- Errors ---------------------------------------------------------------------------------
 
 
 class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = serializers.CharField(
+        help_text=_(
+            "A stable code for programs, listed in the answer's description, e.g. "
+            "invalid_transition."
+        )
+    )
+    message = serializers.CharField(help_text=_("A message for a person, in the user's language."))
 
 
 class CommandErrorSerializer(serializers.Serializer):
     """The API's error envelope (portal.api.errors) as a command answers it on a conflict."""
 
-    error = ErrorBodySerializer()
+    error = ErrorBodySerializer(help_text=_("What went wrong."))

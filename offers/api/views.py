@@ -24,6 +24,8 @@ from offers.api.serializers import (
     CommandErrorSerializer,
     ContractCreateSerializer,
     ContractSerializer,
+)
+from offers.api.termination_serializers import (
     TerminationQuoteSerializer,
     TerminationRequestSerializer,
     TerminationSerializer,
