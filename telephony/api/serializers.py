@@ -15,11 +15,8 @@ from telephony.choices import DecreaseStatus, PaymentChoice
 from telephony.models import (
     ChannelDecrease,
     ChannelOrder,
-    DestinationGroup,
     Pack,
     PackLedgerEntry,
-    SipAccount,
-    SipDevice,
     Trunk,
 )
 from telephony.packs import DEFAULT_CAP
@@ -27,13 +24,73 @@ from telephony.packs import DEFAULT_CAP
 # TRK-1: the most channels a trunk holds (TRUNK 2), the bound of every channel count asked.
 CHANNELS = {"max_value": DEFAULT_CAP}
 
+# The descriptions of the fields that several components share (one text per field name).
+TRUNK_ID = _("The trunk's id.")
+CONTRACT_REFERENCE = _("The reference of the contract it belongs to, e.g. CT-2026-000042.")
+CUSTOMER_ID = _("The customer's id.")
+USERNAME = _(
+    "The SIP username it registers with (ACC-7): trk then 10 digits for a trunk, sip then 10 "
+    "digits for a SIP account."
+)
+SIP_STATUS = _(
+    "The state of its SIP credentials, derived (ACC-7, CON-8): active; disabled while "
+    "credentials declared compromised have not been re-enabled; suspended while a suspension "
+    "by staff is open (SIP accounts only)."
+)
+SECRET_ISSUED_AT = _(
+    "When its current secret was issued, with its UTC offset (ACC-7: a secret is shown at most "
+    "once, when issued); null if none was ever issued."
+)
+CREATED_AT = _("When it was created, with its UTC offset.")
+CANCELLED_AT = _("When it was cancelled, with its UTC offset; null if it was not.")
+CHANNELS_REQUESTED = _(
+    "The channels asked for on top of those held: add, or total minus the channels the trunk "
+    "held when asked (TRK-3)."
+)
+MONTHLY_PRICE_ADDED = _(
+    "What the packs added cost a month (€ excl. VAT, a decimal string with 4 decimals)."
+)
+ACTIVATION_DAY = _(
+    "The first day charged, the day the channels start (Paris date): today for a quote; for "
+    "an order, the day it was quoted, then the day it was paid (TRK-3)."
+)
+PRORATA_DAYS = _("The days charged: from activation_day, inclusive, to period_end, exclusive.")
+PERIOD_DAYS = _("The days of the billing period (the calendar month of activation_day).")
+PRORATA_PRICE = _(
+    "monthly_price_added × prorata_days / period_days (€ excl. VAT, a decimal string with 4 "
+    "decimals, half up; the invoice line rounds it to the cent once) (TRK-3)."
+)
+CHANNELS_TO_REMOVE = _(
+    "The channels removed at the next renewal date (TRK-4); the trunk keeps at least one."
+)
+CHANNELS_BEFORE = _("The channels the trunk held when the decrease was asked.")
+CHANNELS_AFTER = _(
+    "channels_before − channels_to_remove: what the trunk holds from effective_on if nothing "
+    "else changes (an increase paid meanwhile stays on top)."
+)
+DECREASE_ID = _("The decrease's id.")
+ADD = _(
+    "The channels to add to those the trunk holds today, within its cap (200 at most, TRK-1); "
+    "give either add or total."
+)
+TOTAL = _(
+    "The channels wanted in all, more than the trunk holds today and within its cap (200 at "
+    "most, TRK-1); give either add or total."
+)
+
 
 class PackLineSerializer(serializers.Serializer):
     """``count`` packs of ``channels`` channels at ``monthly_price`` each (€ HT a month)."""
 
-    channels = serializers.IntegerField()
-    count = serializers.IntegerField()
-    monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
+    channels = serializers.IntegerField(help_text=_("The channels of one pack."))
+    count = serializers.IntegerField(help_text=_("How many of these packs."))
+    monthly_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        help_text=_(
+            "The price of one pack a month (€ excl. VAT, a decimal string with 4 decimals)."
+        ),
+    )
 
 
 # kernel.sql_lists: ``ChannelDecrease.channels_after`` in SQL
@@ -43,13 +100,18 @@ CHANNELS_AFTER_SQL = {
 
 
 class PendingDecreaseSerializer(representation.ModelSerializer):
-    channels_after = serializers.IntegerField(read_only=True)
+    channels_after = serializers.IntegerField(read_only=True, help_text=CHANNELS_AFTER)
 
     sql_fields = CHANNELS_AFTER_SQL
 
     class Meta:
         model = ChannelDecrease
         fields = ["id", "channels_to_remove", "channels_before", "channels_after", "effective_on"]
+        extra_kwargs = api_fields.described(
+            id=DECREASE_ID,
+            channels_to_remove=CHANNELS_TO_REMOVE,
+            channels_before=CHANNELS_BEFORE,
+        )
 
 
 def _held_sql(ctx, p: str, value: str):
@@ -72,12 +134,31 @@ class TrunkSerializer(representation.ModelSerializer):
     """TRK-1: a trunk with its capacity and packs today (from the ledger), and its pending
     decrease (TRK-4). The registration secret is never shown here (ACC-7)."""
 
-    contract = serializers.CharField(source="contract.reference", read_only=True)
-    customer = serializers.IntegerField(source="contract.client_id", read_only=True)
-    channels = serializers.SerializerMethodField()
-    packs = serializers.SerializerMethodField()
-    monthly_price = serializers.SerializerMethodField()
-    pending_decrease = serializers.SerializerMethodField()
+    contract = serializers.CharField(
+        source="contract.reference", read_only=True, help_text=CONTRACT_REFERENCE
+    )
+    customer = serializers.IntegerField(
+        source="contract.client_id", read_only=True, help_text=CUSTOMER_ID
+    )
+    channels = serializers.SerializerMethodField(
+        help_text=_(
+            "The channels it holds today (Paris date): the sum of its packs' channels (TRK-1)."
+        )
+    )
+    packs = serializers.SerializerMethodField(
+        help_text=_("The packs it holds today (Paris date), largest first (TRK-1).")
+    )
+    monthly_price = serializers.SerializerMethodField(
+        help_text=_(
+            "What the packs it holds today cost a month, at its pack table's prices (€ excl. "
+            "VAT, a decimal string with 4 decimals)."
+        )
+    )
+    pending_decrease = serializers.SerializerMethodField(
+        help_text=_(
+            "Its decrease waiting for the next renewal date (TRK-4); null when none is pending."
+        )
+    )
 
     class Meta:
         model = Trunk
@@ -94,6 +175,13 @@ class TrunkSerializer(representation.ModelSerializer):
             "secret_issued_at",
             "created_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=TRUNK_ID,
+            username=USERNAME,
+            status=SIP_STATUS,
+            secret_issued_at=SECRET_ISSUED_AT,
+            created_at=CREATED_AT,
+        )
 
     sql_fields = {  # kernel.sql_lists: the methods below, in SQL
         "channels": lambda ctx, p: _held_sql(ctx, p, "COALESCE(SUM(g.channels * g.total), 0)"),
@@ -140,8 +228,8 @@ class TrunkSerializer(representation.ModelSerializer):
 class ChannelQuoteInputSerializer(serializers.Serializer):
     """TRK-3: either ``add`` (channels to add) or ``total`` (channels wanted in all)."""
 
-    add = api_fields.IntegerField(min_value=1, required=False, **CHANNELS)
-    total = api_fields.IntegerField(min_value=1, required=False, **CHANNELS)
+    add = api_fields.IntegerField(min_value=1, required=False, help_text=ADD, **CHANNELS)
+    total = api_fields.IntegerField(min_value=1, required=False, help_text=TOTAL, **CHANNELS)
 
     def validate(self, attrs):
         if ("add" in attrs) == ("total" in attrs):
@@ -155,33 +243,104 @@ class ChannelQuoteSerializer(serializers.Serializer):
     """TRK-3: the live quote: packs added and their pro-rata now, the price from next period
     (the best tariff for the new total, TRK-5)."""
 
-    trunk = serializers.IntegerField(source="trunk.pk")
-    max_channels = serializers.IntegerField()
-    current_channels = serializers.IntegerField()
-    current_packs = PackLineSerializer(many=True)
-    current_monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
-    channels_requested = serializers.IntegerField()
-    packs_added = PackLineSerializer(many=True)
-    monthly_price_added = serializers.DecimalField(max_digits=12, decimal_places=4)
-    new_channels = serializers.IntegerField()
-    current_period_monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
-    activation_day = serializers.DateField()
+    trunk = serializers.IntegerField(source="trunk.pk", help_text=TRUNK_ID)
+    max_channels = serializers.IntegerField(
+        help_text=_("The most channels the trunk may hold: its offer's cap, 200 at most (TRK-1).")
+    )
+    current_channels = serializers.IntegerField(
+        help_text=_("The channels the trunk holds today (Paris date).")
+    )
+    current_packs = PackLineSerializer(
+        many=True, help_text=_("The packs the trunk holds today, largest first.")
+    )
+    current_monthly_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        help_text=_(
+            "What the packs held today cost a month (€ excl. VAT, a decimal string with 4 "
+            "decimals)."
+        ),
+    )
+    channels_requested = serializers.IntegerField(help_text=CHANNELS_REQUESTED)
+    packs_added = PackLineSerializer(
+        many=True,
+        help_text=_(
+            "The packs the order would add, at the best tariff for channels_requested (TRK-2), "
+            "largest first; the packs held are kept until the period ends (TRK-3)."
+        ),
+    )
+    monthly_price_added = serializers.DecimalField(
+        max_digits=12, decimal_places=4, help_text=MONTHLY_PRICE_ADDED
+    )
+    new_channels = serializers.IntegerField(
+        help_text=_(
+            "The channels held once the order is paid, until the period ends: current_channels "
+            "plus the channels of packs_added (at least channels_requested more)."
+        )
+    )
+    current_period_monthly_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        help_text=_(
+            "current_monthly_price + monthly_price_added: what the packs held cost a month once "
+            "the order is paid, until the period ends (€ excl. VAT, a decimal string with 4 "
+            "decimals)."
+        ),
+    )
+    activation_day = serializers.DateField(help_text=ACTIVATION_DAY)
     period_end = serializers.DateField(help_text=_("Exclusive: the next renewal date."))
-    prorata_days = serializers.IntegerField()
-    period_days = serializers.IntegerField()
-    prorata_price = serializers.DecimalField(max_digits=12, decimal_places=4)
-    prorata_net = serializers.DecimalField(max_digits=12, decimal_places=2)
-    prorata_gross = serializers.DecimalField(max_digits=12, decimal_places=2)
-    next_packs = PackLineSerializer(many=True)
-    next_channels = serializers.IntegerField()
-    next_monthly_price = serializers.DecimalField(max_digits=12, decimal_places=4)
+    prorata_days = serializers.IntegerField(help_text=PRORATA_DAYS)
+    period_days = serializers.IntegerField(help_text=PERIOD_DAYS)
+    prorata_price = serializers.DecimalField(
+        max_digits=12, decimal_places=4, help_text=PRORATA_PRICE
+    )
+    prorata_net = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text=_(
+            "prorata_price rounded to the cent, half up, as the invoice line will show it "
+            "(€ excl. VAT, a decimal string)."
+        ),
+    )
+    prorata_gross = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text=_(
+            "prorata_net with the VAT of the customer's regime, rounded to the cent (€ incl. "
+            "VAT, a decimal string): what paying the order takes, e.g. from the prepaid balance."
+        ),
+    )
+    next_packs = PackLineSerializer(
+        many=True,
+        help_text=_(
+            "The packs quoted from the next period: the best tariff (TRK-2) for "
+            "current_channels + channels_requested, largest first (re-optimisation, TRK-5)."
+        ),
+    )
+    next_channels = serializers.IntegerField(
+        help_text=_("The channels of next_packs: the capacity quoted from the next period.")
+    )
+    next_monthly_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        help_text=_(
+            "What next_packs cost a month (€ excl. VAT, a decimal string with 4 decimals)."
+        ),
+    )
 
 
 class ChannelOrderSerializer(representation.ModelSerializer):
     """TRK-3: an order and where it stands."""
 
-    trunk = serializers.IntegerField(source="trunk_id", read_only=True)
-    packs = PackLineSerializer(many=True, read_only=True)
+    trunk = serializers.IntegerField(source="trunk_id", read_only=True, help_text=TRUNK_ID)
+    packs = PackLineSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "The packs it adds at the best tariff (TRK-2), largest first: as quoted, then as "
+            "activated when paid."
+        ),
+    )
 
     class Meta:
         model = ChannelOrder
@@ -208,6 +367,43 @@ class ChannelOrderSerializer(representation.ModelSerializer):
             "cancelled_at",
             "expired_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=_("The order's id."),
+            reference=_("Its reference, e.g. CH-2026-000042."),
+            status=_(
+                "quoted → awaiting_payment → paid → active (TRK-3). An order created through the "
+                "API starts awaiting_payment; paying it makes it paid, then active at once. An "
+                "unpaid order is cancelled on request, or expired on expires_on."
+            ),
+            channels_requested=CHANNELS_REQUESTED,
+            channels_added=_(
+                "The channels its packs add: at least channels_requested, more when the best "
+                "tariff covers more (TRK-2)."
+            ),
+            monthly_price_added=MONTHLY_PRICE_ADDED,
+            activation_day=ACTIVATION_DAY,
+            prorata_days=PRORATA_DAYS,
+            period_days=PERIOD_DAYS,
+            prorata_price=PRORATA_PRICE,
+            amount_gross=_(
+                "prorata_price rounded to the cent with the VAT of the customer's regime (€ incl. "
+                "VAT, a decimal string): what paying the order takes; as quoted, then as paid."
+            ),
+            payment_method=_(
+                "How it was paid (TRK-3): prepaid (the prepaid balance was debited), "
+                "direct_debit (the charge joins the next direct-debit batch) or "
+                "recorded_payment (a card or transfer payment recorded by staff); empty until "
+                "paid."
+            ),
+            created_at=CREATED_AT,
+            paid_at=_("When it was paid, with its UTC offset; null until then."),
+            activated_at=_(
+                "When its channels became active (right after payment), with its UTC offset; "
+                "null until then."
+            ),
+            cancelled_at=CANCELLED_AT,
+            expired_at=_("When it expired unpaid, with its UTC offset; null if it did not."),
+        )
 
 
 class PartnerTrunkField(api_fields.IdField):
@@ -241,13 +437,19 @@ class ChannelOrderPaySerializer(serializers.Serializer):
         choices=[
             (PaymentChoice.PREPAID.value, PaymentChoice.PREPAID.label),
             (PaymentChoice.DIRECT_DEBIT.value, PaymentChoice.DIRECT_DEBIT.label),
-        ]
+        ],
+        help_text=_(
+            "prepaid: the customer's prepaid balance is debited the pro-rata incl. VAT, "
+            "re-quoted on the day of payment (insufficient_balance when short); direct_debit: "
+            "the customer needs an active SEPA mandate and no unpaid invoice being chased, and "
+            "the charge joins the next direct-debit batch (TRK-3)."
+        ),
     )
 
 
 class ChannelDecreaseSerializer(representation.ModelSerializer):
-    trunk = serializers.IntegerField(source="trunk_id", read_only=True)
-    channels_after = serializers.IntegerField(read_only=True)
+    trunk = serializers.IntegerField(source="trunk_id", read_only=True, help_text=TRUNK_ID)
+    channels_after = serializers.IntegerField(read_only=True, help_text=CHANNELS_AFTER)
 
     sql_fields = CHANNELS_AFTER_SQL
 
@@ -265,14 +467,38 @@ class ChannelDecreaseSerializer(representation.ModelSerializer):
             "cancelled_at",
             "applied_at",
         ]
+        extra_kwargs = api_fields.described(
+            id=DECREASE_ID,
+            status=_(
+                "pending until effective_on, then applied by the renewal (TRK-4); cancelled when "
+                "withdrawn before effective_on."
+            ),
+            channels_to_remove=CHANNELS_TO_REMOVE,
+            channels_before=CHANNELS_BEFORE,
+            created_at=CREATED_AT,
+            cancelled_at=CANCELLED_AT,
+            applied_at=_(
+                "When the renewal applied it, with its UTC offset; null unless it was applied."
+            ),
+        )
 
 
 class ChannelDecreaseCreateSerializer(serializers.Serializer):
     """TRK-4: either ``new_total`` or ``channels_to_remove``."""
 
     trunk = PartnerTrunkField()
-    new_total = api_fields.IntegerField(min_value=0, required=False, **CHANNELS)
-    channels_to_remove = api_fields.IntegerField(min_value=1, required=False, **CHANNELS)
+    new_total = api_fields.IntegerField(
+        min_value=0,
+        required=False,
+        help_text=_(
+            "The channels to keep from the next renewal date: at least 1, fewer than the trunk "
+            "holds today (TRK-4); give either new_total or channels_to_remove."
+        ),
+        **CHANNELS,
+    )
+    channels_to_remove = api_fields.IntegerField(
+        min_value=1, required=False, help_text=CHANNELS_TO_REMOVE, **CHANNELS
+    )
 
     def validate(self, attrs):
         if ("new_total" in attrs) == ("channels_to_remove" in attrs):
@@ -280,66 +506,3 @@ class ChannelDecreaseCreateSerializer(serializers.Serializer):
                 {"new_total": [_("Give either the new total or the channels to remove.")]}
             )
         return attrs
-
-
-class SipDeviceSerializer(representation.ModelSerializer):
-    class Meta:
-        model = SipDevice
-        fields = ["device_id", "user_agent", "supplied_by_reseller", "last_seen_at"]
-
-
-class SipAccountSerializer(representation.ModelSerializer):
-    """ACC-7: a SIP account; its secret is never shown here (only once, when issued)."""
-
-    contract = serializers.CharField(source="contract.reference", read_only=True)
-    customer = serializers.IntegerField(source="contract.client_id", read_only=True)
-    devices = SipDeviceSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = SipAccount
-        fields = [
-            "id",
-            "username",
-            "label",
-            "contract",
-            "customer",
-            "status",
-            "mobility",
-            "devices",
-            "secret_issued_at",
-            "created_at",
-        ]
-
-
-class CredentialsResetSerializer(serializers.Serializer):
-    compromised = serializers.BooleanField(
-        default=False,
-        help_text=_(
-            "True: the credentials are declared compromised (ACC-7): disabled at once until "
-            "re-enabled, devices dropped, the customer told."
-        ),
-    )
-
-
-class IssuedCredentialsSerializer(serializers.Serializer):
-    """ACC-7: the new secret, shown this once."""
-
-    username = serializers.CharField()
-    secret = serializers.CharField()
-    status = serializers.CharField()
-
-
-class DestinationSerializer(serializers.Serializer):
-    """TRK-6: a destination group and whether this trunk or SIP account blocks it."""
-
-    group = serializers.CharField(source="group.code")
-    name = serializers.CharField(source="group.name")
-    blocked_by_default = serializers.BooleanField(source="group.blocked_by_default")
-    blocked = serializers.BooleanField()
-
-
-class DestinationChangeSerializer(serializers.Serializer):
-    group = serializers.SlugField(
-        max_length=DestinationGroup._meta.get_field("code").max_length,
-        help_text=_("The destination group's code."),
-    )

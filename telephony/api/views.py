@@ -31,12 +31,14 @@ from telephony.api.serializers import (
     ChannelOrderSerializer,
     ChannelQuoteInputSerializer,
     ChannelQuoteSerializer,
+    TrunkSerializer,
+)
+from telephony.api.sip_serializers import (
     CredentialsResetSerializer,
     DestinationChangeSerializer,
     DestinationSerializer,
     IssuedCredentialsSerializer,
     SipAccountSerializer,
-    TrunkSerializer,
 )
 from telephony.choices import DecreaseStatus
 from telephony.models import (
