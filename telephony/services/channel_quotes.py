@@ -29,7 +29,10 @@ class ChannelQuote:
     ``packs_added`` cover the added channels at the best tariff (existing packs are kept until
     the period ends); the pro-rata is their monthly price × days from the activation day
     (inclusive) to the end of the billing period / days in the period. From the next period the
-    trunk is re-optimised (TRK-5): ``next_packs`` and ``next_monthly_price`` are that tariff.
+    trunk is re-optimised (TRK-5) as the renewal will do it: the best tariff for the channels
+    held after the order (``new_channels``, which may exceed the channels asked for when a pack
+    covers more) less a decrease pending by then (TRK-4); ``next_packs`` and
+    ``next_monthly_price`` are that tariff.
     """
 
     trunk: Trunk
@@ -86,7 +89,6 @@ def channel_quote(
         if add > room:
             raise NoPackCombination
         added = best_packs(add, table.options(), cap=room)
-        upcoming = best_packs(current + add, table.options(), cap=table.max_channels)
     except NoPackCombination as error:
         raise CapacityExceeded(
             {
@@ -95,9 +97,11 @@ def channel_quote(
             },
             code="capacity_exceeded",
         ) from error
+    period = month_period(today)  # billing periods are calendar months (SPEC, Time)
+    renewed = _channels_at_renewal(trunk, current + added.channels, period.end)
+    upcoming = best_packs(renewed, table.options(), cap=max(table.max_channels, renewed))
     packs_added = selection_lines(added, table)
     monthly_added = monthly(packs_added)
-    period = month_period(today)  # billing periods are calendar months (SPEC, Time)
     days = (period.end - today).days
     period_days = days_in_month(today)
     prorata_price = amounts.prorata(monthly_added, days, period_days)
@@ -126,3 +130,13 @@ def channel_quote(
         next_channels=upcoming.channels,
         next_monthly_price=monthly(next_lines),
     )
+
+
+def _channels_at_renewal(trunk: Trunk, held: int, renewal: date) -> int:
+    """TRK-4, TRK-5: the channel count the renewal on ``renewal`` re-optimises (as
+    ``renewal.trunk_period_start``): the channels ``held`` less a decrease pending by then,
+    never below one."""
+    pending = selectors.pending_decrease(trunk)
+    if pending is not None and pending.effective_on <= renewal:
+        held -= pending.channels_to_remove
+    return max(held, 1)

@@ -266,6 +266,38 @@ def test_trk5_reoptimisation(trunk):
     assert Decimal(entry.after["monthly"]) == Decimal("49.00")
 
 
+# TRK-3 / TRK-4 / TRK-5 — the quote tells what the renewal will bill, also where the packs
+# added cover more than asked or a decrease is pending (pack table 1 = 5.00, 4 = 17.00,
+# 10 = 39.00, 30 = 99.00):
+# - 1 channel held, 9 added: the best tariff for 9 is one 10-pack (39.00 for 10 channels, not
+#   4 + 4 + 1, 39.00 for 9: at equal price, more channels), so 11 channels are held; the
+#   renewal re-optimises 11 → 10 + 1 = 44.00, not the 39.00 of the 10 channels asked for.
+# - 8 held (2 × 4), a decrease of 3 pending for 1 December, 2 added (2 × 1 = 10.00): 10 held,
+#   less 3 at the renewal = 7 → 4 + 3 × 1 = 32.00 (7 channels), not 39.00 for 10.
+@pytest.mark.parametrize(
+    ("channels", "decrease_to", "add", "packs", "price"),
+    [
+        (1, None, 9, {10: 1, 1: 1}, Decimal("44.00")),
+        (8, 5, 2, {4: 1, 1: 3}, Decimal("32.00")),
+    ],
+)
+def test_trk5_quote_tells_what_the_renewal_bills(channels, decrease_to, add, packs, price):
+    trunk = make_trunk(customer(), channels=channels, start=date(2026, 10, 1), renew_to=NOV)
+    top_up(trunk.contract.client)
+    if decrease_to is not None:
+        services.channel_decrease_request(trunk=trunk, new_total=decrease_to, today=PAY_DAY)
+    quote = services.channel_quote(trunk=trunk, add=add, today=PAY_DAY)
+    assert {p.channels: p.count for p in quote.next_packs} == packs
+    assert quote.next_channels == sum(size * count for size, count in packs.items())
+    assert quote.next_monthly_price == price
+
+    order = services.channel_order_create(trunk=trunk, add=add, today=PAY_DAY)
+    services.channel_order_pay(order=order, method="prepaid", today=PAY_DAY)
+    offers.contract_renew(contract_id=trunk.contract_id, today=DEC)
+    assert held(trunk, DEC) == packs
+    assert sum(qty * unit for _code, qty, unit in live_lines(trunk.contract, DEC)) == price
+
+
 # TRK-1 — a trunk set up on a contract already in service keeps the lines it is billed for
 # (8 one-channel packs, 40.00) until its next period start, where TRK-5 makes them 2 × 4. Such a
 # contract was put in service before trunks were set up at activation: the activation's
