@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentMethod(models.TextChoices):
@@ -60,7 +61,7 @@ class PrepaidKind(models.TextChoices):
 class DisputeStatus(models.TextChoices):
     OPEN = "open", _("Under review")
     ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("dispute", "Rejected")  # une contestation rejetée
 
 
 class DunningStage(models.TextChoices):

@@ -109,7 +109,10 @@ class TicketSerializer(representation.ModelSerializer):
         source="contract_id",
         read_only=True,
         allow_null=True,
-        help_text=_("The id of the failing service's contract; null for a question."),
+        help_text=_(
+            "The id of the contract concerned: the failing service's for a failure; null for a "
+            "question about no contract."
+        ),
     )
     contract_reference = serializers.CharField(
         source="contract.reference",

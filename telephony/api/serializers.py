@@ -313,8 +313,8 @@ class ChannelQuoteSerializer(serializers.Serializer):
     next_packs = PackLineSerializer(
         many=True,
         help_text=_(
-            "The packs quoted from the next period: the best tariff (TRK-2) for "
-            "current_channels + channels_requested, largest first (re-optimisation, TRK-5)."
+            "The packs from the next period, as the renewal will hold them (TRK-5): the best "
+            "tariff (TRK-2) for new_channels less a decrease pending by then, largest first."
         ),
     )
     next_channels = serializers.IntegerField(
@@ -488,8 +488,9 @@ class ChannelDecreaseCreateSerializer(serializers.Serializer):
 
     trunk = PartnerTrunkField()
     new_total = api_fields.IntegerField(
-        min_value=0,
+        min_value=1,
         required=False,
+        error_messages={"min_value": _("A trunk keeps at least one channel.")},
         help_text=_(
             "The channels to keep from the next renewal date: at least 1, fewer than the trunk "
             "holds today (TRK-4); give either new_total or channels_to_remove."

@@ -426,3 +426,18 @@ def test_prepaid_empty_and_query_count(web, customer, django_assert_max_num_quer
     assert page.count('data-testid="prepaid-entry"') == 25 and "Page 1 of 2" in page
     assert second.count('data-testid="prepaid-entry"') == 6
     assert 'data-testid="prepaid-balance">470.00 €<' in page
+
+
+# BIL-8 — a dispute (« une contestation ») reads in French as accepted or rejected in the
+# feminine, both; a rejected direct debit keeps its masculine (« un prélèvement rejeté »).
+def test_dispute_statuses_agree_in_french():
+    from django.utils import translation
+
+    from payments.choices import DisputeStatus, PaymentStatus
+
+    with translation.override("fr"):
+        assert [str(DisputeStatus(s).label) for s in ("accepted", "rejected")] == [
+            "Acceptée",
+            "Rejetée",
+        ]
+        assert str(PaymentStatus.REJECTED.label) == "Rejeté"

@@ -145,7 +145,8 @@ def test_trk4_decrease(api, trunk):
     cancel = api.post(reverse("api:channel-decrease-cancel", args=[body["id"]]))
     assert cancel.json()["status"] == "cancelled"
     zero = api.post(url, {"trunk": trunk.pk, "new_total": 0}, format="json")
-    assert zero.status_code == 400 and "new_total" in zero.json()["error"]["fields"]
+    assert zero.status_code == 400
+    assert zero.json()["error"]["fields"]["new_total"] == ["Un trunk conserve au moins un canal."]
 
 
 # ACC-7 — the new secret is returned once, by the reset; never by a read.
