@@ -17,3 +17,9 @@ contract_activated = Signal()
 # the new price; kwargs: ``price_change``. Receivers keep their own catalogues in step
 # (telephony: the channel pack sold as this product).
 price_change_applied = Signal()
+
+# CON-8 and the contract pipeline: sent by ``transition_contract`` inside its transaction (the
+# contract row is locked) once the contract took its new status; kwargs: ``contract``,
+# ``from_status``, ``to_status``. Receivers keep what they derive from it in step (telephony:
+# the status of the trunk and SIP accounts of a suspended contract).
+contract_status_changed = Signal()

@@ -5,11 +5,17 @@ from django.dispatch import receiver
 
 from accounts.audit import audit_record
 from billing.signals import run_preparing
-from offers.choices import Preset
+from offers.choices import ContractStatus, Preset
 from offers.models import PriceChange
-from offers.signals import contract_activated, period_started, price_change_applied
+from offers.signals import (
+    contract_activated,
+    contract_status_changed,
+    period_started,
+    price_change_applied,
+)
 from telephony.models import Pack, PackTable, Trunk
 from telephony.services.renewal import trunk_period_start, trunks_renew_for_run
+from telephony.services.sip_credentials import statuses_follow_contract
 from telephony.services.trunks import trunk_create
 
 
@@ -78,3 +84,11 @@ def pack_price_follows_change(sender, price_change: PriceChange, **kwargs) -> in
         )
         changed += 1
     return changed
+
+
+@receiver(contract_status_changed, dispatch_uid="telephony.statuses_follow_contract")
+def statuses_follow_contract_status(sender, contract, from_status, to_status, **kwargs):
+    """CON-8: a suspended contract's trunk and SIP accounts read suspended, and active again
+    once it is lifted (a SIP account suspended on its own stays so)."""
+    if ContractStatus.SUSPENDED in (from_status, to_status):
+        statuses_follow_contract(contract)

@@ -9,6 +9,7 @@ from kernel.errors import InvalidTransition
 from offers.choices import CONTRACT_TRANSITIONS, ContractStatus
 from offers.events import announce_transition
 from offers.models import Contract, ContractEvent
+from offers.signals import contract_status_changed
 
 
 def lock_contract(contract: Contract) -> Contract:
@@ -46,4 +47,7 @@ def transition_contract(
         after={"status": to_status, "note": note},
     )
     announce_transition(contract, from_status, to_status)
+    contract_status_changed.send(
+        sender=Contract, contract=contract, from_status=from_status, to_status=to_status
+    )
     return contract

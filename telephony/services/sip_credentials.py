@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
+from offers.choices import ContractStatus
 from telephony import credentials
 from telephony.choices import SipStatus
 from telephony.models import SipAccount, Trunk
@@ -28,12 +29,30 @@ def new_username(model, prefix: str) -> str:
 
 
 def status_of(obj) -> str:
-    """ACC-7 / CON-8: disabled (compromised) first, then suspended, else active."""
+    """ACC-7 / CON-8: disabled (compromised) first, then suspended — its contract suspended, or
+    the SIP account itself — else active."""
     if obj.disabled_at is not None:
         return SipStatus.DISABLED
+    if obj.contract.status == ContractStatus.SUSPENDED:
+        return SipStatus.SUSPENDED
     if isinstance(obj, SipAccount) and obj.suspensions.filter(lifted_at__isnull=True).exists():
         return SipStatus.SUSPENDED
     return SipStatus.ACTIVE
+
+
+def statuses_follow_contract(contract) -> int:
+    """CON-8: the trunk and SIP accounts of ``contract`` take the status it gives them (inside
+    the contract's transition, its row locked); returns how many changed."""
+    changed = 0
+    for model in (Trunk, SipAccount):
+        for obj in model.objects.select_for_update().filter(contract=contract):
+            obj.contract = contract
+            status = status_of(obj)
+            if status != obj.status:
+                obj.status = status
+                obj.save(update_fields=["status", "updated_at"])
+                changed += 1
+    return changed
 
 
 def _issue_secret(account) -> str:

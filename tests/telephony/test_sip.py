@@ -91,6 +91,35 @@ def test_con8_suspend_one_account(account, django_capture_on_commit_callbacks):
     assert AuditLog.objects.filter(action__startswith="sip_account.").count() >= 3
 
 
+# CON-8 — a suspended contract suspends its service: its trunk and SIP accounts read
+# "suspended" (the portal, the API), and "active" again once it is lifted; a SIP account also
+# suspended on its own stays suspended, and disabled credentials (ACC-7) stay disabled.
+def test_con8_contract_suspension_shows_on_trunk_and_accounts(account):
+    from offers import services as offers
+
+    sip, _ = account
+    own, _secret = make_sip_account(sip.contract.client, contract=sip.contract)
+    services.sip_account_suspend(account=own, reason="fraud")
+    trunk = make_trunk(customer(), channels=4, start=date(2026, 10, 1))
+    services.sip_credentials_declare_compromised(account=trunk)
+    for contract in (sip.contract, trunk.contract):
+        offers.contract_suspend(contract=contract, reason="non_payment")
+    statuses = {obj: SipAccount.objects.get(pk=obj.pk).status for obj in (sip, own)}
+    assert statuses == {sip: SipStatus.SUSPENDED, own: SipStatus.SUSPENDED}
+    trunk.refresh_from_db()
+    assert trunk.status == SipStatus.DISABLED
+    services.sip_credentials_enable(account=trunk)
+    trunk.refresh_from_db()
+    assert trunk.status == SipStatus.SUSPENDED
+
+    for contract in (sip.contract, trunk.contract):
+        offers.contract_lift_suspension(contract=contract)
+    statuses = {obj: SipAccount.objects.get(pk=obj.pk).status for obj in (sip, own)}
+    assert statuses == {sip: SipStatus.ACTIVE, own: SipStatus.SUSPENDED}
+    trunk.refresh_from_db()
+    assert trunk.status == SipStatus.ACTIVE
+
+
 # TRK-6 — a new SIP account (and a new trunk) has premium-rate and high-risk blocked; the
 # customer unblocks/blocks a group, each change audited with who, before and after.
 def test_trk6_blocked_by_default_and_audited(account):
