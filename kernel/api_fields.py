@@ -147,3 +147,25 @@ def page_schema(schema: dict, *, counted: bool = True) -> dict:
     for name, text in texts.items():
         schema["properties"][name]["description"] = text
     return schema
+
+
+def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose schema says its values without a shared enum component where the
+    field's name (``kind``, ``policy``) already names other choice sets in the schema, which
+    would collide: the values are then a pattern (with the longest value's length)."""
+    values = [value for value, _label in choices]
+    schema = (
+        {
+            "type": "string",
+            "pattern": "^(" + "|".join(values) + ")$",
+            "maxLength": max(len(value) for value in values),
+        }
+        if as_pattern
+        else {"type": "string", "enum": values}
+    )
+
+    @extend_schema_field(schema)
+    class InlineChoiceField(serializers.ChoiceField):
+        pass
+
+    return InlineChoiceField(choices=choices, **kwargs)

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from kernel import api_fields, representation, sql_lists
+from kernel.api_fields import inline_choice
 from kernel.inputs import MAX_FILES, MAX_TEXT
 from offers.choices import SlaPolicy
 from offers.models import Contract
@@ -35,28 +36,6 @@ from support.models import (
     Ticket,
     TicketMessage,
 )
-
-
-def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers.ChoiceField:
-    """A choice field whose schema says its values without a shared enum component where the
-    field's name (``kind``, ``policy``) already names other choice sets in the schema, which
-    would collide: the values are then a pattern (with the longest value's length)."""
-    values = [value for value, _label in choices]
-    schema = (
-        {
-            "type": "string",
-            "pattern": "^(" + "|".join(values) + ")$",
-            "maxLength": max(len(value) for value in values),
-        }
-        if as_pattern
-        else {"type": "string", "enum": values}
-    )
-
-    @extend_schema_field(schema)
-    class InlineChoiceField(serializers.ChoiceField):
-        pass
-
-    return InlineChoiceField(choices=choices, **kwargs)
 
 
 def _met_sql(deadline: str, done: str, now):

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kernel import api_fields, representation, sql_lists
-from telephony.choices import DecreaseStatus, PaymentChoice
+from telephony.choices import DecreaseStatus, PaymentChoice, SipStatus
 from telephony.models import (
     ChannelDecrease,
     ChannelOrder,
@@ -34,9 +34,18 @@ USERNAME = _(
 )
 SIP_STATUS = _(
     "The state of its SIP credentials, derived (ACC-7, CON-8): active; disabled while "
-    "credentials declared compromised have not been re-enabled; suspended while a suspension "
-    "by staff is open (SIP accounts only)."
+    "credentials declared compromised have not been re-enabled; suspended while its contract "
+    "is suspended or, for a SIP account, a suspension of the account itself is open."
 )
+
+
+def sip_status_field(**kwargs):
+    """The derived status of SIP credentials (``SipStatus``), its values in the schema."""
+    return api_fields.inline_choice(
+        SipStatus.choices, as_pattern=True, help_text=SIP_STATUS, **kwargs
+    )
+
+
 SECRET_ISSUED_AT = _(
     "When its current secret was issued, with its UTC offset (ACC-7: a secret is shown at most "
     "once, when issued); null if none was ever issued."
@@ -137,6 +146,7 @@ class TrunkSerializer(representation.ModelSerializer):
     contract = serializers.CharField(
         source="contract.reference", read_only=True, help_text=CONTRACT_REFERENCE
     )
+    status = sip_status_field(read_only=True)
     customer = serializers.IntegerField(
         source="contract.client_id", read_only=True, help_text=CUSTOMER_ID
     )
@@ -178,7 +188,6 @@ class TrunkSerializer(representation.ModelSerializer):
         extra_kwargs = api_fields.described(
             id=TRUNK_ID,
             username=USERNAME,
-            status=SIP_STATUS,
             secret_issued_at=SECRET_ISSUED_AT,
             created_at=CREATED_AT,
         )

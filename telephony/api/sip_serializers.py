@@ -11,8 +11,8 @@ from telephony.api.serializers import (
     CREATED_AT,
     CUSTOMER_ID,
     SECRET_ISSUED_AT,
-    SIP_STATUS,
     USERNAME,
+    sip_status_field,
 )
 from telephony.models import DestinationGroup, SipAccount, SipDevice
 
@@ -39,6 +39,7 @@ class SipAccountSerializer(representation.ModelSerializer):
     contract = serializers.CharField(
         source="contract.reference", read_only=True, help_text=CONTRACT_REFERENCE
     )
+    status = sip_status_field(read_only=True)
     customer = serializers.IntegerField(
         source="contract.client_id", read_only=True, help_text=CUSTOMER_ID
     )
@@ -66,7 +67,6 @@ class SipAccountSerializer(representation.ModelSerializer):
             id=_("The SIP account's id."),
             username=USERNAME,
             label=_("A free label, 120 characters at most; empty if none."),
-            status=SIP_STATUS,
             secret_issued_at=SECRET_ISSUED_AT,
             created_at=CREATED_AT,
         )
@@ -92,7 +92,7 @@ class IssuedCredentialsSerializer(serializers.Serializer):
             "old one no longer works."
         )
     )
-    status = serializers.CharField(help_text=SIP_STATUS)
+    status = sip_status_field()
 
 
 class DestinationSerializer(serializers.Serializer):
