@@ -34,6 +34,7 @@ from numbering.choices import (
 )
 from numbering.events import announce_port_request
 from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
+from numbering.zne import zne_of_site
 from offers.choices import LIVE_STATUSES
 from offers.models import Product
 from support.services.attachments import attachment_check
@@ -378,19 +379,29 @@ def port_request_cancel(*, request: PortRequest, actor=None, api_key=None) -> Po
 @transaction.atomic
 def port_request_complete(*, request: PortRequest, actor=None, on: date | None = None):
     """The numbers arrived: each is assigned to the request's service, and each line's porting
-    fee (catalogue product ``number-porting``) becomes a pending charge keyed by the line."""
+    fee (catalogue product ``number-porting``) becomes a pending charge keyed by the line.
+
+    NUM-1: a geographic number ported in takes the ZNE of the site it serves (a geographic
+    number is ported within its zone) and, overseas, the restriction to it, as a range
+    imported there would; it belongs to no range of ours."""
     _staff(actor)
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
     on = on or paris_today()
     _move(request, PortStatus.COMPLETED, actor=actor)
     now = timezone.now()
     fee = Product.objects.filter(code=PORTING_FEE_PRODUCT).first()
+    site_zne = zne_of_site(request.site)
     for line in request.lines.all():
+        number_type = phone.number_type(line.e164)
+        region = phone.region(line.e164)
+        geographic = number_type == NumberType.GEOGRAPHIC
         number, _created = PhoneNumber.objects.update_or_create(
             e164=line.e164,
             defaults={
-                "number_type": phone.number_type(line.e164),
-                "region": phone.region(line.e164),
+                "number_type": number_type,
+                "region": region,
+                "zne": site_zne if geographic else "",
+                "zne_restricted": geographic and region in phone.OVERSEAS_REGIONS,
                 "state": NumberState.ASSIGNED,
                 "client": request.client,
                 "site": request.site,

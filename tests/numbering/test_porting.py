@@ -152,3 +152,42 @@ def test_request_fields_checked(tenant, contract, field, value):
     with pytest.raises(ValidationError) as error:
         _create(tenant, contract, lines, **{field: value})
     assert field in error.value.message_dict
+
+
+# NUM-1 — a geographic number ported in takes the ZNE of the site it serves, restricted to it
+# overseas (as an overseas range is) and free in mainland France; a mobile has no ZNE.
+def test_ported_in_numbers_take_their_site_zone(tenant, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    staff = make_staff()
+    reunion = tenant.client.sites.create(
+        name="Agence de Saint-Denis",
+        address_line1="1 rue de Paris",
+        postal_code="97400",
+        city="Saint-Denis",
+        insee_code="97411",
+    )
+    paris = tenant.client.sites.create(
+        name="Siège", address_line1="1 rue de Rivoli", postal_code="75001", city="Paris",
+        insee_code="75056",
+    )  # fmt: skip
+    cases = {reunion: ["0262900012", "0692120034"], paris: ["0172700012"]}
+    for site, numbers in cases.items():
+        contract = make_contract(tenant.client, "hosted-w", site=site)
+        lines = [
+            {"number": n, "rio": _rio(("01P" if n[1] in "67" else "02F") + "AB1234", n)}
+            for n in numbers
+        ]
+        request = _create(tenant, contract, lines, submit=True)
+        porting.port_request_accept(
+            request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
+        )
+        porting.port_request_complete(request=request, actor=staff)
+    got = {
+        n.e164: (n.number_type, n.zne, n.zne_restricted, n.number_range_id)
+        for n in PhoneNumber.objects.all()
+    }
+    assert got == {
+        "+262262900012": ("geographic", "SAINT-DENIS-REUNION", True, None),
+        "+262692120034": ("mobile", "", False, None),
+        "+33172700012": ("geographic", "PARIS", False, None),
+    }
