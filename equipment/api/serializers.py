@@ -196,7 +196,7 @@ class OrderCreateSerializer(serializers.Serializer):
         min_value=1, max_value=120, required=False, help_text=COMMITMENT
     )
     purchase_order_ref = serializers.CharField(
-        max_length=50, required=False, default="", help_text=PURCHASE_ORDER_REF
+        max_length=50, required=False, allow_blank=True, default="", help_text=PURCHASE_ORDER_REF
     )
 
 
@@ -217,9 +217,8 @@ class RmaSerializer(representation.ModelSerializer):
         source="item.serial_number", read_only=True, help_text=SERIAL_NUMBER
     )
     refusal_reason = inline_choice(
-        RmaRefusal.choices,
+        [("", "—"), *RmaRefusal.choices],
         read_only=True,
-        allow_blank=True,
         help_text=_(
             "Why support refused it (EQP-4): wear, maintenance (lack of), negligence, "
             "abnormal_use, or not_covered (neither rented nor under warranty); empty unless "

@@ -71,6 +71,22 @@ def test_order_for_other_partner_customer_is_400(api, other_tenant):
     assert not EquipmentOrder.objects.exists()
 
 
+# EQP-2 — purchase_order_ref is documented with the default "": sent empty, it is that default
+# (no purchase order), not a refusal.
+def test_order_with_empty_purchase_order_ref_is_201(api, tenant):
+    model = make_model()
+    stock(model, 1)
+    response = api.post(
+        reverse("api:equipment-order-list"),
+        {"customer": tenant.client.pk, "site": tenant.site.pk, "tenure": "sale",
+         "model": model.code, "purchase_order_ref": ""},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert response.json()["purchase_order_ref"] == ""
+    assert EquipmentOrder.objects.get().purchase_order_ref == ""
+
+
 def test_rma_created_once_with_idempotency_key(api, tenant):
     # EQP-4: a retry with the same key answers the first RMA, nothing more written.
     item = _delivered_rental(tenant).items.get()

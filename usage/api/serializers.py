@@ -21,6 +21,7 @@ class CallSerializer(representation.ModelSerializer):
     sip_account = serializers.IntegerField(
         source="sip_account_id",
         read_only=True,
+        allow_null=True,
         help_text=_(
             "The id of the SIP account that placed it; null for a trunk's or a PLATFORM call."
         ),
@@ -28,6 +29,7 @@ class CallSerializer(representation.ModelSerializer):
     trunk = serializers.IntegerField(
         source="trunk_id",
         read_only=True,
+        allow_null=True,
         help_text=_("The id of the SIP trunk that placed it; null otherwise."),
     )
     month = serializers.DateField(
