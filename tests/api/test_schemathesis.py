@@ -4,10 +4,11 @@ refusal — is one the document describes (status, media type and body). ACC-3: 
 client is generated from this document, so the document must not lie.
 
 In process, on the WSGI application (no server), in the test's transaction: a partner with
-customers, contracts, invoices, a trunk, tickets… and its API key. Half the time a path
-parameter, or a body field naming a row (``client``, ``trunk``…), is one of these rows (or
-another partner's), so commands reach real objects. Each example runs in a savepoint rolled
-back afterwards: every example sees the same data. Valid and invalid input (``mode: all``),
+customers, contracts, invoices, a trunk, tickets, numbers, equipment, rated calls, webhook
+endpoints… and its API key. Half the time a path parameter, or a body field naming a row
+(``client``, ``trunk``…), is one of these rows (or another partner's), so commands reach real
+objects and answers carry real content. Each example runs in a savepoint rolled back
+afterwards: every example sees the same data. Valid and invalid input (``mode: all``),
 a fixed seed, ``EXAMPLES`` examples per operation (an operation without any input has one),
 no shrinking: about a second per operation.
 
@@ -16,7 +17,7 @@ replay it. To fuzz deeper locally, raise ``EXAMPLES`` or change ``SEED``.
 """
 
 import traceback
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,16 @@ from accounts.api.throttling import ApiKeyRateThrottle
 from accounts.choices import BillingMode
 from billing import services as billing
 from billing.models import Invoice, PendingCharge
+from equipment.choices import RmaRefusal
+from equipment.services import items as equipment_items
+from equipment.services import rma
+from equipment.services.return_open import open_return
+from kernel.events import emit
+from numbering import services as numbering
+from numbering.choices import RejectionReason
+from numbering.rio import check_key
+from numbering.services import porting
+from numbering.services.port_out import port_out_notice
 from offers import services as offers
 from offers.models import Offer
 from payments import services as payments
@@ -50,10 +61,19 @@ from support.choices import TicketKind
 from support.models import Attachment
 from telephony import services as telephony
 from telephony.models import DestinationGroup
+from tests.equipment import isolation_rows as equipment_rows
+from tests.equipment.factories import make_model, rent, sell, stock
 from tests.factories import make_api_key, siren_for, siret_for, vat_for
+from tests.numbering import isolation_rows as numbering_rows
 from tests.offers.factories import make_contract
 from tests.support.factories import make_staff
 from tests.telephony.factories import make_sip_account, make_trunk
+from tests.usage import isolation_rows as usage_rows
+from tests.usage.core_helpers import row, run_import
+from tests.webhooks import isolation_rows as webhook_rows
+from tests.webhooks.conftest import Receiver
+from usage.models import CallRecord
+from webhooks import services as webhooks
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +140,172 @@ def wsgi_app():
         request_finished.connect(close_old_connections)
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+POOL = "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
+
+
+def _numbers(tenant, other_tenant, staff, *, sip, hosted, theirs) -> tuple[dict, dict]:
+    """A pool of ten Paris numbers: two on the SIP account (one leaving by port-out on
+    1 December), one on the HOSTED-W contract, the rest free to assign; a draft port-in
+    request and a rejected one; another partner's number and request."""
+    client = tenant.client
+    numbering.import_ranges(
+        content=(POOL + "1;0145800000;0145800009;X;Métropole;;PARIS\n").encode(), source="f"
+    )
+    on_sip = numbering.assign_numbers(
+        client=client, numbers=["0145800000", "0145800001"], sip_account=sip
+    )
+    on_contract = numbering.assign_numbers(client=client, numbers=["0145800002"], contract=hosted)
+    port_out_notice(number="0145800001", porting_date=date(2026, 12, 1), actor=staff)
+
+    def port(national, body, **extra):
+        return porting.port_request_create(
+            client=client,
+            lines=[{"number": national, "rio": body + check_key(body, national)}],
+            holder_name="Acme SAS",
+            holder_siret=siret_for(client.siren),
+            current_operator="Opérateur historique",
+            desired_date=NOW.date() + timedelta(days=14),
+            contract=hosted,
+            actor=staff,
+            **extra,
+        )
+
+    draft = port("0698765432", "01P123456")
+    rejected = port(
+        "0145900012",
+        "02FAB1234",
+        mandate=SimpleUploadedFile("mandat.pdf", PDF, content_type="application/pdf"),
+        submit=True,
+    )
+    porting.port_request_reject(
+        request=rejected, reason=RejectionReason.HOLDER_MISMATCH, note="SIRET", actor=staff
+    )
+    other_tenant.numbering_contract = theirs  # their rows on their contract, none made anew
+    ids = {
+        "/numbers/": [n.pk for n in [*on_sip, *on_contract, numbering_rows._number(other_tenant)]],
+        "/port-requests/": [
+            draft.pk,
+            rejected.pk,
+            numbering_rows._port_request(other_tenant).pk,
+        ],
+    }
+    body = {
+        "numbers": [["0145800005"], ["+33145800006", "01 45 80 00 07"], ["0145800000"]],
+        "sip_account": [sip.pk],
+    }
+    return ids, body
+
+
+def _equipment(tenant, other_tenant, staff) -> tuple[dict, dict]:
+    """A delivered rental of two phones (an RMA awaiting a decision, a refused one, and a
+    return at the rental's end) and a delivered sale (an RMA whose replacement shipped, its
+    return open); a phone in stock to order; another partner's rental, RMA and return."""
+    client, site = tenant.client, tenant.site
+    model = make_model()
+    rental = rent(client, site, model, quantity=2)
+    sale = sell(client, site, model, ordered_on=date(2026, 6, 1))
+    stock(model, 2)  # the RMA's replacement, and one to order
+    first, second = rental.items.order_by("serial_number")
+    (sold,) = sale.items.all()
+    for item in (first, second):
+        equipment_items.item_deliver(item=item)
+    equipment_items.item_deliver(item=sold, delivered_on=date(2026, 6, 3))
+    requested = rma.rma_request(client=client, item=first, description="Écran noir")
+    refused = rma.rma_request(client=client, item=second, description="Cassé")
+    rma.rma_refuse(rma=refused, reason=RmaRefusal.NEGLIGENCE, note="Chute", actor=staff)
+    shipped = rma.rma_request(client=client, item=sold, description="Pas de tonalité")
+    rma.rma_approve(rma=shipped, actor=staff)
+    shipped = rma.rma_ship_replacement(rma=shipped, actor=staff, tracking_number="6A123")
+    ended = open_return(
+        client=client,
+        reason="rental_end",
+        items=[first, second],
+        last_day=date(2026, 12, 24),
+        contract=rental.contract,
+    )
+    ids = {
+        "/equipment-orders/": [rental.pk, sale.pk, equipment_rows._rental(other_tenant).pk],
+        "/equipment-items/": [
+            first.pk,
+            second.pk,
+            sold.pk,
+            shipped.replacement_id,
+            equipment_rows._item(other_tenant).pk,
+        ],
+        "/rmas/": [requested.pk, refused.pk, shipped.pk, equipment_rows._rma(other_tenant).pk],
+        "/equipment-returns/": [
+            shipped.equipment_return.pk,
+            ended.pk,
+            equipment_rows._return(other_tenant).pk,
+        ],
+    }
+    body = {
+        "item": [first.pk, second.pk, sold.pk, equipment_rows._item(other_tenant).pk],
+        "model": [model.code],
+    }
+    return ids, body
+
+
+def _usage(partner, tenant, other_tenant, *, sip, trunk) -> dict:
+    """November's calls through a CDR import: the SIP account's (a mobile, unanswered, abroad,
+    an emergency, inbound) and the trunk's (fixed, special rate), an unknown account rejected;
+    a failed import (no header); another partner's call and pending import."""
+
+    def on(day):
+        return datetime(2026, 11, day, 9, tzinfo=UTC)
+
+    done = run_import(
+        [
+            row(sip, "0612345678", start=on(2), duration=125),
+            row(sip, "0140000001", start=on(3), answered=False, duration=0),
+            row(sip, "+442071234567", start=on(4)),
+            row(trunk, "0140000002", start=on(5), duration=3600),
+            row(trunk, "0892123456", start=on(7)),
+            row(sip, "112", start=on(8)),
+            row(sip, "0145800000", start=on(9), call_type="inbound"),
+            row("nobody", "0140000003", start=on(6)),
+        ],
+        partner=partner,
+    )
+    failed = run_import(b"no header\n", filename="bad.csv", partner=partner)
+    calls = list(CallRecord.objects.filter(client=tenant.client).values_list("pk", flat=True))
+    return {
+        "/calls/": [*calls, usage_rows._call(other_tenant).pk],
+        "/cdr-imports/": [done.pk, failed.pk, usage_rows._cdr_import(other_tenant).pk],
+    }
+
+
+def _webhooks(partner, other_tenant, receiver) -> tuple[dict, dict]:
+    """An endpoint on a loopback receiver with two deliveries: one succeeded, one failed once
+    (500) and pending; another partner's endpoint and delivery."""
+    endpoint, _secret = webhooks.create_endpoint(
+        partner=partner, url=receiver.url, description="ERP"
+    )
+    deliveries = []
+    for status in (200, 500):
+        receiver.answer(status)
+        event = emit("ticket.updated", partner_id=partner.pk, data={"id": status})
+        (delivery,) = webhooks.fan_out(event.pk)
+        webhooks.attempt(delivery)
+        deliveries.append(delivery)
+    ids = {
+        "/webhook-endpoints/": [endpoint.pk, webhook_rows._endpoint(other_tenant).pk],
+        "/webhook-deliveries/": [*deliveries, webhook_rows._delivery(other_tenant).pk],
+    }
+    return ids, {"url": [receiver.url], "event_types": [["invoice.issued"], []]}
+
+
 @pytest.fixture
-def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch):
+def hook_receiver():
+    """The world's webhook endpoint, on loopback: pings and redeliveries reach it."""
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch, hook_receiver):
     """The partner's rows every operation may reach: ``ids`` by path prefix
     (``{"/trunks/": [ids]}``), ``body`` by request body field."""
     settings.MEDIA_ROOT = str(tmp_path)
@@ -187,6 +371,12 @@ def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch
     report = support.availability_report_compute(contract=hosted, month=OCT)
     theirs = make_contract(other_tenant.client, "hosted-w")
     other_key, _raw = make_api_key(partner)  # revoked or rotated by the fuzzing, never used
+    number_ids, number_body = _numbers(
+        tenant, other_tenant, staff, sip=sip, hosted=hosted, theirs=theirs
+    )
+    equipment_ids, equipment_body = _equipment(tenant, other_tenant, staff)
+    usage_ids = _usage(partner, tenant, other_tenant, sip=sip, trunk=trunk)
+    hook_ids, hook_body = _webhooks(partner, other_tenant, hook_receiver)
 
     contracts = [hosted.pk, terminating.pk, sip.contract_id, trunk.contract_id, theirs.pk]
     lines = [
@@ -213,6 +403,10 @@ def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch
         "/availability-reports/": [report.pk],
         "/offers/": list(Offer.objects.values_list("code", flat=True)),
         "/api-keys/": [other_key.pk],
+        **number_ids,
+        **equipment_ids,
+        **usage_ids,
+        **hook_ids,
     }
     siren = siren_for(900)
     # Values of request body fields that a generated body gets half the time: real rows.
@@ -230,6 +424,9 @@ def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch
         "siret": [siret_for(siren)],
         "vat_number": [vat_for(siren)],
         "insee_code": ["13202", "2A004"],
+        **number_body,
+        **equipment_body,
+        **hook_body,
     }
     return type(
         "World", (), {"ids": ids, "lines": lines, "attachment": attachment.pk, "body": body}
