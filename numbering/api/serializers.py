@@ -55,8 +55,9 @@ NUMBER_TEXTS = {
         "Where it belongs, ISO 3166: FR for mainland France; RE, YT, GP, MQ or GF overseas (NUM-1)."
     ),
     "zne": _(
-        "Its elementary numbering zone (ZNE) as ARCEP names it, in capitals, e.g. PARIS; empty "
-        "for a number that is not geographic, and possibly for one ported in (NUM-1)."
+        "Its elementary numbering zone (ZNE) as ARCEP names it, in capitals, e.g. PARIS; for "
+        "one ported in, the ZNE of the site it serves; empty for a number that is not "
+        "geographic (NUM-1)."
     ),
 }
 
