@@ -13,7 +13,8 @@ from kernel.inputs import (
     BoundedDateField,
     BoundedDateTimeField,
 )
-from offers.choices import ContractStatus, SuspensionReason
+from offers.choices import SUSPENSION_NOTE_HELP, ContractStatus, SuspensionReason
+from offers.models import Suspension
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from support.choices import TICKET_TRANSITIONS, TicketStatus
 
@@ -145,7 +146,12 @@ class ContractActionForm(forms.Form):
 
 class SuspendForm(ContractActionForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=SuspensionReason.choices)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=Suspension._meta.get_field("note").max_length,
+        required=False,
+        help_text=SUSPENSION_NOTE_HELP,
+    )
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, client=client, statuses=[ContractStatus.ACTIVE], **kwargs)

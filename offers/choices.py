@@ -129,6 +129,13 @@ class SuspensionReason(models.TextChoices):
     PREPAID_EXHAUSTED = "prepaid_exhausted", _("Prepaid balance exhausted")
 
 
+# The note staff add to a suspension (its form in the back office and the console).
+SUSPENSION_NOTE_HELP = _(
+    "The customer is told the reason, not this note; the customer's partner reads the note of "
+    "a contract's suspension through the API: write nothing internal."
+)
+
+
 class TerminationStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     CANCELLED = "cancelled", _("Cancelled")

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kernel.widgets import IsoDateInput
-from offers.choices import Preset, ProductKind, SuspensionReason
-from offers.models import Offer, Product
+from offers.choices import SUSPENSION_NOTE_HELP, Preset, ProductKind, SuspensionReason
+from offers.models import Offer, Product, Suspension
 
 
 class OfferFromPresetForm(forms.Form):
@@ -28,7 +28,12 @@ class OfferFromPresetForm(forms.Form):
 
 class SuspendForm(forms.Form):
     reason = forms.ChoiceField(label=_("reason"), choices=SuspensionReason.choices)
-    note = forms.CharField(label=_("note"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("note"),
+        max_length=Suspension._meta.get_field("note").max_length,
+        required=False,
+        help_text=SUSPENSION_NOTE_HELP,
+    )
 
 
 class TrialForm(forms.Form):

@@ -132,6 +132,24 @@ def test_suspend_contract(customer, as_staff, support_agent):
     assert contract.status == ContractStatus.SUSPENDED
 
 
+# CON-8 — the note is bounded as the suspension stores it (300 characters): a longer one is a
+# form message, not a server error, and nothing is suspended; the form says who reads it.
+def test_suspend_note_bounded(customer, as_staff, support_agent):
+    contract = make_contract(customer, "hosted-w", quantity=2)
+    browser = as_staff(support_agent)
+    url = reverse("console:suspend", args=[customer.pk])
+    data = {"contract": contract.pk, "reason": "fraud", "note": "x" * 301, "confirm": "1"}
+    response = browser.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "300" in page
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+    browser.post(url, {**data, "note": "x" * 300})
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.SUSPENDED
+
+
 # CON-4 / CON-5 — terminating shows the quote (effective date, fee) first; confirming records
 # the termination with that quote.
 def test_terminate_with_quote(customer, as_staff, support_agent):
