@@ -182,8 +182,12 @@ def member_invite(
             raise ValidationError(
                 {"email": _("This address already has an account with another company.")}
             )
+        # Someone removed earlier (ACC-2): the account comes back, with the names the inviter
+        # gives (the person's language stays the one they chose).
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.first_name = first_name.strip() or user.first_name
+        user.last_name = last_name.strip() or user.last_name
+        user.save(update_fields=["is_active", "first_name", "last_name"])
     else:
         user = User.objects.create_user(
             email=email, first_name=first_name, last_name=last_name, language=language

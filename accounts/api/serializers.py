@@ -175,7 +175,8 @@ class CustomerUserSerializer(representation.ModelSerializer):
         help_text=_(
             "The person's e-mail address, with which they sign in, stored in lower case; it "
             "receives the invitation to choose a password. An address that already has an "
-            "account (someone removed from a customer) keeps its name and language."
+            "account (someone removed from a customer) keeps its language, and its names "
+            "unless new ones are given."
         ),
     )
     first_name = serializers.CharField(

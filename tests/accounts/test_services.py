@@ -46,6 +46,28 @@ def test_invite_refuses_member_of_another_company(tenant, other_tenant):
     assert Membership.objects.filter(client=tenant.client).count() == 4
 
 
+# ACC-2 — someone removed earlier and invited again comes back active, under the names the
+# inviter gives (empty ones keep the old), in the language they chose, with a new link.
+def test_invite_again_someone_removed(django_capture_on_commit_callbacks, tenant):
+    admin = tenant.members[Role.ADMIN].user
+    first = services.member_invite(
+        client=tenant.client, email="lea@acme.example", role=Role.BILLING, first_name="Léa",
+        last_name="Martin", language="en", invited_by=admin,
+    )  # fmt: skip
+    services.member_remove(membership=first, actor=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.member_invite(
+            client=tenant.client, email="LEA@acme.example", role=Role.TECHNICAL,
+            last_name="Martin-Durand", invited_by=admin,
+        )  # fmt: skip
+    user = User.objects.get(email="lea@acme.example")
+    assert again.user == user and again.role == Role.TECHNICAL
+    assert (user.is_active, user.first_name, user.last_name, user.language) == (
+        True, "Léa", "Martin-Durand", "en",
+    )  # fmt: skip
+    assert mail.outbox[-1].to == ["lea@acme.example"]
+
+
 # ACC-2 — role permissions: only admins manage users; billing has billing; technical, technical.
 def test_role_permissions(tenant):
     m = tenant.members
