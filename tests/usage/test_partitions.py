@@ -134,9 +134,16 @@ from datetime import date
 from tests.usage.core_helpers import account, row, run_import, at
 from usage.models import CallRecord
 from usage.services import partitions
+from usage.services import imports
 sip = account("sip-unl")
+unrated, chunk = [], imports._import_chunk
+def counted(*args):  # each chunk committed: how many calls wait for their rating
+    chunk(*args)
+    unrated.append(CallRecord.objects.filter(rated=False).count())
+imports._import_chunk = counted
 batch = run_import([row(sip, "0123456789", start=at(2), duration=61),
-                    row(sip, "0612345678", start=at(3), duration=61), "bad,row"])
+                    row(sip, "0612345678", start=at(3), duration=61), "bad,row"], chunk_lines=1)
+print("UNRATED", unrated)
 calls = list(CallRecord.objects.order_by("started_at"))
 print("RESULT", batch.status, batch.imported, batch.rejected,
       [(c.slot, c.included, str(c.cost)) for c in calls])
@@ -146,7 +153,8 @@ print("PURGED", CallRecord.objects.count())
 
 
 # make run: SQLite keeps one plain table; migrate, import and rate work there (the Python
-# engine): a SIP-UNL fixed call included (slot 1), a mobile 61 s → 61 × 0.045 / 60 = 0.0458.
+# engine): a SIP-UNL fixed call included (slot 1), a mobile 61 s → 61 × 0.045 / 60 = 0.0458;
+# one line a chunk, each rated in its own transaction (USE-1..3).
 @pytest.mark.django_db(transaction=False)
 def test_sqlite_demo_path(sqlite_migrated):
     manage = sqlite_migrated
@@ -155,3 +163,5 @@ def test_sqlite_demo_path(sqlite_migrated):
     assert line.startswith("RESULT done 2 1")
     assert "(1, True, '0.0000')" in line and "(None, False, '0.0458')" in line
     assert "PURGED 0" in out
+    # Each chunk rated as it is stored: no call is ever listed unrated (plan "", no cost).
+    assert "UNRATED [0, 0, 0]" in out

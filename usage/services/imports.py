@@ -10,8 +10,8 @@ with their line numbers, its new calls rated with the calls already stored for t
 (customer, month) and inserted already rated (a re-sent record, same (call_id, started_at),
 changes nothing). SQLite (``make run``) checks each row in Python (``parse_row``, also the
 reference the SQL follows, and the check of the rows the SQL leaves to it), inserts with
-``bulk_create(ignore_conflicts)``, then rates the months the batch touched
-(``usage.services.rating``)."""
+``bulk_create(ignore_conflicts)`` and rates the months the chunk touched
+(``usage.services.rating``) in the chunk's transaction."""
 
 import csv
 import hashlib
@@ -187,8 +187,6 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
         return _fail(batch, _not_utf8(batch, exc))
     except csv.Error as exc:
         return _fail(batch, _("The file is not readable CSV: %(error)s") % {"error": exc})
-    if not postgres:  # PostgreSQL rated each chunk as it inserted it
-        rating.rate_batch(batch.pk)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         _transition(batch, ImportStatus.DONE)
@@ -466,4 +464,6 @@ def _load_python(batch: ImportBatch, rows, reasons) -> tuple[int, list]:
             seen.add(key)
             fresh.append(r)
     CallRecord.objects.bulk_create(fresh, ignore_conflicts=True)
+    # Rated in the chunk's transaction, as on PostgreSQL: no call is ever read unrated.
+    rating.rate_keys({(r.client_id, r.billing_month) for r in fresh}, batch_id=batch.pk)
     return len(fresh), bad
