@@ -55,11 +55,13 @@ class LedgerCause(models.TextChoices):
 class SipStatus(models.TextChoices):
     """ACC-7, CON-8: the state of SIP credentials (an account or a trunk's registration).
 
-    Derived, never set by hand: ``disabled`` while credentials declared compromised have not
-    been re-enabled (ACC-7), else ``suspended`` while a suspension is open (CON-8), else
-    ``active``. Both causes can overlap; each is lifted by its own action.
+    Derived, never set by hand: ``closed`` once the contract is terminated (CON-4, CON-5: the
+    service ended), else ``disabled`` while credentials declared compromised have not been
+    re-enabled (ACC-7), else ``suspended`` while the contract or the SIP account is suspended
+    (CON-8), else ``active``. The causes can overlap; each is lifted by its own action.
     """
 
     ACTIVE = "active", _("Active")
     DISABLED = "disabled", _("Disabled (credentials compromised)")
     SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed (contract terminated)")

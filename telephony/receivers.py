@@ -89,6 +89,9 @@ def pack_price_follows_change(sender, price_change: PriceChange, **kwargs) -> in
 @receiver(contract_status_changed, dispatch_uid="telephony.statuses_follow_contract")
 def statuses_follow_contract_status(sender, contract, from_status, to_status, **kwargs):
     """CON-8: a suspended contract's trunk and SIP accounts read suspended, and active again
-    once it is lifted (a SIP account suspended on its own stays so)."""
-    if ContractStatus.SUSPENDED in (from_status, to_status):
+    once it is lifted (a SIP account suspended on its own stays so); CON-4/5: a terminated
+    contract's read closed."""
+    if ContractStatus.SUSPENDED in (from_status, to_status) or to_status == (
+        ContractStatus.TERMINATED
+    ):
         statuses_follow_contract(contract)

@@ -24,6 +24,7 @@ from console.forms import (
 )
 from console.views.common import render_console
 from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
 from kernel.forms import attach_errors
 from kernel.queues import Team
 from offers.choices import TerminationReason
@@ -225,6 +226,10 @@ def reset_credentials(request, pk, kind, account_pk):
     account = get_object_or_404(model, pk=account_pk, contract__client=client)
     if not _confirmed(request):
         return _page(request, client, action="reset", preview={"account": account, "kind": kind})
-    account, secret = sip_credentials_reset(account=account, actor=request.user)
+    try:
+        account, secret = sip_credentials_reset(account=account, actor=request.user)
+    except InvalidTransition as refusal:  # its contract is terminated
+        messages.error(request, str(refusal))
+        return redirect("console:customer", pk=pk)
     messages.success(request, _("New credentials issued: copy the secret now, it is shown once."))
     return _page(request, client, secret={"account": account, "value": secret})

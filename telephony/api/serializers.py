@@ -35,7 +35,8 @@ USERNAME = _(
 SIP_STATUS = _(
     "The state of its SIP credentials, derived (ACC-7, CON-8): active; disabled while "
     "credentials declared compromised have not been re-enabled; suspended while its contract "
-    "is suspended or, for a SIP account, a suspension of the account itself is open."
+    "is suspended or, for a SIP account, a suspension of the account itself is open; closed "
+    "once its contract is terminated (CON-4, CON-5)."
 )
 
 

@@ -17,7 +17,16 @@ from telephony.services.notices import TECHNICAL_ROLES
 
 
 def lock_credentials(account):
-    return type(account).objects.select_for_update().get(pk=account.pk)
+    """The account's row, locked; refused (409) once its contract is terminated: the
+    credentials of a service that ended are not reset, disabled or enabled any more."""
+    rows = type(account).objects.select_for_update(of=("self",)).select_related("contract")
+    account = rows.get(pk=account.pk)
+    if account.contract.status == ContractStatus.TERMINATED:
+        raise InvalidTransition(
+            _("This service's contract is terminated: its credentials no longer work."),
+            code="invalid_transition",
+        )
+    return account
 
 
 def new_username(model, prefix: str) -> str:
@@ -29,8 +38,10 @@ def new_username(model, prefix: str) -> str:
 
 
 def status_of(obj) -> str:
-    """ACC-7 / CON-8: disabled (compromised) first, then suspended — its contract suspended, or
-    the SIP account itself — else active."""
+    """CON-4/5, ACC-7, CON-8: closed (contract terminated) first, then disabled (compromised),
+    then suspended — its contract suspended, or the SIP account itself — else active."""
+    if obj.contract.status == ContractStatus.TERMINATED:
+        return SipStatus.CLOSED
     if obj.disabled_at is not None:
         return SipStatus.DISABLED
     if obj.contract.status == ContractStatus.SUSPENDED:
@@ -41,8 +52,8 @@ def status_of(obj) -> str:
 
 
 def statuses_follow_contract(contract) -> int:
-    """CON-8: the trunk and SIP accounts of ``contract`` take the status it gives them (inside
-    the contract's transition, its row locked); returns how many changed."""
+    """CON-4/5, CON-8: the trunk and SIP accounts of ``contract`` take the status it gives them
+    (inside the contract's transition, its row locked); returns how many changed."""
     changed = 0
     for model in (Trunk, SipAccount):
         for obj in model.objects.select_for_update().filter(contract=contract):
@@ -93,7 +104,7 @@ def sip_credentials_declare_compromised(
     before = account.status
     secret = _issue_secret(account)
     account.disabled_at = timezone.now()
-    account.status = SipStatus.DISABLED
+    account.status = status_of(account)
     account.save(
         update_fields=[
             "secret_encrypted",

@@ -14,4 +14,5 @@ SIP_BADGES = {
     SipStatus.ACTIVE: "badge ok",
     SipStatus.DISABLED: "badge alert",
     SipStatus.SUSPENDED: "badge alert",
+    SipStatus.CLOSED: "badge off",
 }

@@ -1,12 +1,14 @@
 """ACC-7: a new secret for a trunk or a SIP account (reset, or declared compromised), shown once,
 in the response to the POST that issues it."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
+from kernel.errors import InvalidTransition
 from telephony import selectors
 from telephony.models import SipAccount
 from telephony.services.sip_credentials import (
@@ -25,10 +27,14 @@ def _credentials(request, owner, back_url: str, owner_label: str):
     if action not in CREDENTIAL_ACTIONS:
         action = "reset"
     if request.method == "POST":
+        command = sip_credentials_reset
         if action == "compromised":
-            owner, secret = sip_credentials_declare_compromised(account=owner, actor=request.user)
-        else:
-            owner, secret = sip_credentials_reset(account=owner, actor=request.user)
+            command = sip_credentials_declare_compromised
+        try:
+            owner, secret = command(account=owner, actor=request.user)
+        except InvalidTransition as refusal:  # its contract is terminated
+            messages.error(request, str(refusal))
+            return redirect(back_url)
         response = render(
             request,
             "telephony/credentials_result.html",

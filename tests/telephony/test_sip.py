@@ -120,6 +120,27 @@ def test_con8_contract_suspension_shows_on_trunk_and_accounts(account):
     assert trunk.status == SipStatus.ACTIVE
 
 
+# CON-4/CON-5 — once its contract is terminated a SIP account reads "closed" (it read
+# "active" for a service that had ended), and its credentials are neither reset nor disabled.
+def test_terminated_contract_closes_its_accounts(account):
+    import time_machine
+
+    from offers import services as offers
+
+    sip, _ = account
+    with time_machine.travel(date(2026, 10, 20)):
+        offers.contract_request_termination(contract=sip.contract)
+    termination = sip.contract.terminations.get()
+    assert offers.termination_apply(termination_id=termination.pk, today=termination.effective_date)
+    sip.refresh_from_db()
+    assert sip.status == SipStatus.CLOSED
+    for command in (services.sip_credentials_reset, services.sip_credentials_declare_compromised):
+        with pytest.raises(services.InvalidTransition):
+            command(account=sip)
+    sip.refresh_from_db()
+    assert sip.status == SipStatus.CLOSED
+
+
 # TRK-6 — a new SIP account (and a new trunk) has premium-rate and high-risk blocked; the
 # customer unblocks/blocks a group, each change audited with who, before and after.
 def test_trk6_blocked_by_default_and_audited(account):

@@ -322,6 +322,27 @@ def test_acc7_reset_shows_secret_once(web, acme):
     assert AuditLog.objects.filter(action="sipaccount.credentials_reset").exists()
 
 
+# CON-4/CON-5 — a terminated contract's SIP account reads "Closed" and its reset is refused
+# with a message on the account's page (not a server error); the secret is unchanged.
+def test_closed_account_reset_refused_with_a_message(web, acme):
+    from offers.choices import ContractStatus
+    from offers.services.transitions import transition_contract
+
+    account, _old = make_sip_account(acme)
+    for status in (ContractStatus.TERMINATING, ContractStatus.TERMINATED):
+        transition_contract(account.contract, status)
+    account.refresh_from_db()
+    stored = account.secret_encrypted
+    url = reverse("telephony:sip_credentials", args=[account.pk])
+    response = web.post(url, {"action": "reset"}, follow=True)
+    page = page_of(response)
+    assert response.redirect_chain[-1][0] == reverse("telephony:sip_account", args=[account.pk])
+    assert "contract is terminated: its credentials no longer work" in page
+    assert "Closed (contract terminated)" in page
+    account.refresh_from_db()
+    assert account.secret_encrypted == stored
+
+
 # ACC-7 — declared compromised: disabled at once, devices dropped, a new secret shown once.
 def test_acc7_declare_compromised(web, acme):
     account, _old = make_sip_account(acme)
