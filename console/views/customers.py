@@ -229,7 +229,7 @@ def reset_credentials(request, pk, kind, account_pk):
     try:
         account, secret = sip_credentials_reset(account=account, actor=request.user)
     except InvalidTransition as refusal:  # its contract is terminated
-        messages.error(request, str(refusal))
+        messages.error(request, " ".join(refusal.messages))
         return redirect("console:customer", pk=pk)
     messages.success(request, _("New credentials issued: copy the secret now, it is shown once."))
     return _page(request, client, secret={"account": account, "value": secret})

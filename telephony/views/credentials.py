@@ -33,7 +33,7 @@ def _credentials(request, owner, back_url: str, owner_label: str):
         try:
             owner, secret = command(account=owner, actor=request.user)
         except InvalidTransition as refusal:  # its contract is terminated
-            messages.error(request, str(refusal))
+            messages.error(request, " ".join(refusal.messages))
             return redirect(back_url)
         response = render(
             request,

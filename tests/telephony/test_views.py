@@ -338,7 +338,10 @@ def test_closed_account_reset_refused_with_a_message(web, acme):
     page = page_of(response)
     assert response.redirect_chain[-1][0] == reverse("telephony:sip_account", args=[account.pk])
     assert "contract is terminated: its credentials no longer work" in page
+    assert "[" not in page.split("contract is terminated")[0][-40:]  # the message, not a list
     assert "Closed (contract terminated)" in page
+    assert 'data-testid="credentials-closed"' in page
+    assert 'data-testid="reset-credentials"' not in page
     account.refresh_from_db()
     assert account.secret_encrypted == stored
 
