@@ -8,7 +8,7 @@ and ``max_value``, texts with ``max_length`` (``tests/api/test_bounds.py`` walks
 """
 
 from django.core.validators import MaxLengthValidator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -68,6 +68,10 @@ class DateTimeField(_YearBounded, serializers.DateTimeField):
 
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+# The descriptions of the time stamps every component shares.
+CREATED_AT = gettext_lazy("When it was created, with its UTC offset.")
+UPDATED_AT = gettext_lazy("When it last changed, with its UTC offset.")
 
 
 @extend_schema_field(ID_SCHEMA)

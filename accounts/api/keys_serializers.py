@@ -64,7 +64,7 @@ class ApiKeySerializer(representation.ModelSerializer):
             rotated_from=_(
                 "The id of the key this one replaced by a rotation; null for a key created as new."
             ),
-            created_at=_("When it was created, with its UTC offset."),
+            created_at=api_fields.CREATED_AT,
             last_used_at=_(
                 "When the key last authenticated a request, with its UTC offset, recorded at most "
                 "once a minute; null if never used."

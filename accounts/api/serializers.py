@@ -9,8 +9,6 @@ from kernel.inputs import MAX_EMAIL, MAX_RECIPIENTS
 NAME_LENGTH = User._meta.get_field("first_name").max_length
 
 # The same field reads the same in every component of the app.
-CREATED_AT = _("When it was created, with its UTC offset.")
-UPDATED_AT = _("When it last changed, with its UTC offset.")
 OWNER = _("The id of the customer it belongs to, one of yours (ACC-3); it never changes.")
 ROLE = _(
     "What the person may do in the portal (ACC-2): admin (users, orders, terminations and "
@@ -110,8 +108,8 @@ class ClientSerializer(representation.ModelSerializer):
                 "active, or closed by the reseller's staff: the users of a closed customer can no "
                 "longer sign in to the portal."
             ),
-            created_at=CREATED_AT,
-            updated_at=UPDATED_AT,
+            created_at=api_fields.CREATED_AT,
+            updated_at=api_fields.UPDATED_AT,
         )
 
 
@@ -157,8 +155,8 @@ class SiteSerializer(representation.ModelSerializer):
                 "holidays (Alsace-Moselle) follow from it."
             ),
             cost_centre=_("The customer's cost centre for this site, free text; empty if none."),
-            created_at=CREATED_AT,
-            updated_at=UPDATED_AT,
+            created_at=api_fields.CREATED_AT,
+            updated_at=api_fields.UPDATED_AT,
         )
 
     def validate_client(self, value):
@@ -222,7 +220,7 @@ class CustomerUserSerializer(representation.ModelSerializer):
         read_only_fields = ["created_at"]
         extra_kwargs = api_fields.described(
             id=_("The customer user's id: the person's membership of the customer (ACC-2)."),
-            created_at=CREATED_AT,
+            created_at=api_fields.CREATED_AT,
         )
 
 

@@ -19,7 +19,6 @@ from equipment.services.orders import MAX_QUANTITY
 from equipment.services.rma import MAX_PHOTOS
 from kernel import api_fields, representation
 from offers.api.serializers import PartnerSiteField
-from support.api.serializers import inline_choice
 
 # A field of the same name says the same in every component of this app.
 CUSTOMER = _("The id of one of your customers.")
@@ -62,7 +61,7 @@ class ItemSerializer(representation.ModelSerializer):
     model_name = serializers.CharField(
         source="model.name", read_only=True, help_text=_("The equipment model's name.")
     )
-    state = inline_choice(
+    state = api_fields.inline_choice(
         ItemState.choices,
         read_only=True,
         help_text=_(
@@ -120,7 +119,7 @@ class OrderSerializer(representation.ModelSerializer):
     customer = serializers.IntegerField(source="client_id", read_only=True, help_text=CUSTOMER)
     site = serializers.IntegerField(source="site_id", read_only=True, help_text=SITE)
     model = serializers.CharField(source="model.code", read_only=True, help_text=MODEL)
-    tenure = inline_choice(Tenure.choices, read_only=True, help_text=TENURE)
+    tenure = api_fields.inline_choice(Tenure.choices, read_only=True, help_text=TENURE)
     contract = serializers.CharField(
         source="contract.reference",
         read_only=True,
@@ -185,7 +184,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
     customer = PartnerClientField(help_text=CUSTOMER)
     site = PartnerSiteField(help_text=SITE)
-    tenure = inline_choice(Tenure.choices, help_text=TENURE)
+    tenure = api_fields.inline_choice(Tenure.choices, help_text=TENURE)
     model = api_fields.CodeField(
         queryset=EquipmentModel.objects.filter(is_sold=True), slug_field="code", help_text=MODEL
     )
@@ -203,7 +202,7 @@ class OrderCreateSerializer(serializers.Serializer):
 class RmaSerializer(representation.ModelSerializer):
     """EQP-4: the follow-up — number, target, replacement shipment and the return."""
 
-    status = inline_choice(
+    status = api_fields.inline_choice(
         RmaStatus.choices,
         read_only=True,
         help_text=_(
@@ -216,7 +215,7 @@ class RmaSerializer(representation.ModelSerializer):
     serial_number = serializers.CharField(
         source="item.serial_number", read_only=True, help_text=SERIAL_NUMBER
     )
-    refusal_reason = inline_choice(
+    refusal_reason = api_fields.inline_choice(
         [("", "—"), *RmaRefusal.choices],
         read_only=True,
         help_text=_(

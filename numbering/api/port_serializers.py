@@ -22,7 +22,7 @@ from numbering.api.serializers import (
 from numbering.choices import PortStatus, RejectionReason
 from numbering.models import PortRequest, PortRequestLine, PortRequestStep
 from numbering.services.porting import MAX_LINES, expected_delay_days
-from support.api.serializers import PartnerContractField, inline_choice
+from support.api.serializers import PartnerContractField
 from telephony.api.serializers import PartnerTrunkField
 
 # A RIO is 12 characters; typed with spaces ("01 P 123456 36Q") it is longer.
@@ -56,13 +56,13 @@ class PortStepSerializer(representation.ModelSerializer):
     """One step of the timeline: the status the request entered and when; a rejection says
     why (``reason``, from a closed list)."""
 
-    status = inline_choice(
+    status = api_fields.inline_choice(
         PortStatus.choices,
         as_pattern=True,
         read_only=True,
         help_text=_("The status the request entered at this step (NUM-3)."),
     )
-    reason = inline_choice(
+    reason = api_fields.inline_choice(
         [("", "—"), *RejectionReason.choices],
         as_pattern=True,
         read_only=True,
@@ -100,7 +100,7 @@ class PortRequestSerializer(representation.ModelSerializer):
     customer = serializers.IntegerField(
         source="client_id", read_only=True, help_text=_("The customer's id.")
     )
-    status = inline_choice(
+    status = api_fields.inline_choice(
         PortStatus.choices,
         as_pattern=True,
         read_only=True,
@@ -109,7 +109,7 @@ class PortRequestSerializer(representation.ModelSerializer):
             "rejected (fix it, then relaunch it: submitted again), or cancelled (NUM-3)."
         ),
     )
-    rejection_reason = inline_choice(
+    rejection_reason = api_fields.inline_choice(
         [("", "—"), *RejectionReason.choices],
         as_pattern=True,
         read_only=True,
@@ -221,8 +221,8 @@ class PortRequestSerializer(representation.ModelSerializer):
             rejection_note=_(
                 "The explanation given with the rejection; empty if none, or once relaunched."
             ),
-            created_at=_("When it was created, with its UTC offset."),
-            updated_at=_("When it last changed, with its UTC offset."),
+            created_at=api_fields.CREATED_AT,
+            updated_at=api_fields.UPDATED_AT,
         )
 
     sql_fields = {  # kernel.sql_lists: the methods below, in SQL

@@ -13,7 +13,7 @@ from numbering.models import PhoneNumber
 from numbering.phone import display_sql
 from numbering.services.assignment import MAX_PER_ASSIGNMENT
 from offers.api.serializers import PartnerSiteField
-from support.api.serializers import PartnerContractField, inline_choice
+from support.api.serializers import PartnerContractField
 from telephony.api.serializers import PartnerTrunkField
 from telephony.models import SipAccount
 
@@ -68,8 +68,10 @@ class PhoneNumberSerializer(representation.ModelSerializer):
     ``quarantine_until`` and then no longer the customer's."""
 
     display = serializers.CharField(read_only=True, help_text=DISPLAY_TEXT)
-    number_type = inline_choice(NumberType.choices, read_only=True, help_text=NUMBER_TYPE_TEXT)
-    state = inline_choice(
+    number_type = api_fields.inline_choice(
+        NumberType.choices, read_only=True, help_text=NUMBER_TYPE_TEXT
+    )
+    state = api_fields.inline_choice(
         NumberState.choices,
         read_only=True,
         help_text=_(
@@ -153,7 +155,7 @@ class PhoneNumberSerializer(representation.ModelSerializer):
                 "The Paris date it leaves (or left) for another operator, as the port-out notice "
                 "gives it (NUM-4); null if none."
             ),
-            updated_at=_("When it last changed, with its UTC offset."),
+            updated_at=api_fields.UPDATED_AT,
         )
 
     sql_fields = DISPLAY_SQL
@@ -164,7 +166,9 @@ class AvailableNumberSerializer(representation.ModelSerializer):
     a site of its ZNE (overseas ranges)."""
 
     display = serializers.CharField(read_only=True, help_text=DISPLAY_TEXT)
-    number_type = inline_choice(NumberType.choices, read_only=True, help_text=NUMBER_TYPE_TEXT)
+    number_type = api_fields.inline_choice(
+        NumberType.choices, read_only=True, help_text=NUMBER_TYPE_TEXT
+    )
 
     class Meta:
         model = PhoneNumber

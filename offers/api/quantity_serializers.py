@@ -152,7 +152,7 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
             period_days=PERIOD_DAYS,
             prorata_amount=PRORATA_AMOUNT,
             setup_amount=SETUP_AMOUNT,
-            created_at=_("When it was created."),
+            created_at=api_fields.CREATED_AT,
             applied_at=_("When it was applied, with its UTC offset; null until then."),
             cancelled_at=_("When it was cancelled, with its UTC offset; null unless cancelled."),
         )

@@ -274,8 +274,8 @@ class ContractSerializer(representation.ModelSerializer):
             is_trial=_("true: a trial (CON-7): its calls until trial_ends_on are never invoiced."),
             trial_ends_on=_("The last day of the trial; null for a contract that is no trial."),
             last_traffic_on=_("The day of its last call, inbound included (ACC-6); null if none."),
-            created_at=_("When it was created."),
-            updated_at=_("When it last changed."),
+            created_at=api_fields.CREATED_AT,
+            updated_at=api_fields.UPDATED_AT,
         )
 
     @staticmethod

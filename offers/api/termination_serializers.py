@@ -113,7 +113,7 @@ class TerminationSerializer(representation.ModelSerializer):
             fee_amount=FEE_AMOUNT,
             cancelled_at=_("When it was cancelled, with its UTC offset; null unless cancelled."),
             applied_at=_("When it was applied, with its UTC offset; null until then."),
-            created_at=_("When it was created."),
+            created_at=api_fields.CREATED_AT,
         )
 
 

@@ -16,7 +16,6 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from kernel import api_fields, representation, sql_lists
-from kernel.api_fields import inline_choice
 from kernel.inputs import MAX_FILES, MAX_TEXT
 from offers.choices import SlaPolicy
 from offers.models import Contract
@@ -100,20 +99,20 @@ class TicketSerializer(representation.ModelSerializer):
         default=None,
         help_text=_("That contract's reference."),
     )
-    kind = inline_choice(
+    kind = api_fields.inline_choice(
         TicketKind.choices,
         as_pattern=True,
         read_only=True,
         help_text=_("question, or failure_notification: a service is failing (SLA-1)."),
     )
-    status = inline_choice(
+    status = api_fields.inline_choice(
         TicketStatus.choices,
         read_only=True,
         help_text=_(
             "new → acknowledged → in_progress → waiting_customer → resolved → closed (SLA-1)."
         ),
     )
-    source = inline_choice(
+    source = api_fields.inline_choice(
         TicketSource.choices, read_only=True, help_text=_("Where it was opened from.")
     )
     intervention_met = serializers.BooleanField(
@@ -197,8 +196,8 @@ class TicketSerializer(representation.ModelSerializer):
             restored_at=_("When the service was restored; null until then."),
             resolved_at=_("When it was resolved; null until then."),
             closed_at=_("When it was closed; null until then."),
-            created_at=_("When it was created."),
-            updated_at=_("When it last changed."),
+            created_at=api_fields.CREATED_AT,
+            updated_at=api_fields.UPDATED_AT,
         )
 
 
@@ -207,7 +206,7 @@ class TicketCreateSerializer(serializers.Serializer):
     names the failing service (``contract``, a contract of that customer)."""
 
     customer = CustomerField(help_text=_("The id of one of your customers."))
-    kind = inline_choice(
+    kind = api_fields.inline_choice(
         TicketKind.choices,
         as_pattern=True,
         help_text=_("question, or failure_notification: a service is failing (SLA-1)."),
@@ -278,7 +277,7 @@ class TicketMessageSerializer(representation.ModelSerializer):
             id=_("The message's id."),
             from_staff=_("true: support's answer; false: the customer's or yours."),
             body=_("The message's text."),
-            created_at=_("When it was created."),
+            created_at=api_fields.CREATED_AT,
         )
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -327,12 +326,12 @@ class OutageSerializer(representation.ModelSerializer):
         read_only=True,
         help_text=_("true while it has no end (ended_at null)."),
     )
-    excuse_reason = inline_choice(
+    excuse_reason = api_fields.inline_choice(
         [("", "—"), *ExcuseReason.choices],
         read_only=True,
         help_text=_("Why it is excusable (SLA-5); empty when it is not."),
     )
-    scope = inline_choice(
+    scope = api_fields.inline_choice(
         OutageScope.choices,
         read_only=True,
         help_text=_(
@@ -390,8 +389,8 @@ class OutageSerializer(representation.ModelSerializer):
                 "true: excusable (excuse_reason says why): it does not count against the "
                 "availability (SLA-5, SLA-6)."
             ),
-            created_at=_("When it was created."),
-            updated_at=_("When it last changed."),
+            created_at=api_fields.CREATED_AT,
+            updated_at=api_fields.UPDATED_AT,
         )
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
@@ -428,12 +427,12 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
     customer = serializers.IntegerField(
         source="contract.client_id", read_only=True, help_text=_("The id of the customer.")
     )
-    policy = inline_choice(
+    policy = api_fields.inline_choice(
         SlaPolicy.choices,
         read_only=True,
         help_text=_("The contract's SLA policy (SLA-7): hosted_w, target 99.85 %; hosted_a, 99 %."),
     )
-    status = inline_choice(
+    status = api_fields.inline_choice(
         ReportStatus.choices,
         read_only=True,
         help_text=_(

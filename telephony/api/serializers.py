@@ -51,7 +51,6 @@ SECRET_ISSUED_AT = _(
     "When its current secret was issued, with its UTC offset (ACC-7: a secret is shown at most "
     "once, when issued); null if none was ever issued."
 )
-CREATED_AT = _("When it was created, with its UTC offset.")
 CANCELLED_AT = _("When it was cancelled, with its UTC offset; null if it was not.")
 CHANNELS_REQUESTED = _(
     "The channels asked for on top of those held: add, or total minus the channels the trunk "
@@ -190,7 +189,7 @@ class TrunkSerializer(representation.ModelSerializer):
             id=TRUNK_ID,
             username=USERNAME,
             secret_issued_at=SECRET_ISSUED_AT,
-            created_at=CREATED_AT,
+            created_at=api_fields.CREATED_AT,
         )
 
     sql_fields = {  # kernel.sql_lists: the methods below, in SQL
@@ -405,7 +404,7 @@ class ChannelOrderSerializer(representation.ModelSerializer):
                 "recorded_payment (a card or transfer payment recorded by staff); empty until "
                 "paid."
             ),
-            created_at=CREATED_AT,
+            created_at=api_fields.CREATED_AT,
             paid_at=_("When it was paid, with its UTC offset; null until then."),
             activated_at=_(
                 "When its channels became active (right after payment), with its UTC offset; "
@@ -485,7 +484,7 @@ class ChannelDecreaseSerializer(representation.ModelSerializer):
             ),
             channels_to_remove=CHANNELS_TO_REMOVE,
             channels_before=CHANNELS_BEFORE,
-            created_at=CREATED_AT,
+            created_at=api_fields.CREATED_AT,
             cancelled_at=CANCELLED_AT,
             applied_at=_(
                 "When the renewal applied it, with its UTC offset; null unless it was applied."

@@ -8,7 +8,6 @@ from rest_framework import serializers
 from kernel import api_fields, representation
 from telephony.api.serializers import (
     CONTRACT_REFERENCE,
-    CREATED_AT,
     CUSTOMER_ID,
     SECRET_ISSUED_AT,
     USERNAME,
@@ -68,7 +67,7 @@ class SipAccountSerializer(representation.ModelSerializer):
             username=USERNAME,
             label=_("A free label, 120 characters at most; empty if none."),
             secret_issued_at=SECRET_ISSUED_AT,
-            created_at=CREATED_AT,
+            created_at=api_fields.CREATED_AT,
         )
 
 

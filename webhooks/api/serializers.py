@@ -11,7 +11,6 @@ from webhooks.services.endpoints import MAX_OVERLAP
 EVENT_TYPE = serializers.CharField(max_length=80)
 
 # The same field reads the same in every component of the app.
-CREATED_AT = _("When it was created, with its UTC offset.")
 
 
 class EndpointSerializer(representation.ModelSerializer):
@@ -58,7 +57,7 @@ class EndpointSerializer(representation.ModelSerializer):
                     "offset; null when the last attempt succeeded or none failed. After 5 days "
                     "of failures the endpoint is disabled and the partner e-mailed."
                 ),
-                created_at=CREATED_AT,
+                created_at=api_fields.CREATED_AT,
             ),
             "url": {"help_text": _("HTTPS, on a public address.")},
         }
@@ -179,7 +178,7 @@ class DeliverySerializer(representation.ModelSerializer):
                 "When the next automatic attempt is due, with its UTC offset; null once the "
                 "delivery succeeded or failed."
             ),
-            created_at=CREATED_AT,
+            created_at=api_fields.CREATED_AT,
         )
 
 
