@@ -59,3 +59,10 @@ def write_ledger(
         for pack, count in sorted(diff.items(), key=lambda kv: -kv[0].channels)
         if count
     )
+
+
+def channels_at_renewal(held: int, decreases) -> int:
+    """TRK-4, TRK-5: the channel count a renewal re-optimises: the channels ``held`` less the
+    pending ``decreases`` due by then, never below one (the renewal applies it; a channel
+    quote announces it)."""
+    return max(held - sum(d.channels_to_remove for d in decreases), 1)

@@ -18,7 +18,7 @@ from payments import services as payments
 from telephony import selectors
 from telephony.models import Trunk
 from telephony.packs import NoPackCombination, best_packs
-from telephony.services.capacity import CapacityExceeded, require_active
+from telephony.services.capacity import CapacityExceeded, channels_at_renewal, require_active
 from telephony.services.pack_lines import PackLine, held_lines, monthly, selection_lines
 
 
@@ -98,7 +98,9 @@ def channel_quote(
             code="capacity_exceeded",
         ) from error
     period = month_period(today)  # billing periods are calendar months (SPEC, Time)
-    renewed = _channels_at_renewal(trunk, current + added.channels, period.end)
+    pending = selectors.pending_decrease(trunk)
+    due = [pending] if pending is not None and pending.effective_on <= period.end else []
+    renewed = channels_at_renewal(current + added.channels, due)
     upcoming = best_packs(renewed, table.options(), cap=max(table.max_channels, renewed))
     packs_added = selection_lines(added, table)
     monthly_added = monthly(packs_added)
@@ -130,13 +132,3 @@ def channel_quote(
         next_channels=upcoming.channels,
         next_monthly_price=monthly(next_lines),
     )
-
-
-def _channels_at_renewal(trunk: Trunk, held: int, renewal: date) -> int:
-    """TRK-4, TRK-5: the channel count the renewal on ``renewal`` re-optimises (as
-    ``renewal.trunk_period_start``): the channels ``held`` less a decrease pending by then,
-    never below one."""
-    pending = selectors.pending_decrease(trunk)
-    if pending is not None and pending.effective_on <= renewal:
-        held -= pending.channels_to_remove
-    return max(held, 1)

@@ -19,7 +19,7 @@ from telephony import selectors
 from telephony.choices import DecreaseStatus, LedgerCause
 from telephony.models import ChannelDecrease, Pack, PackTable, Trunk
 from telephony.packs import best_packs
-from telephony.services.capacity import lock_trunk, write_ledger
+from telephony.services.capacity import channels_at_renewal, lock_trunk, write_ledger
 from telephony.services.notices import MONEY_ROLES
 from telephony.services.pack_lines import PackLine, describe, held_lines, monthly
 
@@ -107,7 +107,7 @@ def trunk_period_start(*, contract: Contract, period_start: date) -> PeriodStart
                 status=DecreaseStatus.PENDING, effective_on__lte=period_start
             )
         )
-        channels = max(before - sum(d.channels_to_remove for d in decreases), 1)
+        channels = channels_at_renewal(before, decreases)
         selection = best_packs(channels, table.options(), cap=max(table.max_channels, channels))
         by_size = {p.channels: p for p in table.packs.all() if p.is_active}
         target = {by_size[size]: count for size, count in selection.items()}
