@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from accounts.audit import audit_record
 from billing.signals import run_preparing
-from offers.choices import ContractStatus, Preset
+from offers.choices import Preset
 from offers.models import PriceChange
 from offers.signals import (
     contract_activated,
@@ -87,11 +87,8 @@ def pack_price_follows_change(sender, price_change: PriceChange, **kwargs) -> in
 
 
 @receiver(contract_status_changed, dispatch_uid="telephony.statuses_follow_contract")
-def statuses_follow_contract_status(sender, contract, from_status, to_status, **kwargs):
+def statuses_follow_contract_status(sender, contract, **kwargs):
     """CON-8: a suspended contract's trunk and SIP accounts read suspended, and active again
     once it is lifted (a SIP account suspended on its own stays so); CON-4/5: a terminated
-    contract's read closed."""
-    if ContractStatus.SUSPENDED in (from_status, to_status) or to_status == (
-        ContractStatus.TERMINATED
-    ):
-        statuses_follow_contract(contract)
+    contract's read closed. Each transition: only the statuses that change are written."""
+    statuses_follow_contract(contract)
