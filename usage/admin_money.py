@@ -80,12 +80,12 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
     list_filter = ["status", "plan", ("month", MonthListFilter)]
     search_fields = ["client__name", "client__legal_name", "sip_account__username"]
     list_select_related = ["client", "sip_account"]
-    readonly_fields = [
+    fields = readonly_fields = [
         "client",
         "sip_account",
-        "month",
+        "month_display",
         "plan",
-        "reasons",
+        "reason_list",
         "status",
         "detected_at",
         "notified_at",

@@ -79,6 +79,12 @@ def test_breach_queue_and_waive_action(staff, settings, tmp_path):
     row = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "octobre 2026" in row and "1er octobre 2026" not in row
     assert "Illimité hébergé (par utilisateur)" in row and ">hosted_w<" not in row
+    # its own page says why in words, not as the stored JSON
+    detail = staff.get(
+        reverse("admin:usage_fairusebreach_change", args=[breach.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert '"code"' not in detail and "&quot;code&quot;" not in detail
+    assert "(4 / 3)" in detail and "octobre 2026" in detail and "1er octobre" not in detail
     page = staff.post(url, {"action": "waive", "_selected_action": [breach.pk]})
     assert page.status_code == 200 and breach.status == BreachStatus.OPEN
     staff.post(
