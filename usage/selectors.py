@@ -138,12 +138,16 @@ class Summary:
 
 def _labels(ids, model) -> dict[int, str]:
     """Each account as the customer knows it: its label and username ("Accueil
-    (sip4038059535)"), the username alone when it has no label (trunks have none)."""
+    (sip4038059535)"), the username alone when it has no label; a trunk by its contract, as the
+    telephony pages name it ("Trunk CT-2026-000002 (trk0933151148)")."""
     if not ids:
         return {}
     rows = model.objects.filter(pk__in=ids)
     if model is not SipAccount:
-        return dict(rows.values_list("pk", "username"))
+        return {
+            trunk.pk: f"{trunk} ({trunk.username})"
+            for trunk in rows.select_related("contract").only("username", "contract__reference")
+        }
     return {
         pk: f"{label} ({username})" if label else username
         for pk, username, label in rows.values_list("pk", "username", "label")

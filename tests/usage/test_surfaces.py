@@ -15,7 +15,7 @@ from accounts.choices import BillingMode, PaymentMethod, Role
 from billing.models import Invoice
 from kernel.clock import paris_today
 from offers.periods import add_months
-from tests.telephony.factories import make_sip_account, top_up
+from tests.telephony.factories import make_sip_account, make_trunk, top_up
 from tests.usage.isolation_rows import _invoice
 from tests.usage.money_helpers import call
 from usage.choices import LineType, PriceClass
@@ -48,15 +48,19 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
             tenant.client, 1, sip_account=account, called=number, slot=i // 2 + 1, plan="sip_unl"
         )
     this_month_calls(tenant.client, 3, sip_account=account, cost="0.1250", line_type="mobile")
+    trunk = make_trunk(tenant.client)
+    this_month_calls(tenant.client, 1, trunk=trunk, cost="0")
     web = as_role(Role.READ_ONLY)
-    with django_assert_max_num_queries(16):  # session, member, roll-up, labels, alerts, limits…
+    with django_assert_max_num_queries(17):  # session, member, roll-up, labels, alerts, limits…
         page = web.get(reverse("usage:consumption")).content.decode()
+    # the trunk is named by its contract, as the telephony pages name it
+    assert f"Trunk {trunk.contract.reference} ({trunk.username})" in page
     assert "numéros distincts\u00a0: 2 / 99" in page
     assert 'data-testid="chart"' in page and 'data-testid="chart-bar"' in page
     assert 'data-testid="month-total">0,38 €' in page
     # the day's bar tells its amount to the cent and its calls: 0.3750 → 0,38 €, 6 calls
     day = paris_today().strftime("%d/%m/%Y")
-    assert f"<title>{day}\u00a0: 0,38\u00a0€ · 6 appels</title>" in page
+    assert f"<title>{day}\u00a0: 0,38\u00a0€ · 7 appels</title>" in page
     assert "threshold-form" not in page  # a read-only member cannot set the threshold
 
 
