@@ -6,6 +6,7 @@ never stored. The packs billed are the TRUNK contract's ``ContractLine`` rows, k
 the ledger by ``telephony.services`` (billing only reads contract lines).
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,6 +17,7 @@ from accounts.models import ApiKey, TimeStampedModel, User
 from offers.models import Contract, Offer, Product, SuspensionRecord
 from telephony.choices import DecreaseStatus, LedgerCause, OrderStatus, PaymentChoice, SipStatus
 from telephony.packs import DEFAULT_CAP, PackOption
+from telephony.prefixes import validate_prefix
 
 PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -439,6 +441,22 @@ class DestinationGroup(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not isinstance(self.prefixes, list) or not all(
+            isinstance(p, str) for p in self.prefixes
+        ):
+            raise ValidationError(
+                {"prefixes": _('A list of prefixes in quotes: ["+3389", "+882"].')}
+            )
+        problems = []
+        for prefix in self.prefixes:
+            try:
+                validate_prefix(prefix)
+            except ValidationError as error:
+                problems.extend(error.messages)
+        if problems:
+            raise ValidationError({"prefixes": problems})
 
 
 class DestinationSetting(TimeStampedModel):

@@ -70,3 +70,39 @@ def test_tariffs_and_calls_listed(staff):
     assert "France mobile" in staff.get(reverse("admin:usage_tariff_changelist")).content.decode()
     calls = staff.get(reverse("admin:usage_callrecord_changelist")).content.decode()
     assert "+33612345678" in calls
+
+
+# USE-2 / TRK-6 — staff entering a prefix the rating could never match read why, in French,
+# and nothing is saved: a tariff on 9 digits after +33 (a French block has 7); a destination
+# group with a prefix under no country code.
+def test_prefixes_that_never_match_refused_in_the_back_office(staff):
+    from telephony.models import DestinationGroup
+    from usage.models import Tariff
+
+    before = Tariff.objects.count()
+    page = staff.post(
+        reverse("admin:usage_tariff_add"),
+        {
+            "name": "Plage test",
+            "prefix": "+336991234",
+            "price_class": "standard",
+            "rate_per_minute": "1.2000",
+            "first_increment": "1",
+            "next_increment": "1",
+            "min_duration": "0",
+            "valid_from": "2026-01-01",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert page.status_code == 200 and Tariff.objects.count() == before
+    assert (
+        "«\u00a0+336991234\u00a0» est trop long\u00a0: les appels vers le +33 sont tarifés par "
+        "blocs de 10\u00a0000 numéros, un préfixe y compte donc au plus 7 chiffres"
+    ) in page.content.decode()
+    page = staff.post(
+        reverse("admin:telephony_destinationgroup_add"),
+        {"code": "test", "name": "Test", "prefixes": '["+28"]', "position": "9"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert page.status_code == 200 and not DestinationGroup.objects.filter(code="test").exists()
+    assert "Aucun indicatif de pays ne commence par «\u00a0+28\u00a0»." in page.content.decode()

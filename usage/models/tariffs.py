@@ -1,11 +1,13 @@
 """USE-2 tariffs and the destinations a plan includes (USE-3, USE-4)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
 from offers.models import Terms
+from telephony import prefixes
 from usage.choices import LineType, PriceClass
 
 RATE = {"max_digits": 12, "decimal_places": 4}
@@ -54,6 +56,13 @@ class Tariff(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.prefix:
+            try:
+                prefixes.validate_prefix(self.prefix)
+            except ValidationError as error:
+                raise ValidationError({"prefix": error.messages}) from error
 
 
 class IncludedDestination(models.Model):

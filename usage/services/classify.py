@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import PhoneNumberType as T
 
+from numbering import phone
 from usage.choices import LineType, PriceClass
 
 # USE-1: emergency numbers, never blocked and free.
@@ -33,14 +34,31 @@ class Classification:
     price_class: str
 
 
+def _country_code(national: str) -> str:
+    """USE-1: the country code a French national number is dialled to: +33, or an overseas
+    department's own (ARCEP plan: "0262…" is Réunion's +262 262…, "0690…" a Guadeloupe mobile,
+    +590 690…), never +33 for those."""
+    return f"+{phonenumbers.country_code_for_region(phone.region_of(national))}"
+
+
+def national_sql(column: str) -> str:
+    """``normalize``'s French national branch in SQL, for the import: the country code of the
+    number's first four digits, then the number without its 0."""
+    codes = " ".join(
+        f"WHEN '{prefix}' THEN '{_country_code(prefix)}'" for prefix in phone.OVERSEAS_PREFIXES
+    )
+    return f"(CASE left({column}, 4) {codes} ELSE '+33' END || substr({column}, 2))"
+
+
 def normalize(raw: str) -> str:
-    """A dialled number as stored: E.164 ("+33…"; "00…" and French national "0…" converted)
-    or the short number as dialled. The import does the same in SQL (``NORMALIZE_SQL``)."""
+    """A dialled number as stored: E.164 ("+33…"; "00…" and French national "0…" converted,
+    overseas departments to their own codes) or the short number as dialled. The import does
+    the same in SQL (``usage.services.import_sql``, with ``national_sql``)."""
     number = re.sub(r"[\s.()\-]", "", raw or "")
     if number.startswith("00"):
         return "+" + number[2:]
     if len(number) == 10 and number.startswith("0") and number[1] != "0":
-        return "+33" + number[1:]
+        return _country_code(number) + number[1:]
     return number
 
 

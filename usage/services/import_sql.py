@@ -111,14 +111,14 @@ FROM (
                  WHEN ltrim(x.called, %(digits)s) <> '' THEN NULL
                  WHEN left(x.called, 2) = '00' THEN '+' || substr(x.called, 3)
                  WHEN length(x.called) = 10 AND left(x.called, 1) = '0'
-                    THEN '+33' || substr(x.called, 2)
+                    THEN {national_x}
                  ELSE x.called END AS called
         FROM ({fields}) x
         OFFSET 0
     ) y
     OFFSET 0
 ) z
-"""
+""".replace("{national_x}", cls.national_sql("x.called"))
 
 # The fields of ``_raw``: a clean chunk's columns as COPY read them, else split from the lines
 # (with the csv reader's rows, ``f``) and flagged ``canonical`` when nothing needs Python.
@@ -198,11 +198,11 @@ SELECT line, call_id, start_time AS started_at, account AS account_ref,
     lower(answered) = ANY(%(yes)s) AS answered, duration, caller,
     CASE WHEN left(called, 1) = '+' THEN called
          WHEN left(called, 2) = '00' THEN '+' || substr(called, 3)
-         WHEN length(called) = 10 AND left(called, 1) = '0' THEN '+33' || substr(called, 2)
+         WHEN length(called) = 10 AND left(called, 1) = '0' THEN {national}
          ELSE called END AS called,
     lower(call_type) AS call_type, device_id
 FROM _raw
-OFFSET 0"""
+OFFSET 0""".replace("{national}", cls.national_sql("called"))
 
 REJECTED_SQL = """
 SELECT line, COALESCE(reason, 'account') FROM _chk c

@@ -186,8 +186,8 @@ STEPS = [
     SELECT DISTINCT ON (b.block) b.block, g.group_id, g.blocked_by_default
     FROM _bk b JOIN _grp g ON b.block LIKE g.prefix || '%%'
     ORDER BY b.block, length(g.prefix) DESC, g.position""",
-    # USE-2: a prefix of 4+ digits beats the (country, type) row, which beats shorter
-    # prefixes (world zones, fall-backs).
+    # USE-2: a prefix of 4+ digits (the "+" is not one: "3949" is a short number's 4) beats
+    # the (country, type) row, which beats shorter prefixes (world zones, fall-backs).
     """CREATE TEMP TABLE _tc ON COMMIT DROP AS
     SELECT b.block, t.id AS tariff_id, t.valid_from, t.valid_to, t.rate_per_minute AS rate,
            t.first_increment AS f, t.next_increment AS n, t.min_duration AS m, 50 AS spec
@@ -196,7 +196,8 @@ STEPS = [
     UNION ALL
     SELECT b.block, t.id, t.valid_from, t.valid_to, t.rate_per_minute, t.first_increment,
            t.next_increment, t.min_duration,
-           CASE WHEN length(t.prefix) >= 5 THEN 100 + length(t.prefix) ELSE length(t.prefix) END
+           CASE WHEN length(ltrim(t.prefix, '+')) >= 4 THEN 100 + length(t.prefix)
+                ELSE length(t.prefix) END
     FROM _bk b JOIN usage_tariff t ON t.prefix <> '' AND b.block LIKE t.prefix || '%%'""",
     """CREATE INDEX ON _tc (block, spec DESC, valid_from DESC)""",
     """ANALYZE _tc""",

@@ -42,7 +42,7 @@ def _last_day(month):
 def _spec(t: Tariff) -> int:
     if not t.prefix:
         return 50
-    return 100 + len(t.prefix) if len(t.prefix) >= 5 else len(t.prefix)
+    return 100 + len(t.prefix) if len(t.prefix.lstrip("+")) >= 4 else len(t.prefix)
 
 
 def _tariff_for(tariffs, block, country, line_type, price_class, day):
