@@ -45,10 +45,11 @@ def json_depth(document) -> int:
     return depth
 
 
-def read_bounded(stream, parser_context) -> bytes:
-    """The body, refused (``RequestTooLarge``) over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: from its
-    ``Content-Length`` before anything is read, else after reading one byte past the limit."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
+def read_bounded(stream, parser_context, limit=None) -> bytes:
+    """The body, refused (``RequestTooLarge``) over ``limit`` bytes (``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    unless given): from its ``Content-Length`` before anything is read, else after reading one
+    byte past the limit."""
+    limit = limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
     request = (parser_context or {}).get("request")
     meta = getattr(request, "META", {})
     try:
@@ -79,10 +80,11 @@ class BoundedJSONParser(JSONParser):
     """``rest_framework.parsers.JSONParser`` within the bounds above."""
 
     max_depth = MAX_DEPTH
+    body_limit = None  # bytes; None: DATA_UPLOAD_MAX_MEMORY_SIZE
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
-        raw = read_bounded(stream, parser_context)
+        raw = read_bounded(stream, parser_context, self.body_limit)
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)

@@ -43,7 +43,8 @@ class CallCursorPagination(CursorPagination):
         """A cursor that does not decode is bad input (400 on the ``cursor`` field), not a
         missing page (DRF answers 404) — nor the first page (DRF's base64 decoding skips what
         is not base64: "!!!!" was an empty cursor), nor a database error (a position that is
-        not a start time, or one of an offset PostgreSQL refuses: it is read in UTC)."""
+        not a start time, or one of an offset PostgreSQL refuses: it is read in UTC — nor a
+        server error for one that leaves the calendar in UTC, year 1 at +01:00)."""
         encoded = request.query_params.get(self.cursor_query_param)
         try:
             if encoded is not None and not b64decode(encoded, validate=True):
@@ -55,7 +56,7 @@ class CallCursorPagination(CursorPagination):
             if moment is None or moment.tzinfo is None:
                 raise NotFound
             return Cursor(cursor.offset, cursor.reverse, moment.astimezone(UTC).isoformat())
-        except (NotFound, ValueError, binascii.Error):
+        except (NotFound, ValueError, OverflowError, binascii.Error):
             raise serializers.ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
             ) from None
