@@ -210,15 +210,23 @@ def test_chunks_are_rated_with_the_calls_already_stored():
     assert not CallRecord.objects.get(called="+33140000096").included  # now the 100th
 
 
+# A call is (call_id, start, customer): stored under another account of the same customer, it
+# is a duplicate; another customer's call with the same id and start is a different call (two
+# partners may number their calls alike).
 def test_a_call_stored_under_another_account_is_a_duplicate():
-    first, second = account("sip-unl"), account("sip-unl")
+    first = account("sip-unl")
+    second = account("sip-unl", client=first.contract.client)
+    stranger = account("sip-unl")
     run_import([row(first, "+33123456789", call_id="k1")])
     batch = run_import(
         [row(second, "+33123456789", call_id="k1"), row(second, "+33123456789", call_id="k2")]
     )
     assert (batch.imported, batch.duplicates) == (1, 1)
+    batch = run_import([row(stranger, "+33123456789", call_id="k1")])
+    assert (batch.imported, batch.duplicates) == (1, 0)
     assert sorted(CallRecord.objects.values_list("call_id", "sip_account_id")) == [
         ("k1", first.pk),
+        ("k1", stranger.pk),
         ("k2", second.pk),
     ]
 

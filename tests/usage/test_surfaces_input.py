@@ -328,14 +328,9 @@ def test_partner_batch_refuses_every_kind_of_foreign_account(
 # ACC-3 / docs/cdr-format.md ("a record sent again … is counted as a duplicate"): partner
 # Rival's carrier stored call "X1" of 5 October 09:00 UTC for Rival's customer. Partner Nova
 # sends, for the first time, its own customer's call with the same id and second. Nova's call
-# is not a record sent again: it should be imported (or at least not answered with a fact about
-# another partner's data). It is counted as a "duplicate" and dropped: Nova's customer's call is
-# never rated nor billed, and Nova's report tells it that someone else's call exists.
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a partner's new call is counted as a duplicate of another partner's "
-    "call with the same (call_id, start_time) and dropped",
-)
+# is not a record sent again: it is imported (a call is identified per customer). It was
+# counted as a "duplicate" and dropped: Nova's customer's call was never rated nor billed, and
+# Nova's report told it that someone else's call existed. Nova sending it again is a duplicate.
 def test_another_partners_call_is_not_a_duplicate_of_mine(
     api, partner, other_partner, django_capture_on_commit_callbacks
 ):
@@ -353,6 +348,9 @@ def test_another_partners_call_is_not_a_duplicate_of_mine(
     report = _report(api, _post_calls(api, calls, django_capture_on_commit_callbacks)[0])
     assert (report["imported"], report["duplicates"]) == (1, 0)
     assert CallRecord.objects.filter(client=mine.contract.client).count() == 1
+    again = _report(api, _post_calls(api, calls, django_capture_on_commit_callbacks)[0])
+    assert (again["imported"], again["duplicates"]) == (0, 1)
+    assert CallRecord.objects.count() == 2  # Rival's and Nova's
 
 
 # --- rated calls and summary: filters, cursor, scopes --------------------------------------------

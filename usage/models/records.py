@@ -3,10 +3,11 @@
 On PostgreSQL the table is partitioned by RANGE on ``started_at``, one partition per calendar
 month (UTC bounds), created ahead by ``usage.tasks.partitions_maintain`` and dropped after 12
 months (PLATFORM 6.7). A partitioned table's unique constraints must include the partition key:
-the table's primary key is (id, started_at) and the import key is (call_id, started_at). Django
-sees ``id`` as the primary key (ids come from one sequence, so they are unique on their own):
-the admin, DRF and ``pk`` lookups work unchanged; ``CompositePrimaryKey`` would lose the admin
-and foreign keys. On SQLite (``make run``) it is one plain table with the same columns.
+the table's primary key is (id, started_at) and the import key is (call_id, started_at,
+client). Django sees ``id`` as the primary key (ids come from one sequence, so they are unique
+on their own): the admin, DRF and ``pk`` lookups work unchanged; ``CompositePrimaryKey``
+would lose the admin and foreign keys. On SQLite (``make run``) it is one plain table with the
+same columns.
 
 Foreign keys are declared without database constraints (``db_constraint=False``): call records
 outlive nothing they point to (accounts and contracts are never deleted, PROTECT elsewhere), the
@@ -110,8 +111,11 @@ class CallRecord(models.Model):
         verbose_name = _("call record")
         verbose_name_plural = _("call records")
         constraints = [
-            # The import key: a re-sent record (same call id, same start) is a duplicate.
-            models.UniqueConstraint(fields=["call_id", "started_at"], name="usage_call_once"),
+            # The import key: a re-sent record (same call id, same start, same customer) is a
+            # duplicate; two partners' calls may share an id and a start.
+            models.UniqueConstraint(
+                fields=["call_id", "started_at", "client"], name="usage_call_once"
+            ),
         ]
         indexes = [
             # Rated calls of a customer by date (portal, API cursor pagination).

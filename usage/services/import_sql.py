@@ -20,8 +20,8 @@ by an UPDATE of every row (a second copy of each row and of its index entries) m
 3. The accounts (``cdr_rows.accounts_for``) and the USE-1 classes of the chunk's distinct number
    blocks (``classify.classify``: a few thousand phonenumbers look-ups, not one per row) come
    back as small tables to join.
-4. ``_new``: the good rows not stored yet (a call is (call_id, started_at): a record sent again
-   is a duplicate).
+4. ``_new``: the good rows not stored yet (a call is (call_id, started_at, customer): a record
+   sent again is a duplicate).
 5. ``rating.rate_staged``: rated with the calls already stored for their (customer, month) and
    inserted already rated.
 
@@ -169,26 +169,31 @@ FROM (
 ) x
 """
 
-# Duplicates: a call already stored. A record sent again names the same account, so looking
-# among the stored calls of the chunk's customers and months (which the rating reads anyway)
-# finds it at no cost; any other (its account changed) makes the INSERT fail on the unique
-# (call_id, started_at): the chunk is then redone with the look-up of every call in the index,
-# and the first line of a call sent twice within the chunk.
+# Duplicates: a call already stored — of the same customer: a call is (call_id, started_at,
+# client_id), since two partners may number their calls alike (one partner's new call was
+# dropped as a "duplicate" of another's, and its report told that the other's existed). A
+# record sent again names the same account, so looking among the stored calls of the chunk's
+# customers and months (which the rating reads anyway) finds it at no cost; a call sent twice
+# within the chunk makes the INSERT fail on the unique key: the chunk is then redone with the
+# look-up of every call in the index, and the first line of a call sent twice within the chunk.
 STORED_SQL = """
 DELETE FROM _new n USING usage_callrecord c
 WHERE c.client_id = ANY(%(clients)s) AND c.started_at >= %(lo)s AND c.started_at < %(hi)s
-    AND c.call_id = n.call_id AND c.started_at = n.started_at
+    AND c.call_id = n.call_id AND c.started_at = n.started_at AND c.client_id = n.client_id
 """
 ANY_STORED_SQL = """
 DELETE FROM _new n
 WHERE EXISTS (
-    SELECT 1 FROM usage_callrecord c WHERE c.call_id = n.call_id AND c.started_at = n.started_at)
+    SELECT 1 FROM usage_callrecord c WHERE c.call_id = n.call_id AND c.started_at = n.started_at
+        AND c.client_id = n.client_id)
 """
 TWICE_SQL = """
 DELETE FROM _new n USING (
-    SELECT call_id, started_at, min(line) AS first FROM _new GROUP BY 1, 2 HAVING count(*) > 1
+    SELECT call_id, started_at, client_id, min(line) AS first FROM _new
+    GROUP BY 1, 2, 3 HAVING count(*) > 1
 ) d
-WHERE n.call_id = d.call_id AND n.started_at = d.started_at AND n.line <> d.first
+WHERE n.call_id = d.call_id AND n.started_at = d.started_at AND n.client_id = d.client_id
+    AND n.line <> d.first
 """
 
 # A canonical chunk (``CANONICAL_LINE``): its typed rows as ``_chk``'s good ones, the called

@@ -7,9 +7,9 @@ own connection (a thread): a customer's months are rated by one chunk at a time.
 On PostgreSQL a chunk is checked, classified, rated and inserted by set-based SQL
 (``usage.services.import_sql``): its lines are ``COPY``-ed as they are, its bad rows reported
 with their line numbers, its new calls rated with the calls already stored for their
-(customer, month) and inserted already rated (a re-sent record, same (call_id, started_at),
-changes nothing). SQLite (``make run``) checks each row in Python (``parse_row``, also the
-reference the SQL follows, and the check of the rows the SQL leaves to it), inserts with
+(customer, month) and inserted already rated (a re-sent record, same (call_id, started_at,
+customer), changes nothing). SQLite (``make run``) checks each row in Python (``parse_row``,
+also the reference the SQL follows, and the check of the rows the SQL leaves to it), inserts with
 ``bulk_create(ignore_conflicts)`` and rates the months the chunk touched
 (``usage.services.rating``) in the chunk's transaction."""
 
@@ -451,15 +451,15 @@ def _load_python(batch: ImportBatch, rows, reasons) -> tuple[int, list]:
         data["started_at"] = started
         data["billing_month"] = started.astimezone(PARIS).date().replace(day=1)
         records.append(CallRecord(batch=batch, **data))
-    keys = {(r.call_id, r.started_at) for r in records}
+    keys = {(r.call_id, r.started_at, r.client_id) for r in records}
     existing = set(
         CallRecord.objects.filter(call_id__in={k[0] for k in keys}).values_list(
-            "call_id", "started_at"
+            "call_id", "started_at", "client_id"
         )
     )
     fresh, seen = [], set()
     for r in records:
-        key = (r.call_id, r.started_at)
+        key = (r.call_id, r.started_at, r.client_id)
         if key not in existing and key not in seen:
             seen.add(key)
             fresh.append(r)
