@@ -1,10 +1,11 @@
 """USE-8 prepaid debits per import batch and suspension at zero; consumption alerts (e-mail,
 dashboard, webhook, optional block); ACC-6 inactivity from the call records."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from accounts.choices import PaymentMethod
 from kernel.models import OutboxEvent
@@ -111,7 +112,9 @@ def test_use8_postpaid_not_debited():
 
 # Consumption alerts — threshold 10.00 €, blocking at 100 %. Calls for 5.0000 € → 50 % (one
 # e-mail, one webhook event, a dashboard badge); a second batch to 8.0000 → 80 %; a third to
-# 10.0000 → 100 %, outgoing calls blocked; nothing is sent twice.
+# 10.0000 → 100 %, outgoing calls blocked; nothing is sent twice. (On 20 October: the block
+# lasts until the month ends, a month already over blocks nothing.)
+@time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC), tick=False)
 def test_alerts_at_50_80_100_percent(mailoutbox, django_capture_on_commit_callbacks):
     client = customer(partner=PartnerFactory())
     contract = platform(client)

@@ -26,6 +26,7 @@ from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.models import Client
 from accounts.notifications import notify_client
+from kernel.clock import paris_today
 from kernel.money import ZERO, round_money
 from usage import selectors
 from usage.events import announce_threshold
@@ -97,6 +98,9 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
         for level in LEVELS
         if level not in sent and consumption * 100 >= threshold.amount * level
     ]
+    # The block lasts until the month ends: a month already over (its 100 % reached by a late
+    # record) blocks nothing — nor is it announced as blocking.
+    blocks = threshold.block_outgoing and month == paris_today().replace(day=1)
     new = []
     for level in reached:
         try:
@@ -107,7 +111,7 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
                     level=level,
                     consumption=consumption,
                     threshold=threshold.amount,
-                    blocked=level == 100 and threshold.block_outgoing,
+                    blocked=level == 100 and blocks,
                 )
                 if level == reached[-1]:  # levels passed at once: one e-mail, one event
                     announce_threshold(alert)
