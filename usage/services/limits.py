@@ -8,26 +8,31 @@ Breaches are computed from the call records and recorded per customer, limit and
 Choices: the rule book says "raised by the CAPS option (+10 per lot)"; the contract's option
 is a lot of 10 *CAPS* (attempts per second), so a lot raises the CAPS limit; the simultaneous
 calls are raised by the capacity reservation, the option that sells channels. Options count
-while their contract line runs (started, not ended) on the day computed. Simultaneous calls
-count every answered call (inbound too) over [start, start + duration); attempts count outbound
-calls, answered or not, per second of their start. A month is measured against the options in
-force on each call's day, whenever it is computed (a late record months after).
+while their contract line runs (started, not ended) on the day computed, whatever the contract's
+status since (a month recomputed after the contract ended keeps the options it had). The limits
+are clauses of the PLATFORM contract: only its calls count (not a SIP trunk's of the same
+customer). Simultaneous calls count every answered call (inbound too) over
+[start, start + duration) — at the start of each call of the month, the calls of the month
+before still in progress included; attempts count outbound calls, answered or not, per second
+of their start. A month is measured against the options in force on each call's day, whenever
+it is computed (a late record months after).
 """
 
 import heapq
 from datetime import UTC, date, timedelta
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.functions import TruncSecond
 
 from kernel.clock import paris_today
-from offers.choices import LIVE_STATUSES
 from offers.models import Contract, ContractLine
 from usage.choices import CallType
 from usage.models import CallRecord, LimitBreach
 from usage.money_choices import LimitKind
+from usage.partitioning import month_bounds
 
 BASE_SIMULTANEOUS = 10
 BASE_CAPS = 1
@@ -38,11 +43,13 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _option_lines(client_id: int) -> list[tuple]:
-    """The customer's CAPS and capacity lines: (product code, quantity, started, ended)."""
+    """The customer's CAPS and capacity lines that ran: (product code, quantity, started,
+    ended). Each counts on the days between its start and its end, whatever its contract's
+    status is now (a line never started counts on no day)."""
     return list(
         ContractLine.objects.filter(
             contract__client_id=client_id,
-            contract__status__in=LIVE_STATUSES,
+            started_on__isnull=False,
             product__code__in=["opt-caps", "opt-capacity-reservation"],
         ).values_list("product__code", "quantity", "started_on", "ended_on")
     )
@@ -51,7 +58,7 @@ def _option_lines(client_id: int) -> list[tuple]:
 def _limits_on(lines, day: date) -> dict[str, int]:
     lots: dict[str, int] = {}
     for code, quantity, started, ended in lines:
-        if (started is None or started <= day) and (ended is None or ended > day):
+        if started <= day and (ended is None or ended > day):
             lots[code] = lots.get(code, 0) + quantity
     return {
         LimitKind.SIMULTANEOUS: BASE_SIMULTANEOUS
@@ -66,7 +73,37 @@ def limits_for(client_id: int, day: date | None = None) -> dict[str, int]:
 
 
 def _calls(client_id: int, month: date):
-    return CallRecord.objects.filter(client_id=client_id, billing_month=month)
+    """The customer's calls of ``month`` on its PLATFORM contracts (PLATFORM 25 is a clause of
+    the platform contract: another contract's calls — a SIP trunk's channels — are not
+    measured; as ``quality.measured_calls``)."""
+    start, end = month_bounds(month)
+    return CallRecord.objects.filter(
+        client_id=client_id,
+        billing_month=month,
+        started_at__gte=start,
+        started_at__lt=end,
+        contract__terms_snapshot__preset=PLATFORM,
+    )
+
+
+def _in_progress_at(client_id: int, month: date) -> list[tuple]:
+    """The answered PLATFORM calls of the month before ``month`` still in progress at its start
+    (a call of 23:55 on the last day is still there at 00:05), as (start, duration) in start
+    order. Read back from the start as far as the month's longest call reaches (SQLite has no
+    date arithmetic in the query)."""
+    start = month_bounds(month)[0]
+    previous = _calls(client_id, (month - timedelta(days=1)).replace(day=1)).filter(
+        answered=True, duration__gt=0
+    )
+    longest = previous.aggregate(longest=Max("duration"))["longest"]
+    if not longest:
+        return []
+    rows = (
+        previous.filter(started_at__gt=start - timedelta(seconds=longest))
+        .order_by("started_at")
+        .values_list("started_at", "duration")
+    )
+    return [(s, d) for s, d in rows if s + timedelta(seconds=d) > start]
 
 
 def peak_simultaneous(intervals) -> list[tuple]:
@@ -111,8 +148,17 @@ def limits_compute(*, client_id: int, month: date) -> list[LimitBreach]:
         .order_by("started_at")
         .values_list("started_at", "duration")
     )
-    intervals = ((s, s + timedelta(seconds=d)) for s, d in answered.iterator(chunk_size=5000))
+    # the calls of the month before still in progress at its start come first (they started
+    # before every call of the month): they count in the level, their own starts are not the
+    # month's
+    month_start = month_bounds(month)[0]
+    before = _in_progress_at(client_id, month)
+    intervals = (
+        (s, s + timedelta(seconds=d)) for s, d in chain(before, answered.iterator(chunk_size=5000))
+    )
     for start, count in peak_simultaneous(intervals):
+        if start < month_start:
+            continue
         if count > lowest[LimitKind.SIMULTANEOUS]:
             allowed = limit(LimitKind.SIMULTANEOUS, start)
             key = (LimitKind.SIMULTANEOUS, _hour(start))

@@ -166,16 +166,48 @@ WHERE rc.plan IN ('hosted_w', 'hosted_a')
 GROUP BY 1, 2, 3, 4
 """
 
+# USE-4 HOSTED-W "plus de trois appels simultanés", per user-month: the level of the user's
+# answered calls in progress when each call of the month starts (a call ending at the second
+# another starts does not overlap it). The calls of the month before still in progress at the
+# month's start count with them (a call of 23:50 on the last day is still there at 00:05): those
+# of the pass (``{calls}``), and the stored ones of a month the pass does not rate. The breach is
+# the month of the call that goes over.
 SIMULTANEOUS_SQL = """
-SELECT sip_account_id, month, max(level) FROM (
-    SELECT sip_account_id, month, sum(delta) OVER (
+WITH own AS (
+    SELECT client_id, sip_account_id, month, started_at, duration FROM {calls} c
+    WHERE plan = 'hosted_w' AND answered AND duration > 0
+), um AS (
+    SELECT DISTINCT client_id, sip_account_id, month, (month - interval '1 month')::date AS prev,
+        (month::timestamp AT TIME ZONE 'Europe/Paris') AS starts,
+        ((month - interval '1 month')::timestamp AT TIME ZONE 'Europe/Paris') AS prev_starts
+    FROM own
+), edge AS (
+    SELECT um.sip_account_id, um.month, c.started_at, c.duration
+    FROM um JOIN {calls} c ON c.sip_account_id = um.sip_account_id AND c.month = um.prev
+    WHERE c.plan = 'hosted_w' AND c.answered AND c.duration > 0
+        AND c.started_at + c.duration * interval '1 second' > um.starts
+    UNION ALL
+    SELECT um.sip_account_id, um.month, r.started_at, r.duration
+    FROM um JOIN usage_callrecord r ON r.client_id = um.client_id
+        AND r.started_at >= um.prev_starts AND r.started_at < um.starts
+        AND r.sip_account_id = um.sip_account_id AND r.billing_month = um.prev
+    WHERE r.plan = 'hosted_w' AND r.answered AND r.duration > 0
+        AND r.started_at + r.duration * interval '1 second' > um.starts
+        AND NOT EXISTS (SELECT FROM _rk k WHERE k.client_id = r.client_id AND k.month = um.prev)
+)
+SELECT sip_account_id, month, max(level) FILTER (WHERE counted) FROM (
+    SELECT sip_account_id, month, counted, sum(delta) OVER (
         PARTITION BY sip_account_id, month ORDER BY t, delta ROWS UNBOUNDED PRECEDING) AS level
     FROM (
-        SELECT sip_account_id, month, started_at AS t, 1 AS delta FROM {calls} c
-        WHERE plan = 'hosted_w' AND answered AND duration > 0
+        SELECT sip_account_id, month, started_at AS t, 1 AS delta, true AS counted FROM own
         UNION ALL
-        SELECT sip_account_id, month, started_at + duration * interval '1 second', -1
-        FROM {calls} c WHERE plan = 'hosted_w' AND answered AND duration > 0
+        SELECT sip_account_id, month, started_at + duration * interval '1 second', -1, false
+        FROM own
+        UNION ALL
+        SELECT sip_account_id, month, started_at, 1, false FROM edge
+        UNION ALL
+        SELECT sip_account_id, month, started_at + duration * interval '1 second', -1, false
+        FROM edge
     ) e
 ) x GROUP BY 1, 2
 """

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from usage import increments
 from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
+from usage.partitioning import month_bounds
 from usage.services import plans
 from usage.services.classify import block_key
 
@@ -210,18 +211,26 @@ def metrics(rows):
     groups = defaultdict(list)
     for r in hosted:
         groups[(r["call"].sip_account_id, r["call"].billing_month)].append(r)
+    edge = _edge_calls(rows, groups)
     out = []
     for (account_id, month), items in groups.items():
-        events = []
+        # the level of the user's calls in progress when each call of the month starts, the
+        # calls of the month before still in progress at its start included (SIMULTANEOUS_SQL)
+        events = [(c.started_at, 1, False) for c in edge.get((account_id, month), ())]
+        events += [
+            (c.started_at + timedelta(seconds=c.duration), -1, False)
+            for c in edge.get((account_id, month), ())
+        ]
         for r in items:
             c = r["call"]
             if r["plan"] == "hosted_w" and c.answered and c.duration > 0:
-                events.append((c.started_at, 1))
-                events.append((c.started_at + timedelta(seconds=c.duration), -1))
+                events.append((c.started_at, 1, True))
+                events.append((c.started_at + timedelta(seconds=c.duration), -1, False))
         level = peak = 0
-        for _t, delta in sorted(events):
+        for _t, delta, counted in sorted(events, key=lambda e: (e[0], e[1])):
             level += delta
-            peak = max(peak, level)
+            if counted:
+                peak = max(peak, level)
         first = items[0]["call"]
         out.append(
             {
@@ -248,6 +257,53 @@ def metrics(rows):
             }
         )
     return out
+
+
+def _edge_calls(rows, groups) -> dict[tuple, list]:
+    """USE-4 (SIMULTANEOUS_SQL's ``edge``): for each HOSTED-W user-month of ``groups``, the
+    user's answered HOSTED-W calls of the month before still in progress at the month's start —
+    those of the pass, and the stored ones of a month the pass does not rate."""
+    wanted = {
+        key: (items[0]["call"].client_id, _previous(key[1]))
+        for key, items in groups.items()
+        if items[0]["plan"] == "hosted_w"
+    }
+    if not wanted:
+        return {}
+    rated = {(r["call"].client_id, r["call"].billing_month) for r in rows}
+    by_user = defaultdict(list)
+    for r in rows:
+        if r["plan"] == "hosted_w":
+            by_user[(r["call"].sip_account_id, r["call"].billing_month)].append(r["call"])
+    stored = Q(pk__in=[])
+    for (account_id, _month), (client_id, prev) in wanted.items():
+        if (client_id, prev) not in rated:
+            lo, hi = month_bounds(prev)
+            stored |= Q(
+                client_id=client_id,
+                sip_account_id=account_id,
+                billing_month=prev,
+                started_at__gte=lo,
+                started_at__lt=hi,
+            )
+    for c in CallRecord.objects.filter(stored, plan="hosted_w"):
+        by_user[(c.sip_account_id, c.billing_month)].append(c)
+    out = {}
+    for (account_id, month), (_client_id, prev) in wanted.items():
+        start = month_bounds(month)[0]
+        out[(account_id, month)] = [
+            c
+            for c in by_user.get((account_id, prev), ())
+            if c.answered
+            and c.duration > 0
+            and c.started_at < start
+            and c.started_at + timedelta(seconds=c.duration) > start
+        ]
+    return out
+
+
+def _previous(month):
+    return (month - timedelta(days=1)).replace(day=1)
 
 
 def outcome(rows, breached) -> dict[int, dict]:
