@@ -1,7 +1,8 @@
-"""Independent cases of USE-4 (hosted fair use), OPT / USE-5 (platform options and limits), USE-6 (traffic
-quality penalties) and USE-7 (staff penalties): cases the other usage tests do not show —
-Paris month edges, several users of one customer, what does not take a slot, breaches found
-after invoicing, limit and quality hours at the month's edge, penalties after the run.
+"""Independent cases of USE-4 (hosted fair use), OPT / USE-5 (platform options and limits),
+USE-6 (traffic quality penalties) and USE-7 (staff penalties): cases the other usage tests do
+not show — Paris month edges, several users of one customer, what does not take a slot,
+breaches found after invoicing, limit and quality hours at the month's edge, penalties after the
+run.
 
 Seeded grid (usage migration 0004): France fixed 0.0120 €/min 1/1, France mobile 0.0450 1/1,
 United Kingdom fixed 0.0200 1/1, Morocco mobile 0.4500 60/60, shared cost (084) 0.0900 60/60
