@@ -271,8 +271,11 @@ class ContractSerializer(representation.ModelSerializer):
             order_date=_("The day it was ordered."),
             service_start_date=_("The day the service started; null until then."),
             purchase_order_ref=_("The customer's purchase order reference, printed on invoices."),
-            is_trial=_("true: a trial (CON-7): its calls until trial_ends_on are never invoiced."),
-            trial_ends_on=_("The last day of the trial; null for a contract that is no trial."),
+            is_trial=_("true: a trial (CON-7): its calls before trial_ends_on are never invoiced."),
+            trial_ends_on=_(
+                "The day the trial ends, excluded: calls from that day on are invoiced; null for a "
+                "contract that is no trial."
+            ),
             last_traffic_on=_("The day of its last call, inbound included (ACC-6); null if none."),
             created_at=api_fields.CREATED_AT,
             updated_at=api_fields.UPDATED_AT,

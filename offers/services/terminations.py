@@ -86,7 +86,8 @@ def termination_quote(
     notice_days: int | None = None,
 ) -> TerminationQuote:
     """CON-4: effective date from the notice rule; CON-5: the fee by the offer's rule.
-    ``notice_days`` replaces the rule (CON-6: 30 days' notice after refusing an increase).
+    ``notice_days`` replaces the rule (CON-6: 30 days' notice after refusing an increase;
+    ACC-6: none, a closing for inactivity takes effect on the day of the closing, PLATFORM 17.3).
 
     PLATFORM (CON-4, 8.2 / 17.1): the later of the requested date and notice + 3 months; no fee
     at an anniversary, the CON-5 fee on any other date. With no requested date the quote is the

@@ -11,8 +11,13 @@ from offers.services.transitions import lock_contract
 
 @transaction.atomic
 def contract_set_trial(*, contract: Contract, ends_on: date | None, actor=None) -> Contract:
-    """CON-7: free test access until ``ends_on`` (None ends it). Trial traffic is rated but
-    never invoiced: billing reads ``is_trial``/``trial_ends_on``."""
+    """CON-7: free test access until ``ends_on``, that day excluded (None ends it). Trial
+    traffic is rated but never invoiced: while the contract is on trial the rating flags the
+    calls of the days (Paris) before ``trial_ends_on`` (a date moved while the trial runs
+    applies when their month is rated again); ending the trial takes the contract off trial
+    (``is_trial`` false, no end date: pages and API show no trial) and the calls already rated
+    as trial keep that flag whenever their month is rated again (a late file, a waiver,
+    HOSTED-A's re-rating at the run)."""
     contract = lock_contract(contract)
     before = {"is_trial": contract.is_trial, "trial_ends_on": contract.trial_ends_on}
     contract.is_trial = ends_on is not None

@@ -4,9 +4,10 @@ Each rating pass tells ``offers`` the last day (Paris) with a call of each contr
 outbound, inbound or forwarded, answered or not: any traffic counts — so that the nightly
 ``contracts_flag_inactive`` flags a live contract without any call for six months since its last
 one (or since its service start when it never had one) and tells the customer. Staff may then
-close it (``inactive_close``): a termination for inactivity, without fees; when it leaves the
-customer without a contract in service (none left active or suspended), the prepaid balance is
-forfeited (it stays with the reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance.
+close it (``inactive_close``): a termination for inactivity, effective and applied on the day
+of the closing, without notice or fees; when it leaves the customer without a contract in
+service (none left active or suspended), the prepaid balance is forfeited (it stays with the
+reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance.
 """
 
 from datetime import date
@@ -81,6 +82,9 @@ def inactive_close_forfeit(contract: Contract):
 @transaction.atomic
 def inactive_close(*, contract: Contract, today: date, actor=None, expected_forfeit=None):
     """ACC-6: staff close a contract flagged inactive; returns (termination, forfeited €).
+    PLATFORM 17.3 (« le Prestataire pourra fermer le compte et résilier le Service »): the
+    reseller's termination takes effect on ``today``, the day of the closing (Paris), without
+    the customer's notice (17.1) and without fees, and is applied at once (the contract ends).
     ``expected_forfeit``: what the confirmation showed — refused if the balance changed since."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     forfeit = inactive_close_forfeit(contract)
@@ -92,8 +96,12 @@ def inactive_close(*, contract: Contract, today: date, actor=None, expected_forf
         contract=contract,
         actor=actor,
         reason=TerminationReason.INACTIVITY,
+        requested_date=today,
+        notice_days=0,
         waive_fees=True,
     )
+    offers.termination_apply(termination_id=termination.pk, today=today)
+    termination.refresh_from_db()
     if forfeit > 0:
         prepaid_debit(
             client=contract.client,

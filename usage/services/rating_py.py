@@ -142,11 +142,14 @@ def context(keys):
             else "none"
         )
         local_day = call.started_at.astimezone(PARIS).date()
-        trial = bool(
-            contract
-            and contract.is_trial
-            and (contract.trial_ends_on is None or local_day <= contract.trial_ends_on)
-        )
+        # CON-7: on trial, the days before its end date (excluded); once the trial is ended,
+        # a call rated trial while it ran stays trial (never invoiced)
+        if contract is None:
+            trial = False
+        elif contract.is_trial:
+            trial = contract.trial_ends_on is not None and local_day < contract.trial_ends_on
+        else:
+            trial = call.trial
         block = block_key(call.called)
         matches = [(len(p), -pos, g) for p, pos, g in groups if block.startswith(p)]
         group = max(matches, key=lambda m: (m[0], m[1]))[2] if matches else None
