@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -24,6 +25,12 @@ from payments.models import PrepaidAccount, PrepaidEntry
 from payments.services.notices import notify_billing
 
 ZERO = Decimal("0.00")
+
+# BIL-10 squaring: an app whose ledger entries an invoice lists under keys of its own (usage:
+# a month's consumption, debited per rating pass, invoiced per line) answers with them — the
+# entries (debits, and what was given back) of what the invoice lists as already paid.
+# ``send(sender=Invoice, invoice=invoice)``; each receiver returns a list of ``PrepaidEntry``.
+invoice_prepaid_entries = Signal()
 
 
 class InsufficientBalance(InvalidTransition):
@@ -69,7 +76,9 @@ def _append(
         if first is not None:
             return first  # the same source debited twice: the first entry stands
     balance = _balance(account) + amount
-    if balance < 0 and not allow_overdraft:
+    # PLATFORM 12.7.3: money received (a positive entry) is always recorded, even when the
+    # balance stays below zero; only what takes from the balance may be refused.
+    if amount < 0 and balance < 0 and not allow_overdraft:
         raise InsufficientBalance(
             _("Your prepaid balance (%(balance)s €) does not cover %(amount)s €. Top it up first.")
             % {"balance": balance - amount, "amount": -amount},
@@ -178,6 +187,27 @@ def prepaid_consume(
 
 
 @transaction.atomic
+def prepaid_give_back(
+    *, client: Client, amount, source_type: str, source_id, description: str, actor=None
+) -> PrepaidEntry:
+    """BIL-10: consumption debited, then re-rated lower before it is invoiced (a fair-use breach
+    waived, USE-4): the difference, VAT included, goes back to the balance — a refund entry
+    credited to the ledger (not paid out). Idempotent per source."""
+    amount = Decimal(str(amount))
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    return _append(
+        client=client,
+        kind=PrepaidKind.REFUND,
+        amount=amount,
+        source_type=source_type,
+        source_id=source_id,
+        description=description,
+        actor=actor,
+    )
+
+
+@transaction.atomic
 def prepaid_reserve(
     *, client: Client, amount, source_type: str, source_id, description: str, actor=None
 ) -> PrepaidEntry:
@@ -224,7 +254,10 @@ def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
     the two may differ by a few cents. The invoice is the legal figure: when the ledger took
     more than the invoice's ``paid_in_advance``, the difference goes back to the balance, once
     per invoice (keyed by it). A ledger that took less is left alone (in the customer's
-    favour). Runs inside the issuing transaction (``billing.signals.document_issued``)."""
+    favour). An order's debit is matched by its charge's source; consumption, debited per
+    rating pass and invoiced per line, by the app that debited it (``invoice_prepaid_entries``:
+    usage answers with the debits, and what it gave back, of the months the invoice lists).
+    Runs inside the issuing transaction (``billing.signals.document_issued``)."""
     invoice = (
         Invoice.objects.filter(pk=invoice_id, kind=DocumentKind.INVOICE, client__isnull=False)
         .only("pk", "client_id", "number", "paid_in_advance")
@@ -252,6 +285,8 @@ def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
         ),
         ZERO,
     )
+    for _receiver, entries in invoice_prepaid_entries.send(sender=Invoice, invoice=invoice):
+        debited -= sum((entry.amount for entry in entries or ()), ZERO)
     excess = debited - invoice.paid_in_advance
     if debited <= 0 or excess <= 0:
         return None

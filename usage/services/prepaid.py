@@ -1,65 +1,71 @@
 """USE-8 prepaid (PLATFORM 12.7, BIL-10, CON-8): a prepaid customer's rated consumption is
 debited from its ledger, VAT included, as it is imported — a debit per rating pass of an
-import batch (one pass per chunk on PostgreSQL) and month, for what the month's billable total
-gained since the last debit (so a re-rating after a breach is debited too, and a re-sent file
-nothing). When the balance reaches zero (or less:
+import batch (one pass per chunk on PostgreSQL) and month, for what the month's consumption to
+be paid gained since the last debit (so a re-rating after a breach is debited too, and a re-sent
+file nothing). When the balance reaches zero (or less:
 traffic is not refused after the fact) the customer's active contracts are suspended (reason
 "prepaid balance exhausted"); a top-up that brings the balance above zero lifts those
 suspensions (and only those).
 
 Choices: the debit is the net consumption with the VAT of the customer's regime, rounded to the
 cent per debit (``payments.services.gross_amount``); the month's invoice lists the same calls as
-already paid and payments squares the rounding (BIL-10). A lower total after a waiver is not
-refunded to the ledger here: it is credited by the waiver's credit note (BIL-9).
+already paid and payments squares the rounding (BIL-10) with the debits this module tells it
+the invoice carries (``invoice_consumption_entries``). What the month is to be paid is, per
+consumption line, its billable total or what was already charged for it when that is more (an
+invoiced line re-rated lower is credited by the waiver's credit note, BIL-9, not here). A lower
+total (a breach waived before the month is invoiced) gives the difference back to the ledger,
+VAT included (a refund entry).
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
 from accounts.models import Client
-from kernel.money import ZERO, round_money
+from billing.models import Invoice, PendingCharge
+from billing.signals import run_preparing
+from kernel.money import CENT, ZERO, round_money
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract
 from payments.choices import PrepaidKind
 from payments.models import PrepaidEntry
-from payments.services import prepaid_consume
+from payments.services import gross_amount, prepaid_consume
+from payments.services.prepaid import invoice_prepaid_entries, prepaid_give_back
 from usage.models import PrepaidUsageDebit
-from usage.services.billing import billable_calls
+from usage.services.billing import SOURCE as CHARGE_SOURCE
+from usage.services.billing import billable_calls, billable_totals
+from usage.services.revisions import charged
 
 SOURCE = "usage_consumption"
 
 
 def prepaid_debit_month(*, client: Client, month: date, source: str):
-    """Debit what the month's billable consumption gained since the last debit. Idempotent by
-    that difference: run again (a task delivered twice, a file sent again) it finds nothing to
-    debit. On PostgreSQL each chunk of a batch is a rating pass of its own, announced with the
-    batch's id: a chunk after the first that rated more calls of the month is debited as
-    ``batch:<id>#2``, ``#3``… Returns the ledger entry, or None when there is nothing to
-    debit."""
+    """Debit what the month's consumption to be paid (``to_be_paid``) gained since the last
+    debit; give back, VAT included, what it lost (a breach waived before the month is invoiced,
+    USE-4). Idempotent by that difference: run again (a task delivered twice, a file sent
+    again) it finds nothing to do. On PostgreSQL each chunk of a batch is a rating pass of its
+    own, announced with the batch's id: a chunk after the first that rated more calls of the
+    month is debited as ``batch:<id>#2``, ``#3``… Returns the ledger entry, or None when there
+    is nothing to debit or give back."""
     if client.payment_method != PaymentMethod.PREPAID:
         return None
     with transaction.atomic():
         # the client's row is the lock: two batches of one customer are debited in turn
         Client.objects.select_for_update().filter(pk=client.pk).first()
-        total = (
-            billable_calls()
-            .filter(client=client, billing_month=month)
-            .aggregate(s=Sum("cost"))["s"]
-            or ZERO
-        )
         debited = (
             PrepaidUsageDebit.objects.filter(client=client, month=month).aggregate(s=Sum("net"))[
                 "s"
             ]
             or ZERO
         )
-        delta = total - debited
-        if round_money(delta) <= 0:
+        target = to_be_paid(client=client, month=month)
+        delta = target - debited
+        if round_money(delta) == 0:
             return None
         earlier = PrepaidUsageDebit.objects.filter(
             Q(source=source) | Q(source__startswith=f"{source}#"), client=client, month=month
@@ -67,16 +73,97 @@ def prepaid_debit_month(*, client: Client, month: date, source: str):
         if earlier:
             source = f"{source}#{earlier + 1}"
         PrepaidUsageDebit.objects.create(client=client, month=month, source=source, net=delta)
+        source_id = f"{month:%Y%m}:{source}"
+        if delta < 0:
+            return _give_back(client, month, target, -delta, source_id)
         entry = prepaid_consume(
             client=client,
             amount_net=delta,
             source_type=SOURCE,
-            source_id=f"{month:%Y%m}:{source}",
+            source_id=source_id,
             description=_("Calls of %(month)s") % {"month": month.strftime("%m/%Y")},
         )
         if entry.balance_after == 0:  # USE-8: "at zero" (payments suspends below zero)
             _suspend(client)
         return entry
+
+
+def to_be_paid(*, client: Client, month: date):
+    """What a prepaid customer's month of consumption is to be paid (€ HT, 4 decimals): per
+    consumption line (``usage.services.billing.LineKey``), its billable total, or what was
+    already charged for it when that is more — an invoiced line re-rated lower stays paid, its
+    credit note (BIL-9) credits the difference."""
+    due = {
+        key.source_id: total
+        for key, (total, _calls, _seconds) in billable_totals(
+            months=[month], client_ids=[client.pk]
+        ).items()
+    }
+    for (_month, base), charges in charged([month], [client.pk], source_type=CHARGE_SOURCE).items():
+        posted = sum((c.unit_price * c.quantity for c in charges), ZERO)
+        due[base] = max(due.get(base, ZERO), posted)
+    return sum(due.values(), ZERO)
+
+
+def _give_back(client: Client, month: date, target, net, source_id: str):
+    """The month's consumption to be paid fell by ``net`` € HT: that much goes back to the
+    ledger with VAT — all the month took when nothing of it is to be paid any more (no cent of
+    rounding kept) — and a balance back above zero lifts the suspensions for an exhausted
+    balance."""
+    taken = -(
+        PrepaidEntry.objects.filter(
+            account__client=client, source_type=SOURCE, source_id__startswith=f"{month:%Y%m}:"
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    amount = taken if target <= 0 else min(gross_amount(client=client, net=net), taken)
+    if amount <= 0:
+        return None
+    entry = prepaid_give_back(
+        client=client,
+        amount=amount,
+        source_type=SOURCE,
+        source_id=source_id,
+        description=_("Calls of %(month)s re-rated: given back")
+        % {"month": month.strftime("%m/%Y")},
+    )
+    if entry.balance_after > 0:
+        transaction.on_commit(lambda: lift_after_topup(client=client))
+    return entry
+
+
+@receiver(run_preparing, dispatch_uid="usage.prepaid_before_run")
+def prepaid_before_run(sender, month: date, **kwargs) -> int:
+    """USE-8: before month M's consumption is invoiced, each prepaid customer's M is brought to
+    what it is to be paid — what a re-rating lowered since the last debit (a breach waived) is
+    given back, what a rating pass's task has not debited yet is debited — so the invoice's
+    "already paid" matches the ledger. Only the customers whose debits differ from their
+    billable total are looked at. Returns how many were."""
+    start = datetime(month.year, month.month, 1, tzinfo=UTC) - timedelta(hours=3)
+    prepaid = {"client__payment_method": PaymentMethod.PREPAID}
+    totals = dict(
+        billable_calls()
+        .filter(billing_month=month, started_at__gte=start, **prepaid)
+        .values("client_id")
+        .annotate(s=Sum("cost"))
+        .order_by()
+        .values_list("client_id", "s")
+    )
+    debited = dict(
+        PrepaidUsageDebit.objects.filter(month=month, **prepaid)
+        .values("client_id")
+        .annotate(s=Sum("net"))
+        .order_by()
+        .values_list("client_id", "s")
+    )
+    differ = [
+        pk
+        for pk in totals.keys() | debited.keys()
+        if round_money((totals.get(pk) or ZERO) - (debited.get(pk) or ZERO)) != 0
+    ]
+    for client in Client.objects.filter(pk__in=differ).order_by("pk"):
+        prepaid_debit_month(client=client, month=month, source="run")
+    return len(differ)
 
 
 def _suspend(client: Client) -> None:
@@ -114,3 +201,64 @@ def on_prepaid_entry(sender, instance: PrepaidEntry, created: bool, **kwargs) ->
     if created and instance.kind == PrepaidKind.TOPUP:
         client = instance.account.client
         transaction.on_commit(lambda: lift_after_topup(client=client))
+
+
+@receiver(invoice_prepaid_entries, sender=Invoice, dispatch_uid="usage.prepaid_consumption")
+def invoice_consumption_entries(sender, invoice: Invoice, **kwargs) -> list[PrepaidEntry]:
+    """BIL-10 squaring: the ledger entries of the consumption an invoice lists as already paid.
+    A month's debits (one per rating pass) and its charges (one per line at the month's run, a
+    revision for what came later) are both differences of the month's total: the invoice
+    carries the debits whose running net total lies between what the earlier invoices and this
+    one charged for the month — give or take the half-cents left over by a difference too small
+    to be debited or charged. A debit made after the run posted its charges is the next
+    invoice's; a month whose debits never meet its charges (a re-rating not yet debited) is left
+    out: nothing goes back for it."""
+    charges = PendingCharge.objects.filter(
+        client_id=invoice.client_id,
+        source_type=CHARGE_SOURCE,
+        is_paid=True,
+        invoice_line__isnull=False,
+        invoice_line__invoice_id__lte=invoice.pk,
+    )
+    months = set(
+        charges.filter(invoice_line__invoice_id=invoice.pk).values_list("period_start", flat=True)
+    )
+    sources = []
+    for month in sorted(months):
+        before = this = ZERO
+        keys = set()
+        for source_id, price, quantity, invoice_id in charges.filter(
+            period_start=month
+        ).values_list("source_id", "unit_price", "quantity", "invoice_line__invoice_id"):
+            keys.add(source_id.split("#", 1)[0])
+            if invoice_id == invoice.pk:
+                this += price * quantity
+            else:
+                before += price * quantity
+        debits = list(
+            PrepaidUsageDebit.objects.filter(client_id=invoice.client_id, month=month)
+            .order_by("pk")
+            .values_list("source", "net")
+        )
+        running = [ZERO]
+        for _source, net in debits:
+            running.append(running[-1] + net)
+        slack = CENT / 2 * len(keys)  # each line may leave up to half a cent uncharged
+        first = 0 if before == 0 else _cut(running, before, slack)
+        last = _cut(running, before + this, slack)
+        if first is None or last is None or last < first:
+            continue
+        sources += [f"{month:%Y%m}:{source}" for source, _net in debits[first:last]]
+    return list(
+        PrepaidEntry.objects.filter(
+            account__client_id=invoice.client_id, source_type=SOURCE, source_id__in=sources
+        )
+    )
+
+
+def _cut(running: list, charged_net, slack):
+    """The last debit (its rank in ``running``, the running net totals of a month's debits)
+    that the net charged for the month covers; None when none meets it. A debit leaves less
+    than half a cent undebited, each charged line up to half a cent uncharged."""
+    met = [i for i, total in enumerate(running) if -CENT / 2 < total - charged_net <= slack]
+    return met[-1] if met else None
