@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext
 
 from billing.choices import DocumentKind, DocumentStatus
@@ -28,6 +28,7 @@ from usage.models import (
     CallRecord,
     ConsumptionAlert,
     ConsumptionThreshold,
+    FairUseBreach,
     LimitBreach,
     QualityHour,
     Tariff,
@@ -68,7 +69,9 @@ def annex_calls(*, invoice):
     """BIL-3: the calls an invoice of consumption in arrears billed — those of its month rated
     before it (not ``late``), and the late records of the twelve months before, rated between
     the customer's previous regular invoice and this one (the run that billed them, never the
-    issued invoice of their own month: USE, late records)."""
+    issued invoice of their own month: USE, late records); likewise the calls of a user-month
+    whose fair-use breach (USE-4) was found after its month was invoiced: on the annex of the
+    invoice that billed the breach, at their re-rated cost."""
     client = invoice.client
     start, end = month_bounds(invoice.month)
     oldest = add_months(invoice.month, -LOOKBACK_MONTHS)
@@ -87,8 +90,26 @@ def annex_calls(*, invoice):
     )
     if previous is not None:
         late &= Q(imported_at__gte=previous)
-    own = Q(late=False, started_at__gte=start, started_at__lt=end)
-    return billable_calls().filter(Q(client=client) & (own | late)).filter(cost__gt=0)
+    # USE-4: a month whose unlimited was lost after its invoice is billed by the run that
+    # found the breach — its calls are that invoice's, not their own month's
+    breaches = FairUseBreach.objects.filter(
+        sip_account=OuterRef("sip_account"), month=OuterRef("billing_month")
+    )
+    found_later = Exists(breaches.filter(detected_at__gte=invoice.created_at))
+    rebilled = Q(
+        Exists(
+            breaches.filter(
+                detected_at__lt=invoice.created_at,
+                **({"detected_at__gte": previous} if previous is not None else {}),
+            )
+        ),
+        late=False,
+        breach=True,
+        started_at__gte=month_bounds(oldest)[0],
+        started_at__lt=start,
+    )
+    own = Q(late=False, started_at__gte=start, started_at__lt=end) & ~Q(found_later, breach=True)
+    return billable_calls().filter(Q(client=client) & (own | late | rebilled)).filter(cost__gt=0)
 
 
 @dataclass

@@ -387,11 +387,6 @@ def test_use4_breach_after_invoicing_billed_by_the_next_run():
 # The same line must say it was recorded after invoicing (rules: "Communications de 10/2026 —
 # … , reçues après facturation"), like any late line of a month already invoiced, even when
 # October's invoice had no consumption line for that class (everything was included).
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a month invoiced with no consumption charge gets its late line as revision "
-    "1, described as an ordinary line (usage/services/billing.py _description / post_consumption)",
-)
 def test_use4_breach_after_invoicing_line_says_recorded_after_invoicing():
     from usage.services.revisions import after_invoicing
 
@@ -409,12 +404,6 @@ def test_use4_breach_after_invoicing_line_says_recorded_after_invoicing():
 # BIL-3 with USE-4: the call-detail annex of an invoice lists "the calls that invoice billed".
 # November's invoice billed October's 151 per-minute calls (1.81 €): its annex lists them;
 # October's invoice billed none of them (0 €): its annex lists none.
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the annex selects October's re-rated calls by their own month (not late), "
-    "so October's annex shows 150 calls it never billed and November's misses them "
-    "(usage/selectors.py annex_calls)",
-)
 def test_use4_breach_after_invoicing_annex_lists_what_each_invoice_billed():
     from usage import selectors
 

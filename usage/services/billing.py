@@ -130,7 +130,7 @@ def billable_totals(
     return {k: (v[0], v[1], v[2]) for k, v in totals.items()}
 
 
-def _description(key: LineKey, calls: int, seconds: int, revision: int) -> str:
+def _description(key: LineKey, calls: int, seconds: int, late: bool) -> str:
     minutes = Decimal(seconds) / 60
     text = _("Calls of %(month)s — %(klass)s (%(calls)d calls, %(minutes)s min)") % {
         "month": key.month.strftime("%m/%Y"),
@@ -138,7 +138,7 @@ def _description(key: LineKey, calls: int, seconds: int, revision: int) -> str:
         "calls": calls,
         "minutes": f"{minutes:.0f}",
     }
-    return after_invoicing(text) if revision > 1 else text
+    return after_invoicing(text) if late else text
 
 
 def post_consumption(
@@ -171,7 +171,9 @@ def post_consumption(
                 source_id=revision_id(key.source_id, revision),
                 period_start=key.month,
                 period_end=next_month_start(key.month),
-                description=_description(key, calls, seconds, revision),
+                # a revision, or a month before the run's: its own run came first (a month
+                # whose calls were all included had no line to revise)
+                description=_description(key, calls, seconds, revision > 1 or key.month < month),
                 unit_price=delta,
                 contract=contracts.get(int(key.scope[1:])) if key.scope[0] == "c" else None,
                 # USE-8 / BIL-10: a prepaid customer's calls were debited as imported.

@@ -366,7 +366,8 @@ WITH nums AS (
 )"""
 
 # An import's new calls (from ``_new``), inserted already rated: a data-modifying CTE of the
-# statement that fills ``_upd``.
+# statement that fills ``_upd``. Imported at the statement's time, not the transaction's: the
+# annex (``selectors.annex_calls``) compares it with the invoices' creation.
 INSERT_SQL = """, ins AS (
     INSERT INTO usage_callrecord (
         call_id, started_at, account_ref, answered, duration, caller, called, call_type,
@@ -378,7 +379,7 @@ INSERT_SQL = """, ins AS (
         o.call_type, o.device_id, o.client_id, o.contract_id, o.sip_account_id, o.trunk_id,
         o.country, o.line_type, o.price_class, %(batch)s, o.month, o.plan, o.tariff_id, o.rate,
         o.slot, o.billed, o.incl_seconds, o.list_cost, o.cost, o.included, o.on_net, o.blocked,
-        o.trial, o.late, o.breach, true, now()
+        o.trial, o.late, o.breach, true, statement_timestamp()
     FROM out o WHERE o.line IS NOT NULL
     {order}
 )"""
