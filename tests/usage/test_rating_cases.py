@@ -598,3 +598,24 @@ def test_use2_october_invoice_takes_the_paris_month_rounded_once(settings, tmp_p
     )
     amounts = [line.net_amount for line in invoice.lines.filter(kind="consumption")]
     assert amounts == [Decimal("0.18")]
+
+
+# USE-1 and the law: the harmonised European numbers of social value (116 117 on-call doctors,
+# 116 000 missing children) are free for the caller (EU decision 2007/116/EC, ARCEP's plan);
+# the rule book's emergency list leaves them out. They were billed as short numbers: 120 s at
+# 0.1500 €/min, 60/60 = 0.3000 €. Now: 0 on PLATFORM (no plan) and on SIP-UNL, no slot taken;
+# a 3949 beside them is still a short number, 60 s minimum × 0.15 = 0.1500.
+def test_use1_social_value_numbers_are_free():
+    plat = platform()
+    sip = account("sip-unl")
+    run_import(
+        [
+            row(plat, "116117", start=at(3, 9), duration=120),
+            row(plat, "3949", start=at(3, 10), duration=20),
+            row(sip, "116000", start=at(3, 11), duration=600),
+        ]
+    )
+    assert one("116117").cost == 0 and one("116117").price_class == "toll_free"
+    assert one("3949").cost == Decimal("0.1500")
+    assert (one("116000").cost, one("116000").slot) == (0, None)
+    assert_matches_reference()

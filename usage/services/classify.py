@@ -16,6 +16,10 @@ from usage.choices import LineType, PriceClass
 
 # USE-1: emergency numbers, never blocked and free.
 EMERGENCY_NUMBERS = frozenset({"15", "17", "18", "112", "114", "115", "119", "191", "196", "197"})
+# The harmonised European numbers of social value (116 000 missing children, 116 006 victims,
+# 116 111 children, 116 117 on-call doctors, 116 123 emotional support): free for the caller
+# (EU decision 2007/116/EC, ARCEP's numbering plan) — the law where the rule book is silent.
+SOCIAL_VALUE = re.compile(r"^116\d{3}$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 SHORT = re.compile(r"^\d{2,6}$")
 
@@ -71,6 +75,8 @@ def classify(number: str) -> Classification:
     if not number.startswith("+"):
         if number in EMERGENCY_NUMBERS:
             return Classification("FR", LineType.EMERGENCY, PriceClass.SHORT)
+        if SOCIAL_VALUE.match(number):
+            return Classification("FR", LineType.SPECIAL, PriceClass.TOLL_FREE)
         return Classification("FR", LineType.SPECIAL, PriceClass.SHORT)
     block = block_key(number)
     found = _BLOCKS.get(block)
