@@ -11,6 +11,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import Client
 from equipment.business_days import is_business_day
 from equipment.choices import ItemState
@@ -110,7 +112,10 @@ def _line(account, day, rng, called, n, device):
 
 
 def _cdr(account, start, duration, called, n, device):
-    """One CSV line; a call of 0 seconds was not answered."""
+    """One CSV line; a call of 0 seconds was not answered. A call of today's later hours (the
+    demo loaded on the 1st, in the morning) is placed half an hour ago: the import refuses a
+    start in the future."""
+    start = min(start, timezone.now().replace(microsecond=0) - timedelta(minutes=30))
     call_id = f"demo-{account}-{start:%Y%m%d%H%M%S}-{n}"
     return (
         f"{call_id},{account},{start:%Y-%m-%dT%H:%M:%SZ},{'yes' if duration else 'no'},"

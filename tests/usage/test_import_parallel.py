@@ -6,11 +6,12 @@ is rated by one chunk at a time (an advisory lock per customer), each chunk seei
 the other committed; the lines done are recorded out of order (``done_ranges``) and a resumed
 import does only the others."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
+import time_machine
 from django.db import connection
 
 from tests.usage.core_helpers import (
@@ -260,7 +261,9 @@ def test_two_chunks_needing_a_new_months_partition(two_workers, march_2031):
     for i in range(10):
         lines.append(row(sip, f"+3314000{i:04d}", start=at(4, 9, i, month=march), duration=60))
         lines.append(row(plat, "+33612345678", start=at(4, 10, i, month=march), duration=60))
-    batch = run_import(lines, chunk_lines=5)
+    # imported on 5 March 2031 (a start in the future is refused)
+    with time_machine.travel(datetime(2031, 3, 5, 12, tzinfo=UTC), tick=True):
+        batch = run_import(lines, chunk_lines=5)
     assert (batch.status, batch.imported, batch.next_line) == ("done", 20, 22)
     assert march in partitions.existing_partitions()
     assert CallRecord.objects.filter(billing_month=march).count() == 20

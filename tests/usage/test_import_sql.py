@@ -5,7 +5,7 @@ of the calls after it); a duplicate is found wherever it is stored."""
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -514,3 +514,36 @@ def test_outgoing_calls_blocked_by_the_threshold_are_not_billed():
     run_import([row(contract, mobile, start=at(1, 9), duration=0, answered=False)])
     assert outcome() == expected
     assert_matches_reference()
+
+
+# A call record is of a call that happened: a start more than an hour after the import reads
+# it is refused ("start time is in the future"), by every path of the import — a canonical
+# file (COPY into typed columns), a file whose odd line goes to Python (spaces around a word),
+# and the make-run path (Python row by row) — with its line number; the good rows are stored.
+# (A call of 2099 was stored and rated, and made a partition of 2099.)
+def test_a_start_in_the_future_is_refused_by_every_path():
+    from django.utils import timezone
+
+    sip = account("sip-unl")
+    soon = timezone.now() + timedelta(minutes=30)  # a carrier's clock a little ahead: accepted
+    later = timezone.now() + timedelta(hours=2)
+    future = "la date et l'heure de début sont dans le futur"
+    canonical = run_import(
+        [
+            row(sip, "+33123456789", start=soon.replace(microsecond=0), call_id="soon"),
+            row(sip, "+33123456780", start=later, call_id="later"),
+            row(sip, "+33123456781", start=datetime(2099, 10, 1, tzinfo=UTC), call_id="2099"),
+        ]
+    )
+    assert (canonical.imported, canonical.rejected) == (1, 2)
+    assert list(canonical.rejections.values_list("line", "reason")) == [(3, future), (4, future)]
+    odd = row(sip, "+33123456782", start=later, call_id="odd").replace("outbound", " outbound ")
+    lines = run_import([row(sip, "+33123456783", call_id="past"), odd], filename="b.csv")
+    assert (lines.imported, lines.rejected) == (1, 1)
+    assert list(lines.rejections.values_list("line", "reason")) == [(3, future)]
+    # the make-run path's check, the reference of the SQL
+    values, reason = cdr_rows.parse_row(
+        odd.split(","), cdr_rows.accounts_for({sip.username}, None), imports._reasons()
+    )
+    assert (values, reason) == (None, future)
+    assert sorted(CallRecord.objects.values_list("call_id", flat=True)) == ["past", "soon"]

@@ -3,7 +3,9 @@ paths of the import: Python's (``usage.services.imports`` on SQLite, and the row
 to it) and the SQL of ``usage.services.import_sql``, which gives the same result row by row
 (tests/usage/test_import_sql.py)."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
 
 from usage.choices import CallType
 from usage.services import classify as cls
@@ -27,14 +29,24 @@ DIGITS = frozenset("0123456789")
 # A start time is of these years (those the API's date filters take): 1900 or 9999 is a
 # carrier's placeholder, and 9999-12-31 with a negative offset is past what a date can hold.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# A record is of a call that happened: one that starts more than an hour after the import reads
+# it (a carrier's clock a little ahead is allowed) is refused — it was stored, rated and billed
+# in its future month (a call of 2099 made a partition of 2099).
+FUTURE_SLACK = timedelta(hours=1)
 # PostgreSQL's text holds no NUL: the csv reader's rows are sent with each NUL replaced
 # (``import_sql``), and a row holding either is refused, whatever its path.
 NUL, REPLACED = "\x00", "\ufffd"
 
 
-def parse_row(row: list[str], accounts: dict, reasons: dict):
+def latest_start() -> datetime:
+    """The latest start time an import accepts now (``FUTURE_SLACK``)."""
+    return timezone.now() + FUTURE_SLACK
+
+
+def parse_row(row: list[str], accounts: dict, reasons: dict, latest: datetime | None = None):
     """(values, None) or (None, reason) for one CSV row. ``values``: the row as stored
-    (``STAGE_COLUMNS`` order), the start time still as its ISO text (validated here)."""
+    (``STAGE_COLUMNS`` order), the start time still as its ISO text (validated here).
+    ``latest``: the latest start accepted (``latest_start()`` unless given)."""
     if any(NUL in v or REPLACED in v for v in row):
         return None, reasons["character"]
     call_id, account, start, answered, duration, caller, called, call_type, device = (
@@ -67,9 +79,12 @@ def parse_row(row: list[str], accounts: dict, reasons: dict):
     owner = accounts.get(account)
     if owner is None:
         return None, reasons["account"]
-    c = cls.classify(number)
     if started.tzinfo is None:
         start += "+00:00"  # SPEC §4: start times are UTC
+        started = started.replace(tzinfo=UTC)
+    if started > (latest or latest_start()):
+        return None, reasons["future"]
+    c = cls.classify(number)
     return (
         call_id,
         start,
@@ -128,9 +143,10 @@ def check_rows(rows, partner_id, reasons) -> tuple[list, list]:
     """``parse_row`` over ``[(line, row)]`` with their accounts looked up at once: the good rows
     as (line, values), the bad ones as (line, reason, raw)."""
     accounts = accounts_for({row[1].strip() for _line, row in rows}, partner_id)
+    latest = latest_start()
     good, bad = [], []
     for line, row in rows:
-        values, reason = parse_row(row, accounts, reasons)
+        values, reason = parse_row(row, accounts, reasons, latest)
         if reason:
             bad.append((line, reason, ",".join(row)))
         else:

@@ -353,6 +353,10 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
         cursor.execute("RESET enable_mergejoin")
         if mode == TYPED and imported < read:  # accounts not found
             rejected = _unknown_accounts(cursor, chunk, reasons)
+        if imported:  # a start in the future (``cdr_rows.FUTURE_SLACK``), once the rest is good
+            future = _future_rows(cursor, chunk, mode, reasons)
+            imported -= len(future)
+            rejected += future
         keys = _keys(cursor) if imported else []
         if keys:
             months = sorted({m for _c, m in keys})
@@ -453,6 +457,27 @@ def _canonical(data: bytes) -> bool:
 def line_count(data: bytes) -> int:
     """The lines of a file or a chunk (the last may lack its line feed)."""
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+def _future_rows(cursor, chunk, mode, reasons) -> list:
+    """The staged calls that start after ``cdr_rows.latest_start()``, taken out of ``_new``, as
+    (line, reason, raw) — their reason the last ``parse_row`` gives a row."""
+    cursor.execute(
+        "DELETE FROM _new WHERE started_at > %s AND line IS NOT NULL RETURNING line",
+        [cdr_rows.latest_start()],
+    )
+    lines = sorted(line for (line,) in cursor.fetchall())
+    if not lines:
+        return []
+    if mode == TYPED:
+        text = chunk[1].replace(b"\r\n", b"\n").split(b"\n")
+        return [(line, reasons["future"], text[line - 1].decode()) for line in lines]
+    cursor.execute(
+        f"SELECT r.line, {CLEAN_ROW if mode == CLEAN else LINE_ROW} FROM _raw r "
+        "WHERE r.line = ANY(%s) ORDER BY r.line",
+        [lines],
+    )
+    return [(line, reasons["future"], raw) for line, raw in cursor.fetchall()]
 
 
 def _unknown_accounts(cursor, chunk, reasons) -> list:

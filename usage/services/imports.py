@@ -50,6 +50,7 @@ def _reasons() -> dict[str, str]:
             "columns": _("expected %(n)s columns") % {"n": len(COLUMNS)},
             "call_id": _("call id missing or longer than 64 characters"),
             "start_time": _("start time is not an ISO 8601 date and time"),
+            "future": _("start time is in the future"),
             "answered": _("answered must be yes or no"),
             "duration": _("duration must be a whole number of seconds"),
             "call_type": _("call type must be outbound, inbound or forwarded"),
