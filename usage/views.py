@@ -9,6 +9,7 @@ Every read starts from the signed-in member's customer; an invoice of another cu
 """
 
 import csv
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -185,6 +186,23 @@ class _Echo:
         return value
 
 
+# A text a spreadsheet would run as a formula (CSV injection): what the carrier or a partner
+# sent as a caller, call id or device id ("=HYPERLINK(…)", "@SUM(…)"). A number written
+# "+33…" is left as it is: a spreadsheet reads it as a number, never as a function.
+FORMULA = re.compile(r"^[=+\-@\t\r]")
+SIGNED_NUMBER = re.compile(r"^[+-]?\d+$")
+
+
+def _cell(value):
+    if value is True or value is False:
+        return "1" if value else "0"
+    if value is None:
+        return ""
+    if isinstance(value, str) and FORMULA.match(value) and not SIGNED_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _csv_response(rows, filename: str) -> HttpResponse:
     writer = csv.writer(_Echo(), delimiter=";")
 
@@ -193,12 +211,7 @@ def _csv_response(rows, filename: str) -> HttpResponse:
         for row in rows:
             values = list(row)
             values[1] = timezone.localtime(values[1]).strftime("%Y-%m-%d %H:%M:%S")
-            yield writer.writerow(
-                [
-                    "1" if v is True else "0" if v is False else "" if v is None else v
-                    for v in values
-                ]
-            )
+            yield writer.writerow([_cell(v) for v in values])
 
     # One body (a month is at most ~100 000 calls, ~15 MB): simpler for caches and tests than
     # a stream, and the rows are still read in chunks.

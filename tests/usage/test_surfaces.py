@@ -1,7 +1,9 @@
 """The customer's consumption page, CSV export, alert threshold, tariffs, invoice annex, the
 dashboard card, and the read API (rated calls with cursor pagination, monthly summary)."""
 
+import csv
 import html
+import io
 import re
 from datetime import date, timedelta
 from datetime import timezone as dt_timezone
@@ -120,6 +122,22 @@ def test_calls_csv_downloads_the_month(as_role, tenant, other_tenant):
     rows = response.content.decode("utf-8-sig").splitlines()
     assert rows[0].startswith("call_id;start_paris;account")
     assert len(rows) == 4 and all(";0.5000;" in row for row in rows[1:])
+
+
+# The export is opened in a spreadsheet: a caller sent as a formula (CSV injection) is written
+# as text (a leading '), a number "+33…" as it is.
+def test_calls_csv_writes_formulas_as_text(as_role, tenant):
+    this_month_calls(tenant.client, 1, caller='=HYPERLINK("http://x.fr")')
+    this_month_calls(tenant.client, 1, caller="@SUM(A1)")
+    this_month_calls(tenant.client, 1, caller="+33145000000")
+    body = as_role(Role.READ_ONLY).get(reverse("usage:calls_csv")).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    column = rows[0].index("caller")
+    assert sorted(row[column] for row in rows[1:]) == [
+        '\'=HYPERLINK("http://x.fr")',
+        "'@SUM(A1)",
+        "+33145000000",
+    ]
 
 
 def test_threshold_set_by_billing_role(as_role, tenant):
