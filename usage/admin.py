@@ -127,7 +127,9 @@ class CallRecordAdmin(ServiceRowsAdmin):
     list_display = ["started_at", "account_ref", "called", "call_type", "answered", "duration"]
     list_display += ["line_type", "plan", "slot", "included", "cost", "blocked", "trial", "late"]
     list_filter = [("billing_month", MonthListFilter), "plan", "line_type", "blocked", "trial"]
-    list_filter += ["late", "breach"]
+    # a call priced by no tariff in force (a gap in the grid's dates) cost nothing: staff find
+    # them under "Par tarif — Vide"
+    list_filter += ["late", "breach", ("tariff", admin.EmptyFieldListFilter)]
     search_fields = ["=call_id", "=account_ref", "=called"]
     show_full_result_count = False
     list_per_page = 50
