@@ -7,15 +7,27 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def paris_hours(hour) -> tuple:
+    """(start in Paris time, "14h–15h") of a UTC hour; the night the clocks go back, the hour
+    from 02h to 03h runs twice: each says which ("02h–03h, heure d'été", then "…, heure
+    d'hiver"), else two invoice lines of that night read the same."""
+    start = timezone.localtime(hour, PARIS)
+    text = f"{start.hour:02d}h–{(start.hour + 1) % 24:02d}h"
+    if start.replace(fold=1 - start.fold).utcoffset() != start.utcoffset():
+        text += ", " + (_("summer time") if start.dst() else _("winter time"))
+    return start, text
+
+
 @register.filter
 def hour_slot(hour) -> str:
     if hour is None:
         return ""
-    start = timezone.localtime(hour, PARIS)
-    return f"{date_format(start, 'j F Y')}, {start.hour:02d}h–{(start.hour + 1) % 24:02d}h"
+    start, hours = paris_hours(hour)
+    return f"{date_format(start, 'j F Y')}, {hours}"

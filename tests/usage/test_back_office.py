@@ -167,3 +167,26 @@ def test_month_filter_lists_months_by_name(staff):
         # with the counts Django's facets show
         faceted = staff.get(url, {"_facets": "True"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
         assert "octobre 2026 (1)" in faceted and "novembre 2026 (0)" in faceted
+
+
+# USE-6 — the night the clocks go back (25/10/2026, 03h CEST → 02h CET), the UTC hours 00h and
+# 01h are both 02h–03h in Paris: each says which, else the back office (and the invoice lines)
+# show the same hour twice; the hours around them read as usual.
+def test_hours_of_the_night_the_clocks_go_back_say_which():
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    from kernel.templatetags.hours import hour_slot
+
+    with translation.override("fr"):
+        slots = [hour_slot(datetime(2026, 10, 24, h, tzinfo=UTC)) for h in (23,)]
+        slots += [hour_slot(datetime(2026, 10, 25, h, tzinfo=UTC)) for h in (0, 1, 2)]
+        spring = hour_slot(datetime(2026, 3, 29, 0, tzinfo=UTC))
+    assert slots == [
+        "25 octobre 2026, 01h–02h",
+        "25 octobre 2026, 02h–03h, heure d'été",
+        "25 octobre 2026, 02h–03h, heure d'hiver",
+        "25 octobre 2026, 03h–04h",
+    ]
+    assert spring == "29 mars 2026, 01h–02h"  # then 03h: the clocks jumped from 02h

@@ -665,8 +665,9 @@ def test_use6_hours_in_their_paris_month_named_in_paris_time():
     october = penalty_invoice(client, OCT)
     lines = sorted((line.net_amount, line.description) for line in october.lines.all())
     assert [amount for amount, _d in lines] == [Decimal("0.10"), Decimal("0.20")]
-    assert "ACD 10,0\u00a0s, 25/10/2026 02h–03h" in lines[0][1]
-    assert "ASR 50,0\u00a0%, 01/10/2026 00h–01h" in lines[1][1]
+    # the hour from 02h to 03h ran twice that night: this one is the second, in winter time
+    assert "ACD 10,0\u00a0s, 25/10/2026 02h–03h, heure d'hiver (heure de Paris)" in lines[0][1]
+    assert "ASR 50,0\u00a0%, 01/10/2026 00h–01h (heure de Paris)" in lines[1][1]
     assert (october.total_net, october.total_vat) == (Decimal("0.30"), Decimal("0.00"))
     assert {line.vat_category for line in october.lines.all()} == {"O"}
 

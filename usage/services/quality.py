@@ -26,13 +26,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
+from kernel.templatetags.hours import paris_hours
 from usage.choices import CallType
 from usage.models import CallRecord, QualityHour
 from usage.models.money import QUALITY_MEASURES
 from usage.money_choices import QualityMetric
 from usage.services import revisions
 
-PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
 TENTH = Decimal("0.1")
 PENALTY_PER_CALL = Decimal("0.02")  # PLATFORM 27
@@ -128,16 +128,13 @@ def measure_display(hour_row: QualityHour, metric: str) -> str:
 
 
 def _describe(hour_row: QualityHour, metric: str) -> str:
-    start = hour_row.hour.astimezone(PARIS)
+    start, hours = paris_hours(hour_row.hour)
     value = measure_display(hour_row, metric)
-    return _(
-        "Traffic quality penalty: %(metric)s %(value)s, %(day)s %(start)sh–%(end)sh (Paris time)"
-    ) % {
+    return _("Traffic quality penalty: %(metric)s %(value)s, %(day)s %(hours)s (Paris time)") % {
         "metric": metric.upper(),
         "value": value,
         "day": start.strftime("%d/%m/%Y"),
-        "start": f"{start.hour:02d}",
-        "end": f"{(start.hour + 1) % 24:02d}",
+        "hours": hours,
     }
 
 
