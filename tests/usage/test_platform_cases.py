@@ -361,8 +361,14 @@ def consumption_lines(client, month):
 # "…, reçues après facturation"). October: 150 numbers, 30 s each, included: October's invoice
 # bills no consumption. A late record of October (a 151st number) opens the breach after that
 # invoice: November's run bills October's 151 calls per minute, 151 × 60 s × 0.012 / 60 =
-# 1.8120 → 1.81 €, on a line naming 10/2026; October's issued invoice is unchanged.
+# 1.8120 → 1.81 €, on a line naming 10/2026 that says it was recorded after invoicing (even
+# though October's invoice had no line for that class to revise); October's issued invoice is
+# unchanged. BIL-3: each invoice's call-detail annex lists the calls it billed — October's none
+# of them, November's the 151 (1.8120 €).
 def test_use4_breach_after_invoicing_billed_by_the_next_run():
+    from usage import selectors
+    from usage.services.revisions import after_invoicing
+
     sip = account("hosted-w")
     client = sip.contract.client
     run_import(numbers(sip, 150))
@@ -376,45 +382,13 @@ def test_use4_breach_after_invoicing_billed_by_the_next_run():
     assert cost_of(sip, OCT) == Decimal("1.8120")
     billing.run_month_sync(month=NOV)
 
-    _november, lines = consumption_lines(client, NOV)
+    november, lines = consumption_lines(client, NOV)
     assert [(line.net_amount, "10/2026" in line.description) for line in lines] == [
         (Decimal("1.81"), True)
     ]
+    assert lines[0].description.endswith(after_invoicing(""))
     october.refresh_from_db()
     assert october.total_net == total
-
-
-# The same line must say it was recorded after invoicing (rules: "Communications de 10/2026 —
-# … , reçues après facturation"), like any late line of a month already invoiced, even when
-# October's invoice had no consumption line for that class (everything was included).
-def test_use4_breach_after_invoicing_line_says_recorded_after_invoicing():
-    from usage.services.revisions import after_invoicing
-
-    sip = account("hosted-w")
-    client = sip.contract.client
-    run_import(numbers(sip, 150))
-    billing.run_month_sync(month=OCT)
-    run_import([row(sip, fixed(150), start=at(20), duration=30)], filename="late.csv")
-    billing.run_month_sync(month=NOV)
-    _november, [line] = consumption_lines(client, NOV)
-    suffix = after_invoicing("")
-    assert line.description.endswith(suffix)
-
-
-# BIL-3 with USE-4: the call-detail annex of an invoice lists "the calls that invoice billed".
-# November's invoice billed October's 151 per-minute calls (1.81 €): its annex lists them;
-# October's invoice billed none of them (0 €): its annex lists none.
-def test_use4_breach_after_invoicing_annex_lists_what_each_invoice_billed():
-    from usage import selectors
-
-    sip = account("hosted-w")
-    client = sip.contract.client
-    run_import(numbers(sip, 150))
-    billing.run_month_sync(month=OCT)
-    run_import([row(sip, fixed(150), start=at(20), duration=30)], filename="late.csv")
-    billing.run_month_sync(month=NOV)
-    october = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.REGULAR)
-    november = Invoice.objects.get(client=client, month=NOV, purpose=InvoicePurpose.REGULAR)
     assert selectors.annex_calls(invoice=october).count() == 0
     billed = list(selectors.annex_calls(invoice=november))
     assert len(billed) == 151
