@@ -25,7 +25,9 @@ GROUPS = [
     ("fr-special-08", "France — numéros spéciaux 08", ["+338"], False),
     ("international-eu", "International — Union européenne", ["+32", "+49", "+34", "+39"], False),
     ("international-world", "International — reste du monde", ["+1", "+44", "+41", "+212"], False),
-    ("premium-rate", "Numéros surtaxés", ["+3389", "+3381", "+3382", "+363"], True),
+    # Hungary's premium rate is 06 90 / 06 91 (+3690, +3691); "+363" blocked its fixed area
+    # codes 32-37 and Telekom mobiles (migration 0008 corrects a database seeded before)
+    ("premium-rate", "Numéros surtaxés", ["+3389", "+3381", "+3382", "+3690", "+3691"], True),
     ("high-risk", "International à risque (fraude)", ["+882", "+883", "+252", "+239"], True),
 ]
 

@@ -15,7 +15,19 @@ TARIFFS = [
     ("France mobile", "FR", "mobile", "standard", "0.0450", 1, 1, 0),
     ("France numéro vert (080)", "FR", "special", "toll_free", "0.0000", 1, 1, 0),
     ("France coût partagé (081, 082, 084)", "FR", "special", "shared_cost", "0.0900", 60, 60, 60),
-    ("France accès universel", "FR", "special", "uan", "0.0600", 30, 6, 30),
+    # 0806-0809 (phonenumbers' "universal access"): ARCEP 2012-0856, "tarification banalisée",
+    # the price of a call to a geographic number (migration 0017 corrects a database seeded
+    # before, where they cost 0.06 €/min, 30/6, 30 s minimum)
+    (
+        "France services au prix d'un appel normal (0806-0809)",
+        "FR",
+        "special",
+        "uan",
+        "0.0120",
+        1,
+        1,
+        0,
+    ),
     ("France surtaxé (089)", "FR", "special", "premium", "0.8000", 60, 60, 60),
     ("France numéro court", "FR", "special", "short", "0.1500", 60, 60, 60),
     ("Réunion fixe", "RE", "fixed", "standard", "0.0300", 1, 1, 0),
@@ -23,6 +35,12 @@ TARIFFS = [
     ("Mayotte fixe", "YT", "fixed", "standard", "0.0300", 1, 1, 0),
     ("Mayotte mobile", "YT", "mobile", "standard", "0.1500", 30, 6, 0),
     ("Guadeloupe fixe", "GP", "fixed", "standard", "0.0300", 1, 1, 0),
+    # Saint-Barthélemy and Saint-Martin share Guadeloupe's 0590/0690 ranges (+590): its prices
+    # (migration 0017 adds them to a database seeded before)
+    ("Saint-Barthélemy fixe", "BL", "fixed", "standard", "0.0300", 1, 1, 0),
+    ("Saint-Barthélemy mobile", "BL", "mobile", "standard", "0.1500", 30, 6, 0),
+    ("Saint-Martin fixe", "MF", "fixed", "standard", "0.0300", 1, 1, 0),
+    ("Saint-Martin mobile", "MF", "mobile", "standard", "0.1500", 30, 6, 0),
     ("Guadeloupe mobile", "GP", "mobile", "standard", "0.1500", 30, 6, 0),
     ("Martinique fixe", "MQ", "fixed", "standard", "0.0300", 1, 1, 0),
     ("Martinique mobile", "MQ", "mobile", "standard", "0.1500", 30, 6, 0),
@@ -77,7 +95,12 @@ PREFIX_TARIFFS = [
     ("Reste du monde (zone 7)", "+7", "0.3000"),
     ("Reste du monde (zone 8)", "+8", "0.5000"),
     ("Reste du monde (zone 9)", "+9", "0.5000"),
-    ("Réseaux satellitaires et internationaux (+881, +882, +883)", "+88", "4.0000"),
+    # the satellite and international networks by their own codes: "+88" also priced Bangladesh
+    # (+880) and Taiwan (+886) at 4.00 €/min (migration 0017 corrects a database seeded before)
+    ("Réseaux satellitaires (+870)", "+870", "4.0000"),
+    ("Réseaux satellitaires (+881)", "+881", "4.0000"),
+    ("Réseaux internationaux (+882)", "+882", "4.0000"),
+    ("Réseaux internationaux (+883)", "+883", "4.0000"),
 ]
 # HOSTED-A 7: the 40 international destinations of the contract, as (name, country, type).
 HOSTED_A_40 = [
@@ -110,7 +133,17 @@ SIP_UNL_41 = [d for d in HOSTED_A_40 if d[2] == "fixed"] + [
     ("Italie Fixe", "IT", "fixed"),
     ("Suisse Fixe", "CH", "fixed"),
 ]
-INCLUDED = {"SIP-UNL": SIP_UNL_41, "HOSTED-A": HOSTED_A_40, "HOSTED-W": HOSTED_A_40}
+# "Guadeloupe Fixe" is the 0590 range, which phonenumbers splits between Guadeloupe (GP),
+# Saint-Barthélemy (BL) and Saint-Martin (MF): the three count as the one destination.
+GUADELOUPE_0590 = [
+    ("Guadeloupe Fixe (Saint-Barthélemy)", "BL", "fixed"),
+    ("Guadeloupe Fixe (Saint-Martin)", "MF", "fixed"),
+]
+INCLUDED = {
+    "SIP-UNL": SIP_UNL_41 + GUADELOUPE_0590,
+    "HOSTED-A": HOSTED_A_40 + GUADELOUPE_0590,
+    "HOSTED-W": HOSTED_A_40 + GUADELOUPE_0590,
+}
 
 
 def unload(apps, schema_editor):
