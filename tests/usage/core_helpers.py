@@ -2,6 +2,7 @@
 files written as the carrier sends them, imports run in-process."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from importlib import import_module
 from itertools import count
 
@@ -119,3 +120,16 @@ def assert_matches_reference(keys=None):
         call = r["call"]
         for field, value in expected[call.pk].items():
             assert getattr(call, field) == value, (call.called, call.started_at, field)
+
+
+def price_change(prefix: str, before: str, after: str, on: date) -> None:
+    """A prefix priced ``before`` €/min until ``on`` (excluded), ``after`` from it (USE-2)."""
+    seed()
+    for rate, valid_from, valid_to in ((before, date(2026, 1, 1), on), (after, on, None)):
+        Tariff.objects.create(
+            name=f"Test {prefix} {rate}",
+            prefix=prefix,
+            rate_per_minute=Decimal(rate),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )

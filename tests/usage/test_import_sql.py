@@ -18,6 +18,7 @@ from tests.usage.core_helpers import (
     at,
     calls,
     platform,
+    price_change,
     row,
     run_import,
     seconds,
@@ -262,14 +263,7 @@ def test_use2_sql_cost_rounds_half_up_at_four_decimals():
 # → 0.0600; 60 s on the 14th at 23:30 UTC (the 15th, 01:30 in Paris) → 0.1200; 30 s on the
 # 15th → 0.0600. The pass holds both prices: each call finds its day's.
 def test_use2_the_tariff_of_the_calls_paris_day():
-    for rate, valid_from, valid_to in (
-        ("0.0600", date(2026, 1, 1), date(2026, 10, 15)),
-        ("0.1200", date(2026, 10, 15), None),
-    ):
-        Tariff.objects.create(
-            name=f"Test {rate}", prefix="+331498", rate_per_minute=Decimal(rate),
-            valid_from=valid_from, valid_to=valid_to,
-        )  # fmt: skip
+    price_change("+331498", "0.0600", "0.1200", date(2026, 10, 15))
     plat = platform()
     run_import(
         [

@@ -26,6 +26,7 @@ from tests.usage.core_helpers import (
     at,
     calls,
     platform,
+    price_change,
     row,
     run_import,
     seconds,
@@ -283,17 +284,7 @@ def test_use1_on_net_free_without_a_plan():
 #   a call of 25 Oct 23:50 Paris lasting 20 minutes, into the 26th: its start day's price,
 #   1200 s × 0.06 / 60 = 1.2000.
 def test_use2_tariff_of_the_paris_day_at_dst_end():
-    for rate, valid_from, valid_to in (
-        ("0.0600", date(2026, 1, 1), date(2026, 10, 26)),
-        ("0.1200", date(2026, 10, 26), None),
-    ):
-        Tariff.objects.create(
-            name=f"Test {rate}",
-            prefix="+3361",
-            rate_per_minute=Decimal(rate),
-            valid_from=valid_from,
-            valid_to=valid_to,
-        )
+    price_change("+3361", "0.0600", "0.1200", date(2026, 10, 26))
     sip = account("sip-unl")
     run_import(
         [
