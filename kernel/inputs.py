@@ -130,10 +130,13 @@ class AsciiIntegerField(forms.IntegerField):
 
 
 class AsciiDecimalField(forms.DecimalField):
-    """``forms.DecimalField`` in ASCII digits only."""
+    """``forms.DecimalField`` in ASCII digits only, written as people write amounts: "1e3" (an
+    exponent, which Decimal reads as 1000) is not an amount."""
 
     def to_python(self, value):
         _refuse_non_ascii(self, value)
+        if isinstance(value, str) and "e" in value.lower():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 

@@ -498,7 +498,8 @@ def test_summary_and_filtered_calls_query_counts(api, tenant):
 # ACC-2 / docs/rules.md: the threshold is set by a member with the billing permission (admin
 # and billing roles); technical and read-only members get 403 and nothing changes. Refused
 # amounts (full-width digits, three decimals, NaN, Infinity, a space as thousands separator,
-# words) are a 400 on the form, the threshold as it was.
+# words, an exponent: "1e3" was taken as 1 000.00 €) are a 400 on the form, the threshold as
+# it was.
 def test_threshold_roles_and_refused_amounts(as_role, tenant):
     url = reverse("usage:threshold")
     assert as_role(Role.ADMIN).post(url, {"amount": "300"}).status_code == 302
@@ -506,7 +507,7 @@ def test_threshold_roles_and_refused_amounts(as_role, tenant):
     for role in (Role.TECHNICAL, Role.READ_ONLY):
         assert as_role(role).post(url, {"amount": "5"}).status_code == 403
     billing = as_role(Role.BILLING)
-    for amount in ("１００", "10.005", "NaN", "Infinity", "1 000", "cent"):
+    for amount in ("１００", "10.005", "NaN", "Infinity", "1 000", "cent", "1e3", "5E1"):
         assert billing.post(url, {"amount": amount}).status_code == 400, amount
     assert ConsumptionThreshold.objects.get(client=tenant.client).amount == Decimal("300.00")
 
