@@ -104,7 +104,8 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
 
     @admin.display(description=_("credit note"))
     def credit(self, breach):
-        return ", ".join(c.credit_note.number for c in breach.credits.all()) or "—"
+        numbers = dict.fromkeys(c.credit_note.number for c in breach.credits.all())
+        return ", ".join(numbers) or "—"  # a note crediting two lines has two rows
 
     @admin.action(description=_("Waive the breach"), permissions=["act"])
     def waive(self, request, queryset):

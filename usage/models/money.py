@@ -253,7 +253,8 @@ class PrepaidUsageDebit(models.Model):
 class BreachCredit(models.Model):
     """USE-4 / BIL-9: a fair-use breach waived after its amounts were invoiced becomes a credit
     note per invoice that carried them (a late record's part billed by a later run has its
-    own); this row ties the breach to one of them."""
+    own); this row ties the breach to one of them, for one consumption line of the month (a
+    note crediting two lines has two rows)."""
 
     breach = models.ForeignKey(
         "usage.FairUseBreach",
@@ -265,6 +266,13 @@ class BreachCredit(models.Model):
         "billing.Invoice", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit note")
     )
     amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
+    line_key = models.CharField(
+        _("consumption line"),
+        max_length=120,
+        blank=True,
+        help_text=_("The month's consumption line credited (what a later run bills is measured "
+                    "against what was invoiced less this)."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

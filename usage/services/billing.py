@@ -44,7 +44,7 @@ from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
 from usage.models import BreachCredit, CallRecord, FairUseBreach
-from usage.services.revisions import after_invoicing, charged, revision_id
+from usage.services.revisions import after_invoicing, charged, credited, revision_id
 
 SOURCE = "usage"
 LOOKBACK_MONTHS = 12  # PLATFORM 6.7: nothing older is kept
@@ -150,6 +150,7 @@ def post_consumption(
     months = [add_months(month, -i) for i in range(lookback, -1, -1)]
     totals = billable_totals(months=months, client_ids=client_ids)
     already_charged = charged(months, client_ids, source_type=SOURCE)
+    given_back = credited(months, client_ids)
     clients = Client.objects.in_bulk({k.client_id for k in totals})
     contracts = Contract.objects.in_bulk(
         {int(k.scope[1:]) for k in totals if k.scope.startswith("c")}
@@ -158,7 +159,9 @@ def post_consumption(
     for key in sorted(totals, key=lambda k: (k.client_id, k.month, k.scope, k.klass)):
         total, calls, seconds = totals[key]
         already = already_charged.get((key.month, key.source_id), [])
+        # what the line still bills: its charges less what a waiver credited back
         delta = total - sum((c.unit_price * c.quantity for c in already), ZERO)
+        delta += given_back.get((key.month, key.source_id), ZERO)
         if round_money(delta) <= 0:
             continue
         revision = len(already) + 1
@@ -244,11 +247,15 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
 
 
 def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
+    """Each consumption line of the month invoiced beyond its re-rated total (less what earlier
+    waivers credited on it) is credited on the invoices that carried it, the latest first, none
+    beyond what that invoice's line carried: one credit note per invoice, a ``BreachCredit`` per
+    line it credits."""
     month = breach.month
     totals = billable_totals(months=[month], client_ids=[breach.client_id])
     already_charged = charged([month], [breach.client_id], source_type=SOURCE)
-    excess = ZERO
-    invoices: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    given_back = credited([month], [breach.client_id])
+    parts: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     for (_month, base), charges in already_charged.items():
         invoiced = [c for c in charges if c.invoice_line_id]
         if not invoiced:
@@ -256,30 +263,36 @@ def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
         key = next((k for k in totals if k.source_id == base), None)
         now = totals[key][0] if key else ZERO
         billed = sum((c.invoice_line.net_amount for c in invoiced), ZERO)
-        over = billed - round_money(now)
-        if over > 0:
-            excess += over
-            for c in invoiced:
-                invoices[c.invoice_line.invoice_id] += c.invoice_line.net_amount
+        over = billed - given_back.get((month, base), ZERO) - round_money(now)
+        latest_first = sorted(
+            invoiced,
+            key=lambda c: (c.invoice_line.invoice.issue_date, c.invoice_line.invoice_id),
+            reverse=True,
+        )
+        for charge in latest_first:
+            if over <= 0:
+                break
+            part = min(over, charge.invoice_line.net_amount)
+            parts[charge.invoice_line.invoice_id].append((base, part))
+            over -= part
     credits = []
-    for invoice in Invoice.objects.filter(pk__in=invoices).order_by("-issue_date", "-pk"):
-        if excess <= 0:
-            break
-        amount = min(excess, invoices[invoice.pk])
+    for invoice in Invoice.objects.filter(pk__in=parts).order_by("-issue_date", "-pk"):
         note = billing.credit_note_issue(
             lines=[
                 billing.CreditLine(
                     description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
                     % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
-                    amount=amount,
+                    amount=sum((part for _base, part in parts[invoice.pk]), ZERO),
                 )
             ],
             reason=_("Fair-use breach waived: %(note)s") % {"note": breach.waiver_note},
             corrects=invoice,
             actor=actor,
         )
-        credits.append(BreachCredit.objects.create(breach=breach, credit_note=note, amount=amount))
-        excess -= amount
+        credits += [
+            BreachCredit.objects.create(breach=breach, credit_note=note, amount=part, line_key=base)
+            for base, part in parts[invoice.pk]
+        ]
     return credits
 
 

@@ -39,7 +39,7 @@ from payments.services.prepaid import invoice_prepaid_entries, prepaid_give_back
 from usage.models import PrepaidUsageDebit
 from usage.services.billing import SOURCE as CHARGE_SOURCE
 from usage.services.billing import billable_calls, billable_totals
-from usage.services.revisions import charged
+from usage.services.revisions import charged, credited
 
 SOURCE = "usage_consumption"
 
@@ -99,8 +99,10 @@ def to_be_paid(*, client: Client, month: date):
             months=[month], client_ids=[client.pk]
         ).items()
     }
+    given_back = credited([month], [client.pk])
     for (_month, base), charges in charged([month], [client.pk], source_type=CHARGE_SOURCE).items():
         posted = sum((c.unit_price * c.quantity for c in charges), ZERO)
+        posted -= given_back.get((month, base), ZERO)  # a waiver's credit note gave it back
         due[base] = max(due.get(base, ZERO), posted)
     return sum(due.values(), ZERO)
 

@@ -5,7 +5,9 @@ penalties (``usage.services.quality``)."""
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from billing.models import PendingCharge
@@ -18,7 +20,7 @@ def charged(months: list[date], client_ids=None, *, source_type: str) -> dict[tu
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
     found = defaultdict(list)
-    for charge in qs.select_related("invoice_line"):
+    for charge in qs.select_related("invoice_line__invoice"):
         base = charge.source_id.split("#", 1)[0]
         found[(charge.period_start, base)].append(charge)
     return found
@@ -32,3 +34,15 @@ def after_invoicing(description: str) -> str:
 def revision_id(base: str, revision: int) -> str:
     """A line key's source id: the key itself, then ``key#2``, ``key#3``… for its revisions."""
     return base if revision == 1 else f"{base}#{revision}"
+
+
+def credited(months: list[date], client_ids=None) -> dict[tuple, Decimal]:
+    """What fair-use waivers credited back, by (month, consumption line key) (``BreachCredit``):
+    what a line was invoiced less this is what it still bills."""
+    from usage.models import BreachCredit
+
+    qs = BreachCredit.objects.filter(breach__month__in=months).exclude(line_key="")
+    if client_ids is not None:
+        qs = qs.filter(breach__client_id__in=client_ids)
+    rows = qs.values_list("breach__month", "line_key").annotate(total=Sum("amount")).order_by()
+    return {(month, key): total for month, key, total in rows}
