@@ -19,7 +19,11 @@ def paris_hours(hour) -> tuple:
     from 02h to 03h runs twice: each says which ("02h–03h, heure d'été", then "…, heure
     d'hiver"), else two invoice lines of that night read the same."""
     start = timezone.localtime(hour, PARIS)
-    text = f"{start.hour:02d}h–{(start.hour + 1) % 24:02d}h"
+    # "22:00–23:00" in English, "22h–23h" in French
+    text = _("%(start)s:00–%(end)s:00") % {
+        "start": f"{start.hour:02d}",
+        "end": f"{(start.hour + 1) % 24:02d}",
+    }
     if start.replace(fold=1 - start.fold).utcoffset() != start.utcoffset():
         text += ", " + (_("summer time") if start.dst() else _("winter time"))
     return start, text
