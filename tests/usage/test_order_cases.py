@@ -220,6 +220,13 @@ def test_late_record_after_a_waiver_credit_note_is_billed(admin_user):
 
     billing.run_month_sync(month=NOV)
     assert consumption(client, NOV) == {OCT: Decimal("0.72")}
+    # B's breach waived in turn: only what the line still bills is credited — B's 0.72 on
+    # November's invoice, not A's 1.81 again (1.81 + 0.72 invoiced − 1.81 credited − 0 = 0.72)
+    [second] = breach_waive(
+        breach=FairUseBreach.objects.get(sip_account=b), note="Geste", actor=admin_user
+    )
+    assert second.amount == Decimal("0.72")
+    assert second.credit_note.corrects.month == NOV
 
 
 # --- (d) HOSTED-A: tariff at the invoicing day, then a late record ------------------------
