@@ -38,11 +38,11 @@ def account(offer_code="sip-unl", client=None, **client_kwargs):
     return sip
 
 
-def platform(client=None, **client_kwargs):
-    """An active PLATFORM contract: its CDRs name the contract's reference."""
+def platform(client=None, *, start=OCT, **client_kwargs):
+    """An active PLATFORM contract (from ``start``): its CDRs name the contract's reference."""
     seed()
     client = client or customer(**client_kwargs)
-    contract = make_contract(client, "platform", signature=OCT, service_start=OCT)
+    contract = make_contract(client, "platform", signature=start, service_start=start)
     contract.username = contract.reference  # what ``row`` writes as the account
     return contract
 

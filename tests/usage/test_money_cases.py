@@ -38,28 +38,8 @@ def _no_pdf(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-@pytest.fixture
-def imported(monkeypatch, django_capture_on_commit_callbacks):
-    """A real import whose ``after_rating`` task runs at once (as a worker would)."""
-    from usage import money_tasks
-
-    monkeypatch.setattr(
-        money_tasks.after_rating,
-        "delay",
-        lambda batch_id, keys: money_tasks.after_rating(batch_id, keys),
-    )
-
-    def run(rows, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return core.run_import(rows, **kwargs)
-
-    return run
-
-
 def platform(client, start=date(2026, 9, 1)):
-    contract = make_contract(client, "platform", signature=start, service_start=start)
-    contract.username = contract.reference  # what core.row writes as the account
-    return contract
+    return core.platform(client, start=start)
 
 
 def balance(client) -> Decimal:

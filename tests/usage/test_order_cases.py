@@ -19,7 +19,6 @@ from telephony import services as telephony
 from tests.factories import PartnerFactory
 from tests.telephony.factories import customer, top_up
 from tests.usage.core_helpers import account, at, price_change, row, run_import, seconds
-from tests.usage.test_money_cases import imported  # noqa: F401  (fixture)
 from usage.models import CallRecord, FairUseBreach
 from usage.services.billing import breach_waive
 
@@ -290,7 +289,7 @@ def test_same_call_from_partner_batch_then_carrier_file_is_one_call():
 # gets 2.17 back once, whatever follows: a November file (an included call) and November's
 # run. The credit note is the give-back (set against the next invoices, BIL-9); the ledger
 # is not refunded on top (47.83 stays: no refund entry of 2.17 as well).
-def test_use8_prepaid_waiver_after_invoicing_given_back_once(admin_user, imported):  # noqa: F811
+def test_use8_prepaid_waiver_after_invoicing_given_back_once(admin_user, imported):
     client = customer(payment_method=PaymentMethod.PREPAID)
     sip = account("hosted-w", client=client)
     top_up(client, "50.00")
