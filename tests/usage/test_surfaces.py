@@ -5,11 +5,12 @@ import csv
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +41,8 @@ def this_month_calls(client, n=3, **kwargs):
     return made
 
 
+# (At noon: "a few minutes ago" is today in Paris — just after midnight it was yesterday's bar.)
+@time_machine.travel(datetime(2026, 12, 4, 11, tzinfo=UTC), tick=False)
 def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_assert_max_num_queries):
     # USE-3 fair-use counter: a SIP-UNL account that called 2 distinct numbers taking a slot
     # (3 calls: 2 to the first number) → "numéros distincts : 2 / 99"; mobiles 3 × 0.1250 =
