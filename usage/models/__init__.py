@@ -11,6 +11,7 @@ from usage.models.money import (  # noqa: F401 (usurf: the money side)
     Penalty,
     PrepaidUsageDebit,
     QualityHour,
+    RerateCredit,
     UsageDay,
 )
 from usage.models.records import CallRecord

@@ -283,6 +283,30 @@ class BreachCredit(models.Model):
         return f"{self.breach}: {self.credit_note}"
 
 
+class RerateCredit(models.Model):
+    """BIL-1 / BIL-9: a month's consumption line invoiced beyond what it bills after a late
+    record lowered it (an earlier call that moved SIP-UNL's 99 slots), credited by the next run
+    on the invoice that carried it."""
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    line_key = models.CharField(_("consumption line"), max_length=120)
+    credit_note = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit note")
+    )
+    amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("re-rating credit note")
+        verbose_name_plural = _("re-rating credit notes")
+
+    def __str__(self):
+        return f"{self.line_key}: {self.credit_note}"
+
+
 class UsageDay(models.Model):
     """The consumption page's roll-up: one customer's calls of one Paris day per account,
     plan and destination class (written after each rating pass, ``usage.services.rollup``), so

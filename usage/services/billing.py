@@ -43,7 +43,7 @@ from kernel.money import ZERO, round_money
 from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
-from usage.models import BreachCredit, CallRecord, FairUseBreach
+from usage.models import BreachCredit, CallRecord, FairUseBreach, RerateCredit
 from usage.services.revisions import after_invoicing, charged, credited, revision_id
 
 SOURCE = "usage"
@@ -142,11 +142,13 @@ def _description(key: LineKey, calls: int, seconds: int, late: bool) -> str:
 
 
 def post_consumption(
-    *, month: date, client_ids=None, lookback: int = LOOKBACK_MONTHS
+    *, month: date, client_ids=None, lookback: int = LOOKBACK_MONTHS, overbilled=None
 ) -> list[PendingCharge]:
     """Post month ``month``'s consumption lines, and the differences of the ``lookback``
     months before (late records, breaches re-rated after invoicing). Idempotent: a key whose
-    billable total is already charged gets nothing new."""
+    billable total is already charged gets nothing new. ``overbilled`` (a dict): filled with
+    the lines of the months before that bill less than was invoiced (``_overbilled``), read
+    from the same totals (the run credits them, ``credit_lowered``)."""
     months = [add_months(month, -i) for i in range(lookback, -1, -1)]
     totals = billable_totals(months=months, client_ids=client_ids)
     already_charged = charged(months, client_ids, source_type=SOURCE)
@@ -183,6 +185,8 @@ def post_consumption(
                 is_paid=client.payment_method == PaymentMethod.PREPAID,
             )
         )
+    if overbilled is not None:
+        overbilled.update(_overbilled(totals, already_charged, given_back, set(months[:-1])))
     return posted
 
 
@@ -193,7 +197,9 @@ def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -
     from usage.services import quality
 
     rerate_hosted_a(month)
-    post_consumption(month=month)
+    overbilled: dict = {}
+    post_consumption(month=month, overbilled=overbilled)
+    credit_lowered(overbilled)
     quality.post_penalties(month=month)
     for back in range(1, LOOKBACK_MONTHS + 1):
         quality.post_penalties(month=add_months(month, -back), recompute=False)
@@ -247,25 +253,47 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
 
 
 def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
-    """Each consumption line of the month invoiced beyond its re-rated total (less what earlier
-    waivers credited on it) is credited on the invoices that carried it, the latest first, none
-    beyond what that invoice's line carried: one credit note per invoice, a ``BreachCredit`` per
-    line it credits."""
+    """Each consumption line of the month invoiced beyond its re-rated total (less what was
+    credited on it before) is credited on the invoices that carried it (``_overbilled``): one
+    credit note per invoice, a ``BreachCredit`` per line it credits."""
     month = breach.month
-    totals = billable_totals(months=[month], client_ids=[breach.client_id])
-    already_charged = charged([month], [breach.client_id], source_type=SOURCE)
-    given_back = credited([month], [breach.client_id])
-    parts: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    for (_month, base), charges in already_charged.items():
-        invoiced = [c for c in charges if c.invoice_line_id]
-        if not invoiced:
+    parts = _overbilled(
+        billable_totals(months=[month], client_ids=[breach.client_id]),
+        charged([month], [breach.client_id], source_type=SOURCE),
+        credited([month], [breach.client_id]),
+    )
+    credits = []
+    for note, base, part in _credit_notes(
+        parts,
+        description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
+        % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
+        reason=_("Fair-use breach waived: %(note)s") % {"note": breach.waiver_note},
+        actor=actor,
+    ):
+        credits.append(
+            BreachCredit.objects.create(breach=breach, credit_note=note, amount=part, line_key=base)
+        )
+    return credits
+
+
+def _overbilled(totals, already_charged, given_back, months=None) -> dict[int, list]:
+    """The consumption lines invoiced beyond what they bill now: by invoice, the (month, line
+    key, amount) to credit on it — each line's excess (its invoiced amounts, less what was
+    credited on it, less its billable total rounded) on the invoices that carried it, the latest
+    first, none beyond what that invoice's line carried (``months``: only those months)."""
+    by_key = {(k.month, k.source_id): v[0] for k, v in totals.items()}
+    parts: dict[int, list] = defaultdict(list)
+    for (month, base), charges in already_charged.items():
+        if months is not None and month not in months:
             continue
-        key = next((k for k in totals if k.source_id == base), None)
-        now = totals[key][0] if key else ZERO
-        billed = sum((c.invoice_line.net_amount for c in invoiced), ZERO)
-        over = billed - given_back.get((month, base), ZERO) - round_money(now)
+        charges = [c for c in charges if c.invoice_line_id]  # a pending one is a rise
+        if not charges:
+            continue
+        billed = sum((c.invoice_line.net_amount for c in charges), ZERO)
+        over = billed - given_back.get((month, base), ZERO)
+        over -= round_money(by_key.get((month, base), ZERO))
         latest_first = sorted(
-            invoiced,
+            charges,
             key=lambda c: (c.invoice_line.invoice.issue_date, c.invoice_line.invoice_id),
             reverse=True,
         )
@@ -273,26 +301,56 @@ def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
             if over <= 0:
                 break
             part = min(over, charge.invoice_line.net_amount)
-            parts[charge.invoice_line.invoice_id].append((base, part))
+            parts[charge.invoice_line.invoice_id].append((month, base, part))
             over -= part
-    credits = []
+    return parts
+
+
+def _credit_notes(parts, *, description, reason, actor=None):
+    """One credit note per invoice of ``parts`` (``_overbilled``), the latest first; yields
+    (credit note, line key, amount) for each line it credits."""
     for invoice in Invoice.objects.filter(pk__in=parts).order_by("-issue_date", "-pk"):
         note = billing.credit_note_issue(
             lines=[
                 billing.CreditLine(
-                    description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
-                    % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
-                    amount=sum((part for _base, part in parts[invoice.pk]), ZERO),
+                    description=description,
+                    amount=sum((part for _month, _base, part in parts[invoice.pk]), ZERO),
                 )
             ],
-            reason=_("Fair-use breach waived: %(note)s") % {"note": breach.waiver_note},
+            reason=reason,
             corrects=invoice,
             actor=actor,
         )
-        credits += [
-            BreachCredit.objects.create(breach=breach, credit_note=note, amount=part, line_key=base)
-            for base, part in parts[invoice.pk]
-        ]
+        for _month, base, part in parts[invoice.pk]:
+            yield note, base, part
+
+
+def credit_lowered(parts: dict) -> list:
+    """BIL-1 / BIL-9 at the run: the lines of the months before it that a late record lowered
+    after they were invoiced (an earlier call that moved SIP-UNL's 99 slots: a billed call is
+    now included) — ``parts``, as ``post_consumption`` found them — are credited, one credit
+    note per invoice that carried them. Idempotent: what was credited counts
+    (``RerateCredit``). Returns the credits."""
+    credits = []
+    invoices = Invoice.objects.in_bulk(list(parts))
+    for invoice_id, lines in parts.items():
+        months_of = sorted({m for m, _b, _p in lines})
+        for note, base, part in _credit_notes(
+            {invoice_id: lines},
+            description=_("Calls of %(month)s re-rated after invoicing (a call recorded late)")
+            % {"month": ", ".join(m.strftime("%m/%Y") for m in months_of)},
+            reason=_("Consumption re-rated after invoicing"),
+        ):
+            month_of = next(m for m, b, p in lines if b == base)
+            credits.append(
+                RerateCredit.objects.create(
+                    client_id=invoices[invoice_id].client_id,
+                    month=month_of,
+                    line_key=base,
+                    credit_note=note,
+                    amount=part,
+                )
+            )
     return credits
 
 

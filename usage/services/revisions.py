@@ -37,12 +37,19 @@ def revision_id(base: str, revision: int) -> str:
 
 
 def credited(months: list[date], client_ids=None) -> dict[tuple, Decimal]:
-    """What fair-use waivers credited back, by (month, consumption line key) (``BreachCredit``):
-    what a line was invoiced less this is what it still bills."""
-    from usage.models import BreachCredit
+    """What was credited back on each (month, consumption line key): fair-use waivers
+    (``BreachCredit``) and lines a late record lowered (``RerateCredit``) — what a line was
+    invoiced less this is what it still bills."""
+    from usage.models import BreachCredit, RerateCredit
 
-    qs = BreachCredit.objects.filter(breach__month__in=months).exclude(line_key="")
+    waivers = BreachCredit.objects.filter(breach__month__in=months).exclude(line_key="")
+    reratings = RerateCredit.objects.filter(month__in=months)
     if client_ids is not None:
-        qs = qs.filter(breach__client_id__in=client_ids)
-    rows = qs.values_list("breach__month", "line_key").annotate(total=Sum("amount")).order_by()
-    return {(month, key): total for month, key, total in rows}
+        waivers = waivers.filter(breach__client_id__in=client_ids)
+        reratings = reratings.filter(client_id__in=client_ids)
+    found: dict[tuple, Decimal] = defaultdict(Decimal)
+    for qs, month in ((waivers, "breach__month"), (reratings, "month")):
+        rows = qs.values_list(month, "line_key").annotate(total=Sum("amount")).order_by()
+        for when, key, total in rows:
+            found[(when, key)] += total
+    return dict(found)
