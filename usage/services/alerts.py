@@ -26,7 +26,6 @@ from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.models import Client
 from accounts.notifications import notify_client
-from kernel.clock import paris_today
 from kernel.money import ZERO, round_money
 from usage import selectors
 from usage.events import announce_threshold
@@ -100,7 +99,7 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
     ]
     # The block lasts until the month ends: a month already over (its 100 % reached by a late
     # record) blocks nothing — nor is it announced as blocking.
-    blocks = threshold.block_outgoing and month == paris_today().replace(day=1)
+    blocks = threshold.block_outgoing and month == selectors.current_month()
     new = []
     for level in reached:
         try:
