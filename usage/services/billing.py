@@ -23,7 +23,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -44,6 +44,7 @@ from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
 from usage.models import BreachCredit, CallRecord, FairUseBreach, RerateCredit
+from usage.partitioning import month_bounds
 from usage.services.revisions import after_invoicing, charged, credited, revision_id
 
 SOURCE = "usage"
@@ -105,8 +106,8 @@ def billable_totals(
     qs = billable_calls().filter(
         billing_month__in=months,
         client__isnull=False,
-        # partition pruning: the Paris month starts at most 2 h before its UTC first day
-        started_at__gte=datetime(start.year, start.month, 1, tzinfo=UTC) - timedelta(hours=3),
+        # partition pruning: no call of the months before the first one starts earlier
+        started_at__gte=month_bounds(start)[0],
     )
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)

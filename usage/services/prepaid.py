@@ -17,7 +17,7 @@ total (a breach waived before the month is invoiced) gives the difference back t
 VAT included (a refund entry).
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -37,6 +37,7 @@ from payments.models import PrepaidEntry
 from payments.services import gross_amount, prepaid_consume
 from payments.services.prepaid import invoice_prepaid_entries, prepaid_give_back
 from usage.models import PrepaidUsageDebit
+from usage.partitioning import month_bounds
 from usage.services.billing import SOURCE as CHARGE_SOURCE
 from usage.services.billing import billable_calls, billable_totals
 from usage.services.revisions import charged, credited
@@ -141,7 +142,7 @@ def prepaid_before_run(sender, month: date, **kwargs) -> int:
     given back, what a rating pass's task has not debited yet is debited — so the invoice's
     "already paid" matches the ledger. Only the customers whose debits differ from their
     billable total are looked at. Returns how many were."""
-    start = datetime(month.year, month.month, 1, tzinfo=UTC) - timedelta(hours=3)
+    start = month_bounds(month)[0]
     prepaid = {"client__payment_method": PaymentMethod.PREPAID}
     totals = dict(
         billable_calls()

@@ -8,7 +8,7 @@ API summary then read a few hundred rows instead of a month of calls (100 000 ca
 ``bench/usage_pages.py``)."""
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from usage.models import CallRecord, UsageDay
+from usage.partitioning import month_bounds
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -52,7 +53,7 @@ def rollup_refresh(keys) -> None:
     for month, clients in by_month.items():
         UsageDay.objects.filter(month=month, client_id__in=clients).delete()
         if connection.vendor == "postgresql":
-            lo = datetime(month.year, month.month, 1, tzinfo=UTC) - timedelta(hours=3)
+            lo = month_bounds(month)[0]
             with connection.cursor() as cursor:
                 cursor.execute(
                     insert_sql(CallRecord._meta.db_table, "billing_month", KEYS_WHERE),
