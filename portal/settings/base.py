@@ -248,8 +248,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner API",
-    "DESCRIPTION": "White-label API for partners: customers, sites and users of their customers. "
-    "Authenticate with `Authorization: Api-Key <key>`.",
+    "DESCRIPTION": "White-label API for partners: their customers (sites, users, contracts and "
+    "offers), SIP accounts and trunks, phone numbers and number portability, call records "
+    "(upload, rated calls, monthly consumption), equipment and returns (RMA), support tickets, "
+    "invoices and payments, and webhooks for the events of all of these. Every answer is "
+    "scoped to the partner's own customers. Authenticate with `Authorization: Api-Key <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
