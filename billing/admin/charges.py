@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
+from billing.choices import ChargeKind
 from billing.models import PendingCharge
 from billing.services.charges import charge_post
 
@@ -55,6 +56,15 @@ class ManualChargeForm(forms.ModelForm):
         contract = cleaned.get("contract")
         if contract is not None and client is not None and contract.client_id != client.pk:
             self.add_error("contract", _("This contract is not one of the customer's."))
+        if cleaned.get("kind") == ChargeKind.PENALTY:
+            # USE-7: a penalty is entered with its evidence, at the contract's amount
+            self.add_error(
+                "kind",
+                _(
+                    "A penalty is recorded in Usage › Penalties, with its evidence, at the "
+                    "contract's amount."
+                ),
+            )
         unit_price = cleaned.get("unit_price")
         if unit_price is not None and unit_price < 0:
             self.add_error(

@@ -54,10 +54,13 @@ class DraftInvoice:
 # BIL-6: late interest and the recovery indemnity are outside the scope of VAT, whatever the
 # poster said.
 LATE_CHARGE_KINDS = {ChargeKind.LATE_INTEREST, ChargeKind.RECOVERY_INDEMNITY}
+# USE-6 / USE-7 (docs/rules.md): a contractual penalty is damages, not the consideration of a
+# supply (CGI art. 256): outside the scope of VAT too, whatever the poster said.
+OUTSIDE_SCOPE_KINDS = LATE_CHARGE_KINDS | {ChargeKind.PENALTY}
 
 
 def is_outside_scope(charge: PendingCharge) -> bool:
-    return charge.vat_category == VatCategory.OUTSIDE_SCOPE or charge.kind in LATE_CHARGE_KINDS
+    return charge.vat_category == VatCategory.OUTSIDE_SCOPE or charge.kind in OUTSIDE_SCOPE_KINDS
 
 
 def _vat_for(client_regime: str, charge: PendingCharge) -> tuple[str, Decimal]:

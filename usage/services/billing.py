@@ -12,7 +12,10 @@
   next run", BIL-1): the same sums are taken again for the twelve months before M; where the
   billable total of a (contract, month, class) exceeds what was already charged for it, the
   difference is posted as a new charge (same key, a revision number), so the next run bills it
-  on its own line naming the month — never by editing an issued invoice.
+  on its own line naming the month — never by editing an issued invoice. The difference is
+  taken against the cents the invoices carried (at the buyer's price, ACC-3), so that a key's
+  lines together bill its total rounded once: 1.0050 € invoiced 1.01 €, then 1.0050 € late →
+  1.00 € (not 1.01 €, which a later run would credit and the next bill again).
 - **Prepaid customers** (USE-8): their consumption was debited from the ledger as it was
   imported (``usage.services.prepaid``); the lines are marked already paid (BIL-10).
 - **Waivers** (USE-4): staff waive a breach (audited); the month is re-rated as included. Before
@@ -26,20 +29,22 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
-from accounts.choices import PaymentMethod
+from accounts.choices import BillingMode, PaymentMethod
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind
 from billing.models import Invoice, PendingCharge
 from kernel.errors import InvalidTransition
-from kernel.money import ZERO, round_money
+from kernel.money import ZERO, round_money, round_price
 from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
@@ -132,12 +137,16 @@ def billable_totals(
 
 
 def _description(key: LineKey, calls: int, seconds: int, late: bool) -> str:
-    minutes = Decimal(seconds) / 60
-    text = _("Calls of %(month)s — %(klass)s (%(calls)d calls, %(minutes)s min)") % {
+    minutes = (seconds + 59) // 60  # every started minute, as the consumption page counts
+    text = ngettext(
+        "Calls of %(month)s — %(klass)s (%(calls)d call, %(minutes)s min)",
+        "Calls of %(month)s — %(klass)s (%(calls)d calls, %(minutes)s min)",
+        calls,
+    ) % {
         "month": key.month.strftime("%m/%Y"),
         "klass": class_label(key.klass),
         "calls": calls,
-        "minutes": f"{minutes:.0f}",
+        "minutes": minutes,
     }
     return after_invoicing(text) if late else text
 
@@ -154,7 +163,8 @@ def post_consumption(
     totals = billable_totals(months=months, client_ids=client_ids)
     already_charged = charged(months, client_ids, source_type=SOURCE)
     given_back = credited(months, client_ids)
-    clients = Client.objects.in_bulk({k.client_id for k in totals})
+    clients = Client.objects.select_related("partner").in_bulk({k.client_id for k in totals})
+    factors = {pk: invoice_factor(client) for pk, client in clients.items()}
     contracts = Contract.objects.in_bulk(
         {int(k.scope[1:]) for k in totals if k.scope.startswith("c")}
     )
@@ -162,11 +172,18 @@ def post_consumption(
     for key in sorted(totals, key=lambda k: (k.client_id, k.month, k.scope, k.klass)):
         total, calls, seconds = totals[key]
         already = already_charged.get((key.month, key.source_id), [])
-        # what the line still bills: its charges less what a waiver credited back
-        delta = total - sum((c.unit_price * c.quantity for c in already), ZERO)
+        factor = factors[key.client_id]
+        if factor <= 0:  # a partner buying at a 100 % discount: nothing to bill
+            continue
+        # What the line still bills, in the buyer's invoice units (the cents its invoices
+        # carried, less what a waiver or a re-rating credited back): the line key's total is
+        # rounded once over all its lines — a revision bills round(total) less the cents
+        # already invoiced, never its own share rounded again (USE-2, BIL-1).
+        delta = total * factor - _billed(already, factor)
         delta += given_back.get((key.month, key.source_id), ZERO)
         if round_money(delta) <= 0:
             continue
+        delta = round_price(delta / factor)  # the charge is posted at the retail price
         revision = len(already) + 1
         client = clients[key.client_id]
         posted.append(
@@ -187,8 +204,34 @@ def post_consumption(
             )
         )
     if overbilled is not None:
-        overbilled.update(_overbilled(totals, already_charged, given_back, set(months[:-1])))
+        overbilled.update(
+            _overbilled(totals, already_charged, given_back, set(months[:-1]), factors)
+        )
     return posted
+
+
+def invoice_factor(client: Client) -> Decimal:
+    """ACC-3: what one euro of a customer's retail consumption is invoiced — its partner's
+    wholesale price when the partner is invoiced (partner-billed), else 1. Invoiced amounts
+    and credit notes are in these units; the billable totals are retail."""
+    if client.partner_id and client.partner.billing_mode == BillingMode.PARTNER_BILLED:
+        return (100 - Decimal(client.partner.wholesale_discount_percent)) / 100
+    return Decimal(1)
+
+
+def _billed(charges, factor: Decimal) -> Decimal:
+    """What ``charges`` of one line key bill, in invoice units: an invoiced charge its line's
+    net amount (the cents the invoice carried), a pending one its unit price at the buyer's
+    price (rounded by the line that will carry it)."""
+    return sum(
+        (
+            c.invoice_line.net_amount
+            if c.invoice_line_id
+            else round_price(c.unit_price * factor) * c.quantity
+            for c in charges
+        ),
+        ZERO,
+    )
 
 
 def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -> None:
@@ -197,6 +240,11 @@ def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -
     traffic-quality penalties of M and what late records added to earlier months' (USE-6)."""
     from usage.services import quality
 
+    with translation.override(settings.LANGUAGE_CODE):  # BIL-3: the invoice's lines in French
+        _run_preparing(month, quality)
+
+
+def _run_preparing(month: date, quality) -> None:
     rerate_hosted_a(month)
     overbilled: dict = {}
     post_consumption(month=month, overbilled=overbilled)
@@ -250,7 +298,9 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
         after={"month": breach.month, "note": breach.waiver_note},
     )
     rerate_month(breach.month, sip_account_ids=[breach.sip_account_id])
-    return _credit_after_waiver(breach, actor)
+    # BIL-3: the credit note is a French legal document, whatever the staff member's language
+    with translation.override(settings.LANGUAGE_CODE):
+        return _credit_after_waiver(breach, actor)
 
 
 def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
@@ -277,12 +327,18 @@ def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
     return credits
 
 
-def _overbilled(totals, already_charged, given_back, months=None) -> dict[int, list]:
+def _overbilled(totals, already_charged, given_back, months=None, factors=None) -> dict[int, list]:
     """The consumption lines invoiced beyond what they bill now: by invoice, the (month, line
     key, amount) to credit on it — each line's excess (its invoiced amounts, less what was
-    credited on it, less its billable total rounded) on the invoices that carried it, the latest
-    first, none beyond what that invoice's line carried (``months``: only those months)."""
+    credited on it, less its billable total rounded, at the buyer's price: ``invoice_factor``)
+    on the invoices that carried it, the latest first, none beyond what that invoice's line
+    carried (``months``: only those months)."""
     by_key = {(k.month, k.source_id): v[0] for k, v in totals.items()}
+    if factors is None:
+        clients = Client.objects.select_related("partner").in_bulk(
+            {int(base.split(":", 1)[0]) for _m, base in already_charged}
+        )
+        factors = {pk: invoice_factor(client) for pk, client in clients.items()}
     parts: dict[int, list] = defaultdict(list)
     for (month, base), charges in already_charged.items():
         if months is not None and month not in months:
@@ -292,7 +348,8 @@ def _overbilled(totals, already_charged, given_back, months=None) -> dict[int, l
             continue
         billed = sum((c.invoice_line.net_amount for c in charges), ZERO)
         over = billed - given_back.get((month, base), ZERO)
-        over -= round_money(by_key.get((month, base), ZERO))
+        factor = factors.get(int(base.split(":", 1)[0]), Decimal(1))
+        over -= round_money(by_key.get((month, base), ZERO) * factor)
         latest_first = sorted(
             charges,
             key=lambda c: (c.invoice_line.invoice.issue_date, c.invoice_line.invoice_id),
@@ -333,7 +390,6 @@ def credit_lowered(parts: dict) -> list:
     note per invoice that carried them. Idempotent: what was credited counts
     (``RerateCredit``). Returns the credits."""
     credits = []
-    invoices = Invoice.objects.in_bulk(list(parts))
     for invoice_id, lines in parts.items():
         months_of = sorted({m for m, _b, _p in lines})
         for note, base, part in _credit_notes(
@@ -345,7 +401,8 @@ def credit_lowered(parts: dict) -> list:
             month_of = next(m for m, b, p in lines if b == base)
             credits.append(
                 RerateCredit.objects.create(
-                    client_id=invoices[invoice_id].client_id,
+                    # the line's customer: a partner's invoice (ACC-3) names none
+                    client_id=int(base.split(":", 1)[0]),
                     month=month_of,
                     line_key=base,
                     credit_note=note,

@@ -14,11 +14,14 @@ invoiced yet, or issues a credit note (category "O") correcting the invoice that
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from billing.models import PendingCharge
@@ -27,6 +30,13 @@ from usage.models import Penalty
 from usage.money_choices import PENALTY_AMOUNTS, PENALTY_TRANSITIONS, PenaltyKind, PenaltyStatus
 
 SOURCE = "usage_penalty"
+
+
+def _invoice_text(make) -> str:
+    """BIL-3: the words of an invoice or credit note line are French (the documents are French
+    legal documents), whatever the language of the staff member who entered them."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return make()
 
 
 @transaction.atomic
@@ -57,8 +67,31 @@ def penalty_record(
         raise ValidationError({"quantity": _("The quantity is at least 1.")})
     if not evidence_note.strip():
         raise ValidationError({"evidence_note": _("Describe the evidence of the penalty.")})
+    if occurred_on > timezone.localdate():
+        # a breach is noted once it happened: a later date would wait for a later run
+        raise ValidationError({"occurred_on": _("The date of the breach cannot be in the future.")})
     if contract is not None and contract.client_id != client.pk:
         raise ValidationError({"contract": _("This contract is not the customer's.")})
+    # ACC-4: a form submitted twice (a double click, a page resubmitted) records one penalty —
+    # the customer's row is locked, so two submissions at once see each other. A further
+    # penalty of the same kind and day has its own evidence (PLATFORM 27 "auxquels
+    # s'ajoutent"), or counts in the quantity.
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    if Penalty.objects.filter(
+        client=client,
+        contract=contract,
+        kind=kind,
+        occurred_on=occurred_on,
+        quantity=quantity,
+        evidence_note=evidence_note.strip(),
+        status=PenaltyStatus.POSTED,
+    ).exists():
+        raise ValidationError(
+            _(
+                "This penalty is already recorded (same customer, penalty, day, quantity and "
+                "evidence): a further penalty needs its own evidence."
+            )
+        )
     unit = PENALTY_AMOUNTS[kind]
     penalty = Penalty.objects.create(
         client=client,
@@ -78,8 +111,10 @@ def penalty_record(
         source_type=SOURCE,
         source_id=penalty.pk,
         period_start=occurred_on,
-        description=_("Penalty: %(kind)s (%(day)s)")
-        % {"kind": penalty.get_kind_display(), "day": occurred_on.strftime("%d/%m/%Y")},
+        description=_invoice_text(
+            lambda: _("Penalty: %(kind)s (%(day)s)")
+            % {"kind": penalty.get_kind_display(), "day": occurred_on.strftime("%d/%m/%Y")}
+        ),
         unit_price=unit,
         quantity=quantity,
         contract=contract,
@@ -113,7 +148,9 @@ def penalty_cancel(*, penalty: Penalty, reason: str, actor=None):
         note = billing.credit_note_issue(
             lines=[
                 billing.CreditLine(
-                    description=_("Cancelled: %(what)s") % {"what": charge.description},
+                    description=_invoice_text(
+                        lambda: _("Cancelled: %(what)s") % {"what": charge.description}
+                    ),
                     amount=Decimal(line.net_amount),
                     vat_category=VatCategory.OUTSIDE_SCOPE,
                 )

@@ -27,6 +27,7 @@ from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from kernel.templatetags.hours import paris_hours
+from offers.periods import next_month_start
 from usage.choices import CallType
 from usage.models import CallRecord, QualityHour
 from usage.models.money import QUALITY_MEASURES
@@ -176,6 +177,7 @@ def post_penalties(*, month: date, client_ids=None, recompute: bool = True) -> i
                 source_type=SOURCE,
                 source_id=revisions.revision_id(base, len(before) + 1),
                 period_start=month,
+                period_end=next_month_start(month),  # BIL-3: the month measured
                 description=revisions.after_invoicing(description) if before else description,
                 unit_price=PENALTY_PER_CALL,
                 quantity=calls - done,
