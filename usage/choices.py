@@ -31,7 +31,7 @@ class PriceClass(models.TextChoices):
 
     STANDARD = "standard", _("Standard")
     TOLL_FREE = "toll_free", _("Toll free (080)")
-    SHARED_COST = "shared_cost", _("Shared cost (081, 082)")
+    SHARED_COST = "shared_cost", _("Shared cost (081, 082, 084)")
     # phonenumbers' UAN in France: 0806-0809, priced as a geographic call (ARCEP 2012-0856)
     UAN = "uan", _("Price of a normal call (0806–0809)")
     PREMIUM = "premium", _("Premium rate (089)")

@@ -14,8 +14,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Sum
+from django.utils import translation
 from django.utils.translation import gettext
+from phonenumbers.geocoder import _region_display_name
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoicePurpose
@@ -302,6 +305,28 @@ OVERSEAS = frozenset({"BL", "GF", "GP", "MF", "MQ", "NC", "PF", "PM", "RE", "TF"
 class TariffRow:
     tariff: Tariff
     prefix: str  # the tariff's own prefix, or its country's calling code ("+33")
+    name: str = ""  # the destination in the page's language (``_tariff_name``)
+
+
+def _tariff_name(tariff: Tariff, language: str) -> str:
+    """The destination as the page's reader names it: the grid's own name (staff write it in
+    French, the portal's language); in another language, the country's name in that language
+    and the kind of number ("Germany — Fixed"), or the prefix the destination starts with."""
+    language = language.split("-")[0]
+    if language == settings.LANGUAGE_CODE:
+        return tariff.name
+    if tariff.prefix:
+        return gettext("Numbers starting with %(prefix)s") % {"prefix": tariff.prefix}
+    country = _region_display_name(tariff.country, language, None, None)
+    if tariff.price_class in PriceClass.values and tariff.price_class != PriceClass.STANDARD:
+        kind = PriceClass(tariff.price_class).label
+    elif tariff.line_type in LineType.values:
+        kind = LineType(tariff.line_type).label
+    else:
+        kind = ""
+    if not country or not kind:
+        return tariff.name
+    return gettext("%(country)s — %(kind)s") % {"country": country, "kind": kind}
 
 
 @dataclass
@@ -316,15 +341,17 @@ def tariff_sections(day: date | None = None) -> list[TariffSection]:
     destinations priced by prefix (world zones, a city) by prefix; each country with its calling
     code. Empty sections are left out."""
     france, overseas, world, prefixes = [], [], [], []
+    language = translation.get_language() or settings.LANGUAGE_CODE
     for tariff in tariffs_in_force(day):
+        name = _tariff_name(tariff, language)
         if tariff.prefix:
-            prefixes.append(TariffRow(tariff, tariff.prefix))
+            prefixes.append(TariffRow(tariff, tariff.prefix, name))
             continue
         code = phonenumbers.country_code_for_region(tariff.country)
         if tariff.price_class == PriceClass.SHORT:  # 3BPQ, 10YT: dialled as they are
-            row = TariffRow(tariff, "—")
+            row = TariffRow(tariff, "—", name)
         else:
-            row = TariffRow(tariff, f"+{code}" if code else tariff.country)
+            row = TariffRow(tariff, f"+{code}" if code else tariff.country, name)
         if tariff.country == "FR":
             france.append(row)
         elif tariff.country in OVERSEAS:
@@ -343,7 +370,7 @@ def tariff_sections(day: date | None = None) -> list[TariffSection]:
 def _by_name(row: TariffRow) -> str:
     """A destination's name as a French reader sorts it: accents and case aside ("États-Unis"
     among the E)."""
-    decomposed = unicodedata.normalize("NFD", row.tariff.name.casefold())
+    decomposed = unicodedata.normalize("NFD", (row.name or row.tariff.name).casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 

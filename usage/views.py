@@ -22,13 +22,15 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
 from accounts.decorators import member_required
+from billing.choices import DocumentKind
+from billing.models import InvoicePurpose
 from kernel.forms import attach_errors
 from kernel.money import round_money
 from offers.periods import add_months
 from payments.selectors import prepaid_balance
 from usage import selectors
 from usage.forms import MonthForm, ThresholdForm
-from usage.services import alerts
+from usage.services import alerts, partitions
 
 BILLING = "billing"
 MONTHS_SHOWN = 12  # PLATFORM 6.7: traffic data are kept 12 months
@@ -106,7 +108,11 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
     months = [add_months(current, -i) for i in range(MONTHS_SHOWN + 1)]
     alerts = list(selectors.alerts_of(client=client, month=month))
     prepaid = client.payment_method == PaymentMethod.PREPAID
+    # PLATFORM 6.7: the calls of the days before the retention start are purged (the oldest
+    # month offered is then partial: say so, rather than call its rest "the whole month")
+    kept_from = partitions.retention_start()
     return {
+        "kept_from": kept_from.date() if selectors.month_bounds(month)[0] < kept_from else None,
         # USE-8: a prepaid customer's calls are debited from its balance, not invoiced
         "prepaid": prepaid,
         "prepaid_balance": prepaid_balance(client) if prepaid else None,
@@ -245,7 +251,13 @@ def invoice_annex(request, invoice_id: int):
     invoice."""
     invoice = (
         selectors.issued_invoices(client=request.client)
-        .filter(pk=invoice_id, month__isnull=False)
+        # BIL-3: only a regular invoice bills calls (a penalties-only "O" invoice bills none)
+        .filter(
+            pk=invoice_id,
+            month__isnull=False,
+            purpose=InvoicePurpose.REGULAR,
+            kind=DocumentKind.INVOICE,
+        )
         .select_related("client")
         .first()
     )

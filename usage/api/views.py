@@ -7,6 +7,7 @@ import binascii
 from base64 import b64decode
 from collections import OrderedDict
 from datetime import UTC
+from urllib.parse import parse_qs
 
 from django.db import connections
 from django.utils.dateparse import parse_datetime
@@ -47,7 +48,9 @@ class CallCursorPagination(CursorPagination):
         server error for one that leaves the calendar in UTC, year 1 at +01:00)."""
         encoded = request.query_params.get(self.cursor_query_param)
         try:
-            if encoded is not None and not b64decode(encoded, validate=True):
+            # only what a page's link carries: an offset, a direction, a position (a cursor of
+            # other words — "page=2" — was read as no cursor: the first page again)
+            if encoded is not None and not _cursor_words(b64decode(encoded, validate=True)):
                 raise NotFound
             cursor = super().decode_cursor(request)
             if cursor is None or cursor.position is None:
@@ -68,6 +71,12 @@ class CallCursorPagination(CursorPagination):
         if key is not None and self.cursor_query_param not in request.query_params:
             queryset = FirstPage(queryset, key)
         return super().paginate_queryset(queryset, request, view)
+
+
+def _cursor_words(raw: bytes) -> bool:
+    """Whether a decoded cursor holds words, and only those DRF writes (o, r, p)."""
+    words = parse_qs(raw.decode(), keep_blank_values=True)
+    return bool(words) and set(words) <= {"o", "r", "p"}
 
 
 class FirstPage:
