@@ -301,3 +301,17 @@ def test_inactivity_mail_in_the_recipients_language(
     assert "aucun trafic depuis le 1er mars 2025" in fr.body
     assert f"clôturé{NBSP};" in fr.body
     assert "no traffic since March 1, 2025" in en.body
+
+
+# The chart's tooltip groups a busy day's count as the tables do: 1 234 calls read
+# "1 234 appels" (no-break space) / "1,234 calls", not "1234".
+def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
+    from usage.models import UsageDay
+
+    month = paris_today().replace(day=1)
+    UsageDay.objects.create(client=tenant.client, month=month, day=month, plan="none",
+                            country="FR", line_type="fixed", calls=1234, answered=1234,
+                            seconds=74040, cost=Decimal("12.3400"))  # fmt: skip
+    web = as_role(Role.ADMIN)
+    assert f"12,34{NBSP}€ · 1{NBSP}234 appels</title>" in _page(web, "usage:consumption", "fr")
+    assert "12.34 € · 1,234 calls</title>" in _page(web, "usage:consumption", "en")
