@@ -40,13 +40,15 @@ def test_upload_then_progress_and_report(staff, django_capture_on_commit_callbac
         "pending",
         "ops@reseller.example",
     )
-    # pending (then running): the page refreshes itself every 5 seconds to show the progress
+    # pending (then running): the page updates its progress every 5 seconds, in place
+    # (static/js/import_progress.js; tests/e2e/test_import_progress.py), no <meta refresh>
     waiting = staff.get(response["Location"]).content.decode()
-    assert '<meta http-equiv="refresh" content="5">' in waiting
+    assert 'data-testid="import-progress"' in waiting and "js/import_progress.js" in waiting
+    assert 'http-equiv="refresh"' not in waiting
     imports.import_run(batch.pk)
     page = staff.get(response["Location"]).content.decode()
     assert "— ligne 3 sur 3" in page  # progress: 100 %, line 3 of 3
-    assert 'http-equiv="refresh"' not in page  # done: it stops
+    assert 'data-testid="import-progress"' not in page  # done: it stops
     assert "9 colonnes attendues" in page
     # every label in French: who uploaded it, through which API key
     assert "Déposé par" in page and "Clé d&#x27;API" in page
