@@ -24,7 +24,8 @@ def test_running_import_progress_updates_in_place_then_report(page, live_server,
     expect(progress).to_contain_text("ligne 0 sur 1001")
     page.evaluate("window.stillHere = true")  # gone if the page reloads
 
-    # 400 of the 1 000 rows read (line 1 is the header): 40 %, line 401 — shown in place, and said to a screen reader
+    # 400 of the 1 000 rows read (line 1 is the header): 40 %, line 401 — shown in place, and
+    # said to a screen reader
     ImportBatch.objects.filter(pk=batch.pk).update(rows_read=400, imported=398, rejected=2)
     expect(progress).to_contain_text("ligne 401 sur 1001", timeout=12_000)
     expect(page.locator("[data-import-live]")).to_contain_text("40")
