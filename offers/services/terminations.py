@@ -265,11 +265,14 @@ def contract_request_termination(
         client=contract.client,
         after={"effective_date": quote.effective_date, "fee": quote.fee_amount, "reason": reason},
     )
-    notify_client(
-        contract.client,
-        "offers/email/termination_scheduled",
-        {"contract": contract, "termination": termination},
-    )
+    if reason != TerminationReason.INACTIVITY:
+        # ACC-6: a closing for inactivity takes effect the same day and cannot be cancelled;
+        # usage.services.inactivity tells the customer of it (and of a balance forfeited)
+        notify_client(
+            contract.client,
+            "offers/email/termination_scheduled",
+            {"contract": contract, "termination": termination},
+        )
     return termination
 
 

@@ -2,6 +2,7 @@
 run; after invoicing a credit note corrects the invoice (BIL-9). Breach notices (e-mail +
 webhook) are sent once."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -141,3 +142,28 @@ def test_use4_waiver_credits_each_invoice_that_carried_the_breach(admin_user):
         (october, Decimal("15.00")),
     ]
     assert sum(c.credit_note.total_net for c in credits) == Decimal("18.00")
+
+
+# USE-4 / PLATFORM 6.7 — a breach of October 2026 (15.00 € invoiced because of it) waived on
+# 5 November 2027: the purge has deleted October 2026's calls (kept: those after 5/11/2026).
+# Re-rated, the month would read 0 € and its whole invoice would be credited (15.00 €, and
+# every other line of the month): the waiver is refused with its reason; nothing is credited,
+# the breach stays open. On 4 October 2027 (calls after 4/10/2026 kept: the month's first four
+# days are gone) it is refused as well: a month partly purged is no longer waived. On
+# 30 September 2027 the whole month is still kept: the waiver credits the 15.00 €.
+def test_use4_waiver_refused_once_the_month_is_purged(admin_user):
+    import time_machine
+
+    client = customer()
+    _account, breach = breached_month(client)
+    billing.run_month_sync(month=OCT)
+    for day in (date(2027, 11, 5), date(2027, 10, 4)):
+        with time_machine.travel(datetime(day.year, day.month, day.day, 9, tzinfo=UTC)):
+            with pytest.raises(ValidationError, match="ne sont plus tous conservés"):
+                breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.OPEN and not breach.credits.exists()
+    assert not Invoice.objects.filter(client=client, kind="credit_note").exists()
+    with time_machine.travel(datetime(2027, 9, 30, 9, tzinfo=UTC)):
+        [credit] = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+    assert credit.amount == Decimal("15.00")

@@ -59,6 +59,15 @@ class ConsumptionAlert(models.Model):
     threshold = models.DecimalField(_("threshold (€ HT)"), **MONEY)
     blocked = models.BooleanField(_("outgoing calls blocked"), default=False)
     created_at = models.DateTimeField(_("reached at"), auto_now_add=True)
+    blocked_at = models.DateTimeField(
+        _("outgoing calls blocked from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the block started: the level reached, or later when the customer asked for "
+            "the block once the month was already past its threshold."
+        ),
+    )
     lifted_at = models.DateTimeField(
         _("block lifted at"),
         null=True,

@@ -11,7 +11,9 @@ blocked destination is (TRK-6, ``usage.services.rating``).
 Choices: the levels are checked each time calls are rated (each rating pass); levels passed at
 once (a large file, a lowered threshold) are all recorded but only the highest is sent; each
 threshold amount has its own 50, 80 and 100 % in a month (raised after a block, it blocks
-again at its own 100 %); trial, blocked and included calls (cost 0) count for nothing.
+again at its own 100 %); trial, blocked and included calls (cost 0) count for nothing. The
+block asked when the month is already past its threshold starts then (``blocked_at``), not
+when the level was reached: the calls placed before stay billed.
 """
 
 from datetime import date
@@ -100,6 +102,8 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
     # The block lasts until the month ends: a month already over (its 100 % reached by a late
     # record) blocks nothing — nor is it announced as blocking.
     blocks = threshold.block_outgoing and month == selectors.current_month()
+    if blocks and 100 in sent and consumption >= threshold.amount:
+        _block_now(client_id, month, threshold)
     new = []
     for level in reached:
         try:
@@ -111,6 +115,7 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
                     consumption=consumption,
                     threshold=threshold.amount,
                     blocked=level == 100 and blocks,
+                    blocked_at=timezone.now() if level == 100 and blocks else None,
                 )
                 if level == reached[-1]:  # levels passed at once: one e-mail, one event
                     announce_threshold(alert)
@@ -124,6 +129,33 @@ def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
             continue
         new.append(alert)
     return new
+
+
+def _block_now(client_id: int, month: date, threshold: ConsumptionThreshold) -> None:
+    """The block asked once the month is already past its threshold (its 100 % recorded
+    unblocked): outgoing calls are blocked from now — not from when the level was reached (the
+    calls placed meanwhile stay billed) — and the platform is told (webhook event). A block
+    lifted in the month (switched off, then on again) is not started again: the threshold
+    raised blocks at its own 100 %."""
+    with transaction.atomic():
+        alert = (
+            ConsumptionAlert.objects.select_for_update()
+            .filter(
+                client_id=client_id,
+                month=month,
+                level=100,
+                threshold=threshold.amount,
+                blocked=False,
+                lifted_at__isnull=True,
+            )
+            .first()
+        )
+        if alert is None:
+            return
+        alert.blocked = True
+        alert.blocked_at = timezone.now()
+        alert.save(update_fields=["blocked", "blocked_at"])
+        announce_threshold(alert)
 
 
 def outgoing_blocked(client_id: int, today: date | None = None) -> bool:

@@ -151,15 +151,32 @@ def _description(key: LineKey, calls: int, seconds: int, late: bool) -> str:
     return after_invoicing(text) if late else text
 
 
+def kept_whole(month: date, today: date | None = None) -> bool:
+    """PLATFORM 6.7: whether all of ``month``'s calls are still kept on ``today`` (Paris) — the
+    daily purge deletes the calls of the days before ``partitions.retention_start``. A month
+    partly or wholly purged is no longer compared with its invoices: its calls lawfully gone
+    are not a re-rating to 0 € (no credit note for them)."""
+    from usage.services.partitions import retention_start
+
+    return month_bounds(month)[0] >= retention_start(today)
+
+
 def post_consumption(
-    *, month: date, client_ids=None, lookback: int = LOOKBACK_MONTHS, overbilled=None
+    *,
+    month: date,
+    client_ids=None,
+    lookback: int = LOOKBACK_MONTHS,
+    overbilled=None,
+    today: date | None = None,
 ) -> list[PendingCharge]:
     """Post month ``month``'s consumption lines, and the differences of the ``lookback``
-    months before (late records, breaches re-rated after invoicing). Idempotent: a key whose
-    billable total is already charged gets nothing new. ``overbilled`` (a dict): filled with
-    the lines of the months before that bill less than was invoiced (``_overbilled``), read
-    from the same totals (the run credits them, ``credit_lowered``)."""
-    months = [add_months(month, -i) for i in range(lookback, -1, -1)]
+    months before (late records, breaches re-rated after invoicing) whose calls are all still
+    kept on ``today`` (``kept_whole``). Idempotent: a key whose billable total is already
+    charged gets nothing new. ``overbilled`` (a dict): filled with the lines of the months
+    before that bill less than was invoiced (``_overbilled``), read from the same totals (the
+    run credits them, ``credit_lowered``)."""
+    months = [add_months(month, -i) for i in range(lookback, 0, -1)]
+    months = [m for m in months if kept_whole(m, today)] + [month]
     totals = billable_totals(months=months, client_ids=client_ids)
     already_charged = charged(months, client_ids, source_type=SOURCE)
     given_back = credited(months, client_ids)
@@ -241,13 +258,13 @@ def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -
     from usage.services import quality
 
     with translation.override(settings.LANGUAGE_CODE):  # BIL-3: the invoice's lines in French
-        _run_preparing(month, quality)
+        _run_preparing(month, quality, today)
 
 
-def _run_preparing(month: date, quality) -> None:
+def _run_preparing(month: date, quality, today: date) -> None:
     rerate_hosted_a(month)
     overbilled: dict = {}
-    post_consumption(month=month, overbilled=overbilled)
+    post_consumption(month=month, overbilled=overbilled, today=today)
     credit_lowered(overbilled)
     quality.post_penalties(month=month)
     for back in range(1, LOOKBACK_MONTHS + 1):
@@ -282,6 +299,17 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
 
     if not note.strip():
         raise ValidationError({"note": _("Give the reason of the waiver.")})
+    if not kept_whole(breach.month):
+        # PLATFORM 6.7: its calls are (partly) purged — re-rated, the month would read as
+        # nothing and its whole invoice would be credited
+        raise ValidationError(
+            _(
+                "The calls of %(month)s are no longer all kept (traffic data are kept 12 "
+                "months): this breach can no longer be waived. A commercial gesture is made "
+                "by a credit note from the invoice."
+            )
+            % {"month": breach.month.strftime("%m/%Y")}
+        )
     breach = _lock_breach(breach)
     if BreachStatus.WAIVED not in BREACH_TRANSITIONS[breach.status]:
         raise InvalidTransition(_("This breach is already waived."), code="invalid_transition")

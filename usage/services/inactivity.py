@@ -7,17 +7,22 @@ one (or since its service start when it never had one) and tells the customer. S
 close it (``inactive_close``): a termination for inactivity, effective and applied on the day
 of the closing, without notice or fees; when it leaves the customer without a contract in
 service (none left active or suspended), the prepaid balance is forfeited (it stays with the
-reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance.
+reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance. The customer's admins and
+billing members are told of the closing and of the balance forfeited (PLATFORM 17.3: « La
+résiliation donnera lieu à une information auprès du Client »).
 """
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.choices import Role
+from accounts.notifications import notify_client
 from kernel.money import ZERO
 from offers import services as offers
 from offers.choices import LIVE_STATUSES, ContractStatus, TerminationReason
@@ -103,13 +108,31 @@ def inactive_close(*, contract: Contract, today: date, actor=None, expected_forf
     offers.termination_apply(termination_id=termination.pk, today=today)
     termination.refresh_from_db()
     if forfeit > 0:
+        # a line of the customer's prepaid statement: in its language (French), not the
+        # language of the staff member who closes the contract
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Balance forfeited: account closed for inactivity (%(ref)s)") % {
+                "ref": contract.reference
+            }
         prepaid_debit(
             client=contract.client,
             amount=forfeit,
             source_type="inactivity_forfeit",
             source_id=contract.pk,
-            description=_("Balance forfeited: account closed for inactivity (%(ref)s)")
-            % {"ref": contract.reference},
+            description=description,
             actor=actor,
         )
+    # PLATFORM 17.3 « La résiliation donnera lieu à une information auprès du Client »: the
+    # closing, its day and the balance forfeited (12.7.4), to the admins and billing members
+    notify_client(
+        contract.client,
+        "usage/email/inactive_closed",
+        {
+            "contract": contract,
+            "last_traffic": contract.last_traffic_on or contract.service_start_date,
+            "closed_on": today,
+            "forfeit": forfeit,
+        },
+        roles=(Role.ADMIN, Role.BILLING),
+    )
     return termination, forfeit

@@ -169,7 +169,7 @@ BLOCKING_ALERTS_SQL = """SELECT EXISTS (SELECT FROM usage_consumptionalert
 THRESHOLD_BLOCK_SQL = """(r.call_type <> 'inbound' AND EXISTS (
             SELECT 1 FROM usage_consumptionalert a
             WHERE a.client_id = r.client_id AND a.month = r.month AND a.level = 100
-                AND a.blocked AND r.started_at >= a.created_at
+                AND a.blocked AND r.started_at >= a.blocked_at
                 AND (a.lifted_at IS NULL OR r.started_at < a.lifted_at)))"""
 
 STEPS = [

@@ -118,7 +118,7 @@ def context(keys):
         level=100,
         blocked=True,
     ):
-        spans[(alert.client_id, alert.month)].append((alert.created_at, alert.lifted_at))
+        spans[(alert.client_id, alert.month)].append((alert.blocked_at, alert.lifted_at))
     invoiced = set()
     for client_id, month in keys:
         from accounts.models import Client
