@@ -107,8 +107,41 @@ class ImportBatchAdmin(ServiceRowsAdmin):
         )
 
 
+class TariffForm(forms.ModelForm):
+    """USE-2: "the tariff in force on the day the call started" — one. Two tariffs of the same
+    destination (the same prefix, or without one the same country, line type and price class)
+    from the same day left the rating to pick either, call by call."""
+
+    class Meta:
+        model = Tariff
+        fields = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
+        fields += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") is None:
+            return data
+        same = Tariff.objects.filter(prefix=data.get("prefix") or "", valid_from=data["valid_from"])
+        if not data.get("prefix"):
+            same = same.filter(
+                country=data.get("country") or "",
+                line_type=data.get("line_type") or "",
+                price_class=data.get("price_class") or "",
+            )
+        if same.exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "valid_from",
+                _(
+                    "Another tariff of this destination starts that day: change its price, or "
+                    "start this one another day."
+                ),
+            )
+        return data
+
+
 @admin.register(Tariff)
 class TariffAdmin(admin.ModelAdmin):
+    form = TariffForm
     list_display = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
     list_display += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
     list_filter = ["line_type", "price_class", "country"]

@@ -24,6 +24,7 @@ IDEMPOTENT = {
     ("post", "/api/v1/port-requests/"),
     ("post", "/api/v1/equipment-orders/"),
     ("post", "/api/v1/rmas/"),
+    ("post", "/api/v1/cdr-imports/"),
 }
 
 

@@ -4,10 +4,13 @@ start_time, answered, duration, caller, called, call_type, device_id}, …]}``. 
 imported by a worker (202 Accepted); ``GET /cdr-imports/{id}/`` is its report: status, counts
 and the rejected rows with their line (JSON: call n of ``calls`` is line n + 1, the header
 being line 1). Only the partner's own customers' accounts are accepted; a re-sent call (same
-call id and start time) is counted as a duplicate and changes nothing."""
+call id and start time) is counted as a duplicate and changes nothing. With an
+``Idempotency-Key`` a retried POST answers the first batch again (no second batch)."""
 
 import csv
+import hashlib
 import io
+from collections.abc import Mapping
 
 from django.core.validators import RegexValidator
 from django.db import transaction
@@ -27,6 +30,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_response
 from accounts.api.viewsets import PartnerScopedViewSetMixin
 from billing.api.views import LookupBeforeRefusingMixin
 from kernel import api_fields, representation
@@ -234,6 +238,30 @@ def to_csv(calls) -> bytes:
     return out.getvalue().encode()
 
 
+class _ByContent:
+    """The request as ``idempotent_response`` fingerprints it: a file by its name and content (by
+    its name alone, a key reused for another file of the same name would answer the first batch,
+    the new file silently not imported, where another body is a 422)."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    @property
+    def data(self):
+        data = self._request.data
+        if not isinstance(data, Mapping) or not hasattr(data.get("file"), "chunks"):
+            return data
+        upload = data.get("file")
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        return {**{key: data.get(key) for key in data}, "file": [upload.name, digest.hexdigest()]}
+
+
 class CdrImportViewSet(
     LookupBeforeRefusingMixin,
     PartnerScopedViewSetMixin,
@@ -254,11 +282,16 @@ class CdrImportViewSet(
         return ImportReportSerializer if self.action == "retrieve" else ImportBatchSerializer
 
     @extend_schema(
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request={"application/json": BatchInput, "multipart/form-data": BatchInput},
         responses={202: ImportBatchSerializer},
         summary="Upload a batch of call records (CSV or JSON)",
     )
     def create(self, request, *args, **kwargs):
+        # SPEC §9: a retry with the same Idempotency-Key answers the first batch
+        return idempotent_response(_ByContent(request), lambda: self._create(request))
+
+    def _create(self, request):
         payload = BatchInput(data=request.data)
         payload.is_valid(raise_exception=True)
         if payload.validated_data.get("file"):

@@ -3,6 +3,7 @@ paths of the import: Python's (``usage.services.imports`` on SQLite, and the row
 to it) and the SQL of ``usage.services.import_sql``, which gives the same result row by row
 (tests/usage/test_import_sql.py)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -36,6 +37,13 @@ FUTURE_SLACK = timedelta(hours=1)
 # PostgreSQL's text holds no NUL: the csv reader's rows are sent with each NUL replaced
 # (``import_sql``), and a row holding either is refused, whatever its path.
 NUL, REPLACED = "\x00", "\ufffd"
+# A start time's offset (``Z``, ``±HH``, ``±HH:MM``, ``±HH:MM:SS``…): what is left before it must
+# end with the seconds. ``datetime.fromisoformat`` takes "2026-10-02T09:15+02:00" (no seconds)
+# and "2026-10-02T09+02:15:30" (an hour alone), whose offset made them long enough.
+OFFSET = re.compile(
+    r"(?:Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)$", re.IGNORECASE | re.ASCII
+)
+SECONDS = re.compile(r"(?:^|\D)\d{2}(:?)\d{2}\1\d{2}(?:[.,]\d+)?$", re.ASCII)
 
 
 def latest_start() -> datetime:
@@ -60,10 +68,14 @@ def parse_row(row: list[str], accounts: dict, reasons: dict, latest: datetime | 
         return None, reasons["start_time"]
     if len(start) < 19 or not FIRST_YEAR <= started.year <= LAST_YEAR:  # no seconds, 1999…
         return None, reasons["start_time"]
+    if not SECONDS.search(OFFSET.sub("", start)):  # "2026-10-02T09:15+02:00": no seconds
+        return None, reasons["start_time"]
     answered = answered.lower()
     if answered not in YES and answered not in NO:
         return None, reasons["answered"]
-    if not duration.isdigit() or len(duration) > 7:
+    # ASCII digits: str.isdigit() takes "²" (which int() refuses: the import stopped, retried
+    # every minute) and "٣٠" (Arabic-Indic digits)
+    if not (duration.isascii() and duration.isdigit()) or len(duration) > 7:
         return None, reasons["duration"]
     call_type = call_type.lower()
     if call_type not in CALL_TYPES:
@@ -72,7 +84,9 @@ def parse_row(row: list[str], accounts: dict, reasons: dict, latest: datetime | 
         number = called
     else:
         number = cls.normalize(called)
-    if not (cls.E164.match(number) or cls.SHORT.match(number)):
+    # ASCII digits: the patterns' \d takes "１５" (full-width), a short number no plan knows —
+    # not the emergency number 15, and billed as a special one
+    if not number.isascii() or not (cls.E164.match(number) or cls.SHORT.match(number)):
         return None, reasons["called"]
     if len(caller) > 32 or len(device) > 64 or len(account) > 64:
         return None, reasons["field"]
@@ -90,7 +104,9 @@ def parse_row(row: list[str], accounts: dict, reasons: dict, latest: datetime | 
         start,
         account,
         answered in YES,
-        int(duration),
+        # seconds of conversation: an unanswered call's are 0 (docs/cdr-format.md), whatever the
+        # carrier wrote (its ringing time counted as minutes on the consumption page)
+        int(duration) if answered in YES else 0,
         caller,
         number,
         call_type,

@@ -61,7 +61,8 @@ ISO_FORMS = sorted(
 CHECK_SQL = """
 CREATE TEMP TABLE _chk ON COMMIT DROP AS
 SELECT z.line, z.call_id COLLATE "C" AS call_id, z.account_ref, z.started_at, z.answered,
-    z.duration, z.caller, z.called, z.call_type, z.device_id,
+    CASE WHEN z.answered THEN z.duration ELSE 0 END AS duration, -- unanswered: 0 (parse_row)
+    z.caller, z.called, z.call_type, z.device_id,
     CASE
         WHEN NOT z.cols THEN 'columns'
         WHEN NOT z.canonical THEN 'python'
@@ -200,7 +201,8 @@ WHERE n.call_id = d.call_id AND n.started_at = d.started_at AND n.client_id = d.
 # number normalised as ``classify.normalize`` does (E.164 as it is, "00…", French "0…").
 TYPED_FIELDS = """
 SELECT line, call_id, start_time AS started_at, account AS account_ref,
-    lower(answered) = ANY(%(yes)s) AS answered, duration, caller,
+    lower(answered) = ANY(%(yes)s) AS answered,
+    CASE WHEN lower(answered) = ANY(%(yes)s) THEN duration ELSE 0 END AS duration, caller,
     CASE WHEN left(called, 1) = '+' THEN called
          WHEN left(called, 2) = '00' THEN '+' || substr(called, 3)
          WHEN length(called) = 10 AND left(called, 1) = '0' THEN {national}

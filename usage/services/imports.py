@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import zlib
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
@@ -284,17 +285,68 @@ def customer_buckets(partner_id=None):
     return bucket
 
 
+# A quoted field may hold a line break: its record then spans the lines up to the closing quote,
+# at most this many, and must give the nine columns. Otherwise the quote is a stray one (a
+# caller's name "ACME, say): its line is a row alone and the lines after it are read afresh — a
+# stray quote used to swallow the rest of the file into one rejected row (its calls lost, the
+# report saying "read 3" of 8), or past 16 MB to fail the file halfway.
+MAX_RECORD_LINES = 10
+
+
+def _parse(lines: list[str], strict: bool = True):
+    """(rows, open) of ``lines`` read as CSV: ``open`` when a quoted field is still open at the
+    end; rows None when the strict reader refuses them."""
+    try:
+        return list(csv.reader(lines, strict=strict)), False
+    except csv.Error as error:
+        return None, "unexpected end of data" in str(error)
+
+
+def _records(text):
+    """(first line, last line, row) of each record of ``text`` (the file's lines after its
+    header, numbered from 2): a row per line (docs/cdr-format.md), but for a quoted field
+    holding line breaks (``MAX_RECORD_LINES``). A blank line is the row []."""
+    numbered = enumerate(text, start=2)
+    queue: deque = deque()  # lines to read again (after a stray quote)
+    pending: list[tuple[int, str]] = []  # the lines of a record whose quote is open
+    while True:
+        item = queue.popleft() if queue else next(numbered, None)
+        if item is not None:
+            if not pending and '"' not in item[1]:  # no quote: the csv reader's row, faster
+                fields = item[1].rstrip("\r\n")
+                yield item[0], item[0], fields.split(",") if fields else []
+                continue
+            pending.append(item)
+        if not pending:
+            return
+        rows, still_open = _parse([t for _n, t in pending])
+        if still_open and item is not None and len(pending) < MAX_RECORD_LINES:
+            continue
+        if rows is not None and (
+            len(pending) == 1 or (len(rows) == 1 and len(rows[0]) == len(COLUMNS))
+        ):
+            yield pending[0][0], pending[-1][0], rows[0] if rows else []
+        else:  # its first line alone, as the lenient reader reads it; the next ones afresh
+            (number, line), *rest = pending
+            alone, _open = _parse([line], strict=False)
+            if alone is None:  # a field past the reader's limit: refused by parse_row
+                alone = [line.rstrip("\r\n").split(",")]
+            yield number, number, alone[0] if alone else []
+            queue.extendleft(reversed(rest))
+        pending = []
+
+
 def _row_chunks(raw, first_line: int, chunk_lines: int, done=()):
-    """([(line, row)], [first line, next line]): the csv reader's rows (quoted fields may span
-    lines), from ``first_line`` and around the ``done`` ranges."""
+    """([(line, row)], [first line, next line]): the CSV rows (``_records``), from
+    ``first_line`` and around the ``done`` ranges. A row's line is the one it starts on (the
+    report's); the ranges go by the line it ends on."""
     raw.seek(0)
-    reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-    next(reader, None)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    next(text, None)  # the header (its first line: ``_header``)
     todo = list(_todo(first_line, [r for r in done if len(r) == 2]))
-    k, start = 0, todo[0][0]
+    k, start, line = 0, todo[0][0], 1
     chunk: list[tuple[int, list[str]]] = []
-    for row in reader:
-        line = reader.line_num
+    for first, line, row in _records(text):
         while todo[k][1] is not None and line >= todo[k][1]:  # the interval ends before it
             if chunk or start < todo[k][1]:
                 yield chunk, [start, todo[k][1]]
@@ -302,11 +354,11 @@ def _row_chunks(raw, first_line: int, chunk_lines: int, done=()):
             start = todo[k][0]
         if line < start or not row:  # done already, or a blank line
             continue
-        chunk.append((line, row))
+        chunk.append((first, row))
         if len(chunk) >= chunk_lines:
             yield chunk, [start, line + 1]
             chunk, start = [], line + 1
-    end = todo[k][1] or reader.line_num + 1
+    end = todo[k][1] or line + 1
     if chunk or start < end:
         yield chunk, [start, end]
 
