@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from offers import periods
-from offers.choices import LIVE_STATUSES
+from offers.choices import LIVE_STATUSES, Preset
 from offers.models import Contract
 from offers.services.price_change_answers import price_change_objections_withdraw
 from offers.services.transitions import lock_contract
@@ -37,7 +37,12 @@ def contracts_flag_inactive(*, today: date) -> int:
     flagged = 0
     limit = periods.add_months(today, -INACTIVITY_MONTHS)
     candidates = Contract.objects.filter(
-        status__in=LIVE_STATUSES, inactive_flagged_on__isnull=True, service_start_date__isnull=False
+        status__in=LIVE_STATUSES,
+        inactive_flagged_on__isnull=True,
+        service_start_date__isnull=False,
+        # only PLATFORM's terms (17.3) let the reseller close an account for inactivity: the
+        # other contracts (SIP-UNL, TRUNK, HOSTED-W, HOSTED-A) have no such clause
+        terms_snapshot__preset=Preset.PLATFORM,
     )
     for contract in candidates.select_related("client").iterator():
         last = contract.last_traffic_on or contract.service_start_date

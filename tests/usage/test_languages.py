@@ -293,7 +293,7 @@ def test_inactivity_mail_in_the_recipients_language(
 
     en_mail, fr_mail = _mailing(tenant)
     with django_capture_on_commit_callbacks(execute=True):
-        make_contract(tenant.client, "sip-unl", signature=date(2025, 1, 1),
+        make_contract(tenant.client, "platform", signature=date(2025, 1, 1),
                       service_start=date(2025, 3, 1))  # fmt: skip
         assert contracts_flag_inactive(today=date(2026, 12, 4)) == 1
     fr = _mail_to(mailoutbox, fr_mail, "Aucun trafic")

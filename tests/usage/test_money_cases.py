@@ -296,10 +296,10 @@ def test_late_record_of_a_prepaid_customer_debited_then_billed_next_run_as_paid(
 
 # ACC-6 (PLATFORM 17.3: "absence totale d'utilisation du Service pendant 6 mois à compter de la
 # dernière communication acheminée") — a trunk's only call is an unanswered inbound one on
-# 31/10/2026 23:30 UTC = 01/11 00:30 Paris (CET): its last traffic day is 01/11/2026. Six months
-# later: not flagged on 30/04/2027, flagged on 01/05/2027 (once), and its administrator is told
-# that a prepaid balance left on an account closed for inactivity is not refunded. A new call
-# (02/11, imported late) clears the flag.
+# 31/10/2026 23:30 UTC = 01/11 00:30 Paris (CET): its last traffic day is 01/11/2026 (shown on
+# the contract's page). Six months later it is still not flagged: only PLATFORM's terms let the
+# reseller close an account for inactivity, a TRUNK contract has no such clause (nor is its
+# customer told its account may be closed). A new call (02/11, imported late) moves the day.
 def test_acc6_unanswered_inbound_trunk_call_is_traffic(
     imported, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -322,26 +322,21 @@ def test_acc6_unanswered_inbound_trunk_call_is_traffic(
     )
     contract = Contract.objects.get(pk=trunk.contract_id)
     assert contract.last_traffic_on == date(2026, 11, 1)
-    assert offers.contracts_flag_inactive(today=date(2027, 4, 30)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert offers.contracts_flag_inactive(today=date(2027, 5, 1)) == 1
-        assert offers.contracts_flag_inactive(today=date(2027, 5, 2)) == 0  # flagged once
+        assert offers.contracts_flag_inactive(today=date(2027, 5, 1)) == 0
     contract.refresh_from_db()
-    assert contract.inactive_flagged_on == date(2027, 5, 1)
-    (mail,) = mailoutbox
-    assert contract.reference in mail.subject
-    assert "prépayé" in mail.body and "rembours" in mail.body
+    assert contract.inactive_flagged_on is None and mailoutbox == []
 
     imported([core.row(trunk.username, "0612345678", start=core.at(2, 9, month=NOV))], filename="b")
     contract.refresh_from_db()
-    assert (contract.last_traffic_on, contract.inactive_flagged_on) == (date(2026, 11, 2), None)
+    assert contract.last_traffic_on == date(2026, 11, 2)
 
 
 # ACC-6 — a contract that never carried a call counts from its service start (15/04/2026): not
 # flagged on 14/10/2026, flagged on 15/10/2026.
 def test_acc6_never_used_counts_from_service_start():
     client = customer()
-    make_contract(client, "hosted-w", signature=date(2026, 4, 1), service_start=date(2026, 4, 15))
+    make_contract(client, "platform", signature=date(2026, 4, 1), service_start=date(2026, 4, 15))
     assert offers.contracts_flag_inactive(today=date(2026, 10, 14)) == 0
     assert offers.contracts_flag_inactive(today=date(2026, 10, 15)) == 1
 
@@ -568,3 +563,23 @@ def test_use8_waiver_before_invoicing_gives_the_prepaid_debit_back(
     credits = Invoice.objects.filter(client=client, kind=DocumentKind.CREDIT_NOTE)
     credited = sum((c.total_gross for c in credits), Decimal(0))
     assert (balance(client) - Decimal("32.00")) + credited == Decimal("18.00")
+
+
+# ACC-6 — a HOSTED-W contract flagged inactive before the rule knew only PLATFORM (or by hand):
+# staff cannot close it for inactivity — its terms have no such clause; nothing is terminated,
+# no balance forfeited (30.00 € stay).
+def test_acc6_only_a_platform_contract_is_closed_for_inactivity():
+    from django.core.exceptions import ValidationError
+
+    from payments.selectors import prepaid_balance
+
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    hosted = make_contract(client, "hosted-w", signature=date(2026, 1, 1),
+                           service_start=date(2026, 1, 15))  # fmt: skip
+    Contract.objects.filter(pk=hosted.pk).update(inactive_flagged_on=date(2026, 10, 1))
+    top_up(client, "30.00")
+    with pytest.raises(ValidationError, match="PLATFORM"):
+        inactivity.inactive_close(contract=hosted, today=date(2026, 10, 2))
+    hosted.refresh_from_db()
+    assert hosted.status == "active" and not hosted.terminations.exists()
+    assert prepaid_balance(client) == Decimal("30.00")

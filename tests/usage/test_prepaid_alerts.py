@@ -167,7 +167,7 @@ def test_alerts_at_50_80_100_percent(mailoutbox, django_capture_on_commit_callba
 def test_acc6_inactivity_from_the_records_and_forfeit(mailoutbox):
     client = customer(payment_method=PaymentMethod.PREPAID)
     contract = platform(client)
-    never = make_contract(client, "hosted-a", service_start=date(2026, 9, 1))
+    never = make_contract(client, "platform", service_start=date(2026, 9, 1))
     top_up(client, "30.00")
     # 22:30 UTC on 31/10 is 23:30 in Paris (CET from 25/10): still 31/10.
     call(client, contract=contract, call_type="inbound", started_at=at(31, 22, 30), cost="0")

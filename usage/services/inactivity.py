@@ -25,7 +25,7 @@ from accounts.choices import Role
 from accounts.notifications import notify_client
 from kernel.money import ZERO
 from offers import services as offers
-from offers.choices import LIVE_STATUSES, ContractStatus, TerminationReason
+from offers.choices import LIVE_STATUSES, ContractStatus, Preset, TerminationReason
 from offers.models import Contract
 from payments.models import PrepaidEntry
 from payments.services import prepaid_debit
@@ -70,6 +70,11 @@ def inactive_close_forfeit(contract: Contract):
     """ACC-6: the prepaid balance that closing ``contract`` for inactivity would forfeit — the
     whole balance when no other contract of the customer stays in service (active or
     suspended, not on its way out), else nothing."""
+    if contract.terms_snapshot.get("preset") != Preset.PLATFORM:
+        # PLATFORM 17.3 is the only contract that lets the reseller close for inactivity
+        raise ValidationError(
+            _("Only a PLATFORM contract can be closed for inactivity (PLATFORM 17.3).")
+        )
     if contract.inactive_flagged_on is None:
         raise ValidationError(_("Only a contract flagged inactive can be closed for inactivity."))
     others = Contract.objects.filter(
