@@ -128,9 +128,9 @@ def test_emails_keep_apostrophes(mailoutbox, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         on_breach_recorded(None, breach_id=breach.pk)
     mail = mailoutbox[-1]
-    assert mail.subject == "Usage raisonnable dépassé par Poste d'accueil en octobre 2026"
+    assert mail.subject == "Usage raisonnable dépassé par le compte « Poste d'accueil » en octobre 2026"
     assert mail.body.startswith("Bonjour N'Golo,")
-    assert "Les appels de Poste d'accueil en octobre 2026" in mail.body
+    assert "Les appels du compte « Poste d'accueil » en octobre 2026" in mail.body
 
     alerts.threshold_set(client=client, amount=Decimal("10.00"), block_outgoing=False)
     call(client, contract=sip.contract, sip_account=sip, cost="5.0000", line_type="mobile")

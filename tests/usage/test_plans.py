@@ -319,7 +319,7 @@ def test_use4_breach_notice_from_the_import(mailoutbox, django_capture_on_commit
     breach = FairUseBreach.objects.get(sip_account=sip)
     assert breach.notified_at is not None
     [mail] = mailoutbox
-    assert "Usage raisonnable dépassé par Poste en octobre 2026" in mail.subject
+    assert "Usage raisonnable dépassé par le compte « Poste » en octobre 2026" in mail.subject
     assert "- Plus de 150 numéros différents (151 / 150)" in mail.body
     [event] = OutboxEvent.objects.filter(type="usage.breach_recorded")
     assert (event.partner_id, event.data) == (
