@@ -128,7 +128,9 @@ def test_emails_keep_apostrophes(mailoutbox, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         on_breach_recorded(None, breach_id=breach.pk)
     mail = mailoutbox[-1]
-    assert mail.subject == "Usage raisonnable dépassé par le compte « Poste d'accueil » en octobre 2026"
+    assert mail.subject == (
+        "Usage raisonnable dépassé par le compte « Poste d'accueil » en octobre 2026"
+    )
     assert mail.body.startswith("Bonjour N'Golo,")
     assert "Les appels du compte « Poste d'accueil » en octobre 2026" in mail.body
 
