@@ -11,6 +11,7 @@ Every read starts from the signed-in member's customer; an invoice of another cu
 import csv
 import re
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -111,6 +112,7 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
     # PLATFORM 6.7: the calls of the days before the retention start are purged (the oldest
     # month offered is then partial: say so, rather than call its rest "the whole month")
     kept_from = partitions.retention_start()
+    quality_breaches = list(selectors.quality_breaches_of(client=client, month=month))
     return {
         "kept_from": kept_from.date() if selectors.month_bounds(month)[0] < kept_from else None,
         # USE-8: a prepaid customer's calls are debited from its balance, not invoiced
@@ -139,8 +141,10 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
         "alerts": alerts,
         # the 100 % alert blocking the outgoing calls now (this month only)
         "blocked": selectors.blocking_alert(alerts, threshold) if month == current else None,
-        "limit_breaches": list(selectors.limit_breaches_of(client=client, month=month)[:50]),
-        "quality_breaches": list(selectors.quality_breaches_of(client=client, month=month)[:50]),
+        # every hour of the month (at most 744 each): the penalties billed are all shown
+        "limit_breaches": list(selectors.limit_breaches_of(client=client, month=month)),
+        "quality_breaches": quality_breaches,
+        "quality_total": sum((q.penalty for q in quality_breaches), Decimal(0)),
         "can_bill": request.membership.can(BILLING),
     }
 

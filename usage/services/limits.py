@@ -29,6 +29,7 @@ from django.db.models.functions import TruncSecond
 
 from kernel.clock import paris_today
 from offers.models import Contract, ContractLine
+from offers.services.quantities import quantity_changes_by_line
 from usage.choices import CallType
 from usage.models import CallRecord, LimitBreach
 from usage.money_choices import LimitKind
@@ -43,23 +44,44 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _option_lines(client_id: int) -> list[tuple]:
-    """The customer's CAPS and capacity lines that ran: (product code, quantity, started,
-    ended). Each counts on the days between its start and its end, whatever its contract's
-    status is now (a line never started counts on no day)."""
-    return list(
+    """The customer's CAPS and capacity lines that ran: (product code, quantity now, started,
+    ended, quantity changes). Each counts on the days between its start and its end, whatever
+    its contract's status is now (a line never started counts on no day), with the quantity it
+    had on that day: a lot added on 20 October counts from 20 October (its pro rata is billed
+    from that day), a lot removed at the renewal of 1 November still counts in October (CON-2:
+    the line's quantity changes in place, its changes are the history)."""
+    rows = list(
         ContractLine.objects.filter(
             contract__client_id=client_id,
             started_on__isnull=False,
             product__code__in=["opt-caps", "opt-capacity-reservation"],
-        ).values_list("product__code", "quantity", "started_on", "ended_on")
+        ).values_list("pk", "product__code", "quantity", "started_on", "ended_on")
     )
+    changes = quantity_changes_by_line([r[0] for r in rows], since=date.min)
+    return [
+        (code, quantity, started, ended, changes.get(pk, ()))
+        for pk, code, quantity, started, ended in rows
+    ]
+
+
+def _quantity_on(quantity: int, changes, day: date) -> int:
+    """A line's quantity on ``day`` from its quantity now and its changes (effective on, units
+    added (+) or removed (−), pending): the changes effective after that day are undone; a
+    decrease still pending but due by that day already counts."""
+    for effective_on, delta, pending in changes:
+        if pending:
+            if effective_on <= day:
+                quantity += delta
+        elif effective_on > day:
+            quantity -= delta
+    return max(quantity, 0)
 
 
 def _limits_on(lines, day: date) -> dict[str, int]:
     lots: dict[str, int] = {}
-    for code, quantity, started, ended in lines:
+    for code, quantity, started, ended, changes in lines:
         if started <= day and (ended is None or ended > day):
-            lots[code] = lots.get(code, 0) + quantity
+            lots[code] = lots.get(code, 0) + _quantity_on(quantity, changes, day)
     return {
         LimitKind.SIMULTANEOUS: BASE_SIMULTANEOUS
         + CHANNELS_PER_RESERVATION * lots.get("opt-capacity-reservation", 0),
@@ -126,8 +148,9 @@ def _hour(moment):
 @transaction.atomic
 def limits_compute(*, client_id: int, month: date) -> list[LimitBreach]:
     """Record the hours of ``month`` in which the customer went over a limit (idempotent: an
-    hour's row is rewritten with its peak). The limits are those of the options in force on the
-    Paris day of each call (a month recomputed later keeps its own options)."""
+    hour's row is rewritten with its peak, the month's hours no longer over a limit are
+    removed). The limits are those of the options in force on the Paris day of each call (a
+    month recomputed later keeps its own options)."""
     lines = _option_lines(client_id)
     by_day: dict[date, dict[str, int]] = {}
 
@@ -187,6 +210,11 @@ def limits_compute(*, client_id: int, month: date) -> list[LimitBreach]:
             defaults={"month": month, "peak": peak, "limit": allowed, "peak_at": at},
         )
         written.append(breach)
+    # the month's result replaces it whole: an hour no longer over its limit (a lot bought that
+    # day, counted for the whole day) is no longer shown
+    LimitBreach.objects.filter(client_id=client_id, month=month).exclude(
+        pk__in=[b.pk for b in written]
+    ).delete()
     return written
 
 
@@ -198,7 +226,11 @@ def _days(month: date):
 
 
 def platform_client_months(keys) -> list[tuple[int, date]]:
-    """The (customer, month) pairs among ``keys`` that have PLATFORM traffic."""
+    """The (customer, month) pairs among ``keys`` that have PLATFORM traffic, each followed by
+    the customer's next month when it has begun: a late record of a month's last evening may
+    still be in progress at the next month's start, whose simultaneous calls it joins (a call of
+    31/10 23:55 in Paris and the ten of 1 November 00:05 are eleven at once, a November
+    breach)."""
     keys = list(keys)
     if not keys:
         return []
@@ -207,4 +239,13 @@ def platform_client_months(keys) -> list[tuple[int, date]]:
             client_id__in={c for c, _m in keys}, terms_snapshot__preset=PLATFORM
         ).values_list("client_id", flat=True)
     )
-    return [(c, m) for c, m in keys if c in clients]
+    this_month = paris_today().replace(day=1)
+    out = []
+    for c, m in keys:
+        if c not in clients:
+            continue
+        out.append((c, m))
+        following = (m + timedelta(days=31)).replace(day=1)
+        if following <= this_month:
+            out.append((c, following))
+    return list(dict.fromkeys(out))

@@ -128,11 +128,18 @@ def measure_display(hour_row: QualityHour, metric: str) -> str:
     return f"{number_format(value.quantize(TENTH, rounding=ROUND_HALF_UP), 1)}\u00a0{unit}"
 
 
+def _metric_name(metric: str) -> str:
+    """The metric as the invoice names it: "ASR", "ACD" (the contract's own abbreviations,
+    PLATFORM 26.1.3, 26.2.3), "appels courts" (PLATFORM 27's "Appels courts", not the code's
+    English key)."""
+    return _("short calls") if metric == QualityMetric.SHORT else metric.upper()
+
+
 def _describe(hour_row: QualityHour, metric: str) -> str:
     start, hours = paris_hours(hour_row.hour)
     value = measure_display(hour_row, metric)
     return _("Traffic quality penalty: %(metric)s %(value)s, %(day)s %(hours)s (Paris time)") % {
-        "metric": metric.upper(),
+        "metric": _metric_name(metric),
         "value": value,
         "day": start.strftime("%d/%m/%Y"),
         "hours": hours,
