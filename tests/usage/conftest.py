@@ -21,3 +21,20 @@ def imported(monkeypatch, django_capture_on_commit_callbacks):
             return core.run_import(rows, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def staff(client):
+    """A test client signed in as a superuser of the back office (with a TOTP device, as the
+    back office requires)."""
+    from allauth.mfa.models import Authenticator
+
+    from accounts.models import User
+
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return client

@@ -3,27 +3,14 @@ commit, its page shows the progress and the report of rejected rows with their l
 tariffs and rated calls are listed."""
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import User
 from tests.usage.core_helpers import account, csv_of, row
 from usage.models import ImportBatch
 from usage.services import imports
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
-    return client
 
 
 def test_upload_then_progress_and_report(staff, django_capture_on_commit_callbacks):

@@ -6,12 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from kernel.queues import REGISTRY
 from tests.telephony.factories import customer, make_sip_account
 from tests.usage.money_helpers import OCT
@@ -19,17 +17,6 @@ from usage.choices import BreachStatus
 from usage.models import FairUseBreach, Penalty
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
-    return client
 
 
 # USE-7 — the form computes nothing itself: 2 consumer complaints = 2 × 200 = 400.00 €.

@@ -261,21 +261,6 @@ def test_a_stray_double_quote_loses_only_its_own_line():
     assert CallRecord.objects.filter(caller="Accueil\nSAV").count() == 1
 
 
-@pytest.fixture
-def staff(client):
-    from allauth.mfa.models import Authenticator
-
-    from accounts.models import User
-
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
-    return client
-
-
 # USE-2 ("the tariff in force on the day the call started": one). Staff entering a new French
 # mobile price of 0.0600 €/min from the day the current one (seeded) starts — instead of
 # changing it, or starting the new one another day — made two tariffs of that destination

@@ -5,12 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import BillingMode
-from accounts.models import User
 from billing import services as billing
 from billing.models import Invoice, InvoiceLine, InvoicePurpose, PendingCharge
 from tests.factories import PartnerFactory
@@ -30,17 +28,6 @@ FEB = date(2027, 2, 1)
 def _no_pdf(settings, tmp_path):
     settings.BILLING_RENDER_PDF = False
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def staff(client):
-    user = User.objects.create_user(
-        email="audit-b@reseller.example", password="x-Long-Pass-123", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
-    return client
 
 
 def platform(client):
