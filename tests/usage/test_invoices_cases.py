@@ -36,6 +36,23 @@ def platform(client):
     )
 
 
+def _penalty_month():
+    """A PLATFORM customer's October: a mobile call of 0.5000 € and a regulator penalty of
+    10 000.00 €, invoiced (the regular invoice and the invoice outside the scope of VAT)."""
+    from usage.money_choices import PenaltyKind
+    from usage.services import penalties
+
+    target = customer()
+    contract = platform(target)
+    call(target, contract=contract, cost="0.5000", line_type="mobile")
+    penalties.penalty_record(
+        client=target, kind=PenaltyKind.REGULATOR, occurred_on=date(2026, 10, 12),
+        evidence_note="Décision ARCEP n° 2026-1234",
+    )  # fmt: skip
+    billing.run_month_sync(month=OCT)
+    return target
+
+
 def usage_lines(month_of_calls):
     """The consumption invoice lines billing the calls of ``month_of_calls`` (every run)."""
     return list(
@@ -142,17 +159,7 @@ def test_use7_penalty_form_submitted_twice_records_one_penalty(staff):
 # listed October's calls, 0.5000 €, on a document that bills none — they are on the regular
 # invoice's annex).
 def test_bil3_outside_scope_invoice_page_has_no_call_annex(client):
-    from usage.money_choices import PenaltyKind
-    from usage.services import penalties
-
-    target = customer()
-    contract = platform(target)
-    call(target, contract=contract, cost="0.5000", line_type="mobile")
-    penalties.penalty_record(
-        client=target, kind=PenaltyKind.REGULATOR, occurred_on=date(2026, 10, 12),
-        evidence_note="Décision ARCEP n° 2026-1234",
-    )  # fmt: skip
-    billing.run_month_sync(month=OCT)
+    target = _penalty_month()
     regular = Invoice.objects.get(client=target, month=OCT, purpose=InvoicePurpose.REGULAR)
     extra = Invoice.objects.get(client=target, month=OCT, purpose=InvoicePurpose.LATE_CHARGES)
     admin = target.memberships.get().user
@@ -223,17 +230,7 @@ def test_use4_waiver_credit_note_in_french_whatever_the_staff_language():
 # no call: that invoice billed none (0.5000 € of October's calls are on the regular invoice's
 # annex).
 def test_bil3_annex_of_the_outside_scope_invoice_lists_no_call(client):
-    from usage.money_choices import PenaltyKind
-    from usage.services import penalties
-
-    target = customer()
-    contract = platform(target)
-    call(target, contract=contract, cost="0.5000", line_type="mobile")
-    penalties.penalty_record(
-        client=target, kind=PenaltyKind.REGULATOR, occurred_on=date(2026, 10, 12),
-        evidence_note="Décision ARCEP n° 2026-1234",
-    )  # fmt: skip
-    billing.run_month_sync(month=OCT)
+    target = _penalty_month()
     extra = Invoice.objects.get(client=target, month=OCT, purpose=InvoicePurpose.LATE_CHARGES)
     client.force_login(target.memberships.get().user)
     response = client.get(reverse("usage:invoice_annex", args=[extra.pk]))
