@@ -10,11 +10,12 @@ never removed by a later re-rating: it ends only by a staff waiver (usurf's ``br
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from equipment import selectors as equipment_selectors
-from equipment.macs import mac_spellings
+from equipment.macs import mac_spellings, normalise_mac
 from usage.choices import BreachReason, BreachStatus, RatingPlan
 from usage.models import FairUseBreach
 from usage.partitioning import month_bounds
@@ -28,15 +29,22 @@ MAX_DEVICES = 3  # USE-4 (HOSTED-W 6.1)
 def supplied_devices(account_ids) -> set[tuple[int, str]]:
     """(sip_account_id, device_id) pairs the reseller supplied: the account's devices marked
     so, and the equipment items with its customer (shipped or delivered), by their MAC address
-    in any of the ways a call record may write it."""
+    (a device's id when it is one) in any of the ways a call record may write it."""
     from telephony.models import SipAccount, SipDevice
 
     account_ids = list(account_ids)
-    pairs = set(
-        SipDevice.objects.filter(account_id__in=account_ids, supplied_by_reseller=True).values_list(
-            "account_id", "device_id"
-        )
-    )
+    pairs = set()
+    for account_id, device_id in SipDevice.objects.filter(
+        account_id__in=account_ids, supplied_by_reseller=True
+    ).values_list("account_id", "device_id"):
+        pairs.add((account_id, device_id))
+        # a device known by its MAC address: ours in any usual spelling too (staff declare
+        # "00:0B:82:AA:BB:CC", the carrier's records write "00:0b:82:aa:bb:cc" or bare)
+        try:
+            mac = normalise_mac(device_id)
+        except ValidationError:
+            continue
+        pairs.update((account_id, written) for written in mac_spellings(mac))
     clients = dict(
         SipAccount.objects.filter(pk__in=account_ids).values_list("pk", "contract__client_id")
     )

@@ -31,7 +31,7 @@ calls to or changes, from the calls it has rated. A pass holds its customers' ad
 (``keys_lock``) until its transaction ends.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 
@@ -45,22 +45,42 @@ SIP_UNL_SECONDS = 3600  # USE-3: 60 minutes included per call
 KEYS_PER_PASS = 2000  # (customer, month) keys rated per transaction
 
 
-def rate_keys(keys, *, batch_id=None) -> list[tuple[int, date]]:
+def rate_keys(keys, *, batch_id=None, plan=None, sip_account_ids=None) -> list[tuple[int, date]]:
     """Re-rate every call of the (client_id, month) ``keys``; returns the keys rated. Sends
-    ``calls_rated`` after each pass commits."""
-    keys = sorted({(int(c), m) for c, m in keys if c is not None})
+    ``calls_rated`` after each pass commits. ``plan`` / ``sip_account_ids``: re-rate only the
+    calls of that plan / those SIP accounts (``SCOPE_SQL``), the others left as rated."""
+    keys = {(int(c), m) for c, m in keys if c is not None}
+    if batch_id is not None and not is_postgres(connection):
+        keys |= spill_keys(batch_id)  # USE-4: see ``SPILL_SQL``
+    keys = sorted(keys)
+    accounts = sorted(sip_account_ids) if sip_account_ids is not None else None
+    scope = {"plan": plan, "accounts": accounts}
+    scoped = plan is not None or sip_account_ids is not None
     for start in range(0, len(keys), KEYS_PER_PASS):
         chunk = keys[start : start + KEYS_PER_PASS]
         with transaction.atomic():
             if is_postgres(connection):
-                _rate_sql(chunk)
+                _rate_sql(chunk, scope=scope if scoped else None)
+                if scoped:  # the pass rewrote no roll-up: its calls are not the keys' all
+                    rollup.rollup_refresh(chunk)
             else:
                 from usage.services import rating_py
 
-                rating_py.rate(chunk, appending=batch_id is not None)
+                rating_py.rate(chunk, appending=batch_id is not None, **scope)
                 rollup.rollup_refresh(chunk)
             _announce(chunk, batch_id)
     return keys
+
+
+# A re-rating limited to some calls of the keys (``rate_keys``' ``plan``, ``sip_account_ids``):
+# the docs/rules.md choice — a rated call's price does not move with a tariff entered since —
+# has two exceptions, the HOSTED-A calls at invoicing (HOSTED-A 6) and the SIP account whose
+# breach is waived (USE-4); the customer's other calls of the month (a trunk's, PLATFORM's,
+# another user's) keep their rating. Slots and fair use count per SIP account: a plan's or an
+# account's calls are rated without the others.
+SCOPE_SQL = """
+    AND (%(scope_plan)s::text IS NULL OR r.plan = %(scope_plan)s::text)
+    AND (%(scope_accounts)s::integer[] IS NULL OR r.sip_account_id = ANY(%(scope_accounts)s))"""
 
 
 def rate_staged(keys, *, batch_id: int, ordered: bool = True) -> None:
@@ -70,8 +90,52 @@ def rate_staged(keys, *, batch_id: int, ordered: bool = True) -> None:
     PostgreSQL, inside the chunk's transaction; ``calls_rated`` follows its commit.
     ``ordered``: insert them in the order of the customer/time index (a chunk whose calls do
     not come customer by customer)."""
+    with connection.cursor() as cursor:
+        cursor.execute(SPILL_SQL)
+        keys = sorted({*((int(c), m) for c, m in keys), *cursor.fetchall()})
     _rate_sql(keys, batch_id=batch_id, ordered=ordered)
     _announce(keys, batch_id)
+
+
+# USE-4 (HOSTED-W "plus de trois appels simultanés"): a call still in progress when the next
+# Paris month starts counts with that month's calls, whose breach it may open. An import whose
+# calls spill over into a month already stored (November's file first, October's the next day)
+# rates that month too — its calls otherwise kept the rating made without them.
+SPILL_SQL = """
+SELECT DISTINCT n.client_id, (n.month + interval '1 month')::date
+FROM _new n
+WHERE n.sip_account_id IS NOT NULL AND n.answered AND n.duration > 0
+    AND n.started_at + n.duration * interval '1 second'
+        > ((n.month + interval '1 month')::timestamp AT TIME ZONE 'Europe/Paris')
+    AND EXISTS (SELECT FROM usage_callrecord r
+        WHERE r.client_id = n.client_id AND r.plan = 'hosted_w'
+            AND r.billing_month = (n.month + interval '1 month')::date
+            AND r.started_at >= ((n.month + interval '1 month')::timestamp
+                AT TIME ZONE 'Europe/Paris')
+            AND r.started_at < ((n.month + interval '2 month')::timestamp
+                AT TIME ZONE 'Europe/Paris'))"""
+
+
+def spill_keys(batch_id) -> set[tuple[int, date]]:
+    """``SPILL_SQL`` through the ORM (SQLite): the next months into which an
+    answered call of the import ``batch_id`` lasts, when they hold HOSTED-W calls."""
+    found = set()
+    for client_id, month, started_at, duration in CallRecord.objects.filter(
+        batch_id=batch_id, sip_account_id__isnull=False, answered=True, duration__gt=0
+    ).values_list("client_id", "billing_month", "started_at", "duration"):
+        end = month_bounds(month)[1]
+        if started_at + timedelta(seconds=duration) > end:
+            nxt = end.date()
+            lo, hi = month_bounds(nxt)
+            if CallRecord.objects.filter(
+                client_id=client_id,
+                billing_month=nxt,
+                plan="hosted_w",
+                started_at__gte=lo,
+                started_at__lt=hi,
+            ).exists():
+                found.add((client_id, nxt))
+    return found
 
 
 KEYS_LOCK = 15_0002  # pg_advisory_xact_lock(namespace, client id): whose months are being rated
@@ -118,7 +182,7 @@ def rerate_month(month: date, *, client_ids=None, sip_account_ids=None, plan=Non
     if plan is not None:
         calls = calls.filter(plan=plan)
     keys = calls.values_list("client_id", "billing_month").distinct()
-    return len(rate_keys(list(keys)))
+    return len(rate_keys(list(keys), plan=plan, sip_account_ids=sip_account_ids))
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------
@@ -501,10 +565,11 @@ WHERE o.plan IN ('hosted_w', 'hosted_a') AND o.counts AND NOT o.breach
 PASS_SETTINGS = ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"]
 
 
-def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset()) -> None:
+def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset(), scope=None) -> None:
     """One pass over ``keys``; with ``batch_id``, an import chunk's new calls (``_new``) are
     rated with them and inserted (``ordered``: in the order of the customer/time index), the
-    stored calls of an appending key left as rated unless its customer is in ``full``."""
+    stored calls of an appending key left as rated unless its customer is in ``full``.
+    ``scope`` ({"plan", "accounts"}): only those stored calls, no roll-up (``SCOPE_SQL``)."""
     months = sorted({m for _, m in keys})
     lo, hi = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     # the days whose tariffs the pass may use (HOSTED-A: the month's last day is inside)
@@ -516,8 +581,12 @@ def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset()) -> None:
         "clients": sorted({c for c, _ in keys}),
         "batch": batch_id,
         "full": sorted(full),
+        "scope_plan": (scope or {}).get("plan"),
+        "scope_accounts": (scope or {}).get("accounts"),
     }
     calls = STORED_CALLS if batch_id is None else STAGED_CALLS
+    if scope is not None:
+        calls = STORED_CALLS + SCOPE_SQL
     with connection.cursor() as cursor:
         keys_lock(cursor, params["clients"])
         for setting in PASS_SETTINGS:
@@ -565,7 +634,9 @@ def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset()) -> None:
             sql = NEW_ONLY_SQL.replace(RATED_SQL, rated, 1)
             cursor.execute(sql.replace("{order}", order), params)
         else:
-            if batch_id is None:
+            if scope is not None:  # the roll-up is rewritten after (``rate_keys``)
+                cursor.execute(rated + CHANGED_SQL, params)
+            elif batch_id is None:
                 cursor.execute(ROLLUP_DELETE)
                 cursor.execute(rated + ROLLUP_SQL + CHANGED_SQL, params)
             else:

@@ -421,10 +421,16 @@ def kept_calls(rows, breached) -> set[int]:
     return kept
 
 
-def rate(keys, *, appending: bool = False) -> None:
+def rate(keys, *, appending: bool = False, plan=None, accounts=None) -> None:
     """Rate every call of the (client_id, month) ``keys``; ``appending`` (an import): leave the
-    stored calls of ``kept_calls`` as they were rated."""
-    rows = context(keys)
+    stored calls of ``kept_calls`` as they were rated. ``plan`` / ``accounts``: only the calls
+    stored with that plan / of those SIP accounts (``rating.SCOPE_SQL``)."""
+    rows = [
+        r
+        for r in context(keys)
+        if (plan is None or r["call"].plan == plan)
+        and (accounts is None or r["call"].sip_account_id in accounts)
+    ]
     breached = plans.breaches_record(metrics(rows))
     kept = kept_calls(rows, breached) if appending else set()
     by_id = {r["call"].pk: r["call"] for r in rows}
