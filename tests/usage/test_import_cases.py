@@ -289,3 +289,27 @@ def test_two_tariffs_of_one_destination_from_the_same_day_are_refused(staff):
     assert Tariff.objects.count() == before
     later = staff.post(url, {**form, "valid_from": "2027-01-01"})
     assert later.status_code == 302 and Tariff.objects.count() == before + 1
+
+
+# USE-2 / surfaces — a call stored unanswered with 300 s (imported before the import zeroed
+# them) beside an answered 60 s one: the consumption page's roll-up counts 60 s (1 min), not
+# 360 s (6 min), on both engines' roll-up paths (SQL and ORM).
+@pytest.mark.parametrize("engine", ["sql", "orm"])
+def test_rollup_counts_no_seconds_for_an_unanswered_call(engine):
+    from django.db.models import Sum
+
+    from tests.telephony.factories import customer
+    from tests.usage.money_helpers import OCT, at, call
+    from usage.models import UsageDay
+    from usage.services import rollup
+
+    client = customer()
+    call(client, started_at=at(5, 10), answered=True, duration=60, cost="0.0120")
+    call(client, started_at=at(5, 11), answered=False, duration=300, cost="0")
+    rollup.rollup_refresh([(client.pk, OCT)])  # PostgreSQL: the SQL roll-up
+    days = UsageDay.objects.filter(client=client)
+    if engine == "orm":  # the roll-up of `make run` (SQLite)
+        days.delete()
+        rollup._refresh_orm(OCT, {client.pk})
+    assert days.aggregate(s=Sum("seconds"))["s"] == 60
+    assert days.aggregate(s=Sum("calls"))["s"] == 2

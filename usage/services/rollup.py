@@ -29,7 +29,8 @@ INSERT INTO usage_usageday (client_id, month, day, sip_account_id, trunk_id, pla
 SELECT client_id, {month}, (started_at AT TIME ZONE 'Europe/Paris')::date, sip_account_id,
     trunk_id, coalesce(plan, ''), coalesce(country, ''), coalesce(line_type, ''),
     coalesce(price_class, ''), trial, count(*), count(*) FILTER (WHERE answered),
-    coalesce(sum(duration), 0), coalesce(sum(cost) FILTER (WHERE NOT trial AND NOT blocked), 0),
+    coalesce(sum(duration) FILTER (WHERE answered), 0),
+    coalesce(sum(cost) FILTER (WHERE NOT trial AND NOT blocked), 0),
     coalesce(sum(list_cost), 0), max(slot)
 FROM {calls} {where}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"""
@@ -86,7 +87,8 @@ def _refresh_orm(month, clients) -> None:
         .annotate(
             n_calls=Count("id"),
             n_answered=Count("id", filter=Q(answered=True)),
-            n_seconds=Sum("duration"),
+            # an unanswered call talks no seconds (stored before the import zeroed them)
+            n_seconds=Sum("duration", filter=Q(answered=True)),
             n_cost=Sum("cost", filter=Q(trial=False, blocked=False)),
             n_list_cost=Sum("list_cost"),
             n_slot=Max("slot"),
