@@ -37,7 +37,7 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from usage.partitioning import month_bounds
-from usage.services import cdr_rows, partitions, rating
+from usage.services import cdr_rows, partitions, rating, rating_sql
 from usage.services import classify as cls
 
 BLOCK = 8 << 20  # bytes read, scanned and sent at a time
@@ -164,7 +164,7 @@ FROM (
         a.trunk_id, k.country, k.line_type, k.price_class
     FROM {{good}} r
     JOIN _acct a ON a.ref = r.account_ref
-    JOIN _cls k ON k.block = {rating.BLOCK_SQL}
+    JOIN _cls k ON k.block = {rating_sql.BLOCK_SQL}
     UNION ALL
     SELECT * FROM _py
 ) x
@@ -296,7 +296,7 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
     if isinstance(chunk, tuple) and not chunk[0]:
         return 0, 0, []  # a part of a window with no line
     with connection.cursor() as cursor:
-        for setting in rating.PASS_SETTINGS:
+        for setting in rating_sql.PASS_SETTINGS:
             cursor.execute(setting)
         cursor.execute("SET LOCAL TimeZone = 'UTC'")  # a start time without offset is UTC
         cursor.execute(DROP)
@@ -328,7 +328,9 @@ def load_chunk(batch, chunk, reasons, *, thorough=False) -> tuple[int, int, list
         with cursor.copy("COPY _acct FROM STDIN") as copy:
             for ref, owner in accounts.items():
                 copy.write_row((ref, *owner))
-        cursor.execute(f"SELECT {rating.BLOCK_SQL}, min(r.called) FROM {good} r GROUP BY 1", params)
+        cursor.execute(
+            f"SELECT {rating_sql.BLOCK_SQL}, min(r.called) FROM {good} r GROUP BY 1", params
+        )
         blocks = cursor.fetchall()
         with cursor.copy("COPY _cls FROM STDIN") as copy:
             for block, number in blocks:

@@ -1,0 +1,389 @@
+"""The statements of a PostgreSQL rating pass (``usage.services.rating._rate_sql``): the calls of
+the pass, their context (blocks, destination groups, tariffs, included destinations, on-net,
+trials, breaches), their slots, modes and costs, then the writes (the new calls inserted rated,
+the stored ones whose outcome changed updated, the daily roll-up). Kept apart from the pass's
+Python so that each module stays readable; the rules are in ``usage.services.rating``'s
+docstring and docs/rules.md §4."""
+
+from usage.services import rollup
+
+SIP_UNL_SLOTS = 99  # USE-3
+SIP_UNL_SECONDS = 3600  # USE-3: 60 minutes included per call
+
+
+BLOCK_SQL = """CASE WHEN r.called LIKE '+%%' AND length(r.called) > 8
+    THEN left(r.called, length(r.called) - 4) ELSE r.called END"""
+
+# The calls of a pass: those stored for the keys (``client_id = ANY`` lets the index on
+# (client, started_at) find them without a join the planner could misjudge), with their current
+# outcome (``was_*``) to write only what changes; an import adds its chunk's new calls (``_new``,
+# ``line`` instead of ``id``).
+STORED_CALLS = """
+    SELECT r.id, NULL::integer AS line, NULL::text AS call_id, NULL::text AS account_ref,
+        NULL::text AS caller, r.started_at, r.billing_month AS month, r.client_id,
+        r.sip_account_id, r.trunk_id, r.contract_id, r.answered, r.duration, r.call_type,
+        r.called, r.country, r.line_type, r.price_class, r.device_id, r.rated AS was_rated,
+        r.late AS was_late,
+        r.plan AS was_plan, r.tariff_id AS was_tariff_id, r.rate AS was_rate,
+        r.on_net AS was_on_net, r.blocked AS was_blocked, r.trial AS was_trial,
+        r.slot AS was_slot, r.billed_seconds AS was_billed, r.included_seconds AS was_incl,
+        r.included AS was_included, r.breach AS was_breach, r.list_cost AS was_list_cost,
+        r.cost AS was_cost
+    FROM usage_callrecord r
+    JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month AND NOT k.appending
+    WHERE r.client_id = ANY(%(clients)s) AND r.started_at >= %(lo)s AND r.started_at < %(hi)s"""
+# A rated call of no plan (PLATFORM, trunks) depends on no other call — no slot, no fair use:
+# an import's pass leaves such stored calls as they are, with their rows of the roll-up, and
+# rates its new calls alone (a month of daily files would otherwise re-rate each customer's
+# month so far at each file). ``rate_keys`` (a breach waived) still re-rates every call.
+SETTLED = "r.rated AND r.plan = 'none'"
+STAGED_CALLS = (
+    STORED_CALLS
+    + f" AND NOT ({SETTLED})"
+    + """
+    UNION ALL
+    SELECT NULL, n.line, n.call_id, n.account_ref, n.caller, n.started_at, n.month, n.client_id,
+        n.sip_account_id, n.trunk_id, n.contract_id, n.answered, n.duration, n.call_type,
+        n.called, n.country, n.line_type, n.price_class, n.device_id, false, false,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM _new n"""
+)
+
+# Consumption alerts (docs/rules.md): an outgoing call placed while the customer's 100 % alert
+# blocked its outgoing calls (from the alert to its lifting) is blocked, as a blocked
+# destination is (TRK-6). Left out of a pass whose customers have no such alert (most passes).
+BLOCKING_ALERTS_SQL = """SELECT EXISTS (SELECT FROM usage_consumptionalert
+    WHERE client_id = ANY(%(clients)s) AND level = 100 AND blocked)"""
+THRESHOLD_BLOCK_SQL = """(r.call_type <> 'inbound' AND EXISTS (
+            SELECT 1 FROM usage_consumptionalert a
+            WHERE a.client_id = r.client_id AND a.month = r.month AND a.level = 100
+                AND a.blocked AND r.started_at >= a.blocked_at
+                AND (a.lifted_at IS NULL OR r.started_at < a.lifted_at)))"""
+
+STEPS = [
+    """CREATE TEMP TABLE _rk (client_id integer, month date,
+        appending boolean NOT NULL DEFAULT false) ON COMMIT DROP""",
+    # 1. blocks, their destination group and tariff candidates
+    f"""CREATE TEMP TABLE _bk ON COMMIT DROP AS
+    SELECT DISTINCT {BLOCK_SQL} AS block, r.country, r.line_type, r.price_class
+    FROM ({{calls}}) r""",
+    """CREATE TEMP TABLE _grp ON COMMIT DROP AS
+    SELECT g.id AS group_id, g.blocked_by_default, p.prefix, g.position
+    FROM telephony_destinationgroup g, jsonb_array_elements_text(g.prefixes) AS p(prefix)""",
+    """CREATE TEMP TABLE _bg ON COMMIT DROP AS
+    SELECT DISTINCT ON (b.block) b.block, g.group_id, g.blocked_by_default
+    FROM _bk b JOIN _grp g ON b.block LIKE g.prefix || '%%'
+    ORDER BY b.block, length(g.prefix) DESC, g.position""",
+    # USE-2: a prefix of 4+ digits (the "+" is not one: "3949" is a short number's 4) beats
+    # the (country, type) row, which beats shorter prefixes (world zones, fall-backs).
+    """CREATE TEMP TABLE _tc ON COMMIT DROP AS
+    SELECT b.block, t.id AS tariff_id, t.valid_from, t.valid_to, t.rate_per_minute AS rate,
+           t.first_increment AS f, t.next_increment AS n, t.min_duration AS m, 50 AS spec
+    FROM _bk b JOIN usage_tariff t ON t.prefix = '' AND t.country = b.country
+         AND t.line_type = b.line_type AND t.price_class = b.price_class
+    UNION ALL
+    SELECT b.block, t.id, t.valid_from, t.valid_to, t.rate_per_minute, t.first_increment,
+           t.next_increment, t.min_duration,
+           CASE WHEN length(ltrim(t.prefix, '+')) >= 4 THEN 100 + length(t.prefix)
+                ELSE length(t.prefix) END
+    FROM _bk b JOIN usage_tariff t ON t.prefix <> '' AND b.block LIKE t.prefix || '%%'""",
+    """CREATE INDEX ON _tc (block, spec DESC, valid_from DESC)""",
+    """ANALYZE _tc""",
+    # Most blocks have one best tariff over the whole pass (no price change inside it): those
+    # are joined directly; the others look the tariff up call by call (LATERAL).
+    """CREATE TEMP TABLE _tsimple ON COMMIT DROP AS
+    SELECT DISTINCT ON (block) block, tariff_id, rate, f, n, m FROM _tc
+    WHERE block NOT IN (SELECT block FROM _tc WHERE valid_from > %(lo_day)s
+                        OR (valid_to IS NOT NULL AND valid_to <= %(hi_day)s))
+    ORDER BY block, spec DESC, valid_from DESC""",
+    """CREATE UNIQUE INDEX ON _tsimple (block)""",
+    # the included destinations of each terms (its own list, else its preset's)
+    """CREATE TEMP TABLE _inc ON COMMIT DROP AS
+    SELECT DISTINCT t.id AS terms_id, d.country, d.line_type
+    FROM offers_terms t
+    JOIN usage_includeddestination d ON d.terms_id = COALESCE(
+        (SELECT x.terms_id FROM usage_includeddestination x WHERE x.terms_id = t.id LIMIT 1),
+        (SELECT p.id FROM offers_terms p WHERE p.preset = t.preset AND p.is_preset LIMIT 1))""",
+    # the contracts of the pass, their plan policy read once from the signed terms
+    """CREATE TEMP TABLE _ctr ON COMMIT DROP AS
+    SELECT c.id AS contract_id, o.terms_id, c.is_trial, c.trial_ends_on,
+        COALESCE(c.terms_snapshot->>'fair_use_policy', 'none') AS policy
+    FROM offers_contract c JOIN offers_offer o ON o.id = c.offer_id
+    WHERE c.client_id IN (SELECT client_id FROM _rk)""",
+    """CREATE UNIQUE INDEX ON _ctr (contract_id)""",
+    """CREATE TEMP TABLE _onnet ON COMMIT DROP AS
+    SELECT DISTINCT e164 AS called FROM numbering_phonenumber WHERE state = 'assigned'""",
+    # 2. one row per call with its context
+    f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
+    SELECT c.*,
+        ((c.country = 'FR' AND c.line_type IN ('fixed', 'polyvalent', 'mobile'))
+         OR c.listed) AS hosted_incl,
+        -- a candidate for a slot: the calls that take one of the month's distinct numbers
+        CASE c.plan
+            WHEN 'sip_unl' THEN c.counts AND c.line_type IN ('fixed', 'polyvalent') AND c.listed
+            WHEN 'hosted_w' THEN c.counts
+            WHEN 'hosted_a' THEN c.counts
+            ELSE false END AS cand
+    FROM (
+    SELECT q.*,
+        (q.answered AND q.duration > 0 AND q.call_type <> 'inbound' AND NOT q.on_net
+         AND q.line_type <> 'emergency' AND NOT q.blocked) AS counts
+    FROM (
+    SELECT r.id, r.line, r.call_id, r.account_ref, r.caller, r.started_at, r.month,
+        r.client_id, r.contract_id, r.sip_account_id, r.answered, r.duration, r.call_type,
+        r.called, r.country, r.line_type, r.price_class, r.device_id,
+        r.was_rated, r.was_late, r.trunk_id, r.was_plan, r.was_tariff_id, r.was_rate,
+        r.was_on_net, r.was_blocked, r.was_trial, r.was_slot, r.was_billed, r.was_incl,
+        r.was_included, r.was_breach, r.was_list_cost, r.was_cost,
+        CASE WHEN r.sip_account_id IS NOT NULL AND c.policy IN ('sip_unl', 'hosted_w', 'hosted_a')
+             THEN c.policy ELSE 'none' END AS plan,
+        -- CON-7: on trial, the days (Paris) before its end date (excluded); once the trial
+        -- is ended, a call rated trial while it ran stays trial (never invoiced)
+        CASE WHEN c.is_trial THEN COALESCE(r.local_day < c.trial_ends_on, false)
+             ELSE c.contract_id IS NOT NULL AND COALESCE(r.was_trial, false) END AS trial,
+        (o.called IS NOT NULL) AS on_net,
+        (r.line_type <> 'emergency' AND (COALESCE(
+            CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
+            bg.blocked_by_default, false) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
+        (inc.terms_id IS NOT NULL) AS listed,
+        COALESCE(tsm.tariff_id, t.tariff_id) AS tariff_id, COALESCE(tsm.rate, t.rate) AS rate,
+        COALESCE(tsm.f, t.f) AS f, COALESCE(tsm.n, t.n) AS n, COALESCE(tsm.m, t.m) AS m
+    FROM (
+        SELECT r.*, (r.started_at AT TIME ZONE 'Europe/Paris')::date AS local_day,
+            {BLOCK_SQL} AS block
+        FROM ({{calls}}) r
+    ) r
+    LEFT JOIN _ctr c ON c.contract_id = r.contract_id
+    LEFT JOIN _onnet o ON o.called = r.called
+    LEFT JOIN _bg bg ON bg.block = r.block
+    LEFT JOIN telephony_destinationsetting ss
+        ON ss.sip_account_id = r.sip_account_id AND ss.group_id = bg.group_id
+    LEFT JOIN telephony_destinationsetting ts
+        ON ts.trunk_id = r.trunk_id AND ts.group_id = bg.group_id
+    LEFT JOIN _inc inc ON inc.terms_id = c.terms_id AND inc.country = r.country
+        AND inc.line_type = CASE WHEN r.line_type = 'polyvalent' THEN 'fixed' ELSE r.line_type END
+    LEFT JOIN _tsimple tsm ON tsm.block = r.block
+    LEFT JOIN LATERAL (
+        SELECT tc.tariff_id, tc.rate, tc.f, tc.n, tc.m FROM _tc tc
+        WHERE tsm.block IS NULL AND tc.block = r.block
+          AND tc.valid_from <= (CASE WHEN c.policy = 'hosted_a'
+                THEN (r.month + interval '1 month' - interval '1 day')::date
+                ELSE r.local_day END)
+          AND (tc.valid_to IS NULL OR tc.valid_to > (CASE WHEN c.policy = 'hosted_a'
+                THEN (r.month + interval '1 month' - interval '1 day')::date
+                ELSE r.local_day END))
+        ORDER BY tc.spec DESC, tc.valid_from DESC LIMIT 1
+    ) t ON true
+    OFFSET 0 -- a fence: each call's context once (the outer levels read "blocked" five times)
+    ) q
+    ) c""",
+    """CREATE TEMP TABLE _br (sip_account_id integer, month date) ON COMMIT DROP""",
+    """CREATE TEMP TABLE _upd ON COMMIT DROP AS
+    SELECT id, started_at, plan, tariff_id, rate, on_net, blocked, trial, late, slot,
+        billed_seconds, included_seconds, included, breach, list_cost, cost
+    FROM usage_callrecord WITH NO DATA""",
+]
+
+# The numbers of the calls an appending pass keeps as rated (left out of a pass that keeps none).
+KEPT_NUMBERS = """
+        UNION ALL
+        SELECT sip_account_id, month, called, started_at FROM _old WHERE slot IS NOT NULL"""
+# Slots, modes and costs of every call of ``_rc`` (the CTE ``out``), for the statements below.
+RATED_SQL = f"""
+WITH nums AS (
+    -- the month's distinct eligible numbers of each account, ranked by their first call (an
+    -- appending key's kept calls hold a slot: their numbers come first)
+    SELECT sip_account_id, month, called, row_number() OVER (
+        PARTITION BY sip_account_id, month ORDER BY min(started_at), called) AS slot
+    FROM (
+        SELECT sip_account_id, month, called, started_at FROM _rc WHERE cand{KEPT_NUMBERS}
+    ) c GROUP BY 1, 2, 3
+), slots AS (
+    SELECT rc.*, (br.sip_account_id IS NOT NULL) AS in_breach, nums.slot
+    FROM _rc rc
+    LEFT JOIN _br br ON br.sip_account_id = rc.sip_account_id AND br.month = rc.month
+    LEFT JOIN nums ON rc.cand AND nums.sip_account_id = rc.sip_account_id
+        AND nums.month = rc.month AND nums.called = rc.called
+), modes AS (
+    SELECT slots.*,
+        CASE
+            WHEN NOT counts THEN 'zero'
+            WHEN plan = 'sip_unl' AND cand AND slot <= {SIP_UNL_SLOTS} THEN 'incl60'
+            WHEN plan = 'sip_unl' AND (cand OR line_type IN ('fixed', 'polyvalent', 'mobile'))
+                THEN 'sec'
+            WHEN plan IN ('hosted_w', 'hosted_a') AND in_breach THEN 'min'
+            WHEN plan = 'hosted_w' AND hosted_incl THEN 'incl'
+            WHEN plan = 'hosted_a' AND hosted_incl AND call_type = 'outbound' THEN 'incl'
+            ELSE 'tariff' END AS mode,
+        CASE WHEN counts AND tariff_id IS NOT NULL THEN
+            CASE WHEN duration <= f THEN greatest(f, m)
+                 ELSE greatest(f + (duration - f + n - 1) / n * n, m) END
+            ELSE 0 END AS list_billed
+    FROM slots
+), f AS (
+    SELECT modes.*,
+        CASE mode WHEN 'zero' THEN 0 WHEN 'incl' THEN 0
+            WHEN 'incl60' THEN greatest(duration - {SIP_UNL_SECONDS}, 0)
+            WHEN 'sec' THEN duration
+            WHEN 'min' THEN (duration + 59) / 60 * 60
+            ELSE list_billed END AS billed,
+        CASE mode WHEN 'incl60' THEN least(duration, {SIP_UNL_SECONDS})
+            WHEN 'incl' THEN duration ELSE 0 END AS incl_seconds
+    FROM modes
+), out AS (
+    SELECT f.id, f.line, f.call_id, f.account_ref, f.caller, f.started_at, f.month, f.client_id,
+        f.contract_id, f.sip_account_id, f.trunk_id, f.answered, f.duration, f.call_type,
+        f.called, f.country, f.line_type, f.price_class, f.device_id, f.plan, f.tariff_id,
+        f.rate, f.on_net, f.blocked, f.trial, f.slot, f.billed, f.incl_seconds,
+        f.mode IN ('incl', 'incl60') AS included,
+        f.mode = 'min' AS breach,
+        round(f.list_billed * COALESCE(f.rate, 0) / 60, 4) AS list_cost,
+        CASE WHEN f.tariff_id IS NULL THEN 0
+             ELSE round(f.billed * f.rate / 60, 4) END AS cost,
+        (f.was_late OR (NOT f.was_rated AND inv.client_id IS NOT NULL)) AS late,
+        f.was_rated, f.was_plan, f.was_tariff_id, f.was_rate, f.was_on_net, f.was_blocked,
+        f.was_trial, f.was_late, f.was_slot, f.was_billed, f.was_incl, f.was_included,
+        f.was_breach, f.was_list_cost, f.was_cost
+    FROM f LEFT JOIN (
+        SELECT DISTINCT k.client_id, k.month FROM _rk k
+        JOIN accounts_client cl ON cl.id = k.client_id
+        JOIN billing_invoice i ON i.month = k.month AND i.status = 'issued'
+            AND i.kind = 'invoice' AND i.purpose = 'regular'
+            AND (i.client_id = k.client_id OR i.partner_id = cl.partner_id)
+    ) inv ON inv.client_id = f.client_id AND inv.month = f.month
+)"""
+
+# An import's new calls (from ``_new``), inserted already rated: a data-modifying CTE of the
+# statement that fills ``_upd``. Imported at the statement's time, not the transaction's: the
+# annex (``selectors.annex_calls``) compares it with the invoices' creation.
+INSERT_SQL = """, ins AS (
+    INSERT INTO usage_callrecord (
+        call_id, started_at, account_ref, answered, duration, caller, called, call_type,
+        device_id, client_id, contract_id, sip_account_id, trunk_id, country, line_type,
+        price_class, batch_id, billing_month, plan, tariff_id, rate, slot, billed_seconds,
+        included_seconds, list_cost, cost, included, on_net, blocked, trial, late, breach, rated,
+        imported_at)
+    SELECT o.call_id, o.started_at, o.account_ref, o.answered, o.duration, o.caller, o.called,
+        o.call_type, o.device_id, o.client_id, o.contract_id, o.sip_account_id, o.trunk_id,
+        o.country, o.line_type, o.price_class, %(batch)s, o.month, o.plan, o.tariff_id, o.rate,
+        o.slot, o.billed, o.incl_seconds, o.list_cost, o.cost, o.included, o.on_net, o.blocked,
+        o.trial, o.late, o.breach, true, statement_timestamp()
+    FROM out o WHERE o.line IS NOT NULL
+    {order}
+)"""
+# In the order of the customer/time index: calls in call order (the customers mixed) are
+# otherwise each inserted at another place of it, twice the cost of the INSERT (bench/rating.py
+# --order time); calls coming customer by customer need no sort.
+ORDER_SQL = "ORDER BY o.client_id, o.started_at"
+
+# The consumption page's daily roll-up (``usage.services.rollup``) of the pass's keys, from the
+# same rated calls: a data-modifying CTE too (the keys' old rows are deleted before).
+ROLLUP_DELETE = """
+DELETE FROM usage_usageday d USING _rk k WHERE d.client_id = k.client_id AND d.month = k.month
+"""
+# An import's pass keeps the rows of the calls it leaves as they are (``SETTLED``); the rows of
+# its new calls of no plan are added beside them (the roll-up's readers add its rows up).
+ROLLUP_DELETE_STAGED = ROLLUP_DELETE.rstrip() + " AND d.plan <> 'none' AND NOT k.appending\n"
+ROLLUP_SQL = f", days AS ({rollup.insert_sql('out', 'month')})"
+# An import pass whose keys have no stored call (their first records: a month's file, each
+# customer in one chunk): its calls are all new, so ``out`` is read once, by the INSERT, which
+# returns what the roll-up needs — no copy of the pass's rated rows, whole, to read three times.
+ROLLUP_COLUMNS = (
+    "client_id, billing_month, started_at, sip_account_id, trunk_id, plan, country, line_type, "
+    "price_class, trial, answered, duration, cost, blocked, list_cost, slot"
+)
+NEW_ONLY_SQL = (
+    RATED_SQL
+    + INSERT_SQL.removesuffix("\n)")
+    + f"\n    RETURNING {ROLLUP_COLUMNS}\n)"
+    + rollup.insert_sql("ins", "billing_month")
+)
+
+# A stored call whose outcome changed.
+CHANGED = """(NOT o.was_rated OR ROW(o.was_plan, o.was_tariff_id, o.was_rate,
+        o.was_on_net, o.was_blocked, o.was_trial, o.was_late, o.was_slot, o.was_billed,
+        o.was_incl, o.was_included, o.was_breach, o.was_list_cost, o.was_cost)
+    IS DISTINCT FROM ROW(o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
+        o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost))"""
+CHANGED_SQL = f"""
+INSERT INTO _upd (id, started_at, plan, tariff_id, rate, on_net, blocked, trial, late, slot,
+    billed_seconds, included_seconds, included, breach, list_cost, cost)
+SELECT o.id, o.started_at, o.plan, o.tariff_id, o.rate, o.on_net, o.blocked, o.trial, o.late,
+    o.slot, o.billed, o.incl_seconds, o.included, o.breach, o.list_cost, o.cost
+FROM out o
+WHERE o.id IS NOT NULL AND {CHANGED}
+"""
+# An import's pass with stored calls rewrites the roll-up of the days it changes alone: the
+# days of its new calls and of the stored calls whose outcome changed (a daily file: its own
+# days, not the month so far). The rows of the calls of no plan it leaves are kept
+# (``SETTLED``); the DELETE does not see the rows the INSERT adds (one snapshot).
+ROLLUP_TOUCHED_SQL = f""", touched AS (
+    SELECT DISTINCT o.client_id, o.month, (o.started_at AT TIME ZONE 'Europe/Paris')::date AS day
+    FROM out o JOIN _rk k ON k.client_id = o.client_id AND k.month = o.month
+    WHERE CASE WHEN o.id IS NULL THEN NOT k.appending ELSE {CHANGED} END
+), gone AS (
+    DELETE FROM usage_usageday d USING touched t
+    WHERE d.client_id = t.client_id AND d.month = t.month AND d.day = t.day AND d.plan <> 'none'
+), days AS ({
+    rollup.insert_sql(
+        "out",
+        "month",
+        "WHERE (client_id, month, (started_at AT TIME ZONE 'Europe/Paris')::date) IN "
+        "(SELECT client_id, month, day FROM touched) OR (id IS NULL AND (client_id, month) IN "
+        "(SELECT client_id, month FROM _rk WHERE appending))",
+    )
+})"""
+
+UPDATE_SQL = """
+UPDATE usage_callrecord r SET
+    rated = true, plan = u.plan, tariff_id = u.tariff_id, rate = u.rate, on_net = u.on_net,
+    blocked = u.blocked, trial = u.trial, late = u.late, slot = u.slot,
+    billed_seconds = u.billed_seconds, included_seconds = u.included_seconds,
+    included = u.included, breach = u.breach, list_cost = u.list_cost, cost = u.cost
+FROM _upd u
+WHERE r.id = u.id AND r.started_at = u.started_at
+  AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
+"""
+
+TEMP_TABLES = "_rk, _old, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br, _upd"
+# An import's pass: a key whose new calls all start after its stored calls of a plan (daily or
+# hourly files, in order) leaves those as rated — the slots and fair use count in call-start
+# order, so new calls after them cannot move them — unless this pass opens a fair-use breach on
+# them (``STALE_SQL``: the pass is then redone with that key in full). Their calls come as
+# ``_old`` (no context, no rating): their numbers keep their slots ahead of the new ones
+# (``nums``), they count in the USE-4 metrics, and the new calls' roll-up rows are added beside
+# theirs. Otherwise (a late record, an unrated call) the key's month is rated in full.
+OLD_SQL = f"""
+CREATE TEMP TABLE _old ON COMMIT DROP AS
+SELECT r.client_id, r.billing_month AS month, r.sip_account_id, r.plan, r.called, r.started_at,
+    r.duration, r.answered, r.call_type, r.device_id, r.slot, r.breach, r.rated,
+    (r.answered AND r.duration > 0 AND r.call_type <> 'inbound' AND NOT r.on_net
+     AND r.line_type <> 'emergency' AND NOT r.blocked) AS counts
+FROM usage_callrecord r
+JOIN _rk k ON k.client_id = r.client_id AND k.month = r.billing_month AND k.appending
+WHERE r.client_id = ANY(%(clients)s) AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
+    AND NOT ({SETTLED})"""
+APPENDING_SQL = [
+    "UPDATE _rk SET appending = true WHERE NOT (client_id = ANY(%(full)s))",
+    OLD_SQL,
+    """UPDATE _rk k SET appending = false FROM (
+        SELECT o.client_id, o.month FROM _old o
+        JOIN (SELECT client_id, month, min(started_at) AS first FROM _new GROUP BY 1, 2) f
+            ON f.client_id = o.client_id AND f.month = o.month
+        WHERE o.started_at >= f.first OR NOT o.rated
+        GROUP BY 1, 2
+    ) d WHERE k.client_id = d.client_id AND k.month = d.month""",
+    """DELETE FROM _old o USING _rk k
+    WHERE k.client_id = o.client_id AND k.month = o.month AND NOT k.appending""",
+]
+EMPTY_OLD_SQL = OLD_SQL + " LIMIT 0"
+# kept calls that an open breach of this pass bills per minute: their keys are rated in full
+STALE_SQL = """
+SELECT DISTINCT o.client_id FROM _old o
+JOIN _br b ON b.sip_account_id = o.sip_account_id AND b.month = o.month
+WHERE o.plan IN ('hosted_w', 'hosted_a') AND o.counts AND NOT o.breach
+"""
+
+# For the pass's transaction (SET LOCAL): its sorts and hashes in memory; no JIT, whose
+# compilation costs more than it saves on these statements.
+PASS_SETTINGS = ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"]
