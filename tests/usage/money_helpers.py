@@ -70,3 +70,33 @@ def call(
 def calls(client, n: int, *, start=None, step=timedelta(seconds=1), **kwargs) -> list:
     start = start or at(5)
     return [call(client, started_at=start + i * step, **kwargs) for i in range(n)]
+
+
+def breached_month(client):
+    """A HOSTED-W user whose October is in breach: 10 calls to French fixed numbers, each
+    billed 1.5000 € because of the breach (10 × 1.5000 = 15.0000 €)."""
+    from django.utils import timezone
+
+    from tests.telephony.factories import make_sip_account
+    from usage.models import FairUseBreach
+
+    account, _secret = make_sip_account(client, offer_code="hosted-w")
+    for i in range(10):
+        call(
+            client,
+            sip_account=account,
+            started_at=at(5 + i, 10),
+            called=f"+3314000000{i}",
+            cost="1.5000",
+            list_cost="1.5000",
+            breach=True,
+        )
+    breach = FairUseBreach.objects.create(
+        client=client,
+        sip_account=account,
+        month=OCT,
+        plan="hosted_w",
+        reasons=[{"code": "distinct_numbers", "value": 151, "limit": 150}],
+        detected_at=timezone.now(),
+    )
+    return account, breach

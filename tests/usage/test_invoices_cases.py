@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.choices import BillingMode
 from billing import services as billing
@@ -14,8 +13,8 @@ from billing.models import Invoice, InvoiceLine, InvoicePurpose, PendingCharge
 from tests.factories import PartnerFactory
 from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, make_sip_account
-from tests.usage.money_helpers import DEC, NOV, OCT, at, call
-from usage.models import FairUseBreach, Penalty
+from tests.usage.money_helpers import DEC, NOV, OCT, at, breached_month, call
+from usage.models import Penalty
 from usage.services.billing import breach_waive
 
 pytestmark = pytest.mark.django_db
@@ -101,17 +100,7 @@ def test_use4_partner_waiver_then_late_record_of_the_line_is_billed():
         billing_mode=BillingMode.PARTNER_BILLED, wholesale_discount_percent=Decimal("20")
     )
     client = customer(partner=partner)
-    account, _secret = make_sip_account(client, offer_code="hosted-w")
-    for i in range(10):
-        call(
-            client, sip_account=account, started_at=at(5 + i, 10), called=f"+3314000000{i}",
-            cost="1.5000", breach=True,
-        )  # fmt: skip
-    breach = FairUseBreach.objects.create(
-        client=client, sip_account=account, month=OCT, plan="hosted_w",
-        reasons=[{"code": "distinct_numbers", "value": 151, "limit": 150}],
-        detected_at=timezone.now(),
-    )  # fmt: skip
+    account, breach = breached_month(client)
     billing.run_month_sync(month=OCT)
     [october] = usage_lines(OCT)
     assert (october.invoice.partner, october.net_amount) == (partner, Decimal("12.00"))
@@ -205,17 +194,7 @@ def test_use4_waiver_credit_note_in_french_whatever_the_staff_language():
     from django.utils import translation
 
     client = customer()
-    account, _secret = make_sip_account(client, offer_code="hosted-w")
-    for i in range(10):
-        call(
-            client, sip_account=account, started_at=at(5 + i, 10), called=f"+3314000000{i}",
-            cost="1.5000", breach=True,
-        )  # fmt: skip
-    breach = FairUseBreach.objects.create(
-        client=client, sip_account=account, month=OCT, plan="hosted_w",
-        reasons=[{"code": "distinct_numbers", "value": 151, "limit": 150}],
-        detected_at=timezone.now(),
-    )  # fmt: skip
+    account, breach = breached_month(client)
     billing.run_month_sync(month=OCT)
     with translation.override("en"):
         [credit] = breach_waive(breach=breach, note="Goodwill", actor=None)

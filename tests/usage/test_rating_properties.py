@@ -239,22 +239,7 @@ def rows_of(refs, specs, ids):
     ]
 
 
-OUTCOME = [
-    "plan",
-    "tariff_id",
-    "rate",
-    "on_net",
-    "blocked",
-    "trial",
-    "late",
-    "slot",
-    "billed_seconds",
-    "included_seconds",
-    "included",
-    "breach",
-    "list_cost",
-    "cost",
-]
+OUTCOME = [field for field in rating_py.FIELDS if field != "rated"]
 
 
 def outcome(client_id) -> dict:

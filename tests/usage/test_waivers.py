@@ -7,14 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from accounts.models import AuditLog
 from billing import services as billing
 from billing.models import Invoice, InvoicePurpose
 from kernel.errors import InvalidTransition
-from tests.telephony.factories import customer, make_sip_account
-from tests.usage.money_helpers import OCT, at, call
+from tests.telephony.factories import customer
+from tests.usage.money_helpers import OCT, at, breached_month, call
 from usage.choices import BreachStatus
 from usage.models import CallRecord, FairUseBreach
 from usage.receivers import on_breach_recorded
@@ -27,31 +26,6 @@ pytestmark = pytest.mark.django_db
 def _no_pdf(settings, tmp_path):
     settings.BILLING_RENDER_PDF = False
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def breached_month(client):
-    """A HOSTED-W user whose October is in breach: 10 calls to French fixed numbers, each
-    billed 1.5000 € because of the breach (10 × 1.5000 = 15.0000 €)."""
-    account, _secret = make_sip_account(client, offer_code="hosted-w")
-    for i in range(10):
-        call(
-            client,
-            sip_account=account,
-            started_at=at(5 + i, 10),
-            called=f"+3314000000{i}",
-            cost="1.5000",
-            list_cost="1.5000",
-            breach=True,
-        )
-    breach = FairUseBreach.objects.create(
-        client=client,
-        sip_account=account,
-        month=OCT,
-        plan="hosted_w",
-        reasons=[{"code": "distinct_numbers", "value": 151, "limit": 150}],
-        detected_at=timezone.now(),
-    )
-    return account, breach
 
 
 def consumption(client):
