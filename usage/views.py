@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.choices import PaymentMethod
 from accounts.decorators import member_required
@@ -30,6 +31,7 @@ from kernel.money import round_money
 from offers.periods import add_months
 from payments.selectors import prepaid_balance
 from usage import selectors
+from usage.choices import CallType, LineType, PriceClass
 from usage.forms import MonthForm, ThresholdForm
 from usage.services import alerts, partitions
 
@@ -149,46 +151,32 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
     }
 
 
-CSV_HEADER = [
-    "call_id",
-    "start_paris",
-    "account",
-    "call_type",
-    "caller",
-    "called",
-    "country",
-    "line_type",
-    "price_class",
-    "answered",
-    "duration_s",
-    "billed_s",
-    "rate_per_min",
-    "cost_eur_ht",
-    "included",
-    "blocked",
-    "trial",
-    "late",
+# The export is for a spreadsheet in the reader's language (the API serves machines): the
+# headers and the kinds of call in words, the prices with the language's decimal separator
+# ("0,5000" in French: a French spreadsheet reads "0.5000" as text), ";" between columns.
+CSV_COLUMNS = [
+    ("call_id", _lazy("Call ID")),
+    ("started_at", _lazy("Start (Paris time)")),
+    ("account_ref", _lazy("Account")),
+    ("call_type", _lazy("Call type")),
+    ("caller", _lazy("Caller")),
+    ("called", _lazy("Number called")),
+    ("country", _lazy("Country")),
+    ("line_type", _lazy("Line type")),
+    ("price_class", _lazy("Price class")),
+    ("answered", _lazy("Answered (1/0)")),
+    ("duration", _lazy("Duration (s)")),
+    ("billed_seconds", _lazy("Billed (s)")),
+    ("rate", _lazy("Price per minute (€ excl. VAT)")),
+    ("cost", _lazy("Cost (€ excl. VAT)")),
+    ("included", _lazy("Included (1/0)")),
+    ("blocked", _lazy("Blocked (1/0)")),
+    ("trial", _lazy("Trial (1/0)")),
+    ("late", _lazy("Received after invoicing (1/0)")),
 ]
-CSV_FIELDS = [
-    "call_id",
-    "started_at",
-    "account_ref",
-    "call_type",
-    "caller",
-    "called",
-    "country",
-    "line_type",
-    "price_class",
-    "answered",
-    "duration",
-    "billed_seconds",
-    "rate",
-    "cost",
-    "included",
-    "blocked",
-    "trial",
-    "late",
-]
+CSV_FIELDS = [field for field, _label in CSV_COLUMNS]
+CSV_LABELS = {"call_type": CallType, "line_type": LineType, "price_class": PriceClass}
+CSV_PRICES = {"rate", "cost"}
 
 
 class _Echo:
@@ -215,13 +203,21 @@ def _cell(value):
 
 def _csv_response(rows, filename: str) -> HttpResponse:
     writer = csv.writer(_Echo(), delimiter=";")
+    words = {field: dict(choices.choices) for field, choices in CSV_LABELS.items()}
+
+    def value(field, raw):
+        if field == "started_at":
+            return timezone.localtime(raw).strftime("%Y-%m-%d %H:%M:%S")
+        if field in words and raw:
+            return words[field].get(raw, raw)
+        if field in CSV_PRICES and raw is not None:
+            return number_format(raw, 4, use_l10n=True)
+        return _cell(raw)
 
     def lines():
-        yield "\ufeff" + writer.writerow(CSV_HEADER)
+        yield "\ufeff" + writer.writerow([str(label) for _field, label in CSV_COLUMNS])
         for row in rows:
-            values = list(row)
-            values[1] = timezone.localtime(values[1]).strftime("%Y-%m-%d %H:%M:%S")
-            yield writer.writerow([_cell(v) for v in values])
+            yield writer.writerow([value(f, v) for f, v in zip(CSV_FIELDS, row, strict=True)])
 
     # One body (a month is at most ~100 000 calls, ~15 MB): simpler for caches and tests than
     # a stream, and the rows are still read in chunks.

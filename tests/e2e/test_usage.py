@@ -47,7 +47,7 @@ def test_consumption_page_chart_fair_use_and_csv(page, live_server, demo_data):
         page.get_by_test_id("csv-link").click()
     body = open(info.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
-    assert rows[0][:3] == ["call_id", "start_paris", "account"]
+    assert rows[0][:3] == ["Identifiant d'appel", "Début (heure de Paris)", "Compte"]
     assert len(rows) - 1 == calls
 
     # Last month: a full month of bars, the first account's 37 distinct numbers.

@@ -123,8 +123,9 @@ def test_calls_csv_downloads_the_month(as_role, tenant, other_tenant):
     response = as_role(Role.READ_ONLY).get(reverse("usage:calls_csv"))
     assert response["Content-Disposition"].startswith("attachment;")
     rows = response.content.decode("utf-8-sig").splitlines()
-    assert rows[0].startswith("call_id;start_paris;account")
-    assert len(rows) == 4 and all(";0.5000;" in row for row in rows[1:])
+    # for a French spreadsheet: the headers in French, the prices with a decimal comma
+    assert rows[0].startswith("Identifiant d'appel;Début (heure de Paris);Compte;Type d'appel")
+    assert len(rows) == 4 and all(";0,5000;" in row for row in rows[1:])
 
 
 # The export is opened in a spreadsheet: a caller sent as a formula (CSV injection) is written
@@ -135,7 +136,7 @@ def test_calls_csv_writes_formulas_as_text(as_role, tenant):
     this_month_calls(tenant.client, 1, caller="+33145000000")
     body = as_role(Role.READ_ONLY).get(reverse("usage:calls_csv")).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
-    column = rows[0].index("caller")
+    column = rows[0].index("Appelant")
     assert sorted(row[column] for row in rows[1:]) == [
         '\'=HYPERLINK("http://x.fr")',
         "'@SUM(A1)",
@@ -263,7 +264,7 @@ def test_invoice_annex_lists_the_billed_calls(as_role, tenant):
     assert reverse("usage:invoice_annex", args=[invoice.pk]) in detail.content.decode()
     response = as_role(Role.BILLING).get(reverse("usage:invoice_annex", args=[invoice.pk]))
     rows = response.content.decode("utf-8-sig").splitlines()
-    assert len(rows) == 2 and ";1.2345;" in rows[1]
+    assert len(rows) == 2 and ";1,2345;" in rows[1] and ";Mobile;" in rows[1]
     assert (
         as_role(Role.TECHNICAL).get(reverse("usage:invoice_annex", args=[invoice.pk])).status_code
         == 403
@@ -509,3 +510,20 @@ def test_month_outside_the_twelve_and_draft_annex(as_role, tenant):
     assert ok.status_code == 200
     draft = Invoice.objects.create(client=tenant.client, month=current, kind="invoice")
     assert member.get(reverse("usage:invoice_annex", args=[draft.pk])).status_code == 404
+
+
+# The CSV export in English: English headers, the kinds of call in words, a decimal point —
+# one outbound call to a French mobile, 0.5000 € excl. VAT.
+def test_calls_csv_in_english(as_role, tenant):
+    this_month_calls(tenant.client, 1, cost="0.5000", line_type="mobile")
+    web = as_role(Role.READ_ONLY)
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = web.get(reverse("usage:calls_csv")).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    assert rows[0][:4] == ["Call ID", "Start (Paris time)", "Account", "Call type"]
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["Call type"], row["Line type"], row["Cost (€ excl. VAT)"]) == (
+        "Outbound",
+        "Mobile",
+        "0.5000",
+    )
