@@ -6,7 +6,7 @@ from django.http import Http404
 
 from billing.models import Invoice, PendingCharge
 from equipment.choices import WITH_CUSTOMER, Tenure
-from equipment.models import EquipmentRequest, EquipmentReturn, Item, ReturnItem, Rma
+from equipment.models import EquipmentRequest, EquipmentReturn, Item, ItemEvent, ReturnItem, Rma
 from payments.invoice_states import invoice_states
 
 
@@ -20,13 +20,20 @@ def items_for_client(client):
 
 
 def supplied_macs(client_ids) -> dict[int, set[str]]:
-    """The MAC addresses of the items the reseller supplied that are with each customer (shipped
-    or delivered, sold or rented), by customer id."""
+    """The MAC addresses of the items the reseller supplied to each customer (shipped or
+    delivered, sold or rented), by customer id: those with it now, and those that were with it
+    and have come back since (RMA, return, swap) — ours in its hands while they were there."""
     found: dict[int, set[str]] = {}
+    client_ids = list(client_ids)
     items = Item.objects.filter(
-        client_id__in=list(client_ids), state__in=WITH_CUSTOMER, mac_address__isnull=False
+        client_id__in=client_ids, state__in=WITH_CUSTOMER, mac_address__isnull=False
     )
     for client_id, mac in items.values_list("client_id", "mac_address"):
+        found.setdefault(client_id, set()).add(mac)
+    moves = ItemEvent.objects.filter(
+        client_id__in=client_ids, to_state__in=WITH_CUSTOMER, item__mac_address__isnull=False
+    )
+    for client_id, mac in moves.values_list("client_id", "item__mac_address"):
         found.setdefault(client_id, set()).add(mac)
     return found
 

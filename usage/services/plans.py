@@ -48,6 +48,8 @@ def supplied_devices(account_ids) -> set[tuple[int, str]]:
     clients = dict(
         SipAccount.objects.filter(pk__in=account_ids).values_list("pk", "contract__client_id")
     )
+    # USE-4: an item that was with the customer and has since come back (RMA, return, swap)
+    # was still ours in its hands: the calls it placed then, rated after its return, keep the plan
     macs = equipment_selectors.supplied_macs(set(clients.values()))
     for account_id, client_id in clients.items():
         for mac in macs.get(client_id, ()):
