@@ -182,7 +182,9 @@ def test_trial(client, staff, tenant):
     assert AuditLog.objects.get(action="contract.trial").actor == staff
     assert _action(client, "contract", "end_trial", [ordered]).status_code == 302
     ordered.refresh_from_db()
-    assert (ordered.is_trial, ordered.trial_ends_on) == (False, None)
+    # off trial; the trial keeps its days (its end date, already past: calls before it stay
+    # trial traffic, never invoiced)
+    assert (ordered.is_trial, ordered.trial_ends_on) == (False, date(2026, 7, 15))
 
 
 # ACC-6 — staff record the last traffic date (intermediate page); it clears the inactive flag.

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from equipment.choices import ItemState
 from equipment.models import Item, ItemEvent
@@ -92,10 +93,6 @@ def test_use4_device_returned_after_the_call_was_supplied(offer):
 # of the 10th arrives after that. The 600 s call of the 10th was trial traffic: flagged trial,
 # never invoiced. Current: not trial, billable 600 × 0.0120 / 60 = 0.1200 (the contract keeps
 # no trace of the trial's dates once it is ended, so the rating cannot know).
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: a trial-day call imported after the trial was ended is billed (CON-7)",
-)
 def test_con7_trial_call_imported_after_the_trial_ended():
     from datetime import date
 
@@ -103,7 +100,10 @@ def test_con7_trial_call_imported_after_the_trial_ended():
 
     plat = platform()
     contract_set_trial(contract=plat, ends_on=date(2026, 10, 15))
-    contract_set_trial(contract=plat, ends_on=None)  # signed on the 12th: trial ended
+    with time_machine.travel(at(12, 9), tick=False):  # signed on the 12th: trial ended
+        contract_set_trial(contract=plat, ends_on=None)
+    plat.refresh_from_db()
+    assert (plat.is_trial, plat.trial_ends_on) == (False, date(2026, 10, 12))
     run_import([row(plat, "+33123456780", start=at(10, 9), duration=600)])
     call = one("+33123456780")
     assert call.trial is True  # never invoiced

@@ -221,7 +221,8 @@ def test_con7_trial_converted_mid_month_trial_calls_never_invoiced():
     offers.contract_set_trial(contract=contract, ends_on=date(2026, 10, 31))
     core.run_import([core.row(sip, "+212522000001", start=core.at(10, 9), duration=60)])
     assert CallRecord.objects.get().trial
-    offers.contract_set_trial(contract=Contract.objects.get(pk=contract.pk), ends_on=None)
+    with time_machine.travel(core.at(15, 9), tick=False):  # converted on 15/10
+        offers.contract_set_trial(contract=Contract.objects.get(pk=contract.pk), ends_on=None)
     core.run_import([core.row(sip, "+212522000002", start=core.at(20, 9), duration=60)])
     assert [c.trial for c in core.calls()] == [True, False]
     billing.run_month_sync(month=OCT)
@@ -232,15 +233,17 @@ def test_con7_trial_converted_mid_month_trial_calls_never_invoiced():
 # 12/10 during the trial (mobile 60 s, per second: 0.0450, trial), the trial ended on 15/10,
 # then a file carrying a call of 05/10 that the carrier sent late (it starts before a stored
 # call: the month is rated again, whole). The 12/10 call was placed during the trial: it stays
-# trial, never invoiced. (The 05/10 call, placed during the trial too, comes out not trial:
-# ending the trial erased its dates.)
+# trial, never invoiced; so is the 05/10 call, placed during the trial too (the trial keeps its
+# days when it ends: it ended on 15/10, excluded).
 def test_con7_trial_calls_stay_trial_when_a_late_file_rerates_the_month():
     sip = core.account("sip-unl")
     offers.contract_set_trial(contract=sip.contract, ends_on=date(2026, 10, 31))
     core.run_import([core.row(sip, "0612345678", start=core.at(12, 9), duration=60)])
-    offers.contract_set_trial(contract=Contract.objects.get(pk=sip.contract_id), ends_on=None)
+    with time_machine.travel(core.at(15, 9), tick=False):
+        offers.contract_set_trial(contract=Contract.objects.get(pk=sip.contract_id), ends_on=None)
     core.run_import([core.row(sip, "0612345679", start=core.at(5, 9), duration=60)])
     assert CallRecord.objects.get(called="+33612345678").trial
+    assert CallRecord.objects.get(called="+33612345679").trial
 
 
 # --- late records ------------------------------------------------------------------------------

@@ -148,8 +148,10 @@ def context(keys):
             trial = False
         elif contract.is_trial:
             trial = contract.trial_ends_on is not None and local_day < contract.trial_ends_on
-        else:
-            trial = call.trial
+        else:  # ended: its days (before the kept end date) and what was rated trial
+            trial = call.trial or (
+                contract.trial_ends_on is not None and local_day < contract.trial_ends_on
+            )
         block = block_key(call.called)
         matches = [(len(p), -pos, g) for p, pos, g in groups if block.startswith(p)]
         group = max(matches, key=lambda m: (m[0], m[1]))[2] if matches else None

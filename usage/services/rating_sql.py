@@ -138,9 +138,11 @@ STEPS = [
         CASE WHEN r.sip_account_id IS NOT NULL AND c.policy IN ('sip_unl', 'hosted_w', 'hosted_a')
              THEN c.policy ELSE 'none' END AS plan,
         -- CON-7: on trial, the days (Paris) before its end date (excluded); once the trial
-        -- is ended, a call rated trial while it ran stays trial (never invoiced)
+        -- is ended, the days before the end date it kept, and a call rated trial while it
+        -- ran, stay trial (never invoiced)
         CASE WHEN c.is_trial THEN COALESCE(r.local_day < c.trial_ends_on, false)
-             ELSE c.contract_id IS NOT NULL AND COALESCE(r.was_trial, false) END AS trial,
+             ELSE c.contract_id IS NOT NULL AND (COALESCE(r.was_trial, false)
+                 OR COALESCE(r.local_day < c.trial_ends_on, false)) END AS trial,
         (o.called IS NOT NULL) AS on_net,
         (r.line_type <> 'emergency' AND (COALESCE(
             CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
