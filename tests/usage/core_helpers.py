@@ -133,3 +133,39 @@ def price_change(prefix: str, before: str, after: str, on: date) -> None:
             valid_from=valid_from,
             valid_to=valid_to,
         )
+
+
+def platform_with(client, options=(), start=date(2026, 9, 1)):
+    """An active PLATFORM contract signed and started on ``start`` with its option lines."""
+    from offers import services as offers
+    from offers.models import Offer
+
+    contract = offers.contract_create(
+        client=client,
+        offer=Offer.objects.get(code="platform"),
+        site=client.sites.first(),
+        signature_date=start,
+        order_date=start,
+        options=list(options),
+    )
+    offers.contract_order(contract=contract)
+    offers.contract_activate(contract=contract, service_start_date=start)
+    contract.refresh_from_db()
+    return contract
+
+
+def option(code, quantity=1, **kwargs):
+    """A line request for the option product ``code`` (OPT)."""
+    from offers.models import Product
+    from offers.services.contracts import LineRequest
+
+    return LineRequest(product=Product.objects.get(code=code), quantity=quantity, **kwargs)
+
+
+def limit_rows(client):
+    """The customer's USE-5 breaches as (kind, UTC hour, peak, limit), sorted."""
+    from usage.models import LimitBreach
+
+    return sorted(
+        (b.kind, b.hour, b.peak, b.limit) for b in LimitBreach.objects.filter(client=client)
+    )

@@ -24,6 +24,9 @@ from tests.usage.core_helpers import (
     assert_matches_reference,
     at,
     calls,
+    limit_rows,
+    option,
+    platform_with,
     row,
     run_import,
     seconds,
@@ -444,32 +447,6 @@ def test_use4_waiver_of_one_user_leaves_the_other_breached(admin_user):
 # --- OPT / USE-5 -----------------------------------------------------------------------------
 
 
-def platform_with(client, options=(), start=date(2026, 9, 1)):
-    """An active PLATFORM contract signed and started on ``start`` with its option lines."""
-    from offers import services as offers
-    from offers.models import Offer
-
-    contract = offers.contract_create(
-        client=client,
-        offer=Offer.objects.get(code="platform"),
-        site=client.sites.first(),
-        signature_date=start,
-        order_date=start,
-        options=list(options),
-    )
-    offers.contract_order(contract=contract)
-    offers.contract_activate(contract=contract, service_start_date=start)
-    contract.refresh_from_db()
-    return contract
-
-
-def option(code, quantity=1, **kwargs):
-    from offers.models import Product
-    from offers.services.contracts import LineRequest
-
-    return LineRequest(product=Product.objects.get(code=code), quantity=quantity, **kwargs)
-
-
 # OPT (PLATFORM 28: "CAPS 0 € / 150 € / lot de 10 CAPS", "Peering BGP 1000 € / 250 € / peering",
 # "Réservation de capacité vocale 0 € / 30 € / 30 canaux"): options billed as lines of their
 # contract. Contract started 1 October; October's run bills October and November in advance:
@@ -496,14 +473,6 @@ def test_opt_options_billed_as_lines_of_their_contract():
     setup = ("Peering BGP", Decimal(1), Decimal("1000.00"))
     assert lines == sorted([base, base, caps, caps, reservation, reservation, bgp, bgp, setup])
     assert invoice.total_net == Decimal("2820.00")
-
-
-def limit_rows(client):
-    from usage.models import LimitBreach
-
-    return sorted(
-        (b.kind, b.hour, b.peak, b.limit) for b in LimitBreach.objects.filter(client=client)
-    )
 
 
 # USE-5 (PLATFORM 25 "10 appels simultanés maximum, 1 tentative d'appel par seconde"; one CAPS

@@ -18,6 +18,7 @@ from billing import services as billing
 from billing.models import Invoice, InvoicePurpose
 from offers.services import quantities
 from tests.telephony.factories import customer
+from tests.usage.core_helpers import limit_rows, option, platform_with
 from tests.usage.money_helpers import OCT, at, call
 from usage.models import LimitBreach
 from usage.services import limits
@@ -32,32 +33,6 @@ def _no_pdf(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def platform_with(client, options=(), start=date(2026, 9, 1)):
-    """An active PLATFORM contract signed and started on ``start`` with its option lines."""
-    from offers import services as offers
-    from offers.models import Offer
-
-    contract = offers.contract_create(
-        client=client,
-        offer=Offer.objects.get(code="platform"),
-        site=client.sites.first(),
-        signature_date=start,
-        order_date=start,
-        options=list(options),
-    )
-    offers.contract_order(contract=contract)
-    offers.contract_activate(contract=contract, service_start_date=start)
-    contract.refresh_from_db()
-    return contract
-
-
-def option(code, quantity=1):
-    from offers.models import Product
-    from offers.services.contracts import LineRequest
-
-    return LineRequest(product=Product.objects.get(code=code), quantity=quantity)
-
-
 def caps_line(contract):
     return contract.lines.get(product__code="opt-caps")
 
@@ -66,12 +41,6 @@ def burst(client, contract, moment, n):
     """``n`` outbound attempts (unanswered) in the second ``moment``."""
     for _ in range(n):
         call(client, contract=contract, started_at=moment, answered=False, duration=0)
-
-
-def limit_rows(client):
-    return sorted(
-        (b.kind, b.hour, b.peak, b.limit) for b in LimitBreach.objects.filter(client=client)
-    )
 
 
 # --- USE-5 / OPT: CAPS lots changed during the contract ---------------------------------------
