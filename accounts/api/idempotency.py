@@ -47,9 +47,21 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+def _canonical(value):
+    """A value of a parsed body as JSON: an uploaded file by its name and content (by its name
+    alone, a key reused for another file of the same name would answer the first request)."""
+    if hasattr(value, "chunks"):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return [value.name, digest.hexdigest()]
+    return str(value)
+
+
 def request_fingerprint(request) -> str:
     """A hash of what the request asks: its parsed body in canonical JSON."""
-    body = json.dumps(request.data, sort_keys=True, default=str, separators=(",", ":"))
+    body = json.dumps(request.data, sort_keys=True, default=_canonical, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -8,9 +8,7 @@ call id and start time) is counted as a duplicate and changes nothing. With an
 ``Idempotency-Key`` a retried POST answers the first batch again (no second batch)."""
 
 import csv
-import hashlib
 import io
-from collections.abc import Mapping
 
 from django.core.validators import RegexValidator
 from django.db import transaction
@@ -238,30 +236,6 @@ def to_csv(calls) -> bytes:
     return out.getvalue().encode()
 
 
-class _ByContent:
-    """The request as ``idempotent_response`` fingerprints it: a file by its name and content (by
-    its name alone, a key reused for another file of the same name would answer the first batch,
-    the new file silently not imported, where another body is a 422)."""
-
-    def __init__(self, request):
-        self._request = request
-
-    def __getattr__(self, name):
-        return getattr(self._request, name)
-
-    @property
-    def data(self):
-        data = self._request.data
-        if not isinstance(data, Mapping) or not hasattr(data.get("file"), "chunks"):
-            return data
-        upload = data.get("file")
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        return {**{key: data.get(key) for key in data}, "file": [upload.name, digest.hexdigest()]}
-
-
 class CdrImportViewSet(
     LookupBeforeRefusingMixin,
     PartnerScopedViewSetMixin,
@@ -289,7 +263,7 @@ class CdrImportViewSet(
     )
     def create(self, request, *args, **kwargs):
         # SPEC §9: a retry with the same Idempotency-Key answers the first batch
-        return idempotent_response(_ByContent(request), lambda: self._create(request))
+        return idempotent_response(request, lambda: self._create(request))
 
     def _create(self, request):
         payload = BatchInput(data=request.data)
