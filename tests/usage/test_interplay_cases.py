@@ -14,13 +14,25 @@ import time_machine
 from equipment.choices import ItemState
 from equipment.models import Item, ItemEvent
 from equipment.services.items import item_move
+from numbering import services as numbering
 from numbering.models import PhoneNumber
+from numbering.services.port_out import port_out_apply, port_out_notice
 from tests.equipment.factories import make_model, sell
+from tests.offers.factories import make_contract
 from tests.telephony.factories import customer
-from tests.usage.core_helpers import account, at, calls, platform, row, run_import
+from tests.usage.core_helpers import (
+    account,
+    assert_matches_reference,
+    at,
+    calls,
+    platform,
+    row,
+    run_import,
+)
 from usage.models import FairUseBreach
 
 pytestmark = pytest.mark.django_db
+RANGES_HEADER = "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
 
 
 def one(called):
@@ -31,12 +43,8 @@ def one(called):
 # USE-1 "on-net = a number the reseller itself assigned", on the day of the call: a number we
 # had assigned to another customer until it was ported out on 15 October. A 600 s call to it on
 # 10 October was on-net (free); its CDR file arrives on the 16th. Expected cost 0 (on-net);
-# the engine reads today's state ("ported_out") and bills it as a French fixed call,
-# 600 × 0.0120 / 60 = 0.1200.
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: on-net read from the number's state at rating time, not on the call's day",
-)
+# before the fix the engine read today's state ("ported_out") and billed it as a French fixed
+# call, 600 × 0.0120 / 60 = 0.1200.
 def test_use1_on_net_on_the_call_day_number_ported_out_later():
     PhoneNumber.objects.create(
         e164="+33199990010", number_type="geographic", state="ported_out",
@@ -50,11 +58,7 @@ def test_use1_on_net_on_the_call_day_number_ported_out_later():
 
 # USE-1, the other way: a number ported in and assigned to a customer on 20 October was another
 # operator's on 10 October: a 600 s call to it that day (file imported on the 21st) is a French
-# fixed call, 600 × 0.0120 / 60 = 0.1200, not an on-net free call (current: on_net, cost 0).
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: a number assigned after the call's day makes the call on-net and free",
-)
+# fixed call, 600 × 0.0120 / 60 = 0.1200, not an on-net free call (before the fix: on_net, 0).
 def test_use1_not_on_net_before_the_number_was_ours():
     PhoneNumber.objects.create(
         e164="+33199990011", number_type="geographic", state="assigned", client=customer(),
@@ -64,6 +68,64 @@ def test_use1_not_on_net_before_the_number_was_ours():
     run_import([row(plat, "+33199990011", start=at(10, 9), duration=600)])
     call = one("+33199990011")
     assert (call.on_net, call.cost) == (False, Decimal("0.1200"))
+
+
+def _hosted_w_with_numbers(*numbers, when):
+    """A HOSTED-W customer given ``numbers`` of the inventory at ``when`` (their NumberEvent)."""
+    numbering.import_ranges(
+        content=(RANGES_HEADER + "1;0172700000;0172700009;X;;;PARIS\n").encode()
+    )
+    client = customer()
+    with time_machine.travel(when, tick=False):
+        contract = make_contract(
+            client, "hosted-w", quantity=2, signature=date(2026, 9, 1),
+            service_start=date(2026, 9, 1),
+        )  # fmt: skip
+        numbering.assign_numbers(client=client, numbers=list(numbers), contract=contract)
+    return client
+
+
+# USE-1 through the number's life in the inventory: 01 72 70 00 01 assigned to a customer on
+# 5 October 10:00 UTC and released (quarantine) on 12 October 10:00 UTC. Another customer's
+# 600 s calls to it (PLATFORM, France fixed 0.0120 €/min, per second), all imported on
+# 5 December: on 5 October 09:59 (not ours yet) 600 × 0.0120 / 60 = 0.1200; on 5 October 10:00
+# and on 12 October 09:59 (ours) on-net, 0; on 12 October 10:00 (released) 0.1200. The Python
+# engine of SQLite's ``make run`` reads the same periods (``assert_matches_reference``).
+def test_use1_on_net_only_while_the_number_was_assigned():
+    holder = _hosted_w_with_numbers("0172700001", when=datetime(2026, 10, 5, 10, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 10, 12, 10, tzinfo=UTC), tick=False):
+        numbering.release_numbers(
+            client=holder, numbers=list(PhoneNumber.objects.filter(client=holder))
+        )
+    plat = platform()
+    starts = [at(5, 9, 59), at(5, 10), at(12, 9, 59), at(12, 10)]
+    run_import([row(plat, "0172700001", start=s, duration=600) for s in starts])
+    got = [(c.on_net, c.cost) for c in calls(called="+33172700001")]
+    assert got == [
+        (False, Decimal("0.1200")),
+        (True, 0),
+        (True, 0),
+        (False, Decimal("0.1200")),
+    ]
+    assert_matches_reference()
+
+
+# USE-1 and NUM-4: a number ported out on 20 October stops being ours at midnight (Paris) of
+# its porting day, whatever the hour the move is recorded (the daily task ran at 14:00). A
+# 600 s call on 19 October 23:59:59 Paris (21:59:59 UTC, summer time) is on-net, 0; one at
+# 20 October 00:00:00 Paris (19 October 22:00 UTC) is a French fixed call, 0.1200.
+def test_use1_port_out_ends_on_net_at_midnight_of_the_porting_day():
+    _hosted_w_with_numbers("0172700001", "0172700002", when=datetime(2026, 9, 1, tzinfo=UTC))
+    with time_machine.travel(datetime(2026, 10, 5, tzinfo=UTC)):
+        number, _termination = port_out_notice(number="0172700001", porting_date=date(2026, 10, 20))
+    with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC)):
+        assert port_out_apply(number_id=number.pk, today=date(2026, 10, 20))
+    plat = platform()
+    starts = [datetime(2026, 10, 19, 21, 59, 59, tzinfo=UTC), at(19, 22)]
+    run_import([row(plat, "0172700001", start=s, duration=600) for s in starts])
+    got = [(c.on_net, c.cost) for c in calls(called="+33172700001")]
+    assert got == [(True, 0), (False, Decimal("0.1200"))]
+    assert_matches_reference()
 
 
 # USE-4 (HOSTED-W 5.1, HOSTED-A 7) "a device supplied by the reseller": the customer's phone,

@@ -55,6 +55,8 @@ PARIS = ZoneInfo("Europe/Paris")
 OCT = date(2026, 10, 1)
 NOV = date(2026, 11, 1)
 ON_NET = "+33199990000"
+# USE-1: ours from 12 October 08:30 UTC (inside an anchor hour), ported out on 20 October
+ON_NET_PART = "+33199990001"
 _ids = count(1)
 
 EXAMPLES = int(os.environ.get("RATING_PROPERTY_EXAMPLES", "25"))  # more when hunting
@@ -97,6 +99,7 @@ DESTINATIONS = [
     "+3225551234",
     "+88234567890",
     ON_NET,
+    ON_NET_PART,
 ]
 # Start anchors: the Paris months' first and last hours, the DST change days (2026-03-29 and
 # 2026-10-25 at 01:00 UTC), a day inside the month.
@@ -145,13 +148,18 @@ OFFERS = [
 
 @pytest.fixture
 def world(monkeypatch):
-    """The grid, an on-net number, a price change of UK London numbers on 15 October (a prefix
+    """The grid, an on-net number, a number ours for eight days of October (USE-1 on the call's
+    start), a price change of UK London numbers on 15 October (a prefix
     tariff of 5 digits: +4420 0.0200 → 0.0300 €/min) and the USE-4 150 distinct numbers lowered
     to 4 so that small call sets reach it."""
     seed()
     PhoneNumber.objects.create(
         e164=ON_NET, number_type="geographic", state="assigned", client=customer()
     )
+    PhoneNumber.objects.create(
+        e164=ON_NET_PART, number_type="geographic", state="ported_out",
+        assigned_at=utc(2026, 10, 12, 8, 30), ported_out_on=date(2026, 10, 20),
+    )  # fmt: skip
     price_change("+4420", "0.0200", "0.0300", date(2026, 10, 15))
     monkeypatch.setattr(plans, "MAX_DISTINCT_NUMBERS", 4)
 

@@ -79,7 +79,7 @@ def _included_by_terms(terms_ids):
 def context(keys):
     """Every call of the keys with its rating context (the ``_rc`` rows of the SQL engine)."""
     from billing.models import Invoice
-    from numbering.models import PhoneNumber
+    from numbering.selectors import held_at, held_periods
     from offers.models import Contract
     from telephony.models import DestinationGroup, DestinationSetting
 
@@ -94,11 +94,7 @@ def context(keys):
         )
     }
     included = _included_by_terms({c.offer.terms_id for c in contracts.values()})
-    on_net = set(
-        PhoneNumber.objects.filter(
-            e164__in={c.called for c in calls}, state="assigned"
-        ).values_list("e164", flat=True)
-    )
+    on_net = held_periods({c.called for c in calls})
     groups = [
         (prefix, g.position, g) for g in DestinationGroup.objects.all() for prefix in g.prefixes
     ]
@@ -170,7 +166,7 @@ def context(keys):
         listed = bool(contract) and (call.country, mapped) in included.get(
             contract.offer.terms_id, set()
         )
-        net = call.called in on_net
+        net = held_at(on_net.get(call.called, ()), call.started_at)
         counts = (
             call.answered
             and call.duration > 0

@@ -111,8 +111,30 @@ STEPS = [
     FROM offers_contract c JOIN offers_offer o ON o.id = c.offer_id
     WHERE c.client_id IN (SELECT client_id FROM _rk)""",
     """CREATE UNIQUE INDEX ON _ctr (contract_id)""",
+    # USE-1 on-net: the periods each number was one of our customers' (numbering.selectors'
+    # held_periods: from a move to "assigned" to the next move; a number held without a
+    # recorded move from assigned_at; a port-out ends it at midnight of its porting day)
     """CREATE TEMP TABLE _onnet ON COMMIT DROP AS
-    SELECT DISTINCT e164 AS called FROM numbering_phonenumber WHERE state = 'assigned'""",
+    SELECT p.e164 AS called, range_agg(tstzrange(s.lo, s.hi)) AS held
+    FROM (
+        SELECT e.number_id, e.at AS lo, COALESCE(e.next_at, 'infinity') AS hi
+        FROM (
+            SELECT x.number_id, x.to_state, x.at,
+                LEAD(x.at) OVER (PARTITION BY x.number_id ORDER BY x.at, x.id) AS next_at
+            FROM numbering_numberevent x
+        ) e
+        WHERE e.to_state = 'assigned'
+        UNION ALL
+        SELECT n.id, COALESCE(n.assigned_at, '-infinity'), 'infinity'
+        FROM numbering_phonenumber n
+        WHERE n.state = 'assigned' OR (n.state = 'ported_out' AND n.ported_out_on IS NOT NULL)
+    ) s0
+    JOIN numbering_phonenumber p ON p.id = s0.number_id
+    CROSS JOIN LATERAL (SELECT s0.lo, LEAST(s0.hi, COALESCE(
+        p.ported_out_on::timestamp AT TIME ZONE 'Europe/Paris', 'infinity')) AS hi) s
+    WHERE s.lo < s.hi
+    GROUP BY p.e164""",
+    """CREATE UNIQUE INDEX ON _onnet (called)""",
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
     SELECT c.*,
@@ -143,7 +165,7 @@ STEPS = [
         CASE WHEN c.is_trial THEN COALESCE(r.local_day < c.trial_ends_on, false)
              ELSE c.contract_id IS NOT NULL AND (COALESCE(r.was_trial, false)
                  OR COALESCE(r.local_day < c.trial_ends_on, false)) END AS trial,
-        (o.called IS NOT NULL) AS on_net,
+        COALESCE(o.held @> r.started_at, false) AS on_net,
         (r.line_type <> 'emergency' AND (COALESCE(
             CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
             bg.blocked_by_default, false) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
