@@ -5,12 +5,15 @@ USE-4) and the rated calls (read-only). Breaches and the money side: ``usage/adm
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AuditedAdminMixin
+from accounts.audit import audit_record, snapshot
 from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
@@ -117,8 +120,25 @@ class TariffForm(forms.ModelForm):
         fields = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
         fields += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_increment", "next_increment"):  # tariff_increments_ge_1
+            self.fields[name].validators.append(MinValueValidator(1))
+            self.fields[name].widget.attrs["min"] = 1
+
     def clean(self):
         data = super().clean()
+        # the table's checks, in words (else "the constraint tariff_… is violated")
+        rate = data.get("rate_per_minute")
+        if rate is not None and rate < 0:
+            self.add_error("rate_per_minute", _("A price cannot be negative."))
+        if not data.get("prefix") and not data.get("country"):
+            self.add_error(
+                "prefix", _("Give a prefix, or a country with its line type and price class.")
+            )
+        valid_to = data.get("valid_to")
+        if valid_to and data.get("valid_from") and valid_to <= data["valid_from"]:
+            self.add_error("valid_to", _("The end (excluded) must come after the start."))
         if data.get("valid_from") is None:
             return data
         same = Tariff.objects.filter(prefix=data.get("prefix") or "", valid_from=data["valid_from"])
@@ -139,8 +159,23 @@ class TariffForm(forms.ModelForm):
         return data
 
 
+class AuditedDataAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """ACC-4: prices and the plans' destinations are terms: every change made here, and every
+    deletion — one by one or by the list's action — is in the audit log with its values."""
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(
+                action=f"{obj._meta.model_name}.delete",
+                instance=obj,
+                actor=request.user,
+                before=snapshot(obj),
+            )
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(AuditedDataAdmin):
     form = TariffForm
     list_display = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
     list_display += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
@@ -149,7 +184,7 @@ class TariffAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncludedDestination)
-class IncludedDestinationAdmin(admin.ModelAdmin):
+class IncludedDestinationAdmin(AuditedDataAdmin):
     list_display = ["name", "terms", "country", "line_type"]
     list_filter = ["terms", "line_type"]
     search_fields = ["name", "country"]

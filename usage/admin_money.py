@@ -4,12 +4,17 @@ platform limit breaches (USE-5), traffic quality per customer and hour (USE-6), 
 
 Imported by ``UsageConfig.ready``."""
 
+from pathlib import PurePosixPath
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +38,10 @@ from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus, Qua
 from usage.services import billing as usage_billing
 from usage.services import penalties
 from usage.services.quality import measure_display
+
+# A customer is found by its legal name or its SIREN (``Client`` has no ``name``: searching
+# "client__name" failed every search of these lists with a server error).
+CLIENT_SEARCH = ["client__legal_name", "=client__siren"]
 
 
 class HourColumn:
@@ -78,7 +87,7 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
         "credit",
     ]
     list_filter = ["status", "plan", ("month", MonthListFilter)]
-    search_fields = ["client__name", "client__legal_name", "sip_account__username"]
+    search_fields = [*CLIENT_SEARCH, "sip_account__username"]
     list_select_related = ["client", "sip_account"]
     fields = readonly_fields = [
         "client",
@@ -134,7 +143,7 @@ class LimitBreachAdmin(HourColumn, ServiceRowsAdmin):
 
     list_display = ["client", "kind", "hour_display", "peak", "limit", "peak_at"]
     list_filter = ["kind", ("month", MonthListFilter)]
-    search_fields = ["client__name", "client__legal_name"]
+    search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "kind", "hour_display", "month", "peak", "limit", "peak_at"]
 
@@ -172,7 +181,7 @@ class QualityHourAdmin(HourColumn, ServiceRowsAdmin):
         "penalty_display",
     ]
     list_filter = [PenalisedFilter, ("month", MonthListFilter)]
-    search_fields = ["client__name", "client__legal_name"]
+    search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "hour_display", *QUALITY_MEASURES]
 
@@ -196,7 +205,10 @@ class QualityHourAdmin(HourColumn, ServiceRowsAdmin):
 class PenaltyForm(forms.Form):
     client = forms.ModelChoiceField(label=_("Customer"), queryset=Client.objects.all())
     contract = forms.ModelChoiceField(
-        label=_("Contract"), queryset=Contract.objects.all(), required=False
+        label=_("Contract"),
+        # a contract's name reads its offer: one query for all, not one per contract
+        queryset=Contract.objects.select_related("offer"),
+        required=False,
     )
     kind = forms.ChoiceField(
         label=_("Penalty"),
@@ -229,9 +241,12 @@ class PenaltyAdmin(ServiceRowsAdmin):
     adds_through_service = True
     list_display = ["client", "kind", "occurred_on", "quantity", "amount", "status", "created_by"]
     list_filter = ["kind", "status"]
-    search_fields = ["client__name", "client__legal_name"]
+    search_fields = CLIENT_SEARCH
     list_select_related = ["client", "created_by"]
-    readonly_fields = [
+    # The evidence file is downloaded through the back office (``evidence_view``): its
+    # ``/media/`` address is served by nobody outside DEBUG (the link led to a 404), and the
+    # evidence of a complaint or a judicial requisition is for the staff who may read it.
+    fields = readonly_fields = [
         "client",
         "contract",
         "kind",
@@ -239,13 +254,47 @@ class PenaltyAdmin(ServiceRowsAdmin):
         "quantity",
         "unit_amount",
         "amount",
-        "evidence",
+        "evidence_file",
         "evidence_note",
         "status",
         "created_by",
         "created_at",
     ]
     actions = ["cancel"]
+
+    @admin.display(description=_("Evidence file"))
+    def evidence_file(self, penalty):
+        if not penalty.evidence:
+            return "—"
+        return format_html(
+            '<a href="{}" data-testid="penalty-evidence">{}</a>',
+            self.admin_url("evidence", penalty.pk),
+            PurePosixPath(penalty.evidence.name).name,
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/evidence/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="usage_penalty_evidence",
+            ),
+            *super().get_urls(),
+        ]
+
+    def evidence_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        penalty = get_object_or_404(Penalty, pk=pk)
+        if not penalty.evidence:
+            raise Http404
+        try:
+            handle = penalty.evidence.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404 from missing
+        return FileResponse(
+            handle, as_attachment=True, filename=PurePosixPath(penalty.evidence.name).name
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
@@ -310,7 +359,7 @@ class PenaltyAdmin(ServiceRowsAdmin):
 @admin.register(ConsumptionThreshold)
 class ConsumptionThresholdAdmin(ServiceRowsAdmin):
     list_display = ["client", "amount", "block_outgoing", "updated_at"]
-    search_fields = ["client__name", "client__legal_name"]
+    search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "amount", "block_outgoing", "updated_by", "updated_at"]
 
@@ -327,6 +376,6 @@ class ConsumptionAlertAdmin(MonthColumn, ServiceRowsAdmin):
         "created_at",
     ]
     list_filter = ["level", ("month", MonthListFilter)]
-    search_fields = ["client__name", "client__legal_name"]
+    search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "month", "level", "consumption", "threshold", "blocked"]

@@ -264,8 +264,8 @@ def plain(fh) -> bool:
     Python's csv reader would (for the whole file, before any chunk)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     fh.seek(0)
-    fh.readline()
-    ok, tail = True, b""
+    header = fh.readline()  # lines ended by a lone CR (an old Mac export) make one "line"
+    ok, tail = header.count(b"\r") == header.endswith(b"\r\n"), b""
     while block := fh.read(BLOCK):
         decoder.decode(block)
         if ok:

@@ -14,14 +14,17 @@ also the reference the SQL follows, and the check of the rows the SQL leaves to 
 (``usage.services.rating``) in the chunk's transaction."""
 
 import csv
+import fcntl
 import hashlib
 import io
+import tempfile
 import zlib
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -108,9 +111,13 @@ LOCK_NAMESPACE = 15_0001  # pg_advisory_lock(namespace, batch id): who is workin
 def _lease(batch_id: int):
     """A session-level advisory lock held while a worker imports a batch: a killed worker's
     connection closes and frees it, so ``imports_resume`` can tell a dead import from a live
-    one. Yields False when another worker holds it. SQLite: always True."""
+    one. Yields False when another worker holds it. SQLite (``make run``, one machine): an
+    exclusive lock on a file, which the system frees likewise when its process dies — without
+    it the periodic resumption started a second import of a running batch ("database is
+    locked")."""
     if not is_postgres(connection):
-        yield True
+        with _file_lease(batch_id) as held:
+            yield held
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, batch_id])
@@ -121,6 +128,22 @@ def _lease(batch_id: int):
         if held:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, batch_id])
+
+
+@contextmanager
+def _file_lease(batch_id: int):
+    database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"portal-import-{database}-{batch_id}.lock"
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def imports_resume() -> list[int]:
@@ -199,8 +222,11 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
 
 
 def _header(raw) -> list[str]:
+    """The first line's column names; a line ends at LF, CRLF or a lone CR (an old Mac
+    export, whose rows ``_row_chunks`` reads the same way)."""
     raw.seek(0)
-    row = next(csv.reader([raw.readline().decode("utf-8-sig")]), None) or []
+    first = raw.readline().split(b"\r", 1)[0]
+    row = next(csv.reader([first.decode("utf-8-sig")]), None) or []
     return [h.strip().lower() for h in row]
 
 
