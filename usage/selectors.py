@@ -392,7 +392,8 @@ def dashboard_card(*, client) -> Card:
     blocked the outgoing calls: is the block still on?)."""
     month = current_month()
     amount, calls = month_total(client=client, month=month)
-    alert = alerts_of(client=client, month=month).order_by("-level").first()
+    # the alert reached last (after a raised threshold, its own levels, not the old 100 %)
+    alert = alerts_of(client=client, month=month).order_by("-created_at", "-pk").first()
     blocked = None
     if alert is not None and alert.level == 100 and alert.blocked:
         blocked = blocking_alert([alert], threshold_of(client=client))

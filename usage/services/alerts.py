@@ -81,10 +81,17 @@ def threshold_set(*, client: Client, amount, block_outgoing: bool, actor=None):
     return threshold
 
 
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, its lock is the caller's
 def alerts_check(*, client_id: int, month: date) -> list[ConsumptionAlert]:
-    """Send the levels of ``month`` reached and not yet sent (idempotent)."""
+    """Send the levels of ``month`` reached and not yet sent (idempotent). The threshold's row is
+    held until the alerts are written: a threshold raised (or the block switched off) meanwhile
+    waits for them, then lifts the block they record — read before the change and written after
+    it, a block of the old amount would be left on."""
     threshold = (
-        ConsumptionThreshold.objects.filter(client_id=client_id).select_related("client").first()
+        ConsumptionThreshold.objects.select_for_update(of=("self",))
+        .filter(client_id=client_id)
+        .select_related("client")
+        .first()
     )
     if threshold is None:
         return []

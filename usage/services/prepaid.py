@@ -90,10 +90,11 @@ def prepaid_debit_month(*, client: Client, month: date, source: str):
 
 
 def to_be_paid(*, client: Client, month: date):
-    """What a prepaid customer's month of consumption is to be paid (€ HT, 4 decimals): per
-    consumption line (``usage.services.billing.LineKey``), its billable total, or what was
-    already charged for it when that is more — an invoiced line re-rated lower stays paid, its
-    credit note (BIL-9) credits the difference."""
+    """What a prepaid customer's ledger is to have paid for a month of consumption (€ HT, 4
+    decimals): per consumption line (``usage.services.billing.LineKey``), its billable total
+    plus what credit notes already gave back on it, or what was already charged for it when
+    that is more — an invoiced line re-rated lower stays paid, its credit note (BIL-9) credits
+    the difference, not the ledger."""
     due = {
         key.source_id: total
         for key, (total, _calls, _seconds) in billable_totals(
@@ -103,8 +104,10 @@ def to_be_paid(*, client: Client, month: date):
     given_back = credited([month], [client.pk])
     for (_month, base), charges in charged([month], [client.pk], source_type=CHARGE_SOURCE).items():
         posted = sum((c.unit_price * c.quantity for c in charges), ZERO)
-        posted -= given_back.get((month, base), ZERO)  # a waiver's credit note gave it back
-        due[base] = max(due.get(base, ZERO), posted)
+        # A credit note (a waiver's, a late record's lowering, BIL-9) already gave back part of
+        # what the ledger paid for the line: the ledger keeps it, or the customer would get it
+        # twice (credit note and refund entry); what the line bills beyond it is still due.
+        due[base] = max(due.get(base, ZERO) + given_back.get((month, base), ZERO), posted)
     return sum(due.values(), ZERO)
 
 
