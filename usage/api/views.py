@@ -10,6 +10,7 @@ from datetime import UTC
 from urllib.parse import parse_qs
 
 from django.db import connections
+from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -55,10 +56,16 @@ class CallCursorPagination(CursorPagination):
             cursor = super().decode_cursor(request)
             if cursor is None or cursor.position is None:
                 return cursor
-            moment = parse_datetime(cursor.position)
+            when, _sep, pk = cursor.position.partition(POSITION_SEP)
+            moment = parse_datetime(when)
             if moment is None or moment.tzinfo is None:
                 raise NotFound
-            return Cursor(cursor.offset, cursor.reverse, moment.astimezone(UTC).isoformat())
+            if _sep and not (pk.isascii() and pk.isdigit() and 0 < int(pk) < 2**63):
+                raise NotFound
+            position = moment.astimezone(UTC).isoformat() + (
+                f"{POSITION_SEP}{int(pk)}" if _sep else ""
+            )
+            return Cursor(cursor.offset, cursor.reverse, position)
         except (NotFound, ValueError, OverflowError, binascii.Error):
             raise serializers.ValidationError(
                 {self.cursor_query_param: [self.invalid_cursor_message]}
@@ -66,11 +73,53 @@ class CallCursorPagination(CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         """DRF's; the first page (no cursor) without a filter reads its rows with a statement
-        kept per view, partner and parameters (``FirstPage``), as the page-number lists do."""
+        kept per view, partner and parameters (``FirstPage``), as the page-number lists do.
+        A page after a cursor starts after the call its link names (``Keyset``)."""
+        if self.cursor_query_param in request.query_params:
+            return super().paginate_queryset(Keyset(queryset), request, view)
         key = getattr(view, "page_statement_key", lambda: None)()
-        if key is not None and self.cursor_query_param not in request.query_params:
+        if key is not None:
             queryset = FirstPage(queryset, key)
         return super().paginate_queryset(queryset, request, view)
+
+    def _get_position_from_instance(self, instance, ordering):
+        """A call's place in the list: its start time and its id (``Keyset``). DRF's position
+        is the start time alone, with an offset among the calls of that second: a call of the
+        same second recorded between two pages took a place in that offset — a call already
+        shown came back, the next one was never shown."""
+        return f"{instance.started_at.astimezone(UTC).isoformat()}{POSITION_SEP}{instance.pk}"
+
+
+POSITION_SEP = "|"
+
+
+class Keyset:
+    """What ``CursorPagination`` asks of a queryset for a page after a cursor — ``order_by``,
+    ``filter(started_at__lt|gt=position)`` then a slice — with the position read as the pair
+    (start time, id) of the list's order, so that calls of the same second never share a
+    position (a cursor of a start time alone still reads as one: the calls before it)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def order_by(self, *ordering):
+        return Keyset(self.queryset.order_by(*ordering))
+
+    def filter(self, **kwargs):
+        [(lookup, position)] = kwargs.items()
+        when, sep, pk = position.partition(POSITION_SEP)
+        op = lookup.rsplit("__", 1)[1]  # "lt" or "gt"
+        if not sep:
+            return self.queryset.filter(**{f"started_at__{op}": when})
+        # started_at <= t AND (started_at < t OR id < pk): a range of the (client, started_at,
+        # id) index, the calls of the cursor's second ordered by id
+        return self.queryset.filter(
+            Q(**{f"started_at__{op}e": when}),
+            Q(**{f"started_at__{op}": when}) | Q(started_at=when, **{f"id__{op}": int(pk)}),
+        )
+
+    def __getitem__(self, page):
+        return self.queryset[page]
 
 
 def _cursor_words(raw: bytes) -> bool:
