@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: install
-	mkdir -p var/celery/queue var/celery/processed var/celery/control var/media
+	mkdir -p var/celery/queue var/celery/processed var/celery/control var/media var/cdr-inbox/done
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_demo

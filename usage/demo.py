@@ -4,8 +4,10 @@ more than 150 distinct numbers, a USE-4 breach the back office lists) and of the
 PLATFORM trunk (one bad hour last month: USE-6 penalties), imported as a CDR file through
 ``usage.services.imports`` (so they are classified and rated as any import, on SQLite as on
 PostgreSQL), with what follows a rating (the bakery's prepaid debits), and a consumption
-alert threshold. Idempotent: the file is generated from a fixed seed and imported once per day
-(a re-sent call changes nothing)."""
+alert threshold. Idempotent: the file is imported once per day, and each day's calls are drawn
+from a seed of that day alone (whatever the first day of the file), so a later day's file holds
+again, identical, the calls an earlier one had — duplicates that change nothing — even once the
+month has changed; a call of today still to come is left out (the next day's file has it)."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -36,12 +38,18 @@ MOBILES = [f"+336{n:08d}" for n in range(12_000_000, 12_000_000 + 25 * 3_331, 3_
 ABROAD = ["+442079460123", "+14155550123", "+4930901820", "+34911234567", "+8613800138000"]
 
 
-def _rows(accounts: list[str], trunk: str | None, first, last, rng: random.Random):
+def _day_rng(seed: int, day) -> random.Random:
+    """The random draws of one day: the same whichever file (first day, month) they are in."""
+    return random.Random(f"{seed}:{day.isoformat()}")
+
+
+def _rows(accounts: list[str], trunk: str | None, first, last, seed: int):
     """One CSV line per call, 08:00–19:00 Paris on working days (no weekend, no French public
     holiday; UTC stored)."""
     day = first
     while day <= last:
         if is_business_day(day):
+            rng = _day_rng(seed, day)
             for index, account in enumerate(accounts):
                 for n in range(rng.randint(6, 12) if index == 0 else rng.randint(2, 5)):
                     called = rng.choice(
@@ -55,32 +63,36 @@ def _rows(accounts: list[str], trunk: str | None, first, last, rng: random.Rando
         day += timedelta(days=1)
 
 
-def _clinic_rows(account: str, device: str, first, last, rng: random.Random):
-    """USE-4 (HOSTED-W): last month (from ``first``) the clinic's reception called 12 new French
-    numbers each working day — some 200 distinct numbers answered, past the 150 allowed — and
-    this month a few regular ones, from the phone the clinic rents (supplied by the reseller)."""
+def _clinic_rows(account: str, device: str, first, last, seed: int):
+    """USE-4 (HOSTED-W): the clinic's reception calls 3 regular numbers each working day and,
+    last month (from ``first``), 12 new French numbers more each working day — some 200
+    distinct numbers answered, past the 150 allowed — from the phone the clinic rents (supplied
+    by the reseller). A month loaded as the current one gets its new numbers when a later load
+    sees it as last month (its regular calls come again as they were: duplicates)."""
     this_month = add_months(first, 1)
     day, fresh = first, 0
     while day <= last:
         if is_business_day(day):
-            for n in range(12 if day < this_month else 3):
-                if day < this_month:
-                    fresh += 1
-                    called = f"+3314{2_000_000 + fresh * 37:07d}"
-                else:
-                    called = FIXED[rng.randrange(10)]
+            rng = _day_rng(seed, day)
+            for n in range(3):
+                yield _line(account, day, rng, FIXED[rng.randrange(10)], n, device)
+            for n in range(3, 15) if day < this_month else ():
+                fresh += 1
+                called = f"+3314{2_000_000 + fresh * 37:07d}"
                 yield _line(account, day, rng, called, n, device)
         day += timedelta(days=1)
 
 
-def _platform_rows(account: str, first, last, rng: random.Random):
+def _platform_rows(account: str, first, last, seed: int):
     """USE-6 (PLATFORM): the bakery's outbound traffic, every call answered and long enough
     (no hour breaches anything), but for one bad hour last month (``bad_hour``): 30 attempts,
-    12 answered, of 5 seconds each — ASR 40 %, ACD 5 s, short calls 100 %: 1.08 € of penalties."""
-    bad = bad_hour(first)
+    12 answered, of 5 seconds each — ASR 40 %, ACD 5 s, short calls 100 %: 1.08 € of penalties.
+    The day of a month's bad hour has no other call, whether the month is loaded as last month
+    or as the current one (a later load adds its bad hour)."""
     day = first
     while day <= last:
-        if is_business_day(day) and day != bad.date():
+        if is_business_day(day) and day != bad_hour(day.replace(day=1)).date():
+            rng = _day_rng(seed, day)
             for n in range(6):
                 start = datetime(day.year, day.month, day.day, 8, tzinfo=UTC) + timedelta(
                     seconds=rng.randint(0, 9 * 3600 - 1)
@@ -88,6 +100,7 @@ def _platform_rows(account: str, first, last, rng: random.Random):
                 called = rng.choice(MOBILES + FIXED)
                 yield _cdr(account, start, rng.randint(20, 600), called, n, "")
         day += timedelta(days=1)
+    bad = bad_hour(first)
     for n in range(30):
         start = bad + timedelta(seconds=n * 119)
         yield _cdr(account, start, 5 if n < 12 else 0, FIXED[n % len(FIXED)], n, "")
@@ -113,9 +126,11 @@ def _line(account, day, rng, called, n, device):
 
 def _cdr(account, start, duration, called, n, device):
     """One CSV line; a call of 0 seconds was not answered. A call of today's later hours (the
-    demo loaded on the 1st, in the morning) is placed half an hour ago: the import refuses a
-    start in the future."""
-    start = min(start, timezone.now().replace(microsecond=0) - timedelta(minutes=30))
+    demo loaded on the 1st, in the morning) is left out — the import refuses a start in the
+    future — and comes with the next day's file, at its own time: moved to "half an hour ago",
+    it got an id of that time, and the next day's file brought it again under its own."""
+    if start > timezone.now() - timedelta(minutes=30):
+        return ""
     call_id = f"demo-{account}-{start:%Y%m%d%H%M%S}-{n}"
     return (
         f"{call_id},{account},{start:%Y-%m-%dT%H:%M:%SZ},{'yes' if duration else 'no'},"
@@ -142,7 +157,7 @@ def load() -> str:
     first = add_months(today.replace(day=1), -1)
     yesterday = today - timedelta(days=1)
     last = max(yesterday, today.replace(day=1))
-    content = HEADER + "".join(_rows(accounts, trunk, first, last, random.Random(15)))
+    content = HEADER + "".join(_rows(accounts, trunk, first, last, 15))
     clinic = (
         SipAccount.objects.filter(contract__client__siren=CLINIC_SIREN, label=CLINIC_ACCOUNT)
         .values_list("contract__client_id", "username")
@@ -155,7 +170,7 @@ def load() -> str:
             .values_list("mac_address", flat=True)
             .first()
         )
-        content += "".join(_clinic_rows(clinic[1], phone or "", first, last, random.Random(16)))
+        content += "".join(_clinic_rows(clinic[1], phone or "", first, last, 16))
     platform = (
         Contract.objects.filter(
             client__siren=PLATFORM_SIREN, offer__code="platform", status=ContractStatus.ACTIVE
@@ -165,7 +180,7 @@ def load() -> str:
         .first()
     )
     if platform is not None:
-        content += "".join(_platform_rows(platform[1], first, last, random.Random(17)))
+        content += "".join(_platform_rows(platform[1], first, last, 17))
     batch = imports.import_create(
         source=ImportSource.COMMAND, filename=filename, content=content.encode(), run=False
     )

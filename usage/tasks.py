@@ -5,6 +5,7 @@ import os
 
 from celery import shared_task
 
+from usage import money_tasks  # noqa: F401 (a worker registers the tasks modules' imports only)
 from usage.services import imports, inbox, partitions, retention
 
 
@@ -18,10 +19,8 @@ def import_run(batch_id: int) -> dict:
 @shared_task(name="usage.tasks.inbox_scan", acks_late=True)
 def inbox_scan() -> dict:
     """New files of the inbox folder, and the imports a dead worker left behind."""
-    return {
-        "queued": [batch.pk for batch in inbox.inbox_scan()],
-        "resumed": imports.imports_resume(),
-    }
+    resumed = imports.imports_resume()  # first: the scan's new batches are queued once
+    return {"queued": [batch.pk for batch in inbox.inbox_scan()], "resumed": resumed}
 
 
 @shared_task(name="usage.tasks.imports_resume", acks_late=True)

@@ -1,6 +1,7 @@
 """The inbox folder the carrier drops CDR files into (``settings.USAGE_INBOX_DIR``): each
 ``*.csv`` becomes an import, then moves to ``done/``. A file already imported (same name and
-SHA-256) is not imported twice, so a scan interrupted between the two steps is harmless. A file
+SHA-256) is not imported twice, so a scan interrupted between the two steps is harmless. The
+folder and its ``done/`` are made by the first scan when missing (``make run``). A file
 modified in the last ``USAGE_INBOX_SETTLE_SECONDS`` (60 by default) waits for the next scan:
 the carrier may still be writing it (the daily purge empties ``done/`` after 12 months). A file
 that cannot be read (its permissions, a folder named ``*.csv``, gone meanwhile) is left where it
@@ -24,10 +25,12 @@ logger = logging.getLogger(__name__)
 
 def inbox_scan(folder: Path | None = None) -> list[ImportBatch]:
     folder = Path(folder or settings.USAGE_INBOX_DIR)
-    if not folder.is_dir():
-        return []
     done = folder / "done"
-    done.mkdir(exist_ok=True)
+    try:  # made at the first scan (make run's var/cdr-inbox/): the folder to drop files into
+        done.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file of that name, no permission: said, every scan
+        logger.warning("CDR inbox: %s is not a usable folder (%s)", folder, error)
+        return []
     batches = []
     settled = time.time() - settings.USAGE_INBOX_SETTLE_SECONDS
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv"):
