@@ -4,6 +4,7 @@
 - ``usage.signals.calls_rated`` (ucore's rating, after each pass commits, the pass having
   rewritten the consumption page's roll-up): prepaid debits (USE-8), consumption alerts,
   platform limits (USE-5), last traffic (ACC-6);
+- ``billing.signals.document_issued``: an invoice's call annex stored as issued (BIL-3);
 - ``usage.signals.breach_recorded``: the customer is told and partners get a webhook (USE-4);
 - ``post_save`` of the prepaid ledger: a top-up lifts a suspension for an exhausted balance.
 """
@@ -57,12 +58,14 @@ def on_breach_recorded(sender, breach_id: int, **kwargs) -> None:
 def connect() -> None:
     from django.db.models.signals import post_save
 
-    from billing.signals import run_preparing
+    from billing.signals import document_issued, run_preparing
     from payments.models import PrepaidEntry
     from usage import signals
+    from usage.services.annexes import on_document_issued
     from usage.services.billing import on_run_preparing
 
     run_preparing.connect(on_run_preparing, dispatch_uid="usage.run_preparing")
+    document_issued.connect(on_document_issued, dispatch_uid="usage.annex")
     post_save.connect(prepaid.on_prepaid_entry, sender=PrepaidEntry, dispatch_uid="usage.topup")
     signals.calls_rated.connect(on_calls_rated, dispatch_uid="usage.calls_rated")
     signals.breach_recorded.connect(on_breach_recorded, dispatch_uid="usage.breach_recorded")

@@ -33,7 +33,7 @@ from payments.selectors import prepaid_balance
 from usage import selectors
 from usage.choices import CallType, LineType, PriceClass
 from usage.forms import MonthForm, ThresholdForm
-from usage.services import alerts, partitions
+from usage.services import alerts, annexes, partitions
 
 BILLING = "billing"
 MONTHS_SHOWN = 12  # PLATFORM 6.7: traffic data are kept 12 months
@@ -174,7 +174,7 @@ CSV_COLUMNS = [
     ("trial", _lazy("Trial (1/0)")),
     ("late", _lazy("Received after invoicing (1/0)")),
 ]
-CSV_FIELDS = [field for field, _label in CSV_COLUMNS]
+CSV_FIELDS = [field for field, _label in CSV_COLUMNS]  # = annexes.CALL_FIELDS (the stored annex)
 CSV_LABELS = {"call_type": CallType, "line_type": LineType, "price_class": PriceClass}
 CSV_PRICES = {"rate", "cost"}
 
@@ -263,13 +263,8 @@ def invoice_annex(request, invoice_id: int):
     )
     if invoice is None:
         raise Http404
-    rows = (
-        selectors.annex_calls(invoice=invoice)
-        .order_by("started_at", "id")
-        .values_list(*CSV_FIELDS)
-        .iterator(chunk_size=5000)
-    )
-    return _csv_response(rows, f"annexe-appels-{invoice.number}.csv")
+    # as it stood when the invoice was issued (a waiver since re-rated its calls)
+    return _csv_response(annexes.annex_rows(invoice), f"annexe-appels-{invoice.number}.csv")
 
 
 @member_required(BILLING)

@@ -8,7 +8,7 @@ import csv
 import html
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -326,14 +326,10 @@ def test_dashboard_card_is_the_pages_month_to_date(as_role, tenant, imported):
 # lines 0.02 € and 0.05 €) and its annex listed 10 calls for 0.2391 €. The breach is waived
 # after issue: a credit note of 0.07 € corrects the invoice. The invoice still shows its
 # 0.02 € and 0.05 € lines; its annex must still list the 10 calls it billed, at the cost it
-# billed (0.2391 €). It is read from the calls as they are now: the two calls, re-rated to
-# 0 €, are gone from it (8 calls, 0.1701 €), and the annex no longer adds up to its invoice's
-# lines (likewise a late record that moves SIP-UNL's slots after issue).
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: the annex of an issued invoice is read from the calls' current cost: a "
-    "waiver (or re-rating) after issue removes calls the invoice billed",
-)
+# billed (0.2391 €). Before the fix it was read from the calls as they are now: the two calls,
+# re-rated to 0 €, were gone from it (8 calls, 0.1701 €), and the annex no longer added up to
+# its invoice's lines (likewise a late record that moves SIP-UNL's slots after issue). The
+# stored annex goes with its oldest call (PLATFORM 6.7: 12 months); the invoice stays.
 def test_annex_of_an_issued_invoice_does_not_change_after_a_waiver(as_role, tenant, imported):
     from usage.models import FairUseBreach
     from usage.services.billing import breach_waive
@@ -350,3 +346,12 @@ def test_annex_of_an_issued_invoice_does_not_change_after_a_waiver(as_role, tena
     breach_waive(breach=breach, note="Geste commercial", actor=None)
     after = _annex(web, invoice)
     assert (len(after), _cost(after)) == (10, Decimal("0.2391"))
+    assert after == before
+
+    from usage.models import InvoiceAnnex
+    from usage.services.retention import retention_purge
+
+    # on 30/09/2027 the calls kept start on 1/10/2026 (Paris): every October call still is
+    assert retention_purge(today=date(2027, 9, 30))["invoice_annexes"] == 0
+    assert retention_purge(today=date(2027, 11, 1))["invoice_annexes"] == 1
+    assert not InvoiceAnnex.objects.exists() and Invoice.objects.filter(pk=invoice.pk).exists()

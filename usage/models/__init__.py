@@ -7,6 +7,7 @@ from usage.models.money import (  # noqa: F401 (usurf: the money side)
     BreachCredit,
     ConsumptionAlert,
     ConsumptionThreshold,
+    InvoiceAnnex,
     LimitBreach,
     Penalty,
     PrepaidUsageDebit,

@@ -349,3 +349,29 @@ class UsageDay(models.Model):
 
     def __str__(self):
         return f"{self.client_id} {self.day}"
+
+
+class InvoiceAnnex(models.Model):
+    """BIL-3: the call-detail annex of an invoice as it stood when the invoice was issued — the
+    calls it billed and their costs then (``selectors.annex_calls``), gzipped JSON rows of
+    ``selectors.ANNEX_FIELDS``. An issued invoice never changes, nor does its annex: a waiver or
+    a late record that re-rates those calls afterwards is billed or credited by other documents.
+    Traffic data: purged with its oldest call (PLATFORM 6.7, ``retention``)."""
+
+    invoice = models.OneToOneField(
+        "billing.Invoice",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("invoice"),
+    )
+    calls = models.PositiveIntegerField(_("calls"))
+    oldest = models.DateTimeField(_("oldest call"))
+    rows = models.BinaryField(_("rows"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice call annex")
+        verbose_name_plural = _("invoice call annexes")
+
+    def __str__(self):
+        return f"{self.invoice_id}: {self.calls}"

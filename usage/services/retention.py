@@ -8,7 +8,8 @@ leur enregistrement". The daily purge removes, past ``partitions.retention_start
   calls older than itself); the import's report — its counters, who sent it, when — stays: it
   holds no traffic;
 - the consumption page's daily roll-up, the hourly traffic quality and the platform-limit
-  breaches computed from the calls.
+  breaches computed from the calls;
+- the call annexes stored with invoices (BIL-3), with their oldest call (the invoice stays).
 
 Kept: what billing and the contract need beyond the calls — fair-use breaches and their waivers
 (they justify invoice lines and credit notes), consumption alerts, penalties with their
@@ -27,6 +28,7 @@ from usage.models import (
     CallRecord,
     ImportBatch,
     ImportRejection,
+    InvoiceAnnex,
     LimitBreach,
     QualityHour,
     UsageDay,
@@ -71,6 +73,7 @@ def retention_purge(today: date | None = None, *, inbox: Path | None = None) -> 
         days, _by_model = UsageDay.objects.filter(day__lt=start.date()).delete()
         quality, _by_model = QualityHour.objects.filter(hour__lt=start).delete()
         limits, _by_model = LimitBreach.objects.filter(hour__lt=start).delete()
+        annexes, _by_model = InvoiceAnnex.objects.filter(oldest__lt=start).delete()
     done = Path(inbox or settings.USAGE_INBOX_DIR) / "done"
     inbox_files = 0
     if done.is_dir():
@@ -88,4 +91,5 @@ def retention_purge(today: date | None = None, *, inbox: Path | None = None) -> 
         "roll_up_days": days,
         "quality_hours": quality,
         "limit_breaches": limits,
+        "invoice_annexes": annexes,
     }

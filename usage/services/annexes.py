@@ -1,0 +1,100 @@
+"""BIL-3: an invoice's call-detail annex is kept as it stood when the invoice was issued.
+
+``selectors.annex_calls`` reads the calls an invoice billed at their current cost: a breach
+waived after the invoice (USE-4), or a late record moving the month's slots (USE-3), re-rates
+them, and the annex of an issued invoice — a waiver credited by its own credit note — listed
+other calls and other amounts than the invoice (10 calls for 0.2391 € invoiced, 8 calls for
+0.1701 € after the waiver). ``annex_freeze`` (on ``billing.signals.document_issued``, inside the
+issuing transaction) stores the rows; ``annex_rows`` serves them. An invoice issued before
+annexes were kept, or that billed no call, is read from the calls."""
+
+import gzip
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from billing.choices import DocumentKind
+from billing.models import InvoicePurpose
+from offers.periods import add_months
+from usage.models import CallRecord, InvoiceAnnex
+from usage.selectors import annex_calls, month_bounds
+from usage.services.billing import LOOKBACK_MONTHS
+
+# The columns of a call in the CSV export and the annex (``usage.views.CSV_COLUMNS`` labels them).
+CALL_FIELDS = [
+    "call_id",
+    "started_at",
+    "account_ref",
+    "call_type",
+    "caller",
+    "called",
+    "country",
+    "line_type",
+    "price_class",
+    "answered",
+    "duration",
+    "billed_seconds",
+    "rate",
+    "cost",
+    "included",
+    "blocked",
+    "trial",
+    "late",
+]
+_STARTED = CALL_FIELDS.index("started_at")
+_PRICES = {CALL_FIELDS.index("rate"), CALL_FIELDS.index("cost")}
+
+
+def bills_calls(invoice) -> bool:
+    """Only a regular invoice of a month bills calls (a penalties-only "O" invoice bills none)."""
+    return (
+        invoice.kind == DocumentKind.INVOICE
+        and invoice.purpose == InvoicePurpose.REGULAR
+        and invoice.month is not None
+    )
+
+
+def annex_freeze(invoice) -> InvoiceAnnex | None:
+    """Store the annex of ``invoice``, just issued (idempotent)."""
+    if not bills_calls(invoice) or InvoiceAnnex.objects.filter(invoice=invoice).exists():
+        return None
+    oldest = month_bounds(add_months(invoice.month, -LOOKBACK_MONTHS))[0]
+    if not CallRecord.objects.filter(client_id=invoice.client_id, started_at__gte=oldest).exists():
+        return None  # (most invoices: one index probe)
+    rows = list(annex_calls(invoice=invoice).order_by("started_at", "id").values_list(*CALL_FIELDS))
+    if not rows:
+        return None
+    return InvoiceAnnex.objects.create(
+        invoice=invoice,
+        calls=len(rows),
+        oldest=min(row[_STARTED] for row in rows),
+        rows=gzip.compress(json.dumps(rows, cls=DjangoJSONEncoder).encode()),
+    )
+
+
+def annex_rows(invoice):
+    """The annex's rows (``CALL_FIELDS``): as issued, or read from the calls."""
+    annex = InvoiceAnnex.objects.filter(invoice=invoice).first()
+    if annex is None:
+        return (
+            annex_calls(invoice=invoice)
+            .order_by("started_at", "id")
+            .values_list(*CALL_FIELDS)
+            .iterator(chunk_size=5000)
+        )
+    return [_typed(row) for row in json.loads(gzip.decompress(bytes(annex.rows)))]
+
+
+def _typed(row: list) -> list:
+    row[_STARTED] = datetime.fromisoformat(row[_STARTED])
+    for i in _PRICES:
+        if row[i] is not None:
+            row[i] = Decimal(row[i])
+    return row
+
+
+def on_document_issued(sender, invoice=None, **kwargs) -> None:
+    if invoice is not None:
+        annex_freeze(invoice)
