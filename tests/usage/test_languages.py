@@ -29,6 +29,7 @@ from usage.models import (
     FairUseBreach,
     LimitBreach,
     QualityHour,
+    UsageDay,
 )
 from usage.services.rollup import rollup_refresh
 
@@ -125,6 +126,18 @@ def test_one_call_is_singular_on_the_chart_and_the_card(as_role, tenant):
     assert "0.50 € · 1 call</title>" in _page(web, "usage:consumption", "en")
     assert "1 appel ce mois-ci" in _page(web, "dashboard", "fr")
     assert "1 call this month" in _page(web, "dashboard", "en")
+
+
+# The card's count of calls grouped as on the consumption page: "12 345 appels ce mois-ci"
+# (a no-break space in French), "12,345 calls this month" (was "12345").
+def test_dashboard_card_call_count_grouped(as_role, tenant):
+    today = paris_today()
+    UsageDay.objects.create(
+        client=tenant.client, month=today.replace(day=1), day=today, calls=12345, cost="1.0000"
+    )
+    web = as_role(Role.ADMIN)
+    assert f"12{NBSP}345 appels ce mois-ci" in _page(web, "dashboard", "fr")
+    assert "12,345 calls this month" in _page(web, "dashboard", "en")
 
 
 def test_empty_states_in_english(as_role):

@@ -203,7 +203,7 @@ class Penalty(TimeStampedModel):
     kind = models.CharField(_("penalty"), max_length=24, choices=PenaltyKind)
     occurred_on = models.DateField(_("noted on"))
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit_amount = models.DecimalField(_("unit amount (€ HT)"), **MONEY)
+    unit_amount = models.DecimalField(_("unit amount (€, outside the scope of VAT)"), **MONEY)
     amount = models.DecimalField(_("amount"), **MONEY)
     evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)
     evidence_note = models.TextField(_("evidence"), max_length=2000)
