@@ -190,7 +190,7 @@ def consumption_summary(*, client, month: date) -> Summary:
     accounts: dict[str, Account] = {}
     days: dict[date, list] = defaultdict(lambda: [ZERO, 0])
     for row in rows:
-        where = "fr" if row.country in ("FR", "") else "intl"
+        where = "fr" if row.country == "FR" else "intl"
         klass = f"{where}.{row.line_type or LineType.OTHER}.{row.price_class or 'standard'}"
         if row.sip_account_id:
             key, label = f"s{row.sip_account_id}", sip_labels.get(row.sip_account_id, "")

@@ -247,6 +247,26 @@ def test_use2_satellite_range_at_its_row():
     assert_matches_reference()
 
 
+# USE-1: a number of no country — Iridium (+881 6), an international network (+882), a number
+# phonenumbers cannot place (+44 20 7123 45678, one digit too many for the UK) — is abroad: the
+# consumption page and the invoice line say "Mobile/Autre, international", never "…, France"
+# (they said "Mobile, France", "Autre, France": no country was read as France). 60 s of Iridium
+# at 4.00 €/min.
+def test_use1_calls_of_no_country_are_international():
+    from usage import selectors
+
+    plat = platform()
+    run_import([row(plat, IRIDIUM, start=at(2, 8), duration=60),
+                row(plat, "+4420712345678", start=at(2, 9), duration=60)])  # fmt: skip
+    assert {one(IRIDIUM).country, one("+4420712345678").country} == {""}
+    summary = selectors.consumption_summary(client=plat.client, month=OCT)
+    # the UK number at the world zone's "+4" row: 60 s × 0.30 / 60 = 0.3000
+    assert {line.label: line.cost for line in summary.by_class} == {
+        "Mobile, international": Decimal("4.0000"),
+        "Autre, international": Decimal("0.3000"),
+    }
+
+
 # USE-2: the same row is seeded with the prefix "+88", so it also catches Taiwan (+886) and
 # Bangladesh (+880), which are neither satellite nor international networks: they should take
 # their world zone, "+8" at 0.5000 €/min (docs/rules.md: "shorter prefixes (world zones, the

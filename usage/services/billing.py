@@ -84,7 +84,7 @@ def _scope(row) -> str:
 
 
 def _klass(row) -> str:
-    where = "fr" if row["country"] in ("FR", "") else "intl"
+    where = "fr" if row["country"] == "FR" else "intl"  # "": no country (+800, +882, invalid)
     return f"{where}.{row['line_type'] or LineType.OTHER}.{row['price_class'] or 'standard'}"
 
 
