@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -129,12 +129,34 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
             WaiveForm,
             call,
             title=gettext("Waive fair-use breaches"),
-            intro=gettext(
-                "The users' months are re-rated as included. A month already invoiced gets a "
-                "credit note for what was billed because of the breach."
+            intro=" ".join(
+                [
+                    gettext(
+                        "The users' months are re-rated as included. A month already invoiced "
+                        "gets a credit note for what was billed because of the breach."
+                    ),
+                    *self._credit_previews(request, queryset),
+                ]
             ),
             done_message=gettext("%(count)d breaches waived."),
         )
+
+    def _credit_previews(self, request, queryset):
+        """Before money moves: what each waiver would credit, on the page that asks for the
+        reason (not again once it is given)."""
+        if "apply" in request.POST:
+            return []
+        previews = []
+        for breach in queryset.select_related("client", "sip_account")[:20]:
+            amount = usage_billing.waiver_preview(breach)
+            previews.append(
+                gettext("%(breach)s: credit note of %(amount)s € excl. VAT.")
+                % {"breach": breach, "amount": number_format(amount, 2, use_l10n=True)}
+                if amount
+                else gettext("%(breach)s: nothing invoiced yet, no credit note.")
+                % {"breach": breach}
+            )
+        return previews
 
 
 @admin.register(LimitBreach)

@@ -76,6 +76,38 @@ def test_use4_waiver_after_invoicing_becomes_a_credit_note(admin_user):
         breach_waive(breach=breach, note=" ", actor=admin_user)
 
 
+# USE-4 / BIL-9 — before money moves, staff see what the waiver will credit: 15.00 € HT once
+# October's invoice carried the breach (0.00 before it was invoiced); computing it changes
+# nothing (the breach stays open, the calls keep their 15.0000 €, no credit note), and the
+# waiver then credits exactly that. The back office's confirmation page says it in words.
+def test_use4_waiver_preview_is_the_credit_and_changes_nothing(admin_user, staff):
+    from django.urls import reverse
+
+    from usage.services.billing import waiver_preview
+
+    target = customer()
+    account, breach = breached_month(target)
+    assert waiver_preview(breach) == 0
+    billing.run_month_sync(month=OCT)
+    assert waiver_preview(breach) == Decimal("15.00")
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.OPEN
+    assert sum(c.cost for c in CallRecord.objects.filter(sip_account=account)) == Decimal("15")
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+
+    page = staff.post(
+        reverse("admin:usage_fairusebreach_changelist"),
+        {"action": "waive", "_selected_action": [breach.pk]},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert f"{breach}\u00a0: avoir de 15,00\u00a0€ HT." in page
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.OPEN
+
+    [credit] = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+    assert credit.amount == Decimal("15.00")
+
+
 # USE-4 — the customer is told of a breach once (e-mail to its administrators).
 def test_use4_breach_notified_once(mailoutbox, django_capture_on_commit_callbacks):
     client = customer()

@@ -331,16 +331,49 @@ def breach_waive(*, breach: FairUseBreach, note: str, actor) -> list[BreachCredi
         return _credit_after_waiver(breach, actor)
 
 
+class _DryRun(Exception):
+    pass
+
+
+def waiver_preview(breach: FairUseBreach) -> Decimal:
+    """What waiving ``breach`` now would credit (€ HT, the credit notes' total; 0 when nothing
+    billed because of it was invoiced yet), for the confirmation page: the waiver's re-rating
+    done in a savepoint, its credits computed as ``breach_waive`` would, then all undone (the
+    calls, the roll-up, the breach; nothing is queued)."""
+    from usage.services.rating import rerate_month
+
+    if breach.status != BreachStatus.OPEN or not kept_whole(breach.month):
+        return ZERO
+    total = ZERO
+    try:
+        with transaction.atomic():
+            FairUseBreach.objects.filter(pk=breach.pk).update(
+                status=BreachStatus.WAIVED, waived_at=timezone.now()
+            )
+            rerate_month(breach.month, sip_account_ids=[breach.sip_account_id])
+            parts = _waiver_parts(breach)
+            total = sum((part for lines in parts.values() for _m, _b, part in lines), ZERO)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return total
+
+
+def _waiver_parts(breach: FairUseBreach) -> dict[int, list]:
+    month = breach.month
+    return _overbilled(
+        billable_totals(months=[month], client_ids=[breach.client_id]),
+        charged([month], [breach.client_id], source_type=SOURCE),
+        credited([month], [breach.client_id]),
+    )
+
+
 def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
     """Each consumption line of the month invoiced beyond its re-rated total (less what was
     credited on it before) is credited on the invoices that carried it (``_overbilled``): one
     credit note per invoice, a ``BreachCredit`` per line it credits."""
     month = breach.month
-    parts = _overbilled(
-        billable_totals(months=[month], client_ids=[breach.client_id]),
-        charged([month], [breach.client_id], source_type=SOURCE),
-        credited([month], [breach.client_id]),
-    )
+    parts = _waiver_parts(breach)
     credits = []
     for note, base, part in _credit_notes(
         parts,
