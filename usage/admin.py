@@ -2,12 +2,18 @@
 report of rejected rows), the tariff grid (USE-2), the destinations each plan includes (USE-3,
 USE-4) and the rated calls (read-only). Breaches and the money side: ``usage/admin_money.py``."""
 
+import csv
+import io
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import transaction
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +24,7 @@ from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
 from usage.services import imports
+from usage.views import spreadsheet_cell
 
 MAX_UPLOAD = 200 * 1024 * 1024
 
@@ -62,7 +69,19 @@ class ImportBatchAdmin(ServiceRowsAdmin):
         rows = batch.rejections.order_by("line")[: self.REPORT_ROWS]
         if not rows:
             return "—"
-        return format_html(
+        more = ""
+        if batch.rejected > self.REPORT_ROWS:  # the rest: every refused row, in a CSV file
+            more = format_html(
+                '<p>{} <a href="{}" download>{}</a></p>',
+                gettext("The first %(shown)s of %(count)s refused rows.")
+                % {
+                    "shown": number_format(self.REPORT_ROWS, force_grouping=True),
+                    "count": number_format(batch.rejected, force_grouping=True),
+                },
+                reverse("admin:usage_importbatch_rejections", args=[batch.pk]),
+                gettext("All of them (CSV)"),
+            )
+        return more + format_html(
             "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
             gettext("Line"),
             gettext("Reason"),
@@ -73,6 +92,34 @@ class ImportBatchAdmin(ServiceRowsAdmin):
                 ((r.line, r.reason, r.raw[:200]) for r in rows),
             ),
         )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/rejections.csv",
+                self.admin_site.admin_view(self.rejections_view),
+                name="usage_importbatch_rejections",
+            ),
+            *super().get_urls(),
+        ]
+
+    def rejections_view(self, request, pk):
+        """Every refused row of an import (line, reason, the row as sent), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow([gettext("Line"), gettext("Reason"), gettext("Row")])
+        for line, reason, raw in (
+            batch.rejections.order_by("line")
+            .values_list("line", "reason", "raw")
+            .iterator(chunk_size=5000)
+        ):
+            writer.writerow([line, reason, spreadsheet_cell(raw)])
+        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="rejets-{batch.pk}.csv"'
+        return response
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):

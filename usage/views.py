@@ -191,7 +191,7 @@ FORMULA = re.compile(r"^[=+\-@\t\r]")
 SIGNED_NUMBER = re.compile(r"^[+-]?\d+$")
 
 
-def _cell(value):
+def spreadsheet_cell(value):
     if value is True or value is False:
         return "1" if value else "0"
     if value is None:
@@ -222,7 +222,7 @@ def _csv_response(rows, filename: str) -> HttpResponse:
             return words[field].get(raw, raw)
         if field in CSV_PRICES and raw is not None:
             return price(raw)
-        return _cell(raw)
+        return spreadsheet_cell(raw)
 
     def lines():
         yield "\ufeff" + writer.writerow([str(label) for _field, label in CSV_COLUMNS])

@@ -79,7 +79,9 @@ API_RESOURCES = [
 ]
 # The consumption summary names a customer: another partner's is a 400 "unknown customer"
 # (tests/usage/test_surfaces.py::test_api_summary_other_partner_customer_refused).
-API_OTHER_ROUTES = {"api:call-summary"}
+# An import's refused lines: another partner's import is a 404
+# (tests/usage/test_isolation_cases.py::test_rejections_of_another_partners_import_are_a_404).
+API_OTHER_ROUTES = {"api:call-summary", "api:cdr-import-rejections"}
 OWN_ROWS = {CallRecord: _call, ImportBatch: _cdr_import}
 PORTAL_PAGES = [
     ("usage:consumption", None),

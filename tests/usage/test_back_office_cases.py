@@ -28,6 +28,7 @@ from usage.models import (
     ConsumptionThreshold,
     FairUseBreach,
     ImportBatch,
+    ImportRejection,
     IncludedDestination,
     LimitBreach,
     Penalty,
@@ -447,3 +448,34 @@ def test_lists_queries_do_not_grow_with_rows(staff, django_assert_max_num_querie
         with django_assert_max_num_queries(len(one.captured_queries), info=name):
             page = staff.get(url)
         assert page.context["cl"].result_count == 30, name
+
+
+# Issue 15 ("each import keeps a report … rejected with reasons"): an import of 1 002 refused
+# rows showed the first 1 000 and nothing else. The page now says « Les 1 000 premières des
+# 1 002 lignes refusées » and links to a CSV of every refused row (line, reason, row as sent —
+# a row that a spreadsheet would run as a formula is quoted). Support without the right: 403.
+def test_import_page_links_to_every_refused_row(staff, client):
+    batch = ImportBatch.objects.create(
+        source="command", filename="big.csv", status=ImportStatus.DONE, rejected=1002
+    )
+    ImportRejection.objects.bulk_create(
+        [ImportRejection(batch=batch, line=n, reason="compte inconnu", raw=f"c{n},x") for n in
+         range(2, 1003)]
+        + [ImportRejection(batch=batch, line=1003, reason="durée", raw="=HYPERLINK(1)")]
+    )  # fmt: skip
+    batch.rejected = 1002
+    batch.save(update_fields=["rejected"])
+    page = staff.get(
+        reverse("admin:usage_importbatch_change", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Les 1\u00a0000 premières des 1\u00a0002 lignes refusées." in page
+    url = reverse("admin:usage_importbatch_rejections", args=[batch.pk])
+    assert url in page
+    body = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode("utf-8-sig")
+    lines = body.splitlines()
+    assert lines[0].startswith("Ligne;Motif;")
+    assert len(lines) == 1 + 1002 and lines[-1] == "1003;durée;'=HYPERLINK(1)"
+    nobody = User.objects.create_user(email="s@reseller.example", password="x", is_staff=True)
+    Authenticator.objects.create(user=nobody, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(nobody)
+    assert client.get(url).status_code == 403

@@ -25,9 +25,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Greatest, Least
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.utils import json
 
@@ -232,18 +234,63 @@ class ImportBatchSerializer(representation.ModelSerializer):
         )
 
 
+REPORT_REJECTIONS = 1000  # rows of the report; the rest by ``rejections/?after=<line>``
+
+
+def _rejections_page(batch, after: int = 0) -> tuple[list, bool]:
+    """Up to ``REPORT_REJECTIONS`` refused calls after line ``after``, and whether more follow."""
+    rows = list(batch.rejections.filter(line__gt=after).order_by("line")[: REPORT_REJECTIONS + 1])
+    return rows[:REPORT_REJECTIONS], len(rows) > REPORT_REJECTIONS
+
+
+def _rejections_next(request, batch, rows, more: bool) -> str | None:
+    if not more:
+        return None
+    url = reverse("api:cdr-import-rejections", args=[batch.pk])
+    return request.build_absolute_uri(f"{url}?after={rows[-1].line}")
+
+
 class ImportReportSerializer(ImportBatchSerializer):
     rejections = serializers.SerializerMethodField(
-        help_text=_("The refused calls, by line (the first 1 000).")
+        help_text=_("The refused calls, by line (the first 1 000: see rejections_next).")
+    )
+    rejections_next = serializers.SerializerMethodField(
+        help_text=_(
+            "The refused calls after the first 1 000 (GET, 1 000 a page, each page with its "
+            "next); null when the report holds them all."
+        )
     )
 
     class Meta(ImportBatchSerializer.Meta):
-        fields = [*ImportBatchSerializer.Meta.fields, "rejections"]
+        fields = [*ImportBatchSerializer.Meta.fields, "rejections", "rejections_next"]
+
+    def _page(self, batch):
+        if getattr(self, "_rejections", None) is None:
+            self._rejections = _rejections_page(batch)
+        return self._rejections
 
     @extend_schema_field(RejectionSerializer(many=True))
     def get_rejections(self, batch) -> list[dict]:
-        rows = batch.rejections.order_by("line")[:1000]
-        return RejectionSerializer(rows, many=True).data
+        return RejectionSerializer(self._page(batch)[0], many=True).data
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_rejections_next(self, batch) -> str | None:
+        rows, more = self._page(batch)
+        return _rejections_next(self.context["request"], batch, rows, more)
+
+
+class RejectionPageSerializer(serializers.Serializer):
+    results = RejectionSerializer(many=True, help_text=_("The refused calls, by line."))
+    next = serializers.URLField(allow_null=True, help_text=_("The next page; null at the end."))
+
+
+class AfterLineInput(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        default=0,
+        help_text=_("The refused calls after this line (the last line of the page before)."),
+    )
 
 
 def to_csv(calls) -> bytes:
@@ -285,6 +332,24 @@ class CdrImportViewSet(
 
     def get_serializer_class(self):
         return ImportReportSerializer if self.action == "retrieve" else ImportBatchSerializer
+
+    @extend_schema(
+        parameters=[AfterLineInput],
+        responses={200: RejectionPageSerializer},
+        summary="Every refused call of an import, 1 000 a page, by line",
+    )
+    @action(detail=True, methods=["get"], url_path="rejections", url_name="rejections")
+    def rejections(self, request, pk=None):
+        batch = self.get_object()
+        params = AfterLineInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        rows, more = _rejections_page(batch, params.validated_data["after"])
+        return Response(
+            {
+                "results": RejectionSerializer(rows, many=True).data,
+                "next": _rejections_next(request, batch, rows, more),
+            }
+        )
 
     @extend_schema(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
