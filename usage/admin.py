@@ -81,8 +81,9 @@ class ImportBatchAdmin(ServiceRowsAdmin):
                 reverse("admin:usage_importbatch_rejections", args=[batch.pk]),
                 gettext("All of them (CSV)"),
             )
-        return more + format_html(
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+        return format_html(
+            "{}<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            more,
             gettext("Line"),
             gettext("Reason"),
             gettext("Row"),
