@@ -90,7 +90,7 @@ class BoundedJSONParser(JSONParser):
         try:
             text = codecs.decode(raw, encoding)
             parse_constant = json.strict_constant if self.strict else None
-            data = json.loads(text, parse_constant=parse_constant)
+            data = self.trim(json.loads(text, parse_constant=parse_constant))
             too_deep = json_depth(data) > self.max_depth
         except RecursionError:  # deeper than the interpreter's stack
             too_deep = True
@@ -100,6 +100,11 @@ class BoundedJSONParser(JSONParser):
             raise exceptions.ParseError(
                 _("JSON nested too deeply: at most %(depth)s levels.") % {"depth": self.max_depth}
             )
+        return data
+
+    def trim(self, data):
+        """What of the document is kept and measured (a subclass may cut what it refuses
+        anyway by its size); all of it by default."""
         return data
 
 

@@ -7,11 +7,9 @@ being line 1). Only the partner's own customers' accounts are accepted; a re-sen
 call id and start time) is counted as a duplicate and changes nothing. With an
 ``Idempotency-Key`` a retried POST answers the first batch again (no second batch)."""
 
-import codecs
 import csv
 import io
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import (
@@ -28,15 +26,14 @@ from django.db.models.functions import Cast, Greatest, Least
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.utils import json
 
 from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_response
 from accounts.api.viewsets import PartnerScopedViewSetMixin
 from billing.api.views import LookupBeforeRefusingMixin
-from kernel import api_fields, parsers, representation
+from kernel import api_fields, representation
 from kernel.parsers import PARSERS, BoundedJSONParser
 from usage.choices import CallType, ImportSource, ImportStatus
 from usage.models import ImportBatch, ImportRejection
@@ -57,27 +54,10 @@ class BatchJSONParser(BoundedJSONParser):
 
     body_limit = MAX_JSON_BODY
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        raw = parsers.read_bounded(stream, parser_context, self.body_limit)
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            data = json.loads(
-                codecs.decode(raw, encoding),
-                parse_constant=json.strict_constant if self.strict else None,
-            )
-            if isinstance(data, dict) and isinstance(data.get("calls"), list):
-                # past MAX_CALLS + 1 the list is refused by its length, never read further
-                data["calls"] = data["calls"][: MAX_CALLS + 1]
-            too_deep = parsers.json_depth(data) > self.max_depth
-        except RecursionError:  # deeper than the interpreter's stack
-            too_deep = True
-        except ValueError as exc:
-            raise exceptions.ParseError(parsers._parse_error(exc)) from exc
-        if too_deep:
-            raise exceptions.ParseError(
-                _("JSON nested too deeply: at most %(depth)s levels.") % {"depth": self.max_depth}
-            )
+    def trim(self, data):
+        if isinstance(data, dict) and isinstance(data.get("calls"), list):
+            # past MAX_CALLS + 1 the list is refused by its length, never read further
+            data["calls"] = data["calls"][: MAX_CALLS + 1]
         return data
 
 
