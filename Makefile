@@ -37,7 +37,10 @@ wrk:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) \
 	  || { echo "ERROR: could not install wrk (apt-get install -y wrk needs root)"; exit 1; }; }
 
-PYTEST_ARGS ?= -n 2
+# Two test processes that take each other's queued tests when one runs dry (worksteal): the
+# transactional, worker and browser tests come last and are slow; handed out in chunks (xdist's
+# default), they left one process idle for five minutes while the other ran them.
+PYTEST_ARGS ?= -n 2 --dist worksteal
 test: install check-services chromium
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -110,3 +110,15 @@ def sign_in_staff(client):
     Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
     client.force_login(staff)
     return staff
+
+
+def clear_own_cache():
+    """``cache.clear()`` for this test process only: Redis's FLUSHDB would also wipe the keys of
+    the other process (xdist worker) that shares the database — its throttling counts mid-test.
+    Each process's keys carry its own prefix (``portal.settings.test``)."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)

@@ -12,6 +12,10 @@ DATABASES = {
 CACHES = {
     "default": env.cache_url("CACHE_URL", default="rediscache://127.0.0.1:6379/1"),
 }
+# The two test processes (xdist workers) share one Redis database: each keeps its keys apart, or
+# a one-time code that one process's browser test used (allauth marks it used, by user id and
+# code, in the cache) was refused to the other's, signing in the same demo user in the same 30 s.
+CACHES["default"]["KEY_PREFIX"] = env.str("PYTEST_XDIST_WORKER", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

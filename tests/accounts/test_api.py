@@ -9,7 +9,7 @@ from accounts.api.throttling import ApiKeyRateThrottle
 from accounts.choices import Role
 from accounts.models import AuditLog, Client, Membership
 from accounts.services import api_key_revoke
-from tests.factories import ClientFactory, make_api_key
+from tests.factories import ClientFactory, clear_own_cache, make_api_key
 
 pytestmark = pytest.mark.django_db
 
@@ -165,13 +165,11 @@ def test_site_insee_validated(api, tenant):
 
 # ACC-3 — requests are throttled per key in the shared cache.
 def test_throttled(api, monkeypatch):
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_own_cache()
     monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
     codes = [api.get(reverse("api:customer-list")).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
-    cache.clear()
+    clear_own_cache()
 
 
 # The OpenAPI document builds without warnings and the docs page is served.

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from rest_framework import exceptions, serializers
@@ -23,6 +22,7 @@ from accounts import scopes as key_scopes
 from accounts.api.authentication import ExpiredKey, IpNotAllowed
 from accounts.api.throttling import ApiKeyRateThrottle
 from kernel.parsers import RequestTooLarge
+from tests.factories import clear_own_cache
 from tests.offers.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -256,11 +256,11 @@ def test_error_in_partners_language(ctx, name):
 # it before looking it up).
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_throttled_in_partners_language(api, monkeypatch, lang):
-    cache.clear()
+    clear_own_cache()
     monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "1/min"})
     api.get("/api/v1/customers/")
     response = api.get("/api/v1/customers/", HTTP_ACCEPT_LANGUAGE=lang)
-    cache.clear()
+    clear_own_cache()
     assert response.status_code == 429
     wait = int(response["Retry-After"])
     with translation.override(lang):
