@@ -23,12 +23,11 @@ keyed by ``(queue key, pk)``) and paginates.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-PARIS = ZoneInfo("Europe/Paris")
+from kernel.clock import PARIS
 
 
 def end_of_paris_day(day: date | None) -> datetime | None:

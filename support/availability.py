@@ -19,9 +19,9 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from kernel.clock import PARIS
 from kernel.money import round_money
 
-PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
 MINUTES_PER_DAY = 1440
 HUNDRED = Decimal("100")

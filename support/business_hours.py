@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-PARIS = ZoneInfo("Europe/Paris")
+from kernel.clock import PARIS
+
 UTC = ZoneInfo("UTC")
 ALSACE_MOSELLE_DEPARTMENTS = {"57": "57", "67": "6AE", "68": "6AE"}  # holidays' subdivisions
 MAX_DAYS = 3660  # a calendar with no business day would loop forever: give up after 10 years

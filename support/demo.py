@@ -3,11 +3,11 @@ on the HOSTED-A demo contract, an outage of the HOSTED-W demo contract last mont
 month's availability reports. Idempotent: each object is keyed by its subject or title."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from accounts.models import Client, User
+from kernel.clock import PARIS
 from offers.models import Contract
 from offers.periods import add_months, month_start
 from support.choices import TicketKind, TicketSource
@@ -16,7 +16,6 @@ from support.services.outages import outage_record
 from support.services.reports import availability_report_compute, contracts_for_sla_month
 from support.services.tickets import ticket_open
 
-PARIS = ZoneInfo("Europe/Paris")
 QUESTION = "Renvoi d'appel vers un mobile"
 FAILURE = "Plus de tonalité sur le site"
 OUTAGE = "Panne du cœur de réseau (démo)"

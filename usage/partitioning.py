@@ -4,11 +4,11 @@ service uses. SQLite keeps one plain table: every helper here is a no-op there."
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db import migrations
 
-PARIS = ZoneInfo("Europe/Paris")
+from kernel.clock import PARIS
+
 TABLE = "usage_callrecord"
 PARTITION_NAME = re.compile(r"^usage_callrecord_p(\d{4})(\d{2})$")
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.conf import settings
@@ -23,7 +22,7 @@ from phonenumbers.geocoder import _region_display_name
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoicePurpose
-from kernel.clock import paris_today
+from kernel.clock import PARIS, paris_today
 from kernel.money import ZERO, round_money
 from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
@@ -40,7 +39,6 @@ from usage.models import (
 )
 from usage.services.billing import LOOKBACK_MONTHS, billable_calls, class_label
 
-PARIS = ZoneInfo("Europe/Paris")
 # USE-3 / USE-4: the distinct numbers a user may call in a month within the plan.
 FAIR_USE_LIMITS = {RatingPlan.SIP_UNL: 99, RatingPlan.HOSTED_W: 150, RatingPlan.HOSTED_A: 150}
 

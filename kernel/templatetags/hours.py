@@ -2,16 +2,14 @@
 time — "3 novembre 2026, 14h–15h" — on the customer's consumption page and in the back office
 ("hours as UTC hours, shown in Paris time"; the penalty's invoice line names it the same way)."""
 
-from zoneinfo import ZoneInfo
-
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-register = template.Library()
+from kernel.clock import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
+register = template.Library()
 
 
 def paris_hours(hour) -> tuple:

@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,6 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kernel.clock import PARIS
 from kernel.errors import InvalidTransition
 from usage.choices import IMPORT_TRANSITIONS, ImportStatus
 from usage.models import CallRecord, ImportBatch, ImportRejection
@@ -44,7 +44,6 @@ CHUNK_LINES = 100_000  # a committed transaction each (bench/rating.py: 10 chunk
 # A field longer than the csv reader's default limit (128 KiB) would stop the whole file: read
 # it, and let ``parse_row`` refuse its line ("a field is longer than allowed").
 csv.field_size_limit(16 << 20)
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _reasons() -> dict[str, str]:

@@ -21,13 +21,12 @@ it is computed (a late record months after).
 import heapq
 from datetime import UTC, date, timedelta
 from itertools import chain
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.functions import TruncSecond
 
-from kernel.clock import paris_today
+from kernel.clock import PARIS, paris_today
 from offers.models import Contract, ContractLine
 from offers.services.quantities import quantity_changes_by_line
 from usage.choices import CallType
@@ -40,7 +39,6 @@ BASE_CAPS = 1
 CAPS_PER_LOT = 10
 CHANNELS_PER_RESERVATION = 30
 PLATFORM = "PLATFORM"
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _option_lines(client_id: int) -> list[tuple]:

@@ -5,11 +5,10 @@ between older than 12 months to the day (``retention_start``). SQLite: the purge
 rows. The rest of the traffic data goes with them (``usage.services.retention``)."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
-from kernel.clock import paris_today
+from kernel.clock import PARIS, paris_today
 from usage.models import CallRecord
 from usage.partitioning import (
     PARTITION_NAME,
@@ -21,7 +20,6 @@ from usage.partitioning import (
 )
 
 RETENTION_MONTHS = 12  # PLATFORM 6.7
-PARIS = ZoneInfo("Europe/Paris")
 MONTHS_AHEAD = 3
 # The import inserts its calls already rated (usage.services.import_sql): only the calls whose
 # outcome a later record, a breach or a re-rating changes are updated, so a little room on each

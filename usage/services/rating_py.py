@@ -3,17 +3,16 @@ hold the SQL engine (``usage.services.rating``) to. Same steps, same results, ro
 
 from collections import defaultdict
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from kernel.clock import PARIS
 from usage import increments
 from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
 from usage.partitioning import month_bounds
 from usage.services import plans
 from usage.services.classify import block_key
 
-PARIS = ZoneInfo("Europe/Paris")
 SIP_UNL_SLOTS = 99
 SIP_UNL_SECONDS = 3600
 FIELDS = [

@@ -9,16 +9,14 @@ API summary then read a few hundred rows instead of a month of calls (100 000 ca
 
 from collections import defaultdict
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
+from kernel.clock import PARIS
 from usage.models import CallRecord, UsageDay
 from usage.partitioning import month_bounds
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def insert_sql(calls: str, month: str, where: str = "") -> str:
