@@ -266,6 +266,12 @@ def _catalogue(request):
         request.getfixturevalue("db")
     else:
         return
+    ensure_catalogue()
+
+
+def ensure_catalogue():
+    """The catalogue rows the data migrations seed, written again where a flush removed them
+    (also for a module-scoped fixture, set up before the first test's ``_catalogue``)."""
     from importlib import import_module
 
     from django.apps import apps

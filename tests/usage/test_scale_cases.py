@@ -19,6 +19,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.choices import Role
+from tests.conftest import ensure_catalogue
 from tests.factories import ClientFactory, MembershipFactory, PartnerFactory, SiteFactory
 from tests.offers.factories import make_contract
 from tests.telephony.factories import make_trunk
@@ -247,6 +248,7 @@ def world(django_db_setup, django_db_blocker):
     from django.db import transaction
 
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_catalogue()  # a transactional test run before, on this process, flushed it
         big = build()
         small = build(name="Petit", accounts=1, trunks=1, calls=60, rejections=5)
         yield type("World", (), {"big": big, "small": small})
