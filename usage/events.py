@@ -1,5 +1,7 @@
 """Usage's event types (SPEC §9 webhooks): consumption alerts, fair-use and platform limits."""
 
+from datetime import UTC
+
 from django.utils.translation import gettext_lazy as _
 
 from kernel.events import emit, register
@@ -7,6 +9,13 @@ from kernel.events import emit, register
 THRESHOLD_REACHED = register(
     "usage.threshold_reached",
     _("A customer's consumption reached 50, 80 or 100 % of its monthly threshold."),
+)
+BLOCK_LIFTED = register(
+    "usage.block_lifted",
+    _(
+        "A customer's outgoing calls, blocked at 100 % of its monthly threshold, are allowed "
+        "again: threshold raised or removed, block switched off, or the month ended."
+    ),
 )
 BREACH_RECORDED = register(
     "usage.breach_recorded",
@@ -25,6 +34,28 @@ def announce_threshold(alert) -> None:
             "consumption": str(alert.consumption),
             "threshold": str(alert.threshold),
             "outgoing_blocked": alert.blocked,
+        },
+    )
+
+
+def _utc(moment) -> str:
+    """As the API writes a time: ISO 8601 in UTC, ``Z``."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def announce_block_lifted(alert, *, reason: str) -> None:
+    """``reason``: ``threshold_changed`` (raised, removed or the block switched off) or
+    ``month_ended`` (the block lasts until the month ends)."""
+    emit(
+        BLOCK_LIFTED,
+        partner_id=alert.client.partner_id,
+        data={
+            "customer": alert.client_id,
+            "month": alert.month.strftime("%Y-%m"),
+            "threshold": str(alert.threshold),
+            "blocked_at": _utc(alert.blocked_at),
+            "lifted_at": _utc(alert.lifted_at),
+            "reason": reason,
         },
     )
 

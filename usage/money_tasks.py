@@ -5,7 +5,7 @@ from datetime import date
 
 from celery import shared_task
 
-from usage.services import post_rating
+from usage.services import alerts, post_rating
 
 
 @shared_task(name="usage.money_tasks.after_rating", acks_late=True)
@@ -14,3 +14,9 @@ def after_rating(batch_id, keys) -> int:
     parsed = [(int(c), date.fromisoformat(m)) for c, m in keys]
     post_rating.after_rating(batch_id=batch_id, keys=parsed)
     return len(parsed)
+
+
+@shared_task(name="usage.money_tasks.blocks_expire", acks_late=True)
+def blocks_expire() -> int:
+    """Consumption alerts: the blocks of the months ended are lifted and the platform told."""
+    return alerts.blocks_expire()

@@ -339,6 +339,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.tasks.partitions_daily",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Consumption alerts: a block of outgoing calls ends with its month (event usage.block_lifted).
+    "usage-blocks-expire": {
+        "task": "usage.money_tasks.blocks_expire",
+        "schedule": crontab(hour=0, minute=1),
+    },
     # USE: CDR files dropped in the inbox folder.
     "usage-inbox-scan": {
         "task": "usage.tasks.inbox_scan",

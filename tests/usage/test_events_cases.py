@@ -1,7 +1,7 @@
-"""Independent check (events and money surfaces of usage): the usage webhook events (``usage.
-threshold_reached``, ``usage.breach_recorded``) — payload, sent once, only to the owning
-partner's endpoints, amounts as strings of Decimal — and the consumption summary (API, page)
-against what the month-end run invoices for the same calls.
+"""Independent check (events and money surfaces of usage): the usage webhook events
+(``usage.threshold_reached``, ``usage.block_lifted``, ``usage.breach_recorded``) — payload, sent
+once, only to the owning partner's endpoints, amounts as strings of Decimal — and the
+consumption summary (API, page) against what the month-end run invoices for the same calls.
 
 Seeded grid (migration 0004): France fixed 0.0120 €/min 1/1, France mobile 0.0450 €/min 1/1."""
 
@@ -141,6 +141,93 @@ def test_threshold_event_once_when_the_task_is_delivered_twice(django_capture_on
 
 
 # --- usage.breach_recorded ---------------------------------------------------------------------
+
+
+# --- usage.block_lifted ------------------------------------------------------------------------
+
+
+def _blocked_in_october(partner):
+    """A customer of ``partner`` whose outgoing calls were blocked on 20/10/2026 at 12:00 UTC:
+    threshold 10.00 € with the block, October's calls 3.0000 + 7.0000 = 10.0000 € → 100 %."""
+    client = customer(partner=partner)
+    contract = platform(client)
+    with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC), tick=False):
+        alerts.threshold_set(client=client, amount=Decimal("10.00"), block_outgoing=True)
+        call(client, contract=contract, cost="3.0000", line_type="mobile", started_at=at(19))
+        call(client, contract=contract, cost="7.0000", line_type="mobile", started_at=at(19, 11))
+        after_rating(batch_id=1, keys=[(client.pk, OCT)])
+    assert alerts.outgoing_blocked(client.pk, today=date(2026, 10, 20))
+    return client
+
+
+# Consumption alerts (docs/rules.md): the platform that blocked the calls on
+# ``usage.threshold_reached`` (outgoing_blocked: true) is told when the block ends. Raised to
+# 20.00 € on 22/10/2026 at 08:30 UTC: the block is lifted then, one ``usage.block_lifted`` to the
+# owning partner — reason ``threshold_changed``, the times in UTC as the API writes them, the
+# threshold that blocked as a string. Raised again (25.00 €): nothing more is lifted, no second
+# event. A block switched off (the box unticked, same amount) is a lift too.
+def test_block_lifted_event_when_the_threshold_is_raised_or_the_block_switched_off():
+    owner, rival = PartnerFactory(), PartnerFactory()
+    endpoint(rival, "https://hooks.rival.example/all")
+    raised, unticked = _blocked_in_october(owner), _blocked_in_october(owner)
+    with time_machine.travel(datetime(2026, 10, 22, 8, 30, tzinfo=UTC), tick=False):
+        alerts.threshold_set(client=raised, amount=Decimal("20.00"), block_outgoing=True)
+        alerts.threshold_set(client=raised, amount=Decimal("25.00"), block_outgoing=True)
+        alerts.threshold_set(client=unticked, amount=Decimal("10.00"), block_outgoing=False)
+    events = OutboxEvent.objects.filter(type="usage.block_lifted")
+    assert sorted(((e.partner_id, e.data) for e in events), key=lambda e: e[1]["customer"]) == [
+        (
+            owner.pk,
+            {
+                "customer": client.pk,
+                "month": "2026-10",
+                "threshold": "10.00",
+                "blocked_at": "2026-10-20T12:00:00Z",
+                "lifted_at": "2026-10-22T08:30:00Z",
+                "reason": "threshold_changed",
+            },
+        )
+        for client in (raised, unticked)
+    ]
+    assert not alerts.outgoing_blocked(raised.pk, today=date(2026, 10, 22))
+    assert not alerts.outgoing_blocked(unticked.pk, today=date(2026, 10, 22))
+
+
+# Consumption alerts: the block lasts until the month ends. The daily job of 1 November 2026
+# (00:01 Paris = 31/10 23:01 UTC) lifts October's block at the instant October ended —
+# 1 November 00:00 Paris, "2026-10-31T23:00:00Z" (CET, UTC+1) — and tells the owner
+# (``month_ended``). Run again: nothing more. A block of the current month (November), and an
+# October block already lifted by a raised threshold, are left as they are.
+def test_block_of_an_ended_month_lifted_once_by_the_daily_job():
+    owner = PartnerFactory()
+    ended, raised = _blocked_in_october(owner), _blocked_in_october(owner)
+    with time_machine.travel(datetime(2026, 10, 25, 9, tzinfo=UTC), tick=False):
+        alerts.threshold_set(client=raised, amount=Decimal("50.00"), block_outgoing=True)
+    november = customer(partner=owner)
+    contract = platform(november)
+    with time_machine.travel(datetime(2026, 11, 3, 9, tzinfo=UTC), tick=False):
+        alerts.threshold_set(client=november, amount=Decimal("1.00"), block_outgoing=True)
+        call(
+            november, contract=contract, cost="1.0000", started_at=datetime(2026, 11, 2, tzinfo=UTC)
+        )
+        after_rating(batch_id=2, keys=[(november.pk, date(2026, 11, 1))])
+    with time_machine.travel(datetime(2026, 10, 31, 23, 1, tzinfo=UTC), tick=False):
+        assert alerts.blocks_expire() == 1
+        assert alerts.blocks_expire() == 0
+    [event] = OutboxEvent.objects.filter(type="usage.block_lifted", data__reason="month_ended")
+    assert event.partner_id == owner.pk
+    assert event.data == {
+        "customer": ended.pk,
+        "month": "2026-10",
+        "threshold": "10.00",
+        "blocked_at": "2026-10-20T12:00:00Z",
+        "lifted_at": "2026-10-31T23:00:00Z",
+        "reason": "month_ended",
+    }
+    lifted = ConsumptionAlert.objects.get(client=ended, level=100)
+    assert lifted.lifted_at == datetime(2026, 10, 31, 23, tzinfo=UTC)
+    assert ConsumptionAlert.objects.get(client=november, level=100).lifted_at is None
+    assert OutboxEvent.objects.filter(type="usage.block_lifted").count() == 2  # + raised's own
 
 
 # USE-4 (HOSTED-W 6.1 « 150 numéros différents » — docs/rules.md: "partners receive

@@ -4,7 +4,8 @@ month — by e-mail (its administrators and billing contacts), on its dashboard 
 event (``usage.threshold_reached``). With ``block_outgoing`` the 100 % alert also blocks its
 outgoing calls from the moment it is reached until the month ends or the threshold is raised or
 the block switched off (``lifted_at``). The platform that carries the calls learns it from the
-webhook event and the API's monthly summary; what it still carries meanwhile (outbound and
+webhook event and the API's monthly summary, and the end of the block from
+``usage.block_lifted`` (``blocks_expire`` for the months ended); what it still carries meanwhile (outbound and
 forwarded calls, not emergency numbers, USE-1) is rated as blocked and never billed, as a
 blocked destination is (TRK-6, ``usage.services.rating``).
 
@@ -30,8 +31,9 @@ from accounts.models import Client
 from accounts.notifications import notify_client
 from kernel.money import ZERO, round_money
 from usage import selectors
-from usage.events import announce_threshold
+from usage.events import announce_block_lifted, announce_threshold
 from usage.models import ConsumptionAlert, ConsumptionThreshold
+from usage.partitioning import month_bounds
 from usage.services.billing import billable_calls
 
 LEVELS = (50, 80, 100)
@@ -70,6 +72,7 @@ def threshold_set(*, client: Client, amount, block_outgoing: bool, actor=None):
         if threshold is None or not threshold.block_outgoing or threshold.amount > alert.threshold:
             alert.lifted_at = timezone.now()
             alert.save(update_fields=["lifted_at"])
+            announce_block_lifted(alert, reason="threshold_changed")
     audit_record(
         action="usage.threshold_set",
         instance=threshold or client,
@@ -163,6 +166,32 @@ def _block_now(client_id: int, month: date, threshold: ConsumptionThreshold) -> 
         alert.blocked_at = timezone.now()
         alert.save(update_fields=["blocked", "blocked_at"])
         announce_threshold(alert)
+
+
+def blocks_expire() -> int:
+    """The blocks of the months before the current one (Paris) end with their month: each is
+    marked lifted at the instant its month ended and the platform told (``usage.block_lifted``,
+    ``month_ended``) — it learnt of the block by the same webhook, and would otherwise keep the
+    calls blocked. Daily (``usage.tasks.blocks_expire``), idempotent: a block already lifted is
+    left alone, and one locked by another run is skipped."""
+    ended = 0
+    with transaction.atomic():
+        for alert in (
+            ConsumptionAlert.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                level=100,
+                blocked=True,
+                lifted_at__isnull=True,
+                month__lt=selectors.current_month(),
+            )
+            .select_related("client")
+            .order_by("month", "pk")
+        ):
+            alert.lifted_at = month_bounds(alert.month)[1]
+            alert.save(update_fields=["lifted_at"])
+            announce_block_lifted(alert, reason="month_ended")
+            ended += 1
+    return ended
 
 
 def outgoing_blocked(client_id: int, today: date | None = None) -> bool:
