@@ -5,9 +5,9 @@ event (``usage.threshold_reached``). With ``block_outgoing`` the 100 % alert als
 outgoing calls from the moment it is reached until the month ends or the threshold is raised or
 the block switched off (``lifted_at``). The platform that carries the calls learns it from the
 webhook event and the API's monthly summary, and the end of the block from
-``usage.block_lifted`` (``blocks_expire`` for the months ended); what it still carries meanwhile (outbound and
-forwarded calls, not emergency numbers, USE-1) is rated as blocked and never billed, as a
-blocked destination is (TRK-6, ``usage.services.rating``).
+``usage.block_lifted`` (``blocks_expire`` for the months ended); what it still carries meanwhile
+(outbound and forwarded calls, not emergency numbers, USE-1) is rated as blocked and never
+billed, as a blocked destination is (TRK-6, ``usage.services.rating``).
 
 Choices: the levels are checked each time calls are rated (each rating pass); levels passed at
 once (a large file, a lowered threshold) are all recorded but only the highest is sent; each
@@ -172,8 +172,8 @@ def blocks_expire() -> int:
     """The blocks of the months before the current one (Paris) end with their month: each is
     marked lifted at the instant its month ended and the platform told (``usage.block_lifted``,
     ``month_ended``) — it learnt of the block by the same webhook, and would otherwise keep the
-    calls blocked. Daily (``usage.tasks.blocks_expire``), idempotent: a block already lifted is
-    left alone, and one locked by another run is skipped."""
+    calls blocked. Daily (``usage.money_tasks.blocks_expire``), idempotent: a block already
+    lifted is left alone, and one locked by another run is skipped."""
     ended = 0
     with transaction.atomic():
         for alert in (
