@@ -396,8 +396,10 @@ class ConsumptionAlertAdmin(MonthColumn, ServiceRowsAdmin):
         "threshold",
         "blocked",
         "created_at",
+        "lifted_at",
     ]
     list_filter = ["level", ("month", MonthListFilter)]
     search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "month", "level", "consumption", "threshold", "blocked"]
+    readonly_fields += ["blocked_at", "lifted_at"]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from billing import services as billing
 from billing.models import Invoice, InvoicePurpose
 from kernel.models import OutboxEvent
-from tests.factories import PartnerFactory
+from tests.factories import PartnerFactory, sign_in_staff
 from tests.telephony.factories import customer
 from tests.usage import core_helpers as core
 from tests.usage.money_helpers import OCT, at, call
@@ -198,7 +198,7 @@ def test_block_lifted_event_when_the_threshold_is_raised_or_the_block_switched_o
 # 1 November 00:00 Paris, "2026-10-31T23:00:00Z" (CET, UTC+1) — and tells the owner
 # (``month_ended``). Run again: nothing more. A block of the current month (November), and an
 # October block already lifted by a raised threshold, are left as they are.
-def test_block_of_an_ended_month_lifted_once_by_the_daily_job():
+def test_block_of_an_ended_month_lifted_once_by_the_daily_job(client):
     owner = PartnerFactory()
     ended, raised = _blocked_in_october(owner), _blocked_in_october(owner)
     with time_machine.travel(datetime(2026, 10, 25, 9, tzinfo=UTC), tick=False):
@@ -228,6 +228,14 @@ def test_block_of_an_ended_month_lifted_once_by_the_daily_job():
     assert lifted.lifted_at == datetime(2026, 10, 31, 23, tzinfo=UTC)
     assert ConsumptionAlert.objects.get(client=november, level=100).lifted_at is None
     assert OutboxEvent.objects.filter(type="usage.block_lifted").count() == 2  # + raised's own
+    # the back office says when it was blocked and lifted, in Paris time
+    sign_in_staff(client)
+    page = client.get(reverse("admin:usage_consumptionalert_change", args=[lifted.pk]))
+    text = " ".join(page.content.decode().split())
+    assert "20 octobre 2026 14:00" in text  # blocked at 12:00 UTC = 14:00 CEST
+    assert "1er novembre 2026 00:00" in text  # lifted when October ended
+    listing = client.get(reverse("admin:usage_consumptionalert_changelist"))
+    assert "blocage levé le" in listing.content.decode().lower()
 
 
 # USE-4 (HOSTED-W 6.1 « 150 numéros différents » — docs/rules.md: "partners receive

@@ -72,7 +72,10 @@ class ConsumptionAlert(models.Model):
         _("block lifted at"),
         null=True,
         blank=True,
-        help_text=_("When the threshold was raised or the block switched off."),
+        help_text=_(
+            "When the threshold was raised or removed or the block switched off, or else the "
+            "end of its month."
+        ),
     )
 
     class Meta:
