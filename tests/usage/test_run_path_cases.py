@@ -146,6 +146,7 @@ def test_the_worker_registers_the_after_rating_task():
     )  # fmt: skip
     line = next(x for x in result.stdout.splitlines() if x.startswith("TASKS"))
     assert "usage.money_tasks.after_rating" in line
+    assert "usage.money_tasks.blocks_expire" in line  # the daily end of the blocks of ended months
 
 
 def _inbox(settings, tmp_path):
