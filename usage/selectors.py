@@ -37,7 +37,8 @@ from usage.models import (
     Tariff,
     UsageDay,
 )
-from usage.services.billing import LOOKBACK_MONTHS, billable_calls, class_label
+from usage.services.billing import LOOKBACK_MONTHS, billable_calls, class_key, class_label
+from usage.services.rollup import DIMENSIONS
 
 # USE-3 / USE-4: the distinct numbers a user may call in a month within the plan.
 FAIR_USE_LIMITS = {RatingPlan.SIP_UNL: 99, RatingPlan.HOSTED_W: 150, RatingPlan.HOSTED_A: 150}
@@ -188,13 +189,7 @@ def consumption_summary(*, client, month: date) -> Summary:
         .order_by()
         .values_list(
             "day",
-            "sip_account_id",
-            "trunk_id",
-            "plan",
-            "country",
-            "line_type",
-            "price_class",
-            "trial",
+            *DIMENSIONS,
             "calls",
             "answered",
             "seconds",
@@ -213,8 +208,7 @@ def consumption_summary(*, client, month: date) -> Summary:
         day, sip_id, trunk_id, plan, country, line_type, price_class,
         trial, calls, answered, seconds, cost, list_cost, max_slot,
     ) in rows:  # fmt: skip
-        where = "fr" if country == "FR" else "intl"
-        klass = f"{where}.{line_type or LineType.OTHER}.{price_class or 'standard'}"
+        klass = class_key(country, line_type, price_class)
         if sip_id:
             key, label = f"s{sip_id}", sip_labels.get(sip_id, "")
         elif trunk_id:

@@ -83,9 +83,14 @@ def _scope(row) -> str:
     return f"t{row['trunk_id']}"
 
 
+def class_key(country: str, line_type: str, price_class: str) -> str:
+    """The destination class a line bills: ``<fr|intl>.<line type>.<price class>``."""
+    where = "fr" if country == "FR" else "intl"  # "": no country (+800, +882, invalid)
+    return f"{where}.{line_type or LineType.OTHER}.{price_class or 'standard'}"
+
+
 def _klass(row) -> str:
-    where = "fr" if row["country"] == "FR" else "intl"  # "": no country (+800, +882, invalid)
-    return f"{where}.{row['line_type'] or LineType.OTHER}.{row['price_class'] or 'standard'}"
+    return class_key(row["country"], row["line_type"], row["price_class"])
 
 
 def class_label(klass: str) -> str:

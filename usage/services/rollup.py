@@ -67,21 +67,23 @@ def rollup_refresh(keys) -> None:
             _refresh_orm(month, clients)
 
 
+# What a day's row is counted by, beside its customer and day.
+DIMENSIONS = (
+    "sip_account_id",
+    "trunk_id",
+    "plan",
+    "country",
+    "line_type",
+    "price_class",
+    "trial",
+)
+
+
 def _refresh_orm(month, clients) -> None:
     rows = (
         CallRecord.objects.filter(client_id__in=clients, billing_month=month)
         .annotate(d=TruncDate("started_at", tzinfo=PARIS))
-        .values(
-            "client_id",
-            "d",
-            "sip_account_id",
-            "trunk_id",
-            "plan",
-            "country",
-            "line_type",
-            "price_class",
-            "trial",
-        )
+        .values("client_id", "d", *DIMENSIONS)
         .annotate(
             n_calls=Count("id"),
             n_answered=Count("id", filter=Q(answered=True)),
