@@ -59,6 +59,7 @@ from payments.services.prepaid import (
     prepaid_refund,
     prepaid_release,
     prepaid_reserve,
+    prepaid_suspend_exhausted,
     prepaid_topup_record,
 )
 from payments.services.suspensions import (
@@ -101,6 +102,7 @@ __all__ = [
     "prepaid_refund",
     "prepaid_release",
     "prepaid_reserve",
+    "prepaid_suspend_exhausted",
     "prepaid_topup_record",
     "suspension_lift_if_paid",
 ]

@@ -176,14 +176,19 @@ def prepaid_consume(
         actor=actor,
     )
     if entry.balance_after < 0:
-        for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
-            offers.contract_suspend(
-                contract=contract,
-                reason=SuspensionReason.PREPAID_EXHAUSTED,
-                note=_("Prepaid balance exhausted"),
-                actor=actor,
-            )
+        prepaid_suspend_exhausted(client, actor=actor)
     return entry
+
+
+def prepaid_suspend_exhausted(client: Client, actor=None) -> None:
+    """CON-8: the customer's active contracts suspended for an exhausted prepaid balance."""
+    for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
+        offers.contract_suspend(
+            contract=contract,
+            reason=SuspensionReason.PREPAID_EXHAUSTED,
+            note=_("Prepaid balance exhausted"),
+            actor=actor,
+        )
 
 
 @transaction.atomic
@@ -251,12 +256,14 @@ def prepaid_refund(*, client: Client, amount, reference: str, actor=None) -> Pre
 def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
     """BIL-10: an invoice states what its prepaid lines cost with VAT per rate on their totals
     (BR-CO-17), while the ledger debited each order or consumption with its own rounded VAT;
-    the two may differ by a few cents. The invoice is the legal figure: when the ledger took
-    more than the invoice's ``paid_in_advance``, the difference goes back to the balance, once
-    per invoice (keyed by it). A ledger that took less is left alone (in the customer's
-    favour). An order's debit is matched by its charge's source; consumption, debited per
-    rating pass and invoiced per line, by the app that debited it (``invoice_prepaid_entries``:
-    usage answers with the debits, and what it gave back, of the months the invoice lists).
+    the two may differ by a few cents. The invoice is the legal figure: the ledger is squared
+    with the invoice's ``paid_in_advance``, once per invoice (keyed by it) — what it took in
+    excess goes back to the balance, what it took short is taken (so the balance page and the
+    invoice name the same amount; at zero or below, as any consumption debit, the customer's
+    active contracts are suspended, CON-8). An order's debit is matched by its charge's source;
+    consumption, debited per rating pass and invoiced per line, by the app that debited it
+    (``invoice_prepaid_entries``: usage answers with the debits, and what it gave back, of the
+    months the invoice lists).
     Runs inside the issuing transaction (``billing.signals.document_issued``)."""
     invoice = (
         Invoice.objects.filter(pk=invoice_id, kind=DocumentKind.INVOICE, client__isnull=False)
@@ -288,9 +295,9 @@ def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
     for _receiver, entries in invoice_prepaid_entries.send(sender=Invoice, invoice=invoice):
         debited -= sum((entry.amount for entry in entries or ()), ZERO)
     excess = debited - invoice.paid_in_advance
-    if debited <= 0 or excess <= 0:
+    if debited <= 0 or excess == 0:
         return None
-    return _append(
+    entry = _append(
         client=invoice.client,
         kind=PrepaidKind.ROUNDING,
         amount=excess,
@@ -298,4 +305,8 @@ def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
         source_id=invoice.pk,
         description=_("Rounding to invoice %(number)s (VAT per rate on the totals)")
         % {"number": invoice.number},
+        allow_overdraft=True,
     )
+    if excess < 0 and entry.balance_after <= 0:
+        prepaid_suspend_exhausted(invoice.client)
+    return entry

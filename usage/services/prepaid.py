@@ -34,7 +34,7 @@ from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract
 from payments.choices import PrepaidKind
 from payments.models import PrepaidEntry
-from payments.services import gross_amount, prepaid_consume
+from payments.services import gross_amount, prepaid_consume, prepaid_suspend_exhausted
 from payments.services.prepaid import invoice_prepaid_entries, prepaid_give_back
 from usage.models import PrepaidUsageDebit
 from usage.partitioning import month_bounds
@@ -85,7 +85,7 @@ def prepaid_debit_month(*, client: Client, month: date, source: str):
             description=_("Calls of %(month)s") % {"month": month.strftime("%m/%Y")},
         )
         if entry.balance_after == 0:  # USE-8: "at zero" (payments suspends below zero)
-            _suspend(client)
+            prepaid_suspend_exhausted(client)
         return entry
 
 
@@ -170,15 +170,6 @@ def prepaid_before_run(sender, month: date, **kwargs) -> int:
     for client in Client.objects.filter(pk__in=differ).order_by("pk"):
         prepaid_debit_month(client=client, month=month, source="run")
     return len(differ)
-
-
-def _suspend(client: Client) -> None:
-    for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
-        offers.contract_suspend(
-            contract=contract,
-            reason=SuspensionReason.PREPAID_EXHAUSTED,
-            note=_("Prepaid balance exhausted"),
-        )
 
 
 def lift_after_topup(*, client: Client) -> int:
