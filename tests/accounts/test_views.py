@@ -293,3 +293,16 @@ def test_second_factor_secret_never_shown_and_removable(client, tenant):
     )
     assert not Authenticator.objects.filter(user__in=others).exists()
     assert AuditLog.objects.filter(action="user.authenticator_remove").count() == 3
+
+
+# ACC-1 — the customer's page keeps to the window: its sites are blocks (a table of six 20em
+# inputs made it 2 172 px wide at 1 280), each with a link to the site's own page.
+def test_client_page_sites_as_blocks(client, tenant):
+    _staff_with_mfa(client)
+    site = tenant.client.sites.first()
+    page = client.get(reverse("admin:accounts_client_change", args=[tenant.client.pk]))
+    html = page.content.decode()
+    sites = html.split('id="sites-group"')[1].split('id="memberships-group"')[0]
+    assert 'class="tabular' not in sites and "inline-related" in sites
+    assert 'name="sites-0-postal_code"' in sites and 'size="5"' in sites
+    assert reverse("admin:accounts_site_change", args=[site.pk]) in sites
