@@ -137,3 +137,66 @@ class AuthenticatorAdmin(ReadOnlyAdmin):
             messages.INFO,
         )
         return super().response_delete(request, obj_display, obj_id)
+
+
+# django-celery-beat labels a periodic task's task "Task Name", its schedules' list "Periodic
+# Tasks Using This Schedule", a task's schedule "Scheduler" and a crontab in words "Human
+# readable", all without gettext: untranslatable through a catalogue, so the back office labels
+# them itself.
+class TaskNameFilter(admin.AllValuesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("task name")
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    list_display = [
+        "schedule_display" if name == "scheduler" else name
+        for name in beat_admin.PeriodicTaskAdmin.list_display
+    ]
+    list_filter = [
+        ("task", TaskNameFilter) if name == "task" else name
+        for name in beat_admin.PeriodicTaskAdmin.list_filter
+    ]
+
+    @admin.display(description=_("schedule"))
+    def schedule_display(self, periodic_task):
+        return periodic_task.scheduler
+
+
+class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
+    fields = ("name", "task_name", "args", "kwargs")
+    readonly_fields = fields
+    verbose_name = _("periodic task using this schedule")
+    verbose_name_plural = _("periodic tasks using this schedule")
+
+    @admin.display(description=_("task name"))
+    def task_name(self, periodic_task):
+        return periodic_task.task
+
+
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
+    list_display = ("__str__", "in_words")
+    fields = [
+        "in_words" if name == "human_readable" else name
+        for name in beat_admin.CrontabScheduleAdmin.fields
+    ]
+    readonly_fields = ("in_words",)
+
+    @admin.display(description=_("in words"))
+    def in_words(self, crontab):
+        return crontab.human_readable
+
+
+for _model, _base in (
+    (ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+    (CrontabSchedule, CrontabScheduleAdmin),
+    (SolarSchedule, beat_admin.SolarScheduleAdmin),
+    (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(_base.__name__, (_base,), {"inlines": [PeriodicTaskInline]}))

@@ -375,3 +375,15 @@ def test_service_rows_not_editable(client, staff, tenant):
     client.post(url, {"reason": "fraud", "note": "edited"})
     suspension.refresh_from_db()
     assert (suspension.reason, suspension.note) == (SuspensionReason.NON_PAYMENT, "")
+
+
+# The back office's own forms (an add page calling a service, an action's page) label their
+# fields with a capital, as Django's admin does: they read "date d'effet :" among "Offre :".
+def test_service_form_labels_start_with_a_capital(client, staff):
+    page = client.get(reverse("admin:offers_pricechange_add"), HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+    assert "Date d&#x27;effet\u00a0:</label>" in html
+    assert "Offre\u00a0:</label>" in html and "Motif\u00a0:</label>" in html
+    assert "date d&#x27;effet\u00a0:" not in html
+    preset = client.get(reverse("admin:offers_offer_from_preset"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Produit principal\u00a0:</label>" in preset.content.decode()
