@@ -2,6 +2,7 @@
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -348,3 +349,29 @@ def user_declare_compromised(*, user: User, actor: User | None = None) -> User:
     link = _password_link(user)
     transaction.on_commit(lambda: _send(user, "compromised", {"user": user, "link": link}))
     return user
+
+
+@transaction.atomic
+def authenticator_remove(*, authenticator: Authenticator, actor: User | None = None) -> list[str]:
+    """ACC-4: staff remove a second factor the user lost (a phone gone): the user sets a new one
+    up at the next sign-in (staff before the back office opens). Recovery codes left without a
+    factor go with it, as allauth does when the user removes one. The audit row names the types
+    removed, never the secrets. Returns the types removed."""
+    authenticator = (
+        Authenticator.objects.select_for_update().select_related("user").get(pk=authenticator.pk)
+    )
+    user = authenticator.user
+    authenticator.delete()
+    removed = [authenticator.type]
+    left = Authenticator.objects.filter(user=user)
+    if not left.exclude(type=Authenticator.Type.RECOVERY_CODES).exists():
+        removed += list(left.values_list("type", flat=True))
+        left.delete()
+    audit_record(
+        action="user.authenticator_remove",
+        instance=user,
+        actor=actor,
+        client=getattr(user.membership, "client", None),
+        before={"authenticators": removed},
+    )
+    return removed

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from kernel.clock import paris_today
@@ -35,10 +36,21 @@ def run_each(modeladmin, request, objects, call, done_message) -> int:
     return done
 
 
+def capitalise_labels(form):
+    """A form's labels start with a capital, as the admin's own forms show a model field's
+    verbose name: a form of ours labels its fields with the lower-case verbose names of the
+    models (``_("order date")``), which read "date de commande :" among "Client :"."""
+    for field in form.fields.values():
+        if field.label:
+            field.label = capfirst(field.label)
+    return form
+
+
 def action_form(modeladmin, request, queryset, *, form, title, intro=""):
     """The intermediate page of an action that needs input, or of an add form that calls a
     service (Django's delete-confirmation pattern: the page posts the selection and the action
     back, with ``apply``)."""
+    capitalise_labels(form)
     return render(
         request,
         ACTION_FORM_TEMPLATE,

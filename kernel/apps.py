@@ -1,10 +1,13 @@
 from django.apps import AppConfig
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 
 class KernelConfig(AppConfig):
     name = "kernel"
-    verbose_name = "Kernel"
+    # The back office's heading of what every app shares (the event outbox): staff read
+    # "Système", not the code's name for it.
+    verbose_name = _("System")
 
     def ready(self):
         # Every app's ``events`` module registers its event types in the catalogue.

@@ -85,6 +85,11 @@ class ContractStatus(models.TextChoices):
 
 
 # CON-2: the only moves a contract can make. Anything else raises InvalidTransition.
+# The moves out of terminating other than to terminated are the cancellation of a termination,
+# back to the status stored on it (``Termination.previous_status``, a contract terminated while
+# ordered returns to ordered): only ``termination_cancel`` makes them, and the services of the
+# ordinary pipeline check their own starting status (order: a draft; activate: an ordered
+# contract; suspend: an active one; lift: a suspended one).
 CONTRACT_TRANSITIONS: dict[str, set[str]] = {
     ContractStatus.DRAFT: {ContractStatus.ORDERED, ContractStatus.TERMINATED},
     ContractStatus.ORDERED: {ContractStatus.ACTIVE, ContractStatus.TERMINATING},

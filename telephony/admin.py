@@ -172,7 +172,9 @@ class TrunkCreateForm(forms.Form):
 def _show_secret(modeladmin, request, account, secret):
     modeladmin.message_user(
         request,
-        gettext("%(user)s: new secret %(secret)s — shown this once, note it now.")
+        # The username is not the message's first word: the back office capitalises the first
+        # letter of a message, and a username is case-sensitive (sip… read as Sip…).
+        gettext("New secret of %(user)s: %(secret)s — shown this once, note it now.")
         % {"user": account.username, "secret": secret},
         messages.WARNING,
     )
@@ -189,7 +191,12 @@ class CredentialActionsMixin:
                     account=account, actor=request.user
                 )
             except ValidationError as error:
-                self.message_user(request, f"{account}: {error_text(error)}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Refused for %(user)s: %(error)s")
+                    % {"user": account.username, "error": error_text(error)},
+                    messages.ERROR,
+                )
             else:
                 _show_secret(self, request, account, secret)
 

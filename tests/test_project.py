@@ -197,3 +197,49 @@ def test_elision_touches_only_the_titles_de():
         assert elide(history) == history
     with translation.override("en"):
         assert elide("Change de utilisateur") == "Change de utilisateur"
+
+
+def test_back_office_names_in_french_where_the_audit_saw_english(back_office):
+    """The French back office showed "KERNEL" as a section, django-celery-beat's "Task Name",
+    "Par Task Name" and "Periodic Tasks Using This Schedule" (not translatable: no gettext),
+    and three help texts of usage without a translation."""
+    from django.apps import apps
+    from django.urls import reverse
+    from django.utils import translation
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from usage.models import BreachCredit, ImportBatch
+
+    index = back_office.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="fr")
+    sections = {str(app["name"]) for app in index.context["app_list"]}
+    assert "Système" in sections and "Kernel" not in sections
+    with translation.override("fr"):
+        assert str(apps.get_app_config("portal").verbose_name) == "Portail"
+        texts = [
+            ImportBatch._meta.get_field("done_ranges").verbose_name,
+            ImportBatch._meta.get_field("done_ranges").help_text,
+            BreachCredit._meta.get_field("line_key").help_text,
+        ]
+        assert [str(text) for text in texts] == [
+            "tranches faites au-delà de la ligne suivante",
+            "Plages de lignes [première, suivante) enregistrées dans le désordre (tranches "
+            "parallèles).",
+            "La ligne de consommation du mois créditée (ce qu'une facturation ultérieure facture "
+            "se mesure à ce qui a été facturé, moins ce crédit).",
+        ]
+
+    crontab = CrontabSchedule.objects.create(minute="0", hour="3")
+    PeriodicTask.objects.create(name="Purge", task="kernel.tasks.prune_changes", crontab=crontab)
+    tasks = back_office.get(
+        reverse("admin:django_celery_beat_periodictask_changelist"), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Par nom de la tâche" in tasks and "Task Name" not in tasks
+    assert "Planification" in tasks and "Scheduler" not in tasks
+    schedule = back_office.get(
+        reverse("admin:django_celery_beat_crontabschedule_change", args=[crontab.pk]),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert "Tâches périodiques utilisant cette planification" in schedule
+    assert "Nom de la tâche" in schedule and "kernel.tasks.prune_changes" in schedule
+    assert "Task Name" not in schedule and "Using This Schedule" not in schedule
+    assert "En clair" in schedule and "Human readable" not in schedule

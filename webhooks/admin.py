@@ -55,14 +55,14 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
             if logged is not None and logged.succeeded:
                 self.message_user(
                     request,
-                    gettext("%(url)s answered %(status)s in %(ms)d ms.")
+                    gettext("The endpoint %(url)s answered %(status)s in %(ms)d ms.")
                     % {"url": endpoint.url, "status": logged.status_code, "ms": logged.latency_ms},
                     messages.SUCCESS,
                 )
             else:
                 self.message_user(
                     request,
-                    gettext("%(url)s did not accept the message: %(error)s")
+                    gettext("The endpoint %(url)s did not accept the message: %(error)s")
                     % {
                         "url": endpoint.url,
                         "error": (logged.error or logged.status_code) if logged else "—",

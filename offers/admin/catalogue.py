@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
+from kernel.admin import capitalise_labels
 from offers.admin.forms import OfferFromPresetForm
 from offers.models import Offer, Product, Terms
 from offers.services.catalogue import offer_create_from_preset
@@ -156,7 +157,7 @@ class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "title": gettext("Create an offer from a preset"),
-                "form": form,
+                "form": capitalise_labels(form),
                 "opts": self.model._meta,
             },
         )

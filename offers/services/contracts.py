@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import ApiKey, Client, Site, User
+from kernel.errors import InvalidTransition
 from offers import signals
 from offers.choices import ContractStatus
 from offers.models import Contract, ContractEvent, ContractLine, Offer, Product
@@ -114,7 +115,14 @@ def contract_create(
 
 @transaction.atomic
 def contract_order(*, contract: Contract, actor=None, api_key=None) -> Contract:
+    """CON-2: a draft is ordered. Only a draft: the transition map also leads back to ordered
+    from terminating, but that move is the cancellation of a termination (``termination_cancel``)
+    and ordering a terminating contract would leave its termination scheduled."""
     contract = lock_contract(contract)
+    if contract.status != ContractStatus.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft contract can be ordered."), code="invalid_transition"
+        )
     contract.ordered_at = timezone.now()
     return transition_contract(
         contract, ContractStatus.ORDERED, actor=actor, api_key=api_key, extra_fields=["ordered_at"]
@@ -125,8 +133,14 @@ def contract_order(*, contract: Contract, actor=None, api_key=None) -> Contract:
 def contract_activate(
     *, contract: Contract, service_start_date: date, actor=None, api_key=None
 ) -> Contract:
-    """The service is up: the service start date fixes the first commitment period."""
+    """The service is up: the service start date fixes the first commitment period. Only an
+    ordered contract: terminating → active is the cancellation of a termination
+    (``termination_cancel``), never an activation."""
     contract = lock_contract(contract)
+    if contract.status != ContractStatus.ORDERED:
+        raise InvalidTransition(
+            _("Only an ordered contract can be activated."), code="invalid_transition"
+        )
     if service_start_date < contract.order_date:
         raise ValidationError({"service_start_date": _("Service cannot start before the order.")})
     contract.service_start_date = service_start_date

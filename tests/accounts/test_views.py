@@ -213,3 +213,96 @@ def test_back_office_change_audited(client, partner):
     assert entry.actor == staff
     assert entry.before["billing_mode"] == "partner_billed"
     assert entry.after["wholesale_discount_percent"] == "12.50"
+
+
+# ACC-4 — the users' sessions in the back office: searched by e-mail or address (allauth's
+# search on user__username answered 500: our users have no username), read-only, in French.
+def test_user_sessions_searched_and_read_only(client, tenant):
+    from allauth.usersessions.models import UserSession
+
+    _staff_with_mfa(client)
+    member = MembershipFactory(client=tenant.client, user__email="test.compta@acme.example")
+    session = UserSession.objects.create(
+        user=member.user, ip="192.0.2.17", session_key="k" * 32, user_agent="Firefox/140"
+    )
+    listing = reverse("admin:usersessions_usersession_changelist")
+    for query, found in (("test", True), ("192.0.2", True), ("nobody", False)):
+        page = client.get(listing, {"q": query}, HTTP_ACCEPT_LANGUAGE="fr")
+        assert page.status_code == 200
+        assert ("test.compta@acme.example" in page.content.decode()) is found, query
+    url = reverse("admin:usersessions_usersession_change", args=[session.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Affichage de session utilisateur" in html
+    for label in ("Utilisateur", "Adresse IP", "Navigateur", "Connexion", "Dernière activité"):
+        assert f"{label}\u00a0:" in html, label
+    assert "<textarea" not in html and 'name="data"' not in html
+    assert "k" * 32 not in html  # the session key opens the session: never shown
+    assert client.post(url, {"ip": "203.0.113.1"}).status_code == 403
+    session.refresh_from_db()
+    assert session.ip == "192.0.2.17"
+    delete = reverse("admin:usersessions_usersession_delete", args=[session.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+# ACC-4 — a second factor in the back office never shows its secret (the TOTP seed was shown
+# in an editable "Data" box); staff remove one the user lost, with its recovery codes, audited.
+def test_second_factor_secret_never_shown_and_removable(client, tenant):
+    staff = _staff_with_mfa(client)
+    member = MembershipFactory(client=tenant.client)
+    totp = Authenticator.objects.create(
+        user=member.user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
+    Authenticator.objects.create(
+        user=member.user,
+        type=Authenticator.Type.RECOVERY_CODES,
+        data={"seed": "5eed5eed5eed", "used_mask": 0},
+    )
+    listing = reverse("admin:mfa_authenticator_changelist")
+    page = client.get(listing, {"q": member.user.email}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert page.status_code == 200 and member.user.email in page.content.decode()
+    url = reverse("admin:mfa_authenticator_change", args=[totp.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Affichage de second facteur" in html
+    for label in ("Utilisateur", "Type", "Date de création", "Dernière utilisation"):
+        assert f"{label}\u00a0:" in html, label
+    assert "JBSWY3DPEHPK3PXP" not in html and "<textarea" not in html
+    assert "Data" not in html and "Données" not in html
+    assert client.post(url, {"data": "{}"}).status_code == 403
+    totp.refresh_from_db()
+    assert totp.data == {"secret": "JBSWY3DPEHPK3PXP"}
+
+    delete = reverse("admin:mfa_authenticator_delete", args=[totp.pk])
+    confirm = client.get(delete, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "JBSWY3DPEHPK3PXP" not in confirm
+    done = client.post(delete, {"post": "yes"}, follow=True, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "nouveau second facteur à sa prochaine connexion" in done.content.decode()
+    assert not Authenticator.objects.filter(user=member.user).exists()
+    entry = AuditLog.objects.get(action="user.authenticator_remove")
+    assert entry.actor == staff and entry.client == tenant.client
+    assert entry.before == {"authenticators": ["totp", "recovery_codes"]}
+    assert "JBSWY3DPEHPK3PXP" not in str(entry.before) + str(entry.after)
+    # Several at once (the list's delete action), each through the same service.
+    others = [MembershipFactory(client=tenant.client).user for _ in range(2)]
+    for user in others:
+        for kind in (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES):
+            Authenticator.objects.create(user=user, type=kind, data={"secret": "S3CR3T"})
+    selected = Authenticator.objects.filter(user__in=others)
+    client.post(
+        listing,
+        {"action": "delete_selected", "_selected_action": [a.pk for a in selected], "post": "yes"},
+    )
+    assert not Authenticator.objects.filter(user__in=others).exists()
+    assert AuditLog.objects.filter(action="user.authenticator_remove").count() == 3
+
+
+# ACC-1 — the customer's page keeps to the window: its sites are blocks (a table of six 20em
+# inputs made it 2 172 px wide at 1 280), each with a link to the site's own page.
+def test_client_page_sites_as_blocks(client, tenant):
+    _staff_with_mfa(client)
+    site = tenant.client.sites.first()
+    page = client.get(reverse("admin:accounts_client_change", args=[tenant.client.pk]))
+    html = page.content.decode()
+    sites = html.split('id="sites-group"')[1].split('id="memberships-group"')[0]
+    assert 'class="tabular' not in sites and "inline-related" in sites
+    assert 'name="sites-0-postal_code"' in sites and 'size="5"' in sites
+    assert reverse("admin:accounts_site_change", args=[site.pk]) in sites

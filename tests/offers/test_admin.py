@@ -169,6 +169,38 @@ def test_order_and_activate(client, staff, tenant):
     assert draft.status == ContractStatus.ACTIVE
 
 
+# CON-2, CON-4 — a terminating contract is neither ordered nor activated by an action: only
+# cancelling its termination takes it back (the audit saw "1 contrat(s) commandé(s)", then an
+# active contract whose termination stayed scheduled and could no longer be cancelled).
+def test_order_and_activate_refused_on_a_terminating_contract(client, staff, tenant):
+    with time_machine.travel(datetime(2026, 10, 15, 10, tzinfo=PARIS), tick=False):
+        terminating = make_contract(tenant.client, "hosted-a", status=ContractStatus.TERMINATING)
+        events = terminating.events.count()
+        for action, refusal in (
+            ("order", "Seul un contrat en brouillon peut être commandé."),
+            ("activate", "Seul un contrat commandé peut être activé."),
+        ):
+            page = client.post(
+                reverse("admin:offers_contract_changelist"),
+                {"action": action, ACTION_CHECKBOX_NAME: [terminating.pk]},
+                follow=True,
+                HTTP_ACCEPT_LANGUAGE="fr",
+            )
+            html = page.content.decode()
+            assert f"{terminating}: {refusal}" in html
+            assert "contrat(s) commandé(s)" not in html and "contrat(s) activé(s)" not in html
+            terminating.refresh_from_db()
+            assert terminating.status == ContractStatus.TERMINATING
+        assert terminating.events.count() == events
+        termination = Termination.objects.get(contract=terminating)
+        assert termination.status == TerminationStatus.SCHEDULED
+        assert _action(client, "termination", "cancel", [termination]).status_code == 302
+    termination.refresh_from_db()
+    terminating.refresh_from_db()
+    assert termination.status == TerminationStatus.CANCELLED
+    assert terminating.status == ContractStatus.ACTIVE
+
+
 # CON-7 — staff grant a trial until a date (intermediate page), then end it.
 def test_trial(client, staff, tenant):
     ordered = make_contract(tenant.client, "platform", status=ContractStatus.ORDERED)
@@ -343,3 +375,15 @@ def test_service_rows_not_editable(client, staff, tenant):
     client.post(url, {"reason": "fraud", "note": "edited"})
     suspension.refresh_from_db()
     assert (suspension.reason, suspension.note) == (SuspensionReason.NON_PAYMENT, "")
+
+
+# The back office's own forms (an add page calling a service, an action's page) label their
+# fields with a capital, as Django's admin does: they read "date d'effet :" among "Offre :".
+def test_service_form_labels_start_with_a_capital(client, staff):
+    page = client.get(reverse("admin:offers_pricechange_add"), HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+    assert "Date d&#x27;effet\u00a0:</label>" in html
+    assert "Offre\u00a0:</label>" in html and "Motif\u00a0:</label>" in html
+    assert "date d&#x27;effet\u00a0:" not in html
+    preset = client.get(reverse("admin:offers_offer_from_preset"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Produit principal\u00a0:</label>" in preset.content.decode()

@@ -378,6 +378,40 @@ def test_cancel_termination(tenant):
         services.termination_cancel(termination=second, today=second.effective_date)
 
 
+# CON-2, CON-4 — a terminating contract is neither ordered nor activated: the way back from
+# terminating is the cancellation of its termination, to the status stored on it (an ordered
+# contract returns to ordered, then starts as any other).
+def test_terminating_contract_not_ordered_nor_activated(tenant):
+    contract = contract_for(tenant.client, "hosted-a", signed=date(2026, 9, 1))
+    assert contract.status == ContractStatus.ORDERED
+    with time_machine.travel(date(2026, 10, 1)):
+        termination = services.contract_request_termination(contract=contract)
+        for move in (
+            lambda: services.contract_order(contract=contract),
+            lambda: services.contract_activate(
+                contract=contract, service_start_date=date(2026, 10, 1)
+            ),
+        ):
+            with pytest.raises(services.InvalidTransition) as refused:
+                move()
+            assert refused.value.code == "invalid_transition"
+        contract.refresh_from_db()
+        assert contract.status == ContractStatus.TERMINATING
+        services.termination_cancel(termination=termination)
+        contract.refresh_from_db()
+        assert contract.status == ContractStatus.ORDERED
+        services.contract_activate(contract=contract, service_start_date=date(2026, 10, 1))
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE
+    assert list(contract.events.order_by("pk").values_list("to_status", flat=True)) == [
+        "draft",
+        "ordered",
+        "terminating",
+        "ordered",
+        "active",
+    ]
+
+
 # CON-4 — a requested date in the past is refused with a clear field error.
 def test_requested_date_in_past(tenant):
     contract = contract_for(tenant.client, "trunk", signed=date(2026, 1, 1), start=date(2026, 1, 1))

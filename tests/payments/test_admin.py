@@ -215,7 +215,7 @@ def test_bil4_batch_xml_settle_and_reject(client, staff, customer, invoice):
     debit = DirectDebit.objects.get()
     with at(date(2026, 11, 3)):
         form = _action(client, "directdebit", "reject", [debit])
-        assert form.status_code == 200 and "reject reason" in form.content.decode()
+        assert form.status_code == 200 and "Reject reason" in form.content.decode()
         _action(client, "directdebit", "reject", [debit], apply="1", reason="AM04", bank_fee="7.50")
     debit.refresh_from_db()
     assert (debit.status, debit.reject_fee, debit.rejected_on) == (

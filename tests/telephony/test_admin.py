@@ -179,6 +179,23 @@ def test_sip_account_actions(client, staff):
     assert AuditLog.objects.filter(action="sip_account.suspend", actor=staff).exists()
 
 
+# ACC-7 — the new secret's message does not start with the username: the back office
+# capitalises a message's first letter, and staff read "Sip9623859487" for sip9623859487.
+@pytest.mark.parametrize("action", ["reset_credentials", "declare_compromised"])
+def test_new_secret_message_keeps_the_username(client, staff, action):
+    account, _secret = make_sip_account(customer())
+    page = client.post(
+        reverse("admin:telephony_sipaccount_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [account.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    html = page.content.decode()
+    assert f"Nouveau secret de {account.username}\u00a0: " in html
+    assert "affiché une seule fois" in html
+    assert account.username.capitalize() not in html
+
+
 def test_sip_account_add(client, staff):
     contract = make_contract(
         customer(), "sip-unl", signature=date(2026, 10, 1), service_start=date(2026, 10, 1)

@@ -58,3 +58,29 @@ def test_redeliver_ping_rotate(staff, delivery, receiver):
     staff.post(endpoints, {"action": "disable", "_selected_action": [delivery.endpoint_id]})
     delivery.endpoint.refresh_from_db()
     assert not delivery.endpoint.is_active
+
+
+# SPEC §9 — a ping's result names the endpoint first, so its address keeps its case (the back
+# office capitalises a message's first letter: "Http://127.0.0.1…").
+def test_ping_message_keeps_the_address(staff, delivery, receiver):
+    endpoints = reverse("admin:webhooks_webhookendpoint_changelist")
+    url = delivery.endpoint.url
+    receiver.answer(200)
+    page = staff.post(
+        endpoints,
+        {"action": "ping", "_selected_action": [delivery.endpoint_id]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    html = page.content.decode()
+    assert f"Le point de réception {url} a répondu 200 en " in html
+    receiver.answer(500)
+    page = staff.post(
+        endpoints,
+        {"action": "ping", "_selected_action": [delivery.endpoint_id]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    html = page.content.decode()
+    assert f"Le point de réception {url} n&#x27;a pas accepté le message\u00a0: " in html
+    assert "Http://" not in html
