@@ -1,8 +1,8 @@
 """Filters of the partner API whose values are bounded before they reach the database
 (``kernel.inputs``): a value out of bounds is a 400 naming the parameter.
 
-- a date or a datetime: ASCII digits, a year in 2000–2100 (a datetime: a UTC offset within
-  ±15:59); a month: ``YYYY-MM``;
+- a date or a datetime: ISO 8601 whatever the request's language (a date: ``YYYY-MM-DD``), ASCII
+  digits, a year in 2000–2100 (a datetime: a UTC offset within ±15:59); a month: ``YYYY-MM``;
 - an id: ASCII digits, 1 to ``MAX_ID``;
 - a text: at most its column's length (``MAX_SEARCH`` for a declared ``CharFilter``).
 
@@ -20,8 +20,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from kernel.inputs import (
     MAX_ID,
     AsciiIntegerField,
-    BoundedDateField,
-    BoundedDateTimeField,
+    IsoDateField,
     MonthField,
     is_ascii,
     validate_utc_offset,
@@ -47,15 +46,17 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class DateTimeFilter(django_filters.DateTimeFilter):
-    """A datetime: ASCII digits, a year in 2000–2100, a UTC offset within ±15:59."""
+    """A datetime as ``IsoDateTimeFilter``'s: ISO 8601, not the formats of the request's
+    language (the portal's forms')."""
 
-    field_class = BoundedDateTimeField
+    field_class = BoundedIsoDateTimeField
 
 
 class DateFilter(django_filters.DateFilter):
-    """A date: ASCII digits, a year in 2000–2100."""
+    """A date: ``YYYY-MM-DD`` whatever the request's language (the schema's ``format: date``),
+    ASCII digits, a year in 2000–2100."""
 
-    field_class = BoundedDateField
+    field_class = IsoDateField
 
 
 class MonthFilter(django_filters.CharFilter):

@@ -39,6 +39,7 @@ MAX_RECIPIENTS = 20
 MAX_EMAIL = 254  # RFC 5321 path length (Django's User.email)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def validate_utc_offset(value: datetime | None) -> None:
@@ -155,6 +156,20 @@ class BoundedDateField(forms.DateField):
 
     def to_python(self, value):
         _refuse_non_ascii(self, value)
+        return super().to_python(value)
+
+
+class IsoDateField(BoundedDateField):
+    """``BoundedDateField`` reading ``YYYY-MM-DD`` (ISO 8601) only, whatever the language: the
+    partner API's date filters. ``BoundedDateField`` reads the language's formats as the
+    portal's forms do, so "02/06/2026" was 2 June in French and 6 February in English."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": _("Give a date as YYYY-MM-DD.")}
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not _ISO_DATE.match(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
