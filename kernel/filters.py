@@ -4,14 +4,17 @@
 - a date or a datetime: ISO 8601 whatever the request's language (a date: ``YYYY-MM-DD``), ASCII
   digits, a year in 2000–2100 (a datetime: a UTC offset within ±15:59); a month: ``YYYY-MM``;
 - an id: ASCII digits, 1 to ``MAX_ID``;
+- a boolean: true, false, 1 or 0 (any case);
 - a text: at most its column's length (``MAX_SEARCH`` for a declared ``CharFilter``).
 
 ``FilterSet`` applies the same bounds to the filters it generates from ``Meta.fields``.
 """
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from django_filters.filterset import BaseFilterSet
@@ -77,6 +80,32 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true, false, 1 or 0 (any case), or nothing (no filter). ``django_filters.BooleanFilter``
+    reads the value through a select whose unknown choices are "no filter": ``?due=maybe``
+    listed every row."""
+
+    widget = forms.TextInput  # the value as given, for ``to_python`` to judge
+    default_error_messages = {"invalid": _("Must be a valid boolean.")}  # DRF's, translated
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if isinstance(value, bool) or value is None:
+            return value
+        value = str(value).strip().lower()
+        if value == "":
+            return None
+        if value not in self.VALUES:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return self.VALUES[value]
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A boolean: true, false, 1 or 0 (any case); anything else is a 400 naming the filter."""
+
+    field_class = StrictBooleanField
+
+
 class AsciiModelChoiceField(FilterModelChoiceField):
     def to_python(self, value):
         if not is_ascii(value):
@@ -118,6 +147,7 @@ class FilterSet(django_filters.FilterSet):
         models.TextField: {"filter_class": CharFilter},
         models.DateField: {"filter_class": DateFilter},
         models.DateTimeField: {"filter_class": DateTimeFilter},
+        models.BooleanField: {"filter_class": BooleanFilter},
         models.ForeignKey: {
             **django_filters.FilterSet.FILTER_DEFAULTS[models.ForeignKey],
             "filter_class": ModelChoiceFilter,

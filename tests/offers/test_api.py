@@ -392,6 +392,19 @@ def test_date_filters_iso_whatever_the_language(api, tenant, language, message):
         assert response.json()["error"]["fields"] == {"signed_after": [message]}
 
 
+# CON-7 — ?is_trial= is true, false, 1 or 0; another value is a 400, not the whole list.
+def test_is_trial_filter_refuses_other_values(api, tenant):
+    contract = make_contract(tenant.client, "hosted-a")
+    url = reverse("api:contract-list")
+    for value in ["false", "0"]:
+        assert [row["id"] for row in api.get(url, {"is_trial": value}).json()["results"]] == [
+            contract.pk
+        ]
+    assert api.get(url, {"is_trial": "1"}).json()["count"] == 0
+    response = api.get(url, {"is_trial": "perhaps"})
+    assert response.status_code == 400 and "is_trial" in response.json()["error"]["fields"]
+
+
 # No N+1: the list costs the same number of queries for 1 and for 6 contracts (with lines,
 # a scheduled termination and an open suspension among them), and the catalogue too.
 def test_list_query_counts(api, tenant, django_assert_max_num_queries):

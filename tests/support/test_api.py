@@ -183,6 +183,34 @@ def test_outages(api, tenant, other_tenant, staff):
     assert api.get(reverse("api:outage-list"), {"ongoing": "true"}).json()["count"] == 1
 
 
+# SLA-5 — ?ongoing= and ?excusable= are true, false, 1 or 0: another value is a 400 naming the
+# filter, not the unfiltered list.
+def test_outage_boolean_filters_refuse_other_values(api, tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w")
+    start = paris(2026, 11, 2, 10)
+    services.outage_record(
+        title="Ended",
+        started_at=start,
+        ended_at=start + timedelta(hours=1),
+        contracts=[contract],
+        actor=staff,
+    )
+    services.outage_record(title="Ongoing", started_at=start, contracts=[contract], actor=staff)
+    url = reverse("api:outage-list")
+
+    def titles(**params):
+        response = api.get(url, params)
+        assert response.status_code == 200, response.json()
+        return [row["title"] for row in response.json()["results"]]
+
+    assert titles(ongoing="1") == titles(ongoing="TRUE") == ["Ongoing"]
+    assert titles(ongoing="0") == ["Ended"]
+    for params in [{"ongoing": "x"}, {"ongoing": "maybe"}, {"excusable": "perhaps"}]:
+        response = api.get(url, params)
+        assert response.status_code == 400, params
+        assert set(response.json()["error"]["fields"]) == set(params)
+
+
 # SLA-10 — the partner reads its customers' reports and requests a credit in one call; a
 # second request, or one without credit, is a 409 with its code.
 def test_reports_and_request(api, tenant, staff):
