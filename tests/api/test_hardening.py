@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import RequestFactory
-from django.urls import get_resolver, reverse
+from django.urls import get_resolver, resolve, reverse
 
 from accounts.api.authentication import PartnerPrincipal
 from accounts.choices import Role
@@ -337,6 +337,15 @@ def test_large_body_not_read(settings):
     with pytest.raises(APIException) as refused:
         BoundedJSONParser().parse(Exploding(), "application/json", {"request": request})
     assert refused.value.status_code == 413
+
+
+# Every operation answers without its trailing slash as with it: the same view and actions, on
+# a route without a name (the one with the slash is named, and the only one in the schema).
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_list_without_trailing_slash(url):
+    named, copy = resolve(url), resolve(url.rstrip("/"))
+    assert (copy.func.cls, copy.func.actions) == (named.func.cls, named.func.actions)
+    assert named.url_name and copy.url_name is None
 
 
 # --- Defect 6: no id oracle on ?client= -----------------------------------------------------------

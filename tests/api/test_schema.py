@@ -170,6 +170,15 @@ def test_400_field_errors_only_with_body_or_filters(schema):
         assert _ref(response) == ERROR_REF and response["description"] != invalid_input
 
 
+# ACC-3 — every operation answers with or without its trailing slash (portal.api.routes), and
+# the document lists each path once, with its slash.
+def test_paths_listed_once_with_their_slash(schema):
+    paths = list(schema["paths"])
+    assert len(paths) > 50
+    assert [path for path in paths if not path.endswith("/")] == []
+    assert len({path.rstrip("/") for path in paths}) == len(paths)
+
+
 def test_responses_documented_by_a_view_are_kept(schema):
     block = schema["paths"]["/api/v1/trunks/{id}/block-destination/"]["post"]["responses"]
     assert _ref(block["404"]) == "#/components/schemas/CommandError"
