@@ -161,7 +161,7 @@ class SiteSerializer(representation.ModelSerializer):
 
     def validate_client(self, value):
         if self.instance is not None and value != self.instance.client:
-            raise serializers.ValidationError("A site cannot move to another customer.")
+            raise serializers.ValidationError(_("A site cannot move to another customer."))
         return value
 
 

@@ -130,6 +130,28 @@ def test_last_admin_protected_in_api(api, tenant):
     assert response.status_code == 400 and "role" in response.json()["error"]["fields"]
 
 
+# ACC-1 — a site stays with its customer: moving it is a 400 in the partner's language.
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "Un site ne peut pas passer à un autre client."),
+        ("en", "A site cannot move to another customer."),
+    ],
+)
+def test_site_cannot_move_to_another_customer(api, partner, tenant, language, message):
+    other_customer = ClientFactory(partner=partner)
+    response = api.patch(
+        reverse("api:site-detail", args=[tenant.site.pk]),
+        {"client": other_customer.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"client": [message]}
+    tenant.site.refresh_from_db()
+    assert tenant.site.client == tenant.client
+
+
 # ACC-3 — a site cannot be created for another partner's customer (the id "does not exist").
 def test_site_for_other_partner_customer_refused(api, other_tenant):
     response = api.post(
