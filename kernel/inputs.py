@@ -112,6 +112,16 @@ def parse_month(value: str) -> date:
     return date(int(match[1]), int(match[2]), 1)
 
 
+def parse_whole_number(value: str, *, parameter: str) -> int:
+    """A query's page number or page size: ASCII digits, 1 or more (``MAX_ID`` for a number
+    longer than any id). Raises a ``ValidationError`` naming ``parameter`` otherwise."""
+    digits = value.lstrip("0") if isinstance(value, str) else ""
+    if not (digits.isascii() and digits.isdigit()):
+        message = _("Give a whole number, 1 or more.")
+        raise ValidationError({parameter: ValidationError(message, code="invalid")})
+    return int(digits) if len(digits) < len(str(MAX_ID)) else MAX_ID
+
+
 def is_ascii(value) -> bool:
     """False for a text with a character outside ASCII (full-width digits…)."""
     return not isinstance(value, str) or value.isascii()
