@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditLog, Client, User
 from billing.models import Invoice
 from console.models import Assignment
-from kernel.queues import QueueItem, WorkQueue, queues
+from kernel.queues import REGISTRY, QueueItem, WorkQueue, queues
 from payments import selectors as payments
 from support.models import AvailabilityReport, Ticket
 from telephony.models import SipAccount, Trunk
@@ -88,6 +88,14 @@ def queue_rows(
         overdue, left = time_left(item.deadline, now)
         rows.append(QueueRow(item=item, assignee=who, overdue=overdue, time_left=left))
     return rows
+
+
+def in_queue(*, queue_key: str, item_pk) -> bool:
+    """Whether the queue lists the item now (every partner's: staff see them all)."""
+    queue = REGISTRY.get(queue_key)
+    if queue is None:
+        return False
+    return any(str(item.pk) == str(item_pk) for item in queue.fetch(partner_id=None))
 
 
 def assignee_of(queue_key: str, item_pk) -> User | None:

@@ -7,13 +7,19 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import User
 from console.models import Assignment
+from console.selectors import in_queue
 
 
 @transaction.atomic
 def assignment_take(*, queue_key: str, item_pk, actor: User) -> Assignment:
     """ "Assign to me": the item becomes the actor's, even if a colleague had it (the audit
-    row keeps who had it before)."""
+    row keeps who had it before). Only an item the queue lists now: an id that is not one of
+    its items (none such, or one that has left it) is refused, and nothing is written."""
     item_pk = str(item_pk)
+    if not in_queue(queue_key=queue_key, item_pk=item_pk):
+        raise ValidationError(
+            _("This item is not in this queue: it does not exist or has left it. Reload the queue.")
+        )
     current = (
         Assignment.objects.select_for_update()
         .filter(queue_key=queue_key, item_pk=item_pk)

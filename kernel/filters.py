@@ -1,17 +1,20 @@
 """Filters of the partner API whose values are bounded before they reach the database
 (``kernel.inputs``): a value out of bounds is a 400 naming the parameter.
 
-- a date or a datetime: ASCII digits, a year in 2000–2100 (a datetime: a UTC offset within
-  ±15:59); a month: ``YYYY-MM``;
+- a date or a datetime: ISO 8601 whatever the request's language (a date: ``YYYY-MM-DD``), ASCII
+  digits, a year in 2000–2100 (a datetime: a UTC offset within ±15:59); a month: ``YYYY-MM``;
 - an id: ASCII digits, 1 to ``MAX_ID``;
+- a boolean: true, false, 1 or 0 (any case);
 - a text: at most its column's length (``MAX_SEARCH`` for a declared ``CharFilter``).
 
 ``FilterSet`` applies the same bounds to the filters it generates from ``Meta.fields``.
 """
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from django_filters.filterset import BaseFilterSet
@@ -20,8 +23,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from kernel.inputs import (
     MAX_ID,
     AsciiIntegerField,
-    BoundedDateField,
-    BoundedDateTimeField,
+    IsoDateField,
     MonthField,
     is_ascii,
     validate_utc_offset,
@@ -47,15 +49,17 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class DateTimeFilter(django_filters.DateTimeFilter):
-    """A datetime: ASCII digits, a year in 2000–2100, a UTC offset within ±15:59."""
+    """A datetime as ``IsoDateTimeFilter``'s: ISO 8601, not the formats of the request's
+    language (the portal's forms')."""
 
-    field_class = BoundedDateTimeField
+    field_class = BoundedIsoDateTimeField
 
 
 class DateFilter(django_filters.DateFilter):
-    """A date: ASCII digits, a year in 2000–2100."""
+    """A date: ``YYYY-MM-DD`` whatever the request's language (the schema's ``format: date``),
+    ASCII digits, a year in 2000–2100."""
 
-    field_class = BoundedDateField
+    field_class = IsoDateField
 
 
 class MonthFilter(django_filters.CharFilter):
@@ -74,6 +78,32 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true, false, 1 or 0 (any case), or nothing (no filter). ``django_filters.BooleanFilter``
+    reads the value through a select whose unknown choices are "no filter": ``?due=maybe``
+    listed every row."""
+
+    widget = forms.TextInput  # the value as given, for ``to_python`` to judge
+    default_error_messages = {"invalid": _("Must be a valid boolean.")}  # DRF's, translated
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if isinstance(value, bool) or value is None:
+            return value
+        value = str(value).strip().lower()
+        if value == "":
+            return None
+        if value not in self.VALUES:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return self.VALUES[value]
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A boolean: true, false, 1 or 0 (any case); anything else is a 400 naming the filter."""
+
+    field_class = StrictBooleanField
 
 
 class AsciiModelChoiceField(FilterModelChoiceField):
@@ -117,6 +147,7 @@ class FilterSet(django_filters.FilterSet):
         models.TextField: {"filter_class": CharFilter},
         models.DateField: {"filter_class": DateFilter},
         models.DateTimeField: {"filter_class": DateTimeFilter},
+        models.BooleanField: {"filter_class": BooleanFilter},
         models.ForeignKey: {
             **django_filters.FilterSet.FILTER_DEFAULTS[models.ForeignKey],
             "filter_class": ModelChoiceFilter,

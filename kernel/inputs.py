@@ -39,6 +39,7 @@ MAX_RECIPIENTS = 20
 MAX_EMAIL = 254  # RFC 5321 path length (Django's User.email)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def validate_utc_offset(value: datetime | None) -> None:
@@ -111,6 +112,16 @@ def parse_month(value: str) -> date:
     return date(int(match[1]), int(match[2]), 1)
 
 
+def parse_whole_number(value: str, *, parameter: str) -> int:
+    """A query's page number or page size: ASCII digits, 1 or more (``MAX_ID`` for a number
+    longer than any id). Raises a ``ValidationError`` naming ``parameter`` otherwise."""
+    digits = value.lstrip("0") if isinstance(value, str) else ""
+    if not (digits.isascii() and digits.isdigit()):
+        message = _("Give a whole number, 1 or more.")
+        raise ValidationError({parameter: ValidationError(message, code="invalid")})
+    return int(digits) if len(digits) < len(str(MAX_ID)) else MAX_ID
+
+
 def is_ascii(value) -> bool:
     """False for a text with a character outside ASCII (full-width digits…)."""
     return not isinstance(value, str) or value.isascii()
@@ -155,6 +166,20 @@ class BoundedDateField(forms.DateField):
 
     def to_python(self, value):
         _refuse_non_ascii(self, value)
+        return super().to_python(value)
+
+
+class IsoDateField(BoundedDateField):
+    """``BoundedDateField`` reading ``YYYY-MM-DD`` (ISO 8601) only, whatever the language: the
+    partner API's date filters. ``BoundedDateField`` reads the language's formats as the
+    portal's forms do, so "02/06/2026" was 2 June in French and 6 February in English."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": _("Give a date as YYYY-MM-DD.")}
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not _ISO_DATE.match(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 

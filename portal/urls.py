@@ -9,22 +9,29 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal import views
+from portal.api.routes import slash_optional
 
 admin.autodiscover()
 # The back office signs in through allauth (rate limits, second factor), not its own form.
 admin.site.login = secure_admin_login(admin.site.login)
 
+# Every operation answers with or without its trailing slash (a POST is never redirected); the
+# schema and the docs are pages, redirected to their slash as the portal's are.
 api_v1 = [
-    path("", include("accounts.api.urls")),
-    path("", include("offers.api.urls")),
-    path("", include("billing.api.urls")),
-    path("", include("payments.api.urls")),
-    path("", include("telephony.api.urls")),
-    path("", include("support.api.urls")),
-    path("", include("numbering.api.urls")),
-    path("", include("usage.api.urls")),
-    path("", include("equipment.api.urls")),
-    path("", include("webhooks.api.urls")),
+    *slash_optional(
+        [
+            path("", include("accounts.api.urls")),
+            path("", include("offers.api.urls")),
+            path("", include("billing.api.urls")),
+            path("", include("payments.api.urls")),
+            path("", include("telephony.api.urls")),
+            path("", include("support.api.urls")),
+            path("", include("numbering.api.urls")),
+            path("", include("usage.api.urls")),
+            path("", include("equipment.api.urls")),
+            path("", include("webhooks.api.urls")),
+        ]
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The only page with an inline script (the Swagger UI's set-up): allowed by its nonce.
     path(

@@ -306,6 +306,26 @@ def test_api_other_partner_invisible(
     assert model.objects.filter(pk=theirs).exists()
 
 
+# ACC-3 — the Allow header (on every answer) and OPTIONS list only the methods that work on
+# one's own object: a method left out answers 405 (whose Allow leaves it out too), a method
+# listed does not. (Another partner's object answers 404 on every verb: above.)
+@pytest.mark.parametrize("list_route, detail_route, own_id, model", API_RESOURCES)
+def test_api_allow_lists_what_works(api, tenant, list_route, detail_route, own_id, model):
+    url = reverse(detail_route, args=[own_id(tenant)])
+    read = api.get(url)
+    assert read.status_code == 200, (detail_route, read.content[:200])
+    allowed = {method.strip() for method in read["Allow"].split(",")}
+    assert {"GET", "OPTIONS"} <= allowed
+    assert set(api.options(url).json().get("actions", {})) <= allowed
+    for method in ("put", "patch", "delete"):  # DELETE last: it may remove the object
+        response = getattr(api, method)(url, {}, format="json")
+        if method.upper() in allowed:
+            assert response.status_code != 405, (detail_route, method)
+        else:
+            assert response.status_code == 405, (detail_route, method, response.status_code)
+            assert method.upper() not in response["Allow"], (detail_route, method)
+
+
 # ACC-3 — no API key works in a query string, on any endpoint.
 @pytest.mark.parametrize("list_route, detail_route, own_id, model", API_RESOURCES)
 def test_api_key_in_query_string_never_works(

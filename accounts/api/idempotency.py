@@ -68,7 +68,8 @@ def request_fingerprint(request) -> str:
 def _replay(record: IdempotencyRecord, request) -> Response:
     if (
         record.method != request.method
-        or record.path != request.path
+        # The same route with or without its trailing slash (portal.api.routes).
+        or record.path.rstrip("/") != request.path.rstrip("/")
         or record.request_hash != request_fingerprint(request)
     ):
         raise IdempotencyKeyReused()

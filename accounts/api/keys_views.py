@@ -5,7 +5,7 @@ them, ``keys:write`` to create, rotate and revoke). The back office does the sam
 from datetime import timedelta
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from accounts.api.keys_serializers import (
     ApiKeySerializer,
     ApiKeyWithSecretSerializer,
 )
-from accounts.api.viewsets import PartnerScopedViewSetMixin
+from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerScopedViewSetMixin
 from accounts.models import ApiKey
 from accounts.scopes import KEYS
 
@@ -26,7 +26,9 @@ def _with_secret(key: ApiKey, raw: str) -> dict:
     return ApiKeyWithSecretSerializer(key).data
 
 
+# Keys are not edited (rotate or revoke them): PUT, PATCH and DELETE answer 405, after the lookup.
 class ApiKeyViewSet(
+    LookupBeforeRefusingMixin,
     PartnerScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -78,13 +80,3 @@ class ApiKeyViewSet(
     def revoke(self, request, pk=None):
         key = api_keys.api_key_revoke(api_key=self.get_object(), by_key=self.api_key)
         return Response(ApiKeySerializer(key).data)
-
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        """Keys are not edited (rotate or revoke them): 405, after the lookup, so that another
-        partner's key answers 404 on every verb (ACC-3)."""
-        self.get_object()
-        raise exceptions.MethodNotAllowed(request.method)
-
-    partial_update = update
-    destroy = update

@@ -98,7 +98,10 @@ class PartnerReadOnlyViewSet(PartnerScopedViewSetMixin, viewsets.ReadOnlyModelVi
 
 class LookupBeforeRefusingMixin:
     """Writes a resource does not take answer 405 — after the lookup, so that another partner's
-    object answers 404 on every verb, as on a read (ACC-3)."""
+    object answers 404 on every verb, as on a read (ACC-3).
+
+    The refusing actions are routed (that is how the lookup runs first) but are not offered:
+    ``Allow`` (on every answer, a 405's too) and ``OPTIONS`` list only the methods that work."""
 
     @extend_schema(exclude=True)
     def update(self, request, *args, **kwargs):
@@ -107,6 +110,15 @@ class LookupBeforeRefusingMixin:
 
     partial_update = update
     destroy = update
+
+    def _allowed_methods(self):
+        # Read by DRF's ``allowed_methods`` (the Allow header, OPTIONS's "actions") and Django's.
+        refused = {
+            method.upper()
+            for method, action in getattr(self, "action_map", {}).items()
+            if getattr(type(self), action, None) is LookupBeforeRefusingMixin.update
+        }
+        return [method for method in super()._allowed_methods() if method not in refused]
 
 
 class PartnerModelViewSet(

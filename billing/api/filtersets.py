@@ -20,7 +20,7 @@ class InvoiceFilterSet(filters.FilterSet):
         method="filter_month",
         label=_("Month of the issue date, YYYY-MM (the run of month M issues on M's last day)"),
     )
-    due = django_filters.BooleanFilter(
+    due = filters.BooleanFilter(
         method="filter_due", label=_("true: an amount is still due; false: nothing left to pay")
     )
 
@@ -49,7 +49,7 @@ class PendingChargeFilterSet(filters.FilterSet):
             "termination, usage (calls), number, equipment_sale."
         )
     )
-    invoiced = django_filters.BooleanFilter(
+    invoiced = filters.BooleanFilter(
         method="filter_invoiced", label=_("true: already on an invoice; false: still pending")
     )
     period_after = filters.DateFilter(

@@ -55,7 +55,7 @@ class ContractFilterSet(filters.FilterSet):
         lookup_expr="lte",
         help_text=_("Signed on or before this day (YYYY-MM-DD)."),
     )
-    is_trial = django_filters.BooleanFilter(
+    is_trial = filters.BooleanFilter(
         help_text=_("true: trial contracts (CON-7) only; false: the others.")
     )
 

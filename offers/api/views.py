@@ -10,11 +10,11 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api.viewsets import PartnerModelViewSet, SqlListMixin
+from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerModelViewSet, SqlListMixin
 from kernel.errors import InvalidTransition
 from offers.api.catalogue_serializers import OfferSerializer
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
@@ -77,7 +77,12 @@ class OfferViewSet(SqlListMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["preset", "name"]
 
 
-class ContractViewSet(LineQuantityCommandsMixin, PriceChangeCommandsMixin, PartnerModelViewSet):
+class ContractViewSet(
+    LookupBeforeRefusingMixin,
+    LineQuantityCommandsMixin,
+    PriceChangeCommandsMixin,
+    PartnerModelViewSet,
+):
     """CON-2: the contracts of the partner's customers, and their termination commands.
 
     A partner's ``POST`` is an order, not a draft: the contract is created and ordered in one
@@ -140,12 +145,6 @@ class ContractViewSet(LineQuantityCommandsMixin, PriceChangeCommandsMixin, Partn
             contract_order(contract=contract, api_key=self.api_key)
         contract = self.get_queryset().get(pk=contract.pk)
         return Response(self.get_serializer(contract).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(exclude=True)
-    def partial_update(self, request, *args, **kwargs):
-        # Look the contract up first: another partner's contract is a 404 like on every verb.
-        self.get_object()
-        raise exceptions.MethodNotAllowed(request.method)
 
     def _payload(self, request) -> dict:
         payload = TerminationRequestSerializer(data=request.data)

@@ -36,9 +36,11 @@ from django.db.models import Func, IntegerField, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
 from django.utils import timezone
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 
 from kernel import api_fields, changes, prepared
+from kernel.inputs import MAX_ID, parse_whole_number
 
 TOTAL = "_page_total"
 SNAPSHOT = "_page_snapshot"
@@ -282,10 +284,40 @@ def _outer_join(model, related: dict) -> bool:
 
 
 class StandardPagination(PageNumberPagination):
+    """``?page=`` (a number from 1, or ``last``) and ``?page_size=`` (from 1; more than
+    ``max_page_size`` gives ``max_page_size``): anything else is a 400 naming the parameter
+    (DRF ignored a bad page size and answered a bad page number 404). A page beyond the last
+    one is a 404."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
     django_paginator_class = NarrowPagePaginator
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        return min(
+            parse_whole_number(value, parameter=self.page_size_query_param), self.max_page_size
+        )
+
+    def get_page_number(self, request, paginator):
+        value = request.query_params.get(self.page_query_param, "")
+        if value == "":
+            return 1
+        if value in self.last_page_strings:
+            return paginator.num_pages
+        number = parse_whole_number(value, parameter=self.page_query_param)
+        if number > MAX_ID // paginator.per_page:  # no list has rows that far (bigint offset)
+            raise NotFound(self.invalid_page_message.format(page_number=value, message=""))
+        return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
     def get_paginated_response_schema(self, schema):
         return api_fields.page_schema(super().get_paginated_response_schema(schema))

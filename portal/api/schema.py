@@ -7,11 +7,12 @@ Every answer that is not a success carries the envelope of ``portal.api.errors``
 ``PartnerAutoSchema`` (``DEFAULT_SCHEMA_CLASS``) adds to each operation the errors it can
 answer, unless the view already documents that status (its own description wins):
 
-- 400 ``validation_error``: operations with a request body or query filters; and on every
-  operation, a NUL character in the address or a query parameter (``portal.middleware``);
+- 400 ``validation_error``: operations with a request body, query filters or a page number or
+  size (``portal.api.pagination``); and on every operation, a NUL character in the address or a
+  query parameter (``portal.middleware``);
 - 401 (no or a bad ``Api-Key``), 403 (a key without the right) and 429 (rate limit): all;
 - 404: operations on one object (a path parameter: another partner's id is "not found"), and
-  paginated lists (a page beyond the last one, or not a page number, is "not found");
+  paginated lists (a page beyond the last one is "not found");
 - 409 (the object's state refuses it, ``invalid_transition``…): POST commands (not creates);
 - 413 (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``) and 415 (a body of a media type the
   operation does not take, or of none): operations with a request body;
@@ -23,9 +24,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-# Query parameters that cannot make a request invalid: DRF ignores an unknown ordering or page
-# size, and an out-of-range page is a 404 (documented as such).
-_LENIENT_QUERY_PARAMETERS = frozenset({"page", "page_size", "ordering"})
+# Query parameters that cannot make a request invalid: DRF ignores an unknown ordering.
+_LENIENT_QUERY_PARAMETERS = frozenset({"ordering"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_MEDIA = ["application/json"]
 
@@ -64,7 +64,7 @@ ERRORS = {
     "401": _error(_("No API key, or an unknown, revoked or expired one.")),
     "403": _error(_("The API key does not allow this.")),
     "404": _error(_("Not yours, or no such id.")),
-    "404-page": _error(_("No such page: beyond the last one, or not a page number.")),
+    "404-page": _error(_("No such page: beyond the last one.")),
     "409": _error(_("The object's current state does not allow it (code invalid_transition…).")),
     "413": _error(_("The request body is too large (code request_too_large).")),
     "415": _error(

@@ -33,7 +33,7 @@ class TicketFilterSet(filters.FilterSet):
 
 
 class OutageFilterSet(filters.FilterSet):
-    ongoing = django_filters.BooleanFilter(
+    ongoing = filters.BooleanFilter(
         field_name="ended_at", lookup_expr="isnull", label=_("true: not ended yet")
     )
     started_after = filters.IsoDateTimeFilter(
@@ -46,7 +46,7 @@ class OutageFilterSet(filters.FilterSet):
         lookup_expr="lt",
         help_text=_("Started before this time (ISO 8601; without a UTC offset, Paris time)."),
     )
-    excusable = django_filters.BooleanFilter(
+    excusable = filters.BooleanFilter(
         help_text=_("true: excused outages, which cost the reseller no SLA credit (SLA-5).")
     )
 
@@ -60,7 +60,7 @@ class AvailabilityReportFilterSet(filters.FilterSet):
     contract = PartnerContractFilter()
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
     month = filters.MonthFilter(method="filter_month", label=_("Month, YYYY-MM"))
-    applicable = django_filters.BooleanFilter(
+    applicable = filters.BooleanFilter(
         help_text=_("true: reports of months the SLA applies to; false: the others, with why.")
     )
 

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.api.throttling import ApiKeyRateThrottle
@@ -128,6 +129,47 @@ def test_last_admin_protected_in_api(api, tenant):
         reverse("api:customer-user-detail", args=[admin.pk]), {"role": "read_only"}, format="json"
     )
     assert response.status_code == 400 and "role" in response.json()["error"]["fields"]
+
+
+# ACC-2 — PATCH of a customer user changes its role, the one thing it changes: a PATCH without
+# a role is a 400 naming it, and nothing changes; the schema says role is required.
+def test_customer_user_patch_needs_the_role(api, tenant):
+    member = tenant.members[Role.TECHNICAL]
+    url = reverse("api:customer-user-detail", args=[member.pk])
+    response = api.patch(url, {"first_name": "X"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"role": ["Ce champ est obligatoire."]}
+    member.refresh_from_db()
+    member.user.refresh_from_db()
+    assert member.role == Role.TECHNICAL and member.user.first_name != "X"
+    assert api.patch(url, {"role": "billing"}, format="json").json()["role"] == "billing"
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    body = schema["paths"]["/api/v1/customer-users/{id}/"]["patch"]["requestBody"]
+    assert body["required"] is True
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert schema["components"]["schemas"][ref]["required"] == ["role"]
+
+
+# ACC-1 — a site stays with its customer: moving it is a 400 in the partner's language.
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "Un site ne peut pas passer à un autre client."),
+        ("en", "A site cannot move to another customer."),
+    ],
+)
+def test_site_cannot_move_to_another_customer(api, partner, tenant, language, message):
+    other_customer = ClientFactory(partner=partner)
+    response = api.patch(
+        reverse("api:site-detail", args=[tenant.site.pk]),
+        {"client": other_customer.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"client": [message]}
+    tenant.site.refresh_from_db()
+    assert tenant.site.client == tenant.client
 
 
 # ACC-3 — a site cannot be created for another partner's customer (the id "does not exist").

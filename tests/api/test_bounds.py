@@ -75,25 +75,35 @@ def test_detected_at_out_of_range(api, tenant, value):
     assert "detected_at" in _fields(response)
 
 
+DATE_FILTERS = [
+    ("/api/v1/contracts/", "signed_after"),
+    ("/api/v1/contracts/", "signed_before"),
+    ("/api/v1/payments/", "received_after"),
+    ("/api/v1/payments/", "received_before"),
+    ("/api/v1/charges/", "period_after"),
+    ("/api/v1/charges/", "period_before"),
+    ("/api/v1/prepaid-entries/", "created_after"),
+    ("/api/v1/prepaid-entries/", "created_before"),
+    ("/api/v1/customers/", "created_after"),
+    ("/api/v1/tickets/", "reported_after"),
+]
+
+
 # A date filter is within 2000–2100 too, and in ASCII digits.
-@pytest.mark.parametrize(
-    ("url", "field"),
-    [
-        ("/api/v1/contracts/", "signed_after"),
-        ("/api/v1/contracts/", "signed_before"),
-        ("/api/v1/payments/", "received_after"),
-        ("/api/v1/payments/", "received_before"),
-        ("/api/v1/charges/", "period_after"),
-        ("/api/v1/charges/", "period_before"),
-        ("/api/v1/prepaid-entries/", "created_after"),
-        ("/api/v1/prepaid-entries/", "created_before"),
-        ("/api/v1/customers/", "created_after"),
-        ("/api/v1/tickets/", "reported_after"),
-    ],
-)
+@pytest.mark.parametrize(("url", "field"), DATE_FILTERS)
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", FULL_WIDTH_DATE])
 def test_date_filter_out_of_range(api, url, field, value):
     assert field in _fields(api.get(url, {field: value}))
+
+
+# A date filter is ISO 8601 whatever the language: "02/06/2026" (2 June in French, 6 February in
+# English) is a 400 in both; 2026-06-02 is read in both.
+@pytest.mark.parametrize(("url", "field"), DATE_FILTERS)
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_date_filter_iso_whatever_the_language(api, url, field, language):
+    for value in ["02/06/2026", "02/06/2026 10:00"]:
+        assert field in _fields(api.get(url, {field: value}, HTTP_ACCEPT_LANGUAGE=language))
+    assert api.get(url, {field: "2026-06-02"}, HTTP_ACCEPT_LANGUAGE=language).status_code == 200
 
 
 # --- ASCII digits only ----------------------------------------------------------------------

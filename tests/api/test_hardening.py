@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import RequestFactory
-from django.urls import get_resolver, reverse
+from django.urls import get_resolver, resolve, reverse
 
 from accounts.api.authentication import PartnerPrincipal
 from accounts.choices import Role
@@ -337,6 +337,31 @@ def test_large_body_not_read(settings):
     with pytest.raises(APIException) as refused:
         BoundedJSONParser().parse(Exploding(), "application/json", {"request": request})
     assert refused.value.status_code == 413
+
+
+# Every list: a page size or a page number that is not a whole number from 1 is a 400 naming
+# it (DRF ignored the size and answered the number 404). The calls' list pages by cursor: its
+# page size is checked the same way. (Refused before any query of the list.)
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_bad_page_size_and_number(api, url):
+    message = ["Indiquez un nombre entier, 1 ou plus."]
+    for value in ["abc", "0", "-1", "1.5", "１２"]:
+        response = api.get(url, {"page_size": value})
+        if response.status_code == 200:  # not paginated (the event types)
+            assert "results" not in response.json(), url
+            return
+        assert _error(response)["fields"] == {"page_size": message}, (url, value)
+    if url != "/api/v1/calls/":  # a cursor, not a page number
+        assert _error(api.get(url, {"page": "abc"}))["fields"] == {"page": message}, url
+
+
+# Every operation answers without its trailing slash as with it: the same view and actions, on
+# a route without a name (the one with the slash is named, and the only one in the schema).
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_list_without_trailing_slash(url):
+    named, copy = resolve(url), resolve(url.rstrip("/"))
+    assert (copy.func.cls, copy.func.actions) == (named.func.cls, named.func.actions)
+    assert named.url_name and copy.url_name is None
 
 
 # --- Defect 6: no id oracle on ?client= -----------------------------------------------------------

@@ -140,13 +140,20 @@ def test_narrow_page_same_rows_as_django(partners, model, related, ordering):
     assert narrow.num_pages == plain.num_pages
 
 
-# ACC-3 — page numbers answer as before: not an integer, 0, past the last page → 404; "last"
-# and an empty list → 200.
+# ACC-3 — page numbers: not a whole number from 1 → 400 naming page; past the last page → 404
+# (the narrow page and Django's paginator alike); "last" and an empty list → 200.
 def test_narrow_page_numbers(partners):
     client = _client(partners[SMALL]["key"])
+    for name in ["customer", "ticket"]:  # Django's paginator, the narrow page
+        url = LIST_URLS[name]
+        for page in ["abc", "0", "-1", "1.5", "１"]:
+            response = client.get(url, {"page": page})
+            assert response.status_code == 400, page
+            assert list(response.json()["error"]["fields"]) == ["page"]
+        for page in ["99", "9" * 30]:
+            assert client.get(url, {"page": page}).status_code == 404, page
+        assert client.get(url, {"page": ""}).status_code == 200  # no page: the first
     url = LIST_URLS["ticket"]
-    for page in ["abc", "0", "-1", "1.5", "99"]:
-        assert client.get(url, {"page": page}).status_code == 404, page
     total = client.get(url).json()["count"]
     last = client.get(url, {"page": "last", "page_size": 3}).json()
     assert last["count"] == total and len(last["results"]) == total - 3 * ((total - 1) // 3)

@@ -157,17 +157,38 @@ def test_400_field_errors_only_with_body_or_filters(schema):
         ("/api/v1/customers/{id}/", "patch"),  # body
         ("/api/v1/invoices/", "get"),  # ?month=
         ("/api/v1/trunks/{id}/channel-quote/", "get"),  # ?add=
+        ("/api/v1/trunks/", "get"),  # ?page= / ?page_size= (portal.api.pagination)
     ]:
         assert paths[path][method]["responses"]["400"]["description"] == invalid_input
-    # Nothing to validate: only page / page_size / ordering, or nothing at all. A NUL character
-    # in the address or a parameter is still a 400 (portal.middleware), documented as such.
+    # Nothing to validate: nothing at all. A NUL character in the address or a parameter is
+    # still a 400 (portal.middleware), documented as such.
     for path, method in [
-        ("/api/v1/trunks/", "get"),
         ("/api/v1/customers/{id}/", "get"),
         ("/api/v1/customer-users/{id}/", "delete"),
     ]:
         response = paths[path][method]["responses"]["400"]
         assert _ref(response) == ERROR_REF and response["description"] != invalid_input
+
+
+# ACC-3 — every operation answers with or without its trailing slash (portal.api.routes), and
+# the document lists each path once, with its slash.
+def test_paths_listed_once_with_their_slash(schema):
+    paths = list(schema["paths"])
+    assert len(paths) > 50
+    assert [path for path in paths if not path.endswith("/")] == []
+    assert len({path.rstrip("/") for path in paths}) == len(paths)
+
+
+# A page number or size that is not a whole number from 1 is a 400 naming it (documented: the
+# parameters' minimum); only a page beyond the last one is a 404.
+def test_page_parameters_documented(schema):
+    operation = schema["paths"]["/api/v1/trunks/"]["get"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert parameters["page"] == {"type": "integer", "minimum": 1}
+    assert parameters["page_size"] == {"type": "integer", "minimum": 1}
+    assert operation["responses"]["404"]["description"] == (
+        "Page inexistante\u00a0: au-delà de la dernière."
+    )
 
 
 def test_responses_documented_by_a_view_are_kept(schema):

@@ -253,6 +253,34 @@ def test_read_only(api, read_only_api, docs):
     assert read_only_api.get(own).status_code == 200
 
 
+# BIL-2 — the Allow header and OPTIONS tell what works on an issued document: GET, HEAD and
+# OPTIONS, never PUT, PATCH or DELETE (they answer 405, whose Allow says the same); another
+# partner's document is still a 404 on every verb.
+def test_allow_lists_only_what_works(api, docs):
+    own = _url("api:invoice-detail", docs.acme_october)
+    refused = api.delete(own)
+    assert refused.status_code == 405
+    assert refused["Allow"] == "GET, HEAD, OPTIONS"
+    assert api.get(own)["Allow"] == "GET, HEAD, OPTIONS"
+    options = api.options(own)
+    assert options.status_code == 200 and "actions" not in options.json()
+    assert api.delete(_url("api:invoice-detail", docs.rival[0])).status_code == 404
+
+
+# BIL-4 — a boolean filter is true, false, 1 or 0: anything else is a 400 naming it, not the
+# whole list.
+def test_boolean_filters_refuse_other_values(api, docs):
+    owing = {docs.acme_october.pk, docs.nova_november.pk}
+    assert set(ids(api, due="1")) == set(ids(api, due="true")) == owing
+    assert ids(api, due="0") == ids(api, due="False") == [docs.note.pk]
+    for value in ["maybe", "yes", "2", "１"]:
+        response = api.get(reverse("api:invoice-list"), {"due": value})
+        assert response.status_code == 400, value
+        assert response.json()["error"]["fields"] == {"due": ["Doit être un booléen valide."]}
+    response = api.get(reverse("api:charge-list"), {"invoiced": "maybe"})
+    assert response.status_code == 400 and "invoiced" in response.json()["error"]["fields"]
+
+
 # --- Charges --------------------------------------------------------------------------------
 
 

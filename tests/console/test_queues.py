@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.choices import Role
@@ -122,6 +123,28 @@ def test_assign_to_me_and_filter(tickets, as_staff, support_agent, superuser):
     browser.post(reverse("console:assign", args=["support.tickets", question.pk]), {"release": "1"})
     assert not Assignment.objects.filter(item_pk=str(question.pk)).exists()
     assert AuditLog.objects.filter(action="console.unassign").count() == 1
+
+
+# Issue 17 — "assign to me" takes only an item of the queue: an id that is none of its items
+# (no such ticket, not an id at all, an item of another queue) is refused with a message, and
+# no assignment row nor audit entry is written.
+def test_assign_refuses_an_item_not_in_the_queue(tickets, as_staff, support_agent, superuser):
+    late, *_ = tickets
+    browser = as_staff(support_agent)
+    for pk in ["999999", "abc", "0"]:
+        url = reverse("console:assign", args=["support.tickets", pk])
+        page = browser.post(url, follow=True).content.decode()
+        assert "Cet élément n&#x27;est pas dans cette file" in page, pk
+        assert "Élément qui vous est attribué." not in page
+    # A ticket of the support queue is not an item of the disputes queue.
+    url = reverse("console:assign", args=["payments.disputes", late.pk])
+    page = as_staff(superuser).post(url, follow=True).content.decode()
+    assert "Cet élément n&#x27;est pas dans cette file" in page
+    assert not Assignment.objects.exists()
+    assert not AuditLog.objects.filter(action="console.assign").exists()
+    with pytest.raises(ValidationError):
+        services.assignment_take(queue_key="support.tickets", item_pk=999999, actor=superuser)
+    assert not Assignment.objects.exists()
 
 
 def _many_customers(partner, count):

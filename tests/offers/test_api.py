@@ -365,6 +365,46 @@ def test_list_filters(api, tenant, other_tenant, partner):
     assert api.get(url, {"client": other_tenant.client.pk}).status_code == 400
 
 
+# CON-2 — a date filter reads YYYY-MM-DD (ISO 8601, as the schema's format: date says),
+# whatever the language: "06/02/2026" was 6 February in French and 2 June in English; it is a
+# 400 naming the filter in both.
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("fr", "Indiquez une date au format AAAA-MM-JJ."), ("en", "Give a date as YYYY-MM-DD.")],
+)
+def test_date_filters_iso_whatever_the_language(api, tenant, language, message):
+    february = make_contract(
+        tenant.client, "hosted-a", signature=date(2026, 2, 6), service_start=date(2026, 2, 16)
+    )
+    june = make_contract(
+        tenant.client, "trunk", signature=date(2026, 6, 2), service_start=date(2026, 6, 10)
+    )
+    url = reverse("api:contract-list")
+
+    def get(**params):
+        return api.get(url, params, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert [row["id"] for row in get(signed_after="2026-06-02").json()["results"]] == [june.pk]
+    assert [row["id"] for row in get(signed_before="2026-02-06").json()["results"]] == [february.pk]
+    for value in ["06/02/2026", "02/06/2026", "6.2.2026", "2026-6-2", "20260602"]:
+        response = get(signed_after=value)
+        assert response.status_code == 400, (value, response.json())
+        assert response.json()["error"]["fields"] == {"signed_after": [message]}
+
+
+# CON-7 — ?is_trial= is true, false, 1 or 0; another value is a 400, not the whole list.
+def test_is_trial_filter_refuses_other_values(api, tenant):
+    contract = make_contract(tenant.client, "hosted-a")
+    url = reverse("api:contract-list")
+    for value in ["false", "0"]:
+        assert [row["id"] for row in api.get(url, {"is_trial": value}).json()["results"]] == [
+            contract.pk
+        ]
+    assert api.get(url, {"is_trial": "1"}).json()["count"] == 0
+    response = api.get(url, {"is_trial": "perhaps"})
+    assert response.status_code == 400 and "is_trial" in response.json()["error"]["fields"]
+
+
 # No N+1: the list costs the same number of queries for 1 and for 6 contracts (with lines,
 # a scheduled termination and an open suspension among them), and the catalogue too.
 def test_list_query_counts(api, tenant, django_assert_max_num_queries):

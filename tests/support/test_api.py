@@ -183,6 +183,56 @@ def test_outages(api, tenant, other_tenant, staff):
     assert api.get(reverse("api:outage-list"), {"ongoing": "true"}).json()["count"] == 1
 
 
+# SLA-5 — ?ongoing= and ?excusable= are true, false, 1 or 0: another value is a 400 naming the
+# filter, not the unfiltered list.
+def test_outage_boolean_filters_refuse_other_values(api, tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w")
+    start = paris(2026, 11, 2, 10)
+    services.outage_record(
+        title="Ended",
+        started_at=start,
+        ended_at=start + timedelta(hours=1),
+        contracts=[contract],
+        actor=staff,
+    )
+    services.outage_record(title="Ongoing", started_at=start, contracts=[contract], actor=staff)
+    url = reverse("api:outage-list")
+
+    def titles(**params):
+        response = api.get(url, params)
+        assert response.status_code == 200, response.json()
+        return [row["title"] for row in response.json()["results"]]
+
+    assert titles(ongoing="1") == titles(ongoing="TRUE") == ["Ongoing"]
+    assert titles(ongoing="0") == ["Ended"]
+    for params in [{"ongoing": "x"}, {"ongoing": "maybe"}, {"excusable": "perhaps"}]:
+        response = api.get(url, params)
+        assert response.status_code == 400, params
+        assert set(response.json()["error"]["fields"]) == set(params)
+
+
+# ACC-3 — an operation answers with or without its trailing slash: POST /api/v1/tickets opens
+# the ticket (it was a 500 under DEBUG, and otherwise a 301 to the list, which a client follows
+# as a GET); the other operations answer the same without the slash.
+@pytest.mark.parametrize("debug", [True, False])
+def test_operations_without_trailing_slash(api, tenant, settings, debug):
+    settings.DEBUG = debug
+    payload = {"customer": tenant.client.pk, "kind": "question", "subject": "s", "body": "b"}
+    response = api.post("/api/v1/tickets", payload, format="json")
+    assert response.status_code == 201, response.content[:300]
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    assert ticket.subject == "s" and ticket.client == tenant.client
+    assert api.get("/api/v1/tickets").json()["count"] == 1
+    detail = api.get(f"/api/v1/tickets/{ticket.pk}")
+    assert detail.status_code == 200 and detail.json()["number"] == ticket.number
+    message = {"body": "More details."}
+    response = api.post(f"/api/v1/tickets/{ticket.pk}/messages", message, format="json")
+    assert response.status_code == 201, response.content[:300]
+    assert reverse("api:ticket-detail", args=[ticket.pk]).endswith("/")  # the named route
+    missing = api.post("/api/v1/tickets/999999999/messages", message, format="json")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
 # SLA-10 — the partner reads its customers' reports and requests a credit in one call; a
 # second request, or one without credit, is a 409 with its code.
 def test_reports_and_request(api, tenant, staff):

@@ -92,6 +92,18 @@ def test_trk3_order_idempotency_key(api, trunk):
     assert IdempotencyRecord.objects.count() == 1
 
 
+# TRK-3 — a POST retried without its trailing slash (or with it) is the same request: the same
+# Idempotency-Key replays the first answer, one order.
+def test_trk3_idempotency_key_with_or_without_slash(api, trunk):
+    url = reverse("api:channel-order-list")
+    headers = {"HTTP_IDEMPOTENCY_KEY": "5f1c2a10-order-2"}
+    first = api.post(url.rstrip("/"), {"trunk": trunk.pk, "add": 4}, format="json", **headers)
+    again = api.post(url, {"trunk": trunk.pk, "add": 4}, format="json", **headers)
+    assert first.status_code == again.status_code == 201, again.json()
+    assert again["Idempotent-Replayed"] == "true" and first.json() == again.json()
+    assert ChannelOrder.objects.count() == 1
+
+
 # TRK-3 — paying from the prepaid balance activates at once; paying twice is a 409; a short
 # balance is a 409 that writes nothing; cancelling a paid order is a 409.
 def test_trk3_pay_and_cancel(api, trunk):

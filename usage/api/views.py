@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from accounts.api.viewsets import PartnerReadOnlyViewSet
 from billing.api.views import LookupBeforeRefusingMixin
 from kernel import api_fields, prepared
-from kernel.inputs import parse_month
+from kernel.inputs import parse_month, parse_whole_number
 from usage import selectors
 from usage.api.filtersets import CallFilterSet
 from usage.api.serializers import CallSerializer, SummarySerializer
@@ -36,6 +36,16 @@ class CallCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     invalid_cursor_message = _("Invalid cursor: use the next or previous link of a page.")
+
+    def get_page_size(self, request):
+        """From 1 (more than ``max_page_size`` gives ``max_page_size``); anything else is a
+        400 naming ``page_size``, as on the other lists (``portal.api.pagination``)."""
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        return min(
+            parse_whole_number(value, parameter=self.page_size_query_param), self.max_page_size
+        )
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)

@@ -7,12 +7,16 @@ from datetime import timedelta
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from accounts.api.viewsets import PartnerModelViewSet, PartnerReadOnlyViewSet
+from accounts.api.viewsets import (
+    LookupBeforeRefusingMixin,
+    PartnerModelViewSet,
+    PartnerReadOnlyViewSet,
+)
 from kernel.events import catalogue
 from webhooks import services
 from webhooks.api.filtersets import DeliveryFilterSet
@@ -116,7 +120,8 @@ class EndpointViewSet(PartnerModelViewSet):
         return Response(EndpointSerializer(endpoint).data)
 
 
-class DeliveryViewSet(PartnerReadOnlyViewSet):
+# Deliveries never change by PUT, PATCH or DELETE: 405, after the lookup.
+class DeliveryViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     """Every delivery of an event to one of the partner's endpoints, with the log of its
     attempts. ``redeliver`` sends it again now, whatever its state."""
 
@@ -128,15 +133,6 @@ class DeliveryViewSet(PartnerReadOnlyViewSet):
     partner_lookup = "endpoint__partner"
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
-
-    @extend_schema(exclude=True)
-    def update(self, request, *args, **kwargs):
-        """Deliveries never change by PATCH/PUT/DELETE: 405 — after the lookup, so another
-        partner's delivery answers 404 on every verb, as on a read (ACC-3)."""
-        self.get_object()
-        raise exceptions.MethodNotAllowed(request.method)
-
-    partial_update = destroy = update
 
     @extend_schema(request=None, responses={200: AttemptSerializer}, summary="Redeliver now")
     @action(detail=True, methods=["post"], filterset_class=None)
