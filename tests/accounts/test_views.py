@@ -57,6 +57,36 @@ def test_company_edit(as_role, tenant):
     ).exists()
 
 
+# ACC-1 — a refused VAT number stays on the form: the legal identity card shows the stored one.
+def test_company_refused_vat_not_shown_as_identity(as_role, tenant):
+    stored = tenant.client.vat_number
+    data = {
+        "address_line1": "5 avenue Foch",
+        "postal_code": "75116",
+        "city": "Paris",
+        "vat_number": "FR123",
+    }
+    response = as_role(Role.ADMIN).post(reverse("accounts:company"), data)
+    page = response.content.decode()
+    identity = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert response.status_code == 200 and 'value="FR123"' in page
+    assert "FR123" not in identity and (stored or "—") in identity
+
+
+# ACC-1 — a refused site name stays on the form, not in the page's title.
+def test_site_edit_refused_keeps_stored_name(as_role, tenant):
+    data = {
+        "name": "Nouveau nom",
+        "address_line1": "3 rue Y",
+        "postal_code": "13002",
+        "city": "Marseille",
+        "insee_code": "1320",
+    }
+    url = reverse("accounts:site_edit", args=[tenant.site.pk])
+    page = as_role(Role.ADMIN).post(url, data).content.decode()
+    assert "<h1>Siège Acme</h1>" in page and "<h1>Nouveau nom</h1>" not in page
+
+
 # ACC-1 — a site needs a real INSEE commune code.
 def test_site_create_validates_insee(as_role, tenant):
     browser = as_role(Role.ADMIN)
