@@ -183,7 +183,8 @@ def test_empty_states(as_role, english, tenant, partner):
     page = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
     assert 'data-testid="partner-billed"' in page
     assert "Your services are invoiced by Nova, your distributor" in page
-    assert "No invoice from us: Nova invoices your services." in page
+    # a Nova-branded portal does not speak of Nova as someone else ("no invoice from us")
+    assert "Your invoices are sent to you directly by Nova; they are not available here." in page
     assert partner.support_email in page and "<table" not in page
     partner.billing_mode = BillingMode.RESELLER_BILLED
     partner.save(update_fields=["billing_mode"])
@@ -352,7 +353,7 @@ def test_dashboard_invoices_card(as_role, english, customer, october):
     page = page_of(as_role(Role.BILLING).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
     assert 'data-testid="due-invoice-count">2<' in card
-    assert 'data-testid="due-invoice-total">1,976.34 €<' in card  # 1 935.54 + 40.80
+    assert 'data-testid="due-invoice-total">1,976.34\u00a0€<' in card  # 1 935.54 + 40.80
     assert "/invoices/?due=on" in card
     page = page_of(as_role(Role.TECHNICAL).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
@@ -363,4 +364,18 @@ def test_dashboard_invoices_card(as_role, english, customer, october):
 def test_dashboard_nothing_due(as_role, english, tenant):
     page = page_of(as_role(Role.ADMIN).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
-    assert "Nothing to pay to us: Nova invoices your services." in card
+    assert "Your invoices are sent to you directly by Nova; they are not available here." in card
+    assert " us" not in card
+
+
+# ACC-3 — the partner-branded portal, in French: the partner sends the invoices, not "us".
+def test_partner_billed_wording_in_french(as_role, tenant):
+    browser = as_role(Role.ADMIN)
+    expected = (
+        "Vos factures vous sont adressées directement par Nova\u00a0; "
+        "elles ne sont pas disponibles ici."
+    )
+    dashboard = page_of(browser.get(reverse("dashboard")))
+    invoices = page_of(browser.get(reverse("billing:list")))
+    assert expected in dashboard and expected in invoices
+    assert "nous régler" not in dashboard and "de notre part" not in invoices

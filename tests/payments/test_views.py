@@ -105,6 +105,25 @@ def test_overview_balances_and_badges(web, invoices):
     assert "FR76 3000 6000 0112 3456 7890 189" in page  # issue 17 item 6: grouped by four
 
 
+# BIL-4, BIL-8 — the dashboard's "Total due" is the payments page's balance due: the 240.00 €
+# under dispute is set aside on both (the dashboard counted it: 1,330.00 € against 1,090.00 €).
+def test_dashboard_due_is_the_payments_balance(web, invoices):
+    with paris(date(2026, 11, 10)):
+        payments = web.get(reverse("payments:overview")).content.decode()
+        dashboard = web.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="amount-due">1,090.00 €<' in payments
+    assert 'data-testid="due-invoice-total">1,090.00\u00a0€<' in dashboard
+    assert 'data-testid="due-invoice-count">3<' in dashboard
+    assert (
+        "Not included: 240.00\u00a0€ under dispute, not due while your dispute is reviewed."
+        in dashboard
+    )
+    with paris(date(2026, 11, 10)):
+        french = web.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-testid="due-invoice-total">1\u00a0090,00\u00a0€<' in french
+    assert "Non compris\u00a0: 240,00\u00a0€ contestés" in french
+
+
 def test_overview_mandate_and_empty_states(web, customer):
     with paris(date(2026, 10, 1)):
         services.mandate_create(
