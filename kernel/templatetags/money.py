@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from kernel.money import money as money_text
-from kernel.money import round_money
 
 register = template.Library()
 
@@ -25,4 +24,4 @@ def _decimal(value) -> Decimal | None:
 @register.filter(name="money")
 def money(value) -> str:
     amount = _decimal(value)
-    return money_text(None if amount is None else round_money(amount))
+    return money_text(amount)

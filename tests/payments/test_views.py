@@ -265,12 +265,29 @@ def test_dispute_field_errors(web, customer):
         ).content.decode()
         empty = web.post(url, {"amount": "", "reason": ""}).content.decode()
     assert (
-        'data-testid="error-amount">You cannot dispute more than the invoice total (1200.00 €).<'
+        'data-testid="error-amount">You cannot dispute more than the invoice total (1,200.00 €).<'
         in too_much
     )
     assert 'data-testid="error-documents">Attach PDF, PNG or JPEG files only.<' in bad_file
     assert 'data-testid="error-amount"' in empty and 'data-testid="error-reason"' in empty
     assert not Dispute.objects.exists()
+
+
+# BIL-8 — the amount errors in French write amounts the French way (« 1 200,00 € », « 0,01 € »),
+# not « 1200.00 » nor Django's « supérieure ou égale à 0.01 ».
+def test_dispute_amount_errors_in_french(web, customer):
+    invoice = issue_invoice(customer, "1000.00")
+    url = reverse("payments:dispute_create", args=[invoice.pk])
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    with paris(date(2026, 10, 5)):
+        too_much = web.post(url, {"amount": "1200.01", "reason": "Tout"}, **french)
+        too_little = web.post(url, {"amount": "0", "reason": "Rien"}, **french)
+    assert (
+        "Vous ne pouvez pas contester plus que le total de la facture (1\u00a0200,00\u00a0€)."
+        in too_much.content.decode()
+    )
+    assert "Saisissez un montant d&#x27;au moins 0,01\u00a0€." in too_little.content.decode()
+    assert "0.01" not in too_little.content.decode().split('data-testid="error-amount"')[1][:80]
 
 
 def test_dispute_already_open(web, customer):
