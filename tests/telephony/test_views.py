@@ -387,6 +387,29 @@ def test_sip_account_page(web, acme):
     assert reverse("telephony:sip_credentials", args=[account.pk]) in page
 
 
+# TRK-6 — the destination groups in the page's language (their stored names are French); the
+# high-risk group, already named so, gets no "risky" badge after its name.
+def test_destination_groups_translated(web, acme):
+    account, _secret = make_sip_account(acme)
+    url = reverse("telephony:sip_account", args=[account.pk])
+
+    def row(page, code):
+        return page.split(f'data-testid="destination-{code}"')[1].split("</tr>")[0]
+
+    english = page_of(web.get(url))
+    assert "France — landlines" in row(english, "fr-fixed")
+    assert "International — rest of the world" in row(english, "international-world")
+    assert "Premium-rate numbers <span" in row(english, "premium-rate")
+    assert "risky" in row(english, "premium-rate")
+    assert "High-risk international (fraud)</td>" in row(english, "high-risk")
+    assert "France — fixes" not in english and "Numéros surtaxés" not in english
+    french = page_of(web.get(url, HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "International à risque (fraude)</td>" in row(french, "high-risk")
+    assert "à risque (fraude) <span" not in french
+    assert "Numéros surtaxés <span" in row(french, "premium-rate")
+    assert "France — fixes" in row(french, "fr-fixed")
+
+
 # ACC-7 — a technical member removes a device from the list after confirming; the page then
 # shows the device gone, and the removal is audit-logged with who. A read-only member is not
 # offered the action.
