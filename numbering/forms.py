@@ -7,6 +7,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Site
 from kernel.inputs import AsciiModelChoiceField, BoundedDateField
@@ -54,7 +55,7 @@ def service_choices(client, *, contracts: bool = True) -> list:
         for a in accounts
     ]
     if rows:
-        choices.append((_("SIP accounts"), rows))
+        choices.append((pgettext_lazy("heading", "SIP accounts"), rows))
     trunks = (
         Trunk.objects.filter(contract__client=client, contract__status__in=LIVE_STATUSES)
         .select_related("contract")

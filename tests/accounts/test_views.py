@@ -7,6 +7,7 @@ from django.utils import translation
 
 from accounts.choices import Role
 from accounts.models import ApiKey, AuditLog, Membership, Site, User
+from equipment.forms import RequestForm
 from tests.factories import PASSWORD, ClientFactory, MembershipFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,16 @@ def test_company_postal_code_validated(as_role, tenant):
     assert "Code postal non valide" in page
     tenant.client.refresh_from_db()
     assert tenant.client.postal_code != "7511"
+
+
+# allauth's « Remarque : » on the password reset page of a signed-in user; the project's own
+# note fields keep « Commentaire » (a context of their own).
+def test_password_reset_signed_in_reads_remarque(as_role, tenant):
+    page = as_role(Role.ADMIN).get(reverse("account_reset_password")).content.decode()
+    assert "Remarque\u00a0:</strong> Vous êtes déjà connecté" in page
+    assert "Commentaire" not in page
+    with translation.override("fr"):
+        assert str(RequestForm.base_fields["note"].label) == "Commentaire"
 
 
 # ACC-2 — the admin invites, changes a role and removes a user from the portal.

@@ -316,6 +316,17 @@ def test_assign_to_a_sip_account(as_role, tenant, pool):
     assert number.sip_account == account and number.contract == account.contract
 
 
+# The services drop-down groups and the telephony page's heading read « Comptes SIP », capitalised
+# (the model's plural, « comptes SIP », is for sentences).
+def test_sip_accounts_heading_capitalised(as_role, tenant, pool, contract):
+    make_sip_account(tenant.client)
+    browser = as_role(Role.ADMIN)
+    for url in (PORT_NEW, SEARCH, reverse("telephony:index")):
+        page = browser.get(url).content.decode()
+        assert "Comptes SIP" in page and "comptes SIP<" not in page
+        assert 'label="comptes SIP"' not in page
+
+
 def test_number_taken_meanwhile_is_named(english, tenant, other_tenant, pool, contract):
     # NUM-2: between the review and the confirmation another customer took one of the numbers:
     # nothing is assigned and the page says which number, clearly, with the pool as it is now.
