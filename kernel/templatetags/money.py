@@ -6,8 +6,10 @@ invoice PDF prints it (2 decimals, 4 when the price really has them)."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.formats import number_format
 
 from kernel.money import money as money_text
+from kernel.money import round_price
 
 register = template.Library()
 
@@ -25,3 +27,15 @@ def _decimal(value) -> Decimal | None:
 def money(value) -> str:
     amount = _decimal(value)
     return money_text(amount)
+
+
+@register.filter
+def unit_price(value) -> str:
+    """2 decimals, up to 4 when the price has them (« 250,00 € », « 0,0125 € »): the PDF's
+    ``billing.documents.unit_price``, in the page's language."""
+    price = _decimal(value)
+    if price is None:
+        return "—"
+    price = round_price(price)
+    places = max(2, len(f"{price:f}".partition(".")[2].rstrip("0")))
+    return f"{number_format(price, places, force_grouping=True)}\u00a0€"

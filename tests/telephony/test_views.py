@@ -133,7 +133,7 @@ def test_trunk_page(web, trunk):
     with paris(PAY_DAY):
         page = page_of(web.get(reverse("telephony:trunk", args=[trunk.pk])))
     assert '<span data-testid="capacity">8</span>' in page
-    assert 'data-testid="monthly-price">34.00 €<' in page
+    assert 'data-testid="monthly-price">34.00\u00a0€<' in page
     assert f'data-quote-url="{reverse("telephony:trunk_quote", args=[trunk.pk])}"' in page
     assert 'name="total"' in page and "js/channel_quote.js" in page
     assert trunk.username in page and 'data-testid="destinations"' in page
