@@ -266,9 +266,22 @@ class PortRequestForm(forms.Form):
         help_text=_("A PDF of 10 MB at most. Required to send the request."),
     )
 
+    # Required by the service (which checks them all at once, with the lines): marked « * » as
+    # on the other forms of the portal.
+    MARKED_REQUIRED = (
+        "holder_name",
+        "holder_siret",
+        "current_operator",
+        "desired_date",
+        "contract",
+    )
+
     def __init__(self, *args, client, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
+        for name in self.MARKED_REQUIRED:
+            self.fields[name].marked_required = True
+            self.fields[name].widget.attrs["aria-required"] = "true"
         if editing:
             # The contract and service of a request are fixed; cancel and start again to change.
             del self.fields["contract"]

@@ -418,6 +418,19 @@ def test_wizard_field_errors_and_lines_errors(english, tenant, contract):
     assert not PortRequest.objects.exists()
 
 
+# NUM-3 — an empty SIRET is missing (« Indiquez le SIRET du titulaire »), not « format
+# incorrect »; the fields the request needs are marked « * » as on the company and site forms.
+def test_wizard_empty_siret_is_missing_and_required_fields_marked(as_role, tenant, contract):
+    browser = as_role(Role.ADMIN)
+    form = browser.get(PORT_NEW).content.decode()
+    for name in ("holder_name", "holder_siret", "current_operator", "desired_date", "contract"):
+        label = form.split(f'<label for="id_{name}">')[1].split("</label>")[0]
+        assert label.endswith('<span aria-hidden="true">*</span>'), name
+    data = _port_data(tenant, contract, [("0172700012", "")], holder_siret="")
+    tree = _page(browser.post(PORT_NEW, data))
+    assert _testid(tree, "error-holder_siret") == ["Indiquez le SIRET du titulaire."]
+
+
 def test_wizard_sending_needs_the_mandate(english, tenant, contract):
     english.force_login(tenant.members[Role.ADMIN].user)
     data = _port_data(tenant, contract, [("0172700012", _rio("0172700012"))])
