@@ -286,6 +286,23 @@ def test_search_at_a_site_keeps_the_numbers_allowed_there(as_role, tenant, pool)
     assert len(numbers) == 10 and all(n.startswith("+33172") for n in numbers)
 
 
+# NUM-2 — the search without a site shows first the numbers usable at the customer's sites (a
+# Marseille customer: Paris's unrestricted numbers, then La Réunion's, restricted to their zone,
+# although "+262…" sorts before "+331…"), a page at a time.
+def test_search_usable_numbers_first_and_paginated(as_role, tenant, pool):
+    services.import_ranges(
+        content=(HEADER + "1;0172710000;0172710059;X;Métropole;;PARIS\n").encode(), source="b"
+    )
+    browser = as_role(Role.ADMIN)
+    first = _page(browser.get(SEARCH))
+    numbers = [r.get("data-number") for r in first.xpath("//*[@data-testid='result-row']")]
+    assert len(numbers) == 50 and all(n.startswith("+33172") for n in numbers)
+    second = _page(browser.get(SEARCH, {"page": 2}))
+    numbers = [r.get("data-number") for r in second.xpath("//*[@data-testid='result-row']")]
+    assert numbers[:20] == [n for n in numbers if n.startswith("+33172")][:20]
+    assert len(numbers) == 30 and numbers[-10:] == [f"+26226250000{i}" for i in range(10)]
+
+
 def test_assign_shows_the_prices_then_assigns(english, tenant, pool, contract):
     # NUM-2: tick two numbers and a service; the review shows the prices; confirm assigns.
     Product.objects.filter(code="number-geographic").update(
@@ -592,7 +609,9 @@ def test_search_query_count(as_role, tenant, contract, django_assert_max_num_que
     )
     with django_assert_max_num_queries(len(one.captured_queries)):
         tree = _page(browser.get(SEARCH))
-    assert len(tree.xpath("//*[@data-testid='result-row']")) == 100
+    # a page of 50 (the pool's 110 numbers on 3 pages)
+    assert len(tree.xpath("//*[@data-testid='result-row']")) == 50
+    assert "Page 1 sur 3" in " ".join(tree.xpath("//nav[@class='pagination']//text()"))
     assert len(one.captured_queries) <= 16
 
 

@@ -121,8 +121,19 @@ def test_index_query_count(web, acme):
         services.sip_device_register(account=account, device_id=f"dev-{channels}")
     with CaptureQueriesContext(connection) as many:
         assert web.get(reverse("telephony:index")).status_code == 200
-    # 16: the SIP-UNL accounts ordered vs created (one query, issue 17 item 8)
-    assert len(many) == len(one) <= 16, [q["sql"] for q in many.captured_queries]
+    # 17: the SIP-UNL accounts ordered vs created (one query, issue 17 item 8), the accounts'
+    # count for their pages (one)
+    assert len(many) == len(one) <= 17, [q["sql"] for q in many.captured_queries]
+
+
+# ACC-7 — the SIP accounts a page of 25 at a time (a hosted customer may have hundreds).
+def test_index_sip_accounts_paginated(web, acme):
+    for _ in range(26):
+        make_sip_account(acme)
+    first = page_of(web.get(reverse("telephony:index")))
+    second = page_of(web.get(reverse("telephony:index"), {"page": 2}))
+    assert first.count('data-testid="sip-row"') == 25 and "Page 1 of 2" in first
+    assert second.count('data-testid="sip-row"') == 1 and "Page 2 of 2" in second
 
 
 # --- Trunk page and the live quote ------------------------------------------------------------
