@@ -75,6 +75,22 @@ def check_consistency(*, siren: str, siret: str, vat_number: str) -> dict[str, s
     return errors
 
 
+# A French postal code: 5 digits, its first two a department (01–95, Corsica's 20), 97 overseas
+# (97400 La Réunion) or 98 (Monaco, the Pacific territories). "ABC", "6900", "00100": refused.
+_POSTAL_CODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-578])\d{3}$")
+
+
+def normalize_postal_code(value: str) -> str:
+    """ACC-1: a French postal code, spaces around it removed."""
+    code = value.strip()
+    if not _POSTAL_CODE_RE.match(code):
+        raise ValidationError(
+            _("Invalid postal code: 5 digits, e.g. 69003 (97400 overseas)."),
+            code="invalid_postal_code",
+        )
+    return code
+
+
 _INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 
 

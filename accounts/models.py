@@ -257,6 +257,12 @@ class Client(TimeStampedModel):
             self.siren = self.siret[:9]
         if not self.siren and not self.siret:
             errors["siren"] = ValidationError(_("Give a SIREN or a SIRET."), code="required")
+        # a billing address abroad (a reverse-charge customer) keeps its own country's format
+        if self.postal_code and (self.country or "FR") == "FR":
+            try:
+                self.postal_code = identifiers.normalize_postal_code(self.postal_code)
+            except ValidationError as error:
+                errors["postal_code"] = error
         errors.update(
             identifiers.check_consistency(
                 siren=self.siren, siret=self.siret, vat_number=self.vat_number
@@ -307,11 +313,19 @@ class Site(TimeStampedModel):
         return f"{self.name} ({self.city})"
 
     def clean(self):
-        if self.insee_code:
-            try:
-                self.insee_code = identifiers.normalize_insee_code(self.insee_code)
-            except ValidationError as error:
-                raise ValidationError({"insee_code": error}) from error
+        # ACC-1: sites are in France (overseas included): a French postal code
+        errors = {}
+        for field, normalize in (
+            ("postal_code", identifiers.normalize_postal_code),
+            ("insee_code", identifiers.normalize_insee_code),
+        ):
+            if getattr(self, field):
+                try:
+                    setattr(self, field, normalize(getattr(self, field)))
+                except ValidationError as error:
+                    errors[field] = error
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(TimeStampedModel):

@@ -1,5 +1,7 @@
 """Customer portal pages of the accounts domain: company profile, sites, users, security."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +24,9 @@ def company(request):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        form = CompanyForm(request.POST, instance=client)
+        # a copy: a ModelForm writes the typed values onto its instance, and a refused value
+        # (a wrong VAT number) must not show as the stored legal identity beside the form
+        form = CompanyForm(request.POST, instance=copy.copy(client))
         if form.is_valid():
             try:
                 services.client_update(client=client, data=form.cleaned_data, actor=request.user)
@@ -54,7 +58,8 @@ def site_list(request):
 @member_required("manage_company")
 def site_edit(request, pk=None):
     site = get_object_or_404(selectors.site_list(client=request.client), pk=pk) if pk else None
-    form = SiteForm(request.POST or None, instance=site)
+    # a copy: a refused name must not become the page's title (the stored site's)
+    form = SiteForm(request.POST or None, instance=copy.copy(site))
     if request.method == "POST" and form.is_valid():
         try:
             if site is None:

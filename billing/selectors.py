@@ -6,14 +6,13 @@ ACC-3): these reads simply find nothing for it, and the pages say why.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import BillingMode
 from accounts.models import Client, Partner
-from billing.choices import DocumentKind, DocumentStatus
+from billing.choices import DocumentStatus
 from billing.models import CreditAllocation, Invoice, InvoiceLine
 
 
@@ -82,23 +81,6 @@ def invoice_get(*, client: Client, pk: int) -> Invoice:
         return queryset.get(pk=pk)
     except Invoice.DoesNotExist as error:
         raise Http404("No such invoice.") from error
-
-
-@dataclass(frozen=True)
-class DueSummary:
-    count: int
-    total: Decimal
-
-
-def invoice_due_summary(*, client: Client) -> DueSummary:
-    """How many of the customer's invoices still have something to pay, and how much in all
-    (the dashboard card)."""
-    row = (
-        _issued(client=client)
-        .filter(kind=DocumentKind.INVOICE, amount_due__gt=0)
-        .aggregate(count=Count("pk"), total=Sum("amount_due"))
-    )
-    return DueSummary(count=row["count"], total=row["total"] or Decimal("0.00"))
 
 
 def billing_partner(*, client: Client) -> Partner | None:

@@ -4,6 +4,7 @@ first submission previews the amounts, the second (``confirm``) calls the servic
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Partner, User
 from kernel.inputs import (
@@ -147,7 +148,7 @@ class ContractActionForm(forms.Form):
 class SuspendForm(ContractActionForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=SuspensionReason.choices)
     note = forms.CharField(
-        label=_("Note"),
+        label=pgettext_lazy("comment", "Note"),
         max_length=Suspension._meta.get_field("note").max_length,
         required=False,
         help_text=SUSPENSION_NOTE_HELP,

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from equipment.choices import Tenure
 from equipment.models import EquipmentModel
@@ -76,7 +77,10 @@ class RequestForm(forms.Form):
     )
     quantity = AsciiIntegerField(label=_("Quantity"), min_value=1, max_value=MAX_QUANTITY)
     note = forms.CharField(
-        label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("comment", "Note"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, client, **kwargs):

@@ -19,8 +19,15 @@ def round_price(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
 
 
+def money_number(amount) -> str:
+    """An amount's figure in the active language, half-up to the cent and grouped (« 1 234,50 »
+    in French, « 1,234.50 » in English): for messages that write the « € » themselves. A raw
+    Decimal in a message reads « 678.53 » in French."""
+    return number_format(round_money(amount), 2, force_grouping=True)
+
+
 def money(amount) -> str:
     """An amount as pages show it, in the page's language (« 1 234,50 € »); "—" for none."""
     if amount is None:
         return "—"
-    return f"{number_format(amount, 2, force_grouping=True)}\u00a0€"
+    return f"{money_number(amount)}\u00a0€"

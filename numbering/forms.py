@@ -7,6 +7,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Site
 from kernel.inputs import AsciiModelChoiceField, BoundedDateField
@@ -54,7 +55,7 @@ def service_choices(client, *, contracts: bool = True) -> list:
         for a in accounts
     ]
     if rows:
-        choices.append((_("SIP accounts"), rows))
+        choices.append((pgettext_lazy("heading", "SIP accounts"), rows))
     trunks = (
         Trunk.objects.filter(contract__client=client, contract__status__in=LIVE_STATUSES)
         .select_related("contract")
@@ -265,9 +266,22 @@ class PortRequestForm(forms.Form):
         help_text=_("A PDF of 10 MB at most. Required to send the request."),
     )
 
+    # Required by the service (which checks them all at once, with the lines): marked « * » as
+    # on the other forms of the portal.
+    MARKED_REQUIRED = (
+        "holder_name",
+        "holder_siret",
+        "current_operator",
+        "desired_date",
+        "contract",
+    )
+
     def __init__(self, *args, client, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
+        for name in self.MARKED_REQUIRED:
+            self.fields[name].marked_required = True
+            self.fields[name].widget.attrs["aria-required"] = "true"
         if editing:
             # The contract and service of a request are fixed; cancel and start again to change.
             del self.fields["contract"]

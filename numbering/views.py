@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -37,6 +37,7 @@ from numbering.services.assignment import (
 )
 from numbering.services.assignment import assign_numbers as assign_service
 from numbering.services.pricing import PLATFORM, products
+from numbering.zne import zne_of_site
 
 # ACC-2 / NUM-2: searching, assigning, releasing and bringing numbers (admin and technical).
 WRITE = "technical"
@@ -187,14 +188,30 @@ def _display(e164: str) -> str:
         return e164
 
 
+def usable_first(client):
+    """The order of the search's results: first the numbers of the zones of the customer's
+    sites, then those usable anywhere (not restricted to a zone), then the others."""
+    znes = {z for z in (zne_of_site(s) for s in client.sites.all()) if z}
+    return Case(
+        When(zne__in=sorted(znes), then=Value(0)),
+        When(zne_restricted=False, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
 def _search_page(request, search: SearchForm, assign: AssignForm | None, errors=()):
-    """The filters, the first available numbers with their prices, the assignment form."""
-    results, total = None, 0
+    """The filters, a page of available numbers with their prices (those usable at the
+    customer's sites first), the assignment form."""
+    results, total, page = None, 0, None
     if not search.is_bound or search.is_valid():
         try:
-            pool = search_available(**search.filters())
-            total = pool.count()
-            results = list(pool[:MAX_PER_ASSIGNMENT])
+            pool = search_available(**search.filters()).order_by(
+                usable_first(request.client), "e164"
+            )
+            page = Paginator(pool, NUMBERS_PER_PAGE).get_page(request.GET.get("page"))
+            total = page.paginator.count
+            results = list(page.object_list)
         except ValidationError as error:
             attach_errors(search, error)
     prices = price_list()
@@ -211,6 +228,7 @@ def _search_page(request, search: SearchForm, assign: AssignForm | None, errors=
             "assign_errors": list(errors),
             "results": results,
             "total": total,
+            "page": page,
             "shown_max": MAX_PER_ASSIGNMENT,
             "selected": set(assign["numbers"].value() or []) if bound else set(),
             "has_services": len(assign.fields["service"].choices) > 1,

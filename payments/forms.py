@@ -35,6 +35,8 @@ class DisputeForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
+        error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
     )
     reason = forms.CharField(

@@ -59,8 +59,15 @@ class AccountSummary:
     disputed: Decimal
     prepaid: Decimal
 
+    @property
+    def due_count(self) -> int:
+        """The open invoices with something to pay outside a dispute (the dashboard card)."""
+        return sum(1 for s in self.open_invoices if s.undisputed_open > 0)
+
 
 def account_summary(client: Client, today) -> AccountSummary:
+    """What the customer owes: the payments page's figures and the dashboard card's (one sum,
+    so that both say the same amount, a disputed part set aside — BIL-8)."""
     invoices = list(
         client_invoices(client)
         .filter(amount_due__gt=0)

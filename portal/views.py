@@ -7,7 +7,9 @@ from django.views.decorators.cache import cache_control
 from accounts import selectors
 from accounts.decorators import member_required
 from billing import selectors as billing_selectors
+from kernel.clock import paris_today
 from offers import selectors as offer_selectors
+from payments import selectors as payment_selectors
 from support import selectors as support_selectors
 from usage import selectors as usage_selectors
 
@@ -39,9 +41,10 @@ def _customer_dashboard(request):
                     :RECENT_CONTRACTS
                 ]
             ),
-            # ACC-2: amounts due are shown to the roles that may see invoices only.
+            # ACC-2: amounts due are shown to the roles that may see invoices only. The payments
+            # page's own figures: a disputed part is set aside there too (BIL-8).
             "invoices_due": (
-                billing_selectors.invoice_due_summary(client=client)
+                payment_selectors.account_summary(client, paris_today())
                 if request.membership.can("billing")
                 else None
             ),

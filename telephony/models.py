@@ -422,6 +422,21 @@ class SipSuspension(SuspensionRecord):
 # --- TRK-6 destinations -----------------------------------------------------------------------
 
 
+# The customer's words for the groups seeded by migration 0002 (their stored names are French):
+# shown in the page's language. A group added since in the back office shows its stored name.
+DESTINATION_LABELS = {
+    "fr-fixed": _("France — landlines"),
+    "fr-mobile": _("France — mobiles"),
+    "fr-special-08": _("France — special numbers 08"),
+    "international-eu": _("International — European Union"),
+    "international-world": _("International — rest of the world"),
+    "premium-rate": _("Premium-rate numbers"),
+    "high-risk": _("High-risk international (fraud)"),
+}
+# Groups whose label already says they are risky: no "risky" badge after it.
+RISK_IN_LABEL = {"high-risk"}
+
+
 class DestinationGroup(TimeStampedModel):
     """TRK-6: a group of destinations that can be blocked as a whole (premium-rate and
     high-risk international are blocked by default on a new trunk or SIP account)."""
@@ -441,6 +456,17 @@ class DestinationGroup(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The group's name in the active language (its stored name for a group unknown)."""
+        label = DESTINATION_LABELS.get(self.code)
+        return str(label) if label is not None else self.name
+
+    @property
+    def shows_risky_badge(self) -> bool:
+        """Blocked by default and not already named risky ("… à risque à risque")."""
+        return self.blocked_by_default and self.code not in RISK_IN_LABEL
 
     def clean(self):
         if not isinstance(self.prefixes, list) or not all(

@@ -109,11 +109,15 @@ def _clean_request(*, holder_name, holder_siret, current_operator, desired_date)
     errors = {}
     if not (holder_name or "").strip():
         errors["holder_name"] = _("Give the holder's name as the current operator knows it.")
-    try:
-        siret = normalize_siret(holder_siret or "")
-    except ValidationError as error:
-        errors["holder_siret"] = error.messages
-        siret = ""
+    siret = ""
+    if not (holder_siret or "").strip():
+        # an empty SIRET is missing, not "in a wrong format"
+        errors["holder_siret"] = _("Give the holder's SIRET.")
+    else:
+        try:
+            siret = normalize_siret(holder_siret)
+        except ValidationError as error:
+            errors["holder_siret"] = error.messages
     if not (current_operator or "").strip():
         errors["current_operator"] = _("Name the current operator.")
     today = paris_today()

@@ -16,7 +16,7 @@ from billing.choices import DocumentKind
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from kernel.money import round_money
+from kernel.money import money_number, round_money
 from payments.choices import AllocationSource, DisputeStatus
 from payments.invoice_states import invoice_state
 from payments.models import Allocation, Dispute, DisputeDocument
@@ -84,7 +84,7 @@ def dispute_open(
         errors["amount"] = _("Enter a positive amount in euros and cents.")
     elif amount > invoice.total_gross:
         errors["amount"] = _("You cannot dispute more than the invoice total (%(total)s €).") % {
-            "total": invoice.total_gross
+            "total": money_number(invoice.total_gross)
         }
     if not (reason or "").strip():
         errors["reason"] = _("Explain what you dispute.")

@@ -21,6 +21,7 @@ from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from billing import services as billing
 from kernel.errors import InvalidTransition
+from kernel.money import money_number
 from offers import services as offers
 from offers.models import Contract, ContractLine
 from payments import selectors as payment_selectors
@@ -174,7 +175,10 @@ def _take_payment(order, quote, *, method, payment, actor) -> bool:
             raise ValidationError(
                 {
                     "payment": _("The payment (%(paid)s €) does not cover %(due)s €.")
-                    % {"paid": payment.amount, "due": quote.prorata_gross}
+                    % {
+                        "paid": money_number(payment.amount),
+                        "due": money_number(quote.prorata_gross),
+                    }
                 }
             )
         order.payment_reference = f"payment:{payment.pk}"

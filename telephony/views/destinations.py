@@ -27,12 +27,12 @@ def _destination(request, owner, group_pk, back_url: str, owner_label: str):
         if action == "block":
             destination_block(owner=owner, group=group, actor=request.user)
             messages.success(
-                request, _("Calls to “%(group)s” are now blocked.") % {"group": group.name}
+                request, _("Calls to “%(group)s” are now blocked.") % {"group": group.label}
             )
         else:
             destination_unblock(owner=owner, group=group, actor=request.user)
             messages.success(
-                request, _("Calls to “%(group)s” are now allowed.") % {"group": group.name}
+                request, _("Calls to “%(group)s” are now allowed.") % {"group": group.label}
             )
         return redirect(f"{back_url}#destinations")
     return render(

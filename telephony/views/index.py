@@ -3,6 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from accounts.decorators import member_required
@@ -10,6 +11,8 @@ from offers.services import paris_today
 from telephony import selectors
 from telephony.views.badges import SIP_BADGES
 from telephony.views.permissions import WRITE
+
+SIP_ACCOUNTS_PER_PAGE = 25
 
 
 @member_required()
@@ -34,7 +37,12 @@ def index(request):
         trunk.pending_decrease = selectors.pending_decrease(trunk)
         trunk.open_orders = open_orders.get(trunk.pk, [])
         trunk.badge = SIP_BADGES.get(trunk.status, "badge")
-    accounts = list(selectors.sip_account_list(client=client))
+    # a hosted-telephony customer may hold hundreds of accounts: a page at a time, as the
+    # portal's other lists
+    page = Paginator(selectors.sip_account_list(client=client), SIP_ACCOUNTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    accounts = list(page.object_list)
     for account in accounts:
         account.device_count = len(account.devices.all())
         account.badge = SIP_BADGES.get(account.status, "badge")
@@ -51,6 +59,7 @@ def index(request):
         {
             "trunks": trunks,
             "accounts": accounts,
+            "page": page,
             "today": today,
             "sip_gaps": gaps,
             "can_create_sip": request.membership.can(WRITE),

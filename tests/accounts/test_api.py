@@ -205,6 +205,23 @@ def test_site_insee_validated(api, tenant):
     assert response.status_code == 400 and "insee_code" in response.json()["error"]["fields"]
 
 
+# ACC-1 — the API refuses a site whose postal code is not French, on the field.
+def test_site_postal_code_validated(api, tenant):
+    response = api.post(
+        reverse("api:site-list"),
+        {
+            "client": tenant.client.pk,
+            "name": "Annexe",
+            "address_line1": "x",
+            "postal_code": "ABC",
+            "city": "Paris",
+            "insee_code": "75101",
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "postal_code" in response.json()["error"]["fields"]
+
+
 # ACC-3 — requests are throttled per key in the shared cache.
 def test_throttled(api, monkeypatch):
     clear_own_cache()

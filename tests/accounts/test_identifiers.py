@@ -60,6 +60,18 @@ def test_insee_refused(code):
         identifiers.normalize_insee_code(code)
 
 
+# ACC-1 — French postal codes: 5 digits, mainland, Corsica and overseas (97400 La Réunion).
+@pytest.mark.parametrize("code", ["69003", "01000", "20000", "97400", "97200", " 75116 "])
+def test_postal_code_ok(code):
+    assert identifiers.normalize_postal_code(code) == code.strip()
+
+
+@pytest.mark.parametrize("code", ["ABC", "6900", "690030", "00100", "96000", "69 003"])
+def test_postal_code_refused(code):
+    with translation.override("en"), pytest.raises(ValidationError, match="5 digits"):
+        identifiers.normalize_postal_code(code)
+
+
 # ACC-1 — a customer whose SIRET or VAT number belongs to another SIREN is refused field by field.
 @pytest.mark.django_db
 def test_client_identifiers_must_agree():

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from accounts.choices import Role
 from accounts.models import ApiKey, AuditLog, Membership, Site, User
+from equipment.forms import RequestForm
 from tests.factories import PASSWORD, ClientFactory, MembershipFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,36 @@ def test_company_edit(as_role, tenant):
     ).exists()
 
 
+# ACC-1 — a refused VAT number stays on the form: the legal identity card shows the stored one.
+def test_company_refused_vat_not_shown_as_identity(as_role, tenant):
+    stored = tenant.client.vat_number
+    data = {
+        "address_line1": "5 avenue Foch",
+        "postal_code": "75116",
+        "city": "Paris",
+        "vat_number": "FR123",
+    }
+    response = as_role(Role.ADMIN).post(reverse("accounts:company"), data)
+    page = response.content.decode()
+    identity = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert response.status_code == 200 and 'value="FR123"' in page
+    assert "FR123" not in identity and (stored or "—") in identity
+
+
+# ACC-1 — a refused site name stays on the form, not in the page's title.
+def test_site_edit_refused_keeps_stored_name(as_role, tenant):
+    data = {
+        "name": "Nouveau nom",
+        "address_line1": "3 rue Y",
+        "postal_code": "13002",
+        "city": "Marseille",
+        "insee_code": "1320",
+    }
+    url = reverse("accounts:site_edit", args=[tenant.site.pk])
+    page = as_role(Role.ADMIN).post(url, data).content.decode()
+    assert "<h1>Siège Acme</h1>" in page and "<h1>Nouveau nom</h1>" not in page
+
+
 # ACC-1 — a site needs a real INSEE commune code.
 def test_site_create_validates_insee(as_role, tenant):
     browser = as_role(Role.ADMIN)
@@ -72,6 +103,45 @@ def test_site_create_validates_insee(as_role, tenant):
     data["insee_code"] = "13202"
     assert browser.post(reverse("accounts:site_create"), data).status_code == 302
     assert Site.objects.filter(client=tenant.client, name="Annexe", insee_code="13202").exists()
+
+
+# ACC-1 — a site's postal code is French: "ABC" and "6900" are refused on the field, in French.
+def test_site_postal_code_validated(as_role, tenant):
+    browser = as_role(Role.ADMIN)
+    data = {
+        "name": "Annexe",
+        "address_line1": "3 rue Y",
+        "city": "Lyon",
+        "insee_code": "69383",
+    }
+    for wrong in ("ABC", "6900"):
+        page = browser.post(
+            reverse("accounts:site_create"), {**data, "postal_code": wrong}
+        ).content.decode()
+        assert "Code postal non valide\u00a0: 5 chiffres, par ex. 69003" in page
+    assert not Site.objects.filter(name="Annexe").exists()
+    response = browser.post(reverse("accounts:site_create"), {**data, "postal_code": "69003"})
+    assert response.status_code == 302
+    assert Site.objects.filter(client=tenant.client, name="Annexe", postal_code="69003").exists()
+
+
+# ACC-1 — the company's billing address in France: a French postal code too.
+def test_company_postal_code_validated(as_role, tenant):
+    data = {"address_line1": "5 avenue Foch", "postal_code": "7511", "city": "Paris"}
+    page = as_role(Role.ADMIN).post(reverse("accounts:company"), data).content.decode()
+    assert "Code postal non valide" in page
+    tenant.client.refresh_from_db()
+    assert tenant.client.postal_code != "7511"
+
+
+# allauth's « Remarque : » on the password reset page of a signed-in user; the project's own
+# note fields keep « Commentaire » (a context of their own).
+def test_password_reset_signed_in_reads_remarque(as_role, tenant):
+    page = as_role(Role.ADMIN).get(reverse("account_reset_password")).content.decode()
+    assert "Remarque\u00a0:</strong> Vous êtes déjà connecté" in page
+    assert "Commentaire" not in page
+    with translation.override("fr"):
+        assert str(RequestForm.base_fields["note"].label) == "Commentaire"
 
 
 # ACC-2 — the admin invites, changes a role and removes a user from the portal.
@@ -117,8 +187,9 @@ def test_list_pages_query_counts(as_role, tenant, django_assert_max_num_queries)
     browser = as_role(Role.ADMIN)
     for route in ("accounts:sites", "accounts:users", "dashboard", "accounts:company"):
         # constant: session, user, user session, membership + the page's own (dashboard cards,
-        # the open tickets' one included: one query, issue 17 item 2)
-        with django_assert_max_num_queries(16):
+        # the open tickets' one included: one query, issue 17 item 2; the invoices card reads
+        # the payments page's balance, its prepaid balance included: one more)
+        with django_assert_max_num_queries(17):
             assert browser.get(reverse(route)).status_code == 200
 
 

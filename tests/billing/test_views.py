@@ -183,7 +183,8 @@ def test_empty_states(as_role, english, tenant, partner):
     page = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
     assert 'data-testid="partner-billed"' in page
     assert "Your services are invoiced by Nova, your distributor" in page
-    assert "No invoice from us: Nova invoices your services." in page
+    # a Nova-branded portal does not speak of Nova as someone else ("no invoice from us")
+    assert "Your invoices are sent to you directly by Nova; they are not available here." in page
     assert partner.support_email in page and "<table" not in page
     partner.billing_mode = BillingMode.RESELLER_BILLED
     partner.save(update_fields=["billing_mode"])
@@ -234,18 +235,22 @@ def test_detail_content(as_role, english, customer, october):
     assert "from 10/17/2026 to 10/31/2026" in prorata
     assert october.contract.reference in prorata and "Siège Acme" in prorata
     assert '<td class="num">2</td>' in prorata  # 2 × 4-pack (TRK-2)
-    assert 'data-testid="line-unit-price">8.2258 €<' in prorata
+    assert 'data-testid="line-unit-price">8.2258\u00a0€<' in prorata
     assert '<td class="num">20 %</td>' in prorata
-    assert 'data-testid="line-amount">16.45 €<' in prorata
-    assert "from 11/01/2026 to 11/30/2026" in november and "17.0000 €" in november
-    assert "on 10/17/2026" in setup and 'data-testid="line-unit-price">1,562.5000 €<' in setup
-    assert 'data-testid="total-net">1,612.95 €<' in page
-    assert 'data-testid="total-vat">322.59 €<' in page
-    assert 'data-testid="total-gross">1,935.54 €<' in page
-    assert 'data-testid="amount-due">1,935.54 €<' in page
+    assert 'data-testid="line-amount">16.45\u00a0€<' in prorata
+    assert "from 11/01/2026 to 11/30/2026" in november and "17.00\u00a0€" in november
+    assert "on 10/17/2026" in setup and 'data-testid="line-unit-price">1,562.50\u00a0€<' in setup
+    assert 'data-testid="total-net">1,612.95\u00a0€<' in page
+    assert 'data-testid="total-vat">322.59\u00a0€<' in page
+    assert 'data-testid="total-gross">1,935.54\u00a0€<' in page
+    assert 'data-testid="amount-due">1,935.54\u00a0€<' in page
     assert 'data-testid="credit-applied-row"' not in page  # nothing applied: no row
     breakdown = page.split('data-testid="vat-breakdown"')[1].split("</table>")[0]
-    assert "<td>20 %</td>" in breakdown and "1,612.95 €" in breakdown and "322.59 €" in breakdown
+    assert (
+        "<td>20 %</td>" in breakdown
+        and "1,612.95\u00a0€" in breakdown
+        and "322.59\u00a0€" in breakdown
+    )
     assert page.count(reverse("billing:pdf", args=[october.pk])) == 2
 
 
@@ -253,13 +258,27 @@ def test_detail_content(as_role, english, customer, october):
 # language.
 def test_detail_amounts_in_french(as_role, french, customer, october):
     page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[october.pk])))
-    assert f'data-testid="total-gross">1{NBSP}935,54 €<' in page
-    assert f'data-testid="total-net">1{NBSP}612,95 €<' in page
-    assert 'data-testid="line-unit-price">8,2258 €<' in page
-    assert f'data-testid="line-unit-price">1{NBSP}562,5000 €<' in page
+    assert f'data-testid="total-gross">1{NBSP}935,54\u00a0€<' in page
+    assert f'data-testid="total-net">1{NBSP}612,95\u00a0€<' in page
+    assert 'data-testid="line-unit-price">8,2258\u00a0€<' in page
+    assert f'data-testid="line-unit-price">1{NBSP}562,50\u00a0€<' in page
     assert "17/10/2026" in page and "31/10/2026" in page
     listing = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
     assert f'<td class="num">1{NBSP}935,54 €</td>' in listing
+
+
+# The invoice page as the PDF prints it: unit prices with 2 decimals (« 17,00 € », not
+# « 17,0000 € »), 4 only when the price has them (8,2258 €); the issuer's trade name not repeated
+# when the legal name holds it (« Azur Télécom SAS », not « … SAS (Azur Télécom) »); the
+# download buttons side by side at the end of the title row.
+def test_detail_prices_issuer_and_buttons(as_role, french, customer, october):
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[october.pk])))
+    prices = [cell.split("<")[0] for cell in page.split('data-testid="line-unit-price">')[1:]]
+    assert prices == ["8,2258\u00a0€", "1\u00a0562,50\u00a0€", "17,00\u00a0€"]
+    issuer = page.split("<address>")[1].split("</address>")[0]
+    assert '<span class="name">Azur Télécom SAS</span><br>' in issuer
+    assert "(Azur Télécom)" not in issuer
+    assert ".page-head .head-row .btn + .btn { margin-left: 0; }" in page
 
 
 # BIL-9 — a credit note corrects September's invoice; October's invoice shows "credit notes
@@ -281,10 +300,10 @@ def test_credit_notes_applied_shown(as_role, english, customer):
     page = page_of(browser.get(reverse("billing:detail", args=[october.pk])))
     totals = page.split('data-testid="totals"')[1].split("</table>")[0]
     assert totals.index("total-gross") < totals.index("credit-applied") < totals.index("amount-due")
-    assert 'data-testid="total-gross">23.88 €<' in totals
-    assert 'data-testid="credit-applied">− 12.00 €<' in totals
+    assert 'data-testid="total-gross">23.88\u00a0€<' in totals
+    assert 'data-testid="credit-applied">− 12.00\u00a0€<' in totals
     assert note.number in totals and reverse("billing:detail", args=[note.pk]) in totals
-    assert 'data-testid="amount-due">11.88 €<' in totals
+    assert 'data-testid="amount-due">11.88\u00a0€<' in totals
     assert "−" not in page.split('data-testid="invoice-lines"')[1].split("</table>")[0]
 
     page = page_of(browser.get(reverse("billing:detail", args=[note.pk])))
@@ -292,9 +311,9 @@ def test_credit_notes_applied_shown(as_role, english, customer):
     assert "This credit note corrects invoice" in page
     assert f'<a href="{reverse("billing:detail", args=[september.pk])}">F2026-000001</a>' in page
     assert "SLA credit for the outage of 2026-09-12" in page
-    assert 'data-testid="total-gross">12.00 €<' in page
+    assert 'data-testid="total-gross">12.00\u00a0€<' in page
     assert "Applied to invoice F2026-000002" in page
-    assert 'data-testid="credit-remaining">0.00 €<' in page
+    assert 'data-testid="credit-remaining">0.00\u00a0€<' in page
     assert 'data-testid="amount-due"' not in page
 
 
@@ -352,7 +371,7 @@ def test_dashboard_invoices_card(as_role, english, customer, october):
     page = page_of(as_role(Role.BILLING).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
     assert 'data-testid="due-invoice-count">2<' in card
-    assert 'data-testid="due-invoice-total">1,976.34 €<' in card  # 1 935.54 + 40.80
+    assert 'data-testid="due-invoice-total">1,976.34\u00a0€<' in card  # 1 935.54 + 40.80
     assert "/invoices/?due=on" in card
     page = page_of(as_role(Role.TECHNICAL).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
@@ -363,4 +382,18 @@ def test_dashboard_invoices_card(as_role, english, customer, october):
 def test_dashboard_nothing_due(as_role, english, tenant):
     page = page_of(as_role(Role.ADMIN).get(reverse("dashboard")))
     card = page.split('data-testid="invoices-card"')[1].split("</article>")[0]
-    assert "Nothing to pay to us: Nova invoices your services." in card
+    assert "Your invoices are sent to you directly by Nova; they are not available here." in card
+    assert " us" not in card
+
+
+# ACC-3 — the partner-branded portal, in French: the partner sends the invoices, not "us".
+def test_partner_billed_wording_in_french(as_role, tenant):
+    browser = as_role(Role.ADMIN)
+    expected = (
+        "Vos factures vous sont adressées directement par Nova\u00a0; "
+        "elles ne sont pas disponibles ici."
+    )
+    dashboard = page_of(browser.get(reverse("dashboard")))
+    invoices = page_of(browser.get(reverse("billing:list")))
+    assert expected in dashboard and expected in invoices
+    assert "nous régler" not in dashboard and "de notre part" not in invoices

@@ -93,3 +93,20 @@ def test_billing_user_disputes_then_sees_credit_note(
     expect(page.locator("[data-testid='amount-disputed']")).to_have_text(
         french_money(before.disputed)
     )
+
+
+# Issue: at 1280 px the mandate reference and the IBAN of « Mode de paiement » and the invoice
+# card of the dispute form ran past their card's right border (.facts: max-content labels).
+OVERFLOWING_VALUES = """() => [...document.querySelectorAll('.card .facts dd')].filter(dd => {
+    const card = dd.closest('.card').getBoundingClientRect();
+    return dd.getBoundingClientRect().right > card.right + 0.5 || dd.scrollWidth > dd.clientWidth;
+}).map(dd => dd.textContent.trim())"""
+
+
+def test_long_values_stay_in_their_card(page, live_server, demo_data):
+    invoice = Invoice.objects.filter(client__siren="812345676", kind="invoice").first()
+    sign_in(page, live_server, BILLING_EMAIL)
+    for path in ("/payments/", f"/payments/invoices/{invoice.pk}/dispute/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator(".card .facts dd").count() > 0
+        assert page.evaluate(OVERFLOWING_VALUES) == [], path

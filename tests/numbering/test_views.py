@@ -286,6 +286,23 @@ def test_search_at_a_site_keeps_the_numbers_allowed_there(as_role, tenant, pool)
     assert len(numbers) == 10 and all(n.startswith("+33172") for n in numbers)
 
 
+# NUM-2 — the search without a site shows first the numbers usable at the customer's sites (a
+# Marseille customer: Paris's unrestricted numbers, then La Réunion's, restricted to their zone,
+# although "+262…" sorts before "+331…"), a page at a time.
+def test_search_usable_numbers_first_and_paginated(as_role, tenant, pool):
+    services.import_ranges(
+        content=(HEADER + "1;0172710000;0172710059;X;Métropole;;PARIS\n").encode(), source="b"
+    )
+    browser = as_role(Role.ADMIN)
+    first = _page(browser.get(SEARCH))
+    numbers = [r.get("data-number") for r in first.xpath("//*[@data-testid='result-row']")]
+    assert len(numbers) == 50 and all(n.startswith("+33172") for n in numbers)
+    second = _page(browser.get(SEARCH, {"page": 2}))
+    numbers = [r.get("data-number") for r in second.xpath("//*[@data-testid='result-row']")]
+    assert numbers[:20] == [n for n in numbers if n.startswith("+33172")][:20]
+    assert len(numbers) == 30 and numbers[-10:] == [f"+26226250000{i}" for i in range(10)]
+
+
 def test_assign_shows_the_prices_then_assigns(english, tenant, pool, contract):
     # NUM-2: tick two numbers and a service; the review shows the prices; confirm assigns.
     Product.objects.filter(code="number-geographic").update(
@@ -314,6 +331,17 @@ def test_assign_to_a_sip_account(as_role, tenant, pool):
     assert response.status_code == 302
     number = PhoneNumber.objects.get(e164="+33172700004")
     assert number.sip_account == account and number.contract == account.contract
+
+
+# The services drop-down groups and the telephony page's heading read « Comptes SIP », capitalised
+# (the model's plural, « comptes SIP », is for sentences).
+def test_sip_accounts_heading_capitalised(as_role, tenant, pool, contract):
+    make_sip_account(tenant.client)
+    browser = as_role(Role.ADMIN)
+    for url in (PORT_NEW, SEARCH, reverse("telephony:index")):
+        page = browser.get(url).content.decode()
+        assert "Comptes SIP" in page and "comptes SIP<" not in page
+        assert 'label="comptes SIP"' not in page
 
 
 def test_number_taken_meanwhile_is_named(english, tenant, other_tenant, pool, contract):
@@ -405,6 +433,19 @@ def test_wizard_field_errors_and_lines_errors(english, tenant, contract):
     (row,) = tree.xpath("//tbody[@data-lines]/tr")
     assert row.xpath(".//td[2]//*[@data-testid='line-error']")
     assert not PortRequest.objects.exists()
+
+
+# NUM-3 — an empty SIRET is missing (« Indiquez le SIRET du titulaire »), not « format
+# incorrect »; the fields the request needs are marked « * » as on the company and site forms.
+def test_wizard_empty_siret_is_missing_and_required_fields_marked(as_role, tenant, contract):
+    browser = as_role(Role.ADMIN)
+    form = browser.get(PORT_NEW).content.decode()
+    for name in ("holder_name", "holder_siret", "current_operator", "desired_date", "contract"):
+        label = form.split(f'<label for="id_{name}">')[1].split("</label>")[0]
+        assert label.endswith('<span aria-hidden="true">*</span>'), name
+    data = _port_data(tenant, contract, [("0172700012", "")], holder_siret="")
+    tree = _page(browser.post(PORT_NEW, data))
+    assert _testid(tree, "error-holder_siret") == ["Indiquez le SIRET du titulaire."]
 
 
 def test_wizard_sending_needs_the_mandate(english, tenant, contract):
@@ -568,7 +609,9 @@ def test_search_query_count(as_role, tenant, contract, django_assert_max_num_que
     )
     with django_assert_max_num_queries(len(one.captured_queries)):
         tree = _page(browser.get(SEARCH))
-    assert len(tree.xpath("//*[@data-testid='result-row']")) == 100
+    # a page of 50 (the pool's 110 numbers on 3 pages)
+    assert len(tree.xpath("//*[@data-testid='result-row']")) == 50
+    assert "Page 1 sur 3" in " ".join(tree.xpath("//nav[@class='pagination']//text()"))
     assert len(one.captured_queries) <= 16
 
 

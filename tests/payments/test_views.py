@@ -97,12 +97,31 @@ def test_overview_balances_and_badges(web, invoices):
     assert f">{invoices.aug.number}</a>" in aug and "70.00 €" in aug and "Late 41 days" in aug
     assert f">{invoices.sep.number}</a>" in sep and "1,200.00 €" in sep and "240.00 €" in sep
     assert "Under dispute" in sep
-    assert f">{invoices.oct.number}</a>" in oct_ and "60.00 €" in oct_ and ">Due<" in oct_
+    assert f">{invoices.oct.number}</a>" in oct_ and "60.00 €" in oct_ and ">To pay<" in oct_
     assert reverse("billing:detail", args=[invoices.aug.pk]) in aug
     # The payment received, and transfer instructions (no mandate).
     assert "VIR-DURAND-0001" in page and "50.00 €" in page
     assert 'data-testid="transfer-instructions"' in page
     assert "FR76 3000 6000 0112 3456 7890 189" in page  # issue 17 item 6: grouped by four
+
+
+# BIL-4, BIL-8 — the dashboard's "Total due" is the payments page's balance due: the 240.00 €
+# under dispute is set aside on both (the dashboard counted it: 1,330.00 € against 1,090.00 €).
+def test_dashboard_due_is_the_payments_balance(web, invoices):
+    with paris(date(2026, 11, 10)):
+        payments = web.get(reverse("payments:overview")).content.decode()
+        dashboard = web.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="amount-due">1,090.00 €<' in payments
+    assert 'data-testid="due-invoice-total">1,090.00\u00a0€<' in dashboard
+    assert 'data-testid="due-invoice-count">3<' in dashboard
+    assert (
+        "Not included: 240.00\u00a0€ under dispute, not due while your dispute is reviewed."
+        in dashboard
+    )
+    with paris(date(2026, 11, 10)):
+        french = web.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-testid="due-invoice-total">1\u00a0090,00\u00a0€<' in french
+    assert "Non compris\u00a0: 240,00\u00a0€ contestés" in french
 
 
 def test_overview_mandate_and_empty_states(web, customer):
@@ -178,7 +197,7 @@ def test_dispute_form_shows_deadline(web, customer):
         page = web.get(reverse("payments:dispute_create", args=[invoice.pk])).content.decode()
     assert "You can dispute this invoice until 11/29/2026" in page
     assert 'data-testid="dispute-form"' in page and 'enctype="multipart/form-data"' in page
-    assert 'data-testid="invoice-total">1,200.00 €<' in page
+    assert 'data-testid="invoice-total">1,200.00\u00a0€<' in page
     # The invoice page links to the form.
     detail = web.get(reverse("billing:detail", args=[invoice.pk])).content.decode()
     assert reverse("payments:dispute_create", args=[invoice.pk]) in detail
@@ -246,12 +265,57 @@ def test_dispute_field_errors(web, customer):
         ).content.decode()
         empty = web.post(url, {"amount": "", "reason": ""}).content.decode()
     assert (
-        'data-testid="error-amount">You cannot dispute more than the invoice total (1200.00 €).<'
+        'data-testid="error-amount">You cannot dispute more than the invoice total (1,200.00 €).<'
         in too_much
     )
     assert 'data-testid="error-documents">Attach PDF, PNG or JPEG files only.<' in bad_file
     assert 'data-testid="error-amount"' in empty and 'data-testid="error-reason"' in empty
     assert not Dispute.objects.exists()
+
+
+# BIL-8 — the amount errors in French write amounts the French way (« 1 200,00 € », « 0,01 € »),
+# not « 1200.00 » nor Django's « supérieure ou égale à 0.01 ».
+def test_dispute_amount_errors_in_french(web, customer):
+    invoice = issue_invoice(customer, "1000.00")
+    url = reverse("payments:dispute_create", args=[invoice.pk])
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    with paris(date(2026, 10, 5)):
+        too_much = web.post(url, {"amount": "1200.01", "reason": "Tout"}, **french)
+        too_little = web.post(url, {"amount": "0", "reason": "Rien"}, **french)
+    assert (
+        "Vous ne pouvez pas contester plus que le total de la facture (1\u00a0200,00\u00a0€)."
+        in too_much.content.decode()
+    )
+    assert "Saisissez un montant d&#x27;au moins 0,01\u00a0€." in too_little.content.decode()
+    assert "0.01" not in too_little.content.decode().split('data-testid="error-amount"')[1][:80]
+
+
+# BIL-8 — an invoice whose dispute is under review is not offered to be disputed again: its
+# page links to the dispute instead; once decided, the link to dispute it is back.
+def test_invoice_page_with_open_dispute_links_to_it(web, customer):
+    invoice = issue_invoice(customer, "1000.00")
+    url = reverse("billing:detail", args=[invoice.pk])
+    with paris(date(2026, 10, 5)):
+        assert 'data-testid="dispute-link"' in web.get(url).content.decode()
+        dispute = services.dispute_open(
+            invoice=invoice, amount="24.00", reason="x", today=date(2026, 10, 5)
+        )
+        page = web.get(url).content.decode()
+    assert 'data-testid="dispute-link"' not in page
+    under_review = page.split('data-testid="dispute-under-review"')[1].split("</p>")[0]
+    assert "A dispute of this invoice is already under review." in under_review
+    assert reverse("payments:dispute_detail", args=[dispute.pk]) in under_review
+
+
+# The same state of an invoice has one name: « À régler » on the invoices and the payments pages.
+def test_due_invoice_same_label_on_both_pages(web, customer):
+    issue_invoice(customer, "100.00", month=OCT)
+    with paris(date(2026, 11, 10)):
+        payments = web.get(reverse("payments:overview"), HTTP_ACCEPT_LANGUAGE="fr")
+        invoices = web.get(reverse("billing:list"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert ">À régler</span>" in payments.content.decode()
+    assert ">À régler</span>" in invoices.content.decode()
+    assert "À payer</span>" not in payments.content.decode()
 
 
 def test_dispute_already_open(web, customer):

@@ -50,8 +50,23 @@ def test_hosted_a_failure_notification_is_listed_with_the_month_so_far(as_role, 
     current = re.search(r'<g data-testid="chart-month" data-value="([\d.,]+)" data-current', html)
     assert current and current.group(1) == "99,791"
     row = html[html.index('data-testid="report-current"') :]
-    assert "Novembre 2026" in row[:300] and "99,791 %" in row[:600] and "90 min" in row[:800]
+    assert "Novembre 2026" in row[:300] and "99,791 %" in row[:600] and "90\u00a0min" in row[:800]
     assert html.count('data-testid="chart-month"') == 12
+
+
+# SLA-6: minutes unavailable grouped by thousands (« 4 320 min », not « 4320 min »), the unit
+# held to its figure by a no-break space.
+def test_unavailable_minutes_grouped(as_role, tenant):
+    contract = make_contract(tenant.client, "hosted-a")
+    with time_machine.travel(TODAY, tick=False):
+        incident(contract, paris(2026, 11, 17, 8), paris(2026, 11, 20, 8))
+        html = (
+            as_role(Role.READ_ONLY)
+            .get(reverse("support:availability_contract", args=[contract.pk]))
+            .content.decode()
+        )
+    row = html[html.index('data-testid="report-current"') :]
+    assert "4\u00a0320\u00a0min" in row[:800] and "4320" not in row[:800]
 
 
 # issue 17 item 3 — SLA-5/SLA-6 (HOSTED-W): the outage of this month is listed, and the month

@@ -121,8 +121,19 @@ def test_index_query_count(web, acme):
         services.sip_device_register(account=account, device_id=f"dev-{channels}")
     with CaptureQueriesContext(connection) as many:
         assert web.get(reverse("telephony:index")).status_code == 200
-    # 16: the SIP-UNL accounts ordered vs created (one query, issue 17 item 8)
-    assert len(many) == len(one) <= 16, [q["sql"] for q in many.captured_queries]
+    # 17: the SIP-UNL accounts ordered vs created (one query, issue 17 item 8), the accounts'
+    # count for their pages (one)
+    assert len(many) == len(one) <= 17, [q["sql"] for q in many.captured_queries]
+
+
+# ACC-7 — the SIP accounts a page of 25 at a time (a hosted customer may have hundreds).
+def test_index_sip_accounts_paginated(web, acme):
+    for _ in range(26):
+        make_sip_account(acme)
+    first = page_of(web.get(reverse("telephony:index")))
+    second = page_of(web.get(reverse("telephony:index"), {"page": 2}))
+    assert first.count('data-testid="sip-row"') == 25 and "Page 1 of 2" in first
+    assert second.count('data-testid="sip-row"') == 1 and "Page 2 of 2" in second
 
 
 # --- Trunk page and the live quote ------------------------------------------------------------
@@ -133,7 +144,7 @@ def test_trunk_page(web, trunk):
     with paris(PAY_DAY):
         page = page_of(web.get(reverse("telephony:trunk", args=[trunk.pk])))
     assert '<span data-testid="capacity">8</span>' in page
-    assert 'data-testid="monthly-price">34.00 €<' in page
+    assert 'data-testid="monthly-price">34.00\u00a0€<' in page
     assert f'data-quote-url="{reverse("telephony:trunk_quote", args=[trunk.pk])}"' in page
     assert 'name="total"' in page and "js/channel_quote.js" in page
     assert trunk.username in page and 'data-testid="destinations"' in page
@@ -385,6 +396,29 @@ def test_sip_account_page(web, acme):
     premium = page.split('data-testid="destination-premium-rate"')[1].split("</tr>")[0]
     assert 'data-testid="blocked"' in premium  # TRK-6: blocked by default
     assert reverse("telephony:sip_credentials", args=[account.pk]) in page
+
+
+# TRK-6 — the destination groups in the page's language (their stored names are French); the
+# high-risk group, already named so, gets no "risky" badge after its name.
+def test_destination_groups_translated(web, acme):
+    account, _secret = make_sip_account(acme)
+    url = reverse("telephony:sip_account", args=[account.pk])
+
+    def row(page, code):
+        return page.split(f'data-testid="destination-{code}"')[1].split("</tr>")[0]
+
+    english = page_of(web.get(url))
+    assert "France — landlines" in row(english, "fr-fixed")
+    assert "International — rest of the world" in row(english, "international-world")
+    assert "Premium-rate numbers <span" in row(english, "premium-rate")
+    assert "risky" in row(english, "premium-rate")
+    assert "High-risk international (fraud)</td>" in row(english, "high-risk")
+    assert "France — fixes" not in english and "Numéros surtaxés" not in english
+    french = page_of(web.get(url, HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "International à risque (fraude)</td>" in row(french, "high-risk")
+    assert "à risque (fraude) <span" not in french
+    assert "Numéros surtaxés <span" in row(french, "premium-rate")
+    assert "France — fixes" in row(french, "fr-fixed")
 
 
 # ACC-7 — a technical member removes a device from the list after confirming; the page then

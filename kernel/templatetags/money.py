@@ -1,0 +1,41 @@
+"""``{{ amount|money }}``: an amount as pages show it — « 1 234,50 € » in French, « 1,234.50 € »
+in English — rounded half-up to the cent, with a no-break space before the € so that the
+symbol never wraps to a line of its own. ``{{ price|unit_price }}``: a unit price the way the
+invoice PDF prints it (2 decimals, 4 when the price really has them)."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+
+from kernel.money import money as money_text
+from kernel.money import round_price
+
+register = template.Library()
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter(name="money")
+def money(value) -> str:
+    amount = _decimal(value)
+    return money_text(amount)
+
+
+@register.filter
+def unit_price(value) -> str:
+    """2 decimals, up to 4 when the price has them (« 250,00 € », « 0,0125 € »): the PDF's
+    ``billing.documents.unit_price``, in the page's language."""
+    price = _decimal(value)
+    if price is None:
+        return "—"
+    price = round_price(price)
+    places = max(2, len(f"{price:f}".partition(".")[2].rstrip("0")))
+    return f"{number_format(price, places, force_grouping=True)}\u00a0€"
