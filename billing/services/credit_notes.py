@@ -33,7 +33,7 @@ from billing.events import announce_issued
 from billing.models import CreditAllocation, Invoice, InvoiceLine
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
-from kernel.money import CENT, ZERO, round_money
+from kernel.money import CENT, ZERO, money_number, round_money
 from offers.models import Contract
 
 VatKey = tuple[str, Decimal]  # (category, rate)
@@ -106,7 +106,7 @@ def split_incl_vat(amount: Decimal, groups: list[tuple[str, Decimal, Decimal]]) 
         raise ValidationError(
             {
                 "lines": _("Only %(left)s € incl. VAT is left to credit on this invoice.")
-                % {"left": total}
+                % {"left": money_number(total)}
             }
         )
     largest = max(range(len(lefts)), key=lambda i: (gross_left[i], -i))
@@ -236,7 +236,11 @@ def _check_within_invoice(invoice: Invoice, rows) -> None:
                         "Credit notes cannot exceed what invoice %(number)s charged at this VAT "
                         "rate (%(rate)s %%): %(left)s € excl. VAT left."
                     )
-                    % {"number": invoice.number, "rate": key[1], "left": max(left, ZERO)}
+                    % {
+                        "number": invoice.number,
+                        "rate": key[1],
+                        "left": money_number(max(left, ZERO)),
+                    }
                 }
             )
 

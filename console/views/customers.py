@@ -26,6 +26,7 @@ from console.views.common import render_console
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.forms import attach_errors
+from kernel.money import money_number
 from kernel.queues import Team
 from offers.choices import TerminationReason
 from offers.services.suspensions import contract_suspend
@@ -112,7 +113,9 @@ def record_payment(request, pk):
     except ValidationError as error:
         attach_errors(form, error)
         return _page(request, client, action="payment", form=form, status=400)
-    messages.success(request, _("Payment of %(amount)s € recorded.") % {"amount": data["amount"]})
+    messages.success(
+        request, _("Payment of %(amount)s € recorded.") % {"amount": money_number(data["amount"])}
+    )
     return redirect("console:customer", pk=pk)
 
 
@@ -210,7 +213,7 @@ def close_inactive(request, pk):
     messages.success(
         request,
         _("Contract %(ref)s closed for inactivity; %(amount)s € of prepaid balance forfeited.")
-        % {"ref": contract.reference, "amount": forfeit},
+        % {"ref": contract.reference, "amount": money_number(forfeit)},
     )
     return redirect("console:customer", pk=pk)
 

@@ -22,7 +22,7 @@ from console.forms import (
 )
 from console.views.common import render_console
 from kernel.forms import attach_errors
-from kernel.money import round_money
+from kernel.money import money_number, round_money
 from kernel.queues import Team
 from payments.choices import DisputeStatus
 from payments.invoice_states import invoice_state
@@ -189,7 +189,7 @@ def credit(request, pk):
                     messages.success(
                         request,
                         _("Credit approved: %(amount)s € excl. VAT.")
-                        % {"amount": item.approved_amount},
+                        % {"amount": money_number(item.approved_amount)},
                     )
                 else:
                     credit_refuse(report=item, reason=data["reason"], actor=request.user)

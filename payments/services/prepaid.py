@@ -16,7 +16,7 @@ from billing.choices import VAT_BY_REGIME, DocumentKind
 from billing.models import Invoice, PendingCharge
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from kernel.money import round_money
+from kernel.money import money_number, round_money
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract
@@ -81,7 +81,7 @@ def _append(
     if amount < 0 and balance < 0 and not allow_overdraft:
         raise InsufficientBalance(
             _("Your prepaid balance (%(balance)s €) does not cover %(amount)s €. Top it up first.")
-            % {"balance": balance - amount, "amount": -amount},
+            % {"balance": money_number(balance - amount), "amount": money_number(-amount)},
             code="insufficient_balance",
         )
     entry = PrepaidEntry.objects.create(

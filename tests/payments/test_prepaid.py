@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from billing import services as billing
 from billing.models import Invoice
@@ -68,6 +69,11 @@ def test_bil10_insufficient_balance_refused():
         services.prepaid_debit(
             client=client, amount="12.00", source_type="o", source_id=1, description="x"
         )
+    with translation.override("fr"), pytest.raises(services.InsufficientBalance) as refused:
+        services.prepaid_debit(
+            client=client, amount="1234.5", source_type="o", source_id=2, description="x"
+        )
+    assert "(10,00\u00a0€) ne couvre pas 1\u00a0234,50\u00a0€" in refused.value.messages[0]
     with pytest.raises(ValidationError):
         services.prepaid_refund(client=client, amount="10.01", reference="too much")
     assert PrepaidEntry.objects.count() == 1

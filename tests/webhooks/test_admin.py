@@ -65,22 +65,15 @@ def test_redeliver_ping_rotate(staff, delivery, receiver):
 def test_ping_message_keeps_the_address(staff, delivery, receiver):
     endpoints = reverse("admin:webhooks_webhookendpoint_changelist")
     url = delivery.endpoint.url
-    receiver.answer(200)
-    page = staff.post(
-        endpoints,
-        {"action": "ping", "_selected_action": [delivery.endpoint_id]},
-        follow=True,
-        HTTP_ACCEPT_LANGUAGE="fr",
-    )
-    html = page.content.decode()
-    assert f"Le point de réception {url} a répondu 200 en " in html
-    receiver.answer(500)
-    page = staff.post(
-        endpoints,
-        {"action": "ping", "_selected_action": [delivery.endpoint_id]},
-        follow=True,
-        HTTP_ACCEPT_LANGUAGE="fr",
-    )
-    html = page.content.decode()
+
+    def ping(status: int) -> str:
+        receiver.answer(status)
+        action = {"action": "ping", "_selected_action": [delivery.endpoint_id]}
+        return staff.post(
+            endpoints, action, follow=True, HTTP_ACCEPT_LANGUAGE="fr"
+        ).content.decode()
+
+    assert f"Le point de réception {url} a répondu 200 en " in ping(200)
+    html = ping(500)
     assert f"Le point de réception {url} n&#x27;a pas accepté le message\u00a0: " in html
     assert "Http://" not in html
