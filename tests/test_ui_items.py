@@ -155,7 +155,20 @@ def test_first_day_of_a_month_is_an_ordinal_in_french():
         ).render(Context({"d": first}))
         assert rendered == "1er avril 2026|1er avril 2026|1|avril 2026"
     with translation.override("en"):
-        assert date_format(first, "DATE_FORMAT") == "April 1, 2026"
+        assert date_format(first, "DATE_FORMAT") == "1 April 2026"
+
+
+# The English pages are read by French companies: dates day first (portal/formats/en), never
+# the US order — "12/05/2026" is 12 May, not 5 December; a date typed day first is read so.
+def test_english_dates_are_day_first():
+    day = date(2026, 12, 5)
+    moment = datetime(2026, 12, 5, 14, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    with translation.override("en"):
+        assert date_format(day, "DATE_FORMAT") == "5 December 2026"
+        assert date_format(day, "SHORT_DATE_FORMAT") == "05/12/2026"
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "05/12/2026 14:30"
+        assert forms.DateField().clean("05/12/2026") == day
+        assert forms.DateField().clean("2026-12-05") == day
     # An escaped "j" stays a letter; a day without a month name stays a number.
     assert first_of_month_ordinal(r"\j j F", 1, "fr") == r"\j j\e\r F"
     assert first_of_month_ordinal("j/m/Y", 1, "fr") == "j/m/Y"

@@ -369,7 +369,7 @@ def test_bil6_late_charges_invoice_page(as_role, client, tenant):
     page = response.content.decode()
     notice = page.split('data-testid="late-charges-info"')[1].split("</div>")[0]
     late_url = reverse("billing:detail", args=[late.pk])
-    assert f'invoice <a href="{late_url}">{late.number}</a> of 09/30/2026' in notice
+    assert f'invoice <a href="{late_url}">{late.number}</a> of 30/09/2026' in notice
     assert "outside the scope of VAT" in notice
     regular_page = as_role("billing").get(reverse("billing:detail", args=[late.pk]))
     assert 'data-testid="late-charges-info"' not in regular_page.content.decode()

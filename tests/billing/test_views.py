@@ -124,8 +124,8 @@ def test_list_rows(as_role, english, customer, october, other_tenant):
     )
     assert "120.00 €" in rows[0] and "In your favour" in rows[0]  # 100 + 20 % VAT
     assert october.number in rows[1] and "Invoice" in rows[1]
-    assert '<td class="nowrap">10/31/2026</td>' in rows[1]  # issued the last day of M
-    assert '<td class="nowrap">11/30/2026</td>' in rows[1]  # due 30 days later (BIL-4)
+    assert '<td class="nowrap">31/10/2026</td>' in rows[1]  # issued the last day of M
+    assert '<td class="nowrap">30/11/2026</td>' in rows[1]  # due 30 days later (BIL-4)
     assert '<td class="num">1,935.54 €</td>' in rows[1]
     assert rows[1].count("1,935.54 €") == 2 and "To pay" in rows[1]
     assert reverse("billing:pdf", args=[october.pk]) in rows[1]
@@ -225,21 +225,21 @@ def test_list_query_count(as_role, customer, django_assert_max_num_queries):
 def test_detail_content(as_role, english, customer, october):
     page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[october.pk])))
     assert "<h1>Invoice F2026-000001</h1>" in page
-    assert "Issued on Oct. 31, 2026, due on Nov. 30, 2026." in page
-    assert 'data-testid="due-date">11/30/2026<' in page
+    assert "Issued on 31 October 2026, due on 30 November 2026." in page
+    assert 'data-testid="due-date">30/11/2026<' in page
     assert "Acme SAS" in page and "Distributor: Nova" in page  # the buyer as issued
     lines = page.split('data-testid="invoice-line"')[1:]
     assert len(lines) == 3
     prorata, setup, november = lines
     # The stored end is exclusive: the page prints the last day of service.
-    assert "from 10/17/2026 to 10/31/2026" in prorata
+    assert "from 17/10/2026 to 31/10/2026" in prorata
     assert october.contract.reference in prorata and "Siège Acme" in prorata
     assert '<td class="num">2</td>' in prorata  # 2 × 4-pack (TRK-2)
     assert 'data-testid="line-unit-price">8.2258\u00a0€<' in prorata
     assert '<td class="num">20 %</td>' in prorata
     assert 'data-testid="line-amount">16.45\u00a0€<' in prorata
-    assert "from 11/01/2026 to 11/30/2026" in november and "17.00\u00a0€" in november
-    assert "on 10/17/2026" in setup and 'data-testid="line-unit-price">1,562.50\u00a0€<' in setup
+    assert "from 01/11/2026 to 30/11/2026" in november and "17.00\u00a0€" in november
+    assert "on 17/10/2026" in setup and 'data-testid="line-unit-price">1,562.50\u00a0€<' in setup
     assert 'data-testid="total-net">1,612.95\u00a0€<' in page
     assert 'data-testid="total-vat">322.59\u00a0€<' in page
     assert 'data-testid="total-gross">1,935.54\u00a0€<' in page

@@ -534,9 +534,9 @@ def test_accepted_step_shows_the_porting_date(english, tenant, contract):
     porting.port_request_accept(request=port, scheduled_date=day, actor=make_staff())
     english.force_login(tenant.members[Role.READ_ONLY].user)
     tree = _page(english.get(reverse("numbering:port_detail", args=[port.pk])))
-    assert _testid(tree, "scheduled-date") == [day.strftime("%m/%d/%Y")]
+    assert _testid(tree, "scheduled-date") == [day.strftime("%d/%m/%Y")]
     accepted = tree.xpath("//*[@data-testid='step'][@data-status='accepted']")[0]
-    assert day.strftime("%m/%d/%Y") in accepted.text_content()
+    assert day.strftime("%d/%m/%Y") in accepted.text_content()
     assert day.isoformat() not in accepted.text_content()
 
 

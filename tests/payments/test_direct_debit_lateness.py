@@ -287,7 +287,7 @@ def test_bil4_invalid_reject_leaves_the_debit_pending(customer, invoice):
 # --- What the customer and the partner see --------------------------------------------------
 
 
-# BIL-6 — the portal: an invoice awaiting its debit reads "Direct debit on 11/05/2026", not
+# BIL-6 — the portal: an invoice awaiting its debit reads "Direct debit on 05/11/2026", not
 # "Late"; nothing is overdue. Once rejected it reads "Late 6 days" (05/11 − 30/10) and
 # 1 200.00 € are overdue.
 def test_bil6_overview_shows_awaiting_direct_debit(client, customer, invoice):
@@ -297,7 +297,7 @@ def test_bil6_overview_shows_awaiting_direct_debit(client, customer, invoice):
     with paris(date(2026, 11, 2)):
         page = client.get(reverse("payments:overview")).content.decode()
     [row] = page.split('data-testid="open-invoice"')[1:]
-    assert "Direct debit on 11/05/2026" in row and "Late" not in row
+    assert "Direct debit on 05/11/2026" in row and "Late" not in row
     assert "Nothing overdue." in page
     with paris(date(2026, 11, 5)):
         services.debit_reject(debit=DirectDebit.objects.get(), reason="AM04", bank_fee="0")
@@ -329,7 +329,7 @@ def test_bil6_api_balance_awaiting_direct_debit(api, partner, tenant):
 
 
 # BIL-6 — the invoice pages (billing): on 2 November, past its due date (30 October), the
-# invoice awaiting its debit reads "Direct debit on 11/05/2026" ("Prélèvement prévu le
+# invoice awaiting its debit reads "Direct debit on 05/11/2026" ("Prélèvement prévu le
 # 05/11/2026") on the list and on its page, not "Overdue"; once the debit is rejected
 # (5 November) it reads "Overdue" on both. Listed as due throughout.
 def test_bil6_invoice_pages_show_awaiting_direct_debit(client, customer, invoice):
@@ -337,7 +337,7 @@ def test_bil6_invoice_pages_show_awaiting_direct_debit(client, customer, invoice
     client.force_login(customer.memberships.get(role=Role.BILLING).user)
     send_batch(date(2026, 10, 28), date(2026, 11, 5))
     with paris(date(2026, 11, 2)):
-        assert invoice_pages(client, invoice) == (["Direct debit on 11/05/2026"] * 2, 1)
+        assert invoice_pages(client, invoice) == (["Direct debit on 05/11/2026"] * 2, 1)
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
         assert invoice_pages(client, invoice)[0] == ["Prélèvement prévu le 05/11/2026"] * 2
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -136,7 +136,7 @@ def test_overview_mandate_and_empty_states(web, customer):
         )
         page = web.get(reverse("payments:overview")).content.decode()
     assert 'data-testid="mandate"' in page and "RUM-DURAND-1" in page
-    assert "FR14 •••• 2606" in page and "09/15/2026" in page
+    assert "FR14 •••• 2606" in page and "15/09/2026" in page
     assert "FR1420041010050500013M02606" not in page  # never the full IBAN
     assert 'data-testid="transfer-instructions"' not in page
     assert 'data-testid="amount-due">0.00 €<' in page
@@ -162,7 +162,7 @@ def test_overview_payments_paginated(web, customer):
         first = web.get(reverse("payments:overview")).content.decode()
         second = web.get(reverse("payments:overview"), {"page": 2}).content.decode()
     assert first.count('data-testid="payment"') == 20 and "Page 1 of 2" in first
-    assert "CB-20" in first and "09/30/2026" not in first.split('data-testid="payments"')[1]
+    assert "CB-20" in first and "30/09/2026" not in first.split('data-testid="payments"')[1]
     assert second.count('data-testid="payment"') == 1
 
 
@@ -195,7 +195,7 @@ def test_dispute_form_shows_deadline(web, customer):
     invoice = issue_invoice(customer, "1000.00")  # issued 2026-09-30
     with paris(date(2026, 10, 5)):
         page = web.get(reverse("payments:dispute_create", args=[invoice.pk])).content.decode()
-    assert "You can dispute this invoice until 11/29/2026" in page
+    assert "You can dispute this invoice until 29/11/2026" in page
     assert 'data-testid="dispute-form"' in page and 'enctype="multipart/form-data"' in page
     assert 'data-testid="invoice-total">1,200.00\u00a0€<' in page
     # The invoice page links to the form.
@@ -239,7 +239,7 @@ def test_dispute_day_61_refused(web, customer):
     with paris(date(2026, 11, 30)):
         page = web.get(url).content.decode()
         assert (
-            "This invoice can no longer be disputed: the 60-day period ended on 11/29/2026." in page
+            "This invoice can no longer be disputed: the 60-day period ended on 29/11/2026." in page
         )
         assert 'data-testid="dispute-form"' not in page
         response = web.post(url, {"amount": "10.00", "reason": "Too late", "documents": [pdf()]})
@@ -356,10 +356,10 @@ def test_dispute_pages_after_decisions(web, customer):
     assert "Duplicate lines confirmed" in accepted_page
     assert "No document attached." in accepted_page
     assert "Rejected" in rejected_page and "Price of the contract signed" in rejected_page
-    assert 'data-testid="new-due-date">12/10/2026<' in rejected_page  # decision + 30 days
-    assert "is due again, on 12/10/2026" in rejected_page
+    assert 'data-testid="new-due-date">10/12/2026<' in rejected_page  # decision + 30 days
+    assert "is due again, on 10/12/2026" in rejected_page
     assert listing.count('data-testid="dispute-row"') == 2
-    assert note.number in listing and "Due again on 12/10/2026" in listing
+    assert note.number in listing and "Due again on 10/12/2026" in listing
 
 
 def test_disputes_empty_state(web):

@@ -171,8 +171,8 @@ def test_portal_confirmation_message(tenant, client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(tenant.members[Role.TECHNICAL].user)
     expected = {
-        "platform": "Our support starts working on it by 11/16/2026 13:00.",
-        "hosted-w": "Our target is to restore the service by 11/16/2026 12:00.",
+        "platform": "Our support starts working on it by 16/11/2026 13:00.",
+        "hosted-w": "Our target is to restore the service by 16/11/2026 12:00.",
         "trunk": "is registered as ticket",
     }
     for offer_code, text in expected.items():

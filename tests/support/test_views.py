@@ -112,7 +112,7 @@ def test_ticket_list(as_role, english, tenant, other_tenant, hosted_a):
     assert "Failure notification" in page and "Question" in page
     assert '<span class="badge" data-testid="ticket-status">New</span>' in page
     # SLA-3: HOSTED-A states no intervention deadline: the column shows none.
-    assert "11/18/2026 11:00" not in page
+    assert "18/11/2026 11:00" not in page
     assert 'data-testid="intervention-pending"' not in page
 
 
@@ -156,7 +156,7 @@ def test_failure_notification_detail(as_role, english, tenant, hosted_a, staff):
     assert f'data-testid="ticket-number">{ticket.number}<' in page
     assert 'data-testid="intervention-deadline"' not in page
     assert "Work starts by" not in page
-    assert 'data-testid="restoration-target">Wed 11/18/2026 15:00<' in page
+    assert 'data-testid="restoration-target">Wed 18/11/2026 15:00<' in page
     assert 'data-testid="restoration-pending"' in page
     assert "All phones are down since this morning." in page
     assert 'data-testid="set-closed"' in page  # a new ticket can be withdrawn

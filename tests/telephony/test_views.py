@@ -94,7 +94,7 @@ def test_index_lists_trunks_and_accounts(web, acme, trunk):
     assert '<td class="num" data-testid="trunk-capacity">8</td>' in row
     assert "2 × 4 channels" in text_of(row)
     assert "34.00 €" in row
-    assert "Decrease to 5 channels on 12/01/2026" in text_of(row)
+    assert "Decrease to 5 channels on 01/12/2026" in text_of(row)
     assert "+2 channels" in text_of(row) and "Awaiting payment" in row
     sip = page.split('data-testid="sip-row"')[1]
     assert account.username in sip and "Active" in sip
@@ -163,7 +163,7 @@ def test_trk3_quote_fragment_increase(admin_web, trunk):
     assert "1 × 4-channel pack (17.00 €)" in text
     assert 'data-testid="quote-prorata-net">5.67 € excl. VAT' in html
     assert "6.80 € incl. VAT" in text
-    assert "10 days of 30, from 11/21/2026 to 11/30/2026" in text
+    assert "10 days of 30, from 21/11/2026 to 30/11/2026" in text
     assert "12 channels, 49.00 € a month excl. VAT" in text
     assert 'name="action" value="confirm"' in html
     assert ChannelOrder.objects.count() == 0  # a quote writes nothing
@@ -175,7 +175,7 @@ def test_trk4_quote_fragment_decrease(web, trunk):
         html = page_of(web.get(reverse("telephony:trunk_quote", args=[trunk.pk]), {"total": 5}))
     text = text_of(html)
     assert 'data-testid="quote-decrease"' in html
-    assert "12/01/2026" in text  # the next renewal date
+    assert "01/12/2026" in text  # the next renewal date
     assert 'data-testid="quote-next-price">22.00 €' in html  # 4 + 1
     assert "instead of 34.00 € today" in text and "Nothing" in text
 
@@ -301,7 +301,7 @@ def test_trk4_decrease_pending_then_cancelled(admin_web, trunk):
         decrease = ChannelDecrease.objects.get()
         assert decrease.status == DecreaseStatus.PENDING and decrease.channels_after == 5
         assert 'data-testid="pending-decrease"' in page
-        assert "from 12/01/2026 the trunk has 5 channels" in text_of(page)
+        assert "from 01/12/2026 the trunk has 5 channels" in text_of(page)
         assert '<span data-testid="capacity">8</span>' in page
         cancel = reverse("telephony:decrease_cancel", args=[decrease.pk])
         assert cancel in page

@@ -298,7 +298,7 @@ def test_breach_mail_in_the_recipients_language(
 
 
 # ACC-6 inactivity notice: a contract in service since 1 March 2025 without traffic, flagged
-# on 4 December 2026 (more than 6 months): "depuis le 1er mars 2025" / "since March 1, 2025".
+# on 4 December 2026 (more than 6 months): "depuis le 1er mars 2025" / "since 1 March 2025".
 def test_inactivity_mail_in_the_recipients_language(
     tenant, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -313,7 +313,7 @@ def test_inactivity_mail_in_the_recipients_language(
     en = _mail_to(mailoutbox, en_mail, "No traffic")
     assert "aucun trafic depuis le 1er mars 2025" in fr.body
     assert f"clôturé{NBSP};" in fr.body
-    assert "no traffic since March 1, 2025" in en.body
+    assert "no traffic since 1 March 2025" in en.body
 
 
 # The chart's tooltip groups a busy day's count as the tables do: 1 234 calls read

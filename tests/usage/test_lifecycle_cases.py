@@ -184,7 +184,7 @@ def test_acc6_closing_for_inactivity_is_notified_with_the_forfeit(
     notices = [m for m in mailoutbox if "inactivity" in m.subject]
     assert [m.subject for m in notices] == [f"Contract {contract.reference} closed for inactivity"]
     body = notices[0].body
-    assert "Nov. 3, 2026" in body and "May 4, 2027" in body
+    assert "3 November 2026" in body and "4 May 2027" in body
     assert "30.00 € incl. VAT" in body
 
 
