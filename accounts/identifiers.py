@@ -103,3 +103,17 @@ def normalize_insee_code(value: str) -> str:
             code="invalid_insee",
         )
     return code
+
+
+def normalize_fields(instance, normalizers) -> dict[str, ValidationError]:
+    """Each non-empty field of ``instance`` named in ``normalizers`` (field, function) set to its
+    normal form; the errors by field of those that are not valid (left as they were)."""
+    errors = {}
+    for field, normalize in normalizers:
+        value = getattr(instance, field)
+        if value:
+            try:
+                setattr(instance, field, normalize(value))
+            except ValidationError as error:
+                errors[field] = error
+    return errors

@@ -141,16 +141,13 @@ class Partner(TimeStampedModel):
         return self.name
 
     def clean(self):
-        errors = {}
-        for field, normalize in (
-            ("siren", identifiers.normalize_siren),
-            ("vat_number", identifiers.normalize_vat_number),
-        ):
-            if getattr(self, field):
-                try:
-                    setattr(self, field, normalize(getattr(self, field)))
-                except ValidationError as error:
-                    errors[field] = error
+        errors = identifiers.normalize_fields(
+            self,
+            (
+                ("siren", identifiers.normalize_siren),
+                ("vat_number", identifiers.normalize_vat_number),
+            ),
+        )
         if self.billing_mode == BillingMode.PARTNER_BILLED and not (
             self.legal_name and self.siren and self.address_line1
         ):
@@ -232,18 +229,17 @@ class Client(TimeStampedModel):
 
     def clean_fields(self, exclude=None):
         """Identifiers are normalised (spaces removed, keys checked) before the length checks."""
-        errors = {}
-        for field, normalize in (
-            ("siren", identifiers.normalize_siren),
-            ("siret", identifiers.normalize_siret),
-            ("vat_number", identifiers.normalize_vat_number),
-        ):
-            value = getattr(self, field)
-            if value:
-                try:
-                    setattr(self, field, normalize(value))
-                except ValidationError as error:
-                    errors[field] = error.error_list
+        errors = {
+            field: error.error_list
+            for field, error in identifiers.normalize_fields(
+                self,
+                (
+                    ("siren", identifiers.normalize_siren),
+                    ("siret", identifiers.normalize_siret),
+                    ("vat_number", identifiers.normalize_vat_number),
+                ),
+            ).items()
+        }
         try:
             super().clean_fields(exclude=[*(exclude or []), *errors])
         except ValidationError as error:
@@ -314,16 +310,13 @@ class Site(TimeStampedModel):
 
     def clean(self):
         # ACC-1: sites are in France (overseas included): a French postal code
-        errors = {}
-        for field, normalize in (
-            ("postal_code", identifiers.normalize_postal_code),
-            ("insee_code", identifiers.normalize_insee_code),
-        ):
-            if getattr(self, field):
-                try:
-                    setattr(self, field, normalize(getattr(self, field)))
-                except ValidationError as error:
-                    errors[field] = error
+        errors = identifiers.normalize_fields(
+            self,
+            (
+                ("postal_code", identifiers.normalize_postal_code),
+                ("insee_code", identifiers.normalize_insee_code),
+            ),
+        )
         if errors:
             raise ValidationError(errors)
 
