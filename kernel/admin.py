@@ -28,7 +28,14 @@ def run_each(modeladmin, request, objects, call, done_message) -> int:
         try:
             call(obj)
         except (ValidationError, PermissionDenied) as error:
-            modeladmin.message_user(request, f"{obj}: {error_text(error)}", messages.ERROR)
+            # The object is not first: the admin writes a message with a capital first letter,
+            # which would change an identifier ("sip9623…" read "Sip9623…").
+            modeladmin.message_user(
+                request,
+                _("Refused for %(object)s: %(reason)s")
+                % {"object": obj, "reason": error_text(error)},
+                messages.ERROR,
+            )
         else:
             done += 1
     if done:

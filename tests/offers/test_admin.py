@@ -187,7 +187,7 @@ def test_order_and_activate_refused_on_a_terminating_contract(client, staff, ten
                 HTTP_ACCEPT_LANGUAGE="fr",
             )
             html = page.content.decode()
-            assert f"{terminating}: {refusal}" in html
+            assert f"Refusé pour {terminating}\u00a0: {refusal}" in html
             assert "contrat(s) commandé(s)" not in html and "contrat(s) activé(s)" not in html
             terminating.refresh_from_db()
             assert terminating.status == ContractStatus.TERMINATING
