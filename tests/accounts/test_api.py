@@ -189,6 +189,28 @@ def test_site_for_other_partner_customer_refused(api, other_tenant):
     assert response.status_code == 400 and "client" in response.json()["error"]["fields"]
 
 
+# ACC-3 — an unknown id in a body reads as the filters' "unknown" messages do, in the partner's
+# language (DRF's own French said « Clé primaire « 5 » non valide - l'objet n'existe pas. »);
+# another partner's customer is just as unknown.
+@pytest.mark.parametrize(
+    "language,message",
+    [
+        ("fr", "Objet inconnu\u00a0: aucun objet n'a l'identifiant {pk}."),
+        ("en", 'Invalid pk "{pk}" - object does not exist.'),
+    ],
+)
+def test_unknown_id_in_a_body_named_plainly(api, other_tenant, language, message):
+    pk = other_tenant.client.pk
+    response = api.post(
+        reverse("api:site-list"),
+        {"client": pk, "name": "Intrusion", "address_line1": "x", "postal_code": "75001"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["client"] == [message.format(pk=pk)]
+
+
 def test_site_insee_validated(api, tenant):
     response = api.post(
         reverse("api:site-list"),
