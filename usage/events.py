@@ -23,16 +23,23 @@ BREACH_RECORDED = register(
 )
 
 
+def _alert_data(alert) -> dict:
+    """What every event of a consumption alert names: whose, which month, which threshold."""
+    return {
+        "customer": alert.client_id,
+        "month": alert.month.strftime("%Y-%m"),
+        "threshold": str(alert.threshold),
+    }
+
+
 def announce_threshold(alert) -> None:
     emit(
         THRESHOLD_REACHED,
         partner_id=alert.client.partner_id,
         data={
-            "customer": alert.client_id,
-            "month": alert.month.strftime("%Y-%m"),
+            **_alert_data(alert),
             "level": alert.level,
             "consumption": str(alert.consumption),
-            "threshold": str(alert.threshold),
             "outgoing_blocked": alert.blocked,
         },
     )
@@ -50,9 +57,7 @@ def announce_block_lifted(alert, *, reason: str) -> None:
         BLOCK_LIFTED,
         partner_id=alert.client.partner_id,
         data={
-            "customer": alert.client_id,
-            "month": alert.month.strftime("%Y-%m"),
-            "threshold": str(alert.threshold),
+            **_alert_data(alert),
             "blocked_at": _utc(alert.blocked_at),
             "lifted_at": _utc(alert.lifted_at),
             "reason": reason,
