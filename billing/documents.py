@@ -50,6 +50,7 @@ from billing.facturx_xml import (
     seller_address,
 )
 from billing.models import Invoice, InvoiceDocument
+from kernel.money import price_places
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +113,8 @@ def french_number(value, places: int, max_places: int | None = None) -> str:
     """``1875`` → ``1 875,00``; with ``max_places`` trailing zeros beyond ``places`` go."""
     max_places = max_places or places
     amount = Decimal(value).quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP)
+    amount = amount.quantize(Decimal(1).scaleb(-price_places(amount, places, max_places)))
     whole, _dot, decimals = f"{amount:f}".partition(".")
-    decimals = decimals.rstrip("0").ljust(places, "0") if max_places > places else decimals
     return _group_thousands(whole) + ("," + decimals if decimals else "")
 
 

@@ -19,6 +19,13 @@ def round_price(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
 
 
+def price_places(amount, least: int = 2, most: int = 4) -> int:
+    """How many decimals a unit price shows: at least ``least``, and those it really has up to
+    ``most`` (rounded half-up there): 250.0000 → 2, 0.0125 → 4, 0.86280 → 4, 1.50 → 2."""
+    kept = Decimal(amount).quantize(Decimal(1).scaleb(-most), rounding=ROUND_HALF_UP)
+    return max(least, len(f"{kept:f}".partition(".")[2].rstrip("0")))
+
+
 def money_number(amount) -> str:
     """An amount's figure in the active language, half-up to the cent and grouped (« 1 234,50 »
     in French, « 1,234.50 » in English): for messages that write the « € » themselves. A raw

@@ -9,7 +9,7 @@ from django import template
 from django.utils.formats import number_format
 
 from kernel.money import money as money_text
-from kernel.money import round_price
+from kernel.money import price_places, round_price
 
 register = template.Library()
 
@@ -36,6 +36,5 @@ def unit_price(value) -> str:
     price = _decimal(value)
     if price is None:
         return "—"
-    price = round_price(price)
-    places = max(2, len(f"{price:f}".partition(".")[2].rstrip("0")))
-    return f"{number_format(price, places, force_grouping=True)}\u00a0€"
+    places = price_places(price)
+    return f"{number_format(round_price(price), places, force_grouping=True)}\u00a0€"
