@@ -172,20 +172,21 @@ def test_site_cannot_move_to_another_customer(api, partner, tenant, language, me
     assert tenant.site.client == tenant.client
 
 
+def _post_site(api, client_pk, **headers):
+    site = {
+        "client": client_pk,
+        "name": "Intrusion",
+        "address_line1": "x",
+        "postal_code": "75001",
+        "city": "Paris",
+        "insee_code": "75101",
+    }
+    return api.post(reverse("api:site-list"), site, format="json", **headers)
+
+
 # ACC-3 — a site cannot be created for another partner's customer (the id "does not exist").
 def test_site_for_other_partner_customer_refused(api, other_tenant):
-    response = api.post(
-        reverse("api:site-list"),
-        {
-            "client": other_tenant.client.pk,
-            "name": "Intrusion",
-            "address_line1": "x",
-            "postal_code": "75001",
-            "city": "Paris",
-            "insee_code": "75101",
-        },
-        format="json",
-    )
+    response = _post_site(api, other_tenant.client.pk)
     assert response.status_code == 400 and "client" in response.json()["error"]["fields"]
 
 
@@ -201,12 +202,7 @@ def test_site_for_other_partner_customer_refused(api, other_tenant):
 )
 def test_unknown_id_in_a_body_named_plainly(api, other_tenant, language, message):
     pk = other_tenant.client.pk
-    response = api.post(
-        reverse("api:site-list"),
-        {"client": pk, "name": "Intrusion", "address_line1": "x", "postal_code": "75001"},
-        format="json",
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
+    response = _post_site(api, pk, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["client"] == [message.format(pk=pk)]
 
