@@ -11,6 +11,7 @@ checks are in tests/e2e/test_accessibility.py and tests/e2e/test_mobile.py).
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -172,6 +173,30 @@ def test_english_dates_are_day_first():
     # An escaped "j" stays a letter; a day without a month name stays a number.
     assert first_of_month_ordinal(r"\j j F", 1, "fr") == r"\j j\e\r F"
     assert first_of_month_ordinal("j/m/Y", 1, "fr") == "j/m/Y"
+
+
+# French typography: an amount and its « € » never part at the end of a line (a no-break
+# space between them), on every page that shows money through ``{{ amount|money }}`` — the
+# templates wrote ``{{ amount|floatformat:"2g" }} €`` with a plain space. A tariff keeps its
+# 4 decimals (``money:4``), half-up like every amount.
+def test_amounts_keep_their_euro_sign_on_the_same_line():
+    template = Template("{% load money %}{{ a|money }}|{{ r|money:4 }}|{{ n|money }}")
+    context = Context({"a": Decimal("1234.505"), "r": Decimal("0.04505"), "n": None})
+    with translation.override("fr"):
+        assert template.render(context) == "1\u00a0234,51\u00a0€|0,0451\u00a0€|—"
+    with translation.override("en"):
+        assert template.render(context) == "1,234.51\u00a0€|0.0451\u00a0€|—"
+    # No template writes an amount with a plain space before « € » outside a translated text.
+    plain = re.compile(r"\{\{ [^{}]*\|floatformat:[^{}]*\}\} €")
+    found = [
+        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
+        for path in Path(settings.BASE_DIR, "templates").glob("**/*.html")
+        for line in re.sub(
+            r"{% blocktranslate.*?{% endblocktranslate %}", "", path.read_text(), flags=re.S
+        ).splitlines()
+        if plain.search(line)
+    ]
+    assert found == []
 
 
 def test_sip_trunks_are_capitalised(as_role):

@@ -1,9 +1,10 @@
 """``{{ amount|money }}``: an amount as pages show it — « 1 234,50 € » in French, « 1,234.50 € »
 in English — rounded half-up to the cent, with a no-break space before the € so that the
-symbol never wraps to a line of its own. ``{{ price|unit_price }}``: a unit price the way the
-invoice PDF prints it (2 decimals, 4 when the price really has them)."""
+symbol never wraps to a line of its own (``{{ rate|money:4 }}``: 4 decimals).
+``{{ price|unit_price }}``: a unit price the way the invoice PDF prints it (2 decimals, 4 when
+the price really has them)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
@@ -24,9 +25,15 @@ def _decimal(value) -> Decimal | None:
 
 
 @register.filter(name="money")
-def money(value) -> str:
+def money(value, places=None) -> str:
+    """``{{ amount|money }}`` to the cent; ``{{ rate|money:4 }}`` with that many decimals (a
+    tariff's price per minute), half-up."""
     amount = _decimal(value)
-    return money_text(amount)
+    if places is None or amount is None:
+        return money_text(amount)
+    places = int(places)
+    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{number_format(rounded, places, force_grouping=True)}\u00a0€"
 
 
 @register.filter

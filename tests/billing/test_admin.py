@@ -128,10 +128,10 @@ def test_preview_writes_nothing(client, staff, customer):
     table = page.split('data-testid="run-preview"')[1]
     assert "Acme SAS" in table and "Bravo SARL" in table
     # 10 channels: one 10-pack at 39.00 (TRK-2, trunk set up at activation); + 20 % VAT
-    assert "39.00 €" in table and "46.80 €" in table
-    assert "19.90 €" in table and "23.88 €" in table  # SIP-UNL
-    assert 'data-testid="preview-total-net">58.90 €<' in page  # 39.00 + 19.90
-    assert 'data-testid="preview-total-gross">70.68 €<' in page  # 46.80 + 23.88
+    assert "39.00\u00a0€" in table and "46.80\u00a0€" in table
+    assert "19.90\u00a0€" in table and "23.88\u00a0€" in table  # SIP-UNL
+    assert 'data-testid="preview-total-net">58.90\u00a0€<' in page  # 39.00 + 19.90
+    assert 'data-testid="preview-total-gross">70.68\u00a0€<' in page  # 46.80 + 23.88
     assert (
         counts
         == (

@@ -122,12 +122,12 @@ def test_list_rows(as_role, english, customer, october, other_tenant):
     assert (
         note.number in rows[0] and "Credit note" in rows[0] and "corrects F2026-000001" in rows[0]
     )
-    assert "120.00 €" in rows[0] and "In your favour" in rows[0]  # 100 + 20 % VAT
+    assert "120.00\u00a0€" in rows[0] and "In your favour" in rows[0]  # 100 + 20 % VAT
     assert october.number in rows[1] and "Invoice" in rows[1]
     assert '<td class="nowrap">31/10/2026</td>' in rows[1]  # issued the last day of M
     assert '<td class="nowrap">30/11/2026</td>' in rows[1]  # due 30 days later (BIL-4)
-    assert '<td class="num">1,935.54 €</td>' in rows[1]
-    assert rows[1].count("1,935.54 €") == 2 and "To pay" in rows[1]
+    assert '<td class="num">1,935.54\u00a0€</td>' in rows[1]
+    assert rows[1].count("1,935.54\u00a0€") == 2 and "To pay" in rows[1]
     assert reverse("billing:pdf", args=[october.pk]) in rows[1]
 
 
@@ -264,7 +264,7 @@ def test_detail_amounts_in_french(as_role, french, customer, october):
     assert f'data-testid="line-unit-price">1{NBSP}562,50\u00a0€<' in page
     assert "17/10/2026" in page and "31/10/2026" in page
     listing = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
-    assert f'<td class="num">1{NBSP}935,54 €</td>' in listing
+    assert f'<td class="num">1{NBSP}935,54\u00a0€</td>' in listing
 
 
 # The invoice page as the PDF prints it: unit prices with 2 decimals (« 17,00 € », not

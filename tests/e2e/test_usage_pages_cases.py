@@ -101,7 +101,7 @@ def test_oldest_month_says_its_first_days_are_purged(as_role, tenant):
     retention_purge(date(2026, 12, 4))
     web = as_role(Role.READ_ONLY)
     page = web.get(reverse("usage:consumption"), {"month": "2025-12"}).content.decode()
-    assert 'data-testid="month-total">0,25 €' in page  # 0.2500 → 0,25 €: the day kept only
+    assert 'data-testid="month-total">0,25\u00a0€' in page  # 0.2500 → 0,25 €: the day kept only
     assert 'data-testid="purged-notice"' in page
     notice = page[page.index('data-testid="purged-notice"') :].split("</div>")[0]
     assert "5 décembre 2025" in notice

@@ -374,9 +374,9 @@ class TestPortal:
         assert 'value="2026-09-15"' in page and 'value="2027-02-01"' in page
         assert f'data-testid="option-effective">{shown(date(2026, 9, 15))}<' in page
         assert f'data-testid="option-effective">{shown(date(2027, 2, 1))}<' in page
-        assert 'data-testid="option-fee">1,000.00 €<' in page
-        assert 'data-testid="option-fee">0.00 €<' in page
-        assert "4 months × 100 % × 250.00 € = <strong>1,000.00 €</strong>" in page
+        assert 'data-testid="option-fee">1,000.00\u00a0€<' in page
+        assert 'data-testid="option-fee">0.00\u00a0€<' in page
+        assert "4 months × 100 % × 250.00\u00a0€ = <strong>1,000.00\u00a0€</strong>" in page
         assert "Non-renewal at the anniversary, without fee" in page
         assert "Termination for convenience, with the fee" in page
 
@@ -460,7 +460,7 @@ class TestPortal:
         assert 'data-testid="quote-options"' not in page
         assert f'data-testid="quote-effective">{shown(date(2026, 10, 1))}<' in page
         assert 'data-testid="quote-ending">Termination for convenience, with the fee<' in page
-        assert 'data-testid="quote-fee">1,000.00 €<' in page
+        assert 'data-testid="quote-fee">1,000.00\u00a0€<' in page
         assert 'name="shown_effective_date" value="2026-10-01"' in page
         assert 'name="shown_fee" value="1000.00"' in page
         response = browser.post(
@@ -486,7 +486,7 @@ class TestPortal:
         with time_machine.travel(at(date(2026, 11, 1), 23, 50), tick=False):
             page = page_of(browser.post(url, {"action": "quote", "requested_date": ""}))
         assert 'data-testid="quote-ending">Non-renewal at the anniversary, without fee<' in page
-        assert 'data-testid="quote-fee">0.00 €<' in page
+        assert 'data-testid="quote-fee">0.00\u00a0€<' in page
         assert 'name="shown_fee" value="0.00"' in page
         with time_machine.travel(at(date(2026, 11, 2), 0, 5), tick=False):
             page = page_of(
@@ -503,7 +503,7 @@ class TestPortal:
             )
         assert 'data-testid="quote-changed"' in page
         assert 'value="2027-02-02"' in page and 'value="2028-02-01"' in page
-        assert 'data-testid="option-fee">2,750.00 €<' in page
+        assert 'data-testid="option-fee">2,750.00\u00a0€<' in page
         assert not Termination.objects.exists()
 
 

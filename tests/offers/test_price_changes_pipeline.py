@@ -624,7 +624,7 @@ def test_con6_portal_refusal_with_confirmation(portal):
     with at(date(2026, 12, 10), 15):
         browser = portal.as_role(Role.ADMIN)  # sessions last 12 hours: sign in on the day
         page = _page(browser.get(url))
-        assert "2027-01-09" in page and "0.00 €" in page  # 10 December + 30 days, no fee
+        assert "2027-01-09" in page and "0.00\u00a0€" in page  # 10 December + 30 days, no fee
         assert "without termination fee" in page
         unconfirmed = _page(browser.post(url, {"shown_effective_date": "2027-01-09"}))
         assert "Tick the box to confirm." in unconfirmed

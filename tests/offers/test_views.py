@@ -79,7 +79,7 @@ def test_contract_list_rows(as_role, english, tenant, other_tenant, hosted_a):
             for d in (date(2025, 3, 15), date(2028, 3, 14), date(2028, 3, 15))
         )
     assert f"<td>{start} → {last}</td>" in page and f"<td>{renewal}</td>" in page
-    assert "40.00 €" in page  # 8 channels × 5 €
+    assert "40.00\u00a0€" in page  # 8 channels × 5 €
 
 
 def test_contract_list_empty_state(as_role, english):
@@ -136,8 +136,8 @@ def test_detail_terms_in_plain_words(as_role, english, hosted_a):
     assert "99 % availability" in page
     # Lines: product, quantity, unit monthly price, monthly total.
     assert "Téléphonie hébergée par site" in page
-    assert '<td class="num">250.00 €</td>' in page
-    assert 'data-testid="monthly-fees">250.00 €<' in page
+    assert '<td class="num">250.00\u00a0€</td>' in page
+    assert 'data-testid="monthly-fees">250.00\u00a0€<' in page
 
 
 # CON-3, CON-4 — next renewal = current period end; notice deadline = that end − 1 month.
@@ -261,8 +261,8 @@ def test_quote_for_hosted_a(as_role, english, hosted_a):
     page = page_of(browser.post(url, {"action": "quote", "requested_date": ""}))
     assert f'data-testid="quote-effective">{shown(date(2026, 12, 20))}<' in page
     assert f'data-testid="quote-fee-start">{shown(date(2027, 1, 1))}<' in page
-    assert 'data-testid="quote-fee">1,875.00 €<' in page
-    assert "15 months × 50 % × 250.00 € = <strong>1,875.00 €</strong>" in page
+    assert 'data-testid="quote-fee">1,875.00\u00a0€<' in page
+    assert "15 months × 50 % × 250.00\u00a0€ = <strong>1,875.00\u00a0€</strong>" in page
     assert "Months left in the initial period beyond its first year" in page
     # The confirmation carries the date, hidden, and asks for the checkbox.
     assert 'type="hidden" name="requested_date"' in page
@@ -282,8 +282,8 @@ def test_quote_in_french(as_role, hosted_a):
     page = page_of(response)
     assert f'data-testid="quote-effective">{shown(date(2026, 12, 20), "fr")}<' in page
     assert "20 décembre 2026" in page
-    assert f'data-testid="quote-fee">1{NBSP}875,00 €<' in page
-    assert f"× 50 % × 250,00 € = <strong>1{NBSP}875,00 €</strong>" in page
+    assert f'data-testid="quote-fee">1{NBSP}875,00\u00a0€<' in page
+    assert f"× 50 % × 250,00\u00a0€ = <strong>1{NBSP}875,00\u00a0€</strong>" in page
 
 
 # CON-4 — a later requested date is kept; a date in the past is refused with a clear message.
@@ -313,7 +313,7 @@ def test_confirm_schedules_the_termination(as_role, english, tenant, hosted_a):
     url = reverse("offers:terminate", args=[hosted_a.pk])
     page = page_of(browser.post(url, {"action": "confirm", "requested_date": ""}))
     assert "Tick the box to confirm the termination." in page
-    assert 'data-testid="quote-fee">1,875.00 €<' in page  # the quote stays in front of them
+    assert 'data-testid="quote-fee">1,875.00\u00a0€<' in page  # the quote stays in front of them
     assert not Termination.objects.exists()
 
     response = browser.post(url, {"action": "confirm", "requested_date": "", "confirm": "on"})
@@ -331,8 +331,8 @@ def test_confirm_schedules_the_termination(as_role, english, tenant, hosted_a):
     assert "Termination recorded." in page
     assert '<span class="badge alert" data-testid="contract-status">Terminating</span>' in page
     assert f'data-testid="termination-effective">{shown(date(2026, 12, 20))}<' in page
-    assert 'data-testid="termination-fee">1,875.00 €<' in page
-    assert "15 months × 50 % × 250.00 €" in page
+    assert 'data-testid="termination-fee">1,875.00\u00a0€<' in page
+    assert "15 months × 50 % × 250.00\u00a0€" in page
     assert 'data-testid="next-renewal">None: the contract ends<' in page
     assert 'data-testid="terminate-button"' not in page
     assert 'data-testid="cancel-termination"' in page

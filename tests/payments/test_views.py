@@ -88,19 +88,21 @@ def invoices(customer):
 def test_overview_balances_and_badges(web, invoices):
     with paris(date(2026, 11, 10)):
         page = web.get(reverse("payments:overview")).content.decode()
-    assert 'data-testid="amount-due">1,090.00 €<' in page  # 70 + 960 + 60
+    assert 'data-testid="amount-due">1,090.00\u00a0€<' in page  # 70 + 960 + 60
     assert "of which 1,030.00 € overdue" in page  # 70 + 960
-    assert 'data-testid="amount-disputed">240.00 €<' in page
+    assert 'data-testid="amount-disputed">240.00\u00a0€<' in page
     rows = page.split('data-testid="open-invoice"')[1:]
     assert len(rows) == 3
     aug, sep, oct_ = rows
-    assert f">{invoices.aug.number}</a>" in aug and "70.00 €" in aug and "Late 41 days" in aug
-    assert f">{invoices.sep.number}</a>" in sep and "1,200.00 €" in sep and "240.00 €" in sep
+    assert f">{invoices.aug.number}</a>" in aug and "70.00\u00a0€" in aug and "Late 41 days" in aug
+    assert (
+        f">{invoices.sep.number}</a>" in sep and "1,200.00\u00a0€" in sep and "240.00\u00a0€" in sep
+    )
     assert "Under dispute" in sep
-    assert f">{invoices.oct.number}</a>" in oct_ and "60.00 €" in oct_ and ">To pay<" in oct_
+    assert f">{invoices.oct.number}</a>" in oct_ and "60.00\u00a0€" in oct_ and ">To pay<" in oct_
     assert reverse("billing:detail", args=[invoices.aug.pk]) in aug
     # The payment received, and transfer instructions (no mandate).
-    assert "VIR-DURAND-0001" in page and "50.00 €" in page
+    assert "VIR-DURAND-0001" in page and "50.00\u00a0€" in page
     assert 'data-testid="transfer-instructions"' in page
     assert "FR76 3000 6000 0112 3456 7890 189" in page  # issue 17 item 6: grouped by four
 
@@ -111,7 +113,7 @@ def test_dashboard_due_is_the_payments_balance(web, invoices):
     with paris(date(2026, 11, 10)):
         payments = web.get(reverse("payments:overview")).content.decode()
         dashboard = web.get(reverse("dashboard")).content.decode()
-    assert 'data-testid="amount-due">1,090.00 €<' in payments
+    assert 'data-testid="amount-due">1,090.00\u00a0€<' in payments
     assert 'data-testid="due-invoice-total">1,090.00\u00a0€<' in dashboard
     assert 'data-testid="due-invoice-count">3<' in dashboard
     assert (
@@ -139,7 +141,7 @@ def test_overview_mandate_and_empty_states(web, customer):
     assert "FR14 •••• 2606" in page and "15/09/2026" in page
     assert "FR1420041010050500013M02606" not in page  # never the full IBAN
     assert 'data-testid="transfer-instructions"' not in page
-    assert 'data-testid="amount-due">0.00 €<' in page
+    assert 'data-testid="amount-due">0.00\u00a0€<' in page
     assert "You are up to date: nothing left to pay." in page
     assert "No open invoice: every invoice is paid." in page
     assert "No payment received yet." in page
@@ -227,7 +229,7 @@ def test_dispute_post_success(web, customer):
     ]
     page = web.get(response["Location"]).content.decode()
     assert f"Your dispute of invoice {invoice.number} is registered." in page
-    assert "Under review" in page and 'data-testid="dispute-amount">240.00 €<' in page
+    assert "Under review" in page and 'data-testid="dispute-amount">240.00\u00a0€<' in page
     assert "releve.pdf" in page and "contrat.pdf" in page
     assert "Lines billed twice" in page
 
@@ -453,15 +455,19 @@ def test_prepaid_page(web, customer):
         )
         page = web.get(reverse("payments:prepaid")).content.decode()
         overview = web.get(reverse("payments:overview")).content.decode()
-    assert 'data-testid="prepaid-balance">86.16 €<' in page  # 98.50 − 12.34
+    assert 'data-testid="prepaid-balance">86.16\u00a0€<' in page  # 98.50 − 12.34
     rows = page.split('data-testid="prepaid-entry"')[1:]
     assert len(rows) == 2
-    assert "Order of 4 numbers" in rows[0] and "-12.34 €" in rows[0] and "86.16 €" in rows[0]
-    assert "Top-up" in rows[1] and "98.50 €" in rows[1] and "after 1.50 € of bank fees" in rows[1]
+    assert (
+        "Order of 4 numbers" in rows[0] and "-12.34\u00a0€" in rows[0] and "86.16\u00a0€" in rows[0]
+    )
+    assert (
+        "Top-up" in rows[1] and "98.50\u00a0€" in rows[1] and "after 1.50 € of bank fees" in rows[1]
+    )
     assert f'data-testid="topup-reference">PREPAID-{customer.pk}<' in page
     # issue 17 item 6: the IBAN grouped by four
     assert "FR76 3000 6000 0112 3456 7890 189" in page and "net of any bank fees" in page
-    assert 'data-testid="prepaid-tile"' in overview and "86.16 €" in overview
+    assert 'data-testid="prepaid-tile"' in overview and "86.16\u00a0€" in overview
 
 
 def test_prepaid_empty_and_query_count(web, customer, django_assert_max_num_queries):
@@ -469,7 +475,7 @@ def test_prepaid_empty_and_query_count(web, customer, django_assert_max_num_quer
     customer.payment_method = ClientPaymentMethod.PREPAID
     customer.save(update_fields=["payment_method"])
     page = web.get(reverse("payments:prepaid")).content.decode()
-    assert 'data-testid="prepaid-balance">0.00 €<' in page and "No movement yet." in page
+    assert 'data-testid="prepaid-balance">0.00\u00a0€<' in page and "No movement yet." in page
     with paris(date(2026, 10, 5)):
         services.prepaid_topup_record(
             client=customer, amount_received="500.00", received_on=date(2026, 10, 5), reference="a"
@@ -489,7 +495,7 @@ def test_prepaid_empty_and_query_count(web, customer, django_assert_max_num_quer
         second = web.get(reverse("payments:prepaid"), {"page": 2}).content.decode()
     assert page.count('data-testid="prepaid-entry"') == 25 and "Page 1 of 2" in page
     assert second.count('data-testid="prepaid-entry"') == 6
-    assert 'data-testid="prepaid-balance">470.00 €<' in page
+    assert 'data-testid="prepaid-balance">470.00\u00a0€<' in page
 
 
 # BIL-8 — a dispute (« une contestation ») reads in French as accepted or rejected in the

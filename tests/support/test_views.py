@@ -521,7 +521,7 @@ def test_availability_overview(as_role, english, tenant, other_tenant, hosted_w,
     assert platform.reference not in page
     # November so far: 60 minutes of 43 200 → 99.861 %; October's report: 99.843 %.
     assert 'data-testid="so-far">99.861 %<' in page
-    assert "99.843 %" in page and "7.45 €" in page  # 5 % of 149.00
+    assert "99.843 %" in page and "7.45\u00a0€" in page  # 5 % of 149.00
     assert "Core network failure" in page and "Calls impossible." in page
     assert "Router reboot" in page
     assert "Transit carrier RFO" not in page and "Their outage" not in page

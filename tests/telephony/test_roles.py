@@ -80,12 +80,12 @@ def test_acc2_trk3_technical_sees_quote_without_confirm(client, acme, trunk):
         no_js = page_of(web.post(change(trunk), {"total": "12", "action": "quote"}))
         decrease = page_of(web.get(reverse("telephony:trunk_quote", args=[trunk.pk]), {"total": 5}))
     for html in (fragment, no_js):
-        assert 'data-testid="quote-prorata-net">5.67 € excl. VAT' in html
+        assert 'data-testid="quote-prorata-net">5.67\u00a0€ excl. VAT' in html
         assert "6.80 € incl. VAT" in text_of(html)
         assert 'value="confirm"' not in html and 'data-testid="confirm-button"' not in html
         assert "Only an administrator of your company can confirm this change." in html
     # TRK-4 — the decrease quote (4 + 1 = 22.00 from 12/01/2026) without its confirm button.
-    assert 'data-testid="quote-next-price">22.00 €' in decrease
+    assert 'data-testid="quote-next-price">22.00\u00a0€' in decrease
     assert 'value="confirm"' not in decrease
     assert ChannelOrder.objects.count() == 0 and ChannelDecrease.objects.count() == 0
 
@@ -102,7 +102,7 @@ def test_acc2_trk3_technical_403_on_order_decrease_pay(client, acme, trunk):
         order = services.channel_order_create(trunk=trunk, add=4)  # by the admin (API, staff)
         decrease = services.channel_decrease_request(trunk=trunk, new_total=5)
         page = page_of(web.get(reverse("telephony:order", args=[order.pk])))
-        assert 'data-testid="amount-gross">6.80 €' in page  # the quote is shown
+        assert 'data-testid="amount-gross">6.80\u00a0€' in page  # the quote is shown
         assert 'data-testid="pay-prepaid"' not in page and 'data-testid="cancel-order"' not in page
         assert "Only an administrator or a billing member of your company can pay" in page
         trunk_page = page_of(web.get(reverse("telephony:trunk", args=[trunk.pk])))

@@ -93,7 +93,7 @@ def test_index_lists_trunks_and_accounts(web, acme, trunk):
     row = page.split('data-testid="trunk-row"')[1]
     assert '<td class="num" data-testid="trunk-capacity">8</td>' in row
     assert "2 × 4 channels" in text_of(row)
-    assert "34.00 €" in row
+    assert "34.00\u00a0€" in row
     assert "Decrease to 5 channels on 01/12/2026" in text_of(row)
     assert "+2 channels" in text_of(row) and "Awaiting payment" in row
     sip = page.split('data-testid="sip-row"')[1]
@@ -161,7 +161,7 @@ def test_trk3_quote_fragment_increase(admin_web, trunk):
     text = text_of(html)
     assert "<html" not in html  # a fragment
     assert "1 × 4-channel pack (17.00 €)" in text
-    assert 'data-testid="quote-prorata-net">5.67 € excl. VAT' in html
+    assert 'data-testid="quote-prorata-net">5.67\u00a0€ excl. VAT' in html
     assert "6.80 € incl. VAT" in text
     assert "10 days of 30, from 21/11/2026 to 30/11/2026" in text
     assert "12 channels, 49.00 € a month excl. VAT" in text
@@ -176,7 +176,7 @@ def test_trk4_quote_fragment_decrease(web, trunk):
     text = text_of(html)
     assert 'data-testid="quote-decrease"' in html
     assert "01/12/2026" in text  # the next renewal date
-    assert 'data-testid="quote-next-price">22.00 €' in html  # 4 + 1
+    assert 'data-testid="quote-next-price">22.00\u00a0€' in html  # 4 + 1
     assert "instead of 34.00 € today" in text and "Nothing" in text
 
 
@@ -203,7 +203,7 @@ def test_trk3_no_js_quote_then_confirm(admin_web, trunk):
     url = reverse("telephony:trunk_change", args=[trunk.pk])
     with paris(PAY_DAY):
         page = page_of(web.post(url, {"total": "12", "action": "quote"}))
-        assert "5.67 €" in page and 'value="confirm"' in page
+        assert "5.67\u00a0€" in page and 'value="confirm"' in page
         assert ChannelOrder.objects.count() == 0
         response = web.post(url, {"total": "12", "action": "confirm"})
     order = ChannelOrder.objects.get()
@@ -235,7 +235,7 @@ def test_trk3_order_paid_from_prepaid(admin_web, acme, trunk):
         order = ChannelOrder.objects.get()
         page = page_of(web.get(reverse("telephony:order", args=[order.pk])))
         assert "Pay from prepaid balance (balance 100.00 €)" in page
-        assert 'data-testid="amount-gross">6.80 €' in page
+        assert 'data-testid="amount-gross">6.80\u00a0€' in page
         assert "Or pay by bank transfer" in page and order.reference in page  # no mandate
         assert selectors.trunk_capacity(trunk, PAY_DAY) == 8  # not before payment
         response = web.post(

@@ -322,5 +322,5 @@ def test_summary_and_page_round_each_of_their_lines_once(api, as_role, tenant):
     from accounts.choices import Role
 
     page = as_role(Role.READ_ONLY).get(reverse("usage:consumption"), {"month": "2026-10"})
-    assert 'data-testid="month-total">0,06 €' in page.content.decode()
+    assert 'data-testid="month-total">0,06\u00a0€' in page.content.decode()
     assert selectors.month_total(client=client, month=OCT) == (Decimal("0.06"), 4)

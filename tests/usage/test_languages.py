@@ -95,17 +95,17 @@ def test_consumption_page_in_french_and_in_english(as_role, busy_month):
     web = as_role(Role.BILLING)
     fr = _page(web, "usage:consumption", "fr")
     en = _page(web, "usage:consumption", "en")
-    assert f'data-testid="month-total">3{NBSP}703,70 €' in fr
-    assert 'data-testid="month-total">3,703.70 €' in en
-    assert f'data-testid="prepaid-balance">1{NBSP}234,56 € TTC' in fr
-    assert 'data-testid="prepaid-balance">1,234.56 € incl. VAT' in en
+    assert f'data-testid="month-total">3{NBSP}703,70\u00a0€' in fr
+    assert 'data-testid="month-total">3,703.70\u00a0€' in en
+    assert f'data-testid="prepaid-balance">1{NBSP}234,56\u00a0€ TTC' in fr
+    assert 'data-testid="prepaid-balance">1,234.56\u00a0€ incl. VAT' in en
     assert f"numéros distincts{NBSP}: 1 / 99" in fr and "distinct numbers: 1 / 99" in en
     assert f"3{NBSP}703,70{NBSP}€ · 5 appels</title>" in fr
     assert "3,703.70 € · 5 calls</title>" in en
     assert "Appels simultanés" in _section(fr, "limit-breaches")
     assert "Simultaneous calls" in _section(en, "limit-breaches")
-    assert "0,40 €" in _section(fr, "quality-breaches")
-    assert "0.40 €" in _section(en, "quality-breaches")
+    assert "0,40\u00a0€" in _section(fr, "quality-breaches")
+    assert "0.40\u00a0€" in _section(en, "quality-breaches")
     assert f"100{NBSP}% atteints le" in fr and "100 % reached on" in en
     assert "Mobile, France" in fr and "Fixe, France" in fr
     assert "Fixed, France" in en and "Fixe," not in en
@@ -152,9 +152,9 @@ def test_dashboard_card_in_both_languages(as_role, busy_month):
     web = as_role(Role.ADMIN)
     fr = _page(web, "dashboard", "fr")
     en = _page(web, "dashboard", "en")
-    assert f"<strong>3{NBSP}703,70 €</strong>" in fr and "5 appels ce mois-ci" in fr
+    assert f"<strong>3{NBSP}703,70\u00a0€</strong>" in fr and "5 appels ce mois-ci" in fr
     assert f"100{NBSP}% de votre seuil d'alerte atteints" in fr
-    assert "<strong>3,703.70 €</strong>" in en and "5 calls this month" in en
+    assert "<strong>3,703.70\u00a0€</strong>" in en and "5 calls this month" in en
     assert "100 % of your alert threshold reached" in en
 
 
@@ -189,8 +189,8 @@ def test_threshold_card_amount_grouped(as_role, busy_month):
 # Trial traffic (not invoiced): listed at 1 234.50 € → "1 234,50 €" / "1,234.50 €".
 def test_trial_traffic_amount_grouped(as_role, busy_month):
     web = as_role(Role.BILLING)
-    assert f'data-testid="trial-cost">1{NBSP}234,50 €' in _page(web, "usage:consumption", "fr")
-    assert 'data-testid="trial-cost">1,234.50 €' in _page(web, "usage:consumption", "en")
+    assert f'data-testid="trial-cost">1{NBSP}234,50\u00a0€' in _page(web, "usage:consumption", "fr")
+    assert 'data-testid="trial-cost">1,234.50\u00a0€' in _page(web, "usage:consumption", "en")
 
 
 # USE-6, French typography: ASR 50 % and short calls 100 % take a no-break space before "%"
@@ -214,8 +214,8 @@ def test_tariffs_page_in_both_languages(as_role):
     web = as_role(Role.READ_ONLY)
     fr = _page(web, "usage:tariffs", "fr")
     en = _page(web, "usage:tariffs", "en")
-    assert "<h2>France métropolitaine</h2>" in fr and "0,0450 €" in fr and "Préfixe" in fr
-    assert "<h2>Metropolitan France</h2>" in en and "0.0450 €" in en and "Prefix" in en
+    assert "<h2>France métropolitaine</h2>" in fr and "0,0450\u00a0€" in fr and "Préfixe" in fr
+    assert "<h2>Metropolitan France</h2>" in en and "0.0450\u00a0€" in en and "Prefix" in en
     assert "0,0450" not in en
 
 

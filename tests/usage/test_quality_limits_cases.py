@@ -222,4 +222,4 @@ def test_use6_consumption_page_shows_every_penalised_hour(as_role, tenant):
     assert "7 octobre 2026, 13h–14h" in text  # the 60th (11h UTC)
     # and the month's total, as invoiced: 60 hours, 1,20 €
     assert "Pénalités du mois (60\u00a0heures)" in text
-    assert 'data-testid="quality-total">1,20 €' in text
+    assert 'data-testid="quality-total">1,20\u00a0€' in text

@@ -62,7 +62,7 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
     assert f"Trunk {trunk.contract.reference} ({trunk.username})" in page
     assert "numéros distincts\u00a0: 2 / 99" in page
     assert 'data-testid="chart"' in page and 'data-testid="chart-bar"' in page
-    assert 'data-testid="month-total">0,38 €' in page
+    assert 'data-testid="month-total">0,38\u00a0€' in page
     # the day's bar tells its amount to the cent and its calls: 0.3750 → 0,38 €, 6 calls
     day = paris_today().strftime("%d/%m/%Y")
     assert f"<title>{day}\u00a0: 0,38\u00a0€ · 7 appels</title>" in page
@@ -90,7 +90,7 @@ def test_prepaid_customer_reads_debits_and_balance(as_role, tenant):
     assert len(prepaid) == len(postpaid) + 1  # the balance, in one query
     assert "débités de votre solde prépayé, TVA comprise" in page
     assert "facturés en fin de mois" not in page
-    assert 'data-testid="prepaid-balance">100,00 € TTC' in page
+    assert 'data-testid="prepaid-balance">100,00\u00a0€ TTC' in page
     assert "prepaid-link" not in page  # a read-only member cannot top up
     page = as_role(Role.BILLING).get(reverse("usage:consumption")).content.decode()
     assert f'href="{reverse("payments:prepaid")}" data-testid="prepaid-link"' in page
@@ -106,7 +106,7 @@ def test_a_past_month_shows_its_whole_total_not_month_to_date(as_role, tenant):
     rollup_refresh([(tenant.client.pk, last)])
     web = as_role(Role.READ_ONLY)
     page = web.get(reverse("usage:consumption"), {"month": f"{last:%Y-%m}"}).content.decode()
-    assert "<h2>Total du mois</h2>" in page and 'data-testid="month-total">0,80 €' in page
+    assert "<h2>Total du mois</h2>" in page and 'data-testid="month-total">0,80\u00a0€' in page
     assert "Depuis le début du mois" not in page
     this_month = web.get(reverse("usage:consumption")).content.decode()
     assert "<h2>Depuis le début du mois</h2>" in this_month
@@ -195,7 +195,12 @@ def test_tariffs_visible(as_role, django_assert_max_num_queries):
         page = client.get(reverse("usage:tariffs")).content.decode()
     assert "Nos tarifs" in page
     row = re.search(r"<tr><td>Londres Fixe</td>.*?</tr>", page).group(0)
-    assert ">+4420<" in row and "0,1200 €" in row and "30/6 s" in row and ">30 s<" in row
+    assert (
+        ">+4420<" in row
+        and "0,1200\u00a0€" in row
+        and "30/6&nbsp;s" in row
+        and ">30&nbsp;s<" in row
+    )
     assert page.count("Londres Fixe") == 1  # neither 0.2000 nor 0.0900
     assert "++" not in page
 
@@ -274,7 +279,7 @@ def test_invoice_annex_lists_the_billed_calls(as_role, tenant):
 def test_dashboard_card(as_role, tenant):
     this_month_calls(tenant.client, 2, cost="1.0050")
     page = as_role(Role.ADMIN).get(reverse("dashboard")).content.decode()
-    assert 'data-testid="consumption-total"><strong>2,01 €' in page
+    assert 'data-testid="consumption-total"><strong>2,01\u00a0€' in page
     assert "2 appels ce mois-ci" in page
 
 
@@ -295,7 +300,7 @@ def test_outgoing_calls_blocked_notice(as_role, tenant):
     page = admin.get(reverse("usage:consumption")).content.decode().replace("&#x27;", "'")
     assert 'data-testid="outgoing-blocked"' in page
     reached = paris_today().strftime("%d/%m/%Y")
-    assert f"votre seuil d'alerte de 2,00 € a été atteint le {reached}" in page
+    assert f"votre seuil d'alerte de 2,00\u00a0€ a été atteint le {reached}" in page
     assert "Les numéros d'urgence restent joignables" in page
     dashboard = admin.get(reverse("dashboard")).content.decode()
     assert 'data-testid="outgoing-blocked">Appels sortants bloqués' in dashboard
@@ -452,7 +457,7 @@ def test_quality_penalties_shown_during_the_month(as_role, tenant):
     section = page[page.index('data-testid="quality-breaches"') :]
     paris = timezone.localtime(hour)
     slot = f"{paris.year}, {paris.hour:02d}h–{(paris.hour + 1) % 24:02d}h"
-    assert slot in section and "0,40 €" in section
+    assert slot in section and "0,40\u00a0€" in section
 
 
 # No N+1: the CSV export and the invoice's call-detail annex cost the same queries for 3 calls

@@ -174,30 +174,30 @@ def test_october_agrees_on_page_csv_api_and_invoice(as_role, api, tenant, import
     # the consumption page, in French
     web = as_role(Role.BILLING)
     page = _page(web)
-    assert 'data-testid="month-total">0,24 €' in page
+    assert 'data-testid="month-total">0,24\u00a0€' in page
     assert 'data-testid="call-count">14<' in page
     by_class = {label: (n, amount) for label, n, _minutes, amount in _table(page, "by-class")}
-    assert by_class["Mobile, France"] == ("4", "0,14 €")
-    assert by_class["Fixe, France"][1] == "0,10 €"
+    assert by_class["Mobile, France"] == ("4", "0,14\u00a0€")
+    assert by_class["Fixe, France"][1] == "0,10\u00a0€"
     accounts = {label: rest for label, *rest in _table(page, "by-account")}
     assert accounts[f"Poste ({month.sip.username})"] == [
         "numéros distincts\u00a0: 2 / 99",
         "4",
-        "0,08 €",
+        "0,08\u00a0€",
     ]
     assert accounts[f"Poste ({month.hw.username})"] == [
         "numéros distincts\u00a0: 2 / 150",
         "2",
-        "0,07 €",
+        "0,07\u00a0€",
     ]
-    assert accounts["Trafic du contrat (sans compte SIP)"][1:] == ["3", "0,04 €"]
+    assert accounts["Trafic du contrat (sans compte SIP)"][1:] == ["3", "0,04\u00a0€"]
     trunk_row = accounts[f"Trunk {month.trunk.contract.reference} ({month.trunk.username})"]
-    assert trunk_row[1:] == ["5", "0,06 €"]
+    assert trunk_row[1:] == ["5", "0,06\u00a0€"]
 
     # the same page in English
     web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     english = _page(web)
-    assert 'data-testid="month-total">0.24 €' in english
+    assert 'data-testid="month-total">0.24\u00a0€' in english
     assert "distinct numbers: 2 / 99" in english
     del web.defaults["HTTP_ACCEPT_LANGUAGE"]
 
@@ -275,7 +275,7 @@ def test_late_record_and_waiver_after_invoicing_agree(as_role, api, tenant, impo
 
     web = as_role(Role.BILLING)
     page = _page(web)
-    assert 'data-testid="month-total">0,18 €' in page
+    assert 'data-testid="month-total">0,18\u00a0€' in page
     assert 'data-testid="call-count">15<' in page
     summary = api.get(
         reverse("api:call-summary"), {"customer": client.pk, "month": "2026-10"}
@@ -310,14 +310,14 @@ def test_dashboard_card_is_the_pages_month_to_date(as_role, tenant, imported):
         web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         english = web.get(reverse("dashboard")).content.decode()
         del web.defaults["HTTP_ACCEPT_LANGUAGE"]
-    assert 'data-testid="consumption-total"><strong>0,24 €' in card
+    assert 'data-testid="consumption-total"><strong>0,24\u00a0€' in card
     assert "14 appels ce mois-ci" in card
-    assert 'data-testid="month-total">0,24 €' in page and "Depuis le début du mois" in page
-    assert 'data-testid="consumption-total"><strong>0.24 €' in english
+    assert 'data-testid="month-total">0,24\u00a0€' in page and "Depuis le début du mois" in page
+    assert 'data-testid="consumption-total"><strong>0.24\u00a0€' in english
     assert "14 calls this month" in english
     with time_machine.travel(utc(10, 31, 23, 45), tick=False):
         card = web.get(reverse("dashboard")).content.decode()
-    assert 'data-testid="consumption-total"><strong>0,01 €' in card
+    assert 'data-testid="consumption-total"><strong>0,01\u00a0€' in card
     assert "1 appel ce mois-ci" in card
 
 
