@@ -3,7 +3,9 @@
      outside closes it; browsers without ::details-content get it opened on wide screens.
    - Wide tables scroll inside their own box instead of the page: each table.table is wrapped in
      a .table-scroll box; when it does overflow, the box joins the keyboard order (tabindex=0)
-     and is named after the table's caption or the section's heading, so the arrow keys scroll it. */
+     and is named after the table's caption or the section's heading, so the arrow keys scroll it;
+     the edge where columns are hidden fades out (scroll-more-left / scroll-more-right), the cue
+     that the table goes on. */
 (function () {
   "use strict";
   var menu = document.querySelector("details.navmenu");
@@ -46,9 +48,16 @@
     boxes.push(box);
   });
 
+  function markEdges(box) {
+    var hidden = box.scrollWidth - box.clientWidth;
+    box.classList.toggle("scroll-more-left", hidden > 1 && box.scrollLeft > 1);
+    box.classList.toggle("scroll-more-right", hidden > 1 && box.scrollLeft < hidden - 1);
+  }
+
   function markScrollable() {
     boxes.forEach(function (box) {
       var table = box.querySelector("table");
+      markEdges(box);
       if (box.scrollWidth > box.clientWidth + 1) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
@@ -61,6 +70,9 @@
       }
     });
   }
+  boxes.forEach(function (box) {
+    box.addEventListener("scroll", function () { markEdges(box); }, { passive: true });
+  });
   markScrollable();
   window.addEventListener("resize", markScrollable);
 })();

@@ -51,6 +51,18 @@ def test_phone_pages_do_not_scroll_sideways(phone, live_server, demo_data):
     box = phone.locator(".table-scroll").first
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     expect(box).to_have_attribute("tabindex", "0")  # the arrow keys scroll it
+    # The cue that the table goes on: its hidden edge fades — the right one at first, both once
+    # scrolled a little, the left one alone at the end.
+    expect(box).to_have_class(re.compile(r"\bscroll-more-right\b"))
+    expect(box).not_to_have_class(re.compile(r"\bscroll-more-left\b"))
+    assert "linear-gradient" in box.evaluate("b => getComputedStyle(b).maskImage")
+    screenshot(phone, "mobile-table-cue.png")
+    box.evaluate("b => { b.scrollLeft = 40; }")
+    expect(box).to_have_class(re.compile(r"\bscroll-more-left\b"))
+    expect(box).to_have_class(re.compile(r"\bscroll-more-right\b"))
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    expect(box).to_have_class(re.compile(r"\bscroll-more-left\b"))
+    expect(box).not_to_have_class(re.compile(r"\bscroll-more-right\b"))
 
     # The header fits: the sign-out button ends inside the screen (it ended at 416 px).
     sign_out = phone.locator(".topbar a[href='/accounts/logout/']")
