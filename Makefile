@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-random screenshots lint format messages check-services chromium bench bench-billing wrk bench-api bench-rating bench-rating-daily bench-usage-pages clean
+.PHONY: install run test test-deep test-random screenshots lint format messages check-services chromium bench bench-billing wrk bench-api bench-rating bench-rating-daily bench-usage-pages clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ wrk:
 PYTEST_ARGS ?= -n 2 --dist worksteal
 test: install check-services chromium
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzzers deeper than `make test` runs them: Schemathesis at 100 examples an operation of
+# the partner API (15 in the suite), the rating properties at 400 examples (15).
+test-deep: install check-services
+	SCHEMATHESIS_EXAMPLES=100 RATING_PROPERTY_EXAMPLES=400 DJANGO_SETTINGS_MODULE=portal.settings.test \
+	  $(BIN)/python -m pytest tests/api/test_schemathesis.py tests/usage/test_rating_properties.py $(PYTEST_ARGS)
 
 # The whole suite in a random order (pytest-random-order): `make test-random SEED=1234`.
 SEED ?= $(shell date +%s)
