@@ -254,7 +254,11 @@ def django_db_setup(
         if worker_id == "master" or keepdb or serialized or aliases != {"default"}:
             config, shared = setup_databases(**kwargs), None
         else:
-            config = _test_database_from_template(shared, lambda: setup_databases(**kwargs))
+            sqlite = any(item.nodeid.startswith(SQLITE_TESTS) for item in request.session.items)
+            meanwhile = (lambda: _sqlite_migrate_once(shared)) if sqlite else None
+            config = _test_database_from_template(
+                shared, lambda: setup_databases(**kwargs), meanwhile
+            )
     yield
     if django_db_keepdb:
         return
@@ -280,14 +284,29 @@ def _disconnect_others():
         )
 
 
-def _test_database_from_template(shared, migrate):
+# The tests that run ``manage.py`` on SQLite (``sqlite_migrated``).
+SQLITE_TESTS = ("tests/usage/test_partitions.py", "tests/api/test_sqlite_api.py")
+
+
+def _test_database_from_template(shared, migrate, meanwhile=None):
+    """``migrate`` (the first process here) or a copy of the template; a process that finds the
+    other migrating runs ``meanwhile`` first (the SQLite ``migrate``: both cores busy, and the
+    two SQLite tests later find it done instead of one of them waiting for it)."""
     from django.conf import settings
     from django.db import connection
 
     marker = shared / "test-db-template"
     quote = connection.ops.quote_name
     with open(shared / "test-db.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if meanwhile is not None:
+                try:
+                    meanwhile()
+                except Exception:  # noqa: BLE001 - the SQLite tests migrate again and say why
+                    pass
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not marker.exists():
                 config = migrate()
