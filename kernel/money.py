@@ -26,15 +26,17 @@ def price_places(amount, least: int = 2, most: int = 4) -> int:
     return max(least, len(f"{kept:f}".partition(".")[2].rstrip("0")))
 
 
-def money_number(amount) -> str:
+def money_number(amount, places: int = 2) -> str:
     """An amount's figure in the active language, half-up to the cent and grouped (« 1 234,50 »
     in French, « 1,234.50 » in English): for messages that write the « € » themselves. A raw
     Decimal in a message reads « 678.53 » in French."""
-    return number_format(round_money(amount), 2, force_grouping=True)
+    rounded = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(rounded, places, force_grouping=True)
 
 
-def money(amount) -> str:
-    """An amount as pages show it, in the page's language (« 1 234,50 € »); "—" for none."""
+def money(amount, places: int = 2) -> str:
+    """An amount as pages show it, in the page's language (« 1 234,50 € »; ``places=4`` for a
+    tariff's price per minute); "—" for none."""
     if amount is None:
         return "—"
-    return f"{money_number(amount)}\u00a0€"
+    return f"{money_number(amount, places)}\u00a0€"

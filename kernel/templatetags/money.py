@@ -4,7 +4,7 @@ symbol never wraps to a line of its own (``{{ rate|money:4 }}``: 4 decimals).
 ``{{ price|unit_price }}``: a unit price the way the invoice PDF prints it (2 decimals, 4 when
 the price really has them)."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
@@ -28,12 +28,7 @@ def _decimal(value) -> Decimal | None:
 def money(value, places=None) -> str:
     """``{{ amount|money }}`` to the cent; ``{{ rate|money:4 }}`` with that many decimals (a
     tariff's price per minute), half-up."""
-    amount = _decimal(value)
-    if places is None or amount is None:
-        return money_text(amount)
-    places = int(places)
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{number_format(rounded, places, force_grouping=True)}\u00a0€"
+    return money_text(_decimal(value), 2 if places is None else int(places))
 
 
 @register.filter
