@@ -56,6 +56,14 @@ def test_consumption_page_chart_fair_use_and_csv(page, live_server, demo_data):
     expect(page.get_by_test_id("fair-use").filter(has_text="37 / 99")).to_have_count(1)
     assert page.get_by_test_id("chart-bar").count() >= 15
     screenshot(page, "usage/consumption-previous-month.png")
+    # The chart's figures as a table, folded until asked for: one row a day with calls.
+    figures = page.get_by_test_id("chart-figures")
+    expect(figures.locator("table")).to_be_hidden()
+    figures.get_by_text("Les chiffres du graphique, jour par jour").click()
+    expect(figures.locator("tbody tr").first).to_be_visible()
+    assert figures.locator("tbody tr").count() >= page.get_by_test_id("chart-bar").count()
+    figures.scroll_into_view_if_needed()
+    screenshot(page, "usage/consumption-figures.png")
 
     # The alert threshold (administrator): 50 € with the block at 100 %.
     form = page.get_by_test_id("threshold-form")

@@ -327,4 +327,10 @@ def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
                             seconds=74040, cost=Decimal("12.3400"))  # fmt: skip
     web = as_role(Role.ADMIN)
     assert f"12,34{NBSP}€ · 1{NBSP}234 appels</title>" in _page(web, "usage:consumption", "fr")
-    assert "12.34 € · 1,234 calls</title>" in _page(web, "usage:consumption", "en")
+    en = _page(web, "usage:consumption", "en")
+    assert "12.34 € · 1,234 calls</title>" in en
+    fr = _page(web, "usage:consumption", "fr")
+    # and in the table of the chart's figures: 1 234 / 1,234 calls, 12,34 € / 12.34 €
+    assert f'<td class="use-num">1{NBSP}234</td><td class="use-num">12,34\u00a0€</td>' in fr
+    assert '<td class="use-num">1,234</td><td class="use-num">12.34\u00a0€</td>' in en
+    assert "The chart's figures, day by day" in en and "<th scope=\"col\">Day</th>" in en

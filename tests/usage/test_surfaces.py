@@ -66,6 +66,16 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
     # the day's bar tells its amount to the cent and its calls: 0.3750 → 0,38 €, 6 calls
     day = paris_today().strftime("%d/%m/%Y")
     assert f"<title>{day}\u00a0: 0,38\u00a0€ · 7 appels</title>" in page
+    # the same figures as a table under the chart, for whoever cannot hover a bar or see it
+    # (a screen reader reads the chart as one image): the day written out, 7 calls, 0,38 €
+    figures = page[page.index('data-testid="chart-figures"') :]
+    figures = figures[: figures.index("</details>")]
+    assert "Les chiffres du graphique, jour par jour" in figures
+    assert (
+        '<tr><td>vendredi 4 décembre</td><td class="use-num">7</td>'
+        '<td class="use-num">0,38\u00a0€</td></tr>'
+    ) in figures
+    assert figures.count("<tr>") == 2  # the header and the one day with calls
     assert "threshold-form" not in page  # a read-only member cannot set the threshold
 
 
