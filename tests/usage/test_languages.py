@@ -333,4 +333,4 @@ def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
     # and in the table of the chart's figures: 1 234 / 1,234 calls, 12,34 € / 12.34 €
     assert f'<td class="use-num">1{NBSP}234</td><td class="use-num">12,34\u00a0€</td>' in fr
     assert '<td class="use-num">1,234</td><td class="use-num">12.34\u00a0€</td>' in en
-    assert "The chart's figures, day by day" in en and "<th scope=\"col\">Day</th>" in en
+    assert "The chart's figures, day by day" in en and '<th scope="col">Day</th>' in en
