@@ -25,8 +25,11 @@ PREFIX = re.compile(r"^0[0-9]{0,7}$", re.ASCII)
 
 
 def live_contracts(client):
+    """The customer's contracts in service that numbers can go to (not an equipment rental)."""
     return (
-        Contract.objects.filter(client=client, status__in=LIVE_STATUSES)
+        Contract.objects.filter(
+            client=client, status__in=LIVE_STATUSES, offer__carries_numbers=True
+        )
         .select_related("offer", "site")
         .order_by("reference")
     )

@@ -256,6 +256,14 @@ class Offer(TimeStampedModel):
     )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
+    carries_numbers = models.BooleanField(
+        _("carries phone numbers"),
+        default=True,
+        help_text=_(
+            "Numbers can be assigned or ported to its contracts (NUM-2, NUM-3): a telephone "
+            "service, not an equipment rental."
+        ),
+    )
 
     class Meta:
         ordering = ["preset", "name"]

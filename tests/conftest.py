@@ -458,6 +458,9 @@ def ensure_catalogue():
         import_module("numbering.migrations.0003_number_products").create(apps, None)
     if not Offer.objects.filter(code__startswith="equipment-rental-").exists():  # EQP-3 rentals
         import_module("equipment.migrations.0002_rental_offers").create(apps, None)
+        import_module(
+            "equipment.migrations.0004_rentals_carry_no_numbers"
+        ).rentals_carry_no_numbers(apps, None)
     from usage.models import Tariff
 
     if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations

@@ -142,6 +142,15 @@ def _check_target(client, contract, sip_account, trunk):
         raise PermissionDenied(_("This contract is not this customer's."))
     if contract.status not in LIVE_STATUSES:
         raise ValidationError({"contract": _("Numbers come to a contract in service only.")})
+    if not contract.offer.carries_numbers:
+        raise ValidationError(
+            {
+                "contract": _(
+                    "This contract carries no telephone service (an equipment rental): "
+                    "no number goes to it."
+                )
+            }
+        )
     for service in (sip_account, trunk):
         if service is not None and service.contract_id != contract.pk:
             raise ValidationError(_("The SIP account or trunk is not of this contract."))

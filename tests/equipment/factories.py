@@ -18,6 +18,9 @@ _counter = iter(range(1, 10**6))
 def ensure_rental_offers() -> None:
     if not Offer.objects.filter(code__startswith="equipment-rental-").exists():
         import_module("equipment.migrations.0002_rental_offers").create(apps, None)
+        import_module(
+            "equipment.migrations.0004_rentals_carry_no_numbers"
+        ).rentals_carry_no_numbers(apps, None)
 
 
 def make_model(

@@ -450,3 +450,20 @@ def test_list_query_counts(api, tenant, contract, pool, django_assert_max_num_qu
         assert api.get(POOL, {"site": tenant.site.pk}).json()["count"] == 4
     with django_assert_max_num_queries(5):
         assert api.get(PORTS).json()["count"] == 4
+
+
+# NUM-2 / NUM-3 — an equipment rental (EQP-3) is a contract in service too, but no telephone
+# service: a number assigned or ported to it is refused (400 naming the reason), nothing written.
+def test_no_number_goes_to_an_equipment_rental(api, tenant, pool):
+    from tests.equipment.factories import make_model, rent
+
+    rental = rent(tenant.client, tenant.site, make_model()).contract
+    assert rental.status == "active"
+    body = {"customer": tenant.client.pk, "numbers": ["0172700007"], "contract": rental.pk}
+    response = api.post(ASSIGN, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "carries no telephone service" in json.dumps(response.json())
+    assert PhoneNumber.objects.get(e164="+33172700007").state == NumberState.AVAILABLE
+    response = api.post(PORTS, _port_body(tenant, rental, [_line("0172700012")]), format="json")
+    assert "aucun numéro" in _fields(response)["contract"][0]
+    assert not PortRequest.objects.exists()

@@ -664,3 +664,21 @@ def test_another_customers_member_sees_none_of_it(as_role, tenant, other_tenant,
     browser.force_login(other_tenant.members[Role.ADMIN].user)
     assert b"01 72 70 00 01" not in browser.get(NUMBERS).content
     assert b"PORT-" not in browser.get(PORTS).content
+
+
+# NUM-2 / NUM-3 — the portal's choices of a service for numbers (search and assign, port-in)
+# leave an equipment rental out: it is a contract in service, not a telephone service.
+def test_equipment_rental_not_offered_for_numbers(as_role, tenant, pool, contract):
+    from tests.equipment.factories import make_model, rent
+
+    rental = rent(tenant.client, tenant.site, make_model()).contract
+    browser = as_role(Role.ADMIN)
+    search = _page(browser.get(SEARCH, {"ends_with": "07"}))
+    options = search.xpath("//select[@name='service']//option/@value")
+    assert f"contract:{contract.pk}" in options and f"contract:{rental.pk}" not in options
+    options = _page(browser.get(PORT_NEW)).xpath("//select[@name='contract']//option/@value")
+    assert str(contract.pk) in options and str(rental.pk) not in options
+    # posted anyway (a stale page): refused with the form's message, nothing written
+    data = _port_data(tenant, rental, [("0172700012", _rio("0172700012"))], mandate=_mandate())
+    response = browser.post(PORT_NEW, data)
+    assert response.status_code == 200 and not PortRequest.objects.exists()
