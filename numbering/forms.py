@@ -28,7 +28,7 @@ def live_contracts(client):
     """The customer's contracts in service that numbers can go to (not an equipment rental)."""
     return (
         Contract.objects.filter(
-            client=client, status__in=LIVE_STATUSES, offer__carries_numbers=True
+            client=client, status__in=LIVE_STATUSES, offer__telephone_service=True
         )
         .select_related("offer", "site")
         .order_by("reference")

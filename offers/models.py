@@ -256,12 +256,12 @@ class Offer(TimeStampedModel):
     )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
-    carries_numbers = models.BooleanField(
-        _("carries phone numbers"),
+    telephone_service = models.BooleanField(
+        _("telephone service"),
         default=True,
         help_text=_(
-            "Numbers can be assigned or ported to its contracts (NUM-2, NUM-3): a telephone "
-            "service, not an equipment rental."
+            "Its contracts take numbers (NUM-2, NUM-3) and SIP accounts; off for an equipment "
+            "rental (EQP-3)."
         ),
     )
 

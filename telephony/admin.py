@@ -375,7 +375,8 @@ class SipAccountCreateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = Contract.objects.filter(
-            terms_snapshot__preset__in=[p.value for p in SIP_PRESETS]
+            terms_snapshot__preset__in=[p.value for p in SIP_PRESETS],
+            offer__telephone_service=True,  # not an equipment rental
         ).exclude(status="terminated")
 
 

@@ -459,8 +459,8 @@ def ensure_catalogue():
     if not Offer.objects.filter(code__startswith="equipment-rental-").exists():  # EQP-3 rentals
         import_module("equipment.migrations.0002_rental_offers").create(apps, None)
         import_module(
-            "equipment.migrations.0004_rentals_carry_no_numbers"
-        ).rentals_carry_no_numbers(apps, None)
+            "equipment.migrations.0004_rentals_are_no_telephone_service"
+        ).rentals_are_no_telephone_service(apps, None)
     from usage.models import Tariff
 
     if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations

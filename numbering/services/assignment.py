@@ -108,7 +108,7 @@ def _check_target(client: Client, *, contract, sip_account, trunk, site) -> None
     service_contract = contract or (sip_account or trunk).contract
     if service_contract.status not in LIVE_STATUSES:
         raise ValidationError(_("Numbers are assigned to a contract in service only."))
-    if not service_contract.offer.carries_numbers:
+    if not service_contract.offer.telephone_service:
         raise ValidationError(
             _(
                 "This contract carries no telephone service (an equipment rental): "

@@ -142,7 +142,7 @@ def _check_target(client, contract, sip_account, trunk):
         raise PermissionDenied(_("This contract is not this customer's."))
     if contract.status not in LIVE_STATUSES:
         raise ValidationError({"contract": _("Numbers come to a contract in service only.")})
-    if not contract.offer.carries_numbers:
+    if not contract.offer.telephone_service:
         raise ValidationError(
             {
                 "contract": _(

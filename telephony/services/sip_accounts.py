@@ -34,7 +34,7 @@ def sip_account_create(
     """ACC-7: a SIP account of a SIP-UNL or hosted contract, with a generated username and
     secret, and premium/high-risk destinations blocked (TRK-6). Returns ``(account, secret)``:
     the secret is shown once and stored only encrypted."""
-    if contract.preset not in SIP_PRESETS:
+    if contract.preset not in SIP_PRESETS or not contract.offer.telephone_service:
         raise ValidationError(
             {"contract": _("SIP accounts belong to SIP or hosted telephony contracts.")}
         )

@@ -19,8 +19,8 @@ def ensure_rental_offers() -> None:
     if not Offer.objects.filter(code__startswith="equipment-rental-").exists():
         import_module("equipment.migrations.0002_rental_offers").create(apps, None)
         import_module(
-            "equipment.migrations.0004_rentals_carry_no_numbers"
-        ).rentals_carry_no_numbers(apps, None)
+            "equipment.migrations.0004_rentals_are_no_telephone_service"
+        ).rentals_are_no_telephone_service(apps, None)
 
 
 def make_model(

@@ -164,3 +164,19 @@ def test_trk6_blocked_by_default_and_audited(account):
     assert AuditLog.objects.filter(action="destination.block").count() == 1
     # the other trunk is untouched
     assert {g.code for g in selectors.blocked_groups(trunk)} == {"premium-rate", "high-risk"}
+
+
+# ACC-7 — a SIP account goes to a SIP or hosted telephony contract, never to an equipment rental
+# (EQP-3), though its contract is in service: refused, naming the contract; nothing written.
+# The back office's form does not offer the rental either.
+def test_acc7_no_sip_account_on_an_equipment_rental():
+    from telephony.admin import SipAccountCreateForm
+    from tests.equipment.factories import make_model, rent
+
+    client = customer()
+    rental = rent(client, client.sites.get(), make_model()).contract
+    with pytest.raises(ValidationError) as refused:
+        services.sip_account_create(contract=rental, label="Poste")
+    assert "contract" in refused.value.message_dict
+    assert not SipAccount.objects.filter(contract=rental).exists()
+    assert rental not in SipAccountCreateForm().fields["contract"].queryset

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='offer',
-            name='carries_numbers',
-            field=models.BooleanField(default=True, help_text='Numbers can be assigned or ported to its contracts (NUM-2, NUM-3): a telephone service, not an equipment rental.', verbose_name='carries phone numbers'),
+            name='telephone_service',
+            field=models.BooleanField(default=True, help_text='Its contracts take numbers (NUM-2, NUM-3) and SIP accounts; off for an equipment rental (EQP-3).', verbose_name='telephone service'),
         ),
     ]
