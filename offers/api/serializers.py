@@ -427,6 +427,16 @@ class ContractCreateSerializer(serializers.Serializer):
         help_text=_("The customer's purchase order reference, printed on invoices."),
     )
 
+    def validate_offer(self, offer):
+        if not offer.telephone_service:  # EQP-3: a rental contract comes with its items
+            raise serializers.ValidationError(
+                _(
+                    "An equipment rental is ordered with its equipment: "
+                    "POST /api/v1/equipment-orders/ (EQP-3)."
+                )
+            )
+        return offer
+
 
 # --- Errors ---------------------------------------------------------------------------------
 

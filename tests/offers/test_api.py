@@ -143,6 +143,8 @@ def _other_customer_site(tenant):
             "options",
         ),
         (lambda t, o: {"offer": "no-such-offer"}, "offer"),
+        # EQP-3: a rental contract comes with its items (equipment orders), never bare
+        (lambda t, o: {"offer": "equipment-rental-24", "options": []}, "offer"),
         (lambda t, o: {"order_date": "2026-03-01"}, "order_date"),
         (lambda t, o: {"quantity": 0}, "quantity"),
     ],
@@ -154,6 +156,7 @@ def _other_customer_site(tenant):
         "on-quote-without-price",
         "price-on-catalogue-option",
         "unknown-offer",
+        "equipment-rental",
         "order-before-signature",
         "quantity-zero",
     ],
