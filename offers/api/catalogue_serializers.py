@@ -259,9 +259,22 @@ class OfferSerializer(representation.ModelSerializer):
 
     class Meta:
         model = Offer
-        fields = ["code", "name", "preset", "description", "main_product", "options", "terms"]
+        fields = [
+            "code",
+            "name",
+            "preset",
+            "description",
+            "telephone_service",
+            "main_product",
+            "options",
+            "terms",
+        ]
         extra_kwargs = api_fields.described(
             code=_("The offer's code, e.g. sip-unl."),
+            telephone_service=_(
+                "False for an equipment rental (EQP-3): ordered with its equipment "
+                "(POST /api/v1/equipment-orders/), its contract takes no number or SIP account."
+            ),
             name=_("The offer's name."),
             preset=_("The offer's family (CON-1)."),
             description=_("What the offer is, in the catalogue's words; may be empty."),

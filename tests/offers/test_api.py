@@ -64,6 +64,8 @@ def test_offers_catalogue(api):
         "platform",
         "hosted-a",
     } | rentals
+    # ... and say they are no telephone service (ordered with their equipment, no number)
+    assert {o["code"] for o in body["results"] if not o["telephone_service"]} == rentals
     platform = api.get(reverse("api:offer-detail", args=["platform"])).json()
     assert platform["main_product"]["monthly_price"] == "150.0000"
     caps = next(o for o in platform["options"] if o["code"] == "opt-caps")
