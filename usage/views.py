@@ -65,12 +65,14 @@ def _unavailable_month(request) -> None:
     )
 
 
-def _chart(summary) -> list[dict]:
+def _chart(summary) -> tuple[list[dict], dict]:
     """Bars of the chart by day (server-rendered SVG: no script, no inline style): the day's
-    billable amount, or its calls when the month has no billable amount."""
+    billable amount, or its calls when the month has no billable amount; and its scale, the
+    value of the highest bar (a line at the top of the chart names it)."""
     use_cost = any(cost for _d, cost, _n in summary.days)
     values = {d: (cost if use_cost else calls, cost, calls) for d, cost, calls in summary.days}
     top = max((v[0] for v in values.values()), default=0) or 1
+    scale = {"top": top, "by_cost": use_cost}
     bars = []
     day = summary.month
     while day.month == summary.month.month:
@@ -89,7 +91,7 @@ def _chart(summary) -> list[dict]:
             }
         )
         day = date.fromordinal(day.toordinal() + 1)
-    return bars
+    return bars, scale
 
 
 @member_required()
@@ -124,7 +126,7 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
         "current_month": current,
         "months": months,
         "summary": summary,
-        "bars": _chart(summary),
+        **dict(zip(("bars", "chart_scale"), _chart(summary), strict=True)),
         "chart_width": 31 * BAR_STEP + 4,
         "chart_height": CHART_HEIGHT,
         "threshold": threshold,

@@ -334,3 +334,19 @@ def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
     assert f'<td class="use-num">1{NBSP}234</td><td class="use-num">12,34\u00a0€</td>' in fr
     assert '<td class="use-num">1,234</td><td class="use-num">12.34\u00a0€</td>' in en
     assert "The chart's figures, day by day" in en and '<th scope="col">Day</th>' in en
+
+
+# The chart's scale when the month has nothing billable (included calls only): its bars are the
+# day's calls, and the top line says so — 1 234 calls → "1 234 appels" / "1,234 calls".
+def test_chart_scale_in_calls_when_nothing_is_billable(as_role, tenant):
+    from usage.models import UsageDay
+
+    month = paris_today().replace(day=1)
+    UsageDay.objects.create(client=tenant.client, month=month, day=month, plan="sip_unl",
+                            country="FR", line_type="fixed", calls=1234, answered=1234,
+                            seconds=74040, cost=Decimal("0"))  # fmt: skip
+    web = as_role(Role.ADMIN)
+    fr = _page(web, "usage:consumption", "fr")
+    assert f'data-testid="chart-top">1{NBSP}234 appels</text>' in fr
+    en = _page(web, "usage:consumption", "en")
+    assert 'data-testid="chart-top">1,234 calls</text>' in en

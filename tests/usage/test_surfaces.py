@@ -76,6 +76,8 @@ def test_consumption_page_totals_chart_and_fair_use(as_role, tenant, django_asse
         '<td class="use-num">0,38\u00a0€</td></tr>'
     ) in figures
     assert figures.count("<tr>") == 2  # the header and the one day with calls
+    # the chart's scale: its top line names the highest bar, that day's 0.3750 → 0,38 €
+    assert 'data-testid="chart-top">0,38\u00a0€</text>' in page
     assert "threshold-form" not in page  # a read-only member cannot set the threshold
 
 
