@@ -318,13 +318,18 @@ def test_inactivity_mail_in_the_recipients_language(
 
 # The chart's tooltip groups a busy day's count as the tables do: 1 234 calls read
 # "1 234 appels" (no-break space) / "1,234 calls", not "1234".
-def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
+def _busy_first_day(client, *, plan: str, cost: str) -> None:
+    """This month's 1st: 1 234 answered fixed calls (20 h 34 min) costing ``cost``."""
     from usage.models import UsageDay
 
     month = paris_today().replace(day=1)
-    UsageDay.objects.create(client=tenant.client, month=month, day=month, plan="none",
-                            country="FR", line_type="fixed", calls=1234, answered=1234,
-                            seconds=74040, cost=Decimal("12.3400"))  # fmt: skip
+    UsageDay.objects.create(client=client, month=month, day=month, plan=plan, country="FR",
+                            line_type="fixed", calls=1234, answered=1234, seconds=74040,
+                            cost=Decimal(cost))  # fmt: skip
+
+
+def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
+    _busy_first_day(tenant.client, plan="none", cost="12.3400")
     web = as_role(Role.ADMIN)
     assert f"12,34{NBSP}€ · 1{NBSP}234 appels</title>" in _page(web, "usage:consumption", "fr")
     en = _page(web, "usage:consumption", "en")
@@ -339,12 +344,7 @@ def test_busy_day_count_grouped_on_the_chart(as_role, tenant):
 # The chart's scale when the month has nothing billable (included calls only): its bars are the
 # day's calls, and the top line says so — 1 234 calls → "1 234 appels" / "1,234 calls".
 def test_chart_scale_in_calls_when_nothing_is_billable(as_role, tenant):
-    from usage.models import UsageDay
-
-    month = paris_today().replace(day=1)
-    UsageDay.objects.create(client=tenant.client, month=month, day=month, plan="sip_unl",
-                            country="FR", line_type="fixed", calls=1234, answered=1234,
-                            seconds=74040, cost=Decimal("0"))  # fmt: skip
+    _busy_first_day(tenant.client, plan="sip_unl", cost="0")
     web = as_role(Role.ADMIN)
     fr = _page(web, "usage:consumption", "fr")
     assert f'data-testid="chart-top">1{NBSP}234 appels</text>' in fr
