@@ -108,6 +108,7 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
     shown again with its errors."""
     client = request.client
     summary = selectors.consumption_summary(client=client, month=month)
+    bars, chart_scale = _chart(summary)
     threshold = selectors.threshold_of(client=client)
     current = selectors.current_month()
     months = [add_months(current, -i) for i in range(MONTHS_SHOWN + 1)]
@@ -126,7 +127,8 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
         "current_month": current,
         "months": months,
         "summary": summary,
-        **dict(zip(("bars", "chart_scale"), _chart(summary), strict=True)),
+        "bars": bars,
+        "chart_scale": chart_scale,
         "chart_width": 31 * BAR_STEP + 4,
         "chart_height": CHART_HEIGHT,
         "threshold": threshold,
