@@ -69,17 +69,10 @@ def test_sign_in_reset_and_second_factor_pages(page, live_server, demo_data):
 def test_second_factor_stage_of_the_sign_in(page, live_server, demo_data):
     """A user with an authenticator app: after the password, the code page in the portal's card,
     with the portal's buttons and no serious violation; the code signs the user in."""
-    import time
-
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import (
-        TOTP,
-        format_hotp_value,
-        generate_totp_secret,
-        hotp_value,
-    )
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     from accounts.models import User
+    from tests.console.conftest import current_totp
 
     secret = generate_totp_secret()
     TOTP.activate(User.objects.get(email=ROLES["admin"]), secret)
@@ -89,8 +82,7 @@ def test_second_factor_stage_of_the_sign_in(page, live_server, demo_data):
     expect(card.locator("h1")).to_have_text("Authentification à deux facteurs")
     expect(card.locator("button.btn[type=submit]").first).to_be_visible()
     assert blocking_violations(page) == []
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-    card.locator("input[name=code]").fill(code)
+    card.locator("input[name=code]").fill(current_totp(secret))
     card.locator("button.btn[type=submit]").first.click()
     expect(page).to_have_url(f"{live_server.url}/")
 

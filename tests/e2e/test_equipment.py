@@ -5,7 +5,6 @@ customer sees the RMA number, the replacement shipment and downloads the return 
 Driven in a real Chromium against live_server, with the `make run` demo data (load_demo)."""
 
 import io
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +13,7 @@ from pypdf import PdfReader
 from accounts.demo import DEMO_STAFF_TOTP_SECRET, STAFF_PASSWORD
 from equipment.choices import ItemState, RmaStatus
 from equipment.models import Item, Rma
+from tests.console.conftest import current_totp
 from tests.e2e.pages import screenshot, sign_in
 from tests.equipment.factories import ensure_rental_offers
 
@@ -22,20 +22,12 @@ STAFF_EMAIL = "staff@azur-telecom.example"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 
 
-def _totp(secret: str) -> str:
-    """The code an authenticator app shows now for ``secret`` (RFC 6238, allauth's settings)."""
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-
-
 def _staff_sign_in(page, live_server):
     """The demo staff member: password, then the TOTP code (the back office needs both)."""
     sign_in(page, live_server, STAFF_EMAIL, STAFF_PASSWORD, expect_home=False)
     expect(page).to_have_url(f"{live_server.url}/accounts/2fa/authenticate/")
     code = page.locator("input[name='code']")
-    code.fill(_totp(DEMO_STAFF_TOTP_SECRET))
+    code.fill(current_totp(DEMO_STAFF_TOTP_SECRET))
     code.press("Enter")
     page.wait_for_load_state("load")
 
