@@ -103,15 +103,26 @@ class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "preset", "main_product", "terms", "is_active"]
-    list_filter = ["preset", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "preset",
+        "main_product",
+        "terms",
+        "is_active",
+        "telephone_service",
+    ]
+    list_filter = ["preset", "is_active", "telephone_service"]
     search_fields = ["code", "name", "main_product__code", "main_product__name"]
     list_select_related = ["main_product", "terms"]
     autocomplete_fields = ["main_product"]
     filter_horizontal = ["options"]
     readonly_fields = ["terms_link"]
     fieldsets = [
-        (None, {"fields": ["code", "name", "preset", "description", "is_active"]}),
+        (
+            None,
+            {"fields": ["code", "name", "preset", "description", "is_active", "telephone_service"]},
+        ),
         (_("Products"), {"fields": ["main_product", "options"]}),
         (_("Terms"), {"fields": ["terms", "terms_link"], "description": SNAPSHOT_NOTE}),
     ]

@@ -1,5 +1,6 @@
 """Back office of offers and contracts (CON-1, CON-6, CON-7, CON-8, ACC-4, ACC-6)."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -387,3 +388,17 @@ def test_service_form_labels_start_with_a_capital(client, staff):
     assert "date d&#x27;effet\u00a0:" not in html
     preset = client.get(reverse("admin:offers_offer_from_preset"), HTTP_ACCEPT_LANGUAGE="fr")
     assert "Produit principal\u00a0:</label>" in preset.content.decode()
+
+
+# NUM-2 / EQP-3 — staff see and set whether an offer is a telephone service: the rentals are not
+# (their change page shows the box unticked; the list filters them).
+def test_offer_telephone_service_shown_and_filtered(client, staff):
+    def box(code):
+        pk = Offer.objects.get(code=code).pk
+        page = client.get(reverse("admin:offers_offer_change", args=[pk])).content.decode()
+        return re.search(r'<input[^>]*name="telephone_service"[^>]*>', page).group(0)
+
+    assert "checked" not in box("equipment-rental-24") and "checked" in box("hosted-w")
+    listed = client.get(reverse("admin:offers_offer_changelist"), {"telephone_service__exact": "0"})
+    codes = {o.code for o in listed.context["cl"].result_list}
+    assert codes == {"equipment-rental-12", "equipment-rental-24", "equipment-rental-36"}
