@@ -108,13 +108,18 @@ def _check_target(client: Client, *, contract, sip_account, trunk, site) -> None
     service_contract = contract or (sip_account or trunk).contract
     if service_contract.status not in LIVE_STATUSES:
         raise ValidationError(_("Numbers are assigned to a contract in service only."))
-    if not service_contract.offer.telephone_service:
-        raise ValidationError(
-            _(
-                "This contract carries no telephone service (an equipment rental): "
-                "no number goes to it."
-            )
+    require_telephone_service(service_contract)
+
+
+def require_telephone_service(contract, *, field: str | None = None) -> None:
+    """NUM-2, NUM-3: numbers go to a telephone service, never to an equipment rental (EQP-3),
+    though its contract is in service too. ``field``: the form field the refusal names."""
+    if not contract.offer.telephone_service:
+        message = _(
+            "This contract carries no telephone service (an equipment rental): "
+            "no number goes to it."
         )
+        raise ValidationError({field: message} if field else message)
 
 
 @transaction.atomic

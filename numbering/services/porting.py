@@ -34,6 +34,7 @@ from numbering.choices import (
 )
 from numbering.events import announce_port_request
 from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
+from numbering.services.assignment import require_telephone_service
 from numbering.zne import zne_of_site
 from offers.choices import LIVE_STATUSES
 from offers.models import Product
@@ -142,15 +143,7 @@ def _check_target(client, contract, sip_account, trunk):
         raise PermissionDenied(_("This contract is not this customer's."))
     if contract.status not in LIVE_STATUSES:
         raise ValidationError({"contract": _("Numbers come to a contract in service only.")})
-    if not contract.offer.telephone_service:
-        raise ValidationError(
-            {
-                "contract": _(
-                    "This contract carries no telephone service (an equipment rental): "
-                    "no number goes to it."
-                )
-            }
-        )
+    require_telephone_service(contract, field="contract")
     for service in (sip_account, trunk):
         if service is not None and service.contract_id != contract.pk:
             raise ValidationError(_("The SIP account or trunk is not of this contract."))
