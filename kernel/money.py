@@ -5,24 +5,28 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
-PRICE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
 
 
+def round_half_up(amount, places: int) -> Decimal:
+    """``amount`` half-up to ``places`` decimals: the project's one way of rounding."""
+    return Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def round_money(amount: Decimal) -> Decimal:
-    """The one rounding of the project: half-up to the cent."""
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+    """The one rounding of money: half-up to the cent."""
+    return round_half_up(amount, 2)
 
 
 def round_price(amount: Decimal) -> Decimal:
     """Unit prices keep 4 decimals, half-up."""
-    return Decimal(amount).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
+    return round_half_up(amount, 4)
 
 
 def price_places(amount, least: int = 2, most: int = 4) -> int:
     """How many decimals a unit price shows: at least ``least``, and those it really has up to
     ``most`` (rounded half-up there): 250.0000 → 2, 0.0125 → 4, 0.86280 → 4, 1.50 → 2."""
-    kept = Decimal(amount).quantize(Decimal(1).scaleb(-most), rounding=ROUND_HALF_UP)
+    kept = round_half_up(amount, most)
     return max(least, len(f"{kept:f}".partition(".")[2].rstrip("0")))
 
 
@@ -30,8 +34,7 @@ def money_number(amount, places: int = 2) -> str:
     """An amount's figure in the active language, half-up to the cent and grouped (« 1 234,50 »
     in French, « 1,234.50 » in English): for messages that write the « € » themselves. A raw
     Decimal in a message reads « 678.53 » in French."""
-    rounded = Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return number_format(rounded, places, force_grouping=True)
+    return number_format(round_half_up(amount, places), places, force_grouping=True)
 
 
 def money(amount, places: int = 2) -> str:
