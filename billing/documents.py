@@ -22,7 +22,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import facturx
@@ -50,7 +50,7 @@ from billing.facturx_xml import (
     seller_address,
 )
 from billing.models import Invoice, InvoiceDocument
-from kernel.money import price_places
+from kernel.money import price_places, round_half_up
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _group_thousands(whole: str) -> str:
 def french_number(value, places: int, max_places: int | None = None) -> str:
     """``1875`` → ``1 875,00``; with ``max_places`` trailing zeros beyond ``places`` go."""
     max_places = max_places or places
-    amount = Decimal(value).quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP)
+    amount = round_half_up(value, max_places)
     amount = amount.quantize(Decimal(1).scaleb(-price_places(amount, places, max_places)))
     whole, _dot, decimals = f"{amount:f}".partition(".")
     return _group_thousands(whole) + ("," + decimals if decimals else "")

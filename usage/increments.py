@@ -1,8 +1,8 @@
 """USE-2: billed seconds and cost of one call (pure functions; the rating SQL does the same)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FOUR_PLACES = Decimal("0.0001")
+from kernel.money import round_half_up
 
 
 def billed_seconds(duration: int, first: int, next_: int, minimum: int = 0) -> int:
@@ -20,6 +20,4 @@ def billed_seconds(duration: int, first: int, next_: int, minimum: int = 0) -> i
 
 def cost(seconds: int, rate_per_minute: Decimal) -> Decimal:
     """USE-2: ``seconds`` × rate per minute / 60, kept to 4 decimals (half-up)."""
-    return (Decimal(seconds) * Decimal(rate_per_minute) / 60).quantize(
-        FOUR_PLACES, rounding=ROUND_HALF_UP
-    )
+    return round_half_up(Decimal(seconds) * Decimal(rate_per_minute) / 60, 4)

@@ -14,7 +14,7 @@ of their own.
 """
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
+from kernel.money import round_half_up
 from kernel.templatetags.hours import paris_hours
 from offers.periods import next_month_start
 from usage.choices import CallType
@@ -35,7 +36,6 @@ from usage.money_choices import QualityMetric
 from usage.services import revisions
 
 UTC = ZoneInfo("UTC")
-TENTH = Decimal("0.1")
 PENALTY_PER_CALL = Decimal("0.02")  # PLATFORM 27
 ASR_MIN = Decimal("60")  # %, must stay above
 ACD_MIN = Decimal("15")  # seconds, must stay above
@@ -125,7 +125,7 @@ def measure_display(hour_row: QualityHour, metric: str) -> str:
     if value is None:
         return "—"
     # rounded here, half-up: number_format cuts the decimals it does not show (41.67 → "41,6")
-    return f"{number_format(value.quantize(TENTH, rounding=ROUND_HALF_UP), 1)}\u00a0{unit}"
+    return f"{number_format(round_half_up(value, 1), 1)}\u00a0{unit}"
 
 
 def _metric_name(metric: str) -> str:
