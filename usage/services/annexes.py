@@ -5,8 +5,9 @@ waived after the invoice (USE-4), or a late record moving the month's slots (USE
 them, and the annex of an issued invoice — a waiver credited by its own credit note — listed
 other calls and other amounts than the invoice (10 calls for 0.2391 € invoiced, 8 calls for
 0.1701 € after the waiver). ``annex_freeze`` (on ``billing.signals.document_issued``, inside the
-issuing transaction) stores the rows; ``annex_rows`` serves them. An invoice issued before
-annexes were kept, or that billed no call, is read from the calls."""
+issuing transaction) stores the rows — none for an invoice that billed no call of a customer
+with calls —; ``annex_rows`` serves them. An invoice issued before annexes were kept, or of a
+customer without any call in the twelve months before it, is read from the calls."""
 
 import gzip
 import json
@@ -64,12 +65,13 @@ def annex_freeze(invoice) -> InvoiceAnnex | None:
     if not CallRecord.objects.filter(client_id=invoice.client_id, started_at__gte=oldest).exists():
         return None  # (most invoices: one index probe)
     rows = list(annex_calls(invoice=invoice).order_by("started_at", "id").values_list(*CALL_FIELDS))
-    if not rows:
-        return None
+    # an invoice that billed none of the customer's calls keeps that empty annex too: read
+    # again from the calls, it would list the calls a late record re-rated since (a SIP-UNL
+    # number pushed to the 100th place), which the next run bills, not this invoice
     return InvoiceAnnex.objects.create(
         invoice=invoice,
         calls=len(rows),
-        oldest=min(row[_STARTED] for row in rows),
+        oldest=min((row[_STARTED] for row in rows), default=month_bounds(invoice.month)[0]),
         rows=gzip.compress(json.dumps(rows, cls=DjangoJSONEncoder).encode()),
     )
 
