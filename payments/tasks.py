@@ -12,6 +12,7 @@ from datetime import date
 from celery import shared_task
 
 from kernel.clock import paris_today
+from payments.services.allocation import on_account_apply
 from payments.services.collection import (
     case_batches,
     collection_batch_run,
@@ -28,6 +29,7 @@ def daily_collection(today: str | None = None) -> dict:
     """Beat, every morning: enqueue the day's collection batches, then the batches of the cases
     whose late charges wait for an ECB rate. Returns how many cases were enqueued."""
     day = date.fromisoformat(today) if today else paris_today()
+    on_account_apply(today=day)  # BIL-4: money on account settles the new invoices first
     collection_cases_open()
     due = collection_due(day)
     for batch in case_batches(due):

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -20,9 +21,14 @@ from payments.models import Allocation, Payment
 from payments.services.settlement import after_settlement
 
 
-def allocate(payment: Payment, invoices: list[Invoice]) -> Decimal:
-    """Spread ``payment`` over ``invoices`` (each up to its open amount); returns the rest."""
-    rest = payment.amount
+def allocate(
+    payment: Payment, invoices: list[Invoice], *, rest: Decimal | None = None, on=None
+) -> Decimal:
+    """Spread ``payment`` (or the ``rest`` of it still on account) over ``invoices`` (each up to
+    its open amount), set against them ``on`` that day (by default the day it was received);
+    returns what is left."""
+    rest = payment.amount if rest is None else rest
+    on = on or payment.received_on
     states = invoice_states(invoices)
     for invoice in invoices:
         if rest <= 0:
@@ -35,10 +41,10 @@ def allocate(payment: Payment, invoices: list[Invoice]) -> Decimal:
             source=AllocationSource.PAYMENT,
             payment=payment,
             amount=take,
-            on=payment.received_on,
+            on=on,
         )
         rest -= take
-        after_settlement(invoice, payment.received_on, actor=payment.recorded_by)
+        after_settlement(invoice, on, actor=payment.recorded_by)
     return rest
 
 
@@ -115,3 +121,36 @@ def payment_record(
 def payment_unallocated(payment: Payment) -> Decimal:
     used = payment.allocations.filter(source=AllocationSource.PAYMENT).aggregate(s=Sum("amount"))
     return payment.amount - (used["s"] or ZERO)
+
+
+def on_account_apply(*, today: date | None = None) -> int:
+    """BIL-4: what a payer paid beyond its open invoices stays on account and settles the
+    invoices issued to it afterwards, oldest due first, set against them ``today`` — so the
+    next invoice is never dunned nor debited for money already received. Run by the daily
+    collection job and before a direct-debit batch picks its invoices. Payments for something
+    not invoiced yet (``source_type``, TRK-3) and rejected payments are left alone. Returns the
+    number of payments used."""
+    today = today or paris_today()
+    zero = Value(ZERO, output_field=DecimalField(max_digits=14, decimal_places=2))
+    rests = (
+        Payment.objects.filter(status=PaymentStatus.RECEIVED, source_type="")
+        .annotate(
+            used=Coalesce(
+                Sum("allocations__amount", filter=Q(allocations__source=AllocationSource.PAYMENT)),
+                zero,
+            )
+        )
+        .filter(amount__gt=F("used"))
+        .order_by("received_on", "pk")
+    )
+    used = 0
+    for payment in rests:
+        with transaction.atomic():
+            if payment.client_id is not None:  # one payer's allocations are written in turn
+                Client.objects.select_for_update().get(pk=payment.client_id)
+            rest = payment_unallocated(payment)
+            payer = {"client": payment.client, "partner": payment.partner}
+            targets = list(open_invoices(**payer).order_by("due_date", "pk"))
+            if rest > 0 and targets and allocate(payment, targets, rest=rest, on=today) < rest:
+                used += 1
+    return used

@@ -25,6 +25,7 @@ from kernel.clock import paris_today
 from payments.choices import DunningStage
 from payments.invoice_states import invoice_state
 from payments.models import CollectionCase
+from payments.services.allocation import on_account_apply
 from payments.services.late_charges import (
     late_charges_batch_post,
     late_charges_waiting,
@@ -149,6 +150,7 @@ def collection_run(*, today: date | None = None) -> dict:
     the late charges that were waiting, in the same batches as the Celery job. Returns the
     count per stage reached."""
     today = today or paris_today()
+    on_account_apply(today=today)  # BIL-4: money on account settles the new invoices first
     collection_cases_open()
     stages: dict[str, int] = {}
     for batch in case_batches(collection_due(today)):

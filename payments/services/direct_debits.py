@@ -34,7 +34,7 @@ from payments.models import (
     Mandate,
     Payment,
 )
-from payments.services.allocation import allocate
+from payments.services.allocation import allocate, on_account_apply
 from payments.services.notices import notify_billing
 
 
@@ -72,6 +72,7 @@ def debit_batch_create(*, collection_date: date, actor=None):
     """BIL-4: a pain.008 file of the invoices due, one collection per invoice."""
     if collection_date < paris_today():
         raise ValidationError({"collection_date": _("The collection date cannot be in the past.")})
+    on_account_apply()  # BIL-4: never debit what the customer already paid on account
     rows = debit_candidates(collection_date)
     if not rows:
         raise ValidationError(_("No invoice is due for direct debit by this date."))
