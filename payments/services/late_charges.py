@@ -14,13 +14,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
-from billing.models import Invoice
+from billing.models import Invoice, InvoicePurpose
 from kernel.money import round_money
 from payments import interest
 from payments.invoice_states import InvoiceState, invoice_state
@@ -83,9 +83,29 @@ def post_indemnity(invoice: Invoice, actor=None):
     )
 
 
-def _post_interest(state: InvoiceState, settled_on: date, actor=None):
+# Late-payment charges never bear late-payment charges: interest on interest is owed only
+# for a whole year's interest and where the contract provides it (Code civil art. 1343-2; none
+# of the seeds does), and the recovery indemnity compensates the recovery of a price.
+LATE_CHARGE_KINDS = (ChargeKind.LATE_INTEREST, ChargeKind.RECOVERY_INDEMNITY)
+
+
+def interest_bearing_share(invoice: Invoice) -> Decimal:
+    """BIL-6: the share of ``invoice`` that bears late charges — all of a regular invoice; of a
+    late-charges invoice, its other lines (penalties, USE-6/7), none when it holds only
+    interest and indemnities."""
+    if invoice.purpose != InvoicePurpose.LATE_CHARGES:
+        return Decimal(1)
+    totals = invoice.lines.aggregate(
+        all=Sum("net_amount"), own=Sum("net_amount", filter=~Q(kind__in=LATE_CHARGE_KINDS))
+    )
+    if not totals["all"] or not totals["own"]:
+        return Decimal(0)
+    return totals["own"] / totals["all"]
+
+
+def _post_interest(state: InvoiceState, settled_on: date, share: Decimal, actor=None):
     invoice = state.invoice
-    amount = round_money(late_interest_for(state, settled_on))
+    amount = round_money(late_interest_for(state, settled_on) * share)
     if amount <= 0:
         return None
     days = state.late_days(settled_on)
@@ -109,18 +129,21 @@ def post_late_charges(case: CollectionCase, state: InvoiceState, actor=None) -> 
 
     Settled after its due date but never late (a direct debit pending on the due date and
     collected later), it owes nothing: the case is marked done so that the daily job does not
-    wait for it (a later reject of that debit reopens it)."""
+    wait for it (a later reject of that debit reopens it). Neither does a late-charges invoice
+    of interest and indemnities alone; one with penalties bears the indemnity and the interest
+    of its penalties' share (``interest_bearing_share``)."""
     invoice, on = case.invoice, case.settled_on
     if case.late_charges_posted or invoice.client_id is None or on <= invoice.due_date:
         return False
-    if state.late_days(on) <= 0:
+    share = interest_bearing_share(invoice)
+    if state.late_days(on) <= 0 or share == 0:
         case.late_charges_posted = True
         case.save(update_fields=["late_charges_posted", "updated_at"])
         return False
     post_indemnity(invoice, actor=actor)
     try:
         with transaction.atomic():
-            _post_interest(state, on, actor=actor)
+            _post_interest(state, on, share, actor=actor)
     except ValidationError as exc:
         logger.warning("late interest of %s not posted yet: %s", invoice.number, exc.messages[0])
         return False

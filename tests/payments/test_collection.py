@@ -98,6 +98,64 @@ def test_bil6_interest_and_indemnity_on_next_invoice(ecb):
     assert nxt.lines.filter(kind="late_interest").count() == 1
 
 
+def _late_charges_invoice_paid_late(client, *, penalty=None):
+    """The case above (51.98 € of interest and indemnity, plus ``penalty`` € HT of damages,
+    outside VAT), on November's late-charges invoice (due 2026-12-30), paid 2027-01-29: 30 days
+    late."""
+    invoice = issue_invoice(client, "1000.00")
+    with paris(date(2026, 11, 29)):
+        services.payment_record(
+            client=client, amount="1200.00", method="transfer", received_on=date(2026, 11, 29)
+        )
+    if penalty:
+        billing.charge_post(
+            client=client,
+            kind="penalty",
+            source_type="test",
+            source_id=f"{client.pk}-penalty",
+            period_start=NOV,
+            description="Pénalité — réclamation consommateur",
+            unit_price=Decimal(penalty),
+            vat_category="O",
+        )
+    billing.run_month_sync(month=NOV)
+    charges = Invoice.objects.get(client=client, month=NOV, purpose="late_charges")
+    assert charges.due_date == date(2026, 12, 30) and invoice.pk != charges.pk
+    services.ecb_rate_set(effective_on=date(2027, 1, 1), rate="2.15")
+    with paris(date(2027, 1, 29)):
+        services.payment_record(
+            client=client,
+            amount=charges.amount_due,
+            method="transfer",
+            received_on=date(2027, 1, 29),
+        )
+    billing.run_month_sync(month=date(2027, 1, 1))
+    return charges
+
+
+# BIL-6 — late-payment charges bear no late-payment charges (Code civil 1343-2: no interest on
+# interest without a clause and a whole year; the indemnity is for recovering a price): the
+# late-charges invoice of 51.98 € paid 30 days late bears neither interest nor a second 40 €.
+def test_bil6_late_charges_paid_late_bear_no_late_charges(ecb):
+    client = direct_customer()
+    charges = _late_charges_invoice_paid_late(client)
+    assert charges.total_gross == Decimal("51.98")
+    assert not Invoice.objects.filter(client=client, month=date(2027, 1, 1)).exists()
+    assert CollectionCase.objects.get(invoice=charges).late_charges_posted  # never waits
+
+
+# BIL-6 — penalties (USE-7) on that invoice do bear them: 200.00 € of damages paid 30 days late
+# → 200.00 × (2.15 % + 10 points) × 30 / 365 = 1.9973 → 2.00 € and the 40.00 € indemnity (the
+# 51.98 € of interest and indemnity beside them bear nothing).
+def test_bil6_penalties_paid_late_bear_interest_on_their_share_alone(ecb):
+    client = direct_customer()
+    charges = _late_charges_invoice_paid_late(client, penalty="200.00")
+    assert charges.total_gross == Decimal("251.98")
+    january = Invoice.objects.get(client=client, month=date(2027, 1, 1))
+    lines = {line.kind: line.net_amount for line in january.lines.all()}
+    assert lines == {"late_interest": Decimal("2.00"), "recovery_indemnity": Decimal("40.00")}
+
+
 # BIL-6 — a payment on the due date bears nothing.
 def test_bil6_paid_on_time_no_late_charges(ecb):
     client = direct_customer()
