@@ -45,6 +45,8 @@ from offers.models import Termination
 from offers.periods import day_before
 
 DECISION_DAYS = 7
+# EQP-5 / EQP-6: an item with a line in one of these is expected back, or settled, by a return.
+DEALT_WITH_OUTCOMES = [*UNSETTLED_OUTCOMES, ReturnOutcome.BILLED, ReturnOutcome.REPOSSESSION]
 NON_RETURN_SOURCE = "equipment_non_return"
 REPOSSESSION_SOURCE = "equipment_repossession"
 
@@ -70,13 +72,17 @@ def rental_endings_without_return(today: date) -> list[int]:
 
 def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | None:
     """EQP-5: the rental's contract has ended: its items still at the customer's are expected
-    back. Idempotent (one return per contract end: a unique constraint)."""
+    back — except those another return already deals with (the defective item of an RMA on its
+    way back, or one already billed or repossessed as not returned, EQP-6): an item is expected
+    once and billed once. Idempotent (one return per contract end: a unique constraint)."""
     termination = Termination.objects.select_related("contract__client").get(pk=termination_id)
     contract = termination.contract
     items = list(
         Item.objects.filter(
             order__contract=contract, client=contract.client, state__in=WITH_CUSTOMER
-        ).order_by("serial_number")
+        )
+        .exclude(return_lines__outcome__in=DEALT_WITH_OUTCOMES)
+        .order_by("serial_number")
     )
     try:
         with transaction.atomic():

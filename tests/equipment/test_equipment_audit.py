@@ -1,0 +1,86 @@
+"""Audit of equipment (EQP-1..6): cases no other test showed."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from billing.models import PendingCharge
+from equipment.choices import ReturnOutcome, ReturnReason
+from equipment.models import EquipmentReturn, ReturnItem
+from equipment.services import items, rentals, returns, rma
+from offers import services as offers
+from tests.equipment.factories import make_model, rent, stock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        email="support@x.example", password="x", is_staff=True
+    )
+
+
+def test_rental_ended_while_rma_item_on_its_way_back_expects_it_once(tenant, staff):
+    # EQP-5 / EQP-6: a rented phone (ordered 2025-10-01) is defective; the replacement ships
+    # Tuesday 2026-12-22, the defective phone is due back Wednesday 2026-12-23 (RMA return).
+    # The rental ends effective 2026-12-25: its return expects the replacement only — the
+    # defective phone is already expected by the RMA's return. Both come back in working
+    # order (the defective one as expected of an RMA): nothing is ever billed.
+    model = make_model(sale="149.00")
+    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
+    (defective,) = order.items.all()
+    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
+    (spare,) = stock(model, 1)
+    with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
+        report = rma.rma_request(client=tenant.client, item=defective, description="x")
+        termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+    rma.rma_approve(rma=report, actor=staff)
+    with time_machine.travel("2026-12-22 11:00 +01:00", tick=False):
+        shipped = rma.rma_ship_replacement(rma=report, actor=staff, replacement=spare)
+    assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    returns.daily(date(2026, 12, 25))
+    rental_back = EquipmentReturn.objects.get(
+        contract=order.contract, reason=ReturnReason.RENTAL_END
+    )
+    assert [line.item.serial_number for line in rental_back.lines.all()] == [spare.serial_number]
+    with time_machine.travel("2026-12-28 10:00 +01:00", tick=False):
+        returns.return_receive(line=shipped.equipment_return.lines.get(), actor=staff)
+        returns.return_receive(line=rental_back.lines.get(), actor=staff)
+    for day in (date(2026, 12, 29), date(2027, 1, 5), date(2027, 1, 12)):
+        returns.daily(day)
+    assert not PendingCharge.objects.filter(source_type=returns.NON_RETURN_SOURCE).exists()
+    assert set(ReturnItem.objects.values_list("outcome", flat=True)) == {ReturnOutcome.RETURNED}
+
+
+def test_rma_item_billed_as_not_returned_is_not_billed_again_at_rental_end(tenant, staff):
+    # EQP-6: the defective phone of an RMA never came back: billed once, 149.00 (the order
+    # form's price). When the rental later ends, only the replacement is expected back; the
+    # defective phone, already paid for, is not billed a second time.
+    model = make_model(sale="149.00")
+    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
+    (defective,) = order.items.all()
+    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
+    (spare,) = stock(model, 1)
+    report = rma.rma_request(client=tenant.client, item=defective, description="x")
+    rma.rma_approve(rma=report, actor=staff)
+    with time_machine.travel("2026-06-02 11:00 +02:00", tick=False):
+        shipped = rma.rma_ship_replacement(rma=report, actor=staff, replacement=spare)
+    returns.daily(date(2026, 6, 4))  # due Wednesday 2026-06-03: late
+    returns.non_return_bill(line=shipped.equipment_return.lines.get(), actor=staff)
+    with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
+        termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+    assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    returns.daily(date(2026, 12, 25))
+    rental_back = EquipmentReturn.objects.get(
+        contract=order.contract, reason=ReturnReason.RENTAL_END
+    )
+    assert [line.item_id for line in rental_back.lines.all()] == [spare.pk]
+    with time_machine.travel("2026-12-28 10:00 +01:00", tick=False):
+        returns.return_receive(line=rental_back.lines.get(), actor=staff)
+    for day in (date(2026, 12, 29), date(2027, 1, 12)):
+        returns.daily(day)
+    charges = PendingCharge.objects.filter(source_type=returns.NON_RETURN_SOURCE)
+    assert [c.unit_price * c.quantity for c in charges] == [Decimal("149.00")]
