@@ -29,6 +29,7 @@ from billing.services import charge_post
 from equipment import events
 from equipment.choices import ItemState, RequestStatus, Tenure
 from equipment.models import EquipmentModel, EquipmentOrder, EquipmentRequest, Item
+from equipment.services.catalogue import tariff_on
 from equipment.services.items import item_move, pick_stock
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
@@ -100,7 +101,10 @@ def order_create(
         raise PermissionDenied(_("This customer is not yours."))
     ordered_on = form.ordered_on or paris_today()
     is_rental = form.tenure == Tenure.RENTAL
-    default_price = form.model.rental_price if is_rental else form.model.sale_price
+    # EQP-1: the catalogue's prices are the tariff in force on the order date (a tariff
+    # entered ahead of its date is in force from it), else the model's.
+    catalogue = tariff_on(form.model, ordered_on) or form.model
+    default_price = catalogue.rental_price if is_rental else catalogue.sale_price
     unit_price = round_price(
         Decimal(form.unit_price if form.unit_price is not None else default_price)
     )
@@ -117,7 +121,7 @@ def order_create(
             Decimal(
                 form.replacement_price
                 if form.replacement_price is not None
-                else (form.model.sale_price if is_rental else unit_price)
+                else (catalogue.sale_price if is_rental else unit_price)
             )
         ),
         commitment_months=form.commitment_months if is_rental else None,

@@ -11,7 +11,7 @@ from equipment.choices import ReturnOutcome, ReturnReason
 from equipment.models import EquipmentReturn, ReturnItem
 from equipment.services import items, rentals, returns, rma
 from offers import services as offers
-from tests.equipment.factories import make_model, rent, stock
+from tests.equipment.factories import make_model, rent, sell, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,28 @@ def test_rma_item_billed_as_not_returned_is_not_billed_again_at_rental_end(tenan
         returns.daily(day)
     charges = PendingCharge.objects.filter(source_type=returns.NON_RETURN_SOURCE)
     assert [c.unit_price * c.quantity for c in charges] == [Decimal("149.00")]
+
+
+def test_order_after_a_scheduled_tariff_takes_effect_is_at_the_new_tariff(tenant):
+    # EQP-1 (docs: "the model's current prices follow once it is in force"; the API: "the
+    # catalogue's price on the day of the order"): 149.00 / 6.00 a month since 2024-01-01;
+    # on 2026-11-20 staff enter 179.00 / 7.00 from 2026-12-01. An order of 2026-12-05 at the
+    # catalogue's prices: sale 1 × 179.00 = 179.00; rental 7.00 a month, 179.00 if not
+    # returned.
+    from equipment.services import catalogue
+
+    model = make_model(sale="149.00", rental="6.00", effective_from=date(2024, 1, 1))
+    with time_machine.travel("2026-11-20 10:00 +01:00", tick=False):
+        catalogue.model_set_price(
+            model=model, sale_price="179.00", rental_price="7.00", effective_from=date(2026, 12, 1)
+        )
+    with time_machine.travel("2026-12-05 10:00 +01:00", tick=False):
+        sale = sell(tenant.client, tenant.site, model)
+        rental = rent(tenant.client, tenant.site, model)
+    assert sale.unit_price == Decimal("179.0000")
+    assert sale.charge.unit_price * sale.charge.quantity == Decimal("179.00")
+    assert (rental.unit_price, rental.replacement_price) == (
+        Decimal("7.0000"),
+        Decimal("179.0000"),
+    )
+    assert rental.contract.monthly_fees == Decimal("7.0000")
