@@ -61,10 +61,17 @@ class TerminationQuote:
         return next((o for o in self.options if o.effective_date == effective_date), None)
 
 
-def invoiced_through(contract: Contract, effective: date) -> date | None:
+def invoiced_through(
+    contract: Contract, effective: date, notice_date: date | None = None
+) -> date | None:
     """CON-5 until billing records it: for subscriptions billed in advance, the month holding
     the last day of service has been invoiced in full (on the last day of the month before);
-    HOSTED-W's order month is free and therefore never invoiced."""
+    HOSTED-W's order month is free and therefore never invoiced.
+
+    The month of the notice, too, has been invoiced by the time the notice is given when the
+    contract was in service before it began (the month-end run, 00:05 on its 1st): a
+    termination given on a 1st and effective that day (no notice: a rental, a closing for
+    inactivity) does not charge that month a second time."""
     if contract.term("subscription_timing") != BillingTiming.ADVANCE:
         return None
     if contract.status in {ContractStatus.DRAFT, ContractStatus.ORDERED}:
@@ -74,7 +81,14 @@ def invoiced_through(contract: Contract, effective: date) -> date | None:
         last_day
     ) == periods.month_start(contract.order_date):
         return None
-    return periods.next_month_start(last_day)
+    through = periods.next_month_start(last_day)
+    if (
+        notice_date is not None
+        and contract.activated_at is not None
+        and timezone.localdate(contract.activated_at) < periods.month_start(notice_date)
+    ):
+        through = max(through, periods.next_month_start(notice_date))
+    return through
 
 
 def termination_quote(
@@ -145,7 +159,7 @@ def _priced_quote(
     fee = termination_fees.quote_termination_fee(
         rule=contract.term("fee_rule") if fee_applies else termination_fees.FeeRule.NONE,
         effective_date=effective,
-        invoiced_through=invoiced_through(contract, effective),
+        invoiced_through=invoiced_through(contract, effective, notice_date),
         anchor=anchor,
         initial_months=contract.term("initial_months"),
         renewal_months=contract.term("renewal_months"),

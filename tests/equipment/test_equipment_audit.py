@@ -109,3 +109,28 @@ def test_order_after_a_scheduled_tariff_takes_effect_is_at_the_new_tariff(tenant
         Decimal("179.0000"),
     )
     assert rental.contract.monthly_fees == Decimal("7.0000")
+
+
+def test_rental_ended_on_the_first_does_not_charge_that_month_twice(tenant):
+    # EQP-3 / CON-5 (every started month is due, never charged twice): ordered 2025-10-01 for
+    # 24 months at 6.00. The month-end run of October (00:05 on 2026-11-01) invoices November
+    # in advance. At 10:00 that day the customer ends the rental, effective at once
+    # (2026-11-01, no notice): November is already invoiced, so the fees start 2026-12-01 and
+    # run to 2027-10-01: December … September = 10 instalments × 6.00 = 60.00 (not 11 = 66.00,
+    # November a second time).
+    from billing.services import run_month_sync
+
+    with time_machine.travel("2025-10-01 10:00 +02:00", tick=False):
+        order = rent(
+            tenant.client, tenant.site, make_model(rental="6.00"), ordered_on=date(2025, 10, 1)
+        )
+    with time_machine.travel("2026-11-01 00:05 +01:00", tick=False):
+        run_month_sync(month=date(2026, 10, 1))
+    november = PendingCharge.objects.filter(contract=order.contract, period_start=date(2026, 11, 1))
+    assert [c.unit_price * c.quantity for c in november] == [Decimal("6.00000000")]
+    with time_machine.travel("2026-11-01 10:00 +01:00", tick=False):
+        quote = rentals.rental_end_quote(order=order)
+        assert (quote.effective_date, quote.fee.fee_start) == (date(2026, 11, 1), date(2026, 12, 1))
+        assert quote.fee_amount == Decimal("60.00")
+        termination = rentals.rental_end(order=order)
+    assert termination.fee_amount == Decimal("60.00")
