@@ -43,7 +43,8 @@ QUANTITY_CONFLICT = OpenApiResponse(
     description=_(
         "The line's quantity cannot change now. Codes: contract_not_active (draft, ordered, "
         "suspended, terminating or terminated), trunk_line (a trunk's channels change through "
-        "channel orders), line_not_in_service, decrease_pending (cancel it first), "
+        "channel orders), rental_line (an equipment rental changes with its equipment, EQP-3), "
+        "line_not_in_service, decrease_pending (cancel it first), "
         "no_next_period, invalid_transition (no pending decrease, or too late to cancel it)."
     ),
 )

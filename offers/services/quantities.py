@@ -149,6 +149,13 @@ def _check_changeable(contract: Contract, line: ContractLine) -> None:
             _("The channels of a SIP trunk change through channel orders and decreases."),
             code="trunk_line",
         )
+    if not contract.offer.telephone_service:
+        # EQP-3: a rental's quantity is its items at the customer's: it changes with an order
+        # of equipment or a return, never by itself.
+        raise InvalidTransition(
+            _("An equipment rental changes with its equipment: order more, or end the rental."),
+            code="rental_line",
+        )
     if contract.status != ContractStatus.ACTIVE:
         raise InvalidTransition(
             _("Quantities change only while the contract is active; it is %(status)s.")

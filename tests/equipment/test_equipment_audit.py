@@ -134,3 +134,22 @@ def test_rental_ended_on_the_first_does_not_charge_that_month_twice(tenant):
         assert quote.fee_amount == Decimal("60.00")
         termination = rentals.rental_end(order=order)
     assert termination.fee_amount == Decimal("60.00")
+
+
+def test_rental_quantity_changes_only_with_its_items(tenant):
+    # EQP-3 / CON-2: a rental of 2 phones at 6.00 is billed 2 × 6.00 = 12.00 a month because 2
+    # phones are at the customer's. Its contract line is no subscription whose quantity the
+    # customer may change: down to 1 (6.00 a month while keeping 2 phones) or up to 3 (billed
+    # for a phone never shipped) is refused, and the portal offers no link to do it.
+    from kernel.errors import InvalidTransition
+    from offers.services.quantities import line_quantity_change, line_quantity_refusal
+
+    order = rent(tenant.client, tenant.site, make_model(rental="6.00"), quantity=2)
+    line = order.contract.lines.get()
+    assert line_quantity_refusal(contract=order.contract, line=line) is not None
+    for quantity in (1, 3):
+        with pytest.raises(InvalidTransition):
+            line_quantity_change(line=line, quantity=quantity, actor=tenant.members["admin"].user)
+    line.refresh_from_db()
+    assert line.quantity == 2
+    assert not line.quantity_changes.exists()
