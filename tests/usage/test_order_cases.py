@@ -311,3 +311,22 @@ def test_use8_prepaid_waiver_after_invoicing_given_back_once(admin_user, importe
     # keeps 47.83 (the November call is included: nothing debited), one credit note of 2.17
     assert balance(client) == Decimal("47.83")
     assert [n.total_gross for n in credit_notes(client)] == [Decimal("2.17")]
+
+
+# USE-8 / HOSTED-A 6 — the same re-rating for a prepaid HOSTED-A customer (top-up 10.00): the
+# call is debited at import 0.3000 × 1.20 = 0.36 → 9.64. October's run re-rates it at the
+# tariff of 31 October, 1.2000 € HT, before it brings the month's debits to what is invoiced:
+# the invoice's calls, 1.20 + 0.24 VAT = 1.44, are paid in advance, and the ledger took exactly
+# them, 10.00 − 1.44 = 8.56, by the run itself (no task after it).
+def test_use8_prepaid_hosted_a_month_end_tariff_debited_by_the_run(imported):
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    sip = account("hosted-a", client=client)
+    top_up(client, "10.00")
+    imported([row(sip, "+212522123456", start=at(5, 9), duration=120)])
+    assert balance(client) == Decimal("9.64")
+    price_change("+2125", "0.1500", "0.6000", date(2026, 10, 15))
+    billing.run_month_sync(month=OCT)
+    october = regular(client, OCT)
+    assert consumption(client, OCT) == {OCT: Decimal("1.20")}
+    assert october.paid_in_advance == Decimal("1.44")
+    assert balance(client) == Decimal("8.56")

@@ -267,7 +267,10 @@ def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -
 
 
 def _run_preparing(month: date, quality, today: date) -> None:
+    from usage.services.prepaid import prepaid_before_run
+
     rerate_hosted_a(month)
+    prepaid_before_run(month)  # USE-8: debited at the tariff the month is invoiced at
     overbilled: dict = {}
     post_consumption(month=month, overbilled=overbilled, today=today)
     credit_lowered(overbilled)

@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from accounts.choices import PaymentMethod
 from accounts.models import Client
 from billing.models import Invoice, PendingCharge
-from billing.signals import run_preparing
 from kernel.money import CENT, ZERO, round_money
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
@@ -138,12 +137,13 @@ def _give_back(client: Client, month: date, target, net, source_id: str):
     return entry
 
 
-@receiver(run_preparing, dispatch_uid="usage.prepaid_before_run")
-def prepaid_before_run(sender, month: date, **kwargs) -> int:
-    """USE-8: before month M's consumption is invoiced, each prepaid customer's M is brought to
-    what it is to be paid — what a re-rating lowered since the last debit (a breach waived) is
-    given back, what a rating pass's task has not debited yet is debited — so the invoice's
-    "already paid" matches the ledger. Only the customers whose debits differ from their
+def prepaid_before_run(month: date) -> int:
+    """USE-8: before month M's consumption is invoiced — after the run's re-rating of HOSTED-A
+    calls at the month-end tariff (``usage.services.billing._run_preparing`` calls it then) —
+    each prepaid customer's M is brought to what it is to be paid: what a re-rating lowered
+    since the last debit (a breach waived) is given back, what a re-rating raised or a rating
+    pass's task has not debited yet is debited, so that the invoice's "already paid" matches
+    the ledger. Only the customers whose debits differ from their
     billable total are looked at. Returns how many were."""
     start = month_bounds(month)[0]
     prepaid = {"client__payment_method": PaymentMethod.PREPAID}
