@@ -112,7 +112,7 @@ def failure_rows(client, contracts: list[Contract], since: datetime) -> list[dic
                 "Failure notification: unavailable from the report to the restoration."
             ),
             "started_at": ticket.reported_at,
-            "ended_at": ticket.restored_at,
+            "ended_at": ticket.ended_at,
             "excusable": False,
             "excuse": "",
             "contracts": [by_pk[ticket.contract_id]] if ticket.contract_id in by_pk else [],

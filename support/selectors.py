@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -194,6 +195,9 @@ def failure_notifications_counted(*, client: Client, since, contract: Contract |
     )
     if contract is not None:
         queryset = queryset.filter(contract=contract)
-    return queryset.filter(Q(restored_at__isnull=True) | Q(restored_at__gte=since)).order_by(
-        "-reported_at", "-pk"
+    # One closed without a recorded restoration ends at its closing (``ended_at``).
+    return (
+        queryset.annotate(ended_at=Coalesce("restored_at", "closed_at"))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
+        .order_by("-reported_at", "-pk")
     )

@@ -4,6 +4,7 @@ availability is computed from."""
 from datetime import date, datetime
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from offers.models import Contract
@@ -28,7 +29,8 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
     """SLA-6 for several contracts in a fixed number of queries (the monthly job asks for one,
     the portal for all of a customer's): HOSTED-A from the customer's failure notifications,
     from the report to the restoration recorded by staff, a ticket whose incident the customer
-    caused (SLA-11) not counting; otherwise the non-excusable outages affecting the contract
+    caused (SLA-11) not counting, one closed without a restoration ending at its closing;
+    otherwise the non-excusable outages affecting the contract
     (SLA-5). Clipped to the month and the service; an ongoing one runs to now."""
     contracts = list(contracts)
     ids = [c.pk for c in contracts]
@@ -56,8 +58,11 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
             customer_caused=False,
             reported_at__lt=high,
         )
-        .filter(Q(restored_at__isnull=True) | Q(restored_at__gt=low))
-        .values_list("contract_id", "reported_at", "restored_at")
+        # A notification closed without a recorded restoration (withdrawn, a duplicate) ends
+        # at its closing: only an open one runs on.
+        .annotate(ended_at=Coalesce("restored_at", "closed_at"))
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
+        .values_list("contract_id", "reported_at", "ended_at")
     )
     result = {}
     for contract in contracts:

@@ -1,0 +1,41 @@
+"""Audit of SLA-6 / SLA-7 edge cases no other test showed (database)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from accounts.choices import Role
+from support import services
+from support.choices import TicketStatus
+from tests.offers.factories import make_contract
+from tests.support.factories import invoice_in_advance, open_failure, paris, reseller_billed
+
+pytestmark = pytest.mark.django_db
+OCT = date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+# SLA-6 (HOSTED-A 4) — a failure notification the customer withdraws (new → closed) ten
+# minutes after opening it is no longer open: it cannot count to the end of the month. October
+# 2026 = 44 640 minutes; 6 October 9:00 → 9:10 = 10 minutes → 99.977 %, no credit. Before, it
+# counted from 6 October 9:00 to 1 November 0:00: 25 days 15 hours + the hour of 25 October =
+# 36 960 minutes → 17.204 %, a 20 % credit.
+def test_withdrawn_failure_notification_stops_counting_when_closed(tenant):
+    reseller_billed(tenant.client)
+    contract = make_contract(tenant.client, "hosted-a", monthly_price="300.00")
+    invoice_in_advance(OCT)
+    technical = tenant.members[Role.TECHNICAL].user
+    with time_machine.travel(paris(2026, 10, 6, 9), tick=False):
+        ticket = open_failure(tenant, contract)
+    with time_machine.travel(paris(2026, 10, 6, 9, 10), tick=False):
+        services.ticket_set_status(ticket=ticket, status=TicketStatus.CLOSED, actor=technical)
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False):
+        report = services.availability_report_compute(contract=contract, month=OCT)
+    assert report.unavailable_minutes == Decimal("10.00")
+    assert report.credit_percent == 0 and report.credit_amount == 0
