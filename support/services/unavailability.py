@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from offers.models import Contract
+from offers.choices import TerminationStatus
+from offers.models import Contract, Termination
 from support import availability as av
 from support.choices import OutageScope, TicketKind
 from support.models import Outage, Ticket
@@ -17,11 +18,17 @@ def _paris_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=av.PARIS)
 
 
-def _service_window(contract: Contract, month: date) -> tuple[datetime, datetime]:
-    """The part of the month (Paris) during which the contract was in service."""
+def _service_window(
+    contract: Contract, month: date, ended_on: date | None = None
+) -> tuple[datetime, datetime]:
+    """The part of the month (Paris) during which the contract was in service: from its
+    service start to its termination's effective date (``ended_on``, the first day without
+    service)."""
     low, high = av.month_bounds(month)
     if contract.service_start_date is not None:
         low = max(low, _paris_midnight(contract.service_start_date))
+    if ended_on is not None:
+        high = min(high, _paris_midnight(ended_on))
     return low, high
 
 
@@ -31,7 +38,8 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
     from the report to the restoration recorded by staff, a ticket whose incident the customer
     caused (SLA-11) not counting, one closed without a restoration ending at its closing;
     otherwise the non-excusable outages affecting the contract
-    (SLA-5). Clipped to the month and the service; an ongoing one runs to now."""
+    (SLA-5). Clipped to the month and the service (from its start to its termination); an
+    ongoing one runs to now."""
     contracts = list(contracts)
     ids = [c.pk for c in contracts]
     low, high = av.month_bounds(month)
@@ -64,9 +72,14 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
         .values_list("contract_id", "reported_at", "ended_at")
     )
+    ended_on = dict(
+        Termination.objects.filter(
+            contract_id__in=ids, status=TerminationStatus.EFFECTIVE
+        ).values_list("contract_id", "effective_date")
+    )
     result = {}
     for contract in contracts:
-        start, end = _service_window(contract, month)
+        start, end = _service_window(contract, month, ended_on.get(contract.pk))
         if contract.term("sla_policy") == "hosted_a":
             spans = [(r, e) for c, r, e in failures if c == contract.pk]
         else:

@@ -7,10 +7,17 @@ import pytest
 import time_machine
 
 from accounts.choices import Role
+from offers import services as offers
 from support import services
-from support.choices import TicketStatus
+from support.choices import OutageScope, TicketStatus
 from tests.offers.factories import make_contract
-from tests.support.factories import invoice_in_advance, open_failure, paris, reseller_billed
+from tests.support.factories import (
+    invoice_in_advance,
+    make_staff,
+    open_failure,
+    paris,
+    reseller_billed,
+)
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)
@@ -39,3 +46,34 @@ def test_withdrawn_failure_notification_stops_counting_when_closed(tenant):
         report = services.availability_report_compute(contract=contract, month=OCT)
     assert report.unavailable_minutes == Decimal("10.00")
     assert report.credit_percent == 0 and report.credit_amount == 0
+
+
+# SLA-6 (HOSTED-W 7) — a contract terminated effective 16 October 2026 (its first day without
+# service) is not unavailable after it ended. An outage of its whole offer from 15 October
+# 22:00 to 17 October 22:00 (Paris) counts for it from 22:00 to midnight only: 120 minutes of
+# 44 640 → 99.731 % → [99.5, 99.85) → 5 % of the 149.00 invoiced for October = 7.45. Before,
+# it counted the 2 880 minutes (93.548 % → 20 % → 29.80).
+def test_outage_after_termination_does_not_count(tenant):
+    reseller_billed(tenant.client)
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 9, 15, 10), tick=False):
+        termination = offers.contract_request_termination(
+            contract=contract, requested_date=date(2026, 10, 16)
+        )
+    assert termination.effective_date == date(2026, 10, 16)
+    with time_machine.travel(paris(2026, 10, 16, 0, 5), tick=False):
+        assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 10, 16))
+    with time_machine.travel(paris(2026, 10, 18, 9), tick=False):
+        services.outage_record(
+            title="Platform down",
+            started_at=paris(2026, 10, 15, 22),
+            ended_at=paris(2026, 10, 17, 22),
+            scope=OutageScope.OFFER,
+            offer=contract.offer,
+            actor=make_staff(),
+        )
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False):
+        report = services.availability_report_compute(contract=contract, month=OCT)
+    assert report.unavailable_minutes == Decimal("120.00")
+    assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("7.45"))
