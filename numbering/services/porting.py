@@ -193,11 +193,15 @@ def _move(request: PortRequest, to_status: str, *, actor=None, api_key=None, not
         )
 
 
-def _write_lines(request: PortRequest, lines: list[tuple[str, str]]) -> None:
-    held = PhoneNumber.objects.filter(e164__in=[e164 for e164, _rio in lines]).exclude(
-        state__in=[NumberState.PORTED_OUT]
+def _refuse_held(lines: list[tuple[str, str]]) -> None:
+    """A number we already serve (any state but ported out) has nothing to port; the rows are
+    locked, so that two completions of the same number cannot both pass."""
+    held = (
+        PhoneNumber.objects.select_for_update()
+        .filter(e164__in=[e164 for e164, _rio in lines])
+        .exclude(state__in=[NumberState.PORTED_OUT])
     )
-    if held.exists():
+    if held:
         positions = {e164: position for position, (e164, _rio) in enumerate(lines, start=1)}
         raise ValidationError(
             {
@@ -211,6 +215,10 @@ def _write_lines(request: PortRequest, lines: list[tuple[str, str]]) -> None:
                 ]
             }
         )
+
+
+def _write_lines(request: PortRequest, lines: list[tuple[str, str]]) -> None:
+    _refuse_held(lines)
     request.lines.all().delete()
     PortRequestLine.objects.bulk_create(
         [PortRequestLine(request=request, e164=e164, rio=code) for e164, code in lines]
@@ -389,10 +397,14 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
 
     NUM-1: a geographic number ported in takes the ZNE of the site it serves (a geographic
     number is ported within its zone) and, overseas, the restriction to it, as a range
-    imported there would; it belongs to no range of ours."""
+    imported there would; it belongs to no range of ours. A number we already serve (another
+    request brought it meanwhile) refuses the completion, named."""
     _staff(actor)
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
     on = on or paris_today()
+    # Another request may have brought one of these numbers meanwhile: it is not taken from
+    # its customer, and nothing is written.
+    _refuse_held([(line.e164, line.rio) for line in request.lines.all()])
     _move(request, PortStatus.COMPLETED, actor=actor)
     now = timezone.now()
     fee = Product.objects.filter(code=PORTING_FEE_PRODUCT).first()
