@@ -56,8 +56,8 @@ def move_ticket(
     if to_status == TicketStatus.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")
-    elif from_status == TicketStatus.RESOLVED:
-        ticket.resolved_at = None  # reopened
+    elif from_status == TicketStatus.RESOLVED and to_status != TicketStatus.CLOSED:
+        ticket.resolved_at = None  # reopened (a confirmed resolution keeps its time)
         fields.append("resolved_at")
     if to_status == TicketStatus.CLOSED:
         ticket.closed_at = now

@@ -9,7 +9,7 @@ import time_machine
 from accounts.choices import Role
 from offers import services as offers
 from support import services
-from support.choices import OutageScope, TicketStatus
+from support.choices import OutageScope, TicketKind, TicketStatus
 from tests.offers.factories import make_contract
 from tests.support.factories import (
     invoice_in_advance,
@@ -77,3 +77,26 @@ def test_outage_after_termination_does_not_count(tenant):
         report = services.availability_report_compute(contract=contract, month=OCT)
     assert report.unavailable_minutes == Decimal("120.00")
     assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("7.45"))
+
+
+# SLA-1 — a resolved ticket the customer confirms (resolved → closed) keeps when it was
+# resolved: only a reopening (resolved → in progress) clears it. Before, closing erased it and
+# the API showed a closed ticket with "resolved_at": null ("null until then").
+def test_closing_a_resolved_ticket_keeps_its_resolution_time(tenant):
+    staff = make_staff()
+    technical = tenant.members[Role.TECHNICAL].user
+    ticket = services.ticket_open(
+        client=tenant.client,
+        kind=TicketKind.QUESTION,
+        subject="Voicemail",
+        body="How do I change my greeting?",
+        actor=technical,
+    )
+    services.ticket_set_status(ticket=ticket, status=TicketStatus.IN_PROGRESS, actor=staff)
+    with time_machine.travel(paris(2026, 10, 6, 11), tick=False):
+        services.ticket_set_status(ticket=ticket, status=TicketStatus.RESOLVED, actor=staff)
+    with time_machine.travel(paris(2026, 10, 7, 9), tick=False):
+        services.ticket_set_status(ticket=ticket, status=TicketStatus.CLOSED, actor=technical)
+    ticket.refresh_from_db()
+    assert ticket.resolved_at == paris(2026, 10, 6, 11)
+    assert ticket.closed_at == paris(2026, 10, 7, 9)
