@@ -50,6 +50,9 @@ def port_out_notice(*, number: str, porting_date: date, operator: str = "", acto
                 requested_date=porting_date,
                 reason=TerminationReason.PORT_OUT,
                 notice_days=0,
+                # The porting is the notice: a notice received after it still ends the
+                # contract on the porting date.
+                notice_date=min(porting_date, paris_today()),
                 actor=actor,
             )
     audit_record(

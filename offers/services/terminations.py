@@ -208,9 +208,12 @@ def contract_request_termination(
     notice_days: int | None = None,
     expected_effective_date: date | None = None,
     expected_fee: Decimal | None = None,
+    notice_date: date | None = None,
 ) -> Termination:
     """CON-4: the request made in the portal or the API is the written notice (its timestamp is
     the notice date); the quote is recomputed at that moment and stored with its breakdown.
+    ``notice_date`` replaces today's when the notice was given earlier than it is recorded (a
+    port-out, NUM-4: the porting is the notice, and the upstream tells it afterwards).
 
     With no requested date the termination takes effect at the earliest date the notice allows
     (PLATFORM: notice + 3 months, with its fee unless it is an anniversary; the anniversary
@@ -234,7 +237,7 @@ def contract_request_termination(
     notice_at = timezone.now()
     quote = termination_quote(
         contract=contract,
-        notice_date=timezone.localdate(notice_at),
+        notice_date=notice_date or timezone.localdate(notice_at),
         requested_date=requested_date,
         waive_fees=waive_fees,
         notice_days=notice_days,
