@@ -4,7 +4,8 @@
 - The setup price is charged when the number is assigned.
 - The monthly price is billed in advance with the month-end run, from the month after the
   assignment (the month of the assignment is free), for every number assigned on the first day
-  of the month billed — as any subscription: a started month is due.
+  of the month billed — as any subscription: a started month is due; none after the end of
+  its contract (its termination's effective date).
 - A number assigned to a prepaid PLATFORM contract is paid at once for the rest of the
   contract's current commitment period, VAT included, from the prepaid ledger (PLATFORM 24.1.3);
   the months it covers are invoiced as already paid, never billed twice.
@@ -13,7 +14,7 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
@@ -21,7 +22,8 @@ from billing.services import charge_post
 from kernel.clock import paris_today
 from numbering.choices import NumberState
 from numbering.models import NumberReservation, PhoneNumber
-from offers.models import Product
+from offers.choices import TerminationStatus
+from offers.models import Product, Termination
 from offers.periods import months_or_part, next_month_start
 from payments.services import gross_amount, prepaid_debit
 
@@ -99,6 +101,17 @@ def post_monthly_charges(target: date) -> int:
     numbers = (
         PhoneNumber.objects.filter(state=NumberState.ASSIGNED, assigned_at__date__lt=target)
         .filter(Q(ported_out_on__isnull=True) | Q(ported_out_on__gt=target))
+        # A contract ended by then (its termination scheduled or effective) no longer pays for
+        # its numbers: a started month is due, the months after its end are not.
+        .exclude(
+            Exists(
+                Termination.objects.filter(
+                    contract_id=OuterRef("contract_id"),
+                    status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
+                    effective_date__lte=target,
+                )
+            )
+        )
         .select_related("client", "contract")
     )
     prepaid = set(
