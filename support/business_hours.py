@@ -167,14 +167,18 @@ def time_between(a: datetime, b: datetime, calendar: BusinessCalendar | None) ->
     return business_time_between(a, b, calendar)
 
 
-def business_days_before(day: date, count: int, calendar_subdiv: str | None = None) -> date:
+def business_days_before(
+    day: date, count: int, calendar_subdiv: str | None = None, *, saturdays: bool = False
+) -> date:
     """The ``count``-th business day (Monday–Friday, not a French public holiday) before
-    ``day`` (SLA-5: a planned maintenance starting on ``day`` must be announced on that day or
-    earlier)."""
+    ``day``; with ``saturdays``, the ``count``-th "jour ouvrable" (Monday–Saturday, not a public
+    holiday: SLA-5, a planned maintenance starting on ``day`` must be announced on that day or
+    earlier, PLATFORM 13.5)."""
+    last_weekday = 6 if saturdays else 5
     current, found = day, 0
     for _ in range(MAX_DAYS):
         current -= timedelta(days=1)
-        if current.isoweekday() <= 5 and current not in _public_holidays(
+        if current.isoweekday() <= last_weekday and current not in _public_holidays(
             current.year, calendar_subdiv
         ):
             found += 1

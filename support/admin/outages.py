@@ -37,7 +37,7 @@ class OngoingFilter(admin.SimpleListFilter):
 
 
 class OutageForm(forms.ModelForm):
-    """SLA-5: the checks of ``services.outage_check`` (7 business days for a planned
+    """SLA-5: the checks of ``services.outage_check`` (7 working days for a planned
     maintenance…) shown as form errors before anything is written."""
 
     class Meta:
@@ -188,7 +188,8 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
             title=gettext("Change whether outages are excusable"),
             intro=gettext(
                 "Excusable outages never count in the availability. A planned maintenance must "
-                "have been announced at least 7 business days before it started."
+                "have been announced at least 7 working days (Monday to Saturday, public "
+                "holidays excluded) before it started."
             ),
             call=lambda o, data: outage_update(
                 outage=o,

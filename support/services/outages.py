@@ -1,5 +1,5 @@
 """Outages (SLA-5): recording an unavailability, ending it or changing its excuse, and
-announcing it to the affected customers (7 business days ahead for a planned maintenance)."""
+announcing it to the affected customers (7 "jours ouvrables" ahead for a planned maintenance)."""
 
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -24,8 +24,12 @@ ANNOUNCEMENT_BUSINESS_DAYS = 7  # SLA-5 (PLATFORM 13.1-5)
 
 def announcement_deadline(started_at: datetime) -> date:
     """SLA-5: a planned maintenance starting at ``started_at`` must be announced on this day
-    (Paris) or before: 7 business days (Monday–Friday, French public holidays excluded)."""
-    return business_days_before(timezone.localtime(started_at).date(), ANNOUNCEMENT_BUSINESS_DAYS)
+    (Paris) or before: "au moins sept jours ouvrables avant" (PLATFORM 13.5) — Monday to
+    Saturday, French public holidays excluded (the rule book's "business days" read as the
+    contract's "jours ouvrables", not "jours ouvrés")."""
+    return business_days_before(
+        timezone.localtime(started_at).date(), ANNOUNCEMENT_BUSINESS_DAYS, saturdays=True
+    )
 
 
 def _announced_in_time(outage: Outage) -> bool:
@@ -47,7 +51,7 @@ def outage_check(
 ) -> None:
     """The checks of an outage, shared by the service and the back-office form.
 
-    A planned maintenance must have been announced at least 7 business days before its start:
+    A planned maintenance must have been announced at least 7 working days before its start:
     ``announced`` says whether it already was in time; ``None`` means it is being recorded now
     and will be announced now, which is in time only if today is early enough.
     """
@@ -68,9 +72,9 @@ def outage_check(
         in_time = announced if announced is not None else timezone.localtime(now).date() <= last_day
         if not in_time:
             errors["excuse_reason"] = _(
-                "A planned maintenance must be announced by e-mail at least 7 business days "
-                "before it starts, so by %(day)s. It was not: record it as not excusable, or "
-                "move it to a later date."
+                "A planned maintenance must be announced by e-mail at least 7 working days "
+                "(Monday to Saturday, public holidays excluded) before it starts, so by "
+                "%(day)s. It was not: record it as not excusable, or move it to a later date."
             ) % {"day": formats.date_format(last_day)}
     if errors:
         raise ValidationError(errors)

@@ -211,9 +211,9 @@ def test_outage_entry(client, staff, tenant):
         "announcements-TOTAL_FORMS": "0",
         "announcements-INITIAL_FORMS": "0",
     }
-    with time_machine.travel(paris(2026, 11, 5, 9), tick=False):
+    with time_machine.travel(paris(2026, 11, 7, 9), tick=False):
         refused = client.post(reverse("admin:support_outage_add"), data)
-    assert refused.status_code == 200 and "7 business days" in refused.content.decode()
+    assert refused.status_code == 200 and "7 working days" in refused.content.decode()
     assert not Outage.objects.exists()
     with time_machine.travel(paris(2026, 11, 2, 9), tick=False):
         created = client.post(reverse("admin:support_outage_add"), data)

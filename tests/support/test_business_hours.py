@@ -135,3 +135,7 @@ def test_calendar_validation():
 def test_business_days_before():
     assert business_days_before(date(2026, 11, 16), 7) == date(2026, 11, 4)
     assert business_days_before(date(2026, 11, 30), 7) == date(2026, 11, 19)
+    # SLA-5's "jours ouvrables" (Monday to Saturday): Sat 14, Fri 13, Thu 12, Tue 10, Mon 9,
+    # Sat 7, Fri 6; before Monday 30: Sat 28 … Mon 23, Sat 21.
+    assert business_days_before(date(2026, 11, 16), 7, saturdays=True) == date(2026, 11, 6)
+    assert business_days_before(date(2026, 11, 30), 7, saturdays=True) == date(2026, 11, 21)

@@ -39,8 +39,10 @@ def maintenance(contracts, start, end, staff):
     )
 
 
-# SLA-5 — a planned maintenance on Monday 16 November 2026 must be announced by Wednesday
-# 4 November (7 business days, Armistice Day on the 11th not counted). Recorded on Monday 2nd it
+# SLA-5 (PLATFORM 13.5: "au moins sept jours ouvrables avant") — a planned maintenance on Monday
+# 16 November 2026 must be announced by Friday 6 November: Sat 14, Fri 13, Thu 12, (Armistice
+# Day on Wed 11 not counted), Tue 10, Mon 9, (Sunday 8 not counted), Sat 7, Fri 6 = the 7th
+# "jour ouvrable" (Monday to Saturday, public holidays excluded). Recorded on Monday 2nd it
 # is announced at once, by e-mail to the admin and technical people of each affected customer.
 def test_planned_maintenance_announced_in_time(
     tenant, staff, mailoutbox, django_capture_on_commit_callbacks
@@ -61,15 +63,25 @@ def test_planned_maintenance_announced_in_time(
     assert "CHG-42" not in mailoutbox[0].body  # the internal note stays inside
 
 
-# SLA-5 — recorded on Thursday 5 November, it is too late to call it planned maintenance.
+# SLA-5 — recorded on Friday 6 November, the 7th "jour ouvrable" before, it is in time (a count
+# of Monday-to-Friday days refused it: its 7th is Wednesday 4); on Saturday 7th it is too late.
+def test_planned_maintenance_announced_on_the_last_working_day(tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w")
+    with time_machine.travel(paris(2026, 11, 6, 18), tick=False):
+        outage = maintenance([contract], paris(2026, 11, 16, 2), paris(2026, 11, 16, 4), staff)
+    assert OutageAnnouncement.objects.filter(outage=outage).exists()
+
+
 def test_planned_maintenance_too_late(tenant, staff):
     contract = make_contract(tenant.client, "hosted-w")
     with (
-        time_machine.travel(paris(2026, 11, 5, 9), tick=False),
+        time_machine.travel(paris(2026, 11, 7, 9), tick=False),
         pytest.raises(ValidationError) as error,
     ):
         maintenance([contract], paris(2026, 11, 16, 2), paris(2026, 11, 16, 4), staff)
-    assert "7 jours ouvrés" in error.value.message_dict["excuse_reason"][0]  # French first
+    message = error.value.message_dict["excuse_reason"][0]
+    assert "7 jours ouvrables (du lundi au samedi" in message  # French first
+    assert "vendredi 6 novembre 2026" in message or "6 novembre 2026" in message
     assert not OutageAnnouncement.objects.exists()
 
 
