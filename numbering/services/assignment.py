@@ -24,7 +24,7 @@ from numbering.events import NUMBER_ASSIGNED, NUMBER_RELEASED, announce_numbers
 from numbering.models import NumberEvent, PhoneNumber
 from numbering.services.pricing import post_setup_fees, reserve_prepaid
 from numbering.zne import zne_of_site
-from offers.choices import LIVE_STATUSES
+from offers.choices import LIVE_STATUSES, ContractStatus
 
 MAX_PER_ASSIGNMENT = 100
 PATTERN = re.compile(r"^[0-9]{1,8}$")
@@ -234,6 +234,21 @@ def release_numbers(*, client: Client, numbers: list[PhoneNumber], actor=None, a
     )
     announce_numbers(NUMBER_RELEASED, client, rows, quarantine_until=until)
     return rows
+
+
+def on_contract_status_changed(sender, contract, to_status, **kwargs) -> None:
+    """Receiver of ``offers.signals.contract_status_changed`` (connected in
+    ``NumbersConfig.ready``), inside the transition's transaction. NUM-2 / CON-4: the numbers of
+    a terminated contract are released — quarantine, then the pool — as numbers given back are:
+    they are never the customer's to keep (HOSTED-W 5.4.3, PLATFORM 6.5). A number that left by
+    port-out is already gone (NUM-4)."""
+    if to_status != ContractStatus.TERMINATED:
+        return
+    numbers = list(
+        PhoneNumber.objects.filter(contract=contract, state=NumberState.ASSIGNED).order_by("e164")
+    )
+    if numbers:
+        release_numbers(client=contract.client, numbers=numbers)
 
 
 def quarantine_ended(today=None) -> int:

@@ -405,6 +405,15 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
     # Another request may have brought one of these numbers meanwhile: it is not taken from
     # its customer, and nothing is written.
     _refuse_held([(line.e164, line.rio) for line in request.lines.all()])
+    if request.contract.status not in LIVE_STATUSES:
+        # its contract ended meanwhile: no number comes to a contract out of service, no fee
+        raise ValidationError(
+            _(
+                "Contract %(reference)s is no longer in service: reject the request (the "
+                "customer can port to another contract) rather than complete it."
+            )
+            % {"reference": request.contract.reference}
+        )
     _move(request, PortStatus.COMPLETED, actor=actor)
     now = timezone.now()
     fee = Product.objects.filter(code=PORTING_FEE_PRODUCT).first()
