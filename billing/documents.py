@@ -64,7 +64,13 @@ LATE_PAYMENT_CLAUSE = (
     "commerce)"
 )
 NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."
-REVERSE_CHARGE_MENTION = "Autoliquidation — article 283-2 du CGI"
+# The mention art. 242 nonies A (I-13°) of annex II of the CGI requires, with its basis: a
+# service to a business of another EU state is taxed there (art. 259-1 CGI), the customer liable
+# (art. 196 of Directive 2006/112/EC) — art. 283-2 CGI is the converse case (a supplier
+# established abroad, a customer in France).
+REVERSE_CHARGE_MENTION = (
+    "Autoliquidation — article 196 de la directive 2006/112/CE (art. 259-1 du CGI)"
+)
 OUTSIDE_SCOPE_MENTION = "TVA non applicable — Hors champ d'application de la TVA"
 EXEMPT_MENTION = "Exonération de TVA"
 TITLE_RETENTION = (

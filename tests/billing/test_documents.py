@@ -157,7 +157,9 @@ def test_reverse_charge_invoice():
         "DE136695976"
     ]
     text = pdf_text(documents.render_pdf(invoice))
-    assert "Autoliquidation — article 283-2 du CGI" in text
+    # BIL-2: a German business's services are taxed in Germany (art. 259-1 CGI), the customer
+    # liable (art. 196 of Directive 2006/112/EC) — not art. 283-2 CGI (a foreign supplier)
+    assert "Autoliquidation — article 196 de la directive 2006/112/CE (art. 259-1 du CGI)" in text
     assert "Allemagne" in text
     assert "Net à payer 200,00 €" in text
 
