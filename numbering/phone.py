@@ -2,6 +2,8 @@
 country codes (+262 Réunion and Mayotte, +590 Guadeloupe, +594 Guyane, +596 Martinique), never
 +33: a national number is parsed with the region its prefix belongs to (phonenumbers knows them)."""
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, F, Func, Value
@@ -18,6 +20,7 @@ OVERSEAS_PREFIXES = {
 }  # fmt: skip
 OVERSEAS_REGIONS = set(OVERSEAS_PREFIXES.values())
 REGIONS = {"FR", *OVERSEAS_REGIONS}
+SHAPE = re.compile(r"\+?[0-9 .()/-]+")
 
 
 def region_of(national: str) -> str:
@@ -28,7 +31,9 @@ def parse(raw: str) -> phonenumbers.PhoneNumber:
     """A French number (mainland or overseas), national (``02 62 …``) or E.164, or
     ValidationError. Non-ASCII digits are refused."""
     text = (raw or "").strip()
-    if not text.isascii():
+    # digits, a leading "+" and the separators people type (spaces, dots, dashes, brackets);
+    # anything else — a letter, an extension ("x12", "poste 4") — is refused, never dropped
+    if not text.isascii() or not SHAPE.fullmatch(text):
         raise ValidationError(_("Enter the number with the digits 0-9."), code="invalid")
     digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
     region = region_of(digits) if digits.startswith("0") else None

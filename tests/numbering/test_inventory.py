@@ -184,3 +184,27 @@ def test_phone_display_and_parse():
     assert phone.to_e164("0596 82 00 00") == "+596596820000"
     with pytest.raises(ValidationError):
         phone.to_e164("０１７２７０００００")  # full-width digits
+
+
+# NUM-1 — the separators people type are read ("01.72.70.00.00", "(01) 72-70-00-00"); a letter
+# or an extension is refused, never dropped: "0172700000x" read as 01 72 70 00 00 assigned or
+# ported a number the customer did not write.
+@pytest.mark.parametrize("raw", ["01.72.70.00.00", "(01) 72-70-00-00", "01/72/70/00/00"])
+def test_parse_reads_the_usual_separators(raw):
+    assert phone.to_e164(raw) == "+33172700000"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0172700000x",
+        "01 72 70 00 00 ext",
+        "O1 72 70 00 00",
+        "01 72 70 00 00 poste 4",
+        "33+172700000",
+    ],
+)
+def test_parse_refuses_letters_and_extensions(raw):
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        phone.to_e164(raw)
+    assert error.value.messages == ["Enter the number with the digits 0-9."]
