@@ -149,6 +149,13 @@ def rma_request(
         ) % {"date": item.warranty_end.strftime("%d/%m/%Y")}
     elif item.rmas.filter(status__in=[RmaStatus.REQUESTED, RmaStatus.APPROVED]).exists():
         errors["item"] = _("An RMA of this item is already open.")
+    elif item.rmas.filter(status=RmaStatus.SHIPPED).exists():
+        # its replacement is at the customer's and it is expected back (EQP-5): a second RMA
+        # would ship a second replacement for one defect
+        errors["item"] = _(
+            "This item has already been replaced and is expected back: report a defect of its "
+            "replacement instead."
+        )
     if not (description or "").strip():
         errors["description"] = _("Describe the defect.")
     photo_errors = _photo_errors(photos)

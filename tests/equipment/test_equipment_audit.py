@@ -153,3 +153,35 @@ def test_rental_quantity_changes_only_with_its_items(tenant):
     line.refresh_from_db()
     assert line.quantity == 2
     assert not line.quantity_changes.exists()
+
+
+def test_a_replaced_item_gets_no_second_rma(tenant, staff):
+    # EQP-4 / EQP-5: a rented phone's RMA shipped its replacement; the defective phone is
+    # expected back. A second RMA of it would ship a second replacement for one defect: refused,
+    # pointing to the replacement. Only the first RMA exists.
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from equipment.models import Rma
+
+    model = make_model(sale="149.00")
+    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
+    (defective,) = order.items.all()
+    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
+    (spare,) = stock(model, 1)
+    with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
+        report = rma.rma_request(client=tenant.client, item=defective, description="x")
+    rma.rma_approve(rma=report, actor=staff)
+    with time_machine.travel("2026-12-02 11:00 +01:00", tick=False):
+        rma.rma_ship_replacement(rma=report, actor=staff, replacement=spare)
+    with (
+        time_machine.travel("2026-12-03 09:00 +01:00", tick=False),
+        pytest.raises(ValidationError) as error,
+        translation.override("en"),
+    ):
+        rma.rma_request(client=tenant.client, item=defective, description="still dead")
+    assert error.value.message_dict["item"] == [
+        "This item has already been replaced and is expected back: report a defect of its "
+        "replacement instead."
+    ]
+    assert Rma.objects.count() == 1
