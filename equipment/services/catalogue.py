@@ -96,6 +96,24 @@ def model_set_price(
     return price
 
 
+def catalogue_refresh(today: date) -> int:
+    """EQP-1, daily: the models' current prices follow a tariff entered ahead of its date once
+    it is in force (what the back office's catalogue shows; orders read the tariff of their
+    date, ``tariff_on``). Returns the models updated."""
+    updated = 0
+    for model in EquipmentModel.objects.order_by("pk"):
+        current = tariff_on(model, today)
+        if current is None or (model.sale_price, model.rental_price) == (
+            current.sale_price,
+            current.rental_price,
+        ):
+            continue
+        model.sale_price, model.rental_price = current.sale_price, current.rental_price
+        model.save(update_fields=["sale_price", "rental_price", "updated_at"])
+        updated += 1
+    return updated
+
+
 @transaction.atomic
 def model_set_sold(*, model: EquipmentModel, is_sold: bool, actor=None) -> EquipmentModel:
     """EQP-1 / EQP-6: a model no longer sold is billed, when not returned, at the tariff in

@@ -185,3 +185,31 @@ def test_a_replaced_item_gets_no_second_rma(tenant, staff):
         "replacement instead."
     ]
     assert Rma.objects.count() == 1
+
+
+def test_catalogue_shows_a_scheduled_tariff_once_in_force(tenant):
+    # EQP-1: 149.00 / 6.00 since 2024-01-01; 179.00 / 7.00 entered on 2026-11-20 from
+    # 2026-12-01. The daily job of 2026-11-30 leaves the catalogue's current prices at
+    # 149.00 / 6.00; the one of 2026-12-01 shows 179.00 / 7.00 (once: a second run changes
+    # nothing).
+    from equipment import tasks
+    from equipment.models import EquipmentModel
+    from equipment.services import catalogue
+
+    model = make_model(sale="149.00", rental="6.00", effective_from=date(2024, 1, 1))
+    with time_machine.travel("2026-11-20 10:00 +01:00", tick=False):
+        catalogue.model_set_price(
+            model=model, sale_price="179.00", rental_price="7.00", effective_from=date(2026, 12, 1)
+        )
+
+    def current():
+        row = EquipmentModel.objects.get(pk=model.pk)
+        return row.sale_price, row.rental_price
+
+    with time_machine.travel("2026-11-30 06:00 +01:00", tick=False):
+        assert tasks.daily()["prices_in_force"] == 0
+    assert current() == (Decimal("149.0000"), Decimal("6.0000"))
+    with time_machine.travel("2026-12-01 06:00 +01:00", tick=False):
+        assert tasks.daily()["prices_in_force"] == 1
+        assert tasks.daily()["prices_in_force"] == 0
+    assert current() == (Decimal("179.0000"), Decimal("7.0000"))
