@@ -195,8 +195,10 @@ def ticket_create(request):
                 return redirect("support:ticket_detail", pk=ticket.pk)
     else:
         initial = {}
-        if request.GET.get("contract", "").isdigit() and TicketKind.FAILURE in kinds:
-            initial = {"contract": int(request.GET["contract"]), "kind": TicketKind.FAILURE}
+        contract = request.GET.get("contract", "")
+        # ASCII digits: str.isdigit() takes "²", which int() refuses
+        if contract.isascii() and contract.isdigit() and TicketKind.FAILURE in kinds:
+            initial = {"contract": int(contract), "kind": TicketKind.FAILURE}
         form = TicketForm(client=request.client, initial=initial, kinds=kinds)
     return render(
         request,
