@@ -215,9 +215,11 @@ def rma_photo(request, pk, photo_pk):
     photo = next((p for p in rma.photos.all() if p.pk == photo_pk), None)
     if photo is None:
         raise Http404("No such photo.")
-    return FileResponse(
-        photo.file.open("rb"), content_type=photo.content_type, filename=photo.original_name
-    )
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("File missing.") from error
+    return FileResponse(handle, content_type=photo.content_type, filename=photo.original_name)
 
 
 @member_required()

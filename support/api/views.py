@@ -159,8 +159,12 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
             raise exceptions.NotFound() from error
         if attachment.message.ticket_id != ticket.pk:
             raise exceptions.NotFound()
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as error:  # lost on the disk: as the portal, 404
+            raise exceptions.NotFound() from error
         return FileResponse(
-            attachment.file.open("rb"),
+            handle,
             as_attachment=True,
             filename=attachment.original_name,
             content_type=attachment.content_type,
