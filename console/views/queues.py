@@ -4,7 +4,7 @@ assignee, "assign to me"."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -80,6 +80,9 @@ def assign(request, key, pk):
     except ValidationError as error:
         messages.error(request, error_text(error))
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    return redirect(back or "console:queue", *([] if back else [work_queue.key]))
+    # an address of this site only: ``redirect`` takes a text without "/" for a view's name
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return redirect("console:queue", work_queue.key)
+    return HttpResponseRedirect(back)
