@@ -70,3 +70,39 @@ def test_api_ticket_attachment_lost_on_disk_is_404(api, tenant):
     response = api.get(url)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+# ACC-3 — the back office's invoices filtered by partner (?partner=<id>): a value that is not a
+# partner's id (typed, or a link cut short) lists nothing; it answered 500 (ValueError).
+@pytest.mark.parametrize("value", ["abc", "²", "１２", "-1", "99999999999999999999"])
+def test_back_office_invoices_partner_filter_not_an_id(client, tenant, value):
+    from tests.factories import sign_in_staff
+
+    _credit_note(tenant)
+    sign_in_staff(client)
+    listing = client.get(reverse("admin:billing_invoice_changelist"), {"partner": value})
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == []
+
+
+def test_back_office_invoices_partner_filter(client, tenant, other_tenant):
+    from tests.factories import sign_in_staff
+
+    ours, theirs = _credit_note(tenant), _credit_note(other_tenant)
+    sign_in_staff(client)
+    listing = client.get(
+        reverse("admin:billing_invoice_changelist"), {"partner": tenant.client.partner_id}
+    )
+    assert list(listing.context["cl"].result_list) == [ours]
+    assert theirs not in listing.context["cl"].result_list
+
+
+def _credit_note(t):
+    """A document of the tenant's customer (a credit note issued to it)."""
+    from billing import services as billing
+
+    return billing.credit_note_issue(
+        client=t.client,
+        lines=[billing.CreditLine(description="Goodwill gesture", amount="10.00")],
+        reason="Audit",
+    )

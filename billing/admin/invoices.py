@@ -98,9 +98,12 @@ class PartnerFilter(admin.SimpleListFilter):
         return [(str(p.pk), p.name) for p in Partner.objects.order_by("name")]
 
     def queryset(self, request, queryset):
-        if not self.value():
+        value = self.value()
+        if not value:
             return queryset
-        return queryset.filter(Q(partner_id=self.value()) | Q(client__partner_id=self.value()))
+        if not (value.isascii() and value.isdigit()):  # not an id ("abc" was a 500): no row
+            return queryset.none()
+        return queryset.filter(Q(partner_id=value) | Q(client__partner_id=value))
 
 
 class CreditNoteForm(forms.Form):
