@@ -11,15 +11,27 @@
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.notifications import notify_client
 from usage.events import announce_breach
 from usage.models import FairUseBreach
-from usage.services import post_rating, prepaid
+from usage.services import billing, post_rating, prepaid
 
 log = logging.getLogger(__name__)
+
+
+def on_run_preparing(sender, month, target, today, **kwargs) -> None:
+    """Receiver of ``billing.signals.run_preparing``, in this order: HOSTED-A's calls of the
+    month take the tariff "en vigueur au jour de la facturation" (HOSTED-A 6); each prepaid
+    customer's month is squared with the ledger at the amounts then invoiced (USE-8); the
+    consumption and the quality penalties are posted (USE-6), the lines in French (BIL-3)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        billing.rerate_hosted_a(month)
+        prepaid.prepaid_before_run(month)
+        billing.consumption_post_for_run(month, today)
 
 
 def on_calls_rated(sender, batch_id=None, keys=(), **kwargs) -> None:
@@ -62,7 +74,6 @@ def connect() -> None:
     from payments.models import PrepaidEntry
     from usage import signals
     from usage.services.annexes import on_document_issued
-    from usage.services.billing import on_run_preparing
 
     run_preparing.connect(on_run_preparing, dispatch_uid="usage.run_preparing")
     document_issued.connect(on_document_issued, dispatch_uid="usage.annex")

@@ -256,21 +256,13 @@ def _billed(charges, factor: Decimal) -> Decimal:
     )
 
 
-def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -> None:
-    """Receiver of ``billing.signals.run_preparing`` (connected in ``UsageConfig.ready``): the
-    run of month M carries M's consumption and what arrived late for earlier months, and the
-    traffic-quality penalties of M and what late records added to earlier months' (USE-6)."""
+def consumption_post_for_run(month: date, today: date) -> None:
+    """The run of month M (``usage.receivers.on_run_preparing``, once HOSTED-A's calls are
+    re-rated and the prepaid months squared) carries M's consumption and what arrived late for
+    earlier months, and the traffic-quality penalties of M and what late records added to
+    earlier months' (USE-6)."""
     from usage.services import quality
 
-    with translation.override(settings.LANGUAGE_CODE):  # BIL-3: the invoice's lines in French
-        _run_preparing(month, quality, today)
-
-
-def _run_preparing(month: date, quality, today: date) -> None:
-    from usage.services.prepaid import prepaid_before_run
-
-    rerate_hosted_a(month)
-    prepaid_before_run(month)  # USE-8: debited at the tariff the month is invoiced at
     overbilled: dict = {}
     post_consumption(month=month, overbilled=overbilled, today=today)
     credit_lowered(overbilled)

@@ -139,7 +139,7 @@ def _give_back(client: Client, month: date, target, net, source_id: str):
 
 def prepaid_before_run(month: date) -> int:
     """USE-8: before month M's consumption is invoiced — after the run's re-rating of HOSTED-A
-    calls at the month-end tariff (``usage.services.billing._run_preparing`` calls it then) —
+    calls at the month-end tariff (``usage.receivers.on_run_preparing`` calls it then) —
     each prepaid customer's M is brought to what it is to be paid: what a re-rating lowered
     since the last debit (a breach waived) is given back, what a re-rating raised or a rating
     pass's task has not debited yet is debited, so that the invoice's "already paid" matches
