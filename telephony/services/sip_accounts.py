@@ -49,6 +49,10 @@ def sip_account_create(
         secret_encrypted=credentials.encrypt(secret),
         secret_issued_at=timezone.now(),
     )
+    status = status_of(account)  # CON-8: an account of a suspended contract is suspended too
+    if status != account.status:
+        account.status = status
+        account.save(update_fields=["status", "updated_at"])
     destinations_init(account)
     audit_record(
         action="sip_account.create",
