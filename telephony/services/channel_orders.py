@@ -325,17 +325,28 @@ def channel_order_record_payment(
     the pro-rata due if activated today) and the order is paid and activated, in one
     transaction. The contract and trunk rows are locked before the payment locks the customer
     (``payments.payment_record``): the lock order of every capacity change, so a concurrent
-    order creation cannot deadlock with it."""
+    order creation cannot deadlock with it.
+
+    An amount above what the order costs today (a transfer of the amount quoted days before,
+    recorded later: fewer days of pro-rata) pays the order with the amount due and the rest is
+    recorded as a payment on account (BIL-4): it settles the customer's open invoices, then the
+    next ones — the customer's money is never lost."""
     today = today or offers.paris_today()
     trunk_id = ChannelOrder.objects.values_list("trunk_id", flat=True).get(pk=order.pk)
     trunk = Trunk.objects.select_related("contract").get(pk=trunk_id)
     Contract.objects.select_for_update().get(pk=trunk.contract_id)
     trunk = lock_trunk(trunk)
-    if amount is None:
-        amount = channel_quote(trunk=trunk, add=order.channels_requested, today=today).prorata_gross
+    try:
+        due = channel_quote(trunk=trunk, add=order.channels_requested, today=today).prorata_gross
+    except ValidationError:
+        if amount is None:
+            raise
+        due = None  # not payable today: channel_order_pay refuses it with its own message
+    amount = due if amount is None else Decimal(str(amount))
+    rest = amount - due if due is not None and amount > due else Decimal("0")
     payment = payments.payment_record(
         client=trunk.contract.client,
-        amount=amount,
+        amount=amount - rest,
         method=method,
         received_on=received_on,
         reference=reference,
@@ -343,13 +354,23 @@ def channel_order_record_payment(
         source_id=order.pk,
         actor=actor,
     )
-    return channel_order_pay(
+    order = channel_order_pay(
         order=order,
         method=PaymentChoice.RECORDED_PAYMENT,
         payment=payment,
         actor=actor,
         today=today,
     )
+    if rest > 0:
+        payments.payment_record(
+            client=trunk.contract.client,
+            amount=rest,
+            method=method,
+            received_on=received_on,
+            reference=reference,
+            actor=actor,
+        )
+    return order
 
 
 @transaction.atomic
