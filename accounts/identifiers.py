@@ -75,6 +75,63 @@ def check_consistency(*, siren: str, siret: str, vat_number: str) -> dict[str, s
     return errors
 
 
+# SPEC (Money): 8.5 % in Guadeloupe, Martinique and Réunion (art. 296 CGI); Guyane (973) and
+# Mayotte (976) are outside the scope of French VAT for now (art. 294 CGI): not the standard rate.
+OVERSEAS_VAT_POSTAL_PREFIXES = ("971", "972", "974")
+# The member states of stdnum's EU VAT by country, with their VAT numbers' prefix (Greece's is
+# "EL"; Northern Ireland's "XI" is no country of an address).
+_EU_VAT_PREFIX = {
+    code.upper(): ("EL" if code == "gr" else code.upper()) for code in stdnum_eu_vat.MEMBER_STATES
+}
+
+
+def check_vat_regime(
+    *, vat_regime: str, country: str, postal_code: str, vat_number: str
+) -> dict[str, str]:
+    """Errors by field when the VAT regime does not fit the billing address (SPEC, Money): the
+    rate of every invoice follows it, so a regime the law does not give that address is
+    refused. Reverse charge: a business of another EU state, with its VAT number; 8.5 %: an
+    address in Guadeloupe, Martinique or Réunion; the standard 20 %: mainland France, Corsica
+    or Monaco. Exempt: staff's call (an exempt activity, a territory outside French VAT)."""
+    country = (country or "FR").upper()
+    postal = (postal_code or "").strip()
+    overseas = country == "FR" and postal.startswith(OVERSEAS_VAT_POSTAL_PREFIXES)
+    if vat_regime == "reverse_charge":
+        prefix = _EU_VAT_PREFIX.get(country)
+        if country == "FR" or prefix is None:
+            return {
+                "vat_regime": _(
+                    "Reverse charge is for a business established in another EU member state: "
+                    "give the country of its billing address."
+                )
+            }
+        if not vat_number.upper().startswith(prefix):
+            return {
+                "vat_number": _(
+                    "A reverse-charge customer needs its intra-EU VAT number, starting with "
+                    "%(prefix)s."
+                )
+                % {"prefix": prefix}
+            }
+    elif vat_regime == "overseas" and not overseas:
+        return {
+            "vat_regime": _(
+                "The 8.5% rate is for Guadeloupe, Martinique and Réunion (postal codes 971, 972 "
+                "and 974)."
+            )
+        }
+    elif vat_regime == "standard" and (
+        country not in {"FR", "MC"} or (country == "FR" and postal.startswith("97"))
+    ):
+        return {
+            "vat_regime": _(
+                "The standard 20% rate is for mainland France, Corsica and Monaco: choose the "
+                "regime of this billing address."
+            )
+        }
+    return {}
+
+
 # A French postal code: 5 digits, its first two a department (01–95, Corsica's 20), 97 overseas
 # (97400 La Réunion) or 98 (Monaco, the Pacific territories). "ABC", "6900", "00100": refused.
 _POSTAL_CODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-578])\d{3}$")

@@ -264,6 +264,13 @@ class Client(TimeStampedModel):
                 siren=self.siren, siret=self.siret, vat_number=self.vat_number
             )
         )
+        for field, message in identifiers.check_vat_regime(
+            vat_regime=self.vat_regime,
+            country=self.country,
+            postal_code=self.postal_code,
+            vat_number=self.vat_number,
+        ).items():
+            errors.setdefault(field, ValidationError(message, code="vat_regime"))
         recipients = []
         for address in self.invoice_recipients or []:
             try:

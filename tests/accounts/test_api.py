@@ -267,3 +267,48 @@ def test_list_query_count(api, partner, tenant, django_assert_max_num_queries):
         api.get(reverse("api:customer-user-list"))
     with django_assert_max_num_queries(4):
         api.get(reverse("api:site-list"))
+
+
+# ACC-1 / SPEC Money (the rate of every invoice follows the VAT regime) — a regime the billing
+# address does not allow is refused with the field named, nothing changed: reverse charge (0 %)
+# for a company in Paris; 8.5 % for Paris (only 971/972/974 have it); 20 % for an address in
+# Réunion; reverse charge with a French VAT number for a German address. A German business with
+# its DE number under reverse charge, and a Réunion company at 8.5 %, are accepted.
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"vat_regime": "reverse_charge"}, "vat_regime"),
+        ({"vat_regime": "overseas"}, "vat_regime"),
+        ({"vat_regime": "standard", "postal_code": "97400", "city": "Saint-Denis"}, "vat_regime"),
+        ({"vat_regime": "reverse_charge", "country": "DE", "postal_code": "10115"}, "vat_number"),
+    ],
+)
+def test_customer_vat_regime_must_fit_the_address(api, tenant, change, field):
+    url = reverse("api:customer-detail", args=[tenant.client.pk])
+    response = api.patch(url, change, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["error"]["fields"]) == [field]
+    tenant.client.refresh_from_db()
+    assert (tenant.client.vat_regime, tenant.client.postal_code) == ("standard", "75002")
+
+
+def test_customer_vat_regime_fitting_the_address_accepted(api, tenant):
+    url = reverse("api:customer-detail", args=[tenant.client.pk])
+    german = {
+        "vat_regime": "reverse_charge",
+        "country": "DE",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "vat_number": "DE136695976",
+    }
+    assert api.patch(url, german, format="json").status_code == 200
+    reunion = {
+        "vat_regime": "overseas",
+        "country": "FR",
+        "postal_code": "97400",
+        "city": "Saint-Denis",
+        "vat_number": "",
+    }
+    assert api.patch(url, reunion, format="json").status_code == 200
+    tenant.client.refresh_from_db()
+    assert (tenant.client.vat_regime, tenant.client.postal_code) == ("overseas", "97400")
