@@ -11,7 +11,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 TIMEOUT_SECONDS = 10
 EXCERPT_LENGTH = 500
+# What a URL's path and query keep as they are (RFC 3986 reserved characters and escapes).
+_URI_SAFE = "/?:@!$&'()*+,;=%"
 
 
 def _loopback_allowed() -> bool:
@@ -100,7 +102,13 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
     except ValidationError as error:
         return Response(None, elapsed(), error=" ".join(error.messages)[:300])
     parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # A path or query in other characters than ASCII ("/réception") is sent percent-encoded
+    # (UTF-8), as a browser sends it, and an international host name in its ASCII form: HTTP
+    # carries ASCII only.
+    target = quote(parts.path or "/", safe=_URI_SAFE) + (
+        f"?{quote(parts.query, safe=_URI_SAFE)}" if parts.query else ""
+    )
+    netloc = parts.netloc.rsplit("@", 1)[-1]
     if scheme == "https":
         connection = _PinnedHTTPSConnection(host, port, address, timeout=TIMEOUT_SECONDS)
     else:
@@ -112,7 +120,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
             body=body,
             headers={
                 **headers,
-                "Host": parts.netloc.rsplit("@", 1)[-1],
+                "Host": netloc.encode("idna").decode("ascii"),
                 "Content-Type": "application/json",
                 "User-Agent": "Portal-Webhooks/1",
             },
@@ -120,7 +128,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
         reply = connection.getresponse()
         excerpt = reply.read(EXCERPT_LENGTH * 4).decode("utf-8", "replace")[:EXCERPT_LENGTH]
         return Response(reply.status, elapsed(), excerpt=excerpt)
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, UnicodeError) as error:
         return Response(None, elapsed(), error=f"{type(error).__name__}: {error}"[:300])
     finally:
         connection.close()
