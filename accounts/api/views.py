@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.api.filtersets import ClientFilterSet, CustomerUserFilterSet, SiteFilterSet
+from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from accounts.api.serializers import (
     ClientSerializer,
     CustomerUserRoleSerializer,
@@ -22,6 +23,11 @@ class CustomerViewSet(PartnerModelViewSet):
     filterset_class = ClientFilterSet
     ordering_fields = ["legal_name", "created_at"]
     ordering = ["legal_name"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.instance = services.client_create(
@@ -43,6 +49,11 @@ class SiteViewSet(PartnerModelViewSet):
     partner_lookup = "client__partner"
     ordering_fields = ["name", "created_at"]
     ordering = ["client_id", "name"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -66,6 +77,11 @@ class CustomerUserViewSet(mixins.DestroyModelMixin, PartnerModelViewSet):
     partner_lookup = "client__partner"
     ordering = ["client_id", "user__email"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

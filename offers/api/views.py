@@ -14,6 +14,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerModelViewSet, SqlListMixin
 from kernel.errors import InvalidTransition
 from offers.api.catalogue_serializers import OfferSerializer
@@ -117,7 +118,12 @@ class ContractViewSet(
     ]
     ordering = ["-created_at", "-id"]
 
-    @extend_schema(request=ContractCreateSerializer, responses={201: ContractSerializer})
+    @extend_schema(
+        request=ContractCreateSerializer,
+        responses={201: ContractSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def create(self, request, *args, **kwargs):
         payload = ContractCreateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)

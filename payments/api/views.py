@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from accounts.api.viewsets import PartnerReadOnlyViewSet, PartnerScopedViewSetMixin
 from accounts.models import Client
 from billing.api.views import LookupBeforeRefusingMixin
@@ -68,7 +69,9 @@ class DisputeViewSet(
         },
         responses={201: DisputeSerializer},
         summary="Dispute part of an invoice (BIL-8)",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
+    @idempotent
     def create(self, request, *args, **kwargs):
         payload = DisputeCreateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)

@@ -11,6 +11,11 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.idempotency import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    idempotent,
+    idempotent_response,
+)
 from accounts.api.viewsets import (
     LookupBeforeRefusingMixin,
     PartnerModelViewSet,
@@ -63,7 +68,12 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
     ordering_fields = ["reported_at", "intervention_deadline", "status", "number"]
     ordering = ["-reported_at", "-id"]
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def create(self, request, *args, **kwargs):
         payload = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
@@ -94,6 +104,7 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
             "multipart/form-data": TicketMessageCreateSerializer,
         },
         responses={201: TicketMessageSerializer, 409: CONFLICT},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Answer the ticket",
         description="An answer to a ticket waiting for the customer, or to a resolved one, "
         "puts it back in progress. A closed ticket takes no message (409).",
@@ -108,22 +119,26 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
     def messages(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "POST":
-            payload = TicketMessageCreateSerializer(data=request.data)
-            payload.is_valid(raise_exception=True)
-            message = ticket_reply(
-                ticket=ticket,
-                body=payload.validated_data["body"],
-                attachments=payload.validated_data["attachments"],
-                api_key=self.api_key,
-            )
-            message = selectors.public_messages().get(pk=message.pk)
-            return Response(
-                TicketMessageSerializer(message, context=self.get_serializer_context()).data,
-                status=status.HTTP_201_CREATED,
-            )
+            return idempotent_response(request, lambda: self._answer(request, ticket))
         messages = selectors.public_messages().filter(ticket=ticket).select_related("ticket")
         return Response(
             TicketMessageSerializer(messages, many=True, context=self.get_serializer_context()).data
+        )
+
+    def _answer(self, request, ticket):
+        """A message of the partner on ``ticket`` (``messages``' POST)."""
+        payload = TicketMessageCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = ticket_reply(
+            ticket=ticket,
+            body=payload.validated_data["body"],
+            attachments=payload.validated_data["attachments"],
+            api_key=self.api_key,
+        )
+        message = selectors.public_messages().get(pk=message.pk)
+        return Response(
+            TicketMessageSerializer(message, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(

@@ -25,6 +25,13 @@ IDEMPOTENT = {
     ("post", "/api/v1/equipment-orders/"),
     ("post", "/api/v1/rmas/"),
     ("post", "/api/v1/cdr-imports/"),
+    ("post", "/api/v1/customers/"),
+    ("post", "/api/v1/sites/"),
+    ("post", "/api/v1/customer-users/"),
+    ("post", "/api/v1/contracts/"),
+    ("post", "/api/v1/tickets/"),
+    ("post", "/api/v1/tickets/{id}/messages/"),
+    ("post", "/api/v1/disputes/"),
 }
 
 

@@ -1,0 +1,87 @@
+"""Audit of ``Idempotency-Key`` on the partner API's POSTs that create (SPEC §9: "Idempotency-Key
+on POST"; ACC-3)."""
+
+import pytest
+from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+
+from accounts.models import IdempotencyRecord, Site
+from offers.models import Contract
+from support.models import Ticket, TicketMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def _twice(api, url, body, key="retry-1"):
+    """The same POST sent twice with one Idempotency-Key (a client retrying after a timeout)."""
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    return first, again
+
+
+# SPEC §9 (ACC-3): a ticket, a message, a site or a contract POSTed again with its
+# Idempotency-Key (a timeout, a retry) was made a second time: two tickets, two answers, two
+# sites, two contracts. The retry now gets the first answer (Idempotent-Replayed) and nothing is
+# made again.
+def test_a_ticket_retried_with_its_idempotency_key_is_opened_once(api, tenant):
+    body = {"customer": tenant.client.pk, "kind": "question", "subject": "Fax?", "body": "How?"}
+    first, again = _twice(api, reverse("api:ticket-list"), body)
+    assert first.status_code == again.status_code == 201, again.json()
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Ticket.objects.count() == 1
+    url = reverse("api:ticket-messages", args=[first.json()["id"]])
+    messages = TicketMessage.objects.count()
+    first, again = _twice(api, url, {"body": "Still there?"}, key="retry-2")
+    assert first.status_code == again.status_code == 201, again.json()
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert TicketMessage.objects.count() == messages + 1
+    # reading the messages with a key stores nothing and replays nothing
+    assert api.get(url, HTTP_IDEMPOTENCY_KEY="retry-3").status_code == 200
+    assert not IdempotencyRecord.objects.filter(key="retry-3").exists()
+
+
+def test_a_site_retried_with_its_idempotency_key_is_created_once(api, tenant):
+    body = {
+        "client": tenant.client.pk,
+        "name": "Entrepôt",
+        "address_line1": "2 rue Basse",
+        "postal_code": "75001",
+        "city": "Paris",
+        "insee_code": "75101",
+    }
+    sites = Site.objects.count()
+    first, again = _twice(api, reverse("api:site-list"), body)
+    assert first.status_code == again.status_code == 201, again.json()
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Site.objects.count() == sites + 1
+
+
+def test_a_contract_retried_with_its_idempotency_key_is_ordered_once(api, tenant):
+    body = {
+        "client": tenant.client.pk,
+        "site": tenant.site.pk,
+        "offer": "platform",
+        "quantity": 1,
+        "signature_date": "2026-03-02",
+        "order_date": "2026-03-05",
+    }
+    first, again = _twice(api, reverse("api:contract-list"), body)
+    assert first.status_code == again.status_code == 201, again.json()
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Contract.objects.count() == 1
+
+
+def test_the_document_says_which_creates_honour_the_key():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path in (
+        "/api/v1/tickets/",
+        "/api/v1/tickets/{id}/messages/",
+        "/api/v1/sites/",
+        "/api/v1/contracts/",
+    ):
+        operation = schema["paths"][path]["post"]
+        assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}, path
+        assert "422" in operation["responses"], path
+    # a read takes no key
+    messages = schema["paths"]["/api/v1/tickets/{id}/messages/"]["get"]
+    assert "Idempotency-Key" not in {p["name"] for p in messages.get("parameters", [])}
