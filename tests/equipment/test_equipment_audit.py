@@ -23,17 +23,24 @@ def staff(django_user_model):
     )
 
 
+def rented_phone_and_spare(tenant):
+    """A phone rented since 2025-10-01 (149.00 if not returned), delivered 2025-10-03, and a
+    spare of its model in stock."""
+    model = make_model(sale="149.00")
+    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
+    (defective,) = order.items.all()
+    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
+    (spare,) = stock(model, 1)
+    return order, defective, spare
+
+
 def test_rental_ended_while_rma_item_on_its_way_back_expects_it_once(tenant, staff):
     # EQP-5 / EQP-6: a rented phone (ordered 2025-10-01) is defective; the replacement ships
     # Tuesday 2026-12-22, the defective phone is due back Wednesday 2026-12-23 (RMA return).
     # The rental ends effective 2026-12-25: its return expects the replacement only — the
     # defective phone is already expected by the RMA's return. Both come back in working
     # order (the defective one as expected of an RMA): nothing is ever billed.
-    model = make_model(sale="149.00")
-    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
-    (defective,) = order.items.all()
-    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
-    (spare,) = stock(model, 1)
+    order, defective, spare = rented_phone_and_spare(tenant)
     with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
         report = rma.rma_request(client=tenant.client, item=defective, description="x")
         termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
@@ -59,11 +66,7 @@ def test_rma_item_billed_as_not_returned_is_not_billed_again_at_rental_end(tenan
     # EQP-6: the defective phone of an RMA never came back: billed once, 149.00 (the order
     # form's price). When the rental later ends, only the replacement is expected back; the
     # defective phone, already paid for, is not billed a second time.
-    model = make_model(sale="149.00")
-    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
-    (defective,) = order.items.all()
-    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
-    (spare,) = stock(model, 1)
+    order, defective, spare = rented_phone_and_spare(tenant)
     report = rma.rma_request(client=tenant.client, item=defective, description="x")
     rma.rma_approve(rma=report, actor=staff)
     with time_machine.travel("2026-06-02 11:00 +02:00", tick=False):
@@ -164,11 +167,7 @@ def test_a_replaced_item_gets_no_second_rma(tenant, staff):
 
     from equipment.models import Rma
 
-    model = make_model(sale="149.00")
-    order = rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1))
-    (defective,) = order.items.all()
-    items.item_deliver(item=defective, delivered_on=date(2025, 10, 3))
-    (spare,) = stock(model, 1)
+    _order, defective, spare = rented_phone_and_spare(tenant)
     with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
         report = rma.rma_request(client=tenant.client, item=defective, description="x")
     rma.rma_approve(rma=report, actor=staff)

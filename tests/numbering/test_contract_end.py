@@ -18,7 +18,8 @@ from offers import services as offers
 from offers.choices import ContractStatus
 from offers.models import Contract, Product
 from tests.numbering.test_porting import _create, _rio
-from tests.numbering.test_pricing import _customer, catalogue  # noqa: F401 - the fixture
+from tests.numbering.test_pricing import catalogue  # noqa: F401 - the fixture
+from tests.numbering.test_pricing_audit import number_of_a_terminating_contract
 from tests.offers.factories import make_contract
 from tests.support.factories import make_staff
 
@@ -31,15 +32,7 @@ pytestmark = pytest.mark.django_db
 # 1 March 2027, no longer the customer's nor in its list. Before, it stayed "assigned" to the
 # terminated contract for ever and never returned to the pool.
 def test_numbers_of_a_terminated_contract_go_to_quarantine(partner):
-    client, contract = _customer(
-        partner, "hosted-w", signature=date(2026, 9, 1), service_start=date(2026, 9, 2)
-    )
-    with time_machine.travel(date(2026, 10, 12)):
-        services.assign_numbers(client=client, numbers=["0172700001"], contract=contract)
-    with time_machine.travel(date(2026, 10, 15)):
-        termination = offers.contract_request_termination(
-            contract=contract, requested_date=date(2026, 12, 1)
-        )
+    client, _contract, termination = number_of_a_terminating_contract(partner)
     number = PhoneNumber.objects.get(e164="+33172700001")
     assert number.state == NumberState.ASSIGNED  # still in service while the notice runs
     with time_machine.travel(date(2026, 12, 1)):

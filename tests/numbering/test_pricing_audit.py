@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 # (notice on 15 October). November is billed in advance by October's run: 1.20. December has
 # no service: November's run must not bill the number (nor any month after). Before, every run
 # billed 1.20 for the number of the terminated contract, for ever.
-def test_number_of_a_terminated_contract_is_not_billed_after_the_end(partner):
+def number_of_a_terminating_contract(partner):
+    """A HOSTED-W contract signed 2026-09-01 with 01 72 70 00 01 (assigned 2026-10-12),
+    terminated on 2026-10-15 effective 2026-12-01."""
     client, contract = _customer(
         partner, "hosted-w", signature=date(2026, 9, 1), service_start=date(2026, 9, 2)
     )
@@ -32,6 +34,11 @@ def test_number_of_a_terminated_contract_is_not_billed_after_the_end(partner):
             contract=contract, requested_date=date(2026, 12, 1)
         )
     assert termination.effective_date == date(2026, 12, 1)
+    return client, contract, termination
+
+
+def test_number_of_a_terminated_contract_is_not_billed_after_the_end(partner):
+    _client, contract, termination = number_of_a_terminating_contract(partner)
     with time_machine.travel(date(2026, 11, 1)):
         billing.run_month_sync(month=date(2026, 10, 1))  # bills November
     with time_machine.travel(date(2026, 12, 1)):
