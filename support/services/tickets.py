@@ -70,6 +70,10 @@ def ticket_open(
         errors["reported_at"] = _("A ticket cannot be reported in the future.")
     if detected_at is not None and detected_at > now + timedelta(minutes=1):
         errors["detected_at"] = _("A failure cannot be detected in the future.")
+    elif detected_at is not None and detected_at > reported_at + timedelta(minutes=1):
+        # SLA-4: the restoration target runs from the detection, the 30-minute incident test
+        # from the earlier of the two — a detection after the report would move the target
+        errors["detected_at"] = _("A failure is detected before it is reported, or when.")
     attachment_errors = check_attachments(attachments)
     if attachment_errors:
         errors["attachments"] = attachment_errors

@@ -152,6 +152,36 @@ def test_platform_interruption_counted_from_detection(tenant, staff):
     assert ticket.intervention_deadline == paris(2026, 11, 16, 14)
 
 
+# SLA-3 / SLA-4 — a detection after the report (reported 10:00, "detected" 10:30) would start
+# HOSTED-W's 4-hour restoration target at 10:30 instead of 10:00: refused, nothing written. A
+# detection within the minute of the report (a clock a little ahead) is taken.
+def test_detection_after_the_report_refused(tenant):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    contract = make_contract(tenant.client, "hosted-w")
+    with (
+        time_machine.travel(paris(2026, 11, 16, 11), tick=False),
+        pytest.raises(ValidationError) as error,
+        translation.override("en"),
+    ):
+        open_failure(
+            tenant,
+            contract,
+            reported_at=paris(2026, 11, 16, 10),
+            detected_at=paris(2026, 11, 16, 10, 30),
+        )
+    assert error.value.message_dict == {
+        "detected_at": ["A failure is detected before it is reported, or when."]
+    }
+    assert not Ticket.objects.exists()
+    with time_machine.travel(paris(2026, 11, 16, 10), tick=False):
+        ticket = open_failure(
+            tenant, contract, detected_at=paris(2026, 11, 16, 10) + timedelta(seconds=30)
+        )
+    assert ticket.restoration_target == paris(2026, 11, 16, 14) + timedelta(seconds=30)
+
+
 # SLA-3 / SLA-11 — an interruption the customer caused is no incident: once staff charge the
 # abusive-ticket penalty, the intervention deadline goes (and with it the "missed").
 def test_platform_customer_caused_is_no_incident(tenant, staff):
