@@ -492,6 +492,26 @@ def test_add_a_line_without_javascript(english, tenant, contract):
     assert tree.xpath("//template[@id='port-line-template']")
 
 
+def test_each_number_and_rio_field_has_its_label(english, tenant):
+    # The number and RIO fields of each line had no label (a screen reader announced "edit
+    # text", nothing else): each has one naming its column and its line, the rows added by
+    # "add a line" too (the template's row).
+    english.force_login(tenant.members[Role.ADMIN].user)
+    tree = _page(english.get(PORT_NEW))
+    inputs = tree.xpath("//tbody[@data-lines]//input")
+    assert len(inputs) == 6  # 3 lines × (number, RIO)
+    labels = {
+        field.get("id"): " ".join(
+            tree.xpath(f"//label[@for='{field.get('id')}']")[0].text_content().split()
+        )
+        for field in inputs
+    }
+    assert labels["id_lines-0-number"] == "Number, line 1"
+    assert labels["id_lines-2-rio"] == "RIO, line 3"
+    template = html.tostring(tree.xpath("//template[@id='port-line-template']")[0]).decode()
+    assert 'for="id_lines-__prefix__-number"' in template and "line __position__" in template
+
+
 def test_rejected_request_fixed_and_relaunched(english, tenant, contract):
     # NUM-3: the rejection's reason is shown prominently; the customer fixes and relaunches.
     port = _port_request(tenant, contract)
