@@ -199,6 +199,29 @@ def test_amounts_keep_their_euro_sign_on_the_same_line():
     assert found == []
 
 
+# French typography: a figure and its « % » never part at the end of a line either — the
+# availability tables, the termination fee's formula and the invoice's VAT rates wrote
+# ``{{ value|floatformat:3 }} %`` with a plain space (« 90,321 » on one line, « % » on the
+# next, on a phone). A VAT rate is printed as the PDF prints it: « 8,5 % », not « 8,50 % ».
+def test_percentages_keep_their_sign_on_the_same_line():
+    template = Template("{% load money %}{{ a|percent }}|{{ b|percent }}|{{ c|percent }}")
+    context = Context({"a": Decimal("20.00"), "b": Decimal("8.50"), "c": Decimal("2.10")})
+    with translation.override("fr"):
+        assert template.render(context) == "20\u00a0%|8,5\u00a0%|2,1\u00a0%"
+    with translation.override("en"):
+        assert template.render(context) == "20\u00a0%|8.5\u00a0%|2.1\u00a0%"
+    plain = re.compile(r"\{\{ [^{}]*\}\} %")
+    found = [
+        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
+        for path in Path(settings.BASE_DIR, "templates").glob("**/*.html")
+        for line in re.sub(
+            r"{% blocktranslate.*?{% endblocktranslate %}", "", path.read_text(), flags=re.S
+        ).splitlines()
+        if plain.search(line)
+    ]
+    assert found == []
+
+
 def test_sip_trunks_are_capitalised(as_role):
     with translation.override("fr"):
         assert str(translation.gettext("SIP trunks")) == "Trunks SIP"

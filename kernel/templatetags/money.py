@@ -2,7 +2,8 @@
 in English — rounded half-up to the cent, with a no-break space before the € so that the
 symbol never wraps to a line of its own (``{{ rate|money:4 }}``: 4 decimals).
 ``{{ price|unit_price }}``: a unit price the way the invoice PDF prints it (2 decimals, 4 when
-the price really has them)."""
+the price really has them). ``{{ rate|percent }}``: a VAT rate as the PDF prints it (« 20 % »,
+« 8,5 % »)."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -10,7 +11,7 @@ from django import template
 from django.utils.formats import number_format
 
 from kernel.money import money as money_text
-from kernel.money import price_places, round_price
+from kernel.money import price_places, round_half_up, round_price
 
 register = template.Library()
 
@@ -40,3 +41,14 @@ def unit_price(value) -> str:
         return "—"
     places = price_places(price)
     return f"{number_format(round_price(price), places, force_grouping=True)}\u00a0€"
+
+
+@register.filter
+def percent(value) -> str:
+    """« 20 % », « 8,5 % », « 5,5 % »: the decimals the rate has (up to 2), a no-break space
+    before the « % », in the page's language — the PDF's ``billing.documents.french_rate``."""
+    rate = _decimal(value)
+    if rate is None:
+        return "—"
+    places = price_places(rate, 0, 2)
+    return f"{number_format(round_half_up(rate, places), places)}\u00a0%"

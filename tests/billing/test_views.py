@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.choices import BillingMode, Role
+from accounts.choices import BillingMode, Role, VatRegime
 from billing import services
 from billing.choices import ChargeKind
 from billing.models import Invoice
@@ -236,7 +236,7 @@ def test_detail_content(as_role, english, customer, october):
     assert october.contract.reference in prorata and "Siège Acme" in prorata
     assert '<td class="num">2</td>' in prorata  # 2 × 4-pack (TRK-2)
     assert 'data-testid="line-unit-price">8.2258\u00a0€<' in prorata
-    assert '<td class="num">20 %</td>' in prorata
+    assert '<td class="num">20\u00a0%</td>' in prorata
     assert 'data-testid="line-amount">16.45\u00a0€<' in prorata
     assert "from 01/11/2026 to 30/11/2026" in november and "17.00\u00a0€" in november
     assert "on 17/10/2026" in setup and 'data-testid="line-unit-price">1,562.50\u00a0€<' in setup
@@ -247,7 +247,7 @@ def test_detail_content(as_role, english, customer, october):
     assert 'data-testid="credit-applied-row"' not in page  # nothing applied: no row
     breakdown = page.split('data-testid="vat-breakdown"')[1].split("</table>")[0]
     assert (
-        "<td>20 %</td>" in breakdown
+        "<td>20\u00a0%</td>" in breakdown
         and "1,612.95\u00a0€" in breakdown
         and "322.59\u00a0€" in breakdown
     )
@@ -279,6 +279,23 @@ def test_detail_prices_issuer_and_buttons(as_role, french, customer, october):
     assert '<span class="name">Azur Télécom SAS</span><br>' in issuer
     assert "(Azur Télécom)" not in issuer
     assert ".page-head .head-row .btn + .btn { margin-left: 0; }" in page
+
+
+# BIL-3 — the VAT rate as the PDF prints it: « 8,5 % » (La Réunion), « 20 % », a no-break space
+# before the « % » (it never wraps to a line of its own); the page read « 8,50 % », plain space.
+# Net 19.90 (SIP unlimited, September) + 19.90 (October, in advance) = 39.80 × 8.5 % = 3.383
+# → VAT 3.38.
+def test_detail_vat_rate_as_the_pdf_prints_it(as_role, french, customer):
+    customer.vat_regime = VatRegime.OVERSEAS
+    customer.save(update_fields=["vat_regime"])
+    make_contract(customer, "sip-unl", signature=date(2026, 8, 20), service_start=SEP)
+    services.run_month_sync(month=SEP)
+    invoice = Invoice.objects.get(client=customer, month=SEP)
+    page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[invoice.pk])))
+    assert '<td class="num">8,5\u00a0%</td>' in page  # the line
+    assert "<tr><td>8,5\u00a0%</td>" in page  # the VAT breakdown
+    assert "8,50" not in page and " %<" not in page
+    assert f'data-testid="total-vat">3,38{NBSP}€<' in page
 
 
 # BIL-9 — a credit note corrects September's invoice; October's invoice shows "credit notes
