@@ -1,5 +1,7 @@
 """Customer portal pages and back office of the accounts domain."""
 
+import re
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
@@ -142,6 +144,24 @@ def test_password_reset_signed_in_reads_remarque(as_role, tenant):
     assert "Commentaire" not in page
     with translation.override("fr"):
         assert str(RequestForm.base_fields["note"].label) == "Commentaire"
+
+
+# French typography on allauth's pages: its catalogue writes « Mot de passe oublié ? » with a
+# plain space (the « ? » can wrap alone); the project's catalogue puts the no-break space, on
+# the sign-in page every customer sees first, the sign-out and password pages.
+def test_allauth_pages_keep_a_no_break_space_before_double_punctuation(client, as_role, tenant):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    login = client.get(reverse("account_login")).content.decode()
+    assert "Mot de passe oublié\u00a0?" in login and "oublié ?" not in login
+    browser = as_role(Role.ADMIN)
+    for name, text in [
+        ("account_logout", "Êtes-vous sûr(e) de vouloir vous déconnecter\u00a0?"),
+        ("account_change_password", "Mot de passe oublié\u00a0?"),
+        ("account_reset_password", "Mot de passe oublié\u00a0? Indiquez votre adresse"),
+    ]:
+        page = browser.get(reverse(name)).content.decode()
+        assert text in page, name
+        assert not re.search(r"\w [?!:;]", re.sub(r"<[^>]*>", "", page)), name
 
 
 # ACC-2 — the admin invites, changes a role and removes a user from the portal.
