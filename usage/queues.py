@@ -27,7 +27,7 @@ def breaches_for_staff(*, partner_id=None):
             client=breach.client,
             created_at=breach.detected_at,
             deadline=end_of_paris_day(next_month_start(breach.month) - timedelta(days=1)),
-            detail=", ".join(str(r.get("code")) for r in breach.reasons),
+            detail=", ".join(breach.reason_lines),
             url=reverse("admin:usage_fairusebreach_change", args=[breach.pk]),
         )
         for breach in breaches[:500]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kernel.queues import REGISTRY
 from tests.telephony.factories import customer, make_sip_account
@@ -42,6 +42,23 @@ def test_penalty_added_with_evidence(staff):
     assert penalty.evidence.name.endswith(".pdf")
     for name in ("penalty", "qualityhour", "limitbreach", "fairusebreach", "consumptionalert"):
         assert staff.get(reverse(f"admin:usage_{name}_changelist")).status_code == 200
+
+
+# USE-4 — the console's queue says why in words, as the breach's own page does: it showed the
+# stored code (« devices », « distinct_numbers ») under each breach.
+def test_breach_queue_names_the_reasons_in_words():
+    target = customer()
+    account, _secret = make_sip_account(target, offer_code="hosted-w")
+    FairUseBreach.objects.create(
+        client=target, sip_account=account, month=OCT, plan="hosted_w",
+        reasons=[{"code": "devices", "value": 4, "limit": 3}, {"code": "mobility", "value": True}],
+        detected_at=timezone.now(),
+    )  # fmt: skip
+    with translation.override("fr"):
+        (item,) = REGISTRY["usage.breaches"].items()
+        assert item.detail == (
+            "Plus de 3 équipements enregistrés en même temps (4 / 3), Identifiants de mobilité"
+        )
 
 
 # USE-4 — the open breach is in the billing team's queue; the waive action asks for a reason
