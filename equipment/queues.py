@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from equipment.choices import ReturnOutcome, ReturnStatus, RmaStatus
 from equipment.models import EquipmentReturn, ReturnItem, Rma
 from kernel.clock import paris_today
+from kernel.money import money
 from kernel.queues import QueueItem, Team, end_of_paris_day, register
 
 
@@ -64,7 +65,7 @@ def non_return_decisions(*, partner_id=None):
             client=line.equipment_return.client,
             created_at=line.equipment_return.created_at,
             deadline=end_of_paris_day(line.decide_by),
-            detail=f"{line.item.model.name} · {line.amount} €",
+            detail=f"{line.item.model.name} · {money(line.amount)}",
             url=reverse("admin:equipment_returnitem_change", args=[line.pk]),
         )
         for line in lines

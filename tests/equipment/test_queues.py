@@ -5,7 +5,9 @@ daily task, idempotent."""
 from datetime import date
 
 import pytest
+from django.utils import translation
 
+from equipment.models import ReturnItem
 from equipment.services import items, returns, rma
 from equipment.services.return_open import open_return
 from equipment.tasks import daily
@@ -37,6 +39,12 @@ def test_queues_list_what_waits_for_staff(tenant, other_tenant, django_user_mode
     returns.daily(date(2026, 1, 6))  # due Monday 2026-01-05: late the day after
     decisions = REGISTRY["equipment.non_returns"].items()
     assert len(decisions) == 2 and all(i.deadline for i in decisions)
+    # The price a non-return bills (the model's sale price, 149.00 HT), as the console's French
+    # reads amounts: it showed « 149.0000 € » (4 decimals, a point, a plain space).
+    line = ReturnItem.objects.get(pk=decisions[0].pk)
+    with translation.override("fr"):
+        detail = REGISTRY["equipment.non_returns"].items()[0].detail
+    assert detail == f"{line.item.model.name} · 149,00\u00a0€"
 
 
 def test_daily_task_runs_twice_safely():
