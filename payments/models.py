@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Partner, User
 from billing.models import Invoice
+from kernel.money import money
 from payments.choices import (
     AllocationSource,
     BatchStatus,
@@ -185,7 +186,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["-received_on", "-id"], name="payment_newest")]
 
     def __str__(self):
-        return f"{self.get_method_display()} {self.amount} € ({self.received_on})"
+        return f"{self.get_method_display()} {money(self.amount)} ({self.received_on:%d/%m/%Y})"
 
 
 class Allocation(models.Model):
@@ -332,7 +333,7 @@ class Dispute(models.Model):
         indexes = [models.Index(fields=["-opened_at", "-id"], name="dispute_newest")]
 
     def __str__(self):
-        return f"{self.invoice}: {self.amount} €"
+        return f"{self.invoice} — {money(self.amount)}"
 
 
 class DisputeDocument(models.Model):

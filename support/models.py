@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Client, TimeStampedModel, User
 from billing.models import Invoice
+from kernel.money import money
 from offers.choices import SlaPolicy
 from offers.models import Contract, Offer
 from support.choices import (
@@ -556,7 +557,7 @@ class GoodwillCredit(models.Model):
         indexes = [models.Index(fields=["contract", "ticket", "outage"])]
 
     def __str__(self):
-        return f"{self.contract.reference}: {self.amount} €"
+        return f"{self.contract.reference} — {money(self.amount)}"
 
     @property
     def event(self) -> "Ticket | Outage":

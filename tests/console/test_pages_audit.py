@@ -25,3 +25,16 @@ def test_dispute_page_title_names_the_dispute_not_the_verb(customer, as_staff, b
         dispute = payments.dispute_open(invoice=invoice, amount="24.00", reason="Frais")
     page = as_staff(billing_agent).get(reverse("console:dispute", args=[dispute.pk]))
     assert _title(page).startswith(f"Contestation de la facture {invoice.number} ·")
+
+
+def test_audit_journal_reads_amounts_in_french(customer, as_staff, billing_agent):
+    # The customer's audit journal (console) named a dispute « F2026-…: 24.00 € » (the model's
+    # text: a point, a plain space) on a page that writes every other amount « 24,00 € »; the
+    # dash, as the journal's other objects (« CT-… — SIP illimité »), needs no French colon.
+    invoice = issue_invoice(customer, "100.00")  # 120.00 incl. VAT
+    with at(date(2026, 10, 10)):
+        payments.dispute_open(invoice=invoice, amount="24.00", reason="Frais")
+    page = as_staff(billing_agent).get(reverse("console:customer", args=[customer.pk]))
+    journal = html.fromstring(page.content).xpath("//*[@data-testid='audit']")[0]
+    assert f"{invoice.number} — 24,00\u00a0€" in journal.text_content()
+    assert "24.00" not in journal.text_content()

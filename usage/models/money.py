@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, TimeStampedModel, User
+from kernel.money import money
 from usage.money_choices import LimitKind, PenaltyKind, PenaltyStatus
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -44,7 +45,7 @@ class ConsumptionThreshold(TimeStampedModel):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="threshold_positive")]
 
     def __str__(self):
-        return f"{self.client}: {self.amount} €"
+        return f"{self.client} — {money(self.amount)}"
 
 
 class ConsumptionAlert(models.Model):
