@@ -1,5 +1,6 @@
 """Console pages as the staff read them in French: each page's title says what the page is."""
 
+import re
 from datetime import date
 
 import pytest
@@ -8,7 +9,9 @@ from lxml import html
 
 from payments import services as payments
 from tests.console.conftest import at
+from tests.offers.factories import make_contract
 from tests.payments.conftest import issue_invoice
+from tests.support.factories import open_failure
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +41,36 @@ def test_audit_journal_reads_amounts_in_french(customer, as_staff, billing_agent
     journal = html.fromstring(page.content).xpath("//*[@data-testid='audit']")[0]
     assert f"{invoice.number} — 24,00\u00a0€" in journal.text_content()
     assert "24.00" not in journal.text_content()
+
+
+def test_english_console_has_no_french_space_before_colons(customer, as_staff, superuser):
+    # The English console wrote « Deadline : 3 December », « Partner : Nova », « Decision : »
+    # (a French no-break space hard-coded after the translated word): « Deadline: … » in
+    # English, « Échéance : … » in French.
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    with at(date(2026, 11, 2), 9):
+        ticket = open_failure(customer, contract)
+    invoice = issue_invoice(customer, "100.00")
+    with at(date(2026, 10, 10)):
+        dispute = payments.dispute_open(invoice=invoice, amount="24.00", reason="Frais")
+        payments.dispute_reject(dispute=dispute, note="Prévu au contrat", actor=superuser)
+    browser = as_staff(superuser)
+    pages = [
+        reverse("console:ticket", args=[ticket.pk]),
+        reverse("console:customer", args=[customer.pk]),
+        reverse("console:dispute", args=[dispute.pk]),
+    ]
+    english = [text_of(browser.get(url, HTTP_ACCEPT_LANGUAGE="en")) for url in pages]
+    assert "Deadline: " in english[0] and "Partner: " in english[1]
+    assert "Decision: Prévu au contrat" in english[2]
+    assert not any(re.search(r"\w\u00a0:", text) for text in english)
+    french = [text_of(browser.get(url, HTTP_ACCEPT_LANGUAGE="fr")) for url in pages]
+    assert "Échéance\u00a0: " in french[0] and "Partenaire\u00a0: " in french[1]
+    assert "Décision\u00a0: Prévu au contrat" in french[2]
+
+
+def text_of(response) -> str:
+    # ASCII white space only: str.split() would take the no-break spaces too.
+    return re.sub(
+        r"[ \t\r\n]+", " ", html.fromstring(response.content).xpath("//main")[0].text_content()
+    )
