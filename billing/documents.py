@@ -79,7 +79,7 @@ TITLE_RETENTION = (
 NATURE_LABELS = {
     "services": "Prestations de services",
     "goods": "Livraison de biens",
-    "mixed": "Mixte : biens et services",
+    "mixed": f"Mixte{NBSP}: biens et services",
 }
 VAT_LABELS = {
     VatCategory.REVERSE_CHARGE: "Autoliquidation",
@@ -364,7 +364,7 @@ def _period(line) -> str:
     if start and end:
         return f"Période du {french_date(start)} au {french_date(end)}"
     if start:
-        return f"Date : {french_date(start)}"
+        return f"Date{NBSP}: {french_date(start)}"
     return ""
 
 

@@ -271,3 +271,14 @@ def test_400_and_500_pages_in_french(db, client):
     assert "Requête incorrecte (400)" in page and 'href="/"' in page
     with translation.override("fr"):
         assert "Erreur du serveur (500)" in render_to_string("500.html")
+
+
+# BIL-3 — the invoice PDF is French only: a double punctuation keeps its no-break space there
+# too (« Conditions de paiement : » never breaks before the colon).
+def test_invoice_pdf_keeps_no_break_spaces_before_double_punctuation():
+    from billing import documents
+
+    html = Path(settings.BASE_DIR, "templates", "billing", "invoice_pdf.html").read_text()
+    text = re.sub(r"{[%{#].*?[%}#]}|<[^>]*>", " ", html)  # the words, without tags and code
+    assert re.findall(r"\w+ [:;!?](?= )", text) == []
+    assert documents.NATURE_LABELS["mixed"] == "Mixte\u00a0: biens et services"
