@@ -262,7 +262,7 @@ def test_quote_for_hosted_a(as_role, english, hosted_a):
     assert f'data-testid="quote-effective">{shown(date(2026, 12, 20))}<' in page
     assert f'data-testid="quote-fee-start">{shown(date(2027, 1, 1))}<' in page
     assert 'data-testid="quote-fee">1,875.00\u00a0€<' in page
-    assert "15 months × 50 % × 250.00\u00a0€ = <strong>1,875.00\u00a0€</strong>" in page
+    assert "15 months × 50&nbsp;% × 250.00\u00a0€ = <strong>1,875.00\u00a0€</strong>" in page
     assert "Months left in the initial period beyond its first year" in page
     # The confirmation carries the date, hidden, and asks for the checkbox.
     assert 'type="hidden" name="requested_date"' in page
@@ -283,7 +283,7 @@ def test_quote_in_french(as_role, hosted_a):
     assert f'data-testid="quote-effective">{shown(date(2026, 12, 20), "fr")}<' in page
     assert "20 décembre 2026" in page
     assert f'data-testid="quote-fee">1{NBSP}875,00\u00a0€<' in page
-    assert f"× 50 % × 250,00\u00a0€ = <strong>1{NBSP}875,00\u00a0€</strong>" in page
+    assert f"× 50&nbsp;% × 250,00\u00a0€ = <strong>1{NBSP}875,00\u00a0€</strong>" in page
 
 
 # CON-4 — a later requested date is kept; a date in the past is refused with a clear message.
@@ -332,7 +332,7 @@ def test_confirm_schedules_the_termination(as_role, english, tenant, hosted_a):
     assert '<span class="badge alert" data-testid="contract-status">Terminating</span>' in page
     assert f'data-testid="termination-effective">{shown(date(2026, 12, 20))}<' in page
     assert 'data-testid="termination-fee">1,875.00\u00a0€<' in page
-    assert "15 months × 50 % × 250.00\u00a0€" in page
+    assert "15 months × 50&nbsp;% × 250.00\u00a0€" in page
     assert 'data-testid="next-renewal">None: the contract ends<' in page
     assert 'data-testid="terminate-button"' not in page
     assert 'data-testid="cancel-termination"' in page
