@@ -77,6 +77,8 @@ def test_customer_360_content(full_customer, as_staff, billing_agent):
         "Journal d'audit",
     ):
         assert text in html, text
+    # Empty states say what is empty (a customer without prepaid ledger, not a bare dash).
+    assert "Aucune écriture\u00a0: client non prépayé" in html
     # Billing staff record payments; resetting SIP credentials is support's.
     assert "Enregistrer un paiement" in html and "Réinitialiser les identifiants" not in html
 
