@@ -69,8 +69,10 @@ class RentalConfirmForm(RentalEndForm):
 
 
 class RequestForm(forms.Form):
-    site = AsciiModelChoiceField(label=_("Site"), queryset=None)
-    model = AsciiModelChoiceField(label=_("Model"), queryset=None)
+    site = AsciiModelChoiceField(label=_("Site"), queryset=None, empty_label=_("— Choose a site —"))
+    model = AsciiModelChoiceField(
+        label=_("Model"), queryset=None, empty_label=_("— Choose a model —")
+    )
     tenure = forms.ChoiceField(label=_("Sale or rental"), choices=Tenure.choices)
     commitment_months = forms.TypedChoiceField(
         label=_("Commitment of a rental (months)"), coerce=int, required=False, choices=()

@@ -37,10 +37,10 @@ def test_empty_states(client, tenant):
     )
     assert "Aucun RMA pour l'instant." in client.get(reverse("equipment:rmas")).content.decode()
     assert "Rien à restituer." in client.get(reverse("equipment:returns")).content.decode()
-    assert (
-        "Aucune demande pour l'instant."
-        in client.get(reverse("equipment:requests")).content.decode()
-    )
+    requests_page = client.get(reverse("equipment:requests")).content.decode()
+    assert "Aucune demande pour l'instant." in requests_page
+    # the request form's drop-downs say what to choose, as the other forms (not "---------")
+    assert "— Choisissez un site —" in requests_page and "---------" not in requests_page
 
 
 def test_items_per_site_with_warranty_and_constant_queries(
