@@ -393,7 +393,7 @@ def test_api_summary_outgoing_block(api, tenant, django_assert_max_num_queries):
     url = reverse("api:call-summary")
     with django_assert_max_num_queries(8):
         body = api.get(url, {"customer": client.pk}).json()
-    reached = ConsumptionAlert.objects.get(client=client, level=100).created_at
+    reached = ConsumptionAlert.objects.get(client=client, level=100).blocked_at
     assert body["alert_threshold"] == "1.00"
     assert (
         body["outgoing_blocked_since"]

@@ -249,6 +249,10 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
             "by_account": summary.accounts,
             "by_day": [{"day": d, "amount": a, "calls": n} for d, a, n in summary.days],
             "alert_threshold": threshold.amount if threshold else None,
-            "outgoing_blocked_since": blocked.created_at if blocked else None,
+            # when the block started: the level reached, or later when the block was asked
+            # once the month was past its threshold (the calls before it are billed)
+            "outgoing_blocked_since": (blocked.blocked_at or blocked.created_at)
+            if blocked
+            else None,
         }
         return Response(SummarySerializer(data).data)

@@ -1,0 +1,45 @@
+"""Audit of the usage surfaces: what a customer or a partner's developer reads on the
+consumption page, in the CSV export, the invoice's call annex and the usage API."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.usage.money_helpers import call
+from usage.models import ConsumptionAlert
+from usage.services import alerts
+from usage.services.rollup import rollup_refresh
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 12, 4, 11, tzinfo=UTC)
+
+
+# Consumption alerts (docs/rules.md §4): "The block asked when the month is already past its
+# threshold (the box ticked at 120 %) starts then (`blocked_at`), not when the level was
+# reached: the calls placed before stay billed". 3 calls × 0.50 € = 1.50 € against a 1.00 €
+# threshold without the block: the 100 % alert is reached at 11:00 UTC; the box is ticked at
+# 15:00 UTC. The API's `outgoing_blocked_since` is 15:00 (it said 11:00: a platform reconciling
+# the calls it refused with what is billed took the calls of 11:00–15:00 as blocked).
+def test_api_summary_blocked_since_is_when_the_block_started(api, tenant):
+    client = tenant.client
+    month = NOON.date().replace(day=1)
+    with time_machine.travel(NOON, tick=False):
+        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
+        for i in range(3):
+            call(
+                client, started_at=NOON - timedelta(hours=1, minutes=i), month=month, cost="0.5000"
+            )
+        rollup_refresh([(client.pk, month)])
+        alerts.alerts_check(client_id=client.pk, month=month)
+    ticked = NOON + timedelta(hours=4)
+    with time_machine.travel(ticked, tick=False):
+        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=True)
+        alerts.alerts_check(client_id=client.pk, month=month)
+        alert = ConsumptionAlert.objects.get(client=client, level=100)
+        assert (alert.created_at, alert.blocked_at) == (NOON, ticked)
+        body = api.get(reverse("api:call-summary"), {"customer": client.pk}).json()
+    assert datetime.fromisoformat(body["outgoing_blocked_since"]) == ticked
