@@ -405,13 +405,22 @@ class Card:
 
 
 def dashboard_card(*, client) -> Card:
-    """The dashboard's "This month's consumption": two queries (three when the 100 % alert
-    blocked the outgoing calls: is the block still on?)."""
+    """The dashboard's "This month's consumption": three queries (the month, the threshold, its
+    last alert)."""
     month = current_month()
     amount, calls = month_total(client=client, month=month)
-    # the alert reached last (after a raised threshold, its own levels, not the old 100 %)
-    alert = alerts_of(client=client, month=month).order_by("-created_at", "-pk").first()
+    # the alert reached last of the threshold in force (after a raised threshold, its own
+    # levels, not the old 100 %: none before its 50 %; none once the threshold is removed)
+    threshold = threshold_of(client=client)
+    alert = None
+    if threshold is not None:
+        alert = (
+            alerts_of(client=client, month=month)
+            .filter(threshold=threshold.amount)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
     blocked = None
     if alert is not None and alert.level == 100 and alert.blocked:
-        blocked = blocking_alert([alert], threshold_of(client=client))
+        blocked = blocking_alert([alert], threshold)
     return Card(amount=amount, calls=calls, alert=alert, blocked=blocked)

@@ -43,3 +43,33 @@ def test_api_summary_blocked_since_is_when_the_block_started(api, tenant):
         assert (alert.created_at, alert.blocked_at) == (NOON, ticked)
         body = api.get(reverse("api:call-summary"), {"customer": client.pk}).json()
     assert datetime.fromisoformat(body["outgoing_blocked_since"]) == ticked
+
+
+# Consumption alerts (docs/rules.md §4: "Each threshold amount has its own three levels in a
+# month"; the dashboard card shows "the last alert" as "N % of your alert threshold reached").
+# 3 calls × 0.50 € = 1.50 € against 1.00 € → 50, 80 and 100 % of 1.00 €. Raised to 5.00 €:
+# 1.50 / 5.00 = 30 %, no level of 5.00 € reached — the card must not say "100 % of your alert
+# threshold reached" (it did: the 100 % of the old 1.00 €); the threshold removed, neither.
+def test_dashboard_card_alert_is_one_of_the_threshold_in_force(as_role, tenant):
+    from accounts.choices import Role
+
+    client = tenant.client
+    web = as_role(Role.ADMIN)
+    with time_machine.travel(NOON, tick=False):
+        month = NOON.date().replace(day=1)
+        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
+        for i in range(3):
+            call(
+                client, started_at=NOON - timedelta(hours=1, minutes=i), month=month, cost="0.5000"
+            )
+        rollup_refresh([(client.pk, month)])
+        alerts.alerts_check(client_id=client.pk, month=month)
+        card = web.get(reverse("dashboard")).content.decode()
+        assert "100\u00a0% de votre seuil d'alerte atteint" in card.replace("&#x27;", "'")
+        alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=False)
+        assert alerts.alerts_check(client_id=client.pk, month=month) == []
+        card = web.get(reverse("dashboard")).content.decode()
+        assert 'data-testid="consumption-alert"' not in card
+        alerts.threshold_set(client=client, amount=None, block_outgoing=False)
+        card = web.get(reverse("dashboard")).content.decode()
+        assert 'data-testid="consumption-alert"' not in card
