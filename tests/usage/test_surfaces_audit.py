@@ -73,3 +73,37 @@ def test_dashboard_card_alert_is_one_of_the_threshold_in_force(as_role, tenant):
         alerts.threshold_set(client=client, amount=None, block_outgoing=False)
         card = web.get(reverse("dashboard")).content.decode()
         assert 'data-testid="consumption-alert"' not in card
+
+
+# The same month on the consumption page (docs/rules.md §4: "Each threshold amount has its own
+# three levels in a month"): 1.50 € against 1.00 € → 100 % of 1.00 €; raised to 5.00 € the card
+# reads "Alertes à 50, 80 et 100 % de 5,00 € par mois", "30 % atteints" — and under it the badge
+# said "100 % atteints le 04/12/2026", as if of 5.00 €. Now a level of another amount names it:
+# "100 % de 1,00 € atteints le 04/12/2026"; those of the threshold in force read as before.
+def test_consumption_page_alert_of_an_older_threshold_names_its_amount(as_role, tenant):
+    from accounts.choices import Role
+
+    client = tenant.client
+    web = as_role(Role.ADMIN)
+    nbsp = "\u00a0"
+    with time_machine.travel(NOON, tick=False):
+        month = NOON.date().replace(day=1)
+        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
+        for i in range(3):
+            call(
+                client, started_at=NOON - timedelta(hours=1, minutes=i), month=month, cost="0.5000"
+            )
+        rollup_refresh([(client.pk, month)])
+        alerts.alerts_check(client_id=client.pk, month=month)
+        alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=False)
+        page = web.get(reverse("usage:consumption")).content.decode()
+        assert f"30{nbsp}% atteints" in page
+        assert f"100{nbsp}% de 1,00{nbsp}€ atteints le 04/12/2026" in page
+        assert f"100{nbsp}% atteints le" not in page
+        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
+        page = web.get(reverse("usage:consumption")).content.decode()
+        assert f"100{nbsp}% atteints le 04/12/2026" in page
+        alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=False)
+        web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        english = web.get(reverse("usage:consumption")).content.decode()
+        assert "100 % of 1.00 € reached on " in english
