@@ -372,6 +372,22 @@ def _commitment_topups(
         if charge.contract_id in committed and charge.kind in COMMITMENT_KINDS:
             key = (charge.contract_id, month_start(charge.period_start))
             billed[key] += line_net(charge.quantity, charge.unit_price)
+    # A sale of an earlier month that this run does not decide (its top-up was decided by its
+    # own run: a call record arriving late, a penalty posted after that run) is on this run's
+    # invoice: it counts toward M's total, "le montant de la facture" (24.4.4) — never toward
+    # no month at all.
+    deciding = defaultdict(set)
+    for contract, m in due:
+        deciding[contract.pk].add(m)
+    late = PendingCharge.objects.filter(
+        contract_id__in=[pk for pk, months_decided in deciding.items() if month in months_decided],
+        kind__in=COMMITMENT_KINDS,
+        invoice_line__isnull=True,
+        period_start__lt=month,
+    ).values_list("contract_id", "period_start", "quantity", "unit_price")
+    for contract_id, period_start, quantity, unit_price in late:
+        if month_start(period_start) not in deciding[contract_id]:
+            billed[(contract_id, month)] += line_net(quantity, unit_price)
     already = set(
         PendingCharge.objects.filter(
             source_type=COMMITMENT_SOURCE,

@@ -366,6 +366,28 @@ def test_bil5_month_counted_in_the_termination_fee_owes_none():
     ) == [Decimal("151.61"), Decimal("100.00"), Decimal("100.00")]
 
 
+# BIL-5 (PLATFORM 24.4.4: the delta makes "le montant de la facture" reach the minimum) — a
+# sale of a month whose top-up an earlier run already decided (October's call records arriving
+# after the October run) is invoiced by the November run, so it counts toward November's total,
+# never toward no month at all. PLATFORM at 100.00 a month from 1 October: October 100.00 +
+# 50.00 of calls → top-up 50.00; 30.00 of October calls arrive late. November: 100.00 (billed
+# in advance) + the 30.00 late calls on its invoice → top-up 200.00 − 130.00 = 70.00 (not
+# 100.00: the customer would pay 430.00 for two months whose commitment is 2 × 200.00 and
+# whose sales are 280.00).
+def test_bil5_late_sale_of_a_month_already_topped_up_counts_toward_the_next():
+    client = customer()
+    contract = ordered(client, "platform", signed=OCT, monthly="100.00")
+    activate(contract, start=OCT)
+    post(client, ChargeKind.CONSUMPTION, "50.00", source="cdr-oct", contract=contract)
+    services.run_month_sync(month=OCT)
+    assert ("commitment_topup", OCT, Decimal("50.00")) in lines_of(client, OCT)[1]
+    post(client, ChargeKind.CONSUMPTION, "30.00", source="cdr-oct-late", contract=contract)
+    services.run_month_sync(month=NOV)
+    _invoice, lines = lines_of(client, NOV)
+    assert ("consumption", OCT, Decimal("30.00")) in lines
+    assert ("commitment_topup", NOV, Decimal("70.00")) in lines
+
+
 # BIL-5 (pure) — a day of service makes a month count; the fee's months owe none.
 def test_bil5_month_rules():
     assert plan.serves_in(NOV, date(2026, 11, 30), None)
