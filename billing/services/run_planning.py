@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.choices import BillingMode
 from accounts.models import Client, Partner
-from billing import amounts
+from billing import amounts, signals
 from billing.choices import VAT_BY_REGIME, WHOLESALE_KINDS, ChargeKind, VatCategory
-from billing.models import InvoicePurpose, PendingCharge
+from billing.models import InvoicePurpose, InvoiceRun, PendingCharge
 from billing.services.parties import parties_for_month, party_key
 from billing.services.run_charges import new_charges_for_batch
 from offers.models import Contract
@@ -199,8 +200,15 @@ def compute_batch(
 
 
 def run_preview(*, month: date, parties=None) -> list[DraftInvoice]:
-    """What the run would invoice, without writing anything (BIL-1)."""
+    """What the run would invoice, without writing anything (BIL-1). The run's preparation
+    (``run_preparing``: the month's consumption and penalties posted, HOSTED-A's calls
+    re-rated, the trunks renewed) is done first, as the run does it, and rolled back with the
+    rest: without it the preview showed no consumption and a minimum-commitment top-up that
+    ignored it (BIL-5)."""
     with transaction.atomic():
+        signals.run_preparing.send(
+            sender=InvoiceRun, month=month, target=add_months(month, 1), today=timezone.localdate()
+        )
         drafts = compute_batch(parties or parties_for_month(month), month, save_charges=False)
         transaction.set_rollback(True)
     return drafts

@@ -628,3 +628,29 @@ def test_bil10_issued_prepaid_invoice_due_zero():
         Decimal("12.07"),
         Decimal("0.00"),
     )
+
+
+# --- The preview shows what the run invoices (BIL-1) ------------------------------------------
+
+
+# BIL-1 / BIL-5 — the preview is "what each buyer would be invoiced": the month's consumption
+# (posted when the run prepares) is on it, and the minimum-commitment top-up reckons with it.
+# PLATFORM at 100.00 a month started on 1 October, October's calls 150.0000 €: the October run
+# bills October 100.00 + November 100.00 + calls 150.00 = 350.00 HT; October's total 250.00 ≥
+# 200.00 → no top-up (the preview showed no calls and a 100.00 top-up: 300.00). The preview
+# shows the same lines and writes nothing.
+def test_bil1_preview_shows_the_month_consumption_like_the_run():
+    from tests.usage.money_helpers import call
+
+    client = customer()
+    contract = ordered(client, "platform", signed=OCT, monthly="100.00")
+    activate(contract, start=OCT)
+    call(client, contract=contract, cost="150.0000", line_type="mobile")
+    (draft,) = services.run_preview(month=OCT)
+    preview = sorted((line.charge.kind, line.net) for line in draft.lines)
+    assert not PendingCharge.objects.filter(kind=ChargeKind.CONSUMPTION).exists()
+    services.run_month_sync(month=OCT)
+    invoice, _lines = lines_of(client, OCT)
+    assert invoice.total_net == Decimal("350.00")
+    assert preview == sorted(invoice.lines.values_list("kind", "net_amount"))
+    assert draft.total_net == Decimal("350.00")
