@@ -175,6 +175,19 @@ def test_english_dates_are_day_first():
     assert first_of_month_ordinal("j/m/Y", 1, "fr") == "j/m/Y"
 
 
+def _template_lines(pattern: str) -> list[str]:
+    """The templates' lines matching ``pattern``, translated blocks left out."""
+    plain = re.compile(pattern)
+    return [
+        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
+        for path in Path(settings.BASE_DIR, "templates").glob("**/*.html")
+        for line in re.sub(
+            r"{% blocktranslate.*?{% endblocktranslate %}", "", path.read_text(), flags=re.S
+        ).splitlines()
+        if plain.search(line)
+    ]
+
+
 # French typography: an amount and its « € » never part at the end of a line (a no-break
 # space between them), on every page that shows money through ``{{ amount|money }}`` — the
 # templates wrote ``{{ amount|floatformat:"2g" }} €`` with a plain space. A tariff keeps its
@@ -187,16 +200,7 @@ def test_amounts_keep_their_euro_sign_on_the_same_line():
     with translation.override("en"):
         assert template.render(context) == "1,234.51\u00a0€|0.0451\u00a0€|—"
     # No template writes an amount with a plain space before « € » outside a translated text.
-    plain = re.compile(r"\{\{ [^{}]*\|floatformat:[^{}]*\}\} €")
-    found = [
-        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
-        for path in Path(settings.BASE_DIR, "templates").glob("**/*.html")
-        for line in re.sub(
-            r"{% blocktranslate.*?{% endblocktranslate %}", "", path.read_text(), flags=re.S
-        ).splitlines()
-        if plain.search(line)
-    ]
-    assert found == []
+    assert _template_lines(r"\{\{ [^{}]*\|floatformat:[^{}]*\}\} €") == []
 
 
 # French typography: a figure and its « % » never part at the end of a line either — the
@@ -210,16 +214,7 @@ def test_percentages_keep_their_sign_on_the_same_line():
         assert template.render(context) == "20\u00a0%|8,5\u00a0%|2,1\u00a0%"
     with translation.override("en"):
         assert template.render(context) == "20\u00a0%|8.5\u00a0%|2.1\u00a0%"
-    plain = re.compile(r"\{\{ [^{}]*\}\} %")
-    found = [
-        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
-        for path in Path(settings.BASE_DIR, "templates").glob("**/*.html")
-        for line in re.sub(
-            r"{% blocktranslate.*?{% endblocktranslate %}", "", path.read_text(), flags=re.S
-        ).splitlines()
-        if plain.search(line)
-    ]
-    assert found == []
+    assert _template_lines(r"\{\{ [^{}]*\}\} %") == []
 
 
 def test_sip_trunks_are_capitalised(as_role):

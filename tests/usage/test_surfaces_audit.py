@@ -45,6 +45,18 @@ def test_api_summary_blocked_since_is_when_the_block_started(api, tenant):
     assert datetime.fromisoformat(body["outgoing_blocked_since"]) == ticked
 
 
+def past_a_one_euro_threshold(client):
+    """3 calls × 0.50 € this month against a 1.00 € threshold: its 50, 80 and 100 % reached.
+    Returns the month."""
+    month = NOON.date().replace(day=1)
+    alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
+    for i in range(3):
+        call(client, started_at=NOON - timedelta(hours=1, minutes=i), month=month, cost="0.5000")
+    rollup_refresh([(client.pk, month)])
+    alerts.alerts_check(client_id=client.pk, month=month)
+    return month
+
+
 # Consumption alerts (docs/rules.md §4: "Each threshold amount has its own three levels in a
 # month"; the dashboard card shows "the last alert" as "N % of your alert threshold reached").
 # 3 calls × 0.50 € = 1.50 € against 1.00 € → 50, 80 and 100 % of 1.00 €. Raised to 5.00 €:
@@ -56,14 +68,7 @@ def test_dashboard_card_alert_is_one_of_the_threshold_in_force(as_role, tenant):
     client = tenant.client
     web = as_role(Role.ADMIN)
     with time_machine.travel(NOON, tick=False):
-        month = NOON.date().replace(day=1)
-        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
-        for i in range(3):
-            call(
-                client, started_at=NOON - timedelta(hours=1, minutes=i), month=month, cost="0.5000"
-            )
-        rollup_refresh([(client.pk, month)])
-        alerts.alerts_check(client_id=client.pk, month=month)
+        month = past_a_one_euro_threshold(client)
         card = web.get(reverse("dashboard")).content.decode()
         assert "100\u00a0% de votre seuil d'alerte atteint" in card.replace("&#x27;", "'")
         alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=False)
@@ -87,14 +92,7 @@ def test_consumption_page_alert_of_an_older_threshold_names_its_amount(as_role, 
     web = as_role(Role.ADMIN)
     nbsp = "\u00a0"
     with time_machine.travel(NOON, tick=False):
-        month = NOON.date().replace(day=1)
-        alerts.threshold_set(client=client, amount=Decimal("1.00"), block_outgoing=False)
-        for i in range(3):
-            call(
-                client, started_at=NOON - timedelta(hours=1, minutes=i), month=month, cost="0.5000"
-            )
-        rollup_refresh([(client.pk, month)])
-        alerts.alerts_check(client_id=client.pk, month=month)
+        past_a_one_euro_threshold(client)
         alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=False)
         page = web.get(reverse("usage:consumption")).content.decode()
         assert f"30{nbsp}% atteints" in page
