@@ -78,10 +78,7 @@ def model_set_price(
             "created_by": actor,
         },
     )
-    current = tariff_on(model, paris_today())
-    if current is not None:
-        model.sale_price, model.rental_price = current.sale_price, current.rental_price
-        model.save(update_fields=["sale_price", "rental_price", "updated_at"])
+    _follow_tariff(model, paris_today())
     audit_record(
         action="equipment_model.price",
         instance=model,
@@ -96,22 +93,24 @@ def model_set_price(
     return price
 
 
+def _follow_tariff(model: EquipmentModel, day: date) -> bool:
+    """The model's current prices become the tariff in force on ``day``; True if they changed."""
+    current = tariff_on(model, day)
+    if current is None or (model.sale_price, model.rental_price) == (
+        current.sale_price,
+        current.rental_price,
+    ):
+        return False
+    model.sale_price, model.rental_price = current.sale_price, current.rental_price
+    model.save(update_fields=["sale_price", "rental_price", "updated_at"])
+    return True
+
+
 def catalogue_refresh(today: date) -> int:
     """EQP-1, daily: the models' current prices follow a tariff entered ahead of its date once
     it is in force (what the back office's catalogue shows; orders read the tariff of their
     date, ``tariff_on``). Returns the models updated."""
-    updated = 0
-    for model in EquipmentModel.objects.order_by("pk"):
-        current = tariff_on(model, today)
-        if current is None or (model.sale_price, model.rental_price) == (
-            current.sale_price,
-            current.rental_price,
-        ):
-            continue
-        model.sale_price, model.rental_price = current.sale_price, current.rental_price
-        model.save(update_fields=["sale_price", "rental_price", "updated_at"])
-        updated += 1
-    return updated
+    return sum(_follow_tariff(model, today) for model in EquipmentModel.objects.order_by("pk"))
 
 
 @transaction.atomic

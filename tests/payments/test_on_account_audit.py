@@ -5,18 +5,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from payments import services
 from payments.models import DirectDebit
 from tests.payments.conftest import direct_customer, issue_invoice
+from tests.payments.test_direct_debit_lateness import paris, sign_mandate
 
 pytestmark = pytest.mark.django_db
 SEP, OCT = date(2026, 9, 1), date(2026, 10, 1)
-
-
-def paris(day: date, hour=10):
-    return time_machine.travel(f"{day.isoformat()} {hour:02d}:00 +01:00", tick=False)
 
 
 # BIL-4 — September's invoice 100.00 HT = 120.00 TTC; the customer transfers 140.00 on 10/10:
@@ -47,13 +43,7 @@ def test_bil4_direct_debit_takes_only_what_money_on_account_leaves():
         services.payment_record(
             client=client, amount="140.00", method="transfer", received_on=date(2026, 10, 10)
         )
-    services.mandate_create(
-        client=client,
-        account_holder=client.legal_name,
-        iban="FR1420041010050500013M02606",
-        bic="PSSTFRPPPAR",
-        signed_on=date(2026, 9, 1),
-    )
+    sign_mandate(client)
     october = issue_invoice(client, "50.00", month=OCT, source="b")
     with paris(date(2026, 11, 1)):
         services.debit_batch_create(collection_date=date(2026, 11, 30))
