@@ -64,4 +64,7 @@
     event.preventDefault();
     ask();
   });
+  // A number typed while this script was still loading gets its quote too.
+  if (input.value.trim() !== input.defaultValue.trim()) schedule();
+  form.setAttribute("data-live", "on"); // the quote is live from now on (the browser tests wait for it)
 })();

@@ -22,4 +22,5 @@
     if (input) input.focus();
     if (index + 1 >= max) button.hidden = true;
   });
+  button.setAttribute("data-live", "on"); // adds rows in place from now on (the browser tests wait for it)
 })();

@@ -44,6 +44,7 @@ def test_admin_adds_channels_with_live_quote(page, live_server, demo_data, setti
     expect(page.locator("[data-testid='capacity']")).to_have_text("8")
 
     # The live quote: no reload (a marker on the window survives), the text follows the number.
+    expect(page.locator("#channel-form[data-live='on']")).to_have_count(1)  # channel_quote.js ran
     page.evaluate("window.__sameDocument = true")
     total = page.locator("#channel-form input[name='total']")
     quote = page.locator("#tel-quote")
@@ -105,3 +106,26 @@ def test_sip_account_page(page, live_server, demo_data):
     assert len(secret) == 24
     page.goto(f"{live_server.url}/telephony/sip/{account.pk}/")
     assert secret not in page.content()
+
+
+def test_channels_typed_while_the_quote_script_loads_get_their_quote(page, live_server, demo_data):
+    """TRK-3: a number typed before ``channel_quote.js`` has run (a slow connection) is not
+    lost: the quote appears once the script runs, without a reload."""
+    trunk = Trunk.objects.get(contract__client__siren=DEMO_SIREN)
+    held = []
+
+    def hold(route):  # the script's response waits
+        held.append(route)
+
+    page.route("**/js/channel_quote*.js", hold)
+    sign_in(page, live_server, ADMIN_EMAIL)
+    page.goto(f"{live_server.url}/telephony/trunks/{trunk.pk}/", wait_until="commit")  # a deferred script holds DOMContentLoaded
+    page.locator("#channel-form input[name='total']").fill("10")
+    assert page.locator("#channel-form[data-live='on']").count() == 0  # not run yet
+    page.evaluate("window.__sameDocument = true")
+    assert held
+    for route in held:
+        route.continue_()
+    quote = page.locator("#tel-quote [data-testid='quote-increase'][data-total='10']")
+    expect(quote).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True
