@@ -99,6 +99,7 @@ def test_menu_button_opens_the_navigation(phone, live_server, demo_data):
     invoices.click()
     expect(phone).to_have_url(f"{live_server.url}/invoices/")
     expect(phone.locator("h1")).to_have_text("Factures")
+    phone.wait_for_load_state("load")  # layout.js (deferred) has run: its Escape handler is on
 
     # Escape closes it again (static/js/layout.js).
     menu_button.click()
