@@ -311,7 +311,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     actions = ["declare_compromised"]
 
-    @admin.action(description=_("Declare the password compromised"))
+    @admin.action(description=_("Declare the password compromised"), permissions=["change"])
     def declare_compromised(self, request, queryset):
         for user in queryset:
             services.user_declare_compromised(user=user, actor=request.user)

@@ -181,9 +181,10 @@ def _show_secret(modeladmin, request, account, secret):
 
 
 class CredentialActionsMixin:
-    """ACC-7 actions shared by trunks and SIP accounts."""
+    """ACC-7 actions shared by trunks and SIP accounts; each needs the model's change right
+    (``has_act_permission``): a member of staff who may only view the accounts runs none."""
 
-    @admin.action(description=_("Declare the credentials compromised (ACC-7)"))
+    @admin.action(description=_("Declare the credentials compromised (ACC-7)"), permissions=["act"])
     def declare_compromised(self, request, queryset):
         for account in queryset:
             try:
@@ -200,13 +201,13 @@ class CredentialActionsMixin:
             else:
                 _show_secret(self, request, account, secret)
 
-    @admin.action(description=_("Issue a new secret"))
+    @admin.action(description=_("Issue a new secret"), permissions=["act"])
     def reset_credentials(self, request, queryset):
         for account in queryset:
             account, secret = sip_credentials_reset(account=account, actor=request.user)
             _show_secret(self, request, account, secret)
 
-    @admin.action(description=_("Re-enable the credentials"))
+    @admin.action(description=_("Re-enable the credentials"), permissions=["act"])
     def enable_credentials(self, request, queryset):
         run_each(
             self,
@@ -415,6 +416,9 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_act_permission(self, request) -> bool:
+        return self.has_change_permission(request)
+
     def save_model(self, request, obj, form, change):
         if change:
             sip_account_update(
@@ -428,7 +432,7 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
         obj.refresh_from_db()
         _show_secret(self, request, account, secret)
 
-    @admin.action(description=_("Suspend (CON-8)…"))
+    @admin.action(description=_("Suspend (CON-8)…"), permissions=["act"])
     def suspend(self, request, queryset):
         return form_action(
             self,
@@ -448,7 +452,7 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
             done=gettext("%(count)d SIP account(s) suspended; the customers are notified."),
         )
 
-    @admin.action(description=_("Lift the suspension"))
+    @admin.action(description=_("Lift the suspension"), permissions=["act"])
     def lift_suspension(self, request, queryset):
         run_each(
             self,

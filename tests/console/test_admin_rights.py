@@ -1,0 +1,75 @@
+"""The back office checks the right of each action on the server (ACC-4, issue 17 "staff
+roles"): a member of staff who may only view a list is offered no action and a forged POST of
+one changes nothing; an action that issues a credit note (BIL-9) needs the right to issue one,
+not the right to answer a ticket or end an outage."""
+
+from datetime import date
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from accounts.models import AuditLog, User
+from kernel.queues import Team
+from telephony.models import SipAccount, Trunk
+from tests.console.conftest import make_staff_member
+from tests.telephony.factories import make_sip_account, make_trunk
+
+pytestmark = pytest.mark.django_db
+JUL, AUG, SEP = (date(2026, m, 1) for m in (7, 8, 9))
+
+
+def _grant(user, *codenames):
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def _action(client, app_model, action, objects, **data):
+    return client.post(
+        reverse(f"admin:{app_model}_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data},
+    )
+
+
+# ACC-7 / CON-8 / ACC-5 — support staff who may only view SIP accounts, trunks and users (to
+# answer a customer) are offered none of their actions, and a forged POST of each leaves the
+# secret (issued on 1 October), the status and the password as they were, with no audit entry.
+def test_view_only_staff_cannot_run_credential_or_suspension_actions(client, customer):
+    account, _secret = make_sip_account(customer)
+    trunk = make_trunk(customer)
+    member = customer.memberships.first().user
+    viewer = _grant(
+        make_staff_member("viewer@reseller.example", Team.SUPPORT),
+        "view_sipaccount",
+        "view_trunk",
+        "view_user",
+    )
+    client.force_login(viewer)
+    audits = AuditLog.objects.count()
+    before = {
+        "sip": (account.secret_encrypted, account.status),
+        "trunk": (trunk.secret_encrypted, trunk.status),
+    }
+    password = member.password
+
+    page = client.get(reverse("admin:telephony_sipaccount_changelist")).content.decode()
+    assert 'value="reset_credentials"' not in page and 'value="suspend"' not in page
+    for action in ("declare_compromised", "reset_credentials", "enable_credentials"):
+        _action(client, "telephony_sipaccount", action, [account])
+        _action(client, "telephony_trunk", action, [trunk])
+    _action(
+        client, "telephony_sipaccount", "suspend", [account], apply="1", reason="fraud", note="x"
+    )
+    _action(client, "telephony_sipaccount", "lift_suspension", [account])
+    _action(client, "accounts_user", "declare_compromised", [member])
+
+    account, trunk, member = (
+        SipAccount.objects.get(pk=account.pk),
+        Trunk.objects.get(pk=trunk.pk),
+        User.objects.get(pk=member.pk),
+    )
+    assert (account.secret_encrypted, account.status) == before["sip"]
+    assert (trunk.secret_encrypted, trunk.status) == before["trunk"]
+    assert member.password == password and member.has_usable_password()
+    assert AuditLog.objects.count() == audits
