@@ -132,6 +132,13 @@ class OutageGoodwillForm(GoodwillForm):
         self.order_fields(["contract", "amount", "reason"])
 
 
+def may_issue_credit_notes(request) -> bool:
+    """A goodwill credit is a credit note (BIL-9): granting one needs the right to issue credit
+    notes (``billing.add_invoice``, the invoices' "Issue a credit note" action), not the change
+    right of the ticket or outage it is granted for (support staff answer and end those)."""
+    return request.user.has_perm("billing.add_invoice")
+
+
 def goodwill_action(modeladmin, request, queryset, *, kind: str):
     """The "Grant a goodwill credit" action of tickets (``kind="ticket"``) and outages: one
     event at a time; the page shows each service's cap, what was granted and what is left,

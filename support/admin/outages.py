@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from kernel.admin import form_action
 from kernel.forms import attach_errors
-from support.admin.liability import GoodwillInline, goodwill_action
+from support.admin.liability import GoodwillInline, goodwill_action, may_issue_credit_notes
 from support.choices import ExcuseReason
 from support.models import Outage, OutageAnnouncement
 from support.services.outages import outage_announce, outage_check, outage_record, outage_update
@@ -218,6 +218,9 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
             done=gettext("%(count)d outage(s) announced."),
         )
 
-    @admin.action(description=_("Grant a goodwill credit (SLA-12)…"), permissions=["change"])
+    def has_credit_permission(self, request) -> bool:
+        return may_issue_credit_notes(request)
+
+    @admin.action(description=_("Grant a goodwill credit (SLA-12)…"), permissions=["credit"])
     def goodwill(self, request, queryset):
         return goodwill_action(self, request, queryset, kind="outage")

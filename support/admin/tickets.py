@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from kernel.admin import form_action
-from support.admin.liability import GoodwillInline, goodwill_action, liability_room_text
+from support.admin.liability import (
+    GoodwillInline,
+    goodwill_action,
+    liability_room_text,
+    may_issue_credit_notes,
+)
 from support.choices import OPEN_STATUSES, TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
 from support.services.goodwill import liability_room
@@ -348,6 +353,9 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             done=gettext("Penalty charged on %(count)d ticket(s)."),
         )
 
-    @admin.action(description=_("Grant a goodwill credit (SLA-12)…"), permissions=["change"])
+    def has_credit_permission(self, request) -> bool:
+        return may_issue_credit_notes(request)
+
+    @admin.action(description=_("Grant a goodwill credit (SLA-12)…"), permissions=["credit"])
     def goodwill(self, request, queryset):
         return goodwill_action(self, request, queryset, kind="ticket")

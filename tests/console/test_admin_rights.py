@@ -4,16 +4,23 @@ one changes nothing; an action that issues a credit note (BIL-9) needs the right
 not the right to answer a ticket or end an outage."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import AuditLog, User
+from billing.models import Invoice
 from kernel.queues import Team
+from support import services as support
+from support.models import GoodwillCredit
 from telephony.models import SipAccount, Trunk
 from tests.console.conftest import make_staff_member
+from tests.support.factories import paris
+from tests.support.test_goodwill import EVENT, failure, invoices_of, pay, platform
 from tests.telephony.factories import make_sip_account, make_trunk
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +80,46 @@ def test_view_only_staff_cannot_run_credential_or_suspension_actions(client, cus
     assert (trunk.secret_encrypted, trunk.status) == before["trunk"]
     assert member.password == password and member.has_usable_password()
     assert AuditLog.objects.count() == audits
+
+
+# SLA-12 / BIL-9 — a goodwill credit is a credit note: a support agent who answers tickets and
+# ends outages (their change right) may not grant one from a ticket or an outage, even by a
+# forged POST; billing staff, who may issue credit notes, grant it. Subscriptions paid in the
+# 3 months before the event: 3 × 250.00 = 750.00 € cap; 600.00 € asked → nothing written for
+# support, then a credit note of 600.00 € HT (720.00 € TTC at 20 %) for billing.
+def test_goodwill_credit_needs_the_credit_note_right(client, tenant, customer):
+    ops = User.objects.create_user(email="ops@reseller.example", is_staff=True, is_superuser=True)
+    contract = platform(customer)
+    for invoice in invoices_of(customer, (JUL, AUG, SEP)).values():
+        pay(invoice, ops)
+    ticket = failure(tenant, contract)
+    with time_machine.travel(paris(2026, 10, 16, 9), tick=False):
+        outage = support.outage_record(
+            title="Panne", started_at=EVENT, contracts=[contract], actor=ops
+        )
+    agent = _grant(
+        make_staff_member("support@reseller.example", Team.SUPPORT),
+        "view_ticket",
+        "change_ticket",
+        "view_outage",
+        "change_outage",
+    )
+    client.force_login(agent)
+    page = client.get(reverse("admin:support_ticket_changelist")).content.decode()
+    assert 'value="reply"' in page and 'value="goodwill"' not in page
+    wish = {"apply": "1", "amount": "600.00", "reason": "Geste commercial"}
+    _action(client, "support_ticket", "goodwill", [ticket], **wish)
+    _action(client, "support_outage", "goodwill", [outage], contract=contract.pk, **wish)
+    assert not GoodwillCredit.objects.exists()
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+
+    billing_agent = _grant(
+        make_staff_member("compta@reseller.example", Team.BILLING),
+        "view_ticket",
+        "add_invoice",
+    )
+    client.force_login(billing_agent)
+    response = _action(client, "support_ticket", "goodwill", [ticket], **wish)
+    assert response.status_code == 302
+    note = GoodwillCredit.objects.get().credit_note
+    assert (note.total_net, note.total_gross) == (Decimal("600.00"), Decimal("720.00"))
