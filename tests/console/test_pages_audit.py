@@ -74,3 +74,16 @@ def text_of(response) -> str:
     return re.sub(
         r"[ \t\r\n]+", " ", html.fromstring(response.content).xpath("//main")[0].text_content()
     )
+
+
+def test_customer_without_history_says_what_is_empty(customer, as_staff, support_agent):
+    # Issue 17 (customer 360): a customer with no availability report read, under
+    # « Disponibilité », the prepaid ledger's « Aucune écriture : client non prépayé… » (the
+    # list reused its message), and an empty audit trail a bare « — ».
+    page = as_staff(support_agent).get(reverse("console:customer", args=[customer.pk]))
+    tree = html.fromstring(page.content)
+    text = page.content.decode()
+    assert text.count("client non prépayé") == 1
+    assert "Aucun rapport de disponibilité." in text
+    journal = tree.xpath("//*[@data-testid='audit']")[0].text_content()
+    assert "Aucune entrée dans le journal d'audit." in journal
