@@ -2,6 +2,8 @@
 item's moves, the order form (sales and rentals), customers' requests, the RMA queue (by
 deadline), returns and the non-return decisions. Every change calls ``equipment.services``."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.db.models import F
@@ -24,6 +26,7 @@ from equipment.models import (
 from equipment.services import catalogue, items, orders, returns, rma
 from kernel.admin import ReadOnlyInline, ServiceRowsAdmin
 from kernel.inputs import AsciiDecimalField, AsciiIntegerField, BoundedDateField
+from kernel.money import money
 
 
 def _price(label):
@@ -324,6 +327,10 @@ class EquipmentReturnAdmin(ServiceRowsAdmin):
     inlines = [ReturnItemInline]
 
 
+class ConfirmForm(forms.Form):
+    """An intermediate page with nothing to type: its "apply" confirms what it shows."""
+
+
 class CostForm(forms.Form):
     cost = AsciiDecimalField(
         label=_("cost of the repossession (€ HT)"), min_value=0, max_digits=12,
@@ -365,9 +372,21 @@ class ReturnItemAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Not returned: bill it"), permissions=["act"])
     def bill(self, request, queryset):
-        self._each(request, queryset,
-                   lambda line: returns.non_return_bill(line=line, actor=request.user),
-                   gettext("%(count)d item(s) billed."))  # fmt: skip
+        """EQP-6: a charge on the customer's next invoice: the amounts are shown and confirmed
+        first (the intermediate page), as every decision that moves money."""
+        lines = list(queryset.select_related("item"))
+        amounts = "; ".join(f"{line.item.serial_number} — {money(line.amount)}" for line in lines)
+        total = sum((line.amount or Decimal("0") for line in lines), Decimal("0"))
+        return self.service_form_action(
+            request, queryset, ConfirmForm,
+            lambda line, data: returns.non_return_bill(line=line, actor=request.user),
+            title=gettext("Bill the items not returned"),
+            intro=gettext(
+                "Each item is invoiced at its non-return price on the customer's next invoice "
+                "(%(items)s), %(total)s excl. VAT in all. Confirm?"
+            ) % {"items": amounts, "total": money(total)},
+            done_message=gettext("%(count)d item(s) billed."),
+        )  # fmt: skip
 
     @admin.action(description=_("Not returned: repossession at the customer's cost"),
                   permissions=["act"])  # fmt: skip

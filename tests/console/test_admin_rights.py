@@ -123,3 +123,37 @@ def test_goodwill_credit_needs_the_credit_note_right(client, tenant, customer):
     assert response.status_code == 302
     note = GoodwillCredit.objects.get().credit_note
     assert (note.total_net, note.total_gross) == (Decimal("600.00"), Decimal("720.00"))
+
+
+# EQP-6 — billing an item not returned moves money: the back office's action shows the amount
+# first (a phone sold 149.00 € HT: « AB… — 149,00 € », 149,00 € HT in all) and bills only when
+# confirmed; before, choosing the action billed it at once.
+def test_billing_a_non_returned_item_is_confirmed_first(client, tenant):
+    from equipment.choices import ReturnOutcome
+    from equipment.services import returns
+    from equipment.services.return_open import open_return
+    from tests.equipment.factories import make_model, rent
+
+    order = rent(tenant.client, tenant.site, make_model(sale="149.00"))
+    back = open_return(
+        client=tenant.client,
+        reason="rental_end",
+        items=list(order.items.all()),
+        last_day=date(2026, 1, 2),
+        contract=order.contract,
+    )
+    returns.daily(date(2026, 1, 6))
+    line = back.lines.select_related("item").get()
+    client.force_login(make_staff_member("root@reseller.example", superuser=True))
+
+    page = _action(client, "equipment_returnitem", "bill", [line])
+    line.refresh_from_db()
+    assert page.status_code == 200 and line.outcome == ReturnOutcome.AWAITING_DECISION
+    assert line.charge_id is None
+    text = page.content.decode()
+    assert f"{line.item.serial_number} — 149,00\u00a0€" in text
+    assert "149,00\u00a0€ HT au total. Confirmer\u00a0?" in text
+
+    _action(client, "equipment_returnitem", "bill", [line], apply="1")
+    line.refresh_from_db()
+    assert (line.outcome, line.charge.unit_price) == (ReturnOutcome.BILLED, Decimal("149.0000"))

@@ -97,7 +97,7 @@ def test_non_return_decision_in_the_back_office(staff, tenant):
     line = back.lines.get()
     staff.post(
         reverse("admin:equipment_returnitem_changelist"),
-        {"action": "bill", ACTION_CHECKBOX_NAME: [line.pk]},
+        {"action": "bill", ACTION_CHECKBOX_NAME: [line.pk], "apply": "1"},  # confirmed
     )
     line.refresh_from_db()
     assert (line.outcome, line.charge.unit_price) == (ReturnOutcome.BILLED, Decimal("149.0000"))
