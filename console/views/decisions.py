@@ -3,7 +3,7 @@ SLA credit, record an outage's end. Each decision is the service the API and the
 call (``support.services``, ``payments.services``), audited there; a decision that moves money
 is previewed with its amounts and confirmed (``confirm``) before the service runs."""
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -38,6 +38,14 @@ from support.services.replies import ticket_reply
 from support.services.ticket_status import ticket_set_status
 
 ZERO = Decimal("0.00")
+
+
+def _amount(value) -> Decimal:
+    """An amount a confirmation carried; an unreadable one matches no amount."""
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return Decimal(-1)
 
 
 def _item_context(queue_key, pk, deadline=None):
@@ -185,7 +193,13 @@ def credit(request, pk):
         else:
             try:
                 if data["decision"] == form.APPROVE:
-                    item = credit_approve(report=item, actor=request.user)
+                    # the amount the confirmation showed: refused if the cap gives another now
+                    shown = request.POST.get("approved")
+                    item = credit_approve(
+                        report=item,
+                        actor=request.user,
+                        expected_amount=None if shown is None else _amount(shown),
+                    )
                     messages.success(
                         request,
                         _("Credit approved: %(amount)s € excl. VAT.")

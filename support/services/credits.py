@@ -15,6 +15,7 @@ from accounts.models import ApiKey, User
 from accounts.notifications import notify_client
 from billing import services as billing
 from kernel.errors import InvalidTransition
+from kernel.money import money_number
 from offers.models import Contract
 from support import availability as av
 from support.choices import REPORT_TRANSITIONS, ReportStatus
@@ -110,13 +111,17 @@ def approved_in_window(contract: Contract, at: datetime, exclude_pk=None) -> Dec
 
 
 @transaction.atomic
-def credit_approve(*, report: AvailabilityReport, actor: User) -> AvailabilityReport:
+def credit_approve(
+    *, report: AvailabilityReport, actor: User, expected_amount: Decimal | None = None
+) -> AvailabilityReport:
     """SLA-8 / SLA-10: staff approve a requested credit. This credit plus the credits approved
     for the same contract in the previous 30 days may not exceed 20 % of this report's base:
     the excess is dropped, not carried over. The approved amount becomes a credit note (BIL-9),
     set against the customer's next invoice by the month-end run. Approving twice does nothing
     more. When the cap leaves nothing, the report is approved at 0.00 and no credit note is
-    issued."""
+    issued. ``expected_amount``: the amount the staff member was shown before confirming; when
+    the cap gives another one now (a credit of the contract approved meanwhile), nothing is
+    written and the refusal says the amount now."""
     require_staff(actor)
     report = _lock_report(report)
     if report.status == ReportStatus.APPROVED:
@@ -133,6 +138,15 @@ def credit_approve(*, report: AvailabilityReport, actor: User) -> AvailabilityRe
     now = timezone.now()
     window = approved_in_window(contract, now, exclude_pk=report.pk)
     amount = av.capped_credit(report.credit_amount, report.base, window)
+    if expected_amount is not None and amount != expected_amount:
+        raise ValidationError(
+            _(
+                "The credit changed since the preview: %(amount)s € excl. VAT now (a credit of "
+                "this contract was approved meanwhile). Check it again before approving."
+            )
+            % {"amount": money_number(amount)},
+            code="credit_changed",
+        )
     note = None
     if amount > 0:
         month = _month_label(report.month)

@@ -211,3 +211,55 @@ def test_closed_ticket_has_no_answer_form(failure, as_staff, support_agent):
     page = as_staff(support_agent).get(reverse("console:ticket", args=[failure.pk]))
     assert 'data-testid="answer-form"' not in page.content.decode()
     assert Ticket.objects.get(pk=failure.pk).status == TicketStatus.CLOSED
+
+
+# SLA-8 — the amount confirmed is the amount shown. HOSTED-W, 10 channels, base 149.00 a month,
+# cap 20 % = 29.80. October: 70 minutes down → 5 % → 7.45, previewed with nothing approved in
+# the last 30 days. Before the confirmation, September's credit (24 hours down out of 43 200
+# minutes → 96.667 % < 97 % → 20 % → 29.80) is approved: the cap now leaves October 0.00. The
+# confirmation of 7.45 is refused with the amount now (« 0,00 € HT »), nothing is written; a
+# confirmation of the new preview approves 0.00.
+def test_credit_changed_between_preview_and_confirmation(tenant, as_staff, billing_agent):
+    staff = make_staff()
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        support.outage_record(
+            title="Panne",
+            started_at=paris(2026, 9, 10, 9),
+            ended_at=paris(2026, 9, 11, 9),
+            contracts=[contract],
+            actor=staff,
+        )
+        support.outage_record(
+            title="Panne",
+            started_at=paris(2026, 10, 12, 9),
+            ended_at=paris(2026, 10, 12, 10, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+    invoice_in_advance(date(2026, 9, 1))
+    invoice_in_advance(OCT)
+    customer_user = tenant.members[Role.BILLING].user
+    september, october = (
+        support.credit_request(
+            report=support.availability_report_compute(contract=contract, month=month),
+            actor=customer_user,
+        )
+        for month in (date(2026, 9, 1), OCT)
+    )
+    assert (september.credit_amount, october.credit_amount) == (Decimal("29.80"), Decimal("7.45"))
+    browser = as_staff(billing_agent)
+    url = reverse("console:credit", args=[october.pk])
+    preview = browser.post(url, {"decision": "approve"}).content.decode()
+    assert 'name="approved" value="7.45"' in preview
+    support.credit_approve(report=september, actor=staff)
+
+    refused = browser.post(url, {"decision": "approve", "approved": "7.45", "confirm": "1"})
+    october.refresh_from_db()
+    assert october.status == ReportStatus.REQUESTED and october.credit_note is None
+    assert "0,00\u00a0€ HT désormais" in refused.content.decode()
+    assert Invoice.objects.filter(kind="credit_note").count() == 1  # September's only
+
+    browser.post(url, {"decision": "approve", "approved": "0.00", "confirm": "1"})
+    october.refresh_from_db()
+    assert (october.status, october.approved_amount) == (ReportStatus.APPROVED, Decimal("0.00"))
