@@ -167,6 +167,28 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
     def schedule_display(self, periodic_task):
         return periodic_task.scheduler
 
+    # django-celery-beat's actions carry no permission: anyone who may view the tasks could
+    # enable, disable or run them (the invoice run, the dunning job…). They need the change right.
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.enable_tasks.short_description,
+                  permissions=["change"])  # fmt: skip
+    def enable_tasks(self, request, queryset):
+        return super().enable_tasks(request, queryset)
+
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.disable_tasks.short_description,
+                  permissions=["change"])  # fmt: skip
+    def disable_tasks(self, request, queryset):
+        return super().disable_tasks(request, queryset)
+
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.toggle_tasks.short_description,
+                  permissions=["change"])  # fmt: skip
+    def toggle_tasks(self, request, queryset):
+        return super().toggle_tasks(request, queryset)
+
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.run_tasks.short_description,
+                  permissions=["change"])  # fmt: skip
+    def run_tasks(self, request, queryset):
+        return super().run_tasks(request, queryset)
+
 
 class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
     fields = ("name", "task_name", "args", "kwargs")

@@ -157,3 +157,22 @@ def test_billing_a_non_returned_item_is_confirmed_first(client, tenant):
     _action(client, "equipment_returnitem", "bill", [line], apply="1")
     line.refresh_from_db()
     assert (line.outcome, line.charge.unit_price) == (ReturnOutcome.BILLED, Decimal("149.0000"))
+
+
+# ACC-4 — the scheduled jobs (the invoice run, dunning…): a member of staff who may only view
+# them neither disables nor runs one by a forged POST; the task stays enabled, as it was.
+def test_view_only_staff_cannot_switch_or_run_scheduled_jobs(client, db):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    job = PeriodicTask.objects.create(
+        name="Relances", task="payments.tasks.dunning_daily", interval=every_hour
+    )
+    viewer = _grant(make_staff_member("viewer@reseller.example", Team.SUPPORT), "view_periodictask")
+    client.force_login(viewer)
+    page = client.get(reverse("admin:django_celery_beat_periodictask_changelist")).content.decode()
+    assert 'value="disable_tasks"' not in page and 'value="run_tasks"' not in page
+    for action in ("disable_tasks", "toggle_tasks"):
+        _action(client, "django_celery_beat_periodictask", action, [job])
+    job.refresh_from_db()
+    assert job.enabled
