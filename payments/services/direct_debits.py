@@ -178,6 +178,7 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
         payment = Payment.objects.select_for_update().get(pk=debit.payment_id)
         payment.status = PaymentStatus.REJECTED
         payment.save(update_fields=["status"])
+        reopened = set()
         for allocation in payment.allocations.filter(source=AllocationSource.PAYMENT):
             Allocation.objects.create(
                 invoice=allocation.invoice,
@@ -186,9 +187,12 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
                 amount=-allocation.amount,
                 on=rejected_on,
             )
+            reopened.add(allocation.invoice_id)
         # Due again (BIL-6): late since its original due date, the late charges still to post
-        # (nothing was owed while the debit was pending or once it was collected).
-        for case in CollectionCase.objects.select_for_update().filter(invoice=invoice):
+        # (nothing was owed while the debit was pending or once it was collected) — every
+        # invoice the payment settled, those its rest on account settled included (BIL-4).
+        cases = CollectionCase.objects.select_for_update().filter(invoice_id__in=reopened)
+        for case in cases.order_by("pk"):
             case.settled_on, case.late_charges_posted = None, False
             case.stage = case.reminder_stage()
             case.save(update_fields=["settled_on", "late_charges_posted", "stage", "updated_at"])
