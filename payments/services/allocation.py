@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Client
+from accounts.models import Client, Partner
 from billing.models import Invoice
 from kernel.clock import paris_today
 from payments.choices import RECORDED_METHODS, AllocationSource, PaymentStatus
@@ -19,6 +19,17 @@ from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
 from payments.models import Allocation, Payment
 from payments.services.settlement import after_settlement
+
+
+def lock_payer(*, client_id: int | None = None, partner_id: int | None = None) -> None:
+    """BIL-4: one payer's allocations are written in turn — its row (the customer's, or the
+    partner's when the partner pays) is locked until the transaction ends, so that two writes
+    at once (a transfer recorded while a batch is settled, two staff recording payments) never
+    both set money against the same open amount."""
+    if client_id is not None:
+        Client.objects.select_for_update().get(pk=client_id)
+    elif partner_id is not None:
+        Partner.objects.select_for_update().get(pk=partner_id)
 
 
 def allocate(
@@ -77,8 +88,10 @@ def payment_record(
         errors["client"] = _("Choose who paid.")
     if errors:
         raise ValidationError(errors)
-    if client is not None:  # one payer's allocations are written in turn
-        Client.objects.select_for_update().get(pk=client.pk)
+    lock_payer(
+        client_id=client.pk if client is not None else None,
+        partner_id=partner.pk if partner is not None else None,
+    )
     if (
         source_type
         and Payment.objects.filter(
@@ -146,8 +159,7 @@ def on_account_apply(*, today: date | None = None) -> int:
     used = 0
     for payment in rests:
         with transaction.atomic():
-            if payment.client_id is not None:  # one payer's allocations are written in turn
-                Client.objects.select_for_update().get(pk=payment.client_id)
+            lock_payer(client_id=payment.client_id, partner_id=payment.partner_id)
             rest = payment_unallocated(payment)
             payer = {"client": payment.client, "partner": payment.partner}
             targets = list(open_invoices(**payer).order_by("due_date", "pk"))

@@ -34,7 +34,7 @@ from payments.models import (
     Mandate,
     Payment,
 )
-from payments.services.allocation import allocate, on_account_apply
+from payments.services.allocation import allocate, lock_payer, on_account_apply
 from payments.services.notices import notify_billing
 
 
@@ -134,7 +134,15 @@ def debit_batch_settle(*, batch, actor=None) -> int:
         raise InvalidTransition(_("This batch is already settled."), code="settled")
     settled = 0
     payments = []
-    for debit in batch.debits.filter(status=DebitStatus.PENDING).select_related("invoice__client"):
+    pending = list(
+        batch.debits.filter(status=DebitStatus.PENDING)
+        .select_related("invoice__client")
+        .order_by("pk")
+    )
+    # BIL-4: each customer's allocations are written in turn (a transfer recorded meanwhile).
+    for client_id in sorted({debit.invoice.client_id for debit in pending} - {None}):
+        lock_payer(client_id=client_id)
+    for debit in pending:
         payment = Payment.objects.create(
             client_id=debit.invoice.client_id,
             method=PaymentMethod.DIRECT_DEBIT,

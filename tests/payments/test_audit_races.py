@@ -1,0 +1,126 @@
+"""BIL-4 against PostgreSQL: two writes settling the same payer's invoices at once (staff
+recording a transfer while another settles a direct-debit batch, two staff recording a
+partner's payments) are written in turn — an invoice is never settled twice."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from accounts.choices import BillingMode
+from billing import services as billing
+from billing.models import Invoice
+from payments import services
+from payments.models import Allocation, DirectDebit
+from tests.factories import ClientFactory, PartnerFactory, SiteFactory
+from tests.payments.conftest import direct_customer, issue_invoice
+from tests.payments.test_direct_debit_lateness import paris, send_batch, sign_mandate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SEP = date(2026, 9, 1)
+
+
+def _first_holds_its_transaction(first, second):
+    """``first()`` runs in a transaction kept open a moment after it wrote; ``second()`` starts
+    meanwhile, on its own connection. Returns the exceptions raised (none expected)."""
+    wrote, errors = threading.Event(), []
+
+    def run_first():
+        try:
+            with transaction.atomic():
+                first()
+                wrote.set()
+                threading.Event().wait(1.5)  # the second write starts while this one is open
+        except Exception as error:  # noqa: BLE001 - asserted below
+            errors.append(error)
+            wrote.set()
+        finally:
+            connection.close()
+
+    def run_second():
+        try:
+            wrote.wait(30)
+            second()
+        except Exception as error:  # noqa: BLE001 - asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
+
+
+def settled_on(invoice) -> Decimal:
+    return Allocation.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"]
+
+
+# BIL-4 — September's invoice 100.00 HT = 120.00 TTC is in the batch of 28/10 for 30/10. On
+# 31/10 one member of staff records the customer's transfer of 120.00 while another settles the
+# batch: the transfer settles the invoice, the debit's 120.00 stay on account. Before: both saw
+# 120.00 open and each set 120.00 against it — 240.00 on a 120.00 invoice, 0.00 on account.
+def test_bil4_transfer_and_batch_settlement_at_once_settle_the_invoice_once():
+    client = direct_customer()
+    sign_mandate(client)
+    invoice = issue_invoice(client, "100.00", month=SEP, source="a")
+    batch = send_batch(date(2026, 10, 28), date(2026, 10, 30))
+
+    def transfer():
+        services.payment_record(
+            client=client, amount="120.00", method="transfer", received_on=date(2026, 10, 31)
+        )
+
+    def settle():
+        services.debit_batch_settle(batch=batch)
+
+    with paris(date(2026, 10, 31)):
+        assert _first_holds_its_transaction(transfer, settle) == []
+    assert settled_on(invoice) == Decimal("120.00")
+    debit_payment = DirectDebit.objects.get().payment
+    assert services.payment_unallocated(debit_payment) == Decimal("120.00")
+
+
+# BIL-4 — a partner-billed partner's September invoice: 1 000.00 HT = 1 200.00 TTC. Two
+# members of staff record two transfers of the partner, 1 000.00 and 500.00, at once: the
+# first settles 1 000.00 of the invoice, the second its last 200.00 and leaves 300.00 on
+# account. Before: each saw 1 200.00 open — 1 500.00 set against a 1 200.00 invoice.
+def test_bil4_two_partner_payments_at_once_never_settle_more_than_the_invoice():
+    partner = PartnerFactory(billing_mode=BillingMode.PARTNER_BILLED)
+    end_customer = ClientFactory(partner=partner)
+    SiteFactory(client=end_customer)
+    billing.charge_post(
+        client=end_customer,
+        kind="setup",
+        source_type="test",
+        source_id="p-setup",
+        period_start=SEP,
+        description="Installation",
+        unit_price=Decimal("1000.00"),
+    )
+    billing.run_month_sync(month=SEP)
+    invoice = Invoice.objects.get(partner=partner, month=SEP)
+    payments = []
+
+    def pay(amount):
+        def record():
+            payments.append(
+                services.payment_record(
+                    partner=partner,
+                    amount=amount,
+                    method="transfer",
+                    received_on=date(2026, 10, 20),
+                )
+            )
+
+        return record
+
+    with paris(date(2026, 10, 20)):
+        assert _first_holds_its_transaction(pay("1000.00"), pay("500.00")) == []
+    assert settled_on(invoice) == Decimal("1200.00")
+    assert sum((services.payment_unallocated(p) for p in payments), Decimal(0)) == Decimal("300.00")
