@@ -1,13 +1,41 @@
 """BIL-4: the pain.008.001.02 file of a direct-debit batch, built with ``sepaxml``."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
+import holidays
 from django.conf import settings
 from sepaxml import SepaDD
 
 SCHEMA = "pain.008.001.02"
+
+
+@lru_cache(maxsize=16)
+def _target2_holidays(year: int) -> frozenset[date]:
+    """The TARGET2 closing days of ``year`` besides weekends: 1 January, Good Friday, Easter
+    Monday, 1 May, 25 and 26 December (the ECB's calendar, ``holidays``' XECB)."""
+    return frozenset(holidays.financial_holidays("XECB", years=year).keys())
+
+
+def is_target2_day(day: date) -> bool:
+    """BIL-4: a day banks settle SEPA collections on (a TARGET2 business day)."""
+    return day.isoweekday() <= 5 and day not in _target2_holidays(day.year)
+
+
+def next_target2_day(day: date) -> date:
+    """The first TARGET2 business day on or after ``day``."""
+    while not is_target2_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def earliest_collection_date(today: date) -> date:
+    """BIL-4 (SEPA Core rulebook, D-1): the bank must receive the file at least one TARGET2
+    business day before the collection date — the file made ``today`` reaches it on the first
+    business day from today, so it collects on the business day after that at the earliest."""
+    return next_target2_day(next_target2_day(today) + timedelta(days=1))
 
 
 @dataclass(frozen=True)

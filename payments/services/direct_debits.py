@@ -69,9 +69,33 @@ def _sequence_type(mandate: Mandate, used: set[int]) -> str:
 
 @transaction.atomic
 def debit_batch_create(*, collection_date: date, actor=None):
-    """BIL-4: a pain.008 file of the invoices due, one collection per invoice."""
-    if collection_date < paris_today():
-        raise ValidationError({"collection_date": _("The collection date cannot be in the past.")})
+    """BIL-4: a pain.008 file of the invoices due, one collection per invoice, collected on
+    a TARGET2 business day that leaves the bank one business day to receive it (SEPA Core
+    rulebook, D-1)."""
+    earliest = sepa.earliest_collection_date(paris_today())
+    if collection_date < earliest:
+        raise ValidationError(
+            {
+                "collection_date": _(
+                    "The bank needs the file one business day before the collection date: "
+                    "the earliest collection date is %(date)s."
+                )
+                % {"date": earliest.strftime("%d/%m/%Y")}
+            }
+        )
+    if not sepa.is_target2_day(collection_date):
+        raise ValidationError(
+            {
+                "collection_date": _(
+                    "Banks do not collect on %(date)s (a weekend or a TARGET2 holiday): choose "
+                    "%(next)s."
+                )
+                % {
+                    "date": collection_date.strftime("%d/%m/%Y"),
+                    "next": sepa.next_target2_day(collection_date).strftime("%d/%m/%Y"),
+                }
+            }
+        )
     on_account_apply()  # BIL-4: never debit what the customer already paid on account
     rows = debit_candidates(collection_date)
     if not rows:

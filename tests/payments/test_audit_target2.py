@@ -1,0 +1,75 @@
+"""BIL-4 (SEPA Core rulebook): a pain.008 batch collects on a TARGET2 business day (not a
+weekend, 1 January, Good Friday, Easter Monday, 1 May, 25 or 26 December) and reaches the bank
+at least one TARGET2 business day before it (D-1) — a file the bank would reject is never made."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from payments import sepa
+from payments.models import DebitBatch
+from tests.payments.conftest import direct_customer, issue_invoice
+from tests.payments.test_direct_debit_lateness import send_batch, sign_mandate
+
+pytestmark = pytest.mark.django_db
+SEP = date(2026, 9, 1)
+
+
+def test_bil4_target2_calendar():
+    assert sepa.is_target2_day(date(2026, 10, 30))  # a Friday
+    assert not sepa.is_target2_day(date(2026, 10, 31))  # a Saturday
+    assert not sepa.is_target2_day(date(2026, 12, 25))  # Christmas, a Friday
+    assert not sepa.is_target2_day(date(2027, 3, 29))  # Easter Monday 2027
+    # D-1: a file made on Friday 30/10 collects from Monday 02/11; made on Saturday 31/10 (the
+    # bank's next business day is Monday), from Tuesday 03/11.
+    assert sepa.earliest_collection_date(date(2026, 10, 30)) == date(2026, 11, 2)
+    assert sepa.earliest_collection_date(date(2026, 10, 31)) == date(2026, 11, 3)
+    # Thursday 24/12 → Monday 28/12 (25 and 26 December are TARGET2 holidays).
+    assert sepa.earliest_collection_date(date(2026, 12, 24)) == date(2026, 12, 28)
+
+
+@pytest.fixture
+def due_invoice():
+    client = direct_customer()
+    sign_mandate(client)
+    return issue_invoice(client, "100.00", month=SEP, source="a")  # 120.00, due 30/10/2026
+
+
+# BIL-4 — collection on Saturday 31/10/2026 or on Christmas (a Friday): no bank collects, the
+# batch is refused with the next business day named (before: the file was made).
+@pytest.mark.parametrize(
+    ("collection_date", "next_day"),
+    [(date(2026, 10, 31), "02/11/2026"), (date(2026, 12, 25), "28/12/2026")],
+)
+def test_bil4_collection_date_on_a_target2_closing_day_is_refused(
+    due_invoice, collection_date, next_day
+):
+    with pytest.raises(ValidationError) as exc:
+        send_batch(date(2026, 10, 28), collection_date)
+    assert next_day in exc.value.message_dict["collection_date"][0]
+    assert not DebitBatch.objects.exists()
+
+
+# BIL-4 — D-1: a batch made on Friday 30/10 for that same day, or on Saturday 31/10 for Monday
+# 02/11, reaches the bank too late; the earliest collection dates are 02/11 and 03/11.
+@pytest.mark.parametrize(
+    ("made_on", "collection_date", "earliest"),
+    [
+        (date(2026, 10, 30), date(2026, 10, 30), "02/11/2026"),
+        (date(2026, 10, 31), date(2026, 11, 2), "03/11/2026"),
+    ],
+)
+def test_bil4_collection_date_without_one_business_day_for_the_bank_is_refused(
+    due_invoice, made_on, collection_date, earliest
+):
+    with pytest.raises(ValidationError) as exc:
+        send_batch(made_on, collection_date)
+    assert earliest in exc.value.message_dict["collection_date"][0]
+    assert not DebitBatch.objects.exists()
+
+
+# BIL-4 — made on Thursday 29/10 for Friday 30/10: one business day for the bank, accepted.
+def test_bil4_collection_date_the_next_business_day_is_accepted(due_invoice):
+    batch = send_batch(date(2026, 10, 29), date(2026, 10, 30))
+    assert batch.count == 1
