@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -15,6 +16,7 @@ from billing.choices import ChargeKind
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from offers.periods import add_months
 from payments import sepa
 from payments.choices import (
     AllocationSource,
@@ -58,11 +60,20 @@ def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Deci
     return rows
 
 
-def _sequence_type(mandate: Mandate, used: set[int]) -> str:
-    """FRST for a mandate's first collection, RCUR after (a rejected first one stays FRST)."""
+# SEPA Core rulebook: a mandate with no collection presented for 36 months has lapsed; the
+# next collection starts a new sequence (FRST).
+MANDATE_LAPSE_MONTHS = 36
+
+
+def _sequence_type(mandate: Mandate, used: set[int], collection_date: date) -> str:
+    """FRST for a mandate's first collection, RCUR after (a rejected first one stays FRST),
+    and FRST again when its last collection is 36 months or more before ``collection_date``."""
     if mandate.pk in used:
         return "RCUR"
-    if mandate.debits.exclude(status=DebitStatus.REJECTED).exists():
+    last = mandate.debits.exclude(status=DebitStatus.REJECTED).aggregate(
+        last=Max("batch__collection_date")
+    )["last"]
+    if last is not None and collection_date < add_months(last, MANDATE_LAPSE_MONTHS):
         return "RCUR"
     return "FRST"
 
@@ -103,7 +114,7 @@ def debit_batch_create(*, collection_date: date, actor=None):
     reference = f"PRLV-{collection_date:%Y%m%d}-{secrets.token_hex(3).upper()}"
     collections, debits, used = [], [], set()
     for invoice, mandate, amount in rows:
-        seq = _sequence_type(mandate, used)
+        seq = _sequence_type(mandate, used, collection_date)
         if seq == "FRST":
             used.add(mandate.pk)
         e2e = f"{invoice.number}-{secrets.token_hex(4).upper()}"[:35]
