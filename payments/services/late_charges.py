@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
-from billing.models import Invoice, InvoicePurpose
+from billing.models import Invoice, InvoicePurpose, PendingCharge
 from kernel.money import round_money
 from payments import interest
 from payments.invoice_states import InvoiceState, invoice_state
@@ -103,18 +103,28 @@ def interest_bearing_share(invoice: Invoice) -> Decimal:
     return totals["own"] / totals["all"]
 
 
+INTEREST_SOURCE = "late_invoice_interest"
+
+
 def _post_interest(state: InvoiceState, settled_on: date, share: Decimal, actor=None):
+    """The interest of the invoice's days late, less what was already posted for it: a debit
+    collected late had its days' interest posted, and once rejected (it counts for nothing) the
+    invoice settled again owes the interest of all its days late — the difference is posted,
+    keyed by the day of that settlement (BIL-6)."""
     invoice = state.invoice
-    amount = round_money(late_interest_for(state, settled_on) * share)
+    total = round_money(late_interest_for(state, settled_on) * share)
+    earlier = PendingCharge.objects.filter(source_type=INTEREST_SOURCE, source_id=str(invoice.pk))
+    posted = earlier.aggregate(s=Sum("unit_price"))["s"] or Decimal(0)
+    amount = total - posted
     if amount <= 0:
         return None
     days = state.late_days(settled_on)
     return billing.charge_post(
         client=invoice.client,
         kind=ChargeKind.LATE_INTEREST,
-        source_type="late_invoice_interest",
+        source_type=INTEREST_SOURCE,
         source_id=invoice.pk,
-        period_start=invoice.due_date,
+        period_start=settled_on if earlier.exists() else invoice.due_date,
         description=_("Late-payment interest — invoice %(number)s, paid %(days)s days late")
         % {"number": invoice.number, "days": days},
         unit_price=amount,
