@@ -7,6 +7,7 @@ from django.conf import settings
 
 from billing.documents import DirectDebitNotice
 from billing.signals import PaymentState
+from payments import sepa
 from payments.choices import DebitStatus, MandateStatus
 from payments.invoice_states import invoice_states, payment_status
 from payments.models import Mandate
@@ -14,8 +15,9 @@ from payments.models import Mandate
 
 def sepa_notice(sender, invoice, **kwargs) -> DirectDebitNotice | None:
     """The debit of the invoice already in a batch (its collection date), else the customer's
-    active mandate signed by the issue date (the due date: a batch collects the invoices due by
-    its date); ``None`` for a customer without a mandate."""
+    active mandate signed by the issue date (the due date, or the next TARGET2 business day
+    when it is not one: a batch collects the invoices due by its date on a business day);
+    ``None`` for a customer without a mandate."""
     creditor_id = settings.SEPA_CREDITOR["creditor_id"]
     debit = (
         invoice.direct_debits.exclude(status=DebitStatus.REJECTED)
@@ -34,7 +36,9 @@ def sepa_notice(sender, invoice, **kwargs) -> DirectDebitNotice | None:
     ).first()
     if mandate is None:
         return None
-    return DirectDebitNotice(invoice.due_date, mandate.reference, creditor_id, invoice.amount_due)
+    # A due date on a weekend or a TARGET2 holiday is collected on the next business day.
+    debit_date = sepa.next_target2_day(invoice.due_date)
+    return DirectDebitNotice(debit_date, mandate.reference, creditor_id, invoice.amount_due)
 
 
 def payment_states(sender, invoices, today, **kwargs) -> dict[int, PaymentState]:

@@ -73,3 +73,19 @@ def test_bil4_collection_date_without_one_business_day_for_the_bank_is_refused(
 def test_bil4_collection_date_the_next_business_day_is_accepted(due_invoice):
     batch = send_batch(date(2026, 10, 29), date(2026, 10, 30))
     assert batch.count == 1
+
+
+# BIL-4 — the invoice is the debit's pre-notification. December's invoice is dated 31/12/2026
+# and due Saturday 30/01/2027: no bank collects that day, the batch collects it on Monday
+# 01/02/2027 at the earliest — the date the invoice announces (before: « Prélèvement SEPA le
+# 30/01/2027 »). An invoice due on a business day (30/10/2026, a Friday) keeps its due date.
+def test_bil4_pre_notification_names_a_target2_business_day():
+    from billing.documents import direct_debit_notice
+
+    client = direct_customer()
+    sign_mandate(client)
+    october = issue_invoice(client, "100.00", month=SEP, source="a")
+    december = issue_invoice(client, "100.00", month=date(2026, 12, 1), source="b")
+    assert december.due_date == date(2027, 1, 30)
+    assert direct_debit_notice(december).debit_date == date(2027, 2, 1)
+    assert direct_debit_notice(october).debit_date == date(2026, 10, 30)
