@@ -163,10 +163,17 @@ def debit_batch_create(*, collection_date: date, actor=None):
 
 @transaction.atomic
 def debit_batch_settle(*, batch, actor=None) -> int:
-    """The bank collected the batch: each pending debit becomes a payment of its invoice."""
+    """The bank collected the batch: each pending debit becomes a payment of its invoice,
+    received on the collection date — so never before that day (BIL-4)."""
     batch = DebitBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != BatchStatus.CREATED:
         raise InvalidTransition(_("This batch is already settled."), code="settled")
+    if paris_today() < batch.collection_date:  # nothing is collected before that day
+        raise InvalidTransition(
+            _("The bank collects this batch on %(date)s: settle it from that day.")
+            % {"date": batch.collection_date.strftime("%d/%m/%Y")},
+            code="not_collected",
+        )
     settled = 0
     payments = []
     pending = list(

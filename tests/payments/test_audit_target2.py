@@ -3,6 +3,7 @@ weekend, 1 January, Good Friday, Easter Monday, 1 May, 25 or 26 December) and re
 at least one TARGET2 business day before it (D-1) — a file the bank would reject is never made."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from payments import sepa
 from payments.models import DebitBatch
 from tests.payments.conftest import direct_customer, issue_invoice
-from tests.payments.test_direct_debit_lateness import send_batch, sign_mandate
+from tests.payments.test_direct_debit_lateness import paris, send_batch, sign_mandate
 
 pytestmark = pytest.mark.django_db
 SEP = date(2026, 9, 1)
@@ -89,3 +90,21 @@ def test_bil4_pre_notification_names_a_target2_business_day():
     assert december.due_date == date(2027, 1, 30)
     assert direct_debit_notice(december).debit_date == date(2027, 2, 1)
     assert direct_debit_notice(october).debit_date == date(2026, 10, 30)
+
+
+# BIL-4 — the batch of 28/10 collects on 30/10: settled on 29/10 (the bank has collected
+# nothing yet) it is refused and the 120.00 invoice stays to pay (before: a payment "received"
+# 30/10 was recorded on 29/10 and the invoice shown settled); settled on 30/10 it pays 120.00.
+def test_bil4_batch_is_settled_from_its_collection_date(due_invoice):
+    from kernel.errors import InvalidTransition
+    from payments import services
+
+    batch = send_batch(date(2026, 10, 28), date(2026, 10, 30))
+    with paris(date(2026, 10, 29)), pytest.raises(InvalidTransition, match="30/10/2026"):
+        services.debit_batch_settle(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == "created"
+    assert services.invoice_state(due_invoice).open == Decimal("120.00")
+    with paris(date(2026, 10, 30)):
+        assert services.debit_batch_settle(batch=batch) == 1
+    assert services.invoice_state(due_invoice).open == 0
