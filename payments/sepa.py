@@ -12,6 +12,22 @@ from sepaxml import SepaDD
 SCHEMA = "pain.008.001.02"
 
 
+# The SEPA area's IBAN country codes (EPC list of the SEPA schemes' geographical scope): the EU
+# and the EEA, Switzerland, the United Kingdom, Monaco, San Marino, the Vatican, Andorra and
+# Gibraltar (the French overseas departments, Åland, the Canaries… bank under FR, FI, ES…), and
+# Albania, Moldova, Montenegro and North Macedonia, admitted in 2025. A pain.008 collection
+# from an account elsewhere is rejected by the bank (BIL-4).
+SEPA_COUNTRIES = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
+    "IS LI NO CH GB MC SM VA AD GI AL MD ME MK".split()
+)
+
+
+def in_sepa_area(iban: str) -> bool:
+    """BIL-4: whether a (valid, compact) IBAN is an account a SEPA direct debit can collect."""
+    return iban[:2].upper() in SEPA_COUNTRIES
+
+
 @lru_cache(maxsize=16)
 def _target2_holidays(year: int) -> frozenset[date]:
     """The TARGET2 closing days of ``year`` besides weekends: 1 January, Good Friday, Easter

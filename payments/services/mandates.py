@@ -14,6 +14,7 @@ from accounts.audit import audit_record
 from accounts.models import Client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from payments import sepa
 from payments.choices import MandateStatus
 from payments.models import Mandate
 
@@ -39,6 +40,11 @@ def mandate_create(
         iban = stdnum_iban.validate(iban)
     except Exception:  # stdnum raises its own ValidationError subclasses
         errors["iban"] = _("This IBAN is not valid (check the digits).")
+    else:
+        if not sepa.in_sepa_area(iban):
+            errors["iban"] = _(
+                "This account is outside the SEPA area: it cannot be debited by SEPA direct debit."
+            )
     try:
         bic = stdnum_bic.validate(bic)
     except Exception:
