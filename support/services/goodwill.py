@@ -193,6 +193,9 @@ def goodwill_credit_issue(
                 description=_("Goodwill credit — %(event)s — contract %(ref)s")
                 % {"event": event, "ref": contract.reference},
                 amount=value,
+                # BIL-9: at the VAT charged for the service on the event's day.
+                contract=contract,
+                service_date=room.event_date,
             )
         ],
         reason=reason,

@@ -318,3 +318,28 @@ def test_back_office_outage_action(admin_client, customer, staff):
     assert credit.credit_note.total_net == Decimal("750.00")
     change = admin_client.get(reverse("admin:support_outage_change", args=[outage.pk]))
     assert change.status_code == 200 and credit.credit_note.number in change.content.decode()
+
+
+# SLA-12 / BIL-9 — a goodwill credit is at the VAT rate charged for the service at the event,
+# never today's regime: June–September invoiced at 20 % and paid (cap 3 × 250.00 = 750.00 for
+# an event on 15 October, whose service was invoiced on 30 September at 20 %); the customer
+# then moved to Réunion and October's run invoiced November at 8.5 %. 100.00 granted →
+# 100.00 + 20.00 VAT = 120.00, not 100.00 + 8.50 = 108.50.
+def test_goodwill_credit_at_the_rate_charged_for_the_event(tenant, customer, staff):
+    contract = platform(customer)
+    for invoice in invoices_of(customer, (JUN, JUL, AUG, SEP)).values():
+        pay(invoice, staff)
+    ticket = failure(tenant, contract)
+    customer.vat_regime = "overseas"
+    customer.save(update_fields=["vat_regime"])
+    billing.run_month_sync(month=OCT)
+
+    note = grant("100.00", staff, ticket=ticket).credit_note
+
+    line = note.lines.get()
+    assert (line.vat_category, line.vat_rate) == ("S", Decimal("20.00"))
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("100.00"),
+        Decimal("20.00"),
+        Decimal("120.00"),
+    )
