@@ -157,6 +157,9 @@ def credit_approve(
                     description=_("SLA credit %(month)s — contract %(ref)s")
                     % {"month": month, "ref": contract.reference},
                     amount=amount,
+                    # BIL-9: at the VAT charged for the month credited.
+                    contract=contract,
+                    service_date=report.month,
                 )
             ],
             reason=_(

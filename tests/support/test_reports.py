@@ -267,6 +267,33 @@ def test_request_approve_credit_note(customer, staff, tenant):
     assert invoice.amount_due == invoice.total_gross - Decimal("8.94")
 
 
+# SLA-10 / BIL-9 — an SLA credit is at the VAT rate charged for the month it credits, never
+# today's regime: October (10 users × 14.90 = 149.00) invoiced at 20 % by September's run; the
+# customer then moved to Réunion and October's run invoiced November at 8.5 %. 70 minutes of
+# October → 99.843 % → 5 % of 149.00 = 7.45 → 7.45 + 1.49 VAT = 8.94, not 7.45 + 0.63 = 8.08.
+def test_sla_credit_at_the_rate_charged_for_its_month(customer, staff, tenant):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    invoice_in_advance(OCT)
+    customer.vat_regime = "overseas"
+    customer.save(update_fields=["vat_regime"])
+    with time_machine.travel(paris(2026, 10, 30, 12), tick=False):
+        down(contract, paris(2026, 10, 12, 9), 70, staff)
+    billing.run_month_sync(month=OCT)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    report = services.credit_request(report=report, actor=tenant.members[Role.BILLING].user)
+    with time_machine.travel(paris(2026, 11, 5, 10), tick=False):
+        report = services.credit_approve(report=report, actor=staff)
+
+    note = report.credit_note
+    line = note.lines.get()
+    assert (line.vat_category, line.vat_rate) == ("S", Decimal("20.00"))
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("7.45"),
+        Decimal("1.49"),
+        Decimal("8.94"),
+    )
+
+
 # SLA-10 — staff refuse with a reason (required); a refused credit is final.
 def test_refuse(customer, staff, tenant):
     contract = make_contract(customer, "hosted-w", quantity=10)
