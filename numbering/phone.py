@@ -1,6 +1,7 @@
 """NUM-1: numbers stored in E.164 and shown the French way. Overseas departments have their own
-country codes (+262 Réunion and Mayotte, +590 Guadeloupe, +594 Guyane, +596 Martinique), never
-+33: a national number is parsed with the region its prefix belongs to (phonenumbers knows them)."""
+country codes (+262 Réunion and Mayotte, +590 Guadeloupe with Saint-Barthélemy and Saint-Martin,
++594 Guyane, +596 Martinique), never +33: a national number is parsed with the region its prefix
+belongs to (phonenumbers knows them)."""
 
 import re
 
@@ -18,7 +19,9 @@ OVERSEAS_PREFIXES = {
     "0590": "GP", "0690": "GP", "0691": "GP", "0594": "GF", "0694": "GF",
     "0596": "MQ", "0696": "MQ", "0697": "MQ",
 }  # fmt: skip
-OVERSEAS_REGIONS = set(OVERSEAS_PREFIXES.values())
+# Saint-Barthélemy and Saint-Martin share Guadeloupe's 0590/0690 prefixes and +590 code;
+# phonenumbers names their numbers BL and MF.
+OVERSEAS_REGIONS = {*OVERSEAS_PREFIXES.values(), "BL", "MF"}
 REGIONS = {"FR", *OVERSEAS_REGIONS}
 SHAPE = re.compile(r"\+?[0-9 .()/-]+")
 

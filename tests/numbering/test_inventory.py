@@ -43,6 +43,23 @@ def test_overseas_range_has_its_own_country_code():
     assert NumberRange.objects.count() == 3
 
 
+# NUM-1 — Saint-Barthélemy (05 90 27 …) and Saint-Martin (05 90 87 …) numbers are French
+# geographic numbers of the Guadeloupe plan (+590, phonenumbers' regions BL and MF): a range of
+# each imports with +590, never +33, restricted to its zone as every overseas range; a customer
+# types one to port it in: 05 90 87 12 34 → +590590871234.
+def test_saint_barthelemy_and_saint_martin_numbers_are_french():
+    _import(
+        "59027;0590270000;0590270004;RSLR;Saint-Barthélemy;01/07/2021;SAINT-BARTHELEMY\n"
+        "59087;0590870000;0590870004;RSLR;Saint-Martin;01/07/2021;SAINT-MARTIN\n"
+    )
+    assert PhoneNumber.objects.filter(e164__startswith="+590590").count() == 10
+    saint_martin = PhoneNumber.objects.get(e164="+590590870003")
+    assert saint_martin.zne_restricted and saint_martin.number_type == "geographic"
+    assert saint_martin.display == "05 90 87 00 03"
+    assert phone.to_e164("05 90 87 12 34") == "+590590871234"
+    assert phone.to_e164("+590 590 27 12 34") == "+590590271234"
+
+
 def test_demo_extract_imports():
     content = (Path(services.inventory.__file__).parents[1] / "data/demo_ranges.csv").read_bytes()
     ranges, numbers = services.import_ranges(content=content)
