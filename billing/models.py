@@ -380,6 +380,37 @@ class CreditAllocation(models.Model):
         return f"{self.credit_note} → {self.invoice}: {self.amount}"
 
 
+class CreditRefund(models.Model):
+    """BIL-9: part of a credit note paid back to its buyer instead of being set against an
+    invoice (a customer leaving with credit left, say). What is refunded is no longer set
+    against the next invoices."""
+
+    credit_note = models.ForeignKey(
+        Invoice, verbose_name=_("credit note"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    refunded_on = models.DateField(_("refunded on"))
+    reference = models.CharField(_("transfer reference"), max_length=100)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit note refund")
+        verbose_name_plural = _("credit note refunds")
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self):
+        return f"{self.credit_note} → {self.reference}: {self.amount}"
+
+
 class InvoiceDocument(models.Model):
     """The PDF/A-3 with its Factur-X XML, rendered after issue and kept (the invoice row itself
     never changes). Re-rendering the same invoice gives the same bytes."""

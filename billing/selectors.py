@@ -13,7 +13,7 @@ from django.http import Http404
 from accounts.choices import BillingMode
 from accounts.models import Client, Partner
 from billing.choices import DocumentStatus
-from billing.models import CreditAllocation, Invoice, InvoiceLine
+from billing.models import CreditAllocation, CreditRefund, Invoice, InvoiceLine
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def invoice_years(*, client: Client) -> list[int]:
 def invoice_get(*, client: Client, pk: int) -> Invoice:
     """One issued document of the customer with its lines (in order), the credit notes applied
     to it (``credit_allocations``) and, for a credit note, where it was applied
-    (``allocations``). Another customer's document does not exist for this customer: Http404."""
+    (``allocations``) and what was refunded of it (``refunds``). Another customer's document
+    does not exist for this customer: Http404."""
     queryset = (
         _issued(client=client)
         .select_related("corrects", "client__partner")
@@ -75,6 +76,7 @@ def invoice_get(*, client: Client, pk: int) -> Invoice:
                     "created_at", "pk"
                 ),
             ),
+            Prefetch("refunds", queryset=CreditRefund.objects.order_by("created_at", "pk")),
         )
     )
     try:

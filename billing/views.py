@@ -130,7 +130,8 @@ def invoice_detail(request, pk):
     _decorate([invoice], timezone.localdate())
     credit_notes_applied = list(invoice.credit_allocations.all())
     applied_to = list(invoice.allocations.all())
-    credit_used = sum((a.amount for a in applied_to), Decimal("0.00"))
+    refunds = list(invoice.refunds.all())  # BIL-9: a credit note paid back
+    credit_used = sum((a.amount for a in [*applied_to, *refunds]), Decimal("0.00"))
     return render(
         request,
         "billing/invoice_detail.html",
@@ -140,6 +141,7 @@ def invoice_detail(request, pk):
             "vat_rows": vat_rows(invoice),
             "credit_notes_applied": credit_notes_applied,
             "applied_to": applied_to,
+            "refunds": refunds,
             "credit_remaining": invoice.total_gross - credit_used,
             "seller": invoice.seller,
             "seller_lines": address_lines(seller_address(invoice.seller)),

@@ -20,8 +20,13 @@ from accounts.admin import ReadOnlyInline
 from accounts.models import Partner
 from billing import documents
 from billing.choices import DocumentKind, DocumentStatus, VatCategory
-from billing.models import CreditAllocation, Invoice, InvoiceLine
-from billing.services.credit_notes import CreditLine, credit_note_issue
+from billing.models import CreditAllocation, CreditRefund, Invoice, InvoiceLine
+from billing.services.credit_notes import (
+    CreditLine,
+    credit_note_issue,
+    credit_note_refund,
+    credit_remaining,
+)
 from kernel.admin import ServiceRowsAdmin
 from kernel.forms import attach_errors
 from kernel.inputs import parse_month
@@ -68,6 +73,17 @@ class CreditUsedInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name = _("applied to invoice")
     verbose_name_plural = _("applied to invoices")
+
+
+class CreditRefundInline(ReadOnlyInline):
+    """BIL-9: what was paid back of this credit note."""
+
+    model = CreditRefund
+    fk_name = "credit_note"
+    fields = ["amount", "refunded_on", "reference", "created_by", "created_at"]
+    readonly_fields = fields
+    verbose_name = _("refund")
+    verbose_name_plural = _("refunds")
 
 
 class IssueMonthFilter(admin.SimpleListFilter):
@@ -127,6 +143,16 @@ class CreditNoteForm(forms.Form):
         max_length=255,
         help_text=_("Printed on the credit note: why the invoice is corrected (BIL-9)."),
         widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+
+class CreditRefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("amount incl. VAT (€)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    refunded_on = forms.DateField(label=_("refunded on"))
+    reference = forms.CharField(
+        label=_("transfer reference"), max_length=100, widget=forms.TextInput(attrs={"size": 40})
     )
 
 
@@ -193,11 +219,11 @@ class InvoiceAdmin(ServiceRowsAdmin):
         ),
     ]
     readonly_fields = [name for _title, block in fieldsets for name in block["fields"]]
-    actions = ["issue_credit_note"]
+    actions = ["issue_credit_note", "refund_credit_note"]
 
     def get_inlines(self, request, obj):
         if obj is not None and obj.kind == DocumentKind.CREDIT_NOTE:
-            return [InvoiceLineInline, CreditUsedInline]
+            return [InvoiceLineInline, CreditUsedInline, CreditRefundInline]
         return [InvoiceLineInline, CreditAppliedInline]
 
     def has_credit_permission(self, request) -> bool:
@@ -326,4 +352,49 @@ class InvoiceAdmin(ServiceRowsAdmin):
             )
             % {"number": invoice.number, "creditable": _euros(creditable)},
             queryset=[invoice],
+        )
+
+    @admin.action(
+        description=_("Refund what is left of a credit note (BIL-9)…"), permissions=["credit"]
+    )
+    def refund_credit_note(self, request, queryset):
+        notes = list(queryset[:2])
+        if len(notes) != 1 or notes[0].kind != DocumentKind.CREDIT_NOTE:
+            self.message_user(request, gettext("Select one credit note to refund."), messages.ERROR)
+            return None
+        note = notes[0]
+        left = credit_remaining(note)
+        form = CreditRefundForm(
+            request.POST if "apply" in request.POST else None, initial={"amount": left}
+        )
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                credit_note_refund(
+                    credit_note=note,
+                    amount=data["amount"],
+                    refunded_on=data["refunded_on"],
+                    reference=data["reference"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Refund of %(amount)s recorded on credit note %(note)s.")
+                    % {"amount": _euros(data["amount"]), "note": note.number},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:billing_invoice_change", note.pk)
+        return self.service_page(
+            request,
+            form,
+            title=gettext("Refund credit note %(number)s") % {"number": note.number},
+            intro=gettext(
+                "Record the transfer that pays the buyer back. %(left)s incl. VAT is left on this "
+                "credit note; what is refunded is no longer set against the next invoices."
+            )
+            % {"left": _euros(left)},
+            queryset=[note],
         )

@@ -11,7 +11,8 @@
 - ``issuing``: writing the run's invoices for a batch of buyers (locks, credit set against the
   invoices, numbers, one insert per table);
 - ``runs``: the run as a job — start, batches, progress counted once per batch, finish;
-- ``credit_notes``: issuing credit notes and setting them against invoices (BIL-9).
+- ``credit_notes``: issuing credit notes, setting them against invoices or refunding them
+  (BIL-9).
 
 Issuing a document sends ``billing.signals.document_issued``; the PDF task listens to it
 (``billing.tasks``), so the services never import the tasks.
@@ -21,7 +22,13 @@ billing itself imports from the modules.
 """
 
 from .charges import charge_post, charge_withdraw
-from .credit_notes import CreditLine, credit_note_apply, credit_note_issue, credit_remaining
+from .credit_notes import (
+    CreditLine,
+    credit_note_apply,
+    credit_note_issue,
+    credit_note_refund,
+    credit_remaining,
+)
 from .parties import parties_for_month
 from .run_planning import run_preview
 from .runs import batches, run_batch, run_finish, run_month_sync, run_start
@@ -33,6 +40,7 @@ __all__ = [
     "charge_withdraw",
     "credit_note_apply",
     "credit_note_issue",
+    "credit_note_refund",
     "credit_remaining",
     "parties_for_month",
     "run_batch",

@@ -30,7 +30,7 @@ from billing.choices import (
     VatCategory,
 )
 from billing.events import announce_issued
-from billing.models import CreditAllocation, Invoice, InvoiceLine
+from billing.models import CreditAllocation, CreditRefund, Invoice, InvoiceLine
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
 from kernel.money import CENT, ZERO, money_number, round_money
@@ -387,9 +387,71 @@ def credit_note_issue(
 
 
 def credit_remaining(note: Invoice) -> Decimal:
-    """What is left of a credit note to set against invoices (its gross, less allocations)."""
+    """What is left of a credit note to set against invoices (its gross, less allocations and
+    refunds)."""
     used = note.allocations.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    return note.total_gross - used
+    refunded = note.refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return note.total_gross - used - refunded
+
+
+@transaction.atomic
+def credit_note_refund(
+    *, credit_note: Invoice, amount, refunded_on: date, reference: str, actor=None
+) -> CreditRefund:
+    """BIL-9: a credit note's amount is set against the buyer's next invoices "or refunded":
+    staff record the transfer that pays back part or all of what is left of it (a customer who
+    leaves with credit left, say). What is refunded is never set against an invoice afterwards.
+    Nothing is written when a check fails. The run sets credit notes against invoices under
+    its buyers' row locks: the buyer's row is locked first here too, so a refund and a run never
+    both use the same credit."""
+    buyer = Client if credit_note.client_id else Partner
+    buyer.objects.select_for_update().filter(
+        pk=credit_note.client_id or credit_note.partner_id
+    ).first()
+    credit_note = Invoice.objects.select_for_update().get(pk=credit_note.pk)
+    errors = {}
+    if credit_note.kind != DocumentKind.CREDIT_NOTE or not credit_note.is_issued:
+        raise ValidationError(_("Only an issued credit note is refunded."))
+    try:
+        amount = Decimal(str(amount))
+    except ArithmeticError:
+        amount = None
+    left = credit_remaining(credit_note)
+    if amount is None or not amount.is_finite() or amount <= 0 or amount != round_money(amount):
+        errors["amount"] = _("Give a positive amount in euros, with at most 2 decimals.")
+    elif amount > left:
+        errors["amount"] = _("Only %(left)s € incl. VAT is left on this credit note.") % {
+            "left": money_number(left)
+        }
+    if refunded_on is None or refunded_on > timezone.localdate():
+        errors["refunded_on"] = _("A refund cannot be dated in the future.")
+    elif refunded_on < credit_note.issue_date:
+        errors["refunded_on"] = _("A refund cannot be dated before the credit note.")
+    reference = (reference or "").strip()
+    if not reference:
+        errors["reference"] = _("Give the reference of the transfer.")
+    if errors:
+        raise ValidationError(errors)
+    refund = CreditRefund.objects.create(
+        credit_note=credit_note,
+        amount=amount,
+        refunded_on=refunded_on,
+        reference=reference[:100],
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        action="credit_note.refund",
+        instance=credit_note,
+        actor=actor,
+        after={
+            "number": credit_note.number,
+            "amount": amount,
+            "refunded_on": refunded_on,
+            "reference": refund.reference,
+            "left": left - amount,
+        },
+    )
+    return refund
 
 
 @transaction.atomic

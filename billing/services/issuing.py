@@ -19,6 +19,7 @@ from billing.choices import SERIES, DocumentKind, DocumentStatus
 from billing.events import announce_issued
 from billing.models import (
     CreditAllocation,
+    CreditRefund,
     Invoice,
     InvoiceLine,
     InvoicePurpose,
@@ -37,7 +38,8 @@ LATE_INVOICE_SOURCES = {"late_invoice_interest", "late_invoice_indemnity"}
 
 
 def _available_credits(parties) -> dict[tuple[str, int], list[list]]:
-    """Credit notes of ``parties`` with something left to set against an invoice (one query),
+    """Credit notes of ``parties`` with something left to set against an invoice (two queries:
+    the notes, what was refunded of them),
     as ``[note, remaining]`` pairs that the buyer's invoices use up in turn."""
     client_ids = [i for k, i in parties if k == "client"]
     partner_ids = [i for k, i in parties if k == "partner"]
@@ -47,9 +49,16 @@ def _available_credits(parties) -> dict[tuple[str, int], list[list]]:
         .annotate(used=Sum("allocations__amount"))
         .order_by("issue_date", "sequence")
     )
+    notes = list(notes)
+    refunded = dict(
+        CreditRefund.objects.filter(credit_note__in=notes)
+        .values("credit_note_id")
+        .annotate(total=Sum("amount"))
+        .values_list("credit_note_id", "total")
+    )
     credits = defaultdict(list)
     for note in notes:
-        remaining = note.total_gross - (note.used or 0)
+        remaining = note.total_gross - (note.used or 0) - refunded.get(note.pk, 0)
         if remaining > 0:
             party = ("client", note.client_id) if note.client_id else ("partner", note.partner_id)
             credits[party].append([note, remaining])
