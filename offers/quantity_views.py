@@ -1,6 +1,7 @@
 """Customer portal pages of a contract line's quantity (CON-2): the admin asks for a quote,
 sees the pro rata of an increase or the date a decrease takes effect, then confirms; a pending
-decrease can be cancelled until it applies.
+decrease can be cancelled until it applies. ACC-2: options and users cost money, so only the
+admin confirms; the technical role may ask for the quote (no confirm button, 403 on confirm).
 
 Kept out of ``offers.views`` (which uses ``quantity_lines`` for the contract page) so that
 neither module passes the size limit. Every page reads the contract through
@@ -9,7 +10,7 @@ or line is a 404.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,17 +32,26 @@ from offers.services.quantities import (
 )
 
 
-def quantity_lines(contract: Contract, *, can_order: bool) -> list[ContractLine]:
+def can_quote(membership) -> bool:
+    """ACC-2: who may ask for a quantity quote — the admin (who orders) and the technical
+    role (who may ask for quotes)."""
+    return membership.can("order") or membership.can("technical")
+
+
+def quantity_lines(
+    contract: Contract, *, can_order: bool, can_quote: bool = False
+) -> list[ContractLine]:
     """The contract page's lines, each with its pending decrease (``pending_decrease``) and,
-    for a member who may order, the link to change its quantity (``quantity_url``, None when
-    the line cannot change now)."""
+    for a member who may order or ask for a quote (ACC-2), the link to change its quantity
+    (``quantity_url``, None when the line cannot change now)."""
     pending = pending_decreases(contract=contract)
     lines = list(contract.lines.all())
     for line in lines:
         line.pending_decrease = pending.get(line.pk)
         line.quantity_url = (
             reverse("offers:line_quantity", args=[contract.pk, line.pk])
-            if can_order and line_quantity_refusal(contract=contract, line=line) is None
+            if (can_order or can_quote)
+            and line_quantity_refusal(contract=contract, line=line) is None
             else None
         )
         line.cancel_decrease_url = (
@@ -65,9 +75,16 @@ def _money(amount) -> str:
     return number_format(amount, 2, force_grouping=True)
 
 
-@member_required("order")
+@member_required()
 def line_quantity(request, pk, line_pk):
-    """CON-2: the quote (``action=quote``), then the confirmation (``action=confirm``)."""
+    """CON-2: the quote (``action=quote``), then the confirmation (``action=confirm``).
+    ACC-2: the admin and technical roles see the quote; only the admin confirms — anyone else
+    gets 403 before anything is read or written."""
+    can_order = request.membership.can("order")
+    if not can_quote(request.membership):
+        raise PermissionDenied
+    if request.POST.get("action") == "confirm" and not can_order:
+        raise PermissionDenied
     contract, line = _contract_line(request, pk, line_pk)
     detail_url = reverse("offers:detail", args=[contract.pk])
     refusal = line_quantity_refusal(contract=contract, line=line)
@@ -107,6 +124,7 @@ def line_quantity(request, pk, line_pk):
             "quote": quote,
             "quote_changed": quote_changed,
             "pending_decrease": pending_decreases(contract=contract).get(line.pk),
+            "can_order": can_order,
         },
     )
 

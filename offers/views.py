@@ -40,7 +40,7 @@ from offers.forms import TerminationRequestForm
 from offers.models import Contract, Termination
 from offers.periods import add_months, day_before
 from offers.price_change_views import price_change_rows
-from offers.quantity_views import quantity_lines
+from offers.quantity_views import can_quote, quantity_lines
 from offers.services.terminations import contract_request_termination, termination_quote
 from offers.services.terminations import termination_cancel as cancel_termination
 from offers.services.trials import is_in_trial
@@ -383,7 +383,11 @@ def contract_detail(request, pk):
         "offers/contract_detail.html",
         {
             "contract": contract,
-            "lines": quantity_lines(contract, can_order=request.membership.can("order")),  # CON-2
+            "lines": quantity_lines(  # CON-2; ACC-2: the technical role asks for quotes
+                contract,
+                can_order=request.membership.can("order"),
+                can_quote=can_quote(request.membership),
+            ),
             "terms": terms_text(contract),
             "period": period,
             "notice_deadline": deadline,

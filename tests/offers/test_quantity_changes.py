@@ -513,9 +513,10 @@ def test_portal_bad_quantity(as_role, english, tenant, bad):
     assert not LineQuantityChange.objects.exists()
 
 
-# ACC-2 / CON-2 — orders are the admin's: every other role gets 403 and no link.
+# ACC-2 / CON-2 — orders are the admin's; the technical role may ask for quotes: the billing
+# and read-only roles get 403 and no link.
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["billing", "technical", "read_only"])
+@pytest.mark.parametrize("role", ["billing", "read_only"])
 def test_portal_only_admins(as_role, tenant, role):
     contract = sip_unl(tenant.client)
     client = as_role(role)
@@ -523,6 +524,38 @@ def test_portal_only_admins(as_role, tenant, role):
     assert client.post(quantity_url(contract), {"quantity": "5"}).status_code == 403
     detail = client.get(reverse("offers:detail", args=[contract.pk])).content.decode()
     assert 'data-testid="change-quantity"' not in detail
+    assert not LineQuantityChange.objects.exists()
+
+
+# ACC-2 (options cost money: the admin's; "the technical role may ask for quotes") — the
+# technical member follows the contract page's link and sees the quote (2 × 25.00 × 13/31 =
+# 20.97, then 5 × 25.00 = 125.00 a month) with no confirm button; a confirmation is 403 and
+# nothing is written (the line keeps its 3 accounts).
+@pytest.mark.django_db
+def test_portal_technical_role_asks_for_a_quote(as_role, english, tenant):
+    contract = sip_unl(tenant.client)
+    with at(date(2026, 12, 19)):
+        client = as_role("technical")
+        detail = client.get(reverse("offers:detail", args=[contract.pk])).content.decode()
+        assert quantity_url(contract) in detail
+        assert client.get(quantity_url(contract)).status_code == 200
+        page = client.post(quantity_url(contract), {"quantity": "5", "action": "quote"})
+        text = page.content.decode()
+        assert "2 × 25.00 € × 13/31 days = 20.97 € excl. VAT" in text
+        assert "5 × 25.00 € = 125.00 € excl. VAT per month" in text
+        assert 'data-testid="confirm-form"' not in text
+        assert 'data-testid="confirm-admin-only"' in text
+        confirm = client.post(
+            quantity_url(contract),
+            {
+                "quantity": "5",
+                "shown_prorata": "20.97",
+                "shown_effective_on": "2026-12-19",
+                "action": "confirm",
+            },
+        )
+    assert confirm.status_code == 403
+    assert line_of(contract).quantity == 3
     assert not LineQuantityChange.objects.exists()
 
 
