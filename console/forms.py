@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Partner, User
+from kernel.clock import paris_today
 from kernel.inputs import (
     MAX_TEXT,
     AsciiDecimalField,
@@ -180,6 +181,14 @@ class TerminateForm(ContractActionForm):
         widget=DATE,
         help_text=_("Empty: the earliest date the notice allows."),
     )
+    # CON-4: staff record the customer's written notice (a registered letter, PLATFORM 8.2 /
+    # 17.1): its notice date is the day it was received, not the day it is typed in.
+    notice_date = BoundedDateField(
+        label=_("Notice received on"),
+        required=False,
+        widget=DATE,
+        help_text=_("The day the customer's written notice was received. Empty: today."),
+    )
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(
@@ -188,3 +197,9 @@ class TerminateForm(ContractActionForm):
             statuses=[ContractStatus.ACTIVE, ContractStatus.SUSPENDED],
             **kwargs,
         )
+
+    def clean_notice_date(self):
+        notice_date = self.cleaned_data.get("notice_date")
+        if notice_date is not None and notice_date > paris_today():
+            raise forms.ValidationError(_("A notice cannot be received in the future."))
+        return notice_date

@@ -153,10 +153,25 @@ def terminate(request, pk):
     if not form.is_valid():
         return _page(request, client, action="terminate", form=form, status=400)
     data = form.cleaned_data
+    notice_date = data["notice_date"] or paris_today()  # CON-4: the letter's day of receipt
     try:
-        quote = termination_quote(contract=data["contract"], requested_date=data["requested_date"])
+        quote = termination_quote(
+            contract=data["contract"],
+            notice_date=notice_date,
+            requested_date=data["requested_date"],
+        )
     except ValidationError as error:
         attach_errors(form, error)
+        return _page(request, client, action="terminate", form=form, status=400)
+    if quote.effective_date < paris_today():
+        form.add_error(
+            "notice_date",
+            _(
+                "With this notice the termination would have taken effect on %(date)s: give a "
+                "requested date from today."
+            )
+            % {"date": quote.effective_date.strftime("%d/%m/%Y")},
+        )
         return _page(request, client, action="terminate", form=form, status=400)
     if not _confirmed(request):
         return _page(request, client, action="terminate", form=form, preview=quote)
@@ -168,6 +183,7 @@ def terminate(request, pk):
             reason=TerminationReason.CUSTOMER_REQUEST,
             expected_effective_date=quote.effective_date,
             expected_fee=quote.fee_amount,
+            notice_date=notice_date,
         )
     except ValidationError as error:
         attach_errors(form, error)

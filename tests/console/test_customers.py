@@ -166,6 +166,45 @@ def test_terminate_with_quote(customer, as_staff, support_agent):
     assert termination.status == "scheduled"
 
 
+# CON-4 (PLATFORM 8.2 / 17.1) — staff record the customer's registered letter with the day it
+# was received. PLATFORM signed 2026-02-01 at 250.00 a month, letter received 2026-11-01 (3
+# months before the anniversary 2027-02-01), typed in on 2026-11-03: a non-renewal effective
+# 2027-02-01 without fee. Counted from the typing day it was 2026-11-03 + 3 months =
+# 2027-02-03, a convenience termination with 11 months (March 2027 to January 2028, February
+# invoiced in advance) × 250.00 = 2 750.00. A notice received in the future is refused; one
+# whose effective date has passed (HOSTED-W, 1 month: 2026-09-15 → 2026-10-15) is refused too.
+def test_terminate_with_the_notice_received_earlier(customer, as_staff, support_agent):
+    contract = make_contract(
+        customer,
+        "platform",
+        signature=date(2026, 2, 1),
+        service_start=date(2026, 2, 1),
+        monthly_price="250.00",
+    )
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    data = {"contract": contract.pk, "notice_date": "01/11/2026"}
+    with at(date(2026, 11, 3)):
+        future = browser.post(url, {**data, "notice_date": "04/11/2026"})
+        assert future.status_code == 400
+        preview = browser.post(url, data).content.decode()
+        assert 'data-testid="quote-notice">1er novembre 2026<' in preview
+        assert 'data-testid="quote-date">1er février 2027<' in preview
+        assert 'data-testid="quote-fee">0,00' in preview
+        browser.post(url, {**data, "confirm": "1"})
+    termination = Termination.objects.get(contract=contract)
+    assert (termination.notice_date, termination.effective_date) == (
+        date(2026, 11, 1),
+        date(2027, 2, 1),
+    )
+    assert termination.fee_amount == Decimal("0.00")
+    hosted = make_contract(customer, "hosted-w", quantity=2)
+    with at(date(2026, 11, 3)):
+        past = browser.post(url, {"contract": hosted.pk, "notice_date": "15/09/2026"})
+    assert past.status_code == 400 and "15/10/2026" in past.content.decode()
+    assert not Termination.objects.filter(contract=hosted).exists()
+
+
 # ACC-7 — a new SIP secret, confirmed first, shown once, audited.
 def test_reset_credentials(customer, other_tenant, as_staff, support_agent):
     account, _secret = make_sip_account(customer)
