@@ -74,6 +74,16 @@ EXEMPTIONS = {
 }
 
 _ADDRESS = re.compile(r"^(?P<street>.+?),\s*(?P<postcode>\d{5})\s+(?P<city>.+)$")
+# What XML 1.0 cannot hold (control characters but tab and line breaks, lone surrogates, U+FFFE
+# and U+FFFF): text pasted from a word processor carries some (Word's manual line break is
+# U+000B), and lxml refuses the whole document for one of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value) -> str:
+    """``value`` as XML text: a character XML cannot hold is written as a space, so that an
+    issued document (never changed, BIL-2) always has its e-invoice."""
+    return _NOT_XML.sub(" ", str(value))
 
 
 def money(amount) -> str:
@@ -206,7 +216,7 @@ class _Builder:
         for key, value in attrs.items():
             element.set(key, value)
         if text is not None:
-            element.text = str(text)
+            element.text = xml_text(text)
         return element
 
     def date(self, parent, tag: str, day: date):
