@@ -20,6 +20,8 @@ Choices made here (BIL-3, "what a careful French operator would do"):
   ``paid_in_advance`` + ``credit_applied``. On invoices it equals ``amount_due``; on a credit
   note it is the amount credited (the row's ``amount_due`` is 0: nothing is to be paid *by the
   customer*, which is not what BT-115 means).
+- BT-33 (the seller's additional legal information) carries the mentions the Code de commerce
+  asks of a company (R123-237, R123-238): legal form and share capital, RCS and its city.
 - The notes the French CIUS asks for are written with their subject codes: PMT (recovery
   indemnity), PMD (late-payment interest), AAB (no discount for early payment).
 - BT-23 carries the French "cadre de facturation" (B1 goods, S1 services, M1 both), the
@@ -142,6 +144,15 @@ def seller_address(seller: dict) -> dict:
     }
 
 
+def seller_legal_information(seller: dict) -> str:
+    """BT-33, the seller's additional legal information: the mentions the Code de commerce asks
+    of a company's invoices (R123-237, R123-238) — legal form and share capital, RCS and its
+    city — as frozen on the document when it was issued."""
+    return " — ".join(
+        text for text in (seller.get("legal_form", ""), seller.get("rcs", "")) if text
+    )
+
+
 def buyer_address(buyer: dict) -> dict:
     return {
         "line1": buyer.get("address_line1", ""),
@@ -230,9 +241,20 @@ class _Builder:
         if subject:
             self.sub(element, "ram:SubjectCode", subject)
 
-    def party(self, parent, tag: str, identity: dict, address: dict, *, vat_id: bool = True):
+    def party(
+        self,
+        parent,
+        tag: str,
+        identity: dict,
+        address: dict,
+        *,
+        vat_id: bool = True,
+        legal_information: str = "",
+    ):
         party = self.sub(parent, tag)
         self.sub(party, "ram:Name", identity.get("name", ""))
+        if legal_information:
+            self.sub(party, "ram:Description", legal_information)  # BT-33
         if identity.get("siren"):
             legal = self.sub(party, "ram:SpecifiedLegalOrganization")
             self.sub(legal, "ram:ID", identity["siren"], schemeID=SCHEME_SIREN)
@@ -314,6 +336,7 @@ def build_cii_xml(invoice) -> bytes:
         invoice.seller,
         seller_address(invoice.seller),
         vat_id=vat_ids,
+        legal_information=seller_legal_information(invoice.seller),
     )
     b.party(
         agreement,

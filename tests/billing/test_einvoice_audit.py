@@ -77,3 +77,28 @@ def test_control_characters_do_not_make_an_issued_document_unrenderable():
     assert "Motif de l'avoir : Incident du 12/10 coupure" in xpath(
         build_cii_xml(note), "//ram:IncludedNote/ram:Content"
     )
+
+
+# BIL-3 — the mentions the Code de commerce asks of a company's invoices (R123-237, R123-238:
+# legal form and share capital, RCS and its city) were printed on the PDF but missing from the
+# e-invoice itself, whose data the buyer's platform reads: EN 16931 carries them as the seller's
+# additional legal information (BT-33, ``SellerTradeParty/Description``), as the French CIUS
+# asks. On an invoice (100.00 HT → 120.00 TTC) and on the credit note of 10.00 HT that corrects it.
+def test_seller_legal_mentions_in_the_xml():
+    invoice = october_invoice(ClientFactory())
+    note = services.credit_note_issue(
+        corrects=invoice,
+        lines=[services.CreditLine(description="Geste commercial", amount=Decimal("10"))],
+        reason="Incident",
+        issue_date=date(2026, 11, 5),
+    )
+
+    for document in (invoice, note):
+        xml = build_cii_xml(document)
+        assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        assert fatal(xml) == []
+        assert xpath(xml, "//ram:SellerTradeParty/ram:Description") == [
+            "SAS au capital de 50 000 € — RCS Marseille 732 829 320"
+        ]
+        assert xpath(xml, "//ram:BuyerTradeParty/ram:Description") == []
+    assert xpath(build_cii_xml(invoice), "//ram:GrandTotalAmount") == ["120.00"]
