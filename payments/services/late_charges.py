@@ -12,9 +12,11 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -70,13 +72,17 @@ def late_interest_for(state: InvoiceState, until: date) -> Decimal:
 
 def post_indemnity(invoice: Invoice, actor=None):
     """D441-5: 40 € per late invoice, on the next invoice, outside the scope of VAT."""
+    # BIL-3: the words of an invoice line are French, whatever the language of the staff
+    # member whose payment made the invoice late.
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _("Recovery indemnity — invoice %(number)s") % {"number": invoice.number}
     return billing.charge_post(
         client=invoice.client,
         kind=ChargeKind.RECOVERY_INDEMNITY,
         source_type="late_invoice_indemnity",
         source_id=invoice.pk,
         period_start=invoice.due_date,
-        description=_("Recovery indemnity — invoice %(number)s") % {"number": invoice.number},
+        description=description,
         unit_price=interest.RECOVERY_INDEMNITY,
         vat_category=VatCategory.OUTSIDE_SCOPE,
         actor=actor,
@@ -119,14 +125,18 @@ def _post_interest(state: InvoiceState, settled_on: date, share: Decimal, actor=
     if amount <= 0:
         return None
     days = state.late_days(settled_on)
+    with translation.override(settings.LANGUAGE_CODE):  # BIL-3, as above
+        description = _("Late-payment interest — invoice %(number)s, paid %(days)s days late") % {
+            "number": invoice.number,
+            "days": days,
+        }
     return billing.charge_post(
         client=invoice.client,
         kind=ChargeKind.LATE_INTEREST,
         source_type=INTEREST_SOURCE,
         source_id=invoice.pk,
         period_start=settled_on if earlier.exists() else invoice.due_date,
-        description=_("Late-payment interest — invoice %(number)s, paid %(days)s days late")
-        % {"number": invoice.number, "days": days},
+        description=description,
         unit_price=amount,
         vat_category=VatCategory.OUTSIDE_SCOPE,
         actor=actor,

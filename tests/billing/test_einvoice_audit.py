@@ -8,6 +8,7 @@ from io import BytesIO
 
 import facturx
 import pytest
+import time_machine
 from lxml import etree
 from pypdf import PdfReader
 
@@ -19,6 +20,7 @@ from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 OCT, NOV, DEC = date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)
+LATE_KINDS = ("late_interest", "recovery_indemnity")
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +104,36 @@ def test_seller_legal_mentions_in_the_xml():
         ]
         assert xpath(xml, "//ram:BuyerTradeParty/ram:Description") == []
     assert xpath(build_cii_xml(invoice), "//ram:GrandTotalAmount") == ["120.00"]
+
+
+# BIL-3 / BIL-6 — invoices are French legal documents: the late-payment interest and the recovery
+# indemnity of a late invoice were worded in the language of the staff member whose payment
+# record made it late (the console in English: « Recovery indemnity — invoice F2026-… »,
+# « Late-payment interest — …, paid 30 days late ») and went so on the French late-charges
+# invoice. 120.00 TTC due 30/11/2026, paid 30/12/2026 (30 days), ECB 2.15 % + 10 = 12.15 %:
+# 120.00 × 12.15 % × 30 / 365 = 1.198… → 1.20 of interest, + the 40.00 indemnity, outside VAT.
+def test_late_charges_are_worded_in_french_whatever_the_staff_language():
+    from django.utils import translation
+
+    from payments import services as payments
+
+    payments.ecb_rate_set(effective_on=date(2026, 7, 1), rate="2.15")
+    invoice = october_invoice(ClientFactory())
+    assert (invoice.amount_due, invoice.due_date) == (Decimal("120.00"), date(2026, 11, 30))
+    with translation.override("en"), time_machine.travel("2026-12-30 11:00Z", tick=False):
+        payments.payment_record(
+            client=invoice.client,
+            amount="120.00",
+            method="transfer",
+            received_on=date(2026, 12, 30),
+        )
+
+    charges = {c.kind: c for c in invoice.client.charges.filter(kind__in=LATE_KINDS)}
+    indemnity, interest = charges["recovery_indemnity"], charges["late_interest"]
+    assert indemnity.description == (
+        f"Indemnité forfaitaire pour frais de recouvrement — facture {invoice.number}"
+    )
+    assert interest.description == (
+        f"Intérêts de retard — facture {invoice.number}, réglée avec 30 jours de retard"
+    )
+    assert (indemnity.unit_price, interest.unit_price) == (Decimal("40.00"), Decimal("1.20"))

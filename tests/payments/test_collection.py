@@ -87,7 +87,7 @@ def test_bil6_interest_and_indemnity_on_next_invoice(ecb):
         Decimal("0"),
     )
     assert (indemnity.net_amount, indemnity.vat_category) == (Decimal("40.00"), "O")
-    assert "30 days late" in interest.description
+    assert "réglée avec 30 jours de retard" in interest.description  # BIL-3: in French
     assert (nxt.total_net, nxt.total_vat, nxt.total_gross) == (
         Decimal("51.98"),
         Decimal("0.00"),

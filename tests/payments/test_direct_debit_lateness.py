@@ -167,7 +167,7 @@ def test_bil6_bil7_rejected_debit_is_late_from_due_date(customer, invoice, ecb):
         "recovery_indemnity": [Decimal("40.00")],  # once, however often it is posted
         "late_interest": [Decimal("8.3900")],
     }
-    assert "21 days late" in customer.charges.get(kind="late_interest").description
+    assert "21 jours de retard" in customer.charges.get(kind="late_interest").description
 
 
 # BIL-7 — a debit pending until day 10 and then rejected (before the batch was settled):
@@ -241,7 +241,7 @@ def test_bil6_bil7_invoice_never_in_a_batch_is_late_as_usual(ecb):
         "recovery_indemnity": [Decimal("40.00")],
         "late_interest": [Decimal("4.3900")],
     }
-    assert "11 days late" in customer.charges.get(kind="late_interest").description
+    assert "11 jours de retard" in customer.charges.get(kind="late_interest").description
 
 
 # BIL-6 — days counted for the late charges, pure: paid on the due date 0 days; the day after,
