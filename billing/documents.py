@@ -372,7 +372,6 @@ def invoice_context(invoice: Invoice) -> dict:
     """Everything the template prints, already formatted in French."""
     lines = list(invoice.lines.select_related("end_client").order_by("position"))
     is_credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
-    is_partner_billed = invoice.partner_id is not None
     purchase_order = common_purchase_order(lines)
     categories = {line.vat_category for line in lines}
     kinds = {line.kind for line in lines}
@@ -382,7 +381,7 @@ def invoice_context(invoice: Invoice) -> dict:
 
     rows = []
     for line in lines:
-        details = line_details(line, is_partner_billed=is_partner_billed)
+        details = line_details(invoice, line)
         if line.purchase_order_ref and not purchase_order:
             details.append(f"Bon de commande {line.purchase_order_ref}")
         numbers = (

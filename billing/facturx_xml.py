@@ -327,7 +327,7 @@ def build_cii_xml(invoice) -> bytes:
 
     transaction = b.sub(root, "rsm:SupplyChainTradeTransaction")
     for line in lines:
-        _line_item(b, transaction, line, is_partner_billed=invoice.partner_id is not None)
+        _line_item(b, transaction, invoice, line)
 
     agreement = b.sub(transaction, "ram:ApplicableHeaderTradeAgreement")
     b.party(
@@ -400,19 +400,26 @@ def preceding_invoices(invoice) -> list:
     return list(invoice.preceding_invoices.order_by("issue_date", "sequence"))
 
 
-def line_details(line, *, is_partner_billed: bool) -> list[str]:
+def end_client_name(invoice, line) -> str:
+    """ACC-3: the name of a line's end customer as it was when the document was issued (frozen in
+    the buyer block, BIL-2); a document issued before it was frozen reads the customer's row."""
+    frozen = (invoice.buyer or {}).get("end_clients") or {}
+    return frozen.get(str(line.end_client_id)) or line.end_client.legal_name
+
+
+def line_details(invoice, line) -> list[str]:
     """What a line bills, beyond its description (BIL-3: contract, site; ACC-3: end customer)."""
     details = []
     if line.contract_reference:
         details.append(f"Contrat {line.contract_reference}")
     if line.site_name:
         details.append(f"Site {line.site_name}")
-    if is_partner_billed and line.end_client_id:
-        details.append(f"Client final {line.end_client.legal_name}")
+    if invoice.partner_id is not None and line.end_client_id:
+        details.append(f"Client final {end_client_name(invoice, line)}")
     return details
 
 
-def _line_item(b: _Builder, transaction, line, *, is_partner_billed: bool):
+def _line_item(b: _Builder, transaction, invoice, line):
     item = b.sub(transaction, "ram:IncludedSupplyChainTradeLineItem")
     document = b.sub(item, "ram:AssociatedDocumentLineDocument")
     b.sub(document, "ram:LineID", str(line.position))
@@ -421,7 +428,7 @@ def _line_item(b: _Builder, transaction, line, *, is_partner_billed: bool):
 
     product = b.sub(item, "ram:SpecifiedTradeProduct")
     b.sub(product, "ram:Name", line.description)
-    details = line_details(line, is_partner_billed=is_partner_billed)
+    details = line_details(invoice, line)
     if details:
         b.sub(product, "ram:Description", " · ".join(details))
 

@@ -335,7 +335,11 @@ def credit_note_issue(
         corrects=corrects,
         reason=reason,
         seller=seller_identity(),
-        buyer=client_identity(buyer_client) if buyer_client else partner_identity(partner),
+        buyer=(
+            client_identity(buyer_client)
+            if buyer_client
+            else partner_identity(partner, [end_client] if end_client else [])
+        ),
         vat_breakdown=[
             {
                 "category": g.category,

@@ -118,7 +118,7 @@ def _issue(
     if party_kind == "client":
         buyer = client_identity(clients_by_id[party_id])
     else:
-        buyer = partner_identity(partners[party_id])
+        buyer = partner_identity(partners[party_id], {line.end_client for line in draft.lines})
     paid = draft.paid_in_advance  # BIL-10: VAT of the paid lines per rate on their totals
     due_before_credit = max(draft.total_gross - paid, Decimal("0"))
     applied, allocations = Decimal("0"), []

@@ -48,8 +48,9 @@ def client_identity(client: Client) -> dict:
     }
 
 
-def partner_identity(partner: Partner) -> dict:
-    """The buyer block of a partner's document (partner-billed mode, ACC-3)."""
+def partner_identity(partner: Partner, end_clients=()) -> dict:
+    """The buyer block of a partner's document (partner-billed mode, ACC-3), with the names of
+    the end customers its lines bill (``end_clients``), frozen like the rest (BIL-2)."""
     return {
         "name": partner.legal_name or partner.name,
         "siren": partner.siren,
@@ -63,6 +64,7 @@ def partner_identity(partner: Partner) -> dict:
         "vat_regime": "standard",
         "recipients": [partner.support_email],
         "distributor": "",
+        "end_clients": {str(client.pk): client.legal_name for client in end_clients},
     }
 
 

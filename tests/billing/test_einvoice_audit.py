@@ -137,3 +137,48 @@ def test_late_charges_are_worded_in_french_whatever_the_staff_language():
         f"Intérêts de retard — facture {invoice.number}, réglée avec 30 jours de retard"
     )
     assert (indemnity.unit_price, interest.unit_price) == (Decimal("40.00"), Decimal("1.20"))
+
+
+# BIL-2 / ACC-3 — an issued document never changes: a partner-billed invoice names each line's
+# end customer ("Client final …"), and that name was read from the customer's live row when the
+# XML and PDF were rendered — so once the customer was renamed, the e-invoice served by the API
+# and any re-render of the PDF named the new name on an invoice issued under the old one (and no
+# longer matched the PDF sent). Frozen when issued, like the buyer block. 40.00 HT → 48.00 TTC;
+# its credit note of 5.00 HT → 6.00 TTC.
+def test_partner_invoice_keeps_the_end_customer_name_it_was_issued_with():
+    from tests.factories import PartnerFactory
+
+    partner = PartnerFactory(name="Orbit")
+    customer = ClientFactory(partner=partner, legal_name="Cabinet Durand SARL")
+    services.charge_post(
+        client=customer,
+        kind="subscription",
+        source_type="test",
+        source_id="sub-durand",
+        period_start=NOV,
+        period_end=DEC,
+        description="Abonnement",
+        unit_price=Decimal("40"),
+    )
+    services.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(partner=partner, kind="invoice")
+    note = services.credit_note_issue(
+        client=customer,
+        lines=[services.CreditLine(description="Crédit SLA", amount=Decimal("5"))],
+        reason="SLA",
+        issue_date=date(2026, 11, 5),
+    )
+    assert (invoice.total_gross, note.total_gross) == (Decimal("48.00"), Decimal("6.00"))
+    issued = {doc.pk: build_cii_xml(doc) for doc in (invoice, note)}
+
+    customer.legal_name = "Durand & Associés SAS"
+    customer.save()
+
+    for document in (invoice, note):
+        document = Invoice.objects.get(pk=document.pk)
+        xml = build_cii_xml(document)
+        assert xml == issued[document.pk]
+        assert xpath(xml, "//ram:SpecifiedTradeProduct/ram:Description") == [
+            "Client final Cabinet Durand SARL"
+        ]
+        assert "Client final Cabinet Durand SARL" in pdf_text(documents.render_pdf(document))
