@@ -298,6 +298,9 @@ def credit_note_issue(
     per VAT group. Nothing is written when a check fails."""
     if not lines or any(Decimal(line.amount) <= 0 for line in lines):
         raise ValidationError({"lines": _("A credit note has positive amounts.")})
+    if any(not (line.description or "").strip() for line in lines):
+        # EN 16931 BR-25: every line of the e-invoice names what it bills (BT-153).
+        raise ValidationError({"lines": _("Each line of a credit note says what it credits.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason of the credit note.")})
     partner = None

@@ -182,3 +182,28 @@ def test_partner_invoice_keeps_the_end_customer_name_it_was_issued_with():
             "Client final Cabinet Durand SARL"
         ]
         assert "Client final Cabinet Durand SARL" in pdf_text(documents.render_pdf(document))
+
+
+# BIL-9 / BIL-3 — a credit note line that says nothing (a blank description) was issued, numbered
+# for ever, and its e-invoice failed EN 16931 BR-25 (every line names its item, BT-153): refused
+# with the line's field error, nothing written (no number taken: the next one is A2026-000001).
+def test_credit_note_line_without_description_is_refused():
+    from django.core.exceptions import ValidationError
+
+    client = ClientFactory()
+    for description in ("", "   "):
+        with pytest.raises(ValidationError) as refused:
+            services.credit_note_issue(
+                client=client,
+                lines=[services.CreditLine(description=description, amount=Decimal("10"))],
+                reason="Geste commercial",
+            )
+        assert "lines" in refused.value.message_dict
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+    note = services.credit_note_issue(
+        client=client,
+        lines=[services.CreditLine(description="Geste", amount=Decimal("10"))],
+        reason="Geste commercial",
+    )
+    assert (note.number[-6:], note.total_gross) == ("000001", Decimal("12.00"))
+    assert fatal(build_cii_xml(note)) == []
