@@ -67,6 +67,11 @@ def is_outside_scope(charge: PendingCharge) -> bool:
 def _vat_for(client_regime: str, charge: PendingCharge) -> tuple[str, Decimal]:
     if is_outside_scope(charge):
         return VatCategory.OUTSIDE_SCOPE, Decimal("0.00")
+    if client_regime == "reverse_charge" and charge.kind == ChargeKind.EQUIPMENT:
+        # Reverse charge (art. 259-1 CGI) is for services. Equipment sold is goods delivered
+        # to the customer's site, in France (ACC-1): taxable in France (CGI art. 258 I a)
+        # whatever the buyer's establishment.
+        return VAT_BY_REGIME["standard"]
     return VAT_BY_REGIME[client_regime]
 
 

@@ -207,3 +207,50 @@ def test_credit_note_line_without_description_is_refused():
     )
     assert (note.number[-6:], note.total_gross) == ("000001", Decimal("12.00"))
     assert fatal(build_cii_xml(note)) == []
+
+
+# BIL-3 / SPEC Money, the law winning: reverse charge (art. 259-1 CGI, art. 196 of the VAT
+# directive) is for the services bought by a business of another EU state. Equipment sold is
+# goods, delivered to the customer's site — in France (ACC-1): a supply of goods taxable in
+# France (CGI art. 258 I a), French VAT at 20 % whatever the buyer's establishment (the reverse
+# charge of art. 283-2 only applies to a supplier established abroad). The equipment went out
+# at 0 % "Autoliquidation — article 196…". Now: 2 × 89.90 = 179.80 HT at 20 % → 35.96 VAT;
+# the subscription 200.00 stays AE at 0 %; 379.80 HT, 35.96 VAT, 415.76 TTC.
+def test_equipment_sold_to_an_eu_business_bears_french_vat():
+    client = ClientFactory(
+        legal_name="Berliner Telefon GmbH",
+        vat_regime="reverse_charge",
+        vat_number="DE136695976",
+        country="DE",
+        postal_code="10115",
+        city="Berlin",
+    )
+    services.charge_post(
+        client=client,
+        kind="equipment",
+        source_type="test",
+        source_id="sale-de",
+        period_start=date(2026, 10, 12),
+        description="Vente : routeur",
+        unit_price=Decimal("89.90"),
+        quantity=2,
+    )
+    invoice = october_invoice(client, price="200")
+
+    lines = {line.kind: line for line in invoice.lines.all()}
+    assert (lines["equipment"].vat_category, lines["equipment"].vat_rate) == ("S", Decimal("20"))
+    assert (lines["subscription"].vat_category, lines["subscription"].vat_rate) == (
+        "AE",
+        Decimal("0"),
+    )
+    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
+        Decimal("379.80"),
+        Decimal("35.96"),
+        Decimal("415.76"),
+    )
+    xml = build_cii_xml(invoice)
+    assert fatal(xml) == []
+    text = pdf_text(documents.render_pdf(invoice))
+    assert "TVA 20 % 179,80 € 35,96 €" in text
+    assert "Autoliquidation 200,00 € 0,00 €" in text
+    assert "Net à payer 415,76 €" in text
