@@ -303,6 +303,24 @@ def credit_note_issue(
         raise ValidationError({"lines": _("Each line of a credit note says what it credits.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason of the credit note.")})
+    # Printed on the document: the columns' lengths, checked here rather than refused by the
+    # database (a 500).
+    longest = Invoice._meta.get_field("reason").max_length
+    if len(reason) > longest:
+        raise ValidationError(
+            {
+                "reason": _("The reason of a credit note has at most %(n)s characters.")
+                % {"n": longest}
+            }
+        )
+    longest = InvoiceLine._meta.get_field("description").max_length
+    if any(len(line.description) > longest for line in lines):
+        raise ValidationError(
+            {
+                "lines": _("A credit note line's description has at most %(n)s characters.")
+                % {"n": longest}
+            }
+        )
     partner = None
     if corrects is not None:
         corrects = Invoice.objects.select_for_update().get(pk=corrects.pk)

@@ -254,3 +254,37 @@ def test_equipment_sold_to_an_eu_business_bears_french_vat():
     assert "TVA 20 % 179,80 € 35,96 €" in text
     assert "Autoliquidation 200,00 € 0,00 €" in text
     assert "Net à payer 415,76 €" in text
+
+
+# BIL-9 / BIL-8 — a credit note's reason is printed on it (255 characters at most): staff
+# accepting a dispute in the console may type up to 10 000 characters of note, which became the
+# reason — PostgreSQL refused the row (DataError: a 500, the dispute left open). Refused with a
+# field error instead, nothing written; with a short note the credit note of the 12.00 TTC
+# disputed is issued (10.00 HT + 2.00 VAT).
+def test_credit_note_reason_too_long_is_a_field_error():
+    from django.core.exceptions import ValidationError
+
+    from payments.services import disputes
+
+    invoice = october_invoice(ClientFactory())
+    dispute = disputes.dispute_open(
+        invoice=invoice, amount="12.00", reason="x", today=date(2026, 11, 3)
+    )
+    with pytest.raises(ValidationError) as refused:
+        disputes.dispute_accept(dispute=dispute, note="Trop long. " * 30)
+    assert "reason" in refused.value.message_dict
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+    with pytest.raises(ValidationError) as refused:
+        services.credit_note_issue(
+            corrects=invoice,
+            lines=[services.CreditLine(description="x" * 256, amount=Decimal("1"))],
+            reason="Geste",
+        )
+    assert "lines" in refused.value.message_dict
+
+    note = disputes.dispute_accept(dispute=dispute, note="Contestation fondée")
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("10.00"),
+        Decimal("2.00"),
+        Decimal("12.00"),
+    )
