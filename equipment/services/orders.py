@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -135,14 +136,19 @@ def order_create(
     if is_rental:
         order.contract = _rental_contract(order, actor=actor, api_key=api_key)
     else:
+        # BIL-3: the words of an invoice line are French, whatever the customer's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Sale: %(model)s (serial numbers %(serials)s)") % {
+                "model": form.model.name,
+                "serials": serials,
+            }
         order.charge = charge_post(
             client=form.client,
             kind="equipment",
             source_type=SALE_SOURCE,
             source_id=order.pk,
             period_start=ordered_on,
-            description=_("Sale: %(model)s (serial numbers %(serials)s)")
-            % {"model": form.model.name, "serials": serials},
+            description=description,
             unit_price=unit_price,
             quantity=form.quantity,
             actor=actor,

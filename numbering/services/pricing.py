@@ -14,7 +14,9 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
@@ -40,13 +42,16 @@ def post_setup_fees(numbers: list[PhoneNumber], *, actor=None) -> None:
         product = catalogue.get(f"number-{number.number_type}")
         if product is None or product.setup_price <= 0:
             continue
+        # BIL-3: the words of an invoice line are French, whatever the customer's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Setup of the number %(number)s") % {"number": number.display}
         charge_post(
             client=number.client,
             kind="setup",
             source_type="number_setup",
             source_id=f"{number.pk}:{number.assigned_at:%Y%m%d%H%M%S}",
             period_start=paris_today(),
-            description=_("Setup of the number %(number)s") % {"number": number.display},
+            description=description,
             unit_price=product.setup_price,
             contract=number.contract,
             actor=actor,

@@ -12,9 +12,10 @@ import secrets as _secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -276,6 +277,15 @@ def channel_order_pay(
             unit_monthly_price=pack.monthly_price,
             started_on=next_start,
         )
+    # BIL-3: the words of an invoice line are French, whatever the payer's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _("%(trunk)s: +%(n)s channels (%(packs)s), %(days)s/%(period)s days") % {
+            "trunk": str(trunk),
+            "n": order.channels_added,
+            "packs": describe(quote.packs_added),
+            "days": quote.prorata_days,
+            "period": quote.period_days,
+        }
     billing.charge_post(
         client=contract.client,
         kind="prorata",
@@ -283,14 +293,7 @@ def channel_order_pay(
         source_id=order.pk,
         period_start=today,
         period_end=quote.period_end,
-        description=_("%(trunk)s: +%(n)s channels (%(packs)s), %(days)s/%(period)s days")
-        % {
-            "trunk": str(trunk),
-            "n": order.channels_added,
-            "packs": describe(quote.packs_added),
-            "days": quote.prorata_days,
-            "period": quote.period_days,
-        },
+        description=description,
         unit_price=quote.prorata_price,
         quantity=1,
         contract=contract,

@@ -74,3 +74,16 @@ def test_title_retention_on_invoice_and_page_until_paid(client, direct_customer)
     page = client.get(url).content.decode()
     assert 'data-testid="title-retention"' not in page
     assert "Réserve de propriété" not in page
+
+
+# BIL-3 — the invoice line of a sale is French, whatever the language of the person (or the
+# partner's API request) that ordered it: 1 × 149.00 HT, « Vente : … », not « Sale: … ».
+def test_sale_charge_is_written_in_french(tenant):
+    from django.utils import translation
+
+    with translation.override("en"):
+        order = sell(tenant.client, tenant.site, make_model(sale="149.00"),
+                     ordered_on=date(2026, 3, 10))  # fmt: skip
+    (item,) = order.items.all()
+    expected = f"Vente\u00a0: {item.model.name} (numéros de série {item.serial_number})"
+    assert (order.charge.description, order.charge.unit_price) == (expected, Decimal("149.0000"))

@@ -320,6 +320,15 @@ def test_assign_shows_the_prices_then_assigns(english, tenant, pool, contract):
     assigned = PhoneNumber.objects.filter(state=NumberState.ASSIGNED)
     assert {n.e164 for n in assigned} == set(chosen["numbers"])
     assert {n.contract_id for n in assigned} == {contract.pk}
+    # BIL-3: the set-up fees (2 × 5.00 HT) go on the invoice in French, although the customer
+    # assigned the numbers in English: « Mise en service du numéro 01 72 70 00 01 ».
+    from billing.models import PendingCharge
+
+    charges = PendingCharge.objects.filter(source_type="number_setup", client=tenant.client)
+    assert sorted((c.description, c.unit_price) for c in charges) == [
+        ("Mise en service du numéro 01 72 70 00 01", Decimal("5.0000")),
+        ("Mise en service du numéro 01 72 70 00 02", Decimal("5.0000")),
+    ]
 
 
 def test_assign_to_a_sip_account(as_role, tenant, pool):

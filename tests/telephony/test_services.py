@@ -329,3 +329,21 @@ def test_trunk_on_contract_in_service_reoptimised_at_next_period():
     assert held(trunk, NOV) == {4: 2}
     assert live_lines(contract, NOV) == [("trunk-pack-4", 2, Decimal("17.0000"))]
     assert ChannelOrder.objects.count() == 0
+
+
+# BIL-3 — the words of an invoice line are French (the invoice is a French legal document),
+# whatever the language of the person who paid the order: an administrator reading the portal
+# in English (or a partner asking the API in English) pays 4 more channels on 2026-11-21; the
+# pending charge (5.6667 HT = 17.00 × 10/30, printed as it is on the invoice) reads
+# « Trunk CT-… : +4 canaux (1×4), 10/30 jours », not « Trunk CT-…: +4 channels (1×4), 10/30 days ».
+def test_bil3_channel_order_charge_is_written_in_french(trunk):
+    from django.utils import translation
+
+    top_up(trunk.contract.client, "100.00")
+    with translation.override("en"):
+        order = services.channel_order_create(trunk=trunk, add=4, today=PAY_DAY)
+        services.channel_order_pay(order=order, method="prepaid", today=PAY_DAY)
+    charge = PendingCharge.objects.get(source_type="channel_order", source_id=str(order.pk))
+    reference = trunk.contract.reference
+    assert charge.description == f"Trunk {reference}\u00a0: +4 canaux (1×4), 10/30 jours"
+    assert charge.unit_price == Decimal("5.6667")
