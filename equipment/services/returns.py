@@ -15,9 +15,10 @@ the tariff in force when the rental started (HOSTED-W 5.5.4).
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -115,7 +116,9 @@ def non_return_price(item: Item) -> tuple[Decimal, str]:
 
 
 def _await_decision(line: ReturnItem, today: date) -> None:
-    amount, basis = non_return_price(line.item)
+    # BIL-3: the price basis goes on the invoice line: French, whatever staff's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        amount, basis = non_return_price(line.item)
     line.outcome = ReturnOutcome.AWAITING_DECISION
     line.amount, line.price_basis = round_price(amount), basis[:200]
     line.decide_by = today + timedelta(days=DECISION_DAYS)
@@ -213,14 +216,18 @@ def non_return_bill(*, line: ReturnItem, actor=None) -> ReturnItem:
     if line.outcome != ReturnOutcome.AWAITING_DECISION:
         raise InvalidTransition(_("This item does not await a decision."))
     item = line.item
+    # BIL-3: the words of an invoice line are French, whatever staff's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _(
+            "Equipment not returned: %(model)s, serial number %(serial)s (%(basis)s)"
+        ) % {"model": item.model.name, "serial": item.serial_number, "basis": line.price_basis}
     line.charge = charge_post(
         client=line.equipment_return.client,
         kind="equipment",
         source_type=NON_RETURN_SOURCE,
         source_id=line.pk,
         period_start=paris_today(),
-        description=_("Equipment not returned: %(model)s, serial number %(serial)s (%(basis)s)")
-        % {"model": item.model.name, "serial": item.serial_number, "basis": line.price_basis},
+        description=description,
         unit_price=line.amount,
         contract=item.order.contract if item.order_id else None,
         actor=actor,
@@ -252,14 +259,18 @@ def non_return_repossess(*, line: ReturnItem, cost=Decimal("0"), actor) -> Retur
         raise ValidationError({"cost": _("A cost is never negative.")})
     item = line.item
     if cost > 0:
+        with translation.override(settings.LANGUAGE_CODE):  # BIL-3: an invoice line
+            description = _("Repossession of %(model)s, serial number %(serial)s") % {
+                "model": item.model.name,
+                "serial": item.serial_number,
+            }
         line.charge = charge_post(
             client=line.equipment_return.client,
             kind="other",
             source_type=REPOSSESSION_SOURCE,
             source_id=line.pk,
             period_start=paris_today(),
-            description=_("Repossession of %(model)s, serial number %(serial)s")
-            % {"model": item.model.name, "serial": item.serial_number},
+            description=description,
             unit_price=cost,
             actor=actor,
         )

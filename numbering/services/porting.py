@@ -13,7 +13,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -442,14 +442,19 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
         line.number = number
         line.save(update_fields=["number"])
         if fee is not None and fee.setup_price > 0:
+            # BIL-3: the words of an invoice line are French, whatever staff's language.
+            with translation.override(settings.LANGUAGE_CODE):
+                description = _("Porting of %(number)s (%(reference)s)") % {
+                    "number": line.display,
+                    "reference": request.reference,
+                }
             charge_post(
                 client=request.client,
                 kind="porting",
                 source_type="port_request_line",
                 source_id=line.pk,
                 period_start=on,
-                description=_("Porting of %(number)s (%(reference)s)")
-                % {"number": line.display, "reference": request.reference},
+                description=description,
                 unit_price=fee.setup_price,
                 contract=request.contract,
                 actor=actor,

@@ -5,9 +5,11 @@ import secrets
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -250,14 +252,18 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
     debit.reject_fee, debit.rejected_on = bank_fee, rejected_on
     debit.save(update_fields=["status", "reject_reason", "reject_fee", "rejected_on"])
     if bank_fee > 0:
+        # BIL-3: the words of an invoice line are French, whatever staff's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Direct-debit reject fee — invoice %(number)s") % {
+                "number": invoice.number
+            }
         billing.charge_post(
             client=invoice.client,
             kind=ChargeKind.REJECT_FEE,
             source_type="debit_reject",
             source_id=debit.pk,
             period_start=rejected_on,
-            description=_("Direct-debit reject fee — invoice %(number)s")
-            % {"number": invoice.number},
+            description=description,
             unit_price=bank_fee,
             actor=actor,
         )

@@ -5,9 +5,10 @@ note set against the invoice (BIL-9); rejected, it is due again by a new due dat
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -137,15 +138,15 @@ def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
     customer's regime of today — so that the credit note totals the disputed amount."""
     dispute = _lock_dispute(dispute)
     invoice = dispute.invoice
+    # BIL-3: the words of a credit note are French, whatever staff's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _("Dispute accepted — invoice %(number)s") % {"number": invoice.number}
+        reason = note or _("Dispute of invoice %(number)s accepted") % {"number": invoice.number}
     credit_note = billing.credit_note_issue(
         lines=[
-            billing.CreditLine(
-                description=_("Dispute accepted — invoice %(number)s") % {"number": invoice.number},
-                amount=dispute.amount,
-                includes_vat=True,
-            )
+            billing.CreditLine(description=description, amount=dispute.amount, includes_vat=True)
         ],
-        reason=note or _("Dispute of invoice %(number)s accepted") % {"number": invoice.number},
+        reason=reason,
         corrects=invoice,
         actor=actor,
     )

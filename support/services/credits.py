@@ -4,10 +4,11 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -149,28 +150,33 @@ def credit_approve(
         )
     note = None
     if amount > 0:
-        month = _month_label(report.month)
+        # BIL-3: the words of an invoice or credit note are French, whatever staff's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            month = _month_label(report.month)
+            description = _("SLA credit %(month)s — contract %(ref)s") % {
+                "month": month,
+                "ref": contract.reference,
+            }
+            reason = _(
+                "Service level credit for %(month)s: availability %(availability)s %% "
+                "(contract %(ref)s)."
+            ) % {
+                "month": month,
+                "availability": report.availability_display,
+                "ref": contract.reference,
+            }
         note = billing.credit_note_issue(
             client=contract.client,
             lines=[
                 billing.CreditLine(
-                    description=_("SLA credit %(month)s — contract %(ref)s")
-                    % {"month": month, "ref": contract.reference},
+                    description=description,
                     amount=amount,
                     # BIL-9: at the VAT charged for the month credited.
                     contract=contract,
                     service_date=report.month,
                 )
             ],
-            reason=_(
-                "Service level credit for %(month)s: availability %(availability)s %% "
-                "(contract %(ref)s)."
-            )
-            % {
-                "month": month,
-                "availability": report.availability_display,
-                "ref": contract.reference,
-            },
+            reason=reason,
             actor=actor,
         )
     report.status = ReportStatus.APPROVED

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -181,17 +182,22 @@ def goodwill_credit_issue(
             "at most %(left)s € more."
         ) % {"cap": _money(room.cap), "granted": _money(room.granted), "left": _money(room.left)}
         raise ValidationError({"amount": ValidationError(message, code="liability_cap")})
-    event = (
-        _("ticket %(number)s") % {"number": ticket.number}
-        if ticket is not None
-        else _("outage of %(day)s") % {"day": formats.date_format(room.event_date)}
-    )
+    # BIL-3: the words of a credit note are French, whatever staff's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        event = (
+            _("ticket %(number)s") % {"number": ticket.number}
+            if ticket is not None
+            else _("outage of %(day)s") % {"day": formats.date_format(room.event_date)}
+        )
+        description = _("Goodwill credit — %(event)s — contract %(ref)s") % {
+            "event": event,
+            "ref": contract.reference,
+        }
     note = billing.credit_note_issue(
         client=contract.client,
         lines=[
             billing.CreditLine(
-                description=_("Goodwill credit — %(event)s — contract %(ref)s")
-                % {"event": event, "ref": contract.reference},
+                description=description,
                 amount=value,
                 # BIL-9: at the VAT charged for the service on the event's day.
                 contract=contract,

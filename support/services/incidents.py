@@ -5,9 +5,10 @@ the report was no incident after all (SLA-3, PLATFORM 14.2): the intervention de
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -101,14 +102,18 @@ def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = ""
     if ticket.kind != TicketKind.FAILURE:
         raise ValidationError(_("The penalty applies to a failure notification only."))
     reported_month = month_start(timezone.localtime(ticket.reported_at).date())
+    # BIL-3: the words of an invoice line are French, whatever staff's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _("Abusive incident report penalty — ticket %(number)s") % {
+            "number": ticket.number
+        }
     charge = billing.charge_post(
         client=ticket.client,
         kind=ChargeKind.PENALTY,
         source_type="ticket",
         source_id=ticket.pk,
         period_start=reported_month,
-        description=_("Abusive incident report penalty — ticket %(number)s")
-        % {"number": ticket.number},
+        description=description,
         unit_price=PENALTY_AMOUNT,
         contract=ticket.contract,
         vat_category=VatCategory.OUTSIDE_SCOPE,

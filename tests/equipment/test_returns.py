@@ -130,3 +130,30 @@ def test_staff_choose_repossession_instead(tenant, staff):
     assert AuditLog.objects.filter(action="equipment_return.repossess", actor=staff).exists()
     # The job does not bill it afterwards.
     assert returns.daily(date(2027, 1, 10))["billed"] == 0
+
+
+# BIL-3 / EQP-6 — a staff member reading the back office in English receives the item back
+# broken, then bills it (149.00 HT, the order form's price) and a second one's repossession
+# (35.00 HT): the invoice lines are French, the price basis included.
+def test_non_return_charges_decided_in_english_are_french(tenant, staff):
+    from django.utils import translation
+
+    order, back = _ended_rental(tenant, make_model(sale="149.00"))
+    with time_machine.travel("2026-12-28 10:00 +01:00", tick=False), translation.override("en"):
+        line = returns.return_receive(line=back.lines.get(), working=False, actor=staff)
+        line = returns.non_return_bill(line=line, actor=staff)
+    item = line.item
+    assert (line.charge.description, line.charge.unit_price) == (
+        f"Équipement non restitué\u00a0: {item.model.name}, numéro de série {item.serial_number}"
+        f" (bon de commande {order.reference})",
+        Decimal("149.0000"),
+    )
+    _order, back = _ended_rental(tenant, make_model())
+    returns.daily(date(2026, 12, 29))
+    with translation.override("en"):
+        line = returns.non_return_repossess(line=back.lines.get(), cost="35.00", actor=staff)
+    item = line.item
+    assert (line.charge.description, line.charge.unit_price) == (
+        f"Reprise de {item.model.name}, numéro de série {item.serial_number}",
+        Decimal("35.0000"),
+    )

@@ -102,7 +102,8 @@ def test_reject_fix_relaunch_accept_complete(tenant, contract):
     porting.port_request_accept(
         request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
     )
-    porting.port_request_complete(request=request, actor=staff)
+    with translation.override("en"):  # staff reading the back office in English
+        porting.port_request_complete(request=request, actor=staff)
     request.refresh_from_db()
     assert [s.status for s in request.steps.all()] == [
         "draft", "submitted", "rejected", "submitted", "accepted", "completed",
@@ -111,6 +112,8 @@ def test_reject_fix_relaunch_accept_complete(tenant, contract):
     assert number.state == NumberState.ASSIGNED and number.contract == contract
     (charge,) = PendingCharge.objects.filter(source_type="port_request_line")
     assert charge.kind == "porting" and charge.unit_price == Decimal("12.50")
+    # BIL-3: the invoice line is French whatever staff's language.
+    assert charge.description == f"Portabilité du 01 72 70 00 12 ({request.reference})"
     assert charge.client == tenant.client
     events = OutboxEvent.objects.filter(type="port_request.updated").order_by("occurred_at")
     statuses = [e.data["status"] for e in events]

@@ -334,3 +334,23 @@ def test_bil6_partner_invoice_paid_late_gets_no_late_charges(ecb):
     assert not PendingCharge.objects.filter(kind__in=late_kinds).exists()
     billing.run_month_sync(month=NOV)
     assert not Invoice.objects.filter(partner=partner, purpose="late_charges").exists()
+
+
+# BIL-3 / BIL-9 — a dispute of 60.00 TTC accepted by a staff member reading the console in
+# English: the credit note (50.00 HT + 10.00 VAT at 20 %) is a French document, line and reason.
+def test_bil9_credit_note_of_a_dispute_accepted_in_english_is_french():
+    from django.utils import translation
+
+    client = direct_customer()
+    invoice = issue_invoice(client, "100.00")
+    dispute = services.dispute_open(
+        invoice=invoice, amount="60.00", reason="Not ordered", today=date(2026, 10, 5)
+    )
+    with paris(date(2026, 10, 5)), translation.override("en"):
+        note = services.dispute_accept(dispute=dispute)
+    line = note.lines.get()
+    assert (line.description, line.net_amount) == (
+        f"Contestation acceptée — facture {invoice.number}",
+        Decimal("50.00"),
+    )
+    assert note.reason == f"Contestation de la facture {invoice.number} acceptée"

@@ -106,3 +106,24 @@ def test_bil4_reject_reverses_payment_and_reinvoices_fee():
     assert (fee.unit_price, fee.vat_category, fee.client) == (Decimal("7.5000"), "", client)
     with pytest.raises(Exception, match="already rejected"):
         services.debit_reject(debit=debit, reason="again", bank_fee="1")
+
+
+# BIL-3 / BIL-4 — the reject fee (7.50 HT) recorded by a staff member reading the back office
+# in English is re-invoiced in French: « Frais de rejet de prélèvement — facture F… ».
+def test_bil4_reject_fee_recorded_in_english_is_invoiced_in_french():
+    from django.utils import translation
+
+    client = direct_customer()
+    mandate(client)
+    invoice = issue_invoice(client, "100.00")
+    with time_machine.travel("2026-10-28 10:00 +01:00", tick=False):
+        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
+    with time_machine.travel("2026-10-31 10:00 +01:00", tick=False), translation.override("en"):
+        services.debit_batch_settle(batch=batch)
+        debit = DirectDebit.objects.get()
+        services.debit_reject(debit=debit, reason="AM04 insufficient funds", bank_fee="7.50")
+    fee = PendingCharge.objects.get(kind="reject_fee")
+    assert (fee.description, fee.unit_price) == (
+        f"Frais de rejet de prélèvement — facture {invoice.number}",
+        Decimal("7.5000"),
+    )

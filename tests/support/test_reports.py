@@ -330,3 +330,36 @@ def test_availability_history(customer, staff, other_tenant):
 
     with pytest.raises(Http404):
         selectors.availability_history(client=other_tenant.client, contract_pk=contract.pk)
+
+
+# BIL-3 / SLA-10 — a staff member reading the console in English approves October's credit
+# (HOSTED-W, 10 users × 14.90 = 149.00 invoiced for October; 70 minutes down of 44 640 →
+# 99.843 % → 5 % → 7.45 HT): the credit note, a French legal document, is written in French.
+# SLA-11 — the same staff member's abusive-report penalty (100.00, outside VAT) too.
+def test_credit_note_and_penalty_decided_in_english_are_french(customer, staff, tenant):
+    from django.utils import translation
+
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 30, 12), tick=False):
+        down(contract, paris(2026, 10, 12, 9), 70, staff)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    report = services.credit_request(report=report, actor=tenant.members[Role.BILLING].user)
+    with translation.override("en"), time_machine.travel(paris(2026, 11, 5, 10), tick=False):
+        report = services.credit_approve(report=report, actor=staff)
+    line = report.credit_note.lines.get()
+    assert (line.description, line.net_amount) == (
+        f"Crédit de service SLA octobre 2026 — contrat {contract.reference}",
+        Decimal("7.45"),
+    )
+    assert report.credit_note.reason.startswith("Crédit de service pour octobre 2026\u00a0:")
+
+    hosted_a = make_contract(customer, "hosted-a", monthly_price="300.00")
+    with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
+        ticket = incident(hosted_a, paris(2026, 11, 22, 9), paris(2026, 11, 22, 19), staff=staff)
+        with translation.override("en"):
+            charge = services.ticket_charge_abusive_penalty(ticket=ticket, actor=staff)
+    assert (charge.description, charge.unit_price) == (
+        f"Pénalité pour signalement abusif d'incident — ticket {ticket.number}",
+        Decimal("100.0000"),
+    )
