@@ -217,6 +217,13 @@ def test_percentages_keep_their_sign_on_the_same_line():
     assert _template_lines(r"\{\{ [^{}]*\}\} %") == []
 
 
+# French typography: a colon written in a template after a value (« {{ month }}: … ») has no
+# no-break space before it in French — the availability chart's tooltips read « Novembre 2026:
+# 100,000 % »; such a sentence is a translated text (the French one writes « Novembre 2026 : »).
+def test_no_template_writes_a_colon_after_a_value_outside_a_translated_text():
+    assert _template_lines(r"\}\}( \([^()]*\))?[:;?!] \{\{") == []
+
+
 def test_sip_trunks_are_capitalised(as_role):
     with translation.override("fr"):
         assert str(translation.gettext("SIP trunks")) == "Trunks SIP"

@@ -54,6 +54,8 @@ def test_hosted_a_failure_notification_is_listed_with_the_month_so_far(as_role, 
         "Novembre 2026" in row[:300] and "99,791&nbsp;%" in row[:600] and "90\u00a0min" in row[:800]
     )
     assert html.count('data-testid="chart-month"') == 12
+    # French typography: the bar's tooltip keeps a no-break space before its colon.
+    assert "<title>Novembre 2026 (en cours)\u00a0: 99,791\u00a0%</title>" in html
 
 
 # SLA-6: minutes unavailable grouped by thousands (« 4 320 min », not « 4320 min »), the unit
