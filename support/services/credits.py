@@ -162,7 +162,7 @@ def credit_approve(
                 "(contract %(ref)s)."
             ) % {
                 "month": month,
-                "availability": report.availability_display,
+                "availability": formats.number_format(report.availability_display, 3),
                 "ref": contract.reference,
             }
         note = billing.credit_note_issue(

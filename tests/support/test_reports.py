@@ -260,7 +260,7 @@ def test_request_approve_credit_note(customer, staff, tenant):
     assert Invoice.objects.filter(kind="credit_note").count() == 1
     assert note.client == customer and note.total_net == Decimal("7.45")
     assert note.total_gross == Decimal("8.94")
-    assert "2026" in note.reason and "99.843" in note.reason and contract.reference in note.reason
+    assert "2026" in note.reason and "99,843" in note.reason and contract.reference in note.reason
     billing.run_month_sync(month=NOV)
     invoice = Invoice.objects.get(kind="invoice", client=customer, month=NOV)
     assert invoice.credit_applied == Decimal("8.94")
@@ -352,7 +352,11 @@ def test_credit_note_and_penalty_decided_in_english_are_french(customer, staff, 
         f"Crédit de service SLA octobre 2026 — contrat {contract.reference}",
         Decimal("7.45"),
     )
-    assert report.credit_note.reason.startswith("Crédit de service pour octobre 2026\u00a0:")
+    # A French figure on a French document: « 99,843 % », not « 99.843 % ».
+    assert report.credit_note.reason == (
+        "Crédit de service pour octobre 2026\u00a0: disponibilité de 99,843\u00a0% "
+        f"(contrat {contract.reference})."
+    )
 
     hosted_a = make_contract(customer, "hosted-a", monthly_price="300.00")
     with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
