@@ -224,6 +224,48 @@ def test_no_template_writes_a_colon_after_a_value_outside_a_translated_text():
     assert _template_lines(r"\}\}( \([^()]*\))?[:;?!] \{\{") == []
 
 
+# An amount in an e-mail is grouped by thousands as on the pages (« 1 234,50 € », never
+# « 1234,50 € »; « 1,234.50 € » in English): the reminders, the termination, the dispute, the
+# top-up, the channel and the credit e-mails wrote ``floatformat:2`` (not grouped) or the raw
+# Decimal. Amounts by hand: 1 234.50 € due, a 1 234.50 € termination fee, a 1 234.50 € credit.
+def test_amounts_in_e_mails_are_grouped_by_thousands():
+    from types import SimpleNamespace
+
+    amount = Decimal("1234.50")
+    invoice = SimpleNamespace(number="F2026-000123", due_date=date(2026, 12, 5))
+    offer = SimpleNamespace(name="Trunk SIP")
+    contract = SimpleNamespace(reference="CT-2026-000001", offer=offer)
+    termination = SimpleNamespace(effective_date=date(2027, 1, 1), fee_amount=amount)
+    report = SimpleNamespace(
+        status="approved",
+        month=date(2026, 11, 1),
+        approved_amount=amount,
+        credit_amount=amount,
+        credit_note=SimpleNamespace(number="A2026-000007"),
+    )
+    mails = [
+        ("payments/email/reminder_first_message.txt", {"invoice": invoice, "amount": amount}),
+        ("offers/email/termination_scheduled_message.txt", {"contract": contract,
+                                                            "termination": termination}),
+        ("support/email/credit_decided_message.txt", {"contract": contract, "report": report}),
+    ]  # fmt: skip
+    for template, context in mails:
+        with translation.override("fr"):
+            assert "1\u00a0234,50\u00a0€" in render_to_string(template, context), template
+        with translation.override("en"):
+            assert "1,234.50 €" in render_to_string(template, context), template
+    # No template writes an amount ungrouped (the back office's pages aside).
+    UNGROUPED = r"floatformat:2\b|blocktranslate [^%]*=\w+\.(approved_amount|fee_amount)[ %]"
+    texts = [
+        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
+        for path in Path(settings.BASE_DIR, "templates").glob("**/*.*")
+        if path.suffix in (".txt", ".html") and "admin" not in path.parts
+        for line in path.read_text().splitlines()
+        if re.search(UNGROUPED, line)
+    ]
+    assert texts == []
+
+
 def test_sip_trunks_are_capitalised(as_role):
     with translation.override("fr"):
         assert str(translation.gettext("SIP trunks")) == "Trunks SIP"
