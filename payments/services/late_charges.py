@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
 from billing import services as billing
@@ -125,11 +126,12 @@ def _post_interest(state: InvoiceState, settled_on: date, share: Decimal, actor=
     if amount <= 0:
         return None
     days = state.late_days(settled_on)
-    with translation.override(settings.LANGUAGE_CODE):  # BIL-3, as above
-        description = _("Late-payment interest — invoice %(number)s, paid %(days)s days late") % {
-            "number": invoice.number,
-            "days": days,
-        }
+    with translation.override(settings.LANGUAGE_CODE):  # BIL-3: an invoice line is French
+        description = ngettext(
+            "Late-payment interest — invoice %(number)s, paid %(days)s day late",
+            "Late-payment interest — invoice %(number)s, paid %(days)s days late",
+            days,
+        ) % {"number": invoice.number, "days": days}
     return billing.charge_post(
         client=invoice.client,
         kind=ChargeKind.LATE_INTEREST,

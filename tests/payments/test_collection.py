@@ -67,6 +67,25 @@ def test_bil4_payment_validation_writes_nothing():
     assert not Payment.objects.exists()
 
 
+# BIL-6 / BIL-3 — paid one day late (due 30/10/2026, paid 31/10/2026): 1 200.00 × 12.15 % ×
+# 1 / 365 = 0.3994… → 0.40 € of interest, « réglée avec 1 jour de retard » (French, singular),
+# never « 1 jours » nor « 1 days ».
+def test_bil6_one_day_late_is_singular(ecb):
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")
+    with paris(date(2026, 10, 31)):
+        services.payment_record(
+            client=client, amount="1200.00", method="transfer", received_on=date(2026, 10, 31)
+        )
+    billing.run_month_sync(month=date(2026, 10, 1))
+    nxt = Invoice.objects.get(client=client, month=date(2026, 10, 1))
+    interest = nxt.lines.get(kind="late_interest")
+    assert (interest.description, interest.net_amount) == (
+        f"Intérêts de retard — facture {invoice.number}, réglée avec 1 jour de retard",
+        Decimal("0.40"),
+    )
+
+
 # BIL-6 — the issue's case end to end: 1 200.00 € TTC due 2026-10-30, paid 2026-11-29, ECB
 # 2.15 % → interest 11.98 € and the 40.00 € indemnity on the next invoice, outside VAT.
 def test_bil6_interest_and_indemnity_on_next_invoice(ecb):
@@ -87,7 +106,14 @@ def test_bil6_interest_and_indemnity_on_next_invoice(ecb):
         Decimal("0"),
     )
     assert (indemnity.net_amount, indemnity.vat_category) == (Decimal("40.00"), "O")
-    assert "réglée avec 30 jours de retard" in interest.description  # BIL-3: in French
+    # BIL-3: French on the invoice, although the payment was recorded in English (autouse).
+    assert (
+        interest.description
+        == f"Intérêts de retard — facture {invoice.number}, réglée avec 30 jours de retard"
+    )
+    assert indemnity.description == (
+        f"Indemnité forfaitaire pour frais de recouvrement — facture {invoice.number}"
+    )
     assert (nxt.total_net, nxt.total_vat, nxt.total_gross) == (
         Decimal("51.98"),
         Decimal("0.00"),
