@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
 from accounts.notifications import notify_client
@@ -279,7 +280,11 @@ def channel_order_pay(
         )
     # BIL-3: the words of an invoice line are French, whatever the payer's language.
     with translation.override(settings.LANGUAGE_CODE):
-        description = _("%(trunk)s: +%(n)s channels (%(packs)s), %(days)s/%(period)s days") % {
+        description = ngettext(
+            "%(trunk)s: +%(n)s channel (%(packs)s), %(days)s/%(period)s days",
+            "%(trunk)s: +%(n)s channels (%(packs)s), %(days)s/%(period)s days",
+            order.channels_added,
+        ) % {
             "trunk": str(trunk),
             "n": order.channels_added,
             "packs": describe(quote.packs_added),

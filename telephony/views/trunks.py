@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
@@ -138,9 +139,12 @@ def trunk_change(request, pk):
             if preview.kind == "increase":
                 messages.success(
                     request,
-                    _(
+                    ngettext(
+                        "Order %(ref)s recorded. Pay it to activate the %(n)s channel: it is "
+                        "active as soon as it is paid.",
                         "Order %(ref)s recorded. Pay it to activate the %(n)s channels: they "
-                        "are active as soon as it is paid."
+                        "are active as soon as it is paid.",
+                        order.channels_added,
                     )
                     % {"ref": order.reference, "n": order.channels_added},
                 )

@@ -347,3 +347,19 @@ def test_bil3_channel_order_charge_is_written_in_french(trunk):
     reference = trunk.contract.reference
     assert charge.description == f"Trunk {reference}\u00a0: +4 canaux (1×4), 10/30 jours"
     assert charge.unit_price == Decimal("5.6667")
+
+
+# TRK-3 / BIL-3 — one channel more is singular in French: « +1 canal », « 1 canal
+# supplémentaire est actif », never « +1 canaux ». 8 channels (2 × 4 at 17.00) + 1 on
+# 2026-11-21: a 1-channel pack (5.00 a month) for the 10 days left of 30 = 1.6667.
+def test_trk3_one_channel_more_is_singular(trunk, django_capture_on_commit_callbacks):
+    top_up(trunk.contract.client, "100.00")
+    order = services.channel_order_create(trunk=trunk, add=1, today=PAY_DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.channel_order_pay(order=order, method="prepaid", today=PAY_DAY)
+    charge = PendingCharge.objects.get(source_type="channel_order", source_id=str(order.pk))
+    reference = trunk.contract.reference
+    assert charge.description == f"Trunk {reference}\u00a0: +1 canal (1×1), 10/30 jours"
+    assert charge.unit_price == Decimal("1.6667")
+    (body,) = [m.body for m in mail.outbox if order.reference in m.subject]
+    assert "1 canal supplémentaire est actif sur" in body and "canaux supplémentaires" not in body
