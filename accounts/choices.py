@@ -41,9 +41,11 @@ class ClientStatus(models.TextChoices):
 
 
 # ACC-2: what each role may do. Views, the API and services ask these, never the role name.
+# "tickets": the read-only role writes nothing but its tickets (ACC-2 "every role may open a
+# ticket"); the technical permission includes tickets.
 ROLE_PERMISSIONS = {
     Role.ADMIN: {"manage_users", "manage_company", "order", "terminate", "billing", "technical"},
     Role.BILLING: {"billing"},
     Role.TECHNICAL: {"technical"},
-    Role.READ_ONLY: set(),
+    Role.READ_ONLY: {"tickets"},
 }

@@ -3,9 +3,10 @@
 Every read goes through ``support.selectors`` (and ``offers.selectors``) scoped to the signed-in
 member's customer — another customer's ticket, file, contract or report is a 404, on GET and
 POST alike — and every write through ``support.services``. Viewing is open to every member;
-opening and answering tickets needs the ``technical`` permission, or the ``billing`` one for a
-question (``permissions.ticket_permissions``, as ``ticket_open`` and ``ticket_reply``
-require), requesting a credit the ``billing`` one (``credit_request``).
+opening tickets needs the ``technical`` or ``tickets`` permission (every role but billing), or
+the ``billing`` one for a question; answering them the same, the read-only role on its own
+tickets only (``permissions.may_write_ticket``, as ``ticket_reply`` and ``ticket_set_status``
+require); requesting a credit the ``billing`` one (``credit_request``).
 """
 
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from support.choices import ReportStatus, TicketKind, TicketSource, TicketStatus
 from support.forms import ReplyForm, TicketFilterForm, TicketForm
 from support.models import Ticket
 from support.services.credits import credit_request as credit_request_service
-from support.services.permissions import ticket_kinds_for, ticket_permissions
+from support.services.permissions import may_write_ticket, ticket_kinds_for
 from support.services.replies import ticket_reply
 from support.services.ticket_status import CUSTOMER_MOVES, ticket_set_status
 from support.services.tickets import ticket_open
@@ -143,8 +144,8 @@ def ticket_list(request):
 
 @member_required()
 def ticket_create(request):
-    """SLA-1 / ACC-2: the admin and technical roles open any ticket; the billing role opens
-    questions (about invoices and payments) only; the read-only role none (403)."""
+    """SLA-1 / ACC-2: the admin, technical and read-only roles open any ticket; the billing
+    role opens questions (about invoices and payments) only."""
     kinds = ticket_kinds_for(request.membership)
     if not kinds:
         raise PermissionDenied
@@ -215,7 +216,7 @@ def _when(moment: datetime) -> str:
 @member_required()
 def ticket_detail(request, pk):
     ticket = _decorate_ticket(selectors.ticket_get(client=request.client, pk=pk))
-    can_write = any(request.membership.can(p) for p in ticket_permissions(ticket.kind))
+    can_write = may_write_ticket(request.membership, ticket)
     form = ReplyForm() if can_write else None
     if request.method == "POST":
         if not can_write:
@@ -257,9 +258,9 @@ def ticket_detail(request, pk):
 def ticket_status(request, pk):
     """SLA-1: the customer withdraws a new ticket, reopens a resolved one or confirms it
     (``CUSTOMER_MOVES``); a GET goes back to the ticket. ACC-2: the roles that may write on
-    the ticket's kind (``ticket_permissions``), else 403."""
+    the ticket's kind, the read-only role on its own tickets (``may_write_ticket``), else 403."""
     ticket = selectors.ticket_get(client=request.client, pk=pk)
-    if not any(request.membership.can(p) for p in ticket_permissions(ticket.kind)):
+    if not may_write_ticket(request.membership, ticket):
         raise PermissionDenied
     detail_url = reverse("support:ticket_detail", args=[ticket.pk])
     if request.method == "POST":

@@ -1,7 +1,8 @@
 """Who may act on support, and who of the customer is told.
 
 Staff (``user.is_staff``) do everything; a customer's member opens and answers its own company's
-tickets (technical permission; billing too for a question, ``ticket_permissions``, ACC-2) and
+tickets (technical or tickets permission; billing too for a question, ``ticket_permissions``,
+ACC-2) and
 requests its credits (billing permission); a partner's
 API key acts for its own customers. A refusal is ``PermissionDenied``.
 """
@@ -17,17 +18,45 @@ NOTIFIED_ROLES = (Role.ADMIN, Role.TECHNICAL)
 CREDIT_ROLES = (Role.ADMIN, Role.BILLING)
 
 # ACC-2 "every role may open a ticket (billing: about invoices)": a question (an invoice, a
-# payment) is open to the technical and billing permissions; a failure notification, which
-# starts the SLA clocks (SLA-3, SLA-4, SLA-6), stays with the technical one (admin, technical).
+# payment) is open to every role; a failure notification, which starts the SLA clocks (SLA-3,
+# SLA-4, SLA-6), to every role but billing (admin, technical, read-only: whoever sees the
+# phones down may report it).
 TICKET_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    TicketKind.QUESTION: ("technical", "billing"),
-    TicketKind.FAILURE: ("technical",),
+    TicketKind.QUESTION: ("technical", "tickets", "billing"),
+    TicketKind.FAILURE: ("technical", "tickets"),
 }
 
 
 def ticket_permissions(kind: str) -> tuple[str, ...]:
     """The membership permissions that may open, answer and close a ticket of ``kind``."""
     return TICKET_PERMISSIONS.get(kind, ("technical",))
+
+
+def may_write_ticket(membership: Membership | None, ticket) -> bool:
+    """ACC-2: a member answers, withdraws, reopens or confirms a ticket of a kind its role may
+    open; the read-only role (``tickets`` alone) only the tickets it opened itself."""
+    if membership is None:
+        return False
+    permissions = ticket_permissions(ticket.kind)
+    if any(membership.can(p) for p in permissions if p != "tickets"):
+        return True
+    return (
+        "tickets" in permissions
+        and membership.can("tickets")
+        and ticket.opened_by_id == membership.user_id
+    )
+
+
+def require_ticket_writer(ticket, *, actor: User | None, api_key: ApiKey | None) -> None:
+    """Staff, the partner's key of the ticket's customer, or a member who ``may_write_ticket``."""
+    require_customer_side(
+        ticket.client, actor=actor, api_key=api_key, permission=ticket_permissions(ticket.kind)
+    )
+    if is_staff(actor) or api_key is not None or actor is None:
+        return
+    membership = Membership.objects.filter(user=actor, client_id=ticket.client_id).first()
+    if not may_write_ticket(membership, ticket):
+        raise PermissionDenied(_("Your role does not allow this."))
 
 
 def ticket_kinds_for(membership: Membership) -> list[str]:
@@ -41,11 +70,16 @@ def ticket_kinds_for(membership: Membership) -> list[str]:
 
 def notified_roles(ticket) -> tuple[str, ...]:
     """Who of the customer is e-mailed about a ticket: the admin and technical people, and the
-    billing people too for a question a billing member opened (theirs to follow, ACC-2)."""
-    if ticket.kind == TicketKind.QUESTION and ticket.opened_by_id is not None:
-        opener = Membership.objects.filter(user_id=ticket.opened_by_id, client_id=ticket.client_id)
-        if opener.filter(role=Role.BILLING).exists():
-            return (*NOTIFIED_ROLES, Role.BILLING)
+    people of the opener's role too when a billing or read-only member opened it (theirs to
+    follow, ACC-2)."""
+    if ticket.opened_by_id is not None:
+        role = (
+            Membership.objects.filter(user_id=ticket.opened_by_id, client_id=ticket.client_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if role in (Role.BILLING, Role.READ_ONLY):
+            return (*NOTIFIED_ROLES, role)
     return NOTIFIED_ROLES
 
 

@@ -18,8 +18,7 @@ from support.services.attachments import attachments_save, check_attachments
 from support.services.permissions import (
     is_staff,
     notified_roles,
-    require_customer_side,
-    ticket_permissions,
+    require_ticket_writer,
 )
 from support.services.ticket_status import lock_ticket, move_ticket
 
@@ -41,12 +40,7 @@ def ticket_reply(
     ticket = lock_ticket(ticket)
     from_staff = is_staff(actor)
     if not from_staff:
-        require_customer_side(
-            ticket.client,
-            actor=actor,
-            api_key=api_key,
-            permission=ticket_permissions(ticket.kind),
-        )
+        require_ticket_writer(ticket, actor=actor, api_key=api_key)
     attachments = list(attachments)
     errors: dict[str, str | list[str]] = {}
     if not body.strip():

@@ -16,8 +16,7 @@ from support.models import Ticket, TicketEvent
 from support.services.permissions import (
     is_staff,
     notified_roles,
-    require_customer_side,
-    ticket_permissions,
+    require_ticket_writer,
 )
 
 
@@ -106,12 +105,7 @@ def ticket_set_status(
     if status not in TicketStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     if not is_staff(actor):
-        require_customer_side(
-            ticket.client,
-            actor=actor,
-            api_key=api_key,
-            permission=ticket_permissions(ticket.kind),
-        )
+        require_ticket_writer(ticket, actor=actor, api_key=api_key)
         if (ticket.status, status) not in CUSTOMER_MOVES:
             raise PermissionDenied(_("Only support staff can make this change."))
     fields = move_ticket(ticket, status, actor=actor, api_key=api_key, note=note)

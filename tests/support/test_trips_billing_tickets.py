@@ -1,7 +1,8 @@
 """Issue 17 item 7 (ACC-2 "every role may open a ticket — billing: about invoices"; SLA-1): the
 billing role opens questions about its invoices and payments and follows them; a failure
 notification, which starts the SLA clocks (SLA-3, SLA-4, SLA-6), stays with the admin and
-technical roles; the read-only role opens nothing."""
+technical roles — and the read-only role, which writes on nothing else, opens tickets of both
+kinds and follows its own."""
 
 import pytest
 from django.core import mail
@@ -13,7 +14,7 @@ from support import services
 from support.choices import TicketKind
 from support.models import Ticket
 from tests.offers.factories import make_contract
-from tests.support.factories import make_staff, open_failure
+from tests.support.factories import open_failure
 
 pytestmark = pytest.mark.django_db
 
@@ -104,15 +105,56 @@ def test_billing_role_answers_questions_only(billing, tenant):
     assert status.status_code == 403
 
 
-# issue 17 item 7 — ACC-2: the read-only role still opens nothing (403); staff unaffected.
-def test_read_only_role_opens_nothing(client, tenant):
-    client.force_login(tenant.members[Role.READ_ONLY].user)
-    assert client.get(reverse("support:ticket_create")).status_code == 403
-    ticket = services.ticket_open(
-        client=tenant.client,
-        kind=TicketKind.QUESTION,
-        subject="Par téléphone",
-        body="Question posée au support.",
-        actor=make_staff(),
+# ACC-2 "every role may open a ticket": the read-only member (who sees the phones down) opens
+# a failure notification and a question from the portal, is e-mailed about them with the admin
+# and technical people, answers and withdraws its own; it reads a colleague's ticket but writes
+# nothing on it (no form, POST 403), and still writes nothing else (credits: ACC-2 billing).
+def test_read_only_role_opens_and_follows_its_own_tickets(
+    client, tenant, django_capture_on_commit_callbacks
+):
+    reader = tenant.members[Role.READ_ONLY].user
+    client.force_login(reader)
+    form = client.get(reverse("support:ticket_create")).content.decode()
+    assert 'value="question"' in form and 'value="failure_notification"' in form
+    assert 'data-testid="new-ticket"' in client.get(reverse("support:tickets")).content.decode()
+    contract = make_contract(tenant.client, "hosted-w")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("support:ticket_create"),
+            {
+                "kind": "failure_notification",
+                "contract": contract.pk,
+                "subject": "Plus de tonalité",
+                "body": "Aucun poste ne sonne à l'accueil.",
+            },
+        )
+    failure = Ticket.objects.get()
+    assert response.status_code == 302
+    assert (failure.kind, failure.opened_by) == ("failure_notification", reader)
+    assert failure.restoration_target is not None  # SLA-4: the clock starts as for anyone
+    told = {address for message in mail.outbox for address in message.to}
+    assert reader.email in told and tenant.members[Role.ADMIN].user.email in told
+    url = reverse("support:ticket_detail", args=[failure.pk])
+    assert 'name="body"' in client.get(url).content.decode()
+    assert client.post(url, {"body": "Toujours en panne."}).status_code == 302
+    assert failure.messages.count() == 2
+
+    colleague = open_failure(tenant, contract)  # opened by the technical member
+    other_url = reverse("support:ticket_detail", args=[colleague.pk])
+    assert 'name="body"' not in client.get(other_url).content.decode()
+    assert client.post(other_url, {"body": "Et ?"}).status_code == 403
+    closing = client.post(
+        reverse("support:ticket_status", args=[colleague.pk]), {"status": "closed"}
     )
-    assert ticket.kind == "question"
+    assert closing.status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.ticket_reply(ticket=colleague, body="Et ?", actor=reader)
+    colleague.refresh_from_db()
+    assert colleague.status == "new" and colleague.messages.count() == 1
+
+    withdrawn = client.post(
+        reverse("support:ticket_status", args=[failure.pk]), {"status": "closed"}
+    )
+    assert withdrawn.status_code == 302
+    failure.refresh_from_db()
+    assert failure.status == "closed"

@@ -349,13 +349,11 @@ def test_read_only_member(as_role, english, tenant, hosted_w, staff):
         report = services.availability_report_compute(contract=hosted_w, month=OCT)
         browser = as_role(Role.READ_ONLY)
         page = page_of(browser.get(reverse("support:tickets")))
-        assert ticket.number in page and 'data-testid="new-ticket"' not in page
+        assert ticket.number in page  # ACC-2: it may open its own (test_trips_billing_tickets)
         page = page_of(browser.get(reverse("support:availability_contract", args=[hosted_w.pk])))
         assert 'data-testid="request-credit"' not in page
         assert "your administrator or billing contact can request it" in page
-        assert browser.get(reverse("support:ticket_create")).status_code == 403
-        posts = [
-            (reverse("support:ticket_create"), {"kind": "question", "subject": "x", "body": "y"}),
+        posts = [  # a colleague's ticket and a credit: not the read-only member's to write
             (reverse("support:ticket_detail", args=[ticket.pk]), {"body": "Hello"}),
             (reverse("support:ticket_status", args=[ticket.pk]), {"status": "closed"}),
             (reverse("support:credit_request", args=[report.pk]), {}),
