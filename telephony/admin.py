@@ -204,8 +204,17 @@ class CredentialActionsMixin:
     @admin.action(description=_("Issue a new secret"), permissions=["act"])
     def reset_credentials(self, request, queryset):
         for account in queryset:
-            account, secret = sip_credentials_reset(account=account, actor=request.user)
-            _show_secret(self, request, account, secret)
+            try:
+                account, secret = sip_credentials_reset(account=account, actor=request.user)
+            except ValidationError as error:  # its contract is terminated (CON-4/CON-5)
+                self.message_user(
+                    request,
+                    gettext("Refused for %(user)s: %(error)s")
+                    % {"user": account.username, "error": error_text(error)},
+                    messages.ERROR,
+                )
+            else:
+                _show_secret(self, request, account, secret)
 
     @admin.action(description=_("Re-enable the credentials"), permissions=["act"])
     def enable_credentials(self, request, queryset):

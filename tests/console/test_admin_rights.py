@@ -176,3 +176,27 @@ def test_view_only_staff_cannot_switch_or_run_scheduled_jobs(client, db):
         _action(client, "django_celery_beat_periodictask", action, [job])
     job.refresh_from_db()
     assert job.enabled
+
+
+# CON-4/CON-5, ACC-7 — « Générer un nouveau secret » on a SIP account whose contract is
+# terminated answered a server error (the service's refusal was not caught): the back office
+# says why, and the next selected account still gets its secret.
+def test_new_secret_for_a_closed_account_is_refused_with_a_message(client, customer):
+    from offers import services as offers
+
+    closed, _secret = make_sip_account(customer)
+    live, _secret = make_sip_account(customer)
+    with time_machine.travel(date(2026, 10, 20)):
+        offers.contract_request_termination(contract=closed.contract)
+    termination = closed.contract.terminations.get()
+    offers.termination_apply(termination_id=termination.pk, today=termination.effective_date)
+    client.force_login(make_staff_member("root@reseller.example", superuser=True))
+    before = (closed.secret_encrypted, live.secret_encrypted)
+
+    response = _action(client, "telephony_sipaccount", "reset_credentials", [closed, live])
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "contrat de ce service est résilié" in page
+    closed.refresh_from_db()
+    live.refresh_from_db()
+    assert closed.secret_encrypted == before[0] and live.secret_encrypted != before[1]
