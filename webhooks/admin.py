@@ -5,7 +5,9 @@ written by the services only."""
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,12 @@ from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, run_each
 from kernel.models import OutboxEvent
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+
+
+def _when(value) -> str:
+    """A date and time in Paris, as the back office writes a model's (a value put in a text is
+    ``str()``: "2026-12-05 09:00:00+00:00", in UTC)."""
+    return date_format(localtime(value), "DATETIME_FORMAT") if value else "—"
 
 
 class AttemptInline(ReadOnlyInline):
@@ -43,7 +51,7 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
     @admin.display(description=_("signing secrets"))
     def secrets_display(self, endpoint):
         rows = [
-            (secret.secret[:10], secret.created_at, secret.expires_at or "—")
+            (secret.secret[:10], _when(secret.created_at), _when(secret.expires_at))
             for secret in endpoint.secrets.all()
         ]
         return format_html_join("", "<div>{}… {} → {}</div>", rows) or "—"
