@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import floatformat
 from django.urls import path, reverse
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
@@ -30,6 +31,7 @@ from billing.services.credit_notes import (
 from kernel.admin import ServiceRowsAdmin
 from kernel.forms import attach_errors
 from kernel.inputs import parse_month
+from kernel.money import money_number
 
 
 def _euros(amount) -> str:
@@ -257,7 +259,15 @@ class InvoiceAdmin(ServiceRowsAdmin):
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                ((g["category"], g["rate"], g["taxable"], g["vat"]) for g in invoice.vat_breakdown),
+                (
+                    (
+                        g["category"],
+                        floatformat(g["rate"], -2),
+                        money_number(Decimal(g["taxable"])),
+                        money_number(Decimal(g["vat"])),
+                    )
+                    for g in invoice.vat_breakdown
+                ),
             ),
         )
 
