@@ -4,9 +4,11 @@ contract, record a payment, reset SIP credentials, terminate with a quote, close
 flagged inactive (ACC-6) — each through the
 owning app's service, each confirmed first (the second submission carries ``confirm``)."""
 
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -89,6 +91,31 @@ def _confirmed(request) -> bool:
     return "confirm" in request.POST
 
 
+ONCE_SECONDS = 3600
+
+
+def _once_key(token: str) -> str:
+    return f"console:once:{token}"
+
+
+def _issue_once(request) -> str:
+    """A token the confirmation of a payment carries: it records one payment only, whatever
+    the number of times the confirmation is sent (a double click, a resent form)."""
+    token = secrets.token_urlsafe(16)
+    cache.set(_once_key(token), request.user.pk, ONCE_SECONDS)
+    return token
+
+
+def _use_once(request) -> bool:
+    """Whether the confirmation's token is this member's and unused; using it spends it (the
+    cache's delete answers once, even for two requests at the same instant)."""
+    token = request.POST.get("once", "")
+    if not token or len(token) > 64:
+        return False
+    key = _once_key(token)
+    return cache.get(key) == request.user.pk and bool(cache.delete(key))
+
+
 def _amount(value) -> Decimal:
     """An amount the confirmation carried; an unreadable one matches no amount."""
     try:
@@ -107,7 +134,17 @@ def record_payment(request, pk):
         return _page(request, client, action="payment", form=form, status=400)
     data = form.cleaned_data
     if not _confirmed(request):
-        return _page(request, client, action="payment", form=form, preview=data)
+        preview = {**data, "once": _issue_once(request)}
+        return _page(request, client, action="payment", form=form, preview=preview)
+    if not _use_once(request):
+        messages.error(
+            request,
+            _(
+                "This confirmation was already sent (or has expired): the payment is recorded "
+                "once. Check the customer's payments below before recording it again."
+            ),
+        )
+        return redirect("console:customer", pk=pk)
     try:
         payment_record(client=client, actor=request.user, **data)
     except ValidationError as error:

@@ -3,6 +3,7 @@ with identity, contacts, contracts, invoices and balance, payments and mandate, 
 trunks and SIP accounts, tickets, availability and the audit trail, in a bounded number of
 queries; and the actions staff take from there, each through its service, confirmed first."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -111,13 +112,39 @@ def test_record_payment_confirmed(customer, as_staff, billing_agent):
         preview = browser.post(url, data)
         assert 'data-testid="action-preview"' in preview.content.decode()
         assert not Payment.objects.exists()
-        done = browser.post(url, {**data, "confirm": "1"})
+        done = browser.post(url, {**data, "once": _once(preview), "confirm": "1"})
     assert done.status_code == 302
     payment = Payment.objects.get()
     assert (payment.amount, payment.recorded_by) == (Decimal("120.00"), billing_agent)
     assert payments.invoice_state(invoice).open == Decimal("0.00")
     bad = browser.post(url, {"amount": "-5", "method": "transfer", "received_on": "2026-10-05"})
     assert bad.status_code == 400
+
+
+def _once(preview) -> str:
+    """The token the payment's confirmation carries (the preview's hidden ``once``)."""
+    found = re.search(r'name="once" value="([^"]+)"', preview.content.decode())
+    return found.group(1) if found else ""
+
+
+# BIL-4 — the confirmation of a transfer of 120.00 € sent twice (a double click, a resent
+# form) recorded two payments: 240.00 € received for a 120.00 € invoice, 120.00 € left on
+# account. One payment of 120.00 € now; the second sending says so and writes nothing, and a
+# confirmation without the preview's token records nothing.
+def test_payment_confirmation_sent_twice_records_one_payment(customer, as_staff, billing_agent):
+    issue_invoice(customer, "100.00")  # 120.00 incl. VAT
+    browser = as_staff(billing_agent)
+    url = reverse("console:record_payment", args=[customer.pk])
+    data = {"amount": "120.00", "method": "transfer", "received_on": "2026-10-05"}
+    with at(date(2026, 10, 5)):
+        confirmation = {**data, "once": _once(browser.post(url, data)), "confirm": "1"}
+        first = browser.post(url, confirmation)
+        second = browser.post(url, confirmation, follow=True)
+        forged = browser.post(url, {**data, "confirm": "1"})
+    assert first.status_code == 302 and forged.status_code == 302
+    assert list(Payment.objects.values_list("amount", flat=True)) == [Decimal("120.00")]
+    assert "Cette confirmation a déjà été envoyée" in second.content.decode()
+    assert AuditLog.objects.filter(action="payment.record").count() == 1
 
 
 # CON-8 — suspending a contract from the 360, with a reason of the list, confirmed first.
