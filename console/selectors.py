@@ -108,7 +108,8 @@ def assignee_of(queue_key: str, item_pk) -> User | None:
 
 
 def customer_search(query: str):
-    """By name, SIREN/SIRET, a user's or an invoice recipient's e-mail, or an invoice number."""
+    """By name, SIREN/SIRET, a user's or an invoice recipient's e-mail, or an invoice number;
+    by name, the console shows them ``SEARCH_LIMIT`` a page."""
     query = (query or "").strip()
     if len(query) < 2:
         return Client.objects.none()
@@ -125,7 +126,7 @@ def customer_search(query: str):
         Client.objects.filter(condition)
         .select_related("partner")
         .distinct()
-        .order_by("legal_name")[:SEARCH_LIMIT]
+        .order_by("legal_name", "pk")
     )
 
 

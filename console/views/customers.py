@@ -6,10 +6,12 @@ owning app's service, each confirmed first (the second submission carries ``conf
 
 import secrets
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -42,13 +44,18 @@ from usage.services.inactivity import inactive_close, inactive_close_forfeit
 @staff_required()
 def search(request):
     form = CustomerSearchForm(request.GET or None)
-    results = []
+    results, page, query = [], None, ""
     if form.is_bound and form.is_valid():
-        results = list(selectors.customer_search(form.cleaned_data["q"]))
-        if len(results) == 1:
+        found = selectors.customer_search(form.cleaned_data["q"])
+        page = Paginator(found, selectors.SEARCH_LIMIT).get_page(request.GET.get("page"))
+        results = list(page.object_list)
+        if page.paginator.count == 1:
             return redirect("console:customer", pk=results[0].pk)
+        query = urlencode({"q": form.cleaned_data["q"]})
     return render_console(
-        request, "console/customer_search.html", {"form": form, "results": results}
+        request,
+        "console/customer_search.html",
+        {"form": form, "results": results, "page": page, "filter_query": query},
     )
 
 

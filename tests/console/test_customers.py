@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from lxml import html
 
 from accounts.choices import Role
 from accounts.models import AuditLog
@@ -303,3 +304,29 @@ def test_acc6_close_inactive_contract_forfeits_the_last_balance(
     assert response.status_code == 302
     assert Termination.objects.get(contract=last).fee_amount == Decimal("0")
     assert balance() == Decimal("0.00")
+
+
+def _rows(page: str) -> int:
+    return len(html.fromstring(page).xpath("//*[@data-testid='search-results']//tbody/tr"))
+
+
+# Issue 17 — a search matching more customers than a page holds (30 « Dupont … » for 25 a
+# page) showed the first 25 and no way to the other 5: now page 1 shows 25 and links page 2,
+# which shows the last 5 (« Dupont 29 » among them); both pages read as many queries as a
+# search of 3 results.
+def test_search_pages_its_results(customer, as_staff, support_agent, django_assert_max_num_queries):
+    for index in range(3):
+        ClientFactory(partner=customer.partner, legal_name=f"Dupont {index:02d}")
+    browser = as_staff(support_agent)
+    url = reverse("console:customers")
+    with django_assert_max_num_queries(60) as few:
+        assert browser.get(url, {"q": "dupont"}).content.decode().count("Dupont ") == 3
+    for index in range(3, 30):
+        ClientFactory(partner=customer.partner, legal_name=f"Dupont {index:02d}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        first = browser.get(url, {"q": "dupont"}).content.decode()
+    assert _rows(first) == 25 and "Dupont 29" not in first
+    assert "?q=dupont&amp;page=2" in first
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        second = browser.get(url, {"q": "dupont", "page": "2"}).content.decode()
+    assert _rows(second) == 5 and "Dupont 29" in second
