@@ -21,6 +21,7 @@ from kernel.money import money_number, round_money
 from payments.choices import AllocationSource, DisputeStatus
 from payments.invoice_states import invoice_state
 from payments.models import Allocation, Dispute, DisputeDocument
+from payments.services.allocation import lock_payer
 from payments.services.notices import notify_billing
 from payments.services.settlement import after_settlement
 
@@ -136,6 +137,10 @@ def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
     groups in proportion to what is left to credit in each (the rounding cent on the largest
     group), each credit line at the category and rate the invoice charged — never the
     customer's regime of today — so that the credit note totals the disputed amount."""
+    # BIL-4: the customer's allocations are written in turn — its row is locked first, before
+    # the dispute and its invoice, so that a payment being recorded commits before (its
+    # allocation's check of the invoice would otherwise wait for this lock: a deadlock).
+    lock_payer(client_id=dispute.client_id)
     dispute = _lock_dispute(dispute)
     invoice = dispute.invoice
     # BIL-3: the words of a credit note are French, whatever staff's language.

@@ -124,3 +124,32 @@ def test_bil4_two_partner_payments_at_once_never_settle_more_than_the_invoice():
         assert _first_holds_its_transaction(pay("1000.00"), pay("500.00")) == []
     assert settled_on(invoice) == Decimal("1200.00")
     assert sum((services.payment_unallocated(p) for p in payments), Decimal(0)) == Decimal("300.00")
+
+
+# BIL-8 / BIL-4 — September's invoice of 120.00 TTC, 24.00 of it disputed. On 20/10 one member
+# of staff records the customer's transfer of 120.00 while another accepts the dispute: the
+# transfer settles the invoice, the 24.00 credit note stays whole for the next invoices (BIL-9).
+# Before: the two deadlocked (the acceptance held the invoice's row while waiting for the
+# transfer, whose commit checked that row) and the transfer failed with a database error.
+def test_bil8_dispute_accepted_while_a_transfer_is_recorded_settles_the_invoice_once():
+    from billing.services.credit_notes import credit_remaining
+
+    client = direct_customer()
+    invoice = issue_invoice(client, "100.00", month=SEP, source="a")
+    dispute = services.dispute_open(
+        invoice=invoice, amount="24.00", reason="Wrong fee", today=date(2026, 10, 10)
+    )
+    notes = []
+
+    def transfer():
+        services.payment_record(
+            client=client, amount="120.00", method="transfer", received_on=date(2026, 10, 20)
+        )
+
+    def accept():
+        notes.append(services.dispute_accept(dispute=dispute, note="Fee waived"))
+
+    with paris(date(2026, 10, 20)):
+        assert _first_holds_its_transaction(transfer, accept) == []
+    assert settled_on(invoice) == Decimal("120.00")
+    assert credit_remaining(notes[0]) == Decimal("24.00")
