@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -216,7 +216,11 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
     BIL-6/BIL-7: only a rejected debit starts the late clock, from the invoice's original due
     date: the next daily job sends the reminders due by then, posts the recovery indemnity and,
     past due + 8 days, proposes the suspension; interest runs from the due date."""
-    debit = DirectDebit.objects.select_for_update().select_related("invoice").get(pk=debit.pk)
+    debit = (
+        DirectDebit.objects.select_for_update(of=("self", "invoice"))
+        .select_related("invoice", "batch")
+        .get(pk=debit.pk)
+    )
     if debit.status == DebitStatus.REJECTED:
         raise InvalidTransition(_("This debit is already rejected."), code="rejected")
     if not (reason or "").strip():
@@ -225,6 +229,18 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
     if bank_fee < 0:
         raise ValidationError({"bank_fee": _("The bank fee cannot be negative.")})
     rejected_on = rejected_on or paris_today()
+    if rejected_on > paris_today():
+        raise ValidationError({"rejected_on": _("A reject cannot be dated in the future.")})
+    sent_on = timezone.localdate(debit.batch.created_at)
+    if rejected_on < sent_on:
+        raise ValidationError(
+            {
+                "rejected_on": _(
+                    "The debit was sent to the bank on %(date)s: date its reject from then."
+                )
+                % {"date": sent_on.strftime("%d/%m/%Y")}
+            }
+        )
     invoice = debit.invoice
     if debit.payment_id:
         payment = Payment.objects.select_for_update().get(pk=debit.payment_id)

@@ -108,3 +108,23 @@ def test_bil4_batch_is_settled_from_its_collection_date(due_invoice):
     with paris(date(2026, 10, 30)):
         assert services.debit_batch_settle(batch=batch) == 1
     assert services.invoice_state(due_invoice).open == 0
+
+
+# BIL-4 — the debit of the batch made 28/10 for 30/10, collected: a reject recorded on 03/11
+# dated 20/11 (the future) or 27/10 (before the batch existed) is refused on its date and the
+# 120.00 stay paid (before: a reversal dated 20/11 and a reject fee for 20/11 were written).
+@pytest.mark.parametrize("rejected_on", [date(2026, 11, 20), date(2026, 10, 27)])
+def test_bil4_reject_dated_outside_the_debits_life_is_refused(due_invoice, rejected_on):
+    from payments import services
+    from payments.models import DirectDebit
+
+    batch = send_batch(date(2026, 10, 28), date(2026, 10, 30))
+    with paris(date(2026, 10, 30)):
+        services.debit_batch_settle(batch=batch)
+    with paris(date(2026, 11, 3)), pytest.raises(ValidationError) as exc:
+        services.debit_reject(
+            debit=DirectDebit.objects.get(), reason="AM04", bank_fee="7.50", rejected_on=rejected_on
+        )
+    assert set(exc.value.message_dict) == {"rejected_on"}
+    assert DirectDebit.objects.get().status == "collected"
+    assert services.invoice_state(due_invoice).open == 0
