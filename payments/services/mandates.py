@@ -1,5 +1,6 @@
 """SEPA CORE mandates (BIL-4): recorded by staff, one active per customer, revoked at will."""
 
+import re
 import secrets
 from datetime import date
 
@@ -17,6 +18,24 @@ from kernel.errors import InvalidTransition
 from payments import sepa
 from payments.choices import MandateStatus
 from payments.models import Mandate
+
+# SEPA (EPC implementation guidelines): a mandate reference is 1 to 35 characters of the Latin
+# set — letters without accents, digits, / - ? : ( ) . , ' + and space — neither starting nor
+# ending with "/" nor containing "//"; it identifies the mandate whatever the case.
+REFERENCE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
+
+
+def _reference_error(reference: str) -> str | None:
+    if not REFERENCE.fullmatch(reference) or reference.startswith("/") or reference.endswith("/"):
+        return _(
+            "Use 35 characters at most: letters without accents, digits, spaces and / - ? : "
+            "( ) . , ' + (not / at either end)."
+        )
+    if "//" in reference:
+        return _("A mandate reference cannot contain //.")
+    if Mandate.objects.filter(reference__iexact=reference).exists():
+        return _("This mandate reference is already used.")
+    return None
 
 
 def _mandate_reference() -> str:
@@ -53,6 +72,9 @@ def mandate_create(
         errors["account_holder"] = _("Give the account holder's name.")
     if signed_on > paris_today():
         errors["signed_on"] = _("The signature date cannot be in the future.")
+    reference = (reference or "").strip()
+    if reference and (error := _reference_error(reference)):
+        errors["reference"] = error
     if errors:
         raise ValidationError(errors)
     Client.objects.select_for_update().get(pk=client.pk)

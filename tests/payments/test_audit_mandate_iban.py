@@ -45,3 +45,32 @@ def test_bil4_mandate_iban_outside_the_sepa_area_is_refused(iban, bic):
 )
 def test_bil4_mandate_iban_of_the_sepa_area_outside_the_eu_is_accepted(iban, bic):
     assert create(direct_customer(), iban, bic).iban == iban
+
+
+# BIL-4 — the mandate reference (RUM) goes into the pain.008 file as the mandate id: the SEPA
+# character set only (letters without accents, digits, / - ? : ( ) . , ' + and space), no "/"
+# at either end nor "//", unique whatever the case. "RUM_ÉTÉ#1", "/RUM-1", "RUM//1" and
+# "rum-demo-1" beside "RUM-DEMO-1" are refused on the reference field (before: recorded, then
+# rejected by the bank with the whole batch's file).
+@pytest.mark.parametrize("reference", ["RUM_ÉTÉ#1", "/RUM-1", "RUM//1", "rum-demo-1"])
+def test_bil4_mandate_reference_outside_the_sepa_rules_is_refused(reference):
+    services.mandate_create(
+        client=direct_customer(),
+        account_holder="Demo",
+        iban="FR1420041010050500013M02606",
+        bic="PSSTFRPPPAR",
+        signed_on=date(2026, 9, 1),
+        reference="RUM-DEMO-1",
+    )
+    client = direct_customer()
+    with pytest.raises(ValidationError) as exc:
+        services.mandate_create(
+            client=client,
+            account_holder=client.legal_name,
+            iban="FR1420041010050500013M02606",
+            bic="PSSTFRPPPAR",
+            signed_on=date(2026, 9, 1),
+            reference=reference,
+        )
+    assert set(exc.value.message_dict) == {"reference"}
+    assert not Mandate.objects.filter(client=client).exists()
