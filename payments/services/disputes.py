@@ -8,12 +8,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from billing import services as billing
-from billing.choices import DocumentKind
+from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
@@ -47,6 +48,15 @@ def _check_documents(documents) -> None:
             raise ValidationError({"documents": _("Attach PDF, PNG or JPEG files only.")})
         if upload.size > DOCUMENT_MAX_BYTES:
             raise ValidationError({"documents": _("Each document must be under 5 MB.")})
+
+
+def _left_to_credit(invoice: Invoice) -> Decimal:
+    """BIL-9: what credit notes may still credit on ``invoice`` (incl. VAT): its total less the
+    credit notes already issued against it (an accepted dispute, an SLA credit…)."""
+    credited = Invoice.objects.filter(
+        kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED, corrects=invoice
+    ).aggregate(s=Sum("total_gross"))["s"] or Decimal(0)
+    return max(invoice.total_gross - credited, Decimal(0))
 
 
 @transaction.atomic
@@ -88,6 +98,10 @@ def dispute_open(
         errors["amount"] = _("You cannot dispute more than the invoice total (%(total)s €).") % {
             "total": money_number(invoice.total_gross)
         }
+    elif amount > (left := _left_to_credit(invoice)):
+        errors["amount"] = _(
+            "Part of this invoice was already credited: you can dispute %(left)s € at most."
+        ) % {"left": money_number(left)}
     if not (reason or "").strip():
         errors["reason"] = _("Explain what you dispute.")
     if errors:
