@@ -49,3 +49,26 @@ def test_bil4_reject_reopens_the_invoice_its_rest_on_account_settled():
     with paris(date(2026, 11, 25)):
         candidates = services.debit_candidates(date(2026, 11, 30))
     assert [(i.pk, amount) for i, _m, amount in candidates] == [(october.pk, Decimal("60.00"))]
+
+
+# BIL-4 (PLATFORM 12.3.3) — the bank rejected the 120.00 debit without a fee (0.00): the
+# e-mail says the invoice is due again and says nothing of a fee (before: "The bank fee is
+# re-invoiced on your next invoice" with no fee charged); with a 7.50 fee it says so.
+@pytest.mark.parametrize(("fee", "mentions_fee"), [("0", False), ("7.50", True)])
+def test_bil4_reject_email_mentions_a_fee_only_when_there_is_one(
+    django_capture_on_commit_callbacks, fee, mentions_fee
+):
+    from django.core import mail
+
+    client = direct_customer()
+    sign_mandate(client)
+    issue_invoice(client, "100.00", month=SEP, source="a")
+    batch = send_batch(date(2026, 10, 28), date(2026, 10, 30))
+    with paris(date(2026, 10, 31)):
+        services.debit_batch_settle(batch=batch)
+    mail.outbox.clear()
+    with paris(date(2026, 11, 3)), django_capture_on_commit_callbacks(execute=True):
+        services.debit_reject(debit=DirectDebit.objects.get(), reason="AM04", bank_fee=fee)
+    bodies = [m.body for m in mail.outbox if "rejected" in m.subject or "rejeté" in m.subject]
+    assert bodies
+    assert all(("fee" in b or "frais" in b) is mentions_fee for b in bodies), bodies
