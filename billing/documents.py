@@ -60,7 +60,7 @@ NARROW_NBSP = "\u202f"  # French thousands separator
 
 LATE_PAYMENT_CLAUSE = (
     "En cas de retard de paiement, intérêts au taux BCE majoré de 10 points et indemnité "
-    "forfaitaire pour frais de recouvrement de 40 € (art. L441-10 et D441-5 du Code de "
+    "forfaitaire pour frais de recouvrement de 40\u00a0€ (art. L441-10 et D441-5 du Code de "
     "commerce)"
 )
 NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."

@@ -63,7 +63,7 @@ LATE_PAYMENT_INTEREST = (
     "(art. L441-10 du Code de commerce)."
 )
 RECOVERY_INDEMNITY = (
-    "Indemnité forfaitaire pour frais de recouvrement de 40 € en cas de retard de paiement "
+    "Indemnité forfaitaire pour frais de recouvrement de 40\u00a0€ en cas de retard de paiement "
     "(art. D441-5 du Code de commerce)."
 )
 NO_EARLY_PAYMENT_DISCOUNT = "Pas d'escompte pour paiement anticipé."
@@ -320,7 +320,7 @@ def build_cii_xml(invoice) -> bytes:
     b.sub(document, "ram:TypeCode", UNTDID_TYPE[invoice.kind])
     b.date(document, "ram:IssueDateTime", invoice.issue_date)
     if is_credit_note and invoice.reason:
-        b.note(document, f"Motif de l'avoir : {invoice.reason}")
+        b.note(document, f"Motif de l'avoir\u00a0: {invoice.reason}")
     b.note(document, RECOVERY_INDEMNITY, "PMT")
     b.note(document, LATE_PAYMENT_INTEREST, "PMD")
     b.note(document, NO_EARLY_PAYMENT_DISCOUNT, "AAB")

@@ -76,7 +76,7 @@ def test_control_characters_do_not_make_an_issued_document_unrenderable():
     xml = build_cii_xml(invoice)
     assert xpath(xml, "//ram:SpecifiedTradeProduct/ram:Name") == ["Abonnement ligne principale"]
     assert xpath(xml, "//ram:GrandTotalAmount") == ["120.00"]
-    assert "Motif de l'avoir : Incident du 12/10 coupure" in xpath(
+    assert "Motif de l'avoir\u00a0: Incident du 12/10 coupure" in xpath(
         build_cii_xml(note), "//ram:IncludedNote/ram:Content"
     )
 
@@ -288,3 +288,27 @@ def test_credit_note_reason_too_long_is_a_field_error():
         Decimal("2.00"),
         Decimal("12.00"),
     )
+
+
+# BIL-3 — French typography on the legal mentions (a no-break space before € and before a
+# colon): the late-payment clause of every PDF and the recovery-indemnity note of every XML read
+# « 40 € » with an ordinary space (the PDF could break the line between « 40 » and « € »), and
+# the credit note's note « Motif de l'avoir : … » likewise. 100.00 HT → 120.00 TTC; its credit
+# note 10.00 HT → 12.00 TTC.
+def test_legal_mentions_keep_their_no_break_spaces():
+    invoice = october_invoice(ClientFactory())
+    note = services.credit_note_issue(
+        corrects=invoice,
+        lines=[services.CreditLine(description="Geste", amount=Decimal("10"))],
+        reason="Incident",
+        issue_date=date(2026, 11, 5),
+    )
+
+    clause = documents.invoice_context(invoice)["late_payment_clause"]
+    assert "recouvrement de 40\u00a0€ (art." in clause
+    notes = xpath(build_cii_xml(invoice), "//ram:IncludedNote/ram:Content")
+    assert any("recouvrement de 40\u00a0€ en cas" in text for text in notes)
+    assert "Motif de l'avoir\u00a0: Incident" in xpath(
+        build_cii_xml(note), "//ram:IncludedNote/ram:Content"
+    )
+    assert (invoice.total_gross, note.total_gross) == (Decimal("120.00"), Decimal("12.00"))
