@@ -415,7 +415,10 @@ def invoice_context(invoice: Invoice) -> dict:
     if ChargeKind.EQUIPMENT in kinds:
         mentions.append(TITLE_RETENTION)
 
-    corrects = invoice.corrects if invoice.corrects_id else None
+    referred = [
+        {"number": other.number, "issue_date": french_date(other.issue_date)}
+        for other in preceding_invoices(invoice)
+    ]
     return {
         "invoice": invoice,
         "is_credit_note": is_credit_note,
@@ -423,20 +426,11 @@ def invoice_context(invoice: Invoice) -> dict:
         "number": invoice.number,
         "issue_date": french_date(invoice.issue_date),
         "due_date": french_date(invoice.due_date) if not is_credit_note else "",
-        "corrects": (
-            {"number": corrects.number, "issue_date": french_date(corrects.issue_date)}
-            if corrects
-            else None
-        ),
+        # BIL-9: the invoice a credit note corrects, or the invoices that billed the service it
+        # credits.
+        "corrects": referred if is_credit_note else [],
         # BIL-6: the late invoices whose interest and indemnity a late-charges invoice bills.
-        "late_invoices": (
-            []
-            if is_credit_note
-            else [
-                {"number": late.number, "issue_date": french_date(late.issue_date)}
-                for late in preceding_invoices(invoice)
-            ]
-        ),
+        "late_invoices": [] if is_credit_note else referred,
         "reason": invoice.reason,
         "nature": NATURE_LABELS[operation_nature(kinds)],
         "purchase_order": purchase_order,

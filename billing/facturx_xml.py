@@ -393,10 +393,11 @@ def build_cii_xml(invoice) -> bytes:
 
 
 def preceding_invoices(invoice) -> list:
-    """BT-25: the invoices this document refers to — the invoice a credit note corrects, or the
-    late invoices a late-charges invoice bills the interest and indemnity of (oldest first)."""
-    if invoice.kind == DocumentKind.CREDIT_NOTE:
-        return [invoice.corrects] if invoice.corrects_id else []
+    """BT-25: the invoices this document refers to — the invoice a credit note corrects (or, for
+    a credit of a service, the invoices that billed it), or the late invoices a late-charges
+    invoice bills the interest and indemnity of (oldest first)."""
+    if invoice.kind == DocumentKind.CREDIT_NOTE and invoice.corrects_id:
+        return [invoice.corrects]
     return list(invoice.preceding_invoices.order_by("issue_date", "sequence"))
 
 

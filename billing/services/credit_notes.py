@@ -172,11 +172,13 @@ def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
 
 def _service_vat(
     line: CreditLine, client: Client, buyer_client: Client | None, partner: Partner | None
-) -> VatKey:
+) -> tuple[VatKey, int | None]:
     """The VAT of the service ``line`` credits when no invoice is corrected (SLA and goodwill
-    credits): the rate last charged for it (see ``CreditLine``)."""
+    credits): the rate last charged for it (see ``CreditLine``); and, when the line names the
+    service and its day, the invoice whose line billed that day (the credit note refers to it,
+    BIL-9), else ``None``."""
     if line.vat_category == VatCategory.OUTSIDE_SCOPE:
-        return _key(VatCategory.OUTSIDE_SCOPE, 0)
+        return _key(VatCategory.OUTSIDE_SCOPE, 0), None
     charged = InvoiceLine.objects.filter(
         invoice__kind=DocumentKind.INVOICE,
         invoice__status=DocumentStatus.ISSUED,
@@ -190,31 +192,34 @@ def _service_vat(
         charged = charged.filter(vat_category=line.vat_category)
     if line.vat_rate is not None:
         charged = charged.filter(vat_rate=line.vat_rate)
-    searches = []
+    searches = []  # (lines, whether a line found bills the credited day)
     if line.contract is not None:
         of_contract = charged.filter(contract_reference=line.contract.reference)
         if line.service_date is not None:
             day = line.service_date
             searches.append(
-                of_contract.filter(period_start__lte=day).filter(
-                    Q(period_end__gt=day) | Q(period_end__isnull=True, period_start=day)
+                (
+                    of_contract.filter(period_start__lte=day).filter(
+                        Q(period_end__gt=day) | Q(period_end__isnull=True, period_start=day)
+                    ),
+                    True,
                 )
             )
-        searches.append(of_contract)
-    searches.append(charged)
-    for lines in searches:
+        searches.append((of_contract, False))
+    searches.append((charged, False))
+    for lines, bills_the_day in searches:
         found = (
             lines.order_by("-invoice__issue_date", "-invoice__sequence", "-position")
-            .values_list("vat_category", "vat_rate")
+            .values_list("vat_category", "vat_rate", "invoice_id")
             .first()
         )
         if found:
-            return _key(*found)
+            return _key(found[0], found[1]), (found[2] if bills_the_day else None)
     if line.vat_category or line.vat_rate is not None:
         raise ValidationError(
             {"lines": _("This customer was never invoiced at this VAT category and rate.")}
         )
-    return _key(*VAT_BY_REGIME[buyer_client.vat_regime if buyer_client else "standard"])
+    return _key(*VAT_BY_REGIME[buyer_client.vat_regime if buyer_client else "standard"]), None
 
 
 def _check_within_invoice(invoice: Invoice, rows) -> None:
@@ -245,8 +250,11 @@ def _check_within_invoice(invoice: Invoice, rows) -> None:
             )
 
 
-def _rows(lines, *, corrects, client, buyer_client, partner) -> list[tuple]:
-    """(line, category, rate, net) of each credit line, its VAT mirroring what it credits."""
+def _rows(lines, *, corrects, client, buyer_client, partner, billed_by=None) -> list[tuple]:
+    """(line, category, rate, net) of each credit line, its VAT mirroring what it credits; the
+    invoices that billed the services credited without a corrected invoice go in ``billed_by``
+    (a set)."""
+    billed_by = set() if billed_by is None else billed_by
     rows = []
     for line in lines:
         if line.includes_vat:
@@ -276,7 +284,9 @@ def _rows(lines, *, corrects, client, buyer_client, partner) -> list[tuple]:
         if corrects is not None:
             category, rate = _invoice_vat(line, corrects)
         else:
-            category, rate = _service_vat(line, client, buyer_client, partner)
+            (category, rate), invoice_id = _service_vat(line, client, buyer_client, partner)
+            if invoice_id is not None:
+                billed_by.add(invoice_id)
         rows.append((line, category, rate, round_money(Decimal(line.amount))))
     return rows
 
@@ -335,8 +345,14 @@ def credit_note_issue(
     end_client = client
     buyer_client = None if partner is not None else client
     issue_date = issue_date or timezone.localdate()
+    billed_by: set[int] = set()
     rows = _rows(
-        lines, corrects=corrects, client=client, buyer_client=buyer_client, partner=partner
+        lines,
+        corrects=corrects,
+        client=client,
+        buyer_client=buyer_client,
+        partner=partner,
+        billed_by=billed_by,
     )
     if corrects is not None:
         _check_within_invoice(corrects, rows)
@@ -393,6 +409,10 @@ def credit_note_issue(
             for i, (line, category, rate, amount) in enumerate(rows, start=1)
         ]
     )
+    if billed_by:
+        # BIL-9 (CGI art. 242 nonies A): a credit for a service refers to the invoice that
+        # billed it (EN 16931 BT-25), as a correction refers to the invoice it corrects.
+        note.preceding_invoices.set(sorted(billed_by))
     audit_record(
         action="credit_note.issue",
         instance=note,

@@ -312,3 +312,40 @@ def test_legal_mentions_keep_their_no_break_spaces():
         build_cii_xml(note), "//ram:IncludedNote/ram:Content"
     )
     assert (invoice.total_gross, note.total_gross) == (Decimal("120.00"), Decimal("12.00"))
+
+
+# BIL-9 ("referencing the invoice they correct when there is one"; CGI art. 242 nonies A: a
+# credit note refers to the initial invoice) — an SLA or goodwill credit names the service and
+# the day it credits, and billing finds the invoice line that billed it (for its VAT rate), but
+# the credit note referred to no invoice: no BT-25 in its XML, no « Avoir sur la facture … » on
+# its PDF. Now it names that invoice: October's service was billed by September's run
+# (F2026-000001 of 30/09/2026, 20 %): a credit of 50.00 HT + 10.00 VAT = 60.00 refers to it.
+def test_service_credit_note_refers_to_the_invoice_that_billed_the_service():
+    from tests.billing.test_credit_note_vat import contract_of, customer
+
+    client = customer()
+    contract = contract_of(client, "100.00")
+    services.run_month_sync(month=date(2026, 9, 1))
+    billed = Invoice.objects.get(client=client, kind="invoice")
+    note = services.credit_note_issue(
+        client=client,
+        lines=[
+            services.CreditLine(
+                "Crédit SLA octobre 2026", Decimal("50"), contract=contract, service_date=OCT
+            )
+        ],
+        reason="SLA",
+        issue_date=date(2026, 11, 5),
+    )
+
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("50.00"),
+        Decimal("10.00"),
+        Decimal("60.00"),
+    )
+    xml = build_cii_xml(note)
+    assert fatal(xml) == []
+    assert xpath(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [billed.number]
+    assert xpath(xml, "//ram:InvoiceReferencedDocument//qdt:DateTimeString") == ["20260930"]
+    text = pdf_text(documents.render_pdf(note))
+    assert f"Avoir sur la facture N° {billed.number} du 30/09/2026" in text
