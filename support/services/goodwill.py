@@ -199,7 +199,8 @@ def goodwill_credit_issue(
             billing.CreditLine(
                 description=description,
                 amount=value,
-                # BIL-9: at the VAT charged for the service on the event's day.
+                # BIL-9: at the VAT of the service on the event's day, referring to the
+                # invoice that billed it.
                 contract=contract,
                 service_date=room.event_date,
             )

@@ -349,3 +349,29 @@ def test_service_credit_note_refers_to_the_invoice_that_billed_the_service():
     assert xpath(xml, "//ram:InvoiceReferencedDocument//qdt:DateTimeString") == ["20260930"]
     text = pdf_text(documents.render_pdf(note))
     assert f"Avoir sur la facture N° {billed.number} du 30/09/2026" in text
+
+
+# BIL-9 / SLA-12 — a goodwill credit for an event names its service (the contract) but not the
+# day, so its credit note took the VAT of the customer's latest line and referred to no invoice.
+# The event of 15 October concerns October's service, billed by September's run (30/09/2026):
+# 100.00 HT + 20 % = 120.00, referring to that invoice.
+def test_goodwill_credit_note_refers_to_the_invoice_of_the_event(tenant):
+    from accounts.models import User
+    from tests.support import test_goodwill as goodwill
+
+    customer = goodwill.reseller_billed(tenant.client)
+    staff = User.objects.create_user(email="ops@reseller.example", password="x", is_staff=True)
+    contract = goodwill.platform(customer)
+    invoices = goodwill.invoices_of(customer, (goodwill.JUL, goodwill.AUG, goodwill.SEP))
+    for invoice in invoices.values():
+        goodwill.pay(invoice, staff)
+    ticket = goodwill.failure(tenant, contract)
+
+    note = goodwill.grant("100.00", staff, ticket=ticket).credit_note
+
+    assert (note.total_net, note.total_gross) == (Decimal("100.00"), Decimal("120.00"))
+    xml = build_cii_xml(note)
+    assert fatal(xml) == []
+    assert xpath(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [
+        invoices[goodwill.SEP].number
+    ]
