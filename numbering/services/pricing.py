@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.choices import PaymentMethod
 from billing.services import charge_post
@@ -78,13 +79,18 @@ def reserve_prepaid(numbers: list[PhoneNumber], contract, *, today: date | None 
             continue
         net = product.monthly_price * months
         gross = gross_amount(client=client, net=net)
+        with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+            description = ngettext(
+                "Number %(number)s, %(months)d month paid in advance",
+                "Number %(number)s, %(months)d months paid in advance",
+                months,
+            ) % {"number": number.display, "months": months}
         prepaid_debit(
             client=client,
             amount=gross,
             source_type="number_reservation",
             source_id=f"{number.pk}:{first.isoformat()}",
-            description=_("Number %(number)s, %(months)d months paid in advance")
-            % {"number": number.display, "months": months},
+            description=description,
             actor=actor,
         )
         reservations.append(

@@ -4,10 +4,12 @@ rows, one customer's written in turn; the balance is their sum."""
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.dispatch import Signal
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -119,13 +121,15 @@ def prepaid_topup_record(
         raise ValidationError({"amount_received": _("The amount must exceed the bank fee.")})
     if received_on > paris_today():
         raise ValidationError({"received_on": _("A top-up cannot be received in the future.")})
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+        description = _("Top-up received on %(date)s") % {"date": received_on.strftime("%d/%m/%Y")}
     entry = _append(
         client=client,
         kind=PrepaidKind.TOPUP,
         amount=amount_received - bank_fee,
         bank_fee=bank_fee,
         reference=reference,
-        description=_("Top-up received on %(date)s") % {"date": received_on.strftime("%d/%m/%Y")},
+        description=description,
         actor=actor,
     )
     notify_billing(client, "payments/email/topup_received", {"entry": entry})
@@ -226,13 +230,15 @@ def prepaid_reserve(
 def prepaid_release(*, reservation: PrepaidEntry, actor=None) -> PrepaidEntry:
     if reservation.kind != PrepaidKind.RESERVATION:
         raise ValidationError(_("Only a reservation can be released."))
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+        description = _("Released: %(what)s") % {"what": reservation.description}
     return _append(
         client=reservation.account.client,
         kind=PrepaidKind.RELEASE,
         amount=-reservation.amount,
         source_type=reservation.source_type or "reservation",
         source_id=reservation.source_id or reservation.pk,
-        description=_("Released: %(what)s") % {"what": reservation.description},
+        description=description,
         actor=actor,
     )
 
@@ -243,12 +249,14 @@ def prepaid_refund(*, client: Client, amount, reference: str, actor=None) -> Pre
     amount = Decimal(str(amount))
     if amount <= 0:
         raise ValidationError({"amount": _("The amount must be positive.")})
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+        description = _("Refund of the prepaid balance")
     return _append(
         client=client,
         kind=PrepaidKind.REFUND,
         amount=-amount,
         reference=reference,
-        description=_("Refund of the prepaid balance"),
+        description=description,
         actor=actor,
     )
 
@@ -297,14 +305,17 @@ def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
     excess = debited - invoice.paid_in_advance
     if debited <= 0 or excess == 0:
         return None
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+        description = _("Rounding to invoice %(number)s (VAT per rate on the totals)") % {
+            "number": invoice.number
+        }
     entry = _append(
         client=invoice.client,
         kind=PrepaidKind.ROUNDING,
         amount=excess,
         source_type="invoice_rounding",
         source_id=invoice.pk,
-        description=_("Rounding to invoice %(number)s (VAT per rate on the totals)")
-        % {"number": invoice.number},
+        description=description,
         allow_overdraft=True,
     )
     if excess < 0 and entry.balance_after <= 0:

@@ -139,7 +139,8 @@ def channel_order_confirm(*, order: ChannelOrder, actor=None, api_key=None) -> C
 def _take_payment(order, quote, *, method, payment, actor) -> bool:
     """TRK-3 "paid": returns whether the pending charge is already paid."""
     client = order.trunk.contract.client
-    description = _("Channel order %(ref)s") % {"ref": order.reference}
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+        description = _("Channel order %(ref)s") % {"ref": order.reference}
     if method == PaymentChoice.PREPAID:
         if quote.prorata_gross > 0:
             entry = payments.prepaid_debit(

@@ -91,3 +91,27 @@ def test_short_balance_refuses_the_assignment(partner):
     with time_machine.travel(date(2026, 10, 12)), pytest.raises(ValidationError):
         services.assign_numbers(client=client, numbers=["0172700003"], contract=contract)
     assert PhoneNumber.objects.get(e164="+33172700003").state == "available"
+
+
+# NUM-2 / BIL-10 — the ledger line of a reservation is French whatever the language of the
+# person who assigned the number, and one month is singular: signed 1 June 2026, period until
+# 1 June 2027, assigned 12 April 2027 → May 2027 only: 1 × 1.20 € HT = 1.44 € TTC (20 % VAT),
+# « 1 mois payé d'avance » (not « 1 mois payés »).
+def test_reservation_ledger_line_is_french_and_singular(partner):
+    from django.utils import translation
+
+    client, contract = _customer(
+        partner, "platform", signature=date(2026, 6, 1), service_start=date(2026, 6, 1)
+    )
+    client.payment_method = PaymentMethod.PREPAID
+    client.save(update_fields=["payment_method"])
+    payments.prepaid_topup_record(
+        client=client, amount_received="100.00", received_on=date(2026, 10, 1), reference="T1"
+    )
+    with time_machine.travel(date(2027, 4, 12)), translation.override("en"):
+        services.assign_numbers(client=client, numbers=["0172700004"], contract=contract)
+    debit = PrepaidEntry.objects.get(source_type="number_reservation")
+    assert (debit.description, debit.amount) == (
+        "Numéro 01 72 70 00 04, 1 mois payé d'avance",
+        Decimal("-1.44"),
+    )

@@ -56,6 +56,13 @@ def test_bil10_topup_debit_refund_balance():
     services.prepaid_refund(client=client, amount="50.00", reference="Refund")
     assert selectors.prepaid_balance(client) == Decimal("41.70")
     assert [e.kind for e in selectors.prepaid_entries(client)] == ["refund", "debit", "topup"]
+    # The ledger's lines are French whatever the language of the staff member who records them
+    # (as the forfeit's, docs/rules.md): recorded here in English (autouse), read in French.
+    assert [e.description for e in selectors.prepaid_entries(client)] == [
+        "Remboursement du solde prépayé",
+        "Order 7",
+        "Rechargement reçu le 02/11/2026",
+    ]
 
 
 # BIL-10 — a debit the balance cannot cover is refused with a clear message; nothing written.

@@ -363,3 +363,21 @@ def test_trk3_one_channel_more_is_singular(trunk, django_capture_on_commit_callb
     assert charge.unit_price == Decimal("1.6667")
     (body,) = [m.body for m in mail.outbox if order.reference in m.subject]
     assert "1 canal supplémentaire est actif sur" in body and "canaux supplémentaires" not in body
+
+
+# BIL-10 — the prepaid ledger's line of an order paid by someone reading the portal in English
+# is French like every ledger line (6.80 TTC = 5.67 HT + 20 %): « Commande de canaux CH-… ».
+def test_prepaid_debit_of_an_order_paid_in_english_is_french(trunk):
+    from django.utils import translation
+
+    from payments.models import PrepaidEntry
+
+    top_up(trunk.contract.client, "100.00")
+    with translation.override("en"):
+        order = services.channel_order_create(trunk=trunk, add=4, today=PAY_DAY)
+        services.channel_order_pay(order=order, method="prepaid", today=PAY_DAY)
+    entry = PrepaidEntry.objects.get(source_type="channel_order", source_id=str(order.pk))
+    assert (entry.description, entry.amount) == (
+        f"Commande de canaux {order.reference}",
+        Decimal("-6.80"),
+    )
