@@ -180,6 +180,23 @@ def test_trk4_quote_fragment_decrease(web, trunk):
     assert "instead of 34.00 € today" in text and "Nothing" in text
 
 
+# TRK-3 / TRK-4 in French, singulars: « 1 canal au total », « 1 canal (meilleur tarif) » for a
+# decrease to one channel (a 1-pack, 5.00 a month from 01/12/2026); +1 channel on the period's
+# last day (30/11/2026) is « 1 jour sur 30 » (a 1-pack, 5.00 × 1/30 = 0.1667 → 0.17 HT).
+def test_quote_fragments_singular_in_french(admin_web, trunk):
+    admin_web.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    url = reverse("telephony:trunk_quote", args=[trunk.pk])
+    with paris(PAY_DAY):
+        decrease = text_of(page_of(admin_web.get(url, {"total": 1})))
+    assert "1 canal au total" in decrease and "1 canal (meilleur tarif)" in decrease
+    assert "1 canaux" not in decrease
+    with paris(date(2026, 11, 30)):
+        html = page_of(admin_web.get(url, {"total": 9}))
+    increase = text_of(html)
+    assert "1 jour sur 30, du 30/11/2026 au 30/11/2026" in increase
+    assert 'data-testid="quote-prorata-net">0,17\u00a0€ HT' in html
+
+
 # TRK-1 — errors inline: above 200, below 1, not a number, the same total.
 @pytest.mark.parametrize(
     "total, message",
