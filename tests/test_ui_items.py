@@ -266,6 +266,36 @@ def test_amounts_in_e_mails_are_grouped_by_thousands():
     assert texts == []
 
 
+# An e-mail is plain text: nothing in it is HTML-escaped. The port-in e-mail escaped its values:
+# a rejection read « La ligne n&#x27;est pas active chez l&#x27;opérateur actuel » (NUM-3),
+# a name « Hello D&#x27;Angelo »; the webhook e-mail would have written « &amp; » in an address.
+def test_e_mails_are_not_html_escaped():
+    from types import SimpleNamespace
+
+    lines = SimpleNamespace(all=lambda: [SimpleNamespace(display="01 72 70 00 12")])
+    request = SimpleNamespace(
+        reference="PORT-2026-000001",
+        status="rejected",
+        scheduled_date=None,
+        get_status_display=lambda: "Rejetée",
+        get_rejection_reason_display=lambda: "La ligne n'est pas active chez l'opérateur actuel",
+        lines=lines,
+    )
+    user = SimpleNamespace(first_name="D'Angelo", email="d@x.example")
+    context = {"request": request, "user": user, "note": "Voir l'opérateur"}
+    with translation.override("fr"):
+        body = render_to_string("numbering/email/port_request_message.txt", context)
+    assert "Bonjour D'Angelo" in body and "&#x27;" not in body
+    assert "n'est pas active chez l'opérateur actuel" in body and "Voir l'opérateur" in body
+    mails = [
+        path.relative_to(settings.BASE_DIR)
+        for path in Path(settings.BASE_DIR, "templates").glob("**/*.txt")
+        if path.stem.endswith(("_message", "_subject"))
+        and "{% autoescape off %}" not in path.read_text()
+    ]
+    assert mails == []
+
+
 def test_sip_trunks_are_capitalised(as_role):
     with translation.override("fr"):
         assert str(translation.gettext("SIP trunks")) == "Trunks SIP"
