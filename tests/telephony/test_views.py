@@ -197,6 +197,23 @@ def test_quote_fragments_singular_in_french(admin_web, trunk):
     assert 'data-testid="quote-prorata-net">0,17\u00a0€ HT' in html
 
 
+# TRK-3 / TRK-4 in French: an order opened on the period's last day (30/11/2026) is « 1 jour
+# sur 30 » on its page (a 1-pack, 5.00 × 1/30 = 0.17 HT); a decrease to one channel pending
+# on the trunk's page is « 1 canal », never « 1 canaux ».
+def test_order_and_trunk_pages_singular_in_french(admin_web, trunk):
+    from telephony import services
+
+    admin_web.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    with paris(date(2026, 11, 30)):
+        order = services.channel_order_create(trunk=trunk, add=1, today=date(2026, 11, 30))
+        page = text_of(page_of(admin_web.get(reverse("telephony:order", args=[order.pk]))))
+        assert "(1 jour sur 30)" in page and "1 jours" not in page
+        services.channel_order_cancel(order=order)
+        services.channel_decrease_request(trunk=trunk, new_total=1, today=date(2026, 11, 30))
+        page = text_of(page_of(admin_web.get(reverse("telephony:trunk", args=[trunk.pk]))))
+    assert "le trunk comptera 1 canal (" in page and "1 canaux" not in page
+
+
 # TRK-1 — errors inline: above 200, below 1, not a number, the same total.
 @pytest.mark.parametrize(
     "total, message",
