@@ -28,8 +28,8 @@ REFERENCE = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
 def _reference_error(reference: str) -> str | None:
     if not REFERENCE.fullmatch(reference) or reference.startswith("/") or reference.endswith("/"):
         return _(
-            "Use 35 characters at most: letters without accents, digits, spaces and / - ? : "
-            "( ) . , ' + (not / at either end)."
+            "Use 35 characters at most: letters without accents, digits, spaces and /-?:().,'+ "
+            "(not / at either end)."
         )
     if "//" in reference:
         return _("A mandate reference cannot contain //.")
