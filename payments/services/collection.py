@@ -92,7 +92,7 @@ def collection_step(*, case_id: int, today: date) -> str:
             return case.stage
         state = invoice_state(invoice)
         if state.open <= 0:
-            after_settlement(invoice, today)
+            after_settlement(invoice, today, today=today)
             return DunningStage.SETTLED
         if state.awaiting_debit:
             if case.stage == DunningStage.SUSPENSION_PROPOSED:
