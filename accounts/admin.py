@@ -55,6 +55,17 @@ class AuditedAdminMixin:
         )
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        """The list's « delete selected »: each object audited as on its own page."""
+        for obj in queryset:
+            audit_record(
+                action=f"{obj._meta.model_name}.delete",
+                instance=obj,
+                actor=request.user,
+                before=snapshot(obj),
+            )
+        super().delete_queryset(request, queryset)
+
 
 class ReadOnlyInline(admin.TabularInline):
     """Rows written by services only (history, issued documents): shown, never edited."""

@@ -19,7 +19,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
-from accounts.audit import audit_record, snapshot
 from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
@@ -209,17 +208,8 @@ class TariffForm(forms.ModelForm):
 
 class AuditedDataAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """ACC-4: prices and the plans' destinations are terms: every change made here, and every
-    deletion — one by one or by the list's action — is in the audit log with its values."""
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            audit_record(
-                action=f"{obj._meta.model_name}.delete",
-                instance=obj,
-                actor=request.user,
-                before=snapshot(obj),
-            )
-        super().delete_queryset(request, queryset)
+    deletion — one by one or by the list's action (``AuditedAdminMixin``) — is in the audit
+    log with its values."""
 
 
 @admin.register(Tariff)

@@ -200,3 +200,20 @@ def test_new_secret_for_a_closed_account_is_refused_with_a_message(client, custo
     closed.refresh_from_db()
     live.refresh_from_db()
     assert closed.secret_encrypted == before[0] and live.secret_encrypted != before[1]
+
+
+# ACC-4 — a deletion from a list (« Supprimer les … sélectionnés ») skipped the audit log that
+# a deletion from the object's page writes: a customer's site deleted so is in the log, with
+# who and its values before.
+def test_bulk_deletion_is_audited(client, customer):
+    from accounts.models import Site
+    from tests.factories import SiteFactory
+
+    site = SiteFactory(client=customer, name="Entrepôt Nord")
+    root = make_staff_member("root@reseller.example", superuser=True)
+    client.force_login(root)
+    response = _action(client, "accounts_site", "delete_selected", [site], post="yes")
+    assert response.status_code == 302
+    assert not Site.objects.filter(pk=site.pk).exists()
+    entry = AuditLog.objects.get(action="site.delete")
+    assert (entry.actor, entry.before["name"]) == (root, "Entrepôt Nord")
