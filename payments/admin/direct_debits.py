@@ -14,11 +14,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
-from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.admin import ServiceRowsAdmin
 from kernel.forms import attach_errors
 from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
-from payments.choices import DebitStatus
+from payments.choices import BatchStatus, DebitStatus
 from payments.models import DebitBatch, DirectDebit
 from payments.services.direct_debits import (
     debit_batch_create,
@@ -37,6 +37,10 @@ class DirectDebitInline(ReadOnlyInline):
 class BatchForm(forms.Form):
     collection_date = forms.DateField(label=_("collection date"), widget=IsoDateInput())
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class SettleConfirmForm(forms.Form):
+    """Nothing to type: the intermediate page's "apply" confirms what it shows."""
 
 
 @admin.register(DebitBatch)
@@ -148,12 +152,25 @@ class DebitBatchAdmin(ServiceRowsAdmin):
         description=_("Settle: the bank collected the selected batches"), permissions=["act"]
     )
     def settle(self, request, queryset):
-        run_each(
-            self,
+        """Settling records every pending debit of the batches as paid: the count and the total
+        are shown and confirmed first (the intermediate page), as every decision that moves
+        money."""
+        batches = [batch for batch in queryset if batch.status == BatchStatus.CREATED]
+        return self.service_form_action(
             request,
             queryset,
-            lambda b: debit_batch_settle(batch=b, actor=request.user),
-            gettext("%(count)d batch(es) settled."),
+            SettleConfirmForm,
+            lambda b, data: debit_batch_settle(batch=b, actor=request.user),
+            title=gettext("Settle the direct-debit batches"),
+            intro=gettext(
+                "The bank collected %(count)d debit(s) for %(total)s: each invoice is recorded "
+                "as paid. Confirm?"
+            )
+            % {
+                "count": sum(batch.count for batch in batches),
+                "total": euros(sum((batch.total for batch in batches), Decimal("0"))),
+            },
+            done_message=gettext("%(count)d batch(es) settled."),
         )
 
 

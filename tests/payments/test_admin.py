@@ -209,7 +209,11 @@ def test_bil4_batch_xml_settle_and_reject(client, staff, customer, invoice):
     assert client.get(_url("debitbatch", "change", batch.pk)).status_code == 200
 
     with at(date(2026, 10, 30)):
-        _action(client, "debitbatch", "settle", [batch])
+        # Settling moves money: the count and total are shown first, nothing is paid yet.
+        shown = _action(client, "debitbatch", "settle", [batch])
+        assert "The bank collected 1 debit(s) for 120.00" in shown.content.decode()
+        assert services.invoice_state(invoice).open == Decimal("120.00")
+        _action(client, "debitbatch", "settle", [batch], apply="1")
     assert services.invoice_state(invoice).open == Decimal("0.00")
 
     debit = DirectDebit.objects.get()
