@@ -45,6 +45,7 @@ from billing.facturx_xml import (
     common_purchase_order,
     line_details,
     line_period,
+    operation_kinds,
     operation_nature,
     preceding_invoices,
     seller_address,
@@ -432,7 +433,7 @@ def invoice_context(invoice: Invoice) -> dict:
         # BIL-6: the late invoices whose interest and indemnity a late-charges invoice bills.
         "late_invoices": [] if is_credit_note else referred,
         "reason": invoice.reason,
-        "nature": NATURE_LABELS[operation_nature(kinds)],
+        "nature": NATURE_LABELS[operation_nature(operation_kinds(invoice, lines))],
         "purchase_order": purchase_order,
         "brand": _brand(invoice),
         "seller": _seller(invoice, vat_id=vat_ids),

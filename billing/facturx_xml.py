@@ -123,6 +123,21 @@ def operation_nature(kinds) -> str:
 BILLING_FRAME = {"goods": "B1", "services": "S1", "mixed": "M1"}  # BT-23, French CIUS
 
 
+def operation_kinds(invoice, lines) -> set:
+    """The kinds of what a document bills, for its nature. A credit note's lines are all
+    "other": it has the nature of the invoices it refers to (the one it corrects, or those that
+    billed the service it credits), when there are any."""
+    kinds = {line.kind for line in lines}
+    if invoice.kind == DocumentKind.CREDIT_NOTE:
+        referred = {
+            kind
+            for other in preceding_invoices(invoice)
+            for kind in other.lines.values_list("kind", flat=True)
+        }
+        kinds = referred or kinds
+    return kinds
+
+
 def seller_address(seller: dict) -> dict:
     """The reseller's address is one line in settings ("12 rue …, 13001 Marseille")."""
     address = seller.get("address", "")
@@ -311,7 +326,7 @@ def build_cii_xml(invoice) -> bytes:
 
     context = b.sub(root, "rsm:ExchangedDocumentContext")
     process = b.sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter")
-    b.sub(process, "ram:ID", BILLING_FRAME[operation_nature(line.kind for line in lines)])
+    b.sub(process, "ram:ID", BILLING_FRAME[operation_nature(operation_kinds(invoice, lines))])
     guideline = b.sub(context, "ram:GuidelineSpecifiedDocumentContextParameter")
     b.sub(guideline, "ram:ID", GUIDELINE_EN16931)
 

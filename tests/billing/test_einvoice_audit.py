@@ -375,3 +375,36 @@ def test_goodwill_credit_note_refers_to_the_invoice_of_the_event(tenant):
     assert xpath(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [
         invoices[goodwill.SEP].number
     ]
+
+
+# BIL-3 (2026 reform: whether the document covers goods, services or both; French CIUS BT-23) —
+# a credit note's lines are all "other", so every credit note said « Prestations de services »
+# (S1), even the one correcting an equipment sale (B1 « Livraison de biens »). A credit note
+# now has the nature of the invoice it refers to: 2 × 89.90 = 179.80 HT sold, 179.80 credited
+# (+ 35.96 VAT = 215.76).
+def test_credit_note_has_the_nature_of_the_invoice_it_corrects():
+    client = ClientFactory()
+    services.charge_post(
+        client=client,
+        kind="equipment",
+        source_type="test",
+        source_id="sale",
+        period_start=date(2026, 10, 12),
+        description="Vente : routeur",
+        unit_price=Decimal("89.90"),
+        quantity=2,
+    )
+    services.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(client=client, kind="invoice")
+    note = services.credit_note_issue(
+        corrects=invoice,
+        lines=[services.CreditLine(description="Retour", amount=Decimal("179.80"))],
+        reason="Routeurs retournés",
+        issue_date=date(2026, 11, 5),
+    )
+
+    assert note.total_gross == Decimal("215.76")
+    path = "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"
+    assert xpath(build_cii_xml(invoice), path) == ["B1"]
+    assert xpath(build_cii_xml(note), path) == ["B1"]
+    assert documents.invoice_context(note)["nature"] == "Livraison de biens"
