@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -153,7 +153,17 @@ def debit_batch_create(*, collection_date: date, actor=None):
     )
     for debit in debits:
         debit.batch = batch
-    DirectDebit.objects.bulk_create(debits)
+    try:
+        with transaction.atomic():  # a savepoint: the error below undoes the whole batch
+            DirectDebit.objects.bulk_create(debits)
+    except IntegrityError:  # one pending debit per invoice: another batch was made meanwhile
+        raise ValidationError(
+            _(
+                "Another batch was made for these invoices a moment ago: nothing was created. "
+                "Look at the batches, then make a new one for the invoices still due."
+            ),
+            code="concurrent_batch",
+        ) from None
     audit_record(
         action="debit_batch.create",
         instance=batch,

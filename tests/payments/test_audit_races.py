@@ -153,3 +153,25 @@ def test_bil8_dispute_accepted_while_a_transfer_is_recorded_settles_the_invoice_
         assert _first_holds_its_transaction(transfer, accept) == []
     assert settled_on(invoice) == Decimal("120.00")
     assert credit_remaining(notes[0]) == Decimal("24.00")
+
+
+# BIL-4 — two members of staff make the batch of 30/10 at the same moment (28/10): the invoice
+# of 120.00 TTC is collected once, in one batch; the second is told why it got no batch — a
+# form error, not a server error (it hit the one-pending-debit rule: IntegrityError, a 500).
+def test_bil4_two_batches_made_at_once_collect_the_invoice_once():
+    client = direct_customer()
+    sign_mandate(client)
+    issue_invoice(client, "100.00", month=SEP, source="a")
+
+    def make():
+        services.debit_batch_create(collection_date=date(2026, 10, 30))
+
+    with paris(date(2026, 10, 28)):
+        errors = _first_holds_its_transaction(make, make)
+    assert [type(error).__name__ for error in errors] == ["ValidationError"]
+    assert errors[0].messages == [
+        "Another batch was made for these invoices a moment ago: nothing was created. "
+        "Look at the batches, then make a new one for the invoices still due."
+    ]
+    debits = DirectDebit.objects.all()
+    assert [(d.amount, d.status) for d in debits] == [(Decimal("120.00"), "pending")]
