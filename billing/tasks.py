@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,8 +37,17 @@ def run_invoice_batch(run_id: int, parties: list) -> int:
     return done
 
 
-@shared_task(name="billing.tasks.render_invoice_pdf")
+@shared_task(
+    name="billing.tasks.render_invoice_pdf",
+    autoretry_for=(OSError, DatabaseError),  # the storage or the database, for a moment
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+    acks_late=True,
+)
 def render_invoice_pdf(invoice_id: int) -> None:
+    """BIL-3: render and store an issued document's PDF; idempotent (``render_and_store``), so
+    a failed render is retried (30 s, 60 s… up to 5 times; a download renders it meanwhile)."""
     render_and_store(invoice_id)
 
 

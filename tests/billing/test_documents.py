@@ -277,3 +277,29 @@ def test_render_and_store_is_idempotent(mixed_invoice):
     assert stored == documents.render_pdf(mixed_invoice)
     mixed_invoice.refresh_from_db()
     assert mixed_invoice.is_issued  # the invoice row is untouched
+
+
+# BIL-3 — the storage fails once while the worker stores an issued invoice's PDF (a full disk, a
+# network share away for a moment): the task tries again and the invoice gets its one PDF. Before,
+# the task gave up at the first error and the invoice stayed without a stored PDF.
+def test_pdf_render_is_retried_after_a_storage_error(mixed_invoice, settings, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    from billing.tasks import render_invoice_pdf
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    save, failures = FileSystemStorage._save, []
+
+    def save_once_failing(storage, name, content):
+        if not failures:
+            failures.append(name)
+            raise OSError(28, "No space left on device")
+        return save(storage, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", save_once_failing)
+    monkeypatch.setattr(render_invoice_pdf, "retry_backoff", False)  # no wait in the test
+    render_invoice_pdf.apply(args=[mixed_invoice.pk])  # the retry runs eagerly too
+
+    assert len(failures) == 1
+    document = InvoiceDocument.objects.get(invoice=mixed_invoice)
+    assert document.pdf.read()[:5] == b"%PDF-"
