@@ -66,6 +66,16 @@ def _send(user: User, template: str, context: dict) -> None:
     send_mail(subject, body, None, [user.email])
 
 
+def user_set_language(*, user: User, language: str) -> User:
+    """The language a person reads the portal in is the language of the e-mails they receive
+    (``accounts.notifications``): the portal's language switch records it."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 # --- Customers --------------------------------------------------------------------------------
 
 

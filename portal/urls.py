@@ -61,7 +61,7 @@ urlpatterns = [
     path("equipment/", include("equipment.urls")),
     path("console/", include("console.urls")),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("backoffice/", admin.site.urls),
 ]

@@ -2,10 +2,13 @@
 
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import check_for_language
+from django.views import i18n
 from django.views.decorators.cache import cache_control
 
 from accounts import selectors
 from accounts.decorators import member_required
+from accounts.services import user_set_language
 from billing import selectors as billing_selectors
 from kernel.clock import paris_today
 from offers import selectors as offer_selectors
@@ -14,6 +17,21 @@ from support import selectors as support_selectors
 from usage import selectors as usage_selectors
 
 RECENT_CONTRACTS = 3
+
+
+def set_language(request):
+    """Django's language switch (the cookie), which is also the signed-in person's language for
+    the e-mails they receive."""
+    response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER)
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language
+        and check_for_language(language)
+    ):
+        user_set_language(user=request.user, language=language)
+    return response
 
 
 def dashboard(request):

@@ -397,3 +397,40 @@ def test_client_page_sites_as_blocks(client, tenant):
     assert 'class="tabular' not in sites and "inline-related" in sites
     assert 'name="sites-0-postal_code"' in sites and 'size="5"' in sites
     assert reverse("admin:accounts_site_change", args=[site.pk]) in sites
+
+
+# E-mails follow each member's language (accounts.notifications): a member who switches the
+# portal to English gets the next e-mails in English, and back to French in French — the switch
+# only set a cookie, and the e-mails stayed in the language chosen at the invitation.
+@pytest.mark.django_db
+def test_language_switch_is_the_members_language_for_e_mails(
+    client, tenant, django_capture_on_commit_callbacks
+):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from django.core import mail
+
+    from accounts.notifications import notify_client
+
+    member = tenant.members[Role.ADMIN]
+    client.force_login(member.user)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    member.user.refresh_from_db()
+    assert member.user.language == "en"
+    context = {
+        "contract": SimpleNamespace(reference="CT-2026-000001"),
+        "last_traffic": date(2026, 6, 1),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_client(tenant.client, "offers/email/inactive", context)
+    assert [m.subject for m in mail.outbox] == [
+        "No traffic on contract CT-2026-000001 for 6 months"
+    ]
+    client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    member.user.refresh_from_db()
+    assert member.user.language == "fr"
+    # Signed out, the switch is the browser's cookie only.
+    client.logout()
+    assert client.post(reverse("set_language"), {"language": "en"}).status_code == 302
