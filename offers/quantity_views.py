@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
@@ -176,9 +177,12 @@ def line_quantity_cancel(request, pk, line_pk):
         "offers/confirm.html",
         {
             "title": _("Cancel the decrease"),
-            "question": _(
+            "question": ngettext(
+                "Cancel the decrease of %(product)s from %(before)s to %(after)s unit planned "
+                "on %(date)s? The line keeps its %(before)s units.",
                 "Cancel the decrease of %(product)s from %(before)s to %(after)s units planned "
-                "on %(date)s? The line keeps its %(before)s units."
+                "on %(date)s? The line keeps its %(before)s units.",
+                line.quantity - change.units,
             )
             % {
                 "product": line.product.name,

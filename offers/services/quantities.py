@@ -45,6 +45,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
 from kernel.clock import paris_today
@@ -201,7 +202,12 @@ def _check_quantity(quantity, current: int) -> int:
         )
     if quantity == current:
         raise ValidationError(
-            {"quantity": _("The line already has %(n)s units.") % {"n": current}},
+            {
+                "quantity": ngettext(
+                    "The line already has %(n)s unit.", "The line already has %(n)s units.", current
+                )
+                % {"n": current}
+            },
             code="unchanged",
         )
     return quantity

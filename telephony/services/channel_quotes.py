@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing import amounts
 from kernel.money import round_money
@@ -82,7 +83,14 @@ def channel_quote(
         add = total - current
     if add < 1:
         raise ValidationError(
-            {field_name: _("The trunk already has %(n)s channels: ask for more.") % {"n": current}}
+            {
+                field_name: ngettext(
+                    "The trunk already has %(n)s channel: ask for more.",
+                    "The trunk already has %(n)s channels: ask for more.",
+                    current,
+                )
+                % {"n": current}
+            }
         )
     room = table.max_channels - current
     try:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from offers.choices import ContractStatus
 from telephony import selectors
@@ -70,16 +71,26 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
         return ChangePreview(kind="increase", total=total, quote=quote)
     if total == current:
         raise ValidationError(
-            {"total": _("The trunk already has %(n)s channels.") % {"n": current}},
+            {
+                "total": ngettext(
+                    "The trunk already has %(n)s channel.",
+                    "The trunk already has %(n)s channels.",
+                    current,
+                )
+                % {"n": current}
+            },
             code="unchanged",
         )
     pending = selectors.pending_decrease(trunk)
     if pending is not None:
         raise ValidationError(
             {
-                "total": _(
+                "total": ngettext(
+                    "A decrease to %(n)s channel is already pending from %(date)s: cancel it "
+                    "first to ask for another.",
                     "A decrease to %(n)s channels is already pending from %(date)s: cancel it "
-                    "first to ask for another."
+                    "first to ask for another.",
+                    pending.channels_after,
                 )
                 % {"n": pending.channels_after, "date": date_format(pending.effective_on)}
             },

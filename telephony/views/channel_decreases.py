@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.decorators import member_required
 from telephony import selectors
@@ -39,9 +40,12 @@ def decrease_cancel(request, pk):
         "telephony/confirm.html",
         {
             "title": _("Cancel the decrease"),
-            "question": _(
+            "question": ngettext(
+                "Cancel the decrease to %(n)s channel planned for %(date)s? The trunk keeps "
+                "its channels and its packs.",
                 "Cancel the decrease to %(n)s channels planned for %(date)s? The trunk keeps "
-                "its channels and its packs."
+                "its channels and its packs.",
+                decrease.channels_after,
             )
             % {"n": decrease.channels_after, "date": date_format(decrease.effective_on)},
             "confirm_label": _("Cancel the decrease"),

@@ -711,3 +711,19 @@ def test_admin_action_changes_a_line(client, tenant):
         staff,
     )
     assert line_of(contract).quantity == 3
+
+
+# CON-2 in French — a line of one unit asked for one unit is « La ligne compte déjà 1 unité. »,
+# never « 1 unités » (French: 0 and 1 are singular).
+def test_unchanged_quantity_of_one_unit_is_singular():
+    from django.core.exceptions import ValidationError as _Error
+    from django.utils import translation
+
+    from offers.services.quantities import _check_quantity
+
+    with translation.override("fr"), pytest.raises(_Error) as error:
+        _check_quantity(1, 1)
+    assert error.value.message_dict["quantity"] == ["La ligne compte déjà 1 unité."]
+    with translation.override("en"), pytest.raises(_Error) as error:
+        _check_quantity(1, 1)
+    assert error.value.message_dict["quantity"] == ["The line already has 1 unit."]

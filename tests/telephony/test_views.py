@@ -214,6 +214,24 @@ def test_order_and_trunk_pages_singular_in_french(admin_web, trunk):
     assert "le trunk comptera 1 canal (" in page and "1 canaux" not in page
 
 
+# TRK-4 in French — a decrease to one channel pending: the next quote's error and the cancel
+# page say « 1 canal », never « 1 canaux ».
+def test_pending_decrease_to_one_channel_is_singular(admin_web, trunk):
+    from telephony import services
+
+    admin_web.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    with paris(PAY_DAY):
+        decrease = services.channel_decrease_request(trunk=trunk, new_total=1, today=PAY_DAY)
+        error = text_of(
+            page_of(admin_web.get(reverse("telephony:trunk_quote", args=[trunk.pk]), {"total": 5}))
+        )
+        confirm = text_of(
+            page_of(admin_web.get(reverse("telephony:decrease_cancel", args=[decrease.pk])))
+        )
+    assert "Une diminution à 1 canal est déjà en attente" in error
+    assert "Annuler la diminution à 1 canal prévue le" in confirm
+
+
 # TRK-1 — errors inline: above 200, below 1, not a number, the same total.
 @pytest.mark.parametrize(
     "total, message",
