@@ -184,13 +184,12 @@ class CredentialActionsMixin:
     """ACC-7 actions shared by trunks and SIP accounts; each needs the model's change right
     (``has_act_permission``): a member of staff who may only view the accounts runs none."""
 
-    @admin.action(description=_("Declare the credentials compromised (ACC-7)"), permissions=["act"])
-    def declare_compromised(self, request, queryset):
+    def _new_secrets(self, request, queryset, service):
+        """A new secret for each selected account, shown once; a refusal (its contract is
+        terminated, CON-4/CON-5) is said for that account and the others still get theirs."""
         for account in queryset:
             try:
-                account, secret = sip_credentials_declare_compromised(
-                    account=account, actor=request.user
-                )
+                account, secret = service(account=account, actor=request.user)
             except ValidationError as error:
                 self.message_user(
                     request,
@@ -201,20 +200,13 @@ class CredentialActionsMixin:
             else:
                 _show_secret(self, request, account, secret)
 
+    @admin.action(description=_("Declare the credentials compromised (ACC-7)"), permissions=["act"])
+    def declare_compromised(self, request, queryset):
+        self._new_secrets(request, queryset, sip_credentials_declare_compromised)
+
     @admin.action(description=_("Issue a new secret"), permissions=["act"])
     def reset_credentials(self, request, queryset):
-        for account in queryset:
-            try:
-                account, secret = sip_credentials_reset(account=account, actor=request.user)
-            except ValidationError as error:  # its contract is terminated (CON-4/CON-5)
-                self.message_user(
-                    request,
-                    gettext("Refused for %(user)s: %(error)s")
-                    % {"user": account.username, "error": error_text(error)},
-                    messages.ERROR,
-                )
-            else:
-                _show_secret(self, request, account, secret)
+        self._new_secrets(request, queryset, sip_credentials_reset)
 
     @admin.action(description=_("Re-enable the credentials"), permissions=["act"])
     def enable_credentials(self, request, queryset):
