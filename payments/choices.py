@@ -31,6 +31,7 @@ class AllocationSource(models.TextChoices):
 class MandateStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     REVOKED = "revoked", _("Revoked")
+    LAPSED = "lapsed", _("Lapsed (36 months without a collection)")
 
 
 class SequenceType(models.TextChoices):

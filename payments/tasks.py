@@ -20,6 +20,7 @@ from payments.services.collection import (
     collection_due,
 )
 from payments.services.late_charges import late_charges_batch_post, late_charges_waiting
+from payments.services.mandates import mandates_lapse
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def daily_collection(today: str | None = None) -> dict:
     whose late charges wait for an ECB rate. Returns how many cases were enqueued."""
     day = date.fromisoformat(today) if today else paris_today()
     on_account_apply(today=day)  # BIL-4: money on account settles the new invoices first
+    mandates_lapse(day)  # SEPA Core: a mandate unused for 36 months collects no more
     collection_cases_open()
     due = collection_due(day)
     for batch in case_batches(due):

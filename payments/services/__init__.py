@@ -50,7 +50,7 @@ from payments.services.late_charges import (
     late_charges_batch_post,
     late_interest_for,
 )
-from payments.services.mandates import mandate_create, mandate_revoke
+from payments.services.mandates import mandate_create, mandate_revoke, mandates_lapse
 from payments.services.prepaid import (
     InsufficientBalance,
     gross_amount,
@@ -93,6 +93,7 @@ __all__ = [
     "late_interest_for",
     "mandate_create",
     "mandate_revoke",
+    "mandates_lapse",
     "overdue_for_suspension",
     "paris_today",
     "payment_record",

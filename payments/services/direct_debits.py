@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,7 +17,6 @@ from billing.choices import ChargeKind
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from offers.periods import add_months
 from payments import sepa
 from payments.choices import (
     AllocationSource,
@@ -39,6 +37,7 @@ from payments.models import (
     Payment,
 )
 from payments.services.allocation import allocate, lock_payer, on_account_apply
+from payments.services.mandates import mandates_lapse
 from payments.services.notices import notify_billing
 
 
@@ -62,20 +61,12 @@ def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Deci
     return rows
 
 
-# SEPA Core rulebook: a mandate with no collection presented for 36 months has lapsed; the
-# next collection starts a new sequence (FRST).
-MANDATE_LAPSE_MONTHS = 36
-
-
-def _sequence_type(mandate: Mandate, used: set[int], collection_date: date) -> str:
-    """FRST for a mandate's first collection, RCUR after (a rejected first one stays FRST),
-    and FRST again when its last collection is 36 months or more before ``collection_date``."""
+def _sequence_type(mandate: Mandate, used: set[int]) -> str:
+    """FRST for a mandate's first collection, RCUR after (a rejected first one stays FRST). A
+    mandate unused for 36 months is not collected at all: it has lapsed (``mandates_lapse``)."""
     if mandate.pk in used:
         return "RCUR"
-    last = mandate.debits.exclude(status=DebitStatus.REJECTED).aggregate(
-        last=Max("batch__collection_date")
-    )["last"]
-    if last is not None and collection_date < add_months(last, MANDATE_LAPSE_MONTHS):
+    if mandate.debits.exclude(status=DebitStatus.REJECTED).exists():
         return "RCUR"
     return "FRST"
 
@@ -110,13 +101,14 @@ def debit_batch_create(*, collection_date: date, actor=None):
             }
         )
     on_account_apply()  # BIL-4: never debit what the customer already paid on account
+    mandates_lapse(collection_date)  # SEPA Core: no collection on a mandate unused 36 months
     rows = debit_candidates(collection_date)
     if not rows:
         raise ValidationError(_("No invoice is due for direct debit by this date."))
     reference = f"PRLV-{collection_date:%Y%m%d}-{secrets.token_hex(3).upper()}"
     collections, debits, used = [], [], set()
     for invoice, mandate, amount in rows:
-        seq = _sequence_type(mandate, used, collection_date)
+        seq = _sequence_type(mandate, used)
         if seq == "FRST":
             used.add(mandate.pk)
         e2e = f"{invoice.number}-{secrets.token_hex(4).upper()}"[:35]

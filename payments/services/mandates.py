@@ -6,6 +6,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import bic as stdnum_bic
@@ -15,6 +16,7 @@ from accounts.audit import audit_record
 from accounts.models import Client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from offers.periods import add_months
 from payments import sepa
 from payments.choices import MandateStatus
 from payments.models import Mandate
@@ -114,3 +116,32 @@ def mandate_revoke(*, mandate: Mandate, actor=None) -> Mandate:
     mandate.save(update_fields=["status", "revoked_on"])
     audit_record(action="mandate.revoke", instance=mandate, actor=actor, client=mandate.client)
     return mandate
+
+
+# SEPA Core rulebook: a mandate with no collection presented for 36 months (from its last one,
+# even rejected, or from its signature) has lapsed — the creditor may no longer collect on it; the
+# customer signs a new one, and meanwhile pays by transfer.
+MANDATE_LAPSE_MONTHS = 36
+
+
+@transaction.atomic
+def mandates_lapse(on: date) -> int:
+    """BIL-4: the active mandates lapsed by ``on`` become ``lapsed`` (audited): no batch collects
+    on them any more. Idempotent. Returns how many lapsed."""
+    last_presented = Max("debits__batch__collection_date")
+    lapsed = 0
+    candidates = Mandate.objects.filter(status=MandateStatus.ACTIVE).annotate(last=last_presented)
+    for mandate in candidates.select_related("client").order_by("pk"):
+        since = max(d for d in (mandate.last, mandate.signed_on) if d is not None)
+        if on < add_months(since, MANDATE_LAPSE_MONTHS):
+            continue
+        Mandate.objects.filter(pk=mandate.pk).update(status=MandateStatus.LAPSED, revoked_on=on)
+        audit_record(
+            action="mandate.lapse",
+            instance=mandate,
+            client=mandate.client,
+            before={"status": MandateStatus.ACTIVE},
+            after={"status": MandateStatus.LAPSED, "since": since, "on": on},
+        )
+        lapsed += 1
+    return lapsed

@@ -169,9 +169,10 @@ def test_bil4_two_batches_made_at_once_collect_the_invoice_once():
     with paris(date(2026, 10, 28)):
         errors = _first_holds_its_transaction(make, make)
     assert [type(error).__name__ for error in errors] == ["ValidationError"]
-    assert errors[0].messages == [
-        "Another batch was made for these invoices a moment ago: nothing was created. "
-        "Look at the batches, then make a new one for the invoices still due."
+    assert errors[0].code == "concurrent_batch"
+    assert errors[0].messages == [  # the second thread speaks the default language
+        "Une autre remise vient d'être créée pour ces factures\u00a0: rien n'a été créé. "
+        "Consultez les remises, puis créez-en une nouvelle pour les factures encore dues."
     ]
     debits = DirectDebit.objects.all()
     assert [(d.amount, d.status) for d in debits] == [(Decimal("120.00"), "pending")]
