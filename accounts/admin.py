@@ -107,12 +107,23 @@ class SiteInline(admin.StackedInline):
 
 
 class MembershipInline(admin.TabularInline):
+    """The customer's people, read-only here: a role changed or a person removed on the
+    customer's page would skip the services' rules (ACC-2: the company keeps an administrator)
+    and their audit — each row links to its membership page, which goes through them."""
+
     model = Membership
     fk_name = "client"
     extra = 0
-    autocomplete_fields = ["user"]
     fields = ["user", "role", "invited_by", "created_at"]
-    readonly_fields = ["invited_by", "created_at"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Partner)
@@ -348,6 +359,22 @@ class MembershipAdmin(admin.ModelAdmin):
         audit_record(
             action="member.create", instance=obj, actor=request.user, after={"role": obj.role}
         )
+
+    def delete_model(self, request, obj):
+        """ACC-2: through ``member_remove`` (the account deactivated and signed out, audited);
+        the company's last administrator stays."""
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        for membership in list(queryset):
+            try:
+                services.member_remove(membership=membership, actor=request.user)
+            except ValidationError as error:
+                messages.error(
+                    request,
+                    gettext("Refused for %(object)s: %(reason)s")
+                    % {"object": membership, "reason": " ".join(error.messages)},
+                )
 
 
 @admin.register(AuditLog)

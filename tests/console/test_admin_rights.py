@@ -217,3 +217,33 @@ def test_bulk_deletion_is_audited(client, customer):
     assert not Site.objects.filter(pk=site.pk).exists()
     entry = AuditLog.objects.get(action="site.delete")
     assert (entry.actor, entry.before["name"]) == (root, "Entrepôt Nord")
+
+
+# ACC-2 — the customer's people on its back-office page are read-only (a role changed or a person
+# removed there skipped the company's last administrator and the audit); each row links to its
+# membership page. Removing the last administrator from the memberships is refused, the person
+# stays active; removing a technical member deactivates the account, audited (member.remove).
+def test_memberships_change_through_the_services_only(client, customer):
+    from accounts.choices import Role
+    from accounts.models import Membership
+
+    root = make_staff_member("root@reseller.example", superuser=True)
+    client.force_login(root)
+    page = client.get(reverse("admin:accounts_client_change", args=[customer.pk])).content.decode()
+    assert 'name="memberships-0-role"' not in page and "memberships-0-DELETE" not in page
+    assert reverse("admin:accounts_membership_change", args=[customer.memberships.first().pk]) in (
+        page
+    )
+    admins = list(customer.memberships.filter(role=Role.ADMIN))
+    assert len(admins) == 1
+    response = client.post(
+        reverse("admin:accounts_membership_delete", args=[admins[0].pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(pk=admins[0].pk).exists()
+    assert User.objects.get(pk=admins[0].user_id).is_active
+    technical = customer.memberships.get(role=Role.TECHNICAL)
+    _action(client, "accounts_membership", "delete_selected", [technical], post="yes")
+    assert not Membership.objects.filter(pk=technical.pk).exists()
+    assert not User.objects.get(pk=technical.user_id).is_active
+    assert AuditLog.objects.filter(action="member.remove", actor=root).count() == 1
