@@ -306,7 +306,8 @@ def credit_note_issue(
     line carries the VAT category and rate of what it credits (``CreditLine``); the credit notes
     of an invoice are issued one at a time (its row locked) and never exceed it, in total nor
     per VAT group. Nothing is written when a check fails."""
-    if not lines or any(Decimal(line.amount) <= 0 for line in lines):
+    # Positive once rounded to the cent: 0.004 would be a credit note of 0.00.
+    if not lines or any(round_money(Decimal(line.amount)) <= 0 for line in lines):
         raise ValidationError({"lines": _("A credit note has positive amounts.")})
     if any(not (line.description or "").strip() for line in lines):
         # EN 16931 BR-25: every line of the e-invoice names what it bills (BT-153).

@@ -209,6 +209,33 @@ def test_credit_note_line_without_description_is_refused():
     assert fatal(build_cii_xml(note)) == []
 
 
+# BIL-9 — an amount under half a cent (0.004 € typed or computed) rounds to 0.00: it was issued
+# and numbered as a credit note of 0.00 €; refused with the lines' error, no number taken.
+# 0.005 rounds half-up to 0.01: a credit note of 0.01 HT = 0.01 TTC (0.002 of VAT rounds to 0.00).
+def test_credit_note_of_less_than_half_a_cent_is_refused():
+    from django.core.exceptions import ValidationError
+
+    client = ClientFactory()
+    with pytest.raises(ValidationError) as refused:
+        services.credit_note_issue(
+            client=client,
+            lines=[services.CreditLine(description="Arrondi", amount=Decimal("0.004"))],
+            reason="Geste commercial",
+        )
+    assert "lines" in refused.value.message_dict
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+    note = services.credit_note_issue(
+        client=client,
+        lines=[services.CreditLine(description="Arrondi", amount=Decimal("0.005"))],
+        reason="Geste commercial",
+    )
+    assert (note.number[-6:], note.total_net, note.total_gross) == (
+        "000001",
+        Decimal("0.01"),
+        Decimal("0.01"),
+    )
+
+
 # BIL-3 / SPEC Money, the law winning: reverse charge (art. 259-1 CGI, art. 196 of the VAT
 # directive) is for the services bought by a business of another EU state. Equipment sold is
 # goods, delivered to the customer's site — in France (ACC-1): a supply of goods taxable in
