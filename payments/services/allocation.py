@@ -99,6 +99,27 @@ def payment_record(
         ).exists()
     ):
         raise ValidationError(_("A payment is already recorded for this order."))
+    reference = (reference or "").strip()
+    if (
+        reference
+        and Payment.objects.filter(
+            client=client,
+            partner=partner,
+            reference=reference,
+            amount=amount,
+            received_on=received_on,
+            status=PaymentStatus.RECEIVED,
+        ).exists()
+    ):  # the same transfer recorded twice (a form sent again, two members of staff)
+        raise ValidationError(
+            {
+                "reference": _(
+                    "This payment is already recorded: same payer, amount, date and bank "
+                    "reference. Record it once."
+                )
+            },
+            code="duplicate",
+        )
     payment = Payment.objects.create(
         client=client,
         partner=partner,
