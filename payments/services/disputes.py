@@ -29,7 +29,15 @@ from payments.services.settlement import after_settlement
 DISPUTE_DAYS = 60  # BIL-8
 REJECTED_DISPUTE_TERM_DAYS = 30  # a rejected dispute is due again 30 days after the decision
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
-DOCUMENT_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg"}
+# Extension → how such a file starts: a document is checked by its first bytes as well, or any
+# file (a web page, a script) renamed « .pdf » was kept and handed to staff as a PDF.
+DOCUMENT_MAGICS = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+DOCUMENT_EXTENSIONS = set(DOCUMENT_MAGICS)
 DOCUMENT_MAX_COUNT = 5
 
 
@@ -48,6 +56,17 @@ def _check_documents(documents) -> None:
             raise ValidationError({"documents": _("Attach PDF, PNG or JPEG files only.")})
         if upload.size > DOCUMENT_MAX_BYTES:
             raise ValidationError({"documents": _("Each document must be under 5 MB.")})
+        extension = "." + name.rsplit(".", 1)[-1]
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not head.startswith(DOCUMENT_MAGICS[extension]):
+            raise ValidationError(
+                {
+                    "documents": _("%(name)s does not look like a %(ext)s file.")
+                    % {"name": upload.name, "ext": extension[1:].upper()}
+                }
+            )
 
 
 def _left_to_credit(invoice: Invoice) -> Decimal:

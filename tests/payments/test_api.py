@@ -197,7 +197,7 @@ def test_read_only_key_cannot_open_a_dispute(read_only_api, invoices):
 
 def test_dispute_list_queries_bounded(api, tenant, invoices, django_assert_max_num_queries):
     ours, _theirs = invoices
-    upload = SimpleUploadedFile("proof.png", b"png", content_type="image/png")
+    upload = SimpleUploadedFile("proof.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
     with paris(date(2026, 10, 10)):
         services.dispute_open(invoice=ours, amount="3.00", reason="a", documents=[upload])
         second = issue_invoice(tenant.client, "10.00", month=OCT)
@@ -257,3 +257,24 @@ def test_bil10_prepaid_entries(api, tenant, other_tenant, django_assert_max_num_
     assert len(_rows(api, "api:prepaid-entry-list", client=tenant.client.pk)) == 2
     filtered = api.get(reverse("api:prepaid-entry-list"), {"client": other_tenant.client.pk})
     assert filtered.status_code == 400
+
+
+# BIL-8 — a supporting document is a PDF, PNG or JPEG by its content, not by its name alone:
+# a web page renamed « preuve.pdf » is refused (400 on documents), as ticket attachments are;
+# nothing is written.
+def test_bil8_dispute_document_checked_by_its_content(api, invoices):
+    ours, _theirs = invoices
+    page = SimpleUploadedFile(
+        "preuve.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf"
+    )
+    with paris(date(2026, 10, 10)):
+        response = api.post(
+            reverse("api:dispute-list"),
+            {"invoice": ours.pk, "amount": "5.50", "reason": "Wrong date", "documents": [page]},
+            format="multipart",
+        )
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["fields"]["documents"] == [
+        "preuve.pdf ne semble pas être un fichier PDF."
+    ]
+    assert not Dispute.objects.exists()
