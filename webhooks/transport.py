@@ -27,9 +27,36 @@ def _loopback_allowed() -> bool:
     return bool(getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False))
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which a gateway (NAT64, the
+# deprecated IPv4-compatible form) forwards to: 64:ff9b::a9fe:a9fe is 169.254.169.254.
+_IPV4_CARRIERS = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("::/96"),
+)
+
+
+def _embedded_ipv4(address):
+    """The IPv4 address an IPv6 one reaches through a translator or tunnel, else None."""
+    if address.version != 6:
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in network for network in _IPV4_CARRIERS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _allowed(address) -> bool:
     if address.is_loopback:
         return _loopback_allowed()
+    embedded = _embedded_ipv4(address)
+    if embedded is not None and not _allowed(embedded):
+        return False
     return address.is_global and not address.is_multicast
 
 

@@ -233,6 +233,11 @@ def test_ping_reaches_one_endpoint(endpoint, receiver, partner):
         "https://192.168.1.1/x",
         "https://169.254.169.254/latest/meta-data",  # link-local (cloud metadata)
         "https://[fe80::1]/x",
+        # IPv6 addresses that carry a private IPv4 one (a NAT64 or 6to4 gateway forwards them
+        # to it): 169.254.169.254 and 10.0.0.8 again
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "https://[2002:a00:8::1]/x",
+        "https://[::a00:8]/x",
         "https://127.0.0.1/x",  # loopback, not allowed in production
         "https://localhost/x",
         "https://user:secret@hooks.example.com/x",
