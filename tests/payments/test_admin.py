@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.choices import BillingMode
@@ -343,3 +344,32 @@ def test_con6_price_change_schedule_and_cancel(client, staff, customer):
         _action(client, "pricechange", "cancel", [change], app="offers")
     change.refresh_from_db()
     assert change.status == "cancelled"
+
+
+# BIL-8 — a dispute's supporting document is opened from the back office through a signed-in
+# staff download (attachment, nosniff, no cache), never by a link to /media/ (not served in
+# production, and served to anyone, inline, under the customer's own file name with DEBUG).
+def test_bil8_dispute_document_downloaded_by_staff_as_attachment(client, staff, invoice):
+    pdf = b"%PDF-1.4\n% releve\n"
+    with at(date(2026, 10, 10)):
+        dispute = services.dispute_open(
+            invoice=invoice,
+            amount="5.00",
+            reason="x",
+            documents=[SimpleUploadedFile("releve.pdf", pdf, content_type="application/pdf")],
+        )
+    document = dispute.documents.get()
+    page = client.get(_url("dispute", "change", dispute.pk)).content.decode()
+    download = _url("dispute", "document", dispute.pk, document.pk)
+    assert "/media/" not in page
+    assert f'href="{download}"' in page
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == pdf
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="releve.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    # another dispute's number with this document's: 404
+    assert client.get(_url("dispute", "document", dispute.pk + 1, document.pk)).status_code == 404
+    client.logout()
+    assert client.get(download).status_code == 302  # to the sign-in page
