@@ -5,12 +5,20 @@ date, reject with a reason, complete, or the upstream's status file)."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
-from django.urls import path
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, action_form, form_action, run_each
+from kernel.admin import (
+    ReadOnlyInline,
+    ServiceRowsAdmin,
+    action_form,
+    file_download,
+    form_action,
+    run_each,
+)
 from kernel.forms import attach_errors
 from kernel.inputs import BoundedDateField
 from numbering import services
@@ -170,7 +178,8 @@ class PortRequestAdmin(ServiceRowsAdmin):
     date_hierarchy = "desired_date"
     ordering = ["desired_date", "pk"]
     readonly_fields = ["reference", "client", "status", "holder_name", "holder_siret"]
-    readonly_fields += ["current_operator", "desired_date", "scheduled_date", "mandate"]
+    exclude = ["mandate"]  # its /media/ link: the download (mandate_link) instead
+    readonly_fields += ["current_operator", "desired_date", "scheduled_date", "mandate_link"]
     readonly_fields += ["contract", "sip_account", "trunk", "site", "rejection_reason"]
     readonly_fields += ["rejection_note", "created_by", "api_key", "created_at"]
     inlines = [LineInline, StepInline]
@@ -184,8 +193,31 @@ class PortRequestAdmin(ServiceRowsAdmin):
                 self.admin_site.admin_view(self.status_file_view),
                 name="numbering_portrequest_status_file",
             ),
+            path(
+                "<int:pk>/mandate/",
+                self.admin_site.admin_view(self.mandate_view),
+                name="numbering_portrequest_mandate",
+            ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("signed mandate"))
+    def mandate_link(self, port):
+        if not port.mandate:
+            return "—"
+        url = reverse("admin:numbering_portrequest_mandate", args=[port.pk])
+        return format_html('<a href="{}">{}</a>', url, f"{port.reference}-mandat.pdf")
+
+    def mandate_view(self, request, pk):
+        """The signed mandate (a PDF, checked at upload) as a download."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        port = get_object_or_404(PortRequest, pk=pk)
+        return file_download(
+            port.mandate,
+            filename=f"{port.reference}-mandat.pdf",
+            content_type="application/pdf",
+        )
 
     def status_file_view(self, request):
         if not self.has_act_permission(request):

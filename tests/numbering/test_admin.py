@@ -112,3 +112,24 @@ def test_status_file(staff, submitted):
     assert staff.post(url, {"file": SimpleUploadedFile("s.csv", done.encode())}).status_code == 302
     assert PortRequest.objects.get(pk=submitted.pk).status == "completed"
     assert PhoneNumber.objects.get(e164="+33172700012").state == "assigned"
+
+
+# NUM-3 — the signed mandate is opened from the back office through a signed-in staff download
+# (attachment, PDF, nosniff, no cache), never by a link to /media/ (not served in production;
+# with DEBUG, served to anyone who has the address).
+def test_num3_mandate_downloaded_by_staff_as_attachment(staff, submitted):
+    page = staff.get(reverse("admin:numbering_portrequest_change", args=[submitted.pk]))
+    download = reverse("admin:numbering_portrequest_mandate", args=[submitted.pk])
+    assert "/media/" not in page.content.decode()
+    assert f'href="{download}"' in page.content.decode()
+    response = staff.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="{submitted.reference}-mandat.pdf"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    staff.logout()
+    assert staff.get(download).status_code == 302  # to the sign-in page

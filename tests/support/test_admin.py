@@ -247,3 +247,34 @@ def test_credit_actions(client, staff, requested_report, tenant):
     # Refusing an approved credit is refused with a message.
     _action(client, "availabilityreport", "refuse", [requested_report], apply="1", reason="No")
     assert AvailabilityReport.objects.get().status == ReportStatus.APPROVED
+
+
+# SLA-1 — a file attached to a ticket is opened from the back office through a signed-in staff
+# download (attachment, its checked type, nosniff, no cache), never by a link to /media/ (not
+# served in production; with DEBUG, a text file shown inline to anyone with the address).
+def test_attachment_downloaded_by_staff_as_attachment(client, staff, tenant):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from support.models import Attachment
+
+    with time_machine.travel(paris(2026, 10, 6, 10), tick=False):
+        services.ticket_open(
+            client=tenant.client,
+            kind=TicketKind.QUESTION,
+            subject="Trace",
+            body="See the log",
+            attachments=[SimpleUploadedFile("trace.log", b"SIP/2.0 503\n")],
+        )
+    attachment = Attachment.objects.get()
+    page = client.get(reverse("admin:support_attachment_change", args=[attachment.pk]))
+    download = reverse("admin:support_attachment_download", args=[attachment.pk])
+    assert "/media/" not in page.content.decode()
+    assert f'href="{download}"' in page.content.decode()
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"SIP/2.0 503\n"
+    assert response["Content-Type"] == "text/plain"
+    assert response["Content-Disposition"] == 'attachment; filename="trace.log"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    client.logout()
+    assert client.get(download).status_code == 302  # to the sign-in page
