@@ -23,7 +23,9 @@ def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMI
         for member in members:
             with translation.override(member.user.language or settings.LANGUAGE_CODE):
                 ctx = {**context, "client": client, "user": member.user}
-                subject = render_to_string(f"{template}_subject.txt", ctx).strip()
+                # one line: a text typed by a person (a ticket's subject, a company's name) may
+                # hold a line break, which an e-mail header refuses (BadHeaderError)
+                subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
                 body = render_to_string(f"{template}_message.txt", ctx)
             send_mail(subject, body, None, [member.user.email])
 

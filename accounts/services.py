@@ -61,7 +61,10 @@ def _password_link(user: User) -> str:
 
 def _send(user: User, template: str, context: dict) -> None:
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+        # one line: a company's name with a line break would be refused in a header
+        subject = " ".join(
+            render_to_string(f"accounts/email/{template}_subject.txt", context).split()
+        )
         body = render_to_string(f"accounts/email/{template}_message.txt", context)
     send_mail(subject, body, None, [user.email])
 

@@ -85,7 +85,7 @@ def ticket_open(
         client=client,
         contract=contract,
         kind=kind,
-        subject=subject.strip()[:200],
+        subject=" ".join(subject.split())[:200],  # one line, as the e-mails' subject
         source=source,
         opened_by=actor if actor is not None and actor.is_authenticated else None,
         opened_by_api_key=api_key,

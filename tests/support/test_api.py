@@ -292,3 +292,30 @@ def test_list_query_counts(api, tenant, staff, django_assert_max_num_queries):
         assert api.get(reverse("api:availability-report-list")).json()["count"] == 3
     with django_assert_max_num_queries(6):
         api.get(reverse("api:ticket-messages", args=[ticket.pk]))
+
+
+# SLA-1 — a subject sent on two lines (« Trunk down\r\nBcc: … ») is one line: the ticket is
+# opened and its e-mail sent with the subject on one line — it was a 500 once the ticket was
+# committed (Django refuses a header with a line break), and no e-mail went out.
+def test_subject_with_a_line_break_is_one_line(
+    api, tenant, mailoutbox, django_capture_on_commit_callbacks
+):
+    with (
+        time_machine.travel(paris(2026, 12, 24, 16), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = api.post(
+            reverse("api:ticket-list"),
+            {
+                "customer": tenant.client.pk,
+                "kind": "question",
+                "subject": "Trunk down\r\nBcc: someone@elsewhere.example",
+                "body": "No calls since 15:40.",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    assert ticket.subject == "Trunk down Bcc: someone@elsewhere.example"
+    assert mailoutbox and all("\n" not in m.subject for m in mailoutbox)
+    assert all(m.bcc == [] for m in mailoutbox)
