@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -295,4 +296,6 @@ def reset_credentials(request, pk, kind, account_pk):
         messages.error(request, " ".join(refusal.messages))
         return redirect("console:customer", pk=pk)
     messages.success(request, _("New credentials issued: copy the secret now, it is shown once."))
-    return _page(request, client, secret={"account": account, "value": secret})
+    response = _page(request, client, secret={"account": account, "value": secret})
+    add_never_cache_headers(response)  # the secret: never kept by a browser or a proxy
+    return response

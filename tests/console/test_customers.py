@@ -330,3 +330,14 @@ def test_search_pages_its_results(customer, as_staff, support_agent, django_asse
     with django_assert_max_num_queries(len(few.captured_queries)):
         second = browser.get(url, {"q": "dupont", "page": "2"}).content.decode()
     assert _rows(second) == 5 and "Dupont 29" in second
+
+
+# ACC-7 — the page showing a new SIP secret is never kept by the browser or a proxy (no-store),
+# as the customer portal's is: Back or the history would show the secret again.
+def test_reset_credentials_page_is_never_cached(customer, as_staff, support_agent):
+    account, _secret = make_sip_account(customer)
+    browser = as_staff(support_agent)
+    url = reverse("console:reset_credentials", args=[customer.pk, "sip", account.pk])
+    response = browser.post(url, {"confirm": "1"})
+    assert 'data-testid="new-secret"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
