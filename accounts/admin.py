@@ -180,6 +180,7 @@ def _show_key(modeladmin, request, raw: str) -> None:
         request,
         gettext("Copy this key now, it will never be shown again: %(key)s") % {"key": raw},
         messages.WARNING,
+        extra_tags="secret",  # kept in the session, never in the messages cookie
     )
 
 

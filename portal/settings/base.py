@@ -181,6 +181,9 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Portail Azur Télécom")
 USERSESSIONS_TRACK_ACTIVITY = True
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Django's messages, except that one tagged "secret" (a new API key) is kept in the session,
+# never in the (signed, readable) cookie: kernel.messages.
+MESSAGE_STORAGE = "kernel.messages.MessageStorage"
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

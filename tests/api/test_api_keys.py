@@ -561,3 +561,24 @@ def test_migration_maps_read_only_to_scopes():
         del connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+# ACC-3 — a key added in the back office is shown once on the next page, but never travels in a
+# cookie: Django's default message storage put « Copy this key now…: <key> » in a signed, not
+# encrypted, « messages » cookie (readable by anyone who sees the browser's cookies or a
+# proxy's log of them). The message is kept in the session, server side.
+def test_back_office_new_key_never_in_a_cookie(client, staff, partner):
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    response = client.post(
+        reverse("admin:accounts_apikey_add"), {"partner": partner.pk, "name": "erp"}
+    )
+    assert response.status_code == 302
+    key = ApiKey.objects.get(name="erp")
+    cookie = response.cookies.get("messages")
+    decoded = CookieStorage(RequestFactory().get("/"))._decode(cookie.value) if cookie else None
+    assert not decoded or not any(key.prefix in str(m) for m in decoded)
+    page = client.get(response["Location"]).content.decode()
+    assert f"{key.prefix}." in page  # shown once, on the next page
+    assert f"{key.prefix}." not in client.get(response["Location"]).content.decode()
