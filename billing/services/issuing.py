@@ -26,7 +26,7 @@ from billing.models import (
     InvoiceRun,
     PendingCharge,
 )
-from billing.services.numbering import allocate_numbers
+from billing.services.numbering import allocate_numbers, chronological_date
 from billing.services.parties import client_identity, partner_identity, seller_identity
 from billing.services.run_planning import DraftInvoice, compute_batch
 from offers.periods import next_month_start
@@ -197,12 +197,16 @@ def _issue(
 def _write(issued: list[_Issued], issue_date: date) -> list[Invoice]:
     """Number and insert the invoices, their lines and allocations, and mark their charges
     invoiced: one statement per table. Numbers are taken last, so the counter row stays locked
-    only for the inserts and the commit."""
+    only for the inserts and the commit; the date is settled under that lock (BIL-2)."""
     if not issued:
         return []
+    # BIL-2: never dated before an invoice already numbered (a run completed late).
+    issue_date = chronological_date(DocumentKind.INVOICE, issue_date)
     numbers = allocate_numbers(DocumentKind.INVOICE, issue_date.year, len(issued))
     for item, (sequence, number) in zip(issued, numbers, strict=True):
         item.invoice.sequence, item.invoice.number = sequence, number
+        item.invoice.issue_date, item.invoice.year = issue_date, issue_date.year
+        item.invoice.due_date = issue_date + timedelta(days=PAYMENT_TERM_DAYS)
     invoices = Invoice.objects.bulk_create([item.invoice for item in issued])
     lines = InvoiceLine.objects.bulk_create([line for item in issued for line in item.lines])
     charges = [charge for item in issued for charge in item.charges]

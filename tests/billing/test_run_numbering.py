@@ -1,0 +1,92 @@
+"""BIL-1 / BIL-2 and CGI art. 242 nonies A: the invoice series runs in one continuous
+chronological sequence — an invoice is never numbered after an invoice with a later date."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from billing import services
+from billing.choices import ChargeKind
+from billing.models import Invoice, InvoiceRun
+from billing.services.issuing import run_party
+from tests.factories import ClientFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+def customer_with_charge(price: str, day: date):
+    client = ClientFactory()
+    SiteFactory(client=client)
+    services.charge_post(
+        client=client,
+        contract=None,
+        kind=ChargeKind.EQUIPMENT,
+        source_type="test",
+        source_id=f"eq-{client.pk}",
+        period_start=day,
+        description="Routeur",
+        unit_price=Decimal(price),
+    )
+    return client
+
+
+def at(day: date, hour=10, minute=0):
+    return time_machine.travel(datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS))
+
+
+# BIL-2 / CGI art. 242 nonies A: October's run completed on 3 December, after November's run
+# issued F2026-000001 dated 30/11/2026. B's October invoice gets F2026-000002: dated
+# 31/10/2026 it would precede, in date, the number before it. It is dated the day it is
+# issued, 03/12/2026, due 30 days later, 02/01/2027 (100.00 HT → 120.00 TTC either way).
+def test_late_run_never_dated_before_an_earlier_number():
+    a = customer_with_charge("50.00", NOV)
+    b = customer_with_charge("100.00", OCT)
+    with at(date(2026, 12, 1), 0, 5):
+        november = InvoiceRun.objects.create(month=NOV)
+        first = run_party(run=november, party=("client", a.pk))
+    assert (first.number, first.issue_date) == ("F2026-000001", date(2026, 11, 30))
+    with at(date(2026, 12, 3)):
+        services.run_month_sync(month=OCT)
+    late = Invoice.objects.get(client=b, kind="invoice")
+    assert late.number == "F2026-000002"
+    assert late.issue_date == date(2026, 12, 3)
+    assert late.due_date == date(2027, 1, 2)
+    assert late.total_gross == Decimal("120.00")
+    dates = list(Invoice.objects.order_by("year", "sequence").values_list("issue_date", flat=True))
+    assert dates == sorted(dates)
+
+
+# BIL-2: same, across the new year: October's run completed on 5 January 2027 after December's
+# run (dated 31/12/2026) — the invoice is dated 05/01/2027 and is the first of 2027's series.
+def test_late_run_in_the_new_year_takes_the_new_years_series():
+    a = customer_with_charge("50.00", date(2026, 12, 1))
+    b = customer_with_charge("100.00", OCT)
+    with at(date(2027, 1, 1), 0, 5):
+        december = InvoiceRun.objects.create(month=date(2026, 12, 1))
+        first = run_party(run=december, party=("client", a.pk))
+    assert (first.number, first.issue_date) == ("F2026-000001", date(2026, 12, 31))
+    with at(date(2027, 1, 5)):
+        services.run_month_sync(month=OCT)
+    late = Invoice.objects.get(client=b, kind="invoice")
+    assert (late.number, late.year, late.issue_date) == ("F2027-000001", 2027, date(2027, 1, 5))
+    assert late.due_date == date(2027, 1, 5) + timedelta(days=30)
+
+
+# BIL-1: on its night (1 November, 00:05 Paris) October's run dates its invoices 31/10/2026.
+def test_run_on_time_dated_last_day_of_month():
+    b = customer_with_charge("100.00", OCT)
+    with at(NOV, 0, 5):
+        services.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(client=b, kind="invoice")
+    assert (invoice.number, invoice.issue_date) == ("F2026-000001", date(2026, 10, 31))
+
