@@ -1,7 +1,7 @@
 """Billing jobs: the month-end run (BIL-1) fanned out in batches, and PDF rendering (BIL-3)."""
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.conf import settings
@@ -11,18 +11,23 @@ from django.utils import timezone
 from accounts.models import User
 from billing.documents import render_and_store
 from billing.services.runs import batches, run_batch, run_finish, run_start
-from offers.periods import month_start
+from offers.periods import add_months, month_start
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="billing.tasks.month_end_run")
 def month_end_run(month: str | None = None, actor_id: int | None = None) -> int:
-    """Beat: just after midnight Paris at the end of month M, run M (the day that just ended).
-    Staff launching it from the back office pass their id, for the audit log."""
-    day = date.fromisoformat(month) if month else timezone.localdate() - timedelta(days=1)
+    """Beat: just after midnight Paris at the end of month M, run M — the last month that
+    ended, even when beat fires late (down at 00:05 on the 1st, a missed crontab runs at its
+    restart): on the 2nd it is still M, never the month under way. Staff launching it from the
+    back office pass their id, for the audit log."""
+    if month:
+        day = month_start(date.fromisoformat(month))
+    else:
+        day = add_months(month_start(timezone.localdate()), -1)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    run, parties = run_start(month=month_start(day), actor=actor)
+    run, parties = run_start(month=day, actor=actor)
     for batch in batches(parties):
         run_invoice_batch.delay(run.pk, batch)
     if not parties:

@@ -90,3 +90,51 @@ def test_run_on_time_dated_last_day_of_month():
     invoice = Invoice.objects.get(client=b, kind="invoice")
     assert (invoice.number, invoice.issue_date) == ("F2026-000001", date(2026, 10, 31))
 
+
+@pytest.fixture
+def inline_batches(monkeypatch):
+    """The beat job's batches run in this process (the real worker is tested in test_tasks)."""
+    from billing import tasks
+
+    monkeypatch.setattr(
+        tasks.run_invoice_batch,
+        "delay",
+        lambda run_id, parties: tasks.run_invoice_batch(run_id, parties),
+    )
+    return tasks
+
+
+# BIL-1: the beat job fired late — beat down at 00:05 on 1 November, run at its restart on
+# 2 November 01:00 Paris (celery runs a missed crontab once). It runs October, the month that
+# ended, not November, which has not: B's October invoice, 100.00 HT → 120.00 TTC, dated
+# 31/10/2026 for month 10/2026; no run of November.
+def test_beat_job_fired_late_runs_the_month_that_ended(inline_batches):
+    b = customer_with_charge("100.00", OCT)
+    with at(date(2026, 11, 2), 1, 0):
+        inline_batches.month_end_run()
+    assert list(InvoiceRun.objects.values_list("month", "status")) == [(OCT, "done")]
+    invoice = Invoice.objects.get(client=b, kind="invoice")
+    assert (invoice.month, invoice.issue_date) == (OCT, date(2026, 10, 31))
+    assert invoice.total_gross == Decimal("120.00")
+
+
+# BIL-1, DST nights: 00:05 Paris on 1 April 2027 (summer time since 28 March, 22:05 UTC on
+# 31 March) runs March; 00:05 Paris on 1 November 2027 (winter time since 31 October, 23:05
+# UTC on 31 October) runs October. Each invoice dated the last day of its month.
+@pytest.mark.parametrize(
+    ("utc", "month", "dated"),
+    [
+        (datetime(2027, 3, 31, 22, 5, tzinfo=ZoneInfo("UTC")), date(2027, 3, 1), date(2027, 3, 31)),
+        (
+            datetime(2027, 10, 31, 23, 5, tzinfo=ZoneInfo("UTC")),
+            date(2027, 10, 1),
+            date(2027, 10, 31),
+        ),
+    ],
+)
+def test_beat_job_on_dst_nights(inline_batches, utc, month, dated):
+    b = customer_with_charge("100.00", month)
+    with time_machine.travel(utc):
+        inline_batches.month_end_run()
+    invoice = Invoice.objects.get(client=b, kind="invoice")
+    assert (invoice.month, invoice.issue_date) == (month, dated)
