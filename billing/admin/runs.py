@@ -1,6 +1,7 @@
 """Back office of the month-end runs (BIL-1): their progress and errors, the preview of a month
 (computed like the run, nothing written) and the launch of a run on a worker."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -15,13 +16,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing.choices import DocumentKind
 from billing.models import InvoiceRun
+from billing.services.numbering import planned_date
 from billing.services.parties import parties_for_month
 from billing.services.run_planning import run_preview
 from billing.tasks import month_end_run
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import validate_year
-from offers.periods import month_start
+from offers.periods import month_start, next_month_start
 
 ISO_MONTH = "%Y-%m"  # what <input type="month"> sends and expects
 
@@ -211,6 +214,8 @@ class InvoiceRunAdmin(ServiceRowsAdmin):
                 form=form,
                 month=month,
                 buyer_count=len(parties_for_month(month)),
+                # BIL-2: later invoices already numbered → dated the day they are issued
+                dated=planned_date(DocumentKind.INVOICE, next_month_start(month) - timedelta(1)),
                 existing=InvoiceRun.objects.filter(month=month).first(),
                 confirming=True,
             ),

@@ -33,11 +33,15 @@ def chronological_date(kind: str, nominal: date) -> date:
     dated the day they are issued (Paris), never before that latest date. Locks the counter
     row of ``nominal``'s year, inside the caller's transaction, so that the date and the
     numbers taken next cannot be overtaken by another issuer."""
-    series = SERIES[kind]
-    _locked_counter(series, nominal.year)
+    _locked_counter(SERIES[kind], nominal.year)
+    return planned_date(kind, nominal)
+
+
+def planned_date(kind: str, nominal: date) -> date:
+    """The date ``chronological_date`` gives now, without locking (what staff are told)."""
     # The series being chronological, its latest date is its last number's (the unique index).
     latest = (
-        Invoice.objects.filter(series=series, year__gte=nominal.year)
+        Invoice.objects.filter(series=SERIES[kind], year__gte=nominal.year)
         .order_by("-year", "-sequence")
         .values_list("issue_date", flat=True)
         .first()

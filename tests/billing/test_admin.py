@@ -175,6 +175,23 @@ def test_launch_enqueues_on_commit(
     assert calls == ["2026-10-01"]
 
 
+# BIL-2 — relaunching October on 3 December, after November's run numbered F2026-000001 dated
+# 30/11/2026: the confirmation says the invoices it still issues are dated that day, not 31/10.
+def test_launch_late_run_says_the_date(client, staff, customer):
+    make_contract(customer, "sip-unl", signature=SEP, service_start=SEP)
+    with time_machine.travel(datetime(2026, 12, 1, 0, 5, tzinfo=PARIS), tick=False):
+        november = InvoiceRun.objects.create(month=date(2026, 11, 1))
+        issuing.run_party(run=november, party=("client", customer.pk))
+    url = reverse("admin:billing_invoicerun_launch")
+    with time_machine.travel(datetime(2026, 12, 3, 10, tzinfo=PARIS), tick=False):
+        html = client.post(url, {"month": "2026-10"}).content.decode()
+        assert 'data-testid="launch-late-date"' in html
+        assert "(3 December 2026 if it is launched today)" in html
+        # November's run is dated 30/11, the last numbered date: nothing to say.
+        html = client.post(url, {"month": "2026-11"}).content.decode()
+        assert 'data-testid="launch-late-date"' not in html
+
+
 # BIL-1 — the run's page shows its progress (done / total, failed) and its errors.
 def test_run_progress_and_errors(client, staff, customer, monkeypatch):
     good = ClientFactory(legal_name="Good SARL")
