@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.documents import render_and_store
-from billing.services.runs import batches, run_batch, run_finish, run_start
+from billing.services.runs import batches, run_batch, run_finish, run_start, started_token
 from offers.periods import add_months, month_start
 
 logger = logging.getLogger(__name__)
@@ -29,15 +29,18 @@ def month_end_run(month: str | None = None, actor_id: int | None = None) -> int:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     run, parties = run_start(month=day, actor=actor)
     for batch in batches(parties):
-        run_invoice_batch.delay(run.pk, batch)
+        run_invoice_batch.delay(run.pk, batch, started_token(run))
     if not parties:
         run_finish(run_id=run.pk)
     return len(parties)
 
 
 @shared_task(name="billing.tasks.run_invoice_batch", acks_late=True)
-def run_invoice_batch(run_id: int, parties: list) -> int:
-    done, _errors = run_batch(run_id=run_id, parties=[tuple(p) for p in parties])
+def run_invoice_batch(run_id: int, parties: list, started: str | None = None) -> int:
+    """One batch of a start of the run (``started``: which one; messages queued before it
+    existed have none and are counted as before)."""
+    parties = [tuple(p) for p in parties]
+    done, _errors = run_batch(run_id=run_id, parties=parties, started=started)
     run_finish(run_id=run_id)
     return done
 

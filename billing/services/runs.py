@@ -29,7 +29,9 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
 
 
-def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list[str]]:
+def run_batch(
+    *, run_id: int, parties: list[tuple[str, int]], started: str | None = None
+) -> tuple[int, list[str]]:
     """Issue the invoices of a batch of buyers: all of them in one transaction (a read per
     table, a write per table). When anything fails, that transaction is rolled back and the
     batch is redone buyer by buyer, each in its own transaction: the failure is recorded and
@@ -38,7 +40,10 @@ def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list
 
     The outcome is added to the run's progress once per batch (``_count_batch``): a batch
     delivered again (``acks_late``) finds its buyers invoiced, writes nothing and changes no
-    count, so the run cannot look finished while other batches are still running."""
+    count, so the run cannot look finished while other batches are still running. ``started``
+    is the start that sent the batch (``started_token``): a batch of an earlier start, delivered
+    after a restart, still invoices what it can but is not counted — the restart's own batches
+    count its buyers, over a list that may be sliced differently."""
     run = InvoiceRun.objects.get(pk=run_id)
     parties = [tuple(p) for p in parties]
     done, errors = len(parties), []
@@ -55,11 +60,16 @@ def run_batch(*, run_id: int, parties: list[tuple[str, int]]) -> tuple[int, list
             except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
                 logger.exception("invoice run %s: %s failed", run.month, party)
                 errors.append(f"{party[0]} {party[1]}: {error}")
-    _count_batch(run_id, parties, done, errors)
+    _count_batch(run_id, parties, done, errors, started)
     return done, errors
 
 
-def _count_batch(run_id: int, parties, done: int, errors: list[str]) -> None:
+def started_token(run: InvoiceRun) -> str:
+    """Which start of ``run`` a batch belongs to (each start resets the progress)."""
+    return run.started_at.isoformat() if run.started_at else ""
+
+
+def _count_batch(run_id: int, parties, done: int, errors: list[str], started=None) -> None:
     """BIL-1: add a batch's outcome to its run's progress, once. ``done`` counts the batch's
     buyers that are settled — their invoice written (by this delivery, or by an earlier one that
     died before counting) or nothing to bill — so the run's counts reach its total exactly when
@@ -70,6 +80,9 @@ def _count_batch(run_id: int, parties, done: int, errors: list[str]) -> None:
     key = "{}:{}".format(*parties[0])
     with transaction.atomic():
         run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if started is not None and started != started_token(run):
+            logger.info("invoice run %s: batch %s of an earlier start, not counted", run, key)
+            return
         if key in run.batches_counted:
             logger.info("invoice run %s: batch %s delivered again, already counted", run, key)
             return
@@ -129,5 +142,5 @@ def run_month_sync(*, month: date, actor=None) -> InvoiceRun:
     """The whole run in this process (tests, commands, the benchmark)."""
     run, parties = run_start(month=month, actor=actor)
     for batch in batches(parties):
-        run_batch(run_id=run.pk, parties=batch)
+        run_batch(run_id=run.pk, parties=batch, started=started_token(run))
     return run_finish(run_id=run.pk)

@@ -99,7 +99,7 @@ def inline_batches(monkeypatch):
     monkeypatch.setattr(
         tasks.run_invoice_batch,
         "delay",
-        lambda run_id, parties: tasks.run_invoice_batch(run_id, parties),
+        lambda *args: tasks.run_invoice_batch(*args),
     )
     return tasks
 
@@ -138,3 +138,43 @@ def test_beat_job_on_dst_nights(inline_batches, utc, month, dated):
         inline_batches.month_end_run()
     invoice = Invoice.objects.get(client=b, kind="invoice")
     assert (invoice.month, invoice.issue_date) == (month, dated)
+
+
+# BIL-1 — the run's progress across a restart. October, four buyers, batches of two: the first
+# start's worker commits [A, B] and dies before counting it; staff restart the run, which now
+# has two buyers left, [C, D] (A and B invoiced): total 2. The first start's batch, delivered
+# again (acks_late) after the restart, invoices nothing and must not count: before, it added
+# its 2 → "2 / 2", run done while C and D were not invoiced (then 4 / 2).
+def test_restart_stale_batch_does_not_count(settings, monkeypatch):
+    from billing import tasks
+    from billing.services import runs
+
+    settings.BILLING_BATCH_SIZE = 2
+    buyers = [customer_with_charge("10.00", OCT) for _ in range(4)]
+    sent = []
+    monkeypatch.setattr(tasks.run_invoice_batch, "delay", lambda *args: sent.append(args))
+    tasks.month_end_run("2026-10-01")
+    first_start = list(sent)
+    assert len(first_start) == 2
+    real_count = runs._count_batch
+
+    def worker_dies(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(runs, "_count_batch", worker_dies)
+    with pytest.raises(SystemExit):
+        tasks.run_invoice_batch(*first_start[0])
+    monkeypatch.setattr(runs, "_count_batch", real_count)
+    assert Invoice.objects.filter(kind="invoice").count() == 2
+    sent.clear()
+    tasks.month_end_run("2026-10-01")  # the restart
+    run = InvoiceRun.objects.get()
+    assert (run.total, run.done, run.status) == (2, 0, "running")
+    tasks.run_invoice_batch(*first_start[0])  # delivered again
+    run.refresh_from_db()
+    assert (run.done, run.failed, run.status) == (0, 0, "running")
+    for args in sent:
+        tasks.run_invoice_batch(*args)
+    run.refresh_from_db()
+    assert (run.total, run.done, run.failed, run.status) == (2, 2, 0, "done")
+    assert sorted(Invoice.objects.values_list("client_id", flat=True)) == [b.pk for b in buyers]
