@@ -15,7 +15,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.audit import audit_record
 from billing import signals
@@ -97,9 +98,16 @@ def run_start(*, month: date, actor=None) -> tuple[InvoiceRun, list[tuple[str, i
     """Start (or restart) the run of ``month``: counts the buyers and resets the progress; the
     caller fans out ``run_batch`` over ``batches(...)``."""
     month = month_start(month)
-    signals.run_preparing.send(
-        sender=InvoiceRun, month=month, target=add_months(month, 1), today=timezone.localdate()
-    )
+    try:
+        signals.run_preparing.send(
+            sender=InvoiceRun, month=month, target=add_months(month, 1), today=timezone.localdate()
+        )
+    except Exception as error:
+        try:
+            _preparation_failed(month, error)
+        except Exception:  # noqa: BLE001 — e.g. inside a broken transaction: the cause first
+            logger.exception("invoice run %s: preparation failure not recorded", month)
+        raise
     with transaction.atomic():
         run, _created = InvoiceRun.objects.select_for_update().get_or_create(month=month)
         parties = parties_for_month(month)
@@ -117,6 +125,23 @@ def run_start(*, month: date, actor=None) -> tuple[InvoiceRun, list[tuple[str, i
                 after={"month": month, "parties": len(parties)},
             )
     return run, parties
+
+
+def _preparation_failed(month: date, error: Exception) -> None:
+    """BIL-1: the run's preparation failed (nothing invoiced): staff see it on the run's row,
+    in French, rather than the previous start's progress."""
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        run, _created = InvoiceRun.objects.select_for_update().get_or_create(month=month)
+        run.status, run.finished_at = RunStatus.FAILED, timezone.now()
+        run.total, run.done, run.failed, run.batches_counted = 0, 0, 0, []
+        run.errors = [
+            gettext(
+                "Run preparation failed: %(error)s. No invoice was issued; launch the run again "
+                "once the cause is fixed."
+            )
+            % {"error": error}
+        ]
+        run.save()
 
 
 def run_finish(*, run_id: int) -> InvoiceRun:

@@ -178,3 +178,29 @@ def test_restart_stale_batch_does_not_count(settings, monkeypatch):
     run.refresh_from_db()
     assert (run.total, run.done, run.failed, run.status) == (2, 2, 0, "done")
     assert sorted(Invoice.objects.values_list("client_id", flat=True)) == [b.pk for b in buyers]
+
+
+# BIL-1 — the run's preparation (the month's consumption and penalties posted, USE-6) fails:
+# no invoice is issued, and staff see it on the run's row — before, the task died in the
+# worker's log and the run's page still showed the previous start's "1 / 1, done".
+def test_preparation_failure_shown_on_the_run(monkeypatch):
+    from billing import tasks
+    from usage import receivers
+
+    customer_with_charge("100.00", OCT)
+    services.run_month_sync(month=OCT)
+    assert InvoiceRun.objects.get().status == "done"
+
+    def broken(month, today):
+        raise RuntimeError("calls of 10/2026 locked")
+
+    monkeypatch.setattr(receivers.billing, "consumption_post_for_run", broken)
+    with pytest.raises(RuntimeError):
+        tasks.month_end_run("2026-10-01")
+    run = InvoiceRun.objects.get()
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.errors == [
+        "Préparation de la campagne en échec\u00a0: calls of 10/2026 locked. Aucune facture "
+        "n'a été émise\u00a0; relancez la campagne une fois la cause corrigée."
+    ]
+    assert Invoice.objects.count() == 1
