@@ -27,22 +27,24 @@ def allocate_numbers(kind: str, year: int, count: int) -> list[tuple[int, str]]:
 
 def chronological_date(kind: str, nominal: date) -> date:
     """BIL-2, CGI art. 242 nonies A: the date of documents of ``kind`` about to be numbered,
-    meant to be ``nominal``. The series runs in one chronological sequence: when it already
-    holds a document dated after ``nominal`` (the run of October completed after November's
-    run), ``nominal`` would put a date before the number's predecessor's, so the documents are
-    dated the day they are issued (Paris), never before that latest date. Locks the counter
-    row of ``nominal``'s year, inside the caller's transaction, so that the date and the
-    numbers taken next cannot be overtaken by another issuer."""
+    meant to be ``nominal``. The series runs in one chronological sequence: when its numbers of
+    ``nominal``'s year already include a document dated after ``nominal`` (the run of October
+    completed after November's run), ``nominal`` would put a date before the number's
+    predecessor's, so the documents are dated the day they are issued (Paris), never before
+    that latest date. Locks the counter row of ``nominal``'s year, inside the caller's
+    transaction, so that the date and the numbers taken next cannot be overtaken by another
+    issuer."""
     _locked_counter(SERIES[kind], nominal.year)
     return planned_date(kind, nominal)
 
 
 def planned_date(kind: str, nominal: date) -> date:
     """The date ``chronological_date`` gives now, without locking (what staff are told)."""
-    # The series being chronological, its latest date is its last number's (the unique index).
+    # A series is numbered per calendar year (BIL-2): its chronology is the year's. Being
+    # chronological, its latest date is its last number's (the unique index).
     latest = (
-        Invoice.objects.filter(series=SERIES[kind], year__gte=nominal.year)
-        .order_by("-year", "-sequence")
+        Invoice.objects.filter(series=SERIES[kind], year=nominal.year)
+        .order_by("-sequence")
         .values_list("issue_date", flat=True)
         .first()
     )
