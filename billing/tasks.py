@@ -35,7 +35,16 @@ def month_end_run(month: str | None = None, actor_id: int | None = None) -> int:
     return len(parties)
 
 
-@shared_task(name="billing.tasks.run_invoice_batch", acks_late=True)
+@shared_task(
+    name="billing.tasks.run_invoice_batch",
+    # BIL-1: the database for a moment (the batch is idempotent): otherwise the batch is never
+    # counted and the run stays "running" for good.
+    autoretry_for=(DatabaseError,),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=5,
+    acks_late=True,
+)
 def run_invoice_batch(run_id: int, parties: list, started: str | None = None) -> int:
     """One batch of a start of the run (``started``: which one; messages queued before it
     existed have none and are counted as before)."""

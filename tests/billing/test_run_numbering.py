@@ -204,3 +204,29 @@ def test_preparation_failure_shown_on_the_run(monkeypatch):
         "n'a été émise\u00a0; relancez la campagne une fois la cause corrigée."
     ]
     assert Invoice.objects.count() == 1
+
+
+# BIL-1 — the database drops the connection while a batch is counted: the task is retried (it
+# is idempotent), so the run reaches "1 / 1, done" instead of staying "0 / 1, running" forever.
+def test_batch_retried_after_a_database_error(monkeypatch):
+    from django.db import OperationalError
+
+    from billing import tasks
+    from billing.services import runs
+
+    b = customer_with_charge("100.00", OCT)
+    run, parties = services.run_start(month=OCT)
+    real_count, calls = runs._count_batch, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_count(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "_count_batch", flaky)
+    tasks.run_invoice_batch.apply(args=(run.pk, [list(parties[0])], runs.started_token(run)))
+    run.refresh_from_db()
+    assert (run.total, run.done, run.failed, run.status) == (1, 1, 0, "done")
+    assert Invoice.objects.filter(client=b).count() == 1  # 100.00 HT → 120.00 TTC, once
+    assert Invoice.objects.get(client=b).total_gross == Decimal("120.00")
