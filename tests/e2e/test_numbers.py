@@ -74,7 +74,8 @@ def test_port_in_wrong_rio_fix_reject_relaunch_complete(
     expect(page).to_have_url(f"{live_server.url}/numbers/ports/new/")
     lines = page.locator("tbody[data-lines] tr")
     expect(lines).to_have_count(3)
-    expect(page.locator("[data-testid='add-line'][data-live='on']")).to_have_count(1)  # port_lines.js ran
+    # port_lines.js ran (a click before it would post the form: the no-JS path)
+    expect(page.locator("[data-testid='add-line'][data-live='on']")).to_have_count(1)
     page.evaluate("window.__sameDocument = true")
     page.locator("[data-testid='add-line']").click()  # in place (port_lines.js), no reload
     expect(lines).to_have_count(4)

@@ -119,7 +119,8 @@ def test_channels_typed_while_the_quote_script_loads_get_their_quote(page, live_
 
     page.route("**/js/channel_quote*.js", hold)
     sign_in(page, live_server, ADMIN_EMAIL)
-    page.goto(f"{live_server.url}/telephony/trunks/{trunk.pk}/", wait_until="commit")  # a deferred script holds DOMContentLoaded
+    # "commit": the held deferred script holds DOMContentLoaded back
+    page.goto(f"{live_server.url}/telephony/trunks/{trunk.pk}/", wait_until="commit")
     page.locator("#channel-form input[name='total']").fill("10")
     assert page.locator("#channel-form[data-live='on']").count() == 0  # not run yet
     page.evaluate("window.__sameDocument = true")
