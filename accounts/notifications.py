@@ -8,6 +8,7 @@ from django.utils import translation
 
 from accounts.choices import Role
 from accounts.models import Client, Membership
+from kernel.inputs import one_line
 
 
 def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMIN,)) -> None:
@@ -25,7 +26,7 @@ def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMI
                 ctx = {**context, "client": client, "user": member.user}
                 # one line: a text typed by a person (a ticket's subject, a company's name) may
                 # hold a line break, which an e-mail header refuses (BadHeaderError)
-                subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+                subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
                 body = render_to_string(f"{template}_message.txt", ctx)
             send_mail(subject, body, None, [member.user.email])
 

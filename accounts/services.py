@@ -18,6 +18,7 @@ from accounts.api_keys import api_key_create, api_key_revoke, api_key_rotate  # 
 from accounts.audit import audit_record, changed, snapshot
 from accounts.choices import Role
 from accounts.models import Client, Membership, Partner, Site, User
+from kernel.inputs import one_line
 
 CLIENT_FIELDS = [
     "legal_name",
@@ -62,9 +63,7 @@ def _password_link(user: User) -> str:
 def _send(user: User, template: str, context: dict) -> None:
     with translation.override(user.language or settings.LANGUAGE_CODE):
         # one line: a company's name with a line break would be refused in a header
-        subject = " ".join(
-            render_to_string(f"accounts/email/{template}_subject.txt", context).split()
-        )
+        subject = one_line(render_to_string(f"accounts/email/{template}_subject.txt", context))
         body = render_to_string(f"accounts/email/{template}_message.txt", context)
     send_mail(subject, body, None, [user.email])
 

@@ -202,3 +202,15 @@ class BoundedDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         _refuse_non_ascii(self, value)
         return super().to_python(value)
+
+
+# Line breaks and the spaces around them (not the no-break spaces of French typography, which
+# ``str.split()`` would take too: « 80\u00a0% » must stay as it is).
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (an e-mail's subject, a ticket's subject): each line break, with the
+    spaces around it, becomes one space — an e-mail header refuses a line break (a header
+    injection). No-break spaces are kept."""
+    return _LINE_BREAKS.sub(" ", text).strip()

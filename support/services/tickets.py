@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import ApiKey, Client, User
 from accounts.notifications import notify_client
+from kernel.inputs import one_line
 from offers.models import Contract
 from support.choices import TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
@@ -85,7 +86,7 @@ def ticket_open(
         client=client,
         contract=contract,
         kind=kind,
-        subject=" ".join(subject.split())[:200],  # one line, as the e-mails' subject
+        subject=one_line(subject)[:200],  # one line, as the e-mails' subject
         source=source,
         opened_by=actor if actor is not None and actor.is_authenticated else None,
         opened_by_api_key=api_key,
