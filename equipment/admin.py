@@ -6,7 +6,11 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +26,10 @@ from equipment.models import (
     ModelPrice,
     ReturnItem,
     Rma,
+    RmaPhoto,
 )
 from equipment.services import catalogue, items, orders, returns, rma
-from kernel.admin import ReadOnlyInline, ServiceRowsAdmin
+from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, file_download
 from kernel.inputs import AsciiDecimalField, AsciiIntegerField, BoundedDateField
 from kernel.money import money
 
@@ -268,8 +273,35 @@ class RmaAdmin(ServiceRowsAdmin):
     list_filter = ["status", "under_warranty"]
     search_fields = ["number", "client__legal_name", "item__serial_number"]
     list_select_related = ["client", "item__model", "replacement__model"]
-    readonly_fields = [f.name for f in Rma._meta.fields]
+    readonly_fields = [*(f.name for f in Rma._meta.fields), "photos_display"]
     actions = ["approve", "refuse", "ship_replacement"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/photos/<int:photo_pk>/",
+                self.admin_site.admin_view(self.photo_view),
+                name="equipment_rma_photo",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("photos of the defect"))
+    def photos_display(self, obj):
+        """EQP-4: the customer's photos, to decide on the RMA (downloads, not /media/ links)."""
+        links = [
+            (reverse("admin:equipment_rma_photo", args=[obj.pk, photo.pk]), photo.original_name)
+            for photo in obj.photos.all()
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links) or gettext("No photo.")
+
+    def photo_view(self, request, pk, photo_pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        photo = get_object_or_404(RmaPhoto, pk=photo_pk, rma_id=pk)
+        return file_download(
+            photo.file, filename=photo.original_name, content_type=photo.content_type
+        )
 
     def get_ordering(self, request):
         return [F("ship_by").asc(nulls_last=True), "reported_at"]

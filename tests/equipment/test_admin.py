@@ -103,3 +103,34 @@ def test_non_return_decision_in_the_back_office(staff, tenant):
     assert (line.outcome, line.charge.unit_price) == (ReturnOutcome.BILLED, Decimal("149.0000"))
     assert line.decided_by == staff.user
     assert Rma.objects.count() == 0
+
+
+# EQP-4 — staff decide on an RMA from the customer's photos of the defect: the RMA's page lists
+# them, each a download (attachment, nosniff, never cached) — before, the back office showed no
+# photo at all. Another RMA's id with this photo: 404. No photo: said.
+def test_rma_page_shows_the_defect_photos(staff, tenant, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    order = rent(tenant.client, tenant.site, make_model(), quantity=2)
+    first, second = order.items.order_by("serial_number")
+    for item in (first, second):
+        items.item_deliver(item=item)
+    shown = rma.rma_request(
+        client=tenant.client, item=first, description="Écran noir",
+        photos=[SimpleUploadedFile("ecran.png", png, content_type="image/png")],
+    )  # fmt: skip
+    bare = rma.rma_request(client=tenant.client, item=second, description="Pas de son")
+    photo = shown.photos.get()
+    url = reverse("admin:equipment_rma_photo", args=[shown.pk, photo.pk])
+    page = staff.get(reverse("admin:equipment_rma_change", args=[shown.pk])).content.decode()
+    assert f'href="{url}">ecran.png</a>' in page
+    download = staff.get(url)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == png
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    other = reverse("admin:equipment_rma_photo", args=[bare.pk, photo.pk])
+    assert staff.get(other).status_code == 404
+    page = staff.get(reverse("admin:equipment_rma_change", args=[bare.pk])).content.decode()
+    assert "Aucune photo." in page or "No photo." in page
