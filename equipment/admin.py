@@ -273,7 +273,8 @@ class RmaAdmin(ServiceRowsAdmin):
     list_filter = ["status", "under_warranty"]
     search_fields = ["number", "client__legal_name", "item__serial_number"]
     list_select_related = ["client", "item__model", "replacement__model"]
-    readonly_fields = [*(f.name for f in Rma._meta.fields), "photos_display"]
+    readonly_fields = [f.name for f in Rma._meta.fields]
+    readonly_fields.insert(readonly_fields.index("description") + 1, "photos_display")
     actions = ["approve", "refuse", "ship_replacement"]
 
     def get_urls(self):
