@@ -135,6 +135,12 @@ class ServiceRowsAdmin(admin.ModelAdmin):
         """A form whose valid submission calls a service: ``call(cleaned_data)`` returns
         ``(message, object)``; a ``ValidationError`` is shown on the form."""
         form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+        return self.service_submit(request, form, call, title=title, intro=intro)
+
+    def service_submit(self, request, form, call, *, title, intro="", queryset=()):
+        """``form`` (bound or not) on the shared page; once valid, ``call(cleaned_data)``
+        returns ``(message, object)`` and the page of that object follows, or the service's
+        ``ValidationError`` is shown on the form (nothing written)."""
         if form.is_bound and form.is_valid():
             try:
                 message, obj = call(form.cleaned_data)
@@ -143,7 +149,7 @@ class ServiceRowsAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, message, messages.SUCCESS)
                 return redirect(self.admin_url("change", obj.pk))
-        return action_form(self, request, (), form=form, title=title, intro=intro)
+        return action_form(self, request, queryset, form=form, title=title, intro=intro)
 
     def service_form_action(
         self, request, queryset, form_class, call, *, title, intro, done_message

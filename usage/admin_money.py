@@ -7,11 +7,11 @@ Imported by ``UsageConfig.ready``."""
 from pathlib import PurePosixPath
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
@@ -19,8 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
-from kernel.forms import attach_errors
+from kernel.admin import MonthListFilter, ServiceRowsAdmin
 from kernel.money import money, round_money
 from kernel.templatetags.hours import hour_slot
 from offers.models import Contract
@@ -323,33 +322,26 @@ class PenaltyAdmin(ServiceRowsAdmin):
             raise PermissionDenied
         bound = request.method == "POST"
         form = PenaltyForm(request.POST if bound else None, request.FILES if bound else None)
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            try:
-                penalty = penalties.penalty_record(
-                    client=data["client"],
-                    contract=data["contract"],
-                    kind=data["kind"],
-                    occurred_on=data["occurred_on"],
-                    quantity=data["quantity"],
-                    evidence_note=data["evidence_note"],
-                    evidence=data["evidence"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Penalty of %(amount)s € recorded.") % {"amount": penalty.amount},
-                    messages.SUCCESS,
-                )
-                return redirect(self.admin_url("change", penalty.pk))
-        return action_form(
-            self,
+
+        def record(data):
+            penalty = penalties.penalty_record(
+                client=data["client"],
+                contract=data["contract"],
+                kind=data["kind"],
+                occurred_on=data["occurred_on"],
+                quantity=data["quantity"],
+                evidence_note=data["evidence_note"],
+                evidence=data["evidence"],
+                actor=request.user,
+            )
+            return gettext("Penalty of %(amount)s € recorded.") % {
+                "amount": penalty.amount
+            }, penalty
+
+        return self.service_submit(
             request,
-            (),
-            form=form,
+            form,
+            record,
             title=gettext("Record a penalty"),
             intro=gettext(
                 "PLATFORM 27: the amount is the unit amount of the penalty × the quantity. "

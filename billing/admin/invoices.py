@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import floatformat
 from django.urls import path, reverse
 from django.utils.formats import date_format, number_format
@@ -29,7 +29,6 @@ from billing.services.credit_notes import (
     credit_remaining,
 )
 from kernel.admin import ServiceRowsAdmin
-from kernel.forms import attach_errors
 from kernel.inputs import parse_month
 from kernel.money import money_number
 
@@ -326,34 +325,29 @@ class InvoiceAdmin(ServiceRowsAdmin):
                 % {"number": invoice.number}
             },
         )
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            try:
-                note = credit_note_issue(
-                    corrects=invoice,
-                    lines=[
-                        CreditLine(
-                            description=data["description"],
-                            amount=data["amount"],
-                            vat_category=data["vat_category"],
-                        )
-                    ],
-                    reason=data["reason"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Credit note %(note)s issued, correcting %(invoice)s.")
-                    % {"note": note.number, "invoice": invoice.number},
-                    messages.SUCCESS,
-                )
-                return redirect("admin:billing_invoice_change", note.pk)
-        return self.service_page(
+
+        def issue(data):
+            note = credit_note_issue(
+                corrects=invoice,
+                lines=[
+                    CreditLine(
+                        description=data["description"],
+                        amount=data["amount"],
+                        vat_category=data["vat_category"],
+                    )
+                ],
+                reason=data["reason"],
+                actor=request.user,
+            )
+            return gettext("Credit note %(note)s issued, correcting %(invoice)s.") % {
+                "note": note.number,
+                "invoice": invoice.number,
+            }, note
+
+        return self.service_submit(
             request,
             form,
+            issue,
             title=gettext("Issue a credit note for %(number)s") % {"number": invoice.number},
             intro=gettext(
                 "The credit note (series A, its own numbering) references invoice "
@@ -377,29 +371,24 @@ class InvoiceAdmin(ServiceRowsAdmin):
         form = CreditRefundForm(
             request.POST if "apply" in request.POST else None, initial={"amount": left}
         )
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            try:
-                credit_note_refund(
-                    credit_note=note,
-                    amount=data["amount"],
-                    refunded_on=data["refunded_on"],
-                    reference=data["reference"],
-                    actor=request.user,
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Refund of %(amount)s recorded on credit note %(note)s.")
-                    % {"amount": _euros(data["amount"]), "note": note.number},
-                    messages.SUCCESS,
-                )
-                return redirect("admin:billing_invoice_change", note.pk)
-        return self.service_page(
+
+        def refund(data):
+            credit_note_refund(
+                credit_note=note,
+                amount=data["amount"],
+                refunded_on=data["refunded_on"],
+                reference=data["reference"],
+                actor=request.user,
+            )
+            return gettext("Refund of %(amount)s recorded on credit note %(note)s.") % {
+                "amount": _euros(data["amount"]),
+                "note": note.number,
+            }, note
+
+        return self.service_submit(
             request,
             form,
+            refund,
             title=gettext("Refund credit note %(number)s") % {"number": note.number},
             intro=gettext(
                 "Record the transfer that pays the buyer back. %(left)s incl. VAT is left on this "
