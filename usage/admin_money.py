@@ -4,13 +4,13 @@ platform limit breaches (USE-5), traffic quality per customer and hour (USE-6), 
 
 Imported by ``UsageConfig.ready``."""
 
+import mimetypes
 from pathlib import PurePosixPath
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.formats import date_format, number_format
@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from kernel.admin import MonthListFilter, ServiceRowsAdmin
+from kernel.admin import MonthListFilter, ServiceRowsAdmin, file_download
 from kernel.money import money, round_money
 from kernel.templatetags.hours import hour_slot
 from offers.models import Contract
@@ -307,15 +307,9 @@ class PenaltyAdmin(ServiceRowsAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         penalty = get_object_or_404(Penalty, pk=pk)
-        if not penalty.evidence:
-            raise Http404
-        try:
-            handle = penalty.evidence.open("rb")
-        except FileNotFoundError as missing:
-            raise Http404 from missing
-        return FileResponse(
-            handle, as_attachment=True, filename=PurePosixPath(penalty.evidence.name).name
-        )
+        name = PurePosixPath(penalty.evidence.name).name if penalty.evidence else ""
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return file_download(penalty.evidence, filename=name, content_type=content_type)
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
