@@ -125,6 +125,18 @@ class PriceChangeRefusalForm(forms.Form):
         error_messages={"required": _("Tick the box to confirm.")},
     )
 
+    @classmethod
+    def shown_again(cls, data, quote) -> "PriceChangeRefusalForm":
+        """The form carrying the end date recomputed now, unconfirmed, with a word why."""
+        data = data.copy()
+        data["shown_effective_date"] = quote.effective_date.isoformat()
+        data.pop("confirm", None)
+        form = cls(data)
+        form.is_valid()
+        form.errors.pop("confirm", None)
+        form.add_error(None, _("The end date has changed: check it below and confirm again."))
+        return form
+
 
 class LineQuantityForm(forms.Form):
     """CON-2: the new quantity of a contract line. The same form asks for the quote and, on

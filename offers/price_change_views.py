@@ -94,7 +94,7 @@ def price_change_refuse_view(request, pk, change_pk):
             return redirect(detail_url)
     if form.is_bound and not form.errors:
         if form.cleaned_data.get("shown_effective_date") != quote.effective_date:
-            form = _shown_again(request, quote)
+            form = PriceChangeRefusalForm.shown_again(request.POST, quote)
         else:
             try:
                 notice = price_change_refuse(
@@ -136,15 +136,3 @@ def price_change_refuse_view(request, pk, change_pk):
             "detail_url": detail_url,
         },
     )
-
-
-def _shown_again(request, quote) -> PriceChangeRefusalForm:
-    """The form carrying the end date recomputed now, unconfirmed, with a word why."""
-    data = request.POST.copy()
-    data["shown_effective_date"] = quote.effective_date.isoformat()
-    data.pop("confirm", None)
-    form = PriceChangeRefusalForm(data)
-    form.is_valid()
-    form.errors.pop("confirm", None)
-    form.add_error(None, _("The end date has changed: check it below and confirm again."))
-    return form

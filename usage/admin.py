@@ -22,7 +22,7 @@ from accounts.admin import AuditedAdminMixin
 from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
-from usage.services import imports
+from usage.services import imports, tariff_changes
 from usage.views import spreadsheet_cell
 
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -203,6 +203,10 @@ class TariffForm(forms.ModelForm):
                     "start this one another day."
                 ),
             )
+        # CON-6 (HOSTED-A 6, PLATFORM 12.2): customers are told before a price changes
+        for field, message in tariff_changes.change_errors(data, self.instance).items():
+            if field not in self.errors:
+                self.add_error(field, message)
         return data
 
 
@@ -217,8 +221,28 @@ class TariffAdmin(AuditedDataAdmin):
     form = TariffForm
     list_display = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
     list_display += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
+    list_display += ["announcement"]
     list_filter = ["line_type", "price_class", "country"]
     search_fields = ["name", "prefix", "country"]
+    readonly_fields = ["announcement"]
+
+    def get_actions(self, request):
+        """No « delete selected »: a tariff is deleted from its own page, where
+        ``tariff_changes.delete_error`` keeps the prices in force and those told."""
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and tariff_changes.delete_error(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # a told tariff whose price is changed (within what the form allows) is told again
+        if change and set(form.changed_data) & set(tariff_changes.PRICING_FIELDS):
+            obj.announcement = None
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(IncludedDestination)

@@ -8,6 +8,6 @@ class UsageConfig(AppConfig):
 
     def ready(self):
         # usurf: the money side's receivers and back-office pages.
-        from usage import admin_money, receivers  # noqa: F401
+        from usage import admin_money, admin_tariffs, receivers  # noqa: F401
 
         receivers.connect()

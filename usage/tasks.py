@@ -6,7 +6,7 @@ import os
 from celery import shared_task
 
 from usage import money_tasks  # noqa: F401 (a worker registers the tasks modules' imports only)
-from usage.services import imports, inbox, partitions, retention
+from usage.services import imports, inbox, partitions, retention, tariff_changes
 
 
 @shared_task(name="usage.tasks.import_run", acks_late=True, reject_on_worker_lost=True)
@@ -33,3 +33,11 @@ def partitions_daily() -> dict:
     """The months ahead created; the traffic data older than 12 months purged (PLATFORM 6.7)."""
     created = partitions.partitions_maintain()
     return {"created": [str(m) for m in created], **retention.retention_purge()}
+
+
+@shared_task(name="usage.tasks.tariffs_announce", acks_late=True)
+def tariffs_announce() -> int | None:
+    """CON-6 (HOSTED-A 6, PLATFORM 12.2), nightly: the tariffs entered yesterday are told to the
+    customers (once: a redelivery finds nothing left to tell)."""
+    announcement = tariff_changes.tariffs_announce()
+    return announcement.pk if announcement else None

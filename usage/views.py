@@ -311,9 +311,3 @@ def threshold(request):
     # refused: the page again, the typed amount kept, the error under the field
     context = _consumption_context(request, selectors.current_month(), threshold_form=form)
     return render(request, "usage/consumption.html", context, status=400)
-
-
-@member_required()
-def tariffs(request):
-    """PLATFORM 24: the tariffs in force, visible to the customer."""
-    return render(request, "usage/tariffs.html", {"sections": selectors.tariff_sections()})

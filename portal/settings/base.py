@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.money_tasks.blocks_expire",
         "schedule": crontab(hour=0, minute=1),
     },
+    # CON-6 (HOSTED-A 6, PLATFORM 12.2): the tariffs entered the day before, told to customers.
+    "usage-tariffs-announce": {
+        "task": "usage.tasks.tariffs_announce",
+        "schedule": crontab(hour=0, minute=2),
+    },
     # USE: CDR files dropped in the inbox folder.
     "usage-inbox-scan": {
         "task": "usage.tasks.inbox_scan",

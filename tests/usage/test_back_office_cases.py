@@ -278,7 +278,7 @@ def test_rated_calls_are_read_only(staff):
 # USE-2 / ACC-4 — "every change of money, status or terms … is written to an append-only audit
 # log: who, when, what, and the values before and after". A tariff's price changed in the back
 # office (France mobile 0.0450 → 0.0500 €/min), a destination added to a plan, a tariff deleted
-# by the list's action: none was in the audit log.
+# from its page: none was in the audit log.
 def test_tariff_and_destination_changes_are_audited(staff):
     from tests.usage.core_helpers import seed
 
@@ -292,9 +292,18 @@ def test_tariff_and_destination_changes_are_audited(staff):
         "next_increment": tariff.next_increment, "min_duration": tariff.min_duration,
         "valid_from": tariff.valid_from.isoformat(), "valid_to": "",
     }  # fmt: skip
-    response = staff.post(reverse("admin:usage_tariff_change", args=[tariff.pk]), data)
+    # CON-6: a tariff in force is never repriced in place (tests/usage/test_tariff_changes.py);
+    # a tariff announced for later is, and the change is audited
+    refused = staff.post(reverse("admin:usage_tariff_change", args=[tariff.pk]), data)
+    assert refused.status_code == 200 and "saisissez un nouveau tarif" in refused.content.decode()
+    later = Tariff.objects.create(
+        name="France mobile", country="FR", line_type="mobile", price_class="standard",
+        rate_per_minute=Decimal("0.0450"), valid_from=date(2027, 6, 1),
+    )  # fmt: skip
+    data["valid_from"] = later.valid_from.isoformat()
+    response = staff.post(reverse("admin:usage_tariff_change", args=[later.pk]), data)
     assert response.status_code == 302
-    log = AuditLog.objects.get(action="tariff.update", object_id=str(tariff.pk))
+    log = AuditLog.objects.get(action="tariff.update", object_id=str(later.pk))
     assert log.actor.email == "ops@reseller.example"
     assert (log.before["rate_per_minute"], log.after["rate_per_minute"]) == ("0.0450", "0.0500")
 
@@ -307,12 +316,9 @@ def test_tariff_and_destination_changes_are_audited(staff):
     assert AuditLog.objects.filter(action="includeddestination.create").count() == 1
 
     spare = Tariff.objects.create(
-        name="Essai", prefix="+3361", rate_per_minute=Decimal("0.1000"), valid_from=date(2027, 1, 1)
+        name="Essai", prefix="+3361", rate_per_minute=Decimal("0.1000"), valid_from=date(2027, 6, 1)
     )
-    staff.post(
-        reverse("admin:usage_tariff_changelist"),
-        {"action": "delete_selected", "_selected_action": [spare.pk], "post": "yes"},
-    )
+    staff.post(reverse("admin:usage_tariff_delete", args=[spare.pk]), {"post": "yes"})
     assert not Tariff.objects.filter(pk=spare.pk).exists()
     gone = AuditLog.objects.get(action="tariff.delete", object_id=str(spare.pk))
     assert gone.before["rate_per_minute"] == "0.1000" and gone.before["prefix"] == "+3361"

@@ -202,8 +202,9 @@ def test_tariffs_visible(as_role, django_assert_max_num_queries):
     )
     Tariff.objects.create(**common, rate_per_minute=Decimal("0.09"), valid_from=today + day)
     client = as_role(Role.READ_ONLY)
-    # session and user bookkeeping (usersessions), membership, then the grid in one query
-    with django_assert_max_num_queries(10):
+    # session and user bookkeeping (usersessions), membership, the grid in one query, the
+    # announced tariffs (CON-6) and the customer's announcements to answer: one query each
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("usage:tariffs")).content.decode()
     assert "Nos tarifs" in page
     row = re.search(r"<tr><td>Londres Fixe</td>.*?</tr>", page).group(0)

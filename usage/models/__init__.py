@@ -16,7 +16,13 @@ from usage.models.money import (  # noqa: F401 (usurf: the money side)
     UsageDay,
 )
 from usage.models.records import CallRecord
-from usage.models.tariffs import IncludedDestination, Tariff
+from usage.models.tariffs import (
+    IncludedDestination,
+    Tariff,
+    TariffAnnouncement,
+    TariffNotice,
+    TariffRefusal,
+)
 
 __all__ = [
     "CallRecord",
@@ -25,4 +31,7 @@ __all__ = [
     "ImportRejection",
     "IncludedDestination",
     "Tariff",
+    "TariffAnnouncement",
+    "TariffNotice",
+    "TariffRefusal",
 ]

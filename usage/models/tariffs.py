@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import TimeStampedModel
-from offers.models import Terms
+from accounts.models import ApiKey, Client, TimeStampedModel, User
+from offers.models import Contract, Termination, Terms
 from telephony import prefixes
 from usage.choices import LineType, PriceClass
 
@@ -34,6 +34,15 @@ class Tariff(TimeStampedModel):
     min_duration = models.PositiveSmallIntegerField(_("minimum billed duration (s)"), default=0)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Exclusive."))
+    announcement = models.ForeignKey(
+        "usage.TariffAnnouncement",
+        verbose_name=_("announced to customers"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tariffs",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["country", "line_type", "price_class", "prefix", "-valid_from"]
@@ -90,3 +99,117 @@ class IncludedDestination(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class TariffAnnouncement(TimeStampedModel):
+    """CON-6 for call tariffs (HOSTED-A 6, PLATFORM 12.2): the tariffs entered since the last
+    announcement, told to every customer with a live contract in one e-mail each
+    (``usage.services.tariff_changes``). ``first_day``: the earliest day one of them starts;
+    ``increase``: one of them raises a price (a rate or an increment), which HOSTED-A customers
+    may refuse and PLATFORM customers object to before that day."""
+
+    first_day = models.DateField(_("first day in force"))
+    increase = models.BooleanField(_("price increase"), default=False)
+    tariffs_count = models.PositiveIntegerField(_("tariffs"), default=0)
+    customers_count = models.PositiveIntegerField(_("customers told"), default=0)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("announced by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tariff change announcement")
+        verbose_name_plural = _("tariff change announcements")
+
+    def __str__(self):
+        return _("Tariffs from %(day)s") % {"day": self.first_day.strftime("%d/%m/%Y")}
+
+
+class TariffNotice(TimeStampedModel):
+    """One customer told of an announcement (its admin and billing members e-mailed)."""
+
+    announcement = models.ForeignKey(
+        TariffAnnouncement,
+        verbose_name=_("announcement"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["announcement", "client"]
+        verbose_name = _("tariff change notice")
+        verbose_name_plural = _("tariff change notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "client"], name="one_tariff_notice_per_customer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.announcement} — {self.client}"
+
+
+class TariffRefusal(TimeStampedModel):
+    """A contract's refusal of (HOSTED-A 6) or objection to (PLATFORM 12.2) an announced
+    increase: its termination without fees. While the termination stands, a refused contract's
+    calls keep the tariffs in force the day before the announcement's first day (``keeps_day``);
+    an objection is withdrawn by traffic from that day."""
+
+    announcement = models.ForeignKey(
+        TariffAnnouncement,
+        verbose_name=_("announcement"),
+        on_delete=models.PROTECT,
+        related_name="refusals",
+    )
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="+"
+    )
+    termination = models.OneToOneField(
+        Termination, verbose_name=_("termination"), on_delete=models.PROTECT, related_name="+"
+    )
+    objection = models.BooleanField(_("objection (PLATFORM 12.2)"), default=False)
+    keeps_day = models.DateField(
+        _("keeps the tariffs of"),
+        null=True,
+        blank=True,
+        help_text=_("A refusal: the contract's calls are priced at the tariffs of this day."),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_note = models.CharField(_("withdrawal"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    api_key = models.ForeignKey(
+        ApiKey,
+        verbose_name=_("api key"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tariff increase refusal")
+        verbose_name_plural = _("tariff increase refusals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "contract"], name="one_tariff_refusal_per_contract"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract} — {self.announcement}"

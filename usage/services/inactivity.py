@@ -31,6 +31,7 @@ from payments.models import PrepaidEntry
 from payments.services import prepaid_debit
 from usage.models import CallRecord
 from usage.partitioning import month_bounds
+from usage.services import tariff_changes
 
 
 def last_traffic_record(*, client_ids=None, keys=None) -> int:
@@ -62,6 +63,8 @@ def last_traffic_record(*, client_ids=None, keys=None) -> int:
         day = timezone.localtime(last[contract.pk]).date()
         if contract.last_traffic_on is None or day > contract.last_traffic_on:
             offers.contract_record_traffic(contract=contract, day=day)
+            # PLATFORM 12.2: a call from the first day of new tariffs objected to accepts them
+            tariff_changes.objections_withdraw(contract=contract, day=day)
             updated += 1
     return updated
 

@@ -45,6 +45,7 @@ from usage.services.rating_sql import (
     CHANGED_SQL,
     EMPTY_OLD_SQL,
     INSERT_SQL,
+    KEPT_DAY_MIN_SQL,
     KEPT_NUMBERS,
     NEW_ONLY_SQL,
     ORDER_SQL,
@@ -230,6 +231,9 @@ def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset(), scope=None
         calls = STORED_CALLS + SCOPE_SQL
     with connection.cursor() as cursor:
         keys_lock(cursor, params["clients"])
+        cursor.execute(KEPT_DAY_MIN_SQL, params)
+        if (kept := cursor.fetchone()[0]) is not None and kept < params["lo_day"]:
+            params["lo_day"] = kept  # CON-6: a refusing contract's calls take older tariffs
         for setting in PASS_SETTINGS:
             cursor.execute(setting)
         cursor.execute(f"DROP TABLE IF EXISTS {TEMP_TABLES}")

@@ -10,7 +10,7 @@ from kernel.clock import PARIS
 from usage import increments
 from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
 from usage.partitioning import month_bounds
-from usage.services import plans
+from usage.services import plans, tariff_changes
 from usage.services.classify import block_key
 
 SIP_UNL_SLOTS = 99
@@ -105,6 +105,7 @@ def context(keys):
         owner = ("s", s.sip_account_id) if s.sip_account_id else ("t", s.trunk_id)
         settings[(owner, s.group_id)] = s.blocked
     tariffs = list(Tariff.objects.all())
+    kept = tariff_changes.kept_days(contracts)  # CON-6: refusals keep the eve's tariffs
     # consumption alerts: the spans in which a customer's outgoing calls were blocked
     spans = defaultdict(list)
     for alert in ConsumptionAlert.objects.filter(
@@ -160,6 +161,7 @@ def context(keys):
                 for lo, hi in spans.get((call.client_id, call.billing_month), ())
             )
         day = _last_day(call.billing_month) if policy == "hosted_a" else local_day
+        day = min(day, kept.get(call.contract_id, day))
         tariff = _tariff_for(tariffs, block, call.country, call.line_type, call.price_class, day)
         mapped = "fixed" if call.line_type == "polyvalent" else call.line_type
         listed = bool(contract) and (call.country, mapped) in included.get(

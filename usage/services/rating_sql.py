@@ -5,7 +5,7 @@ the stored ones whose outcome changed updated, the daily roll-up). Kept apart fr
 Python so that each module stays readable; the rules are in ``usage.services.rating``'s
 docstring and docs/rules.md §4."""
 
-from usage.services import rollup
+from usage.services import rollup, tariff_changes
 
 SIP_UNL_SLOTS = 99  # USE-3
 SIP_UNL_SECONDS = 3600  # USE-3: 60 minutes included per call
@@ -60,6 +60,18 @@ THRESHOLD_BLOCK_SQL = """(r.call_type <> 'inbound' AND EXISTS (
                 AND a.blocked AND r.started_at >= a.blocked_at
                 AND (a.lifted_at IS NULL OR r.started_at < a.lifted_at)))"""
 
+# CON-6 (HOSTED-A 6): a contract that refused announced tariffs keeps those of their eve.
+KEPT_DAY = tariff_changes.kept_days_sql()
+# The day whose tariff prices a call: its Paris day; HOSTED-A 6, the last day of its month;
+# never after the day a refusing contract keeps.
+TARIFF_DAY = """LEAST(c.kept_day, CASE WHEN c.policy = 'hosted_a'
+                THEN (r.month + interval '1 month' - interval '1 day')::date
+                ELSE r.local_day END)"""
+# The earliest such day of the pass's contracts: the tariffs that change from it on are looked
+# up call by call (``_tsimple`` holds the blocks priced alike over the whole pass).
+KEPT_DAY_MIN_SQL = f"""SELECT min({KEPT_DAY}) FROM offers_contract c
+    WHERE c.client_id = ANY(%(clients)s)"""
+
 STEPS = [
     """CREATE TEMP TABLE _rk (client_id integer, month date,
         appending boolean NOT NULL DEFAULT false) ON COMMIT DROP""",
@@ -105,9 +117,10 @@ STEPS = [
         (SELECT x.terms_id FROM usage_includeddestination x WHERE x.terms_id = t.id LIMIT 1),
         (SELECT p.id FROM offers_terms p WHERE p.preset = t.preset AND p.is_preset LIMIT 1))""",
     # the contracts of the pass, their plan policy read once from the signed terms
-    """CREATE TEMP TABLE _ctr ON COMMIT DROP AS
+    f"""CREATE TEMP TABLE _ctr ON COMMIT DROP AS
     SELECT c.id AS contract_id, o.terms_id, c.is_trial, c.trial_ends_on,
-        COALESCE(c.terms_snapshot->>'fair_use_policy', 'none') AS policy
+        COALESCE(c.terms_snapshot->>'fair_use_policy', 'none') AS policy,
+        {KEPT_DAY} AS kept_day
     FROM offers_contract c JOIN offers_offer o ON o.id = c.offer_id
     WHERE c.client_id IN (SELECT client_id FROM _rk)""",
     """CREATE UNIQUE INDEX ON _ctr (contract_id)""",
@@ -190,12 +203,8 @@ STEPS = [
     LEFT JOIN LATERAL (
         SELECT tc.tariff_id, tc.rate, tc.f, tc.n, tc.m FROM _tc tc
         WHERE tsm.block IS NULL AND tc.block = r.block
-          AND tc.valid_from <= (CASE WHEN c.policy = 'hosted_a'
-                THEN (r.month + interval '1 month' - interval '1 day')::date
-                ELSE r.local_day END)
-          AND (tc.valid_to IS NULL OR tc.valid_to > (CASE WHEN c.policy = 'hosted_a'
-                THEN (r.month + interval '1 month' - interval '1 day')::date
-                ELSE r.local_day END))
+          AND tc.valid_from <= {TARIFF_DAY}
+          AND (tc.valid_to IS NULL OR tc.valid_to > {TARIFF_DAY})
         ORDER BY tc.spec DESC, tc.valid_from DESC LIMIT 1
     ) t ON true
     OFFSET 0 -- a fence: each call's context once (the outer levels read "blocked" five times)
