@@ -10,7 +10,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing.models import Invoice
 from kernel.clock import paris_today
-from usage.models import CallRecord, ImportBatch
+from usage.models import CallRecord, ImportBatch, TariffAnnouncement, TariffNotice
 from usage.services.rollup import rollup_refresh
 
 
@@ -68,6 +68,21 @@ def _cdr_import(t):
     return t.usage_import
 
 
+def _tariff_change(t):
+    """An announced increase told to the tenant (CON-6), with a HOSTED-A contract that may
+    refuse it: (announcement, contract)."""
+    if getattr(t, "usage_tariff_change", None) is None:
+        from tests.offers.factories import make_contract
+
+        contract = make_contract(t.client, "hosted-a")
+        announcement = TariffAnnouncement.objects.create(
+            first_day=paris_today() + timedelta(days=20), increase=True
+        )
+        TariffNotice.objects.create(announcement=announcement, client=t.client)
+        t.usage_tariff_change = (announcement, contract)
+    return t.usage_tariff_change
+
+
 API_RESOURCES = [
     ("api:call-list", "api:call-detail", lambda t: _call(t).pk, CallRecord),
     (
@@ -76,13 +91,25 @@ API_RESOURCES = [
         lambda t: _cdr_import(t).pk,
         ImportBatch,
     ),  # ucore
+    (
+        "api:tariff-change-list",
+        "api:tariff-change-detail",
+        lambda t: _tariff_change(t)[0].pk,
+        TariffAnnouncement,
+    ),
 ]
 # The consumption summary names a customer: another partner's is a 400 "unknown customer"
 # (tests/usage/test_surfaces.py::test_api_summary_other_partner_customer_refused).
 # An import's refused lines: another partner's import is a 404
 # (tests/usage/test_isolation_cases.py::test_rejections_of_another_partners_import_are_a_404).
-API_OTHER_ROUTES = {"api:call-summary", "api:cdr-import-rejections"}
-OWN_ROWS = {CallRecord: _call, ImportBatch: _cdr_import}
+# Refusing another partner's announcement is a 404, another partner's contract a 400
+# (tests/usage/test_tariff_changes.py::test_con6_api_lists_and_refuses_scoped).
+API_OTHER_ROUTES = {"api:call-summary", "api:cdr-import-rejections", "api:tariff-change-refuse"}
+OWN_ROWS = {
+    CallRecord: _call,
+    ImportBatch: _cdr_import,
+    TariffAnnouncement: lambda t: _tariff_change(t)[0],
+}
 PORTAL_PAGES = [
     ("usage:consumption", None),
     ("usage:calls_csv", None),
@@ -91,6 +118,7 @@ PORTAL_PAGES = [
 ]
 PORTAL_OBJECT_PAGES = [
     ("usage:invoice_annex", lambda t: [_invoice(t).pk]),
+    ("usage:tariff_refuse", lambda t: [_tariff_change(t)[0].pk, _tariff_change(t)[1].pk]),
 ]
 PORTAL_WRITES = [
     ("usage:threshold", lambda t: [], {"amount": "100", "block_outgoing": "on"}),

@@ -396,3 +396,65 @@ def test_con6_tariffs_page_queries_do_not_grow(tenant, as_role, django_assert_ma
         page = client.get(reverse("usage:tariffs")).content.decode()
     assert page.count('data-testid="tariff-answer"') == 2
     assert page.count("Maroc 7") == 2  # in force today, and announced
+
+
+# --- Partner API -------------------------------------------------------------------------------
+
+
+# CON-6 in the partner API: the announcement told to the partner's customer lists its tariff
+# (0.2000 → 0.3000, an increase) and the customer's HOSTED-A contract that may refuse until the
+# eve; the refusal answers 201 with a termination without fee (today + 30 days) and the day whose
+# tariffs the contract keeps. Another partner's contract is a 400 "contract", another partner's
+# announcement a 404; a SIP-UNL contract (no right) a 409 — nothing written in those cases.
+def test_con6_api_lists_and_refuses_scoped(api, tenant, other_tenant):
+    seed()
+    contract = make_contract(tenant.client, "hosted-a")
+    sip = make_contract(tenant.client, "sip-unl")
+    theirs = make_contract(other_tenant.client, "hosted-a")
+    announcement = _announce()
+    listing = api.get(reverse("api:tariff-change-list")).json()
+    (row,) = listing["results"]
+    assert row["id"] == announcement.pk and row["increase"] is True
+    assert row["first_day"] == announcement.first_day.isoformat()
+    tariff = next(t for t in row["tariffs"] if t["valid_from"] == row["first_day"])
+    assert (tariff["rate_per_minute"], tariff["previous_rate_per_minute"]) == ("0.3000", "0.2000")
+    assert tariff["prefix"] == "+2126" and tariff["increase"] is True
+    assert [a["contract"] for a in row["answerable"]] == [contract.pk]
+    assert row["answerable"][0]["right"] == "terminate"
+    assert row["answerable"][0]["answer_by"] == (announcement.first_day - DAY).isoformat()
+
+    refuse = reverse("api:tariff-change-refuse", args=[announcement.pk])
+    other = api.post(refuse, {"contract": theirs.pk}, format="json")
+    assert other.status_code == 400 and "contract" in other.json()["error"]["fields"]
+    no_right = api.post(refuse, {"contract": sip.pk}, format="json")
+    assert no_right.status_code == 409 and no_right.json()["error"]["code"] == "no_refusal"
+    assert not TariffRefusal.objects.exists()
+    done = api.post(refuse, {"contract": contract.pk}, format="json")
+    assert done.status_code == 201
+    body = done.json()
+    assert body["keeps_day"] == (announcement.first_day - DAY).isoformat()
+    assert body["termination"]["effective_date"] == (paris_today() + timedelta(days=30)).isoformat()
+    assert body["termination"]["fee_amount"] == "0.00"
+    assert TariffRefusal.objects.get().api_key_id == api.key.pk
+    again = api.get(reverse("api:tariff-change-detail", args=[announcement.pk])).json()
+    assert again["answerable"] == []
+
+    hidden = TariffAnnouncement.objects.create(first_day=announcement.first_day, increase=True)
+    TariffNotice.objects.create(announcement=hidden, client=other_tenant.client)
+    missing = reverse("api:tariff-change-refuse", args=[hidden.pk])
+    assert api.post(missing, {"contract": contract.pk}, format="json").status_code == 404
+
+
+# The list answers in a constant number of queries whatever the announcements and contracts.
+def test_con6_api_list_queries_do_not_grow(api, tenant, django_assert_max_num_queries):
+    seed()
+    clients = [tenant.client, *(customer(partner=tenant.client.partner) for _n in range(2))]
+    for client in clients:
+        make_contract(client, "hosted-a")
+    for days in (20, 30, 40):
+        grid_row("0.9000", paris_today() + timedelta(days=days), prefix=f"+2126{days}")
+        tariff_changes.tariffs_announce()
+    with django_assert_max_num_queries(25):
+        body = api.get(reverse("api:tariff-change-list")).json()
+    assert len(body["results"]) == 3
+    assert [len(row["answerable"]) for row in body["results"]] == [3, 3, 3], body

@@ -141,12 +141,19 @@ def delete_error(tariff: Tariff, *, today: date | None = None) -> str:
 # --- What changes ------------------------------------------------------------------------------
 
 
-def _in_force(day: date) -> list[Tariff]:
-    return list(
-        Tariff.objects.filter(valid_from__lte=day).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+def _in_force_on(days) -> dict[date, list[Tariff]]:
+    """The tariffs in force on each of ``days``, read in one query."""
+    if not days:
+        return {}
+    rows = list(
+        Tariff.objects.filter(valid_from__lte=max(days)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=min(days))
         )
     )
+    return {
+        day: [t for t in rows if t.valid_from <= day and (t.valid_to is None or t.valid_to > day)]
+        for day in days
+    }
 
 
 def replaced(tariff: Tariff, grid: list[Tariff]) -> Tariff | None:
@@ -184,14 +191,13 @@ class Change:
 
 
 def changes_of(tariffs) -> list[Change]:
-    """Each tariff with the one it replaces (in force on its eve) and whether it raises it."""
-    eves: dict[date, list[Tariff]] = {}
+    """Each tariff with the one it replaces (in force on its eve) and whether it raises it;
+    two queries at most (the tariffs, the grids of their eves)."""
+    tariffs = list(tariffs)
+    grids = _in_force_on({t.valid_from - timedelta(days=1) for t in tariffs})
     found = []
     for tariff in tariffs:
-        eve = tariff.valid_from - timedelta(days=1)
-        if eve not in eves:
-            eves[eve] = _in_force(eve)
-        grid = eves[eve]
+        grid = grids[tariff.valid_from - timedelta(days=1)]
         before = replaced(tariff, [t for t in grid if t.pk != tariff.pk])
         found.append(Change(tariff, before, raises(tariff, before)))
     return found
@@ -299,34 +305,46 @@ class Answerable:
 
 
 def answerable(client, *, today: date | None = None) -> list[Answerable]:
-    """The announced increases ``client``'s live contracts may still refuse or object to:
-    told to the customer, first day after today, not answered already (a refusal whose
-    termination was cancelled no longer counts)."""
+    """The announced increases ``client``'s live contracts may still refuse or object to."""
+    return answerable_for([client.pk], today=today)
+
+
+def answerable_for(client_ids, *, today: date | None = None) -> list[Answerable]:
+    """The announced increases the live contracts of ``client_ids`` (ids or a query of them)
+    may still refuse or object to: told to their customer, first day after today, not
+    answered already (a refusal whose termination was cancelled no longer counts). Three
+    queries whatever the number of customers."""
     today = today or paris_today()
-    announcements = list(
-        TariffAnnouncement.objects.filter(
-            increase=True, first_day__gt=today, notices__client=client
-        ).order_by("first_day", "pk")
+    notices = list(
+        TariffNotice.objects.filter(
+            client_id__in=client_ids, announcement__increase=True, announcement__first_day__gt=today
+        )
+        .select_related("announcement")
+        .order_by("announcement__first_day", "announcement_id", "client_id")
     )
-    if not announcements:
+    if not notices:
         return []
-    contracts = [
-        c
-        for c in Contract.objects.filter(client=client, status__in=LIVE_STATUSES)
+    by_client: dict[int, list[Contract]] = {}
+    for contract in (
+        Contract.objects.filter(
+            client_id__in={n.client_id for n in notices}, status__in=LIVE_STATUSES
+        )
         .select_related("offer")
         .order_by("pk")
-        if _answer_right(c)
-    ]
+    ):
+        if _answer_right(contract):
+            by_client.setdefault(contract.client_id, []).append(contract)
+    contracts = [c for found in by_client.values() for c in found]
     answered = set(
         _counting(TariffRefusal.objects.filter(contract__in=contracts)).values_list(
             "announcement_id", "contract_id"
         )
     )
     return [
-        Answerable(a, c, _answer_right(c))
-        for a in announcements
-        for c in contracts
-        if (a.pk, c.pk) not in answered
+        Answerable(notice.announcement, contract, _answer_right(contract))
+        for notice in notices
+        for contract in by_client.get(notice.client_id, [])
+        if (notice.announcement_id, contract.pk) not in answered
     ]
 
 
