@@ -4,7 +4,7 @@ from datetime import UTC
 
 from django.utils.translation import gettext_lazy as _
 
-from kernel.events import emit, register
+from kernel.events import emit, emit_many, register
 
 THRESHOLD_REACHED = register(
     "usage.threshold_reached",
@@ -21,6 +21,37 @@ BREACH_RECORDED = register(
     "usage.breach_recorded",
     _("A user lost the unlimited for the month (fair-use breach, USE-4)."),
 )
+
+TARIFFS_ANNOUNCED = register(
+    "usage.tariffs_announced",
+    _(
+        "New call tariffs were announced to the partner's customers (CON-6): GET "
+        "/tariff-changes/{id}/ lists them, with the contracts that may refuse an increase."
+    ),
+)
+
+
+def announce_tariffs(announcement, clients) -> None:
+    """One event per partner whose customers were told of ``announcement``."""
+    by_partner: dict[int, list[int]] = {}
+    for client in clients:
+        if client.partner_id is not None:
+            by_partner.setdefault(client.partner_id, []).append(client.pk)
+    emit_many(
+        [
+            (
+                TARIFFS_ANNOUNCED,
+                partner_id,
+                {
+                    "tariff_change": announcement.pk,
+                    "first_day": announcement.first_day.isoformat(),
+                    "increase": announcement.increase,
+                    "customers": customers,
+                },
+            )
+            for partner_id, customers in sorted(by_partner.items())
+        ]
+    )
 
 
 def _alert_data(alert) -> dict:

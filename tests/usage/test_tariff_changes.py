@@ -14,6 +14,7 @@ from accounts.choices import Role
 from accounts.models import AuditLog
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from kernel.models import OutboxEvent
 from offers import services as offers
 from offers.choices import TerminationReason, TerminationStatus
 from tests.offers.factories import make_contract
@@ -438,6 +439,18 @@ def test_con6_api_lists_and_refuses_scoped(api, tenant, other_tenant):
     assert TariffRefusal.objects.get().api_key_id == api.key.pk
     again = api.get(reverse("api:tariff-change-detail", args=[announcement.pk])).json()
     assert again["answerable"] == []
+    # each partner is told by its own webhook event, once, naming its customers only
+    events = OutboxEvent.objects.filter(type="usage.tariffs_announced").order_by("partner_id")
+    assert [e.partner_id for e in events] == sorted(
+        [tenant.client.partner_id, other_tenant.client.partner_id]
+    )
+    event = events.get(partner_id=tenant.client.partner_id)
+    assert event.data == {
+        "tariff_change": announcement.pk,
+        "first_day": announcement.first_day.isoformat(),
+        "increase": True,
+        "customers": [tenant.client.pk],
+    }
 
     hidden = TariffAnnouncement.objects.create(first_day=announcement.first_day, increase=True)
     TariffNotice.objects.create(announcement=hidden, client=other_tenant.client)

@@ -48,6 +48,7 @@ from offers.services.terminations import (
     termination_quote,
 )
 from offers.services.transitions import lock_contract
+from usage import events
 from usage.models import Tariff, TariffAnnouncement, TariffNotice, TariffRefusal
 
 REFUSAL_NOTICE_DAYS = 30  # HOSTED-A 6: "avec un préavis de trente (30) jours"
@@ -261,6 +262,7 @@ def tariffs_announce(*, today: date | None = None, actor=None) -> TariffAnnounce
             },
             roles=(Role.ADMIN, Role.BILLING),
         )
+    events.announce_tariffs(announcement, clients)
     audit_record(
         action="tariffs.announce",
         instance=announcement,
