@@ -240,7 +240,7 @@ class TariffAdmin(AuditedDataAdmin):
 
     def save_model(self, request, obj, form, change):
         # a told tariff whose price is changed (within what the form allows) is told again
-        if change and set(form.changed_data) & set(tariff_changes.PRICING_FIELDS):
+        if change and set(form.changed_data) & {*tariff_changes.PRICING_FIELDS, "valid_to"}:
             obj.announcement = None
         super().save_model(request, obj, form, change)
 

@@ -100,8 +100,10 @@ def test_con6_back_office_refuses_a_tariff_inside_the_notice(staff):
     assert repriced.status_code == 200
     in_force.refresh_from_db()
     assert in_force.rate_per_minute == Decimal("0.2000")
-    ended = staff.post(change, form_data(in_force, prefix="+2125", valid_to=earliest - DAY))
-    assert ended.status_code == 200 and "se termine" in ended.content.decode()
+    # its end is a price change too (calls fall to another tariff): a new row replaces it
+    for valid_to in (earliest - DAY, earliest + 10 * DAY):
+        ended = staff.post(change, form_data(in_force, prefix="+2125", valid_to=valid_to))
+        assert ended.status_code == 200 and "saisissez un nouveau tarif" in ended.content.decode()
     renamed = staff.post(change, form_data(in_force, prefix="+2125", name="Maroc fixe (tous)"))
     assert renamed.status_code == 302
     in_force.refresh_from_db()
@@ -279,6 +281,18 @@ def test_con6_tariff_refusal_is_scoped_and_only_for_increases(tenant, other_tena
     with pytest.raises(InvalidTransition, match="en vigueur"):
         tariff_changes.tariff_refuse(announcement=past, contract=contract)
     assert not TariffRefusal.objects.exists()
+
+
+# A contract already on its way out (its termination scheduled) is not offered the refusal
+# (a second termination cannot be recorded); once that termination is cancelled, it is.
+def test_con6_a_contract_already_terminating_is_not_offered_the_refusal(tenant):
+    seed()
+    contract = make_contract(tenant.client, "hosted-a")
+    _announce()
+    termination = offers.contract_request_termination(contract=contract)
+    assert tariff_changes.answerable(tenant.client) == []
+    offers.termination_cancel(termination=termination)
+    assert [item.contract for item in tariff_changes.answerable(tenant.client)] == [contract]
 
 
 def _refused(contract, first_day):

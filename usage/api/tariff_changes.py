@@ -46,9 +46,15 @@ class TariffChangeSerializer(serializers.Serializer):
     rate_per_minute = serializers.DecimalField(
         source="tariff.rate_per_minute", help_text=_("€ excl. VAT per minute."), **RATE
     )
-    first_increment = serializers.IntegerField(source="tariff.first_increment")
-    next_increment = serializers.IntegerField(source="tariff.next_increment")
-    min_duration = serializers.IntegerField(source="tariff.min_duration")
+    first_increment = serializers.IntegerField(
+        source="tariff.first_increment", help_text=_("Seconds billed for the first increment.")
+    )
+    next_increment = serializers.IntegerField(
+        source="tariff.next_increment", help_text=_("Seconds of each next increment.")
+    )
+    min_duration = serializers.IntegerField(
+        source="tariff.min_duration", help_text=_("The minimum billed duration of a call (s).")
+    )
     previous_rate_per_minute = serializers.DecimalField(
         source="before.rate_per_minute",
         allow_null=True,
@@ -62,8 +68,12 @@ class TariffChangeSerializer(serializers.Serializer):
 
 class AnswerableSerializer(serializers.Serializer):
     contract = serializers.IntegerField(source="contract.pk", help_text=_("The contract's id."))
-    reference = serializers.CharField(source="contract.reference")
-    customer = serializers.IntegerField(source="contract.client_id")
+    reference = serializers.CharField(
+        source="contract.reference", help_text=_("The contract's reference.")
+    )
+    customer = serializers.IntegerField(
+        source="contract.client_id", help_text=_("The id of the contract's customer.")
+    )
     right = serializers.ChoiceField(
         choices=[PriceChangeRefusal.TERMINATE.value, PriceChangeRefusal.OBJECT.value],
         help_text=_(
@@ -77,7 +87,9 @@ class AnswerableSerializer(serializers.Serializer):
 
 class TariffAnnouncementSerializer(serializers.ModelSerializer):
     announced_at = serializers.DateTimeField(source="created_at", help_text=_("When it was told."))
-    tariffs = serializers.SerializerMethodField()
+    tariffs = serializers.SerializerMethodField(
+        help_text=_("The tariffs announced, each with the price it replaces.")
+    )
     answerable = serializers.SerializerMethodField(
         help_text=_("Your customers' contracts that may still refuse or object (refuse).")
     )
@@ -85,6 +97,13 @@ class TariffAnnouncementSerializer(serializers.ModelSerializer):
     class Meta:
         model = TariffAnnouncement
         fields = ["id", "first_day", "increase", "announced_at", "tariffs", "answerable"]
+        extra_kwargs = {
+            "id": {"help_text": _("The tariff change's id.")},
+            "first_day": {"help_text": _("The first day one of its tariffs prices calls.")},
+            "increase": {
+                "help_text": _("true: one of its tariffs raises a price (it may be refused).")
+            },
+        }
 
     @extend_schema_field(TariffChangeSerializer(many=True))
     def get_tariffs(self, announcement):
@@ -127,13 +146,26 @@ class RefuseSerializer(serializers.Serializer):
 
 
 class TariffRefusalSerializer(serializers.ModelSerializer):
-    tariff_change = serializers.IntegerField(source="announcement_id")
-    contract = serializers.IntegerField(source="contract_id")
-    termination = TerminationSerializer()
+    tariff_change = serializers.IntegerField(
+        source="announcement_id", help_text=_("The tariff change's id.")
+    )
+    contract = serializers.IntegerField(source="contract_id", help_text=_("The contract's id."))
+    termination = TerminationSerializer(
+        help_text=_("The termination without fee recorded (reason price_increase_refused).")
+    )
 
     class Meta:
         model = TariffRefusal
         fields = ["tariff_change", "contract", "objection", "keeps_day", "termination"]
+        extra_kwargs = {
+            "objection": {"help_text": _("true: a PLATFORM objection; false: a HOSTED-A refusal.")},
+            "keeps_day": {
+                "help_text": _(
+                    "A refusal: the contract's calls are priced at the tariffs of this day until "
+                    "its termination; null for an objection."
+                )
+            },
+        }
 
 
 class TariffChangeViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):

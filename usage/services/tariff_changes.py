@@ -95,7 +95,8 @@ def _date(day: date) -> str:
 def change_errors(data: dict, instance: Tariff | None, *, today: date | None = None) -> dict:
     """The errors of saving ``data`` (a tariff's fields) over ``instance`` (None: a new tariff):
     a new price starts no earlier than ``first_day``; a tariff in force or told to start
-    before it is never repriced in place (nor its end moved inside the notice)."""
+    before it is never repriced in place, nor its end moved (its end changes the price too:
+    a new dated row replaces it, and is announced)."""
     earliest = first_day(today)
     days = (earliest - (today or paris_today())).days - 1
     too_soon = _(
@@ -104,9 +105,13 @@ def change_errors(data: dict, instance: Tariff | None, *, today: date | None = N
     ) % {"days": days, "date": _date(earliest)}
     errors = {}
     old = instance if instance is not None and instance.pk else None
-    pricing_changed = old is None or any(
-        data.get(name) is not None and data.get(name) != getattr(old, name)
-        for name in PRICING_FIELDS
+    pricing_changed = (
+        old is None
+        or any(
+            data.get(name) is not None and data.get(name) != getattr(old, name)
+            for name in PRICING_FIELDS
+        )
+        or ("valid_to" in data and data["valid_to"] != old.valid_to)
     )
     if old is not None and pricing_changed and old.valid_from < earliest:
         errors["valid_from"] = _(
@@ -115,14 +120,6 @@ def change_errors(data: dict, instance: Tariff | None, *, today: date | None = N
         ) % {"date": _date(earliest)}
     elif pricing_changed and data.get("valid_from") and data["valid_from"] < earliest:
         errors["valid_from"] = too_soon
-    valid_to = data.get("valid_to")
-    if old is None or valid_to != old.valid_to:
-        ends = [d for d in (valid_to, old.valid_to if old else None) if d is not None]
-        if any(d < earliest for d in ends):
-            errors["valid_to"] = _(
-                "Customers must be told at least %(days)d days before a tariff ends: it can "
-                "end on %(date)s at the earliest."
-            ) % {"days": days, "date": _date(earliest)}
     return errors
 
 
@@ -331,6 +328,7 @@ def answerable_for(client_ids, *, today: date | None = None) -> list[Answerable]
         Contract.objects.filter(
             client_id__in={n.client_id for n in notices}, status__in=LIVE_STATUSES
         )
+        .exclude(terminations__status=TerminationStatus.SCHEDULED)
         .select_related("offer")
         .order_by("pk")
     ):
