@@ -16,7 +16,8 @@ from rest_framework.response import Response
 from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerReadOnlyViewSet
 from kernel import api_fields
 from kernel.clock import paris_today
-from kernel.inputs import MAX_ID, AtMostYearsAhead
+from kernel.inputs import MAX_ID
+from offers.api.price_change_serializers import PriceChangeRefusalSerializer
 from offers.api.serializers import CommandErrorSerializer
 from offers.api.termination_serializers import TerminationSerializer
 from offers.choices import PriceChangeRefusal
@@ -120,28 +121,13 @@ class TariffAnnouncementSerializer(serializers.ModelSerializer):
         return AnswerableSerializer(items, many=True).data
 
 
-class RefuseSerializer(serializers.Serializer):
+class RefuseSerializer(PriceChangeRefusalSerializer):
+    """The refusal command's input: a price change's (the dates, their bounds), naming the
+    contract instead of the change (the change is the URL's)."""
+
+    price_change = None
     contract = api_fields.IntegerField(
         min_value=1, max_value=MAX_ID, help_text=_("The id of one of your customers' contracts.")
-    )
-    requested_date = api_fields.DateField(
-        required=False,
-        allow_null=True,
-        validators=[AtMostYearsAhead(10)],
-        help_text=_(
-            "Optional: a later end date. HOSTED-A: the later of this date and the refusal + 30 "
-            "days; PLATFORM: one month after the objection at the earliest, and not before "
-            "first_day."
-        ),
-    )
-    expected_effective_date = api_fields.DateField(
-        required=False,
-        allow_null=True,
-        validators=[AtMostYearsAhead(10)],
-        help_text=_(
-            "Optional: the end date the customer accepted; if the contract would end on another "
-            "day, nothing is recorded (400)."
-        ),
     )
 
 
