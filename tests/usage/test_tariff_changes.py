@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from accounts.choices import Role
 from accounts.models import AuditLog
@@ -134,8 +136,8 @@ def test_con6_tariffs_in_force_or_told_are_not_deleted(staff):
 # are told once, one e-mail per customer with a live contract (its admin), each line with the
 # price it replaces: Morocco mobile 0.2000 → 0.3000 €/min (an increase), Morocco fixed 0.1500 →
 # 0.1200 (a decrease). The HOSTED-A customer's e-mail states its right to refuse and its last
-# day (the eve of the first day); the SIP-UNL one's does not; a customer whose contract ended
-# is not told. A second run tells nothing.
+# day (the eve of the first day), and a tariff's last day (its end excluded); the SIP-UNL one's
+# states no right; a customer whose contract ended is not told. A second run tells nothing.
 def test_con6_announcement_tells_each_live_customer_once(
     mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -148,7 +150,7 @@ def test_con6_announcement_tells_each_live_customer_once(
     grid_row("0.2000", date(2025, 1, 1))
     grid_row("0.1500", date(2025, 1, 1), prefix="+2125", name="Maroc fixe")
     grid_row("0.3000", start)
-    grid_row("0.1200", start + DAY, prefix="+2125", name="Maroc fixe")
+    grid_row("0.1200", start + DAY, prefix="+2125", name="Maroc fixe", valid_to=start + 41 * DAY)
 
     with django_capture_on_commit_callbacks(execute=True):
         announcement = tariff_changes.tariffs_announce()
@@ -166,6 +168,9 @@ def test_con6_announcement_tells_each_live_customer_once(
     assert "0,1200\u00a0€" in body and "0,1500\u00a0€" in body
     eve = start - DAY
     assert "refuser" in body and f"jusqu’au {eve.day}" in body
+    # a tariff with an end: its last day, the end being excluded (start + 40 days)
+    with translation.override("fr"):
+        assert f"jusqu’au {date_format(start + 40 * DAY, 'DATE_FORMAT')}" in body
     sip_body = by_client[sip.client.memberships.get().user.email].body
     assert "refuser" not in sip_body and "Maroc mobile" in sip_body
     assert AuditLog.objects.filter(action="tariffs.announce").count() == 1

@@ -187,6 +187,12 @@ class Change:
     before: Tariff | None
     increase: bool
 
+    @property
+    def last_day(self) -> date | None:
+        """The last day the tariff prices calls (its ``valid_to`` is excluded)."""
+        valid_to = self.tariff.valid_to
+        return None if valid_to is None else valid_to - timedelta(days=1)
+
 
 def changes_of(tariffs) -> list[Change]:
     """Each tariff with the one it replaces (in force on its eve) and whether it raises it;
