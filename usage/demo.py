@@ -3,11 +3,12 @@
 more than 150 distinct numbers, a USE-4 breach the back office lists) and of the bakery's
 PLATFORM trunk (one bad hour last month: USE-6 penalties), imported as a CDR file through
 ``usage.services.imports`` (so they are classified and rated as any import, on SQLite as on
-PostgreSQL), with what follows a rating (the bakery's prepaid debits), and a consumption
-alert threshold. Idempotent: the file is imported once per day, and each day's calls are drawn
-from a seed of that day alone (whatever the first day of the file), so a later day's file holds
-again, identical, the calls an earlier one had — duplicates that change nothing — even once the
-month has changed; a call of today still to come is left out (the next day's file has it)."""
+PostgreSQL), with what follows a rating (the bakery's prepaid debits), a consumption alert
+threshold, and a tariff change announced (CON-6). Idempotent: the file is imported once per
+day, and each day's calls are drawn from a seed of that day alone (whatever the first day of
+the file), so a later day's file holds again, identical, the calls an earlier one had —
+duplicates that change nothing — even once the month has changed; a call of today still to
+come is left out (the next day's file has it)."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -26,8 +27,8 @@ from offers.periods import add_months
 from telephony.demo import CLINIC_ACCOUNT, CLINIC_SIREN
 from telephony.models import SipAccount, Trunk
 from usage.choices import ImportSource
-from usage.models import ConsumptionThreshold, ImportBatch
-from usage.services import alerts, imports, post_rating
+from usage.models import ConsumptionThreshold, ImportBatch, Tariff
+from usage.services import alerts, imports, post_rating, tariff_changes
 
 DEMO_SIREN = "812345676"  # accounts.demo: Cabinet Martin Avocats (SIP-UNL accounts + a trunk)
 PLATFORM_SIREN = "823456785"  # offers.demo: Boulangeries Durand, PLATFORM, prepaid
@@ -193,4 +194,29 @@ def load() -> str:
     post_rating.after_rating(batch_id=batch.pk, keys=[(c, m) for c in customers for m in months])
     if not ConsumptionThreshold.objects.filter(client=client).exists():
         alerts.threshold_set(client=client, amount=Decimal("80.00"), block_outgoing=False)
+    announce_lower_uk_mobile(today)
     return f"{batch.imported} calls imported ({batch.rejected} rejected)"
+
+
+UK_MOBILE = {"country": "GB", "line_type": "mobile", "price_class": "standard"}
+
+
+def announce_lower_uk_mobile(today) -> None:
+    """CON-6: a tariff change announced to the customers (the tariffs page's « Changements
+    annoncés »): UK mobiles 0.0900 → 0.0700 €/min from the earliest day the notice allows — a
+    decrease, which nobody refuses. Once per demo (a later load finds it, told or in force)."""
+    if Tariff.objects.filter(**UK_MOBILE, rate_per_minute=Decimal("0.0700")).exists():
+        return
+    current = Tariff.objects.filter(**UK_MOBILE, prefix="").order_by("-valid_from").first()
+    if current is None:
+        return
+    Tariff.objects.create(
+        name=current.name,
+        **UK_MOBILE,
+        rate_per_minute=Decimal("0.0700"),
+        first_increment=current.first_increment,
+        next_increment=current.next_increment,
+        min_duration=current.min_duration,
+        valid_from=tariff_changes.first_day(today),
+    )
+    tariff_changes.tariffs_announce(today=today)

@@ -94,6 +94,23 @@ def test_demo_calls_and_the_clinics_breach(settings, django_capture_on_commit_ca
             s=Sum("amount"))["s"]  # fmt: skip
         assert net > 0 and debited == -round_money(net * Decimal("1.2"))
 
+    # CON-6: a tariff change is announced (UK mobiles 0.0900 → 0.0700 from the earliest day the
+    # notice allows: a decrease, which nobody may refuse), told to each demo customer once
+    from usage.models import TariffAnnouncement, TariffNotice
+    from usage.services import tariff_changes
+
+    announcement = TariffAnnouncement.objects.get()
+    assert not announcement.increase and announcement.tariffs_count == 1
+    assert announcement.first_day == tariff_changes.first_day(paris_today())
+    assert TariffNotice.objects.filter(announcement=announcement).count() >= 3
+    (change,) = tariff_changes.upcoming()
+    assert (change.before.rate_per_minute, change.tariff.rate_per_minute) == (
+        Decimal("0.0900"),
+        Decimal("0.0700"),
+    )
+
     demo.load()  # the day's file is imported once
+    demo.announce_lower_uk_mobile(paris_today())  # and the change announced once
+    assert TariffAnnouncement.objects.count() == 1
     assert (CallRecord.objects.count(), FairUseBreach.objects.count()) == (calls, 1)
     assert QualityHour.objects.filter(client__siren=demo.PLATFORM_SIREN).count() == hours.count()
