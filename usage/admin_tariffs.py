@@ -46,7 +46,8 @@ class TariffAnnouncementAdmin(ServiceRowsAdmin):
     list_display = ["__str__", "created_at", "increase", "tariffs_count", "customers_count"]
     list_display += ["created_by"]
     list_filter = ["increase"]
-    fields = ["first_day", "increase", "tariffs_count", "customers_count", "created_at"]
+    fields = ["first_day", "increase", "increase_from", "tariffs_count", "customers_count"]
+    fields += ["created_at"]
     fields += ["created_by"]
     readonly_fields = fields
     inlines = [TariffInline, RefusalInline]
@@ -113,7 +114,7 @@ class RefusalForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["announcement"].queryset = TariffAnnouncement.objects.filter(
-            increase=True, first_day__gt=paris_today()
+            increase=True, increase_from__gt=paris_today()
         )
         self.fields["contract"].queryset = Contract.objects.filter(
             status__in=LIVE_STATUSES

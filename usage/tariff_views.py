@@ -88,7 +88,7 @@ def tariff_refuse(request, announcement_pk, contract_pk):
                     % {
                         "reference": item.contract.reference,
                         "date": date_format(end, "DATE_FORMAT"),
-                        "first": date_format(item.announcement.first_day, "DATE_FORMAT"),
+                        "first": date_format(item.announcement.increase_from, "DATE_FORMAT"),
                     },
                 )
                 return redirect(back)

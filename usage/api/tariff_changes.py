@@ -80,7 +80,7 @@ class AnswerableSerializer(serializers.Serializer):
         help_text=_(
             "terminate (HOSTED-A 6: refuse, the contract ends 30 days later without fee, its "
             "calls at the old tariffs meanwhile) or object (PLATFORM 12.2: the contract ends "
-            "without fee; a call from first_day withdraws the objection)."
+            "without fee; a call from increase_from withdraws the objection)."
         ),
     )
     answer_by = serializers.DateField(help_text=_("The last day to refuse or object."))
@@ -97,12 +97,19 @@ class TariffAnnouncementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TariffAnnouncement
-        fields = ["id", "first_day", "increase", "announced_at", "tariffs", "answerable"]
+        fields = ["id", "first_day", "increase", "increase_from", "announced_at", "tariffs"]
+        fields += ["answerable"]
         extra_kwargs = {
             "id": {"help_text": _("The tariff change's id.")},
             "first_day": {"help_text": _("The first day one of its tariffs prices calls.")},
             "increase": {
                 "help_text": _("true: one of its tariffs raises a price (it may be refused).")
+            },
+            "increase_from": {
+                "help_text": _(
+                    "The first day of its earliest increase: it may be refused or objected to "
+                    "until the day before; null: no increase."
+                )
             },
         }
 
@@ -217,9 +224,9 @@ class TariffChangeViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         summary="Refuse announced tariff increases (CON-6)",
         description="HOSTED-A 6: the contract ends without termination fee at the later of "
         "the requested date and the refusal + 30 days, its calls priced at the tariffs of the "
-        "eve of first_day until then. PLATFORM 12.2: the objection ends it without fee one "
-        "month later at the earliest, not before first_day; a call from first_day withdraws "
-        "it.",
+        "eve of increase_from until then. PLATFORM 12.2: the objection ends it without fee "
+        "one month later at the earliest, not before increase_from; a call from increase_from "
+        "withdraws it.",
     )
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):

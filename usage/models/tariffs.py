@@ -106,10 +106,12 @@ class TariffAnnouncement(TimeStampedModel):
     announcement, told to every customer with a live contract in one e-mail each
     (``usage.services.tariff_changes``). ``first_day``: the earliest day one of them starts;
     ``increase``: one of them raises a price (a rate or an increment), which HOSTED-A customers
-    may refuse and PLATFORM customers object to before that day."""
+    may refuse and PLATFORM customers object to before ``increase_from``, the first day of the
+    earliest of those increases (a decrease told with them may start sooner)."""
 
     first_day = models.DateField(_("first day in force"))
     increase = models.BooleanField(_("price increase"), default=False)
+    increase_from = models.DateField(_("first day of the increases"), null=True, blank=True)
     tariffs_count = models.PositiveIntegerField(_("tariffs"), default=0)
     customers_count = models.PositiveIntegerField(_("customers told"), default=0)
     created_by = models.ForeignKey(
@@ -128,6 +130,11 @@ class TariffAnnouncement(TimeStampedModel):
 
     def __str__(self):
         return _("Tariffs from %(day)s") % {"day": self.first_day.strftime("%d/%m/%Y")}
+
+    def save(self, *args, **kwargs):
+        if self.increase and self.increase_from is None:
+            self.increase_from = self.first_day
+        super().save(*args, **kwargs)
 
 
 class TariffNotice(TimeStampedModel):

@@ -232,12 +232,15 @@ def tariffs_announce(*, today: date | None = None, actor=None) -> TariffAnnounce
     changes = changes_of(tariffs)
     increase = any(c.increase for c in changes)
     start = min(t.valid_from for t in tariffs)
+    # HOSTED-A 6, PLATFORM 12.2: what may be refused is the increases, until their first day
+    increase_from = min((c.tariff.valid_from for c in changes if c.increase), default=None)
     clients = list(
         Client.objects.filter(contracts__status__in=AFFECTED_STATUSES).distinct().order_by("pk")
     )
     announcement = TariffAnnouncement.objects.create(
         first_day=start,
         increase=increase,
+        increase_from=increase_from,
         tariffs_count=len(tariffs),
         customers_count=len(clients),
         created_by=actor if actor is not None and actor.is_authenticated else None,
@@ -261,7 +264,7 @@ def tariffs_announce(*, today: date | None = None, actor=None) -> TariffAnnounce
                 "changes": changes,
                 "may_refuse": PriceChangeRefusal.TERMINATE in client_rights,
                 "may_object": PriceChangeRefusal.OBJECT in client_rights,
-                "answer_by": start - timedelta(days=1),
+                "answer_by": increase_from - timedelta(days=1) if increase else None,
             },
             roles=(Role.ADMIN, Role.BILLING),
         )
@@ -306,7 +309,7 @@ class Answerable:
 
     @property
     def answer_by(self) -> date:
-        return self.announcement.first_day - timedelta(days=1)
+        return self.announcement.increase_from - timedelta(days=1)
 
 
 def answerable(client, *, today: date | None = None) -> list[Answerable]:
@@ -322,7 +325,9 @@ def answerable_for(client_ids, *, today: date | None = None) -> list[Answerable]
     today = today or paris_today()
     notices = list(
         TariffNotice.objects.filter(
-            client_id__in=client_ids, announcement__increase=True, announcement__first_day__gt=today
+            client_id__in=client_ids,
+            announcement__increase=True,
+            announcement__increase_from__gt=today,
         )
         .select_related("announcement")
         .order_by("announcement__first_day", "announcement_id", "client_id")
@@ -373,7 +378,9 @@ def termination_request(item: Answerable, requested_date: date | None, today: da
     """``(requested_date, notice_days)`` of the termination a refusal or objection records."""
     if not item.objection:
         return requested_date, REFUSAL_NOTICE_DAYS
-    earliest = max(item.announcement.first_day, periods.add_months(today, OBJECTION_NOTICE_MONTHS))
+    earliest = max(
+        item.announcement.increase_from, periods.add_months(today, OBJECTION_NOTICE_MONTHS)
+    )
     return max(requested_date or today, earliest), 0
 
 
@@ -455,7 +462,7 @@ def tariff_refuse(
 def _refusal_refused(announcement, contract, today) -> str:
     if not announcement.increase:
         return _("These tariffs raise no price: there is nothing to refuse.")
-    if announcement.first_day <= today:
+    if announcement.increase_from <= today:
         return _("These tariffs are in force: they could be refused until the day before.")
     if not _answer_right(contract) or contract.status not in LIVE_STATUSES:
         return _("This contract gives no right to refuse a tariff increase.")
@@ -473,7 +480,7 @@ def objections_withdraw(*, contract: Contract, day: date, actor=None) -> int:
         TariffRefusal.objects.filter(
             contract=contract,
             objection=True,
-            announcement__first_day__lte=day,
+            announcement__increase_from__lte=day,
             termination__status=TerminationStatus.SCHEDULED,
             termination__effective_date__gt=today,
         )
