@@ -179,3 +179,26 @@ def test_con6_refusal_window_is_the_increases_not_an_earlier_decreases():
     assert objection.termination.effective_date >= increase
     assert tariff_changes.objections_withdraw(contract=plat, day=decrease) == 0
     assert tariff_changes.objections_withdraw(contract=plat, day=increase) == 1
+
+
+# USE-2 + CON-6: a prefix of 4+ digits beats the (country, type) row, which beats the shorter
+# prefixes (world zones). Seeded grid: Morocco mobile (MA, mobile) 0.4500 at 60/60, world zone
+# "+2" 0.5000 at 1/1. A new "+2126" row at 0.4800 (1/1) replaces what Moroccan mobiles cost
+# today — the country row's 0.4500 — so it is an increase (a higher rate) that HOSTED-A
+# customers may refuse; it was compared with the zone's 0.5000 (which prices no Moroccan
+# mobile call) and told as a decrease "(today: 0,5000 €)", the refusal not offered.
+def test_con6_a_prefix_replaces_the_country_row_it_beats():
+    from tests.usage.core_helpers import seed
+    from usage.services import tariff_changes
+
+    seed()
+    country = Tariff.objects.get(country="MA", line_type="mobile", valid_to=None)
+    zone = Tariff.objects.get(prefix="+2", valid_to=None)
+    assert (country.rate_per_minute, zone.rate_per_minute) == (Decimal("0.45"), Decimal("0.50"))
+    new = _grid("0.4800", paris_today() + timedelta(days=40))
+    (change,) = tariff_changes.changes_of([new])
+    assert change.before == country and change.increase
+    # a prefix under which no country row is known keeps the longest prefix under it
+    satellite = _grid("5.0000", paris_today() + timedelta(days=40), prefix="+8701")
+    (change,) = tariff_changes.changes_of([satellite])
+    assert change.before.prefix == "+870" and change.increase

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import phonenumbers
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -50,6 +51,7 @@ from offers.services.terminations import (
 from offers.services.transitions import lock_contract
 from usage import events
 from usage.models import Tariff, TariffAnnouncement, TariffNotice, TariffRefusal
+from usage.services import classify
 
 REFUSAL_NOTICE_DAYS = 30  # HOSTED-A 6: "avec un préavis de trente (30) jours"
 OBJECTION_NOTICE_MONTHS = 1  # PLATFORM 17.2
@@ -161,11 +163,44 @@ def replaced(tariff: Tariff, grid: list[Tariff]) -> Tariff | None:
     if tariff.prefix:
         under = [t for t in grid if t.prefix and tariff.prefix.startswith(t.prefix)]
         under.sort(key=lambda t: (len(t.prefix), t.valid_from))
+        # USE-2: a prefix of 4+ digits beats the (country, type) row, which beats the shorter
+        # prefixes: with no 4+ digit prefix under it, it replaces its destination's row
+        if _strong(tariff.prefix) and not any(_strong(t.prefix) for t in under):
+            key = _prefix_class(tariff.prefix)
+            rows = [
+                t for t in grid if not t.prefix and (t.country, t.line_type, t.price_class) == key
+            ]
+            if rows:
+                return max(rows, key=lambda t: t.valid_from)
     else:
         key = (tariff.country, tariff.line_type, tariff.price_class)
         under = [t for t in grid if not t.prefix and (t.country, t.line_type, t.price_class) == key]
         under.sort(key=lambda t: t.valid_from)
     return under[-1] if under else None
+
+
+def _strong(prefix: str) -> bool:
+    """A prefix that beats the (country, type) rows (USE-2, ``rating_sql``'s ``spec``)."""
+    return len(prefix.lstrip("+")) >= 4
+
+
+def _prefix_class(prefix: str) -> tuple | None:
+    """(country, line type, price class) of the numbers under ``prefix``, read from the first
+    valid number it starts (padded with one digit repeated); None if none is found."""
+    if not prefix.startswith("+"):
+        found = classify.classify(prefix)
+        return (found.country, found.line_type, found.price_class)
+    for digit in "0123456789":
+        for length in range(1, 13):
+            number = prefix + digit * length
+            try:
+                valid = phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+            except phonenumbers.NumberParseException:
+                continue
+            if valid:
+                found = classify.classify(number)
+                return (found.country, found.line_type, found.price_class)
+    return None
 
 
 def raises(tariff: Tariff, before: Tariff | None) -> bool:
