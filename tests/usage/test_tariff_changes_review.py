@@ -7,8 +7,6 @@ from decimal import Decimal
 import pytest
 
 from billing.models import PendingCharge
-from offers import services as offers
-from offers.choices import TerminationReason
 from tests.usage.core_helpers import (
     OCT,
     account,
@@ -18,26 +16,11 @@ from tests.usage.core_helpers import (
     row,
     run_import,
 )
-from usage.models import CallRecord, Tariff, TariffAnnouncement, TariffRefusal
+from tests.usage.test_tariff_changes import _refused
+from usage.models import CallRecord, Tariff, TariffRefusal
 
 pytestmark = pytest.mark.django_db
 DAY = timedelta(days=1)
-
-
-def _refused(contract, first_day):
-    announcement = TariffAnnouncement.objects.create(first_day=first_day, increase=True)
-    termination = offers.contract_request_termination(
-        contract=contract,
-        reason=TerminationReason.PRICE_INCREASE_REFUSED,
-        waive_fees=True,
-        notice_days=30,
-    )
-    return TariffRefusal.objects.create(
-        announcement=announcement,
-        contract=contract,
-        termination=termination,
-        keeps_day=first_day - DAY,
-    )
 
 
 def _cost(sip):
