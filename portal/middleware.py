@@ -99,6 +99,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
     def process_response(self, request, response):
+        # The browser features the portal never uses are off for its pages and any frame or
+        # script they would load (camera, microphone, location, payment, USB, sensors…).
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         if _partner_api(request) and response.get("Content-Type", "").startswith(
             "application/json"
         ):

@@ -101,6 +101,17 @@ TEMPLATES = [
     },
 ]
 
+# Permissions-Policy (portal.middleware.ContentSecurityPolicyMiddleware): every powerful browser
+# feature off — the portal asks for none (a photo of an RMA is a file chosen, not the camera).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment",
+        "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+)  # fmt: skip
+
 # --- Content-Security-Policy (django-csp) ------------------------------------------------------
 # Scripts and styles from the portal's own origin only; the few inline <style> blocks carry the
 # request's nonce ({{ request.csp_nonce }}); no inline script, no inline event handler. The back

@@ -201,3 +201,22 @@ def test_api_docs_policy(client):
     assert f'<style nonce="{nonce}">' in html
     for attributes in SCRIPT_TAG.findall(html):
         assert "src=" in attributes or f'nonce="{nonce}"' in attributes
+
+
+# --- Permissions-Policy -------------------------------------------------------------------------
+
+
+# The browser features the portal never uses are off on every answer: a page (signed in or not),
+# the back office's login, an API answer.
+def test_permissions_policy_on_every_answer(as_role, client, api):
+    answers = [
+        as_role(Role.ADMIN).get(reverse("dashboard")),
+        client.get(reverse("account_login")),
+        api.get(reverse("api:contract-list")),
+    ]
+    for response in answers:
+        policy = dict(
+            part.strip().split("=", 1) for part in response["Permissions-Policy"].split(",")
+        )
+        assert policy["camera"] == policy["microphone"] == policy["geolocation"] == "()"
+        assert policy["payment"] == policy["usb"] == "()"
