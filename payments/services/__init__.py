@@ -37,6 +37,7 @@ from payments.services.direct_debits import (
     debit_batch_settle,
     debit_candidates,
     debit_reject,
+    represent_date,
 )
 from payments.services.disputes import (
     dispute_accept,
@@ -79,6 +80,7 @@ __all__ = [
     "debit_batch_create",
     "debit_batch_settle",
     "debit_candidates",
+    "represent_date",
     "debit_reject",
     "dispute_accept",
     "dispute_deadline",

@@ -2,12 +2,13 @@
 once the bank collected it, and the debits the bank rejects."""
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,15 +41,33 @@ from payments.services.allocation import allocate, lock_payer, on_account_apply
 from payments.services.mandates import mandates_lapse
 from payments.services.notices import notify_billing
 
+# SEPA Core rulebook: the debtor is told the amount and date of a collection at least 14
+# calendar days before it (no contract agrees a shorter notice). The invoice is that notice for
+# its first presentation (BIL-4); after a reject, the reject e-mail is the notice of the next one.
+REPRESENT_NOTICE_DAYS = 14
+
+
+def represent_date(rejected_on: date) -> date:
+    """The earliest day a rejected debit's invoice is collected again: 14 days after the reject
+    was told, on a TARGET2 business day."""
+    return sepa.next_target2_day(rejected_on + timedelta(days=REPRESENT_NOTICE_DAYS))
+
 
 def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Decimal]]:
     """Invoices of customers with an active mandate whose undisputed part is due by
-    ``collection_date`` and not already in flight (BIL-4, BIL-8)."""
+    ``collection_date`` and not already in flight (BIL-4, BIL-8); an invoice whose debit was
+    rejected is presented again only from ``represent_date`` (its pre-notification)."""
     mandates = {m.client_id: m for m in Mandate.objects.filter(status=MandateStatus.ACTIVE)}
+    told_too_late = DirectDebit.objects.filter(
+        invoice=OuterRef("pk"),
+        status=DebitStatus.REJECTED,
+        rejected_on__gt=collection_date - timedelta(days=REPRESENT_NOTICE_DAYS),
+    )
     invoices = (
         open_invoices()
         .filter(client_id__in=mandates, due_date__lte=collection_date)
         .exclude(direct_debits__status=DebitStatus.PENDING)
+        .exclude(Exists(told_too_late))
         .select_related("client")
         .order_by("client_id", "due_date", "pk")
     )
@@ -292,5 +311,15 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
         client=invoice.client,
         after={"reason": reason, "fee": bank_fee},
     )
-    notify_billing(invoice.client, "payments/email/debit_rejected", {"debit": debit})
+    notify_billing(
+        invoice.client,
+        "payments/email/debit_rejected",
+        {
+            "debit": debit,
+            # presented again only under a mandate still in force (not after MD01/MD06)
+            "represent_on": represent_date(rejected_on)
+            if debit.mandate.status == MandateStatus.ACTIVE
+            else None,
+        },
+    )
     return debit
