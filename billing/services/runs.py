@@ -14,16 +14,19 @@ import logging
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.audit import audit_record
+from accounts.models import Client, Partner
 from billing import signals
 from billing.choices import RunStatus
 from billing.models import InvoiceRun
 from billing.services.issuing import issue_parties, run_party
 from billing.services.parties import parties_for_month
+from kernel.forms import error_text
 from offers.periods import add_months, month_start
 
 logger = logging.getLogger(__name__)
@@ -60,9 +63,32 @@ def run_batch(
                 done += 1
             except Exception as error:  # noqa: BLE001 — recorded for staff, the batch goes on
                 logger.exception("invoice run %s: %s failed", run.month, party)
-                errors.append(f"{party[0]} {party[1]}: {error}")
+                errors.append(failure_line(party, error))
     _count_batch(run_id, parties, done, errors, started)
     return done, errors
+
+
+def failure_line(party: tuple[str, int], error: Exception) -> str:
+    """A failed buyer as staff read it on the run's page (in French, as the run's other texts):
+    its name and id, then the service's own message for a refusal (a ``ValidationError``), or
+    the kind of an unexpected error — its traceback is in the server's log."""
+    kind, pk = party
+    model = Partner if kind == "partner" else Client
+    buyer = model.objects.filter(pk=pk).first()
+    name = str(buyer) if buyer is not None else "?"
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(error, ValidationError):
+            reason = error_text(error)
+        else:
+            reason = gettext(
+                "unexpected error (%(kind)s: %(error)s), details in the server's log"
+            ) % {"kind": type(error).__name__, "error": error}
+        return gettext("%(name)s (%(party)s %(id)s): %(reason)s") % {
+            "name": name,
+            "party": kind,
+            "id": pk,
+            "reason": reason,
+        }
 
 
 def started_token(run: InvoiceRun) -> str:

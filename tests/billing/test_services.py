@@ -382,6 +382,24 @@ def test_preview_writes_nothing():
     assert not PendingCharge.objects.exists() and not Invoice.objects.exists()
 
 
+# BIL-1 — a refusal of the issuing (a ValidationError) reads as its message, not as Python's
+# repr of it ("{'lines': ['…']}").
+def test_run_failure_of_a_refusal_reads_as_its_message(monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    client = customer()
+    active_contract(client, "sip-unl", start=date(2026, 9, 1))
+
+    def refusing(draft, *args, **kwargs):
+        raise ValidationError({"lines": ["Le taux de TVA de la ligne manque."]})
+
+    monkeypatch.setattr(issuing, "_issue", refusing)
+    run = services.run_month_sync(month=OCT)
+    assert run.errors == [
+        f"{client.legal_name} (client {client.pk})\u00a0: Le taux de TVA de la ligne manque."
+    ]
+
+
 # BIL-1 — a failure for one customer is recorded and the others are invoiced.
 def test_run_records_failures(monkeypatch):
     good, bad = customer(), customer()
@@ -397,7 +415,11 @@ def test_run_records_failures(monkeypatch):
     monkeypatch.setattr(issuing, "_issue", failing)
     run = services.run_month_sync(month=OCT)
     assert (run.status, run.done, run.failed) == ("failed", 1, 1)
-    assert "boom" in run.errors[0]
+    # the buyer by its name, the kind of the unexpected error (not "client 12: boom" alone)
+    assert run.errors == [
+        f"{bad.legal_name} (client {bad.pk})\u00a0: erreur inattendue (RuntimeError\u00a0: "
+        "boom), détail dans le journal du serveur"
+    ]
     assert Invoice.objects.filter(client=good).exists()
     assert not PendingCharge.objects.filter(client=bad).exists()  # rolled back with its savepoint
     monkeypatch.setattr(issuing, "_issue", real)
