@@ -2,6 +2,8 @@
 announcements sent (and a button to send the one waiting now), the customers told, and the
 refusals and objections — recorded here from a customer's letter."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -111,11 +113,23 @@ class RefusalForm(forms.Form):
         ),
     )
 
+    received_on = forms.DateField(
+        label=_("letter received on"),
+        required=False,
+        widget=IsoDateInput(),
+        help_text=_(
+            "Optional, today by default: the day the customer's letter reached us. A letter "
+            "received before the deadline keeps the customer's right, whenever it is recorded."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # increases not yet in force, or in force for less than a month (a letter received in
+        # time may be recorded late)
         self.fields["announcement"].queryset = TariffAnnouncement.objects.filter(
-            increase=True, increase_from__gt=paris_today()
-        )
+            increase=True, increase_from__gt=paris_today() - timedelta(days=31)
+        ).order_by("-created_at")
         self.fields["contract"].queryset = Contract.objects.filter(
             status__in=LIVE_STATUSES
         ).select_related("client")
@@ -146,6 +160,7 @@ class TariffRefusalAdmin(ServiceRowsAdmin):
                 contract=data["contract"],
                 requested_date=data["requested_date"],
                 actor=request.user,
+                received_on=data["received_on"],
             )
             message = gettext("Refusal recorded: the contract ends on %(date)s, without fee.") % {
                 "date": refusal.termination.effective_date.strftime("%d/%m/%Y")

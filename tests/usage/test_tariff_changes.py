@@ -490,3 +490,37 @@ def test_con6_api_list_queries_do_not_grow(api, tenant, django_assert_max_num_qu
         body = api.get(reverse("api:tariff-change-list")).json()
     assert len(body["results"]) == 3
     assert [len(row["answerable"]) for row in body["results"]] == [3, 3, 3], body
+
+
+# HOSTED-A 6: the customer's letter refusing the increase reached us in time, but staff record it
+# after the first day: it counts from the day it was received (its 30 days' notice too), not
+# from the day it is typed. Told 10 days ago, in force since 2 days ago, letter received 5 days
+# ago: recorded, the contract ends 25 days from now (received + 30) and keeps the tariffs of the
+# eve of the increase. A letter received yesterday (after the first day) is refused, as is a
+# date in the future.
+def test_con6_a_letter_received_in_time_is_recorded_late(staff):
+    from django.utils import timezone
+
+    seed()
+    contract = make_contract(customer(), "hosted-a")
+    today = paris_today()
+    announcement = TariffAnnouncement.objects.create(
+        first_day=today - 2 * DAY, increase=True, increase_from=today - 2 * DAY
+    )
+    TariffAnnouncement.objects.filter(pk=announcement.pk).update(
+        created_at=timezone.now() - 10 * DAY
+    )
+    TariffNotice.objects.create(announcement=announcement, client=contract.client)
+    add = reverse("admin:usage_tariffrefusal_add")
+    form = {"announcement": announcement.pk, "contract": contract.pk}
+    late = staff.post(add, {**form, "received_on": (today - DAY).isoformat()})
+    assert late.status_code == 200 and "en vigueur" in late.content.decode()
+    future = staff.post(add, {**form, "received_on": (today + DAY).isoformat()})
+    assert future.status_code == 200 and "dans le futur" in future.content.decode()
+    assert not TariffRefusal.objects.exists()
+    done = staff.post(add, {**form, "received_on": (today - 5 * DAY).isoformat()})
+    assert done.status_code == 302
+    refusal = TariffRefusal.objects.get()
+    assert refusal.termination.effective_date == today + 25 * DAY
+    assert refusal.termination.fee_amount == 0
+    assert refusal.keeps_day == today - 3 * DAY

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import phonenumbers
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -442,14 +443,32 @@ def tariff_refuse(
     actor=None,
     api_key=None,
     expected_effective_date: date | None = None,
+    received_on: date | None = None,
 ) -> TariffRefusal:
     """HOSTED-A 6 / PLATFORM 12.2: the customer (admin), its partner or staff (from the
     customer's letter) refuses an announced increase, or objects to it, before its first day.
     Recorded as a termination without fees (reason: price increase refused); a refusal keeps
     the tariffs of the eve for the contract's calls until the termination takes effect.
-    InvalidTransition (nothing written) when the contract may not."""
+    ``received_on``: the day staff received the customer's letter, when they record it later —
+    the refusal is judged, and its notice counted, from that day. InvalidTransition (nothing
+    written) when the contract may not."""
     today = paris_today()
     announcement = TariffAnnouncement.objects.select_for_update().get(pk=announcement.pk)
+    if received_on is not None:
+        told_on = timezone.localdate(announcement.created_at)
+        if received_on > today:
+            raise ValidationError({"received_on": _("A letter cannot be received in the future.")})
+        if received_on < told_on:
+            raise ValidationError(
+                {
+                    "received_on": _(
+                        "The customers were told of these tariffs on %(date)s: a refusal is "
+                        "received from then."
+                    )
+                    % {"date": _date(told_on)}
+                }
+            )
+        today = received_on
     contract = lock_contract(contract)
     item = answer_get(contract.client, announcement.pk, contract.pk, today=today)
     if item is None:
@@ -464,6 +483,7 @@ def tariff_refuse(
         waive_fees=True,
         notice_days=days,
         expected_effective_date=expected_effective_date,
+        notice_date=received_on,
     )
     refusal, _created = TariffRefusal.objects.update_or_create(
         announcement=announcement,
