@@ -21,8 +21,14 @@ from django.utils import timezone
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
-from payments import interest
-from payments.choices import AllocationSource, DebitStatus, DisputeStatus, PaymentStatus
+from payments import interest, sepa
+from payments.choices import (
+    AllocationSource,
+    DebitStatus,
+    DisputeStatus,
+    MandateStatus,
+    PaymentStatus,
+)
 from payments.models import Allocation, DirectDebit, Dispute, Payment
 
 ZERO = Decimal("0.00")
@@ -42,6 +48,9 @@ class InvoiceState:
     payments: list
     # The collection date of its debit sent to the bank, neither settled nor rejected (BIL-4).
     debit_pending_on: date | None = None
+    # Its last debit rejected under a mandate still in force: the day it is presented again
+    # from (the reject e-mail's pre-notification, ``sepa.represent_date``).
+    represent_from: date | None = None
 
     @property
     def awaiting_debit(self) -> bool:
@@ -123,12 +132,30 @@ def invoice_states(invoices) -> dict[int, InvoiceState]:
     disputes: dict[int, list[Dispute]] = {pk: [] for pk in ids}
     for row in Dispute.objects.filter(invoice_id__in=ids):
         disputes[row.invoice_id].append(row)
-    pending = dict(
-        DirectDebit.objects.filter(invoice_id__in=ids, status=DebitStatus.PENDING).values_list(
-            "invoice_id", "batch__collection_date"
+    pending, represent = {}, {}
+    debits = (
+        DirectDebit.objects.filter(
+            invoice_id__in=ids, status__in=[DebitStatus.PENDING, DebitStatus.REJECTED]
+        )
+        .order_by("invoice_id", "batch__collection_date", "pk")
+        .values_list(
+            "invoice_id", "status", "batch__collection_date", "rejected_on", "mandate__status"
         )
     )
-    return {i.pk: _state(i, allocations[i.pk], disputes[i.pk], pending.get(i.pk)) for i in invoices}
+    for invoice_id, status, collection_date, rejected_on, mandate_status in debits:
+        if status == DebitStatus.PENDING:
+            pending[invoice_id] = collection_date
+        elif mandate_status == MandateStatus.ACTIVE:  # the latest reject wins
+            represent[invoice_id] = sepa.represent_date(rejected_on)
+        else:
+            represent.pop(invoice_id, None)
+    states = {}
+    for i in invoices:
+        state = _state(i, allocations[i.pk], disputes[i.pk], pending.get(i.pk))
+        if i.pk not in pending:
+            state.represent_from = represent.get(i.pk)
+        states[i.pk] = state
+    return states
 
 
 def invoice_state(invoice: Invoice) -> InvoiceState:

@@ -47,6 +47,18 @@ def next_target2_day(day: date) -> date:
     return day
 
 
+# SEPA Core rulebook: the debtor is told the amount and date of a collection at least 14
+# calendar days before it (no contract agrees a shorter notice). The invoice is that notice for
+# its first presentation (BIL-4); after a reject, the reject e-mail is the notice of the next one.
+REPRESENT_NOTICE_DAYS = 14
+
+
+def represent_date(rejected_on: date) -> date:
+    """The earliest day a rejected debit's invoice is collected again: 14 days after the reject
+    was told, on a TARGET2 business day."""
+    return next_target2_day(rejected_on + timedelta(days=REPRESENT_NOTICE_DAYS))
+
+
 def earliest_collection_date(today: date) -> date:
     """BIL-4 (SEPA Core rulebook, D-1): the bank must receive the file at least one TARGET2
     business day before the collection date — the file made ``today`` reaches it on the first

@@ -42,6 +42,10 @@ def invoice_row(state, today) -> dict:
         "undisputed": state.undisputed_open,
         "days_late": state.days_late(today),
         "debit_on": state.debit_pending_on,
+        # a rejected debit presented again (the reject e-mail's notice), while still ahead
+        "represent_from": state.represent_from
+        if state.represent_from and state.represent_from >= today
+        else None,
         "status": status,
         "badge": BADGES[status],
     }

@@ -25,6 +25,7 @@ this app, import from the submodule.
 
 from kernel.clock import paris_today
 from payments.invoice_states import InvoiceState, invoice_state, invoice_states
+from payments.sepa import represent_date
 from payments.services.allocation import payment_record, payment_unallocated
 from payments.services.collection import (
     collection_batch_run,
@@ -37,7 +38,6 @@ from payments.services.direct_debits import (
     debit_batch_settle,
     debit_candidates,
     debit_reject,
-    represent_date,
 )
 from payments.services.disputes import (
     dispute_accept,

@@ -41,27 +41,16 @@ from payments.services.allocation import allocate, lock_payer, on_account_apply
 from payments.services.mandates import mandates_lapse
 from payments.services.notices import notify_billing
 
-# SEPA Core rulebook: the debtor is told the amount and date of a collection at least 14
-# calendar days before it (no contract agrees a shorter notice). The invoice is that notice for
-# its first presentation (BIL-4); after a reject, the reject e-mail is the notice of the next one.
-REPRESENT_NOTICE_DAYS = 14
-
-
-def represent_date(rejected_on: date) -> date:
-    """The earliest day a rejected debit's invoice is collected again: 14 days after the reject
-    was told, on a TARGET2 business day."""
-    return sepa.next_target2_day(rejected_on + timedelta(days=REPRESENT_NOTICE_DAYS))
-
 
 def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Decimal]]:
     """Invoices of customers with an active mandate whose undisputed part is due by
     ``collection_date`` and not already in flight (BIL-4, BIL-8); an invoice whose debit was
-    rejected is presented again only from ``represent_date`` (its pre-notification)."""
+    rejected is presented again only from ``sepa.represent_date`` (its pre-notification)."""
     mandates = {m.client_id: m for m in Mandate.objects.filter(status=MandateStatus.ACTIVE)}
     told_too_late = DirectDebit.objects.filter(
         invoice=OuterRef("pk"),
         status=DebitStatus.REJECTED,
-        rejected_on__gt=collection_date - timedelta(days=REPRESENT_NOTICE_DAYS),
+        rejected_on__gt=collection_date - timedelta(days=sepa.REPRESENT_NOTICE_DAYS),
     )
     invoices = (
         open_invoices()
@@ -317,7 +306,7 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
         {
             "debit": debit,
             # presented again only under a mandate still in force (not after MD01/MD06)
-            "represent_on": represent_date(rejected_on)
+            "represent_on": sepa.represent_date(rejected_on)
             if debit.mandate.status == MandateStatus.ACTIVE
             else None,
         },

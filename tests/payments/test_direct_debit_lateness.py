@@ -288,8 +288,8 @@ def test_bil4_invalid_reject_leaves_the_debit_pending(customer, invoice):
 
 
 # BIL-6 — the portal: an invoice awaiting its debit reads "Direct debit on 05/11/2026", not
-# "Late"; nothing is overdue. Once rejected it reads "Late 6 days" (05/11 − 30/10) and
-# 1 200.00 € are overdue.
+# "Late"; nothing is overdue. Once rejected it reads "Late 6 days" (05/11 − 30/10), with the
+# day it is debited again, and 1 200.00 € are overdue.
 def test_bil6_overview_shows_awaiting_direct_debit(client, customer, invoice):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(customer.memberships.get(role=Role.BILLING).user)
@@ -303,7 +303,9 @@ def test_bil6_overview_shows_awaiting_direct_debit(client, customer, invoice):
         services.debit_reject(debit=DirectDebit.objects.get(), reason="AM04", bank_fee="0")
         page = client.get(reverse("payments:overview")).content.decode()
     [row] = page.split('data-testid="open-invoice"')[1:]
-    assert "Late 6 days" in row and "Direct debit" not in row
+    assert "Late 6 days" in row and "Direct debit on" not in row
+    # presented again 14 days after the reject's notice (SEPA Core): 05/11 + 14 = 19/11
+    assert "Direct debit again from 19/11/2026" in row
     assert "of which 1,200.00 € overdue" in page
 
 
