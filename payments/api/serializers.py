@@ -259,6 +259,15 @@ class OpenInvoiceSerializer(serializers.Serializer):
             "rejected yet: the invoice is not late meanwhile (BIL-6). Null without one."
         ),
     )
+    direct_debit_again_from = serializers.DateField(
+        source="represent_from",
+        allow_null=True,
+        help_text=_(
+            "Its last direct debit was rejected: the first day it may be collected again, under "
+            "a mandate still in force (the reject e-mail is its pre-notification, 14 days "
+            "before: SEPA Core). Null otherwise."
+        ),
+    )
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_days_late(self, state) -> int:

@@ -310,7 +310,8 @@ def test_bil6_overview_shows_awaiting_direct_debit(client, customer, invoice):
 
 
 # BIL-6 — the partner API's balance: awaiting its debit, the invoice has 0 days late, is not
-# overdue and gives the collection date; once rejected, 6 days late and 1 200.00 overdue.
+# overdue and gives the collection date; once rejected, 6 days late and 1 200.00 overdue, and
+# the day it is presented again.
 def test_bil6_api_balance_awaiting_direct_debit(api, partner, tenant):
     partner.billing_mode = BillingMode.RESELLER_BILLED
     partner.save(update_fields=["billing_mode"])
@@ -328,6 +329,8 @@ def test_bil6_api_balance_awaiting_direct_debit(api, partner, tenant):
         body = api.get(url).json()
     [row] = body["open_invoices"]
     assert (body["overdue"], row["days_late"], row["direct_debit_on"]) == ("1200.00", 6, None)
+    # the day it is debited again, as the portal shows it: 05/11 + 14 days (SEPA Core)
+    assert row["direct_debit_again_from"] == "2026-11-19"
 
 
 # BIL-6 — the invoice pages (billing): on 2 November, past its due date (30 October), the
