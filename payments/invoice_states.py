@@ -152,8 +152,9 @@ def invoice_states(invoices) -> dict[int, InvoiceState]:
     states = {}
     for i in invoices:
         state = _state(i, allocations[i.pk], disputes[i.pk], pending.get(i.pk))
-        if i.pk not in pending:
-            state.represent_from = represent.get(i.pk)
+        if i.pk not in pending and i.pk in represent:
+            # never before the invoice is due (a reject may come before the collection date)
+            state.represent_from = max(represent[i.pk], i.due_date or represent[i.pk])
         states[i.pk] = state
     return states
 

@@ -306,7 +306,7 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
         {
             "debit": debit,
             # presented again only under a mandate still in force (not after MD01/MD06)
-            "represent_on": sepa.represent_date(rejected_on)
+            "represent_on": max(sepa.represent_date(rejected_on), invoice.due_date)
             if debit.mandate.status == MandateStatus.ACTIVE
             else None,
         },

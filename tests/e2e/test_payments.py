@@ -110,3 +110,34 @@ def test_long_values_stay_in_their_card(page, live_server, demo_data):
         page.goto(f"{live_server.url}{path}")
         assert page.locator(".card .facts dd").count() > 0
         assert page.evaluate(OVERFLOWING_VALUES) == [], path
+
+
+# BIL-4 (SEPA Core pre-notification): the bank rejects the debit of the demo firm's invoice;
+# the payments page shows, under the invoice's badge, the day it is presented again — 14 days
+# after the reject was told, on a TARGET2 business day, and not before the invoice is due — as
+# the reject e-mail announced.
+def test_rejected_debit_shows_when_it_is_presented_again(page, live_server, demo_data):
+    from payments import sepa
+    from payments.models import DirectDebit
+
+    today = services.paris_today()
+    invoice = (
+        Invoice.objects.filter(client__siren="812345676", kind="invoice")
+        .order_by("-issue_date", "-sequence")
+        .first()
+    )
+    assert services.invoice_state(invoice).open > 0
+    collect_on = sepa.next_target2_day(max(sepa.earliest_collection_date(today), invoice.due_date))
+    services.debit_batch_create(collection_date=collect_on)
+    debit = DirectDebit.objects.get(invoice=invoice)
+    services.debit_reject(debit=debit, reason="AM04", bank_fee="0")
+    # 14 days after the reject (a TARGET2 day), and never before the invoice is due
+    again = max(sepa.represent_date(today), invoice.due_date)
+
+    sign_in(page, live_server, BILLING_EMAIL)
+    page.goto(f"{live_server.url}/payments/")
+    row = page.locator("[data-testid='open-invoice']", has_text=invoice.number)
+    expect(row.get_by_test_id("represent-from")).to_have_text(
+        f"Nouveau prélèvement à partir du {again:%d/%m/%Y}"
+    )
+    screenshot(page, "payments/represented.png")
