@@ -30,7 +30,7 @@ from offers.choices import (
     TerminationReason,
     TerminationStatus,
 )
-from offers.models import Contract, PriceChange, PriceChangeNotice
+from offers.models import Contract, PriceChange, PriceChangeNotice, Termination
 from offers.services.price_changes import answer_lapse, refusal_right
 from offers.services.terminations import (
     TerminationQuote,
@@ -145,16 +145,60 @@ def _check_can_answer(pending: PendingPriceChange | None, contract: Contract, to
         )
 
 
-def _termination_request(
-    pending: PendingPriceChange, requested_date: date | None, today: date
+def refusal_termination(
+    right: str, effective_date: date, requested_date: date | None, today: date
 ) -> tuple[date | None, int]:
-    """``(requested_date, notice_days)`` for ``contract_request_termination``."""
-    if pending.right == PriceChangeRefusal.TERMINATE:
+    """CON-6: ``(requested_date, notice_days)`` of the termination a refusal or an objection
+    records (``contract_request_termination``) — a price change's or new call tariffs'
+    (``usage.services.tariff_changes``): HOSTED-A 6, 30 days' notice after the refusal (or a
+    later date asked); PLATFORM 12.2 → 17.2, one month after the objection, not before
+    ``effective_date``."""
+    if right == PriceChangeRefusal.TERMINATE:
         return requested_date, REFUSAL_NOTICE_DAYS
-    earliest = max(
-        pending.change.effective_date, periods.add_months(today, OBJECTION_NOTICE_MONTHS)
-    )
+    earliest = max(effective_date, periods.add_months(today, OBJECTION_NOTICE_MONTHS))
     return max(requested_date or today, earliest), 0
+
+
+def refusal_termination_quote(
+    *, contract: Contract, right: str, effective_date: date, requested_date=None, today: date
+) -> TerminationQuote:
+    """The end date (fee waived) that ``refusal_termination`` gives, before it is confirmed."""
+    requested, days = refusal_termination(right, effective_date, requested_date, today)
+    return termination_quote(
+        contract=contract,
+        notice_date=today,
+        requested_date=requested,
+        waive_fees=True,
+        notice_days=days,
+    )
+
+
+def refusal_termination_record(
+    *,
+    contract: Contract,
+    right: str,
+    effective_date: date,
+    requested_date: date | None,
+    today: date,
+    actor=None,
+    api_key=None,
+    expected_effective_date: date | None = None,
+    notice_date: date | None = None,
+) -> Termination:
+    """The CON-4 termination without fee (reason *price increase refused*) a refusal or an
+    objection records; ``notice_date``: a letter received earlier than it is recorded."""
+    requested, days = refusal_termination(right, effective_date, requested_date, today)
+    return contract_request_termination(
+        contract=contract,
+        requested_date=requested,
+        actor=actor,
+        api_key=api_key,
+        reason=TerminationReason.PRICE_INCREASE_REFUSED,
+        waive_fees=True,
+        notice_days=days,
+        expected_effective_date=expected_effective_date,
+        notice_date=notice_date,
+    )
 
 
 def pending_refusal_quote(
@@ -168,13 +212,12 @@ def pending_refusal_quote(
     date, fee waived. InvalidTransition when the contract may not refuse it."""
     today = today or paris_today()
     _check_can_answer(pending, contract, today)
-    requested, days = _termination_request(pending, requested_date, today)
-    return termination_quote(
+    return refusal_termination_quote(
         contract=contract,
-        notice_date=today,
-        requested_date=requested,
-        waive_fees=True,
-        notice_days=days,
+        right=pending.right,
+        effective_date=pending.change.effective_date,
+        requested_date=requested_date,
+        today=today,
     )
 
 
@@ -221,15 +264,14 @@ def price_change_refuse(
         if _concerns(change, contract.lines.all()):
             pending = PendingPriceChange(change, notice, refusal_right(change, contract))
     _check_can_answer(pending, contract, today)
-    requested, days = _termination_request(pending, requested_date, today)
-    termination = contract_request_termination(
+    termination = refusal_termination_record(
         contract=contract,
-        requested_date=requested,
+        right=pending.right,
+        effective_date=change.effective_date,
+        requested_date=requested_date,
+        today=today,
         actor=actor,
         api_key=api_key,
-        reason=TerminationReason.PRICE_INCREASE_REFUSED,
-        waive_fees=True,
-        notice_days=days,
         expected_effective_date=expected_effective_date,
     )
     objection = pending.right == PriceChangeRefusal.OBJECT

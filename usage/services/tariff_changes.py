@@ -34,28 +34,24 @@ from accounts.models import Client
 from accounts.notifications import notify_client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from offers import periods
 from offers.choices import (
     LIVE_STATUSES,
     PRICE_CHANGE_DEFAULT_RULES,
     PriceChangeRefusal,
-    TerminationReason,
     TerminationStatus,
 )
 from offers.models import Contract
-from offers.services.price_changes import AFFECTED_STATUSES, refusal_rule
-from offers.services.terminations import (
-    contract_request_termination,
-    termination_cancel,
-    termination_quote,
+from offers.services.price_change_answers import (
+    refusal_termination_quote,
+    refusal_termination_record,
 )
+from offers.services.price_changes import AFFECTED_STATUSES, refusal_rule
+from offers.services.terminations import termination_cancel
 from offers.services.transitions import lock_contract
 from usage import events
 from usage.models import Tariff, TariffAnnouncement, TariffNotice, TariffRefusal
 from usage.services import classify
 
-REFUSAL_NOTICE_DAYS = 30  # HOSTED-A 6: "avec un préavis de trente (30) jours"
-OBJECTION_NOTICE_MONTHS = 1  # PLATFORM 17.2
 # What a tariff prices: changing one of these (or the dates) changes what calls cost.
 PRICING_FIELDS = (
     "prefix",
@@ -410,27 +406,15 @@ def answer_get(client, announcement_id, contract_id, *, today=None) -> Answerabl
     return None
 
 
-def termination_request(item: Answerable, requested_date: date | None, today: date):
-    """``(requested_date, notice_days)`` of the termination a refusal or objection records."""
-    if not item.objection:
-        return requested_date, REFUSAL_NOTICE_DAYS
-    earliest = max(
-        item.announcement.increase_from, periods.add_months(today, OBJECTION_NOTICE_MONTHS)
-    )
-    return max(requested_date or today, earliest), 0
-
-
 def refusal_quote(item: Answerable, *, requested_date: date | None = None, today=None):
     """What refusing (or objecting to) ``item`` would do, before it is confirmed: the end
     date, no fee."""
-    today = today or paris_today()
-    requested, days = termination_request(item, requested_date, today)
-    return termination_quote(
+    return refusal_termination_quote(
         contract=item.contract,
-        notice_date=today,
-        requested_date=requested,
-        waive_fees=True,
-        notice_days=days,
+        right=item.right,
+        effective_date=item.announcement.increase_from,
+        requested_date=requested_date,
+        today=today or paris_today(),
     )
 
 
@@ -473,15 +457,14 @@ def tariff_refuse(
     item = answer_get(contract.client, announcement.pk, contract.pk, today=today)
     if item is None:
         raise InvalidTransition(_refusal_refused(announcement, contract, today), code="no_refusal")
-    requested, days = termination_request(item, requested_date, today)
-    termination = contract_request_termination(
+    termination = refusal_termination_record(
         contract=contract,
-        requested_date=requested,
+        right=item.right,
+        effective_date=item.announcement.increase_from,
+        requested_date=requested_date,
+        today=today,
         actor=actor,
         api_key=api_key,
-        reason=TerminationReason.PRICE_INCREASE_REFUSED,
-        waive_fees=True,
-        notice_days=days,
         expected_effective_date=expected_effective_date,
         notice_date=received_on,
     )
