@@ -26,7 +26,7 @@ this app, import from the submodule.
 from kernel.clock import paris_today
 from payments.invoice_states import InvoiceState, invoice_state, invoice_states
 from payments.sepa import represent_date
-from payments.services.allocation import payment_record, payment_unallocated
+from payments.services.allocation import lock_payer, payment_record, payment_unallocated
 from payments.services.collection import (
     collection_batch_run,
     collection_cases_open,
@@ -93,6 +93,7 @@ __all__ = [
     "invoice_states",
     "late_charges_batch_post",
     "late_interest_for",
+    "lock_payer",
     "mandate_create",
     "mandate_revoke",
     "mandates_lapse",

@@ -1,9 +1,11 @@
 """What every change of a trunk's channels shares (TRK-1): the cap error, the active-contract
 guard, the trunk's lock and the ledger rows.
 
-Locks, always in this order: the contract row, then the trunk row, then the order or decrease.
-The renewal (``offers.services.contract_renew``) locks the contract and its receiver the trunk;
-paying an order does the same, so the two never deadlock. Every capacity change happens with the
+Locks, always in this order: the customer row (when money moves), the contract row, then the
+trunk row, then the order or decrease. Paying an order locks the customer first, as a payment,
+a CDR batch's prepaid debit and a suspension lift do before they touch contracts. The renewal
+(``offers.services.contract_renew``) locks the contract and its receiver the trunk, as paying
+an order does after the customer, so the two never deadlock. Every capacity change happens with the
 trunk row locked; the cap is checked under that lock.
 """
 

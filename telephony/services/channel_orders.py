@@ -136,6 +136,18 @@ def channel_order_confirm(*, order: ChannelOrder, actor=None, api_key=None) -> C
     return _order_transition(order, OrderStatus.AWAITING_PAYMENT, actor=actor, api_key=api_key)
 
 
+def _lock_customer(trunk_id) -> int:
+    """The customer's row locked before its contract (``capacity``'s lock order): a payment,
+    a CDR batch's prepaid debit or a suspension lift of the same customer holds it first and
+    then takes contracts; taken in the other order, the two would deadlock. Returns the
+    trunk's contract id."""
+    contract_id, client_id = Trunk.objects.values_list("contract_id", "contract__client_id").get(
+        pk=trunk_id
+    )
+    payments.lock_payer(client_id=client_id)
+    return contract_id
+
+
 def _take_payment(order, quote, *, method, payment, actor) -> bool:
     """TRK-3 "paid": returns whether the pending charge is already paid."""
     client = order.trunk.contract.client
@@ -213,7 +225,7 @@ def channel_order_pay(
     """
     today = today or offers.paris_today()
     trunk_id = ChannelOrder.objects.values_list("trunk_id", flat=True).get(pk=order.pk)
-    contract_id = Trunk.objects.values_list("contract_id", flat=True).get(pk=trunk_id)
+    contract_id = _lock_customer(trunk_id)
     contract = Contract.objects.select_for_update().get(pk=contract_id)
     if contract.current_period_end is not None and contract.current_period_end <= today:
         # Paid before today's renewal job ran: the period starting today comes first.
@@ -332,9 +344,10 @@ def channel_order_record_payment(
 ) -> ChannelOrder:
     """TRK-3: staff record a card or transfer payment for an order (``amount`` TTC, by default
     the pro-rata due if activated today) and the order is paid and activated, in one
-    transaction. The contract and trunk rows are locked before the payment locks the customer
-    (``payments.payment_record``): the lock order of every capacity change, so a concurrent
-    order creation cannot deadlock with it.
+    transaction. The customer, contract and trunk rows are locked in that order before the
+    payment is recorded: the lock order of every capacity change, so neither a concurrent
+    order creation nor another payment of the customer (which lifts its suspensions) can
+    deadlock with it.
 
     An amount above what the order costs today (a transfer of the amount quoted days before,
     recorded later: fewer days of pro-rata) pays the order with the amount due and the rest is
@@ -342,6 +355,7 @@ def channel_order_record_payment(
     next ones — the customer's money is never lost."""
     today = today or offers.paris_today()
     trunk_id = ChannelOrder.objects.values_list("trunk_id", flat=True).get(pk=order.pk)
+    _lock_customer(trunk_id)
     trunk = Trunk.objects.select_related("contract").get(pk=trunk_id)
     Contract.objects.select_for_update().get(pk=trunk.contract_id)
     trunk = lock_trunk(trunk)

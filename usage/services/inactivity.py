@@ -28,7 +28,7 @@ from offers import services as offers
 from offers.choices import LIVE_STATUSES, ContractStatus, Preset, TerminationReason
 from offers.models import Contract
 from payments.models import PrepaidEntry
-from payments.services import prepaid_debit
+from payments.services import lock_payer, prepaid_debit
 from usage.models import CallRecord
 from usage.partitioning import month_bounds
 from usage.services import tariff_changes
@@ -98,7 +98,10 @@ def inactive_close(*, contract: Contract, today: date, actor=None, expected_forf
     PLATFORM 17.3 (« le Prestataire pourra fermer le compte et résilier le Service »): the
     reseller's termination takes effect on ``today``, the day of the closing (Paris), without
     the customer's notice (17.1) and without fees, and is applied at once (the contract ends).
-    ``expected_forfeit``: what the confirmation showed — refused if the balance changed since."""
+    ``expected_forfeit``: what the confirmation showed — refused if the balance changed since.
+    The customer's row is locked before the contract, as a CDR batch's prepaid debit locks it
+    before it suspends contracts (the other order would deadlock with it)."""
+    lock_payer(client_id=Contract.objects.values_list("client_id", flat=True).get(pk=contract.pk))
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     forfeit = inactive_close_forfeit(contract)
     if expected_forfeit is not None and forfeit != expected_forfeit:
