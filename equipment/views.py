@@ -73,7 +73,8 @@ def item_detail(request, pk):
         if contract
         else None
     )
-    rmas = list(item.rmas.order_by("-reported_at"))
+    # the RMAs this customer opened: a refurbished item may carry another customer's
+    rmas = list(item.rmas.filter(client=request.client).order_by("-reported_at"))
     return render(
         request,
         "equipment/item_detail.html",
