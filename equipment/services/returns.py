@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -73,16 +74,25 @@ def rental_endings_without_return(today: date) -> list[int]:
 
 def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | None:
     """EQP-5: the rental's contract has ended: its items still at the customer's are expected
-    back — except those another return already deals with (the defective item of an RMA on its
-    way back, or one already billed or repossessed as not returned, EQP-6): an item is expected
-    once and billed once. Idempotent (one return per contract end: a unique constraint)."""
+    back — except those another return of this rental already deals with (the defective item of
+    an RMA on its way back, or one already billed or repossessed as not returned, EQP-6): an
+    item is expected once and billed once per rental. Idempotent (one return per contract end:
+    a unique constraint)."""
     termination = Termination.objects.select_related("contract__client").get(pk=termination_id)
     contract = termination.contract
+    # Only this rental's returns count: an item repaired and rented again may carry the line
+    # of an earlier customer's return (billed as returned not working), which settled that
+    # rental, not this one.
+    dealt_with = ReturnItem.objects.filter(
+        item=OuterRef("pk"),
+        equipment_return__contract=contract,
+        outcome__in=DEALT_WITH_OUTCOMES,
+    )
     items = list(
         Item.objects.filter(
             order__contract=contract, client=contract.client, state__in=WITH_CUSTOMER
         )
-        .exclude(return_lines__outcome__in=DEALT_WITH_OUTCOMES)
+        .exclude(Exists(dealt_with))
         .order_by("serial_number")
     )
     try:
