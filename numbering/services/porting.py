@@ -106,6 +106,17 @@ def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
     return cleaned
 
 
+def _desired_date_error(desired_date) -> str:
+    """NUM-3: a desired date from today to a year ahead — when the request is typed, and again
+    when it leaves (a draft sent, a rejected request relaunched, days later)."""
+    today = paris_today()
+    if desired_date is None or desired_date < today:
+        return _("Choose a date from today on.")
+    if (desired_date - today).days > 365:
+        return _("Choose a date within a year.")
+    return ""
+
+
 def _clean_request(*, holder_name, holder_siret, current_operator, desired_date) -> dict:
     errors = {}
     if not (holder_name or "").strip():
@@ -121,11 +132,9 @@ def _clean_request(*, holder_name, holder_siret, current_operator, desired_date)
             errors["holder_siret"] = error.messages
     if not (current_operator or "").strip():
         errors["current_operator"] = _("Name the current operator.")
-    today = paris_today()
-    if desired_date is None or desired_date < today:
-        errors["desired_date"] = _("Choose a date from today on.")
-    elif (desired_date - today).days > 365:
-        errors["desired_date"] = _("Choose a date within a year.")
+    date_error = _desired_date_error(desired_date)
+    if date_error:
+        errors["desired_date"] = date_error
     if errors:
         raise ValidationError(errors)
     return {
@@ -338,8 +347,17 @@ def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> Po
     """Submit a draft, or relaunch a rejected request once fixed."""
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
     _check_actor(request.client, actor, api_key)
+    errors = {}
     if not request.mandate:
-        raise ValidationError({"mandate": _("Attach the mandate signed by the holder (PDF).")})
+        errors["mandate"] = _("Attach the mandate signed by the holder (PDF).")
+    if request.status in (PortStatus.DRAFT, PortStatus.REJECTED) and _desired_date_error(
+        request.desired_date
+    ):  # NUM-3: typed days ago, the date may be gone by now
+        errors["desired_date"] = _(
+            "The desired date %(date)s is past: change it to a date from today on."
+        ) % {"date": request.desired_date.strftime("%d/%m/%Y")}
+    if errors:
+        raise ValidationError(errors)
     relaunch = request.status == PortStatus.REJECTED
     if relaunch:
         request.rejection_reason, request.rejection_note = "", ""
