@@ -36,7 +36,7 @@ from numbering.services.assignment import (
     search_available,
 )
 from numbering.services.assignment import assign_numbers as assign_service
-from numbering.services.pricing import PLATFORM, products
+from numbering.services.pricing import PLATFORM, prepaid_quote, products
 from numbering.zne import zne_of_site
 
 # ACC-2 / NUM-2: searching, assigning, releasing and bringing numbers (admin and technical).
@@ -291,6 +291,8 @@ def _review_page(request, search, assign, numbers, target):
         monthly_total += row.price.monthly
     contract = _service_contract(target)
     prepaid = request.client.payment_method == PaymentMethod.PREPAID and contract.preset == PLATFORM
+    # PLATFORM 24.1.3: the amount the confirmation takes from the prepaid balance, shown first
+    prepaid_debit = prepaid_quote(rows, contract) if prepaid else None
     return render(
         request,
         "numbering/assign_confirm.html",
@@ -302,6 +304,7 @@ def _review_page(request, search, assign, numbers, target):
             "setup_total": setup_total,
             "monthly_total": monthly_total,
             "prepaid": prepaid,
+            "prepaid_debit": prepaid_debit,
             "search_query": request.GET.urlencode(),
             "quarantine_days": quarantine_days(),
         },

@@ -11,6 +11,7 @@
   the months it covers are invoiced as already paid, never billed twice.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -59,26 +60,70 @@ def post_setup_fees(numbers: list[PhoneNumber], *, actor=None) -> None:
         )
 
 
-def reserve_prepaid(numbers: list[PhoneNumber], contract, *, today: date | None = None, actor=None):
-    """PLATFORM 24.1.3 for a prepaid customer; nothing for anyone else. Refused (nothing
-    assigned) when the balance falls short."""
-    client = contract.client
-    if client.payment_method != PaymentMethod.PREPAID or contract.preset != PLATFORM:
-        return []
-    today = today or paris_today()
+@dataclass(frozen=True)
+class PrepaidQuote:
+    """PLATFORM 24.1.3: what an assignment takes from a prepaid balance — the months from
+    ``first_month`` to ``end`` (the current commitment period's end, excluded), € HT and TTC."""
+
+    first_month: date
+    end: date
+    months: int
+    net: Decimal
+    gross: Decimal
+
+
+def _prepaid_span(contract, today: date) -> tuple[date, date, int] | None:
+    """The months a prepaid PLATFORM contract's new number is paid for at once; None for any
+    other contract, or when its period ends with the month."""
+    if contract.client.payment_method != PaymentMethod.PREPAID or contract.preset != PLATFORM:
+        return None
     period = contract.period_at(today)
     first = next_month_start(today)
     if period is None or period.end <= first:
-        return []
-    months = months_or_part(first, period.end)
+        return None
+    return first, period.end, months_or_part(first, period.end)
+
+
+def _prepaid_amounts(numbers, contract, months: int):
+    """(number, net, gross) of each number with a monthly price: one debit per number."""
     catalogue = products()
-    reservations = []
     for number in numbers:
         product = catalogue.get(f"number-{number.number_type}")
         if product is None or product.monthly_price <= 0:
             continue
         net = product.monthly_price * months
-        gross = gross_amount(client=client, net=net)
+        yield number, net, gross_amount(client=contract.client, net=net)
+
+
+def prepaid_quote(numbers, contract, *, today: date | None = None) -> PrepaidQuote | None:
+    """What ``reserve_prepaid`` would debit for these numbers today (shown before the customer
+    confirms); None when nothing would be."""
+    span = _prepaid_span(contract, today or paris_today())
+    if span is None:
+        return None
+    first, end, months = span
+    amounts = list(_prepaid_amounts(numbers, contract, months))
+    if not amounts:
+        return None
+    return PrepaidQuote(
+        first_month=first,
+        end=end,
+        months=months,
+        net=sum((net for _number, net, _gross in amounts), Decimal(0)),
+        gross=sum((gross for _number, _net, gross in amounts), Decimal(0)),
+    )
+
+
+def reserve_prepaid(numbers: list[PhoneNumber], contract, *, today: date | None = None, actor=None):
+    """PLATFORM 24.1.3 for a prepaid customer; nothing for anyone else. Refused (nothing
+    assigned) when the balance falls short."""
+    client = contract.client
+    span = _prepaid_span(contract, today or paris_today())
+    if span is None:
+        return []
+    first, end, months = span
+    reservations = []
+    for number, _net, gross in _prepaid_amounts(numbers, contract, months):
         with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
             description = ngettext(
                 "Number %(number)s, %(months)d month paid in advance",
@@ -98,7 +143,7 @@ def reserve_prepaid(numbers: list[PhoneNumber], contract, *, today: date | None 
                 number=number,
                 contract=contract,
                 first_month=first,
-                end=period.end,
+                end=end,
                 amount_gross=gross,
             )
         )

@@ -61,3 +61,52 @@ def test_draft_sent_after_its_desired_date_is_refused(client, tenant, contract):
         response = client.post(reverse("numbering:port_submit", args=[request.pk]), follow=True)
     assert PortRequest.objects.get(pk=request.pk).status == PortStatus.DRAFT
     assert "La date souhaitée 16/03/2026 est passée" in response.content.decode()
+
+
+# NUM-2 / PLATFORM 24.1.3 — a prepaid PLATFORM customer (signed 2026-06-01, period to
+# 2027-06-01) reviews two numbers at 1.20 € HT a month on 2026-10-12: the confirmation says
+# what leaves its prepaid balance when it confirms — November 2026 → May 2027 = 7 months,
+# 2 × 7 × 1.20 = 16.80 € HT, 2 × 10.08 = 20.16 € TTC — before any money moves, and that is
+# what the confirmation debits.
+def test_prepaid_review_states_the_amount_debited(client, tenant, settings):
+    from decimal import Decimal
+
+    from lxml import html
+
+    from accounts.choices import PaymentMethod, Role
+    from numbering import services
+    from numbering.models import NumberReservation
+    from offers.models import Product
+    from payments import services as payments
+    from payments.models import PrepaidEntry
+    from tests.conftest import login
+    from tests.support.factories import reseller_billed
+
+    Product.objects.filter(code="number-geographic").update(monthly_price=Decimal("1.20"))
+    services.import_ranges(content=b"Tranche_Debut;Tranche_Fin;ZNE\n0172700000;0172700009;PARIS\n")
+    reseller_billed(tenant.client)
+    tenant.client.payment_method = PaymentMethod.PREPAID
+    tenant.client.save(update_fields=["payment_method"])
+    contract = make_contract(
+        tenant.client, "platform", signature=date(2026, 6, 1), service_start=date(2026, 6, 1)
+    )
+    payments.prepaid_topup_record(
+        client=tenant.client, amount_received="100.00", received_on=date(2026, 10, 1),
+        reference="T1",
+    )  # fmt: skip
+    login(client, tenant.members[Role.ADMIN])
+    chosen = {"numbers": ["+33172700001", "+33172700002"], "service": f"contract:{contract.pk}"}
+    search = reverse("numbering:search")
+    with time_machine.travel("2026-10-12 10:00 +02:00", tick=False):
+        response = client.post(search, {**chosen, "step": "review"})
+        assert response.status_code == 200
+        tree = html.fromstring(response.content.decode())
+        (box,) = tree.xpath("//*[@data-testid='prepaid-notice']")
+        notice = " ".join(box.text_content().split())
+        assert not PrepaidEntry.objects.filter(source_type="number_reservation").exists()
+        assert (
+            "Débité à la confirmation : 7 mois à partir de novembre 2026, 16,80 € HT, "
+            "soit 20,16 € TTC." in notice
+        ), notice
+        client.post(search, {**chosen, "step": "confirm"})
+    assert sum(r.amount_gross for r in NumberReservation.objects.all()) == Decimal("20.16")
