@@ -180,6 +180,9 @@ def post_monthly_charges(target: date) -> int:
         product = catalogue.get(f"number-{number.number_type}")
         if product is None or product.monthly_price <= Decimal(0):
             continue
+        # BIL-3: the words of an invoice line are French, whatever language the run is in.
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Number %(number)s") % {"number": number.display}
         charge_post(
             client=number.client,
             kind="subscription",
@@ -187,7 +190,7 @@ def post_monthly_charges(target: date) -> int:
             source_id=number.pk,
             period_start=target,
             period_end=next_month_start(target),
-            description=_("Number %(number)s") % {"number": number.display},
+            description=description,
             unit_price=product.monthly_price,
             contract=number.contract,
             is_paid=(number.pk, number.contract_id) in prepaid,

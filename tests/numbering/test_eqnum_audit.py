@@ -110,3 +110,25 @@ def test_prepaid_review_states_the_amount_debited(client, tenant, settings):
         ), notice
         client.post(search, {**chosen, "step": "confirm"})
     assert sum(r.amount_gross for r in NumberReservation.objects.all()) == Decimal("20.16")
+
+
+# NUM-2 / BIL-3 — a number's monthly line is French whatever language the run's preparation
+# runs in (a staff member's preview in English, a shell): « Numéro 01 72 70 00 01 », 1.00 € HT.
+def test_monthly_number_line_is_french_whatever_the_language(tenant, contract):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from billing.models import PendingCharge
+    from numbering import services
+    from numbering.services.pricing import post_monthly_charges
+    from offers.models import Product
+
+    Product.objects.filter(code="number-geographic").update(monthly_price=Decimal("1.00"))
+    services.import_ranges(content=b"Tranche_Debut;Tranche_Fin;ZNE\n0172700000;0172700009;PARIS\n")
+    with time_machine.travel("2026-10-12 10:00 +02:00", tick=False):
+        services.assign_numbers(client=tenant.client, numbers=["0172700001"], contract=contract)
+    with translation.override("en"):
+        post_monthly_charges(date(2026, 11, 1))
+    charge = PendingCharge.objects.get(source_type="number")
+    assert (charge.description, charge.unit_price) == ("Numéro 01 72 70 00 01", Decimal("1.0000"))
