@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         # Imported here, once the app registry is ready (the tasks module imports the models).
         from billing import signals, tasks
+        from billing.services import price_restores  # noqa: F401 — connects its receiver
 
         signals.document_issued.connect(
             tasks.enqueue_invoice_pdf, dispatch_uid="billing.tasks.enqueue_invoice_pdf"

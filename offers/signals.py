@@ -18,6 +18,12 @@ contract_activated = Signal()
 # (telephony: the channel pack sold as this product).
 price_change_applied = Signal()
 
+# CON-6: sent inside a late-recorded refusal's transaction once the contract's lines took their
+# old price back (``restore_lines``); kwargs: ``price_change``, ``contract``, ``lines`` (a list
+# of ``(line, old price, new price)``), ``actor``. Billing credits what it invoiced at the new
+# price from the effective date.
+price_change_lines_restored = Signal()
+
 # CON-8 and the contract pipeline: sent by ``transition_contract`` inside its transaction (the
 # contract row is locked) once the contract took its new status; kwargs: ``contract``,
 # ``from_status``, ``to_status``. Receivers keep what they derive from it in step (telephony:

@@ -60,6 +60,15 @@ class RefusalForm(forms.Form):
             "before the effective date."
         ),
     )
+    received_on = forms.DateField(
+        label=_("letter received on"),
+        required=False,
+        widget=IsoDateInput(),
+        help_text=_(
+            "Optional, today by default: the day the customer's letter reached us. A letter "
+            "received before the deadline keeps the customer's right, whenever it is recorded."
+        ),
+    )
 
 
 class EventInline(ReadOnlyInline):
@@ -227,13 +236,16 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
                 contract=notice.contract,
                 requested_date=data["requested_date"],
                 actor=request.user,
+                received_on=data["received_on"],
             ),
             title=gettext("Record a refusal of a price increase"),
             intro=gettext(
                 "The customer's written refusal (HOSTED-A 6) or objection (PLATFORM 12.2) ends "
                 "the contract without termination fee; it keeps its old price until then. "
-                "Contracts without that right, decreases and changes already in force are "
-                "refused."
+                "Contracts without that right, decreases and letters received once the change "
+                "was in force are refused. A letter received in time but recorded after the "
+                "change was applied gives the old price back and credits what was invoiced at "
+                "the new one."
             ),
             done_message=gettext("%(count)d refusal(s) recorded."),
         )

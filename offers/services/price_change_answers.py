@@ -16,7 +16,9 @@ Both answers are recorded as a CON-4 termination (``contract_request_termination
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -30,8 +32,8 @@ from offers.choices import (
     TerminationReason,
     TerminationStatus,
 )
-from offers.models import Contract, PriceChange, PriceChangeNotice, Termination
-from offers.services.price_changes import answer_lapse, refusal_right
+from offers.models import Contract, PriceChange, PriceChangeLine, PriceChangeNotice, Termination
+from offers.services.price_changes import answer_lapse, refusal_right, restore_lines
 from offers.services.terminations import (
     TerminationQuote,
     contract_request_termination,
@@ -243,13 +245,21 @@ def price_change_refuse(
     actor=None,
     api_key=None,
     expected_effective_date: date | None = None,
+    received_on: date | None = None,
 ) -> PriceChangeNotice:
     """CON-6: the customer (admin role), its partner or staff records the refusal of an
     increase (HOSTED-A 6) or the objection to it (PLATFORM 12.2) before its effective date.
     The contract's termination is recorded as a CON-4 termination without fee, reason
     ``price_increase_refused``; the contract keeps its old price (the change skips it) while
     the answer counts. ``expected_effective_date``: the end date the customer confirmed (the
-    request is refused, nothing written, if it has moved)."""
+    request is refused, nothing written, if it has moved).
+
+    ``received_on`` (staff, from the customer's letter): the day the letter reached us, when
+    it is recorded later — the answer is judged, and its notice counted, from that day. A
+    letter received before the effective date and recorded after the change was applied gives
+    the contract its old price back from the effective date (``restore_lines``; billing
+    credits what it invoiced at the new price). A PLATFORM objection is refused once the
+    contract had traffic on or after the effective date: that use accepted the new price."""
     today = paris_today()
     change = PriceChange.objects.select_for_update().get(pk=price_change.pk)
     contract = lock_contract(contract)
@@ -259,20 +269,29 @@ def price_change_refuse(
         .select_related("termination")
         .first()
     )
+    answer_day = today
+    if received_on is not None:
+        answer_day = _received_on_checked(received_on, notice, today)
     pending = None
     if notice is not None and change.status == PriceChangeStatus.NOTIFIED:
         if _concerns(change, contract.lines.all()):
             pending = PendingPriceChange(change, notice, refusal_right(change, contract))
-    _check_can_answer(pending, contract, today)
+    elif notice is not None and received_on is not None and _applied_to(change, contract):
+        pending = PendingPriceChange(change, notice, refusal_right(change, contract))
+    _check_can_answer(pending, contract, answer_day)
+    applied = change.status == PriceChangeStatus.APPLIED
+    if applied and pending.right == PriceChangeRefusal.OBJECT:
+        _check_no_use_since(contract, change.effective_date)
     termination = refusal_termination_record(
         contract=contract,
         right=pending.right,
         effective_date=change.effective_date,
         requested_date=requested_date,
-        today=today,
+        today=answer_day,
         actor=actor,
         api_key=api_key,
         expected_effective_date=expected_effective_date,
+        notice_date=received_on,
     )
     objection = pending.right == PriceChangeRefusal.OBJECT
     notice.response = PriceChangeResponse.OBJECTED if objection else PriceChangeResponse.REFUSED
@@ -282,6 +301,14 @@ def price_change_refuse(
     notice.termination = termination
     notice.withdrawn_at, notice.withdrawn_note = None, ""
     notice.save()
+    restored = 0
+    if applied:
+        restored = restore_lines(
+            change,
+            contract,
+            actor=actor,
+            note=f"refusal received on {received_on.isoformat()}, recorded on {today}",
+        )
     audit_record(
         action="price_change.object" if objection else "price_change.refuse",
         instance=change,
@@ -292,9 +319,50 @@ def price_change_refuse(
             "contract": contract.reference,
             "termination": termination.pk,
             "effective_date": termination.effective_date,
+            "received_on": received_on,
+            "lines_restored": restored,
         },
     )
     return notice
+
+
+def _received_on_checked(received_on: date, notice: PriceChangeNotice | None, today: date):
+    """The day a letter was received, if it can be: not in the future, not before the
+    customer was told."""
+    if received_on > today:
+        raise ValidationError({"received_on": _("A letter cannot be received in the future.")})
+    if notice is not None:
+        told_on = timezone.localdate(notice.notified_at)
+        if received_on < told_on:
+            raise ValidationError(
+                {
+                    "received_on": _(
+                        "The customer was told of this price change on %(date)s: a refusal is "
+                        "received from then."
+                    )
+                    % {"date": told_on.strftime("%d/%m/%Y")}
+                }
+            )
+    return received_on
+
+
+def _applied_to(change: PriceChange, contract: Contract) -> bool:
+    """The change was applied to one of the contract's lines."""
+    return PriceChangeLine.objects.filter(price_change=change, line__contract=contract).exists()
+
+
+def _check_no_use_since(contract: Contract, effective_date: date) -> None:
+    """PLATFORM 12.2: using the service on or after the effective date accepts the new price —
+    an objection recorded late is refused once the contract had traffic since."""
+    if contract.last_traffic_on is not None and contract.last_traffic_on >= effective_date:
+        raise InvalidTransition(
+            _(
+                "The service was used on %(date)s, on or after the effective date: the new "
+                "price is accepted (PLATFORM 12.2), the objection can no longer be recorded."
+            )
+            % {"date": contract.last_traffic_on.strftime("%d/%m/%Y")},
+            code="too_late",
+        )
 
 
 def price_change_objections_withdraw(*, contract: Contract, day: date, actor=None) -> int:

@@ -48,7 +48,7 @@ from offers.models import (
     PriceChangeNotice,
     Product,
 )
-from offers.signals import price_change_applied
+from offers.signals import price_change_applied, price_change_lines_restored
 
 logger = logging.getLogger(__name__)
 
@@ -384,6 +384,42 @@ def reprice_lines(change: PriceChange, lines, *, actor=None, note="") -> int:
         )
         changed += 1
     return changed
+
+
+def restore_lines(change: PriceChange, contract: Contract, *, actor=None, note="") -> int:
+    """CON-6: a refusal received before ``change``'s effective date but recorded after it was
+    applied — the contract's lines it repriced take their old price back, as if it had skipped
+    them (their ``PriceChangeLine`` is removed: the run bills them at the old price from the
+    effective date). A line whose price moved again since is left as it is. Audited; then
+    ``price_change_lines_restored`` lets billing credit what was invoiced at the new price.
+    Returns how many lines changed."""
+    rows = list(
+        PriceChangeLine.objects.filter(price_change=change, line__contract=contract)
+        .select_related("line")
+        .order_by("line_id")
+    )
+    restored = []
+    for row in rows:
+        line = ContractLine.objects.select_for_update().get(pk=row.line_id)
+        if line.unit_monthly_price != row.new_price:
+            continue
+        line.unit_monthly_price = row.old_price
+        line.save(update_fields=["unit_monthly_price", "updated_at"])
+        row.delete()
+        audit_record(
+            action="contract_line.price_restored",
+            instance=line,
+            actor=actor,
+            client=contract.client,
+            before={"price": row.new_price},
+            after={"price": row.old_price, "change": change.pk, "note": note},
+        )
+        restored.append((line, row.old_price, row.new_price))
+    if restored:
+        price_change_lines_restored.send(
+            sender=PriceChange, price_change=change, contract=contract, lines=restored, actor=actor
+        )
+    return len(restored)
 
 
 def price_change_apply(*, price_change_id: int, today: date) -> int:
