@@ -62,6 +62,24 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
+def subtract(intervals: Iterable[Interval], holes: Iterable[Interval]) -> list[Interval]:
+    """The merged intervals less the parts covered by ``holes`` (SLA-5: the periods of an
+    excusable event, HOSTED-A 4)."""
+    remaining = merge(intervals)
+    for hole_start, hole_end in merge(holes):
+        kept: list[Interval] = []
+        for start, end in remaining:
+            if hole_end <= start or end <= hole_start:
+                kept.append((start, end))
+                continue
+            if start < hole_start:
+                kept.append((start, hole_start))
+            if hole_end < end:
+                kept.append((hole_end, end))
+        remaining = kept
+    return remaining
+
+
 def clip(intervals: Iterable[Interval], month: date) -> list[Interval]:
     """The merged intervals' parts inside the month (Paris time)."""
     low, high = (bound.astimezone(UTC) for bound in month_bounds(month))

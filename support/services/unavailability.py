@@ -36,8 +36,9 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
     """SLA-6 for several contracts in a fixed number of queries (the monthly job asks for one,
     the portal for all of a customer's): HOSTED-A from the customer's failure notifications,
     from the report to the restoration recorded by staff, a ticket whose incident the customer
-    caused (SLA-11) not counting, one closed without a restoration ending at its closing;
-    otherwise the non-excusable outages affecting the contract
+    caused (SLA-11) not counting, one closed without a restoration ending at its closing, the
+    part covered by an excusable outage of the contract not counting (HOSTED-A 4); otherwise
+    the non-excusable outages affecting the contract
     (SLA-5). Clipped to the month and the service (from its start to its termination); an
     ongoing one runs to now."""
     contracts = list(contracts)
@@ -48,7 +49,6 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
         Outage.objects.filter(
             Q(contracts__in=ids)
             | Q(scope=OutageScope.OFFER, offer_id__in={c.offer_id for c in contracts}),
-            excusable=False,
             started_at__lt=high,
         )
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
@@ -80,16 +80,23 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
     result = {}
     for contract in contracts:
         start, end = _service_window(contract, month, ended_on.get(contract.pk))
+        affecting = [
+            o
+            for o in outages
+            if (o.scope == OutageScope.OFFER and o.offer_id == contract.offer_id)
+            or (o.pk, contract.pk) in listed
+        ]
         if contract.term("sla_policy") == "hosted_a":
-            spans = [(r, e) for c, r, e in failures if c == contract.pk]
+            spans = [(r, e or now) for c, r, e in failures if c == contract.pk]
+            # HOSTED-A 4: no credit "pour la période au cours de laquelle le Service fait
+            # l'objet d'une Défaillance en raison de [un] Evénement Excusable": the part of a
+            # notification covered by an excusable outage of the contract does not count.
+            spans = av.subtract(
+                spans, [(o.started_at, o.ended_at or now) for o in affecting if o.excusable]
+            )
         else:
-            spans = [
-                (o.started_at, o.ended_at)
-                for o in outages
-                if (o.scope == OutageScope.OFFER and o.offer_id == contract.offer_id)
-                or (o.pk, contract.pk) in listed
-            ]
-        clipped = [(max(s, start), min(e or now, end)) for s, e in spans]
+            spans = [(o.started_at, o.ended_at or now) for o in affecting if not o.excusable]
+        clipped = [(max(s, start), min(e, end)) for s, e in spans]
         result[contract.pk] = [(s, e) for s, e in clipped if e > s]
     return result
 

@@ -141,3 +141,18 @@ def test_cap():
     assert av.capped_credit(Decimal("10.00"), Decimal("100"), Decimal("0")) == Decimal("10.00")
     assert av.capped_credit(Decimal("10.00"), Decimal("100"), Decimal("15.00")) == Decimal("5.00")
     assert av.capped_credit(Decimal("10.00"), Decimal("100"), Decimal("25.00")) == 0
+
+
+# SLA-5 / SLA-6 (HOSTED-A 4) — the periods of an excusable event are taken out of the
+# notifications: 9:00 → 19:00 less 8:00 → 10:00 and 12:00 → 13:00 leaves 10:00 → 12:00 and
+# 13:00 → 19:00 (8 hours); a hole covering everything leaves nothing.
+def test_subtract_excusable_periods():
+    spans = [(paris(2026, 10, 6, 9), paris(2026, 10, 6, 19))]
+    holes = [outage(paris(2026, 10, 6, 8), 120), outage(paris(2026, 10, 6, 12), 60)]
+    left = av.subtract(spans, holes)
+    assert left == [
+        (paris(2026, 10, 6, 10).astimezone(UTC), paris(2026, 10, 6, 12).astimezone(UTC)),
+        (paris(2026, 10, 6, 13).astimezone(UTC), paris(2026, 10, 6, 19).astimezone(UTC)),
+    ]
+    assert av.unavailable_seconds(left, OCT) == 8 * 3600
+    assert av.subtract(spans, [outage(paris(2026, 10, 6, 0), 24 * 60)]) == []

@@ -15,7 +15,7 @@ from billing.choices import ChargeKind
 from billing.models import Invoice
 from offers.choices import ContractStatus
 from support import selectors, services
-from support.choices import ExcuseReason, ReportStatus
+from support.choices import ExcuseReason, OutageScope, ReportStatus
 from tests.offers.factories import make_contract
 from tests.support.factories import (
     incident,
@@ -157,6 +157,44 @@ def test_hosted_a_open_ticket_and_split(customer, staff):
     assert report.unavailable_minutes == Decimal("240.00")  # 20:00 → midnight
     assert report.base == Decimal("300.0000")  # + (0 + 0 + 0) / 3
     assert report.credit_amount == 0  # 99.46 % ≥ 99 %
+
+
+# SLA-6 / SLA-5 — HOSTED-A 4: "aucun avoir ne sera émis, pour la période au cours de laquelle le
+# Service fait l'objet d'une Défaillance en raison de l'une des causes suivantes" (Evénement
+# Excusable). A failure notification of 6 October 9:00 → 19:00 (600 minutes) whose cause staff
+# recorded as an excusable outage of the contract (another operator's acts, 8:00 → 17:00), and
+# one of 20 October 10:00 → 14:00 during an excusable outage of the whole offer (force majeure,
+# 9:00 → 13:00): only 17:00 → 19:00 and 13:00 → 14:00 count, 180 minutes → 99.596 % ≥ 99 %,
+# no credit (before: 840 minutes → 98.118 % → 10 % of 300.00 = 30.00).
+def test_hosted_a_excusable_outage_does_not_count(customer, staff):
+    contract = make_contract(customer, "hosted-a", monthly_price="300.00")
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
+        incident(contract, paris(2026, 10, 6, 9), paris(2026, 10, 6, 19), staff=staff)
+        services.outage_record(
+            title="Carrier cut",
+            started_at=paris(2026, 10, 6, 8),
+            ended_at=paris(2026, 10, 6, 17),
+            excusable=True,
+            excuse_reason=ExcuseReason.OTHER_OPERATOR,
+            contracts=[contract],
+            actor=staff,
+        )
+        incident(contract, paris(2026, 10, 20, 10), paris(2026, 10, 20, 14), staff=staff)
+        services.outage_record(
+            title="Storm",
+            started_at=paris(2026, 10, 20, 9),
+            ended_at=paris(2026, 10, 20, 13),
+            excusable=True,
+            excuse_reason=ExcuseReason.FORCE_MAJEURE,
+            scope=OutageScope.OFFER,
+            offer=contract.offer,
+            actor=staff,
+        )
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    assert report.unavailable_minutes == Decimal("180.00")
+    assert report.availability_display == Decimal("99.596")
+    assert (report.credit_percent, report.credit_amount) == (Decimal("0"), Decimal("0.00"))
 
 
 # SLA-9 — equipment not ordered from the reseller: the report says why, no credit, no request.
