@@ -1,5 +1,5 @@
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +61,34 @@ class CompanyForm(forms.ModelForm):
             "vat_number",
             "invoice_recipients",
         ]
+
+    def _update_errors(self, errors):
+        """``Client.clean`` checks the whole legal identity (ACC-1). An error on a field this
+        form does not have is shown where the administrator's change caused it — the VAT
+        regime, staff's to change, on the postal code — or at the top of the form, never as a
+        ValueError (a 500)."""
+        if hasattr(errors, "error_dict"):
+            remapped: dict[str, list] = {}
+            for field, messages in errors.error_dict.items():
+                if field == "vat_regime":
+                    field, messages = (
+                        "postal_code",
+                        [
+                            ValidationError(
+                                _(
+                                    "This address does not fit the VAT regime of your invoices "
+                                    "(%(regime)s): ask our support to change your billing address."
+                                ),
+                                code="vat_regime",
+                                params={"regime": self.instance.get_vat_regime_display()},
+                            )
+                        ],
+                    )
+                elif field not in self.fields:
+                    field = NON_FIELD_ERRORS
+                remapped.setdefault(field, []).extend(messages)
+            errors = ValidationError(remapped)
+        super()._update_errors(errors)
 
 
 class SiteForm(forms.ModelForm):

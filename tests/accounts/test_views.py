@@ -136,6 +136,25 @@ def test_company_postal_code_validated(as_role, tenant):
     assert tenant.client.postal_code != "7511"
 
 
+# ACC-1 — the VAT regime must fit the billing address, and only staff change the regime: an
+# administrator who types an overseas postal code (97400) for a customer at the standard 20 %
+# gets a field error saying to ask support (was a 500: the model's error named the regime,
+# a field the form does not have); nothing is saved.
+def test_company_address_that_changes_the_vat_regime_is_a_field_error(as_role, tenant):
+    data = {
+        "address_line1": "5 rue de Paris",
+        "postal_code": "97400",
+        "city": "Saint-Denis",
+        "vat_number": tenant.client.vat_number,
+    }
+    response = as_role(Role.ADMIN).post(reverse("accounts:company"), data)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'class="field has-error"' in page
+    assert "ne correspond pas au régime de TVA de vos factures" in page
+    tenant.client.refresh_from_db()
+    assert tenant.client.postal_code != "97400"
+
+
 # allauth's « Remarque : » on the password reset page of a signed-in user; the project's own
 # note fields keep « Commentaire » (a context of their own).
 def test_password_reset_signed_in_reads_remarque(as_role, tenant):
