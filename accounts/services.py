@@ -165,6 +165,13 @@ def site_update(*, site: Site, data: dict, actor=None, api_key=None) -> Site:
 # --- Members (ACC-2) --------------------------------------------------------------------------
 
 
+def _lock_company(membership: Membership) -> None:
+    """ACC-2: the changes of one company's members run one at a time (its row locked), so two
+    administrators demoting or removing each other at once cannot both see the other still an
+    administrator and leave the company with none."""
+    Client.objects.select_for_update().filter(pk=membership.client_id).first()
+
+
 def _other_admins(membership: Membership) -> bool:
     return (
         Membership.objects.filter(client_id=membership.client_id, role=Role.ADMIN)
@@ -297,6 +304,7 @@ def member_invite_request(
 def member_change_role(
     *, membership: Membership, role: str, actor=None, api_key=None
 ) -> Membership:
+    _lock_company(membership)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -327,6 +335,7 @@ def _end_sessions(user: User) -> int:
 @transaction.atomic
 def member_remove(*, membership: Membership, actor=None, api_key=None) -> None:
     """Remove a person from the company: the account is deactivated and signed out everywhere."""
+    _lock_company(membership)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.role == Role.ADMIN and not _other_admins(membership):
         raise ValidationError(_("The company must keep at least one administrator."))
