@@ -58,12 +58,8 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin():
     alice = MembershipFactory(client=client, role=Role.ADMIN)
     bob = MembershipFactory(client=client, role=Role.ADMIN)
     errors = _both_at_once(
-        lambda: services.member_change_role(
-            membership=bob, role=Role.TECHNICAL, actor=alice.user
-        ),
-        lambda: services.member_change_role(
-            membership=alice, role=Role.TECHNICAL, actor=bob.user
-        ),
+        lambda: services.member_change_role(membership=bob, role=Role.TECHNICAL, actor=alice.user),
+        lambda: services.member_change_role(membership=alice, role=Role.TECHNICAL, actor=bob.user),
     )
     assert Membership.objects.filter(client=client, role=Role.ADMIN).count() == 1
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
