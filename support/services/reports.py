@@ -5,13 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kernel.money import round_price
 from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
-from offers.models import Contract
+from offers.models import Contract, Termination
 from offers.periods import add_months, month_start, next_month_start
 from support import availability as av
 from support.choices import ReportStatus
@@ -114,8 +114,15 @@ def contracts_for_sla_month(month: date):
     """SLA-10: the contracts with an SLA policy in service at some point of the month."""
     month = month_start(month)
     following = next_month_start(month)
-    ended_before = Q(
-        terminations__status=TerminationStatus.EFFECTIVE, terminations__effective_date__lte=month
+    # One termination both effective and dated on or before the month's first day (an
+    # ``exclude`` across the relation would match the two conditions on different rows: a
+    # cancelled earlier termination and the effective later one).
+    ended_before = Exists(
+        Termination.objects.filter(
+            contract=OuterRef("pk"),
+            status=TerminationStatus.EFFECTIVE,
+            effective_date__lte=month,
+        )
     )
     return (
         Contract.objects.filter(

@@ -13,6 +13,7 @@ from accounts.choices import Role
 from billing import services as billing
 from billing.choices import ChargeKind
 from billing.models import Invoice
+from offers import services as offers
 from offers.choices import ContractStatus
 from support import selectors, services
 from support.choices import ExcuseReason, OutageScope, ReportStatus
@@ -353,6 +354,25 @@ def test_contracts_for_sla_month(customer):
     later = make_contract(customer, "hosted-a", signature=date(2026, 11, 2), service_start=DEC)
     assert set(services.contracts_for_sla_month(NOV)) == {hosted_w, hosted_a}
     assert later in set(services.contracts_for_sla_month(DEC))
+
+
+# SLA-10 — a contract whose earlier termination (for 1 November) was cancelled, then terminated
+# effective 1 December, was in service all November: the job of 1 December computes its
+# November report. Before: the job left it out (an effective termination, and a termination
+# dated on or before 1 November — two different ones — read as "ended before the month"), so
+# the customer had no November report and no credit to request.
+def test_contracts_for_sla_month_after_a_cancelled_termination(customer):
+    contract = make_contract(customer, "hosted-a", monthly_price="300.00")
+    with time_machine.travel(paris(2026, 9, 15, 10), tick=False):
+        first = offers.contract_request_termination(contract=contract, requested_date=NOV)
+    with time_machine.travel(paris(2026, 10, 1, 10), tick=False):
+        offers.termination_cancel(termination=first)
+    with time_machine.travel(paris(2026, 10, 15, 10), tick=False):
+        second = offers.contract_request_termination(contract=contract, requested_date=DEC)
+    with time_machine.travel(paris(2026, 12, 1, 0, 5), tick=False):
+        assert offers.termination_apply(termination_id=second.pk, today=DEC)
+    assert contract in set(services.contracts_for_sla_month(NOV))
+    assert contract not in set(services.contracts_for_sla_month(DEC))
 
 
 # SLA-10 — the customer's chart: the last 12 months, oldest first, empty months included.
