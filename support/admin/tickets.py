@@ -344,8 +344,9 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             PenaltyForm,
             title=gettext("Charge the 100.00 € abusive-ticket penalty"),
             intro=gettext(
-                "Only when the customer caused the incident. A pending charge of 100.00 € HT, "
-                "taxable, is added to the customer's next invoice (once per ticket)."
+                "Only when the customer caused the incident. A pending charge of 100.00 €, "
+                "outside the scope of VAT (a penalty is damages), is added to the customer's "
+                "next invoice (once per ticket)."
             ),
             call=lambda t, data: ticket_charge_abusive_penalty(
                 ticket=t, note=data["note"], actor=request.user

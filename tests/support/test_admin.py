@@ -2,6 +2,7 @@
 entry with the 7-business-day rule (SLA-5), credit approval and refusal (SLA-8, SLA-10), the
 liability cap (SLA-12). Every action goes through the services."""
 
+import html
 from datetime import date
 from decimal import Decimal
 
@@ -166,6 +167,17 @@ def test_ticket_actions(client, staff, incident):
         _action(client, "ticket", "charge_penalty", [incident], apply="1", note="Own PBX")
     charge = PendingCharge.objects.get(source_type="ticket")
     assert charge.unit_price == Decimal("100.0000") and charge.created_by == staff
+
+
+# SLA-11 / USE-7 — the penalty's confirmation page tells staff what is charged: 100.00 € outside
+# the scope of VAT (damages, category "O"), as billing invoices it — not "taxable", as it said.
+def test_penalty_confirmation_says_outside_the_scope_of_vat(client, staff, incident):
+    page = _action(client, "ticket", "charge_penalty", [incident]).content.decode()
+    assert "outside the scope of VAT" in page and "taxable" not in page
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = html.unescape(_action(client, "ticket", "charge_penalty", [incident]).content.decode())
+    assert "hors du champ d'application de la TVA" in page and "soumis à la TVA" not in page
+    assert not PendingCharge.objects.exists()
 
 
 # SLA-1 — staff open a ticket for a customer from the back office (through ticket_open).
