@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from accounts.choices import BillingMode
 from accounts.models import Partner, User
 from accounts.selectors import membership_for
 
@@ -35,6 +36,7 @@ def brand(request):
                 "secondary_color": reseller["secondary_color"],
                 "support_email": reseller["support_email"],
                 "is_partner": False,
+                "partner_billed": False,
             },
         }
     return {
@@ -46,5 +48,9 @@ def brand(request):
             "secondary_color": partner.secondary_color,
             "support_email": partner.support_email,
             "is_partner": True,
+            # ACC-3: the partner invoices the signed-in customer (white label): our amounts
+            # and documents for its services are the partner's, never shown to the customer.
+            "partner_billed": membership is not None
+            and partner.billing_mode == BillingMode.PARTNER_BILLED,
         },
     }

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.decorators import member_required
+from billing.selectors import billing_partner
 from kernel.forms import attach_errors
 from offers import selectors as offers_selectors
 from offers.choices import SlaPolicy
@@ -427,18 +428,34 @@ def credit_request(request, pk):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(
-                    request,
-                    _(
-                        "Your credit of %(amount)s € excl. VAT for %(month)s is requested. We "
-                        "will tell you our decision by e-mail."
-                    )
-                    % {
-                        "amount": _money(report.credit_amount),
-                        "month": _month(report.month),
-                    },
-                )
+                _credit_requested_message(request, report)
     return redirect(f"{url}#report-{report.pk}")
+
+
+def _credit_requested_message(request, report) -> None:
+    partner = billing_partner(client=request.client)
+    if partner is not None:
+        # ACC-3: the credit is the partner's, on its wholesale price: no amount shown.
+        messages.success(
+            request,
+            _(
+                "Your credit for %(month)s is requested: it is granted to %(partner)s, "
+                "who invoices your services. We will tell you our decision by e-mail."
+            )
+            % {"month": _month(report.month), "partner": partner.name},
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "Your credit of %(amount)s € excl. VAT for %(month)s is requested. We "
+                "will tell you our decision by e-mail."
+            )
+            % {
+                "amount": _money(report.credit_amount),
+                "month": _month(report.month),
+            },
+        )
 
 
 def _money(amount: Decimal) -> str:

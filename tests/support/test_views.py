@@ -479,6 +479,48 @@ def test_credit_decisions_shown(as_role, english, tenant, hosted_w, staff):
     assert 'data-testid="refusal-reason">Duplicate of ticket T-1<' in page
 
 
+# ACC-3 / SLA-10 — a partner-billed customer (Nova, 20 % wholesale discount) is invoiced by Nova:
+# its SLA credit is a credit note to Nova, computed on Nova's wholesale price (149.00 retail →
+# 119.20 invoiced to Nova; 5 % → 5.96). The customer's pages and e-mail give the month's rate
+# (5 %) and say the credit goes to Nova, who invoices the services — never Nova's wholesale
+# base, the credit in our euros or our credit note's number (before: "Base 119.20", "5.96 €
+# excl. VAT · credit note A2026-…", and an e-mail "deducted from your next invoice").
+def test_partner_billed_credit_shows_no_wholesale_amount(
+    as_role,
+    english,
+    tenant,
+    partner,
+    hosted_w,
+    staff,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    partner.wholesale_discount_percent = Decimal("20")
+    partner.save(update_fields=["wholesale_discount_percent"])
+    invoice_in_advance(OCT)
+    with time_machine.travel(TODAY, tick=False):
+        down(hosted_w, paris(2026, 10, 14, 9), 70, staff)
+        report = services.availability_report_compute(contract=hosted_w, month=OCT)
+        assert (report.base, report.credit_amount) == (Decimal("119.20"), Decimal("5.96"))
+        browser = as_role(Role.BILLING)
+        pages = [page_of(browser.get(reverse("support:availability")))]
+        response = browser.post(reverse("support:credit_request", args=[report.pk]), follow=True)
+        pages.append(page_of(response))
+        with django_capture_on_commit_callbacks(execute=True):
+            report = services.credit_approve(report=report, actor=staff)
+        pages.append(page_of(browser.get(reverse("offers:detail", args=[hosted_w.pk]))))
+        pages.append(
+            page_of(browser.get(reverse("support:availability_contract", args=[hosted_w.pk])))
+        )
+    decided = [m for m in mailoutbox if hosted_w.reference in m.subject]  # in French
+    assert decided and report.credit_note is not None
+    for text in [*pages, *(m.body for m in decided)]:
+        assert "119.20" not in text and "5.96" not in text
+        assert report.credit_note.number not in text
+    assert "5 %" in pages[-1].replace("&nbsp;", " ") and "Nova" in pages[-1]
+    assert "Nova" in decided[0].body and "prochaine facture" not in decided[0].body
+
+
 # SLA-9 — no credit can be requested where the SLA does not apply; the page says why.
 def test_not_applicable(as_role, english, tenant, staff):
     contract = make_contract(tenant.client, "hosted-w", sla_applicable=False)
@@ -498,6 +540,7 @@ def test_not_applicable(as_role, english, tenant, staff):
 # month; the outages of the customer's contracts without staff's internal note; never another
 # customer's outage.
 def test_availability_overview(as_role, english, tenant, other_tenant, hosted_w, hosted_a, staff):
+    reseller_billed(tenant.client)  # invoiced by us: the credit in euros (ACC-3)
     platform = make_contract(tenant.client, "platform")
     theirs = make_contract(other_tenant.client, "hosted-w")
     invoice_in_advance(OCT)  # SLA-7: the credit's base is October's invoiced subscriptions
