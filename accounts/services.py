@@ -172,6 +172,15 @@ def _lock_company(membership: Membership) -> None:
     Client.objects.select_for_update().filter(pk=membership.client_id).first()
 
 
+def _still_member(rows, membership: Membership) -> Membership:
+    """The membership re-read under the company's lock; a clear error, not a crash, when
+    someone removed the person meanwhile (two administrators acting at once)."""
+    row = rows.filter(pk=membership.pk).first()
+    if row is None:
+        raise ValidationError(_("This person is no longer a member of the company."))
+    return row
+
+
 def _other_admins(membership: Membership) -> bool:
     return (
         Membership.objects.filter(client_id=membership.client_id, role=Role.ADMIN)
@@ -305,7 +314,7 @@ def member_change_role(
     *, membership: Membership, role: str, actor=None, api_key=None
 ) -> Membership:
     _lock_company(membership)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = _still_member(Membership.objects.select_for_update(), membership)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(membership):
@@ -336,7 +345,9 @@ def _end_sessions(user: User) -> int:
 def member_remove(*, membership: Membership, actor=None, api_key=None) -> None:
     """Remove a person from the company: the account is deactivated and signed out everywhere."""
     _lock_company(membership)
-    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    membership = _still_member(
+        Membership.objects.select_for_update().select_related("user"), membership
+    )
     if membership.role == Role.ADMIN and not _other_admins(membership):
         raise ValidationError(_("The company must keep at least one administrator."))
     user = membership.user

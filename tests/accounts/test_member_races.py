@@ -76,3 +76,18 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin():
     )
     assert Membership.objects.filter(client=client, role=Role.ADMIN).count() == 1
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
+
+
+# ACC-2 — two administrators remove (or re-role) the same colleague at once: the second, whose
+# page still listed the person, gets a clear message, not a server error; nothing else changes.
+def test_second_change_of_a_member_removed_meanwhile_is_refused_clearly():
+    client = ClientFactory()
+    MembershipFactory(client=client, role=Role.ADMIN)
+    MembershipFactory(client=client, role=Role.ADMIN)
+    colleague = MembershipFactory(client=client, role=Role.TECHNICAL)
+    services.member_remove(membership=colleague)
+    with pytest.raises(ValidationError, match="ne fait plus partie"):
+        services.member_remove(membership=colleague)
+    with pytest.raises(ValidationError, match="ne fait plus partie"):
+        services.member_change_role(membership=colleague, role=Role.BILLING)
+    assert Membership.objects.filter(client=client).count() == 2
