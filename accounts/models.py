@@ -154,6 +154,10 @@ class Partner(TimeStampedModel):
             errors["legal_name"] = _(
                 "A partner-billed partner is invoiced: give its legal name, SIREN and address."
             )
+        for field, message in identifiers.check_consistency(
+            siren=self.siren, siret="", vat_number=self.vat_number
+        ).items():
+            errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
 

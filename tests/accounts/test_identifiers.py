@@ -126,3 +126,18 @@ def test_client_identifier_constraint():
 
     with pytest.raises(IntegrityError):
         ClientFactory(siren="", siret="", vat_number="")
+
+
+# ACC-1 / ACC-3 — a partner-billed partner is the buyer on our invoices: its VAT number must be
+# the one of its SIREN (Total's SIREN with another company's French VAT number is refused on
+# the VAT field), as a customer's is.
+@pytest.mark.django_db
+def test_partner_vat_number_must_belong_to_its_siren():
+    from tests.factories import PartnerFactory
+
+    partner = PartnerFactory.build(siren="542051180", vat_number="FR03552081317")
+    with pytest.raises(ValidationError) as error:
+        partner.full_clean()
+    assert list(error.value.message_dict) == ["vat_number"]
+    partner.vat_number = "FR59542051180"
+    partner.full_clean()
