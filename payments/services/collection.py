@@ -27,6 +27,7 @@ from payments.invoice_states import invoice_state
 from payments.models import CollectionCase
 from payments.services.allocation import on_account_apply
 from payments.services.late_charges import (
+    interest_bearing_share,
     late_charges_batch_post,
     late_charges_waiting,
     post_indemnity,
@@ -108,7 +109,10 @@ def collection_step(*, case_id: int, today: date) -> str:
             case.first_reminder_on = today
             case.stage = DunningStage.REMINDED
             changed += ["first_reminder_on", "stage"]
-            post_indemnity(invoice)
+            # BIL-6: a late-charges invoice of interest and indemnities alone is reminded but
+            # bears no indemnity of its own (no price to recover); one with penalties does.
+            if interest_bearing_share(invoice) > 0:
+                post_indemnity(invoice)
             notify_billing(client, "payments/email/reminder_first", context)
         if days >= SECOND_REMINDER_DAYS and case.second_reminder_on is None:
             case.second_reminder_on = today

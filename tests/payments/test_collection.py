@@ -124,7 +124,7 @@ def test_bil6_interest_and_indemnity_on_next_invoice(ecb):
     assert nxt.lines.filter(kind="late_interest").count() == 1
 
 
-def _late_charges_invoice_paid_late(client, *, penalty=None):
+def _late_charges_invoice_paid_late(client, *, penalty=None, daily_job_on=()):
     """The case above (51.98 € of interest and indemnity, plus ``penalty`` € HT of damages,
     outside VAT), on November's late-charges invoice (due 2026-12-30), paid 2027-01-29: 30 days
     late."""
@@ -148,6 +148,8 @@ def _late_charges_invoice_paid_late(client, *, penalty=None):
     charges = Invoice.objects.get(client=client, month=NOV, purpose="late_charges")
     assert charges.due_date == date(2026, 12, 30) and invoice.pk != charges.pk
     services.ecb_rate_set(effective_on=date(2027, 1, 1), rate="2.15")
+    for day in daily_job_on:  # the daily job, while the late-charges invoice is unpaid
+        services.collection_run(today=day)
     with paris(date(2027, 1, 29)):
         services.payment_record(
             client=client,
@@ -168,6 +170,34 @@ def test_bil6_late_charges_paid_late_bear_no_late_charges(ecb):
     assert charges.total_gross == Decimal("51.98")
     assert not Invoice.objects.filter(client=client, month=date(2027, 1, 1)).exists()
     assert CollectionCase.objects.get(invoice=charges).late_charges_posted  # never waits
+
+
+# BIL-6 / BIL-7 — the same late-charges invoice reminded by the daily job (31/12 and 07/01)
+# before it is paid: reminded, yet no 40.00 € indemnity is posted for it (it recovers no price),
+# so January's run issues nothing.
+def test_bil6_late_charges_invoice_reminded_bears_no_indemnity(ecb):
+    client = direct_customer()
+    charges = _late_charges_invoice_paid_late(
+        client, daily_job_on=[date(2026, 12, 31), date(2027, 1, 7)]
+    )
+    case = CollectionCase.objects.get(invoice=charges)
+    assert case.first_reminder_on == date(2026, 12, 31)
+    assert not client.charges.filter(
+        source_type="late_invoice_indemnity", source_id=str(charges.pk)
+    ).exists()
+    assert not Invoice.objects.filter(client=client, month=date(2027, 1, 1)).exists()
+
+
+# BIL-6 — penalties on that invoice reminded by the daily job: one 40.00 € indemnity, posted
+# at the first reminder, and the interest of their share when paid (2.00 €).
+def test_bil6_penalties_reminded_bear_one_indemnity(ecb):
+    client = direct_customer()
+    _late_charges_invoice_paid_late(
+        client, penalty="200.00", daily_job_on=[date(2026, 12, 31), date(2027, 1, 7)]
+    )
+    january = Invoice.objects.get(client=client, month=date(2027, 1, 1))
+    lines = {line.kind: line.net_amount for line in january.lines.all()}
+    assert lines == {"late_interest": Decimal("2.00"), "recovery_indemnity": Decimal("40.00")}
 
 
 # BIL-6 — penalties (USE-7) on that invoice do bear them: 200.00 € of damages paid 30 days late
