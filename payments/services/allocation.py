@@ -37,24 +37,36 @@ def allocate(
 ) -> Decimal:
     """Spread ``payment`` (or the ``rest`` of it still on account) over ``invoices`` (each up to
     its open amount), set against them ``on`` that day (by default the day it was received);
-    returns what is left."""
+    returns what is left.
+
+    BIL-8 (PLATFORM 12.6.1): the undisputed parts of ``invoices`` are paid first, in their
+    order, and only then the parts under dispute — a customer paying exactly what it does not
+    dispute never leaves a later invoice short (reminded, dunned) while the money went to the
+    part it disputes."""
     rest = payment.amount if rest is None else rest
     on = on or payment.received_on
     states = invoice_states(invoices)
+    takes: dict[int, Decimal] = {}
+    for disputed_parts in (False, True):
+        for invoice in invoices:
+            if rest <= 0:
+                break
+            state = states[invoice.pk]
+            room = state.open if disputed_parts else state.undisputed_open
+            take = min(rest, room - takes.get(invoice.pk, ZERO))
+            if take > 0:
+                takes[invoice.pk] = takes.get(invoice.pk, ZERO) + take
+                rest -= take
     for invoice in invoices:
-        if rest <= 0:
-            break
-        take = min(rest, states[invoice.pk].open)
-        if take <= 0:
+        if invoice.pk not in takes:
             continue
         Allocation.objects.create(
             invoice=invoice,
             source=AllocationSource.PAYMENT,
             payment=payment,
-            amount=take,
+            amount=takes.pop(invoice.pk),
             on=on,
         )
-        rest -= take
         after_settlement(invoice, on, actor=payment.recorded_by)
     return rest
 

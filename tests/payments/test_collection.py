@@ -57,6 +57,34 @@ def test_bil4_payment_oldest_first_and_rest_on_account():
     assert services.payment_unallocated(payment) == Decimal("20.00")
 
 
+# BIL-8 (PLATFORM 12.6.1: the customer pays at least what it does not dispute) + BIL-4 — a
+# transfer of exactly the undisputed amounts: September 1 200.00 € of which 200.00 disputed,
+# October 600.00 € → 1 600.00 € pays September's 1 000.00 undisputed and October in full. The
+# disputed 200.00 is not paid out of it while October is left 200.00 short, reminded and dunned.
+def test_bil8_payment_settles_undisputed_parts_before_a_disputed_one(ecb):
+    client = direct_customer()
+    september = issue_invoice(client, "1000.00", month=SEP, source="a")  # 1 200.00, due 30/10
+    october = issue_invoice(client, "500.00", month=OCT, source="b")  # 600.00, due 30/11
+    services.dispute_open(
+        invoice=september, amount="200.00", reason="Not ordered", today=date(2026, 10, 5)
+    )
+    with paris(date(2026, 10, 25)):
+        services.payment_record(
+            client=client, amount="1600.00", method="transfer", received_on=date(2026, 10, 25)
+        )
+    sept, octo = services.invoice_state(september), services.invoice_state(october)
+    assert (sept.open, sept.disputed, sept.undisputed_open) == (
+        Decimal("200.00"),
+        Decimal("200.00"),
+        Decimal("0.00"),
+    )
+    assert octo.open == Decimal("0.00")
+    services.collection_run(today=date(2026, 12, 5))
+    assert not client.charges.filter(kind="recovery_indemnity").exists()
+    summary = selectors.account_summary(client, date(2026, 12, 5))
+    assert (summary.due, summary.disputed) == (Decimal("0.00"), Decimal("200.00"))
+
+
 def test_bil4_payment_validation_writes_nothing():
     client = direct_customer()
     with pytest.raises(ValidationError) as exc:
