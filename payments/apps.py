@@ -11,10 +11,13 @@ class PaymentsConfig(AppConfig):
         from billing.signals import document_issued, payment_states
         from payments.instructions import payment_states as answer_payment_states
         from payments.instructions import sepa_notice
-        from payments.receivers import square_prepaid_with_invoice
+        from payments.receivers import credit_corrected_invoice, square_prepaid_with_invoice
 
         payment_instructions.connect(sepa_notice, dispatch_uid="payments.sepa_notice")
         payment_states.connect(answer_payment_states, dispatch_uid="payments.payment_states")
         document_issued.connect(
             square_prepaid_with_invoice, dispatch_uid="payments.square_prepaid_with_invoice"
+        )
+        document_issued.connect(
+            credit_corrected_invoice, dispatch_uid="payments.credit_corrected_invoice"
         )

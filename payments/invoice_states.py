@@ -189,6 +189,15 @@ def _state(invoice: Invoice, allocations, disputes, debit_pending_on=None) -> In
         for a in allocations
         if a.source == AllocationSource.PAYMENT and a.payment.status == PaymentStatus.RECEIVED
     ]
+    # BIL-9: a correcting credit note set against the invoice counts as paid on its allocation's
+    # day (the due date at the latest: never owed, no interest on it); an accepted dispute's
+    # credit note is not counted here, its amount already left the tranches.
+    dispute_notes = {d.credit_note_id for d in disputes if d.credit_note_id}
+    payments += [
+        (a.on, a.amount)
+        for a in allocations
+        if a.source == AllocationSource.CREDIT_NOTE and a.credit_note_id not in dispute_notes
+    ]
     disputed_total = sum((d.amount for d in disputes), ZERO)
     tranches = [interest.Tranche(max(invoice.amount_due - disputed_total, ZERO), invoice.due_date)]
     for d in disputes:

@@ -19,12 +19,11 @@ from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import money_number, round_money
-from payments.choices import AllocationSource, DisputeStatus
-from payments.invoice_states import invoice_state
-from payments.models import Allocation, Dispute, DisputeDocument
+from payments.choices import DisputeStatus
+from payments.models import Dispute, DisputeDocument
 from payments.services.allocation import lock_payer
 from payments.services.notices import notify_billing
-from payments.services.settlement import after_settlement
+from payments.services.settlement import credit_note_set_against
 
 DISPUTE_DAYS = 60  # BIL-8
 REJECTED_DISPUTE_TERM_DAYS = 30  # a rejected dispute is due again 30 days after the decision
@@ -188,22 +187,11 @@ def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
         corrects=invoice,
         actor=actor,
     )
-    today = paris_today()
-    take = min(credit_note.total_gross, invoice_state(invoice).open)
     dispute.status = DisputeStatus.ACCEPTED
     dispute.decided_by, dispute.decided_at = actor, timezone.now()
     dispute.decision_note, dispute.credit_note = note, credit_note
     dispute.save()
-    if take > 0:
-        billing.credit_note_apply(credit_note=credit_note, invoice=invoice, amount=take)
-        Allocation.objects.create(
-            invoice=invoice,
-            source=AllocationSource.CREDIT_NOTE,
-            credit_note=credit_note,
-            amount=take,
-            on=today,
-        )
-        after_settlement(invoice, today, actor=actor)
+    credit_note_set_against(credit_note, invoice, actor=actor)
     audit_record(
         action="dispute.accept",
         instance=dispute,

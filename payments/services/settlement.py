@@ -3,12 +3,18 @@ of an accepted dispute, or found settled by the daily job. Its collection case c
 charges are posted, and the customer's non-payment suspension is lifted."""
 
 from datetime import date
+from decimal import Decimal
 
+from django.db import transaction
+
+from billing import services as billing
+from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from kernel.clock import paris_today
-from payments.choices import DunningStage
+from kernel.money import ZERO
+from payments.choices import AllocationSource, DunningStage
 from payments.invoice_states import invoice_state
-from payments.models import CollectionCase
+from payments.models import Allocation, CollectionCase
 from payments.services.late_charges import post_late_charges
 from payments.services.suspensions import suspension_lift_if_paid
 
@@ -37,3 +43,56 @@ def after_settlement(invoice: Invoice, on: date, actor=None, today: date | None 
     if invoice.client_id:
         today = today or max(on, paris_today())
         suspension_lift_if_paid(client=invoice.client, today=today, actor=actor)
+
+
+def credit_note_set_against(
+    credit_note: Invoice, invoice: Invoice, *, on: date | None = None, actor=None
+) -> Decimal:
+    """BIL-9: what is left of ``credit_note`` set against what is left to pay on ``invoice``,
+    the invoice it corrects: an allocation dated ``on`` (by default today) and the invoice
+    settled when nothing is left to pay. The payer's row is to be locked by the caller.
+    Returns the amount set against it; the rest of the credit note goes to the next
+    invoices."""
+    today = paris_today()
+    take = min(billing.credit_remaining(credit_note), invoice_state(invoice).open)
+    if take <= 0:
+        return ZERO
+    billing.credit_note_apply(credit_note=credit_note, invoice=invoice, amount=take)
+    Allocation.objects.create(
+        invoice=invoice,
+        source=AllocationSource.CREDIT_NOTE,
+        credit_note=credit_note,
+        amount=take,
+        on=on or today,
+    )
+    after_settlement(invoice, today, actor=actor)
+    return take
+
+
+def corrected_invoice_credit(*, credit_note_id: int) -> Decimal:
+    """BIL-9: a credit note that corrects an invoice (a re-rating, a waived penalty, a price
+    restored, a correction by staff) lowers what is left to pay on that invoice first — so an
+    unpaid invoice is never reminded, dunned nor charged interest for the part it no longer
+    owes. The part credited counts as paid on the invoice's due date at the latest (it was
+    never owed: no interest on it). Run once the credit note is committed, in a transaction
+    of its own (the payer's row locked first, as every money write); idempotent (only what is
+    left of the credit note)."""
+    with transaction.atomic():
+        note = (
+            Invoice.objects.filter(
+                pk=credit_note_id,
+                kind=DocumentKind.CREDIT_NOTE,
+                status=DocumentStatus.ISSUED,
+                corrects__isnull=False,
+            )
+            .select_related("corrects")
+            .first()
+        )
+        if note is None:
+            return ZERO
+        from payments.services.allocation import lock_payer  # allocation imports this module
+
+        invoice = note.corrects
+        lock_payer(client_id=invoice.client_id, partner_id=invoice.partner_id)
+        on = min(paris_today(), invoice.due_date) if invoice.due_date else None
+        return credit_note_set_against(note, invoice, on=on, actor=note.created_by)
