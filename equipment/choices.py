@@ -64,9 +64,11 @@ class RmaStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# EQP-4 / EQP-5: an RMA awaiting its replacement is closed without one when the rental of its
+# item ends, or when the item comes back through a return (``RmaClosure``).
 RMA_TRANSITIONS: dict[str, set[str]] = {
-    RmaStatus.REQUESTED: {RmaStatus.APPROVED, RmaStatus.REFUSED},
-    RmaStatus.APPROVED: {RmaStatus.SHIPPED},
+    RmaStatus.REQUESTED: {RmaStatus.APPROVED, RmaStatus.REFUSED, RmaStatus.CLOSED},
+    RmaStatus.APPROVED: {RmaStatus.SHIPPED, RmaStatus.CLOSED},
     RmaStatus.SHIPPED: {RmaStatus.CLOSED},
     RmaStatus.REFUSED: set(),
     RmaStatus.CLOSED: set(),
@@ -82,6 +84,14 @@ class RmaRefusal(models.TextChoices):
     NEGLIGENCE = "negligence", _("Negligence")
     ABNORMAL_USE = "abnormal_use", _("Abnormal use")
     NOT_COVERED = "not_covered", _("Neither rented nor under warranty")
+
+
+class RmaClosure(models.TextChoices):
+    """EQP-4 / EQP-5: why an RMA was closed without a replacement (empty: closed as usual, the
+    defective item back after its replacement shipped)."""
+
+    RENTAL_ENDED = "rental_ended", _("Closed: the rental ended, the item is to be returned")
+    ITEM_RETURNED = "item_returned", _("Closed: item returned at the end of the rental")
 
 
 class ReturnReason(models.TextChoices):

@@ -17,6 +17,7 @@ from equipment.choices import (
     ReturnOutcome,
     ReturnReason,
     ReturnStatus,
+    RmaClosure,
     RmaRefusal,
     RmaStatus,
     Tenure,
@@ -374,6 +375,9 @@ class Rma(TimeStampedModel):
     shipped_at = models.DateTimeField(_("replacement shipped at"), null=True, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closure_reason = models.CharField(
+        _("reason of the closure"), max_length=20, choices=RmaClosure, blank=True
+    )
 
     class Meta:
         ordering = ["-reported_at", "-id"]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
-from equipment.choices import ItemState, RmaRefusal, RmaStatus, Tenure
+from equipment.choices import ItemState, RmaClosure, RmaRefusal, RmaStatus, Tenure
 from equipment.models import (
     EquipmentModel,
     EquipmentOrder,
@@ -207,7 +207,9 @@ class RmaSerializer(representation.ModelSerializer):
         read_only=True,
         help_text=_(
             "requested → approved (RMA number given) → shipped (replacement on its way) → closed "
-            "(the defective item returned, billed or repossessed), or refused (EQP-4)."
+            "(the defective item returned, billed or repossessed), or refused (EQP-4); requested "
+            "or approved → closed without a replacement when the item's rental ends or the item "
+            "comes back (closure_reason)."
         ),
     )
     customer = serializers.IntegerField(source="client_id", read_only=True, help_text=CUSTOMER)
@@ -222,6 +224,15 @@ class RmaSerializer(representation.ModelSerializer):
             "Why support refused it (EQP-4): wear, maintenance (lack of), negligence, "
             "abnormal_use, or not_covered (neither rented nor under warranty); empty unless "
             "refused."
+        ),
+    )
+    closure_reason = api_fields.inline_choice(
+        [("", "—"), *RmaClosure.choices],
+        read_only=True,
+        help_text=_(
+            "Why it was closed without a replacement (EQP-4 / EQP-5): rental_ended (the rental "
+            "ended, the item is to be returned) or item_returned (the item came back through a "
+            "return); empty otherwise."
         ),
     )
     replacement_serial_number = serializers.CharField(
@@ -245,7 +256,8 @@ class RmaSerializer(representation.ModelSerializer):
             "id", "number", "customer", "item", "serial_number", "status", "description",
             "reported_at", "under_warranty", "decided_at", "refusal_reason", "refusal_note",
             "target_hours", "in_business_hours", "ship_by", "replacement_serial_number",
-            "shipped_at", "tracking_number", "closed_at", "equipment_return", "photos",
+            "shipped_at", "tracking_number", "closed_at", "closure_reason", "equipment_return",
+            "photos",
         ]  # fmt: skip
         extra_kwargs = api_fields.described(
             id=_("The RMA's id."),

@@ -32,13 +32,14 @@ from equipment.choices import (
     ReturnOutcome,
     ReturnReason,
     ReturnStatus,
+    RmaClosure,
     Tenure,
 )
 from equipment.models import EquipmentOrder, EquipmentReturn, Item, ReturnItem
 from equipment.services.catalogue import tariff_on
 from equipment.services.items import item_move, lock_items
 from equipment.services.return_open import open_return
-from equipment.services.rma import rma_close
+from equipment.services.rma import rma_close, rmas_close_unshipped
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import round_price
@@ -97,13 +98,21 @@ def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | Non
     )
     try:
         with transaction.atomic():
-            return open_return(
+            equipment_return = open_return(
                 client=contract.client,
                 reason=ReturnReason.RENTAL_END,
                 items=items,
                 last_day=day_before(termination.effective_date),
                 contract=contract,
             )
+            # EQP-4: an RMA of the rental still awaiting its replacement gets none: the item
+            # is to be returned
+            rmas_close_unshipped(
+                client=contract.client,
+                items=Item.objects.filter(order__contract=contract),
+                reason=RmaClosure.RENTAL_ENDED,
+            )
+            return equipment_return
     except IntegrityError:
         return None  # opened by another run
 
@@ -165,6 +174,13 @@ def return_receive(*, line: ReturnItem, working: bool = True, actor=None) -> Ret
     line.received_at = timezone.now()
     line.save(update_fields=["received_at"])
     is_rma = line.equipment_return.reason == ReturnReason.RMA
+    if not is_rma:  # EQP-4: the item is back: an RMA of it awaiting a replacement gets none
+        rmas_close_unshipped(
+            client=line.equipment_return.client,
+            items=[item],
+            reason=RmaClosure.ITEM_RETURNED,
+            actor=actor,
+        )
     if working or is_rma:
         line.outcome = ReturnOutcome.RETURNED
         line.save(update_fields=["outcome"])

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.choices import Role
+from accounts.notifications import notify_client
 from equipment import events
 from equipment.choices import (
     AVAILABLE,
@@ -35,7 +37,7 @@ from equipment.services.items import item_move, lock_items
 from equipment.services.return_open import return_open_for_rma
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from offers.choices import LIVE_STATUSES
+from offers.choices import LIVE_STATUSES, ContractStatus
 from offers.models import Contract
 from support.business_hours import BusinessCalendar, deadline
 from support.services.attachments import attachment_check
@@ -55,6 +57,18 @@ def is_rented(item: Item) -> bool:
         and order.tenure == Tenure.RENTAL
         and order.contract_id is not None
         and order.contract.status in LIVE_STATUSES
+    )
+
+
+def rental_ended(item: Item) -> bool:
+    """EQP-5: the item's rental contract is terminated — the item is to be returned, never
+    replaced."""
+    order = item.order
+    return (
+        order is not None
+        and order.tenure == Tenure.RENTAL
+        and order.contract_id is not None
+        and order.contract.status == ContractStatus.TERMINATED
     )
 
 
@@ -143,13 +157,21 @@ def rma_request(
     errors = {}
     if item.client_id != client.pk or item.state not in WITH_CUSTOMER:
         errors["item"] = _("This item is not at your premises.")
+    elif rental_ended(item):
+        errors["item"] = _(
+            "The rental of this item has ended (contract %(contract)s): it is to be returned, "
+            "not replaced."
+        ) % {"contract": item.order.contract.reference}
     elif not is_rented(item) and not is_under_warranty(item):
         errors["item"] = _(
             "This item is neither rented nor under warranty (it ended on %(date)s): no RMA."
         ) % {"date": item.warranty_end.strftime("%d/%m/%Y")}
-    elif item.rmas.filter(status__in=[RmaStatus.REQUESTED, RmaStatus.APPROVED]).exists():
+    # only this customer's RMAs: a refurbished item may carry an earlier customer's
+    elif item.rmas.filter(
+        client=client, status__in=[RmaStatus.REQUESTED, RmaStatus.APPROVED]
+    ).exists():
         errors["item"] = _("An RMA of this item is already open.")
-    elif item.rmas.filter(status=RmaStatus.SHIPPED).exists():
+    elif item.rmas.filter(client=client, status=RmaStatus.SHIPPED).exists():
         # its replacement is at the customer's and it is expected back (EQP-5): a second RMA
         # would ship a second replacement for one defect
         errors["item"] = _(
@@ -251,6 +273,20 @@ def rma_ship_replacement(
     if rma.status != RmaStatus.APPROVED:
         raise InvalidTransition(_("Only an approved RMA ships a replacement."))
     defective = rma.item
+    # EQP-5: an ended rental's item is to be returned, and an item gone from the customer's
+    # (returned, or since at another customer's) has nothing to replace there
+    if rental_ended(defective):
+        raise ValidationError(
+            _(
+                "The rental of this item has ended (contract %(contract)s): no replacement is "
+                "shipped."
+            )
+            % {"contract": defective.order.contract.reference}
+        )
+    if defective.client_id != rma.client_id or defective.state not in WITH_CUSTOMER:
+        raise ValidationError(
+            _("This item is no longer at the customer's: no replacement is shipped.")
+        )
     if replacement is None:
         replacement = (
             Item.objects.filter(model=defective.model, state__in=AVAILABLE)
@@ -294,3 +330,36 @@ def rma_close(*, rma: Rma, actor=None) -> Rma:
         return rma
     rma.closed_at = timezone.now()
     return _move(rma, RmaStatus.CLOSED, actor=actor, fields=["closed_at"])
+
+
+def rmas_close_unshipped(*, client, items, reason: str, actor=None) -> list[Rma]:
+    """EQP-4 / EQP-5: the RMAs of ``client`` on ``items`` still awaiting a replacement (requested
+    or approved) are closed without one, with ``reason`` (``RmaClosure``): the rental ended, or
+    the item came back through a return. The customer is told when support had approved one (a
+    replacement was promised). Inside the caller's transaction."""
+    closed = []
+    stale = (
+        Rma.objects.select_for_update(of=("self",))
+        .select_related("client", "item")
+        .filter(
+            client=client,
+            item__in=[item.pk for item in items],
+            status__in=[RmaStatus.REQUESTED, RmaStatus.APPROVED],
+        )
+        .order_by("pk")
+    )
+    for rma in stale:
+        promised = rma.status == RmaStatus.APPROVED
+        rma.closed_at, rma.closure_reason = timezone.now(), reason
+        _move(
+            rma, RmaStatus.CLOSED, actor=actor, fields=["closed_at", "closure_reason"], note=reason
+        )
+        if promised:
+            notify_client(
+                rma.client,
+                "equipment/email/rma_closed",
+                {"rma": rma},
+                roles=(Role.ADMIN, Role.TECHNICAL),
+            )
+        closed.append(rma)
+    return closed
