@@ -345,9 +345,20 @@ def port_request_update(
 @transaction.atomic
 def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> PortRequest:
     """Submit a draft, or relaunch a rejected request once fixed."""
-    request = PortRequest.objects.select_for_update().get(pk=request.pk)
+    request = (
+        PortRequest.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .get(pk=request.pk)
+    )
     _check_actor(request.client, actor, api_key)
     errors = {}
+    if request.contract_id and request.contract.status not in LIVE_STATUSES:
+        # NUM-3: its contract ended since the request was typed: no number can come to it (the
+        # completion would refuse it), so it does not leave for the operator
+        errors["contract"] = _(
+            "Contract %(reference)s is no longer in service: cancel this request and port the "
+            "numbers to a contract in service."
+        ) % {"reference": request.contract.reference}
     if not request.mandate:
         errors["mandate"] = _("Attach the mandate signed by the holder (PDF).")
     if request.status in (PortStatus.DRAFT, PortStatus.REJECTED) and _desired_date_error(

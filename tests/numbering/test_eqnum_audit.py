@@ -1,5 +1,6 @@
 """Audit of numbers and portability (NUM-1..4): cases no other test showed."""
 
+import html
 from datetime import date
 
 import pytest
@@ -132,3 +133,50 @@ def test_monthly_number_line_is_french_whatever_the_language(tenant, contract):
         post_monthly_charges(date(2026, 11, 1))
     charge = PendingCharge.objects.get(source_type="number")
     assert (charge.description, charge.unit_price) == ("Numéro 01 72 70 00 01", Decimal("1.0000"))
+
+
+# NUM-3 — a request rejected on 2026-03-10 whose contract was terminated meanwhile: relaunched
+# on 2026-03-12, it would reach the operator for numbers no contract of ours can take (the
+# completion refuses it later). The relaunch is refused with a 400 on contract, nothing
+# changes (still rejected, no new step).
+def test_relaunch_for_a_contract_no_longer_in_service_is_refused(api, tenant, contract):
+    from offers.choices import ContractStatus
+    from offers.models import Contract
+
+    lines = [{"number": "0172700012", "rio": _rio("02FAB1234", "0172700012")}]
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False):
+        request = _create(tenant, contract, lines, desired_date=date(2026, 3, 30), submit=True)
+    with time_machine.travel("2026-03-10 10:00 +01:00", tick=False):
+        porting.port_request_reject(
+            request=request, reason=RejectionReason.HOLDER_MISMATCH, actor=make_staff()
+        )
+    Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.TERMINATED)
+    steps = request.steps.count()
+    with time_machine.travel("2026-03-12 10:00 +01:00", tick=False):
+        response = api.post(
+            reverse("api:port-request-relaunch", args=[request.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 400, response.content
+    assert contract.reference in " ".join(response.json()["error"]["fields"]["contract"])
+    request.refresh_from_db()
+    assert (request.status, request.steps.count()) == (PortStatus.REJECTED, steps)
+
+
+# NUM-3 — the same for a draft sent from the portal once its contract has ended: it stays a
+# draft and the page says why, in French.
+def test_draft_sent_for_a_contract_no_longer_in_service_is_refused(client, tenant, contract):
+    from accounts.choices import Role
+    from offers.choices import ContractStatus
+    from offers.models import Contract
+    from tests.conftest import login
+
+    lines = [{"number": "0172700012", "rio": _rio("02FAB1234", "0172700012")}]
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False):
+        request = _create(tenant, contract, lines, desired_date=date(2026, 3, 30))
+    Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.TERMINATED)
+    login(client, tenant.members[Role.TECHNICAL])
+    with time_machine.travel("2026-03-04 10:00 +01:00", tick=False):
+        response = client.post(reverse("numbering:port_submit", args=[request.pk]), follow=True)
+    assert PortRequest.objects.get(pk=request.pk).status == PortStatus.DRAFT
+    page = html.unescape(response.content.decode())
+    assert f"Le contrat {contract.reference} n'est plus en service" in page
