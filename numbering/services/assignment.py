@@ -6,6 +6,7 @@ told it was just taken (rows locked, states checked under the lock)."""
 import re
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -90,10 +91,23 @@ def search_available(
 
 
 def _prefix_candidates(digits: str, numbers: QuerySet):
-    """National prefix → E.164 prefix: ``0172`` → ``+33172`` (overseas: their own code)."""
-    region = phone.region_of(digits.ljust(4, "0")) if len(digits) >= 4 else "FR"
-    code = {"FR": "33", "RE": "262", "YT": "262", "GP": "590", "GF": "594", "MQ": "596"}[region]
-    return numbers.filter(e164__startswith=f"+{code}{digits[1:]}").values("e164")
+    """National prefix → the E.164 prefixes it stands for (NUM-1: overseas numbers have their
+    own code, never +33). From 4 digits it names one territory: ``0172`` → ``+33172``,
+    ``0262`` → ``+262262``. Shorter, it is the start of mainland numbers and of every overseas
+    prefix it begins: ``02`` → ``+332``, ``+262262``, ``+262263``, ``+262269``; ``0`` → all."""
+    if len(digits) >= 4:
+        territories = [(phone.region_of(digits), digits)]
+    else:
+        territories = [("FR", digits)] + [
+            (region, prefix)
+            for prefix, region in phone.OVERSEAS_PREFIXES.items()
+            if prefix.startswith(digits)
+        ]
+    wanted = Q()
+    for region, national in territories:
+        code = phonenumbers.country_code_for_region(region)
+        wanted |= Q(e164__startswith=f"+{code}{national[1:]}")
+    return numbers.filter(wanted).values("e164")
 
 
 def _check_target(client: Client, *, contract, sip_account, trunk, site) -> None:

@@ -180,3 +180,64 @@ def test_draft_sent_for_a_contract_no_longer_in_service_is_refused(client, tenan
     assert PortRequest.objects.get(pk=request.pk).status == PortStatus.DRAFT
     page = html.unescape(response.content.decode())
     assert f"Le contrat {contract.reference} n'est plus en service" in page
+
+
+@pytest.fixture
+def overseas_pool():
+    """Five numbers each: Paris (01 72), La Réunion (02 62), Mayotte (02 69) and La Réunion's
+    mobiles (06 92)."""
+    from numbering import services
+    from tests.numbering.test_api import HEADER
+
+    services.import_ranges(
+        content=(
+            HEADER + "1;0172700000;0172700004;X;Métropole;;PARIS\n"
+            "2;0262500000;0262500004;X;La Réunion;;SAINT-DENIS-REUNION\n"
+            "3;0269610000;0269610004;X;Mayotte;;MAYOTTE\n"
+            "4;0692500000;0692500004;X;La Réunion;;\n"
+        ).encode(),
+        source="test.csv",
+    )
+
+
+# NUM-1 / NUM-2 — overseas numbers are stored with their own code (+262), never +33, but the
+# customer types the national prefix: "starts with 02" finds La Réunion's 02 62 and Mayotte's
+# 02 69 numbers (not only mainland ones, of which there are none here); "06" the Réunion
+# mobiles; "0" all twenty. Before, a prefix shorter than 4 digits was read as mainland (+332…).
+@pytest.mark.parametrize(
+    ("prefix", "found"),
+    [
+        ("0", 20),
+        ("02", 10),
+        ("026", 10),
+        ("0269", 5),
+        ("06", 5),
+        ("069", 5),
+        ("01", 5),
+        ("0172", 5),
+        ("03", 0),
+    ],
+)
+def test_api_starts_with_finds_overseas_numbers_by_their_national_prefix(
+    api, overseas_pool, prefix, found
+):
+    response = api.get(
+        reverse("api:available-number-list"),
+        {"starts_with": prefix, "page_size": 50},
+    )
+    assert response.json()["count"] == found, response.content
+
+
+def test_portal_starts_with_02_shows_reunion_and_mayotte(client, tenant, overseas_pool):
+    from lxml import html as lxml_html
+
+    from accounts.choices import Role
+    from tests.conftest import login
+
+    login(client, tenant.members[Role.TECHNICAL])
+    response = client.get(reverse("numbering:search"), {"starts_with": "02"})
+    tree = lxml_html.fromstring(response.content.decode())
+    found = {row.get("data-number") for row in tree.xpath("//*[@data-testid='result-row']")}
+    assert found == {f"+262262500{n:03d}" for n in range(5)} | {
+        f"+262269610{n:03d}" for n in range(5)
+    }
