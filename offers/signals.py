@@ -27,5 +27,7 @@ price_change_lines_restored = Signal()
 # CON-8 and the contract pipeline: sent by ``transition_contract`` inside its transaction (the
 # contract row is locked) once the contract took its new status; kwargs: ``contract``,
 # ``from_status``, ``to_status``. Receivers keep what they derive from it in step (telephony:
-# the status of the trunk and SIP accounts of a suspended contract).
+# the status of the trunk and SIP accounts of a suspended contract). Also sent with
+# ``from_status == to_status`` (terminating) when the suspension of a contract suspended and
+# then terminated is lifted: its status stays, its service resumes.
 contract_status_changed = Signal()

@@ -5,11 +5,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
-from offers.choices import ContractStatus, SuspensionReason
+from offers.choices import ContractStatus, SuspensionReason, TerminationStatus
 from offers.models import Contract, Suspension
 from offers.services.transitions import lock_contract, transition_contract
+from offers.signals import contract_status_changed
 
 
 @transaction.atomic
@@ -36,11 +38,38 @@ def contract_suspend(*, contract: Contract, reason: str, note: str = "", actor=N
 
 @transaction.atomic
 def contract_lift_suspension(*, contract: Contract, actor=None) -> Suspension:
+    """CON-8: lifting a suspension is one action. A contract suspended and then terminated
+    (suspended → terminating) keeps its suspension open — its service stays suspended — until
+    it is lifted here: the contract keeps terminating, and its termination, if cancelled, now
+    returns it to active."""
     contract = lock_contract(contract)
     suspension = contract.suspensions.select_for_update().filter(lifted_at__isnull=True).first()
-    if suspension is None or contract.status != ContractStatus.SUSPENDED:
+    if suspension is None or contract.status not in {
+        ContractStatus.SUSPENDED,
+        ContractStatus.TERMINATING,
+    }:
         raise InvalidTransition(_("This contract is not suspended."), code="invalid_transition")
     suspension.lift(at=timezone.now(), by=actor)
-    transition_contract(contract, ContractStatus.ACTIVE, actor=actor, note="suspension lifted")
+    if contract.status == ContractStatus.SUSPENDED:
+        transition_contract(contract, ContractStatus.ACTIVE, actor=actor, note="suspension lifted")
+    else:
+        contract.terminations.filter(
+            status=TerminationStatus.SCHEDULED, previous_status=ContractStatus.SUSPENDED
+        ).update(previous_status=ContractStatus.ACTIVE, updated_at=timezone.now())
+        audit_record(
+            action="contract.suspension_lifted",
+            instance=contract,
+            actor=actor,
+            before={"suspension": suspension.pk, "status": contract.status},
+            after={"lifted_at": suspension.lifted_at, "status": contract.status},
+        )
+        # The status stays; what derives from the suspension follows (the trunk and SIP
+        # accounts read active again).
+        contract_status_changed.send(
+            sender=Contract,
+            contract=contract,
+            from_status=contract.status,
+            to_status=contract.status,
+        )
     notify_client(contract.client, "offers/email/suspension_lifted", {"contract": contract})
     return suspension

@@ -68,7 +68,8 @@ def suspension_lift_if_paid(*, client: Client, today: date | None = None, actor=
         contract__client=client,
         reason=SuspensionReason.NON_PAYMENT,
         lifted_at__isnull=True,
-        contract__status=ContractStatus.SUSPENDED,
+        # CON-8: suspended, or suspended and then terminated (its service suspended still)
+        contract__status__in=[ContractStatus.SUSPENDED, ContractStatus.TERMINATING],
     ).select_related("contract")
     for suspension in suspended:
         offers.contract_lift_suspension(contract=suspension.contract, actor=actor)

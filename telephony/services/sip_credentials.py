@@ -39,12 +39,19 @@ def new_username(model, prefix: str) -> str:
 
 def status_of(obj) -> str:
     """CON-4/5, ACC-7, CON-8: closed (contract terminated) first, then disabled (compromised),
-    then suspended — its contract suspended, or the SIP account itself — else active."""
+    then suspended — its contract suspended (a terminating one whose suspension is still open
+    too), or the SIP account itself — else active."""
     if obj.contract.status == ContractStatus.TERMINATED:
         return SipStatus.CLOSED
     if obj.disabled_at is not None:
         return SipStatus.DISABLED
     if obj.contract.status == ContractStatus.SUSPENDED:
+        return SipStatus.SUSPENDED
+    if (
+        obj.contract.status == ContractStatus.TERMINATING
+        and obj.contract.suspensions.filter(lifted_at__isnull=True).exists()
+    ):
+        # suspended, then terminated: the suspension holds until lifted (CON-8)
         return SipStatus.SUSPENDED
     if isinstance(obj, SipAccount) and obj.suspensions.filter(lifted_at__isnull=True).exists():
         return SipStatus.SUSPENDED

@@ -180,3 +180,48 @@ def test_acc7_no_sip_account_on_an_equipment_rental():
     assert "contract" in refused.value.message_dict
     assert not SipAccount.objects.filter(contract=rental).exists()
     assert rental not in SipAccountCreateForm().fields["contract"].queryset
+
+
+# CON-8 — a contract suspended for suspected hacking whose customer then asks for its
+# termination (allowed: suspended → terminating) stays suspended until staff lift it: its trunk
+# and SIP accounts read "active" again the moment the termination was requested (the open
+# suspension hidden behind "terminating") — a PLATFORM customer would have had three months of
+# service back. Lifting it is still one action (the contract keeps terminating, and cancelling
+# the termination then returns it to active), and a non-payment suspension of a terminating
+# contract is lifted once the customer has paid (BIL-7), as it is for a suspended one.
+def test_con8_termination_requested_while_suspended_keeps_the_service_suspended(account):
+    import time_machine
+
+    from offers import services as offers
+    from offers.choices import ContractStatus
+    from payments.services import suspension_lift_if_paid
+
+    sip, _ = account
+    trunk = make_trunk(customer(), channels=4, start=date(2026, 10, 1))
+    with time_machine.travel(date(2026, 10, 20)):
+        for contract in (sip.contract, trunk.contract):
+            offers.contract_suspend(contract=contract, reason="fraud")
+            offers.contract_request_termination(contract=contract)
+    sip.refresh_from_db()
+    trunk.refresh_from_db()
+    assert sip.contract.status == trunk.contract.status == ContractStatus.TERMINATING
+    assert (sip.status, trunk.status) == (SipStatus.SUSPENDED, SipStatus.SUSPENDED)
+
+    with time_machine.travel(date(2026, 10, 21)):
+        offers.contract_lift_suspension(contract=sip.contract)
+        sip.refresh_from_db()
+        assert sip.status == SipStatus.ACTIVE
+        assert sip.contract.status == ContractStatus.TERMINATING
+        assert not sip.contract.suspensions.filter(lifted_at__isnull=True).exists()
+        offers.termination_cancel(termination=sip.contract.terminations.get())
+    sip.refresh_from_db()
+    assert (sip.contract.status, sip.status) == (ContractStatus.ACTIVE, SipStatus.ACTIVE)
+
+    # BIL-7: nothing is late for this customer: its non-payment suspension is lifted.
+    other = make_trunk(customer(), channels=4, start=date(2026, 10, 1))
+    with time_machine.travel(date(2026, 10, 20)):
+        offers.contract_suspend(contract=other.contract, reason="non_payment")
+        offers.contract_request_termination(contract=other.contract)
+        assert suspension_lift_if_paid(client=other.contract.client) == 1
+    other.refresh_from_db()
+    assert (other.contract.status, other.status) == (ContractStatus.TERMINATING, SipStatus.ACTIVE)

@@ -183,7 +183,8 @@ def lift_after_topup(*, client: Client) -> int:
     lifted = 0
     suspended = Contract.objects.filter(
         client=client,
-        status=ContractStatus.SUSPENDED,
+        # CON-8: suspended, or suspended and then terminated (its service suspended still)
+        status__in=[ContractStatus.SUSPENDED, ContractStatus.TERMINATING],
         suspensions__lifted_at__isnull=True,
         suspensions__reason=SuspensionReason.PREPAID_EXHAUSTED,
     ).distinct()
