@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kernel.inputs import AsciiIntegerField
+from kernel.inputs import AsciiDecimalField, AsciiIntegerField
 from telephony.choices import PaymentChoice
 from telephony.packs import DEFAULT_CAP
 
@@ -51,4 +51,8 @@ class OrderPayForm(forms.Form):
             (PaymentChoice.PREPAID, PaymentChoice.PREPAID.label),
             (PaymentChoice.DIRECT_DEBIT, PaymentChoice.DIRECT_DEBIT.label),
         ]
+    )
+    # The amount incl. VAT the page showed: the payment is refused if it changed meanwhile.
+    expected_amount = AsciiDecimalField(
+        required=False, max_digits=12, decimal_places=2, widget=forms.HiddenInput
     )

@@ -210,6 +210,7 @@ def channel_order_pay(
     actor=None,
     api_key=None,
     today: date | None = None,
+    expected_amount: Decimal | None = None,
 ) -> ChannelOrder:
     """TRK-3: pay an order and activate its channels at once, in one transaction.
 
@@ -222,6 +223,11 @@ def channel_order_pay(
 
     Cap (TRK-1): only active capacity + this order count, under the trunk's lock; an order that
     would exceed it is refused at payment (orders awaiting payment reserve nothing).
+
+    ``expected_amount`` is the amount incl. VAT the payer was shown (the portal's order page):
+    re-quoted today it may differ (a page read before midnight, paid after it: one day left of
+    November shown, a whole December due), and then nothing is paid (``ValidationError`` on
+    ``expected_amount``, code ``quote_changed``): money moves only for the amount shown.
     """
     today = today or offers.paris_today()
     trunk_id = ChannelOrder.objects.values_list("trunk_id", flat=True).get(pk=order.pk)
@@ -251,6 +257,17 @@ def channel_order_pay(
             % {"max": selectors.pack_table_for(trunk).max_channels},
             code="capacity_exceeded",
         ) from error
+    if expected_amount is not None and quote.prorata_gross != expected_amount:
+        raise ValidationError(
+            {
+                "expected_amount": _(
+                    "The amount due has changed since it was shown: %(amount)s € incl. VAT if "
+                    "paid today. Check it and pay again."
+                )
+                % {"amount": money_number(quote.prorata_gross)}
+            },
+            code="quote_changed",
+        )
     _apply_quote(order, quote)
     is_paid = _take_payment(order, quote, method=method, payment=payment, actor=actor)
     now = timezone.now()

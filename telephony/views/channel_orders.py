@@ -81,7 +81,10 @@ def order_pay(request, pk):
         return redirect(order_url)
     try:
         order = channel_order_pay(
-            order=order, method=form.cleaned_data["method"], actor=request.user
+            order=order,
+            method=form.cleaned_data["method"],
+            actor=request.user,
+            expected_amount=form.cleaned_data.get("expected_amount"),
         )
     except InsufficientBalance as error:
         messages.error(request, " ".join(error.messages))

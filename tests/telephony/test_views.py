@@ -325,6 +325,36 @@ def test_trk3_insufficient_balance(admin_web, acme, trunk):
     assert payment_selectors.prepaid_balance(acme) == Decimal("5.00")
 
 
+# TRK-3 — money moves only for the amount shown: the order page read on 30 November at 23:59
+# says 17.00 × 1/30 = 0.5667 → 0.57 HT, 0.68 TTC "if paid today"; the button clicked after
+# midnight would have debited a whole December, 17.00 × 31/31 = 17.00 HT, 20.40 TTC, without the
+# customer seeing it. The payment is refused (nothing debited, the order still awaiting
+# payment) and the page shows the new amount; paid from that page, it debits 20.40.
+def test_trk3_payment_refused_when_the_amount_shown_has_changed(admin_web, acme, trunk):
+    web = admin_web
+    with time_machine.travel("2026-11-30 23:59 +01:00", tick=False):
+        top_up(acme, "100.00")
+        order = services.channel_order_create(trunk=trunk, add=4)
+        page = page_of(web.get(reverse("telephony:order", args=[order.pk])))
+        assert 'data-testid="amount-gross">0.68\u00a0€' in page
+        assert '<input type="hidden" name="expected_amount" value="0.68">' in page
+    pay_url = reverse("telephony:order_pay", args=[order.pk])
+    with time_machine.travel("2026-12-01 00:01 +01:00", tick=False):
+        page = page_of(
+            web.post(pay_url, {"method": "prepaid", "expected_amount": "0.68"}, follow=True)
+        )
+        assert "20.40" in text_of(page)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.AWAITING_PAYMENT
+        assert payment_selectors.prepaid_balance(acme) == Decimal("100.00")
+        assert selectors.trunk_capacity(trunk, date(2026, 12, 1)) == 8
+        assert 'data-testid="amount-gross">20.40\u00a0€' in page
+        web.post(pay_url, {"method": "prepaid", "expected_amount": "20.40"})
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE
+    assert payment_selectors.prepaid_balance(acme) == Decimal("79.60")
+
+
 def test_order_cancel(admin_web, trunk):
     web = admin_web  # ACC-2: ordering, paying and cancelling are the admin's
     with paris(PAY_DAY):
