@@ -128,7 +128,12 @@ def invoice_list(request):
 def invoice_detail(request, pk):
     invoice = selectors.invoice_get(client=request.client, pk=pk)
     _decorate([invoice], timezone.localdate())
-    credit_notes_applied = list(invoice.credit_allocations.all())
+    # BIL-9: the credit notes set against it when it was issued (its "credit notes applied"),
+    # and those correcting it afterwards, set against what was left to pay on it
+    credit_notes_applied, corrections = [], []
+    for allocation in invoice.credit_allocations.all():
+        later = allocation.credit_note.corrects_id == invoice.pk
+        (corrections if later else credit_notes_applied).append(allocation)
     applied_to = list(invoice.allocations.all())
     refunds = list(invoice.refunds.all())  # BIL-9: a credit note paid back
     credit_used = sum((a.amount for a in [*applied_to, *refunds]), Decimal("0.00"))
@@ -140,6 +145,9 @@ def invoice_detail(request, pk):
             "lines": line_rows(invoice),
             "vat_rows": vat_rows(invoice),
             "credit_notes_applied": credit_notes_applied,
+            "corrections": corrections,
+            "left_after_corrections": invoice.amount_due
+            - sum((a.amount for a in corrections), Decimal("0.00")),
             "applied_to": applied_to,
             "refunds": refunds,
             "credit_remaining": invoice.total_gross - credit_used,

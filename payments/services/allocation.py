@@ -11,25 +11,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Client, Partner
+from accounts.models import Client
 from billing.models import Invoice
 from kernel.clock import paris_today
 from payments.choices import RECORDED_METHODS, AllocationSource, PaymentStatus
 from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
 from payments.models import Allocation, Payment
-from payments.services.settlement import after_settlement
-
-
-def lock_payer(*, client_id: int | None = None, partner_id: int | None = None) -> None:
-    """BIL-4: one payer's allocations are written in turn — its row (the customer's, or the
-    partner's when the partner pays) is locked until the transaction ends, so that two writes
-    at once (a transfer recorded while a batch is settled, two staff recording payments) never
-    both set money against the same open amount."""
-    if client_id is not None:
-        Client.objects.select_for_update().get(pk=client_id)
-    elif partner_id is not None:
-        Partner.objects.select_for_update().get(pk=partner_id)
+from payments.services.settlement import after_settlement, lock_payer
 
 
 def allocate(

@@ -132,7 +132,9 @@ def prepaid_topup_record(
         description=description,
         actor=actor,
     )
-    notify_billing(client, "payments/email/topup_received", {"entry": entry})
+    notify_billing(
+        client, "payments/email/topup_received", {"entry": entry, "received": amount_received}
+    )
     return entry
 
 

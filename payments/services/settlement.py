@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.models import Client, Partner
 from billing import services as billing
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
@@ -17,6 +18,17 @@ from payments.invoice_states import invoice_state
 from payments.models import Allocation, CollectionCase
 from payments.services.late_charges import post_late_charges
 from payments.services.suspensions import suspension_lift_if_paid
+
+
+def lock_payer(*, client_id: int | None = None, partner_id: int | None = None) -> None:
+    """BIL-4: one payer's allocations are written in turn — its row (the customer's, or the
+    partner's when the partner pays) is locked until the transaction ends, so that two writes
+    at once (a transfer recorded while a batch is settled, two staff recording payments) never
+    both set money against the same open amount."""
+    if client_id is not None:
+        Client.objects.select_for_update().get(pk=client_id)
+    elif partner_id is not None:
+        Partner.objects.select_for_update().get(pk=partner_id)
 
 
 def _case(invoice: Invoice) -> CollectionCase:
@@ -90,8 +102,6 @@ def corrected_invoice_credit(*, credit_note_id: int) -> Decimal:
         )
         if note is None:
             return ZERO
-        from payments.services.allocation import lock_payer  # allocation imports this module
-
         invoice = note.corrects
         lock_payer(client_id=invoice.client_id, partner_id=invoice.partner_id)
         on = min(paris_today(), invoice.due_date) if invoice.due_date else None

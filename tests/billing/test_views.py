@@ -334,6 +334,42 @@ def test_credit_notes_applied_shown(as_role, english, customer):
     assert 'data-testid="amount-due"' not in page
 
 
+# BIL-9 — the same correction once committed is set against September's invoice itself, still
+# unpaid (39.80 € HT, 47.76 € TTC: September and October in advance): its page shows the credit
+# note under the amount due (− 12.00) and what is due after it, 35.76 €; October's invoice
+# applies no credit; the credit note's page says it was applied to September's invoice and
+# that a correcting credit note goes there first.
+def test_correcting_credit_note_shown_on_the_invoice_it_corrects(
+    as_role, english, customer, django_capture_on_commit_callbacks
+):
+    make_contract(customer, "sip-unl", signature=date(2026, 8, 20), service_start=SEP)
+    services.run_month_sync(month=SEP)
+    september = Invoice.objects.get(client=customer, month=SEP)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = services.credit_note_issue(
+            corrects=september,
+            lines=[services.CreditLine("Correction", Decimal("10.00"))],
+            reason="Line billed twice",
+            issue_date=date(2026, 10, 5),
+        )
+    services.run_month_sync(month=OCT)
+    browser = as_role(Role.BILLING)
+    with CaptureQueriesContext(connection) as queries:
+        page = page_of(browser.get(reverse("billing:detail", args=[september.pk])))
+    totals = page.split('data-testid="totals"')[1].split("</table>")[0]
+    assert 'data-testid="amount-due">47.76\u00a0€<' in totals
+    assert "Credit note A2026-000001 correcting it" in totals
+    assert "− 12.00\u00a0€" in totals
+    assert 'data-testid="due-after-corrections">35.76\u00a0€<' in totals
+    assert 'data-testid="credit-applied-row"' not in totals
+    assert len(queries) <= 25
+    october = Invoice.objects.get(client=customer, month=OCT)
+    assert october.credit_applied == Decimal("0.00")
+    page = page_of(browser.get(reverse("billing:detail", args=[note.pk])))
+    assert "Applied to invoice F2026-000001" in page
+    assert "first set against what is left to pay on it" in page
+
+
 # BIL-3 — the PDF is downloaded as an attachment named after the number, and it is a PDF.
 def test_pdf_download(as_role, customer, october, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)

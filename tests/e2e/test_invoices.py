@@ -60,6 +60,14 @@ def test_admin_reads_invoices_read_only_cannot(page, browser, live_server, demo_
     expect(page.locator("[data-testid='amount-due']")).to_have_text(
         french_money(invoice.amount_due)
     )
+    # BIL-9: the credit note corrects this unpaid invoice: set against it at once, shown under
+    # the amount due with what is left to pay after it
+    corrected = sum(a.amount for a in invoice.credit_allocations.filter(credit_note=note))
+    assert corrected == min(note.total_gross, invoice.amount_due)
+    expect(page.locator("[data-testid='correction-row']")).to_contain_text(note.number)
+    expect(page.locator("[data-testid='due-after-corrections']")).to_have_text(
+        french_money(invoice.amount_due - corrected)
+    )
     screenshot(page, "invoice_detail.png")
 
     with page.expect_download() as download:

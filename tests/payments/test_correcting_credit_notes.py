@@ -82,3 +82,19 @@ def test_bil9_correction_beyond_what_is_left_goes_to_the_next_invoice(
         note = _correction(invoice, "250.00")
     assert services.invoice_state(invoice).open == 0
     assert billing.credit_remaining(note) == Decimal("200.00")
+
+
+# BIL-9 — the credit note's document says where its amount goes: first against what is left to
+# pay on the invoice it corrects (named), then the next invoices, or a refund.
+def test_bil9_correcting_credit_note_document_names_the_invoice_it_goes_against():
+    from django.template.loader import render_to_string
+
+    from billing.documents import invoice_context
+
+    invoice = issue_invoice(direct_customer(), "100.00")
+    note = _correction(invoice, "10.00")
+    html = render_to_string("billing/invoice_pdf.html", invoice_context(note))
+    assert (
+        "Le montant de cet avoir est d'abord déduit de ce qui reste à payer sur la facture "
+        f"N° {invoice.number}, puis de vos prochaines factures, ou vous est remboursé."
+    ) in html.replace("&#x27;", "'")

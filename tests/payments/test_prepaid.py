@@ -21,6 +21,30 @@ from tests.payments.conftest import direct_customer
 TODAY = date(2026, 11, 2)
 
 
+# BIL-10 (PLATFORM 12.7.3) — the top-up e-mail says what was received and the bank's fee kept:
+# 100.00 € received, 1.50 € fee, 98.50 € credited. Without a fee it says nothing of one.
+@pytest.mark.django_db
+def test_bil10_topup_email_names_the_bank_fee(mailoutbox, django_capture_on_commit_callbacks):
+    client = direct_customer()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.prepaid_topup_record(
+            client=client,
+            amount_received="100.00",
+            bank_fee="1.50",
+            received_on=TODAY,
+            reference="VIR1",
+        )
+        services.prepaid_topup_record(
+            client=client, amount_received="20.00", received_on=TODAY, reference="VIR2"
+        )
+    bodies = [m.body for m in mailoutbox]
+    with_fee = next(b for b in bodies if "98,50" in b or "98.50" in b)
+    assert "100,00" in with_fee or "100.00" in with_fee
+    assert "1,50" in with_fee or "1.50" in with_fee
+    without = next(b for b in bodies if "20,00" in b or "20.00" in b)
+    assert "PLATFORM 12.7.3" not in without and "PLATFORM 12.7.3" in with_fee
+
+
 # BIL-10 — a top-up counts net of the bank's fee; debits and refunds are entries; the balance
 # is their sum; an entry is never changed.
 @pytest.mark.django_db
