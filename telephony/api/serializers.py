@@ -454,6 +454,17 @@ class ChannelOrderPaySerializer(serializers.Serializer):
             "the charge joins the next direct-debit batch (TRK-3)."
         ),
     )
+    expected_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_(
+            "Optional: the pro-rata incl. VAT the customer was shown (amount_gross of the quote). "
+            "When today's amount differs (the quote was read before midnight, say), nothing is "
+            "paid nor debited: 400 on expected_amount, with today's amount."
+        ),
+    )
 
 
 class ChannelDecreaseSerializer(representation.ModelSerializer):

@@ -248,7 +248,10 @@ class ChannelOrderViewSet(
         payload = ChannelOrderPaySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order = channel_order_pay(
-            order=order, method=payload.validated_data["method"], api_key=self.api_key
+            order=order,
+            method=payload.validated_data["method"],
+            api_key=self.api_key,
+            expected_amount=payload.validated_data.get("expected_amount"),
         )
         return Response(ChannelOrderSerializer(order).data)
 

@@ -133,6 +133,28 @@ def test_trk3_pay_and_cancel(api, trunk):
     assert PendingCharge.objects.filter(source_type="channel_order").count() == 1
 
 
+# TRK-3 — a partner pays with the amount its customer was shown: a quote of 30 November
+# (4 channels on a 4-pack at 17.00 € HT: 1 day of 30, 0.57 € HT, 0.68 € TTC) paid after midnight
+# would take the whole of December (17.00 € HT, 20.40 € TTC): 400 on expected_amount naming
+# today's amount, nothing debited, the order still awaiting payment; with 20.40 it is paid.
+def test_trk3_pay_with_the_amount_shown(api, trunk):
+    top_up(trunk.contract.client)
+    with time_machine.travel(datetime(2026, 11, 30, 23, 59, tzinfo=ZoneInfo("Europe/Paris"))):
+        quote = api.post(
+            reverse("api:channel-order-list"), {"trunk": trunk.pk, "add": 4}, format="json"
+        ).json()
+    assert quote["amount_gross"] == "0.68"
+    pay = reverse("api:channel-order-pay", args=[quote["id"]])
+    with time_machine.travel(datetime(2026, 12, 1, 0, 1, tzinfo=ZoneInfo("Europe/Paris"))):
+        changed = api.post(pay, {"method": "prepaid", "expected_amount": "0.68"}, format="json")
+        assert changed.status_code == 400
+        assert "20,40" in str(changed.json()) or "20.40" in str(changed.json())
+        assert ChannelOrder.objects.get(pk=quote["id"]).status == "awaiting_payment"
+        paid = api.post(pay, {"method": "prepaid", "expected_amount": "20.40"}, format="json")
+    assert paid.status_code == 200, paid.json()
+    assert paid.json()["amount_gross"] == "20.40"
+
+
 # TRK-4 — a decrease through the API, pending until the next renewal date, then cancelled.
 def test_trk4_decrease(api, trunk):
     url = reverse("api:channel-decrease-list")
