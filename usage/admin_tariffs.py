@@ -14,6 +14,7 @@ from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin
 from kernel.clock import paris_today
 from kernel.widgets import IsoDateInput
+from offers.admin.price_changes import letter_received_on_field
 from offers.choices import LIVE_STATUSES
 from offers.models import Contract
 from usage.models import Tariff, TariffAnnouncement, TariffNotice, TariffRefusal
@@ -113,15 +114,7 @@ class RefusalForm(forms.Form):
         ),
     )
 
-    received_on = forms.DateField(
-        label=_("letter received on"),
-        required=False,
-        widget=IsoDateInput(),
-        help_text=_(
-            "Optional, today by default: the day the customer's letter reached us. A letter "
-            "received before the deadline keeps the customer's right, whenever it is recorded."
-        ),
-    )
+    received_on = letter_received_on_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

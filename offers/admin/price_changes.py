@@ -49,6 +49,20 @@ class ScheduleForm(PriceChangeForm):
         )
 
 
+def letter_received_on_field() -> forms.DateField:
+    """CON-6: the day a customer's refusal letter reached us, when staff record it later (price
+    changes here, call tariffs in ``usage.admin_tariffs``)."""
+    return forms.DateField(
+        label=_("letter received on"),
+        required=False,
+        widget=IsoDateInput(),
+        help_text=_(
+            "Optional, today by default: the day the customer's letter reached us. A letter "
+            "received before the deadline keeps the customer's right, whenever it is recorded."
+        ),
+    )
+
+
 class RefusalForm(forms.Form):
     requested_date = forms.DateField(
         label=_("requested termination date"),
@@ -60,15 +74,7 @@ class RefusalForm(forms.Form):
             "before the effective date."
         ),
     )
-    received_on = forms.DateField(
-        label=_("letter received on"),
-        required=False,
-        widget=IsoDateInput(),
-        help_text=_(
-            "Optional, today by default: the day the customer's letter reached us. A letter "
-            "received before the deadline keeps the customer's right, whenever it is recorded."
-        ),
-    )
+    received_on = letter_received_on_field()
 
 
 class EventInline(ReadOnlyInline):

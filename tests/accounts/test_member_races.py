@@ -1,52 +1,16 @@
 """ACC-2 against PostgreSQL: "a company always keeps at least one administrator", even when its
 two administrators act at the same moment (each demoting or removing the other)."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 
 from accounts import services
 from accounts.choices import Role
 from accounts.models import Membership
 from tests.factories import ClientFactory, MembershipFactory
+from tests.races import first_holds_its_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _both_at_once(first, second):
-    """``first()`` runs in a transaction kept open a moment after it wrote; ``second()`` starts
-    meanwhile, on its own connection. Returns the exceptions raised."""
-    wrote, errors = threading.Event(), []
-
-    def run_first():
-        try:
-            with transaction.atomic():
-                first()
-                wrote.set()
-                threading.Event().wait(1.5)  # the second write starts while this one is open
-        except Exception as error:  # noqa: BLE001 - asserted below
-            errors.append(error)
-            wrote.set()
-        finally:
-            connection.close()
-
-    def run_second():
-        try:
-            wrote.wait(30)
-            second()
-        except Exception as error:  # noqa: BLE001 - asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 # ACC-2 — Alice and Bob, the company's two administrators, each make the other "technical" at
@@ -57,7 +21,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin():
     client = ClientFactory(partner=None)
     alice = MembershipFactory(client=client, role=Role.ADMIN)
     bob = MembershipFactory(client=client, role=Role.ADMIN)
-    errors = _both_at_once(
+    errors = first_holds_its_transaction(
         lambda: services.member_change_role(membership=bob, role=Role.TECHNICAL, actor=alice.user),
         lambda: services.member_change_role(membership=alice, role=Role.TECHNICAL, actor=bob.user),
     )
@@ -70,7 +34,7 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin():
     client = ClientFactory(partner=None)
     alice = MembershipFactory(client=client, role=Role.ADMIN)
     bob = MembershipFactory(client=client, role=Role.ADMIN)
-    errors = _both_at_once(
+    errors = first_holds_its_transaction(
         lambda: services.member_remove(membership=bob, actor=alice.user),
         lambda: services.member_remove(membership=alice, actor=bob.user),
     )

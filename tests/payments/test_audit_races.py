@@ -2,12 +2,10 @@
 recording a transfer while another settles a direct-debit batch, two staff recording a
 partner's payments) are written in turn — an invoice is never settled twice."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
 from django.db.models import Sum
 
 from accounts.choices import BillingMode
@@ -18,43 +16,10 @@ from payments.models import Allocation, DirectDebit
 from tests.factories import ClientFactory, PartnerFactory, SiteFactory
 from tests.payments.conftest import direct_customer, issue_invoice
 from tests.payments.test_direct_debit_lateness import paris, send_batch, sign_mandate
+from tests.races import first_holds_its_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SEP = date(2026, 9, 1)
-
-
-def _first_holds_its_transaction(first, second):
-    """``first()`` runs in a transaction kept open a moment after it wrote; ``second()`` starts
-    meanwhile, on its own connection. Returns the exceptions raised (none expected)."""
-    wrote, errors = threading.Event(), []
-
-    def run_first():
-        try:
-            with transaction.atomic():
-                first()
-                wrote.set()
-                threading.Event().wait(1.5)  # the second write starts while this one is open
-        except Exception as error:  # noqa: BLE001 - asserted below
-            errors.append(error)
-            wrote.set()
-        finally:
-            connection.close()
-
-    def run_second():
-        try:
-            wrote.wait(30)
-            second()
-        except Exception as error:  # noqa: BLE001 - asserted below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
 
 
 def settled_on(invoice) -> Decimal:
@@ -80,7 +45,7 @@ def test_bil4_transfer_and_batch_settlement_at_once_settle_the_invoice_once():
         services.debit_batch_settle(batch=batch)
 
     with paris(date(2026, 10, 31)):
-        assert _first_holds_its_transaction(transfer, settle) == []
+        assert first_holds_its_transaction(transfer, settle) == []
     assert settled_on(invoice) == Decimal("120.00")
     debit_payment = DirectDebit.objects.get().payment
     assert services.payment_unallocated(debit_payment) == Decimal("120.00")
@@ -121,7 +86,7 @@ def test_bil4_two_partner_payments_at_once_never_settle_more_than_the_invoice():
         return record
 
     with paris(date(2026, 10, 20)):
-        assert _first_holds_its_transaction(pay("1000.00"), pay("500.00")) == []
+        assert first_holds_its_transaction(pay("1000.00"), pay("500.00")) == []
     assert settled_on(invoice) == Decimal("1200.00")
     assert sum((services.payment_unallocated(p) for p in payments), Decimal(0)) == Decimal("300.00")
 
@@ -150,7 +115,7 @@ def test_bil8_dispute_accepted_while_a_transfer_is_recorded_settles_the_invoice_
         notes.append(services.dispute_accept(dispute=dispute, note="Fee waived"))
 
     with paris(date(2026, 10, 20)):
-        assert _first_holds_its_transaction(transfer, accept) == []
+        assert first_holds_its_transaction(transfer, accept) == []
     assert settled_on(invoice) == Decimal("120.00")
     assert credit_remaining(notes[0]) == Decimal("24.00")
 
@@ -167,7 +132,7 @@ def test_bil4_two_batches_made_at_once_collect_the_invoice_once():
         services.debit_batch_create(collection_date=date(2026, 10, 30))
 
     with paris(date(2026, 10, 28)):
-        errors = _first_holds_its_transaction(make, make)
+        errors = first_holds_its_transaction(make, make)
     assert [type(error).__name__ for error in errors] == ["ValidationError"]
     assert errors[0].code == "concurrent_batch"
     assert errors[0].messages == [  # the second thread speaks the default language
