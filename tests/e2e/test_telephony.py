@@ -130,3 +130,38 @@ def test_channels_typed_while_the_quote_script_loads_get_their_quote(page, live_
     quote = page.locator("#tel-quote [data-testid='quote-increase'][data-total='10']")
     expect(quote).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True
+
+
+# TRK-3 — the order page was read before the amount changed (after midnight a whole month is
+# due, not one day): paying it debits nothing, the page says the amount changed and shows the
+# new one; paying again from that page pays it. (The page's amount is altered in the browser to
+# stand for the day it was read.)
+def test_order_paid_after_its_amount_changed_shows_the_new_amount(page, live_server, demo_data):
+    trunk = Trunk.objects.select_related("contract__client").get(contract__client__siren=DEMO_SIREN)
+    client = trunk.contract.client
+    top_up(client, "100.00")
+    balance = payment_selectors.prepaid_balance(client)
+    sign_in(page, live_server, ADMIN_EMAIL)
+    page.goto(f"{live_server.url}/telephony/trunks/{trunk.pk}/")
+    page.locator("#channel-form input[name='total']").fill("12")
+    quote = page.locator("#tel-quote")
+    expect(quote.locator("[data-testid='quote-increase'][data-total='12']")).to_be_visible()
+    quote.locator("[data-testid='confirm-button']").click()
+    order = ChannelOrder.objects.get(trunk=trunk)
+    page.evaluate(
+        "document.querySelector(\"[data-testid='pay-prepaid'] input[name='expected_amount']\")"
+        ".value = '0.68'"
+    )
+    page.locator("[data-testid='pay-prepaid'] button").click()
+    expect(page).to_have_url(f"{live_server.url}/telephony/orders/{order.pk}/")
+    expect(page.locator(".msg-error, .errorlist, [role='alert']").first).to_contain_text(
+        "Le montant dû a changé"
+    )
+    screenshot(page, "telephony/order_amount_changed.png")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
+    assert payment_selectors.prepaid_balance(client) == balance  # nothing debited
+    page.locator("[data-testid='pay-prepaid'] button").click()
+    expect(page.locator("[data-testid='capacity']")).to_have_text("12")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACTIVE
