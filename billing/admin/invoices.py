@@ -351,8 +351,9 @@ class InvoiceAdmin(ServiceRowsAdmin):
             title=gettext("Issue a credit note for %(number)s") % {"number": invoice.number},
             intro=gettext(
                 "The credit note (series A, its own numbering) references invoice "
-                "%(number)s and is set against the buyer's next invoices. At most "
-                "%(creditable)s excl. VAT can still be credited on this invoice."
+                "%(number)s and is first set against what is left to pay on it, then against "
+                "the buyer's next invoices. At most %(creditable)s excl. VAT can still be "
+                "credited on this invoice."
             )
             % {"number": invoice.number, "creditable": _euros(creditable)},
             queryset=[invoice],
