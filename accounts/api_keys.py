@@ -43,9 +43,37 @@ def _clean(*, scopes, allowed_ips, expires_at: datetime | None, now: datetime, b
             ]
     if expires_at is not None and expires_at <= now:
         errors["expires_at"] = [_("The expiry must be in the future.")]
+    if by_key is not None:
+        errors.update(
+            _beyond_creator(by_key, expires_at=expires_at, allowed_ips=values.get("allowed_ips"))
+        )
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def _beyond_creator(by_key: ApiKey, *, expires_at, allowed_ips) -> dict:
+    """ACC-3: a key never mints a key that outlives it or that works from addresses it may
+    not call from (a key given for a day, or fenced to an office network, would otherwise
+    hand out a permanent, unfenced one). The field errors, empty when within."""
+    errors = {}
+    if by_key.expires_at is not None and (expires_at is None or expires_at > by_key.expires_at):
+        errors["expires_at"] = [
+            _(
+                "This key expires on %(date)s: the key it creates or rotates expires at the "
+                "latest then."
+            )
+            % {"date": by_key.expires_at.isoformat()}
+        ]
+    if allowed_ips is not None and key_scopes.networks_beyond(by_key.allowed_ips, allowed_ips):
+        errors["allowed_ips"] = [
+            _(
+                "This key may only be used from %(networks)s: the key it creates or rotates "
+                "is limited to those addresses too."
+            )
+            % {"networks": ", ".join(by_key.allowed_ips)}
+        ]
+    return errors
 
 
 @transaction.atomic
@@ -125,10 +153,15 @@ def api_key_rotate(
         raise ValidationError(
             {"scopes": [_("This key cannot rotate a key with scopes it does not have itself.")]}
         )
+    lifetime = key.expires_at - key.created_at if key.expires_at is not None else None
+    expires_at = now + lifetime if lifetime is not None else None
+    if by_key is not None and by_key.pk != key.pk:  # a key rotating itself keeps its terms
+        beyond = _beyond_creator(by_key, expires_at=expires_at, allowed_ips=key.allowed_ips)
+        if beyond:
+            raise ValidationError(beyond)
     ApiKey.objects.filter(pk=key.rotated_from_id, revoked_at__isnull=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     ).update(expires_at=now)
-    lifetime = key.expires_at - key.created_at if key.expires_at is not None else None
     prefix, raw = ApiKey.generate()
     successor = ApiKey.objects.create(
         partner=key.partner,
@@ -137,7 +170,7 @@ def api_key_rotate(
         hashed_key=ApiKey.hash(raw),
         scopes=key.scopes,
         allowed_ips=key.allowed_ips,
-        expires_at=now + lifetime if lifetime is not None else None,
+        expires_at=expires_at,
         rotated_from=key,
         created_by=actor,
     )

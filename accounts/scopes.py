@@ -108,6 +108,25 @@ def clean_allowlist(values) -> list[str]:
     return networks
 
 
+def networks_beyond(granted: list[str], wanted: list[str]) -> list[str]:
+    """The networks of the allowlist ``wanted`` that the allowlist ``granted`` does not hold
+    (an empty list is every address: ``["*"]`` when ``wanted`` is empty and ``granted`` is
+    not). A key fenced to some networks creates no key usable from elsewhere."""
+    if not granted:
+        return []
+    if not wanted:
+        return ["*"]
+    fences = _networks(tuple(granted))
+    beyond = []
+    for value in wanted:
+        network = ipaddress.ip_network(value)
+        if not any(
+            network.version == fence.version and network.subnet_of(fence) for fence in fences
+        ):
+            beyond.append(value)
+    return beyond
+
+
 @functools.lru_cache(maxsize=1024)
 def _networks(allowlist: tuple[str, ...]) -> tuple:
     """Parsed once per allowlist, not on every request (50 networks: ~250 µs to parse)."""

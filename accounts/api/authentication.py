@@ -150,8 +150,10 @@ SECURITY_DESCRIPTION = f"""`Api-Key <key>` — never in the URL (401 `api_key_in
 everything, `*:write` writes everything). `read` allows GET, HEAD and OPTIONS; `write` allows
 every method (it includes `read`), commands included. The family `keys` (`/api-keys/`: list,
 create, rotate, revoke the partner's keys) is outside `*`: only `keys:read` and `keys:write` grant
-it, and a key creates or rotates only keys whose scopes it has itself. A request outside the
-key's scopes answers 403 `insufficient_scope`, naming the scope needed.
+it, and a key creates or rotates only keys whose scopes it has itself, that expire at the latest
+when it does and that are used only from addresses it may call from (400 on `scopes`,
+`expires_at` or `allowed_ips`). A request outside the key's scopes answers 403
+`insufficient_scope`, naming the scope needed.
 
 **Expiry and addresses.** A key may have an expiry (past it: 401 `expired_key`) and a list of
 allowed IP addresses or CIDR networks (a call from elsewhere: 403 `ip_not_allowed`). A wrong,

@@ -404,6 +404,55 @@ def test_rotate_bigger_key_refused(partner):
     assert not ApiKey.objects.filter(rotated_from=big).exists()
 
 
+# ACC-3 — a key never mints a bigger key, in time and in addresses either: a key given for a
+# day (expiring tomorrow) created a key with no expiry, and a key usable from the partner's
+# office network only created one usable from anywhere, both with its full scopes: whoever held
+# the short-lived or fenced key kept a permanent, unfenced one. The new key now expires at the
+# latest when its creator does and is used only from addresses its creator may call from; a
+# rotation by such a key gives no successor beyond them either.
+def test_created_key_neither_outlives_nor_outreaches_its_creator(partner):
+    tomorrow = timezone.now() + timedelta(days=1)
+    _temp, temp = _key(partner, ["*:write", "keys:write"], expires_at=tomorrow)
+    for asked in ({}, {"expires_at": (tomorrow + timedelta(days=30)).isoformat()}):
+        response = temp.post(
+            "/api/v1/api-keys/", {"name": "forever", "scopes": ["*:write"], **asked}, format="json"
+        )
+        assert response.status_code == 400 and "expires_at" in _error(response)["fields"]
+    within = (tomorrow - timedelta(hours=1)).isoformat()
+    response = temp.post(
+        "/api/v1/api-keys/",
+        {"name": "short", "scopes": ["*:read"], "expires_at": within},
+        format="json",
+    )
+    assert response.status_code == 201
+    _fenced, fenced = _key(
+        partner, ["*:write", "keys:write"], allowed_ips=["127.0.0.0/24", "203.0.113.0/24"]
+    )
+    for asked in ([], ["198.51.100.7"], ["127.0.0.0/8"]):
+        response = fenced.post(
+            "/api/v1/api-keys/",
+            {"name": "open", "scopes": ["*:write"], "allowed_ips": asked},
+            format="json",
+        )
+        assert response.status_code == 400 and "allowed_ips" in _error(response)["fields"]
+    response = fenced.post(
+        "/api/v1/api-keys/",
+        {"name": "office", "scopes": ["*:read"], "allowed_ips": ["127.0.0.1", "203.0.113.0/25"]},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert not ApiKey.objects.filter(name__in=["forever", "open"]).exists()
+    # nor by rotating a permanent or unfenced key of the partner
+    permanent, _raw = api_keys.api_key_create(partner=partner, name="permanent", scopes=["*:read"])
+    for client in (temp, fenced):
+        response = client.post(reverse("api:api-key-rotate", args=[permanent.pk]), format="json")
+        assert response.status_code == 400
+    assert not ApiKey.objects.filter(rotated_from=permanent).exists()
+    # a key rotating itself keeps its own terms (the same lifetime, the same addresses)
+    response = temp.post(reverse("api:api-key-rotate", args=[_temp.pk]), format="json")
+    assert response.status_code == 201
+
+
 # ACC-3, ACC-4 — revoke through the API: the key stops at once; audited.
 def test_revoke_through_api(api, partner):
     key, raw = api_keys.api_key_create(partner=partner, name="leaked")
