@@ -116,3 +116,28 @@ def test_other_partner_commands_404(api, other_partner, receiver):
 def test_event_type_catalogue(api):
     names = [row["name"] for row in api.get(reverse("api:webhook-event-type-list")).json()]
     assert "invoice.issued" in names and names == sorted(names)
+
+
+# SPEC §9 webhooks (ACC-3) — a disabled endpoint gets nothing "until it is enabled again" (the
+# API's own word on `is_active`): a partner that disabled its endpoint (its receiver down for
+# maintenance, or moved) and asked for a redelivery of a failed event had it POSTed there all
+# the same (and the delivery marked succeeded if anything answered 2xx). A redelivery to a
+# disabled endpoint is now a 409 `endpoint_disabled`, nothing sent; enabled again, it goes.
+def test_redelivery_to_a_disabled_endpoint_is_refused(api, partner, receiver):
+    endpoint_id = _create(api, receiver.url).json()["id"]
+    receiver.answer(500)
+    event = emit("ticket.updated", partner_id=partner.pk, data={"id": 7})
+    (delivery_id,) = services.fan_out(event.pk)
+    services.attempt(delivery_id)
+    assert api.post(reverse("api:webhook-endpoint-disable", args=[endpoint_id])).status_code == 200
+    sent = len(receiver.requests)
+    url = reverse("api:webhook-delivery-redeliver", args=[delivery_id])
+    refused = api.post(url)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "endpoint_disabled"
+    assert len(receiver.requests) == sent
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert delivery.status == "failed" and delivery.log.count() == 1
+    assert api.post(reverse("api:webhook-endpoint-enable", args=[endpoint_id])).status_code == 200
+    again = api.post(url)
+    assert again.status_code == 200 and again.json()["status_code"] == 200
+    assert Delivery.objects.get(pk=delivery_id).status == "succeeded"

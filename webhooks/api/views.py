@@ -123,7 +123,8 @@ class EndpointViewSet(PartnerModelViewSet):
 # Deliveries never change by PUT, PATCH or DELETE: 405, after the lookup.
 class DeliveryViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     """Every delivery of an event to one of the partner's endpoints, with the log of its
-    attempts. ``redeliver`` sends it again now, whatever its state."""
+    attempts. ``redeliver`` sends it again now, whatever its state, once its endpoint is
+    enabled (a disabled endpoint: 409 ``endpoint_disabled``)."""
 
     queryset = Delivery.objects.select_related("event").prefetch_related(
         Prefetch("log", queryset=DeliveryAttempt.objects.order_by("attempted_at", "pk"))
@@ -134,7 +135,14 @@ class DeliveryViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
 
-    @extend_schema(request=None, responses={200: AttemptSerializer}, summary="Redeliver now")
+    @extend_schema(
+        request=None,
+        responses={200: AttemptSerializer},
+        summary="Redeliver now",
+        description="One attempt now, whatever the delivery's state; 409 `endpoint_disabled` "
+        "while its endpoint is disabled (enable it first), 409 `in_flight` while it is being "
+        "sent.",
+    )
     @action(detail=True, methods=["post"], filterset_class=None)
     def redeliver(self, request, pk=None):
         logged = services.redeliver(self.get_object())

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
+from kernel.errors import InvalidTransition
 from kernel.models import OutboxEvent
 from webhooks import transport
 from webhooks.choices import DeliveryStatus
@@ -181,7 +182,13 @@ def _note_failure(endpoint: WebhookEndpoint, at) -> None:
 
 
 def redeliver(delivery: Delivery) -> DeliveryAttempt | None:
-    """Send a delivery again now, whatever its state (the partner asked for it)."""
+    """Send a delivery again now, whatever its state (the partner asked for it) — but never to
+    a disabled endpoint: nothing goes there until it is enabled again (``endpoint_disabled``)."""
+    if not WebhookEndpoint.objects.filter(pk=delivery.endpoint_id, is_active=True).exists():
+        raise InvalidTransition(
+            _("This endpoint is disabled: enable it before asking for a redelivery."),
+            code="endpoint_disabled",
+        )
     return attempt(delivery.pk, manual=True)
 
 
