@@ -341,3 +341,25 @@ def test_reset_credentials_page_is_never_cached(customer, as_staff, support_agen
     response = browser.post(url, {"confirm": "1"})
     assert 'data-testid="new-secret"' in response.content.decode()
     assert "no-store" in response["Cache-Control"]
+
+
+# BIL-4, ACC-3 — a partner-billed customer owes the reseller nothing: its partner is invoiced
+# for it and collects its payments. Its 360 offered "Record a payment" all the same, and a
+# transfer of 120.00 € confirmed there was recorded as received from the customer: nothing
+# settled (the customer has no invoice of ours), 120.00 € left on its account, and the partner
+# told by webhook that its customer paid us, while the partner's own invoice stayed unpaid.
+# The page now says the partner pays, and the action is refused with nothing written.
+def test_partner_billed_customer_payment_goes_to_its_partner(tenant, as_staff, billing_agent):
+    client = tenant.client  # its partner is partner-billed (the default)
+    browser = as_staff(billing_agent)
+    page = browser.get(reverse("console:customer", args=[client.pk])).content.decode()
+    assert reverse("console:record_payment", args=[client.pk]) not in page
+    assert f"{client.partner.name} est facturé" in page
+    url = reverse("console:record_payment", args=[client.pk])
+    data = {"amount": "120.00", "method": "transfer", "received_on": "2026-10-05"}
+    with at(date(2026, 10, 5)):
+        preview = browser.post(url, data)
+        done = browser.post(url, {**data, "once": _once(preview), "confirm": "1"})
+    assert preview.status_code == done.status_code == 400
+    assert not Payment.objects.exists()
+    assert not AuditLog.objects.filter(action="payment.record").exists()
