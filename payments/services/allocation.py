@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.choices import BillingMode
 from accounts.models import Client
 from billing.models import Invoice
 from kernel.clock import paris_today
@@ -60,6 +61,12 @@ def allocate(
     return rest
 
 
+def _partner_billed(client: Client) -> bool:
+    return client.partner_id is not None and (
+        client.partner.billing_mode == BillingMode.PARTNER_BILLED
+    )
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -87,6 +94,12 @@ def payment_record(
         errors["received_on"] = _("A payment cannot be received in the future.")
     if (client is None) == (partner is None):
         errors["client"] = _("Choose who paid.")
+    elif client is not None and not source_type and _partner_billed(client):
+        # ACC-3: the partner is invoiced for this customer and collects its payments
+        errors["client"] = _(
+            "%(partner)s is invoiced for this customer's services and collects its payments: "
+            "record the partner's transfer on the partner, in the back office (Payments)."
+        ) % {"partner": client.partner.name}
     if errors:
         raise ValidationError(errors)
     lock_payer(

@@ -405,3 +405,20 @@ def test_bil8_reject_due_again_with_new_date():
     assert state.overdue_since(date(2026, 12, 3)) == date(2026, 12, 2)
     services.collection_run(today=date(2026, 12, 3))
     assert CollectionCase.objects.get(invoice=invoice).stage == "reminded"
+
+
+# BIL-4 / ACC-3 — a partner-billed customer owes us nothing (its partner is invoiced and
+# collects): a transfer recorded as the customer's is refused on the payer, nothing written,
+# whichever screen records it (console, back office).
+def test_bil4_partner_billed_customer_is_not_a_payer():
+    from accounts.choices import BillingMode
+    from tests.factories import PartnerFactory
+
+    partner = PartnerFactory(billing_mode=BillingMode.PARTNER_BILLED)
+    client = direct_customer(partner=partner)
+    with pytest.raises(ValidationError) as error:
+        services.payment_record(
+            client=client, amount="120.00", method="transfer", received_on=date(2026, 11, 2)
+        )
+    assert partner.name in error.value.message_dict["client"][0]
+    assert not Payment.objects.exists()
