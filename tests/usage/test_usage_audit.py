@@ -10,7 +10,8 @@ import pytest
 
 from billing import services as billing
 from billing.models import Invoice
-from tests.usage.core_helpers import account, at, row, run_import, seconds
+from tests.usage.core_helpers import account, at, platform, row, run_import, seconds
+from usage import selectors
 from usage.models import CallRecord
 from usage.services import annexes
 
@@ -46,3 +47,33 @@ def test_bil3_annex_of_an_invoice_that_billed_no_call_stays_empty_after_a_late_r
     shifted = CallRecord.objects.get(called="+33140000098")
     assert (shifted.slot, shifted.cost) == (100, Decimal("0.0120"))
     assert list(annexes.annex_rows(october)) == []
+
+
+# BIL-1 / USE-2 (docs/rules.md: "the line names the month, the calls and the minutes"; a late
+# record is "billed by the next run … on its own line"). A PLATFORM customer calls a French
+# mobile on 5 October, 600 s at 0.0450 €/min = 0.4500 €: October's invoice has the line
+# "Communications de 10/2026 — Mobile, France (1 appel, 10 min)", 0.45 €. A late record of
+# 20 October arrives after it: 1 200 s = 0.9000 €. November's run bills it on its own line,
+# 0.90 €, for that one call of 20 minutes — the line said "(2 appels, 30 min)", counting again
+# the call October's invoice already billed (three calls for the customer, who made two), and
+# disagreed with November's call-detail annex, which lists the one late call.
+def test_bil1_a_late_record_line_names_the_calls_it_bills():
+    contract = platform()
+    client = contract.client
+    run_import([row(contract.username, "0612345678", start=at(5, 9), duration=600)])
+    billing.run_month_sync(month=OCT)
+    run_import(
+        [row(contract.username, "0612345679", start=at(20, 9), duration=1200)], filename="late"
+    )
+    billing.run_month_sync(month=date(2026, 11, 1))
+
+    november = Invoice.objects.get(
+        client=client, month=date(2026, 11, 1), kind="invoice", purpose="regular"
+    )
+    [line] = november.lines.filter(kind="consumption")
+    assert line.net_amount == Decimal("0.90")
+    assert line.description == (
+        "Communications de 10/2026 — Mobile, France (1 appel, 20\u00a0min), "
+        "reçues après facturation"
+    )
+    assert [c.called for c in selectors.annex_calls(invoice=november)] == ["+33612345679"]

@@ -208,6 +208,11 @@ def post_consumption(
         delta = round_price(delta / factor)  # the charge is posted at the retail price
         revision = len(already) + 1
         client = clients[key.client_id]
+        if already:  # a revision names the calls it adds, not the key's all over again
+            calls, seconds = _added_since(key, max(c.created_at for c in already)) or (
+                calls,
+                seconds,
+            )
         posted.append(
             billing.charge_post(
                 client=client,
@@ -230,6 +235,37 @@ def post_consumption(
             _overbilled(totals, already_charged, given_back, set(months[:-1]), factors)
         )
     return posted
+
+
+def _added_since(key: LineKey, since) -> tuple[int, int] | None:
+    """BIL-1: the calls (and billed seconds) a revision of ``key`` bills — those recorded since
+    the key's last charge (late records): October's line billed 1 call, a late one is billed
+    in November as "1 appel", not "2 appels" (the key's calls counted again). None when the
+    revision re-rates calls already billed (a fair-use breach found since, USE-4) or adds no
+    call (slots moved, USE-3): the line then names the key's calls, all of which it re-rates."""
+    if FairUseBreach.objects.filter(
+        client_id=key.client_id, month=key.month, detected_at__gte=since
+    ).exists():
+        return None
+    owner = {"c": "contract_id", "s": "sip_account_id", "t": "trunk_id"}[key.scope[0]]
+    scope = {owner: int(key.scope[1:])}
+    if key.scope[0] != "c":  # ``_scope``: the contract first, then the SIP account
+        scope["contract__isnull"] = True
+    start, end = month_bounds(key.month)
+    rows = (
+        billable_calls()
+        .filter(
+            client_id=key.client_id,
+            billing_month=key.month,
+            started_at__gte=start,
+            started_at__lt=end,
+            imported_at__gte=since,
+            **scope,
+        )
+        .values_list("country", "line_type", "price_class", "billed_seconds")
+    )
+    added = [s for c, t, p, s in rows if class_key(c, t, p) == key.klass]
+    return (len(added), sum(added)) if added else None
 
 
 def invoice_factor(client: Client) -> Decimal:
