@@ -198,16 +198,17 @@ def test_use4_hosted_lists_are_the_forty_of_hosted_a(offer):
     assert_matches_reference()
 
 
-# USE-4 (HOSTED-A 7: "sera facturée à la minute selon la tarification"): a telecom
-# professional loses the unlimited; every billable call of the month is billed per minute at
-# its tariff, whatever the row's own increments:
+# USE-4 (HOSTED-W 6.1: "la terminaison des appels … sera facturée à la minute selon la
+# tarification"): a telecom professional loses the unlimited; every billable call of the month
+# is billed per minute at its tariff, whatever the row's own increments (HOSTED-A 7 bills so its
+# national fixed calls only: tests/usage/test_usage_audit.py):
 #   Réunion mobile (30/6) 31 s → 60 s × 0.15 / 60 = 0.1500 (not 36 s = 0.0900);
 #   China mobile (one of the 40) 61 s → 120 s × 0.02 / 60 = 0.0400;
 #   Morocco fixed (60/60) 1 s → 60 s × 0.15 / 60 = 0.1500;
 #   French toll free 0800 61 s → 120 s × 0 = 0.
 # Total 0.1500 + 0.0400 + 0.1500 = 0.3400.
 def test_use4_breach_per_minute_on_rows_of_other_increments():
-    sip = account("hosted-a", is_telecom_professional=True)
+    sip = account("hosted-w", is_telecom_professional=True)
     run_import(
         [
             row(sip, REUNION_MOBILE + "07", start=at(2, 8), duration=31),

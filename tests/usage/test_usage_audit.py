@@ -10,7 +10,15 @@ import pytest
 
 from billing import services as billing
 from billing.models import Invoice
-from tests.usage.core_helpers import account, at, platform, row, run_import, seconds
+from tests.usage.core_helpers import (
+    account,
+    assert_matches_reference,
+    at,
+    platform,
+    row,
+    run_import,
+    seconds,
+)
 from usage import selectors
 from usage.models import CallRecord
 from usage.services import annexes
@@ -77,3 +85,35 @@ def test_bil1_a_late_record_line_names_the_calls_it_bills():
         "reçues après facturation"
     )
     assert [c.called for c in selectors.annex_calls(invoice=november)] == ["+33612345679"]
+
+
+# USE-4 / HOSTED-A 7: « La terminaison des appels nationaux fixes pour les Utilisateurs ne
+# répondant pas à ces critères sera facturée à la minute selon la tarification » — on a breach
+# (here a telecom-professional customer) the *national fixed* calls are billed per minute; the
+# others lose the unlimited and are billed at their tariff, with its own increments (HOSTED-W
+# 6.1 bills « les appels » per minute: all of them). Seeded grid: France fixed 0.0120 and
+# France mobile 0.0450 €/min, both 1/1. A HOSTED-A user, 61 s each:
+#   French fixed → 120 s × 0.0120 / 60 = 0.0240 (per minute);
+#   French mobile → 61 s × 0.0450 / 60 = 0.045750 → 0.0458 (it was billed 120 s = 0.0900).
+# The same calls on HOSTED-W: both per minute, 0.0240 and 0.0900.
+def test_use4_hosted_a_breach_bills_national_fixed_per_minute_and_the_rest_at_the_tariff():
+    hosted_a = account("hosted-a", is_telecom_professional=True)
+    hosted_w = account("hosted-w", is_telecom_professional=True)
+    run_import(
+        [
+            row(hosted_a, "+33123456789", start=at(2, 9), duration=61),
+            row(hosted_a, "+33612345678", start=at(2, 10), duration=61),
+            row(hosted_w, "+33123456788", start=at(2, 9), duration=61),
+            row(hosted_w, "+33612345677", start=at(2, 10), duration=61),
+        ]
+    )
+
+    def rated(number):
+        call = CallRecord.objects.get(called=number)
+        return call.breach, call.billed_seconds, call.cost
+
+    assert rated("+33123456789") == (True, 120, Decimal("0.0240"))
+    assert rated("+33612345678") == (True, 61, Decimal("0.0458"))
+    assert rated("+33123456788") == (True, 120, Decimal("0.0240"))
+    assert rated("+33612345677") == (True, 120, Decimal("0.0900"))
+    assert_matches_reference()

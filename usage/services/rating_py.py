@@ -345,6 +345,14 @@ def outcome(rows, breached) -> dict[int, dict]:
             mode = "incl60"
         elif plan == "sip_unl" and (r["cand"] or c.line_type in ("fixed", "polyvalent", "mobile")):
             mode = "sec"
+        elif (
+            plan == "hosted_a"
+            and key in breached
+            and not (c.country == "FR" and c.line_type in ("fixed", "polyvalent"))
+        ):
+            # HOSTED-A 7: on a breach « les appels nationaux fixes » are billed per minute,
+            # the others at their tariff's increments (HOSTED-W 6.1: every call per minute)
+            mode = "btariff"
         elif plan in ("hosted_w", "hosted_a") and key in breached:
             mode = "min"
         elif plan == "hosted_w" and r["hosted_incl"]:
@@ -379,7 +387,7 @@ def outcome(rows, breached) -> dict[int, dict]:
             "billed_seconds": billed,
             "included_seconds": {"incl60": min(d, SIP_UNL_SECONDS), "incl": d}.get(mode, 0),
             "included": mode in ("incl", "incl60"),
-            "breach": mode == "min",
+            "breach": mode in ("min", "btariff"),
             "list_cost": increments.cost(list_billed, rate or 0),
             "cost": increments.cost(billed, rate) if rate is not None else increments.cost(0, 0),
         }

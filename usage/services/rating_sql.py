@@ -244,6 +244,11 @@ WITH nums AS (
             WHEN plan = 'sip_unl' AND cand AND slot <= {SIP_UNL_SLOTS} THEN 'incl60'
             WHEN plan = 'sip_unl' AND (cand OR line_type IN ('fixed', 'polyvalent', 'mobile'))
                 THEN 'sec'
+            -- HOSTED-A 7: on a breach « les appels nationaux fixes » are billed per minute,
+            -- the others at their tariff's increments (HOSTED-W 6.1: every call per minute)
+            WHEN plan = 'hosted_a' AND in_breach
+                AND NOT (country = 'FR' AND line_type IN ('fixed', 'polyvalent'))
+                THEN 'btariff'
             WHEN plan IN ('hosted_w', 'hosted_a') AND in_breach THEN 'min'
             WHEN plan = 'hosted_w' AND hosted_incl THEN 'incl'
             WHEN plan = 'hosted_a' AND hosted_incl AND call_type = 'outbound' THEN 'incl'
@@ -269,7 +274,7 @@ WITH nums AS (
         f.called, f.country, f.line_type, f.price_class, f.device_id, f.plan, f.tariff_id,
         f.rate, f.on_net, f.blocked, f.trial, f.slot, f.billed, f.incl_seconds,
         f.mode IN ('incl', 'incl60') AS included,
-        f.mode = 'min' AS breach,
+        f.mode IN ('min', 'btariff') AS breach,
         round(f.list_billed * COALESCE(f.rate, 0) / 60, 4) AS list_cost,
         CASE WHEN f.tariff_id IS NULL THEN 0
              ELSE round(f.billed * f.rate / 60, 4) END AS cost,
