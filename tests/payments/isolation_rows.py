@@ -1,7 +1,7 @@
 """Tenant-isolation rows of the payments API (merged by tests/test_isolation.py)."""
 
 from accounts.choices import BillingMode
-from accounts.models import Partner
+from accounts.models import Client, Partner
 from billing import services as billing
 from billing.models import Invoice
 from offers.periods import month_start
@@ -10,15 +10,22 @@ from payments.models import Dispute, Payment, PrepaidEntry
 
 
 def _payment(t):
-    """A transfer received from the tenant's customer (on account), cached on the tenant."""
+    """A transfer received from the tenant's customer (on account), cached on the tenant. A
+    partner-billed partner's customer pays us nothing (its partner does, ACC-3): the partner is
+    reseller-billed while the payment is recorded, then restored."""
     if getattr(t, "payment", None) is None:
-        t.payment = services.payment_record(
-            client=t.client,
-            amount="25.00",
-            method="transfer",
-            received_on=services.paris_today(),
-            reference=f"ISO-{t.client.pk}",
-        )
+        partner = Partner.objects.get(pk=t.client.partner_id)
+        Partner.objects.filter(pk=partner.pk).update(billing_mode=BillingMode.RESELLER_BILLED)
+        try:
+            t.payment = services.payment_record(
+                client=Client.objects.select_related("partner").get(pk=t.client.pk),
+                amount="25.00",
+                method="transfer",
+                received_on=services.paris_today(),
+                reference=f"ISO-{t.client.pk}",
+            )
+        finally:
+            Partner.objects.filter(pk=partner.pk).update(billing_mode=partner.billing_mode)
     return t.payment
 
 
