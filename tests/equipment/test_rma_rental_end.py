@@ -42,6 +42,17 @@ def _rented_phone(tenant):
     return order, phone, spare
 
 
+def _rented_again(phone, tenant):
+    """The refurbished ``phone`` rented to ``tenant`` from 4 January 2027 (12 months)."""
+    return orders.order_create(
+        form=orders.OrderForm(
+            client=tenant.client, site=tenant.site, tenure=Tenure.RENTAL,
+            model=phone.model, commitment_months=12, ordered_on=date(2027, 1, 4),
+            serial_numbers=[phone.serial_number],
+        )
+    )  # fmt: skip
+
+
 def _end(order, effective=date(2026, 12, 25), *, daily=True):
     with time_machine.travel(f"{effective - timedelta(days=20)} 10:00 +01:00", tick=False):
         termination = rentals.rental_end(order=order, requested_date=effective)
@@ -143,14 +154,7 @@ def test_next_customer_reports_a_defect_on_the_refurbished_item(tenant, other_te
         returns.return_receive(line=back.lines.get(), working=False, actor=staff)
     phone.refresh_from_db()
     items.item_refurbish(item=phone, actor=staff)
-    rival = orders.order_create(
-        form=orders.OrderForm(
-            client=other_tenant.client, site=other_tenant.site, tenure=Tenure.RENTAL,
-            model=phone.model, commitment_months=12, ordered_on=date(2027, 1, 4),
-            serial_numbers=[phone.serial_number],
-        )
-    )  # fmt: skip
-    (phone,) = rival.items.all()
+    (phone,) = _rented_again(phone, other_tenant).items.all()
     items.item_deliver(item=phone, delivered_on=date(2027, 1, 6))
     with time_machine.travel("2027-02-01 10:00 +01:00", tick=False):
         rival_rma = rma.rma_request(client=other_tenant.client, item=phone, description="x")
@@ -190,14 +194,7 @@ def test_rma_left_open_ships_nothing_to_the_items_next_holder(tenant, other_tena
     Rma.objects.filter(pk=stale.pk).update(status=RmaStatus.APPROVED)
     phone.refresh_from_db()
     items.item_refurbish(item=phone, actor=staff)
-    rival = orders.order_create(
-        form=orders.OrderForm(
-            client=other_tenant.client, site=other_tenant.site, tenure=Tenure.RENTAL,
-            model=phone.model, commitment_months=12, ordered_on=date(2027, 1, 4),
-            serial_numbers=[phone.serial_number],
-        )
-    )  # fmt: skip
-    (phone,) = rival.items.all()
+    (phone,) = _rented_again(phone, other_tenant).items.all()
     with pytest.raises(ValidationError):
         rma.rma_ship_replacement(rma=stale, actor=staff, replacement=spare)
     spare.refresh_from_db()
