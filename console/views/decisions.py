@@ -188,17 +188,16 @@ def credit(request, pk):
     confirming = False
     if request.method == "POST" and item.status == ReportStatus.REQUESTED and form.is_valid():
         data = form.cleaned_data
-        if "confirm" not in request.POST:
+        shown = request.POST.get("approved")
+        if "confirm" not in request.POST or (data["decision"] == form.APPROVE and shown is None):
+            # an approval is confirmed only with the amount the confirmation showed
             confirming = True
         else:
             try:
                 if data["decision"] == form.APPROVE:
                     # the amount the confirmation showed: refused if the cap gives another now
-                    shown = request.POST.get("approved")
                     item = credit_approve(
-                        report=item,
-                        actor=request.user,
-                        expected_amount=None if shown is None else _amount(shown),
+                        report=item, actor=request.user, expected_amount=_amount(shown)
                     )
                     messages.success(
                         request,

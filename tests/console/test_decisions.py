@@ -157,7 +157,7 @@ def test_approve_credit(requested_report, as_staff, billing_agent):
     browser.post(url, {"decision": "approve"})
     requested_report.refresh_from_db()
     assert requested_report.status == ReportStatus.REQUESTED  # previewed only
-    browser.post(url, {"decision": "approve", "confirm": "1"})
+    browser.post(url, {"decision": "approve", "approved": "7.45", "confirm": "1"})
     requested_report.refresh_from_db()
     assert requested_report.status == ReportStatus.APPROVED
     assert requested_report.approved_amount == Decimal("7.45")
@@ -253,6 +253,13 @@ def test_credit_changed_between_preview_and_confirmation(tenant, as_staff, billi
     preview = browser.post(url, {"decision": "approve"}).content.decode()
     assert 'name="approved" value="7.45"' in preview
     support.credit_approve(report=september, actor=staff)
+
+    # a confirmation without the amount it showed (a hand-made request) approves nothing: the
+    # confirmation page again, with today's amount
+    again = browser.post(url, {"decision": "approve", "confirm": "1"}).content.decode()
+    assert 'name="approved" value="0.00"' in again
+    october.refresh_from_db()
+    assert october.status == ReportStatus.REQUESTED
 
     refused = browser.post(url, {"decision": "approve", "approved": "7.45", "confirm": "1"})
     october.refresh_from_db()
