@@ -17,7 +17,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.choices import BillingMode
 from accounts.models import Client
 from console import selectors
 from console.access import staff_required
@@ -37,7 +36,11 @@ from kernel.queues import Team
 from offers.choices import TerminationReason
 from offers.services.suspensions import contract_suspend
 from offers.services.terminations import contract_request_termination, termination_quote
-from payments.services.allocation import payment_record
+from payments.services.allocation import (
+    partner_collects,
+    partner_collects_message,
+    payment_record,
+)
 from telephony.models import SipAccount, Trunk
 from telephony.services.sip_credentials import sip_credentials_reset
 from usage.services.inactivity import inactive_close, inactive_close_forfeit
@@ -65,21 +68,6 @@ def _client(pk):
     return get_object_or_404(Client.objects.select_related("partner"), pk=pk)
 
 
-def _partner_billed(client) -> bool:
-    """ACC-3: the partner is invoiced for this customer and collects its payments; the
-    customer owes the reseller nothing (a payment is the partner's, recorded on the partner)."""
-    return client.partner_id is not None and (
-        client.partner.billing_mode == BillingMode.PARTNER_BILLED
-    )
-
-
-def _partner_pays(client) -> str:
-    return _(
-        "%(partner)s is invoiced for this customer's services and collects its payments: "
-        "record the partner's transfer on the partner, in the back office (Payments)."
-    ) % {"partner": client.partner.name}
-
-
 def _page(request, client, *, action=None, form=None, preview=None, status=200, secret=None):
     forms_by_action = {
         "payment": PaymentRecordForm(initial={"received_on": paris_today()}),
@@ -100,7 +88,7 @@ def _page(request, client, *, action=None, form=None, preview=None, status=200, 
             "preview": preview,
             "secret": secret,
             "can_bill": Team.BILLING in request.teams,
-            "partner_pays": _partner_pays(client) if _partner_billed(client) else "",
+            "partner_pays": partner_collects_message(client) if partner_collects(client) else "",
             "can_support": Team.SUPPORT in request.teams,
         },
         status=status,
@@ -155,9 +143,9 @@ def record_payment(request, pk):
     """BIL-4: a transfer, card or cheque received; it settles the oldest invoices due first."""
     client = _client(pk)
     form = PaymentRecordForm(request.POST)
-    if _partner_billed(client):
+    if partner_collects(client):
         form.is_valid()
-        form.add_error(None, _partner_pays(client))
+        form.add_error(None, partner_collects_message(client))
         return _page(request, client, action="payment", form=form, status=400)
     if not form.is_valid():
         return _page(request, client, action="payment", form=form, status=400)

@@ -271,7 +271,17 @@ def price_change_refuse(
     )
     answer_day = today
     if received_on is not None:
-        answer_day = _received_on_checked(received_on, notice, today)
+        told_on = timezone.localdate(notice.notified_at) if notice is not None else None
+        answer_day = letter_received_on_checked(
+            received_on,
+            today=today,
+            told_on=told_on,
+            told_message=_(
+                "The customer was told of this price change on %(date)s: a refusal is received "
+                "from then."
+            )
+            % {"date": told_on.strftime("%d/%m/%Y") if told_on else ""},
+        )
     pending = None
     if notice is not None and change.status == PriceChangeStatus.NOTIFIED:
         if _concerns(change, contract.lines.all()):
@@ -326,23 +336,16 @@ def price_change_refuse(
     return notice
 
 
-def _received_on_checked(received_on: date, notice: PriceChangeNotice | None, today: date):
-    """The day a letter was received, if it can be: not in the future, not before the
-    customer was told."""
+def letter_received_on_checked(
+    received_on: date, *, today: date, told_on: date | None = None, told_message: str = ""
+) -> date:
+    """CON-6: the day a customer's letter reached us (staff typing it later), if it can be:
+    not in the future, not before the customer was told (``told_on``; ``told_message`` is the
+    field's error then). Shared by price changes and call tariffs."""
     if received_on > today:
         raise ValidationError({"received_on": _("A letter cannot be received in the future.")})
-    if notice is not None:
-        told_on = timezone.localdate(notice.notified_at)
-        if received_on < told_on:
-            raise ValidationError(
-                {
-                    "received_on": _(
-                        "The customer was told of this price change on %(date)s: a refusal is "
-                        "received from then."
-                    )
-                    % {"date": told_on.strftime("%d/%m/%Y")}
-                }
-            )
+    if told_on is not None and received_on < told_on:
+        raise ValidationError({"received_on": told_message})
     return received_on
 
 

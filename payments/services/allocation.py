@@ -61,10 +61,19 @@ def allocate(
     return rest
 
 
-def _partner_billed(client: Client) -> bool:
+def partner_collects(client: Client) -> bool:
+    """ACC-3: the customer's partner is invoiced for its services and collects its payments —
+    the customer owes us nothing and is no payer of ours."""
     return client.partner_id is not None and (
         client.partner.billing_mode == BillingMode.PARTNER_BILLED
     )
+
+
+def partner_collects_message(client: Client) -> str:
+    return _(
+        "%(partner)s is invoiced for this customer's services and collects its payments: "
+        "record the partner's transfer on the partner, in the back office (Payments)."
+    ) % {"partner": client.partner.name}
 
 
 @transaction.atomic
@@ -94,12 +103,8 @@ def payment_record(
         errors["received_on"] = _("A payment cannot be received in the future.")
     if (client is None) == (partner is None):
         errors["client"] = _("Choose who paid.")
-    elif client is not None and not source_type and _partner_billed(client):
-        # ACC-3: the partner is invoiced for this customer and collects its payments
-        errors["client"] = _(
-            "%(partner)s is invoiced for this customer's services and collects its payments: "
-            "record the partner's transfer on the partner, in the back office (Payments)."
-        ) % {"partner": client.partner.name}
+    elif client is not None and not source_type and partner_collects(client):
+        errors["client"] = partner_collects_message(client)
     if errors:
         raise ValidationError(errors)
     lock_payer(

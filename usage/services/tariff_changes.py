@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import phonenumbers
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +41,7 @@ from offers.choices import (
 )
 from offers.models import Contract
 from offers.services.price_change_answers import (
+    letter_received_on_checked,
     refusal_termination_quote,
     refusal_termination_record,
 )
@@ -440,19 +440,16 @@ def tariff_refuse(
     announcement = TariffAnnouncement.objects.select_for_update().get(pk=announcement.pk)
     if received_on is not None:
         told_on = timezone.localdate(announcement.created_at)
-        if received_on > today:
-            raise ValidationError({"received_on": _("A letter cannot be received in the future.")})
-        if received_on < told_on:
-            raise ValidationError(
-                {
-                    "received_on": _(
-                        "The customers were told of these tariffs on %(date)s: a refusal is "
-                        "received from then."
-                    )
-                    % {"date": _date(told_on)}
-                }
+        today = letter_received_on_checked(
+            received_on,
+            today=today,
+            told_on=told_on,
+            told_message=_(
+                "The customers were told of these tariffs on %(date)s: a refusal is received "
+                "from then."
             )
-        today = received_on
+            % {"date": _date(told_on)},
+        )
     contract = lock_contract(contract)
     item = answer_get(contract.client, announcement.pk, contract.pk, today=today)
     if item is None:
