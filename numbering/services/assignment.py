@@ -255,11 +255,15 @@ def on_contract_status_changed(sender, contract, to_status, **kwargs) -> None:
     ``NumbersConfig.ready``), inside the transition's transaction. NUM-2 / CON-4: the numbers of
     a terminated contract are released — quarantine, then the pool — as numbers given back are:
     they are never the customer's to keep (HOSTED-W 5.4.3, PLATFORM 6.5). A number that left by
-    port-out is already gone (NUM-4)."""
+    port-out is already gone; one whose port-out is recorded leaves by it on its porting date
+    (NUM-4, the daily job) — never through quarantine to the pool while it lives at the other
+    operator, as when beat ends the contract (00:10) before the port-out (00:20) that day."""
     if to_status != ContractStatus.TERMINATED:
         return
     numbers = list(
-        PhoneNumber.objects.filter(contract=contract, state=NumberState.ASSIGNED).order_by("e164")
+        PhoneNumber.objects.filter(
+            contract=contract, state=NumberState.ASSIGNED, ported_out_on__isnull=True
+        ).order_by("e164")
     )
     if numbers:
         release_numbers(client=contract.client, numbers=numbers)

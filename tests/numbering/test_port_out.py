@@ -2,7 +2,7 @@
 the last number of a HOSTED-W contract ported out terminates the contract on that date under
 CON-5 (remaining months of the initial period at the monthly fees), billed on the next invoice."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,7 @@ import time_machine
 
 from billing import services as billing
 from billing.models import InvoiceLine
+from kernel.clock import PARIS
 from numbering import services
 from numbering.choices import NumberState
 from numbering.models import PhoneNumber
@@ -90,3 +91,25 @@ def test_daily_job_applies_port_outs_and_ends_quarantines(hosted_w):
         assert daily() == {"back_to_pool": 0, "ported_out": 0}
     assert PhoneNumber.objects.get(e164="+33172700001").state == NumberState.PORTED_OUT
     assert PhoneNumber.objects.get(e164="+33172700005").state == NumberState.AVAILABLE
+
+
+def test_porting_day_in_the_beat_order_ports_out_never_quarantines(hosted_w):
+    # NUM-4 / CON-4: both numbers leave on 20 October, which ends the contract that day. On the
+    # porting day beat runs the terminations at 00:10, then the numbering job at 00:20: the
+    # contract's end must not release the leaving numbers to quarantine (then the pool, for
+    # another customer, while they live at the other operator); they leave by the port-out.
+    from numbering.tasks import daily
+    from offers.tasks import apply_termination_batch
+
+    with time_machine.travel(date(2026, 10, 5)):
+        port_out_notice(number="0172700001", porting_date=date(2026, 10, 20))
+        _row, termination = port_out_notice(number="0172700002", porting_date=date(2026, 10, 20))
+    with time_machine.travel(datetime(2026, 10, 20, 0, 10, tzinfo=PARIS), tick=False):
+        assert apply_termination_batch([termination.pk], "2026-10-20") == 1
+    with time_machine.travel(datetime(2026, 10, 20, 0, 20, tzinfo=PARIS), tick=False):
+        assert daily() == {"back_to_pool": 0, "ported_out": 2}
+    states = dict(PhoneNumber.objects.values_list("e164", "state"))
+    assert states["+33172700001"] == states["+33172700002"] == NumberState.PORTED_OUT
+    # 90 days on, nothing comes back to the pool.
+    with time_machine.travel(date(2027, 1, 20)):
+        assert daily() == {"back_to_pool": 0, "ported_out": 0}
