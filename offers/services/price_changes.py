@@ -478,7 +478,7 @@ def price_changes_daily(*, today: date) -> int:
                         _cancel(change, note="notice deadline passed without notification")
             elif today == notice_deadline(change):
                 price_change_notify(price_change=change, today=today)
-        except InvalidTransition:
+        except Exception:  # noqa: BLE001 — logged for staff (rolled back); the others go on
             logger.exception("price change %s: could not be notified or cancelled", change.pk)
     repriced = 0
     due = PriceChange.objects.filter(
@@ -493,9 +493,12 @@ def price_changes_daily(*, today: date) -> int:
         withdrawn_at__isnull=True, termination__status=TerminationStatus.CANCELLED
     ).exclude(response=PriceChangeResponse.NONE)
     for notice_id in list(lapsed.values_list("pk", flat=True)):
-        repriced += answer_lapse(
-            notice_id=notice_id, note="termination cancelled: the new price applies"
-        )
+        try:
+            repriced += answer_lapse(
+                notice_id=notice_id, note="termination cancelled: the new price applies"
+            )
+        except Exception:  # noqa: BLE001 — logged for staff; tried again the next night
+            logger.exception("price change notice %s: refusal could not lapse", notice_id)
     return repriced
 
 

@@ -374,6 +374,44 @@ def test_con6_notice_deadline():
     assert late.events.last().note == "notice deadline passed without notification"
 
 
+# CON-6 — a failure in the middle of the nightly job (the e-mails of one change cannot be
+# sent): that change stays held and is logged, the others go on the same night. On 1 November
+# 2026 HOSTED-W's and SIP-UNL's changes of 1 December reach their last notice day (30 days)
+# and HOSTED-A's change of 1 November (notified) is due. Before, the error of the first held
+# change stopped the job: SIP-UNL's change was never told (cancelled the next night, its
+# notice day gone) and HOSTED-A's line stayed at 45.00 instead of 49.00.
+def test_con6_nightly_job_goes_on_after_a_failing_change(monkeypatch):
+    from offers.services import price_changes
+
+    client = direct_customer()
+    hosted_w = catalogue("hosted-w", "20.00")
+    sip_unl = catalogue("sip-unl", "10.00")
+    hosted_a = catalogue("hosted-a", "45.00")
+    with at(date(2026, 9, 1)):
+        make_contract(client, "hosted-w")
+        make_contract(client, "sip-unl")
+        a = make_contract(client, "hosted-a")
+    with at(date(2026, 10, 2)):
+        failing = schedule(hosted_w, "22.00", date(2026, 12, 1), notify=False)
+        held = schedule(sip_unl, "11.00", date(2026, 12, 1), notify=False)
+        due = schedule(hosted_a, "49.00", date(2026, 11, 1))
+    told = price_changes.notify_client
+
+    def notify_client(client, template, context, **kwargs):
+        if context["change"].pk == failing.pk:
+            raise ConnectionRefusedError("SMTP server down")
+        return told(client, template, context, **kwargs)
+
+    monkeypatch.setattr(price_changes, "notify_client", notify_client)
+    with at(date(2026, 11, 1), 0, 15):
+        assert offers.price_changes_daily(today=date(2026, 11, 1)) == 1
+    statuses = dict(PriceChange.objects.values_list("pk", "status"))
+    assert statuses[failing.pk] == PriceChangeStatus.SCHEDULED  # rolled back, logged
+    assert statuses[held.pk] == PriceChangeStatus.NOTIFIED
+    assert statuses[due.pk] == PriceChangeStatus.APPLIED
+    assert line_price(a) == Decimal("49.0000")
+
+
 # CON-6 — the e-mail of the notified step: the new and the current price, the refusal right
 # and its deadline for HOSTED-A, nothing for a contract with a negotiated price.
 def test_con6_notification_email(django_capture_on_commit_callbacks):
