@@ -113,3 +113,37 @@ def test_porting_day_in_the_beat_order_ports_out_never_quarantines(hosted_w):
     # 90 days on, nothing comes back to the pool.
     with time_machine.travel(date(2027, 1, 20)):
         assert daily() == {"back_to_pool": 0, "ported_out": 0}
+
+
+def test_daily_job_goes_on_after_a_failing_port_out(hosted_w, monkeypatch, caplog):
+    # NUM-2 / NUM-4: a failure in the middle of the daily job (the first port-out of the day
+    # cannot be applied): logged, the other port-out and the quarantines ended are still done
+    # that day; the failing number is tried again the next day. Before, the error stopped the
+    # job, every day, for every number behind it and for every quarantine.
+    from numbering import tasks
+
+    with time_machine.travel(date(2026, 10, 5)):
+        first, _termination = port_out_notice(number="0172700001", porting_date=date(2026, 10, 20))
+        port_out_notice(number="0172700002", porting_date=date(2026, 10, 20))
+        (released,) = services.assign_numbers(
+            client=hosted_w.client, numbers=["0172700005"], contract=hosted_w
+        )
+        services.release_numbers(client=hosted_w.client, numbers=[released])
+    apply = tasks.port_out_apply
+
+    def failing(*, number_id, **kwargs):
+        if number_id == first.pk:
+            raise RuntimeError("upstream refused")
+        return apply(number_id=number_id, **kwargs)
+
+    monkeypatch.setattr(tasks, "port_out_apply", failing)
+    with time_machine.travel(date(2027, 1, 10)):
+        assert tasks.daily() == {"back_to_pool": 1, "ported_out": 1}
+    assert f"port-out of number {first.pk} could not be applied" in caplog.text
+    states = dict(PhoneNumber.objects.values_list("e164", "state"))
+    assert states["+33172700001"] == NumberState.ASSIGNED  # tried again the next day
+    assert states["+33172700002"] == NumberState.PORTED_OUT
+    assert states["+33172700005"] == NumberState.AVAILABLE
+    monkeypatch.setattr(tasks, "port_out_apply", apply)
+    with time_machine.travel(date(2027, 1, 11)):
+        assert tasks.daily() == {"back_to_pool": 0, "ported_out": 1}
