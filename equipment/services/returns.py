@@ -12,6 +12,7 @@ the daily job bills it — at the order form's price, or, when the model is no l
 the tariff in force when the rental started (HOSTED-W 5.5.4).
 """
 
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -47,6 +48,7 @@ from offers.choices import ContractStatus, TerminationStatus
 from offers.models import Termination
 from offers.periods import day_before
 
+logger = logging.getLogger(__name__)
 DECISION_DAYS = 7
 # EQP-5 / EQP-6: an item with a line in one of these is expected back, or settled, by a return.
 DEALT_WITH_OUTCOMES = [*UNSETTLED_OUTCOMES, ReturnOutcome.BILLED, ReturnOutcome.REPOSSESSION]
@@ -313,20 +315,33 @@ def non_return_repossess(*, line: ReturnItem, cost=Decimal("0"), actor) -> Retur
     return line
 
 
-def daily(today: date) -> dict:
-    """The app's daily job (idempotent): returns of ended rentals, late items, and the
-    decisions not taken in time billed."""
-    opened = sum(
-        1
-        for termination_id in rental_endings_without_return(today)
-        if return_open_for_termination(termination_id=termination_id)
-    )
-    late = sum(non_return_record(line_id=pk, today=today) for pk in non_returns_due(today))
-    billed = 0
-    for pk in decisions_due(today):
+def _each(ids, step, what: str) -> int:
+    """``step(id)`` for each id, counting the truthy outcomes; one that fails is logged and the
+    others go on (it is tried again by the next daily job)."""
+    done = 0
+    for pk in ids:
         try:
-            non_return_bill(line=ReturnItem(pk=pk))
-            billed += 1
+            done += bool(step(pk))
         except InvalidTransition:
             continue  # decided meanwhile
+        except Exception:  # noqa: BLE001 — logged for staff, the job goes on
+            logger.exception("equipment daily job: %s %s failed", what, pk)
+    return done
+
+
+def daily(today: date) -> dict:
+    """The app's daily job (idempotent): returns of ended rentals, late items, and the
+    decisions not taken in time billed. An item (or a return) that fails is logged and the
+    job goes on; the next day's job tries it again."""
+    opened = _each(
+        rental_endings_without_return(today),
+        lambda pk: return_open_for_termination(termination_id=pk),
+        "return of termination",
+    )
+    late = _each(
+        non_returns_due(today), lambda pk: non_return_record(line_id=pk, today=today), "late item"
+    )
+    billed = _each(
+        decisions_due(today), lambda pk: non_return_bill(line=ReturnItem(pk=pk)), "billing of item"
+    )
     return {"returns_opened": opened, "late": late, "billed": billed}

@@ -212,3 +212,42 @@ def test_catalogue_shows_a_scheduled_tariff_once_in_force(tenant):
         assert tasks.daily()["prices_in_force"] == 1
         assert tasks.daily()["prices_in_force"] == 0
     assert current() == (Decimal("179.0000"), Decimal("7.0000"))
+
+
+def test_daily_job_goes_on_after_a_failing_item(tenant, monkeypatch, caplog):
+    # EQP-6: two rented phones (149.00 each if not returned) never come back after their
+    # rentals end on 2026-12-25 (due Monday 2026-12-28, late on the 29th, no decision by
+    # 2027-01-05). Billing the first fails that day: it is logged, the second is billed the
+    # same day (149.00) and the first the next day. Before, the error stopped the job — every
+    # day, for every item behind it (and the catalogue's prices never followed).
+    model = make_model(sale="149.00")
+    first, second = (
+        rent(tenant.client, tenant.site, model, ordered_on=date(2025, 10, 1)) for _ in range(2)
+    )
+    for order in (first, second):
+        items.item_deliver(item=order.items.get(), delivered_on=date(2025, 10, 3))
+        with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
+            termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+        assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    returns.daily(date(2026, 12, 25))
+    returns.daily(date(2026, 12, 29))
+    failing_line = ReturnItem.objects.get(item=first.items.get())
+    bill = returns.non_return_bill
+
+    def non_return_bill(*, line, **kwargs):
+        if line.pk == failing_line.pk:
+            raise RuntimeError("database hiccup")
+        return bill(line=line, **kwargs)
+
+    monkeypatch.setattr(returns, "non_return_bill", non_return_bill)
+    with time_machine.travel("2027-01-05 00:30 +01:00", tick=False):
+        assert returns.daily(date(2027, 1, 5))["billed"] == 1
+    assert f"item {failing_line.pk}" in caplog.text
+    charges = PendingCharge.objects.filter(source_type=returns.NON_RETURN_SOURCE)
+    assert [c.source_id for c in charges] == [
+        str(ReturnItem.objects.get(item=second.items.get()).pk)
+    ]
+    monkeypatch.setattr(returns, "non_return_bill", bill)
+    with time_machine.travel("2027-01-06 00:30 +01:00", tick=False):
+        assert returns.daily(date(2027, 1, 6))["billed"] == 1
+    assert sorted(c.unit_price * c.quantity for c in charges.all()) == [Decimal("149.00")] * 2
