@@ -7,7 +7,8 @@ viewset scopes every queryset); a trunk named in a body (an order, a decrease) t
 partner's is a 400 on ``trunk``, the same as an id that does not exist. Invalid input is a
 400 naming the field; a command the object cannot take in its state is a 409 with a stable
 code (``invalid_transition``, ``order_expired``, ``decrease_pending``, ``capacity_exceeded``,
-``insufficient_balance``, ``contract_not_active``).
+``insufficient_balance``, ``contract_not_active``; ``contract_ending`` for a decrease of a
+contract that ends on its next renewal date).
 """
 
 from django.db.models import Prefetch
@@ -68,7 +69,7 @@ CONFLICT = OpenApiResponse(
     description=_(
         "The object's state does not allow it. Codes: invalid_transition, order_expired, "
         "decrease_pending, capacity_exceeded, insufficient_balance, contract_not_active, "
-        "direct_debit_unavailable."
+        "contract_ending, direct_debit_unavailable."
     ),
 )
 NOT_FOUND = OpenApiResponse(CommandErrorSerializer, description=_("Not yours, or no such id."))

@@ -12,10 +12,11 @@ trunk row locked; the cap is checked under that lock.
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kernel.errors import InvalidTransition
-from offers.choices import ContractStatus
+from offers.choices import ContractStatus, TerminationStatus
 from offers.models import Contract
 from telephony.models import Pack, PackLedgerEntry, Trunk
 
@@ -40,6 +41,36 @@ def require_active(contract: Contract) -> None:
         raise InvalidTransition(
             _("Channels can only change on an active trunk contract."), code="contract_not_active"
         )
+
+
+def require_decreasable(contract: Contract) -> None:
+    """TRK-4 (TRUNK 7: « au cours de chaque période de facturation, le Client peut augmenter ou
+    réduire le nombre de canaux »): a decrease applies at the next renewal, which every contract
+    still billed gets (CON-3) — an active one, a suspended one (CON-8: still billed), and a
+    terminating one whose termination takes effect after that renewal. A contract ending on
+    its next renewal date has no period left to decrease (``contract_ending``, naming the day)."""
+    if contract.status in {ContractStatus.ACTIVE, ContractStatus.SUSPENDED}:
+        return
+    if contract.status == ContractStatus.TERMINATING:
+        ending = (
+            contract.terminations.filter(status=TerminationStatus.SCHEDULED)
+            .order_by("effective_date")
+            .values_list("effective_date", flat=True)
+            .first()
+        )
+        renewal = contract.current_period_end
+        if ending is not None and renewal is not None and ending > renewal:
+            return
+        if ending is not None:
+            raise InvalidTransition(
+                _(
+                    "This contract ends on %(date)s: fewer channels would only start then. "
+                    "Nothing more is billed after that day."
+                )
+                % {"date": date_format(ending)},
+                code="contract_ending",
+            )
+    require_active(contract)
 
 
 def write_ledger(

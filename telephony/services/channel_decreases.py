@@ -15,7 +15,7 @@ from offers import services as offers
 from telephony import selectors
 from telephony.choices import DecreaseStatus
 from telephony.models import ChannelDecrease, Trunk
-from telephony.services.capacity import lock_trunk, require_active
+from telephony.services.capacity import lock_trunk, require_decreasable
 
 
 @transaction.atomic
@@ -28,13 +28,15 @@ def channel_decrease_request(
     api_key=None,
     today: date | None = None,
 ) -> ChannelDecrease:
-    """TRK-4: fewer channels from the next renewal date (the capacity is unchanged until then).
-    Never below 1 channel; one pending decrease per trunk (cancel it to ask another). The
-    number removed is kept: an increase paid meanwhile stays on top of it."""
+    """TRK-4: fewer channels from the next renewal date (the capacity is unchanged until then),
+    also while the contract is suspended or terminating after that date (it is still billed:
+    ``require_decreasable``). Never below 1 channel; one pending decrease per trunk (cancel it
+    to ask another). The number removed is kept: an increase paid meanwhile stays on top of
+    it."""
     today = today or offers.paris_today()
     trunk = lock_trunk(trunk)
     contract = trunk.contract
-    require_active(contract)
+    require_decreasable(contract)  # TRK-4: active, suspended, or terminating after the renewal
     current = selectors.trunk_capacity(trunk, today)
     field_name = "channels_to_remove" if new_total is None else "new_total"
     if channels_to_remove is None and new_total is None:

@@ -14,6 +14,7 @@ from offers.choices import ContractStatus
 from telephony import selectors
 from telephony.models import Trunk
 from telephony.packs import NoPackCombination, best_packs
+from telephony.services.capacity import require_decreasable
 from telephony.services.channel_quotes import ChannelQuote, channel_quote
 from telephony.services.pack_lines import held_lines, monthly
 
@@ -51,10 +52,9 @@ class ChangePreview:
 def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
     """TRK-3 / TRK-4: what asking for ``total`` channels means on ``today``. Writes nothing.
     Raises ValidationError (on ``total`` where it is about the number)."""
-    if trunk.contract.status != ContractStatus.ACTIVE:
-        raise ValidationError(
-            _("Channels can only change on an active trunk contract."), code="contract_not_active"
-        )
+    # TRK-4: a suspended contract, or one terminating after its next renewal, may still ask
+    # for fewer channels (it is still billed); more channels need an active contract
+    require_decreasable(trunk.contract)
     table = selectors.pack_table_for(trunk)
     if total < 1:
         raise ValidationError({"total": _("A trunk keeps at least one channel.")})
@@ -66,6 +66,11 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
     held = selectors.packs_held(trunk, today)
     current = sum(pack.channels * count for pack, count in held.items())
     if total > current:
+        if trunk.contract.status != ContractStatus.ACTIVE:
+            raise ValidationError(
+                _("Channels can only change on an active trunk contract."),
+                code="contract_not_active",
+            )
         quote = channel_quote(trunk=trunk, total=total, today=today)
         quote.period_last_day = quote.period_end - timedelta(days=1)
         return ChangePreview(kind="increase", total=total, quote=quote)

@@ -1,7 +1,7 @@
 """Trunk channels: set-up (TRK-1), increases (TRK-3), decreases and re-optimisation at the
 period start (TRK-4, TRK-5), and what the month-end run bills for them (BIL-1)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -381,3 +381,51 @@ def test_prepaid_debit_of_an_order_paid_in_english_is_french(trunk):
         f"Commande de canaux {order.reference}",
         Decimal("-6.80"),
     )
+
+
+# TRK-4 (TRUNK 7: « Au cours de chaque période de facturation, le Client peut augmenter ou
+# réduire le nombre de canaux ») — a suspended contract is still billed (CON-8), so its customer
+# may still reduce its channels from the next renewal date: 8 channels (2 × 4 = 34.00 a month),
+# suspended for non-payment, a decrease to 4 asked on 2026-11-21 → from 1 December one 4-pack,
+# 17.00 a month (it was refused, 409 contract_not_active, and December billed 34.00).
+def test_trk4_decrease_on_a_suspended_trunk(trunk):
+    offers.contract_suspend(contract=trunk.contract, reason="non_payment")
+    decrease = services.channel_decrease_request(trunk=trunk, new_total=4, today=PAY_DAY)
+    assert (decrease.channels_to_remove, decrease.effective_on) == (4, DEC)
+    assert selectors.trunk_capacity(trunk, PAY_DAY) == 8  # unchanged until then
+    offers.contract_renew(contract_id=trunk.contract_id, today=DEC)
+    assert held(trunk, DEC) == {4: 1}
+    assert live_lines(trunk.contract, DEC) == [("trunk-pack-4", 1, Decimal("17.0000"))]
+    # more channels still need an active contract (an order is paid and activated at once)
+    from telephony.models import Trunk
+
+    with pytest.raises(services.InvalidTransition) as error:
+        services.channel_quote(trunk=Trunk.objects.get(pk=trunk.pk), add=1, today=DEC)
+    assert error.value.code == "contract_not_active"
+
+
+# TRK-4 — a terminating contract is renewed until its termination takes effect (CON-3): ending
+# on 2027-02-01, a decrease from 8 to 4 asked on 2026-11-21 bills December and January at 17.00
+# instead of 34.00. Ending on 2026-12-01 (the next renewal date) there is nothing to decrease: the
+# refusal names the day the contract ends.
+def test_trk4_decrease_on_a_terminating_trunk():
+    import time_machine
+
+    from kernel.clock import PARIS
+
+    later = make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=NOV)
+    ending = make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=NOV)
+    with time_machine.travel(datetime(2026, 11, 21, 10, tzinfo=PARIS), tick=False):
+        offers.contract_request_termination(
+            contract=later.contract, requested_date=date(2027, 2, 1)
+        )
+        offers.contract_request_termination(contract=ending.contract)
+    decrease = services.channel_decrease_request(trunk=later, new_total=4, today=PAY_DAY)
+    assert decrease.effective_on == DEC
+    offers.contract_renew(contract_id=later.contract_id, today=DEC)
+    assert live_lines(later.contract, DEC) == [("trunk-pack-4", 1, Decimal("17.0000"))]
+
+    with pytest.raises(services.InvalidTransition) as error:
+        services.channel_decrease_request(trunk=ending, new_total=4, today=PAY_DAY)
+    assert error.value.code == "contract_ending"
+    assert "1er décembre 2026" in error.value.messages[0]

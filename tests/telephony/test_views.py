@@ -393,6 +393,26 @@ def test_trk4_decrease_pending_then_cancelled(admin_web, trunk):
     assert "The decrease is cancelled" in page and 'data-testid="pending-decrease"' not in page
 
 
+# TRK-4 (TRUNK 7) — a suspended trunk contract is still billed: its page offers fewer channels
+# only (8 → 5 from 01/12/2026, 34.00 → 22.00 a month); asking for more says the contract must be
+# active, and nothing is written.
+def test_trk4_suspended_trunk_may_still_decrease(admin_web, trunk):
+    from offers import services as offers
+
+    offers.contract_suspend(contract=trunk.contract, reason="non_payment")
+    url = reverse("telephony:trunk_change", args=[trunk.pk])
+    with paris(PAY_DAY):
+        page = page_of(admin_web.get(reverse("telephony:trunk", args=[trunk.pk])))
+        assert 'data-testid="decrease-only"' in page and 'name="total"' in page
+        more = text_of(page_of(admin_web.post(url, {"total": "12", "action": "confirm"})))
+        assert "Channels can only change on an active trunk contract." in more
+        assert ChannelOrder.objects.count() == 0
+        page = page_of(admin_web.post(url, {"total": "5", "action": "confirm"}, follow=True))
+    decrease = ChannelDecrease.objects.get()
+    assert (decrease.channels_after, decrease.effective_on) == (5, date(2026, 12, 1))
+    assert "from 01/12/2026 the trunk has 5 channels" in text_of(page)
+
+
 # --- Credentials (ACC-7) ----------------------------------------------------------------------
 
 
