@@ -24,6 +24,12 @@ price_change_applied = Signal()
 # price from the effective date.
 price_change_lines_restored = Signal()
 
+# CON-4 / CON-5: sent by ``contract_request_termination`` inside its transaction (the contract
+# row is locked) once the termination is recorded; kwargs: ``termination``, ``actor``. Billing
+# credits what its runs invoiced in advance for months from the termination's fee start (a
+# letter or a port-out notice recorded after the run; nothing for one recorded in time).
+termination_recorded = Signal()
+
 # CON-8 and the contract pipeline: sent by ``transition_contract`` inside its transaction (the
 # contract row is locked) once the contract took its new status; kwargs: ``contract``,
 # ``from_status``, ``to_status``. Receivers keep what they derive from it in step (telephony:

@@ -217,16 +217,11 @@ def terminate(request, pk):
     except ValidationError as error:
         attach_errors(form, error)
         return _page(request, client, action="terminate", form=form, status=400)
-    if quote.effective_date < paris_today():
-        form.add_error(
-            "notice_date",
-            _(
-                "With this notice the termination would have taken effect on %(date)s: give a "
-                "requested date from today."
-            )
-            % {"date": quote.effective_date.strftime("%d/%m/%Y")},
-        )
-        return _page(request, client, action="terminate", form=form, status=400)
+    # CON-4: the notice counts from the day the letter was received, even when its effective
+    # date has passed by the time it is typed in (SIP-UNL/TRUNK: a letter of 31 October ends the
+    # contract on 1 November): the contract ends tonight, and billing credits the months its runs
+    # invoiced from the fee start (BIL-9, ``billing.services.termination_credits``).
+    quote.past = quote.effective_date <= paris_today()
     if not _confirmed(request):
         return _page(request, client, action="terminate", form=form, preview=quote)
     try:

@@ -16,7 +16,7 @@ from accounts.notifications import notify_client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import round_money
-from offers import periods, termination_fees
+from offers import periods, signals, termination_fees
 from offers.choices import (
     BillingTiming,
     ContractStatus,
@@ -282,6 +282,9 @@ def contract_request_termination(
         client=contract.client,
         after={"effective_date": quote.effective_date, "fee": quote.fee_amount, "reason": reason},
     )
+    # BIL-9: months a run invoiced in advance from the fee start (the termination recorded
+    # after it, e.g. a letter received on 31 October typed in on 3 November) are credited
+    signals.termination_recorded.send(sender=Termination, termination=termination, actor=actor)
     if reason != TerminationReason.INACTIVITY:
         # ACC-6: a closing for inactivity takes effect the same day and cannot be cancelled;
         # usage.services.inactivity tells the customer of it (and of a balance forfeited)

@@ -199,8 +199,7 @@ def test_terminate_with_quote(customer, as_staff, support_agent):
 # months before the anniversary 2027-02-01), typed in on 2026-11-03: a non-renewal effective
 # 2027-02-01 without fee. Counted from the typing day it was 2026-11-03 + 3 months =
 # 2027-02-03, a convenience termination with 11 months (March 2027 to January 2028, February
-# invoiced in advance) × 250.00 = 2 750.00. A notice received in the future is refused; one
-# whose effective date has passed (HOSTED-W, 1 month: 2026-09-15 → 2026-10-15) is refused too.
+# invoiced in advance) × 250.00 = 2 750.00. A notice received in the future is refused.
 def test_terminate_with_the_notice_received_earlier(customer, as_staff, support_agent):
     contract = make_contract(
         customer,
@@ -226,11 +225,45 @@ def test_terminate_with_the_notice_received_earlier(customer, as_staff, support_
         date(2027, 2, 1),
     )
     assert termination.fee_amount == Decimal("0.00")
-    hosted = make_contract(customer, "hosted-w", quantity=2)
+
+
+# CON-4 / CON-5 / BIL-9 (SIP-UNL: notice at any time, effective at the end of the month) — a
+# letter received on 31 October 2026, typed in on 3 November: the contract ends on 1 November,
+# as it would have if typed in on the day. November was invoiced in advance on 31 October (3
+# SIP accounts × 19.90 = 59.70 € HT) before anyone knew of the letter: it is credited (59.70 €
+# HT, 71.64 € TTC), a credit note correcting that invoice. Before, the console refused the
+# letter ("would have taken effect on 01/11/2026: give a requested date from today") and the
+# contract ended on 1 December, November due.
+def test_terminate_with_a_letter_whose_end_of_month_has_passed(customer, as_staff, billing_agent):
+    from billing import services as billing
+    from billing.models import Invoice
+
+    contract = make_contract(
+        customer, "sip-unl", quantity=3, signature=date(2026, 9, 1), service_start=date(2026, 9, 1)
+    )
+    with at(date(2026, 11, 1), hour=0):
+        billing.run_month_sync(month=date(2026, 10, 1))
+    october = Invoice.objects.get(client=customer, kind="invoice", month=date(2026, 10, 1))
+    assert october.total_net == Decimal("59.70")  # November, in advance
+    browser = as_staff(billing_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    data = {"contract": contract.pk, "notice_date": "31/10/2026"}
     with at(date(2026, 11, 3)):
-        past = browser.post(url, {"contract": hosted.pk, "notice_date": "15/09/2026"})
-    assert past.status_code == 400 and "15/10/2026" in past.content.decode()
-    assert not Termination.objects.filter(contract=hosted).exists()
+        preview = browser.post(url, data)
+        assert preview.status_code == 200
+        page = preview.content.decode()
+        assert 'data-testid="quote-date">1er novembre 2026<' in page
+        assert 'data-testid="quote-past"' in page
+        browser.post(url, {**data, "confirm": "1"})
+    termination = Termination.objects.get(contract=contract)
+    assert termination.effective_date == date(2026, 11, 1)
+    (note,) = Invoice.objects.filter(kind="credit_note", corrects=october)
+    assert (note.total_net, note.total_gross) == (Decimal("59.70"), Decimal("71.64"))
+    # nothing more is credited by a second look, and the next run bills no month of it
+    with at(date(2026, 12, 1), hour=0):
+        billing.run_month_sync(month=date(2026, 11, 1))
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+    assert not Invoice.objects.filter(client=customer, kind="invoice", month=date(2026, 11, 1))
 
 
 # ACC-7 — a new SIP secret, confirmed first, shown once, audited.

@@ -31,3 +31,41 @@ def test_late_notice_of_the_last_number_ends_the_contract_on_the_porting_date(ho
     assert PhoneNumber.objects.get(pk=last.pk).state == NumberState.PORTED_OUT
     hosted_w.refresh_from_db()
     assert hosted_w.status in (ContractStatus.TERMINATING, ContractStatus.TERMINATED)
+
+
+# NUM-4 / CON-5 / BIL-9 (TRUNK 6-7: renewed each month, no fee) — the last number of a trunk of
+# 8 channels (2 × 4-pack, 34.00 € HT a month) left on 15 November 2026; the upstream's notice is
+# recorded on 3 December. The contract ends on 15 November (November, started, is due), but
+# December was invoiced in advance on 30 November before the notice — the packs, 34.00, and
+# the number, 1.00: both are credited, 35.00 € HT (42.00 € TTC), on a credit note correcting
+# that invoice. Before, December stayed due for a service that had ended.
+def test_late_port_out_credits_the_month_invoiced_after_the_end():
+    from billing import services as billing
+    from billing.models import Invoice
+    from numbering import services
+    from tests.factories import ClientFactory, SiteFactory
+    from tests.telephony.factories import make_trunk
+
+    services.import_ranges(
+        content=(
+            "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
+            "1;0172700000;0172700009;X;;;PARIS\n"
+        ).encode()
+    )
+    client = ClientFactory()
+    SiteFactory(client=client, insee_code="75056")
+    trunk = make_trunk(client, channels=8, start=date(2026, 10, 1))
+    with time_machine.travel(date(2026, 10, 2)):
+        services.assign_numbers(client=client, numbers=["0172700001"], contract=trunk.contract)
+    with time_machine.travel(date(2026, 12, 1)):
+        billing.run_month_sync(month=date(2026, 11, 1))
+    november = Invoice.objects.get(client=client, kind="invoice", month=date(2026, 11, 1))
+    assert november.total_net == Decimal("35.00")  # December, in advance: packs and number
+    with time_machine.travel(date(2026, 12, 3)):
+        _row, termination = port_out_notice(number="0172700001", porting_date=date(2026, 11, 15))
+    assert (termination.effective_date, termination.fee_amount) == (
+        date(2026, 11, 15),
+        Decimal("0.00"),
+    )
+    (note,) = Invoice.objects.filter(kind="credit_note", corrects=november)
+    assert (note.total_net, note.total_gross) == (Decimal("35.00"), Decimal("42.00"))
