@@ -24,6 +24,8 @@ from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoicePurpose
 from kernel.clock import PARIS, paris_today
 from kernel.money import ZERO, round_money
+from offers.choices import LIVE_STATUSES, FairUsePolicy
+from offers.models import Contract, Terms
 from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
 from usage.choices import LineType, PriceClass, RatingPlan
@@ -32,6 +34,7 @@ from usage.models import (
     ConsumptionAlert,
     ConsumptionThreshold,
     FairUseBreach,
+    IncludedDestination,
     LimitBreach,
     QualityHour,
     Tariff,
@@ -389,6 +392,75 @@ def _by_name(row: TariffRow) -> str:
     among the E)."""
     decomposed = unicodedata.normalize("NFD", (row.name or row.tariff.name).casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass
+class IncludedPlan:
+    """AMABOO 2, HOSTED-A 7, HOSTED-W 6.1: the destinations an unlimited plan includes, as the
+    contract says they are published on the site."""
+
+    offers: list[str]  # the customer's offers signed on these terms
+    policy: str  # the fair-use policy, as the terms state it
+    national: str  # what the plan includes of France's own numbers ("" when the list says all)
+    destinations: list[str] = field(default_factory=list)
+
+
+def included_plans(*, client) -> list[IncludedPlan]:
+    """The included destinations of each unlimited plan among the customer's live contracts:
+    the terms' own list, else its preset's (as the rating reads them, ``_inc``), by name."""
+    by_terms: dict[int, tuple[str, set[str]]] = {}
+    for contract in (
+        Contract.objects.filter(client=client, status__in=LIVE_STATUSES)
+        .select_related("offer")
+        .order_by("offer__name")
+    ):
+        policy = contract.terms_snapshot.get("fair_use_policy") or FairUsePolicy.NONE
+        if policy == FairUsePolicy.NONE:
+            continue
+        _policy, names = by_terms.setdefault(contract.offer.terms_id, (policy, set()))
+        names.add(contract.offer.name)
+    if not by_terms:
+        return []
+    own = defaultdict(list)
+    terms = Terms.objects.filter(pk__in=by_terms).only("pk", "preset")
+    presets = {t.preset for t in terms}
+    preset_ids = dict(
+        Terms.objects.filter(is_preset=True, preset__in=presets).values_list("preset", "pk")
+    )
+    for destination in IncludedDestination.objects.filter(
+        terms_id__in=set(by_terms) | set(preset_ids.values())
+    ):
+        own[destination.terms_id].append(destination)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    national = {
+        # USE-3: French mobiles are billed per second, the listed fixed numbers included
+        FairUsePolicy.SIP_UNL: "",
+        FairUsePolicy.HOSTED_W: gettext(
+            "France: fixed numbers (01 to 05, 09) and mobiles (06, 07)"
+        ),
+        FairUsePolicy.HOSTED_A: gettext(
+            "France: fixed numbers (01 to 05, 09) and mobiles (06, 07), outgoing calls"
+        ),
+    }
+    plans = []
+    for terms_obj in terms:
+        policy, names = by_terms[terms_obj.pk]
+        listed = own.get(terms_obj.pk) or own.get(preset_ids.get(terms_obj.preset), [])
+        rows = []
+        for d in listed:
+            tariff = Tariff(name=d.name, country=d.country, line_type=d.line_type)
+            rows.append(TariffRow(tariff, "", _tariff_name(tariff, language)))
+        # in English, "Portugal Fixe" and "Portugal Fixe OLO" both read "Portugal — Fixed"
+        destinations = list(dict.fromkeys(row.name for row in sorted(rows, key=_by_name)))
+        plans.append(
+            IncludedPlan(
+                offers=sorted(names),
+                policy=FairUsePolicy(policy).label,
+                national=national.get(policy, ""),
+                destinations=destinations,
+            )
+        )
+    return sorted(plans, key=lambda plan: plan.offers)
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

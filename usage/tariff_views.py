@@ -28,6 +28,7 @@ def tariffs(request):
     may_act = request.membership.can("terminate")
     context = {
         "sections": selectors.tariff_sections(),
+        "included": selectors.included_plans(client=request.client),
         "upcoming": tariff_changes.upcoming(today),
         "answers": tariff_changes.answerable(request.client, today=today),
         "may_act": may_act,

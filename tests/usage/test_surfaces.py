@@ -203,8 +203,9 @@ def test_tariffs_visible(as_role, django_assert_max_num_queries):
     Tariff.objects.create(**common, rate_per_minute=Decimal("0.09"), valid_from=today + day)
     client = as_role(Role.READ_ONLY)
     # session and user bookkeeping (usersessions), membership, the grid in one query, the
-    # announced tariffs (CON-6) and the customer's announcements to answer: one query each
-    with django_assert_max_num_queries(12):
+    # announced tariffs (CON-6), the customer's announcements to answer and its contracts (the
+    # destinations their plans include): one query each
+    with django_assert_max_num_queries(13):
         page = client.get(reverse("usage:tariffs")).content.decode()
     assert "Nos tarifs" in page
     row = re.search(r"<tr><td>Londres Fixe</td>.*?</tr>", page).group(0)
@@ -545,3 +546,42 @@ def test_calls_csv_in_english(as_role, tenant):
         "Mobile",
         "0.5000",
     )
+
+
+# USE-3 (AMABOO 2: « 41 destinations … sur la liste accessible sur le site »), USE-4 (HOSTED-A
+# 7, HOSTED-W 6.1): the tariffs page lists what each of the customer's unlimited plans
+# includes — the 41 fixed destinations (+ Guadeloupe's 0590 shared by Saint-Barthélemy and
+# Saint-Martin) of SIP-UNL, France's numbers and the 40 of HOSTED-A; a terminated contract's
+# plan and a PLATFORM contract (no fair use) list nothing.
+def test_tariffs_list_the_destinations_each_unlimited_plan_includes(as_role, tenant):
+    from tests.offers.factories import make_contract
+
+    make_sip_account(tenant.client)  # SIP-UNL
+    make_contract(tenant.client, "hosted-a")
+    make_contract(tenant.client, "platform")
+    client = as_role(Role.READ_ONLY)
+    page = client.get(reverse("usage:tariffs")).content.decode()
+    block = re.search(
+        r'data-testid="included-destinations">(.*?)</section>', page, re.S
+    ).group(1)
+    lists = re.findall(r'data-testid="included-list">(.*?)</ul>', block, re.S)
+    assert len(lists) == 2  # HOSTED-A and SIP-UNL, not PLATFORM
+    counts = sorted(len(re.findall(r"<li>", items)) for items in lists)
+    # HOSTED-A: its 40 + Guadeloupe's 2 others; SIP-UNL: the 38 fixed of those 40 + BE, IT, CH
+    assert counts == [40 + 2, 38 + 3 + 2]
+    assert "Belgique Fixe" in block and "Chine Mobile" in block
+    assert "France\u00a0: numéros fixes (01 à 05, 09) et mobiles (06, 07), appels sortants" in block
+    assert "99 numéros fixes distincts par mois, 60 minutes par appel" in block
+    # the same page in English: the countries' English names, each once
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("usage:tariffs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Destinations included in your plan" in page
+    assert page.count("<li>Portugal — Fixed</li>") == 2  # once a plan, OLO merged
+
+
+def test_tariffs_without_unlimited_plan_list_no_included_destination(as_role, tenant):
+    from tests.offers.factories import make_contract
+
+    make_contract(tenant.client, "platform")
+    page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
+    assert 'data-testid="included-destinations"' not in page
