@@ -63,6 +63,13 @@ class SlaPolicy(models.TextChoices):
     HOSTED_A = "hosted_a", _("99 % availability (credits 5/10/20 %)")
 
 
+# SLA-9: the policies whose commitment does not apply when the access link, terminals or router
+# were not ordered from us (``Contract.sla_applicable`` off): HOSTED-W 7 only. HOSTED-A has no
+# such clause — its 8 is about hacking, and a failure of equipment or a service not ours is an
+# excusable event of its 4, counted out outage by outage (SLA-5), not the whole SLA.
+SLA_VOID_WITHOUT_OUR_ACCESS = frozenset({SlaPolicy.HOSTED_W})
+
+
 class FairUsePolicy(models.TextChoices):
     NONE = "none", _("None")
     SIP_UNL = "sip_unl", _("99 fixed numbers a month, 60 minutes a call")

@@ -13,6 +13,7 @@ from offers import periods
 from offers.choices import (
     PRICE_CHANGE_DEFAULT_RULES,
     PRICE_CHANGE_PRESET_RULES,
+    SLA_VOID_WITHOUT_OUR_ACCESS,
     Anchor,
     BillingTiming,
     ContractStatus,
@@ -358,6 +359,11 @@ class Contract(TimeStampedModel):
     @property
     def preset(self) -> str:
         return self.term("preset")
+
+    @property
+    def sla_applies(self) -> bool:
+        """SLA-9: the flag voids the SLA only under HOSTED-W 7 (SLA_VOID_WITHOUT_OUR_ACCESS)."""
+        return self.sla_applicable or self.term("sla_policy") not in SLA_VOID_WITHOUT_OUR_ACCESS
 
     @property
     def anchor_date(self) -> date | None:

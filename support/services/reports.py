@@ -53,7 +53,7 @@ def _report_values(contract: Contract, month: date) -> dict:
     intervals = unavailability_intervals([contract], month)[contract.pk]
     base, detail = sla_base(contract, month)
     result = av.monthly_result(policy=policy, month=month, intervals=intervals, base=base)
-    applicable = contract.sla_applicable
+    applicable = contract.sla_applies  # SLA-9: HOSTED-W 7 only
     return {
         "policy": policy,
         "minutes_in_month": result.minutes_in_month,

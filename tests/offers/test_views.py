@@ -202,16 +202,21 @@ def test_end_of_month_notice_any_time(as_role, english, tenant):
     assert "This offer has no availability commitment." in page
 
 
-# SLA-9 — no availability commitment when the access, terminals or router are not ours.
+# SLA-9 — no availability commitment when the access, terminals or router are not ours
+# (HOSTED-W 7); a HOSTED-A site flagged so keeps its commitment (HOSTED-A has no such clause).
 def test_sla_applicability_message(as_role, english, tenant, hosted_a):
     browser = as_role(Role.TECHNICAL)
-    without = make_contract(tenant.client, sla_applicable=False)
+    without = make_contract(tenant.client, "hosted-w", sla_applicable=False)
     page = page_of(browser.get(reverse("offers:detail", args=[without.pk])))
     assert (
         "The availability commitment (SLA) does not apply to this contract: the access link, "
         "terminals or router were not ordered from us."
     ) in page
     page = page_of(browser.get(reverse("offers:detail", args=[hosted_a.pk])))
+    assert "The availability commitment applies to this contract." in page
+    assert "does not apply" not in page
+    flagged = make_contract(tenant.client, "hosted-a", sla_applicable=False)
+    page = page_of(browser.get(reverse("offers:detail", args=[flagged.pk])))
     assert "The availability commitment applies to this contract." in page
     assert "does not apply" not in page
 

@@ -212,6 +212,25 @@ def test_sla_not_applicable(customer, staff):
     assert error.value.code == "not_applicable"
 
 
+
+# SLA-9 — only HOSTED-W 7 voids the SLA when the access link, terminals or router were not
+# ordered from us. HOSTED-A has no such clause (its 8 is about hacking; a failure of equipment
+# not ours is an excusable event of 4, outage by outage): a HOSTED-A site flagged so keeps its
+# credit. October 2026, 300.00 invoiced, failure notified 6 October 9:00 → 19:00 (600 minutes
+# of 44 640) → 98.655 % → 5 % of 300.00 = 15.00, and it can be requested (before: 0.00, "the
+# SLA does not apply").
+def test_sla_not_applicable_is_hosted_w_only(customer, staff):
+    contract = make_contract(customer, "hosted-a", monthly_price="300.00", sla_applicable=False)
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
+        incident(contract, paris(2026, 10, 6, 9), paris(2026, 10, 6, 19), staff=staff)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    assert report.applicable and report.not_applicable_reason == ""
+    assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("15.00"))
+    billing_member = customer.memberships.get(role=Role.BILLING).user
+    assert services.credit_request(report=report, actor=billing_member).status == "requested"
+
+
 def _credit_report(contract, month, minutes, staff):
     """A report of ``month`` with ``minutes`` of non-excusable outage, requested by the
     customer's billing member. The month's subscriptions are invoiced first (the base, SLA-7)."""
