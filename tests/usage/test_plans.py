@@ -130,8 +130,8 @@ def test_use4_hosted_w_simultaneous_calls():
 
 
 # USE-4 HOSTED-W "> 3 devices registered at once": three devices are fine, a fourth registered
-# in the month breaks it (no registration log: devices registered before the month's end and
-# seen since its start).
+# while they are all there breaks it (no registration log: a device counts from its
+# registration to the last time it was seen, or on while never seen).
 def test_use4_hosted_w_devices():
     sip = account("hosted-w")
     for i in range(3):
@@ -148,6 +148,42 @@ def test_use4_hosted_w_devices():
     # 2 calls of 61 s → 120 s × 0.012 / 60 = 0.024 each
     assert month_cost(sip) == Decimal("0.0480")
     assert_matches_reference()
+
+
+# USE-4 HOSTED-W "a enregistré plus de trois équipements ... en simultané": a desk phone
+# replaced in the month (last seen 9 October 18:00, its replacement — an RMA's, say —
+# registered on 10 October 9:00) never makes four devices at once with the user's two others:
+# no breach, two 61 s calls to French fixed numbers stay free (before: four devices "in the
+# month" → a breach, every call per minute: 2 × 120 s × 0.012 / 60 = 0.0480). A fourth device
+# registered while the three others are still seen is four at once: the breach stands.
+def test_use4_hosted_w_devices_replaced_in_the_month_are_not_simultaneous():
+    sip = account("hosted-w")
+    devices = [
+        SipDevice.objects.create(account=sip, device_id=f"mac-{i}", supplied_by_reseller=True)
+        for i in range(4)
+    ]
+    SipDevice.objects.filter(pk__in=[d.pk for d in devices[:3]]).update(created_at=at(1))
+    SipDevice.objects.filter(pk=devices[0].pk).update(last_seen_at=at(9, 18))
+    SipDevice.objects.filter(pk=devices[3].pk).update(created_at=at(10, 9), last_seen_at=at(20))
+    run_import(
+        [
+            row(sip, "0123456789", start=at(2), duration=61, device="mac-0"),
+            row(sip, "0123456780", start=at(12), duration=61, device="mac-3"),
+        ]
+    )
+    assert breach_codes(sip) == [] and month_cost(sip) == 0
+    assert_matches_reference()
+
+    other = account("hosted-w")
+    devices = [
+        SipDevice.objects.create(account=other, device_id=f"mac-{i}", supplied_by_reseller=True)
+        for i in range(4)
+    ]
+    SipDevice.objects.filter(pk__in=[d.pk for d in devices[:3]]).update(created_at=at(1))
+    SipDevice.objects.filter(pk=devices[0].pk).update(last_seen_at=at(10, 9))  # still there
+    SipDevice.objects.filter(pk=devices[3].pk).update(created_at=at(10, 9), last_seen_at=at(20))
+    run_import([row(other, "0123456781", start=at(12), duration=61, device="mac-3")])
+    assert FairUseBreach.objects.get(sip_account=other).reasons[0]["code"] == "devices"
 
 
 # USE-4 "a device not supplied by the reseller" (both plans): a call placed by a registered

@@ -258,41 +258,42 @@ def test_use4_simultaneous_calls_across_the_month_edge():
     assert FairUseBreach.objects.filter(sip_account=sip).exists()
 
 
-# USE-4 HOSTED-W "a enregistré plus de trois équipements" (rules: devices registered before the
-# month's end and seen since its start, Paris time). Four devices of ours, one last seen on
-# 30/09 21:59 UTC (23:59 on 30 September in Paris) and one registered in November: two count
-# for October, no breach. A later October file after the first was seen at 30/09 22:00 UTC
-# (1 October 00:00 in Paris) and the fourth registered on 31/10 22:59 UTC (23:59 in Paris):
-# four, breach; two calls of 61 s per minute: 2 × 120 s × 0.012 / 60 = 0.0480.
+# USE-4 HOSTED-W "a enregistré plus de trois équipements ... en simultané", at the Paris month's
+# edges (rules: a device counts from its registration to the last time it was seen, clipped to
+# the Paris month). Three devices registered in September and still there, a fourth last seen
+# on 30/09 21:59 UTC (23:59 on 30 September in Paris) and a fifth registered on 31/10 23:00 UTC
+# (1 November 00:00 in Paris): never four at once in October, no breach. The fourth last seen at
+# 30/09 22:00 UTC (1 October 00:00 in Paris): four at once in October; likewise the fifth
+# registered on 31/10 22:59 UTC (23:59 in Paris): breach, two calls of 61 s per minute:
+# 2 × 120 s × 0.012 / 60 = 0.0480.
 def test_use4_hosted_w_devices_seen_in_the_paris_month():
-    sip = account("hosted-w")
-    devices = [
-        SipDevice.objects.create(account=sip, device_id=f"mac-{i}", supplied_by_reseller=True)
-        for i in range(4)
-    ]
-    SipDevice.objects.filter(pk__in=[d.pk for d in devices[:3]]).update(created_at=at(1))
-    SipDevice.objects.filter(pk=devices[0].pk).update(last_seen_at=utc(2026, 9, 30, 21, 59))
-    SipDevice.objects.filter(pk=devices[3].pk).update(created_at=utc(2026, 10, 31, 23, 0))
-    run_import([row(sip, "0123456789", start=at(2), duration=61, device="mac-1")])
-    assert codes(sip) == []
-    assert cost_of(sip) == 0
-    # a breach is recorded once per month: start again on a fresh account with the edges moved
-    other = account("hosted-w")
-    devices = [
-        SipDevice.objects.create(account=other, device_id=f"mac-{i}", supplied_by_reseller=True)
-        for i in range(4)
-    ]
-    SipDevice.objects.filter(pk__in=[d.pk for d in devices[:3]]).update(created_at=at(1))
-    SipDevice.objects.filter(pk=devices[0].pk).update(last_seen_at=utc(2026, 9, 30, 22, 0))
-    SipDevice.objects.filter(pk=devices[3].pk).update(created_at=utc(2026, 10, 31, 22, 59))
-    run_import(
-        [
-            row(other, "0123456789", start=at(2), duration=61, device="mac-1"),
-            row(other, "0123456788", start=at(3), duration=61, device="mac-2"),
+    def devices_of(sip, last_seen, registered):
+        devices = [
+            SipDevice.objects.create(account=sip, device_id=f"mac-{i}", supplied_by_reseller=True)
+            for i in range(5)
         ]
-    )
-    assert codes(other) == ["devices"]
-    assert cost_of(other) == Decimal("0.0480")
+        SipDevice.objects.filter(pk__in=[d.pk for d in devices]).update(
+            created_at=utc(2026, 9, 15, 9)
+        )
+        SipDevice.objects.filter(pk=devices[3].pk).update(last_seen_at=last_seen)
+        SipDevice.objects.filter(pk=devices[4].pk).update(created_at=registered)
+        return sip
+
+    def month_of(sip):
+        run_import(
+            [
+                row(sip, "0123456789", start=at(2), duration=61, device="mac-1"),
+                row(sip, "0123456788", start=at(3), duration=61, device="mac-2"),
+            ]
+        )
+        return codes(sip), cost_of(sip)
+
+    within = devices_of(account("hosted-w"), utc(2026, 9, 30, 21, 59), utc(2026, 10, 31, 23))
+    assert month_of(within) == ([], 0)
+    first = devices_of(account("hosted-w"), utc(2026, 9, 30, 22), utc(2026, 10, 31, 23))
+    assert month_of(first) == (["devices"], Decimal("0.0480"))
+    last = devices_of(account("hosted-w"), utc(2026, 9, 30, 21, 59), utc(2026, 10, 31, 22, 59))
+    assert month_of(last) == (["devices"], Decimal("0.0480"))
 
 
 # USE-4 (HOSTED-A 7: "le(s) téléphone(s) ... fourni(s) par ALLSET"): a device of ours is one of

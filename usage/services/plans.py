@@ -85,10 +85,13 @@ def breach_reasons(plan: str, m: dict) -> list[dict]:
 
 
 def registered_devices(account_ids, month: date) -> dict[int, int]:
-    """USE-4 (HOSTED-W): devices registered on each account during ``month`` — the SIP
-    devices created before the month's end and seen since its start (or never seen yet): the
-    telephony app keeps no registration log, so "at once" is read as "in the same month"."""
-    from django.db.models import Count, Q
+    """USE-4 (HOSTED-W 6.1 "a enregistré plus de trois équipements ... en simultané"): the most
+    devices registered **at once** on each account during ``month``. The telephony app keeps no
+    registration log: a device counts as registered from its first registration (``created_at``)
+    to the last one seen (``last_seen_at``; never seen yet: from its creation on), clipped to the
+    month. A device last seen before another was registered was not there with it: a phone
+    replaced in the month (an RMA's replacement) never makes one device too many."""
+    from django.db.models import Q
 
     from telephony.models import SipDevice
 
@@ -96,10 +99,22 @@ def registered_devices(account_ids, month: date) -> dict[int, int]:
     rows = (
         SipDevice.objects.filter(account_id__in=list(account_ids), created_at__lt=end)
         .filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__gte=start))
-        .values("account_id")
-        .annotate(n=Count("id"))
+        .values_list("account_id", "created_at", "last_seen_at")
     )
-    return {row["account_id"]: row["n"] for row in rows}
+    edges: dict[int, list[tuple]] = {}
+    for account_id, created, seen in rows:
+        first = created if seen is None else min(created, seen)
+        last = end if seen is None else min(max(created, seen), end)
+        # At the same instant a registration comes before an end: both were there then.
+        edges.setdefault(account_id, []).extend([(max(first, start), 0, 1), (last, 1, -1)])
+    result = {}
+    for account_id, points in edges.items():
+        level = peak = 0
+        for _when, _order, delta in sorted(points):
+            level += delta
+            peak = max(peak, level)
+        result[account_id] = peak
+    return result
 
 
 def breaches_record(metrics: list[dict]) -> list[tuple[int, date]]:
