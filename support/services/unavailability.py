@@ -34,13 +34,13 @@ def _service_window(
 
 def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interval]]:
     """SLA-6 for several contracts in a fixed number of queries (the monthly job asks for one,
-    the portal for all of a customer's): HOSTED-A from the customer's failure notifications,
-    from the report to the restoration recorded by staff, a ticket whose incident the customer
-    caused (SLA-11) not counting, one closed without a restoration ending at its closing, the
-    part covered by an excusable outage of the contract not counting (HOSTED-A 4); otherwise
-    the non-excusable outages affecting the contract
-    (SLA-5). Clipped to the month and the service (from its start to its termination); an
-    ongoing one runs to now."""
+    the portal for all of a customer's): the non-excusable outages affecting the contract
+    (SLA-5); for HOSTED-A also the customer's failure notifications (HOSTED-A 4: an incident we
+    detected or one the customer reported, "désignés indistinctement"), from the report to the
+    restoration recorded by staff, a ticket whose incident the customer caused (SLA-11) not
+    counting, one closed without a restoration ending at its closing, the part covered by an
+    excusable outage of the contract not counting. Clipped to the month and the service (from
+    its start to its termination); an ongoing one runs to now."""
     contracts = list(contracts)
     ids = [c.pk for c in contracts]
     low, high = av.month_bounds(month)
@@ -86,16 +86,18 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
             if (o.scope == OutageScope.OFFER and o.offer_id == contract.offer_id)
             or (o.pk, contract.pk) in listed
         ]
+        spans = [(o.started_at, o.ended_at or now) for o in affecting if not o.excusable]
         if contract.term("sla_policy") == "hosted_a":
-            spans = [(r, e or now) for c, r, e in failures if c == contract.pk]
-            # HOSTED-A 4: no credit "pour la période au cours de laquelle le Service fait
-            # l'objet d'une Défaillance en raison de [un] Evénement Excusable": the part of a
-            # notification covered by an excusable outage of the contract does not count.
+            # HOSTED-A 4: a « Notification de Défaillance » is "(i) [un] incident détecté par
+            # ALLSET SAS ou (ii) le cas échéant signalé par le Client": the non-excusable outages
+            # recorded for the contract and the customer's notifications, merged (never twice).
+            spans += [(r, e or now) for c, r, e in failures if c == contract.pk]
+            # No credit "pour la période au cours de laquelle le Service fait l'objet d'une
+            # Défaillance en raison de [un] Evénement Excusable": the part of a notification
+            # covered by an excusable outage of the contract does not count.
             spans = av.subtract(
                 spans, [(o.started_at, o.ended_at or now) for o in affecting if o.excusable]
             )
-        else:
-            spans = [(o.started_at, o.ended_at or now) for o in affecting if not o.excusable]
         clipped = [(max(s, start), min(e, end)) for s, e in spans]
         result[contract.pk] = [(s, e) for s, e in clipped if e > s]
     return result

@@ -198,6 +198,24 @@ def test_hosted_a_excusable_outage_does_not_count(customer, staff):
     assert (report.credit_percent, report.credit_amount) == (Decimal("0"), Decimal("0.00"))
 
 
+# SLA-6 / SLA-5 — HOSTED-A 4: a « Notification de Défaillance » is an incident "(i) détecté par
+# ALLSET SAS ou (ii) le cas échéant signalé par le Client (... désignés indistinctement)": a
+# non-excusable outage staff recorded for the contract counts as its unavailability too, merged
+# with the customer's notifications (never twice). October 2026, 300.00 invoiced: outage 6
+# October 9:00 → 19:00 (600 minutes), a notification 18:00 → 20:00 over its end → 9:00 → 20:00,
+# 660 minutes of 44 640 → 98.521 % → 5 % = 15.00 (before: the notification's 120 minutes alone,
+# 99.731 %, no credit, next to the outage the page listed).
+def test_hosted_a_outage_detected_by_us_counts(customer, staff):
+    contract = make_contract(customer, "hosted-a", monthly_price="300.00")
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
+        down(contract, paris(2026, 10, 6, 9), 600, staff)
+        incident(contract, paris(2026, 10, 6, 18), paris(2026, 10, 6, 20), staff=staff)
+    report = compute(contract, OCT, paris(2026, 11, 1, 1))
+    assert report.unavailable_minutes == Decimal("660.00")
+    assert report.availability_display == Decimal("98.521")
+    assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("15.00"))
+
 # SLA-9 — equipment not ordered from the reseller: the report says why, no credit, no request.
 def test_sla_not_applicable(customer, staff):
     contract = make_contract(customer, "hosted-w", quantity=10, sla_applicable=False)

@@ -98,6 +98,28 @@ def test_hosted_w_outage_this_month_matches_the_chart(as_role, tenant):
     assert "Panne cœur de réseau" in overview
 
 
+# SLA-6 (HOSTED-A 4 (i): an incident we detected is a failure notification too): the outage staff
+# recorded this month on a HOSTED-A site, 45 minutes without a ticket, is listed and counted:
+# 100 × (43 200 − 45) / 43 200 = 99,895 % (before: listed next to 100 %).
+def test_hosted_a_outage_is_counted_with_the_month_so_far(as_role, tenant):
+    contract = make_contract(tenant.client, "hosted-a")
+    start = paris(2026, 11, 18, 9)
+    with time_machine.travel(TODAY, tick=False):
+        services.outage_record(
+            title="Panne cœur de réseau",
+            started_at=start,
+            ended_at=start + timedelta(minutes=45),
+            contracts=[contract],
+            actor=make_staff(),
+        )
+        html = (
+            as_role(Role.ADMIN)
+            .get(reverse("support:availability_contract", args=[contract.pk]))
+            .content.decode()
+        )
+    assert "Panne cœur de réseau" in html and _so_far(html) == "99,895"
+    assert "incidents non excusables que nous avons détectés" in html
+
 # issue 17 item 3 — SLA-11: a failure the customer caused does not count and is not listed; the
 # month is then at 100 % with "no outage" — consistent.
 def test_customer_caused_failure_not_listed(as_role, tenant):
