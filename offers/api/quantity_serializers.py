@@ -22,7 +22,8 @@ UNITS = _(
 )
 EFFECTIVE_ON = _(
     "The day it takes effect (Paris date): the day it is made for an increase, the contract's "
-    "next period start for a decrease (TRK-4)."
+    "next period start for a decrease (TRK-4) — for a PLATFORM contract the first anniversary at "
+    "least 3 months away (PLATFORM 8.2: units end at an anniversary on 3 months' notice)."
 )
 UNIT_MONTHLY_PRICE = _("The monthly price per unit (€ excl. VAT).")
 PRORATA_DAYS = _(

@@ -26,7 +26,8 @@ Choices where the rule book is silent (CON-2):
 - the minimum is 1 unit (no offer has another minimum); the maximum ``MAX_QUANTITY``;
 - "the next period" of a decrease is the contract's next period start: the 1st of next month
   for TRUNK/SIP-UNL, the next anniversary for commitment offers (HOSTED-W, HOSTED-A, PLATFORM:
-  the units are committed for the period);
+  the units are committed for the period) — for PLATFORM the first one at least 3 months away
+  (8.2: a notice of 3 months before the anniversary, else the units renew);
 - one pending decrease per line; an increase made while one is pending stays on top of it
   (the units removed are kept, as TRK-4);
 - terms whose order month is free (``first_month = free_order_month``, HOSTED-W 9: "les
@@ -52,8 +53,14 @@ from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.inputs import MAX_QUANTITY
 from kernel.money import round_money
-from offers import periods, signals
-from offers.choices import ContractStatus, FirstMonth, Preset, QuantityChangeKind
+from offers import periods, signals, termination_fees
+from offers.choices import (
+    ContractStatus,
+    FirstMonth,
+    NoticeRule,
+    Preset,
+    QuantityChangeKind,
+)
 from offers.choices import QuantityChangeStatus as Status
 from offers.models import Contract, ContractLine, LineQuantityChange
 from offers.services.renewals import contract_renew
@@ -215,11 +222,25 @@ def _check_quantity(quantity, current: int) -> int:
 
 def _next_period_start(contract: Contract, today: date) -> date | None:
     """The contract's next renewal date as of ``today``, even before the nightly renewal of a
-    period that ended this morning."""
+    period that ended this morning.
+
+    PLATFORM (8.2, 17.1, 3.3): fewer units is the end of some services or options, which the
+    contract allows at an anniversary only with a notice given at least 3 months before it —
+    otherwise they renew for a further 12 months. The decrease then takes effect at the first
+    anniversary at least 3 months after ``today`` (as a non-renewal, CON-4), never at a nearer
+    one."""
     end = contract.current_period_end
     if end is not None and end <= today:
         period = contract.period_at(today)
         end = period.end if period is not None else None
+    if end is not None and contract.term("notice_rule") == NoticeRule.PLATFORM:
+        anchor = contract.anchor_date
+        end = termination_fees.first_anniversary_from(
+            max(end, periods.add_months(today, termination_fees.PLATFORM_NOTICE_MONTHS)),
+            anchor,
+            contract.term("initial_months"),
+            contract.term("renewal_months"),
+        )
     return end
 
 

@@ -399,6 +399,55 @@ def test_cancel_a_pending_decrease(tenant):
         services.line_quantity_decrease_cancel(change=late)
 
 
+# CON-2 + PLATFORM 8.2 / 17.1 / 3.3 — fewer CAPS lots is the end of some options, which the
+# contract allows at an anniversary only on a registered letter at least 3 months before it
+# (8.2; otherwise they renew for 12 months, 17.1). PLATFORM signed 1 February 2026, 5 lots of
+# 10 CAPS at 150.00. 5 → 1 asked on 25 January 2027, one week before the anniversary of
+# 1 February 2027: too late for it — the lots renew and leave at 1 February 2028, the first
+# anniversary at least 3 months away (before: 1 February 2027, 4 × 150.00 × 12 = 7 200.00 €
+# of a renewed year lost). Asked on 1 November 2026 (exactly 3 months before) or earlier: at
+# 1 February 2027. The January 2027 run bills February 2027 at 5 lots (750.00), not 1.
+@pytest.mark.django_db
+def test_platform_decrease_needs_three_months_before_the_anniversary(tenant):
+    from tests.usage.core_helpers import option, platform_with
+
+    contract = platform_with(tenant.client, [option("opt-caps", 5)], start=date(2026, 2, 1))
+    caps = contract.lines.get(product__code="opt-caps")
+    admin = tenant.members["admin"].user
+    with at(date(2026, 10, 15)):
+        early = services.line_quantity_quote(line=caps, quantity=1)
+    with at(date(2026, 11, 1)):
+        on_time = services.line_quantity_quote(line=caps, quantity=1)
+    with at(date(2026, 11, 2)):
+        late = services.line_quantity_quote(line=caps, quantity=1)
+    assert (early.effective_on, on_time.effective_on, late.effective_on) == (
+        FEB,
+        FEB,
+        date(2028, 2, 1),
+    )
+    with at(date(2027, 1, 25)):
+        change = services.line_quantity_change(line=caps, quantity=1, actor=admin)
+    assert (change.status, change.effective_on) == ("pending", date(2028, 2, 1))
+    services.contract_renew(contract_id=contract.pk, today=FEB)
+    caps.refresh_from_db()
+    change.refresh_from_db()
+    assert (caps.quantity, change.status) == (5, "pending")
+
+
+# CON-2 + PLATFORM 8.2 — the portal's quote says when the lots leave, and why not sooner.
+@pytest.mark.django_db
+def test_portal_platform_decrease_quote_names_the_anniversary(as_role, english, tenant):
+    from tests.usage.core_helpers import option, platform_with
+
+    contract = platform_with(tenant.client, [option("opt-caps", 5)], start=date(2026, 2, 1))
+    caps = contract.lines.get(product__code="opt-caps")
+    url = reverse("offers:line_quantity", args=[contract.pk, caps.pk])
+    with at(date(2027, 1, 25)):
+        page = as_role("admin").post(url, {"quantity": "1", "action": "quote"}).content.decode()
+    assert "4 units removed from 1 February 2028, the first anniversary" in page
+    assert "the start of the next period" not in page
+
+
 # --- Portal -----------------------------------------------------------------------------------
 
 
