@@ -366,10 +366,8 @@ def test_acc6_closing_for_inactivity_ends_the_service_without_notice():
 
 
 # ACC-6 / PLATFORM 12.7.4 — only an unconsumed balance is forfeited: a balance already below
-# zero (−7.00 €, a batch crossed zero) forfeits nothing and writes no entry. A customer whose
-# only other contract is on its way out (termination scheduled) forfeits its whole balance
-# (25.00 €) when its inactive contract is closed.
-def test_acc6_forfeit_nothing_below_zero_everything_when_the_rest_is_terminating():
+# zero (−7.00 €, a batch crossed zero) forfeits nothing and writes no entry.
+def test_acc6_forfeit_nothing_below_zero():
     owing = customer(payment_method=PaymentMethod.PREPAID)
     contract = platform(owing)
     top_up(owing, "5.00")
@@ -383,15 +381,37 @@ def test_acc6_forfeit_nothing_below_zero_everything_when_the_rest_is_terminating
     assert forfeited == Decimal("0") and balance(owing) == Decimal("-7.00")
     assert not PrepaidEntry.objects.filter(source_type="inactivity_forfeit").exists()
 
+
+# ACC-6 / PLATFORM 12.7.4, 17.3 — a contract whose termination is scheduled is still in service
+# until its effective date (CON-4) and pays its calls from the balance: closing the customer's
+# other, inactive contract forfeits nothing (12.7.4 keeps only « le solde non consommé » of an
+# account closed for inactivity; this account is still used). Top-up 25.00 €; the terminating
+# contract's call of 6.0000 € HT the next day is debited 7.20 € TTC → 17.80 €, the contract
+# keeps running. Before: 25.00 € forfeited at the closing, the call took the balance to −7.20 €
+# and suspended a contract the customer may use until its end.
+def test_acc6_nothing_forfeited_while_a_terminating_contract_still_runs():
     leaving = customer(payment_method=PaymentMethod.PREPAID)
     idle, other = platform(leaving), platform(leaving)
     top_up(leaving, "25.00")
-    offers.contract_request_termination(contract=other)
+    with time_machine.travel(datetime(2027, 5, 3, 10, tzinfo=UTC), tick=False):
+        termination = offers.contract_request_termination(contract=other)
+    assert termination.effective_date == date(2027, 8, 3)
     Contract.objects.filter(pk=idle.pk).update(inactive_flagged_on=date(2027, 5, 3))
     _t, forfeited = inactivity.inactive_close(
         contract=Contract.objects.get(pk=idle.pk), today=date(2027, 5, 4)
     )
-    assert forfeited == Decimal("25.00") and balance(leaving) == Decimal("0.00")
+    assert forfeited == Decimal("0") and balance(leaving) == Decimal("25.00")
+    assert not PrepaidEntry.objects.filter(source_type="inactivity_forfeit").exists()
+    call(
+        leaving,
+        contract=other,
+        cost="6.0000",
+        line_type="mobile",
+        started_at=datetime(2027, 5, 5, 9, tzinfo=UTC),
+    )
+    rated(leaving, 1, month=date(2027, 5, 1))
+    assert balance(leaving) == Decimal("17.80")
+    assert status(other) == ContractStatus.TERMINATING
 
 
 # --- consumption alerts ---------------------------------------------------------------------

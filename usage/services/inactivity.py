@@ -6,10 +6,10 @@ outbound, inbound or forwarded, answered or not: any traffic counts — so that 
 one (or since its service start when it never had one) and tells the customer. Staff may then
 close it (``inactive_close``): a termination for inactivity, effective and applied on the day
 of the closing, without notice or fees; when it leaves the customer without a contract in
-service (none left active or suspended), the prepaid balance is forfeited (it stays with the
-reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance. The customer's admins and
-billing members are told of the closing and of the balance forfeited (PLATFORM 17.3: « La
-résiliation donnera lieu à une information auprès du Client »).
+service (none left active, suspended or terminating), the prepaid balance is forfeited (it
+stays with the reseller, PLATFORM 12.7.4) by a ledger debit of the whole balance. The
+customer's admins and billing members are told of the closing and of the balance forfeited
+(PLATFORM 17.3: « La résiliation donnera lieu à une information auprès du Client »).
 """
 
 from datetime import date
@@ -25,7 +25,7 @@ from accounts.choices import Role
 from accounts.notifications import notify_client
 from kernel.money import ZERO
 from offers import services as offers
-from offers.choices import LIVE_STATUSES, ContractStatus, Preset, TerminationReason
+from offers.choices import LIVE_STATUSES, Preset, TerminationReason
 from offers.models import Contract
 from payments.models import PrepaidEntry
 from payments.services import lock_payer, prepaid_debit
@@ -71,8 +71,9 @@ def last_traffic_record(*, client_ids=None, keys=None) -> int:
 
 def inactive_close_forfeit(contract: Contract):
     """ACC-6: the prepaid balance that closing ``contract`` for inactivity would forfeit — the
-    whole balance when no other contract of the customer stays in service (active or
-    suspended, not on its way out), else nothing."""
+    whole balance when no other contract of the customer stays in service (active, suspended,
+    or terminating: in service until its effective date, CON-4, paying its calls from the
+    balance — 12.7.4 keeps only the balance left unconsumed), else nothing."""
     if contract.terms_snapshot.get("preset") != Preset.PLATFORM:
         # PLATFORM 17.3 is the only contract that lets the reseller close for inactivity
         raise ValidationError(
@@ -80,9 +81,9 @@ def inactive_close_forfeit(contract: Contract):
         )
     if contract.inactive_flagged_on is None:
         raise ValidationError(_("Only a contract flagged inactive can be closed for inactivity."))
-    others = Contract.objects.filter(
-        client=contract.client, status__in=LIVE_STATUSES - {ContractStatus.TERMINATING}
-    ).exclude(pk=contract.pk)
+    others = Contract.objects.filter(client=contract.client, status__in=LIVE_STATUSES).exclude(
+        pk=contract.pk
+    )
     if others.exists():
         return ZERO
     balance = (
