@@ -431,7 +431,12 @@ class ContractLine(TimeStampedModel):
         verbose_name = _("contract line")
         verbose_name_plural = _("contract lines")
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_ge_1"),
+            # at least 1 unit while in service; a PLATFORM option ended on its own (17.1,
+            # CON-2) keeps 0
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) | Q(quantity=0, ended_on__isnull=False),
+                name="line_quantity_ge_1",
+            ),
             models.CheckConstraint(
                 condition=Q(unit_setup_price__gte=0) & Q(unit_monthly_price__gte=0),
                 name="line_prices_not_negative",

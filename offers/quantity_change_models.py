@@ -95,7 +95,7 @@ class LineQuantityChange(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(units__gte=1)
                 & Q(quantity_before__gte=1)
-                & Q(quantity_after__gte=1)
+                & Q(quantity_after__gte=0)
                 & Q(prorata_amount__gte=0)
                 & Q(setup_amount__gte=0),
                 name="quantity_change_positive",

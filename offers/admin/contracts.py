@@ -72,7 +72,7 @@ class LineQuantityAdminForm(forms.Form):
     """CON-2: a line of the contract and its new quantity (the action's intermediate page)."""
 
     line = forms.ModelChoiceField(label=_("Line"), queryset=ContractLine.objects.none())
-    quantity = forms.IntegerField(label=_("New quantity"), min_value=1, max_value=MAX_QUANTITY)
+    quantity = forms.IntegerField(label=_("New quantity"), min_value=0, max_value=MAX_QUANTITY)
 
     def __init__(self, *args, contract, **kwargs):
         super().__init__(*args, **kwargs)

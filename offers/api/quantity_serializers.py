@@ -43,14 +43,16 @@ REQUESTED = _("The quantity asked for: the line's new total.")
 
 
 class LineQuantityRequestSerializer(serializers.Serializer):
-    """CON-2: the new quantity of a contract line (at least 1)."""
+    """CON-2: the new quantity of a contract line (at least 1; 0 ends a PLATFORM option)."""
 
     quantity = api_fields.IntegerField(
-        min_value=1,
+        min_value=0,
         max_value=MAX_QUANTITY,
         help_text=_(
             "The line's new total. More: effective today, the added units charged pro rata "
-            "for the rest of the month. Fewer: effective at the contract's next period start."
+            "for the rest of the month. Fewer: effective at the contract's next period start. "
+            "At least 1, except 0 for an option of a PLATFORM contract: the option ends then "
+            "(PLATFORM 17.1)."
         ),
     )
 

@@ -59,6 +59,7 @@ from offers.choices import (
     FirstMonth,
     NoticeRule,
     Preset,
+    ProductKind,
     QuantityChangeKind,
 )
 from offers.choices import QuantityChangeStatus as Status
@@ -192,7 +193,15 @@ def pending_decreases(*, contract: Contract) -> dict[int, LineQuantityChange]:
     }
 
 
-def _check_quantity(quantity, current: int) -> int:
+def removable(contract: Contract, line: ContractLine) -> bool:
+    """PLATFORM 17.1 / 8.2 / 3.3: an option of a PLATFORM contract may be ended on its own
+    (« résilier ... certains des Services ou Options »): its quantity may go to 0, a decrease
+    that ends the line at the date a decrease takes effect. The main product, and the lines of
+    the other contracts, keep at least 1 unit."""
+    return contract.preset == Preset.PLATFORM and line.product.kind == ProductKind.OPTION
+
+
+def _check_quantity(quantity, current: int, minimum: int = 1) -> int:
     """The requested quantity as a field error (400) when it cannot be one."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         try:
@@ -201,7 +210,12 @@ def _check_quantity(quantity, current: int) -> int:
             raise ValidationError(
                 {"quantity": _("Give the new quantity as a whole number.")}, code="invalid"
             ) from None
-    if quantity < 1:
+    if quantity < minimum:
+        if minimum == 0:
+            raise ValidationError(
+                {"quantity": _("Give 0 to end the option, or a positive quantity.")},
+                code="min_value",
+            )
         raise ValidationError({"quantity": _("A line keeps at least 1 unit.")}, code="min_value")
     if quantity > MAX_QUANTITY:
         raise ValidationError(
@@ -247,7 +261,7 @@ def _next_period_start(contract: Contract, today: date) -> date | None:
 def _quote(contract: Contract, line: ContractLine, quantity, today: date) -> QuantityQuote:
     _check_changeable(contract, line)
     current = line.quantity
-    quantity = _check_quantity(quantity, current)
+    quantity = _check_quantity(quantity, current, 0 if removable(contract, line) else 1)
     pending = _pending_decrease(line)
     price = Decimal(line.unit_monthly_price)
     if quantity > current:
@@ -429,8 +443,10 @@ def line_quantity_decrease_cancel(
 
 def line_quantity_decreases_apply(*, contract: Contract, period_start: date) -> int:
     """CON-2 / TRK-4: on a period's first day, the contract's pending decreases due by then
-    apply: each line loses the units removed (never below 1). Idempotent: an applied decrease
-    is not pending any more. Returns how many applied."""
+    apply: each line loses the units removed (never below 1); a PLATFORM option left with no
+    unit (17.1) ends that day (``ended_on``, quantity 0, so its history reads as for any
+    decrease: its units before that day are the changes undone).
+    Idempotent: an applied decrease is not pending any more. Returns how many applied."""
     applied = 0
     with transaction.atomic():
         due = list(
@@ -442,8 +458,12 @@ def line_quantity_decreases_apply(*, contract: Contract, period_start: date) -> 
         for change in due:
             line = ContractLine.objects.select_for_update().get(pk=change.line_id)
             before = line.quantity
-            line.quantity = max(before - change.units, 1)
-            line.save(update_fields=["quantity", "updated_at"])
+            if before - change.units <= 0:
+                line.quantity, line.ended_on = 0, change.effective_on
+                line.save(update_fields=["quantity", "ended_on", "updated_at"])
+            else:
+                line.quantity = before - change.units
+                line.save(update_fields=["quantity", "updated_at"])
             change.status = Status.APPLIED
             change.applied_at = now
             change.save(update_fields=["status", "applied_at", "updated_at"])
@@ -451,7 +471,12 @@ def line_quantity_decreases_apply(*, contract: Contract, period_start: date) -> 
                 action="contract_line.quantity_decrease_apply",
                 instance=contract,
                 before={"line": line.pk, "quantity": before},
-                after={"line": line.pk, "quantity": line.quantity, "change": change.pk},
+                after={
+                    "line": line.pk,
+                    "quantity": line.quantity,
+                    "ended_on": line.ended_on,
+                    "change": change.pk,
+                },
             )
             applied += 1
     return applied

@@ -56,8 +56,9 @@ def test_hidden_fields_bounds(form_class, kwargs, field, value):
     assert field in _errors(form_class, {field: value}, **kwargs)
 
 
-# CON-2 — a line's quantity: ASCII digits, 1 to 10 000 ("１２" was read as 12).
-@pytest.mark.parametrize("value", ["１２", "٣", str(MAX_QUANTITY + 1), "0"])
+# CON-2 — a line's quantity: ASCII digits, 0 to 10 000 ("１２" was read as 12); 0 ends a
+# PLATFORM option (17.1), the service refuses it for any other line (test_portal_bad_quantity).
+@pytest.mark.parametrize("value", ["１２", "٣", str(MAX_QUANTITY + 1), "-1"])
 def test_line_quantity_bounds(value):
     assert "quantity" in _errors(LineQuantityForm, {"quantity": value})
 

@@ -434,6 +434,55 @@ def test_platform_decrease_needs_three_months_before_the_anniversary(tenant):
     assert (caps.quantity, change.status) == (5, "pending")
 
 
+# CON-2 + PLATFORM 17.1 / 8.2 / 3.3 — « Le Client peut résilier ... certains des Services ou
+# Options »: an option ends at an anniversary on 3 months' notice. PLATFORM signed 1 February
+# 2026 (subscription 150.00) with one BGP peering at 250.00 a month. Asked on 15 October 2026:
+# the peering ends on 1 February 2027 — the January run bills February 2027 without it
+# (150.00, not 400.00) and the renewal ends the line. Before: « A line keeps at least 1 unit »,
+# the option could only go with the whole contract (250.00 € a month kept for good). The main
+# product keeps at least 1 unit.
+@pytest.mark.django_db
+def test_platform_option_removed_at_the_anniversary(tenant):
+    from tests.usage.core_helpers import option, platform_with
+
+    contract = platform_with(tenant.client, [option("opt-bgp-peering", 1)], start=date(2026, 2, 1))
+    peering = contract.lines.get(product__code="opt-bgp-peering")
+    main = contract.lines.exclude(pk=peering.pk).get()
+    with at(date(2026, 10, 15)), pytest.raises(ValidationError) as error:
+        services.line_quantity_change(line=main, quantity=0)
+    assert list(error.value.message_dict) == ["quantity"]
+    with at(date(2026, 10, 15)):
+        removal = services.line_quantity_change(
+            line=peering, quantity=0, actor=tenant.members["admin"].user
+        )
+    assert (removal.status, removal.effective_on, removal.units) == ("pending", FEB, 1)
+    billing.run_month_sync(month=JAN)
+    january = invoice_lines(tenant.client, date(2027, 1, 31))
+    february = [line for (kind, start), line in january.items() if start == FEB]
+    assert [line.net_amount for line in february] == [Decimal("150.00")]
+    services.contract_renew(contract_id=contract.pk, today=FEB)
+    peering.refresh_from_db()
+    removal.refresh_from_db()
+    assert (peering.quantity, peering.ended_on, removal.status) == (0, FEB, "applied")
+    assert Contract.objects.get(pk=contract.pk).monthly_fees == Decimal("150.0000")
+
+
+# USE-5 + PLATFORM 17.1 — 2 CAPS lots ended at the anniversary of 1 February 2027 still count
+# in January (1 + 2 × 10 = 21 attempts per second), none from February (1).
+@pytest.mark.django_db
+def test_platform_caps_removed_count_until_their_end(tenant):
+    from tests.usage.core_helpers import option, platform_with
+    from usage.services.limits import limits_for
+
+    contract = platform_with(tenant.client, [option("opt-caps", 2)], start=date(2026, 2, 1))
+    caps = contract.lines.get(product__code="opt-caps")
+    with at(date(2026, 10, 15)):
+        services.line_quantity_change(line=caps, quantity=0)
+    services.contract_renew(contract_id=contract.pk, today=FEB)
+    caps_limit = [limits_for(tenant.client.pk, day)["caps"] for day in (date(2027, 1, 31), FEB)]
+    assert caps_limit == [21, 1]
+
+
 # CON-2 + PLATFORM 8.2 — the portal's quote says when the lots leave, and why not sooner.
 @pytest.mark.django_db
 def test_portal_platform_decrease_quote_names_the_anniversary(as_role, english, tenant):
