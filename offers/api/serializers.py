@@ -271,6 +271,11 @@ class ContractSerializer(representation.ModelSerializer):
             order_date=_("The day it was ordered."),
             service_start_date=_("The day the service started; null until then."),
             purchase_order_ref=_("The customer's purchase order reference, printed on invoices."),
+            sla_applicable=_(
+                "false when the access link, terminals or router were not ordered from us: the "
+                "SLA then does not apply to a HOSTED-W contract (HOSTED-W 7, SLA-9); the other "
+                "offers keep their SLA."
+            ),
             is_trial=_("true: a trial (CON-7): its calls before trial_ends_on are never invoiced."),
             trial_ends_on=_(
                 "The day the trial ends, excluded: calls from that day on are invoiced; null for a "
