@@ -35,6 +35,7 @@ from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
 from kernel.money import CENT, ZERO, money_number, round_money
 from offers.models import Contract
+from offers.periods import next_month_start
 
 VatKey = tuple[str, Decimal]  # (category, rate)
 
@@ -52,7 +53,8 @@ class CreditLine:
       a late-charges invoice (BIL-6);
     - without an invoice (SLA credits, goodwill credits): the rate last charged for the credited
       service — the customer's most recent issued invoice line of ``contract`` covering
-      ``service_date`` (when given), else of ``contract``, else of the customer; a customer
+      ``service_date`` (when given) — or, none covering it, billing it from a later day of
+      that month (a first month pro rata) —, else of ``contract``, else of the customer; a customer
       never invoiced yet gets its VAT regime's rate. "O" is taken as asked (late charges).
     """
 
@@ -201,6 +203,16 @@ def _service_vat(
                 (
                     of_contract.filter(period_start__lte=day).filter(
                         Q(period_end__gt=day) | Q(period_end__isnull=True, period_start=day)
+                    ),
+                    True,
+                )
+            )
+            # A first month billed pro rata from a later day (an SLA credit names the month by
+            # its 1st): the line that billed the service from then on in that month.
+            searches.append(
+                (
+                    of_contract.filter(
+                        period_start__gt=day, period_start__lt=next_month_start(day)
                     ),
                     True,
                 )

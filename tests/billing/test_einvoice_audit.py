@@ -435,3 +435,46 @@ def test_credit_note_has_the_nature_of_the_invoice_it_corrects():
     assert xpath(build_cii_xml(invoice), path) == ["B1"]
     assert xpath(build_cii_xml(note), path) == ["B1"]
     assert documents.invoice_context(note)["nature"] == "Livraison de biens"
+
+
+# BIL-9 / SLA-10 (CGI art. 289 I: a credit note refers to the initial invoice "de manière
+# spécifique et non équivoque"; French CIUS BR-FR-CO-05: a 381 without BT-25 is rejected) — an
+# SLA credit names the contract and the month it credits (its 1st day). A first month billed
+# pro rata has no line covering the 1st: HOSTED-A in service from 16 October, October's run
+# bills 16/31 of 300.00 = 154.84 (line 16/10–31/10) on F2026-000001. 600 minutes down on 20/10
+# → 98.655 % → 5 % × 154.84 = 7.74 HT + 1.55 VAT = 9.29 TTC: the credit note referred to no
+# invoice at all (no BT-25, no « Avoir sur la facture … »). It refers to F2026-000001.
+def test_sla_credit_of_a_prorata_first_month_refers_to_its_invoice(tenant):
+    from support import services as support
+    from tests.offers.factories import make_contract
+    from tests.support.factories import incident, make_staff, paris, reseller_billed
+
+    customer = reseller_billed(tenant.client)
+    staff = make_staff()
+    contract = make_contract(
+        customer,
+        "hosted-a",
+        monthly_price="300.00",
+        signature=date(2026, 10, 1),
+        service_start=date(2026, 10, 16),
+    )
+    services.run_month_sync(month=OCT)
+    billed = Invoice.objects.get(client=customer, kind="invoice", month=OCT)
+    with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
+        incident(contract, paris(2026, 10, 20, 9), paris(2026, 10, 20, 19), staff=staff)
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False):
+        report = support.availability_report_compute(contract=contract, month=OCT)
+        report = support.credit_request(report=report, actor=tenant.members["admin"].user)
+        report = support.credit_approve(report=report, actor=staff)
+
+    note = report.credit_note
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("7.74"),
+        Decimal("1.55"),
+        Decimal("9.29"),
+    )
+    xml = build_cii_xml(note)
+    assert fatal(xml) == []
+    assert xpath(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [billed.number]
+    text = pdf_text(documents.render_pdf(note))
+    assert f"Avoir sur la facture N° {billed.number} du 31/10/2026" in text
