@@ -59,6 +59,10 @@ class PendingCharge(models.Model):
         help_text=_("Empty: the customer's regime decides."),
     )
     is_paid = models.BooleanField(_("already paid"), default=False)
+    # BIL-3: what a charge without a contract (an equipment sale) bills, printed on its line:
+    # the customer's purchase order (Code de commerce L441-9) and the site.
+    purchase_order_ref = models.CharField(_("purchase order"), max_length=50, blank=True)
+    site_name = models.CharField(_("site"), max_length=120, blank=True)
     invoice_line = models.OneToOneField(
         "InvoiceLine",
         verbose_name=_("invoice line"),

@@ -31,10 +31,14 @@ def charge_post(
     contract_line=None,
     vat_category: str = "",
     is_paid: bool = False,
+    purchase_order_ref: str = "",
+    site_name: str = "",
     actor=None,
 ) -> PendingCharge:
     """The one way other apps ask to be paid. Idempotent on (source, period): posting the same
-    source twice returns the first charge."""
+    source twice returns the first charge. A charge without a contract names the customer's
+    purchase order and the site itself, for its invoice line (BIL-3); a contract's charge has
+    them from the contract."""
     if kind not in ChargeKind.values:
         raise ValidationError({"kind": _("Unknown charge kind.")})
     if Decimal(unit_price) < 0:
@@ -56,6 +60,8 @@ def charge_post(
             "contract_line": contract_line,
             "vat_category": vat_category,
             "is_paid": is_paid,
+            "purchase_order_ref": purchase_order_ref[:50],
+            "site_name": site_name[:120],
             "created_by": actor,
         },
     )

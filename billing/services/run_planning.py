@@ -123,8 +123,10 @@ def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
                 vat_category=category,
                 vat_rate=rate,
                 contract_reference=contract.reference if contract else "",
-                site_name=contract.site.name if contract and contract.site_id else "",
-                purchase_order_ref=contract.purchase_order_ref if contract else "",
+                site_name=(contract.site.name if contract and contract.site_id else "")
+                or charge.site_name,
+                purchase_order_ref=(contract.purchase_order_ref if contract else "")
+                or charge.purchase_order_ref,
             )
         )
     draft.groups = amounts.vat_breakdown(

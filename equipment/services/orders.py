@@ -151,6 +151,9 @@ def order_create(
             description=description,
             unit_price=unit_price,
             quantity=form.quantity,
+            # BIL-3: the invoice line names the customer's purchase order and the site.
+            purchase_order_ref=form.purchase_order_ref,
+            site_name=form.site.name,
             actor=actor,
         )
     order.save(update_fields=["reference", "contract", "charge"])

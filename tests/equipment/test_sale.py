@@ -87,3 +87,41 @@ def test_sale_charge_is_written_in_french(tenant):
     (item,) = order.items.all()
     expected = f"Vente\u00a0: {item.model.name} (numéros de série {item.serial_number})"
     assert (order.charge.description, order.charge.unit_price) == (expected, Decimal("149.0000"))
+
+
+# BIL-3 (Code de commerce L441-9: "le numéro du bon de commande lorsqu'il a été préalablement
+# établi par l'acheteur"; each line names the site it bills) — a sale ordered with the
+# customer's purchase order BC-2026-0042 for its site « Boutique Durand »: 2 × 189.00 = 378.00
+# HT + 75.60 VAT = 453.60 TTC. The invoice line carried neither (the charge had no contract to
+# read them from): no « Bon de commande » on the PDF, no BT-13 in the XML, no site. Now both.
+def test_sale_invoice_carries_the_purchase_order_and_the_site(direct_customer):
+    from io import BytesIO
+
+    from lxml import etree
+    from pypdf import PdfReader
+
+    from billing.documents import render_pdf
+    from billing.facturx_xml import NS, build_cii_xml
+
+    customer, site, _member = direct_customer
+    order = sell(customer, site, make_model(sale="189.00"), quantity=2,
+                 ordered_on=date(2026, 3, 10), purchase_order_ref="BC-2026-0042")  # fmt: skip
+    run_month_sync(month=date(2026, 3, 1))
+    order.charge.refresh_from_db()
+    line = order.charge.invoice_line
+    invoice = line.invoice
+
+    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
+        Decimal("378.00"),
+        Decimal("75.60"),
+        Decimal("453.60"),
+    )
+    assert (line.purchase_order_ref, line.site_name) == ("BC-2026-0042", "Boutique Durand")
+    xml = etree.fromstring(build_cii_xml(invoice))
+    assert xml.xpath(
+        "//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID/text()", namespaces=NS
+    ) == ["BC-2026-0042"]
+    pages = PdfReader(BytesIO(render_pdf(invoice))).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).replace("\u00a0", " ").split())
+    assert "Bon de commande : BC-2026-0042" in text
+    assert "Site Boutique Durand" in text
