@@ -49,6 +49,7 @@ from billing.facturx_xml import (
     operation_nature,
     preceding_invoices,
     seller_address,
+    vat_on_debits,
 )
 from billing.models import Invoice, InvoiceDocument
 from kernel.money import price_places, round_half_up
@@ -74,6 +75,7 @@ REVERSE_CHARGE_MENTION = (
 )
 OUTSIDE_SCOPE_MENTION = "TVA non applicable — Hors champ d'application de la TVA"
 EXEMPT_MENTION = "Exonération de TVA"
+VAT_ON_DEBITS_MENTION = "Option pour le paiement de la taxe d'après les débits"
 TITLE_RETENTION = (
     "Les équipements vendus restent la propriété du vendeur jusqu'au paiement intégral"
 )
@@ -406,7 +408,10 @@ def invoice_context(invoice: Invoice) -> dict:
             {"label": label, "base": euros(group["taxable"]), "vat": euros(group["vat"])}
         )
 
+    nature = operation_nature(operation_kinds(invoice, lines))
     mentions = []
+    if VatCategory.STANDARD in categories and vat_on_debits(invoice, nature):
+        mentions.append(VAT_ON_DEBITS_MENTION)
     if VatCategory.REVERSE_CHARGE in categories:
         mentions.append(REVERSE_CHARGE_MENTION)
     if VatCategory.OUTSIDE_SCOPE in categories:
@@ -433,7 +438,7 @@ def invoice_context(invoice: Invoice) -> dict:
         # BIL-6: the late invoices whose interest and indemnity a late-charges invoice bills.
         "late_invoices": [] if is_credit_note else referred,
         "reason": invoice.reason,
-        "nature": NATURE_LABELS[operation_nature(operation_kinds(invoice, lines))],
+        "nature": NATURE_LABELS[nature],
         "purchase_order": purchase_order,
         "brand": _brand(invoice),
         "seller": _seller(invoice, vat_id=vat_ids),

@@ -24,6 +24,10 @@ Choices made here (BIL-3, "what a careful French operator would do"):
   asks of a company (R123-237, R123-238): legal form and share capital, RCS and its city.
 - The notes the French CIUS asks for are written with their subject codes: PMT (recovery
   indemnity), PMD (late-payment interest), AAB (no discount for early payment).
+- BT-8 = 5 (the VAT is due on the invoice's date) on the standard-rate VAT groups of a document
+  of services when the seller opted for paying the VAT on debits (settings
+  ``RESELLER["vat_on_debits"]``, frozen on the document), the French CIUS's form of the
+  mention "Option pour le paiement de la taxe d'après les débits".
 - BT-23 carries the French "cadre de facturation" (B1 goods, S1 services, M1 both), the
   structured form of the 2026 reform's "nature of the operation".
 - BT-25 (BG-3, preceding invoice reference, with its issue date BT-26): a credit note names the
@@ -159,6 +163,19 @@ def seller_address(seller: dict) -> dict:
     }
 
 
+def vat_on_debits(invoice, nature: str) -> bool:
+    """BIL-3 (CGI ann. II art. 242 nonies A): whether the document states the seller's option
+    for paying the VAT on its services "d'après les débits" — frozen on the document when it
+    was issued (an older document has no such key: no option). Goods are taxed on delivery
+    whatever the option: a document of goods alone does not state it."""
+    return bool((invoice.seller or {}).get("vat_on_debits")) and nature != "goods"
+
+
+# BT-8, "value added tax point date code" (UNTDID 2475 in CII): 5, the invoice's date — how
+# the French CIUS carries the option for VAT on debits.
+TAX_POINT_INVOICE_DATE = "5"
+
+
 def seller_legal_information(seller: dict) -> str:
     """BT-33, the seller's additional legal information: the mentions the Code de commerce asks
     of a company's invoices (R123-237, R123-238) — legal form and share capital, RCS and its
@@ -290,7 +307,15 @@ class _Builder:
             self.sub(registration, "ram:ID", identity["vat_number"], schemeID="VA")
         return party
 
-    def tax(self, parent, category: str, rate: Decimal | None, *, group: dict | None = None):
+    def tax(
+        self,
+        parent,
+        category: str,
+        rate: Decimal | None,
+        *,
+        group: dict | None = None,
+        due_date_code: str = "",
+    ):
         tax = self.sub(parent, "ram:ApplicableTradeTax")
         reason, reason_code = EXEMPTIONS.get(category, ("", ""))
         if group is not None:
@@ -303,6 +328,8 @@ class _Builder:
         self.sub(tax, "ram:CategoryCode", category)
         if group is not None and reason_code:
             self.sub(tax, "ram:ExemptionReasonCode", reason_code)
+        if due_date_code:
+            self.sub(tax, "ram:DueDateTypeCode", due_date_code)  # BT-8
         if rate is not None:
             self.sub(tax, "ram:RateApplicablePercent", percent(rate))
         return tax
@@ -326,7 +353,8 @@ def build_cii_xml(invoice) -> bytes:
 
     context = b.sub(root, "rsm:ExchangedDocumentContext")
     process = b.sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter")
-    b.sub(process, "ram:ID", BILLING_FRAME[operation_nature(operation_kinds(invoice, lines))])
+    nature = operation_nature(operation_kinds(invoice, lines))
+    b.sub(process, "ram:ID", BILLING_FRAME[nature])
     guideline = b.sub(context, "ram:GuidelineSpecifiedDocumentContextParameter")
     b.sub(guideline, "ram:ID", GUIDELINE_EN16931)
 
@@ -371,8 +399,20 @@ def build_cii_xml(invoice) -> bytes:
 
     settlement = b.sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     b.sub(settlement, "ram:InvoiceCurrencyCode", CURRENCY)
+    debits = vat_on_debits(invoice, nature)
     for group in groups:
-        b.tax(settlement, group["category"], group["rate"], group=group)
+        b.tax(
+            settlement,
+            group["category"],
+            group["rate"],
+            group=group,
+            # BIL-3: VAT on debits, for the VAT the seller charges (not AE, E, O).
+            due_date_code=(
+                TAX_POINT_INVOICE_DATE
+                if debits and group["category"] == VatCategory.STANDARD
+                else ""
+            ),
+        )
     if not is_credit_note:
         terms = b.sub(settlement, "ram:SpecifiedTradePaymentTerms")
         b.sub(terms, "ram:Description", PAYMENT_TERMS)

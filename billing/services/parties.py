@@ -27,6 +27,7 @@ def seller_identity() -> dict:
         "email": r["support_email"],
         "legal_form": r["legal_form"],
         "rcs": r["rcs"],
+        "vat_on_debits": bool(r.get("vat_on_debits", False)),
     }
 
 

@@ -232,6 +232,9 @@ RESELLER = {
     # Mentions a French company's invoices must carry (Code de commerce R123-237).
     "legal_form": env.str("RESELLER_LEGAL_FORM", default="SAS au capital de 50 000 €"),
     "rcs": env.str("RESELLER_RCS", default="RCS Marseille 732 829 320"),
+    # BIL-3 (CGI ann. II art. 242 nonies A): the reseller opted to pay the VAT on its services
+    # "d'après les débits" (on invoicing) rather than on payment: its invoices say so.
+    "vat_on_debits": env.bool("RESELLER_VAT_ON_DEBITS", default=False),
     "primary_color": "#0b5cad",
     "secondary_color": "#f2a900",
 }

@@ -478,3 +478,37 @@ def test_sla_credit_of_a_prorata_first_month_refers_to_its_invoice(tenant):
     assert xpath(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [billed.number]
     text = pdf_text(documents.render_pdf(note))
     assert f"Avoir sur la facture N° {billed.number} du 31/10/2026" in text
+
+
+# BIL-3 (2026 reform, CGI ann. II art. 242 nonies A: "l'option pour le paiement de la taxe
+# d'après les débits" when the seller chose it; French CIUS: BT-8 = 5 in CII) — a reseller that
+# opted for VAT on debits had no way to say so: its invoices (services, 100.00 HT + 20.00 VAT =
+# 120.00 TTC) carried neither the mention on the PDF nor BT-8 in the XML. The option is a
+# setting (RESELLER["vat_on_debits"], off by default), frozen on the document when issued like
+# the other seller mentions: an invoice issued before the option keeps its bytes.
+def test_vat_on_debits_option_is_stated_when_chosen(settings):
+    before = october_invoice(ClientFactory())
+    settings.RESELLER = {**settings.RESELLER, "vat_on_debits": True}
+    client = ClientFactory()
+    services.charge_post(
+        client=client,
+        kind="subscription",
+        source_type="test",
+        source_id="sub-debits",
+        period_start=DEC,
+        period_end=date(2027, 1, 1),
+        description="Abonnement",
+        unit_price=Decimal("100"),
+    )
+    services.run_month_sync(month=NOV)
+    after = Invoice.objects.get(kind="invoice", client=client, month=NOV)
+
+    assert after.total_gross == Decimal("120.00")
+    mention = "Option pour le paiement de la taxe d'après les débits"
+    code = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:DueDateTypeCode"
+    xml = build_cii_xml(after)
+    assert fatal(xml) == []
+    assert xpath(xml, code) == ["5"]
+    assert mention in pdf_text(documents.render_pdf(after))
+    assert xpath(build_cii_xml(before), code) == []
+    assert mention not in pdf_text(documents.render_pdf(before))
