@@ -28,6 +28,9 @@ Choices made here (BIL-3, "what a careful French operator would do"):
   of services when the seller opted for paying the VAT on debits (settings
   ``RESELLER["vat_on_debits"]``, frozen on the document), the French CIUS's form of the
   mention "Option pour le paiement de la taxe d'après les débits".
+- Goods delivered elsewhere than at the buyer's address (equipment sold to a site): each such
+  line says « Livraison : … », and the document carries the deliver-to address (BG-13/BG-15)
+  when its goods went to one address (EN 16931 has one per document).
 - BT-23 carries the French "cadre de facturation" (B1 goods, S1 services, M1 both), the
   structured form of the 2026 reform's "nature of the operation".
 - BT-25 (BG-3, preceding invoice reference, with its issue date BT-26): a credit note names the
@@ -393,9 +396,24 @@ def build_cii_xml(invoice) -> bytes:
         order = b.sub(agreement, "ram:BuyerOrderReferencedDocument")
         b.sub(order, "ram:IssuerAssignedID", purchase_order)
 
-    # BIL-3: no delivery address — services are delivered at the buyer's sites, the reform
-    # asks for a delivery address only when it differs from the buyer's.
-    b.sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    # BIL-3: the reform asks for the delivery address of goods when it differs from the
+    # buyer's; services have none.
+    delivery = b.sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    ship_to = delivery_address(lines)
+    if ship_to:
+        party = b.sub(delivery, "ram:ShipToTradeParty")
+        if ship_to.get("name"):
+            b.sub(party, "ram:Name", ship_to["name"])  # BT-70
+        postal = b.sub(party, "ram:PostalTradeAddress")  # BG-15
+        for tag, key in (
+            ("PostcodeCode", "postcode"),
+            ("LineOne", "line1"),
+            ("LineTwo", "line2"),
+            ("CityName", "city"),
+        ):
+            if ship_to.get(key):
+                b.sub(postal, f"ram:{tag}", ship_to[key])
+        b.sub(postal, "ram:CountryID", ship_to.get("country") or "FR")
 
     settlement = b.sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     b.sub(settlement, "ram:InvoiceCurrencyCode", CURRENCY)
@@ -463,13 +481,34 @@ def end_client_name(invoice, line) -> str:
     return frozen.get(str(line.end_client_id)) or line.end_client.legal_name
 
 
+def delivery_text(address: dict) -> str:
+    """A delivery address on one line: « 8 quai du Port, 13002 Marseille »."""
+    town = f"{address.get('postcode', '')} {address.get('city', '')}".strip()
+    return ", ".join(
+        part for part in (address.get("line1", ""), address.get("line2", ""), town) if part
+    )
+
+
+def delivery_address(lines) -> dict:
+    """BIL-3 (2026 reform): the one address the document's goods were delivered to, when not
+    the buyer's (EN 16931 BG-13/BG-15, one per document); none when there are several (each
+    line names its own)."""
+    addresses = {
+        tuple(sorted(line.delivery_address.items())) for line in lines if line.delivery_address
+    }
+    return dict(addresses.pop()) if len(addresses) == 1 else {}
+
+
 def line_details(invoice, line) -> list[str]:
-    """What a line bills, beyond its description (BIL-3: contract, site; ACC-3: end customer)."""
+    """What a line bills, beyond its description (BIL-3: contract, site, where goods were
+    delivered when not at the buyer's address; ACC-3: end customer)."""
     details = []
     if line.contract_reference:
         details.append(f"Contrat {line.contract_reference}")
     if line.site_name:
         details.append(f"Site {line.site_name}")
+    if line.delivery_address:
+        details.append(f"Livraison\u00a0: {delivery_text(line.delivery_address)}")
     if invoice.partner_id is not None and line.end_client_id:
         details.append(f"Client final {end_client_name(invoice, line)}")
     return details

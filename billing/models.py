@@ -63,6 +63,9 @@ class PendingCharge(models.Model):
     # the customer's purchase order (Code de commerce L441-9) and the site.
     purchase_order_ref = models.CharField(_("purchase order"), max_length=50, blank=True)
     site_name = models.CharField(_("site"), max_length=120, blank=True)
+    # BIL-3: goods sold (equipment) — where they are delivered ({"name", "line1", "line2",
+    # "postcode", "city", "country"}); empty for a service.
+    delivery_address = models.JSONField(_("delivery address"), default=dict, blank=True)
     invoice_line = models.OneToOneField(
         "InvoiceLine",
         verbose_name=_("invoice line"),
@@ -342,6 +345,8 @@ class InvoiceLine(models.Model):
     vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory)
     vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2)
     is_paid = models.BooleanField(_("already paid"), default=False)
+    # BIL-3 (2026 reform): where goods were delivered, when not at the buyer's address.
+    delivery_address = models.JSONField(_("delivery address"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("invoice line")

@@ -21,7 +21,7 @@ Code of other apps uses ``from billing import services as billing`` and the name
 billing itself imports from the modules.
 """
 
-from .charges import charge_post, charge_withdraw
+from .charges import charge_post, charge_withdraw, delivery_address_of
 from .credit_notes import (
     CreditLine,
     credit_note_apply,
@@ -42,6 +42,7 @@ __all__ = [
     "credit_note_issue",
     "credit_note_refund",
     "credit_remaining",
+    "delivery_address_of",
     "parties_for_month",
     "run_batch",
     "run_finish",

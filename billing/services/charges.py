@@ -33,12 +33,13 @@ def charge_post(
     is_paid: bool = False,
     purchase_order_ref: str = "",
     site_name: str = "",
+    delivery_address: dict | None = None,
     actor=None,
 ) -> PendingCharge:
     """The one way other apps ask to be paid. Idempotent on (source, period): posting the same
     source twice returns the first charge. A charge without a contract names the customer's
     purchase order and the site itself, for its invoice line (BIL-3); a contract's charge has
-    them from the contract."""
+    them from the contract; goods sold name where they are delivered (``delivery_address_of``)."""
     if kind not in ChargeKind.values:
         raise ValidationError({"kind": _("Unknown charge kind.")})
     if Decimal(unit_price) < 0:
@@ -62,6 +63,7 @@ def charge_post(
             "is_paid": is_paid,
             "purchase_order_ref": purchase_order_ref[:50],
             "site_name": site_name[:120],
+            "delivery_address": dict(delivery_address or {}),
             "created_by": actor,
         },
     )
@@ -98,3 +100,16 @@ def charge_withdraw(*, source_type: str, source_id, period_start: date, actor=No
         )
     charge.delete()
     return True
+
+
+def delivery_address_of(site) -> dict:
+    """BIL-3: the delivery address of goods sent to ``site`` (a customer's premises, in France),
+    as a charge and its invoice line keep it."""
+    return {
+        "name": site.name,
+        "line1": site.address_line1,
+        "line2": site.address_line2,
+        "postcode": site.postal_code,
+        "city": site.city,
+        "country": "FR",
+    }

@@ -92,6 +92,23 @@ def _preceding_invoice_id(charge: PendingCharge, late_invoices: dict[int, int]) 
     return pk if late_invoices.get(pk) == charge.client_id else None
 
 
+def _delivered_elsewhere(address: dict, buyer: dict) -> dict:
+    """BIL-3 (2026 reform): the delivery address of goods, kept on the invoice line when it is
+    not the buyer's own address (the mention is due "si elle est différente")."""
+    if not address:
+        return {}
+
+    def key(line1, postcode, city):
+        return tuple(
+            " ".join(str(part or "").casefold().split()) for part in (line1, postcode, city)
+        )
+
+    same = key(address.get("line1"), address.get("postcode"), address.get("city")) == key(
+        buyer.get("address_line1"), buyer.get("postal_code"), buyer.get("city")
+    )
+    return {} if same else dict(address)
+
+
 @dataclass
 class _Issued:
     """An invoice ready to be written: unsaved rows, numbered by ``_write``."""
@@ -178,6 +195,7 @@ def _issue(
             vat_category=line.vat_category,
             vat_rate=line.vat_rate,
             is_paid=line.charge.is_paid,
+            delivery_address=_delivered_elsewhere(line.delivery_address, buyer),
         )
         for i, line in enumerate(draft.lines, start=1)
     ]

@@ -34,6 +34,7 @@ class DraftLine:
     contract_reference: str = ""
     site_name: str = ""
     purchase_order_ref: str = ""
+    delivery_address: dict = field(default_factory=dict)  # BIL-3: goods sold
 
 
 @dataclass
@@ -127,6 +128,7 @@ def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
                 or charge.site_name,
                 purchase_order_ref=(contract.purchase_order_ref if contract else "")
                 or charge.purchase_order_ref,
+                delivery_address=charge.delivery_address,
             )
         )
     draft.groups = amounts.vat_breakdown(

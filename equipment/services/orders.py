@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import ApiKey, Client, Site, User
-from billing.services import charge_post
+from billing.services import charge_post, delivery_address_of
 from equipment import events
 from equipment.choices import ItemState, RequestStatus, Tenure
 from equipment.models import EquipmentModel, EquipmentOrder, EquipmentRequest, Item
@@ -154,6 +154,7 @@ def order_create(
             # BIL-3: the invoice line names the customer's purchase order and the site.
             purchase_order_ref=form.purchase_order_ref,
             site_name=form.site.name,
+            delivery_address=delivery_address_of(form.site),
             actor=actor,
         )
     order.save(update_fields=["reference", "contract", "charge"])

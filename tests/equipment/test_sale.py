@@ -125,3 +125,63 @@ def test_sale_invoice_carries_the_purchase_order_and_the_site(direct_customer):
     text = " ".join(" ".join(page.extract_text() for page in pages).replace("\u00a0", " ").split())
     assert "Bon de commande : BC-2026-0042" in text
     assert "Site Boutique Durand" in text
+
+
+# BIL-3 (2026 reform, CGI ann. II art. 242 nonies A: "l'adresse de livraison des biens si elle
+# est différente de l'adresse du client") — a phone sold to Durand SARL (billing address 1 rue
+# de la Paix, 75002 Paris) is delivered to its shop at 8 quai du Port, 13002 Marseille: 149.00
+# HT + 29.80 VAT = 178.80 TTC. The invoice gave no delivery address (an empty
+# ApplicableHeaderTradeDelivery, nothing on the PDF). Now the line says « Livraison : 8 quai du
+# Port, 13002 Marseille » and the XML carries it as the deliver-to address (BG-15); a sale
+# delivered at the billing address says nothing more.
+def test_sale_invoice_gives_the_delivery_address_when_it_differs():
+    from io import BytesIO
+
+    from lxml import etree
+    from pypdf import PdfReader
+
+    from billing.documents import render_pdf
+    from billing.en16931 import fatal
+    from billing.facturx_xml import NS, build_cii_xml
+
+    customer = ClientFactory(legal_name="Durand SARL")
+    shop = SiteFactory(
+        client=customer, name="Boutique", address_line1="8 quai du Port", postal_code="13002",
+        city="Marseille",
+    )  # fmt: skip
+    office = SiteFactory(
+        client=customer, name="Bureau", address_line1=customer.address_line1,
+        postal_code=customer.postal_code, city=customer.city,
+    )  # fmt: skip
+    delivered = sell(customer, shop, make_model(sale="149.00"), ordered_on=date(2026, 3, 10))
+    run_month_sync(month=date(2026, 3, 1))
+    delivered.charge.refresh_from_db()
+    invoice = delivered.charge.invoice_line.invoice
+
+    assert (invoice.total_net, invoice.total_vat, invoice.total_gross) == (
+        Decimal("149.00"),
+        Decimal("29.80"),
+        Decimal("178.80"),
+    )
+    xml = build_cii_xml(invoice)
+    assert fatal(xml) == []
+    ship_to = "//ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty/ram:PostalTradeAddress/"
+    root = etree.fromstring(xml)
+    assert [
+        root.xpath(ship_to + f"ram:{tag}/text()", namespaces=NS)
+        for tag in ("LineOne", "PostcodeCode", "CityName", "CountryID")
+    ] == [["8 quai du Port"], ["13002"], ["Marseille"], ["FR"]]
+    pages = PdfReader(BytesIO(render_pdf(invoice))).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).replace("\u00a0", " ").split())
+    assert "Livraison : 8 quai du Port, 13002 Marseille" in text
+
+    at_home = sell(customer, office, make_model(sale="149.00"), ordered_on=date(2026, 4, 10))
+    run_month_sync(month=date(2026, 4, 1))
+    at_home.charge.refresh_from_db()
+    april = at_home.charge.invoice_line.invoice
+    assert (
+        etree.fromstring(build_cii_xml(april)).xpath("//ram:ShipToTradeParty", namespaces=NS) == []
+    )
+    pages = PdfReader(BytesIO(render_pdf(april))).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).replace("\u00a0", " ").split())
+    assert "Livraison :" not in text
