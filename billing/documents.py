@@ -35,6 +35,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import translation
+from phonenumbers.geocoder import _region_display_name
 from weasyprint import HTML
 
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus, VatCategory
@@ -89,16 +90,13 @@ VAT_LABELS = {
     VatCategory.EXEMPT: "Exonéré",
     VatCategory.OUTSIDE_SCOPE: "Hors champ",
 }
-COUNTRY_NAMES = {
-    "FR": "France",
-    "DE": "Allemagne",
-    "BE": "Belgique",
-    "ES": "Espagne",
-    "IT": "Italie",
-    "LU": "Luxembourg",
-    "NL": "Pays-Bas",
-    "CH": "Suisse",
-}
+# A country's French name on the address block: phonenumbers' names (every country), but for
+# those it writes otherwise than a French reader expects.
+COUNTRY_NAMES = {"US": "États-Unis"}
+
+
+def country_name(code: str) -> str:
+    return COUNTRY_NAMES.get(code) or _region_display_name(code, "fr", None, None) or code
 
 _CLOCKS = threading.Lock()
 FONT_EPOCH = int(datetime(1904, 1, 1, tzinfo=UTC).timestamp())  # TrueType dates count from 1904
@@ -297,7 +295,7 @@ def _party(identity: dict, address: dict, *, vat_id: bool = True) -> dict:
                 address["line1"],
                 address["line2"],
                 f"{address['postcode']} {address['city']}".strip(),
-                COUNTRY_NAMES.get(country, country) if country != "FR" else "",
+                country_name(country) if country != "FR" else "",
             )
             if text
         ],

@@ -164,6 +164,27 @@ def test_reverse_charge_invoice():
     assert "Net à payer 200,00 €" in text
 
 
+# BIL-3 — the buyer's address names its country in French, whichever it is (an Austrian
+# customer's invoice read "AT", a Monegasque one "MC"); France is left out.
+@pytest.mark.parametrize(
+    "country, postcode, name, regime",
+    [
+        ("AT", "1010", "Autriche", "reverse_charge"),
+        ("MC", "98000", "Monaco", "standard"),
+        ("US", "10001", "États-Unis", "exempt"),
+    ],
+)
+def test_buyer_country_in_french(country, postcode, name, regime):
+    client = ClientFactory(
+        legal_name="Foreign Buyer", vat_regime=regime,
+        vat_number="ATU13585627" if country == "AT" else "", country=country,
+        postal_code=postcode, city="Ville",
+    )  # fmt: skip
+    post(client, "subscription", "10", source=f"sub-{country}", end=date(2026, 12, 1))
+    text = pdf_text(documents.render_pdf(october_invoice(client)))
+    assert f"{postcode} Ville\n{name}" in text or f"{postcode} Ville {name}" in text, text[:600]
+
+
 # BIL-9 — a credit note is a 381 referencing the invoice it corrects, valid EN 16931.
 def test_credit_note_xml_and_pdf(mixed_invoice):
     note = services.credit_note_issue(
