@@ -66,6 +66,12 @@ class DateTimeField(_YearBounded, serializers.DateTimeField):
             self.fail("invalid", format=humanize_datetime.datetime_formats(formats))
         return super().to_internal_value(value)
 
+    def enforce_timezone(self, value):
+        # The year first: year 1 without an offset, read as Paris time, is year 0 in UTC, which
+        # DRF's check of the local time overflows on (a 500).
+        validate_year(value)
+        return super().enforce_timezone(value)
+
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 

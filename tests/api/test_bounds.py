@@ -67,12 +67,30 @@ def test_contract_date_in_range(api, tenant, value):
     assert api.post("/api/v1/contracts/", payload, format="json").status_code == 201
 
 
-# SLA-4 — when a failure was detected: a datetime within 2000–2100 too.
-@pytest.mark.parametrize("value", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00"])
+# SLA-4 — when a failure was detected: a datetime within 2000–2100 too. Without an offset
+# ("0001-01-01", read as Paris time), year 1 was a 500: its UTC time is in year 0, out of
+# Python's range, before the year was checked.
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59+14:00",
+        "0001-01-01",
+        "0001-01-01T00:00:00",
+        "0001-01-01T00:05:00",
+    ],
+)
 def test_detected_at_out_of_range(api, tenant, value):
     payload = {"customer": tenant.client.pk, "kind": "question", "subject": "s", "body": "b"}
     response = api.post("/api/v1/tickets/", {**payload, "detected_at": value}, format="json")
     assert "detected_at" in _fields(response)
+
+
+# ACC-3 — an API key's expiry without an offset in year 1 was a 500 (as detected_at above).
+@pytest.mark.parametrize("value", ["0001-01-01", "0001-01-01T00:00:00"])
+def test_api_key_expiry_out_of_range(api, value):
+    response = api.post("/api/v1/api-keys/", {"name": "ERP", "expires_at": value}, format="json")
+    assert "expires_at" in _fields(response)
 
 
 DATE_FILTERS = [
