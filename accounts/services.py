@@ -7,7 +7,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -131,12 +131,27 @@ def client_update(*, client: Client, data: dict, actor=None, api_key=None) -> Cl
 # --- Sites ------------------------------------------------------------------------------------
 
 
+def _save_site(site: Site) -> None:
+    """Save ``site``; a site of the same name made for its customer meanwhile (the same form sent
+    twice at once) is the name's error, as ``full_clean`` says it once that site exists — not
+    the unique index's server error."""
+    try:
+        with transaction.atomic():
+            site.save()
+    except IntegrityError as error:
+        if "site_name_unique_per_client" not in str(error):
+            raise
+        raise ValidationError(
+            {"name": _("This customer already has a site with this name.")}
+        ) from None
+
+
 @transaction.atomic
 def site_create(*, client: Client, data: dict, actor=None, api_key=None) -> Site:
     site = Site(client=client)
     _apply(site, data, SITE_FIELDS)
     site.full_clean()
-    site.save()
+    _save_site(site)
     audit_record(
         action="site.create",
         instance=site,
@@ -153,7 +168,7 @@ def site_update(*, site: Site, data: dict, actor=None, api_key=None) -> Site:
     before = snapshot(site, SITE_FIELDS)
     _apply(site, data, SITE_FIELDS)
     site.full_clean()
-    site.save()
+    _save_site(site)
     old, new = changed(before, snapshot(site, SITE_FIELDS))
     if new:
         audit_record(

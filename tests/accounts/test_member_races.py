@@ -3,11 +3,12 @@ two administrators act at the same moment (each demoting or removing the other).
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.choices import Role
-from accounts.models import Membership
-from tests.factories import ClientFactory, MembershipFactory
+from accounts.models import Membership, Site
+from tests.factories import ClientFactory, MembershipFactory, PartnerFactory, make_api_key
 from tests.races import first_holds_its_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,3 +56,44 @@ def test_second_change_of_a_member_removed_meanwhile_is_refused_clearly():
     with pytest.raises(ValidationError, match="ne fait plus partie"):
         services.member_change_role(membership=colleague, role=Role.BILLING)
     assert Membership.objects.filter(client=client).count() == 2
+
+
+def _partner_api(partner):
+    _key, raw = make_api_key(partner)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    api.raise_request_exception = False  # a 500 is an answer to assert on
+    return api
+
+
+def _posted_twice_at_once(partner, url, body):
+    """The same POST sent twice at once (a double click, a retry without Idempotency-Key)."""
+    answers = []
+    first, second = _partner_api(partner), _partner_api(partner)
+    errors = first_holds_its_transaction(
+        lambda: answers.append(first.post(url, body, format="json")),
+        lambda: answers.append(second.post(url, body, format="json")),
+    )
+    assert errors == []
+    return sorted(answer.status_code for answer in answers), answers
+
+
+# ACC-1 — a partner's site POSTed twice at once (same customer, same name): the second was a 500
+# (the database's unique index on the name). Now one site, and the second is a 400 on its name,
+# as when the first had been made earlier.
+def test_a_site_posted_twice_at_once_is_made_once():
+    partner = PartnerFactory()
+    client = ClientFactory(partner=partner)
+    body = {
+        "client": client.pk,
+        "name": "Entrepôt",
+        "address_line1": "2 rue Basse",
+        "postal_code": "75001",
+        "city": "Paris",
+        "insee_code": "75101",
+    }
+    statuses, answers = _posted_twice_at_once(partner, "/api/v1/sites/", body)
+    assert statuses == [201, 400], [a.content[:300] for a in answers]
+    refused = next(a for a in answers if a.status_code == 400)
+    assert "name" in refused.json()["error"]["fields"]
+    assert Site.objects.filter(client=client).count() == 1
