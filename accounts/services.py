@@ -220,12 +220,14 @@ def member_invite(
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    user = User.objects.filter(email__iexact=email).first()
+    # Locked: the same person invited twice at once is checked in turn (one membership each).
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    taken = ValidationError(
+        {"email": _("This address already has an account with another company.")}
+    )
     if user is not None:
         if user.is_staff or Membership.objects.filter(user=user).exists():
-            raise ValidationError(
-                {"email": _("This address already has an account with another company.")}
-            )
+            raise taken
         # Someone removed earlier (ACC-2): the account comes back, with the names the inviter
         # gives (the person's language stays the one they chose).
         user.is_active = True
@@ -233,9 +235,13 @@ def member_invite(
         user.last_name = last_name.strip() or user.last_name
         user.save(update_fields=["is_active", "first_name", "last_name"])
     else:
-        user = User.objects.create_user(
-            email=email, first_name=first_name, last_name=last_name, language=language
-        )
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=email, first_name=first_name, last_name=last_name, language=language
+                )
+        except IntegrityError:  # the same address invited meanwhile (not the unique index's 500)
+            raise taken from None
         user.set_unusable_password()
         user.save(update_fields=["password"])
     membership = Membership.objects.create(

@@ -97,3 +97,31 @@ def test_a_site_posted_twice_at_once_is_made_once():
     refused = next(a for a in answers if a.status_code == 400)
     assert "name" in refused.json()["error"]["fields"]
     assert Site.objects.filter(client=client).count() == 1
+
+
+# ACC-2 — a partner invites the same person twice at once: the second was a 500 (the unique
+# index on the e-mail address). Now one account and one membership; the second is a 400 on
+# email, as when the first invitation had been sent earlier.
+def test_a_person_invited_twice_at_once_is_invited_once():
+    partner = PartnerFactory()
+    client = ClientFactory(partner=partner)
+    body = {"client": client.pk, "email": "lea@example.com", "role": "technical"}
+    statuses, answers = _posted_twice_at_once(partner, "/api/v1/customer-users/", body)
+    assert statuses == [201, 400], [a.content[:300] for a in answers]
+    refused = next(a for a in answers if a.status_code == 400)
+    assert "email" in refused.json()["error"]["fields"]
+    assert Membership.objects.filter(client=client, user__email="lea@example.com").count() == 1
+
+
+# ACC-2 — the same for someone removed earlier (an account without a company) invited back twice
+# at once: the second was a 500 (a person belongs to one company: the membership's index).
+def test_a_removed_person_invited_back_twice_at_once_joins_once():
+    partner = PartnerFactory()
+    client = ClientFactory(partner=partner)
+    MembershipFactory(client=client, role=Role.ADMIN)
+    removed = MembershipFactory(client=client, role=Role.TECHNICAL)
+    services.member_remove(membership=removed)
+    body = {"client": client.pk, "email": removed.user.email, "role": "billing"}
+    statuses, answers = _posted_twice_at_once(partner, "/api/v1/customer-users/", body)
+    assert statuses == [201, 400], [a.content[:300] for a in answers]
+    assert Membership.objects.filter(user=removed.user).count() == 1
