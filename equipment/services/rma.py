@@ -152,7 +152,12 @@ def rma_request(
 ) -> Rma:
     """EQP-4: the customer (technical or admin role, ACC-2) reports a defect."""
     require_customer_side(client, actor=actor, api_key=api_key, permission="technical")
-    item = Item.objects.select_related("model", "order__contract").get(pk=item.pk)
+    # Locked: the same defect reported twice at once is checked in turn (one open RMA).
+    item = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("model", "order__contract")
+        .get(pk=item.pk)
+    )
     photos = list(photos)
     errors = {}
     if item.client_id != client.pk or item.state not in WITH_CUSTOMER:
