@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kernel.errors import InvalidTransition
@@ -69,6 +70,21 @@ def _message(exc) -> str:
     return str(getattr(exc, "detail", exc))
 
 
+def _no_data_translated(detail: dict) -> dict:
+    """DRF's "No data provided" (a body of JSON null) is written without gettext: said in the
+    request's language."""
+    errors = detail.get("non_field_errors")
+    if not isinstance(errors, list) or "No data provided" not in errors:
+        return detail
+    said = [
+        ErrorDetail(_("No data provided"), code=error.code)
+        if error == "No data provided"
+        else error
+        for error in errors
+    ]
+    return {**detail, "non_field_errors": said}
+
+
 def exception_handler(exc, context):
     exc = _as_drf(exc)
     response = drf_exception_handler(exc, context)
@@ -76,6 +92,7 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = _no_data_translated(detail)
         body = {
             "code": "validation_error",
             "message": _("Some fields are not valid."),

@@ -109,6 +109,14 @@ def _cases(ctx):
             lambda: gettext(ENVELOPE_400),
             {"client": lambda: gettext("Unknown customer.")},
         ),
+        # A body of JSON null: DRF's "No data provided" is written without gettext (it was
+        # English in French answers).
+        "400-drf-null-body": Case(
+            400,
+            lambda h: api.post("/api/v1/customers/", "null", content_type="application/json", **h),
+            lambda: gettext(ENVELOPE_400),
+            {"non_field_errors": lambda: gettext("No data provided")},
+        ),
         "400-parse": Case(
             400,
             lambda h: api.post("/api/v1/customers/", "{x", content_type="application/json", **h),
@@ -211,6 +219,7 @@ CASES = [
     "400-drf-list-length",
     "400-filter-choice",
     "400-filter-own",
+    "400-drf-null-body",
     "400-parse",
     "401-none",
     "401-bad",
