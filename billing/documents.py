@@ -98,6 +98,7 @@ COUNTRY_NAMES = {"US": "États-Unis"}
 def country_name(code: str) -> str:
     return COUNTRY_NAMES.get(code) or _region_display_name(code, "fr", None, None) or code
 
+
 _CLOCKS = threading.Lock()
 FONT_EPOCH = int(datetime(1904, 1, 1, tzinfo=UTC).timestamp())  # TrueType dates count from 1904
 

@@ -411,8 +411,7 @@ class Contract(TimeStampedModel):
 
 
 class ContractLine(TimeStampedModel):
-    """CON-2: the main product or an option of a contract, with its quantity and the prices
-    agreed at signature (options end with their contract, PLATFORM 3.3)."""
+    """CON-2: the main product or an option of a contract, its quantity and agreed prices."""
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="lines"
@@ -431,9 +430,7 @@ class ContractLine(TimeStampedModel):
         verbose_name = _("contract line")
         verbose_name_plural = _("contract lines")
         constraints = [
-            # at least 1 unit while in service; a PLATFORM option ended on its own (17.1,
-            # CON-2) keeps 0
-            models.CheckConstraint(
+            models.CheckConstraint(  # ≥ 1; a PLATFORM option ended alone (17.1, CON-2): 0
                 condition=Q(quantity__gte=1) | Q(quantity=0, ended_on__isnull=False),
                 name="line_quantity_ge_1",
             ),
@@ -502,9 +499,7 @@ class Renewal(models.Model):
 
 class Termination(TimeStampedModel):
     """CON-4/CON-5: a termination request, its effective date and its fee with the breakdown.
-
-    The billing capability reads terminations to invoice their fee; contracts never call billing.
-    """
+    The billing capability reads terminations to invoice their fee; contracts never call billing."""
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="terminations"

@@ -216,6 +216,7 @@ def test_hosted_a_outage_detected_by_us_counts(customer, staff):
     assert report.availability_display == Decimal("98.521")
     assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("15.00"))
 
+
 # SLA-9 — equipment not ordered from the reseller: the report says why, no credit, no request.
 def test_sla_not_applicable(customer, staff):
     contract = make_contract(customer, "hosted-w", quantity=10, sla_applicable=False)
@@ -228,7 +229,6 @@ def test_sla_not_applicable(customer, staff):
     with pytest.raises(services.InvalidTransition) as error:
         services.credit_request(report=report, actor=customer.memberships.get(role="admin").user)
     assert error.value.code == "not_applicable"
-
 
 
 # SLA-9 — only HOSTED-W 7 voids the SLA when the access link, terminals or router were not

@@ -120,6 +120,7 @@ def test_hosted_a_outage_is_counted_with_the_month_so_far(as_role, tenant):
     assert "Panne cœur de réseau" in html and _so_far(html) == "99,895"
     assert "incidents non excusables que nous avons détectés" in html
 
+
 # issue 17 item 3 — SLA-11: a failure the customer caused does not count and is not listed; the
 # month is then at 100 % with "no outage" — consistent.
 def test_customer_caused_failure_not_listed(as_role, tenant):

@@ -561,9 +561,7 @@ def test_tariffs_list_the_destinations_each_unlimited_plan_includes(as_role, ten
     make_contract(tenant.client, "platform")
     client = as_role(Role.READ_ONLY)
     page = client.get(reverse("usage:tariffs")).content.decode()
-    block = re.search(
-        r'data-testid="included-destinations">(.*?)</section>', page, re.S
-    ).group(1)
+    block = re.search(r'data-testid="included-destinations">(.*?)</section>', page, re.S).group(1)
     lists = re.findall(r'data-testid="included-list">(.*?)</ul>', block, re.S)
     assert len(lists) == 2  # HOSTED-A and SIP-UNL, not PLATFORM
     counts = sorted(len(re.findall(r"<li>", items)) for items in lists)
