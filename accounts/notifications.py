@@ -1,7 +1,7 @@
-"""E-mails to a customer's people, each in their own language (sent after commit)."""
+"""E-mails to a customer's people, each in their own language (sent after commit; kept and sent
+again when the mail server is down, ``kernel.mail``)."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -9,6 +9,7 @@ from django.utils import translation
 from accounts.choices import Role
 from accounts.models import Client, Membership
 from kernel.inputs import one_line
+from kernel.mail import deliver
 
 
 def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMIN,)) -> None:
@@ -28,6 +29,6 @@ def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMI
                 # hold a line break, which an e-mail header refuses (BadHeaderError)
                 subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
                 body = render_to_string(f"{template}_message.txt", ctx)
-            send_mail(subject, body, None, [member.user.email])
+            deliver(subject, body, [member.user.email])
 
     transaction.on_commit(send)

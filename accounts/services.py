@@ -6,7 +6,6 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +18,7 @@ from accounts.audit import audit_record, changed, snapshot
 from accounts.choices import Role
 from accounts.models import Client, Membership, Partner, Site, User
 from kernel.inputs import one_line
+from kernel.mail import deliver
 
 CLIENT_FIELDS = [
     "legal_name",
@@ -65,7 +65,7 @@ def _send(user: User, template: str, context: dict) -> None:
         # one line: a company's name with a line break would be refused in a header
         subject = one_line(render_to_string(f"accounts/email/{template}_subject.txt", context))
         body = render_to_string(f"accounts/email/{template}_message.txt", context)
-    send_mail(subject, body, None, [user.email])
+    deliver(subject, body, [user.email])
 
 
 def user_set_language(*, user: User, language: str) -> User:

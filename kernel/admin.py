@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
 from kernel.inputs import parse_month
+from kernel.mail import retry_soon
+from kernel.models import OutgoingMail
 
 ACTION_FORM_TEMPLATE = "admin/action_form.html"
 
@@ -249,3 +251,27 @@ class MonthListFilter(admin.FieldListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: f"{m:%Y-%m}"}),
                 "display": display,
             }
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ServiceRowsAdmin):
+    """The e-mails a mail server refused (``kernel.mail``): staff see what waits, why, and when
+    it is tried again; one whose tries ran out can be sent again."""
+
+    list_display = ["created_at", "subject", "to", "attempts", "next_try_at", "sent_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject", "to"]
+    readonly_fields = [
+        "subject", "body", "to", "created_at", "attempts", "next_try_at", "last_error", "sent_at",
+    ]  # fmt: skip
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send again at the next run"), permissions=["act"])
+    def send_again(self, request, queryset):
+        count = retry_soon(queryset)
+        self.message_user(
+            request,
+            _("%(count)d e-mail(s) will be sent again within five minutes.") % {"count": count},
+            messages.SUCCESS,
+        )

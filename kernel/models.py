@@ -48,3 +48,33 @@ class OutboxEvent(models.Model):
     def payload(self) -> dict:
         """The body sent to partners (Standard Webhooks' recommended shape)."""
         return {"type": self.type, "timestamp": self.occurred_at.isoformat(), "data": self.data}
+
+
+class OutgoingMail(models.Model):
+    """An e-mail the mail server refused or could not be reached for (``kernel.mail.deliver``):
+    kept, with its error, and sent again by the periodic ``kernel.tasks.mail_retry`` until it
+    leaves or its tries run out — a reminder or a notice is never lost to a mail server down."""
+
+    subject = models.TextField(_("subject"))
+    body = models.TextField(_("message"))
+    to = models.JSONField(_("recipients"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail waiting to be sent")
+        verbose_name_plural = _("e-mails waiting to be sent")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_try_at"],
+                condition=Q(sent_at__isnull=True, next_try_at__isnull=False),
+                name="outgoing_mail_due",
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -382,6 +382,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kernel.tasks.prune_changes",
         "schedule": 300,
     },
+    # E-mails a mail server refused, sent again when due (kernel.mail).
+    "kernel-mail-retry": {
+        "task": "kernel.tasks.mail_retry",
+        "schedule": 300,
+    },
     "portal-heartbeat": {
         "task": "accounts.tasks.heartbeat",
         "schedule": env.int("HEARTBEAT_SECONDS", default=60),

@@ -4,7 +4,6 @@ catalogue), change, secret rotation with an overlap, enabling and disabling."""
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Partner
 from kernel.events import CATALOGUE
+from kernel.mail import deliver
 from webhooks import transport
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, EndpointSecret, WebhookEndpoint
@@ -170,5 +170,5 @@ def disable_endpoint(
         subject = render_to_string("webhooks/disabled_subject.txt", context).strip()
         body = render_to_string("webhooks/disabled_message.txt", context)
         email = endpoint.partner.support_email
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+        transaction.on_commit(lambda: deliver(subject, body, [email]))
     return endpoint
