@@ -75,6 +75,14 @@ def test_english_tariffs_page_names_destinations_in_english(browser, live_server
     french = page.get_by_test_id("tariffs")
     expect(french.first).to_contain_text("France fixe")
     expect(page.locator("main")).to_contain_text("Allemagne fixe")
+    # USE-3, USE-4 (AMABOO 2: the 41 destinations « sur la liste accessible sur le site »): the
+    # demo customer's HOSTED-A and SIP-UNL plans list what they include
+    included = page.get_by_test_id("included-destinations")
+    expect(included).to_contain_text("Destinations incluses dans votre forfait")
+    expect(included).to_contain_text("Belgique Fixe")
+    expect(included.get_by_test_id("included-list")).to_have_count(2)
+    included.scroll_into_view_if_needed()
+    screenshot(page, "tariffs_included_fr.png")
     _to_english(page)
     page.goto(f"{live_server.url}/usage/tariffs/")
     names = page.locator("[data-testid='tariffs'] tbody tr td:first-child").all_text_contents()
