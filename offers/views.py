@@ -210,6 +210,11 @@ def terms_text(contract: Contract) -> list[tuple[str, str]]:
             "date at least 3 months after your request (termination for convenience): "
             "termination fees then apply."
         )
+    elif not term("notice_months"):  # EQP-3 rentals: ended at any time
+        notice_text = _(
+            "No notice: a termination can take effect on the day of your request (or on the "
+            "later date you choose)."
+        )
     else:
         months = term("notice_months")
         notice_text = ngettext(

@@ -140,6 +140,32 @@ def test_detail_terms_in_plain_words(as_role, english, hosted_a):
     assert 'data-testid="monthly-fees">250.00\u00a0€<' in page
 
 
+# CON-4, EQP-3 — a rental ends at any time (no notice, notice_months = 0): its terms said
+# "0 months: a termination takes effect 0 months after your request at the earliest".
+@time_machine.travel(at(date(2026, 11, 20)), tick=False)
+def test_detail_terms_of_a_contract_without_notice(as_role, client, tenant):
+    from tests.equipment.factories import make_model, rent
+
+    order = rent(tenant.client, tenant.site, make_model(), ordered_on=date(2026, 6, 1))
+    assert order.contract.term("notice_months") == 0
+    browser = as_role(Role.READ_ONLY)
+    url = reverse("offers:detail", args=[order.contract.pk])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = page_of(browser.get(url))
+    assert "0 month" not in page
+    assert (
+        "No notice: a termination can take effect on the day of your request (or on the later "
+        "date you choose)."
+    ) in page
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = page_of(browser.get(url))
+    assert "0 mois" not in page
+    assert (
+        "Sans préavis : la résiliation peut prendre effet le jour de votre demande (ou à la "
+        "date ultérieure de votre choix)."
+    ) in page.replace("\xa0", " ")
+
+
 # CON-3, CON-4 — next renewal = current period end; notice deadline = that end − 1 month.
 @time_machine.travel(at(date(2026, 11, 20)), tick=False)
 def test_detail_next_renewal_and_notice_deadline(as_role, english, hosted_a):
