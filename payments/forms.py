@@ -37,7 +37,10 @@ class DisputeForm(forms.Form):
         min_value=Decimal("0.01"),
         # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
         error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+        # "12,50" as a French user types it: a text field, read in the page's language (an
+        # <input type="number"> left the reading to the browser: en-US Chrome sent 1250).
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     reason = forms.CharField(
         label=_("Reason"),
@@ -52,6 +55,5 @@ class DisputeForm(forms.Form):
     )
 
     def __init__(self, *args, invoice=None, **kwargs):
+        # ``invoice``: the views pass it; the ceiling (its total) is the service's check.
         super().__init__(*args, **kwargs)
-        if invoice is not None:
-            self.fields["amount"].widget.attrs["max"] = str(invoice.total_gross)

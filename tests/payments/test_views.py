@@ -292,6 +292,25 @@ def test_dispute_amount_errors_in_french(web, customer):
     assert "0.01" not in too_little.content.decode().split('data-testid="error-amount"')[1][:80]
 
 
+# BIL-8 — a French customer types « 12,50 »: the amount was an <input type="number">, which a
+# browser whose locale groups digits with commas (en-US Chrome) sent as 1250, and the server
+# refused « 12,50 » itself (« Saisissez un nombre. »). Now a text field read the French way.
+def test_dispute_amount_typed_the_french_way(web, customer):
+    invoice = issue_invoice(customer, "1000.00")  # 1 200,00 € TTC
+    url = reverse("payments:dispute_create", args=[invoice.pk])
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    with paris(date(2026, 10, 5)):
+        form = web.get(url, **french).content.decode()
+        response = web.post(url, {"amount": "12,50", "reason": "Ligne en double"}, **french)
+    field = (
+        form.split('name="amount"')[0].rsplit("<input", 1)[1]
+        + form.split('name="amount"')[1].split(">")[0]
+    )
+    assert 'type="number"' not in field and 'inputmode="decimal"' in field, field
+    assert response.status_code == 302, response.content.decode()
+    assert Dispute.objects.get().amount == Decimal("12.50")
+
+
 # BIL-8 — an invoice whose dispute is under review is not offered to be disputed again: its
 # page links to the dispute instead; once decided, the link to dispute it is back.
 def test_invoice_page_with_open_dispute_links_to_it(web, customer):
