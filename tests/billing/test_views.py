@@ -186,10 +186,14 @@ def test_empty_states(as_role, english, tenant, partner):
     # a Nova-branded portal does not speak of Nova as someone else ("no invoice from us")
     assert "Your invoices are sent to you directly by Nova; they are not available here." in page
     assert partner.support_email in page and "<table" not in page
+    # The page's lead spoke of "your invoices" here, dated the last day of the month and due
+    # 30 days later: the partner's invoices, which it sends and dates itself.
+    assert "Invoices are dated the last day of each month" not in page
     partner.billing_mode = BillingMode.RESELLER_BILLED
     partner.save(update_fields=["billing_mode"])
     page = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
     assert "No invoice yet." in page and "partner-billed" not in page
+    assert "Invoices are dated the last day of each month and due 30 days later." in page
 
 
 # Query counts — 10 invoices cost the same queries as 1 (no N+1).
