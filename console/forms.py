@@ -2,6 +2,8 @@
 the SLA cap, a ticket's moves) are the services'. A form that moves money is shown twice: the
 first submission previews the amounts, the second (``confirm``) calls the service."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -126,7 +128,16 @@ class CustomerSearchForm(forms.Form):
 
 class PaymentRecordForm(forms.Form):
     amount = AsciiDecimalField(
-        label=_("Amount (incl. VAT)"), max_digits=12, decimal_places=2, min_value=0.01
+        label=_("Amount (incl. VAT)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
+        error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
+        # "678,53" as French staff type it (an <input type="number"> left the reading to the
+        # browser: en-US Chrome sent 67853)
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     method = forms.ChoiceField(
         label=_("Method"),

@@ -122,6 +122,31 @@ def test_record_payment_confirmed(customer, as_staff, billing_agent):
     assert bad.status_code == 400
 
 
+# BIL-4 — in the French console, « 120,00 » as staff type it: the amount was an
+# <input type="number"> (en-US browsers send « 120,00 » as 12000) and the server refused
+# « 120,00 » (« Saisissez un nombre. »). Now read the page's way, previewed as 120,00 €.
+def test_record_payment_amount_typed_the_french_way(customer, as_staff, billing_agent):
+    issue_invoice(customer, "100.00")
+    browser = as_staff(billing_agent)
+    url = reverse("console:record_payment", args=[customer.pk])
+    data = {"amount": "120,00", "method": "transfer", "received_on": "2026-10-05"}
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    with at(date(2026, 10, 5)):
+        page = browser.get(reverse("console:customer", args=[customer.pk]), **french)
+        preview = browser.post(url, data, **french)
+        assert preview.status_code == 200, preview.content.decode()
+        done = browser.post(url, {**data, "once": _once(preview), "confirm": "1"}, **french)
+    field = page.content.decode().split('name="amount"')[1].split(">")[0]
+    field = page.content.decode().split('name="amount"')[0].rsplit("<input", 1)[1] + field
+    assert 'type="number"' not in field and 'inputmode="decimal"' in field, field
+    assert "Enregistrer un paiement de 120,00\u00a0€" in preview.content.decode()
+    assert done.status_code == 302
+    assert Payment.objects.get().amount == Decimal("120.00")
+    with at(date(2026, 10, 5)):
+        zero = browser.post(url, {**data, "amount": "0"}, **french).content.decode()
+    assert "Saisissez un montant d&#x27;au moins 0,01\u00a0€." in zero and "0.01" not in zero
+
+
 def _once(preview) -> str:
     """The token the payment's confirmation carries (the preview's hidden ``once``)."""
     found = re.search(r'name="once" value="([^"]+)"', preview.content.decode())
