@@ -9,6 +9,7 @@ from equipment.models import EquipmentModel
 from equipment.services.orders import MAX_QUANTITY, rental_commitments
 from equipment.services.rma import MAX_PHOTOS
 from kernel.inputs import AsciiIntegerField, AsciiModelChoiceField, BoundedDateField
+from kernel.money import money
 from support.forms import MultipleFileInput
 
 
@@ -68,6 +69,17 @@ class RentalConfirmForm(RentalEndForm):
     expected_fee = forms.DecimalField(widget=forms.HiddenInput, max_digits=12, decimal_places=2)
 
 
+def _model_with_prices(model: EquipmentModel) -> str:
+    """EQP-1: a model as the request form lists it, with the catalogue's prices in force (the
+    order form's, unless agreed otherwise): « Yealink T46U — achat 149,00 € HT, location 6,00 €
+    HT par mois »."""
+    return _("%(model)s — sale %(sale)s excl. VAT, rental %(rental)s excl. VAT a month") % {
+        "model": model.name,
+        "sale": money(model.sale_price),
+        "rental": money(model.rental_price),
+    }
+
+
 class RequestForm(forms.Form):
     site = AsciiModelChoiceField(label=_("Site"), queryset=None, empty_label=_("— Choose a site —"))
     model = AsciiModelChoiceField(
@@ -89,6 +101,7 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = client.sites.order_by("name")
         self.fields["model"].queryset = EquipmentModel.objects.filter(is_sold=True)
+        self.fields["model"].label_from_instance = _model_with_prices
         self.fields["commitment_months"].choices = [("", "—")] + [
             (m, m) for m in rental_commitments()
         ]

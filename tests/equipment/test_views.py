@@ -167,6 +167,19 @@ def test_rental_request_needs_commitment(client, tenant):
     assert "Choisissez l&#x27;engagement de la location." in response.content.decode()
 
 
+# EQP-1, EQP-2, EQP-3 — the request form listed the models by name only: a customer asked for a
+# sale or a 12- to 36-month rental without seeing a price. Each model now shows the catalogue's
+# prices in force (excl. VAT): a phone sold 149,00 € HT, rented 6,00 € HT a month.
+def test_request_form_shows_the_models_prices(client, tenant):
+    model = make_model(sale="149.00", rental="6.00")
+    login(client, tenant.members[Role.ADMIN])
+    page = client.get(reverse("equipment:requests")).content.decode()
+    select = page.split('name="model"')[1].split("</select>")[0]
+    option = select.split(f'<option value="{model.pk}"')[1].split("</option>")[0]
+    assert model.name in option
+    assert "149,00\u00a0€ HT" in option and "6,00\u00a0€ HT par mois" in option, option
+
+
 def test_technical_cannot_ask_for_equipment(client, tenant):
     login(client, tenant.members[Role.TECHNICAL])
     response = client.post(
