@@ -223,6 +223,16 @@ class QualityHourAdmin(HourColumn, ServiceRowsAdmin):
         return money(round_money(row.penalty))
 
 
+def _penalty_choices():
+    """Each penalty with its unit amount, in the page's language (« 10 000,00 € »): a callable,
+    so that the form reads it when it is built, not once at import."""
+    return [
+        (k.value, f"{k.label} — {money(PENALTY_AMOUNTS[k])}")
+        for k in PenaltyKind
+        if k != PenaltyKind.ABUSIVE_TICKET  # charged from its ticket (SLA-11)
+    ]
+
+
 class PenaltyForm(forms.Form):
     client = forms.ModelChoiceField(label=_("Customer"), queryset=Client.objects.all())
     contract = forms.ModelChoiceField(
@@ -233,11 +243,7 @@ class PenaltyForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label=_("Penalty"),
-        choices=[
-            (k.value, f"{k.label} — {PENALTY_AMOUNTS[k]} €")
-            for k in PenaltyKind
-            if k != PenaltyKind.ABUSIVE_TICKET  # charged from its ticket (SLA-11)
-        ],
+        choices=_penalty_choices,
         help_text=_("The abusive ticket penalty is charged from the support ticket."),
     )
     occurred_on = forms.DateField(label=_("Noted on"))

@@ -44,6 +44,19 @@ def test_penalty_added_with_evidence(staff):
         assert staff.get(reverse(f"admin:usage_{name}_changelist")).status_code == 200
 
 
+# USE-7 — the penalty drop-down wrote « Manquement à une décision du régulateur — 10000.00 € »
+# on the French back office, and its labels stayed French on the English one (built once, at
+# import). Now in the page's language and format: « 10 000,00 € », « 10,000.00 € ».
+def test_penalty_choices_in_the_pages_language(staff):
+    url = reverse("admin:usage_penalty_add")
+    french = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = staff.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Manquement à une décision du régulateur — 10\u00a0000,00\u00a0€" in french
+    assert "10000.00" not in french
+    assert "Breach of a regulator&#x27;s decision — 10,000.00\u00a0€" in english
+    assert "Consumer complaint — 200.00\u00a0€" in english
+
+
 # USE-4 — the console's queue says why in words, as the breach's own page does: it showed the
 # stored code (« devices », « distinct_numbers ») under each breach.
 def test_breach_queue_names_the_reasons_in_words():
