@@ -469,7 +469,9 @@ class ContractEvent(models.Model):
         ordering = ["contract", "created_at", "id"]
 
     def __str__(self):
-        return f"{self.contract.reference}: {self.from_status} → {self.to_status}"
+        # the statuses' names in the page's language, not their stored codes
+        moves = [self.get_from_status_display(), self.get_to_status_display()]
+        return f"{self.contract.reference} — {' → '.join(str(name) for name in moves if name)}"
 
 
 class Renewal(models.Model):

@@ -187,7 +187,9 @@ class TicketEvent(models.Model):
         ordering = ["ticket", "created_at", "id"]
 
     def __str__(self):
-        return f"{self.ticket.number}: {self.from_status} → {self.to_status}"
+        # the statuses' names in the page's language, not their stored codes
+        moves = [self.get_from_status_display(), self.get_to_status_display()]
+        return f"{self.ticket.number} — {' → '.join(str(name) for name in moves if name)}"
 
 
 class TicketMessage(models.Model):

@@ -86,6 +86,16 @@ def test_back_office_change_pages(client, staff, tenant):
     assert b"never changes signed contracts" in offer_page
 
 
+# CON-2 — the history rows under a contract were headed with the stored codes on the French
+# back office (« CT-2026-000008: ordered → active »): now the statuses' names.
+def test_contract_history_rows_name_the_statuses(client, staff, tenant):
+    contract = make_contract(tenant.client, "hosted-a")
+    url = reverse("admin:offers_contract_change", args=[contract.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"{contract.reference}: ordered → active" not in html
+    assert f"{contract.reference} — Commandé → Actif" in html
+
+
 # CON-2 — a contract's status is never a plain field: it moves through services only.
 def test_status_read_only(client, staff, contract):
     from django.contrib.admin import site

@@ -104,6 +104,15 @@ def test_back_office_pages(client, staff, incident, requested_report):
     assert "liability cap (sla-12)" in page.content.decode().lower()
 
 
+# A ticket's history rows were headed with the stored codes on the French back office
+# (« T2026-000001:  → new »): now the statuses' names.
+def test_ticket_history_rows_name_the_statuses(client, staff, incident):
+    url = reverse("admin:support_ticket_change", args=[incident.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"{incident.number}:  → new" not in page
+    assert f"{incident.number} — Nouveau" in page
+
+
 # SLA-3 / SLA-4 — the queue lists the nearest SLA deadline first (the intervention deadline,
 # else the restoration target); tickets without one — a TRUNK failure (no clause), a question —
 # last, oldest report first. HOSTED-W reported Monday 5 October 2026 09:00 → restore by 13:00;
