@@ -2,16 +2,22 @@
 refusing the credits requested, recomputing a report not yet requested, and the liability cap
 (SLA-12)."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.admin import ServiceRowsAdmin, form_action, run_each
+from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
+from kernel.money import money, round_money
 from offers.periods import next_month_start
+from support import availability as av
 from support.admin.liability import liability_cap_text
+from support.choices import ReportStatus
 from support.models import AvailabilityReport
-from support.services.credits import credit_approve, credit_refuse
+from support.services.credits import approved_in_window, credit_approve, credit_refuse
 from support.services.reports import availability_report_compute
 
 
@@ -20,7 +26,46 @@ class RefuseForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    """No input: the confirmation page shows what is approved."""
+    """No input: the confirmation page shows what each credit gets (SLA-8 cap applied) and
+    carries it, one hidden amount a report; the approval is refused for a report whose amount
+    differs by then (``credit_approve(expected_amount=…)``)."""
+
+    def __init__(self, *args, reports, **kwargs):
+        super().__init__(*args, **kwargs)
+        for report in reports:
+            self.fields[f"amount_{report.pk}"] = forms.DecimalField(
+                required=False, max_digits=12, decimal_places=2, widget=forms.HiddenInput
+            )
+
+    def shown(self, report) -> Decimal | None:
+        return self.cleaned_data.get(f"amount_{report.pk}")
+
+
+class ShownReport:
+    """A report on the approval page: its name with what it gets (the page lists ``str``)."""
+
+    def __init__(self, report, text):
+        self.pk, self.text = report.pk, text
+
+    def __str__(self):
+        return self.text
+
+
+def approval_amounts(reports) -> dict:
+    """SLA-8: what approving ``reports`` one after the other (oldest month first) gives each
+    requested one now — the credits approved for its contract in the last 30 days, plus those
+    approved before it in this batch, capped at 20 % of its base."""
+    now = timezone.now()
+    batch: dict[int, Decimal] = {}
+    amounts = {}
+    for report in reports:
+        if report.status != ReportStatus.REQUESTED:
+            continue
+        window = approved_in_window(report.contract, now, exclude_pk=report.pk)
+        window += batch.get(report.contract_id, Decimal("0"))
+        amounts[report.pk] = av.capped_credit(report.credit_amount, report.base, window)
+        batch[report.contract_id] = batch.get(report.contract_id, Decimal("0")) + amounts[report.pk]
+    return amounts
 
 
 @admin.register(AvailabilityReport)
@@ -130,19 +175,64 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Approve the credits (SLA-8 cap applied)…"), permissions=["act"])
     def approve(self, request, queryset):
-        return form_action(
+        reports = list(queryset.select_related("contract").order_by("month", "pk"))
+        amounts = approval_amounts(reports)
+        form = ApproveForm(
+            request.POST if "apply" in request.POST else None,
+            reports=reports,
+            initial={f"amount_{pk}": f"{amount:.2f}" for pk, amount in amounts.items()},
+        )
+        if (
+            form.is_bound
+            and form.is_valid()
+            and all(form.shown(report) is not None for report in reports if report.pk in amounts)
+        ):
+            # each report approved at the amount the page showed, or refused with today's
+            run_each(
+                self,
+                request,
+                reports,
+                lambda r: credit_approve(
+                    report=r, actor=request.user, expected_amount=form.shown(r)
+                ),
+                gettext("%(count)d credit(s) approved."),
+            )
+            return None
+        if form.is_bound:  # a confirmation without the amounts shown: the page again
+            form = ApproveForm(reports=reports, initial=form.initial)
+        shown = [
+            ShownReport(
+                report,
+                gettext(
+                    "%(report)s — %(approved)s excl. VAT approved (computed %(computed)s, "
+                    "cap %(cap)s over 30 days)"
+                )
+                % {
+                    "report": report,
+                    "approved": money(amounts[report.pk]),
+                    "computed": money(report.credit_amount),
+                    "cap": money(round_money(report.base * av.CAP_PERCENT / av.HUNDRED)),
+                },
+            )
+            if report.pk in amounts
+            else ShownReport(
+                report,
+                gettext("%(report)s — not requested (%(status)s): nothing approved")
+                % {"report": report, "status": report.get_status_display()},
+            )
+            for report in reports
+        ]
+        return action_form(
             self,
             request,
-            queryset,
-            ApproveForm,
+            shown,
+            form=form,
             title=gettext("Approve credits"),
             intro=gettext(
                 "Each credit is capped so that the credits approved for the contract over 30 "
                 "days stay within 20 % of the base; the approved amount becomes a credit note "
                 "deducted from the customer's next invoice."
             ),
-            call=lambda r, data: credit_approve(report=r, actor=request.user),
-            done=gettext("%(count)d credit(s) approved."),
         )
 
     @admin.action(description=_("Refuse the credits…"), permissions=["act"])

@@ -260,7 +260,16 @@ def test_credit_actions(client, staff, requested_report, tenant):
     assert form.status_code == 200  # the reason is required: the form again
     requested_report.refresh_from_db()
     assert requested_report.status == ReportStatus.REQUESTED
-    _action(client, "availabilityreport", "approve", [requested_report], apply="1")
+    page = _action(client, "availabilityreport", "approve", [requested_report])
+    assert f'name="amount_{requested_report.pk}" value="7.45"' in page.content.decode()
+    _action(
+        client,
+        "availabilityreport",
+        "approve",
+        [requested_report],
+        apply="1",
+        **{f"amount_{requested_report.pk}": "7.45"},  # the amount the page showed
+    )
     requested_report.refresh_from_db()
     assert requested_report.status == ReportStatus.APPROVED
     assert requested_report.approved_amount == Decimal("7.45")
@@ -299,3 +308,67 @@ def test_attachment_downloaded_by_staff_as_attachment(client, staff, tenant):
     assert response["X-Content-Type-Options"] == "nosniff"
     client.logout()
     assert client.get(download).status_code == 302  # to the sign-in page
+
+
+# SLA-8 / SLA-10 — the back office's approval shows the amount each credit gets and approves
+# that amount only. HOSTED-W, 10 channels, base 149.00 a month, cap 20 % = 29.80. September:
+# 24 hours down → 96.667 % < 97 % → 20 % → 29.80; October: 70 minutes down → 5 % → 7.45.
+# Approved together, oldest first: September 29.80, then October 0.00 (29.80 - 29.80 left).
+# Before: the page listed « CT-… 2026-09 », « CT-… 2026-10 » without any amount, and October
+# previewed alone (7.45) was approved at 0.00 when September was approved meanwhile.
+def test_credit_approval_shows_and_keeps_the_amounts(client, staff, tenant):
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        for start, end in (
+            (paris(2026, 9, 10, 9), paris(2026, 9, 11, 9)),
+            (paris(2026, 10, 12, 9), paris(2026, 10, 12, 10, 10)),
+        ):
+            services.outage_record(
+                title="Down", started_at=start, ended_at=end, contracts=[contract], actor=staff
+            )
+    invoice_in_advance(date(2026, 9, 1))
+    invoice_in_advance(OCT)
+    september, october = (
+        services.credit_request(
+            report=services.availability_report_compute(contract=contract, month=month)
+        )
+        for month in (date(2026, 9, 1), OCT)
+    )
+    assert (september.credit_amount, october.credit_amount) == (Decimal("29.80"), Decimal("7.45"))
+
+    page = _action(client, "availabilityreport", "approve", [october, september])
+    text = page.content.decode()
+    assert f'name="amount_{september.pk}" value="29.80"' in text
+    assert f'name="amount_{october.pk}" value="0.00"' in text
+    assert "29.80" in text and "7.45" in text  # computed and approved, on the page
+
+    # a hand-made confirmation without the amounts shown approves nothing: the page again
+    again = _action(client, "availabilityreport", "approve", [october], apply="1")
+    assert f'name="amount_{october.pk}" value="7.45"' in again.content.decode()
+    october.refresh_from_db()
+    assert october.status == ReportStatus.REQUESTED
+
+    # October previewed alone (7.45); September approved meanwhile: 0.00 now → refused
+    services.credit_approve(report=september, actor=staff)
+    refused = _action(
+        client,
+        "availabilityreport",
+        "approve",
+        [october],
+        apply="1",
+        **{f"amount_{october.pk}": "7.45"},
+    )
+    october.refresh_from_db()
+    assert october.status == ReportStatus.REQUESTED and october.credit_note is None
+    assert "0.00" in html.unescape(client.get(refused.url).content.decode())
+
+    _action(
+        client,
+        "availabilityreport",
+        "approve",
+        [october],
+        apply="1",
+        **{f"amount_{october.pk}": "0.00"},
+    )
+    october.refresh_from_db()
+    assert (october.status, october.approved_amount) == (ReportStatus.APPROVED, Decimal("0.00"))
