@@ -111,12 +111,32 @@ def _once_key(token: str) -> str:
     return f"console:once:{token}"
 
 
-def _issue_once(request) -> str:
+def _shown(data) -> list[str]:
+    """What a payment's preview showed: the confirmation records it only if it is the same."""
+    return [
+        f"{data['amount']:.2f}",
+        str(data["method"]),
+        data["received_on"].isoformat(),
+        str(data.get("reference") or "").strip(),
+    ]
+
+
+def _issue_once(request, data) -> str:
     """A token the confirmation of a payment carries: it records one payment only, whatever
-    the number of times the confirmation is sent (a double click, a resent form)."""
+    the number of times the confirmation is sent (a double click, a resent form), and only the
+    payment the preview showed (``data``)."""
     token = secrets.token_urlsafe(16)
-    cache.set(_once_key(token), request.user.pk, ONCE_SECONDS)
+    cache.set(_once_key(token), [request.user.pk, *_shown(data)], ONCE_SECONDS)
     return token
+
+
+def _once_matches(request, data) -> bool:
+    """Whether the confirmation's token is this member's and was given for ``data``: a
+    confirmation whose amount, method, date or reference is not the preview's (a hand-made
+    request) is previewed again, nothing recorded."""
+    token = request.POST.get("once", "")
+    stored = cache.get(_once_key(token)) if token and len(token) <= 64 else None
+    return stored is None or stored == [request.user.pk, *_shown(data)]
 
 
 def _use_once(request) -> bool:
@@ -126,7 +146,8 @@ def _use_once(request) -> bool:
     if not token or len(token) > 64:
         return False
     key = _once_key(token)
-    return cache.get(key) == request.user.pk and bool(cache.delete(key))
+    stored = cache.get(key)
+    return isinstance(stored, list) and stored[0] == request.user.pk and bool(cache.delete(key))
 
 
 def _amount(value) -> Decimal:
@@ -150,8 +171,8 @@ def record_payment(request, pk):
     if not form.is_valid():
         return _page(request, client, action="payment", form=form, status=400)
     data = form.cleaned_data
-    if not _confirmed(request):
-        preview = {**data, "once": _issue_once(request)}
+    if not _confirmed(request) or not _once_matches(request, data):
+        preview = {**data, "once": _issue_once(request, data)}
         return _page(request, client, action="payment", form=form, preview=preview)
     if not _use_once(request):
         messages.error(

@@ -153,6 +153,31 @@ def _once(preview) -> str:
     return found.group(1) if found else ""
 
 
+# BIL-4 — the confirmation records what the preview showed. A preview of 120.00 € received on
+# 5 October, then its confirmation sent with 1 200.00 € (a hand-made request, the amount
+# changed after the preview): 1 200.00 € was recorded, never shown. Now nothing is recorded
+# and the preview comes again with 1 200,00 €; its own confirmation records 1 200.00 €.
+def test_payment_confirmation_records_the_amount_previewed(customer, as_staff, billing_agent):
+    issue_invoice(customer, "100.00")  # 120.00 incl. VAT
+    browser = as_staff(billing_agent)
+    url = reverse("console:record_payment", args=[customer.pk])
+    data = {"amount": "120.00", "method": "transfer", "received_on": "2026-10-05"}
+    with at(date(2026, 10, 5)):
+        once = _once(browser.post(url, data))
+        changed = browser.post(url, {**data, "amount": "1200.00", "once": once, "confirm": "1"})
+        assert not Payment.objects.exists()
+        page = changed.content.decode()
+        assert 'data-testid="action-preview"' in page and "1\u00a0200,00" in page
+        for other in ({"method": "cheque"}, {"received_on": "2026-10-01"}, {"reference": "X"}):
+            browser.post(url, {**data, **other, "once": once, "confirm": "1"})
+        assert not Payment.objects.exists()
+        done = browser.post(
+            url, {**data, "amount": "1200.00", "once": _once(changed), "confirm": "1"}
+        )
+    assert done.status_code == 302
+    assert list(Payment.objects.values_list("amount", flat=True)) == [Decimal("1200.00")]
+
+
 # BIL-4 — the confirmation of a transfer of 120.00 € sent twice (a double click, a resent
 # form) recorded two payments: 240.00 € received for a 120.00 € invoice, 120.00 € left on
 # account. One payment of 120.00 € now; the second sending says so and writes nothing, and a
