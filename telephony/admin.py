@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
+from accounts.audit import audit_record, changed, snapshot
 from kernel.admin import ServiceRowsAdmin, form_action, run_each
 from kernel.forms import attach_errors, error_text
 from kernel.widgets import IsoDateInput
@@ -55,7 +56,9 @@ from telephony.services.trunks import trunk_create
 class PackForm(forms.ModelForm):
     """CON-6: an existing pack's price is never edited in place (the trunks holding it would be
     repriced without notice when their packs change): it changes through "Schedule a price
-    change" on the channel packs list. A new pack's first price is set here."""
+    change" on the channel packs list. A new pack's first price is set here. TRK-1: nor are its
+    size and product — the trunks holding it have its channels (``trunk_capacity``) and its
+    product on their lines; another size is another pack."""
 
     class Meta:
         model = Pack
@@ -68,6 +71,8 @@ class PackForm(forms.ModelForm):
             self.fields["monthly_price"].help_text = _(
                 "Changed only by a scheduled price change (CON-6)."
             )
+            for name in ("channels", "product"):
+                self.fields[name].disabled = True
 
 
 class PackInline(admin.TabularInline):
@@ -77,11 +82,37 @@ class PackInline(admin.TabularInline):
     fields = ["channels", "monthly_price", "product", "is_active"]
 
 
+PACK_FIELDS = ["channels", "monthly_price", "product_id", "is_active"]
+
+
 @admin.register(PackTable)
 class PackTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["offer", "max_channels"]
     inlines = [PackInline]
     search_fields = ["offer__name", "offer__code"]
+
+    def save_formset(self, request, form, formset, change):
+        """A pack added, withdrawn from sale or deleted changes what is sold: each one is
+        audited with before/after (ACC-4), as the table itself."""
+        table = form.instance
+        before = {pack.pk: snapshot(pack, PACK_FIELDS) for pack in table.packs.all()}
+        super().save_formset(request, form, formset, change)
+        after = {pack.pk: snapshot(pack, PACK_FIELDS) for pack in table.packs.all()}
+        for pk in before.keys() | after.keys():
+            if pk not in after:
+                old, new, verb = before[pk], {}, "delete"
+            elif pk not in before:
+                old, new, verb = {}, after[pk], "create"
+            else:
+                (old, new), verb = changed(before[pk], after[pk]), "update"
+            if old or new:
+                audit_record(
+                    action=f"pack.{verb}",
+                    instance=table,
+                    actor=request.user,
+                    before={"pack": pk, **old},
+                    after={"pack": pk, **new},
+                )
 
 
 class PackPriceChangeForm(forms.Form):

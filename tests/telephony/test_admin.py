@@ -244,3 +244,47 @@ def test_order_and_decrease_actions_need_the_change_right(client, trunk):
     _action(client, "channeldecrease", "cancel", [decrease])
     assert ChannelOrder.objects.get().status == OrderStatus.AWAITING_PAYMENT
     assert ChannelDecrease.objects.get().status == "pending"
+
+
+# TRK-1 + CON-6, ACC-4 — an existing pack's size and product are what the trunks holding it
+# have: a trunk holding one 4-channel pack (17.00 € HT) had 5 channels at the same price once
+# staff typed 5 on the pack table's row (no notice, no price change, no audit entry). Now the
+# size and product of an existing pack are read-only (a posted value ignored) and what the
+# inline changes — the 30-channel pack withdrawn from sale — is audited with before/after.
+def test_pack_size_not_edited_in_place_and_pack_changes_audited(client, staff):
+    trunk = make_trunk(customer(), channels=4, start=date(2026, 11, 1))
+    table = PackTable.objects.get()
+    packs = list(table.packs.order_by("channels"))
+    data = {"offer": table.offer_id, "max_channels": str(table.max_channels)}
+    data.update(
+        {
+            "packs-TOTAL_FORMS": str(len(packs)),
+            "packs-INITIAL_FORMS": str(len(packs)),
+            "packs-MIN_NUM_FORMS": "0",
+            "packs-MAX_NUM_FORMS": "1000",
+        }
+    )
+    for i, pack in enumerate(packs):
+        data.update(
+            {
+                f"packs-{i}-id": str(pack.pk),
+                f"packs-{i}-table": str(table.pk),
+                f"packs-{i}-channels": "5" if pack.channels == 4 else str(pack.channels),
+                f"packs-{i}-monthly_price": str(pack.monthly_price),
+                f"packs-{i}-product": str(pack.product_id),
+            }
+        )
+        if pack.channels != 30:
+            data[f"packs-{i}-is_active"] = "on"
+    response = client.post(reverse("admin:telephony_packtable_change", args=[table.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Pack.objects.get(pk=next(p.pk for p in packs if p.channels == 4)).channels == 4
+    assert selectors.trunk_capacity(trunk, date(2026, 11, 21)) == 4
+    thirty = Pack.objects.get(table=table, channels=30)
+    assert not thirty.is_active
+    entry = AuditLog.objects.get(action="pack.update")
+    assert entry.actor == staff
+    assert (entry.before, entry.after) == (
+        {"pack": thirty.pk, "is_active": True},
+        {"pack": thirty.pk, "is_active": False},
+    )
