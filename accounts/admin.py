@@ -317,6 +317,9 @@ class SiteAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["client"]
 
 
+USER_ACCESS_FIELDS = ["email", "is_active", "is_staff", "is_superuser"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -333,6 +336,39 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "is_staff"]})
     ]
     actions = ["declare_compromised"]
+
+    @staticmethod
+    def _access(user) -> dict:
+        """What a person may do here (ACC-4, the console's teams): audited when it changes."""
+        return {
+            **snapshot(user, USER_ACCESS_FIELDS),
+            "groups": sorted(user.groups.values_list("name", flat=True)),
+            "permissions": sorted(
+                f"{app}.{codename}"
+                for app, codename in user.user_permissions.values_list(
+                    "content_type__app_label", "codename"
+                )
+            ),
+        }
+
+    def save_model(self, request, obj, form, change):
+        form.access_before = self._access(User.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """ACC-4: a team, the staff or superuser status, a right or the account's activity given
+        or taken away is audited with before/after (the groups are saved here, after the row)."""
+        super().save_related(request, form, formsets, change)
+        after = self._access(form.instance)
+        old, new = changed(form.access_before, after) if change else ({}, after)
+        if old or new:
+            audit_record(
+                action=f"user.{'update' if change else 'create'}",
+                instance=form.instance,
+                actor=request.user,
+                before=old,
+                after=new,
+            )
 
     @admin.action(description=_("Declare the password compromised"), permissions=["change"])
     def declare_compromised(self, request, queryset):

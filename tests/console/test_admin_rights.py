@@ -247,3 +247,45 @@ def test_memberships_change_through_the_services_only(client, customer):
     assert not Membership.objects.filter(pk=technical.pk).exists()
     assert not User.objects.get(pk=technical.user_id).is_active
     assert AuditLog.objects.filter(action="member.remove", actor=root).count() == 1
+
+
+# ACC-4, issue 17 "staff roles" — who gave a member of staff a team, the superuser status or
+# took away their access is in the audit log with before/after. A support agent given the
+# billing team (and so the right to record payments, decide disputes, approve SLA credits) and
+# made superuser on the user's page left no audit entry; now « user.update » says who, when,
+# groups ["Équipe support"] → ["Équipe facturation", "Équipe support"], is_superuser False → True.
+def test_staff_access_changes_are_audited(client):
+    from django.contrib.auth.models import Group
+
+    from console.teams import TEAM_GROUPS
+
+    root = make_staff_member("root@reseller.example", superuser=True)
+    agent = make_staff_member("support@reseller.example", Team.SUPPORT)
+    billing = Group.objects.get_or_create(name=TEAM_GROUPS[Team.BILLING])[0]
+    support_group = Group.objects.get(name=TEAM_GROUPS[Team.SUPPORT])
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[agent.pk]),
+        {
+            "email": agent.email,
+            "first_name": agent.first_name,
+            "last_name": agent.last_name,
+            "language": agent.language,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [support_group.pk, billing.pk],
+            "date_joined_0": "2026-10-01",
+            "date_joined_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    agent.refresh_from_db()
+    assert agent.is_superuser
+    entry = AuditLog.objects.get(action="user.update", object_id=str(agent.pk))
+    assert entry.actor == root
+    assert entry.before == {"is_superuser": False, "groups": ["Équipe support"]}
+    assert entry.after == {
+        "is_superuser": True,
+        "groups": ["Équipe facturation", "Équipe support"],
+    }
