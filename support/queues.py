@@ -2,9 +2,10 @@
 SLA deadline), ongoing outages, and availability credits the customers requested."""
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kernel.money import money
+from kernel.money import money_number
 from kernel.queues import QueueItem, Team, register
 from support.choices import OPEN_STATUSES, ReportStatus
 from support.models import AvailabilityReport, Outage, Ticket
@@ -68,7 +69,8 @@ def requested_credits(*, partner_id=None):
             title=f"{report.contract} — {report.month:%m/%Y}",
             client=report.contract.client,
             created_at=report.requested_at or report.computed_at,
-            detail=f"{money(report.credit_amount)} HT",
+            detail=gettext("%(amount)s € excl. VAT")
+            % {"amount": money_number(report.credit_amount)},
             extra={"amount": report.credit_amount},
             url=reverse("console:credit", args=[report.pk]),
         )

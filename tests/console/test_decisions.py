@@ -270,3 +270,18 @@ def test_credit_changed_between_preview_and_confirmation(tenant, as_staff, billi
     browser.post(url, {"decision": "approve", "approved": "0.00", "confirm": "1"})
     october.refresh_from_db()
     assert (october.status, october.approved_amount) == (ReportStatus.APPROVED, Decimal("0.00"))
+
+
+# SLA-8, issue 17 — the SLA credits queue read « 7.45 € HT » on the English console (« HT »
+# typed after the amount): now « 7.45 € excl. VAT » in English, « 7,45 € HT » in French.
+def test_credit_queue_row_says_excl_vat_in_the_page_language(
+    requested_report, as_staff, billing_agent
+):
+    browser = as_staff(billing_agent)
+    url = reverse("console:queue", args=["support.credits"])
+    english, french = (
+        browser.get(url, HTTP_ACCEPT_LANGUAGE=lang).content.decode().replace("\u00a0", " ")
+        for lang in ("en", "fr")
+    )
+    assert "7.45 € excl. VAT" in english and "€ HT" not in english
+    assert "7,45 € HT" in french
