@@ -87,3 +87,11 @@ def test_customer_without_history_says_what_is_empty(customer, as_staff, support
     assert "Aucun rapport de disponibilité." in text
     journal = tree.xpath("//*[@data-testid='audit']")[0].text_content()
     assert "Aucune entrée dans le journal d'audit." in journal
+
+
+def test_customer_without_trunk_or_sip_account_says_so(customer, as_staff, support_agent):
+    # Issue 17 (customer 360): a customer with neither trunk nor SIP account read a bare « — »
+    # under « Trunks SIP et comptes SIP » -> « Aucun trunk SIP ni compte SIP. »
+    page = as_staff(support_agent).get(reverse("console:customer", args=[customer.pk]))
+    empty = html.fromstring(page.content).xpath("//*[@data-testid='sip-empty']")
+    assert [node.text_content() for node in empty] == ["Aucun trunk SIP ni compte SIP."]
