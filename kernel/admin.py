@@ -1,11 +1,13 @@
 """What every app's back office shares: the action helpers, the base of the admins whose rows
 only services write (a payment, a termination, a dispute…) and the month filter."""
 
+import secrets
 from datetime import date
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_last_value_from_parameters
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -73,6 +75,30 @@ def capitalise_labels(form):
     return form
 
 
+# Each intermediate page carries a one-time token: a form sent twice (a double click on
+# "Confirm", a page sent again with the browser's back button) does its work once.
+ONCE_FIELD = "once"
+
+
+def first_submission(request) -> bool:
+    """False when this page's token was already used (the form was sent before). A request
+    without a token (not from the page) goes on: the services' own checks still hold."""
+    token = request.POST.get(ONCE_FIELD, "")
+    if not token:
+        return True
+    return cache.add(f"admin-once:{token[:64]}", 1, timeout=24 * 3600)
+
+
+def already_sent(modeladmin, request):
+    modeladmin.message_user(
+        request,
+        _("This form had already been sent: nothing was done a second time."),
+        messages.WARNING,
+    )
+    opts = modeladmin.model._meta
+    return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+
 def action_form(modeladmin, request, queryset, *, form, title, intro=""):
     """The intermediate page of an action that needs input, or of an add form that calls a
     service (Django's delete-confirmation pattern: the page posts the selection and the action
@@ -91,6 +117,7 @@ def action_form(modeladmin, request, queryset, *, form, title, intro=""):
             "action": request.POST.get("action", ""),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across", "0"),
+            "once": secrets.token_urlsafe(16),
         },
     )
 
@@ -100,6 +127,8 @@ def form_action(modeladmin, request, queryset, form_class, *, title, intro, call
     each selected object."""
     form = form_class(request.POST if "apply" in request.POST else None)
     if form.is_bound and form.is_valid():
+        if not first_submission(request):
+            return already_sent(modeladmin, request)
         run_each(modeladmin, request, queryset, lambda obj: call(obj, form.cleaned_data), done)
         return None
     return action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
@@ -144,6 +173,8 @@ class ServiceRowsAdmin(admin.ModelAdmin):
         returns ``(message, object)`` and the page of that object follows, or the service's
         ``ValidationError`` is shown on the form (nothing written)."""
         if form.is_bound and form.is_valid():
+            if not first_submission(request):
+                return already_sent(self, request)
             try:
                 message, obj = call(form.cleaned_data)
             except ValidationError as error:

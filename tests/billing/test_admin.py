@@ -297,6 +297,32 @@ def test_credit_note_action(client, staff, september):
     assert AuditLog.objects.get(action="credit_note.issue").actor == staff
 
 
+# BIL-9 — a credit note's page sent twice (a double click on "Confirm", the browser's back
+# button and "Confirm" again) issued two credit notes: 2 × 5.00 € HT credited on the invoice.
+# The page's one-time token lets the second do nothing, with a message saying so.
+@time_machine.travel(TODAY, tick=False)
+def test_credit_note_page_sent_twice_issues_one(client, staff, september):
+    import re
+
+    page = _action(client, "issue_credit_note", [september]).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    data = {"apply": "1", "amount": "5.00", "description": "SLA credit", "reason": "Outage",
+            "once": once}  # fmt: skip
+    first = _action(client, "issue_credit_note", [september], **data)
+    second = _action(client, "issue_credit_note", [september], **data)
+    assert first.status_code == 302 and second.status_code == 302
+    assert second["Location"] == reverse("admin:billing_invoice_changelist")
+    notes = Invoice.objects.filter(kind="credit_note")
+    assert notes.count() == 1 and notes.get().total_net == Decimal("5.00")
+    followed = client.get(second["Location"]).content.decode()
+    assert "This form had already been sent: nothing was done a second time." in followed
+    # a new page has a new token: a second credit note, asked for on purpose, is issued
+    page = _action(client, "issue_credit_note", [september]).content.decode()
+    data["once"] = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    _action(client, "issue_credit_note", [september], **data)
+    assert Invoice.objects.filter(kind="credit_note").count() == 2
+
+
 # BIL-9 — one invoice at a time, and never a credit note of a credit note.
 def test_credit_note_action_needs_one_invoice(client, staff, september):
     note = services.credit_note_issue(
