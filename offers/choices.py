@@ -212,6 +212,13 @@ PRICE_CHANGE_PRESET_RULES: dict[str, tuple[int, str]] = {
 }
 PRICE_CHANGE_DEFAULT_RULES: tuple[int, str] = (30, PriceChangeRefusal.NONE)
 
+# CON-6, PLATFORM 7.1.2 / 12.2: the PLATFORM rule (``object``) lets the provider change alone
+# only the tariff of the calls, with an objection (12.2, ``usage.services.tariff_changes``);
+# subscription and option prices are fixed in the annexes (12.1), so a monthly price increase
+# is an amendment the customer must accept before the effective date (7.1.2) — the right a
+# contract under that rule has against one (``refusal_right``); not a rule of the terms.
+PRICE_CHANGE_ACCEPT = "accept"
+
 
 class PriceChangeResponse(models.TextChoices):
     """CON-6: a notified customer's answer to a price increase."""
@@ -219,3 +226,4 @@ class PriceChangeResponse(models.TextChoices):
     NONE = "none", _("None")
     REFUSED = "refused", _("Refused (termination without fee)")
     OBJECTED = "objected", _("Objected (termination without fee)")
+    ACCEPTED = "accepted", _("Accepted (amendment signed)")

@@ -104,6 +104,17 @@ class TerminationRequestForm(forms.Form):
         return requested
 
 
+class PriceChangeAcceptForm(forms.Form):
+    """CON-6, PLATFORM 7.1.2: accepting a price increase — the amendment to the contract —
+    recorded only with the box ticked."""
+
+    confirm = forms.BooleanField(
+        label=_("I accept the new price from the date shown, as an amendment to my contract."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
 class PriceChangeRefusalForm(forms.Form):
     """CON-6: refusing a price increase (HOSTED-A 6) or objecting to it (PLATFORM 12.2). The
     page shows the consequences for the date asked (``shown_effective_date``: the end date

@@ -1,7 +1,7 @@
 """Customer portal pages of price changes (CON-6): what the contract page shows of a pending
-change, and the refusal of an increase (HOSTED-A 6) or the objection to it (PLATFORM 12.2),
-with its confirmation step. Refusing is the admin's (the ``terminate`` permission, ACC-2).
-"""
+change, the refusal of an increase (HOSTED-A 6) with its confirmation step, and the acceptance
+of a PLATFORM increase, an amendment to the contract (7.1.2). Refusing and accepting are the
+admin's (the ``terminate`` permission, ACC-2)."""
 
 from datetime import date
 
@@ -18,7 +18,7 @@ from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
 from offers import selectors
 from offers.choices import PriceChangeRefusal, PriceChangeResponse
-from offers.forms import PriceChangeRefusalForm
+from offers.forms import PriceChangeAcceptForm, PriceChangeRefusalForm
 from offers.models import Contract
 from offers.periods import day_before
 from offers.services.price_change_answers import (
@@ -26,6 +26,7 @@ from offers.services.price_change_answers import (
     pending_price_change_get,
     pending_price_changes,
     pending_refusal_quote,
+    price_change_accept,
     price_change_refuse,
     refusal_quote,
 )
@@ -43,6 +44,9 @@ def _row(contract: Contract, pending: PendingPriceChange, today: date, may_act: 
         "answer_by": pending.answer_by,
         "can_answer": can_answer,
         "can_refuse": can_answer and may_act,
+        "can_accept": pending.can_accept(today),
+        "may_accept": pending.can_accept(today) and may_act,
+        "accepted": pending.accepted,
         "earliest_end": earliest_end,
         "answered": pending.answered,
         "objected": notice.response == PriceChangeResponse.OBJECTED,
@@ -132,6 +136,45 @@ def price_change_refuse_view(request, pk, change_pk):
             "answer_by": pending.answer_by,
             "quote": quote,
             "last_day": day_before(quote.effective_date),
+            "form": form,
+            "detail_url": detail_url,
+        },
+    )
+
+
+@member_required("terminate")
+def price_change_accept_view(request, pk, change_pk):
+    """CON-6, PLATFORM 7.1.2: the admin accepts an increase — an amendment to the contract —
+    before its effective date; the page says what applies with and without acceptance and
+    records nothing until the box is ticked."""
+    contract = selectors.contract_get(client=request.client, pk=pk)
+    detail_url = reverse("offers:detail", args=[contract.pk])
+    pending = pending_price_change_get(contract, change_pk)
+    if pending is None:
+        raise Http404("No such pending price change.")
+    if not pending.can_accept(paris_today()):
+        messages.error(request, _("This price change cannot be accepted now."))
+        return redirect(detail_url)
+    form = PriceChangeAcceptForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            price_change_accept(price_change=pending.change, contract=contract, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(
+                request,
+                _("New price accepted: it applies to your contract from %(date)s.")
+                % {"date": _day(pending.change.effective_date)},
+            )
+        return redirect(detail_url)
+    return render(
+        request,
+        "offers/price_change_accept.html",
+        {
+            "contract": contract,
+            "change": pending.change,
+            "answer_by": pending.answer_by,
             "form": form,
             "detail_url": detail_url,
         },

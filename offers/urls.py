@@ -24,4 +24,9 @@ urlpatterns = [
         price_change_views.price_change_refuse_view,
         name="price_change_refuse",
     ),
+    path(
+        "<int:pk>/price-changes/<int:change_pk>/accept/",
+        price_change_views.price_change_accept_view,
+        name="price_change_accept",
+    ),
 ]

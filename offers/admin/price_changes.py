@@ -1,10 +1,12 @@
 """Back office of price changes (CON-6): scheduling, notifying and cancelling them, their
 history, the contracts told and their answers, the lines repriced; recording a customer's
-refusal (HOSTED-A 6) or objection (PLATFORM 12.2) received in writing."""
+refusal (HOSTED-A 6) received in writing, or the amendment a PLATFORM customer signed to accept
+an increase (7.1.2), and listing the PLATFORM increases whose amendment is not signed."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +14,13 @@ from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin, run_each
 from kernel.widgets import IsoDateInput
 from offers.admin.forms import PriceChangeForm
+from offers.choices import (
+    PriceChangeRefusal,
+    PriceChangeResponse,
+    PriceChangeStatus,
+)
 from offers.models import PriceChange, PriceChangeEvent, PriceChangeLine, PriceChangeNotice
-from offers.services.price_change_answers import price_change_refuse
+from offers.services.price_change_answers import price_change_accept, price_change_refuse
 from offers.services.price_changes import (
     price_change_cancel,
     price_change_notify,
@@ -70,11 +77,43 @@ class RefusalForm(forms.Form):
         widget=IsoDateInput(),
         help_text=_(
             "Optional. HOSTED-A: the contract ends at the later of this date and 30 days after "
-            "today, without fee. PLATFORM: one month after today at the earliest, and not "
-            "before the effective date."
+            "today, without fee."
         ),
     )
     received_on = letter_received_on_field()
+
+
+class AcceptanceForm(forms.Form):
+    signed = forms.BooleanField(
+        label=_("signed amendment received"),
+        required=True,
+        help_text=_(
+            "The customer's amendment accepting the new price, signed and received before the "
+            "effective date (PLATFORM 7.1.2)."
+        ),
+    )
+
+
+class AmendmentFilter(admin.SimpleListFilter):
+    """PLATFORM 7.1.2: the increases that are an amendment to the contract, signed or not; an
+    unsigned one leaves the contract at its old price — staff may then terminate it (17)."""
+
+    title = _("amendment (PLATFORM 7.1.2)")
+    parameter_name = "amendment"
+
+    def lookups(self, request, model_admin):
+        return [("unsigned", _("not signed")), ("signed", _("signed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in {"unsigned", "signed"}:
+            return queryset
+        amendments = queryset.filter(
+            contract__terms_snapshot__price_change_refusal=PriceChangeRefusal.OBJECT,
+            price_change__new_monthly_price__gt=F("price_change__old_monthly_price"),
+        ).exclude(price_change__status=PriceChangeStatus.CANCELLED)
+        if self.value() == "signed":
+            return amendments.filter(response=PriceChangeResponse.ACCEPTED)
+        return amendments.filter(response=PriceChangeResponse.NONE)
 
 
 class EventInline(ReadOnlyInline):
@@ -168,8 +207,9 @@ class PriceChangeAdmin(ServiceRowsAdmin):
             intro=gettext(
                 "Only contracts at the old catalogue price signed before today are concerned; a "
                 "negotiated price is never changed. HOSTED-A customers facing an increase may "
-                "refuse it and terminate without fee with 30 days' notice; PLATFORM customers "
-                "may object before the effective date."
+                "refuse it and terminate without fee with 30 days' notice; for PLATFORM "
+                "customers an increase is an amendment: it applies only to the contracts whose "
+                "customer accepts it before the effective date (7.1.2)."
             ),
         )
 
@@ -199,8 +239,10 @@ class PriceChangeAdmin(ServiceRowsAdmin):
 @admin.register(PriceChangeNotice)
 class PriceChangeNoticeAdmin(ServiceRowsAdmin):
     """CON-6: the contracts told about a price change and their answers. A refusal (HOSTED-A
-    6) or an objection (PLATFORM 12.2) received in writing is recorded by an action: the
-    contract's termination without fee is scheduled (CON-4)."""
+    6) received in writing is recorded by an action: the contract's termination without fee is
+    scheduled (CON-4). A PLATFORM increase is an amendment (7.1.2): another action records the
+    signed amendment (the new price then applies); the "amendment" filter lists the contracts
+    whose amendment is not signed, which keep their old price."""
 
     list_display = [
         "price_change",
@@ -210,7 +252,7 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
         "termination",
         "withdrawn_at",
     ]
-    list_filter = ["response", "price_change__status", "price_change__offer"]
+    list_filter = [AmendmentFilter, "response", "price_change__status", "price_change__offer"]
     search_fields = ["contract__reference", "contract__client__legal_name"]
     list_select_related = ["price_change__product", "contract", "termination"]
     fields = [
@@ -226,7 +268,7 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
         "withdrawn_note",
     ]
     readonly_fields = fields
-    actions = ["record_refusal"]
+    actions = ["record_refusal", "record_acceptance"]
 
     @admin.action(
         description=_("Record the customer's refusal or objection (termination without fee)"),
@@ -246,12 +288,34 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
             ),
             title=gettext("Record a refusal of a price increase"),
             intro=gettext(
-                "The customer's written refusal (HOSTED-A 6) or objection (PLATFORM 12.2) ends "
-                "the contract without termination fee; it keeps its old price until then. "
-                "Contracts without that right, decreases and letters received once the change "
-                "was in force are refused. A letter received in time but recorded after the "
-                "change was applied gives the old price back and credits what was invoiced at "
-                "the new one."
+                "The customer's written refusal (HOSTED-A 6) ends the contract without "
+                "termination fee; it keeps its old price until then. Contracts without that "
+                "right (a PLATFORM increase is an amendment to accept instead, 7.1.2), decreases "
+                "and letters received once the change was in force are refused. A letter "
+                "received in time but recorded after the change was applied gives the old price "
+                "back and credits what was invoiced at the new one."
             ),
             done_message=gettext("%(count)d refusal(s) recorded."),
+        )
+
+    @admin.action(
+        description=_("Record the customer's signed amendment (PLATFORM: the new price applies)"),
+        permissions=["act"],
+    )
+    def record_acceptance(self, request, queryset):
+        return self.service_form_action(
+            request,
+            queryset.select_related("price_change", "contract"),
+            AcceptanceForm,
+            lambda notice, data: price_change_accept(
+                price_change=notice.price_change, contract=notice.contract, actor=request.user
+            ),
+            title=gettext("Record a signed amendment"),
+            intro=gettext(
+                "PLATFORM 7.1.2: an increase of a monthly price applies to a contract only if "
+                "the customer signs the amendment before the effective date. Recorded here, the "
+                "new price applies to the contract on that date. Decreases, other terms and "
+                "changes already in force are refused."
+            ),
+            done_message=gettext("%(count)d amendment(s) recorded."),
         )

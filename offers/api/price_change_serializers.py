@@ -11,13 +11,14 @@ from rest_framework import serializers
 from kernel import api_fields
 from kernel.clock import paris_today
 from kernel.inputs import MAX_ID, AtMostYearsAhead
-from offers.choices import PriceChangeRefusal, PriceChangeResponse
+from offers.choices import PRICE_CHANGE_ACCEPT, PriceChangeRefusal, PriceChangeResponse
 
-# The answer's text, the same on a pending change and on the answer to the refusal command.
+# The answer's text, the same on a pending change and on the answer to the refusal and
+# acceptance commands.
 PRICE_CHANGE_RESPONSE = _(
-    "The customer's answer (CON-6): none, refused (HOSTED-A 6) or objected (PLATFORM 12.2), "
-    "either recorded as a termination without fee; none again once an objection is withdrawn "
-    "or its termination cancelled."
+    "The customer's answer (CON-6): none, refused (HOSTED-A 6) or objected, either recorded as "
+    "a termination without fee (none again once an objection is withdrawn or its termination "
+    "cancelled), or accepted (PLATFORM 7.1.2: the amendment signed, the new price applies)."
 )
 
 
@@ -58,12 +59,12 @@ class PendingPriceChangeSerializer(serializers.Serializer):
     # Plain labels: the terms' ``price_change_refusal`` documents the same values.
     refusal_right = serializers.ChoiceField(
         source="right",
-        choices=[(value, value) for value in PriceChangeRefusal.values],
+        choices=[(value, value) for value in [*PriceChangeRefusal.values, PRICE_CHANGE_ACCEPT]],
         help_text=_(
             "What the contract allows against this change: none (no right, or a decrease), "
             "terminate (HOSTED-A 6: refuse, the contract ends 30 days later without fee), "
-            "object (PLATFORM 12.2: object before the effective date; traffic after it "
-            "withdraws the objection)."
+            "accept (PLATFORM 7.1.2: an increase is an amendment; it applies only if accepted "
+            "before the effective date, accept-price-change, else the price stays)."
         ),
     )
     answer_by = serializers.DateField(help_text=_("The last day to refuse or object."))
@@ -81,16 +82,36 @@ class PendingPriceChangeSerializer(serializers.Serializer):
         )
     )
 
+    can_accept = serializers.SerializerMethodField(
+        help_text=_(
+            "true: the increase waits for the customer's acceptance (PLATFORM 7.1.2, "
+            "accept-price-change): the effective date is ahead and it has not accepted yet."
+        )
+    )
+
     def get_can_refuse(self, pending) -> bool:
         return pending.can_answer(paris_today())
 
+    def get_can_accept(self, pending) -> bool:
+        return pending.can_accept(paris_today())
+
     @extend_schema_field(serializers.ChoiceField(choices=PriceChangeResponse.choices))
     def get_response(self, pending) -> str:
-        return pending.notice.response if pending.answered else PriceChangeResponse.NONE
+        if pending.answered or pending.accepted:
+            return pending.notice.response
+        return PriceChangeResponse.NONE
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_termination_effective_date(self, pending) -> date | None:
         return pending.notice.termination.effective_date if pending.answered else None
+
+
+class PriceChangeAcceptSerializer(serializers.Serializer):
+    price_change = api_fields.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        help_text=_("The id of a pending price change of this contract."),
+    )
 
 
 class PriceChangeRefusalSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from offers.api.price_change_serializers import (
     PRICE_CHANGE_RESPONSE,
     PendingPriceChangeSerializer,
+    PriceChangeAcceptSerializer,
     PriceChangeRefusalSerializer,
 )
 from offers.api.serializers import (
@@ -20,7 +21,11 @@ from offers.api.serializers import (
 from offers.api.termination_serializers import TerminationSerializer
 from offers.choices import ContractStatus, PriceChangeResponse, PriceChangeStatus
 from offers.models import PriceChange, PriceChangeNotice
-from offers.services.price_change_answers import pending_price_changes, price_change_refuse
+from offers.services.price_change_answers import (
+    pending_price_changes,
+    price_change_accept,
+    price_change_refuse,
+)
 
 REFUSAL_CONFLICT = OpenApiResponse(
     CommandErrorSerializer,
@@ -30,6 +35,15 @@ REFUSAL_CONFLICT = OpenApiResponse(
         "(TRUNK, SIP-UNL, HOSTED-W, or an increase imposed by an authority), not_an_increase, "
         "too_late (on or after the effective date), already_refused, termination_scheduled, "
         "invalid_transition."
+    ),
+)
+ACCEPTANCE_CONFLICT = OpenApiResponse(
+    CommandErrorSerializer,
+    description=_(
+        "The contract may not accept this change now. Codes: price_change_not_pending (not a "
+        "notified change of this contract, or already applied or cancelled), "
+        "no_acceptance_needed (a decrease, or terms other than PLATFORM's: the change applies "
+        "without acceptance), too_late (on or after the effective date), already_accepted."
     ),
 )
 
@@ -86,9 +100,24 @@ class PriceChangeAnswerSerializer(serializers.Serializer):
     )
 
 
+class PriceChangeAcceptanceSerializer(serializers.Serializer):
+    """CON-6, PLATFORM 7.1.2: the acceptance recorded on the contract's notice of the change."""
+
+    price_change = serializers.IntegerField(
+        source="price_change_id", help_text=_("The price change's id.")
+    )
+    response = serializers.ChoiceField(
+        choices=PriceChangeResponse.choices, help_text=PRICE_CHANGE_RESPONSE
+    )
+    responded_at = serializers.DateTimeField(
+        help_text=_("When the acceptance was recorded, with its UTC offset.")
+    )
+
+
 class PriceChangeCommandsMixin:
-    """The contract detail with its pending price changes, and
-    ``POST /contracts/{id}/refuse-price-change/``."""
+    """The contract detail with its pending price changes,
+    ``POST /contracts/{id}/refuse-price-change/`` and ``POST
+    /contracts/{id}/accept-price-change/``."""
 
     def get_serializer_class(self):
         if getattr(self, "action", None) == "retrieve":
@@ -115,11 +144,9 @@ class PriceChangeCommandsMixin:
         summary="Refuse a price increase (CON-6)",
         description="HOSTED-A 6: the contract ends without termination fee at the later of the "
         "requested date and the refusal + 30 days, at its current price until then. PLATFORM "
-        "12.2: the objection ends the contract without fee one month later at the earliest, "
-        "not before the effective date; the customer must stop using the service before it "
-        "(traffic after it withdraws the objection). Recorded as a termination without fee "
-        "(reason price_increase_refused). The contract's pending_price_changes say what it "
-        "may do.",
+        "7.1.2: an increase is an amendment to accept (accept-price-change), not to refuse "
+        "(no_refusal_right). Recorded as a termination without fee (reason "
+        "price_increase_refused). The contract's pending_price_changes say what it may do.",
     )
     @action(detail=True, methods=["post"], url_path="refuse-price-change")
     def refuse_price_change(self, request, pk=None):
@@ -138,3 +165,26 @@ class PriceChangeCommandsMixin:
             expected_effective_date=data.get("expected_effective_date"),
         )
         return Response(PriceChangeAnswerSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PriceChangeAcceptSerializer,
+        responses={201: PriceChangeAcceptanceSerializer, 409: ACCEPTANCE_CONFLICT},
+        summary="Accept a price increase (CON-6, PLATFORM 7.1.2)",
+        description="PLATFORM 7.1.2: an increase of a monthly price is an amendment to the "
+        "contract; it applies to the contract's lines on its effective date only if the "
+        "customer accepts it before that date. Without acceptance the contract keeps its "
+        "current price. A decrease, and the other terms' changes, apply without acceptance "
+        "(no_acceptance_needed).",
+    )
+    @action(detail=True, methods=["post"], url_path="accept-price-change")
+    def accept_price_change(self, request, pk=None):
+        contract = self.get_object()
+        payload = PriceChangeAcceptSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        change = PriceChange.objects.filter(pk=payload.validated_data["price_change"]).first()
+        if change is None:
+            raise exceptions.ValidationError({"price_change": [_("No such price change.")]})
+        notice = price_change_accept(price_change=change, contract=contract, api_key=self.api_key)
+        return Response(
+            PriceChangeAcceptanceSerializer(notice).data, status=status.HTTP_201_CREATED
+        )

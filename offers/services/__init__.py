@@ -38,6 +38,7 @@ from offers.services.inactivity import (
 from offers.services.price_change_answers import (
     REFUSAL_NOTICE_DAYS,
     pending_price_changes,
+    price_change_accept,
     price_change_objections_withdraw,
     price_change_refuse,
     refusal_quote,
@@ -106,6 +107,7 @@ __all__ = [
     "price_change_cancel",
     "price_change_notify",
     "price_change_objections_withdraw",
+    "price_change_accept",
     "price_change_refuse",
     "price_change_schedule",
     "price_changes_daily",

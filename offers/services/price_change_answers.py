@@ -2,11 +2,15 @@
 
 - HOSTED-A 6 (``terminate``): refuse the increase; the contract ends without termination fee at
   the later of the requested date and the refusal + 30 days, at the old price meanwhile.
-- PLATFORM 12.2 (``object``): object before the effective date and stop using the service
-  before it. The objection is a termination without fee (PLATFORM 17.2: one month's notice, and
-  not before the effective date); traffic on or after the effective date is acceptance of the
-  new price and withdraws it (``price_change_objections_withdraw``, called when traffic is
-  recorded).
+- PLATFORM (``object``): 12.2 lets the provider change alone only the tariff of the calls
+  (``usage.services.tariff_changes``); a monthly price is fixed in the annexes (12.1), so an
+  increase is an amendment (7.1.2): it applies to the contract only if the customer accepts it
+  before the effective date (``price_change_accept``: its admin in the portal, its partner in
+  the API, staff from the signed amendment); without acceptance the contract keeps its price
+  and staff may terminate it (7.1.2 → 17). An objection recorded before that rule keeps
+  counting: a termination without fee (17.2: one month's notice, not before the effective
+  date), withdrawn by traffic on or after the effective date
+  (``price_change_objections_withdraw``, called when traffic is recorded).
 - TRUNK, SIP-UNL, HOSTED-W (``none``): no right to refuse. A decrease is never refused.
 
 Both answers are recorded as a CON-4 termination (``contract_request_termination``, reason
@@ -26,6 +30,7 @@ from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers import periods
 from offers.choices import (
+    PRICE_CHANGE_ACCEPT,
     PriceChangeRefusal,
     PriceChangeResponse,
     PriceChangeStatus,
@@ -61,13 +66,28 @@ class PendingPriceChange:
 
     @property
     def answered(self) -> bool:
+        """A refusal or objection that still counts."""
         return self.notice.answer_counts
 
+    @property
+    def accepted(self) -> bool:
+        """PLATFORM 7.1.2: the customer accepted the increase (the amendment)."""
+        return self.notice.response == PriceChangeResponse.ACCEPTED
+
     def can_answer(self, today: date) -> bool:
+        """The contract may refuse or object to it now."""
         return (
-            self.right != PriceChangeRefusal.NONE
+            self.right in (PriceChangeRefusal.TERMINATE, PriceChangeRefusal.OBJECT)
             and today < self.change.effective_date
             and not self.answered
+        )
+
+    def can_accept(self, today: date) -> bool:
+        """PLATFORM 7.1.2: the increase waits for the customer's acceptance, still possible."""
+        return (
+            self.right == PRICE_CHANGE_ACCEPT
+            and today < self.change.effective_date
+            and not self.accepted
         )
 
 
@@ -132,6 +152,14 @@ def _check_can_answer(pending: PendingPriceChange | None, contract: Contract, to
             )
         raise InvalidTransition(
             _("The terms of this contract give no right to refuse a price change."),
+            code="no_refusal_right",
+        )
+    if pending.right == PRICE_CHANGE_ACCEPT:
+        raise InvalidTransition(
+            _(
+                "This increase is an amendment to the contract (PLATFORM 7.1.2): it applies only "
+                "if the customer accepts it; without acceptance the current price stays."
+            ),
             code="no_refusal_right",
         )
     if today >= change.effective_date:
@@ -393,3 +421,86 @@ def price_change_objections_withdraw(*, contract: Contract, day: date, actor=Non
             note=f"traffic on {day.isoformat()}: objection withdrawn, new price accepted",
         )
     return changed
+
+
+@transaction.atomic
+def price_change_accept(
+    *, price_change: PriceChange, contract: Contract, actor=None, api_key=None
+) -> PriceChangeNotice:
+    """CON-6, PLATFORM 7.1.2: the customer accepts an increase of a monthly price — the
+    amendment it signs (its admin in the portal, its partner in the API, staff recording the
+    signed amendment) — before the effective date: the change then applies to the contract's
+    lines on that date (``eligible_lines``); without it they keep their price. Recorded on the
+    contract's notice (``accepted``, when and by whom) and audited. InvalidTransition (409)
+    with a stable code otherwise: price_change_not_pending, no_acceptance_needed (a decrease,
+    or terms other than PLATFORM's), too_late (on or after the effective date),
+    already_accepted."""
+    today = paris_today()
+    change = PriceChange.objects.select_for_update().get(pk=price_change.pk)
+    contract = lock_contract(contract)
+    notice = (
+        PriceChangeNotice.objects.select_for_update(of=("self",))
+        .filter(price_change=change, contract=contract)
+        .first()
+    )
+    if (
+        notice is None
+        or change.status != PriceChangeStatus.NOTIFIED
+        or not _concerns(change, contract.lines.all())
+    ):
+        raise InvalidTransition(
+            _("This price change is not pending for this contract."),
+            code="price_change_not_pending",
+        )
+    if refusal_right(change, contract) != PRICE_CHANGE_ACCEPT:
+        raise InvalidTransition(
+            _(
+                "This price change needs no acceptance: only an increase under the PLATFORM "
+                "terms is an amendment to accept (7.1.2)."
+            ),
+            code="no_acceptance_needed",
+        )
+    if today >= change.effective_date:
+        raise InvalidTransition(
+            _(
+                "The effective date %(date)s has passed without acceptance: the contract keeps "
+                "its current price."
+            )
+            % {"date": change.effective_date.isoformat()},
+            code="too_late",
+        )
+    if notice.response == PriceChangeResponse.ACCEPTED:
+        raise InvalidTransition(
+            _("This price change has already been accepted for this contract."),
+            code="already_accepted",
+        )
+    before = notice.response
+    notice.response = PriceChangeResponse.ACCEPTED
+    notice.responded_at = timezone.now()
+    notice.responded_by = actor if actor is not None and actor.is_authenticated else None
+    notice.responded_by_api_key = api_key
+    notice.save(
+        update_fields=[
+            "response",
+            "responded_at",
+            "responded_by",
+            "responded_by_api_key",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        action="price_change.accept",
+        instance=change,
+        actor=actor,
+        api_key=api_key,
+        client=contract.client,
+        before={"response": before},
+        after={
+            "contract": contract.reference,
+            "response": PriceChangeResponse.ACCEPTED,
+            "old_price": change.old_monthly_price,
+            "new_price": change.new_monthly_price,
+            "effective_date": change.effective_date,
+        },
+    )
+    return notice

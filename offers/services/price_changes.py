@@ -6,12 +6,14 @@
   was signed before the change was scheduled is told (one ``PriceChangeNotice`` each).
 - ``price_change_apply``: on the effective date, once, the lines of the contracts told that
   are still at the old catalogue price and did not refuse take the new price (one
-  ``PriceChangeLine`` each); a negotiated price is never touched; the catalogue follows.
+  ``PriceChangeLine`` each) — under PLATFORM an increase only where the customer accepted it
+  (7.1.2: an amendment); a negotiated price is never touched; the catalogue follows.
 - ``price_change_cancel``: until the effective date.
 - ``price_changes_daily``: the nightly job (notice deadlines, due changes, refusals whose
   termination was cancelled).
 
-The customers' answers (refusal, objection, withdrawal) are in ``price_change_answers``.
+The customers' answers (refusal, objection, acceptance, withdrawal) are in
+``price_change_answers``.
 """
 
 import logging
@@ -31,6 +33,7 @@ from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers.choices import (
     LIVE_STATUSES,
+    PRICE_CHANGE_ACCEPT,
     PRICE_CHANGE_TRANSITIONS,
     ContractStatus,
     PriceChangeRefusal,
@@ -66,14 +69,18 @@ def refusal_rule(contract: Contract) -> str:
 
 
 def refusal_right(change: PriceChange, contract: Contract) -> str:
-    """The refusal the contract has against ``change``: none for a decrease (only an increase
+    """The right the contract has against ``change``: none for a decrease (only an increase
     can be refused), none under HOSTED-A for an increase imposed by an authority or an event
-    beyond our control (HOSTED-A 6)."""
+    beyond our control (HOSTED-A 6). Under the PLATFORM rule an increase of a monthly price is
+    an amendment (7.1.2; 12.2's objection is for call tariffs only): ``PRICE_CHANGE_ACCEPT``,
+    it applies only if the customer accepts it."""
     rule = refusal_rule(contract)
     if not change.is_increase:
         return PriceChangeRefusal.NONE
     if rule == PriceChangeRefusal.TERMINATE and change.refusal_excluded:
         return PriceChangeRefusal.NONE
+    if rule == PriceChangeRefusal.OBJECT:
+        return PRICE_CHANGE_ACCEPT
     return rule
 
 
@@ -156,12 +163,22 @@ def _counting_answers(change: PriceChange):
 def eligible_lines(change: PriceChange):
     """CON-6: the lines ``change`` applies to — of a contract told about it (so signed before
     it was scheduled), still at the old catalogue price (a negotiated price is not touched),
-    whose customer did not refuse or object."""
-    return (
+    whose customer did not refuse or object; for an increase under the PLATFORM rule, only
+    where the customer accepted the amendment (7.1.2, ``refusal_right``)."""
+    lines = (
         _lines_at_old_price(change)
         .filter(contract__price_change_notices__price_change=change)
         .exclude(contract_id__in=_counting_answers(change).values("contract_id"))
     )
+    if change.is_increase:
+        accepted = PriceChangeNotice.objects.filter(
+            price_change=change, response=PriceChangeResponse.ACCEPTED
+        ).values("contract_id")
+        lines = lines.exclude(
+            Q(contract__terms_snapshot__price_change_refusal=PriceChangeRefusal.OBJECT)
+            & ~Q(contract_id__in=accepted)
+        )
+    return lines
 
 
 def _contracts_to_notify(change: PriceChange):
@@ -278,8 +295,9 @@ def notice_deadline(change: PriceChange) -> date:
 def price_change_notify(*, price_change: PriceChange, actor=None, today: date | None = None):
     """CON-6, ``scheduled → notified``: every contract the change concerns is e-mailed (the
     admin and billing members) and gets a notice; it says whether the customer may refuse
-    (HOSTED-A 6) or object (PLATFORM 12.2) and until when. Refused once the last day the notice
-    allows has passed: the change must then be cancelled and scheduled again."""
+    (HOSTED-A 6) or must accept an increase for it to apply (PLATFORM 7.1.2) and until when.
+    Refused once the last day the notice allows has passed: the change must then be cancelled
+    and scheduled again."""
     today = today or paris_today()
     change = _lock(price_change)
     check_price_change_transition(change, PriceChangeStatus.NOTIFIED)
@@ -306,6 +324,7 @@ def price_change_notify(*, price_change: PriceChange, actor=None, today: date | 
                 "current_price": change.old_monthly_price,
                 "may_refuse": right == PriceChangeRefusal.TERMINATE,
                 "may_object": right == PriceChangeRefusal.OBJECT,
+                "must_accept": right == PRICE_CHANGE_ACCEPT,
                 "answer_by": change.effective_date - timedelta(days=1),
             },
             roles=(Role.ADMIN, Role.BILLING),

@@ -51,9 +51,11 @@ API_OTHER_ROUTES = {
     "api:contract-line-quantity-quote",
     "api:contract-cancel-line-quantity-decrease",
     "api:contract-refuse-price-change",  # CON-6 (test_price_changes_pipeline.py)
+    "api:contract-accept-price-change",  # CON-6 (test_price_changes_pipeline.py)
 }
 PORTAL_OBJECT_PAGES = [
     ("offers:price_change_refuse", _contract_and_price_change),
+    ("offers:price_change_accept", _contract_and_price_change),
     ("offers:line_quantity", _contract_and_line),
     ("offers:line_quantity_cancel", _contract_and_line),
 ]

@@ -1,9 +1,9 @@
 """CON-6 price changes: the pipeline ``scheduled → notified → applied | cancelled`` (one
 transition map, an event row per move), the notice each preset needs, the change applied once
 on its effective date to the lines at the old catalogue price only, the run pricing each month
-with the line's own price; the refusal of an increase (HOSTED-A 6) and the objection (PLATFORM
-12.2) in the portal, the partner API and the back office; channel pack prices (TRK-1) through
-the same pipeline."""
+with the line's own price; the refusal of an increase (HOSTED-A 6) and the acceptance of a
+PLATFORM increase, an amendment (7.1.2), in the portal, the partner API and the back office;
+channel pack prices (TRK-1) through the same pipeline."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,7 +29,6 @@ from offers.choices import (
     PriceChangeRefusal,
     PriceChangeStatus,
     TerminationReason,
-    TerminationStatus,
 )
 from offers.models import (
     Contract,
@@ -555,7 +554,7 @@ def test_con6_cancelled_refusal_lets_the_new_price_apply():
     assert notice.withdrawn_at is not None and "cancelled" in notice.withdrawn_note
 
 
-# --- Objection (PLATFORM 12.2) --------------------------------------------------------------
+# --- Amendment (PLATFORM 7.1.2 / 12.2) ----------------------------------------------------
 
 
 class PlatformScenario:
@@ -569,46 +568,41 @@ class PlatformScenario:
             self.change = schedule(self.offer, "165.00", FEB)
 
 
-# PLATFORM 12.2 — an objection on 15 January ends the contract without fee one month later
-# (17.2), not before the effective date: 15 February. Traffic before 1 February withdraws
-# nothing; traffic on 3 February is acceptance: the objection is withdrawn, the termination
-# cancelled, the line takes 165.00 (audited).
-def test_con6_platform_objection_withdrawn_by_traffic():
+# CON-6, PLATFORM 7.1.2 / 12.2 — 12.2's objection (and "use accepts") is for the call tariffs
+# only; a subscription increase is an amendment. Not accepted: no objection to record
+# (no_refusal_right), traffic on 3 February accepts nothing, the line stays at 150.00 and
+# the contract keeps its price.
+def test_con6_platform_increase_without_acceptance_keeps_the_price():
     client = direct_customer()
     s = PlatformScenario(client)
-    with at(date(2027, 1, 15)):
-        notice = offers.price_change_refuse(price_change=s.change, contract=s.contract)
-    assert notice.response == "objected"
-    assert (notice.termination.effective_date, notice.termination.fee_amount) == (
-        date(2027, 2, 15),
-        Decimal("0.00"),
-    )
-    with at(date(2027, 1, 20)):
-        offers.contract_record_traffic(contract=s.contract, day=date(2027, 1, 20))
-    notice.refresh_from_db()
-    assert notice.withdrawn_at is None  # before the effective date: nothing withdrawn
+    with at(date(2027, 1, 15)), pytest.raises(offers.InvalidTransition) as error:
+        offers.price_change_refuse(price_change=s.change, contract=s.contract)
+    assert error.value.code == "no_refusal_right"
+    pending = offers.pending_price_changes(s.contract)[0]
+    assert pending.right == "accept" and pending.can_accept(date(2027, 1, 31))
+    assert not pending.can_answer(date(2027, 1, 31))
     with at(FEB, 0, 15):
-        offers.price_changes_daily(today=FEB)
-    assert line_price(s.contract) == Decimal("150.00")  # the objection counts
+        assert offers.price_changes_daily(today=FEB) == 0
     with at(date(2027, 2, 4)):
         offers.contract_record_traffic(contract=s.contract, day=date(2027, 2, 3))
-    notice.refresh_from_db()
-    assert notice.withdrawn_at is not None and "objection withdrawn" in notice.withdrawn_note
-    assert Termination.objects.get(pk=notice.termination_id).status == TerminationStatus.CANCELLED
-    assert Contract.objects.get(pk=s.contract.pk).status == ContractStatus.ACTIVE
-    assert line_price(s.contract) == Decimal("165.00")
-    assert PriceChangeLine.objects.filter(line__contract=s.contract).count() == 1
-    assert AuditLog.objects.filter(action="price_change.answer_withdrawn").exists()
+    assert line_price(s.contract) == Decimal("150.00")
+    assert not PriceChangeLine.objects.exists()
 
 
-# PLATFORM 12.2 — an objection two months ahead ends the contract on the effective date
-# (10 December + 1 month = 10 January < 1 February).
-def test_con6_platform_objection_early_ends_on_the_effective_date():
+# CON-6, PLATFORM 7.1.2 — accepted on 31 January (the last day), the line takes 165.00 on
+# 1 February; accepting on 1 February is too late.
+def test_con6_platform_increase_accepted_applies():
     client = direct_customer()
     s = PlatformScenario(client)
-    with at(date(2026, 12, 10)):
-        notice = offers.price_change_refuse(price_change=s.change, contract=s.contract)
-    assert notice.termination.effective_date == FEB
+    with at(date(2027, 1, 31), 23):
+        notice = offers.price_change_accept(price_change=s.change, contract=s.contract)
+    assert notice.response == "accepted"
+    with at(FEB, 0, 15):
+        assert offers.price_changes_daily(today=FEB) == 1
+    assert line_price(s.contract) == Decimal("165.00")
+    with at(FEB, 10), pytest.raises(offers.InvalidTransition) as error:
+        offers.price_change_accept(price_change=s.change, contract=s.contract)
+    assert error.value.code == "price_change_not_pending"
 
 
 # --- Portal ---------------------------------------------------------------------------------
@@ -724,22 +718,34 @@ def test_con6_portal_refusal_roles_and_scope(portal, other_tenant, client):
     assert not Termination.objects.exists()
 
 
-# PLATFORM 12.2 — the objection page says to stop using the service before the effective date
-# and that any traffic after it withdraws the objection.
-def test_con6_portal_platform_objection_page(client, tenant):
+# PLATFORM 7.1.2 — the contract page says the increase applies only if accepted, with the
+# admin's button; the acceptance page records nothing until the box is ticked; then the page
+# says it was accepted. Other roles see who can accept; acceptance is audited.
+def test_con6_portal_platform_acceptance(client, tenant):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     s = PlatformScenario(tenant.client)
+    url = reverse("offers:price_change_accept", args=[s.contract.pk, s.change.pk])
     with at(date(2027, 1, 15)):
+        client.force_login(tenant.members[Role.BILLING].user)
+        billing_page = _page(client.get(reverse("offers:detail", args=[s.contract.pk])))
+        assert client.post(url, {"confirm": "on"}).status_code == 403
         client.force_login(tenant.members[Role.ADMIN].user)
         detail = _page(client.get(reverse("offers:detail", args=[s.contract.pk])))
-        page = _page(
-            client.get(reverse("offers:price_change_refuse", args=[s.contract.pk, s.change.pk]))
-        )
-    assert "You may object to this new price until" in detail
+        page = _page(client.get(url))
+        unconfirmed = _page(client.post(url, {}))
+        assert PriceChangeNotice.objects.get().response == "none"
+        done = client.post(url, {"confirm": "on"})
+        after = _page(client.get(reverse("offers:detail", args=[s.contract.pk])))
     assert "Price change on 1 February 2027: 150.00 → 165.00 € HT/month" in detail
-    assert "2027-02-15" in page  # 15 January + 1 month
-    assert "You must stop using the service before" in page
-    assert "your objection is then withdrawn" in page
+    assert "only if you accept it by" in detail and 'data-testid="accept-price-change"' in detail
+    assert 'data-testid="refuse-price-change"' not in detail
+    assert "administrator can accept it" in billing_page
+    assert "keeps its current price" in page
+    assert "Tick the box to confirm." in unconfirmed
+    assert done.status_code == 302
+    assert PriceChangeNotice.objects.get().response == "accepted"
+    assert "You accepted this new price on" in after
+    assert AuditLog.objects.filter(action="price_change.accept").count() == 1
 
 
 # --- Partner API ----------------------------------------------------------------------------
@@ -763,6 +769,7 @@ def test_con6_api_detail_pending_price_changes(api, tenant):
             "refusal_right": "terminate",
             "answer_by": "2026-12-31",
             "can_refuse": True,
+            "can_accept": False,
             "response": "none",
             "termination_effective_date": None,
         }
@@ -832,6 +839,45 @@ def test_con6_api_no_refusal_right_409(api, tenant):
     assert detail["pending_price_changes"][0]["refusal_right"] == "none"
     assert detail["pending_price_changes"][0]["can_refuse"] is False
     assert not Termination.objects.exists()
+
+
+# CON-6, PLATFORM 7.1.2 — ``POST /contracts/{id}/accept-price-change/``: 201 accepted; again
+# 409 already_accepted; a read-only key 403; an unknown id 400; another partner's contract 404;
+# a HOSTED-A change 409 no_acceptance_needed. The detail says what the contract may do.
+def test_con6_api_accept_price_change(api, read_only_api, tenant, other_tenant):
+    s = PlatformScenario(tenant.client)
+    hosted = Scenario(tenant.client)
+    url = reverse("api:contract-accept-price-change", args=[s.contract.pk])
+    with at(date(2026, 12, 20)):
+        before = api.get(reverse("api:contract-detail", args=[s.contract.pk])).json()
+        assert (
+            read_only_api.post(url, {"price_change": s.change.pk}, format="json").status_code == 403
+        )
+        assert api.post(url, {"price_change": 999999}, format="json").status_code == 400
+        theirs = make_contract(other_tenant.client, "platform")
+        other_url = reverse("api:contract-accept-price-change", args=[theirs.pk])
+        assert api.post(other_url, {"price_change": s.change.pk}, format="json").status_code == 404
+        created = api.post(url, {"price_change": s.change.pk}, format="json")
+        again = api.post(url, {"price_change": s.change.pk}, format="json")
+        hosted_a = api.post(
+            reverse("api:contract-accept-price-change", args=[hosted.a.pk]),
+            {"price_change": hosted.change.pk},
+            format="json",
+        )
+        after = api.get(reverse("api:contract-detail", args=[s.contract.pk])).json()
+    pending = before["pending_price_changes"][0]
+    assert (pending["refusal_right"], pending["can_accept"], pending["can_refuse"]) == (
+        "accept",
+        True,
+        False,
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["response"] == "accepted"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_accepted"
+    assert hosted_a.status_code == 409
+    assert hosted_a.json()["error"]["code"] == "no_acceptance_needed"
+    assert after["pending_price_changes"][0]["response"] == "accepted"
+    assert after["pending_price_changes"][0]["can_accept"] is False
 
 
 # --- Back office ----------------------------------------------------------------------------
@@ -917,6 +963,28 @@ def test_con6_admin_records_a_refusal(client, staff):
     notice.refresh_from_db()
     assert notice.response == "refused" and notice.responded_by == staff
     assert notice.termination.effective_date == date(2027, 1, 9)
+
+
+# CON-6, PLATFORM 7.1.2 — staff record the signed amendment with the notice action (a
+# confirmation page first); the "amendment: not signed" filter lists it before, not after.
+def test_con6_admin_records_a_signed_amendment(client, staff):
+    customer = direct_customer()
+    s = PlatformScenario(customer)
+    notice = PriceChangeNotice.objects.get(contract=s.contract)
+    with at(date(2026, 12, 20), 15):
+        client.force_login(staff)
+        unsigned = client.get(_admin_url("pricechangenotice") + "?amendment=unsigned")
+        assert s.contract.reference in unsigned.content.decode()
+        form = _action(client, "pricechangenotice", "record_acceptance", [notice])
+        assert form.status_code == 200 and "Record a signed amendment" in form.content.decode()
+        done = _action(
+            client, "pricechangenotice", "record_acceptance", [notice], apply="1", signed="on"
+        )
+        assert done.status_code == 302
+        listed = client.get(_admin_url("pricechangenotice") + "?amendment=unsigned")
+    notice.refresh_from_db()
+    assert notice.response == "accepted" and notice.responded_by == staff
+    assert s.contract.reference not in listed.content.decode()
 
 
 # --- Channel packs (TRK-1) --------------------------------------------------------------------

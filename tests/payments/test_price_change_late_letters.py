@@ -1,4 +1,4 @@
-"""CON-6: a refusal (HOSTED-A 6) or an objection (PLATFORM 12.2) whose letter reached us before
+"""CON-6: a refusal (HOSTED-A 6) whose letter reached us before
 the effective date but was recorded by staff after the change was applied. The customer used
 its right in time: the contract keeps the old price from the effective date and what was
 already invoiced at the new price is credited (BIL-9) — an issued invoice is never edited."""
@@ -126,32 +126,33 @@ def test_con6_late_letter_refused_when_it_came_too_late_or_the_date_is_wrong():
     assert not Invoice.objects.filter(kind="credit_note", client=contract.client).exists()
 
 
-# CON-6 (PLATFORM 12.2) — an objection received on 25 November, recorded on 2 December: with no
-# call since 1 December it counts — the contract ends on 25 December (one month after the
-# objection, PLATFORM 17.2, and not before the effective date), the old price 250.00 comes
-# back and December's 262.40 − 250.00 = 12.40 € HT is credited. The same letter for a
-# contract that made a call on 1 December is refused: that use accepted the new price.
-def test_con6_platform_objection_recorded_late_counts_unless_the_service_was_used_since():
-    contract, change, november = _increase_applied("platform", "250.00", "262.40")
-    used = contract
-    Contract.objects.filter(pk=used.pk).update(last_traffic_on=DEC)
-    with at(date(2026, 12, 2)):
-        with pytest.raises(offers.InvalidTransition, match="01/12/2026"):
-            offers.price_change_refuse(
-                price_change=change, contract=used, received_on=date(2026, 11, 25)
-            )
-    assert not Invoice.objects.filter(kind="credit_note").exists()
-
-    Contract.objects.filter(pk=used.pk).update(last_traffic_on=date(2026, 11, 30))
-    with at(date(2026, 12, 2)):
-        notice = offers.price_change_refuse(
-            price_change=change, contract=used, received_on=date(2026, 11, 25)
+# CON-6 (PLATFORM 7.1.2 / 12.2) — a PLATFORM increase 250.00 → 262.40 from 1 December is an
+# amendment: not accepted, it never applies (December billed 250.00, the nightly job changes
+# nothing), so an objection letter received on 25 November and typed on 2 December has nothing
+# to undo: 409 no_refusal_right, no termination, no credit note.
+def test_con6_platform_objection_letter_has_nothing_to_undo():
+    client = direct_customer()
+    offer = at_catalogue_price("platform", "250.00")
+    with at(date(2026, 10, 1)):
+        contract = make_contract(client, "platform")
+    with at(date(2026, 10, 10)):
+        change = offers.price_change_schedule(
+            offer=offer, product=offer.main_product, new_monthly_price="262.40", effective_date=DEC
         )
-    assert notice.response == "objected"
-    assert notice.termination.effective_date == date(2026, 12, 25)
-    assert ContractLine.objects.get(contract=used).unit_monthly_price == Decimal("250.0000")
-    credit = Invoice.objects.get(kind="credit_note")
-    assert (credit.corrects_id, credit.total_net) == (november.pk, Decimal("12.40"))
+        offers.price_change_notify(price_change=change)
+    with at(DEC, 0):
+        billing.run_month_sync(month=date(2026, 11, 1))
+    assert offers.price_changes_daily(today=DEC) == 0
+    november = Invoice.objects.get(client=client, month=date(2026, 11, 1), kind="invoice")
+    line = november.lines.get(kind="subscription", contract_reference=contract.reference)
+    assert line.net_amount == Decimal("250.00")
+    with at(date(2026, 12, 2)), pytest.raises(offers.InvalidTransition):
+        offers.price_change_refuse(
+            price_change=change, contract=contract, received_on=date(2026, 11, 25)
+        )
+    assert ContractLine.objects.get(contract=contract).unit_monthly_price == Decimal("250.0000")
+    assert Contract.objects.get(pk=contract.pk).terminations.count() == 0
+    assert not Invoice.objects.filter(kind="credit_note").exists()
 
 
 # CON-6 — staff enter the letter's day in the back office's refusal action (a confirmation
