@@ -277,13 +277,28 @@ class DirectDebit(models.Model):
 
 
 class Dispute(models.Model):
-    """BIL-8: part of an invoice contested by the customer, within 60 days of issue."""
+    """BIL-8 (PLATFORM 12.6): part of an invoice contested by its buyer, within 60 days of
+    issue — a customer (``client``), or a partner-billed partner disputing its own monthly
+    invoice (``partner``, ACC-3); exactly one of them is set."""
 
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, related_name="disputes"
     )
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="disputes"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
     )
     amount = models.DecimalField(_("amount disputed (incl. VAT)"), **MONEY)
     reason = models.TextField(_("reason"))
@@ -325,6 +340,11 @@ class Dispute(models.Model):
         verbose_name_plural = _("disputes")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="dispute_positive"),
+            models.CheckConstraint(
+                condition=Q(client__isnull=False, partner__isnull=True)
+                | Q(client__isnull=True, partner__isnull=False),
+                name="dispute_one_buyer",
+            ),
             models.UniqueConstraint(
                 fields=["invoice"], condition=Q(status="open"), name="one_open_dispute"
             ),

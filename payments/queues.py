@@ -2,6 +2,7 @@
 (oldest first, BIL-8), dunning cases (BIL-6/BIL-7) and rejected direct debits whose invoice is
 still unpaid."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -24,15 +25,30 @@ DUNNING_STAGES = [
 ]
 
 
+def _dispute_item(dispute: Dispute, **fields) -> QueueItem:
+    """A customer's dispute is about that customer; a partner-billed partner's dispute of its
+    own monthly invoice (PLATFORM 12.6) names the partner, with no customer."""
+    if dispute.client_id is not None:
+        return QueueItem.of(client=dispute.client, **fields)
+    return QueueItem(
+        client_id=None,
+        client_name=dispute.partner.name,
+        partner_id=dispute.partner_id,
+        **fields,
+    )
+
+
 def open_disputes(*, partner_id=None):
-    disputes = Dispute.objects.filter(status=DisputeStatus.OPEN).select_related("client", "invoice")
+    disputes = Dispute.objects.filter(status=DisputeStatus.OPEN).select_related(
+        "client", "partner", "invoice"
+    )
     if partner_id is not None:
-        disputes = disputes.filter(client__partner_id=partner_id)
+        disputes = disputes.filter(Q(client__partner_id=partner_id) | Q(partner_id=partner_id))
     return [
-        QueueItem.of(
+        _dispute_item(
+            dispute,
             pk=dispute.pk,
             title=f"{dispute.invoice.number} — {money(dispute.amount)}",
-            client=dispute.client,
             created_at=dispute.opened_at,
             detail=dispute.reason[:120],
             extra={"amount": dispute.amount},

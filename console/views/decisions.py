@@ -117,7 +117,9 @@ def dispute_preview(dispute: Dispute) -> dict:
 @staff_required(Team.BILLING)
 def dispute(request, pk):
     item = get_object_or_404(
-        Dispute.objects.select_related("client__partner", "invoice", "credit_note", "decided_by"),
+        Dispute.objects.select_related(
+            "client__partner", "partner", "invoice", "credit_note", "decided_by"
+        ),
         pk=pk,
     )
     form = DisputeDecisionForm(request.POST or None)

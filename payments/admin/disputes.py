@@ -64,6 +64,7 @@ class DisputeAdmin(ServiceRowsAdmin):
     list_display = [
         "invoice",
         "client",
+        "partner",
         "amount",
         "status",
         "opened_at",
@@ -72,11 +73,19 @@ class DisputeAdmin(ServiceRowsAdmin):
         "new_due_date",
     ]
     list_filter = ["status"]
-    search_fields = ["invoice__number", "client__legal_name", "client__siren", "reason"]
-    list_select_related = ["invoice", "client", "credit_note"]
+    search_fields = [
+        "invoice__number",
+        "client__legal_name",
+        "client__siren",
+        "partner__name",
+        "partner__siren",
+        "reason",
+    ]
+    list_select_related = ["invoice", "client", "partner", "credit_note"]
     fields = [
         "invoice",
         "client",
+        "partner",
         "amount",
         "reason",
         "status",
@@ -92,7 +101,8 @@ class DisputeAdmin(ServiceRowsAdmin):
     inlines = [DisputeDocumentInline]
     actions = ["accept", "reject"]
 
-    # no add form: opened by the customer (portal) or its partner (API)
+    # no add form: opened by the customer (portal) or its partner (API), or by a partner-billed
+    # partner disputing its own monthly invoice (API, PLATFORM 12.6)
 
     def get_urls(self):
         return [

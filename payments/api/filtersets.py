@@ -31,10 +31,22 @@ class DisputeFilterSet(filters.FilterSet):
     invoice = filters.IdFilter(
         field_name="invoice_id", help_text=_("The id of the disputed invoice.")
     )
+    own = filters.BooleanFilter(
+        method="filter_own",
+        help_text=_(
+            "true: only the disputes of your own monthly invoices (partner-billed); false: only "
+            "your customers'."
+        ),
+    )
 
     class Meta:
         model = Dispute
-        fields = ["client", "status", "invoice"]
+        fields = ["client", "status", "invoice", "own"]
+
+    def filter_own(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(partner__isnull=not value)
 
 
 class PrepaidEntryFilterSet(filters.FilterSet):

@@ -3,6 +3,7 @@
 Money is always a string with 2 decimals (``COERCE_DECIMAL_TO_STRING``), in euros including VAT.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -110,11 +111,27 @@ class DisputeDocumentSerializer(representation.ModelSerializer):
 
 
 class DisputeSerializer(representation.ModelSerializer):
-    """BIL-8: part of an invoice contested by the customer. ``open``: under review, out of
-    dunning and of direct debits; ``accepted``: a credit note was issued (``credit_note``);
-    ``rejected``: due again by ``new_due_date``."""
+    """BIL-8: part of an invoice contested by its buyer — one of the partner's customers
+    (``client``), or the partner itself on its own monthly invoice (``partner``, partner-billed,
+    PLATFORM 12.6). ``open``: under review, out of dunning and of direct debits; ``accepted``:
+    a credit note was issued (``credit_note``); ``rejected``: due again by ``new_due_date``."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The customer's id."))
+    client = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "The customer's id when it disputes its own invoice; null on a dispute of your "
+            "own monthly invoice."
+        ),
+    )
+    partner = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Your id when you dispute your own monthly invoice (partner-billed); null on a "
+            "customer's dispute."
+        ),
+    )
     invoice = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The invoice's id."))
     invoice_number = serializers.CharField(
         source="invoice.number", read_only=True, help_text=_("The invoice's number.")
@@ -140,6 +157,7 @@ class DisputeSerializer(representation.ModelSerializer):
         fields = [
             "id",
             "client",
+            "partner",
             "invoice",
             "invoice_number",
             "amount",
@@ -156,7 +174,7 @@ class DisputeSerializer(representation.ModelSerializer):
         extra_kwargs = api_fields.described(
             id=_("The dispute's id."),
             amount=_("The amount disputed, incl. VAT (≤ the invoice total)."),
-            reason=_("What the customer disputes, and why."),
+            reason=_("What is disputed, and why."),
             status=_(
                 "open → accepted or rejected (BIL-8). open: under review, out of dunning and of "
                 "direct debits; accepted: a credit note was issued; rejected: due again by "
@@ -181,14 +199,15 @@ class DisputeCreateSerializer(serializers.Serializer):
 
     invoice = api_fields.IdField(
         queryset=Invoice.objects.none(),
-        help_text=_("An issued invoice of one of your customers."),
+        help_text=_(
+            "An issued invoice of one of your customers, or your own monthly invoice "
+            "(partner-billed)."
+        ),
     )
     amount = api_fields.DecimalField(
         help_text=_("The amount disputed, incl. VAT (≤ the invoice total)."), **MONEY
     )
-    reason = serializers.CharField(
-        max_length=MAX_TEXT, help_text=_("What the customer disputes, and why.")
-    )
+    reason = serializers.CharField(max_length=MAX_TEXT, help_text=_("What is disputed, and why."))
     documents = serializers.ListField(
         child=serializers.FileField(),
         required=False,
@@ -206,9 +225,11 @@ class DisputeCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         partner = getattr(getattr(request, "auth", None), "partner", None)
         if partner is not None:
-            # ACC-3: another partner's invoice is an invalid choice, like one that does not exist.
+            # ACC-3: its customers' invoices and its own monthly invoices (partner-billed,
+            # PLATFORM 12.6); another partner's invoice, or a customer's of another partner, is
+            # an invalid choice, like one that does not exist.
             self.fields["invoice"].queryset = Invoice.objects.filter(
-                client__partner=partner,
+                Q(client__partner=partner) | Q(partner=partner),
                 kind=DocumentKind.INVOICE,
                 status=DocumentStatus.ISSUED,
             )

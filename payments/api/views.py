@@ -2,7 +2,7 @@
 balance and its prepaid ledger (BIL-10). Scoped to the partner's customers; every write calls
 ``payments.services``."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -48,19 +48,26 @@ class DisputeViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """BIL-8: the disputes of the partner's customers' invoices. ``POST`` opens one while today
-    ≤ the invoice's issue date + 60 days; a decision is staff's (accepted: a credit note;
-    rejected: due again)."""
+    """BIL-8: the disputes of the partner's customers' invoices and of its own monthly invoices
+    (partner-billed, PLATFORM 12.6). ``POST`` opens one while today ≤ the invoice's issue date
+    + 60 days; a decision is staff's (accepted: a credit note to the invoice's buyer; rejected:
+    due again)."""
 
     queryset = Dispute.objects.select_related("invoice", "credit_note").prefetch_related(
         "documents"
     )
     serializer_class = DisputeSerializer
     filterset_class = DisputeFilterSet
-    partner_lookup = "client__partner"
     parser_classes = PARSERS
     ordering_fields = ["opened_at", "amount"]
     ordering = ["-opened_at", "-id"]
+
+    def scope(self, queryset, partner):
+        """ACC-3: a dispute has one of two buyers, as an invoice does (``InvoiceViewSet``): the
+        disputes of the partner's customers and those of its own monthly invoices. Another
+        partner's, and its customers', are not in it: 404."""
+        clients = Client.objects.filter(partner=partner).values("pk")
+        return queryset.filter(Q(client__in=clients) | Q(partner=partner))
 
     @extend_schema(
         request={
@@ -69,6 +76,9 @@ class DisputeViewSet(
         },
         responses={201: DisputeSerializer},
         summary="Dispute part of an invoice (BIL-8)",
+        description="An invoice of one of your customers, or your own monthly invoice "
+        "(partner-billed, PLATFORM 12.6), while today ≤ its issue date + 60 days: the amount "
+        "disputed (incl. VAT), the reason and supporting documents. The rest stays due.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
     @idempotent

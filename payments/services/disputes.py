@@ -1,6 +1,8 @@
-"""Disputes (BIL-8): a customer disputes part of an invoice within 60 days of issue; the
+"""Disputes (BIL-8, PLATFORM 12.6): the buyer of an invoice — a customer, or a partner-billed
+partner its own monthly invoice (ACC-3) — disputes part of it within 60 days of issue; the
 disputed part leaves dunning and direct debits until staff decide. Accepted, it becomes a credit
-note set against the invoice (BIL-9); rejected, it is due again by a new due date."""
+note set against the invoice (BIL-9), addressed to the same buyer; rejected, it is due again by
+a new due date."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -90,10 +92,16 @@ def dispute_open(
 ) -> Dispute:
     """BIL-8: while today ≤ issue date + 60 days, with the amount (≤ the invoice total), the
     reason and documents. The disputed part leaves dunning and direct debits; the rest stays
-    due."""
+    due. The dispute is the invoice's buyer's: its customer, or its partner on a partner-billed
+    partner's monthly invoice (PLATFORM 12.6: the partner is our client under that contract;
+    whoever calls checks that ``invoice`` is the caller's)."""
     today = today or paris_today()
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.kind != DocumentKind.INVOICE or not invoice.is_issued or invoice.client is None:
+    if (
+        invoice.kind != DocumentKind.INVOICE
+        or not invoice.is_issued
+        or (invoice.client_id is None and invoice.partner_id is None)
+    ):
         raise ValidationError({"invoice": _("Only an issued invoice of yours can be disputed.")})
     if today > dispute_deadline(invoice):
         raise ValidationError(
@@ -133,6 +141,7 @@ def dispute_open(
     dispute = Dispute.objects.create(
         invoice=invoice,
         client=invoice.client,
+        partner=invoice.partner if invoice.client_id is None else None,
         amount=amount,
         reason=reason.strip(),
         opened_by=actor,
@@ -147,10 +156,18 @@ def dispute_open(
         actor=actor,
         api_key=api_key,
         client=invoice.client,
+        partner=dispute.partner,
         after={"invoice": invoice.number, "amount": amount},
     )
-    notify_billing(invoice.client, "payments/email/dispute_opened", {"dispute": dispute})
+    _notify(dispute, "payments/email/dispute_opened")
     return dispute
+
+
+def _notify(dispute: Dispute, template: str) -> None:
+    """A customer's billing people are e-mailed; a partner follows its disputes through the
+    API (``GET /disputes/``), as it reads its monthly invoices."""
+    if dispute.client_id is not None:
+        notify_billing(dispute.client, template, {"dispute": dispute})
 
 
 def _lock_dispute(dispute: Dispute) -> Dispute:
@@ -172,7 +189,7 @@ def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
     # BIL-4: the customer's allocations are written in turn — its row is locked first, before
     # the dispute and its invoice, so that a payment being recorded commits before (its
     # allocation's check of the invoice would otherwise wait for this lock: a deadlock).
-    lock_payer(client_id=dispute.client_id)
+    lock_payer(client_id=dispute.client_id, partner_id=dispute.partner_id)
     dispute = _lock_dispute(dispute)
     invoice = dispute.invoice
     # BIL-3: the words of a credit note are French, whatever staff's language.
@@ -197,9 +214,10 @@ def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
         instance=dispute,
         actor=actor,
         client=invoice.client,
+        partner=dispute.partner,
         after={"credit_note": credit_note.number, "amount": credit_note.total_gross},
     )
-    notify_billing(invoice.client, "payments/email/dispute_decided", {"dispute": dispute})
+    _notify(dispute, "payments/email/dispute_decided")
     return credit_note
 
 
@@ -224,7 +242,8 @@ def dispute_reject(
         instance=dispute,
         actor=actor,
         client=dispute.client,
+        partner=dispute.partner,
         after={"new_due_date": new_due_date},
     )
-    notify_billing(dispute.client, "payments/email/dispute_decided", {"dispute": dispute})
+    _notify(dispute, "payments/email/dispute_decided")
     return dispute

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import AuditLog
+from billing import services as billing
 from billing.models import Invoice
 from payments import services as payments
 from payments.models import Dispute
@@ -126,6 +127,55 @@ def test_reject_dispute_needs_reason(dispute, as_staff, billing_agent):
     dispute.refresh_from_db()
     assert (dispute.status, dispute.new_due_date) == ("rejected", date(2026, 11, 30))
     assert not Dispute.objects.filter(credit_note__isnull=False).exists()
+
+
+# BIL-8 (PLATFORM 12.6) — a partner-billed partner's dispute of its own monthly invoice (120.00
+# € TTC: 100.00 HT + 20.00 VAT, issued 2026-09-30) waits in billing's queue under the partner's
+# name, and is decided on the same page: 24.00 € accepted → a credit note to the partner of
+# 24.00 € (24.00 / 1.20 = 20.00 HT + 4.00 VAT), 96.00 € left to pay.
+def test_partner_dispute_queued_and_accepted(tenant, as_staff, billing_agent):
+    from kernel.queues import REGISTRY
+
+    partner = tenant.client.partner  # partner-billed (the default)
+    billing.charge_post(
+        client=tenant.client,
+        kind="setup",
+        source_type="test",
+        source_id="partner-dispute",
+        period_start=date(2026, 9, 1),
+        description="Installation",
+        unit_price=Decimal("100.00"),
+    )
+    billing.run_month_sync(month=date(2026, 9, 1))
+    invoice = Invoice.objects.get(partner=partner, kind="invoice")
+    with at(date(2026, 10, 10)):
+        item = payments.dispute_open(invoice=invoice, amount="24.00", reason="Frais non prévus")
+    [row] = REGISTRY["payments.disputes"].items(partner_id=partner.pk)
+    assert (row.pk, row.client_id, row.client_name, row.partner_id) == (
+        item.pk,
+        None,
+        partner.name,
+        partner.pk,
+    )
+    browser = as_staff(billing_agent)
+    queue = browser.get(reverse("console:queue", args=["payments.disputes"])).content.decode()
+    assert partner.name in queue
+    url = reverse("console:dispute", args=[item.pk])
+    page = browser.get(url).content.decode()
+    assert 'data-testid="dispute-partner"' in page and "Motif du partenaire" in page
+    with at(date(2026, 10, 12)):
+        browser.post(url, {"decision": "accept", "note": "Frais offerts", "confirm": "1"})
+    item.refresh_from_db()
+    note = item.credit_note
+    assert (note.partner, note.client, note.total_net, note.total_vat, note.total_gross) == (
+        partner,
+        None,
+        Decimal("20.00"),
+        Decimal("4.00"),
+        Decimal("24.00"),
+    )
+    assert payments.invoice_state(invoice).open == Decimal("96.00")
+    assert AuditLog.objects.get(action="dispute.accept", actor=billing_agent).partner == partner
 
 
 @pytest.fixture

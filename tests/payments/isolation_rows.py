@@ -72,9 +72,47 @@ def _dispute(t):
     return t.dispute
 
 
+def _partner_invoice(t) -> Invoice:
+    """The monthly invoice of the tenant's partner-billed partner itself (ACC-3), issued by the
+    month's run (``billing.services``)."""
+    partner = Partner.objects.get(pk=t.client.partner_id)
+    month = month_start(services.paris_today())
+    found = Invoice.objects.filter(partner=partner, month=month, kind="invoice").first()
+    if found is not None:
+        return found
+    billing.charge_post(
+        client=t.client,
+        kind="setup",
+        source_type="isolation-partner-dispute",
+        source_id=t.client.pk,
+        period_start=month,
+        description="Setup fee",
+        unit_price="100.00",
+    )
+    billing.run_month_sync(month=month)
+    return Invoice.objects.get(partner=partner, month=month, kind="invoice")
+
+
+def _partner_dispute(t):
+    """BIL-8 (PLATFORM 12.6): the tenant's partner disputing its own monthly invoice."""
+    if getattr(t, "partner_dispute", None) is None:
+        t.partner_dispute = services.dispute_open(
+            invoice=_partner_invoice(t), amount="10.00", reason="Isolation check"
+        )
+    return t.partner_dispute
+
+
+def _disputes(t):
+    """Both kinds of the tenant's disputes: its customer's and its partner's own."""
+    _partner_dispute(t)
+    return _dispute(t)
+
+
 API_RESOURCES = [
     ("api:payment-list", "api:payment-detail", lambda t: _payment(t).pk, Payment),
     ("api:dispute-list", "api:dispute-detail", lambda t: _dispute(t).pk, Dispute),
+    # A partner's dispute of its own monthly invoice: another partner's is a 404 too.
+    ("api:dispute-list", "api:dispute-detail", lambda t: _partner_dispute(t).pk, Dispute),
     (
         "api:prepaid-entry-list",
         "api:prepaid-entry-detail",
@@ -86,4 +124,4 @@ API_OTHER_ROUTES = {
     # Another partner's customer is a 404 (tests/payments/test_api.py::test_balance_scoped).
     "api:customer-balance",
 }
-OWN_ROWS = {Payment: _payment, Dispute: _dispute, PrepaidEntry: _prepaid_entry}
+OWN_ROWS = {Payment: _payment, Dispute: _disputes, PrepaidEntry: _prepaid_entry}

@@ -276,6 +276,59 @@ def test_bil8_accept_and_reject_disputes(client, staff, customer, invoice):
     assert (other.status, other.new_due_date) == ("rejected", date(2026, 12, 5))
 
 
+# BIL-8 (PLATFORM 12.6) — a partner-billed partner's dispute of its own monthly invoice (120.00
+# TTC, issued 2026-09-30) is listed, searched by the partner's name and decided like a
+# customer's: 24.00 accepted → a credit note to the partner, 96.00 left; a second one rejected.
+def test_bil8_partner_dispute_in_back_office(client, staff, tenant):
+    from billing import services as billing
+
+    partner = tenant.client.partner  # partner-billed (the default)
+    billing.charge_post(
+        client=tenant.client,
+        kind="setup",
+        source_type="test",
+        source_id="partner-dispute",
+        period_start=SEP,
+        description="Installation",
+        unit_price=Decimal("100.00"),
+    )
+    billing.run_month_sync(month=SEP)
+    invoice = Invoice.objects.get(partner=partner, kind="invoice")
+    with at(date(2026, 10, 10)):
+        dispute = services.dispute_open(invoice=invoice, amount="24.00", reason="Wrong fee")
+    for url in (
+        _url("dispute") + "?status=open",
+        _url("dispute") + f"?q={partner.name}",
+        _url("dispute", "change", dispute.pk),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200 and partner.name in page.content.decode(), url
+    with at(date(2026, 10, 12)):
+        _action(client, "dispute", "accept", [dispute], apply="1", note="Fee waived")
+    dispute.refresh_from_db()
+    note = dispute.credit_note
+    assert (note.partner, note.client, note.corrects, note.total_gross) == (
+        partner,
+        None,
+        invoice,
+        Decimal("24.00"),
+    )
+    assert services.invoice_state(invoice).open == Decimal("96.00")
+    with at(date(2026, 10, 13)):
+        other = services.dispute_open(invoice=invoice, amount="6.00", reason="x")
+        _action(
+            client,
+            "dispute",
+            "reject",
+            [other],
+            apply="1",
+            note="The fee is in the contract",
+            new_due_date="2026-12-05",
+        )
+    other.refresh_from_db()
+    assert (other.status, other.new_due_date) == ("rejected", date(2026, 12, 5))
+
+
 # BIL-7 — the dunning queue's action suspends the customer's services (via the service).
 def test_bil7_suspend_from_dunning_queue(client, staff, customer, ecb):
     contract = make_contract(customer, "hosted-a")
