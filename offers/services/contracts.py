@@ -17,6 +17,7 @@ from offers import signals
 from offers.choices import ContractStatus
 from offers.models import Contract, ContractEvent, ContractLine, Offer, Product
 from offers.services.transitions import lock_contract, transition_contract
+from offers.services.trials import end_trial_at_service_start
 
 
 @dataclass
@@ -135,7 +136,8 @@ def contract_activate(
 ) -> Contract:
     """The service is up: the service start date fixes the first commitment period. Only an
     ordered contract: terminating → active is the cancellation of a termination
-    (``termination_cancel``), never an activation."""
+    (``termination_cancel``), never an activation. CON-7: a trial still running ends at the
+    service start."""
     contract = lock_contract(contract)
     if contract.status != ContractStatus.ORDERED:
         raise InvalidTransition(
@@ -148,6 +150,7 @@ def contract_activate(
     contract.current_period_start, contract.current_period_end = period.start, period.end
     contract.activated_at = timezone.now()
     contract.lines.filter(started_on__isnull=True).update(started_on=service_start_date)
+    trial_fields = end_trial_at_service_start(contract, actor=actor, api_key=api_key)
     contract = transition_contract(
         contract,
         ContractStatus.ACTIVE,
@@ -158,6 +161,7 @@ def contract_activate(
             "current_period_start",
             "current_period_end",
             "activated_at",
+            *trial_fields,
         ],
     )
     signals.contract_activated.send(sender=Contract, contract=contract)

@@ -654,3 +654,33 @@ def test_bil1_preview_shows_the_month_consumption_like_the_run():
     assert invoice.total_net == Decimal("350.00")
     assert preview == sorted(invoice.lines.values_list("kind", "net_amount"))
     assert draft.total_net == Decimal("350.00")
+
+
+# --- Trials (CON-7) ----------------------------------------------------------------------------
+
+
+# CON-7 (PLATFORM 6.2: a free access for testing, before the service contract is signed) — a
+# PLATFORM contract (150.00 a month, minimum commitment 200.00, BIL-5) ordered on 01/09 and on
+# trial until 01/11 (excluded). September's run bills it nothing: not in service. Activated on
+# 20/10 (service start 20/10) while the trial runs: the trial ends on the 20th. October's run:
+# October pro rata 20–31 = 12 of 31 days: 150.00 × 12/31 = 58.0645 → 58.06; October's top-up
+# 200.00 − 58.06 = 141.94 (never pro rata); November in advance 150.00. Before: the trial ran on
+# to 01/11 over 12 days of a service billed in full. A trial cannot be granted on the contract
+# once in service (before: a trial for November was granted, and November billed 150.00).
+def test_con7_trial_before_the_service_bills_nothing_and_ends_at_the_activation():
+    client = customer()
+    contract = ordered(client, "platform", signed=SEP)
+    offers.contract_set_trial(contract=contract, ends_on=NOV)
+    services.run_month_sync(month=SEP)
+    assert not PendingCharge.objects.filter(contract=contract).exists()
+    contract = activate(contract, start=date(2026, 10, 20))
+    contract.refresh_from_db()
+    assert (contract.is_trial, contract.trial_ends_on) == (False, date(2026, 10, 20))
+    services.run_month_sync(month=OCT)
+    assert lines_of(client, OCT)[1] == [
+        ("commitment_topup", OCT, Decimal("141.94")),
+        ("prorata", date(2026, 10, 20), Decimal("58.06")),
+        ("subscription", NOV, Decimal("150.00")),
+    ]
+    with pytest.raises(ValidationError, match="déjà en service"):
+        offers.contract_set_trial(contract=contract, ends_on=DEC)

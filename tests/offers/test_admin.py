@@ -228,6 +228,23 @@ def test_trial(client, staff, tenant):
     # off trial; the trial keeps its days (its end date, already past: calls before it stay
     # trial traffic, never invoiced)
     assert (ordered.is_trial, ordered.trial_ends_on) == (False, date(2026, 7, 15))
+    # CON-7 (PLATFORM 6.2): a contract in service gets no trial, and staff are told why
+    active = make_contract(tenant.client, "platform")
+    response = client.post(
+        reverse("admin:offers_contract_changelist"),
+        {
+            "action": "grant_trial",
+            ACTION_CHECKBOX_NAME: [active.pk],
+            "apply": "1",
+            "ends_on": "2026-07-15",
+        },
+        follow=True,
+    )
+    assert "avant la mise en service (CON-7)\u00a0: ce contrat est déjà en service" in (
+        response.content.decode()
+    )
+    active.refresh_from_db()
+    assert not active.is_trial
 
 
 # ACC-6 — staff record the last traffic date (intermediate page); it clears the inactive flag.

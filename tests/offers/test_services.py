@@ -446,6 +446,64 @@ def test_trial(tenant):
     assert not contract.is_trial and AuditLog.objects.filter(action="contract.trial").count() == 2
 
 
+# CON-7 (PLATFORM 6.2: free access "aux seules fins de test" before the service contract is
+# signed) — a trial is granted only before the service starts. Before: a PLATFORM contract in
+# service since 01/09/2026 (150.00 a month, minimum 200.00) was given a trial for October and
+# October was invoiced all the same (150.00 + a 50.00 top-up). Now granting it, or moving its
+# date, on a contract in service (active, suspended) is refused with a message and nothing is
+# written; a draft or an ordered contract gets it, and ending a trial stays possible.
+def test_con7_trial_granted_only_before_the_service_starts(tenant):
+    active = contract_for(
+        tenant.client, "platform", signed=date(2026, 9, 1), start=date(2026, 9, 1)
+    )
+    with pytest.raises(ValidationError, match="avant la mise en service") as refused:
+        services.contract_set_trial(contract=active, ends_on=date(2026, 11, 1))
+    assert refused.value.code == "invalid_transition"
+    services.contract_suspend(contract=active, reason=SuspensionReason.FRAUD)
+    with pytest.raises(ValidationError, match="déjà en service"):
+        services.contract_set_trial(contract=active, ends_on=date(2026, 11, 1))
+    active.refresh_from_db()
+    assert (active.is_trial, active.trial_ends_on) == (False, None)
+    assert not AuditLog.objects.filter(action="contract.trial").exists()
+    draft = services.contract_create(
+        client=tenant.client,
+        offer=Offer.objects.get(code="platform"),
+        site=None,
+        signature_date=date(2026, 9, 1),
+        order_date=date(2026, 9, 1),
+    )
+    services.contract_set_trial(contract=draft, ends_on=date(2026, 10, 1))
+    ordered = contract_for(tenant.client, "platform", signed=date(2026, 9, 1))
+    services.contract_set_trial(contract=ordered, ends_on=date(2026, 11, 1))
+    services.contract_set_trial(contract=ordered, ends_on=date(2026, 11, 15))  # moved
+    assert Contract.objects.get(pk=ordered.pk).trial_ends_on == date(2026, 11, 15)
+    assert AuditLog.objects.filter(action="contract.trial").count() == 3
+
+
+# CON-7 — the activation of a contract on trial ends the trial at the service start (PLATFORM
+# 6.2: signing the service contract "vaut reconnaissance que le Service correspond à ses
+# besoins"): on trial until 01/11, activated on 20/10 with the service started on 20/10 → off
+# trial, its end date 20/10 (excluded: calls from the 20th on are invoiced, the trial's
+# remaining 12 days are not carried over). Started on 25/10 while activated on the 20th: the
+# contract stays on trial until the 25th. Before: the trial ran on to 01/11 on a contract
+# billed from the 20th.
+def test_con7_activation_ends_the_trial_at_the_service_start(tenant):
+    contract = contract_for(tenant.client, "platform", signed=date(2026, 9, 1))
+    later = contract_for(tenant.client, "platform", signed=date(2026, 9, 1))
+    for each in (contract, later):
+        services.contract_set_trial(contract=each, ends_on=date(2026, 11, 1))
+    with time_machine.travel(date(2026, 10, 20), tick=False):
+        services.contract_activate(contract=contract, service_start_date=date(2026, 10, 20))
+        services.contract_activate(contract=later, service_start_date=date(2026, 10, 25))
+        contract.refresh_from_db()
+        later.refresh_from_db()
+        assert (contract.is_trial, contract.trial_ends_on) == (False, date(2026, 10, 20))
+        assert not services.is_in_trial(contract, date(2026, 10, 20))
+        assert (later.is_trial, later.trial_ends_on) == (True, date(2026, 10, 25))
+        assert services.is_in_trial(later, date(2026, 10, 24))
+    assert AuditLog.objects.filter(action="contract.trial").count() == 4
+
+
 # CON-8 — suspension with a reason of the closed list, customer told, lifting in one action;
 # a suspended contract stays in service for billing and renewal.
 def test_suspension(tenant, django_capture_on_commit_callbacks):

@@ -249,21 +249,27 @@ def test_sla_applicability_message(as_role, english, tenant, hosted_a):
 
 # CON-7, ACC-6, CON-8 — trial, inactivity flag and an active suspension with its reason. Only
 # PLATFORM's terms (17.3) know inactivity: the HOSTED-A contract without traffic since March is
-# not flagged; the PLATFORM one is.
+# not flagged; the PLATFORM one is. The trial is on a contract not in service yet (CON-7,
+# PLATFORM 6.2: a trial comes before the service).
 @time_machine.travel(at(date(2026, 11, 20)), tick=False)
 def test_trial_inactivity_and_suspension_shown(as_role, english, tenant, hosted_a):
     platform = make_contract(
         tenant.client, "platform", signature=date(2025, 2, 20), service_start=date(2025, 3, 15)
     )
-    services.contract_set_trial(contract=platform, ends_on=date(2026, 12, 1))
     for contract in (hosted_a, platform):
         services.contract_record_traffic(contract=contract, day=date(2026, 3, 2))
     assert services.contracts_flag_inactive(today=date(2026, 11, 20)) == 1
     hosted_a.refresh_from_db()
     assert hosted_a.inactive_flagged_on is None
     services.contract_suspend(contract=platform, reason=SuspensionReason.FRAUD)
+    on_trial = make_contract(
+        tenant.client, "platform", signature=date(2026, 11, 2), status=ContractStatus.ORDERED
+    )
+    services.contract_set_trial(contract=on_trial, ends_on=date(2026, 12, 1))
+    trial_page = page_of(as_role(Role.READ_ONLY).get(reverse("offers:detail", args=[on_trial.pk])))
+    assert f"Free trial until {shown(date(2026, 12, 1))}" in trial_page
     page = page_of(as_role(Role.READ_ONLY).get(reverse("offers:detail", args=[platform.pk])))
-    assert f"Free trial until {shown(date(2026, 12, 1))}" in page
+    assert "Free trial" not in page
     assert f"No call since {shown(date(2026, 3, 2))}" in page
     assert f"flagged inactive on {shown(date(2026, 11, 20))}" in page
     assert "Service suspended since" in page and "Reason: Fraud or suspected hacking." in page

@@ -27,22 +27,35 @@ def seed() -> None:
         import_module("usage.migrations.0004_seed_tariffs").load(apps, None)
 
 
-def account(offer_code="sip-unl", client=None, **client_kwargs):
-    """An active contract on ``offer_code`` with one SIP account; returns the account."""
+def account(offer_code="sip-unl", client=None, *, ordered=False, **client_kwargs):
+    """An active contract on ``offer_code`` with one SIP account; returns the account.
+    ``ordered``: signed and ordered on 01/09, not in service yet (a trial's contract, CON-7)."""
+    from offers.choices import ContractStatus
     from telephony import services
 
     seed()
     client = client or customer(**client_kwargs)
-    contract = make_contract(client, offer_code, signature=OCT, service_start=OCT)
+    if ordered:
+        contract = make_contract(
+            client, offer_code, signature=date(2026, 9, 1), status=ContractStatus.ORDERED
+        )
+    else:
+        contract = make_contract(client, offer_code, signature=OCT, service_start=OCT)
     sip, _secret = services.sip_account_create(contract=contract, label="Poste")
     return sip
 
 
-def platform(client=None, *, start=OCT, **client_kwargs):
-    """An active PLATFORM contract (from ``start``): its CDRs name the contract's reference."""
+def platform(client=None, *, start=OCT, ordered=False, **client_kwargs):
+    """An active PLATFORM contract (from ``start``): its CDRs name the contract's reference.
+    ``ordered``: signed and ordered on ``start``, not in service yet (a trial's, CON-7)."""
+    from offers.choices import ContractStatus
+
     seed()
     client = client or customer(**client_kwargs)
-    contract = make_contract(client, "platform", signature=start, service_start=start)
+    if ordered:
+        contract = make_contract(client, "platform", signature=start, status=ContractStatus.ORDERED)
+    else:
+        contract = make_contract(client, "platform", signature=start, service_start=start)
     contract.username = contract.reference  # what ``row`` writes as the account
     return contract
 

@@ -151,19 +151,21 @@ def test_use4_device_returned_after_the_call_was_supplied(offer):
 
 
 # CON-7 (PLATFORM 6.2: free test access, "trial traffic is rated but never invoiced"): a trial
-# granted until 15 October; the customer signs on the 12th and staff end the trial; the CDR file
-# of the 10th arrives after that. The 600 s call of the 10th was trial traffic: flagged trial,
-# never invoiced. Current: not trial, billable 600 × 0.0120 / 60 = 0.1200 (the contract keeps
-# no trace of the trial's dates once it is ended, so the rating cannot know).
+# granted until 15 October on a contract ordered, not in service; the customer signs on the 12th
+# and staff activate it, its service started that day: the activation ends the trial; the CDR
+# file of the 10th arrives after that. The 600 s call of the 10th was trial traffic: flagged
+# trial, never invoiced. Current: not trial, billable 600 × 0.0120 / 60 = 0.1200 (the contract
+# keeps no trace of the trial's dates once it is ended, so the rating cannot know).
 def test_con7_trial_call_imported_after_the_trial_ended():
     from datetime import date
 
+    from offers.services.contracts import contract_activate
     from offers.services.trials import contract_set_trial
 
-    plat = platform()
+    plat = platform(ordered=True)
     contract_set_trial(contract=plat, ends_on=date(2026, 10, 15))
-    with time_machine.travel(at(12, 9), tick=False):  # signed on the 12th: trial ended
-        contract_set_trial(contract=plat, ends_on=None)
+    with time_machine.travel(at(12, 9), tick=False):  # signed on the 12th: in service, no trial
+        contract_activate(contract=plat, service_start_date=date(2026, 10, 12))
     plat.refresh_from_db()
     assert (plat.is_trial, plat.trial_ends_on) == (False, date(2026, 10, 12))
     run_import([row(plat, "+33123456780", start=at(10, 9), duration=600)])

@@ -38,8 +38,8 @@ def _no_pdf(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-def platform(client, start=date(2026, 9, 1)):
-    return core.platform(client, start=start)
+def platform(client, start=date(2026, 9, 1), *, ordered=False):
+    return core.platform(client, start=start, ordered=ordered)
 
 
 def balance(client) -> Decimal:
@@ -186,16 +186,18 @@ def consumption_amounts(client, month):
 
 
 # CON-7 (docs/rules.md: "Staff can grant free test access until an end date; traffic before
-# that date is trial traffic"; the contract page: "Free trial until <date> (excluded)") — trial
-# until 15/10/2026 (Paris summer time, UTC+2). Four French mobile calls of 60 s (0.0450 each):
-# 14/10 21:30 UTC = 23:30 Paris → trial; 14/10 22:30 UTC = 15/10 00:30 Paris, 15/10 10:00 UTC
-# and 16/10 → not trial: 3 × 0.0450 = 0.1350 → one line of 0.14 €.
+# that date is trial traffic"; the contract page: "Free trial until <date> (excluded)") — a
+# PLATFORM contract ordered on 01/09, on trial until 15/10/2026 (Paris summer time, UTC+2),
+# activated with its service started on 15/10 (the trial ends there). Four French mobile calls
+# of 60 s (0.0450 each): 14/10 21:30 UTC = 23:30 Paris → trial; 14/10 22:30 UTC = 15/10 00:30
+# Paris, 15/10 10:00 UTC and 16/10 → not trial: 3 × 0.0450 = 0.1350 → one line of 0.14 €.
 def test_con7_trial_end_day_is_not_trial():
     client = customer()
-    contract = platform(client)
+    contract = platform(client, ordered=True)
     offers.contract_set_trial(contract=contract, ends_on=date(2026, 10, 15))
     assert offers.is_in_trial(Contract.objects.get(pk=contract.pk), date(2026, 10, 14))
     assert not offers.is_in_trial(Contract.objects.get(pk=contract.pk), date(2026, 10, 15))
+    offers.contract_activate(contract=contract, service_start_date=date(2026, 10, 15))
     core.run_import(
         [
             core.row(contract, "0612345671", start=core.at(14, 21, 30)),
@@ -210,33 +212,38 @@ def test_con7_trial_end_day_is_not_trial():
     assert consumption_amounts(client, OCT) == [Decimal("0.14")]
 
 
-# CON-7 — a HOSTED-A contract on trial until 31/10 converts mid-month: the customer signs and
-# staff end the trial on 15/10. Its calls to a Moroccan fixed number (not included, 60 s at
-# 0.1500 €/min 60/60 = 0.1500 each): 10/10 during the trial → never invoiced; 20/10 after the
-# conversion → invoiced. October's invoice: one line of 0.15 € (the trial call stays trial
-# when the run re-rates the HOSTED-A month at the day's tariffs).
+# CON-7 — a HOSTED-A contract ordered on 01/09, on trial until 31/10, converts mid-month: the
+# customer signs and staff activate it on 15/10, its service started that day — the activation
+# ends the trial (its remaining days are not carried over). Its calls to a Moroccan fixed
+# number (not included, 60 s at 0.1500 €/min 60/60 = 0.1500 each): 10/10 during the trial →
+# never invoiced; 20/10 after the activation → invoiced. October's invoice: one line of 0.15 €
+# (the trial call stays trial when the run re-rates the HOSTED-A month at the day's tariffs).
+# Before: the trial ran on to 31/10 on a contract in service from the 15th, the 20/10 call was
+# trial and October billed no call.
 def test_con7_trial_converted_mid_month_trial_calls_never_invoiced():
-    sip = core.account("hosted-a")
+    sip = core.account("hosted-a", ordered=True)
     contract = sip.contract
     offers.contract_set_trial(contract=contract, ends_on=date(2026, 10, 31))
     core.run_import([core.row(sip, "+212522000001", start=core.at(10, 9), duration=60)])
     assert CallRecord.objects.get().trial
     with time_machine.travel(core.at(15, 9), tick=False):  # converted on 15/10
-        offers.contract_set_trial(contract=Contract.objects.get(pk=contract.pk), ends_on=None)
+        offers.contract_activate(
+            contract=Contract.objects.get(pk=contract.pk), service_start_date=date(2026, 10, 15)
+        )
     core.run_import([core.row(sip, "+212522000002", start=core.at(20, 9), duration=60)])
     assert [c.trial for c in core.calls()] == [True, False]
     billing.run_month_sync(month=OCT)
     assert consumption_amounts(sip.client, OCT) == [Decimal("0.15")]
 
 
-# CON-7 — the same conversion on a SIP-UNL account, seen through an import only: a call of
-# 12/10 during the trial (mobile 60 s, per second: 0.0450, trial), the trial ended on 15/10,
-# then a file carrying a call of 05/10 that the carrier sent late (it starts before a stored
-# call: the month is rated again, whole). The 12/10 call was placed during the trial: it stays
-# trial, never invoiced; so is the 05/10 call, placed during the trial too (the trial keeps its
-# days when it ends: it ended on 15/10, excluded).
+# CON-7 — the same on a SIP-UNL account (ordered, not in service), seen through an import only:
+# a call of 12/10 during the trial (mobile 60 s, per second: 0.0450, trial), the trial ended by
+# staff on 15/10, then a file carrying a call of 05/10 that the carrier sent late (it starts
+# before a stored call: the month is rated again, whole). The 12/10 call was placed during the
+# trial: it stays trial, never invoiced; so is the 05/10 call, placed during the trial too (the
+# trial keeps its days when it ends: it ended on 15/10, excluded).
 def test_con7_trial_calls_stay_trial_when_a_late_file_rerates_the_month():
-    sip = core.account("sip-unl")
+    sip = core.account("sip-unl", ordered=True)
     offers.contract_set_trial(contract=sip.contract, ends_on=date(2026, 10, 31))
     core.run_import([core.row(sip, "0612345678", start=core.at(12, 9), duration=60)])
     with time_machine.travel(core.at(15, 9), tick=False):

@@ -160,9 +160,10 @@ def test_use2_platform_uses_tariff_increments():
     assert_matches_reference()
 
 
-# CON-7: traffic of a contract on trial is rated and shown (cost computed), flagged trial.
+# CON-7: traffic of a contract on trial (ordered, not in service: PLATFORM 6.2) is rated and
+# shown (cost computed), flagged trial.
 def test_con7_trial_traffic_flagged():
-    sip = contract = platform()
+    sip = contract = platform(ordered=True)
     contract.is_trial, contract.trial_ends_on = True, date(2026, 10, 15)
     contract.save(update_fields=["is_trial", "trial_ends_on"])
     run_import(

@@ -197,12 +197,13 @@ def owner(offer):
 
     offer, trial, _ = offer.partition("*trial")
     first, _, second = offer.partition("+")
+    # CON-7: a trial's contract is ordered, not in service (PLATFORM 6.2)
     if first == "platform":
-        refs = [platform()]
+        refs = [platform(ordered=bool(trial))]
     elif first == "trunk":
         refs = [make_trunk(customer()).username]
     else:
-        refs = [account(first)]
+        refs = [account(first, ordered=bool(trial))]
     from accounts.models import Client
 
     client = Client.objects.get(pk=client_of(refs[0]))
