@@ -25,6 +25,7 @@ from offers.choices import QuantityChangeKind
 from offers.forms import LineQuantityForm
 from offers.models import Contract, ContractLine
 from offers.services.quantities import (
+    decrease_notice_months,
     line_quantity_change,
     line_quantity_decrease_cancel,
     line_quantity_quote,
@@ -125,6 +126,7 @@ def line_quantity(request, pk, line_pk):
             "quote": quote,
             "quote_changed": quote_changed,
             "pending_decrease": pending_decreases(contract=contract).get(line.pk),
+            "decrease_notice_months": decrease_notice_months(contract),
             "can_order": can_order,
         },
     )

@@ -22,8 +22,9 @@ UNITS = _(
 )
 EFFECTIVE_ON = _(
     "The day it takes effect (Paris date): the day it is made for an increase, the contract's "
-    "next period start for a decrease (TRK-4) — for a PLATFORM contract the first anniversary at "
-    "least 3 months away (PLATFORM 8.2: units end at an anniversary on 3 months' notice)."
+    "next period start for a decrease (TRK-4) — for a contract with a notice the first period "
+    "start at least that notice away: 3 months for PLATFORM (8.2), the terms' notice_months for "
+    "HOSTED-W and HOSTED-A (HOSTED-W 8.1: the service ends in part on the contract's notice)."
 )
 UNIT_MONTHLY_PRICE = _("The monthly price per unit (€ excl. VAT).")
 PRORATA_DAYS = _(

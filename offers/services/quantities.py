@@ -26,8 +26,12 @@ Choices where the rule book is silent (CON-2):
 - the minimum is 1 unit (no offer has another minimum); the maximum ``MAX_QUANTITY``;
 - "the next period" of a decrease is the contract's next period start: the 1st of next month
   for TRUNK/SIP-UNL, the next anniversary for commitment offers (HOSTED-W, HOSTED-A, PLATFORM:
-  the units are committed for the period) — for PLATFORM the first one at least 3 months away
-  (8.2: a notice of 3 months before the anniversary, else the units renew);
+  the units are committed for the period) — the first one at least the contract's notice away:
+  3 months for PLATFORM (8.2: a notice of 3 months before the anniversary, else the units
+  renew), the terms' months of notice for HOSTED-W (8.1: the service "tout ou en partie" ends
+  on a month's notice, the remaining months of the period due) and HOSTED-A (the rule book's
+  month, CON-1): fewer units is a partial termination and never needs less notice than the
+  whole contract;
 - one pending decrease per line; an increase made while one is pending stays on top of it
   (the units removed are kept, as TRK-4);
 - terms whose order month is free (``first_month = free_order_month``, HOSTED-W 9: "les
@@ -234,6 +238,18 @@ def _check_quantity(quantity, current: int, minimum: int = 1) -> int:
     return quantity
 
 
+def decrease_notice_months(contract: Contract) -> int:
+    """CON-2: the months of notice a decrease needs before the period start it takes effect
+    at — the contract's own notice (CON-4): 3 for PLATFORM (8.2), the terms' months for a
+    notice in months (HOSTED-W 8.1, HOSTED-A), none for a notice to the end of the month."""
+    rule = contract.term("notice_rule")
+    if rule == NoticeRule.PLATFORM:
+        return termination_fees.PLATFORM_NOTICE_MONTHS
+    if rule == NoticeRule.MONTHS:
+        return int(contract.term("notice_months") or 0)
+    return 0
+
+
 def _next_period_start(contract: Contract, today: date) -> date | None:
     """The contract's next renewal date as of ``today``, even before the nightly renewal of a
     period that ended this morning.
@@ -242,15 +258,18 @@ def _next_period_start(contract: Contract, today: date) -> date | None:
     contract allows at an anniversary only with a notice given at least 3 months before it —
     otherwise they renew for a further 12 months. The decrease then takes effect at the first
     anniversary at least 3 months after ``today`` (as a non-renewal, CON-4), never at a nearer
-    one."""
+    one. HOSTED-W (8.1: "tout ou en partie", a month's notice, the remaining months of the
+    period due) and HOSTED-A likewise with the terms' months of notice: asked two weeks before
+    the anniversary, the units leave at the next one."""
     end = contract.current_period_end
     if end is not None and end <= today:
         period = contract.period_at(today)
         end = period.end if period is not None else None
-    if end is not None and contract.term("notice_rule") == NoticeRule.PLATFORM:
+    notice = decrease_notice_months(contract)
+    if end is not None and notice:
         anchor = contract.anchor_date
         end = termination_fees.first_anniversary_from(
-            max(end, periods.add_months(today, termination_fees.PLATFORM_NOTICE_MONTHS)),
+            max(end, periods.add_months(today, notice)),
             anchor,
             contract.term("initial_months"),
             contract.term("renewal_months"),

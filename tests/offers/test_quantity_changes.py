@@ -483,6 +483,76 @@ def test_platform_caps_removed_count_until_their_end(tenant):
     assert caps_limit == [21, 1]
 
 
+# CON-2 + HOSTED-W 8.1 — « Le Service, tout ou en partie, est résiliable à tout moment ...
+# avec un préavis de un (1) mois »; during a renewal period the Client pays « la totalité des
+# mois restants dus ... jusqu'à la date anniversaire ». Fewer users is a partial termination:
+# it needs the month's notice. HOSTED-W ordered and started 15/03/2025 (anniversaries 15/03),
+# 5 users at 14.90. 5 → 2 asked on 01/03/2027, two weeks before the anniversary of 15/03/2027:
+# the notice ends on 01/04/2027, inside the period renewed on 15/03/2027, whose remaining
+# months are due — the users leave at 15/03/2028 (before: at 15/03/2027, the 3 users' renewed
+# year, 3 × 14.90 × 12 = 536.40 €, never billed). Asked on 15/02/2027 (exactly one month
+# before) or earlier: at 15/03/2027. HOSTED-A (the rule book's 1-month notice, CON-1) alike:
+# started 15/03/2024, 36 months, the initial period ends 15/03/2027.
+@pytest.mark.django_db
+def test_hosted_decrease_needs_the_months_notice_before_the_anniversary(tenant):
+    hosted_w = make_contract(
+        tenant.client,
+        "hosted-w",
+        quantity=5,
+        signature=date(2025, 3, 15),
+        service_start=date(2025, 3, 15),
+    )
+    hosted_a = make_contract(
+        tenant.client,
+        "hosted-a",
+        quantity=5,
+        signature=date(2024, 3, 15),
+        service_start=date(2024, 3, 15),
+    )
+    for contract in (hosted_w, hosted_a):
+        line = line_of(contract)
+        quotes = []
+        for day in (date(2027, 1, 10), date(2027, 2, 15), date(2027, 2, 16), date(2027, 3, 1)):
+            with at(day):
+                quotes.append(services.line_quantity_quote(line=line, quantity=2).effective_on)
+        assert quotes == [
+            date(2027, 3, 15),
+            date(2027, 3, 15),
+            date(2028, 3, 15),
+            date(2028, 3, 15),
+        ]
+        with at(date(2027, 3, 1)):
+            change = services.line_quantity_change(line=line, quantity=2)
+        assert (change.status, change.effective_on, change.units) == (
+            "pending",
+            date(2028, 3, 15),
+            3,
+        )
+        services.contract_renew(contract_id=contract.pk, today=date(2027, 3, 15))
+        line.refresh_from_db()
+        assert line.quantity == 5
+
+
+# CON-2 + HOSTED-W 8.1 — the portal's quote says when the users leave, and why not sooner.
+@pytest.mark.django_db
+def test_portal_hosted_w_decrease_quote_names_the_notice(as_role, english, tenant):
+    contract = make_contract(
+        tenant.client,
+        "hosted-w",
+        quantity=5,
+        signature=date(2025, 3, 15),
+        service_start=date(2025, 3, 15),
+    )
+    with at(date(2027, 3, 1)):
+        page = as_role("admin").post(quantity_url(contract), {"quantity": "2", "action": "quote"})
+    text = page.content.decode()
+    assert "3 units removed from 15 March 2028, the first renewal date of the contract after" in (
+        text
+    )
+    assert "the start of the next period" not in text
+    assert "Units removed take effect at the first renewal date of the contract after" in text
+
+
 # CON-2 + PLATFORM 8.2 — the portal's quote says when the lots leave, and why not sooner.
 @pytest.mark.django_db
 def test_portal_platform_decrease_quote_names_the_anniversary(as_role, english, tenant):
@@ -712,6 +782,28 @@ def test_api_quote_change_and_retry(api, tenant):
     billing.run_month_sync(month=DEC)
     billing.run_month_sync(month=DEC)
     assert PendingCharge.objects.filter(source_type="line_quantity_change").count() == 1
+
+
+# CON-2 + HOSTED-W 8.1 — the partner API quotes a decrease asked two weeks before the
+# anniversary (HOSTED-W started 15/03/2025, 5 users at 14.90, asked on 01/03/2027) at the next
+# anniversary but one, 15/03/2028: from then 2 × 14.90 = 29.80 a month (before: 2027-03-15).
+@pytest.mark.django_db
+def test_api_hosted_w_decrease_needs_the_months_notice(api, tenant):
+    contract = make_contract(
+        tenant.client,
+        "hosted-w",
+        quantity=5,
+        signature=date(2025, 3, 15),
+        service_start=date(2025, 3, 15),
+    )
+    with at(date(2027, 3, 1)):
+        quote = api.post(api_url("line-quantity-quote", contract), {"quantity": 2}, format="json")
+    assert quote.status_code == 200
+    assert {k: quote.json()[k] for k in ("effective_on", "from_date", "from_monthly")} == {
+        "effective_on": "2028-03-15",
+        "from_date": "2028-03-15",
+        "from_monthly": "29.80",
+    }
 
 
 # CON-2 — 0 or negative: 400 naming the field; nothing written.
