@@ -66,8 +66,9 @@ def test_use5_caps_lots_added_mid_month_count_from_their_day_only():
 
 
 # USE-5 / OPT ("a month recomputed later keeps the options it had"). Three CAPS lots on a
-# PLATFORM contract started 1 November 2025 (period of 12 months); on 10 October 2026 the
-# customer lowers them to one lot, effective at the renewal of 1 November 2026 (CON-2, TRK-4).
+# PLATFORM contract started 1 November 2025 (period of 12 months); on 10 July 2026 the
+# customer lowers them to one lot, effective at the renewal of 1 November 2026 (CON-2, TRK-4;
+# PLATFORM 8.2: at least 3 months before the anniversary).
 # 5 October: 20 attempts in one second ≤ 1 + 3 × 10 = 31 → no breach. A late record of October
 # rated in November (after the decrease applied) recomputes October: still no breach — the
 # code measured October against one lot (limit 11) and showed a breach "peak 20, limit 11".
@@ -78,7 +79,7 @@ def test_use5_caps_lots_removed_at_renewal_still_count_for_the_month_before():
     after_rating(keys=[(client.pk, OCT)])
     assert limit_rows(client) == []
 
-    quantities.line_quantity_change(line=caps_line(contract), quantity=1, today=date(2026, 10, 10))
+    quantities.line_quantity_change(line=caps_line(contract), quantity=1, today=date(2026, 7, 10))
     quantities.line_quantity_decreases_apply(contract=contract, period_start=date(2026, 11, 1))
     assert caps_line(contract).quantity == 1
     assert limits.limits_for(client.pk, date(2026, 10, 31))["caps"] == 31
