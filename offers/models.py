@@ -469,8 +469,7 @@ class ContractEvent(models.Model):
         ordering = ["contract", "created_at", "id"]
 
     def __str__(self):
-        # the statuses' names in the page's language, not their stored codes
-        moves = [self.get_from_status_display(), self.get_to_status_display()]
+        moves = [self.get_from_status_display(), self.get_to_status_display()]  # names, not codes
         return f"{self.contract.reference} — {' → '.join(str(name) for name in moves if name)}"
 
 
@@ -584,8 +583,7 @@ class SuspensionRecord(TimeStampedModel):
 
 
 class Suspension(SuspensionRecord):
-    """CON-8: a suspension of a contract, with its reason; lifting it is one action.
-    A suspended contract keeps being billed for its subscriptions."""
+    """CON-8: a contract's suspension, with its reason; lifted in one action; still billed."""
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="suspensions"
