@@ -25,7 +25,7 @@ from billing.models import Invoice, InvoicePurpose
 from kernel.clock import PARIS, paris_today
 from kernel.money import ZERO, round_money
 from offers.choices import LIVE_STATUSES, FairUsePolicy
-from offers.models import Contract, Terms
+from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
 from usage.choices import LineType, PriceClass, RatingPlan
@@ -407,30 +407,26 @@ class IncludedPlan:
 
 def included_plans(*, client) -> list[IncludedPlan]:
     """The included destinations of each unlimited plan among the customer's live contracts:
-    the terms' own list, else its preset's (as the rating reads them, ``_inc``), by name."""
-    by_terms: dict[int, tuple[str, set[str]]] = {}
-    for contract in (
-        Contract.objects.filter(client=client, status__in=LIVE_STATUSES)
-        .select_related("offer")
-        .order_by("offer__name")
+    the terms' own list, else its preset's (as the rating reads them, ``_inc``), by name. Two
+    queries (none more when no contract has a plan)."""
+    by_terms: dict[int, tuple[str, str, set[str]]] = {}  # terms → (policy, preset, offers)
+    for contract in Contract.objects.filter(client=client, status__in=LIVE_STATUSES).select_related(
+        "offer__terms"
     ):
         policy = contract.terms_snapshot.get("fair_use_policy") or FairUsePolicy.NONE
-        if policy == FairUsePolicy.NONE:
-            continue
-        _policy, names = by_terms.setdefault(contract.offer.terms_id, (policy, set()))
-        names.add(contract.offer.name)
+        if policy != FairUsePolicy.NONE:
+            terms = contract.offer.terms
+            by_terms.setdefault(terms.pk, (policy, terms.preset, set()))[2].add(contract.offer.name)
     if not by_terms:
         return []
-    own = defaultdict(list)
-    terms = Terms.objects.filter(pk__in=by_terms).only("pk", "preset")
-    presets = {t.preset for t in terms}
-    preset_ids = dict(
-        Terms.objects.filter(is_preset=True, preset__in=presets).values_list("preset", "pk")
-    )
+    own, preset_lists = defaultdict(list), defaultdict(list)
+    presets = {preset for _policy, preset, _names in by_terms.values()}
     for destination in IncludedDestination.objects.filter(
-        terms_id__in=set(by_terms) | set(preset_ids.values())
-    ):
+        Q(terms_id__in=by_terms) | Q(terms__is_preset=True, terms__preset__in=presets)
+    ).select_related("terms"):
         own[destination.terms_id].append(destination)
+        if destination.terms.is_preset:
+            preset_lists[destination.terms.preset].append(destination)
     language = translation.get_language() or settings.LANGUAGE_CODE
     national = {
         # USE-3: French mobiles are billed per second, the listed fixed numbers included
@@ -443,11 +439,9 @@ def included_plans(*, client) -> list[IncludedPlan]:
         ),
     }
     plans = []
-    for terms_obj in terms:
-        policy, names = by_terms[terms_obj.pk]
-        listed = own.get(terms_obj.pk) or own.get(preset_ids.get(terms_obj.preset), [])
+    for terms_id, (policy, preset, names) in by_terms.items():
         rows = []
-        for d in listed:
+        for d in own.get(terms_id) or preset_lists.get(preset, []):
             tariff = Tariff(name=d.name, country=d.country, line_type=d.line_type)
             rows.append(TariffRow(tariff, "", _tariff_name(tariff, language)))
         # in English, "Portugal Fixe" and "Portugal Fixe OLO" both read "Portugal — Fixed"
