@@ -2,8 +2,6 @@
 the SLA cap, a ticket's moves) are the services'. A form that moves money is shown twice: the
 first submission previews the amounts, the second (``confirm``) calls the service."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -12,10 +10,10 @@ from accounts.models import Partner, User
 from kernel.clock import paris_today
 from kernel.inputs import (
     MAX_TEXT,
-    AsciiDecimalField,
     AsciiModelChoiceField,
     BoundedDateField,
     BoundedDateTimeField,
+    typed_amount_field,
 )
 from offers.choices import SUSPENSION_NOTE_HELP, ContractStatus, SuspensionReason
 from offers.models import Suspension
@@ -127,18 +125,7 @@ class CustomerSearchForm(forms.Form):
 
 
 class PaymentRecordForm(forms.Form):
-    amount = AsciiDecimalField(
-        label=_("Amount (incl. VAT)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
-        error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
-        # "678,53" as French staff type it (an <input type="number"> left the reading to the
-        # browser: en-US Chrome sent 67853)
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    amount = typed_amount_field(_("Amount (incl. VAT)"))  # "678,53" as French staff type it
     method = forms.ChoiceField(
         label=_("Method"),
         choices=[(v, label) for v, label in PaymentMethod.choices if v in RECORDED_METHODS],

@@ -19,6 +19,7 @@ The form fields are here; the partner API's (DRF) fields, with the same bounds, 
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -149,6 +150,22 @@ class AsciiDecimalField(forms.DecimalField):
         if isinstance(value, str) and "e" in value.lower():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+
+def typed_amount_field(label) -> AsciiDecimalField:
+    """An amount in euros and cents (at least 0.01) as people type it in the page's language:
+    "12,50" in French. A text field read by the server (an <input type="number"> left the
+    reading to the browser: en-US Chrome sent 1250 for "12,50")."""
+    return AsciiDecimalField(
+        label=label,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
+        error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
 
 
 class AsciiModelChoiceField(forms.ModelChoiceField):

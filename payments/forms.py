@@ -2,12 +2,10 @@
 window, the amount ≤ the invoice total, the documents' type, size and number) are checked by
 ``payments.services.dispute_open``; the forms only parse what was typed."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kernel.inputs import MAX_TEXT, AsciiDecimalField
+from kernel.inputs import MAX_TEXT, typed_amount_field
 
 DOCUMENT_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
@@ -30,18 +28,7 @@ class MultipleFileField(forms.FileField):
 
 
 class DisputeForm(forms.Form):
-    amount = AsciiDecimalField(
-        label=_("Amount disputed (incl. VAT, €)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
-        error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
-        # "12,50" as a French user types it: a text field, read in the page's language (an
-        # <input type="number"> left the reading to the browser: en-US Chrome sent 1250).
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    amount = typed_amount_field(_("Amount disputed (incl. VAT, €)"))  # "12,50" as typed
     reason = forms.CharField(
         label=_("Reason"),
         max_length=MAX_TEXT,
