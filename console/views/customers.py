@@ -111,9 +111,11 @@ def _once_key(token: str) -> str:
     return f"console:once:{token}"
 
 
-def _shown(data) -> list[str]:
-    """What a payment's preview showed: the confirmation records it only if it is the same."""
+def _shown(client, data) -> list[str]:
+    """What a payment's preview showed, for whom: the confirmation records it only if it is
+    the same, on the same customer's page."""
     return [
+        str(client.pk),
         f"{data['amount']:.2f}",
         str(data["method"]),
         data["received_on"].isoformat(),
@@ -121,22 +123,22 @@ def _shown(data) -> list[str]:
     ]
 
 
-def _issue_once(request, data) -> str:
+def _issue_once(request, client, data) -> str:
     """A token the confirmation of a payment carries: it records one payment only, whatever
     the number of times the confirmation is sent (a double click, a resent form), and only the
     payment the preview showed (``data``)."""
     token = secrets.token_urlsafe(16)
-    cache.set(_once_key(token), [request.user.pk, *_shown(data)], ONCE_SECONDS)
+    cache.set(_once_key(token), [request.user.pk, *_shown(client, data)], ONCE_SECONDS)
     return token
 
 
-def _once_matches(request, data) -> bool:
+def _once_matches(request, client, data) -> bool:
     """Whether the confirmation's token is this member's and was given for ``data``: a
     confirmation whose amount, method, date or reference is not the preview's (a hand-made
     request) is previewed again, nothing recorded."""
     token = request.POST.get("once", "")
     stored = cache.get(_once_key(token)) if token and len(token) <= 64 else None
-    return stored is None or stored == [request.user.pk, *_shown(data)]
+    return stored is None or stored == [request.user.pk, *_shown(client, data)]
 
 
 def _use_once(request) -> bool:
@@ -171,8 +173,8 @@ def record_payment(request, pk):
     if not form.is_valid():
         return _page(request, client, action="payment", form=form, status=400)
     data = form.cleaned_data
-    if not _confirmed(request) or not _once_matches(request, data):
-        preview = {**data, "once": _issue_once(request, data)}
+    if not _confirmed(request) or not _once_matches(request, client, data):
+        preview = {**data, "once": _issue_once(request, client, data)}
         return _page(request, client, action="payment", form=form, preview=preview)
     if not _use_once(request):
         messages.error(

@@ -178,6 +178,26 @@ def test_payment_confirmation_records_the_amount_previewed(customer, as_staff, b
     assert list(Payment.objects.values_list("amount", flat=True)) == [Decimal("1200.00")]
 
 
+# BIL-4 — the confirmation records the payment of the customer whose preview showed it: a
+# preview of 120.00 € for one customer, its confirmation sent to another customer's page (a
+# hand-made request, the token carried over) recorded 120.00 € received from the second one,
+# never previewed for it. Now nothing is recorded and the second customer's preview comes.
+def test_payment_confirmation_bound_to_the_customer_previewed(customer, as_staff, billing_agent):
+    other = ClientFactory(partner=customer.partner)
+    issue_invoice(customer, "100.00")  # 120.00 incl. VAT
+    issue_invoice(other, "100.00")
+    browser = as_staff(billing_agent)
+    data = {"amount": "120.00", "method": "transfer", "received_on": "2026-10-05"}
+    with at(date(2026, 10, 5)):
+        once = _once(browser.post(reverse("console:record_payment", args=[customer.pk]), data))
+        moved = browser.post(
+            reverse("console:record_payment", args=[other.pk]),
+            {**data, "once": once, "confirm": "1"},
+        )
+    assert not Payment.objects.exists()
+    assert 'data-testid="action-preview"' in moved.content.decode()
+
+
 # BIL-4 — the confirmation of a transfer of 120.00 € sent twice (a double click, a resent
 # form) recorded two payments: 240.00 € received for a 120.00 € invoice, 120.00 € left on
 # account. One payment of 120.00 € now; the second sending says so and writes nothing, and a
