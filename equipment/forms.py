@@ -10,6 +10,7 @@ from equipment.services.orders import MAX_QUANTITY, rental_commitments
 from equipment.services.rma import MAX_PHOTOS
 from kernel.inputs import AsciiIntegerField, AsciiModelChoiceField, BoundedDateField
 from kernel.money import money
+from payments.services.allocation import partner_collects
 from support.forms import MultipleFileInput
 
 
@@ -101,7 +102,9 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = client.sites.order_by("name")
         self.fields["model"].queryset = EquipmentModel.objects.filter(is_sold=True)
-        self.fields["model"].label_from_instance = _model_with_prices
+        if not partner_collects(client):
+            # ACC-3: a partner-billed customer pays its partner's prices, never shown ours
+            self.fields["model"].label_from_instance = _model_with_prices
         self.fields["commitment_months"].choices = [("", "—")] + [
             (m, m) for m in rental_commitments()
         ]

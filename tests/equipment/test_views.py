@@ -10,7 +10,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.choices import Role
+from accounts.choices import BillingMode, Role
 from equipment.choices import RequestStatus, RmaStatus
 from equipment.models import EquipmentRequest, Rma
 from equipment.services import items
@@ -171,6 +171,8 @@ def test_rental_request_needs_commitment(client, tenant):
 # sale or a 12- to 36-month rental without seeing a price. Each model now shows the catalogue's
 # prices in force (excl. VAT): a phone sold 149,00 € HT, rented 6,00 € HT a month.
 def test_request_form_shows_the_models_prices(client, tenant):
+    tenant.client.partner.billing_mode = BillingMode.RESELLER_BILLED  # we invoice it
+    tenant.client.partner.save(update_fields=["billing_mode"])
     model = make_model(sale="149.00", rental="6.00")
     login(client, tenant.members[Role.ADMIN])
     page = client.get(reverse("equipment:requests")).content.decode()
@@ -178,6 +180,19 @@ def test_request_form_shows_the_models_prices(client, tenant):
     option = select.split(f'<option value="{model.pk}"')[1].split("</option>")[0]
     assert model.name in option
     assert "149,00\u00a0€ HT" in option and "6,00\u00a0€ HT par mois" in option, option
+
+
+# ACC-3: a partner-billed customer pays its partner's prices: the request form lists the models
+# without ours (« 149,00 € HT » was shown to a white-label customer).
+def test_request_form_hides_our_prices_from_a_partner_billed_customer(client, tenant):
+    tenant.client.partner.billing_mode = BillingMode.PARTNER_BILLED
+    tenant.client.partner.save(update_fields=["billing_mode"])
+    model = make_model(sale="149.00", rental="6.00")
+    login(client, tenant.members[Role.ADMIN])
+    page = client.get(reverse("equipment:requests")).content.decode()
+    select = page.split('name="model"')[1].split("</select>")[0]
+    option = select.split(f'<option value="{model.pk}"')[1].split("</option>")[0]
+    assert model.name in option and "€" not in option, option
 
 
 def test_technical_cannot_ask_for_equipment(client, tenant):
