@@ -152,11 +152,25 @@ class AsciiDecimalField(forms.DecimalField):
         return super().to_python(value)
 
 
+# The spaces people put between thousands: a space, and the page's non-breaking ones (« 1 200,50 »
+# copied from an amount the portal shows).
+THOUSANDS_SPACES = re.compile("[ \u00a0\u202f]")
+
+
+class TypedAmountField(AsciiDecimalField):
+    """An amount as typed: the thousands' spaces left out (« 1 200,50 » is 1200.50)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = THOUSANDS_SPACES.sub("", value.strip())
+        return super().to_python(value)
+
+
 def typed_amount_field(label) -> AsciiDecimalField:
     """An amount in euros and cents (at least 0.01) as people type it in the page's language:
     "12,50" in French. A text field read by the server (an <input type="number"> left the
     reading to the browser: en-US Chrome sent 1250 for "12,50")."""
-    return AsciiDecimalField(
+    return TypedAmountField(
         label=label,
         max_digits=12,
         decimal_places=2,

@@ -311,6 +311,18 @@ def test_dispute_amount_typed_the_french_way(web, customer):
     assert Dispute.objects.get().amount == Decimal("12.50")
 
 
+# BIL-8 — « 1 200,00 », as the portal writes the invoice's total (a non-breaking space between
+# the thousands) or as typed with a plain space, was refused with « Saisissez un nombre. ».
+@pytest.mark.parametrize("typed", ["1 200,00", "1\u00a0200,00", "1\u202f200,00"])
+def test_dispute_amount_with_thousands_spaces(web, customer, typed):
+    invoice = issue_invoice(customer, "1000.00")  # 1 200,00 € TTC
+    url = reverse("payments:dispute_create", args=[invoice.pk])
+    with paris(date(2026, 10, 5)):
+        response = web.post(url, {"amount": typed, "reason": "Tout"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 302, response.content.decode()
+    assert Dispute.objects.get().amount == Decimal("1200.00")
+
+
 # BIL-8 — an invoice whose dispute is under review is not offered to be disputed again: its
 # page links to the dispute instead; once decided, the link to dispute it is back.
 def test_invoice_page_with_open_dispute_links_to_it(web, customer):
