@@ -22,10 +22,11 @@ from offers.choices import (
     ContractStatus,
     FirstMonth,
     NoticeRule,
+    QuantityChangeStatus,
     TerminationReason,
     TerminationStatus,
 )
-from offers.models import Contract, Termination
+from offers.models import Contract, LineQuantityChange, Termination
 from offers.services.transitions import lock_contract, transition_contract
 
 
@@ -145,6 +146,24 @@ def _platform_quote(
     return replace(options[0], options=options)
 
 
+def _monthly_fees_at(contract: Contract, day: date) -> Decimal:
+    """CON-5: the contract's monthly fees on ``day`` (its last day of service): its current
+    lines' less the units of a pending decrease effective by then (CON-2: a decrease, or an
+    option ended, takes effect at a period start, so it holds for the whole period the fee
+    counts — a PLATFORM option of 250.00 ended on 1 February is not in the fee of a termination
+    effective on 15 March)."""
+    fees = contract.monthly_fees
+    pending = LineQuantityChange.objects.filter(
+        contract=contract,
+        status=QuantityChangeStatus.PENDING,
+        effective_on__lte=day,
+        line__ended_on__isnull=True,
+    ).select_related("line")
+    for change in pending:
+        fees -= change.line.unit_monthly_price * change.units
+    return max(fees, Decimal("0"))
+
+
 def _priced_quote(
     contract: Contract,
     notice_date: date,
@@ -163,7 +182,7 @@ def _priced_quote(
         anchor=anchor,
         initial_months=contract.term("initial_months"),
         renewal_months=contract.term("renewal_months"),
-        monthly_fees=contract.monthly_fees,
+        monthly_fees=_monthly_fees_at(contract, periods.day_before(effective)),
         minimum_commitment=Decimal(contract.term("minimum_monthly_commitment")),
     )
     ending = None

@@ -917,3 +917,28 @@ def test_unchanged_quantity_of_one_unit_is_singular():
     with translation.override("en"), pytest.raises(_Error) as error:
         _check_quantity(1, 1)
     assert error.value.message_dict["quantity"] == ["The line already has 1 unit."]
+
+
+# CON-5 + CON-2 + PLATFORM 24.4.5 / 17.1 — a pending decrease counts in the termination fee of
+# the period it took effect in. PLATFORM signed 1 February 2026: subscription 150.00 and a BGP
+# peering at 250.00 a month. The peering is ended on 15 October 2026 (from 1 February 2027);
+# on 15 December 2026 the customer terminates for 15 March 2027 (notice + 3 months). The last
+# day of service (14/03/2027) is in the period 01/02/2027-31/01/2028, which has no peering:
+# months from 01/04/2027 (March invoiced) to 31/01/2028 = 10, at the higher of the
+# subscriptions (150.00) and the minimum commitment (the terms'), not at 400.00 with the
+# peering that ended on 1 February.
+@pytest.mark.django_db
+def test_platform_termination_fee_leaves_out_units_ended_before_its_period(tenant):
+    from tests.usage.core_helpers import option, platform_with
+
+    contract = platform_with(tenant.client, [option("opt-bgp-peering", 1)], start=date(2026, 2, 1))
+    peering = contract.lines.get(product__code="opt-bgp-peering")
+    with at(date(2026, 10, 15)):
+        services.line_quantity_change(line=peering, quantity=0)
+    contract = Contract.objects.get(pk=contract.pk)
+    minimum = Decimal(contract.term("minimum_monthly_commitment"))
+    quote = services.termination_quote(
+        contract=contract, notice_date=date(2026, 12, 15), requested_date=date(2027, 3, 15)
+    )
+    assert quote.fee.fee_start == date(2027, 4, 1)
+    assert quote.fee.amount == 10 * max(Decimal("150.00"), minimum)
