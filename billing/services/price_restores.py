@@ -18,6 +18,7 @@ from billing.models import Invoice, PendingCharge
 from billing.services.credit_notes import CreditLine, credit_note_issue
 from billing.services.run_charges import SUBSCRIPTION_SOURCE
 from kernel.money import money_number, round_price
+from offers.choices import TerminationStatus
 from offers.periods import days_in_month
 from offers.signals import price_change_lines_restored
 
@@ -39,6 +40,14 @@ def credit_restored_prices(*, price_change, contract, lines, actor=None) -> list
     new)``) no longer owe; returns them. A charge billed at another price (a month billed
     before the change was notified) is left alone."""
     by_invoice: dict[Invoice, list[CreditLine]] = defaultdict(list)
+    # CON-4 / BIL-9: the months from a termination's fee start are credited in full when it is
+    # recorded (``termination_credits``; a refusal records its termination first): not again.
+    ended_from = (
+        contract.terminations.exclude(status=TerminationStatus.CANCELLED)
+        .order_by("fee_start")
+        .values_list("fee_start", flat=True)
+        .first()
+    )
     for line, old, new in lines:
         charges = (
             PendingCharge.objects.filter(
@@ -50,6 +59,8 @@ def credit_restored_prices(*, price_change, contract, lines, actor=None) -> list
             .select_related("invoice_line__invoice")
             .order_by("period_start", "pk")
         )
+        if ended_from is not None:
+            charges = charges.filter(period_start__lt=ended_from)
         for charge in charges:
             at_new, at_old = _unit_at(new, charge), _unit_at(old, charge)
             if charge.unit_price != at_new or at_old >= at_new:

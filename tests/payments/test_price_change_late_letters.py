@@ -187,3 +187,28 @@ def test_con6_admin_records_a_letter_received_before_the_effective_date(
     assert notice.termination.effective_date == date(2026, 12, 30)  # 30 November + 30 days
     credit = Invoice.objects.get(kind="credit_note", client=contract.client)
     assert (credit.corrects_id, credit.total_net) == (november.pk, Decimal("25.50"))
+
+
+# CON-6 (HOSTED-A 6) / CON-4 / BIL-9 — the same refusal (received on 28 November, 3 users at
+# 280.00 told of 305.50 from 1 December) typed in only on 5 January 2027, after the runs billed
+# December (November's invoice) and January (December's invoice) at 3 × 305.50 = 916.50 € HT.
+# The contract ends on 28 December, fees from 1 January: January is not due at all and is
+# credited in full, 916.50 € HT (termination credit); December is due at the old price,
+# 916.50 − 840.00 = 76.50 € HT credited. January must not also get the price difference
+# (76.50 more, 993.00 € credited on an invoice line of 916.50 — or the refusal refused).
+def test_con6_late_refusal_after_the_months_of_the_termination_were_invoiced():
+    contract, change, november = _increase_applied("hosted-a", "280.00", "305.50", quantity=3)
+    with at(date(2027, 1, 1), 0):
+        billing.run_month_sync(month=DEC)
+    december = Invoice.objects.get(client=contract.client, month=DEC, kind="invoice")
+    assert december.lines.get(kind="subscription").net_amount == Decimal("916.50")
+    with at(date(2027, 1, 5)):
+        notice = offers.price_change_refuse(
+            price_change=change, contract=contract, received_on=date(2026, 11, 28)
+        )
+    assert notice.termination.fee_start == date(2027, 1, 1)
+    credits = Invoice.objects.filter(kind="credit_note", client=contract.client)
+    by_invoice = {}
+    for credit in credits:
+        by_invoice[credit.corrects_id] = by_invoice.get(credit.corrects_id, 0) + credit.total_net
+    assert by_invoice == {november.pk: Decimal("76.50"), december.pk: Decimal("916.50")}
