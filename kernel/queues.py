@@ -81,8 +81,9 @@ class QueueItem:
 
     @property
     def sort_key(self):
-        """Overdue and nearest deadlines first, then items without a deadline, oldest first."""
-        return (self.deadline is None, self.deadline or self.created_at, self.created_at)
+        """Overdue and nearest deadlines first, then items without a deadline, oldest first; two
+        of the same moment in the order they were made (their ids), not the database's."""
+        return (self.deadline is None, self.deadline or self.created_at, self.created_at, self.pk)
 
 
 @dataclass(frozen=True)
