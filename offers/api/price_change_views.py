@@ -81,25 +81,6 @@ class ContractDetailSerializer(ContractSerializer):
         return PendingPriceChangeSerializer(pending_price_changes(contract), many=True).data
 
 
-class PriceChangeAnswerSerializer(serializers.Serializer):
-    """CON-6: the refusal (or objection) recorded on the contract's notice of the change."""
-
-    price_change = serializers.IntegerField(
-        source="price_change_id", help_text=_("The price change's id.")
-    )
-    response = serializers.ChoiceField(
-        choices=PriceChangeResponse.choices, help_text=PRICE_CHANGE_RESPONSE
-    )
-    responded_at = serializers.DateTimeField(
-        help_text=_("When the answer was recorded (its termination's notice), with its UTC offset.")
-    )
-    termination = TerminationSerializer(
-        help_text=_(
-            "The termination without fee the answer recorded (reason price_increase_refused)."
-        )
-    )
-
-
 class PriceChangeAcceptanceSerializer(serializers.Serializer):
     """CON-6, PLATFORM 7.1.2: the acceptance recorded on the contract's notice of the change."""
 
@@ -111,6 +92,19 @@ class PriceChangeAcceptanceSerializer(serializers.Serializer):
     )
     responded_at = serializers.DateTimeField(
         help_text=_("When the acceptance was recorded, with its UTC offset.")
+    )
+
+
+class PriceChangeAnswerSerializer(PriceChangeAcceptanceSerializer):
+    """CON-6: the refusal (or objection) recorded on the contract's notice of the change."""
+
+    responded_at = serializers.DateTimeField(
+        help_text=_("When the answer was recorded (its termination's notice), with its UTC offset.")
+    )
+    termination = TerminationSerializer(
+        help_text=_(
+            "The termination without fee the answer recorded (reason price_increase_refused)."
+        )
     )
 
 

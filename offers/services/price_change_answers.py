@@ -264,6 +264,20 @@ def refusal_quote(
     return pending, quote
 
 
+def _lock_answer(price_change: PriceChange, contract: Contract):
+    """The change, the contract and the contract's notice of the change (None if never told),
+    locked in that order, as every answer to a change takes them."""
+    change = PriceChange.objects.select_for_update().get(pk=price_change.pk)
+    contract = lock_contract(contract)
+    notice = (
+        PriceChangeNotice.objects.select_for_update(of=("self",))
+        .filter(price_change=change, contract=contract)
+        .select_related("termination")
+        .first()
+    )
+    return change, contract, notice
+
+
 @transaction.atomic
 def price_change_refuse(
     *,
@@ -289,14 +303,7 @@ def price_change_refuse(
     credits what it invoiced at the new price). A PLATFORM objection is refused once the
     contract had traffic on or after the effective date: that use accepted the new price."""
     today = paris_today()
-    change = PriceChange.objects.select_for_update().get(pk=price_change.pk)
-    contract = lock_contract(contract)
-    notice = (
-        PriceChangeNotice.objects.select_for_update(of=("self",))
-        .filter(price_change=change, contract=contract)
-        .select_related("termination")
-        .first()
-    )
+    change, contract, notice = _lock_answer(price_change, contract)
     answer_day = today
     if received_on is not None:
         told_on = timezone.localdate(notice.notified_at) if notice is not None else None
@@ -436,13 +443,7 @@ def price_change_accept(
     or terms other than PLATFORM's), too_late (on or after the effective date),
     already_accepted."""
     today = paris_today()
-    change = PriceChange.objects.select_for_update().get(pk=price_change.pk)
-    contract = lock_contract(contract)
-    notice = (
-        PriceChangeNotice.objects.select_for_update(of=("self",))
-        .filter(price_change=change, contract=contract)
-        .first()
-    )
+    change, contract, notice = _lock_answer(price_change, contract)
     if (
         notice is None
         or change.status != PriceChangeStatus.NOTIFIED
