@@ -139,6 +139,13 @@ def may_issue_credit_notes(request) -> bool:
     return request.user.has_perm("billing.add_invoice")
 
 
+def may_post_charges(request) -> bool:
+    """A penalty charged from a ticket (SLA-11) is a charge on the customer's next invoice: it
+    needs the right to post charges (``billing.add_pendingcharge``, the charges' own add form),
+    not the change right of the ticket (support staff answer it)."""
+    return request.user.has_perm("billing.add_pendingcharge")
+
+
 def goodwill_action(modeladmin, request, queryset, *, kind: str):
     """The "Grant a goodwill credit" action of tickets (``kind="ticket"``) and outages: one
     event at a time; the page shows each service's cap, what was granted and what is left,

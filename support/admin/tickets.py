@@ -17,6 +17,7 @@ from support.admin.liability import (
     goodwill_action,
     liability_room_text,
     may_issue_credit_notes,
+    may_post_charges,
 )
 from support.choices import OPEN_STATUSES, TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
@@ -334,7 +335,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
         )
 
     @admin.action(
-        description=_("Charge the abusive-ticket penalty (SLA-11)…"), permissions=["change"]
+        description=_("Charge the abusive-ticket penalty (SLA-11)…"), permissions=["charge"]
     )
     def charge_penalty(self, request, queryset):
         return form_action(
@@ -353,6 +354,9 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             ),
             done=gettext("Penalty charged on %(count)d ticket(s)."),
         )
+
+    def has_charge_permission(self, request) -> bool:
+        return may_post_charges(request)
 
     def has_credit_permission(self, request) -> bool:
         return may_issue_credit_notes(request)

@@ -289,3 +289,37 @@ def test_staff_access_changes_are_audited(client):
         "is_superuser": True,
         "groups": ["Équipe facturation", "Équipe support"],
     }
+
+
+# SLA-11 / ACC-4 — the abusive-ticket penalty is a charge of 100.00 € on the customer's next
+# invoice: a support agent who answers tickets (their change right) is not offered it and a
+# forged POST charges nothing and leaves the ticket's SLA clock as it was; staff who may post
+# charges (``billing.add_pendingcharge``, the charges' own right) charge it: 1 × 100.00 €.
+def test_abusive_ticket_penalty_needs_the_charge_right(client, tenant, customer):
+    from billing.models import PendingCharge
+
+    ticket = failure(tenant, platform(customer))
+    deadline = ticket.intervention_deadline
+    agent = _grant(
+        make_staff_member("support@reseller.example", Team.SUPPORT), "view_ticket", "change_ticket"
+    )
+    client.force_login(agent)
+    page = client.get(reverse("admin:support_ticket_changelist")).content.decode()
+    assert 'value="reply"' in page and 'value="charge_penalty"' not in page
+    _action(client, "support_ticket", "charge_penalty", [ticket], apply="1", note="Câble débranché")
+    ticket.refresh_from_db()
+    assert not PendingCharge.objects.filter(source_type="ticket", source_id=ticket.pk).exists()
+    assert (ticket.customer_caused, ticket.intervention_deadline) == (False, deadline)
+
+    billing_agent = _grant(
+        make_staff_member("compta@reseller.example", Team.BILLING),
+        "view_ticket",
+        "add_pendingcharge",
+    )
+    client.force_login(billing_agent)
+    response = _action(
+        client, "support_ticket", "charge_penalty", [ticket], apply="1", note="Câble débranché"
+    )
+    assert response.status_code == 302
+    charge = PendingCharge.objects.get(source_type="ticket", source_id=ticket.pk)
+    assert (charge.quantity * charge.unit_price) == Decimal("100.00")
