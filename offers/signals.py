@@ -37,3 +37,10 @@ termination_recorded = Signal()
 # ``from_status == to_status`` (terminating) when the suspension of a contract suspended and
 # then terminated is lifted: its status stays, its service resumes.
 contract_status_changed = Signal()
+
+# CON-5 (PLATFORM 24.4.5, 17.6, 24.1): sent by the termination quote to learn the contract's
+# monthly subscriptions held outside its lines on its last day of service; kwargs:
+# ``contract``, ``day``. Each receiver answers a ``Decimal`` (€ HT a month, unrounded):
+# numbering, the monthly prices of the numbers assigned to the contract (24.1.3 puts them among
+# the « Abonnements » the fee counts).
+contract_monthly_subscriptions = Signal()

@@ -199,6 +199,36 @@ def post_monthly_charges(target: date) -> int:
     return posted
 
 
+def contract_numbers_monthly(contract, day: date) -> Decimal:
+    """CON-5 (PLATFORM 24.4.5, 24.1.3): the monthly prices of the numbers assigned to
+    ``contract`` on ``day`` (its last day of service) that its runs would bill: a number whose
+    port-out takes effect by then has left the contract (NUM-4), and one a prepaid reservation
+    covers for the month after ``day`` was paid at once for the rest of the period (24.1.3)."""
+    catalogue = products()
+    following = next_month_start(day)
+    prepaid = NumberReservation.objects.filter(
+        number_id=OuterRef("pk"), contract=contract, first_month__lte=following, end__gt=following
+    )
+    types = (
+        PhoneNumber.objects.filter(contract=contract, state=NumberState.ASSIGNED)
+        .filter(Q(ported_out_on__isnull=True) | Q(ported_out_on__gt=day))
+        .exclude(Exists(prepaid))
+        .values_list("number_type", flat=True)
+    )
+    total = Decimal(0)
+    for number_type in types:
+        product = catalogue.get(f"number-{number_type}")
+        if product is not None and product.monthly_price > 0:
+            total += product.monthly_price
+    return total
+
+
+def on_contract_monthly_subscriptions(sender, contract, day: date, **kwargs) -> Decimal:
+    """Receiver of ``offers.signals.contract_monthly_subscriptions`` (connected in
+    ``NumbersConfig.ready``)."""
+    return contract_numbers_monthly(contract, day)
+
+
 def on_run_preparing(sender, month: date, target: date, today: date, **kwargs) -> None:
     """Receiver of ``billing.signals.run_preparing`` (connected in ``NumberingConfig.ready``)."""
     post_monthly_charges(target)

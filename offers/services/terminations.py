@@ -146,13 +146,22 @@ def _platform_quote(
     return replace(options[0], options=options)
 
 
-def _monthly_fees_at(contract: Contract, day: date) -> Decimal:
+def _monthly_fees_at(contract: Contract, day: date, rule: str) -> Decimal:
     """CON-5: the contract's monthly fees on ``day`` (its last day of service): its current
     lines' less the units of a pending decrease effective by then (CON-2: a decrease, or an
     option ended, takes effect at a period start, so it holds for the whole period the fee
     counts — a PLATFORM option of 250.00 ended on 1 February is not in the fee of a termination
-    effective on 15 March)."""
+    effective on 15 March).
+
+    ``commitment_max`` (PLATFORM 24.4.5 / 17.6) counts the « Abonnements », which include the
+    numbers' monthly prices (24.1.3, under 24.1 « Abonnements »): the other apps' subscriptions
+    of the contract on that day are added (``signals.contract_monthly_subscriptions``)."""
     fees = contract.monthly_fees
+    if rule == termination_fees.FeeRule.COMMITMENT_MAX:
+        for _receiver, amount in signals.contract_monthly_subscriptions.send(
+            sender=Contract, contract=contract, day=day
+        ):
+            fees += amount or Decimal("0")
     pending = LineQuantityChange.objects.filter(
         contract=contract,
         status=QuantityChangeStatus.PENDING,
@@ -175,14 +184,15 @@ def _priced_quote(
     """The quote of a termination effective on ``effective``: CON-5 by the offer's fee rule
     (``none`` when no fee applies: a PLATFORM non-renewal)."""
     anchor = contract.anchor_date or contract.order_date
+    rule = contract.term("fee_rule") if fee_applies else termination_fees.FeeRule.NONE
     fee = termination_fees.quote_termination_fee(
-        rule=contract.term("fee_rule") if fee_applies else termination_fees.FeeRule.NONE,
+        rule=rule,
         effective_date=effective,
         invoiced_through=invoiced_through(contract, effective, notice_date),
         anchor=anchor,
         initial_months=contract.term("initial_months"),
         renewal_months=contract.term("renewal_months"),
-        monthly_fees=_monthly_fees_at(contract, periods.day_before(effective)),
+        monthly_fees=_monthly_fees_at(contract, periods.day_before(effective), rule),
         minimum_commitment=Decimal(contract.term("minimum_monthly_commitment")),
     )
     ending = None
