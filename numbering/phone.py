@@ -13,12 +13,26 @@ from django.utils.translation import gettext as _
 
 from numbering.choices import NumberType
 
-# The French national prefixes of the overseas departments, longest first (ARCEP plan).
+# The French national prefixes of the overseas departments (ARCEP plan, as phonenumbers knows
+# it), matched longest first: the fixed blocks 02 62/63, 02 69 and 02 68 8 (La Réunion) /
+# 02 68 9 (Mayotte), 05 90, 05 94, 05 96 and the 05 98 7/8/9 blocks (Guadeloupe, Guyane,
+# Martinique); the mobiles 06 39, 06 90–94, 06 96–97 and the 07 09 0–3 blocks; the "polyvalent"
+# 09 39 5–9 and 09 47 5–9 blocks (Guadeloupe, Guyane, Martinique, Mayotte, La Réunion in that
+# order) and 09 76 (split per territory). Without them an overseas number parsed as mainland
+# France (+33 268 81 23 45) or was refused (07 09 20 12 34).
 OVERSEAS_PREFIXES = {
-    "0262": "RE", "0263": "RE", "0269": "YT", "0639": "YT", "0692": "RE", "0693": "RE",
-    "0590": "GP", "0690": "GP", "0691": "GP", "0594": "GF", "0694": "GF",
-    "0596": "MQ", "0696": "MQ", "0697": "MQ",
+    "0262": "RE", "0263": "RE", "02688": "RE", "02689": "YT", "0269": "YT",
+    "0590": "GP", "05987": "GP", "05988": "GF", "05989": "MQ", "0594": "GF", "0596": "MQ",
+    "0639": "YT", "0692": "RE", "0693": "RE", "0690": "GP", "0691": "GP", "0694": "GF",
+    "0696": "MQ", "0697": "MQ",
+    "07090": "GP", "07091": "MQ", "07092": "RE", "070930": "GF", "070931": "GF",
+    "070932": "GF", "070933": "GF", "070935": "YT", "070936": "YT", "070937": "YT",
+    "09395": "GP", "09396": "GF", "09397": "MQ", "09398": "YT", "09399": "RE",
+    "09475": "GP", "09476": "GF", "09477": "MQ", "09478": "YT", "09479": "RE",
+    "09760": "GP", "09761": "GP", "09762": "RE", "09763": "RE", "09764": "GF",
+    "09765": "GF", "09766": "MQ", "09767": "MQ", "09768": "GP", "09769": "YT",
 }  # fmt: skip
+PREFIX_LENGTHS = sorted({len(prefix) for prefix in OVERSEAS_PREFIXES}, reverse=True)
 # Saint-Barthélemy and Saint-Martin share Guadeloupe's 0590/0690 prefixes and +590 code;
 # phonenumbers names their numbers BL and MF.
 OVERSEAS_REGIONS = {*OVERSEAS_PREFIXES.values(), "BL", "MF"}
@@ -26,8 +40,17 @@ REGIONS = {"FR", *OVERSEAS_REGIONS}
 SHAPE = re.compile(r"\+?[0-9 .()/-]+")
 
 
+def overseas_prefix(national: str) -> str | None:
+    """The longest overseas prefix ``national`` starts with, if any."""
+    for length in PREFIX_LENGTHS:
+        if national[:length] in OVERSEAS_PREFIXES:
+            return national[:length]
+    return None
+
+
 def region_of(national: str) -> str:
-    return OVERSEAS_PREFIXES.get(national[:4], "FR")
+    prefix = overseas_prefix(national)
+    return OVERSEAS_PREFIXES[prefix] if prefix else "FR"
 
 
 def parse(raw: str) -> phonenumbers.PhoneNumber:

@@ -92,10 +92,13 @@ def search_available(
 
 def _prefix_candidates(digits: str, numbers: QuerySet):
     """National prefix → the E.164 prefixes it stands for (NUM-1: overseas numbers have their
-    own code, never +33). From 4 digits it names one territory: ``0172`` → ``+33172``,
-    ``0262`` → ``+262262``. Shorter, it is the start of mainland numbers and of every overseas
-    prefix it begins: ``02`` → ``+332``, ``+262262``, ``+262263``, ``+262269``; ``0`` → all."""
-    if len(digits) >= 4:
+    own code, never +33). Once it holds an overseas prefix, or from 4 digits when it begins
+    none, it names one territory: ``0172`` → ``+33172``, ``0262`` → ``+262262``. Otherwise it is
+    the start of mainland numbers and of every overseas prefix it begins: ``02`` → ``+332``,
+    ``+262262``, ``+262263``, ``+262269``…; ``0709`` → ``+33709`` and the 07 09 blocks of each
+    territory; ``0`` → all."""
+    begun = [prefix for prefix in phone.OVERSEAS_PREFIXES if prefix.startswith(digits)]
+    if phone.overseas_prefix(digits) or (len(digits) >= 4 and not begun):
         territories = [(phone.region_of(digits), digits)]
     else:
         territories = [("FR", digits)] + [

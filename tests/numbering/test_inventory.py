@@ -225,3 +225,43 @@ def test_parse_refuses_letters_and_extensions(raw):
     with pytest.raises(ValidationError) as error, translation.override("en"):
         phone.to_e164(raw)
     assert error.value.messages == ["Enter the number with the digits 0-9."]
+
+
+# NUM-1 — the overseas blocks phonenumbers knows beyond the four-digit prefixes: La Réunion's
+# fixed 02 68 8 and Mayotte's 02 68 9, Guadeloupe's fixed 05 98 7, the overseas mobiles of
+# 07 09 (La Réunion 07 09 2…) and the overseas "polyvalent" 09 blocks (09 39 9 La Réunion,
+# 09 76 6 Martinique) have their territory's own code, never +33. Before, 02 68 81 23 45 was
+# stored as +33 268 81 23 45 (mainland, at any site), 07 09 20 12 34 was refused as "not a
+# valid French number", and 09 39 91 23 45 was taken for a mainland 09.
+@pytest.mark.parametrize(
+    ("typed", "e164", "region", "number_type"),
+    [
+        ("02 68 81 23 45", "+262268812345", "RE", "geographic"),
+        ("02 68 91 23 45", "+262268912345", "YT", "geographic"),
+        ("05 98 71 23 45", "+590598712345", "GP", "geographic"),
+        ("07 09 20 12 34", "+262709201234", "RE", "mobile"),
+        ("07 09 35 12 34", "+262709351234", "YT", "mobile"),
+        ("09 39 91 23 45", "+262939912345", "RE", "polyvalent"),
+        ("09 76 61 23 45", "+596976612345", "MQ", "polyvalent"),
+        ("09 72 12 34 56", "+33972123456", "FR", "polyvalent"),
+        ("02 68 01 23 45", "+33268012345", "FR", "geographic"),
+    ],
+)
+def test_overseas_blocks_beyond_four_digits_keep_their_code(typed, e164, region, number_type):
+    assert phone.to_e164(typed) == e164
+    assert phone.region(e164) == region and phone.number_type(e164) == number_type
+    assert phone.display(e164) == typed
+
+
+def test_overseas_blocks_import_with_their_code_and_zone_restriction():
+    # NUM-1: a Réunion fixed block of 02 68 8 and a Réunion mobile block of 07 09 2 import
+    # with +262, restricted to their zone like every overseas range.
+    _import(
+        "26881;0268810000;0268810004;RSLR;La Réunion;01/07/2021;SAINT-DENIS-REUNION\n"
+        "70920;0709200000;0709200004;RSLR;La Réunion;01/07/2021;\n"
+    )
+    fixed = PhoneNumber.objects.get(e164="+262268810003")
+    assert fixed.region == "RE" and fixed.zne_restricted and fixed.number_type == "geographic"
+    mobile = PhoneNumber.objects.get(e164="+262709200001")
+    assert mobile.region == "RE" and mobile.number_type == "mobile"
+    assert not PhoneNumber.objects.filter(e164__startswith="+33").exists()

@@ -47,3 +47,29 @@ def test_normalize_and_blocks():
     assert normalize("01.23.45.67.89") == "+33123456789"
     assert block_key("+33123456789") == "+3312345"
     assert block_key("112") == "112"
+
+
+# NUM-1 / USE-1 — a call to an overseas number of a block longer than four digits is a call to
+# its territory (+262 Réunion, +590 Guadeloupe, +596 Martinique…), never to mainland France:
+# 02 68 81 23 45 is La Réunion's fixed line, 07 09 20 12 34 a Réunion mobile, 09 76 61 23 45 a
+# Martinique "polyvalent" number. The CDR import computes it in SQL: both agree.
+@pytest.mark.django_db
+def test_overseas_blocks_normalised_in_python_and_sql_alike():
+    from django.db import connection
+
+    from usage.services.classify import national_sql
+
+    cases = {
+        "0268812345": "+262268812345",
+        "0598712345": "+590598712345",
+        "0709201234": "+262709201234",
+        "0976612345": "+596976612345",
+        "0262123456": "+262262123456",
+        "0123456789": "+33123456789",
+    }
+    assert {n: normalize(n) for n in cases} == cases
+    values = ", ".join(f"('{n}')" for n in cases)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT x.n, {national_sql('x.n')} FROM (VALUES {values}) AS x(n)")
+        assert dict(cursor.fetchall()) == cases
+    assert classify(normalize("0709201234")).country == "RE"

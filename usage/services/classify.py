@@ -47,11 +47,13 @@ def _country_code(national: str) -> str:
 
 def national_sql(column: str) -> str:
     """``normalize``'s French national branch in SQL, for the import: the country code of the
-    number's first four digits, then the number without its 0."""
+    number's longest overseas prefix (``phone.region_of``), then the number without its 0."""
+    prefixes = sorted(phone.OVERSEAS_PREFIXES, key=len, reverse=True)
     codes = " ".join(
-        f"WHEN '{prefix}' THEN '{_country_code(prefix)}'" for prefix in phone.OVERSEAS_PREFIXES
+        f"WHEN left({column}, {len(prefix)}) = '{prefix}' THEN '{_country_code(prefix)}'"
+        for prefix in prefixes
     )
-    return f"(CASE left({column}, 4) {codes} ELSE '+33' END || substr({column}, 2))"
+    return f"(CASE {codes} ELSE '+33' END || substr({column}, 2))"
 
 
 def normalize(raw: str) -> str:
