@@ -528,3 +528,30 @@ class DestinationSetting(TimeStampedModel):
 
     def __str__(self):
         return f"{self.group}: {'blocked' if self.blocked else 'allowed'}"
+
+
+class DestinationSettingChange(models.Model):
+    """TRK-6: a change of a trunk's or SIP account's setting for a group, with the setting it
+    replaced. A call is rated with the setting in force when it started, whenever its month is
+    rated again: the ``blocked_before`` of the first change after its start, else the setting
+    now. A call refused while its group was blocked stays refused (never billed) once the group
+    is unblocked; a call carried while it was allowed stays billed once it is blocked."""
+
+    setting = models.ForeignKey(
+        DestinationSetting,
+        verbose_name=_("destination setting"),
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    at = models.DateTimeField(_("changed at"))
+    blocked_before = models.BooleanField(_("blocked before"))
+
+    class Meta:
+        ordering = ["setting", "at", "id"]
+        verbose_name = _("destination setting change")
+        verbose_name_plural = _("destination setting changes")
+        # a rating pass reads the changes made after its first call
+        indexes = [models.Index(fields=["at"], name="destination_change_at")]
+
+    def __str__(self):
+        return f"{self.setting.group} @ {self.at:%Y-%m-%d %H:%M}: was {self.blocked_before}"

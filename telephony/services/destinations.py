@@ -1,11 +1,19 @@
 """TRK-6: the destination groups a trunk or a SIP account may call. Every group starts at its
 default (premium-rate and high-risk blocked); blocking and unblocking are audited with who,
-before and after."""
+before and after, and kept as the setting's history (``DestinationSettingChange``): a call is
+rated with the setting in force when it started."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.audit import audit_record
-from telephony.models import DestinationGroup, DestinationSetting, SipAccount, Trunk
+from telephony.models import (
+    DestinationGroup,
+    DestinationSetting,
+    DestinationSettingChange,
+    SipAccount,
+    Trunk,
+)
 
 
 def _owner_kwargs(owner) -> dict:
@@ -40,6 +48,10 @@ def _destination_set(*, owner, group, blocked: bool, actor, api_key) -> Destinat
         setting.blocked = blocked
         setting.save(update_fields=["blocked", "updated_at"])
     if before != blocked:
+        # the calls before this moment keep the setting they were made under (rating)
+        DestinationSettingChange.objects.create(
+            setting=setting, at=timezone.now(), blocked_before=before
+        )
         audit_record(
             action=f"destination.{'block' if blocked else 'unblock'}",
             instance=owner,

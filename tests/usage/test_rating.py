@@ -5,10 +5,11 @@ Seeded grid (migration 0004): France fixed 0.0120 €/min 1/1; France mobile 0.0
 cost (081/082/084) 0.0900 60/60 min 60; universal access 0.0600 30/6 min 30; premium (089)
 0.8000 60/60 min 60 (blocked by default, TRK-6); Morocco fixed 0.1500 60/60."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from billing.models import Invoice
 from numbering.models import PhoneNumber
@@ -113,9 +114,11 @@ def test_use3_simultaneous_calls_and_late_earlier_record():
     assert_matches_reference()
 
 
-# USE-1 / TRK-6: premium-rate (089) is blocked by default: flagged, never billed; once the
-# customer unblocks the group, the call re-rated costs 60 s (60/60, min 60) × 0.80 / 60 = 0.80.
-# Emergency numbers are free and never blocked, even under a blocked group.
+# USE-1 / TRK-6: premium-rate (089) is blocked by default: flagged, never billed — also once
+# the customer unblocks the group after the call (the block in force when it started refused
+# it: its month re-rated leaves it blocked, 0); a call after the unblocking costs 60 s (60/60,
+# min 60) × 0.80 / 60 = 0.80. Emergency numbers are free and never blocked, even under a
+# blocked group.
 def test_use1_trk6_blocked_destination_and_emergency():
     sip = account("sip-unl")
     run_import(
@@ -130,12 +133,15 @@ def test_use1_trk6_blocked_destination_and_emergency():
     for number in ("15", "112"):
         call = one(number)
         assert (call.line_type, call.blocked, call.cost) == ("emergency", False, 0)
-    destination_unblock(owner=sip, group=DestinationGroup.objects.get(code="premium-rate"))
+    with time_machine.travel(datetime(2026, 10, 10, tzinfo=UTC), tick=False):
+        destination_unblock(owner=sip, group=DestinationGroup.objects.get(code="premium-rate"))
     from usage.services.rating import rerate_month
 
     rerate_month(date(2026, 10, 1))
     premium.refresh_from_db()
-    assert (premium.blocked, premium.cost) == (False, Decimal("0.8000"))
+    assert (premium.blocked, premium.cost) == (True, 0)
+    run_import([row(sip, "0899123457", start=datetime(2026, 10, 12, 9, tzinfo=UTC), duration=30)])
+    assert (one("+33899123457").blocked, one("+33899123457").cost) == (False, Decimal("0.8000"))
     assert_matches_reference()
 
 

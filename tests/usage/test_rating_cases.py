@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from numbering.models import PhoneNumber
@@ -413,7 +414,8 @@ def test_use3_paris_month_edges_with_daily_files():
 def test_use3_what_takes_a_slot_and_per_account_lists():
     sip = account("sip-unl")
     other, _secret = telephony.sip_account_create(contract=sip.contract, label="Poste 2")
-    destination_block(owner=sip, group=group("international-eu"))
+    with time_machine.travel(datetime(2026, 9, 30, tzinfo=UTC), tick=False):  # before the calls
+        destination_block(owner=sip, group=group("international-eu"))
     run_import(
         [
             row(sip, fixed(900), start=at(1, 9), duration=0),
@@ -535,9 +537,10 @@ def test_use3_per_second_whatever_the_tariff_increments():
 def test_trk6_longest_prefix_with_account_settings():
     sip = account("sip-unl")
     other, _secret = telephony.sip_account_create(contract=sip.contract, label="Poste 2")
-    destination_unblock(owner=sip, group=group("premium-rate"))
-    destination_block(owner=sip, group=group("fr-special-08"))
-    destination_block(owner=sip, group=group("fr-mobile"))
+    with time_machine.travel(datetime(2026, 9, 30, tzinfo=UTC), tick=False):  # before the calls
+        destination_unblock(owner=sip, group=group("premium-rate"))
+        destination_block(owner=sip, group=group("fr-special-08"))
+        destination_block(owner=sip, group=group("fr-mobile"))
     run_import(
         [
             row(sip, "0899123456", start=at(2, 9), duration=30),
@@ -557,6 +560,80 @@ def test_trk6_longest_prefix_with_account_settings():
         assert (one(number).blocked, one(number).cost) == (False, 0)
     assert (one("+33899123457").blocked, one("+33899123457").cost) == (True, 0)
     assert (one("+33612345679").blocked, one("+33612345679").cost) == (False, Decimal("0.0450"))
+    assert_matches_reference()
+
+
+# TRK-6: a call is blocked or not by the setting in force when it started, whenever its month
+# is rated again. The customer unblocks "premium-rate" on 5 October 10:00 UTC and blocks
+# "France — mobiles" on 8 October 12:00 UTC; the records arrive later (in December):
+#   089 on 2 October (still blocked then): blocked, 0 — the block refused it, unblocking the
+#     group later does not bill it (it was billed 0.8000 once the month was rated again);
+#   089 on 6 October, 30 s (unblocked): 60/60 min 60 → 60 s × 0.80 / 60 = 0.8000;
+#   mobile on 7 October, 61 s (not blocked yet): per second 61 × 0.045 / 60 = 0.04575 → 0.0458
+#     (it was refused, 0, with the block of the 8th);
+#   mobile on 9 October (blocked since the 8th): blocked, 0.
+# A late record of 1 October re-rates the month whole: nothing changes. Total 0.8458.
+def test_trk6_a_call_keeps_the_setting_in_force_when_it_started():
+    sip = account("sip-unl")
+    with time_machine.travel(datetime(2026, 10, 5, 10, 0, tzinfo=UTC), tick=False):
+        destination_unblock(owner=sip, group=group("premium-rate"))
+    with time_machine.travel(datetime(2026, 10, 8, 12, 0, tzinfo=UTC), tick=False):
+        destination_block(owner=sip, group=group("fr-mobile"))
+    run_import(
+        [
+            row(sip, "0899123456", start=at(2, 9), duration=30),
+            row(sip, "0899123457", start=at(6, 9), duration=30),
+            row(sip, "0612345678", start=at(7, 9), duration=61),
+            row(sip, "0612345679", start=at(9, 9), duration=61),
+        ]
+    )
+    run_import([row(sip, fixed(1), start=at(1, 9), duration=60)])  # late: the month re-rated
+
+    def outcome():
+        return [(c.called, c.blocked, c.cost) for c in calls(line_type__in=["special", "mobile"])]
+
+    expected = [
+        ("+33899123456", True, 0),
+        ("+33899123457", False, Decimal("0.8000")),
+        ("+33612345678", False, Decimal("0.0458")),
+        ("+33612345679", True, 0),
+    ]
+    assert outcome() == expected
+    assert sum(c.cost for c in calls()) == Decimal("0.8458")
+    assert_matches_reference()
+    from usage.services.rating import rerate_month
+
+    rerate_month(OCT)
+    assert outcome() == expected
+
+
+# TRK-6: the settings changed before the history was kept are rebuilt from the audit log
+# (telephony migration 0010): the unblocking of 5 October, audited, leaves the 089 call of
+# 2 October blocked (0) and bills the one of 6 October (0.8000) when the month is rated again.
+def test_trk6_migration_rebuilds_the_history_from_the_audit_log():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from telephony.models import DestinationSettingChange
+    from usage.services.rating import rerate_month
+
+    sip = account("sip-unl")
+    with time_machine.travel(datetime(2026, 10, 5, 10, 0, tzinfo=UTC), tick=False):
+        destination_unblock(owner=sip, group=group("premium-rate"))
+    DestinationSettingChange.objects.all().delete()  # as before the history was kept
+    run_import(
+        [
+            row(sip, "0899123456", start=at(2, 9), duration=30),
+            row(sip, "0899123457", start=at(6, 9), duration=30),
+        ]
+    )
+    migration = import_module("telephony.migrations.0010_destination_history_from_audit")
+    migration.load(apps, None)
+    migration.load(apps, None)  # twice: nothing more
+    assert DestinationSettingChange.objects.count() == 1
+    rerate_month(OCT)
+    assert [(c.blocked, c.cost) for c in calls()] == [(True, 0), (False, Decimal("0.8000"))]
     assert_matches_reference()
 
 

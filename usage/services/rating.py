@@ -11,7 +11,8 @@ written. Steps (all in one transaction):
    destination group (TRK-6, longest prefix) and their tariff candidates (USE-2).
 2. ``_rc``: one row per call with its context: plan policy (the contract's signed terms,
    ``fair_use_policy``), trial (CON-7), on-net (numbers app), blocked (the SIP account's or
-   trunk's setting for the group, else the group's default; emergency numbers never), the
+   trunk's setting for the group in force when the call started — ``DestinationSettingChange``
+   —, else the group's default; emergency numbers never), the
    tariff in force (HOSTED-A 6: on the invoicing day, the last day of the month), whether the
    destination is in the plan's included list.
 3. USE-4 metrics per hosted user-month → ``FairUseBreach`` rows (``plans.breaches_record``).
@@ -55,6 +56,8 @@ from usage.services.rating_sql import (
     ROLLUP_DELETE_STAGED,
     ROLLUP_SQL,
     ROLLUP_TOUCHED_SQL,
+    SETTING_AT_CALL_SQL,
+    SETTING_CHANGES_SQL,
     STAGED_CALLS,
     STALE_SQL,
     STEPS,
@@ -253,6 +256,9 @@ def _rate_sql(keys, *, batch_id=None, ordered=True, full=frozenset(), scope=None
                 cursor.execute(BLOCKING_ALERTS_SQL, params)
                 if not cursor.fetchone()[0]:
                     step = step.replace(THRESHOLD_BLOCK_SQL, "false")
+                cursor.execute(SETTING_CHANGES_SQL)
+                if not cursor.fetchone()[0]:
+                    step = step.replace(SETTING_AT_CALL_SQL, "NULL::boolean")
                 cursor.execute(step.replace("{calls}", calls), params)
                 cursor.execute("RESET enable_nestloop")
             else:

@@ -80,7 +80,7 @@ def context(keys):
     from billing.models import Invoice
     from numbering.selectors import held_at, held_periods
     from offers.models import Contract
-    from telephony.models import DestinationGroup, DestinationSetting
+    from telephony.models import DestinationGroup, DestinationSetting, DestinationSettingChange
 
     cond = Q(pk__in=[])
     for client_id, month in keys:
@@ -97,13 +97,19 @@ def context(keys):
     groups = [
         (prefix, g.position, g) for g in DestinationGroup.objects.all() for prefix in g.prefixes
     ]
-    settings = {}
+    settings, ids = {}, {}
     for s in DestinationSetting.objects.filter(
         Q(sip_account_id__in={c.sip_account_id for c in calls if c.sip_account_id})
         | Q(trunk_id__in={c.trunk_id for c in calls if c.trunk_id})
     ):
         owner = ("s", s.sip_account_id) if s.sip_account_id else ("t", s.trunk_id)
         settings[(owner, s.group_id)] = s.blocked
+        ids[s.pk] = (owner, s.group_id)
+    # TRK-6: each setting's changes, oldest first — a call takes the setting in force when it
+    # started (what the first change after it replaced, else the setting now)
+    history = defaultdict(list)
+    for change in DestinationSettingChange.objects.filter(setting_id__in=ids).order_by("at", "id"):
+        history[ids[change.setting_id]].append((change.at, change.blocked_before))
     tariffs = list(Tariff.objects.all())
     kept = tariff_changes.kept_days(contracts)  # CON-6: refusals keep the eve's tariffs
     # consumption alerts: the spans in which a customer's outgoing calls were blocked
@@ -155,6 +161,9 @@ def context(keys):
         if group is not None and call.line_type != "emergency":
             owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)
             blocked = settings.get((owner, group.pk), group.blocked_by_default)
+            later = [b for t, b in history.get((owner, group.pk), ()) if t > call.started_at]
+            if later:
+                blocked = later[0]
         if not blocked and call.line_type != "emergency" and call.call_type != "inbound":
             blocked = any(
                 lo <= call.started_at and (hi is None or call.started_at < hi)

@@ -60,6 +60,16 @@ THRESHOLD_BLOCK_SQL = """(r.call_type <> 'inbound' AND EXISTS (
                 AND a.blocked AND r.started_at >= a.blocked_at
                 AND (a.lifted_at IS NULL OR r.started_at < a.lifted_at)))"""
 
+# TRK-6: a call is blocked by the setting in force when it started — the setting a change made
+# after it replaced (``DestinationSettingChange.blocked_before`` of the first such change),
+# else the setting now. ``_bsc`` holds the changes made after the pass's first call (most
+# passes: none, and the look-up is left out).
+SETTING_CHANGES_SQL = "SELECT EXISTS (SELECT FROM _bsc)"
+SETTING_AT_CALL_SQL = """(SELECT x.blocked_before FROM _bsc x
+            WHERE x.setting_id = CASE WHEN r.sip_account_id IS NOT NULL THEN ss.id ELSE ts.id END
+                AND x.at > r.started_at
+            ORDER BY x.at, x.id LIMIT 1)"""
+
 # CON-6 (HOSTED-A 6): a contract that refused announced tariffs keeps those of their eve.
 KEPT_DAY = tariff_changes.kept_days_sql()
 # The day whose tariff prices a call: its Paris day; HOSTED-A 6, the last day of its month;
@@ -148,6 +158,9 @@ STEPS = [
     WHERE s.lo < s.hi
     GROUP BY p.e164""",
     """CREATE UNIQUE INDEX ON _onnet (called)""",
+    """CREATE TEMP TABLE _bsc ON COMMIT DROP AS
+    SELECT id, setting_id, at, blocked_before FROM telephony_destinationsettingchange
+    WHERE at > %(lo)s""",
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
     SELECT c.*,
@@ -179,7 +192,7 @@ STEPS = [
              ELSE c.contract_id IS NOT NULL AND (COALESCE(r.was_trial, false)
                  OR COALESCE(r.local_day < c.trial_ends_on, false)) END AS trial,
         COALESCE(o.held @> r.started_at, false) AS on_net,
-        (r.line_type <> 'emergency' AND (COALESCE(
+        (r.line_type <> 'emergency' AND (COALESCE({SETTING_AT_CALL_SQL},
             CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
             bg.blocked_by_default, false) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
         (inc.terms_id IS NOT NULL) AS listed,
@@ -383,7 +396,7 @@ WHERE r.id = u.id AND r.started_at = u.started_at
   AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
 """
 
-TEMP_TABLES = "_rk, _old, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _rc, _br, _upd"
+TEMP_TABLES = "_rk, _old, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _bsc, _rc, _br, _upd"
 # An import's pass: a key whose new calls all start after its stored calls of a plan (daily or
 # hourly files, in order) leaves those as rated — the slots and fair use count in call-start
 # order, so new calls after them cannot move them — unless this pass opens a fair-use breach on
