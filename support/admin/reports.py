@@ -14,7 +14,7 @@ from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
 from kernel.money import money, round_money
 from offers.periods import next_month_start
 from support import availability as av
-from support.admin.liability import liability_cap_text
+from support.admin.liability import liability_cap_text, may_issue_credit_notes
 from support.choices import ReportStatus
 from support.models import AvailabilityReport
 from support.services.credits import approved_in_window, credit_approve, credit_refuse
@@ -173,7 +173,12 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
     def liability_cap(self, report):
         return liability_cap_text(report.contract, next_month_start(report.month))
 
-    @admin.action(description=_("Approve the credits (SLA-8 cap applied)…"), permissions=["act"])
+    def has_credit_permission(self, request) -> bool:
+        """SLA-10: deciding a credit is billing's (an approval issues a credit note, BIL-9); the
+        change right of the reports (recomputing them) is not enough."""
+        return may_issue_credit_notes(request)
+
+    @admin.action(description=_("Approve the credits (SLA-8 cap applied)…"), permissions=["credit"])
     def approve(self, request, queryset):
         reports = list(queryset.select_related("contract").order_by("month", "pk"))
         amounts = approval_amounts(reports)
@@ -235,7 +240,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
             ),
         )
 
-    @admin.action(description=_("Refuse the credits…"), permissions=["act"])
+    @admin.action(description=_("Refuse the credits…"), permissions=["credit"])
     def refuse(self, request, queryset):
         return form_action(
             self,

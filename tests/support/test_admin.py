@@ -279,6 +279,46 @@ def test_credit_actions(client, staff, requested_report, tenant):
     assert AvailabilityReport.objects.get().status == ReportStatus.APPROVED
 
 
+# SLA-10 / SLA-8 / ACC-4 — deciding an SLA credit is billing's (the console's credits queue): an
+# approval issues a credit note (BIL-9). A support agent who may change the reports (to recompute
+# them) is offered neither decision, and a forged POST of each leaves the report requested with
+# no credit note; staff who may issue credit notes (``billing.add_invoice``) approve it: 7.45 €.
+def test_credit_decisions_need_the_credit_note_right(client, requested_report):
+    from django.contrib.auth.models import Group, Permission
+
+    from billing.models import Invoice
+    from kernel.queues import TEAM_GROUPS, Team
+
+    def member(email, team, *codenames):
+        user = User.objects.create_user(email=email, is_staff=True)
+        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+        user.groups.add(Group.objects.get_or_create(name=TEAM_GROUPS[team])[0])
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        return user
+
+    amount = {f"amount_{requested_report.pk}": "7.45"}
+    client.force_login(
+        member("support@reseller.example", Team.SUPPORT, "view_availabilityreport",
+               "change_availabilityreport")
+    )  # fmt: skip
+    page = client.get(reverse("admin:support_availabilityreport_changelist")).content.decode()
+    assert 'value="recompute"' in page
+    assert 'value="approve"' not in page and 'value="refuse"' not in page
+    _action(client, "availabilityreport", "approve", [requested_report], apply="1", **amount)
+    _action(client, "availabilityreport", "refuse", [requested_report], apply="1", reason="Non")
+    requested_report.refresh_from_db()
+    assert (requested_report.status, requested_report.credit_note) == (ReportStatus.REQUESTED, None)
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+
+    client.force_login(
+        member("compta@reseller.example", Team.BILLING, "view_availabilityreport", "add_invoice")
+    )
+    _action(client, "availabilityreport", "approve", [requested_report], apply="1", **amount)
+    requested_report.refresh_from_db()
+    assert requested_report.status == ReportStatus.APPROVED
+    assert requested_report.credit_note.total_net == Decimal("7.45")
+
+
 # SLA-1 — a file attached to a ticket is opened from the back office through a signed-in staff
 # download (attachment, its checked type, nosniff, no cache), never by a link to /media/ (not
 # served in production; with DEBUG, a text file shown inline to anyone with the address).
