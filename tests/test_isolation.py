@@ -372,22 +372,88 @@ def test_portal_object_pages_of_other_customer_404(client, tenant, other_tenant,
         assert client.get(url).status_code == 404
 
 
+def _company_state(t):
+    t.members[Role.TECHNICAL].user.refresh_from_db()
+    return (
+        list(Site.objects.values_list("name", "address_line1")),
+        list(Membership.objects.values_list("user__email", "role", "user__is_active")),
+        Client.objects.values_list("address_line1", flat=True).get(pk=t.client.pk),
+        t.members[Role.TECHNICAL].user.password,
+    )
+
+
 # ACC-2 — a read-only user cannot change anything: 403 and the data stays as it was.
 @pytest.mark.parametrize("route, args, data", PORTAL_WRITES)
 def test_read_only_user_cannot_write(client, tenant, route, args, data):
     client.force_login(tenant.members[Role.READ_ONLY].user)
-    before = (
-        list(Site.objects.values_list("name", "address_line1")),
-        list(Membership.objects.values_list("user__email", "role", "user__is_active")),
-        Client.objects.values_list("address_line1", flat=True).get(pk=tenant.client.pk),
-        tenant.members[Role.TECHNICAL].user.password,
-    )
+    before = _company_state(tenant)
     assert client.post(reverse(route, args=args(tenant)), data).status_code == 403
-    tenant.members[Role.TECHNICAL].user.refresh_from_db()
-    after = (
-        list(Site.objects.values_list("name", "address_line1")),
-        list(Membership.objects.values_list("user__email", "role", "user__is_active")),
-        Client.objects.values_list("address_line1", flat=True).get(pk=tenant.client.pk),
-        tenant.members[Role.TECHNICAL].user.password,
-    )
-    assert before == after
+    assert _company_state(tenant) == before
+
+
+# ACC-2 (revised) — who of the billing and technical roles may send each write of
+# ``PORTAL_WRITES``: the users, the company, orders that cost money and terminations are the
+# administrator's; paying and invoices the billing role's; SIP accounts, credentials,
+# destinations, devices, numbers and equipment defects the technical role's. The other of the
+# two gets 403 and nothing changes (a write not named here is checked for read-only only).
+WRITERS = {
+    "payments:dispute_create": {Role.BILLING},
+    "support:credit_request": {Role.BILLING},
+    "telephony:order_pay": {Role.BILLING},
+    "usage:threshold": {Role.BILLING},
+    "support:ticket_detail": {Role.BILLING, Role.TECHNICAL},  # every role writes on tickets
+    "support:ticket_status": {Role.BILLING, Role.TECHNICAL},
+    **dict.fromkeys(
+        [
+            "equipment:rma_create",
+            "numbering:port_cancel",
+            "numbering:port_create",
+            "numbering:port_edit",
+            "numbering:port_submit",
+            "numbering:release",
+            "numbering:search",
+            "telephony:sip_account_create",
+            "telephony:sip_credentials",
+            "telephony:sip_destination",
+            "telephony:sip_device_remove",
+            "telephony:trunk_credentials",
+            "telephony:trunk_destination",
+        ],
+        {Role.TECHNICAL},
+    ),
+    **dict.fromkeys(
+        [
+            "accounts:company",
+            "accounts:site_create",
+            "accounts:site_edit",
+            "accounts:users",
+            "accounts:user_role",
+            "accounts:user_remove",
+            "accounts:user_compromised",
+            "equipment:rental_end",
+            "equipment:requests",
+            "offers:line_quantity",
+            "offers:terminate",
+            "offers:termination_cancel",
+            "telephony:decrease_cancel",
+            "telephony:order_cancel",
+            "telephony:trunk_change",
+        ],
+        set(),
+    ),
+}
+ROLE_REFUSALS = [
+    pytest.param(role, route, args, data, id=f"{role}-{route}")
+    for route, args, data in PORTAL_WRITES
+    if route in WRITERS
+    for role in (Role.BILLING, Role.TECHNICAL)
+    if role not in WRITERS[route]
+]
+
+
+@pytest.mark.parametrize("role, route, args, data", ROLE_REFUSALS)
+def test_role_without_the_right_cannot_write(client, tenant, role, route, args, data):
+    client.force_login(tenant.members[role].user)
+    before = _company_state(tenant)
+    assert client.post(reverse(route, args=args(tenant)), data).status_code == 403
+    assert _company_state(tenant) == before
