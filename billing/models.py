@@ -50,7 +50,7 @@ class PendingCharge(models.Model):
     period_end = models.DateField(_("period end"), null=True, blank=True, help_text=_("Exclusive."))
     description = models.CharField(_("description"), max_length=255)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4, default=1)
-    unit_price = models.DecimalField(_("unit price (€ HT)"), **PRICE)
+    unit_price = models.DecimalField(_("unit price (€ excl. VAT)"), **PRICE)
     vat_category = models.CharField(
         _("VAT"),
         max_length=2,
@@ -340,7 +340,7 @@ class InvoiceLine(models.Model):
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
-    unit_price = models.DecimalField(_("unit price (€ HT)"), **PRICE)
+    unit_price = models.DecimalField(_("unit price (€ excl. VAT)"), **PRICE)
     net_amount = models.DecimalField(_("amount excl. VAT"), **MONEY)
     vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory)
     vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2)

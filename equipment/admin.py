@@ -45,14 +45,14 @@ class ModelCreateForm(forms.Form):
     code = forms.SlugField(label=_("code"), max_length=40)
     name = forms.CharField(label=_("name"), max_length=120)
     kind = forms.ChoiceField(label=_("kind"), choices=ModelKind.choices)
-    sale_price = _price(_("sale price (€ HT)"))
-    rental_price = _price(_("monthly rental price (€ HT)"))
+    sale_price = _price(_("sale price (€ excl. VAT)"))
+    rental_price = _price(_("monthly rental price (€ excl. VAT)"))
     warranty_months = AsciiIntegerField(label=_("warranty (months)"), min_value=1, initial=12)
 
 
 class PriceForm(forms.Form):
-    sale_price = _price(_("sale price (€ HT)"))
-    rental_price = _price(_("monthly rental price (€ HT)"))
+    sale_price = _price(_("sale price (€ excl. VAT)"))
+    rental_price = _price(_("monthly rental price (€ excl. VAT)"))
     effective_from = BoundedDateField(label=_("in force from"))
 
 
@@ -175,11 +175,11 @@ class OrderForm(forms.Form):
         label=_("commitment (months)"), required=False, help_text=_("Rentals: 12, 24 or 36.")
     )
     unit_price = AsciiDecimalField(
-        label=_("order form price (€ HT)"), required=False, min_value=0, max_digits=12,
+        label=_("order form price (€ excl. VAT)"), required=False, min_value=0, max_digits=12,
         decimal_places=4, help_text=_("Empty: the model's sale price or monthly rental."),
     )  # fmt: skip
     replacement_price = AsciiDecimalField(
-        label=_("price if not returned (€ HT)"), required=False, min_value=0, max_digits=12,
+        label=_("price if not returned (€ excl. VAT)"), required=False, min_value=0, max_digits=12,
         decimal_places=4, help_text=_("Rentals (EQP-6). Empty: the model's sale price."),
     )  # fmt: skip
     ordered_on = BoundedDateField(label=_("order date"), required=False)
@@ -366,7 +366,7 @@ class ConfirmForm(forms.Form):
 
 class CostForm(forms.Form):
     cost = AsciiDecimalField(
-        label=_("cost of the repossession (€ HT)"), min_value=0, max_digits=12,
+        label=_("cost of the repossession (€ excl. VAT)"), min_value=0, max_digits=12,
         decimal_places=2, initial=0,
     )  # fmt: skip
 

@@ -37,8 +37,8 @@ class EquipmentModel(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=ModelKind, default=ModelKind.OTHER)
-    sale_price = models.DecimalField(_("sale price (€ HT)"), **PRICE)
-    rental_price = models.DecimalField(_("monthly rental price (€ HT)"), **PRICE)
+    sale_price = models.DecimalField(_("sale price (€ excl. VAT)"), **PRICE)
+    rental_price = models.DecimalField(_("monthly rental price (€ excl. VAT)"), **PRICE)
     warranty_months = models.PositiveSmallIntegerField(
         _("warranty (months)"), default=WARRANTY_MONTHS
     )
@@ -69,8 +69,8 @@ class ModelPrice(models.Model):
         related_name="prices",
     )
     effective_from = models.DateField(_("in force from"))
-    sale_price = models.DecimalField(_("sale price (€ HT)"), **PRICE)
-    rental_price = models.DecimalField(_("monthly rental price (€ HT)"), **PRICE)
+    sale_price = models.DecimalField(_("sale price (€ excl. VAT)"), **PRICE)
+    rental_price = models.DecimalField(_("monthly rental price (€ excl. VAT)"), **PRICE)
     created_by = models.ForeignKey(
         User,
         verbose_name=_("price entered by"),
@@ -111,8 +111,8 @@ class EquipmentOrder(TimeStampedModel):
         EquipmentModel, verbose_name=_("model"), on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
-    unit_price = models.DecimalField(_("order form price (€ HT)"), **PRICE)
-    replacement_price = models.DecimalField(_("price if not returned (€ HT)"), **PRICE)
+    unit_price = models.DecimalField(_("order form price (€ excl. VAT)"), **PRICE)
+    replacement_price = models.DecimalField(_("price if not returned (€ excl. VAT)"), **PRICE)
     commitment_months = models.PositiveSmallIntegerField(
         _("commitment (months)"), null=True, blank=True
     )
@@ -469,7 +469,9 @@ class ReturnItem(models.Model):
         _("outcome"), max_length=20, choices=ReturnOutcome, default=ReturnOutcome.EXPECTED
     )
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
-    amount = models.DecimalField(_("non-return price (€ HT)"), null=True, blank=True, **PRICE)
+    amount = models.DecimalField(
+        _("non-return price (€ excl. VAT)"), null=True, blank=True, **PRICE
+    )
     price_basis = models.CharField(_("price basis"), max_length=200, blank=True)
     decide_by = models.DateField(_("decision due by"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

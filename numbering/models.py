@@ -313,7 +313,9 @@ class NumberReservation(models.Model):
     )
     first_month = models.DateField(_("first month covered"))
     end = models.DateField(_("covered until (excluded)"))
-    amount_gross = models.DecimalField(_("amount debited (€ TTC)"), max_digits=12, decimal_places=2)
+    amount_gross = models.DecimalField(
+        _("amount debited (€ incl. VAT)"), max_digits=12, decimal_places=2
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

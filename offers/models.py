@@ -110,7 +110,7 @@ class Terms(TimeStampedModel):
     )
     fee_rule = models.CharField(_("termination fee rule"), max_length=20, choices=FeeRule)
     minimum_monthly_commitment = models.DecimalField(
-        _("minimum monthly commitment (€ HT)"), default=Decimal("0"), **MONEY
+        _("minimum monthly commitment (€ excl. VAT)"), default=Decimal("0"), **MONEY
     )
     sla_policy = models.CharField(
         _("SLA policy"), max_length=10, choices=SlaPolicy, default=SlaPolicy.NONE
@@ -216,8 +216,8 @@ class Product(TimeStampedModel):
         default="unit",
         help_text=_("What the quantity counts: user, line, site, channel…"),
     )
-    setup_price = models.DecimalField(_("setup price (€ HT)"), default=0, **PRICE)
-    monthly_price = models.DecimalField(_("monthly price (€ HT)"), default=0, **PRICE)
+    setup_price = models.DecimalField(_("setup price (€ excl. VAT)"), default=0, **PRICE)
+    monthly_price = models.DecimalField(_("monthly price (€ excl. VAT)"), default=0, **PRICE)
     price_on_quote = models.BooleanField(
         _("price on quote"),
         default=False,
@@ -420,8 +420,8 @@ class ContractLine(TimeStampedModel):
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
-    unit_setup_price = models.DecimalField(_("unit setup price (€ HT)"), **PRICE)
-    unit_monthly_price = models.DecimalField(_("unit monthly price (€ HT)"), **PRICE)
+    unit_setup_price = models.DecimalField(_("unit setup price (€ excl. VAT)"), **PRICE)
+    unit_monthly_price = models.DecimalField(_("unit monthly price (€ excl. VAT)"), **PRICE)
     started_on = models.DateField(_("started on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
 
@@ -522,7 +522,7 @@ class Termination(TimeStampedModel):
     )
     fee_rule = models.CharField(_("fee rule"), max_length=20, choices=FeeRule)
     fee_start = models.DateField(_("fees counted from"))
-    fee_amount = models.DecimalField(_("termination fee (€ HT)"), **MONEY)
+    fee_amount = models.DecimalField(_("termination fee (€ excl. VAT)"), **MONEY)
     fee_breakdown = models.JSONField(_("fee breakdown"), default=list)
     previous_status = models.CharField(_("previous status"), max_length=12, choices=ContractStatus)
     requested_by = _who(User, _("requested by"))

@@ -37,11 +37,11 @@ class PriceChange(TimeStampedModel):
         "offers.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
     old_monthly_price = models.DecimalField(
-        _("old catalogue price (€ HT)"),
+        _("old catalogue price (€ excl. VAT)"),
         help_text=_("The catalogue price when the change was scheduled: only lines at it change."),
         **PRICE,
     )
-    new_monthly_price = models.DecimalField(_("new monthly price (€ HT)"), **PRICE)
+    new_monthly_price = models.DecimalField(_("new monthly price (€ excl. VAT)"), **PRICE)
     effective_date = models.DateField(_("effective date"))
     notice_days = models.PositiveSmallIntegerField(
         _("notice (days)"),
@@ -230,8 +230,8 @@ class PriceChangeLine(models.Model):
         on_delete=models.PROTECT,
         related_name="price_changes_applied",
     )
-    old_price = models.DecimalField(_("price before (€ HT)"), **PRICE)
-    new_price = models.DecimalField(_("price after (€ HT)"), **PRICE)
+    old_price = models.DecimalField(_("price before (€ excl. VAT)"), **PRICE)
+    new_price = models.DecimalField(_("price after (€ excl. VAT)"), **PRICE)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -53,12 +53,12 @@ class LineQuantityChange(TimeStampedModel):
     quantity_after = models.PositiveIntegerField(_("quantity asked"))
     units = models.PositiveIntegerField(_("units added or removed"))
     effective_on = models.DateField(_("effective on"))
-    unit_monthly_price = models.DecimalField(_("unit monthly price (€ HT)"), **PRICE)
+    unit_monthly_price = models.DecimalField(_("unit monthly price (€ excl. VAT)"), **PRICE)
     prorata_days = models.PositiveSmallIntegerField(_("days charged"), default=0)
     period_days = models.PositiveSmallIntegerField(_("days in the month"), default=0)
-    prorata_amount = models.DecimalField(_("pro rata (€ HT)"), default=Decimal("0"), **MONEY)
+    prorata_amount = models.DecimalField(_("pro rata (€ excl. VAT)"), default=Decimal("0"), **MONEY)
     setup_amount = models.DecimalField(
-        _("setup fee of the added units (€ HT)"), default=Decimal("0"), **MONEY
+        _("setup fee of the added units (€ excl. VAT)"), default=Decimal("0"), **MONEY
     )
     requested_by = models.ForeignKey(
         User,

@@ -402,9 +402,9 @@ class AvailabilityReport(TimeStampedModel):
     credit_percent = models.DecimalField(
         _("credit %"), max_digits=5, decimal_places=2, default=Decimal("0")
     )
-    base = models.DecimalField(_("base (€ HT)"), default=Decimal("0"), **BASE)
+    base = models.DecimalField(_("base (€ excl. VAT)"), default=Decimal("0"), **BASE)
     base_detail = models.JSONField(_("base detail"), default=dict, blank=True)
-    credit_amount = models.DecimalField(_("credit (€ HT)"), default=Decimal("0"), **MONEY)
+    credit_amount = models.DecimalField(_("credit (€ excl. VAT)"), default=Decimal("0"), **MONEY)
     applicable = models.BooleanField(_("SLA applies"), default=True)
     not_applicable_reason = models.CharField(_("why not"), max_length=255, blank=True)
     status = models.CharField(
@@ -443,7 +443,7 @@ class AvailabilityReport(TimeStampedModel):
     )
     refusal_reason = models.CharField(_("refusal reason"), max_length=500, blank=True)
     approved_amount = models.DecimalField(
-        _("approved (€ HT)"),
+        _("approved (€ excl. VAT)"),
         null=True,
         blank=True,
         help_text=_("After the 20 % cap over 30 days (SLA-8)."),
@@ -522,9 +522,9 @@ class GoodwillCredit(models.Model):
         related_name="goodwill_credits",
     )
     event_date = models.DateField(_("event date"), help_text=_("Paris time."))
-    amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
+    amount = models.DecimalField(_("amount (€ excl. VAT)"), **MONEY)
     reason = models.CharField(_("reason"), max_length=255, help_text=_("Shown on the credit note."))
-    cap = models.DecimalField(_("liability cap (€ HT)"), **MONEY)
+    cap = models.DecimalField(_("liability cap (€ excl. VAT)"), **MONEY)
     credit_note = models.ForeignKey(
         Invoice,
         verbose_name=_("credit note"),

@@ -117,7 +117,7 @@ class PackTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 class PackPriceChangeForm(forms.Form):
     new_monthly_price = forms.DecimalField(
-        label=_("new monthly price (€ HT)"), max_digits=12, decimal_places=4, min_value=0
+        label=_("new monthly price (€ excl. VAT)"), max_digits=12, decimal_places=4, min_value=0
     )
     effective_date = forms.DateField(
         label=_("effective date"),

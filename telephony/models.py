@@ -67,7 +67,7 @@ class Pack(TimeStampedModel):
         PackTable, verbose_name=_("pack table"), on_delete=models.CASCADE, related_name="packs"
     )
     channels = models.PositiveSmallIntegerField(_("channels"))
-    monthly_price = models.DecimalField(_("monthly price (€ HT)"), **PRICE)
+    monthly_price = models.DecimalField(_("monthly price (€ excl. VAT)"), **PRICE)
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="packs"
     )
@@ -171,9 +171,9 @@ class ChannelOrder(TimeStampedModel):
     )
     prorata_days = models.PositiveSmallIntegerField(_("days charged"), default=0)
     period_days = models.PositiveSmallIntegerField(_("days in the billing period"), default=0)
-    prorata_price = models.DecimalField(_("pro-rata (€ HT)"), default=0, **PRICE)
+    prorata_price = models.DecimalField(_("pro-rata (€ excl. VAT)"), default=0, **PRICE)
     amount_gross = models.DecimalField(
-        _("amount paid (€ TTC)"), null=True, blank=True, editable=False, **MONEY
+        _("amount paid (€ incl. VAT)"), null=True, blank=True, editable=False, **MONEY
     )
     payment_method = models.CharField(
         _("payment method"), max_length=20, choices=PaymentChoice, blank=True

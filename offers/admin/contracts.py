@@ -282,8 +282,8 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             gettext("Status"),
             gettext("Quantity"),
             gettext("Effective on"),
-            gettext("Pro rata (€ HT)"),
-            gettext("Setup (€ HT)"),
+            gettext("Pro rata (€ excl. VAT)"),
+            gettext("Setup (€ excl. VAT)"),
             gettext("Requested by"),
             format_html_join(
                 "",

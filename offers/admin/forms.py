@@ -55,7 +55,7 @@ class PriceChangeForm(forms.Form):
         help_text=_("The offer's main product or one of its options."),
     )
     new_monthly_price = forms.DecimalField(
-        label=_("new monthly price (€ HT)"), max_digits=12, decimal_places=4, min_value=0
+        label=_("new monthly price (€ excl. VAT)"), max_digits=12, decimal_places=4, min_value=0
     )
     effective_date = forms.DateField(
         label=_("effective date"),

@@ -72,8 +72,8 @@ class TerminationAdmin(ServiceRowsAdmin):
             gettext("line"),
             gettext("months"),
             gettext("rate (%)"),
-            gettext("monthly base (€ HT)"),
-            gettext("amount (€ HT)"),
+            gettext("monthly base (€ excl. VAT)"),
+            gettext("amount (€ excl. VAT)"),
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -376,7 +376,7 @@ class OptionRequestSerializer(serializers.Serializer):
         min_value=0,
         required=False,
         allow_null=True,
-        help_text=_("Only for options priced on quote, and required for them (€ HT)."),
+        help_text=_("Only for options priced on quote, and required for them (€ excl. VAT)."),
     )
 
     def validate(self, attrs):

@@ -41,7 +41,9 @@ def liability_cap_text(contract, day) -> str:
     if contract is None:
         return "—"
     cap = selectors.liability_cap(contract=contract, day=day)
-    return gettext("%(cap)s € HT (subscriptions paid, invoiced in the 3 months before %(day)s)") % {
+    return gettext(
+        "%(cap)s € excl. VAT (subscriptions paid, invoiced in the 3 months before %(day)s)"
+    ) % {
         "cap": _money(cap),
         "day": date_format(day),
     }
@@ -50,7 +52,7 @@ def liability_cap_text(contract, day) -> str:
 def liability_room_text(room: LiabilityRoom) -> str:
     """SLA-12, for display: the cap of an event and service, granted and left."""
     return gettext(
-        "%(cap)s € HT (subscriptions paid, invoiced in the 3 months before %(day)s); "
+        "%(cap)s € excl. VAT (subscriptions paid, invoiced in the 3 months before %(day)s); "
         "%(granted)s € granted, %(left)s € left"
     ) % {
         "cap": _money(room.cap),
@@ -190,7 +192,9 @@ def goodwill_action(modeladmin, request, queryset, *, kind: str):
         else:
             modeladmin.message_user(
                 request,
-                gettext("Goodwill credit of %(amount)s € HT granted: credit note %(number)s.")
+                gettext(
+                    "Goodwill credit of %(amount)s € excl. VAT granted: credit note %(number)s."
+                )
                 % {"amount": _money(credit.amount), "number": credit.credit_note.number},
                 messages.SUCCESS,
             )

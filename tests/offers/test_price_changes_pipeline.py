@@ -640,7 +640,7 @@ def test_con6_portal_contract_page_shows_the_pending_change(portal):
         negotiated = _page(
             portal.as_role(Role.ADMIN).get(reverse("offers:detail", args=[portal.b.pk]))
         )
-    assert "Price change on 1 January 2027: 45.00 → 49.00 € HT/month" in admin_page
+    assert "Price change on 1 January 2027: 45.00 → 49.00 € excl. VAT a month" in admin_page
     assert "You may refuse this increase until" in admin_page
     assert 'data-testid="refuse-price-change"' in admin_page
     assert "Price change on 1 January 2027" in billing_page
@@ -736,7 +736,7 @@ def test_con6_portal_platform_acceptance(client, tenant):
         assert PriceChangeNotice.objects.get().response == "none"
         done = client.post(url, {"confirm": "on"})
         after = _page(client.get(reverse("offers:detail", args=[s.contract.pk])))
-    assert "Price change on 1 February 2027: 150.00 → 165.00 € HT/month" in detail
+    assert "Price change on 1 February 2027: 150.00 → 165.00 € excl. VAT a month" in detail
     assert "only if you accept it by" in detail and 'data-testid="accept-price-change"' in detail
     assert 'data-testid="refuse-price-change"' not in detail
     assert "administrator can accept it" in billing_page

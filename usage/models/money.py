@@ -25,7 +25,7 @@ class ConsumptionThreshold(TimeStampedModel):
         Client, on_delete=models.CASCADE, related_name="usage_threshold", verbose_name=_("customer")
     )
     amount = models.DecimalField(
-        _("monthly threshold (€ HT)"),
+        _("monthly threshold (€ excl. VAT)"),
         validators=[MinValueValidator(Decimal("1.00"))],
         **MONEY,
     )
@@ -56,8 +56,8 @@ class ConsumptionAlert(models.Model):
     )
     month = models.DateField(_("month"))
     level = models.PositiveSmallIntegerField(_("level (%)"))
-    consumption = models.DecimalField(_("consumption (€ HT)"), **MONEY)
-    threshold = models.DecimalField(_("threshold (€ HT)"), **MONEY)
+    consumption = models.DecimalField(_("consumption (€ excl. VAT)"), **MONEY)
+    threshold = models.DecimalField(_("threshold (€ excl. VAT)"), **MONEY)
     blocked = models.BooleanField(_("outgoing calls blocked"), default=False)
     created_at = models.DateTimeField(_("reached at"), auto_now_add=True)
     blocked_at = models.DateTimeField(
@@ -246,7 +246,7 @@ class PrepaidUsageDebit(models.Model):
     )
     month = models.DateField(_("month"))
     source = models.CharField(_("source"), max_length=40)
-    net = models.DecimalField(_("net (€ HT)"), **COST)
+    net = models.DecimalField(_("net (€ excl. VAT)"), **COST)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -278,7 +278,7 @@ class BreachCredit(models.Model):
     credit_note = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit note")
     )
-    amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
+    amount = models.DecimalField(_("amount (€ excl. VAT)"), **MONEY)
     line_key = models.CharField(
         _("consumption line"),
         max_length=120,
@@ -309,7 +309,7 @@ class RerateCredit(models.Model):
     credit_note = models.ForeignKey(
         "billing.Invoice", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit note")
     )
-    amount = models.DecimalField(_("amount (€ HT)"), **MONEY)
+    amount = models.DecimalField(_("amount (€ excl. VAT)"), **MONEY)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

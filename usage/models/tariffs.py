@@ -28,7 +28,7 @@ class Tariff(TimeStampedModel):
     price_class = models.CharField(
         _("price class"), max_length=12, choices=PriceClass, default=PriceClass.STANDARD
     )
-    rate_per_minute = models.DecimalField(_("rate per minute (€ HT)"), **RATE)
+    rate_per_minute = models.DecimalField(_("rate per minute (€ excl. VAT)"), **RATE)
     first_increment = models.PositiveSmallIntegerField(_("first increment (s)"), default=1)
     next_increment = models.PositiveSmallIntegerField(_("next increment (s)"), default=1)
     min_duration = models.PositiveSmallIntegerField(_("minimum billed duration (s)"), default=0)
