@@ -6,7 +6,10 @@ with 4. Periods are ``[period_start, period_end)``: ``period_end`` is the first 
 the period (the PDF prints the day before).
 """
 
-from django.db.models import Q
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -129,13 +132,42 @@ class InvoiceLineSerializer(representation.ModelSerializer):
         )
 
 
+ZERO = Decimal("0.00")
+MONEY_COLUMN = DecimalField(max_digits=14, decimal_places=2)
+
+
+def settled_since_issue(prefix: str = ""):
+    """BIL-4: what settled the invoice at the ORM path ``prefix`` since its issue — its
+    ``settlements``, the payments app's allocations (payments, their reversals, credit notes set
+    against it), read by the reverse relation's name, never imported; 0.00 when none."""
+    settled = (
+        Invoice.objects.filter(pk=OuterRef(f"{prefix}pk"))
+        .values("pk")
+        .annotate(total=Sum("settlements__amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(settled, output_field=MONEY_COLUMN), Value(ZERO))
+
+
+def left_to_pay_sql(ctx, prefix: str):
+    """BIL-4: ``left_to_pay`` in SQL — ``amount_due`` less what settled it since its issue,
+    never below 0."""
+    left = Greatest(
+        F(f"{prefix}amount_due") - settled_since_issue(prefix),
+        Value(ZERO),
+        output_field=MONEY_COLUMN,
+    )
+    return Cast(Cast(left, MONEY_COLUMN), TextField())
+
+
 class InvoiceSerializer(representation.ModelSerializer):
     """An issued invoice (``kind=invoice``, UNTDID 380) or credit note (``credit_note``, 381).
 
     The buyer is ``client`` (a customer of the partner, reseller-billed) or ``partner`` (the
     partner itself, partner-billed: its monthly invoice, every line carrying its
-    ``end_client``). ``amount_due`` = ``total_gross`` − ``credit_applied`` − ``paid_in_advance``;
-    a credit note's is always 0.
+    ``end_client``). ``amount_due`` = ``total_gross`` − ``credit_applied`` − ``paid_in_advance``,
+    as printed on the invoice; ``left_to_pay`` is what is still owed today, once the payments and
+    credit notes received since its issue are set against it (BIL-4). A credit note's are 0.
     """
 
     client = serializers.PrimaryKeyRelatedField(
@@ -170,8 +202,16 @@ class InvoiceSerializer(representation.ModelSerializer):
         help_text=_("The PDF/A-3 with its Factur-X XML embedded (BIL-3).")
     )
     facturx_url = serializers.SerializerMethodField(help_text=_("The Factur-X XML alone."))
+    left_to_pay = serializers.SerializerMethodField(
+        help_text=_(
+            "What is still owed today (€ incl. VAT): amount_due less the payments (net of "
+            "rejected direct debits) and the credit notes set against it since its issue, the "
+            "part under dispute included; 0 once settled, and on a credit note (BIL-4)."
+        )
+    )
 
     sql_fields = {  # kernel.sql_lists: the methods below, in SQL
+        "left_to_pay": left_to_pay_sql,
         "pdf_url": lambda ctx, p: ctx.url("api:invoice-pdf", f"{p}pk"),
         "facturx_url": lambda ctx, p: ctx.url("api:invoice-facturx", f"{p}pk"),
     }
@@ -198,6 +238,7 @@ class InvoiceSerializer(representation.ModelSerializer):
             "credit_applied",
             "paid_in_advance",
             "amount_due",
+            "left_to_pay",
             "vat_breakdown",
             "lines",
             "pdf_url",
@@ -227,6 +268,16 @@ class InvoiceSerializer(representation.ModelSerializer):
             amount_due=_("total_gross − credit_applied − paid_in_advance (€); 0 on a credit note."),
             created_at=_("When it was written."),
         )
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_left_to_pay(self, invoice) -> str:
+        """BIL-4: as ``left_to_pay_sql``, from the view's ``settled`` annotation."""
+        settled = getattr(invoice, "settled", None)
+        if settled is None:
+            settled = Invoice.objects.filter(pk=invoice.pk).values_list(
+                settled_since_issue(), flat=True
+            )[0]
+        return str(max(invoice.amount_due - settled, ZERO).quantize(ZERO))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_pdf_url(self, invoice) -> str:

@@ -17,7 +17,11 @@ from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerReadOnlyView
 from accounts.models import Client
 from billing import documents
 from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
-from billing.api.serializers import InvoiceSerializer, PendingChargeSerializer
+from billing.api.serializers import (
+    InvoiceSerializer,
+    PendingChargeSerializer,
+    settled_since_issue,
+)
 from billing.choices import DocumentStatus
 from billing.facturx_xml import build_cii_xml
 from billing.models import Invoice, InvoiceLine, PendingCharge
@@ -72,6 +76,9 @@ class InvoiceViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
                 queryset=InvoiceLine.objects.select_related("end_client").order_by("position"),
             )
         )
+        # BIL-4: what settled it since its issue, for ``left_to_pay`` (a subquery, no query
+        # more; the lists' SQL writes the field with the same subquery).
+        .annotate(settled=settled_since_issue())
     )
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilterSet

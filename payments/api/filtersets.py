@@ -20,9 +20,22 @@ class PaymentFilterSet(filters.FilterSet):
         field_name="received_on", lookup_expr="lte", label=_("Received on or before (YYYY-MM-DD)")
     )
 
+    own = filters.BooleanFilter(
+        method="filter_own",
+        help_text=_(
+            "true: only your own payments of your monthly invoices (partner-billed); false: "
+            "only your customers'."
+        ),
+    )
+
     class Meta:
         model = Payment
-        fields = ["client", "method", "status", "received_after", "received_before"]
+        fields = ["client", "method", "status", "received_after", "received_before", "own"]
+
+    def filter_own(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(partner__isnull=not value)
 
 
 class DisputeFilterSet(filters.FilterSet):

@@ -47,9 +47,22 @@ class AllocationSerializer(representation.ModelSerializer):
 
 class PaymentSerializer(representation.ModelSerializer):
     """BIL-4: money received from one of the partner's customers (transfer, card, cheque,
-    SEPA direct debit, prepaid). A rejected direct debit keeps its row, ``status=rejected``."""
+    SEPA direct debit, prepaid), or from the partner itself for its own monthly invoices
+    (partner-billed, ``partner``). A rejected direct debit keeps its row, ``status=rejected``."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The customer's id."))
+    client = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The paying customer's id; null when you paid your own invoices."),
+    )
+    partner = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Your id when you paid your own monthly invoices (partner-billed); null for a "
+            "customer's payment."
+        ),
+    )
     allocations = AllocationSerializer(
         many=True,
         read_only=True,
@@ -64,6 +77,7 @@ class PaymentSerializer(representation.ModelSerializer):
         fields = [
             "id",
             "client",
+            "partner",
             "method",
             "amount",
             "received_on",

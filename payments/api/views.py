@@ -27,18 +27,24 @@ from payments.services.disputes import dispute_open
 
 
 class PaymentViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
-    """BIL-4: the payments received from the partner's customers, with the invoices each
-    settled. Read-only: payments are recorded by staff, by direct-debit batches and by the
-    prepaid ledger."""
+    """BIL-4: the payments received from the partner's customers and, partner-billed, the
+    partner's own payments of its monthly invoices, with the invoices each settled. Read-only:
+    payments are recorded by staff, by direct-debit batches and by the prepaid ledger."""
 
-    queryset = Payment.objects.filter(client__isnull=False).prefetch_related(
+    queryset = Payment.objects.prefetch_related(
         Prefetch("allocations", queryset=Allocation.objects.select_related("invoice"))
     )
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet
-    partner_lookup = "client__partner"
     ordering_fields = ["received_on", "amount", "created_at"]
     ordering = ["-received_on", "-id"]
+
+    def scope(self, queryset, partner):
+        """ACC-3: a payment has one of two payers, as an invoice has one of two buyers
+        (``InvoiceViewSet``): the partner's customers, and the partner itself paying its own
+        monthly invoices. Another partner's, and its customers', are not in it: 404."""
+        clients = Client.objects.filter(partner=partner).values("pk")
+        return queryset.filter(Q(client__in=clients) | Q(partner=partner))
 
 
 class DisputeViewSet(
