@@ -1,5 +1,5 @@
-"""E-mails to a customer's people, each in their own language (sent after commit; kept and sent
-again when the mail server is down, ``kernel.mail``)."""
+"""E-mails to a customer's people, each in their own language, and to a partner (sent after
+commit; kept and sent again when the mail server is down, ``kernel.mail``)."""
 
 from django.conf import settings
 from django.db import transaction
@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.choices import Role
-from accounts.models import Client, Membership
+from accounts.models import Client, Membership, Partner
 from kernel.inputs import one_line
 from kernel.mail import deliver
 
@@ -30,5 +30,24 @@ def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMI
                 subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
                 body = render_to_string(f"{template}_message.txt", ctx)
             deliver(subject, body, [member.user.email])
+
+    transaction.on_commit(send)
+
+
+def notify_partner(partner: Partner, template: str, context: dict) -> None:
+    """Send ``<template>_subject.txt`` / ``<template>_message.txt`` to ``partner`` once the
+    current transaction commits, in the portal's language (French): a partner has no portal
+    users, so its e-mail is its ``support_email``, the address its monthly invoices are sent to
+    (ACC-3, ``billing.services.parties.partner_identity``)."""
+    address = partner.support_email
+    if not address:
+        return
+
+    def send():
+        with translation.override(settings.LANGUAGE_CODE):
+            ctx = {**context, "partner": partner}
+            subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
+            body = render_to_string(f"{template}_message.txt", ctx)
+        deliver(subject, body, [address])
 
     transaction.on_commit(send)

@@ -24,7 +24,7 @@ from kernel.money import money_number, round_money
 from payments.choices import DisputeStatus
 from payments.models import Dispute, DisputeDocument
 from payments.services.allocation import lock_payer
-from payments.services.notices import notify_billing
+from payments.services.notices import notify_buyer
 from payments.services.settlement import credit_note_set_against
 
 DISPUTE_DAYS = 60  # BIL-8
@@ -164,10 +164,9 @@ def dispute_open(
 
 
 def _notify(dispute: Dispute, template: str) -> None:
-    """A customer's billing people are e-mailed; a partner follows its disputes through the
-    API (``GET /disputes/``), as it reads its monthly invoices."""
-    if dispute.client_id is not None:
-        notify_billing(dispute.client, template, {"dispute": dispute})
+    """The dispute's buyer is e-mailed: a customer's billing people, or the partner disputing
+    its own monthly invoice (its invoices' address, ``notify_buyer``)."""
+    notify_buyer(dispute.invoice, template, {"dispute": dispute})
 
 
 def _lock_dispute(dispute: Dispute) -> Dispute:

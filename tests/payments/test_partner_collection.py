@@ -9,11 +9,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 from django.urls import reverse
 
 from billing import services as billing
 from billing.models import Invoice
 from payments import services
+from payments.models import Dispute
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,58 @@ def test_bil4_partner_reads_what_is_left_on_its_own_invoice(
     detail = api.get(reverse("api:invoice-detail", args=[ours.pk])).json()
     assert (detail["amount_due"], detail["left_to_pay"]) == ("1200.00", "0.00")
     assert api.get(reverse("api:invoice-list"), {"due": "true"}).json()["results"] == []
+
+
+# --- BIL-8: the partner hears about its disputes -------------------------------------------------
+
+
+def _dispute(api, invoice, amount="200.00", reason="Installation billed twice for Acme"):
+    response = api.post(
+        reverse("api:dispute-list"),
+        {"invoice": invoice.pk, "amount": amount, "reason": reason},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return Dispute.objects.get(pk=response.json()["id"])
+
+
+# BIL-8 / PLATFORM 12.6 — a partner has no portal users: the e-mails its customers' billing people
+# get about a dispute go to the partner's address, the one its monthly invoices are sent to
+# (``support_email``, the invoice's recipient), in French: recorded (200.00 € of 1 200.00 €
+# disputed), then decided — accepted (credit note) or rejected (200.00 € due again by
+# 30/11/2026). Rival, whose dispute is decided meanwhile, is e-mailed about its own only.
+def test_bil8_partner_is_emailed_about_its_disputes(
+    api, partner, other_partner, partner_invoices, django_capture_on_commit_callbacks
+):
+    ours, theirs = partner_invoices
+    mail.outbox.clear()
+    with paris(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        accepted = _dispute(api, ours)
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([partner.support_email], f"Votre contestation de la facture {ours.number} est enregistrée")
+    ]
+    assert "200,00" in mail.outbox[0].body
+    mail.outbox.clear()
+    with paris(date(2026, 10, 21)), django_capture_on_commit_callbacks(execute=True):
+        note = services.dispute_accept(dispute=accepted, note="Installation billed twice")
+        rival = services.dispute_open(invoice=theirs, amount="20.00", reason="Not ordered")
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([partner.support_email], f"Décision sur votre contestation de la facture {ours.number}"),
+        (
+            [other_partner.support_email],
+            f"Votre contestation de la facture {theirs.number} est enregistrée",
+        ),
+    ]
+    assert note.number in mail.outbox[0].body
+    mail.outbox.clear()
+    with paris(date(2026, 10, 22)), django_capture_on_commit_callbacks(execute=True):
+        services.dispute_reject(
+            dispute=rival, note="Ordered on 02/09", new_due_date=date(2026, 11, 30)
+        )
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (
+            [other_partner.support_email],
+            f"Décision sur votre contestation de la facture {theirs.number}",
+        )
+    ]
+    assert "20,00" in mail.outbox[0].body and "30 novembre 2026" in mail.outbox[0].body
