@@ -15,7 +15,12 @@ from kernel.inputs import (
     BoundedDateTimeField,
     typed_amount_field,
 )
-from offers.choices import SUSPENSION_NOTE_HELP, ContractStatus, SuspensionReason
+from offers.choices import (
+    SUSPENSION_NOTE_HELP,
+    ContractStatus,
+    SuspensionReason,
+    TerminationReason,
+)
 from offers.models import Suspension
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from support.choices import TICKET_TRANSITIONS, TicketStatus
@@ -173,6 +178,32 @@ class InactiveCloseForm(ContractActionForm):
 
 
 class TerminateForm(ContractActionForm):
+    # CON-4: whose termination, under which clause — the customer's notice (PLATFORM: convenience
+    # 17.1 or non-renewal 8.2, with the terms' fee), or a PLATFORM termination for a breach
+    # (17.4.1, either party), ours after a change of the services (17.2) or on an authority's
+    # order (13.1.6 / 13.1.8), each with its notice and without fee (17.6).
+    reason = forms.ChoiceField(
+        label=_("Termination"),
+        choices=[
+            (TerminationReason.CUSTOMER_REQUEST, _("The customer's notice")),
+            *(
+                (reason.value, reason.label)
+                for reason in (
+                    TerminationReason.BREACH_BY_CUSTOMER,
+                    TerminationReason.BREACH_BY_US,
+                    TerminationReason.SERVICE_CHANGE,
+                    TerminationReason.AUTHORITY,
+                )
+            ),
+        ],
+        initial=TerminationReason.CUSTOMER_REQUEST,
+        required=False,
+        help_text=_(
+            "PLATFORM only besides the customer's notice: a breach (17.4, a month's notice), a "
+            "change of the services (17.2, a month), an authority's order or a licence lost "
+            "(13.1, no notice); none of them carries a fee (17.6)."
+        ),
+    )
     requested_date = BoundedDateField(
         label=_("Requested date"),
         required=False,
@@ -185,8 +216,14 @@ class TerminateForm(ContractActionForm):
         label=_("Notice received on"),
         required=False,
         widget=DATE,
-        help_text=_("The day the customer's written notice was received. Empty: today."),
+        help_text=_(
+            "The day the written notice (the customer's, or ours by the customer) was received. "
+            "Empty: today."
+        ),
     )
+
+    def clean_reason(self):
+        return self.cleaned_data.get("reason") or TerminationReason.CUSTOMER_REQUEST
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(

@@ -161,6 +161,23 @@ class TerminationReason(models.TextChoices):
     INACTIVITY = "inactivity", _("Closed for inactivity")
     RESELLER = "reseller", _("Terminated by the reseller")
     PORT_OUT = "port_out", _("Numbers ported out to another operator")
+    # PLATFORM 17.4.1: either party ends the contract for the other's breach, a month's notice
+    BREACH_BY_CUSTOMER = "breach_by_customer", _("Ended by us for the customer's breach (17.4)")
+    BREACH_BY_US = "breach_by_us", _("Ended by the customer for our breach (17.4)")
+    # PLATFORM 17.2 (after a change of the services not signed, 7.1.2): a month's notice
+    SERVICE_CHANGE = "service_change", _("Ended by us after a change of the services (17.2)")
+    # PLATFORM 13.1.6 / 13.1.8: an authority's order, a licence lost: without notice
+    AUTHORITY = "authority", _("Ended by us on an authority's order or a licence lost (13.1)")
+
+
+# CON-4: the terminations we decide (PLATFORM 17.4, 17.2, 13.1): only staff cancel them.
+PROVIDER_TERMINATION_REASONS = frozenset(
+    {
+        TerminationReason.BREACH_BY_CUSTOMER,
+        TerminationReason.SERVICE_CHANGE,
+        TerminationReason.AUTHORITY,
+    }
+)
 
 
 class PriceChangeStatus(models.TextChoices):

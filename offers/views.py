@@ -26,6 +26,7 @@ from kernel.money import round_money
 from offers import selectors
 from offers.choices import (
     LIVE_STATUSES,
+    PROVIDER_TERMINATION_REASONS,
     Anchor,
     BillingTiming,
     ContractStatus,
@@ -412,7 +413,10 @@ def contract_detail(request, pk):
             "termination_lines": fee_lines(termination.fee_breakdown) if termination else [],
             "can_request_termination": can_terminate and terminable(contract),
             "can_cancel_termination": (
-                can_terminate and termination is not None and today < termination.effective_date
+                can_terminate
+                and termination is not None
+                and today < termination.effective_date
+                and termination.reason not in PROVIDER_TERMINATION_REASONS  # ours (17.4, 17.2)
             ),
             "price_changes": price_change_rows(request, contract),  # CON-6
         },

@@ -236,6 +236,7 @@ def terminate(request, pk):
             contract=data["contract"],
             notice_date=notice_date,
             requested_date=data["requested_date"],
+            reason=data["reason"],
         )
     except ValidationError as error:
         attach_errors(form, error)
@@ -245,6 +246,7 @@ def terminate(request, pk):
     # contract on 1 November): the contract ends tonight, and billing credits the months its runs
     # invoiced from the fee start (BIL-9, ``billing.services.termination_credits``).
     quote.past = quote.effective_date <= paris_today()
+    quote.reason_label = TerminationReason(data["reason"]).label
     if not _confirmed(request):
         return _page(request, client, action="terminate", form=form, preview=quote)
     try:
@@ -252,7 +254,7 @@ def terminate(request, pk):
             contract=data["contract"],
             requested_date=data["requested_date"],
             actor=request.user,
-            reason=TerminationReason.CUSTOMER_REQUEST,
+            reason=data["reason"],
             expected_effective_date=quote.effective_date,
             expected_fee=quote.fee_amount,
             notice_date=notice_date,

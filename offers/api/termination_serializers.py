@@ -102,8 +102,11 @@ class TerminationSerializer(representation.ModelSerializer):
             ),
             reason=_(
                 "Why: customer_request, non_renewal (at an anniversary), price_increase_refused "
-                "(CON-6, without fee), inactivity (ACC-6), reseller (ended by the reseller) or "
-                "port_out (its numbers ported out, NUM-4)."
+                "(CON-6, without fee), inactivity (ACC-6), reseller (ended by the reseller), "
+                "port_out (its numbers ported out, NUM-4), or, without fee (PLATFORM 17.6): "
+                "breach_by_customer (ended by us, 17.4; only we cancel it), breach_by_us (ended "
+                "by the customer, 17.4), service_change (ended by us after a change of the "
+                "services, 17.2) or authority (ended by us on an authority's order, 13.1)."
             ),
             notice_at=_("When the notice was received, with its UTC offset (CON-4)."),
             notice_date=NOTICE_DATE,

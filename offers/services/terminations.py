@@ -18,6 +18,7 @@ from kernel.errors import InvalidTransition
 from kernel.money import round_money
 from offers import periods, signals, termination_fees
 from offers.choices import (
+    PROVIDER_TERMINATION_REASONS,
     BillingTiming,
     ContractStatus,
     FirstMonth,
@@ -28,6 +29,19 @@ from offers.choices import (
 )
 from offers.models import Contract, LineQuantityChange, Termination
 from offers.services.transitions import lock_contract, transition_contract
+
+# PLATFORM's terminations other than the customer's convenience (17.1) or non-renewal (8.2):
+# their notice in months — a month for a breach of either party (17.4.1) and for ours after a
+# change of the services (17.2), none on an authority's order or a licence lost (13.1.6,
+# 13.1.8: « sans préavis »). None carries a fee: 17.6 makes the remaining subscriptions due only
+# after a termination for convenience or inactivity, and 24.4.5 bills the commitment
+# « conformément à l'article 17.6 ».
+CLAUSE_NOTICE_MONTHS = {
+    TerminationReason.BREACH_BY_CUSTOMER: 1,
+    TerminationReason.BREACH_BY_US: 1,
+    TerminationReason.SERVICE_CHANGE: 1,
+    TerminationReason.AUTHORITY: 0,
+}
 
 
 @dataclass
@@ -99,6 +113,7 @@ def termination_quote(
     requested_date: date | None = None,
     waive_fees: bool = False,
     notice_days: int | None = None,
+    reason: str | None = None,
 ) -> TerminationQuote:
     """CON-4: effective date from the notice rule; CON-5: the fee by the offer's rule.
     ``notice_days`` replaces the rule (CON-6: 30 days' notice after refusing an increase;
@@ -107,11 +122,31 @@ def termination_quote(
     PLATFORM (CON-4, 8.2 / 17.1): the later of the requested date and notice + 3 months; no fee
     at an anniversary, the CON-5 fee on any other date. With no requested date the quote is the
     earliest date and carries the choice (``options``): that date with its fee, and the first
-    anniversary at least 3 months after the notice without fee."""
+    anniversary at least 3 months after the notice without fee.
+
+    ``reason`` one of ``CLAUSE_NOTICE_MONTHS`` (PLATFORM only, 17.4.1, 17.2, 13.1.6 / 13.1.8):
+    the later of the requested date and the notice date + that clause's months, without fee
+    (17.6); ``ending`` is the reason."""
     notice_date = notice_date or paris_today()
     if requested_date is not None and requested_date < notice_date:
         raise ValidationError({"requested_date": _("The requested date is in the past.")})
     rule = contract.term("notice_rule")
+    if reason in CLAUSE_NOTICE_MONTHS:
+        if rule != NoticeRule.PLATFORM:
+            raise ValidationError(
+                {
+                    "reason": _(
+                        "Only the PLATFORM terms provide this termination (17.2, 17.4, 13.1): "
+                        "record this contract's termination under its own terms."
+                    )
+                },
+                code="not_platform",
+            )
+        effective = termination_fees.effective_date(
+            notice_date, requested_date, CLAUSE_NOTICE_MONTHS[reason]
+        )
+        quote = _priced_quote(contract, notice_date, requested_date, effective, False, waive_fees)
+        return replace(quote, ending=str(reason))
     if notice_days is None and rule == NoticeRule.PLATFORM:
         return _platform_quote(contract, notice_date, requested_date, waive_fees)
     if notice_days is not None:
@@ -270,6 +305,7 @@ def contract_request_termination(
         requested_date=requested_date,
         waive_fees=waive_fees,
         notice_days=notice_days,
+        reason=reason,
     )
     if (
         expected_effective_date is not None and quote.effective_date != expected_effective_date
@@ -320,7 +356,13 @@ def contract_request_termination(
         notify_client(
             contract.client,
             "offers/email/termination_scheduled",
-            {"contract": contract, "termination": termination},
+            {
+                "contract": contract,
+                "termination": termination,
+                # ours (17.4, 17.2, 13.1): told why, and that only we can cancel it
+                "by_provider": reason in PROVIDER_TERMINATION_REASONS,
+                "reason": TerminationReason(reason).label,
+            },
         )
     return termination
 
@@ -329,13 +371,20 @@ def contract_request_termination(
 def termination_cancel(
     *, termination: Termination, actor=None, api_key=None, today: date | None = None
 ) -> Termination:
-    """CON-4: a scheduled termination can be cancelled until its effective date."""
+    """CON-4: a scheduled termination can be cancelled until its effective date. One we
+    decided (PLATFORM 17.4 for the customer's breach, 17.2, 13.1) is cancelled by our staff
+    only, never by the customer or its partner."""
     termination = Termination.objects.select_for_update().get(pk=termination.pk)
     contract = lock_contract(termination.contract)
     today = today or paris_today()
     if termination.status != TerminationStatus.SCHEDULED:
         raise InvalidTransition(
             _("This termination is not scheduled any more."), code="invalid_transition"
+        )
+    if termination.reason in PROVIDER_TERMINATION_REASONS and not getattr(actor, "is_staff", False):
+        raise InvalidTransition(
+            _("We decided this termination: only our staff can cancel it."),
+            code="provider_termination",
         )
     if today >= termination.effective_date:
         raise InvalidTransition(_("The termination has already taken effect."), code="too_late")

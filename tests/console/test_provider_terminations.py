@@ -1,0 +1,133 @@
+"""CON-4 / CON-5 — the PLATFORM terminations that are not the customer's convenience or
+non-renewal, recorded by staff from the console:
+
+- for a breach (17.4.1), by us (the customer's breach, 17.4.2 — misuse, non-payment after
+  12.5.2's 8 days) or by the customer (ours): « moyennant le respect d'un préavis d'un (1)
+  mois »;
+- by us after a change of the services the customer did not sign (17.2, 7.1.2): a month's
+  notice;
+- by us on an authority's order or a licence lost (13.1.6, 13.1.8): « sans préavis ».
+
+None of them carries a termination fee: 17.6 makes the remaining subscriptions due only « En
+cas de résiliation pour convenance visée à l'article 17.1 ou pour inactivité », and 24.4.5 bills
+the commitment « conformément à l'article 17.6 ». Services already provided stay due (the
+month holding the last day of service was invoiced in advance: CON-5).
+
+Contract: PLATFORM signed and started 2026-02-01, 250.00 € HT a month; anniversary 2027-02-01.
+Before, the console recorded only the customer's notice: on 2026-06-15 it quoted 2026-09-15
+with 4 × 250.00 = 1 000.00 € HT of fee (a convenience termination, 17.1), whatever happened.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import AuditLog
+from kernel.errors import InvalidTransition
+from offers import services
+from offers.choices import ContractStatus
+from offers.models import Termination
+from tests.console.conftest import at
+from tests.offers.factories import make_contract
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contract(customer):
+    return make_contract(
+        customer,
+        "platform",
+        signature=date(2026, 2, 1),
+        service_start=date(2026, 2, 1),
+        monthly_price="250.00",
+    )
+
+
+# PLATFORM 17.4.1 — notice 2026-06-15 + 1 month = effective 2026-07-15, fee 0,00 € (17.6). The
+# confirmation page shows the reason, the date and the fee, and records nothing; confirmed, the
+# termination is recorded with its reason and audited, the contract is terminating.
+def test_termination_for_the_customers_breach(customer, contract, as_staff, support_agent):
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    data = {"contract": contract.pk, "reason": "breach_by_customer"}
+    with at(date(2026, 6, 15)):
+        page = browser.post(url, data).content.decode()
+        assert 'data-testid="quote-date">15 juillet 2026<' in page
+        assert 'data-testid="quote-fee">0,00' in page
+        assert 'data-testid="quote-reason"' in page and "17.4" in page
+        assert not Termination.objects.exists()
+        assert not AuditLog.objects.filter(action="termination.request").exists()
+        browser.post(url, {**data, "confirm": "1"})
+    termination = Termination.objects.get(contract=contract)
+    assert (termination.reason, termination.effective_date) == (
+        "breach_by_customer",
+        date(2026, 7, 15),
+    )
+    assert (termination.fee_rule, termination.fee_amount) == ("none", Decimal("0.00"))
+    assert termination.requested_by == support_agent
+    audit = AuditLog.objects.get(action="termination.request")
+    assert audit.actor == support_agent and audit.after["reason"] == "breach_by_customer"
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.TERMINATING
+
+
+# PLATFORM 17.4.1 — the customer's letter ending the contract for our breach: a month's notice,
+# no fee, and the customer may still cancel it (its own termination).
+def test_termination_for_our_breach_at_the_customers_letter(contract, tenant):
+    with at(date(2026, 6, 15)):
+        termination = services.contract_request_termination(
+            contract=contract, reason="breach_by_us", notice_date=date(2026, 6, 12)
+        )
+        assert (termination.effective_date, termination.fee_amount) == (
+            date(2026, 7, 12),
+            Decimal("0.00"),
+        )
+        services.termination_cancel(termination=termination, actor=tenant.members[Role.ADMIN].user)
+
+
+# PLATFORM 17.2 — after a change of the services not signed (7.1.2): a month's notice, a later
+# date kept (asked for 2026-08-01), no fee; 13.1.6 / 13.1.8 — without notice: effective the
+# day of the letter (its month was invoiced in advance and stays due), no fee.
+def test_termination_after_a_service_change_and_on_an_authority_order(contract):
+    with at(date(2026, 6, 15)):
+        change = services.termination_quote(
+            contract=contract, requested_date=date(2026, 8, 1), reason="service_change"
+        )
+        authority = services.termination_quote(contract=contract, reason="authority")
+    assert (change.effective_date, change.fee_amount) == (date(2026, 8, 1), Decimal("0.00"))
+    assert (authority.effective_date, authority.fee_amount) == (date(2026, 6, 15), Decimal("0.00"))
+
+
+# Our own terminations are ours to cancel: the customer's portal offers no cancellation and
+# the service refuses it from the customer or a partner; staff may cancel it.
+def test_our_termination_is_not_cancelled_by_the_customer(contract, tenant, support_agent, as_role):
+    admin = tenant.members[Role.ADMIN].user
+    with at(date(2026, 6, 15)):
+        termination = services.contract_request_termination(
+            contract=contract, reason="breach_by_customer", actor=support_agent
+        )
+    with at(date(2026, 6, 20)):
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk])).content.decode()
+        assert 'data-testid="termination"' in page
+        assert 'data-testid="cancel-termination"' not in page
+        with pytest.raises(InvalidTransition) as refused:
+            services.termination_cancel(termination=termination, actor=admin)
+        assert refused.value.code == "provider_termination"
+        services.termination_cancel(termination=termination, actor=support_agent)
+    termination.refresh_from_db()
+    assert termination.status == "cancelled"
+
+
+# These clauses are PLATFORM's: another contract's termination for a breach is refused on the
+# reason field, nothing written.
+def test_other_terms_refuse_these_reasons(customer, as_staff, support_agent):
+    hosted = make_contract(customer, "hosted-w", quantity=2)
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    response = browser.post(url, {"contract": hosted.pk, "reason": "breach_by_customer"})
+    assert response.status_code == 400
+    assert not Termination.objects.exists()
