@@ -19,7 +19,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
+from accounts.audit import audit_record
 from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
+from kernel.clock import paris_today
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
 from usage.services import imports, tariff_changes
@@ -247,9 +249,57 @@ class TariffAdmin(AuditedDataAdmin):
 
 @admin.register(IncludedDestination)
 class IncludedDestinationAdmin(AuditedDataAdmin):
-    list_display = ["name", "terms", "country", "line_type"]
-    list_filter = ["terms", "line_type"]
+    """USE-3/USE-4, CON-6: the list keeps its history. A destination added here is included
+    from today; one deleted here is taken off the list from today (``valid_to``), never erased:
+    the past months rated again and the contracts signed before keep it. Its destination is not
+    changed in place (take it off and add the new one)."""
+
+    list_display = ["name", "terms", "country", "line_type", "valid_from", "valid_to"]
+    list_filter = ["terms", "line_type", ("valid_to", admin.EmptyFieldListFilter)]
     search_fields = ["name", "country"]
+    readonly_fields = ["valid_from", "valid_to"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "terms", "country", "line_type"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.valid_to is not None:
+            return False  # taken off the list: history
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.valid_to is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.valid_from = paris_today()
+        super().save_model(request, obj, form, change)
+
+    def _end(self, request, obj):
+        before = {"valid_to": None}
+        obj.valid_to = paris_today()
+        obj.save(update_fields=["valid_to"])
+        audit_record(
+            action="includeddestination.end",
+            instance=obj,
+            actor=request.user,
+            before=before,
+            after={"name": obj.name, "terms": obj.terms_id, "valid_to": obj.valid_to},
+        )
+
+    def delete_model(self, request, obj):
+        """Taken off the list from today, kept as history."""
+        with transaction.atomic():
+            self._end(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset.filter(valid_to__isnull=True):
+                self._end(request, obj)
 
 
 @admin.register(CallRecord)

@@ -407,22 +407,34 @@ class IncludedPlan:
 
 def included_plans(*, client) -> list[IncludedPlan]:
     """The included destinations of each unlimited plan among the customer's live contracts:
-    the terms' own list, else its preset's (as the rating reads them, ``_inc``), by name. Two
-    queries (none more when no contract has a plan)."""
-    by_terms: dict[int, tuple[str, str, set[str]]] = {}  # terms → (policy, preset, offers)
+    the terms' own list, else its preset's (as the rating reads them, ``_inc``), by name: the
+    destinations on it today, and those on it when the contract was signed (CON-6: taken off
+    the list since, they stay the contract's). Two queries (none more when no contract has a
+    plan)."""
+    # (terms, signature day) → (policy, preset, offers)
+    by_terms: dict[tuple[int, date], tuple[str, str, set[str]]] = {}
     for contract in Contract.objects.filter(client=client, status__in=LIVE_STATUSES).select_related(
         "offer__terms"
     ):
         policy = contract.terms_snapshot.get("fair_use_policy") or FairUsePolicy.NONE
         if policy != FairUsePolicy.NONE:
             terms = contract.offer.terms
-            by_terms.setdefault(terms.pk, (policy, terms.preset, set()))[2].add(contract.offer.name)
+            key = (terms.pk, contract.signature_date)
+            by_terms.setdefault(key, (policy, terms.preset, set()))[2].add(contract.offer.name)
     if not by_terms:
         return []
+    today = paris_today()
+
+    def on(d, day):
+        return (d.valid_from is None or d.valid_from <= day) and (
+            d.valid_to is None or day < d.valid_to
+        )
+
     own, preset_lists = defaultdict(list), defaultdict(list)
     presets = {preset for _policy, preset, _names in by_terms.values()}
     for destination in IncludedDestination.objects.filter(
-        Q(terms_id__in=by_terms) | Q(terms__is_preset=True, terms__preset__in=presets)
+        Q(terms_id__in={terms_id for terms_id, _day in by_terms})
+        | Q(terms__is_preset=True, terms__preset__in=presets)
     ).select_related("terms"):
         own[destination.terms_id].append(destination)
         if destination.terms.is_preset:
@@ -438,23 +450,27 @@ def included_plans(*, client) -> list[IncludedPlan]:
             "France: fixed numbers (01 to 05, 09) and mobiles (06, 07), outgoing calls"
         ),
     }
-    plans = []
-    for terms_id, (policy, preset, names) in by_terms.items():
+    plans = {}
+    for (terms_id, signed), (policy, preset, names) in by_terms.items():
         rows = []
         for d in own.get(terms_id) or preset_lists.get(preset, []):
+            if not (on(d, today) or (today >= signed and on(d, signed))):
+                continue
             tariff = Tariff(name=d.name, country=d.country, line_type=d.line_type)
             rows.append(TariffRow(tariff, "", _tariff_name(tariff, language)))
         # in English, "Portugal Fixe" and "Portugal Fixe OLO" both read "Portugal — Fixed"
         destinations = list(dict.fromkeys(row.name for row in sorted(rows, key=_by_name)))
-        plans.append(
+        plan = plans.setdefault(
+            (policy, tuple(destinations)),
             IncludedPlan(
-                offers=sorted(names),
+                offers=[],
                 policy=FairUsePolicy(policy).label,
                 national=national.get(policy, ""),
                 destinations=destinations,
-            )
+            ),
         )
-    return sorted(plans, key=lambda plan: plan.offers)
+        plan.offers = sorted({*plan.offers, *names})
+    return sorted(plans.values(), key=lambda plan: plan.offers)
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:

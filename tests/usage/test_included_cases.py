@@ -16,12 +16,23 @@ Chine mobile 0.0200; Thaïlande mobile 0.0400; world zones "+3" and "+7" 0.3000,
 "+9" 0.5000. SIP-UNL bills what it does not include per second; HOSTED-A/W at the tariff's own
 increments (all 1/1 here)."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.urls import reverse
 
 from offers.models import Terms
-from tests.usage.core_helpers import account, assert_matches_reference, at, calls, row, run_import
+from tests.usage.core_helpers import (
+    OCT,
+    account,
+    assert_matches_reference,
+    at,
+    calls,
+    row,
+    run_import,
+)
 from usage.models import CallRecord, IncludedDestination
 
 GUADELOUPE_0590 = [
@@ -267,3 +278,90 @@ def test_migration_0008_unblocks_hungarian_fixed_numbers():
         "+3690",
         "+3691",
     ]
+
+
+# --- the list the customer signed (USE-3, USE-4, CON-6) ---------------------------------------
+
+
+def _hosted_a_signed_on(day):
+    from telephony import services as telephony
+    from tests.offers.factories import make_contract
+    from tests.telephony.factories import customer
+
+    contract = make_contract(customer(), "hosted-a", signature=day, service_start=day)
+    return telephony.sip_account_create(contract=contract, label="Poste")[0]
+
+
+# USE-4 (HOSTED-A 7 lists "Canada Fixe" among the 40 of the contract) and CON-6: staff take
+# Canada (its two rows) off the HOSTED-A list in the back office on 20 October. A contract
+# signed on 1 October keeps what it signed: its calls to Toronto (+1 416, CA fixed) of
+# 2 October (before the change) and of 28 October (after) stay included, 0 — also once the
+# month is rated again (HOSTED-A's month-end re-rating, HOSTED-A 6), where both were billed
+# 600 s × 0.0150 / 60 = 0.1500 (0.30 € for October's invoice). A contract signed on
+# 25 October, after the change, is sold without Canada: its 600 s call of 28 October is billed
+# 0.1500 at the tariff (1/1).
+def test_use4_list_change_keeps_past_months_and_signed_contracts(staff):
+    from usage.services.rating import rerate_month
+
+    sip = account("hosted-a")  # signed 1 October
+    run_import([row(sip, "+14165551234", start=at(2, 9), duration=600)])
+    assert one("+14165551234").included is True
+    canada = list(IncludedDestination.objects.filter(terms__preset="HOSTED-A", country="CA"))
+    assert len(canada) == 2
+    with time_machine.travel(datetime(2026, 10, 20, 8, tzinfo=UTC), tick=False):
+        for destination in canada:
+            url = reverse("admin:usage_includeddestination_delete", args=[destination.pk])
+            assert staff.post(url, {"post": "yes"}).status_code == 302
+    later = _hosted_a_signed_on(date(2026, 10, 25))
+    run_import(
+        [
+            row(sip, "+14165551235", start=at(28, 9), duration=600),
+            row(later, "+14165551236", start=at(28, 10), duration=600),
+        ]
+    )
+    rerate_month(OCT)
+
+    def outcome():
+        return [(c.called, c.included, c.cost) for c in calls()]
+
+    assert outcome() == [
+        ("+14165551234", True, 0),
+        ("+14165551235", True, 0),
+        ("+14165551236", False, Decimal("0.1500")),
+    ]
+    assert_matches_reference()
+    # the tariffs page lists what each contract includes today
+    from django.utils import translation
+
+    from usage.selectors import included_plans
+
+    with translation.override("fr"):
+        mine = included_plans(client=sip.contract.client)[0].destinations
+        theirs = included_plans(client=later.contract.client)[0].destinations
+    assert "Canada Fixe" in mine and "Canada Fixe" not in theirs
+    assert len(mine) - len(theirs) == 2  # Canada and its northern territories
+
+
+# USE-4 (HOSTED-W 6.1: "destinations internationales indiquées sur le Bon de Commande … ou sur
+# demande du Client") — a destination added to the list on 20 October is included from that
+# day, for every contract (the customer gains it), never before: a 60 s call to Reykjavik
+# (+354 5, IS fixed, world zone "+3" 0.3000 1/1) on 10 October stays billed 0.3000 when the
+# month is rated again, one on 28 October is included, 0.
+def test_use4_destination_added_is_included_from_its_day(staff):
+    from offers.models import Terms
+    from usage.services.rating import rerate_month
+
+    sip = account("hosted-w")
+    terms = Terms.objects.get(preset="HOSTED-W", is_preset=True)
+    run_import([row(sip, "+3545512345", start=at(10, 9), duration=60)])
+    with time_machine.travel(datetime(2026, 10, 20, 8, tzinfo=UTC), tick=False):
+        added = staff.post(
+            reverse("admin:usage_includeddestination_add"),
+            {"terms": terms.pk, "name": "Islande Fixe", "country": "IS", "line_type": "fixed"},
+        )
+    assert added.status_code == 302
+    assert IncludedDestination.objects.get(name="Islande Fixe").valid_from == date(2026, 10, 20)
+    run_import([row(sip, "+3545512346", start=at(28, 9), duration=60)])
+    rerate_month(OCT)
+    assert [(c.included, c.cost) for c in calls()] == [(False, Decimal("0.3000")), (True, 0)]
+    assert_matches_reference()

@@ -77,7 +77,14 @@ class Tariff(TimeStampedModel):
 class IncludedDestination(models.Model):
     """USE-3/USE-4: a destination an unlimited plan includes — data on the offer's terms
     (41 for SIP-UNL, 40 for HOSTED-A, the order form's list for HOSTED-W). A call is included
-    when its (country, line type) is listed; French fixed/09/mobile are decided by the plan."""
+    when its (country, line type) is listed; French fixed/09/mobile are decided by the plan.
+
+    The list keeps its history (CON-6: what the customer signed): a row is on the list from
+    ``valid_from`` (empty: since always) to ``valid_to`` (excluded; empty: still on it). A call
+    is included when its destination was on the list on the call's day, or on its contract's
+    signature day (a destination taken off the list stays included for the contracts signed
+    before: a smaller plan is a change of the contract, never applied to it unannounced). A
+    past month rated again reads the list of its days."""
 
     terms = models.ForeignKey(
         Terms,
@@ -88,13 +95,26 @@ class IncludedDestination(models.Model):
     name = models.CharField(_("destination"), max_length=120)
     country = models.CharField(_("country"), max_length=2)
     line_type = models.CharField(_("line type"), max_length=12, choices=LineType)
+    valid_from = models.DateField(
+        _("included from"), null=True, blank=True, help_text=_("Empty: since always.")
+    )
+    valid_to = models.DateField(
+        _("included until"),
+        null=True,
+        blank=True,
+        help_text=_("Excluded; empty: still included."),
+    )
 
     class Meta:
         ordering = ["terms", "country", "line_type"]
         verbose_name = _("included destination")
         verbose_name_plural = _("included destinations")
         constraints = [
-            models.UniqueConstraint(fields=["terms", "name"], name="one_included_destination"),
+            models.UniqueConstraint(
+                fields=["terms", "name"],
+                condition=Q(valid_to__isnull=True),
+                name="one_included_destination",
+            ),
         ]
 
     def __str__(self):

@@ -62,17 +62,29 @@ def _tariff_for(tariffs, block, country, line_type, price_class, day):
 
 
 def _included_by_terms(terms_ids):
+    """terms → (country, line type) → the spans of days it was on the list (its own list,
+    else its preset's): (from, until excluded), None for since always / still on it."""
     from offers.models import Terms
 
-    rows = defaultdict(set)
+    rows = defaultdict(lambda: defaultdict(list))
     for d in IncludedDestination.objects.all():
-        rows[d.terms_id].add((d.country, d.line_type))
+        rows[d.terms_id][(d.country, d.line_type)].append((d.valid_from, d.valid_to))
     preset_ref = {t.preset: t.pk for t in Terms.objects.filter(is_preset=True)}
     result = {}
     for terms in Terms.objects.filter(pk__in=terms_ids):
         own = rows.get(terms.pk)
-        result[terms.pk] = own if own else rows.get(preset_ref.get(terms.preset), set())
+        result[terms.pk] = own if own else rows.get(preset_ref.get(terms.preset), {})
     return result
+
+
+def _listed(spans, day, signed) -> bool:
+    """USE-3/USE-4, CON-6: on the list on the call's ``day``, or on the contract's signature
+    day (``signed``) for a call from that day on."""
+
+    def on(d):
+        return any((lo is None or lo <= d) and (hi is None or d < hi) for lo, hi in spans)
+
+    return on(day) or (day >= signed and on(signed))
 
 
 def context(keys):
@@ -173,8 +185,10 @@ def context(keys):
         day = min(day, kept.get(call.contract_id, day))
         tariff = _tariff_for(tariffs, block, call.country, call.line_type, call.price_class, day)
         mapped = "fixed" if call.line_type == "polyvalent" else call.line_type
-        listed = bool(contract) and (call.country, mapped) in included.get(
-            contract.offer.terms_id, set()
+        listed = bool(contract) and _listed(
+            included.get(contract.offer.terms_id, {}).get((call.country, mapped), ()),
+            local_day,
+            contract.signature_date,
         )
         net = held_at(on_net.get(call.called, ()), call.started_at)
         counts = (

@@ -119,16 +119,19 @@ STEPS = [
                         OR (valid_to IS NOT NULL AND valid_to <= %(hi_day)s))
     ORDER BY block, spec DESC, valid_from DESC""",
     """CREATE UNIQUE INDEX ON _tsimple (block)""",
-    # the included destinations of each terms (its own list, else its preset's)
+    # the included destinations of each terms (its own list, else its preset's), with the days
+    # each was on the list (``IncludedDestination``: empty bounds, since always / still on it)
     """CREATE TEMP TABLE _inc ON COMMIT DROP AS
-    SELECT DISTINCT t.id AS terms_id, d.country, d.line_type
+    SELECT t.id AS terms_id, d.country, d.line_type,
+        range_agg(daterange(d.valid_from, d.valid_to)) AS days
     FROM offers_terms t
     JOIN usage_includeddestination d ON d.terms_id = COALESCE(
         (SELECT x.terms_id FROM usage_includeddestination x WHERE x.terms_id = t.id LIMIT 1),
-        (SELECT p.id FROM offers_terms p WHERE p.preset = t.preset AND p.is_preset LIMIT 1))""",
+        (SELECT p.id FROM offers_terms p WHERE p.preset = t.preset AND p.is_preset LIMIT 1))
+    GROUP BY 1, 2, 3""",
     # the contracts of the pass, their plan policy read once from the signed terms
     f"""CREATE TEMP TABLE _ctr ON COMMIT DROP AS
-    SELECT c.id AS contract_id, o.terms_id, c.is_trial, c.trial_ends_on,
+    SELECT c.id AS contract_id, o.terms_id, c.is_trial, c.trial_ends_on, c.signature_date,
         COALESCE(c.terms_snapshot->>'fair_use_policy', 'none') AS policy,
         {KEPT_DAY} AS kept_day
     FROM offers_contract c JOIN offers_offer o ON o.id = c.offer_id
@@ -195,7 +198,10 @@ STEPS = [
         (r.line_type <> 'emergency' AND (COALESCE({SETTING_AT_CALL_SQL},
             CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
             bg.blocked_by_default, false) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
-        (inc.terms_id IS NOT NULL) AS listed,
+        -- USE-3/USE-4, CON-6: on the list on the call's day, or on the contract's signature
+        -- day (a destination taken off the list after stays the contract's)
+        COALESCE(inc.days @> r.local_day OR (r.local_day >= c.signature_date
+            AND inc.days @> c.signature_date), false) AS listed,
         COALESCE(tsm.tariff_id, t.tariff_id) AS tariff_id, COALESCE(tsm.rate, t.rate) AS rate,
         COALESCE(tsm.f, t.f) AS f, COALESCE(tsm.n, t.n) AS n, COALESCE(tsm.m, t.m) AS m
     FROM (
