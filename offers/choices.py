@@ -123,11 +123,15 @@ class QuantityChangeKind(models.TextChoices):
 
 class QuantityChangeStatus(models.TextChoices):
     """CON-2: an increase is applied when it is made; a decrease is pending until the next
-    period starts (TRK-4), cancellable until then."""
+    period starts (TRK-4), cancellable until then. PLATFORM (28, 7.2.1): an increase the
+    customer or its partner asks for is requested until our staff accept it (applied) or refuse
+    it (refused)."""
 
     PENDING = "pending", _("Pending")
     APPLIED = "applied", _("Applied")
     CANCELLED = "cancelled", _("Cancelled")
+    REQUESTED = "requested", _("Awaiting our acceptance")
+    REFUSED = "refused", _("Refused by us")
 
 
 class SuspensionReason(models.TextChoices):

@@ -27,6 +27,10 @@ class LineQuantityChange(TimeStampedModel):
       once; and the line's unit setup price for each added unit, ``setup_amount`` (a user
       added is set up like the first ones). The month-end run invoices each once, as charges
       keyed by this row.
+    - an increase of a PLATFORM line asked by the customer or its partner is ``requested``
+      (28, 7.2.1: only on our acceptance): nothing changes and nothing is billed until staff
+      accept it — then it is applied as above from that day (``effective_on``, pro rata and
+      setup computed then) — or refuse it (``refused``).
     - **decrease**: ``pending`` until ``effective_on``, the contract's next period start (TRK-4),
       then ``applied`` by the renewal; cancellable until then. At most one pending per line.
 
@@ -109,6 +113,17 @@ class LineQuantityChange(TimeStampedModel):
                 fields=["line"],
                 condition=Q(status=QuantityChangeStatus.PENDING),
                 name="one_pending_quantity_decrease_per_line",
+            ),
+            # PLATFORM 28 / 7.2.1: an increase asked waits for our acceptance, one per line
+            models.CheckConstraint(
+                condition=Q(kind=QuantityChangeKind.INCREASE)
+                | ~Q(status__in=[QuantityChangeStatus.REQUESTED, QuantityChangeStatus.REFUSED]),
+                name="quantity_change_only_increases_requested",
+            ),
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=Q(status=QuantityChangeStatus.REQUESTED),
+                name="one_requested_quantity_increase_per_line",
             ),
         ]
 

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
 from offers import selectors
-from offers.choices import QuantityChangeKind
+from offers.choices import QuantityChangeKind, QuantityChangeStatus
 from offers.forms import LineQuantityForm
 from offers.models import Contract, ContractLine
 from offers.services.quantities import (
@@ -32,6 +32,7 @@ from offers.services.quantities import (
     line_quantity_refusal,
     pending_decreases,
 )
+from offers.services.quantity_acceptance import requested_increases
 
 
 def can_quote(membership) -> bool:
@@ -47,9 +48,11 @@ def quantity_lines(
     for a member who may order or ask for a quote (ACC-2), the link to change its quantity
     (``quantity_url``, None when the line cannot change now)."""
     pending = pending_decreases(contract=contract)
+    requested = requested_increases(contract=contract)  # PLATFORM 28: awaiting our acceptance
     lines = list(contract.lines.all())
     for line in lines:
         line.pending_decrease = pending.get(line.pk)
+        line.requested_increase = requested.get(line.pk)
         line.quantity_url = (
             reverse("offers:line_quantity", args=[contract.pk, line.pk])
             if (can_order or can_quote)
@@ -133,6 +136,16 @@ def line_quantity(request, pk, line_pk):
 
 
 def _done_message(change, line) -> str:
+    if change.status == QuantityChangeStatus.REQUESTED:  # PLATFORM 28: our acceptance first
+        return _(
+            "Request recorded: %(product)s from %(before)s to %(after)s once we accept it "
+            "(PLATFORM 28). Nothing is billed before; from that day, pro rata to the end of "
+            "the month."
+        ) % {
+            "product": line.product.name,
+            "before": change.quantity_before,
+            "after": change.quantity_after,
+        }
     if change.kind == QuantityChangeKind.INCREASE:
         return _(
             "Quantity changed: %(product)s goes from %(before)s to %(after)s from today. "

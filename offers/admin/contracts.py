@@ -33,6 +33,10 @@ from offers.models import (
 from offers.services.contracts import contract_activate, contract_order
 from offers.services.inactivity import contract_record_traffic
 from offers.services.quantities import line_quantity_change, line_quantity_decrease_cancel
+from offers.services.quantity_acceptance import (
+    line_quantity_increase_accept,
+    line_quantity_increase_refuse,
+)
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
 from offers.services.trials import contract_set_trial
 
@@ -133,6 +137,23 @@ class InactiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RequestedIncreaseFilter(admin.SimpleListFilter):
+    """PLATFORM 28 / 7.2.1: contracts with more units asked, awaiting our acceptance."""
+
+    title = _("increase asked")
+    parameter_name = "increase_asked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Awaiting our acceptance"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                quantity_changes__status=QuantityChangeStatus.REQUESTED
+            ).distinct()
+        return queryset
+
+
 @admin.register(Contract)
 class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -151,6 +172,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "client__partner",
         "is_trial",
         InactiveFilter,
+        RequestedIncreaseFilter,
     ]
     search_fields = ["reference", "client__legal_name", "client__siren", "purchase_order_ref"]
     list_select_related = ["client", "offer"]
@@ -217,6 +239,8 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "record_traffic",
         "change_line_quantity",
         "cancel_quantity_decreases",
+        "accept_quantity_increases",
+        "refuse_quantity_increases",
     ]
 
     def has_add_permission(self, request):
@@ -483,3 +507,48 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     before={"line": pk, **old},
                     after={"line": pk, **new},
                 )
+
+    def _requested(self, request, queryset):
+        requested = LineQuantityChange.objects.filter(
+            contract__in=queryset, status=QuantityChangeStatus.REQUESTED
+        ).select_related("line__product")
+        if not requested.exists():
+            self.message_user(
+                request,
+                gettext("No quantity increase awaits our acceptance on these contracts."),
+                messages.INFO,
+            )
+            return None
+        return requested
+
+    @admin.action(
+        description=_("Accept the quantity increases asked (PLATFORM 28)"), permissions=["change"]
+    )
+    def accept_quantity_increases(self, request, queryset):
+        """PLATFORM 28 / 7.2.1: applied today, the added units billed pro rata from today."""
+        requested = self._requested(request, queryset)
+        if requested is not None:
+            run_each(
+                self,
+                request,
+                requested,
+                lambda change: line_quantity_increase_accept(change=change, actor=request.user),
+                gettext(
+                    "%(count)d quantity increase(s) accepted: in service from today, billed pro "
+                    "rata from today."
+                ),
+            )
+
+    @admin.action(
+        description=_("Refuse the quantity increases asked (PLATFORM 28)"), permissions=["change"]
+    )
+    def refuse_quantity_increases(self, request, queryset):
+        requested = self._requested(request, queryset)
+        if requested is not None:
+            run_each(
+                self,
+                request,
+                requested,
+                lambda change: line_quantity_increase_refuse(change=change, actor=request.user),
+                gettext("%(count)d quantity increase(s) refused."),
+            )

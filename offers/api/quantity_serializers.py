@@ -95,6 +95,13 @@ class LineQuantityQuoteSerializer(serializers.Serializer):
             "pending by then."
         )
     )
+    awaits_acceptance = serializers.BooleanField(
+        help_text=_(
+            "PLATFORM (28, 7.2.1): true for an increase, which takes effect only once we accept "
+            "it — until then nothing changes nor is billed; prorata_amount is what it costs if "
+            "accepted today."
+        )
+    )
     from_monthly = serializers.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -116,7 +123,9 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
         read_only=True,
         help_text=_(
             "An increase is applied when made; a decrease is pending until effective_on, then "
-            "applied, or cancelled before (CON-2)."
+            "applied, or cancelled before (CON-2). PLATFORM (28, 7.2.1): an increase asked is "
+            "requested until we accept it (applied, effective_on the day accepted, its pro rata "
+            "from then) or refuse it (refused); nothing is billed before."
         ),
     )
 

@@ -62,6 +62,11 @@ from offers.services.quantities import (
     quantity_changed_by_line,
     quantity_changes_by_line,
 )
+from offers.services.quantity_acceptance import (
+    line_quantity_increase_accept,
+    line_quantity_increase_refuse,
+    requested_increases,
+)
 from offers.services.renewals import contract_renew, contracts_due_for_renewal
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
 from offers.services.terminations import (
@@ -97,6 +102,9 @@ __all__ = [
     "is_in_trial",
     "line_quantity_change",
     "line_quantity_decrease_cancel",
+    "line_quantity_increase_accept",
+    "line_quantity_increase_refuse",
+    "requested_increases",
     "line_quantity_quote",
     "line_quantity_refusal",
     "offer_create_from_preset",

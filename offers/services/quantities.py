@@ -11,6 +11,10 @@ channels, which have their own orders and decreases, TRK-3/TRK-4).
   (offers never calls billing: billing reads the rows, as it reads terminations' fees). A
   **decrease** takes effect at the contract's next period start
   (its next renewal date, TRK-4): pending until then, cancellable, applied by the renewal.
+- PLATFORM (28, 7.2.1): an increase asked by the customer (portal) or its partner (API) is
+  only *requested*: nothing changes and nothing is billed until our staff accept it
+  (``line_quantity_increase_accept``: applied from that day, pro rata from it) or refuse it
+  (``line_quantity_increase_refuse``); an increase our staff make is applied at once.
 - ``line_quantity_decrease_cancel``: a pending decrease is cancelled until it applies.
 - ``line_quantity_decreases_apply``: on a period start (``offers.signals.period_started``),
   the pending decreases due apply.
@@ -145,6 +149,9 @@ class QuantityQuote:
     from_quantity: int
     from_monthly: Decimal
     pending_decrease: LineQuantityChange | None
+    # PLATFORM 28 / 7.2.1: asked by the customer or its partner, the increase waits for our
+    # acceptance (nothing billed before; the pro rata runs from the day accepted)
+    awaits_acceptance: bool = False
 
     @property
     def is_increase(self) -> bool:
@@ -238,6 +245,19 @@ def _check_quantity(quantity, current: int, minimum: int = 1) -> int:
     return quantity
 
 
+def needs_acceptance(contract: Contract) -> bool:
+    """PLATFORM 28 (« après acceptation du Prestataire et en fonction des capacités techniques
+    disponibles ») and 7.2.1 (more volume or a new option only on our express acceptance): an
+    increase the customer or its partner asks for on a PLATFORM contract waits for our staff."""
+    return contract.preset == Preset.PLATFORM
+
+
+def _asked_by_customer(actor, api_key) -> bool:
+    """A request of the customer (a member in the portal) or its partner (an API key), not of
+    our staff (whose own increase is our acceptance) nor of the system."""
+    return api_key is not None or (actor is not None and not actor.is_staff)
+
+
 def decrease_notice_months(contract: Contract) -> int:
     """CON-2: the months of notice a decrease needs before the period start it takes effect
     at — the contract's own notice (CON-4): 3 for PLATFORM (8.2), the terms' months for a
@@ -312,6 +332,7 @@ def _quote(contract: Contract, line: ContractLine, quantity, today: date) -> Qua
             from_quantity=from_quantity,
             from_monthly=round_money(from_quantity * price),
             pending_decrease=pending,
+            awaits_acceptance=needs_acceptance(contract),
         )
     if pending is not None:
         raise InvalidTransition(
@@ -391,6 +412,13 @@ def line_quantity_change(
     contract, line = _lock(line, today)
     quote = _quote(contract, line, quantity, today)
     actor_user = actor if actor is not None and actor.is_authenticated else None
+    if quote.is_increase and line.quantity_changes.filter(status=Status.REQUESTED).exists():
+        raise InvalidTransition(
+            _("An increase of this line already awaits our acceptance."),
+            code="increase_requested",
+        )
+    if quote.is_increase and quote.awaits_acceptance and _asked_by_customer(actor_user, api_key):
+        return _request_increase(contract, line, quote, actor_user, api_key)
     increase = quote.is_increase
     change = LineQuantityChange.objects.create(
         contract=contract,
@@ -427,6 +455,33 @@ def line_quantity_change(
             "prorata": quote.prorata_amount,
             "setup": quote.setup_amount,
         },
+    )
+    return change
+
+
+def _request_increase(contract, line, quote, actor_user, api_key) -> LineQuantityChange:
+    """PLATFORM 28 / 7.2.1: the increase asked is recorded, awaiting our acceptance; the line
+    keeps its quantity and nothing is billed (no pro rata, no setup) until staff accept it."""
+    change = LineQuantityChange.objects.create(
+        contract=contract,
+        line=line,
+        kind=QuantityChangeKind.INCREASE,
+        status=Status.REQUESTED,
+        quantity_before=quote.current,
+        quantity_after=quote.requested,
+        units=quote.units,
+        effective_on=quote.effective_on,
+        unit_monthly_price=quote.unit_monthly_price,
+        requested_by=actor_user,
+        requested_by_api_key=api_key,
+    )
+    audit_record(
+        action="contract_line.quantity_increase_request",
+        instance=contract,
+        actor=actor_user,
+        api_key=api_key,
+        before={"line": line.pk, "quantity": quote.current},
+        after={"line": line.pk, "quantity": quote.requested, "change": change.pk},
     )
     return change
 
@@ -517,7 +572,7 @@ def quantity_changes_by_line(line_ids, since: date) -> dict[int, tuple]:
     query."""
     rows = (
         LineQuantityChange.objects.filter(line_id__in=list(line_ids))
-        .exclude(status=Status.CANCELLED)
+        .filter(status__in=[Status.APPLIED, Status.PENDING])  # not cancelled, asked or refused
         .filter(Q(effective_on__gte=since) | Q(status=Status.PENDING))
         .order_by("effective_on", "pk")
         .values_list("line_id", "kind", "units", "effective_on", "status")

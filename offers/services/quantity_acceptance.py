@@ -1,0 +1,92 @@
+"""PLATFORM 28 / 7.2.1 — more units asked by the customer or its partner wait for our
+acceptance (``offers.services.quantities`` records them as *requested*): our staff accept them
+(applied from that day, as any increase) or refuse them. Kept out of ``quantities`` for its
+size."""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_record
+from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
+from offers.choices import QuantityChangeStatus as Status
+from offers.models import Contract, LineQuantityChange
+from offers.services.quantities import _lock, _quote
+
+
+def requested_increases(*, contract: Contract) -> dict[int, LineQuantityChange]:
+    """The contract's increases awaiting our acceptance, by line (PLATFORM 28). One query."""
+    return {
+        change.line_id: change
+        for change in LineQuantityChange.objects.filter(contract=contract, status=Status.REQUESTED)
+    }
+
+
+@transaction.atomic
+def line_quantity_increase_accept(
+    *, change: LineQuantityChange, actor, today: date | None = None
+) -> LineQuantityChange:
+    """PLATFORM 28 / 7.2.1: our staff accept an increase asked: it is applied today as any
+    increase — the units asked are added to the line's quantity now, pro rata from today (TRK-3)
+    and their setup fee, charged once by the next run. Refused (nothing written) when it is not
+    awaiting acceptance any more, or the contract or the line cannot change now. Audited."""
+    today = today or paris_today()
+    contract, line = _lock(change.line, today)
+    change = LineQuantityChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != Status.REQUESTED:
+        raise InvalidTransition(
+            _("This increase is not awaiting acceptance any more."), code="invalid_transition"
+        )
+    quote = _quote(contract, line, line.quantity + change.units, today)
+    change.status = Status.APPLIED
+    change.quantity_before, change.quantity_after = quote.current, quote.requested
+    change.effective_on = quote.effective_on
+    change.unit_monthly_price = quote.unit_monthly_price
+    change.prorata_days, change.period_days = quote.prorata_days, quote.period_days
+    change.prorata_amount, change.setup_amount = quote.prorata_amount, quote.setup_amount
+    change.applied_at = timezone.now()
+    change.save()
+    line.quantity = quote.requested
+    line.save(update_fields=["quantity", "updated_at"])
+    audit_record(
+        action="contract_line.quantity_increase_accept",
+        instance=contract,
+        actor=actor,
+        before={"line": line.pk, "quantity": quote.current, "status": Status.REQUESTED},
+        after={
+            "line": line.pk,
+            "quantity": quote.requested,
+            "change": change.pk,
+            "effective_on": quote.effective_on,
+            "prorata": quote.prorata_amount,
+            "setup": quote.setup_amount,
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def line_quantity_increase_refuse(*, change: LineQuantityChange, actor) -> LineQuantityChange:
+    """PLATFORM 28 / 7.2.1: our staff refuse an increase asked (capacity, the customer's
+    situation…): the line keeps its quantity, nothing is billed. Audited."""
+    Contract.objects.select_for_update().get(pk=change.contract_id)
+    change = LineQuantityChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != Status.REQUESTED:
+        raise InvalidTransition(
+            _("This increase is not awaiting acceptance any more."), code="invalid_transition"
+        )
+    change.status = Status.REFUSED
+    change.cancelled_at = timezone.now()
+    change.cancelled_by = actor
+    change.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    audit_record(
+        action="contract_line.quantity_increase_refuse",
+        instance=change.contract,
+        actor=actor,
+        before={"line": change.line_id, "change": change.pk, "status": Status.REQUESTED},
+        after={"line": change.line_id, "change": change.pk, "status": Status.REFUSED},
+    )
+    return change

@@ -1,0 +1,166 @@
+"""OPT / CON-2 (PLATFORM 28, 7.2.1) — « Le Client pourra souscrire aux Options suivantes, après
+acceptation du Prestataire et en fonction des capacités techniques disponibles » (28), and a
+request for more volume or a new option is carried out only on the provider's express
+acceptance (7.2.1: « A défaut d'acceptation expresse … le Prestataire n'effectue aucune
+évolution des Services »). So on a PLATFORM contract more units asked by the customer (portal)
+or its partner (API) wait for our acceptance: the line keeps its quantity and nothing is billed
+until staff accept (audited); the added units are then billed pro rata from the day accepted.
+Staff may refuse instead (audited). An increase staff make themselves is ours: at once.
+
+Contract: PLATFORM signed and started 2026-02-01 with a CAPS option of 1 lot at 150.00 € HT a
+month; the customer asks on 2026-10-10 for 3 lots. Before, the line went to 3 lots that day and
+October's invoice carried 2 × 150.00 × 22/31 (10–31 October) = 212.90 € HT, without anyone of
+ours having accepted.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.models import AuditLog, User
+from billing import services as billing
+from billing.models import PendingCharge
+from offers import services
+from offers.models import LineQuantityChange
+from tests.usage.core_helpers import option, platform_with
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(day: date, hour: int = 10):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+@pytest.fixture
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def contract(tenant):
+    return platform_with(tenant.client, [option("opt-caps", 1)], start=date(2026, 2, 1))
+
+
+@pytest.fixture
+def staff(db):
+    from allauth.mfa.models import Authenticator
+
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return user
+
+
+def caps(contract):
+    return contract.lines.get(product__code="opt-caps")
+
+
+def increase_charges():
+    return list(
+        PendingCharge.objects.filter(source_type="line_quantity_change").values_list(
+            "unit_price", flat=True
+        )
+    )
+
+
+def ask_in_the_portal(as_role, contract):
+    url = reverse("offers:line_quantity", args=[contract.pk, caps(contract).pk])
+    client = as_role("admin")
+    quote = client.post(url, {"quantity": "3", "action": "quote"}).content.decode()
+    assert "take effect once we accept" in quote  # the quote says it waits for us
+    # what it would cost accepted today: 2 × 150.00 × 22/31 = 212.90
+    assert "2 × 150.00 € × 22/31 days = 212.90 € excl. VAT" in quote
+    return client.post(
+        url,
+        {
+            "quantity": "3",
+            "shown_prorata": "212.90",
+            "shown_effective_on": "2026-10-10",
+            "action": "confirm",
+        },
+    )
+
+
+def accept(client, staff, contract, action="accept_quantity_increases"):
+    client.force_login(staff)
+    return client.post(
+        reverse("admin:offers_contract_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [contract.pk]},
+    )
+
+
+# PLATFORM 28 / 7.2.1 — asked on 10 October: nothing changes, nothing is billed; accepted on 20
+# October: 3 lots from then, 2 × 150.00 × 12/31 (20–31 October) = 116.13 € HT on October's
+# invoice, and November in advance at 3 × 150.00 = 450.00. The request and the acceptance are
+# audited.
+def test_asked_in_the_portal_waits_for_our_acceptance(as_role, english, tenant, contract, staff):
+    with at(date(2026, 10, 10)):
+        response = ask_in_the_portal(as_role, contract)
+    assert response.status_code == 302
+    change = LineQuantityChange.objects.get()
+    assert (change.status, caps(contract).quantity) == ("requested", 1)
+    assert change.requested_by == tenant.members["admin"].user
+    with at(date(2026, 10, 15)):
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk]))
+        assert 'data-testid="requested-increase"' in page.content.decode()
+    with at(date(2026, 10, 20)):
+        assert accept(as_role("admin"), staff, contract).status_code == 302
+    change.refresh_from_db()
+    assert (change.status, change.effective_on) == ("applied", date(2026, 10, 20))
+    assert (change.prorata_days, change.prorata_amount) == (12, Decimal("116.13"))
+    assert caps(contract).quantity == 3
+    audit = AuditLog.objects.get(action="contract_line.quantity_increase_accept")
+    assert audit.actor == staff and audit.after["quantity"] == 3
+    assert AuditLog.objects.filter(action="contract_line.quantity_increase_request").exists()
+    with at(date(2026, 11, 1), hour=0):
+        billing.run_month_sync(month=date(2026, 10, 1))
+    assert increase_charges() == [Decimal("116.13")]
+
+
+# Not accepted: the month's run bills no pro rata and November at 1 lot; staff refuse it
+# (audited): the line keeps 1 lot, nothing is ever billed for the 2 lots asked.
+def test_refused_or_not_yet_accepted_is_never_billed(api, tenant, contract, staff, client):
+    url = reverse("api:contract-line-quantity", args=[contract.pk, caps(contract).pk])
+    with at(date(2026, 10, 10)):
+        quote = api.post(
+            reverse("api:contract-line-quantity-quote", args=[contract.pk, caps(contract).pk]),
+            {"quantity": 3},
+            format="json",
+        )
+        assert quote.json()["awaits_acceptance"] is True
+        asked = api.post(url, {"quantity": 3}, format="json", HTTP_IDEMPOTENCY_KEY="caps-3")
+    assert asked.status_code == 201
+    assert asked.json()["status"] == "requested" and caps(contract).quantity == 1
+    with at(date(2026, 11, 1), hour=0):
+        billing.run_month_sync(month=date(2026, 10, 1))
+    assert increase_charges() == []
+    with at(date(2026, 11, 3)):
+        assert accept(client, staff, contract, "refuse_quantity_increases").status_code == 302
+    change = LineQuantityChange.objects.get()
+    assert (change.status, caps(contract).quantity) == ("refused", 1)
+    audit = AuditLog.objects.get(action="contract_line.quantity_increase_refuse")
+    assert audit.actor == staff
+
+
+# An increase our staff make themselves is our acceptance: at once, pro rata from that day
+# (2 × 150.00 × 22/31 = 212.90 on 10 October).
+def test_our_own_increase_applies_at_once(contract, staff):
+    with at(date(2026, 10, 10)):
+        change = services.line_quantity_change(line=caps(contract), quantity=3, actor=staff)
+    assert (change.status, change.prorata_amount) == ("applied", Decimal("212.90"))
+    assert caps(contract).quantity == 3
