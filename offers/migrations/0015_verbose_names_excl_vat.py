@@ -11,7 +11,7 @@ from kernel.migration_ops import StateOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("offers", "0012_price_change_accepted"),
+        ("offers", "0014_alter_linequantitychange_status_and_more"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from kernel.migration_ops import StateOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("telephony", "0008_hungary_is_not_premium"),
+        ("telephony", "0010_destination_history_from_audit"),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ from kernel.migration_ops import StateOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("usage", "0027_tariffannouncement_increase_from"),
+        ("usage", "0028_included_destination_history"),
     ]
 
     operations = [
