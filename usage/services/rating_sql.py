@@ -164,6 +164,7 @@ STEPS = [
     """CREATE TEMP TABLE _bsc ON COMMIT DROP AS
     SELECT id, setting_id, at, blocked_before FROM telephony_destinationsettingchange
     WHERE at > %(lo)s""",
+    """CREATE INDEX ON _bsc (setting_id, at)""",
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
     SELECT c.*,
