@@ -20,7 +20,7 @@ from accounts.api_keys import (
 )
 from accounts.audit import audit_record, changed, snapshot
 from accounts.models import ApiKey, AuditLog, Client, Heartbeat, Membership, Partner, Site, User
-from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.admin import ServiceRowsAdmin, TypedAmountsMixin, run_each
 
 admin.site.site_header = _("Back office")
 admin.site.site_title = _("Back office")
@@ -127,7 +127,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class PartnerAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "billing_mode",
@@ -293,7 +293,7 @@ class ApiKeyAdmin(ServiceRowsAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ClientAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "legal_name",
         "siren",

@@ -30,12 +30,12 @@ from equipment.models import (
 )
 from equipment.services import catalogue, items, orders, returns, rma
 from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, file_download
-from kernel.inputs import AsciiDecimalField, AsciiIntegerField, BoundedDateField
+from kernel.inputs import AsciiIntegerField, BoundedDateField, typed_amount_field
 from kernel.money import money
 
 
 def _price(label):
-    return AsciiDecimalField(label=label, min_value=0, max_digits=12, decimal_places=4)
+    return typed_amount_field(label, decimal_places=4, min_value=0)
 
 
 # --- Catalogue -------------------------------------------------------------------------------
@@ -174,13 +174,13 @@ class OrderForm(forms.Form):
     commitment_months = AsciiIntegerField(
         label=_("commitment (months)"), required=False, help_text=_("Rentals: 12, 24 or 36.")
     )
-    unit_price = AsciiDecimalField(
-        label=_("order form price (€ excl. VAT)"), required=False, min_value=0, max_digits=12,
-        decimal_places=4, help_text=_("Empty: the model's sale price or monthly rental."),
+    unit_price = typed_amount_field(
+        _("order form price (€ excl. VAT)"), required=False, min_value=0, decimal_places=4,
+        help_text=_("Empty: the model's sale price or monthly rental."),
     )  # fmt: skip
-    replacement_price = AsciiDecimalField(
-        label=_("price if not returned (€ excl. VAT)"), required=False, min_value=0, max_digits=12,
-        decimal_places=4, help_text=_("Rentals (EQP-6). Empty: the model's sale price."),
+    replacement_price = typed_amount_field(
+        _("price if not returned (€ excl. VAT)"), required=False, min_value=0, decimal_places=4,
+        help_text=_("Rentals (EQP-6). Empty: the model's sale price."),
     )  # fmt: skip
     ordered_on = BoundedDateField(label=_("order date"), required=False)
     purchase_order_ref = forms.CharField(
@@ -365,10 +365,7 @@ class ConfirmForm(forms.Form):
 
 
 class CostForm(forms.Form):
-    cost = AsciiDecimalField(
-        label=_("cost of the repossession (€ excl. VAT)"), min_value=0, max_digits=12,
-        decimal_places=2, initial=0,
-    )  # fmt: skip
+    cost = typed_amount_field(_("cost of the repossession (€ excl. VAT)"), min_value=0, initial=0)
 
 
 @admin.register(ReturnItem)

@@ -9,6 +9,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_last_value_from_parameters
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
-from kernel.inputs import parse_month
+from kernel.inputs import TypedAmountField, parse_month
 from kernel.mail import retry_soon
 from kernel.models import OutgoingMail
 
@@ -132,6 +133,15 @@ def form_action(modeladmin, request, queryset, form_class, *, title, intro, call
         run_each(modeladmin, request, queryset, lambda obj: call(obj, form.cleaned_data), done)
         return None
     return action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
+
+
+class TypedAmountsMixin:
+    """For a ``ModelAdmin`` or an inline whose form edits amounts (prices, rates, deposits):
+    each ``DecimalField`` is a text input read in the page's language (« 1 200,50 » in French,
+    ``TypedAmountField``), not the admin's ``<input type="number">``, which an en-US browser
+    refuses « 12,50 » in. tests/test_admin_amounts.py checks every admin's form."""
+
+    formfield_overrides = {models.DecimalField: {"form_class": TypedAmountField}}
 
 
 class ServiceRowsAdmin(admin.ModelAdmin):

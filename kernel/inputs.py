@@ -28,6 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from kernel.clock import paris_today
+from kernel.widgets import AmountInput
 
 MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 MIN_YEAR = 2000
@@ -158,7 +159,15 @@ THOUSANDS_SPACES = re.compile("[ \u00a0\u202f]")
 
 
 class TypedAmountField(AsciiDecimalField):
-    """An amount as typed: the thousands' spaces left out (« 1 200,50 » is 1200.50)."""
+    """An amount as typed, in the page's language (« 12,50 » in French), in a text input
+    (``AmountInput``): the thousands' spaces left out (« 1 200,50 » is 1200.50). The back
+    office's model forms use it for every ``DecimalField`` (``kernel.admin.TypedAmountsMixin``)."""
+
+    widget = AmountInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -166,19 +175,23 @@ class TypedAmountField(AsciiDecimalField):
         return super().to_python(value)
 
 
-def typed_amount_field(label) -> AsciiDecimalField:
-    """An amount in euros and cents (at least 0.01) as people type it in the page's language:
-    "12,50" in French. A text field read by the server (an <input type="number"> left the
-    reading to the browser: en-US Chrome sent 1250 for "12,50")."""
+def typed_amount_field(
+    label, *, max_digits=12, decimal_places=2, min_value=Decimal("0.01"), **kwargs
+) -> TypedAmountField:
+    """An amount in euros and cents (at least 0.01 unless ``min_value`` says otherwise) as
+    people type it in the page's language: "12,50" in French. A text field read by the server
+    (an <input type="number"> left the reading to the browser: en-US Chrome sent 1250 for
+    "12,50"). ``kwargs``: ``required``, ``help_text``, ``initial``…; prices to the hundredth of a
+    cent take ``decimal_places=4``."""
+    if min_value == Decimal("0.01"):
+        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
+        kwargs.setdefault("error_messages", {"min_value": _("Enter an amount of at least 0.01 €.")})
     return TypedAmountField(
         label=label,
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
-        error_messages={"min_value": _("Enter an amount of at least 0.01 €.")},
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        min_value=min_value,
+        **kwargs,
     )
 
 

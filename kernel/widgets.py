@@ -15,3 +15,12 @@ class IsoDateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format=None):
         super().__init__(attrs=attrs, format=format or ISO_DATE)
+
+
+class AmountInput(forms.TextInput):
+    """A text input for an amount, read by the server in the page's language (« 1 200,50 » in
+    French): an ``<input type="number">`` leaves the reading to the browser, and an en-US
+    browser refuses « 12,50 » (or sends nothing). ``inputmode`` brings up a phone's digits."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})

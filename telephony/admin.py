@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
-from kernel.admin import ServiceRowsAdmin, form_action, run_each
+from kernel.admin import ServiceRowsAdmin, TypedAmountsMixin, form_action, run_each
 from kernel.forms import attach_errors, error_text
+from kernel.inputs import typed_amount_field
 from kernel.widgets import IsoDateInput
 from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
 from offers.choices import Preset
@@ -75,7 +76,7 @@ class PackForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
 
-class PackInline(admin.TabularInline):
+class PackInline(TypedAmountsMixin, admin.TabularInline):
     model = Pack
     form = PackForm
     extra = 0
@@ -116,8 +117,8 @@ class PackTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 class PackPriceChangeForm(forms.Form):
-    new_monthly_price = forms.DecimalField(
-        label=_("new monthly price (€ excl. VAT)"), max_digits=12, decimal_places=4, min_value=0
+    new_monthly_price = typed_amount_field(
+        _("new monthly price (€ excl. VAT)"), decimal_places=4, min_value=0
     )
     effective_date = forms.DateField(
         label=_("effective date"),
@@ -299,10 +300,9 @@ class RecordPaymentForm(forms.Form):
     )
     received_on = forms.DateField(label=_("received on"), initial=paris_today)
     reference = forms.CharField(label=_("reference"), max_length=80)
-    amount = forms.DecimalField(
-        label=_("amount received (€ incl. VAT)"),
-        max_digits=12,
-        decimal_places=2,
+    amount = typed_amount_field(
+        _("amount received (€ incl. VAT)"),
+        min_value=None,
         required=False,
         help_text=_("Empty: the pro-rata due if activated today, VAT included."),
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
 from accounts.audit import audit_record
-from kernel.admin import MonthListFilter, ServiceRowsAdmin, action_form
+from kernel.admin import MonthListFilter, ServiceRowsAdmin, TypedAmountsMixin, action_form
 from kernel.clock import paris_today
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
@@ -212,7 +212,7 @@ class TariffForm(forms.ModelForm):
         return data
 
 
-class AuditedDataAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AuditedDataAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     """ACC-4: prices and the plans' destinations are terms: every change made here, and every
     deletion — one by one or by the list's action (``AuditedAdminMixin``) — is in the audit
     log with its values."""

@@ -13,6 +13,7 @@ from accounts.admin import AuditedAdminMixin
 from billing.choices import ChargeKind
 from billing.models import PendingCharge
 from billing.services.charges import charge_post
+from kernel.admin import TypedAmountsMixin
 
 MANUAL_SOURCE = "manual"
 
@@ -80,7 +81,7 @@ class ManualChargeForm(forms.ModelForm):
 
 
 @admin.register(PendingCharge)
-class PendingChargeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class PendingChargeAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Every charge waiting for (or already on) an invoice. Staff add manual charges here; an
     invoiced charge, or one posted by another app, is read-only (it is what was billed)."""
 

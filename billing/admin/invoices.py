@@ -29,7 +29,7 @@ from billing.services.credit_notes import (
     credit_remaining,
 )
 from kernel.admin import ServiceRowsAdmin
-from kernel.inputs import parse_month
+from kernel.inputs import parse_month, typed_amount_field
 from kernel.money import money_number
 
 
@@ -124,9 +124,7 @@ class PartnerFilter(admin.SimpleListFilter):
 
 
 class CreditNoteForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("amount excl. VAT (€)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = typed_amount_field(_("amount excl. VAT (€)"))
     description = forms.CharField(
         label=_("description"), max_length=255, widget=forms.TextInput(attrs={"size": 80})
     )
@@ -148,9 +146,7 @@ class CreditNoteForm(forms.Form):
 
 
 class CreditRefundForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("amount incl. VAT (€)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = typed_amount_field(_("amount incl. VAT (€)"))
     refunded_on = forms.DateField(label=_("refunded on"))
     reference = forms.CharField(
         label=_("transfer reference"), max_length=100, widget=forms.TextInput(attrs={"size": 40})

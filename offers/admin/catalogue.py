@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
-from kernel.admin import capitalise_labels
+from kernel.admin import TypedAmountsMixin, capitalise_labels
 from offers.admin.forms import OfferFromPresetForm
 from offers.models import Offer, Product, Terms
 from offers.services.catalogue import offer_create_from_preset
@@ -21,7 +21,7 @@ SNAPSHOT_NOTE = _(
 
 
 @admin.register(Terms)
-class TermsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class TermsAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "preset",
@@ -86,7 +86,7 @@ class TermsAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ProductAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
-from kernel.admin import form_action, run_each
+from kernel.admin import TypedAmountsMixin, form_action, run_each
 from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY
 from offers.admin.catalogue import SNAPSHOT_NOTE
@@ -41,7 +41,7 @@ from offers.services.suspensions import contract_lift_suspension, contract_suspe
 from offers.services.trials import contract_set_trial
 
 
-class ContractLineInline(admin.TabularInline):
+class ContractLineInline(TypedAmountsMixin, admin.TabularInline):
     """Lines can be corrected while the contract is a draft or ordered; read-only once the
     service started (the prices agreed are what was signed)."""
 

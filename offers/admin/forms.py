@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kernel.inputs import typed_amount_field
 from kernel.widgets import IsoDateInput
 from offers.choices import SUSPENSION_NOTE_HELP, Preset, ProductKind, SuspensionReason
 from offers.models import Offer, Product, Suspension
@@ -54,8 +55,8 @@ class PriceChangeForm(forms.Form):
         queryset=Product.objects.order_by("name"),
         help_text=_("The offer's main product or one of its options."),
     )
-    new_monthly_price = forms.DecimalField(
-        label=_("new monthly price (€ excl. VAT)"), max_digits=12, decimal_places=4, min_value=0
+    new_monthly_price = typed_amount_field(
+        _("new monthly price (€ excl. VAT)"), decimal_places=4, min_value=0
     )
     effective_date = forms.DateField(
         label=_("effective date"),

@@ -1,8 +1,6 @@
 """Back office of the payments received (BIL-4): "Add" records a transfer, card payment or
 cheque, which settles the payer's open invoices."""
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from accounts.models import Partner
 from kernel.admin import ServiceRowsAdmin
+from kernel.inputs import typed_amount_field
 from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
@@ -41,9 +40,7 @@ class PaymentForm(forms.Form):
         label=_("method"),
         choices=[(m.value, m.label) for m in PaymentMethod if m in RECORDED_METHODS],
     )
-    amount = forms.DecimalField(
-        label=_("amount (€)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = typed_amount_field(_("amount (€)"), max_digits=14)
     received_on = forms.DateField(label=_("received on"), widget=IsoDateInput())
     reference = forms.CharField(label=_("bank reference"), max_length=80, required=False)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin
 from kernel.forms import attach_errors
+from kernel.inputs import typed_amount_field
 from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
 from payments.choices import BatchStatus, DebitStatus
@@ -176,10 +177,9 @@ class DebitBatchAdmin(ServiceRowsAdmin):
 
 class DebitRejectForm(forms.Form):
     reason = forms.CharField(label=_("reject reason"), max_length=120)
-    bank_fee = forms.DecimalField(
-        label=_("bank fee (€)"),
+    bank_fee = typed_amount_field(
+        _("bank fee (€)"),
         max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0"),
         initial=Decimal("0.00"),
         help_text=_("Re-invoiced to the customer as a pending charge."),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin
+from kernel.inputs import typed_amount_field
 from kernel.widgets import IsoDateInput
 from payments.models import EcbRate
 from payments.services.late_charges import ecb_rate_set
@@ -24,7 +25,7 @@ class EcbRateForm(forms.Form):
         widget=IsoDateInput(),
         help_text=_("1 January or 1 July: the rate in force that day counts for the half-year."),
     )
-    rate = forms.DecimalField(label=_("ECB rate (%)"), max_digits=6, decimal_places=3)
+    rate = typed_amount_field(_("ECB rate (%)"), max_digits=6, decimal_places=3, min_value=None)
 
 
 @admin.register(EcbRate)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin
+from kernel.inputs import typed_amount_field
 from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
@@ -19,13 +20,10 @@ from payments.services.prepaid import prepaid_refund, prepaid_topup_record
 
 class TopUpForm(forms.Form):
     client = forms.ModelChoiceField(label=_("customer"), queryset=customers())
-    amount_received = forms.DecimalField(
-        label=_("amount received (€)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
-    )
-    bank_fee = forms.DecimalField(
-        label=_("bank fee (€)"),
+    amount_received = typed_amount_field(_("amount received (€)"), max_digits=14)
+    bank_fee = typed_amount_field(
+        _("bank fee (€)"),
         max_digits=14,
-        decimal_places=2,
         min_value=Decimal("0"),
         initial=Decimal("0.00"),
         required=False,
@@ -36,9 +34,7 @@ class TopUpForm(forms.Form):
 
 class RefundForm(forms.Form):
     client = forms.ModelChoiceField(label=_("customer"), queryset=customers())
-    amount = forms.DecimalField(
-        label=_("amount (€)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = typed_amount_field(_("amount (€)"), max_digits=14)
     reference = forms.CharField(label=_("bank reference"), max_length=80)
 
 

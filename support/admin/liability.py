@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyInline
 from kernel.admin import ServiceRowsAdmin
 from kernel.forms import attach_errors, error_text
+from kernel.inputs import typed_amount_field
 from offers.models import Contract
 from support import selectors
 from support.models import GoodwillCredit
@@ -111,12 +112,7 @@ class GoodwillCreditAdmin(ServiceRowsAdmin):
 
 
 class GoodwillForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("amount (€ excl. VAT)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-    )
+    amount = typed_amount_field(_("amount (€ excl. VAT)"))
     reason = forms.CharField(
         label=_("reason"),
         max_length=255,
