@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import translation
 from django.utils.translation import gettext
-from phonenumbers.geocoder import _region_display_name
 
 from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice, InvoicePurpose
@@ -28,7 +27,8 @@ from offers.choices import LIVE_STATUSES, FairUsePolicy
 from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
-from usage.choices import LineType, PriceClass, RatingPlan
+from usage.choices import PriceClass, RatingPlan
+from usage.destinations import tariff_destination
 from usage.models import (
     CallRecord,
     ConsumptionAlert,
@@ -325,28 +325,7 @@ OVERSEAS = frozenset({"BL", "GF", "GP", "MF", "MQ", "NC", "PF", "PM", "RE", "TF"
 class TariffRow:
     tariff: Tariff
     prefix: str  # the tariff's own prefix, or its country's calling code ("+33")
-    name: str = ""  # the destination in the page's language (``_tariff_name``)
-
-
-def _tariff_name(tariff: Tariff, language: str) -> str:
-    """The destination as the page's reader names it: the grid's own name (staff write it in
-    French, the portal's language); in another language, the country's name in that language
-    and the kind of number ("Germany — Fixed"), or the prefix the destination starts with."""
-    language = language.split("-")[0]
-    if language == settings.LANGUAGE_CODE:
-        return tariff.name
-    if tariff.prefix:
-        return gettext("Numbers starting with %(prefix)s") % {"prefix": tariff.prefix}
-    country = _region_display_name(tariff.country, language, None, None)
-    if tariff.price_class in PriceClass.values and tariff.price_class != PriceClass.STANDARD:
-        kind = PriceClass(tariff.price_class).label
-    elif tariff.line_type in LineType.values:
-        kind = LineType(tariff.line_type).label
-    else:
-        kind = ""
-    if not country or not kind:
-        return tariff.name
-    return gettext("%(country)s — %(kind)s") % {"country": country, "kind": kind}
+    name: str = ""  # the destination in the page's language (``tariff_destination``)
 
 
 @dataclass
@@ -363,7 +342,7 @@ def tariff_sections(day: date | None = None) -> list[TariffSection]:
     france, overseas, world, prefixes = [], [], [], []
     language = translation.get_language() or settings.LANGUAGE_CODE
     for tariff in tariffs_in_force(day):
-        name = _tariff_name(tariff, language)
+        name = tariff_destination(tariff, language)
         if tariff.prefix:
             prefixes.append(TariffRow(tariff, tariff.prefix, name))
             continue
@@ -457,7 +436,7 @@ def included_plans(*, client) -> list[IncludedPlan]:
             if not (on(d, today) or (today >= signed and on(d, signed))):
                 continue
             tariff = Tariff(name=d.name, country=d.country, line_type=d.line_type)
-            rows.append(TariffRow(tariff, "", _tariff_name(tariff, language)))
+            rows.append(TariffRow(tariff, "", tariff_destination(tariff, language)))
         # in English, "Portugal Fixe" and "Portugal Fixe OLO" both read "Portugal — Fixed"
         destinations = list(dict.fromkeys(row.name for row in sorted(rows, key=_by_name)))
         plan = plans.setdefault(

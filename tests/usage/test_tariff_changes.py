@@ -525,3 +525,35 @@ def test_con6_a_letter_received_in_time_is_recorded_late(staff):
     assert refusal.termination.effective_date == today + 25 * DAY
     assert refusal.termination.fee_amount == 0
     assert refusal.keeps_day == today - 3 * DAY
+
+
+# PLATFORM 24 / CON-6 — an announced change names its destination in the reader's language, as
+# the grid below it does (docs/rules.md: "on the English page each row names its destination in
+# English"): the English tariffs page, refusal page and e-mail said « Maroc mobile », the grid's
+# French name; they say « Morocco — Mobile ». The French ones keep « Maroc mobile ».
+def test_con6_announced_changes_name_the_destination_in_english(
+    tenant, as_role, mailoutbox, django_capture_on_commit_callbacks
+):
+    seed()
+    contract = make_contract(tenant.client, "hosted-a")
+    admin = tenant.members[Role.ADMIN].user
+    type(admin).objects.filter(pk=admin.pk).update(language="en")
+    morocco_mobile = {"prefix": "", "country": "MA", "line_type": "mobile"}
+    grid_row("0.2000", date(2025, 1, 1), **morocco_mobile)
+    grid_row("0.3000", paris_today() + timedelta(days=20), **morocco_mobile)
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement = tariff_changes.tariffs_announce()
+    client = as_role(Role.ADMIN)
+    refuse = reverse("usage:tariff_refuse", args=[announcement.pk, contract.pk])
+
+    def shown(url, language):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return page.split('data-testid="tariff-changes', 1)[-1].split("</table>")[0]
+
+    tariffs_en = shown(reverse("usage:tariffs"), "en")
+    refuse_en = client.get(refuse, HTTP_ACCEPT_LANGUAGE="en").content
+    assert "Morocco — Mobile" in tariffs_en and "Maroc" not in tariffs_en, tariffs_en
+    assert "Morocco — Mobile" in refuse_en.decode() and "Maroc" not in refuse_en.decode()
+    english_mail = next(m for m in mailoutbox if m.to == [admin.email])
+    assert "- Morocco — Mobile — from" in english_mail.body, english_mail.body
+    assert "Maroc mobile" in shown(reverse("usage:tariffs"), "fr")

@@ -49,6 +49,7 @@ from offers.services.price_changes import AFFECTED_STATUSES, refusal_rule
 from offers.services.terminations import termination_cancel
 from offers.services.transitions import lock_contract
 from usage import events
+from usage.destinations import tariff_destination
 from usage.models import Tariff, TariffAnnouncement, TariffNotice, TariffRefusal
 from usage.services import classify
 
@@ -218,6 +219,11 @@ class Change:
     tariff: Tariff
     before: Tariff | None
     increase: bool
+
+    @property
+    def destination(self) -> str:
+        """The tariff's destination in the active language (« Morocco — Mobile » in English)."""
+        return tariff_destination(self.tariff)
 
     @property
     def last_day(self) -> date | None:
