@@ -22,10 +22,28 @@ class PendingCharge(models.Model):
 
     Keyed by its **source** (what caused it) and period, not by its kind: the unique constraint
     makes each charge invoiceable exactly once (BIL-1).
+
+    Its buyer is a customer (``client``: invoiced to it, or to its partner in partner-billed
+    mode, on a line naming it), or a partner-billed partner itself (``partner``: the late
+    interest and recovery indemnity of the partner's own monthly invoice, BIL-6) — exactly one.
     """
 
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="charges"
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="charges",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="own_charges",
+        help_text=_("A partner-billed partner's own charge (the late charges of its invoices)."),
     )
     contract = models.ForeignKey(
         Contract,
@@ -92,6 +110,11 @@ class PendingCharge(models.Model):
             models.UniqueConstraint(
                 fields=["source_type", "source_id", "period_start"],
                 name="one_charge_per_source_and_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(client__isnull=False, partner__isnull=True)
+                | Q(client__isnull=True, partner__isnull=False),
+                name="charge_one_buyer",
             ),
         ]
         indexes = [

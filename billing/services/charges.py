@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import Client
+from accounts.models import Client, Partner
 from billing.choices import ChargeKind
 from billing.models import PendingCharge
 from kernel.money import round_price
@@ -18,7 +18,8 @@ from kernel.money import round_price
 
 def charge_post(
     *,
-    client: Client,
+    client: Client | None = None,
+    partner: Partner | None = None,
     kind: str,
     source_type: str,
     source_id,
@@ -39,7 +40,12 @@ def charge_post(
     """The one way other apps ask to be paid. Idempotent on (source, period): posting the same
     source twice returns the first charge. A charge without a contract names the customer's
     purchase order and the site itself, for its invoice line (BIL-3); a contract's charge has
-    them from the contract; goods sold name where they are delivered (``delivery_address_of``)."""
+    them from the contract; goods sold name where they are delivered (``delivery_address_of``).
+
+    The buyer is ``client``, or ``partner`` for a partner-billed partner's own charge (the late
+    charges of its monthly invoice, BIL-6): exactly one of them."""
+    if (client is None) == (partner is None):
+        raise ValueError("A charge has one buyer: a customer or a partner.")
     if kind not in ChargeKind.values:
         raise ValidationError({"kind": _("Unknown charge kind.")})
     if Decimal(unit_price) < 0:
@@ -52,6 +58,7 @@ def charge_post(
         period_start=period_start,
         defaults={
             "client": client,
+            "partner": partner,
             "kind": kind,
             "period_end": period_end,
             "description": description[:255],
@@ -73,6 +80,7 @@ def charge_post(
             instance=charge,
             actor=actor,
             client=client,
+            partner=partner,
             after={"kind": kind, "unit_price": charge.unit_price, "quantity": charge.quantity},
         )
     return charge

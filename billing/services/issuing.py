@@ -65,9 +65,9 @@ def _available_credits(parties) -> dict[tuple[str, int], list[list]]:
     return credits
 
 
-def _late_invoices(drafts) -> dict[int, int]:
+def _late_invoices(drafts) -> dict[int, tuple]:
     """BIL-6: the late invoices named by the late charges of ``drafts`` → their buyer (client
-    id), issued invoices only (one query)."""
+    id, partner id), issued invoices only (one query)."""
     ids = {
         int(line.charge.source_id)
         for draft in drafts
@@ -77,19 +77,19 @@ def _late_invoices(drafts) -> dict[int, int]:
     }
     if not ids:
         return {}
-    return dict(
-        Invoice.objects.filter(
-            pk__in=ids, kind=DocumentKind.INVOICE, status=DocumentStatus.ISSUED
-        ).values_list("pk", "client_id")
-    )
+    rows = Invoice.objects.filter(
+        pk__in=ids, kind=DocumentKind.INVOICE, status=DocumentStatus.ISSUED
+    ).values_list("pk", "client_id", "partner_id")
+    return {pk: (client_id, partner_id) for pk, client_id, partner_id in rows}
 
 
-def _preceding_invoice_id(charge: PendingCharge, late_invoices: dict[int, int]) -> int | None:
-    """The late invoice whose interest or indemnity ``charge`` is (same customer), if any."""
+def _preceding_invoice_id(charge: PendingCharge, late_invoices: dict[int, tuple]) -> int | None:
+    """The late invoice whose interest or indemnity ``charge`` is (same buyer), if any."""
     if charge.source_type not in LATE_INVOICE_SOURCES or not charge.source_id.isdigit():
         return None
     pk = int(charge.source_id)
-    return pk if late_invoices.get(pk) == charge.client_id else None
+    buyer = (charge.client_id, charge.partner_id)
+    return pk if late_invoices.get(pk) == buyer else None
 
 
 def _delivered_elsewhere(address: dict, buyer: dict) -> dict:
@@ -128,7 +128,7 @@ def _issue(
     clients_by_id,
     partners,
     credits: list[list],
-    late_invoices: dict[int, int],
+    late_invoices: dict[int, tuple],
 ) -> _Issued:
     """The rows of ``draft``'s invoice (nothing written, no number yet)."""
     party_kind, party_id = draft.party
@@ -296,7 +296,12 @@ def issue_parties(run: InvoiceRun, parties) -> list[Invoice]:
     if not todo:
         return []
     drafts = compute_batch(todo, month, save_charges=True)
-    clients_by_id = {line.end_client.pk: line.end_client for d in drafts for line in d.lines}
+    clients_by_id = {
+        line.end_client.pk: line.end_client
+        for d in drafts
+        for line in d.lines
+        if line.end_client is not None
+    }
     partner_ids = [i for k, i in todo if k == "partner"]
     partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)} if partner_ids else {}
     credits = _available_credits(todo)

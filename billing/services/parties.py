@@ -65,7 +65,8 @@ def partner_identity(partner: Partner, end_clients=()) -> dict:
         "vat_regime": "standard",
         "recipients": [partner.support_email],
         "distributor": "",
-        "end_clients": {str(client.pk): client.legal_name for client in end_clients},
+        # a line of the partner's own (its late charges, BIL-6) names no end customer
+        "end_clients": {str(c.pk): c.legal_name for c in end_clients if c is not None},
     }
 
 
@@ -77,18 +78,20 @@ def party_key(client: Client) -> tuple[str, int]:
 
 
 def parties_for_month(month: date) -> list[tuple[str, int]]:
-    """Every buyer with something to bill in the run of ``month``."""
+    """Every buyer with something to bill in the run of ``month``: the buyers of the customers
+    with contracts or charges, and the partners with charges of their own (the late charges of
+    their monthly invoices, BIL-6)."""
     target = add_months(month, 1)
     with_contracts = Contract.objects.filter(
         Q(status__in=LIVE_STATUSES) | Q(terminations__effective_date__gte=month)
     ).values_list("client_id", flat=True)
-    with_charges = PendingCharge.objects.filter(
-        invoice_line__isnull=True, period_start__lte=target
-    ).values_list("client_id", flat=True)
+    pending = PendingCharge.objects.filter(invoice_line__isnull=True, period_start__lte=target)
+    with_charges = pending.filter(client__isnull=False).values_list("client_id", flat=True)
     ids = set(with_contracts) | set(with_charges)
     clients = (
         Client.objects.filter(pk__in=ids)
         .select_related("partner")
         .only("pk", "partner__billing_mode")
     )
-    return sorted({party_key(c) for c in clients})
+    partners = pending.filter(partner__isnull=False).values_list("partner_id", flat=True)
+    return sorted({party_key(c) for c in clients} | {("partner", pk) for pk in partners})

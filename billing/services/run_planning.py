@@ -25,7 +25,7 @@ from offers.periods import add_months
 @dataclass
 class DraftLine:
     charge: PendingCharge
-    end_client: Client
+    end_client: Client | None  # None: a partner's own charge (its late charges, BIL-6)
     description: str
     unit_price: Decimal
     net: Decimal
@@ -106,9 +106,10 @@ def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
     the bank's reject fee are not sales and stay as they are."""
     draft = DraftInvoice(party=party, buyer_name=buyer_name)
     for charge in sorted(
-        charges, key=lambda c: (c.client_id, c.contract_id or 0, c.period_start, c.kind, c.pk or 0)
+        charges,
+        key=lambda c: (c.client_id or 0, c.contract_id or 0, c.period_start, c.kind, c.pk or 0),
     ):
-        client = clients_by_id[charge.client_id]
+        client = clients_by_id[charge.client_id] if charge.client_id else None
         unit_price = charge.unit_price
         if discount and charge.kind in WHOLESALE_KINDS:
             unit_price = amounts.wholesale(unit_price, discount)
@@ -158,9 +159,10 @@ def compute_batch(
     new = new_charges_for_batch(clients, month)
     # The charges already pending, read before the new ones are written (those are in memory),
     # with their contracts in one light query (no terms snapshot to decode per charge).
+    # The charges of the buyers' customers, and the partners' own (BIL-6: their late charges).
     pending = list(
         PendingCharge.objects.filter(
-            client_id__in=clients_by_id,
+            Q(client_id__in=clients_by_id) | Q(partner_id__in=partner_ids),
             invoice_line__isnull=True,
             period_start__lte=target,
         )
@@ -179,7 +181,10 @@ def compute_batch(
     pending.extend(c for c in new if c.period_start <= target)
     by_party = defaultdict(list)
     for charge in pending:
-        by_party[party_key(clients_by_id[charge.client_id])].append(charge)
+        if charge.partner_id is not None:
+            by_party[("partner", charge.partner_id)].append(charge)
+        else:
+            by_party[party_key(clients_by_id[charge.client_id])].append(charge)
     partners = {p.pk: p for p in Partner.objects.filter(pk__in=partner_ids)}
     drafts = []
     for party in parties:

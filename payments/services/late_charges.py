@@ -1,5 +1,6 @@
 """ECB rates and late charges (BIL-6): the interest and the 40 € indemnity of a late invoice,
-posted to billing for the customer's next invoice.
+posted to billing for its buyer's next invoice — a customer, or a partner-billed partner late
+with its own monthly invoice (PLATFORM 12.5.1, Code de commerce L441-10).
 
 A missing ECB rate never blocks a payment: the cases settled late while it was missing wait
 (``late_charges_waiting``) and the daily job posts their charges once staff enter it.
@@ -71,6 +72,15 @@ def late_interest_for(state: InvoiceState, until: date) -> Decimal:
     return interest.late_interest(tranches, state.payments, until, ecb_rate_for)
 
 
+def _buyer(invoice: Invoice) -> dict:
+    """Who owes a late invoice's charges: its customer, or the partner-billed partner of its
+    own monthly invoice (PLATFORM 12.5.1; L441-10 applies between any businesses) — they go
+    on the buyer's next late-charges invoice."""
+    if invoice.client_id is not None:
+        return {"client": invoice.client}
+    return {"partner": invoice.partner}
+
+
 def post_indemnity(invoice: Invoice, actor=None):
     """D441-5: 40 € per late invoice, on the next invoice, outside the scope of VAT."""
     # BIL-3: the words of an invoice line are French, whatever the language of the staff
@@ -78,7 +88,7 @@ def post_indemnity(invoice: Invoice, actor=None):
     with translation.override(settings.LANGUAGE_CODE):
         description = _("Recovery indemnity — invoice %(number)s") % {"number": invoice.number}
     return billing.charge_post(
-        client=invoice.client,
+        **_buyer(invoice),
         kind=ChargeKind.RECOVERY_INDEMNITY,
         source_type="late_invoice_indemnity",
         source_id=invoice.pk,
@@ -133,7 +143,7 @@ def _post_interest(state: InvoiceState, settled_on: date, share: Decimal, actor=
             days,
         ) % {"number": invoice.number, "days": days}
     return billing.charge_post(
-        client=invoice.client,
+        **_buyer(invoice),
         kind=ChargeKind.LATE_INTEREST,
         source_type=INTEREST_SOURCE,
         source_id=invoice.pk,
@@ -155,7 +165,7 @@ def post_late_charges(case: CollectionCase, state: InvoiceState, actor=None) -> 
     of interest and indemnities alone; one with penalties bears the indemnity and the interest
     of its penalties' share (``interest_bearing_share``)."""
     invoice, on = case.invoice, case.settled_on
-    if case.late_charges_posted or invoice.client_id is None or on <= invoice.due_date:
+    if case.late_charges_posted or on <= invoice.due_date:
         return False
     share = interest_bearing_share(invoice)
     if state.late_days(on) <= 0 or share == 0:
@@ -180,7 +190,7 @@ def post_late_charges(case: CollectionCase, state: InvoiceState, actor=None) -> 
 def late_charges_waiting() -> list[int]:
     """The cases settled late whose charges are not posted yet (the ECB rate was missing)."""
     waiting = CollectionCase.objects.filter(
-        settled_on__isnull=False, late_charges_posted=False, client__isnull=False
+        settled_on__isnull=False, late_charges_posted=False
     ).filter(settled_on__gt=F("invoice__due_date"))
     return list(waiting.values_list("pk", flat=True))
 

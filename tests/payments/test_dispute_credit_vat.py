@@ -306,10 +306,11 @@ def test_bil7_late_charges_invoice_is_dunned(ecb):
     assert CollectionCase.objects.get(invoice=extra).stage == "reminded"
 
 
-# BIL-6 + ACC-3 — a partner-billed partner's invoice paid late bears no late charges (they are
-# left to the partner agreement): no charge is posted and the next run issues no late-charges
-# invoice to the partner.
-def test_bil6_partner_invoice_paid_late_gets_no_late_charges(ecb):
+# BIL-6 + ACC-3 (PLATFORM 12.5.1, Code de commerce L441-10) — a partner-billed partner's invoice
+# of 1 200.00 € paid 30 days late bears late charges as a customer's does: 1 200.00 × 12.15 % ×
+# 30 / 365 = 11.98 € of interest and the 40.00 € indemnity, posted for the partner (no end
+# customer) and billed by the next run on the partner's late-charges invoice, 51.98 €.
+def test_bil6_partner_invoice_paid_late_gets_its_late_charges(ecb):
     partner = PartnerFactory(billing_mode=BillingMode.PARTNER_BILLED)
     end_customer = ClientFactory(partner=partner)
     SiteFactory(client=end_customer)
@@ -331,9 +332,14 @@ def test_bil6_partner_invoice_paid_late_gets_no_late_charges(ecb):
     services.collection_run(today=date(2026, 11, 30))
     assert services.invoice_state(invoice).open == 0
     late_kinds = ["late_interest", "recovery_indemnity"]
-    assert not PendingCharge.objects.filter(kind__in=late_kinds).exists()
+    posted = PendingCharge.objects.filter(kind__in=late_kinds).order_by("kind")
+    assert [(c.kind, c.client, c.partner, c.unit_price) for c in posted] == [
+        ("late_interest", None, partner, Decimal("11.9800")),
+        ("recovery_indemnity", None, partner, Decimal("40.0000")),
+    ]
     billing.run_month_sync(month=NOV)
-    assert not Invoice.objects.filter(partner=partner, purpose="late_charges").exists()
+    late = Invoice.objects.get(partner=partner, purpose="late_charges")
+    assert (late.total_gross, list(late.preceding_invoices.all())) == (Decimal("51.98"), [invoice])
 
 
 # BIL-3 / BIL-9 — a dispute of 60.00 TTC accepted by a staff member reading the console in

@@ -11,15 +11,17 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from billing import en16931
 from billing import services as billing
 from billing.models import Invoice
 from payments import services
 from payments.models import Dispute
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
-SEP = date(2026, 9, 1)
+SEP, NOV = date(2026, 9, 1), date(2026, 11, 1)
 
 
 def paris(day: date, hour=10):
@@ -36,6 +38,13 @@ def _charge(client, net, source, month=SEP):
         description="Installation",
         unit_price=Decimal(net),
     )
+
+
+def _api_of(partner) -> APIClient:
+    _key, raw = make_api_key(partner)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client
 
 
 @pytest.fixture
@@ -169,3 +178,81 @@ def test_bil8_partner_is_emailed_about_its_disputes(
         )
     ]
     assert "20,00" in mail.outbox[0].body and "30 novembre 2026" in mail.outbox[0].body
+
+
+# --- BIL-6: late interest and the recovery indemnity on a partner's own invoice ------------------
+
+
+# BIL-6 / PLATFORM 12.5.1 / Code de commerce L441-10 (between businesses, whatever the
+# contract) — Nova's 1 200.00 € TTC invoice due 30/10/2026: 500.00 € paid on 20/10 (on time),
+# the 700.00 € left paid on 29/11, 30 days late, ECB 2.15 % + 10 points: interest on the unpaid
+# part alone, 700.00 × 12.15 % × 30 / 365 = 6.9904… → 6.99 €, and the 40.00 € indemnity
+# (D441-5). November's run issues Nova a late-charges invoice of its own dated 30/11/2026:
+# 6.99 + 40.00 = 46.99 €, outside the scope of VAT (O, 0.00 VAT), referencing the late invoice,
+# with no end customer on its lines (they are Nova's own). Rival paid its 120.00 € on the due
+# date: nothing. Rival never sees Nova's late-charges invoice (404), nor Nova Rival's.
+def test_bil6_partner_paid_late_gets_its_late_charges_invoice(
+    api, partner, other_partner, partner_invoices, ecb
+):
+    ours, theirs = partner_invoices
+    with paris(date(2026, 10, 20)):
+        services.payment_record(
+            partner=partner, amount="500.00", method="transfer", received_on=date(2026, 10, 20)
+        )
+    with paris(date(2026, 10, 30)):
+        services.payment_record(
+            partner=other_partner,
+            amount="120.00",
+            method="transfer",
+            received_on=date(2026, 10, 30),
+        )
+    with paris(date(2026, 11, 29)):
+        services.payment_record(
+            partner=partner, amount="700.00", method="transfer", received_on=date(2026, 11, 29)
+        )
+    billing.run_month_sync(month=NOV)
+    late = Invoice.objects.get(partner=partner, month=NOV, kind="invoice")
+    assert (late.purpose, late.issue_date, late.client) == (
+        "late_charges",
+        date(2026, 11, 30),
+        None,
+    )
+    lines = [
+        (line.kind, line.net_amount, line.vat_category, line.end_client)
+        for line in late.lines.order_by("position")
+    ]
+    assert sorted(lines) == [
+        ("late_interest", Decimal("6.99"), "O", None),
+        ("recovery_indemnity", Decimal("40.00"), "O", None),
+    ]
+    assert late.lines.get(kind="late_interest").description == (
+        f"Intérêts de retard — facture {ours.number}, réglée avec 30 jours de retard"
+    )
+    assert (late.total_net, late.total_vat, late.total_gross) == (
+        Decimal("46.99"),
+        Decimal("0.00"),
+        Decimal("46.99"),
+    )
+    assert list(late.preceding_invoices.all()) == [ours]
+    assert late.buyer["name"] == partner.legal_name
+    assert not Invoice.objects.filter(partner=other_partner, month=NOV).exists()
+
+    body = api.get(reverse("api:invoice-detail", args=[late.pk])).json()
+    assert (body["partner"], body["total_gross"], body["left_to_pay"]) == (
+        partner.pk,
+        "46.99",
+        "46.99",
+    )
+    assert [line["end_client"] for line in body["lines"]] == [None, None]
+    # BIL-3: a valid e-invoice (the official EN 16931 rules), its PDF rendered.
+    xml = api.get(reverse("api:invoice-facturx", args=[late.pk]))
+    assert xml.status_code == 200 and en16931.fatal(xml.content) == []
+    assert api.get(reverse("api:invoice-pdf", args=[late.pk])).content.startswith(b"%PDF-")
+    rival = _api_of(other_partner)
+    assert rival.get(reverse("api:invoice-detail", args=[late.pk])).status_code == 404
+    assert late.pk not in [
+        r["id"] for r in rival.get(reverse("api:invoice-list")).json()["results"]
+    ]
+    assert theirs.pk not in [
+        r["id"] for r in api.get(reverse("api:invoice-list")).json()["results"]
+    ]
