@@ -58,17 +58,34 @@ def open_disputes(*, partner_id=None):
     ]
 
 
+def _buyer_item(invoice, **fields) -> QueueItem:
+    """An item about an invoice's buyer: a customer, or a partner-billed partner on its own
+    monthly invoice (no customer: the partner is named)."""
+    if invoice.client_id is not None:
+        return QueueItem.of(client=invoice.client, **fields)
+    return QueueItem(
+        client_id=None,
+        client_name=invoice.partner.name,
+        partner_id=invoice.partner_id,
+        **fields,
+    )
+
+
 def dunning_cases(*, partner_id=None):
+    """BIL-7: the unpaid invoices at a reminder or a suspension proposal — a customer's, or a
+    partner-billed partner's own (reminded, never proposed for suspension by the job)."""
     cases = CollectionCase.objects.filter(
         stage__in=DUNNING_STAGES, settled_on__isnull=True
-    ).select_related("invoice__client")
+    ).select_related("invoice__client", "invoice__partner")
     if partner_id is not None:
-        cases = cases.filter(invoice__client__partner_id=partner_id)
+        cases = cases.filter(
+            Q(invoice__client__partner_id=partner_id) | Q(invoice__partner_id=partner_id)
+        )
     return [
-        QueueItem.of(
+        _buyer_item(
+            case.invoice,
             pk=case.pk,
             title=f"{case.invoice.number} — {money(case.invoice.amount_due)}",
-            client=case.invoice.client,
             created_at=start_of_paris_day(case.invoice.due_date or case.invoice.issue_date),
             # The proposal waits on staff: suspending is their decision (BIL-7).
             deadline=end_of_paris_day(case.suspension_proposed_on),

@@ -29,7 +29,13 @@ class CollectionCaseAdmin(ServiceRowsAdmin):
         "settled_on",
     ]
     list_filter = ["stage"]
-    search_fields = ["invoice__number", "client__legal_name", "client__siren"]
+    # a partner-billed partner's own invoice has no customer: found by the partner (BIL-7)
+    search_fields = [
+        "invoice__number",
+        "client__legal_name",
+        "client__siren",
+        "invoice__partner__name",
+    ]
     list_select_related = ["invoice", "client"]
     fields = [
         "invoice",

@@ -32,7 +32,7 @@ from payments.services.late_charges import (
     late_charges_waiting,
     post_indemnity,
 )
-from payments.services.notices import notify_billing
+from payments.services.notices import notify_buyer
 from payments.services.settlement import after_settlement
 from payments.services.suspensions import SUSPENSION_AFTER_DAYS, client_suspend_for_non_payment
 
@@ -54,10 +54,10 @@ def collection_cases_open() -> int:
 
 
 def collection_due(today: date) -> list[int]:
-    """The open cases of invoices past their due date: the ones the job steps today."""
-    due = CollectionCase.objects.filter(
-        settled_on__isnull=True, client__isnull=False, invoice__due_date__lt=today
-    )
+    """The open cases of invoices past their due date: the ones the job steps today — a
+    customer's, and a partner-billed partner's own monthly invoices (PLATFORM 12.5: the partner
+    is our client under that contract)."""
+    due = CollectionCase.objects.filter(settled_on__isnull=True, invoice__due_date__lt=today)
     return list(due.values_list("pk", flat=True))
 
 
@@ -85,11 +85,16 @@ def collection_step(*, case_id: int, today: date) -> str:
     """BIL-7 for one invoice: reminders at due + 1 and due + 8 days, indemnity once late, and
     past due + 8 days a suspension proposed to staff (or applied, per
     ``PAYMENTS_AUTO_SUSPEND``). The disputed part is left out, and so is an invoice whose
-    direct debit is pending (BIL-6: not late). Idempotent per day."""
+    direct debit is pending (BIL-6: not late). Idempotent per day.
+
+    A partner-billed partner's own invoice is reminded the same way, at the partner's address
+    (``notify_buyer``), and bears the indemnity; no suspension is proposed for it — suspending
+    a partner suspends every customer of its, staff's decision under the partner agreement
+    (PLATFORM 12.5.2: "pourra"): its case waits in the dunning queue at its last reminder."""
     with transaction.atomic():
         case = CollectionCase.objects.select_for_update().select_related("invoice").get(pk=case_id)
         invoice = case.invoice
-        if case.settled_on is not None or invoice.client_id is None:
+        if case.settled_on is not None:
             return case.stage
         state = invoice_state(invoice)
         if state.open <= 0:
@@ -102,7 +107,6 @@ def collection_step(*, case_id: int, today: date) -> str:
         days = state.days_late(today)
         if days <= 0 or state.undisputed_open <= 0:
             return case.stage
-        client = invoice.client
         context = {"invoice": invoice, "amount": state.undisputed_open, "days_late": days}
         changed = []
         if days >= FIRST_REMINDER_DAYS and case.first_reminder_on is None:
@@ -113,16 +117,21 @@ def collection_step(*, case_id: int, today: date) -> str:
             # bears no indemnity of its own (no price to recover); one with penalties does.
             if interest_bearing_share(invoice) > 0:
                 post_indemnity(invoice)
-            notify_billing(client, "payments/email/reminder_first", context)
+            notify_buyer(invoice, "payments/email/reminder_first", context)
         if days >= SECOND_REMINDER_DAYS and case.second_reminder_on is None:
             case.second_reminder_on = today
             case.stage = DunningStage.FINAL_REMINDER
             changed += ["second_reminder_on", "stage"]
-            notify_billing(client, "payments/email/reminder_second", context)
-        if days > SUSPENSION_AFTER_DAYS and case.stage not in {
-            DunningStage.SUSPENSION_PROPOSED,
-            DunningStage.SUSPENDED,
-        }:
+            notify_buyer(invoice, "payments/email/reminder_second", context)
+        if (
+            invoice.client_id is not None
+            and days > SUSPENSION_AFTER_DAYS
+            and case.stage
+            not in {
+                DunningStage.SUSPENSION_PROPOSED,
+                DunningStage.SUSPENDED,
+            }
+        ):
             case.stage = DunningStage.SUSPENSION_PROPOSED
             case.suspension_proposed_on = today
             changed += ["stage", "suspension_proposed_on"]

@@ -15,9 +15,10 @@ from rest_framework.test import APIClient
 
 from billing import en16931
 from billing import services as billing
-from billing.models import Invoice
+from billing.models import Invoice, PendingCharge
 from payments import services
-from payments.models import Dispute
+from payments.models import CollectionCase, Dispute
+from payments.queues import dunning_cases
 from tests.factories import ClientFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -255,4 +256,88 @@ def test_bil6_partner_paid_late_gets_its_late_charges_invoice(
     ]
     assert theirs.pk not in [
         r["id"] for r in api.get(reverse("api:invoice-list")).json()["results"]
+    ]
+
+
+# --- BIL-7: reminders of a partner's own invoice ------------------------------------------------
+
+
+# BIL-7 / PLATFORM 12.5.2 — Nova's 1 200.00 € invoice due 30/10/2026, 500.00 € paid on 20/10:
+# the daily job reminds Nova of the 1 200.00 − 500.00 = 700.00 € left on 31/10 (due + 1) and on
+# 07/11 (due + 8), in French at its invoices' address; the 40.00 € recovery indemnity is posted
+# at the first reminder, as for a customer (BIL-6). Past due + 8 days (08/11) no suspension is
+# proposed — suspending a partner suspends every customer of its: staff decide under the
+# partner agreement; the case waits in the dunning queue at its final reminder, named after
+# Nova. Rival, paid on the due date, is neither reminded nor listed. Paid on 12/11 (13 days
+# late): the case is settled and leaves the queue; the interest is on the 700.00 € alone,
+# 700.00 × 12.15 % × 13 / 365 = 3.0292… → 3.03 €, beside the one 40.00 € indemnity.
+def test_bil7_partner_invoice_reminded_and_dunned(
+    partner, other_partner, partner_invoices, ecb, django_capture_on_commit_callbacks
+):
+    ours, theirs = partner_invoices
+    with paris(date(2026, 10, 20)):
+        services.payment_record(
+            partner=partner, amount="500.00", method="transfer", received_on=date(2026, 10, 20)
+        )
+    with paris(date(2026, 10, 30)):
+        services.payment_record(
+            partner=other_partner,
+            amount="120.00",
+            method="transfer",
+            received_on=date(2026, 10, 30),
+        )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.collection_run(today=date(2026, 10, 30)) == {}
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.collection_run(today=date(2026, 10, 31))
+    case = CollectionCase.objects.get(invoice=ours)
+    assert (case.stage, case.first_reminder_on) == ("reminded", date(2026, 10, 31))
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([partner.support_email], f"Relance\u00a0: la facture {ours.number} est échue")
+    ]
+    assert "700,00" in mail.outbox[0].body
+    indemnity = PendingCharge.objects.get(
+        source_type="late_invoice_indemnity", source_id=str(ours.pk)
+    )
+    assert (indemnity.partner, indemnity.client, indemnity.unit_price) == (
+        partner,
+        None,
+        Decimal("40.0000"),
+    )
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.collection_run(today=date(2026, 11, 7))
+        services.collection_run(today=date(2026, 11, 8))
+        services.collection_run(today=date(2026, 11, 9))
+    case.refresh_from_db()
+    assert (case.stage, case.second_reminder_on, case.suspension_proposed_on) == (
+        "final_reminder",
+        date(2026, 11, 7),
+        None,
+    )
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([partner.support_email], f"Deuxième relance\u00a0: facture {ours.number}")
+    ]
+    assert not CollectionCase.objects.filter(invoice=theirs).exclude(stage="settled").exists()
+    queued = dunning_cases()
+    assert [(i.pk, i.client_id, i.client_name, i.partner_id) for i in queued] == [
+        (case.pk, None, partner.name, partner.pk)
+    ]
+    assert [i.pk for i in dunning_cases(partner_id=partner.pk)] == [case.pk]
+    assert dunning_cases(partner_id=other_partner.pk) == []
+
+    with paris(date(2026, 11, 12)):
+        services.payment_record(
+            partner=partner, amount="700.00", method="transfer", received_on=date(2026, 11, 12)
+        )
+    case.refresh_from_db()
+    assert (case.stage, case.settled_on) == ("settled", date(2026, 11, 12))
+    assert dunning_cases() == []
+    charges = PendingCharge.objects.filter(partner=partner).order_by("kind")
+    assert [(c.kind, c.unit_price) for c in charges] == [
+        ("late_interest", Decimal("3.0300")),
+        ("recovery_indemnity", Decimal("40.0000")),
     ]
