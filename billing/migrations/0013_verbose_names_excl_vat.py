@@ -9,7 +9,7 @@ from kernel.migration_ops import StateOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0011_delivery_address"),
+        ("billing", "0012_pending_charge_partner"),
     ]
 
     operations = [
