@@ -372,7 +372,9 @@ def _period(line) -> str:
 
 def invoice_context(invoice: Invoice) -> dict:
     """Everything the template prints, already formatted in French."""
-    lines = list(invoice.lines.select_related("end_client").order_by("position"))
+    lines = list(
+        invoice.lines.select_related("end_client", "credited_line__invoice").order_by("position")
+    )
     is_credit_note = invoice.kind == DocumentKind.CREDIT_NOTE
     purchase_order = common_purchase_order(lines)
     categories = {line.vat_category for line in lines}

@@ -342,7 +342,9 @@ def build_cii_xml(invoice) -> bytes:
     """EN 16931 (Factur-X profile EN16931) CII XML of an issued invoice or credit note."""
     if not invoice.number or not invoice.issue_date:
         raise ValueError("Only an issued (numbered and dated) document has an e-invoice.")
-    lines = list(invoice.lines.select_related("end_client").order_by("position"))
+    lines = list(
+        invoice.lines.select_related("end_client", "credited_line__invoice").order_by("position")
+    )
     if not lines:
         raise ValueError(f"{invoice.number}: an invoice has at least one line (BR-16).")
     groups = checked_vat_groups(invoice, lines)
@@ -501,7 +503,8 @@ def delivery_address(lines) -> dict:
 
 def line_details(invoice, line) -> list[str]:
     """What a line bills, beyond its description (BIL-3: contract, site, where goods were
-    delivered when not at the buyer's address; ACC-3: end customer)."""
+    delivered when not at the buyer's address; ACC-3: end customer; BIL-9: the invoice line a
+    credit note's line credits)."""
     details = []
     if line.contract_reference:
         details.append(f"Contrat {line.contract_reference}")
@@ -511,6 +514,11 @@ def line_details(invoice, line) -> list[str]:
         details.append(f"Livraison\u00a0: {delivery_text(line.delivery_address)}")
     if invoice.partner_id is not None and line.end_client_id:
         details.append(f"Client final {end_client_name(invoice, line)}")
+    if line.credited_line_id:
+        # BIL-9: the invoice line a credit note line credits (EN 16931 has no line-level
+        # reference to a preceding invoice: it is said in the item's description, BT-154).
+        credited = line.credited_line
+        details.append(f"Ligne {credited.position} de la facture {credited.invoice.number}")
     return details
 
 

@@ -370,6 +370,16 @@ class InvoiceLine(models.Model):
     is_paid = models.BooleanField(_("already paid"), default=False)
     # BIL-3 (2026 reform): where goods were delivered, when not at the buyer's address.
     delivery_address = models.JSONField(_("delivery address"), default=dict, blank=True)
+    # BIL-9: on a credit note, the invoice line it credits — the credits of a line never exceed
+    # what it billed. Empty on an invoice, and on the credit notes issued before the link.
+    credited_line = models.ForeignKey(
+        "self",
+        verbose_name=_("credited invoice line"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credits",
+    )
 
     class Meta:
         verbose_name = _("invoice line")

@@ -28,6 +28,7 @@ from billing.services.credit_notes import (
     credit_note_refund,
     credit_remaining,
 )
+from billing.services.credited_lines import lines_left_to_credit
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import parse_month, typed_amount_field
 from kernel.money import money_number
@@ -50,8 +51,25 @@ class InvoiceLineInline(ReadOnlyInline):
         "unit_price",
         "vat_rate",
         "net_amount",
+        "credits_line",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("credited_line__invoice")
+
+    @admin.display(description=_("credits"))
+    def credits_line(self, line):
+        """BIL-9: on a credit note, the invoice line it credits."""
+        credited = line.credited_line
+        if credited is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:billing_invoice_change", args=[credited.invoice_id]),
+            gettext("%(number)s, line %(position)s")
+            % {"number": credited.invoice.number, "position": credited.position},
+        )
 
 
 class CreditAppliedInline(ReadOnlyInline):
@@ -143,6 +161,34 @@ class CreditNoteForm(forms.Form):
         help_text=_("Printed on the credit note: why the invoice is corrected (BIL-9)."),
         widget=forms.TextInput(attrs={"size": 80}),
     )
+    line = forms.TypedChoiceField(
+        label=_("invoice line credited"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "BIL-9: a line is never credited beyond what it billed. Without a line, the amount "
+            "goes to the lines with the most left to credit."
+        ),
+    )
+
+    def __init__(self, *args, invoice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        lines = list(invoice.lines.order_by("position")) if invoice is not None else []
+        left = lines_left_to_credit(lines)
+        self.lines = {line.pk: line for line in lines}
+        self.fields["line"].choices = [("", _("Any line (the most left first)"))] + [
+            (
+                line.pk,
+                gettext("%(position)s. %(description)s — %(left)s left excl. VAT")
+                % {
+                    "position": line.position,
+                    "description": line.description[:80],
+                    "left": _euros(left[line.pk]),
+                },
+            )
+            for line in lines
+        ]
 
 
 class CreditRefundForm(forms.Form):
@@ -316,6 +362,7 @@ class InvoiceAdmin(ServiceRowsAdmin):
         creditable = invoice.total_net - credited
         form = CreditNoteForm(
             request.POST if "apply" in request.POST else None,
+            invoice=invoice,
             initial={
                 "description": gettext("Correction of invoice %(number)s")
                 % {"number": invoice.number}
@@ -330,6 +377,7 @@ class InvoiceAdmin(ServiceRowsAdmin):
                         description=data["description"],
                         amount=data["amount"],
                         vat_category=data["vat_category"],
+                        invoice_line=form.lines.get(data["line"]),
                     )
                 ],
                 reason=data["reason"],

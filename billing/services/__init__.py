@@ -12,7 +12,9 @@
   invoices, numbers, one insert per table);
 - ``runs``: the run as a job — start, batches, progress counted once per batch, finish;
 - ``credit_notes``: issuing credit notes, setting them against invoices or refunding them
-  (BIL-9).
+  (BIL-9);
+- ``credited_lines``: the invoice line each credit note line credits, what is left to credit on
+  a line, the lines a credit naming none goes to (BIL-9).
 
 Issuing a document sends ``billing.signals.document_issued``; the PDF task listens to it
 (``billing.tasks``), so the services never import the tasks.
@@ -29,6 +31,7 @@ from .credit_notes import (
     credit_note_refund,
     credit_remaining,
 )
+from .credited_lines import line_left_to_credit, lines_left_to_credit
 from .parties import parties_for_month
 from .run_planning import run_preview
 from .runs import batches, run_batch, run_finish, run_month_sync, run_start
@@ -43,6 +46,8 @@ __all__ = [
     "credit_note_refund",
     "credit_remaining",
     "delivery_address_of",
+    "line_left_to_credit",
+    "lines_left_to_credit",
     "parties_for_month",
     "run_batch",
     "run_finish",

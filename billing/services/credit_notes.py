@@ -3,8 +3,10 @@ set against the buyer's invoices — by the next run, or by staff against an inv
 issued.
 
 A credit note mirrors what it credits: each of its lines has the VAT category and rate of the
-line it credits, never a rate that was not charged (``CreditLine``). Correcting an invoice, it
-never credits more than the invoice charged, in total and in each VAT group.
+line it credits, never a rate that was not charged (``CreditLine``), and names that invoice line
+(``InvoiceLine.credited_line``). Correcting an invoice, it never credits more than what is left
+uncredited on each line it credits, nor more than the invoice charged, in total and in each VAT
+group.
 """
 
 from collections import defaultdict
@@ -14,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Case, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,13 +33,20 @@ from billing.choices import (
 )
 from billing.events import announce_issued
 from billing.models import CreditAllocation, CreditRefund, Invoice, InvoiceLine
+from billing.services.credited_lines import (
+    Row,
+    VatKey,
+    check_within_lines,
+    lines_left_to_credit,
+    named_line,
+    spread_rows,
+    vat_key,
+)
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
 from kernel.money import CENT, ZERO, money_number, round_money
 from offers.models import Contract
 from offers.periods import next_month_start
-
-VatKey = tuple[str, Decimal]  # (category, rate)
 
 
 @dataclass
@@ -56,6 +65,15 @@ class CreditLine:
       ``service_date`` (when given) — or, none covering it, billing it from a later day of
       that month (a first month pro rata) —, else of ``contract``, else of the customer; a customer
       never invoiced yet gets its VAT regime's rate. "O" is taken as asked (late charges).
+
+    The invoice line it credits (BIL-9): ``invoice_line`` when the caller knows it (a month of a
+    subscription, a penalty, a consumption line) — its VAT is then that line's, and the credit
+    never exceeds what is left uncredited on it (``lines_left_to_credit``); correcting an invoice
+    without naming a line (a dispute, a staff correction), the amount goes to the lines of its
+    VAT group (``credited_lines.spread``: the line whose left is exactly the amount, else the
+    lines with the most left first), one credit line per invoice line; an SLA or goodwill credit
+    names the line that billed the credited service on ``service_date`` — compensation has its
+    own caps (SLA-8, SLA-12), the line does not cap it, but what it gives counts against it.
     """
 
     description: str
@@ -65,10 +83,7 @@ class CreditLine:
     contract: Contract | None = None
     service_date: date | None = None
     includes_vat: bool = False
-
-
-def _key(category: str, rate) -> VatKey:
-    return category, Decimal(rate).quantize(CENT)
+    invoice_line: InvoiceLine | None = None
 
 
 def _gross(net: Decimal, rate: Decimal) -> Decimal:
@@ -147,19 +162,19 @@ def _credited(invoice: Invoice) -> dict[VatKey, Decimal]:
     )
     for breakdown in breakdowns:
         for group in breakdown:
-            credited[_key(group["category"], group["rate"])] += Decimal(group["taxable"])
+            credited[vat_key(group["category"], group["rate"])] += Decimal(group["taxable"])
     return credited
 
 
 def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
     """The VAT group of ``invoice`` that ``line`` credits."""
-    groups = [_key(g["category"], g["rate"]) for g in invoice.vat_breakdown]
+    groups = [vat_key(g["category"], g["rate"]) for g in invoice.vat_breakdown]
     if line.vat_category:
         found = [g for g in groups if g[0] == line.vat_category]
     else:
         found = [g for g in groups if g[0] != VatCategory.OUTSIDE_SCOPE] or groups
     if line.vat_rate is not None:
-        found = [g for g in found if g[1] == _key("", line.vat_rate)[1]]
+        found = [g for g in found if g[1] == vat_key("", line.vat_rate)[1]]
     if len(found) == 1:
         return found[0]
     if not found:
@@ -174,13 +189,13 @@ def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
 
 def _service_vat(
     line: CreditLine, client: Client, buyer_client: Client | None, partner: Partner | None
-) -> tuple[VatKey, int | None]:
+) -> tuple[VatKey, InvoiceLine | None]:
     """The VAT of the service ``line`` credits when no invoice is corrected (SLA and goodwill
     credits): the rate last charged for it (see ``CreditLine``); and, when the line names the
-    service and its day, the invoice whose line billed that day (the credit note refers to it,
-    BIL-9), else ``None``."""
+    service and its day, the invoice line that billed that day — its subscription first — (the
+    credit note refers to its invoice and names the line, BIL-9), else ``None``."""
     if line.vat_category == VatCategory.OUTSIDE_SCOPE:
-        return _key(VatCategory.OUTSIDE_SCOPE, 0), None
+        return vat_key(VatCategory.OUTSIDE_SCOPE, 0), None
     charged = InvoiceLine.objects.filter(
         invoice__kind=DocumentKind.INVOICE,
         invoice__status=DocumentStatus.ISSUED,
@@ -226,24 +241,40 @@ def _service_vat(
             .first()
         )
         if found:
-            return _key(found[0], found[1]), (found[2] if bills_the_day else None)
+            billed = None
+            if bills_the_day:
+                billed = (
+                    lines.filter(invoice_id=found[2], vat_category=found[0], vat_rate=found[1])
+                    .select_related("invoice")
+                    .annotate(
+                        subscription=Case(
+                            When(kind__in=[ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA], then=0),
+                            default=1,
+                        )
+                    )
+                    .order_by("subscription", "-net_amount", "position")
+                    .first()
+                )
+            return vat_key(found[0], found[1]), billed
     if line.vat_category or line.vat_rate is not None:
         raise ValidationError(
             {"lines": _("This customer was never invoiced at this VAT category and rate.")}
         )
-    return _key(*VAT_BY_REGIME[buyer_client.vat_regime if buyer_client else "standard"]), None
+    return vat_key(*VAT_BY_REGIME[buyer_client.vat_regime if buyer_client else "standard"]), None
 
 
-def _check_within_invoice(invoice: Invoice, rows) -> None:
+def _check_within_invoice(invoice: Invoice, rows: list[Row]) -> None:
     """BIL-9: the credit notes of an invoice never exceed it, in total nor in a VAT group."""
     credited = _credited(invoice)
-    new_total = sum((net for _line, _category, _rate, net in rows), ZERO)
+    new_total = sum((row.net for row in rows), ZERO)
     if sum(credited.values(), ZERO) + new_total > invoice.total_net:
         raise ValidationError({"lines": _("Credit notes cannot exceed the invoice they correct.")})
-    charged = {_key(g["category"], g["rate"]): Decimal(g["taxable"]) for g in invoice.vat_breakdown}
+    charged = {
+        vat_key(g["category"], g["rate"]): Decimal(g["taxable"]) for g in invoice.vat_breakdown
+    }
     new: dict[VatKey, Decimal] = defaultdict(Decimal)
-    for _line, category, rate, net in rows:
-        new[(category, rate)] += net
+    for row in rows:
+        new[(row.category, row.rate)] += row.net
     for key, net in new.items():
         left = charged.get(key, ZERO) - credited[key]
         if net > left:
@@ -262,13 +293,29 @@ def _check_within_invoice(invoice: Invoice, rows) -> None:
             )
 
 
-def _rows(lines, *, corrects, client, buyer_client, partner, billed_by=None) -> list[tuple]:
-    """(line, category, rate, net) of each credit line, its VAT mirroring what it credits; the
-    invoices that billed the services credited without a corrected invoice go in ``billed_by``
-    (a set)."""
+def _rows(lines, *, corrects, client, buyer_client, partner, billed_by=None) -> list[Row]:
+    """Each credit line with its VAT mirroring what it credits (``Row``): the line it names,
+    the corrected invoice's VAT group (spread over the group's lines afterwards, ``spread_rows``)
+    or the line that billed the service; the invoices that billed the services credited without
+    a corrected invoice go in ``billed_by`` (a set)."""
     billed_by = set() if billed_by is None else billed_by
-    rows = []
+    rows: list[Row] = []
+    line_left: dict[VatKey, Decimal] = defaultdict(Decimal)  # per VAT group of ``corrects``
+    if corrects is not None:
+        invoice_lines = list(corrects.lines.all())
+        left = lines_left_to_credit(invoice_lines)
+        for billed in invoice_lines:
+            line_left[vat_key(billed.vat_category, billed.vat_rate)] += left[billed.pk]
     for line in lines:
+        if line.invoice_line is not None and not line.includes_vat:
+            billed = named_line(line, corrects, buyer_client, partner)
+            if corrects is None:
+                billed_by.add(billed.invoice_id)
+            category, rate = vat_key(billed.vat_category, billed.vat_rate)
+            rows.append(
+                Row(line, category, rate, round_money(Decimal(line.amount)), billed, capped=True)
+            )
+            continue
         if line.includes_vat:
             if corrects is None:
                 raise ValidationError(
@@ -280,26 +327,27 @@ def _rows(lines, *, corrects, client, buyer_client, partner, billed_by=None) -> 
                     }
                 )
             credited = _credited(corrects)
-            for _row_line, category, rate, net in rows:
-                credited[(category, rate)] += net
-            groups = [
-                (
-                    g["category"],
-                    Decimal(g["rate"]),
-                    Decimal(g["taxable"]) - credited[_key(g["category"], g["rate"])],
-                )
-                for g in corrects.vat_breakdown
-            ]
+            taken: dict[VatKey, Decimal] = defaultdict(Decimal)
+            for row in rows:
+                credited[(row.category, row.rate)] += row.net
+                taken[(row.category, row.rate)] += row.net
+            groups = []
+            for g in corrects.vat_breakdown:
+                key = vat_key(g["category"], g["rate"])
+                # BIL-9: what is left in the group, and on its lines
+                left = min(Decimal(g["taxable"]) - credited[key], line_left[key] - taken[key])
+                groups.append((g["category"], Decimal(g["rate"]), left))
             for category, rate, net in split_incl_vat(round_money(line.amount), groups):
-                rows.append((line, category, _key(category, rate)[1], net))
+                rows.append(Row(line, category, vat_key(category, rate)[1], net))
             continue
         if corrects is not None:
             category, rate = _invoice_vat(line, corrects)
-        else:
-            (category, rate), invoice_id = _service_vat(line, client, buyer_client, partner)
-            if invoice_id is not None:
-                billed_by.add(invoice_id)
-        rows.append((line, category, rate, round_money(Decimal(line.amount))))
+            rows.append(Row(line, category, rate, round_money(Decimal(line.amount))))
+            continue
+        (category, rate), billed = _service_vat(line, client, buyer_client, partner)
+        if billed is not None:
+            billed_by.add(billed.invoice_id)
+        rows.append(Row(line, category, rate, round_money(Decimal(line.amount)), billed))
     return rows
 
 
@@ -315,9 +363,10 @@ def credit_note_issue(
 ) -> Invoice:
     """A credit note (type 381, its own series), referencing the invoice it corrects when there
     is one; it is set against the buyer's next invoices, never as negative invoice lines. Each
-    line carries the VAT category and rate of what it credits (``CreditLine``); the credit notes
-    of an invoice are issued one at a time (its row locked) and never exceed it, in total nor
-    per VAT group. Nothing is written when a check fails."""
+    line carries the VAT category and rate of what it credits and names the invoice line it
+    credits (``CreditLine``); the credit notes of an invoice are issued one at a time (its row
+    locked) and never exceed what is left on each line they credit, nor the invoice, in total
+    and per VAT group. Nothing is written when a check fails."""
     # Positive once rounded to the cent: 0.004 would be a credit note of 0.00.
     if not lines or any(round_money(Decimal(line.amount)) <= 0 for line in lines):
         raise ValidationError({"lines": _("A credit note has positive amounts.")})
@@ -369,7 +418,9 @@ def credit_note_issue(
     )
     if corrects is not None:
         _check_within_invoice(corrects, rows)
-    groups = amounts.vat_breakdown([(c, r, net) for _line, c, r, net in rows])
+        rows = spread_rows(rows, corrects)
+    check_within_lines([row for row in rows if row.capped])
+    groups = amounts.vat_breakdown([(row.category, row.rate, row.net) for row in rows])
     net, vat, gross = amounts.totals(groups)
     [(sequence, number)] = allocate_numbers(DocumentKind.CREDIT_NOTE, issue_date.year, 1)
     note = Invoice.objects.create(
@@ -412,14 +463,15 @@ def credit_note_issue(
                 position=i,
                 end_client=end_client,
                 kind=ChargeKind.OTHER,
-                description=line.description,
+                description=row.description or row.line.description,
                 quantity=Decimal(1),
-                unit_price=amount,
-                net_amount=amount,
-                vat_category=category,
-                vat_rate=rate,
+                unit_price=row.net,
+                net_amount=row.net,
+                vat_category=row.category,
+                vat_rate=row.rate,
+                credited_line=row.credited,
             )
-            for i, (line, category, rate, amount) in enumerate(rows, start=1)
+            for i, row in enumerate(rows, start=1)
         ]
     )
     if billed_by:

@@ -16,6 +16,7 @@ from billing.amounts import line_net, prorata
 from billing.choices import DocumentStatus
 from billing.models import Invoice, PendingCharge
 from billing.services.credit_notes import CreditLine, credit_note_issue
+from billing.services.credited_lines import line_left_to_credit
 from billing.services.run_charges import SUBSCRIPTION_SOURCE
 from kernel.money import money_number, round_price
 from offers.choices import TerminationStatus
@@ -75,7 +76,10 @@ def credit_restored_prices(*, price_change, contract, lines, actor=None) -> list
             unit = billed.unit_price
             # a partner-billed invoice sold it at its wholesale price: the same share of it
             owed = at_old if unit == charge.unit_price else round_price(unit * at_old / at_new)
-            amount = billed.net_amount - line_net(charge.quantity, owed)
+            # BIL-9: never beyond what is left uncredited on the line (a dispute took part of it)
+            amount = min(
+                billed.net_amount - line_net(charge.quantity, owed), line_left_to_credit(billed)
+            )
             if amount <= 0:
                 continue
             with translation.override(settings.LANGUAGE_CODE):  # BIL-3: French documents
@@ -96,6 +100,7 @@ def credit_restored_prices(*, price_change, contract, lines, actor=None) -> list
                     vat_rate=billed.vat_rate,
                     contract=contract,
                     service_date=charge.period_start,
+                    invoice_line=billed,
                 )
             )
     notes = []

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from billing.choices import ChargeKind, DocumentStatus
 from billing.models import Invoice, PendingCharge
 from billing.services.credit_notes import CreditLine, credit_note_issue
+from billing.services.credited_lines import lines_left_to_credit
 from offers.signals import termination_recorded
 
 
@@ -30,8 +31,10 @@ def _fmt(day: date) -> str:
 
 def credit_months_after_termination(*, termination, actor=None) -> list[Invoice]:
     """Credit notes for the subscription months from ``termination.fee_start`` that issued
-    invoices billed; returns them. Each credit note stays within what is left to credit on the
-    invoice it corrects (an invoice already credited in part is never credited beyond it)."""
+    invoices billed; returns them. Each month is credited what is left uncredited on its invoice
+    line (BIL-9: a month whose old price was restored, or whose line took part of an accepted
+    dispute, is credited the rest), and each credit note stays within what is left to credit on
+    the invoice it corrects."""
     contract = termination.contract
     charges = (
         PendingCharge.objects.filter(
@@ -44,9 +47,11 @@ def credit_months_after_termination(*, termination, actor=None) -> list[Invoice]
         .order_by("period_start", "pk")
     )
     by_invoice: dict[Invoice, list[CreditLine]] = defaultdict(list)
+    charges = list(charges)
+    left = lines_left_to_credit([charge.invoice_line for charge in charges])
     for charge in charges:
         billed = charge.invoice_line
-        if billed.net_amount <= 0:
+        if left[billed.pk] <= 0:
             continue
         end = (charge.period_end or charge.period_start + timedelta(days=1)) - timedelta(days=1)
         with translation.override(settings.LANGUAGE_CODE):  # BIL-3: French documents
@@ -62,11 +67,12 @@ def credit_months_after_termination(*, termination, actor=None) -> list[Invoice]
         by_invoice[billed.invoice].append(
             CreditLine(
                 description=description[:255],
-                amount=billed.net_amount,
+                amount=left[billed.pk],
                 vat_category=billed.vat_category,
                 vat_rate=billed.vat_rate,
                 contract=contract,
                 service_date=charge.period_start,
+                invoice_line=billed,
             )
         )
     notes = []

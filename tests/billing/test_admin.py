@@ -390,3 +390,28 @@ def test_manual_charge_add(client, staff, customer, other_tenant):
     assert client.post(delete, {"post": "yes"}).status_code == 403
     charge.refresh_from_db()
     assert charge.unit_price == Decimal("75.5000")
+
+
+# BIL-9 — staff may name the invoice line a correction credits: September's invoice bills
+# September and October (2 × 19.90 HT); 19.90 credited on October's line leaves nothing on it,
+# so 5.00 more on that line is refused with what is left on it (0.00), although the invoice
+# still has 19.90 to credit. The credit note's page names the line it credits.
+@time_machine.travel(TODAY, tick=False)
+def test_credit_note_action_names_the_line(client, staff, september):
+    first, second = september.lines.order_by("position")
+    assert (first.net_amount, second.net_amount) == (Decimal("19.90"), Decimal("19.90"))
+    page = _action(client, "issue_credit_note", [september]).content.decode()
+    assert 'name="line"' in page and f'value="{second.pk}"' in page
+    data = {"apply": "1", "description": "Octobre", "reason": "Not due"}
+    _action(client, "issue_credit_note", [september], amount="19.90", line=second.pk, **data)
+    note = Invoice.objects.get(kind="credit_note")
+    assert [(line.net_amount, line.credited_line) for line in note.lines.all()] == [
+        (Decimal("19.90"), second)
+    ]
+    refused = _action(
+        client, "issue_credit_note", [september], amount="5.00", line=second.pk, **data
+    ).content.decode()
+    assert f"what line {second.position} of invoice {september.number} billed" in refused
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+    shown = client.get(reverse("admin:billing_invoice_change", args=[note.pk])).content.decode()
+    assert f"{september.number}, line {second.position}" in shown

@@ -388,7 +388,7 @@ def waiver_preview(breach: FairUseBreach) -> Decimal:
             )
             rerate_month(breach.month, sip_account_ids=[breach.sip_account_id])
             parts = _waiver_parts(breach)
-            total = sum((part for lines in parts.values() for _m, _b, part in lines), ZERO)
+            total = sum((part for lines in parts.values() for _m, _b, part, _l in lines), ZERO)
             raise _DryRun
     except _DryRun:
         pass
@@ -426,10 +426,11 @@ def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
 
 def _overbilled(totals, already_charged, given_back, months=None, factors=None) -> dict[int, list]:
     """The consumption lines invoiced beyond what they bill now: by invoice, the (month, line
-    key, amount) to credit on it — each line's excess (its invoiced amounts, less what was
-    credited on it, less its billable total rounded, at the buyer's price: ``invoice_factor``)
-    on the invoices that carried it, the latest first, none beyond what that invoice's line
-    carried (``months``: only those months)."""
+    key, amount, invoice line) to credit on it — each line's excess (its invoiced amounts, less
+    what was credited on it, less its billable total rounded, at the buyer's price:
+    ``invoice_factor``) on the invoices that carried it, the latest first, none beyond what is
+    left uncredited on that invoice's line (BIL-9: an accepted dispute may have taken part of
+    it) (``months``: only those months)."""
     by_key = {(k.month, k.source_id): v[0] for k, v in totals.items()}
     if factors is None:
         clients = Client.objects.select_related("partner").in_bulk(
@@ -437,6 +438,13 @@ def _overbilled(totals, already_charged, given_back, months=None, factors=None) 
         )
         factors = {pk: invoice_factor(client) for pk, client in clients.items()}
     parts: dict[int, list] = defaultdict(list)
+    left = billing.lines_left_to_credit(
+        charge.invoice_line
+        for (month, _base), charges in already_charged.items()
+        if months is None or month in months
+        for charge in charges
+        if charge.invoice_line_id
+    )
     for (month, base), charges in already_charged.items():
         if months is not None and month not in months:
             continue
@@ -455,28 +463,36 @@ def _overbilled(totals, already_charged, given_back, months=None, factors=None) 
         for charge in latest_first:
             if over <= 0:
                 break
-            part = min(over, charge.invoice_line.net_amount)
-            parts[charge.invoice_line.invoice_id].append((month, base, part))
+            part = min(over, left[charge.invoice_line_id])
+            if part <= 0:
+                continue
+            parts[charge.invoice_line.invoice_id].append((month, base, part, charge.invoice_line))
             over -= part
     return parts
 
 
 def _credit_notes(parts, *, description, reason, actor=None):
-    """One credit note per invoice of ``parts`` (``_overbilled``), the latest first; yields
-    (credit note, line key, amount) for each line it credits."""
+    """One credit note per invoice of ``parts`` (``_overbilled``), the latest first, a line per
+    consumption line it credits (BIL-9: each names its invoice line, and the line's own
+    description when there are several); yields (credit note, line key, amount) for each."""
     for invoice in Invoice.objects.filter(pk__in=parts).order_by("-issue_date", "-pk"):
+        several = len(parts[invoice.pk]) > 1
         note = billing.credit_note_issue(
             lines=[
                 billing.CreditLine(
-                    description=description,
-                    amount=sum((part for _month, _base, part in parts[invoice.pk]), ZERO),
+                    description=(
+                        f"{description} — {line.description}"[:255] if several else description
+                    ),
+                    amount=part,
+                    invoice_line=line,
                 )
+                for _month, _base, part, line in parts[invoice.pk]
             ],
             reason=reason,
             corrects=invoice,
             actor=actor,
         )
-        for _month, base, part in parts[invoice.pk]:
+        for _month, base, part, _line in parts[invoice.pk]:
             yield note, base, part
 
 
@@ -488,14 +504,14 @@ def credit_lowered(parts: dict) -> list:
     (``RerateCredit``). Returns the credits."""
     credits = []
     for invoice_id, lines in parts.items():
-        months_of = sorted({m for m, _b, _p in lines})
+        months_of = sorted({m for m, _b, _p, _l in lines})
         for note, base, part in _credit_notes(
             {invoice_id: lines},
             description=_("Calls of %(month)s re-rated after invoicing (a call recorded late)")
             % {"month": ", ".join(m.strftime("%m/%Y") for m in months_of)},
             reason=_("Consumption re-rated after invoicing"),
         ):
-            month_of = next(m for m, b, p in lines if b == base)
+            month_of = next(m for m, b, _p, _l in lines if b == base)
             credits.append(
                 RerateCredit.objects.create(
                     # the line's customer: a partner's invoice (ACC-3) names none

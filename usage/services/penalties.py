@@ -12,7 +12,6 @@ invoiced yet, or issues a credit note (category "O") correcting the invoice that
 """
 
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -145,20 +144,24 @@ def penalty_cancel(*, penalty: Penalty, reason: str, actor=None):
     note = None
     if charge is not None and charge.invoice_line_id:
         line = charge.invoice_line
-        note = billing.credit_note_issue(
-            lines=[
-                billing.CreditLine(
-                    description=_invoice_text(
-                        lambda: _("Cancelled: %(what)s") % {"what": charge.description}
-                    ),
-                    amount=Decimal(line.net_amount),
-                    vat_category=VatCategory.OUTSIDE_SCOPE,
-                )
-            ],
-            reason=reason.strip(),
-            corrects=line.invoice,
-            actor=actor,
-        )
+        # BIL-9: what is left uncredited on its line (an accepted dispute may have taken part)
+        left = billing.line_left_to_credit(line)
+        if left > 0:
+            note = billing.credit_note_issue(
+                lines=[
+                    billing.CreditLine(
+                        description=_invoice_text(
+                            lambda: _("Cancelled: %(what)s") % {"what": charge.description}
+                        ),
+                        amount=left,
+                        vat_category=VatCategory.OUTSIDE_SCOPE,
+                        invoice_line=line,
+                    )
+                ],
+                reason=reason.strip(),
+                corrects=line.invoice,
+                actor=actor,
+            )
     elif charge is not None:
         billing.charge_withdraw(
             source_type=SOURCE,
