@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0011_delivery_address'),
+        ('billing', '0013_verbose_names_excl_vat'),
     ]
 
     operations = [
