@@ -247,6 +247,7 @@ def terminate(request, pk):
     # invoiced from the fee start (BIL-9, ``billing.services.termination_credits``).
     quote.past = quote.effective_date <= paris_today()
     quote.reason_label = TerminationReason(data["reason"]).label
+    quote.contract = data["contract"]  # named on the confirmation: which contract it ends
     if not _confirmed(request):
         return _page(request, client, action="terminate", form=form, preview=quote)
     try:

@@ -131,3 +131,18 @@ def test_other_terms_refuse_these_reasons(customer, as_staff, support_agent):
     response = browser.post(url, {"contract": hosted.pk, "reason": "breach_by_customer"})
     assert response.status_code == 400
     assert not Termination.objects.exists()
+
+
+# CON-4: the confirmation page names the contract it ends — a customer with several contracts
+# (a PLATFORM and a HOSTED-W here): before, the page showed the reason, the dates and the fee,
+# never which contract « Confirmer » would terminate.
+def test_the_confirmation_names_the_contract_it_ends(customer, contract, as_staff, support_agent):
+    make_contract(customer, "hosted-w", quantity=2)
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    with at(date(2026, 6, 15)):
+        page = browser.post(url, {"contract": contract.pk, "reason": "breach_by_customer"})
+    page = page.content.decode()
+    preview = page[page.index('data-testid="action-preview"') : page.index("</section>")]
+    assert f'data-testid="quote-contract">{contract.reference} — {contract.offer.name}<' in preview
+    assert not Termination.objects.exists()
