@@ -19,6 +19,7 @@ from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY
 from offers.admin.catalogue import SNAPSHOT_NOTE
 from offers.admin.forms import SuspendForm, TrafficForm, TrialForm
+from offers.admin.increases import accept_increases
 from offers.choices import ContractStatus, QuantityChangeStatus, TerminationStatus
 from offers.models import (
     Contract,
@@ -32,11 +33,11 @@ from offers.models import (
 )
 from offers.services.contracts import contract_activate, contract_order
 from offers.services.inactivity import contract_record_traffic
-from offers.services.quantities import line_quantity_change, line_quantity_decrease_cancel
-from offers.services.quantity_acceptance import (
-    line_quantity_increase_accept,
-    line_quantity_increase_refuse,
+from offers.services.quantities import (
+    line_quantity_change,
+    line_quantity_decrease_cancel,
 )
+from offers.services.quantity_acceptance import line_quantity_increase_refuse
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
 from offers.services.trials import contract_set_trial
 
@@ -522,22 +523,15 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return requested
 
     @admin.action(
-        description=_("Accept the quantity increases asked (PLATFORM 28)"), permissions=["change"]
+        description=_("Accept the quantity increases asked (PLATFORM 28)…"), permissions=["change"]
     )
     def accept_quantity_increases(self, request, queryset):
-        """PLATFORM 28 / 7.2.1: applied today, the added units billed pro rata from today."""
+        """PLATFORM 28 / 7.2.1: applied today, the added units billed pro rata from today,
+        after a page that shows what each acceptance bills (``offers.admin.increases``)."""
         requested = self._requested(request, queryset)
         if requested is not None:
-            run_each(
-                self,
-                request,
-                requested,
-                lambda change: line_quantity_increase_accept(change=change, actor=request.user),
-                gettext(
-                    "%(count)d quantity increase(s) accepted: in service from today, billed pro "
-                    "rata from today."
-                ),
-            )
+            return accept_increases(self, request, queryset, requested)
+        return None
 
     @admin.action(
         description=_("Refuse the quantity increases asked (PLATFORM 28)"), permissions=["change"]

@@ -25,6 +25,7 @@ from django.urls import reverse
 from accounts.models import AuditLog, User
 from billing import services as billing
 from billing.models import PendingCharge
+from kernel.clock import paris_today
 from offers import services
 from offers.models import LineQuantityChange
 from tests.usage.core_helpers import option, platform_with
@@ -97,11 +98,17 @@ def ask_in_the_portal(as_role, contract):
 
 
 def accept(client, staff, contract, action="accept_quantity_increases"):
+    """The back-office action; an acceptance bills: its confirmation page first, confirmed."""
     client.force_login(staff)
-    return client.post(
-        reverse("admin:offers_contract_changelist"),
-        {"action": action, ACTION_CHECKBOX_NAME: [contract.pk]},
-    )
+    url = reverse("admin:offers_contract_changelist")
+    data = {"action": action, ACTION_CHECKBOX_NAME: [contract.pk]}
+    if action == "accept_quantity_increases":
+        page = client.post(url, data)
+        assert (
+            page.status_code == 200 and 'data-testid="increase-to-accept"' in page.content.decode()
+        )
+        data |= {"apply": "1", "shown_on": paris_today().isoformat()}
+    return client.post(url, data)
 
 
 # PLATFORM 28 / 7.2.1 — asked on 10 October: nothing changes, nothing is billed; accepted on 20
@@ -164,3 +171,42 @@ def test_our_own_increase_applies_at_once(contract, staff):
         change = services.line_quantity_change(line=caps(contract), quantity=3, actor=staff)
     assert (change.status, change.prorata_amount) == ("applied", Decimal("212.90"))
     assert caps(contract).quantity == 3
+
+
+# PLATFORM 28 / CON-2 — accepting bills the customer (the added units' pro rata, their setup):
+# the back office shows what each acceptance costs before anything is applied. Asked on 10
+# October, accepted on 20 October: 2 × 150,00 € × 12/31 (20–31 October) = 116,13 € HT, then
+# 3 × 150,00 = 450,00 € HT a month from 1 November. Before, the action applied at once, with no
+# amount shown. A page confirmed on another day than it was shown is shown again, unapplied.
+def test_the_acceptance_shows_what_it_bills_before_applying(as_role, english, contract, staff):
+    client = english
+    with at(date(2026, 10, 10)):
+        ask_in_the_portal(as_role, contract)
+    del client.defaults["HTTP_ACCEPT_LANGUAGE"]  # the back office in French
+    client.force_login(staff)
+    url = reverse("admin:offers_contract_changelist")
+    data = {"action": "accept_quantity_increases", ACTION_CHECKBOX_NAME: [contract.pk]}
+    with at(date(2026, 10, 20)):
+        page = client.post(url, data)
+    assert page.status_code == 200
+    text = page.content.decode()
+    row = text[text.index('data-testid="increase-to-accept"') :]
+    row = row[: row.index("</tr>")]
+    assert contract.reference in row and "1 → 3" in row
+    assert "2 × 150,00\u00a0€ × 12/31 jours = 116,13\u00a0€" in row
+    assert "450,00\u00a0€" in row
+    assert "1er novembre 2026" in row
+    assert (LineQuantityChange.objects.get().status, caps(contract).quantity) == ("requested", 1)
+    with at(date(2026, 10, 21)):  # shown on the 20th, confirmed on the 21st: shown again
+        again = client.post(url, {**data, "apply": "1", "shown_on": "2026-10-20"})
+    assert again.status_code == 200 and 'data-testid="quote-changed"' in again.content.decode()
+    assert LineQuantityChange.objects.get().status == "requested"
+    with at(date(2026, 10, 20)):
+        done = client.post(url, {**data, "apply": "1", "shown_on": "2026-10-20"})
+    assert done.status_code == 302
+    change = LineQuantityChange.objects.get()
+    assert (change.status, change.prorata_amount, caps(contract).quantity) == (
+        "applied",
+        Decimal("116.13"),
+        3,
+    )
