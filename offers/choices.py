@@ -183,6 +183,24 @@ PROVIDER_TERMINATION_REASONS = frozenset(
     }
 )
 
+# CON-4: a termination under one of PLATFORM's clauses as the customer reads it (its contract's
+# page, the e-mail telling it): the labels above are the back office's.
+CLAUSE_REASON_TEXTS = {
+    TerminationReason.BREACH_BY_CUSTOMER: _(
+        "We are ending this contract for a breach of your obligations (PLATFORM 17.4)."
+    ),
+    TerminationReason.BREACH_BY_US: _(
+        "You ended this contract for a breach of our obligations (PLATFORM 17.4)."
+    ),
+    TerminationReason.SERVICE_CHANGE: _(
+        "We are ending this contract after a change of the services (PLATFORM 17.2)."
+    ),
+    TerminationReason.AUTHORITY: _(
+        "We are ending this contract on an authority's order or the loss of a licence "
+        "(PLATFORM 13.1)."
+    ),
+}
+
 
 class PriceChangeStatus(models.TextChoices):
     """CON-6: the pipeline of a price change (``PRICE_CHANGE_TRANSITIONS``)."""

@@ -25,6 +25,7 @@ from kernel.forms import attach_errors
 from kernel.money import round_money
 from offers import selectors
 from offers.choices import (
+    CLAUSE_REASON_TEXTS,
     LIVE_STATUSES,
     PROVIDER_TERMINATION_REASONS,
     Anchor,
@@ -411,6 +412,7 @@ def contract_detail(request, pk):
                 day_before(termination.effective_date) if termination else None
             ),
             "termination_lines": fee_lines(termination.fee_breakdown) if termination else [],
+            "termination_reason": CLAUSE_REASON_TEXTS.get(termination and termination.reason),
             "can_request_termination": can_terminate and terminable(contract),
             "can_cancel_termination": (
                 can_terminate

@@ -146,3 +146,20 @@ def test_the_confirmation_names_the_contract_it_ends(customer, contract, as_staf
     preview = page[page.index('data-testid="action-preview"') : page.index("</section>")]
     assert f'data-testid="quote-contract">{contract.reference} — {contract.offer.name}<' in preview
     assert not Termination.objects.exists()
+
+
+# PLATFORM 17.4 / 13.1 — the customer's contract page says why we end its contract and that
+# only we can cancel it. Before, it showed « Résiliation programmée » with its dates and fee
+# only: no reason, and no cancel button with no word why.
+def test_the_customer_reads_why_we_end_its_contract(contract, support_agent, as_role):
+    with at(date(2026, 6, 15)):
+        services.contract_request_termination(
+            contract=contract, reason="breach_by_customer", actor=support_agent
+        )
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk])).content.decode()
+    reason = page[page.index('data-testid="termination-reason"') :]
+    reason = reason[: reason.index("</p>")]
+    assert "Nous mettons fin à ce contrat pour manquement à vos obligations (PLATFORM 17.4)." in (
+        reason
+    )
+    assert "Cette résiliation ne peut être annulée que par nous" in reason
