@@ -18,6 +18,7 @@ from kernel.errors import InvalidTransition
 from kernel.money import round_money
 from offers import periods, signals, termination_fees
 from offers.choices import (
+    CLAUSE_REASON_TEXTS,
     PROVIDER_TERMINATION_REASONS,
     BillingTiming,
     ContractStatus,
@@ -361,7 +362,7 @@ def contract_request_termination(
                 "termination": termination,
                 # ours (17.4, 17.2, 13.1): told why, and that only we can cancel it
                 "by_provider": reason in PROVIDER_TERMINATION_REASONS,
-                "reason": TerminationReason(reason).label,
+                "reason": CLAUSE_REASON_TEXTS.get(reason),  # in words written to the customer
             },
         )
     return termination

@@ -163,3 +163,22 @@ def test_the_customer_reads_why_we_end_its_contract(contract, support_agent, as_
         reason
     )
     assert "Cette résiliation ne peut être annulée que par nous" in reason
+
+
+# PLATFORM 17.4 — the e-mail of a termination we decide tells the customer why in words written
+# to it. Before: « Nous résilions le contrat … : Résilié par nous pour manquement du client
+# (17.4). » — the back office's label, speaking of « le client » to the customer.
+def test_the_email_of_our_termination_speaks_to_the_customer(
+    contract, support_agent, mailoutbox, django_capture_on_commit_callbacks
+):
+    with at(date(2026, 6, 15)), django_capture_on_commit_callbacks(execute=True):
+        services.contract_request_termination(
+            contract=contract, reason="breach_by_customer", actor=support_agent
+        )
+    (mail,) = [m for m in mailoutbox if contract.reference in m.subject]
+    assert (
+        f"Contrat : {contract.reference} ({contract.offer.name})\nNous mettons fin à ce contrat "
+        "pour manquement à vos obligations (PLATFORM 17.4)." in mail.body.replace("\u00a0", " ")
+    )
+    assert "manquement du client" not in mail.body
+    assert "Le service s'arrête le 15 juillet 2026" in mail.body
