@@ -38,9 +38,10 @@ termination_recorded = Signal()
 # then terminated is lifted: its status stays, its service resumes.
 contract_status_changed = Signal()
 
-# CON-5 (PLATFORM 24.4.5, 17.6, 24.1): sent by the termination quote to learn the contract's
-# monthly subscriptions held outside its lines on its last day of service; kwargs:
+# CON-5 (PLATFORM 24.4.5, 17.6, 24.1; HOSTED-A 5, 2): sent by the termination quote to learn the
+# contract's monthly subscriptions held outside its lines on its last day of service; kwargs:
 # ``contract``, ``day``. Each receiver answers a ``Decimal`` (€ HT a month, unrounded):
-# numbering, the monthly prices of the numbers assigned to the contract (24.1.3 puts them among
-# the « Abonnements » the fee counts).
+# numbering, the monthly prices of the numbers assigned to the contract (PLATFORM 24.1.3 puts
+# them among the « Abonnements » the fee counts; HOSTED-A 2 makes them part of the Service whose
+# « Frais Fixes » its fee counts).
 contract_monthly_subscriptions = Signal()

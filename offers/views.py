@@ -43,7 +43,11 @@ from offers.models import Contract, Termination
 from offers.periods import add_months, day_before
 from offers.price_change_views import price_change_rows
 from offers.quantity_views import can_quote, quantity_lines
-from offers.services.terminations import contract_request_termination, termination_quote
+from offers.services.terminations import (
+    contract_request_termination,
+    fee_monthly_base,
+    termination_quote,
+)
 from offers.services.terminations import termination_cancel as cancel_termination
 from offers.services.trials import is_in_trial
 from offers.termination_fees import PLATFORM_NOTICE_MONTHS, FeeLineLabel, PlatformEnding
@@ -241,7 +245,8 @@ def terms_text(contract: Contract) -> list[tuple[str, str]]:
     ]
     rows.append((_("Billing"), " ".join(billing)))
 
-    fees = _money(contract.monthly_fees)
+    # CON-5: the base the quote counts (HOSTED-A and PLATFORM: the numbers' monthly prices too)
+    fees = _money(fee_monthly_base(contract, paris_today()))
     fee_rule = term("fee_rule")
     if fee_rule == FeeRule.REMAINING_MONTHS:
         fee_text = _(

@@ -45,6 +45,17 @@ CLAUSE_NOTICE_MONTHS = {
 }
 
 
+# CON-5: the fee rules whose monthly base counts the contract's subscriptions held outside its
+# lines (the numbers' monthly prices): PLATFORM's « Abonnements » (24.1, 24.4.5) and HOSTED-A's
+# « Frais Fixes mensuels payables au titre du Service fourni sur ledit Site Client » (5, 2).
+# HOSTED-W's « mois restants dus au titre du Service » (8.1) is left as it was: its Service is
+# what its article 3 describes, and the numbers are its article 5.4 (a question for the lead).
+SUBSCRIPTIONS_OUTSIDE_LINES = {
+    termination_fees.FeeRule.COMMITMENT_MAX,
+    termination_fees.FeeRule.ALLSET_SLIDING,
+}
+
+
 @dataclass
 class TerminationQuote:
     """What the customer sees before confirming a termination.
@@ -190,10 +201,13 @@ def _monthly_fees_at(contract: Contract, day: date, rule: str) -> Decimal:
     effective on 15 March).
 
     ``commitment_max`` (PLATFORM 24.4.5 / 17.6) counts the « Abonnements », which include the
-    numbers' monthly prices (24.1.3, under 24.1 « Abonnements »): the other apps' subscriptions
-    of the contract on that day are added (``signals.contract_monthly_subscriptions``)."""
+    numbers' monthly prices (24.1.3, under 24.1 « Abonnements »), and ``allset_sliding``
+    (HOSTED-A 5) the « Frais Fixes mensuels payables au titre du Service fourni sur ledit Site
+    Client », of which the numbers are part (HOSTED-A 2: the Service includes the numbers we
+    assign; SLA-7 reads the same « Frais Fixes » so): the other apps' subscriptions of the
+    contract on that day are added (``signals.contract_monthly_subscriptions``)."""
     fees = contract.monthly_fees
-    if rule == termination_fees.FeeRule.COMMITMENT_MAX:
+    if rule in SUBSCRIPTIONS_OUTSIDE_LINES:
         for _receiver, amount in signals.contract_monthly_subscriptions.send(
             sender=Contract, contract=contract, day=day
         ):
@@ -207,6 +221,12 @@ def _monthly_fees_at(contract: Contract, day: date, rule: str) -> Decimal:
     for change in pending:
         fees -= change.line.unit_monthly_price * change.units
     return max(fees, Decimal("0"))
+
+
+def fee_monthly_base(contract: Contract, day: date) -> Decimal:
+    """CON-5: the monthly base of the contract's termination fee on ``day``, as its quote counts
+    it (the contract page states it next to the fee rule)."""
+    return _monthly_fees_at(contract, day, contract.term("fee_rule"))
 
 
 def _priced_quote(

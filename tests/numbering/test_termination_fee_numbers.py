@@ -14,11 +14,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from numbering import services
 from numbering.services.port_out import port_out_notice
 from offers import services as offers
 from offers.models import Product
+from offers.views import terms_text
 from tests.numbering.test_pricing import _customer, catalogue  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +66,63 @@ def test_a_number_ported_out_by_then_is_not_counted(contract):
         port_out_notice(number=NUMBERS[0], porting_date=date(2026, 9, 1))
         quote = offers.termination_quote(contract=contract, requested_date=date(2026, 10, 1))
     assert quote.fee_amount == Decimal("950.00")
+
+
+# CON-5 ``allset_sliding`` (HOSTED-A 5): F is « 100% des Frais Fixes mensuels payables au titre du
+# Service fourni sur ledit Site Client », and the numbers are part of that Service (HOSTED-A 2:
+# « Pour bénéficier du Service ALLSET SAS devra également attribuer au Client un ou plusieurs
+# numéros de téléphone »); their monthly price is a fixed fee (not a « Frais d'Utilisation »),
+# which is how SLA-7 already reads the contract's « Frais Fixes » (the subscriptions invoiced for
+# the contract, its numbers included).
+#
+# Contract: HOSTED-A site at 250.00 € HT a month, in service from 2026-02-01 (36 months: first
+# year to 2027-02-01, initial period to 2029-02-01); 8 numbers at 12.50 € HT a month (assigned
+# 2026-03-10): F = 250.00 + 8 × 12.50 = 350.00. Notice 2026-06-15 asking for 2026-10-01:
+# September is invoiced in advance, the fee counts from 2026-10-01.
+@pytest.fixture
+def hosted_a(partner, catalogue):  # noqa: F811 - the fixture
+    Product.objects.filter(code="number-geographic").update(monthly_price=Decimal("12.50"))
+    client, contract = _customer(
+        partner,
+        "hosted-a",
+        signature=date(2026, 1, 15),
+        service_start=date(2026, 2, 1),
+        monthly_price="250.00",
+    )
+    with time_machine.travel(date(2026, 3, 10)):
+        services.assign_numbers(client=client, numbers=NUMBERS, contract=contract)
+    return contract
+
+
+# first year 2026-10-01 → 2027-02-01: 4 months × 100 % × 350.00 = 1 400.00
+# beyond it 2027-02-01 → 2029-02-01: 24 months × 50 % × 350.00 = 4 200.00 → 5 600.00 € HT.
+# Before, the numbers were left out: 4 × 250.00 + 24 × 125.00 = 4 000.00 € HT.
+def test_hosted_a_fixed_fees_count_the_numbers(hosted_a):
+    with time_machine.travel(date(2026, 6, 15)):
+        quote = offers.termination_quote(contract=hosted_a, requested_date=date(2026, 10, 1))
+        termination = offers.contract_request_termination(
+            contract=hosted_a, requested_date=date(2026, 10, 1)
+        )
+    assert (quote.fee.fee_start, quote.fee_amount) == (date(2026, 10, 1), Decimal("5600.00"))
+    assert [(line.label, line.months, line.monthly_base) for line in quote.fee.lines] == [
+        ("allset_sliding.initial_first_year", 4, Decimal("350.00")),
+        ("allset_sliding.initial_beyond_first_year", 24, Decimal("350.00")),
+    ]
+    assert termination.fee_amount == Decimal("5600.00")
+
+
+# The contract page states the same F next to the rule (it showed 250.00).
+def test_hosted_a_contract_page_states_the_fee_base_with_the_numbers(hosted_a):
+    with translation.override("en"), time_machine.travel(date(2026, 6, 15)):
+        rows = dict(terms_text(hosted_a))
+    assert "(350.00 € excl. VAT)" in rows["Termination fees"]
+
+
+# NUM-4: all 8 numbers ported out on 2026-10-01 end the site's contract that day; on its last day
+# of service (2026-09-30) the numbers were still the site's: F = 350.00, the same 5 600.00 € HT.
+def test_hosted_a_port_out_of_every_number(hosted_a):
+    with time_machine.travel(date(2026, 9, 20)):
+        for number in NUMBERS:
+            _row, termination = port_out_notice(number=number, porting_date=date(2026, 10, 1))
+    assert termination.effective_date == date(2026, 10, 1)
+    assert termination.fee_amount == Decimal("5600.00")
