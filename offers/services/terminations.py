@@ -92,8 +92,12 @@ def invoiced_through(
     contract: Contract, effective: date, notice_date: date | None = None
 ) -> date | None:
     """CON-5 until billing records it: for subscriptions billed in advance, the month holding
-    the last day of service has been invoiced in full (on the last day of the month before);
-    HOSTED-W's order month is free and therefore never invoiced.
+    the last day of service has been invoiced in full (on the last day of the month before).
+
+    HOSTED-W's order month is free (9: « facturés à compter du mois suivant la commande »): never
+    invoiced, and never due either — not one of « les mois restants dus » (8.1). A contract
+    ending in it (a port-out, NUM-4) is settled to its end: the fee counts from the month after
+    the order (ordered on 1 March, ended on 20 March, 12 months: April → February, 11 months).
 
     The month of the notice, too, has been invoiced by the time the notice is given when the
     contract was in service before it began (the month-end run, 00:05 on its 1st): a
@@ -101,12 +105,11 @@ def invoiced_through(
     inactivity) does not charge that month a second time."""
     if contract.term("subscription_timing") != BillingTiming.ADVANCE:
         return None
-    if contract.status in {ContractStatus.DRAFT, ContractStatus.ORDERED}:
-        return None
     last_day = periods.day_before(effective)
-    if contract.term("first_month") == FirstMonth.FREE_ORDER_MONTH and periods.month_start(
-        last_day
-    ) == periods.month_start(contract.order_date):
+    first_billed = periods.next_month_start(contract.order_date)
+    if contract.term("first_month") == FirstMonth.FREE_ORDER_MONTH and last_day < first_billed:
+        return first_billed
+    if contract.status in {ContractStatus.DRAFT, ContractStatus.ORDERED}:
         return None
     through = periods.next_month_start(last_day)
     if (

@@ -126,3 +126,29 @@ def test_hosted_a_port_out_of_every_number(hosted_a):
             _row, termination = port_out_notice(number=number, porting_date=date(2026, 10, 1))
     assert termination.effective_date == date(2026, 10, 1)
     assert termination.fee_amount == Decimal("5600.00")
+
+
+# CON-5 ``remaining_months`` (HOSTED-W 8.1, 9) and NUM-4: the order month is free (« facturés à
+# compter du mois suivant la commande »), so it is never among « les mois restants dus ». HOSTED-W
+# ordered and in service from 2026-03-01 (12 months: to 2027-03-01), one user at 14.90 € HT; its
+# only number ported out on 2026-03-20 ends the contract that day. The months due that are left
+# are April 2026 → February 2027 = 11 × 14.90 = 163.90 € HT (the whole commitment: March is
+# free). Before, the fee counted from 2026-03-20: 11 whole months to 2027-02-20 and a part = 12
+# × 14.90 = 178.80 € HT, one month more than the contract ever bills.
+def test_hosted_w_port_out_in_the_free_order_month(partner, catalogue):  # noqa: F811
+    client, contract = _customer(
+        partner,
+        "hosted-w",
+        signature=date(2026, 3, 1),
+        service_start=date(2026, 3, 1),
+        monthly_price="14.90",
+    )
+    with time_machine.travel(date(2026, 3, 2)):
+        services.assign_numbers(client=client, numbers=NUMBERS[:1], contract=contract)
+    with time_machine.travel(date(2026, 3, 20)):
+        _row, termination = port_out_notice(number=NUMBERS[0], porting_date=date(2026, 3, 20))
+    assert termination.effective_date == date(2026, 3, 20)
+    assert (termination.fee_start, termination.fee_amount) == (
+        date(2026, 4, 1),
+        Decimal("163.90"),
+    )
