@@ -228,8 +228,14 @@ def _remaining_months_lines(
     start: date, period: CommitmentPeriod, monthly_fees: Decimal
 ) -> list[FeeLine]:
     """HOSTED-W 8.1: every remaining month (or part) of the current period at the monthly
-    fees, initial period and renewal alike."""
-    months = months_or_part(start, period.end)
+    fees, initial period and renewal alike.
+
+    The months are calendar months (HOSTED-W 2: « mois » means « mois calendaire »; 8.1: « tout
+    mois entamé est dû »): a fee start in the middle of a month — nothing was invoiced, the
+    contract was never activated — counts that month as one, as its monthly billing would have
+    (fee start 2026-04-12, period end 2027-03-10: April → March, 12 months; not 11 counted from
+    the 12th). A fee start on a 1st, the usual case, counts the same either way."""
+    months = months_or_part(max(month_start(start), period.start), period.end)
     return [_line(FeeLineLabel.REMAINING_MONTHS, months, FULL_RATE, monthly_fees)]
 
 

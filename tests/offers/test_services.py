@@ -323,6 +323,32 @@ def test_hosted_w_initial_period(tenant):
     assert (quote.fee.fee_start, quote.fee_amount) == (date(2026, 7, 1), Decimal("312.90"))
 
 
+# CON-5 — HOSTED-W 8.1 « la totalité des mois restants dus » counts calendar months (HOSTED-W 2:
+# « mois » means « mois calendaire »; 8.1: « tout mois entamé est dû »). Ordered 2026-03-10 for
+# 12 months (to 2027-03-10), one user at 14.90, notice 2026-03-12 → effective 2026-04-12.
+# - In service since the order: April is invoiced in advance (14.90), the fee counts May 2026 →
+#   March 2027 = 11 × 14.90 = 163.90; 12 months paid in all.
+# - Never activated: nothing was invoiced, the fee counts from 2026-04-12: April 2026 → March
+#   2027 = 12 calendar months × 14.90 = 178.80 — the same 12 months. Before, it counted months
+#   from the 12th (10 whole months to 2027-02-12 and a part = 11) → 163.90, a month less than
+#   the activated contract pays.
+def test_hosted_w_never_activated_counts_calendar_months(tenant):
+    active = contract_for(
+        tenant.client, "hosted-w", signed=date(2026, 3, 10), start=date(2026, 3, 10), price="14.90"
+    )
+    ordered = contract_for(tenant.client, "hosted-w", signed=date(2026, 3, 10), price="14.90")
+    assert ordered.status == "ordered"
+    with time_machine.travel(date(2026, 3, 12)):
+        paid = services.termination_quote(contract=active)
+        never = services.termination_quote(contract=ordered)
+    assert paid.effective_date == never.effective_date == date(2026, 4, 12)
+    assert (paid.fee.fee_start, paid.fee_amount) == (date(2026, 5, 1), Decimal("163.90"))
+    assert (never.fee.fee_start, never.fee_amount) == (date(2026, 4, 12), Decimal("178.80"))
+    assert [(line.months, line.monthly_base) for line in never.fee.lines] == [
+        (12, Decimal("14.90"))
+    ]
+
+
 # CON-5 — PLATFORM: notice less than 3 months before the anniversary → convenience termination 3
 # months after the notice, fees to the end of the (renewed) period at max(subscriptions, 200):
 # signed 2025-04-30, anniversary 2026-04-30; notice 2026-03-15 → effective 2026-06-15 in the
