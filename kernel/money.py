@@ -2,7 +2,9 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -43,3 +45,10 @@ def money(amount, places: int = 2) -> str:
     if amount is None:
         return "—"
     return f"{money_number(amount, places)}\u00a0€"
+
+
+def percent(figure) -> str:
+    """A percentage's figure with its sign, as the active language writes it: « 20 % » in
+    French (a no-break space before the sign), « 20% » in English."""
+    language = get_language() or settings.LANGUAGE_CODE
+    return f"{figure}{chr(0xA0) if language.startswith('fr') else ''}%"

@@ -50,7 +50,7 @@ class FeeRule(models.TextChoices):
 
     NONE = _FeeRule.NONE.value, _("None beyond the current month")
     REMAINING_MONTHS = _FeeRule.REMAINING_MONTHS.value, _("Remaining months of the period")
-    ALLSET_SLIDING = _FeeRule.ALLSET_SLIDING.value, _("Sliding: 100 % first year, 50 % after")
+    ALLSET_SLIDING = _FeeRule.ALLSET_SLIDING.value, _("Sliding: 100% first year, 50% after")
     COMMITMENT_MAX = (
         _FeeRule.COMMITMENT_MAX.value,
         _("Higher of subscriptions and minimum commitment"),
@@ -59,8 +59,8 @@ class FeeRule(models.TextChoices):
 
 class SlaPolicy(models.TextChoices):
     NONE = "none", _("No availability commitment")
-    HOSTED_W = "hosted_w", _("99.85 % availability (credits 5/10/20 %)")
-    HOSTED_A = "hosted_a", _("99 % availability (credits 5/10/20 %)")
+    HOSTED_W = "hosted_w", _("99.85% availability (credits 5/10/20%)")
+    HOSTED_A = "hosted_a", _("99% availability (credits 5/10/20%)")
 
 
 # SLA-9: the policies whose commitment does not apply when the access link, terminals or router

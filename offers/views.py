@@ -256,10 +256,10 @@ def terms_text(contract: Contract) -> list[tuple[str, str]]:
         ) % {"fees": fees}
     elif fee_rule == FeeRule.ALLSET_SLIDING:
         fee_text = _(
-            "If the contract ends during its initial period: 100 %% of the monthly fees "
+            "If the contract ends during its initial period: 100%% of the monthly fees "
             "(%(fees)s € excl. VAT) for each month or part of a month left in the first year, "
-            "plus 50 %% for each month or part left beyond the first year. During a renewal "
-            "period: 100 %% of the monthly fees for 3 months, plus 50 %% for each month or part "
+            "plus 50%% for each month or part left beyond the first year. During a renewal "
+            "period: 100%% of the monthly fees for 3 months, plus 50%% for each month or part "
             "left in the period after those 3 months."
         ) % {"fees": fees}
     elif fee_rule == FeeRule.COMMITMENT_MAX:

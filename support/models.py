@@ -446,7 +446,7 @@ class AvailabilityReport(TimeStampedModel):
         _("approved (€ excl. VAT)"),
         null=True,
         blank=True,
-        help_text=_("After the 20 % cap over 30 days (SLA-8)."),
+        help_text=_("After the 20% cap over 30 days (SLA-8)."),
         **MONEY,
     )
     credit_note = models.ForeignKey(

@@ -58,7 +58,7 @@ class ImportBatchAdmin(ServiceRowsAdmin):
 
     @admin.display(description=_("progress"))
     def progress_display(self, batch):
-        return gettext("%(percent)s %% — line %(line)s of %(total)s") % {
+        return gettext("%(percent)s%% — line %(line)s of %(total)s") % {
             "percent": batch.progress,
             "line": batch.lines_done,
             "total": batch.total_lines,

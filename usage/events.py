@@ -8,12 +8,12 @@ from kernel.events import emit, emit_many, register
 
 THRESHOLD_REACHED = register(
     "usage.threshold_reached",
-    _("A customer's consumption reached 50, 80 or 100 % of its monthly threshold."),
+    _("A customer's consumption reached 50, 80 or 100% of its monthly threshold."),
 )
 BLOCK_LIFTED = register(
     "usage.block_lifted",
     _(
-        "A customer's outgoing calls, blocked at 100 % of its monthly threshold, are allowed "
+        "A customer's outgoing calls, blocked at 100% of its monthly threshold, are allowed "
         "again: threshold raised or removed, block switched off, or the month ended."
     ),
 )

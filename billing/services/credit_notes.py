@@ -282,7 +282,7 @@ def _check_within_invoice(invoice: Invoice, rows: list[Row]) -> None:
                 {
                     "lines": _(
                         "Credit notes cannot exceed what invoice %(number)s charged at this VAT "
-                        "rate (%(rate)s %%): %(left)s € excl. VAT left."
+                        "rate (%(rate)s%%): %(left)s € excl. VAT left."
                     )
                     % {
                         "number": invoice.number,

@@ -3,14 +3,16 @@ in English — rounded half-up to the cent, with a no-break space before the €
 symbol never wraps to a line of its own (``{{ rate|money:4 }}``: 4 decimals).
 ``{{ price|unit_price }}``: a unit price the way the invoice PDF prints it (2 decimals, 4 when
 the price really has them). ``{{ rate|percent }}``: a VAT rate as the PDF prints it (« 20 % »,
-« 8,5 % »)."""
+« 8,5 % »; « 20% » in English); ``{{ figure|percent_sign }}``: a figure already formatted
+(« 99,850 » → « 99,850 % »), its sign written the language's way."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import localize, number_format
 
 from kernel.money import money as money_text
+from kernel.money import percent as percent_text
 from kernel.money import price_places, round_half_up, round_price
 
 register = template.Library()
@@ -46,9 +48,19 @@ def unit_price(value) -> str:
 @register.filter
 def percent(value) -> str:
     """« 20 % », « 8,5 % », « 5,5 % »: the decimals the rate has (up to 2), a no-break space
-    before the « % », in the page's language — the PDF's ``billing.documents.french_rate``."""
+    before the « % » in French (« 20% » in English), in the page's language — the PDF's
+    ``billing.documents.french_rate``."""
     rate = _decimal(value)
     if rate is None:
         return "—"
     places = price_places(rate, 0, 2)
-    return f"{number_format(round_half_up(rate, places), places)}\u00a0%"
+    return percent_text(number_format(round_half_up(rate, places), places))
+
+
+@register.filter
+def percent_sign(value) -> str:
+    """``{{ availability|floatformat:3|percent_sign }}``: « 99,850 % » in French, « 99.850% »
+    in English; "—" for none."""
+    if value is None or value == "":
+        return "—"
+    return percent_text(value if isinstance(value, str) else localize(value))

@@ -139,8 +139,8 @@ class TermsSerializer(serializers.Serializer):
         choices=SlaPolicy.choices,
         read_only=True,
         help_text=_(
-            "The availability commitment (SLA-6, SLA-7): none, hosted_w (99.85 %) or hosted_a "
-            "(99 %), with credits of 5, 10 or 20 % below it."
+            "The availability commitment (SLA-6, SLA-7): none, hosted_w (99.85%) or hosted_a "
+            "(99%), with credits of 5, 10 or 20% below it."
         ),
     )
     support_days = serializers.CharField(

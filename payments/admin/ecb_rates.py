@@ -49,7 +49,7 @@ class EcbRateAdmin(ServiceRowsAdmin):
             row = ecb_rate_set(
                 effective_on=data["effective_on"], rate=data["rate"], actor=request.user
             )
-            return gettext("ECB rate in force on %(date)s: %(rate)s %%.") % {
+            return gettext("ECB rate in force on %(date)s: %(rate)s%%.") % {
                 "date": row.effective_on.strftime("%d/%m/%Y"),
                 "rate": row.rate,
             }, row

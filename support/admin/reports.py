@@ -235,7 +235,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
             title=gettext("Approve credits"),
             intro=gettext(
                 "Each credit is capped so that the credits approved for the contract over 30 "
-                "days stay within 20 % of the base; the approved amount becomes a credit note "
+                "days stay within 20% of the base; the approved amount becomes a credit note "
                 "deducted from the customer's next invoice."
             ),
         )

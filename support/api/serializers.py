@@ -430,7 +430,7 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
     policy = api_fields.inline_choice(
         SlaPolicy.choices,
         read_only=True,
-        help_text=_("The contract's SLA policy (SLA-7): hosted_w, target 99.85 %; hosted_a, 99 %."),
+        help_text=_("The contract's SLA policy (SLA-7): hosted_w, target 99.85%; hosted_a, 99%."),
     )
     status = api_fields.inline_choice(
         ReportStatus.choices,

@@ -158,7 +158,7 @@ def credit_approve(
                 "ref": contract.reference,
             }
             reason = _(
-                "Service level credit for %(month)s: availability %(availability)s %% "
+                "Service level credit for %(month)s: availability %(availability)s%% "
                 "(contract %(ref)s)."
             ) % {
                 "month": month,

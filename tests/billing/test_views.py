@@ -240,7 +240,7 @@ def test_detail_content(as_role, english, customer, october):
     assert october.contract.reference in prorata and "Siège Acme" in prorata
     assert '<td class="num">2</td>' in prorata  # 2 × 4-pack (TRK-2)
     assert 'data-testid="line-unit-price">8.2258\u00a0€<' in prorata
-    assert '<td class="num">20\u00a0%</td>' in prorata
+    assert '<td class="num">20%</td>' in prorata
     assert 'data-testid="line-amount">16.45\u00a0€<' in prorata
     assert "from 01/11/2026 to 30/11/2026" in november and "17.00\u00a0€" in november
     assert "on 17/10/2026" in setup and 'data-testid="line-unit-price">1,562.50\u00a0€<' in setup
@@ -251,7 +251,7 @@ def test_detail_content(as_role, english, customer, october):
     assert 'data-testid="credit-applied-row"' not in page  # nothing applied: no row
     breakdown = page.split('data-testid="vat-breakdown"')[1].split("</table>")[0]
     assert (
-        "<td>20\u00a0%</td>" in breakdown
+        "<td>20%</td>" in breakdown
         and "1,612.95\u00a0€" in breakdown
         and "322.59\u00a0€" in breakdown
     )

@@ -376,7 +376,7 @@ class TestPortal:
         assert f'data-testid="option-effective">{shown(date(2027, 2, 1))}<' in page
         assert 'data-testid="option-fee">1,000.00\u00a0€<' in page
         assert 'data-testid="option-fee">0.00\u00a0€<' in page
-        assert "4 months × 100&nbsp;% × 250.00\u00a0€ = <strong>1,000.00\u00a0€</strong>" in page
+        assert "4 months × 100% × 250.00\u00a0€ = <strong>1,000.00\u00a0€</strong>" in page
         assert "Non-renewal at the anniversary, without fee" in page
         assert "Termination for convenience, with the fee" in page
 

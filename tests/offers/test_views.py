@@ -127,13 +127,13 @@ def test_detail_terms_in_plain_words(as_role, english, hosted_a):
     assert "Subscriptions are billed monthly in advance." in page
     assert "Consumption is billed in arrears" in page
     # CON-5 allset_sliding explained in a sentence, with the contract's monthly fees.
-    assert "100 % of the monthly fees (250.00 € excl. VAT)" in page
-    assert "plus 50 % for each month or part left beyond the first year" in page
-    assert "During a renewal period: 100 % of the monthly fees for 3 months" in page
+    assert "100% of the monthly fees (250.00 € excl. VAT)" in page
+    assert "plus 50% for each month or part left beyond the first year" in page
+    assert "During a renewal period: 100% of the monthly fees for 3 months" in page
     # SLA-2 support hours of the offer; SLA policy.
     assert "Monday to Friday, 9 a.m.–6 p.m. (Paris time), except French public holidays." in page
     assert "Service restoration target: 8 business hours" in page
-    assert "99 % availability" in page
+    assert "99% availability" in page
     # Lines: product, quantity, unit monthly price, monthly total.
     assert "Téléphonie hébergée par site" in page
     assert '<td class="num">250.00\u00a0€</td>' in page
@@ -299,7 +299,7 @@ def test_quote_for_hosted_a(as_role, english, hosted_a):
     assert f'data-testid="quote-effective">{shown(date(2026, 12, 20))}<' in page
     assert f'data-testid="quote-fee-start">{shown(date(2027, 1, 1))}<' in page
     assert 'data-testid="quote-fee">1,875.00\u00a0€<' in page
-    assert "15 months × 50&nbsp;% × 250.00\u00a0€ = <strong>1,875.00\u00a0€</strong>" in page
+    assert "15 months × 50% × 250.00\u00a0€ = <strong>1,875.00\u00a0€</strong>" in page
     assert "Months left in the initial period beyond its first year" in page
     # The confirmation carries the date, hidden, and asks for the checkbox.
     assert 'type="hidden" name="requested_date"' in page
@@ -320,7 +320,7 @@ def test_quote_in_french(as_role, hosted_a):
     assert f'data-testid="quote-effective">{shown(date(2026, 12, 20), "fr")}<' in page
     assert "20 décembre 2026" in page
     assert f'data-testid="quote-fee">1{NBSP}875,00\u00a0€<' in page
-    assert f"× 50&nbsp;% × 250,00\u00a0€ = <strong>1{NBSP}875,00\u00a0€</strong>" in page
+    assert f"× 50\u00a0% × 250,00\u00a0€ = <strong>1{NBSP}875,00\u00a0€</strong>" in page
 
 
 # CON-4 — a later requested date is kept; a date in the past is refused with a clear message.
@@ -369,7 +369,7 @@ def test_confirm_schedules_the_termination(as_role, english, tenant, hosted_a):
     assert '<span class="badge alert" data-testid="contract-status">Terminating</span>' in page
     assert f'data-testid="termination-effective">{shown(date(2026, 12, 20))}<' in page
     assert 'data-testid="termination-fee">1,875.00\u00a0€<' in page
-    assert "15 months × 50&nbsp;% × 250.00\u00a0€" in page
+    assert "15 months × 50% × 250.00\u00a0€" in page
     assert 'data-testid="next-renewal">None: the contract ends<' in page
     assert 'data-testid="terminate-button"' not in page
     assert 'data-testid="cancel-termination"' in page

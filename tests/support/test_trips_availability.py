@@ -51,7 +51,7 @@ def test_hosted_a_failure_notification_is_listed_with_the_month_so_far(as_role, 
     assert current and current.group(1) == "99,791"
     row = html[html.index('data-testid="report-current"') :]
     assert (
-        "Novembre 2026" in row[:300] and "99,791&nbsp;%" in row[:600] and "90\u00a0min" in row[:800]
+        "Novembre 2026" in row[:300] and "99,791\u00a0%" in row[:600] and "90\u00a0min" in row[:800]
     )
     assert html.count('data-testid="chart-month"') == 12
     # French typography: the bar's tooltip keeps a no-break space before its colon.

@@ -106,7 +106,7 @@ def test_consumption_page_in_french_and_in_english(as_role, busy_month):
     assert "Simultaneous calls" in _section(en, "limit-breaches")
     assert "0,40\u00a0€" in _section(fr, "quality-breaches")
     assert "0.40\u00a0€" in _section(en, "quality-breaches")
-    assert f"100{NBSP}% atteints le" in fr and "100 % reached on" in en
+    assert f"100{NBSP}% atteints le" in fr and "100% reached on" in en
     assert "Mobile, France" in fr and "Fixe, France" in fr
     assert "Fixed, France" in en and "Fixe," not in en
     for word in ("Consumption", "Month to date", "Calls", "Amount", "Prepaid balance"):
@@ -155,7 +155,7 @@ def test_dashboard_card_in_both_languages(as_role, busy_month):
     assert f"<strong>3{NBSP}703,70\u00a0€</strong>" in fr and "5 appels ce mois-ci" in fr
     assert f"100{NBSP}% de votre seuil d'alerte atteints" in fr
     assert "<strong>3,703.70\u00a0€</strong>" in en and "5 calls this month" in en
-    assert "100 % of your alert threshold reached" in en
+    assert "100% of your alert threshold reached" in en
 
 
 # A threshold refused (0.50 €, under the 1 € minimum) says why in the page's language, the
@@ -260,10 +260,10 @@ def test_threshold_mail_in_the_recipients_language(
 ):
     fr, en = _threshold_mails(tenant, mailoutbox, django_capture_on_commit_callbacks)
     assert fr.subject == f"Votre consommation a atteint 80{NBSP}% de votre seuil mensuel"
-    assert en.subject == "Your consumption reached 80 % of your monthly threshold"
+    assert en.subject == "Your consumption reached 80% of your monthly threshold"
     assert fr.body.startswith("Bonjour Béa,") and en.body.startswith("Hello Ann,")
     assert f"ont atteint 80{NBSP}% du seuil que vous avez fixé{NBSP}:" in fr.body
-    assert "reached 80 % of the threshold you set:" in en.body
+    assert "reached 80% of the threshold you set:" in en.body
 
 
 # The same e-mail's amounts as the page writes them: 1 234,57 € HT sur 1 500,00 € /

@@ -104,4 +104,4 @@ def test_consumption_page_alert_of_an_older_threshold_names_its_amount(as_role, 
         alerts.threshold_set(client=client, amount=Decimal("5.00"), block_outgoing=False)
         web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         english = web.get(reverse("usage:consumption")).content.decode()
-        assert "100 % of 1.00 € reached on " in english
+        assert "100% of 1.00 € reached on " in english

@@ -172,7 +172,7 @@ class SummarySerializer(serializers.Serializer):
     outgoing_blocked_since = serializers.DateTimeField(
         allow_null=True,
         help_text=_(
-            "When the 100 % alert blocked the customer's outgoing calls, if they are blocked "
+            "When the 100% alert blocked the customer's outgoing calls, if they are blocked "
             "now (current month only; a raised threshold lifts the block); else null."
         ),
     )

@@ -29,7 +29,7 @@ class ConsumptionThreshold(TimeStampedModel):
         validators=[MinValueValidator(Decimal("1.00"))],
         **MONEY,
     )
-    block_outgoing = models.BooleanField(_("block outgoing calls at 100 %"), default=False)
+    block_outgoing = models.BooleanField(_("block outgoing calls at 100%"), default=False)
     updated_by = models.ForeignKey(
         User,
         verbose_name=_("updated by"),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
-from kernel.money import round_half_up
+from kernel.money import percent, round_half_up
 from kernel.templatetags.hours import paris_hours
 from offers.periods import next_month_start
 from usage.choices import CallType
@@ -116,7 +116,8 @@ def quality_compute(*, month: date, client_ids=None) -> int:
 
 def measure_display(hour_row: QualityHour, metric: str) -> str:
     """A measure of the hour as people read it in the active language ("41,7 %", "5,0 s" in
-    French), "—" for an hour without an answered call (no ACD nor short-call rate)."""
+    French, "41.7%" in English), "—" for an hour without an answered call (no ACD nor
+    short-call rate)."""
     value, unit = {
         QualityMetric.ASR: (hour_row.asr, "%"),
         QualityMetric.ACD: (hour_row.acd, "s"),
@@ -125,7 +126,8 @@ def measure_display(hour_row: QualityHour, metric: str) -> str:
     if value is None:
         return "—"
     # rounded here, half-up: number_format cuts the decimals it does not show (41.67 → "41,6")
-    return f"{number_format(round_half_up(value, 1), 1)}\u00a0{unit}"
+    figure = number_format(round_half_up(value, 1), 1)
+    return percent(figure) if unit == "%" else f"{figure}\u00a0{unit}"
 
 
 def _metric_name(metric: str) -> str:
