@@ -152,8 +152,8 @@ def availability_history(
 def liability_cap(*, contract: Contract, day: date) -> Decimal:
     """SLA-12 (PLATFORM 15.3): compensation beyond SLA credits for an event on ``day`` is
     capped at the subscriptions **paid** for the service in the 3 months before it — the
-    subscription lines of the contract on the paid invoices dated in that window
-    (``services.goodwill.liability_cap``)."""
+    subscription lines of the contract on the paid invoices dated in that window, less what
+    corrections credited on them (``services.goodwill.liability_cap``)."""
     return _liability_cap(contract, day)
 
 

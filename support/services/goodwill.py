@@ -40,7 +40,8 @@ def liability_window(event_date: date) -> tuple[date, date]:
 
 def liability_cap(contract: Contract, event_date: date) -> Decimal:
     """SLA-12: the subscriptions (full months and pro rata, € HT) of the contract on the paid
-    invoices dated in the 3 months before the event."""
+    invoices dated in the 3 months before the event, less what corrections credited on them
+    (``paid_subscriptions``)."""
     return paid_subscriptions(contract, *liability_window(event_date))
 
 

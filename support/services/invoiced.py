@@ -50,10 +50,15 @@ def invoiced_consumption(contract: Contract, month: date) -> Decimal:
 
 def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
     """SLA-12 (PLATFORM 15.3, "abonnements payés"): the subscription lines (full months and pro
-    rata) of the contract on the issued invoices dated in [start, end) that are paid — nothing
-    left to pay on them once payments, credit notes set against them and rejected payments are
-    counted (``payments.invoice_states``). A partly paid invoice does not count: what was paid
-    on it cannot be told apart per line."""
+    rata) of the contract on the issued invoices dated in [start, end) that are settled —
+    nothing left to pay on them once payments, credit notes set against them and rejected
+    payments are counted (``payments.invoice_states``) —, each less what the credit notes
+    correcting an invoice credited on it (BIL-9's ``credited_line``: a termination, a price
+    restored, an accepted dispute, a correction by staff): what was credited back was not paid.
+    Compensation (SLA and goodwill credits: they correct no invoice) names a line too but does
+    not lower it: it is counted against the cap as granted. Credit notes naming no line (issued
+    before the link) take nothing off a line. A partly paid invoice counts nothing: a payment
+    pays the invoice, not its lines (docs/rules.md, SLA-12)."""
     invoices = Invoice.objects.filter(
         kind=DocumentKind.INVOICE,
         status=DocumentStatus.ISSUED,
@@ -65,9 +70,17 @@ def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
     paid = [pk for pk, state in payments.invoice_states(invoices).items() if state.open <= ZERO]
     if not paid:
         return ZERO
-    total = (
-        _invoiced_lines(contract)
-        .filter(kind__in=SUBSCRIPTION_KINDS, invoice_id__in=paid)
-        .aggregate(total=Sum("net_amount"))["total"]
+    lines = _invoiced_lines(contract).filter(kind__in=SUBSCRIPTION_KINDS, invoice_id__in=paid)
+    billed = dict(lines.values_list("pk", "net_amount"))
+    credited = dict(
+        InvoiceLine.objects.filter(
+            credited_line__in=billed,
+            invoice__kind=DocumentKind.CREDIT_NOTE,
+            invoice__status=DocumentStatus.ISSUED,
+            invoice__corrects__isnull=False,
+        )
+        .values("credited_line")
+        .annotate(total=Sum("net_amount"))
+        .values_list("credited_line", "total")
     )
-    return total if total is not None else ZERO
+    return sum((max(net - credited.get(pk, ZERO), ZERO) for pk, net in billed.items()), ZERO)

@@ -13,6 +13,7 @@ import time_machine
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
@@ -152,6 +153,76 @@ def test_unpaid_invoices_do_not_count(tenant, customer, staff):
     assert selectors.liability_cap(contract=contract, day=EVENT.date()) == Decimal("500.00")
     pay(invoices[SEP], staff)
     assert selectors.liability_cap(contract=contract, day=EVENT.date()) == Decimal("750.00")
+
+
+def correct(invoice, amount, staff):
+    """A correction by staff of ``invoice``'s subscription line (BIL-9: the credit note's line
+    names it), set against the invoice it corrects once committed."""
+    line = invoice.lines.get(kind="subscription")
+    return billing.credit_note_issue(
+        corrects=invoice,
+        lines=[billing.CreditLine("Correction", Decimal(amount), invoice_line=line)],
+        reason="Month not owed",
+        actor=staff,
+    )
+
+
+# SLA-12 / BIL-9 — "abonnements payés" are what the customer paid for the service, not what was
+# billed and then credited back. 3 month-end invoices of one 300.00 € HT subscription line each
+# (360.00 TTC), all settled; August's line fully credited by a correction naming it (300.00 HT,
+# 360.00 TTC, set against August's invoice: the customer paid nothing for August). Cap:
+# 300.00 + (300.00 − 300.00) + 300.00 = 600.00 — it counted 3 × 300.00 = 900.00.
+# A goodwill credit is compensation (it names September's line but corrects nothing): it counts
+# against the cap as granted, never by lowering the cap (600.00 stays 600.00, 250.00 left).
+# Partial payment (our choice, docs/rules.md SLA-12): a payment pays the invoice, not its lines —
+# an invoice with anything left to pay counts nothing. July's line corrected by 100.00 HT
+# (120.00 TTC) before July was paid, then 100.00 TTC paid of the 240.00 TTC left: July counts
+# nothing (cap 300.00, September's); July settled (140.00 more): 200.00 + 0.00 + 300.00 = 500.00.
+def test_credited_subscriptions_are_not_paid(
+    tenant, customer, staff, django_capture_on_commit_callbacks
+):
+    contract = platform(customer, price="300.00")
+    invoices = invoices_of(customer, (JUL, AUG, SEP))
+    for month in (AUG, SEP):
+        pay(invoices[month], staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(invoices[JUL], "100.00", staff)
+    assert payments.invoice_state(invoices[JUL]).open == Decimal("240.00")
+    pay(invoices[JUL], staff, amount=Decimal("100.00"))
+    assert selectors.liability_cap(contract=contract, day=EVENT.date()) == Decimal("600.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(invoices[AUG], "300.00", staff)
+    assert selectors.liability_cap(contract=contract, day=EVENT.date()) == Decimal("300.00")
+    pay(invoices[JUL], staff, amount=Decimal("140.00"))
+    assert payments.invoice_state(invoices[JUL]).open == 0
+    assert selectors.liability_cap(contract=contract, day=EVENT.date()) == Decimal("500.00")
+
+    ticket = failure(tenant, contract)
+    grant("250.00", staff, ticket=ticket)
+    room = services.liability_room(contract, ticket=ticket)
+    assert (room.cap, room.granted, room.left) == (
+        Decimal("500.00"),
+        Decimal("250.00"),
+        Decimal("250.00"),
+    )
+
+
+# SLA-12 / BIL-9 — a credit note issued before credit notes named the lines they credit (no
+# link) keeps the earlier reading: the invoice settled, its subscription line counts whole.
+# August's 300.00 HT credited by such a note: 3 × 300.00 = 900.00, as before the link existed.
+def test_unlinked_credit_notes_keep_counting_the_line(customer, staff):
+    contract = platform(customer, price="300.00")
+    invoices = invoices_of(customer, (JUL, AUG, SEP))
+    for invoice in invoices.values():
+        pay(invoice, staff)
+    note = correct(invoices[AUG], "300.00", staff)
+    # As the documents issued before BIL-9's link: the issued-document guard (a trigger) off
+    # for this one write.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        note.lines.update(credited_line=None)
+        cursor.execute("SET LOCAL session_replication_role = origin")
+    assert selectors.liability_cap(contract=contract, day=EVENT.date()) == Decimal("900.00")
 
 
 # SLA-12 — the window is [the same day 3 months before, the event's day): with the invoices of
