@@ -17,6 +17,7 @@ from accounts.audit import audit_record, changed, snapshot
 from kernel.admin import TypedAmountsMixin, form_action, run_each
 from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY
+from kernel.money import money_number
 from offers.admin.catalogue import SNAPSHOT_NOTE
 from offers.admin.forms import SuspendForm, TrafficForm, TrialForm
 from offers.admin.increases import accept_increases
@@ -40,6 +41,14 @@ from offers.services.quantities import (
 from offers.services.quantity_acceptance import line_quantity_increase_refuse
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
 from offers.services.trials import contract_set_trial
+
+
+def _amounts(change) -> tuple[str, str]:
+    """A change's pro rata and setup as the page's language writes them (« 116,13 »); none for
+    an increase asked or refused (PLATFORM 28: computed only when accepted)."""
+    if change.status in (QuantityChangeStatus.REQUESTED, QuantityChangeStatus.REFUSED):
+        return "—", "—"
+    return money_number(change.prorata_amount), money_number(change.setup_amount)
 
 
 class ContractLineInline(TypedAmountsMixin, admin.TabularInline):
@@ -293,8 +302,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 change.get_status_display(),
                 f"{change.quantity_before} → {change.quantity_after}",
                 date_format(change.effective_on),
-                change.prorata_amount,
-                change.setup_amount,
+                *_amounts(change),
                 change.requested_by or "—",
             )
             for change in changes

@@ -210,3 +210,29 @@ def test_the_acceptance_shows_what_it_bills_before_applying(as_role, english, co
         Decimal("116.13"),
         3,
     )
+
+
+# CON-2 — the contract's page in the back office lists its quantity changes with French amounts
+# and nothing billed for an increase still asked: before, « 0.00 » and « 0.00 » of pro rata and
+# setup for the request (nothing is computed until accepted), « 116.13 » once accepted.
+def test_the_back_office_lists_the_changes_in_french(as_role, english, contract, staff):
+    client = english
+    with at(date(2026, 10, 10)):
+        ask_in_the_portal(as_role, contract)
+    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
+    client.force_login(staff)
+    url = reverse("admin:offers_contract_change", args=[contract.pk])
+
+    def row():
+        page = client.get(url).content.decode()
+        table = page[page.index('class="quantity-changes"') :]
+        return table[table.index("<tr><td>") : table.index("</table>")]
+
+    with at(date(2026, 10, 15)):
+        asked = row()
+    assert "En attente de notre acceptation" in asked
+    assert "0.00" not in asked and asked.count("<td>—</td>") == 2
+    with at(date(2026, 10, 20)):
+        accept(client, staff, contract)
+        accepted = row()
+    assert "<td>116,13</td>" in accepted and "<td>0,00</td>" in accepted  # 2 × 150 × 12/31
