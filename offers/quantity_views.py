@@ -138,8 +138,8 @@ def line_quantity(request, pk, line_pk):
 def _done_message(change, line) -> str:
     if change.status == QuantityChangeStatus.REQUESTED:  # PLATFORM 28: our acceptance first
         return _(
-            "Request recorded: %(product)s from %(before)s to %(after)s once we accept it "
-            "(PLATFORM 28). Nothing is billed before; from that day, pro rata to the end of "
+            "Request recorded: %(product)s will go from %(before)s to %(after)s once we accept "
+            "it (PLATFORM 28). Nothing is billed before; from then on, pro rata to the end of "
             "the month."
         ) % {
             "product": line.product.name,

@@ -236,3 +236,31 @@ def test_the_back_office_lists_the_changes_in_french(as_role, english, contract,
         accept(client, staff, contract)
         accepted = row()
     assert "<td>116,13</td>" in accepted and "<td>0,00</td>" in accepted  # 2 × 150 × 12/31
+
+
+# PLATFORM 28 — in French, the customer sends a request, not a change: the quote's button says
+# « Envoyer la demande » (before: « Confirmer le changement ») and the message reads as French
+# (before: « Demande enregistrée : CAPS supplémentaires de 1 à 3 une fois acceptée par nous »).
+def test_the_request_reads_as_a_request_in_french(as_role, contract):
+    url = reverse("offers:line_quantity", args=[contract.pk, caps(contract).pk])
+    client = as_role("admin")
+    with at(date(2026, 10, 10)):
+        quote = client.post(url, {"quantity": "3", "action": "quote"}).content.decode()
+        form = quote[quote.index('data-testid="confirm-form"') :]
+        assert ">Envoyer la demande</button>" in form and "Confirmer le changement" not in form
+        done = client.post(
+            url,
+            {
+                "quantity": "3",
+                "shown_prorata": "212.90",
+                "shown_effective_on": "2026-10-10",
+                "action": "confirm",
+            },
+            follow=True,
+        )
+    (message,) = [str(m) for m in done.context["messages"]]
+    assert message == (
+        "Demande enregistrée\u00a0: CAPS supplémentaires passera de 1 à 3 une fois la demande "
+        "acceptée par nous (PLATFORM 28). Rien n'est facturé avant\u00a0; ensuite, au prorata "
+        "jusqu'à la fin du mois."
+    )
