@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -300,6 +300,34 @@ class IncludedDestinationAdmin(AuditedDataAdmin):
         with transaction.atomic():
             for obj in queryset.filter(valid_to__isnull=True):
                 self._end(request, obj)
+
+    # Deleting is taking off the list, kept as history: the pages say so, not Django's
+    # « supprimer » (the past months and the contracts signed before keep the destination).
+    delete_confirmation_template = "admin/usage/includeddestination/delete_confirmation.html"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        context = {
+            "title": gettext("Take off the list"),
+            "off_from": date_format(paris_today(), "SHORT_DATE_FORMAT"),
+            **(extra_context or {}),
+        }
+        return super().delete_view(request, object_id, extra_context=context)
+
+    def response_delete(self, request, obj_display, obj_id):
+        self.message_user(
+            request,
+            gettext("“%(name)s” is taken off the list of included destinations from %(date)s.")
+            % {"name": obj_display, "date": date_format(paris_today(), "SHORT_DATE_FORMAT")},
+            messages.SUCCESS,
+        )
+        return redirect("admin:usage_includeddestination_changelist")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _description = actions["delete_selected"]
+            actions[name] = (function, name, gettext("Take the selected destinations off the list"))
+        return actions
 
 
 @admin.register(CallRecord)

@@ -365,3 +365,28 @@ def test_use4_destination_added_is_included_from_its_day(staff):
     rerate_month(OCT)
     assert [(c.included, c.cost) for c in calls()] == [(False, Decimal("0.3000")), (True, 0)]
     assert_matches_reference()
+
+
+# USE-4, CON-6 — taking a destination off the list keeps it as history: the back office's page
+# says so, not Django's « Voulez-vous vraiment supprimer … seront aussi supprimés » followed by
+# « … a été supprimé avec succès » (the row, its past months and the contracts signed with it
+# are kept: nothing is deleted).
+def test_use4_taking_a_destination_off_says_what_it_does(staff):
+    canada = IncludedDestination.objects.filter(terms__preset="HOSTED-A", country="CA").first()
+    url = reverse("admin:usage_includeddestination_delete", args=[canada.pk])
+    with time_machine.travel(datetime(2026, 10, 20, 8, tzinfo=UTC), tick=False):
+        page = staff.get(url).content.decode()
+        done = staff.post(url, {"post": "yes"}, follow=True)
+    assert "supprim" not in page.lower()
+    assert (
+        f"Retirer « {canada.name} » de la liste des destinations incluses à partir du "
+        "20/10/2026 ?" in page.replace("\u00a0", " ")
+    )
+    assert "Les appels passés jusque-là et les contrats signés avant la gardent incluse" in page
+    (message,) = [str(m) for m in done.context["messages"]]
+    assert message.replace("\u00a0", " ") == (
+        f"« {canada.name} » est retirée de la liste des destinations incluses à partir du "
+        "20/10/2026."
+    )
+    canada.refresh_from_db()
+    assert canada.valid_to == date(2026, 10, 20)
