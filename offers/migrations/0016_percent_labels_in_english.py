@@ -9,7 +9,7 @@ from kernel.migration_ops import StateOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("offers", "0013_verbose_names_excl_vat"),
+        ("offers", "0015_verbose_names_excl_vat"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from kernel.migration_ops import StateOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("usage", "0028_verbose_names_excl_vat"),
+        ("usage", "0029_verbose_names_excl_vat"),
     ]
 
     operations = [
