@@ -71,13 +71,33 @@ def issued_invoices(*, client):
     )
 
 
-def annex_calls(*, invoice):
-    """BIL-3: the calls an invoice of consumption in arrears billed — those of its month rated
-    before it (not ``late``), and the late records of the twelve months before, rated between
-    the customer's previous regular invoice and this one (the run that billed them, never the
-    issued invoice of their own month: USE, late records); likewise the calls of a user-month
-    whose fair-use breach (USE-4) was found after its month was invoiced: on the annex of the
-    invoice that billed the breach, at their re-rated cost."""
+def priced_until(invoice) -> int | None:
+    """BIL-1 / BIL-3: the last call priced by the consumption postings ``invoice`` carried
+    (``ConsumptionCutoff``): as stored with its annex; else the highest cut-off of the postings
+    of its consumption lines; else (no consumption line) of the runs up to its month. None: an
+    invoice of before cut-offs were kept (its annex is bounded by its creation)."""
+    from usage.models import ConsumptionCutoff, InvoiceAnnex
+
+    annex = InvoiceAnnex.objects.filter(invoice=invoice).values_list("calls_until").first()
+    if annex is not None:
+        return annex[0]
+    cutoffs = ConsumptionCutoff.objects.order_by("-last_call").values_list("last_call", flat=True)
+    linked = cutoffs.filter(charges__invoice_line__invoice=invoice).first()
+    if linked is not None:
+        return linked
+    return cutoffs.filter(month__lte=invoice.month).first()
+
+
+def annex_calls(*, invoice, until: int | None = None):
+    """BIL-3: the calls an invoice of consumption in arrears billed — those its consumption
+    lines priced: the calls of its month stored before its run posted the consumption (not
+    ``late``), and those stored since the postings its previous regular invoice carried up to
+    the last posting it carries (``priced_until``, or ``until``): late records of its month or
+    of the twelve months before (never on the issued invoice of their own month: USE, late
+    records); likewise the calls of a user-month whose fair-use breach (USE-4) was found after
+    its month was invoiced: on the annex of the invoice that billed the breach, at their
+    re-rated cost. An invoice of before cut-offs were kept is bounded by the invoices'
+    creation instead."""
     client = invoice.client
     start, end = month_bounds(invoice.month)
     oldest = add_months(invoice.month, -LOOKBACK_MONTHS)
@@ -85,17 +105,25 @@ def annex_calls(*, invoice):
         issued_invoices(client=client)
         .filter(purpose=InvoicePurpose.REGULAR, month__lt=invoice.month)
         .order_by("-month", "-created_at")
-        .values_list("created_at", flat=True)
         .first()
     )
-    late = Q(
-        late=True,
-        started_at__gte=month_bounds(oldest)[0],
-        started_at__lt=start,
-        imported_at__lt=invoice.created_at,
-    )
-    if previous is not None:
-        late &= Q(imported_at__gte=previous)
+    until = until if until is not None else priced_until(invoice)
+    if until is None:  # before cut-offs: the late records stored between the two invoices
+        late = Q(
+            late=True,
+            started_at__gte=month_bounds(oldest)[0],
+            started_at__lt=start,
+            imported_at__lt=invoice.created_at,
+        )
+    else:  # the calls the postings it carries priced, but its month's priced by its run
+        late = Q(id__lte=until, started_at__gte=month_bounds(oldest)[0], started_at__lt=end) & (
+            Q(started_at__lt=start) | Q(late=True)
+        )
+    since = priced_until(previous) if previous is not None else None
+    if since is not None:
+        late &= Q(id__gt=since)
+    elif previous is not None:
+        late &= Q(imported_at__gte=previous.created_at)
     # USE-4: a month whose unlimited was lost after its invoice is billed by the run that
     # found the breach — its calls are that invoice's, not their own month's
     breaches = FairUseBreach.objects.filter(
@@ -106,7 +134,7 @@ def annex_calls(*, invoice):
         Exists(
             breaches.filter(
                 detected_at__lt=invoice.created_at,
-                **({"detected_at__gte": previous} if previous is not None else {}),
+                **({"detected_at__gte": previous.created_at} if previous is not None else {}),
             )
         ),
         late=False,
@@ -115,6 +143,8 @@ def annex_calls(*, invoice):
         started_at__lt=start,
     )
     own = Q(late=False, started_at__gte=start, started_at__lt=end) & ~Q(found_later, breach=True)
+    if until is not None:
+        own &= Q(id__lte=until)
     return billable_calls().filter(Q(client=client) & (own | late | rebilled)).filter(cost__gt=0)
 
 

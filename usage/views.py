@@ -205,7 +205,9 @@ def spreadsheet_cell(value):
     return value
 
 
-def _csv_response(rows, filename: str) -> HttpResponse:
+def _csv_response(rows, filename: str, heading=None) -> HttpResponse:
+    """``rows``: tuples of ``CSV_FIELDS``; with ``heading`` (a label), (tuple, text) pairs —
+    the text in a last column so labelled."""
     writer = csv.writer(_Echo(), delimiter=";")
     words = {
         field: {k: str(v) for k, v in choices.choices} for field, choices in CSV_LABELS.items()
@@ -229,9 +231,12 @@ def _csv_response(rows, filename: str) -> HttpResponse:
         return spreadsheet_cell(raw)
 
     def lines():
-        yield "\ufeff" + writer.writerow([str(label) for _field, label in CSV_COLUMNS])
+        labels = [str(label) for _field, label in CSV_COLUMNS]
+        yield "\ufeff" + writer.writerow([*labels, str(heading)] if heading else labels)
         for row in rows:
-            yield writer.writerow([value(f, v) for f, v in zip(CSV_FIELDS, row, strict=True)])
+            row, extra = row if heading else (row, None)
+            cells = [value(f, v) for f, v in zip(CSV_FIELDS, row, strict=True)]
+            yield writer.writerow([*cells, extra] if heading else cells)
 
     # One body (a month is at most ~100 000 calls, ~15 MB): simpler for caches and tests than
     # a stream, and the rows are still read in chunks.
@@ -277,8 +282,13 @@ def invoice_annex(request, invoice_id: int):
     )
     if invoice is None:
         raise Http404
-    # as it stood when the invoice was issued (a waiver since re-rated its calls)
-    return _csv_response(annexes.annex_rows(invoice), f"annexe-appels-{invoice.number}.csv")
+    # as it stood when the invoice was issued (a waiver since re-rated its calls), each call
+    # under the heading of the lines that billed it (its month's, or its month's late records)
+    return _csv_response(
+        annexes.annex_sections(invoice),
+        f"annexe-appels-{invoice.number}.csv",
+        heading=_("Billed under"),
+    )
 
 
 @member_required(BILLING)

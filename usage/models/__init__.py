@@ -6,6 +6,7 @@ from usage.models.imports import ImportBatch, ImportRejection
 from usage.models.money import (  # noqa: F401 (usurf: the money side)
     BreachCredit,
     ConsumptionAlert,
+    ConsumptionCutoff,
     ConsumptionThreshold,
     InvoiceAnnex,
     LimitBreach,

@@ -371,6 +371,15 @@ class InvoiceAnnex(models.Model):
     calls = models.PositiveIntegerField(_("calls"))
     oldest = models.DateTimeField(_("oldest call"))
     rows = models.BinaryField(_("rows"))
+    calls_until = models.BigIntegerField(
+        _("calls priced up to"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The last call priced by the consumption postings this invoice carried "
+            "(ConsumptionCutoff); empty for an annex stored before cut-offs were kept."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -379,3 +388,28 @@ class InvoiceAnnex(models.Model):
 
     def __str__(self):
         return f"{self.invoice_id}: {self.calls}"
+
+
+class ConsumptionCutoff(models.Model):
+    """BIL-1 / BIL-3: a posting of consumption (the run's preparing step,
+    ``services.billing.post_consumption``) and the calls it priced — those stored up to
+    ``last_call`` (call ids come from one sequence; the posting takes them while no rating pass
+    is writing, ``rating.keys_lock``). A call stored after it is a late record of its month
+    (``late``) even before the month's invoice is issued, and its line comes from a later
+    posting; the annex of an invoice lists the calls of the postings its consumption lines come
+    from (``charges``), not those stored until the invoice was issued."""
+
+    month = models.DateField(_("run month"))
+    last_call = models.BigIntegerField(_("last call priced"))
+    charges = models.ManyToManyField(
+        "billing.PendingCharge", related_name="+", verbose_name=_("charges posted")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("consumption cut-off")
+        verbose_name_plural = _("consumption cut-offs")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} ≤ {self.last_call}"

@@ -98,7 +98,12 @@ class CallRecord(models.Model):
     )
     trial = models.BooleanField(_("trial traffic"), default=False)
     late = models.BooleanField(
-        _("late record"), default=False, help_text=_("Its month was already invoiced.")
+        _("late record"),
+        default=False,
+        help_text=_(
+            "Rated after its month's consumption was posted by the run (or invoiced): billed "
+            "by a later run."
+        ),
     )
     breach = models.BooleanField(
         _("unlimited lost"), default=False, help_text=_("USE-4: billed because of a breach.")

@@ -7,7 +7,10 @@ other calls and other amounts than the invoice (10 calls for 0.2391 € invoiced
 0.1701 € after the waiver). ``annex_freeze`` (on ``billing.signals.document_issued``, inside the
 issuing transaction) stores the rows — none for an invoice that billed no call of a customer
 with calls —; ``annex_rows`` serves them. An invoice issued before annexes were kept, or of a
-customer without any call in the twelve months before it, is read from the calls."""
+customer without any call in the twelve months before it, is read from the calls. The annex
+keeps the cut-off of the postings the invoice carried (``calls_until``): the next invoice's
+annex lists the calls priced after it. Each call is served under the heading of the lines that
+billed it (``annex_sections``): the invoice's month first, then the late records by month."""
 
 import gzip
 import json
@@ -15,13 +18,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext as _
 
 from billing.choices import DocumentKind
 from billing.models import InvoicePurpose
+from kernel.clock import PARIS
 from offers.periods import add_months
 from usage.models import CallRecord, InvoiceAnnex
-from usage.selectors import annex_calls, month_bounds
+from usage.selectors import annex_calls, month_bounds, priced_until
 from usage.services.billing import LOOKBACK_MONTHS
+from usage.services.revisions import after_invoicing
 
 # The columns of a call in the CSV export and the annex (``usage.views.CSV_COLUMNS`` labels them).
 CALL_FIELDS = [
@@ -45,6 +51,7 @@ CALL_FIELDS = [
     "late",
 ]
 _STARTED = CALL_FIELDS.index("started_at")
+_LATE = CALL_FIELDS.index("late")
 _PRICES = {CALL_FIELDS.index("rate"), CALL_FIELDS.index("cost")}
 
 
@@ -64,7 +71,9 @@ def annex_freeze(invoice) -> InvoiceAnnex | None:
     oldest = month_bounds(add_months(invoice.month, -LOOKBACK_MONTHS))[0]
     if not CallRecord.objects.filter(client_id=invoice.client_id, started_at__gte=oldest).exists():
         return None  # (most invoices: one index probe)
-    rows = list(annex_calls(invoice=invoice).order_by("started_at", "id").values_list(*CALL_FIELDS))
+    until = priced_until(invoice)  # the postings its consumption lines come from
+    calls = annex_calls(invoice=invoice, until=until)
+    rows = list(calls.order_by("started_at", "id").values_list(*CALL_FIELDS))
     # an invoice that billed none of the customer's calls keeps that empty annex too: read
     # again from the calls, it would list the calls a late record re-rated since (a SIP-UNL
     # number pushed to the 100th place), which the next run bills, not this invoice
@@ -73,6 +82,7 @@ def annex_freeze(invoice) -> InvoiceAnnex | None:
         calls=len(rows),
         oldest=min((row[_STARTED] for row in rows), default=month_bounds(invoice.month)[0]),
         rows=gzip.compress(json.dumps(rows, cls=DjangoJSONEncoder).encode()),
+        calls_until=until,
     )
 
 
@@ -87,6 +97,31 @@ def annex_rows(invoice):
             .iterator(chunk_size=5000)
         )
     return [_typed(row) for row in json.loads(gzip.decompress(bytes(annex.rows)))]
+
+
+def billed_under(invoice, row) -> str:
+    """BIL-3: the heading of the invoice's lines that billed a call of its annex, as those
+    lines name it: "Calls of 11/2026" for the invoice's month, "Calls of 10/2026, recorded
+    after invoicing" for a late record (or a month before the invoice's)."""
+    started = row[_STARTED].astimezone(PARIS)
+    text = _("Calls of %(month)s") % {"month": started.strftime("%m/%Y")}
+    if started.date().replace(day=1) == invoice.month and not row[_LATE]:
+        return text
+    return after_invoicing(text)
+
+
+def annex_sections(invoice) -> list[tuple[list, str]]:
+    """The annex's rows (``annex_rows``) with their heading (``billed_under``), grouped: the
+    invoice's month first, then the late records month by month, each in call order."""
+    rows = [(row, billed_under(invoice, row)) for row in annex_rows(invoice)]
+    month = invoice.month
+
+    def group(item):
+        row, _heading = item
+        own = row[_STARTED].astimezone(PARIS).date().replace(day=1) == month and not row[_LATE]
+        return (not own, row[_STARTED].astimezone(PARIS).strftime("%Y-%m"))
+
+    return sorted(rows, key=group)
 
 
 def _typed(row: list) -> list:

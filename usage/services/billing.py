@@ -7,7 +7,10 @@
   (contract — or the SIP account / trunk when the call has no contract —, month, destination
   class) and posted through ``billing.services.charge_post`` as one charge of quantity 1 whose
   unit price is the sum of the calls' costs (4 decimals): the invoice line rounds it once,
-  half-up. The destination class is national/international × line type × price class.
+  half-up. The destination class is national/international × line type × price class. A
+  posting prices the calls stored up to its cut-off (``ConsumptionCutoff``, taken while no
+  rating pass writes): a call stored after it is a late record of its month, billed by the
+  next run, even when it arrives before the month's invoice is issued (the run's batches).
 - **Late records and breaches found after invoicing** (USE-4, "records arriving later go on the
   next run", BIL-1): the same sums are taken again for the twelve months before M; where the
   billable total of a (contract, month, class) exceeds what was already charged for it, the
@@ -48,7 +51,13 @@ from kernel.money import ZERO, round_money, round_price
 from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from usage.choices import BREACH_TRANSITIONS, BreachStatus, LineType, PriceClass
-from usage.models import BreachCredit, CallRecord, FairUseBreach, RerateCredit
+from usage.models import (
+    BreachCredit,
+    CallRecord,
+    ConsumptionCutoff,
+    FairUseBreach,
+    RerateCredit,
+)
 from usage.partitioning import month_bounds
 from usage.services.revisions import after_invoicing, charged, credited, revision_id
 
@@ -107,9 +116,10 @@ def class_label(klass: str) -> str:
 
 
 def billable_totals(
-    *, months: list[date], client_ids=None
+    *, months: list[date], client_ids=None, up_to: int | None = None
 ) -> dict[LineKey, tuple[Decimal, int, int]]:
-    """Per line key: (sum of costs, calls, billed seconds) of the billable calls."""
+    """Per line key: (sum of costs, calls, billed seconds) of the billable calls (``up_to``:
+    those stored up to that call, a posting's cut-off)."""
     if not months:
         return {}
     start = min(months)
@@ -121,6 +131,8 @@ def billable_totals(
     )
     if client_ids is not None:
         qs = qs.filter(client_id__in=client_ids)
+    if up_to is not None:
+        qs = qs.filter(id__lte=up_to)
     rows = qs.values(
         "client_id",
         "billing_month",
@@ -182,7 +194,8 @@ def post_consumption(
     run credits them, ``credit_lowered``)."""
     months = [add_months(month, -i) for i in range(lookback, 0, -1)]
     months = [m for m in months if kept_whole(m, today)] + [month]
-    totals = billable_totals(months=months, client_ids=client_ids)
+    cutoff = _cutoff(month)
+    totals = billable_totals(months=months, client_ids=client_ids, up_to=cutoff.last_call)
     already_charged = charged(months, client_ids, source_type=SOURCE)
     given_back = credited(months, client_ids)
     clients = Client.objects.select_related("partner").in_bulk({k.client_id for k in totals})
@@ -209,10 +222,7 @@ def post_consumption(
         revision = len(already) + 1
         client = clients[key.client_id]
         if already:  # a revision names the calls it adds, not the key's all over again
-            calls, seconds = _added_since(key, max(c.created_at for c in already)) or (
-                calls,
-                seconds,
-            )
+            calls, seconds = _added_since(key, already, cutoff.last_call) or (calls, seconds)
         posted.append(
             billing.charge_post(
                 client=client,
@@ -230,6 +240,7 @@ def post_consumption(
                 is_paid=client.payment_method == PaymentMethod.PREPAID,
             )
         )
+    cutoff.charges.add(*posted)
     if overbilled is not None:
         overbilled.update(
             _overbilled(totals, already_charged, given_back, set(months[:-1]), factors)
@@ -237,16 +248,37 @@ def post_consumption(
     return posted
 
 
-def _added_since(key: LineKey, since) -> tuple[int, int] | None:
-    """BIL-1: the calls (and billed seconds) a revision of ``key`` bills — those recorded since
-    the key's last charge (late records): October's line billed 1 call, a late one is billed
-    in November as "1 appel", not "2 appels" (the key's calls counted again). None when the
-    revision re-rates calls already billed (a fair-use breach found since, USE-4) or adds no
-    call (slots moved, USE-3): the line then names the key's calls, all of which it re-rates."""
+def _cutoff(month: date) -> ConsumptionCutoff:
+    """BIL-1: the calls this posting prices — those stored until now (``rating.posting_cutoff``);
+    recorded at once (its own transaction, when not inside one), so that the calls rated from
+    now on are late records of the months posted."""
+    from usage.services.rating import posting_cutoff
+
+    with transaction.atomic():
+        return ConsumptionCutoff.objects.create(month=month, last_call=posting_cutoff())
+
+
+def _added_since(key: LineKey, already, up_to: int) -> tuple[int, int] | None:
+    """BIL-1: the calls (and billed seconds) a revision of ``key`` bills — those stored after
+    the posting of the key's last charge (late records) up to this posting's cut-off
+    (``up_to``): October's line billed 1 call, a late one is billed in November as "1 appel",
+    not "2 appels" (the key's calls counted again). None when the revision re-rates calls
+    already billed (a fair-use breach found since, USE-4) or adds no call (slots moved, USE-3):
+    the line then names the key's calls, all of which it re-rates."""
+    since = max(c.created_at for c in already)
     if FairUseBreach.objects.filter(
         client_id=key.client_id, month=key.month, detected_at__gte=since
     ).exists():
         return None
+    # the cut-off of the posting of the key's last charge (none: a charge posted before
+    # cut-offs were kept, whose calls are those stored before it)
+    after = (
+        ConsumptionCutoff.objects.filter(charges__in=already)
+        .order_by("-last_call")
+        .values_list("last_call", flat=True)
+        .first()
+    )
+    stored = {"id__gt": after} if after is not None else {"imported_at__gte": since}
     owner = {"c": "contract_id", "s": "sip_account_id", "t": "trunk_id"}[key.scope[0]]
     scope = {owner: int(key.scope[1:])}
     if key.scope[0] != "c":  # ``_scope``: the contract first, then the SIP account
@@ -259,7 +291,8 @@ def _added_since(key: LineKey, since) -> tuple[int, int] | None:
             billing_month=key.month,
             started_at__gte=start,
             started_at__lt=end,
-            imported_at__gte=since,
+            id__lte=up_to,
+            **stored,
             **scope,
         )
         .values_list("country", "line_type", "price_class", "billed_seconds")

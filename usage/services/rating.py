@@ -164,17 +164,33 @@ def spill_keys(batch_id) -> set[tuple[int, date]]:
 
 
 KEYS_LOCK = 15_0002  # pg_advisory_xact_lock(namespace, client id): whose months are being rated
+POSTING_LOCK = 15_0003  # (namespace, 0): shared by every pass, exclusive for a cut-off
 
 
 def keys_lock(cursor, client_ids) -> None:
     """Hold the customers' rating lock until the transaction ends: two passes (an import's
     chunks side by side, a re-rating) never rate the same customer's month at once — each
     needs the other's calls. Taken in id order: two passes never wait for each other in a
-    circle."""
+    circle. Every pass also holds ``POSTING_LOCK`` shared: a consumption cut-off
+    (``posting_cutoff``) is taken while no pass is writing."""
+    cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, 0)", [POSTING_LOCK])
     cursor.execute(
         "SELECT count(pg_advisory_xact_lock(%s, c)) FROM unnest(%s::integer[]) AS c",
         [KEYS_LOCK, sorted({int(c) for c in client_ids})],
     )
+
+
+def posting_cutoff() -> int:
+    """BIL-1: the last call a consumption posting prices (``ConsumptionCutoff``), taken with
+    ``POSTING_LOCK`` exclusive: the passes writing calls have committed (call ids come from one
+    sequence, so every stored call up to it is in), and a pass starting after the cut-off is
+    recorded (the caller's transaction commits) finds it — its new calls are late records, with
+    higher ids. Inside the caller's transaction (the lock is held until it ends)."""
+    with connection.cursor() as cursor:
+        if is_postgres(connection):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [POSTING_LOCK])
+        cursor.execute("SELECT COALESCE(max(id), 0) FROM usage_callrecord")
+        return cursor.fetchone()[0]
 
 
 def _announce(keys, batch_id) -> None:

@@ -133,7 +133,12 @@ def context(keys):
         blocked=True,
     ):
         spans[(alert.client_id, alert.month)].append((alert.blocked_at, alert.lifted_at))
-    invoiced = set()
+    # BIL-1: a month whose consumption was posted (a run of it or of a later month, the SQL
+    # engine's ``usage_consumptioncutoff``) takes its new calls as late records
+    from usage.models import ConsumptionCutoff
+
+    posted = ConsumptionCutoff.objects.order_by("-month").values_list("month", flat=True).first()
+    invoiced = {(c, m) for c, m in keys if posted is not None and m <= posted}
     for client_id, month in keys:
         from accounts.models import Client
 

@@ -242,6 +242,9 @@ KEPT_NUMBERS = """
         UNION ALL
         SELECT sip_account_id, month, called, started_at FROM _old WHERE slot IS NOT NULL"""
 # Slots, modes and costs of every call of ``_rc`` (the CTE ``out``), for the statements below.
+# A call rated for the first time is ``late`` (BIL-1, late records) when its month's regular
+# invoice is issued, or once its month's consumption was posted (``ConsumptionCutoff``: a run
+# of that month or a later one) — the posting priced the calls stored before it, not this one.
 RATED_SQL = f"""
 WITH nums AS (
     -- the month's distinct eligible numbers of each account, ranked by their first call (an
@@ -298,7 +301,9 @@ WITH nums AS (
         round(f.list_billed * COALESCE(f.rate, 0) / 60, 4) AS list_cost,
         CASE WHEN f.tariff_id IS NULL THEN 0
              ELSE round(f.billed * f.rate / 60, 4) END AS cost,
-        (f.was_late OR (NOT f.was_rated AND inv.client_id IS NOT NULL)) AS late,
+        (f.was_late OR (NOT f.was_rated AND (inv.client_id IS NOT NULL
+            OR COALESCE(f.month <= (SELECT max(p.month) FROM usage_consumptioncutoff p),
+                false)))) AS late,
         f.was_rated, f.was_plan, f.was_tariff_id, f.was_rate, f.was_on_net, f.was_blocked,
         f.was_trial, f.was_late, f.was_slot, f.was_billed, f.was_incl, f.was_included,
         f.was_breach, f.was_list_cost, f.was_cost
@@ -313,7 +318,8 @@ WITH nums AS (
 
 # An import's new calls (from ``_new``), inserted already rated: a data-modifying CTE of the
 # statement that fills ``_upd``. Imported at the statement's time, not the transaction's: the
-# annex (``selectors.annex_calls``) compares it with the invoices' creation.
+# annex of an invoice issued before consumption cut-offs were kept (``selectors.annex_calls``)
+# compares it with the invoices' creation.
 INSERT_SQL = """, ins AS (
     INSERT INTO usage_callrecord (
         call_id, started_at, account_ref, answered, duration, caller, called, call_type,
