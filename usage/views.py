@@ -10,7 +10,7 @@ Every read starts from the signed-in member's customer; an invoice of another cu
 
 import csv
 import re
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -179,6 +179,11 @@ CSV_COLUMNS = [
     ("late", _lazy("Received after invoicing (1/0)")),
 ]
 CSV_FIELDS = [field for field, _label in CSV_COLUMNS]  # = annexes.CALL_FIELDS (the stored annex)
+# After them (appended, so that a column keeps its place): the start in UTC — the Paris time
+# repeats an hour when the clocks go back (25/10/2026: two calls at « 02:30:00 », 00:30 and
+# 01:30 UTC) — then, in an invoice's annex, the heading of the lines that billed the call.
+CSV_UTC_LABEL = _lazy("Start (UTC)")
+_STARTED = CSV_FIELDS.index("started_at")
 CSV_LABELS = {"call_type": CallType, "line_type": LineType, "price_class": PriceClass}
 CSV_PRICES = {"rate", "cost"}
 
@@ -231,11 +236,12 @@ def _csv_response(rows, filename: str, heading=None) -> HttpResponse:
         return spreadsheet_cell(raw)
 
     def lines():
-        labels = [str(label) for _field, label in CSV_COLUMNS]
+        labels = [*(str(label) for _field, label in CSV_COLUMNS), str(CSV_UTC_LABEL)]
         yield "\ufeff" + writer.writerow([*labels, str(heading)] if heading else labels)
         for row in rows:
             row, extra = row if heading else (row, None)
             cells = [value(f, v) for f, v in zip(CSV_FIELDS, row, strict=True)]
+            cells.append(row[_STARTED].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
             yield writer.writerow([*cells, extra] if heading else cells)
 
     # One body (a month is at most ~100 000 calls, ~15 MB): simpler for caches and tests than

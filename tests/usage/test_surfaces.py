@@ -554,6 +554,27 @@ def test_calls_csv_in_english(as_role, tenant):
     )
 
 
+# USE surfaces (docs/rules.md "Surfaces", times in Paris) — the autumn clock change: on
+# Sunday 25 October 2026 Paris goes back from 03:00 CEST (UTC+2) to 02:00 CET (UTC+1) at
+# 01:00 UTC, so 00:30 UTC and 01:30 UTC are both « 02:30:00 » in Paris. The export's Paris
+# column cannot tell the two calls apart; its "Start (UTC)" column does: 00:30:00 and
+# 01:30:00 (before: no such column, two identical start times). The invoice's call-detail
+# annex has the same columns.
+def test_calls_csv_tells_apart_the_two_0230_of_the_autumn_clock_change(as_role, tenant):
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    for started in (first, first + timedelta(hours=1)):
+        call(tenant.client, started_at=started, cost="0.0100")
+    web = as_role(Role.BILLING)
+    body = web.get(reverse("usage:calls_csv"), {"month": "2026-10"}).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    assert [r["Début (heure de Paris)"] for r in rows] == ["2026-10-25 02:30:00"] * 2
+    assert [r["Début (UTC)"] for r in rows] == ["2026-10-25 00:30:00", "2026-10-25 01:30:00"]
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = web.get(reverse("usage:calls_csv"), {"month": "2026-10"}).content.decode("utf-8-sig")
+    english = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    assert [r["Start (UTC)"] for r in english] == ["2026-10-25 00:30:00", "2026-10-25 01:30:00"]
+
+
 # USE-3 (AMABOO 2: « 41 destinations … sur la liste accessible sur le site »), USE-4 (HOSTED-A
 # 7, HOSTED-W 6.1): the tariffs page lists what each of the customer's unlimited plans
 # includes — the 41 fixed destinations (+ Guadeloupe's 0590 shared by Saint-Barthélemy and
