@@ -5,8 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0012_verbose_names_excl_vat"),
-        ("usage", "0029_verbose_names_excl_vat"),
+        ("billing", "0014_credit_note_line_link"),
+        ("usage", "0030_percent_labels_in_english"),
     ]
 
     operations = [
