@@ -245,8 +245,7 @@ def terms_text(contract: Contract) -> list[tuple[str, str]]:
     ]
     rows.append((_("Billing"), " ".join(billing)))
 
-    # CON-5: the base the quote counts (HOSTED-A and PLATFORM: the numbers' monthly prices too)
-    fees = _money(fee_monthly_base(contract, paris_today()))
+    fees = _money(fee_monthly_base(contract, paris_today()))  # CON-5: the quote's base
     fee_rule = term("fee_rule")
     if fee_rule == FeeRule.REMAINING_MONTHS:
         fee_text = _(
@@ -413,9 +412,7 @@ def contract_detail(request, pk):
                 SuspensionReason(suspension.reason).label if suspension else None
             ),
             "termination": termination,
-            "termination_last_day": (
-                day_before(termination.effective_date) if termination else None
-            ),
+            "termination_last_day": termination and day_before(termination.effective_date),
             "termination_lines": fee_lines(termination.fee_breakdown) if termination else [],
             "termination_reason": CLAUSE_REASON_TEXTS.get(termination and termination.reason),
             "can_request_termination": can_terminate and terminable(contract),

@@ -269,7 +269,7 @@ class InvoiceSerializer(representation.ModelSerializer):
             created_at=_("When it was written."),
         )
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=2))
     def get_left_to_pay(self, invoice) -> str:
         """BIL-4: as ``left_to_pay_sql``, from the view's ``settled`` annotation."""
         settled = getattr(invoice, "settled", None)

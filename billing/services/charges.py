@@ -92,6 +92,8 @@ def charge_withdraw(*, source_type: str, source_id, period_start: date, actor=No
     charge = (
         PendingCharge.objects.select_for_update()
         .filter(source_type=source_type, source_id=str(source_id), period_start=period_start)
+        # by id: the default order joins the customer, nullable since a partner's charges
+        .order_by("pk")
         .first()
     )
     if charge is None:
