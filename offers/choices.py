@@ -187,17 +187,20 @@ PROVIDER_TERMINATION_REASONS = frozenset(
 # page, the e-mail telling it): the labels above are the back office's.
 CLAUSE_REASON_TEXTS = {
     TerminationReason.BREACH_BY_CUSTOMER: _(
-        "We are ending this contract for a breach of your obligations (PLATFORM 17.4)."
+        "We are ending this contract for a breach of your obligations "
+        "(article 17.4 of the general terms)."
     ),
     TerminationReason.BREACH_BY_US: _(
-        "You ended this contract for a breach of our obligations (PLATFORM 17.4)."
+        "You ended this contract for a breach of our obligations "
+        "(article 17.4 of the general terms)."
     ),
     TerminationReason.SERVICE_CHANGE: _(
-        "We are ending this contract after a change of the services (PLATFORM 17.2)."
+        "We are ending this contract after a change of the services "
+        "(article 17.2 of the general terms)."
     ),
     TerminationReason.AUTHORITY: _(
         "We are ending this contract on an authority's order or the loss of a licence "
-        "(PLATFORM 13.1)."
+        "(article 13.1 of the general terms)."
     ),
 }
 

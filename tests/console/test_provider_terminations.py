@@ -159,8 +159,9 @@ def test_the_customer_reads_why_we_end_its_contract(contract, support_agent, as_
         page = as_role("admin").get(reverse("offers:detail", args=[contract.pk])).content.decode()
     reason = page[page.index('data-testid="termination-reason"') :]
     reason = reason[: reason.index("</p>")]
-    assert "Nous mettons fin à ce contrat pour manquement à vos obligations (PLATFORM 17.4)." in (
-        reason
+    assert (
+        "Nous mettons fin à ce contrat pour manquement à vos obligations "
+        "(article 17.4 des conditions générales)." in reason
     )
     assert "Cette résiliation ne peut être annulée que par nous" in reason
 
@@ -178,7 +179,8 @@ def test_the_email_of_our_termination_speaks_to_the_customer(
     (mail,) = [m for m in mailoutbox if contract.reference in m.subject]
     assert (
         f"Contrat : {contract.reference} ({contract.offer.name})\nNous mettons fin à ce contrat "
-        "pour manquement à vos obligations (PLATFORM 17.4)." in mail.body.replace("\u00a0", " ")
+        "pour manquement à vos obligations (article 17.4 des conditions générales)."
+        in mail.body.replace("\u00a0", " ")
     )
     assert "manquement du client" not in mail.body
     assert "Le service s'arrête le 15 juillet 2026" in mail.body

@@ -181,7 +181,8 @@ def test_staff_record_a_termination_for_the_customers_breach(page, browser, live
     )
     expect(page.locator("[data-testid='termination-fee']")).to_have_text("0,00 €")
     expect(page.locator("[data-testid='termination-reason']")).to_contain_text(
-        "Nous mettons fin à ce contrat pour manquement à vos obligations (PLATFORM 17.4)."
+        "Nous mettons fin à ce contrat pour manquement à vos obligations "
+        "(article 17.4 des conditions générales)."
     )
     expect(page.locator("[data-testid='cancel-termination']")).to_have_count(0)
     screenshot(page, "platform_breach_termination_customer.png")
