@@ -100,14 +100,16 @@ def already_sent(modeladmin, request):
     return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
 
-def action_form(modeladmin, request, queryset, *, form, title, intro=""):
+def action_form(
+    modeladmin, request, queryset, *, form, title, intro="", template=ACTION_FORM_TEMPLATE, **extra
+):
     """The intermediate page of an action that needs input, or of an add form that calls a
     service (Django's delete-confirmation pattern: the page posts the selection and the action
-    back, with ``apply``)."""
+    back, with ``apply``). ``template`` and ``extra``: a page of its own that extends it."""
     capitalise_labels(form)
     return render(
         request,
-        ACTION_FORM_TEMPLATE,
+        template,
         {
             **modeladmin.admin_site.each_context(request),
             "title": title,
@@ -119,6 +121,7 @@ def action_form(modeladmin, request, queryset, *, form, title, intro=""):
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across", "0"),
             "once": secrets.token_urlsafe(16),
+            **extra,
         },
     )
 

@@ -3,15 +3,11 @@ partner asked for. An acceptance bills the customer (the units added, pro rata b
 end of the month, and their setup fee): a page first shows what each one costs accepted today,
 then the staff member confirms. Kept out of ``contracts`` for its size."""
 
-import secrets
-
 from django import forms
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
 from django.utils.translation import gettext
 
-from kernel.admin import already_sent, first_submission, run_each
+from kernel.admin import action_form, already_sent, first_submission, run_each
 from kernel.clock import paris_today
 from kernel.forms import error_text
 from offers.services.quantities import line_quantity_quote
@@ -60,25 +56,18 @@ def accept_increases(modeladmin, request, queryset, requested):
             ),
         )
         return None
-    return render(
+    return action_form(
+        modeladmin,
         request,
-        ACCEPT_INCREASES_TEMPLATE,
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": gettext("Accept the quantity increases asked"),
-            "lead": gettext(
-                "Accepted today, each increase is in service from today: the units added are "
-                "billed pro rata by days to the end of the month, with their setup fee, on the "
-                "customer's next invoice (PLATFORM 28)."
-            ),
-            "form": ShownOnForm(initial={"shown_on": today.isoformat()}),
-            "rows": _rows(requested),
-            "quote_changed": "apply" in request.POST,
-            "queryset": queryset,
-            "opts": modeladmin.model._meta,
-            "action": request.POST.get("action", ""),
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
-            "once": secrets.token_urlsafe(16),
-        },
+        queryset,
+        form=ShownOnForm(initial={"shown_on": today.isoformat()}),
+        title=gettext("Accept the quantity increases asked"),
+        template=ACCEPT_INCREASES_TEMPLATE,
+        lead=gettext(
+            "Accepted today, each increase is in service from today: the units added are "
+            "billed pro rata by days to the end of the month, with their setup fee, on the "
+            "customer's next invoice (PLATFORM 28)."
+        ),
+        rows=_rows(requested),
+        quote_changed="apply" in request.POST,
     )
