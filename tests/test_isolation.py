@@ -54,6 +54,23 @@ def _charge(t):
     return t.charge
 
 
+def _partner_charge(t):
+    """The tenant's partner's OWN pending charge (BIL-6: the 40 € indemnity of its late monthly
+    invoice, partner-billed), posted through ``billing.services`` and cached on the tenant."""
+    if getattr(t, "partner_charge", None) is None:
+        t.partner_charge = billing.charge_post(
+            partner=t.client.partner,
+            kind="recovery_indemnity",
+            source_type="isolation_partner",
+            source_id=t.client.partner.pk,
+            period_start=month_start(services.paris_today()),
+            description="Indemnité forfaitaire de recouvrement",
+            unit_price="40.00",
+            vat_category="O",
+        )
+    return t.partner_charge
+
+
 def _invoice(t):
     """The invoice of the tenant's charge, issued by the month's run (``billing.services``) and
     cached. The tenant's partner is partner-billed (the default), so it is the partner's monthly
@@ -93,6 +110,8 @@ API_RESOURCES = [
     ("api:contract-list", "api:contract-detail", lambda t: _contract(t).pk, Contract),
     ("api:invoice-list", "api:invoice-detail", lambda t: _invoice(t).pk, Invoice),
     ("api:charge-list", "api:charge-detail", lambda t: _charge(t).pk, PendingCharge),
+    # BIL-6: a partner's own charge is its own, never another partner's.
+    ("api:charge-list", "api:charge-detail", lambda t: _partner_charge(t).pk, PendingCharge),
     # The partner's own API keys (its `api` key is listed; keys:read/keys:write).
     (
         "api:api-key-list",

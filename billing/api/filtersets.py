@@ -52,6 +52,10 @@ class PendingChargeFilterSet(filters.FilterSet):
     invoiced = filters.BooleanFilter(
         method="filter_invoiced", label=_("true: already on an invoice; false: still pending")
     )
+    own = filters.BooleanFilter(
+        method="filter_own",
+        label=_("true: your own charges (BIL-6, partner-billed); false: your customers' charges"),
+    )
     period_after = filters.DateFilter(
         field_name="period_start",
         lookup_expr="gte",
@@ -65,7 +69,10 @@ class PendingChargeFilterSet(filters.FilterSet):
 
     class Meta:
         model = PendingCharge
-        fields = ["client", "kind", "source_type", "invoiced"]
+        fields = ["client", "kind", "source_type", "invoiced", "own"]
 
     def filter_invoiced(self, queryset, name, value):
         return queryset.filter(invoice_line__isnull=not value)
+
+    def filter_own(self, queryset, name, value):
+        return queryset.filter(partner__isnull=not value)

@@ -289,12 +289,26 @@ class InvoiceSerializer(representation.ModelSerializer):
 
 
 class PendingChargeSerializer(representation.ModelSerializer):
-    """A charge posted for one of the partner's customers, invoiced by the next month-end run
-    (or already: ``invoiced``, with the document). ``unit_price`` is the retail price; a
-    partner-billed partner's invoice applies its wholesale price to subscriptions and setup
-    fees (ACC-3)."""
+    """A charge posted for one of the partner's customers (``client``), or for the partner
+    itself (``partner``: the late-payment interest and 40 € recovery indemnity of its own
+    monthly invoice, partner-billed, BIL-6), invoiced by the next month-end run (or already:
+    ``invoiced``, with the document). ``unit_price`` is the retail price; a partner-billed
+    partner's invoice applies its wholesale price to subscriptions and setup fees (ACC-3)."""
 
-    client = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The customer's id."))
+    client = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The customer's id when it bills one of your customers; null on your own."),
+    )
+    partner = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Your id when the charge is yours (partner-billed: the late-payment interest and the "
+            "40 € recovery indemnity of your own late invoice, billed on your next late-charges "
+            "invoice, BIL-6); null on a customer's charge."
+        ),
+    )
     contract = serializers.PrimaryKeyRelatedField(
         read_only=True,
         allow_null=True,
@@ -337,6 +351,7 @@ class PendingChargeSerializer(representation.ModelSerializer):
         fields = [
             "id",
             "client",
+            "partner",
             "contract",
             "kind",
             "source_type",

@@ -1,5 +1,6 @@
 """Partner API of billing (BIL-1..3, BIL-9, ACC-3): the invoices and credit notes a partner may
-read, with their lines, PDF and Factur-X XML, and the pending charges of its customers.
+read, with their lines, PDF and Factur-X XML, and the pending charges of its customers and
+its own (BIL-6).
 
 Read-only: documents are issued by the month-end run and by staff (``billing.services``); an
 issued document never changes (BIL-2).
@@ -130,11 +131,18 @@ class InvoiceViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
 
 class PendingChargeViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     """BIL-1: the charges posted for the partner's customers (subscriptions, consumption,
-    one-off fees…), pending or already invoiced."""
+    one-off fees…) and the partner's own (BIL-6: the late charges of its own monthly invoices,
+    partner-billed), pending or already invoiced."""
 
     queryset = PendingCharge.objects.select_related("invoice_line__invoice")
     serializer_class = PendingChargeSerializer
     filterset_class = PendingChargeFilterSet
-    partner_lookup = "client__partner"
     ordering_fields = ["period_start", "created_at", "unit_price"]
     ordering = ["-period_start", "-id"]
+
+    def scope(self, queryset, partner):
+        """ACC-3, BIL-6: a charge has one of two buyers, as an invoice (``InvoiceViewSet``): one
+        of the partner's customers, or the partner itself — so that it sees what its next
+        late-charges invoice will bill before it is issued. Another partner's answers 404."""
+        clients = Client.objects.filter(partner=partner).values("pk")
+        return queryset.filter(Q(client__in=clients) | Q(partner=partner))

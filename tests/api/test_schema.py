@@ -64,6 +64,9 @@ def _ref(response):
         ("ContractDetail", "site"),
         ("ContractDetail", "next_renewal"),
         ("Outage", "announced_at"),
+        # BIL-6, ACC-3: a partner's own late charge has no customer; a customer's, no partner.
+        ("PendingCharge", "client"),
+        ("PendingCharge", "partner"),
     ],
 )
 def test_nullable_fields_documented(schema, component, field):

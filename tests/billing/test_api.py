@@ -338,6 +338,65 @@ def test_charges(api, partner, tenant, other_tenant):
     assert PendingCharge.objects.count() == 2
 
 
+def _own_charge(partner, kind, source_id, amount, day=NOV):
+    """A partner-billed partner's own late charge (BIL-6), as the payments app posts it."""
+    return services.charge_post(
+        partner=partner,
+        kind=kind,
+        source_type=f"late_invoice_{'indemnity' if kind == 'recovery_indemnity' else 'interest'}",
+        source_id=source_id,
+        period_start=day,
+        description=f"{kind} — {source_id}",
+        unit_price=Decimal(amount),
+        vat_category="O",
+    )
+
+
+# BIL-6, ACC-3 — a partner-billed partner reads its OWN pending charges too (the 40.00 € recovery
+# indemnity and the 5.19 € interest of its late monthly invoice, billed by the next run on its
+# late-charges invoice), beside its customers' charges: ``partner`` says whose (its id; null on a
+# customer's charge, whose ``client`` is then set), ``own`` filters them. Rival's own indemnity
+# is never listed and answers 404; a customer filter leaves the partner's own charges out.
+def test_partner_reads_its_own_charges(api, partner, other_partner, tenant):
+    setup = services.charge_post(
+        client=tenant.client,
+        kind="setup",
+        source_type="order",
+        source_id="ORD-42",
+        period_start=date(2026, 10, 12),
+        description="Installation",
+        unit_price=Decimal("149.5"),
+    )
+    indemnity = _own_charge(partner, "recovery_indemnity", "F2026-000001", "40")
+    interest = _own_charge(partner, "late_interest", "F2026-000001", "5.19")
+    theirs = _own_charge(other_partner, "recovery_indemnity", "F2026-000002", "40")
+    body = api.get(reverse("api:charge-list")).json()
+    rows = {row["id"]: row for row in body["results"]}
+    assert set(rows) == {setup.pk, indemnity.pk, interest.pk} and body["count"] == 3
+    assert rows[indemnity.pk] == {
+        **rows[indemnity.pk],
+        "client": None,
+        "partner": partner.pk,
+        "kind": "recovery_indemnity",
+        "period_start": "2026-11-01",
+        "unit_price": "40.0000",
+        "vat_category": "O",
+        "invoiced": False,
+        "invoice": None,
+    }
+    assert rows[interest.pk]["unit_price"] == "5.1900"
+    assert (rows[setup.pk]["client"], rows[setup.pk]["partner"]) == (tenant.client.pk, None)
+    detail = api.get(_url("api:charge-detail", indemnity))
+    assert detail.status_code == 200 and detail.json() == rows[indemnity.pk]
+    assert api.get(_url("api:charge-detail", theirs)).status_code == 404
+    assert set(ids(api, "api:charge-list", own="true")) == {indemnity.pk, interest.pk}
+    assert ids(api, "api:charge-list", own="false") == [setup.pk]
+    assert ids(api, "api:charge-list", client=tenant.client.pk) == [setup.pk]
+    assert ids(api, "api:charge-list", kind="recovery_indemnity") == [indemnity.pk]
+    response = api.get(reverse("api:charge-list"), {"own": "maybe"})
+    assert response.status_code == 400 and "own" in response.json()["error"]["fields"]
+
+
 # --- Query counts ---------------------------------------------------------------------------
 
 
@@ -367,3 +426,28 @@ def test_list_query_counts(api, partner, tenant, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         body = api.get(reverse("api:charge-list"), {"page_size": 200}).json()
     assert body["count"] == PendingCharge.objects.count() > 7
+
+
+# BIL-6, ACC-3 — the partner's own charges cost no query more: the list of 1 own charge and a
+# customer's, and the list of 6 own charges and 5 customers' charges, cost the same.
+def test_own_charges_query_count(api, partner, tenant):
+    sip_unl(tenant.client)
+    services.run_month_sync(month=SEP)
+    _own_charge(partner, "recovery_indemnity", "late-0", "40")
+    url = reverse("api:charge-list")
+    api.get(url, {"page_size": 200})  # the key's last use is written once, on the first request
+    with CaptureQueriesContext(connection) as one:
+        count = api.get(url, {"page_size": 200}).json()["count"]
+    assert count == PendingCharge.objects.count() > 1
+    for n in range(1, 6):
+        _own_charge(partner, "recovery_indemnity", f"late-{n}", "40")
+        customer = ClientFactory(partner=partner)
+        SiteFactory(client=customer)
+        sip_unl(customer)
+    services.run_month_sync(month=OCT)
+    _own_charge(partner, "late_interest", "late-0", "1.23")
+    with CaptureQueriesContext(connection) as many:
+        body = api.get(url, {"page_size": 200}).json()
+    assert body["count"] == PendingCharge.objects.count() > 1 + 5 + 6
+    assert sum(row["partner"] == partner.pk for row in body["results"]) == 7
+    assert len(many) == len(one) <= 4

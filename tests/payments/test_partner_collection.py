@@ -341,3 +341,48 @@ def test_bil7_partner_invoice_reminded_and_dunned(
         ("late_interest", Decimal("3.0300")),
         ("recovery_indemnity", Decimal("40.0000")),
     ]
+
+
+# BIL-6 / ACC-3 — Nova does not pay its 1 200.00 € TTC invoice due 30/10/2026; Rival does not
+# pay its 120.00 € either. The collection job of 31/10 posts each its 40.00 € indemnity. Nova
+# pays on 12/11, 13 days late: 1 200.00 × 12.15 % × 13 / 365 = 5.1928… → 5.19 € of interest.
+# Before November's run Nova reads, through GET /charges/?own=true, what its late-charges
+# invoice will bill: 40.00 + 5.19 = 45.19 €, not invoiced yet, its own (``partner``, no
+# ``client``); never Rival's 40.00 € (404). After the run the two are invoiced on that
+# late-charges invoice. Acme, Nova's customer, never sees Nova's charges nor that invoice on
+# its pages.
+def test_bil6_partner_reads_its_late_charges_before_they_are_invoiced(
+    api, client, partner, other_partner, tenant, partner_invoices, ecb
+):
+    ours, theirs = partner_invoices
+    services.collection_run(today=date(2026, 10, 31))
+    with paris(date(2026, 11, 12)):
+        services.payment_record(
+            partner=partner, amount="1200.00", method="transfer", received_on=date(2026, 11, 12)
+        )
+    rivals = PendingCharge.objects.get(partner=other_partner, kind="recovery_indemnity")
+    body = api.get(reverse("api:charge-list"), {"own": "true"}).json()
+    assert sorted(
+        (row["kind"], row["unit_price"], row["vat_category"], row["client"], row["partner"])
+        for row in body["results"]
+    ) == [
+        ("late_interest", "5.1900", "O", None, partner.pk),
+        ("recovery_indemnity", "40.0000", "O", None, partner.pk),
+    ]
+    assert {row["invoiced"] for row in body["results"]} == {False}
+    assert api.get(reverse("api:charge-detail", args=[rivals.pk])).status_code == 404
+    assert rivals.pk not in [
+        row["id"] for row in api.get(reverse("api:charge-list")).json()["results"]
+    ]
+
+    billing.run_month_sync(month=NOV)
+    late = Invoice.objects.get(partner=partner, month=NOV, purpose="late_charges")
+    assert late.total_gross == Decimal("45.19")
+    body = api.get(reverse("api:charge-list"), {"own": "true"}).json()
+    assert {(row["invoiced"], row["invoice_number"]) for row in body["results"]} == {
+        (True, late.number)
+    }
+    client.force_login(tenant.members["admin"].user)
+    for route in ("dashboard", "billing:list"):
+        page = client.get(reverse(route)).content.decode()
+        assert late.number not in page and "45,19" not in page and "recouvrement" not in page
