@@ -41,7 +41,8 @@ def service_choices(client, *, contracts: bool = True) -> list:
     choices = []
     if contracts:
         rows = [
-            (f"contract:{c.pk}", f"{c.reference} — {c.offer.name}") for c in live_contracts(client)
+            (f"contract:{c.pk}", f"{c.reference} — {c.offer.display_name}")
+            for c in live_contracts(client)
         ]
         if rows:
             choices.append((_("Contracts"), rows))
@@ -292,7 +293,7 @@ class PortRequestForm(forms.Form):
             return
         self.fields["contract"].queryset = live_contracts(client)
         self.fields["contract"].label_from_instance = lambda c: (
-            f"{c.reference} — {c.offer.name}" + (f" · {c.site.name}" if c.site_id else "")
+            f"{c.reference} — {c.offer.display_name}" + (f" · {c.site.name}" if c.site_id else "")
         )
         self.fields["service"].choices = [
             ("", _("— None —")),

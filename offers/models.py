@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Client, Site, TimeStampedModel, User
+from kernel.languages import NamedInEnglish, english_name_field
 from offers import periods
 from offers.choices import (
     PRICE_CHANGE_DEFAULT_RULES,
@@ -204,11 +205,12 @@ class Terms(TimeStampedModel):
         return days, self.price_change_refusal or refusal
 
 
-class Product(TimeStampedModel):
+class Product(NamedInEnglish, TimeStampedModel):
     """Something sold: a main product (user, line, site, account, trunk) or an option."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_en = english_name_field()
     kind = models.CharField(_("kind"), max_length=10, choices=ProductKind, default=ProductKind.MAIN)
     unit = models.CharField(
         _("unit"),
@@ -236,15 +238,13 @@ class Product(TimeStampedModel):
             ),
         ]
 
-    def __str__(self):
-        return self.name
 
-
-class Offer(TimeStampedModel):
+class Offer(NamedInEnglish, TimeStampedModel):
     """What customers subscribe to: a main product, allowed options, and its terms."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_en = english_name_field()
     preset = models.CharField(_("preset"), max_length=10, choices=Preset)
     main_product = models.ForeignKey(
         Product, verbose_name=_("main product"), on_delete=models.PROTECT, related_name="offers"
@@ -270,9 +270,6 @@ class Offer(TimeStampedModel):
         ordering = ["preset", "name"]
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
-
-    def __str__(self):
-        return self.name
 
 
 class Contract(TimeStampedModel):

@@ -142,7 +142,7 @@ def _done_message(change, line) -> str:
             "it (PLATFORM 28). Nothing is billed before; from then on, pro rata to the end of "
             "the month."
         ) % {
-            "product": line.product.name,
+            "product": line.product.display_name,
             "before": change.quantity_before,
             "after": change.quantity_after,
         }
@@ -151,7 +151,7 @@ def _done_message(change, line) -> str:
             "Quantity changed: %(product)s goes from %(before)s to %(after)s from today. "
             "%(amount)s € excl. VAT will be on your next invoice for the rest of the month."
         ) % {
-            "product": line.product.name,
+            "product": line.product.display_name,
             "before": change.quantity_before,
             "after": change.quantity_after,
             "amount": _money(change.prorata_amount),
@@ -160,7 +160,7 @@ def _done_message(change, line) -> str:
         "Decrease recorded: %(product)s goes from %(before)s to %(after)s on %(date)s. "
         "You can cancel it until then."
     ) % {
-        "product": line.product.name,
+        "product": line.product.display_name,
         "before": change.quantity_before,
         "after": change.quantity_after,
         "date": date_format(change.effective_on, "DATE_FORMAT"),
@@ -184,7 +184,7 @@ def line_quantity_cancel(request, pk, line_pk):
             messages.success(
                 request,
                 _("The decrease is cancelled: %(product)s keeps %(n)s units.")
-                % {"product": line.product.name, "n": line.quantity},
+                % {"product": line.product.display_name, "n": line.quantity},
             )
         return redirect(detail_url)
     return render(
@@ -200,7 +200,7 @@ def line_quantity_cancel(request, pk, line_pk):
                 line.quantity - change.units,
             )
             % {
-                "product": line.product.name,
+                "product": line.product.display_name,
                 "before": line.quantity,
                 "after": line.quantity - change.units,
                 "date": date_format(change.effective_on, "DATE_FORMAT"),

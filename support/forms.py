@@ -59,7 +59,7 @@ class AttachmentsField(forms.FileField):
 class ContractChoiceField(AsciiModelChoiceField):
     def label_from_instance(self, contract):
         site = f" · {contract.site.name}" if contract.site_id else ""
-        return f"{contract.reference} — {contract.offer.name}{site}"
+        return f"{contract.reference} — {contract.offer.display_name}{site}"
 
 
 class TicketForm(forms.Form):

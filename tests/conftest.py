@@ -461,6 +461,11 @@ def ensure_catalogue():
         import_module(
             "equipment.migrations.0004_rentals_are_no_telephone_service"
         ).rentals_are_no_telephone_service(apps, None)
+    if Product.objects.filter(name_en="").exists() or Offer.objects.filter(name_en="").exists():
+        # PLATFORM 24: the English names of those rows
+        import_module("offers.migrations.0018_catalogue_english_names_seed").name_in_english(
+            apps, None
+        )
     from usage.models import Tariff
 
     if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations

@@ -429,7 +429,9 @@ def included_plans(*, client) -> list[IncludedPlan]:
         if policy != FairUsePolicy.NONE:
             terms = contract.offer.terms
             key = (terms.pk, contract.signature_date)
-            by_terms.setdefault(key, (policy, terms.preset, set()))[2].add(contract.offer.name)
+            by_terms.setdefault(key, (policy, terms.preset, set()))[2].add(
+                contract.offer.display_name
+            )
     if not by_terms:
         return []
     today = paris_today()

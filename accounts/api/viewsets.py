@@ -6,6 +6,7 @@ from rest_framework import exceptions, mixins, viewsets
 from accounts.models import Partner
 from kernel import sql_lists
 from kernel.filters import FilterBackend
+from kernel.languages import reads_english
 
 
 class SqlListMixin:
@@ -13,8 +14,9 @@ class SqlListMixin:
     statement of a page kept per ``page_statement_key`` (``portal.api.pagination``)."""
 
     def sql_list_params(self) -> dict:
-        """The request's values a list's SQL may name (``kernel.sql_lists``): none here."""
-        return {}
+        """The request's values a list's SQL may name (``kernel.sql_lists``): whether it reads
+        English (``kernel.languages``: the catalogue's names)."""
+        return {"english": reads_english()}
 
     def statement_owner(self):
         """Whose rows the view lists (a partner's key), None for rows that are everyone's."""
@@ -86,7 +88,7 @@ class PartnerScopedViewSetMixin(SqlListMixin):
 
     def sql_list_params(self) -> dict:
         """The request's values a list's SQL may name (``kernel.sql_lists``)."""
-        return {"partner": self.partner.pk}
+        return {**super().sql_list_params(), "partner": self.partner.pk}
 
     def statement_owner(self):
         return self.partner.pk

@@ -90,6 +90,7 @@ class ProductAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
+        "name_en",
         "kind",
         "unit",
         "setup_price",
@@ -98,7 +99,7 @@ class ProductAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
         "is_active",
     ]
     list_filter = ["kind", "price_on_quote", "is_active"]
-    search_fields = ["code", "name", "unit"]
+    search_fields = ["code", "name", "name_en", "unit"]
 
 
 @admin.register(Offer)
@@ -106,6 +107,7 @@ class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
+        "name_en",
         "preset",
         "main_product",
         "terms",
@@ -113,7 +115,7 @@ class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "telephone_service",
     ]
     list_filter = ["preset", "is_active", "telephone_service"]
-    search_fields = ["code", "name", "main_product__code", "main_product__name"]
+    search_fields = ["code", "name", "name_en", "main_product__code", "main_product__name"]
     list_select_related = ["main_product", "terms"]
     autocomplete_fields = ["main_product"]
     filter_horizontal = ["options"]
@@ -121,7 +123,17 @@ class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["code", "name", "preset", "description", "is_active", "telephone_service"]},
+            {
+                "fields": [
+                    "code",
+                    "name",
+                    "name_en",
+                    "preset",
+                    "description",
+                    "is_active",
+                    "telephone_service",
+                ]
+            },
         ),
         (_("Products"), {"fields": ["main_product", "options"]}),
         (_("Terms"), {"fields": ["terms", "terms_link"], "description": SNAPSHOT_NOTE}),

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kernel import api_fields, representation, sql_lists
+from kernel.languages import display_name_sql
 from offers.api.termination_serializers import FEE_RULE
 from offers.choices import (
     PRICE_CHANGE_DEFAULT_RULES,
@@ -37,12 +38,22 @@ from offers.models import (
 
 
 class ProductSerializer(representation.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name",
+        read_only=True,
+        help_text=_(
+            "The product's name in the request's language: its English name with "
+            "Accept-Language: en when one was entered, else its French name."
+        ),
+    )
+
+    sql_fields = {"name": display_name_sql}  # kernel.sql_lists: ``display_name`` in SQL
+
     class Meta:
         model = Product
         fields = ["code", "name", "kind", "unit", "setup_price", "monthly_price", "price_on_quote"]
         extra_kwargs = api_fields.described(
             code=_("The product's code."),
-            name=_("The product's name."),
             kind=_("The product's kind: main or option."),
             setup_price=_("The catalogue's one-off setup price per unit (€ excl. VAT)."),
             monthly_price=_(
@@ -253,8 +264,18 @@ class OfferSerializer(representation.ModelSerializer):
         help_text=_("The terms a contract signed today copies (CON-1, CON-6)."),
     )
 
+    name = serializers.CharField(
+        source="display_name",
+        read_only=True,
+        help_text=_(
+            "The offer's name in the request's language: its English name with "
+            "Accept-Language: en when one was entered, else its French name."
+        ),
+    )
+
     sql_fields = {  # kernel.sql_lists: ``Terms.snapshot`` from the offer's terms row
         "terms": lambda ctx, p: sql_lists.related_row(TermsSerializer, Terms, f"{p}terms__", ctx),
+        "name": display_name_sql,
     }
 
     class Meta:
@@ -275,7 +296,6 @@ class OfferSerializer(representation.ModelSerializer):
                 "False for an equipment rental (EQP-3): ordered with its equipment "
                 "(POST /api/v1/equipment-orders/), its contract takes no number or SIP account."
             ),
-            name=_("The offer's name."),
             preset=_("The offer's family (CON-1)."),
             description=_("What the offer is, in the catalogue's words; may be empty."),
         )

@@ -31,7 +31,11 @@ class PendingPriceChangeSerializer(serializers.Serializer):
         source="change.product.code", help_text=_("The product's code.")
     )
     product_name = serializers.CharField(
-        source="change.product.name", help_text=_("The product's name.")
+        source="change.product.display_name",
+        help_text=_(
+            "The product's name in the request's language: its English name with "
+            "Accept-Language: en when one was entered, else its French name."
+        ),
     )
     effective_date = serializers.DateField(
         source="change.effective_date",

@@ -31,6 +31,7 @@ from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
 from kernel import api_fields, representation, sql_lists
 from kernel.inputs import MAX_QUANTITY
+from kernel.languages import display_name_sql
 from offers.api.catalogue_serializers import TermsSerializer
 from offers.api.termination_serializers import TerminationSerializer
 from offers.choices import (
@@ -107,7 +108,12 @@ class ContractLineSerializer(representation.ModelSerializer):
         source="product.code", read_only=True, help_text=_("The product's code.")
     )
     product_name = serializers.CharField(
-        source="product.name", read_only=True, help_text=_("The product's name.")
+        source="product.display_name",
+        read_only=True,
+        help_text=_(
+            "The product's name in the request's language: its English name with "
+            "Accept-Language: en when one was entered, else its French name."
+        ),
     )
     kind = serializers.CharField(
         source="product.kind", read_only=True, help_text=_("The product's kind: main or option.")
@@ -119,8 +125,9 @@ class ContractLineSerializer(representation.ModelSerializer):
         help_text=_("Quantity × unit monthly price (€ excl. VAT, not rounded)."),
     )
 
-    sql_fields = {  # kernel.sql_lists: ``ContractLine.monthly_total`` in SQL
+    sql_fields = {  # kernel.sql_lists: ``ContractLine.monthly_total`` and the name in SQL
         "monthly_total": lambda ctx, p: Cast(_line_total(p), TextField()),
+        "product_name": lambda ctx, p: display_name_sql(ctx, f"{p}product__"),
     }
 
     class Meta:

@@ -55,11 +55,11 @@ def contract_create(
     for line in options:
         if line.product.pk not in allowed:
             errors["options"] = _("%(name)s is not an option of this offer.") % {
-                "name": line.product.name
+                "name": line.product.display_name
             }
         elif line.product.price_on_quote and line.unit_monthly_price is None:
             errors["options"] = _("%(name)s is priced on quote: give its price.") % {
-                "name": line.product.name
+                "name": line.product.display_name
             }
         elif line.quantity < 1:
             errors["options"] = _("Quantities start at 1.")

@@ -69,7 +69,7 @@ def test_contract_list_rows(as_role, english, tenant, other_tenant, hosted_a):
     page = page_of(as_role(Role.READ_ONLY).get(reverse("offers:list")))
     assert hosted_a.reference in page and trunk.reference in page
     assert theirs.reference not in page and "Dépôt Rival" not in page
-    assert "Téléphonie hébergée Site" in page and "SIP Trunk" in page and "Siège Acme" in page
+    assert "Hosted telephony Site" in page and "SIP Trunk" in page and "Siège Acme" in page
     assert '<span class="badge ok">Active</span>' in page
     assert '<span class="badge">Ordered</span>' in page
     # The period's last day (not its exclusive end), then the next renewal (= that end).
@@ -135,7 +135,7 @@ def test_detail_terms_in_plain_words(as_role, english, hosted_a):
     assert "Service restoration target: 8 business hours" in page
     assert "99% availability" in page
     # Lines: product, quantity, unit monthly price, monthly total.
-    assert "Téléphonie hébergée par site" in page
+    assert "Hosted telephony per site" in page
     assert '<td class="num">250.00\u00a0€</td>' in page
     assert 'data-testid="monthly-fees">250.00\u00a0€<' in page
 
