@@ -8,16 +8,32 @@ the period (the PDF prints the day before).
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.choices import ChargeKind, VatCategory
+from accounts.choices import BillingMode
+from billing.amounts import wholesale
+from billing.choices import WHOLESALE_KINDS, ChargeKind, VatCategory
 from billing.models import Invoice, InvoiceLine, PendingCharge
 from kernel import api_fields, representation, sql_lists
+from kernel.money import round_price
 
 
 class EndClientSerializer(serializers.Serializer):
@@ -288,12 +304,43 @@ class InvoiceSerializer(representation.ModelSerializer):
         return representation.object_url(self, "api:invoice-facturx", invoice.pk)
 
 
+PRICE_COLUMN = DecimalField(max_digits=12, decimal_places=4)
+
+
+def partner_unit_price_sql(ctx, prefix: str):
+    """ACC-3: ``partner_unit_price`` in SQL, from the view's ``partner``, ``reseller_billed``
+    and ``discount`` parameters (``PendingChargeViewSet.sql_list_params``)."""
+    p = prefix
+    price = Cast(F(f"{p}unit_price"), TextField())
+    discount = ctx.param("discount", PRICE_COLUMN)
+    wholesale = Func(
+        F(f"{p}unit_price") * (Value(Decimal(100)) - discount) / Value(Decimal(100)),
+        Value(4),
+        function="ROUND",
+        output_field=PRICE_COLUMN,
+    )
+    on_partner_invoice = Q(**{f"{p}invoice_line__invoice__partner_id": ctx.param("partner")})
+    return Case(
+        When(
+            Q(**{f"{p}invoice_line__isnull": False}) & on_partner_invoice,
+            then=Cast(F(f"{p}invoice_line__unit_price"), TextField()),
+        ),
+        When(Q(**{f"{p}invoice_line__isnull": False}), then=Value(None)),
+        When(Q(**{f"{p}partner__isnull": False}), then=price),
+        When(ctx.param("reseller_billed", BooleanField()), then=Value(None)),
+        When(Q(**{f"{p}kind__in": WHOLESALE_KINDS}), then=Cast(wholesale, TextField())),
+        default=price,
+        output_field=TextField(),
+    )
+
+
 class PendingChargeSerializer(representation.ModelSerializer):
     """A charge posted for one of the partner's customers (``client``), or for the partner
     itself (``partner``: the late-payment interest and 40 € recovery indemnity of its own
     monthly invoice, partner-billed, BIL-6), invoiced by the next month-end run (or already:
     ``invoiced``, with the document). ``unit_price`` is the retail price; a partner-billed
-    partner's invoice applies its wholesale price to subscriptions and setup fees (ACC-3)."""
+    partner's invoice applies its wholesale price to every sale (ACC-3): ``partner_unit_price``
+    says what the calling partner is billed."""
 
     client = serializers.PrimaryKeyRelatedField(
         read_only=True,
@@ -341,9 +388,19 @@ class PendingChargeSerializer(representation.ModelSerializer):
         default=None,
         help_text=_("That invoice's number; null while it is pending."),
     )
+    partner_unit_price = serializers.SerializerMethodField(
+        help_text=_(
+            "What you are billed per unit (€ excl. VAT, 4 decimals): partner-billed, your "
+            "wholesale price of a customer's sale (unit_price less your discount; interest, "
+            "indemnities and reject fees as they are) and your own charges as they are — once "
+            "invoiced, the price of your invoice's line; null when you are not the buyer "
+            "(reseller-billed: your customer is invoiced at unit_price)."
+        )
+    )
 
-    sql_fields = {  # kernel.sql_lists: ``get_invoiced`` in SQL
+    sql_fields = {  # kernel.sql_lists: the methods below in SQL
         "invoiced": lambda ctx, p: sql_lists.boolean(Q(**{f"{p}invoice_line__isnull": False})),
+        "partner_unit_price": partner_unit_price_sql,
     }
 
     class Meta:
@@ -366,6 +423,7 @@ class PendingChargeSerializer(representation.ModelSerializer):
             "invoiced",
             "invoice",
             "invoice_number",
+            "partner_unit_price",
             "created_at",
         ]
         extra_kwargs = api_fields.described(
@@ -381,7 +439,7 @@ class PendingChargeSerializer(representation.ModelSerializer):
             quantity=_("The quantity (4 decimals)."),
             unit_price=_(
                 "The retail unit price (€ excl. VAT, 4 decimals); a partner-billed partner's "
-                "invoice applies its wholesale price to sales (ACC-3)."
+                "invoice applies its wholesale price to sales (ACC-3): partner_unit_price."
             ),
             is_paid=_(
                 "true: already paid (prepaid balance, an order paid at once): counted in the "
@@ -393,3 +451,20 @@ class PendingChargeSerializer(representation.ModelSerializer):
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_invoiced(self, charge) -> bool:
         return charge.invoice_line_id is not None
+
+    @extend_schema_field(serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True))
+    def get_partner_unit_price(self, charge) -> str | None:
+        """ACC-3: as ``partner_unit_price_sql``, for the calling partner."""
+        partner = self.context["view"].partner
+        line = charge.invoice_line
+        if line is not None:
+            on_partner_invoice = line.invoice.partner_id == partner.pk
+            return f"{round_price(line.unit_price)}" if on_partner_invoice else None
+        if charge.partner_id is not None:
+            return f"{round_price(charge.unit_price)}"
+        if partner.billing_mode != BillingMode.PARTNER_BILLED:
+            return None
+        price = charge.unit_price
+        if charge.kind in WHOLESALE_KINDS:
+            price = wholesale(price, partner.wholesale_discount_percent)
+        return f"{round_price(price)}"

@@ -15,6 +15,7 @@ from rest_framework import renderers
 from rest_framework.decorators import action
 
 from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerReadOnlyViewSet
+from accounts.choices import BillingMode
 from accounts.models import Client
 from billing import documents
 from billing.api.filtersets import InvoiceFilterSet, PendingChargeFilterSet
@@ -146,3 +147,11 @@ class PendingChargeViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         late-charges invoice will bill before it is issued. Another partner's answers 404."""
         clients = Client.objects.filter(partner=partner).values("pk")
         return queryset.filter(Q(client__in=clients) | Q(partner=partner))
+
+    def sql_list_params(self) -> dict:
+        """``partner_unit_price`` depends on the partner's billing mode and discount (ACC-3)."""
+        return {
+            **super().sql_list_params(),
+            "reseller_billed": self.partner.billing_mode != BillingMode.PARTNER_BILLED,
+            "discount": self.partner.wholesale_discount_percent,
+        }

@@ -397,6 +397,57 @@ def test_partner_reads_its_own_charges(api, partner, other_partner, tenant):
     assert response.status_code == 400 and "own" in response.json()["error"]["fields"]
 
 
+# ACC-3 — what the partner itself will be billed for each charge: Nova, partner-billed at 15 %
+# off, pays its customers' sales at its wholesale price — a 149.50 € setup fee → 149.50 × 0.85
+# = 127.075 → 127.0750 €, 45.6789 € of consumption → 38.827065 → 38.8271 € — and its own 40 €
+# indemnity as it is (not a sale, BIL-6); once the run has put them on its invoice, the price
+# of that invoice's line. Reseller-billed, Nova is billed nothing for its customers' charges
+# (each customer is invoiced at retail): null. The list (PostgreSQL's JSON) and the detail
+# (the serializer) agree.
+def test_partner_unit_price(api, partner, tenant):
+    partner.wholesale_discount_percent = Decimal("15")
+    partner.save(update_fields=["wholesale_discount_percent"])
+    setup = services.charge_post(
+        client=tenant.client,
+        kind="setup",
+        source_type="order",
+        source_id="ORD-42",
+        period_start=OCT,
+        description="Installation",
+        unit_price=Decimal("149.5"),
+    )
+    calls = services.charge_post(
+        client=tenant.client,
+        kind="consumption",
+        source_type="usage",
+        source_id="calls",
+        period_start=SEP,
+        period_end=OCT,
+        description="Communications",
+        unit_price=Decimal("45.6789"),
+    )
+    indemnity = _own_charge(partner, "recovery_indemnity", "F2026-000001", "40", day=SEP)
+
+    def prices():
+        listed = api.get(reverse("api:charge-list")).json()["results"]
+        for row in listed:
+            detail = api.get(reverse("api:charge-detail", args=[row["id"]])).json()
+            assert detail == row
+        return {row["id"]: row["partner_unit_price"] for row in listed}
+
+    assert prices() == {setup.pk: "127.0750", calls.pk: "38.8271", indemnity.pk: "40.0000"}
+    _mode(partner, BillingMode.RESELLER_BILLED)
+    assert prices() == {setup.pk: None, calls.pk: None, indemnity.pk: "40.0000"}
+    _mode(partner, BillingMode.PARTNER_BILLED)
+    services.run_month_sync(month=SEP)
+    setup.refresh_from_db()
+    assert setup.invoice_line.invoice.partner == partner
+    assert setup.invoice_line.unit_price == Decimal("127.0750")
+    partner.wholesale_discount_percent = Decimal("20")  # later: no change to what was billed
+    partner.save(update_fields=["wholesale_discount_percent"])
+    assert prices()[setup.pk] == "127.0750"
+
+
 # --- Query counts ---------------------------------------------------------------------------
 
 
