@@ -435,6 +435,10 @@ DESTINATION_LABELS = {
 }
 # Groups whose label already says they are risky: no "risky" badge after it.
 RISK_IN_LABEL = {"high-risk"}
+# TRK-6: the group of every premium-rate number, wherever its prefix falls (a number the
+# numbering plan marks premium rate, USE-1: France's 083x–089x as well as the UK's 09, Belgium's
+# 090x…), so that the rating refuses them by default and the customer unblocks them at once.
+PREMIUM_RATE_GROUP = "premium-rate"
 
 
 class DestinationGroup(TimeStampedModel):

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from kernel.clock import PARIS
 from usage import increments
+from usage.choices import PriceClass
 from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
 from usage.partitioning import month_bounds
 from usage.services import plans, tariff_changes
@@ -92,7 +93,12 @@ def context(keys):
     from billing.models import Invoice
     from numbering.selectors import held_at, held_periods
     from offers.models import Contract
-    from telephony.models import DestinationGroup, DestinationSetting, DestinationSettingChange
+    from telephony.models import (
+        PREMIUM_RATE_GROUP,
+        DestinationGroup,
+        DestinationSetting,
+        DestinationSettingChange,
+    )
 
     cond = Q(pk__in=[])
     for client_id, month in keys:
@@ -106,9 +112,9 @@ def context(keys):
     }
     included = _included_by_terms({c.offer.terms_id for c in contracts.values()})
     on_net = held_periods({c.called for c in calls})
-    groups = [
-        (prefix, g.position, g) for g in DestinationGroup.objects.all() for prefix in g.prefixes
-    ]
+    all_groups = list(DestinationGroup.objects.all())
+    groups = [(prefix, g.position, g) for g in all_groups for prefix in g.prefixes]
+    premium = next((g for g in all_groups if g.code == PREMIUM_RATE_GROUP), None)
     settings, ids = {}, {}
     for s in DestinationSetting.objects.filter(
         Q(sip_account_id__in={c.sip_account_id for c in calls if c.sip_account_id})
@@ -174,6 +180,8 @@ def context(keys):
         block = block_key(call.called)
         matches = [(len(p), -pos, g) for p, pos, g in groups if block.startswith(p)]
         group = max(matches, key=lambda m: (m[0], m[1]))[2] if matches else None
+        if call.price_class == PriceClass.PREMIUM and premium is not None:
+            group = premium  # TRK-6: wherever its prefix falls (rating_sql's PREMIUM_SQL)
         blocked = False
         if group is not None and call.line_type != "emergency":
             owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)

@@ -5,6 +5,7 @@ the stored ones whose outcome changed updated, the daily roll-up). Kept apart fr
 Python so that each module stays readable; the rules are in ``usage.services.rating``'s
 docstring and docs/rules.md §4."""
 
+from telephony.models import PREMIUM_RATE_GROUP
 from usage.services import rollup, tariff_changes
 
 SIP_UNL_SLOTS = 99  # USE-3
@@ -82,6 +83,8 @@ TARIFF_DAY = """LEAST(c.kept_day, CASE WHEN c.policy = 'hosted_a'
 KEPT_DAY_MIN_SQL = f"""SELECT min({KEPT_DAY}) FROM offers_contract c
     WHERE c.client_id = ANY(%(clients)s)"""
 
+PREMIUM_SQL = f"(b.price_class = 'premium' AND g.code = '{PREMIUM_RATE_GROUP}')"
+
 STEPS = [
     """CREATE TEMP TABLE _rk (client_id integer, month date,
         appending boolean NOT NULL DEFAULT false) ON COMMIT DROP""",
@@ -90,12 +93,15 @@ STEPS = [
     SELECT DISTINCT {BLOCK_SQL} AS block, r.country, r.line_type, r.price_class
     FROM ({{calls}}) r""",
     """CREATE TEMP TABLE _grp ON COMMIT DROP AS
-    SELECT g.id AS group_id, g.blocked_by_default, p.prefix, g.position
-    FROM telephony_destinationgroup g, jsonb_array_elements_text(g.prefixes) AS p(prefix)""",
-    """CREATE TEMP TABLE _bg ON COMMIT DROP AS
+    SELECT g.id AS group_id, g.code, g.blocked_by_default, p.prefix, g.position
+    FROM telephony_destinationgroup g
+    LEFT JOIN LATERAL jsonb_array_elements_text(g.prefixes) AS p(prefix) ON true""",
+    # TRK-6: a premium-rate number (its price class, USE-1) is in the premium-rate group
+    # wherever its prefix falls (the UK's +449…, France's 0836…); else the longest prefix wins
+    f"""CREATE TEMP TABLE _bg ON COMMIT DROP AS
     SELECT DISTINCT ON (b.block) b.block, g.group_id, g.blocked_by_default
-    FROM _bk b JOIN _grp g ON b.block LIKE g.prefix || '%%'
-    ORDER BY b.block, length(g.prefix) DESC, g.position""",
+    FROM _bk b JOIN _grp g ON b.block LIKE g.prefix || '%%' OR {PREMIUM_SQL}
+    ORDER BY b.block, {PREMIUM_SQL} DESC, length(g.prefix) DESC NULLS LAST, g.position""",
     # USE-2: a prefix of 4+ digits (the "+" is not one: "3949" is a short number's 4) beats
     # the (country, type) row, which beats shorter prefixes (world zones, fall-backs).
     """CREATE TEMP TABLE _tc ON COMMIT DROP AS
