@@ -1,0 +1,175 @@
+"""Independent check of the hosted unlimited plans (USE-4) through the real import and the SQL
+rating pass, with amounts computed by hand from the contracts:
+
+HOSTED-W 6.1 « 2h de Fair-Use pour les renvois d'appels […] ne s'appliquent pas […] Un
+utilisateur appelle au cours du mois plus de 150 numéros différents. Un utilisateur effectue un
+renvoi immédiat permanent (au-delà des 2h de Fair-Use). Un utilisateur utilise plus de trois
+appels simultanés […] la terminaison des appels ne répondant pas à ces critères sera facturée à
+la minute selon la tarification ».
+HOSTED-A 7 « l'utilisateur n'appelle pas au cours du mois plus de 150 numéros différents. Les
+renvois d'appels ne sont pas inclus. La terminaison des appels nationaux fixes pour les
+Utilisateurs ne répondant pas à ces critères sera facturée à la minute ».
+
+Seeded grid (usage 0004): France fixed 0.0120 €/min, France mobile 0.0450, United Kingdom fixed
+0.0200 (1/1); toll free (080) 0."""
+
+from decimal import Decimal
+
+import pytest
+
+from numbering.models import PhoneNumber
+from tests.telephony.factories import customer
+from tests.usage.core_helpers import account, assert_matches_reference, at, row, run_import, seconds
+from usage.models import CallRecord, FairUseBreach
+
+pytestmark = pytest.mark.django_db
+
+
+def costs(sip) -> dict:
+    return {
+        (c.called, c.started_at): c.cost
+        for c in CallRecord.objects.filter(sip_account=sip).order_by("started_at")
+    }
+
+
+def total(sip) -> Decimal:
+    return sum((c.cost for c in CallRecord.objects.filter(sip_account=sip)), Decimal(0))
+
+
+def reasons(sip) -> list:
+    return [
+        (r["code"], r["value"], r["limit"])
+        for b in FairUseBreach.objects.filter(sip_account=sip)
+        for r in b.reasons
+    ]
+
+
+# USE-4 HOSTED-W « 2h de Fair-Use pour les renvois »: forwarded calls of exactly 7 200 s in the
+# month keep the unlimited (an unanswered forward and an inbound hour count for nothing): 0 €.
+def test_use4_hosted_w_forwarding_of_exactly_two_hours_is_fair_use():
+    sip = account("hosted-w")
+    run_import(
+        [
+            row(sip, "0140000001", start=at(5, 10), duration=3600, call_type="forwarded"),
+            row(sip, "0140000002", start=at(6, 10), duration=3600, call_type="forwarded"),
+            row(sip, "0140000003", start=at(7, 10), answered=False, duration=0,
+                call_type="forwarded"),
+            row(sip, "0140000004", start=at(8, 10), duration=3600, call_type="inbound"),
+        ]
+    )  # fmt: skip
+    assert reasons(sip) == []
+    assert total(sip) == 0
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-W: 3 600 + 3 601 s forwarded = 7 201 s > 7 200: a breach ("forwarding", 7 201),
+# and every billable call of the user's month per minute at its tariff:
+#   forwarded 3 600 s France fixed → 60 min × 0.0120 = 0.7200;
+#   forwarded 3 601 s → 61 min = 3 660 s × 0.0120 / 60 = 0.7320;
+#   French mobile 61 s → 2 min = 120 s × 0.0450 / 60 = 0.0900;
+#   toll free 0800, 61 s → 0; on-net 600 s → 0; emergency 112, 300 s → 0.
+# Total 0.7200 + 0.7320 + 0.0900 = 1.5420.
+def test_use4_hosted_w_forwarding_one_second_over_bills_the_month_per_minute():
+    sip = account("hosted-w")
+    PhoneNumber.objects.create(
+        e164="+33199990002", number_type="geographic", state="assigned", client=customer()
+    )
+    run_import(
+        [
+            row(sip, "0140000001", start=at(5, 10), duration=3600, call_type="forwarded"),
+            row(sip, "0140000002", start=at(6, 10), duration=3601, call_type="forwarded"),
+            row(sip, "0612345678", start=at(7, 10), duration=61),
+            row(sip, "0800123456", start=at(7, 11), duration=61),
+            row(sip, "0199990002", start=at(7, 12), duration=600),
+            row(sip, "112", start=at(7, 13), duration=300),
+        ]
+    )
+    assert reasons(sip) == [("forwarding", 7201, 7200)]
+    assert costs(sip) == {
+        ("+33140000001", at(5, 10)): Decimal("0.7200"),
+        ("+33140000002", at(6, 10)): Decimal("0.7320"),
+        ("+33612345678", at(7, 10)): Decimal("0.0900"),
+        ("+33800123456", at(7, 11)): Decimal("0"),
+        ("+33199990002", at(7, 12)): Decimal("0"),
+        ("112", at(7, 13)): Decimal("0"),
+    }
+    assert total(sip) == Decimal("1.5420")
+    assert_matches_reference()
+
+
+def three_at_once(sip, fourth_after: int) -> list:
+    """10:00:00 outbound 600 s, 10:01 inbound 600 s, 10:02 forwarded 600 s, and a fourth
+    outbound call of 60 s ``fourth_after`` seconds after 10:00:00 (the first ends at 600)."""
+    return [
+        row(sip, "0140000001", start=at(5, 10), duration=600),
+        row(sip, "0140000002", start=at(5, 10, 1), duration=600, call_type="inbound"),
+        row(sip, "0140000003", start=at(5, 10, 2), duration=600, call_type="forwarded"),
+        row(sip, "0140000004", start=at(5, 10) + seconds(fourth_after), duration=60),
+    ]
+
+
+# USE-4 HOSTED-W « plus de trois appels simultanés »: three calls at once (any direction) are
+# allowed; a fourth starting at the very second the first ends (10:10:00) makes three, not four:
+# no breach, 0 €.
+def test_use4_hosted_w_three_calls_at_once_and_a_fourth_as_one_ends():
+    sip = account("hosted-w")
+    run_import(three_at_once(sip, fourth_after=600))
+    assert reasons(sip) == []
+    assert total(sip) == 0
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-W: the fourth one second earlier (10:09:59) is a fourth call at once: a breach
+# ("simultaneous", 4), the month per minute: outbound 600 s → 0.1200, forwarded 600 s →
+# 0.1200, the fourth 60 s → 0.0120, inbound free. Total 0.2520.
+def test_use4_hosted_w_four_calls_at_once_bills_the_month_per_minute():
+    sip = account("hosted-w")
+    run_import(three_at_once(sip, fourth_after=599))
+    assert reasons(sip) == [("simultaneous", 4, 3)]
+    assert total(sip) == Decimal("0.2520")
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-A « Les renvois d'appels ne sont pas inclus » (billed, never a breach) and no
+# simultaneous-call limit in its article 7: four calls at once keep the unlimited; a forwarded
+# France fixed call of 3 h at its tariff, 10 800 × 0.0120 / 60 = 2.1600; the outbound ones 0.
+def test_use4_hosted_a_forwarding_billed_and_four_calls_at_once_allowed():
+    sip = account("hosted-a")
+    rows = three_at_once(sip, fourth_after=300)
+    rows.append(row(sip, "0140000009", start=at(6, 10), duration=10800, call_type="forwarded"))
+    run_import(rows)
+    assert reasons(sip) == []
+    # the forwarded calls: 600 s → 0.1200 and 3 h → 2.1600
+    assert total(sip) == Decimal("2.2800")
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-A « plus de 150 numéros différents » (any number: included or not): a number is
+# one number however it is dialled. 149 distinct France fixed numbers (60 s each), the last also
+# dialled « 00 33 … » and « 01 … », and a French mobile (61 s): 150 numbers, the unlimited holds
+# (0 €). A later file with a 151st number, a United Kingdom fixed one (one of the 40, 61 s): a
+# breach; HOSTED-A bills per minute the national fixed calls only (149 + 2 calls of 60 s →
+# 1 min × 0.0120 each = 151 × 0.0120 = 1.8120), the others at their tariff's own increments:
+# French mobile 61 s × 0.0450 / 60 = 0.04575 → 0.0458 (rather than 2 min = 0.0900), United
+# Kingdom fixed 61 s × 0.0200 / 60 = 0.02033 → 0.0203. Total 1.8120 + 0.0458 + 0.0203 = 1.8781.
+def test_use4_hosted_a_150_numbers_in_any_spelling_then_the_151st():
+    sip = account("hosted-a")
+    first = [
+        row(sip, f"+331400{n:05d}", start=at(2, 8) + seconds(120 * n), duration=60)
+        for n in range(149)
+    ]
+    first += [
+        row(sip, "0033140000148", start=at(3, 9), duration=60),
+        row(sip, "0140000148", start=at(3, 10), duration=60),
+        row(sip, "0612345678", start=at(3, 11), duration=61),
+    ]
+    run_import(first)
+    assert reasons(sip) == []
+    assert total(sip) == 0
+
+    run_import([row(sip, "+442079460000", start=at(4, 9), duration=61)])
+    assert reasons(sip) == [("distinct_numbers", 151, 150)]
+    assert CallRecord.objects.get(called="+33612345678").cost == Decimal("0.0458")
+    assert CallRecord.objects.get(called="+442079460000").cost == Decimal("0.0203")
+    assert total(sip) == Decimal("1.8781")
+    assert_matches_reference()
