@@ -101,3 +101,31 @@ def test_trk6_premium_rate_numbers_blocked_on_a_new_trunk():
         assert (call.blocked, call.cost) == (True, Decimal("0")), e164
     assert CallRecord.objects.get(called="+33612345678").cost == Decimal("0.0900")
     assert_matches_reference()
+
+
+# TRK-6 / USE-1 — the directory enquiries 118 XYZ are premium-rate services (ARCEP's numbering
+# plan: « tarification majorée », the service priced on top of the call — 118 218 costs euros a
+# call): a new SIP account's 118 218 is refused, 0 € (it was carried and billed as a plain short
+# number, 61 s → 120 s × 0.15 / 60 = 0.3000 €, at a loss and without the block TRUNK 5 gives).
+# Other short numbers keep their row: 3949, 61 s → 0.3000. Unblocked (the premium-rate group),
+# 118 712 is priced at the premium row: 61 s → 120 s × 0.80 / 60 = 1.6000.
+def test_trk6_directory_enquiries_118_are_premium_rate():
+    sip = account("sip-unl")
+    other = account("sip-unl")
+    with time_machine.travel(datetime(2026, 10, 1, 6, tzinfo=UTC), tick=False):
+        destination_unblock(owner=other, group=DestinationGroup.objects.get(code="premium-rate"))
+    run_import(
+        [
+            row(sip, "118218", start=at(3, 9), duration=61),
+            row(sip, "3949", start=at(3, 10), duration=61),
+            row(other, "118712", start=at(3, 11), duration=61),
+        ]
+    )
+    enquiries = CallRecord.objects.get(called="118218")
+    assert (enquiries.line_type, enquiries.price_class) == ("special", "premium")
+    assert (enquiries.blocked, enquiries.cost) == (True, Decimal("0"))
+    short = CallRecord.objects.get(called="3949")
+    assert (short.price_class, short.blocked, short.cost) == ("short", False, Decimal("0.3000"))
+    unblocked = CallRecord.objects.get(called="118712")
+    assert (unblocked.blocked, unblocked.cost) == (False, Decimal("1.6000"))
+    assert_matches_reference()

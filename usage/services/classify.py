@@ -20,6 +20,11 @@ EMERGENCY_NUMBERS = frozenset({"15", "17", "18", "112", "114", "115", "119", "19
 # 116 111 children, 116 117 on-call doctors, 116 123 emotional support): free for the caller
 # (EU decision 2007/116/EC, ARCEP's numbering plan) — the law where the rule book is silent.
 SOCIAL_VALUE = re.compile(r"^116\d{3}$")
+# The directory enquiries 118 XYZ are premium-rate services (ARCEP's numbering plan: the
+# service is priced on top of the call, « tarification majorée »): premium rate, so blocked by
+# default with the other premium-rate numbers (TRK-6) and priced at the premium row once
+# unblocked — not a plain short number.
+DIRECTORY_ENQUIRIES = re.compile(r"^118\d{3}$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 SHORT = re.compile(r"^\d{2,6}$")
 
@@ -79,6 +84,8 @@ def classify(number: str) -> Classification:
             return Classification("FR", LineType.EMERGENCY, PriceClass.SHORT)
         if SOCIAL_VALUE.match(number):
             return Classification("FR", LineType.SPECIAL, PriceClass.TOLL_FREE)
+        if DIRECTORY_ENQUIRIES.match(number):
+            return Classification("FR", LineType.SPECIAL, PriceClass.PREMIUM)
         return Classification("FR", LineType.SPECIAL, PriceClass.SHORT)
     block = block_key(number)
     found = _BLOCKS.get(block)
