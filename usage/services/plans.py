@@ -170,10 +170,10 @@ def breaches_record(metrics: list[dict]) -> list[tuple[int, date]]:
 # pass, ``usage.services.rating``): the month's metrics count both.
 CALLS = """(
     SELECT sip_account_id, month, client_id, plan, called, counts, duration, answered,
-        call_type, device_id, started_at FROM _rc
+        call_type, device_id, started_at, trial FROM _rc
     UNION ALL
     SELECT sip_account_id, month, client_id, plan, called, counts, duration, answered,
-        call_type, device_id, started_at FROM _old)"""
+        call_type, device_id, started_at, trial FROM _old)"""
 
 METRICS_SQL = """
 SELECT rc.sip_account_id, rc.month, rc.client_id, rc.plan,
@@ -187,7 +187,7 @@ FROM {calls} rc
 JOIN telephony_sipaccount sa ON sa.id = rc.sip_account_id
 JOIN accounts_client cl ON cl.id = rc.client_id
 LEFT JOIN _sup sup ON sup.sip_account_id = rc.sip_account_id AND sup.device_id = rc.device_id
-WHERE rc.plan IN ('hosted_w', 'hosted_a')
+WHERE rc.plan IN ('hosted_w', 'hosted_a') AND NOT rc.trial
 GROUP BY 1, 2, 3, 4
 """
 
@@ -200,7 +200,7 @@ GROUP BY 1, 2, 3, 4
 SIMULTANEOUS_SQL = """
 WITH own AS (
     SELECT client_id, sip_account_id, month, started_at, duration FROM {calls} c
-    WHERE plan = 'hosted_w' AND answered AND duration > 0
+    WHERE plan = 'hosted_w' AND answered AND duration > 0 AND NOT trial
 ), um AS (
     SELECT DISTINCT client_id, sip_account_id, month, (month - interval '1 month')::date AS prev,
         (month::timestamp AT TIME ZONE 'Europe/Paris') AS starts,
@@ -209,14 +209,14 @@ WITH own AS (
 ), edge AS (
     SELECT um.sip_account_id, um.month, c.started_at, c.duration
     FROM um JOIN {calls} c ON c.sip_account_id = um.sip_account_id AND c.month = um.prev
-    WHERE c.plan = 'hosted_w' AND c.answered AND c.duration > 0
+    WHERE c.plan = 'hosted_w' AND c.answered AND c.duration > 0 AND NOT c.trial
         AND c.started_at + c.duration * interval '1 second' > um.starts
     UNION ALL
     SELECT um.sip_account_id, um.month, r.started_at, r.duration
     FROM um JOIN usage_callrecord r ON r.client_id = um.client_id
         AND r.started_at >= um.prev_starts AND r.started_at < um.starts
         AND r.sip_account_id = um.sip_account_id AND r.billing_month = um.prev
-    WHERE r.plan = 'hosted_w' AND r.answered AND r.duration > 0
+    WHERE r.plan = 'hosted_w' AND r.answered AND r.duration > 0 AND NOT r.trial
         AND r.started_at + r.duration * interval '1 second' > um.starts
         AND NOT EXISTS (SELECT FROM _rk k WHERE k.client_id = r.client_id AND k.month = um.prev)
 )

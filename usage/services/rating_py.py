@@ -233,7 +233,8 @@ def metrics(rows):
     from accounts.models import Client
     from telephony.models import SipAccount
 
-    hosted = [r for r in rows if r["plan"] in ("hosted_w", "hosted_a")]
+    # CON-7: the trial's test calls open no breach (METRICS_SQL, SIMULTANEOUS_SQL)
+    hosted = [r for r in rows if r["plan"] in ("hosted_w", "hosted_a") and not r["trial"]]
     if not hosted:
         return []
     accounts = {
@@ -311,7 +312,7 @@ def _edge_calls(rows, groups) -> dict[tuple, list]:
     rated = {(r["call"].client_id, r["call"].billing_month) for r in rows}
     by_user = defaultdict(list)
     for r in rows:
-        if r["plan"] == "hosted_w":
+        if r["plan"] == "hosted_w" and not r["trial"]:
             by_user[(r["call"].sip_account_id, r["call"].billing_month)].append(r["call"])
     stored = Q(pk__in=[])
     for (account_id, _month), (client_id, prev) in wanted.items():
@@ -324,7 +325,7 @@ def _edge_calls(rows, groups) -> dict[tuple, list]:
                 started_at__gte=lo,
                 started_at__lt=hi,
             )
-    for c in CallRecord.objects.filter(stored, plan="hosted_w"):
+    for c in CallRecord.objects.filter(stored, plan="hosted_w", trial=False):
         by_user[(c.sip_account_id, c.billing_month)].append(c)
     out = {}
     for (account_id, month), (_client_id, prev) in wanted.items():
@@ -355,10 +356,16 @@ def outcome(rows, breached) -> dict[int, dict]:
             "listed"
         ]
         r["hosted_incl"] = hosted_incl
+        # CON-7: the trial's test calls take none of the month's numbers
         if r["plan"] == "sip_unl":
-            r["cand"] = r["counts"] and c.line_type in ("fixed", "polyvalent") and r["listed"]
+            r["cand"] = (
+                r["counts"]
+                and not r["trial"]
+                and c.line_type in ("fixed", "polyvalent")
+                and r["listed"]
+            )
         else:
-            r["cand"] = r["counts"] and r["plan"] in ("hosted_w", "hosted_a")
+            r["cand"] = r["counts"] and not r["trial"] and r["plan"] in ("hosted_w", "hosted_a")
         if r["cand"]:
             key = (c.sip_account_id, c.billing_month)
             seen = firsts[key].get(c.called)
@@ -379,6 +386,13 @@ def outcome(rows, breached) -> dict[int, dict]:
             mode = "zero"
         elif plan == "sip_unl" and r["cand"] and slot <= SIP_UNL_SLOTS:
             mode = "incl60"
+        elif (
+            plan == "sip_unl"
+            and r["trial"]
+            and c.line_type in ("fixed", "polyvalent")
+            and r["listed"]
+        ):
+            mode = "incl60"  # CON-7: a trial's test call, shown as the plan rates it
         elif plan == "sip_unl" and (r["cand"] or c.line_type in ("fixed", "polyvalent", "mobile")):
             mode = "sec"
         elif (

@@ -177,10 +177,12 @@ STEPS = [
         ((c.country = 'FR' AND c.line_type IN ('fixed', 'polyvalent', 'mobile'))
          OR c.listed) AS hosted_incl,
         -- a candidate for a slot: the calls that take one of the month's distinct numbers
+        -- (CON-7: not the trial's test calls, which take nothing of the plan's month)
         CASE c.plan
-            WHEN 'sip_unl' THEN c.counts AND c.line_type IN ('fixed', 'polyvalent') AND c.listed
-            WHEN 'hosted_w' THEN c.counts
-            WHEN 'hosted_a' THEN c.counts
+            WHEN 'sip_unl' THEN c.counts AND NOT c.trial
+                AND c.line_type IN ('fixed', 'polyvalent') AND c.listed
+            WHEN 'hosted_w' THEN c.counts AND NOT c.trial
+            WHEN 'hosted_a' THEN c.counts AND NOT c.trial
             ELSE false END AS cand
     FROM (
     SELECT q.*,
@@ -271,6 +273,9 @@ WITH nums AS (
         CASE
             WHEN NOT counts THEN 'zero'
             WHEN plan = 'sip_unl' AND cand AND slot <= {SIP_UNL_SLOTS} THEN 'incl60'
+            -- CON-7: a trial's test call to an included number, shown as the plan rates it
+            WHEN plan = 'sip_unl' AND trial AND line_type IN ('fixed', 'polyvalent') AND listed
+                THEN 'incl60'
             WHEN plan = 'sip_unl' AND (cand OR line_type IN ('fixed', 'polyvalent', 'mobile'))
                 THEN 'sec'
             -- HOSTED-A 7: on a breach « les appels nationaux fixes » are billed per minute,
@@ -426,7 +431,7 @@ TEMP_TABLES = "_rk, _old, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _bs
 OLD_SQL = f"""
 CREATE TEMP TABLE _old ON COMMIT DROP AS
 SELECT r.client_id, r.billing_month AS month, r.sip_account_id, r.plan, r.called, r.started_at,
-    r.duration, r.answered, r.call_type, r.device_id, r.slot, r.breach, r.rated,
+    r.duration, r.answered, r.call_type, r.device_id, r.slot, r.breach, r.rated, r.trial,
     (r.answered AND r.duration > 0 AND r.call_type <> 'inbound' AND NOT r.on_net
      AND r.line_type <> 'emergency' AND NOT r.blocked) AS counts
 FROM usage_callrecord r
