@@ -28,15 +28,18 @@ class ChargeKind(models.TextChoices):
 NOT_SALES_KINDS = frozenset(
     {ChargeKind.LATE_INTEREST, ChargeKind.RECOVERY_INDEMNITY, ChargeKind.REJECT_FEE}
 )
-# ACC-3: a partner-billed partner buys everything else at its wholesale price: subscriptions,
-# setup fees, consumption, equipment, porting, penalties, termination fees, commitment top-ups…
-WHOLESALE_KINDS = frozenset(ChargeKind) - NOT_SALES_KINDS
+# ACC-3: a partner-billed partner buys every sale at its wholesale price: subscriptions, setup
+# fees, consumption, equipment, porting, termination fees, commitment top-ups… Not a penalty
+# (USE-6, USE-7, SLA-11): damages fixed by the contract, outside the scope of VAT because they
+# pay for no supply, so no sale to discount — the partner is invoiced its amount.
+SALES_KINDS = frozenset(ChargeKind) - NOT_SALES_KINDS
+WHOLESALE_KINDS = SALES_KINDS - {ChargeKind.PENALTY}
 # BIL-5 (PLATFORM 24.4.4: "le total facturé au Client" — the contract wins over the rule book's
 # "subscriptions + consumption"): every sale invoiced for the contract's month counts — setup,
 # options, consumption, equipment, porting, penalties. Not the top-up itself, not a termination
 # fee (it pays the months after the effective date, 24.4.5), not what is not a sale (late
 # charges, reject fees), and never credit notes (they are not invoiced amounts).
-COMMITMENT_KINDS = WHOLESALE_KINDS - {ChargeKind.COMMITMENT_TOPUP, ChargeKind.TERMINATION_FEE}
+COMMITMENT_KINDS = SALES_KINDS - {ChargeKind.COMMITMENT_TOPUP, ChargeKind.TERMINATION_FEE}
 
 
 class VatCategory(models.TextChoices):

@@ -102,8 +102,8 @@ def split_by_purpose(draft: DraftInvoice) -> list[DraftInvoice]:
 def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
     """The invoice of one buyer. A partner-billed partner (``discount``) buys every sale at its
     wholesale price (ACC-3, ``WHOLESALE_KINDS``): subscriptions, setup, consumption, equipment,
-    porting, penalties, termination fees, top-ups; late interest, the recovery indemnity and
-    the bank's reject fee are not sales and stay as they are."""
+    porting, termination fees, top-ups; late interest, the recovery indemnity, the bank's reject
+    fee and penalties (damages, outside VAT) are not sales and stay as they are."""
     draft = DraftInvoice(party=party, buyer_name=buyer_name)
     for charge in sorted(
         charges,

@@ -530,8 +530,9 @@ def test_bil1_months_due_window():
 
 # ACC-3 — the case, discount 20 %: a termination fee of 1 000.00 → 800.00; consumption
 # 45.6789 → 45.6789 × 0.8 = 36.54312 → unit 36.5431 → line 36.54. Equipment 120.00 → 96.00,
-# porting 30.00 → 24.00, a penalty 100.00 → 80.00. Not sales, kept as they are: the bank's
-# reject fee 7.50, late interest 11.98 and the recovery indemnity 40.00 (outside VAT).
+# porting 30.00 → 24.00. Not sales, kept as they are: the bank's reject fee 7.50, late interest
+# 11.98 and the recovery indemnity 40.00 (outside VAT). Nor a penalty (USE-7, PLATFORM 27):
+# damages, outside VAT, no supply to discount — 100.00 stays 100.00.
 def test_acc3_partner_buys_every_sale_at_wholesale():
     partner = PartnerFactory(
         billing_mode=BillingMode.PARTNER_BILLED, wholesale_discount_percent=Decimal("20")
@@ -554,7 +555,7 @@ def test_acc3_partner_buys_every_sale_at_wholesale():
         "consumption": Decimal("36.54"),
         "equipment": Decimal("96.00"),
         "porting": Decimal("24.00"),
-        "penalty": Decimal("80.00"),
+        "penalty": Decimal("100.00"),
         "reject_fee": Decimal("7.50"),
         "late_interest": Decimal("11.98"),
         "recovery_indemnity": Decimal("40.00"),
