@@ -16,6 +16,7 @@ from offers.choices import QuantityChangeKind, QuantityChangeStatus
 
 PRICE = {"max_digits": 12, "decimal_places": 4}  # unit prices keep 4 decimals (SPEC, Money)
 MONEY = {"max_digits": 12, "decimal_places": 2}
+REFUSAL_REASON_MAX = 500
 
 
 class LineQuantityChange(TimeStampedModel):
@@ -30,7 +31,8 @@ class LineQuantityChange(TimeStampedModel):
     - an increase of a PLATFORM line asked by the customer or its partner is ``requested``
       (28, 7.2.1: only on our acceptance): nothing changes and nothing is billed until staff
       accept it — then it is applied as above from that day (``effective_on``, pro rata and
-      setup computed then) — or refuse it (``refused``).
+      setup computed then) — or refuse it (``refused``, with the reason shown to the customer,
+      ``refusal_reason``); ``decided_at`` is when they decided, either way.
     - **decrease**: ``pending`` until ``effective_on``, the contract's next period start (TRK-4),
       then ``applied`` by the renewal; cancellable until then. At most one pending per line.
 
@@ -89,6 +91,11 @@ class LineQuantityChange(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # PLATFORM 28 / 7.2.1: our staff's decision on an increase asked (accepted or refused)
+    decided_at = models.DateTimeField(_("accepted or refused by us at"), null=True, blank=True)
+    refusal_reason = models.CharField(
+        _("reason for the refusal"), max_length=REFUSAL_REASON_MAX, blank=True
     )
 
     class Meta:

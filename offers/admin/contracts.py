@@ -20,7 +20,7 @@ from kernel.inputs import MAX_QUANTITY
 from kernel.money import money_number
 from offers.admin.catalogue import SNAPSHOT_NOTE
 from offers.admin.forms import SuspendForm, TrafficForm, TrialForm
-from offers.admin.increases import accept_increases
+from offers.admin.increases import accept_increases, refuse_increases
 from offers.choices import ContractStatus, QuantityChangeStatus, TerminationStatus
 from offers.models import (
     Contract,
@@ -38,7 +38,6 @@ from offers.services.quantities import (
     line_quantity_change,
     line_quantity_decrease_cancel,
 )
-from offers.services.quantity_acceptance import line_quantity_increase_refuse
 from offers.services.suspensions import contract_lift_suspension, contract_suspend
 from offers.services.trials import contract_set_trial
 
@@ -542,15 +541,11 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return None
 
     @admin.action(
-        description=_("Refuse the quantity increases asked (PLATFORM 28)"), permissions=["change"]
+        description=_("Refuse the quantity increases asked (PLATFORM 28)…"), permissions=["change"]
     )
     def refuse_quantity_increases(self, request, queryset):
+        """PLATFORM 28 / 7.2.1: after a page asking for the reason the customer reads."""
         requested = self._requested(request, queryset)
         if requested is not None:
-            run_each(
-                self,
-                request,
-                requested,
-                lambda change: line_quantity_increase_refuse(change=change, actor=request.user),
-                gettext("%(count)d quantity increase(s) refused."),
-            )
+            return refuse_increases(self, request, queryset, requested)
+        return None

@@ -47,7 +47,7 @@ def line_quantity_increase_accept(
     change.unit_monthly_price = quote.unit_monthly_price
     change.prorata_days, change.period_days = quote.prorata_days, quote.period_days
     change.prorata_amount, change.setup_amount = quote.prorata_amount, quote.setup_amount
-    change.applied_at = timezone.now()
+    change.applied_at = change.decided_at = timezone.now()
     change.save()
     line.quantity = quote.requested
     line.save(update_fields=["quantity", "updated_at"])
@@ -69,9 +69,12 @@ def line_quantity_increase_accept(
 
 
 @transaction.atomic
-def line_quantity_increase_refuse(*, change: LineQuantityChange, actor) -> LineQuantityChange:
+def line_quantity_increase_refuse(
+    *, change: LineQuantityChange, actor, reason: str = ""
+) -> LineQuantityChange:
     """PLATFORM 28 / 7.2.1: our staff refuse an increase asked (capacity, the customer's
-    situation…): the line keeps its quantity, nothing is billed. Audited."""
+    situation…), with an optional ``reason`` the customer reads (its contract page, the API):
+    the line keeps its quantity, nothing is billed. Audited with the reason."""
     Contract.objects.select_for_update().get(pk=change.contract_id)
     change = LineQuantityChange.objects.select_for_update().get(pk=change.pk)
     if change.status != Status.REQUESTED:
@@ -79,14 +82,29 @@ def line_quantity_increase_refuse(*, change: LineQuantityChange, actor) -> LineQ
             _("This increase is not awaiting acceptance any more."), code="invalid_transition"
         )
     change.status = Status.REFUSED
-    change.cancelled_at = timezone.now()
+    change.cancelled_at = change.decided_at = timezone.now()
     change.cancelled_by = actor
-    change.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    change.refusal_reason = (reason or "").strip()
+    change.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancelled_by",
+            "decided_at",
+            "refusal_reason",
+            "updated_at",
+        ]
+    )
     audit_record(
         action="contract_line.quantity_increase_refuse",
         instance=change.contract,
         actor=actor,
         before={"line": change.line_id, "change": change.pk, "status": Status.REQUESTED},
-        after={"line": change.line_id, "change": change.pk, "status": Status.REFUSED},
+        after={
+            "line": change.line_id,
+            "change": change.pk,
+            "status": Status.REFUSED,
+            "reason": change.refusal_reason,
+        },
     )
     return change

@@ -98,16 +98,19 @@ def ask_in_the_portal(as_role, contract):
 
 
 def accept(client, staff, contract, action="accept_quantity_increases"):
-    """The back-office action; an acceptance bills: its confirmation page first, confirmed."""
+    """The back-office action: its confirmation page first (an acceptance bills; a refusal
+    asks for its reason), confirmed."""
     client.force_login(staff)
     url = reverse("admin:offers_contract_changelist")
     data = {"action": action, ACTION_CHECKBOX_NAME: [contract.pk]}
+    page = client.post(url, data)
+    assert page.status_code == 200
     if action == "accept_quantity_increases":
-        page = client.post(url, data)
-        assert (
-            page.status_code == 200 and 'data-testid="increase-to-accept"' in page.content.decode()
-        )
+        assert 'data-testid="increase-to-accept"' in page.content.decode()
         data |= {"apply": "1", "shown_on": paris_today().isoformat()}
+    else:  # a refusal: its page too (PLATFORM 28, with the reason the customer reads)
+        assert 'data-testid="increase-to-refuse"' in page.content.decode()
+        data |= {"apply": "1", "reason": ""}
     return client.post(url, data)
 
 

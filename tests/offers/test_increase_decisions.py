@@ -1,0 +1,129 @@
+"""PLATFORM 28 / 7.2.1 — our staff's decision on an increase the customer (or its partner) asked
+for, as the customer lives it: « Le Prestataire peut … confirmer par écrit l'acceptation de la
+demande d'évolution » (7.2.1). Refusing goes through a confirmation page with an optional reason
+shown to the customer; the customer sees a refused request as refused, with its date and reason,
+on its contract page and in the API.
+
+Contract: PLATFORM signed and started 2026-02-01 with a CAPS option of 1 lot at 150.00 € HT a
+month; the customer's admin asks on 2026-10-10 for 3 lots (+2); staff decide on 2026-10-20.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import AuditLog, User
+from offers import services
+from offers.models import LineQuantityChange
+from tests.usage.core_helpers import option, platform_with
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+REASON = "Capacité technique insuffisante sur votre interconnexion jusqu'en janvier."
+
+
+def at(day: date, hour: int = 10):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
+    )
+
+
+@pytest.fixture
+def contract(tenant):
+    return platform_with(tenant.client, [option("opt-caps", 1)], start=date(2026, 2, 1))
+
+
+@pytest.fixture
+def staff(db):
+    from allauth.mfa.models import Authenticator
+
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return user
+
+
+def caps(contract):
+    return contract.lines.get(product__code="opt-caps")
+
+
+@pytest.fixture
+def asked(tenant, contract):
+    """The customer's admin asked on 10 October for 3 lots (1 → 3)."""
+    with at(date(2026, 10, 10)):
+        change = services.line_quantity_change(
+            line=caps(contract), quantity=3, actor=tenant.members[Role.ADMIN].user
+        )
+    assert change.status == "requested"
+    return change
+
+
+def changelist():
+    return reverse("admin:offers_contract_changelist")
+
+
+def refuse(client, staff, contract, reason=REASON):
+    """The back-office refusal: its page first, then confirmed with ``reason``."""
+    client.force_login(staff)
+    data = {"action": "refuse_quantity_increases", ACTION_CHECKBOX_NAME: [contract.pk]}
+    page = client.post(changelist(), data)
+    assert page.status_code == 200
+    once = page.context["once"]
+    return client.post(changelist(), {**data, "apply": "1", "once": once, "reason": reason})
+
+
+# PLATFORM 28 / 7.2.1 — before, « Refuser les hausses de quantité demandées » refused every
+# selected request at once, with no page and no reason. Now a page lists what is refused (the
+# contract, the line, 1 → 3, the day asked) and asks for an optional reason; nothing is refused
+# until it is confirmed; the refusal keeps its reason and day, audited with them.
+def test_refusing_goes_through_a_page_with_a_reason(client, staff, contract, asked):
+    client.force_login(staff)
+    data = {"action": "refuse_quantity_increases", ACTION_CHECKBOX_NAME: [contract.pk]}
+    with at(date(2026, 10, 20)):
+        page = client.post(changelist(), data)
+    assert page.status_code == 200
+    text = page.content.decode()
+    row = text[text.index('data-testid="increase-to-refuse"') :]
+    row = row[: row.index("</tr>")]
+    assert contract.reference in row and "1 → 3" in row and "10/10/2026" in row
+    assert 'name="reason"' in text
+    assert LineQuantityChange.objects.get().status == "requested"  # the page refused nothing
+    with at(date(2026, 10, 20)):
+        done = client.post(
+            changelist(),
+            {**data, "apply": "1", "once": page.context["once"], "reason": REASON},
+        )
+    assert done.status_code == 302
+    change = LineQuantityChange.objects.get()
+    assert (change.status, change.refusal_reason, caps(contract).quantity) == (
+        "refused",
+        REASON,
+        1,
+    )
+    assert change.decided_at.astimezone(PARIS).date() == date(2026, 10, 20)
+    audit = AuditLog.objects.get(action="contract_line.quantity_increase_refuse")
+    assert audit.actor == staff and audit.after["reason"] == REASON
+    # the same page sent twice refuses nothing a second time (and says why)
+    with at(date(2026, 10, 20)):
+        again = client.post(
+            changelist(),
+            {**data, "apply": "1", "once": page.context["once"], "reason": REASON},
+            follow=True,
+        )
+    shown = [str(m) for m in again.context["messages"]]
+    assert "Aucune hausse de quantité n'attend notre acceptation sur ces contrats." in shown
+    assert AuditLog.objects.filter(action="contract_line.quantity_increase_refuse").count() == 1
+
+
+# The reason is optional: refused without one, the request is refused all the same.
+def test_the_reason_is_optional(client, staff, contract, asked):
+    with at(date(2026, 10, 20)):
+        assert refuse(client, staff, contract, reason="").status_code == 302
+    change = LineQuantityChange.objects.get()
+    assert (change.status, change.refusal_reason) == ("refused", "")
