@@ -32,7 +32,7 @@ from offers.services.quantities import (
     line_quantity_refusal,
     pending_decreases,
 )
-from offers.services.quantity_acceptance import requested_increases
+from offers.services.quantity_acceptance import refused_increases, requested_increases
 
 
 def can_quote(membership) -> bool:
@@ -44,15 +44,19 @@ def can_quote(membership) -> bool:
 def quantity_lines(
     contract: Contract, *, can_order: bool, can_quote: bool = False
 ) -> list[ContractLine]:
-    """The contract page's lines, each with its pending decrease (``pending_decrease``) and,
+    """The contract page's lines, each with its pending decrease (``pending_decrease``), its
+    increase awaiting our acceptance or refused by us (``requested_increase``,
+    ``refused_increase``, PLATFORM 28) and,
     for a member who may order or ask for a quote (ACC-2), the link to change its quantity
     (``quantity_url``, None when the line cannot change now)."""
     pending = pending_decreases(contract=contract)
     requested = requested_increases(contract=contract)  # PLATFORM 28: awaiting our acceptance
+    refused = refused_increases(contract=contract)  # PLATFORM 28: refused, with the reason
     lines = list(contract.lines.all())
     for line in lines:
         line.pending_decrease = pending.get(line.pk)
         line.requested_increase = requested.get(line.pk)
+        line.refused_increase = refused.get(line.pk)
         line.quantity_url = (
             reverse("offers:line_quantity", args=[contract.pk, line.pk])
             if (can_order or can_quote)

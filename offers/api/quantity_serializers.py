@@ -125,7 +125,8 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
             "An increase is applied when made; a decrease is pending until effective_on, then "
             "applied, or cancelled before (CON-2). PLATFORM (28, 7.2.1): an increase asked is "
             "requested until we accept it (applied, effective_on the day accepted, its pro rata "
-            "from then) or refuse it (refused); nothing is billed before."
+            "from then) or refuse it (refused, with decided_at and refusal_reason); nothing is "
+            "billed before."
         ),
     )
 
@@ -149,6 +150,8 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
             "created_at",
             "applied_at",
             "cancelled_at",
+            "decided_at",
+            "refusal_reason",
         ]
         read_only_fields = fields
         extra_kwargs = api_fields.described(
@@ -167,5 +170,15 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
             setup_amount=SETUP_AMOUNT,
             created_at=api_fields.CREATED_AT,
             applied_at=_("When it was applied, with its UTC offset; null until then."),
-            cancelled_at=_("When it was cancelled, with its UTC offset; null unless cancelled."),
+            cancelled_at=_(
+                "When it was cancelled, or refused by us, with its UTC offset; null otherwise."
+            ),
+            decided_at=_(
+                "PLATFORM (28, 7.2.1): when we accepted or refused the increase asked, with its "
+                "UTC offset; null for any other change and while it awaits our decision."
+            ),
+            refusal_reason=_(
+                "PLATFORM (28, 7.2.1): why we refused the increase asked, as written to the "
+                "customer; empty unless refused (or refused without a reason)."
+            ),
         )

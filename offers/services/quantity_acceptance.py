@@ -6,6 +6,7 @@ size."""
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,21 @@ def requested_increases(*, contract: Contract) -> dict[int, LineQuantityChange]:
     return {
         change.line_id: change
         for change in LineQuantityChange.objects.filter(contract=contract, status=Status.REQUESTED)
+    }
+
+
+def refused_increases(*, contract: Contract) -> dict[int, LineQuantityChange]:
+    """The contract's increases we refused that are still their line's latest change, by line
+    (PLATFORM 28: the customer reads the refusal, its day and its reason, until the line changes
+    again). One query."""
+    later = LineQuantityChange.objects.filter(
+        line=OuterRef("line"), created_at__gt=OuterRef("created_at")
+    )
+    return {
+        change.line_id: change
+        for change in LineQuantityChange.objects.filter(
+            contract=contract, status=Status.REFUSED
+        ).filter(~Exists(later))
     }
 
 

@@ -127,3 +127,36 @@ def test_the_reason_is_optional(client, staff, contract, asked):
         assert refuse(client, staff, contract, reason="").status_code == 302
     change = LineQuantityChange.objects.get()
     assert (change.status, change.refusal_reason) == ("refused", "")
+
+
+# PLATFORM 28 / 7.2.1 — before, a refused request simply vanished from the customer's contract
+# page (« 3 demandés le 10/10/2026 : en attente de notre acceptation », then nothing) and the
+# API said « refused » with no day nor reason but cancelled_at. Now the page says it was refused,
+# on which day and why; the API gives decided_at and refusal_reason (cancelled_at kept).
+def test_the_customer_sees_the_refusal_with_its_day_and_reason(
+    client, staff, contract, asked, as_role, api
+):
+    with at(date(2026, 10, 20)):
+        refuse(client, staff, contract)
+    with at(date(2026, 10, 21)):
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk]))
+    text = page.content.decode().replace("&#x27;", "'")
+    shown = text[text.index('data-testid="refused-increase"') :]
+    shown = shown[: shown.index("</small>")]
+    assert "3 demandés le 10/10/2026\u00a0: demande refusée par nous le 20/10/2026." in shown
+    assert f"Motif\u00a0: {REASON}" in shown
+    assert 'data-testid="requested-increase"' not in text
+    url = reverse("api:contract-line-quantity", args=[contract.pk, caps(contract).pk])
+    (row,) = api.get(url).json()
+    assert row["status"] == "refused" and row["refusal_reason"] == REASON
+    assert row["decided_at"].startswith("2026-10-20") and row["cancelled_at"] == row["decided_at"]
+
+
+# A later change of the line (here our own increase to 2 lots) replaces the refusal on the page.
+def test_a_later_change_replaces_the_refusal(client, staff, contract, asked, as_role):
+    with at(date(2026, 10, 20)):
+        refuse(client, staff, contract)
+    with at(date(2026, 10, 25)):
+        services.line_quantity_change(line=caps(contract), quantity=2, actor=staff)
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk]))
+    assert 'data-testid="refused-increase"' not in page.content.decode()
