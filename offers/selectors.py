@@ -1,11 +1,18 @@
 """Reads of the offers domain that depend on who asks: every one starts from the customer."""
 
+from datetime import timedelta
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Client
 from offers.choices import LIVE_STATUSES, TerminationStatus
-from offers.models import Contract, ContractLine, Suspension, Termination
+from offers.models import Contract, ContractLine, LineQuantityChange, Suspension, Termination
+
+# PLATFORM 28: how long the dashboard shows our decision on an increase asked
+DECISION_NEWS_DAYS = 30
+DECISIONS_SHOWN = 3
 
 
 def contract_list(*, client: Client) -> QuerySet[Contract]:
@@ -30,6 +37,17 @@ def contract_list(*, client: Client) -> QuerySet[Contract]:
 def contract_live_count(*, client: Client) -> int:
     """How many of the customer's contracts are in service (CON-8: suspended ones included)."""
     return Contract.objects.filter(client=client, status__in=LIVE_STATUSES).count()
+
+
+def quantity_decisions(*, client: Client) -> list[LineQuantityChange]:
+    """The dashboard's news (PLATFORM 28 / 7.2.1): our latest decisions on the customer's
+    increases asked — accepted or refused — of the last 30 days, newest first. One query."""
+    since = timezone.now() - timedelta(days=DECISION_NEWS_DAYS)
+    return list(
+        LineQuantityChange.objects.filter(contract__client=client, decided_at__gte=since)
+        .select_related("contract", "line__product")
+        .order_by("-decided_at", "-pk")[:DECISIONS_SHOWN]
+    )
 
 
 def contract_get(*, client: Client, pk: int) -> Contract:

@@ -53,6 +53,8 @@ def _customer_dashboard(request):
             "site_count": selectors.site_list(client=client).count(),
             "member_count": selectors.member_list(client=client).count(),
             "live_contract_count": offer_selectors.contract_live_count(client=client),
+            # PLATFORM 28: our recent decisions on the increases the customer asked for
+            "quantity_decisions": offer_selectors.quantity_decisions(client=client),
             # The card links to contracts, it does not need their lines or terminations.
             "recent_contracts": list(
                 offer_selectors.contract_list(client=client).prefetch_related(None)[

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.notifications import notify_client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers.choices import QuantityChangeStatus as Status
+from offers.events import announce_increase_decision
 from offers.models import Contract, LineQuantityChange
 from offers.services.quantities import _lock, _quote
 
@@ -81,7 +83,21 @@ def line_quantity_increase_accept(
             "setup": quote.setup_amount,
         },
     )
+    _tell(change, contract, line, {"quote": quote})
     return change
+
+
+def _tell(change: LineQuantityChange, contract: Contract, line, extra: dict) -> None:
+    """PLATFORM 28 / 7.2.1 (« confirmer par écrit »): the customer's administrators read our
+    decision by e-mail, in their language (the dashboard lists it, ``offers.selectors``); its
+    partner gets one webhook event."""
+    accepted = change.status == Status.APPLIED
+    notify_client(
+        contract.client,
+        f"offers/email/quantity_increase_{'accepted' if accepted else 'refused'}",
+        {"contract": contract, "change": change, "product": line.product.name, **extra},
+    )
+    announce_increase_decision(change)
 
 
 @transaction.atomic
@@ -123,4 +139,6 @@ def line_quantity_increase_refuse(
             "reason": change.refusal_reason,
         },
     )
+    line = change.line
+    _tell(change, change.contract, line, {"quantity": line.quantity})
     return change

@@ -18,6 +18,9 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import AuditLog, User
+from kernel.errors import InvalidTransition
+from kernel.events import CATALOGUE
+from kernel.models import OutboxEvent
 from offers import services
 from offers.models import LineQuantityChange
 from tests.usage.core_helpers import option, platform_with
@@ -160,3 +163,115 @@ def test_a_later_change_replaces_the_refusal(client, staff, contract, asked, as_
         services.line_quantity_change(line=caps(contract), quantity=2, actor=staff)
         page = as_role("admin").get(reverse("offers:detail", args=[contract.pk]))
     assert 'data-testid="refused-increase"' not in page.content.decode()
+
+
+def _decision_mails(mailoutbox, contract):
+    return [m for m in mailoutbox if contract.reference in m.subject]
+
+
+# PLATFORM 28 / 7.2.1 (« confirmer par écrit l'acceptation ») — before, the customer heard
+# nothing when we accepted: the units were simply there. Now its administrators get an e-mail in
+# their own language: accepted on 20 October, CAPS 1 → 3 from that day, 2 × 150.00 × 12/31
+# (20–31 October) = 116.13 € HT on the next invoice, then 3 × 150.00 = 450.00 € HT a month from
+# 1 November; the partner gets one quantity_increase.accepted event.
+def test_the_acceptance_is_told_by_email_and_webhook(
+    contract, asked, staff, tenant, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    english = tenant.members[Role.ADMIN].user
+    english.language = "en"
+    english.save(update_fields=["language"])
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        services.line_quantity_increase_accept(change=asked, actor=staff)
+    (mail,) = _decision_mails(mailoutbox, contract)
+    assert mail.to == [english.email]
+    assert (
+        mail.subject
+        == f"Contract {contract.reference}: your increase of CAPS supplémentaires accepted"
+    )
+    assert "CAPS supplémentaires goes from 1 to 3 from 20 October 2026" in mail.body
+    assert "116.13 € excl. VAT" in mail.body and "450.00 € excl. VAT a month" in mail.body
+    (event,) = OutboxEvent.objects.filter(type="quantity_increase.accepted")
+    assert event.partner_id == partner.pk
+    assert event.data | {"decided_at": None} == {
+        "id": asked.pk,
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "customer": tenant.client.pk,
+        "line": caps(contract).pk,
+        "status": "applied",
+        "quantity_before": 1,
+        "quantity_after": 3,
+        "effective_on": "2026-10-20",
+        "prorata_amount": "116.13",
+        "setup_amount": "0.00",
+        "refusal_reason": "",
+        "decided_at": None,
+    }
+    assert event.data["decided_at"].startswith("2026-10-20")
+    assert not OutboxEvent.objects.filter(type="quantity_increase.refused").exists()
+
+
+# Refused (with its reason): the e-mail says so in French, with the reason, and that nothing is
+# billed; one quantity_increase.refused event carries the reason. Refusing it again is refused
+# and announces nothing more: one event per decision.
+def test_the_refusal_is_told_by_email_and_webhook(
+    client, staff, contract, asked, partner, mailoutbox, django_capture_on_commit_callbacks
+):
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        refuse(client, staff, contract)
+    (mail,) = _decision_mails(mailoutbox, contract)
+    body = mail.body.replace("\u00a0", " ")
+    assert mail.subject.replace("\u00a0", " ") == (
+        f"Contrat {contract.reference} : votre demande de hausse de CAPS supplémentaires refusée"
+    )
+    assert "passer CAPS supplémentaires de 1 à 3, demandée le 10 octobre 2026" in body
+    assert f"Motif : {REASON}" in body
+    assert "CAPS supplémentaires reste à 1 ; rien n'est facturé pour cette demande." in body
+    (event,) = OutboxEvent.objects.filter(type="quantity_increase.refused")
+    assert event.partner_id == partner.pk
+    assert (event.data["status"], event.data["refusal_reason"]) == ("refused", REASON)
+    with pytest.raises(InvalidTransition), at(date(2026, 10, 21)):
+        services.line_quantity_increase_refuse(change=asked, actor=staff, reason="encore")
+    assert OutboxEvent.objects.filter(type__startswith="quantity_increase.").count() == 1
+    assert "quantity_increase.refused" in CATALOGUE and "quantity_increase.accepted" in CATALOGUE
+
+
+# The customer's dashboard shows the decisions of the last 30 days on its contracts card: before,
+# nothing there either.
+def test_the_dashboard_shows_the_recent_decisions(client, staff, contract, asked, as_role):
+    with at(date(2026, 10, 20)):
+        refuse(client, staff, contract)
+    with at(date(2026, 10, 21)):
+        page = as_role("admin").get(reverse("dashboard")).content.decode()
+    shown = page[page.index('data-testid="quantity-decision"') :]
+    shown = shown[: shown.index("</li>")]
+    assert contract.reference in shown
+    assert "CAPS supplémentaires 1 → 3\u00a0: demande refusée le 20/10/2026" in shown
+    with at(date(2026, 11, 20)):  # 31 days later: no longer news
+        page = as_role("admin").get(reverse("dashboard")).content.decode()
+    assert 'data-testid="quantity-decision"' not in page
+
+
+# The dashboard's decisions cost one query whatever their number (two refused here, then one).
+def test_the_dashboard_decisions_cost_one_query(
+    client, staff, tenant, as_role, django_assert_max_num_queries
+):
+    contract = platform_with(
+        tenant.client,
+        [option("opt-caps", 1), option("opt-capacity-reservation", 1)],
+        start=date(2026, 2, 1),
+    )
+    admin = tenant.members[Role.ADMIN].user
+    with at(date(2026, 10, 10)):
+        for line in contract.lines.filter(product__code__startswith="opt-"):
+            services.line_quantity_change(line=line, quantity=2, actor=admin)
+    first, second = LineQuantityChange.objects.order_by("pk")
+    with at(date(2026, 10, 20)):
+        services.line_quantity_increase_refuse(change=first, actor=staff)
+        browser = as_role("admin")
+        with django_assert_max_num_queries(100) as one:
+            browser.get(reverse("dashboard"))
+        services.line_quantity_increase_refuse(change=second, actor=staff)
+        with django_assert_max_num_queries(len(one.captured_queries)):
+            page = browser.get(reverse("dashboard")).content.decode()
+    assert page.count('data-testid="quantity-decision"') == 2

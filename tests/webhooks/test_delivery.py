@@ -54,6 +54,8 @@ def test_catalogue_starts_with_the_issue_events():
         "channel_order.active",
         "ticket.updated",
         "availability_report.ready",
+        "quantity_increase.accepted",  # PLATFORM 28: our decision on an increase asked
+        "quantity_increase.refused",
         "webhook.ping",
     }
     assert expected <= set(CATALOGUE)
