@@ -183,6 +183,11 @@ PROVIDER_TERMINATION_REASONS = frozenset(
     }
 )
 
+# CON-4: the terminations whose notice we gave (ours above, and a closing for inactivity, 17.3:
+# « La résiliation donnera lieu à une information auprès du Client »): the customer reads the
+# date we notified it, not a notice « received » from it.
+NOTIFIED_BY_US = PROVIDER_TERMINATION_REASONS | {TerminationReason.INACTIVITY}
+
 # CON-4: a termination under one of PLATFORM's clauses as the customer reads it (its contract's
 # page, the e-mail telling it): the labels above are the back office's.
 CLAUSE_REASON_TEXTS = {

@@ -27,6 +27,7 @@ from offers import selectors
 from offers.choices import (
     CLAUSE_REASON_TEXTS,
     LIVE_STATUSES,
+    NOTIFIED_BY_US,
     PROVIDER_TERMINATION_REASONS,
     Anchor,
     BillingTiming,
@@ -408,13 +409,12 @@ def contract_detail(request, pk):
             "sla_policy": contract.term("sla_policy"),
             "in_trial": is_in_trial(contract, today),
             "suspension": suspension,
-            "suspension_reason": (
-                SuspensionReason(suspension.reason).label if suspension else None
-            ),
+            "suspension_reason": SuspensionReason(suspension.reason).label if suspension else None,
             "termination": termination,
             "termination_last_day": termination and day_before(termination.effective_date),
             "termination_lines": fee_lines(termination.fee_breakdown) if termination else [],
             "termination_reason": CLAUSE_REASON_TEXTS.get(termination and termination.reason),
+            "notified_by_us": termination and termination.reason in NOTIFIED_BY_US,  # 17.4, 17.3
             "can_request_termination": can_terminate and terminable(contract),
             "can_cancel_termination": (
                 can_terminate

@@ -33,7 +33,7 @@ from kernel.errors import InvalidTransition
 from kernel.forms import attach_errors
 from kernel.money import money_number
 from kernel.queues import Team
-from offers.choices import TerminationReason
+from offers.choices import NOTIFIED_BY_US, TerminationReason
 from offers.services.suspensions import contract_suspend
 from offers.services.terminations import contract_request_termination, termination_quote
 from payments.services.allocation import (
@@ -247,6 +247,7 @@ def terminate(request, pk):
     # invoiced from the fee start (BIL-9, ``billing.services.termination_credits``).
     quote.past = quote.effective_date <= paris_today()
     quote.reason_label = TerminationReason(data["reason"]).label
+    quote.notified_by_us = data["reason"] in NOTIFIED_BY_US  # ours: not a notice « received »
     quote.contract = data["contract"]  # named on the confirmation: which contract it ends
     if not _confirmed(request):
         return _page(request, client, action="terminate", form=form, preview=quote)

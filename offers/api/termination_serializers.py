@@ -27,7 +27,11 @@ FEE_RULE = _(
 FEE_START = _("Fees are counted from this day.")
 FEE_LINES = _("The fee's breakdown, one line per rate (CON-5); empty when no fee is due.")
 EFFECTIVE_DATE = _("The first day without service.")
-NOTICE_DATE = _("The notice's date: the day of the request (Paris date, CON-4).")
+NOTICE_DATE = _(
+    "The notice's date (Paris date, CON-4): the day the customer's notice was received (its "
+    "request in the portal or the API, or its letter); for a termination we notified "
+    "(breach_by_customer, service_change, authority, inactivity), the day we notified it."
+)
 REQUESTED_DATE = _(
     "The first day without service that was requested; null if none (the earliest date the "
     "notice allows)."
@@ -108,7 +112,10 @@ class TerminationSerializer(representation.ModelSerializer):
                 "by the customer, 17.4), service_change (ended by us after a change of the "
                 "services, 17.2) or authority (ended by us on an authority's order, 13.1)."
             ),
-            notice_at=_("When the notice was received, with its UTC offset (CON-4)."),
+            notice_at=_(
+                "When the termination was recorded (the customer's notice received, or ours "
+                "given), with its UTC offset (CON-4)."
+            ),
             notice_date=NOTICE_DATE,
             requested_date=REQUESTED_DATE,
             fee_rule=FEE_RULE,

@@ -184,3 +184,46 @@ def test_the_email_of_our_termination_speaks_to_the_customer(
     )
     assert "manquement du client" not in mail.body
     assert "Le service s'arrête le 15 juillet 2026" in mail.body
+
+
+def _termination_facts(page: str) -> str:
+    box = page[page.index('data-testid="termination"') :]
+    return box[: box.index("</dl>")]
+
+
+# PLATFORM 17.4.1 / 17.2 / 13.1 — the customer's contract page labelled the date of the notice
+# « Préavis reçu le » whoever gave it: for a termination we notified (our letter for its breach,
+# 15 June 2026) it read as if the customer had given notice. Now « Résiliation notifiée le » for
+# ours, « Préavis reçu le » still for the customer's own notice (here its letter for our breach,
+# and its convenience termination).
+@pytest.mark.parametrize(
+    ("reason", "label"),
+    [
+        ("breach_by_customer", "Résiliation notifiée le"),
+        ("service_change", "Résiliation notifiée le"),
+        ("authority", "Résiliation notifiée le"),
+        ("breach_by_us", "Préavis reçu le"),
+        ("customer_request", "Préavis reçu le"),
+    ],
+)
+def test_the_notice_date_is_labelled_by_who_terminated(
+    contract, support_agent, as_role, reason, label
+):
+    with at(date(2026, 6, 15)):
+        services.contract_request_termination(contract=contract, reason=reason, actor=support_agent)
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk])).content.decode()
+    facts = _termination_facts(page)
+    assert f'<dt data-testid="notice-label">{label}</dt><dd>15 juin 2026</dd>' in facts
+    other = {"Résiliation notifiée le", "Préavis reçu le"} - {label}
+    assert other.pop() not in page
+
+
+# The console's confirmation names the date the same way: « Résiliation notifiée le » for ours.
+def test_the_console_confirmation_labels_our_notice(customer, contract, as_staff, support_agent):
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    with at(date(2026, 6, 15)):
+        ours = browser.post(url, {"contract": contract.pk, "reason": "breach_by_customer"})
+        theirs = browser.post(url, {"contract": contract.pk, "reason": "breach_by_us"})
+    assert "<dt>Résiliation notifiée le</dt>" in ours.content.decode()
+    assert "<dt>Préavis reçu le</dt>" in theirs.content.decode()
