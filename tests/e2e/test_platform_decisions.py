@@ -185,4 +185,6 @@ def test_staff_record_a_termination_for_the_customers_breach(page, browser, live
         "(article 17.4 des conditions générales)."
     )
     expect(page.locator("[data-testid='cancel-termination']")).to_have_count(0)
+    # our letter: its date is the day we notified it, not a notice « received » (CON-4)
+    expect(page.locator("[data-testid='notice-label']")).to_have_text("Résiliation notifiée le")
     screenshot(page, "platform_breach_termination_customer.png")
