@@ -227,3 +227,30 @@ def test_the_console_confirmation_labels_our_notice(customer, contract, as_staff
         theirs = browser.post(url, {"contract": contract.pk, "reason": "breach_by_us"})
     assert "<dt>Résiliation notifiée le</dt>" in ours.content.decode()
     assert "<dt>Préavis reçu le</dt>" in theirs.content.decode()
+
+
+# The back office's termination page labelled notice_at « Préavis reçu le », for our own letter
+# too — and notice_at is when the termination was typed in (a letter received on 12 June and
+# typed in on 15 June read « Préavis reçu le 15 juin »). Now « Enregistrée le », beside « Date du
+# préavis » (the day that counts).
+def test_the_back_office_says_when_the_termination_was_recorded(client, contract, support_agent):
+    from allauth.mfa.models import Authenticator
+
+    from accounts.models import User
+
+    with at(date(2026, 6, 15)):
+        termination = services.contract_request_termination(
+            contract=contract,
+            reason="breach_by_customer",
+            actor=support_agent,
+            notice_date=date(2026, 6, 12),
+        )
+    boss = User.objects.create_user(
+        email="boss@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=boss, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(boss)
+    page = client.get(reverse("admin:offers_termination_change", args=[termination.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Préavis reçu le" not in text and "Enregistrée le" in text
