@@ -238,10 +238,17 @@ def test_the_refusal_is_told_by_email_and_webhook(
 
 # The customer's dashboard shows the decisions of the last 30 days on its contracts card: before,
 # nothing there either.
-def test_the_dashboard_shows_the_recent_decisions(client, staff, contract, asked, as_role):
+def test_the_dashboard_shows_the_recent_decisions(
+    client, staff, contract, asked, as_role, other_tenant
+):
     with at(date(2026, 10, 20)):
         refuse(client, staff, contract)
     with at(date(2026, 10, 21)):
+        client.force_login(other_tenant.members[Role.ADMIN].user)  # another customer: not its
+        assert (
+            'data-testid="quantity-decision"'
+            not in client.get(reverse("dashboard")).content.decode()
+        )
         page = as_role("admin").get(reverse("dashboard")).content.decode()
     shown = page[page.index('data-testid="quantity-decision"') :]
     shown = shown[: shown.index("</li>")]
