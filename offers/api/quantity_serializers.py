@@ -14,14 +14,15 @@ from offers.models import LineQuantityChange
 # One text per field name, the same on the quote and on the change it quotes.
 LINE = _("The line's id.")
 KIND = _(
-    "increase (effective at once, the added units charged pro rata) or decrease (effective at "
-    "the contract's next period start) (CON-2)."
+    "increase (effective at once, the added units charged pro rata; PLATFORM: once we accept "
+    "it, 28) or decrease (effective at the contract's next period start) (CON-2)."
 )
 UNITS = _(
     "The units added or removed: the difference between the two quantities (kind says which)."
 )
 EFFECTIVE_ON = _(
-    "The day it takes effect (Paris date): the day it is made for an increase, the contract's "
+    "The day it takes effect (Paris date): the day it is made for an increase (PLATFORM: the "
+    "day we accepted it; the day asked while it awaits our decision), the contract's "
     "next period start for a decrease (TRK-4) — for a contract with a notice the first period "
     "start at least that notice away: 3 months for PLATFORM (8.2), the terms' notice_months for "
     "HOSTED-W and HOSTED-A (HOSTED-W 8.1: the service ends in part on the contract's notice)."
@@ -51,7 +52,8 @@ class LineQuantityRequestSerializer(serializers.Serializer):
         max_value=MAX_QUANTITY,
         help_text=_(
             "The line's new total. More: effective today, the added units charged pro rata "
-            "for the rest of the month. Fewer: effective at the contract's next period start. "
+            "for the rest of the month — PLATFORM (28, 7.2.1): only asked, in effect once we "
+            "accept it. Fewer: effective at the contract's next period start. "
             "At least 1, except 0 for an option of a PLATFORM contract: the option ends then "
             "(PLATFORM 17.1)."
         ),

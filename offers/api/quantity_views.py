@@ -73,7 +73,9 @@ class LineQuantityCommandsMixin:
         responses={200: LineQuantityChangeSerializer(many=True)},
         summary="The quantity changes of a contract line (CON-2)",
         description="Newest first: increases (applied at once) and decreases (pending until "
-        "the next period start, then applied, or cancelled).",
+        "the next period start, then applied, or cancelled). PLATFORM (28, 7.2.1): an increase "
+        "asked is requested until we accept it (applied) or refuse it (refused, with "
+        "decided_at and refusal_reason).",
     )
     @extend_schema(
         methods=["POST"],
@@ -83,9 +85,12 @@ class LineQuantityCommandsMixin:
         summary="Change a contract line's quantity (CON-2)",
         description="More units: effective today; the added units are charged pro rata by days "
         "for the rest of the month (prorata_amount, with their setup fee) on the next invoice, "
-        "and every following month is billed at the new quantity. Fewer units: a pending "
-        "decrease, effective at the contract's next period start, cancellable until then. "
-        "Not for trunk lines (channel orders).",
+        "and every following month is billed at the new quantity. PLATFORM (28, 7.2.1): more "
+        "units are only asked (status requested): nothing changes nor is billed until we accept "
+        "them — then as above from the day accepted — or refuse them (refused, with "
+        "refusal_reason); the quantity_increase.accepted or quantity_increase.refused webhook "
+        "event tells which. Fewer units: a pending decrease, effective at the contract's next "
+        "period start, cancellable until then. Not for trunk lines (channel orders).",
     )
     @action(
         detail=True,

@@ -282,3 +282,25 @@ def test_the_dashboard_decisions_cost_one_query(
         with django_assert_max_num_queries(len(one.captured_queries)):
             page = browser.get(reverse("dashboard")).content.decode()
     assert page.count('data-testid="quantity-decision"') == 2
+
+
+# PLATFORM 28 / 7.2.1 — the partner API's reference told partners that more units are
+# « effective today » and charged pro rata, and listed a line's changes as « increases (applied
+# at once) and decreases »: on a PLATFORM contract more units are only asked until we accept or
+# refuse them. Now the operation, its quantity and the change's kind and effective_on say so.
+def test_the_api_reference_says_a_platform_increase_waits_for_us(db):
+    from django.utils import translation
+    from drf_spectacular.generators import SchemaGenerator
+
+    with translation.override("en"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    path = schema["paths"]["/api/v1/contracts/{id}/lines/{line_id}/quantity/"]
+    for method in ("get", "post"):
+        assert "PLATFORM" in path[method]["description"], method
+        assert "refused" in path[method]["description"], method
+    components = schema["components"]["schemas"]
+    asked = components["LineQuantityRequestRequest"]["properties"]["quantity"]["description"]
+    assert "PLATFORM" in asked and "accept" in asked
+    change = components["LineQuantityChange"]["properties"]
+    assert "PLATFORM" in change["kind"]["description"]
+    assert "accepted" in change["effective_on"]["description"]
