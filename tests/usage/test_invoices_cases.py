@@ -281,7 +281,8 @@ def test_bil3_einvoices_with_usage_and_penalty_lines_pass_en16931(mode):
     extra = Invoice.objects.get(month=OCT, purpose=InvoicePurpose.LATE_CHARGES, **buyer)
     usage = regular.lines.get(kind="consumption")
     assert usage.net_amount == (Decimal("0.99") if mode == "partner" else Decimal("1.23"))
-    assert extra.total_net == (Decimal("160.00") if mode == "partner" else Decimal("200.00"))
+    # ACC-3 / USE-7: the penalty is damages, not a sale — 200.00 to the partner too, no discount
+    assert extra.total_net == Decimal("200.00")
     assert fatal(build_cii_xml(regular)) == []
     assert fatal(build_cii_xml(extra)) == []
 
