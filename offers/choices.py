@@ -96,7 +96,8 @@ class ContractStatus(models.TextChoices):
 # back to the status stored on it (``Termination.previous_status``, a contract terminated while
 # ordered returns to ordered): only ``termination_cancel`` makes them, and the services of the
 # ordinary pipeline check their own starting status (order: a draft; activate: an ordered
-# contract; suspend: an active one; lift: a suspended one).
+# contract; suspend: an active one — or a terminating one, whose service is suspended while its
+# status stays, ``contract_suspend``; lift: a suspended one).
 CONTRACT_TRANSITIONS: dict[str, set[str]] = {
     ContractStatus.DRAFT: {ContractStatus.ORDERED, ContractStatus.TERMINATED},
     ContractStatus.ORDERED: {ContractStatus.ACTIVE, ContractStatus.TERMINATING},

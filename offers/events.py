@@ -48,6 +48,12 @@ def announce_increase_decision(change) -> None:
     )
 
 
+def announce_suspension(contract, *, suspended: bool) -> None:
+    """CON-8: the service of a contract under notice (terminating, its status unchanged) was
+    suspended or resumed: announced as a suspended or resumed contract is."""
+    _emit(CONTRACT_SUSPENDED if suspended else CONTRACT_RESUMED, contract, contract.status)
+
+
 def announce_transition(contract, from_status: str, to_status: str) -> None:
     if to_status == ContractStatus.ACTIVE:
         event_type = (
@@ -59,6 +65,10 @@ def announce_transition(contract, from_status: str, to_status: str) -> None:
         event_type = CONTRACT_TERMINATED
     else:
         return
+    _emit(event_type, contract, from_status)
+
+
+def _emit(event_type, contract, from_status: str) -> None:
     emit(
         event_type,
         partner_id=contract.client.partner_id,
@@ -66,7 +76,7 @@ def announce_transition(contract, from_status: str, to_status: str) -> None:
             "id": contract.pk,
             "reference": contract.reference,
             "customer": contract.client_id,
-            "status": to_status,
+            "status": contract.status,
             "previous_status": from_status,
         },
     )

@@ -68,7 +68,11 @@ from offers.services.quantity_acceptance import (
     requested_increases,
 )
 from offers.services.renewals import contract_renew, contracts_due_for_renewal
-from offers.services.suspensions import contract_lift_suspension, contract_suspend
+from offers.services.suspensions import (
+    contract_lift_suspension,
+    contract_suspend,
+    contracts_to_suspend,
+)
 from offers.services.terminations import (
     TerminationQuote,
     contract_request_termination,
@@ -96,6 +100,7 @@ __all__ = [
     "contract_request_termination",
     "contract_set_trial",
     "contract_suspend",
+    "contracts_to_suspend",
     "contracts_due_for_renewal",
     "contracts_flag_inactive",
     "invoiced_through",

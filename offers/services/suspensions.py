@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,31 +10,77 @@ from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
 from offers.choices import ContractStatus, SuspensionReason, TerminationStatus
+from offers.events import announce_suspension
 from offers.models import Contract, Suspension
 from offers.services.transitions import lock_contract, transition_contract
 from offers.signals import contract_status_changed
 
 
+def contracts_to_suspend(client):
+    """CON-8: the customer's contracts whose service a suspension of the whole customer (an
+    exhausted prepaid balance, USE-8; non-payment, BIL-7) suspends: the active ones, and the
+    ones under notice (terminating) whose service is not suspended already."""
+    suspended = Suspension.objects.filter(contract=OuterRef("pk"), lifted_at__isnull=True)
+    return Contract.objects.filter(
+        Q(status=ContractStatus.ACTIVE) | Q(status=ContractStatus.TERMINATING) & ~Exists(suspended),
+        client=client,
+    ).order_by("pk")
+
+
 @transaction.atomic
 def contract_suspend(*, contract: Contract, reason: str, note: str = "", actor=None) -> Suspension:
-    """CON-8: suspend a contract with a reason of the closed list; the customer is told."""
+    """CON-8: suspend a contract's service with a reason of the closed list; the customer is
+    told. An active contract becomes suspended. A contract under notice (terminating) keeps its
+    status — its termination still takes effect on its date, the nightly job closing the
+    suspension with it — while its service is suspended all the same: an open suspension, its
+    trunk and SIP accounts suspended, and its termination, if cancelled, returns it to
+    suspended (USE-8: a prepaid customer under notice does not keep calling on a zero balance
+    until its last day). Lifting is ``contract_lift_suspension`` in both cases."""
     if reason not in SuspensionReason.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
     contract = lock_contract(contract)
-    if contract.status != ContractStatus.ACTIVE:
-        # A terminating contract keeps its course to termination: suspending it would hide the
-        # scheduled termination behind a status the nightly job cannot end.
+    already = contract.suspensions.filter(lifted_at__isnull=True).exists()
+    if contract.status == ContractStatus.ACTIVE:
+        transition_contract(contract, ContractStatus.SUSPENDED, actor=actor, note=reason)
+    elif contract.status == ContractStatus.TERMINATING and not already:
+        _suspend_under_notice(contract, reason=reason, actor=actor)
+    else:
         raise InvalidTransition(
-            _("Only an active contract can be suspended."), code="invalid_transition"
+            _("Only an active contract, or one under notice not suspended yet, can be suspended."),
+            code="invalid_transition",
         )
-    transition_contract(contract, ContractStatus.SUSPENDED, actor=actor, note=reason)
     suspension = Suspension.objects.create(
         contract=contract, reason=reason, note=note, started_at=timezone.now(), started_by=actor
     )
+    if contract.status == ContractStatus.TERMINATING:
+        # what derives from the suspension follows (the trunk and SIP accounts read suspended)
+        contract_status_changed.send(
+            sender=Contract,
+            contract=contract,
+            from_status=contract.status,
+            to_status=contract.status,
+        )
     notify_client(
         contract.client, "offers/email/suspended", {"contract": contract, "suspension": suspension}
     )
     return suspension
+
+
+def _suspend_under_notice(contract: Contract, *, reason: str, actor) -> None:
+    """The status stays terminating: a cancelled termination now returns the contract to
+    suspended (not to active with its service suspended); audited and announced as a
+    suspension."""
+    contract.terminations.filter(
+        status=TerminationStatus.SCHEDULED, previous_status=ContractStatus.ACTIVE
+    ).update(previous_status=ContractStatus.SUSPENDED, updated_at=timezone.now())
+    audit_record(
+        action="contract.suspended",
+        instance=contract,
+        actor=actor,
+        before={"status": contract.status},
+        after={"status": contract.status, "note": reason},
+    )
+    announce_suspension(contract, suspended=True)
 
 
 @transaction.atomic
@@ -63,6 +110,7 @@ def contract_lift_suspension(*, contract: Contract, actor=None) -> Suspension:
             before={"suspension": suspension.pk, "status": contract.status},
             after={"lifted_at": suspension.lifted_at, "status": contract.status},
         )
+        announce_suspension(contract, suspended=False)
         # The status stays; what derives from the suspension follows (the trunk and SIP
         # accounts read active again).
         contract_status_changed.send(

@@ -20,8 +20,7 @@ from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.money import money_number, round_money
 from offers import services as offers
-from offers.choices import ContractStatus, SuspensionReason
-from offers.models import Contract
+from offers.choices import SuspensionReason
 from payments.choices import PrepaidKind
 from payments.models import PrepaidAccount, PrepaidEntry
 from payments.services.notices import notify_billing
@@ -187,8 +186,9 @@ def prepaid_consume(
 
 
 def prepaid_suspend_exhausted(client: Client, actor=None) -> None:
-    """CON-8: the customer's active contracts suspended for an exhausted prepaid balance."""
-    for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
+    """CON-8: the customer's active contracts — and those under notice, which run until their
+    effective date — suspended for an exhausted prepaid balance (``contracts_to_suspend``)."""
+    for contract in offers.contracts_to_suspend(client):
         offers.contract_suspend(
             contract=contract,
             reason=SuspensionReason.PREPAID_EXHAUSTED,
