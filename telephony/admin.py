@@ -26,6 +26,7 @@ from telephony.models import (
     ChannelDecrease,
     ChannelOrder,
     DestinationGroup,
+    DestinationGroupChange,
     DestinationSetting,
     Pack,
     PackLedgerEntry,
@@ -36,6 +37,7 @@ from telephony.models import (
 )
 from telephony.services.channel_decreases import channel_decrease_cancel
 from telephony.services.channel_orders import channel_order_cancel, channel_order_record_payment
+from telephony.services.destinations import destination_group_save
 from telephony.services.pack_prices import pack_price_change_schedule
 from telephony.services.sip_accounts import (
     SIP_PRESETS,
@@ -498,8 +500,20 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
 # --- TRK-6 destination groups -------------------------------------------------------------------
 
 
+class DestinationGroupChangeInline(ReadOnlyInline):
+    """TRK-6: what each change of the group replaced; past calls are rated with it."""
+
+    model = DestinationGroupChange
+    fields = ["at", "blocked_by_default_before", "prefixes_before", "position_before"]
+
+
 @admin.register(DestinationGroup)
 class DestinationGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "blocked_by_default", "position"]
     list_editable = ["position"]
     search_fields = ["name", "code"]
+    inlines = [DestinationGroupChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        # TRK-6: audited and kept in the group's history, by the service
+        destination_group_save(group=obj, actor=request.user)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -559,3 +560,30 @@ class DestinationSettingChange(models.Model):
 
     def __str__(self):
         return f"{self.setting.group} @ {self.at:%Y-%m-%d %H:%M}: was {self.blocked_before}"
+
+
+class DestinationGroupChange(models.Model):
+    """TRK-6: a change of a destination group's own rules — its default, its prefixes, its
+    position (the tie-break between prefixes of one length) — with what it replaced. A call is
+    judged by the groups as they stood when it started, whenever its month is rated again: each
+    group's ``*_before`` of its first change after the call's start, else the group now. A group
+    created by staff starts with a change whose ``prefixes_before`` is empty: it matched no call
+    before it existed."""
+
+    group = models.ForeignKey(
+        DestinationGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="changes"
+    )
+    at = models.DateTimeField(_("changed at"))
+    blocked_by_default_before = models.BooleanField(_("blocked by default before"))
+    prefixes_before = models.JSONField(_("prefixes before"), default=list, blank=True)
+    position_before = models.PositiveSmallIntegerField(_("position before"), default=0)
+
+    class Meta:
+        ordering = ["group", "at", "id"]
+        verbose_name = _("destination group change")
+        verbose_name_plural = _("destination group changes")
+        # a rating pass reads the changes made after its first call
+        indexes = [models.Index(fields=["at"], name="destination_group_change_at")]
+
+    def __str__(self):
+        return f"{self.group} @ {timezone.localtime(self.at):%d/%m/%Y %H:%M}"

@@ -11,7 +11,8 @@
 - ``sip_accounts``: SIP accounts, their suspension (CON-8) and their devices (ACC-7);
 - ``sip_credentials``: the credentials of SIP accounts and trunks: reset, declared compromised,
   re-enabled (ACC-7);
-- ``destinations``: destination blocking of a trunk or a SIP account (TRK-6).
+- ``destinations``: destination blocking of a trunk or a SIP account, staff's changes to the
+  groups (TRK-6).
 - ``pack_prices``: a pack's new price, scheduled through the price change pipeline (TRK-1,
   CON-6); the pack table follows on the effective date (it is imported here, so its receiver
   is connected whenever the services are).
@@ -37,7 +38,11 @@ from telephony.services.channel_orders import (
     channel_orders_to_expire,
 )
 from telephony.services.channel_quotes import ChannelQuote, channel_quote
-from telephony.services.destinations import destination_block, destination_unblock
+from telephony.services.destinations import (
+    destination_block,
+    destination_group_save,
+    destination_unblock,
+)
 from telephony.services.pack_lines import PackLine
 from telephony.services.pack_prices import pack_price_change_schedule
 from telephony.services.renewal import PeriodStartResult, trunk_period_start, trunks_renew_for_run
@@ -73,6 +78,7 @@ __all__ = [
     "channel_orders_to_expire",
     "channel_quote",
     "destination_block",
+    "destination_group_save",
     "destination_unblock",
     "pack_price_change_schedule",
     "sip_account_create",

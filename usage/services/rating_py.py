@@ -88,17 +88,44 @@ def _listed(spans, day, signed) -> bool:
     return on(day) or (day >= signed and on(signed))
 
 
+def _in_force(lo, hi, at) -> bool:
+    """A version in force from ``lo`` until ``hi`` (None: unbounded) at the moment ``at``."""
+    return (lo is None or lo <= at) and (hi is None or at < hi)
+
+
+def _group_versions(premium_code: str) -> tuple[list[tuple], list[tuple]]:
+    """TRK-6: every destination group's versions as (from, until, prefix, position, group id,
+    blocked by default), one row per prefix: what each change replaced, in force until it, then
+    the group now (``DestinationGroupChange``; None: unbounded); and the premium-rate group's
+    versions as (from, until, position, group id, blocked by default)."""
+    from telephony.models import DestinationGroup, DestinationGroupChange
+
+    changes = defaultdict(list)
+    for change in DestinationGroupChange.objects.order_by("at", "id"):
+        changes[change.group_id].append(change)
+    rows, premium = [], []
+    for g in DestinationGroup.objects.all():
+        lo = None
+        versions = []
+        for c in changes.get(g.pk, ()):
+            versions.append(
+                (lo, c.at, c.prefixes_before, c.position_before, c.blocked_by_default_before)
+            )
+            lo = c.at
+        versions.append((lo, None, g.prefixes, g.position, g.blocked_by_default))
+        for lo, hi, prefixes, position, default in versions:
+            rows += [(lo, hi, prefix, position, g.pk, default) for prefix in prefixes]
+            if g.code == premium_code:
+                premium.append((lo, hi, position, g.pk, default))
+    return rows, premium
+
+
 def context(keys):
     """Every call of the keys with its rating context (the ``_rc`` rows of the SQL engine)."""
     from billing.models import Invoice
     from numbering.selectors import held_at, held_periods
     from offers.models import Contract
-    from telephony.models import (
-        PREMIUM_RATE_GROUP,
-        DestinationGroup,
-        DestinationSetting,
-        DestinationSettingChange,
-    )
+    from telephony.models import PREMIUM_RATE_GROUP, DestinationSetting, DestinationSettingChange
 
     cond = Q(pk__in=[])
     for client_id, month in keys:
@@ -112,9 +139,7 @@ def context(keys):
     }
     included = _included_by_terms({c.offer.terms_id for c in contracts.values()})
     on_net = held_periods({c.called for c in calls})
-    all_groups = list(DestinationGroup.objects.all())
-    groups = [(prefix, g.position, g) for g in all_groups for prefix in g.prefixes]
-    premium = next((g for g in all_groups if g.code == PREMIUM_RATE_GROUP), None)
+    groups, premium = _group_versions(PREMIUM_RATE_GROUP)
     settings, ids = {}, {}
     for s in DestinationSetting.objects.filter(
         Q(sip_account_id__in={c.sip_account_id for c in calls if c.sip_account_id})
@@ -178,15 +203,28 @@ def context(keys):
                 contract.trial_ends_on is not None and local_day < contract.trial_ends_on
             )
         block = block_key(call.called)
-        matches = [(len(p), -pos, g) for p, pos, g in groups if block.startswith(p)]
-        group = max(matches, key=lambda m: (m[0], m[1]))[2] if matches else None
-        if call.price_class == PriceClass.PREMIUM and premium is not None:
-            group = premium  # TRK-6: wherever its prefix falls (rating_sql's PREMIUM_SQL)
+
+        # TRK-6: the groups as they stood when the call started (their version then)
+        matches = [
+            (len(p), -pos, gid, default)
+            for lo, hi, p, pos, gid, default in groups
+            if _in_force(lo, hi, call.started_at) and block.startswith(p)
+        ]
+        group = max(matches, key=lambda m: (m[0], m[1])) if matches else None
+        if call.price_class == PriceClass.PREMIUM:
+            # TRK-6: a premium-rate number is in the premium-rate group wherever its prefix
+            # falls (rating_sql's PREMIUM_SQL), in that group's version then
+            group = next(
+                ((0, -pos, gid, default) for lo, hi, pos, gid, default in premium
+                 if _in_force(lo, hi, call.started_at)),
+                group,
+            )  # fmt: skip
         blocked = False
         if group is not None and call.line_type != "emergency":
+            _length, _pos, group_id, default = group
             owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)
-            blocked = settings.get((owner, group.pk), group.blocked_by_default)
-            later = [b for t, b in history.get((owner, group.pk), ()) if t > call.started_at]
+            blocked = settings.get((owner, group_id), default)
+            later = [b for t, b in history.get((owner, group_id), ()) if t > call.started_at]
             if later:
                 blocked = later[0]
         if not blocked and call.line_type != "emergency" and call.call_type != "inbound":

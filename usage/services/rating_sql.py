@@ -92,16 +92,39 @@ STEPS = [
     f"""CREATE TEMP TABLE _bk ON COMMIT DROP AS
     SELECT DISTINCT {BLOCK_SQL} AS block, r.country, r.line_type, r.price_class
     FROM ({{calls}}) r""",
+    # TRK-6: the groups as they stood over the pass — each group's versions (what each of its
+    # changes made after the pass's first call replaced, then the group now) with the time each
+    # was in force; ``_seg``, the spans between those changes (one, unbounded, in most passes);
+    # ``_bg``, each block's group (longest prefix) and default in each span.
+    """CREATE TEMP TABLE _gch ON COMMIT DROP AS
+    SELECT id, group_id, at, blocked_by_default_before, prefixes_before, position_before
+    FROM telephony_destinationgroupchange WHERE at > %(lo)s""",
     """CREATE TEMP TABLE _grp ON COMMIT DROP AS
-    SELECT g.id AS group_id, g.code, g.blocked_by_default, p.prefix, g.position
-    FROM telephony_destinationgroup g
-    LEFT JOIN LATERAL jsonb_array_elements_text(g.prefixes) AS p(prefix) ON true""",
+    SELECT v.group_id, d.code, v.blocked_by_default, p.prefix, v.position, v.valid
+    FROM (
+        SELECT x.group_id, x.blocked_by_default_before AS blocked_by_default,
+            x.prefixes_before AS prefixes, x.position_before AS position,
+            tstzrange(LAG(x.at) OVER (PARTITION BY x.group_id ORDER BY x.at, x.id), x.at) AS valid
+        FROM _gch x
+        UNION ALL
+        SELECT g.id, g.blocked_by_default, g.prefixes, g.position,
+            tstzrange((SELECT max(x.at) FROM _gch x WHERE x.group_id = g.id), NULL)
+        FROM telephony_destinationgroup g
+    ) v
+    JOIN telephony_destinationgroup d ON d.id = v.group_id
+    LEFT JOIN LATERAL jsonb_array_elements_text(v.prefixes) AS p(prefix) ON true""",
+    """CREATE TEMP TABLE _seg ON COMMIT DROP AS
+    SELECT tstzrange(LAG(x.at) OVER (ORDER BY x.at), x.at) AS valid
+    FROM (SELECT DISTINCT at FROM _gch) x
+    UNION ALL
+    SELECT tstzrange((SELECT max(at) FROM _gch), NULL)""",
     # TRK-6: a premium-rate number (its price class, USE-1) is in the premium-rate group
     # wherever its prefix falls (the UK's +449…, France's 0836…); else the longest prefix wins
     f"""CREATE TEMP TABLE _bg ON COMMIT DROP AS
-    SELECT DISTINCT ON (b.block) b.block, g.group_id, g.blocked_by_default
-    FROM _bk b JOIN _grp g ON b.block LIKE g.prefix || '%%' OR {PREMIUM_SQL}
-    ORDER BY b.block, {PREMIUM_SQL} DESC, length(g.prefix) DESC NULLS LAST, g.position""",
+    SELECT DISTINCT ON (b.block, s.valid) b.block, s.valid, g.group_id, g.blocked_by_default
+    FROM _bk b CROSS JOIN _seg s
+    JOIN _grp g ON (b.block LIKE g.prefix || '%%' OR {PREMIUM_SQL}) AND g.valid @> s.valid
+    ORDER BY b.block, s.valid, {PREMIUM_SQL} DESC, length(g.prefix) DESC NULLS LAST, g.position""",
     # USE-2: a prefix of 4+ digits (the "+" is not one: "3949" is a short number's 4) beats
     # the (country, type) row, which beats shorter prefixes (world zones, fall-backs).
     """CREATE TEMP TABLE _tc ON COMMIT DROP AS
@@ -220,7 +243,7 @@ STEPS = [
     ) r
     LEFT JOIN _ctr c ON c.contract_id = r.contract_id
     LEFT JOIN _onnet o ON o.called = r.called
-    LEFT JOIN _bg bg ON bg.block = r.block
+    LEFT JOIN _bg bg ON bg.block = r.block AND bg.valid @> r.started_at
     LEFT JOIN telephony_destinationsetting ss
         ON ss.sip_account_id = r.sip_account_id AND ss.group_id = bg.group_id
     LEFT JOIN telephony_destinationsetting ts
@@ -420,7 +443,9 @@ WHERE r.id = u.id AND r.started_at = u.started_at
   AND r.started_at >= %(lo)s AND r.started_at < %(hi)s
 """
 
-TEMP_TABLES = "_rk, _old, _bk, _grp, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _bsc, _rc, _br, _upd"
+TEMP_TABLES = (
+    "_rk, _old, _bk, _gch, _grp, _seg, _bg, _tc, _tsimple, _inc, _ctr, _onnet, _bsc, _rc, _br, _upd"
+)
 # An import's pass: a key whose new calls all start after its stored calls of a plan (daily or
 # hourly files, in order) leaves those as rated — the slots and fair use count in call-start
 # order, so new calls after them cannot move them — unless this pass opens a fair-use breach on

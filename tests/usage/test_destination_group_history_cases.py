@@ -1,0 +1,179 @@
+"""TRK-6: a call is judged by the destination groups as they stood when it started — a group's
+own default (``blocked_by_default``) and its prefixes included, not only the trunk's or SIP
+account's setting — whenever its month is rated again. Staff change groups in the back office.
+
+Seeded grid (usage migration 0004), € HT per minute: premium (089) 0.8000 60/60 min 60, so a
+30 s call costs 60 × 0.80 / 60 = 0.8000."""
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from telephony.models import DestinationGroup, DestinationGroupChange
+from tests.offers.test_admin import _staff_with_mfa
+from tests.usage.core_helpers import account, assert_matches_reference, at, calls, row, run_import
+from usage.services.rating import rerate_month
+
+pytestmark = pytest.mark.django_db
+OCT = date(2026, 10, 1)
+
+
+def at_utc(day, hour):
+    return time_machine.travel(datetime(2026, 10, day, hour, tzinfo=UTC), tick=False)
+
+
+def save_group(client, group=None, **fields):
+    """Staff save a destination group's form in the back office (a new one when ``group`` is
+    None)."""
+    data = {}
+    if group is not None:
+        data = {
+            "code": group.code,
+            "name": group.name,
+            "prefixes": json.dumps(group.prefixes),
+            "position": group.position,
+            "blocked_by_default": group.blocked_by_default,
+        }
+    data.update(fields)
+    # the page's read-only list of the group's changes (its formset's management form)
+    shown = DestinationGroupChange.objects.filter(group=group).count() if group else 0
+    data.update(
+        {
+            "changes-TOTAL_FORMS": shown,
+            "changes-INITIAL_FORMS": shown,
+            "changes-MIN_NUM_FORMS": 0,
+            "changes-MAX_NUM_FORMS": 1000,
+        }
+    )
+    if "prefixes" in fields:
+        data["prefixes"] = json.dumps(fields["prefixes"])
+    if not data.pop("blocked_by_default"):
+        data.pop("blocked_by_default", None)
+    else:
+        data["blocked_by_default"] = "on"
+    url = (
+        reverse("admin:telephony_destinationgroup_add")
+        if group is None
+        else reverse("admin:telephony_destinationgroup_change", args=[group.pk])
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return DestinationGroup.objects.get(code=data["code"])
+
+
+def outcome():
+    return [(c.started_at.day, c.blocked, c.cost) for c in calls(line_type="special")]
+
+
+# TRK-6 — a group's own default: the SIP account was created before staff added the group
+# "Numéros 0897" (+33897) on 1 October, blocked by default, so the account has no setting of its
+# own for it and the default applies. Staff allow it by default on 5 October 10:00 UTC and block
+# it again on 8 October 12:00. The records arrive later:
+#   2 October (blocked by default then): refused, 0 — not billed once the default allowed it;
+#   6 October (allowed then): 0.8000;
+#   7 October (allowed then): 0.8000 — still billed after the block of the 8th;
+#   9 October (blocked again): refused, 0.
+# Before: every call judged by today's default (blocked): 0 for all four, and 0.8000 for the
+# first two had the month been re-rated while the group was allowed.
+def test_trk6_a_group_default_in_force_when_the_call_started(client):
+    sip = account("sip-unl")
+    _staff_with_mfa(client)
+    with at_utc(1, 12):
+        group = save_group(
+            client,
+            code="fr-0897",
+            name="Numéros 0897",
+            prefixes=["+33897"],
+            blocked_by_default=True,
+            position=50,
+        )
+    with at_utc(5, 10):
+        group = save_group(client, group, blocked_by_default=False)
+    with at_utc(8, 12):
+        group = save_group(client, group, blocked_by_default=True)
+    run_import([row(sip, "0897123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
+    expected = [
+        (2, True, 0),
+        (6, False, Decimal("0.8000")),
+        (7, False, Decimal("0.8000")),
+        (9, True, 0),
+    ]
+    assert outcome() == expected
+    assert_matches_reference()
+    rerate_month(OCT)
+    assert outcome() == expected
+
+
+# TRK-6 — a group's prefixes: the SIP account blocks "Numéros surtaxés" (premium-rate, +3389…,
+# its default) and allows "France — numéros spéciaux 08" (+338). On 5 October 10:00 UTC staff
+# take +3389 out of the premium-rate group: 089 numbers now fall under the 08 group, allowed.
+#   0899 on 2 October (premium-rate then, blocked): refused, 0 — and stays so when re-rated;
+#   0899 on 6 October (08 group then, allowed): 0.8000.
+# Before: the 2 October call was judged by today's prefixes and billed 0.8000.
+def test_trk6_a_group_prefixes_in_force_when_the_call_started(client):
+    sip = account("sip-unl")
+    _staff_with_mfa(client)
+    premium = DestinationGroup.objects.get(code="premium-rate")
+    with at_utc(5, 10):
+        save_group(client, premium, prefixes=[p for p in premium.prefixes if p != "+3389"])
+    run_import([row(sip, "0899123456", start=at(day, 9), duration=30) for day in (2, 6)])
+    expected = [(2, True, 0), (6, False, Decimal("0.8000"))]
+    assert outcome() == expected
+    assert_matches_reference()
+    rerate_month(OCT)
+    assert outcome() == expected
+
+
+# TRK-6 — the groups' changes made before their history was kept are rebuilt from the audit log
+# (telephony migration 0013): the group created on 1 October blocked by default, allowed on the
+# 5th, blocked again on the 8th, gives the same outcome as the history recorded live when the
+# month is rated again (2 October refused, 6 and 7 October 0.8000 each, 9 October refused).
+def test_trk6_migration_rebuilds_the_groups_history_from_the_audit_log(client):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    sip = account("sip-unl")
+    _staff_with_mfa(client)
+    with at_utc(1, 12):
+        group = save_group(
+            client,
+            code="fr-0897",
+            name="Numéros 0897",
+            prefixes=["+33897"],
+            blocked_by_default=True,
+            position=50,
+        )
+    with at_utc(5, 10):
+        group = save_group(client, group, blocked_by_default=False)
+    with at_utc(8, 12):
+        group = save_group(client, group, blocked_by_default=True)
+    live = list(
+        DestinationGroupChange.objects.values_list(
+            "group", "at", "blocked_by_default_before", "prefixes_before", "position_before"
+        )
+    )
+    assert len(live) == 3
+    DestinationGroupChange.objects.all().delete()  # as before the history was kept
+    migration = import_module("telephony.migrations.0013_destination_group_history_from_audit")
+    migration.load(apps, None)
+    migration.load(apps, None)  # twice: nothing more
+    rebuilt = list(
+        DestinationGroupChange.objects.values_list(
+            "group", "at", "blocked_by_default_before", "prefixes_before", "position_before"
+        )
+    )
+    assert rebuilt == live
+    run_import([row(sip, "0897123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
+    rerate_month(OCT)
+    assert outcome() == [
+        (2, True, 0),
+        (6, False, Decimal("0.8000")),
+        (7, False, Decimal("0.8000")),
+        (9, True, 0),
+    ]
+    assert_matches_reference()
