@@ -12,7 +12,7 @@ from accounts.models import Client
 from kernel.clock import paris_today
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
-from offers.models import Contract, Suspension
+from offers.models import Suspension
 from payments.choices import DebitStatus, DunningStage
 from payments.invoice_states import InvoiceState, invoice_states, open_invoices
 from payments.models import CollectionCase
@@ -33,7 +33,8 @@ def overdue_for_suspension(client: Client, today: date) -> list[InvoiceState]:
 
 @transaction.atomic
 def client_suspend_for_non_payment(*, client: Client, today: date | None = None, actor=None):
-    """BIL-7 / CON-8: suspend the customer's active contracts, only when an invoice is more
+    """BIL-7 / CON-8: suspend the customer's active contracts — and those under notice, which
+    run until their effective date (``contracts_to_suspend``) — only when an invoice is more
     than 8 days late (its undisputed part). Returns the suspensions made."""
     today = today or paris_today()
     if not overdue_for_suspension(client, today):
@@ -41,7 +42,7 @@ def client_suspend_for_non_payment(*, client: Client, today: date | None = None,
             _("No invoice of this customer is more than 8 days late: no suspension.")
         )
     made = []
-    for contract in Contract.objects.filter(client=client, status=ContractStatus.ACTIVE):
+    for contract in offers.contracts_to_suspend(client):
         made.append(
             offers.contract_suspend(
                 contract=contract,
