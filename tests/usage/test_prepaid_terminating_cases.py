@@ -149,3 +149,43 @@ def test_use8_cancelling_the_termination_of_a_suspended_terminating_contract(
 
 def at(month, day, hour=9):
     return datetime(2026, month, day, hour, tzinfo=UTC)
+
+
+# USE-8 / BIL-7 / CON-8 — what lifts a suspension is said where it is told: a balance exhausted
+# (5.00 € − 12.00 € of calls = −7.00 €) is lifted by a top-up, not by support; a non-payment
+# suspension by the payment. Before: the e-mail and the contract page told both customers to
+# contact support to have it lifted.
+def test_con8_suspension_says_what_lifts_it(client, django_capture_on_commit_callbacks):
+    buyer = customer(payment_method=PaymentMethod.PREPAID)
+    trunk = make_trunk(buyer, start=date(2026, 9, 1))
+    with when(10, 2):
+        top_up(buyer, "5.00")
+    mail.outbox.clear()
+    with when(10, 20), django_capture_on_commit_callbacks(execute=True):
+        call(buyer, contract=trunk.contract, trunk=trunk, cost="10.0000", started_at=at(10, 20))
+        after_rating(batch_id=1, keys=[(buyer.pk, OCT)])
+    (message,) = mail.outbox
+    top_up_text = (
+        "Rechargez votre crédit prépayé\u00a0: le service reprend dès que votre solde "
+        "redevient positif."
+    )
+    assert top_up_text in message.body and "Contactez le support" not in message.body
+    page = login(client, buyer.memberships.get().user).get(
+        reverse("offers:detail", args=[trunk.contract_id])
+    )
+    assert top_up_text in page.content.decode()
+    assert "contactez le support" not in page.content.decode()
+
+    unpaid = customer()
+    other = make_trunk(unpaid, start=date(2026, 9, 1)).contract
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        offers.contract_suspend(contract=other, reason=SuspensionReason.NON_PAYMENT)
+    payment_text = (
+        "Elle est levée d'elle-même dès qu'aucune facture n'a plus de 8\u00a0jours de retard."
+    )
+    assert payment_text in mail.outbox[0].body
+    page = login(client, unpaid.memberships.get().user).get(
+        reverse("offers:detail", args=[other.pk])
+    )
+    assert payment_text in page.content.decode()
