@@ -22,6 +22,7 @@ from offers.choices import (
     TerminationReason,
 )
 from offers.models import Suspension
+from offers.services.suspensions import contracts_to_suspend
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from support.choices import TICKET_TRANSITIONS, TicketStatus
 
@@ -159,7 +160,10 @@ class SuspendForm(ContractActionForm):
     )
 
     def __init__(self, *args, client, **kwargs):
+        # CON-8: an active contract, or one under notice whose service is not suspended yet
+        # (``contracts_to_suspend``: it keeps its termination date)
         super().__init__(*args, client=client, statuses=[ContractStatus.ACTIVE], **kwargs)
+        self.fields["contract"].queryset = contracts_to_suspend(client).select_related("offer")
 
 
 class InactiveCloseForm(ContractActionForm):

@@ -199,7 +199,8 @@ def record_payment(request, pk):
 @staff_required()
 @require_POST
 def suspend(request, pk):
-    """CON-8: suspend one of the customer's active contracts, with a reason of the list."""
+    """CON-8: suspend one of the customer's active contracts (or one under notice), with a
+    reason of the list."""
     client = _client(pk)
     form = SuspendForm(request.POST, client=client)
     if not form.is_valid():

@@ -232,6 +232,30 @@ def test_suspend_contract(customer, as_staff, support_agent):
     assert contract.status == ContractStatus.SUSPENDED
 
 
+# CON-8 — a contract under notice (HOSTED-W, terminating) is suspended from the 360 for
+# suspected fraud: its service suspended (an open suspension), its status still terminating and
+# its termination still scheduled. Before: the form offered active contracts only, so the
+# contract could not be chosen ("Sélectionnez un choix valide"), its service left running.
+def test_suspend_contract_under_notice(customer, as_staff, support_agent):
+    from offers import services as offers
+
+    contract = make_contract(customer, "hosted-w", quantity=2)
+    termination = offers.contract_request_termination(contract=contract)
+    browser = as_staff(support_agent)
+    url = reverse("console:suspend", args=[customer.pk])
+    data = {"contract": contract.pk, "reason": "fraud", "note": "Trafic suspect", "confirm": "1"}
+    response = browser.post(url, data)
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    termination.refresh_from_db()
+    assert contract.status == ContractStatus.TERMINATING
+    assert termination.status == "scheduled"
+    assert contract.suspensions.get(lifted_at__isnull=True).reason == "fraud"
+    # already suspended: no longer offered
+    again = browser.post(url, data)
+    assert again.status_code == 400 and contract.suspensions.count() == 1
+
+
 # CON-8 — the note is bounded as the suspension stores it (300 characters): a longer one is a
 # form message, not a server error, and nothing is suspended; the form says who reads it.
 def test_suspend_note_bounded(customer, as_staff, support_agent):
