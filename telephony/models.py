@@ -538,9 +538,10 @@ class DestinationSetting(TimeStampedModel):
 class DestinationSettingChange(models.Model):
     """TRK-6: a change of a trunk's or SIP account's setting for a group, with the setting it
     replaced. A call is rated with the setting in force when it started, whenever its month is
-    rated again: the ``blocked_before`` of the first change after its start, else the setting
-    now. A call refused while its group was blocked stays refused (never billed) once the group
-    is unblocked; a call carried while it was allowed stays billed once it is blocked."""
+    rated again: the ``blocked_before`` of the first change after its start (None: the group's
+    default then, the owner having no setting of its own), else the setting now. A call refused
+    while its group was blocked stays refused (never billed) once the group is unblocked; a
+    call carried while it was allowed stays billed once it is blocked."""
 
     setting = models.ForeignKey(
         DestinationSetting,
@@ -549,7 +550,8 @@ class DestinationSettingChange(models.Model):
         related_name="changes",
     )
     at = models.DateTimeField(_("changed at"))
-    blocked_before = models.BooleanField(_("blocked before"))
+    # None: the owner had no setting of its own for the group — its default applied (TRK-6)
+    blocked_before = models.BooleanField(_("blocked before"), null=True)
 
     class Meta:
         ordering = ["setting", "at", "id"]

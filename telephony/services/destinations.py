@@ -40,6 +40,8 @@ def _destination_set(*, owner, group, blocked: bool, actor, api_key) -> Destinat
     type(owner).objects.select_for_update().get(pk=owner.pk)
     setting = DestinationSetting.objects.filter(group=group, **kwargs).first()
     before = setting.blocked if setting is not None else group.blocked_by_default
+    # the owner's own setting before this moment; None: it had none, the group's default applied
+    own_before = setting.blocked if setting is not None else None
     if setting is None:
         try:
             with transaction.atomic():
@@ -49,11 +51,13 @@ def _destination_set(*, owner, group, blocked: bool, actor, api_key) -> Destinat
     if setting.blocked != blocked:
         setting.blocked = blocked
         setting.save(update_fields=["blocked", "updated_at"])
-    if before != blocked:
-        # the calls before this moment keep the setting they were made under (rating)
+    if own_before != blocked:
+        # the calls before this moment keep the setting they were made under (rating) — the
+        # group's default in force then when the owner had no setting of its own
         DestinationSettingChange.objects.create(
-            setting=setting, at=timezone.now(), blocked_before=before
+            setting=setting, at=timezone.now(), blocked_before=own_before
         )
+    if before != blocked:
         audit_record(
             action=f"destination.{'block' if blocked else 'unblock'}",
             instance=owner,

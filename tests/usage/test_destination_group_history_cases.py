@@ -177,3 +177,38 @@ def test_trk6_migration_rebuilds_the_groups_history_from_the_audit_log(client):
         (9, True, 0),
     ]
     assert_matches_reference()
+
+
+# TRK-6 — a SIP account without a setting of its own for a group follows the group's default
+# until the customer sets one. Staff add "Numéros 0897" on 1 October, blocked by default, and
+# allow it by default on the 5th; the customer blocks it for the account on the 8th (its first
+# own setting). Records arriving later:
+#   2 October (the default blocked it then): refused, 0;
+#   6 October (the default allowed it): 0.8000;
+#   9 October (the account's own block): refused, 0.
+# Before: the customer's block recorded "allowed before" (the default on the 8th) and the call
+# of 2 October was billed 0.8000.
+def test_trk6_first_own_setting_keeps_the_default_in_force_before_it(client):
+    from telephony.services import destination_block
+
+    sip = account("sip-unl")
+    _staff_with_mfa(client)
+    with at_utc(1, 12):
+        group = save_group(
+            client,
+            code="fr-0897",
+            name="Numéros 0897",
+            prefixes=["+33897"],
+            blocked_by_default=True,
+            position=50,
+        )
+    with at_utc(5, 10):
+        group = save_group(client, group, blocked_by_default=False)
+    with at_utc(8, 12):
+        destination_block(owner=sip, group=group)
+    run_import([row(sip, "0897123456", start=at(day, 9), duration=30) for day in (2, 6, 9)])
+    expected = [(2, True, 0), (6, False, Decimal("0.8000")), (9, True, 0)]
+    assert outcome() == expected
+    assert_matches_reference()
+    rerate_month(OCT)
+    assert outcome() == expected

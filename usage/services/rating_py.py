@@ -225,8 +225,8 @@ def context(keys):
             owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)
             blocked = settings.get((owner, group_id), default)
             later = [b for t, b in history.get((owner, group_id), ()) if t > call.started_at]
-            if later:
-                blocked = later[0]
+            if later:  # None: no own setting then, the group's default in force then
+                blocked = default if later[0] is None else later[0]
         if not blocked and call.line_type != "emergency" and call.call_type != "inbound":
             blocked = any(
                 lo <= call.started_at and (hi is None or call.started_at < hi)

@@ -62,11 +62,12 @@ THRESHOLD_BLOCK_SQL = """(r.call_type <> 'inbound' AND EXISTS (
                 AND (a.lifted_at IS NULL OR r.started_at < a.lifted_at)))"""
 
 # TRK-6: a call is blocked by the setting in force when it started — the setting a change made
-# after it replaced (``DestinationSettingChange.blocked_before`` of the first such change),
-# else the setting now. ``_bsc`` holds the changes made after the pass's first call (most
-# passes: none, and the look-up is left out).
+# after it replaced (``DestinationSettingChange.blocked_before`` of the first such change; NULL:
+# no setting of its own then, the group's default in force then), else the setting now. ``_bsc``
+# holds the changes made after the pass's first call (most passes: none, and the look-up is
+# left out).
 SETTING_CHANGES_SQL = "SELECT EXISTS (SELECT FROM _bsc)"
-SETTING_AT_CALL_SQL = """(SELECT x.blocked_before FROM _bsc x
+SETTING_AT_CALL_SQL = """(SELECT COALESCE(x.blocked_before, bg.blocked_by_default) FROM _bsc x
             WHERE x.setting_id = CASE WHEN r.sip_account_id IS NOT NULL THEN ss.id ELSE ts.id END
                 AND x.at > r.started_at
             ORDER BY x.at, x.id LIMIT 1)"""
