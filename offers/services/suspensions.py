@@ -11,7 +11,7 @@ from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
 from offers.choices import ContractStatus, SuspensionReason, TerminationStatus
 from offers.events import announce_suspension
-from offers.models import Contract, Suspension
+from offers.models import Contract, Suspension, Termination
 from offers.services.transitions import lock_contract, transition_contract
 from offers.signals import contract_status_changed
 
@@ -20,11 +20,22 @@ def contracts_to_suspend(client):
     """CON-8: the customer's contracts whose service a suspension of the whole customer (an
     exhausted prepaid balance, USE-8; non-payment, BIL-7) suspends: the active ones, and the
     ones under notice (terminating) whose service is not suspended already."""
-    suspended = Suspension.objects.filter(contract=OuterRef("pk"), lifted_at__isnull=True)
     return Contract.objects.filter(
-        Q(status=ContractStatus.ACTIVE) | Q(status=ContractStatus.TERMINATING) & ~Exists(suspended),
+        Q(status=ContractStatus.ACTIVE)
+        | Q(status=ContractStatus.TERMINATING) & Exists(_in_service_under_notice()),
         client=client,
     ).order_by("pk")
+
+
+def _in_service_under_notice():
+    """The scheduled termination of a contract that was active, its service not suspended,
+    when it was given notice (``previous_status``: a suspension sets it to suspended, its
+    lifting back to active). Not one terminated before its service started (ordered)."""
+    return Termination.objects.filter(
+        contract=OuterRef("pk"),
+        status=TerminationStatus.SCHEDULED,
+        previous_status=ContractStatus.ACTIVE,
+    )
 
 
 @transaction.atomic
@@ -39,10 +50,14 @@ def contract_suspend(*, contract: Contract, reason: str, note: str = "", actor=N
     if reason not in SuspensionReason.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
     contract = lock_contract(contract)
-    already = contract.suspensions.filter(lifted_at__isnull=True).exists()
     if contract.status == ContractStatus.ACTIVE:
         transition_contract(contract, ContractStatus.SUSPENDED, actor=actor, note=reason)
-    elif contract.status == ContractStatus.TERMINATING and not already:
+    elif (
+        contract.status == ContractStatus.TERMINATING
+        and contract.terminations.filter(
+            status=TerminationStatus.SCHEDULED, previous_status=ContractStatus.ACTIVE
+        ).exists()
+    ):
         _suspend_under_notice(contract, reason=reason, actor=actor)
     else:
         raise InvalidTransition(

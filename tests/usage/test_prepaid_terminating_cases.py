@@ -189,3 +189,26 @@ def test_con8_suspension_says_what_lifts_it(client, django_capture_on_commit_cal
         reverse("offers:detail", args=[other.pk])
     )
     assert payment_text in page.content.decode()
+
+
+# CON-8 — a contract terminated before its service started (ordered, then terminating) has no
+# service to suspend: the balance crossing zero (5.00 € − 12.00 € = −7.00 €) suspends the
+# customer's trunk contract under notice, not the ordered one, which stays without a suspension
+# (its termination, if cancelled, returns it to ordered).
+def test_con8_a_contract_terminated_before_its_service_is_not_suspended():
+    from tests.offers.factories import make_contract
+
+    buyer = customer(payment_method=PaymentMethod.PREPAID)
+    trunk = make_trunk(buyer, start=date(2026, 9, 1))
+    ordered = make_contract(buyer, "platform", status=ContractStatus.ORDERED)
+    with when(10, 2):
+        top_up(buyer, "5.00")
+        offers.contract_request_termination(contract=ordered)
+        offers.contract_request_termination(contract=trunk.contract, requested_date=NOV)
+    with when(10, 20):
+        call(buyer, contract=trunk.contract, trunk=trunk, cost="10.0000", started_at=at(10, 20))
+        after_rating(batch_id=1, keys=[(buyer.pk, OCT)])
+    assert balance(buyer) == Decimal("-7.00")
+    assert state(trunk)[1] == SuspensionReason.PREPAID_EXHAUSTED
+    assert Contract.objects.get(pk=ordered.pk).status == ContractStatus.TERMINATING
+    assert not ordered.suspensions.exists()
