@@ -445,22 +445,24 @@ def test_detail_shows_terms_signed(api, hosted_a):
     assert body["current_period"] == {"start": "2025-03-01", "end": "2028-03-01"}
 
 
-# CON-4 + CON-8 — a terminating contract cannot be suspended (the nightly job must be able to
-# end it), and a second request or quote is a 409, never a 500.
-def test_terminate_twice_and_no_suspension_while_terminating(api, hosted_a):
+# CON-4 + CON-8 — a second termination request or quote is a 409, never a 500. A terminating
+# contract's service can be suspended (USE-8: a prepaid balance at zero; fraud): its status stays
+# terminating, so the nightly job still ends it on its date; a second suspension is refused.
+def test_terminate_twice_and_suspension_while_terminating(api, hosted_a):
     with time_machine.travel(paris(2026, 10, 15, 10, 0), tick=False):
         assert (
             api.post(_url("api:contract-terminate", hosted_a), {}, format="json").status_code == 201
         )
-        with pytest.raises(services.InvalidTransition):
-            services.contract_suspend(contract=hosted_a, reason=SuspensionReason.FRAUD)
         before = _written()
         for route in ("api:contract-termination-quote", "api:contract-terminate"):
             response = api.post(_url(route, hosted_a), {}, format="json")
             assert response.status_code == 409
             assert response.json()["error"]["code"] == "termination_scheduled"
         assert _written() == before
+        services.contract_suspend(contract=hosted_a, reason=SuspensionReason.FRAUD)
+        with pytest.raises(services.InvalidTransition):
+            services.contract_suspend(contract=hosted_a, reason=SuspensionReason.FRAUD)
         detail = api.get(_url("api:contract-detail", hosted_a)).json()
         assert detail["status"] == ContractStatus.TERMINATING
-        assert detail["active_suspension"] is None
+        assert detail["active_suspension"]["reason"] == SuspensionReason.FRAUD
         assert detail["scheduled_termination"]["effective_date"] == "2026-11-15"

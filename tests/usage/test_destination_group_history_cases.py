@@ -2,8 +2,8 @@
 own default (``blocked_by_default``) and its prefixes included, not only the trunk's or SIP
 account's setting — whenever its month is rated again. Staff change groups in the back office.
 
-Seeded grid (usage migration 0004), € HT per minute: premium (089) 0.8000 60/60 min 60, so a
-30 s call costs 60 × 0.80 / 60 = 0.8000."""
+Seeded grid (usage migration 0004), € HT per minute: premium (089) 0.0060 60/60 min 60, so a
+30 s call costs 60 × 0.80 / 60 = 0.0060."""
 
 import json
 from datetime import UTC, date, datetime
@@ -70,14 +70,14 @@ def outcome():
 
 
 # TRK-6 — a group's own default: the SIP account was created before staff added the group
-# "Numéros 0897" (+33897) on 1 October, blocked by default, so the account has no setting of its
+# "Numéros 0806" (+33806) on 1 October, blocked by default, so the account has no setting of its
 # own for it and the default applies. Staff allow it by default on 5 October 10:00 UTC and block
 # it again on 8 October 12:00. The records arrive later:
 #   2 October (blocked by default then): refused, 0 — not billed once the default allowed it;
-#   6 October (allowed then): 0.8000;
-#   7 October (allowed then): 0.8000 — still billed after the block of the 8th;
+#   6 October (allowed then): 0.0060;
+#   7 October (allowed then): 0.0060 — still billed after the block of the 8th;
 #   9 October (blocked again): refused, 0.
-# Before: every call judged by today's default (blocked): 0 for all four, and 0.8000 for the
+# Before: every call judged by today's default (blocked): 0 for all four, and 0.0060 for the
 # first two had the month been re-rated while the group was allowed.
 def test_trk6_a_group_default_in_force_when_the_call_started(client):
     sip = account("sip-unl")
@@ -85,9 +85,9 @@ def test_trk6_a_group_default_in_force_when_the_call_started(client):
     with at_utc(1, 12):
         group = save_group(
             client,
-            code="fr-0897",
-            name="Numéros 0897",
-            prefixes=["+33897"],
+            code="fr-0806",
+            name="Numéros 0806",
+            prefixes=["+33806"],
             blocked_by_default=True,
             position=50,
         )
@@ -95,11 +95,11 @@ def test_trk6_a_group_default_in_force_when_the_call_started(client):
         group = save_group(client, group, blocked_by_default=False)
     with at_utc(8, 12):
         group = save_group(client, group, blocked_by_default=True)
-    run_import([row(sip, "0897123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
+    run_import([row(sip, "0806123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
     expected = [
         (2, True, 0),
-        (6, False, Decimal("0.8000")),
-        (7, False, Decimal("0.8000")),
+        (6, False, Decimal("0.0060")),
+        (7, False, Decimal("0.0060")),
         (9, True, 0),
     ]
     assert outcome() == expected
@@ -108,20 +108,28 @@ def test_trk6_a_group_default_in_force_when_the_call_started(client):
     assert outcome() == expected
 
 
-# TRK-6 — a group's prefixes: the SIP account blocks "Numéros surtaxés" (premium-rate, +3389…,
-# its default) and allows "France — numéros spéciaux 08" (+338). On 5 October 10:00 UTC staff
-# take +3389 out of the premium-rate group: 089 numbers now fall under the 08 group, allowed.
-#   0899 on 2 October (premium-rate then, blocked): refused, 0 — and stays so when re-rated;
-#   0899 on 6 October (08 group then, allowed): 0.8000.
-# Before: the 2 October call was judged by today's prefixes and billed 0.8000.
+# TRK-6 — a group's prefixes: staff add "Numéros 0806" (+33806) on 1 October, blocked by default;
+# on 5 October 10:00 UTC they narrow it to +33807, so 0806 numbers fall under "France — numéros
+# spéciaux 08" (+338), allowed.
+#   0806 on 2 October ("Numéros 0806" then, blocked): refused, 0 — and stays so when re-rated;
+#   0806 on 6 October (08 group then, allowed): 0.0060.
+# Before: the 2 October call was judged by today's prefixes and billed 0.0060.
 def test_trk6_a_group_prefixes_in_force_when_the_call_started(client):
     sip = account("sip-unl")
     _staff_with_mfa(client)
-    premium = DestinationGroup.objects.get(code="premium-rate")
+    with at_utc(1, 12):
+        group = save_group(
+            client,
+            code="fr-0806",
+            name="Numéros 0806",
+            prefixes=["+33806"],
+            blocked_by_default=True,
+            position=50,
+        )
     with at_utc(5, 10):
-        save_group(client, premium, prefixes=[p for p in premium.prefixes if p != "+3389"])
-    run_import([row(sip, "0899123456", start=at(day, 9), duration=30) for day in (2, 6)])
-    expected = [(2, True, 0), (6, False, Decimal("0.8000"))]
+        save_group(client, group, prefixes=["+33807"])
+    run_import([row(sip, "0806123456", start=at(day, 9), duration=30) for day in (2, 6)])
+    expected = [(2, True, 0), (6, False, Decimal("0.0060"))]
     assert outcome() == expected
     assert_matches_reference()
     rerate_month(OCT)
@@ -131,7 +139,7 @@ def test_trk6_a_group_prefixes_in_force_when_the_call_started(client):
 # TRK-6 — the groups' changes made before their history was kept are rebuilt from the audit log
 # (telephony migration 0013): the group created on 1 October blocked by default, allowed on the
 # 5th, blocked again on the 8th, gives the same outcome as the history recorded live when the
-# month is rated again (2 October refused, 6 and 7 October 0.8000 each, 9 October refused).
+# month is rated again (2 October refused, 6 and 7 October 0.0060 each, 9 October refused).
 def test_trk6_migration_rebuilds_the_groups_history_from_the_audit_log(client):
     from importlib import import_module
 
@@ -142,9 +150,9 @@ def test_trk6_migration_rebuilds_the_groups_history_from_the_audit_log(client):
     with at_utc(1, 12):
         group = save_group(
             client,
-            code="fr-0897",
-            name="Numéros 0897",
-            prefixes=["+33897"],
+            code="fr-0806",
+            name="Numéros 0806",
+            prefixes=["+33806"],
             blocked_by_default=True,
             position=50,
         )
@@ -168,26 +176,26 @@ def test_trk6_migration_rebuilds_the_groups_history_from_the_audit_log(client):
         )
     )
     assert rebuilt == live
-    run_import([row(sip, "0897123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
+    run_import([row(sip, "0806123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
     rerate_month(OCT)
     assert outcome() == [
         (2, True, 0),
-        (6, False, Decimal("0.8000")),
-        (7, False, Decimal("0.8000")),
+        (6, False, Decimal("0.0060")),
+        (7, False, Decimal("0.0060")),
         (9, True, 0),
     ]
     assert_matches_reference()
 
 
 # TRK-6 — a SIP account without a setting of its own for a group follows the group's default
-# until the customer sets one. Staff add "Numéros 0897" on 1 October, blocked by default, and
+# until the customer sets one. Staff add "Numéros 0806" on 1 October, blocked by default, and
 # allow it by default on the 5th; the customer blocks it for the account on the 8th (its first
 # own setting). Records arriving later:
 #   2 October (the default blocked it then): refused, 0;
-#   6 October (the default allowed it): 0.8000;
+#   6 October (the default allowed it): 0.0060;
 #   9 October (the account's own block): refused, 0.
 # Before: the customer's block recorded "allowed before" (the default on the 8th) and the call
-# of 2 October was billed 0.8000.
+# of 2 October was billed 0.0060.
 def test_trk6_first_own_setting_keeps_the_default_in_force_before_it(client):
     from telephony.services import destination_block
 
@@ -196,9 +204,9 @@ def test_trk6_first_own_setting_keeps_the_default_in_force_before_it(client):
     with at_utc(1, 12):
         group = save_group(
             client,
-            code="fr-0897",
-            name="Numéros 0897",
-            prefixes=["+33897"],
+            code="fr-0806",
+            name="Numéros 0806",
+            prefixes=["+33806"],
             blocked_by_default=True,
             position=50,
         )
@@ -206,8 +214,8 @@ def test_trk6_first_own_setting_keeps_the_default_in_force_before_it(client):
         group = save_group(client, group, blocked_by_default=False)
     with at_utc(8, 12):
         destination_block(owner=sip, group=group)
-    run_import([row(sip, "0897123456", start=at(day, 9), duration=30) for day in (2, 6, 9)])
-    expected = [(2, True, 0), (6, False, Decimal("0.8000")), (9, True, 0)]
+    run_import([row(sip, "0806123456", start=at(day, 9), duration=30) for day in (2, 6, 9)])
+    expected = [(2, True, 0), (6, False, Decimal("0.0060")), (9, True, 0)]
     assert outcome() == expected
     assert_matches_reference()
     rerate_month(OCT)
