@@ -81,6 +81,22 @@ def test_rental_end_quote_then_confirmation(client, tenant):
     )
 
 
+def test_rental_end_page_shows_the_whole_monthly_instalment(client, tenant):
+    # EQP-3: two phones rented at 6,00 € each: the rental costs 2 × 6,00 = 12,00 € HT a month,
+    # the instalment its quote counts (ordered 2025-10-01 for 24 months, ended 2026-11-15:
+    # 10 instalments of 12,00 € = 120,00 €). The page's « Mensualité » read 6,00 € HT, the
+    # price of one phone, above « 10 mensualités restantes de 12,00 € ».
+    order = rent(tenant.client, tenant.site, make_model(rental="6.00"),
+                 ordered_on=date(2025, 10, 1), quantity=2)  # fmt: skip
+    item = _delivered(order)
+    login(client, tenant.members[Role.ADMIN])
+    with time_machine.travel("2026-11-15 10:00 +01:00", tick=False):
+        page = client.get(reverse("equipment:rental_end", args=[item.pk])).content.decode()
+    assert "10 mensualités restantes de 12,00" in page
+    assert 'data-testid="rental-fee">120,00&nbsp;€' in page
+    assert 'data-testid="rental-instalment">12,00&nbsp;€ HT (2 × 6,00&nbsp;€)' in page
+
+
 def test_technical_cannot_end_a_rental(client, tenant):
     item = _delivered(rent(tenant.client, tenant.site, make_model()))
     login(client, tenant.members[Role.TECHNICAL])
