@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -167,7 +168,8 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
 
     @admin.display(description=_("availability %"), ordering="availability")
     def availability_display(self, report):
-        return f"{report.availability_display}"
+        # The page's language, as the row's other figures (« 99,843 » in French).
+        return number_format(report.availability_display, 3)
 
     @admin.display(description=_("liability cap (SLA-12)"))
     def liability_cap(self, report):

@@ -412,3 +412,18 @@ def test_credit_approval_shows_and_keeps_the_amounts(client, staff, tenant):
     )
     october.refresh_from_db()
     assert (october.status, october.approved_amount) == (ReportStatus.APPROVED, Decimal("0.00"))
+
+
+# SLA-6 — the back office in French writes the availability as the other figures of the row,
+# with a decimal comma: 70 minutes down in October (31 × 1 440 = 44 640 minutes) →
+# (44 640 − 70) / 44 640 × 100 = 99.8431…, truncated to 99,843. The list and the report's page
+# read « 99.843 » beside « 7,45 » (a figure a French reader takes for ninety-nine thousand).
+def test_availability_reads_the_french_way_in_the_back_office(client, requested_report):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    for url in (
+        reverse("admin:support_availabilityreport_changelist"),
+        reverse("admin:support_availabilityreport_change", args=[requested_report.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "99,843" in page, url
+        assert "99.843" not in page, url
