@@ -2,6 +2,7 @@
 only through the services, called here by admin actions; staff may correct the order details
 and, before service starts, the lines (audited, ACC-4)."""
 
+from decimal import Decimal
 from functools import partial
 
 from django import forms
@@ -339,6 +340,8 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 label = "—"
             elif isinstance(value, bool):
                 label = gettext("yes") if value else gettext("no")
+            elif field.get_internal_type() == "DecimalField":  # stored as text: « 1 234,50 »
+                label = money_number(Decimal(value), field.decimal_places)
             rows.append((field.verbose_name, label))
         if not rows:
             return "—"

@@ -429,3 +429,17 @@ def test_offer_telephone_service_shown_and_filtered(client, staff):
     listed = client.get(reverse("admin:offers_offer_changelist"), {"telephone_service__exact": "0"})
     codes = {o.code for o in listed.context["cl"].result_list}
     assert codes == {"equipment-rental-12", "equipment-rental-24", "equipment-rental-36"}
+
+
+# CON-1 — the terms a contract signed, on its back-office page in French, write their amount
+# as the rest of the page: a PLATFORM-like minimum of 1 234,50 € HT a month read « 1234.50 »
+# (the snapshot's stored text) beside the lines' « 250,0000 ».
+def test_signed_terms_amount_reads_the_french_way(client, staff, contract):
+    contract.terms_snapshot = {**contract.terms_snapshot, "minimum_monthly_commitment": "1234.50"}
+    contract.save(update_fields=["terms_snapshot"])
+    page = client.get(
+        reverse("admin:offers_contract_change", args=[contract.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    table = re.search(r'<table class="terms-snapshot">.*?</table>', page, re.S).group(0)
+    assert "minimum de facturation mensuel (€\u00a0HT)</th><td>1\u00a0234,50</td>" in table
+    assert "1234.50" not in table
