@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Partner, User
 from billing.choices import ChargeKind, DocumentKind, DocumentStatus, RunStatus, VatCategory
+from kernel.money import money
 from offers.models import Contract, ContractLine
 
 PRICE = {"max_digits": 14, "decimal_places": 4}
@@ -419,7 +420,7 @@ class CreditAllocation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.credit_note} → {self.invoice}: {self.amount}"
+        return f"{self.credit_note} → {self.invoice}: {money(self.amount)}"
 
 
 class CreditRefund(models.Model):
@@ -450,7 +451,7 @@ class CreditRefund(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
 
     def __str__(self):
-        return f"{self.credit_note} → {self.reference}: {self.amount}"
+        return f"{self.credit_note} → {self.reference}: {money(self.amount)}"
 
 
 class InvoiceDocument(models.Model):

@@ -227,7 +227,7 @@ class Allocation(models.Model):
         indexes = [models.Index(fields=["invoice", "on"])]
 
     def __str__(self):
-        return f"{self.invoice} ← {self.amount}"
+        return f"{self.invoice} ← {money(self.amount)}"
 
 
 class DirectDebit(models.Model):
@@ -475,4 +475,4 @@ class PrepaidEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount}"
+        return f"{self.get_kind_display()} {money(self.amount)}"

@@ -374,6 +374,22 @@ def test_bil10_topup_and_refund(client, staff, customer):
     ]
 
 
+# BIL-10 — a prepaid entry is named in the French back office (its page's heading, the audit
+# log) with its amount the French way: a top-up of 1 250,00 € less 2,00 € of bank fee reads
+# « Rechargement 1 248,00 € », not « Rechargement 1248.00 ».
+def test_bil10_entry_named_with_its_amount_the_french_way(client, staff, customer):
+    with at(date(2026, 10, 10)):
+        entry = services.prepaid_topup_record(
+            client=customer, amount_received="1250.00", bank_fee="2.00",
+            received_on=date(2026, 10, 9), reference="VIR-10", actor=staff,
+        )  # fmt: skip
+    page = client.get(
+        _url("prepaidentry", "change", entry.pk), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Rechargement 1\u00a0248,00\u00a0€" in page
+    assert "1248.00" not in page
+
+
 # CON-6 — staff schedule a price change (customers notified) and may cancel it.
 def test_con6_price_change_schedule_and_cancel(client, staff, customer):
     offer = Offer.objects.get(code="hosted-a")
