@@ -167,6 +167,7 @@ class LimitBreachAdmin(HourColumn, ServiceRowsAdmin):
     search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "kind", "hour_display", "month", "peak", "limit", "peak_at"]
+    exclude = ["hour"]  # UTC, shown by Django in Paris time: the Paris hour says it
 
 
 class PenalisedFilter(admin.SimpleListFilter):
@@ -205,6 +206,7 @@ class QualityHourAdmin(HourColumn, ServiceRowsAdmin):
     search_fields = CLIENT_SEARCH
     list_select_related = ["client"]
     readonly_fields = ["client", "hour_display", *QUALITY_MEASURES]
+    exclude = ["hour"]  # UTC, shown by Django in Paris time: the Paris hour says it
 
     @admin.display(description="ASR")
     def asr_display(self, row):

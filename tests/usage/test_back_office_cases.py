@@ -485,3 +485,17 @@ def test_import_page_links_to_every_refused_row(staff, client):
     Authenticator.objects.create(user=nobody, type=Authenticator.Type.TOTP, data={"secret": "x"})
     client.force_login(nobody)
     assert client.get(url).status_code == 403
+
+
+# USE-5 / USE-6 — the page of an hour of traffic gave it three times, two of them wrong: the
+# heading « Durand Télécom SAS 2026-10-06 11:00 » (the stored UTC hour, unlabelled), « Heure
+# (UTC) : 6 octobre 2026 13:00 » (Paris time under a UTC label) and « Heure (heure de Paris) :
+# 6 octobre 2026, 13h–14h ». Expected: the Paris hour only — 11:00 UTC is 13:00 in Paris in
+# October (summer time, UTC+2).
+@pytest.mark.parametrize("model", [LimitBreach, QualityHour], ids=lambda m: m._meta.model_name)
+def test_hour_page_says_the_paris_hour_only(staff, model):
+    row = _row_of(model, customer(legal_name="Durand Télécom SAS"))
+    url = reverse(f"admin:usage_{model._meta.model_name}_change", args=[row.pk])
+    page = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Durand Télécom SAS — 6 octobre 2026, 13h–14h" in page  # the heading
+    assert "(UTC)" not in page and "11:00" not in page and "13:00" not in page

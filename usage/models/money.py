@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, TimeStampedModel, User
 from kernel.money import money
+from kernel.templatetags.hours import hour_slot
 from usage.money_choices import LimitKind, PenaltyKind, PenaltyStatus
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -121,7 +122,7 @@ class LimitBreach(models.Model):
         indexes = [models.Index(fields=["client", "month"], name="usage_limit_client_month")]
 
     def __str__(self):
-        return f"{self.client} {self.kind} {self.hour:%Y-%m-%d %H:00}"
+        return f"{self.client} — {hour_slot(self.hour)} — {self.get_kind_display()}"
 
 
 # USE-6: what an hour of traffic quality measures and costs (rewritten at each computation).
@@ -164,7 +165,7 @@ class QualityHour(models.Model):
         indexes = [models.Index(fields=["client", "month"], name="usage_quality_client_month")]
 
     def __str__(self):
-        return f"{self.client} {self.hour:%Y-%m-%d %H:00}"
+        return f"{self.client} — {hour_slot(self.hour)}"  # Paris time, as the pages
 
     @property
     def asr(self) -> Decimal | None:
