@@ -11,8 +11,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.models import ApiKey, TimeStampedModel, User
 from offers.models import Contract, Offer, Product, SuspensionRecord
@@ -532,7 +532,9 @@ class DestinationSetting(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.group}: {'blocked' if self.blocked else 'allowed'}"
+        if self.blocked:
+            return gettext("%(group)s: blocked") % {"group": self.group}
+        return gettext("%(group)s: allowed") % {"group": self.group}
 
 
 class DestinationSettingChange(models.Model):

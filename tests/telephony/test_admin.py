@@ -288,3 +288,22 @@ def test_pack_size_not_edited_in_place_and_pack_changes_audited(client, staff):
         {"pack": thirty.pk, "is_active": True},
         {"pack": thirty.pk, "is_active": False},
     )
+
+
+# TRK-6 — a trunk's and a SIP account's destination groups, under their back-office page in
+# French, read « France — fixes: allowed », « Numéros surtaxés: blocked » (each row's name, in
+# English): now « France — fixes : autorisé », « Numéros surtaxés : bloqué ».
+def test_destination_rows_read_in_french(client, staff, trunk):
+    from telephony.services.destinations import destinations_init
+
+    if not trunk.destinations.exists():
+        destinations_init(trunk)
+    account, _secret = make_sip_account(trunk.contract.client)
+    assert trunk.destinations.filter(blocked=True).exists()
+    assert trunk.destinations.filter(blocked=False).exists()
+    for model, obj in [("trunk", trunk), ("sipaccount", account)]:
+        page = client.get(
+            reverse(f"admin:telephony_{model}_change", args=[obj.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+        ).content.decode()
+        assert ": allowed" not in page and ": blocked" not in page, model
+        assert "\u00a0: autorisé" in page and "\u00a0: bloqué" in page, model
