@@ -135,7 +135,9 @@ class PriceChangeEvent(models.Model):
         verbose_name_plural = _("price change events")
 
     def __str__(self):
-        return f"{self.price_change_id}: {self.from_status or '—'} → {self.to_status}"
+        # The statuses' names, as the page's language writes them (not the stored codes).
+        before = self.get_from_status_display() if self.from_status else "—"
+        return f"{self.price_change_id}: {before} → {self.get_to_status_display()}"
 
 
 class PriceChangeNotice(TimeStampedModel):

@@ -415,6 +415,26 @@ def test_con6_price_change_schedule_and_cancel(client, staff, customer):
     assert change.status == "cancelled"
 
 
+# CON-6 — the history rows under a price change, on its French back-office page, were headed
+# with the stored codes (« 1: — → scheduled », « 1: scheduled → cancelled »): now the statuses'
+# names, « — → Programmée » then « Programmée → Annulée ».
+def test_con6_price_change_history_in_french(client, staff, customer):
+    offer = Offer.objects.get(code="hosted-a")
+    data = {
+        "offer": offer.pk, "product": offer.main_product_id, "new_monthly_price": "59.00",
+        "effective_date": "2026-12-01", "reason": "Énergie",
+    }  # fmt: skip
+    with at(date(2026, 11, 10)):
+        assert client.post(_url("pricechange", "add", app="offers"), data).status_code == 302
+        change = PriceChange.objects.get()
+        _action(client, "pricechange", "cancel", [change], app="offers")
+    page = client.get(
+        _url("pricechange", "change", change.pk, app="offers"), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "→ scheduled" not in page and "scheduled →" not in page
+    assert "— → Programmée" in page and "Programmée → Annulée" in page
+
+
 # BIL-8 — a dispute's supporting document is opened from the back office through a signed-in
 # staff download (attachment, nosniff, no cache), never by a link to /media/ (not served in
 # production, and served to anyone, inline, under the customer's own file name with DEBUG).
