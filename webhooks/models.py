@@ -129,7 +129,9 @@ class DeliveryAttempt(models.Model):
         verbose_name_plural = _("delivery attempts")
 
     def __str__(self):
-        return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
+        # Paris time, as the row beside it (the stored time is UTC).
+        when = timezone.localtime(self.attempted_at)
+        return f"{when:%d/%m/%Y %H:%M:%S} — {self.status_code or self.error}"
 
     @property
     def succeeded(self) -> bool:

@@ -77,3 +77,17 @@ def test_ping_message_keeps_the_address(staff, delivery, receiver):
     html = ping(500)
     assert f"Le point de réception {url} n&#x27;a pas accepté le message\u00a0: " in html
     assert "Http://" not in html
+
+
+# SPEC §9 — a delivery's attempts, on its back-office page, were each headed with the time in
+# UTC (« 2026-12-05 08:00:00 500 ») above the same time in Paris in the row (09:00): now the
+# Paris time, as the row and every other page of the back office (UTC+1 in December).
+def test_attempt_heading_in_paris_time(staff, delivery):
+    from datetime import UTC, datetime
+
+    delivery.log.update(attempted_at=datetime(2026, 12, 5, 8, 0, 0, tzinfo=UTC))
+    page = staff.get(
+        reverse("admin:webhooks_delivery_change", args=[delivery.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "2026-12-05 08:00:00" not in page
+    assert "05/12/2026 09:00:00 — 500" in page
