@@ -364,7 +364,9 @@ def availability_contract(request, pk):
     history = selectors.availability_history(
         client=client, contract_pk=contract.pk, months=CHART_MONTHS, until=this_month
     )
-    current = contract_month_so_far(contract, this_month)
+    # SLA-6: a service not started yet is not measured (the monthly job skips it).
+    started = contract.service_start_date and contract.service_start_date <= timezone.localdate()
+    current = contract_month_so_far(contract, this_month) if started else None
     counts_failures = contract.term("sla_policy") == SlaPolicy.HOSTED_A
     since = paris_midnight(history[0].month)
     outages = list(
@@ -405,7 +407,7 @@ def availability_contract(request, pk):
             ),
             "counts_failures": counts_failures,
             "can_request": request.membership.can("billing"),
-            "so_far": current.availability,
+            "so_far": current.availability if current else None,
         },
     )
 

@@ -137,3 +137,24 @@ def test_customer_caused_failure_not_listed(as_role, tenant):
     assert _so_far(html) == "100,000"
     assert ticket.number not in html
     assert "Aucune indisponibilité enregistrée" in html
+
+
+# SLA-6 — a contract ordered but not in service yet (no service start) had an availability page
+# saying « Mois en cours, à ce jour : 100,000 % » with a bar for the month: a figure no report
+# will ever hold (the monthly job measures a contract from its service start, and skips one not
+# started). Expected: the twelve months not measured, and the line saying why.
+def test_service_not_started_is_not_measured(as_role, tenant):
+    from offers.choices import ContractStatus
+
+    contract = make_contract(tenant.client, "hosted-w", status=ContractStatus.ORDERED)
+    assert contract.service_start_date is None
+    with time_machine.travel(TODAY, tick=False):
+        page = as_role(Role.READ_ONLY).get(
+            reverse("support:availability_contract", args=[contract.pk])
+        )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Mois en cours, à ce jour" not in html and "100,000" not in html
+    assert "data-current" not in html and 'data-testid="report-current"' not in html
+    assert "Non mesuré (12\u00a0mois)" in html or "Non mesuré (12 mois)" in html
+    assert "Le service n'a pas encore démarré" in html
