@@ -114,3 +114,20 @@ def test_desktop_keeps_its_menu_bar(page, live_server, demo_data):
     expect(page.locator("nav.mainnav a[href='/invoices/']")).to_be_visible()
     assert page_width(page) <= 1280
     screenshot(page, "desktop-dashboard.png")
+
+
+# SLA-6 — on a phone, the sentence above the monthly availability reports (« Disponibilité et
+# crédit de chaque mois, du plus récent au plus ancien… Montants HT. ») was the table's caption,
+# as wide as the table inside its scrolling box: one line cut at the screen's edge after « du
+# plus r », the rest readable only by scrolling the table. Now it wraps within the screen.
+def test_availability_reports_intro_fits_a_phone(phone, live_server, demo_data):
+    from offers.models import Contract
+
+    sign_in(phone, live_server, ADMIN_EMAIL)
+    contract = Contract.objects.get(reference="CT-2025-000001")
+    phone.goto(f"{live_server.url}/support/availability/{contract.pk}/")
+    intro = phone.get_by_text(re.compile("Disponibilité et crédit de chaque mois"))
+    expect(intro).to_contain_text("Montants HT.")
+    box = intro.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    screenshot(phone, "mobile-availability-reports.png")
