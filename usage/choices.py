@@ -34,7 +34,9 @@ class PriceClass(models.TextChoices):
     SHARED_COST = "shared_cost", _("Shared cost (081, 082, 084)")
     # phonenumbers' UAN in France: 0806-0809, priced as a geographic call (ARCEP 2012-0856)
     UAN = "uan", _("Price of a normal call (0806–0809)")
-    PREMIUM = "premium", _("Premium rate (089)")
+    # every number the numbering plan marks premium rate: France's 0836 and 085x–089x, the
+    # directory enquiries 118 XYZ, the UK's 09, Belgium's 090x… — not only 089
+    PREMIUM = "premium", _("Premium rate")
     SHORT = "short", _("Short number")
 
 

@@ -63,7 +63,7 @@ def test_phone_chart_day_numbers_are_readable(browser, live_server, demo_data):
 
 
 # Surfaces (PLATFORM 24, "the tariffs in force, visible to the customer"), in English: the
-# destinations were the grid's French names ("Allemagne fixe", "France surtaxé (089)", "Reste
+# destinations were the grid's French names ("Allemagne fixe", "France surtaxé", "Reste
 # du monde (zone 1)") under English headings. In English they are named in English (the
 # country in English, the kind of number as the portal names it); in French the grid's own
 # names stay.
@@ -88,7 +88,7 @@ def test_english_tariffs_page_names_destinations_in_english(browser, live_server
     names = page.locator("[data-testid='tariffs'] tbody tr td:first-child").all_text_contents()
     assert len(names) > 40
     assert "Germany — Fixed" in names and "France — Mobile" in names
-    assert "France — Premium rate (089)" in names
+    assert "France — Premium rate" in names
     assert "Numbers starting with +870" in names  # a destination priced by its prefix
     french_words = re.compile(r"\b(fixe|Allemagne|Reste du monde|surtaxé|numéro|Réseaux)\b")
     assert [name for name in names if french_words.search(name)] == []

@@ -28,7 +28,9 @@ TARIFFS = [
         1,
         0,
     ),
-    ("France surtaxé (089)", "FR", "special", "premium", "0.8000", 60, 60, 60),
+    # every premium-rate number: 0836, 085x-089x, 118 XYZ (migration 0032 renames a row seeded
+    # before as "France surtaxé (089)")
+    ("France surtaxé", "FR", "special", "premium", "0.8000", 60, 60, 60),
     ("France numéro court", "FR", "special", "short", "0.1500", 60, 60, 60),
     ("Réunion fixe", "RE", "fixed", "standard", "0.0300", 1, 1, 0),
     ("Réunion mobile", "RE", "mobile", "standard", "0.1500", 30, 6, 0),
