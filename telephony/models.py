@@ -432,7 +432,7 @@ DESTINATION_LABELS = {
     "international-eu": _("International — European Union"),
     "international-world": _("International — rest of the world"),
     "premium-rate": _("Premium-rate numbers"),
-    "high-risk": _("High-risk international (fraud)"),
+    "high-risk": _("High-risk international and satellite (fraud)"),
 }
 # Groups whose label already says they are risky: no "risky" badge after it.
 RISK_IN_LABEL = {"high-risk"}

@@ -28,7 +28,14 @@ GROUPS = [
     # Hungary's premium rate is 06 90 / 06 91 (+3690, +3691); "+363" blocked its fixed area
     # codes 32-37 and Telekom mobiles (migration 0008 corrects a database seeded before)
     ("premium-rate", "Numéros surtaxés", ["+3389", "+3381", "+3382", "+3690", "+3691"], True),
-    ("high-risk", "International à risque (fraude)", ["+882", "+883", "+252", "+239"], True),
+    # the satellite networks +870 and +881 too (migration 0012 adds them to a database seeded
+    # before, where they were in no blocked group)
+    (
+        "high-risk",
+        "International à risque et satellites (fraude)",
+        ["+882", "+883", "+252", "+239", "+870", "+881"],
+        True,
+    ),
 ]
 
 

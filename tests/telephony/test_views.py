@@ -514,10 +514,10 @@ def test_destination_groups_translated(web, acme):
     assert "International — rest of the world" in row(english, "international-world")
     assert "Premium-rate numbers <span" in row(english, "premium-rate")
     assert "risky" in row(english, "premium-rate")
-    assert "High-risk international (fraud)</td>" in row(english, "high-risk")
+    assert "High-risk international and satellite (fraud)</td>" in row(english, "high-risk")
     assert "France — fixes" not in english and "Numéros surtaxés" not in english
     french = page_of(web.get(url, HTTP_ACCEPT_LANGUAGE="fr"))
-    assert "International à risque (fraude)</td>" in row(french, "high-risk")
+    assert "International à risque et satellites (fraude)</td>" in row(french, "high-risk")
     assert "à risque (fraude) <span" not in french
     assert "Numéros surtaxés <span" in row(french, "premium-rate")
     assert "France — fixes" in row(french, "fr-fixed")

@@ -14,8 +14,8 @@ Seeded rows used here (€ HT per minute, first/next increment, minimum):
   France fixed 0.0120 1/1; France toll free (080) 0.0000 1/1; Réunion mobile 0.1500 30/6;
   Italy fixed, Belgium fixed, China fixed 0.0200 1/1; China mobile 0.0200 1/1; Thailand mobile
   0.0400 1/1; Switzerland fixed 0.0300 1/1, mobile 0.2500 30/6; Morocco fixed 0.1500 60/60;
-  world zone "+8" 0.5000 1/1; "Réseaux satellitaires et internationaux (+881, +882, +883)",
-  prefix "+88", 4.0000 1/1.
+  world zone "+8" 0.5000 1/1; the satellite and international networks' rows, prefixes +870,
+  +881, +882, +883, 4.0000 1/1 (in the high-risk destination group, blocked by default: TRK-6).
 """
 
 from datetime import date
@@ -55,6 +55,25 @@ INTL_NETWORK = "+882123456789"  # +882: international networks
 
 def one(called, **filters):
     return CallRecord.objects.get(called=called, **filters)
+
+
+def satellite_caller():
+    """A trunk (its calls rated at the grid's increments) whose customer unblocked the
+    high-risk group (TRK-6: the satellite and international networks, blocked by default) on
+    30 September, before its calls."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from telephony.models import DestinationGroup
+    from telephony.services import destination_unblock
+    from tests.telephony.factories import customer, make_trunk
+
+    account("sip-unl")  # seeds the grid
+    trunk = make_trunk(customer())
+    with time_machine.travel(datetime(2026, 9, 30, 6, tzinfo=UTC), tick=False):
+        destination_unblock(owner=trunk, group=DestinationGroup.objects.get(code="high-risk"))
+    return trunk
 
 
 # --- OPT: PLATFORM 28, the options' NRC / MRC -------------------------------------------------
@@ -232,19 +251,27 @@ def test_use4_breach_per_minute_on_rows_of_other_increments():
 # --- USE-2: the "+88" row prices the ranges it names -------------------------------------------
 
 
-# USE-2: the seeded row "Réseaux satellitaires et internationaux (+881, +882, +883)" at
-# 4.0000 €/min: an Iridium call (+881 6…), 60 s on PLATFORM → 60 × 4.00 / 60 = 4.0000. (+882 and
-# +883 are in the "high-risk" destination group, blocked by default: TRK-6, flagged, 0.)
+# USE-2: the seeded row "Réseaux satellitaires (+881)" at 4.0000 €/min: an Iridium call
+# (+881 6…), 60 s on a trunk → 60 × 4.00 / 60 = 4.0000, once its customer unblocked the
+# high-risk group (TRK-6: the satellite and international networks, blocked by default; before,
+# only +882/+883 were: a new trunk's Iridium call was carried). A new trunk's are refused: 0.
 def test_use2_satellite_range_at_its_row():
-    plat = platform()
+    from tests.telephony.factories import customer, make_trunk
+
+    trunk = satellite_caller()
+    new = make_trunk(customer())
     run_import(
         [
-            row(plat, IRIDIUM, start=at(2, 8), duration=60),
-            row(plat, INTL_NETWORK, start=at(2, 9), duration=60),
+            row(trunk, IRIDIUM, start=at(2, 8), duration=60),
+            row(trunk, INTL_NETWORK, start=at(2, 9), duration=60),
+            row(new, IRIDIUM[:-1] + "0", start=at(2, 10), duration=60),
+            row(new, INTL_NETWORK[:-1] + "0", start=at(2, 11), duration=60),
         ]
     )
     assert (one(IRIDIUM).blocked, one(IRIDIUM).cost) == (False, Decimal("4.0000"))
-    assert (one(INTL_NETWORK).blocked, one(INTL_NETWORK).cost) == (True, Decimal("0"))
+    assert (one(INTL_NETWORK).blocked, one(INTL_NETWORK).cost) == (False, Decimal("4.0000"))
+    for refused in (IRIDIUM[:-1] + "0", INTL_NETWORK[:-1] + "0"):
+        assert (one(refused).blocked, one(refused).cost) == (True, Decimal("0"))
     assert_matches_reference()
 
 
@@ -252,15 +279,15 @@ def test_use2_satellite_range_at_its_row():
 # phonenumbers cannot place (+44 20 7123 45678, one digit too many for the UK) — is abroad: the
 # consumption page and the invoice line say "Mobile/Autre, international", never "…, France"
 # (they said "Mobile, France", "Autre, France": no country was read as France). 60 s of Iridium
-# at 4.00 €/min.
+# at 4.00 €/min (the high-risk group unblocked, TRK-6).
 def test_use1_calls_of_no_country_are_international():
     from usage import selectors
 
-    plat = platform()
-    run_import([row(plat, IRIDIUM, start=at(2, 8), duration=60),
-                row(plat, "+4420712345678", start=at(2, 9), duration=60)])  # fmt: skip
+    trunk = satellite_caller()
+    run_import([row(trunk, IRIDIUM, start=at(2, 8), duration=60),
+                row(trunk, "+4420712345678", start=at(2, 9), duration=60)])  # fmt: skip
     assert {one(IRIDIUM).country, one("+4420712345678").country} == {""}
-    summary = selectors.consumption_summary(client=plat.client, month=OCT)
+    summary = selectors.consumption_summary(client=trunk.contract.client, month=OCT)
     # the UK number at the world zone's "+4" row: 60 s × 0.30 / 60 = 0.3000
     assert {line.label: line.cost for line in summary.by_class} == {
         "Mobile, international": Decimal("4.0000"),
@@ -290,13 +317,14 @@ def test_use2_taiwan_and_bangladesh_take_their_world_zone_not_the_satellite_rate
 # USE-1 and the law (ARCEP 2012-0856, "tarification banalisée"): 0806-0809 cost what a call to a
 # geographic number costs — the France fixed price, per second: 61 s × 0.0120 / 60 = 0.0122
 # (the grid charged 0.06 €/min, 30/6, 30 s minimum: 66 s = 0.0660). An Inmarsat call (+870,
-# a satellite network) is priced at the satellite row: 60 s × 4.00 / 60 = 4.0000.
+# a satellite network), its high-risk group unblocked (TRK-6), is priced at the satellite row:
+# 60 s × 4.00 / 60 = 4.0000.
 def test_use1_0806_at_the_price_of_a_normal_call_and_inmarsat_at_satellite():
-    plat = platform()
+    trunk = satellite_caller()
     run_import(
         [
-            row(plat, "0806123456", start=at(3, 9), duration=61),
-            row(plat, "+870773123456", start=at(3, 10), duration=60),
+            row(trunk, "0806123456", start=at(3, 9), duration=61),
+            row(trunk, "+870773123456", start=at(3, 10), duration=60),
         ]
     )
     normal, inmarsat = calls()

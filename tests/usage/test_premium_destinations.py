@@ -8,18 +8,23 @@ default."""
 
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.choices import Role
 from billing import services as billing
 from billing.models import InvoiceLine
+from telephony.models import DestinationGroup
+from telephony.services import destination_unblock
 from tests.offers.factories import make_contract
 from tests.usage.money_helpers import OCT, at, call
 from usage import selectors
+from usage.models import CallRecord
 from usage.services.rollup import rollup_refresh
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +84,79 @@ def test_use1_premium_rate_class_is_not_named_089(as_role, tenant):
         "Communications de 10/2026 — Numéro spécial — Surtaxé, international (1 appel, 1\u00a0min)",
     ]
     assert not [d for d in descriptions if "089" in d]
+
+
+# TRK-6 (TRUNK 5: « high-risk international destinations are blocked by default »): the
+# satellite networks +870 (Inmarsat) and +881 (Iridium, Globalstar), priced 4.00 €/min, were in
+# no blocked group — phonenumbers places them in no country ("001") and the high-risk group held
+# only +882/+883 — so a new SIP account's hacked phone could call them all night: 61 s to
+# Inmarsat carried and billed 61 × 4.00 / 60 = 4.0667 €. Now they are refused (flagged, 0 €) on
+# a new SIP account or trunk, like +882; the customer who unblocks the high-risk group calls them
+# at their tariff: SIP-UNL bills them per second, 61 s × 4.00 / 60 = 4.0667 € each. An emergency
+# number is never blocked (112: free).
+def test_trk6_satellite_networks_blocked_by_default():
+    from tests.telephony.factories import make_trunk
+    from tests.usage.core_helpers import account, assert_matches_reference, row, run_import
+    from tests.usage.core_helpers import at as cdr_at
+
+    new = account("sip-unl")
+    unblocked = account("sip-unl")
+    trunk = make_trunk(new.contract.client)
+    with time_machine.travel(datetime(2026, 10, 1, 6, tzinfo=UTC), tick=False):
+        destination_unblock(owner=unblocked, group=DestinationGroup.objects.get(code="high-risk"))
+    run_import(
+        [
+            row(new, "+870773123456", start=cdr_at(3, 9), duration=61),
+            row(new, "+881612345678", start=cdr_at(3, 10), duration=61),
+            row(new, "112", start=cdr_at(3, 11), duration=61),
+            row(trunk.username, "+870773123457", start=cdr_at(3, 12), duration=61),
+            row(unblocked, "+870773123458", start=cdr_at(3, 13), duration=61),
+            row(unblocked, "+881612345679", start=cdr_at(3, 14), duration=61),
+        ]
+    )
+    outcome = {c.called: (c.blocked, c.cost) for c in CallRecord.objects.order_by("started_at")}
+    assert outcome == {
+        "+870773123456": (True, Decimal("0")),
+        "+881612345678": (True, Decimal("0")),
+        "112": (False, Decimal("0")),
+        "+870773123457": (True, Decimal("0")),
+        "+870773123458": (False, Decimal("4.0667")),
+        "+881612345679": (False, Decimal("4.0667")),
+    }
+    assert_matches_reference()
+
+
+# TRK-6: migration telephony 0012 brings a database seeded before to it — the high-risk group
+# gets +870 and +881 and its new name; a group staff renamed keeps its name; a database without
+# the group gets it, blocked by default. Run twice, it changes nothing more.
+def test_migration_0012_puts_satellites_in_the_high_risk_group():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tests.telephony.factories import seed_catalogue
+
+    seed_catalogue()
+    migration = import_module("telephony.migrations.0012_satellites_are_high_risk")
+    DestinationGroup.objects.filter(code="high-risk").update(
+        name="International à risque (fraude)", prefixes=["+882", "+883", "+252", "+239"]
+    )
+    for _run in range(2):
+        migration.load(apps, None)
+    group = DestinationGroup.objects.get(code="high-risk")
+    assert group.name == "International à risque et satellites (fraude)"
+    assert group.prefixes == ["+882", "+883", "+252", "+239", "+870", "+881"]
+    assert group.blocked_by_default
+
+    group.name = "Satellites et zones à risque"
+    group.save()
+    migration.load(apps, None)
+    assert DestinationGroup.objects.get(code="high-risk").name == "Satellites et zones à risque"
+
+    DestinationGroup.objects.filter(code="high-risk").delete()
+    migration.load(apps, None)
+    created = DestinationGroup.objects.get(code="high-risk")
+    assert (created.prefixes, created.blocked_by_default) == (
+        ["+870", "+881", "+882", "+883"],
+        True,
+    )
