@@ -5,8 +5,8 @@ destinations are blocked by default on a new trunk or SIP account […] the rati
 Premium rate is what the numbering plan says (USE-1, phonenumbers' PREMIUM_RATE): France's 083x,
 085x, 086x and 088x ranges as well as 081x, 082x and 089x, the United Kingdom's 09 (+44 9…),
 Belgium's 090x (+32 90…), Switzerland's 0900 (+41 900…), Spain's 803/806/807 (+34 80…).
-Seeded grid (usage 0004): France premium 0.8000 €/min 60/60 min 60; the world zones +3 / +4
-0.3000 €/min 1/1."""
+Seeded grid (usage 0004): France premium 0.8000 €/min 60/60 min 60 (also the price of a
+premium-rate number abroad with no row of its own); the world zones +3 / +4 0.3000 €/min 1/1."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -61,8 +61,9 @@ def test_trk6_every_premium_rate_number_blocked_by_default(offer):
 
 
 # TRK-6: the customer who unblocks the premium-rate group (on 1 October) may call them all:
-# 0836 at France's premium row, 61 s → 120 s × 0.80 / 60 = 1.6000; the UK's 09 at the +4
-# world zone, 61 s × 0.30 / 60 = 0.3050.
+# 0836 at France's premium row, 61 s → 120 s × 0.80 / 60 = 1.6000; the UK's 09, premium rate
+# with no row of its own, at France's premium row too (USE-2, docs/rules.md; it was the +4
+# world zone, 61 s × 0.30 / 60 = 0.3050): 1.6000.
 def test_trk6_premium_rate_numbers_follow_the_premium_rate_group_setting():
     sip = account("sip-unl")
     with time_machine.travel(datetime(2026, 10, 1, 6, tzinfo=UTC), tick=False):
@@ -76,7 +77,7 @@ def test_trk6_premium_rate_numbers_follow_the_premium_rate_group_setting():
     french = CallRecord.objects.get(called="+33836123456")
     british = CallRecord.objects.get(called="+449098790000")
     assert (french.blocked, french.cost) == (False, Decimal("1.6000"))
-    assert (british.blocked, british.cost) == (False, Decimal("0.3050"))
+    assert (british.blocked, british.cost) == (False, Decimal("1.6000"))
     assert_matches_reference()
 
 

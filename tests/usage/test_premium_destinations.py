@@ -160,3 +160,56 @@ def test_migration_0012_puts_satellites_in_the_high_risk_group():
         ["+870", "+881", "+882", "+883"],
         True,
     )
+
+
+# USE-2 (money choice, docs/rules.md): a premium-rate number abroad, once its group is unblocked
+# (TRK-6), was priced at its world zone — the UK's +44 909 879 0000, 61 s × 0.30 / 60 =
+# 0.3050 €, Belgium's 0900 the same, the international premium rate +979 at the "+9" zone,
+# 61 s × 0.50 / 60 = 0.5083 € — a fraction of what such numbers cost (the grid had no premium
+# row abroad). Now a premium-rate number with no row of its own (its country's premium row or a
+# prefix of 4 digits or more) is priced at France's premium row, 0.80 €/min 60/60, minimum 60 s:
+# 61 s → 120 s × 0.80 / 60 = 1.6000 € each. A country's own premium row wins: staff price
+# Switzerland's 0900 at 2.00 €/min 1/1 → 61 s × 2.00 / 60 = 2.0333 €. Not premium: a Moroccan
+# landline keeps its row, per second on SIP-UNL, 61 s × 0.15 / 60 = 0.1525 €.
+def test_use2_premium_rate_abroad_priced_at_the_french_premium_row():
+    from tests.usage.core_helpers import account, assert_matches_reference, row, run_import
+    from tests.usage.core_helpers import at as cdr_at
+    from usage.models import Tariff
+
+    sip = account("sip-unl")
+    with time_machine.travel(datetime(2026, 10, 1, 6, tzinfo=UTC), tick=False):
+        destination_unblock(owner=sip, group=DestinationGroup.objects.get(code="premium-rate"))
+    Tariff.objects.create(name="Suisse surtaxé", country="CH", line_type="special",
+                          price_class="premium", rate_per_minute=Decimal("2.0000"),
+                          valid_from=OCT)  # fmt: skip
+    dialled = ["+449098790000", "+3290012345", "+979123456789", "+41900123456", "+212522123456"]
+    run_import(
+        [row(sip, number, start=cdr_at(3, 9 + i), duration=61) for i, number in enumerate(dialled)]
+    )
+    outcome = {c.called: (c.price_class, c.blocked, c.cost) for c in CallRecord.objects.all()}
+    assert outcome == {
+        "+449098790000": ("premium", False, Decimal("1.6000")),
+        "+3290012345": ("premium", False, Decimal("1.6000")),
+        "+979123456789": ("premium", False, Decimal("1.6000")),
+        "+41900123456": ("premium", False, Decimal("2.0333")),
+        "+212522123456": ("standard", False, Decimal("0.1525")),
+    }
+    assert_matches_reference()
+
+
+# USE-2 / PLATFORM 24 (the tariffs in force, visible to the customer): the tariffs page says
+# what a premium-rate number abroad costs, in the reader's language.
+def test_use2_tariffs_page_says_premium_abroad_takes_the_french_row(as_role):
+    from tests.usage.core_helpers import seed
+
+    seed()
+    web = as_role(Role.READ_ONLY)
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    french = web.get(reverse("usage:tariffs")).content.decode()
+    assert (
+        "Un numéro surtaxé à l'étranger sans tarif propre ci-dessous est facturé au tarif "
+        "des numéros surtaxés français." in french
+    )
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = web.get(reverse("usage:tariffs")).content.decode()
+    assert "billed at the French premium-rate tariff." in english

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from kernel.clock import PARIS
 from usage import increments
-from usage.choices import PriceClass
+from usage.choices import LineType, PriceClass
 from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
 from usage.partitioning import month_bounds
 from usage.services import plans, tariff_changes
@@ -46,17 +46,29 @@ def _spec(t: Tariff) -> int:
     return 100 + len(t.prefix) if len(t.prefix.lstrip("+")) >= 4 else len(t.prefix)
 
 
+# USE-2: France's premium row prices a premium-rate number abroad that has no row of its own
+# (rating_sql's ``_tc``, specificity 40: under the (country, type) rows, over the world zones)
+FRENCH_PREMIUM = ("FR", LineType.SPECIAL, PriceClass.PREMIUM)
+PREMIUM_ABROAD_SPEC = 40
+
+
 def _tariff_for(tariffs, block, country, line_type, price_class, day):
     best = None
+    abroad_premium = price_class == PriceClass.PREMIUM and country != "FR"
     for t in tariffs:
         if t.prefix:
             if not block.startswith(t.prefix):
                 continue
-        elif (t.country, t.line_type, t.price_class) != (country, line_type, price_class):
+            spec = _spec(t)
+        elif (t.country, t.line_type, t.price_class) == (country, line_type, price_class):
+            spec = _spec(t)
+        elif abroad_premium and (t.country, t.line_type, t.price_class) == FRENCH_PREMIUM:
+            spec = PREMIUM_ABROAD_SPEC
+        else:
             continue
         if t.valid_from > day or (t.valid_to is not None and t.valid_to <= day):
             continue
-        key = (_spec(t), t.valid_from)
+        key = (spec, t.valid_from)
         if best is None or key > best[0]:
             best = (key, t)
     return best[1] if best else None

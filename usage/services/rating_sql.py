@@ -127,7 +127,8 @@ STEPS = [
     JOIN _grp g ON (b.block LIKE g.prefix || '%%' OR {PREMIUM_SQL}) AND g.valid @> s.valid
     ORDER BY b.block, s.valid, {PREMIUM_SQL} DESC, length(g.prefix) DESC NULLS LAST, g.position""",
     # USE-2: a prefix of 4+ digits (the "+" is not one: "3949" is a short number's 4) beats
-    # the (country, type) row, which beats shorter prefixes (world zones, fall-backs).
+    # the (country, type) row, which beats France's premium row for a premium-rate number
+    # abroad, which beats shorter prefixes (world zones, fall-backs).
     """CREATE TEMP TABLE _tc ON COMMIT DROP AS
     SELECT b.block, t.id AS tariff_id, t.valid_from, t.valid_to, t.rate_per_minute AS rate,
            t.first_increment AS f, t.next_increment AS n, t.min_duration AS m, 50 AS spec
@@ -138,7 +139,15 @@ STEPS = [
            t.next_increment, t.min_duration,
            CASE WHEN length(ltrim(t.prefix, '+')) >= 4 THEN 100 + length(t.prefix)
                 ELSE length(t.prefix) END
-    FROM _bk b JOIN usage_tariff t ON t.prefix <> '' AND b.block LIKE t.prefix || '%%'""",
+    FROM _bk b JOIN usage_tariff t ON t.prefix <> '' AND b.block LIKE t.prefix || '%%'
+    UNION ALL
+    -- USE-2: a premium-rate number abroad with no row of its own (its country's premium row,
+    -- a prefix of 4+ digits) takes France's premium row, never its world zone
+    SELECT b.block, t.id, t.valid_from, t.valid_to, t.rate_per_minute, t.first_increment,
+           t.next_increment, t.min_duration, 40
+    FROM _bk b JOIN usage_tariff t ON t.prefix = '' AND t.country = 'FR'
+         AND t.line_type = 'special' AND t.price_class = 'premium'
+    WHERE b.price_class = 'premium' AND b.country IS DISTINCT FROM 'FR'""",
     """CREATE INDEX ON _tc (block, spec DESC, valid_from DESC)""",
     """ANALYZE _tc""",
     # Most blocks have one best tariff over the whole pass (no price change inside it): those
