@@ -213,3 +213,30 @@ def test_use2_tariffs_page_says_premium_abroad_takes_the_french_row(as_role):
     web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     english = web.get(reverse("usage:tariffs")).content.decode()
     assert "billed at the French premium-rate tariff." in english
+
+
+# TRK-6 refuses calls *to* a blocked destination: a call the customer receives is none. A call
+# received on the customer's own 0899 number (a special number it holds, the record's called
+# number) was flagged "blocked" — the CSV's « Bloqué » 1, the API's "blocked": true — for a call
+# carried and answered. Now: not blocked, 0 € (received calls cost nothing). The same account's
+# outgoing 0899 call stays refused (blocked, 0 €), and a call it forwards to 0899 too (the
+# forward leg dials it).
+def test_trk6_received_calls_are_never_blocked():
+    from tests.usage.core_helpers import account, assert_matches_reference, row, run_import
+    from tests.usage.core_helpers import at as cdr_at
+
+    sip = account("sip-unl")
+    run_import(
+        [
+            row(sip, "0899123456", start=cdr_at(3, 9), duration=61, call_type="inbound"),
+            row(sip, "0899123457", start=cdr_at(3, 11), duration=61),
+            row(sip, "0899123458", start=cdr_at(3, 12), duration=61, call_type="forwarded"),
+        ]
+    )
+    outcome = {c.called: (c.call_type, c.blocked, c.cost) for c in CallRecord.objects.all()}
+    assert outcome == {
+        "+33899123456": ("inbound", False, Decimal("0")),
+        "+33899123457": ("outbound", True, Decimal("0")),
+        "+33899123458": ("forwarded", True, Decimal("0")),
+    }
+    assert_matches_reference()

@@ -232,7 +232,8 @@ def context(keys):
                 group,
             )  # fmt: skip
         blocked = False
-        if group is not None and call.line_type != "emergency":
+        # TRK-6: calls *to* a blocked group (a received call's called number is the customer's)
+        if group is not None and call.line_type != "emergency" and call.call_type != "inbound":
             _length, _pos, group_id, default = group
             owner = ("s", call.sip_account_id) if call.sip_account_id else ("t", call.trunk_id)
             blocked = settings.get((owner, group_id), default)

@@ -237,9 +237,11 @@ STEPS = [
              ELSE c.contract_id IS NOT NULL AND (COALESCE(r.was_trial, false)
                  OR COALESCE(r.local_day < c.trial_ends_on, false)) END AS trial,
         COALESCE(o.held @> r.started_at, false) AS on_net,
-        (r.line_type <> 'emergency' AND (COALESCE({SETTING_AT_CALL_SQL},
+        -- TRK-6: calls to a blocked group, never a received call (its called number is ours)
+        (r.line_type <> 'emergency' AND ((r.call_type <> 'inbound' AND COALESCE(
+            {SETTING_AT_CALL_SQL},
             CASE WHEN r.sip_account_id IS NOT NULL THEN ss.blocked ELSE ts.blocked END,
-            bg.blocked_by_default, false) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
+            bg.blocked_by_default, false)) OR {THRESHOLD_BLOCK_SQL})) AS blocked,
         -- USE-3/USE-4, CON-6: on the list on the call's day, or on the contract's signature
         -- day (a destination taken off the list after stays the contract's)
         COALESCE(inc.days @> r.local_day OR (r.local_day >= c.signature_date
