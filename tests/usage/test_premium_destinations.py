@@ -126,10 +126,11 @@ def test_trk6_satellite_networks_blocked_by_default():
     assert_matches_reference()
 
 
-# TRK-6: migration telephony 0012 brings a database seeded before to it — the high-risk group
+# TRK-6: migration telephony 0015 brings a database seeded before to it — the high-risk group
 # gets +870 and +881 and its new name; a group staff renamed keeps its name; a database without
-# the group gets it, blocked by default. Run twice, it changes nothing more.
-def test_migration_0012_puts_satellites_in_the_high_risk_group():
+# the group gets it, blocked by default. Run twice, it changes nothing more. Each change is in
+# the groups' history: a call made before it keeps the group it had when re-rated.
+def test_migration_0015_puts_satellites_in_the_high_risk_group():
     from importlib import import_module
 
     from django.apps import apps
@@ -137,7 +138,7 @@ def test_migration_0012_puts_satellites_in_the_high_risk_group():
     from tests.telephony.factories import seed_catalogue
 
     seed_catalogue()
-    migration = import_module("telephony.migrations.0012_satellites_are_high_risk")
+    migration = import_module("telephony.migrations.0015_satellites_are_high_risk")
     DestinationGroup.objects.filter(code="high-risk").update(
         name="International à risque (fraude)", prefixes=["+882", "+883", "+252", "+239"]
     )
@@ -147,6 +148,9 @@ def test_migration_0012_puts_satellites_in_the_high_risk_group():
     assert group.name == "International à risque et satellites (fraude)"
     assert group.prefixes == ["+882", "+883", "+252", "+239", "+870", "+881"]
     assert group.blocked_by_default
+    assert list(group.changes.values_list("prefixes_before", flat=True)) == [
+        ["+882", "+883", "+252", "+239"]
+    ]
 
     group.name = "Satellites et zones à risque"
     group.save()
@@ -160,6 +164,7 @@ def test_migration_0012_puts_satellites_in_the_high_risk_group():
         ["+870", "+881", "+882", "+883"],
         True,
     )
+    assert list(created.changes.values_list("prefixes_before", flat=True)) == [[]]
 
 
 # USE-2 (money choice, docs/rules.md): a premium-rate number abroad, once its group is unblocked
