@@ -5,9 +5,10 @@ size."""
 
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -142,3 +143,52 @@ def line_quantity_increase_refuse(
     line = change.line
     _tell(change, change.contract, line, {"quantity": line.quantity})
     return change
+
+
+def increases_refuse_on_termination(
+    *, contract: Contract, termination, actor=None, api_key=None
+) -> list[LineQuantityChange]:
+    """PLATFORM 28 / 7.2.1, CON-4: the increases still awaiting our acceptance when the
+    contract's termination is recorded (by either party) can never be accepted (only an active
+    contract changes its quantities): they are refused at once, in the termination's transaction
+    (the contract locked by it), with a reason the customer reads — in the portal's language,
+    as a reason our staff write — audited, and one ``quantity_increase.refused`` event each.
+    No e-mail here: the termination's own e-mail tells them (its ``refused_increases``). A
+    termination cancelled later leaves them refused; the customer may ask again."""
+    changes = list(
+        LineQuantityChange.objects.select_for_update(of=("self",))
+        .filter(contract=contract, status=Status.REQUESTED)
+        .select_related("line__product")
+        .order_by("pk")
+    )
+    if not changes:
+        return []
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "The contract is terminated from %(date)s (first day without service): an increase "
+            "can no longer be accepted."
+        ) % {"date": termination.effective_date.strftime("%d/%m/%Y")}
+    now = timezone.now()
+    for change in changes:
+        change.status = Status.REFUSED
+        change.cancelled_at = change.decided_at = now
+        change.refusal_reason = reason
+        change.save(
+            update_fields=["status", "cancelled_at", "decided_at", "refusal_reason", "updated_at"]
+        )
+        audit_record(
+            action="contract_line.quantity_increase_refuse",
+            instance=contract,
+            actor=actor,
+            api_key=api_key,
+            before={"line": change.line_id, "change": change.pk, "status": Status.REQUESTED},
+            after={
+                "line": change.line_id,
+                "change": change.pk,
+                "status": Status.REFUSED,
+                "reason": reason,
+                "termination": termination.pk,
+            },
+        )
+        announce_increase_decision(change)
+    return changes

@@ -29,6 +29,7 @@ from offers.choices import (
     TerminationStatus,
 )
 from offers.models import Contract, LineQuantityChange, Termination
+from offers.services.quantity_acceptance import increases_refuse_on_termination
 from offers.services.transitions import lock_contract, transition_contract
 
 # PLATFORM's terminations other than the customer's convenience (17.1) or non-renewal (8.2):
@@ -371,6 +372,10 @@ def contract_request_termination(
         client=contract.client,
         after={"effective_date": quote.effective_date, "fee": quote.fee_amount, "reason": reason},
     )
+    # PLATFORM 28 / 7.2.1: an increase still awaiting our acceptance never will be accepted now
+    termination.refused_increases = increases_refuse_on_termination(
+        contract=contract, termination=termination, actor=actor, api_key=api_key
+    )
     # BIL-9: months a run invoiced in advance from the fee start (the termination recorded
     # after it, e.g. a letter received on 31 October typed in on 3 November) are credited
     signals.termination_recorded.send(sender=Termination, termination=termination, actor=actor)
@@ -386,6 +391,7 @@ def contract_request_termination(
                 # ours (17.4, 17.2, 13.1): told why, and that only we can cancel it
                 "by_provider": reason in PROVIDER_TERMINATION_REASONS,
                 "reason": CLAUSE_REASON_TEXTS.get(reason),  # in words written to the customer
+                "refused_increases": termination.refused_increases,  # told here, no other e-mail
             },
         )
     return termination

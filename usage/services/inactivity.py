@@ -144,6 +144,8 @@ def inactive_close(*, contract: Contract, today: date, actor=None, expected_forf
             "last_traffic": contract.last_traffic_on or contract.service_start_date,
             "closed_on": today,
             "forfeit": forfeit,
+            # PLATFORM 28: increases asked and refused by the closing, told here
+            "refused_increases": termination.refused_increases,
         },
         roles=(Role.ADMIN, Role.BILLING),
     )

@@ -1,0 +1,195 @@
+"""What the customer and its partner hear when a contract's termination is recorded or cancelled
+(CON-4), and what becomes of the quantity increases the customer asked for that we had not yet
+decided (PLATFORM 28 / 7.2.1).
+
+Contract: PLATFORM signed and started 2026-02-01 with a CAPS option of 1 lot at 150.00 € HT a
+month; the customer's admin asks on 2026-10-10 for 3 lots (+2), awaiting our acceptance; the
+termination is recorded on 2026-10-15 with no requested date: notice + 3 months = 15/01/2027
+(before the anniversary of 01/02/2027), the first day without service.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.choices import Role
+from accounts.models import AuditLog, User
+from kernel.models import OutboxEvent
+from offers import services
+from offers.choices import TerminationReason
+from offers.models import LineQuantityChange
+from tests.usage.core_helpers import option, platform_with
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+EFFECTIVE = date(2027, 1, 15)
+AUTO_REASON = (
+    "Le contrat est résilié au 15/01/2027 (premier jour sans service)\u00a0: une hausse ne "
+    "peut plus être acceptée."
+)
+
+
+def at(day: date, hour: int = 10):
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
+    )
+
+
+@pytest.fixture
+def contract(tenant):
+    return platform_with(tenant.client, [option("opt-caps", 1)], start=date(2026, 2, 1))
+
+
+@pytest.fixture
+def staff(db):
+    from allauth.mfa.models import Authenticator
+
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return user
+
+
+def caps(contract):
+    return contract.lines.get(product__code="opt-caps")
+
+
+@pytest.fixture
+def asked(tenant, contract):
+    """The customer's admin asked on 10 October for 3 lots (1 → 3)."""
+    with at(date(2026, 10, 10)):
+        change = services.line_quantity_change(
+            line=caps(contract), quantity=3, actor=tenant.members[Role.ADMIN].user
+        )
+    assert change.status == "requested"
+    return change
+
+
+def _mails(mailoutbox, contract):
+    return [m for m in mailoutbox if contract.reference in m.subject]
+
+
+# PLATFORM 28 / 7.2.1, CON-4 — before, a request still awaiting our acceptance when the
+# contract's termination was recorded could never be accepted (only an active contract changes
+# its quantities) yet read « 3 demandés le 10/10/2026 : en attente de notre acceptation » on the
+# contract page for good, and stayed in the back office's « hausse demandée » filter. Now the
+# termination refuses it at once, with a reason the customer reads (the contract ends on
+# 15/01/2027), audited, announced to the partner (quantity_increase.refused); the customer
+# learns it in the termination's e-mail — no second e-mail.
+def test_the_customers_termination_refuses_the_increase_asked(
+    client,
+    tenant,
+    contract,
+    asked,
+    staff,
+    partner,
+    as_role,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    admin = tenant.members[Role.ADMIN].user
+    with at(date(2026, 10, 15)), django_capture_on_commit_callbacks(execute=True):
+        termination = services.contract_request_termination(contract=contract, actor=admin)
+    assert termination.effective_date == EFFECTIVE
+    change = LineQuantityChange.objects.get(pk=asked.pk)
+    assert (change.status, change.refusal_reason, caps(contract).quantity) == (
+        "refused",
+        AUTO_REASON,
+        1,
+    )
+    assert change.decided_at.astimezone(PARIS).date() == date(2026, 10, 15)
+    audit = AuditLog.objects.get(action="contract_line.quantity_increase_refuse")
+    assert audit.after["reason"] == AUTO_REASON
+    assert audit.after["termination"] == termination.pk
+    (event,) = OutboxEvent.objects.filter(type="quantity_increase.refused")
+    assert event.partner_id == partner.pk
+    assert (event.data["id"], event.data["refusal_reason"]) == (asked.pk, AUTO_REASON)
+    # one e-mail: the termination's, which tells the refusal
+    (mail,) = _mails(mailoutbox, contract)
+    body = mail.body.replace("\u00a0", " ")
+    assert mail.subject.startswith("Résiliation du contrat")
+    assert (
+        "Votre demande de passer CAPS supplémentaires de 1 à 3, faite le 10 octobre 2026, est "
+        "refusée : le contrat prenant fin, nous ne pouvons plus l'accepter. Rien n'est facturé "
+        "pour cette demande." in body
+    )
+    # the contract page reads the refusal and its reason, no longer « en attente »
+    with at(date(2026, 10, 16)):
+        page = as_role("admin").get(reverse("offers:detail", args=[contract.pk]))
+    text = page.content.decode().replace("&#x27;", "'")
+    assert 'data-testid="requested-increase"' not in text
+    shown = text[text.index('data-testid="refused-increase"') :]
+    shown = shown[: shown.index("</small>")]
+    assert "3 demandés le 10/10/2026\u00a0: demande refusée par nous le 15/10/2026." in shown
+    assert f"Motif\u00a0: {AUTO_REASON}" in shown
+    # the back office's « hausse demandée » filter no longer lists the contract
+    client.force_login(staff)
+    listed = client.get(reverse("admin:offers_contract_changelist"), {"increase_asked": "yes"})
+    assert contract.reference not in listed.content.decode()
+
+
+# The same when WE terminate (PLATFORM 17.4.1, the customer's breach, recorded by our staff): the
+# increase asked is refused with the same reason, and our termination's e-mail tells it.
+def test_our_termination_refuses_the_increase_asked_too(
+    tenant, contract, asked, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    with at(date(2026, 10, 15)), django_capture_on_commit_callbacks(execute=True):
+        termination = services.contract_request_termination(
+            contract=contract, actor=staff, reason=TerminationReason.BREACH_BY_CUSTOMER
+        )
+    # 17.4.1: a month's notice → 15/11/2026
+    assert termination.effective_date == date(2026, 11, 15)
+    change = LineQuantityChange.objects.get(pk=asked.pk)
+    assert change.status == "refused"
+    assert change.refusal_reason == AUTO_REASON.replace("15/01/2027", "15/11/2026")
+    (mail,) = _mails(mailoutbox, contract)
+    body = mail.body.replace("\u00a0", " ")
+    assert "article 17.4" in body
+    assert "Votre demande de passer CAPS supplémentaires de 1 à 3" in body
+    assert OutboxEvent.objects.filter(type="quantity_increase.refused").count() == 1
+
+
+# A termination cancelled does not bring the refused request back: it stays refused (its reason
+# still the termination's), and the customer may ask again — a new request, awaiting our
+# acceptance as any (docs/rules.md).
+def test_after_the_termination_is_cancelled_the_customer_asks_again(
+    tenant, contract, asked, mailoutbox
+):
+    admin = tenant.members[Role.ADMIN].user
+    with at(date(2026, 10, 15)):
+        termination = services.contract_request_termination(contract=contract, actor=admin)
+    with at(date(2026, 10, 20)):
+        services.termination_cancel(termination=termination, actor=admin)
+        again = services.line_quantity_change(line=caps(contract), quantity=3, actor=admin)
+    assert LineQuantityChange.objects.get(pk=asked.pk).status == "refused"
+    assert again.status == "requested" and again.pk != asked.pk
+
+
+# ACC-6 (PLATFORM 17.3): our closing for inactivity ends the contract the same day — the
+# increase asked is refused with it, and the closing's e-mail (to the administrators and the
+# billing members) tells it; nothing says it may be asked again (a closing is not cancelled).
+def test_a_closing_for_inactivity_refuses_the_increase_asked(
+    tenant, contract, asked, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from offers.models import Contract
+    from usage.services import inactivity
+
+    Contract.objects.filter(pk=contract.pk).update(inactive_flagged_on=date(2026, 10, 19))
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        inactivity.inactive_close(
+            contract=Contract.objects.get(pk=contract.pk), today=date(2026, 10, 20), actor=staff
+        )
+    change = LineQuantityChange.objects.get(pk=asked.pk)
+    assert change.status == "refused"
+    assert change.refusal_reason == AUTO_REASON.replace("15/01/2027", "20/10/2026")
+    mails = [m for m in mailoutbox if contract.reference in m.body]
+    assert sorted(m.to[0] for m in mails) == sorted(
+        tenant.members[role].user.email for role in (Role.ADMIN, Role.BILLING)
+    )
+    body = mails[0].body.replace("\u00a0", " ")
+    assert "Votre demande de passer CAPS supplémentaires de 1 à 3" in body
+    assert "refaire cette demande" not in body
