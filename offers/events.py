@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from kernel.events import emit, register
-from offers.choices import ContractStatus, QuantityChangeStatus
+from offers.choices import NOTIFIED_BY_US, ContractStatus, QuantityChangeStatus, TerminationReason
 
 CONTRACT_ACTIVATED = register("contract.activated", _("A contract's service started."))
 CONTRACT_SUSPENDED = register("contract.suspended", _("A contract was suspended."))
@@ -19,6 +19,75 @@ QUANTITY_INCREASE_REFUSED = register(
     "quantity_increase.refused",
     _("We refused an increase of a contract line's quantity asked (PLATFORM 28)."),
 )
+
+# CON-4: a termination recorded (its effective date, reason and fee), or cancelled before its
+# effective date; contract.terminated follows on the effective date
+TERMINATION_SCHEDULED = register(
+    "termination.scheduled",
+    _("A contract's termination was recorded: its effective date, reason and fee (CON-4)."),
+)
+TERMINATION_CANCELLED = register(
+    "termination.cancelled",
+    _("A scheduled termination was cancelled before its effective date (CON-4)."),
+)
+
+
+def _recorded_by(actor, api_key) -> str:
+    """Who recorded a decision: the partner (its API key), our staff, the customer (a user of
+    the customer in the portal), or the system (an automatic one: a port-out, NUM-4)."""
+    if api_key is not None:
+        return "partner"
+    if actor is None:
+        return "system"
+    return "staff" if actor.is_staff else "customer"
+
+
+def _termination_data(termination) -> dict:
+    contract = termination.contract
+    return {
+        "id": termination.pk,
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "customer": contract.client_id,
+        "status": termination.status,
+        "reason": termination.reason,
+    }
+
+
+def announce_termination_scheduled(termination, *, actor=None, api_key=None) -> None:
+    """One event per termination recorded, in its transaction: the effective date, the reason
+    code, which party ends the contract (``terminated_by``: the customer's notice, or ours —
+    17.4, 17.2, 13.1, a closing for inactivity), who recorded it and the fee quoted."""
+    ours = termination.reason in NOTIFIED_BY_US | {TerminationReason.RESELLER}
+    emit(
+        TERMINATION_SCHEDULED,
+        partner_id=termination.contract.client.partner_id,
+        data={
+            **_termination_data(termination),
+            "terminated_by": "reseller" if ours else "customer",
+            "recorded_by": _recorded_by(actor, api_key),
+            "notice_date": termination.notice_date,
+            "effective_date": termination.effective_date,
+            "fee_rule": termination.fee_rule,
+            "fee_amount": termination.fee_amount,
+        },
+    )
+
+
+def announce_termination_cancelled(termination, contract, *, actor=None, api_key=None) -> None:
+    """One event per termination cancelled, in its transaction: the effective date that no
+    longer holds, who cancelled it and the status ``contract`` (as it now stands) returns to."""
+    emit(
+        TERMINATION_CANCELLED,
+        partner_id=contract.client.partner_id,
+        data={
+            **_termination_data(termination),
+            "effective_date": termination.effective_date,
+            "cancelled_at": termination.cancelled_at,
+            "cancelled_by": _recorded_by(actor, api_key),
+            "contract_status": contract.status,
+        },
+    )
 
 
 def announce_increase_decision(change) -> None:

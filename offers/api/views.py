@@ -201,7 +201,8 @@ class ContractViewSet(
         description="The request is the written notice: the fee is computed at this moment "
         "and stored with its breakdown. PLATFORM: send the chosen option's effective_date as "
         "requested_date; expected_effective_date / expected_fee_amount refuse the request "
-        "(400) if the quote has changed meanwhile.",
+        "(400) if the quote has changed meanwhile. Every termination recorded (here, in the "
+        "portal, by our staff) is announced by one termination.scheduled webhook event.",
     )
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
@@ -221,7 +222,8 @@ class ContractViewSet(
         request=None,
         responses={200: TerminationSerializer, 409: CONFLICT},
         summary="Cancel the scheduled termination (CON-4)",
-        description="Possible until the effective date; the contract returns to its status.",
+        description="Possible until the effective date; the contract returns to its status. "
+        "Every cancellation is announced by one termination.cancelled webhook event.",
     )
     @action(detail=True, methods=["post"], url_path="cancel-termination")
     def cancel_termination(self, request, pk=None):

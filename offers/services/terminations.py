@@ -28,6 +28,7 @@ from offers.choices import (
     TerminationReason,
     TerminationStatus,
 )
+from offers.events import announce_termination_cancelled, announce_termination_scheduled
 from offers.models import Contract, LineQuantityChange, Termination
 from offers.services.quantity_acceptance import increases_refuse_on_termination
 from offers.services.transitions import lock_contract, transition_contract
@@ -372,6 +373,7 @@ def contract_request_termination(
         client=contract.client,
         after={"effective_date": quote.effective_date, "fee": quote.fee_amount, "reason": reason},
     )
+    announce_termination_scheduled(termination, actor=actor, api_key=api_key)
     # PLATFORM 28 / 7.2.1: an increase still awaiting our acceptance never will be accepted now
     termination.refused_increases = increases_refuse_on_termination(
         contract=contract, termination=termination, actor=actor, api_key=api_key
@@ -429,6 +431,7 @@ def termination_cancel(
         api_key=api_key,
         note="termination cancelled",
     )
+    announce_termination_cancelled(termination, contract, actor=actor, api_key=api_key)
     return termination
 
 

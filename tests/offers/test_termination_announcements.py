@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import AuditLog, User
+from kernel.errors import InvalidTransition
+from kernel.events import CATALOGUE
 from kernel.models import OutboxEvent
 from offers import services
 from offers.choices import TerminationReason
@@ -193,3 +195,112 @@ def test_a_closing_for_inactivity_refuses_the_increase_asked(
     body = mails[0].body.replace("\u00a0", " ")
     assert "Votre demande de passer CAPS supplémentaires de 1 à 3" in body
     assert "refaire cette demande" not in body
+
+
+# --- termination.scheduled / termination.cancelled (SPEC §9, CON-4) ---------------------------
+
+
+def _platform_250(tenant):
+    """PLATFORM signed and started 2026-02-01, 250.00 € HT a month, anniversary 2027-02-01."""
+    from tests.offers.factories import make_contract
+
+    return make_contract(
+        tenant.client,
+        "platform",
+        signature=date(2026, 2, 1),
+        service_start=date(2026, 2, 1),
+        monthly_price="250.00",
+    )
+
+
+def _events(kind):
+    return list(OutboxEvent.objects.filter(type=kind).order_by("pk"))
+
+
+# CON-4 / SPEC §9 — before, a partner heard nothing when its customer's termination was recorded
+# (only contract.terminated, on the effective day, months later): it could not stop selling,
+# warn its customer or plan the fee. Now one termination.scheduled event, in the termination's
+# transaction: the customer's admin gives notice on 15/06/2026 for 01/10/2026, a termination for
+# convenience (17.1); September invoiced in advance, so the fee counts Oct, Nov, Dec 2026 and
+# Jan 2027 to the anniversary: 4 × max(250.00, 200.00) = 1000.00 € HT.
+def test_the_partner_hears_of_the_termination_when_it_is_recorded(tenant, partner):
+    contract = _platform_250(tenant)
+    with at(date(2026, 6, 15)):
+        termination = services.contract_request_termination(
+            contract=contract,
+            requested_date=date(2026, 10, 1),
+            actor=tenant.members[Role.ADMIN].user,
+        )
+    (event,) = _events("termination.scheduled")
+    assert event.partner_id == partner.pk
+    assert event.data == {
+        "id": termination.pk,
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "customer": tenant.client.pk,
+        "status": "scheduled",
+        "reason": "customer_request",
+        "terminated_by": "customer",
+        "recorded_by": "customer",
+        "notice_date": "2026-06-15",
+        "effective_date": "2026-10-01",
+        "fee_rule": "commitment_max",
+        "fee_amount": "1000.00",
+    }
+    assert not _events("contract.terminated")  # that one comes on the effective day
+
+
+# Ours (PLATFORM 17.4.1, the customer's breach, typed in by our staff): terminated_by reseller,
+# recorded by staff, a month's notice (15/07/2026), no fee (17.6). Refused a second time (a
+# termination is already scheduled), nothing more is announced: one event per decision.
+def test_our_termination_is_announced_once(tenant, partner, staff):
+    contract = _platform_250(tenant)
+    with at(date(2026, 6, 15)):
+        services.contract_request_termination(
+            contract=contract, actor=staff, reason=TerminationReason.BREACH_BY_CUSTOMER
+        )
+        with pytest.raises(InvalidTransition):
+            services.contract_request_termination(contract=contract, actor=staff)
+    (event,) = _events("termination.scheduled")
+    assert (
+        event.data["terminated_by"],
+        event.data["recorded_by"],
+        event.data["reason"],
+        event.data["effective_date"],
+        event.data["fee_amount"],
+    ) == ("reseller", "staff", "breach_by_customer", "2026-07-15", "0.00")
+
+
+# Through the partner's own API key: recorded_by partner; cancelled through it on 01/07/2026:
+# one termination.cancelled event with the effective date that no longer holds and the status
+# the contract returns to.
+def test_the_partner_hears_of_the_cancellation(tenant, partner, api):
+    contract = _platform_250(tenant)
+    with at(date(2026, 6, 15)):
+        created = api.post(
+            reverse("api:contract-terminate", args=[contract.pk]),
+            {"requested_date": "2026-10-01"},
+            format="json",
+        )
+    assert created.status_code == 201, created.content
+    (scheduled,) = _events("termination.scheduled")
+    assert scheduled.data["recorded_by"] == "partner"
+    with at(date(2026, 7, 1)):
+        cancelled = api.post(reverse("api:contract-cancel-termination", args=[contract.pk]))
+    assert cancelled.status_code == 200, cancelled.content
+    (event,) = _events("termination.cancelled")
+    assert event.partner_id == partner.pk
+    assert event.data | {"cancelled_at": None} == {
+        "id": created.json()["id"],
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "customer": tenant.client.pk,
+        "status": "cancelled",
+        "reason": "customer_request",
+        "effective_date": "2026-10-01",
+        "cancelled_by": "partner",
+        "contract_status": "active",
+        "cancelled_at": None,
+    }
+    assert event.data["cancelled_at"].startswith("2026-07-01")
+    assert "termination.scheduled" in CATALOGUE and "termination.cancelled" in CATALOGUE

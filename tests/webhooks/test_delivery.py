@@ -56,6 +56,8 @@ def test_catalogue_starts_with_the_issue_events():
         "availability_report.ready",
         "quantity_increase.accepted",  # PLATFORM 28: our decision on an increase asked
         "quantity_increase.refused",
+        "termination.scheduled",  # CON-4: a termination recorded, then cancelled
+        "termination.cancelled",
         "webhook.ping",
     }
     assert expected <= set(CATALOGUE)
