@@ -124,6 +124,10 @@ def announce_suspension(contract, *, suspended: bool) -> None:
 
 
 def announce_transition(contract, from_status: str, to_status: str) -> None:
+    if from_status == ContractStatus.TERMINATING and to_status != ContractStatus.TERMINATED:
+        # a termination cancelled: the contract goes back to where it was, nothing started or
+        # was suspended — termination.cancelled says it (``announce_termination_cancelled``)
+        return
     if to_status == ContractStatus.ACTIVE:
         event_type = (
             CONTRACT_RESUMED if from_status == ContractStatus.SUSPENDED else CONTRACT_ACTIVATED

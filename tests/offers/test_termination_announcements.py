@@ -304,3 +304,22 @@ def test_the_partner_hears_of_the_cancellation(tenant, partner, api):
     }
     assert event.data["cancelled_at"].startswith("2026-07-01")
     assert "termination.scheduled" in CATALOGUE and "termination.cancelled" in CATALOGUE
+
+
+# SPEC §9 — before, cancelling a termination announced contract.activated (« A contract's service
+# started ») — or contract.suspended for a suspended contract — although nothing started or was
+# suspended: the partner's systems re-provisioned a contract that never stopped. Now only
+# termination.cancelled tells it.
+def test_a_cancellation_announces_no_activation(tenant, partner):
+    contract = _platform_250(tenant)
+    admin = tenant.members[Role.ADMIN].user
+    before = set(OutboxEvent.objects.values_list("pk", flat=True))  # its service's start
+    with at(date(2026, 6, 15)):
+        termination = services.contract_request_termination(
+            contract=contract, requested_date=date(2026, 10, 1), actor=admin
+        )
+    with at(date(2026, 7, 1)):
+        services.termination_cancel(termination=termination, actor=admin)
+    events = OutboxEvent.objects.exclude(pk__in=before).order_by("occurred_at")
+    types = list(events.values_list("type", flat=True))
+    assert types == ["termination.scheduled", "termination.cancelled"]
