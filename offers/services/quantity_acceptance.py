@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.choices import Role
 from accounts.notifications import notify_client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
@@ -90,13 +91,15 @@ def line_quantity_increase_accept(
 
 def _tell(change: LineQuantityChange, contract: Contract, line, extra: dict) -> None:
     """PLATFORM 28 / 7.2.1 (« confirmer par écrit »): the customer's administrators read our
-    decision by e-mail, in their language (the dashboard lists it, ``offers.selectors``); its
-    partner gets one webhook event."""
+    decision by e-mail, each once in their language (the dashboard lists it,
+    ``offers.selectors``) — an acceptance, which announces a charge, its billing members too
+    (ACC-2: they pay the invoices); its partner gets one webhook event."""
     accepted = change.status == Status.APPLIED
     notify_client(
         contract.client,
         f"offers/email/quantity_increase_{'accepted' if accepted else 'refused'}",
         {"contract": contract, "change": change, "product": line.product.name, **extra},
+        roles=(Role.ADMIN, Role.BILLING) if accepted else (Role.ADMIN,),
     )
     announce_increase_decision(change)
 

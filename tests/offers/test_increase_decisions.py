@@ -182,8 +182,7 @@ def test_the_acceptance_is_told_by_email_and_webhook(
     english.save(update_fields=["language"])
     with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
         services.line_quantity_increase_accept(change=asked, actor=staff)
-    (mail,) = _decision_mails(mailoutbox, contract)
-    assert mail.to == [english.email]
+    (mail,) = [m for m in _decision_mails(mailoutbox, contract) if m.to == [english.email]]
     assert (
         mail.subject
         == f"Contract {contract.reference}: your increase of CAPS supplémentaires accepted"
@@ -304,3 +303,58 @@ def test_the_api_reference_says_a_platform_increase_waits_for_us(db):
     change = components["LineQuantityChange"]["properties"]
     assert "PLATFORM" in change["kind"]["description"]
     assert "accepted" in change["effective_on"]["description"]
+
+
+# PLATFORM 28 / 7.2.1, ACC-2 — the acceptance announces a charge (116.13 € HT on the next
+# invoice, then 450.00 € HT a month): before, only the administrators read it, never the billing
+# members who pay the invoices. Now each administrator and each billing member gets it once, in
+# their own language (the admin English, the billing member French); not the technical nor the
+# read-only members. CAPS has no setup fee: before, the e-mail read « avec leurs frais de mise en
+# service de 0,00 € HT »; now the sentence leaves the setup out.
+def test_the_acceptance_reaches_the_billing_members_each_once_in_their_language(
+    contract, asked, staff, tenant, mailoutbox, django_capture_on_commit_callbacks
+):
+    english = tenant.members[Role.ADMIN].user
+    english.language = "en"
+    english.save(update_fields=["language"])
+    billing = tenant.members[Role.BILLING].user
+    billing.language = "fr"
+    billing.save(update_fields=["language"])
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        services.line_quantity_increase_accept(change=asked, actor=staff)
+    mails = {m.to[0]: m for m in _decision_mails(mailoutbox, contract)}
+    assert len(_decision_mails(mailoutbox, contract)) == len(mails) == 2  # never twice
+    assert set(mails) == {english.email, billing.email}
+    assert "116.13 € excl. VAT" in mails[english.email].body
+    assert "setup" not in mails[english.email].body
+    french = mails[billing.email].body.replace("\u00a0", " ")
+    assert mails[billing.email].subject.startswith("Contrat ")
+    assert (
+        "Les unités ajoutées sont facturées au prorata jusqu'à la fin du mois, 116,13 € HT, sur "
+        "votre prochaine facture ; puis 450,00 € HT par mois à partir du 1 novembre 2026."
+        in french
+        or "puis 450,00 € HT par mois à partir du 1er novembre 2026." in french
+    )
+    assert "mise en service" not in french
+
+
+# With a setup fee the sentence keeps it: number range hosting (1 500.00 setup, 400.00 a month)
+# 1 → 2 asked on 10/10, accepted on 20/10: 1 × 400.00 × 12/31 = 154.84 € HT pro rata and
+# 1 × 1 500.00 = 1 500.00 € HT setup.
+def test_the_acceptance_states_a_setup_fee_when_there_is_one(
+    tenant, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    hosting = platform_with(
+        tenant.client, [option("opt-number-range-hosting", 1)], start=date(2026, 2, 1)
+    )
+    line = hosting.lines.get(product__code="opt-number-range-hosting")
+    with at(date(2026, 10, 10)):
+        change = services.line_quantity_change(
+            line=line, quantity=2, actor=tenant.members[Role.ADMIN].user
+        )
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        services.line_quantity_increase_accept(change=change, actor=staff)
+    mail = _decision_mails(mailoutbox, hosting)[0]
+    body = mail.body.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "154,84 € HT" in body
+    assert "avec leurs frais de mise en service de 1 500,00 € HT" in body
