@@ -98,7 +98,7 @@ def _tell(change: LineQuantityChange, contract: Contract, line, extra: dict) -> 
     notify_client(
         contract.client,
         f"offers/email/quantity_increase_{'accepted' if accepted else 'refused'}",
-        {"contract": contract, "change": change, "product": line.product.name, **extra},
+        {"contract": contract, "change": change, "product": line.product, **extra},
         roles=(Role.ADMIN, Role.BILLING) if accepted else (Role.ADMIN,),
     )
     announce_increase_decision(change)

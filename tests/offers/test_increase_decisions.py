@@ -183,11 +183,14 @@ def test_the_acceptance_is_told_by_email_and_webhook(
     with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
         services.line_quantity_increase_accept(change=asked, actor=staff)
     (mail,) = [m for m in _decision_mails(mailoutbox, contract) if m.to == [english.email]]
+    # PLATFORM 24, SPEC §9: the English names to an English reader (before: « CAPS
+    # supplémentaires », « Plateforme voix API »)
     assert (
-        mail.subject
-        == f"Contract {contract.reference}: your increase of CAPS supplémentaires accepted"
+        mail.subject == f"Contract {contract.reference}: your increase of Additional CAPS accepted"
     )
-    assert "CAPS supplémentaires goes from 1 to 3 from 20 October 2026" in mail.body
+    assert (
+        "(Voice API platform): Additional CAPS goes from 1 to 3 from 20 October 2026" in mail.body
+    )
     assert "116.13 € excl. VAT" in mail.body and "450.00 € excl. VAT a month" in mail.body
     (event,) = OutboxEvent.objects.filter(type="quantity_increase.accepted")
     assert event.partner_id == partner.pk
@@ -358,3 +361,30 @@ def test_the_acceptance_states_a_setup_fee_when_there_is_one(
     body = mail.body.replace("\u00a0", " ").replace("\u202f", " ")
     assert "154,84 € HT" in body
     assert "avec leurs frais de mise en service de 1 500,00 € HT" in body
+
+
+# PLATFORM 24, SPEC §9 — before, an English reader read our decision on its increase with the
+# French names: « Contract …: your increase of CAPS supplémentaires refused » by e-mail and
+# « CAPS supplémentaires 1 → 3: request refused on … » on its dashboard. Now the English names
+# (« Additional CAPS », « Voice API platform »), the French ones to a French reader.
+def test_an_english_reader_reads_the_decision_with_the_english_names(
+    client, staff, contract, asked, tenant, mailoutbox, django_capture_on_commit_callbacks
+):
+    english = tenant.members[Role.ADMIN].user
+    english.language = "en"
+    english.save(update_fields=["language"])
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        services.line_quantity_increase_refuse(change=asked, actor=staff, reason=REASON)
+    (mail,) = _decision_mails(mailoutbox, contract)
+    assert (
+        mail.subject == f"Contract {contract.reference}: your increase of Additional CAPS refused"
+    )
+    assert "(Voice API platform) to take Additional CAPS from 1 to 3" in mail.body
+    assert "Additional CAPS stays at 1" in mail.body and "supplémentaires" not in mail.body
+    client.force_login(english)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with at(date(2026, 10, 21)):
+        page = client.get(reverse("dashboard")).content.decode()
+    shown = page[page.index('data-testid="quantity-decision"') :]
+    shown = shown[: shown.index("</li>")]
+    assert "Additional CAPS 1 → 3: request refused on" in shown
