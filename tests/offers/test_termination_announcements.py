@@ -323,3 +323,33 @@ def test_a_cancellation_announces_no_activation(tenant, partner):
     events = OutboxEvent.objects.exclude(pk__in=before).order_by("occurred_at")
     types = list(events.values_list("type", flat=True))
     assert types == ["termination.scheduled", "termination.cancelled"]
+
+
+# CON-5 — a termination without fee (here the customer's non-renewal at the anniversary,
+# 01/02/2027, PLATFORM 8.2: fee rule none, 0.00) was confirmed by e-mail with « Frais de
+# résiliation : 0,00 € HT, portés sur votre prochaine facture. »: a charge of nothing announced
+# on an invoice. Now « Sans frais de résiliation. »; a fee is still stated with its invoice.
+def test_a_termination_without_fee_announces_no_fee(
+    tenant, mailoutbox, django_capture_on_commit_callbacks
+):
+    contract = _platform_250(tenant)
+    with at(date(2026, 6, 15)), django_capture_on_commit_callbacks(execute=True):
+        services.contract_request_termination(
+            contract=contract,
+            requested_date=date(2027, 2, 1),
+            actor=tenant.members[Role.ADMIN].user,
+        )
+    (mail,) = _mails(mailoutbox, contract)
+    body = mail.body.replace("\u00a0", " ")
+    assert "Le service s'arrête le 1er février 2027 (premier jour sans service)." in body
+    assert "Sans frais de résiliation." in body
+    assert "0,00" not in body and "prochaine facture" not in body
+    other = _platform_250(tenant)
+    mailoutbox.clear()
+    with at(date(2026, 6, 15)), django_capture_on_commit_callbacks(execute=True):
+        services.contract_request_termination(
+            contract=other, requested_date=date(2026, 10, 1), actor=tenant.members[Role.ADMIN].user
+        )
+    (mail,) = _mails(mailoutbox, other)
+    body = mail.body.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Frais de résiliation : 1 000,00 € HT, portés sur votre prochaine facture." in body
