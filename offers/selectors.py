@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Client
-from offers.choices import LIVE_STATUSES, TerminationStatus
+from offers.choices import LIVE_STATUSES, QuantityChangeStatus, TerminationStatus
 from offers.models import Contract, ContractLine, LineQuantityChange, Suspension, Termination
 
 # PLATFORM 28: how long the dashboard shows our decision on an increase asked
@@ -47,6 +47,17 @@ def quantity_decisions(*, client: Client) -> list[LineQuantityChange]:
         LineQuantityChange.objects.filter(contract__client=client, decided_at__gte=since)
         .select_related("contract", "line__product")
         .order_by("-decided_at", "-pk")[:DECISIONS_SHOWN]
+    )
+
+
+def increases_awaiting(*, contract: Contract) -> list[LineQuantityChange]:
+    """PLATFORM 28 / 7.2.1: the contract's increases awaiting our acceptance, with their
+    products (a termination confirmed refuses them, CON-4: its quote page says so). One
+    query."""
+    return list(
+        contract.quantity_changes.filter(status=QuantityChangeStatus.REQUESTED)
+        .select_related("line__product")
+        .order_by("pk")
     )
 
 

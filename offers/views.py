@@ -513,6 +513,7 @@ def contract_terminate(request, pk):
             "quote_lines": fee_lines(quote.fee.lines) if quote and not quote.fee_waived else [],
             "quote_options": _quote_options(quote, confirm_form),
             "quote_ending": PLATFORM_ENDING_TITLES.get(quote.ending) if quote else None,
+            "refused_on_confirm": quote and selectors.increases_awaiting(contract=contract),
         },
     )
 

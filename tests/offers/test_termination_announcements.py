@@ -353,3 +353,21 @@ def test_a_termination_without_fee_announces_no_fee(
     (mail,) = _mails(mailoutbox, other)
     body = mail.body.replace("\u00a0", " ").replace("\u202f", " ")
     assert "Frais de résiliation : 1 000,00 € HT, portés sur votre prochaine facture." in body
+
+
+# PLATFORM 28 / 7.2.1, CON-4 — before confirming, the customer's quote page said nothing of its
+# increase awaiting our acceptance (CAPS 1 → 3 asked on 10/10/2026), which the termination
+# refuses: it learnt it only afterwards. Now the quote says so, next to the confirmation.
+def test_the_quote_page_says_the_increase_asked_will_be_refused(contract, asked, as_role):
+    url = reverse("offers:terminate", args=[contract.pk])
+    with at(date(2026, 10, 15)):
+        page = as_role("admin").post(url, {"action": "quote", "requested_date": ""})
+    text = page.content.decode().replace("&#x27;", "'")
+    shown = text[text.index('data-testid="increase-refused-by-termination"') :]
+    shown = shown[: shown.index("</p>")]
+    assert (
+        "Votre demande en attente de notre acceptation (CAPS supplémentaires\u00a0: 3 demandés "
+        "le 10/10/2026) sera refusée si vous confirmez\u00a0: un contrat résilié ne change plus "
+        "de quantités." in shown
+    )
+    assert LineQuantityChange.objects.get(pk=asked.pk).status == "requested"  # nothing yet
