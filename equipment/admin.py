@@ -5,7 +5,7 @@ deadline), returns and the non-return decisions. Every change calls ``equipment.
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.shortcuts import get_object_or_404
@@ -41,9 +41,21 @@ def _price(label):
 # --- Catalogue -------------------------------------------------------------------------------
 
 
-class ModelCreateForm(forms.Form):
-    code = forms.SlugField(label=_("code"), max_length=40)
+class ModelNamesForm(forms.Form):
+    """SPEC §9: the French name and the English one (empty: English readers read the French)."""
+
     name = forms.CharField(label=_("name"), max_length=120)
+    name_en = forms.CharField(
+        label=_("name in English"),
+        max_length=120,
+        required=False,
+        help_text=_("Shown on English pages and in the API in English; empty: the French name."),
+    )
+
+
+class ModelCreateForm(ModelNamesForm):
+    code = forms.SlugField(label=_("code"), max_length=40)
+    field_order = ["code", "name", "name_en"]
     kind = forms.ChoiceField(label=_("kind"), choices=ModelKind.choices)
     sale_price = _price(_("sale price (€ excl. VAT)"))
     rental_price = _price(_("monthly rental price (€ excl. VAT)"))
@@ -64,14 +76,14 @@ class PriceInline(ReadOnlyInline):
 @admin.register(EquipmentModel)
 class EquipmentModelAdmin(ServiceRowsAdmin):
     adds_through_service = True
-    list_display = ["name", "code", "kind", "sale_price", "rental_price", "warranty_months"]
-    list_display += ["is_sold"]
+    list_display = ["name", "name_en", "code", "kind", "sale_price", "rental_price"]
+    list_display += ["warranty_months", "is_sold"]
     list_filter = ["kind", "is_sold"]
-    search_fields = ["name", "code"]
-    readonly_fields = ["code", "name", "kind", "sale_price", "rental_price", "warranty_months"]
-    readonly_fields += ["is_sold"]
+    search_fields = ["name", "name_en", "code"]
+    readonly_fields = ["code", "name", "name_en", "kind", "sale_price", "rental_price"]
+    readonly_fields += ["warranty_months", "is_sold"]
     inlines = [PriceInline]
-    actions = ["set_price", "stop_selling", "sell_again"]
+    actions = ["rename", "set_price", "stop_selling", "sell_again"]
 
     def add_view(self, request, form_url="", extra_context=None):
         def call(data):
@@ -79,6 +91,33 @@ class EquipmentModelAdmin(ServiceRowsAdmin):
             return gettext("Model %(name)s created.") % {"name": model.name}, model
 
         return self.service_form(request, ModelCreateForm, call, title=gettext("New model"))
+
+    @admin.action(description=_("Rename (French and English names)…"), permissions=["act"])
+    def rename(self, request, queryset):
+        models = list(queryset[:2])
+        if len(models) != 1:
+            self.message_user(request, gettext("Select one model to rename."), messages.ERROR)
+            return None
+        model = models[0]
+        form = ModelNamesForm(
+            request.POST if "apply" in request.POST else None,
+            initial={"name": model.name, "name_en": model.name_en},
+        )
+        return self.service_submit(
+            request,
+            form,
+            lambda data: (
+                gettext("Model %(name)s renamed.")
+                % {"name": catalogue.model_rename(model=model, **data, actor=request.user).name},
+                model,
+            ),
+            title=gettext("Rename the model"),
+            intro=gettext(
+                "Invoice lines and return labels name it in French; English pages and the API "
+                "in English name it in English (in French when empty)."
+            ),
+            queryset=queryset,
+        )
 
     @admin.action(description=_("Set a new tariff (history kept)"), permissions=["act"])
     def set_price(self, request, queryset):

@@ -14,11 +14,14 @@ from offers.periods import add_months
 
 CLINIC = "834567893"  # offers.demo: HOSTED-W, a partner's customer
 LAW_FIRM = "812345676"  # offers.demo: HOSTED-A, a direct customer
+# (code, French name, English name — SPEC §9, kind, sale, monthly rental)
 MODELS = [
-    ("yealink-t46u", "Yealink T46U", ModelKind.IP_PHONE, "149.00", "6.00"),
-    ("yealink-w73p", "Yealink W73P (base DECT)", ModelKind.DECT, "189.00", "8.00"),
-    ("fortinet-fg40f", "Routeur Fortinet FG-40F", ModelKind.ROUTER, "420.00", "15.00"),
-]
+    ("yealink-t46u", "Yealink T46U", "Yealink T46U", ModelKind.IP_PHONE, "149.00", "6.00"),
+    ("yealink-w73p", "Yealink W73P (base DECT)", "Yealink W73P (DECT base)", ModelKind.DECT,
+     "189.00", "8.00"),
+    ("fortinet-fg40f", "Routeur Fortinet FG-40F", "Fortinet FG-40F router", ModelKind.ROUTER,
+     "420.00", "15.00"),
+]  # fmt: skip
 # (model, serial, MAC)
 STOCK = [
     ("yealink-t46u", "T46U-0001", "80:5E:C0:00:00:01"),
@@ -38,14 +41,17 @@ def load() -> str:
     today = paris_today()
     start = add_months(today.replace(day=1), -6)
     models = {}
-    for code, name, kind, sale, rental in MODELS:
+    for code, name, name_en, kind, sale, rental in MODELS:
         model = EquipmentModel.objects.filter(code=code).first()
         if model is None:
             model = catalogue.model_create(
-                code=code, name=name, kind=kind, sale_price=Decimal(sale),
+                code=code, name=name, name_en=name_en, kind=kind, sale_price=Decimal(sale),
                 rental_price=Decimal(rental), effective_from=add_months(start, -12),
             )  # fmt: skip
             done.append(f"model {code}")
+        elif not model.name_en:  # loaded before English names; one staff entered is kept
+            model = catalogue.model_rename(model=model, name=model.name, name_en=name_en)
+            done.append(f"English name of {code}")
         models[code] = model
     for code, serial, mac in STOCK:
         if not Item.objects.filter(serial_number=serial).exists():

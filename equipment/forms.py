@@ -75,7 +75,7 @@ def _model_with_prices(model: EquipmentModel) -> str:
     order form's, unless agreed otherwise): « Yealink T46U — achat 149,00 € HT, location 6,00 €
     HT par mois »."""
     return _("%(model)s — sale %(sale)s excl. VAT, rental %(rental)s excl. VAT a month") % {
-        "model": model.name,
+        "model": model.display_name,
         "sale": money(model.sale_price),
         "rental": money(model.rental_price),
     }
@@ -102,6 +102,7 @@ class RequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = client.sites.order_by("name")
         self.fields["model"].queryset = EquipmentModel.objects.filter(is_sold=True)
+        self.fields["model"].label_from_instance = lambda model: model.display_name  # SPEC §9
         if not partner_collects(client):
             # ACC-3: a partner-billed customer pays its partner's prices, never shown ours
             self.fields["model"].label_from_instance = _model_with_prices

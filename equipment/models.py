@@ -22,6 +22,7 @@ from equipment.choices import (
     RmaStatus,
     Tenure,
 )
+from kernel.languages import NamedInEnglish, english_name_field
 from offers.models import Contract
 from offers.periods import add_months, day_before
 
@@ -30,12 +31,15 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 WARRANTY_MONTHS = 12  # EQP-1 / EQP-2 (HOSTED-W 5.5.1, HOSTED-A 3)
 
 
-class EquipmentModel(TimeStampedModel):
+class EquipmentModel(NamedInEnglish, TimeStampedModel):
     """EQP-1: a model of the catalogue with its current prices (€ HT); every price it had is in
-    ``prices`` (``ModelPrice``), so the tariff in force on a date is a query."""
+    ``prices`` (``ModelPrice``), so the tariff in force on a date is a query. Its French
+    ``name`` is the back office's, the invoices' and the return label's; English readers read
+    ``display_name`` (SPEC §9)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_en = english_name_field()
     kind = models.CharField(_("kind"), max_length=10, choices=ModelKind, default=ModelKind.OTHER)
     sale_price = models.DecimalField(_("sale price (€ excl. VAT)"), **PRICE)
     rental_price = models.DecimalField(_("monthly rental price (€ excl. VAT)"), **PRICE)
@@ -54,9 +58,6 @@ class EquipmentModel(TimeStampedModel):
                 name="equipment_model_prices_not_negative",
             )
         ]
-
-    def __str__(self):
-        return self.name
 
 
 class ModelPrice(models.Model):

@@ -42,13 +42,32 @@ class NamedInEnglish:
         return self.name_en if self.name_en and reads_english() else self.name
 
 
-def display_name_sql(ctx, prefix: str) -> models.Expression:
+def english_description_field() -> models.TextField:
+    """The English description beside a row's French ``description`` (empty: none entered)."""
+    return models.TextField(
+        _("description in English"),
+        blank=True,
+        help_text=_("Shown in the API in English; empty: the French description."),
+    )
+
+
+class DescribedInEnglish:
+    """A row with a French ``description`` and an ``english_description_field()`` named
+    ``description_en``: ``display_description`` is the one the reader reads."""
+
+    @property
+    def display_description(self) -> str:
+        return self.description_en if self.description_en and reads_english() else self.description
+
+
+def display_name_sql(ctx, prefix: str, field: str = "name") -> models.Expression:
     """``display_name`` in SQL (``kernel.sql_lists``), for the row at the ORM path ``prefix``:
-    the view's ``english`` parameter tells the request's language."""
+    the view's ``english`` parameter tells the request's language. ``field``: another French
+    text with its English twin ``<field>_en`` (an offer's ``description``)."""
     english = ctx.param("english", BooleanField())
     return Case(
-        When(Q(**{f"{prefix}name_en": ""}), then=F(f"{prefix}name")),
-        When(english, then=F(f"{prefix}name_en")),
-        default=F(f"{prefix}name"),
+        When(Q(**{f"{prefix}{field}_en": ""}), then=F(f"{prefix}{field}")),
+        When(english, then=F(f"{prefix}{field}_en")),
+        default=F(f"{prefix}{field}"),
         output_field=TextField(),
     )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Client, Site, TimeStampedModel, User
+from kernel import languages
 from kernel.languages import NamedInEnglish, english_name_field
 from offers import periods
 from offers.choices import (
@@ -239,7 +240,7 @@ class Product(NamedInEnglish, TimeStampedModel):
         ]
 
 
-class Offer(NamedInEnglish, TimeStampedModel):
+class Offer(NamedInEnglish, languages.DescribedInEnglish, TimeStampedModel):
     """What customers subscribe to: a main product, allowed options, and its terms."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -256,6 +257,7 @@ class Offer(NamedInEnglish, TimeStampedModel):
         Terms, verbose_name=_("terms"), on_delete=models.PROTECT, related_name="offer"
     )
     description = models.TextField(_("description"), blank=True)
+    description_en = languages.english_description_field()
     is_active = models.BooleanField(_("on sale"), default=True)
     telephone_service = models.BooleanField(
         _("telephone service"),

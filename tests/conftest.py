@@ -466,6 +466,9 @@ def ensure_catalogue():
         import_module("offers.migrations.0018_catalogue_english_names_seed").name_in_english(
             apps, None
         )
+        import_module("offers.migrations.0021_offer_description_en_seed").describe_in_english(
+            apps, None
+        )
     from usage.models import Tariff
 
     if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations

@@ -18,6 +18,7 @@ from equipment.models import (
 from equipment.services.orders import MAX_QUANTITY
 from equipment.services.rma import MAX_PHOTOS
 from kernel import api_fields, representation
+from kernel.languages import display_name_sql
 from offers.api.serializers import PartnerSiteField
 
 # A field of the same name says the same in every component of this app.
@@ -59,7 +60,12 @@ class ItemSerializer(representation.ModelSerializer):
 
     model = serializers.CharField(source="model.code", read_only=True, help_text=MODEL)
     model_name = serializers.CharField(
-        source="model.name", read_only=True, help_text=_("The equipment model's name.")
+        source="model.display_name",
+        read_only=True,
+        help_text=_(
+            "The equipment model's name in the request's language: its English name with "
+            "Accept-Language: en when one was entered, else its French name."
+        ),
     )
     state = api_fields.inline_choice(
         ItemState.choices,
@@ -93,6 +99,10 @@ class ItemSerializer(representation.ModelSerializer):
             "delivered (an item not yet delivered counts as under warranty)."
         ),
     )
+
+    sql_fields = {  # kernel.sql_lists: ``display_name`` in SQL
+        "model_name": lambda ctx, p: display_name_sql(ctx, f"{p}model__"),
+    }
 
     class Meta:
         model = Item

@@ -28,6 +28,7 @@ def model_create(
     *,
     code: str,
     name: str,
+    name_en: str = "",
     kind: str,
     sale_price,
     rental_price,
@@ -38,6 +39,7 @@ def model_create(
     model = EquipmentModel.objects.create(
         code=code,
         name=name,
+        name_en=name_en,
         kind=kind,
         sale_price=round_price(Decimal(sale_price)),
         rental_price=round_price(Decimal(rental_price)),
@@ -111,6 +113,25 @@ def catalogue_refresh(today: date) -> int:
     it is in force (what the back office's catalogue shows; orders read the tariff of their
     date, ``tariff_on``). Returns the models updated."""
     return sum(_follow_tariff(model, today) for model in EquipmentModel.objects.order_by("pk"))
+
+
+@transaction.atomic
+def model_rename(*, model: EquipmentModel, name: str, name_en: str, actor=None) -> EquipmentModel:
+    """SPEC §9, PLATFORM 24: the model's French name (the back office's, the invoice lines' and
+    the return label's from now on; lines already posted keep theirs) and its English name
+    (English pages and the API in English; empty: the French one)."""
+    name, name_en = name.strip(), name_en.strip()
+    if not name:
+        raise ValidationError({"name": _("A model has a name.")})
+    model = EquipmentModel.objects.select_for_update().get(pk=model.pk)
+    before = {"name": model.name, "name_en": model.name_en}
+    model.name, model.name_en = name, name_en
+    model.save(update_fields=["name", "name_en", "updated_at"])
+    audit_record(
+        action="equipment_model.rename", instance=model, actor=actor, before=before,
+        after={"name": name, "name_en": name_en},
+    )  # fmt: skip
+    return model
 
 
 @transaction.atomic

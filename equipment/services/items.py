@@ -137,7 +137,7 @@ def pick_stock(model: EquipmentModel, quantity: int, serials: list[str] | None =
     if len(items) < quantity:
         raise ValidationError(
             {"quantity": _("Only %(count)d %(model)s in stock.")
-             % {"count": len(items), "model": model.name}}
+             % {"count": len(items), "model": model.display_name}}
         )  # fmt: skip
     return items
 

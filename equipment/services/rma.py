@@ -299,7 +299,9 @@ def rma_ship_replacement(
             .first()
         )
         if replacement is None:
-            raise ValidationError(_("No %(model)s in stock.") % {"model": defective.model.name})
+            raise ValidationError(
+                _("No %(model)s in stock.") % {"model": defective.model.display_name}
+            )
     (replacement,) = lock_items([replacement])
     if replacement.model_id != defective.model_id or replacement.state not in AVAILABLE:
         raise ValidationError({"replacement": _("Choose an item of the same model in stock.")})

@@ -130,6 +130,7 @@ class OfferAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     "name_en",
                     "preset",
                     "description",
+                    "description_en",
                     "is_active",
                     "telephone_service",
                 ]

@@ -273,9 +273,20 @@ class OfferSerializer(representation.ModelSerializer):
         ),
     )
 
+    description = serializers.CharField(
+        source="display_description",
+        read_only=True,
+        help_text=_(
+            "What the offer is, in the catalogue's words and the request's language (its English "
+            "description with Accept-Language: en when one was entered, else its French one); "
+            "may be empty."
+        ),
+    )
+
     sql_fields = {  # kernel.sql_lists: ``Terms.snapshot`` from the offer's terms row
         "terms": lambda ctx, p: sql_lists.related_row(TermsSerializer, Terms, f"{p}terms__", ctx),
         "name": display_name_sql,
+        "description": lambda ctx, p: display_name_sql(ctx, p, "description"),
     }
 
     class Meta:
@@ -297,5 +308,4 @@ class OfferSerializer(representation.ModelSerializer):
                 "(POST /api/v1/equipment-orders/), its contract takes no number or SIP account."
             ),
             preset=_("The offer's family (CON-1)."),
-            description=_("What the offer is, in the catalogue's words; may be empty."),
         )

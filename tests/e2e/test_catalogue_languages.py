@@ -38,3 +38,21 @@ def test_contract_names_follow_the_page_language(page, live_server, demo_data, t
     expect(table).not_to_contain_text("illimité")
     page.screenshot(path=str(tmp_path / "contracts_en.png"), full_page=True)
     switch_language(page, "fr")
+
+
+# SPEC §9, EQP-1 — the demo law firm's DECT base, sold: « Yealink W73P (base DECT) » on the
+# French equipment pages, "Yealink W73P (DECT base)" on the English ones (was French there).
+def test_equipment_model_names_follow_the_page_language(page, live_server, demo_data, tmp_path):
+    sign_in(page, live_server, ADMIN_EMAIL)
+    page.goto(f"{live_server.url}/equipment/")
+    main = page.locator("main")
+    expect(main).to_contain_text("Yealink W73P (base DECT)")
+    page.screenshot(path=str(tmp_path / "equipment_fr.png"), full_page=True)
+    switch_language(page, "en")
+    expect(main).to_contain_text("Yealink W73P (DECT base)")
+    expect(main).not_to_contain_text("base DECT")
+    page.screenshot(path=str(tmp_path / "equipment_en.png"), full_page=True)
+    main.get_by_role("link", name="Yealink W73P (DECT base)").first.click()
+    expect(page.locator("h1")).to_contain_text("Yealink W73P (DECT base)")
+    page.screenshot(path=str(tmp_path / "equipment_item_en.png"), full_page=True)
+    switch_language(page, "fr")
