@@ -34,6 +34,22 @@ from offers.periods import day_before
 PER_PAGE = 50
 
 
+def _instalment(contract) -> dict | None:
+    """EQP-3: the rental's monthly instalment, as its contract bills it and its end quote
+    counts it: the items (its line's quantity) × the monthly price of one (2 × 6,00 = 12,00)."""
+    if contract is None:
+        return None
+    lines = [line for line in contract.lines.all() if line.ended_on is None]
+    if len(lines) != 1:
+        return {"total": contract.monthly_fees, "quantity": 1, "unit": contract.monthly_fees}
+    line = lines[0]
+    return {
+        "total": line.unit_monthly_price * line.quantity,
+        "quantity": line.quantity,
+        "unit": line.unit_monthly_price,
+    }
+
+
 def _last_day(contract):
     """The last day of the contract's current period (its end is exclusive)."""
     if contract is None or contract.current_period_end is None:
@@ -84,6 +100,7 @@ def item_detail(request, pk):
             "contract": contract,
             "termination": termination,
             "period_last_day": _last_day(contract),
+            "instalment": _instalment(contract),
             "title_retained": selectors.title_retained([item]).get(item.pk, False),
             "under_warranty": is_under_warranty(item),
             "can_rma": request.membership.can("technical")
@@ -141,6 +158,8 @@ def rental_end(request, pk):
             "order": order,
             "contract": order.contract,
             "period_last_day": _last_day(order.contract),
+            "instalment": _instalment(order.contract),
+            "serial_numbers": [i.serial_number for i in selectors.rental_items(order)],
             "form": form,
             "quote": quote,
             "confirm": RentalConfirmForm(
