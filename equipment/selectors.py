@@ -101,7 +101,7 @@ def returns_for_client(client):
         EquipmentReturn.objects.filter(client=client)
         .select_related("contract", "rma")
         .prefetch_related(
-            Prefetch("lines", queryset=ReturnItem.objects.select_related("item__model"))
+            Prefetch("lines", queryset=ReturnItem.objects.select_related("item__model", "charge"))
         )
         .order_by("-created_at", "-pk")
     )

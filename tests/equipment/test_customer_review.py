@@ -4,13 +4,16 @@ moves, and what it says after."""
 
 import html
 from datetime import date
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.choices import Role
-from equipment.services import items
+from accounts.choices import BillingMode, Role
+from equipment.models import ReturnItem
+from equipment.services import items, returns
+from equipment.services.return_open import open_return
 from tests.conftest import login
 from tests.equipment.factories import make_model, rent
 
@@ -65,3 +68,49 @@ def test_rental_end_quote_of_one_item(client, tenant):
     assert "6,00\u00a0€ HT" in french and "×" not in french.split("Mensualité")[1][:40]
     assert "10 mensualités restantes de 6,00\u00a0€ HT" in french and "60,00\u00a0€" in french
 
+
+def _late_rental_item(tenant):
+    """A phone rented 01/10/2025 (sale price 149,00 € HT: its price if not returned, EQP-6),
+    its rental's last day 24/12/2026, due back Monday 28/12/2026, still not back on the 29th."""
+    order = rent(tenant.client, tenant.site, make_model(sale="149.00", rental="6.00"),
+                 ordered_on=date(2025, 10, 1))  # fmt: skip
+    _delivered(order)
+    back = open_return(
+        client=tenant.client, reason="rental_end", items=list(order.items.all()),
+        last_day=date(2026, 12, 24), contract=order.contract,
+    )  # fmt: skip
+    [line] = back.lines.all()
+    returns.non_return_record(line_id=line.pk, today=date(2026, 12, 29))
+    return ReturnItem.objects.get(pk=line.pk)
+
+
+# EQP-6 (HOSTED-W 5.5.4, HOSTED-A 3) — an item not back by its due date: the returns page said
+# « Non restitué : en attente de décision », then « Non restitué : facturé », never how much nor
+# until when. Now: 149,00 € HT if billed, decided by 05/01/2027 at the latest (29/12 + 7 days),
+# then « facturé 149,00 € HT ».
+def test_returns_page_states_the_non_return_price(client, tenant):
+    tenant.client.partner.billing_mode = BillingMode.RESELLER_BILLED  # we invoice it
+    tenant.client.partner.save(update_fields=["billing_mode"])
+    line = _late_rental_item(tenant)
+    assert (line.amount, line.decide_by) == (Decimal("149.0000"), date(2027, 1, 5))
+    login(client, tenant.members[Role.READ_ONLY])
+    page = _text(client.get(reverse("equipment:returns")))
+    assert "149,00\u00a0€ HT en cas de facturation (décision au plus tard le 05/01/2027)" in page
+    english = _text(client.get(reverse("equipment:returns"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "149.00 € excl. VAT if billed (decided by 05/01/2027 at the latest)" in english.replace(
+        "\u00a0", " "
+    )
+    returns.non_return_bill(line=line)
+    page = _text(client.get(reverse("equipment:returns")))
+    billed = 'Non restitué\u00a0: facturé · <span data-testid="non-return-price">149,00\u00a0€'
+    assert billed in page
+
+
+# ACC-3 — a partner-billed customer pays its partner's prices: ours are never shown to it.
+def test_returns_page_hides_our_price_from_a_partner_billed_customer(client, tenant):
+    tenant.client.partner.billing_mode = BillingMode.PARTNER_BILLED
+    tenant.client.partner.save(update_fields=["billing_mode"])
+    _late_rental_item(tenant)
+    login(client, tenant.members[Role.READ_ONLY])
+    page = _text(client.get(reverse("equipment:returns")))
+    assert "décision en attente" in page and "149" not in page
