@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 
 from accounts.decorators import member_required
 from equipment import selectors
-from equipment.choices import RmaStatus, Tenure
+from equipment.choices import Tenure
 from equipment.documents import render_label
 from equipment.forms import RentalConfirmForm, RentalEndForm, RequestForm, RmaForm, SiteFilterForm
 from equipment.services import orders, rentals
 from equipment.services.rma import (
-    is_rented,
     is_under_warranty,
+    rma_blocker,
     rma_calendar,
     rma_request,
     rma_target,
@@ -91,6 +91,8 @@ def item_detail(request, pk):
     )
     # the RMAs this customer opened: a refurbished item may carry another customer's
     rmas = list(item.rmas.filter(client=request.client).order_by("-reported_at"))
+    can_report = request.membership.can("technical")
+    rma_refused = rma_blocker(item, request.client) if can_report else ""
     return render(
         request,
         "equipment/item_detail.html",
@@ -103,9 +105,8 @@ def item_detail(request, pk):
             "instalment": _instalment(contract),
             "title_retained": selectors.title_retained([item]).get(item.pk, False),
             "under_warranty": is_under_warranty(item),
-            "can_rma": request.membership.can("technical")
-            and (is_rented(item) or is_under_warranty(item))
-            and not any(r.status in (RmaStatus.REQUESTED, RmaStatus.APPROVED) for r in rmas),
+            "can_rma": can_report and not rma_refused,
+            "rma_refused": rma_refused,
             "can_end": request.membership.can("terminate")
             and order is not None
             and rentals.rental_can_end(order),
@@ -177,6 +178,10 @@ def rental_end(request, pk):
 def rma_create(request, pk):
     """EQP-4: report a defective item, with photos."""
     item = selectors.item_get(client=request.client, pk=pk)
+    refused = rma_blocker(item, request.client)
+    if refused:  # said before the customer types the defect and picks its photos
+        messages.error(request, refused)
+        return redirect("equipment:item", pk=item.pk)
     form = RmaForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -101,6 +101,34 @@ def rma_target(item: Item, *, under_warranty: bool) -> tuple[int, BusinessCalend
     return (WARRANTY_TARGET_HOURS if under_warranty else TARGET_HOURS), rma_calendar(item)
 
 
+def rma_blocker(item: Item, client) -> str:
+    """EQP-4: why ``client`` cannot report a defect of ``item`` (empty: it can) — the one
+    check of the request (``rma_request``) and of the pages that offer it."""
+    if item.client_id != client.pk or item.state not in WITH_CUSTOMER:
+        return _("This item is not at your premises.")
+    if rental_ended(item):
+        return _(
+            "The rental of this item has ended (contract %(contract)s): it is to be returned, "
+            "not replaced."
+        ) % {"contract": item.order.contract.reference}
+    if not is_rented(item) and not is_under_warranty(item):
+        return _(
+            "This item is neither rented nor under warranty (it ended on %(date)s): no RMA."
+        ) % {"date": item.warranty_end.strftime("%d/%m/%Y")}
+    # only this customer's RMAs: a refurbished item may carry an earlier customer's
+    statuses = set(item.rmas.filter(client=client).values_list("status", flat=True))
+    if statuses & {RmaStatus.REQUESTED, RmaStatus.APPROVED}:
+        return _("An RMA of this item is already open.")
+    if RmaStatus.SHIPPED in statuses:
+        # its replacement is at the customer's and it is expected back (EQP-5): a second RMA
+        # would ship a second replacement for one defect
+        return _(
+            "This item has already been replaced and is expected back: report a defect of its "
+            "replacement instead."
+        )
+    return ""
+
+
 def _photo_errors(photos) -> list[str]:
     errors = []
     if len(photos) > MAX_PHOTOS:
@@ -160,29 +188,9 @@ def rma_request(
     )
     photos = list(photos)
     errors = {}
-    if item.client_id != client.pk or item.state not in WITH_CUSTOMER:
-        errors["item"] = _("This item is not at your premises.")
-    elif rental_ended(item):
-        errors["item"] = _(
-            "The rental of this item has ended (contract %(contract)s): it is to be returned, "
-            "not replaced."
-        ) % {"contract": item.order.contract.reference}
-    elif not is_rented(item) and not is_under_warranty(item):
-        errors["item"] = _(
-            "This item is neither rented nor under warranty (it ended on %(date)s): no RMA."
-        ) % {"date": item.warranty_end.strftime("%d/%m/%Y")}
-    # only this customer's RMAs: a refurbished item may carry an earlier customer's
-    elif item.rmas.filter(
-        client=client, status__in=[RmaStatus.REQUESTED, RmaStatus.APPROVED]
-    ).exists():
-        errors["item"] = _("An RMA of this item is already open.")
-    elif item.rmas.filter(client=client, status=RmaStatus.SHIPPED).exists():
-        # its replacement is at the customer's and it is expected back (EQP-5): a second RMA
-        # would ship a second replacement for one defect
-        errors["item"] = _(
-            "This item has already been replaced and is expected back: report a defect of its "
-            "replacement instead."
-        )
+    blocker = rma_blocker(item, client)
+    if blocker:
+        errors["item"] = blocker
     if not (description or "").strip():
         errors["description"] = _("Describe the defect.")
     photo_errors = _photo_errors(photos)

@@ -114,3 +114,49 @@ def test_returns_page_hides_our_price_from_a_partner_billed_customer(client, ten
     login(client, tenant.members[Role.READ_ONLY])
     page = _text(client.get(reverse("equipment:returns")))
     assert "décision en attente" in page and "149" not in page
+
+
+# EQP-4, EQP-5 — an item already replaced (its replacement shipped, the item expected back): its
+# page offered « Signaler un défaut », the form took the description and photos, then refused
+# them. Now the page says why no RMA, and the form's address sends back to the page, saying it.
+def test_item_page_offers_no_rma_the_service_refuses(client, tenant, django_user_model):
+    from equipment.services import rma as rmas
+    from tests.equipment.factories import stock
+
+    staff = django_user_model.objects.create_user(email="s@x.example", password="x", is_staff=True)
+    order = rent(tenant.client, tenant.site, make_model(), ordered_on=date(2026, 10, 1))
+    item = _delivered(order)
+    stock(item.model, 1)
+    defect = rmas.rma_request(client=tenant.client, item=item, description="Écran noir")
+    rmas.rma_approve(rma=defect, actor=staff)
+    rmas.rma_ship_replacement(rma=defect, actor=staff)
+    login(client, tenant.members[Role.TECHNICAL])
+    page = _text(client.get(reverse("equipment:item", args=[item.pk])))
+    assert 'data-testid="report-defect"' not in page
+    assert "déjà été remplacé" in page
+    response = client.get(reverse("equipment:rma_create", args=[item.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("equipment:item", args=[item.pk])
+    # the replacement, at the customer's, is the one to report on
+    replacement = defect.item.order.items.exclude(pk=item.pk).get()
+    assert client.get(reverse("equipment:rma_create", args=[replacement.pk])).status_code == 200
+
+
+# EQP-4, EQP-5 — a phone whose rental ended on 25/12/2026 (delivered 03/10/2026, still under
+# warranty) is to be returned, not replaced: no « Signaler un défaut », the reason instead.
+def test_item_of_an_ended_rental_offers_no_rma(client, tenant):
+    from equipment.services import rentals
+    from offers import services as offers
+
+    order = rent(tenant.client, tenant.site, make_model(), ordered_on=date(2026, 10, 3))
+    item = _delivered(order)
+    with time_machine.travel("2026-12-05 10:00 +01:00", tick=False):
+        termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+    assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    with time_machine.travel("2026-12-26 10:00 +01:00", tick=False):
+        login(client, tenant.members[Role.ADMIN])
+        page = _text(client.get(reverse("equipment:item", args=[item.pk])))
+        response = client.get(reverse("equipment:rma_create", args=[item.pk]))
+    assert 'data-testid="report-defect"' not in page
+    assert "La location de cet équipement a pris fin" in page, page[-3000:]
+    assert response.status_code == 302

@@ -69,7 +69,7 @@ def pages(client, tenant):
     return client, [
         ("equipment:items",),
         ("equipment:item", item.pk),
-        ("equipment:rma_create", item.pk),
+        ("equipment:rma_create", sold.items.get().pk),  # the rented one has an open RMA
         ("equipment:rental_end", item.pk),
         ("equipment:rmas",),
         ("equipment:rma", rma.pk),
