@@ -30,6 +30,7 @@ from equipment.models import (
 )
 from equipment.services import catalogue, items, orders, returns, rma
 from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, file_download
+from kernel.clock import paris_today
 from kernel.inputs import AsciiIntegerField, BoundedDateField, typed_amount_field
 from kernel.money import money
 
@@ -261,6 +262,30 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("answer"), max_length=300)
 
 
+def _request_amount(request: EquipmentRequest, today) -> str:
+    """What confirming ``request`` costs its customer: 3 × 149,00 € = 447,00 € HT for a sale,
+    2 × 6,00 € = 12,00 € HT a month, 24 months for a rental (the tariff in force today)."""
+    tariff = catalogue.tariff_on(request.model, today) or request.model
+    rental = request.tenure == Tenure.RENTAL
+    unit = tariff.rental_price if rental else tariff.sale_price
+    values = {
+        "request": str(request),
+        "quantity": request.quantity,
+        "unit": money(unit),
+        "total": money(unit * request.quantity),
+        "months": request.commitment_months,
+    }
+    if rental:
+        return (
+            gettext(
+                "%(request)s: %(quantity)s × %(unit)s = %(total)s excl. VAT a month, "
+                "%(months)s months"
+            )
+            % values
+        )
+    return gettext("%(request)s: %(quantity)s × %(unit)s = %(total)s excl. VAT") % values
+
+
 @admin.register(EquipmentRequest)
 class EquipmentRequestAdmin(ServiceRowsAdmin):
     list_display = ["created_at", "client", "site", "model", "tenure", "quantity", "status"]
@@ -269,13 +294,25 @@ class EquipmentRequestAdmin(ServiceRowsAdmin):
     readonly_fields = [f.name for f in EquipmentRequest._meta.fields]
     actions = ["confirm", "refuse"]
 
-    @admin.action(description=_("Confirm (order at catalogue prices)"), permissions=["act"])
+    @admin.action(description=_("Confirm (order at catalogue prices)…"), permissions=["act"])
     def confirm(self, request, queryset):
-        from kernel.admin import run_each
-
-        run_each(self, request, queryset,
-                 lambda r: orders.request_confirm(request=r, actor=request.user),
-                 gettext("%(count)d request(s) confirmed."))  # fmt: skip
+        """ACC-2, EQP-2, EQP-3: each request becomes an order that costs the customer money (a
+        sale charged, a rental contract): its amount at the catalogue's prices in force today
+        is shown and confirmed first, as every decision that moves money."""
+        today = paris_today()
+        amounts = "; ".join(
+            _request_amount(r, today) for r in queryset.select_related("client", "model")
+        )
+        return self.service_form_action(
+            request, queryset, ConfirmForm,
+            lambda r, data: orders.request_confirm(request=r, actor=request.user),
+            title=gettext("Confirm the requests"),
+            intro=gettext(
+                "Each request becomes an order at the catalogue's prices in force today, its "
+                "items shipped from stock (%(amounts)s). Confirm?"
+            ) % {"amounts": amounts},
+            done_message=gettext("%(count)d request(s) confirmed."),
+        )  # fmt: skip
 
     @admin.action(description=_("Refuse"), permissions=["act"])
     def refuse(self, request, queryset):

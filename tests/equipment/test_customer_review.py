@@ -160,3 +160,45 @@ def test_item_of_an_ended_rental_offers_no_rma(client, tenant):
     assert 'data-testid="report-defect"' not in page
     assert "La location de cet équipement a pris fin" in page, page[-3000:]
     assert response.status_code == 302
+
+
+# ACC-2, EQP-2, EQP-3 — staff confirming customers' requests for equipment: one click ordered
+# them (a sale charged, a rental contract made, the items shipped) without showing what it
+# would cost. Now a page shows each at the catalogue's price in force today — a sale of 3
+# phones at 149,00: 447,00 € HT; a 24-month rental of 2 at 6,00: 12,00 € HT a month — and
+# nothing is ordered until staff confirm it.
+def test_back_office_shows_the_amounts_before_confirming_requests(client, tenant):
+    from allauth.mfa.models import Authenticator
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from accounts.models import User
+    from equipment.models import EquipmentOrder, EquipmentRequest
+    from equipment.services import orders
+    from tests.equipment.factories import stock
+
+    staff = User.objects.create_user(
+        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(staff)
+    model = make_model(sale="149.00", rental="6.00")
+    stock(model, 5)
+    sale = orders.request_create(
+        client=tenant.client, site=tenant.site, model=model, tenure="sale", quantity=3
+    )
+    rental = orders.request_create(
+        client=tenant.client, site=tenant.site, model=model, tenure="rental", quantity=2,
+        commitment_months=24,
+    )  # fmt: skip
+    changelist = reverse("admin:equipment_equipmentrequest_changelist")
+    selected = {"action": "confirm", ACTION_CHECKBOX_NAME: [sale.pk, rental.pk]}
+    page = _text(client.post(changelist, selected))
+    assert "3 × 149,00\u00a0€ = 447,00\u00a0€ HT" in page
+    assert "2 × 6,00\u00a0€ = 12,00\u00a0€ HT par mois, 24\u00a0mois" in page
+    assert not EquipmentOrder.objects.exists()
+    assert set(EquipmentRequest.objects.values_list("status", flat=True)) == {"pending"}
+    done = client.post(changelist, {**selected, "apply": "1"})
+    assert done.status_code == 302
+    assert EquipmentOrder.objects.count() == 2
+    assert set(EquipmentRequest.objects.values_list("status", flat=True)) == {"confirmed"}
