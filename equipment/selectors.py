@@ -19,16 +19,6 @@ def items_for_client(client):
     )
 
 
-def rental_items(order) -> list[Item]:
-    """EQP-3 / EQP-5: the items of a rental still at its customer's — those its end sends back
-    (an RMA replacement takes the order of the item it replaces)."""
-    return list(
-        Item.objects.filter(order=order, client=order.client_id, state__in=WITH_CUSTOMER).order_by(
-            "serial_number"
-        )
-    )
-
-
 def supplied_macs(client_ids) -> dict[int, set[str]]:
     """The MAC addresses of the items the reseller supplied to each customer (shipped or
     delivered, sold or rented), by customer id: those with it now, and those that were with it

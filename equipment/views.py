@@ -20,6 +20,7 @@ from equipment.choices import Tenure
 from equipment.documents import render_label
 from equipment.forms import RentalConfirmForm, RentalEndForm, RequestForm, RmaForm, SiteFilterForm
 from equipment.services import orders, rentals
+from equipment.services.returns import rental_end_items
 from equipment.services.rma import (
     is_under_warranty,
     rma_blocker,
@@ -39,10 +40,12 @@ def _instalment(contract) -> dict | None:
     counts it: the items (its line's quantity) × the monthly price of one (2 × 6,00 = 12,00)."""
     if contract is None:
         return None
-    lines = [line for line in contract.lines.all() if line.ended_on is None]
-    if len(lines) != 1:
+    lines = list(contract.lines.all())
+    # a rental has one line; once ended, it keeps its price (what was billed)
+    live = [line for line in lines if line.ended_on is None] or lines[-1:]
+    if len(live) != 1:
         return {"total": contract.monthly_fees, "quantity": 1, "unit": contract.monthly_fees}
-    line = lines[0]
+    line = live[0]
     return {
         "total": line.unit_monthly_price * line.quantity,
         "quantity": line.quantity,
@@ -160,7 +163,7 @@ def rental_end(request, pk):
             "contract": order.contract,
             "period_last_day": _last_day(order.contract),
             "instalment": _instalment(order.contract),
-            "serial_numbers": [i.serial_number for i in selectors.rental_items(order)],
+            "serial_numbers": [i.serial_number for i in rental_end_items(order.contract)],
             "form": form,
             "quote": quote,
             "confirm": RentalConfirmForm(

@@ -75,14 +75,11 @@ def rental_endings_without_return(today: date) -> list[int]:
     )
 
 
-def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | None:
-    """EQP-5: the rental's contract has ended: its items still at the customer's are expected
-    back — except those another return of this rental already deals with (the defective item of
-    an RMA on its way back, or one already billed or repossessed as not returned, EQP-6): an
-    item is expected once and billed once per rental. Idempotent (one return per contract end:
-    a unique constraint)."""
-    termination = Termination.objects.select_related("contract__client").get(pk=termination_id)
-    contract = termination.contract
+def rental_end_items(contract) -> list[Item]:
+    """EQP-5: the items the end of the rental ``contract`` sends back — its items still at the
+    customer's, except those another return of this rental already deals with (an RMA's
+    defective item on its way back, one billed or repossessed as not returned). What its end
+    quote names and its return expects."""
     # Only this rental's returns count: an item repaired and rented again may carry the line
     # of an earlier customer's return (billed as returned not working), which settled that
     # rental, not this one.
@@ -91,13 +88,24 @@ def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | Non
         equipment_return__contract=contract,
         outcome__in=DEALT_WITH_OUTCOMES,
     )
-    items = list(
+    return list(
         Item.objects.filter(
-            order__contract=contract, client=contract.client, state__in=WITH_CUSTOMER
+            order__contract=contract, client=contract.client_id, state__in=WITH_CUSTOMER
         )
         .exclude(Exists(dealt_with))
         .order_by("serial_number")
     )
+
+
+def return_open_for_termination(*, termination_id: int) -> EquipmentReturn | None:
+    """EQP-5: the rental's contract has ended: its items still at the customer's are expected
+    back — except those another return of this rental already deals with (the defective item of
+    an RMA on its way back, or one already billed or repossessed as not returned, EQP-6): an
+    item is expected once and billed once per rental. Idempotent (one return per contract end:
+    a unique constraint)."""
+    termination = Termination.objects.select_related("contract__client").get(pk=termination_id)
+    contract = termination.contract
+    items = rental_end_items(contract)
     try:
         with transaction.atomic():
             equipment_return = open_return(

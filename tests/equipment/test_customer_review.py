@@ -202,3 +202,41 @@ def test_back_office_shows_the_amounts_before_confirming_requests(client, tenant
     assert done.status_code == 302
     assert EquipmentOrder.objects.count() == 2
     assert set(EquipmentRequest.objects.values_list("status", flat=True)) == {"confirmed"}
+
+
+# EQP-3, EQP-5 — two phones rented 15/01/2026 at 6,00 €; SN-A replaced under an RMA (its
+# replacement SN-C shipped, SN-A expected back by that RMA's return). Ending the rental sends
+# back SN-B and SN-C only: the quote named SN-A too (three serial numbers under « 2 × »). Once
+# ended, the item's page read « 0,00 € HT par mois »: the rental's price stays 12,00 € HT.
+def test_rental_end_names_what_its_return_expects_and_keeps_its_price(client, tenant):
+    from django.contrib.auth import get_user_model
+
+    from equipment.services import rentals
+    from equipment.services import rma as rmas
+    from equipment.services.returns import rental_end_items, return_open_for_termination
+    from offers import services as offers
+    from tests.equipment.factories import stock
+
+    staff = get_user_model().objects.create_user(email="s@x.example", password="x", is_staff=True)
+    order = rent(tenant.client, tenant.site, make_model(rental="6.00"), quantity=2,
+                 ordered_on=date(2026, 1, 15))  # fmt: skip
+    first = _delivered(order)
+    second = order.items.exclude(pk=first.pk).get()
+    (spare,) = stock(first.model, 1)
+    defect = rmas.rma_request(client=tenant.client, item=first, description="Écran noir")
+    rmas.rma_approve(rma=defect, actor=staff)
+    rmas.rma_ship_replacement(rma=defect, actor=staff, replacement=spare)
+    sent_back = sorted([second.serial_number, spare.serial_number])
+    with time_machine.travel("2026-11-16 10:00 +01:00", tick=False):
+        login(client, tenant.members[Role.ADMIN])
+        quote = _text(client.get(reverse("equipment:rental_end", args=[second.pk])))
+        termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+    assert f'data-testid="rental-serials">{", ".join(sent_back)}<' in quote
+    assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    ended = return_open_for_termination(termination_id=termination.pk)
+    assert sorted(line.item.serial_number for line in ended.lines.all()) == sent_back
+    assert rental_end_items(order.contract) == []  # each expected once
+    with time_machine.travel("2026-12-26 10:00 +01:00", tick=False):
+        login(client, tenant.members[Role.ADMIN])
+        page = _text(client.get(reverse("equipment:item", args=[second.pk])))
+    assert "12,00\u00a0€ HT par mois (2 × 6,00\u00a0€)" in page and "0,00\u00a0€ HT par" not in page
