@@ -1,20 +1,33 @@
 """Reads that depend on who asks: every one starts from the customer (portal) — another
 customer's item, RMA or return does not exist (404)."""
 
-from django.db.models import F, Prefetch
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.http import Http404
 
 from billing.models import Invoice, PendingCharge
-from equipment.choices import WITH_CUSTOMER, Tenure
+from equipment.choices import UNSETTLED_OUTCOMES, WITH_CUSTOMER, ReturnStatus, Tenure
 from equipment.models import EquipmentRequest, EquipmentReturn, Item, ItemEvent, ReturnItem, Rma
 from payments.invoice_states import invoice_states
 
 
 def items_for_client(client):
-    """The customer's items at its sites (shipped or delivered), by site then model."""
+    """The customer's items at its sites (shipped or delivered), by site then model; an item
+    to send back (EQP-5) carries its open return's ``due_back_on``, ``due_back_pk`` and
+    ``due_back_reference`` (else None), in the same query."""
+    expected = ReturnItem.objects.filter(
+        item=OuterRef("pk"),
+        outcome__in=UNSETTLED_OUTCOMES,
+        equipment_return__client=client,
+        equipment_return__status=ReturnStatus.OPEN,
+    ).order_by("equipment_return__due_date")
     return (
         Item.objects.filter(client=client, state__in=WITH_CUSTOMER)
         .select_related("model", "site", "order__contract", "order__charge__invoice_line")
+        .annotate(
+            due_back_on=Subquery(expected.values("equipment_return__due_date")[:1]),
+            due_back_pk=Subquery(expected.values("equipment_return_id")[:1]),
+            due_back_reference=Subquery(expected.values("equipment_return__reference")[:1]),
+        )
         .order_by(F("site__name").asc(nulls_last=True), "model__name", "serial_number")
     )
 

@@ -240,3 +240,37 @@ def test_rental_end_names_what_its_return_expects_and_keeps_its_price(client, te
         login(client, tenant.members[Role.ADMIN])
         page = _text(client.get(reverse("equipment:item", args=[second.pk])))
     assert "12,00\u00a0€ HT par mois (2 × 6,00\u00a0€)" in page and "0,00\u00a0€ HT par" not in page
+
+
+# EQP-5 — a rented phone whose rental ended 25/12/2026 is due back Monday 28/12/2026 (24/12 the
+# last day, 25/12 a holiday, then the weekend): its page and the equipment list said only
+# « Chez le client ». Now both say « À restituer au plus tard le 28/12/2026 », the page with
+# the label; the list costs the same queries for one item or five.
+def test_items_due_back_say_so(client, tenant, django_assert_max_num_queries):
+    from equipment.services import rentals
+    from equipment.services.returns import return_open_for_termination
+    from offers import services as offers
+
+    def ended_rental(quantity):
+        order = rent(tenant.client, tenant.site, make_model(), quantity=quantity,
+                     ordered_on=date(2026, 1, 15))  # fmt: skip
+        item = _delivered(order)
+        with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
+            termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+        assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+        return item, return_open_for_termination(termination_id=termination.pk)
+
+    item, back = ended_rental(1)
+    assert back.due_date == date(2026, 12, 28)
+    with time_machine.travel("2026-12-26 10:00 +01:00", tick=False):
+        login(client, tenant.members[Role.READ_ONLY])
+        page = _text(client.get(reverse("equipment:item", args=[item.pk])))
+        assert "À restituer au plus tard le 28/12/2026" in page
+        assert reverse("equipment:return_label", args=[back.pk]) in page
+        with django_assert_max_num_queries(20) as few:
+            listed = _text(client.get(reverse("equipment:items")))
+        assert listed.count("À restituer au plus tard le 28/12/2026") == 1
+        ended_rental(4)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            listed = _text(client.get(reverse("equipment:items")))
+        assert listed.count("À restituer au plus tard le 28/12/2026") == 5
