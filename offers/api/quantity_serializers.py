@@ -181,6 +181,8 @@ class LineQuantityChangeSerializer(representation.ModelSerializer):
             ),
             refusal_reason=_(
                 "PLATFORM (28, 7.2.1): why we refused the increase asked, as written to the "
-                "customer; empty unless refused (or refused without a reason)."
+                "customer; empty unless refused (or refused without a reason). An increase "
+                "still asked when the contract's termination is recorded is refused by it: "
+                "« Le contrat est résilié au DD/MM/YYYY (premier jour sans service) : … »."
             ),
         )

@@ -75,7 +75,8 @@ class LineQuantityCommandsMixin:
         description="Newest first: increases (applied at once) and decreases (pending until "
         "the next period start, then applied, or cancelled). PLATFORM (28, 7.2.1): an increase "
         "asked is requested until we accept it (applied) or refuse it (refused, with "
-        "decided_at and refusal_reason).",
+        "decided_at and refusal_reason); the contract's termination, once recorded, refuses "
+        "the increases still asked.",
     )
     @extend_schema(
         methods=["POST"],

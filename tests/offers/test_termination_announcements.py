@@ -371,3 +371,17 @@ def test_the_quote_page_says_the_increase_asked_will_be_refused(contract, asked,
         "de quantités." in shown
     )
     assert LineQuantityChange.objects.get(pk=asked.pk).status == "requested"  # nothing yet
+
+
+# The partner API's reference said an increase asked ends accepted or refused by us, never that
+# the contract's termination refuses it: now the line's changes and refusal_reason say so.
+def test_the_api_reference_says_the_termination_refuses_the_increases_asked(db):
+    from django.utils import translation
+    from drf_spectacular.generators import SchemaGenerator
+
+    with translation.override("en"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    path = schema["paths"]["/api/v1/contracts/{id}/lines/{line_id}/quantity/"]
+    assert "termination" in path["get"]["description"]
+    change = schema["components"]["schemas"]["LineQuantityChange"]["properties"]
+    assert "Le contrat est résilié au" in change["refusal_reason"]["description"]
