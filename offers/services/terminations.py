@@ -405,7 +405,8 @@ def termination_cancel(
 ) -> Termination:
     """CON-4: a scheduled termination can be cancelled until its effective date. One we
     decided (PLATFORM 17.4 for the customer's breach, 17.2, 13.1) is cancelled by our staff
-    only, never by the customer or its partner."""
+    only, never by the customer or its partner. The customer's administrators are e-mailed and
+    its partner gets one ``termination.cancelled`` event."""
     termination = Termination.objects.select_for_update().get(pk=termination.pk)
     contract = lock_contract(termination.contract)
     today = today or paris_today()
@@ -432,6 +433,13 @@ def termination_cancel(
         note="termination cancelled",
     )
     announce_termination_cancelled(termination, contract, actor=actor, api_key=api_key)
+    # told as its termination was: whoever cancels it (the customer, its partner, our staff,
+    # its traffic withdrawing an objection, CON-6)
+    notify_client(
+        contract.client,
+        "offers/email/termination_cancelled",
+        {"contract": contract, "termination": termination},
+    )
     return termination
 
 

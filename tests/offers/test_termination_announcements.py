@@ -385,3 +385,31 @@ def test_the_api_reference_says_the_termination_refuses_the_increases_asked(db):
     assert "termination" in path["get"]["description"]
     change = schema["components"]["schemas"]["LineQuantityChange"]["properties"]
     assert "Le contrat est résilié au" in change["refusal_reason"]["description"]
+
+
+# CON-4 — the customer was e-mailed that its contract ends (« Nous mettons fin à ce contrat… »),
+# but when our staff cancel that termination (here 17.4.1, on 20/10/2026) — or its partner, or
+# its traffic withdrawing an objection to a price change — it heard nothing: the contract went
+# on silently. Now its administrators get an e-mail that the termination effective 15/11/2026 is
+# cancelled and the contract goes on.
+def test_the_customer_is_told_when_its_termination_is_cancelled(
+    tenant, contract, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    with at(date(2026, 10, 15)):
+        termination = services.contract_request_termination(
+            contract=contract, actor=staff, reason=TerminationReason.BREACH_BY_CUSTOMER
+        )
+    mailoutbox.clear()
+    with at(date(2026, 10, 20)), django_capture_on_commit_callbacks(execute=True):
+        services.termination_cancel(termination=termination, actor=staff)
+    (mail,) = _mails(mailoutbox, contract)
+    assert mail.to == [tenant.members[Role.ADMIN].user.email]
+    assert mail.subject.replace("\u00a0", " ") == (
+        f"Résiliation du contrat {contract.reference} annulée"
+    )
+    body = mail.body.replace("\u00a0", " ")
+    assert (
+        f"La résiliation du contrat {contract.reference} (Plateforme voix API), qui devait "
+        "prendre effet le 15 novembre 2026, est annulée : le contrat continue aux mêmes "
+        "conditions." in body
+    )
