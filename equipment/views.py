@@ -29,7 +29,7 @@ from equipment.services.rma import (
     rma_target,
 )
 from kernel.forms import attach_errors
-from offers.choices import TerminationStatus
+from offers.choices import ContractStatus, TerminationStatus
 from offers.periods import day_before
 
 PER_PAGE = 50
@@ -105,6 +105,10 @@ def item_detail(request, pk):
             "contract": contract,
             "termination": termination,
             "period_last_day": _last_day(contract),
+            # EQP-3: an ended rental has no current period, only its last day
+            "rental_last_day": day_before(termination.effective_date)
+            if termination and contract.status == ContractStatus.TERMINATED
+            else None,
             "instalment": _instalment(contract),
             "title_retained": selectors.title_retained([item]).get(item.pk, False),
             "under_warranty": is_under_warranty(item),

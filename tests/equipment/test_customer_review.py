@@ -274,3 +274,25 @@ def test_items_due_back_say_so(client, tenant, django_assert_max_num_queries):
         with django_assert_max_num_queries(len(few.captured_queries)):
             listed = _text(client.get(reverse("equipment:items")))
         assert listed.count("À restituer au plus tard le 28/12/2026") == 5
+
+
+# EQP-3 — once the rental ended (effective 25/12/2026, ordered 15/01/2026 for 24 months), its
+# item's page still read « Période en cours 15/01/2026 – 14/01/2028 », as if committed to 2028.
+# Now: « Location terminée le 24/12/2026 » (its last day), no current period.
+def test_ended_rental_shows_no_current_period(client, tenant):
+    from equipment.services import rentals
+    from offers import services as offers
+
+    order = rent(tenant.client, tenant.site, make_model(), ordered_on=date(2026, 1, 15))
+    item = _delivered(order)
+    with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
+        termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+        login(client, tenant.members[Role.ADMIN])
+        running = _text(client.get(reverse("equipment:item", args=[item.pk])))
+    assert "Période en cours" in running and "15/01/2026 – 14/01/2028" in running
+    assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    with time_machine.travel("2026-12-26 10:00 +01:00", tick=False):
+        login(client, tenant.members[Role.ADMIN])
+        page = _text(client.get(reverse("equipment:item", args=[item.pk])))
+    assert "Période en cours" not in page and "14/01/2028" not in page
+    assert "Location terminée le 24/12/2026" in page
