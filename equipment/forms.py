@@ -58,7 +58,7 @@ class RmaForm(forms.Form):
 
 class RentalEndForm(forms.Form):
     requested_date = BoundedDateField(
-        label=_("Last day + 1 (first day without the equipment)"),
+        label=_("End date (first day without the equipment)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty to end the rental as soon as possible."),

@@ -296,3 +296,15 @@ def test_ended_rental_shows_no_current_period(client, tenant):
         page = _text(client.get(reverse("equipment:item", args=[item.pk])))
     assert "Période en cours" not in page and "14/01/2028" not in page
     assert "Location terminée le 24/12/2026" in page
+
+
+# SPEC §9 — the English rental end page labelled its date « Last day + 1 (first day without the
+# equipment) »; the French « Date de fin (premier jour sans l'équipement) » -> "End date (first
+# day without the equipment)".
+def test_rental_end_date_label_in_english(client, tenant):
+    item = _delivered(rent(tenant.client, tenant.site, make_model()))
+    login(client, tenant.members[Role.ADMIN])
+    url = reverse("equipment:rental_end", args=[item.pk])
+    english = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "End date (first day without the equipment)" in english and "Last day + 1" not in english
+    assert "Date de fin (premier jour sans l'équipement)" in _text(client.get(url))
