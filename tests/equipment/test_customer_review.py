@@ -308,3 +308,42 @@ def test_rental_end_date_label_in_english(client, tenant):
     english = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
     assert "End date (first day without the equipment)" in english and "Last day + 1" not in english
     assert "Date de fin (premier jour sans l'équipement)" in _text(client.get(url))
+
+
+# EQP-1, EQP-4 — an item's page and an RMA's page cost the same queries with one RMA or photo
+# as with many (the item's RMAs, the RMA's photos).
+def test_detail_pages_constant_queries(client, tenant, django_assert_max_num_queries):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from equipment.services import rma as rmas
+    from tests.equipment.factories import stock
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    staff = get_user_model().objects.create_user(email="s@x.example", password="x", is_staff=True)
+    order = rent(tenant.client, tenant.site, make_model(), quantity=2)
+    item = _delivered(order)
+    defect = rmas.rma_request(
+        client=tenant.client, item=item, description="x",
+        photos=[SimpleUploadedFile("a.png", png, content_type="image/png")],
+    )  # fmt: skip
+    login(client, tenant.members[Role.ADMIN])
+    pages = [reverse("equipment:item", args=[item.pk]), reverse("equipment:rma", args=[defect.pk])]
+    counts = []
+    for url in pages:
+        with django_assert_max_num_queries(30) as few:
+            assert client.get(url).status_code == 200
+        counts.append(len(few.captured_queries))
+    rmas.rma_refuse(rma=defect, reason="wear", actor=staff)
+    for _ in range(3):  # more RMAs: refused, then reported again
+        again = rmas.rma_request(client=tenant.client, item=item, description="y")
+        rmas.rma_refuse(rma=again, reason="wear", actor=staff)
+    defect = rmas.rma_request(
+        client=tenant.client, item=item, description="z",
+        photos=[SimpleUploadedFile(f"{n}.png", png, content_type="image/png") for n in range(5)],
+    )  # fmt: skip
+    stock(item.model, 1)
+    pages[1] = reverse("equipment:rma", args=[defect.pk])
+    for url, count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            assert client.get(url).status_code == 200
