@@ -34,6 +34,7 @@ from kernel.forms import attach_errors
 from kernel.money import money_number
 from kernel.queues import Team
 from offers.choices import NOTIFIED_BY_US, TerminationReason
+from offers.selectors import increases_awaiting
 from offers.services.suspensions import contract_suspend
 from offers.services.terminations import contract_request_termination, termination_quote
 from payments.services.allocation import (
@@ -250,6 +251,8 @@ def terminate(request, pk):
     quote.reason_label = TerminationReason(data["reason"]).label
     quote.notified_by_us = data["reason"] in NOTIFIED_BY_US  # ours: not a notice « received »
     quote.contract = data["contract"]  # named on the confirmation: which contract it ends
+    # PLATFORM 28: the increases still awaiting our acceptance, which the termination refuses
+    quote.increases_refused = increases_awaiting(contract=data["contract"])
     if not _confirmed(request):
         return _page(request, client, action="terminate", form=form, preview=quote)
     try:

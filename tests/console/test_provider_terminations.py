@@ -254,3 +254,26 @@ def test_the_back_office_says_when_the_termination_was_recorded(client, contract
     text = page.content.decode()
     assert page.status_code == 200
     assert "Préavis reçu le" not in text and "Enregistrée le" in text
+
+
+# PLATFORM 28 / 7.2.1, CON-4 — the termination refuses the increases still awaiting our
+# acceptance: the staff member confirming it was not told (CAPS 1 → 3 asked on 10/06/2026). Now
+# the confirmation lists them as refused by it, before anything is recorded.
+def test_the_confirmation_lists_the_increases_it_refuses(customer, as_staff, support_agent):
+    from offers.models import LineQuantityChange
+    from tests.usage.core_helpers import option, platform_with
+
+    platform = platform_with(customer, [option("opt-caps", 1)], start=date(2026, 2, 1))
+    caps = platform.lines.get(product__code="opt-caps")
+    admin = customer.memberships.get(role=Role.ADMIN).user
+    with at(date(2026, 6, 10)):
+        services.line_quantity_change(line=caps, quantity=3, actor=admin)
+    browser = as_staff(support_agent)
+    url = reverse("console:terminate", args=[customer.pk])
+    with at(date(2026, 6, 15)):
+        page = browser.post(url, {"contract": platform.pk, "reason": "breach_by_customer"})
+    page = page.content.decode()
+    shown = page[page.index('data-testid="quote-increases-refused"') :]
+    shown = shown[: shown.index("</dd>")]
+    assert "CAPS supplémentaires\u00a0: 3 demandés le 10/06/2026" in shown
+    assert LineQuantityChange.objects.get().status == "requested"  # nothing recorded yet

@@ -12,7 +12,7 @@ from kernel.clock import paris_today
 from offers.models import LineQuantityChange
 from offers.services import line_quantity_change
 from tests.e2e.pages import screenshot, sign_in
-from tests.e2e.test_platform_decisions import CUSTOMER_EMAIL, _platform_contract
+from tests.e2e.test_platform_decisions import CUSTOMER_EMAIL, _platform_contract, _staff_page
 
 
 def test_the_termination_refuses_the_increase_asked(page, live_server, demo_data):
@@ -50,3 +50,27 @@ def test_the_termination_refuses_the_increase_asked(page, live_server, demo_data
     )
     expect(page.locator("[data-testid='requested-increase']")).to_have_count(0)
     screenshot(page, "termination_refused_increase_customer.png")
+
+
+# The console's confirmation of our termination lists the increase it refuses, before anything
+# is recorded.
+def test_the_console_confirmation_lists_the_increase_refused(browser, live_server, demo_data):
+    contract = _platform_contract()
+    line = contract.lines.get()
+    admin = contract.client.memberships.get(user__email=CUSTOMER_EMAIL).user
+    line_quantity_change(line=line, quantity=3, actor=admin)  # asked today: 1 → 3
+    context, staff = _staff_page(browser, live_server)
+    try:
+        staff.goto(f"{live_server.url}/console/customers/{contract.client_id}/")
+        staff.locator("summary", has_text="Résilier un contrat").click()
+        form = staff.locator(f"form[action='/console/customers/{contract.client_id}/terminate/']")
+        form.locator("select[name='contract']").select_option(str(contract.pk))
+        form.locator("select[name='reason']").select_option("breach_by_customer")
+        form.locator("button").click()
+        expect(staff.locator("[data-testid='quote-increases-refused']")).to_have_text(
+            f"{line.product.name} : 3 demandés le {paris_today():%d/%m/%Y}"
+        )
+        screenshot(staff, "console_termination_increase_refused.png")
+    finally:
+        context.close()
+    assert LineQuantityChange.objects.get(line=line).status == "requested"
