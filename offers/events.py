@@ -90,9 +90,10 @@ def announce_termination_cancelled(termination, contract, *, actor=None, api_key
     )
 
 
-def announce_increase_decision(change) -> None:
+def announce_increase_decision(change, termination=None) -> None:
     """One event per decision on an increase asked (accepted or refused), in its transaction,
-    for the partner of the contract's customer: the change as the API shows it, in short."""
+    for the partner of the contract's customer: the change as the API shows it, in short;
+    ``termination``: the one whose recording refused it (CON-4), else null."""
     contract = change.contract
     emit(
         QUANTITY_INCREASE_ACCEPTED
@@ -113,6 +114,7 @@ def announce_increase_decision(change) -> None:
             "setup_amount": change.setup_amount,
             "refusal_reason": change.refusal_reason,
             "decided_at": change.decided_at,
+            "termination": termination.pk if termination is not None else None,
         },
     )
 

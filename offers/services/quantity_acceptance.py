@@ -193,5 +193,5 @@ def increases_refuse_on_termination(
                 "termination": termination.pk,
             },
         )
-        announce_increase_decision(change)
+        announce_increase_decision(change, termination)
     return changes

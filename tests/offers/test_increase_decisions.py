@@ -208,6 +208,7 @@ def test_the_acceptance_is_told_by_email_and_webhook(
         "setup_amount": "0.00",
         "refusal_reason": "",
         "decided_at": None,
+        "termination": None,  # a decision of our staff, not a termination's
     }
     assert event.data["decided_at"].startswith("2026-10-20")
     assert not OutboxEvent.objects.filter(type="quantity_increase.refused").exists()

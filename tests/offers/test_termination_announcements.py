@@ -413,3 +413,17 @@ def test_the_customer_is_told_when_its_termination_is_cancelled(
         "prendre effet le 15 novembre 2026, est annulée : le contrat continue aux mêmes "
         "conditions." in body
     )
+
+
+# SPEC §9 — the partner's quantity_increase.refused event told a refusal by the termination from
+# one of our staff's only by the French text of refusal_reason. Now it carries `termination`: the
+# id of the termination that refused it (the one of its termination.scheduled event), null for
+# a decision of our staff.
+def test_the_refusal_event_names_the_termination(tenant, contract, asked, staff):
+    with at(date(2026, 10, 15)):
+        termination = services.contract_request_termination(
+            contract=contract, actor=tenant.members[Role.ADMIN].user
+        )
+    (event,) = _events("quantity_increase.refused")
+    (scheduled,) = _events("termination.scheduled")
+    assert event.data["termination"] == scheduled.data["id"] == termination.pk
