@@ -8,63 +8,24 @@ Contract: PLATFORM signed and started 2026-02-01 with a CAPS option of 1 lot at 
 month; the customer's admin asks on 2026-10-10 for 3 lots (+2); staff decide on 2026-10-20.
 """
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from accounts.choices import Role
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog
 from kernel.errors import InvalidTransition
 from kernel.events import CATALOGUE
 from kernel.models import OutboxEvent
 from offers import services
 from offers.models import LineQuantityChange
+from tests.offers.increase_helpers import PARIS, at, caps
 from tests.usage.core_helpers import option, platform_with
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
 REASON = "Capacité technique insuffisante sur votre interconnexion jusqu'en janvier."
-
-
-def at(day: date, hour: int = 10):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
-    )
-
-
-@pytest.fixture
-def contract(tenant):
-    return platform_with(tenant.client, [option("opt-caps", 1)], start=date(2026, 2, 1))
-
-
-@pytest.fixture
-def staff(db):
-    from allauth.mfa.models import Authenticator
-
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
-    )
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    return user
-
-
-def caps(contract):
-    return contract.lines.get(product__code="opt-caps")
-
-
-@pytest.fixture
-def asked(tenant, contract):
-    """The customer's admin asked on 10 October for 3 lots (1 → 3)."""
-    with at(date(2026, 10, 10)):
-        change = services.line_quantity_change(
-            line=caps(contract), quantity=3, actor=tenant.members[Role.ADMIN].user
-        )
-    assert change.status == "requested"
-    return change
 
 
 def changelist():

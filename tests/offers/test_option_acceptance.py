@@ -13,31 +13,22 @@ October's invoice carried 2 × 150.00 × 22/31 (10–31 October) = 212.90 € HT
 ours having accepted.
 """
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog
 from billing import services as billing
 from billing.models import PendingCharge
 from kernel.clock import paris_today
 from offers import services
 from offers.models import LineQuantityChange
-from tests.usage.core_helpers import option, platform_with
+from tests.offers.increase_helpers import at, caps
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def at(day: date, hour: int = 10):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -49,26 +40,6 @@ def _no_pdf(settings):
 def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
-
-
-@pytest.fixture
-def contract(tenant):
-    return platform_with(tenant.client, [option("opt-caps", 1)], start=date(2026, 2, 1))
-
-
-@pytest.fixture
-def staff(db):
-    from allauth.mfa.models import Authenticator
-
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
-    )
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    return user
-
-
-def caps(contract):
-    return contract.lines.get(product__code="opt-caps")
 
 
 def increase_charges():

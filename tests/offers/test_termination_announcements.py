@@ -8,67 +8,27 @@ termination is recorded on 2026-10-15 with no requested date: notice + 3 months 
 (before the anniversary of 01/02/2027), the first day without service.
 """
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from accounts.choices import Role
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog
 from kernel.errors import InvalidTransition
 from kernel.events import CATALOGUE
 from kernel.models import OutboxEvent
 from offers import services
 from offers.choices import TerminationReason
 from offers.models import LineQuantityChange
-from tests.usage.core_helpers import option, platform_with
+from tests.offers.increase_helpers import PARIS, at, caps
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
 EFFECTIVE = date(2027, 1, 15)
 AUTO_REASON = (
     "Le contrat est résilié au 15/01/2027 (premier jour sans service)\u00a0: une hausse ne "
     "peut plus être acceptée."
 )
-
-
-def at(day: date, hour: int = 10):
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, hour, tzinfo=PARIS), tick=False
-    )
-
-
-@pytest.fixture
-def contract(tenant):
-    return platform_with(tenant.client, [option("opt-caps", 1)], start=date(2026, 2, 1))
-
-
-@pytest.fixture
-def staff(db):
-    from allauth.mfa.models import Authenticator
-
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Pass-1234", is_staff=True, is_superuser=True
-    )
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    return user
-
-
-def caps(contract):
-    return contract.lines.get(product__code="opt-caps")
-
-
-@pytest.fixture
-def asked(tenant, contract):
-    """The customer's admin asked on 10 October for 3 lots (1 → 3)."""
-    with at(date(2026, 10, 10)):
-        change = services.line_quantity_change(
-            line=caps(contract), quantity=3, actor=tenant.members[Role.ADMIN].user
-        )
-    assert change.status == "requested"
-    return change
 
 
 def _mails(mailoutbox, contract):
