@@ -65,6 +65,28 @@ def save_group(client, group=None, **fields):
     return DestinationGroup.objects.get(code=data["code"])
 
 
+def add_group_0806(client):
+    """Staff add "Numéros 0806" (+33806) on 1 October 12:00 UTC, blocked by default."""
+    with at_utc(1, 12):
+        return save_group(
+            client,
+            code="fr-0806",
+            name="Numéros 0806",
+            prefixes=["+33806"],
+            blocked_by_default=True,
+            position=50,
+        )
+
+
+def add_group_0806_allowed_then_blocked(client):
+    """… then allow it by default on 5 October 10:00 UTC and block it again on 8 October 12:00."""
+    group = add_group_0806(client)
+    with at_utc(5, 10):
+        group = save_group(client, group, blocked_by_default=False)
+    with at_utc(8, 12):
+        return save_group(client, group, blocked_by_default=True)
+
+
 def outcome():
     return [(c.started_at.day, c.blocked, c.cost) for c in calls(line_type="special")]
 
@@ -82,19 +104,7 @@ def outcome():
 def test_trk6_a_group_default_in_force_when_the_call_started(client):
     sip = account("sip-unl")
     _staff_with_mfa(client)
-    with at_utc(1, 12):
-        group = save_group(
-            client,
-            code="fr-0806",
-            name="Numéros 0806",
-            prefixes=["+33806"],
-            blocked_by_default=True,
-            position=50,
-        )
-    with at_utc(5, 10):
-        group = save_group(client, group, blocked_by_default=False)
-    with at_utc(8, 12):
-        group = save_group(client, group, blocked_by_default=True)
+    add_group_0806_allowed_then_blocked(client)
     run_import([row(sip, "0806123456", start=at(day, 9), duration=30) for day in (2, 6, 7, 9)])
     expected = [
         (2, True, 0),
@@ -117,15 +127,7 @@ def test_trk6_a_group_default_in_force_when_the_call_started(client):
 def test_trk6_a_group_prefixes_in_force_when_the_call_started(client):
     sip = account("sip-unl")
     _staff_with_mfa(client)
-    with at_utc(1, 12):
-        group = save_group(
-            client,
-            code="fr-0806",
-            name="Numéros 0806",
-            prefixes=["+33806"],
-            blocked_by_default=True,
-            position=50,
-        )
+    group = add_group_0806(client)
     with at_utc(5, 10):
         save_group(client, group, prefixes=["+33807"])
     run_import([row(sip, "0806123456", start=at(day, 9), duration=30) for day in (2, 6)])
@@ -147,19 +149,7 @@ def test_trk6_migration_rebuilds_the_groups_history_from_the_audit_log(client):
 
     sip = account("sip-unl")
     _staff_with_mfa(client)
-    with at_utc(1, 12):
-        group = save_group(
-            client,
-            code="fr-0806",
-            name="Numéros 0806",
-            prefixes=["+33806"],
-            blocked_by_default=True,
-            position=50,
-        )
-    with at_utc(5, 10):
-        group = save_group(client, group, blocked_by_default=False)
-    with at_utc(8, 12):
-        group = save_group(client, group, blocked_by_default=True)
+    add_group_0806_allowed_then_blocked(client)
     live = list(
         DestinationGroupChange.objects.values_list(
             "group", "at", "blocked_by_default_before", "prefixes_before", "position_before"
@@ -201,15 +191,7 @@ def test_trk6_first_own_setting_keeps_the_default_in_force_before_it(client):
 
     sip = account("sip-unl")
     _staff_with_mfa(client)
-    with at_utc(1, 12):
-        group = save_group(
-            client,
-            code="fr-0806",
-            name="Numéros 0806",
-            prefixes=["+33806"],
-            blocked_by_default=True,
-            position=50,
-        )
+    group = add_group_0806(client)
     with at_utc(5, 10):
         group = save_group(client, group, blocked_by_default=False)
     with at_utc(8, 12):
