@@ -68,17 +68,19 @@ def contract_suspend(*, contract: Contract, reason: str, note: str = "", actor=N
         contract=contract, reason=reason, note=note, started_at=timezone.now(), started_by=actor
     )
     if contract.status == ContractStatus.TERMINATING:
-        # what derives from the suspension follows (the trunk and SIP accounts read suspended)
-        contract_status_changed.send(
-            sender=Contract,
-            contract=contract,
-            from_status=contract.status,
-            to_status=contract.status,
-        )
+        _service_follows(contract)  # the trunk and SIP accounts read suspended
     notify_client(
         contract.client, "offers/email/suspended", {"contract": contract, "suspension": suspension}
     )
     return suspension
+
+
+def _service_follows(contract: Contract) -> None:
+    """A contract under notice keeps its status when its service is suspended or resumed: what
+    derives from the suspension (its trunk's and SIP accounts' status) follows all the same."""
+    contract_status_changed.send(
+        sender=Contract, contract=contract, from_status=contract.status, to_status=contract.status
+    )
 
 
 def _suspend_under_notice(contract: Contract, *, reason: str, actor) -> None:
@@ -126,13 +128,6 @@ def contract_lift_suspension(*, contract: Contract, actor=None) -> Suspension:
             after={"lifted_at": suspension.lifted_at, "status": contract.status},
         )
         announce_suspension(contract, suspended=False)
-        # The status stays; what derives from the suspension follows (the trunk and SIP
-        # accounts read active again).
-        contract_status_changed.send(
-            sender=Contract,
-            contract=contract,
-            from_status=contract.status,
-            to_status=contract.status,
-        )
+        _service_follows(contract)  # the status stays; the trunk and SIP accounts read active
     notify_client(contract.client, "offers/email/suspension_lifted", {"contract": contract})
     return suspension
