@@ -36,10 +36,17 @@ SALES_KINDS = frozenset(ChargeKind) - NOT_SALES_KINDS
 WHOLESALE_KINDS = SALES_KINDS - {ChargeKind.PENALTY}
 # BIL-5 (PLATFORM 24.4.4: "le total facturé au Client" — the contract wins over the rule book's
 # "subscriptions + consumption"): every sale invoiced for the contract's month counts — setup,
-# options, consumption, equipment, porting, penalties. Not the top-up itself, not a termination
-# fee (it pays the months after the effective date, 24.4.5), not what is not a sale (late
-# charges, reject fees), and never credit notes (they are not invoiced amounts).
-COMMITMENT_KINDS = SALES_KINDS - {ChargeKind.COMMITMENT_TOPUP, ChargeKind.TERMINATION_FEE}
+# options, consumption, equipment, porting. Not the top-up itself, not a termination fee (it pays
+# the months after the effective date, 24.4.5), not what is not a sale (late charges, reject
+# fees), never credit notes (they are not invoiced amounts), and not penalties (rule book,
+# revised: damages for a breach, PLATFORM 27, billed outside the scope of VAT on the
+# late-charges invoice, not on "la facture" 24.4.4 brings to the minimum — counted, a breach
+# would pay for the commitment).
+COMMITMENT_KINDS = SALES_KINDS - {
+    ChargeKind.COMMITMENT_TOPUP,
+    ChargeKind.TERMINATION_FEE,
+    ChargeKind.PENALTY,
+}
 
 
 class VatCategory(models.TextChoices):

@@ -318,10 +318,10 @@ def _commitment_topups(
 ) -> list[PendingCharge]:
     """BIL-5 (PLATFORM 24.4.4): a month of service whose billed subscriptions + consumption
     — and every other sale invoiced for the contract's month (``COMMITMENT_KINDS``: the
-    contract counts "le total facturé", so setup, equipment, porting and penalties count too) —
-    (their line amounts, retail) total less than the contract's monthly commitment owes the
-    difference up to the **full** commitment — never pro rata: a single day of service makes
-    the month owe it. Credit notes, late charges and termination fees do not count.
+    contract counts "le total facturé", so setup, equipment and porting count too) — (their
+    line amounts, retail) total less than the contract's monthly commitment owes the difference
+    up to the **full** commitment — never pro rata: a single day of service makes the month owe
+    it. Credit notes, penalties, late charges and termination fees do not count.
 
     Timing: the run of M decides M's top-up (M's subscriptions were billed in advance by the
     run of M−1, or by this run for a first month; M's consumption is billed in arrears by this

@@ -259,12 +259,15 @@ def test_bil5_month_covered_or_not(monthly, topup):
     assert [line.net_amount for line in lines] == ([topup] if topup else [])
 
 
-# BIL-5 (PLATFORM 24.4.4 "le total facturé au Client", which wins over the rule book's
-# "subscriptions + consumption"): every sale invoiced for the contract's month counts, so a
-# penalty of the contract counts; late interest (not a sale) and a credit note do not.
-# September: subscription 150.00 + penalty 30.00 = 180.00 → top-up 200.00 − 180.00 = 20.00;
-# the 12.00 of late interest and the 100.00 credit note change nothing.
-def test_bil5_every_sale_of_the_month_counts_not_credit_notes_nor_late_charges():
+# BIL-5 (rule book, revised: "Credit notes and penalties do not count in that total"): a
+# penalty of the contract is damages for a breach (PLATFORM 27), billed outside the scope of
+# VAT on the late-charges invoice, not on "la facture" whose amount 24.4.4 brings to the
+# minimum; counting it would let the breach pay for the commitment. Late interest (not a sale)
+# and a credit note do not count either.
+# September: subscription 150.00 (the 30.00 penalty aside) → top-up 200.00 − 150.00 = 50.00
+# (it was 20.00 when the penalty counted); the 12.00 of late interest and the 100.00 credit
+# note change nothing.
+def test_bil5_penalties_credit_notes_and_late_charges_do_not_count():
     client = customer()
     contract = ordered(client, "platform", signed=SEP)
     activate(contract, start=SEP)
@@ -293,7 +296,7 @@ def test_bil5_every_sale_of_the_month_counts_not_credit_notes_nor_late_charges()
         issue_date=date(2026, 9, 25),
     )
     services.run_month_sync(month=SEP)
-    assert InvoiceLine.objects.get(kind="commitment_topup").net_amount == Decimal("20.00")
+    assert InvoiceLine.objects.get(kind="commitment_topup").net_amount == Decimal("50.00")
 
 
 # BIL-5 — a PLATFORM contract in service before the portal's first run (October): October's
