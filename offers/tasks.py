@@ -9,6 +9,7 @@ from celery import shared_task
 from kernel.clock import paris_today
 from offers.services.inactivity import contracts_flag_inactive
 from offers.services.price_changes import price_changes_daily
+from offers.services.quantity_acceptance import increases_refuse_left_by_terminations
 from offers.services.renewals import contract_renew, contracts_due_for_renewal
 from offers.services.terminations import termination_apply, terminations_due
 
@@ -36,8 +37,14 @@ def renew_contract(contract_id: int, today: str) -> int:
 @shared_task(name="offers.tasks.apply_terminations")
 def apply_terminations() -> int:
     """CON-4: contracts whose termination is effective today (or earlier) end. Enqueues one
-    idempotent task per batch of due terminations; returns how many were due."""
+    idempotent task per batch of due terminations; returns how many were due. First, the
+    increases asked still awaiting our acceptance on a contract whose termination is recorded
+    are refused (PLATFORM 28 / 7.2.1: those asked before a termination refused them).
+    """
     today = paris_today()
+    refused = increases_refuse_left_by_terminations()
+    if refused:
+        logger.info("terminations: %s increases asked refused (contract terminating)", refused)
     ids = list(terminations_due(today).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), TERMINATION_BATCH_SIZE):
         apply_termination_batch.delay(

@@ -17,8 +17,9 @@ from accounts.notifications import notify_client
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from offers.choices import QuantityChangeStatus as Status
+from offers.choices import TerminationStatus
 from offers.events import announce_increase_decision
-from offers.models import Contract, LineQuantityChange
+from offers.models import Contract, LineQuantityChange, Termination
 from offers.services.quantities import _lock, _quote
 
 
@@ -195,3 +196,35 @@ def increases_refuse_on_termination(
         )
         announce_increase_decision(change, termination)
     return changes
+
+
+def increases_refuse_left_by_terminations() -> int:
+    """PLATFORM 28 / 7.2.1, CON-4 — the daily clean-up (``offers.tasks.apply_terminations``,
+    before the day's terminations apply): an increase still awaiting our acceptance on a
+    contract whose termination is recorded (scheduled, or effective: the contract terminated) —
+    asked before a termination refused them (``increases_refuse_on_termination``), or left by
+    any path that missed it — can never be accepted: it is refused as that termination would
+    have refused it (its reason with the termination's effective date, audited with the
+    termination's id, one ``quantity_increase.refused`` event each), decided now. No e-mail:
+    the contract is ending or over, and its page and the API show the refusal and its reason.
+    Each contract in its own transaction, locked; idempotent. Returns how many were refused."""
+    live = (TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE)
+    termination_ids = list(
+        Termination.objects.filter(
+            status__in=live, contract__quantity_changes__status=Status.REQUESTED
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("pk")
+    )
+    refused = 0
+    for termination_id in termination_ids:
+        with transaction.atomic():
+            termination = Termination.objects.select_related("contract").get(pk=termination_id)
+            contract = Contract.objects.select_for_update().get(pk=termination.contract_id)
+            termination.refresh_from_db(fields=["status"])  # cancelled meanwhile: left alone
+            if termination.status in live:
+                refused += len(
+                    increases_refuse_on_termination(contract=contract, termination=termination)
+                )
+    return refused
