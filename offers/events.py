@@ -9,8 +9,15 @@ CONTRACT_ACTIVATED = register("contract.activated", _("A contract's service star
 CONTRACT_SUSPENDED = register("contract.suspended", _("A contract was suspended."))
 CONTRACT_RESUMED = register("contract.resumed", _("A suspended contract was resumed."))
 CONTRACT_TERMINATED = register("contract.terminated", _("A contract ended."))
-# PLATFORM 28 / 7.2.1: our decision on an increase of a line's quantity the customer or its
-# partner asked for
+# PLATFORM 28 / 7.2.1: an increase of a line's quantity the customer or its partner asked for,
+# awaiting our acceptance; then our decision on it
+QUANTITY_INCREASE_REQUESTED = register(
+    "quantity_increase.requested",
+    _(
+        "An increase of a contract line's quantity was asked, awaiting our acceptance "
+        "(PLATFORM 28)."
+    ),
+)
 QUANTITY_INCREASE_ACCEPTED = register(
     "quantity_increase.accepted",
     _("We accepted an increase of a contract line's quantity asked (PLATFORM 28)."),
@@ -90,6 +97,37 @@ def announce_termination_cancelled(termination, contract, *, actor=None, api_key
     )
 
 
+def _increase_data(change) -> dict:
+    contract = change.contract
+    return {
+        "id": change.pk,
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "customer": contract.client_id,
+        "line": change.line_id,
+        "status": change.status,
+        "quantity_before": change.quantity_before,
+        "quantity_after": change.quantity_after,
+    }
+
+
+def announce_increase_requested(change, *, actor=None, api_key=None) -> None:
+    """One event per increase asked that awaits our acceptance (PLATFORM 28 / 7.2.1), in the
+    transaction that records it, for the partner of the contract's customer: the change as the
+    API shows it, in short (``status`` ``requested``), when and by whom it was asked
+    (``customer``: a user of the customer in the portal; ``partner``: its API key).
+    ``quantity_increase.accepted`` or ``.refused`` follows with our decision."""
+    emit(
+        QUANTITY_INCREASE_REQUESTED,
+        partner_id=change.contract.client.partner_id,
+        data={
+            **_increase_data(change),
+            "requested_at": change.created_at,
+            "requested_by": _recorded_by(actor, api_key),
+        },
+    )
+
+
 def announce_increase_decision(change, termination=None) -> None:
     """One event per decision on an increase asked (accepted or refused), in its transaction,
     for the partner of the contract's customer: the change as the API shows it, in short;
@@ -101,14 +139,7 @@ def announce_increase_decision(change, termination=None) -> None:
         else QUANTITY_INCREASE_REFUSED,
         partner_id=contract.client.partner_id,
         data={
-            "id": change.pk,
-            "contract": contract.pk,
-            "reference": contract.reference,
-            "customer": contract.client_id,
-            "line": change.line_id,
-            "status": change.status,
-            "quantity_before": change.quantity_before,
-            "quantity_after": change.quantity_after,
+            **_increase_data(change),
             "effective_on": change.effective_on,
             "prorata_amount": change.prorata_amount,
             "setup_amount": change.setup_amount,

@@ -61,7 +61,7 @@ from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
 from kernel.inputs import MAX_QUANTITY
 from kernel.money import round_money
-from offers import periods, signals, termination_fees
+from offers import events, periods, signals, termination_fees
 from offers.choices import (
     ContractStatus,
     FirstMonth,
@@ -483,6 +483,7 @@ def _request_increase(contract, line, quote, actor_user, api_key) -> LineQuantit
         before={"line": line.pk, "quantity": quote.current},
         after={"line": line.pk, "quantity": quote.requested, "change": change.pk},
     )
+    events.announce_increase_requested(change, actor=actor_user, api_key=api_key)
     return change
 
 

@@ -196,8 +196,51 @@ def test_the_refusal_is_told_by_email_and_webhook(
     assert (event.data["status"], event.data["refusal_reason"]) == ("refused", REASON)
     with pytest.raises(InvalidTransition), at(date(2026, 10, 21)):
         services.line_quantity_increase_refuse(change=asked, actor=staff, reason="encore")
-    assert OutboxEvent.objects.filter(type__startswith="quantity_increase.").count() == 1
+    decisions = ["quantity_increase.accepted", "quantity_increase.refused"]
+    assert OutboxEvent.objects.filter(type__in=decisions).count() == 1  # + the request's own
     assert "quantity_increase.refused" in CATALOGUE and "quantity_increase.accepted" in CATALOGUE
+
+
+# PLATFORM 28 / 7.2.1, SPEC §9 — before, a partner heard of an increase asked by its customer's
+# admin in the portal (CAPS 1 → 3 on 10/10/2026) only when we decided on it: its own systems did
+# not know the request was waiting for us. Now one quantity_increase.requested event, in the
+# request's transaction: the change (status requested, 1 → 3), when and by whom it was asked.
+def test_the_partner_hears_of_the_increase_asked_in_the_portal(contract, asked, tenant, partner):
+    (event,) = OutboxEvent.objects.filter(type="quantity_increase.requested")
+    assert event.partner_id == partner.pk
+    assert event.data | {"requested_at": None} == {
+        "id": asked.pk,
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "customer": tenant.client.pk,
+        "line": caps(contract).pk,
+        "status": "requested",
+        "quantity_before": 1,
+        "quantity_after": 3,
+        "requested_at": None,
+        "requested_by": "customer",
+    }
+    assert event.data["requested_at"].startswith("2026-10-10")
+    assert "quantity_increase.requested" in CATALOGUE
+
+
+# The same asked by the partner through the API (requested_by partner); an increase our staff
+# make is applied at once (no request, no such event), and a request refused because one already
+# waits records nothing and announces nothing.
+def test_the_partner_hears_of_its_own_increase_asked_through_the_api(contract, api, staff):
+    url = f"/api/v1/contracts/{contract.pk}/lines/{caps(contract).pk}/quantity/"
+    with at(date(2026, 10, 10)):
+        answer = api.post(url, {"quantity": 3}, format="json")
+        assert answer.status_code == 201, answer.content
+        assert api.post(url, {"quantity": 4}, format="json").status_code == 409
+    (event,) = OutboxEvent.objects.filter(type="quantity_increase.requested")
+    assert (event.data["id"], event.data["requested_by"]) == (answer.data["id"], "partner")
+    with at(date(2026, 10, 20)):
+        services.line_quantity_increase_accept(
+            change=LineQuantityChange.objects.get(pk=answer.data["id"]), actor=staff
+        )
+        services.line_quantity_change(line=caps(contract), quantity=5, actor=staff)
+    assert OutboxEvent.objects.filter(type="quantity_increase.requested").count() == 1
 
 
 # The customer's dashboard shows the decisions of the last 30 days on its contracts card: before,
@@ -262,6 +305,8 @@ def test_the_api_reference_says_a_platform_increase_waits_for_us(db):
     for method in ("get", "post"):
         assert "PLATFORM" in path[method]["description"], method
         assert "refused" in path[method]["description"], method
+    # SPEC §9: the request's own webhook event, beside the decisions'
+    assert "quantity_increase.requested" in path["post"]["description"]
     components = schema["components"]["schemas"]
     asked = components["LineQuantityRequestRequest"]["properties"]["quantity"]["description"]
     assert "PLATFORM" in asked and "accept" in asked

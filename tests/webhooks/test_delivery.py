@@ -54,6 +54,7 @@ def test_catalogue_starts_with_the_issue_events():
         "channel_order.active",
         "ticket.updated",
         "availability_report.ready",
+        "quantity_increase.requested",  # PLATFORM 28: an increase asked, awaiting us
         "quantity_increase.accepted",  # PLATFORM 28: our decision on an increase asked
         "quantity_increase.refused",
         "termination.scheduled",  # CON-4: a termination recorded, then cancelled
