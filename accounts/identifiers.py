@@ -10,6 +10,8 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
 
+from accounts.choices import VatRegime
+
 _MESSAGES = {
     stdnum_errors.InvalidLength: _("wrong length"),
     stdnum_errors.InvalidFormat: _("wrong format"),
@@ -78,6 +80,13 @@ def check_consistency(*, siren: str, siret: str, vat_number: str) -> dict[str, s
 # SPEC (Money): 8.5 % in Guadeloupe, Martinique and Réunion (art. 296 CGI); Guyane (973) and
 # Mayotte (976) are outside the scope of French VAT for now (art. 294 CGI): not the standard rate.
 OVERSEAS_VAT_POSTAL_PREFIXES = ("971", "972", "974")
+# Saint-Barthélemy (97133) and Saint-Martin (97150) keep Guadeloupe's postal prefix but are
+# outside the French VAT territory since 2007 (art. 294 CGI: Guadeloupe, Martinique, Réunion);
+# so are Saint-Pierre-et-Miquelon (975) and the Pacific territories (986 Wallis-et-Futuna, 987
+# Polynesia, 988 New Caledonia): no
+# French rate applies to them (staff's « exempt »). Monaco (980) is inside French VAT.
+OUTSIDE_FRENCH_VAT_POSTAL_CODES = ("97133", "97150")
+OUTSIDE_FRENCH_VAT_POSTAL_PREFIXES = ("975", "986", "987", "988")
 # The member states of stdnum's EU VAT by country, with their VAT numbers' prefix (Greece's is
 # "EL"; Northern Ireland's "XI" is no country of an address).
 _EU_VAT_PREFIX = {
@@ -95,7 +104,20 @@ def check_vat_regime(
     or Monaco. Exempt: staff's call (an exempt activity, a territory outside French VAT)."""
     country = (country or "FR").upper()
     postal = (postal_code or "").strip()
-    overseas = country == "FR" and postal.startswith(OVERSEAS_VAT_POSTAL_PREFIXES)
+    outside = country == "FR" and (
+        postal in OUTSIDE_FRENCH_VAT_POSTAL_CODES
+        or postal.startswith(OUTSIDE_FRENCH_VAT_POSTAL_PREFIXES)
+    )
+    overseas = country == "FR" and postal.startswith(OVERSEAS_VAT_POSTAL_PREFIXES) and not outside
+    if outside and vat_regime in {"standard", "overseas"}:
+        return {
+            "vat_regime": _(
+                "This billing address is outside the French VAT territory (Saint-Barthélemy, "
+                "Saint-Martin, Saint-Pierre-et-Miquelon, the Pacific territories): no French "
+                "rate applies, choose “%(exempt)s”."
+            )
+            % {"exempt": VatRegime.EXEMPT.label}
+        }
     if vat_regime == "reverse_charge":
         prefix = _EU_VAT_PREFIX.get(country)
         if country == "FR" or prefix is None:

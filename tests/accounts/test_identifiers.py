@@ -141,3 +141,34 @@ def test_partner_vat_number_must_belong_to_its_siren():
     assert list(error.value.message_dict) == ["vat_number"]
     partner.vat_number = "FR59542051180"
     partner.full_clean()
+
+
+# ACC-1 / SPEC Money — Saint-Barthélemy (97133) and Saint-Martin (97150) share Guadeloupe's 971
+# postal prefix but are outside the French VAT territory since 2007 (their own taxes, CGI art.
+# 294 lists Guadeloupe, Martinique and Réunion only): before, a company of Gustavia was accepted
+# at the 8.5 % rate (100.00 € HT invoiced 108.50 € TTC), and one of Nouméa (98800, New
+# Caledonia, outside French VAT) at the standard 20 % (120.00 € TTC). Now both are refused with
+# the field named; staff choose « exempt ». Guadeloupe (97110 Pointe-à-Pitre), Martinique, Réunion
+# keep 8.5 %; Monaco written with a French address (98000) keeps 20 %.
+@pytest.mark.parametrize(
+    "regime, postal_code, refused",
+    [
+        ("overseas", "97133", True),  # Saint-Barthélemy
+        ("overseas", "97150", True),  # Saint-Martin
+        ("standard", "98800", True),  # Nouméa, New Caledonia
+        ("standard", "98714", True),  # Papeete, French Polynesia
+        ("standard", "97133", True),
+        ("exempt", "97133", False),
+        ("exempt", "98800", False),
+        ("overseas", "97110", False),  # Pointe-à-Pitre, Guadeloupe
+        ("overseas", "97200", False),  # Fort-de-France, Martinique
+        ("overseas", "97400", False),  # Saint-Denis, Réunion
+        ("standard", "98000", False),  # Monaco
+        ("standard", "75002", False),
+    ],
+)
+def test_vat_regime_of_territories_outside_french_vat(regime, postal_code, refused):
+    errors = identifiers.check_vat_regime(
+        vat_regime=regime, country="FR", postal_code=postal_code, vat_number=""
+    )
+    assert (list(errors) == ["vat_regime"]) is refused, errors
