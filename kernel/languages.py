@@ -18,13 +18,15 @@ def reads_english() -> bool:
     return language.split("-")[0] == ENGLISH
 
 
-def english_name_field() -> models.CharField:
-    """The English name beside a row's French ``name`` (empty: none entered)."""
+def english_name_field(help_text=None) -> models.CharField:
+    """The English name beside a row's French ``name`` (empty: none entered); ``help_text``:
+    another fallback than the French name."""
     return models.CharField(
         _("name in English"),
         max_length=120,
         blank=True,
-        help_text=_("Shown on English pages and in the API in English; empty: the French name."),
+        help_text=help_text
+        or _("Shown on English pages and in the API in English; empty: the French name."),
     )
 
 

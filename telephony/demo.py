@@ -55,6 +55,10 @@ def ensure_catalogue() -> None:
     database was flushed (transactional tests, the browser tests' demo data)."""
     if not PackTable.objects.exists() or not DestinationGroup.objects.exists():
         import_module("telephony.migrations.0002_packs_and_destinations").load(apps, None)
+    if DestinationGroup.objects.filter(name_en="").exists():  # their English names (SPEC §9)
+        import_module("telephony.migrations.0016_destination_english_names").name_in_english(
+            apps, None
+        )
 
 
 def load() -> str:

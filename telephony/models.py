@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, TimeStampedModel, User
+from kernel.languages import NamedInEnglish, english_name_field
 from offers.models import Contract, Offer, Product, SuspensionRecord
 from telephony.choices import DecreaseStatus, LedgerCause, OrderStatus, PaymentChoice, SipStatus
 from telephony.packs import DEFAULT_CAP, PackOption
@@ -423,17 +424,6 @@ class SipSuspension(SuspensionRecord):
 # --- TRK-6 destinations -----------------------------------------------------------------------
 
 
-# The customer's words for the groups seeded by migration 0002 (their stored names are French):
-# shown in the page's language. A group added since in the back office shows its stored name.
-DESTINATION_LABELS = {
-    "fr-fixed": _("France — landlines"),
-    "fr-mobile": _("France — mobiles"),
-    "fr-special-08": _("France — special numbers 08"),
-    "international-eu": _("International — European Union"),
-    "international-world": _("International — rest of the world"),
-    "premium-rate": _("Premium-rate numbers"),
-    "high-risk": _("High-risk international and satellite (fraud)"),
-}
 # Groups whose label already says they are risky: no "risky" badge after it.
 RISK_IN_LABEL = {"high-risk"}
 # TRK-6: the group of every premium-rate number, wherever its prefix falls (a number the
@@ -442,12 +432,14 @@ RISK_IN_LABEL = {"high-risk"}
 PREMIUM_RATE_GROUP = "premium-rate"
 
 
-class DestinationGroup(TimeStampedModel):
+class DestinationGroup(NamedInEnglish, TimeStampedModel):
     """TRK-6: a group of destinations that can be blocked as a whole (premium-rate and
-    high-risk international are blocked by default on a new trunk or SIP account)."""
+    high-risk international are blocked by default on a new trunk or SIP account). Its French
+    ``name`` and English ``name_en`` (SPEC §9), as the catalogue's (``kernel.languages``)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
+    name_en = english_name_field()
     prefixes = models.JSONField(
         _("prefixes"), default=list, blank=True, help_text=_("E.164 prefixes, for rating.")
     )
@@ -459,14 +451,10 @@ class DestinationGroup(TimeStampedModel):
         verbose_name = _("destination group")
         verbose_name_plural = _("destination groups")
 
-    def __str__(self):
-        return self.name
-
     @property
     def label(self) -> str:
-        """The group's name in the active language (its stored name for a group unknown)."""
-        label = DESTINATION_LABELS.get(self.code)
-        return str(label) if label is not None else self.name
+        """The group's name in the active language (``display_name``)."""
+        return self.display_name
 
     @property
     def shows_risky_badge(self) -> bool:

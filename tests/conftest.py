@@ -452,6 +452,10 @@ def ensure_catalogue():
 
     if not PackTable.objects.exists():  # the trunk pack table and destination groups (TRK-1/6)
         import_module("telephony.migrations.0002_packs_and_destinations").load(apps, None)
+        # their English names (SPEC §9)
+        import_module("telephony.migrations.0016_destination_english_names").name_in_english(
+            apps, None
+        )
     from offers.models import Product
 
     if not Product.objects.filter(code__startswith="number-").exists():  # NUM-2 prices
@@ -473,6 +477,7 @@ def ensure_catalogue():
 
     if not Tariff.objects.exists():  # USE-1/USE-2 tariff grid and the plans' destinations
         import_module("usage.migrations.0004_seed_tariffs").load(apps, None)
+        import_module("usage.migrations.0033_destination_english_names").name_in_english(apps, None)
 
 
 def _sqlite_shared(tmp_path_factory, worker_id):

@@ -166,7 +166,8 @@ class TariffForm(forms.ModelForm):
 
     class Meta:
         model = Tariff
-        fields = ["name", "prefix", "country", "line_type", "price_class", "rate_per_minute"]
+        fields = ["name", "name_en", "prefix", "country", "line_type", "price_class"]
+        fields += ["rate_per_minute"]
         fields += ["first_increment", "next_increment", "min_duration", "valid_from", "valid_to"]
 
     def __init__(self, *args, **kwargs):

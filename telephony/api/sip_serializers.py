@@ -98,7 +98,13 @@ class DestinationSerializer(serializers.Serializer):
     """TRK-6: a destination group and whether this trunk or SIP account blocks it."""
 
     group = serializers.CharField(source="group.code", help_text=_("The destination group's code."))
-    name = serializers.CharField(source="group.name", help_text=_("The group's name."))
+    name = serializers.CharField(
+        source="group.display_name",
+        help_text=_(
+            "The group's name in the request's language: French, or English with "
+            "Accept-Language: en (its French name when it has no English one)."
+        ),
+    )
     blocked_by_default = serializers.BooleanField(
         source="group.blocked_by_default",
         help_text=_(

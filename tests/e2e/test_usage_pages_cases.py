@@ -89,7 +89,7 @@ def test_english_tariffs_page_names_destinations_in_english(browser, live_server
     assert len(names) > 40
     assert "Germany — Fixed" in names and "France — Mobile" in names
     assert "France — Premium rate" in names
-    assert "Numbers starting with +870" in names  # a destination priced by its prefix
+    assert "Satellite networks (+870)" in names  # a destination priced by its prefix (SPEC §9)
     french_words = re.compile(r"\b(fixe|Allemagne|Reste du monde|surtaxé|numéro|Réseaux)\b")
     assert [name for name in names if french_words.search(name)] == []
     screenshot(page, "audit_tariffs_en.png")

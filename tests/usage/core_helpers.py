@@ -25,6 +25,8 @@ def seed() -> None:
     seed_catalogue()
     if not Tariff.objects.exists():
         import_module("usage.migrations.0004_seed_tariffs").load(apps, None)
+        # their English names (SPEC §9)
+        import_module("usage.migrations.0033_destination_english_names").name_in_english(apps, None)
 
 
 def account(offer_code="sip-unl", client=None, *, ordered=False, **client_kwargs):

@@ -31,7 +31,14 @@ RATE = {"max_digits": 12, "decimal_places": 4}
 class TariffChangeSerializer(serializers.Serializer):
     """One tariff of an announcement, with the one it replaces (``tariff_changes.Change``)."""
 
-    name = serializers.CharField(source="tariff.name", help_text=_("The destination."))
+    name = serializers.CharField(
+        source="destination",
+        help_text=_(
+            "The destination in the request's language: its French name, or with "
+            "Accept-Language: en its English name (without one, the country and kind of number "
+            "in English, or the prefix)."
+        ),
+    )
     prefix = serializers.CharField(
         source="tariff.prefix", help_text=_("Its E.164 prefix; empty for a country's row.")
     )

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Client, TimeStampedModel, User
+from kernel.languages import NamedInEnglish, english_name_field
 from offers.models import Contract, Termination, Terms
 from telephony import prefixes
 from usage.choices import LineType, PriceClass
@@ -13,13 +14,20 @@ from usage.choices import LineType, PriceClass
 RATE = {"max_digits": 12, "decimal_places": 4}
 
 
-class Tariff(TimeStampedModel):
+class Tariff(NamedInEnglish, TimeStampedModel):
     """USE-2: the price per minute of a destination — a (country, line type, price class) or a
     prefix (the longest matching prefix wins over the (country, type) rows) — with its first and
     next increments and minimum billed duration, valid from ``valid_from`` (included) to
-    ``valid_to`` (excluded, empty = open)."""
+    ``valid_to`` (excluded, empty = open). ``name_en``: the destination's English name (SPEC §9;
+    empty: ``usage.destinations`` names it from its country and kind of number)."""
 
     name = models.CharField(_("destination"), max_length=120)
+    name_en = english_name_field(
+        _(
+            "Shown on English pages and in the API in English; empty: the country and kind of "
+            "number in English, or the prefix."
+        )
+    )
     prefix = models.CharField(
         _("prefix"), max_length=16, blank=True, help_text=_("E.164 prefix, e.g. +3389.")
     )
@@ -62,9 +70,6 @@ class Tariff(TimeStampedModel):
                 name="tariff_validity_not_empty",
             ),
         ]
-
-    def __str__(self):
-        return self.name
 
     def clean(self):
         if self.prefix:
