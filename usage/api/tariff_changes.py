@@ -49,7 +49,9 @@ class TariffChangeSerializer(serializers.Serializer):
         source="tariff.valid_from", help_text=_("The first day it prices calls.")
     )
     valid_to = serializers.DateField(
-        source="tariff.valid_to", help_text=_("The day it stops (excluded); null: open.")
+        source="tariff.valid_to",
+        allow_null=True,
+        help_text=_("The day it stops (excluded); null: open."),
     )
     rate_per_minute = serializers.DecimalField(
         source="tariff.rate_per_minute", help_text=_("€ excl. VAT per minute."), **RATE
