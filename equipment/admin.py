@@ -152,9 +152,24 @@ class ReceiveForm(forms.Form):
     mac_address = forms.CharField(label=_("MAC address"), max_length=17, required=False)
 
 
+class OccurredForm(forms.Form):
+    """EQP-1: the day the move happened — recorded later, it keeps its real day (deadlines and
+    costs read it); today by default, never in the future (the service checks)."""
+
+    occurred_on = BoundedDateField(
+        label=_("occurred on"),
+        help_text=_("The day it happened, if earlier than today."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].initial = paris_today()
+
+
 class EventInline(ReadOnlyInline):
     model = ItemEvent
-    fields = ["at", "from_state", "to_state", "client", "site", "note", "actor", "api_key"]
+    fields = ["occurred_on", "from_state", "to_state", "client", "site", "note", "actor"]
+    fields += ["api_key", "at"]
 
 
 @admin.register(Item)
@@ -181,23 +196,37 @@ class ItemAdmin(ServiceRowsAdmin):
         description=_("Delivered at the customer's (warranty starts)"), permissions=["act"]
     )
     def deliver(self, request, queryset):
-        self._each(request, queryset, lambda i: items.item_deliver(item=i, actor=request.user),
-                   gettext("%(count)d item(s) delivered."))  # fmt: skip
+        return self._dated(
+            request, queryset,
+            lambda i, day: items.item_deliver(item=i, delivered_on=day, actor=request.user),
+            title=gettext("Delivered at the customer's"),
+            intro=gettext("The warranty runs from the day of delivery."),
+            done=gettext("%(count)d item(s) delivered."),
+        )  # fmt: skip
 
     @admin.action(description=_("Refurbished (back in stock)"), permissions=["act"])
     def refurbish(self, request, queryset):
-        self._each(request, queryset, lambda i: items.item_refurbish(item=i, actor=request.user),
-                   gettext("%(count)d item(s) refurbished."))  # fmt: skip
+        return self._dated(
+            request, queryset,
+            lambda i, day: items.item_refurbish(item=i, occurred_on=day, actor=request.user),
+            title=gettext("Refurbished (back in stock)"), intro="",
+            done=gettext("%(count)d item(s) refurbished."),
+        )  # fmt: skip
 
     @admin.action(description=_("Scrapped"), permissions=["act"])
     def scrap(self, request, queryset):
-        self._each(request, queryset, lambda i: items.item_scrap(item=i, actor=request.user),
-                   gettext("%(count)d item(s) scrapped."))  # fmt: skip
+        return self._dated(
+            request, queryset,
+            lambda i, day: items.item_scrap(item=i, occurred_on=day, actor=request.user),
+            title=gettext("Scrapped"), intro="", done=gettext("%(count)d item(s) scrapped."),
+        )  # fmt: skip
 
-    def _each(self, request, queryset, call, done):
-        from kernel.admin import run_each
-
-        run_each(self, request, queryset, call, done)
+    def _dated(self, request, queryset, call, *, title, intro, done):
+        """A move on the day staff enter (today by default): the form, then the service."""
+        return self.service_form_action(
+            request, queryset, OccurredForm, lambda i, data: call(i, data["occurred_on"]),
+            title=title, intro=intro, done_message=done,
+        )  # fmt: skip
 
 
 # --- Orders and requests ---------------------------------------------------------------------
@@ -332,7 +361,8 @@ class RefuseForm(forms.Form):
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 
 
-class ShipForm(forms.Form):
+class ShipForm(OccurredForm):
+    field_order = ["occurred_on", "tracking_number", "serial_number"]
     tracking_number = forms.CharField(label=_("tracking number"), max_length=60, required=False)
     serial_number = forms.CharField(
         label=_("replacement's serial number"), max_length=40, required=False,
@@ -406,13 +436,16 @@ class RmaAdmin(ServiceRowsAdmin):
             replacement = Item.objects.filter(serial_number=serial).first() if serial else None
             return rma.rma_ship_replacement(
                 rma=r, actor=request.user, replacement=replacement,
-                tracking_number=data.get("tracking_number", ""),
+                tracking_number=data.get("tracking_number", ""), shipped_on=data["occurred_on"],
             )  # fmt: skip
 
         return self.service_form_action(
             request, queryset, ShipForm, call,
             title=gettext("Ship the replacement"),
-            intro=gettext("The defective item is then expected back: its return is opened."),
+            intro=gettext(
+                "The defective item is then expected back: its return is opened, due the first "
+                "business day after the day the replacement shipped."
+            ),
             done_message=gettext("%(count)d replacement(s) shipped."),
         )  # fmt: skip
 
@@ -422,7 +455,7 @@ class RmaAdmin(ServiceRowsAdmin):
 
 class ReturnItemInline(ReadOnlyInline):
     model = ReturnItem
-    fields = ["item", "outcome", "received_at", "amount", "price_basis", "decide_by", "charge"]
+    fields = ["item", "outcome", "received_on", "amount", "price_basis", "decide_by", "charge"]
 
 
 @admin.register(EquipmentReturn)
@@ -448,7 +481,7 @@ class CostForm(forms.Form):
 class ReturnItemAdmin(ServiceRowsAdmin):
     """EQP-5 / EQP-6: items expected back — received, or not returned: bill or repossess."""
 
-    list_display = ["equipment_return", "item", "outcome", "received_at", "amount", "decide_by"]
+    list_display = ["equipment_return", "item", "outcome", "received_on", "amount", "decide_by"]
     list_filter = ["outcome"]
     search_fields = ["item__serial_number", "equipment_return__reference"]
     list_select_related = ["equipment_return__client", "item__model"]
@@ -458,23 +491,28 @@ class ReturnItemAdmin(ServiceRowsAdmin):
     def get_ordering(self, request):
         return [F("decide_by").asc(nulls_last=True), "equipment_return__due_date"]
 
-    def _each(self, request, queryset, call, done):
-        from kernel.admin import run_each
-
-        run_each(self, request, queryset, call, done)
+    def _received(self, request, queryset, *, working: bool, title):
+        """EQP-5: the day the item came back (today by default): recorded later, it keeps its
+        real day — a not working item awaits the decision 7 days from it (EQP-6)."""
+        return self.service_form_action(
+            request, queryset, OccurredForm,
+            lambda line, data: returns.return_receive(
+                line=line, working=working, received_on=data["occurred_on"], actor=request.user
+            ),
+            title=title, intro="", done_message=gettext("%(count)d item(s) received."),
+        )  # fmt: skip
 
     @admin.action(description=_("Received in working order"), permissions=["act"])
     def received_working(self, request, queryset):
-        self._each(request, queryset,
-                   lambda line: returns.return_receive(line=line, working=True, actor=request.user),
-                   gettext("%(count)d item(s) received."))  # fmt: skip
+        return self._received(
+            request, queryset, working=True, title=gettext("Received in working order")
+        )
 
     @admin.action(description=_("Received, not working"), permissions=["act"])
     def received_not_working(self, request, queryset):
-        self._each(request, queryset,
-                   lambda line: returns.return_receive(line=line, working=False,
-                                                       actor=request.user),
-                   gettext("%(count)d item(s) received."))  # fmt: skip
+        return self._received(
+            request, queryset, working=False, title=gettext("Received, not working")
+        )
 
     @admin.action(description=_("Not returned: bill it"), permissions=["act"])
     def bill(self, request, queryset):

@@ -248,10 +248,13 @@ class ItemEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    at = models.DateTimeField(_("date"))
+    at = models.DateTimeField(_("recorded on"))
+    # EQP-1: the day the move happened (staff enter it, today by default, never in the
+    # future); ``at`` is when it was recorded. Deadlines and costs read this day.
+    occurred_on = models.DateField(_("occurred on"))
 
     class Meta:
-        ordering = ["item", "at", "id"]
+        ordering = ["item", "occurred_on", "at", "id"]
         verbose_name = _("item move")
         verbose_name_plural = _("item moves")
 
@@ -373,7 +376,8 @@ class Rma(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    shipped_at = models.DateTimeField(_("replacement shipped at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipment recorded at"), null=True, blank=True)
+    shipped_on = models.DateField(_("replacement shipped on"), null=True, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closure_reason = models.CharField(
@@ -469,7 +473,8 @@ class ReturnItem(models.Model):
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=ReturnOutcome, default=ReturnOutcome.EXPECTED
     )
-    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("receipt recorded at"), null=True, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
     amount = models.DecimalField(
         _("non-return price (€ excl. VAT)"), null=True, blank=True, **PRICE
     )

@@ -120,7 +120,7 @@ def item_detail(request, pk):
             "rmas": rmas,
             "events": item.events.filter(client=request.client)
             .select_related("site")
-            .order_by("at", "pk"),
+            .order_by("occurred_on", "at", "pk"),
         },
     )
 

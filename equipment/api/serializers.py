@@ -266,8 +266,8 @@ class RmaSerializer(representation.ModelSerializer):
             "id", "number", "customer", "item", "serial_number", "status", "description",
             "reported_at", "under_warranty", "decided_at", "refusal_reason", "refusal_note",
             "target_hours", "in_business_hours", "ship_by", "replacement_serial_number",
-            "shipped_at", "tracking_number", "closed_at", "closure_reason", "equipment_return",
-            "photos",
+            "shipped_at", "shipped_on", "tracking_number", "closed_at", "closure_reason",
+            "equipment_return", "photos",
         ]  # fmt: skip
         extra_kwargs = api_fields.described(
             id=_("The RMA's id."),
@@ -299,7 +299,15 @@ class RmaSerializer(representation.ModelSerializer):
                 "When the replacement must ship by: the approval plus target_hours (counted as "
                 "in_business_hours says), with its UTC offset; null until approved."
             ),
-            shipped_at=_("When the replacement shipped, with its UTC offset; null until then."),
+            shipped_at=_(
+                "When staff recorded the replacement's shipment, with its UTC offset; null until "
+                "then."
+            ),
+            shipped_on=_(
+                "The day the replacement shipped (Paris date, entered by staff when they record "
+                "it later); the defective item is due back the first French business day after "
+                "it (EQP-5); null until then."
+            ),
             tracking_number=_(
                 "The carrier's tracking number of the replacement; empty if none was given."
             ),
@@ -344,7 +352,10 @@ class ReturnLineSerializer(representation.ModelSerializer):
 
     class Meta:
         model = ReturnItem
-        fields = ["serial_number", "model", "outcome", "received_at", "amount", "decide_by"]
+        fields = [
+            "serial_number", "model", "outcome", "received_on", "received_at", "amount",
+            "decide_by",
+        ]  # fmt: skip
         extra_kwargs = api_fields.described(
             outcome=_(
                 "What became of the item (EQP-5, EQP-6): expected → returned (in working order; "
@@ -352,7 +363,13 @@ class ReturnLineSerializer(representation.ModelSerializer):
                 "awaiting_decision → billed (at amount) or repossession (at the customer's cost), "
                 "which staff may also choose while it is expected."
             ),
-            received_at=_("When the item was received back, with its UTC offset; null until then."),
+            received_on=_(
+                "The day the item came back (Paris date, entered by staff when they record it "
+                "later); null until then."
+            ),
+            received_at=_(
+                "When staff recorded the item's receipt, with its UTC offset; null until then."
+            ),
             amount=_(
                 "The price invoiced if the item is billed (EQP-6) (€ excl. VAT, a decimal string, "
                 "4 decimals): the order's replacement_price or, for a model no longer sold, the "
@@ -360,8 +377,8 @@ class ReturnLineSerializer(representation.ModelSerializer):
             ),
             decide_by=_(
                 "The day by which staff choose between billing and repossession (Paris date): 7 "
-                "days after the item became late or came back not working; still undecided that "
-                "day, it is billed (EQP-6); null otherwise."
+                "days after the item became late, or after the day it came back not working; "
+                "still undecided that day, it is billed (EQP-6); null otherwise."
             ),
         )
 

@@ -18,6 +18,20 @@ from kernel.errors import InvalidTransition
 _KEEP = object()
 
 
+def occurred_day(occurred_on: date | None) -> date:
+    """EQP-1: the day a move happened — staff record it later with its real day, today by
+    default, never in the future (a form error on ``occurred_on``)."""
+    today = paris_today()
+    if occurred_on is None:
+        return today
+    if occurred_on > today:
+        raise ValidationError(
+            {"occurred_on": _("This date is in the future (today is %(date)s).")
+             % {"date": today.strftime("%d/%m/%Y")}}
+        )  # fmt: skip
+    return occurred_on
+
+
 def lock_items(items) -> list[Item]:
     """The items re-read with their rows locked, in pk order (no deadlock between two moves)."""
     ids = sorted({item.pk for item in items})
@@ -35,9 +49,12 @@ def item_move(
     site=_KEEP,
     order=_KEEP,
     extra_fields=(),
+    occurred_on: date | None = None,
 ) -> Item:
-    """Move a locked item along the pipeline, with its event and audit rows."""
+    """Move a locked item along the pipeline, with its event and audit rows; the event is
+    dated ``occurred_on`` (the day it happened, today by default, never in the future)."""
     from_state = item.state
+    occurred_on = occurred_day(occurred_on)
     if to_state not in ITEM_TRANSITIONS[from_state]:
         raise InvalidTransition(
             _("Item %(serial)s cannot go from “%(from)s” to “%(to)s”.")
@@ -70,6 +87,7 @@ def item_move(
         actor=actor if actor is not None and actor.is_authenticated else None,
         api_key=api_key,
         at=now,
+        occurred_on=occurred_on,
     )
     audit_record(
         action=f"equipment_item.{to_state}",
@@ -78,7 +96,12 @@ def item_move(
         api_key=api_key,
         client=item.client,
         before={"state": from_state},
-        after={"state": to_state, "site": item.site_id, "note": note},
+        after={
+            "state": to_state,
+            "site": item.site_id,
+            "note": note,
+            "occurred_on": occurred_on,
+        },
     )
     return item
 
@@ -105,7 +128,12 @@ def item_receive(
     item.state_changed_at = now
     item.save(update_fields=["state_changed_at"])
     ItemEvent.objects.create(
-        item=item, to_state=ItemState.IN_STOCK, note="received", actor=actor, at=now
+        item=item,
+        to_state=ItemState.IN_STOCK,
+        note="received",
+        actor=actor,
+        at=now,
+        occurred_on=paris_today(),
     )
     audit_record(
         action="equipment_item.receive",
@@ -144,30 +172,38 @@ def pick_stock(model: EquipmentModel, quantity: int, serials: list[str] | None =
 
 @transaction.atomic
 def item_deliver(*, item: Item, delivered_on: date | None = None, actor=None) -> Item:
-    """EQP-2: the item reached the customer's site; the warranty runs from this day (a
-    replacement keeps the warranty of the item it replaces)."""
+    """EQP-2: the item reached the customer's site on ``delivered_on`` (today by default, never
+    in the future): its move is dated that day and the warranty runs from it (a replacement
+    keeps the warranty of the item it replaces)."""
+    try:
+        delivered_on = occurred_day(delivered_on)
+    except ValidationError as error:
+        raise ValidationError({"delivered_on": error.message_dict["occurred_on"]}) from error
     (item,) = lock_items([item])
     fields = []
     if item.delivered_on is None:
-        item.delivered_on = delivered_on or paris_today()
+        item.delivered_on = delivered_on
         fields.append("delivered_on")
     return item_move(
-        item, ItemState.AT_CUSTOMER, actor=actor, note="delivered", extra_fields=fields
-    )
+        item, ItemState.AT_CUSTOMER, actor=actor, note="delivered", extra_fields=fields,
+        occurred_on=delivered_on,
+    )  # fmt: skip
 
 
 @transaction.atomic
-def item_refurbish(*, item: Item, actor=None) -> Item:
+def item_refurbish(*, item: Item, actor=None, occurred_on: date | None = None) -> Item:
     """A returned item, checked and reset, is stock again (free for another customer)."""
     (item,) = lock_items([item])
     item.delivered_on = None
     return item_move(
         item, ItemState.REFURBISHED, actor=actor, note="refurbished", client=None, site=None,
-        order=None, extra_fields=["delivered_on"],
+        order=None, extra_fields=["delivered_on"], occurred_on=occurred_on,
     )  # fmt: skip
 
 
 @transaction.atomic
-def item_scrap(*, item: Item, actor=None, note: str = "") -> Item:
+def item_scrap(*, item: Item, actor=None, note: str = "", occurred_on: date | None = None) -> Item:
     (item,) = lock_items([item])
-    return item_move(item, ItemState.SCRAPPED, actor=actor, note=note or "scrapped")
+    return item_move(
+        item, ItemState.SCRAPPED, actor=actor, note=note or "scrapped", occurred_on=occurred_on
+    )

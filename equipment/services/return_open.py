@@ -53,7 +53,7 @@ def return_open_for_rma(*, rma: Rma, actor=None) -> EquipmentReturn:
         client=rma.client,
         reason=ReturnReason.RMA,
         items=[rma.item],
-        last_day=timezone.localdate(rma.shipped_at),
+        last_day=rma.shipped_on or timezone.localdate(rma.shipped_at),
         contract=rma.item.order.contract if rma.item.order_id else None,
         rma=rma,
     )

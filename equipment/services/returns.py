@@ -38,7 +38,7 @@ from equipment.choices import (
 )
 from equipment.models import EquipmentOrder, EquipmentReturn, Item, ReturnItem
 from equipment.services.catalogue import tariff_on
-from equipment.services.items import item_move, lock_items
+from equipment.services.items import item_move, lock_items, occurred_day
 from equipment.services.return_open import open_return
 from equipment.services.rma import rma_close, rmas_close_unshipped
 from kernel.clock import paris_today
@@ -173,16 +173,24 @@ def _lock_line(line: ReturnItem) -> ReturnItem:
 
 
 @transaction.atomic
-def return_receive(*, line: ReturnItem, working: bool = True, actor=None) -> ReturnItem:
-    """EQP-5: staff received an item of a return. Not working (EQP-6) it counts as not
-    returned — except the defective item of an RMA, expected so."""
+def return_receive(
+    *, line: ReturnItem, working: bool = True, actor=None, received_on: date | None = None
+) -> ReturnItem:
+    """EQP-5: staff received an item of a return on ``received_on`` (the day it arrived, today
+    by default, never in the future: recorded late, it keeps its real day). Not working
+    (EQP-6) it counts as not returned — except the defective item of an RMA, expected so —
+    and awaits staff's decision for ``DECISION_DAYS`` days from the day it arrived."""
+    received_on = occurred_day(received_on)
     line = _lock_line(line)
     if line.outcome not in UNSETTLED_OUTCOMES:
         raise InvalidTransition(_("This item was already settled."))
     (item,) = lock_items([line.item])
-    item_move(item, ItemState.RETURNED, actor=actor, note=line.equipment_return.reference)
-    line.received_at = timezone.now()
-    line.save(update_fields=["received_at"])
+    item_move(
+        item, ItemState.RETURNED, actor=actor, note=line.equipment_return.reference,
+        occurred_on=received_on,
+    )  # fmt: skip
+    line.received_at, line.received_on = timezone.now(), received_on
+    line.save(update_fields=["received_at", "received_on"])
     is_rma = line.equipment_return.reason == ReturnReason.RMA
     if not is_rma:  # EQP-4: the item is back: an RMA of it awaiting a replacement gets none
         rmas_close_unshipped(
@@ -192,16 +200,21 @@ def return_receive(*, line: ReturnItem, working: bool = True, actor=None) -> Ret
             actor=actor,
         )
     if working or is_rma:
-        line.outcome = ReturnOutcome.RETURNED
-        line.save(update_fields=["outcome"])
+        # back in time (by its due date), a line the daily job found late (the receipt was
+        # recorded after it ran) no longer awaits a non-return decision
+        line.outcome, line.decide_by = ReturnOutcome.RETURNED, None
+        line.save(update_fields=["outcome", "decide_by"])
     else:
-        _await_decision(line, paris_today())
+        _await_decision(line, received_on)
     audit_record(
         action="equipment_return.receive",
         instance=line.equipment_return,
         actor=actor,
-        after={"item": item.serial_number, "working": working, "outcome": line.outcome},
-    )
+        after={
+            "item": item.serial_number, "working": working, "outcome": line.outcome,
+            "received_on": received_on,
+        },
+    )  # fmt: skip
     _maybe_close(line.equipment_return)
     return line
 

@@ -11,7 +11,7 @@ service contracts, first with business hours), in elapsed hours otherwise. Until
 decides, the customer sees both possible targets' basis (the hours and the clock).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,7 +33,7 @@ from equipment.choices import (
     Tenure,
 )
 from equipment.models import Item, Rma, RmaPhoto
-from equipment.services.items import item_move, lock_items
+from equipment.services.items import item_move, lock_items, occurred_day
 from equipment.services.return_open import return_open_for_rma
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
@@ -277,14 +277,28 @@ def rma_refuse(*, rma: Rma, reason: str, note: str = "", actor) -> Rma:
 
 @transaction.atomic
 def rma_ship_replacement(
-    *, rma: Rma, actor, replacement: Item | None = None, tracking_number: str = ""
+    *,
+    rma: Rma,
+    actor,
+    replacement: Item | None = None,
+    tracking_number: str = "",
+    shipped_on: date | None = None,
 ) -> Rma:
     """EQP-4 / EQP-5: a replacement of the same model leaves the stock for the item's site
-    (same order: same rental, same warranty), and a return of the defective item is opened."""
+    (same order: same rental, same warranty) on ``shipped_on`` (today by default, never in the
+    future, never before the approval), and a return of the defective item is opened, due the
+    first business day after that day."""
     require_staff(actor)
+    shipped_on = occurred_day(shipped_on)
     rma = _lock(rma)
     if rma.status != RmaStatus.APPROVED:
         raise InvalidTransition(_("Only an approved RMA ships a replacement."))
+    approved_on = timezone.localdate(rma.decided_at) if rma.decided_at else None
+    if approved_on is not None and shipped_on < approved_on:
+        raise ValidationError(
+            {"occurred_on": _("The RMA was approved on %(date)s: the replacement cannot have "
+                              "shipped before.") % {"date": approved_on.strftime("%d/%m/%Y")}}
+        )  # fmt: skip
     defective = rma.item
     # EQP-5: an ended rental's item is to be returned, and an item gone from the customer's
     # (returned, or since at another customer's) has nothing to replace there
@@ -323,14 +337,15 @@ def rma_ship_replacement(
         site=defective.site,
         order=defective.order,
         extra_fields=["delivered_on"],
+        occurred_on=shipped_on,
     )
-    rma.replacement, rma.shipped_at = replacement, timezone.now()
+    rma.replacement, rma.shipped_at, rma.shipped_on = replacement, timezone.now(), shipped_on
     rma.tracking_number = tracking_number[:60]
     rma = _move(
         rma,
         RmaStatus.SHIPPED,
         actor=actor,
-        fields=["replacement", "shipped_at", "tracking_number"],
+        fields=["replacement", "shipped_at", "shipped_on", "tracking_number"],
     )
     events.announce_shipped(rma.client, [replacement], rma=rma.number)
     return_open_for_rma(rma=rma, actor=actor)

@@ -67,8 +67,9 @@ def test_rma_item_billed_as_not_returned_is_not_billed_again_at_rental_end(tenan
     # form's price). When the rental later ends, only the replacement is expected back; the
     # defective phone, already paid for, is not billed a second time.
     order, defective, spare = rented_phone_and_spare(tenant)
-    report = rma.rma_request(client=tenant.client, item=defective, description="x")
-    rma.rma_approve(rma=report, actor=staff)
+    with time_machine.travel("2026-06-01 10:00 +02:00", tick=False):
+        report = rma.rma_request(client=tenant.client, item=defective, description="x")
+        rma.rma_approve(rma=report, actor=staff)  # a replacement ships after its approval
     with time_machine.travel("2026-06-02 11:00 +02:00", tick=False):
         shipped = rma.rma_ship_replacement(rma=report, actor=staff, replacement=spare)
     returns.daily(date(2026, 6, 4))  # due Wednesday 2026-06-03: late
@@ -170,7 +171,7 @@ def test_a_replaced_item_gets_no_second_rma(tenant, staff):
     _order, defective, spare = rented_phone_and_spare(tenant)
     with time_machine.travel("2026-12-01 10:00 +01:00", tick=False):
         report = rma.rma_request(client=tenant.client, item=defective, description="x")
-    rma.rma_approve(rma=report, actor=staff)
+        rma.rma_approve(rma=report, actor=staff)  # a replacement ships after its approval
     with time_machine.travel("2026-12-02 11:00 +01:00", tick=False):
         rma.rma_ship_replacement(rma=report, actor=staff, replacement=spare)
     with (

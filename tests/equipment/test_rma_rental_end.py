@@ -155,7 +155,8 @@ def test_next_customer_reports_a_defect_on_the_refurbished_item(tenant, other_te
     phone.refresh_from_db()
     items.item_refurbish(item=phone, actor=staff)
     (phone,) = _rented_again(phone, other_tenant).items.all()
-    items.item_deliver(item=phone, delivered_on=date(2027, 1, 6))
+    with time_machine.travel("2027-01-06 10:00 +01:00", tick=False):  # never in the future
+        items.item_deliver(item=phone, delivered_on=date(2027, 1, 6))
     with time_machine.travel("2027-02-01 10:00 +01:00", tick=False):
         rival_rma = rma.rma_request(client=other_tenant.client, item=phone, description="x")
     assert rival_rma.status == RmaStatus.REQUESTED
