@@ -188,6 +188,39 @@ def _save(request, form, lines, port):
     return port, submit
 
 
+def _other_errors(request, form, formset, port) -> list[str]:
+    """The service's errors of a form refused by its own fields, but for those fields."""
+    positions, lines = [], []
+    for index, row in enumerate(formset.forms):
+        if (line := row.line()) is not None:
+            positions.append(index)
+            lines.append(line)
+    data = form.cleaned_data
+    names = ("holder_name", "holder_siret", "current_operator", "desired_date")
+    fields = {name: data.get(name) for name in names}
+    if port is not None:  # as ``port_request_update``: a field not read keeps its value
+        fields = {n: getattr(port, n) if v is None else v for n, v in fields.items()}
+    target = None
+    if "contract" in form.fields and not {"contract", "service"} & set(form.errors):
+        service = data.get("service") or {}
+        target = (
+            request.client,
+            data.get("contract"),
+            *(service.get(k) for k in ("sip_account", "trunk")),
+        )
+    errors = porting.input_errors(
+        lines=lines,
+        target=target,
+        mandate_needed=request.POST.get("action") == "submit"
+        and not (port is not None and port.mandate)
+        and "mandate" not in form.errors,
+        **fields,
+    )
+    for name in form.errors:
+        errors.pop(name, None)
+    return _attach_errors(form, formset, positions, ValidationError(errors)) if errors else []
+
+
 def _saved_message(port: PortRequest, submitted: bool, relaunched: bool) -> str:
     if relaunched:
         return _("Request %(reference)s is relaunched: the current operator checks it again.") % {
@@ -236,6 +269,10 @@ def _form_page(request, port: PortRequest | None):
             else:
                 messages.success(request, _saved_message(saved, submitted, relaunch and submitted))
                 return redirect("numbering:port_detail", pk=saved.pk)
+        elif formset.is_valid():
+            # NUM-3: a field the form cannot read (a date in a wrong shape) does not hide the
+            # lines' errors nor the other fields': the service names them all at once
+            about_lines = _other_errors(request, form, formset, port)
         file_dropped = bool(request.FILES)
     elif editing:
         form = PortRequestForm(

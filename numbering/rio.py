@@ -36,8 +36,9 @@ class RioError:
     message: str
 
 
-def rio_error(raw_rio: str, national_number: str, *, mobile: bool) -> RioError | None:
-    """Why this RIO does not fit this line (10-digit national number, ``0XXXXXXXXX``), or None."""
+def shape_error(raw_rio: str) -> RioError | None:
+    """What is wrong with this RIO whatever its line (its length, its characters), or None:
+    said even when the line's number cannot be read, next to the number's own error."""
     rio = normalise(raw_rio)
     if len(rio) != 12:
         return RioError(
@@ -46,6 +47,14 @@ def rio_error(raw_rio: str, national_number: str, *, mobile: bool) -> RioError |
         )
     if not _SHAPE.match(rio) or any(char not in ALPHABET for char in rio):
         return RioError("shape", _("A RIO is made of letters, digits and '+' only."))
+    return None
+
+
+def rio_error(raw_rio: str, national_number: str, *, mobile: bool) -> RioError | None:
+    """Why this RIO does not fit this line (10-digit national number, ``0XXXXXXXXX``), or None."""
+    if (problem := shape_error(raw_rio)) is not None:
+        return problem
+    rio = normalise(raw_rio)
     contract_type = rio[2]
     if mobile and contract_type not in MOBILE_TYPES:
         return RioError(

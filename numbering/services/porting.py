@@ -67,40 +67,46 @@ def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
     cleaned, errors, seen = [], [], set()
     for position, line in enumerate(lines, start=1):
         raw_number, raw_rio = str(line.get("number", "")), str(line.get("rio", ""))
+        # NUM-3: the number's error and the RIO's are both said at once — a RIO too short is
+        # wrong whatever its line, even when the number cannot be read
+        e164, number_error = None, None
         try:
             e164 = phone.to_e164(raw_number)
         except ValidationError as error:
-            errors.append(
-                ValidationError(
-                    _("Line %(n)d: %(error)s"),
-                    code="number",
-                    params={"n": position, "error": error.messages[0]},
-                )
+            number_error = ValidationError(
+                _("Line %(n)d: %(error)s"),
+                code="number",
+                params={"n": position, "error": error.messages[0]},
             )
-            continue
-        if e164 in seen:
-            errors.append(
-                ValidationError(
-                    _("Line %(n)d: this number is already listed."),
-                    code="number",
-                    params={"n": position, "error": _("This number is already listed.")},
-                )
+        if e164 is not None and e164 in seen:
+            number_error = ValidationError(
+                _("Line %(n)d: this number is already listed."),
+                code="number",
+                params={"n": position, "error": _("This number is already listed.")},
             )
-            continue
-        seen.add(e164)
-        problem = rio.rio_error(
-            raw_rio, phone.national(e164), mobile=phone.number_type(e164) == NumberType.MOBILE
-        )
+        if number_error is not None:
+            errors.append(number_error)
+        if e164 is None:
+            problem = rio.shape_error(raw_rio)
+        else:
+            seen.add(e164)
+            problem = rio.rio_error(
+                raw_rio, phone.national(e164), mobile=phone.number_type(e164) == NumberType.MOBILE
+            )
         if problem is not None:
             errors.append(
                 ValidationError(
-                    _("Line %(n)d (%(number)s): %(error)s"),
+                    _("Line %(n)d (%(number)s): %(error)s") if e164 else _("Line %(n)d: %(error)s"),
                     code="rio",
-                    params={"n": position, "number": phone.display(e164), "error": problem.message},
+                    params={
+                        "n": position,
+                        "number": phone.display(e164) if e164 else "",
+                        "error": problem.message,
+                    },
                 )
             )
-            continue
-        cleaned.append((e164, rio.normalise(raw_rio)))
+        if number_error is None and problem is None:
+            cleaned.append((e164, rio.normalise(raw_rio)))
     if errors:
         raise ValidationError({"lines": errors})
     return cleaned
@@ -234,6 +240,37 @@ def _write_lines(request: PortRequest, lines: list[tuple[str, str]]) -> None:
     )
 
 
+def input_errors(
+    *, lines, target=None, mandate=None, mandate_needed: bool = False, **fields
+) -> dict:
+    """NUM-3: every error of a request's input at once, field by field (``lines``: each line's
+    error with its position), nothing written: the holder, SIRET, operator and date
+    (``fields``), the lines, the target ``(client, contract, sip_account, trunk)`` when given,
+    and the mandate (required when ``mandate_needed``)."""
+    errors = {}
+    try:
+        _clean_request(**fields)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    try:
+        clean_lines(lines)
+    except ValidationError as error:
+        errors.update(error.error_dict)  # each line's error keeps its position
+    if target is not None:
+        try:
+            _check_target(*target)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if mandate is not None:
+        try:
+            _mandate_check(mandate)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    elif mandate_needed:
+        errors["mandate"] = [ValidationError(_mandate_missing())]
+    return errors
+
+
 @transaction.atomic
 def port_request_create(
     *,
@@ -253,23 +290,22 @@ def port_request_create(
 ) -> PortRequest:
     """A draft (or, with ``submit``, a submitted request). Nothing is written on any error."""
     _check_actor(client, actor, api_key)
-    errors = {}
-    try:
-        fields = _clean_request(
-            holder_name=holder_name,
-            holder_siret=holder_siret,
-            current_operator=current_operator,
-            desired_date=desired_date,
-        )
-    except ValidationError as error:
-        errors.update(error.error_dict)
-    try:
-        cleaned = clean_lines(lines)
-    except ValidationError as error:
-        errors.update(error.error_dict)  # each line's error keeps its position
+    fields = {
+        "holder_name": holder_name,
+        "holder_siret": holder_siret,
+        "current_operator": current_operator,
+        "desired_date": desired_date,
+    }
+    errors = input_errors(
+        lines=lines,
+        target=(client, contract, sip_account, trunk),
+        mandate=mandate,
+        mandate_needed=submit,
+        **fields,
+    )
     if errors:
         raise ValidationError(errors)
-    _check_target(client, contract, sip_account, trunk)
+    fields, cleaned = _clean_request(**fields), clean_lines(lines)
     request = PortRequest.objects.create(
         client=client,
         reference=f"tmp{secrets.token_hex(8)}",
@@ -292,13 +328,21 @@ def port_request_create(
     return request
 
 
-def _store_mandate(request: PortRequest, mandate) -> None:
+def _mandate_missing() -> str:
+    return _("Attach the mandate signed by the holder (PDF).")
+
+
+def _mandate_check(mandate) -> None:
     try:
         content_type = attachment_check(mandate)
     except ValidationError as error:
         raise ValidationError({"mandate": error.messages}) from error
     if content_type != "application/pdf":
         raise ValidationError({"mandate": _("The signed mandate is a PDF file.")})
+
+
+def _store_mandate(request: PortRequest, mandate) -> None:
+    _mandate_check(mandate)
     request.mandate.save(f"{request.reference}.pdf", mandate, save=False)
 
 
@@ -330,6 +374,11 @@ def port_request_update(
             cleaned = clean_lines(lines)
         except ValidationError as error:
             errors.update(error.error_dict)  # each line's error keeps its position
+    if mandate is not None:
+        try:
+            _mandate_check(mandate)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
     for name, value in fields.items():
@@ -360,7 +409,7 @@ def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> Po
             "numbers to a contract in service."
         ) % {"reference": request.contract.reference}
     if not request.mandate:
-        errors["mandate"] = _("Attach the mandate signed by the holder (PDF).")
+        errors["mandate"] = _mandate_missing()
     if request.status in (PortStatus.DRAFT, PortStatus.REJECTED) and _desired_date_error(
         request.desired_date
     ):  # NUM-3: typed days ago, the date may be gone by now

@@ -1,0 +1,120 @@
+"""Audit of numbers and portability (NUM-1..4): cases no other test shows."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from lxml import html
+
+from accounts.choices import Role
+from kernel.clock import paris_today
+from numbering.models import PortRequest
+from numbering.rio import check_key
+from tests.factories import siret_for
+from tests.offers.factories import make_contract
+
+pytestmark = pytest.mark.django_db
+PORT_NEW = reverse("numbering:port_create")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def contract(tenant):
+    return make_contract(tenant.client, "hosted-w")
+
+
+def _rio(national, body="02FAB1234"):
+    return body + check_key(body, national)
+
+
+def _data(tenant, target, lines, **extra):
+    data = {
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "100",
+        "holder_name": "Acme SAS",
+        "holder_siret": siret_for(tenant.client.siren),
+        "current_operator": "Opérateur historique",
+        "desired_date": (paris_today() + timedelta(days=14)).isoformat(),
+        "contract": str(target.pk),
+        "service": "",
+        "action": "submit",
+    }
+    for index, (number, rio) in enumerate(lines):
+        data[f"lines-{index}-number"] = number
+        data[f"lines-{index}-rio"] = rio
+    data.update(extra)
+    return data
+
+
+def _tree(response):
+    assert response.status_code == 200, response.status_code
+    return html.fromstring(response.content.decode())
+
+
+def _row_errors(tree):
+    """{line position: ([number errors], [RIO errors])}"""
+    rows = tree.xpath("//*[@data-testid='port-lines']//tr[@data-testid='port-line']")
+    return {
+        row.get("data-line"): tuple(
+            [" ".join(e.text_content().split()) for e in row.xpath(f"./td[{i}]//small")]
+            for i in (2, 3)
+        )
+        for row in rows
+    }
+
+
+# NUM-3 (« Every refusal of the service is shown where it belongs »): line 1's number is not a
+# number and its RIO has 5 characters — both are shown at once on that line, not the number's
+# alone (the customer fixed it, sent again, and only then learnt the RIO was wrong too).
+def test_wizard_shows_a_bad_rio_next_to_a_bad_number(english, tenant, contract):
+    english.force_login(tenant.members[Role.ADMIN].user)
+    lines = [("01 72", "12345"), ("06 12 34 56 78", "01P12345636Q"), ("0172700012", "")]
+    tree = _tree(english.post(PORT_NEW, _data(tenant, contract, lines)))
+    errors = _row_errors(tree)
+    number_errors, rio_errors = errors["1"]
+    assert number_errors and "12 characters (this one has 5)" in rio_errors[0]
+    assert errors["2"] == ([], [])
+    assert errors["3"][0] == [] and "this one has 0" in errors["3"][1][0]
+    assert not PortRequest.objects.exists()
+
+
+# NUM-3: every field's error at once — a missing contract, a missing holder's name and a date
+# the browser sent in a wrong shape were each shown only after the lines' errors were fixed.
+def test_wizard_names_every_field_with_the_lines_at_once(english, tenant, contract):
+    english.force_login(tenant.members[Role.ADMIN].user)
+    lines = [("0172700012", "02FAB1234XXX")]
+    data = _data(tenant, contract, lines, contract="", holder_name="")
+    tree = _tree(english.post(PORT_NEW, data))
+    assert tree.xpath("//*[@data-testid='error-contract']")
+    assert tree.xpath("//*[@data-testid='error-holder_name']")
+    assert "check key" in _row_errors(tree)["1"][1][0]
+    # A date the form cannot read: the lines and the other fields are still checked.
+    data = _data(tenant, contract, lines, holder_name="", desired_date="2026-02-30")
+    tree = _tree(english.post(PORT_NEW, data))
+    assert tree.xpath("//*[@data-testid='error-desired_date']")
+    assert tree.xpath("//*[@data-testid='error-holder_name']")
+    assert "check key" in _row_errors(tree)["1"][1][0]
+    # A mandate that is no PDF is named with the lines' errors, not after them.
+    text = SimpleUploadedFile("mandat.pdf", b"hello", content_type="application/pdf")
+    tree = _tree(english.post(PORT_NEW, {**_data(tenant, contract, lines), "mandate": text}))
+    assert tree.xpath("//*[@data-testid='error-mandate']")
+    assert "check key" in _row_errors(tree)["1"][1][0]
+    # Sent without a mandate: said with the lines' errors too.
+    tree = _tree(english.post(PORT_NEW, _data(tenant, contract, lines)))
+    assert tree.xpath("//*[@data-testid='error-mandate']")
+    assert not PortRequest.objects.exists()
+
