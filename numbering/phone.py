@@ -67,6 +67,12 @@ def parse(raw: str) -> phonenumbers.PhoneNumber:
         number = phonenumbers.parse(digits, region or "FR")
     except phonenumbers.NumberParseException as error:
         raise ValidationError(_("%(raw)s is not a phone number.") % {"raw": raw}) from error
+    if number.country_code == 33:
+        # typed with +33 (or 0033), an overseas number is still its territory's, never +33:
+        # "+33 5 96 60 12 34" is the line "05 96 60 12 34", Martinique's +596 596 60 12 34
+        digits = "0" + phonenumbers.national_significant_number(number)
+        if overseas_prefix(digits):
+            number = phonenumbers.parse(digits, region_of(digits))
     if phonenumbers.region_code_for_number(number) not in REGIONS or not (
         phonenumbers.is_valid_number(number)
     ):

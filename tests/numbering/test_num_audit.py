@@ -118,3 +118,35 @@ def test_wizard_names_every_field_with_the_lines_at_once(english, tenant, contra
     assert tree.xpath("//*[@data-testid='error-mandate']")
     assert not PortRequest.objects.exists()
 
+
+# NUM-1 (« overseas +596 … never +33 »): a Martinique line typed the international way from
+# France, « +33 5 96 60 12 34 », was kept as +33596601234 — a number of mainland France, no ZNE
+# restriction, another number than the same line typed « 05 96 60 12 34 » (+596596601234): the
+# same line could be brought twice, and a port-out notice typed one way missed it typed the
+# other. Typed with +33 or 0033, an overseas number is its territory's.
+@pytest.mark.parametrize(
+    "typed, e164",
+    [
+        ("+33 5 96 60 12 34", "+596596601234"),
+        ("0033 5 96 60 12 34", "+596596601234"),
+        ("+33 2 69 60 12 34", "+262269601234"),  # Mayotte: +262, never +269 (the Comoros)
+        ("+33 9 76 61 23 45", "+596976612345"),
+        ("+33 2 62 50 00 03", "+262262500003"),  # was refused, unlike 05 96
+        ("+33 1 72 70 00 12", "+33172700012"),
+    ],
+)
+def test_overseas_number_typed_with_33_is_its_territorys(tenant, contract, typed, e164):
+    from numbering.services import porting
+
+    national = "0" + e164[-9:]
+    port = porting.port_request_create(
+        client=tenant.client,
+        lines=[{"number": typed, "rio": _rio(national)}],
+        holder_name="Acme SAS",
+        holder_siret=siret_for(tenant.client.siren),
+        current_operator="Opérateur historique",
+        desired_date=paris_today() + timedelta(days=14),
+        contract=contract,
+        actor=tenant.members[Role.ADMIN].user,
+    )
+    assert [line.e164 for line in port.lines.all()] == [e164]
