@@ -38,6 +38,7 @@ from numbering.services.assignment import require_telephone_service
 from numbering.zne import zne_of_site
 from offers.choices import LIVE_STATUSES
 from offers.models import Product
+from offers.periods import add_months
 from support.services.attachments import attachment_check
 from support.services.permissions import require_customer_side
 
@@ -118,7 +119,7 @@ def _desired_date_error(desired_date) -> str:
     today = paris_today()
     if desired_date is None or desired_date < today:
         return _("Choose a date from today on.")
-    if (desired_date - today).days > 365:
+    if desired_date > add_months(today, 12):  # a year ahead: 366 days across a 29 February
         return _("Choose a date within a year.")
     return ""
 

@@ -1,6 +1,6 @@
 """Audit of numbers and portability (NUM-1..4): cases no other test shows."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -150,3 +150,31 @@ def test_overseas_number_typed_with_33_is_its_territorys(tenant, contract, typed
         actor=tenant.members[Role.ADMIN].user,
     )
     assert [line.e164 for line in port.lines.all()] == [e164]
+
+
+# NUM-3 (« a desired date (today to a year ahead) »): on 1 March 2027 the date a year ahead is
+# 1 March 2028 — 366 days later, across 29 February 2028 — and was refused « Choose a date
+# within a year »; the day after it still is.
+def test_desired_date_a_year_ahead_across_a_leap_day(tenant, contract):
+    import time_machine
+    from django.core.exceptions import ValidationError
+
+    from numbering.services import porting
+
+    def create(desired):
+        return porting.port_request_create(
+            client=tenant.client,
+            lines=[{"number": "0172700012", "rio": _rio("0172700012")}],
+            holder_name="Acme SAS",
+            holder_siret=siret_for(tenant.client.siren),
+            current_operator="Opérateur historique",
+            desired_date=desired,
+            contract=contract,
+            actor=tenant.members[Role.ADMIN].user,
+        )
+
+    with time_machine.travel("2027-03-01 10:00 +01:00", tick=False):
+        assert create(date(2028, 3, 1)).desired_date == date(2028, 3, 1)
+        with pytest.raises(ValidationError) as refused:
+            create(date(2028, 3, 2))
+        assert "desired_date" in refused.value.error_dict
