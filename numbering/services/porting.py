@@ -33,7 +33,13 @@ from numbering.choices import (
     RejectionReason,
 )
 from numbering.events import announce_port_request
-from numbering.models import PhoneNumber, PortRequest, PortRequestLine, PortRequestStep
+from numbering.models import (
+    NumberEvent,
+    PhoneNumber,
+    PortRequest,
+    PortRequestLine,
+    PortRequestStep,
+)
 from numbering.services.assignment import require_telephone_service
 from numbering.zne import zne_of_site
 from offers.choices import LIVE_STATUSES
@@ -501,6 +507,8 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
         number_type = phone.number_type(line.e164)
         region = phone.region(line.e164)
         geographic = number_type == NumberType.GEOGRAPHIC
+        before = PhoneNumber.objects.filter(e164=line.e164).values_list("state", flat=True)
+        from_state = next(iter(before), "")  # ported out once, or never ours
         number, _created = PhoneNumber.objects.update_or_create(
             e164=line.e164,
             defaults={
@@ -520,6 +528,15 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
         )
         line.number = number
         line.save(update_fields=["number"])
+        # NUM-1: every move of a number is a dated row with its author
+        NumberEvent.objects.create(
+            number=number,
+            from_state=from_state,
+            to_state=NumberState.ASSIGNED,
+            client=request.client,
+            note=f"ported in ({request.reference})",
+            actor=actor if actor is not None and actor.is_authenticated else None,
+        )
         if fee is not None and fee.setup_price > 0:
             # BIL-3: the words of an invoice line are French, whatever staff's language.
             with translation.override(settings.LANGUAGE_CODE):

@@ -178,3 +178,33 @@ def test_desired_date_a_year_ahead_across_a_leap_day(tenant, contract):
         with pytest.raises(ValidationError) as refused:
             create(date(2028, 3, 2))
         assert "desired_date" in refused.value.error_dict
+
+
+# NUM-1 (« every move is a dated row with its author »): a number ported in became « assigned »
+# with no row — its history in the back office was empty, who completed the port-in unknown; a
+# number ported out and brought back showed it leave, never come back.
+def test_a_number_ported_in_has_its_move_with_its_author(tenant, contract):
+    from numbering.choices import NumberState
+    from numbering.models import NumberEvent
+    from numbering.services import porting
+    from tests.support.factories import make_staff
+
+    staff = make_staff()
+    port = porting.port_request_create(
+        client=tenant.client,
+        lines=[{"number": "0172700012", "rio": _rio("0172700012")}],
+        holder_name="Acme SAS",
+        holder_siret=siret_for(tenant.client.siren),
+        current_operator="Opérateur historique",
+        desired_date=paris_today() + timedelta(days=14),
+        contract=contract,
+        mandate=SimpleUploadedFile("m.pdf", PDF, content_type="application/pdf"),
+        submit=True,
+        actor=tenant.members[Role.ADMIN].user,
+    )
+    porting.port_request_accept(request=port, scheduled_date=paris_today(), actor=staff)
+    porting.port_request_complete(request=port, actor=staff)
+    (event,) = NumberEvent.objects.filter(number__e164="+33172700012")
+    assert (event.from_state, event.to_state) == ("", NumberState.ASSIGNED)
+    assert (event.actor, event.client) == (staff, tenant.client)
+    assert port.reference in event.note
