@@ -6,9 +6,12 @@ with French labels. Each replaces the app's own admin (``portal`` comes last in
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.models import Group
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.timezone import localtime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -222,3 +225,39 @@ for _model, _base in (
 ):
     admin.site.unregister(_model)
     admin.site.register(_model, type(_base.__name__, (_base,), {"inlines": [PeriodicTaskInline]}))
+
+
+# Django names each model's default permissions once, in English, in the database ("Can add API
+# key"): a team's page listed them so on the French back office (« Clients et partenaires | clé
+# d'API | Can add API key »). They are labelled here in the page's language, from the model's
+# translated names; a permission a model declares itself keeps its own name.
+PERMISSION_ACTIONS = {
+    "add": pgettext_lazy("permission", "%(models)s: add"),
+    "change": pgettext_lazy("permission", "%(models)s: change"),
+    "delete": pgettext_lazy("permission", "%(models)s: delete"),
+    "view": pgettext_lazy("permission", "%(models)s: view"),
+}
+
+
+def permission_label(permission) -> str:
+    """« Clients et partenaires | Clés d'API : ajouter » (Django: "… | Can add API key")."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return f"{permission.content_type} | {gettext(permission.name)}"
+    words = PERMISSION_ACTIONS[action] % {"models": capfirst(model._meta.verbose_name_plural)}
+    return f"{model._meta.app_config.verbose_name} | {words}"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """The teams (ACC-4, the console's queues) and their rights, named in the page's language."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request=request, **kwargs)
+        if db_field.name == "permissions":
+            field.label_from_instance = permission_label
+        return field

@@ -1,0 +1,48 @@
+"""A team's rights on the back office, named in the page's language (ACC-4).
+
+Django stores each model's default permissions once, in English ("Can add API key"): the French
+page of a team (Authentification et autorisation › Groupes) listed « Clients et partenaires |
+clé d'API | Can add API key ». The page names them from the model's translated names:
+« Clients et partenaires | Clés d'API : ajouter »."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from kernel.queues import TEAM_GROUPS, Team
+from tests.factories import sign_in_staff
+
+pytestmark = pytest.mark.django_db
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def team():
+    group, _ = Group.objects.get_or_create(name=TEAM_GROUPS[Team.BILLING])
+    group.permissions.add(Permission.objects.get(codename="view_invoice"))
+    return group
+
+
+def _page(client, team, language):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    sign_in_staff(client)
+    response = client.get(f"/backoffice/auth/group/{team.pk}/change/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# ACC-4 — the French page: no "Can add/change/delete/view" left among the 488 rights offered.
+def test_a_team_page_names_its_rights_in_french(client, team):
+    page = _page(client, team, "fr")
+    assert "Can add" not in page and "Can view" not in page and "Can delete" not in page
+    assert f"Clients et partenaires | Clés d&#x27;API{NBSP}: ajouter" in page
+    assert f"Clients et partenaires | Clés d&#x27;API{NBSP}: supprimer" in page
+    # a collective name reads as well (« Ajouter des journal d'audit » would not)
+    assert f"Clients et partenaires | Journal d&#x27;audit{NBSP}: voir" in page
+    # the right the team holds, among those chosen
+    assert f">Facturation | Factures{NBSP}: voir</option>" in page
+
+
+def test_a_team_page_names_its_rights_in_english(client, team):
+    page = _page(client, team, "en")
+    assert "Can add" not in page
+    assert "Customers and partners | API keys: add" in page
