@@ -243,3 +243,15 @@ def test_back_office_names_in_french_where_the_audit_saw_english(back_office):
     assert "Nom de la tâche" in schedule and "kernel.tasks.prune_changes" in schedule
     assert "Task Name" not in schedule and "Using This Schedule" not in schedule
     assert "En clair" in schedule and "Human readable" not in schedule
+
+
+# The back office's django-celery-beat section read « TÂCHES PÉRIODIQUE », « Intervales »,
+# « Tâches périodique », « Évènements solaire » (the package's own French catalogue, misspelt):
+# the project's catalogue, read first (LOCALE_PATHS), names them correctly.
+def test_back_office_periodic_tasks_section_is_spelt_right(back_office):
+    index = back_office.get("/backoffice/django_celery_beat/", HTTP_ACCEPT_LANGUAGE="fr")
+    page = index.content.decode()
+    for right in ("Tâches périodiques", "Intervalles", "Événements solaires"):
+        assert right in page
+    for wrong in ("Tâches Périodique", "Intervales", "Tâches périodique<", "solaire<"):
+        assert wrong not in page
