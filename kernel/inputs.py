@@ -171,7 +171,9 @@ class TypedAmountField(AsciiDecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = THOUSANDS_SPACES.sub("", value.strip())
+            # and the euro sign, after the figure as the portal writes it (« 24,00 € »): it was
+            # refused with « Saisissez un nombre. »
+            value = THOUSANDS_SPACES.sub("", value.strip()).removesuffix("€").removeprefix("€")
         return super().to_python(value)
 
 
@@ -183,9 +185,12 @@ def typed_amount_field(
     (an <input type="number"> left the reading to the browser: en-US Chrome sent 1250 for
     "12,50"). ``kwargs``: ``required``, ``help_text``, ``initial``…; prices to the hundredth of a
     cent take ``decimal_places=4``."""
+    # Django's « Saisissez un nombre. » did not say what was expected
+    messages = {"invalid": _("Enter a number, such as 12.50.")}
     if min_value == Decimal("0.01"):
         # Django's own message writes the limit as a raw Decimal (« 0.01 » in French)
-        kwargs.setdefault("error_messages", {"min_value": _("Enter an amount of at least 0.01 €.")})
+        messages["min_value"] = _("Enter an amount of at least 0.01 €.")
+    kwargs["error_messages"] = {**messages, **kwargs.get("error_messages", {})}
     return TypedAmountField(
         label=label,
         max_digits=max_digits,

@@ -313,7 +313,11 @@ def test_dispute_amount_typed_the_french_way(web, customer):
 
 # BIL-8 — « 1 200,00 », as the portal writes the invoice's total (a non-breaking space between
 # the thousands) or as typed with a plain space, was refused with « Saisissez un nombre. ».
-@pytest.mark.parametrize("typed", ["1 200,00", "1\u00a0200,00", "1\u202f200,00"])
+# BIL-8 — « 1 200,00 € » too, the euro sign included as the invoice's page writes the total
+# (copied, or typed out of habit): it was refused with « Saisissez un nombre. ».
+@pytest.mark.parametrize(
+    "typed", ["1 200,00", "1\u00a0200,00", "1\u202f200,00", "1\u00a0200,00\u00a0€", "1200,00€"]
+)
 def test_dispute_amount_with_thousands_spaces(web, customer, typed):
     invoice = issue_invoice(customer, "1000.00")  # 1 200,00 € TTC
     url = reverse("payments:dispute_create", args=[invoice.pk])
@@ -321,6 +325,21 @@ def test_dispute_amount_with_thousands_spaces(web, customer, typed):
         response = web.post(url, {"amount": typed, "reason": "Tout"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 302, response.content.decode()
     assert Dispute.objects.get().amount == Decimal("1200.00")
+
+
+# BIL-8 — an amount the form cannot read says what it expects: Django's « Saisissez un nombre. »
+# did not (the customer had typed « vingt euros »); nothing is opened, the reason typed is kept.
+def test_dispute_amount_unreadable_says_what_to_type(web, customer):
+    invoice = issue_invoice(customer, "1000.00")
+    url = reverse("payments:dispute_create", args=[invoice.pk])
+    with paris(date(2026, 10, 5)):
+        response = web.post(
+            url, {"amount": "vingt euros", "reason": "Ligne en double"}, HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    page = response.content.decode()
+    assert response.status_code == 200 and not Dispute.objects.exists()
+    assert "Saisissez un nombre, par exemple 12,50." in page
+    assert "Ligne en double" in page
 
 
 # BIL-8 — an invoice whose dispute is under review is not offered to be disputed again: its
