@@ -44,6 +44,22 @@ def staff(client):
     return _staff_with_mfa(client)
 
 
+# CON-1 — the French list of products wrote their prices as raw Decimals (« 1500,0000 » for the
+# number range hosting's set-up): now as the portal writes amounts, « 1 500,00 » (a no-break
+# space between thousands, two decimals unless the price has more: « 0,8628 » stays).
+def test_product_list_writes_prices_the_french_way(client, staff):
+    Product.objects.filter(code="opt-number-range-hosting").update(
+        setup_price="1500.0000", monthly_price="0.8628"
+    )
+    page = client.get(
+        reverse("admin:offers_product_changelist"),
+        {"q": "opt-number-range-hosting"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    assert ">1\u00a0500,00</td>" in page and ">0,8628</td>" in page
+    assert "1500,0000" not in page and "1500,00" not in page
+
+
 @pytest.fixture
 def contract(tenant):
     return make_contract(tenant.client, "hosted-a", monthly_price="250.00")
