@@ -1,0 +1,69 @@
+"""SLA-3 / SLA-4 — the ticket list shows, for each failure notification, the deadline its
+contract states: PLATFORM its intervention deadline, HOSTED-W and HOSTED-A their restoration
+target (they have no intervention clause), each with whether it was met."""
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.choices import Role
+from support import services
+from tests.offers.factories import make_contract
+from tests.support.factories import make_staff, open_failure, paris
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.BILLING_RENDER_PDF = False
+
+
+def rows_of(page: str) -> dict[str, str]:
+    """Each row of the ticket table, by ticket number."""
+    body = page.split('data-testid="ticket-table"', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for row in body.split('data-testid="ticket-row"')[1:]:
+        number = row.split('">', 2)[2].split("<", 1)[0]
+        rows[number] = row
+    return rows
+
+
+# SLA-4 — HOSTED-A reported Friday 15 May 2026 at 16:59: 8 business hours in 9:00–18:00 →
+# 1 h 01 on Friday + 6 h 59 on Monday 18 May → Monday 15:59. HOSTED-W detected and reported
+# Saturday 28 March 2026 at 23:30 (22:30 UTC), the night clocks go forward: 4 elapsed hours =
+# 02:30 UTC = Sunday 29 March 04:30 summer time (5 hours on the wall clock). PLATFORM reported
+# Wednesday 13 May 2026 (the eve of Ascension) at 16:00: 1 h on Wednesday, Thursday 14 off,
+# 3 h on Friday → Friday 15 May 12:00.
+# Before, the list showed « — » for both HOSTED tickets (their restoration target was only on the
+# ticket's page).
+def test_ticket_list_shows_the_restoration_target_of_hosted_failures(tenant, client, as_role):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    hosted_a = make_contract(tenant.client, "hosted-a")
+    hosted_w = make_contract(tenant.client, "hosted-w", quantity=2)
+    platform = make_contract(tenant.client, "platform")
+    with time_machine.travel(paris(2026, 5, 15, 16, 59), tick=False):
+        site = open_failure(tenant, hosted_a)
+    with time_machine.travel(paris(2026, 3, 28, 23, 30), tick=False):
+        users = open_failure(tenant, hosted_w)
+    with time_machine.travel(paris(2026, 5, 13, 16), tick=False):
+        voice = open_failure(tenant, platform)
+
+    as_role(Role.READ_ONLY)
+    with time_machine.travel(paris(2026, 5, 18, 12), tick=False):
+        rows = rows_of(client.get(reverse("support:tickets")).content.decode())
+    assert "Service restored by" in rows[site.number] and "18/05/2026 15:59" in rows[site.number]
+    assert 'data-testid="restoration-pending"' in rows[site.number]
+    assert "29/03/2026 04:30" in rows[users.number]
+    assert 'data-testid="restoration-missed"' in rows[users.number]  # never restored
+    assert "Work starts by" in rows[voice.number] and "15/05/2026 12:00" in rows[voice.number]
+    assert 'data-testid="intervention-missed"' in rows[voice.number]
+    assert "restoration-" not in rows[voice.number]  # PLATFORM states no restoration target
+
+    # Restored Monday 18 May at 15:59, the target itself: met.
+    with time_machine.travel(paris(2026, 5, 18, 15, 59), tick=False):
+        services.ticket_record_restoration(ticket=site, actor=make_staff())
+        rows = rows_of(client.get(reverse("support:tickets")).content.decode())
+    assert 'data-testid="restoration-met"' in rows[site.number]
+    assert "intervention-" not in rows[site.number]  # HOSTED-A states no intervention deadline
