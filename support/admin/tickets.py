@@ -345,7 +345,8 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             PenaltyForm,
             title=gettext("Charge the 100.00 € abusive-ticket penalty"),
             intro=gettext(
-                "Only when the customer caused the incident. A pending charge of 100.00 €, "
+                "Only when the customer caused the incident, on a voice platform service "
+                "(PLATFORM 27: no other contract states it). A pending charge of 100.00 €, "
                 "outside the scope of VAT (a penalty is damages), is added to the customer's "
                 "next invoice (once per ticket)."
             ),

@@ -18,6 +18,7 @@ from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from billing.models import PendingCharge
 from kernel.errors import InvalidTransition
+from offers.choices import Preset
 from offers.periods import month_start
 from support.choices import TicketKind, TicketStatus
 from support.models import Ticket
@@ -91,9 +92,10 @@ def ticket_record_restoration(
 
 @transaction.atomic
 def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = "") -> PendingCharge:
-    """SLA-11 (PLATFORM 27, USE-7): staff concluded that the customer caused the incident: a
-    100.00 € penalty, outside the scope of VAT like every contractual penalty (docs/rules.md,
-    USE-7: billing puts it on the customer's invoice of "O" charges), posted as a pending charge
+    """SLA-11 (PLATFORM 27, USE-7): staff concluded that the customer caused the incident on a
+    PLATFORM service (the only contract with the clause; refused on any other): a 100.00 €
+    penalty, outside the scope of VAT like every contractual penalty (docs/rules.md, USE-7:
+    billing puts it on the customer's invoice of "O" charges), posted as a pending charge
     keyed by the ticket — charging twice returns the same charge. The ticket's unavailability
     no longer counts in the availability (the customer's act, SLA-5), and the report was no
     incident: its intervention deadline goes (SLA-3, PLATFORM 14.2)."""
@@ -101,6 +103,15 @@ def ticket_charge_abusive_penalty(*, ticket: Ticket, actor: User, note: str = ""
     ticket = lock_ticket(ticket)
     if ticket.kind != TicketKind.FAILURE:
         raise ValidationError(_("The penalty applies to a failure notification only."))
+    if ticket.contract.preset != Preset.PLATFORM:
+        # Only the voice platform's contract states it (PLATFORM 27 « Support Abusif »): the
+        # HOSTED-W, HOSTED-A, TRUNK and SIP-UNL contracts have no such penalty.
+        raise ValidationError(
+            _(
+                "The abusive-ticket penalty is a clause of the voice platform contract "
+                "(PLATFORM 27): this service's contract states none."
+            )
+        )
     reported_month = month_start(timezone.localtime(ticket.reported_at).date())
     # BIL-3: the words of an invoice line are French, whatever staff's language.
     with translation.override(settings.LANGUAGE_CODE):

@@ -172,8 +172,19 @@ def test_ticket_actions(client, staff, incident):
     )
     incident.refresh_from_db()
     assert incident.restored_at == paris(2026, 10, 6, 15)
+    # SLA-11: the penalty is PLATFORM's only (PLATFORM 27): refused on this HOSTED-A ticket,
+    # charged once on a PLATFORM one.
+    _action(client, "ticket", "charge_penalty", [incident], apply="1", note="Own PBX")
+    assert not PendingCharge.objects.exists()
+    voice = services.ticket_open(
+        client=incident.client,
+        kind=TicketKind.FAILURE,
+        subject="No dial tone",
+        body="Down",
+        contract=make_contract(incident.client, "platform"),
+    )
     for _ in range(2):
-        _action(client, "ticket", "charge_penalty", [incident], apply="1", note="Own PBX")
+        _action(client, "ticket", "charge_penalty", [voice], apply="1", note="Own PBX")
     charge = PendingCharge.objects.get(source_type="ticket")
     assert charge.unit_price == Decimal("100.0000") and charge.created_by == staff
 

@@ -67,3 +67,31 @@ def test_ticket_list_shows_the_restoration_target_of_hosted_failures(tenant, cli
         rows = rows_of(client.get(reverse("support:tickets")).content.decode())
     assert 'data-testid="restoration-met"' in rows[site.number]
     assert "intervention-" not in rows[site.number]  # HOSTED-A states no intervention deadline
+
+
+# SLA-11 — the 100 € abusive-ticket penalty is a clause of the voice platform's contract only
+# (PLATFORM 27, « Support Abusif … 100 € »); the HOSTED-W, HOSTED-A, TRUNK and SIP-UNL contracts
+# state no such penalty. Before, staff could charge it on a HOSTED-A failure notification: a
+# 100.00 € charge without contractual basis. Now it is refused and nothing is written; on a
+# PLATFORM failure notification it is charged (100.00, once).
+@pytest.mark.parametrize("offer_code", ["hosted-a", "hosted-w", "trunk"])
+def test_abusive_ticket_penalty_is_platform_only(tenant, offer_code):
+    from django.core.exceptions import ValidationError
+
+    from billing.models import PendingCharge
+
+    staff = make_staff()
+    other = make_contract(tenant.client, offer_code)
+    with time_machine.travel(paris(2026, 10, 6, 10), tick=False):
+        ticket = open_failure(tenant, other)
+        with pytest.raises(ValidationError) as refused:
+            services.ticket_charge_abusive_penalty(ticket=ticket, actor=staff)
+    assert "PLATFORM 27" in str(refused.value)
+    ticket.refresh_from_db()
+    assert not ticket.customer_caused and not PendingCharge.objects.exists()
+
+    platform = make_contract(tenant.client, "platform")
+    with time_machine.travel(paris(2026, 10, 6, 10), tick=False):
+        voice = open_failure(tenant, platform)
+        charge = services.ticket_charge_abusive_penalty(ticket=voice, actor=staff)
+    assert charge.unit_price == 100 and PendingCharge.objects.count() == 1

@@ -17,6 +17,7 @@ from offers import services as offers
 from offers.choices import ContractStatus
 from support import selectors, services
 from support.choices import ExcuseReason, OutageScope, ReportStatus
+from support.models import Ticket
 from tests.offers.factories import make_contract
 from tests.support.factories import (
     incident,
@@ -131,9 +132,10 @@ def test_hosted_a_october(customer, staff):
     with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
         incident(contract, paris(2026, 10, 6, 9), paris(2026, 10, 6, 13), staff=staff)
         incident(contract, paris(2026, 10, 20, 14), paris(2026, 10, 20, 20), staff=staff)
-        # A failure caused by the customer (SLA-11) does not count.
+        # A failure caused by the customer (SLA-11) does not count — one charged before the
+        # penalty became PLATFORM's only (PLATFORM 27): its flag stays on the ticket.
         abusive = incident(contract, paris(2026, 10, 22, 9), paris(2026, 10, 22, 19), staff=staff)
-        services.ticket_charge_abusive_penalty(ticket=abusive, actor=staff)
+        Ticket.objects.filter(pk=abusive.pk).update(customer_caused=True)
     report = compute(contract, OCT, paris(2026, 11, 1, 1))
     assert report.minutes_in_month == 44_640
     assert report.unavailable_minutes == Decimal("600.00")
@@ -453,9 +455,9 @@ def test_credit_note_and_penalty_decided_in_english_are_french(customer, staff, 
         f"(contrat {contract.reference})."
     )
 
-    hosted_a = make_contract(customer, "hosted-a", monthly_price="300.00")
+    platform = make_contract(customer, "platform")  # PLATFORM 27: its contract's penalty
     with time_machine.travel(paris(2026, 11, 30, 12), tick=False):
-        ticket = incident(hosted_a, paris(2026, 11, 22, 9), paris(2026, 11, 22, 19), staff=staff)
+        ticket = incident(platform, paris(2026, 11, 22, 9), paris(2026, 11, 22, 19), staff=staff)
         with translation.override("en"):
             charge = services.ticket_charge_abusive_penalty(ticket=ticket, actor=staff)
     assert (charge.description, charge.unit_price) == (
