@@ -24,28 +24,49 @@ def _invoiced_lines(contract: Contract):
     )
 
 
+def _net_of_corrections(lines) -> Decimal:
+    """The lines' net amounts, each less what the credit notes correcting an invoice credited
+    on it (BIL-9's ``credited_line``: a termination, a price restored, an accepted dispute, a
+    correction by staff — the credit note amends the invoice), never below zero. Compensation
+    (SLA and goodwill credits: they correct no invoice) names a line too but takes nothing off.
+    Credit notes naming no line (issued before the link) take nothing off either."""
+    billed = dict(lines.values_list("pk", "net_amount"))
+    if not billed:
+        return ZERO
+    credited = dict(
+        InvoiceLine.objects.filter(
+            credited_line__in=billed,
+            invoice__kind=DocumentKind.CREDIT_NOTE,
+            invoice__status=DocumentStatus.ISSUED,
+            invoice__corrects__isnull=False,
+        )
+        .values("credited_line")
+        .annotate(total=Sum("net_amount"))
+        .values_list("credited_line", "total")
+    )
+    return sum((max(net - credited.get(pk, ZERO), ZERO) for pk, net in billed.items()), ZERO)
+
+
 def invoiced_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
     """The fixed fees invoiced for the contract for the service of [start, end): its
     subscription lines (full months and pro rata, as invoiced) on issued invoices whose service
     period overlaps it — whichever invoice carried them (October's are on September's run, in
-    advance; a first month started on the 16th is its pro rata). 0.00 when none."""
-    total = (
+    advance; a first month started on the 16th is its pro rata) —, net of the corrections
+    credited on them (SLA-7: a line corrected by 50.00 of 149.00 was invoiced 99.00). 0.00 when
+    none."""
+    return _net_of_corrections(
         _invoiced_lines(contract)
         .filter(kind__in=SUBSCRIPTION_KINDS, period_start__lt=end)
         .filter(Q(period_end__gt=start) | Q(period_end__isnull=True, period_start__gte=start))
-        .aggregate(total=Sum("net_amount"))["total"]
     )
-    return total if total is not None else ZERO
 
 
 def invoiced_consumption(contract: Contract, month: date) -> Decimal:
-    """SLA-10: the consumption invoiced for the contract on the invoices of ``month``."""
-    total = (
-        _invoiced_lines(contract)
-        .filter(kind=ChargeKind.CONSUMPTION, invoice__month=month)
-        .aggregate(total=Sum("net_amount"))["total"]
+    """SLA-10: the consumption invoiced for the contract on the invoices of ``month``, net of
+    the corrections credited on those lines (an accepted dispute)."""
+    return _net_of_corrections(
+        _invoiced_lines(contract).filter(kind=ChargeKind.CONSUMPTION, invoice__month=month)
     )
-    return total if total is not None else ZERO
 
 
 def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
@@ -70,17 +91,6 @@ def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
     paid = [pk for pk, state in payments.invoice_states(invoices).items() if state.open <= ZERO]
     if not paid:
         return ZERO
-    lines = _invoiced_lines(contract).filter(kind__in=SUBSCRIPTION_KINDS, invoice_id__in=paid)
-    billed = dict(lines.values_list("pk", "net_amount"))
-    credited = dict(
-        InvoiceLine.objects.filter(
-            credited_line__in=billed,
-            invoice__kind=DocumentKind.CREDIT_NOTE,
-            invoice__status=DocumentStatus.ISSUED,
-            invoice__corrects__isnull=False,
-        )
-        .values("credited_line")
-        .annotate(total=Sum("net_amount"))
-        .values_list("credited_line", "total")
+    return _net_of_corrections(
+        _invoiced_lines(contract).filter(kind__in=SUBSCRIPTION_KINDS, invoice_id__in=paid)
     )
-    return sum((max(net - credited.get(pk, ZERO), ZERO) for pk, net in billed.items()), ZERO)
