@@ -118,6 +118,13 @@ def _decorate_ticket(ticket: Ticket) -> Ticket:
         ticket.intervention = met(ticket.intervention_met)
     if ticket.restoration_target is not None:
         ticket.restoration = met(ticket.restoration_met)
+    # SLA-3 (PLATFORM 14.2): the contract has an intervention clause, but this report is no
+    # incident (30 minutes or less, or the customer's doing): the page says why, not "none".
+    ticket.no_incident = (
+        ticket.is_incident
+        and ticket.intervention_deadline is None
+        and bool(ticket.contract.terms_snapshot.get("intervention_business_hours"))
+    )
     return ticket
 
 

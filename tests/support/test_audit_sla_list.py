@@ -95,3 +95,32 @@ def test_abusive_ticket_penalty_is_platform_only(tenant, offer_code):
         voice = open_failure(tenant, platform)
         charge = services.ticket_charge_abusive_penalty(ticket=voice, actor=staff)
     assert charge.unit_price == 100 and PendingCharge.objects.count() == 1
+
+
+# SLA-3 (PLATFORM 14.2) — a PLATFORM failure notification reported Monday 16 November 2026 at
+# 10:00 and restored at 10:20 (20 minutes: not "longer than 30 minutes") is no incident: its
+# 14:00 intervention deadline goes. Before, the ticket's page then said « Your contract states no
+# intervention deadline or restoration target for this service » — false: the contract states
+# one; this interruption is not an incident. Now it says why. One the customer caused (SLA-11,
+# the penalty charged) says so too.
+def test_platform_report_that_is_no_incident_says_why(tenant, client, as_role):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    staff = make_staff()
+    platform = make_contract(tenant.client, "platform")
+    with time_machine.travel(paris(2026, 11, 16, 10), tick=False):
+        short = open_failure(tenant, platform)
+        caused = open_failure(tenant, platform)
+    as_role(Role.TECHNICAL)
+    with time_machine.travel(paris(2026, 11, 16, 10, 20), tick=False):
+        services.ticket_record_restoration(ticket=short, actor=staff)
+        services.ticket_charge_abusive_penalty(ticket=caused, actor=staff)
+        pages = {
+            ticket: client.get(reverse("support:ticket_detail", args=[ticket.pk])).content.decode()
+            for ticket in (short, caused)
+        }
+    for page in pages.values():
+        assert 'data-testid="intervention-deadline"' not in page
+        assert "Your contract states no intervention deadline" not in page
+    assert 'data-testid="no-incident"' in pages[short]
+    assert "lasted 30 minutes or less" in pages[short]
+    assert "caused on your side" in pages[caused]
