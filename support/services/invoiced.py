@@ -79,7 +79,8 @@ def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
     Compensation (SLA and goodwill credits: they correct no invoice) names a line too but does
     not lower it: it is counted against the cap as granted. Credit notes naming no line (issued
     before the link) take nothing off a line. A partly paid invoice counts nothing: a payment
-    pays the invoice, not its lines (docs/rules.md, SLA-12)."""
+    pays the invoice, not its lines (docs/rules.md, SLA-12) — except the lines paid in advance
+    (``is_paid``: from the prepaid balance), paid whatever is left on the invoice."""
     invoices = Invoice.objects.filter(
         kind=DocumentKind.INVOICE,
         status=DocumentStatus.ISSUED,
@@ -89,8 +90,12 @@ def paid_subscriptions(contract: Contract, start: date, end: date) -> Decimal:
         lines__kind__in=SUBSCRIPTION_KINDS,
     ).distinct()
     paid = [pk for pk, state in payments.invoice_states(invoices).items() if state.open <= ZERO]
-    if not paid:
-        return ZERO
+    # A line paid in advance (BIL-10: a prepaid number reservation or channel order, listed as
+    # already paid) was paid, whatever is still due on the rest of its invoice.
     return _net_of_corrections(
-        _invoiced_lines(contract).filter(kind__in=SUBSCRIPTION_KINDS, invoice_id__in=paid)
+        _invoiced_lines(contract).filter(
+            Q(invoice_id__in=paid) | Q(is_paid=True),
+            kind__in=SUBSCRIPTION_KINDS,
+            invoice__in=invoices,
+        )
     )
