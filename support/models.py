@@ -128,13 +128,16 @@ class Ticket(TimeStampedModel):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    @staticmethod
-    def _met(deadline: datetime | None, done: datetime | None) -> bool | None:
-        """True/False once known, None while the deadline is still ahead (or there is none)."""
+    def _met(self, deadline: datetime | None, done: datetime | None) -> bool | None:
+        """True/False once known, None while the deadline is still ahead (or there is none).
+        A ticket closed before the deadline without the step (withdrawn, a duplicate) stopped
+        the clock: None for good, never a miss (SLA-3, SLA-4)."""
         if deadline is None:
             return None
         if done is not None:
             return done <= deadline
+        if self.closed_at is not None and self.closed_at <= deadline:
+            return None
         return False if timezone.now() > deadline else None
 
     @property

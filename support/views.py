@@ -104,20 +104,23 @@ class Met:
     badge: str
 
 
-def met(value: bool | None) -> Met:
+def met(value: bool | None, closed: bool = False) -> Met:
     if value is True:
         return Met("met", _("Met"), "badge ok")
     if value is False:
         return Met("missed", _("Missed"), "badge alert")
+    if closed:  # closed before the deadline (withdrawn, a duplicate): the clock stopped
+        return Met("withdrawn", _("Closed before the deadline"), "badge")
     return Met("pending", _("Pending"), "badge")
 
 
 def _decorate_ticket(ticket: Ticket) -> Ticket:
     ticket.badge = TICKET_BADGES.get(ticket.status, "badge")
+    closed = ticket.closed_at is not None
     if ticket.intervention_deadline is not None:
-        ticket.intervention = met(ticket.intervention_met)
+        ticket.intervention = met(ticket.intervention_met, closed)
     if ticket.restoration_target is not None:
-        ticket.restoration = met(ticket.restoration_met)
+        ticket.restoration = met(ticket.restoration_met, closed)
     # SLA-3 (PLATFORM 14.2): the contract has an intervention clause, but this report is no
     # incident (30 minutes or less, or the customer's doing): the page says why, not "none".
     ticket.no_incident = (

@@ -37,25 +37,30 @@ from support.models import (
 )
 
 
-def _met_sql(deadline: str, done: str, now):
+def _met_sql(deadline: str, done: str, now, closed: str):
     """SQL twin of ``Ticket._met``: true/false once known, null while the deadline is ahead
-    (or there is none)."""
+    (or there is none, or the ticket was closed before it without the step)."""
     return Case(
         When(**{f"{deadline}__isnull": True}, then=Value(None)),
         When(
             **{f"{done}__isnull": False},
             then=sql_lists.boolean(Q(**{f"{done}__lte": F(deadline)})),
         ),
+        When(**{f"{closed}__lte": F(deadline)}, then=Value(None)),
         When(**{f"{deadline}__lt": now}, then=Value(False)),
         default=Value(None),
     )
 
 
-def _met_horizon(deadline: str, done: str, now):
+def _met_horizon(deadline: str, done: str, now, closed: str):
     """The moment ``_met_sql`` may read differently without a change to the row: the deadline
-    still ahead of an unfinished step (from null to false), else null (never)."""
+    still ahead of an unfinished step of an open ticket (from null to false), else null
+    (never)."""
     return Case(
-        When(**{f"{done}__isnull": True, f"{deadline}__gte": now}, then=F(deadline)),
+        When(
+            **{f"{done}__isnull": True, f"{closed}__isnull": True, f"{deadline}__gte": now},
+            then=F(deadline),
+        ),
         default=None,
         output_field=DateTimeField(),
     )
@@ -119,8 +124,8 @@ class TicketSerializer(representation.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text=_(
-            "Whether work started by the intervention deadline; null while it is ahead, or "
-            "when there is none."
+            "Whether work started by the intervention deadline; null while it is ahead, "
+            "when there is none, or when the ticket was closed before it (withdrawn)."
         ),
     )
     restoration_met = serializers.BooleanField(
@@ -128,24 +133,24 @@ class TicketSerializer(representation.ModelSerializer):
         allow_null=True,
         help_text=_(
             "Whether the service was restored by the restoration target; null while it is "
-            "ahead, or when there is none."
+            "ahead, when there is none, or when the ticket was closed before it (withdrawn)."
         ),
     )
 
     sql_fields = {  # kernel.sql_lists: the properties above, in SQL
         "intervention_met": lambda ctx, p: _met_sql(
-            p + "intervention_deadline", p + "intervention_started_at", ctx.now
+            p + "intervention_deadline", p + "intervention_started_at", ctx.now, p + "closed_at"
         ),
         "restoration_met": lambda ctx, p: _met_sql(
-            p + "restoration_target", p + "restored_at", ctx.now
+            p + "restoration_target", p + "restored_at", ctx.now, p + "closed_at"
         ),
     }
     sql_horizons = {  # kernel.sql_lists: when each flag may turn from null to false
         "intervention_met": lambda ctx, p: _met_horizon(
-            p + "intervention_deadline", p + "intervention_started_at", ctx.now
+            p + "intervention_deadline", p + "intervention_started_at", ctx.now, p + "closed_at"
         ),
         "restoration_met": lambda ctx, p: _met_horizon(
-            p + "restoration_target", p + "restored_at", ctx.now
+            p + "restoration_target", p + "restored_at", ctx.now, p + "closed_at"
         ),
     }
 

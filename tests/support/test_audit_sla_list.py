@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from support import services
+from support.choices import TicketStatus
 from tests.offers.factories import make_contract
 from tests.support.factories import make_staff, open_failure, paris
 
@@ -124,3 +125,46 @@ def test_platform_report_that_is_no_incident_says_why(tenant, client, as_role):
     assert 'data-testid="no-incident"' in pages[short]
     assert "lasted 30 minutes or less" in pages[short]
     assert "caused on your side" in pages[caused]
+
+
+# SLA-3 / SLA-4 — a failure notification the customer withdraws (new → closed) before its
+# deadline stops the clock: nobody failed to meet it. PLATFORM reported Monday 16 November 2026
+# at 10:00 (intervention deadline 14:00), withdrawn at 11:00; HOSTED-A reported Tuesday 17
+# November at 16:00 (restoration target Wednesday 15:00), withdrawn at 16:30. Before, once each
+# deadline had passed the pages said « Missed » and the API ``*_met: false`` — a breach reported
+# on a withdrawn ticket. Now: « Closed before the deadline » and null. A deadline missed before
+# the withdrawal stays missed (HOSTED-W reported Monday 16 November 08:00, target 12:00,
+# withdrawn at 13:00).
+def test_withdrawn_failure_notification_misses_no_deadline(tenant, client, as_role, api):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    member = tenant.members[Role.TECHNICAL].user
+    platform = make_contract(tenant.client, "platform")
+    hosted_a = make_contract(tenant.client, "hosted-a")
+    hosted_w = make_contract(tenant.client, "hosted-w", quantity=2)
+    with time_machine.travel(paris(2026, 11, 16, 8), tick=False):
+        late = open_failure(tenant, hosted_w)
+    with time_machine.travel(paris(2026, 11, 16, 10), tick=False):
+        voice = open_failure(tenant, platform)
+    with time_machine.travel(paris(2026, 11, 16, 11), tick=False):
+        services.ticket_set_status(ticket=voice, status=TicketStatus.CLOSED, actor=member)
+    with time_machine.travel(paris(2026, 11, 16, 13), tick=False):
+        services.ticket_set_status(ticket=late, status=TicketStatus.CLOSED, actor=member)
+    with time_machine.travel(paris(2026, 11, 17, 16), tick=False):
+        site = open_failure(tenant, hosted_a)
+    with time_machine.travel(paris(2026, 11, 17, 16, 30), tick=False):
+        services.ticket_set_status(ticket=site, status=TicketStatus.CLOSED, actor=member)
+
+    as_role(Role.TECHNICAL)
+    with time_machine.travel(paris(2026, 11, 18, 16), tick=False):
+        rows = rows_of(client.get(reverse("support:tickets")).content.decode())
+        detail = client.get(reverse("support:ticket_detail", args=[voice.pk])).content.decode()
+        listed = {t["number"]: t for t in api.get("/api/v1/tickets/").json()["results"]}
+    assert 'data-testid="intervention-withdrawn"' in rows[voice.number]
+    assert (
+        'data-testid="intervention-withdrawn"' in detail and "Closed before the deadline" in detail
+    )
+    assert 'data-testid="restoration-withdrawn"' in rows[site.number]
+    assert 'data-testid="restoration-missed"' in rows[late.number]
+    assert listed[voice.number]["intervention_met"] is None
+    assert listed[site.number]["restoration_met"] is None
+    assert listed[late.number]["restoration_met"] is False
