@@ -1,7 +1,7 @@
 """SLA credits (SLA-8, SLA-10): the customer requests the month's credit; staff approve it
 (capped over 30 days, issued as a credit note) or refuse it with a reason."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -97,12 +97,15 @@ def credit_request(
 
 
 def approved_in_window(contract: Contract, at: datetime, exclude_pk=None) -> Decimal:
-    """SLA-8: credits approved for the contract in the 30 days before ``at``."""
+    """SLA-8: credits approved for the contract in the 30 consecutive calendar days (Paris)
+    ending on ``at``'s day (HOSTED-W 7 « trente (30) jours calendaires consécutifs »): on 3
+    December, from 4 November 0:00 — whatever the hour."""
+    first_day = timezone.localtime(at).date() - (av.CAP_WINDOW - timedelta(days=1))
     total = (
         AvailabilityReport.objects.filter(
             contract=contract,
             status=ReportStatus.APPROVED,
-            decided_at__gt=at - av.CAP_WINDOW,
+            decided_at__gte=datetime.combine(first_day, time.min, tzinfo=av.PARIS),
             decided_at__lte=at,
         )
         .exclude(pk=exclude_pk)

@@ -266,8 +266,8 @@ def _credit_report(contract, month, minutes, staff):
 # SLA-8 — credits over 30 consecutive days are capped at 20 % of this report's base (149.00 →
 # 29.80). September (10 %: 14.90) approved on 25 October; October (20 %: 29.80) approved on 3
 # November, 9 days later: 29.80 − 14.90 = 14.90 approved, the excess dropped. November (20 %)
-# approved on 3 December: October's approval is 30 days old, still in the window (14.90
-# left); on 4 December it would not be.
+# approved on 2 December at 23:00: 3 November – 2 December are 30 consecutive calendar days,
+# October's approval is in them (14.90 left); on 3 December it would not be.
 def test_cap_over_thirty_days(customer, staff):
     contract = make_contract(customer, "hosted-w", quantity=10)
     september = _credit_report(contract, SEP, 1000, staff)  # 97.68 % → 10 %
@@ -282,7 +282,7 @@ def test_cap_over_thirty_days(customer, staff):
         september = services.credit_approve(report=september, actor=staff)
     with time_machine.travel(paris(2026, 11, 3, 10), tick=False):
         october = services.credit_approve(report=october, actor=staff)
-    with time_machine.travel(paris(2026, 12, 3, 9), tick=False):
+    with time_machine.travel(paris(2026, 12, 2, 23), tick=False):
         november = services.credit_approve(report=november, actor=staff)
     assert september.approved_amount == Decimal("14.90")
     assert october.approved_amount == Decimal("14.90")
@@ -292,6 +292,25 @@ def test_cap_over_thirty_days(customer, staff):
         Decimal("14.90"),
         Decimal("14.90"),
     ]
+
+
+# SLA-8 (HOSTED-W 7: « toute période de trente (30) jours calendaires consécutifs ») — the
+# window is calendar days, Paris time: October (20 %: 29.80) approved on 3 November at 10:00
+# uses the whole cap (20 % of 149.00 = 29.80) until 2 December; November (20 %) approved on 3
+# December at 09:00 is 31 calendar days later: 29.80 approved. Before, 23 hours short of 30 × 24
+# hours, it was approved at 0.00 (at 10:00 it would have been 29.80).
+def test_cap_window_is_thirty_calendar_days(customer, staff):
+    contract = make_contract(customer, "hosted-w", quantity=10)
+    october = _credit_report(contract, OCT, 2000, staff)
+    november = _credit_report(contract, NOV, 2000, staff)
+    with time_machine.travel(paris(2026, 11, 3, 10), tick=False):
+        october = services.credit_approve(report=october, actor=staff)
+    with time_machine.travel(paris(2026, 12, 3, 9), tick=False):
+        november = services.credit_approve(report=november, actor=staff)
+    assert (october.approved_amount, november.approved_amount) == (
+        Decimal("29.80"),
+        Decimal("29.80"),
+    )
 
 
 # SLA-8 — when the window's credits already reach the cap, the report is approved at 0.00 and
