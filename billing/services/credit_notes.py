@@ -33,6 +33,7 @@ from billing.choices import (
 )
 from billing.events import announce_issued
 from billing.models import CreditAllocation, CreditRefund, Invoice, InvoiceLine
+from billing.services.credit_vat import GroupLeft, capped_groups, split_incl_vat
 from billing.services.credited_lines import (
     Row,
     VatKey,
@@ -44,7 +45,7 @@ from billing.services.credited_lines import (
 )
 from billing.services.numbering import allocate_numbers
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
-from kernel.money import CENT, ZERO, money_number, round_money
+from kernel.money import ZERO, money_number, round_money
 from offers.models import Contract
 from offers.periods import next_month_start
 
@@ -86,84 +87,28 @@ class CreditLine:
     invoice_line: InvoiceLine | None = None
 
 
-def _gross(net: Decimal, rate: Decimal) -> Decimal:
-    """What a credit group of ``net`` at ``rate`` totals incl. VAT (VAT rounded once)."""
-    return net + round_money(net * rate / 100)
-
-
-def _net_at_most(gross: Decimal, rate: Decimal) -> Decimal:
-    """The largest net amount whose total incl. VAT at ``rate`` is at most ``gross``."""
-    net = max(round_money(gross / (1 + rate / 100)), ZERO)
-    while net > 0 and _gross(net, rate) > gross:
-        net -= CENT
-    while _gross(net + CENT, rate) <= gross:
-        net += CENT
-    return net
-
-
-def split_incl_vat(amount: Decimal, groups: list[tuple[str, Decimal, Decimal]]) -> list[tuple]:
-    """BIL-8 / BIL-9: spread ``amount`` incl. VAT over an invoice's VAT groups — ``groups`` are
-    (category, rate, net left to credit) in the invoice's breakdown order — so that the credit
-    note totals exactly ``amount`` incl. VAT. Returns (category, rate, net) per group credited.
-
-    Each group takes its share of ``amount`` in proportion to what is left to credit in it,
-    incl. VAT (rounded half-up to the cent); the largest group (the first on a tie) takes what
-    the others leave, so the shares add up to ``amount``. Each share is turned into the net
-    amount whose VAT, rounded once per group as on any document, gives it back. A rate can make
-    a total unreachable (at 20 %, one cent in six: 0.02 → 0.02, 0.03 → 0.04): the cent missing
-    goes to the largest group, or another, that reaches it exactly; failing that, the credit is
-    the smallest total above ``amount`` (one cent in the customer's favour), never above what is
-    left to credit."""
-    amount = Decimal(amount)
-    lefts = [(category, Decimal(rate), Decimal(left)) for category, rate, left in groups]
-    lefts = [g for g in lefts if g[2] > 0]
-    gross_left = [_gross(left, rate) for _category, rate, left in lefts]
-    total = sum(gross_left, ZERO)
-    if amount <= 0 or amount > total:
-        raise ValidationError(
-            {
-                "lines": _("Only %(left)s € incl. VAT is left to credit on this invoice.")
-                % {"left": money_number(total)}
-            }
-        )
-    largest = max(range(len(lefts)), key=lambda i: (gross_left[i], -i))
-    shares = [round_money(amount * g / total) for g in gross_left]
-    shares[largest] = amount - sum(s for i, s in enumerate(shares) if i != largest)
-    nets = [
-        min(_net_at_most(share, rate), left)
-        for share, (_category, rate, left) in zip(shares, lefts, strict=True)
-    ]
-    order = [largest, *(i for i in range(len(lefts)) if i != largest)]
-    for exact in (True, False):
-        short = amount - sum(_gross(n, g[1]) for n, g in zip(nets, lefts, strict=True))
-        if short <= 0:
-            break
-        for i in order:
-            _category, rate, left = lefts[i]
-            wanted = _gross(nets[i], rate) + short
-            net = _net_at_most(wanted, rate)
-            if not exact and _gross(net, rate) < wanted:
-                net += CENT
-            if net <= left and (_gross(net, rate) == wanted or not exact):
-                nets[i] = net
-                break
-    return [
-        (category, rate, net)
-        for (category, rate, _left), net in zip(lefts, nets, strict=True)
-        if net > 0
-    ]
-
-
-def _credited(invoice: Invoice) -> dict[VatKey, Decimal]:
-    """Net already credited on ``invoice`` per VAT group, by its issued credit notes."""
+def _credited(invoice: Invoice, amount: str = "taxable") -> dict[VatKey, Decimal]:
+    """Net (``amount="vat"``: VAT) already credited on ``invoice`` per VAT group, by its issued
+    credit notes."""
     credited: dict[VatKey, Decimal] = defaultdict(Decimal)
     breakdowns = invoice.credit_notes.filter(status=DocumentStatus.ISSUED).values_list(
         "vat_breakdown", flat=True
     )
     for breakdown in breakdowns:
         for group in breakdown:
-            credited[vat_key(group["category"], group["rate"])] += Decimal(group["taxable"])
+            credited[vat_key(group["category"], group["rate"])] += Decimal(group[amount])
     return credited
+
+
+def _lefts(invoice: Invoice) -> dict[VatKey, GroupLeft]:
+    """What is left to credit in each VAT group of ``invoice``, net and VAT (``credit_vat``)."""
+    net, vat = _credited(invoice), _credited(invoice, "vat")
+    lefts = {}
+    for g in invoice.vat_breakdown:
+        key = vat_key(g["category"], g["rate"])
+        left = Decimal(g["taxable"]) - net[key]
+        lefts[key] = GroupLeft(*key, net=left, vat=Decimal(g["vat"]) - vat[key], group_net=left)
+    return lefts
 
 
 def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
@@ -326,17 +271,20 @@ def _rows(lines, *, corrects, client, buyer_client, partner, billed_by=None) -> 
                         )
                     }
                 )
-            credited = _credited(corrects)
+            lefts = _lefts(corrects)
             taken: dict[VatKey, Decimal] = defaultdict(Decimal)
             for row in rows:
-                credited[(row.category, row.rate)] += row.net
                 taken[(row.category, row.rate)] += row.net
             groups = []
             for g in corrects.vat_breakdown:
                 key = vat_key(g["category"], g["rate"])
-                # BIL-9: what is left in the group, and on its lines
-                left = min(Decimal(g["taxable"]) - credited[key], line_left[key] - taken[key])
-                groups.append((g["category"], Decimal(g["rate"]), left))
+                group = lefts[key]
+                # BIL-9: what is left in the group, and on its lines; its VAT as the group's
+                # left once the rows above are taken from it
+                group_net = group.group_net - taken[key]
+                vat = group.vat - (group.vat_of(taken[key]) if taken[key] else ZERO)
+                left = min(group_net, line_left[key] - taken[key])
+                groups.append(GroupLeft(g["category"], Decimal(g["rate"]), left, vat, group_net))
             for category, rate, net in split_incl_vat(round_money(line.amount), groups):
                 rows.append(Row(line, category, vat_key(category, rate)[1], net))
             continue
@@ -421,6 +369,8 @@ def credit_note_issue(
         rows = spread_rows(rows, corrects)
     check_within_lines([row for row in rows if row.capped])
     groups = amounts.vat_breakdown([(row.category, row.rate, row.net) for row in rows])
+    if corrects is not None:
+        groups = capped_groups(groups, _lefts(corrects))
     net, vat, gross = amounts.totals(groups)
     [(sequence, number)] = allocate_numbers(DocumentKind.CREDIT_NOTE, issue_date.year, 1)
     note = Invoice.objects.create(

@@ -163,3 +163,51 @@ def test_bil9_credit_refusals():
     with pytest.raises(ValidationError, match="corrects an issued invoice"):
         credit(corrects=note, amount="1.00")
     assert list(Invoice.objects.filter(kind="credit_note")) == [note]
+
+
+# BIL-9 — the credit notes of an invoice never credit more VAT than it charged. September's run
+# billed September and October at 5.03: 10.06 + VAT 2.01 (2.012) = 12.07. Two notes of 5.03:
+# the first 5.03 + 1.01 (1.006) = 6.04, the second completes the invoice and carries the 1.00 of
+# VAT left (not 1.01): 12.07 credited in all, not 12.08. EN 16931 accepts a group's VAT within
+# one unit of its rounded rate (BR-CO-17).
+def test_bil9_the_note_completing_an_invoice_takes_the_vat_left():
+    client = customer()
+    contract_of(client, "5.03")
+    services.run_month_sync(month=SEP)
+    september = Invoice.objects.get(client=client, month=SEP)
+    assert (september.total_vat, september.total_gross) == (Decimal("2.01"), Decimal("12.07"))
+
+    first = credit(corrects=september, amount="5.03")
+    second = credit(corrects=september, amount="5.03")
+
+    assert (first.total_vat, first.total_gross) == (Decimal("1.01"), Decimal("6.04"))
+    assert (second.total_vat, second.total_gross) == (Decimal("1.00"), Decimal("6.03"))
+    assert second.vat_breakdown[0]["vat"] == "1.00"
+    assert fatal(build_cii_xml(second)) == []
+
+
+# BIL-9 — the same cap on a credit incl. VAT: after a first note of 6.04, 6.03 incl. VAT is
+# what is left (not 6.04): 6.04 is refused, 6.03 credits 5.03 + 1.00. And three notes of 5.02,
+# 5.02 and 0.02: VAT 1.00 (1.004), 1.00, then the 0.01 left (0.004 would round to 0.00) = 2.01.
+def test_bil9_vat_left_incl_vat_and_in_three_notes():
+    client = customer()
+    contract_of(client, "5.03")
+    services.run_month_sync(month=SEP)
+    september = Invoice.objects.get(client=client, month=SEP)
+    credit(corrects=september, amount="5.03")
+    with pytest.raises(ValidationError, match="6.03"):
+        credit(corrects=september, amount="6.04", line={"includes_vat": True})
+    rest = credit(corrects=september, amount="6.03", line={"includes_vat": True})
+    assert (rest.total_net, rest.total_vat, rest.total_gross) == (
+        Decimal("5.03"),
+        Decimal("1.00"),
+        Decimal("6.03"),
+    )
+
+    other = customer()
+    contract_of(other, "5.03")
+    services.run_month_sync(month=SEP)
+    invoice = Invoice.objects.get(client=other, month=SEP)
+    notes = [credit(corrects=invoice, amount=a) for a in ("5.02", "5.02", "0.02")]
+    assert [n.total_vat for n in notes] == [Decimal("1.00"), Decimal("1.00"), Decimal("0.01")]
+    assert sum(n.total_gross for n in notes) == invoice.total_gross == Decimal("12.07")
