@@ -123,11 +123,20 @@ def trunk_get(*, client: Client, pk: int) -> Trunk:
         raise Http404("No such trunk.") from error
 
 
-def pending_decrease(trunk: Trunk) -> ChannelDecrease | None:
-    """TRK-4: the decrease waiting for the next renewal date, if any."""
+def pending_decrease(trunk: Trunk, *, capacity: int | None = None) -> ChannelDecrease | None:
+    """TRK-4: the decrease waiting for the next renewal date, if any.
+
+    Given the trunk's ``capacity`` today, the decrease's ``channels_then`` is what the renewal
+    will leave (TRK-5): today's channels less the channels the decrease removes, so that an
+    increase paid since it was asked (which stays on top of it) is counted — not
+    ``channels_after``, the count when it was asked."""
     if hasattr(trunk, "pending_decreases"):  # prefetched by ``trunk_list``
-        return next(iter(trunk.pending_decreases), None)
-    return trunk.decreases.filter(status=DecreaseStatus.PENDING).first()
+        decrease = next(iter(trunk.pending_decreases), None)
+    else:
+        decrease = trunk.decreases.filter(status=DecreaseStatus.PENDING).first()
+    if decrease is not None and capacity is not None:
+        decrease.channels_then = max(capacity - decrease.channels_to_remove, 1)
+    return decrease
 
 
 def channel_decrease_get(*, client: Client, pk: int) -> ChannelDecrease:

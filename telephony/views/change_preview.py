@@ -86,7 +86,7 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
             },
             code="unchanged",
         )
-    pending = selectors.pending_decrease(trunk)
+    pending = selectors.pending_decrease(trunk, capacity=current)
     if pending is not None:
         raise ValidationError(
             {
@@ -95,9 +95,9 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
                     "first to ask for another.",
                     "A decrease to %(n)s channels is already pending from %(date)s: cancel it "
                     "first to ask for another.",
-                    pending.channels_after,
+                    pending.channels_then,
                 )
-                % {"n": pending.channels_after, "date": date_format(pending.effective_on)}
+                % {"n": pending.channels_then, "date": date_format(pending.effective_on)}
             },
             code="decrease_pending",
         )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.decorators import member_required
+from offers.services import paris_today
 from telephony import selectors
 from telephony.choices import DecreaseStatus
 from telephony.services.channel_decreases import channel_decrease_cancel
@@ -35,6 +36,10 @@ def decrease_cancel(request, pk):
     if decrease.status != DecreaseStatus.PENDING:
         messages.info(request, _("This decrease is not pending any more."))
         return redirect(trunk_url)
+    # TRK-4: what the renewal will leave, with the channels added since it was asked
+    then = max(
+        selectors.trunk_capacity(decrease.trunk, paris_today()) - decrease.channels_to_remove, 1
+    )
     return render(
         request,
         "telephony/confirm.html",
@@ -45,9 +50,9 @@ def decrease_cancel(request, pk):
                 "its channels and its packs.",
                 "Cancel the decrease to %(n)s channels planned for %(date)s? The trunk keeps "
                 "its channels and its packs.",
-                decrease.channels_after,
+                then,
             )
-            % {"n": decrease.channels_after, "date": date_format(decrease.effective_on)},
+            % {"n": then, "date": date_format(decrease.effective_on)},
             "confirm_label": _("Cancel the decrease"),
             "back_url": trunk_url,
         },

@@ -34,7 +34,7 @@ def index(request):
         trunk.monthly_price = sum(
             (row["monthly_price"] * row["count"] for row in rows), Decimal("0")
         )
-        trunk.pending_decrease = selectors.pending_decrease(trunk)
+        trunk.pending_decrease = selectors.pending_decrease(trunk, capacity=trunk.capacity)
         trunk.open_orders = open_orders.get(trunk.pk, [])
         trunk.badge = SIP_BADGES.get(trunk.status, "badge")
     # a hosted-telephony customer may hold hundreds of accounts: a page at a time, as the

@@ -45,15 +45,16 @@ def _trunk_context(request, trunk: Trunk, today: date) -> dict:
     for order in orders:
         order.badge = ORDER_BADGES.get(order.status, "badge")
         order.is_open = order.status in OPEN_ORDER_STATUSES
+    capacity = sum(line.channels * line.count for line in lines)
     return {
         "trunk": trunk,
         "contract": trunk.contract,
         "packs": lines,
-        "capacity": sum(line.channels * line.count for line in lines),
+        "capacity": capacity,
         "monthly_price": monthly(lines),
         "max_channels": table.max_channels,
         "table_packs": [p for p in table.packs.all() if p.is_active],
-        "pending_decrease": selectors.pending_decrease(trunk),
+        "pending_decrease": selectors.pending_decrease(trunk, capacity=capacity),
         "orders": orders,
         "destinations": selectors.destination_settings(trunk),
         "can_write": request.membership.can(WRITE),  # credentials, destinations
