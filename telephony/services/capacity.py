@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kernel.errors import InvalidTransition
 from offers.choices import ContractStatus, TerminationStatus
 from offers.models import Contract
+from offers.periods import add_months
 from telephony.models import Pack, PackLedgerEntry, Trunk
 
 
@@ -92,6 +93,16 @@ def write_ledger(
         for pack, count in sorted(diff.items(), key=lambda kv: -kv[0].channels)
         if count
     )
+
+
+def next_renewal_date(contract: Contract, today: date) -> date | None:
+    """TRK-4: the first renewal date after ``today``: the end of the current period, or, when
+    today's renewal job has not run yet (the period ended on or before today), the end of the
+    period it is about to start."""
+    end = contract.current_period_end
+    while end is not None and end <= today:
+        end = add_months(end, contract.term("renewal_months"))
+    return end
 
 
 def channels_at_renewal(held: int, decreases) -> int:

@@ -34,6 +34,14 @@ def channel_decrease_request(
     to ask another). The number removed is kept: an increase paid meanwhile stays on top of
     it."""
     today = today or offers.paris_today()
+    contract_id, period_end = Trunk.objects.values_list(
+        "contract_id", "contract__current_period_end"
+    ).get(pk=trunk.pk)
+    if period_end is not None and period_end <= today:
+        # Asked before today's renewal job ran: the period starting today comes first, so that
+        # the decrease waits for the next renewal date (not today's, already due) — as paying
+        # an order does. The contract is locked before the trunk (``capacity``'s lock order).
+        offers.contract_renew(contract_id=contract_id, today=today)
     trunk = lock_trunk(trunk)
     contract = trunk.contract
     require_decreasable(contract)  # TRK-4: active, suspended, or terminating after the renewal

@@ -14,7 +14,7 @@ from offers.choices import ContractStatus
 from telephony import selectors
 from telephony.models import Trunk
 from telephony.packs import NoPackCombination, best_packs
-from telephony.services.capacity import require_decreasable
+from telephony.services.capacity import next_renewal_date, require_decreasable
 from telephony.services.channel_quotes import ChannelQuote, channel_quote
 from telephony.services.pack_lines import held_lines, monthly
 
@@ -118,7 +118,7 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
             current_monthly_price=monthly(current_lines),
             new_total=total,
             channels_removed=current - total,
-            effective_on=trunk.contract.current_period_end,
+            effective_on=next_renewal_date(trunk.contract, today),
             next_packs=next_lines,
             next_channels=selection.channels,
             next_monthly_price=monthly(next_lines),

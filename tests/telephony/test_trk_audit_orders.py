@@ -173,3 +173,21 @@ def test_trk4_increase_while_a_decrease_is_pending_page_tells_the_channels_at_re
     assert selectors.trunk_capacity(trunk, date(2026, 11, 21)) == 16
     offers.contract_renew(contract_id=trunk.contract_id, today=date(2026, 12, 1))
     assert held(Trunk.objects.get(pk=trunk.pk), date(2026, 12, 1)) == {10: 1, 1: 2}
+
+
+# TRK-4 (TRUNK 7: « La réduction … est effective à la prochaine date de renouvellement ») — a
+# decrease asked on 1 December at 00:02, before the nightly renewal (00:20) renewed the November
+# period: the next renewal date after the request is 1 January. It was dated 1 December (the
+# stale end of November's period), applied by that night's renewal — December billed for 8
+# channels instead of 12 (34.00 instead of 49.00) — and could not be cancelled at all.
+def test_trk4_decrease_asked_on_the_first_before_the_renewal_job_waits_for_the_next_one():
+    trunk = make_trunk(customer(), channels=12, start=date(2026, 10, 1), renew_to=date(2026, 11, 1))
+    from telephony.views.change_preview import change_preview
+
+    preview = change_preview(trunk, 8, date(2026, 12, 1))
+    assert preview.decrease.effective_on == date(2027, 1, 1)  # what the portal shows first
+    decrease = services.channel_decrease_request(trunk=trunk, new_total=8, today=date(2026, 12, 1))
+    assert decrease.effective_on == date(2027, 1, 1)
+    offers.contract_renew(contract_id=trunk.contract_id, today=date(2026, 12, 1))
+    assert held(trunk, date(2026, 12, 1)) == {10: 1, 1: 2}
+    services.channel_decrease_cancel(decrease=decrease, today=date(2026, 12, 1))
