@@ -97,6 +97,9 @@ DESTINATIONS = [
     "+212612345678",
     "+12124567890",
     "0262123456",
+    "0033262123456",  # USE-1: overseas written with 0033 / +33, its territory's (+262, +596)
+    "+33696123456",
+    "+33596600000",  # on-net: ours as +596 596 60 00 00
     "+3225551234",
     "+88234567890",
     ON_NET,
@@ -161,6 +164,9 @@ def world(monkeypatch):
         e164=ON_NET_PART, number_type="geographic", state="ported_out",
         assigned_at=utc(2026, 10, 12, 8, 30), ported_out_on=date(2026, 10, 20),
     )  # fmt: skip
+    PhoneNumber.objects.create(
+        e164="+596596600000", number_type="geographic", state="assigned", client=customer()
+    )
     price_change("+4420", "0.0200", "0.0300", date(2026, 10, 15))
     monkeypatch.setattr(plans, "MAX_DISTINCT_NUMBERS", 4)
 

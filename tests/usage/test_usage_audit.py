@@ -117,3 +117,82 @@ def test_use4_hosted_a_breach_bills_national_fixed_per_minute_and_the_rest_at_th
     assert rated("+33123456788") == (True, 120, Decimal("0.0240"))
     assert rated("+33612345677") == (True, 120, Decimal("0.0900"))
     assert_matches_reference()
+
+
+# USE-1 / NUM-1 — an overseas number written with +33 (or 0033) is its territory's, never
+# mainland France: "+33 5 96 60 12 34" is the line 05 96 60 12 34, Martinique's
+# +596 596 60 12 34, as the numbers app stores it (``numbering.phone.parse``); "0033 2 62 …"
+# is Réunion's +262 262 …, "+33 2 69 …" Mayotte's +262 269 … (never +269, the Comoros).
+# Mainland +33 numbers stay as they are. The CDR import's SQL gives the same.
+@pytest.mark.parametrize(
+    "dialled,stored",
+    [
+        ("+33596601234", "+596596601234"),
+        ("0033262123456", "+262262123456"),
+        ("+33269612345", "+262269612345"),
+        ("+33696123456", "+596696123456"),
+        ("+33709201234", "+262709201234"),
+        ("+33 5 96 60 12 34", "+596596601234"),
+        ("+33123456789", "+33123456789"),
+        ("0033612345678", "+33612345678"),
+        ("+3359660123", "+3359660123"),  # not 9 digits after +33: kept as written
+    ],
+)
+def test_use1_overseas_number_written_with_plus_33_is_its_territory(dialled, stored):
+    from django.db import connection
+
+    from numbering import phone
+    from usage.services.classify import e164_sql, normalize
+
+    assert normalize(dialled) == stored
+    if dialled != "+3359660123":
+        assert phone.to_e164(dialled) == stored  # the numbers app's own normaliser agrees
+    written = "+" + dialled[2:] if dialled.startswith("00") else dialled
+    if " " not in written:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {e164_sql('x.n')} FROM (VALUES (%s)) AS x(n)", [written])
+            assert cursor.fetchone()[0] == stored
+
+
+# USE-1 / USE-2 through the import (SQL set-based path, the Python row path for a number
+# written with spaces, and the ORM import of ``make run`` with ``rating_py``). A PLATFORM
+# customer (no plan, per-second tariff) calls, on 2 October:
+#   "+33596601234", 600 s: Martinique's +596 596 60 12 34, a number of our inventory assigned to
+#     another customer — on-net, 0 € (it was mainland "France fixe" 600 × 0.0120 / 60 = 0.1200);
+#   "0033262123456", 600 s: Réunion fixed, 0.0300 €/min 1/1 → 0.3000 (it was +33 "other", the
+#     world zone +3 at 0.3000 €/min: 3.0000);
+#   "+33 6 96 12 34 56", 61 s: Martinique mobile, 0.1500 €/min 30/6 → 30 + ⌈31/6⌉ × 6 = 66 s →
+#     0.1650 (it was +33 "other": 61 × 0.30 / 60 = 0.3050).
+@pytest.mark.parametrize("engine", ["sql", "orm"])
+def test_use1_calls_to_overseas_numbers_written_with_plus_33_priced_at_their_territory(engine):
+    from contextlib import nullcontext
+    from unittest import mock
+
+    from numbering.models import PhoneNumber
+    from tests.telephony.factories import customer
+    from usage.services import imports, rating
+
+    PhoneNumber.objects.create(
+        e164="+596596601234", number_type="geographic", state="assigned", client=customer()
+    )
+    contract = platform()
+    rows = [
+        row(contract.username, "+33596601234", start=at(2, 9), duration=600),
+        row(contract.username, "0033262123456", start=at(2, 10), duration=600),
+        row(contract.username, "+33 6 96 12 34 56", start=at(2, 11), duration=61),
+    ]
+    orm = engine == "orm"
+    with (
+        mock.patch.object(imports, "is_postgres", lambda _c: False) if orm else nullcontext(),
+        mock.patch.object(rating, "is_postgres", lambda _c: False) if orm else nullcontext(),
+    ):
+        run_import(rows)
+
+    def rated(number):
+        call = CallRecord.objects.get(called=number)
+        return call.country, call.line_type, call.on_net, call.cost
+
+    assert rated("+596596601234") == ("MQ", "fixed", True, Decimal("0.0000"))
+    assert rated("+262262123456") == ("RE", "fixed", False, Decimal("0.3000"))
+    assert rated("+596696123456") == ("MQ", "mobile", False, Decimal("0.1650"))
+    assert_matches_reference()

@@ -81,7 +81,7 @@ def parse_row(row: list[str], accounts: dict, reasons: dict, latest: datetime | 
     if call_type not in CALL_TYPES:
         return None, reasons["call_type"]
     if called.startswith("+") and DIGITS.issuperset(called[1:]):
-        number = called
+        number = cls.e164(called)
     else:
         number = cls.normalize(called)
     # ASCII digits: the patterns' \d takes "１５" (full-width), a short number no plan knows —

@@ -61,16 +61,35 @@ def national_sql(column: str) -> str:
     return f"(CASE {codes} ELSE '+33' END || substr({column}, 2))"
 
 
+def e164_sql(column: str) -> str:
+    """``e164`` in SQL, for the import: a +33 number of 9 digits through ``national_sql``."""
+    national = f"('0' || substr({column}, 4))"
+    return (
+        f"(CASE WHEN left({column}, 3) = '+33' AND length({column}) = 12 "
+        f"THEN {national_sql(national)} ELSE {column} END)"
+    )
+
+
+def e164(number: str) -> str:
+    """An E.164 number as stored: as it is, except a French one of an overseas range written
+    with +33 ("+33 5 96 60 12 34" is the line 05 96 60 12 34), its territory's, as the numbers
+    app stores it (``numbering.phone.parse``): Martinique's +596 596 60 12 34."""
+    if number.startswith("+33") and len(number) == 12 and phone.overseas_prefix("0" + number[3:]):
+        return _country_code("0" + number[3:]) + number[3:]
+    return number
+
+
 def normalize(raw: str) -> str:
     """A dialled number as stored: E.164 ("+33…"; "00…" and French national "0…" converted,
-    overseas departments to their own codes) or the short number as dialled. The import does
-    the same in SQL (``usage.services.import_sql``, with ``national_sql``)."""
+    overseas departments to their own codes, also when written with +33: ``e164``) or the
+    short number as dialled. The import does the same in SQL (``usage.services.import_sql``,
+    with ``national_sql`` and ``e164_sql``)."""
     number = re.sub(r"[\s.()\-]", "", raw or "")
     if number.startswith("00"):
-        return "+" + number[2:]
+        return e164("+" + number[2:])
     if len(number) == 10 and number.startswith("0") and number[1] != "0":
         return _country_code(number) + number[1:]
-    return number
+    return e164(number)
 
 
 def block_key(number: str) -> str:

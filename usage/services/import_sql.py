@@ -58,7 +58,8 @@ ISO_FORMS = sorted(
 # exist: a direct cast; 29–31 through ``usage_try_timestamptz`` (NULL for 2026-02-30, which
 # ``datetime.fromisoformat`` refuses). Offsets past ±15:59 (Python takes them, PostgreSQL does
 # not) go to Python.
-CHECK_SQL = """
+CHECK_SQL = (
+    """
 CREATE TEMP TABLE _chk ON COMMIT DROP AS
 SELECT z.line, z.call_id COLLATE "C" AS call_id, z.account_ref, z.started_at, z.answered,
     CASE WHEN z.answered THEN z.duration ELSE 0 END AS duration, -- unanswered: 0 (parse_row)
@@ -105,12 +106,13 @@ FROM (
                  WHEN lower(x.answered) = ANY(%(no)s) THEN false END AS answered,
             CASE WHEN length(x.duration) BETWEEN 1 AND 7 AND ltrim(x.duration, %(digits)s) = ''
                  THEN x.duration::integer END AS duration,
-            -- as ``classify.normalize`` makes them: E.164 as it is, then digits alone ("00…",
-            -- French "0…"); with spaces, dots, brackets…: Python
+            -- as ``classify.normalize`` makes them: E.164 (an overseas number written with
+            -- +33 or 0033 to its territory's code, ``classify.e164``), then digits alone
+            -- ("00…", French "0…"); with spaces, dots, brackets…: Python
             CASE WHEN left(x.called, 1) = '+' AND ltrim(substr(x.called, 2), %(digits)s) = ''
-                    THEN x.called
+                    THEN {e164_x}
                  WHEN ltrim(x.called, %(digits)s) <> '' THEN NULL
-                 WHEN left(x.called, 2) = '00' THEN '+' || substr(x.called, 3)
+                 WHEN left(x.called, 2) = '00' THEN {e164_00x}
                  WHEN length(x.called) = 10 AND left(x.called, 1) = '0'
                     THEN {national_x}
                  ELSE x.called END AS called
@@ -120,6 +122,9 @@ FROM (
     OFFSET 0
 ) z
 """.replace("{national_x}", cls.national_sql("x.called"))
+    .replace("{e164_x}", cls.e164_sql("x.called"))
+    .replace("{e164_00x}", cls.e164_sql("('+' || substr(x.called, 3))"))
+)
 
 # The fields of ``_raw``: a clean chunk's columns as COPY read them, else split from the lines
 # (with the csv reader's rows, ``f``) and flagged ``canonical`` when nothing needs Python.
@@ -198,18 +203,23 @@ WHERE n.call_id = d.call_id AND n.started_at = d.started_at AND n.client_id = d.
 """
 
 # A canonical chunk (``CANONICAL_LINE``): its typed rows as ``_chk``'s good ones, the called
-# number normalised as ``classify.normalize`` does (E.164 as it is, "00…", French "0…").
-TYPED_FIELDS = """
+# number normalised as ``classify.normalize`` does (E.164, "00…", French "0…"; an overseas
+# number written with +33 or 0033 to its territory's code).
+TYPED_FIELDS = (
+    """
 SELECT line, call_id, start_time AS started_at, account AS account_ref,
     lower(answered) = ANY(%(yes)s) AS answered,
     CASE WHEN lower(answered) = ANY(%(yes)s) THEN duration ELSE 0 END AS duration, caller,
-    CASE WHEN left(called, 1) = '+' THEN called
-         WHEN left(called, 2) = '00' THEN '+' || substr(called, 3)
+    CASE WHEN left(called, 1) = '+' THEN {e164}
+         WHEN left(called, 2) = '00' THEN {e164_00}
          WHEN length(called) = 10 AND left(called, 1) = '0' THEN {national}
          ELSE called END AS called,
     lower(call_type) AS call_type, device_id
 FROM _raw
 OFFSET 0""".replace("{national}", cls.national_sql("called"))
+    .replace("{e164}", cls.e164_sql("called"))
+    .replace("{e164_00}", cls.e164_sql("('+' || substr(called, 3))"))
+)
 
 REJECTED_SQL = """
 SELECT line, COALESCE(reason, 'account') FROM _chk c
