@@ -346,7 +346,8 @@ class PenaltyAdmin(ServiceRowsAdmin):
             record,
             title=gettext("Record a penalty"),
             intro=gettext(
-                "PLATFORM 27: the amount is the unit amount of the penalty × the quantity. "
+                "PLATFORM 27: on a voice platform contract only (no other contract states these "
+                "penalties). The amount is the unit amount of the penalty × the quantity. "
                 "Penalties are outside the scope of VAT and invoiced on their own."
             ),
         )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kernel.queues import REGISTRY
+from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, make_sip_account
 from tests.usage.money_helpers import OCT
 from usage.choices import BreachStatus
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 # USE-7 — the form computes nothing itself: 2 consumer complaints = 2 × 200 = 400.00 €.
 def test_penalty_added_with_evidence(staff):
     target = customer()
+    make_contract(target, "platform")  # PLATFORM 27: the contract stating the penalties
     url = reverse("admin:usage_penalty_add")
     assert staff.get(url).status_code == 200
     response = staff.post(

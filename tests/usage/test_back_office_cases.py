@@ -138,6 +138,7 @@ def test_money_lists_search_a_customer_by_name(staff, model):
 # view penalties only (403 for a member of staff without that right).
 def test_penalty_evidence_file_opens_from_its_page(staff, client):
     target = customer()
+    make_contract(target, "platform")  # PLATFORM 27: the contract stating the penalties
     url = reverse("admin:usage_penalty_add")
     response = staff.post(
         url,
@@ -190,9 +191,15 @@ def test_penalty_form_queries_do_not_grow_with_contracts(staff, django_assert_ma
 
 
 # USE-7 / ACC-4 — the form confirms before money moves, refuses a double submit (same customer,
-# kind, day, quantity and evidence) and every refusal is a French message, never a 500.
+# kind, day, quantity and evidence) and every refusal is a French message, never a 500 — also
+# a HOSTED-A contract, or a customer with no PLATFORM contract: PLATFORM 27 is the only contract
+# stating these penalties (10 000 € were recorded there).
 def test_penalty_form_odd_input_and_double_submit(staff):
     target = customer()
+    make_contract(target, "platform")
+    hosted = make_contract(target, "hosted-a")
+    without = customer()
+    make_contract(without, "sip-unl")
     url = reverse("admin:usage_penalty_add")
     base = {
         "client": target.pk, "kind": "regulator", "occurred_on": "2026-10-12",
@@ -207,6 +214,8 @@ def test_penalty_form_odd_input_and_double_submit(staff):
         ({"kind": "abusive_ticket"}, "Sélectionnez un choix valide"),
         ({"client": "nope"}, "Sélectionnez un choix valide"),
         ({"evidence_note": "   "}, "Ce champ est obligatoire."),
+        ({"contract": hosted.pk}, "(PLATFORM 27)\u00a0: le contrat de ce service"),
+        ({"client": without.pk}, "(PLATFORM 27)\u00a0: ce client"),
     ]:
         page = staff.post(url, {**base, **change}, HTTP_ACCEPT_LANGUAGE="fr")
         errors = _errors(page)

@@ -124,6 +124,7 @@ def test_use4_partner_waiver_then_late_record_of_the_line_is_billed():
 # resubmitted form): one penalty of 200.00 €, one charge, never 400.00 € on the next invoice.
 def test_use7_penalty_form_submitted_twice_records_one_penalty(staff):
     target = customer()
+    platform(target)  # PLATFORM 27: the contract stating the penalties
     url = reverse("admin:usage_penalty_add")
     data = {
         "client": target.pk,
@@ -166,6 +167,7 @@ def test_bil3_outside_scope_invoice_page_has_no_call_annex(client):
 # Consumer complaint (12/10/2026)", the staff member's language).
 def test_use7_penalty_line_in_french_whatever_the_staff_language(staff):
     target = customer()
+    platform(target)  # PLATFORM 27: the contract stating the penalties
     staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = staff.post(
         reverse("admin:usage_penalty_add"),

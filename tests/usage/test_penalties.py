@@ -197,6 +197,7 @@ def test_use7_staff_penalties_with_evidence(admin_user):
 # ticket penalty is charged from its ticket (SLA-11), not here: no second charge for one ticket.
 def test_use7_cancel_before_invoicing_and_validation(admin_user):
     client = customer()
+    platform(client)
     penalty = penalties.penalty_record(
         client=client,
         kind=PenaltyKind.CONSUMER_COMPLAINT,
@@ -223,3 +224,38 @@ def test_use7_cancel_before_invoicing_and_validation(admin_user):
         )
     assert "SLA-11" in error.value.message_dict["kind"][0]
     assert Penalty.objects.count() == 1
+
+
+# USE-7 — the penalties of PLATFORM 27 (regulator breach 10 000 €, 33700 report 200 €,
+# unauthorised CLI 2 000 €, consumer complaint 200 €, judicial requisition 200 €) are clauses of
+# the voice platform's contract only: the HOSTED-W, HOSTED-A, TRUNK and SIP-UNL contracts state
+# no penalty of the kind (as SLA-11 for the abusive ticket). Before, staff could record 10 000 €
+# on a HOSTED-A contract, or 200 € on a customer holding no PLATFORM contract. Now refused with
+# the reason, nothing written (no penalty, no charge); on a PLATFORM contract, or without a
+# contract for a customer that holds one, recorded as before (200.00).
+@pytest.mark.parametrize("offer_code", ["hosted-w", "hosted-a", "trunk", "sip-unl"])
+def test_use7_penalties_refused_outside_platform(admin_user, offer_code):
+    client = customer()
+    other = make_contract(client, offer_code)
+    with pytest.raises(ValidationError) as refused:
+        penalties.penalty_record(
+            client=client, contract=other, kind=PenaltyKind.REGULATOR,
+            occurred_on=date(2026, 10, 12), evidence_note="Décision ARCEP", actor=admin_user,
+        )  # fmt: skip
+    assert "PLATFORM 27" in refused.value.message_dict["contract"][0]
+    with pytest.raises(ValidationError) as refused:
+        penalties.penalty_record(
+            client=client, kind=PenaltyKind.CONSUMER_COMPLAINT,
+            occurred_on=date(2026, 10, 12), evidence_note="Plainte n° 1", actor=admin_user,
+        )  # fmt: skip
+    assert "PLATFORM 27" in refused.value.message_dict["client"][0]
+    assert not Penalty.objects.exists() and not PendingCharge.objects.exists()
+
+    voice = platform(client)
+    for contract in (voice, None):
+        penalty = penalties.penalty_record(
+            client=client, contract=contract, kind=PenaltyKind.CONSUMER_COMPLAINT,
+            occurred_on=date(2026, 10, 12), evidence_note=f"Plainte {contract}", actor=admin_user,
+        )  # fmt: skip
+        assert penalty.amount == Decimal("200.00")
+    assert PendingCharge.objects.filter(source_type="usage_penalty").count() == 2

@@ -1,9 +1,11 @@
-"""USE-7 (PLATFORM 27): penalties entered by staff with their evidence — regulator breach
-10 000 €, 33700 report 200 € per ticket, unauthorised CLI 2 000 €, consumer complaint 200 €,
-judicial requisition 200 €, abusive support ticket 100 € (charged from its ticket, SLA-11:
-``support.services.ticket_charge_abusive_penalty``). The amount is the unit amount of the
-kind × the quantity (tickets, complaints…); the contract's "auxquels s'ajoutent" surcharges of
-other operators are entered as a further penalty of the same kind with its own evidence.
+"""USE-7 (PLATFORM 27): penalties entered by staff with their evidence, on a PLATFORM contract
+only (no other contract states them; without a contract, for a customer holding one) —
+regulator breach 10 000 €, 33700 report 200 € per ticket, unauthorised CLI 2 000 €, consumer
+complaint 200 €, judicial requisition 200 €, abusive support ticket 100 € (charged from its
+ticket, SLA-11: ``support.services.ticket_charge_abusive_penalty``). The amount is the unit
+amount of the kind × the quantity (tickets, complaints…); the contract's "auxquels
+s'ajoutent" surcharges of other operators are entered as a further penalty of the same kind
+with its own evidence.
 
 A penalty is damages, not a supply: outside the scope of VAT (EN 16931 category "O", CGI
 art. 256), posted to billing as a charge of kind ``penalty`` with that category, which billing
@@ -25,6 +27,8 @@ from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from billing.models import PendingCharge
 from kernel.errors import InvalidTransition
+from offers.choices import Preset
+from offers.models import Contract
 from usage.models import Penalty
 from usage.money_choices import PENALTY_AMOUNTS, PENALTY_TRANSITIONS, PenaltyKind, PenaltyStatus
 
@@ -71,6 +75,31 @@ def penalty_record(
         raise ValidationError({"occurred_on": _("The date of the breach cannot be in the future.")})
     if contract is not None and contract.client_id != client.pk:
         raise ValidationError({"contract": _("This contract is not the customer's.")})
+    # Only the voice platform's contract states these penalties (PLATFORM 27): the HOSTED-W,
+    # HOSTED-A, TRUNK and SIP-UNL contracts have none (as SLA-11 for the abusive ticket).
+    if contract is not None and contract.preset != Preset.PLATFORM:
+        raise ValidationError(
+            {
+                "contract": _(
+                    "These penalties are clauses of the voice platform contract (PLATFORM 27): "
+                    "this service's contract states none."
+                )
+            }
+        )
+    if (
+        contract is None
+        and not Contract.objects.filter(
+            client=client, terms_snapshot__preset=Preset.PLATFORM
+        ).exists()
+    ):
+        raise ValidationError(
+            {
+                "client": _(
+                    "These penalties are clauses of the voice platform contract (PLATFORM 27): "
+                    "this customer has no voice platform contract."
+                )
+            }
+        )
     # ACC-4: a form submitted twice (a double click, a page resubmitted) records one penalty —
     # the customer's row is locked, so two submissions at once see each other. A further
     # penalty of the same kind and day has its own evidence (PLATFORM 27 "auxquels
