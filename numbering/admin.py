@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import (
@@ -223,9 +223,10 @@ class PortRequestAdmin(ServiceRowsAdmin):
         if not self.has_act_permission(request):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
+        report = None
         if form.is_bound and form.is_valid():
             try:
-                done = import_status_file(
+                report = import_status_file(
                     content=form.cleaned_data["file"].read(), actor=request.user
                 )
             except ValidationError as error:
@@ -233,10 +234,23 @@ class PortRequestAdmin(ServiceRowsAdmin):
             else:
                 self.message_user(
                     request,
-                    gettext("%(count)d request(s) moved.") % {"count": done},
-                    messages.SUCCESS,
+                    gettext("%(count)d request(s) moved.") % {"count": report.moved},
+                    messages.WARNING if report.refused else messages.SUCCESS,
                 )
-                return redirect(self.admin_url("changelist"))
+                if report.refused:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(count)d line refused: see its reason below, fix it and send "
+                            "the file again (the lines applied are skipped).",
+                            "%(count)d lines refused: see their reasons below, fix them and "
+                            "send the file again (the lines applied are skipped).",
+                            len(report.refused),
+                        )
+                        % {"count": len(report.refused)},
+                        messages.ERROR,
+                    )
+                form = UploadForm()
         return action_form(
             self,
             request,
@@ -247,8 +261,11 @@ class PortRequestAdmin(ServiceRowsAdmin):
                 "A CSV file (;): reference;status;date;reason;note — status accepted (date = "
                 "the porting date), rejected (reason from the list: rio_mismatch, "
                 "holder_mismatch, line_inactive, not_portable, date_unavailable, "
-                "mandate_invalid) or completed. The whole file is checked first."
+                "mandate_invalid) or completed. Each line is applied in its order; a refused "
+                "line is named with its reason, the others are imported."
             ),
+            template="admin/numbering/portrequest/status_file.html",
+            report=report,
         )
 
     @admin.action(description=_("Accept with a porting date…"), permissions=["act"])

@@ -1,22 +1,51 @@
 """NUM-3: the upstream's status file — staff import it instead of moving each request by hand.
 CSV (``;``, a header row, UTF-8 or Windows-1252): ``reference;status;date;reason;note`` with
 status ``accepted`` (``date``: the porting date, DD/MM/YYYY or YYYY-MM-DD), ``rejected``
-(``reason``: a code of ``RejectionReason``) or ``completed``. The file is checked whole first;
-a line that names a request already in that status is skipped (the file may be sent twice)."""
+(``reason``: a code of ``RejectionReason``) or ``completed``.
+
+The lines are applied in their order, each on its own: a bad line is reported with its number
+and reason and the good lines are imported. A line that names a request already in that status
+is skipped (the file may be sent twice). An ``accepted`` line's porting date is from today on."""
 
 import csv
 import io
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kernel.clock import paris_today
+from kernel.errors import InvalidTransition
 from numbering.choices import PORT_TRANSITIONS, PortStatus, RejectionReason
 from numbering.models import PortRequest
 from numbering.services import porting
 
 STATUSES = {PortStatus.ACCEPTED, PortStatus.REJECTED, PortStatus.COMPLETED}
+APPLIED, SKIPPED, REFUSED = "applied", "skipped", "refused"
+
+
+@dataclass
+class LineOutcome:
+    line: int
+    reference: str
+    status: str
+    outcome: str  # APPLIED, SKIPPED or REFUSED
+    message: str = ""
+
+
+@dataclass
+class StatusFileReport:
+    lines: list[LineOutcome] = field(default_factory=list)
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for line in self.lines if line.outcome == APPLIED)
+
+    @property
+    def refused(self) -> list[LineOutcome]:
+        return [line for line in self.lines if line.outcome == REFUSED]
 
 
 def _date(text: str) -> date:
@@ -35,42 +64,64 @@ def _decode(content: bytes) -> str:
         return content.decode("cp1252")
 
 
-@transaction.atomic
-def import_status_file(*, content: bytes, actor=None) -> int:
+def _apply(request, status, row, *, actor) -> None:
+    """One line's move; raises ValidationError (or InvalidTransition) with its reason."""
+    reason = (row.get("reason") or "").strip()
+    text = (row.get("date") or "").strip()
+    if status == PortStatus.ACCEPTED:
+        when = _date(text)
+        if when < paris_today():
+            raise ValidationError(
+                _("the porting date %(date)s is past: accept from today on")
+                % {"date": when.strftime("%d/%m/%Y")}
+            )
+        porting.port_request_accept(request=request, scheduled_date=when, actor=actor)
+    elif status == PortStatus.REJECTED:
+        if reason not in RejectionReason.values:
+            raise ValidationError(_("unknown rejection reason %(r)s") % {"r": reason})
+        porting.port_request_reject(
+            request=request, reason=reason, note=(row.get("note") or "").strip(), actor=actor
+        )
+    else:
+        porting.port_request_complete(request=request, actor=actor)
+
+
+def import_status_file(*, content: bytes, actor=None) -> StatusFileReport:
+    """Apply the file line by line; the report says, per line, applied, skipped or why
+    refused. Only a file without its columns is refused whole."""
     reader = csv.DictReader(io.StringIO(_decode(content)), delimiter=";")
     if not reader.fieldnames or not {"reference", "status"} <= set(reader.fieldnames):
         raise ValidationError(_("The file needs the columns reference;status;date;reason;note."))
-    moves, errors = [], []
-    for line, row in enumerate(reader, start=2):
-        reference, status = (row.get("reference") or "").strip(), (row.get("status") or "").strip()
+    rows = [
+        (line, (row.get("reference") or "").strip(), (row.get("status") or "").strip(), row)
+        for line, row in enumerate(reader, start=2)
+    ]
+    report = StatusFileReport()
+    for line, reference, status, row in rows:
+        outcome = LineOutcome(line=line, reference=reference, status=status, outcome=APPLIED)
+        report.lines.append(outcome)
         request = PortRequest.objects.filter(reference=reference).first()
         try:
             if request is None:
                 raise ValidationError(_("unknown request %(ref)s") % {"ref": reference})
             if status not in STATUSES:
                 raise ValidationError(_("the status is accepted, rejected or completed"))
-            when = _date(row.get("date") or "") if status == PortStatus.ACCEPTED else None
-            reason = (row.get("reason") or "").strip()
-            if status == PortStatus.REJECTED and reason not in RejectionReason.values:
-                raise ValidationError(_("unknown rejection reason %(r)s") % {"r": reason})
-            if request.status != status and status not in PORT_TRANSITIONS[request.status]:
+            if request.status == status:
+                outcome.outcome = SKIPPED
+                outcome.message = _("already recorded")
+                continue
+            if status not in PORT_TRANSITIONS[request.status]:
                 raise ValidationError(
                     _("%(ref)s is %(status)s") % {"ref": reference, "status": request.status}
                 )
-        except ValidationError as error:
-            errors.append(
-                _("Line %(line)d: %(error)s") % {"line": line, "error": error.messages[0]}
-            )
-            continue
-        if request.status != status:
-            moves.append((request, status, when, reason, (row.get("note") or "").strip()))
-    if errors:
-        raise ValidationError(errors)
-    for request, status, when, reason, note in moves:
-        if status == PortStatus.ACCEPTED:
-            porting.port_request_accept(request=request, scheduled_date=when, actor=actor)
-        elif status == PortStatus.REJECTED:
-            porting.port_request_reject(request=request, reason=reason, note=note, actor=actor)
-        else:
-            porting.port_request_complete(request=request, actor=actor)
-    return len(moves)
+            with transaction.atomic():  # a line refused by its move leaves nothing written
+                _apply(request, status, row, actor=actor)
+        except (ValidationError, InvalidTransition) as error:
+            outcome.outcome = REFUSED
+            outcome.message = _reason(error)
+    return report
+
+
+def _reason(error) -> str:
+    messages = getattr(error, "messages", None) or [str(error)]
+    return " ".join(messages)

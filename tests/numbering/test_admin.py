@@ -102,14 +102,15 @@ def test_queue_actions(staff, submitted):
 def test_status_file(staff, submitted):
     day = (paris_today() + timedelta(days=5)).strftime("%d/%m/%Y")
     content = f"reference;status;date;reason;note\n{submitted.reference};accepted;{day};;\n"
-    assert import_status_file(content=content.encode()) == 1
-    assert import_status_file(content=content.encode()) == 0  # sent twice: skipped
+    assert import_status_file(content=content.encode()).moved == 1
+    assert import_status_file(content=content.encode()).moved == 0  # sent twice: skipped
     wrong = "reference;status;date;reason;note\nPORT-0000-000000;completed;;;\n"
     url = reverse("admin:numbering_portrequest_status_file")
     page = staff.post(url, {"file": SimpleUploadedFile("s.csv", wrong.encode())})
     assert page.status_code == 200 and "PORT-0000-000000" in page.content.decode()
     done = f"reference;status;date;reason;note\n{submitted.reference};completed;;;\n"
-    assert staff.post(url, {"file": SimpleUploadedFile("s.csv", done.encode())}).status_code == 302
+    report = staff.post(url, {"file": SimpleUploadedFile("s.csv", done.encode())})
+    assert report.status_code == 200 and 'data-outcome="applied"' in report.content.decode()
     assert PortRequest.objects.get(pk=submitted.pk).status == "completed"
     assert PhoneNumber.objects.get(e164="+33172700012").state == "assigned"
 

@@ -1,0 +1,109 @@
+"""NUM-3: the upstream's status file, line by line — each line applied in its order, a bad
+line named with its number and reason while the good lines are imported."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import User
+from kernel.clock import paris_today
+from numbering.models import PortRequest
+from numbering.rio import check_key
+from numbering.services import porting
+from numbering.services.status_file import import_status_file
+from tests.factories import siret_for
+from tests.offers.factories import make_contract
+
+pytestmark = pytest.mark.django_db
+HEAD = "reference;status;date;reason;note\n"
+
+
+def _request(client, contract, number, desired):
+    body = "02F" + "AB1234"
+    return porting.port_request_create(
+        client=client,
+        lines=[{"number": number, "rio": body + check_key(body, number)}],
+        holder_name="Acme SAS",
+        holder_siret=siret_for(client.siren),
+        current_operator="Opérateur historique",
+        desired_date=desired,
+        contract=contract,
+        mandate=SimpleUploadedFile("m.pdf", b"%PDF-1.4\n%%EOF\n"),
+        submit=True,
+    )
+
+
+@pytest.fixture
+def two(tenant, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    contract = make_contract(tenant.client, "hosted-w")
+    desired = paris_today() + timedelta(days=10)
+    return (
+        _request(tenant.client, contract, "0172700012", desired),
+        _request(tenant.client, contract, "0172700013", desired),
+    )
+
+
+def _file(*lines) -> bytes:
+    return (HEAD + "".join(f"{line}\n" for line in lines)).encode()
+
+
+def _dmy(day):
+    return day.strftime("%d/%m/%Y")
+
+
+# NUM-3 — a porting date already past (yesterday) on line 2 and an unknown reason on line 4 are
+# refused by line with their reason; line 3 (in 5 days) is imported: 1 moved.
+def test_an_accepted_line_with_a_past_date_is_named_and_the_good_lines_imported(two):
+    first, second = two
+    yesterday, later = paris_today() - timedelta(days=1), paris_today() + timedelta(days=5)
+    report = import_status_file(
+        content=_file(
+            f"{first.reference};accepted;{_dmy(yesterday)};;",
+            f"{second.reference};accepted;{_dmy(later)};;",
+            f"{first.reference};rejected;;no_such_reason;",
+        )
+    )
+    refused = {x.line: x.message for x in report.lines if x.outcome == "refused"}
+    assert set(refused) == {2, 4}
+    assert _dmy(yesterday) in refused[2] and "passée" in refused[2]  # French first
+    assert "no_such_reason" in refused[4]
+    assert report.moved == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "submitted" and first.scheduled_date is None
+    assert second.status == "accepted" and second.scheduled_date == later
+
+
+# NUM-3 — the back-office import answers with the report: line 2 refused (past date, named),
+# line 3 applied.
+def test_the_report_page_names_each_line_of_the_file(two, staff):
+    first, second = two
+    yesterday = _dmy(paris_today() - timedelta(days=1))
+    later = _dmy(paris_today() + timedelta(days=5))
+    content = _file(
+        f"{first.reference};accepted;{yesterday};;", f"{second.reference};accepted;{later};;"
+    )
+    page = staff.post(
+        reverse("admin:numbering_portrequest_status_file"),
+        {"file": SimpleUploadedFile("s.csv", content)},
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="status-file-report"' in html
+    assert html.count('data-outcome="refused"') == 1 and html.count('data-outcome="applied"') == 1
+    assert yesterday in html
+    assert PortRequest.objects.get(pk=second.pk).status == "accepted"
+
+
+@pytest.fixture
+def staff(client):
+    user = User.objects.create_user(
+        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
+        is_superuser=True,
+    )  # fmt: skip
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return client
