@@ -444,10 +444,14 @@ def _staff(actor) -> None:
 
 
 @transaction.atomic
-def port_request_accept(*, request: PortRequest, scheduled_date: date, actor=None) -> PortRequest:
+def port_request_accept(
+    *, request: PortRequest, scheduled_date: date, actor=None, past: bool = False
+) -> PortRequest:
+    """``past``: the acceptance is recorded after the fact (the upstream's status file also
+    completes the request), its porting date may be gone."""
     _staff(actor)
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
-    if scheduled_date is None or scheduled_date < paris_today():
+    if scheduled_date is None or (scheduled_date < paris_today() and not past):
         raise ValidationError({"scheduled_date": _("Choose a porting date from today on.")})
     request.scheduled_date = scheduled_date
     _move(request, PortStatus.ACCEPTED, actor=actor, note=str(scheduled_date))

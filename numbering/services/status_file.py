@@ -4,8 +4,11 @@ status ``accepted`` (``date``: the porting date, DD/MM/YYYY or YYYY-MM-DD), ``re
 (``reason``: a code of ``RejectionReason``) or ``completed``.
 
 The lines are applied in their order, each on its own: a bad line is reported with its number
-and reason and the good lines are imported. A line that names a request already in that status
-is skipped (the file may be sent twice). An ``accepted`` line's porting date is from today on."""
+and reason and the good lines are imported. A request may appear on several lines (``accepted``
+then ``completed``): each line sees the request as the lines above left it. A line that names a
+step the request already went through is skipped (the file may be sent twice). An ``accepted``
+line's porting date is from today on, unless a later line of the file completes the request:
+the step then happened already, and its date is recorded as it is."""
 
 import csv
 import io
@@ -64,18 +67,31 @@ def _decode(content: bytes) -> str:
         return content.decode("cp1252")
 
 
-def _apply(request, status, row, *, actor) -> None:
+def _already(request: PortRequest, status: str) -> bool:
+    """The request went through this step already (the file sent twice)."""
+    if request.status == status:
+        return True
+    return (
+        status == PortStatus.ACCEPTED
+        and request.status == PortStatus.COMPLETED
+        and request.steps.filter(status=PortStatus.ACCEPTED).exists()
+    )
+
+
+def _apply(request, status, row, *, completed_below: bool, actor) -> None:
     """One line's move; raises ValidationError (or InvalidTransition) with its reason."""
     reason = (row.get("reason") or "").strip()
     text = (row.get("date") or "").strip()
     if status == PortStatus.ACCEPTED:
         when = _date(text)
-        if when < paris_today():
+        if when < paris_today() and not completed_below:
             raise ValidationError(
                 _("the porting date %(date)s is past: accept from today on")
                 % {"date": when.strftime("%d/%m/%Y")}
             )
-        porting.port_request_accept(request=request, scheduled_date=when, actor=actor)
+        porting.port_request_accept(
+            request=request, scheduled_date=when, actor=actor, past=completed_below
+        )
     elif status == PortStatus.REJECTED:
         if reason not in RejectionReason.values:
             raise ValidationError(_("unknown rejection reason %(r)s") % {"r": reason})
@@ -96,7 +112,8 @@ def import_status_file(*, content: bytes, actor=None) -> StatusFileReport:
         (line, (row.get("reference") or "").strip(), (row.get("status") or "").strip(), row)
         for line, row in enumerate(reader, start=2)
     ]
-    report = StatusFileReport()
+    completions = {(ref, line) for line, ref, status, _row in rows if status == "completed"}
+    report, refused_at = StatusFileReport(), {}
     for line, reference, status, row in rows:
         outcome = LineOutcome(line=line, reference=reference, status=status, outcome=APPLIED)
         report.lines.append(outcome)
@@ -106,19 +123,26 @@ def import_status_file(*, content: bytes, actor=None) -> StatusFileReport:
                 raise ValidationError(_("unknown request %(ref)s") % {"ref": reference})
             if status not in STATUSES:
                 raise ValidationError(_("the status is accepted, rejected or completed"))
-            if request.status == status:
+            if _already(request, status):
                 outcome.outcome = SKIPPED
                 outcome.message = _("already recorded")
                 continue
             if status not in PORT_TRANSITIONS[request.status]:
+                if reference in refused_at:
+                    raise ValidationError(
+                        _("not applied: line %(line)d of this request was refused")
+                        % {"line": refused_at[reference]}
+                    )
                 raise ValidationError(
                     _("%(ref)s is %(status)s") % {"ref": reference, "status": request.status}
                 )
+            below = any(ref == reference and at > line for ref, at in completions)
             with transaction.atomic():  # a line refused by its move leaves nothing written
-                _apply(request, status, row, actor=actor)
+                _apply(request, status, row, completed_below=below, actor=actor)
         except (ValidationError, InvalidTransition) as error:
             outcome.outcome = REFUSED
             outcome.message = _reason(error)
+            refused_at.setdefault(reference, line)
     return report
 
 

@@ -1,16 +1,17 @@
 """NUM-3: the upstream's status file, line by line — each line applied in its order, a bad
 line named with its number and reason while the good lines are imported."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
-from kernel.clock import paris_today
-from numbering.models import PortRequest
+from kernel.clock import PARIS, paris_today
+from numbering.models import PhoneNumber, PortRequest
 from numbering.rio import check_key
 from numbering.services import porting
 from numbering.services.status_file import import_status_file
@@ -55,6 +56,21 @@ def _dmy(day):
     return day.strftime("%d/%m/%Y")
 
 
+# NUM-3 — one request on two lines (accepted today, then completed): both applied in order;
+# the same file sent again: both lines skipped, nothing moves twice.
+def test_a_request_accepted_then_completed_in_one_file_is_completed(two):
+    first, _second = two
+    today = _dmy(paris_today())
+    content = _file(f"{first.reference};accepted;{today};;", f"{first.reference};completed;;;")
+    report = import_status_file(content=content)
+    assert [(x.line, x.outcome) for x in report.lines] == [(2, "applied"), (3, "applied")]
+    first.refresh_from_db()
+    assert first.status == "completed" and first.scheduled_date == paris_today()
+    assert PhoneNumber.objects.get(e164="+33172700012").state == "assigned"
+    again = import_status_file(content=content)  # the same file sent twice: nothing moves
+    assert [(x.line, x.outcome) for x in again.lines] == [(2, "skipped"), (3, "skipped")]
+
+
 # NUM-3 — a porting date already past (yesterday) on line 2 and an unknown reason on line 4 are
 # refused by line with their reason; line 3 (in 5 days) is imported: 1 moved.
 def test_an_accepted_line_with_a_past_date_is_named_and_the_good_lines_imported(two):
@@ -76,6 +92,32 @@ def test_an_accepted_line_with_a_past_date_is_named_and_the_good_lines_imported(
     second.refresh_from_db()
     assert first.status == "submitted" and first.scheduled_date is None
     assert second.status == "accepted" and second.scheduled_date == later
+
+
+# NUM-3 — line 2 refused (31/02 is no date): line 3 completing the same request says line 2
+# stopped it.
+def test_a_completion_after_a_refused_acceptance_says_which_line_stopped_it(two):
+    first, _second = two
+    report = import_status_file(
+        content=_file(f"{first.reference};accepted;31/02/2026;;", f"{first.reference};completed;;;")
+    )
+    assert [x.outcome for x in report.lines] == ["refused", "refused"]
+    assert "ligne 2" in report.lines[1].message  # French first
+
+
+# NUM-3 — imported 3 days late, the file accepts and completes a request on a day now past:
+# the acceptance happened already (the file completes it below), both lines applied.
+def test_a_late_file_accepting_and_completing_on_a_past_day_is_imported(two):
+    first, _second = two
+    with time_machine.travel(datetime.now(PARIS) + timedelta(days=3), tick=False):
+        day = _dmy(paris_today() - timedelta(days=2))
+        report = import_status_file(
+            content=_file(
+                f"{first.reference};accepted;{day};;", f"{first.reference};completed;{day};;"
+            )
+        )
+    assert [x.outcome for x in report.lines] == ["applied", "applied"]
+    assert PortRequest.objects.get(pk=first.pk).status == "completed"
 
 
 # NUM-3 — the back-office import answers with the report: line 2 refused (past date, named),
