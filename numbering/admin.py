@@ -261,8 +261,9 @@ class PortRequestAdmin(ServiceRowsAdmin):
                 "A CSV file (;): reference;status;date;reason;note — status accepted (date = "
                 "the porting date), rejected (reason from the list: rio_mismatch, "
                 "holder_mismatch, line_inactive, not_portable, date_unavailable, "
-                "mandate_invalid) or completed. Each line is applied in its order; a refused "
-                "line is named with its reason, the others are imported."
+                "mandate_invalid) or completed (date = the day the numbers arrived, empty: "
+                "today). Each line is applied in its order; a refused line is named with its "
+                "reason, the others are imported."
             ),
             template="admin/numbering/portrequest/status_file.html",
             report=report,

@@ -22,7 +22,7 @@ from accounts.identifiers import normalize_siret
 from accounts.models import Client
 from accounts.notifications import notify_client
 from billing.services import charge_post
-from kernel.clock import paris_today
+from kernel.clock import paris_midnight, paris_today
 from kernel.errors import InvalidTransition
 from numbering import phone, rio
 from numbering.choices import (
@@ -40,6 +40,7 @@ from numbering.models import (
     PortRequestLine,
     PortRequestStep,
 )
+from numbering.services import pricing
 from numbering.services.assignment import require_telephone_service
 from numbering.zne import zne_of_site
 from offers.choices import LIVE_STATUSES
@@ -490,7 +491,9 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
     request brought it meanwhile) refuses the completion, named."""
     _staff(actor)
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
-    on = on or paris_today()
+    today = paris_today()
+    on = on or today
+    _check_completion_date(request, on, today)
     # Another request may have brought one of these numbers meanwhile: it is not taken from
     # its customer, and nothing is written.
     _refuse_held([(line.e164, line.rio) for line in request.lines.all()])
@@ -503,10 +506,13 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
             )
             % {"reference": request.contract.reference}
         )
-    _move(request, PortStatus.COMPLETED, actor=actor)
-    now = timezone.now()
+    _move(request, PortStatus.COMPLETED, actor=actor, note="" if on == today else str(on))
+    # NUM-3 / NUM-2: the numbers are ours from the day they arrived (the upstream's date), not
+    # from the day staff recorded it: their first billed month follows that day.
+    now = timezone.now() if on == today else paris_midnight(on)
     fee = Product.objects.filter(code=PORTING_FEE_PRODUCT).first()
     site_zne = zne_of_site(request.site)
+    numbers = []
     for line in request.lines.all():
         number_type = phone.number_type(line.e164)
         region = phone.region(line.e164)
@@ -538,6 +544,7 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
             from_state=from_state,
             to_state=NumberState.ASSIGNED,
             client=request.client,
+            at=now,
             note=f"ported in ({request.reference})",
             actor=actor if actor is not None and actor.is_authenticated else None,
         )
@@ -559,4 +566,28 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
                 contract=request.contract,
                 actor=actor,
             )
+        numbers.append(number.pk)
+    # the months the runs already billed in advance since that day (a late record)
+    pricing.post_monthly_charges_since(on, numbers=numbers, today=today)
     return request
+
+
+def _check_completion_date(request: PortRequest, on: date, today: date) -> None:
+    """NUM-3: the day the numbers arrived: never in the future, never before the request
+    left for the operator (its last submission)."""
+    if on > today:
+        raise ValidationError(
+            {"on": _("The completion date %(date)s is in the future.") % {"date": _dmy(on)}}
+        )
+    sent = request.steps.filter(status=PortStatus.SUBMITTED).order_by("-at", "-pk").first()
+    if sent is not None and on < timezone.localdate(sent.at):
+        raise ValidationError(
+            {
+                "on": _("The completion date %(date)s is before the request was sent (%(sent)s).")
+                % {"date": _dmy(on), "sent": _dmy(timezone.localdate(sent.at))}
+            }
+        )
+
+
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.choices import PaymentMethod
+from billing.models import InvoiceRun
 from billing.services import charge_post
 from kernel.clock import paris_today
 from numbering.choices import NumberState
 from numbering.models import NumberReservation, PhoneNumber
 from offers.choices import TerminationStatus
 from offers.models import Product, Termination
-from offers.periods import months_or_part, next_month_start
+from offers.periods import add_months, months_or_part, next_month_start
 from payments.services import gross_amount, prepaid_debit
 
 PLATFORM = "PLATFORM"
@@ -150,12 +151,29 @@ def reserve_prepaid(numbers: list[PhoneNumber], contract, *, today: date | None 
     return reservations
 
 
-def post_monthly_charges(target: date) -> int:
+def post_monthly_charges_since(day: date, *, numbers: list[int], today: date) -> int:
+    """NUM-2: the months of ``numbers`` (assigned on ``day``, recorded late) that the runs
+    until ``today`` billed in advance without them: from the month after ``day`` to the
+    current month (its run, at the previous month's end, is past), and the next one when its
+    run is done already. A month already posted is not posted twice."""
+    posted, target = 0, next_month_start(day)
+    while target <= today or InvoiceRun.objects.filter(month=add_months(target, -1)).exists():
+        posted += post_monthly_charges(target, numbers=numbers)
+        target = next_month_start(target)
+    return posted
+
+
+def post_monthly_charges(target: date, *, numbers: list[int] | None = None) -> int:
     """The monthly price of every number assigned before ``target`` (the month billed in
-    advance), once per number and month (charge_post is idempotent on its source)."""
+    advance), once per number and month (charge_post is idempotent on its source);
+    ``numbers``: these numbers only."""
     catalogue = products()
     numbers = (
-        PhoneNumber.objects.filter(state=NumberState.ASSIGNED, assigned_at__date__lt=target)
+        PhoneNumber.objects.filter(
+            state=NumberState.ASSIGNED,
+            assigned_at__date__lt=target,
+            **({} if numbers is None else {"pk__in": numbers}),
+        )
         .filter(Q(ported_out_on__isnull=True) | Q(ported_out_on__gt=target))
         # A contract ended by then (its termination scheduled or effective) no longer pays for
         # its numbers: a started month is due, the months after its end are not.

@@ -1,7 +1,8 @@
 """NUM-3: the upstream's status file — staff import it instead of moving each request by hand.
 CSV (``;``, a header row, UTF-8 or Windows-1252): ``reference;status;date;reason;note`` with
 status ``accepted`` (``date``: the porting date, DD/MM/YYYY or YYYY-MM-DD), ``rejected``
-(``reason``: a code of ``RejectionReason``) or ``completed``.
+(``reason``: a code of ``RejectionReason``) or ``completed`` (``date``: the day the numbers
+arrived, never in the future; empty: the import day).
 
 The lines are applied in their order, each on its own: a bad line is reported with its number
 and reason and the good lines are imported. A request may appear on several lines (``accepted``
@@ -99,7 +100,8 @@ def _apply(request, status, row, *, completed_below: bool, actor) -> None:
             request=request, reason=reason, note=(row.get("note") or "").strip(), actor=actor
         )
     else:
-        porting.port_request_complete(request=request, actor=actor)
+        on = _date(text) if text else paris_today()
+        porting.port_request_complete(request=request, actor=actor, on=on)
 
 
 def import_status_file(*, content: bytes, actor=None) -> StatusFileReport:

@@ -1,7 +1,10 @@
-"""NUM-3: the upstream's status file, line by line — each line applied in its order, a bad
-line named with its number and reason while the good lines are imported."""
+"""NUM-3: the upstream's status file, line by line — a request on two lines (accepted, then
+completed) is moved through both, a bad line is named with its number and reason while the good
+lines are imported, and a completion takes the file's date (never in the future): the number's
+first billed month follows that date (NUM-2), as its port-out ends it (NUM-4)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -10,11 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
+from billing.models import PendingCharge
 from kernel.clock import PARIS, paris_today
 from numbering.models import PhoneNumber, PortRequest
 from numbering.rio import check_key
-from numbering.services import porting
+from numbering.services import porting, pricing
+from numbering.services.port_out import port_out_notice
 from numbering.services.status_file import import_status_file
+from offers.models import Product
 from tests.factories import siret_for
 from tests.offers.factories import make_contract
 
@@ -118,6 +124,65 @@ def test_a_late_file_accepting_and_completing_on_a_past_day_is_imported(two):
         )
     assert [x.outcome for x in report.lines] == ["applied", "applied"]
     assert PortRequest.objects.get(pk=first.pk).status == "completed"
+
+
+# NUM-3 — a completion dated tomorrow, or the day before the request was sent, is refused by
+# line; no number is assigned.
+def test_a_completion_dated_in_the_future_or_before_the_request_is_refused(two):
+    first, second = two
+    ahead, before = paris_today() + timedelta(days=1), paris_today() - timedelta(days=1)
+    for request in two:
+        porting.port_request_accept(request=request, scheduled_date=paris_today())
+    report = import_status_file(
+        content=_file(
+            f"{first.reference};completed;{_dmy(ahead)};;",
+            f"{second.reference};completed;{_dmy(before)};;",
+        )
+    )
+    assert [x.outcome for x in report.lines] == ["refused", "refused"]
+    assert "futur" in report.lines[0].message and "envoi" in report.lines[1].message
+    assert not PhoneNumber.objects.filter(state="assigned").exists()
+
+
+# NUM-3 / NUM-2 / NUM-4 — number-geographic at 1.20 € HT a month, billed in advance from the
+# month after the assignment. Ported in on 28/11/2026 (the file's date), recorded on 02/12/2026,
+# after November's run (which billed December): December 1.20 € is due and posted at once,
+# January 1.20 € by December's run. With the import day (02/12) December was never billed.
+# Ported out on 15/01/2027: January is due (a started month), February is not.
+def test_a_completion_recorded_late_bills_from_the_month_after_the_files_date(
+    tenant, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    Product.objects.update_or_create(
+        code="number-geographic",
+        defaults={"name": "Numéro géographique", "kind": "option", "monthly_price": Decimal("1.2")},
+    )
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=PARIS), tick=False):
+        contract = make_contract(
+            tenant.client, "hosted-w", signature=date(2026, 9, 1), service_start=date(2026, 9, 2)
+        )
+        request = _request(tenant.client, contract, "0172700012", date(2026, 11, 28))
+        import_status_file(content=_file(f"{request.reference};accepted;28/11/2026;;"))
+    with time_machine.travel(datetime(2026, 12, 1, 0, 30, tzinfo=PARIS), tick=False):
+        assert pricing.post_monthly_charges(date(2026, 12, 1)) == 0  # November's run
+    with time_machine.travel(datetime(2026, 12, 2, 15, tzinfo=PARIS), tick=False):
+        report = import_status_file(content=_file(f"{request.reference};completed;28/11/2026;;"))
+    assert [x.outcome for x in report.lines] == ["applied"]
+    number = PhoneNumber.objects.get(e164="+33172700012")
+    assert number.assigned_at.astimezone(PARIS).date() == date(2026, 11, 28)
+    months = PendingCharge.objects.filter(source_type="number", source_id=str(number.pk))
+    assert [(c.period_start, c.unit_price) for c in months] == [(date(2026, 12, 1), Decimal("1.2"))]
+    assert PendingCharge.objects.get(source_type="port_request_line").period_start == date(
+        2026, 11, 28
+    )
+    with time_machine.travel(datetime(2026, 12, 31, 23, tzinfo=PARIS), tick=False):
+        assert pricing.post_monthly_charges(date(2027, 1, 1)) == 1  # December's run
+        port_out_notice(number="0172700012", porting_date=date(2027, 1, 15))
+    assert pricing.post_monthly_charges(date(2027, 2, 1)) == 0  # left on 15/01: no February
+    assert sorted(months.values_list("period_start", flat=True)) == [
+        date(2026, 12, 1),
+        date(2027, 1, 1),
+    ]
 
 
 # NUM-3 — the back-office import answers with the report: line 2 refused (past date, named),
