@@ -30,12 +30,22 @@ def contract_record_traffic(*, contract: Contract, day: date, actor=None) -> Con
     return contract
 
 
+def inactive_due_on(last: date) -> date:
+    """ACC-6: the day a contract whose last traffic (or service start) was ``last`` is flagged —
+    the end of the period ``[last, last + 6 months)``, calendar months clamped to the month end."""
+    return periods.add_months(last, INACTIVITY_MONTHS)
+
+
 def contracts_flag_inactive(*, today: date) -> int:
     """ACC-6 (PLATFORM 17.3): a live contract without any traffic for 6 months since its last
     call (or since service start if it never had any) is flagged and the customer is told;
-    staff may then close it. Flagging is idempotent (flagged once until traffic resumes)."""
+    staff may then close it. Flagging is idempotent (flagged once until traffic resumes).
+
+    The six months are calendar months counted from the day of the last call and clamped to
+    the month end (``inactive_due_on``): last call 31/08 → flagged on 28/02 (29/02 in a leap
+    year), 31/03 → 30/09. Counting back from ``today`` instead cannot be inverted at a month
+    end (28/02 − 6 months is 28/08: the 29th, 30th and 31st waited until 01/03)."""
     flagged = 0
-    limit = periods.add_months(today, -INACTIVITY_MONTHS)
     candidates = Contract.objects.filter(
         status__in=LIVE_STATUSES,
         inactive_flagged_on__isnull=True,
@@ -46,7 +56,7 @@ def contracts_flag_inactive(*, today: date) -> int:
     )
     for contract in candidates.select_related("client").iterator():
         last = contract.last_traffic_on or contract.service_start_date
-        if last > limit:
+        if inactive_due_on(last) > today:
             continue
         with transaction.atomic():
             updated = Contract.objects.filter(

@@ -556,18 +556,18 @@ def test_suspension(tenant, django_capture_on_commit_callbacks):
 
 
 # ACC-6 — no traffic for 6 months since the last call: flagged once, customer told; traffic
-# clears the flag.
+# clears the flag. 31/03 + 6 calendar months = 30/09 (clamped to September's end).
 def test_inactivity(tenant, django_capture_on_commit_callbacks):
     contract = contract_for(
         tenant.client, "platform", signed=date(2025, 1, 1), start=date(2025, 1, 1)
     )
     services.contract_record_traffic(contract=contract, day=date(2026, 3, 31))
-    assert services.contracts_flag_inactive(today=date(2026, 9, 30)) == 0
+    assert services.contracts_flag_inactive(today=date(2026, 9, 29)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.contracts_flag_inactive(today=date(2026, 10, 1)) == 1
-    assert services.contracts_flag_inactive(today=date(2026, 10, 2)) == 0
+        assert services.contracts_flag_inactive(today=date(2026, 9, 30)) == 1
+    assert services.contracts_flag_inactive(today=date(2026, 10, 1)) == 0
     contract.refresh_from_db()
-    assert contract.inactive_flagged_on == date(2026, 10, 1) and len(mail.outbox) == 1
+    assert contract.inactive_flagged_on == date(2026, 9, 30) and len(mail.outbox) == 1
     services.contract_record_traffic(contract=contract, day=date(2026, 10, 5))
     contract.refresh_from_db()
     assert contract.inactive_flagged_on is None
