@@ -19,6 +19,7 @@ from accounts.api_keys import (
     api_key_rotate,
 )
 from accounts.audit import audit_record, changed, snapshot
+from accounts.choices import ClientStatus
 from accounts.models import ApiKey, AuditLog, Client, Heartbeat, Membership, Partner, Site, User
 from kernel.admin import ServiceRowsAdmin, TypedAmountsMixin, run_each
 
@@ -292,8 +293,30 @@ class ApiKeyAdmin(ServiceRowsAdmin):
         )
 
 
+class ClientAdminForm(forms.ModelForm):
+    """ACC-1: setting a customer to « closed » is refused while it still has contracts running
+    or an amount due (``accounts.services.client_closing_check``): the form names them."""
+
+    def clean(self):
+        cleaned = super().clean()
+        closing = (
+            self.instance.pk
+            and self.initial.get("status") != ClientStatus.CLOSED
+            and cleaned.get("status") == ClientStatus.CLOSED
+        )
+        if closing:
+            # the customer's row stays locked until the change is saved (the page's transaction)
+            client = Client.objects.select_for_update().get(pk=self.instance.pk)
+            try:
+                services.client_closing_check(client)
+            except ValidationError as refused:
+                self.add_error(None, refused)
+        return cleaned
+
+
 @admin.register(Client)
 class ClientAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
+    form = ClientAdminForm
     list_display = [
         "legal_name",
         "siren",

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 # API keys have their own module; they are re-exported here with the other accounts writes.
 from accounts.api_keys import api_key_create, api_key_revoke, api_key_rotate  # noqa: F401
 from accounts.audit import audit_record, changed, snapshot
-from accounts.choices import Role
+from accounts.choices import ClientStatus, Role
 from accounts.models import Client, Membership, Partner, Site, User
+from accounts.signals import client_closing
 from kernel.inputs import one_line
 from kernel.mail import deliver
 
@@ -108,11 +109,37 @@ def client_create(
     return client
 
 
+def client_closing_refusals(client: Client) -> list[str]:
+    """ACC-1: what keeps ``client`` from being closed — its contracts still running (active,
+    suspended or terminating) by reference, the amount it still owes with the invoices' numbers
+    (answered by ``offers`` and ``payments``); an empty list when nothing is left."""
+    return [
+        sentence
+        for _receiver, sentences in client_closing.send(sender=Client, client=client)
+        for sentence in sentences or []
+    ]
+
+
+def client_closing_check(client: Client) -> None:
+    """ACC-1: a customer set to « closed » (its users can no longer sign in) must have nothing
+    left running nor to pay: refused otherwise, naming what is left."""
+    refusals = client_closing_refusals(client)
+    if refusals:
+        raise ValidationError(
+            {
+                "status": [_("This customer cannot be closed yet.")]
+                + [ValidationError(sentence) for sentence in refusals]
+            }
+        )
+
+
 @transaction.atomic
 def client_update(*, client: Client, data: dict, actor=None, api_key=None) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
     before = snapshot(client, CLIENT_FIELDS)
     _apply(client, data, CLIENT_FIELDS)
+    if before["status"] != ClientStatus.CLOSED and client.status == ClientStatus.CLOSED:
+        client_closing_check(client)
     client.full_clean()
     client.save()
     old, new = changed(before, snapshot(client, CLIENT_FIELDS))

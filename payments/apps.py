@@ -7,11 +7,16 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments and collection")
 
     def ready(self):
+        from accounts.signals import client_closing
         from billing.documents import payment_instructions
         from billing.signals import document_issued, payment_states
         from payments.instructions import payment_states as answer_payment_states
         from payments.instructions import sepa_notice
-        from payments.receivers import credit_corrected_invoice, square_prepaid_with_invoice
+        from payments.receivers import (
+            amount_still_due,
+            credit_corrected_invoice,
+            square_prepaid_with_invoice,
+        )
 
         payment_instructions.connect(sepa_notice, dispatch_uid="payments.sepa_notice")
         payment_states.connect(answer_payment_states, dispatch_uid="payments.payment_states")
@@ -21,3 +26,4 @@ class PaymentsConfig(AppConfig):
         document_issued.connect(
             credit_corrected_invoice, dispatch_uid="payments.credit_corrected_invoice"
         )
+        client_closing.connect(amount_still_due, dispatch_uid="payments.amount_still_due")

@@ -1,8 +1,12 @@
 """Payments' answers to billing's signals (billing never imports payments)."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing.choices import DocumentKind
+from kernel.clock import paris_today
+from kernel.money import ZERO, money
+from payments.selectors import account_summary
 from payments.services.prepaid import prepaid_square_with_invoice
 from payments.services.settlement import corrected_invoice_credit
 
@@ -22,3 +26,24 @@ def credit_corrected_invoice(sender, invoice_id, invoice=None, **kwargs):
     if invoice is None or invoice.kind != DocumentKind.CREDIT_NOTE or not invoice.corrects_id:
         return
     transaction.on_commit(lambda: corrected_invoice_credit(credit_note_id=invoice_id))
+
+
+def amount_still_due(sender, client, **kwargs) -> list[str]:
+    """ACC-1 (``accounts.signals.client_closing``): a customer cannot be closed while it owes
+    something — an invoice left to pay (a disputed part included, BIL-8: not settled yet) or a
+    prepaid balance below zero (BIL-10)."""
+    summary = account_summary(client, paris_today())
+    refusals = []
+    if summary.open_invoices:
+        refusals.append(
+            _("Amount due: %(amount)s (invoices %(numbers)s).")
+            % {
+                "amount": money(sum((s.open for s in summary.open_invoices), ZERO)),
+                "numbers": ", ".join(s.invoice.number for s in summary.open_invoices),
+            }
+        )
+    if summary.prepaid < 0:
+        refusals.append(
+            _("Prepaid balance below zero: %(amount)s owed.") % {"amount": money(-summary.prepaid)}
+        )
+    return refusals

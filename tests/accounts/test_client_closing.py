@@ -1,0 +1,149 @@
+"""ACC-1 / ACC-4 — staff set a customer to « closed » in the back office: refused while it still
+has contracts running (active, suspended, terminating: in service until their end, CON-4) or an
+amount left to pay, with a message naming them; nothing written then. Otherwise closed and
+audited (before/after) as any change of the customer's page."""
+
+from datetime import date
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.urls import reverse
+from django.utils import translation
+
+from accounts import services
+from accounts.choices import BillingMode
+from accounts.models import AuditLog, Client, User
+from offers.choices import ContractStatus
+from payments import services as payments
+from tests.factories import PASSWORD, ClientFactory
+from tests.offers.factories import make_contract
+from tests.payments.conftest import issue_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+@pytest.fixture
+def staff(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    user = User.objects.create_user(
+        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def customer(tenant):
+    """The tenant's customer, invoiced directly (its partner reseller-billed, ACC-3)."""
+    partner = tenant.client.partner
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    return tenant.client
+
+
+def _form_data(page) -> dict:
+    """What the customer's back-office page posts back unchanged (its inlines included)."""
+    data = {}
+    form = page.context["adminform"].form
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = (
+            form[name].field.widget.format_value(value) if name == "invoice_recipients" else value
+        )
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
+        for row in formset.forms:
+            for name in row.fields:
+                value = row[name].value()
+                if value is not None and value is not False:
+                    data[row.add_prefix(name)] = value
+    return data
+
+
+def _set_status(client, customer, status):
+    url = reverse("admin:accounts_client_change", args=[customer.pk])
+    data = _form_data(client.get(url))
+    data["status"] = status
+    return client.post(url, data)
+
+
+def _closing_audits(customer):
+    return AuditLog.objects.filter(action="client.update", object_id=str(customer.pk))
+
+
+# Before: a customer with an active, a suspended and a terminating contract and September's
+# invoice left to pay was set to « closed » (its users locked out of the portal) without a word.
+# Now: refused, the form names the three contracts by reference (not the draft one) and the
+# amount due with the invoice's number; the customer stays active, no audit row.
+def test_closing_a_customer_with_contracts_running_and_an_amount_due_is_refused(
+    client, staff, customer
+):
+    running = [
+        make_contract(customer, "hosted-a", status=status)
+        for status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED, ContractStatus.TERMINATING)
+    ]
+    ended = make_contract(customer, "hosted-a", status=ContractStatus.DRAFT)
+    invoice = issue_invoice(customer, "100.00")  # with the contracts' September charges
+    due = f"{invoice.amount_due:,.2f}\u00a0€"
+    response = _set_status(client, customer, "closed")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cannot be closed" in html
+    for contract in running:
+        assert contract.reference in html
+    assert ended.reference not in html
+    assert due in html and invoice.number in html
+    assert Client.objects.get(pk=customer.pk).status == "active"
+    assert not _closing_audits(customer).exists()
+
+
+# An amount due alone is enough: nothing running any more (the contract ended), the invoice of
+# 120.00 € TTC part-paid 20.00 € → 100.00 € left, refused; once paid, closed and audited.
+def test_closing_waits_for_the_last_invoice_to_be_paid(client, staff, customer):
+    invoice = issue_invoice(customer, "100.00")
+    payments.payment_record(
+        client=customer, amount="20.00", method="transfer", received_on=date(2026, 10, 5)
+    )
+    response = _set_status(client, customer, "closed")
+    html = response.content.decode()
+    assert response.status_code == 200 and "100.00\u00a0€" in html and invoice.number in html
+    assert Client.objects.get(pk=customer.pk).status == "active"
+    payments.payment_record(
+        client=customer, amount="100.00", method="transfer", received_on=date(2026, 10, 6)
+    )
+    response = _set_status(client, customer, "closed")
+    assert response.status_code == 302
+    assert Client.objects.get(pk=customer.pk).status == "closed"
+    audit = _closing_audits(customer).get()
+    assert audit.before["status"] == "active" and audit.after["status"] == "closed"
+    assert audit.actor == staff
+
+
+# The rule lives in the service (the API and the portal's company page call it too): a customer
+# with nothing left closes; one with a contract running is refused with its reference.
+def test_client_update_refuses_closing_while_a_contract_runs(customer):
+    from django.core.exceptions import ValidationError
+
+    contract = make_contract(customer, "platform", status=ContractStatus.ACTIVE)
+    with pytest.raises(ValidationError) as refused:
+        services.client_update(client=customer, data={"status": "closed"})
+    assert contract.reference in str(refused.value.message_dict["status"])
+    assert Client.objects.get(pk=customer.pk).status == "active"
+    with translation.override("fr"):
+        assert services.client_closing_refusals(customer) == [
+            f"Contrats encore en cours\u00a0: {contract.reference} (actif)."
+        ]
+    empty = ClientFactory()
+    services.client_update(client=empty, data={"status": "closed"})
+    assert Client.objects.get(pk=empty.pk).status == "closed"
+    assert AuditLog.objects.filter(action="client.update", object_id=str(empty.pk)).exists()
