@@ -8,7 +8,7 @@ from django.db import transaction
 from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from offers import periods
-from offers.choices import LIVE_STATUSES, Preset
+from offers.choices import LIVE_STATUSES, ContractStatus, Preset
 from offers.models import Contract
 from offers.services.price_change_answers import price_change_objections_withdraw
 from offers.services.transitions import lock_contract
@@ -47,7 +47,9 @@ def contracts_flag_inactive(*, today: date) -> int:
     end (28/02 − 6 months is 28/08: the 29th, 30th and 31st waited until 01/03)."""
     flagged = 0
     candidates = Contract.objects.filter(
-        status__in=LIVE_STATUSES,
+        # a contract under notice (terminating) is not flagged: it ends on its termination's
+        # effective date anyway, for that termination's reason (docs/rules.md, ACC-6)
+        status__in=LIVE_STATUSES - {ContractStatus.TERMINATING},
         inactive_flagged_on__isnull=True,
         service_start_date__isnull=False,
         # only PLATFORM's terms (17.3) let the reseller close an account for inactivity: the

@@ -25,7 +25,7 @@ from accounts.choices import Role
 from accounts.notifications import notify_client
 from kernel.money import ZERO
 from offers import services as offers
-from offers.choices import LIVE_STATUSES, Preset, TerminationReason
+from offers.choices import LIVE_STATUSES, Preset, TerminationReason, TerminationStatus
 from offers.models import Contract
 from payments.models import PrepaidEntry
 from payments.services import lock_payer, prepaid_debit
@@ -81,6 +81,21 @@ def inactive_close_forfeit(contract: Contract):
         )
     if contract.inactive_flagged_on is None:
         raise ValidationError(_("Only a contract flagged inactive can be closed for inactivity."))
+    scheduled = (
+        contract.terminations.filter(status=TerminationStatus.SCHEDULED)
+        .values_list("effective_date", flat=True)
+        .first()
+    )
+    if scheduled is not None:
+        # under notice: it ends on that day, as the termination already scheduled says (its
+        # reason, its fee); not closed for inactivity before it, nor its balance forfeited
+        raise ValidationError(
+            _(
+                "Contract %(ref)s is already under notice: it ends on %(date)s. It is not closed "
+                "for inactivity."
+            )
+            % {"ref": contract.reference, "date": scheduled.strftime("%d/%m/%Y")}
+        )
     others = Contract.objects.filter(client=contract.client, status__in=LIVE_STATUSES).exclude(
         pk=contract.pk
     )
