@@ -6,16 +6,15 @@ audited (before/after) as any change of the customer's page."""
 from datetime import date
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.urls import reverse
 from django.utils import translation
 
 from accounts import services
 from accounts.choices import BillingMode
-from accounts.models import AuditLog, Client, User
+from accounts.models import AuditLog, Client
 from offers.choices import ContractStatus
 from payments import services as payments
-from tests.factories import PASSWORD, ClientFactory
+from tests.factories import ClientFactory, sign_in_staff
 from tests.offers.factories import make_contract
 from tests.payments.conftest import issue_invoice
 
@@ -30,12 +29,7 @@ def _no_pdf(settings):
 @pytest.fixture
 def staff(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    user = User.objects.create_user(
-        email="ops@reseller.example", password=PASSWORD, is_staff=True, is_superuser=True
-    )
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
-    return user
+    return sign_in_staff(client)
 
 
 @pytest.fixture

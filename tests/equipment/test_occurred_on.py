@@ -7,31 +7,24 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
-from allauth.mfa.models import Authenticator
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from accounts.choices import Role
-from accounts.models import User
 from equipment.choices import ItemState, ReturnOutcome, ReturnReason, RmaStatus
 from equipment.models import EquipmentReturn, ItemEvent
 from equipment.services import items, rentals, returns, rma
 from offers import services as offers
 from tests.conftest import login
 from tests.equipment.factories import make_model, rent, stock
+from tests.factories import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff(client):
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
-    client.user = user
+    client.user = sign_in_staff(client)
     return client
 
 

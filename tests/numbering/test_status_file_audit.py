@@ -8,11 +8,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from allauth.mfa.models import Authenticator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import User
 from billing.models import PendingCharge
 from kernel.clock import PARIS, paris_today
 from numbering.models import PhoneNumber, PortRequest
@@ -21,7 +19,7 @@ from numbering.services import porting, pricing
 from numbering.services.port_out import port_out_notice
 from numbering.services.status_file import import_status_file
 from offers.models import Product
-from tests.factories import siret_for
+from tests.factories import sign_in_staff, siret_for
 from tests.offers.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -207,10 +205,5 @@ def test_the_report_page_names_each_line_of_the_file(two, staff):
 
 @pytest.fixture
 def staff(client):
-    user = User.objects.create_user(
-        email="ops@reseller.example", password="x-Long-Pass-123", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
-    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    client.force_login(user)
+    sign_in_staff(client)
     return client
