@@ -154,6 +154,24 @@ def test_use1_overseas_number_written_with_plus_33_is_its_territory(dialled, sto
             assert cursor.fetchone()[0] == stored
 
 
+# USE-1 — every overseas prefix of the numbering plan (all 49), written with +33, is moved to its
+# territory by the import's SQL exactly as by ``classify.e164`` (the SQL only tries the numbers
+# whose first three digits start one of them: no prefix may escape that guard).
+def test_use1_every_overseas_prefix_same_in_sql_and_python():
+    from django.db import connection
+
+    from numbering import phone
+    from usage.services.classify import e164, e164_sql
+
+    written = ["+33" + (prefix + "0" * 10)[1:10] for prefix in phone.OVERSEAS_PREFIXES]
+    values = ", ".join(["(%s)"] * len(written))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {e164_sql('x.n')} FROM (VALUES {values}) AS x(n)", written)
+        in_sql = [row[0] for row in cursor.fetchall()]
+    assert in_sql == [e164(number) for number in written]
+    assert not any(number.startswith("+33") for number in in_sql)
+
+
 # USE-1 / USE-2 through the import (SQL set-based path, the Python row path for a number
 # written with spaces, and the ORM import of ``make run`` with ``rating_py``). A PLATFORM
 # customer (no plan, per-second tariff) calls, on 2 October:

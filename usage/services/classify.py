@@ -62,10 +62,14 @@ def national_sql(column: str) -> str:
 
 
 def e164_sql(column: str) -> str:
-    """``e164`` in SQL, for the import: a +33 number of 9 digits through ``national_sql``."""
+    """``e164`` in SQL, for the import: a +33 number of 9 digits through ``national_sql``. Only
+    the numbers whose first three digits start an overseas prefix go through its fifty cases:
+    tried on every French number, they made a million-call import 19 s slower."""
     national = f"('0' || substr({column}, 4))"
+    heads = ", ".join(f"'{head}'" for head in sorted({p[1:4] for p in phone.OVERSEAS_PREFIXES}))
     return (
         f"(CASE WHEN left({column}, 3) = '+33' AND length({column}) = 12 "
+        f"AND substr({column}, 4, 3) IN ({heads}) "
         f"THEN {national_sql(national)} ELSE {column} END)"
     )
 
