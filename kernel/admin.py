@@ -23,6 +23,7 @@ from kernel.forms import attach_errors, error_text
 from kernel.inputs import TypedAmountField, parse_month
 from kernel.mail import retry_soon
 from kernel.models import OutgoingMail
+from kernel.money import money_number, price_places
 
 ACTION_FORM_TEMPLATE = "admin/action_form.html"
 
@@ -138,16 +139,50 @@ def form_action(modeladmin, request, queryset, form_class, *, title, intro, call
     return action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
 
 
-class TypedAmountsMixin:
+def amount_column(model, name: str, *, least: int = 2):
+    """A list column showing the ``DecimalField`` ``name`` as the portal writes amounts, in the
+    page's language (« 1 500,00 », « 0,8628 »: two decimals, more only when the value has them,
+    up to four; ``least=0`` for a quantity: « 1 », « 1,5 »), sorted by the field. The admin
+    writes the raw Decimal (« 1500,0000 »)."""
+
+    @admin.display(description=model._meta.get_field(name).verbose_name, ordering=name)
+    def column(obj):
+        value = getattr(obj, name)
+        return None if value is None else money_number(value, price_places(value, least))
+
+    column.__name__ = name  # the cells keep their class (« field-unit_price »)
+    return column
+
+
+class AmountColumnsMixin:
+    """For a ``ModelAdmin`` listing amounts (``ServiceRowsAdmin`` and ``TypedAmountsMixin``
+    include it): every ``DecimalField`` of ``list_display`` is written as the portal writes
+    amounts (``amount_column``); those in ``quantity_columns`` without decimals unless they
+    have some. tests/test_admin_amount_columns.py checks every admin."""
+
+    quantity_columns = ()
+
+    def get_list_display(self, request):
+        fields = {f.name for f in self.model._meta.fields if isinstance(f, models.DecimalField)}
+        return [
+            amount_column(self.model, name, least=0 if name in self.quantity_columns else 2)
+            if isinstance(name, str) and name in fields
+            else name
+            for name in super().get_list_display(request)
+        ]
+
+
+class TypedAmountsMixin(AmountColumnsMixin):
     """For a ``ModelAdmin`` or an inline whose form edits amounts (prices, rates, deposits):
     each ``DecimalField`` is a text input read in the page's language (« 1 200,50 » in French,
     ``TypedAmountField``), not the admin's ``<input type="number">``, which an en-US browser
-    refuses « 12,50 » in. tests/test_admin_amounts.py checks every admin's form."""
+    refuses « 12,50 » in; and its list writes them the same way (``AmountColumnsMixin``).
+    tests/test_admin_amounts.py checks every admin's form."""
 
     formfield_overrides = {models.DecimalField: {"form_class": TypedAmountField}}
 
 
-class ServiceRowsAdmin(admin.ModelAdmin):
+class ServiceRowsAdmin(AmountColumnsMixin, admin.ModelAdmin):
     """Rows written by the services only: viewed here, never edited or deleted; changed by
     actions (which need the model's change right) and, where ``adds_through_service`` is set,
     added by a form whose valid submission calls a service (``service_form``)."""

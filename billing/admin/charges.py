@@ -86,6 +86,7 @@ class PendingChargeAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin)
     invoiced charge, or one posted by another app, is read-only (it is what was billed)."""
 
     form = ManualChargeForm
+    quantity_columns = ["quantity"]  # « 1 », « 1,5 »: as the invoice writes it
     list_display = [
         "description",
         "client",

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
 from kernel.admin import TypedAmountsMixin, capitalise_labels
-from kernel.money import money_number, price_places
 from offers.admin.forms import OfferFromPresetForm
 from offers.models import Offer, Product, Terms
 from offers.services.catalogue import offer_create_from_preset
@@ -94,27 +93,13 @@ class ProductAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
         "name_en",
         "kind",
         "unit",
-        "setup",
-        "monthly",
+        "setup_price",
+        "monthly_price",
         "price_on_quote",
         "is_active",
     ]
     list_filter = ["kind", "price_on_quote", "is_active"]
     search_fields = ["code", "name", "name_en", "unit"]
-
-    # The prices as the portal writes them (« 1 500,00 », « 0,8628 »): the list showed the raw
-    # Decimal (« 1500,0000 »).
-    @admin.display(
-        description=Product._meta.get_field("setup_price").verbose_name, ordering="setup_price"
-    )
-    def setup(self, product):
-        return money_number(product.setup_price, price_places(product.setup_price))
-
-    @admin.display(
-        description=Product._meta.get_field("monthly_price").verbose_name, ordering="monthly_price"
-    )
-    def monthly(self, product):
-        return money_number(product.monthly_price, price_places(product.monthly_price))
 
 
 @admin.register(Offer)
