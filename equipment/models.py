@@ -128,7 +128,12 @@ class EquipmentOrder(TimeStampedModel):
         related_name="+",
     )
     charge = models.ForeignKey(
-        PendingCharge, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PendingCharge,
+        verbose_name=_("pending charge"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_by = models.ForeignKey(
         User,
@@ -396,7 +401,9 @@ class Rma(TimeStampedModel):
 class RmaPhoto(models.Model):
     """EQP-4: a photo of the defect, checked as support checks attachments."""
 
-    rma = models.ForeignKey(Rma, on_delete=models.CASCADE, related_name="photos")
+    rma = models.ForeignKey(
+        Rma, verbose_name=_("RMA"), on_delete=models.CASCADE, related_name="photos"
+    )
     file = models.FileField(_("file"), upload_to="equipment/rma/%Y/")
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -405,6 +412,8 @@ class RmaPhoto(models.Model):
 
     class Meta:
         ordering = ["rma", "id"]
+        verbose_name = _("RMA photo")
+        verbose_name_plural = _("RMA photos")
 
     def __str__(self):
         return self.original_name
@@ -428,7 +437,12 @@ class EquipmentReturn(TimeStampedModel):
         related_name="+",
     )
     rma = models.OneToOneField(
-        Rma, on_delete=models.PROTECT, null=True, blank=True, related_name="equipment_return"
+        Rma,
+        verbose_name=_("RMA"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="equipment_return",
     )
     last_day = models.DateField(_("last day of use"))
     due_date = models.DateField(_("to be returned by"))
@@ -490,7 +504,12 @@ class ReturnItem(models.Model):
         related_name="+",
     )
     charge = models.ForeignKey(
-        PendingCharge, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PendingCharge,
+        verbose_name=_("pending charge"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

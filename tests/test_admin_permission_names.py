@@ -6,6 +6,7 @@ clé d'API | Can add API key ». The page names them from the model's translated
 « Clients et partenaires | Clés d'API : ajouter »."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
 from kernel.queues import TEAM_GROUPS, Team
@@ -13,6 +14,10 @@ from tests.factories import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"
+PROJECT_APPS = {
+    "accounts", "offers", "telephony", "numbering", "usage", "equipment", "billing", "payments",
+    "support", "webhooks", "console", "kernel",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -46,3 +51,24 @@ def test_a_team_page_names_its_rights_in_english(client, team):
     page = _page(client, team, "en")
     assert "Can add" not in page
     assert "Customers and partners | API keys: add" in page
+
+
+# ACC-4 — the photos a customer sends with an RMA (EQP-4) had no names of their own: the French
+# page listed « Équipements | Rma photos : voir » (the class name, in English) -> « Photos de
+# RMA : voir ». Every model of the project names itself, in both languages.
+def test_every_right_names_its_model_in_french(client, team):
+    page = _page(client, team, "fr")
+    assert f"Équipements | Photos de RMA{NBSP}: voir" in page
+    assert "Rma photo" not in page and "rma photo" not in page
+    unnamed = [
+        model._meta.label
+        for app in apps.get_app_configs()
+        for model in app.get_models()
+        if model._meta.app_label in PROJECT_APPS
+        and "verbose_name" not in model._meta.original_attrs
+    ]
+    assert unnamed == []
+
+
+def test_rma_photo_rights_read_in_english(client, team):
+    assert "Equipment | RMA photos: view" in _page(client, team, "en")
