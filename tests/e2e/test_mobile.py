@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from telephony.models import Trunk
-from tests.e2e.crawl import walk
+from tests.e2e.crawl import blocking_violations, walk
 from tests.e2e.pages import screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
@@ -134,3 +134,27 @@ def test_availability_reports_intro_fits_a_phone(phone, live_server, demo_data):
     box = intro.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     screenshot(phone, "mobile-availability-reports.png")
+
+
+# BIL-8 — on a 390 px phone, the payments page's « Factures non soldées » table was wider than
+# its card: « Reste à payer » (the third column, 265 to 395 px) ran past the screen's edge,
+# under the fading cue, until the table was scrolled. Each open invoice now stacks its cells
+# under their headings: the amount to pay is on the screen, named, without scrolling.
+def test_phone_shows_what_is_left_to_pay_without_scrolling(phone, live_server, demo_data):
+    sign_in(phone, live_server, "compta@martin-avocats.example")
+    phone.goto(f"{live_server.url}/payments/")
+    row = phone.get_by_test_id("open-invoice").first
+    left = row.get_by_test_id("open-invoice-left")
+    expect(left).to_be_visible()
+    box = left.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert re.search(r"\d,\d\d\u00a0€", left.inner_text()), left.inner_text()
+    # the amount is named: « Reste à payer » is read beside it, not only in the header above
+    assert left.evaluate("td => getComputedStyle(td, '::before').content") == '"Reste à payer"'
+    table = phone.get_by_test_id("open-invoices")
+    assert table.evaluate(
+        "t => t.closest('.table-scroll').scrollWidth <= t.closest('.table-scroll').clientWidth"
+    )
+    assert page_width(phone) <= PHONE["width"]
+    assert blocking_violations(phone) == []  # the stacked table still reads as one (axe-core)
+    screenshot(phone, "mobile-payments.png")

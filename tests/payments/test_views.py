@@ -107,6 +107,18 @@ def test_overview_balances_and_badges(web, invoices):
     assert "FR76 3000 6000 0112 3456 7890 189" in page  # issue 17 item 6: grouped by four
 
 
+# BIL-8 — on a phone the open invoices stack (static/css/portal.css, .table-stack): each cell
+# names its column, so the 70,00 € left to pay on August's invoice reads « Reste à payer » beside
+# it without the table scrolled (tests/e2e/test_mobile.py photographs it at 390 px).
+def test_overview_open_invoices_name_each_cell_for_phones(web, invoices):
+    with paris(date(2026, 11, 10)):
+        page = web.get(reverse("payments:overview"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<table class="table table-stack" data-testid="open-invoices">' in page
+    aug = page.split('data-testid="open-invoice"')[1]
+    assert 'data-label="Reste à payer" data-testid="open-invoice-left">70,00\u00a0€<' in aug
+    assert 'data-label="Date d\'échéance"' in aug and 'data-label="Facture"' in aug
+
+
 # BIL-4, BIL-8 — the dashboard's "Total due" is the payments page's balance due: the 240.00 €
 # under dispute is set aside on both (the dashboard counted it: 1,330.00 € against 1,090.00 €).
 def test_dashboard_due_is_the_payments_balance(web, invoices):
