@@ -29,7 +29,7 @@ from equipment.models import (
     RmaPhoto,
 )
 from equipment.services import catalogue, items, orders, returns, rma
-from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, file_download
+from kernel.admin import OccurredForm, ReadOnlyInline, ServiceRowsAdmin, file_download
 from kernel.clock import paris_today
 from kernel.inputs import AsciiIntegerField, BoundedDateField, typed_amount_field
 from kernel.money import money
@@ -150,20 +150,6 @@ class ReceiveForm(forms.Form):
     model = forms.ModelChoiceField(label=_("model"), queryset=EquipmentModel.objects.all())
     serial_number = forms.CharField(label=_("serial number"), max_length=40)
     mac_address = forms.CharField(label=_("MAC address"), max_length=17, required=False)
-
-
-class OccurredForm(forms.Form):
-    """EQP-1: the day the move happened — recorded later, it keeps its real day (deadlines and
-    costs read it); today by default, never in the future (the service checks)."""
-
-    occurred_on = BoundedDateField(
-        label=_("occurred on"),
-        help_text=_("The day it happened, if earlier than today."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["occurred_on"].initial = paris_today()
 
 
 class EventInline(ReadOnlyInline):

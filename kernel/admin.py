@@ -4,6 +4,7 @@ only services write (a payment, a termination, a dispute…) and the month filte
 import secrets
 from datetime import date
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import get_last_value_from_parameters
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
-from kernel.inputs import TypedAmountField, parse_month
+from kernel.inputs import BoundedDateField, TypedAmountField, parse_month
 from kernel.mail import retry_soon
 from kernel.models import OutgoingMail
 from kernel.money import money_number, price_places
@@ -125,6 +126,21 @@ def action_form(
             **extra,
         },
     )
+
+
+class OccurredForm(forms.Form):
+    """The day something happened, recorded later, which keeps its real day (deadlines and bills
+    read it: an item's move, EQP-1; numbers arrived by porting, NUM-3): today by default, never
+    in the future (the services check)."""
+
+    occurred_on = BoundedDateField(
+        label=_("occurred on"),
+        help_text=_("The day it happened, if earlier than today."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_on"].initial = paris_today()
 
 
 def form_action(modeladmin, request, queryset, form_class, *, title, intro, call, done):

@@ -12,12 +12,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import (
+    OccurredForm,
     ReadOnlyInline,
     ServiceRowsAdmin,
     action_form,
     file_download,
     form_action,
-    run_each,
 )
 from kernel.forms import attach_errors
 from kernel.inputs import BoundedDateField
@@ -301,10 +301,20 @@ class PortRequestAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Complete (numbers arrived)"), permissions=["act"])
     def complete(self, request, queryset):
-        run_each(
+        # NUM-3 / NUM-2: the day the numbers arrived, as the status file gives it: they are ours
+        # from that day, and their first billed month follows it.
+        return form_action(
             self,
             request,
             queryset,
-            lambda r: porting.port_request_complete(request=r, actor=request.user),
-            gettext("%(count)d request(s) completed: the numbers are assigned."),
+            OccurredForm,
+            title=gettext("Complete port-in requests"),
+            intro=gettext(
+                "The numbers are assigned from the day they arrived; their first billed month "
+                "follows it."
+            ),
+            call=lambda r, data: porting.port_request_complete(
+                request=r, actor=request.user, on=data["occurred_on"]
+            ),
+            done=gettext("%(count)d request(s) completed: the numbers are assigned."),
         )
