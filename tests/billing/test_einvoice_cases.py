@@ -19,6 +19,7 @@ from billing.choices import ChargeKind, VatCategory
 from billing.en16931 import validate
 from billing.facturx_xml import NS, build_cii_xml
 from billing.models import Invoice
+from tests.billing.test_einvoice_rules import post
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,21 +29,6 @@ SEP, OCT, NOV, DEC = date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1), dat
 @pytest.fixture(autouse=True)
 def _no_pdf_task(settings):
     settings.BILLING_RENDER_PDF = False
-
-
-def post(client, kind, price, *, source, start=NOV, end=None, vat="", **extra):
-    return services.charge_post(
-        client=client,
-        kind=kind,
-        source_type=extra.pop("source_type", "test"),
-        source_id=source,
-        period_start=start,
-        period_end=end,
-        description=extra.pop("description", f"{ChargeKind(kind).label} {source}"),
-        unit_price=Decimal(price),
-        vat_category=vat,
-        **extra,
-    )
 
 
 def no_failed_assert(document: Invoice) -> bytes:

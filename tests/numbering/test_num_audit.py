@@ -12,6 +12,7 @@ from kernel.clock import paris_today
 from numbering.models import PortRequest
 from numbering.rio import check_key
 from tests.factories import siret_for
+from tests.numbering.test_views import _port_data as _data
 from tests.offers.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -37,27 +38,6 @@ def contract(tenant):
 
 def _rio(national, body="02FAB1234"):
     return body + check_key(body, national)
-
-
-def _data(tenant, target, lines, **extra):
-    data = {
-        "lines-TOTAL_FORMS": str(len(lines)),
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "100",
-        "holder_name": "Acme SAS",
-        "holder_siret": siret_for(tenant.client.siren),
-        "current_operator": "Opérateur historique",
-        "desired_date": (paris_today() + timedelta(days=14)).isoformat(),
-        "contract": str(target.pk),
-        "service": "",
-        "action": "submit",
-    }
-    for index, (number, rio) in enumerate(lines):
-        data[f"lines-{index}-number"] = number
-        data[f"lines-{index}-rio"] = rio
-    data.update(extra)
-    return data
 
 
 def _tree(response):

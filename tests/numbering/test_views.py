@@ -92,7 +92,7 @@ def _assigned(tenant, contract, *numbers):
     return services.assign_numbers(client=tenant.client, numbers=list(numbers), contract=contract)
 
 
-def _port_data(tenant, contract, lines, **extra):
+def _port_data(tenant, target, lines, **extra):
     """The wizard's POST: ``lines`` as (number, RIO) pairs in the form's rows."""
     data = {
         "lines-TOTAL_FORMS": str(len(lines)),
@@ -103,7 +103,7 @@ def _port_data(tenant, contract, lines, **extra):
         "holder_siret": siret_for(tenant.client.siren),
         "current_operator": "Opérateur historique",
         "desired_date": (paris_today() + timedelta(days=14)).isoformat(),
-        "contract": str(contract.pk),
+        "contract": str(target.pk),
         "service": "",
         "action": "submit",
     }
