@@ -162,16 +162,22 @@ def attempt(delivery_id: int, *, manual: bool = False) -> DeliveryAttempt | None
                 else:
                     delivery.status = DeliveryStatus.FAILED
                     delivery.next_attempt_at = None
-                _note_failure(endpoint, started)
+                if _note_failure(endpoint, started):
+                    # Disabled by this failure: the delivery fails with the endpoint's other
+                    # pending ones (saved from memory below, it stayed pending, due again).
+                    delivery.status = DeliveryStatus.FAILED
+                    delivery.next_attempt_at = None
         delivery.save()
     return logged
 
 
-def _note_failure(endpoint: WebhookEndpoint, at) -> None:
+def _note_failure(endpoint: WebhookEndpoint, at) -> bool:
+    """Count a failed automatic attempt in the endpoint's run of failures; whether the run has
+    lasted long enough to disable the endpoint now."""
     if endpoint.failing_since is None:
         endpoint.failing_since = at
         endpoint.save(update_fields=["failing_since"])
-        return
+        return False
     hours = settings.WEBHOOKS_DISABLE_AFTER_HOURS
     if endpoint.is_active and at - endpoint.failing_since >= timedelta(hours=hours):
         disable_endpoint(
@@ -179,6 +185,8 @@ def _note_failure(endpoint: WebhookEndpoint, at) -> None:
             reason=_("Every delivery failed for %(hours)d hours.") % {"hours": hours},
             notify=True,
         )
+        return True
+    return False
 
 
 def redeliver(delivery: Delivery) -> DeliveryAttempt | None:
