@@ -1,0 +1,58 @@
+"""A list asked in another order (``?ordering=``) pages every row once (ACC-3, SPEC §9:
+pagination)."""
+
+import pytest
+from django.urls import reverse
+
+from billing import services as billing
+from offers.periods import month_start
+from offers.services import paris_today
+from tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids_page_by_page(api, url, **params):
+    ids, page = [], 1
+    while True:
+        answer = api.get(url, {**params, "page": page})
+        assert answer.status_code == 200, answer.json()
+        body = answer.json()
+        ids += [row["id"] for row in body["results"]]
+        if not body["next"]:
+            return ids
+        page += 1
+
+
+# ACC-3 (SPEC §9 "pagination, filtering"): 30 charges of one month, listed 7 a page in the
+# order of their month (``?ordering=period_start``): the month is the same for all 30, so
+# PostgreSQL chose among equals for each page on its own (a top-N sort per LIMIT/OFFSET) and a
+# partner walking the pages met a charge twice and missed another. The order asked is now
+# completed by the list's own (newest first, then the id): 30 pages rows, 30 distinct ids.
+@pytest.mark.parametrize("ordering", ["period_start", "-period_start", "unit_price"])
+def test_pages_in_an_order_with_ties_list_every_row_once(api, tenant, ordering):
+    start = month_start(paris_today())
+    for n in range(30):
+        billing.charge_post(
+            client=tenant.client,
+            kind="setup",
+            source_type="ordering",
+            source_id=n + 1,
+            period_start=start,
+            description=f"Setup {n}",
+            unit_price="49.00",
+        )
+    ids = _ids_page_by_page(api, reverse("api:charge-list"), ordering=ordering, page_size=7)
+    assert len(ids) == 30
+    assert len(set(ids)) == 30
+
+
+# ACC-3: the customers' own order is their name; twelve customers named « Dupont SARL » (a
+# partner's customers may share a trade name) listed 5 a page were met twice or never, the name
+# alone not telling PostgreSQL which comes first. Ended by the id: 12 rows, 12 distinct ids.
+def test_customers_of_one_name_page_once_each(api, partner):
+    for _n in range(12):
+        ClientFactory(partner=partner, legal_name="Dupont SARL")
+    ids = _ids_page_by_page(api, reverse("api:customer-list"), page_size=5)
+    assert len(ids) == len(set(ids)) == 12
+    assert ids == sorted(ids)  # equals by name keep the order of their ids
