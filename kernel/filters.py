@@ -19,6 +19,7 @@ from django_filters.fields import IsoDateTimeField
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 from django_filters.filterset import BaseFilterSet
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import filters as drf_filters
 
 from kernel.inputs import (
@@ -183,6 +184,26 @@ class OrderingFilter(drf_filters.OrderingFilter):
     it likes, page by page (a top-N sort per LIMIT/OFFSET): 30 charges of one month ordered by
     ``period_start``, 7 a page, showed some twice and others never; so did two customers of
     the same name in the customers' own order (``legal_name``)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        """The terms asked, all of them known: a term the list does not sort on is a 400 naming
+        ``ordering`` (DRF dropped it and answered the default order, as if it were sorted)."""
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        unknown = [term for term in fields if term and term not in valid]
+        if unknown:
+            names = [name for name, _label in self.get_valid_fields(queryset, view)]
+            raise drf_exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _(
+                            "Unknown order: %(terms)s. This list sorts on %(fields)s, each "
+                            "descending with a leading -."
+                        )
+                        % {"terms": ", ".join(unknown), "fields": ", ".join(names)}
+                    ]
+                }
+            )
+        return valid
 
     def get_ordering(self, request, queryset, view):
         ordering = list(super().get_ordering(request, queryset, view) or ())

@@ -56,3 +56,24 @@ def test_customers_of_one_name_page_once_each(api, partner):
     ids = _ids_page_by_page(api, reverse("api:customer-list"), page_size=5)
     assert len(ids) == len(set(ids)) == 12
     assert ids == sorted(ids)  # equals by name keep the order of their ids
+
+
+# ACC-3 (rules §9 "input read one way": what a list cannot read is a 400 naming the
+# parameter, as a boolean filter's "maybe"): ``?ordering=`` naming a field the list does not
+# order by (a typo, ``isue_date``, or a field it has but does not sort on, ``amount_paid``)
+# was dropped without a word and the list came in its default order: the partner believed its
+# invoices sorted by date. Now a 400 on ``ordering`` naming what the list sorts on, in the
+# partner's language; a correct order still answers 200.
+@pytest.mark.parametrize("ordering", ["isue_date", "-issue_date,amount_paid", "issue_date;x"])
+def test_an_order_the_list_cannot_give_is_a_400_naming_it(api, tenant, ordering):
+    url = reverse("api:invoice-list")
+    answer = api.get(url, {"ordering": ordering}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400, answer.json()
+    (message,) = answer.json()["error"]["fields"]["ordering"]
+    assert message.startswith("Unknown order: ")
+    assert "issue_date, number, total_gross, amount_due, due_date" in message
+    french = api.get(url, {"ordering": ordering}, HTTP_ACCEPT_LANGUAGE="fr")
+    (message,) = french.json()["error"]["fields"]["ordering"]
+    assert message.startswith("Ordre inconnu\u00a0: ")
+    assert api.get(url, {"ordering": "-due_date,number"}).status_code == 200
+    assert api.get(url, {"ordering": ""}).status_code == 200
