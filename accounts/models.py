@@ -124,6 +124,11 @@ class Partner(TimeStampedModel):
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FR")
+    # SPEC Money, ACC-3: a partner-billed partner is the buyer of its monthly invoice; the rate
+    # of that invoice follows its regime, checked against its address as a customer's is.
+    vat_regime = models.CharField(
+        _("VAT regime"), max_length=20, choices=VatRegime, default=VatRegime.STANDARD
+    )
 
     class Meta:
         ordering = ["name"]
@@ -158,6 +163,14 @@ class Partner(TimeStampedModel):
             siren=self.siren, siret="", vat_number=self.vat_number
         ).items():
             errors.setdefault(field, message)
+        if self.billing_mode == BillingMode.PARTNER_BILLED:  # invoiced: its regime fits it
+            for field, message in identifiers.check_vat_regime(
+                vat_regime=self.vat_regime,
+                country=self.country,
+                postal_code=self.postal_code,
+                vat_number=self.vat_number,
+            ).items():
+                errors.setdefault(field, message)
         if errors:
             raise ValidationError(errors)
 

@@ -205,7 +205,8 @@ def _service_vat(
         raise ValidationError(
             {"lines": _("This customer was never invoiced at this VAT category and rate.")}
         )
-    return vat_key(*VAT_BY_REGIME[buyer_client.vat_regime if buyer_client else "standard"]), None
+    buyer = buyer_client or partner  # the partner's own regime on a partner's credit note
+    return vat_key(*VAT_BY_REGIME[buyer.vat_regime]), None
 
 
 def _check_within_invoice(invoice: Invoice, rows: list[Row]) -> None:

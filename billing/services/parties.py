@@ -62,7 +62,7 @@ def partner_identity(partner: Partner, end_clients=()) -> dict:
         "postal_code": partner.postal_code,
         "city": partner.city,
         "country": partner.country,
-        "vat_regime": "standard",
+        "vat_regime": partner.vat_regime,
         "recipients": [partner.support_email],
         "distributor": "",
         # a line of the partner's own (its late charges, BIL-6) names no end customer

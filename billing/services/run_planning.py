@@ -99,11 +99,13 @@ def split_by_purpose(draft: DraftInvoice) -> list[DraftInvoice]:
     return parts
 
 
-def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
+def _draft(party, buyer_name, charges, clients_by_id, discount, regime=None) -> DraftInvoice:
     """The invoice of one buyer. A partner-billed partner (``discount``) buys every sale at its
     wholesale price (ACC-3, ``WHOLESALE_KINDS``): subscriptions, setup, consumption, equipment,
     porting, termination fees, top-ups; late interest, the recovery indemnity, the bank's reject
-    fee and penalties (damages, outside VAT) are not sales and stay as they are."""
+    fee and penalties (damages, outside VAT) are not sales and stay as they are. The VAT is the
+    buyer's: the customer's regime, or the partner's own (``regime``) on a partner's invoice —
+    a partner in Réunion is invoiced at 8.5 %, whatever its customers' regimes."""
     draft = DraftInvoice(party=party, buyer_name=buyer_name)
     for charge in sorted(
         charges,
@@ -113,7 +115,7 @@ def _draft(party, buyer_name, charges, clients_by_id, discount) -> DraftInvoice:
         unit_price = charge.unit_price
         if discount and charge.kind in WHOLESALE_KINDS:
             unit_price = amounts.wholesale(unit_price, discount)
-        category, rate = _vat_for(client.vat_regime if party[0] == "client" else "standard", charge)
+        category, rate = _vat_for(client.vat_regime if party[0] == "client" else regime, charge)
         contract = charge.contract
         draft.lines.append(
             DraftLine(
@@ -201,6 +203,7 @@ def compute_batch(
                         charges,
                         clients_by_id,
                         partner.wholesale_discount_percent,
+                        partner.vat_regime,
                     )
                 )
             )

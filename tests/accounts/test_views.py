@@ -317,6 +317,7 @@ def test_back_office_change_audited(client, partner):
             "is_active": "on",
             "host_name": "",
             "country": "FR",
+            "vat_regime": "standard",
         },
     )
     assert response.status_code == 302
