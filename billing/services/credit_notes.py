@@ -190,7 +190,7 @@ def _service_vat(
             if bills_the_day:
                 billed = (
                     lines.filter(invoice_id=found[2], vat_category=found[0], vat_rate=found[1])
-                    .select_related("invoice")
+                    .select_related("invoice", "end_client")
                     .annotate(
                         subscription=Case(
                             When(kind__in=[ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA], then=0),
@@ -372,6 +372,14 @@ def credit_note_issue(
     groups = amounts.vat_breakdown([(row.category, row.rate, row.net) for row in rows])
     if corrects is not None:
         groups = capped_groups(groups, _lefts(corrects))
+    # ACC-3: each line names its end customer — the one of the invoice line it credits on a
+    # partner's invoice (the partner credits that customer in turn), else the customer credited.
+    end_clients = [
+        row.credited.end_client
+        if row.credited is not None and row.credited.end_client_id
+        else end_client
+        for row in rows
+    ]
     net, vat, gross = amounts.totals(groups)
     [(sequence, number)] = allocate_numbers(DocumentKind.CREDIT_NOTE, issue_date.year, 1)
     note = Invoice.objects.create(
@@ -390,7 +398,7 @@ def credit_note_issue(
         buyer=(
             client_identity(buyer_client)
             if buyer_client
-            else partner_identity(partner, [end_client] if end_client else [])
+            else partner_identity(partner, end_clients)
         ),
         vat_breakdown=[
             {
@@ -412,7 +420,7 @@ def credit_note_issue(
             InvoiceLine(
                 invoice=note,
                 position=i,
-                end_client=end_client,
+                end_client=line_client,
                 kind=ChargeKind.OTHER,
                 description=row.description or row.line.description,
                 quantity=Decimal(1),
@@ -422,7 +430,7 @@ def credit_note_issue(
                 vat_rate=row.rate,
                 credited_line=row.credited,
             )
-            for i, row in enumerate(rows, start=1)
+            for i, (row, line_client) in enumerate(zip(rows, end_clients, strict=True), start=1)
         ]
     )
     if billed_by:

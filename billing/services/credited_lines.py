@@ -120,7 +120,9 @@ def check_within_lines(rows: list[Row]) -> None:
 def named_line(line, corrects, buyer_client, partner) -> InvoiceLine:
     """The invoice line ``line`` names (``CreditLine.invoice_line``), checked: a line of an
     issued invoice — of the corrected invoice, or of the buyer's — whose VAT the credit takes."""
-    billed = InvoiceLine.objects.select_related("invoice").get(pk=line.invoice_line.pk)
+    billed = InvoiceLine.objects.select_related("invoice", "end_client").get(
+        pk=line.invoice_line.pk
+    )
     invoice = billed.invoice
     if (
         invoice.kind != DocumentKind.INVOICE
@@ -148,7 +150,7 @@ def spread_rows(rows: list[Row], corrects: Invoice) -> list[Row]:
     """BIL-9: each row correcting ``corrects`` without naming its line is spread over the lines
     of its VAT group (``spread``), after the rows that name theirs; a row spread over several
     lines says which one each part credits."""
-    lines = list(corrects.lines.select_related("invoice").order_by("position"))
+    lines = list(corrects.lines.select_related("invoice", "end_client").order_by("position"))
     left = lines_left_to_credit(lines)
     for row in rows:
         if row.credited is not None:

@@ -82,3 +82,28 @@ def test_partner_regime_must_fit_its_address():
     with pytest.raises(ValidationError) as error:
         partner.full_clean()
     assert "vat_regime" in error.value.message_dict
+
+
+# ACC-3 / BIL-9 — a credit note correcting a partner's monthly invoice names, on each line, the
+# end customer of the invoice line it credits (as the invoice did), so the partner knows whom
+# to credit in turn: 40.00 € HT credited on Martin's line of 40.00 → « Client final Martin &
+# Fils SAS » on the credit note's line, in its XML and its buyer block; 40.00 + 20 % = 48.00.
+def test_partner_credit_note_names_the_end_customer_of_the_line_it_credits():
+    partner = PartnerFactory(name="Orbit")
+    durand = ClientFactory(partner=partner, legal_name="Cabinet Durand SARL")
+    martin = ClientFactory(partner=partner, legal_name="Martin & Fils SAS")
+    post(durand, ChargeKind.SUBSCRIPTION, "100", source="sub-durand", start=OCT)
+    post(martin, ChargeKind.SUBSCRIPTION, "40", source="sub-martin", start=OCT)
+    services.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(partner=partner, kind="invoice")
+    note = services.credit_note_issue(
+        corrects=invoice,
+        lines=[services.CreditLine("Correction", Decimal("40.00"))],
+        reason="Abonnement facturé à tort",
+    )
+    assert note.total_gross == Decimal("48.00")
+    [line] = note.lines.all()
+    assert line.credited_line.end_client == martin
+    assert line.end_client == martin
+    assert note.buyer["end_clients"] == {str(martin.pk): "Martin & Fils SAS"}
+    assert b"Client final Martin &amp; Fils SAS" in assert_en16931(note)
