@@ -158,3 +158,37 @@ def test_phone_shows_what_is_left_to_pay_without_scrolling(phone, live_server, d
     assert page_width(phone) <= PHONE["width"]
     assert blocking_violations(phone) == []  # the stacked table still reads as one (axe-core)
     screenshot(phone, "mobile-payments.png")
+
+
+# Phones (issue 17) — a page's tabs (nav.subnav) scrolled sideways in a strip with no cue: on
+# /equipment/requests/ (four tabs, 446 px of tabs on a 390 px screen) the current tab
+# « Demandes » showed as « Dem » at the screen's edge, on the prepaid customer's
+# /payments/prepaid/ « Compte prépayé » as « Comp » (the tabs reached 493 px), and the tabs past
+# the edge (« Porter mes numéros ») were not seen at all. The tabs now wrap: every one, the current
+# one first, is whole on the screen.
+@pytest.mark.parametrize(
+    "email, path",
+    [
+        (ADMIN_EMAIL, "/equipment/requests/"),
+        (ADMIN_EMAIL, "/numbers/ports/"),
+        ("admin@durand.example", "/payments/prepaid/"),
+    ],
+)
+def test_phone_shows_every_tab_of_a_page(phone, live_server, demo_data, email, path):
+    sign_in(phone, live_server, email)
+    phone.goto(f"{live_server.url}{path}")
+    tabs = phone.locator("nav.subnav a")
+    assert tabs.count() >= 3
+    outside = [
+        (tab.inner_text(), round(box["x"]), round(box["x"] + box["width"]))
+        for tab in tabs.all()
+        if (box := tab.bounding_box()) is None or box["x"] < 0 or box["x"] + box["width"] > 390
+    ]
+    assert outside == []
+    current = phone.locator("nav.subnav a[aria-current='page']")
+    expect(current).to_have_attribute("href", path)
+    expect(current).to_be_in_viewport(ratio=1)
+    strip = phone.locator("nav.subnav")
+    assert strip.evaluate("n => n.scrollWidth <= n.clientWidth")
+    assert page_width(phone) <= PHONE["width"]
+    screenshot(phone, f"mobile-tabs-{path.strip('/').replace('/', '-')}.png")
