@@ -53,6 +53,7 @@ def _row(contract: Contract, pending: PendingPriceChange, today: date, may_act: 
         "notice": notice,
         "termination": notice.termination if pending.answered else None,
         "excluded": change.is_increase and change.refusal_excluded,
+        "ends_before": pending.blocked == "ends_before_change",
     }
 
 
@@ -135,6 +136,8 @@ def price_change_refuse_view(request, pk, change_pk):
             "objection": pending.right == PriceChangeRefusal.OBJECT,
             "answer_by": pending.answer_by,
             "quote": quote,
+            # HOSTED-A 6: the customer's own notice the refusal replaces, with its fee
+            "replaces": next(iter(contract.scheduled_terminations), None),
             "last_day": day_before(quote.effective_date),
             "form": form,
             "detail_url": detail_url,

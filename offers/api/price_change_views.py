@@ -33,8 +33,10 @@ REFUSAL_CONFLICT = OpenApiResponse(
         "The contract may not refuse this change now. Codes: price_change_not_pending (not a "
         "notified change of this contract, or already applied or cancelled), no_refusal_right "
         "(TRUNK, SIP-UNL, HOSTED-W, or an increase imposed by an authority), not_an_increase, "
-        "too_late (on or after the effective date), already_refused, termination_scheduled, "
-        "invalid_transition."
+        "too_late (on or after the effective date), already_refused, ends_before_change (the "
+        "contract's scheduled termination takes effect by the effective date: it never pays "
+        "the new price), termination_scheduled (a termination other than the customer's own "
+        "notice, which a refusal replaces), invalid_transition."
     ),
 )
 ACCEPTANCE_CONFLICT = OpenApiResponse(

@@ -49,6 +49,9 @@ from offers.services.transitions import lock_contract
 
 REFUSAL_NOTICE_DAYS = 30  # HOSTED-A 6: a refused increase ends the contract 30 days later
 OBJECTION_NOTICE_MONTHS = 1  # PLATFORM 12.2 → 17.2: one month's notice
+# HOSTED-A 6: the refusal ends « le Contrat en cours » without fee — one under its customer's own
+# notice too (the customer could cancel it and refuse): the refusal replaces that termination.
+REPLACED_BY_REFUSAL = frozenset({TerminationReason.CUSTOMER_REQUEST, TerminationReason.NON_RENEWAL})
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class PendingPriceChange:
     change: PriceChange
     notice: PriceChangeNotice
     right: str  # PriceChangeRefusal: what this contract may do against it
+    blocked: str = ""  # why its scheduled termination keeps it from answering (a 409 code)
 
     @property
     def answer_by(self) -> date:
@@ -80,6 +84,7 @@ class PendingPriceChange:
             self.right in (PriceChangeRefusal.TERMINATE, PriceChangeRefusal.OBJECT)
             and today < self.change.effective_date
             and not self.answered
+            and not self.blocked
         )
 
     def can_accept(self, today: date) -> bool:
@@ -101,6 +106,29 @@ def _concerns(change: PriceChange, lines) -> bool:
     )
 
 
+def _scheduled_termination(contract: Contract) -> Termination | None:
+    """The contract's scheduled termination, from the selectors' prefetch when there is one."""
+    prefetched = getattr(contract, "scheduled_terminations", None)
+    if prefetched is not None:
+        return next(iter(prefetched), None)
+    return contract.terminations.filter(status=TerminationStatus.SCHEDULED).first()
+
+
+def refusal_blocked(change: PriceChange, termination: Termination | None) -> str:
+    """CON-6: why a contract whose termination is already scheduled cannot refuse ``change``
+    (an InvalidTransition code), or "" when it can: a contract that ends on or before the
+    effective date never pays the new price (``ends_before_change``); a termination the
+    customer did not give itself (ours, a port-out, an earlier refusal) is not replaced
+    (``termination_scheduled``). Its own notice is (``REPLACED_BY_REFUSAL``)."""
+    if termination is None:
+        return ""
+    if termination.effective_date <= change.effective_date:
+        return "ends_before_change"
+    if termination.reason not in REPLACED_BY_REFUSAL:
+        return "termination_scheduled"
+    return ""
+
+
 def pending_price_changes(contract: Contract) -> list[PendingPriceChange]:
     """CON-6: the notified changes that will change this contract's price, earliest first.
     Reads ``pending_price_change_notices`` when prefetched (the API's list)."""
@@ -112,9 +140,13 @@ def pending_price_changes(contract: Contract) -> list[PendingPriceChange]:
             ).select_related("price_change__product", "termination")
         )
     lines = list(contract.lines.all())
+    scheduled = _scheduled_termination(contract) if notices else None
     pending = [
         PendingPriceChange(
-            notice.price_change, notice, refusal_right(notice.price_change, contract)
+            notice.price_change,
+            notice,
+            refusal_right(notice.price_change, contract),
+            refusal_blocked(notice.price_change, scheduled),
         )
         for notice in notices
         if notice.price_change.status == PriceChangeStatus.NOTIFIED
@@ -172,6 +204,26 @@ def _check_can_answer(pending: PendingPriceChange | None, contract: Contract, to
         raise InvalidTransition(
             _("This price change has already been refused for this contract."),
             code="already_refused",
+        )
+    termination = contract.terminations.filter(status=TerminationStatus.SCHEDULED).first()
+    blocked = refusal_blocked(change, termination)
+    if blocked == "ends_before_change":
+        raise InvalidTransition(
+            _(
+                "This contract ends on %(date)s, before the new price applies: there is nothing "
+                "to refuse."
+            )
+            % {"date": termination.effective_date.strftime("%d/%m/%Y")},
+            code=blocked,
+        )
+    if blocked:
+        raise InvalidTransition(
+            _(
+                "A termination is already scheduled for this contract (effective %(date)s) and "
+                "only its customer's own notice can be replaced by a refusal."
+            )
+            % {"date": termination.effective_date.strftime("%d/%m/%Y")},
+            code=blocked,
         )
 
 
@@ -327,6 +379,13 @@ def price_change_refuse(
     applied = change.status == PriceChangeStatus.APPLIED
     if applied and pending.right == PriceChangeRefusal.OBJECT:
         _check_no_use_since(contract, change.effective_date)
+    # HOSTED-A 6: the customer's own notice (checked above) gives way to the refusal's
+    # termination, without fee; the refusal's e-mail tells the customer, not a « cancelled »
+    replaced = contract.terminations.filter(status=TerminationStatus.SCHEDULED).first()
+    if replaced is not None:
+        termination_cancel(
+            termination=replaced, actor=actor, api_key=api_key, today=today, notify=False
+        )
     termination = refusal_termination_record(
         contract=contract,
         right=pending.right,
@@ -366,6 +425,7 @@ def price_change_refuse(
             "effective_date": termination.effective_date,
             "received_on": received_on,
             "lines_restored": restored,
+            "termination_replaced": replaced.pk if replaced is not None else None,
         },
     )
     return notice

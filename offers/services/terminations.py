@@ -401,12 +401,18 @@ def contract_request_termination(
 
 @transaction.atomic
 def termination_cancel(
-    *, termination: Termination, actor=None, api_key=None, today: date | None = None
+    *,
+    termination: Termination,
+    actor=None,
+    api_key=None,
+    today: date | None = None,
+    notify: bool = True,
 ) -> Termination:
     """CON-4: a scheduled termination can be cancelled until its effective date. One we
     decided (PLATFORM 17.4 for the customer's breach, 17.2, 13.1) is cancelled by our staff
-    only, never by the customer or its partner. The customer's administrators are e-mailed and
-    its partner gets one ``termination.cancelled`` event."""
+    only, never by the customer or its partner. The customer's administrators are e-mailed
+    (``notify``; not when a refusal of a price increase replaces it, CON-6: its own e-mail
+    tells the new end) and its partner gets one ``termination.cancelled`` event."""
     termination = Termination.objects.select_for_update().get(pk=termination.pk)
     contract = lock_contract(termination.contract)
     today = today or paris_today()
@@ -433,6 +439,8 @@ def termination_cancel(
         note="termination cancelled",
     )
     announce_termination_cancelled(termination, contract, actor=actor, api_key=api_key)
+    if not notify:
+        return termination
     # told as its termination was: whoever cancels it (the customer, its partner, our staff,
     # its traffic withdrawing an objection, CON-6)
     notify_client(
