@@ -3,6 +3,7 @@ the SLA cap, a ticket's moves) are the services'. A form that moves money is sho
 first submission previews the amounts, the second (``confirm``) calls the service."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -23,6 +24,7 @@ from offers.choices import (
 )
 from offers.models import Suspension
 from offers.services.suspensions import contracts_to_suspend
+from offers.services.terminations import check_letter_sent_on
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from support.choices import TICKET_TRANSITIONS, TicketStatus
 
@@ -225,9 +227,32 @@ class TerminateForm(ContractActionForm):
             "Empty: today."
         ),
     )
+    # PLATFORM 8.2 / 17.1: « au moyen de l'envoi d'une lettre recommandée au moins trois (3)
+    # mois avant la date anniversaire »: the customer's letter counts from its sending.
+    letter_sent_on = BoundedDateField(
+        label=_("Letter sent on"),
+        required=False,
+        widget=DATE,
+        help_text=_(
+            "PLATFORM only: the day the customer's registered letter was sent (its postmark), "
+            "which its notice counts from (8.2, 17.1). Empty: the day it was received."
+        ),
+    )
 
     def clean_reason(self):
         return self.cleaned_data.get("reason") or TerminationReason.CUSTOMER_REQUEST
+
+    def clean(self):
+        cleaned = super().clean()
+        sent_on, contract = cleaned.get("letter_sent_on"), cleaned.get("contract")
+        if sent_on is not None and contract is not None and "notice_date" not in self.errors:
+            try:
+                check_letter_sent_on(
+                    contract, sent_on, cleaned.get("notice_date"), cleaned.get("reason")
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(

@@ -515,6 +515,15 @@ class Termination(TimeStampedModel):
     )
     notice_at = models.DateTimeField(_("notice received at"))
     notice_date = models.DateField(_("notice date"))
+    letter_sent_on = models.DateField(
+        _("letter sent on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "PLATFORM 8.2 / 17.1: the day the customer's registered letter was sent, which its "
+            "notice counts from (then the notice date)."
+        ),
+    )
     requested_date = models.DateField(_("requested date"), null=True, blank=True)
     effective_date = models.DateField(
         _("effective date"), help_text=_("The first day without service.")

@@ -233,10 +233,12 @@ def terminate(request, pk):
         return _page(request, client, action="terminate", form=form, status=400)
     data = form.cleaned_data
     notice_date = data["notice_date"] or paris_today()  # CON-4: the letter's day of receipt
+    # PLATFORM 8.2 / 17.1: its notice counts from the day it was sent (checked by the form)
+    sent_on = data["letter_sent_on"]
     try:
         quote = termination_quote(
             contract=data["contract"],
-            notice_date=notice_date,
+            notice_date=sent_on or notice_date,
             requested_date=data["requested_date"],
             reason=data["reason"],
         )
@@ -250,6 +252,7 @@ def terminate(request, pk):
     quote.past = quote.effective_date <= paris_today()
     quote.reason_label = TerminationReason(data["reason"]).label
     quote.notified_by_us = data["reason"] in NOTIFIED_BY_US  # ours: not a notice « received »
+    quote.letter_sent = sent_on is not None
     quote.contract = data["contract"]  # named on the confirmation: which contract it ends
     # PLATFORM 28: the increases still awaiting our acceptance, which the termination refuses
     quote.increases_refused = increases_awaiting(contract=data["contract"])
@@ -264,6 +267,7 @@ def terminate(request, pk):
             expected_effective_date=quote.effective_date,
             expected_fee=quote.fee_amount,
             notice_date=notice_date,
+            letter_sent_on=sent_on,
         )
     except ValidationError as error:
         attach_errors(form, error)

@@ -29,8 +29,9 @@ FEE_LINES = _("The fee's breakdown, one line per rate (CON-5); empty when no fee
 EFFECTIVE_DATE = _("The first day without service.")
 NOTICE_DATE = _(
     "The notice's date (Paris date, CON-4): the day the customer's notice was received (its "
-    "request in the portal or the API, or its letter); for a termination we notified "
-    "(breach_by_customer, service_change, authority, inactivity), the day we notified it."
+    "request in the portal or the API, or its letter; a PLATFORM letter, the day it was sent: "
+    "letter_sent_on); for a termination we notified (breach_by_customer, service_change, "
+    "authority, inactivity), the day we notified it."
 )
 REQUESTED_DATE = _(
     "The first day without service that was requested; null if none (the earliest date the "
@@ -88,6 +89,7 @@ class TerminationSerializer(representation.ModelSerializer):
             "reason",
             "notice_at",
             "notice_date",
+            "letter_sent_on",
             "requested_date",
             "effective_date",
             "fee_rule",
@@ -117,6 +119,10 @@ class TerminationSerializer(representation.ModelSerializer):
                 "given), with its UTC offset (CON-4)."
             ),
             notice_date=NOTICE_DATE,
+            letter_sent_on=_(
+                "PLATFORM (8.2, 17.1): the day the customer's registered letter was sent, which "
+                "its notice counts from (then its notice_date); null otherwise."
+            ),
             requested_date=REQUESTED_DATE,
             fee_rule=FEE_RULE,
             fee_start=FEE_START,

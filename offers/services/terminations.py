@@ -299,6 +299,7 @@ def contract_request_termination(
     expected_effective_date: date | None = None,
     expected_fee: Decimal | None = None,
     notice_date: date | None = None,
+    letter_sent_on: date | None = None,
 ) -> Termination:
     """CON-4: the request made in the portal or the API is the written notice (its timestamp is
     the notice date); the quote is recomputed at that moment and stored with its breakdown.
@@ -310,7 +311,15 @@ def contract_request_termination(
     option is chosen by requesting its date). ``expected_effective_date`` / ``expected_fee``
     are what the customer confirmed: if the quote recomputed now differs (the notice date moved
     past midnight, a PLATFORM anniversary is now less than 3 months away), nothing is recorded
-    and a ``ValidationError`` (code ``quote_changed``) is raised."""
+    and a ``ValidationError`` (code ``quote_changed``) is raised.
+
+    ``letter_sent_on`` (PLATFORM only, staff typing the customer's registered letter): the day
+    it was sent — 8.2 « au moyen de l'envoi d'une lettre recommandée au moins trois (3) mois
+    avant la date anniversaire », 17.1 « par l'envoi d'une lettre recommandée » — which the
+    notice counts from: it becomes the notice date."""
+    if letter_sent_on is not None:
+        check_letter_sent_on(contract, letter_sent_on, notice_date, reason)
+        notice_date = letter_sent_on
     contract = lock_contract(contract)
     if contract.status == ContractStatus.DRAFT:
         raise InvalidTransition(
@@ -348,6 +357,7 @@ def contract_request_termination(
         reason=reason,
         notice_at=notice_at,
         notice_date=quote.notice_date,
+        letter_sent_on=letter_sent_on,
         requested_date=requested_date,
         effective_date=quote.effective_date,
         fee_rule=quote.fee.rule,
@@ -397,6 +407,33 @@ def contract_request_termination(
             },
         )
     return termination
+
+
+# CON-4: the letters PLATFORM counts from their sending (8.2, 17.1, 17.4.1 « par l'envoi d'une
+# lettre recommandée »): the customer's own — ours are dated the day we notified them.
+LETTER_SENT_REASONS = frozenset(
+    {TerminationReason.CUSTOMER_REQUEST, TerminationReason.BREACH_BY_US}
+)
+
+
+def check_letter_sent_on(
+    contract: Contract, sent_on: date, received_on: date | None, reason: str
+) -> None:
+    """CON-4: ``ValidationError`` on ``letter_sent_on`` unless the customer's letter to
+    ``contract`` may count from the day it was sent (``sent_on``): PLATFORM terms, the
+    customer's own letter, sent neither after it was received nor in the future."""
+    if contract.term("notice_rule") != NoticeRule.PLATFORM:
+        message = _(
+            "Only the PLATFORM terms count a notice from the day its letter was sent (8.2, "
+            "17.1): give the day it was received."
+        )
+    elif reason not in LETTER_SENT_REASONS:
+        message = _("Only the customer's own letter is dated by its sending.")
+    elif sent_on > (received_on or paris_today()):
+        message = _("A letter is sent before it is received (and not in the future).")
+    else:
+        return
+    raise ValidationError({"letter_sent_on": message})
 
 
 @transaction.atomic
