@@ -231,6 +231,15 @@ def release_numbers(*, client: Client, numbers: list[PhoneNumber], actor=None, a
     )
     if any(row.client_id != client.pk for row in rows) or len(rows) != len(numbers):
         raise PermissionDenied(_("These numbers are not this customer's."))
+    leaving = [row.display for row in rows if row.ported_out_on is not None]
+    if leaving:
+        # NUM-4: a number whose port-out is recorded leaves by it on its porting date, never
+        # through quarantine to the pool while it lives at the other operator.
+        raise InvalidTransition(
+            _("%(numbers)s cannot be released: a port-out to another operator is recorded.")
+            % {"numbers": ", ".join(leaving)},
+            code="invalid_transition",
+        )
     until = paris_today() + timedelta(days=quarantine_days())
     for row in rows:
         move_number(row, NumberState.QUARANTINE, actor=actor, api_key=api_key)

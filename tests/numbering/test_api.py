@@ -467,3 +467,23 @@ def test_no_number_goes_to_an_equipment_rental(api, tenant, pool):
     response = api.post(PORTS, _port_body(tenant, rental, [_line("0172700012")]), format="json")
     assert "aucun numéro" in _fields(response)["contract"][0]
     assert not PortRequest.objects.exists()
+
+
+# NUM-4, NUM-2 — a number whose port-out is recorded (porting on a date to come) is leaving for
+# another operator: the portal offers no release for it, and the partner API must not release it
+# either — released, it went to quarantine then the pool (sold again while it lives elsewhere),
+# and its port-out, no longer "assigned", never applied. 409, nothing moves.
+def test_release_of_a_number_leaving_by_port_out_409(api, tenant, contract, pool):
+    from numbering.services.port_out import port_out_apply, port_out_notice
+
+    (row,) = _assign(api, tenant, contract, ["0172700005", "0172700006"]).json()[:1]
+    porting = paris_today() + timedelta(days=5)
+    port_out_notice(number="0172700005", porting_date=porting)
+    response = api.post(reverse("api:number-release", args=[row["id"]]))
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "invalid_transition"
+    number = PhoneNumber.objects.get(pk=row["id"])
+    assert number.state == NumberState.ASSIGNED and number.quarantine_until is None
+    assert not NumberEvent.objects.filter(number=number, to_state=NumberState.QUARANTINE)
+    assert port_out_apply(number_id=number.pk, today=porting)
+    assert PhoneNumber.objects.get(pk=row["id"]).state == NumberState.PORTED_OUT
