@@ -16,10 +16,12 @@ from django.conf import settings
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from billing.choices import ChargeKind, DocumentStatus
 from billing.models import Invoice, PendingCharge
+from billing.services.charges import charge_withdraw
 from billing.services.credit_notes import CreditLine, credit_note_issue
 from billing.services.credited_lines import lines_left_to_credit
 from offers.signals import termination_recorded
@@ -43,11 +45,39 @@ def credit_months_after_termination(*, termination, actor=None) -> list[Invoice]
             period_start__gte=termination.fee_start,
             invoice_line__invoice__status=DocumentStatus.ISSUED,
         )
-        .select_related("invoice_line__invoice")
+        .select_related("invoice_line__invoice", "contract")
         .order_by("period_start", "pk")
     )
-    by_invoice: dict[Invoice, list[CreditLine]] = defaultdict(list)
     charges = list(charges)
+
+    def describe(billed, charge, end) -> str:
+        return _(
+            "%(line)s, %(start)s to %(end)s: not due, contract %(ref)s terminated from %(date)s"
+        ) % {
+            "line": billed.description,
+            "start": _fmt(charge.period_start),
+            "end": _fmt(end),
+            "ref": contract.reference,
+            "date": _fmt(termination.effective_date),
+        }
+
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "Termination of contract %(ref)s effective %(date)s, recorded after this invoice: "
+            "the months from %(start)s are not due."
+        ) % {
+            "ref": contract.reference,
+            "date": _fmt(termination.effective_date),
+            "start": _fmt(termination.fee_start),
+        }
+    return _credit_charges(charges, describe=describe, reason=reason, actor=actor)
+
+
+def _credit_charges(charges, *, describe, reason: str, actor=None) -> list[Invoice]:
+    """One credit note per issued invoice that billed ``charges``: each charge's line is
+    credited what is left uncredited on it, each note within what is left on its invoice.
+    ``describe(billed_line, charge, last_day)``: a credit line's words (called in French)."""
+    by_invoice: dict[Invoice, list[CreditLine]] = defaultdict(list)
     left = lines_left_to_credit([charge.invoice_line for charge in charges])
     for charge in charges:
         billed = charge.invoice_line
@@ -55,22 +85,14 @@ def credit_months_after_termination(*, termination, actor=None) -> list[Invoice]
             continue
         end = (charge.period_end or charge.period_start + timedelta(days=1)) - timedelta(days=1)
         with translation.override(settings.LANGUAGE_CODE):  # BIL-3: French documents
-            description = _(
-                "%(line)s, %(start)s to %(end)s: not due, contract %(ref)s terminated from %(date)s"
-            ) % {
-                "line": billed.description,
-                "start": _fmt(charge.period_start),
-                "end": _fmt(end),
-                "ref": contract.reference,
-                "date": _fmt(termination.effective_date),
-            }
+            description = describe(billed, charge, end)
         by_invoice[billed.invoice].append(
             CreditLine(
                 description=description[:255],
                 amount=left[billed.pk],
                 vat_category=billed.vat_category,
                 vat_rate=billed.vat_rate,
-                contract=contract,
+                contract=charge.contract,
                 service_date=charge.period_start,
                 invoice_line=billed,
             )
@@ -89,17 +111,53 @@ def credit_months_after_termination(*, termination, actor=None) -> list[Invoice]
             room -= amount
         if not lines:
             continue
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = _(
-                "Termination of contract %(ref)s effective %(date)s, recorded after this invoice: "
-                "the months from %(start)s are not due."
-            ) % {
-                "ref": contract.reference,
-                "date": _fmt(termination.effective_date),
-                "start": _fmt(termination.fee_start),
-            }
         notes.append(credit_note_issue(lines=lines, reason=reason, corrects=invoice, actor=actor))
     return notes
+
+
+def credit_source_months(
+    *, source_type: str, source_id, since: date, left_on: date, label: str, actor=None
+) -> list[Invoice]:
+    """NUM-4 / BIL-9: a service line of its own (a number, ``source_type``/``source_id``) left
+    on ``left_on`` without its contract ending — a port-out whose notice came after the runs
+    billed, in advance, months from ``since`` (the first month after the started one): those
+    months are not due. A charge not invoiced yet is withdrawn; an invoiced one is credited,
+    one credit note per invoice. ``label``: what left, for the documents, in French ("numéro
+    01 72 70 00 01 porté vers un autre opérateur")."""
+    charges = PendingCharge.objects.filter(
+        source_type=source_type,
+        source_id=str(source_id),
+        kind__in=[ChargeKind.SUBSCRIPTION, ChargeKind.PRORATA],
+        period_start__gte=since,
+    ).order_by("period_start", "pk")
+    for charge in [c for c in charges if c.invoice_line_id is None]:
+        charge_withdraw(
+            source_type=source_type,
+            source_id=source_id,
+            period_start=charge.period_start,
+            actor=actor,
+        )
+    invoiced = list(
+        charges.filter(invoice_line__invoice__status=DocumentStatus.ISSUED).select_related(
+            "invoice_line__invoice", "contract"
+        )
+    )
+
+    def describe(billed, charge, end) -> str:
+        return _("%(line)s, %(start)s to %(end)s: not due, %(what)s on %(date)s") % {
+            "line": billed.description,
+            "start": _fmt(charge.period_start),
+            "end": _fmt(end),
+            "what": label,
+            "date": _fmt(left_on),
+        }
+
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(
+            "%(what)s on %(date)s, recorded after this invoice: the months from %(start)s are "
+            "not due."
+        ) % {"what": capfirst(label), "date": _fmt(left_on), "start": _fmt(since)}
+    return _credit_charges(invoiced, describe=describe, reason=reason, actor=actor)
 
 
 @receiver(termination_recorded, dispatch_uid="billing.credit_months_after_termination")

@@ -5,18 +5,23 @@ the last number of its contract, the contract ends on the porting date: a termin
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from billing.services.termination_credits import credit_source_months
 from kernel.clock import paris_today
 from numbering import phone
 from numbering.choices import NumberState
 from numbering.events import NUMBER_PORTED_OUT, announce_numbers
 from numbering.models import PhoneNumber
+from numbering.services import pricing
 from numbering.services.assignment import move_number
 from offers.choices import TerminationReason, TerminationStatus
+from offers.periods import day_before, next_month_start
 from offers.services import contract_request_termination
 
 
@@ -55,6 +60,8 @@ def port_out_notice(*, number: str, porting_date: date, operator: str = "", acto
                 notice_date=min(porting_date, paris_today()),
                 actor=actor,
             )
+    if termination is None:
+        _credit_months_billed_after(row, porting_date, actor=actor)
     audit_record(
         action="number.port_out_notice",
         instance=row,
@@ -65,6 +72,24 @@ def port_out_notice(*, number: str, porting_date: date, operator: str = "", acto
     if porting_date <= paris_today():
         port_out_apply(number_id=row.pk, today=porting_date)
     return row, termination
+
+
+def _credit_months_billed_after(row: PhoneNumber, porting_date: date, *, actor=None) -> None:
+    """NUM-4 / NUM-2: the number's months after the one its porting day falls in (a started
+    month is due) are not, whether or not its contract goes on: a notice recorded after the
+    runs billed them in advance (the number left on 15 November, recorded on 3 December:
+    December) withdraws or credits them. The last number's are credited with its contract's
+    months by the termination (``billing.services.termination_credits``)."""
+    with translation.override(settings.LANGUAGE_CODE):  # BIL-3: words of a credit note
+        label = _("number %(number)s ported out to another operator") % {"number": row.display}
+    credit_source_months(
+        source_type=pricing.MONTHLY_SOURCE,
+        source_id=row.pk,
+        since=next_month_start(day_before(porting_date)),
+        left_on=porting_date,
+        label=label,
+        actor=actor,
+    )
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from offers.periods import add_months, months_or_part, next_month_start
 from payments.services import gross_amount, prepaid_debit
 
 PLATFORM = "PLATFORM"
+MONTHLY_SOURCE = "number"  # the source of a number's monthly charges
 
 
 def products() -> dict[str, Product]:
@@ -204,7 +205,7 @@ def post_monthly_charges(target: date, *, numbers: list[int] | None = None) -> i
         charge_post(
             client=number.client,
             kind="subscription",
-            source_type="number",
+            source_type=MONTHLY_SOURCE,
             source_id=number.pk,
             period_start=target,
             period_end=next_month_start(target),

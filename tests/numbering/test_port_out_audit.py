@@ -69,3 +69,53 @@ def test_late_port_out_credits_the_month_invoiced_after_the_end():
     )
     (note,) = Invoice.objects.filter(kind="credit_note", corrects=november)
     assert (note.total_net, note.total_gross) == (Decimal("35.00"), Decimal("42.00"))
+
+
+# NUM-4 / NUM-2 / BIL-9 — a number that is NOT the last of its contract leaves too: the trunk
+# (2 × 4-pack, 34.00 € HT a month) keeps 01 72 70 00 02, while 01 72 70 00 01 left on
+# 15 November 2026; the upstream's notice is recorded on 3 December, after November's run
+# invoiced December in advance: packs 34.00 + 2 numbers × 1.00 = 36.00 € HT. The number's
+# November (started) is due, its December is not (« no month from its porting date on »): its
+# 1.00 € HT (1.20 € TTC) is credited on a credit note correcting that invoice — as the last
+# number's month is when its contract ends. The trunk and the number staying are not touched.
+# Before, only the last number's months were credited: this one's December stayed due.
+def test_late_port_out_of_one_number_credits_its_month_invoiced_after_it_left():
+    from billing import services as billing
+    from billing.models import Invoice, PendingCharge
+    from numbering import services
+    from numbering.services.pricing import post_monthly_charges
+    from tests.factories import ClientFactory, SiteFactory
+    from tests.telephony.factories import make_trunk
+
+    services.import_ranges(
+        content=(
+            "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
+            "1;0172700000;0172700009;X;;;PARIS\n"
+        ).encode()
+    )
+    client = ClientFactory()
+    SiteFactory(client=client, insee_code="75056")
+    trunk = make_trunk(client, channels=8, start=date(2026, 10, 1))
+    with time_machine.travel(date(2026, 10, 2)):
+        services.assign_numbers(
+            client=client, numbers=["0172700001", "0172700002"], contract=trunk.contract
+        )
+    with time_machine.travel(date(2026, 12, 1)):
+        billing.run_month_sync(month=date(2026, 11, 1))
+    november = Invoice.objects.get(client=client, kind="invoice", month=date(2026, 11, 1))
+    assert november.total_net == Decimal("36.00")
+    with time_machine.travel(date(2026, 12, 3)):
+        row, termination = port_out_notice(number="0172700001", porting_date=date(2026, 11, 15))
+    assert termination is None
+    assert PhoneNumber.objects.get(pk=row.pk).state == NumberState.PORTED_OUT
+    (note,) = Invoice.objects.filter(kind="credit_note", corrects=november)
+    assert (note.total_net, note.total_gross) == (Decimal("1.00"), Decimal("1.20"))
+    assert "01 72 70 00 01" in note.lines.get().description
+    # recorded again (the file sent twice) or the run of December: nothing more
+    assert post_monthly_charges(date(2027, 1, 1)) == 1  # the number staying only
+    assert not PendingCharge.objects.filter(
+        source_type="number", source_id=str(row.pk), period_start=date(2027, 1, 1)
+    ).exists()
+    hosted = trunk.contract
+    hosted.refresh_from_db()
+    assert hosted.status == ContractStatus.ACTIVE
