@@ -51,11 +51,12 @@ class UploadForm(forms.Form):
 @admin.register(NumberRange)
 class NumberRangeAdmin(ServiceRowsAdmin):
     adds_through_service = True
-    list_display = ["__str__", "number_type", "region", "zne", "zne_restricted", "territory"]
+    list_display = ["__str__", "number_type", "price_class", "region", "zne", "zne_restricted"]
+    list_display += ["territory"]
     list_filter = ["number_type", "region", "zne_restricted"]
     search_fields = ["first", "last", "zne", "territory"]
-    readonly_fields = ["first", "last", "number_type", "region", "zne", "zne_restricted"]
-    readonly_fields += ["operator_code", "territory", "source", "created_at"]
+    readonly_fields = ["first", "last", "number_type", "price_class", "region", "zne"]
+    readonly_fields += ["zne_restricted", "operator_code", "territory", "source", "created_at"]
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
@@ -108,17 +109,19 @@ class PhoneNumberAdmin(ServiceRowsAdmin):
     list_display = [
         "display",
         "number_type",
+        "price_class",
         "zne",
         "state",
         "client",
         "contract",
         "quarantine_until",
     ]
-    list_filter = ["state", "number_type", "region", "zne_restricted"]
+    list_filter = ["state", "number_type", "price_class", "region", "zne_restricted"]
     search_fields = ["e164", "client__legal_name", "contract__reference", "zne"]
     list_select_related = ["client", "contract"]
-    readonly_fields = ["e164", "display", "number_type", "region", "zne", "zne_restricted"]
-    readonly_fields += ["state", "client", "site", "contract", "sip_account", "trunk"]
+    readonly_fields = ["e164", "display", "number_type", "price_class", "region", "zne"]
+    readonly_fields += ["zne_restricted", "state", "client", "site", "contract"]
+    readonly_fields += ["sip_account", "trunk"]
     readonly_fields += ["assigned_at", "quarantine_until", "ported_out_on", "number_range"]
     inlines = [EventInline]
     actions = ["port_out"]

@@ -12,6 +12,16 @@ class NumberType(models.TextChoices):
     SPECIAL = "special", _("Special rate (08)")
 
 
+class PriceClass(models.TextChoices):
+    """NUM-1: what the callers of an 08 number pay, by its prefix in ARCEP's plan (phonenumbers'
+    types; the same values as the calls' price classes, USE-1)."""
+
+    TOLL_FREE = "toll_free", _("free for the caller (0800 to 0805)")
+    UAN = "uan", _("price of a normal call (0806 to 0809)")
+    SHARED_COST = "shared_cost", _("shared cost (081, 082, 084)")
+    PREMIUM = "premium", _("premium rate (0836, 085 to 089)")
+
+
 class NumberState(models.TextChoices):
     AVAILABLE = "available", _("Available")
     RESERVED = "reserved", _("Reserved")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Client, Site, TimeStampedModel, User
 from numbering import phone
-from numbering.choices import NumberState, NumberType, PortStatus, RejectionReason
+from numbering.choices import NumberState, NumberType, PortStatus, PriceClass, RejectionReason
 from offers.models import Contract
 from telephony.models import SipAccount, Trunk
 
@@ -62,6 +62,10 @@ class NumberRange(TimeStampedModel):
     last = models.CharField(_("last number"), max_length=E164_LENGTH)
     region = models.CharField(_("region"), max_length=2, default="FR")
     number_type = models.CharField(_("type"), max_length=12, choices=NumberType)
+    # NUM-1: an 08 block's price class (what its callers pay); empty for the other types
+    price_class = models.CharField(
+        _("price class"), max_length=12, choices=PriceClass, blank=True, default=""
+    )
     zne = models.CharField(_("ZNE"), max_length=40, blank=True)
     # HOSTED-W 5.4.1, lifted by ARCEP for mainland 01–05 on 1 January 2023: off for mainland
     # ranges, on for overseas ones (NUM-1).
@@ -94,6 +98,10 @@ class PhoneNumber(ServedBy, TimeStampedModel):
         blank=True,
     )
     number_type = models.CharField(_("type"), max_length=12, choices=NumberType)
+    # NUM-1: an 08 number's price class (what its callers pay); empty for the other types
+    price_class = models.CharField(
+        _("price class"), max_length=12, choices=PriceClass, blank=True, default=""
+    )
     region = models.CharField(_("region"), max_length=2, default="FR")
     zne = models.CharField(_("ZNE"), max_length=40, blank=True)
     zne_restricted = models.BooleanField(_("restricted to its ZNE"), default=False)
@@ -135,6 +143,17 @@ class PhoneNumber(ServedBy, TimeStampedModel):
     @property
     def national(self) -> str:
         return phone.national(self.e164)
+
+    @property
+    def type_label(self) -> str:
+        """NUM-1: its type, and for an 08 number what its callers pay: « Tarification spéciale
+        (08) : gratuit pour l'appelant (0800 à 0805) »."""
+        if not self.price_class:
+            return self.get_number_type_display()
+        return _("%(type)s: %(price_class)s") % {
+            "type": self.get_number_type_display(),
+            "price_class": self.get_price_class_display(),
+        }
 
 
 class NumberEvent(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import CharField, F, Func, Value
 from django.db.models.functions import Concat, Right
 from django.utils.translation import gettext as _
 
-from numbering.choices import NumberType
+from numbering.choices import NumberType, PriceClass
 
 # The French national prefixes of the overseas departments (ARCEP plan, as phonenumbers knows
 # it), matched longest first: the fixed blocks 02 62/63, 02 69 and 02 68 8 (La Réunion) /
@@ -124,6 +124,22 @@ def number_type(e164: str) -> str:
     if digits[:2] == "09":
         return NumberType.POLYVALENT
     return NumberType.GEOGRAPHIC
+
+
+# NUM-1: an 08 number's price class from phonenumbers' type (0884 is shared cost, 0836 premium).
+SPECIAL_CLASSES = {
+    phonenumbers.PhoneNumberType.TOLL_FREE: PriceClass.TOLL_FREE,
+    phonenumbers.PhoneNumberType.UAN: PriceClass.UAN,
+    phonenumbers.PhoneNumberType.SHARED_COST: PriceClass.SHARED_COST,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: PriceClass.PREMIUM,
+}
+
+
+def price_class(e164: str) -> str:
+    """NUM-1: what an 08 number's callers pay (``PriceClass``); "" for any other number."""
+    if number_type(e164) != NumberType.SPECIAL:
+        return ""
+    return SPECIAL_CLASSES.get(phonenumbers.number_type(phonenumbers.parse(e164)), "")
 
 
 def region(e164: str) -> str:

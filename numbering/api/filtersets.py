@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.api.filtersets import PartnerCustomerFilter, PartnerSiteFilter
 from kernel import filters
-from numbering.choices import NumberState, NumberType, PortStatus
+from numbering.choices import NumberState, NumberType, PortStatus, PriceClass
 from numbering.models import PhoneNumber, PortRequest
 from numbering.services.assignment import search_available
 from offers.api.filtersets import PartnerContractFilter
@@ -33,6 +33,11 @@ class AvailableNumberFilterSet(filters.FilterSet):
     the numbers allowed there (its ZNE's, and those of ranges not restricted to their ZNE)."""
 
     number_type = django_filters.ChoiceFilter(choices=NumberType.choices, method="search")
+    price_class = django_filters.ChoiceFilter(
+        choices=PriceClass.choices,
+        method="search",
+        help_text=_("An 08 number's price class (NUM-1): toll_free, uan, shared_cost or premium."),
+    )
     zne = filters.CharFilter(
         max_length=PhoneNumber._meta.get_field("zne").max_length,
         method="search",
@@ -51,7 +56,7 @@ class AvailableNumberFilterSet(filters.FilterSet):
 
     class Meta:
         model = PhoneNumber
-        fields = ["number_type", "zne", "site", "ends_with", "starts_with"]
+        fields = ["number_type", "price_class", "zne", "site", "ends_with", "starts_with"]
 
     def search(self, queryset, name, value):
         return queryset  # all at once in filter_queryset

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PartnerClientField
 from kernel import api_fields, representation
-from numbering.choices import NumberState, NumberType
+from numbering.choices import NumberState, NumberType, PriceClass
 from numbering.models import PhoneNumber
 from numbering.phone import display_sql
 from numbering.services.assignment import MAX_PER_ASSIGNMENT
@@ -48,6 +48,11 @@ NUMBER_TYPE_TEXT = _(
     "geographic (01–05), mobile (06, 07), polyvalent (non-geographic 09) or special "
     "(special rate 08) (NUM-1)."
 )
+PRICE_CLASS_TEXT = _(
+    "What the callers of an 08 number pay (NUM-1, ARCEP's plan): toll_free (0800–0805, free "
+    "for the caller), uan (0806–0809, the price of a normal call), shared_cost (081, 082, 084) "
+    "or premium (0836, 085–089); empty for a number that is not special."
+)
 NUMBER_TEXTS = {
     "id": _("The number's id."),
     "e164": E164_TEXT,
@@ -70,6 +75,9 @@ class PhoneNumberSerializer(representation.ModelSerializer):
     display = serializers.CharField(read_only=True, help_text=DISPLAY_TEXT)
     number_type = api_fields.inline_choice(
         NumberType.choices, read_only=True, help_text=NUMBER_TYPE_TEXT
+    )
+    price_class = api_fields.inline_choice(
+        [("", ""), *PriceClass.choices], read_only=True, help_text=PRICE_CLASS_TEXT
     )
     state = api_fields.inline_choice(
         NumberState.choices,
@@ -128,6 +136,7 @@ class PhoneNumberSerializer(representation.ModelSerializer):
             "e164",
             "display",
             "number_type",
+            "price_class",
             "region",
             "zne",
             "state",
@@ -169,10 +178,16 @@ class AvailableNumberSerializer(representation.ModelSerializer):
     number_type = api_fields.inline_choice(
         NumberType.choices, read_only=True, help_text=NUMBER_TYPE_TEXT
     )
+    price_class = api_fields.inline_choice(
+        [("", ""), *PriceClass.choices], read_only=True, help_text=PRICE_CLASS_TEXT
+    )
 
     class Meta:
         model = PhoneNumber
-        fields = ["id", "e164", "display", "number_type", "region", "zne", "zne_restricted"]
+        fields = [
+            "id", "e164", "display", "number_type", "price_class", "region", "zne",
+            "zne_restricted",
+        ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = api_fields.described(
             **NUMBER_TEXTS,

@@ -64,6 +64,7 @@ def move_number(
 def search_available(
     *,
     number_type: str | None = None,
+    price_class: str | None = None,
     zne: str | None = None,
     site: Site | None = None,
     ends_with: str | None = None,
@@ -74,6 +75,8 @@ def search_available(
     numbers = PhoneNumber.objects.filter(state=NumberState.AVAILABLE)
     if number_type:
         numbers = numbers.filter(number_type=number_type)
+    if price_class:
+        numbers = numbers.filter(price_class=price_class)
     if zne:
         numbers = numbers.filter(zne=zne.upper())
     if site is not None:

@@ -39,6 +39,7 @@ class _Block:
     last: str
     region: str
     number_type: str
+    price_class: str
     zne: str
     zne_restricted: bool
     operator_code: str
@@ -70,9 +71,12 @@ def _block(row: dict) -> _Block:
     except ValidationError as error:
         raise ValidationError(error.messages[0]) from error
     region, number_type = phone.region(first), phone.number_type(first)
-    if (phone.region(last), phone.number_type(last)) != (region, number_type) or len(first) != len(
-        last
-    ):
+    price_class = phone.price_class(first)
+    if (phone.region(last), phone.number_type(last), phone.price_class(last)) != (
+        region,
+        number_type,
+        price_class,
+    ) or len(first) != len(last):
         raise ValidationError(_("The first and last numbers are not of the same block."))
     block_size = int(last[1:]) - int(first[1:]) + 1
     if block_size < 1:
@@ -94,6 +98,7 @@ def _block(row: dict) -> _Block:
         last=last,
         region=region,
         number_type=number_type,
+        price_class=price_class,
         zne=zne if number_type == NumberType.GEOGRAPHIC else "",
         zne_restricted=(restriction in YES) if restriction else overseas,
         operator_code=_column(row, "Mnémo", "Mnemo", "Mnémonique")[:10],
@@ -164,6 +169,7 @@ def import_ranges(*, content: bytes, source: str = "", actor=None) -> tuple[int,
             last=block.last,
             region=block.region,
             number_type=block.number_type,
+            price_class=block.price_class,
             zne=block.zne,
             zne_restricted=block.zne_restricted,
             operator_code=block.operator_code,
@@ -179,6 +185,7 @@ def import_ranges(*, content: bytes, source: str = "", actor=None) -> tuple[int,
                     e164=f"{prefix}{start + offset:0{width}d}",
                     number_range=number_range,
                     number_type=block.number_type,
+                    price_class=block.price_class,
                     region=block.region,
                     zne=block.zne,
                     zne_restricted=block.zne_restricted,

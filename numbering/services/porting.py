@@ -523,6 +523,7 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
             e164=line.e164,
             defaults={
                 "number_type": number_type,
+                "price_class": phone.price_class(line.e164),
                 "region": region,
                 "zne": site_zne if geographic else "",
                 "zne_restricted": geographic and region in phone.OVERSEAS_REGIONS,

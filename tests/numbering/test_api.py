@@ -487,3 +487,22 @@ def test_release_of_a_number_leaving_by_port_out_409(api, tenant, contract, pool
     assert not NumberEvent.objects.filter(number=number, to_state=NumberState.QUARANTINE)
     assert port_out_apply(number_id=number.pk, today=porting)
     assert PhoneNumber.objects.get(pk=row["id"]).state == NumberState.PORTED_OUT
+
+
+# NUM-1 — an 08 number of the pool, and of a customer, says its price class (what its callers
+# pay): toll_free for 0800–0805, premium for 0899; empty for a number that is not special. The
+# pool can be filtered by it.
+def test_special_numbers_carry_their_price_class(api, tenant, contract, pool):
+    services.import_ranges(
+        content=(HEADER + "3;0800100000;0800100004;X;;;\n4;0899100000;0899100004;X;;;\n").encode()
+    )
+    rows = {r["e164"]: r for r in api.get(POOL, {"page_size": 50}).json()["results"]}
+    assert rows["+33800100001"]["price_class"] == "toll_free"
+    assert rows["+33899100001"]["price_class"] == "premium"
+    assert rows["+33172700001"]["price_class"] == ""
+    premium = api.get(POOL, {"price_class": "premium"}).json()
+    assert premium["count"] == 5
+    assert "price_class" in _fields(api.get(POOL, {"price_class": "cheap"}))
+    _assign(api, tenant, contract, ["0800100001"])
+    (mine,) = api.get(NUMBERS).json()["results"]
+    assert (mine["number_type"], mine["price_class"]) == ("special", "toll_free")

@@ -265,3 +265,38 @@ def test_overseas_blocks_import_with_their_code_and_zone_restriction():
     mobile = PhoneNumber.objects.get(e164="+262709200001")
     assert mobile.region == "RE" and mobile.number_type == "mobile"
     assert not PhoneNumber.objects.filter(e164__startswith="+33").exists()
+
+
+# NUM-1 (the rule book: "special 08 with its price class") — an 08 number is typed with what
+# its caller pays, by its prefix in ARCEP's plan (phonenumbers' types): 0800–0805 free for the
+# caller, 0806–0809 the price of a normal call, 081/082/084 shared cost, 0836 and 085–089 premium
+# rate. A block whose first and last numbers are of different classes is refused; a number of
+# another type has no price class. Before, every 08 number was "special rate" and nothing more.
+def test_special_numbers_carry_their_price_class():
+    _import(
+        "1;0800100000;0800100009;X;;;\n"
+        "2;0806100000;0806100009;X;;;\n"
+        "3;0820100000;0820100009;X;;;\n"
+        "4;0899100000;0899100009;X;;;\n"
+        "5;0172700000;0172700009;X;;;PARIS\n"
+    )
+    classes = {
+        e164: PhoneNumber.objects.get(e164=e164).price_class
+        for e164 in ["+33800100003", "+33806100003", "+33820100003", "+33899100003"]
+    }
+    assert classes == {
+        "+33800100003": "toll_free",
+        "+33806100003": "uan",
+        "+33820100003": "shared_cost",
+        "+33899100003": "premium",
+    }
+    assert NumberRange.objects.get(first="+33899100000").price_class == "premium"
+    assert PhoneNumber.objects.get(e164="+33172700003").price_class == ""
+    with translation.override("fr"):
+        assert PhoneNumber.objects.get(e164="+33800100003").type_label == (
+            "Tarification spéciale (08)\u00a0: gratuit pour l'appelant (0800 à 0805)"
+        )
+        assert PhoneNumber.objects.get(e164="+33172700003").type_label == "Géographique (01 à 05)"
+    with pytest.raises(ValidationError) as refused:
+        _import("6;0805999995;0806000004;X;;;\n")  # 0805 free, 0806 a normal call's price
+    assert "Line 2" in str(refused.value) or "Ligne 2" in str(refused.value)

@@ -711,3 +711,27 @@ def test_equipment_rental_not_offered_for_numbers(as_role, tenant, pool, contrac
     data = _port_data(tenant, rental, [("0172700012", _rio("0172700012"))], mandate=_mandate())
     response = browser.post(PORT_NEW, data)
     assert response.status_code == 200 and not PortRequest.objects.exists()
+
+
+# NUM-1 — the search and the customer's numbers say what an 08 number's callers pay (its price
+# class), in French: « Tarification spéciale (08) : gratuit pour l'appelant (0800 à 0805) »;
+# « Surtaxé » for a 0899. Before: « Tarification spéciale (08) » for both.
+def test_special_numbers_show_their_price_class(as_role, tenant, contract):
+    services.import_ranges(
+        content=(HEADER + "3;0800100000;0800100004;X;;;\n4;0899100000;0899100004;X;;;\n").encode()
+    )
+    browser = as_role(Role.ADMIN)
+    response = browser.get(SEARCH, {"number_type": "special"})
+    assert "(08)\u00a0: gratuit pour l" in response.content.decode()  # a no-break space
+    found = _page(response).xpath("//*[@data-testid='result-row']")
+    rows = {r.get("data-number"): r for r in found}
+    assert _texts(rows["+33800100001"], "./td")[2] == (
+        "Tarification spéciale (08) : gratuit pour l'appelant (0800 à 0805)"
+    )
+    assert _texts(rows["+33899100001"], "./td")[2] == (
+        "Tarification spéciale (08) : surtaxé (0836, 085 à 089)"
+    )
+    services.assign_numbers(client=tenant.client, numbers=["0899100001"], contract=contract)
+    tree = _page(browser.get(NUMBERS))
+    (row,) = tree.xpath("//*[@data-testid='number-row']")
+    assert _texts(row, "./td")[1] == "Tarification spéciale (08) : surtaxé (0836, 085 à 089)"
