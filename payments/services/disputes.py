@@ -26,6 +26,7 @@ from payments.models import Dispute, DisputeDocument
 from payments.services.allocation import lock_payer
 from payments.services.notices import notify_buyer
 from payments.services.settlement import credit_note_set_against
+from payments.services.suspensions import suspension_lift_if_paid
 
 DISPUTE_DAYS = 60  # BIL-8
 REJECTED_DISPUTE_TERM_DAYS = 30  # a rejected dispute is due again 30 days after the decision
@@ -96,6 +97,9 @@ def dispute_open(
     partner's monthly invoice (PLATFORM 12.6: the partner is our client under that contract;
     whoever calls checks that ``invoice`` is the caller's)."""
     today = today or paris_today()
+    # BIL-4: the buyer's row first, as every money write (a payment being recorded, the lift of
+    # a suspension below), then the invoice.
+    lock_payer(client_id=invoice.client_id, partner_id=invoice.partner_id)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if (
         invoice.kind != DocumentKind.INVOICE
@@ -160,6 +164,10 @@ def dispute_open(
         after={"invoice": invoice.number, "amount": amount},
     )
     _notify(dispute, "payments/email/dispute_opened")
+    if invoice.client_id is not None:
+        # BIL-7 / BIL-8: the disputed part leaves dunning — with nothing else more than 8 days
+        # late, the customer's non-payment suspension is lifted.
+        suspension_lift_if_paid(client=invoice.client, today=today, actor=actor)
     return dispute
 
 

@@ -39,15 +39,15 @@ def _case(invoice: Invoice) -> CollectionCase:
 
 
 def after_settlement(invoice: Invoice, on: date, actor=None, today: date | None = None) -> None:
-    """An invoice fully settled ``on`` that day: its case closes, interest is posted when it was
-    paid late (BIL-6), and the customer's non-payment suspension is lifted when nothing is more
-    than 8 days late ``today`` (BIL-7) — by default today in Paris, never the day an old payment
-    was received (another invoice may have become late since)."""
+    """Money set against ``invoice`` ``on`` that day. Fully settled, its case closes and
+    interest is posted when it was paid late (BIL-6). Either way, the customer's non-payment
+    suspension is lifted when nothing is more than 8 days late ``today`` (BIL-7) — an invoice
+    paid but for a part under dispute or not due yet (BIL-8) counts for nothing — by default
+    today in Paris, never the day an old payment was received (another invoice may have become
+    late since)."""
     state = invoice_state(invoice)
     case = _case(invoice)
-    if state.open > 0:
-        return
-    if case.settled_on is None:
+    if state.open <= 0 and case.settled_on is None:
         case.settled_on = on
         case.stage = DunningStage.SETTLED
         case.save(update_fields=["settled_on", "stage", "updated_at"])

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_record
 from accounts.models import Client
 from kernel.clock import paris_today
 from offers import services as offers
@@ -60,11 +61,13 @@ def client_suspend_for_non_payment(*, client: Client, today: date | None = None,
 
 
 def suspension_lift_if_paid(*, client: Client, today: date | None = None, actor=None) -> int:
-    """BIL-7: non-payment suspensions end by themselves once nothing is more than 8 days late."""
+    """BIL-7: non-payment suspensions end by themselves once nothing is more than 8 days late —
+    its undisputed part, BIL-8 (PLATFORM 12.6.1: the customer pays at least what it does not
+    dispute): an invoice fully paid, or paid but for a part under dispute. The invoices' cases
+    proposed for suspension or suspended go back to their last reminder (out of the dunning
+    queue; proposed again should they become more than 8 days late again, a rejected
+    dispute's part unpaid past its new due date)."""
     today = today or paris_today()
-    if overdue_for_suspension(client, today):
-        return 0
-    lifted = 0
     suspended = Suspension.objects.filter(
         contract__client=client,
         reason=SuspensionReason.NON_PAYMENT,
@@ -72,6 +75,23 @@ def suspension_lift_if_paid(*, client: Client, today: date | None = None, actor=
         # CON-8: suspended, or suspended and then terminated (its service suspended still)
         contract__status__in=[ContractStatus.SUSPENDED, ContractStatus.TERMINATING],
     ).select_related("contract")
+    stages = [DunningStage.SUSPENSION_PROPOSED, DunningStage.SUSPENDED]
+    cases = CollectionCase.objects.filter(client=client, settled_on__isnull=True, stage__in=stages)
+    if not (suspended.exists() or cases.exists()) or overdue_for_suspension(client, today):
+        return 0
+    for case in cases.select_for_update().order_by("pk"):
+        before, case.stage = case.stage, case.reminder_stage()
+        case.suspension_proposed_on = None
+        case.save(update_fields=["stage", "suspension_proposed_on", "updated_at"])
+        audit_record(
+            action="collection_case.back_to_reminders",
+            instance=case,
+            actor=actor,
+            client=client,
+            before={"stage": before},
+            after={"stage": case.stage},
+        )
+    lifted = 0
     for suspension in suspended:
         offers.contract_lift_suspension(contract=suspension.contract, actor=actor)
         lifted += 1
