@@ -107,8 +107,20 @@ def collection_step(*, case_id: int, today: date) -> str:
         days = state.days_late(today)
         if days <= 0 or state.undisputed_open <= 0:
             return case.stage
-        context = {"invoice": invoice, "amount": state.undisputed_open, "days_late": days}
+        since = state.overdue_since(today)
         changed = []
+        if case.first_reminder_on is not None and case.first_reminder_on <= since:
+            # BIL-8: reminders sent for a part paid since; what is late now is a rejected
+            # dispute's part, due again by its new due date: its own reminders from that date.
+            case.first_reminder_on = case.second_reminder_on = None
+            changed += ["first_reminder_on", "second_reminder_on"]
+        # The reminders name the due date the days count from (a rejected dispute's new one).
+        context = {
+            "invoice": invoice,
+            "amount": state.undisputed_open,
+            "days_late": days,
+            "due_on": since,
+        }
         if days >= FIRST_REMINDER_DAYS and case.first_reminder_on is None:
             case.first_reminder_on = today
             case.stage = DunningStage.REMINDED
