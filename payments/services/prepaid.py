@@ -108,6 +108,25 @@ def _append(
     return entry
 
 
+def _refuse_twice(client: Client, *, kind: str, amount: Decimal, reference: str, **same) -> None:
+    """BIL-10: money received or paid back is recorded once — an entry of ``kind`` with the same
+    amount and bank reference (and ``same`` fields) is the same transfer recorded again. The
+    customer's ledger head is locked first, so two recordings at once are checked in turn."""
+    if not reference:
+        return
+    account = _prepaid_account(client)
+    if account.entries.filter(kind=kind, amount=amount, reference=reference, **same).exists():
+        raise ValidationError(
+            {
+                "reference": _(
+                    "This transfer is already recorded in the prepaid ledger: same customer, "
+                    "amount and bank reference. Record it once."
+                )
+            },
+            code="duplicate",
+        )
+
+
 @transaction.atomic
 def prepaid_topup_record(
     *, client: Client, amount_received, received_on: date, reference: str, bank_fee=ZERO, actor=None
@@ -122,6 +141,17 @@ def prepaid_topup_record(
         raise ValidationError({"received_on": _("A top-up cannot be received in the future.")})
     with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
         description = _("Top-up received on %(date)s") % {"date": received_on.strftime("%d/%m/%Y")}
+    reference = (reference or "").strip()
+    # the same transfer recorded twice (two members of staff, two tabs), as a payment (BIL-4):
+    # same customer, amount, fee, day (the entry's description) and bank reference
+    _refuse_twice(
+        client,
+        kind=PrepaidKind.TOPUP,
+        amount=amount_received - bank_fee,
+        reference=reference,
+        bank_fee=bank_fee,
+        description=description,
+    )
     entry = _append(
         client=client,
         kind=PrepaidKind.TOPUP,
@@ -253,6 +283,8 @@ def prepaid_refund(*, client: Client, amount, reference: str, actor=None) -> Pre
         raise ValidationError({"amount": _("The amount must be positive.")})
     with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
         description = _("Refund of the prepaid balance")
+    reference = (reference or "").strip()
+    _refuse_twice(client, kind=PrepaidKind.REFUND, amount=-amount, reference=reference)
     return _append(
         client=client,
         kind=PrepaidKind.REFUND,

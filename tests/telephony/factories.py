@@ -1,6 +1,7 @@
 """Trunks and SIP accounts for tests, built only through the services (as the portal, the API
 and the back office build them)."""
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -40,14 +41,19 @@ def make_trunk(client, channels: int = 8, start: date = date(2026, 10, 1), renew
     return trunk
 
 
+_TRANSFERS = itertools.count(1)
+
+
 def top_up(client, amount="100.00"):
+    """A transfer received today, with a bank reference of its own (BIL-10: the same transfer
+    recorded twice is refused)."""
     from payments import services as payments
 
     return payments.prepaid_topup_record(
         client=client,
         amount_received=Decimal(amount),
         received_on=offers.paris_today(),
-        reference="VIR-TEST",
+        reference=f"VIR-TEST-{next(_TRANSFERS)}",
     )
 
 
