@@ -69,6 +69,13 @@ def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Deci
     return rows
 
 
+def remittance(invoice: Invoice) -> str:
+    """BIL-4 / BIL-3: what the customer's bank statement shows beside the debit (the pain.008's
+    unstructured remittance information): French, whatever staff's language, as the invoice."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Invoice %(number)s") % {"number": invoice.number}
+
+
 def _sequence_type(mandate: Mandate, used: set[int]) -> str:
     """FRST for a mandate's first collection, RCUR after (a rejected first one stays FRST). A
     mandate unused for 36 months is not collected at all: it has lapsed (``mandates_lapse``)."""
@@ -130,7 +137,7 @@ def debit_batch_create(*, collection_date: date, actor=None):
                 mandate_reference=mandate.reference,
                 mandate_signed_on=mandate.signed_on,
                 sequence_type=seq,
-                description=_("Invoice %(number)s") % {"number": invoice.number},
+                description=remittance(invoice),
             )
         )
         debits.append(
