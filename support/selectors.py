@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from offers.periods import add_months, month_start
 from support.choices import OPEN_STATUSES, OutageScope, TicketKind, TicketStatus
 from support.models import Attachment, AvailabilityReport, Outage, Ticket, TicketMessage
 from support.services.goodwill import liability_cap as _liability_cap
+from support.services.unavailability import ENDED_AT
 
 
 @dataclass(frozen=True)
@@ -195,9 +195,9 @@ def failure_notifications_counted(*, client: Client, since, contract: Contract |
     )
     if contract is not None:
         queryset = queryset.filter(contract=contract)
-    # One closed without a recorded restoration ends at its closing (``ended_at``).
+    # One resolved or closed without a recorded restoration ends then (``ended_at``).
     return (
-        queryset.annotate(ended_at=Coalesce("restored_at", "closed_at"))
+        queryset.annotate(ended_at=ENDED_AT)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
         .order_by("-reported_at", "-pk")
     )

@@ -13,6 +13,10 @@ from support import availability as av
 from support.choices import OutageScope, TicketKind
 from support.models import Outage, Ticket
 
+# SLA-6 (HOSTED-A): when a failure notification stops counting — its recorded restoration,
+# else its resolution (cleared when it is reopened), else its closing; null while it is open.
+ENDED_AT = Coalesce("restored_at", "resolved_at", "closed_at")
+
 
 def _paris_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=av.PARIS)
@@ -38,7 +42,7 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
     (SLA-5); for HOSTED-A also the customer's failure notifications (HOSTED-A 4: an incident we
     detected or one the customer reported, "désignés indistinctement"), from the report to the
     restoration recorded by staff, a ticket whose incident the customer caused (SLA-11) not
-    counting, one closed without a restoration ending at its closing, the part covered by an
+    counting, one resolved or closed without a restoration ending then, the part covered by an
     excusable outage of the contract not counting. Clipped to the month and the service (from
     its start to its termination); an ongoing one runs to now."""
     contracts = list(contracts)
@@ -66,9 +70,10 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
             customer_caused=False,
             reported_at__lt=high,
         )
-        # A notification closed without a recorded restoration (withdrawn, a duplicate) ends
-        # at its closing: only an open one runs on.
-        .annotate(ended_at=Coalesce("restored_at", "closed_at"))
+        # A notification without a recorded restoration ends when staff resolved it (the
+        # customer may never confirm), else at its closing (withdrawn, a duplicate): only an
+        # open one runs on.
+        .annotate(ended_at=ENDED_AT)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=low))
         .values_list("contract_id", "reported_at", "ended_at")
     )

@@ -8,7 +8,7 @@ import time_machine
 
 from accounts.choices import Role
 from offers import services as offers
-from support import services
+from support import selectors, services
 from support.choices import OutageScope, TicketKind, TicketStatus
 from tests.offers.factories import make_contract
 from tests.support.factories import (
@@ -100,3 +100,45 @@ def test_closing_a_resolved_ticket_keeps_its_resolution_time(tenant):
     ticket.refresh_from_db()
     assert ticket.resolved_at == paris(2026, 10, 6, 11)
     assert ticket.closed_at == paris(2026, 10, 7, 9)
+
+
+# SLA-6 (HOSTED-A 4) — a failure notification staff resolve without recording a restoration,
+# and that the customer never confirms, is no longer open: it counts to its resolution, not
+# on and on. 300.00 € invoiced for October 2026 (44 640 minutes); reported 6 October 9:00,
+# resolved 19:00 → 600 minutes → (44 640 − 600) / 44 640 = 98.655 % → [98, 99) → 5 % × 300.00 =
+# 15.00. Before: counted to 1 November 0:00, 36 960 minutes → 17.204 % → 20 % → 60.00, and
+# the whole of November (43 200 minutes, 0 %) as well. The availability page lists it to its
+# resolution too.
+def test_resolved_failure_notification_stops_counting_when_resolved(tenant, client):
+    reseller_billed(tenant.client)
+    contract = make_contract(tenant.client, "hosted-a", monthly_price="300.00")
+    invoice_in_advance(OCT)
+    staff = make_staff()
+    with time_machine.travel(paris(2026, 10, 6, 9), tick=False):
+        ticket = open_failure(tenant, contract)
+    with time_machine.travel(paris(2026, 10, 6, 10), tick=False):
+        services.ticket_set_status(ticket=ticket, status=TicketStatus.IN_PROGRESS, actor=staff)
+    with time_machine.travel(paris(2026, 10, 6, 19), tick=False):
+        services.ticket_set_status(ticket=ticket, status=TicketStatus.RESOLVED, actor=staff)
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False):
+        report = services.availability_report_compute(contract=contract, month=OCT)
+    assert report.unavailable_minutes == Decimal("600.00")
+    assert (report.credit_percent, report.credit_amount) == (Decimal("5"), Decimal("15.00"))
+    with time_machine.travel(paris(2026, 12, 1, 1), tick=False):
+        november = services.availability_report_compute(contract=contract, month=date(2026, 11, 1))
+    assert november.unavailable_minutes == 0 and november.credit_percent == 0
+    counted = selectors.failure_notifications_counted(
+        client=tenant.client, since=paris(2026, 10, 1)
+    ).get()
+    assert counted.ended_at == paris(2026, 10, 6, 19)
+    # Reopened, it runs again from its report (the service is down again, as the customer says).
+    with time_machine.travel(paris(2026, 10, 7, 9), tick=False):
+        services.ticket_set_status(
+            ticket=ticket,
+            status=TicketStatus.IN_PROGRESS,
+            actor=tenant.members[Role.TECHNICAL].user,
+        )
+    counted = selectors.failure_notifications_counted(
+        client=tenant.client, since=paris(2026, 10, 1)
+    ).get()
+    assert counted.ended_at is None
