@@ -25,7 +25,7 @@ from support.services.goodwill import liability_room
 from support.services.incidents import ticket_charge_abusive_penalty, ticket_record_restoration
 from support.services.replies import ticket_reply
 from support.services.ticket_status import ticket_set_status
-from support.services.tickets import ticket_open
+from support.services.tickets import ticket_open, ticket_times_errors
 
 
 class TicketMessageInline(ReadOnlyInline):
@@ -107,8 +107,16 @@ class TicketOpenForm(forms.ModelForm):
             self.add_error("contract", _("This contract belongs to another customer."))
         if data.get("kind") == TicketKind.FAILURE and contract is None:
             self.add_error("contract", _("Choose the service that fails."))
-        if data.get("reported_at") and data["reported_at"] > timezone.now():
-            self.add_error("reported_at", _("A ticket cannot be reported in the future."))
+        if data.get("reported_at"):
+            # SLA-4: ``ticket_open``'s checks, as form errors (they were a server error).
+            errors = ticket_times_errors(
+                reported_at=data["reported_at"],
+                detected_at=data.get("detected_at")
+                if data.get("kind") == TicketKind.FAILURE
+                else None,
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
         return data
 
 

@@ -33,6 +33,25 @@ def _ticket_number(ticket: Ticket) -> str:
     return f"T{timezone.localtime(ticket.reported_at):%Y}-{ticket.pk:06d}"
 
 
+def ticket_times_errors(
+    *, reported_at: datetime, detected_at: datetime | None, now: datetime | None = None
+) -> dict[str, str]:
+    """SLA-1 / SLA-4: what is wrong with a ticket's report and detection times, by field (the
+    back office's form shows them before anything is written): neither in the future, and the
+    failure detected before it is reported, or when."""
+    now = now or timezone.now()
+    errors = {}
+    if reported_at > now + timedelta(minutes=1):
+        errors["reported_at"] = _("A ticket cannot be reported in the future.")
+    if detected_at is not None and detected_at > now + timedelta(minutes=1):
+        errors["detected_at"] = _("A failure cannot be detected in the future.")
+    elif detected_at is not None and detected_at > reported_at + timedelta(minutes=1):
+        # SLA-4: the restoration target runs from the detection, the 30-minute incident test
+        # from the earlier of the two — a detection after the report would move the target
+        errors["detected_at"] = _("A failure is detected before it is reported, or when.")
+    return errors
+
+
 @transaction.atomic
 def ticket_open(
     *,
@@ -67,14 +86,7 @@ def ticket_open(
         errors["subject"] = _("Give the ticket a subject.")
     if not body.strip():
         errors["body"] = _("Describe your request.")
-    if reported_at > now + timedelta(minutes=1):
-        errors["reported_at"] = _("A ticket cannot be reported in the future.")
-    if detected_at is not None and detected_at > now + timedelta(minutes=1):
-        errors["detected_at"] = _("A failure cannot be detected in the future.")
-    elif detected_at is not None and detected_at > reported_at + timedelta(minutes=1):
-        # SLA-4: the restoration target runs from the detection, the 30-minute incident test
-        # from the earlier of the two — a detection after the report would move the target
-        errors["detected_at"] = _("A failure is detected before it is reported, or when.")
+    errors.update(ticket_times_errors(reported_at=reported_at, detected_at=detected_at, now=now))
     attachment_errors = check_attachments(attachments)
     if attachment_errors:
         errors["attachments"] = attachment_errors

@@ -224,6 +224,42 @@ def test_open_ticket_from_back_office(client, staff, tenant, incident):
     assert ticket.restoration_target == paris(2026, 10, 7, 18)
 
 
+# SLA-1 / SLA-4 — staff opening a failure notification for a customer (phoned in on Wednesday 7
+# October 2026 at 12:00, reported 10:00) with a detection after the report (11:00: it would start
+# HOSTED-W's 4-hour restoration target at 11:00, 15:00 instead of 14:00) or in the future
+# (13:00) get the form back with the field's error, nothing written. Before: a server error
+# (500), the service's refusal raised past the form.
+@pytest.mark.parametrize(
+    ("detected", "error"),
+    [
+        ("11:00:00", "A failure is detected before it is reported, or when."),
+        ("13:00:00", "A failure cannot be detected in the future."),
+    ],
+)
+def test_open_ticket_from_back_office_refuses_a_late_detection(
+    client, staff, tenant, detected, error
+):
+    contract = make_contract(tenant.client, "hosted-w")
+    with time_machine.travel(paris(2026, 10, 7, 12), tick=False):
+        response = client.post(
+            reverse("admin:support_ticket_add"),
+            {
+                "client": tenant.client.pk,
+                "contract": contract.pk,
+                "kind": "failure_notification",
+                "subject": "Phoned in",
+                "body": "Customer called",
+                "reported_at_0": "2026-10-07",
+                "reported_at_1": "10:00:00",
+                "detected_at_0": "2026-10-07",
+                "detected_at_1": detected,
+            },
+        )
+    assert response.status_code == 200
+    assert error in html.unescape(response.content.decode())
+    assert not Ticket.objects.exists()
+
+
 # SLA-5 — outage entry: a planned maintenance too close is refused on the form; one far enough
 # is recorded and announced; ending it is an action.
 def test_outage_entry(client, staff, tenant):
