@@ -171,6 +171,10 @@ def ticket_create(request):
                     subject=data["subject"],
                     body=data["body"],
                     contract=data["contract"],
+                    # SLA-4: a question has no failure to date.
+                    detected_at=data.get("detected_at")
+                    if data["kind"] == TicketKind.FAILURE
+                    else None,
                     source=TicketSource.PORTAL,
                     attachments=data["attachments"],
                     actor=request.user,

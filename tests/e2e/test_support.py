@@ -126,3 +126,27 @@ def test_failure_notification_then_credit_request(
     assert report.requested_by.email == ADMIN_EMAIL
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "availability.png")
+
+
+# SLA-1 / SLA-4 — the new-ticket form lets the customer say when the failure began (HOSTED-W's
+# restoration target counts 4 hours from then); the ticket page shows the detection and the
+# target counted from it.
+def test_failure_notification_with_its_detection(page, live_server, demo_data, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    contract = Contract.objects.get(client__siren="834567893", offer__code="hosted-w")
+    sign_in(page, live_server, ADMIN_EMAIL)
+    page.goto(f"{live_server.url}/support/new/")
+    form = page.locator("[data-testid='ticket-form']")
+    form.locator(f"input[name='kind'][value='{TicketKind.FAILURE}']").check()
+    form.locator("select[name='contract']").select_option(str(contract.pk))
+    detected = timezone.localtime() - timedelta(hours=1)
+    form.locator("input[name='detected_at']").fill(detected.strftime("%Y-%m-%dT%H:%M"))
+    expect(form).to_contain_text("quand la panne a commencé")
+    screenshot(page, "support/ticket_form_detection.png")
+    form.locator("input[name='subject']").fill("Standard muet")
+    form.locator("textarea[name='body']").fill("Plus aucun appel depuis une heure.")
+    form.locator("button[type='submit']").click()
+    ticket = Ticket.objects.get(subject="Standard muet")
+    assert ticket.detected_at == detected.replace(second=0, microsecond=0)
+    assert ticket.restoration_target == ticket.detected_at + timedelta(hours=4)
+    expect(page.locator("body")).to_contain_text(ticket.number)

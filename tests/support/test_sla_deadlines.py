@@ -231,3 +231,42 @@ def test_no_deadline_through_the_pipeline(tenant, staff):
         services.ticket_record_restoration(ticket=ticket, actor=staff)
     ticket.refresh_from_db()
     assert ticket.intervention_deadline is None and ticket.intervention_met is None
+
+
+# SLA-1 / SLA-4 — on the portal, the customer says when the failure began. HOSTED-W counts its
+# 4 elapsed hours from the detection: detected Saturday 21 November 2026 at 22:00, reported at
+# 23:30 → target Sunday 22 November 02:00 (before: the portal had no such field, the target ran
+# from the report, 03:30). A detection after the report (23:45, still ahead on the portal) is
+# refused on the form, nothing written; a question ignores the field.
+def test_portal_failure_notification_gives_its_detection(tenant, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(tenant.members[Role.TECHNICAL].user)
+    contract = make_contract(tenant.client, "hosted-w")
+    form = client.get(reverse("support:ticket_create")).content.decode()
+    assert 'name="detected_at"' in form and 'type="datetime-local"' in form
+
+    def post(detected, kind="failure_notification"):
+        with time_machine.travel(paris(2026, 11, 21, 23, 30), tick=False):
+            return client.post(
+                reverse("support:ticket_create"),
+                {
+                    "kind": kind,
+                    "contract": contract.pk,
+                    "subject": "Down",
+                    "body": "No calls.",
+                    "detected_at": detected,
+                },
+                follow=True,
+            )
+
+    refused = post("2026-11-21T23:45")
+    assert "A failure cannot be detected in the future." in refused.content.decode()
+    assert not Ticket.objects.exists()
+    page = post("2026-11-21T22:00").content.decode()
+    assert "Our target is to restore the service by 22/11/2026 02:00." in page
+    ticket = Ticket.objects.get()
+    assert ticket.detected_at == paris(2026, 11, 21, 22)
+    assert ticket.restoration_target == paris(2026, 11, 22, 2)
+    post("2026-11-21T23:45", kind="question")
+    question = Ticket.objects.get(kind="question")
+    assert question.detected_at is None
