@@ -261,6 +261,8 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
             self,
             request,
             queryset.select_related("contract__site"),
-            lambda r: availability_report_compute(contract=r.contract, month=r.month),
+            lambda r: availability_report_compute(
+                contract=r.contract, month=r.month, actor=request.user
+            ),
             gettext("%(count)d report(s) recomputed."),
         )

@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_record, snapshot
+from accounts.models import User
 from kernel.money import round_price
 from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
 from offers.models import Contract, Termination
@@ -18,6 +20,7 @@ from support.choices import ReportStatus
 from support.events import announce_report
 from support.models import AvailabilityReport
 from support.services.invoiced import invoiced_consumption, invoiced_subscriptions
+from support.services.permissions import require_staff
 from support.services.unavailability import unavailability_intervals
 
 
@@ -76,10 +79,20 @@ def _report_values(contract: Contract, month: date) -> dict:
     }
 
 
-def availability_report_compute(*, contract: Contract, month: date) -> AvailabilityReport | None:
+# ACC-4: what a staff recomputation may change, kept in its audit row.
+AUDITED = ["unavailable_minutes", "availability", "credit_percent", "base", "credit_amount"]
+
+
+def availability_report_compute(
+    *, contract: Contract, month: date, actor: User | None = None
+) -> AvailabilityReport | None:
     """SLA-6/7/9: compute (or recompute) one contract's report for one month. Idempotent: a
     report already requested or decided never changes; the unique (contract, month) is the final
-    guard when two jobs race. None for a contract without an SLA policy."""
+    guard when two jobs race. None for a contract without an SLA policy. ``actor``: the staff
+    member recomputing it from the back office (ACC-4: audited, before and after); the monthly
+    job has none."""
+    if actor is not None:
+        require_staff(actor)
     month = month_start(month)
     if contract.term("sla_policy") not in av.SLA_TIERS:
         return None
@@ -94,9 +107,11 @@ def availability_report_compute(*, contract: Contract, month: date) -> Availabil
                 return report
             values = _report_values(contract, month)
             if report is not None:
+                before = snapshot(report, AUDITED)
                 for name, value in values.items():
                     setattr(report, name, value)
                 report.save(update_fields=[*values, "updated_at"])
+                _audit_recompute(report, contract, actor, before)
                 return report
             try:
                 with transaction.atomic():
@@ -104,10 +119,24 @@ def availability_report_compute(*, contract: Contract, month: date) -> Availabil
                         contract=contract, month=month, **values
                     )
                     announce_report(report, contract)
+                    _audit_recompute(report, contract, actor, {})
                     return report
             except IntegrityError:
                 continue  # another job created it meanwhile: update that one
     return AvailabilityReport.objects.get(contract=contract, month=month)
+
+
+def _audit_recompute(report, contract, actor, before: dict) -> None:
+    if actor is None:
+        return  # the monthly job's computation
+    audit_record(
+        action="availability_report.recompute",
+        instance=report,
+        actor=actor,
+        client=contract.client,
+        before=before,
+        after=snapshot(report, AUDITED),
+    )
 
 
 def contracts_for_sla_month(month: date):

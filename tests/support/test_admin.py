@@ -326,6 +326,48 @@ def test_credit_actions(client, staff, requested_report, tenant):
     assert AvailabilityReport.objects.get().status == ReportStatus.APPROVED
 
 
+# SLA-10 / ACC-4 — staff recomputing a report not yet requested change its credit: the change
+# is audited with who made it, before and after. HOSTED-W October 2026 (44 640 minutes), 10
+# users invoiced 149.00 for October: 70 minutes down → 99.843 % → 5 % = 7.45; an outage of 450
+# minutes recorded on 2 November → 520 minutes → 98.835 % → [97, 99.5) → 10 % = 14.90. Before:
+# the credit doubled and the audit log said nothing.
+def test_recompute_is_audited(client, staff, tenant):
+    from accounts.models import AuditLog
+
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        services.outage_record(
+            title="Down",
+            started_at=paris(2026, 10, 12, 9),
+            ended_at=paris(2026, 10, 12, 10, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False):
+        report = services.availability_report_compute(contract=contract, month=OCT)
+    assert report.credit_amount == Decimal("7.45")
+    with time_machine.travel(paris(2026, 11, 2, 9), tick=False):
+        services.outage_record(
+            title="Down again",
+            started_at=paris(2026, 10, 13, 9),
+            ended_at=paris(2026, 10, 13, 16, 30),
+            contracts=[contract],
+            actor=staff,
+        )
+        _action(client, "availabilityreport", "recompute", [report])
+    report.refresh_from_db()
+    assert (report.credit_percent, report.credit_amount) == (Decimal("10"), Decimal("14.90"))
+    row = AuditLog.objects.get(action="availability_report.recompute")
+    assert row.actor == staff and row.client == tenant.client
+    assert row.object_id == str(report.pk)
+    assert (row.before["credit_amount"], row.after["credit_amount"]) == ("7.45", "14.90")
+    assert (row.before["unavailable_minutes"], row.after["unavailable_minutes"]) == (
+        "70.00",
+        "520.00",
+    )
+
+
 # SLA-10 / SLA-8 / ACC-4 — deciding an SLA credit is billing's (the console's credits queue): an
 # approval issues a credit note (BIL-9). A support agent who may change the reports (to recompute
 # them) is offered neither decision, and a forged POST of each leaves the report requested with
