@@ -41,7 +41,8 @@ def contracts_flag_inactive(*, today: date) -> int:
     call (or since service start if it never had any) is flagged and the customer is told;
     staff may then close it. Flagging is idempotent (flagged once until traffic resumes).
 
-    The six months are calendar months counted from the day of the last call and clamped to
+    The six months are calendar months counted from the day of the last call — or of the
+    service start when that is later (trial calls before it, CON-7) — and clamped to
     the month end (``inactive_due_on``): last call 31/08 → flagged on 28/02 (29/02 in a leap
     year), 31/03 → 30/09. Counting back from ``today`` instead cannot be inverted at a month
     end (28/02 − 6 months is 28/08: the 29th, 30th and 31st waited until 01/03)."""
@@ -57,7 +58,9 @@ def contracts_flag_inactive(*, today: date) -> int:
         terms_snapshot__preset=Preset.PLATFORM,
     )
     for contract in candidates.select_related("client").iterator():
-        last = contract.last_traffic_on or contract.service_start_date
+        # the later of its last call and its service start: calls of a free trial before the
+        # service (CON-7, PLATFORM 6.2) do not count the service's six months from before it
+        last = max(filter(None, [contract.last_traffic_on, contract.service_start_date]))
         if inactive_due_on(last) > today:
             continue
         with transaction.atomic():
