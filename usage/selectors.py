@@ -454,11 +454,13 @@ def included_plans(*, client) -> list[IncludedPlan]:
     national = {
         # USE-3: French mobiles are billed per second, the listed fixed numbers included
         FairUsePolicy.SIP_UNL: "",
+        # ARCEP 2012-0856: a 0806–0809 number is called at the price of a fixed one
         FairUsePolicy.HOSTED_W: gettext(
-            "France: fixed numbers (01 to 05, 09) and mobiles (06, 07)"
+            "France: fixed numbers (01 to 05, 09), 0806 to 0809 numbers and mobiles (06, 07)"
         ),
         FairUsePolicy.HOSTED_A: gettext(
-            "France: fixed numbers (01 to 05, 09) and mobiles (06, 07), outgoing calls"
+            "France: fixed numbers (01 to 05, 09), 0806 to 0809 numbers and mobiles (06, 07), "
+            "outgoing calls"
         ),
     }
     plans = {}

@@ -595,7 +595,10 @@ def test_tariffs_list_the_destinations_each_unlimited_plan_includes(as_role, ten
     # HOSTED-A: its 40 + Guadeloupe's 2 others; SIP-UNL: the 38 fixed of those 40 + BE, IT, CH
     assert counts == [40 + 2, 38 + 3 + 2]
     assert "Belgique Fixe" in block and "Chine Mobile" in block
-    assert "France\u00a0: numéros fixes (01 à 05, 09) et mobiles (06, 07), appels sortants" in block
+    assert (
+        "France\u00a0: numéros fixes (01 à 05, 09), numéros 0806 à 0809 et mobiles (06, 07), "
+        "appels sortants"
+    ) in block
     assert "99 numéros fixes distincts par mois, 60 minutes par appel" in block
     # the same page in English: the countries' English names, each once
     client.post(reverse("set_language"), {"language": "en"})

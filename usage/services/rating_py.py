@@ -396,6 +396,15 @@ def _previous(month):
     return (month - timedelta(days=1)).replace(day=1)
 
 
+def _national_normal(call) -> bool:
+    """USE-4: a French fixed (01–05) or 09 number, or a 0806–0809 one — « tarification
+    banalisée », a normal call to a fixed number, included in the national fixed unlimited
+    (ARCEP 2012-0856: « inclus dans votre forfait »)."""
+    return call.country == "FR" and (
+        call.line_type in ("fixed", "polyvalent") or call.price_class == "uan"
+    )
+
+
 def outcome(rows, breached) -> dict[int, dict]:
     """The rated fields of each call (by id), from its context and the open breaches."""
     breached = set(breached)
@@ -403,9 +412,8 @@ def outcome(rows, breached) -> dict[int, dict]:
     firsts = defaultdict(dict)
     for r in rows:
         c = r["call"]
-        hosted_incl = (c.country == "FR" and c.line_type in ("fixed", "polyvalent", "mobile")) or r[
-            "listed"
-        ]
+        hosted_incl = _national_normal(c) or (c.country == "FR" and c.line_type == "mobile")
+        hosted_incl = hosted_incl or r["listed"]
         r["hosted_incl"] = hosted_incl
         # CON-7: the trial's test calls take none of the month's numbers
         if r["plan"] == "sip_unl":
@@ -446,11 +454,7 @@ def outcome(rows, breached) -> dict[int, dict]:
             mode = "incl60"  # CON-7: a trial's test call, shown as the plan rates it
         elif plan == "sip_unl" and (r["cand"] or c.line_type in ("fixed", "polyvalent", "mobile")):
             mode = "sec"
-        elif (
-            plan == "hosted_a"
-            and key in breached
-            and not (c.country == "FR" and c.line_type in ("fixed", "polyvalent"))
-        ):
+        elif plan == "hosted_a" and key in breached and not _national_normal(c):
             # HOSTED-A 7: on a breach « les appels nationaux fixes » are billed per minute,
             # the others at their tariff's increments (HOSTED-W 6.1: every call per minute)
             mode = "btariff"

@@ -207,7 +207,10 @@ STEPS = [
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
     SELECT c.*,
-        ((c.country = 'FR' AND c.line_type IN ('fixed', 'polyvalent', 'mobile'))
+        ((c.country = 'FR' AND (c.line_type IN ('fixed', 'polyvalent', 'mobile')
+            -- ARCEP 2012-0856: a 0806–0809 number's call is a normal call to a fixed number,
+            -- « inclus dans votre forfait » (the national fixed unlimited of USE-4)
+            OR c.price_class = 'uan'))
          OR c.listed) AS hosted_incl,
         -- a candidate for a slot: the calls that take one of the month's distinct numbers
         -- (CON-7: not the trial's test calls, which take nothing of the plan's month)
@@ -316,7 +319,8 @@ WITH nums AS (
             -- HOSTED-A 7: on a breach « les appels nationaux fixes » are billed per minute,
             -- the others at their tariff's increments (HOSTED-W 6.1: every call per minute)
             WHEN plan = 'hosted_a' AND in_breach
-                AND NOT (country = 'FR' AND line_type IN ('fixed', 'polyvalent'))
+                AND NOT (country = 'FR'
+                    AND (line_type IN ('fixed', 'polyvalent') OR price_class = 'uan'))
                 THEN 'btariff'
             WHEN plan IN ('hosted_w', 'hosted_a') AND in_breach THEN 'min'
             WHEN plan = 'hosted_w' AND hosted_incl THEN 'incl'
