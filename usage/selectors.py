@@ -88,6 +88,25 @@ def priced_until(invoice) -> int | None:
     return cutoffs.filter(month__lte=invoice.month).first()
 
 
+def posted_at(invoice, until: int | None):
+    """BIL-3: when the consumption ``invoice`` bills was priced — the posting whose cut-off is
+    ``until`` (``priced_until``), of its month or before; its creation for an invoice of before
+    cut-offs were kept. A fair-use breach found after it (USE-4: the month re-rated per minute,
+    a file of the run's own window) is billed by the next run, not by this invoice."""
+    from usage.models import ConsumptionCutoff
+
+    if until is not None:
+        at = (
+            ConsumptionCutoff.objects.filter(last_call=until, month__lte=invoice.month)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if at is not None:
+            return at
+    return invoice.created_at
+
+
 def annex_calls(*, invoice, until: int | None = None):
     """BIL-3: the calls an invoice of consumption in arrears billed — those its consumption
     lines priced: the calls of its month stored before its run posted the consumption (not
@@ -95,7 +114,8 @@ def annex_calls(*, invoice, until: int | None = None):
     the last posting it carries (``priced_until``, or ``until``): late records of its month or
     of the twelve months before (never on the issued invoice of their own month: USE, late
     records); likewise the calls of a user-month whose fair-use breach (USE-4) was found after
-    its month was invoiced: on the annex of the invoice that billed the breach, at their
+    its month's consumption was posted (``posted_at``: also while its run was still issuing the
+    invoices): on the annex of the invoice that billed the breach, at their
     re-rated cost. An invoice of before cut-offs were kept is bounded by the invoices'
     creation instead."""
     client = invoice.client
@@ -124,17 +144,21 @@ def annex_calls(*, invoice, until: int | None = None):
         late &= Q(id__gt=since)
     elif previous is not None:
         late &= Q(imported_at__gte=previous.created_at)
-    # USE-4: a month whose unlimited was lost after its invoice is billed by the run that
-    # found the breach — its calls are that invoice's, not their own month's
+    # USE-4: a month whose unlimited was lost after its consumption was posted (the posting
+    # priced its calls as included, even when the invoice was issued after the breach) is
+    # billed by the next run — its calls are that invoice's, not their own month's
     breaches = FairUseBreach.objects.filter(
         sip_account=OuterRef("sip_account"), month=OuterRef("billing_month")
     )
-    found_later = Exists(breaches.filter(detected_at__gte=invoice.created_at))
+    posted = posted_at(invoice, until)
+    found_later = Exists(breaches.filter(detected_at__gte=posted))
     rebilled = Q(
         Exists(
             breaches.filter(
-                detected_at__lt=invoice.created_at,
-                **({"detected_at__gte": previous.created_at} if previous is not None else {}),
+                detected_at__lt=posted,
+                **(
+                    {"detected_at__gte": posted_at(previous, since)} if previous is not None else {}
+                ),
             )
         ),
         late=False,

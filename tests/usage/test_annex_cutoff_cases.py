@@ -99,3 +99,47 @@ def test_call_imported_during_the_run_is_on_the_annex_of_the_invoice_that_bills_
     assert round_money(_cost(annex) + Decimal("0.0458")) == line.net_amount + lines[OCT].net_amount
     own = [r for r in annexed if r["Facturé sous la rubrique"] == "Communications de 11/2026"]
     assert round_money(_cost(own)) == lines[NOV].net_amount
+
+
+# BIL-3 / USE-4 (HOSTED-W 6.1 « plus de trois appels simultanés »: the month billed per minute)
+# — a breach found while the run is issuing: a HOSTED-W user's three calls of 5 October (French
+# fixed, 61 s, included: 0 €) are in when October's run posts the consumption (nothing to bill);
+# the month's last file, imported after that posting but before the invoice is issued, holds
+# four calls at once on 20 October (61 s each): a breach, so the whole month is billed per
+# minute, 7 × 120 s × 0.0120 / 60 = 7 × 0.0240 = 0.1680 €.
+#   October's invoice bills no call (posted at 0 €): its annex lists none — it listed the three
+#   calls of 5 October at 0.0240 € each, billed by no line of it.
+#   November's run bills October's 0.1680 → 0.17 € « …, reçues après facturation »: its annex
+#   lists the seven calls (0.1680 €) — it listed the four late ones only (0.0960 €).
+def test_breach_found_during_the_run_is_on_the_annex_of_the_invoice_that_bills_it(
+    as_role, tenant, imported
+):
+    client = tenant.client
+    client.partner.billing_mode = BillingMode.RESELLER_BILLED
+    client.partner.save(update_fields=["billing_mode"])
+    sip = core.account("hosted-w", client=client)
+    imported(
+        [core.row(sip, f"+3314000000{i}", start=utc(10, 5, 9 + i), duration=61) for i in range(3)]
+    )
+
+    run, parties = billing.run_start(month=OCT)  # posts October's consumption: 0 €
+    imported(
+        [core.row(sip, f"+3315000000{i}", start=utc(10, 20, 9), duration=61) for i in range(4)]
+    )
+    for batch in billing.batches(parties):
+        billing.run_batch(run_id=run.pk, parties=batch, started=started_token(run))
+    billing.run_finish(run_id=run.pk)
+
+    web = as_role(Role.BILLING)
+    october = Invoice.objects.get(client=client, month=OCT, kind="invoice", purpose="regular")
+    assert _consumption(october) == []
+    assert _csv(web, reverse("usage:invoice_annex", args=[october.pk])) == []
+
+    billing.run_month_sync(month=NOV)
+    november = Invoice.objects.get(client=client, month=NOV, kind="invoice", purpose="regular")
+    [line] = _consumption(november)
+    assert (line.period_start, line.net_amount) == (OCT, Decimal("0.17"))
+    annexed = _csv(web, reverse("usage:invoice_annex", args=[november.pk]))
+    assert len(annexed) == 7
+    assert _cost(annexed) == Decimal("0.1680")
+    assert round_money(_cost(annexed)) == line.net_amount
