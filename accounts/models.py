@@ -288,6 +288,20 @@ class Client(TimeStampedModel):
             vat_number=self.vat_number,
         ).items():
             errors.setdefault(field, ValidationError(message, code="vat_regime"))
+        # The partner of a partner-billed customer is invoiced for it and collects its payments:
+        # the customer has no ledger of its own to debit, nor anybody to record its top-ups.
+        if (
+            self.payment_method == PaymentMethod.PREPAID
+            and self.partner_id
+            and self.partner.billing_mode == BillingMode.PARTNER_BILLED
+        ):
+            errors["payment_method"] = ValidationError(
+                _(
+                    "A customer billed through its partner cannot be prepaid: the partner is "
+                    "invoiced for it and collects its payments."
+                ),
+                code="partner_billed",
+            )
         recipients = []
         for address in self.invoice_recipients or []:
             try:

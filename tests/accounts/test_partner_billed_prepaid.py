@@ -1,0 +1,71 @@
+"""ACC-3 / USE-8: a customer billed through its partner cannot be prepaid.
+
+The partner of a partner-billed customer is invoiced for its consumption (wholesale) and collects
+its payments; staff record no top-up for such a customer. Set to prepaid, its calls were debited
+from a ledger nobody fills (retail price, VAT included), the service suspended at zero, and the
+partner's invoice showed the same consumption as already paid: the reseller was paid by nobody.
+"""
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import BillingMode, PaymentMethod
+from accounts.models import Client
+
+from .test_api import NEW_CUSTOMER
+
+pytestmark = pytest.mark.django_db
+
+
+# ACC-3, USE-8 — the partner API refuses a prepaid customer for a partner-billed partner (400 on
+# the field, nothing written); the existing customer cannot be switched to prepaid either.
+def test_partner_billed_customer_cannot_be_prepaid(api, partner, tenant):
+    assert partner.billing_mode == BillingMode.PARTNER_BILLED
+    response = api.post(
+        reverse("api:customer-list"),
+        {**NEW_CUSTOMER, "payment_method": "prepaid"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400, response.json()
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["payment_method"]
+    assert "billed through its partner" in str(fields["payment_method"])
+    assert not Client.objects.filter(legal_name="Garage Lefèvre").exists()
+
+    response = api.patch(
+        reverse("api:customer-detail", args=[tenant.client.pk]),
+        {"payment_method": "prepaid"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 400, response.json()
+    assert "facturé par son partenaire" in str(response.json()["error"]["fields"])
+    tenant.client.refresh_from_db()
+    assert tenant.client.payment_method == PaymentMethod.SEPA_DIRECT_DEBIT
+
+
+# ACC-3, USE-8 — a reseller-billed partner's customer (invoiced by us) may be prepaid.
+def test_reseller_billed_partner_customer_can_be_prepaid(api, partner):
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    response = api.post(
+        reverse("api:customer-list"),
+        {**NEW_CUSTOMER, "payment_method": "prepaid"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Client.objects.get(pk=response.json()["id"]).payment_method == PaymentMethod.PREPAID
+
+
+# ACC-3 — a direct customer may be prepaid (the demo's Boulangeries Durand).
+def test_direct_customer_can_be_prepaid():
+    client = Client(
+        legal_name="Boulangerie Test",
+        siren="443061841",
+        address_line1="1 rue A",
+        postal_code="59000",
+        city="Lille",
+        payment_method=PaymentMethod.PREPAID,
+    )
+    client.full_clean()
