@@ -60,8 +60,13 @@ def _canonical(value):
 
 
 def request_fingerprint(request) -> str:
-    """A hash of what the request asks: its parsed body in canonical JSON."""
-    body = json.dumps(request.data, sort_keys=True, default=_canonical, separators=(",", ":"))
+    """A hash of what the request asks: its parsed body in canonical JSON — every value of a
+    form's field (a multipart message's files), not the last one a ``QueryDict`` gives as its
+    items: two messages differing in any file but the last were one request."""
+    data = request.data
+    if hasattr(data, "lists"):
+        data = dict(data.lists())
+    body = json.dumps(data, sort_keys=True, default=_canonical, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -85,3 +85,39 @@ def test_the_document_says_which_creates_honour_the_key():
     # a read takes no key
     messages = schema["paths"]["/api/v1/tickets/{id}/messages/"]["get"]
     assert "Idempotency-Key" not in {p["name"] for p in messages.get("parameters", [])}
+
+
+# SPEC §9 (ACC-3): "the key reused for another request is a 422". A message posted as
+# multipart with two files (trace-1.log, then capture.log) and posted again with the same key
+# but other files (trace-2.log, then capture.log) was answered the first message again
+# (Idempotent-Replayed, 201), the second one never written: the request's hash read each form
+# field's last value only, so two bodies differing in any file but the last were "the same".
+# Every value of every field counts now: a 422 and one message; the same body again still
+# replays.
+def test_a_key_reused_with_other_files_but_the_last_is_refused(api, tenant):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def files(first):
+        return [
+            SimpleUploadedFile(first, f"{first}: SIP/2.0 503\n".encode(), "text/plain"),
+            SimpleUploadedFile("capture.log", b"INVITE sip:100@example.fr\n", "text/plain"),
+        ]
+
+    ticket = api.post(
+        reverse("api:ticket-list"),
+        {"customer": tenant.client.pk, "kind": "question", "subject": "Echo", "body": "Echo?"},
+        format="json",
+    ).json()
+    url = reverse("api:ticket-messages", args=[ticket["id"]])
+
+    def post(first):
+        body = {"body": "Traces attached", "attachments": files(first)}
+        return api.post(url, body, format="multipart", HTTP_IDEMPOTENCY_KEY="files-1")
+
+    first = post("trace-1.log")
+    assert first.status_code == 201, first.json()
+    assert post("trace-1.log")["Idempotent-Replayed"] == "true"
+    other = post("trace-2.log")
+    assert other.status_code == 422, other.json()
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert TicketMessage.objects.filter(ticket_id=ticket["id"], internal=False).count() == 2
