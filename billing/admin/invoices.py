@@ -31,7 +31,7 @@ from billing.services.credit_notes import (
 from billing.services.credited_lines import lines_left_to_credit
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import parse_month, typed_amount_field
-from kernel.money import money_number
+from kernel.money import money_number, percent, price_places
 
 
 def _euros(amount) -> str:
@@ -141,6 +141,13 @@ class PartnerFilter(admin.SimpleListFilter):
         return queryset.filter(Q(partner_id=value) | Q(client__partner_id=value))
 
 
+def _vat_group_label(group: dict) -> str:
+    """« Taux normal (20 %) », « Autoliquidation (0 %) »: a VAT group of an invoice."""
+    rate = Decimal(group["rate"])
+    figure = number_format(rate, price_places(rate, 0, 2))
+    return f"{VatCategory(group['category']).label} ({percent(figure)})"
+
+
 class CreditNoteForm(forms.Form):
     amount = typed_amount_field(_("amount excl. VAT (€)"))
     description = forms.CharField(
@@ -149,11 +156,10 @@ class CreditNoteForm(forms.Form):
     vat_category = forms.ChoiceField(
         label=_("VAT"),
         required=False,
-        choices=[
-            ("", _("The customer's VAT regime")),
-            (VatCategory.OUTSIDE_SCOPE, VatCategory.OUTSIDE_SCOPE.label),
-        ],
-        help_text=_("Outside the scope of VAT only to credit late-payment interest or indemnity."),
+        help_text=_(
+            "BIL-9: a credit is at a VAT rate the invoice charged — the line's when a line is "
+            "chosen; on an invoice with several rates, choose one."
+        ),
     )
     reason = forms.CharField(
         label=_("reason"),
@@ -176,6 +182,13 @@ class CreditNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         lines = list(invoice.lines.order_by("position")) if invoice is not None else []
         left = lines_left_to_credit(lines)
+        # BIL-9: the VAT groups the invoice charged, "category:rate" (never the customer's
+        # regime of today): one to choose on an invoice with several (AE services beside
+        # equipment at 20 %).
+        groups = invoice.vat_breakdown if invoice is not None else []
+        self.fields["vat_category"].choices = [
+            ("", _("The line's VAT, else the invoice's one rate"))
+        ] + [(f"{g['category']}:{g['rate']}", _vat_group_label(g)) for g in groups]
         self.lines = {line.pk: line for line in lines}
         self.fields["line"].choices = [("", _("Any line (the most left first)"))] + [
             (
@@ -370,13 +383,15 @@ class InvoiceAdmin(ServiceRowsAdmin):
         )
 
         def issue(data):
+            category, _sep, rate = data["vat_category"].partition(":")
             note = credit_note_issue(
                 corrects=invoice,
                 lines=[
                     CreditLine(
                         description=data["description"],
                         amount=data["amount"],
-                        vat_category=data["vat_category"],
+                        vat_category=category,
+                        vat_rate=Decimal(rate) if rate else None,
                         invoice_line=form.lines.get(data["line"]),
                     )
                 ],

@@ -415,3 +415,58 @@ def test_credit_note_action_names_the_line(client, staff, september):
     assert Invoice.objects.filter(kind="credit_note").count() == 1
     shown = client.get(reverse("admin:billing_invoice_change", args=[note.pk])).content.decode()
     assert f"{september.number}, line {second.position}" in shown
+
+
+# BIL-9 — a reverse-charge customer's invoice bills services in reverse charge (AE, 0 %) and the
+# equipment sold in France at 20 % (S). Staff correcting the equipment by 10.00 € HT without
+# naming a line could not: the form offered only « the customer's VAT regime » (which BIL-9 never
+# uses: a credit is at a rate the invoice charged) and « outside the scope of VAT », and the
+# service answered « several VAT rates: name the rate ». The form now offers the invoice's own
+# VAT groups: « Standard rate (20 %) » → 10.00 + 2.00 VAT = 12.00 €, at S 20 %.
+@time_machine.travel(TODAY, tick=False)
+def test_credit_note_action_names_a_vat_group_of_a_mixed_invoice(client, staff):
+    buyer = ClientFactory(
+        legal_name="Brussels Voice SRL",
+        vat_regime="reverse_charge",
+        country="BE",
+        postal_code="1000",
+        city="Bruxelles",
+        vat_number="BE0123456749",
+    )
+    for source, kind, price in (("svc", "subscription", "100.00"), ("eq", "equipment", "50.00")):
+        services.charge_post(
+            client=buyer,
+            kind=kind,
+            source_type="test",
+            source_id=source,
+            period_start=SEP,
+            description=kind,
+            unit_price=Decimal(price),
+        )
+    services.run_month_sync(month=SEP)
+    invoice = Invoice.objects.get(client=buyer, kind="invoice")
+    assert [(g["category"], g["rate"]) for g in invoice.vat_breakdown] == [
+        ("AE", "0.00"),
+        ("S", "20.00"),
+    ]
+    page = _action(client, "issue_credit_note", [invoice]).content.decode()
+    assert 'value="S:20.00"' in page and 'value="AE:0.00"' in page
+    assert 'value="O"' not in page  # the invoice charged nothing outside the scope of VAT
+    response = _action(
+        client,
+        "issue_credit_note",
+        [invoice],
+        apply="1",
+        amount="10.00",
+        description="Remise sur le téléphone",
+        reason="Geste commercial",
+        vat_category="S:20.00",
+    )
+    assert response.status_code == 302
+    note = Invoice.objects.get(kind="credit_note")
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("10.00"),
+        Decimal("2.00"),
+        Decimal("12.00"),
+    )
+    assert list(note.lines.values_list("vat_category", "vat_rate")) == [("S", Decimal("20.00"))]
