@@ -1,10 +1,11 @@
 """Audit of SLA-6 / SLA-7 edge cases no other test showed (database)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from accounts.choices import Role
 from offers import services as offers
@@ -142,3 +143,60 @@ def test_resolved_failure_notification_stops_counting_when_resolved(tenant, clie
         client=tenant.client, since=paris(2026, 10, 1)
     ).get()
     assert counted.ended_at is None
+
+
+# SLA-8 / SLA-10 / ACC-3 — a partner-billed customer's second credit within 30 days finds the
+# 20 % cap used up: September and October 2026 each below 97 % (2 000 minutes down, tier 20 %),
+# both approved on 2 November: September gets 20 % of its base, October 0.00 (the cap over 30
+# days is 20 % of October's base, already used) and no credit note. Before, the decision e-mail
+# of October told the customer « le crédit de service est accordé à <partner> », and so did the
+# contract's availability page; now both say the cap was reached and no further credit is due.
+def test_capped_to_nothing_is_not_said_granted_to_the_partner(
+    tenant, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from support.models import AvailabilityReport
+
+    staff = make_staff()
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    sep = date(2026, 9, 1)
+    invoice_in_advance(sep)
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 30), tick=False):
+        for start in (paris(2026, 9, 10, 9), paris(2026, 10, 12, 9)):
+            services.outage_record(
+                title="Down",
+                started_at=start,
+                ended_at=start + timedelta(minutes=2000),
+                contracts=[contract],
+                actor=staff,
+            )
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False):
+        reports = [
+            services.availability_report_compute(contract=contract, month=month)
+            for month in (sep, OCT)
+        ]
+    for report in reports:
+        assert report.credit_percent == Decimal("20") and report.credit_amount > 0
+        services.credit_request(report=report)
+    with (
+        time_machine.travel(paris(2026, 11, 2, 9), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for report in reports:
+            services.credit_approve(report=report, actor=staff)
+    september, october = (AvailabilityReport.objects.get(pk=r.pk) for r in reports)
+    assert september.approved_amount == september.credit_amount
+    assert september.credit_note is not None
+    assert october.approved_amount == 0 and october.credit_note is None
+    partner = tenant.client.partner.name
+    mails = [m for m in mailoutbox if "octobre 2026" in m.body]
+    assert mails
+    for mail in mails:
+        assert f"accordé à {partner}" not in mail.body
+        assert "aucun crédit supplémentaire n'est dû" in mail.body
+    client.force_login(tenant.members[Role.ADMIN].user)
+    with time_machine.travel(paris(2026, 11, 2, 10), tick=False):
+        page = client.get(reverse("support:availability_contract", args=[contract.pk]))
+    row = page.content.decode().split(f'id="report-{october.pk}"')[1].split("</tr>")[0]
+    assert "le plafond de 20\u00a0% sur 30 jours a été atteint" in row
+    assert "accordé à" not in row
