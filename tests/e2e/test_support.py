@@ -150,3 +150,33 @@ def test_failure_notification_with_its_detection(page, live_server, demo_data, s
     assert ticket.detected_at == detected.replace(second=0, microsecond=0)
     assert ticket.restoration_target == ticket.detected_at + timedelta(hours=4)
     expect(page.locator("body")).to_contain_text(ticket.number)
+
+
+# SLA-8 / SLA-10 — a credit approved at 0.00 because the 20 % cap over 30 days was used says so
+# on the contract's availability page (partner-billed or not), never « accordé à <partner> ».
+def test_credit_capped_to_nothing_on_the_availability_page(page, live_server, demo_data):
+    contract = Contract.objects.get(client__siren="834567893", offer__code="hosted-w")
+    staff = User.objects.get(email="staff@azur-telecom.example")
+    last_month = add_months(month_start(timezone.localdate()), -1)
+    start = datetime(last_month.year, last_month.month, 10, 8, 0, tzinfo=PARIS)
+    services.outage_record(
+        title="Panne",
+        started_at=start,
+        ended_at=start + timedelta(minutes=2000),
+        contracts=[contract],
+        actor=staff,
+    )
+    report = services.availability_report_compute(contract=contract, month=last_month)
+    assert report.credit_percent == 20 and report.credit_amount > 0
+    services.credit_request(report=report)
+    # As ``credit_approve`` leaves a report whose 30 days' cap was used by an earlier credit
+    # (tests/support/test_sla_audit.py builds that case through the services).
+    AvailabilityReport.objects.filter(pk=report.pk).update(
+        status=ReportStatus.APPROVED, approved_amount=0, decided_at=timezone.now()
+    )
+    sign_in(page, live_server, ADMIN_EMAIL)
+    page.goto(f"{live_server.url}/support/availability/{contract.pk}/")
+    row = page.locator(f"#report-{report.pk}")
+    expect(row.locator("[data-testid='credit-capped']")).to_contain_text("plafond de 20")
+    expect(row).not_to_contain_text("accordé à")
+    screenshot(page, "support/availability_credit_capped.png")
