@@ -179,3 +179,41 @@ def inline_choice(choices, *, as_pattern: bool = False, **kwargs) -> serializers
         pass
 
     return InlineChoiceField(choices=choices, **kwargs)
+
+
+class KnownFieldsMixin:
+    # No docstring (drf-spectacular would show it on every schema component without one).
+    # SPEC §9, input read one way: a body naming a field the operation does not have is a 400
+    # naming it, never silently ignored — a misspelt ``expected_fee`` must not terminate a
+    # contract without the fee check, ``{"legal_nam": …}`` must not answer 200 and change
+    # nothing. Read-only fields are known (a body echoing ``id`` is accepted). Query strings
+    # carry paging and format parameters: a serializer reading one is built with the context
+    # ``{"query_string": True}``; ``unknown_fields_allowed`` keeps a class tolerant (the call
+    # records of a CDR batch, whose carrier may add columns, as the CSV import allows).
+    unknown_fields_allowed = False
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if (
+            not self.unknown_fields_allowed
+            and not self.context.get("query_string")
+            and hasattr(data, "keys")
+        ):
+            writable = ", ".join(name for name, field in self.fields.items() if not field.read_only)
+            message = gettext("Unknown field. The fields of this request are: %(known)s.") % {
+                "known": writable or "—"
+            }
+            unknown = {str(name): [message] for name in data.keys() if name not in self.fields}
+        if not unknown:
+            return super().to_internal_value(data)
+        # Every error at once: the unknown names beside the known fields' own errors.
+        try:
+            super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                unknown = {**error.detail, **unknown}
+        raise serializers.ValidationError(unknown, code="unknown_field")
+
+
+class Serializer(KnownFieldsMixin, serializers.Serializer):
+    pass

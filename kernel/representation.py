@@ -39,6 +39,8 @@ from rest_framework.fields import SkipField, is_simple_callable
 from rest_framework.relations import PKOnlyObject
 from rest_framework.settings import ISO_8601, api_settings
 
+from kernel.api_fields import KnownFieldsMixin
+
 _PLAIN, _METHOD, _FIELD = 0, 1, 2
 _KEY = "_compiled_writer"
 
@@ -197,7 +199,7 @@ class CompiledListSerializer(serializers.ListSerializer):
         return _list_writer(compiled(self.child))(rows)
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class ModelSerializer(KnownFieldsMixin, serializers.ModelSerializer):
     # No docstring: drf-spectacular would show it as the description of every schema component
     # that has none of its own. What this class does is in the module's docstring.
 

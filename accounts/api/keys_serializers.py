@@ -116,7 +116,7 @@ class ApiKeyWithSecretSerializer(ApiKeySerializer):
         read_only_fields = fields
 
 
-class ApiKeyCreateSerializer(serializers.Serializer):
+class ApiKeyCreateSerializer(api_fields.Serializer):
     name = serializers.CharField(max_length=100, help_text=NAME)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=key_scopes.SCOPE_CHOICES),
@@ -139,7 +139,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     )
 
 
-class ApiKeyRotateSerializer(serializers.Serializer):
+class ApiKeyRotateSerializer(api_fields.Serializer):
     overlap_hours = api_fields.IntegerField(
         min_value=0,
         max_value=int(MAX_OVERLAP.total_seconds()) // HOUR,

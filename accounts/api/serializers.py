@@ -229,7 +229,7 @@ class CustomerUserSerializer(representation.ModelSerializer):
 # 400 and the schema says role is required (drf-spectacular makes a PATCH body partial by
 # setting ``partial``, which this serializer ignores). No docstring: it would be the schema's
 # description of the body.
-class CustomerUserRoleSerializer(serializers.Serializer):
+class CustomerUserRoleSerializer(api_fields.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, help_text=ROLE)
 
     @property

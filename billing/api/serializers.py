@@ -36,7 +36,7 @@ from kernel import api_fields, representation, sql_lists
 from kernel.money import round_price
 
 
-class EndClientSerializer(serializers.Serializer):
+class EndClientSerializer(api_fields.Serializer):
     """ACC-3: the end customer a line bills (on a partner's monthly invoice, the partner
     re-invoices this customer)."""
 
@@ -44,7 +44,7 @@ class EndClientSerializer(serializers.Serializer):
     name = serializers.CharField(source="legal_name", help_text=_("The customer's legal name."))
 
 
-class BuyerSerializer(serializers.Serializer):
+class BuyerSerializer(api_fields.Serializer):
     """The buyer's identity as printed on the document when it was issued (BIL-3)."""
 
     name = serializers.CharField(help_text=_("The buyer's legal name."))
@@ -68,7 +68,7 @@ class BuyerSerializer(serializers.Serializer):
     country = serializers.CharField(help_text=_("Its country, ISO 3166-1 alpha-2 code, e.g. FR."))
 
 
-class VatGroupSerializer(serializers.Serializer):
+class VatGroupSerializer(api_fields.Serializer):
     """One rate of the VAT breakdown: VAT computed on the taxable total of that rate
     (EN 16931 BR-CO-17)."""
 

@@ -189,7 +189,7 @@ class OrderSerializer(representation.ModelSerializer):
         return sorted(item.serial_number for item in order.items.all())
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(api_fields.Serializer):
     """Partner ordering (EQP-2 / EQP-3): the catalogue's prices; a rental's commitment."""
 
     customer = PartnerClientField(help_text=CUSTOMER)
@@ -332,7 +332,7 @@ class PartnerItemField(api_fields.IdField):
         )
 
 
-class RmaCreateSerializer(serializers.Serializer):
+class RmaCreateSerializer(api_fields.Serializer):
     item = PartnerItemField(help_text=RMA_ITEM)
     description = serializers.CharField(max_length=4000, help_text=DEFECT)
     photos = serializers.ListField(

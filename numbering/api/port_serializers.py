@@ -243,7 +243,7 @@ class PortRequestSerializer(representation.ModelSerializer):
         return str(NO_DATE_GUARANTEED)
 
 
-class PortLineInputSerializer(serializers.Serializer):
+class PortLineInputSerializer(api_fields.Serializer):
     number = serializers.CharField(
         max_length=MAX_NUMBER_INPUT,
         help_text=_("A number to bring: national (0172700012) or E.164, spaces allowed."),
@@ -314,7 +314,7 @@ class JsonLinesFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
-class PortRequestFieldsSerializer(serializers.Serializer):
+class PortRequestFieldsSerializer(api_fields.Serializer):
     """The fields of a request that the customer may fix (``PATCH``: only those given)."""
 
     holder_name = serializers.CharField(

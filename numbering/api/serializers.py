@@ -200,7 +200,7 @@ class AvailableNumberSerializer(representation.ModelSerializer):
     sql_fields = DISPLAY_SQL
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(api_fields.Serializer):
     """NUM-2: numbers of the pool for one service of the customer — a contract, a SIP account
     or a trunk (one of the three). All or nothing: a number taken meanwhile refuses the whole
     assignment, naming it (400 on ``numbers``)."""

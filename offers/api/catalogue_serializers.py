@@ -75,7 +75,7 @@ class LocalTimeField(serializers.TimeField):
     format (RFC 3339's ``full-time`` has one): the schema gives its pattern instead."""
 
 
-class TermsSerializer(serializers.Serializer):
+class TermsSerializer(api_fields.Serializer):
     """Every number of an offer's conditions. Reads a ``Terms`` row as well as a contract's
     ``terms_snapshot`` (the same keys, CON-6), so both are documented by one schema."""
 

@@ -22,7 +22,7 @@ PRICE_CHANGE_RESPONSE = _(
 )
 
 
-class PendingPriceChangeSerializer(serializers.Serializer):
+class PendingPriceChangeSerializer(api_fields.Serializer):
     """A notified price change that will change this contract's price on its effective date
     (``offers.services.price_change_answers.PendingPriceChange``)."""
 
@@ -110,7 +110,7 @@ class PendingPriceChangeSerializer(serializers.Serializer):
         return pending.notice.termination.effective_date if pending.answered else None
 
 
-class PriceChangeAcceptSerializer(serializers.Serializer):
+class PriceChangeAcceptSerializer(api_fields.Serializer):
     price_change = api_fields.IntegerField(
         min_value=1,
         max_value=MAX_ID,
@@ -118,7 +118,7 @@ class PriceChangeAcceptSerializer(serializers.Serializer):
     )
 
 
-class PriceChangeRefusalSerializer(serializers.Serializer):
+class PriceChangeRefusalSerializer(api_fields.Serializer):
     price_change = api_fields.IntegerField(
         min_value=1,
         max_value=MAX_ID,

@@ -8,6 +8,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kernel import api_fields
 from offers.api.price_change_serializers import (
     PRICE_CHANGE_RESPONSE,
     PendingPriceChangeSerializer,
@@ -83,7 +84,7 @@ class ContractDetailSerializer(ContractSerializer):
         return PendingPriceChangeSerializer(pending_price_changes(contract), many=True).data
 
 
-class PriceChangeAcceptanceSerializer(serializers.Serializer):
+class PriceChangeAcceptanceSerializer(api_fields.Serializer):
     """CON-6, PLATFORM 7.1.2: the acceptance recorded on the contract's notice of the change."""
 
     price_change = serializers.IntegerField(

@@ -44,7 +44,7 @@ SETUP_AMOUNT = _(
 REQUESTED = _("The quantity asked for: the line's new total.")
 
 
-class LineQuantityRequestSerializer(serializers.Serializer):
+class LineQuantityRequestSerializer(api_fields.Serializer):
     """CON-2: the new quantity of a contract line (at least 1; 0 ends a PLATFORM option)."""
 
     quantity = api_fields.IntegerField(
@@ -60,7 +60,7 @@ class LineQuantityRequestSerializer(serializers.Serializer):
     )
 
 
-class LineQuantityQuoteSerializer(serializers.Serializer):
+class LineQuantityQuoteSerializer(api_fields.Serializer):
     """CON-2: what a quantity change does. An increase: ``prorata_amount`` = ``units`` ×
     ``unit_monthly_price`` × ``prorata_days`` / ``period_days`` (rounded once) and the added
     units' ``setup_amount``, on the next invoice. Either way, from ``from_date`` each month is

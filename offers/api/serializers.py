@@ -154,7 +154,7 @@ class ContractLineSerializer(representation.ModelSerializer):
         )
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(api_fields.Serializer):
     """A commitment period ``[start, end)``: ``end`` is the first day of the next one."""
 
     start = serializers.DateField(help_text=_("The period's first day."))
@@ -366,7 +366,7 @@ class PartnerSiteField(api_fields.IdField):
         return Site.objects.filter(client__partner=request.auth.partner)
 
 
-class OptionRequestSerializer(serializers.Serializer):
+class OptionRequestSerializer(api_fields.Serializer):
     product = api_fields.CodeField(
         queryset=Product.objects.filter(is_active=True),
         help_text=_("Code of an option of the offer."),
@@ -400,7 +400,7 @@ class OptionRequestSerializer(serializers.Serializer):
         list_serializer_class = api_fields.BoundedListSerializer
 
 
-class ContractCreateSerializer(serializers.Serializer):
+class ContractCreateSerializer(api_fields.Serializer):
     """CON-2: what a partner orders. The service checks the rest (site of that customer, offer
     on sale, options of the offer, on-quote prices given) and answers with field errors."""
 
@@ -453,7 +453,7 @@ class ContractCreateSerializer(serializers.Serializer):
 # --- Errors ---------------------------------------------------------------------------------
 
 
-class ErrorBodySerializer(serializers.Serializer):
+class ErrorBodySerializer(api_fields.Serializer):
     code = serializers.CharField(
         help_text=_(
             "A stable code for programs, listed in the answer's description, e.g. "
@@ -463,7 +463,7 @@ class ErrorBodySerializer(serializers.Serializer):
     message = serializers.CharField(help_text=_("A message for a person, in the user's language."))
 
 
-class CommandErrorSerializer(serializers.Serializer):
+class CommandErrorSerializer(api_fields.Serializer):
     """The API's error envelope (portal.api.errors) as a command answers it on a conflict."""
 
     error = ErrorBodySerializer(help_text=_("What went wrong."))

@@ -39,7 +39,7 @@ REQUESTED_DATE = _(
 )
 
 
-class FeeLineSerializer(serializers.Serializer):
+class FeeLineSerializer(api_fields.Serializer):
     """One line of a fee breakdown (CON-5): ``months × rate_percent % × monthly_base``."""
 
     label = serializers.CharField(
@@ -136,7 +136,7 @@ class TerminationSerializer(representation.ModelSerializer):
 # --- Commands -------------------------------------------------------------------------------
 
 
-class TerminationRequestSerializer(serializers.Serializer):
+class TerminationRequestSerializer(api_fields.Serializer):
     requested_date = api_fields.DateField(
         required=False,
         allow_null=True,
@@ -169,7 +169,7 @@ class TerminationRequestSerializer(serializers.Serializer):
     )
 
 
-class TerminationOptionSerializer(serializers.Serializer):
+class TerminationOptionSerializer(api_fields.Serializer):
     """CON-4 (PLATFORM): one date a customer who asked for no date may choose."""
 
     ending = serializers.ChoiceField(
@@ -201,7 +201,7 @@ def _fee_lines(quote) -> list[dict]:
     ]
 
 
-class TerminationQuoteSerializer(serializers.Serializer):
+class TerminationQuoteSerializer(api_fields.Serializer):
     """CON-4/CON-5: what a termination requested now would cost. Nothing is written.
 
     PLATFORM only: ``ending`` (non_renewal or convenience) and, when no date was requested,

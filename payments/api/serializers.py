@@ -207,7 +207,7 @@ class DisputeSerializer(representation.ModelSerializer):
         )
 
 
-class DisputeCreateSerializer(serializers.Serializer):
+class DisputeCreateSerializer(api_fields.Serializer):
     """Open a dispute: JSON, or multipart with up to 5 ``documents`` (PDF, PNG, JPEG, 5 MB
     each). Possible while today ≤ the invoice's issue date + 60 days (BIL-8)."""
 
@@ -249,7 +249,7 @@ class DisputeCreateSerializer(serializers.Serializer):
             )
 
 
-class OpenInvoiceSerializer(serializers.Serializer):
+class OpenInvoiceSerializer(api_fields.Serializer):
     """An invoice with something left to pay (BIL-4)."""
 
     id = serializers.IntegerField(source="invoice.pk", help_text=_("The invoice's id."))
@@ -309,7 +309,7 @@ class OpenInvoiceSerializer(serializers.Serializer):
         return state.days_late(self.context["today"])
 
 
-class BalanceSerializer(serializers.Serializer):
+class BalanceSerializer(api_fields.Serializer):
     """What a customer owes today (its own invoices: reseller-billed) and its prepaid balance.
     ``due`` is undisputed and left to pay, ``overdue`` the part of it past its due date (an
     invoice whose direct debit is pending is not overdue, BIL-6)."""

@@ -24,13 +24,15 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from kernel import api_fields
+
 # Query parameters that cannot make a request invalid: DRF ignores an unknown ordering.
 _LENIENT_QUERY_PARAMETERS = frozenset({"ordering"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_MEDIA = ["application/json"]
 
 
-class ApiErrorBodySerializer(serializers.Serializer):
+class ApiErrorBodySerializer(api_fields.Serializer):
     code = serializers.CharField(
         help_text=_("A stable code for programs, e.g. validation_error, not_found.")
     )
@@ -43,7 +45,7 @@ class ApiErrorBodySerializer(serializers.Serializer):
     )
 
 
-class ApiErrorSerializer(serializers.Serializer):
+class ApiErrorSerializer(api_fields.Serializer):
     """The API's error envelope (portal.api.errors)."""
 
     error = ApiErrorBodySerializer(help_text=_("What went wrong."))

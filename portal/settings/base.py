@@ -280,7 +280,13 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status": the CDR imports' gets its own enum name.
-    "ENUM_NAME_OVERRIDES": {"CdrImportStatusEnum": "usage.choices.ImportStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "CdrImportStatusEnum": "usage.choices.ImportStatus",
+        # A number's 08 price class (numbering.choices.PriceClass, its values here: settings
+        # import no app) and a tariff's price class are two choice sets.
+        "NumberPriceClassEnum": ["toll_free", "uan", "shared_cost", "premium"],
+        "TariffPriceClassEnum": "usage.choices.PriceClass",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------

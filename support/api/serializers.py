@@ -206,7 +206,7 @@ class TicketSerializer(representation.ModelSerializer):
         )
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(api_fields.Serializer):
     """SLA-1: a ticket opened by the partner for one of its customers. A failure notification
     names the failing service (``contract``, a contract of that customer)."""
 
@@ -300,7 +300,7 @@ def _attachments_help() -> str:
     ) % {"files": MAX_FILES}
 
 
-class TicketMessageCreateSerializer(serializers.Serializer):
+class TicketMessageCreateSerializer(api_fields.Serializer):
     body = serializers.CharField(max_length=MAX_TEXT, help_text=_("The message's text."))
     attachments = serializers.ListField(
         child=serializers.FileField(),

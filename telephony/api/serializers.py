@@ -88,7 +88,7 @@ TOTAL = _(
 )
 
 
-class PackLineSerializer(serializers.Serializer):
+class PackLineSerializer(api_fields.Serializer):
     """``count`` packs of ``channels`` channels at ``monthly_price`` each (€ HT a month)."""
 
     channels = serializers.IntegerField(help_text=_("The channels of one pack."))
@@ -234,7 +234,7 @@ class TrunkSerializer(representation.ModelSerializer):
         return representation.nested(self, PendingDecreaseSerializer)(pending) if pending else None
 
 
-class ChannelQuoteInputSerializer(serializers.Serializer):
+class ChannelQuoteInputSerializer(api_fields.Serializer):
     """TRK-3: either ``add`` (channels to add) or ``total`` (channels wanted in all)."""
 
     add = api_fields.IntegerField(min_value=1, required=False, help_text=ADD, **CHANNELS)
@@ -248,7 +248,7 @@ class ChannelQuoteInputSerializer(serializers.Serializer):
         return attrs
 
 
-class ChannelQuoteSerializer(serializers.Serializer):
+class ChannelQuoteSerializer(api_fields.Serializer):
     """TRK-3: the live quote: packs added and their pro-rata now, the price from next period
     (the best tariff for the new total, TRK-5)."""
 
@@ -438,7 +438,7 @@ class ChannelOrderCreateSerializer(ChannelQuoteInputSerializer):
     trunk = PartnerTrunkField()
 
 
-class ChannelOrderPaySerializer(serializers.Serializer):
+class ChannelOrderPaySerializer(api_fields.Serializer):
     """A partner pays from the customer's prepaid balance or by the customer's direct debit;
     payments by transfer or card are recorded by staff."""
 
@@ -503,7 +503,7 @@ class ChannelDecreaseSerializer(representation.ModelSerializer):
         )
 
 
-class ChannelDecreaseCreateSerializer(serializers.Serializer):
+class ChannelDecreaseCreateSerializer(api_fields.Serializer):
     """TRK-4: either ``new_total`` or ``channels_to_remove``."""
 
     trunk = PartnerTrunkField()

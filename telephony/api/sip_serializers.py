@@ -71,7 +71,7 @@ class SipAccountSerializer(representation.ModelSerializer):
         )
 
 
-class CredentialsResetSerializer(serializers.Serializer):
+class CredentialsResetSerializer(api_fields.Serializer):
     compromised = serializers.BooleanField(
         default=False,
         help_text=_(
@@ -81,7 +81,7 @@ class CredentialsResetSerializer(serializers.Serializer):
     )
 
 
-class IssuedCredentialsSerializer(serializers.Serializer):
+class IssuedCredentialsSerializer(api_fields.Serializer):
     """ACC-7: the new secret, shown this once."""
 
     username = serializers.CharField(help_text=USERNAME)
@@ -94,7 +94,7 @@ class IssuedCredentialsSerializer(serializers.Serializer):
     status = sip_status_field()
 
 
-class DestinationSerializer(serializers.Serializer):
+class DestinationSerializer(api_fields.Serializer):
     """TRK-6: a destination group and whether this trunk or SIP account blocks it."""
 
     group = serializers.CharField(source="group.code", help_text=_("The destination group's code."))
@@ -120,7 +120,7 @@ class DestinationSerializer(serializers.Serializer):
     )
 
 
-class DestinationChangeSerializer(serializers.Serializer):
+class DestinationChangeSerializer(api_fields.Serializer):
     group = serializers.SlugField(
         max_length=DestinationGroup._meta.get_field("code").max_length,
         help_text=_("The destination group's code."),

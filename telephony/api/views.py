@@ -204,8 +204,10 @@ class TrunkViewSet(
     @action(detail=True, methods=["get", "post"], url_path="channel-quote")
     def channel_quote(self, request, pk=None):
         trunk = self.get_object()
-        source = request.query_params if request.method == "GET" else request.data
-        payload = ChannelQuoteInputSerializer(data=source)
+        query = request.method == "GET"
+        payload = ChannelQuoteInputSerializer(
+            data=request.query_params if query else request.data, context={"query_string": query}
+        )
         payload.is_valid(raise_exception=True)
         quote = channel_quote(trunk=trunk, **payload.validated_data)
         return Response(ChannelQuoteSerializer(quote).data)

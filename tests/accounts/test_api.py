@@ -138,7 +138,10 @@ def test_customer_user_patch_needs_the_role(api, tenant):
     url = reverse("api:customer-user-detail", args=[member.pk])
     response = api.patch(url, {"first_name": "X"}, format="json")
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"role": ["Ce champ est obligatoire."]}
+    fields = response.json()["error"]["fields"]
+    assert fields["role"] == ["Ce champ est obligatoire."]
+    # SPEC §9: a field the operation does not have is named, not ignored
+    assert fields["first_name"] == ["Champ inconnu. Les champs de cette requête sont\xa0: role."]
     member.refresh_from_db()
     member.user.refresh_from_db()
     assert member.role == Role.TECHNICAL and member.user.first_name != "X"

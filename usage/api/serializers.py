@@ -110,7 +110,7 @@ class CallSerializer(representation.ModelSerializer):
         )
 
 
-class SummaryLineSerializer(serializers.Serializer):
+class SummaryLineSerializer(api_fields.Serializer):
     label = serializers.CharField(help_text=_("The destination, e.g. Mobile, France."))
     calls = serializers.IntegerField(help_text=_("Calls, answered or not."))
     answered = serializers.IntegerField(help_text=_("Answered calls."))
@@ -120,7 +120,7 @@ class SummaryLineSerializer(serializers.Serializer):
     )
 
 
-class SummaryAccountSerializer(serializers.Serializer):
+class SummaryAccountSerializer(api_fields.Serializer):
     account = serializers.CharField(
         source="label", help_text=_("The account: a SIP account's label and username, a trunk.")
     )
@@ -146,7 +146,7 @@ class SummaryAccountSerializer(serializers.Serializer):
     )
 
 
-class SummaryDaySerializer(serializers.Serializer):
+class SummaryDaySerializer(api_fields.Serializer):
     day = serializers.DateField(help_text=_("A day of the month, in Paris time."))
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text=_("Billable amount (€ excl. VAT).")
@@ -154,7 +154,7 @@ class SummaryDaySerializer(serializers.Serializer):
     calls = serializers.IntegerField(help_text=_("Calls, answered or not."))
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(api_fields.Serializer):
     """The month to date of one customer (€ HT, rounded per line)."""
 
     customer = serializers.IntegerField(help_text=_("The customer's id."))

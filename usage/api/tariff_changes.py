@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerReadOnlyViewSet
-from kernel import api_fields
+from kernel import api_fields, representation
 from kernel.clock import paris_today
 from kernel.inputs import MAX_ID
 from offers.api.price_change_serializers import PriceChangeRefusalSerializer
@@ -28,7 +28,7 @@ from usage.services import tariff_changes
 RATE = {"max_digits": 12, "decimal_places": 4}
 
 
-class TariffChangeSerializer(serializers.Serializer):
+class TariffChangeSerializer(api_fields.Serializer):
     """One tariff of an announcement, with the one it replaces (``tariff_changes.Change``)."""
 
     name = serializers.CharField(
@@ -76,7 +76,7 @@ class TariffChangeSerializer(serializers.Serializer):
     )
 
 
-class AnswerableSerializer(serializers.Serializer):
+class AnswerableSerializer(api_fields.Serializer):
     contract = serializers.IntegerField(source="contract.pk", help_text=_("The contract's id."))
     reference = serializers.CharField(
         source="contract.reference", help_text=_("The contract's reference.")
@@ -95,7 +95,7 @@ class AnswerableSerializer(serializers.Serializer):
     answer_by = serializers.DateField(help_text=_("The last day to refuse or object."))
 
 
-class TariffAnnouncementSerializer(serializers.ModelSerializer):
+class TariffAnnouncementSerializer(representation.ModelSerializer):
     announced_at = serializers.DateTimeField(source="created_at", help_text=_("When it was told."))
     tariffs = serializers.SerializerMethodField(
         help_text=_("The tariffs announced, each with the price it replaces.")
@@ -147,7 +147,7 @@ class RefuseSerializer(PriceChangeRefusalSerializer):
     )
 
 
-class TariffRefusalSerializer(serializers.ModelSerializer):
+class TariffRefusalSerializer(representation.ModelSerializer):
     tariff_change = serializers.IntegerField(
         source="announcement_id", help_text=_("The tariff change's id.")
     )

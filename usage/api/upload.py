@@ -72,7 +72,7 @@ def _text(max_length: int, **kwargs):
     return serializers.CharField(max_length=max_length, validators=[ONE_LINE], **kwargs)
 
 
-class CallInput(serializers.Serializer):
+class CallInput(api_fields.Serializer):
     """One call, with the columns of a CDR file (docs/cdr-format.md)."""
 
     call_id = _text(
@@ -127,7 +127,7 @@ class CallInput(serializers.Serializer):
         list_serializer_class = api_fields.BoundedListSerializer  # maxItems in the schema
 
 
-class BatchInput(serializers.Serializer):
+class BatchInput(api_fields.Serializer):
     calls = CallInput(
         many=True,
         required=False,
@@ -259,12 +259,12 @@ class ImportReportSerializer(ImportBatchSerializer):
         return _rejections_next(self.context["request"], batch, rows, more)
 
 
-class RejectionPageSerializer(serializers.Serializer):
+class RejectionPageSerializer(api_fields.Serializer):
     results = RejectionSerializer(many=True, help_text=_("The refused calls, by line."))
     next = serializers.URLField(allow_null=True, help_text=_("The next page; null at the end."))
 
 
-class AfterLineInput(serializers.Serializer):
+class AfterLineInput(api_fields.Serializer):
     after = serializers.IntegerField(
         min_value=0,
         max_value=2**31 - 1,
@@ -321,7 +321,7 @@ class CdrImportViewSet(
     @action(detail=True, methods=["get"], url_path="rejections", url_name="rejections")
     def rejections(self, request, pk=None):
         batch = self.get_object()
-        params = AfterLineInput(data=request.query_params)
+        params = AfterLineInput(data=request.query_params, context={"query_string": True})
         params.is_valid(raise_exception=True)
         rows, more = _rejections_page(batch, params.validated_data["after"])
         return Response(

@@ -194,7 +194,7 @@ _FIRST_PAGES: OrderedDict = OrderedDict()  # (page key, order, slice) -> kept st
 _CONVERTED: dict = {}  # (model, database) -> whether a column is converted after reading
 
 
-class SummaryQuery(serializers.Serializer):
+class SummaryQuery(api_fields.Serializer):
     customer = api_fields.IntegerField(min_value=1, max_value=2**63 - 1)
     month = serializers.CharField(required=False, max_length=10)
 
@@ -231,7 +231,7 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def summary(self, request):
-        query = SummaryQuery(data=request.query_params)
+        query = SummaryQuery(data=request.query_params, context={"query_string": True})
         query.is_valid(raise_exception=True)
         client = self.partner.clients.filter(pk=query.validated_data["customer"]).first()
         if client is None:

@@ -73,7 +73,7 @@ class EndpointCreatedSerializer(EndpointSerializer):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
 
 
-class RotateSecretSerializer(serializers.Serializer):
+class RotateSecretSerializer(api_fields.Serializer):
     overlap_hours = serializers.IntegerField(
         min_value=0,
         max_value=int(MAX_OVERLAP.total_seconds() // 3600),
@@ -82,7 +82,7 @@ class RotateSecretSerializer(serializers.Serializer):
     )
 
 
-class RotatedSecretSerializer(serializers.Serializer):
+class RotatedSecretSerializer(api_fields.Serializer):
     secret = serializers.CharField(help_text=_("The new signing secret, shown once."))
 
 
@@ -182,7 +182,7 @@ class DeliverySerializer(representation.ModelSerializer):
         )
 
 
-class EventTypeSerializer(serializers.Serializer):
+class EventTypeSerializer(api_fields.Serializer):
     name = serializers.CharField(
         help_text=_(
             "The event type, as a message's `type` and an endpoint's `event_types` name it, e.g. "
