@@ -238,10 +238,12 @@ def test_detail_content(as_role, english, customer, october):
     # The stored end is exclusive: the page prints the last day of service.
     assert "from 17/10/2026 to 31/10/2026" in prorata
     assert october.contract.reference in prorata and "Siège Acme" in prorata
-    assert '<td class="num">2</td>' in prorata  # 2 × 4-pack (TRK-2)
+    assert '<td class="num" data-label="Quantity">2</td>' in prorata  # 2 × 4-pack (TRK-2)
     assert 'data-testid="line-unit-price">8.2258\u00a0€<' in prorata
-    assert '<td class="num">20%</td>' in prorata
+    assert '<td class="num" data-label="VAT">20%</td>' in prorata
     assert 'data-testid="line-amount">16.45\u00a0€<' in prorata
+    # on a phone each cell is named by its column (.table-stack), the amount included
+    assert 'data-label="Amount excl. VAT" data-testid="line-amount"' in prorata
     assert "from 01/11/2026 to 30/11/2026" in november and "17.00\u00a0€" in november
     assert "on 17/10/2026" in setup and 'data-testid="line-unit-price">1,562.50\u00a0€<' in setup
     assert 'data-testid="total-net">1,612.95\u00a0€<' in page
@@ -296,7 +298,7 @@ def test_detail_vat_rate_as_the_pdf_prints_it(as_role, french, customer):
     services.run_month_sync(month=SEP)
     invoice = Invoice.objects.get(client=customer, month=SEP)
     page = page_of(as_role(Role.BILLING).get(reverse("billing:detail", args=[invoice.pk])))
-    assert '<td class="num">8,5\u00a0%</td>' in page  # the line
+    assert '<td class="num" data-label="TVA">8,5\u00a0%</td>' in page  # the line
     assert "<tr><td>8,5\u00a0%</td>" in page  # the VAT breakdown
     assert "8,50" not in page and " %<" not in page
     assert f'data-testid="total-vat">3,38{NBSP}€<' in page

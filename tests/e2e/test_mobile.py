@@ -192,3 +192,39 @@ def test_phone_shows_every_tab_of_a_page(phone, live_server, demo_data, email, p
     assert strip.evaluate("n => n.scrollWidth <= n.clientWidth")
     assert page_width(phone) <= PHONE["width"]
     screenshot(phone, f"mobile-tabs-{path.strip('/').replace('/', '-')}.png")
+
+
+# BIL-3 — on a 390 px phone, an invoice's lines were a table of eight columns in a box that
+# scrolled sideways: the description, the contract and the site filled the screen, and every
+# amount (« Montant HT » 250,00 € on the demo's F2026-000005 first line, from 740 px on) was
+# past the edge, under the fading cue. Each line now stacks its cells, each named by its column:
+# the description on top, then « Montant HT  250,00 € » and the others, nothing to scroll.
+def test_phone_shows_the_amount_of_each_invoice_line(phone, live_server, demo_data):
+    from billing.models import Invoice
+
+    invoice = (
+        Invoice.objects.filter(client__siren="812345676", lines__isnull=False)
+        .distinct()
+        .order_by("-pk")
+        .first()
+    )
+    sign_in(phone, live_server, "compta@martin-avocats.example")
+    phone.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    lines = phone.get_by_test_id("invoice-line")
+    expect(lines).to_have_count(invoice.lines.count())
+    for line in lines.all():
+        amount = line.get_by_test_id("line-amount")
+        box = amount.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        assert re.search(r"\d,\d\d\u00a0€", amount.inner_text()), amount.inner_text()
+    first = lines.first.get_by_test_id("line-amount")
+    assert first.evaluate("td => getComputedStyle(td, '::before').content") == '"Montant HT"'
+    title = lines.first.locator("td").first
+    assert title.evaluate("td => getComputedStyle(td).textAlign") == "left"
+    table = phone.get_by_test_id("invoice-lines")
+    assert table.evaluate(
+        "t => t.closest('.table-scroll').scrollWidth <= t.closest('.table-scroll').clientWidth"
+    )
+    assert page_width(phone) <= PHONE["width"]
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-invoice-lines.png")
