@@ -124,9 +124,11 @@ def test_list_rows(as_role, english, customer, october, other_tenant):
     )
     assert "120.00\u00a0€" in rows[0] and "In your favour" in rows[0]  # 100 + 20 % VAT
     assert october.number in rows[1] and "Invoice" in rows[1]
-    assert '<td class="nowrap">31/10/2026</td>' in rows[1]  # issued the last day of M
-    assert '<td class="nowrap">30/11/2026</td>' in rows[1]  # due 30 days later (BIL-4)
-    assert '<td class="num">1,935.54\u00a0€</td>' in rows[1]
+    assert '<td class="nowrap" data-label="Issue date">31/10/2026</td>' in rows[1]  # last of M
+    assert '<td class="nowrap" data-label="Due date">30/11/2026</td>' in rows[1]  # BIL-4: +30
+    assert '<td class="num" data-label="Total incl. VAT">1,935.54\u00a0€</td>' in rows[1]
+    # on a phone each cell is named by its column (.table-stack), the amount due included
+    assert 'data-label="Amount due" data-testid="invoice-amount-due">1,935.54' in rows[1]
     assert rows[1].count("1,935.54\u00a0€") == 2 and "To pay" in rows[1]
     assert reverse("billing:pdf", args=[october.pk]) in rows[1]
 
@@ -270,7 +272,7 @@ def test_detail_amounts_in_french(as_role, french, customer, october):
     assert f'data-testid="line-unit-price">1{NBSP}562,50\u00a0€<' in page
     assert "17/10/2026" in page and "31/10/2026" in page
     listing = page_of(as_role(Role.BILLING).get(reverse("billing:list")))
-    assert f'<td class="num">1{NBSP}935,54\u00a0€</td>' in listing
+    assert f'<td class="num" data-label="Total TTC">1{NBSP}935,54\u00a0€</td>' in listing
 
 
 # The invoice page as the PDF prints it: unit prices with 2 decimals (« 17,00 € », not

@@ -228,3 +228,28 @@ def test_phone_shows_the_amount_of_each_invoice_line(phone, live_server, demo_da
     assert page_width(phone) <= PHONE["width"]
     assert blocking_violations(phone) == []
     screenshot(phone, "mobile-invoice-lines.png")
+
+
+# BIL-1 — on a 390 px phone the invoice list showed the number, the kind and the issue date;
+# the totals were past the screen's edge under the fading cue (« Net à payer » 449,21 € of
+# F2026-000005 from 600 px on), with the status and the PDF link. Each document now stacks its
+# cells, each named by its column (« Net à payer  449,21 € »), nothing to scroll.
+def test_phone_shows_the_amount_due_of_each_invoice(phone, live_server, demo_data):
+    sign_in(phone, live_server, "compta@martin-avocats.example")
+    phone.goto(f"{live_server.url}/invoices/")
+    rows = phone.get_by_test_id("invoice-row")
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        for cell in (row.get_by_test_id("invoice-amount-due"), row.locator("a[download]")):
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    due = rows.first.get_by_test_id("invoice-amount-due")
+    assert re.search(r"\d,\d\d\u00a0€", due.inner_text()), due.inner_text()
+    assert due.evaluate("td => getComputedStyle(td, '::before').content") == '"Net à payer"'
+    table = phone.get_by_test_id("invoice-table")
+    assert table.evaluate(
+        "t => t.closest('.table-scroll').scrollWidth <= t.closest('.table-scroll').clientWidth"
+    )
+    assert page_width(phone) <= PHONE["width"]
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-invoice-list.png")
