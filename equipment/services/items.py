@@ -173,8 +173,8 @@ def pick_stock(model: EquipmentModel, quantity: int, serials: list[str] | None =
 @transaction.atomic
 def item_deliver(*, item: Item, delivered_on: date | None = None, actor=None) -> Item:
     """EQP-2: the item reached the customer's site on ``delivered_on`` (today by default, never
-    in the future): its move is dated that day and the warranty runs from it (a replacement
-    keeps the warranty of the item it replaces)."""
+    in the future, never before its order's day): its move is dated that day and the warranty
+    runs from it (a replacement keeps the warranty of the item it replaces)."""
     try:
         delivered_on = occurred_day(delivered_on)
     except ValidationError as error:
@@ -182,6 +182,14 @@ def item_deliver(*, item: Item, delivered_on: date | None = None, actor=None) ->
     (item,) = lock_items([item])
     fields = []
     if item.delivered_on is None:
+        order = item.order
+        if order is not None and delivered_on < order.ordered_on:
+            # never before its order: the warranty would start, and end, before it could
+            raise ValidationError(
+                {"delivered_on": _("Order %(ref)s is of %(date)s: the item cannot have been "
+                                   "delivered before.")
+                 % {"ref": order.reference, "date": order.ordered_on.strftime("%d/%m/%Y")}}
+            )  # fmt: skip
         item.delivered_on = delivered_on
         fields.append("delivered_on")
     return item_move(

@@ -177,3 +177,36 @@ def test_delivery_recorded_late_warranty_from_the_day_delivered(client, tenant, 
     login(client, tenant.members[Role.ADMIN])
     page = client.get(reverse("equipment:item", args=[phone.pk])).content.decode()
     assert "10/03/2026 · Chez le client" in page
+
+
+# EQP-2 / EQP-1 — a delivery is never before its order: the phone sold on 10/03/2026, staff
+# recording its delivery type 03/01/2026 (day and month swapped): before, it was taken, the
+# warranty ran from 03/01 to 02/01/2027 — two months and a week less than 12 months from a
+# delivery on or after 10/03/2026 (to 09/03/2027 at the earliest), an RMA of 05/02/2027 refused
+# as « warranty ended ». Now refused, the order's day named, nothing moves; the same day is
+# taken (delivered the day it was ordered).
+def test_a_delivery_dated_before_its_order_is_refused(tenant, staff):
+    from django.core.exceptions import ValidationError
+
+    from tests.equipment.factories import sell
+
+    order = sell(tenant.client, tenant.site, make_model(), ordered_on=date(2026, 3, 10))
+    (phone,) = order.items.all()
+    with time_machine.travel("2026-03-13 10:00 +01:00", tick=False):
+        with pytest.raises(ValidationError) as refused:
+            items.item_deliver(item=phone, delivered_on=date(2026, 1, 3))
+        assert "10/03/2026" in str(refused.value.message_dict["delivered_on"])
+        phone.refresh_from_db()
+        assert (phone.state, phone.delivered_on) == (ItemState.SHIPPED, None)
+        response = _post(
+            staff,
+            reverse("admin:equipment_item_changelist"),
+            {"action": "deliver", ACTION_CHECKBOX_NAME: [phone.pk], "apply": "1",
+             "occurred_on": "2026-01-03"},
+        )  # fmt: skip
+        assert "10/03/2026" in response.content.decode()
+        phone.refresh_from_db()
+        assert phone.delivered_on is None
+        items.item_deliver(item=phone, delivered_on=date(2026, 3, 10))
+    phone.refresh_from_db()
+    assert (phone.delivered_on, phone.warranty_end) == (date(2026, 3, 10), date(2027, 3, 9))
