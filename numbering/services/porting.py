@@ -120,6 +120,54 @@ def clean_lines(lines: list[dict]) -> list[tuple[str, str]]:
     return cleaned
 
 
+# NUM-1 / NUM-3: the overseas territories by the INSEE department of a site's commune, and the
+# plans their geographic numbers belong to (Saint-Barthélemy and Saint-Martin share Guadeloupe's
+# 05 90, phonenumbers' BL and MF).
+TERRITORY_OF_DEPARTMENT = {
+    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT", "977": "GP", "978": "GP",
+}  # fmt: skip
+PLAN_OF_REGION = {"BL": "GP", "MF": "GP"}
+
+
+def _territory_name(region: str) -> str:
+    return {
+        "GP": _("Guadeloupe"),
+        "MQ": _("Martinique"),
+        "GF": _("French Guiana"),
+        "RE": _("La Réunion"),
+        "YT": _("Mayotte"),
+    }[region]
+
+
+def territory_errors(lines: list[tuple[str, str]], site) -> list[ValidationError]:
+    """NUM-1 / NUM-3 (CPCE D406-18, HOSTED-W 5.4.1): an overseas geographic number is kept only
+    at a site of its territory (it is restricted to its zone): each line that is not, named with
+    its position — 02 62 … (La Réunion) brought to a Marseille site."""
+    if site is None:
+        return []
+    site_territory = TERRITORY_OF_DEPARTMENT.get((site.insee_code or "")[:3], "FR")
+    errors = []
+    for position, (e164, _rio) in enumerate(lines, start=1):
+        if phone.number_type(e164) != NumberType.GEOGRAPHIC:
+            continue
+        region = phone.region(e164)
+        territory = PLAN_OF_REGION.get(region, region)
+        if region not in phone.OVERSEAS_REGIONS or territory == site_territory:
+            continue
+        message = _(
+            "%(number)s is a geographic number of %(territory)s: it can only be ported to a site "
+            "there (this contract's site is elsewhere)."
+        ) % {"number": phone.display(e164), "territory": _territory_name(territory)}
+        errors.append(
+            ValidationError(
+                _("Line %(n)d: %(error)s"),
+                code="number",
+                params={"n": position, "error": message},
+            )
+        )
+    return errors
+
+
 def _desired_date_error(desired_date) -> str:
     """NUM-3: a desired date from today to a year ahead — when the request is typed, and again
     when it leaves (a draft sent, a rejected request relaunched, days later)."""
@@ -260,8 +308,9 @@ def input_errors(
         _clean_request(**fields)
     except ValidationError as error:
         errors.update(error.error_dict)
+    cleaned = None
     try:
-        clean_lines(lines)
+        cleaned = clean_lines(lines)
     except ValidationError as error:
         errors.update(error.error_dict)  # each line's error keeps its position
     if target is not None:
@@ -269,6 +318,10 @@ def input_errors(
             _check_target(*target)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        contract = target[1]
+        if cleaned and contract is not None and "contract" not in errors:
+            if misplaced := territory_errors(cleaned, contract.site):
+                errors["lines"] = misplaced
     if mandate is not None:
         try:
             _mandate_check(mandate)
@@ -382,6 +435,9 @@ def port_request_update(
             cleaned = clean_lines(lines)
         except ValidationError as error:
             errors.update(error.error_dict)  # each line's error keeps its position
+        else:
+            if misplaced := territory_errors(cleaned, request.site):
+                errors["lines"] = misplaced
     if mandate is not None:
         try:
             _mandate_check(mandate)

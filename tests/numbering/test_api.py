@@ -506,3 +506,22 @@ def test_special_numbers_carry_their_price_class(api, tenant, contract, pool):
     _assign(api, tenant, contract, ["0800100001"])
     (mine,) = api.get(NUMBERS).json()["results"]
     assert (mine["number_type"], mine["price_class"]) == ("special", "toll_free")
+
+
+# NUM-1 / NUM-3 (CPCE D406-18: a geographic number is kept "sans changer d'implantation
+# géographique"; HOSTED-W 5.4.1, overseas ranges restricted to their zone) — a La Réunion line,
+# 02 62 40 12 34, brought to the contract of a Marseille site: refused before anything is
+# written, on its line (line 2), naming the territory; the Paris line is fine. Before, the
+# request was taken and the completion gave the Réunion number the Marseille ZNE, restricted to
+# it. The same line brought to a contract of a Saint-Denis (La Réunion, INSEE 97411) site is
+# taken.
+def test_overseas_geographic_number_is_ported_to_a_site_of_its_territory(api, tenant, contract):
+    lines = [_line("01 72 70 00 12"), _line("02 62 40 12 34")]
+    fields = _fields(api.post(PORTS, _port_body(tenant, contract, lines), format="json"))
+    (error,) = fields["lines"]
+    assert "2" in error and "02 62 40 12 34" in error and "La Réunion" in error, error
+    assert not PortRequest.objects.exists()
+    reunion = SiteFactory(client=tenant.client, insee_code="97411", city="Saint-Denis")
+    there = make_contract(tenant.client, "hosted-w", site=reunion)
+    response = api.post(PORTS, _port_body(tenant, there, lines[1:]), format="json")
+    assert response.status_code == 201, response.json()

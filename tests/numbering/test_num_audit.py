@@ -117,7 +117,13 @@ def test_wizard_names_every_field_with_the_lines_at_once(english, tenant, contra
 )
 def test_overseas_number_typed_with_33_is_its_territorys(tenant, contract, typed, e164):
     from numbering.services import porting
+    from tests.factories import SiteFactory
 
+    # an overseas geographic number is brought to a site of its territory (NUM-1, D406-18)
+    insee = {"+596596": "97209", "+262269": "97611", "+262262": "97411"}.get(e164[:7])
+    if insee:
+        site = SiteFactory(client=tenant.client, insee_code=insee)
+        contract = make_contract(tenant.client, "hosted-w", site=site)
     national = "0" + e164[-9:]
     port = porting.port_request_create(
         client=tenant.client,
