@@ -218,10 +218,11 @@ class Item(TimeStampedModel):
     @property
     def warranty_end(self) -> date | None:
         """EQP-2: the last day of the warranty, which runs 12 months (the model's) from delivery
-        (delivered 2026-03-10: covered to 2027-03-09 included)."""
+        (delivered 2026-03-10: covered to 2027-03-09 included; delivered 2024-02-29, a whole
+        year: to 2025-02-28 — the months counted from the day before, which always exists)."""
         if self.delivered_on is None:
             return None
-        return day_before(add_months(self.delivered_on, self.model.warranty_months))
+        return add_months(day_before(self.delivered_on), self.model.warranty_months)
 
 
 class ItemEvent(models.Model):

@@ -185,3 +185,24 @@ def test_sale_invoice_gives_the_delivery_address_when_it_differs():
     pages = PdfReader(BytesIO(render_pdf(april))).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).replace("\u00a0", " ").split())
     assert "Livraison :" not in text
+
+
+# EQP-2 (HOSTED-W 5.5.1, HOSTED-A 3: 12 months from delivery) — delivered on 29/02/2024, the
+# phone is covered twelve months: to 28/02/2025 included (29/02/2024 → 28/02/2025 is 366 days,
+# a whole year, as 10/03/2026 → 09/03/2027 is). Before: to 27/02/2025 — the 12 months were
+# counted to the 28th (no 29 February in 2025), then a day taken off, so a defect reported on
+# 28/02/2025 was refused as out of warranty. Other days are unchanged.
+def test_warranty_of_an_item_delivered_on_29_february(tenant):
+    from equipment.services.rma import is_under_warranty
+
+    order = sell(tenant.client, tenant.site, make_model(), ordered_on=date(2024, 2, 27))
+    (phone,) = order.items.all()
+    items.item_deliver(item=phone, delivered_on=date(2024, 2, 29))
+    phone.refresh_from_db()
+    assert phone.warranty_end == date(2025, 2, 28)
+    assert is_under_warranty(phone, day=date(2025, 2, 28))
+    assert not is_under_warranty(phone, day=date(2025, 3, 1))
+    phone.delivered_on = date(2024, 3, 1)
+    assert phone.warranty_end == date(2025, 2, 28)
+    phone.delivered_on = date(2026, 3, 10)
+    assert phone.warranty_end == date(2027, 3, 9)
