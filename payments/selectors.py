@@ -2,15 +2,29 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Sum
 
 from accounts.models import Client
 from billing.choices import DocumentKind, DocumentStatus
-from billing.models import Invoice
-from payments.choices import DebitStatus, DunningStage, MandateStatus
+from billing.models import CreditAllocation, CreditRefund, Invoice
+from payments.choices import (
+    AllocationSource,
+    DebitStatus,
+    DunningStage,
+    MandateStatus,
+    PaymentStatus,
+)
 from payments.invoice_states import invoice_states
-from payments.models import CollectionCase, Dispute, Mandate, Payment, PrepaidEntry
+from payments.models import (
+    Allocation,
+    CollectionCase,
+    Dispute,
+    Mandate,
+    Payment,
+    PrepaidEntry,
+)
 
 ZERO = Decimal("0.00")
 
@@ -49,6 +63,39 @@ def client_invoices(client: Client):
     ).order_by("-issue_date", "-sequence")
 
 
+def credit_in_favour(client: Client) -> Decimal:
+    """BIL-4, BIL-9: the customer's money not set against any invoice yet — what its payments
+    brought beyond the invoices they settled (on account; a rejected debit counts for nothing,
+    an advance payment for an order is that order's) and what is left of its credit notes
+    (neither set against an invoice nor refunded). Both go to its next invoices. Four
+    aggregates, whatever the number of rows."""
+    payments = Payment.objects.filter(client=client, status=PaymentStatus.RECEIVED, source_type="")
+    paid = payments.aggregate(s=Sum("amount"))["s"] or ZERO
+    used = (
+        Allocation.objects.filter(payment__in=payments, source=AllocationSource.PAYMENT).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or ZERO
+    )
+    notes = Invoice.objects.filter(
+        client=client, kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED
+    )
+    credited = (
+        notes.aggregate(
+            total=Sum("total_gross"),
+        )["total"]
+        or ZERO
+    )
+    applied = (
+        CreditAllocation.objects.filter(credit_note__in=notes).aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    refunded = (
+        CreditRefund.objects.filter(credit_note__in=notes).aggregate(s=Sum("amount"))["s"] or ZERO
+    )
+    return max(paid - used, ZERO) + max(credited - applied - refunded, ZERO)
+
+
 @dataclass
 class AccountSummary:
     """What the customer owes (BIL-4): open invoices with their state, totals."""
@@ -58,6 +105,13 @@ class AccountSummary:
     overdue: Decimal  # of which past its due date (not an invoice awaiting its direct debit)
     disputed: Decimal
     prepaid: Decimal
+    client: Client | None = None
+
+    @cached_property
+    def credit(self) -> Decimal:
+        """Money of the customer's not set against an invoice yet (``credit_in_favour``), read
+        only by the pages that show it."""
+        return credit_in_favour(self.client) if self.client is not None else ZERO
 
     @property
     def due_count(self) -> int:
@@ -81,6 +135,7 @@ def account_summary(client: Client, today) -> AccountSummary:
         overdue=sum((s.undisputed_open for s in states if s.days_late(today) > 0), ZERO),
         disputed=sum((s.disputed for s in states), ZERO),
         prepaid=prepaid_balance(client),
+        client=client,
     )
 
 

@@ -335,6 +335,15 @@ class BalanceSerializer(api_fields.Serializer):
         help_text=_("Its prepaid balance (€ incl. VAT): the sum of its ledger's entries (BIL-10)."),
         **MONEY,
     )
+    credit = serializers.DecimalField(
+        help_text=_(
+            "In its favour, not set against an invoice yet (€ incl. VAT): what its payments "
+            "brought beyond the invoices they settled, and what is left of its credit notes "
+            "(neither set against an invoice nor refunded); both go to its next invoices "
+            "(BIL-4, BIL-9). Not part of due."
+        ),
+        **MONEY,
+    )
     open_invoices = OpenInvoiceSerializer(
         many=True, help_text=_("Its invoices with something left to pay, oldest due first.")
     )

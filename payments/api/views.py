@@ -133,6 +133,7 @@ class CustomerBalanceViewSet(PartnerScopedViewSetMixin, viewsets.GenericViewSet)
             "overdue": summary.overdue,
             "disputed": summary.disputed,
             "prepaid": summary.prepaid,
+            "credit": summary.credit,
             "open_invoices": summary.open_invoices,
         }
         context = {**self.get_serializer_context(), "today": today}
