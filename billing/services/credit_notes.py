@@ -499,6 +499,13 @@ def credit_note_refund(
     reference = (reference or "").strip()
     if not reference:
         errors["reference"] = _("Give the reference of the transfer.")
+    elif credit_note.refunds.filter(
+        amount=amount, refunded_on=refunded_on, reference=reference[:100]
+    ).exists():  # the same transfer recorded twice (two members of staff, two tabs), BIL-4
+        errors["reference"] = _(
+            "This refund is already recorded: same credit note, amount, date and transfer "
+            "reference. Record it once."
+        )
     if errors:
         raise ValidationError(errors)
     refund = CreditRefund.objects.create(

@@ -124,3 +124,27 @@ def test_bil9_refund_action_and_customer_page(client, as_role, note):
     html = detail.content.decode()
     assert "VIR-118" in html and 'data-testid="refund-row"' in html
     assert 'data-testid="credit-remaining">0' in html
+
+
+# BIL-9 / BIL-4 — the same refund transfer recorded twice (two members of staff, two tabs of the
+# back office): 10.00 € of the 36.12 € left, transfer « RB-2026-11 » of 19/11, recorded again:
+# refused on its reference, 26.12 € still left (before: 16.12 €, 20.00 € paid back for one
+# transfer of 10.00 €). A second transfer of 10.00 € with its own reference is a second refund.
+def test_bil9_same_refund_recorded_twice_is_refused(note):
+    with time_machine.travel(TODAY, tick=False):
+        services.credit_note_refund(
+            credit_note=note, amount="10.00", refunded_on=date(2026, 11, 19), reference="RB-2026-11"
+        )
+        with pytest.raises(ValidationError) as error:
+            services.credit_note_refund(
+                credit_note=note,
+                amount="10.00",
+                refunded_on=date(2026, 11, 19),
+                reference=" RB-2026-11 ",
+            )
+        assert "reference" in error.value.message_dict
+        assert services.credit_remaining(note) == Decimal("26.12")
+        services.credit_note_refund(
+            credit_note=note, amount="10.00", refunded_on=date(2026, 11, 19), reference="RB-2026-12"
+        )
+    assert services.credit_remaining(note) == Decimal("16.12")
