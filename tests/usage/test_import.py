@@ -190,3 +190,38 @@ def test_not_utf8_names_the_line_and_a_huge_field_is_a_refused_line():
     batch = run_import(csv_of([good.replace("c", "d", 1), huge]))
     assert (batch.status, batch.imported, batch.rejected) == ("done", 1, 1)
     assert batch.rejections.get().line == 3
+
+
+# SPEC §4 (failure paths): a file the import refuses whole (its first line is not the header)
+# ends the command with an error — exit code 1 and the reason — not "import #n failed" and exit 0
+# that a cron job takes for a success.
+def test_management_command_fails_on_a_file_refused_whole(tmp_path):
+    from django.core.management.base import CommandError
+
+    sip = account("sip-unl")
+    path = tmp_path / "cdr.csv"
+    path.write_bytes(csv_of([row(sip, "0123456789")]).split(b"\n", 1)[1])  # no header line
+    with pytest.raises(CommandError, match="failed") as raised:
+        call_command("import_cdr", str(path), stdout=StringIO())
+    assert raised.value.returncode == 1
+    assert ImportBatch.objects.get().status == "failed"
+
+
+# SPEC §4: a file that cannot be read (no read permission) is a clear error with exit code 1,
+# never a traceback; nothing is recorded.
+def test_management_command_unreadable_file(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "cdr.csv"
+    path.write_bytes(b"x")
+
+    def refused(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    with pytest.raises(CommandError, match="Permission denied") as raised:
+        call_command("import_cdr", str(path), stdout=StringIO())
+    assert raised.value.returncode == 1
+    assert not ImportBatch.objects.exists()

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from usage.choices import ImportSource
+from usage.choices import ImportSource, ImportStatus
 from usage.services import imports
 
 
@@ -22,11 +22,15 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file")
+        try:
+            content = file.read_bytes()
+        except OSError as error:  # no read permission: a message and exit code 1, no traceback
+            raise CommandError(f"{path}: {error.strerror or error}") from error
         with transaction.atomic():
             batch = imports.import_create(
                 source=ImportSource.COMMAND,
                 filename=file.name,
-                content=file.read_bytes(),
+                content=content,
                 run=queue,
             )
         if queue:
@@ -39,3 +43,5 @@ class Command(BaseCommand):
         )
         for rejection in batch.rejections.all()[:50]:
             self.stdout.write(f"  line {rejection.line}: {rejection.reason}")
+        if batch.status == ImportStatus.FAILED:  # the file refused whole: exit code 1 for cron
+            raise CommandError(f"import #{batch.pk} failed: {batch.error}")
