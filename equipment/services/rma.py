@@ -37,6 +37,7 @@ from equipment.services.items import item_move, lock_items, occurred_day
 from equipment.services.return_open import return_open_for_rma
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from kernel.files import file_stored, files_undone_on_error
 from offers.choices import LIVE_STATUSES, ContractStatus
 from offers.models import Contract
 from support.business_hours import BusinessCalendar, deadline
@@ -175,6 +176,7 @@ def _move(rma: Rma, to_status: str, *, actor=None, fields=(), note="") -> Rma:
 
 
 @transaction.atomic
+@files_undone_on_error()
 def rma_request(
     *, client, item: Item, description: str, photos=(), actor=None, api_key=None
 ) -> Rma:
@@ -214,6 +216,7 @@ def rma_request(
             rma=rma, original_name=original[:255], content_type=content_type, size=upload.size
         )
         photo.file.save(original, upload, save=False)
+        file_stored(photo.file)
         photo.save()
     audit_record(
         action="rma.request",

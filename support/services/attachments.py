@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kernel.files import file_stored
 from support.models import Attachment, TicketMessage
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -89,4 +90,5 @@ def attachments_save(message: TicketMessage, attachments: Iterable) -> None:
             size=upload.size,
         )
         attachment.file.save(original, upload, save=False)
+        file_stored(attachment.file)  # deleted if the write fails (``files_undone_on_error``)
         attachment.save()

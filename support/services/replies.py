@@ -11,6 +11,7 @@ from accounts.audit import audit_record
 from accounts.models import ApiKey, User
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
+from kernel.files import files_undone_on_error
 from support.choices import TicketStatus
 from support.events import announce_ticket
 from support.models import Ticket, TicketMessage
@@ -24,6 +25,7 @@ from support.services.ticket_status import lock_ticket, move_ticket
 
 
 @transaction.atomic
+@files_undone_on_error()
 def ticket_reply(
     *,
     ticket: Ticket,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import ApiKey, Client, User
 from accounts.notifications import notify_client
+from kernel.files import files_undone_on_error
 from kernel.inputs import one_line
 from offers.models import Contract
 from support.choices import TicketKind, TicketSource, TicketStatus
@@ -53,6 +54,7 @@ def ticket_times_errors(
 
 
 @transaction.atomic
+@files_undone_on_error()
 def ticket_open(
     *,
     client: Client,

@@ -162,3 +162,34 @@ def test_replacement_shipped_and_defective_expected_back(tenant, staff):
     shipped.refresh_from_db()
     assert shipped.status == RmaStatus.CLOSED
     assert Item.objects.get(pk=item.pk).state == ItemState.RETURNED
+
+
+# EQP-4 (failure paths): a failure after the first photo is stored (here the audit record, the
+# last step, raising) rolls the RMA back — and its photos' files too: none is left in the media
+# folder without a row (personal data nobody can see, list or delete).
+def test_a_failure_after_the_photos_leaves_no_file(tenant, settings, monkeypatch):
+    from pathlib import Path
+
+    from equipment.models import Rma, RmaPhoto
+
+    item = _delivered_sale(tenant)
+
+    def broken(**kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(rma, "audit_record", broken)
+    before = {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
+    with time_machine.travel("2026-06-01 10:00 +02:00", tick=False):
+        with pytest.raises(RuntimeError):
+            rma.rma_request(
+                client=tenant.client,
+                item=item,
+                description="Plus de tonalité.",
+                photos=[
+                    SimpleUploadedFile("a.png", PNG, content_type="image/png"),
+                    SimpleUploadedFile("b.png", PNG, content_type="image/png"),
+                ],
+                actor=tenant.members[Role.TECHNICAL].user,
+            )
+    assert not Rma.objects.exists() and not RmaPhoto.objects.exists()
+    assert {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()} == before

@@ -224,6 +224,26 @@ def test_staff_answers_and_internal_notes(
     assert "internal" in error.value.message_dict
 
 
+# SLA-1 (failure paths): a ticket whose write fails after its files are stored (here the audit
+# record, the step after them, raising) is rolled back with its files: none is left in the
+# media folder without its row.
+def test_a_failure_after_the_attachments_leaves_no_file(tenant, settings, monkeypatch):
+    from pathlib import Path
+
+    from support.models import Ticket
+    from support.services import tickets
+
+    def broken(**kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(tickets, "audit_record", broken)
+    files = [SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.png", PNG)]
+    with pytest.raises(RuntimeError):
+        question(tenant, attachments=files)
+    assert not Ticket.objects.exists() and not Attachment.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
 # Attachments: by extension and by content, 10 MB at most; stored under a random name,
 # the customer's name kept apart.
 def test_attachments(tenant, settings):
