@@ -88,11 +88,14 @@ def payment_record(
     invoices: list[Invoice] | None = None,
     source_type: str = "",
     source_id="",
+    rest_of: Payment | None = None,
     actor=None,
 ) -> Payment:
     """BIL-4: staff record a transfer, card or cheque payment. Without ``invoices`` it settles
     the buyer's open invoices oldest due first; with a source (``source_type``/``source_id``)
-    it is an advance payment for something not invoiced yet (a channel order, TRK-3)."""
+    it is an advance payment for something not invoiced yet (a channel order, TRK-3).
+    ``rest_of``: the payment recorded just before for another part of the same transfer (the
+    rest of a channel order's payment, on account): not a second recording of it."""
     amount = Decimal(str(amount))
     errors = {}
     if amount <= 0:
@@ -128,7 +131,9 @@ def payment_record(
             amount=amount,
             received_on=received_on,
             status=PaymentStatus.RECEIVED,
-        ).exists()
+        )
+        .exclude(pk=rest_of.pk if rest_of is not None else None)
+        .exists()
     ):  # the same transfer recorded twice (a form sent again, two members of staff)
         raise ValidationError(
             {

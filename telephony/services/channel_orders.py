@@ -408,6 +408,7 @@ def channel_order_record_payment(
             method=method,
             received_on=received_on,
             reference=reference,
+            rest_of=payment,  # the same transfer: not refused as recorded twice
             actor=actor,
         )
     return order

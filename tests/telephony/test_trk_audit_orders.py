@@ -191,3 +191,40 @@ def test_trk4_decrease_asked_on_the_first_before_the_renewal_job_waits_for_the_n
     offers.contract_renew(contract_id=trunk.contract_id, today=date(2026, 12, 1))
     assert held(trunk, date(2026, 12, 1)) == {10: 1, 1: 2}
     services.channel_decrease_cancel(decrease=decrease, today=date(2026, 12, 1))
+
+
+# TRK-3 / BIL-4 — a transfer of exactly twice the amount due: 4 ch on 2026-11-21 = 17 × 10/30
+# = 5.6667 → 5.67 HT, 6.80 TTC; 13.60 received: 6.80 pay the order and the 13.60 − 6.80 = 6.80
+# left go on account. The rest (same payer, reference, date and amount as the order's part)
+# was refused as "already recorded" and the whole payment rolled back: staff could not record it.
+def test_trk3_transfer_of_twice_the_amount_due_puts_the_rest_on_account():
+    from payments import services as payments
+    from payments.models import Payment
+
+    trunk = make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=date(2026, 11, 1))
+    client = trunk.contract.client
+    order = services.channel_order_create(trunk=trunk, add=4, today=date(2026, 11, 21))
+    order = services.channel_order_record_payment(
+        order=order,
+        method="transfer",
+        received_on=date(2026, 11, 21),
+        reference="VIR-2",
+        amount=Decimal("13.60"),
+        today=date(2026, 11, 21),
+    )
+    assert order.status == "active" and order.amount_gross == Decimal("6.80")
+    received = Payment.objects.filter(client=client).order_by("pk")
+    assert [p.amount for p in received] == [Decimal("6.80"), Decimal("6.80")]
+    on_account = sum(payments.payment_unallocated(p) for p in received.filter(source_type=""))
+    assert on_account == Decimal("6.80")
+    # the same transfer recorded again as a plain payment is still refused
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        payments.payment_record(
+            client=client,
+            amount=Decimal("6.80"),
+            method="transfer",
+            received_on=date(2026, 11, 21),
+            reference="VIR-2",
+        )
