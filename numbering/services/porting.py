@@ -24,6 +24,7 @@ from accounts.notifications import notify_client
 from billing.services import charge_post
 from kernel.clock import paris_midnight, paris_today
 from kernel.errors import InvalidTransition
+from kernel.files import file_stored, files_undone_on_error
 from numbering import phone, rio
 from numbering.choices import (
     PORT_TRANSITIONS,
@@ -333,6 +334,7 @@ def input_errors(
 
 
 @transaction.atomic
+@files_undone_on_error()
 def port_request_create(
     *,
     client: Client,
@@ -405,9 +407,11 @@ def _mandate_check(mandate) -> None:
 def _store_mandate(request: PortRequest, mandate) -> None:
     _mandate_check(mandate)
     request.mandate.save(f"{request.reference}.pdf", mandate, save=False)
+    file_stored(request.mandate)  # deleted if the write fails (``files_undone_on_error``)
 
 
 @transaction.atomic
+@files_undone_on_error()
 def port_request_update(
     *, request: PortRequest, actor=None, api_key=None, lines=None, mandate=None, **changes
 ) -> PortRequest:

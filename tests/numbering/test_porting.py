@@ -194,3 +194,22 @@ def test_ported_in_numbers_take_their_site_zone(tenant, settings, tmp_path):
         "+262692120034": ("mobile", "", False, None),
         "+33172700012": ("geographic", "PARIS", False, None),
     }
+
+
+# NUM-3 (failure paths): a request sent with its mandate whose submission fails after the
+# mandate is stored (here the submit step raising) writes nothing — no request, and no signed
+# mandate (the holder's personal data) left in the media folder without its row.
+def test_a_failed_submission_leaves_no_mandate_file(tenant, contract, settings, monkeypatch):
+    from pathlib import Path
+
+    from numbering.models import PortRequest
+
+    def broken(**kwargs):
+        raise RuntimeError("operator gateway down")
+
+    monkeypatch.setattr(porting, "port_request_submit", broken)
+    lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+    with pytest.raises(RuntimeError):
+        _create(tenant, contract, lines, submit=True)
+    assert not PortRequest.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
