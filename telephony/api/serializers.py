@@ -382,7 +382,8 @@ class ChannelOrderSerializer(representation.ModelSerializer):
             status=_(
                 "quoted → awaiting_payment → paid → active (TRK-3). An order created through the "
                 "API starts awaiting_payment; paying it makes it paid, then active at once. An "
-                "unpaid order is cancelled on request, or expired on expires_on."
+                "unpaid order is cancelled on request, or expired the day after expires_on, "
+                "its last day to pay."
             ),
             channels_requested=CHANNELS_REQUESTED,
             channels_added=_(

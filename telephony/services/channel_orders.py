@@ -37,7 +37,11 @@ from telephony.services.channel_quotes import ChannelQuote, channel_quote
 from telephony.services.notices import MONEY_ROLES
 from telephony.services.pack_lines import describe
 
-ORDER_VALIDITY_DAYS = 7  # TRK-3: an order unpaid for 7 days expires
+# TRK-3: an order unpaid for 7 days expires. ``expires_on`` is its last day to pay (quote day +
+# 7: the day of the quote does not count and the 7th day counts whole, art. 641-642 CPC), the
+# day the order page shows (« Valable jusqu'au ») and the billing queue's deadline; the daily
+# job expires it the day after.
+ORDER_VALIDITY_DAYS = 7
 SOURCE_TYPE = "channel_order"  # pending charge, prepaid debit and recorded payment of an order
 
 
@@ -245,7 +249,7 @@ def channel_order_pay(
             % {"status": OrderStatus(order.status).label.lower()},
             code="invalid_transition",
         )
-    if today >= order.expires_on:
+    if today > order.expires_on:
         raise InvalidTransition(
             _("This order has expired: ask for a new quote."), code="order_expired"
         )
@@ -429,9 +433,10 @@ def channel_order_cancel(*, order: ChannelOrder, actor=None, api_key=None) -> Ch
 
 
 def channel_orders_to_expire(today: date):
-    """TRK-3: orders still unpaid on their expiry day (7 days after they were quoted)."""
+    """TRK-3: orders still unpaid after their last day to pay (``expires_on``, 7 days after
+    the day they were quoted)."""
     return ChannelOrder.objects.filter(
-        status__in=[OrderStatus.QUOTED, OrderStatus.AWAITING_PAYMENT], expires_on__lte=today
+        status__in=[OrderStatus.QUOTED, OrderStatus.AWAITING_PAYMENT], expires_on__lt=today
     )
 
 

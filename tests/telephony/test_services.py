@@ -186,15 +186,16 @@ def test_trk3_recorded_payment(trunk):
     assert PendingCharge.objects.get(source_type="channel_order").is_paid is True
 
 
-# TRK-3 — an order unpaid 7 days expires (the daily job), then cannot be paid.
+# TRK-3 — an order unpaid 7 days expires (the daily job), then cannot be paid: quoted on
+# 10/11, payable until the end of 17/11 (its ``expires_on``), expired from 18/11.
 def test_trk3_order_expires_after_7_days(trunk):
     order = services.channel_order_create(trunk=trunk, add=4, today=date(2026, 11, 10))
     assert order.expires_on == date(2026, 11, 17)
-    assert not services.channel_order_expire(order_id=order.pk, today=date(2026, 11, 16))
+    assert not services.channel_order_expire(order_id=order.pk, today=date(2026, 11, 17))
     with pytest.raises(services.InvalidTransition):
-        services.channel_order_pay(order=order, method="prepaid", today=date(2026, 11, 17))
-    assert services.channel_order_expire(order_id=order.pk, today=date(2026, 11, 17))
-    assert not services.channel_order_expire(order_id=order.pk, today=date(2026, 11, 18))
+        services.channel_order_pay(order=order, method="prepaid", today=date(2026, 11, 18))
+    assert services.channel_order_expire(order_id=order.pk, today=date(2026, 11, 18))
+    assert not services.channel_order_expire(order_id=order.pk, today=date(2026, 11, 19))
     order.refresh_from_db()
     assert order.status == OrderStatus.EXPIRED and order.expired_at
 

@@ -142,6 +142,8 @@ def test_expiry_job():
     with time_machine.travel(datetime(2026, 11, 14, 9, tzinfo=PARIS), tick=False):
         recent = services.channel_order_create(trunk=trunk, add=1)
     with time_machine.travel(datetime(2026, 11, 17, 0, 40, tzinfo=PARIS), tick=False):
+        assert tasks.expire_channel_orders.apply().get() == 0  # payable all 17/11
+    with time_machine.travel(datetime(2026, 11, 18, 0, 40, tzinfo=PARIS), tick=False):
         assert tasks.expire_channel_orders.apply().get() == 1
         assert tasks.expire_channel_orders.apply().get() == 0
     old.refresh_from_db()
