@@ -4,8 +4,8 @@ unpaid.
 
 Billing: the packs billed are the TRUNK contract's lines, one line per pack product and stretch
 of time (a change ends the old line and starts a new one at a period start). An order's packs
-start their line on the next period's first day: the order itself pays the pro-rata of the
-current period (TRK-3) and ``billing.plan`` must not bill that month a second time.
+start their line on the next billing month's first day: the order itself pays the pro-rata of
+the current month (TRK-3) and ``billing.plan`` must not bill that month a second time.
 """
 
 import secrets as _secrets
@@ -302,7 +302,11 @@ def channel_order_pay(
     by_size = {p.channels: p for p in table.packs.all() if p.is_active}
     added = {by_size[line.channels]: line.count for line in quote.packs_added}
     write_ledger(trunk, added, day=today, cause=LedgerCause.ORDER, order=order, actor=actor)
-    next_start = contract.current_period_end or quote.period_end
+    # The order pays up to the end of the billing month (a calendar month, SPEC "Time"); its
+    # packs are billed from the next month's first day even when the contract's commitment
+    # period runs longer (terms anchored on the signature for 12 months): starting them at the
+    # period's end left the months in between unbilled.
+    next_start = quote.period_end
     for pack, count in added.items():
         ContractLine.objects.create(
             contract=contract,

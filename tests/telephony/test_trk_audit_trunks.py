@@ -1,6 +1,7 @@
 """Audit of TRK-3 (orders' expiry), TRK-5 and the OPT options: cases no other test shows."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,3 +54,37 @@ def test_trk3_order_expires_the_day_after_its_last_valid_day():
         assert tasks.expire_channel_orders.apply().get() == 0
     order.refresh_from_db()
     assert order.status == OrderStatus.EXPIRED
+
+
+# TRK-3 / BIL-1 — a trunk offer whose staff-made terms commit for 12 months from the signature
+# (anchor « signature », 12 + 12 months): signed and started 1 October 2026, period until
+# 1 October 2027. Billing periods stay calendar months (SPEC, Time). +4 channels paid on
+# 21 November: the order pays 17.00 × 10/30 = 5.6667 → 5.67 HT for November; from December the
+# 4-pack is billed by the month-end runs like the other packs. Its contract line started on the
+# period's end (1 October 2027): December to September, 10 × 17.00 = 170.00 € HT, were never
+# billed. November's run bills December: 2 × 17.00 + 17.00 = 51.00 € HT (not 34.00).
+def test_trk3_added_packs_billed_from_the_next_month_on_a_yearly_trunk_contract():
+    from billing import services as billing
+    from billing.models import Invoice
+    from offers import services as offers
+    from tests.offers.factories import make_contract
+    from tests.telephony.factories import seed_catalogue
+
+    seed_catalogue()
+    client = customer()
+    start = date(2026, 10, 1)
+    contract = make_contract(client, "trunk", quantity=8, signature=start, status="ordered")
+    contract.terms_snapshot.update(anchor="signature", initial_months=12, renewal_months=12)
+    contract.save(update_fields=["terms_snapshot"])
+    trunk, _secret = services.trunk_create(contract=contract, today=start)
+    offers.contract_activate(contract=contract, service_start_date=start)
+    contract.refresh_from_db()
+    assert contract.current_period_end == date(2027, 10, 1)
+    top_up(client, "50.00")
+    order = services.channel_order_create(trunk=trunk, add=4, today=date(2026, 11, 21))
+    order = services.channel_order_pay(order=order, method="prepaid", today=date(2026, 11, 21))
+    assert str(order.prorata_price) == "5.6667"
+    billing.run_month_sync(month=date(2026, 11, 1))
+    invoice = Invoice.objects.get(client=client, month=date(2026, 11, 1))
+    december = [line for line in invoice.lines.all() if line.period_start == date(2026, 12, 1)]
+    assert sum(line.net_amount for line in december) == Decimal("51.00")
