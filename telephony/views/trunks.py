@@ -1,7 +1,7 @@
 """A trunk's page (TRK-1), its live channel quote and the change of its channels: an order for
 more (TRK-3) or a decrease from the next renewal date (TRK-4)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -162,12 +162,15 @@ def trunk_change(request, pk):
                 return redirect("telephony:order", pk=order.pk)
             messages.success(
                 request,
+                # TRK-4: the channels are kept up to the day before the renewal date, included
+                # (« jusqu'au 1er décembre » would include the day the decrease applies).
                 _(
-                    "Decrease recorded: your trunk keeps its %(now)s channels until %(date)s, "
-                    "then has %(n)s."
+                    "Decrease recorded: your trunk keeps its %(now)s channels up to %(last)s "
+                    "included, then has %(n)s from %(date)s."
                 )
                 % {
                     "now": decrease.channels_before,
+                    "last": date_format(decrease.effective_on - timedelta(days=1)),
                     "date": date_format(decrease.effective_on),
                     "n": decrease.channels_after,
                 },

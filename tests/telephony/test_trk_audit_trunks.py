@@ -88,3 +88,31 @@ def test_trk3_added_packs_billed_from_the_next_month_on_a_yearly_trunk_contract(
     invoice = Invoice.objects.get(client=client, month=date(2026, 11, 1))
     december = [line for line in invoice.lines.all() if line.period_start == date(2026, 12, 1)]
     assert sum(line.net_amount for line in december) == Decimal("51.00")
+
+
+# TRK-4 — a decrease 8 → 5 confirmed on 21 November 2026 takes effect on 1 December (the next
+# renewal date): the trunk has its 8 channels up to 30 November included. The message read
+# « votre trunk conserve ses 8 canaux jusqu'au 01/12/2026, puis en comptera 5 »: in French
+# « jusqu'au 01/12 » includes 1 December, the day it already has 5. It names the last day with 8
+# channels and the first with 5.
+def test_trk4_decrease_message_names_the_last_day_with_the_channels(client):
+    from django.urls import reverse
+
+    from accounts.choices import Role
+    from tests.factories import MembershipFactory
+
+    trunk = make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=NOV)
+    member = MembershipFactory(client=trunk.contract.client, role=Role.ADMIN)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    client.force_login(member.user)
+    with time_machine.travel(datetime(2026, 11, 21, 10, tzinfo=PARIS), tick=False):
+        response = client.post(
+            reverse("telephony:trunk_change", args=[trunk.pk]),
+            {"total": "5", "action": "confirm"},
+            follow=True,
+        )
+    page = response.content.decode().replace("\xa0", " ").replace("&#x27;", "'")
+    assert (
+        "Diminution enregistrée : votre trunk conserve ses 8 canaux jusqu'au 30 novembre 2026 "
+        "inclus, puis en comptera 5 à partir du 1er décembre 2026." in page
+    ), page[page.find("Diminution") - 10 : page.find("Diminution") + 200]
