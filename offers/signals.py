@@ -2,6 +2,12 @@
 
 from django.dispatch import Signal
 
+# CON-2: sent by ``contract_create`` before anything is written, to let the apps that serve an
+# offer refuse a contract they could not serve; kwargs: ``offer``, ``quantity`` (the main
+# product's), ``options``. Each receiver answers a dict of field errors (empty: nothing to say);
+# they are refused with the other field errors (TRK-1: a trunk of more than 200 channels).
+contract_checking = Signal()
+
 # CON-3: sent inside the renewal's transaction (the contract row is locked) once the new period
 # exists; kwargs: ``contract``, ``period_start``, ``period_end``. Receivers run their
 # period-start work there (TRK-4 pending decreases, TRK-5 re-optimisation), atomically with

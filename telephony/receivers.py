@@ -2,6 +2,7 @@
 neither app imports telephony)."""
 
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from billing.signals import run_preparing
@@ -9,6 +10,7 @@ from offers.choices import Preset
 from offers.models import PriceChange
 from offers.signals import (
     contract_activated,
+    contract_checking,
     contract_status_changed,
     period_started,
     price_change_applied,
@@ -25,6 +27,26 @@ def trunk_period_started(sender, contract, period_start, period_end, **kwargs):
     transaction (the contract row is locked), exactly once per period."""
     if contract.preset == Preset.TRUNK:
         trunk_period_start(contract=contract, period_start=period_start)
+
+
+@receiver(contract_checking, dispatch_uid="telephony.trunk_contract_within_cap")
+def trunk_contract_within_cap(sender, offer, quantity, **kwargs) -> dict:
+    """TRK-1 (TRUNK 2: « le nombre maximal de canaux est limité »): a TRUNK contract is signed
+    for at most its pack table's cap of channels (200). Accepted beyond it, its activation
+    failed (the trunk cannot hold them) and the ordered contract could not start: it is a
+    field error on ``quantity`` at creation."""
+    if offer.terms.preset != Preset.TRUNK:
+        return {}
+    table = PackTable.objects.filter(offer=offer).first()
+    if table is None:
+        return {}
+    main = table.packs.filter(product_id=offer.main_product_id).first()
+    channels = quantity * (main.channels if main is not None else 1)
+    if channels > table.max_channels:
+        return {
+            "quantity": _("A trunk holds at most %(max)s channels.") % {"max": table.max_channels}
+        }
+    return {}
 
 
 @receiver(run_preparing, dispatch_uid="telephony.renew_trunks_before_run")

@@ -65,6 +65,12 @@ def contract_create(
             errors["options"] = _("Quantities start at 1.")
     if quantity < 1:
         errors["quantity"] = _("Quantities start at 1.")
+    else:
+        for _receiver, answer in signals.contract_checking.send(
+            sender=Contract, offer=offer, quantity=quantity, options=list(options)
+        ):
+            for name, message in (answer or {}).items():
+                errors.setdefault(name, message)
     if errors:
         raise ValidationError(errors)
 

@@ -116,3 +116,35 @@ def test_trk4_decrease_message_names_the_last_day_with_the_channels(client):
         "Diminution enregistrée : votre trunk conserve ses 8 canaux jusqu'au 30 novembre 2026 "
         "inclus, puis en comptera 5 à partir du 1er décembre 2026." in page
     ), page[page.find("Diminution") - 10 : page.find("Diminution") + 200]
+
+
+# TRK-1 (TRUNK 2: « le nombre maximal de canaux est limité ») — a partner orders a SIP trunk
+# contract of 250 channels through the API: it was accepted (201, ordered) although a trunk holds
+# at most 200 channels, and the activation by our staff then failed (« A trunk holds at most 200
+# channels »), leaving an ordered contract nobody could activate. It is a field error
+# on ``quantity`` (400) and nothing is written; 200 channels are accepted.
+def test_trk1_trunk_contract_beyond_the_cap_refused_at_creation(api, tenant):
+    from django.urls import reverse
+
+    from offers.models import Contract
+    from tests.telephony.factories import seed_catalogue
+
+    seed_catalogue()
+    order = {
+        "client": tenant.client.pk,
+        "site": tenant.site.pk,
+        "offer": "trunk",
+        "quantity": 250,
+        "signature_date": "2026-11-02",
+        "order_date": "2026-11-02",
+    }
+    response = api.post(
+        reverse("api:contract-list"), order, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["fields"]["quantity"] == ["A trunk holds at most 200 channels."]
+    assert not Contract.objects.filter(client=tenant.client).exists()
+    response = api.post(reverse("api:contract-list"), {**order, "quantity": 200}, format="json")
+    assert response.status_code == 201, response.json()
