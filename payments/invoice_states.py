@@ -191,13 +191,22 @@ def _state(invoice: Invoice, allocations, disputes, debit_pending_on=None) -> In
     ]
     # BIL-9: a correcting credit note set against the invoice counts as paid on its allocation's
     # day (the due date at the latest: never owed, no interest on it); an accepted dispute's
-    # credit note is not counted here, its amount already left the tranches.
-    dispute_notes = {d.credit_note_id for d in disputes if d.credit_note_id}
-    payments += [
-        (a.on, a.amount)
-        for a in allocations
-        if a.source == AllocationSource.CREDIT_NOTE and a.credit_note_id not in dispute_notes
-    ]
+    # credit note is not counted here, its amount already left the tranches — but what it set
+    # against the invoice beyond the disputed amount (0.03 € disputed at 20 % is credited 0.04 €,
+    # BIL-8) is credit like any other, counted as paid on the due date at the latest: left out,
+    # a phantom cent stayed unpaid in the schedule of an invoice the credit note settled.
+    dispute_left = {d.credit_note_id: d.amount for d in disputes if d.credit_note_id}
+    for a in allocations:
+        if a.source != AllocationSource.CREDIT_NOTE:
+            continue
+        if a.credit_note_id not in dispute_left:
+            payments.append((a.on, a.amount))
+            continue
+        within = min(a.amount, dispute_left[a.credit_note_id])
+        dispute_left[a.credit_note_id] -= within
+        if a.amount > within:
+            on = min(a.on, invoice.due_date) if invoice.due_date else a.on
+            payments.append((on, a.amount - within))
     disputed_total = sum((d.amount for d in disputes), ZERO)
     tranches = [interest.Tranche(max(invoice.amount_due - disputed_total, ZERO), invoice.due_date)]
     for d in disputes:
