@@ -115,11 +115,15 @@ def collection_step(*, case_id: int, today: date) -> str:
             case.first_reminder_on = case.second_reminder_on = None
             changed += ["first_reminder_on", "second_reminder_on"]
         # The reminders name the due date the days count from (a rejected dispute's new one).
+        # BIL-6: a late-charges invoice of interest and indemnities alone bears neither: its
+        # first reminder does not warn of them.
+        bears_late_charges = interest_bearing_share(invoice) > 0
         context = {
             "invoice": invoice,
             "amount": state.undisputed_open,
             "days_late": days,
             "due_on": since,
+            "no_late_charges": not bears_late_charges,
         }
         if days >= FIRST_REMINDER_DAYS and case.first_reminder_on is None:
             case.first_reminder_on = today
@@ -127,7 +131,7 @@ def collection_step(*, case_id: int, today: date) -> str:
             changed += ["first_reminder_on", "stage"]
             # BIL-6: a late-charges invoice of interest and indemnities alone is reminded but
             # bears no indemnity of its own (no price to recover); one with penalties does.
-            if interest_bearing_share(invoice) > 0:
+            if bears_late_charges:
                 post_indemnity(invoice)
             notify_buyer(invoice, "payments/email/reminder_first", context)
         if days >= SECOND_REMINDER_DAYS and case.second_reminder_on is None:
