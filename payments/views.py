@@ -177,13 +177,18 @@ def prepaid(request):
     page = Paginator(selectors.prepaid_entries(client), ENTRIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    is_prepaid = client.payment_method == ClientPaymentMethod.PREPAID
     return render(
         request,
         "payments/prepaid.html",
         {
             "balance": selectors.prepaid_balance(client),
             "page": page,
-            "is_prepaid": client.payment_method == ClientPaymentMethod.PREPAID,
+            "is_prepaid": is_prepaid,
+            # BIL-10, PLATFORM 12.7.1: the balance pays consumption only — what the invoices
+            # still ask (subscriptions, commitment top-up, penalties) is the payments page's
+            # and the dashboard's figure, shown here too.
+            "summary": selectors.account_summary(client, paris_today()) if is_prepaid else None,
             "creditor": settings.SEPA_CREDITOR,
             "reference": topup_reference(client),
         },
