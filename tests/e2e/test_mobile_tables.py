@@ -1,0 +1,79 @@
+"""Phones (issue 17): the tables whose amounts hid past a 390 px screen's edge, under the fading
+cue, now stack each row's cells (``.table-stack``, as the invoices): each cell on its own line,
+named by its column (data-label), the amount on the screen without scrolling. Screenshots
+``mobile-*.png``; the desktop keeps its columns."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.crawl import blocking_violations
+from tests.e2e.pages import screenshot, sign_in
+
+PHONE = {"width": 390, "height": 844}
+ADMIN_EMAIL = "admin@martin-avocats.example"
+MONEY = re.compile(r"\d,\d\d\u00a0€")
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, locale="fr-FR", device_scale_factor=1)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_on_screen(cell):
+    cell.scroll_into_view_if_needed()
+    box = cell.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def assert_named(cell, label):
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == f'"{label}"'
+
+
+def assert_table_fits(page, table):
+    assert table.evaluate(
+        "t => t.closest('.table-scroll').scrollWidth <= t.closest('.table-scroll').clientWidth"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def assert_rows_show(page, rows, cell_id, label, pattern=MONEY):
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        cell = row.get_by_test_id(cell_id)
+        assert_on_screen(cell)
+        assert pattern.search(cell.inner_text()), cell.inner_text()
+    assert_named(rows.first.get_by_test_id(cell_id), label)
+    head = rows.first.locator("td").first
+    assert head.evaluate("td => getComputedStyle(td).textAlign") == "left"
+
+
+# USE-1 — on a 390 px phone the consumption page's « Par destination » and « Par compte » tables
+# ran past their cards: « Montant » (the fourth column) began past the screen's edge, under the
+# fading cue. Each destination and each account now stacks its cells, « Montant » and the
+# amount on the screen (« Mobile, France … Montant 5,05 € » in the demo).
+def test_phone_shows_the_amount_of_each_destination_and_account(phone, live_server, demo_data):
+    sign_in(phone, live_server, ADMIN_EMAIL)
+    phone.goto(f"{live_server.url}/usage/")
+    for table_id, row_id, amount_id in (
+        ("by-class", "class-row", "class-amount"),
+        ("by-account", "account-row", "account-amount"),
+    ):
+        table = phone.get_by_test_id(table_id)
+        rows = table.get_by_test_id(row_id)
+        expect(rows.first).to_be_visible()
+        for row in rows.all():
+            amount = row.get_by_test_id(amount_id)
+            assert_on_screen(amount)
+            assert MONEY.search(amount.inner_text()), amount.inner_text()
+        assert_named(rows.first.get_by_test_id(amount_id), "Montant")
+        head = rows.first.locator("td").first
+        assert head.evaluate("td => getComputedStyle(td).textAlign") == "left"
+        assert_table_fits(phone, table)
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-usage-tables.png")
