@@ -77,3 +77,23 @@ def test_phone_shows_the_amount_of_each_destination_and_account(phone, live_serv
         assert_table_fits(phone, table)
     assert blocking_violations(phone) == []
     screenshot(phone, "mobile-usage-tables.png")
+
+
+# CON-2 — on a 390 px phone a contract's lines ran past the card: « Total mensuel » (the fourth
+# column, 250,00 € for the demo's HOSTED-A « Téléphonie hébergée par site ») was past the
+# screen's edge, under the fading cue. Each line now stacks its cells; the footer's « Abonnement
+# mensuel (HT) » and its amount fit too.
+def test_phone_shows_the_monthly_total_of_each_contract_line(phone, live_server, demo_data):
+    from offers.models import Contract
+
+    contract = Contract.objects.get(client__siren="812345676", offer__code="hosted-a")
+    sign_in(phone, live_server, ADMIN_EMAIL)
+    phone.goto(f"{live_server.url}/contracts/{contract.pk}/")
+    rows = phone.get_by_test_id("contract-line")
+    assert_rows_show(phone, rows, "line-monthly-total", "Total mensuel")
+    fees = phone.get_by_test_id("monthly-fees")
+    assert_on_screen(fees)
+    assert MONEY.search(fees.inner_text())
+    assert_table_fits(phone, phone.get_by_test_id("contract-lines"))
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-contract-lines.png")

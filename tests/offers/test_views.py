@@ -136,7 +136,7 @@ def test_detail_terms_in_plain_words(as_role, english, hosted_a):
     assert "99% availability" in page
     # Lines: product, quantity, unit monthly price, monthly total.
     assert "Hosted telephony per site" in page
-    assert '<td class="num">250.00\u00a0€</td>' in page
+    assert 'data-label="Monthly total" data-testid="line-monthly-total">250.00\u00a0€</td>' in page
     assert 'data-testid="monthly-fees">250.00\u00a0€<' in page
 
 
