@@ -97,3 +97,17 @@ def test_phone_shows_the_monthly_total_of_each_contract_line(phone, live_server,
     assert_table_fits(phone, phone.get_by_test_id("contract-lines"))
     assert blocking_violations(phone) == []
     screenshot(phone, "mobile-contract-lines.png")
+
+
+# USE-8 — on a 390 px phone the prepaid account's movements showed the date, the kind and the
+# description; « Montant » and « Solde après opération » were past the screen's edge, under the
+# fading cue. Each movement now stacks its cells under its date: both amounts on the screen.
+def test_phone_shows_the_amount_of_each_prepaid_movement(phone, live_server, demo_data):
+    sign_in(phone, live_server, "admin@durand.example")
+    phone.goto(f"{live_server.url}/payments/prepaid/")
+    rows = phone.get_by_test_id("prepaid-entry")
+    assert_rows_show(phone, rows, "prepaid-amount", "Montant")
+    assert_rows_show(phone, rows, "prepaid-balance-after", "Solde après opération")
+    assert_table_fits(phone, phone.get_by_test_id("prepaid-entries"))
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-prepaid-movements.png")
