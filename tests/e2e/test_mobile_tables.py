@@ -111,3 +111,21 @@ def test_phone_shows_the_amount_of_each_prepaid_movement(phone, live_server, dem
     assert_table_fits(phone, phone.get_by_test_id("prepaid-entries"))
     assert blocking_violations(phone) == []
     screenshot(phone, "mobile-prepaid-movements.png")
+
+
+# TRK-1 — on a 390 px phone the telephony page's trunk table showed the trunk, its site and its
+# status; « Canaux » and « Prix mensuel (HT) » (34,00 € for the demo's 2 × 4-channel packs) were
+# past the screen's edge, under the fading cue. Each trunk (and each SIP account) now stacks.
+def test_phone_shows_the_channels_and_price_of_each_trunk(phone, live_server, demo_data):
+    sign_in(phone, live_server, ADMIN_EMAIL)
+    phone.goto(f"{live_server.url}/telephony/")
+    rows = phone.get_by_test_id("trunk-row")
+    assert_rows_show(phone, rows, "trunk-capacity", "Canaux", re.compile(r"^\d+$"))
+    assert_rows_show(phone, rows, "trunk-monthly-price", "Prix mensuel (HT)")
+    expect(rows.first.get_by_test_id("trunk-monthly-price")).to_have_text("34,00\u00a0€")
+    assert_table_fits(phone, phone.get_by_test_id("trunk-table"))
+    sip = phone.get_by_test_id("sip-row")
+    assert_rows_show(phone, sip, "device-count", "Terminaux", re.compile(r"^\d+$"))
+    assert_table_fits(phone, phone.get_by_test_id("sip-table"))
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-telephony.png")

@@ -91,14 +91,14 @@ def test_index_lists_trunks_and_accounts(web, acme, trunk):
         services.channel_order_create(trunk=trunk, add=2)
         page = page_of(web.get(reverse("telephony:index")))
     row = page.split('data-testid="trunk-row"')[1]
-    assert '<td class="num" data-testid="trunk-capacity">8</td>' in row
+    assert '<td class="num" data-label="Channels" data-testid="trunk-capacity">8</td>' in row
     assert "2 × 4 channels" in text_of(row)
     assert "34.00\u00a0€" in row
     assert "Decrease to 5 channels on 01/12/2026" in text_of(row)
     assert "+2 channels" in text_of(row) and "Awaiting payment" in row
     sip = page.split('data-testid="sip-row"')[1]
     assert account.username in sip and "Active" in sip
-    assert '<td class="num" data-testid="device-count">1</td>' in sip
+    assert '<td class="num" data-label="Devices" data-testid="device-count">1</td>' in sip
     assert reverse("telephony:index") in page  # the nav link
 
 
