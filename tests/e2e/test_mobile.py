@@ -46,8 +46,9 @@ def test_phone_pages_do_not_scroll_sideways(phone, live_server, demo_data):
         assert page_width(phone) <= PHONE["width"], f"{path} is {page_width(phone)} px wide"
         screenshot(phone, f"mobile-{name}.png")
 
-    # The tables that reached 967 px (/support/) and 884 px (/invoices/) scroll in their box.
-    phone.goto(f"{live_server.url}/support/")
+    # A wide table scrolls in its box (the contract list, 710 px; the ticket list, 967 px, and the
+    # invoices, 884 px, now stack their rows instead: .table-stack).
+    phone.goto(f"{live_server.url}/contracts/")
     box = phone.locator(".table-scroll").first
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     expect(box).to_have_attribute("tabindex", "0")  # the arrow keys scroll it

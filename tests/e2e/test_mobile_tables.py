@@ -129,3 +129,20 @@ def test_phone_shows_the_channels_and_price_of_each_trunk(phone, live_server, de
     assert_table_fits(phone, phone.get_by_test_id("sip-table"))
     assert blocking_violations(phone) == []
     screenshot(phone, "mobile-telephony.png")
+
+
+# SLA-1 — on a 390 px phone the ticket list showed the number, the subject and the type; the
+# status, the deadlines and the last update (from 600 px on) were past the screen's edge,
+# under the fading cue. Each ticket now stacks its cells: « Statut  Nouveau » on the screen.
+def test_phone_shows_the_status_and_dates_of_each_ticket(phone, live_server, demo_data):
+    sign_in(phone, live_server, ADMIN_EMAIL)
+    phone.goto(f"{live_server.url}/support/")
+    rows = phone.get_by_test_id("ticket-row")
+    assert_rows_show(phone, rows, "ticket-status-cell", "Statut", re.compile(r"\w"))
+    day_time = re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d")
+    assert_rows_show(phone, rows, "ticket-updated", "Dernière mise à jour", day_time)
+    for row in rows.all():
+        assert_on_screen(row.get_by_test_id("ticket-deadline"))
+    assert_table_fits(phone, phone.get_by_test_id("ticket-table"))
+    assert blocking_violations(phone) == []
+    screenshot(phone, "mobile-tickets.png")
