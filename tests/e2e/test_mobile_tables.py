@@ -146,3 +146,19 @@ def test_phone_shows_the_status_and_dates_of_each_ticket(phone, live_server, dem
     assert_table_fits(phone, phone.get_by_test_id("ticket-table"))
     assert blocking_violations(phone) == []
     screenshot(phone, "mobile-tickets.png")
+
+
+# SLA-6 — the availability chart's bars were labelled « 100,000 », « 90,321 »: no unit, where the
+# axis and the table say « 99,850 % ». Each bar's value now ends with « % » after a no-break space.
+def test_availability_chart_bars_read_as_percentages(phone, live_server, demo_data):
+    sign_in(phone, live_server, ADMIN_EMAIL)
+    phone.goto(f"{live_server.url}/support/availability/")
+    phone.locator(
+        "[data-testid='availability-row'] a[href^='/support/availability/']"
+    ).first.click()
+    expect(phone).to_have_url(re.compile(r"/support/availability/\d+/$"))
+    labels = phone.locator("svg text.sup-value:not(.none)")
+    expect(labels.first).to_be_visible()
+    texts = labels.all_text_contents()
+    assert texts and all(re.fullmatch(r"\d{1,3},\d{3}\u00a0%", t) for t in texts), texts
+    screenshot(phone, "mobile-availability-chart.png")
