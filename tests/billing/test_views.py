@@ -2,6 +2,7 @@
 (lines, periods, VAT breakdown, totals, credit notes applied), PDF download, roles (ACC-2),
 query counts and the dashboard card (BIL-1, BIL-2, BIL-3, BIL-9, ACC-3)."""
 
+import html
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -458,3 +459,24 @@ def test_partner_billed_wording_in_french(as_role, tenant):
     invoices = page_of(browser.get(reverse("billing:list")))
     assert expected in dashboard and expected in invoices
     assert "nous régler" not in dashboard and "de notre part" not in invoices
+
+
+# BIL-1 — the list's PDF links all read « Télécharger »: a screen reader listing the page's
+# links heard « Télécharger » once per document, none saying which. Each link now names its
+# document: « Télécharger la facture F2026-000001 », « Télécharger l'avoir A2026-000001 ».
+@time_machine.travel(TODAY, tick=False)
+def test_list_pdf_links_name_their_document(as_role, french, customer, october):
+    note = services.credit_note_issue(
+        corrects=october,
+        lines=[services.CreditLine("Frais offerts", Decimal("100.00"))],
+        reason="Geste commercial",
+    )
+    page = html.unescape(page_of(as_role(Role.BILLING).get(reverse("billing:list"))))
+    assert (
+        f'href="{reverse("billing:pdf", args=[october.pk])}" download '
+        'aria-label="Télécharger la facture F2026-000001">Télécharger</a>'
+    ) in page
+    assert (
+        f'href="{reverse("billing:pdf", args=[note.pk])}" download '
+        'aria-label="Télécharger l\'avoir A2026-000001">Télécharger</a>'
+    ) in page

@@ -49,7 +49,7 @@ def test_admin_reads_invoices_read_only_cannot(page, browser, live_server, demo_
     expect(table).to_contain_text(note.number)
     page.goto(f"{live_server.url}/invoices/")
 
-    table.get_by_role("link", name=invoice.number).click()
+    table.get_by_role("link", name=invoice.number, exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/invoices/{invoice.pk}/")
     expect(page.locator("h1")).to_contain_text(invoice.number)
     expect(page.locator("[data-testid='invoice-line']")).to_have_count(invoice.lines.count())

@@ -162,3 +162,18 @@ def test_availability_chart_bars_read_as_percentages(phone, live_server, demo_da
     texts = labels.all_text_contents()
     assert texts and all(re.fullmatch(r"\d{1,3},\d{3}\u00a0%", t) for t in texts), texts
     screenshot(phone, "mobile-availability-chart.png")
+
+
+# BIL-1 — the invoice list's PDF links all read « Télécharger », with nothing to tell a screen
+# reader's list of links which document each one downloads. Each now names its document.
+def test_invoice_pdf_links_name_their_document(phone, live_server, demo_data):
+    sign_in(phone, live_server, "compta@martin-avocats.example")
+    phone.goto(f"{live_server.url}/invoices/")
+    rows = phone.get_by_test_id("invoice-row")
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        number = row.locator("td").first.inner_text().strip()
+        document = "l'avoir" if number.startswith("A") else "la facture"
+        link = row.get_by_role("link", name=f"Télécharger {document} {number}", exact=True)
+        expect(link).to_have_text("Télécharger")
+        assert_on_screen(link)
