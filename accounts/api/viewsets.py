@@ -1,12 +1,97 @@
 """The base of every partner API viewset: scoping to the calling partner lives here, once."""
 
+import functools
+
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, viewsets
+from rest_framework import filters as drf_filters
 
 from accounts.models import Partner
 from kernel import sql_lists
 from kernel.filters import FilterBackend
 from kernel.languages import reads_english
+
+
+class KnownQueryParametersMixin:
+    """ACC-3, input read one way: a GET naming a query parameter the endpoint does not read is
+    a 400 naming it and the parameters the endpoint takes. ``?customr=5`` (a misspelt filter)
+    answered 200 with every row, as if no filter had been asked.
+
+    The parameters an endpoint takes, as its OpenAPI operation documents them: on a list route,
+    its filterset's filters, ``ordering`` (``OrderingFilter``), ``search`` (``SearchFilter``) and
+    its pagination's (``page``, ``page_size``, ``cursor``…); the ones the view reads itself,
+    said in ``query_parameters`` (a class attribute, or an ``@action``'s keyword:
+    ``@action(…, query_parameters=("add", "total"))``); and ``format`` everywhere
+    (``portal.api.negotiation``). Checked after authentication, permissions and throttling."""
+
+    query_parameters: tuple = ()
+    ALWAYS_KNOWN = ("format",)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            self.check_query_parameters(request)
+
+    def check_query_parameters(self, request) -> None:
+        names = list(request.query_params.keys())
+        if not names:
+            return
+        known = self.known_query_parameters()
+        unknown = [name for name in names if name not in known]
+        if not unknown:
+            return
+        message = _("Unknown parameter. The parameters of this request are: %(known)s.") % {
+            "known": ", ".join(known)
+        }
+        raise exceptions.ValidationError({str(name): [message] for name in unknown})
+
+    def known_query_parameters(self) -> list[str]:
+        """The query parameters this request's endpoint reads, in the document's order."""
+        known: list[str] = []
+        detail = getattr(self, "detail", None)  # None: routed by hand (``as_view({…})``)
+        if (not detail) if detail is not None else self.action == "list":
+            # A list route: a detail's lookup is filtered too, but the document says no filter.
+            for backend in getattr(self, "filter_backends", ()):
+                known += _backend_parameters(backend, self)
+            paginator = getattr(self, "paginator", None)
+            if paginator is not None:
+                known += [
+                    name
+                    for name in (
+                        getattr(paginator, "cursor_query_param", None),
+                        getattr(paginator, "page_query_param", None),
+                        getattr(paginator, "page_size_query_param", None),
+                    )
+                    if name
+                ]
+        known += [*self.query_parameters, *self.ALWAYS_KNOWN]
+        return list(dict.fromkeys(known))
+
+
+def _backend_parameters(backend, view) -> list[str]:
+    if issubclass(backend, drf_filters.OrderingFilter):
+        return [backend.ordering_param]
+    if issubclass(backend, drf_filters.SearchFilter):
+        return [backend.search_param] if getattr(view, "search_fields", None) else []
+    if issubclass(backend, FilterBackend):
+        queryset = getattr(view, "queryset", None)
+        filterset_class = backend().get_filterset_class(view, queryset)
+        return list(_filterset_parameters(filterset_class)) if filterset_class else []
+    return []
+
+
+@functools.cache
+def _filterset_parameters(filterset_class) -> tuple[str, ...]:
+    """The names a filterset reads: a filter's own, or its widget's suffixed ones (a range's
+    ``_min`` and ``_max``)."""
+    names = []
+    for name, filter_ in filterset_class.base_filters.items():
+        # Not ``filter_.field``: built here, a field would keep a queryset made without request.
+        widget = filter_.extra.get("widget") or getattr(filter_.field_class, "widget", None)
+        suffixes = getattr(widget, "suffixes", None)
+        names += [f"{name}_{suffix}" if suffix else name for suffix in suffixes or [""]]
+    return tuple(names)
 
 
 class SqlListMixin:
@@ -57,7 +142,7 @@ class SqlListMixin:
         )
 
 
-class PartnerScopedViewSetMixin(SqlListMixin):
+class PartnerScopedViewSetMixin(KnownQueryParametersMixin, SqlListMixin):
     """Filters ``queryset`` by ``partner_lookup`` = the partner of the API key.
 
     Every viewset of the API inherits from this; none filters by owner on its own. An object of

@@ -15,7 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from accounts.api.viewsets import LookupBeforeRefusingMixin, PartnerModelViewSet, SqlListMixin
+from accounts.api.viewsets import (
+    KnownQueryParametersMixin,
+    LookupBeforeRefusingMixin,
+    PartnerModelViewSet,
+    SqlListMixin,
+)
 from kernel.errors import InvalidTransition
 from offers.api.catalogue_serializers import OfferSerializer
 from offers.api.filtersets import ContractFilterSet, OfferFilterSet
@@ -58,7 +63,7 @@ CONFLICT = OpenApiResponse(
         ]
     )
 )
-class OfferViewSet(SqlListMixin, viewsets.ReadOnlyModelViewSet):
+class OfferViewSet(KnownQueryParametersMixin, SqlListMixin, viewsets.ReadOnlyModelViewSet):
     """CON-1: the offers on sale, with their main product, options and terms.
 
     Deliberately not partner-scoped (no ``PartnerScopedViewSetMixin``): offers are the reseller's

@@ -115,6 +115,9 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
         parser_classes=PARSERS,
         pagination_class=None,
         filterset_class=None,
+        # The document says ``ordering`` (an answer listing rows takes the view's filter
+        # backends): taken, though the messages stay oldest first.
+        query_parameters=("ordering",),
     )
     def messages(self, request, pk=None):
         ticket = self.get_object()

@@ -201,7 +201,12 @@ class TrunkViewSet(
         "tariff, their pro-rata until the end of the billing period, and the monthly price "
         "from the next period. Nothing is written. GET with query parameters or POST a body.",
     )
-    @action(detail=True, methods=["get", "post"], url_path="channel-quote")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="channel-quote",
+        query_parameters=("add", "total"),
+    )
     def channel_quote(self, request, pk=None):
         trunk = self.get_object()
         query = request.method == "GET"

@@ -73,7 +73,8 @@ def test_every_list_says_what_drf_says(partner_key, monkeypatch, language):
     client = _client(partner_key)
     written, by_sql = {}, set()
     for name, url in LIST_URLS.items():
-        response = client.get(f"{url}?page_size=200", HTTP_ACCEPT_LANGUAGE=language)
+        paged = "" if name == "webhook-event-type" else "?page_size=200"  # not paginated
+        response = client.get(f"{url}{paged}", HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, (name, response.content[:300])
         written[name] = response.json()
         if _written_by_sql(response):
@@ -82,7 +83,8 @@ def test_every_list_says_what_drf_says(partner_key, monkeypatch, language):
     for only in (_python_only, _drf_only):
         only(monkeypatch)
         for name, url in LIST_URLS.items():
-            response = client.get(f"{url}?page_size=200", HTTP_ACCEPT_LANGUAGE=language)
+            paged = "" if name == "webhook-event-type" else "?page_size=200"
+            response = client.get(f"{url}{paged}", HTTP_ACCEPT_LANGUAGE=language)
             assert not _written_by_sql(response)
             assert response.json() == written[name], (only.__name__, name)
     for name in FILLED:  # the comparison saw real rows

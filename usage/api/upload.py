@@ -318,7 +318,13 @@ class CdrImportViewSet(
         responses={200: RejectionPageSerializer},
         summary="Every refused call of an import, 1 000 a page, by line",
     )
-    @action(detail=True, methods=["get"], url_path="rejections", url_name="rejections")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="rejections",
+        url_name="rejections",
+        query_parameters=("after",),
+    )
     def rejections(self, request, pk=None):
         batch = self.get_object()
         params = AfterLineInput(data=request.query_params, context={"query_string": True})

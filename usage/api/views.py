@@ -229,7 +229,13 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         responses={200: SummarySerializer},
         summary="Consumption summary of a customer for a month",
     )
-    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=False,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        query_parameters=("customer", "month"),
+    )
     def summary(self, request):
         query = SummaryQuery(data=request.query_params, context={"query_string": True})
         query.is_valid(raise_exception=True)

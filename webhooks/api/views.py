@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from accounts.api.viewsets import (
+    KnownQueryParametersMixin,
     LookupBeforeRefusingMixin,
     PartnerModelViewSet,
     PartnerReadOnlyViewSet,
@@ -154,7 +155,7 @@ class DeliveryViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         return Response(AttemptSerializer(logged).data)
 
 
-class EventTypeViewSet(viewsets.ViewSet):
+class EventTypeViewSet(KnownQueryParametersMixin, viewsets.ViewSet):
     """The catalogue of event types a partner can subscribe to."""
 
     serializer_class = EventTypeSerializer
