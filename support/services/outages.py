@@ -2,7 +2,7 @@
 announcing it to the affected customers (7 "jours ouvrables" ahead for a planned maintenance)."""
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -51,6 +51,8 @@ def outage_check(
 ) -> None:
     """The checks of an outage, shared by the service and the back-office form.
 
+    An outage that is not excusable ends in the past (or is ongoing), at most a minute ahead of
+    ``now``: its minutes count (SLA-6).
     A planned maintenance must have been announced at least 7 working days before its start:
     ``announced`` says whether it already was in time; ``None`` means it is being recorded now
     and will be announced now, which is in time only if today is early enough.
@@ -59,6 +61,15 @@ def outage_check(
     errors: dict[str, str] = {}
     if ended_at is not None and ended_at <= started_at:
         errors["ended_at"] = _("An outage ends after it starts.")
+    elif ended_at is not None and not excusable and ended_at > now + timedelta(minutes=1):
+        # SLA-6: its minutes count as unavailability — a future end would count minutes not
+        # lived yet (a typo of a day, 1 440 of them). A minute of clock difference is allowed,
+        # as for a ticket's report (SLA-1). An excusable outage (a planned maintenance) counts
+        # nothing and is recorded ahead with its end.
+        errors["ended_at"] = _(
+            "An outage that is not excusable cannot end in the future (it is now %(now)s): "
+            "leave the end empty while it is ongoing and end it when the service is back."
+        ) % {"now": formats.date_format(timezone.localtime(now), "DATETIME_FORMAT")}
     if excusable and excuse_reason not in ExcuseReason.values:
         errors["excuse_reason"] = _("An excusable outage needs its reason from the list.")
     if not excusable and excuse_reason:

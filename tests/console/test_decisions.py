@@ -1,6 +1,7 @@
 """Issue 17 — decision pages: each decision is the service the API and the back office call,
 audited, and a decision that moves money is previewed with its amounts before it is made."""
 
+import html
 from datetime import date
 from decimal import Decimal
 
@@ -242,6 +243,11 @@ def test_record_outage_end(tenant, as_staff, support_agent):
         url = reverse("console:outage", args=[outage.pk])
         page = browser.post(url, {"ended_at": "2026-11-19T09:00"})  # before its start
         assert page.status_code == 200 and Outage.objects.get(pk=outage.pk).ended_at is None
+        # SLA-5 / SLA-6 — not excusable: an end after now (19 November 12:00) would count
+        # minutes not lived yet (13:00: 60 of them); refused on the form, still ongoing.
+        page = browser.post(url, {"ended_at": "2026-11-19T13:00"})
+        assert "ne peut pas se terminer dans le futur" in html.unescape(page.content.decode())
+        assert Outage.objects.get(pk=outage.pk).ended_at is None
         browser.post(url, {"ended_at": "2026-11-19T11:30"})
     outage.refresh_from_db()
     assert outage.ended_at == paris(2026, 11, 19, 11, 30)

@@ -301,6 +301,48 @@ def test_outage_entry(client, staff, tenant):
     assert outage.ended_at == paris(2026, 11, 16, 3)
 
 
+# SLA-5 / SLA-6 — an unexcused outage's end typed a day late (20 November 19:00 on 20 November
+# at 9:00: 10 hours, 600 minutes, not lived yet) is refused with a message on the form, nothing
+# written; the « End the outage » action refuses it too, with a message, and leaves it ongoing.
+def test_outage_entry_refuses_an_unexcused_end_in_the_future(client, staff, tenant):
+    contract = make_contract(tenant.client, "hosted-w")
+    data = {
+        "title": "Carrier failure",
+        "description": "",
+        "internal_note": "",
+        "started_at_0": "2026-11-19",
+        "started_at_1": "10:00:00",
+        "ended_at_0": "2026-11-20",
+        "ended_at_1": "19:00:00",
+        "excuse_reason": "",
+        "scope": "contracts",
+        "contracts": [contract.pk],
+        "announcements-TOTAL_FORMS": "0",
+        "announcements-INITIAL_FORMS": "0",
+    }
+    with time_machine.travel(paris(2026, 11, 20, 9), tick=False):
+        refused = client.post(reverse("admin:support_outage_add"), data)
+        assert refused.status_code == 200
+        assert "cannot end in the future" in html.unescape(refused.content.decode())
+        assert not Outage.objects.exists()
+        data["ended_at_0"], data["ended_at_1"] = "", ""
+        assert client.post(reverse("admin:support_outage_add"), data).status_code == 302
+        outage = Outage.objects.get()
+        page = client.post(
+            reverse("admin:support_outage_changelist"),
+            {
+                "action": "end_outage",
+                ACTION_CHECKBOX_NAME: [outage.pk],
+                "apply": "1",
+                "ended_at": "2026-11-20 19:00:00",
+            },
+            follow=True,
+        )
+    assert "cannot end in the future" in html.unescape(page.content.decode())
+    outage.refresh_from_db()
+    assert outage.is_ongoing
+
+
 # SLA-10 — refuse asks a reason; approve issues the credit note (SLA-8 cap applied).
 def test_credit_actions(client, staff, requested_report, tenant):
     form = _action(client, "availabilityreport", "refuse", [requested_report], apply="1", reason="")

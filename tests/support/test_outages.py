@@ -158,3 +158,56 @@ def test_offer_wide_outage(tenant, other_tenant, staff):
     assert list(selectors.outage_list(client=tenant.client)) == [outage]
     assert list(selectors.outage_list(client=platform_client)) == []
     assert len(services.outage_intervals(mine, NOV)) == 1
+
+
+# SLA-5 / SLA-6 — an outage that is not excusable counts its minutes as unavailability, so its
+# end cannot lie in the future: on Friday 20 November 2026 at 9:00, an end typed 20 November
+# 19:00 instead of 19 November 19:00 counts 10:00 → 19:00 the next day = 1 980 minutes, 600 of
+# them not lived yet — November (43 200 minutes) at (43 200 − 1 980) / 43 200 = 95.416 %
+# (HOSTED-W: < 97 → 20 %) instead of (43 200 − 540) / 43 200 = 98.75 % (10 %) for the 9 hours
+# really lived. Refused on the end, whether recorded or ended later; a minute of clock difference
+# is allowed (9:01 is accepted, as for a ticket's report, SLA-1). A planned maintenance
+# (excusable) is recorded ahead with its end, and so stays allowed.
+def test_unexcused_outage_cannot_end_in_the_future(tenant, staff):
+    contract = make_contract(tenant.client, "hosted-w")
+    with time_machine.travel(paris(2026, 11, 20, 9), tick=False):
+        with pytest.raises(ValidationError) as error:
+            services.outage_record(
+                title="Carrier failure",
+                started_at=paris(2026, 11, 19, 10),
+                ended_at=paris(2026, 11, 20, 19),
+                contracts=[contract],
+                actor=staff,
+            )
+        assert "dans le futur" in error.value.message_dict["ended_at"][0]  # French first
+        ongoing = services.outage_record(
+            title="Carrier failure",
+            started_at=paris(2026, 11, 19, 10),
+            contracts=[contract],
+            actor=staff,
+        )
+        with pytest.raises(ValidationError) as error:
+            services.outage_update(outage=ongoing, ended_at=paris(2026, 11, 20, 19), actor=staff)
+        assert "ended_at" in error.value.message_dict
+        ongoing.refresh_from_db()
+        assert ongoing.is_ongoing
+        # A minute ahead of the server's clock is accepted (9:01 → 23 h 01 = 1 381 minutes).
+        services.outage_update(outage=ongoing, ended_at=paris(2026, 11, 20, 9, 1), actor=staff)
+        ongoing.refresh_from_db()
+        assert ongoing.ended_at == paris(2026, 11, 20, 9, 1)
+        # Excusable: not counted, so a future end is no typo's cost (other operator, announced).
+        excused = services.outage_record(
+            title="Transit operator works",
+            started_at=paris(2026, 11, 20, 8),
+            ended_at=paris(2026, 11, 20, 12),
+            excusable=True,
+            excuse_reason=ExcuseReason.OTHER_OPERATOR,
+            contracts=[contract],
+            actor=staff,
+        )
+        # …but it cannot then become not excusable with its end still ahead.
+        with pytest.raises(ValidationError) as error:
+            services.outage_update(outage=excused, excusable=False, actor=staff)
+        assert "ended_at" in error.value.message_dict
+    excused.refresh_from_db()
+    assert excused.excusable
