@@ -14,6 +14,7 @@ from offers.models import Contract
 from support.choices import TicketKind, TicketStatus
 from support.selectors import TicketFilters
 from support.services.attachments import ALLOWED_ATTACHMENTS, MAX_ATTACHMENT_BYTES
+from support.services.tickets import contract_not_in_service_message, with_in_service
 
 ATTACHMENT_ACCEPT = ",".join(ALLOWED_ATTACHMENTS)
 
@@ -59,7 +60,11 @@ class AttachmentsField(forms.FileField):
 class ContractChoiceField(AsciiModelChoiceField):
     def label_from_instance(self, contract):
         site = f" · {contract.site.name}" if contract.site_id else ""
-        return f"{contract.reference} — {contract.offer.display_name}{site}"
+        label = f"{contract.reference} — {contract.offer.display_name}{site}"
+        if getattr(contract, "in_service", True):
+            return label
+        # SLA-1: listed for a question; a failure notification about it is refused.
+        return gettext("%(contract)s (not in service: questions only)") % {"contract": label}
 
 
 class TicketForm(forms.Form):
@@ -116,12 +121,20 @@ class TicketForm(forms.Form):
                 "The invoice number and what you want to know about it or about a payment."
             )
             self.fields["contract"].help_text = _("Optional: the service your question is about.")
-        self.fields["contract"].queryset = (
+        self.fields["contract"].queryset = with_in_service(
             Contract.objects.filter(client=client)
             .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])
             .select_related("offer", "site")
             .order_by("reference")
         )
+
+    def clean(self):
+        data = super().clean()
+        contract = data.get("contract")
+        # SLA-1: the service's rule, shown before anything is checked further
+        if data.get("kind") == TicketKind.FAILURE and contract and not contract.in_service:
+            self.add_error("contract", contract_not_in_service_message(contract))
+        return data
 
 
 class ReplyForm(forms.Form):

@@ -3,10 +3,11 @@ its number and, for a failure, its deadlines (SLA-3, SLA-4)."""
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,8 @@ from accounts.models import ApiKey, Client, User
 from accounts.notifications import notify_client
 from kernel.files import files_undone_on_error
 from kernel.inputs import one_line
-from offers.models import Contract
+from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
+from offers.models import Contract, Termination
 from support.choices import TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
 from support.services.attachments import attachments_save, check_attachments
@@ -53,6 +55,44 @@ def ticket_times_errors(
     return errors
 
 
+def in_service_condition(day: date | None = None) -> Q:
+    """SLA-1: a contract whose service ran on ``day`` (Paris; today by default), the only kind
+    a failure notification may name — its service started, and active, suspended, or under
+    notice (terminating) until its termination's effective date, its first day without
+    service (the nightly job may not have made it terminated yet); a terminated one only for
+    a day before its effective date (staff recording a call after the fact). Never an ordered
+    contract, nor one terminated while ordered."""
+    day = day or timezone.localdate()
+    ends = Termination.objects.filter(
+        contract=OuterRef("pk"),
+        status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
+    )
+    return (
+        Q(service_start_date__lte=day)
+        & ~Exists(ends.filter(effective_date__lte=day))
+        & (
+            Q(status__in=LIVE_STATUSES)
+            | Q(status=ContractStatus.TERMINATED)
+            & Exists(ends.filter(status=TerminationStatus.EFFECTIVE, effective_date__gt=day))
+        )
+    )
+
+
+def with_in_service(contracts: QuerySet[Contract], day: date | None = None):
+    """``contracts`` each with ``in_service`` (``in_service_condition``), in the same query."""
+    return contracts.annotate(
+        in_service=ExpressionWrapper(in_service_condition(day), output_field=BooleanField())
+    )
+
+
+def contract_not_in_service_message(contract: Contract) -> str:
+    return _(
+        "%(reference)s is not in service: a failure notification is for a service that is "
+        "active, suspended or under notice until its termination takes effect. Ask a question "
+        "about it instead."
+    ) % {"reference": contract.reference}
+
+
 @transaction.atomic
 @files_undone_on_error()
 def ticket_open(
@@ -84,6 +124,14 @@ def ticket_open(
         errors["contract"] = _("This contract belongs to another customer.")
     elif kind == TicketKind.FAILURE and contract is None:
         errors["contract"] = _("Choose the service that fails.")
+    elif (
+        kind == TicketKind.FAILURE
+        and not Contract.objects.filter(
+            in_service_condition(timezone.localtime(reported_at).date()), pk=contract.pk
+        ).exists()
+    ):
+        # SLA-1: the portal, the partner API and the back office alike, on the report's day
+        errors["contract"] = contract_not_in_service_message(contract)
     if not subject.strip():
         errors["subject"] = _("Give the ticket a subject.")
     if not body.strip():

@@ -9,7 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.choices import Role
-from offers.models import Offer
+from offers.choices import ContractStatus
+from offers.models import Offer, Termination
+from offers.services.terminations import termination_apply
 from support import services
 from support.choices import OutageScope, ReportStatus, TicketKind, TicketStatus
 from support.models import Ticket
@@ -85,6 +87,28 @@ def test_create_bad_input(api, read_only_api, tenant, other_tenant, partner):
         assert error["code"] == "validation_error" and field in error["fields"], (field, error)
     assert not Ticket.objects.exists()
     assert read_only_api.post(url, base, format="json").status_code == 403
+
+
+# SLA-1 — the API takes a failure notification only for a contract in service, as the portal:
+# an ordered contract (service not started) and a terminated one are refused, 400 naming
+# ``contract``; a question about them is still taken (201).
+def test_create_failure_for_a_contract_not_in_service(api, tenant):
+    ordered = make_contract(tenant.client, "hosted-a", status=ContractStatus.ORDERED)
+    ended = make_contract(tenant.client, "hosted-a", status=ContractStatus.TERMINATING)
+    day = Termination.objects.get(contract=ended).effective_date  # its first day without service
+    url = reverse("api:ticket-list")
+    base = {"customer": tenant.client.pk, "subject": "Down", "body": "No calls."}
+    with time_machine.travel(paris(day.year, day.month, day.day, 10), tick=False):
+        termination = Termination.objects.get(contract=ended)
+        assert termination_apply(termination_id=termination.pk, today=day)
+        for contract in (ordered, ended):
+            data = {**base, "kind": "failure_notification", "contract": contract.pk}
+            response = api.post(url, data, format="json")
+            assert response.status_code == 400, response.content
+            error = response.json()["error"]
+            assert error["code"] == "validation_error" and "contract" in error["fields"], error
+            assert api.post(url, {**data, "kind": "question"}, format="json").status_code == 201
+    assert not Ticket.objects.filter(kind=TicketKind.FAILURE).exists()
 
 
 # SLA-1 — messages: internal notes never listed; the partner answers (JSON or multipart with a

@@ -14,6 +14,9 @@ from accounts.choices import Role
 from accounts.models import AuditLog
 from billing import services as billing
 from billing.models import InvoiceLine, PendingCharge
+from offers.choices import ContractStatus
+from offers.models import Termination
+from offers.services.terminations import termination_apply
 from support import services
 from support.choices import TicketKind, TicketStatus
 from support.models import Attachment, TicketEvent
@@ -92,6 +95,37 @@ def test_open_refusals(tenant, other_tenant):
     assert set(error.value.message_dict) == {"subject", "body"}
     with pytest.raises(PermissionDenied):
         question(tenant, actor=other_tenant.members[Role.ADMIN].user)
+
+
+# SLA-1 — a failure notification is only for a service in service: active, suspended, or under
+# notice (terminating) until its termination's effective date, its first day without service.
+# An ordered contract (no service start), a terminated one, and a terminating one on its
+# effective date (the nightly job not run yet) are refused on ``contract``; a question about any
+# of them is still taken.
+def test_failure_only_for_a_contract_in_service(tenant):
+    ordered = make_contract(tenant.client, "hosted-a", status=ContractStatus.ORDERED)
+    suspended = make_contract(tenant.client, "hosted-a", status=ContractStatus.SUSPENDED)
+    leaving = make_contract(tenant.client, "hosted-a", status=ContractStatus.TERMINATING)
+    termination = Termination.objects.get(contract=leaving)
+    last_day = termination.effective_date - timedelta(days=1)
+    with time_machine.travel(paris(last_day.year, last_day.month, last_day.day, 10), tick=False):
+        assert open_failure(tenant, suspended).contract == suspended
+        assert open_failure(tenant, leaving).contract == leaving  # its last day of service
+    with pytest.raises(ValidationError) as error:
+        open_failure(tenant, ordered)
+    assert "n'est pas en service" in error.value.message_dict["contract"][0]  # French first
+    day = termination.effective_date
+    with time_machine.travel(paris(day.year, day.month, day.day, 0, 30), tick=False):
+        with pytest.raises(ValidationError) as error:
+            open_failure(tenant, leaving)  # status still terminating at 0:30
+        assert "contract" in error.value.message_dict
+        assert termination_apply(termination_id=termination.pk, today=day)
+        with pytest.raises(ValidationError) as error:
+            open_failure(tenant, leaving)  # terminated
+        assert "contract" in error.value.message_dict
+        assert question(tenant, contract=leaving).contract == leaving
+    assert question(tenant, contract=ordered).contract == ordered
+    assert ordered.tickets.filter(kind=TicketKind.FAILURE).count() == 0
 
 
 # SLA-2 / SLA-3 — a PLATFORM incident reported on Thursday 24 December 2026 at 16:00 must be

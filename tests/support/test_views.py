@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.choices import Role
+from offers.choices import ContractStatus
 from support import services
 from support.choices import ReportStatus, TicketKind, TicketStatus
 from support.models import AvailabilityReport, Ticket, TicketMessage
@@ -243,6 +244,23 @@ def test_create_validation_errors(as_role, english, tenant, other_tenant, hosted
     page = page_of(browser.post(url, {"kind": TicketKind.QUESTION, "subject": "", "body": ""}))
     assert 'data-testid="error-subject"' in page and 'data-testid="error-body"' in page
     assert not Ticket.objects.exists()
+
+
+# SLA-1 — the portal's form takes a failure notification only for a contract in service: an
+# ordered contract is marked in the list (« not in service yet: questions only ») and refused
+# for a failure with the reason on the field, nothing written; a question about it is taken.
+def test_failure_form_refuses_a_contract_not_in_service(as_role, english, tenant, hosted_a):
+    ordered = make_contract(tenant.client, "hosted-a", status=ContractStatus.ORDERED)
+    browser = as_role(Role.TECHNICAL)
+    url = reverse("support:ticket_create")
+    page = page_of(browser.get(url))
+    assert f"{ordered.reference} — " in page and "not in service: questions only" in page
+    data = {"kind": TicketKind.FAILURE, "contract": ordered.pk, "subject": "Down", "body": "x"}
+    page = page_of(browser.post(url, data))
+    assert 'data-testid="error-contract">' in page and "is not in service" in page
+    assert not Ticket.objects.exists()
+    assert browser.post(url, {**data, "kind": TicketKind.QUESTION}).status_code == 302
+    assert Ticket.objects.get().kind == TicketKind.QUESTION
 
 
 # SLA-1 — a reply with a file; a customer's answer to a ticket waiting for it puts it back in
