@@ -5,10 +5,10 @@ refusing the credits requested, recomputing a report not yet requested, and the 
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
@@ -67,6 +67,18 @@ def approval_amounts(reports) -> dict:
         amounts[report.pk] = av.capped_credit(report.credit_amount, report.base, window)
         batch[report.contract_id] = batch.get(report.contract_id, Decimal("0")) + amounts[report.pk]
     return amounts
+
+
+class _RecomputedMessage:
+    """``run_each``'s done message, in the plural its count asks for (« 1 rapport recalculé »)."""
+
+    def __mod__(self, params):
+        return (
+            ngettext(
+                "%(count)d report recomputed.", "%(count)d reports recomputed.", params["count"]
+            )
+            % params
+        )
 
 
 @admin.register(AvailabilityReport)
@@ -257,12 +269,29 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Recompute (reports not yet requested)"), permissions=["act"])
     def recompute(self, request, queryset):
+        # SLA-10: a requested or decided report never changes (the service returns it as it
+        # is): it is counted apart, not among the recomputed ones.
+        reports = list(queryset.select_related("contract__site"))
+        computed = [r for r in reports if r.status == ReportStatus.COMPUTED]
         run_each(
             self,
             request,
-            queryset.select_related("contract__site"),
+            computed,
             lambda r: availability_report_compute(
                 contract=r.contract, month=r.month, actor=request.user
             ),
-            gettext("%(count)d report(s) recomputed."),
+            _RecomputedMessage(),
         )
+        left = len(reports) - len(computed)
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d report left as it is: its credit was already requested or decided.",
+                    "%(count)d reports left as they are: their credit was already requested or "
+                    "decided.",
+                    left,
+                )
+                % {"count": left},
+                messages.WARNING,
+            )

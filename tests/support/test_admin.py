@@ -368,6 +368,27 @@ def test_credit_actions(client, staff, requested_report, tenant):
     assert AvailabilityReport.objects.get().status == ReportStatus.APPROVED
 
 
+# SLA-10 — « Recompute » on two reports, one computed and one whose credit (7.45 €) was already
+# requested: only the first is recomputed, the second is left as it is (a requested report never
+# changes), and the message says so — it said « 2 rapport(s) recalculé(s) ».
+def test_recompute_says_which_were_left(client, staff, tenant, requested_report):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    other = make_contract(tenant.client, "hosted-w", quantity=10)
+    computed = services.availability_report_compute(contract=other, month=OCT)
+    page = client.post(
+        reverse("admin:support_availabilityreport_changelist"),
+        {"action": "recompute", ACTION_CHECKBOX_NAME: [computed.pk, requested_report.pk]},
+        follow=True,
+    )
+    text = html.unescape(page.content.decode())
+    assert "1 rapport recalculé." in text
+    assert "1 rapport laissé tel quel\u00a0: son crédit a déjà été demandé ou décidé." in text
+    assert "2 rapport(s) recalculé(s)" not in text
+    requested_report.refresh_from_db()
+    assert requested_report.status == ReportStatus.REQUESTED
+    assert requested_report.credit_amount == Decimal("7.45")
+
+
 # SLA-10 / ACC-4 — staff recomputing a report not yet requested change its credit: the change
 # is audited with who made it, before and after. HOSTED-W October 2026 (44 640 minutes), 10
 # users invoiced 149.00 for October: 70 minutes down → 99.843 % → 5 % = 7.45; an outage of 450
