@@ -2,6 +2,7 @@
 texts a page shows (in the language the server renders, from the same catalogues)."""
 
 import os
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -52,3 +53,11 @@ def french_date(day):
 def french_money(amount):
     with translation.override("fr"):
         return f"{number_format(amount, 2, force_grouping=True)} €"
+
+
+def open_first_availability_report(page, live_server):
+    """The customer's first contract with availability reports, as its list links it (the
+    references depend on the order the suite created contracts in)."""
+    page.goto(f"{live_server.url}/support/availability/")
+    page.locator("[data-testid='availability-row'] a[href^='/support/availability/']").first.click()
+    expect(page).to_have_url(re.compile(r"/support/availability/\d+/$"))

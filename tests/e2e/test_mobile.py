@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from telephony.models import Trunk
 from tests.e2e.crawl import blocking_violations, walk
-from tests.e2e.pages import screenshot, sign_in
+from tests.e2e.pages import open_first_availability_report, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 ADMIN_EMAIL = "admin@martin-avocats.example"
@@ -123,13 +123,7 @@ def test_desktop_keeps_its_menu_bar(page, live_server, demo_data):
 # plus r », the rest readable only by scrolling the table. Now it wraps within the screen.
 def test_availability_reports_intro_fits_a_phone(phone, live_server, demo_data):
     sign_in(phone, live_server, ADMIN_EMAIL)
-    # the customer's first contract with availability reports, as its list links it (the
-    # references depend on the order the suite created contracts in)
-    phone.goto(f"{live_server.url}/support/availability/")
-    phone.locator(
-        "[data-testid='availability-row'] a[href^='/support/availability/']"
-    ).first.click()
-    expect(phone).to_have_url(re.compile(r"/support/availability/\d+/$"))
+    open_first_availability_report(phone, live_server)
     intro = phone.get_by_text(re.compile("Disponibilité et crédit de chaque mois"))
     expect(intro).to_contain_text("Montants HT.")
     box = intro.bounding_box()

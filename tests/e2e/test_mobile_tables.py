@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.crawl import blocking_violations
-from tests.e2e.pages import screenshot, sign_in
+from tests.e2e.pages import open_first_availability_report, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 ADMIN_EMAIL = "admin@martin-avocats.example"
@@ -152,11 +152,7 @@ def test_phone_shows_the_status_and_dates_of_each_ticket(phone, live_server, dem
 # axis and the table say « 99,850 % ». Each bar's value now ends with « % » after a no-break space.
 def test_availability_chart_bars_read_as_percentages(phone, live_server, demo_data):
     sign_in(phone, live_server, ADMIN_EMAIL)
-    phone.goto(f"{live_server.url}/support/availability/")
-    phone.locator(
-        "[data-testid='availability-row'] a[href^='/support/availability/']"
-    ).first.click()
-    expect(phone).to_have_url(re.compile(r"/support/availability/\d+/$"))
+    open_first_availability_report(phone, live_server)
     labels = phone.locator("svg text.sup-value:not(.none)")
     expect(labels.first).to_be_visible()
     texts = labels.all_text_contents()

@@ -200,21 +200,24 @@ def test_penalty_confirmation_says_outside_the_scope_of_vat(client, staff, incid
     assert not PendingCharge.objects.exists()
 
 
+def _phoned_in(tenant, contract, **extra):
+    """The back office's new-ticket form: a failure phoned in, reported 07/10/2026 at 10:00."""
+    return {
+        "client": tenant.client.pk,
+        "contract": contract.pk,
+        "kind": "failure_notification",
+        "subject": "Phoned in",
+        "body": "Customer called",
+        "reported_at_0": "2026-10-07",
+        "reported_at_1": "10:00:00",
+        **extra,
+    }
+
+
 # SLA-1 — staff open a ticket for a customer from the back office (through ticket_open).
 def test_open_ticket_from_back_office(client, staff, tenant, incident):
     contract = incident.contract
-    response = client.post(
-        reverse("admin:support_ticket_add"),
-        {
-            "client": tenant.client.pk,
-            "contract": contract.pk,
-            "kind": "failure_notification",
-            "subject": "Phoned in",
-            "body": "Customer called",
-            "reported_at_0": "2026-10-07",
-            "reported_at_1": "10:00:00",
-        },
-    )
+    response = client.post(reverse("admin:support_ticket_add"), _phoned_in(tenant, contract))
     assert response.status_code == 302, response.content.decode()[:3000]
     ticket = Ticket.objects.get(subject="Phoned in")
     assert ticket.source == "staff" and ticket.opened_by == staff
@@ -243,17 +246,7 @@ def test_open_ticket_from_back_office_refuses_a_late_detection(
     with time_machine.travel(paris(2026, 10, 7, 12), tick=False):
         response = client.post(
             reverse("admin:support_ticket_add"),
-            {
-                "client": tenant.client.pk,
-                "contract": contract.pk,
-                "kind": "failure_notification",
-                "subject": "Phoned in",
-                "body": "Customer called",
-                "reported_at_0": "2026-10-07",
-                "reported_at_1": "10:00:00",
-                "detected_at_0": "2026-10-07",
-                "detected_at_1": detected,
-            },
+            _phoned_in(tenant, contract, detected_at_0="2026-10-07", detected_at_1=detected),
         )
     assert response.status_code == 200
     assert error in html.unescape(response.content.decode())
