@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import identifiers
 from accounts import scopes as key_scopes
@@ -174,6 +175,21 @@ class Partner(TimeStampedModel):
                 vat_number=self.vat_number,
             ).items():
                 errors.setdefault(field, message)
+            # ACC-3, USE-8: its customers are then invoiced to it; a prepaid one would keep a
+            # ledger nobody tops up (see Client.clean).
+            prepaid = self.pk and self.clients.filter(payment_method=PaymentMethod.PREPAID).count()
+            if prepaid:
+                errors.setdefault(
+                    "billing_mode",
+                    ngettext(
+                        "%(count)d customer of this partner is prepaid: move it to another "
+                        "payment method before the partner is billed for its customers.",
+                        "%(count)d customers of this partner are prepaid: move them to another "
+                        "payment method before the partner is billed for its customers.",
+                        prepaid,
+                    )
+                    % {"count": prepaid},
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -69,3 +69,48 @@ def test_direct_customer_can_be_prepaid():
         payment_method=PaymentMethod.PREPAID,
     )
     client.full_clean()
+
+
+# ACC-3, USE-8 — the other way round: a reseller-billed partner with a prepaid customer cannot be
+# switched to partner-billed in the back office while that customer is prepaid (its calls would
+# then be invoiced to the partner at wholesale and debited from the customer's ledger at retail:
+# paid twice). The form names how many customers to move first; nothing changes.
+def test_partner_with_a_prepaid_customer_cannot_become_partner_billed(client, partner):
+    from tests.factories import ClientFactory
+
+    from .test_views import _staff_with_mfa
+
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.legal_name, partner.siren, partner.address_line1 = "Nova SAS", "443061841", "1 rue A"
+    partner.save()
+    ClientFactory(partner=partner, payment_method=PaymentMethod.PREPAID)
+    ClientFactory(partner=partner, payment_method=PaymentMethod.SEPA_DIRECT_DEBIT)
+    _staff_with_mfa(client)
+    form = {
+        "name": partner.name,
+        "primary_color": "#000000",
+        "secondary_color": "#ffffff",
+        "support_email": partner.support_email,
+        "billing_mode": "partner_billed",
+        "wholesale_discount_percent": "0",
+        "is_active": "on",
+        "host_name": "",
+        "legal_name": "Nova SAS",
+        "siren": "443061841",
+        "address_line1": "1 rue A",
+        "postal_code": "75001",
+        "city": "Paris",
+        "country": "FR",
+        "vat_regime": "standard",
+    }
+    url = reverse("admin:accounts_partner_change", args=[partner.pk])
+    response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    assert "1 client de ce partenaire est prépayé" in response.content.decode()
+    partner.refresh_from_db()
+    assert partner.billing_mode == BillingMode.RESELLER_BILLED
+
+    Client.objects.filter(partner=partner).update(payment_method=PaymentMethod.SEPA_DIRECT_DEBIT)
+    assert client.post(url, form).status_code == 302
+    partner.refresh_from_db()
+    assert partner.billing_mode == BillingMode.PARTNER_BILLED
