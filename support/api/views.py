@@ -115,9 +115,9 @@ class TicketViewSet(LookupBeforeRefusingMixin, PartnerModelViewSet):
         parser_classes=PARSERS,
         pagination_class=None,
         filterset_class=None,
-        # The document says ``ordering`` (an answer listing rows takes the view's filter
-        # backends): taken, though the messages stay oldest first.
-        query_parameters=("ordering",),
+        # Oldest first, always: no filter backend, so no ``ordering`` to take (a 400, as on
+        # every list for a parameter it does not read).
+        filter_backends=[],
     )
     def messages(self, request, pk=None):
         ticket = self.get_object()

@@ -101,3 +101,18 @@ def test_known_parameters_are_the_documented_ones():
         checked += 1
     assert wrong == {}
     assert checked > 40
+
+
+# ACC-3 — a ticket's messages are listed oldest first and sort on nothing: ``?ordering=`` was
+# documented and taken, and the list came back in the same order whatever it said; it is now a
+# 400 naming it, as on the calls list, and the document no longer offers it.
+def test_ticket_messages_take_no_ordering(api, tenant):
+    from tests.support.test_api import open_question
+
+    ticket = open_question(tenant.client)
+    url = reverse("api:ticket-messages", args=[ticket.pk])
+    assert _refused(api.get(url, {"ordering": "-created_at"}), "ordering").endswith("format.")
+    assert api.get(url).status_code == 200
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/tickets/{id}/messages/"]["get"]
+    assert [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"] == []
