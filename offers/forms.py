@@ -156,7 +156,7 @@ class LineQuantityForm(forms.Form):
 
     quantity = AsciiIntegerField(
         label=_("New quantity"),
-        min_value=0,  # 0 ends a PLATFORM option (17.1); the service refuses it elsewhere
+        min_value=0,  # 0 ends a PLATFORM / HOSTED-W option; the service refuses it elsewhere
         max_value=MAX_QUANTITY,
         error_messages={"min_value": _("A line keeps at least 1 unit.")},
     )

@@ -421,7 +421,7 @@ class ContractLine(TimeStampedModel):
         verbose_name = _("contract line")
         verbose_name_plural = _("contract lines")
         constraints = [
-            models.CheckConstraint(  # ≥ 1; a PLATFORM option ended alone (17.1, CON-2): 0
+            models.CheckConstraint(  # ≥ 1; an option ended alone (CON-2): 0
                 condition=Q(quantity__gte=1) | Q(quantity=0, ended_on__isnull=False),
                 name="line_quantity_ge_1",
             ),

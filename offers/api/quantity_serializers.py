@@ -45,7 +45,8 @@ REQUESTED = _("The quantity asked for: the line's new total.")
 
 
 class LineQuantityRequestSerializer(api_fields.Serializer):
-    """CON-2: the new quantity of a contract line (at least 1; 0 ends a PLATFORM option)."""
+    """CON-2: the new quantity of a contract line (at least 1; 0 ends a PLATFORM or HOSTED-W
+    option)."""
 
     quantity = api_fields.IntegerField(
         min_value=0,
@@ -54,8 +55,8 @@ class LineQuantityRequestSerializer(api_fields.Serializer):
             "The line's new total. More: effective today, the added units charged pro rata "
             "for the rest of the month — PLATFORM (28, 7.2.1): only asked, in effect once we "
             "accept it. Fewer: effective at the contract's next period start. "
-            "At least 1, except 0 for an option of a PLATFORM contract: the option ends then "
-            "(PLATFORM 17.1)."
+            "At least 1, except 0 for an option of a PLATFORM or HOSTED-W contract: the "
+            "option ends then (PLATFORM 17.1, HOSTED-W 8.1)."
         ),
     )
 

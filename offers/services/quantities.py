@@ -204,12 +204,20 @@ def pending_decreases(*, contract: Contract) -> dict[int, LineQuantityChange]:
     }
 
 
+# The offers whose contract lets the customer end an option on its own: PLATFORM 17.1
+# (« résilier ... certains des Services ou Options ») and HOSTED-W 8.1 (« Le Service, tout ou
+# en partie, est résiliable à tout moment par le Client »; its options are the associated
+# services of 3.2: IVR, call groups, conference, fax to mail, voicemail, softphone).
+OPTIONS_ENDED_ALONE = frozenset({Preset.PLATFORM, Preset.HOSTED_W})
+
+
 def removable(contract: Contract, line: ContractLine) -> bool:
-    """PLATFORM 17.1 / 8.2 / 3.3: an option of a PLATFORM contract may be ended on its own
-    (« résilier ... certains des Services ou Options »): its quantity may go to 0, a decrease
-    that ends the line at the date a decrease takes effect. The main product, and the lines of
-    the other contracts, keep at least 1 unit."""
-    return contract.preset == Preset.PLATFORM and line.product.kind == ProductKind.OPTION
+    """PLATFORM 17.1 / 8.2 / 3.3 and HOSTED-W 8.1: an option of such a contract may be ended on
+    its own: its quantity may go to 0, a decrease that ends the line at the date a decrease
+    takes effect (the first anniversary at least the contract's notice away, the units being
+    committed for the period). The main product, and the lines of the other contracts, keep at
+    least 1 unit (ending the main product is the termination of the contract, CON-4)."""
+    return contract.preset in OPTIONS_ENDED_ALONE and line.product.kind == ProductKind.OPTION
 
 
 def _check_quantity(quantity, current: int, minimum: int = 1) -> int:
@@ -518,9 +526,9 @@ def line_quantity_decrease_cancel(
 
 def line_quantity_decreases_apply(*, contract: Contract, period_start: date) -> int:
     """CON-2 / TRK-4: on a period's first day, the contract's pending decreases due by then
-    apply: each line loses the units removed (never below 1); a PLATFORM option left with no
-    unit (17.1) ends that day (``ended_on``, quantity 0, so its history reads as for any
-    decrease: its units before that day are the changes undone).
+    apply: each line loses the units removed (never below 1); a PLATFORM or HOSTED-W option
+    left with no unit (17.1, 8.1) ends that day (``ended_on``, quantity 0, so its history reads
+    as for any decrease: its units before that day are the changes undone).
     Idempotent: an applied decrease is not pending any more. Returns how many applied."""
     applied = 0
     with transaction.atomic():
