@@ -21,10 +21,11 @@ from django.utils.translation import ngettext
 from accounts.decorators import member_required
 from kernel.forms import attach_errors
 from offers import selectors
-from offers.choices import QuantityChangeKind, QuantityChangeStatus
+from offers.choices import FirstMonth, QuantityChangeKind, QuantityChangeStatus
 from offers.forms import LineQuantityForm
 from offers.models import Contract, ContractLine
 from offers.services.quantities import (
+    added_units_billed_from,
     decrease_notice_months,
     line_quantity_change,
     line_quantity_decrease_cancel,
@@ -134,9 +135,45 @@ def line_quantity(request, pk, line_pk):
             "quote_changed": quote_changed,
             "pending_decrease": pending_decreases(contract=contract).get(line.pk),
             "decrease_notice_months": decrease_notice_months(contract),
+            "free_order_month": _free_order_month(contract),
             "can_order": can_order,
         },
     )
+
+
+def _free_order_month(contract: Contract) -> bool:
+    """HOSTED-W 9: « facturés à compter du mois suivant la commande » — units added are an
+    order: no pro rata, billed in full from the 1st of the next month (CON-2)."""
+    return contract.term("first_month") == FirstMonth.FREE_ORDER_MONTH
+
+
+def _increase_message(change, line) -> str:
+    """CON-2: what an increase costs, as the quote said it — pro rata for the rest of the month,
+    or (HOSTED-W 9) nothing before the 1st of the next month — and the added units' setup fee,
+    on the next invoice."""
+    names = {
+        "product": line.product.display_name,
+        "before": change.quantity_before,
+        "after": change.quantity_after,
+    }
+    if _free_order_month(line.contract):
+        first = added_units_billed_from(
+            day=change.effective_on, started_on=line.started_on, free_order_month=True
+        )
+        message = _(
+            "Quantity changed: %(product)s goes from %(before)s to %(after)s from today, billed "
+            "from %(date)s."
+        ) % {**names, "date": date_format(first, "DATE_FORMAT")}
+    else:
+        message = _(
+            "Quantity changed: %(product)s goes from %(before)s to %(after)s from today. "
+            "%(amount)s € excl. VAT will be on your next invoice for the rest of the month."
+        ) % {**names, "amount": _money(change.prorata_amount)}
+    if change.setup_amount:
+        message += " " + _("Setup fee: %(amount)s € excl. VAT on your next invoice.") % {
+            "amount": _money(change.setup_amount)
+        }
+    return message
 
 
 def _done_message(change, line) -> str:
@@ -151,15 +188,7 @@ def _done_message(change, line) -> str:
             "after": change.quantity_after,
         }
     if change.kind == QuantityChangeKind.INCREASE:
-        return _(
-            "Quantity changed: %(product)s goes from %(before)s to %(after)s from today. "
-            "%(amount)s € excl. VAT will be on your next invoice for the rest of the month."
-        ) % {
-            "product": line.product.display_name,
-            "before": change.quantity_before,
-            "after": change.quantity_after,
-            "amount": _money(change.prorata_amount),
-        }
+        return _increase_message(change, line)
     return _(
         "Decrease recorded: %(product)s goes from %(before)s to %(after)s on %(date)s. "
         "You can cancel it until then."

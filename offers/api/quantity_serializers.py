@@ -54,7 +54,8 @@ class LineQuantityRequestSerializer(api_fields.Serializer):
         help_text=_(
             "The line's new total. More: effective today, the added units charged pro rata "
             "for the rest of the month — PLATFORM (28, 7.2.1): only asked, in effect once we "
-            "accept it. Fewer: effective at the contract's next period start. "
+            "accept it; HOSTED-W (9): no pro rata, billed from the 1st of the next month. "
+            "Fewer: effective at the contract's next period start. "
             "At least 1, except 0 for an option of a PLATFORM or HOSTED-W contract: the "
             "option ends then (PLATFORM 17.1, HOSTED-W 8.1)."
         ),

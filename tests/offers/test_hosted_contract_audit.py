@@ -70,3 +70,58 @@ def test_hosted_w_option_ended_in_part_at_the_anniversary(tenant):
     assert (ivr.quantity, ivr.ended_on) == (0, date(2027, 3, 10))
     # 3 × 14.90 = 44.70 € a month from the renewed period, without the IVR's 15.00
     assert Contract.objects.get(pk=contract.pk).monthly_fees == Decimal("44.7000")
+
+
+@pytest.fixture
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+# CON-2 + HOSTED-W 9 — « les Services de téléphonie hébergée sont facturés à compter du mois
+# suivant la commande »: a user added on 19/12/2026 to a HOSTED-W contract (2 users at 14.90)
+# owes nothing for December — only its setup fee, 1 × 29.00 — and is billed from 01/01/2027,
+# 3 × 14.90 = 44.70 a month. The quote said so, but the form's help said « Units added take
+# effect today and are charged pro rata by days for the rest of the month » and the
+# confirmation « 0.00 € excl. VAT will be on your next invoice for the rest of the month »,
+# naming neither the 29.00 € setup fee nor the 1st of January.
+@pytest.mark.django_db
+def test_portal_hosted_w_increase_says_billed_from_next_month(as_role, english, tenant):
+    from django.urls import reverse
+
+    contract = make_hosted_w(tenant.client)
+    line = contract.lines.get()
+    url = reverse("offers:line_quantity", args=[contract.pk, line.pk])
+    with at(date(2026, 12, 19)):
+        client = as_role("admin")
+        form = client.get(url).content.decode()
+        response = client.post(
+            url,
+            {
+                "quantity": "3",
+                "shown_prorata": "0.00",
+                "shown_effective_on": "2026-12-19",
+                "action": "confirm",
+            },
+            follow=True,
+        )
+    assert "charged pro rata" not in form
+    assert "Units added take effect today and are billed in full from the 1st of the next" in form
+    text = response.content.decode()
+    assert "for the rest of the month" not in text
+    assert (
+        "Quantity changed: Hosted telephony user goes from 2 to 3 from today, billed "
+        "from 1 January 2027. Setup fee: 29.00 € excl. VAT on your next invoice."
+    ) in text
+
+
+def make_hosted_w(client):
+    from tests.offers.factories import make_contract
+
+    return make_contract(
+        client,
+        "hosted-w",
+        quantity=2,
+        signature=date(2026, 3, 10),
+        service_start=date(2026, 3, 10),
+    )
