@@ -204,20 +204,13 @@ def pending_decreases(*, contract: Contract) -> dict[int, LineQuantityChange]:
     }
 
 
-# The offers whose contract lets the customer end an option on its own: PLATFORM 17.1
-# (« résilier ... certains des Services ou Options ») and HOSTED-W 8.1 (« Le Service, tout ou
-# en partie, est résiliable à tout moment par le Client »; its options are the associated
-# services of 3.2: IVR, call groups, conference, fax to mail, voicemail, softphone).
-OPTIONS_ENDED_ALONE = frozenset({Preset.PLATFORM, Preset.HOSTED_W})
-
-
 def removable(contract: Contract, line: ContractLine) -> bool:
-    """PLATFORM 17.1 / 8.2 / 3.3 and HOSTED-W 8.1: an option of such a contract may be ended on
-    its own: its quantity may go to 0, a decrease that ends the line at the date a decrease
-    takes effect (the first anniversary at least the contract's notice away, the units being
-    committed for the period). The main product, and the lines of the other contracts, keep at
-    least 1 unit (ending the main product is the termination of the contract, CON-4)."""
-    return contract.preset in OPTIONS_ENDED_ALONE and line.product.kind == ProductKind.OPTION
+    """PLATFORM 17.1 (« certains des Services ou Options »), HOSTED-W 8.1 (« tout ou en
+    partie »): an option may be ended on its own — quantity 0, a decrease that ends the line on
+    its date. The main product, and the other contracts' lines, keep at least 1 unit."""
+    return contract.preset in {Preset.PLATFORM, Preset.HOSTED_W} and (
+        line.product.kind == ProductKind.OPTION
+    )
 
 
 def _check_quantity(quantity, current: int, minimum: int = 1) -> int:
