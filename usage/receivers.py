@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from accounts.choices import Role
 from accounts.notifications import notify_client
 from usage.events import announce_breach
 from usage.models import FairUseBreach
@@ -51,7 +52,9 @@ def on_calls_rated(sender, batch_id=None, keys=(), **kwargs) -> None:
 
 
 def on_breach_recorded(sender, breach_id: int, **kwargs) -> None:
-    """USE-4: the customer is notified of the breach (once) and partners get the event."""
+    """USE-4: the customer is notified of the breach (once) and partners get the event. The
+    e-mail announces a charge (the user's month billed per minute): it goes to the
+    administrators and to the billing members, who pay the invoices (ACC-2)."""
     with transaction.atomic():
         breach = (
             FairUseBreach.objects.select_for_update()
@@ -63,7 +66,12 @@ def on_breach_recorded(sender, breach_id: int, **kwargs) -> None:
             return
         breach.notified_at = timezone.now()
         breach.save(update_fields=["notified_at", "updated_at"])
-        notify_client(breach.client, "usage/email/breach", {"breach": breach})
+        notify_client(
+            breach.client,
+            "usage/email/breach",
+            {"breach": breach},
+            roles=(Role.ADMIN, Role.BILLING),
+        )
         announce_breach(breach)
 
 

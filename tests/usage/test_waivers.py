@@ -173,3 +173,26 @@ def test_use4_waiver_refused_once_the_month_is_purged(admin_user):
     with time_machine.travel(datetime(2027, 9, 30, 9, tzinfo=UTC)):
         [credit] = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
     assert credit.amount == Decimal("15.00")
+
+
+# USE-4 (docs/rules.md: "the customer is notified"; ACC-2: the billing role pays the invoices) —
+# the clinic's reception breaches October's fair use: its 10 calls are billed per minute, 15.00 €
+# HT on the next invoice instead of 0. The e-mail announces a charge: it reaches the customer's
+# administrator and its billing member (who pays it and may contest it), not its technical
+# member — it reached the administrator only.
+def test_use4_breach_notice_reaches_the_billing_members(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.choices import Role
+    from tests.factories import MembershipFactory
+
+    client = customer()
+    billing_member = MembershipFactory(client=client, role=Role.BILLING)
+    MembershipFactory(client=client, role=Role.TECHNICAL)
+    admin = client.memberships.get(role=Role.ADMIN)
+    _account, breach = breached_month(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        on_breach_recorded(sender=FairUseBreach, breach_id=breach.pk)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [admin.user.email, billing_member.user.email]
+    )
