@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.choices import Role
 from accounts.notifications import notify_client
 from kernel.errors import InvalidTransition
 from offers.choices import ContractStatus, SuspensionReason, TerminationStatus
@@ -14,6 +15,17 @@ from offers.events import announce_suspension
 from offers.models import Contract, Suspension, Termination
 from offers.services.transitions import lock_contract, transition_contract
 from offers.signals import contract_status_changed
+
+# CON-8 / ACC-2: a suspension for money (an exhausted prepaid balance, USE-8; non-payment,
+# BIL-7) is lifted by paying — a top-up, a payment —, which is the billing role's as much as the
+# administrator's: both are told of it and of its lifting. The other reasons (fraud, abnormal
+# traffic, an authority's order…) are the administrators' business.
+MONEY_REASONS = frozenset({SuspensionReason.PREPAID_EXHAUSTED, SuspensionReason.NON_PAYMENT})
+
+
+def told_roles(reason: str) -> tuple:
+    """Who of the customer is e-mailed a suspension (and its lifting) for ``reason``."""
+    return (Role.ADMIN, Role.BILLING) if reason in MONEY_REASONS else (Role.ADMIN,)
 
 
 def contracts_to_suspend(client):
@@ -70,7 +82,10 @@ def contract_suspend(*, contract: Contract, reason: str, note: str = "", actor=N
     if contract.status == ContractStatus.TERMINATING:
         _service_follows(contract)  # the trunk and SIP accounts read suspended
     notify_client(
-        contract.client, "offers/email/suspended", {"contract": contract, "suspension": suspension}
+        contract.client,
+        "offers/email/suspended",
+        {"contract": contract, "suspension": suspension},
+        roles=told_roles(reason),
     )
     return suspension
 
@@ -129,5 +144,10 @@ def contract_lift_suspension(*, contract: Contract, actor=None) -> Suspension:
         )
         announce_suspension(contract, suspended=False)
         _service_follows(contract)  # the status stays; the trunk and SIP accounts read active
-    notify_client(contract.client, "offers/email/suspension_lifted", {"contract": contract})
+    notify_client(
+        contract.client,
+        "offers/email/suspension_lifted",
+        {"contract": contract},
+        roles=told_roles(suspension.reason),
+    )
     return suspension

@@ -191,3 +191,42 @@ def test_acc6_inactivity_from_the_records_and_forfeit(mailoutbox):
     _t, forfeited = inactivity.inactive_close(contract=contract, today=date(2027, 5, 4))
     assert forfeited == Decimal("30.00")
     assert balance(client) == Decimal("0.00")
+
+
+# USE-8 / CON-8 (ACC-2: paying is the admin's or billing's; the prepaid top-up page is the
+# billing role's) — a prepaid customer tops up 6.00 €; a batch of 5.0000 € HT is debited 6.00 €
+# TTC → balance 0.00: its contract is suspended, and the e-mail says « Rechargez votre crédit
+# prépayé ». It reached the administrator only: the billing member, the one who tops up, was
+# not told, nor of the lifting once 10.00 € came in. Both e-mails now reach the administrator
+# and the billing member (not the technical member); a suspension for another reason (fraud)
+# still goes to the administrators only.
+def test_use8_exhausted_balance_suspension_told_to_the_billing_members(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    from accounts.choices import Role
+    from tests.factories import MembershipFactory
+
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    admin = client.memberships.get(role=Role.ADMIN).user.email
+    payer = MembershipFactory(client=client, role=Role.BILLING).user.email
+    MembershipFactory(client=client, role=Role.TECHNICAL)
+    contract = platform(client)
+    top_up(client, "6.00")
+    call(client, contract=contract, cost="5.0000")
+    with django_capture_on_commit_callbacks(execute=True):
+        rated(client, 1)
+    assert balance(client) == Decimal("0.00")
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([admin, payer])
+    assert all("Rechargez votre crédit prépayé" in m.body for m in mailoutbox)
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        top_up(client, "10.00")
+    assert Contract.objects.get(pk=contract.pk).status == ContractStatus.ACTIVE
+    restored = [m for m in mailoutbox if "a été levée" in m.body]
+    assert sorted(m.to[0] for m in restored) == sorted([admin, payer])
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        offers.contract_suspend(contract=contract, reason=SuspensionReason.FRAUD)
+    assert [m.to[0] for m in mailoutbox] == [admin]
