@@ -27,7 +27,7 @@ from offers.choices import LIVE_STATUSES, FairUsePolicy
 from offers.models import Contract
 from offers.periods import add_months, next_month_start
 from telephony.models import SipAccount, Trunk
-from usage.choices import PriceClass, RatingPlan
+from usage.choices import BreachStatus, PriceClass, RatingPlan
 from usage.destinations import tariff_destination
 from usage.models import (
     CallRecord,
@@ -198,6 +198,7 @@ class Account:
     plan: str = ""
     line: Line = None
     distinct: int = 0
+    breach: FairUseBreach | None = None  # USE-4: the month's open breach (``open_breaches``)
 
     @property
     def fair_use_limit(self) -> int | None:
@@ -341,6 +342,15 @@ def outgoing_block(*, client_id: int, today: date | None = None) -> ConsumptionA
         return None
     alerts = ConsumptionAlert.objects.filter(client_id=client_id, month=month, level=100)
     return blocking_alert(alerts, threshold)
+
+
+def open_breaches(*, client, month: date) -> dict[str, FairUseBreach]:
+    """USE-4: the month's fair-use breaches not waived, by account key (``s<SIP account>``, as
+    ``Account.key``): the consumption page says why an unlimited account pays."""
+    return {
+        f"s{b.sip_account_id}": b
+        for b in FairUseBreach.objects.filter(client=client, month=month, status=BreachStatus.OPEN)
+    }
 
 
 def limit_breaches_of(*, client, month: date):

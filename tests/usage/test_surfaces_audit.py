@@ -105,3 +105,57 @@ def test_consumption_page_alert_of_an_older_threshold_names_its_amount(as_role, 
         web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         english = web.get(reverse("usage:consumption")).content.decode()
         assert "100% of 1.00 € reached on " in english
+
+
+# USE-4 (docs/rules.md: on a breach the user's calls of the month are billed per minute, the
+# unlimited is lost for its month, the customer is notified) — December 2026, the HOSTED-W
+# user « Accueil » had 4 calls at once: its month is in breach, its 4 calls to French fixed
+# numbers billed per minute (4 × 0.0120 € = 0.05 € on an unlimited plan). The consumption page
+# showed the account as any other (« numéros distincts : 4 / 150 », 0,05 €): nothing said why
+# an unlimited account pays. Its row now says « Usage raisonnable dépassé » with the billing
+# it brings and the reason measured (« Plus de 3 appels simultanés (4 / 3) »), in English
+# too; a waived breach (the month rated as included again) says nothing.
+def test_consumption_page_names_the_fair_use_breach_of_an_account(as_role, tenant):
+    from django.utils import timezone
+
+    from accounts.choices import Role
+    from tests.telephony.factories import make_sip_account
+    from usage.choices import BreachStatus
+    from usage.models import FairUseBreach
+
+    client = tenant.client
+    web = as_role(Role.ADMIN)
+    nbsp = "\u00a0"
+    with time_machine.travel(NOON, tick=False):
+        month = NOON.date().replace(day=1)
+        account, _secret = make_sip_account(client, offer_code="hosted-w")
+        for i in range(4):
+            call(
+                client, sip_account=account, started_at=NOON - timedelta(minutes=10 - i),
+                month=month, called=f"+3314000000{i}", cost="0.0120", plan="hosted_w",
+                breach=True, duration=600,
+            )  # fmt: skip
+        rollup_refresh([(client.pk, month)])
+        breach = FairUseBreach.objects.create(
+            client=client, sip_account=account, month=month, plan="hosted_w",
+            reasons=[{"code": "simultaneous", "value": 4, "limit": 3}], detected_at=NOON,
+        )  # fmt: skip
+        page = web.get(reverse("usage:consumption")).content.decode().replace("&#x27;", "'")
+        assert 'data-testid="fair-use-breach"' in page
+        assert (
+            f"Usage raisonnable dépassé{nbsp}: pour ce mois, ses appels sont facturés au tarif, "
+            "à la minute." in page
+        )
+        assert "Plus de 3 appels simultanés (4 / 3)" in page
+        web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        english = web.get(reverse("usage:consumption")).content.decode()
+        assert (
+            "Fair use exceeded: for this month, its calls are billed at the tariff, per minute."
+            in (english)
+        )
+        assert "More than 3 simultaneous calls (4 / 3)" in english
+        FairUseBreach.objects.filter(pk=breach.pk).update(
+            status=BreachStatus.WAIVED, waived_at=timezone.now()
+        )
+        english = web.get(reverse("usage:consumption")).content.decode()
+        assert 'data-testid="fair-use-breach"' not in english
