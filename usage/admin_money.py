@@ -100,6 +100,7 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
         "waived_at",
         "waived_by",
         "waiver_note",
+        "credit_notes",
     ]
     actions = ["waive"]
 
@@ -114,6 +115,24 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
     def credit(self, breach):
         numbers = dict.fromkeys(c.credit_note.number for c in breach.credits.all())
         return ", ".join(numbers) or "—"  # a note crediting two lines has two rows
+
+    @admin.display(description=_("credit notes"))
+    def credit_notes(self, breach):
+        """BIL-9: the credit notes a waiver after invoicing made, each with what it credited
+        because of the breach (« A2026-000001 (15,00 € HT) »): the page a clerk answering the
+        customer opens."""
+        amounts = {}
+        for credit in breach.credits.all():
+            number = credit.credit_note.number
+            amounts[number] = amounts.get(number, 0) + credit.amount
+        return (
+            ", ".join(
+                gettext("%(number)s (%(amount)s excl. VAT)")
+                % {"number": number, "amount": money(amount)}
+                for number, amount in amounts.items()
+            )
+            or "—"
+        )
 
     @admin.action(description=_("Waive the breach"), permissions=["act"])
     def waive(self, request, queryset):

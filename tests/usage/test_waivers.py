@@ -196,3 +196,20 @@ def test_use4_breach_notice_reaches_the_billing_members(
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         [admin.user.email, billing_member.user.email]
     )
+
+
+# USE-4 / BIL-9 — a breach waived after October's invoice carried its 15.00 €: the waiver made
+# credit note A… of 15.00 € HT. The breach's own page in the back office (where a billing clerk
+# answering the customer lands) said « Levée », who and why, but not the credit note it made:
+# only the list's column named it. The page now names it with its amount excl. VAT.
+def test_use4_waived_breach_page_names_its_credit_note(admin_user, staff):
+    from django.urls import reverse
+
+    client = customer()
+    _account, breach = breached_month(client)
+    billing.run_month_sync(month=OCT)
+    [credit] = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
+    page = staff.get(
+        reverse("admin:usage_fairusebreach_change", args=[breach.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert f"{credit.credit_note.number} (15,00\u00a0€ HT)" in page
