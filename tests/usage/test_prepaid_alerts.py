@@ -230,3 +230,25 @@ def test_use8_exhausted_balance_suspension_told_to_the_billing_members(
     with django_capture_on_commit_callbacks(execute=True):
         offers.contract_suspend(contract=contract, reason=SuspensionReason.FRAUD)
     assert [m.to[0] for m in mailoutbox] == [admin]
+
+
+# CON-7 (PLATFORM 6.2: « un accès gratuit aux Services … aux seules fins de test ») and the
+# consumption alerts — threshold 10.00 € HT with the block, on 20 October. A trial's test calls
+# rated 30.0000 € (shown, never invoiced) reach no level: no alert, no e-mail, no block. A paid
+# call of 5.0000 € then reaches 50 % of 10.00 — the trial's 30.00 € counting for nothing.
+@time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=UTC), tick=False)
+def test_con7_trial_calls_trigger_no_alert(mailoutbox, django_capture_on_commit_callbacks):
+    client = customer()
+    contract = platform(client)
+    alerts.threshold_set(client=client, amount=Decimal("10.00"), block_outgoing=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        call(client, contract=contract, cost="30.0000", trial=True)
+        rated(client, 1)
+    assert not ConsumptionAlert.objects.exists() and mailoutbox == []
+    assert not alerts.outgoing_blocked(client.pk, date(2026, 10, 20))
+    with django_capture_on_commit_callbacks(execute=True):
+        call(client, contract=contract, cost="5.0000")
+        rated(client, 2)
+    assert list(ConsumptionAlert.objects.values_list("level", "consumption")) == [
+        (50, Decimal("5.00"))
+    ]
