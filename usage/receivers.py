@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from accounts.choices import Role
 from accounts.notifications import notify_client
 from usage.events import announce_breach
-from usage.models import FairUseBreach
+from usage.models import ConsumptionCutoff, FairUseBreach
 from usage.services import billing, post_rating, prepaid
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,13 @@ def on_breach_recorded(sender, breach_id: int, **kwargs) -> None:
             return
         breach.notified_at = timezone.now()
         breach.save(update_fields=["notified_at", "updated_at"])
+        # BIL-1: a month whose consumption was already posted (its run, or a later month's) is
+        # invoiced: the breach's calls go on the next invoice — the e-mail says so
+        invoiced = ConsumptionCutoff.objects.filter(month__gte=breach.month).exists()
         notify_client(
             breach.client,
             "usage/email/breach",
-            {"breach": breach},
+            {"breach": breach, "invoiced": invoiced},
             roles=(Role.ADMIN, Role.BILLING),
         )
         announce_breach(breach)

@@ -213,3 +213,37 @@ def test_use4_waived_breach_page_names_its_credit_note(admin_user, staff):
         reverse("admin:usage_fairusebreach_change", args=[breach.pk]), HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert f"{credit.credit_note.number} (15,00\u00a0€ HT)" in page
+
+
+# USE-4 / BIL-1 (docs/rules.md: a breach found after its month was invoiced — a late record —
+# is billed by the next run, never by editing the invoice) — October's invoice is issued with
+# the reception's calls as included; the breach is found afterwards: its 10 calls are billed
+# per minute, 15.00 € HT. The e-mail said only « For that month, its calls are billed at the
+# tariff, per minute »: the customer, holding an October invoice without them, could not tell
+# where they would be billed. It now adds that October's invoice is already issued and the
+# difference is on the next invoice; a breach of a month not yet invoiced says nothing of it.
+def test_use4_breach_notice_of_an_invoiced_month_names_the_next_invoice(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    client = customer()
+    _account, breach = breached_month(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        on_breach_recorded(sender=FairUseBreach, breach_id=breach.pk)
+    assert "prochaine facture" not in mailoutbox[-1].body
+
+    other = customer()
+    account, late = breached_month(other)
+    CallRecord.objects.filter(sip_account=account).update(cost=0, breach=False)
+    late.delete()
+    billing.run_month_sync(month=OCT)
+    late = FairUseBreach.objects.create(
+        client=other, sip_account=account, month=OCT, plan="hosted_w",
+        reasons=[{"code": "devices", "value": 4, "limit": 3}], detected_at=breach.detected_at,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        on_breach_recorded(sender=FairUseBreach, breach_id=late.pk)
+    body = mailoutbox[-1].body
+    assert (
+        "Votre facture de 10/2026 est déjà émise\u00a0: la différence figurera sur votre "
+        "prochaine facture." in body
+    )
