@@ -17,6 +17,7 @@ from kernel.inputs import (
     typed_amount_field,
 )
 from offers.choices import (
+    FORCE_MAJEURE_REASONS,
     SUSPENSION_NOTE_HELP,
     ContractStatus,
     SuspensionReason,
@@ -24,7 +25,7 @@ from offers.choices import (
 )
 from offers.models import Suspension
 from offers.services.suspensions import contracts_to_suspend
-from offers.services.terminations import check_letter_sent_on
+from offers.services.terminations import check_force_majeure, check_letter_sent_on
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from support.choices import TICKET_TRANSITIONS, TicketStatus
 
@@ -199,6 +200,8 @@ class TerminateForm(ContractActionForm):
                     TerminationReason.BREACH_BY_US,
                     TerminationReason.SERVICE_CHANGE,
                     TerminationReason.AUTHORITY,
+                    TerminationReason.FORCE_MAJEURE_BY_US,
+                    TerminationReason.FORCE_MAJEURE_BY_CUSTOMER,
                 )
             ),
         ],
@@ -207,7 +210,18 @@ class TerminateForm(ContractActionForm):
         help_text=_(
             "PLATFORM only besides the customer's notice: a breach (17.4, a month's notice), a "
             "change of the services (17.2, a month), an authority's order or a licence lost "
-            "(13.1, no notice); none of them carries a fee (17.6)."
+            "(13.1, no notice), a force majeure lasting beyond a month after its notification "
+            "(16.4, no notice); none of them carries a fee (17.6, 16.4)."
+        ),
+    )
+    # PLATFORM 16.4: the month the force majeure must last beyond counts from its notification
+    force_majeure_notified_on = BoundedDateField(
+        label=_("Force majeure notified on"),
+        required=False,
+        widget=DATE,
+        help_text=_(
+            "Force majeure only (16.4): the day its notification was sent (16.3); the contract "
+            "may be ended once it lasts beyond a month from that day."
         ),
     )
     requested_date = BoundedDateField(
@@ -249,6 +263,18 @@ class TerminateForm(ContractActionForm):
             try:
                 check_letter_sent_on(
                     contract, sent_on, cleaned.get("notice_date"), cleaned.get("reason")
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        notified_on, reason = cleaned.get("force_majeure_notified_on"), cleaned.get("reason")
+        if (
+            (notified_on is not None or reason in FORCE_MAJEURE_REASONS)
+            and "force_majeure_notified_on" not in self.errors
+            and "notice_date" not in self.errors
+        ):
+            try:
+                check_force_majeure(
+                    reason, notified_on, sent_on or cleaned.get("notice_date") or paris_today()
                 )
             except ValidationError as error:
                 self.add_error(None, error)

@@ -173,6 +173,16 @@ class TerminationReason(models.TextChoices):
     SERVICE_CHANGE = "service_change", _("Ended by us after a change of the services (17.2)")
     # PLATFORM 13.1.6 / 13.1.8: an authority's order, a licence lost: without notice
     AUTHORITY = "authority", _("Ended by us on an authority's order or a licence lost (13.1)")
+    # PLATFORM 16.4 / 17.5: a force majeure lasting beyond a month after its notification lets
+    # either party end the contract at once, without indemnity
+    FORCE_MAJEURE_BY_US = (
+        "force_majeure_by_us",
+        _("Ended by us, a force majeure lasting over a month (16.4)"),
+    )
+    FORCE_MAJEURE_BY_CUSTOMER = (
+        "force_majeure_by_customer",
+        _("Ended by the customer, a force majeure lasting over a month (16.4)"),
+    )
 
 
 # CON-4: the terminations we decide (PLATFORM 17.4, 17.2, 13.1): only staff cancel them.
@@ -181,7 +191,13 @@ PROVIDER_TERMINATION_REASONS = frozenset(
         TerminationReason.BREACH_BY_CUSTOMER,
         TerminationReason.SERVICE_CHANGE,
         TerminationReason.AUTHORITY,
+        TerminationReason.FORCE_MAJEURE_BY_US,
     }
+)
+
+# PLATFORM 16.4: the terminations that need the day the force majeure was notified (16.3)
+FORCE_MAJEURE_REASONS = frozenset(
+    {TerminationReason.FORCE_MAJEURE_BY_US, TerminationReason.FORCE_MAJEURE_BY_CUSTOMER}
 )
 
 # CON-4: the terminations whose notice we gave (ours above, and a closing for inactivity, 17.3:
@@ -207,6 +223,14 @@ CLAUSE_REASON_TEXTS = {
     TerminationReason.AUTHORITY: _(
         "We are ending this contract on an authority's order or the loss of a licence "
         "(article 13.1 of the general terms)."
+    ),
+    TerminationReason.FORCE_MAJEURE_BY_US: _(
+        "We are ending this contract because a force majeure has lasted more than a month "
+        "since it was notified (article 16.4 of the general terms)."
+    ),
+    TerminationReason.FORCE_MAJEURE_BY_CUSTOMER: _(
+        "You ended this contract because a force majeure has lasted more than a month since it "
+        "was notified (article 16.4 of the general terms)."
     ),
 }
 

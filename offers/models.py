@@ -516,6 +516,15 @@ class Termination(TimeStampedModel):
             "notice counts from (then the notice date)."
         ),
     )
+    force_majeure_notified_on = models.DateField(
+        _("force majeure notified on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "PLATFORM 16.3 / 16.4: the day the force majeure was notified; the contract may be "
+            "ended for it once it lasts beyond a calendar month from that day."
+        ),
+    )
     requested_date = models.DateField(_("requested date"), null=True, blank=True)
     effective_date = models.DateField(
         _("effective date"), help_text=_("The first day without service.")

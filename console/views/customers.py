@@ -254,6 +254,7 @@ def terminate(request, pk):
     quote.notified_by_us = data["reason"] in NOTIFIED_BY_US  # ours: not a notice « received »
     quote.letter_sent = sent_on is not None
     quote.contract = data["contract"]  # named on the confirmation: which contract it ends
+    quote.force_majeure_notified_on = data["force_majeure_notified_on"]  # PLATFORM 16.4
     # PLATFORM 28: the increases still awaiting our acceptance, which the termination refuses
     quote.increases_refused = increases_awaiting(contract=data["contract"])
     if not _confirmed(request):
@@ -268,6 +269,7 @@ def terminate(request, pk):
             expected_fee=quote.fee_amount,
             notice_date=notice_date,
             letter_sent_on=sent_on,
+            force_majeure_notified_on=data["force_majeure_notified_on"],
         )
     except ValidationError as error:
         attach_errors(form, error)

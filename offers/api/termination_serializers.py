@@ -31,7 +31,7 @@ NOTICE_DATE = _(
     "The notice's date (Paris date, CON-4): the day the customer's notice was received (its "
     "request in the portal or the API, or its letter; a PLATFORM letter, the day it was sent: "
     "letter_sent_on); for a termination we notified (breach_by_customer, service_change, "
-    "authority, inactivity), the day we notified it."
+    "authority, force_majeure_by_us, inactivity), the day we notified it."
 )
 REQUESTED_DATE = _(
     "The first day without service that was requested; null if none (the earliest date the "
@@ -90,6 +90,7 @@ class TerminationSerializer(representation.ModelSerializer):
             "notice_at",
             "notice_date",
             "letter_sent_on",
+            "force_majeure_notified_on",
             "requested_date",
             "effective_date",
             "fee_rule",
@@ -112,7 +113,10 @@ class TerminationSerializer(representation.ModelSerializer):
                 "port_out (its numbers ported out, NUM-4), or, without fee (PLATFORM 17.6): "
                 "breach_by_customer (ended by us, 17.4; only we cancel it), breach_by_us (ended "
                 "by the customer, 17.4), service_change (ended by us after a change of the "
-                "services, 17.2) or authority (ended by us on an authority's order, 13.1)."
+                "services, 17.2), authority (ended by us on an authority's order, 13.1), "
+                "force_majeure_by_us or force_majeure_by_customer (ended by us, or by the "
+                "customer, a force majeure lasting over a month after its notification, 16.4; "
+                "only we cancel ours)."
             ),
             notice_at=_(
                 "When the termination was recorded (the customer's notice received, or ours "
@@ -122,6 +126,11 @@ class TerminationSerializer(representation.ModelSerializer):
             letter_sent_on=_(
                 "PLATFORM (8.2, 17.1): the day the customer's registered letter was sent, which "
                 "its notice counts from (then its notice_date); null otherwise."
+            ),
+            force_majeure_notified_on=_(
+                "PLATFORM 16.4 (force_majeure_by_us, force_majeure_by_customer): the day the "
+                "force majeure was notified (16.3), more than a month before the notice; null "
+                "otherwise."
             ),
             requested_date=REQUESTED_DATE,
             fee_rule=FEE_RULE,

@@ -19,6 +19,7 @@ from kernel.money import round_money
 from offers import periods, signals, termination_fees
 from offers.choices import (
     CLAUSE_REASON_TEXTS,
+    FORCE_MAJEURE_REASONS,
     PROVIDER_TERMINATION_REASONS,
     BillingTiming,
     ContractStatus,
@@ -44,6 +45,10 @@ CLAUSE_NOTICE_MONTHS = {
     TerminationReason.BREACH_BY_US: 1,
     TerminationReason.SERVICE_CHANGE: 1,
     TerminationReason.AUTHORITY: 0,
+    # 16.4 / 17.5: « mettre fin immédiatement et de plein droit, sans formalités judiciaires ni
+    # indemnité », once the force majeure lasts beyond a month after its notification
+    TerminationReason.FORCE_MAJEURE_BY_US: 0,
+    TerminationReason.FORCE_MAJEURE_BY_CUSTOMER: 0,
 }
 
 
@@ -300,6 +305,7 @@ def contract_request_termination(
     expected_fee: Decimal | None = None,
     notice_date: date | None = None,
     letter_sent_on: date | None = None,
+    force_majeure_notified_on: date | None = None,
 ) -> Termination:
     """CON-4: the request made in the portal or the API is the written notice (its timestamp is
     the notice date); the quote is recomputed at that moment and stored with its breakdown.
@@ -316,7 +322,14 @@ def contract_request_termination(
     ``letter_sent_on`` (PLATFORM only, staff typing the customer's registered letter): the day
     it was sent — 8.2 « au moyen de l'envoi d'une lettre recommandée au moins trois (3) mois
     avant la date anniversaire », 17.1 « par l'envoi d'une lettre recommandée » — which the
-    notice counts from: it becomes the notice date."""
+    notice counts from: it becomes the notice date.
+
+    ``force_majeure_notified_on`` (PLATFORM 16.4, the force majeure reasons only): the day the
+    force majeure was notified (16.3); see ``check_force_majeure``."""
+    if reason in FORCE_MAJEURE_REASONS or force_majeure_notified_on is not None:
+        check_force_majeure(
+            reason, force_majeure_notified_on, letter_sent_on or notice_date or paris_today()
+        )
     if letter_sent_on is not None:
         check_letter_sent_on(contract, letter_sent_on, notice_date, reason)
         notice_date = letter_sent_on
@@ -358,6 +371,7 @@ def contract_request_termination(
         notice_at=notice_at,
         notice_date=quote.notice_date,
         letter_sent_on=letter_sent_on,
+        force_majeure_notified_on=force_majeure_notified_on,
         requested_date=requested_date,
         effective_date=quote.effective_date,
         fee_rule=quote.fee.rule,
@@ -434,6 +448,42 @@ def check_letter_sent_on(
     else:
         return
     raise ValidationError({"letter_sent_on": message})
+
+
+def force_majeure_end_allowed_from(notified_on: date) -> date:
+    """PLATFORM 16.4: the first day a contract may be ended for a force majeure notified on
+    ``notified_on`` — « en cas de prolongation de l'événement de force majeure au-delà d'un délai
+    d'un (1) mois calendaire après envoi de la notification »: the month ends on the same day of
+    the next month (the last day of a shorter month), the force majeure lasts beyond it from
+    the day after (notified on 15 May: from 16 June)."""
+    return periods.add_months(notified_on, 1) + timedelta(days=1)
+
+
+def check_force_majeure(reason: str, notified_on: date | None, notice_date: date) -> None:
+    """PLATFORM 16.4: ``ValidationError`` on ``force_majeure_notified_on`` unless a termination
+    given on ``notice_date`` for a force majeure notified on ``notified_on`` is allowed: the day
+    given (and only for those reasons), not after the notice, and the notice at least on
+    ``force_majeure_end_allowed_from``."""
+    if reason not in FORCE_MAJEURE_REASONS:
+        message = _("Only a termination for a force majeure (16.4) gives this day.")
+    elif notified_on is None:
+        message = _(
+            "Give the day the force majeure was notified (16.3): the contract may be ended once "
+            "it lasts beyond a month from that day."
+        )
+    elif notified_on > notice_date:
+        message = _("A force majeure is notified before the termination it allows.")
+    elif notice_date < force_majeure_end_allowed_from(notified_on):
+        message = _(
+            "The force majeure notified on %(notified)s has not lasted beyond a month yet: the "
+            "contract may be ended for it from %(allowed)s (16.4)."
+        ) % {
+            "notified": notified_on.strftime("%d/%m/%Y"),
+            "allowed": force_majeure_end_allowed_from(notified_on).strftime("%d/%m/%Y"),
+        }
+    else:
+        return
+    raise ValidationError({"force_majeure_notified_on": message})
 
 
 @transaction.atomic
