@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
 from kernel.admin import MonthListFilter, ServiceRowsAdmin, file_download
+from kernel.inputs import typed_amount_field
 from kernel.money import money, round_money
 from kernel.templatetags.hours import hour_slot
 from offers.models import Contract
@@ -33,7 +34,13 @@ from usage.models import (
     QualityHour,
 )
 from usage.models.money import QUALITY_MEASURES
-from usage.money_choices import PENALTY_AMOUNTS, PenaltyKind, PenaltyStatus, QualityMetric
+from usage.money_choices import (
+    PENALTY_AMOUNTS,
+    TYPED_AMOUNT_PENALTIES,
+    PenaltyKind,
+    PenaltyStatus,
+    QualityMetric,
+)
 from usage.services import billing as usage_billing
 from usage.services import penalties
 from usage.services.quality import measure_display
@@ -248,7 +255,15 @@ def _penalty_choices():
     """Each penalty with its unit amount, in the page's language (« 10 000,00 € »): a callable,
     so that the form reads it when it is built, not once at import."""
     return [
-        (k.value, f"{k.label} — {money(PENALTY_AMOUNTS[k])}")
+        (
+            k.value,
+            f"{k.label} — "
+            + (
+                gettext("amount typed")
+                if k in TYPED_AMOUNT_PENALTIES
+                else money(PENALTY_AMOUNTS[k])
+            ),
+        )
         for k in PenaltyKind
         if k != PenaltyKind.ABUSIVE_TICKET  # charged from its ticket (SLA-11)
     ]
@@ -269,6 +284,16 @@ class PenaltyForm(forms.Form):
     )
     occurred_on = forms.DateField(label=_("Noted on"))
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)
+    # PLATFORM 27: the operators' or regulator's surcharge is passed on at its own amount
+    amount = typed_amount_field(
+        _("Amount (€)"),
+        required=False,
+        help_text=_(
+            "Surcharge passed on only: the amount the operators or the regulator charged us "
+            "(their invoice or decision as evidence). The other penalties take the contract's "
+            "amount: leave it empty."
+        ),
+    )
     evidence_note = forms.CharField(
         label=_("Evidence"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -354,6 +379,7 @@ class PenaltyAdmin(ServiceRowsAdmin):
                 evidence_note=data["evidence_note"],
                 evidence=data["evidence"],
                 actor=request.user,
+                amount=data["amount"],
             )
             return gettext("Penalty of %(amount)s € recorded.") % {
                 "amount": penalty.amount
@@ -366,7 +392,8 @@ class PenaltyAdmin(ServiceRowsAdmin):
             title=gettext("Record a penalty"),
             intro=gettext(
                 "PLATFORM 27: on a voice platform contract only (no other contract states these "
-                "penalties). The amount is the unit amount of the penalty × the quantity. "
+                "penalties). The amount is the unit amount of the penalty × the quantity; a "
+                "surcharge of the operators or the regulator is passed on at the amount typed. "
                 "Penalties are outside the scope of VAT and invoiced on their own."
             ),
         )

@@ -22,9 +22,14 @@ class PenaltyKind(models.TextChoices):
     CONSUMER_COMPLAINT = "consumer_complaint", _("Consumer complaint")
     JUDICIAL_REQUISITION = "judicial_requisition", _("Judicial requisition")
     ABUSIVE_TICKET = "abusive_ticket", _("Abusive support ticket (incident caused by the customer)")
+    # PLATFORM 27: « auxquels s'ajoute les pénalités éventuelles des opérateurs et régulateurs »
+    # (regulator breach), « auxquels peuvent s'ajouter la surcharge appliquée par le ou les
+    # opérateur(s) » (CLI): passed on at the amount charged to us, typed by staff
+    OPERATOR_SURCHARGE = "operator_surcharge", _("Operators' or regulator's surcharge passed on")
 
 
-# USE-7: the unit amount of each penalty, € HT (PLATFORM 27).
+# USE-7: the unit amount of each penalty, € HT (PLATFORM 27); the surcharges passed on have none
+# (``TYPED_AMOUNT_PENALTIES``: the amount charged to us, typed by staff).
 PENALTY_AMOUNTS = {
     PenaltyKind.REGULATOR: Decimal("10000.00"),
     PenaltyKind.REPORT_33700: Decimal("200.00"),
@@ -33,6 +38,7 @@ PENALTY_AMOUNTS = {
     PenaltyKind.JUDICIAL_REQUISITION: Decimal("200.00"),
     PenaltyKind.ABUSIVE_TICKET: Decimal("100.00"),
 }
+TYPED_AMOUNT_PENALTIES = frozenset({PenaltyKind.OPERATOR_SURCHARGE})
 
 
 class PenaltyStatus(models.TextChoices):

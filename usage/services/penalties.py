@@ -3,9 +3,11 @@ only (no other contract states them; without a contract, for a customer holding 
 regulator breach 10 000 €, 33700 report 200 € per ticket, unauthorised CLI 2 000 €, consumer
 complaint 200 €, judicial requisition 200 €, abusive support ticket 100 € (charged from its
 ticket, SLA-11: ``support.services.ticket_charge_abusive_penalty``). The amount is the unit
-amount of the kind × the quantity (tickets, complaints…); the contract's "auxquels
-s'ajoutent" surcharges of other operators are entered as a further penalty of the same kind
-with its own evidence.
+amount of the kind × the quantity (tickets, complaints…). The penalties or surcharges of the
+operators and regulators that the contract adds to the regulator breach and the unauthorised
+CLI (« auxquels s'ajoute(nt) ») are passed on at the amount charged to us: a penalty of kind
+``operator_surcharge`` whose unit amount staff type (the operator's invoice as evidence) —
+never « a further penalty of the same kind », which would charge 2 000 € or 10 000 € again.
 
 A penalty is damages, not a supply: outside the scope of VAT (EN 16931 category "O", CGI
 art. 256), posted to billing as a charge of kind ``penalty`` with that category, which billing
@@ -14,6 +16,7 @@ invoiced yet, or issues a credit note (category "O") correcting the invoice that
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,10 +30,17 @@ from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from billing.models import PendingCharge
 from kernel.errors import InvalidTransition
+from kernel.money import round_money
 from offers.choices import Preset
 from offers.models import Contract
 from usage.models import Penalty
-from usage.money_choices import PENALTY_AMOUNTS, PENALTY_TRANSITIONS, PenaltyKind, PenaltyStatus
+from usage.money_choices import (
+    PENALTY_AMOUNTS,
+    PENALTY_TRANSITIONS,
+    TYPED_AMOUNT_PENALTIES,
+    PenaltyKind,
+    PenaltyStatus,
+)
 
 SOURCE = "usage_penalty"
 
@@ -53,8 +63,11 @@ def penalty_record(
     evidence=None,
     contract=None,
     actor=None,
+    amount=None,
 ) -> Penalty:
-    """USE-7: record a penalty with its evidence and post it to billing."""
+    """USE-7: record a penalty with its evidence and post it to billing. ``amount``: the unit
+    amount of a surcharge passed on (``TYPED_AMOUNT_PENALTIES``), required for it and refused
+    for the others (their amount is the contract's)."""
     if kind not in PenaltyKind.values:
         raise ValidationError({"kind": _("Choose a penalty from the list.")})
     if kind == PenaltyKind.ABUSIVE_TICKET:  # one penalty per ticket, and the ticket stops counting
@@ -68,6 +81,23 @@ def penalty_record(
         )
     if quantity < 1:
         raise ValidationError({"quantity": _("The quantity is at least 1.")})
+    if kind in TYPED_AMOUNT_PENALTIES:
+        if amount is None or Decimal(amount) <= 0:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "Give the amount the operators or the regulator charged us (€, from "
+                        "their invoice or decision)."
+                    )
+                }
+            )
+        unit = round_money(Decimal(amount))
+    elif amount is not None:
+        raise ValidationError(
+            {"amount": _("This penalty's amount is the contract's: leave the amount empty.")}
+        )
+    else:
+        unit = PENALTY_AMOUNTS[kind]
     if not evidence_note.strip():
         raise ValidationError({"evidence_note": _("Describe the evidence of the penalty.")})
     if occurred_on > timezone.localdate():
@@ -102,8 +132,7 @@ def penalty_record(
         )
     # ACC-4: a form submitted twice (a double click, a page resubmitted) records one penalty —
     # the customer's row is locked, so two submissions at once see each other. A further
-    # penalty of the same kind and day has its own evidence (PLATFORM 27 "auxquels
-    # s'ajoutent"), or counts in the quantity.
+    # penalty of the same kind and day has its own evidence, or counts in the quantity.
     Client.objects.select_for_update().filter(pk=client.pk).first()
     if Penalty.objects.filter(
         client=client,
@@ -111,6 +140,7 @@ def penalty_record(
         kind=kind,
         occurred_on=occurred_on,
         quantity=quantity,
+        unit_amount=unit,
         evidence_note=evidence_note.strip(),
         status=PenaltyStatus.POSTED,
     ).exists():
@@ -120,7 +150,6 @@ def penalty_record(
                 "evidence): a further penalty needs its own evidence."
             )
         )
-    unit = PENALTY_AMOUNTS[kind]
     penalty = Penalty.objects.create(
         client=client,
         contract=contract,
