@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Client
 from kernel.admin import MonthListFilter, ServiceRowsAdmin, file_download
 from kernel.inputs import typed_amount_field
-from kernel.money import money, round_money
+from kernel.money import money, money_number, round_money
 from kernel.templatetags.hours import hour_slot
 from offers.models import Contract
 from usage.choices import BreachStatus
@@ -382,7 +382,7 @@ class PenaltyAdmin(ServiceRowsAdmin):
                 amount=data["amount"],
             )
             return gettext("Penalty of %(amount)s € recorded.") % {
-                "amount": penalty.amount
+                "amount": money_number(penalty.amount)  # « 10 000,00 » in French
             }, penalty
 
         return self.service_submit(

@@ -27,6 +27,7 @@ def test_staff_pass_on_an_operators_surcharge(page, live_server, demo_data):
     form.locator("input[name='confirm']").check()
     screenshot(page, "usage-backoffice-penalty-surcharge-form.png")
     form.locator("[type='submit']").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("Pénalité de 347,50\u00a0€ enregistrée.")
     expect(page.locator(".field-amount")).to_contain_text("347,50")
     screenshot(page, "usage-backoffice-penalty-surcharge-recorded.png")
     penalty = Penalty.objects.get(kind="operator_surcharge")

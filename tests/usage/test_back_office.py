@@ -209,3 +209,26 @@ def test_hours_of_the_night_the_clocks_go_back_say_which():
         "25 octobre 2026, 03h–04h",
     ]
     assert spring == "29 mars 2026, 01h–02h"  # then 03h: the clocks jumped from 02h
+
+
+# USE-7 — the back office confirmed a penalty of 10 000 € with « Pénalité de 10000.00 €
+# enregistrée. » (a raw Decimal in a French sentence); now « Pénalité de 10 000,00 € enregistrée. »
+def test_penalty_recorded_message_in_french_figures(staff):
+    target = customer()
+    make_contract(target, "platform")
+    response = staff.post(
+        reverse("admin:usage_penalty_add"),
+        {
+            "client": target.pk,
+            "kind": "regulator",
+            "occurred_on": "2026-10-12",
+            "quantity": "1",
+            "evidence_note": "Décision ARCEP n° 2026-1234",
+            "confirm": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    )
+    text = response.content.decode().replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Pénalité de 10 000,00 € enregistrée." in text
+    assert "10000.00" not in text
