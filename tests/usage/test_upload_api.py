@@ -129,3 +129,35 @@ def test_upload_and_filters_refuse_bad_input(api, partner, django_capture_on_com
     assert calls.status_code == 400 and "call_type" in calls.json()["error"]["fields"]
     summary = api.get(reverse("api:call-summary"), {"customer": "１", "month": "2026-10"})
     assert summary.status_code == 400 and "customer" in summary.json()["error"]["fields"]
+
+
+# ACC-3 (issue 13: the partner API answers in the Accept-Language asked) — a batch's report
+# gave its refused calls' reasons in French to a partner asking in English ("compte inconnu",
+# "la date et l'heure de début ne sont pas au format ISO 8601"): the reasons are stored as the
+# back office reads them (French) and now answered in the language asked, on the report and on
+# the pages of rejections; French without Accept-Language, as before.
+def test_rejection_reasons_in_the_language_asked(api, partner, django_capture_on_commit_callbacks):
+    sip = account("sip-unl", partner=partner)
+    call = {
+        "call_id": "api-1", "account": "nobody-here", "start_time": "2026-10-02T09:00:00Z",
+        "answered": True, "duration": 61, "called": "0612345678", "call_type": "outbound",
+    }  # fmt: skip
+    bad_time = {**call, "call_id": "api-2", "account": sip.username, "start_time": "2026-13-02"}
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.post(
+            reverse("api:cdr-import-list"), {"calls": [call, bad_time]}, format="json"
+        )
+    batch_id = response.json()["id"]
+    _run(batch_id)
+    expected = {
+        "en": ["unknown account", "start time is not an ISO 8601 date and time"],
+        "fr": ["compte inconnu", "la date et l'heure de début ne sont pas au format ISO 8601"],
+    }
+    for lang, reasons in expected.items():
+        headers = {"HTTP_ACCEPT_LANGUAGE": lang}
+        report = api.get(reverse("api:cdr-import-detail", args=[batch_id]), **headers).json()
+        assert [r["reason"] for r in report["rejections"]] == reasons, lang
+        page = api.get(reverse("api:cdr-import-rejections", args=[batch_id]), **headers).json()
+        assert [r["reason"] for r in page["results"]] == reasons, lang
+    report = api.get(reverse("api:cdr-import-detail", args=[batch_id])).json()
+    assert [r["reason"] for r in report["rejections"]] == expected["fr"]

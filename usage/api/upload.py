@@ -173,6 +173,11 @@ class RejectionSerializer(representation.ModelSerializer):
             raw=_("The line as it was sent."),
         )
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["reason"] = imports.reason_in_language(data["reason"])  # Accept-Language
+        return data
+
 
 def _progress_sql(ctx, p: str):
     """``ImportBatch.progress`` in SQL (integer division truncates toward zero, as ``int``)."""

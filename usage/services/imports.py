@@ -15,6 +15,7 @@ also the reference the SQL follows, and the check of the rows the SQL leaves to 
 
 import csv
 import fcntl
+import functools
 import hashlib
 import io
 import tempfile
@@ -31,6 +32,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kernel.clock import PARIS
 from kernel.errors import InvalidTransition
@@ -46,22 +48,44 @@ CHUNK_LINES = 100_000  # a committed transaction each (bench/rating.py: 10 chunk
 csv.field_size_limit(16 << 20)
 
 
+# The reasons a line is refused, by key: their English source (msgid), the columns' count aside.
+REASONS = {
+    "columns": gettext_noop("expected %(n)s columns"),
+    "call_id": gettext_noop("call id missing or longer than 64 characters"),
+    "start_time": gettext_noop("start time is not an ISO 8601 date and time"),
+    "future": gettext_noop("start time is in the future"),
+    "answered": gettext_noop("answered must be yes or no"),
+    "duration": gettext_noop("duration must be a whole number of seconds"),
+    "call_type": gettext_noop("call type must be outbound, inbound or forwarded"),
+    "called": gettext_noop("called number is not a valid number"),
+    "account": gettext_noop("unknown account"),
+    "field": gettext_noop("a field is longer than allowed"),
+    "character": gettext_noop("a field holds a NUL or unreadable character"),
+}
+
+
+@functools.cache
+def _reasons_in(language: str) -> dict[str, str]:
+    with translation.override(language):
+        return {key: _(msgid) % {"n": len(COLUMNS)} for key, msgid in REASONS.items()}
+
+
 def _reasons() -> dict[str, str]:
-    """The report's reasons, in French (the back office's language)."""
-    with translation.override("fr"):
-        return {
-            "columns": _("expected %(n)s columns") % {"n": len(COLUMNS)},
-            "call_id": _("call id missing or longer than 64 characters"),
-            "start_time": _("start time is not an ISO 8601 date and time"),
-            "future": _("start time is in the future"),
-            "answered": _("answered must be yes or no"),
-            "duration": _("duration must be a whole number of seconds"),
-            "call_type": _("call type must be outbound, inbound or forwarded"),
-            "called": _("called number is not a valid number"),
-            "account": _("unknown account"),
-            "field": _("a field is longer than allowed"),
-            "character": _("a field holds a NUL or unreadable character"),
-        }
+    """The report's reasons, in French (the back office's language): what is stored."""
+    return _reasons_in("fr")
+
+
+@functools.cache
+def _reason_keys() -> dict[str, str]:
+    return {text: key for key, text in _reasons().items()}
+
+
+def reason_in_language(stored: str) -> str:
+    """A stored reason (French) in the active language: the partner API answers a report in
+    the language its caller asks (``Accept-Language``, ACC-3). A text that is no known reason
+    is given as stored."""
+    key = _reason_keys().get(stored)
+    return stored if key is None else _reasons_in(translation.get_language() or "fr")[key]
 
 
 # --- creating a batch ------------------------------------------------------------------------
