@@ -173,3 +173,97 @@ def test_invoice_pdf_links_name_their_document(phone, live_server, demo_data):
         link = row.get_by_role("link", name=f"Télécharger {document} {number}", exact=True)
         expect(link).to_have_text("Télécharger")
         assert_on_screen(link)
+
+
+def cells_without_their_label(table):
+    """The visible cells of ``table`` that do not show their column's heading (data-label) before
+    their content, and how many were checked. The row's head (.stack-head: the reference, the
+    name) titles the card; a cell under a heading hidden to the eye (a button's column) and a
+    cell across columns (a note) have no label to show."""
+    return table.evaluate(
+        """t => {
+      const norm = s => s.replace(/\\s+/g, " ").trim();
+      const heads = [...t.tHead.rows[0].cells].map(th => ({
+        text: norm(th.textContent), hidden: !!th.querySelector(".sr-only, .visually-hidden")}));
+      const missing = []; let checked = 0;
+      for (const body of t.tBodies) for (const row of body.rows) {
+        let col = 0;
+        for (const cell of row.cells) {
+          const head = heads[col]; col += cell.colSpan;
+          if (cell.tagName !== "TD" || cell.colSpan > 1 || head.hidden) continue;
+          if (cell.classList.contains("stack-head")) continue;
+          if (getComputedStyle(cell).display === "none") continue;
+          checked += 1;
+          const label = getComputedStyle(cell, "::before").content;
+          if (label !== JSON.stringify(head.text)) {
+            missing.push(`row ${row.rowIndex}, ${head.text}: ${label}`);
+          }
+        }
+      }
+      return {missing, checked};
+    }"""
+    )
+
+
+def cells_cut_or_off_screen(table):
+    """The cells of ``table`` whose content is cut (wider than the cell) or that end past the
+    screen's right edge."""
+    return table.evaluate(
+        """t => [...t.querySelectorAll("tbody td, tbody th")].filter(c => {
+      if (getComputedStyle(c).display === "none") return false;
+      const box = c.getBoundingClientRect();
+      return c.scrollWidth > c.clientWidth + 1 || box.left < -1
+        || box.right > document.documentElement.clientWidth + 1;
+    }).map(c => c.textContent.trim().slice(0, 40))"""
+    )
+
+
+
+CLINIC_EMAIL = "admin@clinique-alpes.example"
+FITS_ITS_BOX = "t => (b => b.scrollWidth <= b.clientWidth)(t.closest('.table-scroll'))"
+# Phones (issue 17) — tables that still scrolled sideways on a 390 px phone, in a box past whose
+# right edge their last columns hid under the fading cue (widths measured on the demo). Each row
+# now stacks its cells under its head (the reference, the name), each cell named by its column,
+# from 800 px down: on a 320 px phone and at 640 px (a 1280 px screen zoomed to 200 %) too.
+STACKED_PAGES = {
+    # 710 px: the period, the renewal and « Abonnement mensuel (HT) » unseen
+    "contracts": (ADMIN_EMAIL, "/contracts/", ["contract-table"]),
+}
+
+
+@pytest.mark.parametrize("name", list(STACKED_PAGES))
+def test_phone_stacks_the_rows_of_every_table(phone, live_server, demo_data, name):
+    email, path, table_ids = STACKED_PAGES[name]
+    sign_in(phone, live_server, email)
+    if callable(path):
+        path(phone, live_server)
+    else:
+        phone.goto(f"{live_server.url}{path}")
+    # a phone, the narrowest phone, a 1280 px screen zoomed to 200 %
+    viewports = {
+        "": PHONE,
+        "-320": {"width": 320, "height": 740},
+        "-zoom": {"width": 640, "height": 800},
+    }
+    for suffix, viewport in viewports.items():
+        phone.set_viewport_size(viewport)
+        for table_id in table_ids:
+            for table in phone.get_by_test_id(table_id).all():
+                expect(table.locator("tbody tr").first).to_be_visible()
+                labels = cells_without_their_label(table)
+                assert labels["checked"] > 0 and labels["missing"] == [], labels
+                assert cells_cut_or_off_screen(table) == []
+                assert table.evaluate(FITS_ITS_BOX), f"{table_id} scrolls at {viewport['width']} px"
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"{name} is {width} px wide at {viewport['width']} px"
+        screenshot(phone, f"mobile-stacked-{name}{suffix}.png")
+    assert blocking_violations(phone) == []
+
+    # The desktop keeps its columns: the headings show, no cell repeats its heading.
+    phone.set_viewport_size({"width": 1280, "height": 800})
+    for table_id in table_ids:
+        table = phone.get_by_test_id(table_id).first
+        assert table.evaluate("t => getComputedStyle(t).display") == "table"
+        expect(table.locator("thead th").first).to_be_visible()
+        labels = cells_without_their_label(table)
+        assert len(labels["missing"]) == labels["checked"] > 0, labels

@@ -78,7 +78,8 @@ def test_contract_list_rows(as_role, english, tenant, other_tenant, hosted_a):
             date_format(d, "SHORT_DATE_FORMAT")
             for d in (date(2025, 3, 15), date(2028, 3, 14), date(2028, 3, 15))
         )
-    assert f"<td>{start} → {last}</td>" in page and f"<td>{renewal}</td>" in page
+    assert f'<td data-label="Current period">{start} → {last}</td>' in page
+    assert f'<td data-label="Next renewal">{renewal}</td>' in page
     assert "40.00\u00a0€" in page  # 8 channels × 5 €
 
 
