@@ -228,6 +228,10 @@ FITS_ITS_BOX = "t => (b => b.scrollWidth <= b.clientWidth)(t.closest('.table-scr
 STACKED_PAGES = {
     # 710 px: the period, the renewal and « Abonnement mensuel (HT) » unseen
     "contracts": (ADMIN_EMAIL, "/contracts/", ["contract-table"]),
+    # 645 px: the state and the warranty unseen
+    "equipment": (ADMIN_EMAIL, "/equipment/", ["item-table"]),
+    # 701 px: the status and « Remplacement attendu avant le » unseen
+    "equipment-rma": (CLINIC_EMAIL, "/equipment/rma/", ["rma-table"]),
 }
 
 
