@@ -232,6 +232,8 @@ STACKED_PAGES = {
     "equipment": (ADMIN_EMAIL, "/equipment/", ["item-table"]),
     # 701 px: the status and « Remplacement attendu avant le » unseen
     "equipment-rma": (CLINIC_EMAIL, "/equipment/rma/", ["rma-table"]),
+    # 644 px: the status and the outcome unseen
+    "disputes": (ADMIN_EMAIL, "/payments/disputes/", ["dispute-table"]),
 }
 
 
