@@ -234,6 +234,10 @@ STACKED_PAGES = {
     "equipment-rma": (CLINIC_EMAIL, "/equipment/rma/", ["rma-table"]),
     # 644 px: the status and the outcome unseen
     "disputes": (ADMIN_EMAIL, "/payments/disputes/", ["dispute-table"]),
+    # 660 px: both prices unseen
+    "number-search": (ADMIN_EMAIL, "/numbers/search/", ["result-table"]),
+    # 625 px: the assignment date and « Libérer » unseen
+    "numbers": (CLINIC_EMAIL, "/numbers/", ["number-table"]),
 }
 
 
