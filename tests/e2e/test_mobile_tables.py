@@ -238,6 +238,10 @@ STACKED_PAGES = {
     "number-search": (ADMIN_EMAIL, "/numbers/search/", ["result-table"]),
     # 625 px: the assignment date and « Libérer » unseen
     "numbers": (CLINIC_EMAIL, "/numbers/", ["number-table"]),
+    # 509 px: the actions unseen
+    "company-users": (ADMIN_EMAIL, "/company/users/", ["user-table"]),
+    # 363 px: « Modifier » cut
+    "company-sites": (ADMIN_EMAIL, "/company/sites/", ["site-table"]),
 }
 
 
