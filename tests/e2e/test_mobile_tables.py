@@ -242,6 +242,8 @@ STACKED_PAGES = {
     "company-users": (ADMIN_EMAIL, "/company/users/", ["user-table"]),
     # 363 px: « Modifier » cut
     "company-sites": (ADMIN_EMAIL, "/company/sites/", ["site-table"]),
+    # 474 px: « Minimum » unseen; the announced changes, 631 px: the new price cut
+    "tariffs": (ADMIN_EMAIL, "/usage/tariffs/", ["tariff-changes-table", "tariffs"]),
 }
 
 

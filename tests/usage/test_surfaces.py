@@ -208,7 +208,9 @@ def test_tariffs_visible(as_role, django_assert_max_num_queries):
     with django_assert_max_num_queries(13):
         page = client.get(reverse("usage:tariffs")).content.decode()
     assert "Nos tarifs" in page
-    row = re.search(r"<tr><td>Londres Fixe</td>.*?</tr>", page).group(0)
+    row = re.search(
+        r'<tr data-testid="tariff-row"><td class="stack-head">Londres Fixe</td>.*?</tr>', page
+    ).group(0)
     assert (
         ">+4420<" in row
         and "0,1200\u00a0€" in row
@@ -248,7 +250,11 @@ def test_tariffs_grouped_france_first_countries_by_name(as_role):
     assert sections == [
         "France métropolitaine", "Outre-mer", "International", "Autres destinations, par préfixe",
     ]  # fmt: skip
-    names = re.findall(r"<tr><td>(.*?)</td><td class=\"num-mono\">(.*?)</td>", page)
+    names = re.findall(
+        r'<tr data-testid="tariff-row"><td class="stack-head">(.*?)</td>'
+        r'<td class="num-mono" data-label="Préfixe">(.*?)</td>',
+        page,
+    )
     assert names == [
         ("France fixe", "+33"), ("France mobile", "+33"),
         ("France numéro court", "—"),  # 3BPQ, 10YT: no +33
