@@ -244,6 +244,10 @@ STACKED_PAGES = {
     "company-sites": (ADMIN_EMAIL, "/company/sites/", ["site-table"]),
     # 474 px: « Minimum » unseen; the announced changes, 631 px: the new price cut
     "tariffs": (ADMIN_EMAIL, "/usage/tariffs/", ["tariff-changes-table", "tariffs"]),
+    # 724 px: last month and the credit unseen; the outages, 582 px: « Exonérée » unseen
+    "availability": (ADMIN_EMAIL, "/support/availability/", ["availability-table", "outage-table"]),
+    # 817 px: the credit and its status unseen
+    "availability-reports": (ADMIN_EMAIL, open_first_availability_report, ["report-table"]),
 }
 
 
