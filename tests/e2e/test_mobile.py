@@ -254,7 +254,7 @@ def test_phone_shows_the_amount_due_of_each_invoice(phone, live_server, demo_dat
 # TRK-2 — on a 390 px phone the trunk's channels table ran past its card: its headings never
 # wrapped (« Prix par pack », « Mensuel »), so the monthly column began at 327 px and the
 # monthly price (« Prix mensuel (HT) » 34,00 € for the demo's 2 × 4-channel packs) was cut at the
-# screen's edge, under the fading cue. The headings wrap on a phone: the price shows whole.
+# screen's edge, under the fading cue. Each pack now stacks its cells: the price shows whole.
 def test_phone_shows_the_monthly_price_of_a_trunk(phone, live_server, demo_data):
     trunk = Trunk.objects.filter(contract__client__siren="812345676").order_by("pk").first()
     sign_in(phone, live_server, ADMIN_EMAIL)

@@ -218,6 +218,18 @@ def cells_cut_or_off_screen(table):
     )
 
 
+def open_first_trunk(page, live_server):
+    from telephony.models import Trunk
+
+    trunk = Trunk.objects.filter(contract__client__siren="812345676").order_by("pk").first()
+    page.goto(f"{live_server.url}/telephony/trunks/{trunk.pk}/")
+
+
+def open_first_sip_account(page, live_server):
+    page.goto(f"{live_server.url}/telephony/")
+    page.locator("[data-testid='sip-row'] a[href^='/telephony/sip/']").first.click()
+    page.wait_for_url(re.compile(r"/telephony/sip/\d+/$"))
+
 
 CLINIC_EMAIL = "admin@clinique-alpes.example"
 FITS_ITS_BOX = "t => (b => b.scrollWidth <= b.clientWidth)(t.closest('.table-scroll'))"
@@ -248,6 +260,9 @@ STACKED_PAGES = {
     "availability": (ADMIN_EMAIL, "/support/availability/", ["availability-table", "outage-table"]),
     # 817 px: the credit and its status unseen
     "availability-reports": (ADMIN_EMAIL, open_first_availability_report, ["report-table"]),
+    # 335 px: the « Bloquer » buttons cut; at 320 px the packs' « Mensuel » column too
+    "trunk-destinations": (ADMIN_EMAIL, open_first_trunk, ["destination-table", "packs"]),
+    "sip-destinations": (ADMIN_EMAIL, open_first_sip_account, ["destination-table"]),
 }
 
 
