@@ -302,3 +302,34 @@ def test_phone_stacks_the_rows_of_every_table(phone, live_server, demo_data, nam
         expect(table.locator("thead th").first).to_be_visible()
         labels = cells_without_their_label(table)
         assert len(labels["missing"]) == labels["checked"] > 0, labels
+
+
+# Phones (issue 17) — the staff console on a 390 px phone: a queue (672 px, the demo's overdue
+# failure notification) hid its deadline, its assignee and « Me l'attribuer » past the screen's
+# edge; a customer's 360 its audit trail's objects and authors (576 px). Each item, invoice,
+# contract and audit entry now stacks its cells, each named by its column.
+def test_phone_stacks_the_console_queue_and_customer(phone, live_server, demo_data):
+    from accounts.models import Client
+    from console import demo as console_demo
+    from tests.e2e.test_console import _sign_in_with_totp
+
+    console_demo.load()
+    _sign_in_with_totp(phone, live_server)
+    phone.wait_for_load_state("load")
+    client = Client.objects.get(siren="812345676")
+    pages = {
+        "/console/queues/support.tickets/": ["queue-table"],
+        f"/console/customers/{client.pk}/": ["latest-invoices", "contracts", "audit"],
+    }
+    for path, table_ids in pages.items():
+        phone.goto(f"{live_server.url}{path}")
+        for table_id in table_ids:
+            table = phone.get_by_test_id(table_id)
+            expect(table.locator("tbody tr").first).to_be_visible()
+            labels = cells_without_their_label(table)
+            assert labels["checked"] > 0 and labels["missing"] == [], labels
+            assert cells_cut_or_off_screen(table) == []
+            assert table.evaluate(FITS_ITS_BOX), f"{table_id} scrolls on {path}"
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        name = "queue" if "queues" in path else "customer"
+        screenshot(phone, f"mobile-stacked-console-{name}.png")
