@@ -446,6 +446,7 @@ class IncludedPlan:
     policy: str  # the fair-use policy, as the terms state it
     national: str  # what the plan includes of France's own numbers ("" when the list says all)
     destinations: list[str] = field(default_factory=list)
+    per_second: str = ""  # USE-3: the calls the plan bills per second, whatever the grid says
 
 
 def included_plans(*, client) -> list[IncludedPlan]:
@@ -497,6 +498,17 @@ def included_plans(*, client) -> list[IncludedPlan]:
             "outgoing calls"
         ),
     }
+    # USE-3 (AMABOO 2): SIP-UNL bills per second what it does not include, whatever the grid's
+    # increments and minimum (the rating's "sec" and "incl60" modes); the hosted plans bill
+    # at the grid's own increments
+    per_second = {
+        FairUsePolicy.SIP_UNL: gettext(
+            "Billed per second, at the per-minute price of the tariff below (without its "
+            "increments or minimum): every second beyond the first 60 minutes of a call; calls "
+            "to fixed numbers beyond the month's first 99 numbers or outside these "
+            "destinations; calls to mobiles, in France and abroad."
+        ),
+    }
     plans = {}
     for (terms_id, signed), (policy, preset, names) in by_terms.items():
         rows = []
@@ -514,6 +526,7 @@ def included_plans(*, client) -> list[IncludedPlan]:
                 policy=FairUsePolicy(policy).label,
                 national=national.get(policy, ""),
                 destinations=destinations,
+                per_second=per_second.get(policy, ""),
             ),
         )
         plan.offers = sorted({*plan.offers, *names})

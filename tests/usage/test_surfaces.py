@@ -619,3 +619,45 @@ def test_tariffs_without_unlimited_plan_list_no_included_destination(as_role, te
     make_contract(tenant.client, "platform")
     page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
     assert 'data-testid="included-destinations"' not in page
+
+
+# USE-3 (AMABOO 2): « Tout appel émis au-delà de ces 99 numéros différents sera facturé à la
+# seconde », « au-delà [des 60 minutes] chaque seconde supplémentaire est facturée », mobiles en
+# France, fixes hors destinations et mobiles à l'international « facturés à la seconde » — and
+# the rating does bill them per second. The tariffs page showed a SIP-UNL customer only the
+# grid's increments and minimum: « Allemagne mobile » 30/6 s (a 61 s call read as 66 s =
+# 0.0990 €, billed 61 s = 0.0915 €), « Maroc fixe » 60/60 (61 s read as 120 s = 0.3000 €,
+# billed 61 s = 0.1525 €), with « Les appels au-delà sont facturés aux tarifs ci-dessous ». The
+# SIP-UNL plan now says which calls are billed per second at the per-minute price, whatever the
+# row's increments and minimum; the hosted plans (billed at the grid's increments) say nothing
+# of the kind.
+def test_use3_tariffs_page_tells_a_sip_unl_customer_what_is_billed_per_second(as_role, tenant):
+    from tests.offers.factories import make_contract
+
+    make_sip_account(tenant.client)  # SIP-UNL
+    make_contract(tenant.client, "hosted-a")
+    page = as_role(Role.READ_ONLY).get(reverse("usage:tariffs")).content.decode()
+    block = re.search(r'data-testid="included-destinations">(.*?)</section>', page, re.S).group(1)
+    plans = re.findall(r"<h3>(.*?)</h3>(.*?)(?=<h3>|$)", block, re.S)
+    by_offer = {name: text for name, text in plans}
+    sip_unl, hosted_a = by_offer["SIP illimité"], by_offer["Téléphonie hébergée Site"]
+    note = (
+        "Sont facturés à la seconde, au prix à la minute du tarif ci-dessous (sans ses paliers "
+        "ni son minimum)\u00a0: chaque seconde au-delà des 60 premières minutes d'un appel\u00a0; "
+        "les appels vers des numéros fixes au-delà des 99 premiers numéros du mois ou hors de "
+        "ces destinations\u00a0; les appels vers les mobiles, en France et à l'international."
+    )
+    assert note in html.unescape(sip_unl)
+    assert "à la seconde" not in hosted_a
+    # the grid itself is unchanged: the row keeps its own increments for the other plans
+    row = re.search(r"<tr><td>Allemagne mobile</td>.*?</tr>", page).group(0)
+    assert "30/6&nbsp;s" in row
+    client = as_role(Role.READ_ONLY)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("usage:tariffs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "Billed per second, at the per-minute price of the tariff below (without its increments "
+        "or minimum): every second beyond the first 60 minutes of a call; calls to fixed numbers "
+        "beyond the month's first 99 numbers or outside these destinations; calls to mobiles, in "
+        "France and abroad."
+    ) in html.unescape(page)
