@@ -2,6 +2,7 @@
 their payment (TRK-3), decreases (TRK-4), credentials shown once (ACC-7), destinations (TRK-6),
 roles (ACC-2), another customer's objects (404) and query counts."""
 
+import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -637,3 +638,36 @@ def test_other_customer_404(admin_web, acme):
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_PAYMENT
     assert "Rival" not in page_of(web.get(reverse("telephony:index")))
+
+
+# TRK-3 / TRK-5 (TRUNK 7: « l'offre du Client est automatiquement optimisée au meilleur tarif
+# selon le nombre de canaux dont il dispose le premier jour de la période de facturation
+# suivante »). 8 channels (2 × 4-pack, 34.00) + 2 paid on 21 November: 2 one-channel packs
+# added, 2 × 5.00 × 10/30 = 3.3333 → 3.33 HT (4.00 TTC); for the rest of November the trunk
+# holds 2 × 4 + 2 × 1 = 44.00 a month, where the best tariff for 10 channels is one 10-pack,
+# 39.00, from 1 December. The page said « Your packs are always the cheapest combination for
+# your channels » beside 44.00; it now says when they become it (the 1st of each month).
+def test_trk5_trunk_page_says_packs_become_the_cheapest_on_the_first(admin_web, acme, trunk):
+    with paris(PAY_DAY):
+        top_up(acme, "100.00")
+        order = services.channel_order_create(trunk=trunk, add=2, today=PAY_DAY)
+        order = services.channel_order_pay(order=order, method="prepaid", today=PAY_DAY)
+        assert order.prorata_price == Decimal("3.3333")
+        page = page_of(admin_web.get(reverse("telephony:trunk", args=[trunk.pk])))
+        french = page_of(
+            admin_web.get(reverse("telephony:trunk", args=[trunk.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+        )
+    assert payment_selectors.prepaid_balance(acme) == Decimal("96.00")
+    assert '<span data-testid="capacity">10</span>' in page
+    assert 'data-testid="monthly-price">44.00\u00a0€<' in page
+    assert "always the cheapest" not in page
+    assert (
+        "Prices excl. VAT. On the 1st of each month your packs become the cheapest combination "
+        "for your channels; channels added during the month keep the packs that covered them "
+        "until then."
+    ) in html.unescape(page)
+    assert (
+        "Prix HT. Le 1er de chaque mois, vos packs deviennent la combinaison la moins chère "
+        "pour vos canaux\u00a0; les canaux ajoutés en cours de mois gardent jusque-là les packs "
+        "qui les ont couverts."
+    ) in html.unescape(french)
