@@ -336,6 +336,15 @@ class ChannelQuoteSerializer(api_fields.Serializer):
             "What next_packs cost a month (€ excl. VAT, a decimal string with 4 decimals)."
         ),
     )
+    contract_ends_on = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "The first day without service of a terminating contract (CON-4), null when no "
+            "termination is scheduled. Channels may be added until then (TRK-3, TRUNK 7); when "
+            "it is period_end, nothing is billed from then: next_packs is empty and "
+            "next_channels 0."
+        ),
+    )
 
 
 class ChannelOrderSerializer(representation.ModelSerializer):

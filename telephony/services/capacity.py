@@ -44,6 +44,33 @@ def require_active(contract: Contract) -> None:
         )
 
 
+def scheduled_end(contract: Contract) -> date | None:
+    """CON-4: the effective date of the contract's scheduled termination (the first day without
+    service), None when none is scheduled."""
+    return (
+        contract.terminations.filter(status=TerminationStatus.SCHEDULED)
+        .order_by("effective_date")
+        .values_list("effective_date", flat=True)
+        .first()
+    )
+
+
+def require_increasable(contract: Contract, today: date) -> date | None:
+    """TRK-3 (TRUNK 7: « Au cours de chaque période de facturation, le Client peut augmenter ...
+    le nombre de canaux »): more channels on an active contract, and on a terminating one until
+    its termination takes effect — it is in service, in a billing period, until then (a notice
+    given on 21 November for 1 February left the customer unable to add a channel for two
+    months). Returns the termination's effective date (None when none is scheduled): the order
+    pays to the end of the month and nothing is billed from that day. A suspended contract
+    still gets none (an order is activated at once)."""
+    if contract.status == ContractStatus.TERMINATING:
+        ending = scheduled_end(contract)
+        if ending is not None and ending > today:
+            return ending
+    require_active(contract)
+    return None
+
+
 def require_decreasable(contract: Contract) -> None:
     """TRK-4 (TRUNK 7: « au cours de chaque période de facturation, le Client peut augmenter ou
     réduire le nombre de canaux »): a decrease applies at the next renewal, which every contract

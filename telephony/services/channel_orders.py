@@ -307,7 +307,11 @@ def channel_order_pay(
     # period runs longer (terms anchored on the signature for 12 months): starting them at the
     # period's end left the months in between unbilled.
     next_start = quote.period_end
-    for pack, count in added.items():
+    if quote.contract_ends_on is not None and quote.contract_ends_on <= next_start:
+        added_lines = {}  # CON-4: the contract ends with the month the order pays
+    else:
+        added_lines = added
+    for pack, count in added_lines.items():
         ContractLine.objects.create(
             contract=contract,
             product=pack.product,

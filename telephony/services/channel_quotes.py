@@ -19,7 +19,11 @@ from payments import services as payments
 from telephony import selectors
 from telephony.models import Trunk
 from telephony.packs import NoPackCombination, best_packs
-from telephony.services.capacity import CapacityExceeded, channels_at_renewal, require_active
+from telephony.services.capacity import (
+    CapacityExceeded,
+    channels_at_renewal,
+    require_increasable,
+)
 from telephony.services.pack_lines import PackLine, held_lines, monthly, selection_lines
 
 
@@ -56,6 +60,9 @@ class ChannelQuote:
     next_packs: list[PackLine] = field(default_factory=list)
     next_channels: int = 0
     next_monthly_price: Decimal = Decimal("0")
+    # CON-4: the first day without service of a terminating contract (None when none is
+    # scheduled); when it is the period's end there is no next period: no next packs
+    contract_ends_on: date | None = None
 
     @property
     def current_period_monthly_price(self) -> Decimal:
@@ -69,10 +76,10 @@ def channel_quote(
     """TRK-3: the quote for ``add`` more channels (or for ``total`` channels in all), paid and
     activated ``today``. Nothing is written. Raises ValidationError naming ``add``/``total``
     (fewer than one channel added, or beyond the cap) and InvalidTransition when the contract is
-    not active."""
+    neither active nor terminating after today (``require_increasable``)."""
     today = today or offers.paris_today()
     contract = trunk.contract
-    require_active(contract)
+    ends_on = require_increasable(contract, today)
     table = selectors.pack_table_for(trunk)
     held = selectors.packs_held(trunk, today)
     current = sum(pack.channels * count for pack, count in held.items())
@@ -110,6 +117,9 @@ def channel_quote(
     due = [pending] if pending is not None and pending.effective_on <= period.end else []
     renewed = channels_at_renewal(current + added.channels, due)
     upcoming = best_packs(renewed, table.options(), cap=max(table.max_channels, renewed))
+    next_lines = selection_lines(upcoming, table)
+    if ends_on is not None and ends_on <= period.end:
+        next_lines = []  # CON-4: the contract ends with this period: nothing from then
     packs_added = selection_lines(added, table)
     monthly_added = monthly(packs_added)
     days = (period.end - today).days
@@ -117,7 +127,6 @@ def channel_quote(
     prorata_price = amounts.prorata(monthly_added, days, period_days)
     prorata_net = round_money(prorata_price)
     current_lines = held_lines(held)
-    next_lines = selection_lines(upcoming, table)
     return ChannelQuote(
         trunk=trunk,
         max_channels=table.max_channels,
@@ -137,6 +146,7 @@ def channel_quote(
         prorata_net=prorata_net,
         prorata_gross=payments.gross_amount(client=contract.client, net=prorata_net),
         next_packs=next_lines,
-        next_channels=upcoming.channels,
+        next_channels=upcoming.channels if next_lines else 0,
         next_monthly_price=monthly(next_lines),
+        contract_ends_on=ends_on,
     )

@@ -10,11 +10,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from offers.choices import ContractStatus
 from telephony import selectors
 from telephony.models import Trunk
 from telephony.packs import NoPackCombination, best_packs
-from telephony.services.capacity import next_renewal_date, require_decreasable
+from telephony.services.capacity import (
+    next_renewal_date,
+    require_decreasable,
+    require_increasable,
+)
 from telephony.services.channel_quotes import ChannelQuote, channel_quote
 from telephony.services.pack_lines import held_lines, monthly
 
@@ -49,12 +52,18 @@ class ChangePreview:
     decrease: DecreasePreview | None = None
 
 
+def increasable(contract, today: date) -> bool:
+    """TRK-3: whether ``contract`` may get more channels on ``today`` (``require_increasable``)."""
+    try:
+        require_increasable(contract, today)
+    except ValidationError:
+        return False
+    return True
+
+
 def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
     """TRK-3 / TRK-4: what asking for ``total`` channels means on ``today``. Writes nothing.
     Raises ValidationError (on ``total`` where it is about the number)."""
-    # TRK-4: a suspended contract, or one terminating after its next renewal, may still ask
-    # for fewer channels (it is still billed); more channels need an active contract
-    require_decreasable(trunk.contract)
     table = selectors.pack_table_for(trunk)
     if total < 1:
         raise ValidationError({"total": _("A trunk keeps at least one channel.")})
@@ -66,7 +75,8 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
     held = selectors.packs_held(trunk, today)
     current = sum(pack.channels * count for pack, count in held.items())
     if total > current:
-        if trunk.contract.status != ContractStatus.ACTIVE:
+        # TRK-3: more channels on an active contract, or a terminating one until it ends
+        if not increasable(trunk.contract, today):
             raise ValidationError(
                 _("Channels can only change on an active trunk contract."),
                 code="contract_not_active",
@@ -74,6 +84,9 @@ def change_preview(trunk: Trunk, total: int, today: date) -> ChangePreview:
         quote = channel_quote(trunk=trunk, total=total, today=today)
         quote.period_last_day = quote.period_end - timedelta(days=1)
         return ChangePreview(kind="increase", total=total, quote=quote)
+    # TRK-4: a suspended contract, or one terminating after its next renewal, may still ask
+    # for fewer channels (it is still billed)
+    require_decreasable(trunk.contract)
     if total == current:
         raise ValidationError(
             {

@@ -20,12 +20,12 @@ from telephony import selectors
 from telephony.choices import OPEN_ORDER_STATUSES
 from telephony.forms import ChannelChangeForm
 from telephony.models import Trunk
-from telephony.services.capacity import require_decreasable
+from telephony.services.capacity import require_decreasable, scheduled_end
 from telephony.services.channel_decreases import channel_decrease_request
 from telephony.services.channel_orders import channel_order_create
 from telephony.services.pack_lines import held_lines, monthly
 from telephony.views.badges import ORDER_BADGES, SIP_BADGES
-from telephony.views.change_preview import change_preview
+from telephony.views.change_preview import change_preview, increasable
 from telephony.views.permissions import ORDER, PAY, WRITE, can_quote
 
 
@@ -62,6 +62,8 @@ def _trunk_context(request, trunk: Trunk, today: date) -> dict:
         "can_order": request.membership.can(ORDER),  # ACC-2: admin only
         "can_pay": request.membership.can(PAY),  # ACC-2: admin and billing
         "is_active": trunk.contract.status == ContractStatus.ACTIVE,
+        "can_increase": increasable(trunk.contract, today),  # TRK-3: active, or until it ends
+        "ends_on": scheduled_end(trunk.contract),  # CON-4: a terminating contract's end
         "can_decrease": _decreasable(trunk.contract),  # TRK-4: suspended, or ending later
         "status_badge": SIP_BADGES.get(trunk.status, "badge"),
         "today": today,

@@ -430,3 +430,65 @@ def test_trk4_decrease_on_a_terminating_trunk():
         services.channel_decrease_request(trunk=ending, new_total=4, today=PAY_DAY)
     assert error.value.code == "contract_ending"
     assert "1er décembre 2026" in error.value.messages[0]
+
+
+# TRK-3 (TRUNK 7: « Au cours de chaque période de facturation, le Client peut augmenter ou
+# réduire le nombre de canaux ») — a terminating contract is in service, in a billing period,
+# until its termination takes effect; more channels were refused (409 contract_not_active)
+# from the notice on: for two months when the notice of 21 November asked for 1 February.
+# 8 channels (2 × 4 = 34.00):
+# - ending on 2027-02-01: +2 on 2026-12-10 → 2 one-channel packs, 2 × 5.00 × 22/31 = 7.0968
+#   → 7.10 HT (8.52 TTC); from 1 January the best tariff for 10, one 10-pack, 39.00 — what
+#   December's run bills for January;
+# - ending on 2026-12-01 (the notice's next 1st): +2 on 2026-11-25 → 2 × 5.00 × 6/30 = 2.0000
+#   → 2.00 HT; no next period (nothing from 1 December: no next packs, no contract line), so
+#   November's run bills the 2.00 alone; on 2026-12-01 nothing more (ended).
+def test_trk3_more_channels_on_a_terminating_trunk_until_it_ends():
+    import time_machine
+
+    from kernel.clock import PARIS
+    from telephony.models import Trunk
+
+    later = make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=NOV)
+    ending = make_trunk(customer(), channels=8, start=date(2026, 10, 1), renew_to=NOV)
+    with time_machine.travel(datetime(2026, 11, 21, 10, tzinfo=PARIS), tick=False):
+        offers.contract_request_termination(
+            contract=later.contract, requested_date=date(2027, 2, 1)
+        )
+        offers.contract_request_termination(contract=ending.contract)
+    offers.contract_renew(contract_id=later.contract_id, today=DEC)
+    later, ending = (Trunk.objects.get(pk=t.pk) for t in (later, ending))  # terminating now
+
+    top_up(later.contract.client, "20.00")
+    quote = services.channel_quote(trunk=later, add=2, today=date(2026, 12, 10))
+    assert (quote.prorata_price, quote.contract_ends_on) == (Decimal("7.0968"), date(2027, 2, 1))
+    assert (quote.next_channels, quote.next_monthly_price) == (10, Decimal("39.00"))
+    order = services.channel_order_create(trunk=later, add=2, today=date(2026, 12, 10))
+    order = services.channel_order_pay(order=order, method="prepaid", today=date(2026, 12, 10))
+    assert order.status == OrderStatus.ACTIVE and order.amount_gross == Decimal("8.52")
+    assert selectors.trunk_capacity(later, date(2026, 12, 10)) == 10
+    with time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=PARIS), tick=False):
+        billing.run_month_sync(month=DEC)  # just after midnight at the end of December (BIL-1)
+    invoice = Invoice.objects.get(client=later.contract.client, month=DEC)
+    amounts = sorted((line.kind, line.net_amount) for line in invoice.lines.all())
+    assert amounts == [("prorata", Decimal("7.10")), ("subscription", Decimal("39.00"))]
+
+    top_up(ending.contract.client, "20.00")
+    day = date(2026, 11, 25)
+    quote = services.channel_quote(trunk=ending, add=2, today=day)
+    assert (quote.prorata_price, quote.contract_ends_on) == (Decimal("2.0000"), DEC)
+    assert (quote.next_packs, quote.next_channels, quote.next_monthly_price) == ([], 0, 0)
+    order = services.channel_order_create(trunk=ending, add=2, today=day)
+    order = services.channel_order_pay(order=order, method="prepaid", today=day)
+    assert selectors.trunk_capacity(ending, day) == 10
+    assert live_lines(ending.contract, DEC) == [("trunk-pack-4", 2, Decimal("17.0000"))]
+    billing.run_month_sync(month=NOV)
+    invoice = Invoice.objects.get(client=ending.contract.client, month=NOV)
+    assert [(line.kind, line.net_amount) for line in invoice.lines.all()] == [
+        ("prorata", Decimal("2.00"))
+    ]
+    # on its last day it still may; from the day it ends, not any more
+    services.channel_quote(trunk=ending, add=1, today=date(2026, 11, 30))
+    with pytest.raises(services.InvalidTransition) as error:
+        services.channel_quote(trunk=ending, add=1, today=DEC)
+    assert error.value.code == "contract_not_active"

@@ -671,3 +671,35 @@ def test_trk5_trunk_page_says_packs_become_the_cheapest_on_the_first(admin_web, 
         "pour vos canaux\u00a0; les canaux ajoutés en cours de mois gardent jusque-là les packs "
         "qui les ont couverts."
     ) in html.unescape(french)
+
+
+# TRK-3 (TRUNK 7) — a trunk whose termination takes effect on 1 December (asked on 21 November)
+# is in service until then: on 25 November its page offers more channels (it showed « Channels
+# can only change while the contract is active »), says fewer would only start on the day it
+# ends, and the quote for 10 channels is 2 one-channel packs, 2 × 5.00 × 6/30 = 2.00 HT, with
+# nothing from 1 December (no « next period » of 10 channels at 39.00).
+def test_trk3_terminating_trunk_page_offers_more_channels_until_it_ends(admin_web, trunk):
+    from datetime import datetime
+
+    from kernel.clock import PARIS
+    from offers import services as offers
+
+    with time_machine.travel(datetime(2026, 11, 21, 10, tzinfo=PARIS), tick=False):
+        offers.contract_request_termination(contract=trunk.contract)
+    day = date(2026, 11, 25)
+    with paris(day):
+        page = text_of(page_of(admin_web.get(reverse("telephony:trunk", args=[trunk.pk]))))
+        fragment = page_of(
+            admin_web.get(reverse("telephony:trunk_quote", args=[trunk.pk]), {"total": 10})
+        )
+    assert "Channels can only change while the contract is active" not in page
+    assert (
+        "The contract ends on 01/12/2026: you can add channels until then, paid pro rata to the "
+        "end of the month; fewer channels would only start on that day."
+    ) in page
+    text = text_of(fragment)
+    assert "2 × 1-channel pack (5.00 €)" in text
+    assert 'data-testid="quote-prorata-net">2.00\u00a0€ excl. VAT' in fragment
+    assert "6 days of 30, from 25/11/2026 to 30/11/2026" in text
+    assert "From 01/12/2026 The contract ends: nothing is billed from that day." in text
+    assert "next period" not in text and 'value="confirm"' in fragment
