@@ -62,10 +62,12 @@ def require_increasable(contract: Contract, today: date) -> date | None:
     given on 21 November for 1 February left the customer unable to add a channel for two
     months). Returns the termination's effective date (None when none is scheduled): the order
     pays to the end of the month and nothing is billed from that day. A suspended contract
-    still gets none (an order is activated at once)."""
+    still gets none (an order is activated at once), nor a terminating one whose suspension is
+    still open (CON-8: asking for the termination does not lift it)."""
     if contract.status == ContractStatus.TERMINATING:
         ending = scheduled_end(contract)
-        if ending is not None and ending > today:
+        suspended = contract.suspensions.filter(lifted_at__isnull=True).exists()
+        if ending is not None and ending > today and not suspended:
             return ending
     require_active(contract)
     return None

@@ -492,3 +492,9 @@ def test_trk3_more_channels_on_a_terminating_trunk_until_it_ends():
     with pytest.raises(services.InvalidTransition) as error:
         services.channel_quote(trunk=ending, add=1, today=DEC)
     assert error.value.code == "contract_not_active"
+    # CON-8: a terminating contract whose suspension is still open gets none either
+    offers.contract_suspend(contract=later.contract, reason="fraud")
+    suspended = Trunk.objects.get(pk=later.pk)
+    with pytest.raises(services.InvalidTransition) as error:
+        services.channel_quote(trunk=suspended, add=1, today=date(2026, 12, 11))
+    assert error.value.code == "contract_not_active"
