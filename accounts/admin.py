@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import scopes as key_scopes
@@ -279,7 +279,9 @@ class ApiKeyAdmin(ServiceRowsAdmin):
                 "Each key gets a successor with the same name, scopes and addresses, shown once; "
                 "the old key keeps working during the overlap."
             ),
-            done_message=gettext("%(count)d key(s) rotated."),
+            done_message=ngettext_lazy(
+                "%(count)d key rotated.", "%(count)d keys rotated.", "count"
+            ),
         )
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["act"])
@@ -289,7 +291,7 @@ class ApiKeyAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda key: api_key_revoke(api_key=key, actor=request.user),
-            gettext("%(count)d key(s) revoked."),
+            ngettext_lazy("%(count)d key revoked.", "%(count)d keys revoked.", "count"),
         )
 
 

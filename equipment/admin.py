@@ -11,7 +11,7 @@ from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Site
@@ -129,7 +129,9 @@ class EquipmentModelAdmin(ServiceRowsAdmin):
             lambda model, data: catalogue.model_set_price(model=model, **data, actor=request.user),
             title=gettext("New tariff"),
             intro=gettext("The tariff in force on a date stays a query: nothing is overwritten."),
-            done_message=gettext("%(count)d tariff(s) recorded."),
+            done_message=ngettext_lazy(
+                "%(count)d tariff recorded.", "%(count)d tariffs recorded.", "count"
+            ),
         )
 
     @admin.action(description=_("No longer sold"), permissions=["act"])
@@ -187,7 +189,11 @@ class ItemAdmin(ServiceRowsAdmin):
             lambda i, day: items.item_deliver(item=i, delivered_on=day, actor=request.user),
             title=gettext("Delivered at the customer's"),
             intro=gettext("The warranty runs from the day of delivery."),
-            done=gettext("%(count)d item(s) delivered."),
+            done=ngettext_lazy(
+                "%(count)d item delivered.",
+                "%(count)d items delivered.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Refurbished (back in stock)"), permissions=["act"])
@@ -196,7 +202,11 @@ class ItemAdmin(ServiceRowsAdmin):
             request, queryset,
             lambda i, day: items.item_refurbish(item=i, occurred_on=day, actor=request.user),
             title=gettext("Refurbished (back in stock)"), intro="",
-            done=gettext("%(count)d item(s) refurbished."),
+            done=ngettext_lazy(
+                "%(count)d item refurbished.",
+                "%(count)d items refurbished.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Scrapped"), permissions=["act"])
@@ -204,7 +214,11 @@ class ItemAdmin(ServiceRowsAdmin):
         return self._dated(
             request, queryset,
             lambda i, day: items.item_scrap(item=i, occurred_on=day, actor=request.user),
-            title=gettext("Scrapped"), intro="", done=gettext("%(count)d item(s) scrapped."),
+            title=gettext("Scrapped"), intro="", done=ngettext_lazy(
+                "%(count)d item scrapped.",
+                "%(count)d items scrapped.",
+                "count",
+            ),
         )  # fmt: skip
 
     def _dated(self, request, queryset, call, *, title, intro, done):
@@ -326,7 +340,11 @@ class EquipmentRequestAdmin(ServiceRowsAdmin):
                 "Each request becomes an order at the catalogue's prices in force today, its "
                 "items shipped from stock (%(amounts)s). Confirm?"
             ) % {"amounts": amounts},
-            done_message=gettext("%(count)d request(s) confirmed."),
+            done_message=ngettext_lazy(
+                "%(count)d request confirmed.",
+                "%(count)d requests confirmed.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Refuse"), permissions=["act"])
@@ -404,7 +422,8 @@ class RmaAdmin(ServiceRowsAdmin):
         from kernel.admin import run_each
 
         run_each(self, request, queryset, lambda r: rma.rma_approve(rma=r, actor=request.user),
-                 gettext("%(count)d RMA(s) approved."))  # fmt: skip
+                 ngettext_lazy("%(count)d RMA approved.", "%(count)d RMAs approved.",
+                               "count"))  # fmt: skip
 
     @admin.action(description=_("Refuse, with a reason"), permissions=["act"])
     def refuse(self, request, queryset):
@@ -412,7 +431,11 @@ class RmaAdmin(ServiceRowsAdmin):
             request, queryset, RefuseForm,
             lambda r, data: rma.rma_refuse(rma=r, actor=request.user, **data),
             title=gettext("Refuse the RMA"), intro="",
-            done_message=gettext("%(count)d RMA(s) refused."),
+            done_message=ngettext_lazy(
+                "%(count)d RMA refused.",
+                "%(count)d RMAs refused.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Ship the replacement"), permissions=["act"])
@@ -432,7 +455,11 @@ class RmaAdmin(ServiceRowsAdmin):
                 "The defective item is then expected back: its return is opened, due the first "
                 "business day after the day the replacement shipped."
             ),
-            done_message=gettext("%(count)d replacement(s) shipped."),
+            done_message=ngettext_lazy(
+                "%(count)d replacement shipped.",
+                "%(count)d replacements shipped.",
+                "count",
+            ),
         )  # fmt: skip
 
 
@@ -485,7 +512,11 @@ class ReturnItemAdmin(ServiceRowsAdmin):
             lambda line, data: returns.return_receive(
                 line=line, working=working, received_on=data["occurred_on"], actor=request.user
             ),
-            title=title, intro="", done_message=gettext("%(count)d item(s) received."),
+            title=title, intro="", done_message=ngettext_lazy(
+                "%(count)d item received.",
+                "%(count)d items received.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Received in working order"), permissions=["act"])
@@ -515,7 +546,11 @@ class ReturnItemAdmin(ServiceRowsAdmin):
                 "Each item is invoiced at its non-return price on the customer's next invoice "
                 "(%(items)s), %(total)s excl. VAT in all. Confirm?"
             ) % {"items": amounts, "total": money(total)},
-            done_message=gettext("%(count)d item(s) billed."),
+            done_message=ngettext_lazy(
+                "%(count)d item billed.",
+                "%(count)d items billed.",
+                "count",
+            ),
         )  # fmt: skip
 
     @admin.action(description=_("Not returned: repossession at the customer's cost"),
@@ -526,5 +561,9 @@ class ReturnItemAdmin(ServiceRowsAdmin):
             lambda line, data: returns.non_return_repossess(line=line, cost=data["cost"],
                                                             actor=request.user),
             title=gettext("Repossession"), intro="",
-            done_message=gettext("%(count)d repossession(s) decided."),
+            done_message=ngettext_lazy(
+                "%(count)d repossession decided.",
+                "%(count)d repossessions decided.",
+                "count",
+            ),
         )  # fmt: skip

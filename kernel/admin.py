@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from kernel.clock import paris_today
 from kernel.forms import attach_errors, error_text
@@ -367,6 +368,11 @@ class OutgoingMailAdmin(ServiceRowsAdmin):
         count = retry_soon(queryset)
         self.message_user(
             request,
-            _("%(count)d e-mail(s) will be sent again within five minutes.") % {"count": count},
+            ngettext_lazy(
+                "%(count)d e-mail will be sent again within five minutes.",
+                "%(count)d e-mails will be sent again within five minutes.",
+                "count",
+            )
+            % {"count": count},
             messages.SUCCESS,
         )

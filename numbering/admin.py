@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import (
@@ -73,8 +73,13 @@ class NumberRangeAdmin(ServiceRowsAdmin):
             else:
                 self.message_user(
                     request,
-                    gettext("%(ranges)d range(s) and %(numbers)d number(s) imported.")
-                    % {"ranges": ranges, "numbers": numbers},
+                    gettext("Imported: %(ranges)s and %(numbers)s.")
+                    % {
+                        "ranges": ngettext("%(count)d range", "%(count)d ranges", ranges)
+                        % {"count": ranges},
+                        "numbers": ngettext("%(count)d number", "%(count)d numbers", numbers)
+                        % {"count": numbers},
+                    },
                     messages.SUCCESS,
                 )
                 return redirect(self.admin_url("changelist"))
@@ -148,7 +153,11 @@ class PhoneNumberAdmin(ServiceRowsAdmin):
                 operator=data["operator"],
                 actor=request.user,
             ),
-            done=gettext("%(count)d port-out notice(s) recorded."),
+            done=ngettext_lazy(
+                "%(count)d port-out notice recorded.",
+                "%(count)d port-out notices recorded.",
+                "count",
+            ),
         )
 
 
@@ -237,7 +246,8 @@ class PortRequestAdmin(ServiceRowsAdmin):
             else:
                 self.message_user(
                     request,
-                    gettext("%(count)d request(s) moved.") % {"count": report.moved},
+                    ngettext_lazy("%(count)d request moved.", "%(count)d requests moved.", "count")
+                    % {"count": report.moved},
                     messages.WARNING if report.refused else messages.SUCCESS,
                 )
                 if report.refused:
@@ -284,7 +294,9 @@ class PortRequestAdmin(ServiceRowsAdmin):
             call=lambda r, data: porting.port_request_accept(
                 request=r, scheduled_date=data["scheduled_date"], actor=request.user
             ),
-            done=gettext("%(count)d request(s) accepted."),
+            done=ngettext_lazy(
+                "%(count)d request accepted.", "%(count)d requests accepted.", "count"
+            ),
         )
 
     @admin.action(description=_("Reject with a reason…"), permissions=["act"])
@@ -299,7 +311,9 @@ class PortRequestAdmin(ServiceRowsAdmin):
             call=lambda r, data: porting.port_request_reject(
                 request=r, reason=data["reason"], note=data["note"], actor=request.user
             ),
-            done=gettext("%(count)d request(s) rejected."),
+            done=ngettext_lazy(
+                "%(count)d request rejected.", "%(count)d requests rejected.", "count"
+            ),
         )
 
     @admin.action(description=_("Complete (numbers arrived)"), permissions=["act"])
@@ -319,5 +333,9 @@ class PortRequestAdmin(ServiceRowsAdmin):
             call=lambda r, data: porting.port_request_complete(
                 request=r, actor=request.user, on=data["occurred_on"]
             ),
-            done=gettext("%(count)d request(s) completed: the numbers are assigned."),
+            done=ngettext_lazy(
+                "%(count)d request completed: its numbers are assigned.",
+                "%(count)d requests completed: their numbers are assigned.",
+                "count",
+            ),
         )

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
@@ -165,7 +165,11 @@ class PackAdmin(ServiceRowsAdmin):
                 "The trunks holding the pack at its current price are told and repriced on the "
                 "effective date; the pack table takes the new price that day."
             ),
-            done_message=gettext("%(count)d pack price change(s) scheduled."),
+            done_message=ngettext_lazy(
+                "%(count)d pack price change scheduled.",
+                "%(count)d pack price changes scheduled.",
+                "count",
+            ),
         )
 
 
@@ -249,7 +253,9 @@ class CredentialActionsMixin:
             request,
             queryset,
             lambda a: sip_credentials_enable(account=a, actor=request.user),
-            gettext("%(count)d account(s) re-enabled."),
+            ngettext_lazy(
+                "%(count)d account re-enabled.", "%(count)d accounts re-enabled.", "count"
+            ),
         )
 
 
@@ -350,7 +356,11 @@ class ChannelOrderAdmin(ServiceRowsAdmin):
                 "A card or transfer payment received for each order: the order is paid and its "
                 "channels are active at once; the pro-rata appears as paid on the next invoice."
             ),
-            done_message=gettext("%(count)d order(s) paid; their channels are active."),
+            done_message=ngettext_lazy(
+                "%(count)d order paid; its channels are active.",
+                "%(count)d orders paid; their channels are active.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Cancel"), permissions=["act"])
@@ -360,7 +370,7 @@ class ChannelOrderAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda order: channel_order_cancel(order=order, actor=request.user),
-            gettext("%(count)d order(s) cancelled."),
+            ngettext_lazy("%(count)d order cancelled.", "%(count)d orders cancelled.", "count"),
         )
 
 
@@ -382,7 +392,9 @@ class ChannelDecreaseAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda d: channel_decrease_cancel(decrease=d, actor=request.user),
-            gettext("%(count)d decrease(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d decrease cancelled.", "%(count)d decreases cancelled.", "count"
+            ),
         )
 
 
@@ -483,7 +495,11 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
                 note=data["note"],
                 actor=request.user,
             ),
-            done=gettext("%(count)d SIP account(s) suspended; the customers are notified."),
+            done=ngettext_lazy(
+                "%(count)d SIP account suspended; the customer is notified.",
+                "%(count)d SIP accounts suspended; the customers are notified.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Lift the suspension"), permissions=["act"])
@@ -493,7 +509,7 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda a: sip_account_lift_suspension(account=a, actor=request.user),
-            gettext("%(count)d suspension(s) lifted."),
+            ngettext_lazy("%(count)d suspension lifted.", "%(count)d suspensions lifted.", "count"),
         )
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
@@ -65,9 +65,15 @@ class TariffAnnouncementAdmin(ServiceRowsAdmin):
                 raise ValidationError(
                     gettext("No tariff entered since the last announcement starts after today.")
                 )
-            message = gettext("%(tariffs)d tariff(s) announced to %(customers)d customer(s).") % {
-                "tariffs": announcement.tariffs_count,
-                "customers": announcement.customers_count,
+            tariffs, customers = announcement.tariffs_count, announcement.customers_count
+            message = ngettext(
+                "%(tariffs)d tariff announced to %(customers)s.",
+                "%(tariffs)d tariffs announced to %(customers)s.",
+                tariffs,
+            ) % {
+                "tariffs": tariffs,
+                "customers": ngettext("%(count)d customer", "%(count)d customers", customers)
+                % {"count": customers},
             }
             return message, announcement
 
@@ -79,7 +85,11 @@ class TariffAnnouncementAdmin(ServiceRowsAdmin):
             AnnounceForm,
             announce,
             title=gettext("Announce the new tariffs"),
-            intro=gettext("%(count)d tariff(s) entered are waiting to be announced.")
+            intro=ngettext_lazy(
+                "%(count)d tariff entered is waiting to be announced.",
+                "%(count)d tariffs entered are waiting to be announced.",
+                "count",
+            )
             % {"count": waiting},
         )
 

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.timezone import localtime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, run_each
@@ -85,7 +85,11 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda e: services.rotate_secret(e, overlap=timedelta(hours=24), actor=request.user),
-            gettext("%(count)d secret(s) rotated: the partner reads the new one through the API."),
+            ngettext_lazy(
+                "%(count)d secret rotated: the partner reads the new one through the API.",
+                "%(count)d secrets rotated: the partner reads the new ones through the API.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Enable"), permissions=["act"])
@@ -95,7 +99,7 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda e: services.enable_endpoint(e, actor=request.user),
-            gettext("%(count)d endpoint(s) enabled."),
+            ngettext_lazy("%(count)d endpoint enabled.", "%(count)d endpoints enabled.", "count"),
         )
 
     @admin.action(description=_("Disable"), permissions=["act"])
@@ -107,7 +111,7 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
             lambda e: services.disable_endpoint(
                 e, reason=gettext("Disabled by the reseller's staff."), actor=request.user
             ),
-            gettext("%(count)d endpoint(s) disabled."),
+            ngettext_lazy("%(count)d endpoint disabled.", "%(count)d endpoints disabled.", "count"),
         )
 
 

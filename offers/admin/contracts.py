@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
@@ -359,7 +359,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda c: contract_order(contract=c, actor=request.user),
-            gettext("%(count)d contract(s) ordered."),
+            ngettext_lazy("%(count)d contract ordered.", "%(count)d contracts ordered.", "count"),
         )
 
     @admin.action(description=_("Activate (service starts today)"), permissions=["change"])
@@ -370,7 +370,9 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda c: contract_activate(contract=c, service_start_date=today, actor=request.user),
-            gettext("%(count)d contract(s) activated."),
+            ngettext_lazy(
+                "%(count)d contract activated.", "%(count)d contracts activated.", "count"
+            ),
         )
 
     @admin.action(description=_("Suspend (CON-8)…"), permissions=["change"])
@@ -391,7 +393,11 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 note=data["note"],
                 actor=request.user,
             ),
-            done=gettext("%(count)d contract(s) suspended; the customers are notified."),
+            done=ngettext_lazy(
+                "%(count)d contract suspended; the customer is notified.",
+                "%(count)d contracts suspended; the customers are notified.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Lift the suspension"), permissions=["change"])
@@ -401,7 +407,7 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda c: contract_lift_suspension(contract=c, actor=request.user),
-            gettext("%(count)d suspension(s) lifted."),
+            ngettext_lazy("%(count)d suspension lifted.", "%(count)d suspensions lifted.", "count"),
         )
 
     @admin.action(description=_("Grant a trial (CON-7)…"), permissions=["change"])
@@ -416,7 +422,11 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda c, data: contract_set_trial(
                 contract=c, ends_on=data["ends_on"], actor=request.user
             ),
-            done=gettext("Trial granted on %(count)d contract(s)."),
+            done=ngettext_lazy(
+                "Trial granted on %(count)d contract.",
+                "Trial granted on %(count)d contracts.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("End the trial"), permissions=["change"])
@@ -426,7 +436,9 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda c: contract_set_trial(contract=c, ends_on=None, actor=request.user),
-            gettext("Trial ended on %(count)d contract(s)."),
+            ngettext_lazy(
+                "Trial ended on %(count)d contract.", "Trial ended on %(count)d contracts.", "count"
+            ),
         )
 
     @admin.action(description=_("Record the last traffic date (ACC-6)…"), permissions=["change"])
@@ -444,7 +456,11 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda c, data: contract_record_traffic(
                 contract=c, day=data["day"], actor=request.user
             ),
-            done=gettext("Last traffic recorded on %(count)d contract(s)."),
+            done=ngettext_lazy(
+                "Last traffic recorded on %(count)d contract.",
+                "Last traffic recorded on %(count)d contracts.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Change a line's quantity (CON-2)…"), permissions=["change"])
@@ -470,7 +486,11 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda contract, data: line_quantity_change(
                 line=data["line"], quantity=data["quantity"], actor=request.user
             ),
-            done=gettext("Quantity changed on %(count)d contract(s)."),
+            done=ngettext_lazy(
+                "Quantity changed on %(count)d contract.",
+                "Quantity changed on %(count)d contracts.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Cancel the pending quantity decreases"), permissions=["change"])
@@ -490,7 +510,11 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
             request,
             pending,
             lambda change: line_quantity_decrease_cancel(change=change, actor=request.user),
-            gettext("%(count)d quantity decrease(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d quantity decrease cancelled.",
+                "%(count)d quantity decreases cancelled.",
+                "count",
+            ),
         )
 
     def save_formset(self, request, form, formset, change):

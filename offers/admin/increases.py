@@ -6,7 +6,7 @@ the customer will read (optional). Kept out of ``contracts`` for its size."""
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import action_form, already_sent, first_submission, run_each
@@ -72,9 +72,12 @@ def accept_increases(modeladmin, request, queryset, requested):
             request,
             requested,
             lambda change: line_quantity_increase_accept(change=change, actor=request.user),
-            gettext(
-                "%(count)d quantity increase(s) accepted: in service from today, billed pro "
-                "rata from today."
+            ngettext_lazy(
+                "%(count)d quantity increase accepted: in service from today, billed pro rata "
+                "from today.",
+                "%(count)d quantity increases accepted: in service from today, billed pro rata "
+                "from today.",
+                "count",
             ),
         )
         return None
@@ -110,7 +113,11 @@ def refuse_increases(modeladmin, request, queryset, requested):
             lambda change: line_quantity_increase_refuse(
                 change=change, actor=request.user, reason=reason
             ),
-            gettext("%(count)d quantity increase(s) refused."),
+            ngettext_lazy(
+                "%(count)d quantity increase refused.",
+                "%(count)d quantity increases refused.",
+                "count",
+            ),
         )
         return None
     return action_form(

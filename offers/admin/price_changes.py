@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
@@ -194,9 +194,11 @@ class PriceChangeAdmin(ServiceRowsAdmin):
             if not data["notify_now"]:
                 return gettext("Price change scheduled; the customers are not told yet."), change
             change = price_change_notify(price_change=change, actor=request.user)
-            message = gettext("Price change scheduled; %(count)d contract(s) notified.") % {
-                "count": change.notified_contracts
-            }
+            message = ngettext_lazy(
+                "Price change scheduled; %(count)d contract notified.",
+                "Price change scheduled; %(count)d contracts notified.",
+                "count",
+            ) % {"count": change.notified_contracts}
             return message, change
 
         return self.service_form(
@@ -222,7 +224,9 @@ class PriceChangeAdmin(ServiceRowsAdmin):
             request,
             queryset.order_by("pk"),
             lambda change: price_change_notify(price_change=change, actor=request.user),
-            gettext("%(count)d price change(s) notified."),
+            ngettext_lazy(
+                "%(count)d price change notified.", "%(count)d price changes notified.", "count"
+            ),
         )
 
     @admin.action(description=_("Cancel the selected price changes"), permissions=["act"])
@@ -232,7 +236,9 @@ class PriceChangeAdmin(ServiceRowsAdmin):
             request,
             queryset.order_by("pk"),
             lambda change: price_change_cancel(price_change=change, actor=request.user),
-            gettext("%(count)d price change(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d price change cancelled.", "%(count)d price changes cancelled.", "count"
+            ),
         )
 
 
@@ -295,7 +301,9 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
                 "received in time but recorded after the change was applied gives the old price "
                 "back and credits what was invoiced at the new one."
             ),
-            done_message=gettext("%(count)d refusal(s) recorded."),
+            done_message=ngettext_lazy(
+                "%(count)d refusal recorded.", "%(count)d refusals recorded.", "count"
+            ),
         )
 
     @admin.action(
@@ -317,5 +325,7 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
                 "new price applies to the contract on that date. Decreases, other terms and "
                 "changes already in force are refused."
             ),
-            done_message=gettext("%(count)d amendment(s) recorded."),
+            done_message=ngettext_lazy(
+                "%(count)d amendment recorded.", "%(count)d amendments recorded.", "count"
+            ),
         )

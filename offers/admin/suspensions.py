@@ -2,8 +2,8 @@
 suspension is lifted by an action."""
 
 from django.contrib import admin
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from kernel.admin import ServiceRowsAdmin, run_each
 from offers.models import Suspension
@@ -64,5 +64,5 @@ class SuspensionAdmin(ServiceRowsAdmin):
             request,
             queryset.filter(lifted_at__isnull=True).select_related("contract"),
             lambda s: contract_lift_suspension(contract=s.contract, actor=request.user),
-            gettext("%(count)d suspension(s) lifted."),
+            ngettext_lazy("%(count)d suspension lifted.", "%(count)d suspensions lifted.", "count"),
         )

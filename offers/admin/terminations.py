@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin, run_each
@@ -105,5 +105,7 @@ class TerminationAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda t: termination_cancel(termination=t, actor=request.user),
-            gettext("%(count)d termination(s) cancelled."),
+            ngettext_lazy(
+                "%(count)d termination cancelled.", "%(count)d terminations cancelled.", "count"
+            ),
         )

@@ -2,8 +2,8 @@
 customer for non-payment."""
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client
 from kernel.admin import ServiceRowsAdmin, run_each
@@ -74,7 +74,11 @@ class CollectionCaseAdmin(ServiceRowsAdmin):
             made = client_suspend_for_non_payment(client=client, actor=request.user)
             self.message_user(
                 request,
-                gettext("%(client)s: %(count)d contract(s) suspended.")
+                ngettext_lazy(
+                    "%(client)s: %(count)d contract suspended.",
+                    "%(client)s: %(count)d contracts suspended.",
+                    "count",
+                )
                 % {"client": client, "count": len(made)},
                 messages.INFO,
             )
@@ -84,5 +88,9 @@ class CollectionCaseAdmin(ServiceRowsAdmin):
             request,
             clients,
             suspend,
-            gettext("%(count)d customer(s) suspended for non-payment."),
+            ngettext_lazy(
+                "%(count)d customer suspended for non-payment.",
+                "%(count)d customers suspended for non-payment.",
+                "count",
+            ),
         )

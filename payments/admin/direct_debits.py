@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
@@ -119,7 +119,11 @@ class DebitBatchAdmin(ServiceRowsAdmin):
                 else:
                     self.message_user(
                         request,
-                        gettext("Batch %(reference)s: %(count)d debit(s), %(total)s.")
+                        ngettext_lazy(
+                            "Batch %(reference)s: %(count)d debit, %(total)s.",
+                            "Batch %(reference)s: %(count)d debits, %(total)s.",
+                            "count",
+                        )
                         % {
                             "reference": batch.reference,
                             "count": batch.count,
@@ -139,9 +143,12 @@ class DebitBatchAdmin(ServiceRowsAdmin):
                     data["confirm"] = "1"
                     form = BatchForm(data)
                     form.is_valid()
-                    intro = gettext(
-                        "%(count)d debit(s) for a total of %(total)s on %(date)s. Confirm to "
-                        "create the pain.008 file."
+                    intro = ngettext_lazy(
+                        "%(count)d debit for a total of %(total)s on %(date)s. Confirm to create "
+                        "the pain.008 file.",
+                        "%(count)d debits for a total of %(total)s on %(date)s. Confirm to create "
+                        "the pain.008 file.",
+                        "count",
                     ) % {
                         "count": len(rows),
                         "total": euros(sum((amount for _i, _m, amount in rows), Decimal("0"))),
@@ -163,9 +170,12 @@ class DebitBatchAdmin(ServiceRowsAdmin):
             SettleConfirmForm,
             lambda b, data: debit_batch_settle(batch=b, actor=request.user),
             title=gettext("Settle the direct-debit batches"),
-            intro=gettext(
-                "The bank collected %(count)d debit(s) for %(total)s: each invoice is recorded "
-                "as paid. Confirm?"
+            intro=ngettext_lazy(
+                "The bank collected %(count)d debit for %(total)s: its invoice is recorded as "
+                "paid. Confirm?",
+                "The bank collected %(count)d debits for %(total)s: each invoice is recorded "
+                "as paid. Confirm?",
+                "count",
             )
             % {
                 "count": sum(batch.count for batch in batches),
@@ -249,5 +259,9 @@ class DirectDebitAdmin(ServiceRowsAdmin):
                 "The payment is reversed (the invoice is due again) and the bank fee is "
                 "re-invoiced as a pending charge."
             ),
-            done_message=gettext("%(count)d debit(s) recorded as rejected."),
+            done_message=ngettext_lazy(
+                "%(count)d debit recorded as rejected.",
+                "%(count)d debits recorded as rejected.",
+                "count",
+            ),
         )

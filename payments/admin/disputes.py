@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
@@ -148,7 +148,11 @@ class DisputeAdmin(ServiceRowsAdmin):
                 "A credit note of the disputed amount is issued, referencing the invoice, and "
                 "set against what is left to pay on it."
             ),
-            done_message=gettext("%(count)d dispute(s) accepted: credit note(s) issued."),
+            done_message=ngettext_lazy(
+                "%(count)d dispute accepted: its credit note is issued.",
+                "%(count)d disputes accepted: their credit notes are issued.",
+                "count",
+            ),
         )
 
     @admin.action(description=_("Reject: due again…"), permissions=["act"])
@@ -165,5 +169,7 @@ class DisputeAdmin(ServiceRowsAdmin):
             ),
             title=gettext("Reject disputes"),
             intro=gettext("The disputed amount is due again by the new due date."),
-            done_message=gettext("%(count)d dispute(s) rejected."),
+            done_message=ngettext_lazy(
+                "%(count)d dispute rejected.", "%(count)d disputes rejected.", "count"
+            ),
         )

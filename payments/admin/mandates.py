@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin, run_each
@@ -93,5 +93,5 @@ class MandateAdmin(ServiceRowsAdmin):
             request,
             queryset.filter(status=MandateStatus.ACTIVE),
             lambda m: mandate_revoke(mandate=m, actor=request.user),
-            gettext("%(count)d mandate(s) revoked."),
+            ngettext_lazy("%(count)d mandate revoked.", "%(count)d mandates revoked.", "count"),
         )

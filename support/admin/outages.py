@@ -5,7 +5,7 @@ an affected service within the liability cap (SLA-12) — each through its servi
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
@@ -175,7 +175,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda o, data: outage_update(
                 outage=o, ended_at=data["ended_at"], actor=request.user
             ),
-            done=gettext("%(count)d outage(s) ended."),
+            done=ngettext_lazy("%(count)d outage ended.", "%(count)d outages ended.", "count"),
         )
 
     @admin.action(description=_("Change the excuse (SLA-5)…"), permissions=["change"])
@@ -197,7 +197,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 excuse_reason=data["excuse_reason"],
                 actor=request.user,
             ),
-            done=gettext("%(count)d outage(s) updated."),
+            done=ngettext_lazy("%(count)d outage updated.", "%(count)d outages updated.", "count"),
         )
 
     @admin.action(description=_("Announce to the affected customers…"), permissions=["change"])
@@ -215,7 +215,9 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda o, data: outage_announce(
                 outage=o, message=data["message"], actor=request.user
             ),
-            done=gettext("%(count)d outage(s) announced."),
+            done=ngettext_lazy(
+                "%(count)d outage announced.", "%(count)d outages announced.", "count"
+            ),
         )
 
     def has_credit_permission(self, request) -> bool:

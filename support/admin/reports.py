@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin, action_form, form_action, run_each
@@ -214,7 +214,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
                 lambda r: credit_approve(
                     report=r, actor=request.user, expected_amount=form.shown(r)
                 ),
-                gettext("%(count)d credit(s) approved."),
+                ngettext_lazy("%(count)d credit approved.", "%(count)d credits approved.", "count"),
             )
             return None
         if form.is_bound:  # a confirmation without the amounts shown: the page again
@@ -264,7 +264,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
             title=gettext("Refuse credits"),
             intro=gettext("The customer is told the reason."),
             call=lambda r, data: credit_refuse(report=r, reason=data["reason"], actor=request.user),
-            done=gettext("%(count)d credit(s) refused."),
+            done=ngettext_lazy("%(count)d credit refused.", "%(count)d credits refused.", "count"),
         )
 
     @admin.action(description=_("Recompute (reports not yet requested)"), permissions=["act"])

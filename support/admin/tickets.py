@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
@@ -307,7 +307,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda t, data: ticket_reply(
                 ticket=t, body=data["body"], internal=data["internal"], actor=request.user
             ),
-            done=gettext("%(count)d answer(s) sent."),
+            done=ngettext_lazy("%(count)d answer sent.", "%(count)d answers sent.", "count"),
         )
 
     @admin.action(description=_("Change the status…"), permissions=["change"])
@@ -322,7 +322,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda t, data: ticket_set_status(
                 ticket=t, status=data["status"], note=data["note"], actor=request.user
             ),
-            done=gettext("%(count)d ticket(s) updated."),
+            done=ngettext_lazy("%(count)d ticket updated.", "%(count)d tickets updated.", "count"),
         )
 
     @admin.action(description=_("Record the restoration (SLA-4)…"), permissions=["change"])
@@ -339,7 +339,11 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda t, data: ticket_record_restoration(
                 ticket=t, restored_at=data["restored_at"], actor=request.user
             ),
-            done=gettext("Restoration recorded on %(count)d ticket(s)."),
+            done=ngettext_lazy(
+                "Restoration recorded on %(count)d ticket.",
+                "Restoration recorded on %(count)d tickets.",
+                "count",
+            ),
         )
 
     @admin.action(
@@ -361,7 +365,11 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
             call=lambda t, data: ticket_charge_abusive_penalty(
                 ticket=t, note=data["note"], actor=request.user
             ),
-            done=gettext("Penalty charged on %(count)d ticket(s)."),
+            done=ngettext_lazy(
+                "Penalty charged on %(count)d ticket.",
+                "Penalty charged on %(count)d tickets.",
+                "count",
+            ),
         )
 
     def has_charge_permission(self, request) -> bool:

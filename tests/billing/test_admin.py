@@ -161,7 +161,7 @@ def test_launch_enqueues_on_commit(
         page = client.post(url, {"month": "2026-10"})
     assert page.status_code == 200 and calls == []
     html = page.content.decode()
-    assert 'data-testid="launch-confirmation"' in html and "1 buyer(s) today" in html
+    assert 'data-testid="launch-confirmation"' in html and "1 buyer today" in html
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"month": "2026-10", "confirm": "Launch the run"})
     assert response.status_code == 302

@@ -197,7 +197,7 @@ def test_bil4_batch_xml_settle_and_reject(client, staff, customer, invoice):
         )
         preview = client.post(_url("debitbatch", "add"), {"collection_date": "2026-10-30"})
         assert preview.status_code == 200 and not DebitBatch.objects.exists()
-        assert "1 debit(s) for a total of 120.00" in preview.content.decode()
+        assert "1 debit for a total of 120.00" in preview.content.decode()
         created = client.post(
             _url("debitbatch", "add"), {"collection_date": "2026-10-30", "confirm": "True"}
         )
@@ -212,7 +212,7 @@ def test_bil4_batch_xml_settle_and_reject(client, staff, customer, invoice):
     with at(date(2026, 10, 30)):
         # Settling moves money: the count and total are shown first, nothing is paid yet.
         shown = _action(client, "debitbatch", "settle", [batch])
-        assert "The bank collected 1 debit(s) for 120.00" in shown.content.decode()
+        assert "The bank collected 1 debit for 120.00" in shown.content.decode()
         assert services.invoice_state(invoice).open == Decimal("120.00")
         _action(client, "debitbatch", "settle", [batch], apply="1")
     assert services.invoice_state(invoice).open == Decimal("0.00")
