@@ -269,7 +269,8 @@ def calls_csv(request):
         .values_list(*CSV_FIELDS)
         .iterator(chunk_size=5000)
     )
-    return _csv_response(rows, f"appels-{month:%Y-%m}.csv")
+    # the file's name in the page's language too: « appels-2026-11.csv », "calls-2026-11.csv"
+    return _csv_response(rows, _("calls-%(month)s.csv") % {"month": f"{month:%Y-%m}"})
 
 
 @member_required(BILLING)
@@ -295,7 +296,7 @@ def invoice_annex(request, invoice_id: int):
     # under the heading of the lines that billed it (its month's, or its month's late records)
     return _csv_response(
         annexes.annex_sections(invoice),
-        f"annexe-appels-{invoice.number}.csv",
+        _("call-annex-%(number)s.csv") % {"number": invoice.number},
         heading=_("Billed under"),
     )
 

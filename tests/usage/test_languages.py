@@ -350,3 +350,25 @@ def test_chart_scale_in_calls_when_nothing_is_billable(as_role, tenant):
     assert f'data-testid="chart-top">1{NBSP}234 appels</text>' in fr
     en = _page(web, "usage:consumption", "en")
     assert 'data-testid="chart-top">1,234 calls</text>' in en
+
+
+# USE-3 — the calls of the month downloaded from an English page: the file is named in English,
+# "calls-2026-12.csv", with English headers and decimal points (3 calls of 1 234.5678 €
+# written 1234.5678); it was saved as « appels-2026-12.csv ». French keeps « appels-… ».
+def test_calls_csv_named_in_the_page_language(as_role, busy_month):
+    web = as_role(Role.ADMIN)
+    month = f"{paris_today():%Y-%m}"
+    for lang, name, header, price in (
+        ("en", f"calls-{month}.csv", "Call ID;Start (Paris time);Account", ";1234.5678;"),
+        (
+            "fr",
+            f"appels-{month}.csv",
+            "Identifiant d'appel;Début (heure de Paris);Compte",
+            ";1234,5678;",
+        ),
+    ):
+        web.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+        response = web.get(reverse("usage:calls_csv"))
+        assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+        body = response.content.decode("utf-8-sig")
+        assert body.startswith(header) and price in body
