@@ -251,4 +251,31 @@ def test_con7_trial_calls_trigger_no_alert(mailoutbox, django_capture_on_commit_
         rated(client, 2)
     assert list(ConsumptionAlert.objects.values_list("level", "consumption")) == [
         (50, Decimal("5.00"))
+# USE-8 / BIL-10 — a ledger line is French, whatever the language of the request that rated
+# the calls: a partner's CDR upload with Accept-Language: en, rated inline (the broker down),
+# wrote "Calls of 10/2026" on a French customer's prepaid statement, between « Rechargement
+# reçu le … » lines. Top-up 12.00 €, calls 5.0000 € HT → debit 6.00 TTC « Communications de
+# 10/2026 »; the month re-rated to 2.0000 € HT (the 3.0000 € call dropped) gives back 3.60 TTC
+# « Communications de 10/2026 revalorisées : montant restitué ».
+def test_use8_ledger_lines_stay_french_in_an_english_request():
+    from django.utils import translation
+
+    from usage.models import CallRecord
+
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    contract = platform(client)
+    top_up(client, "12.00")
+    call(client, contract=contract, cost="2.0000")
+    dropped = call(client, contract=contract, cost="3.0000")
+    with translation.override("en"):
+        rated(client, 1)
+    CallRecord.objects.filter(pk=dropped.pk).update(cost=Decimal("0"))
+    with translation.override("en"):
+        rated(client, 2)
+    lines = PrepaidEntry.objects.filter(
+        account__client=client, source_type="usage_consumption"
+    ).order_by("pk")
+    assert [(e.amount, e.description) for e in lines] == [
+        (Decimal("-6.00"), "Communications de 10/2026"),
+        (Decimal("3.60"), "Communications de 10/2026 revalorisées\u00a0: montant restitué"),
     ]

@@ -19,9 +19,11 @@ VAT included (a refund entry).
 
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.dispatch import receiver
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
@@ -76,12 +78,14 @@ def prepaid_debit_month(*, client: Client, month: date, source: str):
         source_id = f"{month:%Y%m}:{source}"
         if delta < 0:
             return _give_back(client, month, target, -delta, source_id)
+        with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+            description = _("Calls of %(month)s") % {"month": month.strftime("%m/%Y")}
         entry = prepaid_consume(
             client=client,
             amount_net=delta,
             source_type=SOURCE,
             source_id=source_id,
-            description=_("Calls of %(month)s") % {"month": month.strftime("%m/%Y")},
+            description=description,
         )
         if entry.balance_after == 0:  # USE-8: "at zero" (payments suspends below zero)
             prepaid_suspend_exhausted(client)
@@ -124,13 +128,16 @@ def _give_back(client: Client, month: date, target, net, source_id: str):
     amount = taken if target <= 0 else min(gross_amount(client=client, net=net), taken)
     if amount <= 0:
         return None
+    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
+        description = _("Calls of %(month)s re-rated: given back") % {
+            "month": month.strftime("%m/%Y")
+        }
     entry = prepaid_give_back(
         client=client,
         amount=amount,
         source_type=SOURCE,
         source_id=source_id,
-        description=_("Calls of %(month)s re-rated: given back")
-        % {"month": month.strftime("%m/%Y")},
+        description=description,
     )
     if entry.balance_after > 0:
         transaction.on_commit(lambda: lift_after_topup(client=client))
