@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Partner, User
 from billing.models import Invoice
+from kernel.languages import reads_english
 from kernel.money import money
 from payments.choices import (
     AllocationSource,
@@ -442,6 +443,8 @@ class PrepaidEntry(models.Model):
     balance_after = models.DecimalField(_("balance"), **MONEY)
     bank_fee = models.DecimalField(_("bank fee"), default=Decimal("0"), **MONEY)
     description = models.CharField(_("description"), max_length=255)
+    # the same words for an English reader (the ledger's own lines; empty: the French words)
+    description_en = models.CharField(_("description in English"), max_length=255, blank=True)
     source_type = models.CharField(_("source type"), max_length=40, blank=True)
     source_id = models.CharField(_("source id"), max_length=64, blank=True)
     reference = models.CharField(_("reference"), max_length=80, blank=True)
@@ -476,3 +479,9 @@ class PrepaidEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {money(self.amount)}"
+
+    @property
+    def display_description(self) -> str:
+        """The words the reader reads: English on English pages when the line has them (lines
+        written before they had an English twin keep their French words)."""
+        return self.description_en if self.description_en and reads_english() else self.description

@@ -30,7 +30,7 @@ from numbering.models import NumberReservation, PhoneNumber
 from offers.choices import TerminationStatus
 from offers.models import Product, Termination
 from offers.periods import add_months, months_or_part, next_month_start
-from payments.services import gross_amount, prepaid_debit
+from payments.services import gross_amount, ledger_text, prepaid_debit
 
 PLATFORM = "PLATFORM"
 MONTHLY_SOURCE = "number"  # the source of a number's monthly charges
@@ -126,12 +126,15 @@ def reserve_prepaid(numbers: list[PhoneNumber], contract, *, today: date | None 
     first, end, months = span
     reservations = []
     for number, _net, gross in _prepaid_amounts(numbers, contract, months):
-        with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-            description = ngettext(
+        # a ledger line is French (BIL-10), with its English twin for an English reader
+        description = ledger_text(
+            lambda number=number: ngettext(
                 "Number %(number)s, %(months)d month paid in advance",
                 "Number %(number)s, %(months)d months paid in advance",
                 months,
-            ) % {"number": number.display, "months": months}
+            )
+            % {"number": number.display, "months": months}
+        )
         prepaid_debit(
             client=client,
             amount=gross,

@@ -55,6 +55,7 @@ from payments.services.mandates import mandate_create, mandate_revoke, mandates_
 from payments.services.prepaid import (
     InsufficientBalance,
     gross_amount,
+    ledger_text,
     prepaid_consume,
     prepaid_debit,
     prepaid_refund,
@@ -101,6 +102,7 @@ __all__ = [
     "paris_today",
     "payment_record",
     "payment_unallocated",
+    "ledger_text",
     "prepaid_consume",
     "prepaid_debit",
     "prepaid_refund",

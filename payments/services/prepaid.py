@@ -18,6 +18,7 @@ from billing.choices import VAT_BY_REGIME, DocumentKind
 from billing.models import Invoice, PendingCharge
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from kernel.languages import ENGLISH, reads_english
 from kernel.money import money_number, round_money
 from offers import services as offers
 from offers.choices import SuspensionReason
@@ -56,6 +57,24 @@ def _balance(account: PrepaidAccount) -> Decimal:
     return account.entries.aggregate(s=Sum("amount"))["s"] or ZERO
 
 
+class LedgerText(str):
+    """A ledger line's words: the French ones (the stored ``description``, BIL-10) with their
+    English twin in ``english``, for a reader of the English pages."""
+
+    english = ""
+
+
+def ledger_text(build) -> LedgerText:
+    """``build()`` (a message and its parameters) written in French and in English: the
+    prepaid statement is French, and an English reader reads it in English (« Communications
+    de 11/2026 » / "Calls of 11/2026")."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = LedgerText(build())
+    with translation.override(ENGLISH):
+        text.english = str(build())
+    return text
+
+
 def _append(
     *,
     client: Client,
@@ -92,6 +111,7 @@ def _append(
         balance_after=balance,
         bank_fee=bank_fee,
         description=description,
+        description_en=getattr(description, "english", ""),
         source_type=source_type,
         source_id=str(source_id) if source_type else "",
         reference=reference,
@@ -139,8 +159,9 @@ def prepaid_topup_record(
         raise ValidationError({"amount_received": _("The amount must exceed the bank fee.")})
     if received_on > paris_today():
         raise ValidationError({"received_on": _("A top-up cannot be received in the future.")})
-    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-        description = _("Top-up received on %(date)s") % {"date": received_on.strftime("%d/%m/%Y")}
+    description = ledger_text(
+        lambda: _("Top-up received on %(date)s") % {"date": received_on.strftime("%d/%m/%Y")}
+    )
     reference = (reference or "").strip()
     # the same transfer recorded twice (two members of staff, two tabs), as a payment (BIL-4):
     # same customer, amount, fee, day (the entry's description) and bank reference
@@ -262,8 +283,14 @@ def prepaid_reserve(
 def prepaid_release(*, reservation: PrepaidEntry, actor=None) -> PrepaidEntry:
     if reservation.kind != PrepaidKind.RESERVATION:
         raise ValidationError(_("Only a reservation can be released."))
-    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-        description = _("Released: %(what)s") % {"what": reservation.description}
+    description = ledger_text(
+        lambda: _("Released: %(what)s")
+        % {
+            "what": reservation.description_en
+            if reads_english() and reservation.description_en
+            else reservation.description
+        }
+    )
     return _append(
         client=reservation.account.client,
         kind=PrepaidKind.RELEASE,
@@ -281,8 +308,7 @@ def prepaid_refund(*, client: Client, amount, reference: str, actor=None) -> Pre
     amount = Decimal(str(amount))
     if amount <= 0:
         raise ValidationError({"amount": _("The amount must be positive.")})
-    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-        description = _("Refund of the prepaid balance")
+    description = ledger_text(lambda: _("Refund of the prepaid balance"))
     reference = (reference or "").strip()
     _refuse_twice(client, kind=PrepaidKind.REFUND, amount=-amount, reference=reference)
     return _append(
@@ -339,10 +365,10 @@ def prepaid_square_with_invoice(*, invoice_id: int) -> PrepaidEntry | None:
     excess = debited - invoice.paid_in_advance
     if debited <= 0 or excess == 0:
         return None
-    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-        description = _("Rounding to invoice %(number)s (VAT per rate on the totals)") % {
-            "number": invoice.number
-        }
+    description = ledger_text(
+        lambda: _("Rounding to invoice %(number)s (VAT per rate on the totals)")
+        % {"number": invoice.number}
+    )
     entry = _append(
         client=invoice.client,
         kind=PrepaidKind.ROUNDING,

@@ -155,8 +155,10 @@ def _lock_customer(trunk_id) -> int:
 def _take_payment(order, quote, *, method, payment, actor) -> bool:
     """TRK-3 "paid": returns whether the pending charge is already paid."""
     client = order.trunk.contract.client
-    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-        description = _("Channel order %(ref)s") % {"ref": order.reference}
+    # a ledger line is French (BIL-10), with its English twin for an English reader
+    description = payments.ledger_text(
+        lambda: _("Channel order %(ref)s") % {"ref": order.reference}
+    )
     if method == PaymentChoice.PREPAID:
         if quote.prorata_gross > 0:
             entry = payments.prepaid_debit(

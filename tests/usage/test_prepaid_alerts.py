@@ -279,3 +279,38 @@ def test_use8_ledger_lines_stay_french_in_an_english_request():
         (Decimal("-6.00"), "Communications de 10/2026"),
         (Decimal("3.60"), "Communications de 10/2026 revalorisées\u00a0: montant restitué"),
     ]
+
+
+# BIL-10 / USE-8 — the prepaid statement read in English: its lines were French on the English
+# page (« Rechargement reçu le … », « Communications de 10/2026 », « Arrondi à la facture … »
+# beside "Top-up" and "Debit"). Top-up 12.00 €, calls of October 5.0000 € HT → debit 6.00 TTC:
+# "Top-up received on <day>" and "Calls of 10/2026" in English; the French page and the stored
+# description (the statement's words, BIL-10) stay French.
+def test_use8_prepaid_statement_in_the_readers_language(client):
+    import html
+
+    from django.urls import reverse
+
+    from accounts.choices import Role
+    from kernel.clock import paris_today
+    from tests.conftest import login
+    from tests.factories import MembershipFactory
+
+    payer = customer(payment_method=PaymentMethod.PREPAID)
+    contract = platform(payer)
+    top_up(payer, "12.00")
+    call(payer, contract=contract, cost="5.0000")
+    rated(payer, 1)
+    day = f"{paris_today():%d/%m/%Y}"
+    web = login(client, MembershipFactory(client=payer, role=Role.BILLING))
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    english = html.unescape(web.get(reverse("payments:prepaid")).content.decode())
+    assert f"Top-up received on {day}" in english and "Calls of 10/2026" in english
+    assert "Rechargement" not in english and "Communications de" not in english
+    web.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    french = html.unescape(web.get(reverse("payments:prepaid")).content.decode())
+    assert f"Rechargement reçu le {day}" in french and "Communications de 10/2026" in french
+    assert sorted(PrepaidEntry.objects.values_list("description", flat=True)) == [
+        "Communications de 10/2026",
+        f"Rechargement reçu le {day}",
+    ]

@@ -14,11 +14,10 @@ customer's admins and billing members are told of the closing and of the balance
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -28,7 +27,7 @@ from offers import services as offers
 from offers.choices import LIVE_STATUSES, Preset, TerminationReason, TerminationStatus
 from offers.models import Contract
 from payments.models import PrepaidEntry
-from payments.services import lock_payer, prepaid_debit
+from payments.services import ledger_text, lock_payer, prepaid_debit
 from usage.models import CallRecord
 from usage.partitioning import month_bounds
 from usage.services import tariff_changes
@@ -137,10 +136,10 @@ def inactive_close(*, contract: Contract, today: date, actor=None, expected_forf
     if forfeit > 0:
         # a line of the customer's prepaid statement: in its language (French), not the
         # language of the staff member who closes the contract
-        with translation.override(settings.LANGUAGE_CODE):
-            description = _("Balance forfeited: account closed for inactivity (%(ref)s)") % {
-                "ref": contract.reference
-            }
+        description = ledger_text(
+            lambda: _("Balance forfeited: account closed for inactivity (%(ref)s)")
+            % {"ref": contract.reference}
+        )
         prepaid_debit(
             client=contract.client,
             amount=forfeit,

@@ -19,11 +19,9 @@ VAT included (a refund entry).
 
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.dispatch import receiver
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.choices import PaymentMethod
@@ -35,7 +33,12 @@ from offers.choices import ContractStatus, SuspensionReason
 from offers.models import Contract
 from payments.choices import PrepaidKind
 from payments.models import PrepaidEntry
-from payments.services import gross_amount, prepaid_consume, prepaid_suspend_exhausted
+from payments.services import (
+    gross_amount,
+    ledger_text,
+    prepaid_consume,
+    prepaid_suspend_exhausted,
+)
 from payments.services.prepaid import invoice_prepaid_entries, prepaid_give_back
 from usage.models import PrepaidUsageDebit
 from usage.partitioning import month_bounds
@@ -78,8 +81,8 @@ def prepaid_debit_month(*, client: Client, month: date, source: str):
         source_id = f"{month:%Y%m}:{source}"
         if delta < 0:
             return _give_back(client, month, target, -delta, source_id)
-        with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-            description = _("Calls of %(month)s") % {"month": month.strftime("%m/%Y")}
+        # a ledger line is French (BIL-10), with its English twin for an English reader
+        description = ledger_text(lambda: _("Calls of %(month)s") % {"month": f"{month:%m/%Y}"})
         entry = prepaid_consume(
             client=client,
             amount_net=delta,
@@ -128,10 +131,9 @@ def _give_back(client: Client, month: date, target, net, source_id: str):
     amount = taken if target <= 0 else min(gross_amount(client=client, net=net), taken)
     if amount <= 0:
         return None
-    with translation.override(settings.LANGUAGE_CODE):  # a ledger line is French (BIL-10)
-        description = _("Calls of %(month)s re-rated: given back") % {
-            "month": month.strftime("%m/%Y")
-        }
+    description = ledger_text(
+        lambda: _("Calls of %(month)s re-rated: given back") % {"month": f"{month:%m/%Y}"}
+    )
     entry = prepaid_give_back(
         client=client,
         amount=amount,
