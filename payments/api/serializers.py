@@ -13,6 +13,7 @@ from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from kernel import api_fields, representation
 from kernel.inputs import MAX_TEXT
+from kernel.languages import display_name_sql
 from payments.models import Allocation, Dispute, DisputeDocument, Payment, PrepaidEntry
 from payments.services.disputes import DOCUMENT_MAX_COUNT
 
@@ -356,6 +357,14 @@ class PrepaidEntrySerializer(representation.ModelSerializer):
     client = serializers.IntegerField(
         source="account.client_id", read_only=True, help_text=_("The customer's id.")
     )
+    # BIL-10: the line's words in the request's language (French without Accept-Language)
+    description = serializers.CharField(
+        source="display_description",
+        read_only=True,
+        help_text=_("What it is for, as the customer reads it, in the request's language."),
+    )
+    # kernel.sql_lists: ``display_description`` in SQL (its English twin when there is one)
+    sql_fields = {"description": lambda ctx, p: display_name_sql(ctx, p, "description")}
 
     class Meta:
         model = PrepaidEntry
@@ -388,7 +397,6 @@ class PrepaidEntrySerializer(representation.ModelSerializer):
             bank_fee=_(
                 "On a top-up, the bank's fee, already deducted from amount (€); 0 otherwise."
             ),
-            description=_("What it is for, as the customer reads it."),
             reference=_("The bank reference of a top-up or a refund; empty otherwise."),
             created_at=_("When it was recorded, with its UTC offset."),
         )

@@ -278,3 +278,21 @@ def test_bil8_dispute_document_checked_by_its_content(api, invoices):
         "preuve.pdf ne semble pas être un fichier PDF."
     ]
     assert not Dispute.objects.exists()
+
+
+# BIL-10, ACC-3 — a prepaid line read by a partner asking in English: "Top-up received on
+# 09/10/2026" (was « Rechargement reçu le 09/10/2026 » whatever the Accept-Language); French
+# without the header, as every answer of the API.
+def test_bil10_prepaid_entry_words_in_the_request_language(api, tenant):
+    with paris(date(2026, 10, 10)):
+        services.prepaid_topup_record(
+            client=tenant.client,
+            amount_received="100.00",
+            received_on=date(2026, 10, 9),
+            reference="VIR-1",
+        )
+    url = reverse("api:prepaid-entry-list")
+    english = api.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    french = api.get(url).json()["results"]
+    assert [r["description"] for r in english] == ["Top-up received on 09/10/2026"]
+    assert [r["description"] for r in french] == ["Rechargement reçu le 09/10/2026"]
