@@ -251,6 +251,9 @@ def test_con7_trial_calls_trigger_no_alert(mailoutbox, django_capture_on_commit_
         rated(client, 2)
     assert list(ConsumptionAlert.objects.values_list("level", "consumption")) == [
         (50, Decimal("5.00"))
+    ]
+
+
 # USE-8 / BIL-10 — a ledger line is French, whatever the language of the request that rated
 # the calls: a partner's CDR upload with Accept-Language: en, rated inline (the broker down),
 # wrote "Calls of 10/2026" on a French customer's prepaid statement, between « Rechargement
