@@ -1,37 +1,35 @@
-"""E-mails to a customer's people, each in their own language, and to a partner (sent after
-commit; kept and sent again when the mail server is down, ``kernel.mail``)."""
+"""E-mails to a customer's people, each in their own language, and to a partner: written and
+kept in the change's transaction, sent after commit (``kernel.mail.keep_and_send``: sent again
+when the mail server is down, or when the process stopped before sending)."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.choices import Role
 from accounts.models import Client, Membership, Partner
 from kernel.inputs import one_line
-from kernel.mail import deliver
+from kernel.mail import keep_and_send
 
 
 def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMIN,)) -> None:
     """Send ``<template>_subject.txt`` / ``<template>_message.txt`` to the company's members of
-    ``roles`` once the current transaction commits (nothing is sent if it rolls back)."""
+    ``roles`` once the current transaction commits (nothing is sent if it rolls back; kept with
+    it, so never lost once it commits)."""
     members = list(
         Membership.objects.filter(
             client=client, role__in=roles, user__is_active=True
         ).select_related("user")
     )
 
-    def send():
-        for member in members:
-            with translation.override(member.user.language or settings.LANGUAGE_CODE):
-                ctx = {**context, "client": client, "user": member.user}
-                # one line: a text typed by a person (a ticket's subject, a company's name) may
-                # hold a line break, which an e-mail header refuses (BadHeaderError)
-                subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
-                body = render_to_string(f"{template}_message.txt", ctx)
-            deliver(subject, body, [member.user.email])
-
-    transaction.on_commit(send)
+    for member in members:
+        with translation.override(member.user.language or settings.LANGUAGE_CODE):
+            ctx = {**context, "client": client, "user": member.user}
+            # one line: a text typed by a person (a ticket's subject, a company's name) may
+            # hold a line break, which an e-mail header refuses (BadHeaderError)
+            subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
+            body = render_to_string(f"{template}_message.txt", ctx)
+        keep_and_send(subject, body, [member.user.email])
 
 
 def notify_partner(partner: Partner, template: str, context: dict) -> None:
@@ -43,11 +41,8 @@ def notify_partner(partner: Partner, template: str, context: dict) -> None:
     if not address:
         return
 
-    def send():
-        with translation.override(settings.LANGUAGE_CODE):
-            ctx = {**context, "partner": partner}
-            subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
-            body = render_to_string(f"{template}_message.txt", ctx)
-        deliver(subject, body, [address])
-
-    transaction.on_commit(send)
+    with translation.override(settings.LANGUAGE_CODE):
+        ctx = {**context, "partner": partner}
+        subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
+        body = render_to_string(f"{template}_message.txt", ctx)
+    keep_and_send(subject, body, [address])

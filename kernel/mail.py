@@ -1,6 +1,12 @@
 """E-mails that survive a mail server down: sent at once, and when the server refuses or cannot
 be reached, kept (``OutgoingMail``) and sent again later by ``kernel.tasks.mail_retry`` — the
-change that asked for the e-mail (committed already) never fails because of it."""
+change that asked for the e-mail (committed already) never fails because of it.
+
+A notice of a change (``keep_and_send``: a reminder, a price change, a suspension…) is kept in
+the change's own transaction and sent once it commits: a process stopped between the commit and
+the sending (a worker killed, a deploy) left the change made and its e-mail lost, and the job
+that made it, finding the step done, never sent it again. The kept e-mail is the job's
+(``COMMIT_GRACE`` later) when nobody sent it; sent at once, it is deleted."""
 
 import logging
 import smtplib
@@ -24,6 +30,9 @@ RETRY_DELAYS = [
     timedelta(hours=24),
 ]
 MAIL_ERRORS = (smtplib.SMTPException, OSError)  # OSError: refused, timed out, unknown host
+# A kept notice not sent by its commit's callback after this long lost its process: the mail
+# job sends it (the callback sends within seconds; a longer wait only delays a lost one).
+COMMIT_GRACE = timedelta(minutes=5)
 
 
 def _next_try(attempts: int):
@@ -46,9 +55,44 @@ def deliver(subject: str, body: str, to: list[str]) -> bool:
     return True
 
 
+def keep_and_send(subject: str, body: str, to: list[str]) -> None:
+    """Keep the e-mail in the caller's transaction (nothing kept if it rolls back) and send it
+    once that commits; if that process never sends it, ``retry_due`` does, ``COMMIT_GRACE``
+    later. Never twice: the sender locks the row, and a sent one is gone or marked sent."""
+    kept = OutgoingMail.objects.create(
+        subject=subject, body=body, to=list(to), attempts=0,
+        next_try_at=timezone.now() + COMMIT_GRACE,
+    )  # fmt: skip
+    transaction.on_commit(lambda: _send_kept(kept.pk))
+
+
+def _send_kept(pk: int) -> bool:
+    """The commit's callback of ``keep_and_send``: sent, the row is deleted (the table keeps
+    what waits); refused, it is the mail job's as any refused e-mail. True if sent."""
+    with transaction.atomic():
+        mail = (
+            OutgoingMail.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, sent_at__isnull=True, attempts=0)
+            .first()
+        )
+        if mail is None:
+            return False  # the mail job has it
+        try:
+            send_mail(mail.subject, mail.body, None, mail.to)
+        except MAIL_ERRORS as error:
+            logger.warning("e-mail to %s not sent, kept to retry: %s", mail.to, error)
+            mail.attempts, mail.last_error = 1, str(error)[:2000]
+            mail.next_try_at = _next_try(1)
+            mail.save(update_fields=["attempts", "last_error", "next_try_at"])
+            return False
+        mail.delete()
+        return True
+
+
 def retry_due() -> tuple[int, int]:
-    """Send again the kept e-mails whose next try is due, each in its own transaction, its row
-    locked (two runs never send one twice); returns (sent, failed again)."""
+    """Send again the kept e-mails whose next try is due — and the notices whose commit's
+    callback never sent them (``keep_and_send``) — each in its own transaction, its row locked
+    (two runs never send one twice); returns (sent, failed again)."""
     sent = failed = 0
     due = OutgoingMail.objects.filter(sent_at__isnull=True, next_try_at__lte=timezone.now())
     for pk in due.order_by("next_try_at").values_list("pk", flat=True)[:500]:

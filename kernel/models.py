@@ -53,7 +53,10 @@ class OutboxEvent(models.Model):
 class OutgoingMail(models.Model):
     """An e-mail the mail server refused or could not be reached for (``kernel.mail.deliver``):
     kept, with its error, and sent again by the periodic ``kernel.tasks.mail_retry`` until it
-    leaves or its tries run out — a reminder or a notice is never lost to a mail server down."""
+    leaves or its tries run out — a reminder or a notice is never lost to a mail server down.
+    A notice is also kept, ``attempts`` 0, from its change's transaction until it is sent after
+    the commit (``kernel.mail.keep_and_send``), so that a process stopped in between loses it
+    neither."""
 
     subject = models.TextField(_("subject"))
     body = models.TextField(_("message"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Partner
 from kernel.events import CATALOGUE
-from kernel.mail import deliver
+from kernel.mail import keep_and_send
 from webhooks import transport
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, EndpointSecret, WebhookEndpoint
@@ -170,5 +170,5 @@ def disable_endpoint(
         subject = render_to_string("webhooks/disabled_subject.txt", context).strip()
         body = render_to_string("webhooks/disabled_message.txt", context)
         email = endpoint.partner.support_email
-        transaction.on_commit(lambda: deliver(subject, body, [email]))
+        keep_and_send(subject, body, [email])
     return endpoint
