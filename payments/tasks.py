@@ -21,6 +21,7 @@ from payments.services.collection import (
 )
 from payments.services.late_charges import late_charges_batch_post, late_charges_waiting
 from payments.services.mandates import mandates_lapse
+from payments.services.settlement import corrections_left_set_against
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def daily_collection(today: str | None = None) -> dict:
     """Beat, every morning: enqueue the day's collection batches, then the batches of the cases
     whose late charges wait for an ECB rate. Returns how many cases were enqueued."""
     day = date.fromisoformat(today) if today else paris_today()
+    corrections_left_set_against()  # BIL-9: a correction lowers its own invoice first
     on_account_apply(today=day)  # BIL-4: money on account settles the new invoices first
     mandates_lapse(day)  # SEPA Core: a mandate unused for 36 months collects no more
     collection_cases_open()

@@ -33,7 +33,7 @@ from payments.services.late_charges import (
     post_indemnity,
 )
 from payments.services.notices import notify_buyer
-from payments.services.settlement import after_settlement
+from payments.services.settlement import after_settlement, corrections_left_set_against
 from payments.services.suspensions import SUSPENSION_AFTER_DAYS, client_suspend_for_non_payment
 
 logger = logging.getLogger(__name__)
@@ -179,6 +179,7 @@ def collection_run(*, today: date | None = None) -> dict:
     the late charges that were waiting, in the same batches as the Celery job. Returns the
     count per stage reached."""
     today = today or paris_today()
+    corrections_left_set_against()  # BIL-9: a correction lowers its own invoice first
     on_account_apply(today=today)  # BIL-4: money on account settles the new invoices first
     collection_cases_open()
     stages: dict[str, int] = {}

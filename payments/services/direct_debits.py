@@ -40,6 +40,7 @@ from payments.models import (
 from payments.services.allocation import allocate, lock_payer, on_account_apply
 from payments.services.mandates import mandates_lapse
 from payments.services.notices import notify_billing
+from payments.services.settlement import corrections_left_set_against
 
 
 def debit_candidates(collection_date: date) -> list[tuple[Invoice, Mandate, Decimal]]:
@@ -115,6 +116,7 @@ def debit_batch_create(*, collection_date: date, actor=None):
                 }
             }
         )
+    corrections_left_set_against()  # BIL-9: never debit what a correction credited
     on_account_apply()  # BIL-4: never debit what the customer already paid on account
     mandates_lapse(collection_date)  # SEPA Core: no collection on a mandate unused 36 months
     rows = debit_candidates(collection_date)

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import Client, Partner
 from billing import services as billing
@@ -106,3 +107,28 @@ def corrected_invoice_credit(*, credit_note_id: int) -> Decimal:
         lock_payer(client_id=invoice.client_id, partner_id=invoice.partner_id)
         on = min(paris_today(), invoice.due_date) if invoice.due_date else None
         return credit_note_set_against(note, invoice, on=on, actor=note.created_by)
+
+
+def corrections_left_set_against() -> Decimal:
+    """BIL-9, the daily collection's first step: the corrections whose set-against never ran
+    (``corrected_invoice_credit`` is a callback after the credit note's commit: a process
+    stopped in between, or the callback failing, left it undone) are set against their invoice
+    now, before it is reminded, debited or settled from money on account. Only credit notes
+    with something left whose corrected invoice is not settled; idempotent (each takes only
+    what is left of it and of the invoice). Returns the amount set against."""
+    notes = (
+        Invoice.objects.filter(
+            kind=DocumentKind.CREDIT_NOTE,
+            status=DocumentStatus.ISSUED,
+            corrects__kind=DocumentKind.INVOICE,
+        )
+        .filter(
+            Q(corrects__collection__isnull=True) | Q(corrects__collection__settled_on__isnull=True)
+        )
+        .order_by("issue_date", "pk")
+    )
+    total = ZERO
+    for note in notes:
+        if billing.credit_remaining(note) > 0:
+            total += corrected_invoice_credit(credit_note_id=note.pk)
+    return total

@@ -98,3 +98,31 @@ def test_bil9_correcting_credit_note_document_names_the_invoice_it_goes_against(
         "Le montant de cet avoir est d'abord déduit de ce qui reste à payer sur la facture "
         f"N° {invoice.number}, puis de vos prochaines factures, ou vous est remboursé."
     ) in html.replace("&#x27;", "'")
+
+
+# BIL-9 / BIL-7 (failing half way, nothing lost) — the correction is set against its invoice by
+# a callback once the credit note commits (its own transaction: the payer's row is locked first).
+# A process stopped in between (a worker killed, a deploy, a lock timeout in the callback) left
+# September's invoice 1 200.00 € TTC open although 300.00 € of it was credited on 25/10/2026: on
+# 31/10 the customer was reminded of 1 200,00 € (and would have been debited and charged
+# interest on it), the credit note waiting for November's invoice. Now the daily collection
+# first sets against their invoice the corrections left so: 900,00 € reminded, once.
+def test_bil9_correction_whose_callback_was_lost_is_set_against_by_the_daily_job(
+    ecb, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    client = direct_customer()
+    invoice = issue_invoice(client, "1000.00")  # 1 200.00 € TTC, due 30/10/2026
+    with paris(date(2026, 10, 25)), django_capture_on_commit_callbacks(execute=False):
+        note = _correction(invoice, "250.00")  # 300.00 € TTC; the callback never runs
+    assert services.invoice_state(invoice).open == Decimal("1200.00")
+    mail.outbox.clear()
+    with paris(date(2026, 10, 31), hour=7), django_capture_on_commit_callbacks(execute=True):
+        services.collection_run(today=date(2026, 10, 31))
+        services.collection_run(today=date(2026, 10, 31))  # run twice: set against once
+    assert services.invoice_state(invoice).open == Decimal("900.00")
+    assert billing.credit_remaining(note) == Decimal("0.00")
+    reminders = [m for m in mail.outbox if invoice.number in m.body]
+    assert len(reminders) == 2  # admin and billing, once
+    assert all("900,00" in m.body and "1 200,00" not in m.body for m in reminders)
