@@ -5,7 +5,7 @@ from datetime import date
 
 from celery import shared_task
 
-from usage.services import alerts, post_rating
+from usage.services import alerts, post_rating, prepaid
 
 
 @shared_task(name="usage.money_tasks.after_rating", acks_late=True)
@@ -20,3 +20,9 @@ def after_rating(batch_id, keys) -> int:
 def blocks_expire() -> int:
     """Consumption alerts: the blocks of the months ended are lifted and the platform told."""
     return alerts.blocks_expire()
+
+
+@shared_task(name="usage.money_tasks.prepaid_lifts", acks_late=True)
+def prepaid_lifts() -> int:
+    """CON-8: the exhausted-balance suspensions a top-up's callback left open, lifted."""
+    return prepaid.lifts_left()

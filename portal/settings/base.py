@@ -369,6 +369,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.money_tasks.blocks_expire",
         "schedule": crontab(hour=0, minute=1),
     },
+    # CON-8: a top-up whose lift of the exhausted-balance suspension was lost (its process
+    # stopped after the commit) is lifted within 5 minutes.
+    "usage-prepaid-lifts": {
+        "task": "usage.money_tasks.prepaid_lifts",
+        "schedule": 300,
+    },
     # CON-6 (HOSTED-A 6, PLATFORM 12.2): the tariffs entered the day before, told to customers.
     "usage-tariffs-announce": {
         "task": "usage.tasks.tariffs_announce",

@@ -200,3 +200,62 @@ def test_bil10_concurrent_debits_never_overdraw():
     )
     assert min(balances) == Decimal("0.00")
     assert sorted(balances, reverse=True) == [Decimal(100 - 10 * i) for i in range(11)]
+
+
+# CON-8 / BIL-10 (failing half way, nothing lost) — a top-up lifts the « prepaid balance
+# exhausted » suspension by a callback once it commits. A process stopped in between (a worker
+# killed, a deploy; the callback failing) left the customer's contract suspended with a positive
+# balance: -7.00 € + 20.00 € = 13.00 €, its calls still refused, and nothing ever lifted it (the
+# next top-up would). Now the usage job every 5 minutes lifts the exhausted-balance suspensions
+# of customers whose balance is above zero again — once.
+@pytest.mark.django_db
+def test_con8_topup_whose_lift_was_lost_is_lifted_by_the_periodic_job(
+    django_capture_on_commit_callbacks,
+):
+    from usage import money_tasks
+
+    client = direct_customer()
+    contract = make_contract(client, "hosted-a")
+    services.prepaid_topup_record(
+        client=client, amount_received="5.00", received_on=TODAY, reference="VIR1"
+    )
+    services.prepaid_consume(
+        client=client, amount_net="10.00", source_type="cdr", source_id="b1", description="Calls"
+    )
+    assert Contract.objects.get(pk=contract.pk).status == "suspended"  # -7.00 €
+    with django_capture_on_commit_callbacks(execute=False):  # committed, then the worker died
+        services.prepaid_topup_record(
+            client=client, amount_received="20.00", received_on=TODAY, reference="VIR2"
+        )
+    assert selectors.prepaid_balance(client) == Decimal("13.00")
+    assert Contract.objects.get(pk=contract.pk).status == "suspended"
+    assert money_tasks.prepaid_lifts() == 1
+    assert money_tasks.prepaid_lifts() == 0  # once
+    contract = Contract.objects.get(pk=contract.pk)
+    assert contract.status == "active"
+    assert contract.suspensions.get().lifted_at is not None
+
+
+# CON-8 — the job leaves alone a customer still below zero and a suspension of another reason.
+@pytest.mark.django_db
+def test_con8_periodic_lift_leaves_other_suspensions_and_negative_balances():
+    from offers import services as offers
+    from usage import money_tasks
+
+    client = direct_customer()
+    contract = make_contract(client, "hosted-a")
+    services.prepaid_topup_record(
+        client=client, amount_received="5.00", received_on=TODAY, reference="VIR1"
+    )
+    services.prepaid_consume(
+        client=client, amount_net="10.00", source_type="cdr", source_id="b1", description="Calls"
+    )
+    other = direct_customer()
+    fraud = make_contract(other, "hosted-a")
+    services.prepaid_topup_record(
+        client=other, amount_received="5.00", received_on=TODAY, reference="VIR3"
+    )
+    offers.contract_suspend(contract=fraud, reason="fraud")
+    assert money_tasks.prepaid_lifts() == 0
+    assert Contract.objects.get(pk=contract.pk).status == "suspended"
+    assert Contract.objects.get(pk=fraud.pk).status == "suspended"

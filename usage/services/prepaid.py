@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import PaymentMethod
 from accounts.models import Client
 from billing.models import Invoice, PendingCharge
+from kernel.errors import InvalidTransition
 from kernel.money import CENT, ZERO, round_money
 from offers import services as offers
 from offers.choices import ContractStatus, SuspensionReason
@@ -200,6 +201,26 @@ def lift_after_topup(*, client: Client) -> int:
     for contract in suspended:
         offers.contract_lift_suspension(contract=contract)
         lifted += 1
+    return lifted
+
+
+def lifts_left() -> int:
+    """CON-8 / USE-8, periodic (``usage.money_tasks.prepaid_lifts``): the lifts a top-up's
+    commit callback did not make (the process stopped in between, the callback failed) — the
+    customers with an exhausted-balance suspension still open whose balance is above zero again
+    are lifted (``lift_after_topup``). Idempotent: a suspension lifted meanwhile is not lifted
+    twice (the contract row is locked and re-read). Returns the contracts resumed."""
+    clients = Client.objects.filter(
+        contracts__status__in=[ContractStatus.SUSPENDED, ContractStatus.TERMINATING],
+        contracts__suspensions__lifted_at__isnull=True,
+        contracts__suspensions__reason=SuspensionReason.PREPAID_EXHAUSTED,
+    ).distinct()
+    lifted = 0
+    for client in clients.order_by("pk"):
+        try:
+            lifted += lift_after_topup(client=client)
+        except InvalidTransition:  # lifted meanwhile by the top-up's own callback
+            continue
     return lifted
 
 
