@@ -8,6 +8,7 @@ and ``max_value``, texts with ``max_length`` (``tests/api/test_bounds.py`` walks
 """
 
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
@@ -56,9 +57,18 @@ class DateField(_YearBounded, serializers.DateField):
 
 class DateTimeField(_YearBounded, serializers.DateTimeField):
     """``serializers.DateTimeField`` in ASCII digits, a year in 2000–2100, a UTC offset
-    PostgreSQL can store (±15:59)."""
+    PostgreSQL can store (±15:59). A time without an offset is Paris time, as in the portal's
+    forms — and, as they do, one the clock change makes ambiguous (02:30 on the last Sunday of
+    October happens twice) or imaginary (02:30 on the last Sunday of March never happens) is
+    refused: DRF took the first reading silently (SLA-4: an hour of a restoration target)."""
 
     default_validators = [validate_utc_offset]
+    default_error_messages = {
+        "clock_change": gettext_lazy(
+            "This time happened twice, or not at all, in Paris (a change of the clocks): give "
+            "its UTC offset, e.g. 2026-10-25T02:30:00+01:00."
+        ),
+    }
 
     def to_internal_value(self, value):
         if not is_ascii(value):
@@ -70,6 +80,13 @@ class DateTimeField(_YearBounded, serializers.DateTimeField):
         # The year first: year 1 without an offset, read as Paris time, is year 0 in UTC, which
         # DRF's check of the local time overflows on (a 500).
         validate_year(value)
+        if timezone.is_naive(value):
+            zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
+            if zone is not None and (
+                value.replace(tzinfo=zone, fold=0).utcoffset()
+                != value.replace(tzinfo=zone, fold=1).utcoffset()
+            ):
+                self.fail("clock_change")
         return super().enforce_timezone(value)
 
 

@@ -270,3 +270,48 @@ def test_portal_failure_notification_gives_its_detection(tenant, client):
     post("2026-11-21T23:45", kind="question")
     question = Ticket.objects.get(kind="question")
     assert question.detected_at is None
+
+
+# SLA-4 / SLA-1 (the clock change) — a partner gives the failure's detection without a UTC
+# offset: Paris time. On Sunday 25 October 2026 the clocks go back at 03:00 CEST to 02:00 CET,
+# so « 02:30 » happened twice (00:30 and 01:30 UTC); on Sunday 28 March 2027 « 02:30 » never
+# happened. The API took the first silently (HOSTED-W target 04:30 UTC = 05:30 CET, an hour
+# earlier than for a failure seen at 02:30 CET, 06:30) and the non-existent one as 01:30 UTC,
+# where the portal's form refused both. Now both are a 400 on detected_at asking for the offset;
+# with it the target is exact: 02:30+01:00 → 4 elapsed hours → 06:30 CET.
+def test_api_detection_at_the_clock_change_needs_its_offset(tenant, api):
+    contract = make_contract(tenant.client, "hosted-w")
+    payload = {
+        "customer": tenant.client.pk,
+        "kind": "failure_notification",
+        "contract": contract.pk,
+        "subject": "Down",
+        "body": "No calls.",
+    }
+    api.raise_request_exception = False
+    with time_machine.travel(paris(2026, 10, 25, 6), tick=False):
+        for naive in ("2026-10-25T02:30:00", "2026-10-25T02:00"):
+            answer = api.post("/api/v1/tickets/", {**payload, "detected_at": naive}, format="json")
+            assert answer.status_code == 400, answer.content
+            assert "précisez son décalage UTC" in str(
+                answer.json()["error"]["fields"]["detected_at"]
+            )
+        assert not Ticket.objects.exists()
+        answer = api.post(
+            "/api/v1/tickets/",
+            {**payload, "detected_at": "2026-10-25T02:30:00+01:00"},
+            format="json",
+        )
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["restoration_target"] == "2026-10-25T06:30:00+01:00"
+        answer = api.post(
+            "/api/v1/tickets/", {**payload, "detected_at": "2026-10-25T04:00:00"}, format="json"
+        )
+        assert answer.status_code == 201  # an hour that happened once: Paris time, as before
+        assert answer.json()["restoration_target"] == "2026-10-25T08:00:00+01:00"
+    with time_machine.travel(paris(2027, 3, 28, 9), tick=False):
+        answer = api.post(
+            "/api/v1/tickets/", {**payload, "detected_at": "2027-03-28T02:30:00"}, format="json"
+        )
+        assert answer.status_code == 400
+        assert "précisez son décalage UTC" in str(answer.json()["error"]["fields"]["detected_at"])
