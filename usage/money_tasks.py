@@ -5,7 +5,7 @@ from datetime import date
 
 from celery import shared_task
 
-from usage.services import alerts, post_rating, prepaid
+from usage.services import alerts, breach_notices, post_rating, prepaid
 
 
 @shared_task(name="usage.money_tasks.after_rating", acks_late=True)
@@ -26,3 +26,9 @@ def blocks_expire() -> int:
 def prepaid_lifts() -> int:
     """CON-8: the exhausted-balance suspensions a top-up's callback left open, lifted."""
     return prepaid.lifts_left()
+
+
+@shared_task(name="usage.money_tasks.breaches_tell", acks_late=True)
+def breaches_tell() -> int:
+    """USE-4: the fair-use breaches their signal never told (a process stopped), told once."""
+    return breach_notices.breaches_untold_tell()

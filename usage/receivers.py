@@ -12,14 +12,9 @@
 import logging
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
-from accounts.choices import Role
-from accounts.notifications import notify_client
-from usage.events import announce_breach
-from usage.models import ConsumptionCutoff, FairUseBreach
-from usage.services import billing, post_rating, prepaid
+from usage.services import billing, breach_notices, post_rating, prepaid
 
 log = logging.getLogger(__name__)
 
@@ -52,30 +47,8 @@ def on_calls_rated(sender, batch_id=None, keys=(), **kwargs) -> None:
 
 
 def on_breach_recorded(sender, breach_id: int, **kwargs) -> None:
-    """USE-4: the customer is notified of the breach (once) and partners get the event. The
-    e-mail announces a charge (the user's month billed per minute): it goes to the
-    administrators and to the billing members, who pay the invoices (ACC-2)."""
-    with transaction.atomic():
-        breach = (
-            FairUseBreach.objects.select_for_update()
-            .select_related("client", "sip_account")
-            .filter(pk=breach_id, notified_at__isnull=True)
-            .first()
-        )
-        if breach is None:
-            return
-        breach.notified_at = timezone.now()
-        breach.save(update_fields=["notified_at", "updated_at"])
-        # BIL-1: a month whose consumption was already posted (its run, or a later month's) is
-        # invoiced: the breach's calls go on the next invoice — the e-mail says so
-        invoiced = ConsumptionCutoff.objects.filter(month__gte=breach.month).exists()
-        notify_client(
-            breach.client,
-            "usage/email/breach",
-            {"breach": breach, "invoiced": invoiced},
-            roles=(Role.ADMIN, Role.BILLING),
-        )
-        announce_breach(breach)
+    """USE-4: the customer is notified of the breach (once) and partners get the event."""
+    breach_notices.breach_tell(breach_id)
 
 
 def connect() -> None:

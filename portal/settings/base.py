@@ -375,6 +375,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.money_tasks.prepaid_lifts",
         "schedule": 300,
     },
+    # USE-4: a fair-use breach whose notice was lost (its process stopped after the commit).
+    "usage-breaches-tell": {
+        "task": "usage.money_tasks.breaches_tell",
+        "schedule": 300,
+    },
     # CON-6 (HOSTED-A 6, PLATFORM 12.2): the tariffs entered the day before, told to customers.
     "usage-tariffs-announce": {
         "task": "usage.tasks.tariffs_announce",

@@ -371,3 +371,42 @@ def test_use4_breach_notice_from_the_import(mailoutbox, django_capture_on_commit
         run_import([row(sip, fixed(151), start=at(20), duration=30)])
     assert len(mailoutbox) == 1
     assert OutboxEvent.objects.filter(type="usage.breach_recorded").count() == 1
+
+
+# USE-4 (failing half way, nothing lost) — the breach is told by a signal once the rating pass
+# commits. A process stopped in between (a worker killed after the import's commit) left the
+# breach recorded, never told (no e-mail, no ``usage.breach_recorded`` event: the partner's
+# platform never knew the user's calls are no longer unlimited) and the next files of the month
+# find it recorded: nothing ever told it. Now the usage job every 5 minutes tells the breaches
+# not told 5 minutes after their detection — once.
+def test_use4_breach_whose_notice_was_lost_is_told_by_the_periodic_job(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    from kernel.models import OutboxEvent
+    from tests.factories import PartnerFactory
+    from usage import money_tasks
+
+    sip = account("hosted-w", partner=PartnerFactory())
+    imported = at(31, 18)  # Saturday 31 October 2026, 19:00 in Paris
+    with (
+        time_machine.travel(imported, tick=False),
+        django_capture_on_commit_callbacks(execute=False),  # committed, then the worker died
+    ):
+        run_import(distinct_calls(sip, 151))
+    breach = FairUseBreach.objects.get(sip_account=sip)
+    assert breach.notified_at is None and mailoutbox == []
+    with time_machine.travel(imported + timedelta(minutes=2), tick=False):
+        assert money_tasks.breaches_tell() == 0  # not before 5 minutes (its signal may be late)
+    later = imported + timedelta(hours=6)  # past midnight: 1 November, the month after
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert money_tasks.breaches_tell() == 1
+        assert money_tasks.breaches_tell() == 0  # once
+    breach.refresh_from_db()
+    assert breach.notified_at is not None
+    [mail] = mailoutbox
+    assert "Usage raisonnable dépassé" in mail.subject and "octobre 2026" in mail.subject
+    assert OutboxEvent.objects.filter(type="usage.breach_recorded").count() == 1
