@@ -20,6 +20,7 @@ from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
+from kernel.files import file_stored, files_undone_on_error
 from kernel.money import money_number, round_money
 from payments.choices import DisputeStatus
 from payments.models import Dispute, DisputeDocument
@@ -81,6 +82,7 @@ def _left_to_credit(invoice: Invoice) -> Decimal:
 
 
 @transaction.atomic
+@files_undone_on_error()
 def dispute_open(
     *,
     invoice: Invoice,
@@ -92,10 +94,11 @@ def dispute_open(
     today: date | None = None,
 ) -> Dispute:
     """BIL-8: while today ≤ issue date + 60 days, with the amount (≤ the invoice total), the
-    reason and documents. The disputed part leaves dunning and direct debits; the rest stays
-    due. The dispute is the invoice's buyer's: its customer, or its partner on a partner-billed
-    partner's monthly invoice (PLATFORM 12.6: the partner is our client under that contract;
-    whoever calls checks that ``invoice`` is the caller's)."""
+    reason and documents (their files deleted when the write fails). The disputed part leaves
+    dunning and direct debits; the rest stays due. The dispute is the invoice's buyer's: its
+    customer, or its partner on a partner-billed partner's monthly invoice (PLATFORM 12.6: the
+    partner is our client under that contract; whoever calls checks that ``invoice`` is the
+    caller's)."""
     today = today or paris_today()
     # BIL-4: the buyer's row first, as every money write (a payment being recorded, the lift of
     # a suspension below), then the invoice.
@@ -151,9 +154,10 @@ def dispute_open(
         opened_by=actor,
     )
     for upload in documents:
-        DisputeDocument.objects.create(
+        document = DisputeDocument.objects.create(
             dispute=dispute, file=upload, original_name=upload.name[:255], size=upload.size
         )
+        file_stored(document.file)  # deleted if the write fails (``files_undone_on_error``)
     audit_record(
         action="dispute.open",
         instance=dispute,
