@@ -133,7 +133,7 @@ class ImportBatchAdmin(ServiceRowsAdmin):
                 batch = imports.import_create(
                     source=ImportSource.UPLOAD,
                     filename=upload.name,
-                    content=upload.read(),
+                    content=upload,  # by chunks: up to 200 MB, never read whole
                     created_by=request.user,
                 )
             self.message_user(

@@ -357,7 +357,7 @@ class CdrImportViewSet(
         payload.is_valid(raise_exception=True)
         if payload.validated_data.get("file"):
             upload = payload.validated_data["file"]
-            name, content = upload.name, upload.read()
+            name, content = upload.name, upload  # by chunks (``import_create``), not read whole
         else:
             name, content = "api.csv", to_csv(payload.validated_data["calls"])
         with transaction.atomic():

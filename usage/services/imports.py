@@ -95,24 +95,36 @@ def import_create(
     *,
     source: str,
     filename: str,
-    content: bytes,
+    content,
     created_by=None,
     api_key=None,
     partner=None,
     run: bool = True,
 ) -> ImportBatch:
-    """Store the file as a new import and queue its task (after the commit)."""
+    """Store the file as a new import and queue its task (after the commit). ``content`` is the
+    file's bytes or an uploaded file: read by chunks (its hash, its lines) and stored from
+    Django's temporary file, never held whole in memory (a back-office upload may be 200 MB)."""
+    upload = ContentFile(content) if isinstance(content, bytes) else content
+    digest, size, newlines, last = hashlib.sha256(), 0, 0, b""
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+        newlines += chunk.count(b"\n")
+        last = chunk[-1:] or last
+    upload.seek(0)
     batch = ImportBatch.objects.create(
         source=source,
         filename=filename[:255],
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
-        total_lines=import_sql.line_count(content),
+        sha256=digest.hexdigest(),
+        size=size,
+        # ``import_sql.line_count``: the last line may lack its line feed
+        total_lines=newlines + (0 if last in (b"\n", b"") else 1),
         created_by=created_by,
         api_key=api_key,
         partner=partner,
     )
-    batch.file.save(f"{batch.pk:08d}-{filename[-80:]}", ContentFile(content), save=True)
+    batch.file.save(f"{batch.pk:08d}-{filename[-80:]}", upload, save=True)
     if run:
         transaction.on_commit(lambda: _queue(batch.pk))
     return batch
