@@ -5,6 +5,7 @@ raises, the files it stored are deleted — none is left without its row (person
 could list, show or purge). The outermost block cleans up, once."""
 
 import logging
+import posixpath
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -38,3 +39,18 @@ def files_undone_on_error():
         raise
     finally:
         _stored.reset(token)
+
+
+def original_name(upload, default: str = "file", limit: int = 255) -> str:
+    """The name a customer's file is kept and downloaded under: its last path part (a browser
+    may send ``C:\\Users\\…\\releve.pdf``), at most ``limit`` characters (the column) —
+    shortened *before* its extension, which the download needs (a 300-character « ….pdf » was
+    cut to 255 characters without its « .pdf »)."""
+    name = (getattr(upload, "name", "") or default).replace("\\", "/").rsplit("/", 1)[-1]
+    name = name or default
+    if len(name) <= limit:
+        return name
+    stem, extension = posixpath.splitext(name)
+    if not stem or len(extension) > 16:  # no real extension to keep
+        return name[:limit]
+    return stem[: limit - len(extension)] + extension

@@ -37,7 +37,7 @@ from equipment.services.items import item_move, lock_items, occurred_day
 from equipment.services.return_open import return_open_for_rma
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from kernel.files import file_stored, files_undone_on_error
+from kernel.files import file_stored, files_undone_on_error, original_name
 from offers.choices import LIVE_STATUSES, ContractStatus
 from offers.models import Contract
 from support.business_hours import BusinessCalendar, deadline
@@ -211,9 +211,9 @@ def rma_request(
     )
     for upload in photos:
         content_type = attachment_check(upload)
-        original = (getattr(upload, "name", "") or "photo").replace("\\", "/").rsplit("/", 1)[-1]
+        original = original_name(upload, "photo")
         photo = RmaPhoto(
-            rma=rma, original_name=original[:255], content_type=content_type, size=upload.size
+            rma=rma, original_name=original, content_type=content_type, size=upload.size
         )
         photo.file.save(original, upload, save=False)
         file_stored(photo.file)

@@ -20,7 +20,7 @@ from billing.choices import DocumentKind, DocumentStatus
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.errors import InvalidTransition
-from kernel.files import file_stored, files_undone_on_error
+from kernel.files import file_stored, files_undone_on_error, original_name
 from kernel.money import money_number, round_money
 from payments.choices import DisputeStatus
 from payments.models import Dispute, DisputeDocument
@@ -155,7 +155,7 @@ def dispute_open(
     )
     for upload in documents:
         document = DisputeDocument.objects.create(
-            dispute=dispute, file=upload, original_name=upload.name[:255], size=upload.size
+            dispute=dispute, file=upload, original_name=original_name(upload), size=upload.size
         )
         file_stored(document.file)  # deleted if the write fails (``files_undone_on_error``)
     audit_record(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from kernel.files import file_stored
+from kernel.files import file_stored, original_name
 from support.models import Attachment, TicketMessage
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -82,10 +82,10 @@ def attachments_save(message: TicketMessage, attachments: Iterable) -> None:
     """Keep the (checked) files on the message."""
     for upload in attachments:
         content_type = attachment_check(upload)
-        original = (getattr(upload, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1]
+        original = original_name(upload)
         attachment = Attachment(
             message=message,
-            original_name=original[:255],
+            original_name=original,
             content_type=content_type,
             size=upload.size,
         )
