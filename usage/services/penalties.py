@@ -30,6 +30,7 @@ from billing import services as billing
 from billing.choices import ChargeKind, VatCategory
 from billing.models import PendingCharge
 from kernel.errors import InvalidTransition
+from kernel.files import file_stored, files_undone_on_error
 from kernel.money import round_money
 from offers.choices import Preset
 from offers.models import Contract
@@ -53,6 +54,7 @@ def _invoice_text(make) -> str:
 
 
 @transaction.atomic
+@files_undone_on_error()
 def penalty_record(
     *,
     client,
@@ -67,7 +69,8 @@ def penalty_record(
 ) -> Penalty:
     """USE-7: record a penalty with its evidence and post it to billing. ``amount``: the unit
     amount of a surcharge passed on (``TYPED_AMOUNT_PENALTIES``), required for it and refused
-    for the others (their amount is the contract's)."""
+    for the others (their amount is the contract's). The evidence file is deleted when the
+    write fails: none is left without its penalty."""
     if kind not in PenaltyKind.values:
         raise ValidationError({"kind": _("Choose a penalty from the list.")})
     if kind == PenaltyKind.ABUSIVE_TICKET:  # one penalty per ticket, and the ticket stops counting
@@ -162,6 +165,7 @@ def penalty_record(
         created_by=actor,
         **({"evidence": evidence} if evidence else {}),
     )
+    file_stored(penalty.evidence)  # deleted if the write fails (``files_undone_on_error``)
     billing.charge_post(
         client=client,
         kind=ChargeKind.PENALTY,
