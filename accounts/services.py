@@ -50,7 +50,21 @@ SITE_FIELDS = [
 ]
 
 
-def _password_link(user: User) -> str:
+def portal_url(client, path: str) -> str:
+    """An absolute link for a person of ``client``: on its partner's portal host name for a
+    partner's customer (ACC-3: the portal its people know, in the partner's brand), else on the
+    reseller's portal (``PORTAL_BASE_URL``, whose scheme both use)."""
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    partner = getattr(client, "partner", None)
+    if partner is not None and partner.is_active and partner.host_name:
+        scheme = base.split("://", 1)[0] if "://" in base else "https"
+        base = f"{scheme}://{partner.host_name}"
+    return base + path
+
+
+def _password_link(user: User, client=None) -> str:
+    if client is None:
+        client = getattr(user.membership, "client", None)
     path = reverse(
         "account_reset_password_from_key",
         kwargs={
@@ -58,7 +72,7 @@ def _password_link(user: User) -> str:
             "key": default_token_generator.make_token(user),
         },
     )
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return portal_url(client, path)
 
 
 def _send(user: User, template: str, context: dict) -> None:
@@ -282,7 +296,7 @@ def member_invite(
         client=client,
         after={"email": email, "role": role},
     )
-    link = _password_link(user)
+    link = _password_link(user, client)
     transaction.on_commit(
         lambda: _send(
             user,
@@ -341,9 +355,9 @@ def member_invite_request(
     context = {"client": client, "user": user, "invited_by": invited_by}
     if membership is not None and membership.client_id == client.pk:
         outcome, template = ALREADY_MEMBER, "invitation_existing"
-        context["link"] = settings.PORTAL_BASE_URL.rstrip("/") + reverse("account_login")
+        context["link"] = portal_url(client, reverse("account_login"))
         if not user.has_usable_password():  # invited, never signed in: the invitation again
-            template, context["link"] = "invitation", _password_link(user)
+            template, context["link"] = "invitation", _password_link(user, client)
     else:
         outcome, template = ELSEWHERE, "invitation_elsewhere"
     audit_record(

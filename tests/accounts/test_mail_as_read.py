@@ -1,0 +1,84 @@
+"""E-mails read as their recipient: a partner's customer follows links to its partner's portal
+(ACC-3: the brand and the portal host name the partner's customers see)."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from accounts import services
+from accounts.choices import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _links(body: str) -> list[str]:
+    return re.findall(r"https?://\S+", body)
+
+
+# ACC-3, ACC-2 — Nova's customer Acme is invited: the link opens Nova's portal
+# (portail.nova.example), not the reseller's host, where the page would wear the reseller's brand.
+def test_invitation_link_opens_the_partners_portal(
+    django_capture_on_commit_callbacks, tenant, partner, settings
+):
+    settings.PORTAL_BASE_URL = "https://portail.azur-telecom.example"
+    partner.host_name = "portail.nova.example"
+    partner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_invite(
+            client=tenant.client,
+            email="claire.martin@acme.example",
+            role=Role.BILLING,
+            invited_by=tenant.members[Role.ADMIN].user,
+        )
+    (message,) = mail.outbox
+    (link,) = _links(message.body)
+    assert link.startswith("https://portail.nova.example/accounts/password/reset/key/")
+    # the reseller's customers keep the reseller's host
+    partner.host_name = None
+    partner.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_invite(
+            client=tenant.client,
+            email="paul.durand@acme.example",
+            role=Role.BILLING,
+            invited_by=tenant.members[Role.ADMIN].user,
+        )
+    assert _links(mail.outbox[0].body)[0].startswith("https://portail.azur-telecom.example/")
+
+
+# ACC-5, ACC-3 — a password declared compromised: the reset link opens the partner's portal.
+def test_compromised_link_opens_the_partners_portal(
+    django_capture_on_commit_callbacks, tenant, partner, settings
+):
+    settings.PORTAL_BASE_URL = "https://portail.azur-telecom.example"
+    partner.host_name = "portail.nova.example"
+    partner.save()
+    user = tenant.members[Role.BILLING].user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_declare_compromised(user=user)
+    (message,) = mail.outbox
+    (link,) = _links(message.body)
+    assert link.startswith("https://portail.nova.example/accounts/password/reset/key/")
+
+
+# ACC-2, ACC-3 — someone already a member is invited again: the sign-in link is the partner's.
+def test_invitation_existing_link_opens_the_partners_portal(
+    django_capture_on_commit_callbacks, tenant, partner, settings
+):
+    settings.PORTAL_BASE_URL = "https://portail.azur-telecom.example"
+    partner.host_name = "portail.nova.example"
+    partner.save()
+    member = tenant.members[Role.BILLING].user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_invite_request(
+            client=tenant.client,
+            email=member.email,
+            role=Role.BILLING,
+            invited_by=tenant.members[Role.ADMIN].user,
+        )
+    (message,) = mail.outbox
+    (link,) = _links(message.body)
+    assert link.startswith("https://portail.nova.example/")
+
