@@ -2,6 +2,8 @@
 kept in the change's transaction, sent after commit (``kernel.mail.keep_and_send``: sent again
 when the mail server is down, or when the process stopped before sending)."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -10,6 +12,29 @@ from accounts.choices import Role
 from accounts.models import Client, Membership, Partner
 from kernel.inputs import one_line
 from kernel.mail import keep_and_send
+
+
+def mail_brand(client: Client | None) -> tuple[str, str]:
+    """(sender, signature) of an e-mail to a person of ``client`` (ACC-3): a partner's customer
+    reads its partner's brand — the sender's name and the signature are the partner's name and
+    support address, as its portal shows them, never the reseller's name; the reseller's own
+    customers read the reseller's. The sending address stays the portal's (the partner's domain
+    is not ours to send from)."""
+    partner = getattr(client, "partner", None)
+    if partner is not None and partner.is_active:
+        name, support = partner.name, partner.support_email
+    else:
+        name, support = settings.RESELLER["name"], settings.RESELLER["support_email"]
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    signature = "\n".join(part for part in ("-- ", name, support) if part)
+    shown = name.replace('"', "").replace("\\", "")
+    if any(char in shown for char in ",;:<>@()[]."):
+        shown = f'"{shown}"'  # a name with punctuation is quoted; Django encodes the accents
+    return f"{shown} <{address}>", signature
+
+
+def signed(body: str, signature: str) -> str:
+    return f"{body.rstrip()}\n\n{signature}\n"
 
 
 def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMIN,)) -> None:
@@ -22,6 +47,7 @@ def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMI
         ).select_related("user")
     )
 
+    sender, signature = mail_brand(client)
     for member in members:
         with translation.override(member.user.language or settings.LANGUAGE_CODE):
             ctx = {**context, "client": client, "user": member.user}
@@ -29,7 +55,7 @@ def notify_client(client: Client, template: str, context: dict, roles=(Role.ADMI
             # hold a line break, which an e-mail header refuses (BadHeaderError)
             subject = one_line(render_to_string(f"{template}_subject.txt", ctx))
             body = render_to_string(f"{template}_message.txt", ctx)
-        keep_and_send(subject, body, [member.user.email])
+        keep_and_send(subject, signed(body, signature), [member.user.email], sender)
 
 
 def notify_partner(partner: Partner, template: str, context: dict) -> None:

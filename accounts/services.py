@@ -17,6 +17,7 @@ from accounts.api_keys import api_key_create, api_key_revoke, api_key_rotate  # 
 from accounts.audit import audit_record, changed, snapshot
 from accounts.choices import ClientStatus, Role
 from accounts.models import Client, Membership, Partner, Site, User
+from accounts.notifications import mail_brand, signed
 from accounts.signals import client_closing
 from kernel.inputs import one_line
 from kernel.mail import deliver
@@ -76,11 +77,13 @@ def _password_link(user: User, client=None) -> str:
 
 
 def _send(user: User, template: str, context: dict) -> None:
+    client = context.get("client") or getattr(user.membership, "client", None)
+    sender, signature = mail_brand(client)
     with translation.override(user.language or settings.LANGUAGE_CODE):
         # one line: a company's name with a line break would be refused in a header
         subject = one_line(render_to_string(f"accounts/email/{template}_subject.txt", context))
         body = render_to_string(f"accounts/email/{template}_message.txt", context)
-    deliver(subject, body, [user.email])
+    deliver(subject, signed(body, signature), [user.email], sender)
 
 
 def user_set_language(*, user: User, language: str) -> User:

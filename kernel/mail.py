@@ -41,26 +41,28 @@ def _next_try(attempts: int):
     return timezone.now() + RETRY_DELAYS[attempts - 1]
 
 
-def deliver(subject: str, body: str, to: list[str]) -> bool:
-    """Send now; on a mail server error, keep the e-mail for ``mail_retry``. True if sent."""
+def deliver(subject: str, body: str, to: list[str], from_email: str = "") -> bool:
+    """Send now (from ``from_email``, else ``DEFAULT_FROM_EMAIL``); on a mail server error, keep
+    the e-mail, its sender with it, for ``mail_retry``. True if sent."""
     try:
-        send_mail(subject, body, None, to)
+        send_mail(subject, body, from_email or None, to)
     except MAIL_ERRORS as error:
         logger.warning("e-mail to %s not sent, kept to retry: %s", to, error)
         OutgoingMail.objects.create(
-            subject=subject, body=body, to=list(to), last_error=str(error)[:2000],
+            subject=subject, body=body, to=list(to), from_email=from_email,
+            last_error=str(error)[:2000],
             next_try_at=_next_try(1),
         )  # fmt: skip
         return False
     return True
 
 
-def keep_and_send(subject: str, body: str, to: list[str]) -> None:
-    """Keep the e-mail in the caller's transaction (nothing kept if it rolls back) and send it
+def keep_and_send(subject: str, body: str, to: list[str], from_email: str = "") -> None:
+    """Keep the e-mail (and its sender) in the caller's transaction (nothing kept if it rolls back) and send it
     once that commits; if that process never sends it, ``retry_due`` does, ``COMMIT_GRACE``
     later. Never twice: the sender locks the row, and a sent one is gone or marked sent."""
     kept = OutgoingMail.objects.create(
-        subject=subject, body=body, to=list(to), attempts=0,
+        subject=subject, body=body, to=list(to), from_email=from_email, attempts=0,
         next_try_at=timezone.now() + COMMIT_GRACE,
     )  # fmt: skip
     transaction.on_commit(lambda: _send_kept(kept.pk))
@@ -78,7 +80,7 @@ def _send_kept(pk: int) -> bool:
         if mail is None:
             return False  # the mail job has it
         try:
-            send_mail(mail.subject, mail.body, None, mail.to)
+            send_mail(mail.subject, mail.body, mail.from_email or None, mail.to)
         except MAIL_ERRORS as error:
             logger.warning("e-mail to %s not sent, kept to retry: %s", mail.to, error)
             mail.attempts, mail.last_error = 1, str(error)[:2000]
@@ -105,7 +107,7 @@ def retry_due() -> tuple[int, int]:
             if mail is None:
                 continue
             try:
-                send_mail(mail.subject, mail.body, None, mail.to)
+                send_mail(mail.subject, mail.body, mail.from_email or None, mail.to)
             except MAIL_ERRORS as error:
                 mail.attempts += 1
                 mail.last_error = str(error)[:2000]

@@ -61,6 +61,8 @@ class OutgoingMail(models.Model):
     subject = models.TextField(_("subject"))
     body = models.TextField(_("message"))
     to = models.JSONField(_("recipients"))
+    # ACC-3: the brand the recipient reads (its partner's name); empty: DEFAULT_FROM_EMAIL
+    from_email = models.CharField(_("sender"), max_length=254, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
     next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)

@@ -8,6 +8,7 @@ from django.core import mail
 
 from accounts import services
 from accounts.choices import Role
+from accounts.notifications import notify_client
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,45 @@ def test_invitation_existing_link_opens_the_partners_portal(
     (link,) = _links(message.body)
     assert link.startswith("https://portail.nova.example/")
 
+
+# ACC-3 — a partner-billed partner's customer reads its partner's brand, never the reseller's
+# name: the sender is « Nova », the message is signed Nova with Nova's support address. The
+# reseller's own customers read « Azur Télécom » and its support address.
+def test_partner_customer_reads_its_partners_brand(
+    django_capture_on_commit_callbacks, tenant, partner, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Azur Télécom <noreply@azur-telecom.example>"
+    partner.support_email = "support@nova.example"
+    partner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_client(tenant.client, "offers/email/suspension_lifted", {"contract": _Contract()})
+    (message,) = mail.outbox
+    assert message.from_email == "Nova <noreply@azur-telecom.example>"
+    assert message.body.rstrip().endswith("Nova\nsupport@nova.example")
+    assert "Azur" not in message.subject + message.body + message.from_email
+    # the reseller's own customer
+    tenant.client.partner = None
+    tenant.client.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_client(tenant.client, "offers/email/suspension_lifted", {"contract": _Contract()})
+    assert mail.outbox[0].from_email == "Azur Télécom <noreply@azur-telecom.example>"
+    assert mail.outbox[0].body.rstrip().endswith("Azur Télécom\nsupport@azur-telecom.example")
+
+
+# ACC-3, ACC-5 — the password e-mails are signed in the same brand.
+def test_compromised_mail_is_signed_by_the_partner(
+    django_capture_on_commit_callbacks, tenant, partner
+):
+    partner.support_email = "support@nova.example"
+    partner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.user_declare_compromised(user=tenant.members[Role.BILLING].user)
+    (message,) = mail.outbox
+    assert message.from_email.startswith("Nova <")
+    assert message.body.rstrip().endswith("Nova\nsupport@nova.example")
+
+
+class _Contract:
+    reference = "CT-2026-0042"
+    offer = type("Offer", (), {"display_name": "SIP illimité"})()
