@@ -125,3 +125,26 @@ def test_compromised_mail_is_signed_by_the_partner(
 class _Contract:
     reference = "CT-2026-0042"
     offer = type("Offer", (), {"display_name": "SIP illimité"})()
+
+
+# BIL-7 — the first reminder of an invoice that bears no late charges (a late-charges invoice)
+# read « 1 234,50 € TTC » with an ordinary space: the « € » could fall alone at the start of a
+# line in the customer's mail reader. It reads « 1 234,50 € TTC » with non-breaking spaces,
+# as the other reminder does.
+def test_first_reminder_without_late_charges_keeps_the_amount_and_euro_together():
+    from datetime import date
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    context = {
+        "invoice": SimpleNamespace(number="F2026-000123"),
+        "amount": Decimal("1234.50"),
+        "due_on": date(2026, 12, 30),
+        "no_late_charges": True,
+    }
+    with translation.override("fr"):
+        text = render_to_string("payments/email/reminder_first_message.txt", context)
+    assert "le 30 décembre 2026 et un montant de 1\u00a0234,50\u00a0€ TTC reste impayé" in text
