@@ -148,3 +148,31 @@ def test_first_reminder_without_late_charges_keeps_the_amount_and_euro_together(
     with translation.override("fr"):
         text = render_to_string("payments/email/reminder_first_message.txt", context)
     assert "le 30 décembre 2026 et un montant de 1\u00a0234,50\u00a0€ TTC reste impayé" in text
+
+
+# ACC-3 — an e-mail kept while the mail server is down leaves later in the same brand: Nova's
+# customer still reads « Nova » as its sender, not the portal's default « Azur Télécom ».
+def test_a_retried_mail_keeps_the_partners_sender(
+    django_capture_on_commit_callbacks, tenant, partner, settings
+):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from kernel import tasks
+
+    settings.DEFAULT_FROM_EMAIL = "Azur Télécom <noreply@azur-telecom.example>"
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail_retry.DownBackend"
+    partner.support_email = "support@nova.example"
+    partner.save()
+    start = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_client(tenant.client, "offers/email/suspension_lifted", {"contract": _Contract()})
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):
+        assert tasks.mail_retry() == (1, 0)
+    (message,) = mail.outbox
+    assert message.from_email == "Nova <noreply@azur-telecom.example>"
+    assert message.body.rstrip().endswith("Nova\nsupport@nova.example")
