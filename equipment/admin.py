@@ -476,7 +476,7 @@ class EquipmentReturnAdmin(ServiceRowsAdmin):
     list_display = ["reference", "client", "reason", "contract", "rma", "due_date", "status"]
     list_filter = ["status", "reason"]
     search_fields = ["reference", "client__legal_name", "contract__reference", "rma__number"]
-    list_select_related = ["client", "contract", "rma"]
+    list_select_related = ["client", "contract__offer", "rma"]
     readonly_fields = [f.name for f in EquipmentReturn._meta.fields]
     ordering = ["status", "due_date"]
     inlines = [ReturnItemInline]

@@ -123,7 +123,7 @@ class PhoneNumberAdmin(ServiceRowsAdmin):
     ]
     list_filter = ["state", "number_type", "price_class", "region", "zne_restricted"]
     search_fields = ["e164", "client__legal_name", "contract__reference", "zne"]
-    list_select_related = ["client", "contract"]
+    list_select_related = ["client", "contract__offer"]
     readonly_fields = ["e164", "display", "number_type", "price_class", "region", "zne"]
     readonly_fields += ["zne_restricted", "state", "client", "site", "contract"]
     readonly_fields += ["sip_account", "trunk"]

@@ -148,7 +148,7 @@ class TariffRefusalAdmin(ServiceRowsAdmin):
     list_display += ["withdrawn_at", "created_at"]
     list_filter = ["objection"]
     search_fields = ["contract__reference", "contract__client__legal_name"]
-    list_select_related = ["announcement", "contract", "termination"]
+    list_select_related = ["announcement", "contract__offer", "termination"]
     fields = ["announcement", "contract", "objection", "termination", "keeps_day"]
     fields += ["withdrawn_at", "withdrawn_note", "created_by", "api_key", "created_at"]
     readonly_fields = fields

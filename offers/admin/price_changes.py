@@ -260,7 +260,7 @@ class PriceChangeNoticeAdmin(ServiceRowsAdmin):
     ]
     list_filter = [AmendmentFilter, "response", "price_change__status", "price_change__offer"]
     search_fields = ["contract__reference", "contract__client__legal_name"]
-    list_select_related = ["price_change__product", "contract", "termination"]
+    list_select_related = ["price_change__product", "contract__offer", "termination"]
     fields = [
         "price_change",
         "contract",

@@ -88,7 +88,14 @@ class GoodwillCreditAdmin(ServiceRowsAdmin):
         "credit_note",
         "granted_by",
     ]
-    list_select_related = ["contract__client", "ticket", "outage", "credit_note", "granted_by"]
+    list_select_related = [
+        "contract__client",
+        "contract__offer",
+        "ticket",
+        "outage",
+        "credit_note",
+        "granted_by",
+    ]
     search_fields = ["contract__reference", "contract__client__legal_name", "ticket__number"]
     date_hierarchy = "created_at"
     readonly_fields = [

@@ -101,7 +101,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
     ]
     list_filter = ["status", "policy", "applicable", "month"]
     search_fields = ["contract__reference", "contract__client__legal_name"]
-    list_select_related = ["contract__client", "credit_note"]
+    list_select_related = ["contract__client", "contract__offer", "credit_note"]
     date_hierarchy = "month"
     actions = ["approve", "refuse", "recompute"]
     readonly_fields = [

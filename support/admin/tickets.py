@@ -166,7 +166,7 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", OpenFilter, OverdueFilter, "source", "client__partner"]
     search_fields = ["number", "subject", "client__legal_name", "contract__reference"]
-    list_select_related = ["client", "contract"]
+    list_select_related = ["client", "contract__offer"]
     autocomplete_fields = ["client", "contract"]
     inlines = [TicketMessageInline, TicketEventInline, GoodwillInline]
     ordering = [
