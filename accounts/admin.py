@@ -443,7 +443,14 @@ class MembershipAdmin(admin.ModelAdmin):
 class AuditLogAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "actor_api_key", "action", "object_repr", "client"]
     list_filter = ["action", "object_type", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["object_repr", "object_id", "actor__email", "client__legal_name", "action"]
+    search_fields = [
+        "object_repr",
+        "object_id",
+        "actor__email",
+        "client__legal_name",
+        "client__siren",
+        "action",
+    ]
     list_select_related = ["actor", "actor_api_key", "client"]
     date_hierarchy = "created_at"
 

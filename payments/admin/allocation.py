@@ -74,6 +74,8 @@ class PaymentAdmin(ServiceRowsAdmin):
         "client__siren",
         "partner__name",
         "partner__legal_name",
+        # a transfer names the invoice it pays
+        "allocations__invoice__number",
     ]
     list_select_related = ["client", "partner", "recorded_by"]
     date_hierarchy = "received_on"

@@ -100,7 +100,11 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
         "credit_note",
     ]
     list_filter = ["status", "policy", "applicable", "month"]
-    search_fields = ["contract__reference", "contract__client__legal_name"]
+    search_fields = [
+        "contract__reference",
+        "contract__client__legal_name",
+        "contract__client__siren",
+    ]
     list_select_related = ["contract__client", "contract__offer", "credit_note"]
     date_hierarchy = "month"
     actions = ["approve", "refuse", "recompute"]

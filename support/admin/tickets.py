@@ -165,7 +165,13 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "restoration_ok",
     ]
     list_filter = ["status", "kind", OpenFilter, OverdueFilter, "source", "client__partner"]
-    search_fields = ["number", "subject", "client__legal_name", "contract__reference"]
+    search_fields = [
+        "number",
+        "subject",
+        "client__legal_name",
+        "client__siren",
+        "contract__reference",
+    ]
     list_select_related = ["client", "contract__offer"]
     autocomplete_fields = ["client", "contract"]
     inlines = [TicketMessageInline, TicketEventInline, GoodwillInline]

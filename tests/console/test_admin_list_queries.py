@@ -123,3 +123,61 @@ def test_list_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(five.captured_queries), info=name):
         page = staff.get(url)
     assert page.context["cl"].result_count == rows + 25
+
+
+# --- search: a customer by its SIREN, an invoice by its number ------------------------------
+
+
+SIREN_MAKERS = {
+    "support_ticket": _ticket,
+    "support_availabilityreport": _report,
+    "accounts_auditlog": _audit,
+    "payments_payment": _payment,
+}
+
+
+# A customer calls and gives its SIREN: every list of its tickets, reports, payments and audit
+# entries finds its rows by it, as the customers', contracts' and invoices' lists do.
+@pytest.mark.parametrize("name", SIREN_MAKERS)
+def test_search_finds_a_customer_by_siren(name, contract, superuser, as_staff):
+    staff = as_staff(superuser)
+    make = SIREN_MAKERS[name]
+    mine = make(contract)
+    seed_catalogue()
+    start = date(2026, 10, 1)
+    theirs = make(make_contract(customer(), "hosted-a", signature=start, service_start=start))
+    url = reverse(f"admin:{name}_changelist")
+    page = staff.get(url, {"q": contract.client.siren})
+    assert page.status_code == 200
+    found = {row.pk for row in page.context["cl"].queryset}
+    assert mine.pk in found, name
+    assert theirs.pk not in found, name
+
+
+# A transfer arrives naming the invoice it pays: the payments' list finds it by the invoice's
+# number (its allocations), as the direct debits' and collection cases' lists do.
+def test_payments_found_by_the_invoice_they_pay(contract, superuser, as_staff):
+    from payments.models import Allocation
+
+    invoice = Invoice.objects.create(
+        client=contract.client,
+        month=date(2026, 10, 1),
+        kind="invoice",
+        status="issued",
+        series="FA",
+        year=2026,
+        sequence=123,
+        number="FA2026-000123",
+        issue_date=date(2026, 10, 1),
+    )
+    paid = _payment(contract)
+    Allocation.objects.create(
+        invoice=invoice,
+        source="payment",
+        payment=paid,
+        amount=Decimal("12.00"),
+        on=date(2026, 10, 5),
+    )
+    _payment(contract)
+    page = as_staff(superuser).get(reverse("admin:payments_payment_changelist"), {"q": "000123"})
+    assert [row.pk for row in page.context["cl"].result_list] == [paid.pk]
