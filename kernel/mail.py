@@ -58,9 +58,10 @@ def deliver(subject: str, body: str, to: list[str], from_email: str = "") -> boo
 
 
 def keep_and_send(subject: str, body: str, to: list[str], from_email: str = "") -> None:
-    """Keep the e-mail (and its sender) in the caller's transaction (nothing kept if it rolls back) and send it
-    once that commits; if that process never sends it, ``retry_due`` does, ``COMMIT_GRACE``
-    later. Never twice: the sender locks the row, and a sent one is gone or marked sent."""
+    """Keep the e-mail (and its sender) in the caller's transaction (nothing kept if it rolls
+    back) and send it once that commits; if that process never sends it, ``retry_due`` does,
+    ``COMMIT_GRACE`` later. Never twice: the sender locks the row, and a sent one is gone or
+    marked sent."""
     kept = OutgoingMail.objects.create(
         subject=subject, body=body, to=list(to), from_email=from_email, attempts=0,
         next_try_at=timezone.now() + COMMIT_GRACE,
