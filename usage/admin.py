@@ -24,7 +24,7 @@ from kernel.admin import MonthListFilter, ServiceRowsAdmin, TypedAmountsMixin, a
 from kernel.clock import paris_today
 from usage.choices import ImportSource
 from usage.models import CallRecord, ImportBatch, IncludedDestination, Tariff
-from usage.services import imports, tariff_changes
+from usage.services import import_errors, imports, tariff_changes
 from usage.views import spreadsheet_cell
 
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -50,11 +50,16 @@ class ImportBatchAdmin(ServiceRowsAdmin):
     list_filter = ["status", "source"]
     search_fields = ["filename", "sha256"]
     readonly_fields = ["filename", "source", "status", "progress_display", "total_lines"]
-    readonly_fields += ["rows_read", "imported", "duplicates", "rejected", "rated", "error"]
+    readonly_fields += ["rows_read", "imported", "duplicates", "rejected", "rated", "error_display"]
     readonly_fields += ["sha256", "size", "created_at", "started_at", "finished_at"]
     readonly_fields += ["created_by", "api_key", "partner", "report"]
     fields = readonly_fields
     REPORT_ROWS = 1000
+
+    @admin.display(description=_("error"))
+    def error_display(self, batch):
+        """Why the import failed, in the page's language whatever the worker stored (ACC-3)."""
+        return import_errors.error_in_language(batch.error) or "—"
 
     @admin.display(description=_("progress"))
     def progress_display(self, batch):

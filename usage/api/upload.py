@@ -35,9 +35,10 @@ from accounts.api.viewsets import PartnerScopedViewSetMixin
 from billing.api.views import LookupBeforeRefusingMixin
 from kernel import api_fields, representation
 from kernel.parsers import PARSERS, BoundedJSONParser
+from kernel.stored_texts import in_language_sql
 from usage.choices import CallType, ImportSource, ImportStatus
 from usage.models import ImportBatch, ImportRejection
-from usage.services import imports
+from usage.services import import_errors, imports
 
 MAX_FILE = 20 * 1024 * 1024
 MAX_CALLS = 10_000
@@ -194,12 +195,25 @@ def _progress_sql(ctx, p: str):
     )
 
 
+class ErrorField(serializers.CharField):
+    """A failed import's stored reason, in the language asked (ACC-3, ``Accept-Language``)."""
+
+    def to_representation(self, value):
+        return import_errors.error_in_language(value)
+
+
+def _error_sql(ctx, p: str):
+    return in_language_sql(ctx, f"{p}error", import_errors.ERRORS)
+
+
 class ImportBatchSerializer(representation.ModelSerializer):
     progress = serializers.IntegerField(
         read_only=True, help_text=_("Per cent of the file's lines done (0–100).")
     )
+    error = ErrorField(read_only=True, help_text=_("Why the whole import failed, if it did."))
 
-    sql_fields = {"progress": _progress_sql}  # kernel.sql_lists: the property, in SQL
+    # kernel.sql_lists: the property and the reason in the language asked, in SQL
+    sql_fields = {"progress": _progress_sql, "error": _error_sql}
 
     class Meta:
         model = ImportBatch
@@ -213,7 +227,6 @@ class ImportBatchSerializer(representation.ModelSerializer):
             imported=_("Calls imported and rated."),
             duplicates=_("Calls already imported (same call_id and start_time): unchanged."),
             rejected=_("Calls refused, each with its line and reason."),
-            error=_("Why the whole import failed, if it did."),
             created_at=_("When it was received."),
             finished_at=_("When it ended; null while it runs."),
         )

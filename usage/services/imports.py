@@ -39,8 +39,9 @@ from kernel.errors import InvalidTransition
 from usage.choices import IMPORT_TRANSITIONS, ImportStatus
 from usage.models import CallRecord, ImportBatch, ImportRejection
 from usage.partitioning import is_postgres
-from usage.services import cdr_rows, import_sql, rating
+from usage.services import cdr_rows, import_errors, import_sql, rating
 from usage.services.cdr_rows import COLUMNS, STAGE_COLUMNS
+from usage.services.import_errors import HEADER, NOT_CSV, NOT_UTF8
 
 CHUNK_LINES = 100_000  # a committed transaction each (bench/rating.py: 10 chunks, 2 at a time)
 # A field longer than the csv reader's default limit (128 KiB) would stop the whole file: read
@@ -224,10 +225,7 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
     try:
         with batch.file.open("rb") as raw:
             if _header(raw) != COLUMNS:
-                return _fail(
-                    batch,
-                    _("The first line must be the header: %(cols)s") % {"cols": ",".join(COLUMNS)},
-                )
+                return _fail(batch, import_errors.stored(HEADER, cols=",".join(COLUMNS)))
             if postgres:
                 import_sql.session_prepare()
             if postgres and import_sql.plain(raw):
@@ -246,7 +244,7 @@ def _import_run(batch_id: int, *, chunk_lines: int) -> ImportBatch:
     except UnicodeDecodeError as exc:
         return _fail(batch, _not_utf8(batch, exc))
     except csv.Error as exc:
-        return _fail(batch, _("The file is not readable CSV: %(error)s") % {"error": exc})
+        return _fail(batch, import_errors.stored(NOT_CSV, error=exc))
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         _transition(batch, ImportStatus.DONE)
@@ -459,11 +457,7 @@ def _not_utf8(batch: ImportBatch, exc: UnicodeDecodeError) -> str:
         line = None
     except UnicodeDecodeError as error:
         line = content.count(b"\n", 0, error.start) + 1
-    with translation.override("fr"):
-        return _(
-            "The file is not in UTF-8: line %(line)s holds a byte that is not (0x%(byte)02x, "
-            "an export in Windows-1252 or UTF-16?). Save it as CSV UTF-8 and send it again."
-        ) % {"line": line or "?", "byte": exc.object[exc.start]}
+    return import_errors.stored(NOT_UTF8, line=line or "?", byte=exc.object[exc.start])
 
 
 def _fail(batch: ImportBatch, error: str) -> ImportBatch:
