@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, run_each
 from kernel.models import OutboxEvent
-from webhooks import services
+from webhooks import services, transport
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 
 
@@ -25,7 +25,13 @@ def _when(value) -> str:
 
 class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    fields = ["attempted_at", "status_code", "latency_ms", "error", "response_excerpt", "manual"]
+    fields = ["attempted_at", "status_code", "latency_ms", "error_display", "response_excerpt"]
+    fields += ["manual"]
+
+    @admin.display(description=_("error"))
+    def error_display(self, attempt):
+        """Why no answer came, in the page's language whatever stored it (ACC-3)."""
+        return transport.error_in_language(attempt.error)
 
 
 @admin.register(WebhookEndpoint)

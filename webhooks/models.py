@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Partner
 from kernel.models import OutboxEvent
+from webhooks import transport
 from webhooks.choices import DeliveryStatus
 
 
@@ -131,7 +132,8 @@ class DeliveryAttempt(models.Model):
     def __str__(self):
         # Paris time, as the row beside it (the stored time is UTC).
         when = timezone.localtime(self.attempted_at)
-        return f"{when:%d/%m/%Y %H:%M:%S} — {self.status_code or self.error}"
+        error = transport.error_in_language(self.error)  # the reader's language (ACC-3)
+        return f"{when:%d/%m/%Y %H:%M:%S} — {self.status_code or error}"
 
     @property
     def succeeded(self) -> bool:

@@ -16,11 +16,35 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from kernel.stored_texts import in_language
 
 TIMEOUT_SECONDS = 10
 EXCERPT_LENGTH = 500
 # What a URL's path and query keep as they are (RFC 3986 reserved characters and escapes).
 _URI_SAFE = "/?:@!$&'()*+,;=%"
+
+
+# Why an address is refused: also the ``error`` of an attempt the delivery refused to send,
+# stored in the language active where it ran and read in the reader's (``error_in_language``).
+BAD_PORT = gettext_noop("The port of this URL is not valid.")
+CREDENTIALS = gettext_noop("A webhook URL cannot carry a user name or a password.")
+NO_HOST = gettext_noop("Enter a full URL, e.g. https://hooks.example.fr/portal.")
+NO_ADDRESS = gettext_noop("The host name %(host)s does not resolve.")
+NOT_PUBLIC = gettext_noop(
+    "%(host)s resolves to a private, loopback or link-local address: webhooks go to public "
+    "addresses only."
+)
+NOT_HTTPS = gettext_noop("A webhook URL must start with https://.")
+ADDRESS_ERRORS = (BAD_PORT, CREDENTIALS, NO_HOST, NO_ADDRESS, NOT_PUBLIC, NOT_HTTPS)
+
+
+def error_in_language(error: str) -> str:
+    """An attempt's stored ``error`` in the active language (ACC-3: the partner API answers in
+    the ``Accept-Language`` asked, the back office reads French): a refused address's message,
+    whichever language stored it; a network error's text (Python's) as stored."""
+    return in_language(error, ADDRESS_ERRORS)
 
 
 def _loopback_allowed() -> bool:
@@ -67,29 +91,21 @@ def resolve(url: str) -> tuple[str, str, int, str]:
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
-        raise ValidationError(_("The port of this URL is not valid.")) from error
+        raise ValidationError(_(BAD_PORT)) from error
     if parts.username or parts.password:
-        raise ValidationError(_("A webhook URL cannot carry a user name or a password."))
+        raise ValidationError(_(CREDENTIALS))
     if not host:
-        raise ValidationError(_("Enter a full URL, e.g. https://hooks.example.fr/portal."))
+        raise ValidationError(_(NO_HOST))
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise ValidationError(
-            _("The host name %(host)s does not resolve.") % {"host": host}
-        ) from error
+        raise ValidationError(_(NO_ADDRESS) % {"host": host}) from error
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses or not all(_allowed(address) for address in addresses):
-        raise ValidationError(
-            _(
-                "%(host)s resolves to a private, loopback or link-local address: webhooks go to "
-                "public addresses only."
-            )
-            % {"host": host}
-        )
+        raise ValidationError(_(NOT_PUBLIC) % {"host": host})
     loopback = all(address.is_loopback for address in addresses)
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise ValidationError(_("A webhook URL must start with https://."))
+        raise ValidationError(_(NOT_HTTPS))
     return parts.scheme, host, port, str(addresses[0])
 
 

@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from kernel import api_fields, representation
 from kernel.models import OutboxEvent
+from kernel.stored_texts import in_language_sql
+from webhooks import transport
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.services.endpoints import MAX_OVERLAP
 
@@ -86,7 +88,27 @@ class RotatedSecretSerializer(api_fields.Serializer):
     secret = serializers.CharField(help_text=_("The new signing secret, shown once."))
 
 
+class AttemptErrorField(serializers.CharField):
+    """An attempt's stored error, in the language asked (ACC-3, ``Accept-Language``)."""
+
+    def to_representation(self, value):
+        return transport.error_in_language(value)
+
+
 class AttemptSerializer(representation.ModelSerializer):
+    error = AttemptErrorField(
+        read_only=True,
+        help_text=_(
+            "Why no answer came (network error, timeout, an address that is no longer "
+            "public), at most 300 characters; empty when the endpoint answered."
+        ),
+    )
+
+    # kernel.sql_lists: a refused address's message in the language asked, in SQL
+    sql_fields = {
+        "error": lambda ctx, p: in_language_sql(ctx, f"{p}error", transport.ADDRESS_ERRORS)
+    }
+
     class Meta:
         model = DeliveryAttempt
         fields = [
@@ -106,10 +128,6 @@ class AttemptSerializer(representation.ModelSerializer):
             latency_ms=_("Milliseconds from the start of the attempt to the answer or the error."),
             response_excerpt=_(
                 "The first 500 characters of the endpoint's answer; empty if it did not answer."
-            ),
-            error=_(
-                "Why no answer came (network error, timeout, an address that is no longer "
-                "public), at most 300 characters; empty when the endpoint answered."
             ),
             manual=_(
                 "true: a redelivery or a ping asked for, which changes neither the retry schedule "
