@@ -35,7 +35,7 @@ def test_staff_refuse_a_requested_increase_with_a_reason(page, browser, live_ser
         screenshot(staff, "platform_increase_refuse.png")
         assert LineQuantityChange.objects.get(line=line).status == QuantityChangeStatus.REQUESTED
         staff.locator("input[type='submit'][value='Confirmer']").click()
-        expect(staff.locator(".messagelist")).to_contain_text("1 hausse(s) de quantité refusée(s)")
+        expect(staff.locator(".messagelist")).to_contain_text("1 hausse de quantité refusée.")
     finally:
         context.close()
     change = LineQuantityChange.objects.get(line=line)

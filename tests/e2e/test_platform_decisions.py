@@ -101,7 +101,7 @@ def test_staff_accept_a_requested_increase_the_customer_sees_it_in_service(
         change.refresh_from_db()
         assert change.status == QuantityChangeStatus.REQUESTED  # the page moved nothing
         staff.locator("input[type='submit'][value='Confirmer']").click()
-        expect(staff.locator(".messagelist")).to_contain_text("1 hausse(s) de quantité acceptée(s)")
+        expect(staff.locator(".messagelist")).to_contain_text("1 hausse de quantité acceptée")
     finally:
         context.close()
     change.refresh_from_db()
