@@ -5,11 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from accounts.models import ApiKey, AuditLog, Client, Partner, User
 
 
 def _jsonable(value):
+    if isinstance(value, FieldFile):
+        return value.name or ""  # a file (a partner's logo) is recorded by its stored name
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):

@@ -327,6 +327,38 @@ def test_back_office_change_audited(client, partner):
     assert entry.after["wholesale_discount_percent"] == "12.50"
 
 
+# ACC-4 — uploading a partner's logo in the back office answered 500 (the audit log could not
+# record a file); the logo is saved and the audit log names the stored file, before and after.
+def test_back_office_logo_upload_audited(client, partner):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    _staff_with_mfa(client)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 12), "#123456").save(png, "PNG")
+    form = {
+        "name": partner.name,
+        "primary_color": "#000000",
+        "secondary_color": "#ffffff",
+        "support_email": partner.support_email,
+        "billing_mode": "reseller_billed",
+        "wholesale_discount_percent": "0",
+        "is_active": "on",
+        "host_name": "",
+        "country": "FR",
+        "vat_regime": "standard",
+        "logo": SimpleUploadedFile("nova.png", png.getvalue()),
+    }
+    url = reverse("admin:accounts_partner_change", args=[partner.pk])
+    assert client.post(url, form).status_code == 302
+    partner.refresh_from_db()
+    assert partner.logo.name.startswith("partners/logos/nova")
+    entry = AuditLog.objects.get(action="partner.update")
+    assert entry.before["logo"] == "" and entry.after["logo"] == partner.logo.name
+
+
 # ACC-4 — the users' sessions in the back office: searched by e-mail or address (allauth's
 # search on user__username answered 500: our users have no username), read-only, in French.
 def test_user_sessions_searched_and_read_only(client, tenant):
