@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts import logos, services
 from accounts import scopes as key_scopes
-from accounts import services
 from accounts.api_keys import (
     DEFAULT_OVERLAP,
     MAX_OVERLAP,
@@ -139,6 +139,13 @@ class PartnerAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["billing_mode", "is_active"]
     search_fields = ["name", "host_name", "support_email"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "logo":
+            # ACC-3: a file Pillow cannot read (an SVG, a text) gets the words a GIF gets.
+            field.error_messages["invalid_image"] = logos.NOT_PNG_OR_JPEG
+        return field
 
 
 class ApiKeyCreateForm(forms.Form):

@@ -1,14 +1,16 @@
 from django.conf import settings
+from django.urls import reverse
 
+from accounts import logos
 from accounts.choices import BillingMode
 from accounts.models import Partner, User
 from accounts.selectors import membership_for
 
 
-def brand(request):
-    """The brand the page shows: the signed-in customer's partner, else the partner of the API
-    key the request came with, else the partner whose portal host name was used, else the
-    reseller (ACC-3).
+def brand_partner(request):
+    """(membership, partner) of the brand the page shows: the signed-in customer's partner, else
+    the partner of the API key the request came with, else the partner whose portal host name
+    was used, else None: the reseller (ACC-3).
 
     Only a person has a customer membership: a request authenticated by a partner's API key
     (``accounts.api.authentication.PartnerPrincipal``) has none."""
@@ -25,6 +27,13 @@ def brand(request):
     if partner is None:
         host = request.get_host().split(":")[0].lower()
         partner = Partner.objects.filter(host_name=host, is_active=True).first()
+    return membership, partner
+
+
+def brand(request):
+    """The brand the page shows (``brand_partner``): the partner's, else the reseller's. The
+    logo is the portal's own address (``accounts:brand_logo``), never /media/ (ACC-3)."""
+    membership, partner = brand_partner(request)
     reseller = settings.RESELLER
     if partner is None:
         return {
@@ -43,7 +52,11 @@ def brand(request):
         "membership": membership,
         "brand": {
             "name": partner.name,
-            "logo_url": partner.logo.url if partner.logo else None,
+            "logo_url": (
+                f"{reverse('accounts:brand_logo')}?v={logos.version(partner.logo)}"
+                if partner.logo
+                else None
+            ),
             "primary_color": partner.primary_color,
             "secondary_color": partner.secondary_color,
             "support_email": partner.support_email,

@@ -28,6 +28,7 @@ from accounts.choices import (
 
 # ACC-3: the idempotent responses of the partner API, in their own module, re-exported here.
 from accounts.idempotency_models import IdempotencyRecord as IdempotencyRecord
+from accounts.logos import validate_logo
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour is written #RRGGBB."))
 
@@ -93,7 +94,9 @@ class Partner(TimeStampedModel):
     """ACC-3: a white-label reseller with its own brand, API keys and customers."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
-    logo = models.ImageField(_("logo"), upload_to="partners/logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"), upload_to="partners/logos/", blank=True, validators=[validate_logo]
+    )
     primary_color = models.CharField(
         _("primary colour"), max_length=7, default="#0b5cad", validators=[hex_colour]
     )

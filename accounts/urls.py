@@ -14,4 +14,5 @@ urlpatterns = [
     path("company/users/<int:pk>/remove/", views.user_remove, name="user_remove"),
     path("company/users/<int:pk>/compromised/", views.user_compromised, name="user_compromised"),
     path("security/", views.security, name="security"),
+    path("brand/logo/", views.brand_logo, name="brand_logo"),
 ]

@@ -6,11 +6,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from accounts import selectors, services
+from accounts import logos, selectors, services
+from accounts.context_processors import brand_partner
 from accounts.decorators import member_required
 from accounts.forms import CompanyForm, InviteForm, RoleForm, SiteForm
 from kernel.forms import attach_errors
@@ -211,3 +214,29 @@ def security(request):
         )
         return redirect("account_login")
     return render(request, "accounts/security.html")
+
+
+@require_safe
+def brand_logo(request):
+    """ACC-3: the logo of the brand the page shows (the signed-in customer's partner, or the
+    partner of the portal's host name, as the header), served by the portal: /media/ is served
+    by DEBUG only. PNG or JPEG as its first bytes say, never sniffed; kept a day by the browser
+    for the address of the current file (``?v=``), revalidated for any other. No logo: 404."""
+    partner = brand_partner(request)[1]
+    if partner is None or not partner.logo:
+        raise Http404
+    try:
+        with partner.logo.open("rb") as stored:
+            data = stored.read()
+    except OSError as missing:
+        raise Http404 from missing
+    kind = logos.content_type(data)
+    if kind is None:  # stored before PNG/JPEG were required: not served
+        raise Http404
+    response = HttpResponse(data, content_type=kind)
+    response["X-Content-Type-Options"] = "nosniff"
+    if request.GET.get("v") == logos.version(partner.logo):
+        patch_cache_control(response, private=True, max_age=logos.LOGO_MAX_AGE)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
