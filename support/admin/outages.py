@@ -5,6 +5,7 @@ an affected service within the liability cap (SLA-12) — each through its servi
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -159,8 +160,15 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # availability reports were computed from it
 
+    def get_queryset(self, request):
+        # the list's "announced" column read in the same query (not one query a row)
+        sent = OutageAnnouncement.objects.filter(outage=OuterRef("pk"))
+        return super().get_queryset(request).annotate(was_announced=Exists(sent))
+
     @admin.display(description=_("announced"), boolean=True)
     def announced(self, outage):
+        if hasattr(outage, "was_announced"):
+            return outage.was_announced
         return outage.announcements.exists()
 
     @admin.action(description=_("End the outage…"), permissions=["change"])

@@ -1,7 +1,7 @@
 """The back office lists at scale: a list page does as many queries for 30 rows as for 5 (no
 query per row), and its search finds a customer by name or SIREN, an invoice by its number."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
@@ -14,7 +14,7 @@ from billing.models import Invoice
 from numbering.models import PhoneNumber
 from payments.models import Payment
 from support.choices import TicketKind, TicketSource
-from support.models import AvailabilityReport, Ticket
+from support.models import AvailabilityReport, Outage, Ticket
 from telephony import services as telephony
 from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, seed_catalogue
@@ -89,6 +89,15 @@ def _audit(contract):
     )
 
 
+def _outage(contract):
+    """An outage of this contract only (listed)."""
+    outage = Outage.objects.create(
+        title=f"Panne {next(_serial)}", started_at=timezone.now() - timedelta(hours=2)
+    )
+    outage.contracts.add(contract)
+    return outage
+
+
 MAKERS = {
     # the lists that name a contract (« CT-… — Hébergé A »: its offer) beside their money
     "support_ticket": _ticket,
@@ -101,6 +110,8 @@ MAKERS = {
     "billing_invoice": _invoice,
     "payments_payment": _payment,
     "accounts_auditlog": _audit,
+    # an outage names its offer and whether it was announced
+    "support_outage": _outage,
 }
 
 
