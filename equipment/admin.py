@@ -381,7 +381,7 @@ class RmaAdmin(ServiceRowsAdmin):
     list_display = ["__str__", "client", "item", "status", "reported_at", "ship_by"]
     list_display += ["under_warranty", "replacement"]
     list_filter = ["status", "under_warranty"]
-    search_fields = ["number", "client__legal_name", "item__serial_number"]
+    search_fields = ["number", "client__legal_name", "client__siren", "item__serial_number"]
     list_select_related = ["client", "item__model", "replacement__model"]
     readonly_fields = [f.name for f in Rma._meta.fields]
     readonly_fields.insert(readonly_fields.index("description") + 1, "photos_display")

@@ -185,7 +185,8 @@ class PortRequestAdmin(ServiceRowsAdmin):
     list_display = ["reference", "client", "status", "desired_date", "scheduled_date"]
     list_display += ["rejection_reason", "created_at"]
     list_filter = ["status", "rejection_reason"]
-    search_fields = ["reference", "client__legal_name", "lines__e164", "holder_name"]
+    search_fields = ["reference", "client__legal_name", "client__siren", "lines__e164"]
+    search_fields += ["holder_name"]
     list_select_related = ["client"]
     date_hierarchy = "desired_date"
     ordering = ["desired_date", "pk"]

@@ -217,7 +217,12 @@ class DirectDebitAdmin(ServiceRowsAdmin):
         "reject_fee",
     ]
     list_filter = ["status", "sequence_type"]
-    search_fields = ["end_to_end_id", "invoice__number", "invoice__client__legal_name"]
+    search_fields = [
+        "end_to_end_id",
+        "invoice__number",
+        "invoice__client__legal_name",
+        "invoice__client__siren",
+    ]
     list_select_related = ["batch", "invoice__client"]
     fields = [
         "end_to_end_id",

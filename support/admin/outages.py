@@ -5,16 +5,18 @@ an affected service within the liability cap (SLA-12) — each through its servi
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from kernel.admin import form_action
 from kernel.forms import attach_errors
+from offers.models import Contract
 from support.admin.liability import GoodwillInline, goodwill_action, may_issue_credit_notes
 from support.choices import ExcuseReason
 from support.models import Outage, OutageAnnouncement
+from support.selectors import outages_affecting
 from support.services.outages import outage_announce, outage_check, outage_record, outage_update
 
 
@@ -107,6 +109,7 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "description",
         "contracts__reference",
         "contracts__client__legal_name",
+        "contracts__client__siren",
     ]
     list_select_related = ["offer"]
     autocomplete_fields = ["contracts"]
@@ -159,6 +162,19 @@ class OutageAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # availability reports were computed from it
+
+    def get_search_results(self, request, queryset, search_term):
+        """SLA-5: a customer's SIREN finds the outages listing its contracts and those of every
+        contract of one of its offers (as its own outages page shows them), not another's."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        siren = "".join(search_term.split())
+        if len(siren) == 9 and siren.isdigit():
+            of_its_offers = outages_affecting(Contract.objects.filter(client__siren=siren))
+            found = queryset.filter(
+                Q(pk__in=found.values("pk")) | Q(pk__in=of_its_offers.values("pk"))
+            )
+            may_have_duplicates = False
+        return found, may_have_duplicates
 
     def get_queryset(self, request):
         # the list's "announced" column read in the same query (not one query a row)

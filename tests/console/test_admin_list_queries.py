@@ -11,11 +11,14 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from billing.models import Invoice
-from numbering.models import PhoneNumber
-from payments.models import Payment
-from support.choices import TicketKind, TicketSource
+from equipment.models import Rma
+from numbering.models import PhoneNumber, PortRequest
+from payments.models import DebitBatch, DirectDebit, Mandate, Payment
+from support.choices import OutageScope, TicketKind, TicketSource
 from support.models import AvailabilityReport, Outage, Ticket
 from telephony import services as telephony
+from tests.equipment.factories import make_model, stock
+from tests.factories import siret_for
 from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, seed_catalogue
 
@@ -89,6 +92,49 @@ def _audit(contract):
     )
 
 
+def _rma(contract):
+    (item,) = stock(make_model())
+    return Rma.objects.create(
+        client=contract.client, item=item, description="Écran noir", reported_at=timezone.now()
+    )
+
+
+def _port_request(contract):
+    client = contract.client
+    return PortRequest.objects.create(
+        client=client,
+        reference=f"PORT-LIST-{next(_serial):04d}",
+        holder_name=client.legal_name,
+        holder_siret=siret_for(client.siren),
+        current_operator="Opérateur historique",
+        desired_date=date(2026, 11, 2),
+    )
+
+
+def _direct_debit(contract):
+    n = next(_serial)
+    client = contract.client
+    mandate = Mandate.objects.filter(client=client).first() or Mandate.objects.create(
+        client=client,
+        reference=f"UMR-LIST-{n:04d}",
+        account_holder=client.legal_name,
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        signed_on=date(2026, 9, 1),
+    )
+    batch = DebitBatch.objects.create(
+        reference=f"PRLV-LIST-{n:04d}", collection_date=date(2026, 11, 5), xml="<Document/>"
+    )
+    return DirectDebit.objects.create(
+        batch=batch,
+        invoice=_invoice(contract),
+        mandate=mandate,
+        end_to_end_id=f"E2E-LIST-{n:04d}",
+        sequence_type="RCUR",
+        amount=Decimal("12.00"),
+    )
+
+
 def _outage(contract):
     """An outage of this contract only (listed)."""
     outage = Outage.objects.create(
@@ -110,7 +156,10 @@ MAKERS = {
     "billing_invoice": _invoice,
     "payments_payment": _payment,
     "accounts_auditlog": _audit,
-    # an outage names its offer and whether it was announced
+    # the lists a customer's SIREN finds too
+    "equipment_rma": _rma,
+    "numbering_portrequest": _port_request,
+    "payments_directdebit": _direct_debit,
     "support_outage": _outage,
 }
 
@@ -144,6 +193,10 @@ SIREN_MAKERS = {
     "support_availabilityreport": _report,
     "accounts_auditlog": _audit,
     "payments_payment": _payment,
+    "equipment_rma": _rma,
+    "numbering_portrequest": _port_request,
+    "payments_directdebit": _direct_debit,
+    "support_outage": _outage,
 }
 
 
@@ -192,3 +245,48 @@ def test_payments_found_by_the_invoice_they_pay(contract, superuser, as_staff):
     _payment(contract)
     page = as_staff(superuser).get(reverse("admin:payments_payment_changelist"), {"q": "000123"})
     assert [row.pk for row in page.context["cl"].result_list] == [paid.pk]
+
+
+# SLA-5: an outage of every contract of an offer affects the customer without naming it: its
+# SIREN finds the outages of its offers (as its own outages page lists them), not another offer's.
+def test_outages_of_its_offer_found_by_siren(contract, superuser, as_staff):
+    seed_catalogue()
+    start = date(2026, 10, 1)
+    other = make_contract(customer(), "hosted-w", signature=start, service_start=start)
+    began = timezone.now() - timedelta(hours=2)
+    ours = Outage.objects.create(
+        title="Plateforme A", started_at=began, scope=OutageScope.OFFER, offer=contract.offer
+    )
+    theirs = Outage.objects.create(
+        title="Plateforme W", started_at=began, scope=OutageScope.OFFER, offer=other.offer
+    )
+    listed_elsewhere = _outage(other)
+    page = as_staff(superuser).get(
+        reverse("admin:support_outage_changelist"), {"q": contract.client.siren}
+    )
+    found = {row.pk for row in page.context["cl"].result_list}
+    assert ours.pk in found
+    assert theirs.pk not in found and listed_elsewhere.pk not in found
+
+
+# A search by SIREN costs as many queries for 30 rows as for 5.
+@pytest.mark.parametrize("name", SIREN_MAKERS)
+def test_siren_search_queries_do_not_grow_with_rows(
+    name, contract, superuser, as_staff, django_assert_max_num_queries
+):
+    staff = as_staff(superuser)
+    url = reverse(f"admin:{name}_changelist")
+    query = {"q": contract.client.siren}
+    make = SIREN_MAKERS[name]
+    for _ in range(5):
+        make(contract)
+    staff.get(url, query)
+    with django_assert_max_num_queries(30) as five:
+        page = staff.get(url, query)
+    rows = page.context["cl"].result_count
+    assert rows >= 5, name
+    for _ in range(25):
+        make(contract)
+    with django_assert_max_num_queries(len(five.captured_queries), info=name):
+        page = staff.get(url, query)
+    assert page.context["cl"].result_count == rows + 25
