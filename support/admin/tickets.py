@@ -165,6 +165,9 @@ class TicketAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "restoration_ok",
     ]
     list_filter = ["status", "kind", OpenFilter, OverdueFilter, "source", "client__partner"]
+    # SLA-1: the tickets reported today, the past 7 days, this month… (Paris days)
+    list_filter += [("reported_at", admin.DateFieldListFilter)]
+    date_hierarchy = "reported_at"
     search_fields = [
         "number",
         "subject",

@@ -290,3 +290,27 @@ def test_siren_search_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(five.captured_queries), info=name):
         page = staff.get(url, query)
     assert page.context["cl"].result_count == rows + 25
+
+
+# SLA-1: support looks for the tickets reported lately (« Les 7 derniers jours »): the
+# tickets' list filters on the reported date, Paris days — a ticket of today in, one reported
+# 40 days ago out.
+def test_tickets_filtered_by_reported_date(contract, superuser, as_staff):
+    staff = as_staff(superuser)
+    url = reverse("admin:support_ticket_changelist")
+    recent = _ticket(contract)
+    old = _ticket(contract)
+    Ticket.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(days=40))
+    page = staff.get(url)
+    specs = page.context["cl"].filter_specs
+    (spec,) = [s for s in specs if getattr(s, "field_path", None) == "reported_at"]
+    choices = list(spec.choices(page.context["cl"]))
+    past_week = choices[2]  # any date, today, the past 7 days, this month, this year
+    assert str(past_week["display"]) in page.content.decode()
+    page = staff.get(url + past_week["query_string"])
+    assert [row.pk for row in page.context["cl"].result_list] == [recent.pk]
+    # and the years/months above the list (date hierarchy) lead to the month it was reported
+    month = timezone.localdate(timezone.now() - timedelta(days=40))
+    assert f"?reported_at__year={month.year}" in page.content.decode()
+    page = staff.get(url, {"reported_at__year": month.year, "reported_at__month": month.month})
+    assert [row.pk for row in page.context["cl"].result_list] == [old.pk]
