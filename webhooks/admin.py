@@ -15,6 +15,7 @@ from kernel.admin import ReadOnlyInline, ServiceRowsAdmin, run_each
 from kernel.models import OutboxEvent
 from webhooks import services, transport
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.services import endpoints
 
 
 def _when(value) -> str:
@@ -48,11 +49,17 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
         "event_types",
         "is_active",
         "disabled_at",
-        "disabled_reason",
+        "disabled_reason_display",
         "failing_since",
         "created_at",
         "secrets_display",
     ]
+    fields = readonly_fields  # the stored reason only through its display, in the page's language
+
+    @admin.display(description=_("why disabled"))
+    def disabled_reason_display(self, endpoint):
+        """Why it was disabled, in the page's language whatever stored it (ACC-3)."""
+        return endpoints.reason_in_language(endpoint.disabled_reason) or "—"
 
     @admin.display(description=_("signing secrets"))
     def secrets_display(self, endpoint):
@@ -115,7 +122,7 @@ class WebhookEndpointAdmin(ServiceRowsAdmin):
             request,
             queryset,
             lambda e: services.disable_endpoint(
-                e, reason=gettext("Disabled by the reseller's staff."), actor=request.user
+                e, reason=gettext(endpoints.BY_STAFF), actor=request.user
             ),
             ngettext_lazy("%(count)d endpoint disabled.", "%(count)d endpoints disabled.", "count"),
         )

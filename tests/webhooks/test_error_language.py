@@ -3,16 +3,18 @@ got no answer is stored in the language active where it ran (French in a worker,
 ping a partner asked in English); the partner reads the log in the language it asks, the French
 back office in French."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.mfa.models import Authenticator
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import User
 from kernel.events import emit
 from webhooks import services
-from webhooks.models import DeliveryAttempt
+from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.transport import error_in_language
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +77,73 @@ def test_back_office_reads_an_attempts_error_in_french(client, partner, receiver
     for language in ("en", "fr"):
         with translation.override(language):
             assert error_in_language(refused) == refused
+
+
+FAILED_EN = "Every delivery failed for 120 hours."
+FAILED_FR = "Tous les envois ont échoué pendant 120 heures."
+
+
+@override_settings(WEBHOOKS_DISABLE_AFTER_HOURS=120)
+def _disabled_by_failures(partner, receiver, worker_language: str) -> int:
+    """An endpoint whose deliveries all failed for 121 hours (5 days is 120), the last attempt
+    run by a worker in ``worker_language``: disabled then, its reason stored in that language."""
+    endpoint, _secret = services.create_endpoint(partner=partner, url=receiver.url)
+    receiver.answer(500, 500)
+    event = emit("ticket.updated", partner_id=partner.pk, data={"id": 5})
+    (delivery_id,) = services.fan_out(event.pk)
+    services.attempt(delivery_id)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        failing_since=timezone.now() - timedelta(hours=121)
+    )
+    Delivery.objects.filter(pk=delivery_id).update(next_attempt_at=timezone.now())
+    with translation.override(worker_language):
+        services.attempt(delivery_id)
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    return endpoint.pk
+
+
+# ACC-3: an endpoint disabled after 120 hours of failures (WEBHOOKS_DISABLE_AFTER_HOURS), its
+# reason stored by a French worker or an English one, reads « Every delivery failed for 120
+# hours. » with Accept-Language: en and « Tous les envois ont échoué pendant 120 heures. » with
+# fr or no header, on the endpoint and in the list.
+@pytest.mark.parametrize("worker_language", ["fr", "en"])
+def test_a_disabled_reason_reads_in_the_language_asked(api, partner, receiver, worker_language):
+    endpoint_id = _disabled_by_failures(partner, receiver, worker_language)
+    stored = WebhookEndpoint.objects.get().disabled_reason
+    assert stored == {"fr": FAILED_FR, "en": FAILED_EN}[worker_language]
+    detail = reverse("api:webhook-endpoint-detail", args=[endpoint_id])
+    listed = reverse("api:webhook-endpoint-list")
+    for language, expected in [("en", FAILED_EN), ("fr", FAILED_FR), (None, FAILED_FR)]:
+        headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+        assert api.get(detail, **headers).json()["disabled_reason"] == expected, language
+        (row,) = api.get(listed, **headers).json()["results"]
+        assert row["disabled_reason"] == expected, language
+
+
+# ACC-3: disabled by a partner asking in English (« Disabled by the partner. » stored), the
+# endpoint reads « Désactivé par le partenaire. » on the French back office; a reason that is
+# no known message (typed by hand before) is shown as stored in both languages.
+def test_back_office_reads_a_disabled_reason_in_french(api, client, partner, receiver):
+    endpoint, _secret = services.create_endpoint(partner=partner, url=receiver.url)
+    disable = reverse("api:webhook-endpoint-disable", args=[endpoint.pk])
+    off = api.post(disable, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert off["disabled_reason"] == "Disabled by the partner."
+    assert WebhookEndpoint.objects.get().disabled_reason == "Disabled by the partner."
+    user = User.objects.create_user(
+        email="ops@reseller.example",
+        password="x-Very-Long-Pass-1",
+        is_staff=True,
+        is_superuser=True,
+    )
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client.force_login(user)
+    change = reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk])
+    page = client.get(change, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Désactivé par le partenaire." in page
+    assert "Disabled by the partner." not in page
+    WebhookEndpoint.objects.update(disabled_reason="maintenance")
+    for language in ("en", "fr"):
+        headers = {"HTTP_ACCEPT_LANGUAGE": language}
+        detail = reverse("api:webhook-endpoint-detail", args=[endpoint.pk])
+        assert api.get(detail, **headers).json()["disabled_reason"] == "maintenance"

@@ -8,11 +8,18 @@ from kernel.models import OutboxEvent
 from kernel.stored_texts import in_language_sql
 from webhooks import transport
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
-from webhooks.services.endpoints import MAX_OVERLAP
+from webhooks.services.endpoints import DISABLED_REASONS, MAX_OVERLAP, reason_in_language
 
 EVENT_TYPE = serializers.CharField(max_length=80)
 
 # The same field reads the same in every component of the app.
+
+
+class DisabledReasonField(serializers.CharField):
+    """An endpoint's stored ``disabled_reason``, in the language asked (ACC-3)."""
+
+    def to_representation(self, value):
+        return reason_in_language(value)
 
 
 class EndpointSerializer(representation.ModelSerializer):
@@ -22,6 +29,16 @@ class EndpointSerializer(representation.ModelSerializer):
         required=False,
         help_text=_("Event types delivered to this endpoint; empty or absent: all of them."),
     )
+    disabled_reason = DisabledReasonField(
+        read_only=True, help_text=_("Why it was disabled; empty while active.")
+    )
+
+    # kernel.sql_lists: the reason in the language asked, in SQL
+    sql_fields = {
+        "disabled_reason": lambda ctx, p: in_language_sql(
+            ctx, f"{p}disabled_reason", DISABLED_REASONS
+        )
+    }
 
     class Meta:
         model = WebhookEndpoint
@@ -53,7 +70,6 @@ class EndpointSerializer(representation.ModelSerializer):
                     "until it is enabled again."
                 ),
                 disabled_at=_("When it was disabled, with its UTC offset; null while active."),
-                disabled_reason=_("Why it was disabled; empty while active."),
                 failing_since=_(
                     "When its current run of failed automatic attempts began, with its UTC "
                     "offset; null when the last attempt succeeded or none failed. After 5 days "

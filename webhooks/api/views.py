@@ -5,6 +5,7 @@ every write goes through ``webhooks.services``."""
 from datetime import timedelta
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -31,6 +32,7 @@ from webhooks.api.serializers import (
     RotateSecretSerializer,
 )
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.services import endpoints
 
 
 class EndpointViewSet(PartnerModelViewSet):
@@ -116,7 +118,7 @@ class EndpointViewSet(PartnerModelViewSet):
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
         endpoint = services.disable_endpoint(
-            self.get_object(), reason=str(_("Disabled by the partner.")), api_key=self.api_key
+            self.get_object(), reason=gettext(endpoints.BY_PARTNER), api_key=self.api_key
         )
         return Response(EndpointSerializer(endpoint).data)
 

@@ -23,7 +23,7 @@ from webhooks import transport
 from webhooks.choices import DeliveryStatus
 from webhooks.events import PING
 from webhooks.models import Delivery, DeliveryAttempt, EndpointSecret, WebhookEndpoint
-from webhooks.services.endpoints import disable_endpoint
+from webhooks.services.endpoints import BY_FAILURES, disable_endpoint
 
 # Seconds to wait after each failed attempt (Standard Webhooks' suggestion): 8 attempts over
 # 27 h 35 min; the last failure leaves the delivery failed.
@@ -182,7 +182,7 @@ def _note_failure(endpoint: WebhookEndpoint, at) -> bool:
     if endpoint.is_active and at - endpoint.failing_since >= timedelta(hours=hours):
         disable_endpoint(
             endpoint,
-            reason=_("Every delivery failed for %(hours)d hours.") % {"hours": hours},
+            reason=_(BY_FAILURES) % {"hours": hours},
             notify=True,
         )
         return True

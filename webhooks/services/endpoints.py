@@ -8,11 +8,13 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import audit_record
 from accounts.models import Partner
 from kernel.events import CATALOGUE
 from kernel.mail import keep_and_send
+from kernel.stored_texts import in_language
 from webhooks import transport
 from webhooks.choices import DeliveryStatus
 from webhooks.models import Delivery, EndpointSecret, WebhookEndpoint
@@ -20,6 +22,21 @@ from webhooks.models import Delivery, EndpointSecret, WebhookEndpoint
 MAX_ENDPOINTS_PER_PARTNER = 20
 DEFAULT_OVERLAP = timedelta(hours=24)
 MAX_OVERLAP = timedelta(days=7)
+
+# Why an endpoint was disabled (``disabled_reason``): stored in the language active where it was
+# disabled (French in a worker, English for a partner asking in English), read in the reader's
+# (``reason_in_language``).
+BY_FAILURES = gettext_noop("Every delivery failed for %(hours)d hours.")
+BY_PARTNER = gettext_noop("Disabled by the partner.")
+BY_STAFF = gettext_noop("Disabled by the reseller's staff.")
+DISABLED_REASONS = (BY_FAILURES, BY_PARTNER, BY_STAFF)
+
+
+def reason_in_language(reason: str) -> str:
+    """An endpoint's stored ``disabled_reason`` in the active language (ACC-3: the partner API
+    answers in the ``Accept-Language`` asked, the back office reads French), whichever language
+    stored it; a reason that is none of ``DISABLED_REASONS`` as stored."""
+    return in_language(reason, DISABLED_REASONS)
 
 
 def _clean(url: str, event_types: list[str]) -> list[str]:
