@@ -269,7 +269,8 @@ for _name in EXTRA_ROW_MODULES:
     OWN_ROWS.update(getattr(_rows, "OWN_ROWS", {}))
     TENANT_MARKS += getattr(_rows, "TENANT_MARKS", [])
 
-# Routes outside the customer portal: allauth, i18n, the back office (tested elsewhere).
+# Routes outside the customer portal: allauth, i18n, the back office, the partner's logo
+# (tested elsewhere).
 NOT_TENANT_PAGES_PREFIXES = (
     "account_",
     "mfa_",
@@ -278,6 +279,9 @@ NOT_TENANT_PAGES_PREFIXES = (
     "set_language",
     "javascript-catalog",
     "api:",
+    # the partner's logo: public on the partner's sign-in page, each customer or host gets its
+    # own partner's (tests/accounts/test_logo.py proves it, Nova's and Rival's)
+    "accounts:brand_logo",
 )
 
 
