@@ -95,3 +95,18 @@ def current_totp(secret: str) -> str:
     if left < 5:
         time.sleep(left + 0.05)
     return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+@pytest.fixture
+def contract(customer):
+    """A PLATFORM contract of ``customer`` signed and in service on 01/02/2026 at 250.00 € a
+    month (the terminations' tests; a test module may define its own ``contract``)."""
+    from tests.offers.factories import make_contract
+
+    return make_contract(
+        customer,
+        "platform",
+        signature=date(2026, 2, 1),
+        service_start=date(2026, 2, 1),
+        monthly_price="250.00",
+    )

@@ -33,17 +33,6 @@ from tests.offers.factories import make_contract
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def contract(customer):
-    return make_contract(
-        customer,
-        "platform",
-        signature=date(2026, 2, 1),
-        service_start=date(2026, 2, 1),
-        monthly_price="250.00",
-    )
-
-
 # PLATFORM 16.4 — the customer's letter of 2026-06-15, the force majeure notified on 2026-05-04:
 # the confirmation shows 15 June 2026 and 0,00 €; confirmed, the termination is recorded with the
 # day the force majeure was notified, the contract is terminating.

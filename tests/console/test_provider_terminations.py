@@ -36,17 +36,6 @@ from tests.offers.factories import make_contract
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def contract(customer):
-    return make_contract(
-        customer,
-        "platform",
-        signature=date(2026, 2, 1),
-        service_start=date(2026, 2, 1),
-        monthly_price="250.00",
-    )
-
-
 # PLATFORM 17.4.1 — notice 2026-06-15 + 1 month = effective 2026-07-15, fee 0,00 € (17.6). The
 # confirmation page shows the reason, the date and the fee, and records nothing; confirmed, the
 # termination is recorded with its reason and audited, the contract is terminating.
