@@ -353,6 +353,16 @@ def open_breaches(*, client, month: date) -> dict[str, FairUseBreach]:
     }
 
 
+def consumption_with_breaches(*, client, month: date) -> Summary:
+    """``consumption_summary`` with each account's open breach (USE-4), as the consumption page
+    and the API's summary show it."""
+    summary = consumption_summary(client=client, month=month)
+    breaches = open_breaches(client=client, month=month)
+    for account in summary.accounts:
+        account.breach = breaches.get(account.key)
+    return summary
+
+
 def limit_breaches_of(*, client, month: date):
     return LimitBreach.objects.filter(client=client, month=month).order_by("hour")
 

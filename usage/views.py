@@ -107,10 +107,7 @@ def _consumption_context(request, month, threshold_form=None) -> dict:
     """The consumption page of ``month``; ``threshold_form``: a threshold typed and refused,
     shown again with its errors."""
     client = request.client
-    summary = selectors.consumption_summary(client=client, month=month)
-    breaches = selectors.open_breaches(client=client, month=month)
-    for account in summary.accounts:
-        account.breach = breaches.get(account.key)
+    summary = selectors.consumption_with_breaches(client=client, month=month)
     bars, chart_scale = _chart(summary)
     threshold = selectors.threshold_of(client=client)
     current = selectors.current_month()

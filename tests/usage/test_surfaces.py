@@ -380,7 +380,9 @@ def test_api_summary(api, tenant, django_assert_max_num_queries):
     this_month_calls(tenant.client, 3, cost="0.5000", line_type="mobile")
     url = reverse("api:call-summary")
     month = paris_today().strftime("%Y-%m")
-    with django_assert_max_num_queries(6):
+    # key, partner, customer, roll-up, threshold, block; the month's breaches, limit breaches
+    # and quality hours (USE-4/5/6): one query each, whatever their number
+    with django_assert_max_num_queries(9):
         body = api.get(url, {"customer": tenant.client.pk, "month": month}).json()
     assert body["total"]["calls"] == 3 and body["total"]["amount"] == "1.50"
     assert body["by_destination"][0]["amount"] == "1.50"
@@ -400,7 +402,8 @@ def test_api_summary_outgoing_block(api, tenant, django_assert_max_num_queries):
     month = paris_today().replace(day=1)
     alerts.alerts_check(client_id=client.pk, month=month)
     url = reverse("api:call-summary")
-    with django_assert_max_num_queries(8):
+    # + the month's breaches, limit breaches and quality hours (USE-4/5/6)
+    with django_assert_max_num_queries(11):
         body = api.get(url, {"customer": client.pk}).json()
     reached = ConsumptionAlert.objects.get(client=client, level=100).blocked_at
     assert body["alert_threshold"] == "1.00"

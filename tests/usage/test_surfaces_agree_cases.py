@@ -359,3 +359,59 @@ def test_annex_of_an_issued_invoice_does_not_change_after_a_waiver(as_role, tena
     assert retention_purge(today=date(2027, 9, 30))["invoice_annexes"] == 0
     assert retention_purge(today=date(2027, 11, 1))["invoice_annexes"] == 1
     assert not InvoiceAnnex.objects.exists() and Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+# USE-4, USE-5, USE-6 — the partner API's monthly summary says what the consumption page says:
+# the HOSTED-W account of October lost its unlimited (a device we did not supply: its 2 calls
+# billed per minute, 0.07 €), the platform went over its limits one hour and paid quality
+# penalties another. Before, the summary gave the 0.07 € and nothing of why, and neither hour.
+# Hours with no call of the scenario (the API writes times in Paris time with their offset):
+# 15 Oct 03:00 UTC (05:00 Paris) over the simultaneous calls; 15 Oct 04:00 UTC (06:00 Paris),
+# quality penalty 0.02 € × 3 calls (ASR) = 0.06 € plus 0.02 € × 3
+# (short calls) = 0.06 €: 0.12 € for the hour.
+def test_api_summary_names_breaches_limits_and_penalties_as_the_page(
+    api, as_role, tenant, imported
+):
+    from usage.models import LimitBreach, QualityHour
+
+    month = october(tenant, imported)
+    client = tenant.client
+    LimitBreach.objects.create(
+        client=client, kind="simultaneous", hour=utc(10, 15, 3), month=date(2026, 10, 1),
+        peak=12, limit=10, peak_at=utc(10, 15, 3, 17),
+    )  # fmt: skip
+    QualityHour.objects.create(
+        client=client, hour=utc(10, 15, 4), month=date(2026, 10, 1), attempts=3, answered=3,
+        answered_seconds=9, short_calls=3, asr_penalty=Decimal("0.06"),
+        short_penalty=Decimal("0.06"),
+    )  # fmt: skip
+    summary = api.get(
+        reverse("api:call-summary"), {"customer": client.pk, "month": "2026-10"}
+    ).json()
+    accounts = {a["account"]: a for a in summary["by_account"]}
+    breach = accounts[f"Poste ({month.hw.username})"]["fair_use_breach"]
+    assert breach["reasons"] == [{"code": "third_party_device", "value": 1, "limit": None}]
+    assert datetime.fromisoformat(breach["detected_at"]).utcoffset() is not None
+    assert accounts[f"Poste ({month.sip.username})"]["fair_use_breach"] is None
+    assert summary["limit_breaches"] == [
+        {"kind": "simultaneous", "hour": "2026-10-15T05:00:00+02:00", "peak": 12, "limit": 10}
+    ]
+    hours = {q["hour"]: q for q in summary["quality_penalties"]}
+    quality = hours["2026-10-15T06:00:00+02:00"]
+    assert quality["penalty"] == "0.12"
+    assert (quality["asr"], quality["acd"], quality["short_call_rate"]) == ("100.0", "3.0", "100.0")
+    # the month's total, as the page's « Pénalités du mois » (the other hours: the platform's
+    # short calls of 7 October)
+    page = _page(as_role(Role.BILLING))
+    total = Decimal(summary["quality_penalties_total"])
+    assert total == sum(Decimal(q["penalty"]) for q in hours.values())
+    assert f'data-testid="quality-total">{total:.2f}'.replace(".", ",") in page
+    # a waived breach is no longer one
+    from usage.models import FairUseBreach
+    from usage.services.billing import breach_waive
+
+    breach_waive(breach=FairUseBreach.objects.get(sip_account=month.hw), note="Geste", actor=None)
+    summary = api.get(
+        reverse("api:call-summary"), {"customer": client.pk, "month": "2026-10"}
+    ).json()
+    assert all(a["fair_use_breach"] is None for a in summary["by_account"])

@@ -120,6 +120,32 @@ class SummaryLineSerializer(api_fields.Serializer):
     )
 
 
+class BreachReasonSerializer(api_fields.Serializer):
+    code = serializers.CharField(
+        help_text=_(
+            "Why: distinct_numbers, forwarding, simultaneous, devices, third_party_device, "
+            "mobility or telecom_professional (USE-4)."
+        )
+    )
+    value = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "The measure of the month (numbers, seconds forwarded, calls at once, devices, "
+            "devices not supplied by us); 1 for a reason that is a fact."
+        ),
+    )
+    limit = serializers.IntegerField(
+        allow_null=True, help_text=_("The limit it went over; null for a reason that is a fact.")
+    )
+
+
+class FairUseBreachSerializer(api_fields.Serializer):
+    detected_at = serializers.DateTimeField(
+        help_text=_("When the breach was found, with its UTC offset.")
+    )
+    reasons = BreachReasonSerializer(many=True, help_text=_("Every reason found."))
+
+
 class SummaryAccountSerializer(api_fields.Serializer):
     account = serializers.CharField(
         source="label", help_text=_("The account: a SIP account's label and username, a trunk.")
@@ -143,6 +169,52 @@ class SummaryAccountSerializer(api_fields.Serializer):
         max_digits=12,
         decimal_places=2,
         help_text=_("Billable amount (€ excl. VAT)."),
+    )
+    fair_use_breach = FairUseBreachSerializer(
+        source="breach",
+        allow_null=True,
+        help_text=_(
+            "USE-4: the account lost its unlimited for the month (its calls billed at the "
+            "tariff, per minute); null when not, or when staff waived it."
+        ),
+    )
+
+
+class LimitBreachSerializer(api_fields.Serializer):
+    kind = serializers.CharField(
+        help_text=_("simultaneous (calls at once) or caps (call attempts per second), USE-5.")
+    )
+    hour = serializers.DateTimeField(
+        help_text=_("The hour the limit was exceeded in (its start, with its UTC offset).")
+    )
+    peak = serializers.IntegerField(help_text=_("The highest value reached in that hour."))
+    limit = serializers.IntegerField(help_text=_("The limit then in force (options included)."))
+
+
+class QualityPenaltySerializer(api_fields.Serializer):
+    hour = serializers.DateTimeField(
+        help_text=_("The hour of the calls measured (its start, with its UTC offset).")
+    )
+    asr = serializers.DecimalField(
+        max_digits=5, decimal_places=1, allow_null=True, help_text=_("Answer-seizure ratio, %.")
+    )
+    acd = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=1,
+        allow_null=True,
+        help_text=_("Average call duration of the answered calls, seconds."),
+    )
+    short_call_rate = serializers.DecimalField(
+        source="short_rate",
+        max_digits=5,
+        decimal_places=1,
+        allow_null=True,
+        help_text=_("Share of answered calls shorter than the contract's short call, %."),
+    )
+    penalty = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("The hour's penalties (USE-6), outside the scope of VAT (€)."),
     )
 
 
@@ -175,4 +247,13 @@ class SummarySerializer(api_fields.Serializer):
             "When the 100% alert blocked the customer's outgoing calls, if they are blocked "
             "now (current month only; a raised threshold lifts the block); else null."
         ),
+    )
+    limit_breaches = LimitBreachSerializer(
+        many=True, help_text=_("USE-5: the hours a platform limit was exceeded, in order.")
+    )
+    quality_penalties = QualityPenaltySerializer(
+        many=True, help_text=_("USE-6: the hours whose traffic quality was penalised, in order.")
+    )
+    quality_penalties_total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("The month's quality penalties (€).")
     )

@@ -7,6 +7,7 @@ import binascii
 from base64 import b64decode
 from collections import OrderedDict
 from datetime import UTC
+from decimal import Decimal
 from urllib.parse import parse_qs
 
 from django.db import connections
@@ -243,7 +244,8 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
         if client is None:
             raise serializers.ValidationError({"customer": [_("Unknown customer.")]})
         month = query.validated_data.get("month") or selectors.current_month()
-        summary = selectors.consumption_summary(client=client, month=month)
+        summary = selectors.consumption_with_breaches(client=client, month=month)
+        quality = list(selectors.quality_breaches_of(client=client, month=month))
         threshold = selectors.threshold_of(client=client)
         current = month == selectors.current_month()
         blocked = selectors.outgoing_block(client_id=client.pk) if current else None
@@ -260,5 +262,8 @@ class CallViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
             "outgoing_blocked_since": (blocked.blocked_at or blocked.created_at)
             if blocked
             else None,
+            "limit_breaches": selectors.limit_breaches_of(client=client, month=month),
+            "quality_penalties": quality,
+            "quality_penalties_total": sum((q.penalty for q in quality), Decimal(0)),
         }
         return Response(SummarySerializer(data).data)
