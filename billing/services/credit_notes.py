@@ -43,7 +43,7 @@ from billing.services.credited_lines import (
     spread_rows,
     vat_key,
 )
-from billing.services.numbering import allocate_numbers
+from billing.services.numbering import allocate_numbers, chronological_date
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
 from kernel.money import ZERO, money_number, round_money
 from offers.models import Contract
@@ -381,6 +381,10 @@ def credit_note_issue(
         for row in rows
     ]
     net, vat, gross = amounts.totals(groups)
+    # BIL-2 (CGI art. 242 nonies A): the series is chronological — dated under the counter's
+    # lock, never before a credit note numbered while this one was computed (one committed
+    # just after midnight takes the next day).
+    issue_date = chronological_date(DocumentKind.CREDIT_NOTE, issue_date)
     [(sequence, number)] = allocate_numbers(DocumentKind.CREDIT_NOTE, issue_date.year, 1)
     note = Invoice.objects.create(
         kind=DocumentKind.CREDIT_NOTE,

@@ -230,3 +230,41 @@ def test_batch_retried_after_a_database_error(monkeypatch):
     assert (run.total, run.done, run.failed, run.status) == (1, 1, 0, "done")
     assert Invoice.objects.filter(client=b).count() == 1  # 100.00 HT → 120.00 TTC, once
     assert Invoice.objects.get(client=b).total_gross == Decimal("120.00")
+
+
+# BIL-2 / BIL-9 (CGI art. 242 nonies A: credit notes are a chronological series too) — staff
+# issue a credit note at 23:59:59 on 05/11/2026; while it is computed, another credit note is
+# issued and committed just after midnight: A2026-000001 dated 06/11/2026. The first one,
+# numbered next, A2026-000002, is dated the day it is numbered, 06/11/2026 — it was dated
+# 05/11/2026 (the day it started), before the number preceding it. 10.00 HT + 20 % → 12.00 TTC.
+def test_credit_note_never_dated_before_the_number_preceding_it(monkeypatch):
+    from billing.services import credit_notes
+
+    client = customer_with_charge("100.00", NOV)
+    with at(date(2026, 12, 1), 0, 5):
+        services.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(client=client, kind="invoice")
+    real_rows, meanwhile = credit_notes._rows, []
+    started = []
+
+    def note(reason):
+        return services.credit_note_issue(
+            corrects=invoice,
+            lines=[services.CreditLine("Geste commercial", Decimal("10.00"))],
+            reason=reason,
+        )
+
+    def rows_while_another_is_issued(*args, **kwargs):
+        if not started:
+            started.append(True)
+            with at(date(2026, 11, 6), 0, 0):
+                meanwhile.append(note("Après minuit"))
+        return real_rows(*args, **kwargs)
+
+    monkeypatch.setattr(credit_notes, "_rows", rows_while_another_is_issued)
+    with time_machine.travel(datetime(2026, 11, 5, 23, 59, 59, tzinfo=PARIS), tick=False):
+        late = note("Avant minuit")
+
+    assert (meanwhile[0].number, meanwhile[0].issue_date) == ("A2026-000001", date(2026, 11, 6))
+    assert (late.number, late.issue_date) == ("A2026-000002", date(2026, 11, 6))
+    assert late.total_gross == Decimal("12.00")
