@@ -7,6 +7,7 @@ XML's (total excl. VAT, VAT, total incl. VAT, amount due).
   a free subscription (0.00) and a penalty (outside the scope of VAT: its own invoice);
 - an invoice whose total is zero;
 - Guyane (exempt, category E with its exemption reason);
+- an invoice with a credit note applied and consumption paid in advance (BT-113);
 - a partner-billed partner established in Germany (reverse charge, its mention) with a
   wholesale discount, buying equipment for a site in France (20 %) and a penalty.
 """
@@ -55,7 +56,11 @@ def checked(document: Invoice) -> tuple[bytes, str]:
     assert f"Total HT {_french(amount('TaxBasisTotalAmount'))}" in text
     assert f"Total TVA {_french(amount('TaxTotalAmount'))}" in text
     assert f"Total TTC {_french(amount('GrandTotalAmount'))}" in text
-    assert f"Net à payer {_french(amount('DuePayableAmount'))}" in text
+    due = _french(amount("DuePayableAmount"))
+    if document.kind == "credit_note":
+        assert f"Montant de l'avoir TTC {due}" in text
+    else:
+        assert f"Net à payer {due}" in text
     return xml, text
 
 
@@ -172,3 +177,40 @@ def test_partner_abroad_reverse_charge_with_goods_and_penalty():
         Decimal("10.00"),
     )
     checked(penalties)
+
+
+# BIL-9 / BIL-10 — a goodwill credit of 25.00 HT at the 20 % last charged (30.00 TTC), then
+# November: subscription 100.00 + consumption 10.05 paid from the prepaid balance = 110.05 HT,
+# VAT 22.01, 132.06 TTC; already paid 10.05 + 2.01 = 12.06; credit notes applied 30.00; due
+# 132.06 − 12.06 − 30.00 = 90.00 (XML: TotalPrepaidAmount 42.06, DuePayableAmount 90.00).
+def test_credit_applied_and_paid_in_advance():
+    client = ClientFactory()
+    post(client, "subscription", "100", source="sub-nov", end=DEC)
+    services.run_month_sync(month=OCT)
+    note = services.credit_note_issue(
+        client=client,
+        lines=[services.CreditLine("Geste commercial", Decimal("25.00"))],
+        reason="Geste commercial",
+    )
+    assert (note.total_net, note.total_vat, note.total_gross) == (
+        Decimal("25.00"),
+        Decimal("5.00"),
+        Decimal("30.00"),
+    )
+    checked(note)
+    post(client, "subscription", "100", source="sub-dec", start=DEC, end=date(2027, 1, 1))
+    post(client, "consumption", "10.05", source="calls-nov", start=NOV, end=DEC, is_paid=True)
+    services.run_month_sync(month=NOV)
+    invoice = Invoice.objects.get(client=client, month=NOV)
+
+    assert totals(invoice) == (
+        Decimal("110.05"),
+        Decimal("22.01"),
+        Decimal("132.06"),
+        Decimal("90.00"),
+    )
+    assert (invoice.paid_in_advance, invoice.credit_applied) == (Decimal("12.06"), Decimal("30.00"))
+    xml, text = checked(invoice)
+    assert b"<ram:TotalPrepaidAmount>42.06</ram:TotalPrepaidAmount>" in xml
+    assert "Avoirs imputés \u221230,00 €" in text
+    assert "Déjà réglé \u221212,06 €" in text
