@@ -42,9 +42,9 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
     (SLA-5); for HOSTED-A also the customer's failure notifications (HOSTED-A 4: an incident we
     detected or one the customer reported, "désignés indistinctement"), from the report to the
     restoration recorded by staff, a ticket whose incident the customer caused (SLA-11) not
-    counting, one resolved or closed without a restoration ending then, the part covered by an
-    excusable outage of the contract not counting. Clipped to the month and the service (from
-    its start to its termination); an ongoing one runs to now."""
+    counting, one resolved or closed without a restoration ending then; for every policy, the
+    part covered by an excusable outage of the contract not counting. Clipped to the month and
+    the service (from its start to its termination); an ongoing one runs to now."""
     contracts = list(contracts)
     ids = [c.pk for c in contracts]
     low, high = av.month_bounds(month)
@@ -97,12 +97,13 @@ def unavailability_intervals(contracts, month: date) -> dict[int, list[av.Interv
             # ALLSET SAS ou (ii) le cas échéant signalé par le Client": the non-excusable outages
             # recorded for the contract and the customer's notifications, merged (never twice).
             spans += [(r, e or now) for c, r, e in failures if c == contract.pk]
-            # No credit "pour la période au cours de laquelle le Service fait l'objet d'une
-            # Défaillance en raison de [un] Evénement Excusable": the part of a notification
-            # covered by an excusable outage of the contract does not count.
-            spans = av.subtract(
-                spans, [(o.started_at, o.ended_at or now) for o in affecting if o.excusable]
-            )
+        # HOSTED-A 4 and HOSTED-W 7 alike: no credit "pour la période au cours de laquelle le
+        # Service fait l'objet d'une Défaillance en raison d'un cas de force majeure ou de
+        # [un] Evénement Excusable": the part of an outage or a notification covered by an
+        # excusable outage of the contract does not count (the service was down for it anyway).
+        spans = av.subtract(
+            spans, [(o.started_at, o.ended_at or now) for o in affecting if o.excusable]
+        )
         clipped = [(max(s, start), min(e, end)) for s, e in spans]
         result[contract.pk] = [(s, e) for s, e in clipped if e > s]
     return result
