@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from offers import selectors as offers_selectors
-from offers.choices import LIVE_STATUSES, ContractStatus
-from offers.models import Contract
+from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
+from offers.models import Contract, Termination
 from offers.periods import add_months
 from support import availability as av
 from support import selectors
@@ -47,6 +47,24 @@ def sla_contracts(client) -> list[Contract]:
             service_start_date__isnull=False,
         )
         .order_by("reference")
+    )
+
+
+def ended_before(contracts: list[Contract], month: date) -> dict[int, date]:
+    """SLA-6 / SLA-10: the contracts whose termination took effect on or before ``month``'s
+    first day, with that effective date (their first day without service): the month is not
+    measured — the monthly job skips them (``contracts_for_sla_month``) — so the pages show no
+    figure "so far" for it, as for a service not started yet. Only a terminated contract has
+    one (no query without)."""
+    terminated = [c.pk for c in contracts if c.status == ContractStatus.TERMINATED]
+    if not terminated:
+        return {}
+    return dict(
+        Termination.objects.filter(
+            contract__in=terminated,
+            status=TerminationStatus.EFFECTIVE,
+            effective_date__lte=month,
+        ).values_list("contract_id", "effective_date")
     )
 
 
@@ -233,12 +251,17 @@ def availability_chart(history: list, target: Decimal, current: MonthSoFar | Non
     }
 
 
-def table_rows(history: list, current: MonthSoFar | None = None) -> list[dict]:
+def table_rows(
+    history: list, current: MonthSoFar | None = None, ended_on: date | None = None
+) -> list[dict]:
     """The chart's months for the table below it, newest first; consecutive months without a
     report (before the service started, or not computed yet) make one row; the month in
-    progress (``current``) has its own row with the figures so far."""
+    progress (``current``) has its own row with the figures so far. The months after the
+    service ended (no day of them before ``ended_on``, the termination's effective date) make
+    their own row, which says so."""
     rows: list[dict] = []
     for point in reversed(history):
+        ended = ended_on is not None and point.report is None and point.month >= ended_on
         if current is not None and point.month == current.month and point.report is None:
             rows.append(
                 {
@@ -257,11 +280,18 @@ def table_rows(history: list, current: MonthSoFar | None = None) -> list[dict]:
             and previous is not None
             and previous["report"] is None
             and "current" not in previous
+            and previous["ended"] == ended
         ):
             previous["first"] = point.month
             previous["count"] += 1
             continue
         rows.append(
-            {"month": point.month, "first": point.month, "report": point.report, "count": 1}
+            {
+                "month": point.month,
+                "first": point.month,
+                "report": point.report,
+                "count": 1,
+                "ended": ended,
+            }
         )
     return rows

@@ -37,6 +37,7 @@ from support.availability_display import (
     OUTAGES_SHOWN,
     availability_chart,
     contract_month_so_far,
+    ended_before,
     failure_rows,
     month_so_far,
     outage_rows,
@@ -328,13 +329,15 @@ def availability(request):
         r.contract_id: r
         for r in selectors.availability_report_list(client=client).filter(month=last_month)
     }
-    so_far = month_so_far(contracts, this_month)
+    # SLA-6: a service ended before this month is not measured in it (no "so far" figure).
+    ended = ended_before(contracts, this_month)
+    so_far = month_so_far([c for c in contracts if c.pk not in ended], this_month)
     rows = [
         {
             "contract": c,
             "target": sla_target(c.term("sla_policy")),
-            "so_far": so_far[c.pk],
-            "so_far_below": so_far[c.pk] < sla_target(c.term("sla_policy")),
+            "so_far": so_far.get(c.pk),
+            "so_far_below": c.pk in so_far and so_far[c.pk] < sla_target(c.term("sla_policy")),
             "last": reports.get(c.pk),
             "last_badge": REPORT_BADGES.get(reports[c.pk].status) if c.pk in reports else "",
         }
@@ -380,7 +383,9 @@ def availability_contract(request, pk):
     )
     # SLA-6: a service not started yet is not measured (the monthly job skips it).
     started = contract.service_start_date and contract.service_start_date <= timezone.localdate()
-    current = contract_month_so_far(contract, this_month) if started else None
+    # ... nor one whose termination took effect before this month (the job skips it as well).
+    ended_on = ended_before([contract], this_month).get(contract.pk)
+    current = contract_month_so_far(contract, this_month) if started and not ended_on else None
     counts_failures = contract.term("sla_policy") == SlaPolicy.HOSTED_A
     since = paris_midnight(history[0].month)
     outages = list(
@@ -410,7 +415,7 @@ def availability_contract(request, pk):
             "policy_label": SlaPolicy(contract.term("sla_policy")).label,
             "target": target,
             "chart": availability_chart(history, target, current),
-            "months": table_rows(history, current),
+            "months": table_rows(history, current, ended_on),
             # SLA-6: what the availability counts — the outages, and for HOSTED-A the failure
             # notifications — so "this month so far" and the list below always agree.
             "outages": sorted(
@@ -422,6 +427,7 @@ def availability_contract(request, pk):
             "counts_failures": counts_failures,
             "can_request": request.membership.can("billing"),
             "so_far": current.availability if current else None,
+            "ended_on": ended_on,
         },
     )
 

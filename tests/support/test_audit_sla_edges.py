@@ -1,11 +1,15 @@
 """Audit of SLA-5 / SLA-6 edge cases no other test showed: outages that overlap an excusable
 event on HOSTED-W, and a contract whose service has ended."""
 
+import re
 from datetime import date
 
 import pytest
 import time_machine
+from django.urls import reverse
 
+from accounts.choices import Role
+from offers import services as offers
 from support import services
 from support.choices import ExcuseReason
 from tests.offers.factories import make_contract
@@ -56,3 +60,55 @@ def test_hosted_w_outage_during_an_excusable_one_counts_only_outside_it(tenant):
     assert report.unavailable_minutes == 60
     assert str(report.availability_display) == "99.865"
     assert (report.credit_percent, report.credit_amount) == (0, 0)
+
+
+def _terminated(tenant, effective: date):
+    """A HOSTED-W contract whose termination took effect on ``effective``."""
+    contract = make_contract(tenant.client, "hosted-w", quantity=10)
+    with time_machine.travel(paris(2026, 9, 15, 10), tick=False):
+        termination = offers.contract_request_termination(
+            contract=contract, requested_date=effective
+        )
+    assert termination.effective_date == effective
+    with time_machine.travel(paris(effective.year, effective.month, effective.day, 0, 5)):
+        assert offers.termination_apply(termination_id=termination.pk, today=effective)
+    return contract
+
+
+# SLA-6 / SLA-10 — a contract terminated effective 16 October 2026 (its first day without
+# service) is not measured in November: the monthly job skips it (no November report will ever
+# exist). On 20 November its availability page said « Mois en cours, à ce jour : 100,000 % »
+# with a bar for November, and the overview « Novembre 2026 à ce jour : 100,000 % » — a figure
+# of a service that no longer runs, and its table « Non mesuré : le service n'avait pas encore
+# démarré ». Expected, as for a service not started yet: no figure for the month in progress,
+# the page says the service ended on 16 October 2026, and November « le service avait pris fin ».
+def test_ended_service_is_not_measured_in_the_month_in_progress(tenant, as_role):
+    contract = _terminated(tenant, date(2026, 10, 16))
+    browser = as_role(Role.READ_ONLY)
+    with time_machine.travel(paris(2026, 11, 20, 10), tick=False):
+        page = browser.get(reverse("support:availability_contract", args=[contract.pk]))
+        overview = browser.get(reverse("support:availability"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Mois en cours, à ce jour" not in html and "100,000" not in html
+    assert "data-current" not in html and 'data-testid="report-current"' not in html
+    assert "Le service a pris fin le 16 octobre 2026" in html
+    assert "Le service n'a pas encore démarré" not in html
+    # The table's November says why it is not measured.
+    assert "Non mesuré\u00a0: le service avait pris fin." in html
+    row = overview.content.decode().split('data-testid="availability-row"')[1].split("</tr>")[0]
+    so_far = re.search(r'data-testid="so-far">(.*?)</td>', row, re.S).group(1)
+    assert "100,000" not in so_far and "Résilié" in so_far
+
+
+# SLA-6 — terminated effective 16 November 2026, the contract is still measured in November (to
+# its last day in service, the 15th): on 20 November the page shows the month so far.
+def test_service_ended_this_month_is_measured_so_far(tenant, as_role):
+    contract = _terminated(tenant, date(2026, 11, 16))
+    with time_machine.travel(paris(2026, 11, 20, 10), tick=False):
+        page = as_role(Role.READ_ONLY).get(
+            reverse("support:availability_contract", args=[contract.pk])
+        )
+    html = page.content.decode()
+    assert "Mois en cours, à ce jour\u00a0: 100,000" in html or "à ce jour : 100,000" in html
+    assert 'data-testid="report-current"' in html
