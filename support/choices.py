@@ -3,6 +3,7 @@ excuses (SLA-5), availability reports and their credit pipeline (SLA-10)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class TicketKind(models.TextChoices):
@@ -95,3 +96,11 @@ REPORT_TRANSITIONS: dict[str, set[str]] = {
     ReportStatus.APPROVED: set(),
     ReportStatus.REFUSED: set(),
 }
+
+
+# SLA-9: why the SLA does not apply, stored on the report in the language active where it was
+# computed (French in the monthly job's worker) and read in the reader's (``kernel.stored_texts``).
+SLA_NOT_APPLICABLE = gettext_noop(
+    "The SLA does not apply: the access link, terminals or router of this service were "
+    "not ordered from us."
+)

@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ApiKey, Client, TimeStampedModel, User
 from billing.models import Invoice
 from kernel.money import money
+from kernel.stored_texts import in_language
 from offers.choices import SlaPolicy
 from offers.models import Contract, Offer
 from support.choices import (
     OPEN_STATUSES,
+    SLA_NOT_APPLICABLE,
     ExcuseReason,
     OutageScope,
     ReportStatus,
@@ -482,6 +484,12 @@ class AvailabilityReport(TimeStampedModel):
 
     def __str__(self):
         return f"{self.contract.reference} {self.month:%Y-%m}"
+
+    @property
+    def not_applicable_text(self) -> str:
+        """SLA-9: why the SLA does not apply, in the reader's language whatever language stored
+        it (the monthly job's worker writes French; SPEC §9)."""
+        return in_language(self.not_applicable_reason, (SLA_NOT_APPLICABLE,))
 
     @property
     def availability_display(self) -> Decimal:

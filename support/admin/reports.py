@@ -121,7 +121,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
         "base_detail",
         "credit_amount",
         "applicable",
-        "not_applicable_reason",
+        "not_applicable_text",
         "status",
         "computed_at",
         "requested_at",
@@ -156,7 +156,7 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
                     "base_detail",
                     "credit_amount",
                     "applicable",
-                    "not_applicable_reason",
+                    "not_applicable_text",
                 ]
             },
         ),
@@ -186,6 +186,11 @@ class AvailabilityReportAdmin(ServiceRowsAdmin):
     def availability_display(self, report):
         # The page's language, as the row's other figures (« 99,843 » in French).
         return number_format(report.availability_display, 3)
+
+    @admin.display(description=_("why not"))
+    def not_applicable_text(self, report):
+        # SLA-9: in the page's language, whichever language the job or a recompute stored it in.
+        return report.not_applicable_text or "—"
 
     @admin.display(description=_("liability cap (SLA-12)"))
     def liability_cap(self, report):

@@ -17,9 +17,11 @@ from rest_framework import serializers
 from accounts.api.serializers import PartnerClientField
 from kernel import api_fields, representation, sql_lists
 from kernel.inputs import MAX_FILES, MAX_TEXT
+from kernel.stored_texts import in_language_sql
 from offers.choices import SlaPolicy
 from offers.models import Contract
 from support.choices import (
+    SLA_NOT_APPLICABLE,
     ExcuseReason,
     OutageScope,
     ReportStatus,
@@ -452,6 +454,13 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
             "computed, the SLA applies and credit_amount > 0."
         ),
     )
+    not_applicable_reason = serializers.CharField(
+        source="not_applicable_text",
+        read_only=True,
+        help_text=_(
+            "Why the SLA does not apply (SLA-9), in the language asked; empty when it does."
+        ),
+    )
     credit_note = serializers.IntegerField(
         source="credit_note_id",
         read_only=True,
@@ -466,7 +475,10 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
         help_text=_("That credit note's number; null if none."),
     )
 
-    sql_fields = {  # kernel.sql_lists: ``AvailabilityReport.can_request`` in SQL
+    sql_fields = {  # kernel.sql_lists: ``can_request`` and ``not_applicable_text`` in SQL
+        "not_applicable_reason": lambda ctx, p: in_language_sql(
+            ctx, f"{p}not_applicable_reason", (SLA_NOT_APPLICABLE,)
+        ),
         "can_request": lambda ctx, p: sql_lists.boolean(
             Q(
                 **{
@@ -530,7 +542,6 @@ class AvailabilityReportSerializer(representation.ModelSerializer):
                 "SLA does not apply (SLA-9)."
             ),
             applicable=_("false: the SLA does not apply to the contract (SLA-9)."),
-            not_applicable_reason=_("Why the SLA does not apply (SLA-9); empty when it does."),
             requested_at=_("When the credit was requested, with its UTC offset; null until then."),
             decided_at=_(
                 "When staff approved or refused the credit, with its UTC offset; null until then."

@@ -65,7 +65,7 @@ def credit_request(
         require_customer_side(client, actor=actor, api_key=api_key, permission="billing")
     _report_transition(report, ReportStatus.REQUESTED)
     if not report.applicable:
-        raise InvalidTransition(report.not_applicable_reason, code="not_applicable")
+        raise InvalidTransition(report.not_applicable_text, code="not_applicable")
     if report.credit_amount <= 0:
         raise InvalidTransition(
             _("The availability met the commitment this month: there is no credit."),

@@ -16,7 +16,7 @@ from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
 from offers.models import Contract, Termination
 from offers.periods import add_months, month_start, next_month_start
 from support import availability as av
-from support.choices import ReportStatus
+from support.choices import SLA_NOT_APPLICABLE, ReportStatus
 from support.events import announce_report
 from support.models import AvailabilityReport
 from support.services.invoiced import invoiced_consumption, invoiced_subscriptions
@@ -69,12 +69,7 @@ def _report_values(contract: Contract, month: date) -> dict:
         "credit_amount": result.credit if applicable else Decimal("0.00"),
         "applicable": applicable,
         # SLA-9: the portal says why (HOSTED-W 7, HOSTED-A 8).
-        "not_applicable_reason": ""
-        if applicable
-        else _(
-            "The SLA does not apply: the access link, terminals or router of this service were "
-            "not ordered from us."
-        ),
+        "not_applicable_reason": "" if applicable else _(SLA_NOT_APPLICABLE),
         "computed_at": timezone.now(),
     }
 

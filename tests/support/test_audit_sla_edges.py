@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.choices import Role
 from offers import services as offers
@@ -112,3 +113,45 @@ def test_service_ended_this_month_is_measured_so_far(tenant, as_role):
     html = page.content.decode()
     assert "Mois en cours, à ce jour\u00a0: 100,000" in html or "à ce jour : 100,000" in html
     assert 'data-testid="report-current"' in html
+
+
+# SLA-9 / SPEC §9 — the monthly job (a French worker) stores why the SLA does not apply in
+# French. A partner asking in English read « Le SLA ne s'applique pas : … » in the report
+# (detail and list) and as the 409 of its credit request, and the English portal page showed
+# it in French too. Expected: the reason in the language asked, French in French.
+def test_not_applicable_reason_reads_in_the_language_asked(tenant, api, as_role):
+    reseller_billed(tenant.client)
+    staff = make_staff()
+    contract = make_contract(tenant.client, "hosted-w", quantity=10, sla_applicable=False)
+    invoice_in_advance(OCT)
+    with time_machine.travel(paris(2026, 10, 31, 12), tick=False):
+        services.outage_record(
+            title="Down",
+            started_at=paris(2026, 10, 6, 9),
+            ended_at=paris(2026, 10, 6, 14),
+            contracts=[contract],
+            actor=staff,
+        )
+    with time_machine.travel(paris(2026, 11, 1, 1), tick=False), translation.override("fr"):
+        report = services.availability_report_compute(contract=contract, month=OCT)
+    english = "The SLA does not apply: the access link, terminals or router"
+    french = "Le SLA ne s'applique pas"
+    assert report.not_applicable_reason.startswith(french)  # as the worker stored it
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    detail = api.get(reverse("api:availability-report-detail", args=[report.pk]), **en).json()
+    assert detail["not_applicable_reason"].startswith(english)
+    listed = api.get(reverse("api:availability-report-list"), **en).json()["results"][0]
+    assert listed["not_applicable_reason"].startswith(english)
+    refused = api.post(reverse("api:availability-report-request", args=[report.pk]), **en)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "not_applicable"
+    assert refused.json()["error"]["message"].startswith(english)
+    fr = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+    fr = api.get(reverse("api:availability-report-detail", args=[report.pk]), **fr)
+    assert fr.json()["not_applicable_reason"].startswith(french)
+    browser = as_role(Role.ADMIN)
+    browser.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with time_machine.travel(paris(2026, 11, 20, 10), tick=False):
+        page = browser.get(reverse("support:availability_contract", args=[contract.pk]))
+    html = page.content.decode()
+    assert english in html and french not in html
