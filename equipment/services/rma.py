@@ -28,11 +28,13 @@ from equipment.choices import (
     RMA_TRANSITIONS,
     WITH_CUSTOMER,
     ItemState,
+    ReturnOutcome,
+    ReturnReason,
     RmaRefusal,
     RmaStatus,
     Tenure,
 )
-from equipment.models import Item, Rma, RmaPhoto
+from equipment.models import Item, ReturnItem, Rma, RmaPhoto
 from equipment.services.items import item_move, lock_items, occurred_day
 from equipment.services.return_open import return_open_for_rma
 from kernel.clock import paris_today
@@ -102,6 +104,23 @@ def rma_target(item: Item, *, under_warranty: bool) -> tuple[int, BusinessCalend
     return (WARRANTY_TARGET_HOURS if under_warranty else TARGET_HOURS), rma_calendar(item)
 
 
+def settled_unreceived(item: Item, client) -> ReturnItem | None:
+    """EQP-4 / EQP-6: the line of ``client``'s RMA return that settled ``item``, the defective
+    item, as not returned — billed, or repossessed and not yet back (None: none)."""
+    return (
+        ReturnItem.objects.filter(
+            item=item,
+            equipment_return__client=client,
+            equipment_return__reason=ReturnReason.RMA,
+            outcome__in=[ReturnOutcome.BILLED, ReturnOutcome.REPOSSESSION],
+            received_on__isnull=True,
+        )
+        .select_related("equipment_return")
+        .order_by("-pk")
+        .first()
+    )
+
+
 def rma_blocker(item: Item, client) -> str:
     """EQP-4: why ``client`` cannot report a defect of ``item`` (empty: it can) — the one
     check of the request (``rma_request``) and of the pages that offer it."""
@@ -112,6 +131,19 @@ def rma_blocker(item: Item, client) -> str:
             "The rental of this item has ended (contract %(contract)s): it is to be returned, "
             "not replaced."
         ) % {"contract": item.order.contract.reference}
+    settled = settled_unreceived(item, client)
+    if settled is not None:
+        # EQP-6: replaced once, then billed (the customer's now, as it is) or to be taken back:
+        # a new RMA would ship a second replacement for the same defect
+        if settled.outcome == ReturnOutcome.BILLED:
+            return _(
+                "This item was not returned after its replacement and was billed to you "
+                "(return %(ref)s): it is no longer replaced."
+            ) % {"ref": settled.equipment_return.reference}
+        return _(
+            "This item was not returned after its replacement and is to be taken back "
+            "(return %(ref)s): it is no longer replaced."
+        ) % {"ref": settled.equipment_return.reference}
     if not is_rented(item) and not is_under_warranty(item):
         return _(
             "This item is neither rented nor under warranty (it ended on %(date)s): no RMA."
