@@ -179,10 +179,15 @@ def return_receive(
     """EQP-5: staff received an item of a return on ``received_on`` (the day it arrived, today
     by default, never in the future: recorded late, it keeps its real day). Not working
     (EQP-6) it counts as not returned — except the defective item of an RMA, expected so —
-    and awaits staff's decision for ``DECISION_DAYS`` days from the day it arrived."""
+    and awaits staff's decision for ``DECISION_DAYS`` days from the day it arrived. A
+    repossessed item (HOSTED-A 3 b) is received the same way, once: it leaves the customer's
+    and the repossession (and its cost) stands."""
     received_on = occurred_day(received_on)
     line = _lock_line(line)
-    if line.outcome not in UNSETTLED_OUTCOMES:
+    # EQP-6 (HOSTED-A 3 b): a repossessed item is taken back at the customer's cost: its
+    # receipt only brings it back (the decision and its cost stand), as nothing else could
+    repossessed = line.outcome == ReturnOutcome.REPOSSESSION and line.received_on is None
+    if line.outcome not in UNSETTLED_OUTCOMES and not repossessed:
         raise InvalidTransition(_("This item was already settled."))
     (item,) = lock_items([line.item])
     item_move(
@@ -191,6 +196,16 @@ def return_receive(
     )  # fmt: skip
     line.received_at, line.received_on = timezone.now(), received_on
     line.save(update_fields=["received_at", "received_on"])
+    if repossessed:
+        audit_record(
+            action="equipment_return.receive",
+            instance=line.equipment_return,
+            actor=actor,
+            after={
+                "item": item.serial_number, "outcome": line.outcome, "received_on": received_on,
+            },
+        )  # fmt: skip
+        return line
     is_rma = line.equipment_return.reason == ReturnReason.RMA
     if not is_rma:  # EQP-4: the item is back: an RMA of it awaiting a replacement gets none
         rmas_close_unshipped(

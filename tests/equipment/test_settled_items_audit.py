@@ -9,9 +9,12 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from equipment.choices import ReturnOutcome, RmaStatus
+from billing.models import PendingCharge
+from equipment import selectors
+from equipment.choices import ItemState, ReturnOutcome, RmaStatus
 from equipment.models import Rma
-from equipment.services import returns, rma
+from equipment.services import items, returns, rma
+from kernel.errors import InvalidTransition
 from tests.equipment.test_equipment_audit import rented_phone_and_spare
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +75,35 @@ def test_item_settled_as_not_returned_gets_no_second_replacement(tenant, staff, 
         assert rma.rma_blocker(defective, tenant.client).startswith(
             "Cet équipement n'a pas été restitué après son remplacement et "
         )
+
+
+def test_repossessed_item_is_received_back_its_cost_stands(tenant, staff):
+    # EQP-6 (HOSTED-A 3 b): the defective phone was not returned; on 2026-06-05 staff choose
+    # repossession at the customer's cost, 35.00 € HT (a charge of kind other). The carrier
+    # brings it back on 2026-06-09, recorded on 2026-06-10: the phone is returned (off the
+    # customer's equipment list), the repossession and its 35.00 stand, nothing is billed at
+    # 149.00, and it can be refurbished. Before: « already settled » — the phone stayed at the
+    # customer's for good, with no way to take it back into the stock.
+    _order, defective, _spare, line = replaced_and_late(tenant, staff)
+    with time_machine.travel("2026-06-05 10:00 +02:00", tick=False):
+        returns.non_return_repossess(line=line, cost=Decimal("35.00"), actor=staff)
+    with time_machine.travel("2026-06-10 10:00 +02:00", tick=False):
+        returns.return_receive(line=line, working=False, received_on=date(2026, 6, 9), actor=staff)
+        with pytest.raises(InvalidTransition):  # received once
+            returns.return_receive(line=line, actor=staff)
+    line.refresh_from_db()
+    defective.refresh_from_db()
+    assert (line.outcome, line.received_on) == (ReturnOutcome.REPOSSESSION, date(2026, 6, 9))
+    assert defective.state == ItemState.RETURNED
+    assert not selectors.items_for_client(tenant.client).filter(pk=defective.pk).exists()
+    returns.daily(date(2026, 6, 20))  # nothing left to bill
+    charges = PendingCharge.objects.filter(
+        client=tenant.client,
+        source_type__in=[returns.NON_RETURN_SOURCE, returns.REPOSSESSION_SOURCE],
+    )
+    assert [(c.source_type, c.unit_price * c.quantity) for c in charges] == [
+        (returns.REPOSSESSION_SOURCE, Decimal("35.00"))
+    ]
+    items.item_refurbish(item=defective, actor=staff)
+    defective.refresh_from_db()
+    assert (defective.state, defective.client_id) == (ItemState.REFURBISHED, None)
