@@ -105,13 +105,12 @@ def rma_target(item: Item, *, under_warranty: bool) -> tuple[int, BusinessCalend
 
 
 def settled_unreceived(item: Item, client) -> ReturnItem | None:
-    """EQP-4 / EQP-6: the line of ``client``'s RMA return that settled ``item``, the defective
-    item, as not returned — billed, or repossessed and not yet back (None: none)."""
+    """EQP-4 / EQP-6: the line of ``client``'s return that settled ``item`` as not returned —
+    billed, or repossessed and not yet back (None: none)."""
     return (
         ReturnItem.objects.filter(
             item=item,
             equipment_return__client=client,
-            equipment_return__reason=ReturnReason.RMA,
             outcome__in=[ReturnOutcome.BILLED, ReturnOutcome.REPOSSESSION],
             received_on__isnull=True,
         )
@@ -126,13 +125,23 @@ def rma_blocker(item: Item, client) -> str:
     check of the request (``rma_request``) and of the pages that offer it."""
     if item.client_id != client.pk or item.state not in WITH_CUSTOMER:
         return _("This item is not at your premises.")
+    settled = settled_unreceived(item, client)
+    if (
+        settled is not None
+        and settled.outcome == ReturnOutcome.BILLED
+        and settled.equipment_return.reason != ReturnReason.RMA
+    ):
+        # EQP-6 (HOSTED-A 3 a): billed, it is no longer to be returned
+        return _(
+            "This item was not returned at the end of its rental and was billed to you "
+            "(return %(ref)s): it is no longer rented, no RMA."
+        ) % {"ref": settled.equipment_return.reference}
     if rental_ended(item):
         return _(
             "The rental of this item has ended (contract %(contract)s): it is to be returned, "
             "not replaced."
         ) % {"contract": item.order.contract.reference}
-    settled = settled_unreceived(item, client)
-    if settled is not None:
+    if settled is not None:  # an RMA's defective item (a rental-end return: ended above)
         # EQP-6: replaced once, then billed (the customer's now, as it is) or to be taken back:
         # a new RMA would ship a second replacement for the same defect
         if settled.outcome == ReturnOutcome.BILLED:

@@ -1,6 +1,7 @@
 """Audit of equipment (EQP-4, EQP-6): an item settled as not returned — billed, or repossessed
 at the customer's cost — after its RMA replacement shipped."""
 
+import html
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.utils import translation
 from billing.models import PendingCharge
 from equipment import selectors
 from equipment.choices import ItemState, ReturnOutcome, RmaStatus
-from equipment.models import Rma
+from equipment.models import ReturnItem, Rma
 from equipment.services import items, returns, rma
 from kernel.errors import InvalidTransition
 from tests.equipment.test_equipment_audit import rented_phone_and_spare
@@ -107,3 +108,40 @@ def test_repossessed_item_is_received_back_its_cost_stands(tenant, staff):
     items.item_refurbish(item=defective, actor=staff)
     defective.refresh_from_db()
     assert (defective.state, defective.client_id) == (ItemState.REFURBISHED, None)
+
+
+def test_item_billed_at_rental_end_is_not_said_to_be_returned(client, tenant, staff):
+    # EQP-6 (HOSTED-A 3 a): a phone rented since 03/10/2026 (149,00 € HT if not returned), the
+    # rental ended effective 25/12/2026: due back Monday 28/12, late on 29/12, billed 149,00 €
+    # HT on 30/12. The customer paid for it: its page said « La location de cet équipement a
+    # pris fin (…) : il est à restituer » — it would send back a phone it bought. Now the
+    # page says it was billed, with the return's reference, and offers no RMA.
+    from django.urls import reverse
+
+    from accounts.choices import Role
+    from equipment.services import rentals
+    from offers import services as offers
+    from tests.conftest import login
+    from tests.equipment.factories import make_model, rent
+
+    order = rent(tenant.client, tenant.site, make_model(), ordered_on=date(2026, 10, 3))
+    (item,) = order.items.all()
+    items.item_deliver(item=item, delivered_on=date(2026, 10, 3))
+    with time_machine.travel("2026-12-05 10:00 +01:00", tick=False):
+        termination = rentals.rental_end(order=order, requested_date=date(2026, 12, 25))
+    assert offers.termination_apply(termination_id=termination.pk, today=date(2026, 12, 25))
+    returns.daily(date(2026, 12, 25))
+    returns.daily(date(2026, 12, 29))
+    line = ReturnItem.objects.get(item=item)
+    with time_machine.travel("2026-12-30 10:00 +01:00", tick=False):
+        returns.non_return_bill(line=line, actor=staff)
+        login(client, tenant.members[Role.ADMIN])
+        response = client.get(reverse("equipment:item", args=[item.pk]))
+    page = html.unescape(response.content.decode())
+    assert 'data-testid="report-defect"' not in page
+    assert "il est à restituer" not in page
+    reference = line.equipment_return.reference
+    assert (
+        "Cet équipement n'a pas été restitué à la fin de sa location et vous a été facturé "
+        f"(retour {reference})\u00a0: il n'est plus loué, pas de RMA." in page
+    )
