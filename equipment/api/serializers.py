@@ -46,7 +46,8 @@ CLOSED_AT = _("When it was closed; null until then.")
 RMA_ITEM = _(
     "The id of the defective item (EQP-4). To report it, the item must be at your customer's "
     "premises (shipped or at_customer), rented or under warranty, with no RMA of it awaiting a "
-    "decision or approved."
+    "decision or approved; not an item already replaced (expected back: report its "
+    "replacement), nor one settled as not returned (billed, or repossessed, EQP-6)."
 )
 DEFECT = _("The description of the defect, as reported (at most 4000 characters).")
 PHOTOS = _(

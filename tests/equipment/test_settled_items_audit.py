@@ -145,3 +145,24 @@ def test_item_billed_at_rental_end_is_not_said_to_be_returned(client, tenant, st
         "Cet équipement n'a pas été restitué à la fin de sa location et vous a été facturé "
         f"(retour {reference})\u00a0: il n'est plus loué, pas de RMA." in page
     )
+
+
+def test_partner_api_refuses_the_second_rma_of_a_billed_item(api, tenant, staff):
+    # EQP-4 / EQP-6, the partner API agreeing with the portal: the defective phone, replaced
+    # then billed 149.00 as not returned, reported again through POST /api/v1/rmas/ -> 400 on
+    # ``item`` with the reason (English asked), no RMA created.
+    from django.urls import reverse
+
+    _order, defective, _spare, line = replaced_and_late(tenant, staff)
+    with time_machine.travel("2026-06-05 10:00 +02:00", tick=False):
+        returns.non_return_bill(line=line, actor=staff)
+    with time_machine.travel("2026-06-10 10:00 +02:00", tick=False):
+        response = api.post(
+            reverse("api:rma-list"),
+            {"item": defective.pk, "description": "still dead"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 400, response.content
+    assert "was billed to you" in str(response.json()), response.json()
+    assert Rma.objects.count() == 1
