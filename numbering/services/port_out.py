@@ -48,11 +48,22 @@ def port_out_notice(*, number: str, porting_date: date, operator: str = "", acto
     ).exclude(pk=row.pk)
     termination = None
     if contract is not None and not staying.exists():
+        # The contract serves until its last number leaves: a number whose notice came first
+        # may leave after this one (00 01 on 20 November, 00 02 recorded next for 20 October:
+        # the contract ends on 20 November, not while 00 01 still serves).
+        last_day = max(
+            [
+                porting_date,
+                *PhoneNumber.objects.filter(contract=contract, state=NumberState.ASSIGNED)
+                .exclude(pk=row.pk)
+                .values_list("ported_out_on", flat=True),
+            ]
+        )
         scheduled = contract.terminations.filter(status=TerminationStatus.SCHEDULED).first()
         if scheduled is None and contract.can_request_termination():
             termination = contract_request_termination(
                 contract=contract,
-                requested_date=porting_date,
+                requested_date=last_day,
                 reason=TerminationReason.PORT_OUT,
                 notice_days=0,
                 # The porting is the notice: a notice received after it still ends the
@@ -60,7 +71,8 @@ def port_out_notice(*, number: str, porting_date: date, operator: str = "", acto
                 notice_date=min(porting_date, paris_today()),
                 actor=actor,
             )
-    if termination is None:
+    if termination is None or termination.effective_date > porting_date:
+        # this number's months after its own porting month, when the contract goes on longer
         _credit_months_billed_after(row, porting_date, actor=actor)
     audit_record(
         action="number.port_out_notice",
