@@ -249,6 +249,7 @@ class PortRequestForm(forms.Form):
     desired_date = BoundedDateField(
         label=_("Desired porting date"),
         required=False,
+        help_text=_("A business day: Monday to Friday, public holidays excluded."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     contract = AsciiModelChoiceField(

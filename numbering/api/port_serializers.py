@@ -326,7 +326,12 @@ class PortRequestFieldsSerializer(api_fields.Serializer):
         max_length=PortRequest._meta.get_field("current_operator").max_length,
         help_text=CURRENT_OPERATOR_TEXT,
     )
-    desired_date = api_fields.DateField(help_text=_("From today on, within a year."))
+    desired_date = api_fields.DateField(
+        help_text=_(
+            "A business day (Monday to Friday, French public holidays excluded), from today "
+            "on, within a year."
+        )
+    )
     lines = LinesField(help_text=_("The numbers to bring with the RIO of each, at most 100."))
 
 

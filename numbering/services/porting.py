@@ -41,6 +41,7 @@ from numbering.models import (
     PortRequestLine,
     PortRequestStep,
 )
+from numbering.porting_days import porting_day_error
 from numbering.services import pricing
 from numbering.services.assignment import require_telephone_service
 from numbering.services.port_lines import MAX_LINES as MAX_LINES
@@ -74,7 +75,7 @@ def _desired_date_error(desired_date) -> str:
         return _("Choose a date from today on.")
     if desired_date > add_months(today, 12):  # a year ahead: 366 days across a 29 February
         return _("Choose a date within a year.")
-    return ""
+    return porting_day_error(desired_date)  # a business day (NUM-3, numbering.porting_days)
 
 
 def _clean_request(*, holder_name, holder_siret, current_operator, desired_date) -> dict:
@@ -375,12 +376,15 @@ def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> Po
         ) % {"reference": request.contract.reference}
     if not request.mandate:
         errors["mandate"] = _mandate_missing()
-    if request.status in (PortStatus.DRAFT, PortStatus.REJECTED) and _desired_date_error(
-        request.desired_date
-    ):  # NUM-3: typed days ago, the date may be gone by now
-        errors["desired_date"] = _(
-            "The desired date %(date)s is past: change it to a date from today on."
-        ) % {"date": request.desired_date.strftime("%d/%m/%Y")}
+    date_error = _desired_date_error(request.desired_date)
+    if request.status in (PortStatus.DRAFT, PortStatus.REJECTED) and date_error:
+        # NUM-3: typed days ago, the date may be gone by now
+        errors["desired_date"] = (
+            _("The desired date %(date)s is past: change it to a date from today on.")
+            % {"date": request.desired_date.strftime("%d/%m/%Y")}
+            if request.desired_date < paris_today()
+            else date_error
+        )
     if errors:
         raise ValidationError(errors)
     relaunch = request.status == PortStatus.REJECTED
@@ -403,14 +407,22 @@ def _staff(actor) -> None:
 
 @transaction.atomic
 def port_request_accept(
-    *, request: PortRequest, scheduled_date: date, actor=None, past: bool = False
+    *,
+    request: PortRequest,
+    scheduled_date: date,
+    actor=None,
+    past: bool = False,
+    upstream: bool = False,
 ) -> PortRequest:
     """``past``: the acceptance is recorded after the fact (the upstream's status file also
-    completes the request), its porting date may be gone."""
+    completes the request), its porting date may be gone. ``upstream``: the date is the
+    upstream's (its status file), taken as it is; staff typing it get a business day only."""
     _staff(actor)
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
     if scheduled_date is None or (scheduled_date < paris_today() and not past):
         raise ValidationError({"scheduled_date": _("Choose a porting date from today on.")})
+    if not (upstream or past) and (day_error := porting_day_error(scheduled_date)):
+        raise ValidationError({"scheduled_date": day_error})
     request.scheduled_date = scheduled_date
     _move(request, PortStatus.ACCEPTED, actor=actor, note=str(scheduled_date))
     return request

@@ -91,7 +91,7 @@ def _apply(request, status, row, *, completed_below: bool, actor) -> None:
                 % {"date": when.strftime("%d/%m/%Y")}
             )
         porting.port_request_accept(
-            request=request, scheduled_date=when, actor=actor, past=completed_below
+            request=request, scheduled_date=when, actor=actor, past=completed_below, upstream=True
         )
     elif status == PortStatus.REJECTED:
         if reason not in RejectionReason.values:

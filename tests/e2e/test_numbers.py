@@ -20,6 +20,7 @@ from numbering import services
 from numbering.choices import NumberState, PortStatus, RejectionReason
 from numbering.demo import DEMO_SIREN
 from numbering.models import PhoneNumber, PortRequest
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from offers.choices import LIVE_STATUSES
@@ -89,7 +90,7 @@ def test_port_in_wrong_rio_fix_reject_relaunch_complete(
     form.locator("input[name='holder_name']").fill("Clinique des Alpes")
     form.locator("input[name='holder_siret']").fill(siret_for(DEMO_SIREN))
     form.locator("input[name='current_operator']").fill("Opérateur historique")
-    desired = paris_today() + timedelta(days=21)
+    desired = next_porting_day(paris_today() + timedelta(days=21))
     form.locator("input[name='desired_date']").fill(desired.isoformat())
     form.locator("select[name='contract']").select_option(str(contract.pk))
     form.locator("input[name='mandate']").set_input_files(_mandate())
@@ -154,7 +155,9 @@ def test_port_in_wrong_rio_fix_reject_relaunch_complete(
     assert [s.status for s in port.steps.all()] == ["draft", "submitted", "rejected", "submitted"]
 
     # Staff accept it for a date, then complete it on that date.
-    porting.port_request_accept(request=port, scheduled_date=paris_today(), actor=staff)
+    porting.port_request_accept(
+        request=port, scheduled_date=next_porting_day(paris_today()), actor=staff
+    )
     porting.port_request_complete(request=port, actor=staff)
     page.reload()
     expect(page.locator("[data-testid='completed-notice']")).to_be_visible()

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from kernel.clock import paris_today
 from numbering.models import PortRequest
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from tests.e2e.pages import screenshot
@@ -25,7 +26,7 @@ def _submitted(client, contract, number):
         holder_name="Acme SAS",
         holder_siret=siret_for(client.siren),
         current_operator="Opérateur historique",
-        desired_date=paris_today() + timedelta(days=10),
+        desired_date=next_porting_day(paris_today() + timedelta(days=10)),
         contract=contract,
         mandate=SimpleUploadedFile("m.pdf", b"%PDF-1.4\n%%EOF\n"),
         submit=True,

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kernel.clock import paris_today
 from numbering import services
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from tests.factories import siret_for
@@ -65,7 +66,7 @@ def _port_request(t):
             holder_name=t.client.legal_name,
             holder_siret=siret_for(t.client.siren),
             current_operator="Opérateur historique",
-            desired_date=paris_today() + timedelta(days=14),
+            desired_date=next_porting_day(paris_today() + timedelta(days=14)),
             contract=_service_contract(t),
             mandate=SimpleUploadedFile("mandat.pdf", PDF, content_type="application/pdf"),
         )

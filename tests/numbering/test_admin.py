@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.models import User
 from kernel.clock import paris_today
 from numbering.models import NumberRange, PhoneNumber, PortRequest
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from numbering.services.status_file import import_status_file
@@ -73,7 +74,7 @@ def submitted(tenant, settings, tmp_path):
         holder_name="Acme SAS",
         holder_siret=siret_for(tenant.client.siren),
         current_operator="Opérateur historique",
-        desired_date=paris_today() + timedelta(days=10),
+        desired_date=next_porting_day(paris_today() + timedelta(days=10)),
         contract=contract,
         mandate=SimpleUploadedFile("m.pdf", b"%PDF-1.4\n%%EOF\n"),
         submit=True,

@@ -16,6 +16,7 @@ from kernel.clock import paris_today
 from numbering import services
 from numbering.choices import NumberState, PortStatus, RejectionReason
 from numbering.models import NumberEvent, PhoneNumber, PortRequest, PortRequestStep
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from tests.factories import ClientFactory, SiteFactory, siret_for
@@ -81,7 +82,7 @@ def _port_body(tenant, contract, lines, **extra):
         "holder_name": "Acme SAS",
         "holder_siret": siret_for(tenant.client.siren),
         "current_operator": "Opérateur historique",
-        "desired_date": str(paris_today() + timedelta(days=14)),
+        "desired_date": str(next_porting_day(paris_today() + timedelta(days=14))),
         "lines": lines,
         **extra,
     }

@@ -29,7 +29,7 @@ def accepted(tenant, settings, tmp_path):
         contract = make_contract(
             tenant.client, "hosted-w", signature=date(2026, 9, 1), service_start=date(2026, 9, 2)
         )
-        request = _request(tenant.client, contract, "0172700012", date(2026, 11, 28))
+        request = _request(tenant.client, contract, "0172700012", date(2026, 11, 27))
         import_status_file(content=_file(f"{request.reference};accepted;28/11/2026;;"))
     return request
 

@@ -13,6 +13,7 @@ from kernel.clock import paris_today
 from numbering import services
 from numbering.choices import NumberState, PortStatus
 from numbering.models import PhoneNumber
+from numbering.porting_days import next_porting_day
 from numbering.services import porting
 from offers import services as offers
 from offers.choices import ContractStatus
@@ -61,7 +62,9 @@ def test_port_in_completion_refused_on_an_ended_contract(tenant, settings, tmp_p
     lines = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
     request = _create(tenant, contract, lines, submit=True)
     porting.port_request_accept(
-        request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
+        request=request,
+        scheduled_date=next_porting_day(paris_today() + timedelta(days=7)),
+        actor=staff,
     )
     Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.TERMINATED)
     with pytest.raises(ValidationError) as error, translation.override("en"):

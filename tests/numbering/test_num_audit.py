@@ -10,6 +10,7 @@ from lxml import html
 from accounts.choices import Role
 from kernel.clock import paris_today
 from numbering.models import PortRequest
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from tests.factories import siret_for
 from tests.numbering.test_views import _port_data as _data
@@ -131,7 +132,7 @@ def test_overseas_number_typed_with_33_is_its_territorys(tenant, contract, typed
         holder_name="Acme SAS",
         holder_siret=siret_for(tenant.client.siren),
         current_operator="Opérateur historique",
-        desired_date=paris_today() + timedelta(days=14),
+        desired_date=next_porting_day(paris_today() + timedelta(days=14)),
         contract=contract,
         actor=tenant.members[Role.ADMIN].user,
     )
@@ -182,13 +183,15 @@ def test_a_number_ported_in_has_its_move_with_its_author(tenant, contract):
         holder_name="Acme SAS",
         holder_siret=siret_for(tenant.client.siren),
         current_operator="Opérateur historique",
-        desired_date=paris_today() + timedelta(days=14),
+        desired_date=next_porting_day(paris_today() + timedelta(days=14)),
         contract=contract,
         mandate=SimpleUploadedFile("m.pdf", PDF, content_type="application/pdf"),
         submit=True,
         actor=tenant.members[Role.ADMIN].user,
     )
-    porting.port_request_accept(request=port, scheduled_date=paris_today(), actor=staff)
+    porting.port_request_accept(
+        request=port, scheduled_date=next_porting_day(paris_today()), actor=staff
+    )
     porting.port_request_complete(request=port, actor=staff)
     (event,) = NumberEvent.objects.filter(number__e164="+33172700012")
     assert (event.from_state, event.to_state) == ("", NumberState.ASSIGNED)

@@ -18,6 +18,7 @@ from kernel.errors import InvalidTransition
 from kernel.models import OutboxEvent
 from numbering.choices import NumberState, PortStatus, RejectionReason
 from numbering.models import PhoneNumber
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from offers.models import Product
@@ -50,7 +51,7 @@ def _create(tenant, contract, lines, **extra):
         "holder_name": "Acme SAS",
         "holder_siret": siret_for(tenant.client.siren),
         "current_operator": "Opérateur historique",
-        "desired_date": paris_today() + timedelta(days=14),
+        "desired_date": next_porting_day(paris_today() + timedelta(days=14)),
         "contract": contract,
         "mandate": _mandate(),
         "actor": tenant.members[Role.TECHNICAL].user,
@@ -94,13 +95,17 @@ def test_reject_fix_relaunch_accept_complete(tenant, contract):
     request.refresh_from_db()
     assert request.status == PortStatus.REJECTED and request.rejection_reason == "holder_mismatch"
     with pytest.raises(InvalidTransition):
-        porting.port_request_accept(request=request, scheduled_date=paris_today(), actor=staff)
+        porting.port_request_accept(
+            request=request, scheduled_date=next_porting_day(paris_today()), actor=staff
+        )
     porting.port_request_update(
         request=request, holder_name="ACME S.A.S.", actor=tenant.members[Role.ADMIN].user
     )
     porting.port_request_submit(request=request, actor=tenant.members[Role.ADMIN].user)
     porting.port_request_accept(
-        request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
+        request=request,
+        scheduled_date=next_porting_day(paris_today() + timedelta(days=7)),
+        actor=staff,
     )
     with translation.override("en"):  # staff reading the back office in English
         porting.port_request_complete(request=request, actor=staff)
@@ -182,7 +187,9 @@ def test_ported_in_numbers_take_their_site_zone(tenant, settings, tmp_path):
         ]
         request = _create(tenant, contract, lines, submit=True)
         porting.port_request_accept(
-            request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
+            request=request,
+            scheduled_date=next_porting_day(paris_today() + timedelta(days=7)),
+            actor=staff,
         )
         porting.port_request_complete(request=request, actor=staff)
     got = {

@@ -11,6 +11,7 @@ from billing.models import PendingCharge
 from kernel.clock import paris_today
 from numbering.choices import NumberState, PortStatus
 from numbering.models import PhoneNumber
+from numbering.porting_days import next_porting_day
 from numbering.services import porting
 from offers.models import Product
 from tests.numbering.test_porting import _create, _rio
@@ -39,7 +40,9 @@ def test_completion_refuses_a_number_already_served(tenant, other_tenant, settin
     second = _create(other_tenant, theirs, lines, submit=True)
     for request in (first, second):
         porting.port_request_accept(
-            request=request, scheduled_date=paris_today() + timedelta(days=7), actor=staff
+            request=request,
+            scheduled_date=next_porting_day(paris_today() + timedelta(days=7)),
+            actor=staff,
         )
     porting.port_request_complete(request=first, actor=staff)
     with pytest.raises(ValidationError) as error, translation.override("en"):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from billing.models import PendingCharge
 from kernel.clock import PARIS, paris_today
 from numbering.models import PhoneNumber, PortRequest
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting, pricing
 from numbering.services.port_out import port_out_notice
@@ -45,7 +46,7 @@ def _request(client, contract, number, desired):
 def two(tenant, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     contract = make_contract(tenant.client, "hosted-w")
-    desired = paris_today() + timedelta(days=10)
+    desired = next_porting_day(paris_today() + timedelta(days=10))
     return (
         _request(tenant.client, contract, "0172700012", desired),
         _request(tenant.client, contract, "0172700013", desired),
@@ -130,7 +131,7 @@ def test_a_completion_dated_in_the_future_or_before_the_request_is_refused(two):
     first, second = two
     ahead, before = paris_today() + timedelta(days=1), paris_today() - timedelta(days=1)
     for request in two:
-        porting.port_request_accept(request=request, scheduled_date=paris_today())
+        porting.port_request_accept(request=request, scheduled_date=next_porting_day(paris_today()))
     report = import_status_file(
         content=_file(
             f"{first.reference};completed;{_dmy(ahead)};;",
@@ -159,7 +160,7 @@ def test_a_completion_recorded_late_bills_from_the_month_after_the_files_date(
         contract = make_contract(
             tenant.client, "hosted-w", signature=date(2026, 9, 1), service_start=date(2026, 9, 2)
         )
-        request = _request(tenant.client, contract, "0172700012", date(2026, 11, 28))
+        request = _request(tenant.client, contract, "0172700012", date(2026, 11, 27))
         import_status_file(content=_file(f"{request.reference};accepted;28/11/2026;;"))
     with time_machine.travel(datetime(2026, 12, 1, 0, 30, tzinfo=PARIS), tick=False):
         assert pricing.post_monthly_charges(date(2026, 12, 1)) == 0  # November's run

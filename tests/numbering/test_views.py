@@ -19,6 +19,7 @@ from kernel.clock import paris_today
 from numbering import services
 from numbering.choices import NumberState, PortStatus, RejectionReason
 from numbering.models import PhoneNumber, PortRequest
+from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
 from offers.models import Product
@@ -102,7 +103,7 @@ def _port_data(tenant, target, lines, **extra):
         "holder_name": "Acme SAS",
         "holder_siret": siret_for(tenant.client.siren),
         "current_operator": "Opérateur historique",
-        "desired_date": (paris_today() + timedelta(days=14)).isoformat(),
+        "desired_date": (next_porting_day(paris_today() + timedelta(days=14))).isoformat(),
         "contract": str(target.pk),
         "service": "",
         "action": "submit",
@@ -121,7 +122,7 @@ def _port_request(tenant, contract, *, submit=True, number="0172700012"):
         holder_name="Acme SAS",
         holder_siret=siret_for(tenant.client.siren),
         current_operator="Opérateur historique",
-        desired_date=paris_today() + timedelta(days=14),
+        desired_date=next_porting_day(paris_today() + timedelta(days=14)),
         contract=contract,
         mandate=_mandate(),
         submit=submit,
@@ -559,7 +560,7 @@ def test_rejected_request_fixed_and_relaunched(english, tenant, contract):
 
 def test_accepted_step_shows_the_porting_date(english, tenant, contract):
     port = _port_request(tenant, contract)
-    day = paris_today() + timedelta(days=9)
+    day = next_porting_day(paris_today() + timedelta(days=9))
     porting.port_request_accept(request=port, scheduled_date=day, actor=make_staff())
     english.force_login(tenant.members[Role.READ_ONLY].user)
     tree = _page(english.get(reverse("numbering:port_detail", args=[port.pk])))
@@ -671,7 +672,7 @@ def test_port_detail_query_count(as_role, tenant, contract, django_assert_max_nu
         holder_name="Acme SAS",
         holder_siret=siret_for(tenant.client.siren),
         current_operator="Opérateur historique",
-        desired_date=paris_today() + timedelta(days=14),
+        desired_date=next_porting_day(paris_today() + timedelta(days=14)),
         contract=contract,
         mandate=_mandate(),
         submit=True,
