@@ -36,7 +36,8 @@ NUMBER_TRANSITIONS: dict[str, set[str]] = {
     NumberState.AVAILABLE: {NumberState.RESERVED, NumberState.ASSIGNED},
     NumberState.RESERVED: {NumberState.ASSIGNED, NumberState.AVAILABLE},
     NumberState.ASSIGNED: {NumberState.QUARANTINE, NumberState.PORTED_OUT},
-    NumberState.QUARANTINE: {NumberState.AVAILABLE},
+    # a number ported in goes back to the operator of its range (NUM-1), never to our pool
+    NumberState.QUARANTINE: {NumberState.AVAILABLE, NumberState.PORTED_OUT},
     NumberState.PORTING_IN: {NumberState.ASSIGNED, NumberState.AVAILABLE},
     NumberState.PORTED_OUT: set(),
 }

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from numbering.services.assignment import quarantine_ended
+from numbering.services.assignment import end_quarantines
 from numbering.services.port_out import port_out_apply, port_outs_due
 
 logger = logging.getLogger(__name__)
@@ -20,4 +20,5 @@ def daily() -> dict:
             left += port_out_apply(number_id=number_id)
         except Exception:  # noqa: BLE001 — logged for staff, the job goes on
             logger.exception("port-out of number %s could not be applied", number_id)
-    return {"back_to_pool": quarantine_ended(), "ported_out": left}
+    back_to_pool, returned = end_quarantines()  # a number ported in returns to its range holder
+    return {"back_to_pool": back_to_pool, "ported_out": left + returned}

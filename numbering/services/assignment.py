@@ -285,7 +285,15 @@ def on_contract_status_changed(sender, contract, to_status, **kwargs) -> None:
 
 
 def quarantine_ended(today=None) -> int:
-    """Daily: numbers whose quarantine is over return to the pool."""
+    """Daily: numbers whose quarantine is over return to the pool (how many)."""
+    return end_quarantines(today)[0]
+
+
+def end_quarantines(today=None) -> tuple[int, int]:
+    """Daily: numbers whose quarantine is over return to the pool — those of our ranges. A
+    number ported in (no range of ours: NUM-1) is the operator's whose range holds it: it goes
+    back to that operator (« ported out », final), never to our pool for another customer.
+    Returns (back to the pool, returned to their range holder)."""
     today = today or paris_today()
     with transaction.atomic():
         rows = list(
@@ -293,8 +301,15 @@ def quarantine_ended(today=None) -> int:
                 state=NumberState.QUARANTINE, quarantine_until__lte=today
             )
         )
+        returned = 0
         for row in rows:
-            move_number(row, NumberState.AVAILABLE, note="quarantine over")
+            if row.number_range_id is None:
+                # no ``ported_out_on``: it was ours only while assigned (USE-1's on-net
+                # periods end with its release, ``numbering.selectors``)
+                move_number(row, NumberState.PORTED_OUT, note="returned to its range holder")
+                returned += 1
+            else:
+                move_number(row, NumberState.AVAILABLE, note="quarantine over")
             row.quarantine_until, row.updated_at = None, timezone.now()
         PhoneNumber.objects.bulk_update(rows, ["state", "quarantine_until", "updated_at"])
-    return len(rows)
+    return len(rows) - returned, returned
