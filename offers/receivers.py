@@ -8,9 +8,10 @@ from offers.models import Contract
 
 def contracts_still_running(sender, client, **kwargs) -> list[str]:
     """ACC-1 (``accounts.signals.client_closing``): a customer cannot be closed while a contract
-    of it is active, suspended or terminating (in service until its effective date, CON-4)."""
+    of it is ordered (a sale under way: activated, it bills), active, suspended or terminating
+    (in service until its effective date, CON-4)."""
     running = list(
-        Contract.objects.filter(client=client, status__in=LIVE_STATUSES)
+        Contract.objects.filter(client=client, status__in=LIVE_STATUSES | {ContractStatus.ORDERED})
         .order_by("reference")
         .values_list("reference", "status")
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.choices import ClientStatus
 from accounts.models import ApiKey, Client, Site, User
 from kernel.errors import InvalidTransition
 from offers import signals
@@ -18,6 +19,18 @@ from offers.choices import ContractStatus
 from offers.models import Contract, ContractEvent, ContractLine, Offer, Product
 from offers.services.transitions import lock_contract, transition_contract
 from offers.services.trials import end_trial_at_service_start
+
+
+def _refuse_if_closed(client: Client) -> None:
+    """ACC-1: a closed customer has nothing left and its users can no longer sign in: nothing
+    new is ordered for it (staff reopen it first). Its row is locked, as ``client_update``
+    locks it to close it: a contract ordered while the customer is being closed waits, then
+    is refused (or blocks the closing, ``offers.receivers``)."""
+    status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
+    if status == ClientStatus.CLOSED:
+        raise ValidationError(
+            {"client": _("This customer is closed: nothing new can be ordered for it.")}
+        )
 
 
 @dataclass
@@ -44,6 +57,7 @@ def contract_create(
     api_key: ApiKey | None = None,
 ) -> Contract:
     """CON-2: a draft contract with the offer's terms copied as signed and its lines priced."""
+    _refuse_if_closed(client)
     errors = {}
     if site is not None and site.client_id != client.pk:
         errors["site"] = _("This site belongs to another customer.")
@@ -130,6 +144,7 @@ def contract_order(*, contract: Contract, actor=None, api_key=None) -> Contract:
         raise InvalidTransition(
             _("Only a draft contract can be ordered."), code="invalid_transition"
         )
+    _refuse_if_closed(contract.client)
     contract.ordered_at = timezone.now()
     return transition_contract(
         contract, ContractStatus.ORDERED, actor=actor, api_key=api_key, extra_fields=["ordered_at"]

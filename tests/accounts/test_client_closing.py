@@ -141,3 +141,59 @@ def test_client_update_refuses_closing_while_a_contract_runs(customer):
     services.client_update(client=empty, data={"status": "closed"})
     assert Client.objects.get(pk=empty.pk).status == "closed"
     assert AuditLog.objects.filter(action="client.update", object_id=str(empty.pk)).exists()
+
+
+# ACC-1 — an ordered contract is a sale under way: activated, it bills the customer (its
+# subscription from the service start, its setup fee). Before: a customer whose PLATFORM
+# contract was ordered (150.00 € a month, not yet in service) was closed without a word, and
+# the contract then went into service on a customer whose users can no longer sign in. After:
+# refused like a running contract, named with its status.
+def test_closing_refused_while_a_contract_is_ordered(customer):
+    from django.core.exceptions import ValidationError
+
+    contract = make_contract(customer, "platform", status=ContractStatus.ORDERED)
+    with pytest.raises(ValidationError) as refused:
+        services.client_update(client=customer, data={"status": "closed"})
+    assert contract.reference in str(refused.value.message_dict["status"])
+    assert Client.objects.get(pk=customer.pk).status == "active"
+    with translation.override("fr"):
+        assert services.client_closing_refusals(customer) == [
+            f"Contrats encore en cours\u00a0: {contract.reference} (commandé)."
+        ]
+
+
+# ACC-1 — a closed customer has nothing left and its users cannot sign in: nothing new is sold
+# to it. Before: the partner API's POST /contracts/ on a closed customer answered 201, an
+# ordered PLATFORM contract (150.00 € a month) the customer could neither see nor terminate.
+# After: 400 with the error on « client », nothing written; a draft left from before is not
+# ordered either. Staff reopen the customer (status « active ») to sell to it again.
+def test_nothing_sold_to_a_closed_customer(api, tenant, customer):
+    from django.core.exceptions import ValidationError
+
+    from offers import services as offers
+    from offers.models import Contract
+
+    draft = make_contract(customer, "platform", status=ContractStatus.DRAFT)
+    Client.objects.filter(pk=customer.pk).update(status="closed")
+    order = {
+        "client": customer.pk,
+        "site": tenant.site.pk,
+        "offer": "platform",
+        "quantity": 1,
+        "options": [],
+        "signature_date": "2026-03-02",
+        "order_date": "2026-03-05",
+        "purchase_order_ref": "",
+    }
+    response = api.post(
+        reverse("api:contract-list"), order, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["fields"]["client"] == [
+        "This customer is closed: nothing new can be ordered for it."
+    ]
+    assert list(Contract.objects.values_list("pk", flat=True)) == [draft.pk]
+    with pytest.raises(ValidationError):
+        offers.contract_order(contract=draft)
+    draft.refresh_from_db()
+    assert draft.status == ContractStatus.DRAFT
