@@ -1,6 +1,8 @@
 """Issue 17 item 4 (ACC-2): inviting a colleague from ``/company/users/`` always gives the same
 neutral answer, so the page reveals no account; a person belongs to exactly one company."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -113,3 +115,38 @@ def test_pending_invitation_is_sent_again(client, tenant, django_capture_on_comm
     assert Membership.objects.filter(user=user).count() == 1
     assert len(mail.outbox) == 2
     assert all("/accounts/password/reset/key/" in m.body for m in mail.outbox)
+
+
+def _link_path(message) -> str:
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", message.body).group(0)
+    return "/" + link.split("/", 3)[3]
+
+
+# ACC-2 — the invited person's whole way in, with production's mandatory e-mail verification:
+# the invitation's link proves the address (it was mailed there). Before: after choosing the
+# password, the first sign-in stopped on « Confirmez votre adresse e-mail » and a second e-mail
+# was sent, for the address the link had just proved. After: signed in on the dashboard, no
+# second e-mail; the link works once.
+def test_invited_person_signs_in_after_choosing_a_password(
+    client, tenant, settings, django_capture_on_commit_callbacks
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    _invite(client, tenant, "nouveau@acme.example", django_capture_on_commit_callbacks)
+    client.logout()
+    path = _link_path(mail.outbox[-1])
+    form = client.get(path, follow=True)
+    set_password = form.redirect_chain[-1][0]
+    password = "Nouveau-mot-2-passe!"
+    chosen = client.post(set_password, {"password1": password, "password2": password})
+    assert chosen.status_code == 302
+    sent = len(mail.outbox)
+    signed_in = client.post(
+        reverse("account_login"), {"login": "nouveau@acme.example", "password": password}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == reverse("dashboard")
+    assert len(mail.outbox) == sent  # no « Confirmez votre adresse e-mail »
+    page = client.get(reverse("dashboard")).content.decode()
+    assert tenant.client.legal_name in page
+    client.logout()
+    reused = client.get(path, follow=True).content.decode()
+    assert 'name="password1"' not in reused
