@@ -241,8 +241,12 @@ def _still_member(rows, membership: Membership) -> Membership:
 
 
 def _other_admins(membership: Membership) -> bool:
+    """Another administrator of the company who can sign in: an account staff deactivated
+    (``is_active`` off) manages nobody, so it does not count (ACC-2)."""
     return (
-        Membership.objects.filter(client_id=membership.client_id, role=Role.ADMIN)
+        Membership.objects.filter(
+            client_id=membership.client_id, role=Role.ADMIN, user__is_active=True
+        )
         .exclude(pk=membership.pk)
         .exists()
     )

@@ -88,6 +88,30 @@ def test_last_admin_cannot_be_demoted_or_removed(tenant):
     assert admin.role == Role.ADMIN
 
 
+# ACC-2 — an administrator whose account staff deactivated (is_active off in the back office: a
+# person who left, a blocked account) cannot sign in: they do not count as the company's other
+# administrator. Before: with Claire's account deactivated, the last administrator who can sign
+# in demoted herself to read-only (and could remove herself): the company was left with nobody
+# able to manage its users. After: both refused, « The company must keep at least one
+# administrator. », nothing written.
+def test_deactivated_admin_is_not_the_other_administrator(tenant):
+    admin = tenant.members[Role.ADMIN]
+    gone = MembershipFactory(client=tenant.client, role=Role.ADMIN)
+    User.objects.filter(pk=gone.user.pk).update(is_active=False)
+    with pytest.raises(ValidationError):
+        services.member_change_role(membership=admin, role=Role.READ_ONLY)
+    with pytest.raises(ValidationError):
+        services.member_remove(membership=admin)
+    admin.refresh_from_db()
+    admin.user.refresh_from_db()
+    assert admin.role == Role.ADMIN and admin.user.is_active
+    # with another administrator who can sign in, the change is allowed
+    MembershipFactory(client=tenant.client, role=Role.ADMIN)
+    services.member_change_role(membership=admin, role=Role.READ_ONLY)
+    admin.refresh_from_db()
+    assert admin.role == Role.READ_ONLY
+
+
 # ACC-2 — removing a member deactivates the account and ends its sessions; audited (ACC-4).
 def test_remove_member_ends_access(tenant):
     member = tenant.members[Role.TECHNICAL]
