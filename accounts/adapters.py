@@ -4,9 +4,15 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from accounts.choices import ClientStatus
+from accounts.models import Membership
 from kernel.http import client_ip
 
 
@@ -16,6 +22,35 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def pre_login(self, request, user, **kwargs):
+        """ACC-1: the people of a closed customer can no longer sign in. Refused with the reason
+        and where to ask (the brand's support address: the partner's for its customers, ACC-3),
+        rather than signed in onto « Accès refusé » on every page."""
+        closed = (
+            Membership.objects.filter(user=user, client__status=ClientStatus.CLOSED)
+            .select_related("client__partner")
+            .first()
+        )
+        if closed is None or user.is_staff:
+            return super().pre_login(request, user, **kwargs)
+        from allauth.account.internal.stagekit import clear_login
+
+        clear_login(request)
+        partner = closed.client.partner
+        if partner is not None and partner.is_active:
+            support = partner.support_email or partner.name
+        else:
+            support = settings.RESELLER["support_email"]
+        messages.error(
+            request,
+            _(
+                "The access of %(company)s to the portal is closed: signing in is no longer "
+                "possible. For a question or a copy of an invoice, write to %(support)s."
+            )
+            % {"company": closed.client.legal_name, "support": support},
+        )
+        return redirect("account_login")
 
     def get_login_redirect_url(self, request):
         """Staff work in the console (issue 17); customers land on their dashboard. An explicit

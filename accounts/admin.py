@@ -340,6 +340,15 @@ class ClientAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["partner"]
     inlines = [SiteInline, MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if (
+            change
+            and form.initial.get("status") != ClientStatus.CLOSED
+            and obj.status == ClientStatus.CLOSED
+        ):
+            services.client_members_sign_out(obj)
+
 
 @admin.register(Site)
 class SiteAdmin(AuditedAdminMixin, admin.ModelAdmin):

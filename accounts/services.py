@@ -159,6 +159,8 @@ def client_update(*, client: Client, data: dict, actor=None, api_key=None) -> Cl
         client_closing_check(client)
     client.full_clean()
     client.save()
+    if before["status"] != ClientStatus.CLOSED and client.status == ClientStatus.CLOSED:
+        client_members_sign_out(client)
     old, new = changed(before, snapshot(client, CLIENT_FIELDS))
     if new:
         audit_record(
@@ -170,6 +172,13 @@ def client_update(*, client: Client, data: dict, actor=None, api_key=None) -> Cl
             after=new,
         )
     return client
+
+
+def client_members_sign_out(client: Client) -> None:
+    """ACC-1: a customer just closed — its users can no longer sign in
+    (``AccountAdapter.pre_login``), and every session they have open ends."""
+    for membership in Membership.objects.filter(client=client).select_related("user"):
+        _end_sessions(membership.user)
 
 
 # --- Sites ------------------------------------------------------------------------------------

@@ -197,3 +197,50 @@ def test_nothing_sold_to_a_closed_customer(api, tenant, customer):
         offers.contract_order(contract=draft)
     draft.refresh_from_db()
     assert draft.status == ContractStatus.DRAFT
+
+
+# ACC-1 — « closed »: its users can no longer sign in. Before: a member of a closed customer
+# typed the right password and was signed in onto « Accès refusé » (403) on every page, with no
+# word of why, and a session open when staff closed the customer stayed open on the same 403.
+# After: the sign-in is refused with the reason and the brand's support address (the partner's
+# for a partner's customer, ACC-3); closing the customer ends its members' sessions.
+def test_closed_customer_members_cannot_sign_in(client, tenant, customer):
+    from html import unescape
+
+    from django.test import Client as BrowserClient
+
+    from accounts.choices import Role
+    from tests.factories import PASSWORD
+
+    member = tenant.members[Role.BILLING].user
+    credentials = {"login": member.email, "password": PASSWORD}
+    open_session = BrowserClient()
+    assert open_session.post(reverse("account_login"), credentials).status_code == 302
+    assert open_session.get(reverse("dashboard")).status_code == 200
+    services.client_update(client=customer, data={"status": "closed"})
+    left = open_session.get(reverse("dashboard"))
+    assert left.status_code == 302 and left["Location"].startswith(reverse("account_login"))
+    refused = client.post(reverse("account_login"), credentials, follow=True)
+    page = unescape(refused.content.decode())
+    support = customer.partner.support_email
+    assert (
+        f"L'accès de Acme SAS au portail est fermé\u202f: la connexion n'est plus possible. "
+        f"Pour une question ou la copie d'une facture, écrivez à {support}." in page
+    )
+    assert client.get(reverse("dashboard")).status_code == 302  # not signed in
+
+
+# ACC-1 — staff closing the customer in the back office end its members' open sessions too.
+def test_closing_in_the_back_office_ends_members_sessions(staff, client, tenant, customer):
+    from django.test import Client as BrowserClient
+
+    from accounts.choices import Role
+    from tests.factories import PASSWORD
+
+    member = tenant.members[Role.ADMIN].user
+    open_session = BrowserClient()
+    open_session.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    assert open_session.get(reverse("dashboard")).status_code == 200
+    assert _set_status(client, customer, "closed").status_code == 302
+    assert Client.objects.get(pk=customer.pk).status == "closed"
+    assert open_session.get(reverse("dashboard")).status_code == 302
