@@ -87,3 +87,24 @@ def test_contract_page_under_notice_does_not_say_we_may_close_it(as_role, tenant
     page = as_role(Role.READ_ONLY).get(reverse("offers:detail", args=[contract.pk]))
     assert page.status_code == 200
     assert 'data-testid="inactivity"' not in page.content.decode()
+
+
+# ACC-6 / PLATFORM 12.7.4 — the balance is forfeited only with the account closed: a customer
+# who has just ordered another PLATFORM contract (ordered, not yet in service: its calls will be
+# paid from the balance) keeps it. Top-up 40.00 €; the idle contract flagged on 03/05/2027,
+# another ordered on 02/05/2027; closing the idle one on 04/05/2027. Before: 40.00 € forfeited
+# (« Solde perdu… »), the new contract starting on a balance of 0.00 €. After: nothing forfeited,
+# 40.00 € left, no forfeit entry.
+def test_nothing_forfeited_while_another_contract_is_ordered():
+    client = customer(payment_method=PaymentMethod.PREPAID)
+    idle = core.platform(client, start=date(2026, 9, 1))
+    core.platform(client, start=date(2027, 5, 2), ordered=True)
+    top_up(client, "40.00")
+    Contract.objects.filter(pk=idle.pk).update(inactive_flagged_on=date(2027, 5, 3))
+    _t, forfeited = inactivity.inactive_close(
+        contract=Contract.objects.get(pk=idle.pk), today=date(2027, 5, 4)
+    )
+    assert forfeited == Decimal("0")
+    balance = sum(e.amount for e in PrepaidEntry.objects.filter(account__client=client))
+    assert balance == Decimal("40.00")
+    assert not PrepaidEntry.objects.filter(source_type="inactivity_forfeit").exists()

@@ -24,7 +24,13 @@ from accounts.choices import Role
 from accounts.notifications import notify_client
 from kernel.money import ZERO
 from offers import services as offers
-from offers.choices import LIVE_STATUSES, Preset, TerminationReason, TerminationStatus
+from offers.choices import (
+    LIVE_STATUSES,
+    ContractStatus,
+    Preset,
+    TerminationReason,
+    TerminationStatus,
+)
 from offers.models import Contract
 from payments.models import PrepaidEntry
 from payments.services import ledger_text, lock_payer, prepaid_debit
@@ -72,7 +78,7 @@ def inactive_close_forfeit(contract: Contract):
     """ACC-6: the prepaid balance that closing ``contract`` for inactivity would forfeit — the
     whole balance when no other contract of the customer stays in service (active, suspended,
     or terminating: in service until its effective date, CON-4, paying its calls from the
-    balance — 12.7.4 keeps only the balance left unconsumed), else nothing."""
+    balance — 12.7.4 keeps only the balance left unconsumed) or is ordered, else nothing."""
     if contract.terms_snapshot.get("preset") != Preset.PLATFORM:
         # PLATFORM 17.3 is the only contract that lets the reseller close for inactivity
         raise ValidationError(
@@ -95,7 +101,10 @@ def inactive_close_forfeit(contract: Contract):
             )
             % {"ref": contract.reference, "date": scheduled.strftime("%d/%m/%Y")}
         )
-    others = Contract.objects.filter(client=contract.client, status__in=LIVE_STATUSES).exclude(
+    # an ordered contract keeps the account too: a sale under way (its calls, a trial's
+    # included, CON-7, are paid from the balance), as it keeps the customer from being closed
+    kept = LIVE_STATUSES | {ContractStatus.ORDERED}
+    others = Contract.objects.filter(client=contract.client, status__in=kept).exclude(
         pk=contract.pk
     )
     if others.exists():
