@@ -286,11 +286,13 @@ def member_invite(
         if user.is_staff or Membership.objects.filter(user=user).exists():
             raise taken
         # Someone removed earlier (ACC-2): the account comes back, with the names the inviter
-        # gives (the person's language stays the one they chose).
+        # gives (the person's language stays the one they chose). The old password does not:
+        # the person chooses one through the invitation's link, as every invited person.
         user.is_active = True
         user.first_name = first_name.strip() or user.first_name
         user.last_name = last_name.strip() or user.last_name
-        user.save(update_fields=["is_active", "first_name", "last_name"])
+        user.set_unusable_password()
+        user.save(update_fields=["is_active", "first_name", "last_name", "password"])
     else:
         try:
             with transaction.atomic():

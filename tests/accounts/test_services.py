@@ -68,6 +68,34 @@ def test_invite_again_someone_removed(django_capture_on_commit_callbacks, tenant
     assert mail.outbox[-1].to == ["lea@acme.example"]
 
 
+# ACC-2 — a person removed (their account deactivated) and invited again chooses a password
+# through the invitation's link, as every invited person: the old password does not come back.
+# Before: Paul, removed from Acme, invited by Rival Corp, was active again at once with his
+# old password — whoever knew it (a colleague it was shared with, or whoever it leaked to)
+# signed in on Rival Corp's portal without the link. After: the old password is refused; the
+# link mailed to Paul sets a new one, with which he signs in.
+def test_invited_again_the_old_password_does_not_come_back(
+    django_capture_on_commit_callbacks, tenant, other_tenant
+):
+    paul = tenant.members[Role.TECHNICAL]
+    services.member_remove(membership=paul)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_invite(
+            client=other_tenant.client, email=paul.user.email, role=Role.READ_ONLY
+        )
+    browser = BrowserClient()
+    old = browser.post(reverse("account_login"), {"login": paul.user.email, "password": PASSWORD})
+    assert old.status_code == 200  # the sign-in form again, with its error
+    assert browser.get(reverse("dashboard")).status_code == 302
+    link = [line for line in mail.outbox[-1].body.split() if "/password/reset/key/" in line][0]
+    form = browser.get("/" + link.split("/", 3)[3], follow=True)
+    new = "Un-nouveau-mot-2-passe"
+    browser.post(form.redirect_chain[-1][0], {"password1": new, "password2": new})
+    signed_in = browser.post(reverse("account_login"), {"login": paul.user.email, "password": new})
+    assert signed_in.status_code == 302
+    assert other_tenant.client.legal_name in browser.get(reverse("dashboard")).content.decode()
+
+
 # ACC-2 — role permissions: only admins manage users; billing has billing; technical, technical.
 def test_role_permissions(tenant):
     m = tenant.members
