@@ -94,7 +94,11 @@ def test_fan_out_once_to_subscribed_active_endpoints(partner, other_partner, rec
     # endpoint registered after the dispatch does not receive older events.
     services.create_endpoint(partner=partner, url=receiver.url)
     assert services.fan_out(event.pk) == first
-    assert Delivery.objects.count() == 1
+    # the disabled endpoint's delivery is failed at once, kept for a redelivery once enabled
+    assert sorted(Delivery.objects.values_list("endpoint_id", "status")) == [
+        (mine.pk, "pending"),
+        (off.pk, "failed"),
+    ]
 
 
 def test_signed_delivery_logged(endpoint, receiver, partner):

@@ -67,7 +67,8 @@ class EndpointSerializer(representation.ModelSerializer):
                 is_active=_(
                     "false: disabled (by the partner, by the reseller's staff, or automatically "
                     "once its attempts have all failed for 5 days); nothing is delivered to it "
-                    "until it is enabled again."
+                    "until it is enabled again. An event of that time is not lost: it is a "
+                    "failed delivery of the endpoint (0 attempts), to redeliver once enabled."
                 ),
                 disabled_at=_("When it was disabled, with its UTC offset; null while active."),
                 failing_since=_(
@@ -201,8 +202,8 @@ class DeliverySerializer(representation.ModelSerializer):
             status=_(
                 "pending: waiting for its next automatic attempt; succeeded: the endpoint "
                 "answered 2xx; failed: no attempt is left (8 failed over 27 h 35 min), its "
-                "endpoint was disabled, or it is a ping that failed. A redelivery that succeeds "
-                "makes it succeeded."
+                "endpoint was disabled (then, or already when the event happened: 0 attempts), "
+                "or it is a ping that failed. A redelivery that succeeds makes it succeeded."
             ),
             attempts=_(
                 "The automatic attempts made so far (8 at most, retried 5 s, 5 min, 30 min, 2 h, "

@@ -42,18 +42,24 @@ def lease() -> timedelta:
 
 
 def fan_out(event_id: str) -> list[int]:
-    """Create the deliveries of an event, once: the endpoints of its partner, active and
-    subscribed when the event is dispatched. Returns the ids of its pending deliveries."""
+    """Create the deliveries of an event, once: one per endpoint of its partner subscribed to
+    its type when the event is dispatched. Returns the ids of its pending deliveries.
+
+    A disabled endpoint gets its delivery too, failed at once with no attempt (nothing is sent
+    there while it is disabled): the partner finds it among its failed deliveries and
+    redelivers it once the endpoint is enabled again, rather than losing the event."""
     with transaction.atomic():
         event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None:
             return []
         if event.dispatched_at is None:
-            endpoints = WebhookEndpoint.objects.filter(partner_id=event.partner_id, is_active=True)
+            endpoints = WebhookEndpoint.objects.filter(partner_id=event.partner_id)
             now = timezone.now()
             Delivery.objects.bulk_create(
                 [
                     Delivery(event=event, endpoint=endpoint, next_attempt_at=now)
+                    if endpoint.is_active
+                    else Delivery(event=event, endpoint=endpoint, status=DeliveryStatus.FAILED)
                     for endpoint in endpoints
                     if endpoint.wants(event.type)
                 ],
@@ -69,11 +75,10 @@ def fan_out(event_id: str) -> list[int]:
 
 
 def dispatch_without_endpoints(event_ids: list[str]) -> list[str]:
-    """Mark dispatched the events whose partner has no active endpoint (nothing to deliver) and
-    return the others, which need ``fan_out``."""
+    """Mark dispatched the events whose partner has no endpoint (nothing to deliver) and
+    return the others, which need ``fan_out`` (a disabled endpoint keeps its failed delivery)."""
     partners = set(
         WebhookEndpoint.objects.filter(
-            is_active=True,
             partner_id__in=OutboxEvent.objects.filter(pk__in=event_ids).values("partner_id"),
         ).values_list("partner_id", flat=True)
     )
