@@ -9,6 +9,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -156,6 +157,10 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
         connection = _PinnedHTTPSConnection(host, port, address, timeout=TIMEOUT_SECONDS)
     else:
         connection = http.client.HTTPConnection(address, port, timeout=TIMEOUT_SECONDS)
+    # The socket's timeout bounds each read; this bounds the whole attempt ("a 2xx answer
+    # within 10 seconds"), so that an endpoint trickling its answer neither passes for a
+    # success nor outlasts the delivery's lease (and gets the event a second time meanwhile).
+    deadline = _Deadline(connection, TIMEOUT_SECONDS)
     try:
         connection.request(
             "POST",
@@ -170,8 +175,40 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
         )
         reply = connection.getresponse()
         excerpt = reply.read(EXCERPT_LENGTH * 4).decode("utf-8", "replace")[:EXCERPT_LENGTH]
+        if deadline.passed():
+            raise TimeoutError
         return Response(reply.status, elapsed(), excerpt=excerpt)
     except (OSError, http.client.HTTPException, UnicodeError) as error:
+        if deadline.passed():
+            cut = f"TimeoutError: no complete answer within {TIMEOUT_SECONDS} s"
+            return Response(None, elapsed(), error=cut)
         return Response(None, elapsed(), error=f"{type(error).__name__}: {error}"[:300])
     finally:
+        deadline.cancel()
         connection.close()
+
+
+class _Deadline:
+    """Cuts ``connection``'s socket once ``seconds`` have passed: the read in progress ends."""
+
+    def __init__(self, connection, seconds: float):
+        self._connection = connection
+        self._passed = threading.Event()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self):
+        self._passed.set()
+        sock = self._connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
+
+    def passed(self) -> bool:
+        return self._passed.is_set()
+
+    def cancel(self):
+        self._timer.cancel()

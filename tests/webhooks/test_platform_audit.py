@@ -1,6 +1,10 @@
 """SPEC §9 webhooks (ACC-3), read as a partner integrating for the first time: what happens to
 the events of a disabled endpoint, how long an attempt may last, how a message is verified."""
 
+import socket
+import threading
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -59,3 +63,60 @@ def test_events_of_a_partner_whose_only_endpoint_is_disabled_are_kept(partner, r
     assert list(Delivery.objects.filter(event=other).values_list("endpoint", flat=True)) == [
         endpoint.pk
     ]
+
+
+class _TricklingServer:
+    """An endpoint that answers 200, but one header line every ``pace`` seconds: each read of
+    the socket gets something well within the timeout, the whole answer takes ``lines × pace``
+    seconds."""
+
+    def __init__(self, lines, pace):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks"
+        self.lines, self.pace = lines, pace
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        connection, _address = self.listener.accept()
+        with connection:
+            connection.recv(65536)
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                for i in range(self.lines):
+                    time.sleep(self.pace)
+                    connection.sendall(f"X-Slow-{i}: yes\r\n".encode())
+                connection.sendall(b"Content-Length: 2\r\n\r\nok")
+            except OSError:
+                pass  # the portal gave up and closed
+
+    def close(self):
+        self.listener.close()
+        self.thread.join(timeout=10)
+
+
+# SPEC §9 webhooks (ACC-3): "a 2xx answer within 10 seconds is a success" (the API's word on
+# `status_code`). The 10 s bounded each read of the socket, not the attempt: an endpoint
+# trickling its answer (a header line every 0.4 s, here with the limit set to 1 s) answered 200
+# after 2.4 s and the delivery was marked succeeded; in production an attempt could outlast
+# its 30 s lease, and the sweep sent the same event again while the first request was still in
+# flight. The limit now bounds the whole attempt: after 1 s it is a failed attempt (no status,
+# a timeout error), retried on the schedule.
+def test_an_answer_slower_than_the_limit_is_a_failed_attempt(partner, monkeypatch):
+    from webhooks import transport
+
+    monkeypatch.setattr(transport, "TIMEOUT_SECONDS", 1)
+    server = _TricklingServer(lines=6, pace=0.4)
+    try:
+        endpoint, _secret = services.create_endpoint(partner=partner, url=server.url)
+        event = emit("invoice.issued", partner_id=partner.pk, data={"id": 9})
+        (delivery_id,) = services.fan_out(event.pk)
+        logged = services.attempt(delivery_id)
+    finally:
+        server.close()
+    assert logged.status_code is None and "1 s" in logged.error
+    assert 1000 <= logged.latency_ms < 2000
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert delivery.status == "pending" and delivery.attempts == 1
