@@ -271,7 +271,26 @@ SPECTACULAR_SETTINGS = {
     "offers), SIP accounts and trunks, phone numbers and number portability, call records "
     "(upload, rated calls, monthly consumption), equipment and returns (RMA), support tickets, "
     "invoices and payments, and webhooks for the events of all of these. Every answer is "
-    "scoped to the partner's own customers. Authenticate with `Authorization: Api-Key <key>`.",
+    "scoped to the partner's own customers. Authenticate with `Authorization: Api-Key <key>`."
+    "\n\n## Webhooks\n\n"
+    "Register an endpoint with `POST /api/v1/webhook-endpoints/` (its signing secret, "
+    "`whsec_…`, is shown once); `GET /api/v1/webhook-event-types/` lists the event types. Each "
+    'message is a `POST` of the JSON body `{"type", "timestamp", "data"}` with three '
+    "headers (Standard Webhooks): `webhook-id` (the event's id), `webhook-timestamp` (Unix "
+    "seconds) and `webhook-signature`. To verify a message:\n\n"
+    "1. take the secret without its `whsec_` prefix and base64-decode it: that is the key;\n"
+    "2. compute the HMAC-SHA256, with that key, of `{webhook-id}.{webhook-timestamp}.{body}` "
+    "— the two headers and the raw body as received (its bytes, before any JSON parsing), "
+    "joined by dots — and base64-encode it;\n"
+    "3. the message is authentic if that equals one of the space-separated `v1,<signature>` "
+    "entries of `webhook-signature` (two after a secret rotation, during its overlap); compare "
+    "in constant time;\n"
+    "4. refuse a `webhook-timestamp` more than 5 minutes away from your clock (a replay).\n\n"
+    "Answer 2xx within 10 seconds; anything else is retried after 5 s, 5 min, 30 min, 2 h, "
+    "5 h, 10 h and 10 h, then the delivery fails (`/api/v1/webhook-deliveries/` shows every "
+    "attempt; redeliver from there). A message may come more than once and in any order: "
+    "de-duplicate on `webhook-id` (the same on every retry), order by `timestamp` (when the "
+    "change happened) and read the object's current state through the API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
