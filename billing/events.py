@@ -5,8 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.events import emit_many, register
 
-INVOICE_ISSUED = register("invoice.issued", _("An invoice was issued."))
-CREDIT_NOTE_ISSUED = register("credit_note.issued", _("A credit note was issued."))
+DOCUMENT_DATA = ("id", "number", "customer", "issue_date", "total_incl_tax")
+INVOICE_ISSUED = register("invoice.issued", _("An invoice was issued."), data=DOCUMENT_DATA)
+CREDIT_NOTE_ISSUED = register(
+    "credit_note.issued", _("A credit note was issued."), data=DOCUMENT_DATA
+)
 
 
 def announce_issued(documents, partner_of_client: dict[int, int | None] | None = None) -> None:

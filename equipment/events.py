@@ -4,20 +4,40 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.events import emit, register
 
+RETURN_DATA = ("id", "reference", "customer", "reason", "due_date", "status")
 EQUIPMENT_ORDERED = register(
-    "equipment.ordered", _("Equipment was sold or rented to a customer (an order form).")
+    "equipment.ordered",
+    _("Equipment was sold or rented to a customer (an order form)."),
+    data=("id", "reference", "customer", "tenure", "model", "quantity", "contract"),
 )
 EQUIPMENT_SHIPPED = register(
-    "equipment.shipped", _("Equipment items were shipped to a customer (an order, a replacement).")
+    "equipment.shipped",
+    _("Equipment items were shipped to a customer (an order, a replacement)."),
+    data=("customer", "serial_numbers", "order", "rma"),
 )
 RMA_UPDATED = register(
-    "rma.updated", _("An RMA changed status (requested, approved, refused, shipped, closed).")
+    "rma.updated",
+    _("An RMA changed status (requested, approved, refused, shipped, closed)."),
+    data=(
+        "id",
+        "number",
+        "customer",
+        "status",
+        "serial_number",
+        "ship_by",
+        "refusal_reason",
+        "replacement",
+    ),
 )
 RETURN_OPENED = register(
-    "return.opened", _("Equipment is expected back (end of a rental or contract, after an RMA).")
+    "return.opened",
+    _("Equipment is expected back (end of a rental or contract, after an RMA)."),
+    data=RETURN_DATA,
 )
 RETURN_UPDATED = register(
-    "return.updated", _("An item expected back was received, billed or left to repossession.")
+    "return.updated",
+    _("An item expected back was received, billed or left to repossession."),
+    data=RETURN_DATA,
 )
 
 
@@ -37,11 +57,17 @@ def announce_order(order) -> None:
     )
 
 
-def announce_shipped(client, items, **data) -> None:
+def announce_shipped(client, items, *, order: str | None = None, rma: str | None = None) -> None:
+    """The items shipped for an order (its reference) or an RMA (its number); the other null."""
     emit(
         EQUIPMENT_SHIPPED,
         partner_id=client.partner_id,
-        data={"customer": client.pk, "serial_numbers": [i.serial_number for i in items], **data},
+        data={
+            "customer": client.pk,
+            "serial_numbers": [i.serial_number for i in items],
+            "order": order,
+            "rma": rma,
+        },
     )
 
 

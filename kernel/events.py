@@ -4,7 +4,7 @@ that every app calls.
 An app declares its event types in its own ``events`` module (imported at start-up by
 ``KernelConfig.ready``) and calls ``emit()`` inside the transaction that makes the change:
 
-    INVOICE_ISSUED = register("invoice.issued", _("An invoice or a credit note was issued."))
+    INVOICE_ISSUED = register("invoice.issued", _("An invoice was issued."), data=("id", ...))
     emit(INVOICE_ISSUED, partner_id=client.partner_id, data={"id": invoice.pk, ...})
 
 The row is in the outbox when, and only when, the change commits; ``event_recorded`` is sent
@@ -15,6 +15,7 @@ events whose signal was lost (a crash between the commit and the send).
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 
@@ -25,6 +26,8 @@ from kernel.models import OutboxEvent
 class EventType:
     name: str
     description: str
+    # The keys of its ``data``, in order: what ``/webhook-event-types/`` documents to partners.
+    data: tuple[str, ...] = ()
 
 
 CATALOGUE: dict[str, EventType] = {}
@@ -33,11 +36,12 @@ CATALOGUE: dict[str, EventType] = {}
 event_recorded = Signal()
 
 
-def register(name: str, description) -> str:
-    """Add an event type to the catalogue (idempotent) and return its name."""
+def register(name: str, description, *, data: tuple[str, ...]) -> str:
+    """Add an event type to the catalogue (idempotent) and return its name. ``data``: the keys
+    of every event's ``data`` (the partner's documentation of the payload, ACC-3)."""
     if "." not in name or name != name.lower():
         raise ValueError(f"An event type is 'noun.verb' in lower case, not {name!r}")
-    CATALOGUE[name] = EventType(name, description)
+    CATALOGUE[name] = EventType(name, description, tuple(data))
     return name
 
 
@@ -61,6 +65,14 @@ def emit_many(
     unknown = {event_type for event_type, _partner, _data in events} - set(CATALOGUE)
     if unknown:
         raise LookupError(f"Unknown event types {sorted(unknown)}: register() them first")
+    if getattr(settings, "WEBHOOKS_CHECK_PAYLOADS", False):  # the tests: the catalogue is true
+        for event_type, _partner, data in events:
+            undocumented = set(data) - set(CATALOGUE[event_type].data)
+            if undocumented:
+                raise LookupError(
+                    f"{event_type} carries keys its register() does not document: "
+                    f"{sorted(undocumented)}"
+                )
     fields = {"occurred_at": occurred_at} if occurred_at else {}
     rows = OutboxEvent.objects.bulk_create(
         [

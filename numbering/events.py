@@ -4,11 +4,25 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.events import emit, register
 
-NUMBER_ASSIGNED = register("number.assigned", _("Numbers were assigned to a customer."))
-NUMBER_RELEASED = register("number.released", _("A customer released numbers (quarantine)."))
-NUMBER_PORTED_OUT = register("number.ported_out", _("A number left for another operator."))
+NUMBER_ASSIGNED = register(
+    "number.assigned",
+    _("Numbers were assigned to a customer."),
+    data=("customer", "numbers", "contract"),
+)
+NUMBER_RELEASED = register(
+    "number.released",
+    _("A customer released numbers (quarantine)."),
+    data=("customer", "numbers", "quarantine_until"),
+)
+NUMBER_PORTED_OUT = register(
+    "number.ported_out",
+    _("A number left for another operator."),
+    data=("customer", "numbers", "porting_date"),
+)
 PORT_REQUEST_UPDATED = register(
-    "port_request.updated", _("A port-in request changed status (submitted, accepted…).")
+    "port_request.updated",
+    _("A port-in request changed status (submitted, accepted…)."),
+    data=("id", "reference", "customer", "status", "scheduled_date", "rejection_reason"),
 )
 
 

@@ -5,10 +5,37 @@ from django.utils.translation import gettext_lazy as _
 from kernel.events import emit, register
 from offers.choices import NOTIFIED_BY_US, ContractStatus, QuantityChangeStatus, TerminationReason
 
-CONTRACT_ACTIVATED = register("contract.activated", _("A contract's service started."))
-CONTRACT_SUSPENDED = register("contract.suspended", _("A contract was suspended."))
-CONTRACT_RESUMED = register("contract.resumed", _("A suspended contract was resumed."))
-CONTRACT_TERMINATED = register("contract.terminated", _("A contract ended."))
+CONTRACT_DATA = ("id", "reference", "customer", "status", "previous_status")
+CONTRACT_ACTIVATED = register(
+    "contract.activated", _("A contract's service started."), data=CONTRACT_DATA
+)
+CONTRACT_SUSPENDED = register(
+    "contract.suspended", _("A contract was suspended."), data=CONTRACT_DATA
+)
+CONTRACT_RESUMED = register(
+    "contract.resumed", _("A suspended contract was resumed."), data=CONTRACT_DATA
+)
+CONTRACT_TERMINATED = register("contract.terminated", _("A contract ended."), data=CONTRACT_DATA)
+INCREASE_DATA = (
+    "id",
+    "contract",
+    "reference",
+    "customer",
+    "line",
+    "status",
+    "quantity_before",
+    "quantity_after",
+)
+DECISION_DATA = (
+    *INCREASE_DATA,
+    "effective_on",
+    "prorata_amount",
+    "setup_amount",
+    "refusal_reason",
+    "decided_at",
+    "termination",
+)
+TERMINATION_DATA = ("id", "contract", "reference", "customer", "status", "reason")
 # PLATFORM 28 / 7.2.1: an increase of a line's quantity the customer or its partner asked for,
 # awaiting our acceptance; then our decision on it
 QUANTITY_INCREASE_REQUESTED = register(
@@ -17,14 +44,17 @@ QUANTITY_INCREASE_REQUESTED = register(
         "An increase of a contract line's quantity was asked, awaiting our acceptance "
         "(PLATFORM 28)."
     ),
+    data=(*INCREASE_DATA, "requested_at", "requested_by"),
 )
 QUANTITY_INCREASE_ACCEPTED = register(
     "quantity_increase.accepted",
     _("We accepted an increase of a contract line's quantity asked (PLATFORM 28)."),
+    data=DECISION_DATA,
 )
 QUANTITY_INCREASE_REFUSED = register(
     "quantity_increase.refused",
     _("We refused an increase of a contract line's quantity asked (PLATFORM 28)."),
+    data=DECISION_DATA,
 )
 
 # CON-4: a termination recorded (its effective date, reason and fee), or cancelled before its
@@ -32,10 +62,20 @@ QUANTITY_INCREASE_REFUSED = register(
 TERMINATION_SCHEDULED = register(
     "termination.scheduled",
     _("A contract's termination was recorded: its effective date, reason and fee (CON-4)."),
+    data=(
+        *TERMINATION_DATA,
+        "terminated_by",
+        "recorded_by",
+        "notice_date",
+        "effective_date",
+        "fee_rule",
+        "fee_amount",
+    ),
 )
 TERMINATION_CANCELLED = register(
     "termination.cancelled",
     _("A scheduled termination was cancelled before its effective date (CON-4)."),
+    data=(*TERMINATION_DATA, "effective_date", "cancelled_at", "cancelled_by", "contract_status"),
 )
 
 

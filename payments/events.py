@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.events import emit_many, register
 
-PAYMENT_RECEIVED = register("payment.received", _("A payment was received."))
+PAYMENT_RECEIVED = register(
+    "payment.received",
+    _("A payment was received."),
+    data=("id", "customer", "method", "amount", "received_on", "reference"),
+)
 
 
 def announce_payments(payments) -> None:

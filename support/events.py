@@ -6,10 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from kernel.events import emit, register
 
 TICKET_UPDATED = register(
-    "ticket.updated", _("A ticket changed status or received a message the customer sees.")
+    "ticket.updated",
+    _("A ticket changed status or received a message the customer sees."),
+    data=("id", "number", "customer", "status", "change", "message"),
 )
 AVAILABILITY_REPORT_READY = register(
-    "availability_report.ready", _("A contract's availability report for a month is ready.")
+    "availability_report.ready",
+    _("A contract's availability report for a month is ready."),
+    data=("id", "contract", "customer", "month", "availability", "credit_percent"),
 )
 
 

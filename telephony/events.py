@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from kernel.events import emit, register
 from telephony.choices import OrderStatus
 
-CHANNEL_ORDER_PAID = register("channel_order.paid", _("A channel order was paid."))
+ORDER_DATA = ("id", "reference", "customer", "trunk", "channels_added", "status")
+CHANNEL_ORDER_PAID = register("channel_order.paid", _("A channel order was paid."), data=ORDER_DATA)
 CHANNEL_ORDER_ACTIVE = register(
-    "channel_order.active", _("The channels of a paid order are in service.")
+    "channel_order.active", _("The channels of a paid order are in service."), data=ORDER_DATA
 )
 EVENT_OF_STATUS = {OrderStatus.PAID: CHANNEL_ORDER_PAID, OrderStatus.ACTIVE: CHANNEL_ORDER_ACTIVE}
 

@@ -9,6 +9,7 @@ from kernel.events import emit, emit_many, register
 THRESHOLD_REACHED = register(
     "usage.threshold_reached",
     _("A customer's consumption reached 50, 80 or 100% of its monthly threshold."),
+    data=("customer", "month", "threshold", "level", "consumption", "outgoing_blocked"),
 )
 BLOCK_LIFTED = register(
     "usage.block_lifted",
@@ -16,10 +17,12 @@ BLOCK_LIFTED = register(
         "A customer's outgoing calls, blocked at 100% of its monthly threshold, are allowed "
         "again: threshold raised or removed, block switched off, or the month ended."
     ),
+    data=("customer", "month", "threshold", "blocked_at", "lifted_at", "reason"),
 )
 BREACH_RECORDED = register(
     "usage.breach_recorded",
     _("A user lost the unlimited for the month (fair-use breach, USE-4)."),
+    data=("customer", "sip_account", "month", "reasons"),
 )
 
 TARIFFS_ANNOUNCED = register(
@@ -28,6 +31,7 @@ TARIFFS_ANNOUNCED = register(
         "New call tariffs were announced to the partner's customers (CON-6): GET "
         "/tariff-changes/{id}/ lists them, with the contracts that may refuse an increase."
     ),
+    data=("tariff_change", "first_day", "increase", "customers"),
 )
 
 

@@ -4,4 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.events import register
 
-PING = register("webhook.ping", _("A test message sent on request to one endpoint."))
+PING = register(
+    "webhook.ping",
+    _("A test message sent on request to one endpoint."),
+    data=("endpoint", "url"),
+)

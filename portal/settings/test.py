@@ -35,3 +35,5 @@ USAGE_IMPORT_WORKERS = env.int("USAGE_IMPORT_WORKERS", default=1)
 
 # Webhooks may call loopback HTTP servers started by the tests (never in production).
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=True)
+# An event carrying a key its type does not document (kernel.events.register) fails the test.
+WEBHOOKS_CHECK_PAYLOADS = True

@@ -365,6 +365,7 @@ def test_webhook_deliveries_as_drf_writes_them(api, partner, settings, monkeypat
         "paid": False,
         "note": None,
     }
+    settings.WEBHOOKS_CHECK_PAYLOADS = False  # any JSON, beyond invoice.issued's documented keys
     events = [emit("invoice.issued", partner_id=partner.pk, data=data) for _ in range(2)]
     delivered = Delivery.objects.get(pk=services.fan_out(events[0].pk)[0])
     services.fan_out(events[1].pk)

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kernel.events import emit
 from webhooks import services
@@ -177,3 +178,70 @@ def test_a_message_verifies_with_the_recipe_of_the_api_document(partner, receive
     with pytest.raises(AssertionError):
         other = "whsec_" + base64.b64encode(b"x" * 32).decode()
         _verify_as_a_partner(other, headers, request["body"], time.time())
+
+
+# SPEC §9 webhooks (ACC-3): "is every event documented with its payload?" — a partner reading
+# /api/v1/schema/ and /webhook-event-types/ got each type's name and one sentence, and for
+# `data` "identifiers and key values (number, customer, status, amount)": which keys an
+# invoice.issued carries (`total_incl_tax`? `amount`?), it learned from the first message. Each
+# type now lists the keys of its `data` (the schema says what ids, amounts and dates look like),
+# and the tests refuse an event carrying a key its type does not document.
+def test_every_event_type_documents_the_keys_of_its_data(api):
+    from drf_spectacular.generators import SchemaGenerator
+
+    rows = api.get(reverse("api:webhook-event-type-list")).json()
+    assert rows and all(row["data"] for row in rows)
+    data = {row["name"]: row["data"] for row in rows}
+    assert data["invoice.issued"] == ["id", "number", "customer", "issue_date", "total_incl_tax"]
+    assert data["equipment.shipped"] == ["customer", "serial_numbers", "order", "rma"]
+    assert data["webhook.ping"] == ["endpoint", "url"]
+    with translation.override("en"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    component = schema["components"]["schemas"]
+    described = component["EventType"]["properties"]["data"]["description"]
+    assert "never JSON numbers" in described and "UTC offset" in described
+
+    with pytest.raises(LookupError, match="does not document"):
+        emit("invoice.issued", partner_id=1, data={"id": 1, "amount": "449.21"})
+
+
+def test_the_real_events_carry_exactly_their_documented_keys(tenant, partner):
+    # The contract's life, a ticket's reply and a payment, as the apps announce them: each
+    # event's keys are its type's documented ones, every one of them there.
+    from datetime import date
+
+    from kernel.events import CATALOGUE
+    from kernel.models import OutboxEvent
+    from offers import services as offers
+    from offers.choices import SuspensionReason
+    from payments import services as payments
+    from support import services as support
+    from support.choices import TicketKind
+    from tests.offers.factories import make_contract
+    from tests.support.factories import make_staff, reseller_billed
+
+    reseller_billed(tenant.client)  # its customer pays us directly: the payment is its own
+    contract = make_contract(tenant.client, "hosted-a")
+    offers.contract_suspend(contract=contract, reason=SuspensionReason.NON_PAYMENT)
+    offers.contract_lift_suspension(contract=contract)
+    ticket = support.ticket_open(
+        client=tenant.client, kind=TicketKind.QUESTION, subject="Fax", body="Does it work?"
+    )
+    support.ticket_reply(ticket=ticket, body="Yes it does.", actor=make_staff())
+    payments.payment_record(
+        client=tenant.client,
+        amount="120.00",
+        method="transfer",
+        received_on=date(2026, 11, 2),
+        reference="VIR-1",
+    )
+    events = list(OutboxEvent.objects.all())
+    assert {e.type for e in events} >= {
+        "contract.activated",
+        "contract.suspended",
+        "contract.resumed",
+        "ticket.updated",
+        "payment.received",
+    }
+    for event in events:
+        assert sorted(event.data) == sorted(CATALOGUE[event.type].data), event.type

@@ -227,3 +227,13 @@ class EventTypeSerializer(api_fields.Serializer):
     description = serializers.CharField(
         help_text=_("What an event of this type announces, in the language of the request.")
     )
+    data = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_(
+            "The keys of the `data` of an event of this type, each always there (null when it "
+            "does not apply): `id` and `customer` are the API's integer ids, "
+            'amounts and percentages are strings of decimals ("449.21"), never JSON numbers, '
+            "dates are YYYY-MM-DD, times ISO 8601 with their UTC offset. Read the rest through "
+            "the API."
+        ),
+    )

@@ -165,4 +165,9 @@ class EventTypeViewSet(KnownQueryParametersMixin, viewsets.ViewSet):
 
     @extend_schema(responses={200: EventTypeSerializer(many=True)})
     def list(self, request):
-        return Response([{"name": t.name, "description": str(t.description)} for t in catalogue()])
+        return Response(
+            [
+                {"name": t.name, "description": str(t.description), "data": list(t.data)}
+                for t in catalogue()
+            ]
+        )
