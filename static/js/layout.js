@@ -5,7 +5,9 @@
      a .table-scroll box; when it does overflow, the box joins the keyboard order (tabindex=0)
      and is named after the table's caption or the section's heading, so the arrow keys scroll it;
      the edge where columns are hidden fades out (scroll-more-left / scroll-more-right), the cue
-     that the table goes on. */
+     that the table goes on.
+   - A form sent back with errors: its first field in error takes the focus, so a screen reader
+     reads its label and its error (the field's aria-describedby points at the error). */
 (function () {
   "use strict";
   var menu = document.querySelector("details.navmenu");
@@ -75,4 +77,7 @@
   });
   markScrollable();
   window.addEventListener("resize", markScrollable);
+
+  var invalid = document.querySelector('main [aria-invalid="true"]');
+  if (invalid && !document.querySelector("main :focus")) invalid.focus();
 })();
