@@ -2,7 +2,9 @@
 customer with a rental and an RMA), and every list and row page of the back office, in French and
 in English: each answers 200, and none shows a message of our catalogue in the other language —
 an English msgid on a French page (its translation missing, or the text never marked), a French
-translation on an English page (a message translated once, in the wrong language).
+translation on an English page (a message translated once, in the wrong language). Each customer
+page also reads well for a screen reader (tests/a11y_html.py): its <html lang>, a label for each
+field, table headers with a scope, tables with a caption, headings in order.
 
 Pages are found as a person finds them: from the home page, following the links (one address
 per URL pattern: /invoices/5/ stands for every invoice). The back office's lists come from its
@@ -21,6 +23,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import User
+from tests.a11y_html import problems as reading_problems
 from tests.e2e.conftest import _demo
 
 CUSTOMERS = ["admin@martin-avocats.example", "admin@clinique-alpes.example"]
@@ -147,6 +150,15 @@ def _check(addresses, language, problems):
                 problems.append(f"{language} {address}: {message!r}")
 
 
+def _check_reading(addresses, language, problems):
+    """What a screen reader needs (tests/a11y_html.py): the page's language, labels, table
+    headers with a scope and captions, references that exist, headings in order."""
+    for address, response in addresses:
+        if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+            for problem in reading_problems(response.content.decode(), language):
+                problems.append(f"{language} {address}: {problem}")
+
+
 def _back_office_pages():
     """Each model's list, and the page of its first row when it has one."""
     pages = []
@@ -175,6 +187,7 @@ def test_every_page_answers_in_its_language(client, demo):
             pages = list(_walk(client))
             walked.update(address for address, _ in pages)
             _check(pages, language, problems)
+            _check_reading(pages, language, problems)
     # The walk reaches every part of the portal, the detail pages included.
     reached = {_pattern(urlsplit(address).path) for address in walked}
     for expected in EXPECTED:
