@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.crawl import blocking_violations, walk
-from tests.e2e.pages import sign_in
+from tests.e2e.pages import screenshot, sign_in
 
 ROLES = {
     "admin": "admin@martin-avocats.example",
@@ -131,5 +131,28 @@ def test_role_drop_down_shows_the_role(browser, live_server, demo_data, width):
         }"""
     )
     assert widths[0] >= widths[1] + 16, widths  # the longest role and the arrow fit
+    assert blocking_violations(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_refused_form_focuses_its_first_error(browser, live_server, demo_data, width):
+    """A ticket sent without subject nor text: the page comes back with the subject focused,
+    described by its error (« Ce champ est obligatoire. »), and no serious violation."""
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale="fr-FR")
+    page = context.new_page()
+    sign_in(page, live_server, ROLES["admin"])
+    page.goto(f"{live_server.url}/support/new/")
+    page.locator("[data-testid='ticket-form'] button[type=submit]").click()
+    page.wait_for_load_state("load")
+    focused = page.evaluate(
+        """() => { const el = document.activeElement;
+            const refs = (el.getAttribute('aria-describedby') || '').split(' ');
+            return [el.name, el.getAttribute('aria-invalid'),
+                    refs.map(id => document.getElementById(id)?.textContent.trim() || '')]; }"""
+    )
+    assert focused[:2] == ["subject", "true"], focused
+    assert "Ce champ est obligatoire." in focused[2], focused
+    screenshot(page, f"accessibility/refused-ticket-{width}.png")
     assert blocking_violations(page) == []
     context.close()
