@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts import logos, services
+from accounts import brand_colours, logos, services
 from accounts import scopes as key_scopes
 from accounts.api_keys import (
     DEFAULT_OVERLAP,
@@ -145,6 +145,9 @@ class PartnerAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
         if db_field.name == "logo":
             # ACC-3: a file Pillow cannot read (an SVG, a text) gets the words a GIF gets.
             field.error_messages["invalid_image"] = logos.NOT_PNG_OR_JPEG
+        if db_field.name == "primary_color":
+            # ACC-3: white text on it and links in it stay readable (WCAG AA, 4.5:1).
+            field.validators.append(brand_colours.validate_readable_on_white)
         return field
 
 
