@@ -5,6 +5,7 @@ flagged inactive (ACC-6) — each through the
 owning app's service, each confirmed first (the second submission carries ``confirm``)."""
 
 import secrets
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
@@ -257,7 +258,8 @@ def terminate(request, pk):
     quote.force_majeure_notified_on = data["force_majeure_notified_on"]  # PLATFORM 16.4
     # PLATFORM 28: the increases still awaiting our acceptance, which the termination refuses
     quote.increases_refused = increases_awaiting(contract=data["contract"])
-    if not _confirmed(request):
+    shown = _quote_shown(request)
+    if not _confirmed(request) or shown is None:
         return _page(request, client, action="terminate", form=form, preview=quote)
     try:
         contract_request_termination(
@@ -265,13 +267,18 @@ def terminate(request, pk):
             requested_date=data["requested_date"],
             actor=request.user,
             reason=data["reason"],
-            expected_effective_date=quote.effective_date,
-            expected_fee=quote.fee_amount,
+            # CON-4 / CON-5: the quote the confirmation showed, not the one of this request:
+            # a quote changed meanwhile (past midnight, a price changed) records nothing
+            expected_effective_date=shown[0],
+            expected_fee=shown[1],
             notice_date=notice_date,
             letter_sent_on=sent_on,
             force_majeure_notified_on=data["force_majeure_notified_on"],
         )
     except ValidationError as error:
+        if getattr(error, "code", None) == "quote_changed":
+            quote.changed = error.messages  # the new quote, to confirm again
+            return _page(request, client, action="terminate", form=form, preview=quote)
         attach_errors(form, error)
         return _page(request, client, action="terminate", form=form, status=400)
     messages.success(
@@ -280,6 +287,17 @@ def terminate(request, pk):
         % {"ref": data["contract"].reference, "date": quote.effective_date.strftime("%d/%m/%Y")},
     )
     return redirect("console:customer", pk=pk)
+
+
+def _quote_shown(request) -> tuple[date, Decimal] | None:
+    """The effective date and fee a termination's confirmation showed (its hidden fields);
+    None when it carries none or an unreadable one: the quote is shown again."""
+    try:
+        shown = date.fromisoformat(request.POST.get("quote_date", ""))
+        fee = Decimal(request.POST.get("quote_fee", ""))
+    except (ValueError, InvalidOperation):
+        return None
+    return (shown, fee) if fee.is_finite() else None
 
 
 @staff_required(Team.BILLING)

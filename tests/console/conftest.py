@@ -110,3 +110,16 @@ def contract(customer):
         service_start=date(2026, 2, 1),
         monthly_price="250.00",
     )
+
+
+def confirmation_fields(page: str) -> dict:
+    """What the console's confirmation form sends back (its hidden inputs, as a browser does):
+    the action's fields and the figures it showed."""
+    from lxml import html
+
+    form = html.fromstring(page).xpath("//*[@data-testid='action-preview']//form")[0]
+    return {
+        field.get("name"): field.get("value") or ""
+        for field in form.xpath(".//input[@type='hidden']")
+        if field.get("name") != "csrfmiddlewaretoken"
+    }

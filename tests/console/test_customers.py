@@ -19,7 +19,7 @@ from payments import services as payments
 from payments.models import Payment
 from support import services as support
 from support.choices import TicketKind
-from tests.console.conftest import at
+from tests.console.conftest import at, confirmation_fields
 from tests.factories import ClientFactory
 from tests.offers.factories import make_contract
 from tests.payments.conftest import issue_invoice
@@ -283,7 +283,7 @@ def test_terminate_with_quote(customer, as_staff, support_agent):
     preview = browser.post(url, {"contract": contract.pk}).content.decode()
     assert 'data-testid="quote-date"' in preview and 'data-testid="quote-fee"' in preview
     assert not Termination.objects.exists()
-    browser.post(url, {"contract": contract.pk, "confirm": "1"})
+    browser.post(url, {**confirmation_fields(preview), "confirm": "1"})
     termination = Termination.objects.get(contract=contract)
     assert termination.status == "scheduled"
 
@@ -312,7 +312,7 @@ def test_terminate_with_the_notice_received_earlier(customer, as_staff, support_
         assert 'data-testid="quote-notice">1er novembre 2026<' in preview
         assert 'data-testid="quote-date">1er février 2027<' in preview
         assert 'data-testid="quote-fee">0,00' in preview
-        browser.post(url, {**data, "confirm": "1"})
+        browser.post(url, {**confirmation_fields(preview), "confirm": "1"})
     termination = Termination.objects.get(contract=contract)
     assert (termination.notice_date, termination.effective_date) == (
         date(2026, 11, 1),
@@ -348,7 +348,7 @@ def test_terminate_with_a_letter_whose_end_of_month_has_passed(customer, as_staf
         page = preview.content.decode()
         assert 'data-testid="quote-date">1er novembre 2026<' in page
         assert 'data-testid="quote-past"' in page
-        browser.post(url, {**data, "confirm": "1"})
+        browser.post(url, {**confirmation_fields(page), "confirm": "1"})
     termination = Termination.objects.get(contract=contract)
     assert termination.effective_date == date(2026, 11, 1)
     (note,) = Invoice.objects.filter(kind="credit_note", corrects=october)

@@ -27,7 +27,7 @@ from kernel.errors import InvalidTransition
 from offers import services
 from offers.choices import ContractStatus
 from offers.models import Termination
-from tests.console.conftest import at
+from tests.console.conftest import at, confirmation_fields
 from tests.offers.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_the_customer_ends_the_contract_after_a_month_of_force_majeure(
         assert 'data-testid="quote-force-majeure">4 mai 2026<' in page
         assert "16.4" in page
         assert not Termination.objects.exists()
-        browser.post(url, {**data, "confirm": "1"})
+        browser.post(url, {**confirmation_fields(page), "confirm": "1"})
     termination = Termination.objects.get(contract=contract)
     assert (termination.reason, termination.effective_date, termination.fee_amount) == (
         "force_majeure_by_customer",

@@ -22,7 +22,7 @@ import pytest
 from django.urls import reverse
 
 from offers.models import Termination
-from tests.console.conftest import at
+from tests.console.conftest import at, confirmation_fields
 from tests.offers.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_platform_letter_counts_from_its_sending(customer, as_staff, support_age
         assert "Lettre envoyée le" in preview
         assert 'data-testid="quote-date">1er février 2027<' in preview
         assert 'data-testid="quote-fee">0,00' in preview
-        browser.post(url, {**data, "confirm": "1"})
+        browser.post(url, {**confirmation_fields(preview), "confirm": "1"})
     termination = Termination.objects.get(contract=contract)
     assert (termination.notice_date, termination.letter_sent_on) == (
         date(2026, 10, 30),

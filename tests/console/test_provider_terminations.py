@@ -30,7 +30,7 @@ from kernel.errors import InvalidTransition
 from offers import services
 from offers.choices import ContractStatus
 from offers.models import Termination
-from tests.console.conftest import at
+from tests.console.conftest import at, confirmation_fields
 from tests.offers.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_termination_for_the_customers_breach(customer, contract, as_staff, supp
         assert 'data-testid="quote-reason"' in page and "17.4" in page
         assert not Termination.objects.exists()
         assert not AuditLog.objects.filter(action="termination.request").exists()
-        browser.post(url, {**data, "confirm": "1"})
+        browser.post(url, {**confirmation_fields(page), "confirm": "1"})
     termination = Termination.objects.get(contract=contract)
     assert (termination.reason, termination.effective_date) == (
         "breach_by_customer",
