@@ -1,6 +1,7 @@
 """Back office of pending charges: every charge waiting for (or already on) an invoice, and the
 manual ones staff add (invoiced by the next run like any other)."""
 
+import secrets
 import uuid
 
 from django import forms
@@ -13,7 +14,7 @@ from accounts.admin import AuditedAdminMixin
 from billing.choices import ChargeKind
 from billing.models import PendingCharge
 from billing.services.charges import charge_post
-from kernel.admin import TypedAmountsMixin
+from kernel.admin import ONCE_FIELD, TypedAmountsMixin, first_submission
 
 MANUAL_SOURCE = "manual"
 
@@ -50,6 +51,19 @@ class ManualChargeForm(forms.ModelForm):
             "unit_price",
             "vat_category",
         ]
+
+    request = None  # set by the admin (``PendingChargeAdmin.get_form``)
+
+    def _post_clean(self):
+        """A new charge's page records one charge, whatever the number of times it is sent (a
+        double click on « Enregistrer », the page sent again): its one-time token is spent once
+        the charge is about to be written, not before (an invalid page, corrected, keeps it)."""
+        super()._post_clean()
+        adding = self.instance.pk is None and self.request is not None
+        if adding and not self.errors and not first_submission(self.request):
+            self.add_error(
+                None, _("This form had already been sent: nothing was done a second time.")
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -108,7 +122,17 @@ class PendingChargeAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin)
 
     def get_fields(self, request, obj=None):
         fields = list(ManualChargeForm.Meta.fields)
-        return fields if obj is None else [*fields, *self.service_fields]
+        return [*fields, ONCE_FIELD] if obj is None else [*fields, *self.service_fields]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kwargs["fields"] = list(ManualChargeForm.Meta.fields)
+        base = super().get_form(request, obj, change=change, **kwargs)
+        once = forms.CharField(
+            widget=forms.HiddenInput, required=False, initial=lambda: secrets.token_urlsafe(16)
+        )
+        return type(base.__name__, (base,), {"request": request, ONCE_FIELD: once})
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

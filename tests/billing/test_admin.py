@@ -470,3 +470,35 @@ def test_credit_note_action_names_a_vat_group_of_a_mixed_invoice(client, staff):
         Decimal("12.00"),
     )
     assert list(note.lines.values_list("vat_category", "vat_rate")) == [("S", Decimal("20.00"))]
+
+
+# ACC-4, BIL-1 — the manual charge's page sent twice (a double click on « Enregistrer », the
+# browser's back button and « Enregistrer » again) added two charges: 2 × 151.00 € HT (2 ×
+# 75.50) on the customer's next invoice, 302.00 € billed for one installation. The page's
+# one-time token lets the second do nothing, and says so; a new page adds a charge again.
+def test_manual_charge_page_sent_twice_adds_one(client, staff, customer):
+    import re
+
+    url = reverse("admin:billing_pendingcharge_add")
+    form = {
+        "client": customer.pk,
+        "kind": "setup",
+        "description": "On-site installation",
+        "period_start": "2026-10-15",
+        "quantity": "2",
+        "unit_price": "75.50",
+    }
+    once = re.search(r'name="once" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    first = client.post(url, {**form, "once": once})
+    second = client.post(url, {**form, "once": once})
+    assert first.status_code == 302
+    assert PendingCharge.objects.count() == 1
+    assert "This form had already been sent" in second.content.decode()
+    assert AuditLog.objects.filter(action="charge.create").count() == 1
+    # an invalid page keeps its token usable: corrected, it adds the charge
+    page = client.get(url).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    refused = client.post(url, {**form, "unit_price": "-1", "once": once})
+    assert refused.status_code == 200 and PendingCharge.objects.count() == 1
+    assert client.post(url, {**form, "once": once}).status_code == 302
+    assert PendingCharge.objects.count() == 2
