@@ -411,12 +411,37 @@ class PenaltyAdmin(ServiceRowsAdmin):
             CancelForm,
             call,
             title=gettext("Cancel penalties"),
-            intro=gettext(
-                "A penalty not invoiced yet is withdrawn; an invoiced one is credited by a "
-                "credit note."
+            intro=" ".join(
+                [
+                    gettext(
+                        "A penalty not invoiced yet is withdrawn; an invoiced one is credited by "
+                        "a credit note."
+                    ),
+                    *self._cancel_previews(request, queryset),
+                ]
             ),
             done_message=gettext("%(count)d penalties cancelled."),
         )
+
+    def _cancel_previews(self, request, queryset):
+        """BIL-9: before money moves, what each cancellation credits (and on which invoice)
+        or withdraws, on the page that asks for the reason."""
+        if "apply" in request.POST:
+            return []
+        previews = []
+        for penalty in queryset.select_related("client")[:20]:
+            amount, invoice = penalties.penalty_cancel_preview(penalty)
+            values = {"penalty": penalty, "amount": money_number(amount)}
+            previews.append(
+                gettext("%(penalty)s: credit note of %(amount)s € on invoice %(invoice)s.")
+                % {**values, "invoice": invoice.number}
+                if invoice is not None
+                else gettext(
+                    "%(penalty)s: %(amount)s € withdrawn before invoicing, no credit note."
+                )
+                % values
+            )
+        return previews
 
 
 @admin.register(ConsumptionThreshold)

@@ -232,3 +232,42 @@ def test_penalty_recorded_message_in_french_figures(staff):
     text = response.content.decode().replace("\u202f", " ").replace("\u00a0", " ")
     assert "Pénalité de 10 000,00 € enregistrée." in text
     assert "10000.00" not in text
+
+
+# USE-7, BIL-9 — cancelling penalties moves money: a regulator breach (10 000.00 €) invoiced
+# on October's penalty invoice is credited by a credit note of 10 000.00 €; a consumer
+# complaint (200.00 €) not invoiced yet is withdrawn. Before, the page asking for the reason
+# named « Manquement à une décision du régulateur — Acme » and said « an invoiced one is
+# credited », without an amount; now it says what each cancellation credits or withdraws, and
+# on which invoice, before anything moves (and nothing has moved).
+def test_penalty_cancel_page_shows_what_it_credits(staff):
+    from billing import services as billing
+    from billing.models import Invoice
+    from kernel.money import money_number
+    from usage.money_choices import PenaltyKind
+    from usage.services import penalties
+
+    target = customer()
+    make_contract(target, "platform", signature=date(2026, 9, 1), service_start=date(2026, 9, 1))
+    regulator = penalties.penalty_record(
+        client=target, kind=PenaltyKind.REGULATOR, occurred_on=date(2026, 10, 12),
+        evidence_note="Décision ARCEP n° 2026-1234",
+    )  # fmt: skip
+    billing.run_month_sync(month=OCT)
+    invoice = Invoice.objects.get(client=target, month=OCT, purpose="late_charges")
+    complaint = penalties.penalty_record(
+        client=target, kind=PenaltyKind.CONSUMER_COMPLAINT, occurred_on=date(2026, 11, 3),
+        evidence_note="Plainte DGCCRF n° 42",
+    )  # fmt: skip
+    url = reverse("admin:usage_penalty_changelist")
+    page = staff.post(
+        url,
+        {"action": "cancel", "_selected_action": [regulator.pk, complaint.pk]},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    with translation.override("fr"):
+        credited, withdrawn = money_number(Decimal("10000.00")), money_number(Decimal("200.00"))
+    assert f"avoir de {credited}\u00a0€ sur la facture {invoice.number}" in page
+    assert f"{withdrawn}\u00a0€ retirés avant facturation, sans avoir" in page
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+    assert set(Penalty.objects.values_list("status", flat=True)) == {"posted"}

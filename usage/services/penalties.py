@@ -192,6 +192,25 @@ def penalty_record(
     return penalty
 
 
+def _charge_of(penalty: Penalty):
+    return PendingCharge.objects.filter(
+        source_type=SOURCE, source_id=str(penalty.pk), period_start=penalty.occurred_on
+    ).first()
+
+
+def penalty_cancel_preview(penalty: Penalty) -> tuple[Decimal, object]:
+    """What cancelling ``penalty`` would do, shown before staff confirm: ``(amount, invoice)``
+    — the amount a credit note would credit on ``invoice`` (what is left uncredited on its
+    line), or, ``invoice`` None, the amount of the charge withdrawn before invoicing."""
+    charge = _charge_of(penalty)
+    if charge is None:
+        return Decimal("0.00"), None
+    if charge.invoice_line_id:
+        line = charge.invoice_line
+        return billing.line_left_to_credit(line), line.invoice
+    return round_money(charge.unit_price * charge.quantity), None
+
+
 @transaction.atomic
 def penalty_cancel(*, penalty: Penalty, reason: str, actor=None):
     """Cancel a penalty: its charge is withdrawn, or credited when already invoiced."""
@@ -200,9 +219,7 @@ def penalty_cancel(*, penalty: Penalty, reason: str, actor=None):
     penalty = Penalty.objects.select_for_update().get(pk=penalty.pk)
     if PenaltyStatus.CANCELLED not in PENALTY_TRANSITIONS[penalty.status]:
         raise InvalidTransition(_("This penalty is already cancelled."), code="invalid_transition")
-    charge = PendingCharge.objects.filter(
-        source_type=SOURCE, source_id=str(penalty.pk), period_start=penalty.occurred_on
-    ).first()
+    charge = _charge_of(penalty)
     note = None
     if charge is not None and charge.invoice_line_id:
         line = charge.invoice_line
