@@ -4,6 +4,7 @@ from a ticket or an outage by an action: amount and reason, on a confirmation pa
 the cap and what is left for each service, then ``goodwill_credit_issue`` (one service, which
 refuses a credit above the cap)."""
 
+import secrets
 from decimal import Decimal
 
 from django import forms
@@ -16,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
-from kernel.admin import ServiceRowsAdmin
+from kernel.admin import ServiceRowsAdmin, already_sent, first_submission
 from kernel.forms import attach_errors, error_text
 from kernel.inputs import typed_amount_field
 from offers.models import Contract
@@ -179,6 +180,8 @@ def goodwill_action(modeladmin, request, queryset, *, kind: str):
     else:
         form = OutageGoodwillForm(data, contracts=contracts)
     if form.is_bound and form.is_valid():
+        if not first_submission(request):  # the page sent twice: one credit note, not two
+            return already_sent(modeladmin, request)
         try:
             credit = goodwill_credit_issue(
                 amount=form.cleaned_data["amount"],
@@ -225,5 +228,6 @@ def goodwill_action(modeladmin, request, queryset, *, kind: str):
             "action": request.POST.get("action", ""),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "select_across": request.POST.get("select_across", "0"),
+            "once": secrets.token_urlsafe(16),
         },
     )

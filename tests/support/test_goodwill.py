@@ -418,3 +418,30 @@ def test_goodwill_credit_at_the_rate_charged_for_the_event(tenant, customer, sta
         Decimal("20.00"),
         Decimal("120.00"),
     )
+
+
+# SLA-12, BIL-9 — the goodwill page sent twice (a double click on « Confirmer », the browser's
+# back button and « Confirmer » again) granted twice: cap 750.00 (3 × 250.00 paid), 100.00 €
+# HT asked once, two credit notes of 100.00 € HT (120.00 € TTC each) issued, 200.00 granted.
+# The page's one-time token lets the second do nothing, and says so; a new page grants again.
+def test_back_office_goodwill_page_sent_twice_grants_once(admin_client, tenant, customer, staff):
+    import re
+
+    contract = platform(customer)
+    for invoice in invoices_of(customer, (JUL, AUG, SEP)).values():
+        pay(invoice, staff)
+    ticket = failure(tenant, contract)
+    page = _action(admin_client, "ticket", [ticket]).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    data = {"apply": "1", "amount": "100.00", "reason": "Goodwill", "once": once}
+    first = _action(admin_client, "ticket", [ticket], **data)
+    second = _action(admin_client, "ticket", [ticket], **data)
+    assert first.status_code == 302 and second.status_code == 302
+    assert GoodwillCredit.objects.count() == 1
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
+    followed = admin_client.get(second["Location"]).content.decode()
+    assert "This form had already been sent: nothing was done a second time." in followed
+    page = _action(admin_client, "ticket", [ticket]).content.decode()
+    data["once"] = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    _action(admin_client, "ticket", [ticket], **data)
+    assert sum(c.amount for c in GoodwillCredit.objects.all()) == Decimal("200.00")
