@@ -21,6 +21,7 @@ from kernel.admin import (
 )
 from kernel.forms import attach_errors
 from kernel.inputs import BoundedDateField
+from kernel.money import money_number, round_money
 from numbering import services
 from numbering.choices import RejectionReason
 from numbering.models import (
@@ -317,6 +318,30 @@ class PortRequestAdmin(ServiceRowsAdmin):
             ),
         )
 
+    def _fee_previews(self, request, queryset):
+        """NUM-3: before money moves, the porting fees each completion charges, on the page
+        that asks for the day (not again once it is given)."""
+        if "apply" in request.POST:
+            return []
+        previews = []
+        for port in queryset.order_by("pk")[:20]:
+            count, unit = porting.port_fee_quote(port)
+            previews.append(
+                gettext(
+                    "%(request)s: porting fee of %(total)s € excl. VAT (%(count)d × %(fee)s €) "
+                    "on the customer's next invoice."
+                )
+                % {
+                    "request": port,
+                    "total": money_number(round_money(unit * count)),
+                    "count": count,
+                    "fee": money_number(unit),
+                }
+                if unit
+                else gettext("%(request)s: no porting fee.") % {"request": port}
+            )
+        return previews
+
     @admin.action(description=_("Complete (numbers arrived)"), permissions=["act"])
     def complete(self, request, queryset):
         # NUM-3 / NUM-2: the day the numbers arrived, as the status file gives it: they are ours
@@ -327,9 +352,14 @@ class PortRequestAdmin(ServiceRowsAdmin):
             queryset,
             OccurredForm,
             title=gettext("Complete port-in requests"),
-            intro=gettext(
-                "The numbers are assigned from the day they arrived; their first billed month "
-                "follows it."
+            intro=" ".join(
+                [
+                    gettext(
+                        "The numbers are assigned from the day they arrived; their first billed "
+                        "month follows it."
+                    ),
+                    *self._fee_previews(request, queryset),
+                ]
             ),
             call=lambda r, data: porting.port_request_complete(
                 request=r, actor=request.user, on=data["occurred_on"]

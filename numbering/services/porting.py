@@ -9,6 +9,7 @@ porting fee of each line becomes a pending charge keyed by the line (NUM-3, HOST
 
 import secrets
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -447,6 +448,14 @@ def port_request_cancel(*, request: PortRequest, actor=None, api_key=None) -> Po
     _check_actor(request.client, actor, api_key)
     _move(request, PortStatus.CANCELLED, actor=actor, api_key=api_key)
     return request
+
+
+def port_fee_quote(request: PortRequest) -> tuple[int, Decimal]:
+    """What completing ``request`` charges, shown before staff confirm: its lines and the
+    porting fee of each (catalogue product ``number-porting``; 0 when there is none)."""
+    fee = Product.objects.filter(code=PORTING_FEE_PRODUCT).first()
+    unit = fee.setup_price if fee is not None and fee.setup_price > 0 else Decimal("0")
+    return request.lines.count(), unit
 
 
 @transaction.atomic

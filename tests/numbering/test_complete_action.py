@@ -75,3 +75,31 @@ def test_the_complete_action_asks_the_day_and_refuses_the_future(client, accepte
     assert "03/12/2026" in page.content.decode()
     assert PortRequest.objects.get(pk=accepted.pk).status == "accepted"
     assert not PhoneNumber.objects.filter(e164="+33172700012", state="assigned").exists()
+
+
+# NUM-3, BIL-1 — completing a port-in charges each line's porting fee (catalogue 15.00 € HT):
+# one line, 1 × 15.00 = 15.00 € HT on the customer's next invoice. Before, the page asking for
+# the day said « The numbers are assigned from the day they arrived » and named the request,
+# never the fee it charges; now it says it before anything moves (and nothing has moved).
+def test_the_complete_action_shows_the_porting_fee_it_charges(client, accepted):
+    from decimal import Decimal
+
+    from billing.models import PendingCharge
+
+    Product.objects.update_or_create(
+        code="number-porting",
+        defaults={"name": "Portabilité entrante", "setup_price": Decimal("15.00")},
+    )
+    with time_machine.travel(datetime(2026, 12, 2, 15, tzinfo=PARIS), tick=False):
+        sign_in_staff(client)
+        form = client.post(
+            reverse("admin:numbering_portrequest_changelist"),
+            {"action": "complete", ACTION_CHECKBOX_NAME: [accepted.pk]},
+            HTTP_ACCEPT_LANGUAGE="fr",
+        ).content.decode()
+    assert (
+        f"{accepted.reference}\u00a0: frais de portabilité de 15,00\u00a0€ HT (1 × 15,00\u00a0€) "
+        "sur la prochaine facture du client." in form
+    )
+    assert not PendingCharge.objects.filter(source_type="port_request_line").exists()
+    assert PortRequest.objects.get(pk=accepted.pk).status == "accepted"
