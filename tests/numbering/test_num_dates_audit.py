@@ -11,7 +11,7 @@ from numbering.choices import NumberState
 from numbering.models import PhoneNumber
 from numbering.services.port_out import port_out_apply, port_out_notice
 from offers.choices import TerminationReason
-from tests.numbering.test_port_out import hosted_w  # noqa: F401 - the fixture
+from tests.numbering.test_port_out import hosted_w, trunk_two_numbers  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -44,22 +44,13 @@ def test_contract_ends_when_its_last_number_leaves_not_on_the_earlier_porting_da
 # 00 02's December is not due: a credit note of 1.00 € HT (1.20 € TTC). Before, the contract
 # ended on 15 November and December was credited whole, 36.00 € HT, trunk and 00 01 included,
 # while 00 01 kept calling through it until 20 January.
-def test_late_notice_of_an_earlier_porting_does_not_end_the_trunk_still_serving():
+def test_late_notice_of_an_earlier_porting_does_not_end_the_trunk_still_serving(
+    trunk_two_numbers,  # noqa: F811
+):
     from billing import services as billing
     from billing.models import Invoice
-    from numbering import services
-    from tests.factories import ClientFactory, SiteFactory
-    from tests.numbering.test_port_out import HEADER
-    from tests.telephony.factories import make_trunk
 
-    services.import_ranges(content=(HEADER + "1;0172700000;0172700009;X;;;PARIS\n").encode())
-    client = ClientFactory()
-    SiteFactory(client=client, insee_code="75056")
-    trunk = make_trunk(client, channels=8, start=date(2026, 10, 1))
-    with time_machine.travel(date(2026, 10, 2)):
-        services.assign_numbers(
-            client=client, numbers=["0172700001", "0172700002"], contract=trunk.contract
-        )
+    client = trunk_two_numbers.contract.client
     with time_machine.travel(date(2026, 11, 2)):
         port_out_notice(number="0172700001", porting_date=date(2027, 1, 20))
     with time_machine.travel(date(2026, 12, 1)):

@@ -43,6 +43,23 @@ def hosted_w(partner):
     return contract
 
 
+@pytest.fixture
+def trunk_two_numbers():
+    """A trunk of 8 channels (2 × 4-pack, 34.00 € HT a month) from 1 October 2026 with
+    01 72 70 00 01 and 00 02 (1.00 € HT a month each) from 2 October."""
+    from tests.telephony.factories import make_trunk
+
+    services.import_ranges(content=(HEADER + "1;0172700000;0172700009;X;;;PARIS\n").encode())
+    client = ClientFactory()
+    SiteFactory(client=client, insee_code="75056")
+    trunk = make_trunk(client, channels=8, start=date(2026, 10, 1))
+    with time_machine.travel(date(2026, 10, 2)):
+        services.assign_numbers(
+            client=client, numbers=["0172700001", "0172700002"], contract=trunk.contract
+        )
+    return trunk
+
+
 def test_last_number_ported_out_terminates_with_con5_fee(hosted_w):
     # NUM-4 / CON-5: the first number leaves, the contract stays; the last one ends it.
     with time_machine.travel(date(2026, 10, 5)):

@@ -10,7 +10,7 @@ from numbering.choices import NumberState
 from numbering.models import PhoneNumber
 from numbering.services.port_out import port_out_notice
 from offers.choices import ContractStatus, TerminationReason
-from tests.numbering.test_port_out import hosted_w  # noqa: F401 - the fixture
+from tests.numbering.test_port_out import hosted_w, trunk_two_numbers  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -79,27 +79,15 @@ def test_late_port_out_credits_the_month_invoiced_after_the_end():
 # 1.00 € HT (1.20 € TTC) is credited on a credit note correcting that invoice — as the last
 # number's month is when its contract ends. The trunk and the number staying are not touched.
 # Before, only the last number's months were credited: this one's December stayed due.
-def test_late_port_out_of_one_number_credits_its_month_invoiced_after_it_left():
+def test_late_port_out_of_one_number_credits_its_month_invoiced_after_it_left(
+    trunk_two_numbers,  # noqa: F811
+):
     from billing import services as billing
     from billing.models import Invoice, PendingCharge
-    from numbering import services
     from numbering.services.pricing import post_monthly_charges
-    from tests.factories import ClientFactory, SiteFactory
-    from tests.telephony.factories import make_trunk
 
-    services.import_ranges(
-        content=(
-            "EZABPQM;Tranche_Debut;Tranche_Fin;Mnémo;Territoire;Date_Attribution;ZNE\n"
-            "1;0172700000;0172700009;X;;;PARIS\n"
-        ).encode()
-    )
-    client = ClientFactory()
-    SiteFactory(client=client, insee_code="75056")
-    trunk = make_trunk(client, channels=8, start=date(2026, 10, 1))
-    with time_machine.travel(date(2026, 10, 2)):
-        services.assign_numbers(
-            client=client, numbers=["0172700001", "0172700002"], contract=trunk.contract
-        )
+    trunk = trunk_two_numbers
+    client = trunk.contract.client
     with time_machine.travel(date(2026, 12, 1)):
         billing.run_month_sync(month=date(2026, 11, 1))
     november = Invoice.objects.get(client=client, kind="invoice", month=date(2026, 11, 1))
