@@ -4,17 +4,17 @@ write) are checked by ``support.services``; the forms only parse what was typed 
 limits."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kernel.inputs import MAX_FILES, MAX_TEXT, AsciiModelChoiceField, BoundedDateTimeField
-from offers.choices import ContractStatus
 from offers.models import Contract
 from support.choices import TicketKind, TicketStatus
 from support.selectors import TicketFilters
 from support.services.attachments import ALLOWED_ATTACHMENTS, MAX_ATTACHMENT_BYTES
-from support.services.tickets import contract_not_in_service_message, with_in_service
+from support.services.tickets import contract_not_in_service_message, ticket_contracts
 
 ATTACHMENT_ACCEPT = ",".join(ALLOWED_ATTACHMENTS)
 
@@ -61,6 +61,12 @@ class ContractChoiceField(AsciiModelChoiceField):
     def label_from_instance(self, contract):
         site = f" · {contract.site.name}" if contract.site_id else ""
         label = f"{contract.reference} — {contract.offer.display_name}{site}"
+        if getattr(contract, "terminated_on", None) is not None:
+            # SLA-1: a question about its final invoice, a credit or an item to return
+            return gettext("%(contract)s (terminated on %(date)s: questions only)") % {
+                "contract": label,
+                "date": date_format(contract.terminated_on, "SHORT_DATE_FORMAT"),
+            }
         if getattr(contract, "in_service", True):
             return label
         # SLA-1: listed for a question; a failure notification about it is refused.
@@ -121,12 +127,8 @@ class TicketForm(forms.Form):
                 "The invoice number and what you want to know about it or about a payment."
             )
             self.fields["contract"].help_text = _("Optional: the service your question is about.")
-        self.fields["contract"].queryset = with_in_service(
-            Contract.objects.filter(client=client)
-            .exclude(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED])
-            .select_related("offer", "site")
-            .order_by("reference")
-        )
+        # SLA-1: live contracts, then those terminated within the last 12 months
+        self.fields["contract"].queryset = ticket_contracts(client)
 
     def clean(self):
         data = super().clean()

@@ -223,7 +223,9 @@ class TicketCreateSerializer(api_fields.Serializer):
         allow_null=True,
         help_text=_(
             "The id of the failing service's contract, one of that customer's: required for a "
-            "failure_notification, optional for a question."
+            "failure_notification, optional for a question. A question may also name a "
+            "contract terminated within the last 12 months (its final invoice, a credit, an "
+            "item to return); a failure_notification about it is refused (SLA-1)."
         ),
     )
     subject = serializers.CharField(

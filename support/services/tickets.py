@@ -7,8 +7,18 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
@@ -18,6 +28,7 @@ from kernel.files import files_undone_on_error
 from kernel.inputs import one_line
 from offers.choices import LIVE_STATUSES, ContractStatus, TerminationStatus
 from offers.models import Contract, Termination
+from offers.periods import add_months
 from support.choices import TicketKind, TicketSource, TicketStatus
 from support.models import Ticket, TicketEvent, TicketMessage
 from support.services.attachments import attachments_save, check_attachments
@@ -85,7 +96,57 @@ def with_in_service(contracts: QuerySet[Contract], day: date | None = None):
     )
 
 
+# SLA-1: how long after its termination a customer may still name a contract in a ticket (its
+# final invoice, a credit, an item to return): a question only, never a failure notification.
+TERMINATED_TICKET_MONTHS = 12
+
+
+def with_terminated_on(contracts: QuerySet[Contract]) -> QuerySet[Contract]:
+    """``contracts`` each with ``terminated_on``: the effective date of its applied termination
+    (its first day without service), null for a contract not terminated."""
+    effective = Termination.objects.filter(
+        contract=OuterRef("pk"),
+        contract__status=ContractStatus.TERMINATED,
+        status=TerminationStatus.EFFECTIVE,
+    ).order_by("-effective_date")
+    return contracts.annotate(terminated_on=Subquery(effective.values("effective_date")[:1]))
+
+
+def ticket_contract_condition(day: date | None = None) -> Q:
+    """SLA-1: the contracts a customer (portal) or its partner (API) may name in a ticket on
+    ``day`` (Paris): any but a draft, and a terminated one only while its termination took
+    effect less than ``TERMINATED_TICKET_MONTHS`` months ago (that day included). Needs
+    ``with_terminated_on``."""
+    day = day or timezone.localdate()
+    return ~Q(status__in=[ContractStatus.DRAFT, ContractStatus.TERMINATED]) | Q(
+        status=ContractStatus.TERMINATED,
+        terminated_on__gte=add_months(day, -TERMINATED_TICKET_MONTHS),
+    )
+
+
+def ticket_contracts(client: Client, day: date | None = None) -> QuerySet[Contract]:
+    """SLA-1: ``client``'s contracts offered in the portal's ticket form — live ones first, then
+    those terminated within the last 12 months — each with ``in_service`` and
+    ``terminated_on``."""
+    contracts = with_terminated_on(Contract.objects.filter(client=client))
+    return with_in_service(
+        contracts.filter(ticket_contract_condition(day))
+        .select_related("offer", "site")
+        .order_by(F("terminated_on").desc(nulls_first=True), "reference"),
+        day,
+    )
+
+
 def contract_not_in_service_message(contract: Contract) -> str:
+    ended = getattr(contract, "terminated_on", None)
+    if ended is None and contract.status == ContractStatus.TERMINATED:
+        ended = with_terminated_on(Contract.objects.filter(pk=contract.pk))[0].terminated_on
+    if ended is not None:
+        # SLA-1: a terminated service no longer fails; its final invoice or a credit is a question
+        return _(
+            "%(reference)s was terminated on %(date)s: a failure notification is for a service "
+            "still in service. Ask a question about it instead."
+        ) % {"reference": contract.reference, "date": date_format(ended, "SHORT_DATE_FORMAT")}
     return _(
         "%(reference)s is not in service: a failure notification is for a service that is "
         "active, suspended or under notice until its termination takes effect. Ask a question "
@@ -122,6 +183,19 @@ def ticket_open(
         errors["kind"] = _("Choose a question or a failure notification.")
     if contract is not None and contract.client_id != client.pk:
         errors["contract"] = _("This contract belongs to another customer.")
+    elif (
+        contract is not None
+        and source != TicketSource.STAFF
+        and contract.status == ContractStatus.TERMINATED
+        and not with_terminated_on(Contract.objects.filter(pk=contract.pk))
+        .filter(ticket_contract_condition(timezone.localtime(reported_at).date()))
+        .exists()
+    ):
+        # SLA-1: the portal and the partner API, as the portal's list; staff may name any
+        errors["contract"] = _(
+            "%(reference)s was terminated more than %(months)s months ago: it can no longer be "
+            "named in a ticket. Quote its reference in your message instead."
+        ) % {"reference": contract.reference, "months": TERMINATED_TICKET_MONTHS}
     elif kind == TicketKind.FAILURE and contract is None:
         errors["contract"] = _("Choose the service that fails.")
     elif (
