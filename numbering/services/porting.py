@@ -48,8 +48,8 @@ from numbering.services.assignment import require_telephone_service
 from numbering.services.port_lines import MAX_LINES as MAX_LINES
 from numbering.services.port_lines import clean_lines, territory_errors
 from numbering.zne import zne_of_site
-from offers.choices import LIVE_STATUSES
-from offers.models import Product
+from offers.choices import LIVE_STATUSES, TerminationStatus
+from offers.models import Product, Termination
 from offers.periods import add_months
 from support.services.attachments import attachment_check
 from support.services.permissions import require_customer_side
@@ -77,6 +77,29 @@ def _desired_date_error(desired_date) -> str:
     if desired_date > add_months(today, 12):  # a year ahead: 366 days across a 29 February
         return _("Choose a date within a year.")
     return porting_day_error(desired_date)  # a business day (NUM-3, numbering.porting_days)
+
+
+def _termination_error(contract, day: date) -> str:
+    """NUM-3 / CON-4: numbers cannot arrive on a contract whose termination takes effect on or
+    before their porting date (its completion would be refused): named with its effective date,
+    the first day without service."""
+    if contract is None or day is None:
+        return ""
+    termination = (
+        Termination.objects.filter(
+            contract=contract,
+            status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
+            effective_date__lte=day,
+        )
+        .order_by("effective_date")
+        .first()
+    )
+    if termination is None:
+        return ""
+    return _(
+        "Contract %(reference)s ends on %(end)s (its termination takes effect that day): the "
+        "numbers must arrive before it. Choose an earlier date or port them to another contract."
+    ) % {"reference": contract.reference, "end": _dmy(termination.effective_date)}
 
 
 def _clean_request(*, holder_name, holder_siret, current_operator, desired_date) -> dict:
@@ -386,6 +409,10 @@ def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> Po
             if request.desired_date < paris_today()
             else date_error
         )
+    elif "contract" not in errors and (
+        ending := _termination_error(request.contract, request.desired_date)
+    ):  # NUM-3: refused when sent, not when the numbers arrive
+        errors["desired_date"] = ending
     if errors:
         raise ValidationError(errors)
     relaunch = request.status == PortStatus.REJECTED
@@ -424,6 +451,8 @@ def port_request_accept(
         raise ValidationError({"scheduled_date": _("Choose a porting date from today on.")})
     if not (upstream or past) and (day_error := porting_day_error(scheduled_date)):
         raise ValidationError({"scheduled_date": day_error})
+    if ending := _termination_error(request.contract, scheduled_date):
+        raise ValidationError({"scheduled_date": ending})
     request.scheduled_date = scheduled_date
     _move(request, PortStatus.ACCEPTED, actor=actor, note=str(scheduled_date))
     return request
