@@ -11,7 +11,10 @@ NUMBER_ASSIGNED = register(
 )
 NUMBER_RELEASED = register(
     "number.released",
-    _("A customer released numbers (quarantine)."),
+    _(
+        "A customer released numbers (quarantine, then the pool; a number ported in goes back "
+        "to the operator holding its range)."
+    ),
     data=("customer", "numbers", "quarantine_until"),
 )
 NUMBER_PORTED_OUT = register(

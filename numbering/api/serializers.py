@@ -69,8 +69,9 @@ NUMBER_TEXTS = {
 
 class PhoneNumberSerializer(representation.ModelSerializer):
     """A number of one of the partner's customers (NUM-2): where it is assigned (a contract,
-    and a SIP account or a trunk of it), since when; a number released is in quarantine until
-    ``quarantine_until`` and then no longer the customer's."""
+    and a SIP account or a trunk of it), since when; a number released is no longer the
+    customer's, in quarantine until ``quarantine_until``: then a number of our ranges returns to
+    the pool, one ported in goes back to the operator holding its range (NUM-1)."""
 
     display = serializers.CharField(read_only=True, help_text=DISPLAY_TEXT)
     number_type = api_fields.inline_choice(
@@ -84,9 +85,10 @@ class PhoneNumberSerializer(representation.ModelSerializer):
         read_only=True,
         help_text=_(
             "Its state (NUM-1): assigned (it serves the customer), ported_out (gone to another "
-            "operator on ported_out_on, never reused), quarantine (released: answered once, by "
-            "release, until quarantine_until); reserved and porting_in are the other states a "
-            "number held for a customer may be in."
+            "operator on ported_out_on, or, ported in and released, returned to the operator "
+            "holding its range after its quarantine; never reused), quarantine (released: "
+            "answered once, by release, until quarantine_until); reserved and porting_in are the "
+            "other states a number held for a customer may be in."
         ),
     )
     customer = serializers.IntegerField(
@@ -158,7 +160,9 @@ class PhoneNumberSerializer(representation.ModelSerializer):
                 "When it was assigned to the customer, with its UTC offset; null once released."
             ),
             quarantine_until=_(
-                "The Paris date it returns to the pool once released (NUM-2); null otherwise."
+                "The Paris date its quarantine ends once released (NUM-2): a number of our ranges "
+                "then returns to the pool, one ported in goes back to the operator holding its "
+                "range (ported_out); null otherwise."
             ),
             ported_out_on=_(
                 "The Paris date it leaves (or left) for another operator, as the port-out notice "

@@ -39,7 +39,8 @@ CONFLICT = OpenApiResponse(
 class PhoneNumberViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     """NUM-2: the numbers of the partner's customers — assigned, and those ported out — with
     the service each serves. ``assign`` takes numbers from the pool (``/available-numbers/``);
-    ``release`` gives one back: it spends the quarantine, then returns to the pool."""
+    ``release`` gives one back: it spends the quarantine, then a number of our ranges returns to
+    the pool and one ported in goes back to the operator holding its range (NUM-1)."""
 
     queryset = PhoneNumber.objects.select_related("contract")
     serializer_class = PhoneNumberSerializer
@@ -78,9 +79,13 @@ class PhoneNumberViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     @extend_schema(
         request=None,
         responses={200: PhoneNumberSerializer, 409: CONFLICT},
-        summary="Release a number: quarantine, then back to the pool (NUM-2)",
+        summary="Release a number: quarantine, then the pool or its range holder (NUM-2)",
         description="The number is no longer the customer's: it is answered once more, in "
-        "quarantine until `quarantine_until`, and is not listed any more.",
+        "quarantine until `quarantine_until`, and is not listed any more; it cannot be "
+        "recovered. Once the quarantine is over, a number of our ranges returns to the pool "
+        "(`/available-numbers/`, offered to any customer); a number ported in from another "
+        "operator goes back to the operator holding its range (state `ported_out`, final): it "
+        "is never offered again.",
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def release(self, request, pk=None):
