@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.choices import Role
 from kernel.clock import paris_today
 from numbering.choices import PortStatus
 from numbering.models import PortRequest
@@ -17,6 +18,7 @@ from numbering.services import porting
 from offers import services as offers
 from tests.numbering.test_api import PORTS, _fields, _line, _mandate, _port_body
 from tests.numbering.test_porting import _create, _rio
+from tests.numbering.test_views import PORT_NEW, _page, _port_data, _testid
 from tests.offers.factories import make_contract
 from tests.support.factories import make_staff
 
@@ -98,3 +100,20 @@ def test_api_sending_refused(api, tenant, ending):
         "desired_date": [_ends(contract, end)]
     }
     assert PortRequest.objects.get().status == PortStatus.DRAFT
+
+
+# NUM-3 — in the portal (French): the form sent for E comes back with the refusal on « date
+# souhaitée », the contract and E named (the no-break space read as a space); nothing written.
+def test_portal_form_shows_the_refusal_on_the_date(client, tenant, ending):
+    contract, end = ending
+    client.force_login(tenant.members[Role.TECHNICAL].user)
+    lines = [("01 72 70 00 12", LINES[0]["rio"])]
+    data = _port_data(tenant, contract, lines, desired_date=end.isoformat())
+    response = client.post(PORT_NEW, {**data, "mandate": _mandate()}, HTTP_ACCEPT_LANGUAGE="fr")
+    tree = _page(response)
+    assert _testid(tree, "error-desired_date") == [
+        f"Le contrat {contract.reference} prend fin le {end:%d/%m/%Y} (sa résiliation prend "
+        "effet ce jour-là) : les numéros doivent arriver avant. Choisissez une date "
+        "antérieure ou portez-les vers un autre contrat."
+    ]
+    assert not PortRequest.objects.exists()
