@@ -3,9 +3,10 @@ effect on or before the desired porting date — before, it was sent (portal, pa
 accepted (back office), and only its completion was refused, with the numbers already moving."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +25,14 @@ from tests.support.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 LINES = [{"number": "0172700012", "rio": _rio("02F" + "AB1234", "0172700012")}]
+
+
+@pytest.fixture(autouse=True)
+def _december_8():
+    """Tuesday 8 December 2026: the contract's end, 8 January 2027, is a Friday, and the day
+    before it a porting day too (NUM-3: weekdays, no public holiday)."""
+    with time_machine.travel(date(2026, 12, 8)):
+        yield
 
 
 @pytest.fixture
