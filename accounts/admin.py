@@ -84,11 +84,48 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def _refuse_closed_client(form, message, field: str | None = "client") -> None:
+    """ACC-1: a row added to a closed customer (a site, a person) is refused on ``field``, as
+    the services refuse it (``accounts.services.client_open_check``: the customer's row locked
+    until the page's transaction ends). A customer being closed on the same page counts as
+    closed."""
+    client = form.cleaned_data.get("client")
+    if form.instance.pk is not None or client is None:
+        return
+    try:
+        if client.status == ClientStatus.CLOSED:
+            raise ValidationError({"client": message})
+        services.client_open_check(client, message)
+    except ValidationError:
+        form.add_error(field, message)
+
+
+class SiteAdminForm(forms.ModelForm):
+    refused_on = "client"
+
+    def clean(self):
+        cleaned = super().clean()
+        _refuse_closed_client(self, services.CLOSED_TO_SITES, field=self.refused_on)
+        return cleaned
+
+
+class SiteInlineForm(SiteAdminForm):
+    refused_on = None  # the customer is the page's, a hidden field: the error above the block
+
+
+class MembershipAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        _refuse_closed_client(self, services.CLOSED_TO_INVITATIONS)
+        return cleaned
+
+
 class SiteInline(admin.StackedInline):
     """ACC-1: the customer's sites, one block each. As a table, six text inputs of the admin's
     20em made the customer's page 2 172 px wide at 1 280; a block's lines wrap at any width."""
 
     model = Site
+    form = SiteInlineForm
     extra = 0
     show_change_link = True
     fields = [
@@ -355,6 +392,7 @@ class ClientAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = SiteAdminForm
     list_display = ["name", "client", "city", "insee_code", "cost_centre"]
     search_fields = ["name", "city", "insee_code", "client__legal_name"]
     list_select_related = ["client"]
@@ -423,6 +461,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipAdminForm
     list_display = ["user", "client", "role", "created_at"]
     list_filter = ["role", "client__partner"]
     search_fields = ["user__email", "client__legal_name"]

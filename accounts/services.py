@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # API keys have their own module; they are re-exported here with the other accounts writes.
 from accounts.api_keys import api_key_create, api_key_revoke, api_key_rotate  # noqa: F401
@@ -181,7 +182,20 @@ def client_members_sign_out(client: Client) -> None:
         _end_sessions(membership.user)
 
 
+def client_open_check(client: Client, message: str) -> None:
+    """ACC-1: a closed customer has nothing left and its users can no longer sign in: nothing
+    new is added to it (staff reopen it first), refused on ``client`` with ``message``. Its row
+    is locked, as ``client_update`` locks it to close it: a write racing the closing waits,
+    then is refused."""
+    status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
+    if status == ClientStatus.CLOSED:
+        raise ValidationError({"client": message})
+
+
 # --- Sites ------------------------------------------------------------------------------------
+
+# ACC-1: the refusal of a site added to a closed customer (the API, the back office).
+CLOSED_TO_SITES = gettext_lazy("This customer is closed: no site can be added to it.")
 
 
 def _save_site(site: Site) -> None:
@@ -201,9 +215,12 @@ def _save_site(site: Site) -> None:
 
 @transaction.atomic
 def site_create(*, client: Client, data: dict, actor=None, api_key=None) -> Site:
+    client_open_check(client, CLOSED_TO_SITES)
     site = Site(client=client)
     _apply(site, data, SITE_FIELDS)
-    site.full_clean()
+    # the name's uniqueness is ``_save_site``'s: the same site posted twice at once waits on the
+    # customer's lock above, then is refused on its name
+    site.full_clean(validate_constraints=False)
     _save_site(site)
     audit_record(
         action="site.create",
@@ -261,6 +278,13 @@ def _other_admins(membership: Membership) -> bool:
     )
 
 
+# ACC-1: the refusal of an invitation to a closed customer (``member_invite``, the portal's
+# ``member_invite_request``, the back office).
+CLOSED_TO_INVITATIONS = gettext_lazy(
+    "This customer is closed: its users can no longer sign in, nobody can be invited to it."
+)
+
+
 @transaction.atomic
 def member_invite(
     *,
@@ -274,6 +298,7 @@ def member_invite(
     api_key=None,
 ) -> Membership:
     """ACC-2: add a person to a customer company; they receive a link to choose a password."""
+    client_open_check(client, CLOSED_TO_INVITATIONS)
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -352,6 +377,7 @@ def member_invite_request(
     - an address used by another company (or by staff): joins nothing; its owner is told by
       e-mail that this company tried to add it (``ELSEWHERE``).
     """
+    client_open_check(client, CLOSED_TO_INVITATIONS)
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
