@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.choices import ClientStatus
 from accounts.models import ApiKey, Client, Site, User
+from accounts.services import client_open_check
 from kernel.errors import InvalidTransition
 from offers import signals
 from offers.choices import ContractStatus
@@ -22,15 +22,10 @@ from offers.services.trials import end_trial_at_service_start
 
 
 def _refuse_if_closed(client: Client) -> None:
-    """ACC-1: a closed customer has nothing left and its users can no longer sign in: nothing
-    new is ordered for it (staff reopen it first). Its row is locked, as ``client_update``
-    locks it to close it: a contract ordered while the customer is being closed waits, then
-    is refused (or blocks the closing, ``offers.receivers``)."""
-    status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
-    if status == ClientStatus.CLOSED:
-        raise ValidationError(
-            {"client": _("This customer is closed: nothing new can be ordered for it.")}
-        )
+    """ACC-1: nothing new is ordered for a closed customer (``client_open_check``: its row
+    locked as closing locks it — a contract ordered while the customer is being closed waits,
+    then is refused, or blocks the closing, ``offers.receivers``)."""
+    client_open_check(client, _("This customer is closed: nothing new can be ordered for it."))
 
 
 @dataclass
