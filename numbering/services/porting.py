@@ -43,14 +43,13 @@ from numbering.models import (
     PortRequestStep,
 )
 from numbering.porting_days import porting_day_error
-from numbering.services import pricing
+from numbering.services import port_dates, pricing
 from numbering.services.assignment import require_telephone_service
 from numbering.services.port_lines import MAX_LINES as MAX_LINES
 from numbering.services.port_lines import clean_lines, territory_errors
 from numbering.zne import zne_of_site
-from offers.choices import LIVE_STATUSES, TerminationStatus
-from offers.models import Product, Termination
-from offers.periods import add_months
+from offers.choices import LIVE_STATUSES
+from offers.models import Product
 from support.services.attachments import attachment_check
 from support.services.permissions import require_customer_side
 
@@ -68,40 +67,6 @@ def _check_actor(client: Client, actor, api_key) -> None:
     require_customer_side(client, actor=actor, api_key=api_key, permission="technical")
 
 
-def _desired_date_error(desired_date) -> str:
-    """NUM-3: a desired date from today to a year ahead — when the request is typed, and again
-    when it leaves (a draft sent, a rejected request relaunched, days later)."""
-    today = paris_today()
-    if desired_date is None or desired_date < today:
-        return _("Choose a date from today on.")
-    if desired_date > add_months(today, 12):  # a year ahead: 366 days across a 29 February
-        return _("Choose a date within a year.")
-    return porting_day_error(desired_date)  # a business day (NUM-3, numbering.porting_days)
-
-
-def _termination_error(contract, day: date) -> str:
-    """NUM-3 / CON-4: numbers cannot arrive on a contract whose termination takes effect on or
-    before their porting date (its completion would be refused): named with its effective date,
-    the first day without service."""
-    if contract is None or day is None:
-        return ""
-    termination = (
-        Termination.objects.filter(
-            contract=contract,
-            status__in=[TerminationStatus.SCHEDULED, TerminationStatus.EFFECTIVE],
-            effective_date__lte=day,
-        )
-        .order_by("effective_date")
-        .first()
-    )
-    if termination is None:
-        return ""
-    return _(
-        "Contract %(reference)s ends on %(end)s (its termination takes effect that day): the "
-        "numbers must arrive before it. Choose an earlier date or port them to another contract."
-    ) % {"reference": contract.reference, "end": _dmy(termination.effective_date)}
-
-
 def _clean_request(*, holder_name, holder_siret, current_operator, desired_date) -> dict:
     errors = {}
     if not (holder_name or "").strip():
@@ -117,7 +82,7 @@ def _clean_request(*, holder_name, holder_siret, current_operator, desired_date)
             errors["holder_siret"] = error.messages
     if not (current_operator or "").strip():
         errors["current_operator"] = _("Name the current operator.")
-    date_error = _desired_date_error(desired_date)
+    date_error = port_dates.desired_date_error(desired_date)
     if date_error:
         errors["desired_date"] = date_error
     if errors:
@@ -400,7 +365,7 @@ def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> Po
         ) % {"reference": request.contract.reference}
     if not request.mandate:
         errors["mandate"] = _mandate_missing()
-    date_error = _desired_date_error(request.desired_date)
+    date_error = port_dates.desired_date_error(request.desired_date)
     if request.status in (PortStatus.DRAFT, PortStatus.REJECTED) and date_error:
         # NUM-3: typed days ago, the date may be gone by now
         errors["desired_date"] = (
@@ -410,7 +375,7 @@ def port_request_submit(*, request: PortRequest, actor=None, api_key=None) -> Po
             else date_error
         )
     elif "contract" not in errors and (
-        ending := _termination_error(request.contract, request.desired_date)
+        ending := port_dates.termination_error(request.contract, request.desired_date)
     ):  # NUM-3: refused when sent, not when the numbers arrive
         errors["desired_date"] = ending
     if errors:
@@ -451,7 +416,7 @@ def port_request_accept(
         raise ValidationError({"scheduled_date": _("Choose a porting date from today on.")})
     if not (upstream or past) and (day_error := porting_day_error(scheduled_date)):
         raise ValidationError({"scheduled_date": day_error})
-    if ending := _termination_error(request.contract, scheduled_date):
+    if ending := port_dates.termination_error(request.contract, scheduled_date):
         raise ValidationError({"scheduled_date": ending})
     request.scheduled_date = scheduled_date
     _move(request, PortStatus.ACCEPTED, actor=actor, note=str(scheduled_date))
@@ -500,7 +465,7 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
     request = PortRequest.objects.select_for_update().get(pk=request.pk)
     today = paris_today()
     on = on or today
-    _check_completion_date(request, on, today)
+    port_dates.check_completion_date(request, on, today)
     # Another request may have brought one of these numbers meanwhile: it is not taken from
     # its customer, and nothing is written.
     _refuse_held([(line.e164, line.rio) for line in request.lines.all()])
@@ -578,24 +543,3 @@ def port_request_complete(*, request: PortRequest, actor=None, on: date | None =
     # the months the runs already billed in advance since that day (a late record)
     pricing.post_monthly_charges_since(on, numbers=numbers, today=today)
     return request
-
-
-def _check_completion_date(request: PortRequest, on: date, today: date) -> None:
-    """NUM-3: the day the numbers arrived: never in the future, never before the request
-    left for the operator (its last submission)."""
-    if on > today:
-        raise ValidationError(
-            {"on": _("The completion date %(date)s is in the future.") % {"date": _dmy(on)}}
-        )
-    sent = request.steps.filter(status=PortStatus.SUBMITTED).order_by("-at", "-pk").first()
-    if sent is not None and on < timezone.localdate(sent.at):
-        raise ValidationError(
-            {
-                "on": _("The completion date %(date)s is before the request was sent (%(sent)s).")
-                % {"date": _dmy(on), "sent": _dmy(timezone.localdate(sent.at))}
-            }
-        )
-
-
-def _dmy(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
