@@ -60,6 +60,15 @@ def test_api_invitation_to_a_closed_customer_refused(api, closed, language):
     assert mail.outbox == []
 
 
+NEW_SITE = {
+    "name": "Entrepôt",
+    "address_line1": "1 rue du Port",
+    "postal_code": "13002",
+    "city": "Marseille",
+    "insee_code": "13202",
+}
+
+
 # ACC-1 — before: POST /sites/ on a closed customer answered 201 with a new site.
 # Now: 400 on client, nothing written.
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -67,14 +76,7 @@ def test_api_site_for_a_closed_customer_refused(api, closed, language):
     before = _writes(closed)
     response = api.post(
         reverse("api:site-list"),
-        {
-            "client": closed.pk,
-            "name": "Entrepôt",
-            "address_line1": "1 rue du Port",
-            "postal_code": "13002",
-            "city": "Marseille",
-            "insee_code": "13202",
-        },
+        {"client": closed.pk, **NEW_SITE},
         format="json",
         HTTP_ACCEPT_LANGUAGE=language,
     )
@@ -106,14 +108,7 @@ def test_back_office_site_for_a_closed_customer_refused(client, staff, closed):
     before = _writes(closed)
     page = client.post(
         reverse("admin:accounts_site_add"),
-        {
-            "client": closed.pk,
-            "name": "Entrepôt",
-            "address_line1": "1 rue du Port",
-            "postal_code": "13002",
-            "city": "Marseille",
-            "insee_code": "13202",
-        },
+        {"client": closed.pk, **NEW_SITE},
     )
     assert page.status_code == 200
     assert page.context["adminform"].form.errors == {"client": [SITE_REFUSED["en"]]}
