@@ -338,19 +338,9 @@ def test_back_office_logo_upload_audited(client, partner):
     _staff_with_mfa(client)
     png = io.BytesIO()
     Image.new("RGB", (40, 12), "#123456").save(png, "PNG")
-    form = {
-        "name": partner.name,
-        "primary_color": "#000000",
-        "secondary_color": "#ffffff",
-        "support_email": partner.support_email,
-        "billing_mode": "reseller_billed",
-        "wholesale_discount_percent": "0",
-        "is_active": "on",
-        "host_name": "",
-        "country": "FR",
-        "vat_regime": "standard",
-        "logo": SimpleUploadedFile("nova.png", png.getvalue()),
-    }
+    from tests.accounts.test_logo import _partner_form
+
+    form = _partner_form(partner, SimpleUploadedFile("nova.png", png.getvalue()))
     url = reverse("admin:accounts_partner_change", args=[partner.pk])
     assert client.post(url, form).status_code == 302
     partner.refresh_from_db()
