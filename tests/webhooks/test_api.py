@@ -141,3 +141,30 @@ def test_redelivery_to_a_disabled_endpoint_is_refused(api, partner, receiver):
     again = api.post(url)
     assert again.status_code == 200 and again.json()["status_code"] == 200
     assert Delivery.objects.get(pk=delivery_id).status == "succeeded"
+
+
+# SPEC §9 webhooks (ACC-3) — a partner walking the delivery log page by page while it asks for
+# redeliveries: a redelivery adds an attempt and changes the delivery's status, never its place
+# in the list, which is ordered on what never changes (created_at, then the id). Each delivery
+# comes exactly once, and the page the partner read before the redelivery is not served again
+# stale (the kept page, portal.api.pagination, follows the change).
+def test_a_page_walk_during_redeliveries_lists_each_delivery_once(api, partner, receiver):
+    _create(api, receiver.url)
+    events = [emit("ticket.updated", partner_id=partner.pk, data={"id": n}) for n in range(5)]
+    ids = [services.fan_out(event.pk)[0] for event in events]
+    url = reverse("api:webhook-delivery-list")
+    seen, page = [], 1
+    while True:
+        body = api.get(url, {"page_size": 2, "page": page}).json()
+        seen += [(row["id"], row["status"]) for row in body["results"]]
+        # the oldest and the newest are redelivered between two pages
+        for delivery_id in (ids[0], ids[-1]) if page == 1 else ():
+            answer = api.post(reverse("api:webhook-delivery-redeliver", args=[delivery_id]))
+            assert answer.status_code == 200
+        if body["next"] is None:
+            break
+        page += 1
+    assert [pk for pk, _status in seen] == ids[::-1]  # newest first, each once
+    assert seen[-1] == (ids[0], "succeeded")  # read after its redelivery, as it is now
+    again = api.get(url, {"page_size": 2}).json()["results"]
+    assert [(row["id"], row["status"]) for row in again][0] == (ids[-1], "succeeded")
