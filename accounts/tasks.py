@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.api import idempotency
 from accounts.models import Client, Heartbeat
 
 logger = logging.getLogger(__name__)
@@ -17,3 +18,10 @@ def heartbeat(name: str = "beat") -> int:
     beats = Heartbeat.objects.get(name=name).beats
     logger.info("heartbeat #%s: worker alive, %s customers", beats, Client.objects.count())
     return beats
+
+
+@shared_task(name="accounts.tasks.purge_idempotency_records", acks_late=True)
+def purge_idempotency_records() -> int:
+    """The partner API's ``Idempotency-Key`` records past their retention
+    (``accounts.api.idempotency.RETENTION``), deleted; idempotent."""
+    return idempotency.purge_expired()

@@ -12,13 +12,18 @@ Decorate a viewset method with ``@idempotent``. With the header:
   first commits, then replays it (if the first fails, the second runs).
 
 Without the header the request runs as usual.
+
+A record is kept ``RETENTION`` (7 days) from its request, then purged by the nightly
+``accounts.tasks.purge_idempotency_records``: a retry sent later runs again.
 """
 
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -29,6 +34,9 @@ from accounts.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# How long a key answers its retries (docs/rules.md, "a POST retried"): longer than a partner's
+# retries after an outage over a weekend; Stripe keeps its keys 24 hours.
+RETENTION = timedelta(days=7)
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
@@ -131,3 +139,11 @@ def idempotent(view_method):
         return idempotent_response(request, lambda: view_method(self, request, *args, **kwargs))
 
     return wrapper
+
+
+def purge_expired(now=None) -> int:
+    """Delete the records older than ``RETENTION``; how many. Idempotent: a second run deletes
+    nothing more."""
+    cutoff = (now or timezone.now()) - RETENTION
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

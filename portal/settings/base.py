@@ -423,6 +423,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kernel.tasks.mail_retry",
         "schedule": 300,
     },
+    # ACC-3: the partner API's Idempotency-Key records are kept 7 days (accounts.api.idempotency).
+    "accounts-purge-idempotency-records": {
+        "task": "accounts.tasks.purge_idempotency_records",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "portal-heartbeat": {
         "task": "accounts.tasks.heartbeat",
         "schedule": env.int("HEARTBEAT_SECONDS", default=60),

@@ -1,11 +1,17 @@
 """Audit of ``Idempotency-Key`` on the partner API's POSTs that create (SPEC §9: "Idempotency-Key
 on POST"; ACC-3)."""
 
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts.api.idempotency import RETENTION
 from accounts.models import IdempotencyRecord, Site
+from accounts.tasks import purge_idempotency_records
 from offers.models import Contract
 from support.models import Ticket, TicketMessage
 
@@ -121,3 +127,31 @@ def test_a_key_reused_with_other_files_but_the_last_is_refused(api, tenant):
     assert other.status_code == 422, other.json()
     assert other.json()["error"]["code"] == "idempotency_key_reused"
     assert TicketMessage.objects.filter(ticket_id=ticket["id"], internal=False).count() == 2
+
+
+# SPEC §9 (ACC-3), docs/rules.md "a POST retried": the records of Idempotency-Key were never
+# purged, every POST a partner ever retried kept with its answer. The nightly purge now deletes
+# those older than RETENTION (7 days; a retry after that runs again), once: a second run
+# deletes nothing.
+def test_idempotency_records_older_than_the_retention_are_purged_nightly(api, tenant):
+    assert RETENTION == timedelta(days=7)
+    assert any(
+        entry["task"] == "accounts.tasks.purge_idempotency_records"
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    )
+    url = reverse("api:ticket-list")
+    body = {"customer": tenant.client.pk, "kind": "question", "subject": "Fax?", "body": "How?"}
+    for key in ("old", "recent"):
+        assert api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key).status_code == 201
+    now = timezone.now()
+    IdempotencyRecord.objects.filter(key="old").update(created_at=now - RETENTION - timedelta(1))
+    IdempotencyRecord.objects.filter(key="recent").update(created_at=now - RETENTION / 2)
+    assert purge_idempotency_records() == 1
+    assert purge_idempotency_records() == 0  # idempotent
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="recent")
+    assert again["Idempotent-Replayed"] == "true"
+    # past the retention the key is free: the POST runs again (a new ticket), kept anew
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Ticket.objects.count() == 3
