@@ -186,6 +186,16 @@ def ticket_open(
     elif (
         contract is not None
         and source != TicketSource.STAFF
+        and contract.status == ContractStatus.DRAFT
+    ):
+        # SLA-1: not a service yet (ticket_contract_condition), as the portal's list
+        errors["contract"] = _(
+            "%(reference)s is a draft, not ordered yet: it cannot be named in a ticket. Quote "
+            "its reference in your message instead."
+        ) % {"reference": contract.reference}
+    elif (
+        contract is not None
+        and source != TicketSource.STAFF
         and contract.status == ContractStatus.TERMINATED
         and not with_terminated_on(Contract.objects.filter(pk=contract.pk))
         .filter(ticket_contract_condition(timezone.localtime(reported_at).date()))

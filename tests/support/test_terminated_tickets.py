@@ -118,3 +118,25 @@ def test_api_question_about_a_recently_terminated_contract(api, tenant, other_te
     body = response.json()
     assert (body["contract"], body["contract_reference"]) == (recent.pk, recent.reference)
     assert Ticket.objects.get().client == tenant.client
+
+
+# SLA-1 — a draft contract (not yet ordered, nothing signed) is no service of the customer: the
+# portal's form never offers it, yet the partner API took a question naming it (201), the
+# ticket tied to a contract the customer may still delete. Now a 400 on ``contract``, in the
+# language asked, for a question and for a failure notification alike; nothing written.
+def test_api_refuses_a_ticket_naming_a_draft_contract(api, as_role, tenant):
+    draft = make_contract(tenant.client, "hosted-a", status=ContractStatus.DRAFT)
+    page = page_of(as_role(Role.TECHNICAL).get(reverse("support:ticket_create")))
+    assert draft.reference not in page
+    url = reverse("api:ticket-list")
+    base = {"customer": tenant.client.pk, "subject": "Devis", "body": "Quand ?"}
+    for kind in ("question", "failure_notification"):
+        data = {**base, "kind": kind, "contract": draft.pk}
+        response = api.post(url, data, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+        assert response.status_code == 400, (kind, response.content)
+        (message,) = response.json()["error"]["fields"]["contract"]
+        assert message == (
+            f"{draft.reference} est un brouillon, pas encore commandé\u00a0: il ne peut pas "
+            "être choisi dans un ticket. Citez plutôt sa référence dans votre message."
+        )
+    assert not Ticket.objects.exists()
