@@ -30,6 +30,7 @@ from rest_framework import serializers
 from accounts.api.serializers import PartnerClientField
 from accounts.models import Site
 from kernel import api_fields, representation, sql_lists
+from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY
 from kernel.languages import display_name_sql
 from offers.api.catalogue_serializers import TermsSerializer
@@ -427,7 +428,9 @@ class ContractCreateSerializer(api_fields.Serializer):
         help_text=_("The options ordered with it, each an option of the offer; none if absent."),
     )
     # 2000–2100 (year 1 and 9999 were accepted)
-    signature_date = api_fields.DateField(help_text=_("The day it was signed."))
+    signature_date = api_fields.DateField(
+        help_text=_("The day it was signed: today at the latest (Paris date).")
+    )
     order_date = api_fields.DateField(
         help_text=_("The day it was ordered, not before the signature.")
     )
@@ -438,6 +441,16 @@ class ContractCreateSerializer(api_fields.Serializer):
         default="",
         help_text=_("The customer's purchase order reference, printed on invoices."),
     )
+
+    def validate_signature_date(self, value):
+        # CON-2: a contract is signed, then ordered: a signature of tomorrow is not one yet.
+        today = paris_today()
+        if value > today:
+            raise serializers.ValidationError(
+                _("A contract cannot be signed after today (%(today)s).")
+                % {"today": today.strftime("%d/%m/%Y")}
+            )
+        return value
 
     def validate_offer(self, offer):
         if not offer.telephone_service:  # EQP-3: a rental contract comes with its items

@@ -176,6 +176,23 @@ def test_create_contract_refused(api, tenant, other_tenant, overrides, field):
     assert not Contract.objects.exists()
 
 
+# CON-2 — a contract cannot be signed tomorrow: at 00:30 on Friday 6 March 2026 in Paris
+# (23:30 UTC on the 5th) a signature of the 6th is today's and accepted; one of the 7th is
+# refused on signature_date, with the order, and nothing is written.
+@time_machine.travel(paris(2026, 3, 6, 0, 30), tick=False)
+def test_create_contract_signed_in_the_future(api, tenant):
+    url = reverse("api:contract-list")
+    tomorrow = _order(tenant, signature_date="2026-03-07", order_date="2026-03-07")
+    response = api.post(url, tomorrow, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["fields"] == {
+        "signature_date": ["A contract cannot be signed after today (06/03/2026)."]
+    }
+    assert not Contract.objects.exists()
+    today = _order(tenant, signature_date="2026-03-06", order_date="2026-03-06")
+    assert api.post(url, today, format="json").status_code == 201
+
+
 # --- CON-4 / CON-5 commands -----------------------------------------------------------------
 
 
