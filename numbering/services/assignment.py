@@ -126,9 +126,12 @@ def _check_target(client: Client, *, contract, sip_account, trunk, site) -> None
     if owner != client.pk or (site is not None and site.client_id != client.pk):
         raise PermissionDenied(_("This service is not this customer's."))
     service_contract = contract or (sip_account or trunk).contract
+    # The refusal names the service the caller sent (contract, sip_account or trunk), as a
+    # port request names its contract: a field error, not a form-wide one.
+    field = "contract" if contract is not None else "sip_account" if sip_account else "trunk"
     if service_contract.status not in LIVE_STATUSES:
-        raise ValidationError(_("Numbers are assigned to a contract in service only."))
-    require_telephone_service(service_contract)
+        raise ValidationError({field: _("Numbers are assigned to a contract in service only.")})
+    require_telephone_service(service_contract, field=field)
 
 
 def require_telephone_service(contract, *, field: str | None = None) -> None:

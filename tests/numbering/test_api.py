@@ -19,6 +19,7 @@ from numbering.models import NumberEvent, PhoneNumber, PortRequest, PortRequestS
 from numbering.porting_days import next_porting_day
 from numbering.rio import check_key
 from numbering.services import porting
+from offers.models import Contract
 from tests.factories import ClientFactory, SiteFactory, siret_for
 from tests.offers.factories import make_contract
 from tests.support.factories import make_staff
@@ -214,6 +215,23 @@ def test_assign_bad_input(api, tenant, other_tenant, contract, pool, partner):
     for body, field in cases:
         assert field in _fields(api.post(ASSIGN, body, format="json")), (body, field)
     assert not PhoneNumber.objects.filter(state=NumberState.ASSIGNED).exists()
+
+
+# NUM-2 — numbers come to a contract in service only: an ordered contract not yet started is
+# refused on contract (as a port request is), a SIP account of a terminated contract on
+# sip_account — the field the partner sent, not non_field_errors; nothing is assigned.
+def test_assign_to_a_contract_not_in_service_names_its_field(api, tenant, pool):
+    ordered = make_contract(tenant.client, "hosted-w", status="ordered")
+    sip, *_rest = make_sip_account(tenant.client)
+    Contract.objects.filter(pk=sip.contract_id).update(status="terminated")
+    base = {"customer": tenant.client.pk, "numbers": ["0172700007"]}
+    for target, field in (
+        ({"contract": ordered.pk}, "contract"),
+        ({"sip_account": sip.pk}, "sip_account"),
+    ):
+        response = api.post(ASSIGN, {**base, **target}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+        assert _fields(response) == {field: ["Numbers are assigned to a contract in service only."]}
+    assert PhoneNumber.objects.get(e164="+33172700007").state == NumberState.AVAILABLE
 
 
 # NUM-2 — released: in quarantine for the configured days, no longer the customer's (not listed,
@@ -462,8 +480,7 @@ def test_no_number_goes_to_an_equipment_rental(api, tenant, pool):
     assert rental.status == "active"
     body = {"customer": tenant.client.pk, "numbers": ["0172700007"], "contract": rental.pk}
     response = api.post(ASSIGN, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 400
-    assert "carries no telephone service" in json.dumps(response.json())
+    assert "carries no telephone service" in _fields(response)["contract"][0]
     assert PhoneNumber.objects.get(e164="+33172700007").state == NumberState.AVAILABLE
     response = api.post(PORTS, _port_body(tenant, rental, [_line("0172700012")]), format="json")
     assert "aucun numéro" in _fields(response)["contract"][0]
