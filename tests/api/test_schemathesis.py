@@ -323,6 +323,9 @@ def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch
 
     hosted = make_contract(client, "hosted-w", quantity=2)
     terminating = make_contract(client, status="terminating")
+    # CON-2: a draft too (created, not ordered yet): the commands, quantity changes, tickets
+    # and numbers that name it are refused with a 4xx, never a 500.
+    draft = make_contract(client, status="draft")
     sip, _secret = make_sip_account(client)
     telephony.sip_device_register(account=sip, device_id="80:5e:c0:00:00:01", user_agent="Yealink")
     trunk = make_trunk(client, start=OCT)
@@ -382,10 +385,12 @@ def world(frozen, partner, tenant, other_tenant, settings, tmp_path, monkeypatch
     usage_ids = _usage(partner, tenant, other_tenant, sip=sip, trunk=trunk)
     hook_ids, hook_body = _webhooks(partner, other_tenant, hook_receiver)
 
-    contracts = [hosted.pk, terminating.pk, sip.contract_id, trunk.contract_id, theirs.pk]
+    contracts = [
+        hosted.pk, terminating.pk, draft.pk, sip.contract_id, trunk.contract_id, theirs.pk,
+    ]  # fmt: skip
     lines = [
         (contract.pk, contract_line.pk)
-        for contract in (hosted, sip.contract, trunk.contract, theirs)
+        for contract in (hosted, draft, sip.contract, trunk.contract, theirs)
         for contract_line in contract.lines.all()
     ]
     ids = {
