@@ -187,11 +187,25 @@ class OrderingFilter(drf_filters.OrderingFilter):
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         """The terms asked, all of them known: a term the list does not sort on is a 400 naming
-        ``ordering`` (DRF dropped it and answered the default order, as if it were sorted)."""
+        ``ordering`` (DRF dropped it and answered the default order, as if it were sorted), and
+        so are commas naming no term at all (``?ordering=,``); an empty term beside a named one
+        (``due_date,``) is left out, as DRF does."""
         valid = super().remove_invalid_fields(queryset, fields, view, request)
         unknown = [term for term in fields if term and term not in valid]
+        names = [name for name, _label in self.get_valid_fields(queryset, view)]
+        if not any(fields):  # "," or " , ": commas only, no term (DRF read it as no order)
+            raise drf_exceptions.ValidationError(
+                {
+                    self.ordering_param: [
+                        _(
+                            "No order given: this list sorts on %(fields)s, each descending "
+                            "with a leading -."
+                        )
+                        % {"fields": ", ".join(names)}
+                    ]
+                }
+            )
         if unknown:
-            names = [name for name, _label in self.get_valid_fields(queryset, view)]
             raise drf_exceptions.ValidationError(
                 {
                     self.ordering_param: [

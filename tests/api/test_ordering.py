@@ -77,3 +77,21 @@ def test_an_order_the_list_cannot_give_is_a_400_naming_it(api, tenant, ordering)
     assert message.startswith("Ordre inconnu\u00a0: ")
     assert api.get(url, {"ordering": "-due_date,number"}).status_code == 200
     assert api.get(url, {"ordering": ""}).status_code == 200
+
+
+# ACC-3 (rules §9 "input read one way"): ``?ordering=,`` names no field at all, and was read
+# as no order (the list's default, 200) as if it were sorted. Now a 400 on ``ordering`` saying
+# what the list sorts on, as an unknown order; a trailing comma after a field is still read.
+@pytest.mark.parametrize("ordering", [",", " , ", ",,"])
+def test_an_order_of_commas_only_is_a_400(api, tenant, ordering):
+    url = reverse("api:invoice-list")
+    answer = api.get(url, {"ordering": ordering}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400, answer.json()
+    assert answer.json()["error"]["fields"]["ordering"] == [
+        "No order given: this list sorts on issue_date, number, total_gross, amount_due, "
+        "due_date, each descending with a leading -."
+    ]
+    french = api.get(url, {"ordering": ordering}, HTTP_ACCEPT_LANGUAGE="fr")
+    (message,) = french.json()["error"]["fields"]["ordering"]
+    assert message.startswith("Aucun ordre donné\u00a0: cette liste se trie par issue_date")
+    assert api.get(url, {"ordering": "due_date,"}).status_code == 200
