@@ -260,6 +260,21 @@ class OrderForm(forms.Form):
         help_text=_("Separated by commas. Empty: the oldest items in stock."),
     )  # fmt: skip
 
+    def clean(self):
+        # CON-2, EQP-3: a rental's contract is signed on its order date, never tomorrow.
+        data = super().clean()
+        today = paris_today()
+        ordered_on = data.get("ordered_on")
+        if data.get("tenure") == Tenure.RENTAL and ordered_on and ordered_on > today:
+            self.add_error(
+                "ordered_on",
+                gettext(
+                    "A rental's contract is signed on its order date: not after today (%(today)s)."
+                )
+                % {"today": today.strftime("%d/%m/%Y")},
+            )
+        return data
+
 
 @admin.register(EquipmentOrder)
 class EquipmentOrderAdmin(ServiceRowsAdmin):

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
@@ -62,6 +63,28 @@ def test_order_form_rental(staff, tenant):
     assert order.contract.offer.code == "equipment-rental-36"
     assert order.contract.monthly_fees == Decimal("11.0000")
     assert order.created_by == staff.user
+
+
+# CON-2, EQP-3 — a rental's contract is signed on the order date: staff entering a rental
+# ordered on Saturday 7 March 2026 on Friday the 6th get the form back with the refusal under
+# the order date, nothing written (a sale dated ahead is not a contract: left as it was).
+@time_machine.travel(date(2026, 3, 6), tick=False)
+def test_order_form_rental_ordered_tomorrow_refused(staff, tenant):
+    model = make_model(rental="6.00")
+    stock(model, 1)
+    response = staff.post(
+        reverse("admin:equipment_equipmentorder_add"),
+        {"client": tenant.client.pk, "site": tenant.site.pk, "tenure": "rental",
+         "model": model.pk, "quantity": "1", "commitment_months": "36", "ordered_on": "2026-03-07"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "ordered_on": [
+            "A rental's contract is signed on its order date: not after today (06/03/2026)."
+        ]
+    }
+    assert not EquipmentOrder.objects.exists()
 
 
 def test_rma_queue_sorted_by_deadline_and_actions(staff, tenant):
