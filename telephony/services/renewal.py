@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.notifications import notify_client
 from offers import services as offers
-from offers.choices import LIVE_STATUSES, Preset
+from offers.choices import LIVE_STATUSES, Preset, TerminationStatus
 from offers.models import Contract, ContractLine
+from offers.periods import month_start
 from telephony import selectors
 from telephony.choices import DecreaseStatus, LedgerCause
 from telephony.models import ChannelDecrease, Pack, PackTable, Trunk
@@ -160,11 +161,53 @@ def trunk_period_start(*, contract: Contract, period_start: date) -> PeriodStart
 def trunks_renew_for_run(*, target: date) -> int:
     """BIL-1: before the run prices month ``target`` in advance, renew the trunks whose period
     ends by then, so that their decreases and re-optimisation of ``target``'s first day are in
-    the lines the run reads. ``contract_renew`` is idempotent: the nightly job finds them done."""
+    the lines the run reads. ``contract_renew`` is idempotent: the nightly job finds them done.
+
+    TRK-5 (TRUNK 7: « optimisée au meilleur tarif selon le nombre de canaux dont il dispose le
+    premier jour de la période de facturation suivante »): a billing period is a calendar month
+    (SPEC, Time), also on a trunk whose staff-made terms commit it longer (12 months from the
+    signature). Such a trunk is re-optimised on ``target`` too although its period goes on:
+    only re-optimised at its anniversary, 8 channels + 2 on 21 November stayed 2 × 4 + 2 × 1 =
+    44.00 € a month until October instead of one 10-pack at 39.00 €. Its pending decreases still
+    wait for the renewal date (TRK-4: « effective à la prochaine date de renouvellement »)."""
     ids = Contract.objects.filter(
         status__in=LIVE_STATUSES,
         current_period_end__lte=target,
         terms_snapshot__preset=Preset.TRUNK,
         trunk__isnull=False,
     ).values_list("pk", flat=True)
-    return sum(offers.contract_renew(contract_id=pk, today=target) for pk in list(ids))
+    renewed = sum(offers.contract_renew(contract_id=pk, today=target) for pk in list(ids))
+    if target == month_start(target):
+        trunks_reoptimise_mid_period(month=target)
+    return renewed
+
+
+def trunks_reoptimise_mid_period(*, month: date) -> int:
+    """TRK-5 on ``month``'s first day for the trunks whose commitment period goes on past it
+    (``trunks_renew_for_run``). Idempotent (``trunk_period_start``): the contract row is locked
+    first (the renewal's lock order), and a second pass finds the packs optimal. A contract
+    ending that day (CON-4) is left alone: nothing is billed from then. Returns the trunks
+    whose packs changed."""
+    ids = (
+        Contract.objects.filter(
+            status__in=LIVE_STATUSES,
+            current_period_start__lt=month,
+            current_period_end__gt=month,
+            terms_snapshot__preset=Preset.TRUNK,
+            trunk__isnull=False,
+        )
+        .exclude(
+            terminations__status=TerminationStatus.SCHEDULED,
+            terminations__effective_date__lte=month,
+        )
+        .values_list("pk", flat=True)
+    )
+    changed = 0
+    for pk in list(ids):
+        with transaction.atomic():
+            contract = Contract.objects.select_for_update().get(pk=pk)
+            if contract.status not in LIVE_STATUSES:
+                continue
+            result = trunk_period_start(contract=contract, period_start=month)
+            changed += bool(result is not None and result.changed)
+    return changed

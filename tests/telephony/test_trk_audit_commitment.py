@@ -1,0 +1,63 @@
+"""Audit of TRK-3..TRK-5 on trunks committed longer than a month, at month ends and on
+29 February / the 31st: cases no other test shows."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing import services as billing
+from billing.models import Invoice
+from offers import services as offers
+from telephony import selectors, services
+from tests.offers.factories import make_contract
+from tests.telephony.factories import customer, seed_catalogue, top_up
+
+pytestmark = pytest.mark.django_db
+
+
+def _yearly_trunk(client, channels, start):
+    """A TRUNK contract whose staff-made terms commit it 12 months from the signature."""
+    seed_catalogue()
+    contract = make_contract(client, "trunk", quantity=channels, signature=start, status="ordered")
+    contract.terms_snapshot.update(anchor="signature", initial_months=12, renewal_months=12)
+    contract.save(update_fields=["terms_snapshot"])
+    trunk, _secret = services.trunk_create(contract=contract, today=start)
+    offers.contract_activate(contract=contract, service_start_date=start)
+    trunk.refresh_from_db()
+    return trunk
+
+
+def _month_lines(client, month, period_start):
+    invoice = Invoice.objects.get(client=client, month=month)
+    return [line for line in invoice.lines.all() if line.period_start == period_start]
+
+
+# TRK-5 (TRUNK 7: « l'offre du Client est automatiquement optimisée au meilleur tarif selon le
+# nombre de canaux dont il dispose le premier jour de la période de facturation suivante ») on a
+# trunk committed 12 months from its signature (1 October 2026 → 1 October 2027). Its billing
+# periods are calendar months (SPEC, Time). 8 channels (2 × 4 = 34.00) + 2 paid on 21 November:
+# 2 × 1 added, 2 × 5.00 × 10/30 = 3.3333 → 3.33 HT. From 1 December the 10 channels are one
+# 10-pack at 39.00 € HT, not 2 × 17.00 + 2 × 5.00 = 44.00 (it stayed 44.00 until the
+# anniversary: 10 × 5.00 = 50.00 € HT too much). A decrease to 4 asked on 21 November during the
+# commitment waits for the renewal date (TRK-4: « effective à la prochaine date de
+# renouvellement »), 1 October 2027: December keeps its 10 channels. Run twice: same invoice.
+def test_trk5_committed_trunk_reoptimised_on_the_first_of_each_month():
+    client = customer()
+    trunk = _yearly_trunk(client, 8, date(2026, 10, 1))
+    top_up(client, "50.00")
+    order = services.channel_order_create(trunk=trunk, add=2, today=date(2026, 11, 21))
+    order = services.channel_order_pay(order=order, method="prepaid", today=date(2026, 11, 21))
+    assert str(order.prorata_price) == "3.3333"
+    decrease = services.channel_decrease_request(trunk=trunk, new_total=4, today=date(2026, 11, 21))
+    assert decrease.effective_on == date(2027, 10, 1)
+    billing.run_month_sync(month=date(2026, 11, 1))
+    billing.run_month_sync(month=date(2026, 11, 1))
+    december = _month_lines(client, date(2026, 11, 1), date(2026, 12, 1))
+    assert sum(line.net_amount for line in december) == Decimal("39.00")
+    assert selectors.trunk_capacity(trunk, date(2026, 12, 1)) == 10
+    assert {p.channels: n for p, n in selectors.packs_held(trunk, date(2026, 12, 1)).items()} == {
+        10: 1
+    }
+    decrease.refresh_from_db()
+    assert decrease.status == "pending"
