@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from accounts.audit import audit_record, changed, snapshot
 from kernel.admin import ServiceRowsAdmin, TypedAmountsMixin, form_action, run_each
 from kernel.forms import attach_errors, error_text
 from kernel.inputs import typed_amount_field
+from kernel.money import money
 from kernel.widgets import IsoDateInput
 from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
 from offers.choices import Preset
@@ -38,6 +40,7 @@ from telephony.models import (
 from telephony.services.channel_decreases import channel_decrease_cancel
 from telephony.services.channel_orders import channel_order_cancel, channel_order_record_payment
 from telephony.services.destinations import destination_group_save
+from telephony.services.pack_lines import describe, held_lines, monthly
 from telephony.services.pack_prices import pack_price_change_schedule
 from telephony.services.sip_accounts import (
     SIP_PRESETS,
@@ -270,7 +273,17 @@ class TrunkAdmin(CredentialActionsMixin, ServiceRowsAdmin):
     list_filter = ["status"]
     search_fields = ["username", "contract__reference", "contract__client__legal_name"]
     list_select_related = ["contract__client", "contract__offer"]
-    readonly_fields = ["username", "contract", "status", "secret_issued_at", "disabled_at"]
+    readonly_fields = [
+        "username",
+        "contract",
+        "status",
+        "channels",
+        "packs_today",
+        "monthly_price_today",
+        "next_renewal",
+        "secret_issued_at",
+        "disabled_at",
+    ]
     inlines = [LedgerInline, DecreaseInline, TrunkDestinationInline]
     actions = ["declare_compromised", "reset_credentials", "enable_credentials"]
 
@@ -281,6 +294,22 @@ class TrunkAdmin(CredentialActionsMixin, ServiceRowsAdmin):
     @admin.display(description=_("channels"))
     def channels(self, trunk):
         return selectors.trunk_capacity(trunk, paris_today())
+
+    # TRK-1 / CON-3: what the customer's page and the partner API tell of the trunk today (its
+    # packs, their monthly price at the pack table's prices, the next renewal), not only the
+    # ledger the staff had to add up.
+    @admin.display(description=_("packs held today"))
+    def packs_today(self, trunk):
+        return describe(held_lines(selectors.packs_held(trunk, paris_today())))
+
+    @admin.display(description=_("monthly price (€ excl. VAT)"))
+    def monthly_price_today(self, trunk):
+        return money(monthly(held_lines(selectors.packs_held(trunk, paris_today()))))
+
+    @admin.display(description=_("next renewal"))
+    def next_renewal(self, trunk):
+        renewal = selectors.trunk_next_renewal(trunk.contract)
+        return date_format(renewal) if renewal is not None else "—"
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):

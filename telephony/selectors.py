@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Client
-from offers.choices import LIVE_STATUSES, Preset, ProductKind
+from offers.choices import LIVE_STATUSES, Preset, ProductKind, TerminationStatus
 from offers.models import Contract, ContractLine
 from telephony.choices import DecreaseStatus, OrderStatus
 from telephony.models import (
@@ -84,6 +84,21 @@ def packs_held_many(trunks, day: date) -> dict[int, list[dict]]:
                 }
             )
     return result
+
+
+def trunk_next_renewal(contract: Contract) -> date | None:
+    """CON-3 / TRK-4: the day a trunk's contract renews (its pending decrease applies then),
+    None when it is not in service or a termination takes effect by then — the contract's
+    ``next_renewal`` of the partner API, told alike by the portal's trunk page and the back
+    office (the page said « Prochain renouvellement » for a trunk ending that day)."""
+    end = contract.current_period_end
+    if end is None or contract.status not in LIVE_STATUSES:
+        return None
+    if contract.terminations.filter(
+        status=TerminationStatus.SCHEDULED, effective_date__lte=end
+    ).exists():
+        return None
+    return end
 
 
 def pack_table_for(trunk_or_offer) -> PackTable:

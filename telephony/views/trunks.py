@@ -64,6 +64,7 @@ def _trunk_context(request, trunk: Trunk, today: date) -> dict:
         "is_active": trunk.contract.status == ContractStatus.ACTIVE,
         "can_increase": increasable(trunk.contract, today),  # TRK-3: active, or until it ends
         "ends_on": scheduled_end(trunk.contract),  # CON-4: a terminating contract's end
+        "next_renewal": selectors.trunk_next_renewal(trunk.contract),  # CON-3, as the API
         "can_decrease": _decreasable(trunk.contract),  # TRK-4: suspended, or ending later
         "status_badge": SIP_BADGES.get(trunk.status, "badge"),
         "today": today,
