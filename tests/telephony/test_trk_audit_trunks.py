@@ -62,7 +62,9 @@ def test_trk3_order_expires_the_day_after_its_last_valid_day():
 # 21 November: the order pays 17.00 × 10/30 = 5.6667 → 5.67 HT for November; from December the
 # 4-pack is billed by the month-end runs like the other packs. Its contract line started on the
 # period's end (1 October 2027): December to September, 10 × 17.00 = 170.00 € HT, were never
-# billed. November's run bills December: 2 × 17.00 + 17.00 = 51.00 € HT (not 34.00).
+# billed. November's run bills December's 12 channels re-optimised on 1 December (TRK-5, on a
+# committed trunk too): one 10-pack 39.00 + 2 × 5.00 = 49.00 € HT (not 34.00, nor the 3 × 17.00 =
+# 51.00 of the packs held before the re-optimisation).
 def test_trk3_added_packs_billed_from_the_next_month_on_a_yearly_trunk_contract():
     from billing import services as billing
     from billing.models import Invoice
@@ -87,7 +89,7 @@ def test_trk3_added_packs_billed_from_the_next_month_on_a_yearly_trunk_contract(
     billing.run_month_sync(month=date(2026, 11, 1))
     invoice = Invoice.objects.get(client=client, month=date(2026, 11, 1))
     december = [line for line in invoice.lines.all() if line.period_start == date(2026, 12, 1)]
-    assert sum(line.net_amount for line in december) == Decimal("51.00")
+    assert sum(line.net_amount for line in december) == Decimal("49.00")
 
 
 # TRK-4 — a decrease 8 → 5 confirmed on 21 November 2026 takes effect on 1 December (the next
