@@ -15,7 +15,7 @@ from accounts.notifications import notify_client
 from offers import services as offers
 from offers.choices import LIVE_STATUSES, Preset, TerminationStatus
 from offers.models import Contract, ContractLine
-from offers.periods import month_start
+from offers.periods import month_start, next_month_start
 from telephony import selectors
 from telephony.choices import DecreaseStatus, LedgerCause
 from telephony.models import ChannelDecrease, Pack, PackTable, Trunk
@@ -27,9 +27,10 @@ from telephony.services.pack_lines import PackLine, describe, held_lines, monthl
 
 def _sync_lines(contract: Contract, table: PackTable, target: dict[Pack, int], day: date) -> None:
     """Make the contract's pack lines live on ``day`` match ``target`` (pack → count): a line
-    whose quantity changes ends on ``day`` and a new one starts on ``day`` (``day`` is a period
-    start, so ``billing.plan`` bills whole months either side). A main-product line that is not
-    a pack (an offer whose main product is priced per channel) ends too: the packs replace it."""
+    whose quantity changes ends on ``day`` and a new one starts on ``day`` (``day`` is a billing
+    month's first day, so ``billing.plan`` bills whole months either side). A main-product line
+    that is not a pack (an offer whose main product is priced per channel) ends too: the packs
+    replace it."""
     products = {pack.product_id: pack for pack in table.packs.all()}
     live = list(
         contract.lines.select_for_update(of=("self",))
@@ -125,7 +126,17 @@ def trunk_period_start(*, contract: Contract, period_start: date) -> PeriodStart
             cause=LedgerCause.DECREASE if decreases else LedgerCause.REOPTIMISATION,
             decrease=decreases[0] if decreases else None,
         )
-        _sync_lines(trunk.contract, table, target, period_start)
+        # The lines change on a billing month's first day (calendar months, SPEC Time): a
+        # renewal mid-month (staff-made terms anchored on the signature) changes the packs
+        # that day, and their billing from the next month — the month in progress was invoiced
+        # in advance, in full (BIL-1): a line started on 15 December billed 15–31 December a
+        # second time.
+        lines_from = (
+            period_start
+            if period_start == month_start(period_start)
+            else next_month_start(period_start)
+        )
+        _sync_lines(trunk.contract, table, target, lines_from)
         result = PeriodStartResult(
             trunk=trunk,
             channels_before=before,

@@ -61,3 +61,34 @@ def test_trk5_committed_trunk_reoptimised_on_the_first_of_each_month():
     }
     decrease.refresh_from_db()
     assert decrease.status == "pending"
+
+
+# TRK-4 / TRK-5 / BIL-1 — staff-made terms anchored on the signature (15 October 2026, periods of
+# 2 months): the renewal falls on 15 December, mid-month. 8 channels = 2 × 4-pack (34.00 € HT);
+# a decrease to 4 asked on 20 November applies on 15 December (the renewal date). October's run:
+# 15–31 October 2 × 17.00 × 17/31 = 2 × 9.3226 → 18.65, and November 34.00; November's run:
+# December 34.00 in advance. From 15 December the trunk holds one 4-pack; its line started that
+# day, so December's run billed 15–31 December again, 17.00 × 17/31 = 9.32 € HT, on top of the
+# December already invoiced in advance. Now the lines follow from the next billing month
+# (1 January): December's run bills January 17.00 and nothing more for December.
+def test_trk4_mid_month_renewal_bills_no_second_december():
+    client = customer()
+    seed_catalogue()
+    start = date(2026, 10, 15)
+    contract = make_contract(client, "trunk", quantity=8, signature=start, status="ordered")
+    contract.terms_snapshot.update(anchor="signature", initial_months=2, renewal_months=2)
+    contract.save(update_fields=["terms_snapshot"])
+    trunk, _secret = services.trunk_create(contract=contract, today=start)
+    offers.contract_activate(contract=contract, service_start_date=start)
+    decrease = services.channel_decrease_request(trunk=trunk, new_total=4, today=date(2026, 11, 20))
+    assert decrease.effective_on == date(2026, 12, 15)
+    for month in (date(2026, 10, 1), date(2026, 11, 1)):
+        billing.run_month_sync(month=month)
+    assert offers.contract_renew(contract_id=contract.pk, today=date(2026, 12, 15)) == 1
+    assert selectors.trunk_capacity(trunk, date(2026, 12, 14)) == 8
+    assert selectors.trunk_capacity(trunk, date(2026, 12, 15)) == 4
+    billing.run_month_sync(month=date(2026, 12, 1))
+    invoice = Invoice.objects.get(client=client, month=date(2026, 12, 1))
+    assert [(line.period_start, line.net_amount) for line in invoice.lines.all()] == [
+        (date(2027, 1, 1), Decimal("17.00"))
+    ]
