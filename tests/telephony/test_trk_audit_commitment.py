@@ -92,3 +92,40 @@ def test_trk4_mid_month_renewal_bills_no_second_december():
     assert [(line.period_start, line.net_amount) for line in invoice.lines.all()] == [
         (date(2027, 1, 1), Decimal("17.00"))
     ]
+
+
+# TRK-3 / TRK-5 — staff-made terms renewed monthly from a signature on 31 January 2027: the
+# periods are [31/01, 28/02), [28/02, 31/03) (clamped to February's last day, then back to the
+# 31st from the anchor). 8 channels = 2 × 4-pack (34.00 € HT). +2 channels paid on 10 February:
+# 2 × 1-pack, 2 × 5.00 × 19/28 = 6.7857 → 6.79 HT for 10–28 February. The renewal of 28 February
+# re-optimises the 10 channels to one 10-pack that day; January's run billed February in full
+# (34.00), so February's run bills March at 39.00 € HT and the order's 6.79 — no line for
+# 28 February, nor 2 × 17.00 + 2 × 5.00 = 44.00 for March.
+def test_trk5_renewal_on_28_february_of_a_trunk_signed_on_the_31st():
+    client = customer()
+    seed_catalogue()
+    start = date(2027, 1, 31)
+    contract = make_contract(client, "trunk", quantity=8, signature=start, status="ordered")
+    contract.terms_snapshot.update(anchor="signature", initial_months=1, renewal_months=1)
+    contract.save(update_fields=["terms_snapshot"])
+    trunk, _secret = services.trunk_create(contract=contract, today=start)
+    offers.contract_activate(contract=contract, service_start_date=start)
+    contract.refresh_from_db()
+    assert contract.current_period_end == date(2027, 2, 28)
+    billing.run_month_sync(month=date(2027, 1, 1))
+    top_up(client, "50.00")
+    order = services.channel_order_create(trunk=trunk, add=2, today=date(2027, 2, 10))
+    order = services.channel_order_pay(order=order, method="prepaid", today=date(2027, 2, 10))
+    assert str(order.prorata_price) == "6.7857"
+    assert offers.contract_renew(contract_id=contract.pk, today=date(2027, 2, 28)) == 1
+    contract.refresh_from_db()
+    assert contract.current_period_end == date(2027, 3, 31)
+    assert {p.channels: n for p, n in selectors.packs_held(trunk, date(2027, 2, 28)).items()} == {
+        10: 1
+    }
+    billing.run_month_sync(month=date(2027, 2, 1))
+    invoice = Invoice.objects.get(client=client, month=date(2027, 2, 1))
+    assert sorted((line.period_start, line.net_amount) for line in invoice.lines.all()) == [
+        (date(2027, 2, 10), Decimal("6.79")),
+        (date(2027, 3, 1), Decimal("39.00")),
+    ]
