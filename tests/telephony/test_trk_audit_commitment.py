@@ -129,3 +129,27 @@ def test_trk5_renewal_on_28_february_of_a_trunk_signed_on_the_31st():
         (date(2027, 2, 10), Decimal("6.79")),
         (date(2027, 3, 1), Decimal("39.00")),
     ]
+
+
+# TRK-3 / TRK-4 / TRK-5 — a monthly trunk of 12 channels (10 + 2 × 1 = 49.00 € HT) asks on
+# 5 November 2026 for 8 (4 removed, pending until 1 December), then on 20 November for 4 more:
+# one 4-pack, 17.00 × 11/30 = 6.2333 → 6.23 HT, 16 channels held until the renewal. The quote
+# announces from December the best tariff for 16 − 4 = 12 channels, 10 + 2 × 1 = 49.00 — what
+# the renewal holds and November's run bills (not 34.00 for the 8 asked on 5 November).
+def test_trk4_decrease_then_increase_in_one_month_renews_as_quoted():
+    from tests.telephony.factories import make_trunk
+
+    client = customer()
+    trunk = make_trunk(client, channels=12, renew_to=date(2026, 11, 1))
+    services.channel_decrease_request(trunk=trunk, new_total=8, today=date(2026, 11, 5))
+    quote = services.channel_quote(trunk=trunk, add=4, today=date(2026, 11, 20))
+    assert (quote.next_channels, quote.next_monthly_price) == (12, Decimal("49.00"))
+    top_up(client, "50.00")
+    order = services.channel_order_create(trunk=trunk, add=4, today=date(2026, 11, 20))
+    order = services.channel_order_pay(order=order, method="prepaid", today=date(2026, 11, 20))
+    assert str(order.prorata_price) == "6.2333"
+    assert selectors.trunk_capacity(trunk, date(2026, 11, 30)) == 16
+    billing.run_month_sync(month=date(2026, 11, 1))
+    assert selectors.trunk_capacity(trunk, date(2026, 12, 1)) == 12
+    december = _month_lines(client, date(2026, 11, 1), date(2026, 12, 1))
+    assert sum(line.net_amount for line in december) == Decimal("49.00")
