@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from billing.amounts import prorata
 from offers.periods import add_months, days_in_month, month_start, next_month_start
+from offers.price_steps import price_on
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,7 @@ class LineFacts:
         change applied to it (the price it had then) or from the date of a notified change that
         will apply to it (the run bills the next month in advance, before the nightly job
         applies the change). Never re-derived from the product's price changes."""
-        earlier = [s for s in self.price_steps if s[3] and s[0] > month]
-        if earlier:
-            return Decimal(min(earlier)[1])
-        coming = [s for s in self.price_steps if not s[3] and s[0] <= month]
-        if coming:
-            return Decimal(max(coming)[2])
-        return Decimal(self.monthly_price)
+        return price_on(self.price_steps, self.monthly_price, month)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from offers.choices import (
 )
 from offers.events import announce_termination_cancelled, announce_termination_scheduled
 from offers.models import Contract, LineQuantityChange, Termination
+from offers.price_steps import price_on
+from offers.services.price_changes import price_steps_by_line
 from offers.services.quantity_acceptance import increases_refuse_on_termination
 from offers.services.transitions import lock_contract, transition_contract
 
@@ -215,8 +217,21 @@ def _monthly_fees_at(contract: Contract, day: date, rule: str) -> Decimal:
     (HOSTED-A 5) the « Frais Fixes mensuels payables au titre du Service fourni sur ledit Site
     Client », of which the numbers are part (HOSTED-A 2: the Service includes the numbers we
     assign; SLA-7 reads the same « Frais Fixes » so): the other apps' subscriptions of the
-    contract on that day are added (``signals.contract_monthly_subscriptions``)."""
-    fees = contract.monthly_fees
+    contract on that day are added (``signals.contract_monthly_subscriptions``).
+
+    Each line counts at its price on that day (CON-6, ``price_on``): a price change in force by
+    then — notified, applied overnight on its date — is part of the fees the customer pays
+    (14.90 → 15.90 from 1 January, last day of service 9 January: 15.90), and one applied after
+    that day is not (a letter typed late)."""
+    steps = price_steps_by_line([contract])
+    price = {
+        line.pk: price_on(steps.get(line.pk, ()), line.unit_monthly_price, day)
+        for line in contract.lines.all()
+    }
+    fees = sum(
+        (price[line.pk] * line.quantity for line in contract.lines.all() if line.ended_on is None),
+        Decimal("0"),
+    )
     if rule in SUBSCRIPTIONS_OUTSIDE_LINES:
         for _receiver, amount in signals.contract_monthly_subscriptions.send(
             sender=Contract, contract=contract, day=day
@@ -229,7 +244,7 @@ def _monthly_fees_at(contract: Contract, day: date, rule: str) -> Decimal:
         line__ended_on__isnull=True,
     ).select_related("line")
     for change in pending:
-        fees -= change.line.unit_monthly_price * change.units
+        fees -= price.get(change.line_id, change.line.unit_monthly_price) * change.units
     return max(fees, Decimal("0"))
 
 

@@ -1,0 +1,57 @@
+"""Contract boundaries computed by hand from the contracts' own words (CON-4, CON-5, CON-6):
+the cases the other files do not show — the last day of a commitment and the day after, a
+29 February, a contract started on the 31st, a price change taking effect before the last
+day of service. Every amount is worked out in the comment above its assertion."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing import services as billing
+from billing.models import InvoiceLine
+from offers import services as offers
+from tests.offers.factories import make_contract
+from tests.offers.test_price_changes_pipeline import at, catalogue, schedule
+from tests.payments.conftest import direct_customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_pdf(settings):
+    settings.BILLING_RENDER_PDF = False
+
+
+# CON-5 (HOSTED-W 8.1) + CON-6 — the fee counts the contract's monthly fees on its last day of
+# service, and a price change in force by then is part of them. HOSTED-W ordered 2026-03-10 at
+# 14.90 € HT a month (12 months: the period ends 2027-03-10); on 2026-11-20 staff schedule
+# 15.90 from 2027-01-01 (HOSTED-W: 30 days' notice, told at once). Notice on 2026-12-10 →
+# effective 2027-01-10 (one month), last day of service 2027-01-09, at 15.90 (January is
+# invoiced at 15.90). Fee start 2027-02-01 (January invoiced in advance): February and the
+# part of March to the 10th = 2 months × 15.90 = 31.80 (not 2 × 14.90 = 29.80). The run of
+# January invoices exactly the fee quoted.
+def test_con5_fee_counts_a_price_change_in_force_on_the_last_day_of_service():
+    client = direct_customer()
+    offer = catalogue("hosted-w", "14.90")
+    with at(date(2026, 3, 10)):
+        contract = make_contract(
+            client, "hosted-w", signature=date(2026, 3, 10), service_start=date(2026, 3, 10)
+        )
+    with at(date(2026, 11, 20)):
+        schedule(offer, "15.90", date(2027, 1, 1))
+    with at(date(2026, 12, 10)):
+        quote = offers.termination_quote(contract=contract)
+        termination = offers.contract_request_termination(contract=contract)
+    assert (quote.effective_date, quote.fee.fee_start) == (date(2027, 1, 10), date(2027, 2, 1))
+    assert [(line.months, line.monthly_base) for line in quote.fee.lines] == [(2, Decimal("15.90"))]
+    assert quote.fee_amount == termination.fee_amount == Decimal("31.80")
+    with at(date(2027, 1, 1), hour=0, minute=5):
+        billing.run_month_sync(month=date(2026, 12, 1))
+    with at(date(2027, 2, 1), hour=0, minute=5):
+        billing.run_month_sync(month=date(2027, 1, 1))
+    billed = InvoiceLine.objects.filter(invoice__client=client)
+    assert billed.get(kind="subscription", period_start=date(2027, 1, 1)).net_amount == Decimal(
+        "15.90"
+    )
+    assert billed.get(kind="termination_fee").net_amount == Decimal("31.80")
