@@ -21,6 +21,7 @@ from offers.choices import (
     CLAUSE_REASON_TEXTS,
     FORCE_MAJEURE_REASONS,
     PROVIDER_TERMINATION_REASONS,
+    Anchor,
     BillingTiming,
     ContractStatus,
     FirstMonth,
@@ -263,9 +264,13 @@ def _priced_quote(
     waive_fees: bool,
 ) -> TerminationQuote:
     """The quote of a termination effective on ``effective``: CON-5 by the offer's fee rule
-    (``none`` when no fee applies: a PLATFORM non-renewal)."""
+    (``none`` when no fee applies: a PLATFORM non-renewal; nor when the periods count from a
+    service start not reached by the effective date — HOSTED-A 5: the initial period begins at
+    the « Date de Mise en Service », and the fee is due for a termination « pendant » a period)."""
     anchor = contract.anchor_date or contract.order_date
-    rule = contract.term("fee_rule") if fee_applies else termination_fees.FeeRule.NONE
+    start = contract.service_start_date
+    begun = contract.term("anchor") != Anchor.SERVICE_START or (start and effective > start)
+    rule = contract.term("fee_rule") if fee_applies and begun else termination_fees.FeeRule.NONE
     fee = termination_fees.quote_termination_fee(
         rule=rule,
         effective_date=effective,

@@ -11,6 +11,7 @@ import pytest
 from billing import services as billing
 from billing.models import InvoiceLine
 from offers import services as offers
+from offers.choices import ContractStatus
 from tests.offers.factories import make_contract
 from tests.offers.test_price_changes_pipeline import at, catalogue, schedule
 from tests.payments.conftest import direct_customer
@@ -55,3 +56,27 @@ def test_con5_fee_counts_a_price_change_in_force_on_the_last_day_of_service():
         "15.90"
     )
     assert billed.get(kind="termination_fee").net_amount == Decimal("31.80")
+
+
+# CON-5 (HOSTED-A 5) — « La Période Initiale du Service fourni commencera à compter de la Date
+# de Mise en Service », and the early-termination fee is due « lorsque la résiliation prend
+# effet pendant la Période Initiale » or a renewal period. A HOSTED-A site ordered on
+# 2026-10-01 at 250.00 € HT a month and never started, notice on 2026-10-05 → effective
+# 2026-11-05 (one month): no period has begun, so no fee — 0.00, not the 11 × 250.00 +
+# 24 × 125.00 = 5 750.00 of an initial period counted from the order date.
+def test_con5_hosted_a_ended_before_its_service_start_owes_no_fee():
+    client = direct_customer()
+    with at(date(2026, 10, 1)):
+        contract = make_contract(
+            client,
+            "hosted-a",
+            signature=date(2026, 10, 1),
+            status=ContractStatus.ORDERED,
+            monthly_price="250.00",
+        )
+    with at(date(2026, 10, 5)):
+        quote = offers.termination_quote(contract=contract)
+        termination = offers.contract_request_termination(contract=contract)
+    assert quote.effective_date == date(2026, 11, 5)
+    assert (quote.fee_amount, quote.fee.lines) == (Decimal("0.00"), [])
+    assert termination.fee_amount == Decimal("0.00")
