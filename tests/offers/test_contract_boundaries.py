@@ -7,7 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
+from accounts.choices import Role
 from billing import services as billing
 from billing.models import InvoiceLine
 from offers import services as offers
@@ -80,3 +82,74 @@ def test_con5_hosted_a_ended_before_its_service_start_owes_no_fee():
     assert quote.effective_date == date(2026, 11, 5)
     assert (quote.fee_amount, quote.fee.lines) == (Decimal("0.00"), [])
     assert termination.fee_amount == Decimal("0.00")
+
+
+def _hosted_a_from_the_31st(client):
+    """HOSTED-A at 250.00 € HT a month, service started on 2024-01-31: the initial period of 36
+    months ends on 2027-01-31 (exclusive), the first renewal runs to 2028-01-31."""
+    with at(date(2024, 1, 31)):
+        return make_contract(
+            client,
+            "hosted-a",
+            signature=date(2024, 1, 20),
+            service_start=date(2024, 1, 31),
+            monthly_price="250.00",
+        )
+
+
+# CON-4 + CON-5 (HOSTED-A 5) — the last day of the commitment and the day after, for a contract
+# started on the 31st. Notice on 2026-12-31 → effective 2027-01-31 (a month later): the first
+# day of the renewal, so the termination ends the initial period exactly — no fee. Notice on
+# 2027-01-01 → effective 2027-02-01: the last day of service, 2027-01-31, is the renewal's
+# first day, so the termination takes effect during the renewal period. January is invoiced in
+# advance: fees from 2027-02-01 — 3 months × 100 % × 250.00 = 750.00, then the months left
+# beyond them, 2027-05-01 → 2028-01-31 = 8 whole months + a part = 9 × 50 % × 250.00 = 1 125.00;
+# 1 875.00 in all.
+@pytest.mark.parametrize(
+    ("notice", "effective", "fee"),
+    [
+        (date(2026, 12, 31), date(2027, 1, 31), Decimal("0.00")),
+        (date(2027, 1, 1), date(2027, 2, 1), Decimal("1875.00")),
+    ],
+)
+def test_con5_hosted_a_started_on_the_31st_end_of_commitment_and_day_after(
+    tenant, notice, effective, fee
+):
+    contract = _hosted_a_from_the_31st(tenant.client)
+    with at(notice):
+        quote = offers.termination_quote(contract=contract)
+    assert (quote.effective_date, quote.fee_amount) == (effective, fee)
+    if fee:
+        assert [(line.months, line.rate_percent) for line in quote.fee.lines] == [
+            (3, Decimal("100")),
+            (9, Decimal("50")),
+        ]
+
+
+# CON-4 + CON-5 — what the portal and the API quote is what the run invoices (the day after
+# the commitment above, 1 875.00 € HT): the admin's quote page, the partner's API quote, the
+# termination recorded through the API, then the runs of January (the fee is billed by the
+# run of the month before the effective date, 2027-02-01) — one fee line of 1 875.00, and no
+# subscription from February.
+def test_con4_portal_and_api_quotes_are_what_is_invoiced(tenant, api, as_role):
+    contract = _hosted_a_from_the_31st(tenant.client)
+    with at(date(2027, 1, 1)):
+        page = as_role(Role.ADMIN).post(
+            reverse("offers:terminate", args=[contract.pk]),
+            {"action": "quote"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        assert 'data-testid="quote-fee">1,875.00\u00a0€<' in page.content.decode()
+        url = reverse("api:contract-termination-quote", args=[contract.pk])
+        quoted = api.post(url, {}, format="json").json()
+        url = reverse("api:contract-terminate", args=[contract.pk])
+        recorded = api.post(url, {}, format="json").json()
+    assert quoted["fee_amount"] == recorded["fee_amount"] == "1875.00"
+    assert quoted["effective_date"] == recorded["effective_date"] == "2027-02-01"
+    with at(date(2027, 2, 1), hour=0):
+        billing.run_month_sync(month=date(2027, 1, 1))
+    billed = InvoiceLine.objects.filter(charge__contract=contract)
+    assert list(billed.filter(kind="termination_fee").values_list("net_amount", flat=True)) == [
+        Decimal("1875.00")
+    ]
+    assert not billed.filter(kind="subscription", period_start__gte=date(2027, 2, 1)).exists()
