@@ -153,3 +153,38 @@ def test_con4_portal_and_api_quotes_are_what_is_invoiced(tenant, api, as_role):
         Decimal("1875.00")
     ]
     assert not billed.filter(kind="subscription", period_start__gte=date(2027, 2, 1)).exists()
+
+
+# CON-4 (PLATFORM 8.2 / 17.1) — a contract signed on 29 February 2024 (250.00 € HT a month):
+# its anniversaries are 28 February 2025, 2026, 2027 (the month has no 29th) and 29 February
+# 2028. A notice sent on 28, 29 or 30 November 2025 runs its 3 months to 28 February 2026 (the
+# last day of a month without the notice's day, Code de procédure civile art. 641): a
+# non-renewal at the anniversary, no fee. Sent on 1 December 2025 it ends on 1 March 2026:
+# a termination for convenience whose last day of service, 28 February, opens the renewal —
+# February invoiced, fees from 2026-03-01 to 2027-02-28 = 11 whole months + a part = 12 ×
+# max(250.00, 200.00) = 3 000.00 — or, without fee, at the next anniversary, 28 February 2027.
+# In 2027 the anniversary is 29 February 2028: a notice of 29 November 2027 reaches it.
+@pytest.mark.parametrize(
+    ("notice", "options"),
+    [
+        (date(2025, 11, 28), [(date(2026, 2, 28), Decimal("0.00"))]),
+        (date(2025, 11, 30), [(date(2026, 2, 28), Decimal("0.00"))]),
+        (
+            date(2025, 12, 1),
+            [(date(2026, 3, 1), Decimal("3000.00")), (date(2027, 2, 28), Decimal("0.00"))],
+        ),
+        (date(2027, 11, 29), [(date(2028, 2, 29), Decimal("0.00"))]),
+    ],
+)
+def test_con4_platform_signed_on_29_february(tenant, notice, options):
+    with at(date(2024, 2, 29)):
+        contract = make_contract(
+            tenant.client,
+            "platform",
+            signature=date(2024, 2, 29),
+            service_start=date(2024, 2, 29),
+            monthly_price="250.00",
+        )
+    quote = offers.termination_quote(contract=contract, notice_date=notice)
+    offered = quote.options if len(quote.options) > 1 else [quote]
+    assert [(o.effective_date, o.fee_amount) for o in offered] == options
