@@ -224,15 +224,11 @@ def _monthly_fees_at(contract: Contract, day: date, rule: str) -> Decimal:
     then — notified, applied overnight on its date — is part of the fees the customer pays
     (14.90 → 15.90 from 1 January, last day of service 9 January: 15.90), and one applied after
     that day is not (a letter typed late)."""
-    steps = price_steps_by_line([contract])
+    steps, lines = price_steps_by_line([contract]), list(contract.lines.all())
     price = {
-        line.pk: price_on(steps.get(line.pk, ()), line.unit_monthly_price, day)
-        for line in contract.lines.all()
+        line.pk: price_on(steps.get(line.pk, ()), line.unit_monthly_price, day) for line in lines
     }
-    fees = sum(
-        (price[line.pk] * line.quantity for line in contract.lines.all() if line.ended_on is None),
-        Decimal("0"),
-    )
+    fees = sum((price[ln.pk] * ln.quantity for ln in lines if ln.ended_on is None), Decimal("0"))
     if rule in SUBSCRIPTIONS_OUTSIDE_LINES:
         for _receiver, amount in signals.contract_monthly_subscriptions.send(
             sender=Contract, contract=contract, day=day
