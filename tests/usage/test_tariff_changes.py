@@ -182,6 +182,14 @@ def test_con6_announcement_tells_each_live_customer_once(
 # What an increase is (hand-checked): a higher rate; the same rate with coarser increments
 # (1/1 → 60/60: a 61 s call goes from 61 s to 120 s billed) or a minimum; a price where the
 # destination had none of its own. A lower rate, or a longer prefix under a dearer zone, is not.
+# CON-6 / HOSTED-A 6 / USE-2: shorter increments that do not divide the old ones still bill
+# some calls more: 60/60 → 45/45 at the same rate, a 46 s call goes from 60 s to 90 s billed;
+# 30/6 → 20/5, a 41 s call from 42 s to 45 s — increases (they were not counted ones, and the
+# HOSTED-A customer was not offered the refusal). 60/60 → 30/30 bills no call more (30 divides
+# 60): not one. With a lower rate, 0.20 €/min 60/60 → 45/45 bills at most 1.5 times the seconds
+# (46 s to 60 s: 90 s for 60 s): at 0.15 €/min a 46 s call costs 90 × 0.15 / 60 = 0.2250 for
+# 60 × 0.20 / 60 = 0.2000 (an increase); at 0.13 €/min 90 × 0.13 / 60 = 0.1950, and no call
+# costs more (not one).
 @pytest.mark.parametrize(
     "new,before,increase",
     [
@@ -191,6 +199,31 @@ def test_con6_announcement_tells_each_live_customer_once(
         ({"min_duration": 30}, {}, True),
         ({}, None, True),
         ({"rate_per_minute": Decimal("0")}, None, False),
+        (
+            {"first_increment": 45, "next_increment": 45},
+            {"first_increment": 60, "next_increment": 60},
+            True,
+        ),
+        (
+            {"first_increment": 20, "next_increment": 5},
+            {"first_increment": 30, "next_increment": 6},
+            True,
+        ),
+        (
+            {"first_increment": 30, "next_increment": 30},
+            {"first_increment": 60, "next_increment": 60},
+            False,
+        ),
+        (
+            {"rate_per_minute": Decimal("0.15"), "first_increment": 45, "next_increment": 45},
+            {"first_increment": 60, "next_increment": 60},
+            True,
+        ),
+        (
+            {"rate_per_minute": Decimal("0.13"), "first_increment": 45, "next_increment": 45},
+            {"first_increment": 60, "next_increment": 60},
+            False,
+        ),
     ],
 )
 def test_con6_what_an_increase_is(new, before, increase):

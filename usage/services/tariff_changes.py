@@ -48,7 +48,7 @@ from offers.services.price_change_answers import (
 from offers.services.price_changes import AFFECTED_STATUSES, refusal_rule
 from offers.services.terminations import termination_cancel
 from offers.services.transitions import lock_contract
-from usage import events
+from usage import events, increments
 from usage.destinations import tariff_destination
 from usage.models import Tariff, TariffAnnouncement, TariffNotice, TariffRefusal
 from usage.services import classify
@@ -202,8 +202,9 @@ def _prefix_class(prefix: str) -> tuple | None:
 
 
 def raises(tariff: Tariff, before: Tariff | None) -> bool:
-    """An increase: a higher rate, a longer increment or minimum, or a price where there was
-    none of its own (the customer's favour: such a change may be refused)."""
+    """An increase: a higher rate, a longer increment or minimum, increments that bill some
+    call dearer (60/60 → 45/45: 46 s billed 90 s), or a price where there was none of its own
+    (the customer's favour: such a change may be refused)."""
     if before is None:
         return Decimal(tariff.rate_per_minute) > 0
     return (
@@ -211,6 +212,7 @@ def raises(tariff: Tariff, before: Tariff | None) -> bool:
         or tariff.first_increment > before.first_increment
         or tariff.next_increment > before.next_increment
         or tariff.min_duration > before.min_duration
+        or increments.dearer_for_some_call(tariff, before)
     )
 
 
