@@ -1,0 +1,217 @@
+"""Payments audit: cases no other test showed — a payment over two invoices and a half, a debit
+rejected after its invoice was settled, a debit batch dated on a TARGET2 holiday, the sequence
+type after a reject, an IBAN written as people write it, an invoice paid partly late, and the
+balance the portal, the API and the back office each show.
+
+Invoices of ``issue_invoice``: N € HT + 20 % VAT, dated 30/09/2026, due 30/10/2026."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts.choices import BillingMode, Role
+from billing import services as billing
+from billing.models import PendingCharge
+from payments import selectors, services
+from payments.models import DirectDebit
+from tests.console.conftest import make_staff_member
+from tests.payments.conftest import direct_customer, issue_invoice
+from tests.payments.test_direct_debit_lateness import paris
+from tests.payments.test_sepa import SCHEMA, mandate
+
+pytestmark = pytest.mark.django_db
+
+
+# BIL-4 — one transfer of 540.00 € for three invoices of 120.00, 240.00 and 360.00 € (100, 200
+# and 300 € HT, due 30/10, 30/11, 30/12): the two oldest settled (120 + 240 = 360), the third
+# gets 540 − 360 = 180.00 €, 180.00 € left to pay on it; nothing on account.
+def test_bil4_payment_covering_two_invoices_and_a_half():
+    alice = direct_customer()
+    first = issue_invoice(alice, "100.00")
+    second = issue_invoice(alice, "200.00", month=date(2026, 10, 1), source="oct")
+    third = issue_invoice(alice, "300.00", month=date(2026, 11, 1), source="nov")
+    with paris(date(2026, 12, 10)):
+        services.payment_record(
+            client=alice, amount="540.00", method="transfer", received_on=date(2026, 12, 10)
+        )
+        summary = selectors.account_summary(alice, date(2026, 12, 10))
+    states = services.invoice_states([first, second, third])
+    assert [states[i.pk].open for i in (first, second, third)] == [
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("180.00"),
+    ]
+    assert (summary.due, summary.overdue) == (Decimal("180.00"), Decimal("0.00"))
+    assert selectors.credit_in_favour(alice) == Decimal("0.00")
+
+
+# BIL-4 (SEPA Core) — a batch asked for Friday 25/12/2026 (Christmas, TARGET2 closed) or
+# Saturday 26/12 is refused naming Monday 28/12; 28/12 is accepted, its file valid, its
+# group's control sum the sum of its collections: 120.00 + 360.00 = 480.00.
+def test_bil4_batch_on_a_target2_holiday_names_the_next_business_day():
+    alice, bob = direct_customer(legal_name="Alice SARL"), direct_customer(legal_name="Bob SAS")
+    mandate(alice)
+    mandate(bob, iban="DE89370400440532013000", bic="COBADEFFXXX")
+    issue_invoice(alice, "100.00")
+    issue_invoice(bob, "300.00")
+    with paris(date(2026, 12, 21)):
+        for asked in (date(2026, 12, 25), date(2026, 12, 26)):
+            with pytest.raises(ValidationError, match="choose 28/12/2026"):
+                services.debit_batch_create(collection_date=asked)
+        batch = services.debit_batch_create(collection_date=date(2026, 12, 28))
+    SCHEMA.validate(batch.xml)
+    assert (batch.count, batch.total) == (2, Decimal("480.00"))
+    assert "<NbOfTxs>2</NbOfTxs><CtrlSum>480.00</CtrlSum>" in batch.xml
+    assert "<ReqdColltnDt>2026-12-28</ReqdColltnDt>" in batch.xml
+
+
+# BIL-4 (SEPA Core rulebook) — a mandate's first collection rejected was never collected: the
+# next one is FRST again; once a FRST is collected, the next is RCUR — even if that RCUR is
+# then rejected, the one after stays RCUR.
+def test_bil4_sequence_type_after_a_reject():
+    alice = direct_customer()
+    mandate(alice)
+    invoice = issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 28)):
+        first = services.debit_batch_create(collection_date=date(2026, 10, 30))
+    with paris(date(2026, 10, 29)):
+        services.debit_reject(debit=first.debits.get(), reason="AC04 closed", bank_fee="0")
+    with paris(date(2026, 11, 20)):  # rejected 29/10: presented again from 12/11
+        again = services.debit_batch_create(collection_date=date(2026, 11, 24))
+    assert list(again.debits.values_list("invoice_id", "sequence_type")) == [(invoice.pk, "FRST")]
+    october = issue_invoice(alice, "50.00", month=date(2026, 10, 1), source="oct")
+    with paris(date(2026, 11, 25)):
+        services.debit_batch_settle(batch=again)
+    with paris(date(2026, 11, 26)):
+        rcur = services.debit_batch_create(collection_date=date(2026, 11, 30))
+    assert list(rcur.debits.values_list("invoice_id", "sequence_type")) == [(october.pk, "RCUR")]
+    with paris(date(2026, 12, 1)):
+        services.debit_batch_settle(batch=rcur)
+        services.debit_reject(debit=rcur.debits.get(), reason="AM04", bank_fee="0")
+    with paris(date(2026, 12, 16)):  # rejected 01/12: again from 15/12
+        last = services.debit_batch_create(collection_date=date(2026, 12, 18))
+    assert list(last.debits.values_list("invoice_id", "sequence_type")) == [(october.pk, "RCUR")]
+    SCHEMA.validate(last.xml)
+
+
+# BIL-4 — an IBAN and a BIC typed as on a RIB (lower case, spaces) are checked by python-stdnum
+# and stored compact; a check digit off by one is refused on the IBAN alone.
+def test_bil4_iban_and_bic_as_typed_on_a_rib():
+    alice = direct_customer()
+    signed = services.mandate_create(
+        client=alice,
+        account_holder="Alice SARL",
+        iban="fr14 2004 1010 0505 0001 3m02 606",
+        bic="psst fr pp par",
+        signed_on=date(2026, 9, 1),
+    )
+    assert (signed.iban, signed.bic) == ("FR1420041010050500013M02606", "PSSTFRPPPAR")
+    with pytest.raises(ValidationError) as exc:
+        services.mandate_create(
+            client=alice,
+            account_holder="Alice SARL",
+            iban="FR15 2004 1010 0505 0001 3M02 606",
+            bic="PSSTFRPPPAR",
+            signed_on=date(2026, 9, 1),
+        )
+    assert set(exc.value.message_dict) == {"iban"}
+
+
+# BIL-4, BIL-6 — a debit collected on the due date, then the same invoice paid again by
+# transfer (the customer thought it unpaid): 120.00 € on account. The debit is rejected on
+# 05/11 (AM04): the invoice is due again, the transfer's 120.00 € on account settle it at the
+# daily job of 06/11 (counted from that day: 7 days late → 120.00 × 12.15 % × 7 / 365 = 0.28 €,
+# + 40.00 € indemnity); the bank's 7.50 € HT fee is re-invoiced; nothing left on account.
+def test_bil4_debit_rejected_after_the_invoice_was_paid_twice(ecb):
+    alice = direct_customer()
+    mandate(alice)
+    invoice = issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 28)):
+        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
+    with paris(date(2026, 10, 30)):
+        services.debit_batch_settle(batch=batch)
+    with paris(date(2026, 11, 2)):
+        services.payment_record(
+            client=alice, amount="120.00", method="transfer", received_on=date(2026, 11, 2)
+        )
+    assert selectors.credit_in_favour(alice) == Decimal("120.00")
+    with paris(date(2026, 11, 5)):
+        services.debit_reject(debit=DirectDebit.objects.get(), reason="AM04", bank_fee="7.50")
+        assert services.invoice_state(invoice).open == Decimal("120.00")
+    with paris(date(2026, 11, 6)):
+        services.collection_run(today=date(2026, 11, 6))
+    assert services.invoice_state(invoice).open == Decimal("0.00")
+    assert selectors.credit_in_favour(alice) == Decimal("0.00")
+    charges = dict(
+        PendingCharge.objects.filter(client=alice)
+        .exclude(kind="setup")
+        .values_list("kind", "unit_price")
+    )
+    assert charges == {
+        "reject_fee": Decimal("7.5000"),
+        "recovery_indemnity": Decimal("40.0000"),
+        "late_interest": Decimal("0.2800"),
+    }
+
+
+# BIL-6 (L441-10) — 1 200.00 € (1 000 € HT) due 30/10/2026, 600.00 € paid on time (20/10) and
+# 600.00 € on 29/11: interest on the 600.00 € left alone, 30 days at 2.15 + 10 = 12.15 %:
+# 600.00 × 12.15 % × 30 / 365 = 5.9918 → 5.99 €, + the 40.00 € indemnity (partly unpaid).
+def test_bil6_invoice_paid_partly_late(ecb):
+    alice = direct_customer()
+    invoice = issue_invoice(alice, "1000.00")
+    for day in (date(2026, 10, 20), date(2026, 11, 29)):
+        with paris(day):
+            services.payment_record(
+                client=alice, amount="600.00", method="transfer", received_on=day
+            )
+    assert services.invoice_state(invoice).open == Decimal("0.00")
+    charges = dict(
+        PendingCharge.objects.filter(client=alice)
+        .exclude(kind="setup")
+        .values_list("kind", "unit_price")
+    )
+    assert charges == {
+        "recovery_indemnity": Decimal("40.0000"),
+        "late_interest": Decimal("5.9900"),
+    }
+
+
+# BIL-4, BIL-9 — one customer, one balance: 120.00 € due 30/10 and 240.00 € due 30/11, 150.00 €
+# paid on 15/11 settle the 120.00 € and 30.00 € of the 240.00 € → 210.00 € due, none overdue on
+# 20/11; a goodwill credit note of 20.00 € HT + 4.00 € VAT = 24.00 € waits for the next invoice:
+# 24.00 € in the customer's favour. The portal's payments page, the partner API and the staff
+# console's customer 360 all give both figures (the console gave the 210.00 € only).
+def test_bil4_portal_api_and_console_agree_on_the_balance(client, api, tenant):
+    partner = tenant.client.partner
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    customer = tenant.client
+    issue_invoice(customer, "100.00")
+    issue_invoice(customer, "200.00", month=date(2026, 10, 1), source="oct")
+    with paris(date(2026, 11, 15)):
+        services.payment_record(
+            client=customer, amount="150.00", method="transfer", received_on=date(2026, 11, 15)
+        )
+        billing.credit_note_issue(
+            lines=[billing.CreditLine(description="Geste commercial", amount=Decimal("20.00"))],
+            reason="Geste commercial",
+            client=customer,
+        )
+    with paris(date(2026, 11, 20)):
+        body = api.get(reverse("api:customer-balance", args=[customer.pk])).json()
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+        client.force_login(customer.memberships.get(role=Role.BILLING).user)
+        portal = client.get(reverse("payments:overview")).content.decode()
+        client.logout()
+        client.force_login(make_staff_member("compta@reseller.example", "billing"))
+        console = client.get(reverse("console:customer", args=[customer.pk])).content.decode()
+    assert (body["due"], body["overdue"], body["credit"]) == ("210.00", "0.00", "24.00")
+    assert "210,00\u00a0€" in portal and "En votre faveur\u00a0: 24,00\u00a0€" in portal
+    balance = console[console.index('data-testid="balance"') :]
+    balance = balance[: balance.index("</dl>")]
+    assert "<dd>210,00\u00a0€</dd>" in balance
+    assert "<dt>En faveur du client</dt><dd>24,00\u00a0€</dd>" in balance
