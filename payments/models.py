@@ -190,6 +190,39 @@ class Payment(models.Model):
         return f"{self.get_method_display()} {money(self.amount)} ({self.received_on:%d/%m/%Y})"
 
 
+class PaymentRefund(models.Model):
+    """BIL-4: money of a payment left on account (paid beyond the invoices it settled) paid back
+    to the payer — a customer leaving, say (Code civil art. 1302: what was received without
+    being owed is given back). What is refunded is never set against an invoice afterwards."""
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    refunded_on = models.DateField(_("refunded on"))
+    reference = models.CharField(_("transfer reference"), max_length=100)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment refund")
+        verbose_name_plural = _("payment refunds")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_refund_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.payment} → {self.reference}: {money(self.amount)}"
+
+
 class Allocation(models.Model):
     """What settles an invoice (append-only): part of a payment, a credit note set against it
     after issue (an accepted dispute), or the reversal of a rejected payment (negative)."""

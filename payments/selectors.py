@@ -23,6 +23,7 @@ from payments.models import (
     Dispute,
     Mandate,
     Payment,
+    PaymentRefund,
     PrepaidEntry,
 )
 
@@ -67,8 +68,9 @@ def credit_in_favour(client: Client) -> Decimal:
     """BIL-4, BIL-9: the customer's money not set against any invoice yet — what its payments
     brought beyond the invoices they settled (on account; a rejected debit counts for nothing,
     an advance payment for an order is that order's) and what is left of its credit notes
-    (neither set against an invoice nor refunded). Both go to its next invoices. Four
-    aggregates, whatever the number of rows."""
+    (neither set against an invoice nor refunded). Both go to its next invoices; what staff
+    refunded of either is no longer the customer's here. Five aggregates, whatever the number
+    of rows."""
     payments = Payment.objects.filter(client=client, status=PaymentStatus.RECEIVED, source_type="")
     paid = payments.aggregate(s=Sum("amount"))["s"] or ZERO
     used = (
@@ -76,6 +78,9 @@ def credit_in_favour(client: Client) -> Decimal:
             s=Sum("amount")
         )["s"]
         or ZERO
+    )
+    paid -= (
+        PaymentRefund.objects.filter(payment__in=payments).aggregate(s=Sum("amount"))["s"] or ZERO
     )
     notes = Invoice.objects.filter(
         client=client, kind=DocumentKind.CREDIT_NOTE, status=DocumentStatus.ISSUED

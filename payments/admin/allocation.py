@@ -2,7 +2,7 @@
 cheque, which settles the payer's open invoices."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +15,8 @@ from kernel.money import money as euros
 from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
 from payments.choices import RECORDED_METHODS, PaymentMethod
-from payments.models import Allocation, Payment
-from payments.services.allocation import payment_record, payment_unallocated
+from payments.models import Allocation, Payment, PaymentRefund
+from payments.services.allocation import payment_record, payment_refund, payment_unallocated
 
 
 class AllocationInline(ReadOnlyInline):
@@ -26,6 +26,22 @@ class AllocationInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name = _("settled invoice")
     verbose_name_plural = _("settled invoices")
+
+
+class RefundInline(ReadOnlyInline):
+    model = PaymentRefund
+    fields = ["amount", "refunded_on", "reference", "created_by", "created_at"]
+    readonly_fields = fields
+    verbose_name = _("refund")
+    verbose_name_plural = _("refunds")
+
+
+class PaymentRefundForm(forms.Form):
+    amount = typed_amount_field(_("amount (€)"))
+    refunded_on = forms.DateField(label=_("refunded on"), widget=IsoDateInput())
+    reference = forms.CharField(
+        label=_("transfer reference"), max_length=100, widget=forms.TextInput(attrs={"size": 40})
+    )
 
 
 class PaymentForm(forms.Form):
@@ -94,7 +110,8 @@ class PaymentAdmin(ServiceRowsAdmin):
         "created_at",
     ]
     readonly_fields = fields
-    inlines = [AllocationInline]
+    inlines = [AllocationInline, RefundInline]
+    actions = ["refund_on_account"]
 
     @admin.display(description=_("payer"))
     def payer(self, payment):
@@ -132,4 +149,41 @@ class PaymentAdmin(ServiceRowsAdmin):
                 "stays on account. Direct debits come from batches, prepaid top-ups from the "
                 "prepaid ledger."
             ),
+        )
+
+    @admin.action(description=_("Refund what is left on account (BIL-4)…"), permissions=["act"])
+    def refund_on_account(self, request, queryset):
+        payments = list(queryset[:2])
+        if len(payments) != 1:
+            self.message_user(request, gettext("Select one payment to refund."), messages.ERROR)
+            return None
+        payment = payments[0]
+        left = payment_unallocated(payment)
+        form = PaymentRefundForm(
+            request.POST if "apply" in request.POST else None, initial={"amount": left}
+        )
+
+        def refund(data):
+            payment_refund(
+                payment=payment,
+                amount=data["amount"],
+                refunded_on=data["refunded_on"],
+                reference=data["reference"],
+                actor=request.user,
+            )
+            return gettext("Refund of %(amount)s recorded.") % {
+                "amount": euros(data["amount"])
+            }, payment
+
+        return self.service_submit(
+            request,
+            form,
+            refund,
+            title=gettext("Refund a payment"),
+            intro=gettext(
+                "Record the transfer that pays the payer back. %(left)s of this payment is left "
+                "on account; what is refunded is no longer set against the next invoices."
+            )
+            % {"left": euros(left)},
+            queryset=[payment],
         )

@@ -26,7 +26,12 @@ this app, import from the submodule.
 from kernel.clock import paris_today
 from payments.invoice_states import InvoiceState, invoice_state, invoice_states
 from payments.sepa import represent_date
-from payments.services.allocation import lock_payer, payment_record, payment_unallocated
+from payments.services.allocation import (
+    lock_payer,
+    payment_record,
+    payment_refund,
+    payment_unallocated,
+)
 from payments.services.collection import (
     collection_batch_run,
     collection_cases_open,
@@ -101,6 +106,7 @@ __all__ = [
     "overdue_for_suspension",
     "paris_today",
     "payment_record",
+    "payment_refund",
     "payment_unallocated",
     "ledger_text",
     "prepaid_consume",

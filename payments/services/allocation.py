@@ -15,10 +15,11 @@ from accounts.choices import BillingMode
 from accounts.models import Client
 from billing.models import Invoice
 from kernel.clock import paris_today
+from kernel.money import money, round_money
 from payments.choices import RECORDED_METHODS, AllocationSource, PaymentStatus
 from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
-from payments.models import Allocation, Payment
+from payments.models import Allocation, Payment, PaymentRefund
 from payments.services.settlement import after_settlement, lock_payer
 
 
@@ -177,8 +178,80 @@ def payment_record(
 
 
 def payment_unallocated(payment: Payment) -> Decimal:
+    """What is left of ``payment`` on account: its amount less what it settled and what was
+    refunded of it (BIL-4)."""
     used = payment.allocations.filter(source=AllocationSource.PAYMENT).aggregate(s=Sum("amount"))
-    return payment.amount - (used["s"] or ZERO)
+    refunded = payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+    return payment.amount - (used["s"] or ZERO) - refunded
+
+
+@transaction.atomic
+def payment_refund(
+    *, payment: Payment, amount, refunded_on: date, reference: str, actor=None
+) -> PaymentRefund:
+    """BIL-4: staff record the transfer that pays back part or all of what a payment left on
+    account (paid beyond the invoices it settled; Code civil art. 1302). What is refunded is
+    never set against an invoice afterwards. The payer's row is locked first, as for every
+    money write (the daily job sets money on account against new invoices); nothing is written
+    when a check fails."""
+    lock_payer(client_id=payment.client_id, partner_id=payment.partner_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != PaymentStatus.RECEIVED or payment.source_type:
+        raise ValidationError(
+            _(
+                "Only money received on account is refunded (not a rejected payment, nor an "
+                "order's)."
+            )
+        )
+    errors = {}
+    try:
+        amount = Decimal(str(amount))
+    except ArithmeticError:
+        amount = None
+    left = payment_unallocated(payment)
+    if amount is None or not amount.is_finite() or amount <= 0 or amount != round_money(amount):
+        errors["amount"] = _("Give a positive amount in euros, with at most 2 decimals.")
+    elif amount > left:
+        errors["amount"] = _("Only %(left)s is left on account from this payment.") % {
+            "left": money(left)
+        }
+    if refunded_on is None or refunded_on > paris_today():
+        errors["refunded_on"] = _("A refund cannot be dated in the future.")
+    elif refunded_on < payment.received_on:
+        errors["refunded_on"] = _("A refund cannot be dated before the payment.")
+    reference = (reference or "").strip()[:100]
+    if not reference:
+        errors["reference"] = _("Give the reference of the transfer.")
+    elif payment.refunds.filter(
+        amount=amount, refunded_on=refunded_on, reference=reference
+    ).exists():  # the same transfer recorded twice (two members of staff, two tabs)
+        errors["reference"] = _(
+            "This refund is already recorded: same payment, amount, date and transfer "
+            "reference. Record it once."
+        )
+    if errors:
+        raise ValidationError(errors)
+    refund = PaymentRefund.objects.create(
+        payment=payment,
+        amount=amount,
+        refunded_on=refunded_on,
+        reference=reference,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        action="payment.refund",
+        instance=payment,
+        actor=actor,
+        client=payment.client,
+        partner=payment.partner,
+        after={
+            "amount": amount,
+            "refunded_on": refunded_on,
+            "reference": reference,
+            "left": left - amount,
+        },
+    )
+    return refund
 
 
 def on_account_apply(*, today: date | None = None) -> int:

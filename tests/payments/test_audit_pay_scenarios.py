@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -16,7 +17,7 @@ from accounts.choices import BillingMode, Role
 from billing import services as billing
 from billing.models import PendingCharge
 from payments import selectors, services
-from payments.models import DirectDebit
+from payments.models import DirectDebit, PaymentRefund
 from tests.console.conftest import make_staff_member
 from tests.payments.conftest import direct_customer, issue_invoice
 from tests.payments.test_direct_debit_lateness import paris
@@ -215,3 +216,60 @@ def test_bil4_portal_api_and_console_agree_on_the_balance(client, api, tenant):
     balance = balance[: balance.index("</dl>")]
     assert "<dd>210,00\u00a0€</dd>" in balance
     assert "<dt>En faveur du client</dt><dd>24,00\u00a0€</dd>" in balance
+
+
+# BIL-4 (Code civil art. 1302) — 150.00 € paid on 20/10 for the 120.00 € invoice: 30.00 € on
+# account, which nothing could pay back (a customer leaving kept its money with us). Staff record
+# the transfer that refunds it from the back office (30.00 € offered by default): 0.00 € left in
+# the customer's favour, and October's 60.00 € (50.00 € HT) stays due in full after the daily
+# job (before the refund it would have taken the 30.00 €: 30.00 € left). More than what is left,
+# a day before the payment, the same transfer twice or a rejected payment are refused.
+def test_bil4_refund_of_an_overpayment(client):
+    alice = direct_customer()
+    issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 20)):
+        payment = services.payment_record(
+            client=alice, amount="150.00", method="transfer", received_on=date(2026, 10, 20)
+        )
+    assert selectors.credit_in_favour(alice) == Decimal("30.00")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(make_staff_member("root@reseller.example", superuser=True))
+    changelist = reverse("admin:payments_payment_changelist")
+    data = {"action": "refund_on_account", ACTION_CHECKBOX_NAME: [payment.pk]}
+    with paris(date(2026, 10, 25)):
+        page = client.post(changelist, data).content.decode()
+        assert 'value="30.00"' in page and "30.00\u00a0€ of this payment" in page
+        for amount, day, field in (
+            ("30.01", "2026-10-25", "amount"),
+            ("30.00", "2026-10-19", "refunded_on"),
+        ):
+            with pytest.raises(ValidationError) as error:
+                services.payment_refund(
+                    payment=payment,
+                    amount=amount,
+                    refunded_on=date.fromisoformat(day),
+                    reference="R",
+                )
+            assert set(error.value.message_dict) == {field}
+        response = client.post(
+            changelist,
+            {
+                **data,
+                "apply": "1",
+                "amount": "30.00",
+                "refunded_on": "2026-10-25",
+                "reference": "VIR-R1",
+            },
+        )
+        assert response.status_code == 302
+        with pytest.raises(ValidationError, match="already recorded"):
+            services.payment_refund(
+                payment=payment, amount="30.00", refunded_on=date(2026, 10, 25), reference="VIR-R1"
+            )
+    assert PaymentRefund.objects.get().amount == Decimal("30.00")
+    assert selectors.credit_in_favour(alice) == Decimal("0.00")
+    assert services.payment_unallocated(payment) == Decimal("0.00")
+    october = issue_invoice(alice, "50.00", month=date(2026, 10, 1), source="oct")
+    with paris(date(2026, 11, 1)):
+        services.collection_run(today=date(2026, 11, 1))
+    assert services.invoice_state(october).open == Decimal("60.00")
