@@ -1,7 +1,7 @@
 """Payments received and their allocations (BIL-4): a transfer, card payment or cheque
 recorded by staff settles the payer's open invoices, oldest due first."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from accounts.models import Client
 from billing.models import Invoice
 from kernel.clock import paris_today
 from kernel.money import money, round_money
-from payments.choices import RECORDED_METHODS, AllocationSource, PaymentStatus
+from payments.choices import RECORDED_METHODS, AllocationSource, PaymentMethod, PaymentStatus
 from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
 from payments.models import Allocation, Payment, PaymentRefund
@@ -185,15 +185,21 @@ def payment_unallocated(payment: Payment) -> Decimal:
     return payment.amount - (used["s"] or ZERO) - refunded
 
 
+# SEPA Core rulebook: the debtor's bank refunds a collection on the debtor's request for eight
+# weeks from the day it was debited; refunded by us meanwhile, it could be paid back twice.
+DEBIT_REFUND_RIGHT = timedelta(weeks=8)
+
+
 @transaction.atomic
 def payment_refund(
     *, payment: Payment, amount, refunded_on: date, reference: str, actor=None
 ) -> PaymentRefund:
     """BIL-4: staff record the transfer that pays back part or all of what a payment left on
     account (paid beyond the invoices it settled; Code civil art. 1302). What is refunded is
-    never set against an invoice afterwards. The payer's row is locked first, as for every
-    money write (the daily job sets money on account against new invoices); nothing is written
-    when a check fails."""
+    never set against an invoice afterwards. A direct debit's money is refunded once the
+    debtor's bank can no longer return it (``DEBIT_REFUND_RIGHT``). The payer's row is locked
+    first, as for every money write (the daily job sets money on account against new
+    invoices); nothing is written when a check fails."""
     lock_payer(client_id=payment.client_id, partner_id=payment.partner_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != PaymentStatus.RECEIVED or payment.source_type:
@@ -202,6 +208,15 @@ def payment_refund(
                 "Only money received on account is refunded (not a rejected payment, nor an "
                 "order's)."
             )
+        )
+    returnable_until = payment.received_on + DEBIT_REFUND_RIGHT
+    if payment.method == PaymentMethod.DIRECT_DEBIT and paris_today() < returnable_until:
+        raise ValidationError(
+            _(
+                "The debtor's bank can still return this direct debit (eight weeks, SEPA Core): "
+                "refund it from %(date)s."
+            )
+            % {"date": returnable_until.strftime("%d/%m/%Y")}
         )
     errors = {}
     try:

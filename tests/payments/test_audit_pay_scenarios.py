@@ -273,3 +273,36 @@ def test_bil4_refund_of_an_overpayment(client):
     with paris(date(2026, 11, 1)):
         services.collection_run(today=date(2026, 11, 1))
     assert services.invoice_state(october).open == Decimal("60.00")
+
+
+# BIL-4 (SEPA Core rulebook: the debtor's bank refunds a collection on request for eight weeks
+# from the day it was debited) — 120.00 € collected by a debit on 30/10/2026 for an invoice a
+# transfer had settled on 29/10: all 120.00 € on account. Refunded on 05/11, then returned by
+# the debtor's bank on 10/11, it was paid back twice and the customer owed nothing (the rejected
+# payment counts for nothing, the refund left no trace in the balance). The refund is refused
+# before 25/12/2026 (30/10 + 56 days), naming that day; accepted from then.
+def test_bil4_refund_of_a_debit_waits_for_its_eight_weeks():
+    alice = direct_customer()
+    mandate(alice)
+    invoice = issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 28)):
+        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
+    with paris(date(2026, 10, 29)):
+        services.payment_record(
+            client=alice, amount="120.00", method="transfer", received_on=date(2026, 10, 29)
+        )
+    with paris(date(2026, 10, 30)):
+        services.debit_batch_settle(batch=batch)
+    assert services.invoice_state(invoice).open == Decimal("0.00")
+    debit = DirectDebit.objects.get().payment
+    assert services.payment_unallocated(debit) == Decimal("120.00")
+    with paris(date(2026, 11, 5)), pytest.raises(ValidationError, match="from 25/12/2026"):
+        services.payment_refund(
+            payment=debit, amount="120.00", refunded_on=date(2026, 11, 5), reference="VIR-R2"
+        )
+    assert not PaymentRefund.objects.exists()
+    with paris(date(2026, 12, 25)):
+        services.payment_refund(
+            payment=debit, amount="120.00", refunded_on=date(2026, 12, 25), reference="VIR-R2"
+        )
+    assert selectors.credit_in_favour(alice) == Decimal("0.00")
