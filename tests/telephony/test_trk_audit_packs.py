@@ -22,31 +22,33 @@ FLAT = [(2, "10.00"), (3, "15.00"), (5, "25.00"), (6, "30.00")]
 
 def _exhaustive(table, cap=200):
     """For every N in 1..cap, the best multiset by enumeration of every multiset within the cap,
-    ranked by (price, -channels, packs, sizes largest first compared with larger winning)."""
+    ranked by (price, -channels, packs, sizes largest first compared with larger winning).
+    Prices in cents and the running price, pack count and sizes carried down the walk: each of
+    the few hundred thousand multisets costs a comparison, not a sum."""
     sizes = sorted({int(s) for s, _ in table}, reverse=True)
-    price = {int(s): Decimal(p) for s, p in table}
+    cents = {int(s): int(Decimal(p) * 100) for s, p in table}
     best_exact = {}  # channels -> key
 
-    def walk(i, left, chosen):
+    def walk(i, left, price, packs, multiset):
         if i == len(sizes):
             total = cap - left
-            multiset = tuple(s for s, c in zip(sizes, chosen, strict=True) for _ in range(c))
-            key = (
-                sum((price[s] * c for s, c in zip(sizes, chosen, strict=True)), Decimal(0)),
-                -total,
-                len(multiset),
-                tuple(-s for s in multiset),
-            )
-            if total not in best_exact or key < best_exact[total]:
-                best_exact[total] = key
+            best = best_exact.get(total)
+            key = (price, -total, packs)
+            if best is None or key <= best[:3]:
+                key += (tuple(-s for s in multiset),)
+                if best is None or key < best:
+                    best_exact[total] = key
             return
-        for count in range(left // sizes[i] + 1):
-            walk(i + 1, left - count * sizes[i], (*chosen, count))
+        size = sizes[i]
+        for count in range(left // size + 1):
+            walk(i + 1, left - count * size, price + count * cents[size], packs + count,
+                 multiset + (size,) * count)  # fmt: skip
 
-    walk(0, cap, ())
+    walk(0, cap, 0, 0, ())
     answers = {}
     for n in range(1, cap + 1):
-        answers[n] = min(key for total, key in best_exact.items() if total >= n)
+        price, *rest = min(key for total, key in best_exact.items() if total >= n)
+        answers[n] = (Decimal(price) / 100, *rest)
     return answers
 
 
