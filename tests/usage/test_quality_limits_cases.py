@@ -18,9 +18,10 @@ from billing import services as billing
 from billing.models import Invoice, InvoicePurpose
 from offers.services import quantities
 from tests.telephony.factories import customer
+from tests.usage import core_helpers as core
 from tests.usage.core_helpers import limit_rows, option, platform_with
 from tests.usage.money_helpers import OCT, at, call
-from usage.models import LimitBreach
+from usage.models import CallRecord, ConsumptionAlert, LimitBreach, QualityHour
 from usage.services import limits
 from usage.services.post_rating import after_rating
 
@@ -224,3 +225,50 @@ def test_use6_consumption_page_shows_every_penalised_hour(as_role, tenant):
     # and the month's total, as invoiced: 60 hours, 1,20 €
     assert "Pénalités du mois (60\u00a0heures)" in text
     assert 'data-testid="quality-total">1,20\u00a0€' in text
+
+
+# USE-6 (PLATFORM 26.1.1 « Le taux d'appels aboutis devra être maintenu par le Client »): a call
+# the platform itself refused — a destination group blocked (TRK-6: 0836 premium rate, blocked
+# by default) or an outgoing call while the customer's 100 % consumption alert blocks them — is
+# no attempt of the customer: it counts in no metric (ASR, ACD, short calls). 05/10/2026, UTC:
+#   10h: 5 calls to +33 1 answered 60 s, 4 calls to 0836 refused (unanswered) and 1 to 0836
+#        "answered" 2 s (the refusal announcement). Counted before: 10 attempts, 6 answered:
+#        ASR 60 % (≤ 60) → 10 × 0.02 = 0.20; short 1/6 = 16.7 % → 6 × 0.02 = 0.12; ACD 302/6
+#        = 50.3 s fine. Now: 5 attempts, 5 answered, ASR 100 %, ACD 60 s, no short call → 0.
+#   11h: 7 calls answered 60 s before 11:30, the 100 % alert blocks from 11:30, 5 attempts after
+#        refused. Before: 12 attempts, 7/12 = 58.3 % → 12 × 0.02 = 0.24. Now: 7/7 → 0.
+# October's quality penalties: 0.56 € before, 0.00 € now (no penalty invoice). Both rating
+# engines flag the same calls blocked.
+def test_use6_calls_refused_by_the_platform_are_not_attempts():
+    client = customer()
+    contract = core.platform(client, start=date(2026, 9, 1))
+    ConsumptionAlert.objects.create(
+        client=client, month=OCT, level=100, consumption=Decimal("100"),
+        threshold=Decimal("100"), blocked=True, blocked_at=at(5, 11, 30),
+    )  # fmt: skip
+    rows = [core.row(contract, "+33140000000", start=at(5, 10, i), duration=60) for i in range(5)]
+    rows += [
+        core.row(contract, "0836123456", start=at(5, 10, 10 + i), answered=False, duration=0)
+        for i in range(4)
+    ]
+    rows.append(core.row(contract, "0836123456", start=at(5, 10, 20), duration=2))
+    rows += [core.row(contract, "+33140000000", start=at(5, 11, i), duration=60) for i in range(7)]
+    rows += [
+        core.row(contract, "+33140000000", start=at(5, 11, 31 + i), answered=False, duration=0)
+        for i in range(5)
+    ]
+    core.run_import(rows)
+    after_rating(keys=[(client.pk, OCT)])
+
+    assert CallRecord.objects.filter(client=client, blocked=True).count() == 10
+    core.assert_matches_reference()
+    hours = {
+        h.hour: (h.attempts, h.answered, h.answered_seconds, h.short_calls, h.penalty)
+        for h in QualityHour.objects.filter(client=client)
+    }
+    assert hours == {
+        at(5, 10): (5, 5, 300, 0, Decimal("0")),
+        at(5, 11): (7, 7, 420, 0, Decimal("0")),
+    }
+    billing.run_month_sync(month=OCT)
+    assert not Invoice.objects.filter(client=client, purpose=InvoicePurpose.LATE_CHARGES).exists()

@@ -8,9 +8,11 @@ Choices: the limits are strict ("> 60 %": exactly 60 % is a breach, likewise 15 
 an hour without an answered call has no ACD nor short-call rate (only its ASR counts); the
 contract's "heure glissante" for short calls is read as the same clock hour as the other two
 metrics (the rule book's "per hour"). Only PLATFORM contracts are measured (the terms that carry
-these clauses); trial traffic is measured but never penalised (CON-7). Penalties are damages,
-outside the scope of VAT (EN 16931 category "O", CGI art. 256): billing puts them on an invoice
-of their own.
+these clauses); trial traffic is measured but never penalised (CON-7). A call the platform
+refused itself (TRK-6 blocked destination, consumption-alert block) counts in no metric:
+PLATFORM 26 measures the traffic the customer hands over, our own refusal is not its quality.
+Penalties are damages, outside the scope of VAT (EN 16931 category "O", CGI art. 256): billing
+puts them on an invoice of their own.
 """
 
 from datetime import date
@@ -46,10 +48,13 @@ SOURCE = "usage_quality"
 
 
 def measured_calls():
-    """The outbound, non-trial calls of PLATFORM contracts."""
+    """The outbound, non-trial calls of PLATFORM contracts that the platform carried: a call it
+    refused itself (``blocked``: a destination group blocked, TRK-6, or the customer's 100 %
+    consumption alert blocking its outgoing calls) is no attempt of the customer's traffic."""
     return CallRecord.objects.filter(
         call_type=CallType.OUTBOUND,
         trial=False,
+        blocked=False,
         client__isnull=False,
         contract__terms_snapshot__preset=PLATFORM,
     )
