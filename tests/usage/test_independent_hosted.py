@@ -173,3 +173,32 @@ def test_use4_hosted_a_150_numbers_in_any_spelling_then_the_151st():
     assert CallRecord.objects.get(called="+442079460000").cost == Decimal("0.0203")
     assert total(sip) == Decimal("1.8781")
     assert_matches_reference()
+
+
+# USE-4 (HOSTED-W 6.1, HOSTED-A 7: « La terminaison vers les appels nationaux mobiles (appels
+# vers des services de téléphonie en 06 et 07) »): the words name the 06 and 07 numbers of the
+# national plan, not "en France métropolitaine" — the overseas mobiles dialled 06 90–97 and
+# 06 39 are 06 numbers, so included like 06 12 …. One 61 s call to each of Guadeloupe 0690,
+# Mayotte 0639, Martinique 0696, Réunion 0692 and Guyane 0694: before, each at its row 0.15
+# €/min 30/6 → 30 + ⌈31 / 6⌉ × 6 = 66 s × 0.15 / 60 = 0.1650 € (5 × 0.1650 = 0.8250 €); now
+# included, 0 €. A German mobile stays billed: 0.09 €/min 30/6, 66 s → 0.0990 €.
+@pytest.mark.parametrize("offer", ["hosted-w", "hosted-a"])
+def test_use4_overseas_mobiles_06_are_national_mobiles_included(offer):
+    sip = account(offer)
+    overseas = ["0690123456", "0639012345", "0696123456", "0692123456", "0694123456"]
+    rows = [row(sip, n, start=at(5, 9 + i), duration=61) for i, n in enumerate(overseas)]
+    rows.append(row(sip, "+4915112345678", start=at(6, 9), duration=61))
+    run_import(rows)
+
+    calls = {c.called: c for c in CallRecord.objects.filter(sip_account=sip)}
+    for called in ("+590690123456", "+262639012345", "+596696123456", "+262692123456"):
+        assert (calls[called].line_type, calls[called].included) == ("mobile", True), called
+        assert (calls[called].cost, calls[called].list_cost) == (0, Decimal("0.1650")), called
+    assert calls["+594694123456"].cost == 0
+    assert (calls["+4915112345678"].included, calls["+4915112345678"].cost) == (
+        False,
+        Decimal("0.0990"),
+    )
+    assert total(sip) == Decimal("0.0990")
+    assert_matches_reference()
+

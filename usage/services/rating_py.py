@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db.models import Q
 
 from kernel.clock import PARIS
+from numbering.phone import REGIONS
 from usage import increments
 from usage.choices import LineType, PriceClass
 from usage.models import CallRecord, ConsumptionAlert, IncludedDestination, Tariff
@@ -412,7 +413,8 @@ def outcome(rows, breached) -> dict[int, dict]:
     firsts = defaultdict(dict)
     for r in rows:
         c = r["call"]
-        hosted_incl = _national_normal(c) or (c.country == "FR" and c.line_type == "mobile")
+        # USE-4 « nationaux mobiles (… en 06 et 07) »: mainland and overseas 06/07 mobiles
+        hosted_incl = _national_normal(c) or (c.country in REGIONS and c.line_type == "mobile")
         hosted_incl = hosted_incl or r["listed"]
         r["hosted_incl"] = hosted_incl
         # CON-7: the trial's test calls take none of the month's numbers

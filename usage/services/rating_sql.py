@@ -5,11 +5,15 @@ the stored ones whose outcome changed updated, the daily roll-up). Kept apart fr
 Python so that each module stays readable; the rules are in ``usage.services.rating``'s
 docstring and docs/rules.md §4."""
 
+from numbering.phone import REGIONS
 from telephony.models import PREMIUM_RATE_GROUP
 from usage.services import rollup, tariff_changes
 
 SIP_UNL_SLOTS = 99  # USE-3
 SIP_UNL_SECONDS = 3600  # USE-3: 60 minutes included per call
+# USE-4: the regions of the French national plan (mainland and the overseas 0262…, 0690…):
+# their 06/07 mobiles are the hosted plans' « nationaux mobiles »
+NATIONAL_PLAN_REGIONS = ", ".join(f"'{region}'" for region in sorted(REGIONS))
 
 
 BLOCK_SQL = """CASE WHEN r.called LIKE '+%%' AND length(r.called) > 8
@@ -207,10 +211,12 @@ STEPS = [
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
     SELECT c.*,
-        ((c.country = 'FR' AND (c.line_type IN ('fixed', 'polyvalent', 'mobile')
+        ((c.country = 'FR' AND (c.line_type IN ('fixed', 'polyvalent')
             -- ARCEP 2012-0856: a 0806–0809 number's call is a normal call to a fixed number,
             -- « inclus dans votre forfait » (the national fixed unlimited of USE-4)
             OR c.price_class = 'uan'))
+         -- « nationaux mobiles (… en 06 et 07) »: the overseas 06/07 mobiles too
+         OR (c.line_type = 'mobile' AND c.country IN ({NATIONAL_PLAN_REGIONS}))
          OR c.listed) AS hosted_incl,
         -- a candidate for a slot: the calls that take one of the month's distinct numbers
         -- (CON-7: not the trial's test calls, which take nothing of the plan's month)
