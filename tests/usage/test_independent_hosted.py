@@ -13,6 +13,7 @@ Utilisateurs ne répondant pas à ces critères sera facturée à la minute ».
 Seeded grid (usage 0004): France fixed 0.0120 €/min, France mobile 0.0450, United Kingdom fixed
 0.0200 (1/1); toll free (080) 0."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from numbering.models import PhoneNumber
 from tests.telephony.factories import customer
 from tests.usage.core_helpers import account, assert_matches_reference, at, row, run_import, seconds
-from usage.models import CallRecord, FairUseBreach
+from usage.models import CallRecord, FairUseBreach, Tariff
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +203,24 @@ def test_use4_overseas_mobiles_06_are_national_mobiles_included(offer):
     assert total(sip) == Decimal("0.0990")
     assert_matches_reference()
 
+
+# USE-4 (HOSTED-W 6.1 « facturée à la minute selon la tarification »; neither hosted contract
+# announces a minimum billed duration — only PLATFORM 24.2.5 does): on a breach a call is billed
+# by the minute begun at its row's price, without the row's minimum. A row of 0.0120 €/min
+# with a 120 s minimum (01 45 0…): a 30 s call of the breached month is billed 60 s × 0.0120 /
+# 60 = 0.0120 €, not 120 s = 0.0240 €. With the four calls at once (0.2520): 0.2640 €.
+def test_use4_breach_per_minute_without_a_minimum_over_60_s():
+    sip = account("hosted-w")
+    Tariff.objects.create(
+        name="Test 120 s minimum", prefix="+331450", rate_per_minute=Decimal("0.0120"),
+        min_duration=120, valid_from=date(2026, 1, 1),
+    )  # fmt: skip
+    run_import(
+        [*three_at_once(sip, fourth_after=599), row(sip, "0145000001", start=at(6, 9), duration=30)]
+    )
+    assert reasons(sip) == [("simultaneous", 4, 3)]
+    short = CallRecord.objects.get(called="+33145000001")
+    assert (short.billed_seconds, short.cost, short.breach) == (60, Decimal("0.0120"), True)
+    assert short.list_cost == Decimal("0.0240")  # the row's own price: 120 s
+    assert total(sip) == Decimal("0.2640")
+    assert_matches_reference()
