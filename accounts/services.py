@@ -449,7 +449,9 @@ def _end_sessions(user: User) -> int:
 
 @transaction.atomic
 def member_remove(*, membership: Membership, actor=None, api_key=None) -> None:
-    """Remove a person from the company: the account is deactivated and signed out everywhere."""
+    """Remove a person from the company: the account is deactivated and signed out everywhere,
+    and its second factor (TOTP, recovery codes) deleted: invited back, the person sets a new
+    one up, as they choose a new password (ACC-2). The audit row names the types, no secret."""
     _lock_company(membership)
     membership = _still_member(
         Membership.objects.select_for_update().select_related("user"), membership
@@ -457,13 +459,19 @@ def member_remove(*, membership: Membership, actor=None, api_key=None) -> None:
     if membership.role == Role.ADMIN and not _other_admins(membership):
         raise ValidationError(_("The company must keep at least one administrator."))
     user = membership.user
+    factors = Authenticator.objects.filter(user=user)
     audit_record(
         action="member.remove",
         instance=membership,
         actor=actor,
         api_key=api_key,
-        before={"email": user.email, "role": membership.role},
+        before={
+            "email": user.email,
+            "role": membership.role,
+            "authenticators": sorted(factors.values_list("type", flat=True)),
+        },
     )
+    factors.delete()
     membership.delete()
     user.is_active = False
     user.save(update_fields=["is_active"])

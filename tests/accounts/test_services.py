@@ -1,6 +1,7 @@
 """Accounts services: roles (ACC-2), audit (ACC-4), compromised codes (ACC-5), keys (ACC-3)."""
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -152,6 +153,20 @@ def test_remove_member_ends_access(tenant):
     assert not UserSession.objects.filter(user=member.user).exists()
     assert browser.get(reverse("dashboard")).status_code == 302
     assert AuditLog.objects.filter(action="member.remove", client=tenant.client).exists()
+
+
+# ACC-2 — a person removed from the company loses their second factor too (TOTP and recovery
+# codes): invited back, they set a new one up, as they choose a new password; the audit row
+# names the types removed, never the secrets.
+def test_remove_member_deletes_their_second_factor(tenant):
+    member = tenant.members[Role.TECHNICAL]
+    for kind in (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES):
+        Authenticator.objects.create(user=member.user, type=kind, data={"secret": "JBSWY3DP"})
+    services.member_remove(membership=member, actor=tenant.members[Role.ADMIN].user)
+    assert not Authenticator.objects.filter(user=member.user).exists()
+    entry = AuditLog.objects.get(action="member.remove", client=tenant.client)
+    assert sorted(entry.before["authenticators"]) == ["recovery_codes", "totp"]
+    assert "JBSWY3DP" not in str(entry.before)
 
 
 # ACC-5 — a compromised password: invalidated, every session ends, a reset link is sent, audited.
