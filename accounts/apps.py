@@ -7,10 +7,18 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers and partners")
 
     def ready(self):
-        from allauth.account.signals import password_reset
+        from allauth.account import signals
 
-        from accounts.receivers import reset_link_proves_the_address
+        from accounts import receivers
 
-        password_reset.connect(
-            reset_link_proves_the_address, dispatch_uid="accounts.reset_verifies"
+        signals.password_reset.connect(
+            receivers.reset_link_proves_the_address, dispatch_uid="accounts.reset_verifies"
         )
+        # ACC-4: the changes of a person's e-mail addresses go to the audit log
+        for signal, receiver in (
+            (signals.email_added, receivers.email_added_audited),
+            (signals.email_confirmed, receivers.email_confirmed_audited),
+            (signals.email_changed, receivers.email_changed_audited),
+            (signals.email_removed, receivers.email_removed_audited),
+        ):
+            signal.connect(receiver, dispatch_uid=f"accounts.{receiver.__name__}")
