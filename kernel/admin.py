@@ -93,6 +93,51 @@ def first_submission(request) -> bool:
     return cache.add(f"admin-once:{token[:64]}", 1, timeout=24 * 3600)
 
 
+# A write that moves money (or stops a service) is confirmed on a page of its own that states
+# what it does (the amounts excl. and incl. VAT, the customer, what is issued). Its token is
+# given for what that page showed (``shown``: the strings read there): the confirmation writes
+# only that, once; a changed or hand-made confirmation is shown again, a replay does nothing.
+SHOW, GO, SENT = "show", "go", "sent"
+CONFIRM_TEMPLATE = "admin/confirm_form.html"
+
+
+def _shown_key(token: str) -> str:
+    return f"admin-shown:{token[:64]}"
+
+
+def confirmation_step(request, shown: list[str]) -> str:
+    """``SHOW`` the confirmation page (a first submission, or a confirmation of something else
+    than ``shown``), ``GO`` (the confirmation of ``shown``, its token spent now) or ``SENT``
+    (its token already spent: nothing is done a second time)."""
+    token = request.POST.get(ONCE_FIELD, "")
+    if "confirm" not in request.POST or not token:
+        return SHOW
+    if cache.get(f"admin-once:{token[:64]}") is not None:
+        return SENT
+    if cache.get(_shown_key(token)) != [request.user.pk, *map(str, shown)]:
+        return SHOW
+    return GO if first_submission(request) else SENT
+
+
+def confirmation_page(modeladmin, request, queryset, *, form, title, question, facts, shown):
+    """The page asking to confirm ``question`` (« Confirmer l'avoir de 120,00 € TTC ? »), with
+    ``facts`` ((label, value) pairs) above a single « Confirmer »; the form's values go back
+    hidden, with a token given for ``shown``."""
+    token = secrets.token_urlsafe(16)
+    cache.set(_shown_key(token), [request.user.pk, *map(str, shown)], timeout=24 * 3600)
+    return action_form(
+        modeladmin,
+        request,
+        queryset,
+        form=form,
+        title=title,
+        template=CONFIRM_TEMPLATE,
+        question=question,
+        facts=facts,
+        once=token,
+    )
+
+
 def already_sent(modeladmin, request):
     modeladmin.message_user(
         request,
@@ -233,12 +278,29 @@ class ServiceRowsAdmin(AmountColumnsMixin, admin.ModelAdmin):
         form = form_class(request.POST if request.method == "POST" else None, initial=initial)
         return self.service_submit(request, form, call, title=title, intro=intro)
 
-    def service_submit(self, request, form, call, *, title, intro="", queryset=()):
+    def service_submit(self, request, form, call, *, title, intro="", queryset=(), confirm=None):
         """``form`` (bound or not) on the shared page; once valid, ``call(cleaned_data)``
         returns ``(message, object)`` and the page of that object follows, or the service's
-        ``ValidationError`` is shown on the form (nothing written)."""
+        ``ValidationError`` is shown on the form (nothing written). With ``confirm`` (a write
+        that moves money), ``confirm(cleaned_data)`` gives ``(question, facts)`` for the
+        confirmation page first (``confirmation_page``): only its confirmation calls."""
         if form.is_bound and form.is_valid():
-            if not first_submission(request):
+            if confirm is not None:
+                try:
+                    question, facts = confirm(form.cleaned_data)
+                except ValidationError as error:  # what the service would refuse anyway
+                    attach_errors(form, error)
+                    return action_form(self, request, queryset, form=form, title=title, intro=intro)
+                shown = [question, *(f"{label}: {value}" for label, value in facts)]
+                step = confirmation_step(request, shown)
+                if step == SHOW:
+                    return confirmation_page(
+                        self, request, queryset, form=form, title=title, question=question,
+                        facts=facts, shown=shown,
+                    )  # fmt: skip
+                if step == SENT:
+                    return already_sent(self, request)
+            elif not first_submission(request):
                 return already_sent(self, request)
             try:
                 message, obj = call(form.cleaned_data)

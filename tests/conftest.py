@@ -511,3 +511,17 @@ def _sqlite_migrate_once(shared):
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return migrated
+
+
+def admin_confirmation(page: str) -> dict:
+    """What a back-office confirmation page (``admin/confirm_form.html``, a write that moves
+    money) sends back with « Confirmer », as a browser does: its hidden inputs (the form's
+    values, the selection, the token given for what the page showed) and ``confirm``."""
+    from lxml import html
+
+    form = html.fromstring(page).xpath("//dl[@data-testid='confirm-facts']/following::form")[0]
+    fields: dict[str, list[str]] = {}
+    for field in form.xpath(".//input[@type='hidden']"):
+        if field.get("name") != "csrfmiddlewaretoken":
+            fields.setdefault(field.get("name"), []).append(field.get("value") or "")
+    return {**fields, "confirm": "Confirm"}

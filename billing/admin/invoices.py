@@ -24,6 +24,7 @@ from billing.choices import DocumentKind, DocumentStatus, VatCategory
 from billing.models import CreditAllocation, CreditRefund, Invoice, InvoiceLine
 from billing.services.credit_notes import (
     CreditLine,
+    credit_line_vat,
     credit_note_issue,
     credit_note_refund,
     credit_remaining,
@@ -31,7 +32,7 @@ from billing.services.credit_notes import (
 from billing.services.credited_lines import lines_left_to_credit
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import parse_month, typed_amount_field
-from kernel.money import money_number, percent, price_places
+from kernel.money import money, money_number, percent, price_places, round_money
 
 
 def _euros(amount) -> str:
@@ -382,22 +383,42 @@ class InvoiceAdmin(ServiceRowsAdmin):
             },
         )
 
-        def issue(data):
+        def credit_line(data):
             category, _sep, rate = data["vat_category"].partition(":")
-            note = credit_note_issue(
-                corrects=invoice,
-                lines=[
-                    CreditLine(
-                        description=data["description"],
-                        amount=data["amount"],
-                        vat_category=category,
-                        vat_rate=Decimal(rate) if rate else None,
-                        invoice_line=form.lines.get(data["line"]),
-                    )
-                ],
-                reason=data["reason"],
-                actor=request.user,
+            return CreditLine(
+                description=data["description"],
+                amount=data["amount"],
+                vat_category=category,
+                vat_rate=Decimal(rate) if rate else None,
+                invoice_line=form.lines.get(data["line"]),
             )
+
+        def confirm(data):
+            """BIL-9: what the credit note will be — net, VAT at the rate it credits, gross —,
+            for whom and against which invoice, stated before anything is issued."""
+            line = credit_line(data)
+            category, rate = credit_line_vat(line, invoice)
+            net = round_money(data["amount"])
+            vat = round_money(net * rate / 100)
+            buyer = invoice.client or invoice.partner
+            question = gettext("Confirm the credit note of %(gross)s incl. VAT?") % {
+                "gross": money(net + vat)
+            }
+            return question, [
+                (gettext("Customer"), str(buyer)),
+                (gettext("To be issued"), gettext("A credit note (series A) correcting invoice "
+                                            "%(number)s") % {"number": invoice.number}),
+                (gettext("Amount excl. VAT"), money(net)),
+                (gettext("VAT"), f"{money(vat)} ({category} {percent(floatformat(rate, -2))})"),
+                (gettext("Amount incl. VAT"), money(net + vat)),
+                (gettext("Reason"), data["reason"]),
+            ]  # fmt: skip
+
+        def issue(data):
+            note = credit_note_issue(
+                corrects=invoice, lines=[credit_line(data)], reason=data["reason"],
+                actor=request.user,
+            )  # fmt: skip
             return gettext("Credit note %(note)s issued, correcting %(invoice)s.") % {
                 "note": note.number,
                 "invoice": invoice.number,
@@ -416,6 +437,7 @@ class InvoiceAdmin(ServiceRowsAdmin):
             )
             % {"number": invoice.number, "creditable": _euros(creditable)},
             queryset=[invoice],
+            confirm=confirm,
         )
 
     @admin.action(

@@ -132,6 +132,15 @@ def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
     raise ValidationError({"lines": message % {"number": invoice.number}})
 
 
+def credit_line_vat(line: CreditLine, corrects: Invoice) -> VatKey:
+    """The VAT category and rate of ``line`` correcting ``corrects`` (what the staff member's
+    confirmation states before the credit note is issued): the line it names, else the
+    invoice's group (``_invoice_vat``, refused as the issue refuses it)."""
+    if line.invoice_line is not None:
+        return vat_key(line.invoice_line.vat_category, line.invoice_line.vat_rate)
+    return _invoice_vat(line, corrects)
+
+
 def _service_vat(
     line: CreditLine, client: Client, buyer_client: Client | None, partner: Partner | None
 ) -> tuple[VatKey, InvoiceLine | None]:

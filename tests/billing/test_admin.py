@@ -16,6 +16,7 @@ from accounts.models import AuditLog, User
 from billing import services, tasks
 from billing.models import Invoice, InvoiceRun, PendingCharge
 from billing.services import issuing
+from tests.conftest import admin_confirmation
 from tests.factories import PASSWORD, ClientFactory, SiteFactory
 from tests.offers.factories import make_contract
 
@@ -270,11 +271,14 @@ def test_credit_note_action(client, staff, september):
         amount="39.81",
         description="Correction",
         reason="Wrong price",
+    )  # refused by the service, once confirmed
+    too_much = client.post(
+        too_much.request["PATH_INFO"], admin_confirmation(too_much.content.decode())
     )
     assert "Credit notes cannot exceed the invoice they correct." in too_much.content.decode()
     assert not Invoice.objects.filter(kind="credit_note").exists()
 
-    response = _action(
+    page = _action(
         client,
         "issue_credit_note",
         [september],
@@ -283,6 +287,7 @@ def test_credit_note_action(client, staff, september):
         description="SLA credit",
         reason="Outage of 2026-09-12",
     )
+    response = client.post(page.request["PATH_INFO"], admin_confirmation(page.content.decode()))
     note = Invoice.objects.get(kind="credit_note")
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:billing_invoice_change", args=[note.pk])
@@ -297,30 +302,33 @@ def test_credit_note_action(client, staff, september):
     assert AuditLog.objects.get(action="credit_note.issue").actor == staff
 
 
-# BIL-9 — a credit note's page sent twice (a double click on "Confirm", the browser's back
-# button and "Confirm" again) issued two credit notes: 2 × 5.00 € HT credited on the invoice.
-# The page's one-time token lets the second do nothing, with a message saying so.
+# BIL-9 — « Issue a credit note » wrote the credit note as soon as its page was sent: the amount
+# typed (5.00 € HT, or 50.00 by a slip of the finger) was issued at once. Now the page is
+# followed by a confirmation stating it — 5.00 HT + 20 % VAT 1.00 = 6.00 € TTC, for Acme, a
+# credit note correcting the September invoice — and nothing is written before « Confirm ». The
+# confirmation carries what it showed: a confirmation changed to 50.00 issues nothing (the new
+# amount is shown to confirm), and one sent twice (a double click, the back button) issues one.
 @time_machine.travel(TODAY, tick=False)
-def test_credit_note_page_sent_twice_issues_one(client, staff, september):
-    import re
-
-    page = _action(client, "issue_credit_note", [september]).content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    data = {"apply": "1", "amount": "5.00", "description": "SLA credit", "reason": "Outage",
-            "once": once}  # fmt: skip
-    first = _action(client, "issue_credit_note", [september], **data)
-    second = _action(client, "issue_credit_note", [september], **data)
-    assert first.status_code == 302 and second.status_code == 302
-    assert second["Location"] == reverse("admin:billing_invoice_changelist")
+def test_credit_note_is_confirmed_with_its_amounts_once(client, staff, september):
+    data = {"apply": "1", "amount": "5.00", "description": "SLA credit", "reason": "Outage"}
+    page = _action(client, "issue_credit_note", [september], **data).content.decode()
+    assert not Invoice.objects.filter(kind="credit_note").exists()  # nothing written yet
+    assert "Confirm the credit note of 6.00\xa0€ incl. VAT?" in page
+    for fact in ("5.00\xa0€", "1.00\xa0€ (S 20%)", september.client.legal_name, september.number):
+        assert fact in page
+    confirmation = admin_confirmation(page)
+    url = reverse("admin:billing_invoice_changelist")
+    changed = client.post(url, {**confirmation, "amount": "50.00"}).content.decode()
+    assert not Invoice.objects.filter(kind="credit_note").exists()
+    assert "Confirm the credit note of 60.00\xa0€ incl. VAT?" in changed  # shown, to confirm
+    first = client.post(url, confirmation)
+    second = client.post(url, confirmation)
     notes = Invoice.objects.filter(kind="credit_note")
-    assert notes.count() == 1 and notes.get().total_net == Decimal("5.00")
+    assert notes.count() == 1 and notes.get().total_gross == Decimal("6.00")
+    assert first.status_code == 302 and second["Location"] == url
     followed = client.get(second["Location"]).content.decode()
     assert "This form had already been sent: nothing was done a second time." in followed
-    # a new page has a new token: a second credit note, asked for on purpose, is issued
-    page = _action(client, "issue_credit_note", [september]).content.decode()
-    data["once"] = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    _action(client, "issue_credit_note", [september], **data)
-    assert Invoice.objects.filter(kind="credit_note").count() == 2
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
 
 
 # BIL-9 — one invoice at a time, and never a credit note of a credit note.
@@ -403,13 +411,16 @@ def test_credit_note_action_names_the_line(client, staff, september):
     page = _action(client, "issue_credit_note", [september]).content.decode()
     assert 'name="line"' in page and f'value="{second.pk}"' in page
     data = {"apply": "1", "description": "Octobre", "reason": "Not due"}
-    _action(client, "issue_credit_note", [september], amount="19.90", line=second.pk, **data)
+    page = _action(client, "issue_credit_note", [september], amount="19.90", line=second.pk, **data)
+    assert "Confirm the credit note of 23.88\xa0€ incl. VAT?" in page.content.decode()
+    client.post(page.request["PATH_INFO"], admin_confirmation(page.content.decode()))
     note = Invoice.objects.get(kind="credit_note")
     assert [(line.net_amount, line.credited_line) for line in note.lines.all()] == [
         (Decimal("19.90"), second)
     ]
-    refused = _action(
-        client, "issue_credit_note", [september], amount="5.00", line=second.pk, **data
+    page = _action(client, "issue_credit_note", [september], amount="5.00", line=second.pk, **data)
+    refused = client.post(
+        page.request["PATH_INFO"], admin_confirmation(page.content.decode())
     ).content.decode()
     assert f"what line {second.position} of invoice {september.number} billed" in refused
     assert Invoice.objects.filter(kind="credit_note").count() == 1
@@ -452,7 +463,7 @@ def test_credit_note_action_names_a_vat_group_of_a_mixed_invoice(client, staff):
     page = _action(client, "issue_credit_note", [invoice]).content.decode()
     assert 'value="S:20.00"' in page and 'value="AE:0.00"' in page
     assert 'value="O"' not in page  # the invoice charged nothing outside the scope of VAT
-    response = _action(
+    page = _action(
         client,
         "issue_credit_note",
         [invoice],
@@ -462,6 +473,8 @@ def test_credit_note_action_names_a_vat_group_of_a_mixed_invoice(client, staff):
         reason="Geste commercial",
         vat_category="S:20.00",
     )
+    assert "Confirm the credit note of 12.00\xa0€ incl. VAT?" in page.content.decode()
+    response = client.post(page.request["PATH_INFO"], admin_confirmation(page.content.decode()))
     assert response.status_code == 302
     note = Invoice.objects.get(kind="credit_note")
     assert (note.total_net, note.total_vat, note.total_gross) == (
