@@ -1,13 +1,23 @@
 """Back office of the collection cases (BIL-7): the dunning queue and the suspension of a
 customer for non-payment."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from accounts.models import Client
-from kernel.admin import ServiceRowsAdmin, run_each
+from kernel.admin import (
+    SENT,
+    SHOW,
+    ServiceRowsAdmin,
+    already_sent,
+    confirmation_page,
+    confirmation_step,
+    run_each,
+)
 from kernel.money import money as euros
+from offers.services.suspensions import contracts_to_suspend
 from payments.models import CollectionCase
 from payments.services.suspensions import client_suspend_for_non_payment
 
@@ -66,9 +76,33 @@ class CollectionCaseAdmin(ServiceRowsAdmin):
         description=_("Suspend the customer's services for non-payment"), permissions=["act"]
     )
     def suspend_customer(self, request, queryset):
+        """BIL-7 / CON-8: a confirmation page first says what stops, for whom — each customer
+        and its contracts in service —, then the confirmation of that page suspends them."""
         clients = Client.objects.filter(
             pk__in=queryset.filter(client__isnull=False).values("client_id")
-        )
+        ).order_by("legal_name", "pk")
+        facts = [
+            (
+                str(client),
+                ", ".join(c.reference for c in contracts_to_suspend(client).order_by("pk"))
+                or gettext("No contract in service"),
+            )
+            for client in clients
+        ]
+        question = ngettext(
+            "Suspend the services of %(count)d customer for non-payment?",
+            "Suspend the services of %(count)d customers for non-payment?",
+            len(facts),
+        ) % {"count": len(facts)}
+        shown = [question, *(f"{label}: {value}" for label, value in facts)]
+        step = confirmation_step(request, shown)
+        if step == SHOW:
+            return confirmation_page(
+                self, request, queryset, form=forms.Form(), question=question, facts=facts,
+                shown=shown, title=gettext("Suspend for non-payment (BIL-7)"),
+            )  # fmt: skip
+        if step == SENT:
+            return already_sent(self, request)
 
         def suspend(client):
             made = client_suspend_for_non_payment(client=client, actor=request.user)

@@ -57,6 +57,12 @@ def client_suspend_for_non_payment(*, client: Client, today: date | None = None,
     ).exclude(invoice__direct_debits__status=DebitStatus.PENDING).update(
         stage=DunningStage.SUSPENDED, updated_at=timezone.now()
     )
+    audit_record(
+        action="client.suspend_for_non_payment",
+        instance=client,
+        actor=actor,
+        after={"contracts": [s.contract.reference for s in made]},
+    )
     return made
 
 

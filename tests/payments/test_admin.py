@@ -28,6 +28,7 @@ from payments.models import (
     Payment,
     PrepaidEntry,
 )
+from tests.conftest import admin_confirmation
 from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
 from tests.payments.conftest import issue_invoice
@@ -329,7 +330,10 @@ def test_bil8_partner_dispute_in_back_office(client, staff, tenant):
     assert (other.status, other.new_due_date) == ("rejected", date(2026, 12, 5))
 
 
-# BIL-7 — the dunning queue's action suspends the customer's services (via the service).
+# BIL-7 — the dunning queue's action suspends the customer's services (via the service). It
+# suspended them at the click: now a confirmation page first says what stops, for whom (the
+# customer, its contracts in service), nothing suspended before « Confirm »; the confirmation
+# suspends once (a replay does nothing), and the decision is audited with the contracts.
 def test_bil7_suspend_from_dunning_queue(client, staff, customer, ecb):
     contract = make_contract(customer, "hosted-a")
     invoice = issue_invoice(customer, "1000.00")  # due 2026-10-30
@@ -339,10 +343,24 @@ def test_bil7_suspend_from_dunning_queue(client, staff, customer, ecb):
     assert case.stage == "suspension_proposed"
     assert client.get(_url("collectioncase") + "?stage=suspension_proposed").status_code == 200
     with at(date(2026, 11, 9)):
-        _action(client, "collectioncase", "suspend_customer", [case])
+        page = _action(client, "collectioncase", "suspend_customer", [case]).content.decode()
+        contract.refresh_from_db()
+        assert contract.status == "active"  # nothing suspended yet
+        assert "Suspend the services of 1 customer for non-payment?" in page
+        assert customer.legal_name in page and contract.reference in page
+        confirmation = admin_confirmation(page)
+        client.post(_url("collectioncase"), confirmation)
+        replay = client.post(_url("collectioncase"), confirmation)
     contract.refresh_from_db()
     case.refresh_from_db()
     assert (contract.status, case.stage) == ("suspended", "suspended")
+    assert contract.suspensions.count() == 1 and replay.status_code == 302
+    entry = AuditLog.objects.get(action="client.suspend_for_non_payment")
+    assert (entry.actor, entry.client, entry.after) == (
+        staff,
+        customer,
+        {"contracts": [contract.reference]},
+    )
 
 
 # BIL-10 — top-ups net of the bank fee and refunds, through the services.
