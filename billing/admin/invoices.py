@@ -397,7 +397,7 @@ class InvoiceAdmin(ServiceRowsAdmin):
             """BIL-9: what the credit note will be — net, VAT at the rate it credits, gross —,
             for whom and against which invoice, stated before anything is issued."""
             line = credit_line(data)
-            category, rate = credit_line_vat(line, invoice)
+            category, rate = credit_line_vat(line, corrects=invoice)
             net = round_money(data["amount"])
             vat = round_money(net * rate / 100)
             buyer = invoice.client or invoice.partner

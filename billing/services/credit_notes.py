@@ -132,13 +132,19 @@ def _invoice_vat(line: CreditLine, invoice: Invoice) -> VatKey:
     raise ValidationError({"lines": message % {"number": invoice.number}})
 
 
-def credit_line_vat(line: CreditLine, corrects: Invoice) -> VatKey:
-    """The VAT category and rate of ``line`` correcting ``corrects`` (what the staff member's
-    confirmation states before the credit note is issued): the line it names, else the
-    invoice's group (``_invoice_vat``, refused as the issue refuses it)."""
+def credit_line_vat(
+    line: CreditLine, *, corrects: Invoice | None = None, client: Client | None = None
+) -> VatKey:
+    """The VAT category and rate ``credit_note_issue`` gives ``line`` (what a staff member's
+    confirmation states before the credit note is issued): the invoice line it names, else the
+    group of the invoice it corrects (``_invoice_vat``), else the rate last charged for the
+    service to ``client`` (``_service_vat``) — refused as the issue refuses it."""
     if line.invoice_line is not None:
         return vat_key(line.invoice_line.vat_category, line.invoice_line.vat_rate)
-    return _invoice_vat(line, corrects)
+    if corrects is not None:
+        return _invoice_vat(line, corrects)
+    partner = client.partner if party_key(client)[0] == "partner" else None
+    return _service_vat(line, client, None if partner else client, partner)[0]
 
 
 def _service_vat(

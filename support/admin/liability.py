@@ -12,14 +12,25 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
-from kernel.admin import ServiceRowsAdmin, already_sent, first_submission
+from billing.services.credit_notes import CreditLine, credit_line_vat
+from kernel.admin import (
+    GO,
+    SENT,
+    SHOW,
+    ServiceRowsAdmin,
+    already_sent,
+    confirmation_page,
+    confirmation_step,
+)
 from kernel.forms import attach_errors, error_text
 from kernel.inputs import typed_amount_field
+from kernel.money import money, percent, round_money
 from offers.models import Contract
 from support import selectors
 from support.models import GoodwillCredit
@@ -152,6 +163,31 @@ def may_post_charges(request) -> bool:
     return request.user.has_perm("billing.add_pendingcharge")
 
 
+def _goodwill_facts(data, event, target) -> tuple[str, list[tuple[str, str]]]:
+    """What a goodwill credit's confirmation states: the credit note's amounts (excl. VAT, its
+    VAT at the rate charged for the service, incl. VAT), the customer, the service, the event."""
+    contract = data.get("contract") or event.contract
+    room = liability_room(contract, **target)
+    net = round_money(data["amount"])
+    line = CreditLine("", net, contract=contract, service_date=room.event_date)
+    category, rate = credit_line_vat(line, client=contract.client)
+    vat = round_money(net * rate / 100)
+    question = gettext("Confirm the goodwill credit note of %(gross)s incl. VAT?") % {
+        "gross": money(net + vat)
+    }
+    return question, [
+        (gettext("Customer"), str(contract.client)),
+        (gettext("Service"), contract.reference),
+        (gettext("Event"), str(event)),
+        (gettext("To be issued"), gettext("A credit note set against the customer's next invoice")),
+        (gettext("Amount excl. VAT"), money(net)),
+        (gettext("VAT"), f"{money(vat)} ({category} {percent(floatformat(rate, -2))})"),
+        (gettext("Amount incl. VAT"), money(net + vat)),
+        (gettext("Left under the cap (excl. VAT)"), money(room.left)),
+        (gettext("Reason"), data["reason"]),
+    ]
+
+
 def goodwill_action(modeladmin, request, queryset, *, kind: str):
     """The "Grant a goodwill credit" action of tickets (``kind="ticket"``) and outages: one
     event at a time; the page shows each service's cap, what was granted and what is left,
@@ -179,9 +215,24 @@ def goodwill_action(modeladmin, request, queryset, *, kind: str):
         form = GoodwillForm(data)
     else:
         form = OutageGoodwillForm(data, contracts=contracts)
+    step = None
     if form.is_bound and form.is_valid():
-        if not first_submission(request):  # the page sent twice: one credit note, not two
+        # BIL-9: stated first (net, VAT, gross, for whom); only the confirmation of that issues
+        try:
+            question, facts = _goodwill_facts(form.cleaned_data, event, target)
+        except ValidationError as error:
+            attach_errors(form, error)
+            question = None
+        shown = [question, *(f"{label}: {value}" for label, value in facts)] if question else []
+        step = confirmation_step(request, shown) if question else None
+        if step == SHOW:
+            return confirmation_page(
+                modeladmin, request, [event], form=form, question=question, facts=facts,
+                shown=shown, title=gettext("Grant a goodwill credit (SLA-12)"),
+            )  # fmt: skip
+        if step == SENT:  # the page sent twice: one credit note, not two
             return already_sent(modeladmin, request)
+    if step == GO:
         try:
             credit = goodwill_credit_issue(
                 amount=form.cleaned_data["amount"],

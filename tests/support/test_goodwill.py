@@ -25,6 +25,7 @@ from payments import services as payments
 from support import selectors, services
 from support.choices import TicketKind
 from support.models import GoodwillCredit
+from tests.conftest import admin_confirmation
 from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
 from tests.support.factories import open_failure, paris, reseller_billed
@@ -344,12 +345,13 @@ def test_back_office_ticket_action(admin_client, tenant, customer, staff):
     page = _action(admin_client, "ticket", [ticket]).content.decode()
     assert 'data-testid="liability-caps"' in page
     assert 'data-testid="cap">750.00<' in page and 'data-testid="left">750.00<' in page
-    response = _action(
-        admin_client, "ticket", [ticket], apply="1", amount="600.00", reason="Goodwill"
-    )
+    page = _action(admin_client, "ticket", [ticket], apply="1", amount="600.00", reason="Goodwill")
+    url = reverse("admin:support_ticket_changelist")
+    response = admin_client.post(url, admin_confirmation(page.content.decode()))
     assert response.status_code == 302
     assert GoodwillCredit.objects.get().amount == Decimal("600.00")
-    refused = _action(admin_client, "ticket", [ticket], apply="1", amount="200.00", reason="More")
+    page = _action(admin_client, "ticket", [ticket], apply="1", amount="200.00", reason="More")
+    refused = admin_client.post(url, admin_confirmation(page.content.decode()))  # the service's
     assert refused.status_code == 200
     page = refused.content.decode()
     assert (
@@ -378,7 +380,7 @@ def test_back_office_outage_action(admin_client, customer, staff):
         )
     page = _action(admin_client, "outage", [outage]).content.decode()
     assert contract.reference in page and 'data-testid="cap">750.00<' in page
-    response = _action(
+    page = _action(
         admin_client,
         "outage",
         [outage],
@@ -386,6 +388,10 @@ def test_back_office_outage_action(admin_client, customer, staff):
         contract=contract.pk,
         amount="750.00",
         reason="Goodwill",
+    )
+    assert "Confirm the goodwill credit note of 900.00\xa0€ incl. VAT?" in page.content.decode()
+    response = admin_client.post(
+        reverse("admin:support_outage_changelist"), admin_confirmation(page.content.decode())
     )
     assert response.status_code == 302
     credit = GoodwillCredit.objects.get()
@@ -420,28 +426,35 @@ def test_goodwill_credit_at_the_rate_charged_for_the_event(tenant, customer, sta
     )
 
 
-# SLA-12, BIL-9 — the goodwill page sent twice (a double click on « Confirmer », the browser's
-# back button and « Confirmer » again) granted twice: cap 750.00 (3 × 250.00 paid), 100.00 €
-# HT asked once, two credit notes of 100.00 € HT (120.00 € TTC each) issued, 200.00 granted.
-# The page's one-time token lets the second do nothing, and says so; a new page grants again.
-def test_back_office_goodwill_page_sent_twice_grants_once(admin_client, tenant, customer, staff):
-    import re
-
+# SLA-12, BIL-9 — the goodwill page granted the credit as soon as it was sent: 100.00 € HT
+# typed, a credit note issued at once. Now a confirmation page states it first — 100.00 HT +
+# 20.00 VAT (20 %, the rate charged for the service) = 120.00 € TTC, for the customer and the
+# service, a credit note set against its next invoice — and nothing is written before
+# « Confirm ». Its token is given for what it showed: a confirmation changed to 700.00 grants
+# nothing (the new amount is shown to confirm); one sent twice (a double click, the back
+# button) grants once, and says so.
+def test_back_office_goodwill_is_confirmed_with_its_amounts_once(
+    admin_client, tenant, customer, staff
+):
     contract = platform(customer)
     for invoice in invoices_of(customer, (JUL, AUG, SEP)).values():
         pay(invoice, staff)
     ticket = failure(tenant, contract)
-    page = _action(admin_client, "ticket", [ticket]).content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    data = {"apply": "1", "amount": "100.00", "reason": "Goodwill", "once": once}
-    first = _action(admin_client, "ticket", [ticket], **data)
-    second = _action(admin_client, "ticket", [ticket], **data)
+    data = {"apply": "1", "amount": "100.00", "reason": "Goodwill"}
+    page = _action(admin_client, "ticket", [ticket], **data).content.decode()
+    assert not GoodwillCredit.objects.exists() and not Invoice.objects.filter(kind="credit_note")
+    assert "Confirm the goodwill credit note of 120.00\xa0€ incl. VAT?" in page
+    for fact in ("100.00\xa0€", "20.00\xa0€ (S 20%)", customer.legal_name, contract.reference):
+        assert fact in page
+    confirmation = admin_confirmation(page)
+    url = reverse("admin:support_ticket_changelist")
+    changed = admin_client.post(url, {**confirmation, "amount": "700.00"}).content.decode()
+    assert "Confirm the goodwill credit note of 840.00\xa0€ incl. VAT?" in changed
+    assert not GoodwillCredit.objects.exists()
+    first = admin_client.post(url, confirmation)
+    second = admin_client.post(url, confirmation)
     assert first.status_code == 302 and second.status_code == 302
-    assert GoodwillCredit.objects.count() == 1
+    assert GoodwillCredit.objects.get().credit_note.total_gross == Decimal("120.00")
     assert Invoice.objects.filter(kind="credit_note").count() == 1
     followed = admin_client.get(second["Location"]).content.decode()
     assert "This form had already been sent: nothing was done a second time." in followed
-    page = _action(admin_client, "ticket", [ticket]).content.decode()
-    data["once"] = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    _action(admin_client, "ticket", [ticket], **data)
-    assert sum(c.amount for c in GoodwillCredit.objects.all()) == Decimal("200.00")
