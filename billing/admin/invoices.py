@@ -454,6 +454,23 @@ class InvoiceAdmin(ServiceRowsAdmin):
             request.POST if "apply" in request.POST else None, initial={"amount": left}
         )
 
+        def confirm(data):
+            """BIL-9: the transfer (incl. VAT), the credit note it pays back (its amounts excl.
+            and incl. VAT), to whom and what is left on it, stated before it is recorded."""
+            amount = round_money(data["amount"])
+            return gettext("Confirm the refund of %(gross)s incl. VAT?") % {
+                "gross": money(amount)
+            }, [
+                (gettext("Customer"), str(note.client or note.partner)),
+                (gettext("Credit note"), gettext("%(number)s: %(net)s excl. VAT, %(gross)s incl. "
+                                                 "VAT") % {"number": note.number,
+                                                           "net": money(note.total_net),
+                                                           "gross": money(note.total_gross)}),
+                (gettext("Refunded incl. VAT"), money(amount)),
+                (gettext("Left on the credit note incl. VAT"), money(left - amount)),
+                (gettext("Transfer"), f"{data['reference']} — {date_format(data['refunded_on'])}"),
+            ]  # fmt: skip
+
         def refund(data):
             credit_note_refund(
                 credit_note=note,
@@ -478,4 +495,5 @@ class InvoiceAdmin(ServiceRowsAdmin):
             )
             % {"left": _euros(left)},
             queryset=[note],
+            confirm=confirm,
         )

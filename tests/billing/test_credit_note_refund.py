@@ -18,6 +18,8 @@ from accounts.choices import BillingMode
 from accounts.models import AuditLog, User
 from billing import services
 from billing.models import CreditRefund, Invoice
+from kernel.money import money
+from tests.conftest import admin_confirmation
 from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
 
@@ -112,12 +114,20 @@ def test_bil9_refund_action_and_customer_page(client, as_role, note):
     page = client.post(changelist, data).content.decode()
     assert note.number in page and 'value="36.12"' in page and "36.12 €" in page
 
-    response = client.post(
+    # the transfer was recorded as soon as the page was sent; now a confirmation states it
+    # first (36.12 € TTC refunded, the credit note's amounts excl. and incl. VAT, 0.00 € left),
+    # nothing written before « Confirm »; its confirmation records it once, a replay nothing
+    page = client.post(
         changelist, {**data, "apply": "1", "amount": "36.12", "refunded_on": "2026-11-20",
                      "reference": "VIR-118"}
-    )  # fmt: skip
+    ).content.decode()  # fmt: skip
+    assert not CreditRefund.objects.exists()
+    assert "Confirm the refund of 36.12\xa0€ incl. VAT?" in page and note.number in page
+    assert f"{money(note.total_net)} excl. VAT" in page and "VIR-118" in page
+    response = client.post(changelist, admin_confirmation(page))
+    replay = client.post(changelist, admin_confirmation(page))
 
-    assert response.status_code == 302
+    assert response.status_code == 302 and replay.status_code == 302
     assert CreditRefund.objects.get().created_by == staff
     assert services.credit_remaining(note) == Decimal("0.00")
     detail = as_role("billing").get(reverse("billing:detail", args=[note.pk]))
