@@ -18,6 +18,7 @@ from kernel.queues import Team
 from support import services as support
 from support.models import GoodwillCredit
 from telephony.models import SipAccount, Trunk
+from tests.conftest import admin_confirmation
 from tests.console.conftest import make_staff_member
 from tests.support.factories import paris
 from tests.support.test_goodwill import EVENT, failure, invoices_of, pay, platform
@@ -119,7 +120,9 @@ def test_goodwill_credit_needs_the_credit_note_right(client, tenant, customer):
         "add_invoice",
     )
     client.force_login(billing_agent)
-    response = _action(client, "support_ticket", "goodwill", [ticket], **wish)
+    page = _action(client, "support_ticket", "goodwill", [ticket], **wish).content.decode()
+    assert not GoodwillCredit.objects.exists()  # SLA-12 / BIL-9: confirmed first
+    response = client.post(reverse("admin:support_ticket_changelist"), admin_confirmation(page))
     assert response.status_code == 302
     note = GoodwillCredit.objects.get().credit_note
     assert (note.total_net, note.total_gross) == (Decimal("600.00"), Decimal("720.00"))
