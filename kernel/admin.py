@@ -272,11 +272,14 @@ class ServiceRowsAdmin(AmountColumnsMixin, admin.ModelAdmin):
         """The shared intermediate page (``admin/action_form.html``)."""
         return action_form(self, request, queryset, form=form, title=title, intro=intro)
 
-    def service_form(self, request, form_class, call, *, title, intro="", initial=None):
+    def service_form(
+        self, request, form_class, call, *, title, intro="", initial=None, confirm=None
+    ):
         """A form whose valid submission calls a service: ``call(cleaned_data)`` returns
-        ``(message, object)``; a ``ValidationError`` is shown on the form."""
+        ``(message, object)``; a ``ValidationError`` is shown on the form. ``confirm``: as
+        ``service_submit``'s (a write that moves money, confirmed first)."""
         form = form_class(request.POST if request.method == "POST" else None, initial=initial)
-        return self.service_submit(request, form, call, title=title, intro=intro)
+        return self.service_submit(request, form, call, title=title, intro=intro, confirm=confirm)
 
     def service_submit(self, request, form, call, *, title, intro="", queryset=(), confirm=None):
         """``form`` (bound or not) on the shared page; once valid, ``call(cleaned_data)``

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import typed_amount_field
 from kernel.money import money as euros
+from kernel.money import round_money
 from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
 from payments.models import PrepaidEntry
+from payments.selectors import prepaid_balance
 from payments.services.prepaid import prepaid_refund, prepaid_topup_record
 
 
@@ -130,10 +132,34 @@ class PrepaidEntryAdmin(ServiceRowsAdmin):
                 "balance": euros(entry.balance_after),
             }, entry
 
+        def confirm(data):
+            """BIL-10: the transfer paid back from the balance, to whom, and the balance left,
+            stated before it is recorded. A prepaid balance is money received, not invoiced:
+            no VAT is refunded apart from it."""
+            balance = prepaid_balance(data["client"])
+            amount = round_money(data["amount"])
+            if amount > balance:  # refused by the service too: not confirmed
+                raise ValidationError(
+                    {
+                        "amount": gettext("At most the balance, %(balance)s, can be refunded.")
+                        % {"balance": euros(balance)}
+                    }
+                )
+            return gettext("Confirm the refund of %(amount)s from the prepaid balance?") % {
+                "amount": euros(amount)
+            }, [
+                (gettext("Customer"), str(data["client"])),
+                (gettext("Prepaid balance"), euros(balance)),
+                (gettext("Refunded (no VAT: money received, not invoiced)"), euros(amount)),
+                (gettext("Balance after the refund"), euros(balance - amount)),
+                (gettext("Transfer reference"), data["reference"]),
+            ]
+
         return self.service_form(
             request,
             RefundForm,
             call,
             title=gettext("Refund a prepaid balance"),
             intro=gettext("Never more than the customer's balance."),
+            confirm=confirm,
         )

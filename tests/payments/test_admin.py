@@ -382,10 +382,19 @@ def test_bil10_topup_and_refund(client, staff, customer):
             {"client": customer.pk, "amount": "500.00", "reference": "R"},
         )
         assert too_much.status_code == 200
-        client.post(
+        assert "At most the balance, 98.00\xa0€, can be refunded." in too_much.content.decode()
+        # the refund was paid as soon as its page was sent; now a confirmation states it first
+        # (8.00 € of the 98.00 € balance, 90.00 € left), nothing written before « Confirm »,
+        # its confirmation records it once (a replay nothing)
+        page = client.post(
             _url("prepaidentry", "refund"),
             {"client": customer.pk, "amount": "8.00", "reference": "R"},
-        )
+        ).content.decode()
+        assert PrepaidEntry.objects.count() == 1
+        assert "Confirm the refund of 8.00\xa0€ from the prepaid balance?" in page
+        assert "98.00\xa0€" in page and "90.00\xa0€" in page and customer.legal_name in page
+        for _twice in range(2):
+            client.post(_url("prepaidentry", "refund"), admin_confirmation(page))
     assert [(e.kind, e.amount, e.balance_after) for e in PrepaidEntry.objects.order_by("pk")] == [
         ("topup", Decimal("98.00"), Decimal("98.00")),
         ("refund", Decimal("-8.00"), Decimal("90.00")),
