@@ -70,9 +70,10 @@ def overview(request):
         return partner_billed_page(request, partner)
     today = paris_today()
     summary = selectors.account_summary(client, today)
-    payments = Paginator(selectors.client_payments(client), PAYMENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # BIL-4: each payment's refunds under it, one query for the page's payments
+    payments = Paginator(
+        selectors.client_payments(client).prefetch_related("refunds"), PAYMENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "payments/overview.html",

@@ -14,7 +14,14 @@ from billing.models import Invoice
 from kernel import api_fields, representation
 from kernel.inputs import MAX_TEXT
 from kernel.languages import display_name_sql
-from payments.models import Allocation, Dispute, DisputeDocument, Payment, PrepaidEntry
+from payments.models import (
+    Allocation,
+    Dispute,
+    DisputeDocument,
+    Payment,
+    PaymentRefund,
+    PrepaidEntry,
+)
 from payments.services.disputes import DOCUMENT_MAX_COUNT
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -46,6 +53,20 @@ class AllocationSerializer(representation.ModelSerializer):
         )
 
 
+class PaymentRefundSerializer(representation.ModelSerializer):
+    """BIL-4: a transfer paying back money the payment left on account (paid beyond the
+    invoices it settled)."""
+
+    class Meta:
+        model = PaymentRefund
+        fields = ["amount", "refunded_on", "reference"]
+        extra_kwargs = api_fields.described(
+            amount=_("The amount paid back to the payer (€ incl. VAT), always positive."),
+            refunded_on=_("The day of the refund transfer (Paris date)."),
+            reference=_("The refund transfer's reference, as staff recorded it."),
+        )
+
+
 class PaymentSerializer(representation.ModelSerializer):
     """BIL-4: money received from one of the partner's customers (transfer, card, cheque,
     SEPA direct debit, prepaid), or from the partner itself for its own monthly invoices
@@ -72,6 +93,14 @@ class PaymentSerializer(representation.ModelSerializer):
             "empty for a channel order paid in advance (TRK-3)."
         ),
     )
+    refunds = PaymentRefundSerializer(
+        many=True,
+        read_only=True,
+        help_text=_(
+            "What was paid back of the money it left on account (BIL-4), in the order recorded; "
+            "never set against an invoice. Empty when nothing was refunded."
+        ),
+    )
 
     class Meta:
         model = Payment
@@ -85,6 +114,7 @@ class PaymentSerializer(representation.ModelSerializer):
             "reference",
             "status",
             "allocations",
+            "refunds",
             "created_at",
         ]
         extra_kwargs = api_fields.described(

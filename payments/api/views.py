@@ -32,7 +32,7 @@ class PaymentViewSet(LookupBeforeRefusingMixin, PartnerReadOnlyViewSet):
     payments are recorded by staff, by direct-debit batches and by the prepaid ledger."""
 
     queryset = Payment.objects.prefetch_related(
-        Prefetch("allocations", queryset=Allocation.objects.select_related("invoice"))
+        Prefetch("allocations", queryset=Allocation.objects.select_related("invoice")), "refunds"
     )
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet

@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.choices import BillingMode, Role
@@ -306,3 +308,65 @@ def test_bil4_refund_of_a_debit_waits_for_its_eight_weeks():
             payment=debit, amount="120.00", refunded_on=date(2026, 12, 25), reference="VIR-R2"
         )
     assert selectors.credit_in_favour(alice) == Decimal("0.00")
+
+
+def _overpay_and_refund(customer, paid, refunds, day=date(2026, 10, 20)):
+    """A transfer of ``paid`` € on ``day`` (beyond the open invoices: on account), then each
+    refund (amount, reference) recorded on the 25th of that month."""
+    with paris(day):
+        payment = services.payment_record(
+            client=customer, amount=paid, method="transfer", received_on=day
+        )
+    with paris(day.replace(day=25)):
+        for amount, reference in refunds:
+            services.payment_refund(
+                payment=payment,
+                amount=amount,
+                refunded_on=day.replace(day=25),
+                reference=reference,
+            )
+    return payment
+
+
+# BIL-4 — the customer reads what was paid back to it: 150.00 € paid on 20/10 for the 120.00 €
+# invoice, its 30.00 € on account refunded on 25/10 (VIR-R1); the payments page and the partner
+# API's payments list each refund under its payment (date, amount, reference). A second payment
+# of 50.00 € with two refunds (20.00 + 30.00 €) costs no more queries (no query per payment);
+# another customer's refund (VIR-OTHER) is shown to neither.
+def test_bil4_refunds_shown_on_the_payments_page_and_in_the_api(
+    client, api, tenant, django_assert_max_num_queries
+):
+    partner = tenant.client.partner
+    partner.billing_mode = BillingMode.RESELLER_BILLED
+    partner.save(update_fields=["billing_mode"])
+    customer = tenant.client
+    issue_invoice(customer, "100.00")
+    _overpay_and_refund(customer, "150.00", [("30.00", "VIR-R1")])
+    _overpay_and_refund(direct_customer(), "10.00", [("10.00", "VIR-OTHER")])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    client.force_login(customer.memberships.get(role=Role.BILLING).user)
+    payments_url = reverse("api:payment-list")
+    with CaptureQueriesContext(connection) as page_queries:
+        page = client.get(reverse("payments:overview")).content.decode()
+    with CaptureQueriesContext(connection) as api_queries:
+        body = api.get(payments_url).json()
+    refunds = page[page.index('data-testid="refund"') :]
+    assert "25/10/2026" in refunds and "30,00\u00a0€" in refunds and "VIR-R1" in refunds
+    assert "VIR-OTHER" not in page
+    [payment] = body["results"]
+    assert payment["refunds"] == [
+        {"amount": "30.00", "refunded_on": "2026-10-25", "reference": "VIR-R1"}
+    ]
+    _overpay_and_refund(
+        customer, "50.00", [("20.00", "VIR-R2"), ("30.00", "VIR-R3")], day=date(2026, 11, 20)
+    )
+    with django_assert_max_num_queries(len(page_queries.captured_queries)):
+        page = client.get(reverse("payments:overview")).content.decode()
+    with django_assert_max_num_queries(len(api_queries.captured_queries)):
+        body = api.get(payments_url).json()
+    assert page.count('data-testid="refund"') == 3 and "VIR-R3" in page
+    assert [[r["reference"] for r in p["refunds"]] for p in body["results"]] == [
+        ["VIR-R2", "VIR-R3"],
+        ["VIR-R1"],
+    ]
+    assert "VIR-OTHER" not in str(body)
