@@ -142,7 +142,7 @@ def customer_360(client: Client, *, today) -> dict:
         "members": list(client.memberships.select_related("user").order_by("user__email")),
         "contracts": contracts,
         "summary": payments.account_summary(client, today),
-        "invoices": list(
+        "invoices": payments.with_left_to_pay(
             Invoice.objects.filter(client=client, number__isnull=False).order_by(
                 "-issue_date", "-id"
             )[:RECENT]

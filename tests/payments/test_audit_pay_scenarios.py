@@ -370,3 +370,29 @@ def test_bil4_refunds_shown_on_the_payments_page_and_in_the_api(
         ["VIR-R1"],
     ]
     assert "VIR-OTHER" not in str(body)
+
+
+# BIL-4 — the console's latest invoices say what is left to pay, as the portal's payments page
+# does: 120.00 € (100.00 € HT + 20 %) invoiced, 50.00 € paid on 20/10 → 70.00 € left; the
+# printed total stays in its column (120.00 €). The column read 120.00 € « Due » (the amount
+# printed at issue) while the portal said 70.00 € left to pay.
+def test_bil4_console_latest_invoices_show_what_is_left(client):
+    alice = direct_customer()
+    issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 20)):
+        services.payment_record(
+            client=alice, amount="50.00", method="transfer", received_on=date(2026, 10, 20)
+        )
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    client.force_login(alice.memberships.get(role=Role.BILLING).user)
+    portal = client.get(reverse("payments:overview")).content.decode()
+    portal = portal[portal.index('data-testid="open-invoice-left"') :]
+    assert portal.startswith('data-testid="open-invoice-left">70,00\u00a0€')
+    client.logout()
+    client.force_login(make_staff_member("compta@reseller.example", "billing"))
+    console = client.get(reverse("console:customer", args=[alice.pk])).content.decode()
+    latest = console[console.index('data-testid="latest-invoices"') :]
+    latest = latest[: latest.index("</table>")]
+    assert '<th scope="col">Reste à payer</th>' in latest
+    assert 'data-label="Total">120,00\u00a0€</td>' in latest
+    assert 'data-label="Reste à payer">70,00\u00a0€</td>' in latest
