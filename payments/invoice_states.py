@@ -182,6 +182,23 @@ def _counted_on(allocation: Allocation, due_date: date) -> date:
     return min(allocation.on, max(due_date, sent_on))
 
 
+def _taken_back(allocations) -> list[interest.Tranche]:
+    """BIL-4: a rejected payment's reversals beyond the parts it set against the invoice — its
+    money on account that staff refunded before the debtor's bank returned the debit (SEPA Core,
+    unauthorised: up to 13 months). The customer got it back twice: owed again, due from the
+    day of the return (a tranche of that day; the parts it had settled are due again from the
+    invoice's own due date, as for any rejected debit)."""
+    net: dict[int, list] = {}
+    for a in allocations:
+        if a.payment_id is None or a.payment.status != PaymentStatus.REJECTED:
+            continue
+        entry = net.setdefault(a.payment_id, [ZERO, None])
+        entry[0] += a.amount
+        if a.source == AllocationSource.REVERSAL:
+            entry[1] = max(entry[1] or a.on, a.on)
+    return [interest.Tranche(-amount, on) for amount, on in net.values() if amount < 0]
+
+
 def _state(invoice: Invoice, allocations, disputes, debit_pending_on=None) -> InvoiceState:
     settled = sum((a.amount for a in allocations), ZERO)
     payments = [
@@ -209,6 +226,7 @@ def _state(invoice: Invoice, allocations, disputes, debit_pending_on=None) -> In
             payments.append((on, a.amount - within))
     disputed_total = sum((d.amount for d in disputes), ZERO)
     tranches = [interest.Tranche(max(invoice.amount_due - disputed_total, ZERO), invoice.due_date)]
+    tranches += _taken_back(allocations)
     for d in disputes:
         if d.status == DisputeStatus.REJECTED:
             tranches.append(interest.Tranche(d.amount, d.new_due_date))

@@ -42,8 +42,10 @@ class AllocationSerializer(representation.ModelSerializer):
             invoice=_("The invoice's id."),
             source=_(
                 "payment: part of the payment set against the invoice; reversal: that part taken "
-                "back (negative) when the bank rejected the direct debit (BIL-4); credit_note: a "
-                "credit note set against the invoice after its issue (an accepted dispute, BIL-8)."
+                "back (negative) when the bank rejected the direct debit, and on the debited "
+                "invoice what had been refunded of its money on account, owed again from the "
+                "reject (BIL-4); credit_note: a credit note set against the invoice after its "
+                "issue (an accepted dispute, BIL-8)."
             ),
             amount=_("The amount set against the invoice (€ incl. VAT); negative for a reversal."),
             on=_(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -261,6 +261,7 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
             }
         )
     invoice = debit.invoice
+    refunded = ZERO
     if debit.payment_id:
         payment = Payment.objects.select_for_update().get(pk=debit.payment_id)
         payment.status = PaymentStatus.REJECTED
@@ -275,6 +276,20 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
                 on=rejected_on,
             )
             reopened.add(allocation.invoice_id)
+        # BIL-4: what was refunded of its money on account (a debit returned as unauthorised,
+        # up to 13 months after it, SEPA Core) is owed again, or the customer has it twice —
+        # from us and from its bank: a reversal on the debited invoice without a matching
+        # part, due from the return (``invoice_states`` reads it as a tranche of that day).
+        refunded = payment.refunds.aggregate(s=Sum("amount"))["s"] or ZERO
+        if refunded > 0:
+            Allocation.objects.create(
+                invoice=invoice,
+                source=AllocationSource.REVERSAL,
+                payment=payment,
+                amount=-refunded,
+                on=rejected_on,
+            )
+            reopened.add(invoice.pk)
         # Due again (BIL-6): late since its original due date, the late charges still to post
         # (nothing was owed while the debit was pending or once it was collected) — every
         # invoice the payment settled, those its rest on account settled included (BIL-4).
@@ -307,7 +322,7 @@ def debit_reject(*, debit, reason: str, bank_fee, rejected_on: date | None = Non
         instance=debit,
         actor=actor,
         client=invoice.client,
-        after={"reason": reason, "fee": bank_fee},
+        after={"reason": reason, "fee": bank_fee, "refunded": refunded},
     )
     notify_billing(
         invoice.client,

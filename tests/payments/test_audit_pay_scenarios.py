@@ -396,3 +396,46 @@ def test_bil4_console_latest_invoices_show_what_is_left(client):
     assert '<th scope="col">Reste à payer</th>' in latest
     assert 'data-label="Total">120,00\u00a0€</td>' in latest
     assert 'data-label="Reste à payer">70,00\u00a0€</td>' in latest
+
+
+# BIL-4 (SEPA Core: a debit disputed as unauthorised is returned up to 13 months after it) —
+# 120.00 € (100.00 € HT + 20 %) due 30/10/2026; 100.00 € paid by transfer on 29/10, the debit
+# of 120.00 € collected on 30/10: 20.00 € settle the invoice, 100.00 € go on account, refunded
+# on 28/12 (past the eight weeks). The debtor's bank returns the debit on 15/01/2027: the
+# 20.00 € it settled are due again, late since 30/10 (as any rejected debit), and the 100.00 €
+# refunded are owed too, due from the return (the customer got them back twice: from us and
+# from its bank) → 120.00 € due, nothing in its favour; on 20/01 the 20.00 € are 82 days late
+# (30/10 → 20/01), the 100.00 € 5 days (15/01 → 20/01). Before, the refund vanished with the
+# rejected payment: 20.00 € due, the customer kept the 100.00 € twice.
+def test_bil4_debit_returned_after_its_money_on_account_was_refunded():
+    alice = direct_customer()
+    mandate(alice)
+    invoice = issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 28)):
+        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
+    with paris(date(2026, 10, 29)):
+        services.payment_record(
+            client=alice, amount="100.00", method="transfer", received_on=date(2026, 10, 29)
+        )
+    with paris(date(2026, 10, 30)):
+        services.debit_batch_settle(batch=batch)
+    debit = DirectDebit.objects.get()
+    assert services.payment_unallocated(debit.payment) == Decimal("100.00")
+    with paris(date(2026, 12, 28)):
+        services.payment_refund(
+            payment=debit.payment,
+            amount="100.00",
+            refunded_on=date(2026, 12, 28),
+            reference="VIR-R3",
+        )
+    with paris(date(2027, 1, 15)):
+        services.debit_reject(debit=debit, reason="MD01", bank_fee="0")
+    with paris(date(2027, 1, 20)):
+        summary = selectors.account_summary(alice, date(2027, 1, 20))
+    state = services.invoice_state(invoice)
+    assert state.open == Decimal("120.00")
+    assert (summary.due, summary.overdue) == (Decimal("120.00"), Decimal("120.00"))
+    assert selectors.credit_in_favour(alice) == Decimal("0.00")
+    left = [(t.due_date, amount) for t, amount in state.tranches if amount]
+    assert left == [(date(2026, 10, 30), Decimal("20.00")), (date(2027, 1, 15), Decimal("100.00"))]
+    assert state.days_late(date(2027, 1, 20)) == 82
