@@ -259,3 +259,91 @@ def test_use7_penalties_refused_outside_platform(admin_user, offer_code):
         )  # fmt: skip
         assert penalty.amount == Decimal("200.00")
     assert PendingCharge.objects.filter(source_type="usage_penalty").count() == 2
+
+
+# USE-6 — a recomputed month holds exactly the hours its calls give: before invoicing, the 10h
+# hour of 05/10 (10 attempts, 5 answered: 0.40 €) was measured, then its calls turned out to be
+# refused by the platform (blocked, TRK-6: a re-rating says so) and the 11h hour's were removed.
+# Both rows go, and October's run bills no penalty (0.00 €, no "O" invoice). A stale row kept
+# its 0.40 € and the run billed it for calls the customer never handed over.
+def test_use6_recompute_drops_hours_left_without_measured_calls():
+    from usage.models import CallRecord
+
+    client = customer()
+    contract = platform(client)
+    hour_of_calls(client, contract, 10, 10, [5, 5, 5, 30, 20])
+    hour_of_calls(client, contract, 11, 4, [])  # ASR 0 % → 4 × 0.02 = 0.08
+    hour_of_calls(client, contract, 13, 10, [60] * 10)  # no penalty, stays
+    after_rating(keys=[(client.pk, OCT)])
+    assert sorted(r.hour.hour for r in QualityHour.objects.filter(client=client)) == [10, 11, 13]
+
+    hour = {"started_at__gte": at(5, 10), "started_at__lt": at(5, 11)}
+    CallRecord.objects.filter(client=client, **hour).update(blocked=True)
+    hour = {"started_at__gte": at(5, 11), "started_at__lt": at(5, 12)}
+    CallRecord.objects.filter(client=client, **hour).delete()
+    assert quality.quality_compute(month=OCT, client_ids=[client.pk]) == 1
+    assert [r.hour.hour for r in QualityHour.objects.filter(client=client)] == [13]
+    # idempotent: the same calls give the same rows
+    assert quality.quality_compute(month=OCT) == 1
+    assert QualityHour.objects.filter(client=client).count() == 1
+
+    billing.run_month_sync(month=OCT)
+    assert not PendingCharge.objects.filter(source_type="usage_quality").exists()
+    assert not Invoice.objects.filter(client=client, purpose=InvoicePurpose.LATE_CHARGES).exists()
+
+
+# USE-6 / BIL-9 — an invoiced penalty whose hour is gone: October's run billed the 10h hour of
+# 05/10 (ASR 50 % → 10 × 0.02 = 0.20, ACD 13 s → 5 × 0.02 = 0.10, short 60 % → 0.10: 0.40 €
+# on the "O" invoice). Its calls then turn out refused by the platform: the hour measures
+# nothing, so November's run credits the 0.40 € on a credit note correcting October's penalty
+# invoice (three lines, one per invoice line: 0.20 + 0.10 + 0.10), October's invoice unchanged.
+# Running again credits nothing more; were the calls measured again (the block lifted by a
+# re-rating), December's run would bill the 0.40 € again on a line of its own.
+def test_use6_invoiced_penalty_of_a_vanished_hour_credited():
+    from tests.usage.money_helpers import DEC, NOV
+    from usage.models import CallRecord
+
+    client = customer()
+    contract = platform(client)
+    hour_of_calls(client, contract, 10, 10, [5, 5, 5, 30, 20])
+    billing.run_month_sync(month=OCT)
+    october = Invoice.objects.get(client=client, month=OCT, purpose=InvoicePurpose.LATE_CHARGES)
+    assert october.total_net == Decimal("0.40")
+
+    CallRecord.objects.filter(client=client).update(blocked=True)
+    after_rating(keys=[(client.pk, OCT)])
+    assert not QualityHour.objects.filter(client=client).exists()
+    billing.run_month_sync(month=NOV)
+
+    [note] = Invoice.objects.filter(client=client, kind="credit_note")
+    assert note.corrects_id == october.pk
+    assert note.total_net == Decimal("0.40") and note.total_vat == Decimal("0.00")
+    assert sorted(line.net_amount for line in note.lines.all()) == [
+        Decimal("0.10"),
+        Decimal("0.10"),
+        Decimal("0.20"),
+    ]
+    october.refresh_from_db()
+    assert october.total_net == Decimal("0.40") and october.lines.count() == 3
+    assert quality.post_penalties(month=OCT, recompute=False) == 0
+    assert Invoice.objects.filter(client=client, kind="credit_note").count() == 1
+
+    CallRecord.objects.filter(client=client).update(blocked=False)
+    after_rating(keys=[(client.pk, OCT)])
+    billing.run_month_sync(month=DEC)
+    december = Invoice.objects.get(client=client, month=DEC, purpose=InvoicePurpose.LATE_CHARGES)
+    assert december.total_net == Decimal("0.40")
+
+
+# USE-6 — a penalty posted but not invoiced (the run's batch of that customer failed) whose hour
+# is then gone is withdrawn by the next preparation, never invoiced.
+def test_use6_pending_penalty_of_a_vanished_hour_withdrawn():
+    from usage.models import CallRecord
+
+    client = customer()
+    contract = platform(client)
+    hour_of_calls(client, contract, 10, 4, [])  # ASR 0 % → 4 × 0.02 = 0.08
+    assert quality.post_penalties(month=OCT) == 1
+    CallRecord.objects.filter(client=client).update(blocked=True)
+    assert quality.post_penalties(month=OCT) == 0
+    assert not PendingCharge.objects.filter(source_type="usage_quality").exists()

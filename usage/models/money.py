@@ -300,7 +300,8 @@ class BreachCredit(models.Model):
 class RerateCredit(models.Model):
     """BIL-1 / BIL-9: a month's consumption line invoiced beyond what it bills after a late
     record lowered it (an earlier call that moved SIP-UNL's 99 slots), credited by the next run
-    on the invoice that carried it."""
+    on the invoice that carried it; likewise a traffic-quality penalty (USE-6) its hour no longer
+    gives (``line_key``: the penalty's key, ``usage.services.quality``)."""
 
     client = models.ForeignKey(
         Client, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"

@@ -45,7 +45,7 @@ from accounts.choices import BillingMode, PaymentMethod
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind
-from billing.models import Invoice, PendingCharge
+from billing.models import PendingCharge
 from kernel.errors import InvalidTransition
 from kernel.money import ZERO, round_money, round_price
 from offers.models import Contract
@@ -59,7 +59,14 @@ from usage.models import (
     RerateCredit,
 )
 from usage.partitioning import month_bounds
-from usage.services.revisions import after_invoicing, charged, credited, revision_id
+from usage.services.revisions import (
+    after_invoicing,
+    charged,
+    credited,
+    issue_credit_notes,
+    kept_whole,
+    revision_id,
+)
 
 SOURCE = "usage"
 LOOKBACK_MONTHS = 12  # PLATFORM 6.7: nothing older is kept
@@ -166,16 +173,6 @@ def _description(key: LineKey, calls: int, seconds: int, late: bool) -> str:
         "minutes": minutes,
     }
     return after_invoicing(text) if late else text
-
-
-def kept_whole(month: date, today: date | None = None) -> bool:
-    """PLATFORM 6.7: whether all of ``month``'s calls are still kept on ``today`` (Paris) — the
-    daily purge deletes the calls of the days before ``partitions.retention_start``. A month
-    partly or wholly purged is no longer compared with its invoices: its calls lawfully gone
-    are not a re-rating to 0 € (no credit note for them)."""
-    from usage.services.partitions import retention_start
-
-    return month_bounds(month)[0] >= retention_start(today)
 
 
 def post_consumption(
@@ -444,7 +441,7 @@ def _credit_after_waiver(breach: FairUseBreach, actor) -> list[BreachCredit]:
     month = breach.month
     parts = _waiver_parts(breach)
     credits = []
-    for note, base, part in _credit_notes(
+    for note, base, part in issue_credit_notes(
         parts,
         description=_("Fair-use breach of %(account)s waived, calls of %(month)s")
         % {"account": breach.sip_account, "month": month.strftime("%m/%Y")},
@@ -504,31 +501,6 @@ def _overbilled(totals, already_charged, given_back, months=None, factors=None) 
     return parts
 
 
-def _credit_notes(parts, *, description, reason, actor=None):
-    """One credit note per invoice of ``parts`` (``_overbilled``), the latest first, a line per
-    consumption line it credits (BIL-9: each names its invoice line, and the line's own
-    description when there are several); yields (credit note, line key, amount) for each."""
-    for invoice in Invoice.objects.filter(pk__in=parts).order_by("-issue_date", "-pk"):
-        several = len(parts[invoice.pk]) > 1
-        note = billing.credit_note_issue(
-            lines=[
-                billing.CreditLine(
-                    description=(
-                        f"{description} — {line.description}"[:255] if several else description
-                    ),
-                    amount=part,
-                    invoice_line=line,
-                )
-                for _month, _base, part, line in parts[invoice.pk]
-            ],
-            reason=reason,
-            corrects=invoice,
-            actor=actor,
-        )
-        for _month, base, part, _line in parts[invoice.pk]:
-            yield note, base, part
-
-
 def credit_lowered(parts: dict) -> list:
     """BIL-1 / BIL-9 at the run: the lines of the months before it that a late record lowered
     after they were invoiced (an earlier call that moved SIP-UNL's 99 slots: a billed call is
@@ -538,7 +510,7 @@ def credit_lowered(parts: dict) -> list:
     credits = []
     for invoice_id, lines in parts.items():
         months_of = sorted({m for m, _b, _p, _l in lines})
-        for note, base, part in _credit_notes(
+        for note, base, part in issue_credit_notes(
             {invoice_id: lines},
             description=_("Calls of %(month)s re-rated after invoicing (a call recorded late)")
             % {"month": ", ".join(m.strftime("%m/%Y") for m in months_of)},

@@ -1,7 +1,7 @@
 """Charges revised after invoicing (BIL-1: what arrives later goes on the next run): a line
 key is charged once, then ``key#2``, ``key#3``… for what was added to it after its charge was
-invoiced — the consumption lines (``usage.services.billing``) and the traffic-quality
-penalties (``usage.services.quality``)."""
+invoiced, and credited (BIL-9) for what it no longer bills — the consumption lines
+(``usage.services.billing``) and the traffic-quality penalties (``usage.services.quality``)."""
 
 from collections import defaultdict
 from datetime import date
@@ -10,7 +10,9 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from billing.models import PendingCharge
+from billing import services as billing
+from billing.models import Invoice, PendingCharge
+from usage.partitioning import month_bounds
 
 
 def charged(months: list[date], client_ids=None, *, source_type: str) -> dict[tuple, list]:
@@ -53,3 +55,39 @@ def credited(months: list[date], client_ids=None) -> dict[tuple, Decimal]:
         for when, key, total in rows:
             found[(when, key)] += total
     return dict(found)
+
+
+def kept_whole(month: date, today: date | None = None) -> bool:
+    """PLATFORM 6.7: whether all of ``month``'s calls are still kept on ``today`` (Paris) — the
+    daily purge deletes the calls of the days before ``partitions.retention_start``. A month
+    partly or wholly purged is no longer compared with its invoices: its calls lawfully gone
+    are not a re-rating to 0 € (no credit note for them)."""
+    from usage.services.partitions import retention_start
+
+    return month_bounds(month)[0] >= retention_start(today)
+
+
+def issue_credit_notes(parts, *, description, reason, actor=None):
+    """One credit note per invoice of ``parts`` ({invoice id: [(month, line key, amount, invoice
+    line)]}: ``billing._overbilled``, ``quality._credit``), the latest first, a line per line it
+    credits (BIL-9: each names its invoice line, and the line's own description when there are
+    several); yields (credit note, line key, amount) for each."""
+    for invoice in Invoice.objects.filter(pk__in=parts).order_by("-issue_date", "-pk"):
+        several = len(parts[invoice.pk]) > 1
+        note = billing.credit_note_issue(
+            lines=[
+                billing.CreditLine(
+                    description=(
+                        f"{description} — {line.description}"[:255] if several else description
+                    ),
+                    amount=part,
+                    invoice_line=line,
+                )
+                for _month, _base, part, line in parts[invoice.pk]
+            ],
+            reason=reason,
+            corrects=invoice,
+            actor=actor,
+        )
+        for _month, base, part, _line in parts[invoice.pk]:
+            yield note, base, part
