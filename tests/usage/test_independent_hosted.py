@@ -224,3 +224,52 @@ def test_use4_breach_per_minute_without_a_minimum_over_60_s():
     assert short.list_cost == Decimal("0.0240")  # the row's own price: 120 s
     assert total(sip) == Decimal("0.2640")
     assert_matches_reference()
+
+
+# USE-4 (HOSTED-W 6.1, HOSTED-A 7: « nationaux fixe en illimité (appels vers des services de
+# téléphonie en 01, 02, 03, 04, 05 et 09) »), read as the mobiles: the overseas fixed numbers
+# 02 62/02 69 (Réunion, Mayotte) and 05 90/05 94/05 96 (Saint-Barthélemy, Guyane, Martinique)
+# are 02 and 05 numbers of the national plan, included whatever the list of destinations says
+# (HOSTED-W's list is the order form's, staff edit it per terms). With a list that lost them,
+# one 61 s call to each was billed at its row, 0.03 €/min 1/1: 61 s × 0.03 / 60 = 0.0305 €
+# (5 × 0.0305 = 0.1525 €); now included, 0 €. A German fixed one stays billed, 0.0990 €
+# (0.09 €/min 30/6: 66 s).
+@pytest.mark.parametrize("offer", ["hosted-w", "hosted-a"])
+def test_use4_overseas_fixed_02_05_are_national_fixed_included(offer):
+    from numbering.phone import OVERSEAS_REGIONS
+    from usage.models import IncludedDestination
+
+    sip = account(offer)
+    IncludedDestination.objects.filter(country__in=OVERSEAS_REGIONS, line_type="fixed").delete()
+    overseas = ["0262161234", "0269611234", "0590271234", "0594291234", "0596601234"]
+    rows = [row(sip, n, start=at(5, 9 + i), duration=61) for i, n in enumerate(overseas)]
+    rows.append(row(sip, "+4915112345678", start=at(6, 9), duration=61))
+    run_import(rows)
+
+    calls = CallRecord.objects.filter(sip_account=sip, line_type="fixed")
+    assert sorted(c.country for c in calls) == ["BL", "GF", "MQ", "RE", "YT"]
+    for c in calls:
+        assert (c.included, c.cost, c.list_cost) == (True, 0, Decimal("0.0305")), c.called
+    assert total(sip) == Decimal("0.0990")
+    assert_matches_reference()
+
+
+# USE-4 HOSTED-A 7 « La terminaison des appels nationaux fixes pour les Utilisateurs ne
+# répondant pas à ces critères sera facturée à la minute »: an overseas fixed number being a
+# national fixed one, a breached month bills it per minute begun, as 01 45 …. 150 French fixed
+# numbers of 60 s and a 151st, Réunion fixed 02 62 16 12 34, 61 s: a breach ("distinct_numbers",
+# 151); 150 × 60 s × 0.0120 / 60 = 1.8000 and Réunion 2 min = 120 s × 0.03 / 60 = 0.0600 (before,
+# at its row's own 1/1 increments: 61 s × 0.03 / 60 = 0.0305). Total 1.8600.
+def test_use4_hosted_a_breach_bills_overseas_fixed_per_minute():
+    sip = account("hosted-a")
+    rows = [
+        row(sip, f"+331400{n:05d}", start=at(2, 8) + seconds(120 * n), duration=60)
+        for n in range(150)
+    ]
+    rows.append(row(sip, "0262161234", start=at(4, 9), duration=61))
+    run_import(rows)
+    assert reasons(sip) == [("distinct_numbers", 151, 150)]
+    reunion = CallRecord.objects.get(called="+262262161234")
+    assert (reunion.billed_seconds, reunion.cost, reunion.breach) == (120, Decimal("0.0600"), True)
+    assert total(sip) == Decimal("1.8600")
+    assert_matches_reference()

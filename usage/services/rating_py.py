@@ -398,11 +398,12 @@ def _previous(month):
 
 
 def _national_normal(call) -> bool:
-    """USE-4: a French fixed (01–05) or 09 number, or a 0806–0809 one — « tarification
-    banalisée », a normal call to a fixed number, included in the national fixed unlimited
-    (ARCEP 2012-0856: « inclus dans votre forfait »)."""
-    return call.country == "FR" and (
-        call.line_type in ("fixed", "polyvalent") or call.price_class == "uan"
+    """USE-4: a fixed number of the national plan (01–05, mainland or overseas: 0262, 0590…),
+    a French 09 number, or a 0806–0809 one — « tarification banalisée », a normal call to a
+    fixed number, included in the national fixed unlimited (ARCEP 2012-0856: « inclus dans
+    votre forfait »)."""
+    return (call.country in REGIONS and call.line_type == "fixed") or (
+        call.country == "FR" and (call.line_type == "polyvalent" or call.price_class == "uan")
     )
 
 

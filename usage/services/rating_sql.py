@@ -12,8 +12,14 @@ from usage.services import rollup, tariff_changes
 SIP_UNL_SLOTS = 99  # USE-3
 SIP_UNL_SECONDS = 3600  # USE-3: 60 minutes included per call
 # USE-4: the regions of the French national plan (mainland and the overseas 0262…, 0690…):
-# their 06/07 mobiles are the hosted plans' « nationaux mobiles »
+# their 01–05 fixed and 06/07 mobiles are the hosted plans' « nationaux fixe » and « nationaux
+# mobiles »
 NATIONAL_PLAN_REGIONS = ", ".join(f"'{region}'" for region in sorted(REGIONS))
+# USE-4 « nationaux fixe (… en 01, 02, 03, 04, 05 et 09) »: a fixed number of the national plan
+# (overseas 0262, 0590… too), a French 09, or a 0806–0809 one (ARCEP 2012-0856: a normal call
+# to a fixed number, « inclus dans votre forfait »); one predicate over a call's columns
+NATIONAL_FIXED_SQL = f"""((line_type = 'fixed' AND country IN ({NATIONAL_PLAN_REGIONS}))
+    OR (country = 'FR' AND (line_type = 'polyvalent' OR price_class = 'uan')))"""
 
 
 BLOCK_SQL = """CASE WHEN r.called LIKE '+%%' AND length(r.called) > 8
@@ -211,10 +217,7 @@ STEPS = [
     # 2. one row per call with its context
     f"""CREATE TEMP TABLE _rc ON COMMIT DROP AS
     SELECT c.*,
-        ((c.country = 'FR' AND (c.line_type IN ('fixed', 'polyvalent')
-            -- ARCEP 2012-0856: a 0806–0809 number's call is a normal call to a fixed number,
-            -- « inclus dans votre forfait » (the national fixed unlimited of USE-4)
-            OR c.price_class = 'uan'))
+        ({NATIONAL_FIXED_SQL}
          -- « nationaux mobiles (… en 06 et 07) »: the overseas 06/07 mobiles too
          OR (c.line_type = 'mobile' AND c.country IN ({NATIONAL_PLAN_REGIONS}))
          OR c.listed) AS hosted_incl,
@@ -324,10 +327,7 @@ WITH nums AS (
                 THEN 'sec'
             -- HOSTED-A 7: on a breach « les appels nationaux fixes » are billed per minute,
             -- the others at their tariff's increments (HOSTED-W 6.1: every call per minute)
-            WHEN plan = 'hosted_a' AND in_breach
-                AND NOT (country = 'FR'
-                    AND (line_type IN ('fixed', 'polyvalent') OR price_class = 'uan'))
-                THEN 'btariff'
+            WHEN plan = 'hosted_a' AND in_breach AND NOT {NATIONAL_FIXED_SQL} THEN 'btariff'
             WHEN plan IN ('hosted_w', 'hosted_a') AND in_breach THEN 'min'
             WHEN plan = 'hosted_w' AND hosted_incl THEN 'incl'
             WHEN plan = 'hosted_a' AND hosted_incl AND call_type = 'outbound' THEN 'incl'
