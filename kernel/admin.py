@@ -138,6 +138,28 @@ def confirmation_page(modeladmin, request, queryset, *, form, title, question, f
     )
 
 
+def confirm_first(modeladmin, request, form, confirm, *, title, intro="", queryset=()):
+    """For the valid ``form`` of a write that moves money: ``None`` once the confirmation of
+    what ``confirm(cleaned_data)`` states (``(question, facts)``) is sent, its token spent now
+    (write, once); else the page to answer with — that confirmation, the form with what the
+    service would refuse anyway (``confirm``'s ``ValidationError``), or « already sent »."""
+    try:
+        question, facts = confirm(form.cleaned_data)
+    except ValidationError as error:
+        attach_errors(form, error)
+        return action_form(modeladmin, request, queryset, form=form, title=title, intro=intro)
+    shown = [question, *(f"{label}: {value}" for label, value in facts)]
+    step = confirmation_step(request, shown)
+    if step == SHOW:
+        return confirmation_page(
+            modeladmin, request, queryset, form=form, title=title, question=question,
+            facts=facts, shown=shown,
+        )  # fmt: skip
+    if step == SENT:
+        return already_sent(modeladmin, request)
+    return None
+
+
 def already_sent(modeladmin, request):
     modeladmin.message_user(
         request,
@@ -289,20 +311,11 @@ class ServiceRowsAdmin(AmountColumnsMixin, admin.ModelAdmin):
         confirmation page first (``confirmation_page``): only its confirmation calls."""
         if form.is_bound and form.is_valid():
             if confirm is not None:
-                try:
-                    question, facts = confirm(form.cleaned_data)
-                except ValidationError as error:  # what the service would refuse anyway
-                    attach_errors(form, error)
-                    return action_form(self, request, queryset, form=form, title=title, intro=intro)
-                shown = [question, *(f"{label}: {value}" for label, value in facts)]
-                step = confirmation_step(request, shown)
-                if step == SHOW:
-                    return confirmation_page(
-                        self, request, queryset, form=form, title=title, question=question,
-                        facts=facts, shown=shown,
-                    )  # fmt: skip
-                if step == SENT:
-                    return already_sent(self, request)
+                page = confirm_first(
+                    self, request, form, confirm, title=title, intro=intro, queryset=queryset
+                )
+                if page is not None:
+                    return page
             elif not first_submission(request):
                 return already_sent(self, request)
             try:

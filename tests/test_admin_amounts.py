@@ -25,6 +25,7 @@ from kernel.admin import ReadOnlyInline as KernelReadOnlyInline
 from kernel.inputs import TypedAmountField
 from payments.models import Payment
 from payments.services import invoice_state
+from tests.conftest import admin_confirmation
 from tests.factories import sign_in_staff
 from tests.payments.conftest import issue_invoice
 
@@ -61,7 +62,7 @@ def test_manual_charge_typed_the_french_way_is_stored(staff, customer):
     url = reverse("admin:billing_pendingcharge_add")
     field = _input(staff.get(url).content.decode(), "unit_price")
     assert 'type="text"' in field and 'inputmode="decimal"' in field, field
-    response = staff.post(
+    page = staff.post(
         url,
         {
             "client": customer.pk,
@@ -74,7 +75,9 @@ def test_manual_charge_typed_the_french_way_is_stored(staff, customer):
             "unit_price": f"1{NBSP}200,50",
             "vat_category": "",
         },
-    )
+    ).content.decode()  # 1.5 × 1 200.50 = 1 800.75 HT, confirmed first
+    assert f"1{NBSP}800,75{NBSP}€" in page, page[-3000:]
+    response = staff.post(url, admin_confirmation(page))
     assert response.status_code == 302, response.content.decode()[-3000:]
     charge = PendingCharge.objects.get()
     assert (charge.quantity, charge.unit_price) == (Decimal("1.5"), Decimal("1200.50"))

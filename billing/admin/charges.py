@@ -1,20 +1,25 @@
 """Back office of pending charges: every charge waiting for (or already on) an invoice, and the
 manual ones staff add (invoiced by the next run like any other)."""
 
-import secrets
 import uuid
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
 from billing.choices import ChargeKind
 from billing.models import PendingCharge
 from billing.services.charges import charge_post
-from kernel.admin import ONCE_FIELD, TypedAmountsMixin, first_submission
+from billing.services.run_planning import charge_draft_line
+from kernel.admin import TypedAmountsMixin, confirm_first
+from kernel.money import money, money_number, percent, price_places, round_money
 
 MANUAL_SOURCE = "manual"
 
@@ -51,19 +56,6 @@ class ManualChargeForm(forms.ModelForm):
             "unit_price",
             "vat_category",
         ]
-
-    request = None  # set by the admin (``PendingChargeAdmin.get_form``)
-
-    def _post_clean(self):
-        """A new charge's page records one charge, whatever the number of times it is sent (a
-        double click on « Enregistrer », the page sent again): its one-time token is spent once
-        the charge is about to be written, not before (an invalid page, corrected, keeps it)."""
-        super()._post_clean()
-        adding = self.instance.pk is None and self.request is not None
-        if adding and not self.errors and not first_submission(self.request):
-            self.add_error(
-                None, _("This form had already been sent: nothing was done a second time.")
-            )
 
     def clean(self):
         cleaned = super().clean()
@@ -122,17 +114,55 @@ class PendingChargeAdmin(TypedAmountsMixin, AuditedAdminMixin, admin.ModelAdmin)
 
     def get_fields(self, request, obj=None):
         fields = list(ManualChargeForm.Meta.fields)
-        return [*fields, ONCE_FIELD] if obj is None else [*fields, *self.service_fields]
+        return fields if obj is None else [*fields, *self.service_fields]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            return super().get_form(request, obj, change=change, **kwargs)
-        kwargs["fields"] = list(ManualChargeForm.Meta.fields)
-        base = super().get_form(request, obj, change=change, **kwargs)
-        once = forms.CharField(
-            widget=forms.HiddenInput, required=False, initial=lambda: secrets.token_urlsafe(16)
+    def add_view(self, request, form_url="", extra_context=None):
+        """ACC-4, BIL-1: a valid new charge is stated first on a confirmation page (what the
+        next invoice will bill, excl. VAT, VAT, incl. VAT, to whom); only the confirmation of
+        that page adds it, once (``kernel.admin.confirm_first``)."""
+        if request.method == "POST":
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+            form = self.get_form(request)(request.POST)
+            if form.is_valid():
+                page = confirm_first(
+                    self, request, form, self._confirm, title=gettext("Add a manual charge")
+                )
+                if page is not None:
+                    return page
+        return super().add_view(request, form_url, extra_context)
+
+    @staticmethod
+    def _confirm(data):
+        """What the charge will be on the next invoice: quantity × price, net, VAT at the
+        rate the run gives it (the buyer's regime, "O" for late charges), gross, and for
+        whom — stated before it is added."""
+        charge = PendingCharge(
+            **{name: data.get(name) for name in ManualChargeForm.Meta.fields},
         )
-        return type(base.__name__, (base,), {"request": request, ONCE_FIELD: once})
+        charge.vat_category = data.get("vat_category") or ""
+        buyer, line = charge_draft_line(charge)
+        vat = round_money(line.net * line.vat_rate / 100)
+        price = money(line.unit_price, price_places(line.unit_price))
+        quantity = money_number(line.charge.quantity, price_places(line.charge.quantity, 0))
+        period = date_format(data["period_start"])
+        if data.get("period_end"):
+            period = f"{period} – {date_format(data['period_end'])}"
+        question = gettext("Confirm the charge of %(gross)s incl. VAT?") % {
+            "gross": money(line.net + vat)
+        }
+        return question, [
+            (gettext("Customer"), str(data["client"])),
+            (gettext("To be issued"), gettext("A line of the next invoice of %(buyer)s: "
+                                              "%(description)s") % {
+                "buyer": buyer, "description": data["description"]}),
+            (gettext("Period"), period),
+            (gettext("Quantity × unit price excl. VAT"), f"{quantity} × {price}"),
+            (gettext("Amount excl. VAT"), money(line.net)),
+            (gettext("VAT"), f"{money(vat)} ({line.vat_category} "
+                             f"{percent(floatformat(line.vat_rate, -2))})"),
+            (gettext("Amount incl. VAT"), money(line.net + vat)),
+        ]  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -229,3 +229,24 @@ def run_preview(*, month: date, parties=None) -> list[DraftInvoice]:
         drafts = compute_batch(parties or parties_for_month(month), month, save_charges=False)
         transaction.set_rollback(True)
     return drafts
+
+
+def charge_draft_line(charge: PendingCharge) -> tuple[str, DraftLine]:
+    """The buyer's name and the line the next run will make of ``charge`` (not written): its
+    price (a partner-billed partner's wholesale price), net and VAT as ``_draft`` gives them —
+    what a staff member's confirmation states before a manual charge is added (ACC-4)."""
+    client = charge.client
+    party = party_key(client)
+    if party[0] == "partner":
+        partner = client.partner
+        draft = _draft(
+            party,
+            partner.legal_name or partner.name,
+            [charge],
+            {client.pk: client},
+            partner.wholesale_discount_percent,
+            partner.vat_regime,
+        )
+    else:
+        draft = _draft(party, client.legal_name, [charge], {client.pk: client}, None)
+    return draft.buyer_name, draft.lines[0]

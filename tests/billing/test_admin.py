@@ -369,7 +369,8 @@ def test_manual_charge_add(client, staff, customer, other_tenant):
     assert wrong.status_code == 200 and "not one of the customer" in wrong.content.decode()
     assert not PendingCharge.objects.exists()
 
-    response = client.post(url, form)
+    page = client.post(url, form).content.decode()
+    response = client.post(url, admin_confirmation(page))
     assert response.status_code == 302, response.content.decode()[:2000]
     charge = PendingCharge.objects.get()
     assert (charge.source_type, len(charge.source_id), charge.created_by) == ("manual", 32, staff)
@@ -485,13 +486,13 @@ def test_credit_note_action_names_a_vat_group_of_a_mixed_invoice(client, staff):
     assert list(note.lines.values_list("vat_category", "vat_rate")) == [("S", Decimal("20.00"))]
 
 
-# ACC-4, BIL-1 — the manual charge's page sent twice (a double click on « Enregistrer », the
-# browser's back button and « Enregistrer » again) added two charges: 2 × 151.00 € HT (2 ×
-# 75.50) on the customer's next invoice, 302.00 € billed for one installation. The page's
-# one-time token lets the second do nothing, and says so; a new page adds a charge again.
-def test_manual_charge_page_sent_twice_adds_one(client, staff, customer):
-    import re
-
+# ACC-4, BIL-1 — a manual charge was added as soon as its page was sent: 2 × 75.50 € typed
+# (or 2 × 755.00 by a slip of the finger) was on the customer's next invoice at once. Now a
+# confirmation states it first — 2 × 75.50 = 151.00 HT + 20 % VAT 30.20 = 181.20 € TTC (Acme,
+# standard regime), a line of Acme's next invoice — and nothing is written before « Confirm ».
+# Its token is given for what it showed: a confirmation changed to 755.00 adds nothing (its
+# 1,812.00 € TTC is shown to confirm), one sent twice (a double click, the back button) adds one.
+def test_manual_charge_is_confirmed_with_its_amounts_once(client, staff, customer):
     url = reverse("admin:billing_pendingcharge_add")
     form = {
         "client": customer.pk,
@@ -501,17 +502,20 @@ def test_manual_charge_page_sent_twice_adds_one(client, staff, customer):
         "quantity": "2",
         "unit_price": "75.50",
     }
-    once = re.search(r'name="once" value="([^"]+)"', client.get(url).content.decode()).group(1)
-    first = client.post(url, {**form, "once": once})
-    second = client.post(url, {**form, "once": once})
-    assert first.status_code == 302
-    assert PendingCharge.objects.count() == 1
-    assert "This form had already been sent" in second.content.decode()
+    page = client.post(url, form).content.decode()
+    assert not PendingCharge.objects.exists()  # nothing written yet
+    assert "Confirm the charge of 181.20\xa0€ incl. VAT?" in page
+    for fact in ("2 × 75.50\xa0€", "151.00\xa0€", "30.20\xa0€ (S 20%)", customer.legal_name):
+        assert fact in page
+    confirmation = admin_confirmation(page)
+    changed = client.post(url, {**confirmation, "unit_price": "755.00"}).content.decode()
+    assert not PendingCharge.objects.exists()
+    assert "Confirm the charge of 1,812.00\xa0€ incl. VAT?" in changed  # shown, to confirm
+    first = client.post(url, confirmation)
+    second = client.post(url, confirmation)
+    assert first.status_code == 302 and second.status_code == 302
+    charge = PendingCharge.objects.get()
+    assert charge.quantity * charge.unit_price == Decimal("151.00")
     assert AuditLog.objects.filter(action="charge.create").count() == 1
-    # an invalid page keeps its token usable: corrected, it adds the charge
-    page = client.get(url).content.decode()
-    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    refused = client.post(url, {**form, "unit_price": "-1", "once": once})
-    assert refused.status_code == 200 and PendingCharge.objects.count() == 1
-    assert client.post(url, {**form, "once": once}).status_code == 302
-    assert PendingCharge.objects.count() == 2
+    followed = client.get(second["Location"]).content.decode()
+    assert "This form had already been sent: nothing was done a second time." in followed
