@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import typed_amount_field
+from kernel.money import ZERO, round_money
 from kernel.money import money as euros
-from kernel.money import round_money
 from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
 from payments.models import PrepaidEntry
@@ -108,12 +109,35 @@ class PrepaidEntryAdmin(ServiceRowsAdmin):
                 "balance": euros(entry.balance_after),
             }, entry
 
+        def confirm(data):
+            """BIL-10: the money received, the bank's fee, what is credited and the balance
+            after, for whom, stated before it is credited (as the refund's: no VAT on it)."""
+            received, fee = round_money(data["amount_received"]), data["bank_fee"] or ZERO
+            fee = round_money(fee)
+            if received - fee <= 0:  # refused by the service too: not confirmed
+                raise ValidationError(
+                    {"amount_received": gettext("The amount must exceed the bank fee.")}
+                )
+            balance = prepaid_balance(data["client"])
+            return gettext("Confirm the top-up of %(amount)s to the prepaid balance?") % {
+                "amount": euros(received - fee)
+            }, [
+                (gettext("Customer"), str(data["client"])),
+                (gettext("Amount received"), euros(received)),
+                (gettext("Bank fee"), euros(fee)),
+                (gettext("Credited (no VAT: money received, not invoiced)"), euros(received - fee)),
+                (gettext("Prepaid balance"), euros(balance)),
+                (gettext("Balance after the top-up"), euros(balance + received - fee)),
+                (gettext("Transfer"), f"{data['reference']} — {date_format(data['received_on'])}"),
+            ]
+
         return self.service_form(
             request,
             TopUpForm,
             call,
             title=gettext("Record a prepaid top-up"),
             intro=gettext("A top-up counts once received, net of the bank's fee."),
+            confirm=confirm,
         )
 
     def refund_view(self, request):

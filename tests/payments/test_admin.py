@@ -366,17 +366,30 @@ def test_bil7_suspend_from_dunning_queue(client, staff, customer, ecb):
 # BIL-10 — top-ups net of the bank fee and refunds, through the services.
 def test_bil10_topup_and_refund(client, staff, customer):
     with at(date(2026, 10, 10)):
-        response = client.post(
-            _url("prepaidentry", "add"),
-            {
-                "client": customer.pk,
-                "amount_received": "100.00",
-                "bank_fee": "2.00",
-                "received_on": "2026-10-09",
-                "reference": "VIR-9",
-            },
-        )
-        assert response.status_code == 302
+        topup = {
+            "client": customer.pk,
+            "amount_received": "100.00",
+            "bank_fee": "2.00",
+            "received_on": "2026-10-09",
+            "reference": "VIR-9",
+        }
+        # the top-up was credited as soon as its page was sent; now a confirmation states it
+        # first (100.00 € received − 2.00 € bank fee = 98.00 € credited, balance 0.00 → 98.00),
+        # nothing written before « Confirm »; a confirmation changed to 1,000.00 received is
+        # shown again (998.00 credited), the confirmation credits once (a replay nothing)
+        page = client.post(_url("prepaidentry", "add"), topup).content.decode()
+        assert not PrepaidEntry.objects.exists()
+        assert "Confirm the top-up of 98.00\xa0€ to the prepaid balance?" in page
+        assert "100.00\xa0€" in page and "2.00\xa0€" in page and customer.legal_name in page
+        changed = client.post(
+            _url("prepaidentry", "add"), {**admin_confirmation(page), "amount_received": "1000"}
+        ).content.decode()
+        assert "Confirm the top-up of 998.00\xa0€ to the prepaid balance?" in changed
+        assert not PrepaidEntry.objects.exists()
+        response = client.post(_url("prepaidentry", "add"), admin_confirmation(page))
+        replay = client.post(_url("prepaidentry", "add"), admin_confirmation(page))
+        assert response.status_code == 302 and replay.status_code == 302
+        assert PrepaidEntry.objects.count() == 1
         too_much = client.post(
             _url("prepaidentry", "refund"),
             {"client": customer.pk, "amount": "500.00", "reference": "R"},
