@@ -103,7 +103,9 @@ def test_payment_typed_the_french_way_settles_the_invoice(staff, customer):
             english.status_code == 200
             and "Enter a number, such as 12.50." in english.content.decode()
         )
-        response = staff.post(url, {**data, "amount": "1 200,50"})
+        page = staff.post(url, {**data, "amount": "1 200,50"}).content.decode()
+        assert f"1{NBSP}200,50{NBSP}€" in page, page[-3000:]  # confirmed first
+        response = staff.post(url, admin_confirmation(page))
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert Payment.objects.get().amount == Decimal("1200.50")
     assert invoice_state(invoice).open == Decimal("0.00")

@@ -4,6 +4,7 @@ cheque, which settles the payer's open invoices."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,11 +13,19 @@ from accounts.models import Partner
 from kernel.admin import ServiceRowsAdmin
 from kernel.inputs import typed_amount_field
 from kernel.money import money as euros
+from kernel.money import round_money
 from kernel.widgets import IsoDateInput
 from payments.admin.display import customers
 from payments.choices import RECORDED_METHODS, PaymentMethod
 from payments.models import Allocation, Payment, PaymentRefund
-from payments.services.allocation import payment_record, payment_refund, payment_unallocated
+from payments.services.allocation import (
+    partner_collects,
+    partner_collects_message,
+    payment_allocation_preview,
+    payment_record,
+    payment_refund,
+    payment_unallocated,
+)
 
 
 class AllocationInline(ReadOnlyInline):
@@ -139,10 +148,38 @@ class PaymentAdmin(ServiceRowsAdmin):
                 "amount": euros(payment.amount)
             }, payment
 
+        def confirm(data):
+            """BIL-4: the money received, from whom, and what it will settle — each open
+            invoice, oldest due first, and what stays on account —, stated before it is
+            recorded (incl. VAT: the invoices' VAT is on the invoices)."""
+            payer = data["client"] or data["partner"]
+            if data["client"] is not None and partner_collects(data["client"]):
+                raise ValidationError({"client": partner_collects_message(data["client"])})
+            amount = round_money(data["amount"])
+            settled, left = payment_allocation_preview(
+                amount=amount, client=data["client"], partner=data["partner"]
+            )
+            question = gettext("Confirm the payment of %(amount)s received from %(payer)s?")
+            facts = [
+                (gettext("Payer"), str(payer)),
+                (gettext("Method"), PaymentMethod(data["method"]).label),
+                (gettext("Amount received"), euros(amount)),
+                (gettext("Received on"), date_format(data["received_on"])),
+                (gettext("Bank reference"), data["reference"] or "—"),
+            ]
+            for invoice, take, open_amount in settled:
+                facts.append((gettext("Settles"), gettext("%(number)s: %(take)s of %(open)s "
+                                                          "open") % {
+                    "number": invoice.number, "take": euros(take), "open": euros(open_amount)
+                }))  # fmt: skip
+            facts.append((gettext("Left on account"), euros(left)))
+            return question % {"amount": euros(amount), "payer": payer}, facts
+
         return self.service_form(
             request,
             PaymentForm,
             call,
+            confirm=confirm,
             title=gettext("Record a payment"),
             intro=gettext(
                 "The payment settles the payer's open invoices, oldest due first; what is left "

@@ -34,20 +34,8 @@ def allocate(
     order, and only then the parts under dispute — a customer paying exactly what it does not
     dispute never leaves a later invoice short (reminded, dunned) while the money went to the
     part it disputes."""
-    rest = payment.amount if rest is None else rest
     on = on or payment.received_on
-    states = invoice_states(invoices)
-    takes: dict[int, Decimal] = {}
-    for disputed_parts in (False, True):
-        for invoice in invoices:
-            if rest <= 0:
-                break
-            state = states[invoice.pk]
-            room = state.open if disputed_parts else state.undisputed_open
-            take = min(rest, room - takes.get(invoice.pk, ZERO))
-            if take > 0:
-                takes[invoice.pk] = takes.get(invoice.pk, ZERO) + take
-                rest -= take
+    takes, rest = _takes(payment.amount if rest is None else rest, invoices)
     for invoice in invoices:
         if invoice.pk not in takes:
             continue
@@ -60,6 +48,37 @@ def allocate(
         )
         after_settlement(invoice, on, actor=payment.recorded_by)
     return rest
+
+
+def _takes(rest: Decimal, invoices: list[Invoice], states=None) -> tuple[dict, Decimal]:
+    """What ``allocate`` sets against each of ``invoices`` (by pk), and what is left."""
+    states = states if states is not None else invoice_states(invoices)
+    takes: dict[int, Decimal] = {}
+    for disputed_parts in (False, True):
+        for invoice in invoices:
+            if rest <= 0:
+                break
+            state = states[invoice.pk]
+            room = state.open if disputed_parts else state.undisputed_open
+            take = min(rest, room - takes.get(invoice.pk, ZERO))
+            if take > 0:
+                takes[invoice.pk] = takes.get(invoice.pk, ZERO) + take
+                rest -= take
+    return takes, rest
+
+
+def payment_allocation_preview(
+    *, amount: Decimal, client: Client | None = None, partner=None
+) -> tuple[list[tuple[Invoice, Decimal, Decimal]], Decimal]:
+    """What ``payment_record`` would settle with ``amount`` received from the payer (nothing
+    written): each open invoice it pays, oldest due first, with what it takes and what was
+    open on it (incl. VAT), and what would be left on account — what a staff member's
+    confirmation states before the payment is recorded (BIL-4)."""
+    invoices = list(open_invoices(client=client, partner=partner).order_by("due_date"))
+    states = invoice_states(invoices)
+    takes, rest = _takes(Decimal(amount), invoices, states)
+    settled = [(i, takes[i.pk], states[i.pk].open) for i in invoices if i.pk in takes]
+    return settled, rest
 
 
 def partner_collects(client: Client) -> bool:

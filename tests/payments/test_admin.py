@@ -127,10 +127,14 @@ def test_back_office_pages(client, staff, customer, invoice):
     assert "20.00" in client.get(_url("payment", "change", payment.pk)).content.decode()
 
 
-# BIL-4 — "record a payment" calls payment_record: the invoice is settled, audited.
+# BIL-4 — "record a payment" calls payment_record: the invoice is settled, audited. It was
+# recorded (and set against the invoices) as soon as its page was sent; now a confirmation
+# states it first — 120.00 € received from Acme settles the invoice (120.00 € TTC open) in
+# full, 0.00 € left on account —, nothing written before « Confirm »; a confirmation changed to
+# 150.00 is shown again (30.00 € left on account); the confirmation records once, a replay not.
 def test_bil4_record_payment_settles_invoice(client, staff, customer, invoice):
     with at(date(2026, 10, 20)):
-        response = client.post(
+        page = client.post(
             _url("payment", "add"),
             {
                 "client": customer.pk,
@@ -139,8 +143,20 @@ def test_bil4_record_payment_settles_invoice(client, staff, customer, invoice):
                 "received_on": "2026-10-20",
                 "reference": "VIR-42",
             },
-        )
-    assert response.status_code == 302, response.content.decode()
+        ).content.decode()
+        assert not Payment.objects.exists()
+        assert "Confirm the payment of 120.00\xa0€ received from Acme SAS?" in page
+        assert f"{invoice.number}: 120.00\xa0€ of 120.00\xa0€ open" in page
+        confirmation = admin_confirmation(page)
+        changed = client.post(
+            _url("payment", "add"), {**confirmation, "amount": "150.00"}
+        ).content.decode()
+        assert "Confirm the payment of 150.00\xa0€ received from Acme SAS?" in changed
+        assert "30.00\xa0€" in changed and not Payment.objects.exists()
+        response = client.post(_url("payment", "add"), confirmation)
+        replay = client.post(_url("payment", "add"), confirmation)
+    assert response.status_code == 302 and replay.status_code == 302
+    assert Payment.objects.count() == 1
     payment = Payment.objects.get()
     assert (payment.recorded_by, payment.reference) == (staff, "VIR-42")
     assert services.invoice_state(invoice).open == Decimal("0.00")
