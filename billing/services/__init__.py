@@ -29,6 +29,7 @@ from .credit_notes import (
     credit_note_apply,
     credit_note_issue,
     credit_note_refund,
+    credit_note_totals,
     credit_remaining,
 )
 from .credited_lines import line_left_to_credit, lines_left_to_credit
@@ -43,6 +44,7 @@ __all__ = [
     "charge_withdraw",
     "credit_note_apply",
     "credit_note_issue",
+    "credit_note_totals",
     "credit_note_refund",
     "credit_remaining",
     "delivery_address_of",

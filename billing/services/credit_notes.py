@@ -315,6 +315,26 @@ def _rows(lines, *, corrects, client, buyer_client, partner, billed_by=None) -> 
     return rows
 
 
+def credit_note_totals(*, lines: list[CreditLine], corrects: Invoice | None = None, client=None):
+    """What ``credit_note_issue`` would issue, nothing written: its VAT groups and its totals
+    excl. VAT, VAT, incl. VAT (refused as the issue refuses it) — what a staff member's
+    confirmation states first."""
+    partner = None
+    if corrects is not None:
+        client, partner = corrects.client, corrects.partner
+    elif client is not None and party_key(client)[0] == "partner":
+        partner = client.partner
+    buyer = None if partner is not None else client
+    rows = _rows(lines, corrects=corrects, client=client, buyer_client=buyer, partner=partner)
+    if corrects is not None:
+        _check_within_invoice(corrects, rows)
+        rows = spread_rows(rows, corrects)
+    groups = amounts.vat_breakdown([(row.category, row.rate, row.net) for row in rows])
+    if corrects is not None:
+        groups = capped_groups(groups, _lefts(corrects))
+    return groups, *amounts.totals(groups)
+
+
 @transaction.atomic
 def credit_note_issue(
     *,

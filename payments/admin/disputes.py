@@ -2,19 +2,27 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import floatformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
-from kernel.admin import ServiceRowsAdmin
+from kernel.admin import ServiceRowsAdmin, action_form, confirm_first, run_each
+from kernel.forms import error_text
+from kernel.money import ZERO, money, percent
 from kernel.widgets import IsoDateInput
+from payments.choices import DisputeStatus
 from payments.models import Dispute, DisputeDocument
-from payments.services.disputes import dispute_accept, dispute_reject
+from payments.services.disputes import (
+    dispute_accept,
+    dispute_credit_note_preview,
+    dispute_reject,
+)
 
 # What a document is sent as: the types ``dispute_open`` accepts, anything else as bytes.
 DOCUMENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
@@ -54,6 +62,40 @@ class DisputeRejectForm(forms.Form):
         widget=IsoDateInput(),
         help_text=_("30 days from today if empty."),
     )
+
+
+def _accept_facts(disputes) -> tuple[str, list[tuple[str, str]]]:
+    """What accepting ``disputes`` issues: for each, the customer and its credit note's
+    amounts (excl. VAT, VAT per rate, incl. VAT), correcting its invoice; one already decided
+    or past what is left to credit is stated refused (nothing issued for it)."""
+    facts, total = [], ZERO
+    for dispute in disputes:
+        number = dispute.invoice.number
+        facts.append((gettext("Customer"), str(dispute.client or dispute.partner)))
+        facts.append((gettext("To be issued"), gettext(
+            "A credit note (series A) correcting invoice %(number)s") % {"number": number}
+        ))  # fmt: skip
+        try:
+            if dispute.status != DisputeStatus.OPEN:
+                raise ValidationError(gettext("This dispute is already decided."))
+            groups, net, vat, gross = dispute_credit_note_preview(dispute)
+        except ValidationError as refused:
+            facts.append((gettext("Refused"), error_text(refused)))
+            continue
+        rates = ", ".join(
+            f"{g.category} {percent(floatformat(g.rate, -2))}" for g in groups
+        )  # fmt: skip
+        facts += [
+            (gettext("Amount excl. VAT"), money(net)),
+            (gettext("VAT"), f"{money(vat)} ({rates})"),
+            (gettext("Amount incl. VAT"), money(gross)),
+        ]
+        total += gross
+    if len(disputes) == 1:
+        question = gettext("Confirm the credit note of %(gross)s incl. VAT?")
+    else:
+        question = gettext("Confirm %(count)d credit notes of %(gross)s incl. VAT in all?")
+    return question % {"gross": money(total), "count": len(disputes)}, facts
 
 
 @admin.register(Dispute)
@@ -136,24 +178,38 @@ class DisputeAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Accept: issue a credit note…"), permissions=["act"])
     def accept(self, request, queryset):
-        return self.service_form_action(
+        """BIL-8 → BIL-9: the form (a note), then a confirmation stating each credit note
+        (excl. VAT, VAT, incl. VAT, for whom, correcting which invoice); only its confirmation
+        issues them, once (``kernel.admin.confirm_first``)."""
+        disputes = list(queryset.select_related("invoice", "client", "partner").order_by("pk"))
+        title = gettext("Accept disputes")
+        intro = gettext(
+            "A credit note of the disputed amount is issued, referencing the invoice, and "
+            "set against what is left to pay on it."
+        )
+        form = DisputeAcceptForm(request.POST if "apply" in request.POST else None)
+        if not (form.is_bound and form.is_valid()):
+            return action_form(self, request, disputes, form=form, title=title, intro=intro)
+        page = confirm_first(
+            self, request, form, lambda data: _accept_facts(disputes), title=title,
+            intro=intro, queryset=disputes,
+        )  # fmt: skip
+        if page is not None:
+            return page
+        run_each(
+            self,
             request,
-            queryset.select_related("invoice"),
-            DisputeAcceptForm,
-            lambda dispute, data: dispute_accept(
-                dispute=dispute, note=data["note"], actor=request.user
+            disputes,
+            lambda dispute: dispute_accept(
+                dispute=dispute, note=form.cleaned_data["note"], actor=request.user
             ),
-            title=gettext("Accept disputes"),
-            intro=gettext(
-                "A credit note of the disputed amount is issued, referencing the invoice, and "
-                "set against what is left to pay on it."
-            ),
-            done_message=ngettext_lazy(
+            ngettext_lazy(
                 "%(count)d dispute accepted: its credit note is issued.",
                 "%(count)d disputes accepted: their credit notes are issued.",
                 "count",
             ),
         )
+        return None
 
     @admin.action(description=_("Reject: due again…"), permissions=["act"])
     def reject(self, request, queryset):

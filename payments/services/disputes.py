@@ -188,6 +188,22 @@ def _lock_dispute(dispute: Dispute) -> Dispute:
     return dispute
 
 
+def _credit_line(dispute: Dispute):
+    """The one line of an accepted dispute's credit note: its amount incl. VAT, spread over
+    the invoice's VAT groups (BIL-3: in French, whatever staff's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _("Dispute accepted — invoice %(number)s") % {
+            "number": dispute.invoice.number
+        }
+    return billing.CreditLine(description=description, amount=dispute.amount, includes_vat=True)
+
+
+def dispute_credit_note_preview(dispute: Dispute):
+    """The credit note accepting ``dispute`` would issue, nothing written: its VAT groups and
+    totals excl. VAT, VAT, incl. VAT (``billing.credit_note_totals``) — what staff confirm."""
+    return billing.credit_note_totals(lines=[_credit_line(dispute)], corrects=dispute.invoice)
+
+
 @transaction.atomic
 def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
     """BIL-8 → BIL-9: an accepted dispute becomes a credit note referencing the invoice, set
@@ -205,15 +221,9 @@ def dispute_accept(*, dispute: Dispute, note: str = "", actor=None) -> Invoice:
     invoice = dispute.invoice
     # BIL-3: the words of a credit note are French, whatever staff's language.
     with translation.override(settings.LANGUAGE_CODE):
-        description = _("Dispute accepted — invoice %(number)s") % {"number": invoice.number}
         reason = note or _("Dispute of invoice %(number)s accepted") % {"number": invoice.number}
     credit_note = billing.credit_note_issue(
-        lines=[
-            billing.CreditLine(description=description, amount=dispute.amount, includes_vat=True)
-        ],
-        reason=reason,
-        corrects=invoice,
-        actor=actor,
+        lines=[_credit_line(dispute)], reason=reason, corrects=invoice, actor=actor
     )
     dispute.status = DisputeStatus.ACCEPTED
     dispute.decided_by, dispute.decided_at = actor, timezone.now()

@@ -261,10 +261,22 @@ def test_bil4_batch_with_nothing_due_says_so(client, staff):
 
 
 # BIL-8 — accepting a dispute issues a credit note; rejecting makes it due again.
+# BIL-8 → BIL-9: « Accept » issued the credit note as soon as its page was sent; now a
+# confirmation states it first — 24.00 € TTC disputed on the invoice at 20 %: 20.00 HT + 4.00
+# VAT, for Acme, a credit note correcting the invoice —, nothing written before « Confirm »;
+# the confirmation issues it once (a replay nothing).
 def test_bil8_accept_and_reject_disputes(client, staff, customer, invoice):
     with at(date(2026, 10, 10)):
         dispute = services.dispute_open(invoice=invoice, amount="24.00", reason="Wrong fee")
-        _action(client, "dispute", "accept", [dispute], apply="1", note="Fee waived")
+        page = _action(client, "dispute", "accept", [dispute], apply="1", note="Fee waived")
+        page = page.content.decode()
+        assert not Invoice.objects.filter(kind="credit_note").exists()
+        assert "Confirm the credit note of 24.00\xa0€ incl. VAT?" in page
+        for fact in ("20.00\xa0€", "4.00\xa0€ (S 20%)", customer.legal_name, invoice.number):
+            assert fact in page
+        for _twice in range(2):
+            client.post(_url("dispute"), admin_confirmation(page))
+    assert Invoice.objects.filter(kind="credit_note").count() == 1
     dispute.refresh_from_db()
     assert dispute.status == "accepted" and dispute.decided_by == staff
     note = dispute.credit_note
@@ -321,7 +333,8 @@ def test_bil8_partner_dispute_in_back_office(client, staff, tenant):
         page = client.get(url)
         assert page.status_code == 200 and partner.name in page.content.decode(), url
     with at(date(2026, 10, 12)):
-        _action(client, "dispute", "accept", [dispute], apply="1", note="Fee waived")
+        page = _action(client, "dispute", "accept", [dispute], apply="1", note="Fee waived")
+        client.post(_url("dispute"), admin_confirmation(page.content.decode()))
     dispute.refresh_from_db()
     note = dispute.credit_note
     assert (note.partner, note.client, note.corrects, note.total_gross) == (
