@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -25,7 +26,7 @@ from kernel.forms import attach_errors, error_text
 from kernel.inputs import BoundedDateField, TypedAmountField, parse_month
 from kernel.mail import retry_soon
 from kernel.models import OutgoingMail
-from kernel.money import money_number, price_places
+from kernel.money import money, money_number, percent, price_places
 
 ACTION_FORM_TEMPLATE = "admin/action_form.html"
 
@@ -157,6 +158,37 @@ def confirm_first(modeladmin, request, form, confirm, *, title, intro="", querys
         )  # fmt: skip
     if step == SENT:
         return already_sent(modeladmin, request)
+    return None
+
+
+def credit_note_facts(number: str, groups, net, vat, gross) -> list[tuple[str, str]]:
+    """What a confirmation states of a credit note correcting invoice ``number``: its amounts
+    excl. VAT, VAT (with its groups' categories and rates) and incl. VAT."""
+    rates = ", ".join(f"{g.category} {percent(floatformat(g.rate, -2))}" for g in groups)
+    return [
+        (_("To be issued"), _("A credit note (series A) correcting invoice %(number)s")
+         % {"number": number}),
+        (_("Amount excl. VAT"), money(net)),
+        (_("VAT"), f"{money(vat)} ({rates})"),
+        (_("Amount incl. VAT"), money(gross)),
+    ]  # fmt: skip
+
+
+def confirmed_form_action(
+    modeladmin, request, objects, form_class, *, title, intro, confirm, call, done
+):
+    """An action with an intermediate page (``form_class``) followed by a confirmation of
+    what ``confirm(cleaned_data)`` states; only its confirmation calls ``call(obj,
+    cleaned_data)`` for each of ``objects`` (``run_each``), once."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if not (form.is_bound and form.is_valid()):
+        return action_form(modeladmin, request, objects, form=form, title=title, intro=intro)
+    page = confirm_first(
+        modeladmin, request, form, confirm, title=title, intro=intro, queryset=objects
+    )
+    if page is not None:
+        return page
+    run_each(modeladmin, request, objects, lambda obj: call(obj, form.cleaned_data), done)
     return None
 
 

@@ -15,13 +15,19 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
-from kernel.admin import MonthListFilter, ServiceRowsAdmin, file_download
+from kernel.admin import (
+    MonthListFilter,
+    ServiceRowsAdmin,
+    confirmed_form_action,
+    credit_note_facts,
+    file_download,
+)
 from kernel.inputs import typed_amount_field
-from kernel.money import money, money_number, round_money
+from kernel.money import ZERO, money, money_number, round_money
 from kernel.templatetags.hours import hour_slot
 from offers.models import Contract
 from usage.choices import BreachStatus
@@ -70,12 +76,29 @@ class MonthColumn:
 
 class WaiveForm(forms.Form):
     note = forms.CharField(label=_("Reason of the waiver"), max_length=300)
-    confirm = forms.BooleanField(
-        label=_(
-            "I confirm: the month is re-rated as included, and what was already invoiced "
-            "is credited by a credit note."
-        ),
+
+
+def _waiver_facts(breaches) -> tuple[str, list[tuple[str, str]]]:
+    """BIL-9: what waiving ``breaches`` issues, stated before anything moves: for each, the
+    customer and the credit notes of what was invoiced because of it (excl. VAT, VAT at the
+    invoice's rates, incl. VAT, the invoice corrected), or that nothing was invoiced yet."""
+    facts, total = [], ZERO
+    for breach in breaches:
+        facts += [(gettext("Customer"), str(breach.client)), (gettext("Breach"), str(breach))]
+        notes = usage_billing.waiver_credit_notes(breach)
+        if not notes:
+            facts.append((gettext("To be issued"), gettext(
+                "Nothing invoiced yet: no credit note, the month is re-rated."
+            )))  # fmt: skip
+        for invoice, groups, net, vat, gross in notes:
+            facts += credit_note_facts(invoice.number, groups, net, vat, gross)
+            total += gross
+    question = ngettext(
+        "Confirm waiving the breach: %(gross)s incl. VAT credited?",
+        "Confirm waiving %(count)d breaches: %(gross)s incl. VAT credited?",
+        len(breaches),
     )
+    return question % {"gross": money(total), "count": len(breaches)}, facts
 
 
 @admin.register(FairUseBreach)
@@ -143,16 +166,20 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
 
     @admin.action(description=_("Waive the breach"), permissions=["act"])
     def waive(self, request, queryset):
-        queryset = queryset.filter(status=BreachStatus.OPEN)
+        breaches = list(
+            queryset.filter(status=BreachStatus.OPEN).select_related("client", "sip_account")
+        )
 
         def call(breach, data):
             usage_billing.breach_waive(breach=breach, note=data["note"], actor=request.user)
 
-        return self.service_form_action(
+        return confirmed_form_action(
+            self,
             request,
-            queryset,
+            breaches,
             WaiveForm,
-            call,
+            confirm=lambda data: _waiver_facts(breaches),
+            call=call,
             title=gettext("Waive fair-use breaches"),
             intro=" ".join(
                 [
@@ -160,10 +187,10 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
                         "The users' months are re-rated as included. A month already invoiced "
                         "gets a credit note for what was billed because of the breach."
                     ),
-                    *self._credit_previews(request, queryset),
+                    *self._credit_previews(request, breaches),
                 ]
             ),
-            done_message=gettext("%(count)d breaches waived."),
+            done=gettext("%(count)d breaches waived."),
         )
 
     def _credit_previews(self, request, queryset):
@@ -172,7 +199,7 @@ class FairUseBreachAdmin(MonthColumn, ServiceRowsAdmin):
         if "apply" in request.POST:
             return []
         previews = []
-        for breach in queryset.select_related("client", "sip_account")[:20]:
+        for breach in queryset[:20]:
             amount = usage_billing.waiver_preview(breach)
             previews.append(
                 gettext("%(breach)s: credit note of %(amount)s € excl. VAT.")

@@ -5,16 +5,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import floatformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyInline
-from kernel.admin import ServiceRowsAdmin, action_form, confirm_first, run_each
+from kernel.admin import ServiceRowsAdmin, confirmed_form_action, credit_note_facts
 from kernel.forms import error_text
-from kernel.money import ZERO, money, percent
+from kernel.money import ZERO, money
 from kernel.widgets import IsoDateInput
 from payments.choices import DisputeStatus
 from payments.models import Dispute, DisputeDocument
@@ -70,11 +69,7 @@ def _accept_facts(disputes) -> tuple[str, list[tuple[str, str]]]:
     or past what is left to credit is stated refused (nothing issued for it)."""
     facts, total = [], ZERO
     for dispute in disputes:
-        number = dispute.invoice.number
         facts.append((gettext("Customer"), str(dispute.client or dispute.partner)))
-        facts.append((gettext("To be issued"), gettext(
-            "A credit note (series A) correcting invoice %(number)s") % {"number": number}
-        ))  # fmt: skip
         try:
             if dispute.status != DisputeStatus.OPEN:
                 raise ValidationError(gettext("This dispute is already decided."))
@@ -82,14 +77,7 @@ def _accept_facts(disputes) -> tuple[str, list[tuple[str, str]]]:
         except ValidationError as refused:
             facts.append((gettext("Refused"), error_text(refused)))
             continue
-        rates = ", ".join(
-            f"{g.category} {percent(floatformat(g.rate, -2))}" for g in groups
-        )  # fmt: skip
-        facts += [
-            (gettext("Amount excl. VAT"), money(net)),
-            (gettext("VAT"), f"{money(vat)} ({rates})"),
-            (gettext("Amount incl. VAT"), money(gross)),
-        ]
+        facts += credit_note_facts(dispute.invoice.number, groups, net, vat, gross)
         total += gross
     if len(disputes) == 1:
         question = gettext("Confirm the credit note of %(gross)s incl. VAT?")
@@ -182,34 +170,26 @@ class DisputeAdmin(ServiceRowsAdmin):
         (excl. VAT, VAT, incl. VAT, for whom, correcting which invoice); only its confirmation
         issues them, once (``kernel.admin.confirm_first``)."""
         disputes = list(queryset.select_related("invoice", "client", "partner").order_by("pk"))
-        title = gettext("Accept disputes")
-        intro = gettext(
-            "A credit note of the disputed amount is issued, referencing the invoice, and "
-            "set against what is left to pay on it."
-        )
-        form = DisputeAcceptForm(request.POST if "apply" in request.POST else None)
-        if not (form.is_bound and form.is_valid()):
-            return action_form(self, request, disputes, form=form, title=title, intro=intro)
-        page = confirm_first(
-            self, request, form, lambda data: _accept_facts(disputes), title=title,
-            intro=intro, queryset=disputes,
-        )  # fmt: skip
-        if page is not None:
-            return page
-        run_each(
+        return confirmed_form_action(
             self,
             request,
             disputes,
-            lambda dispute: dispute_accept(
-                dispute=dispute, note=form.cleaned_data["note"], actor=request.user
+            DisputeAcceptForm,
+            title=gettext("Accept disputes"),
+            intro=gettext(
+                "A credit note of the disputed amount is issued, referencing the invoice, and "
+                "set against what is left to pay on it."
             ),
-            ngettext_lazy(
+            confirm=lambda data: _accept_facts(disputes),
+            call=lambda dispute, data: dispute_accept(
+                dispute=dispute, note=data["note"], actor=request.user
+            ),
+            done=ngettext_lazy(
                 "%(count)d dispute accepted: its credit note is issued.",
                 "%(count)d disputes accepted: their credit notes are issued.",
                 "count",
             ),
         )
-        return None
 
     @admin.action(description=_("Reject: due again…"), permissions=["act"])
     def reject(self, request, queryset):

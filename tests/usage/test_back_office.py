@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from kernel.queues import REGISTRY
+from tests.conftest import admin_confirmation
 from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, make_sip_account
 from tests.usage.money_helpers import OCT
@@ -106,16 +107,16 @@ def test_breach_queue_and_waive_action(staff, settings, tmp_path):
     assert "(4 / 3)" in detail and "octobre 2026" in detail and "1er octobre" not in detail
     page = staff.post(url, {"action": "waive", "_selected_action": [breach.pk]})
     assert page.status_code == 200 and breach.status == BreachStatus.OPEN
-    staff.post(
+    page = staff.post(
         url,
         {
             "action": "waive",
             "_selected_action": [breach.pk],
             "apply": "1",
             "note": "Terminal fourni par nos soins",
-            "confirm": "on",
         },
     )
+    staff.post(url, admin_confirmation(page.content.decode()))
     breach.refresh_from_db()
     assert breach.status == BreachStatus.WAIVED
     assert REGISTRY["usage.breaches"].items() == []

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog, User
 from kernel.queues import TEAM_GROUPS, Team
+from tests.conftest import admin_confirmation
 from tests.offers.factories import make_contract
 from tests.telephony.factories import customer, make_sip_account
 from tests.usage.core_helpers import HEADER, account, csv_of, row
@@ -239,7 +240,7 @@ def test_waiver_refused_to_staff_without_the_right(client):
     url = reverse("admin:usage_fairusebreach_changelist")
     waive = {
         "action": "waive", "_selected_action": [breach.pk], "apply": "1",
-        "note": "Geste commercial", "confirm": "on",
+        "note": "Geste commercial",
     }  # fmt: skip
     _staff_member(client, "support@reseller.example", team=Team.SUPPORT)
     assert client.post(url, waive).status_code == 403
@@ -251,17 +252,23 @@ def test_waiver_refused_to_staff_without_the_right(client):
     assert not AuditLog.objects.filter(action="usage.breach_waive").exists()
 
 
-# USE-4 — a waiver submitted twice (a double click) waives once: one audit row, the second
-# submission says the breach is no longer open.
+# USE-4 — a waiver submitted twice (a double click) waives once: one audit row. Its reason is
+# followed by a confirmation (nothing invoiced yet: no credit note, the month re-rated) and
+# nothing is waived before « Confirm »; the confirmation sent twice waives once.
 def test_waiver_double_submit_waives_once(staff):
     breach = _breach(customer())
     url = reverse("admin:usage_fairusebreach_changelist")
     waive = {
         "action": "waive", "_selected_action": [breach.pk], "apply": "1",
-        "note": "Terminal fourni par nos soins", "confirm": "on",
+        "note": "Terminal fourni par nos soins",
     }  # fmt: skip
-    staff.post(url, waive)
-    staff.post(url, waive)
+    page = staff.post(url, waive, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Confirm waiving the breach: 0.00\xa0€ incl. VAT credited?" in page
+    assert "Nothing invoiced yet: no credit note, the month is re-rated." in page
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.OPEN
+    staff.post(url, admin_confirmation(page), HTTP_ACCEPT_LANGUAGE="en")
+    staff.post(url, admin_confirmation(page), HTTP_ACCEPT_LANGUAGE="en")
     breach.refresh_from_db()
     assert breach.status == BreachStatus.WAIVED and breach.waived_by.email == "ops@reseller.example"
     log = AuditLog.objects.get(action="usage.breach_waive")

@@ -12,6 +12,7 @@ from accounts.models import AuditLog
 from billing import services as billing
 from billing.models import Invoice, InvoicePurpose
 from kernel.errors import InvalidTransition
+from tests.conftest import admin_confirmation
 from tests.telephony.factories import customer
 from tests.usage.money_helpers import OCT, at, breached_month, call
 from usage.choices import BreachStatus
@@ -104,8 +105,22 @@ def test_use4_waiver_preview_is_the_credit_and_changes_nothing(admin_user, staff
     breach.refresh_from_db()
     assert breach.status == BreachStatus.OPEN
 
-    [credit] = breach_waive(breach=breach, note="Geste commercial", actor=admin_user)
-    assert credit.amount == Decimal("15.00")
+    # BIL-9: the waiver credited as soon as its reason was sent; now a confirmation states the
+    # credit note first — 15.00 HT + 20 % VAT 3.00 = 18.00 € TTC, correcting October's
+    # invoice —, nothing written before « Confirm »; its confirmation waives once
+    url = reverse("admin:usage_fairusebreach_changelist")
+    waive = {"action": "waive", "_selected_action": [breach.pk], "apply": "1", "note": "Geste"}
+    page = staff.post(url, waive, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    october = Invoice.objects.get(kind="invoice", month=OCT, purpose=InvoicePurpose.REGULAR)
+    assert "Confirm waiving the breach: 18.00\xa0€ incl. VAT credited?" in page
+    for fact in ("15.00\xa0€", "3.00\xa0€ (S 20%)", october.number, target.legal_name):
+        assert fact in page
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.OPEN and not breach.credits.exists()
+    for _twice in range(2):
+        staff.post(url, admin_confirmation(page), HTTP_ACCEPT_LANGUAGE="en")
+    [credit] = breach.credits.all()
+    assert credit.amount == Decimal("15.00") and credit.credit_note.total_gross == Decimal("18")
 
 
 # USE-4 — the customer is told of a breach once (e-mail to its administrators).

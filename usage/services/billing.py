@@ -403,14 +403,21 @@ class _DryRun(Exception):
 
 def waiver_preview(breach: FairUseBreach) -> Decimal:
     """What waiving ``breach`` now would credit (€ HT, the credit notes' total; 0 when nothing
-    billed because of it was invoiced yet), for the confirmation page: the waiver's re-rating
-    done in a savepoint, its credits computed as ``breach_waive`` would, then all undone (the
-    calls, the roll-up, the breach; nothing is queued)."""
+    billed because of it was invoiced yet), for the page asking for the reason."""
+    return sum((note[2] for note in waiver_credit_notes(breach)), ZERO)
+
+
+def waiver_credit_notes(breach: FairUseBreach) -> list[tuple]:
+    """The credit notes waiving ``breach`` now would issue (none when nothing billed because
+    of it was invoiced yet), for the confirmation: (invoice corrected, VAT groups, excl. VAT,
+    VAT, incl. VAT) each — the waiver's re-rating done in a savepoint, its credits computed as
+    ``breach_waive`` would (``billing.credit_note_totals``), then all undone (the calls, the
+    roll-up, the breach; nothing is queued)."""
     from usage.services.rating import rerate_month
 
     if breach.status != BreachStatus.OPEN or not kept_whole(breach.month):
-        return ZERO
-    total = ZERO
+        return []
+    notes = []
     try:
         with transaction.atomic():
             FairUseBreach.objects.filter(pk=breach.pk).update(
@@ -418,11 +425,16 @@ def waiver_preview(breach: FairUseBreach) -> Decimal:
             )
             rerate_month(breach.month, sip_account_ids=[breach.sip_account_id])
             parts = _waiver_parts(breach)
-            total = sum((part for lines in parts.values() for _m, _b, part, _l in lines), ZERO)
+            for invoice in Invoice.objects.filter(pk__in=parts).order_by("-issue_date", "-pk"):
+                lines = [
+                    billing.CreditLine(description="-", amount=part, invoice_line=line)
+                    for _m, _b, part, line in parts[invoice.pk]
+                ]
+                notes.append((invoice, *billing.credit_note_totals(lines=lines, corrects=invoice)))
             raise _DryRun
     except _DryRun:
         pass
-    return total
+    return notes
 
 
 def _waiver_parts(breach: FairUseBreach) -> dict[int, list]:
