@@ -19,6 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client
+from billing import services as billing
 from kernel.admin import (
     MonthListFilter,
     ServiceRowsAdmin,
@@ -334,6 +335,34 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
 
+def _cancel_facts(posted) -> tuple[str, list[tuple[str, str]]]:
+    """BIL-9: what cancelling ``posted`` penalties does, stated before anything moves: for
+    each, the customer and the credit note of an invoiced one (excl. VAT, VAT — outside its
+    scope, « O » —, incl. VAT, the invoice corrected), or the amount withdrawn before
+    invoicing."""
+    facts, total = [], ZERO
+    for penalty in posted:
+        facts += [(gettext("Customer"), str(penalty.client)), (gettext("Penalty"), str(penalty))]
+        amount, invoice, line = penalties.penalty_cancel_credit(penalty)
+        if line is None:
+            facts.append((gettext("To be issued"), gettext(
+                "Nothing invoiced yet: %(amount)s withdrawn, no credit note."
+            ) % {"amount": money(amount)}))  # fmt: skip
+            continue
+        credit = billing.CreditLine(
+            "-", amount, vat_category=line.vat_category, invoice_line=line
+        )  # fmt: skip
+        groups, net, vat, gross = billing.credit_note_totals(lines=[credit], corrects=invoice)
+        facts += credit_note_facts(invoice.number, groups, net, vat, gross)
+        total += gross
+    question = ngettext(
+        "Confirm cancelling the penalty: %(gross)s incl. VAT credited?",
+        "Confirm cancelling %(count)d penalties: %(gross)s incl. VAT credited?",
+        len(posted),
+    )
+    return question % {"gross": money(total), "count": len(posted)}, facts
+
+
 @admin.register(Penalty)
 class PenaltyAdmin(ServiceRowsAdmin):
     """USE-7: penalties entered with evidence; cancelling withdraws or credits them."""
@@ -427,16 +456,18 @@ class PenaltyAdmin(ServiceRowsAdmin):
 
     @admin.action(description=_("Cancel the penalty"), permissions=["act"])
     def cancel(self, request, queryset):
-        queryset = queryset.filter(status=PenaltyStatus.POSTED)
+        posted = list(queryset.filter(status=PenaltyStatus.POSTED).select_related("client"))
 
         def call(penalty, data):
             penalties.penalty_cancel(penalty=penalty, reason=data["reason"], actor=request.user)
 
-        return self.service_form_action(
+        return confirmed_form_action(
+            self,
             request,
-            queryset,
+            posted,
             CancelForm,
-            call,
+            confirm=lambda data: _cancel_facts(posted),
+            call=call,
             title=gettext("Cancel penalties"),
             intro=" ".join(
                 [
@@ -444,10 +475,10 @@ class PenaltyAdmin(ServiceRowsAdmin):
                         "A penalty not invoiced yet is withdrawn; an invoiced one is credited by "
                         "a credit note."
                     ),
-                    *self._cancel_previews(request, queryset),
+                    *self._cancel_previews(request, posted),
                 ]
             ),
-            done_message=gettext("%(count)d penalties cancelled."),
+            done=gettext("%(count)d penalties cancelled."),
         )
 
     def _cancel_previews(self, request, queryset):
@@ -456,7 +487,7 @@ class PenaltyAdmin(ServiceRowsAdmin):
         if "apply" in request.POST:
             return []
         previews = []
-        for penalty in queryset.select_related("client")[:20]:
+        for penalty in queryset[:20]:
             amount, invoice = penalties.penalty_cancel_preview(penalty)
             values = {"penalty": penalty, "amount": money_number(amount)}
             previews.append(

@@ -272,3 +272,21 @@ def test_penalty_cancel_page_shows_what_it_credits(staff):
     assert f"{withdrawn}\u00a0€ retirés avant facturation, sans avoir" in page
     assert not Invoice.objects.filter(kind="credit_note").exists()
     assert set(Penalty.objects.values_list("status", flat=True)) == {"posted"}
+    # the reason given, a confirmation states it first — a credit note of 10 000.00 € HT, VAT
+    # 0.00 (outside the scope of VAT, O), 10 000.00 € TTC on the penalty invoice; 200.00 €
+    # withdrawn —, nothing moved before « Confirm »; its confirmation cancels once
+    page = staff.post(
+        url,
+        {"action": "cancel", "_selected_action": [regulator.pk, complaint.pk], "apply": "1",
+         "reason": "Recours gagné"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()  # fmt: skip
+    assert "Confirm cancelling 2 penalties: 10,000.00\xa0€ incl. VAT credited?" in page
+    assert "0.00\xa0€ (O 0%)" in page and invoice.number in page and target.legal_name in page
+    assert "Nothing invoiced yet: 200.00\xa0€ withdrawn, no credit note." in page
+    assert set(Penalty.objects.values_list("status", flat=True)) == {"posted"}
+    for _twice in range(2):
+        staff.post(url, admin_confirmation(page), HTTP_ACCEPT_LANGUAGE="en")
+    assert set(Penalty.objects.values_list("status", flat=True)) == {"cancelled"}
+    [note] = Invoice.objects.filter(kind="credit_note")
+    assert (note.total_net, note.total_gross) == (Decimal("10000.00"), Decimal("10000.00"))

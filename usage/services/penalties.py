@@ -202,13 +202,20 @@ def penalty_cancel_preview(penalty: Penalty) -> tuple[Decimal, object]:
     """What cancelling ``penalty`` would do, shown before staff confirm: ``(amount, invoice)``
     — the amount a credit note would credit on ``invoice`` (what is left uncredited on its
     line), or, ``invoice`` None, the amount of the charge withdrawn before invoicing."""
+    amount, invoice, _line = penalty_cancel_credit(penalty)
+    return amount, invoice
+
+
+def penalty_cancel_credit(penalty: Penalty) -> tuple[Decimal, object, object]:
+    """``penalty_cancel_preview``'s ``(amount, invoice)`` and the invoice line the credit note
+    would credit (None: withdrawn before invoicing, or nothing to withdraw)."""
     charge = _charge_of(penalty)
     if charge is None:
-        return Decimal("0.00"), None
+        return Decimal("0.00"), None, None
     if charge.invoice_line_id:
         line = charge.invoice_line
-        return billing.line_left_to_credit(line), line.invoice
-    return round_money(charge.unit_price * charge.quantity), None
+        return billing.line_left_to_credit(line), line.invoice, line
+    return round_money(charge.unit_price * charge.quantity), None, None
 
 
 @transaction.atomic
