@@ -8,17 +8,23 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
-from kernel.admin import ServiceRowsAdmin, TypedAmountsMixin, form_action, run_each
+from kernel.admin import (
+    ServiceRowsAdmin,
+    TypedAmountsMixin,
+    confirmed_form_action,
+    run_each,
+)
 from kernel.forms import attach_errors, error_text
 from kernel.inputs import typed_amount_field
 from kernel.money import money
 from kernel.widgets import IsoDateInput
 from offers.admin import SuspendForm  # CON-8: the same reasons as contracts
+from offers.admin.forms import suspension_facts
 from offers.choices import Preset
 from offers.models import Contract
 from offers.services import paris_today
@@ -509,11 +515,24 @@ class SipAccountAdmin(CredentialActionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Suspend (CON-8)…"), permissions=["act"])
     def suspend(self, request, queryset):
-        return form_action(
+        """CON-8: the reason, then a confirmation of what stops for whom (each customer, its
+        SIP account) and why; only its confirmation suspends, once."""
+        accounts = list(queryset.select_related("contract__client").order_by("pk"))
+        question = ngettext(
+            "Suspend the service of %(count)d SIP account?",
+            "Suspend the service of %(count)d SIP accounts?",
+            len(accounts),
+        ) % {"count": len(accounts)}
+        return confirmed_form_action(
             self,
             request,
-            queryset,
+            accounts,
             SuspendForm,
+            confirm=lambda data: suspension_facts(
+                question,
+                [(a.contract.client, f"{a.username} ({a.contract.reference})") for a in accounts],
+                data,
+            ),
             title=gettext("Suspend SIP accounts"),
             intro=gettext(
                 "The customer is notified. A suspended account keeps being billed (CON-8)."

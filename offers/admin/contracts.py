@@ -10,17 +10,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin, ReadOnlyInline
 from accounts.audit import audit_record, changed, snapshot
-from kernel.admin import TypedAmountsMixin, form_action, run_each
+from kernel.admin import TypedAmountsMixin, confirmed_form_action, form_action, run_each
 from kernel.clock import paris_today
 from kernel.inputs import MAX_QUANTITY
 from kernel.money import money_number
 from offers.admin.catalogue import SNAPSHOT_NOTE
-from offers.admin.forms import SuspendForm, TrafficForm, TrialForm
+from offers.admin.forms import SuspendForm, TrafficForm, TrialForm, suspension_facts
 from offers.admin.increases import accept_increases, refuse_increases
 from offers.choices import ContractStatus, QuantityChangeStatus, TerminationStatus
 from offers.models import (
@@ -377,11 +377,21 @@ class ContractAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Suspend (CON-8)…"), permissions=["change"])
     def suspend(self, request, queryset):
-        return form_action(
+        """CON-8: the reason, then a confirmation of what stops for whom (each customer, its
+        contract) and why; only its confirmation suspends, once."""
+        contracts = list(queryset.select_related("client", "offer").order_by("pk"))
+        question = ngettext(
+            "Suspend the service of %(count)d contract?",
+            "Suspend the service of %(count)d contracts?",
+            len(contracts),
+        ) % {"count": len(contracts)}
+        targets = [(c.client, f"{c.reference} — {c.offer}") for c in contracts]
+        return confirmed_form_action(
             self,
             request,
-            queryset,
+            contracts,
             SuspendForm,
+            confirm=lambda data: suspension_facts(question, targets, data),
             title=gettext("Suspend contracts"),
             intro=gettext(
                 "The customer is notified. A suspended contract keeps being billed for its "

@@ -3,6 +3,7 @@ the contract actions (CON-7, CON-8, ACC-6), a price change (CON-6)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kernel.inputs import typed_amount_field
@@ -35,6 +36,19 @@ class SuspendForm(forms.Form):
         required=False,
         help_text=SUSPENSION_NOTE_HELP,
     )
+
+
+def suspension_facts(question: str, targets, data) -> tuple[str, list[tuple[str, str]]]:
+    """CON-8: what a suspension stops, for whom and why, stated before anything is suspended:
+    each customer with what of theirs stops (``targets``: (customer, what) pairs), the reason
+    and the note, and that the service keeps being billed."""
+    facts = [(str(customer), what) for customer, what in targets]
+    facts += [
+        (gettext("Reason"), str(SuspensionReason(data["reason"]).label)),
+        (gettext("Note"), data["note"] or "—"),
+        (gettext("Still billed"), gettext("Yes: a suspended service keeps being billed.")),
+    ]
+    return question, facts
 
 
 class TrialForm(forms.Form):

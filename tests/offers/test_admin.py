@@ -15,6 +15,7 @@ from accounts.models import AuditLog, User
 from offers.admin import ContractAdmin
 from offers.choices import ContractStatus, SuspensionReason, TerminationStatus
 from offers.models import Contract, Offer, Product, Suspension, Termination, Terms
+from tests.conftest import admin_confirmation
 from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
 
@@ -129,7 +130,10 @@ def test_suspend_and_lift(client, staff, contract):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="reason"' in html and contract.reference in html
-    response = _action(
+    # the contract was suspended as soon as the reason was sent; now a confirmation says what
+    # stops, for whom (the customer, the contract) and why, before anything is suspended; its
+    # confirmation suspends once (a replay nothing)
+    page = _action(
         client,
         "contract",
         "suspend",
@@ -137,8 +141,16 @@ def test_suspend_and_lift(client, staff, contract):
         apply="1",
         reason=SuspensionReason.FRAUD,
         note="Calls to premium numbers at night",
-    )
-    assert response.status_code == 302
+    ).content.decode()
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.ACTIVE and not Suspension.objects.exists()
+    assert "Suspendre le service de 1 contrat\xa0?" in page  # the staff member's French
+    assert contract.reference in page and contract.client.legal_name in page
+    assert "Fraude" in page and "Calls to premium numbers at night" in page
+    url = reverse("admin:offers_contract_changelist")
+    response = client.post(url, admin_confirmation(page))
+    replay = client.post(url, admin_confirmation(page))
+    assert response.status_code == 302 and replay.status_code == 302
     contract.refresh_from_db()
     assert contract.status == ContractStatus.SUSPENDED
     suspension = Suspension.objects.get(contract=contract)

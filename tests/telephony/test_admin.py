@@ -26,6 +26,7 @@ from telephony.models import (
     SipAccount,
     Trunk,
 )
+from tests.conftest import admin_confirmation
 from tests.factories import PASSWORD
 from tests.offers.factories import make_contract
 from tests.offers.test_admin import _staff_with_mfa
@@ -170,7 +171,13 @@ def test_sip_account_actions(client, staff):
     _action(client, "sipaccount", "enable_credentials", [account])
     form = _action(client, "sipaccount", "suspend", [account])
     assert form.status_code == 200
-    _action(client, "sipaccount", "suspend", [account], apply="1", reason="fraud", note="x")
+    # CON-8: the reason is followed by a confirmation (what stops, for whom); nothing before it
+    page = _action(client, "sipaccount", "suspend", [account], apply="1", reason="fraud", note="x")
+    page = page.content.decode()
+    account.refresh_from_db()
+    assert account.status == SipStatus.ACTIVE
+    assert "Suspendre le service de 1 compte SIP\xa0?" in page and account.username in page
+    client.post(reverse("admin:telephony_sipaccount_changelist"), admin_confirmation(page))
     account.refresh_from_db()
     assert account.status == SipStatus.SUSPENDED
     _action(client, "sipaccount", "lift_suspension", [account])
