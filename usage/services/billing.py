@@ -45,7 +45,7 @@ from accounts.choices import BillingMode, PaymentMethod
 from accounts.models import Client
 from billing import services as billing
 from billing.choices import ChargeKind
-from billing.models import PendingCharge
+from billing.models import Invoice, PendingCharge
 from kernel.errors import InvalidTransition
 from kernel.money import ZERO, round_money, round_price
 from offers.models import Contract
