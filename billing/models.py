@@ -423,14 +423,11 @@ class CreditAllocation(models.Model):
         return f"{self.credit_note} → {self.invoice}: {money(self.amount)}"
 
 
-class CreditRefund(models.Model):
-    """BIL-9: part of a credit note paid back to its buyer instead of being set against an
-    invoice (a customer leaving with credit left, say). What is refunded is no longer set
-    against the next invoices."""
+class Refund(models.Model):
+    """Money paid back by transfer (a credit note's, a payment's left on account): its amount,
+    day, the transfer's reference and who recorded it. What is refunded is never set against an
+    invoice afterwards."""
 
-    credit_note = models.ForeignKey(
-        Invoice, verbose_name=_("credit note"), on_delete=models.PROTECT, related_name="refunds"
-    )
     amount = models.DecimalField(_("amount"), **MONEY)
     refunded_on = models.DateField(_("refunded on"))
     reference = models.CharField(_("transfer reference"), max_length=100)
@@ -445,9 +442,21 @@ class CreditRefund(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["created_at"]
+
+
+class CreditRefund(Refund):
+    """BIL-9: part of a credit note paid back to its buyer instead of being set against an
+    invoice (a customer leaving with credit left, say)."""
+
+    credit_note = models.ForeignKey(
+        Invoice, verbose_name=_("credit note"), on_delete=models.PROTECT, related_name="refunds"
+    )
+
+    class Meta(Refund.Meta):
         verbose_name = _("credit note refund")
         verbose_name_plural = _("credit note refunds")
-        ordering = ["created_at"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
 
     def __str__(self):

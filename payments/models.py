@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Client, Partner, User
-from billing.models import Invoice
+from billing.models import Invoice, Refund
 from kernel.languages import reads_english
 from kernel.money import money
 from payments.choices import (
@@ -190,31 +190,18 @@ class Payment(models.Model):
         return f"{self.get_method_display()} {money(self.amount)} ({self.received_on:%d/%m/%Y})"
 
 
-class PaymentRefund(models.Model):
+class PaymentRefund(Refund):
     """BIL-4: money of a payment left on account (paid beyond the invoices it settled) paid back
     to the payer — a customer leaving, say (Code civil art. 1302: what was received without
-    being owed is given back). What is refunded is never set against an invoice afterwards."""
+    being owed is given back)."""
 
     payment = models.ForeignKey(
         Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
-    refunded_on = models.DateField(_("refunded on"))
-    reference = models.CharField(_("transfer reference"), max_length=100)
-    created_by = models.ForeignKey(
-        User,
-        verbose_name=_("recorded by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Refund.Meta):
         verbose_name = _("payment refund")
         verbose_name_plural = _("payment refunds")
-        ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_refund_positive")
         ]
