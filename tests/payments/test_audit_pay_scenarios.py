@@ -284,17 +284,7 @@ def test_bil4_refund_of_an_overpayment(client):
 # payment counts for nothing, the refund left no trace in the balance). The refund is refused
 # before 25/12/2026 (30/10 + 56 days), naming that day; accepted from then.
 def test_bil4_refund_of_a_debit_waits_for_its_eight_weeks():
-    alice = direct_customer()
-    mandate(alice)
-    invoice = issue_invoice(alice, "100.00")
-    with paris(date(2026, 10, 28)):
-        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
-    with paris(date(2026, 10, 29)):
-        services.payment_record(
-            client=alice, amount="120.00", method="transfer", received_on=date(2026, 10, 29)
-        )
-    with paris(date(2026, 10, 30)):
-        services.debit_batch_settle(batch=batch)
+    alice, invoice = _debited_after_a_transfer("120.00")
     assert services.invoice_state(invoice).open == Decimal("0.00")
     debit = DirectDebit.objects.get().payment
     assert services.payment_unallocated(debit) == Decimal("120.00")
@@ -408,17 +398,7 @@ def test_bil4_console_latest_invoices_show_what_is_left(client):
 # (30/10 → 20/01), the 100.00 € 5 days (15/01 → 20/01). Before, the refund vanished with the
 # rejected payment: 20.00 € due, the customer kept the 100.00 € twice.
 def test_bil4_debit_returned_after_its_money_on_account_was_refunded():
-    alice = direct_customer()
-    mandate(alice)
-    invoice = issue_invoice(alice, "100.00")
-    with paris(date(2026, 10, 28)):
-        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
-    with paris(date(2026, 10, 29)):
-        services.payment_record(
-            client=alice, amount="100.00", method="transfer", received_on=date(2026, 10, 29)
-        )
-    with paris(date(2026, 10, 30)):
-        services.debit_batch_settle(batch=batch)
+    alice, invoice = _debited_after_a_transfer("100.00")
     debit = DirectDebit.objects.get()
     assert services.payment_unallocated(debit.payment) == Decimal("100.00")
     with paris(date(2026, 12, 28)):
@@ -439,3 +419,20 @@ def test_bil4_debit_returned_after_its_money_on_account_was_refunded():
     left = [(t.due_date, amount) for t, amount in state.tranches if amount]
     assert left == [(date(2026, 10, 30), Decimal("20.00")), (date(2027, 1, 15), Decimal("100.00"))]
     assert state.days_late(date(2027, 1, 20)) == 82
+
+
+def _debited_after_a_transfer(transfer):
+    """A 100.00 € invoice in a debit batch for 30/10/2026, a transfer of ``transfer`` received
+    on 29/10, then the debit collected on 30/10: its money all on account."""
+    alice = direct_customer()
+    mandate(alice)
+    invoice = issue_invoice(alice, "100.00")
+    with paris(date(2026, 10, 28)):
+        batch = services.debit_batch_create(collection_date=date(2026, 10, 30))
+    with paris(date(2026, 10, 29)):
+        services.payment_record(
+            client=alice, amount=transfer, method="transfer", received_on=date(2026, 10, 29)
+        )
+    with paris(date(2026, 10, 30)):
+        services.debit_batch_settle(batch=batch)
+    return alice, invoice
