@@ -45,6 +45,7 @@ from billing.services.credited_lines import (
 )
 from billing.services.numbering import allocate_numbers, chronological_date
 from billing.services.parties import client_identity, partner_identity, party_key, seller_identity
+from billing.services.refunds import refund_checked
 from kernel.money import ZERO, money_number, round_money
 from offers.models import Contract
 from offers.periods import next_month_start
@@ -517,41 +518,29 @@ def credit_note_refund(
         pk=credit_note.client_id or credit_note.partner_id
     ).first()
     credit_note = Invoice.objects.select_for_update().get(pk=credit_note.pk)
-    errors = {}
     if credit_note.kind != DocumentKind.CREDIT_NOTE or not credit_note.is_issued:
         raise ValidationError(_("Only an issued credit note is refunded."))
-    try:
-        amount = Decimal(str(amount))
-    except ArithmeticError:
-        amount = None
     left = credit_remaining(credit_note)
-    if amount is None or not amount.is_finite() or amount <= 0 or amount != round_money(amount):
-        errors["amount"] = _("Give a positive amount in euros, with at most 2 decimals.")
-    elif amount > left:
-        errors["amount"] = _("Only %(left)s € incl. VAT is left on this credit note.") % {
-            "left": money_number(left)
-        }
-    if refunded_on is None or refunded_on > timezone.localdate():
-        errors["refunded_on"] = _("A refund cannot be dated in the future.")
-    elif refunded_on < credit_note.issue_date:
-        errors["refunded_on"] = _("A refund cannot be dated before the credit note.")
-    reference = (reference or "").strip()
-    if not reference:
-        errors["reference"] = _("Give the reference of the transfer.")
-    elif credit_note.refunds.filter(
-        amount=amount, refunded_on=refunded_on, reference=reference[:100]
-    ).exists():  # the same transfer recorded twice (two members of staff, two tabs), BIL-4
-        errors["reference"] = _(
+    amount, reference = refund_checked(
+        amount=amount,
+        left=left,
+        too_much=_("Only %(left)s € incl. VAT is left on this credit note.")
+        % {"left": money_number(left)},
+        refunded_on=refunded_on,
+        earliest=credit_note.issue_date,
+        too_early=_("A refund cannot be dated before the credit note."),
+        reference=reference,
+        refunds=credit_note.refunds,
+        twice=_(
             "This refund is already recorded: same credit note, amount, date and transfer "
             "reference. Record it once."
-        )
-    if errors:
-        raise ValidationError(errors)
+        ),
+    )
     refund = CreditRefund.objects.create(
         credit_note=credit_note,
         amount=amount,
         refunded_on=refunded_on,
-        reference=reference[:100],
+        reference=reference,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     audit_record(

@@ -14,8 +14,9 @@ from accounts.audit import audit_record
 from accounts.choices import BillingMode
 from accounts.models import Client
 from billing.models import Invoice
+from billing.services.refunds import refund_checked
 from kernel.clock import paris_today
-from kernel.money import money, round_money
+from kernel.money import money
 from payments.choices import RECORDED_METHODS, AllocationSource, PaymentMethod, PaymentStatus
 from payments.events import announce_payments
 from payments.invoice_states import ZERO, invoice_states, open_invoices
@@ -237,34 +238,21 @@ def payment_refund(
             )
             % {"date": returnable_until.strftime("%d/%m/%Y")}
         )
-    errors = {}
-    try:
-        amount = Decimal(str(amount))
-    except ArithmeticError:
-        amount = None
     left = payment_unallocated(payment)
-    if amount is None or not amount.is_finite() or amount <= 0 or amount != round_money(amount):
-        errors["amount"] = _("Give a positive amount in euros, with at most 2 decimals.")
-    elif amount > left:
-        errors["amount"] = _("Only %(left)s is left on account from this payment.") % {
-            "left": money(left)
-        }
-    if refunded_on is None or refunded_on > paris_today():
-        errors["refunded_on"] = _("A refund cannot be dated in the future.")
-    elif refunded_on < payment.received_on:
-        errors["refunded_on"] = _("A refund cannot be dated before the payment.")
-    reference = (reference or "").strip()[:100]
-    if not reference:
-        errors["reference"] = _("Give the reference of the transfer.")
-    elif payment.refunds.filter(
-        amount=amount, refunded_on=refunded_on, reference=reference
-    ).exists():  # the same transfer recorded twice (two members of staff, two tabs)
-        errors["reference"] = _(
+    amount, reference = refund_checked(
+        amount=amount,
+        left=left,
+        too_much=_("Only %(left)s is left on account from this payment.") % {"left": money(left)},
+        refunded_on=refunded_on,
+        earliest=payment.received_on,
+        too_early=_("A refund cannot be dated before the payment."),
+        reference=reference,
+        refunds=payment.refunds,
+        twice=_(
             "This refund is already recorded: same payment, amount, date and transfer "
             "reference. Record it once."
-        )
-    if errors:
-        raise ValidationError(errors)
+        ),
+    )
     refund = PaymentRefund.objects.create(
         payment=payment,
         amount=amount,
